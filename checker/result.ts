@@ -1,0 +1,124 @@
+/**
+ * What a check run reports: what was explored, what was proved, and the
+ * shortest counterexample when something failed. Plain data throughout, so it
+ * can be printed, saved as ITF (traces/) and compared across runs.
+ */
+import type { ArgValue, Args, RetValue } from './types.js';
+
+export type ViolationKind =
+  | 'invariant' // an invariant returned false
+  | 'linearizability' // a completed op's return value has no linearization
+  | 'refinement' // at quiescence, abstraction(impl) matches no spec state
+  | 'deadlock' // no thread enabled while an op is unfinished
+  | 'impl-error' // a step threw
+  | 'spec-error'; // the spec machine threw or misbehaved
+
+/** The identity of one transition: enough to re-execute it deterministically. */
+export interface StepLabel {
+  /** Thread that moved. */
+  readonly tid: number;
+  /** Operation and its args (the slot alternative chosen). */
+  readonly op: string;
+  readonly args: Args;
+  /** Slot index within the thread's script, and the alternative chosen. */
+  readonly slot: number;
+  readonly alt: number;
+  /** Name of the atomic step executed (kernel function). */
+  readonly step: string;
+  /** Choices made inside the step (choose/inject outcomes), in order. */
+  readonly choices: readonly number[];
+  /** Injected failures on this step, by site name. */
+  readonly injected: readonly string[];
+  /** Set when this step finished the operation. */
+  readonly ret?: RetValue;
+  /** True when this step started the operation. */
+  readonly invoked: boolean;
+}
+
+export interface ThreadView {
+  readonly tid: number;
+  /** Index of the current (or next) slot. */
+  readonly slot: number;
+  /** Operation in flight, if any. */
+  readonly op?: string;
+  readonly args?: Args;
+  /** Next step to run, if an op is in flight. */
+  readonly pc?: string;
+  readonly locals?: Readonly<Record<string, number>>;
+  readonly finished: boolean;
+}
+
+/** One state of a trace, decoded to plain data. */
+export interface TraceState {
+  /** The implementation state (as the subsystem's schema decodes it). */
+  readonly impl: unknown;
+  readonly threads: readonly ThreadView[];
+  /** abstraction(impl), when a spec is registered. */
+  readonly abstract?: unknown;
+  /**
+   * Spec states consistent with the history so far (linearizations of the
+   * completed and pending operations), as spec views.
+   */
+  readonly spec?: readonly unknown[];
+  readonly faultsUsed: number;
+}
+
+export interface Trace {
+  /** states[0] is initial; transitions[i] leads from states[i] to states[i+1]. */
+  readonly states: readonly TraceState[];
+  readonly transitions: readonly StepLabel[];
+}
+
+export interface Violation {
+  readonly kind: ViolationKind;
+  /** Invariant name, or the kind for built-in properties. */
+  readonly property: string;
+  readonly message: string;
+  readonly trace: Trace;
+}
+
+export interface InvariantStats {
+  readonly name: string;
+  readonly when: 'always' | 'quiescent';
+  /** States in which it was evaluated. */
+  checked: number;
+  /** States in which it was evaluated and non-vacuous. */
+  nonTrivial: number;
+}
+
+export type StopReason = 'complete' | 'violation' | 'state-limit' | 'time-limit';
+
+export interface CheckResult {
+  readonly subsystem: string;
+  readonly scenario: string;
+  readonly scenarioDescription: string;
+  readonly variant: string | null;
+  /** Bounds explored: threads, slots per thread, params, fault budget. */
+  readonly bounds: {
+    readonly threads: number;
+    readonly opsPerThread: readonly number[];
+    readonly params: unknown;
+    readonly faultBudget: number;
+    readonly faultSites: readonly string[];
+  };
+  readonly stopReason: StopReason;
+  /** True only when every reachable state was visited (no limit hit, no violation stop). */
+  readonly exhaustive: boolean;
+  readonly states: number;
+  readonly transitions: number;
+  readonly maxDepth: number;
+  readonly seconds: number;
+  readonly statesPerSecond: number;
+  /** TLC-style estimate: distinct * (transitions - distinct) / 2^64. */
+  readonly collisionProbability: number;
+  /** Visited-set bytes (fingerprint table + parent links) per distinct state. */
+  readonly bytesPerState: number;
+  readonly refinement: 'linearizability+abstraction' | 'none (no spec)';
+  readonly specStates: number;
+  readonly invariants: readonly InvariantStats[];
+  /** Preconditions broken on some path (paths pruned, not bugs), with counts. */
+  readonly preconditions: readonly { readonly text: string; readonly count: number }[];
+  readonly violation?: Violation;
+}
+
+export type { ArgValue };

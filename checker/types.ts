@@ -1,0 +1,216 @@
+/**
+ * The contract between the generic checker and a subsystem.
+ *
+ * A subsystem is registered as a `Subsystem`: an implementation (plain-data
+ * state + operations made of named atomic steps), optionally a spec (an xstate
+ * v5 machine driven through its pure `transition` API), an abstraction function
+ * from implementation state to spec state, invariants, default scenarios and
+ * buggy variants. The checker knows nothing else about it.
+ */
+import type { AnyStateMachine, EventObject } from 'xstate';
+import type { Schema } from './schema.js';
+
+/** A value an operation returns: compared with the spec's `ret`. */
+export type RetValue = number | string | boolean | null;
+
+/** Scenario arguments: small integers or short strings. */
+export type ArgValue = number | string | boolean;
+export type Args = Readonly<Record<string, ArgValue>>;
+
+// ---------------------------------------------------------------------------
+// Implementation side
+// ---------------------------------------------------------------------------
+
+/**
+ * What a step sees of its thread. Locals are named integers, zeroed when the
+ * operation starts and when it finishes, stored in the explored state.
+ */
+export interface ThreadCtx<P = unknown> {
+  /** Thread index, 0-based. Lock owner fields conventionally store tid + 1. */
+  readonly tid: number;
+  /** The operation's arguments (fixed for the whole operation). */
+  readonly args: Args;
+  /** The operation's locals: integers only; read/write freely. */
+  readonly l: Record<string, number>;
+  /** Scenario parameters (pool size, file size, ...). */
+  readonly params: P;
+  /** The selected buggy variant, or null for the correct implementation. */
+  readonly variant: string | null;
+  /** True when the selected variant is `name`. Sugar for `variant === name`. */
+  bug(name: string): boolean;
+  /**
+   * Nondeterministic choice among `n` outcomes (0..n-1). The checker explores
+   * every outcome as a separate transition.
+   */
+  choose(n: number): number;
+  /**
+   * Error injection: returns true on the branch where the allocation (or other
+   * fallible call) named `site` fails. Only branches when the scenario's fault
+   * budget allows it and `site` is among its sites; otherwise returns false.
+   */
+  inject(site: string): boolean;
+  /**
+   * A precondition of the caller's contract. When `cond` is false the path is
+   * pruned, not reported as a bug, and the result lists the precondition as
+   * broken by the scenario (e.g. CC-8: put and invalidate without the page lock).
+   */
+  assume(cond: boolean, precondition: string): void;
+}
+
+/** A step returns the name of the next step, or `done(value)` to finish the op. */
+export type StepResult = string | { readonly ret: RetValue };
+export const done = (ret: RetValue = null): { readonly ret: RetValue } => ({ ret });
+
+export interface StepDef<G, P = unknown> {
+  /** Kernel function or critical section this step stands for, e.g. 'region_chg'. */
+  readonly name: string;
+  /**
+   * Whether the thread can take this step now. False means it waits (e.g. on a
+   * lock held by another thread). A blocked thread is not enabled; if no thread
+   * is enabled while an operation is unfinished the checker reports a deadlock.
+   */
+  enabled?(g: Readonly<G>, t: ThreadCtx<P>): boolean;
+  /** Execute the step atomically: mutate `g` and `t.l` in place. */
+  run(g: G, t: ThreadCtx<P>): StepResult;
+}
+
+export interface OpDef<G, P = unknown> {
+  /** One line: what the operation is and the kernel path it follows. */
+  readonly doc: string;
+  /** Names of the integer locals this operation uses. */
+  readonly locals?: readonly string[];
+  /** The atomic steps; steps[0] is the entry. */
+  readonly steps: readonly StepDef<G, P>[];
+}
+
+export interface ImplDef<G, P = unknown> {
+  /** Schema of the whole implementation state (the canonical encoding). */
+  readonly state: Schema<G>;
+  init(params: P): G;
+  readonly ops: Readonly<Record<string, OpDef<G, P>>>;
+}
+
+// ---------------------------------------------------------------------------
+// Spec side
+// ---------------------------------------------------------------------------
+
+/**
+ * The spec: an xstate v5 machine. Conventions:
+ *   - every operation is an event `{ type: op, ...args }` (override with `event`);
+ *   - the machine sets `context.ret` (a RetValue) when it accepts an operation;
+ *     an event after which `ret` is still `undefined` is not enabled (rejected);
+ *   - a nondeterministic operation lists its outcomes in `choices[op]`; the
+ *     checker sends one event per choice with `choice` set, and every accepted
+ *     one is a possible outcome;
+ *   - internal spec steps that may happen at any time (e.g. a backend dropping
+ *     a page) are returned by `internal(view)` and are explored in linearization.
+ * The checker never calls xstate once per explored state: spec states are
+ * interned and transitions memoized.
+ */
+export interface SpecDef<Ctx, P = unknown> {
+  readonly machine: AnyStateMachine;
+  /** Input for the machine's initial state, from scenario parameters. */
+  input(params: P): unknown;
+  event?(op: string, args: Args, choice: ArgValue | undefined): EventObject;
+  readonly choices?: Readonly<Record<string, readonly ArgValue[]>>;
+  internal?(view: Ctx): readonly EventObject[];
+  /** The comparable part of a snapshot. Default: `context` without `ret`. */
+  view?(snapshot: { value: unknown; context: any }): Ctx;
+}
+
+// ---------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------
+
+export interface InvariantCtx {
+  /** True when no operation is in flight. */
+  readonly quiescent: boolean;
+  /** Ops in flight, by thread: undefined when the thread is idle. */
+  readonly inFlight: readonly (string | undefined)[];
+  readonly variant: string | null;
+}
+
+export interface Invariant<G, P = unknown> {
+  readonly name: string;
+  /** One sentence saying what must hold, citing its source. */
+  readonly doc: string;
+  /** Where it comes from: doc line, kernel function, or known bug. */
+  readonly source: string;
+  /** 'always': every reachable state; 'quiescent': states with no op in flight. */
+  readonly when: 'always' | 'quiescent';
+  /**
+   * true: holds and was exercised; null: holds vacuously here (nothing to
+   * check); false or a string: violated (the string explains why).
+   */
+  check(g: Readonly<G>, params: P, q: InvariantCtx): boolean | null | string;
+}
+
+/** Declare an invariant. A plain identity, kept so tooling (docs) can find them. */
+export function invariant<G, P = unknown>(inv: Invariant<G, P>): Invariant<G, P> {
+  return inv;
+}
+
+// ---------------------------------------------------------------------------
+// Scenarios and variants
+// ---------------------------------------------------------------------------
+
+/** One alternative for an operation slot. */
+export interface OpChoice {
+  readonly op: string;
+  readonly args: Args;
+}
+
+/** A thread runs its slots in order; each slot picks one of its alternatives. */
+export type ThreadScript = readonly (readonly OpChoice[])[];
+
+export interface Scenario<P = unknown> {
+  readonly name: string;
+  readonly description: string;
+  readonly params: P;
+  readonly threads: readonly ThreadScript[];
+  /** Error injection budget: how many injected failures in one execution, and where. */
+  readonly faults?: { readonly budget: number; readonly sites: readonly string[] };
+}
+
+export interface Variant {
+  /** Named after its source: 'H11', 'HR-1', 'T8', 'CC-3', ... */
+  readonly name: string;
+  /** One line for `mmcheck list`. */
+  readonly description: string;
+  readonly source: string;
+  /** Scenarios (by name) in which the bug must be found; default: all defaults. */
+  readonly scenarios?: readonly string[];
+}
+
+/** Flags a user can pass to shape the default scenarios. */
+export interface ScenarioOptions {
+  threads?: number;
+  ops?: number;
+  pool?: number;
+  fileSize?: number;
+}
+
+/** For `mmcheck run SUBSYS --script`: what to print after each step. */
+export interface Observer<G, Ctx> {
+  impl(g: Readonly<G>): Record<string, unknown>;
+  spec(view: Ctx): Record<string, unknown>;
+}
+
+export interface Subsystem<G = any, Ctx = any, P = any> {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly impl: ImplDef<G, P>;
+  readonly spec?: SpecDef<Ctx, P>;
+  /** Required with a spec: implementation state to spec view (same shape as SpecDef.view). */
+  abstraction?(g: Readonly<G>, params: P): Ctx;
+  readonly invariants: readonly Invariant<G, P>[];
+  /** Scenarios `npm run check` runs. */
+  readonly scenarios: readonly Scenario<P>[];
+  readonly variants: readonly Variant[];
+  /** Shape default scenarios from CLI flags; unknown flags should be rejected with a message. */
+  customize?(base: Scenario<P>, opts: ScenarioOptions): Scenario<P>;
+  /** Validate and normalize user-provided params (scenario/script files). Throw Error with a one-line message. */
+  parseParams?(raw: unknown): P;
+  readonly observer?: Observer<G, Ctx>;
+}
