@@ -1,0 +1,316 @@
+/**
+ * Exhaustive breadth-first exploration of a product model (see product.ts).
+ *
+ * Visited states are 64-bit fingerprints in a typed-array table; per state the
+ * explorer keeps only a parent index and the index of the successor that led
+ * to it (6 bytes), and rebuilds a counterexample by re-expanding along that
+ * path. BFS discovers every state at its shortest depth and all properties are
+ * evaluated when a state or transition is discovered, so the first violation
+ * found has a shortest trace.
+ */
+import { collisionProbability, fingerprint, FingerprintSet } from './fingerprint.js';
+import { Product, type Failure } from './product.js';
+import type { CheckResult, InvariantStats, StepLabel, StopReason, TraceState, Violation } from './result.js';
+import type { Invariant, Scenario, Subsystem } from './types.js';
+
+export interface Progress {
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly queue: number;
+  readonly seconds: number;
+  readonly statesPerSecond: number;
+}
+
+export interface CheckOptions {
+  variant?: string | null;
+  /** Stop (non-exhaustive) after this many distinct states. */
+  maxStates?: number;
+  /** Stop (non-exhaustive) after this many seconds. */
+  timeLimitSeconds?: number;
+  /** Called about once a second while running. */
+  progress?: (p: Progress) => void;
+}
+
+/** FIFO of variable-length Int32 vectors in large chunks; consumed chunks are released. */
+class StateQueue {
+  private static readonly CHUNK = 1 << 20;
+  private chunks: (Int32Array | null)[] = [];
+  private fill: number[] = [];
+  private wChunk = -1;
+  private rChunk = 0;
+  private rPos = 0;
+  count = 0;
+  peakInts = 0;
+  private liveInts = 0;
+
+  push(buf: Int32Array, len: number): void {
+    if (this.wChunk < 0 || this.fill[this.wChunk]! + len + 1 > this.chunks[this.wChunk]!.length) {
+      this.chunks.push(new Int32Array(Math.max(StateQueue.CHUNK, len + 1)));
+      this.fill.push(0);
+      this.wChunk = this.chunks.length - 1;
+    }
+    const c = this.chunks[this.wChunk]!;
+    let p = this.fill[this.wChunk]!;
+    c[p++] = len;
+    for (let i = 0; i < len; i++) c[p++] = buf[i]!;
+    this.fill[this.wChunk] = p;
+    this.count++;
+    this.liveInts += len + 1;
+    if (this.liveInts > this.peakInts) this.peakInts = this.liveInts;
+  }
+
+  /** Next vector: returns [chunk, offset, length]. */
+  shift(out: { arr: Int32Array; off: number; len: number }): void {
+    while (this.rPos >= this.fill[this.rChunk]!) {
+      this.chunks[this.rChunk] = null;
+      this.rChunk++;
+      this.rPos = 0;
+    }
+    const c = this.chunks[this.rChunk]!;
+    const len = c[this.rPos]!;
+    out.arr = c;
+    out.off = this.rPos + 1;
+    out.len = len;
+    this.rPos += len + 1;
+    this.count--;
+    this.liveInts -= len + 1;
+  }
+}
+
+/** Growable typed arrays for parent links. */
+class Links {
+  parent = new Uint32Array(1 << 16);
+  edge = new Uint16Array(1 << 16);
+  set(id: number, parent: number, edge: number): void {
+    if (id >= this.parent.length) {
+      const p = new Uint32Array(this.parent.length * 2);
+      p.set(this.parent);
+      this.parent = p;
+      const e = new Uint16Array(this.edge.length * 2);
+      e.set(this.edge);
+      this.edge = e;
+    }
+    this.parent[id] = parent;
+    this.edge[id] = edge;
+  }
+  get bytes(): number {
+    return this.parent.byteLength + this.edge.byteLength;
+  }
+}
+
+interface Found {
+  readonly failure: Failure;
+  /** State ids from the initial state to the last state before the failing transition/state. */
+  readonly parent: number;
+  /** Edge index of the failing transition from `parent`, or -1 when the failure is a state property of `parent`. */
+  readonly edge: number;
+}
+
+export function checkScenario<G, C, P>(
+  sub: Subsystem<G, C, P>,
+  scenario: Scenario<P>,
+  opts: CheckOptions = {},
+): CheckResult {
+  const product = new Product<G>(sub, scenario, opts.variant ?? null);
+  const start = performance.now();
+  const seen = new FingerprintSet(1 << 16);
+  const links = new Links();
+  const queue = new StateQueue();
+  const fp = new Uint32Array(2);
+  const stats: InvariantStats[] = product.invariants.map((inv) => ({
+    name: inv.name,
+    when: inv.when,
+    checked: 0,
+    nonTrivial: 0,
+  }));
+
+  let count = 0;
+  let transitions = 0;
+  let found: Found | undefined;
+
+  const checkState = (vec: Int32Array, g: G, id: number): Failure | undefined => {
+    const q = product.invariantCtx(vec, 0);
+    const f = evalInvariants(product.invariants, stats, g, scenario.params, q);
+    if (f) return f;
+    return product.deadlocked(vec, 0, g);
+  };
+
+  // initial state
+  const init = product.initial();
+  fingerprint(init.vec, 0, init.vec.length, fp);
+  seen.add(fp[0]!, fp[1]!);
+  links.set(0, 0, 0);
+  queue.push(init.vec, init.vec.length);
+  count = 1;
+  {
+    const f = init.failure ?? checkState(init.vec, init.impl as G, 0);
+    if (f) found = { failure: f, parent: 0, edge: -1 };
+  }
+
+  const maxStates = opts.maxStates ?? Infinity;
+  const timeLimitMs = (opts.timeLimitSeconds ?? Infinity) * 1000;
+  let stop: StopReason = 'complete';
+  let idx = 0;
+  let levelEnd = 1;
+  let depth = 0;
+  let maxDepth = 0;
+  let lastProgress = start;
+  const cur = { arr: new Int32Array(0), off: 0, len: 0 };
+  let edge = 0;
+
+  const onSuccessor = (s: { buf: Int32Array; len: number; impl: unknown; failure?: Failure }): void => {
+    if (found) return;
+    transitions++;
+    const e = edge++;
+    if (e > 0xffff) throw new Error('more than 65535 successors of one state');
+    if (s.failure) {
+      found = { failure: s.failure, parent: idx, edge: e };
+      return;
+    }
+    fingerprint(s.buf, 0, s.len, fp);
+    if (!seen.add(fp[0]!, fp[1]!)) return;
+    const id = count++;
+    links.set(id, idx, e);
+    queue.push(s.buf, s.len);
+    if (depth + 1 > maxDepth) maxDepth = depth + 1;
+    const f = checkState(s.buf, s.impl as G, id);
+    if (f) found = { failure: f, parent: id, edge: -1 };
+  };
+
+  if (found) stop = 'violation';
+  while (!found && queue.count > 0) {
+    if (idx === levelEnd) {
+      depth++;
+      levelEnd = count;
+    }
+    queue.shift(cur);
+    edge = 0;
+    product.expand(cur.arr, cur.off, cur.len, onSuccessor);
+    idx++;
+    if (found) {
+      stop = 'violation';
+      break;
+    }
+    if (count >= maxStates) {
+      stop = 'state-limit';
+      break;
+    }
+    if ((idx & 1023) === 0) {
+      const now = performance.now();
+      if (now - start > timeLimitMs) {
+        stop = 'time-limit';
+        break;
+      }
+      if (opts.progress && now - lastProgress >= 1000) {
+        lastProgress = now;
+        const sec = (now - start) / 1000;
+        opts.progress({ states: count, transitions, depth, queue: queue.count, seconds: sec, statesPerSecond: count / sec });
+      }
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+
+  let violation: Violation | undefined;
+  if (found) violation = buildViolation(product, links, found);
+
+  return {
+    subsystem: sub.name,
+    scenario: scenario.name,
+    scenarioDescription: scenario.description,
+    variant: product.variant,
+    bounds: {
+      threads: product.T,
+      opsPerThread: scenario.threads.map((t) => t.length),
+      params: scenario.params,
+      faultBudget: product.faultBudget,
+      faultSites: product.faultSites,
+    },
+    stopReason: stop,
+    exhaustive: stop === 'complete',
+    states: count,
+    transitions,
+    maxDepth,
+    seconds,
+    statesPerSecond: seconds > 0 ? count / seconds : count,
+    collisionProbability: collisionProbability(count, transitions),
+    bytesPerState: (seen.bytes + links.bytes) / count,
+    refinement: product.spec ? 'linearizability+abstraction' : 'none (no spec)',
+    specStates: product.spec ? product.spec.views.size : 0,
+    invariants: stats,
+    preconditions: [...product.pruned].map(([text, count]) => ({ text, count })),
+    ...(violation ? { violation } : {}),
+  };
+}
+
+function evalInvariants<G, P>(
+  invs: readonly Invariant<G, P>[],
+  stats: InvariantStats[],
+  g: G,
+  params: P,
+  q: { quiescent: boolean; inFlight: readonly (string | undefined)[]; variant: string | null },
+): Failure | undefined {
+  for (let i = 0; i < invs.length; i++) {
+    const inv = invs[i]!;
+    if (inv.when === 'quiescent' && !q.quiescent) continue;
+    const st = stats[i]!;
+    st.checked++;
+    let r: boolean | null | string;
+    try {
+      r = inv.check(g, params, q);
+    } catch (e) {
+      return { kind: 'impl-error', property: inv.name, message: `invariant ${inv.name} threw: ${(e as Error).message}` };
+    }
+    if (r === true) st.nonTrivial++;
+    else if (r === null) continue;
+    else
+      return {
+        kind: 'invariant',
+        property: inv.name,
+        message: typeof r === 'string' ? `${inv.name}: ${r}` : `${inv.name} does not hold (${inv.doc})`,
+      };
+  }
+  return undefined;
+}
+
+/** Rebuild the trace to a failure by re-expanding along the stored parent links. */
+function buildViolation<G>(product: Product<G>, links: Links, found: Found): Violation {
+  const path: number[] = [];
+  for (let id = found.parent; id !== 0; id = links.parent[id]!) path.push(links.edge[id]!);
+  path.reverse();
+  if (found.edge >= 0) path.push(found.edge);
+  const { states, transitions } = followEdges(product, path);
+  return { kind: found.failure.kind, property: found.failure.property, message: found.failure.message, trace: { states, transitions } };
+}
+
+/** Re-execute a path of successor indices from the initial state. */
+export function followEdges<G>(
+  product: Product<G>,
+  path: readonly number[],
+): { states: TraceState[]; transitions: StepLabel[] } {
+  let vec = product.initial().vec;
+  const states: TraceState[] = [product.traceState(vec)];
+  const transitions: StepLabel[] = [];
+  for (const want of path) {
+    let k = 0;
+    let next: Int32Array | undefined;
+    let label: StepLabel | undefined;
+    product.expand(
+      vec,
+      0,
+      vec.length,
+      (s, lab) => {
+        if (k++ === want) {
+          next = s.buf.slice(0, s.len);
+          label = lab;
+        }
+      },
+      true,
+    );
+    if (!next || !label) throw new Error('internal: counterexample path is not reproducible (nondeterministic step?)');
+    vec = next;
+    transitions.push(label);
+    states.push(product.traceState(vec));
+  }
+  return { states, transitions };
+}

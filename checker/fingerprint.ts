@@ -1,0 +1,124 @@
+/**
+ * 64-bit fingerprints of Int32 state vectors and an open-addressing visited
+ * table in typed arrays (no Set: V8 caps a Set at 2^24 entries).
+ */
+
+/** Two independent 32-bit murmur3-style hashes of buf[off, off+len). */
+export function fingerprint(buf: Int32Array, off: number, len: number, out: Uint32Array): void {
+  let h1 = 0x9747b28c ^ len;
+  let h2 = 0x5bd1e995 ^ Math.imul(len, 0x27d4eb2f);
+  for (let i = off, end = off + len; i < end; i++) {
+    const v = buf[i]!;
+    let k = Math.imul(v, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    let j = Math.imul(v ^ 0x7f4a7c15, 0x85ebca6b);
+    j = (j << 17) | (j >>> 15);
+    j = Math.imul(j, 0xc2b2ae35);
+    h2 ^= j;
+    h2 = (h2 << 11) | (h2 >>> 21);
+    h2 = (Math.imul(h2, 9) + 0x52dce729) | 0;
+  }
+  // fmix32 finalizers
+  h1 ^= h1 >>> 16;
+  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 ^= h1 >>> 13;
+  h1 = Math.imul(h1, 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  h2 ^= h2 >>> 16;
+  h2 = Math.imul(h2, 0x7feb352d);
+  h2 ^= h2 >>> 15;
+  h2 = Math.imul(h2, 0x846ca68b);
+  h2 ^= h2 >>> 16;
+  out[0] = h1 >>> 0;
+  out[1] = h2 >>> 0;
+}
+
+/**
+ * Open-addressing (linear probing) set of 64-bit fingerprints stored as pairs
+ * of Uint32. The all-zero pair marks an empty slot, so a fingerprint equal to
+ * (0, 0) is stored as (0, 1): the fingerprint space is 2^64 - 1.
+ */
+export class FingerprintSet {
+  private table: Uint32Array;
+  private mask: number;
+  size = 0;
+  private limit: number;
+  static readonly MAX_LOAD = 0.7;
+
+  constructor(initialCapacity = 1 << 16) {
+    let cap = 1;
+    while (cap < initialCapacity) cap <<= 1;
+    this.table = new Uint32Array(cap * 2);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * FingerprintSet.MAX_LOAD);
+  }
+
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+
+  /** Insert; returns true when the fingerprint was not present. */
+  add(h1: number, h2: number): boolean {
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    const t = this.table;
+    let i = (h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const a = t[2 * i]!;
+      const b = t[2 * i + 1]!;
+      if (a === 0 && b === 0) break;
+      if (a === h1 && b === h2) return false;
+      i = (i + 1) & this.mask;
+    }
+    t[2 * i] = h1;
+    t[2 * i + 1] = h2;
+    if (++this.size > this.limit) this.grow();
+    return true;
+  }
+
+  has(h1: number, h2: number): boolean {
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    const t = this.table;
+    let i = (h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const a = t[2 * i]!;
+      const b = t[2 * i + 1]!;
+      if (a === 0 && b === 0) return false;
+      if (a === h1 && b === h2) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const cap = (this.mask + 1) * 2;
+    this.table = new Uint32Array(cap * 2);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * FingerprintSet.MAX_LOAD);
+    const t = this.table;
+    for (let j = 0; j < old.length; j += 2) {
+      const a = old[j]!;
+      const b = old[j + 1]!;
+      if (a === 0 && b === 0) continue;
+      let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+      while (t[2 * i] !== 0 || t[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+      t[2 * i] = a;
+      t[2 * i + 1] = b;
+    }
+  }
+}
+
+/**
+ * TLC's "calculated (optimistic)" fingerprint collision probability:
+ * distinct * (generated - distinct) / 2^64.
+ */
+export function collisionProbability(distinct: number, generated: number): number {
+  return (distinct * Math.max(0, generated - distinct)) / 2 ** 64;
+}

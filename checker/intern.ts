@@ -1,0 +1,121 @@
+/**
+ * Interning of plain-data values (spec views, abstractions) to dense integer
+ * ids, by a canonical binary encoding: object keys sorted, numbers exact.
+ * Equal values (deep, key-order-insensitive) get equal ids. Off the hot path
+ * except at quiescent states, where it interns abstraction(impl).
+ */
+import { fingerprint } from './fingerprint.js';
+import { IntBuffer } from './schema.js';
+
+const T_NULL = 0,
+  T_FALSE = 1,
+  T_TRUE = 2,
+  T_INT = 3,
+  T_FLOAT = 4,
+  T_STR = 5,
+  T_ARR = 6,
+  T_OBJ = 7,
+  T_UNDEF = 8;
+
+const f64 = new Float64Array(1);
+const f64i = new Int32Array(f64.buffer);
+
+/** Canonical encoding of plain data (null, boolean, number, string, array, plain object). */
+export function canonicalEncode(v: unknown, w: IntBuffer): void {
+  switch (typeof v) {
+    case 'number':
+      if (Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) {
+        w.push(T_INT);
+        w.push(v);
+      } else {
+        f64[0] = v;
+        w.push(T_FLOAT);
+        w.push(f64i[0]!);
+        w.push(f64i[1]!);
+      }
+      return;
+    case 'boolean':
+      w.push(v ? T_TRUE : T_FALSE);
+      return;
+    case 'string':
+      w.push(T_STR);
+      w.push(v.length);
+      for (let i = 0; i < v.length; i++) w.push(v.charCodeAt(i));
+      return;
+    case 'undefined':
+      w.push(T_UNDEF);
+      return;
+    case 'object':
+      if (v === null) {
+        w.push(T_NULL);
+        return;
+      }
+      if (Array.isArray(v)) {
+        w.push(T_ARR);
+        w.push(v.length);
+        for (let i = 0; i < v.length; i++) canonicalEncode(v[i], w);
+        return;
+      }
+      {
+        const keys = Object.keys(v).sort();
+        w.push(T_OBJ);
+        w.push(keys.length);
+        for (const k of keys) {
+          canonicalEncode(k, w);
+          canonicalEncode((v as Record<string, unknown>)[k], w);
+        }
+      }
+      return;
+    default:
+      throw new TypeError(`not plain data: ${typeof v}`);
+  }
+}
+
+/** Maps plain values to dense ids 0, 1, 2, ... in first-seen order. */
+export class Interner<T = unknown> {
+  private readonly buf = new IntBuffer(256);
+  private readonly fp = new Uint32Array(2);
+  private readonly index = new Map<number, number | number[]>();
+  private readonly encodings: Int32Array[] = [];
+  readonly values: T[] = [];
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** The id of `v`, adding it if new. */
+  intern(v: T): number {
+    const buf = this.buf;
+    buf.reset();
+    canonicalEncode(v, buf);
+    fingerprint(buf.buf, 0, buf.len, this.fp);
+    const key = this.fp[0]! + (this.fp[1]! & 0x1fffff) * 4294967296;
+    const hit = this.index.get(key);
+    if (hit !== undefined) {
+      if (typeof hit === 'number') {
+        if (this.same(hit)) return hit;
+      } else {
+        for (const id of hit) if (this.same(id)) return id;
+      }
+    }
+    const id = this.values.length;
+    this.values.push(v);
+    this.encodings.push(buf.toArray());
+    if (hit === undefined) this.index.set(key, id);
+    else if (typeof hit === 'number') this.index.set(key, [hit, id]);
+    else hit.push(id);
+    return id;
+  }
+
+  private same(id: number): boolean {
+    const e = this.encodings[id]!;
+    const b = this.buf;
+    if (e.length !== b.len) return false;
+    for (let i = 0; i < e.length; i++) if (e[i] !== b.buf[i]) return false;
+    return true;
+  }
+
+  get(id: number): T {
+    return this.values[id]!;
+  }
+}

@@ -1,0 +1,641 @@
+/**
+ * The product model explored by the checker: implementation state, threads
+ * running scenario scripts, the fault-injection budget, and (with a spec) the
+ * interned set of linearization configurations. One state is one Int32 vector:
+ *
+ *   [ linSet | faultsUsed | per thread: slot, alt, pc, locals[L] | impl state... ]
+ *
+ * `expand` enumerates every successor of a state in a fixed order, so a
+ * successor is identified by its index: that is how traces are stored and
+ * replayed.
+ */
+import { Linearizer, NO_SET } from './linearizer.js';
+import type { StepLabel, ThreadView, TraceState, ViolationKind } from './result.js';
+import { ArrayReader, IntBuffer } from './schema.js';
+import { SpecAdapter, SpecError } from './spec-adapter.js';
+import type {
+  ArgValue,
+  Args,
+  Invariant,
+  InvariantCtx,
+  OpDef,
+  RetValue,
+  Scenario,
+  StepDef,
+  Subsystem,
+  ThreadCtx,
+} from './types.js';
+
+export class ScenarioError extends Error {}
+
+interface CompiledOp {
+  readonly name: string;
+  readonly def: OpDef<any, any>;
+  readonly steps: readonly StepDef<any, any>[];
+  readonly stepIndex: ReadonlyMap<string, number>;
+  readonly locals: readonly string[];
+}
+
+interface CompiledAlt {
+  readonly op: CompiledOp;
+  readonly opName: string;
+  readonly args: Args;
+  /** Operation id in the spec adapter (-1 without spec). */
+  readonly specOp: number;
+}
+
+/** A property failure found on a transition or in a state. */
+export interface Failure {
+  readonly kind: ViolationKind;
+  readonly property: string;
+  readonly message: string;
+}
+
+/** One successor, as handed to the explorer. */
+export interface Successor {
+  /** Encoded successor vector in `buf[0, len)` (valid until the next callback). */
+  readonly buf: Int32Array;
+  readonly len: number;
+  /** Decoded impl state after the step (read-only for the callee). */
+  readonly impl: unknown;
+  /** A property broken by the transition itself (linearizability, refinement, step threw). */
+  readonly failure?: Failure;
+}
+
+class Pruned {
+  constructor(readonly text: string) {}
+}
+
+/** Per-run thread context handed to steps. */
+class Ctx implements ThreadCtx<unknown> {
+  tid = 0;
+  args: Args = {};
+  l: Record<string, number> = {};
+  params: unknown;
+  variant: string | null;
+  // choice enumeration (odometer over choice points)
+  script: number[] = [];
+  arity: number[] = [];
+  cpos = 0;
+  injected: string[] = [];
+  faultsLeft = 0;
+  sites: ReadonlySet<string>;
+  constructor(params: unknown, variant: string | null, sites: ReadonlySet<string>) {
+    this.params = params;
+    this.variant = variant;
+    this.sites = sites;
+  }
+  bug(name: string): boolean {
+    return this.variant === name;
+  }
+  choose(n: number): number {
+    if (!(n >= 1) || !Number.isInteger(n)) throw new Error(`choose(${n}): need a positive integer`);
+    if (n === 1) return 0;
+    const i = this.cpos++;
+    if (i < this.script.length) return this.script[i]!;
+    this.script.push(0);
+    this.arity.push(n);
+    return 0;
+  }
+  inject(site: string): boolean {
+    if (this.faultsLeft <= 0 || !this.sites.has(site)) return false;
+    if (this.choose(2) === 1) {
+      this.faultsLeft--;
+      this.injected.push(site);
+      return true;
+    }
+    return false;
+  }
+  assume(cond: boolean, precondition: string): void {
+    if (!cond) throw new Pruned(precondition);
+  }
+  /** Advance the odometer; false when every choice sequence was run. */
+  nextScript(): boolean {
+    let j = this.script.length - 1;
+    while (j >= 0 && this.script[j]! >= this.arity[j]! - 1) j--;
+    if (j < 0) return false;
+    this.script[j]!++;
+    this.script.length = j + 1;
+    this.arity.length = j + 1;
+    return true;
+  }
+}
+
+export class Product<G = any> {
+  readonly T: number;
+  readonly L: number;
+  readonly HDR = 2;
+  readonly TW: number;
+  readonly implOff: number;
+  readonly ops: Map<string, CompiledOp>;
+  /** alts[t][slot][alt] */
+  readonly alts: CompiledAlt[][][];
+  readonly spec?: SpecAdapter;
+  readonly lin?: Linearizer;
+  readonly invariants: readonly Invariant<G, any>[];
+  readonly variant: string | null;
+  readonly faultBudget: number;
+  readonly faultSites: readonly string[];
+  /** Preconditions broken on pruned paths, with counts. */
+  readonly pruned = new Map<string, number>();
+  private readonly out = new IntBuffer(1024);
+  private readonly ctx: Ctx;
+  private readonly reader = new ArrayReader(new Int32Array(0));
+  /** Length of the state being expanded (a failing transition re-emits it unchanged). */
+  private curLen = 0;
+
+  constructor(
+    readonly sub: Subsystem<G, any, any>,
+    readonly scenario: Scenario<any>,
+    variant: string | null,
+  ) {
+    if (variant !== null && !sub.variants.some((v) => v.name === variant))
+      throw new ScenarioError(
+        `unknown variant '${variant}' for ${sub.name} (known: ${sub.variants.map((v) => v.name).join(', ') || 'none'})`,
+      );
+    this.variant = variant;
+    if (scenario.threads.length === 0) throw new ScenarioError(`scenario '${scenario.name}' has no threads`);
+    if (scenario.threads.length > 8) throw new ScenarioError(`scenario '${scenario.name}' has more than 8 threads`);
+    this.T = scenario.threads.length;
+    this.ops = new Map();
+    let L = 0;
+    for (const [name, def] of Object.entries(sub.impl.ops)) {
+      if (def.steps.length === 0) throw new ScenarioError(`${sub.name}: op '${name}' has no steps`);
+      const stepIndex = new Map<string, number>();
+      def.steps.forEach((s, i) => {
+        if (stepIndex.has(s.name)) throw new ScenarioError(`${sub.name}: op '${name}' has two steps named '${s.name}'`);
+        stepIndex.set(s.name, i);
+      });
+      const locals = def.locals ?? [];
+      L = Math.max(L, locals.length);
+      this.ops.set(name, { name, def, steps: def.steps, stepIndex, locals });
+    }
+    this.L = L;
+    this.TW = 3 + L;
+    this.implOff = this.HDR + this.T * this.TW;
+    if (sub.spec) {
+      if (!sub.abstraction) throw new ScenarioError(`${sub.name}: a spec needs an abstraction function`);
+      try {
+        this.spec = new SpecAdapter(sub.spec, scenario.params);
+      } catch (e) {
+        throw new ScenarioError(`${sub.name}: ${(e as Error).message}`);
+      }
+    }
+    this.alts = scenario.threads.map((script, t) =>
+      script.map((slot, s) => {
+        if (slot.length === 0) throw new ScenarioError(`scenario '${scenario.name}': thread ${t} slot ${s} has no alternatives`);
+        return slot.map((choice) => {
+          const op = this.ops.get(choice.op);
+          if (!op)
+            throw new ScenarioError(
+              `scenario '${scenario.name}': unknown op '${choice.op}' for ${sub.name} (ops: ${[...this.ops.keys()].join(', ')})`,
+            );
+          return {
+            op,
+            opName: choice.op,
+            args: Object.freeze({ ...choice.args }),
+            specOp: this.spec ? this.spec.opId(choice.op, choice.args) : -1,
+          };
+        });
+      }),
+    );
+    if (this.spec) this.lin = new Linearizer(this.spec, this.T);
+    this.invariants = sub.invariants;
+    this.faultBudget = scenario.faults?.budget ?? 0;
+    this.faultSites = scenario.faults?.sites ?? [];
+    this.ctx = new Ctx(scenario.params, variant, new Set(this.faultSites));
+  }
+
+  // ---- encoding helpers -------------------------------------------------
+
+  decodeImpl(vec: Int32Array, off = 0): G {
+    const r = this.reader;
+    r.buf = vec;
+    r.pos = off + this.implOff;
+    return this.sub.impl.state.decode(r);
+  }
+
+  /** The initial state vector and its decoded impl state. */
+  initial(): { vec: Int32Array; impl: G; failure?: Failure } {
+    let g: G;
+    try {
+      g = this.sub.impl.init(this.scenario.params);
+    } catch (e) {
+      throw new ScenarioError(`${this.sub.name}: init threw: ${(e as Error).message}`);
+    }
+    const w = this.out;
+    w.reset();
+    let set = this.lin ? this.lin.initialSet : 0;
+    let failure: Failure | undefined;
+    if (this.lin) {
+      const abs = this.abstractId(g);
+      const q = this.lin.quiesce(set, abs);
+      if (q === NO_SET) {
+        failure = {
+          kind: 'refinement',
+          property: 'refinement',
+          message: 'the initial implementation state does not abstract to the initial spec state',
+        };
+      } else set = q;
+    }
+    w.push(set);
+    w.push(0);
+    for (let t = 0; t < this.T; t++) {
+      w.push(0);
+      w.push(0);
+      w.push(-1);
+      for (let i = 0; i < this.L; i++) w.push(0);
+    }
+    this.sub.impl.state.encode(g, w);
+    return { vec: w.toArray(), impl: g, failure };
+  }
+
+  private abstractId(g: G): number {
+    let abs: unknown;
+    try {
+      abs = this.sub.abstraction!(g, this.scenario.params);
+    } catch (e) {
+      throw new SpecError(`abstraction threw: ${(e as Error).message}`);
+    }
+    return this.spec!.internView(abs);
+  }
+
+  // ---- expansion ----------------------------------------------------------
+
+  /** The step a thread would take next for alternative `altIdx` (or its current op). */
+  private setupCtx(vec: Int32Array, off: number, t: number, op: CompiledOp, args: Args, fresh: boolean): void {
+    const ctx = this.ctx;
+    ctx.tid = t;
+    ctx.args = args;
+    const l: Record<string, number> = {};
+    const base = off + this.HDR + t * this.TW + 3;
+    for (let i = 0; i < op.locals.length; i++) l[op.locals[i]!] = fresh ? 0 : vec[base + i]!;
+    ctx.l = l;
+  }
+
+  /**
+   * Whether thread `t` can move in state `vec` (whose impl state is `g`).
+   * A thread that finished its script cannot.
+   */
+  threadEnabled(vec: Int32Array, off: number, g: G, t: number): boolean {
+    const tb = off + this.HDR + t * this.TW;
+    const slot = vec[tb]!;
+    const pc = vec[tb + 2]!;
+    if (pc >= 0) {
+      const alt = this.alts[t]![slot]![vec[tb + 1]!]!;
+      const step = alt.op.steps[pc]!;
+      if (!step.enabled) return true;
+      this.setupCtx(vec, off, t, alt.op, alt.args, false);
+      return step.enabled(g, this.ctx);
+    }
+    const slots = this.alts[t]!;
+    if (slot >= slots.length) return false;
+    for (const alt of slots[slot]!) {
+      const step = alt.op.steps[0]!;
+      if (!step.enabled) return true;
+      this.setupCtx(vec, off, t, alt.op, alt.args, true);
+      if (step.enabled(g, this.ctx)) return true;
+    }
+    return false;
+  }
+
+  /** Deadlock: some thread has work left and no thread can move. */
+  deadlocked(vec: Int32Array, off: number, g: G): Failure | undefined {
+    let unfinished = false;
+    for (let t = 0; t < this.T; t++) {
+      const tb = off + this.HDR + t * this.TW;
+      if (vec[tb + 2]! >= 0 || vec[tb]! < this.alts[t]!.length) unfinished = true;
+      if (this.threadEnabled(vec, off, g, t)) return undefined;
+    }
+    if (!unfinished) return undefined;
+    const stuck: string[] = [];
+    for (let t = 0; t < this.T; t++) {
+      const tb = off + this.HDR + t * this.TW;
+      const slot = vec[tb]!;
+      const pc = vec[tb + 2]!;
+      if (pc >= 0) {
+        const alt = this.alts[t]![slot]![vec[tb + 1]!]!;
+        stuck.push(`T${t} blocked in ${alt.opName} at ${alt.op.steps[pc]!.name}`);
+      } else if (slot < this.alts[t]!.length) stuck.push(`T${t} cannot start slot ${slot}`);
+    }
+    return { kind: 'deadlock', property: 'deadlock', message: `no thread can move: ${stuck.join('; ')}` };
+  }
+
+  /**
+   * Enumerate successors of the state at vec[off, off+len). `g` may be passed
+   * if already decoded (read-only). Calls `emit` once per successor in a fixed
+   * order; `label` is computed only when `wantLabels` is set.
+   */
+  expand(
+    vec: Int32Array,
+    off: number,
+    len: number,
+    emit: (s: Successor, label: StepLabel | undefined) => void,
+    wantLabels = false,
+  ): void {
+    const g0 = this.decodeImpl(vec, off);
+    this.curLen = len;
+    for (let t = 0; t < this.T; t++) {
+      const tb = off + this.HDR + t * this.TW;
+      const slot = vec[tb]!;
+      const pc = vec[tb + 2]!;
+      if (pc >= 0) {
+        this.expandStep(vec, off, len, g0, t, slot, vec[tb + 1]!, pc, emit, wantLabels);
+      } else {
+        const slots = this.alts[t]!;
+        if (slot >= slots.length) continue;
+        const alts = slots[slot]!;
+        for (let a = 0; a < alts.length; a++) this.expandStep(vec, off, len, g0, t, slot, a, -1, emit, wantLabels);
+      }
+    }
+  }
+
+  private expandStep(
+    vec: Int32Array,
+    off: number,
+    len: number,
+    g0: G,
+    t: number,
+    slot: number,
+    altIdx: number,
+    pc: number,
+    emit: (s: Successor, label: StepLabel | undefined) => void,
+    wantLabels: boolean,
+  ): void {
+    const alt = this.alts[t]![slot]![altIdx]!;
+    const invoked = pc < 0;
+    const stepIdx = invoked ? 0 : pc;
+    const step = alt.op.steps[stepIdx]!;
+    const ctx = this.ctx;
+    if (step.enabled) {
+      this.setupCtx(vec, off, t, alt.op, alt.args, invoked);
+      let ok: boolean;
+      try {
+        ok = step.enabled(g0, ctx);
+      } catch (e) {
+        this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
+        return;
+      }
+      if (!ok) return;
+    }
+    const faultsUsed = vec[off + 1]!;
+    ctx.script.length = 0;
+    ctx.arity.length = 0;
+    do {
+      ctx.cpos = 0;
+      ctx.injected = [];
+      ctx.faultsLeft = this.faultBudget - faultsUsed;
+      this.setupCtx(vec, off, t, alt.op, alt.args, invoked);
+      const g = this.decodeImpl(vec, off);
+      let res: ReturnType<StepDef<G>['run']>;
+      try {
+        res = step.run(g, ctx);
+      } catch (e) {
+        if (e instanceof Pruned) {
+          this.pruned.set(e.text, (this.pruned.get(e.text) ?? 0) + 1);
+          continue;
+        }
+        this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
+        continue;
+      }
+      this.emitResult(vec, off, g, t, slot, altIdx, alt, stepIdx, invoked, res, emit, wantLabels);
+    } while (ctx.nextScript());
+  }
+
+  private label(
+    t: number,
+    slot: number,
+    altIdx: number,
+    stepIdx: number,
+    invoked: boolean,
+    ret: RetValue | undefined,
+  ): StepLabel {
+    const alt = this.alts[t]![slot]![altIdx]!;
+    const lab: StepLabel = {
+      tid: t,
+      op: alt.opName,
+      args: alt.args,
+      slot,
+      alt: altIdx,
+      step: alt.op.steps[stepIdx]!.name,
+      choices: [...this.ctx.script.slice(0, this.ctx.cpos)],
+      injected: [...this.ctx.injected],
+      invoked,
+      ...(ret !== undefined ? { ret } : {}),
+    };
+    return lab;
+  }
+
+  private emitFailure(
+    vec: Int32Array,
+    off: number,
+    t: number,
+    slot: number,
+    altIdx: number,
+    stepIdx: number,
+    invoked: boolean,
+    emit: (s: Successor, label: StepLabel | undefined) => void,
+    wantLabels: boolean,
+    e: unknown,
+  ): void {
+    const alt = this.alts[t]![slot]![altIdx]!;
+    const stepName = alt.op.steps[stepIdx]!.name;
+    const w = this.out;
+    w.reset();
+    for (let i = off; i < off + this.curLen; i++) w.push(vec[i]!);
+    const kind: ViolationKind = e instanceof SpecError ? 'spec-error' : 'impl-error';
+    emit(
+      {
+        buf: w.buf,
+        len: w.len,
+        impl: this.decodeImpl(vec, off),
+        failure: {
+          kind,
+          property: kind,
+          message: `${alt.opName}(${fmtArgs(alt.args)}) step ${stepName} threw: ${(e as Error)?.message ?? String(e)}`,
+        },
+      },
+      wantLabels ? this.label(t, slot, altIdx, stepIdx, invoked, undefined) : undefined,
+    );
+  }
+
+  private emitResult(
+    vec: Int32Array,
+    off: number,
+    g: G,
+    t: number,
+    slot: number,
+    altIdx: number,
+    alt: CompiledAlt,
+    stepIdx: number,
+    invoked: boolean,
+    res: string | { readonly ret: RetValue },
+    emit: (s: Successor, label: StepLabel | undefined) => void,
+    wantLabels: boolean,
+  ): void {
+    const ctx = this.ctx;
+    let nextPc: number;
+    let ret: RetValue | undefined;
+    let failure: Failure | undefined;
+    if (typeof res === 'string') {
+      const n = alt.op.stepIndex.get(res);
+      if (n === undefined) {
+        this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
+          new Error(`returned unknown next step '${res}'`));
+        return;
+      }
+      nextPc = n;
+    } else if (res && typeof res === 'object' && 'ret' in res) {
+      nextPc = -1;
+      ret = res.ret;
+    } else {
+      this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
+        new Error(`returned ${String(res)}; expected a step name or done(value)`));
+      return;
+    }
+
+    // linearization set
+    let set = vec[off]!;
+    const lin = this.lin;
+    let quiescent = false;
+    if (lin) {
+      try {
+        if (invoked) set = lin.invoke(set, t, alt.specOp);
+        if (nextPc < 0) {
+          const retId = this.spec!.rets.intern(ret === undefined ? null : ret);
+          const before = set;
+          set = lin.respond(set, t, retId);
+          if (set === NO_SET) {
+            const allowed = lin.allowedReturns(before, t).map((r) => JSON.stringify(this.spec!.rets.get(r)));
+            failure = {
+              kind: 'linearizability',
+              property: 'linearizability',
+              message: `T${t} ${alt.opName}(${fmtArgs(alt.args)}) returned ${JSON.stringify(ret)}, but no linearization of the history allows it (spec allows: ${allowed.length ? allowed.join(', ') : 'nothing: the op is not enabled in any linearization'})`,
+            };
+            set = before;
+          }
+        }
+      } catch (e) {
+        this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
+        return;
+      }
+    }
+
+    const w = this.out;
+    w.reset();
+    w.push(set);
+    w.push(vec[off + 1]! + ctx.injected.length);
+    for (let u = 0; u < this.T; u++) {
+      const tb = off + this.HDR + u * this.TW;
+      if (u !== t) {
+        for (let i = 0; i < this.TW; i++) w.push(vec[tb + i]!);
+        continue;
+      }
+      if (nextPc < 0) {
+        w.push(vec[tb]! + 1);
+        w.push(0);
+        w.push(-1);
+        for (let i = 0; i < this.L; i++) w.push(0);
+      } else {
+        w.push(slot);
+        w.push(altIdx);
+        w.push(nextPc);
+        const locals = alt.op.locals;
+        const l = ctx.l;
+        for (let i = 0; i < this.L; i++) {
+          const v = i < locals.length ? l[locals[i]!] : 0;
+          w.push(typeof v === 'number' ? v | 0 : v ? 1 : 0);
+        }
+      }
+    }
+    if (nextPc < 0 && lin && !failure) {
+      quiescent = true;
+      for (let u = 0; u < this.T; u++) {
+        if (u !== t && vec[off + this.HDR + u * this.TW + 2]! >= 0) {
+          quiescent = false;
+          break;
+        }
+      }
+      if (quiescent) {
+        try {
+          const abs = this.abstractId(g);
+          const q = lin.quiesce(set, abs);
+          if (q === NO_SET) {
+            failure = {
+              kind: 'refinement',
+              property: 'refinement',
+              message: `at quiescence, abstraction(impl) matches none of the ${lin.specStates(set).length} spec state(s) that linearizations of the history allow`,
+            };
+          } else {
+            set = q;
+            w.buf[0] = set;
+          }
+        } catch (e) {
+          this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
+          return;
+        }
+      }
+    }
+    try {
+      this.sub.impl.state.encode(g, w);
+    } catch (e) {
+      this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
+        new Error(`state does not fit its schema after the step: ${(e as Error).message}`));
+      return;
+    }
+    emit(
+      { buf: w.buf, len: w.len, impl: g, failure },
+      wantLabels ? this.label(t, slot, altIdx, stepIdx, invoked, ret) : undefined,
+    );
+  }
+
+  // ---- properties ---------------------------------------------------------
+
+  invariantCtx(vec: Int32Array, off: number): InvariantCtx {
+    const inFlight: (string | undefined)[] = [];
+    let quiescent = true;
+    for (let t = 0; t < this.T; t++) {
+      const tb = off + this.HDR + t * this.TW;
+      if (vec[tb + 2]! >= 0) {
+        quiescent = false;
+        inFlight.push(this.alts[t]![vec[tb]!]![vec[tb + 1]!]!.opName);
+      } else inFlight.push(undefined);
+    }
+    return { quiescent, inFlight, variant: this.variant };
+  }
+
+  // ---- decoding for traces ------------------------------------------------
+
+  traceState(vec: Int32Array): TraceState {
+    const impl = this.decodeImpl(vec, 0);
+    const threads: ThreadView[] = [];
+    for (let t = 0; t < this.T; t++) {
+      const tb = this.HDR + t * this.TW;
+      const slot = vec[tb]!;
+      const pc = vec[tb + 2]!;
+      const nslots = this.alts[t]!.length;
+      if (pc >= 0) {
+        const alt = this.alts[t]![slot]![vec[tb + 1]!]!;
+        const locals: Record<string, number> = {};
+        alt.op.locals.forEach((n, i) => (locals[n] = vec[tb + 3 + i]!));
+        threads.push({ tid: t, slot, op: alt.opName, args: alt.args, pc: alt.op.steps[pc]!.name, locals, finished: false });
+      } else threads.push({ tid: t, slot, finished: slot >= nslots });
+    }
+    const out: { -readonly [K in keyof TraceState]: TraceState[K] } = { impl, threads, faultsUsed: vec[1]! };
+    if (this.lin && this.spec) {
+      try {
+        out.abstract = this.sub.abstraction!(impl, this.scenario.params);
+      } catch (e) {
+        out.abstract = `abstraction threw: ${(e as Error).message}`;
+      }
+      out.spec = this.lin.specStates(vec[0]!).map((id) => this.spec!.views.get(id));
+    }
+    return out;
+  }
+}
+
+export function fmtArgs(a: Args): string {
+  return Object.entries(a)
+    .map(([k, v]) => `${k}=${v as ArgValue}`)
+    .join(', ');
+}

@@ -1,0 +1,146 @@
+/**
+ * Drives an xstate v5 spec machine through its pure `transition` API, with
+ * interned spec states and memoized transitions: xstate runs once per
+ * (spec state, operation, choice), never once per explored state.
+ */
+import { initialTransition, transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
+import { Interner } from './intern.js';
+import type { ArgValue, Args, RetValue, SpecDef } from './types.js';
+
+export class SpecError extends Error {}
+
+export interface OpKey {
+  readonly op: string;
+  readonly args: Args;
+}
+
+function defaultView(snapshot: { context: any }): unknown {
+  const { ret: _ret, ...rest } = snapshot.context ?? {};
+  return rest;
+}
+
+export class SpecAdapter {
+  /** Spec views by spec-state id. */
+  readonly views = new Interner<unknown>();
+  /** A snapshot to step from, per spec-state id (ret cleared). */
+  private readonly snapshots: AnyMachineSnapshot[] = [];
+  readonly rets = new Interner<RetValue>();
+  readonly ops: OpKey[] = [];
+  private readonly opIndex = new Map<string, number>();
+  /** (specId, opId) -> flat [nextSpecId, retId, ...] */
+  private readonly outcomeMemo = new Map<number, Int32Array>();
+  private readonly internalMemo = new Map<number, Int32Array>();
+  readonly initialId: number;
+  transitionsRun = 0;
+
+  constructor(
+    private readonly spec: SpecDef<unknown, unknown>,
+    params: unknown,
+  ) {
+    let snap: AnyMachineSnapshot;
+    try {
+      [snap] = initialTransition(spec.machine, spec.input(params));
+    } catch (e) {
+      throw new SpecError(`spec initial state threw: ${(e as Error).message}`);
+    }
+    this.initialId = this.internSnapshot(snap);
+  }
+
+  private view(snap: AnyMachineSnapshot): unknown {
+    return this.spec.view ? this.spec.view(snap) : defaultView(snap);
+  }
+
+  private internSnapshot(snap: AnyMachineSnapshot): number {
+    if (snap.status === 'error') throw new SpecError(`spec machine entered an error state: ${String((snap as any).error)}`);
+    const id = this.views.intern(this.view(snap));
+    if (id === this.snapshots.length) {
+      this.snapshots.push(
+        this.spec.machine.resolveState({ value: snap.value, context: { ...snap.context, ret: undefined } }),
+      );
+    }
+    return id;
+  }
+
+  /** Dense id for an operation with its args (compile time only). */
+  opId(op: string, args: Args): number {
+    const key = op + '\u0000' + JSON.stringify(Object.entries(args).sort(([a], [b]) => (a < b ? -1 : 1)));
+    let id = this.opIndex.get(key);
+    if (id === undefined) {
+      id = this.ops.length;
+      this.ops.push({ op, args });
+      this.opIndex.set(key, id);
+    }
+    return id;
+  }
+
+  /** Intern an abstraction (same shape as a spec view). */
+  internView(v: unknown): number {
+    return this.views.intern(v);
+  }
+
+  private step(specId: number, ev: EventObject): AnyMachineSnapshot | undefined {
+    this.transitionsRun++;
+    let next: AnyMachineSnapshot;
+    try {
+      [next] = transition(this.spec.machine, this.snapshots[specId]!, ev);
+    } catch (e) {
+      throw new SpecError(`spec threw on ${ev.type}: ${(e as Error).message}`);
+    }
+    if (next.status === 'error') throw new SpecError(`spec entered an error state on ${ev.type}: ${String((next as any).error)}`);
+    if (next.context?.ret === undefined) return undefined;
+    return next;
+  }
+
+  private event(op: string, args: Args, choice: ArgValue | undefined): EventObject {
+    if (this.spec.event) return this.spec.event(op, args, choice);
+    return choice === undefined ? { type: op, ...args } : { type: op, ...args, choice };
+  }
+
+  /** All (nextSpecId, retId) outcomes of op `opId` from spec state `specId`, as a flat array. */
+  outcomes(specId: number, opId: number): Int32Array {
+    const key = specId * 1048576 + opId;
+    let out = this.outcomeMemo.get(key);
+    if (out !== undefined) return out;
+    const { op, args } = this.ops[opId]!;
+    const choices = this.spec.choices?.[op];
+    const found: number[] = [];
+    const seen = new Set<number>();
+    const tryEvent = (choice: ArgValue | undefined) => {
+      const next = this.step(specId, this.event(op, args, choice));
+      if (!next) return;
+      const s = this.internSnapshot(next);
+      const r = this.rets.intern(next.context.ret as RetValue);
+      const k = s * 65536 + r;
+      if (!seen.has(k)) {
+        seen.add(k);
+        found.push(s, r);
+      }
+    };
+    if (choices && choices.length > 0) for (const c of choices) tryEvent(c);
+    else tryEvent(undefined);
+    out = Int32Array.from(found);
+    this.outcomeMemo.set(key, out);
+    return out;
+  }
+
+  /** Spec states reachable by one internal step from `specId`. */
+  internalSuccessors(specId: number): Int32Array {
+    let out = this.internalMemo.get(specId);
+    if (out !== undefined) return out;
+    const found = new Set<number>();
+    if (this.spec.internal) {
+      for (const ev of this.spec.internal(this.views.get(specId))) {
+        const next = this.step(specId, ev);
+        if (next) found.add(this.internSnapshot(next));
+      }
+    }
+    found.delete(specId);
+    out = Int32Array.from(found);
+    this.internalMemo.set(specId, out);
+    return out;
+  }
+
+  get hasInternal(): boolean {
+    return this.spec.internal !== undefined;
+  }
+}
