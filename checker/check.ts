@@ -107,7 +107,7 @@ interface Found {
   readonly edge: number;
 }
 
-export function checkScenario<G, C, P>(
+export function checkScenario<G extends object, C, P>(
   sub: Subsystem<G, C, P>,
   scenario: Scenario<P>,
   opts: CheckOptions = {},
@@ -274,7 +274,7 @@ function evalInvariants<G, P>(
 }
 
 /** Rebuild the trace to a failure by re-expanding along the stored parent links. */
-function buildViolation<G>(product: Product<G>, links: Links, found: Found): Violation {
+function buildViolation<G extends object>(product: Product<G>, links: Links, found: Found): Violation {
   const path: number[] = [];
   for (let id = found.parent; id !== 0; id = links.parent[id]!) path.push(links.edge[id]!);
   path.reverse();
@@ -284,7 +284,7 @@ function buildViolation<G>(product: Product<G>, links: Links, found: Found): Vio
 }
 
 /** Re-execute a path of successor indices from the initial state. */
-export function followEdges<G>(
+export function followEdges<G extends object>(
   product: Product<G>,
   path: readonly number[],
 ): { states: TraceState[]; transitions: StepLabel[] } {

@@ -121,7 +121,7 @@ class Ctx implements ThreadCtx<unknown> {
   }
 }
 
-export class Product<G = any> {
+export class Product<G extends object = any> {
   readonly T: number;
   readonly L: number;
   readonly HDR = 2;

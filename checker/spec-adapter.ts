@@ -93,7 +93,7 @@ export class SpecAdapter {
 
   private event(op: string, args: Args, choice: ArgValue | undefined): EventObject {
     if (this.spec.event) return this.spec.event(op, args, choice);
-    return choice === undefined ? { type: op, ...args } : { type: op, ...args, choice };
+    return (choice === undefined ? { type: op, ...args } : { type: op, ...args, choice }) as EventObject;
   }
 
   /** All (nextSpecId, retId) outcomes of op `opId` from spec state `specId`, as a flat array. */
