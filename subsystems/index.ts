@@ -1,0 +1,12 @@
+/**
+ * The registry of subsystems `mmcheck` knows. Adding a subsystem is a folder in
+ * spec/, impl/ and subsystems/ plus one line here; the checker does not change.
+ */
+import type { Subsystem } from '../checker/types.js';
+
+export const registry: Subsystem[] = [
+];
+
+export function findSubsystem(name: string): Subsystem | undefined {
+  return registry.find((s) => s.name === name);
+}
