@@ -1,0 +1,392 @@
+/**
+ * Terminal rendering of check results:
+ *   renderTrace(violation)  a Lincheck-like per-thread step table with state diffs;
+ *   renderResult(result)    the summary a user reads first (bounds, coverage, verdict).
+ *
+ * Soundness first: a run that stopped (limit or violation) is never presented as
+ * exhaustive, and an exhaustive run is still only a result for its bounds.
+ */
+import type { CheckResult, StepLabel, TraceState, Violation } from '../checker/result.js';
+import { diffPlain, flatten, show, type Change } from './diff.js';
+
+export interface RenderOptions {
+  /** ANSI colours (default false). */
+  readonly color?: boolean;
+  /** Target width in columns (default 100, minimum 60). */
+  readonly width?: number;
+  /** At most this many spec candidates are diffed against the abstraction (default 3). */
+  readonly maxCandidates?: number;
+}
+
+// ---------------------------------------------------------------------------
+// Small text helpers
+// ---------------------------------------------------------------------------
+
+type Paint = (s: string) => string;
+interface Palette {
+  bold: Paint;
+  dim: Paint;
+  red: Paint;
+  green: Paint;
+  yellow: Paint;
+  cyan: Paint;
+  magenta: Paint;
+}
+
+function palette(color: boolean): Palette {
+  const c =
+    (open: number, close: number): Paint =>
+    (s) =>
+      color && s ? `\x1b[${open}m${s}\x1b[${close}m` : s;
+  return {
+    bold: c(1, 22),
+    dim: c(2, 22),
+    red: c(31, 39),
+    green: c(32, 39),
+    yellow: c(33, 39),
+    cyan: c(36, 39),
+    magenta: c(35, 39),
+  };
+}
+
+/** Visible width: code points, ANSI sequences excluded. */
+export function visibleWidth(s: string): number {
+  return [...s.replace(/\x1b\[[0-9;]*m/g, '')].length;
+}
+
+function pad(s: string, w: number): string {
+  const n = visibleWidth(s);
+  return n >= w ? s : s + ' '.repeat(w - n);
+}
+
+function padLeft(s: string, w: number): string {
+  const n = visibleWidth(s);
+  return n >= w ? s : ' '.repeat(w - n) + s;
+}
+
+/** Word-wrap plain text to `w` columns; words longer than `w` are cut. */
+export function wrap(text: string, w: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/ +/)) {
+    let rest = [...word];
+    if (line && visibleWidth(line) + 1 + rest.length <= w) {
+      line += ' ' + word;
+      continue;
+    }
+    if (line) out.push(line);
+    line = '';
+    while (rest.length > w) {
+      out.push(rest.slice(0, w).join(''));
+      rest = rest.slice(w);
+    }
+    line = rest.join('');
+  }
+  if (line || out.length === 0) out.push(line);
+  return out;
+}
+
+function truncate(s: string, w: number): string {
+  const cs = [...s];
+  return cs.length <= w ? s : cs.slice(0, Math.max(0, w - 1)).join('') + '…';
+}
+
+/** `op(a=1, b=x)` */
+export function formatCall(op: string, args: Readonly<Record<string, unknown>> | undefined): string {
+  const a = Object.entries(args ?? {})
+    .map(([k, v]) => `${k}=${show(v)}`)
+    .join(', ');
+  return `${op}(${a})`;
+}
+
+/** The text of one step cell: `op(args) › step [= ret] [!inject:site] [?choices]`. */
+export function formatStep(l: StepLabel): string {
+  let s = `${formatCall(l.op, l.args)} › ${l.step}`;
+  if (l.ret !== undefined) s += ` = ${show(l.ret ?? null)}`;
+  for (const site of l.injected) s += ` !inject:${site}`;
+  const extraChoices = l.choices.length > l.injected.length ? l.choices : [];
+  if (extraChoices.length) s += ` ?choose[${extraChoices.join(',')}]`;
+  return s;
+}
+
+function fmtInt(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
+}
+
+/** TLC prints probabilities as `val = 1.1E-14`. */
+export function tlcProbability(p: number): string {
+  if (p === 0) return '0.0';
+  if (!Number.isFinite(p)) return String(p);
+  return p
+    .toExponential(1)
+    .toUpperCase()
+    .replace('E+', 'E');
+}
+
+// ---------------------------------------------------------------------------
+// renderTrace
+// ---------------------------------------------------------------------------
+
+function threadCount(states: readonly TraceState[], transitions: readonly StepLabel[]): number {
+  let n = 0;
+  for (const s of states) n = Math.max(n, s.threads.length);
+  for (const t of transitions) n = Math.max(n, t.tid + 1);
+  return Math.max(n, 1);
+}
+
+function changeLine(c: Change, p: Palette): string {
+  const from = c.old === undefined ? p.dim('(absent)') : c.old;
+  const to = c.new === undefined ? p.dim('(absent)') : p.yellow(c.new);
+  return `${c.path}: ${from} → ${to}`;
+}
+
+interface SpecDiff {
+  readonly lines: string[];
+}
+
+/** Spec candidates against abstraction(impl), closest first, as -/+ lines. */
+function specVsAbstract(
+  candidates: readonly unknown[],
+  abstract: unknown,
+  max: number,
+  p: Palette,
+  width: number,
+): SpecDiff {
+  const lines: string[] = [];
+  const scored = candidates
+    .map((c, i) => ({ c, i, d: diffPlain(c, abstract) }))
+    .sort((a, b) => a.d.length - b.d.length || a.i - b.i);
+  const shown = scored.slice(0, max);
+  shown.forEach(({ d }, k) => {
+    const head =
+      candidates.length === 1
+        ? 'the only spec state'
+        : `spec state ${k + 1} of ${candidates.length}${k === 0 ? ' (closest)' : ''}`;
+    if (d.length === 0) {
+      lines.push(`  ${head}: equals the abstraction`);
+      return;
+    }
+    lines.push(`  ${head}: ${d.length === 1 ? '1 field differs' : `${d.length} fields differ`} (- spec expected, + abstraction(impl))`);
+    for (const c of d) {
+      lines.push(...wrap(`- ${c.path}: ${c.old ?? '(absent)'}`, width - 4).map((l, j) => p.red(`    ${j ? '  ' : ''}${l}`)));
+      lines.push(...wrap(`+ ${c.path}: ${c.new ?? '(absent)'}`, width - 4).map((l, j) => p.green(`    ${j ? '  ' : ''}${l}`)));
+    }
+  });
+  if (scored.length > shown.length) lines.push(p.dim(`  … ${scored.length - shown.length} more spec states not shown`));
+  return { lines };
+}
+
+/**
+ * The counterexample as a per-thread step table (one column per thread, one
+ * row per step), with the impl fields each step changed (old → new), the
+ * abstraction when it changed, and at the failing step the spec state(s) the
+ * implementation should have matched against the abstraction, as a diff.
+ */
+export function renderTrace(violation: Violation, opts: RenderOptions = {}): string {
+  const p = palette(opts.color ?? false);
+  const W = Math.max(60, opts.width ?? 100);
+  const maxCand = opts.maxCandidates ?? 3;
+  const { states, transitions } = violation.trace;
+  const out: string[] = [];
+
+  // Header
+  out.push(p.bold(p.red(`✗ ${violation.kind} violation: ${violation.property}`)));
+  for (const l of wrap(violation.message, W - 2)) out.push(`  ${l}`);
+  out.push(
+    p.dim(
+      `  shortest counterexample: ${transitions.length} step${transitions.length === 1 ? '' : 's'}` +
+        (transitions.length ? `, failing at step ${transitions.length}` : ', in the initial state'),
+    ),
+  );
+  out.push('');
+
+  const n = threadCount(states, transitions);
+  const numW = Math.max(3, String(transitions.length).length + 1);
+  const colW = Math.max(12, Math.floor((W - numW - 1 - n * 3) / n));
+  const sep = p.dim(' │ ');
+  const header = `${padLeft('#', numW)}${sep}${Array.from({ length: n }, (_, t) => pad(p.bold(`T${t}`), colW)).join(sep)}`;
+  out.push(header);
+  out.push(p.dim(`${'─'.repeat(numW)}─┼─${Array.from({ length: n }, () => '─'.repeat(colW)).join('─┼─')}`));
+
+  const initial = states[0];
+  if (initial) {
+    out.push(`${padLeft('0', numW)}${sep}${p.dim('initial state')}`);
+  }
+
+  transitions.forEach((l, i) => {
+    const before = states[i];
+    const after = states[i + 1];
+    const failing = i === transitions.length - 1;
+    const cell = wrap(formatStep(l), colW);
+    cell.forEach((line, j) => {
+      const num = j === 0 ? (failing ? p.red(`✗${i + 1}`) : String(i + 1)) : '';
+      const cols = Array.from({ length: n }, (_, t) => {
+        if (t !== l.tid) return ' '.repeat(colW);
+        let txt = pad(line, colW);
+        if (l.injected.length) txt = p.magenta(txt);
+        else if (failing) txt = p.red(txt);
+        return txt;
+      });
+      out.push(`${padLeft(num, numW)}${sep}${cols.join(sep)}`.replace(/\s+$/, ''));
+    });
+    if (!before || !after) return;
+    const indent = ' '.repeat(numW) + p.dim(' ┆   ');
+    const bodyW = W - numW - 5;
+    const changes = diffPlain(before.impl, after.impl, 'impl');
+    const tb = before.threads[l.tid];
+    const ta = after.threads[l.tid];
+    if (tb?.locals || ta?.locals) {
+      for (const c of diffPlain(tb?.locals ?? {}, ta?.locals ?? {}, `T${l.tid}.locals`)) changes.push(c);
+    }
+    if (after.faultsUsed !== before.faultsUsed)
+      changes.push({ path: 'faultsUsed', old: String(before.faultsUsed), new: String(after.faultsUsed) });
+    for (const c of changes) for (const w of wrap(changeLine(c, p), bodyW)) out.push(indent + w);
+    if (after.abstract !== undefined) {
+      const ad = diffPlain(before.abstract, after.abstract, 'abstract');
+      if (ad.length) {
+        out.push(indent + p.cyan(`abstract → ${truncate(show(after.abstract), bodyW - 11)}`));
+        for (const c of ad) for (const w of wrap(changeLine(c, p), bodyW - 2)) out.push(indent + '  ' + w);
+      }
+    }
+  });
+  out.push('');
+
+  // The failing state: spec vs abstraction, then the full final state.
+  const last = states[states.length - 1];
+  const prev = states.length >= 2 ? states[states.length - 2] : undefined;
+  if (last) {
+    const at = transitions.length ? `after step ${transitions.length}` : 'in the initial state';
+    if (last.abstract !== undefined) {
+      let cands = last.spec ?? [];
+      let note = `spec states consistent with the history ${at}`;
+      if (cands.length === 0 && prev?.spec && prev.spec.length) {
+        cands = prev.spec;
+        note = `no spec state is consistent with the history ${at}; candidates before the failing step`;
+      }
+      out.push(p.bold(`Spec vs abstraction(impl) ${at}:`));
+      if (cands.length === 0) out.push(`  no spec state left (${note.replace(/^no spec state is /, '')})`);
+      else {
+        out.push(p.dim(`  ${note}: ${cands.length}`));
+        out.push(...specVsAbstract(cands, last.abstract, maxCand, p, W).lines);
+      }
+      out.push(`  abstraction(impl) = ${truncate(show(last.abstract), W - 22)}`);
+      out.push('');
+    } else if (last.spec && last.spec.length) {
+      out.push(p.bold(`Spec states ${at}:`));
+      for (const s of last.spec.slice(0, maxCand)) out.push(`  ${truncate(show(s), W - 2)}`);
+      out.push('');
+    }
+    out.push(p.bold(`Impl state ${at}:`));
+    for (const [path, v] of flatten(last.impl)) for (const w of wrap(`${path || '(value)'} = ${v}`, W - 2)) out.push(`  ${w}`);
+    const busy = last.threads.filter((t) => t.op !== undefined);
+    if (busy.length) {
+      out.push(p.bold('Threads in flight:'));
+      for (const t of busy) {
+        const locals = t.locals && Object.keys(t.locals).length ? ` locals ${show(t.locals)}` : '';
+        out.push(`  T${t.tid} ${formatCall(t.op!, t.args)}${t.pc ? ` next › ${t.pc}` : ''}${locals}`);
+      }
+    }
+  }
+  return out.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------
+// renderResult
+// ---------------------------------------------------------------------------
+
+/** Why the run is or is not exhaustive, in words. */
+export function exhaustiveness(r: CheckResult): { exhaustive: boolean; why: string } {
+  const exhaustive = r.exhaustive && r.stopReason === 'complete' && !r.violation;
+  if (exhaustive) return { exhaustive, why: 'complete: every reachable state of these bounds was visited' };
+  switch (r.stopReason) {
+    case 'violation':
+      return { exhaustive: false, why: 'violation: the search stopped at the first counterexample' };
+    case 'state-limit':
+      return { exhaustive: false, why: 'state-limit: the search stopped at the state limit' };
+    case 'time-limit':
+      return { exhaustive: false, why: 'time-limit: the search stopped at the time limit' };
+    case 'complete':
+      return {
+        exhaustive: false,
+        why: r.violation
+          ? 'inconsistent result: search complete but a violation is reported'
+          : 'inconsistent result: search complete but not flagged exhaustive',
+      };
+    default:
+      return { exhaustive: false, why: `unknown stop reason '${String(r.stopReason)}'` };
+  }
+}
+
+/** The run summary: what was explored, how thoroughly, and the verdict. */
+export function renderResult(result: CheckResult, opts: RenderOptions = {}): string {
+  const p = palette(opts.color ?? false);
+  const W = Math.max(60, opts.width ?? 100);
+  const r = result;
+  const out: string[] = [];
+  const kv = (k: string, v: string): void => {
+    const lines = wrap(v, W - 16);
+    lines.forEach((l, i) => out.push(`  ${pad(i === 0 ? k : '', 14)}${l}`));
+  };
+
+  out.push(p.bold(`mmcheck ${r.subsystem} / ${r.scenario}${r.variant ? `  (variant ${r.variant})` : ''}`));
+  if (r.scenarioDescription) kv('scenario', r.scenarioDescription);
+  kv('variant', r.variant ?? 'none (correct implementation)');
+  const b = r.bounds;
+  const faults =
+    b.faultBudget > 0 && b.faultSites.length
+      ? `${b.faultBudget} injected failure${b.faultBudget === 1 ? '' : 's'} at ${b.faultSites.join(', ')}`
+      : 'no fault injection';
+  kv(
+    'bounds',
+    `${b.threads} thread${b.threads === 1 ? '' : 's'}, ops/thread [${b.opsPerThread.join(', ')}], ${faults}; params ${show(b.params)}`,
+  );
+  const ex = exhaustiveness(r);
+  kv('exhaustive', ex.exhaustive ? `yes (${ex.why})` : p.yellow(`NO (${ex.why})`));
+  kv('states', `${fmtInt(r.states)} distinct, ${fmtInt(r.transitions)} transitions, max depth ${fmtInt(r.maxDepth)}`);
+  kv('time', `${r.seconds.toFixed(2)} s, ${fmtInt(r.statesPerSecond)} states/s`);
+  kv(
+    'fingerprints',
+    `collision probability calculated (optimistic): val = ${tlcProbability(r.collisionProbability)}; ${r.bytesPerState.toFixed(1)} bytes/state`,
+  );
+  kv('refinement', `${r.refinement}${r.refinement === 'none (no spec)' ? '' : `, ${fmtInt(r.specStates)} spec states`}`);
+
+  if (r.invariants.length) {
+    const nameW = Math.min(40, Math.max(9, ...r.invariants.map((i) => i.name.length)));
+    out.push(`  invariants${ex.exhaustive ? '' : ' (counts cover the explored part only)'}`);
+    out.push(p.dim(`    ${pad('name', nameW)}  ${pad('when', 9)}  ${padLeft('checked', 12)}  ${padLeft('non-trivial', 12)}`));
+    for (const i of r.invariants) {
+      const vac = i.nonTrivial === 0 ? '  ' + p.yellow('VACUOUS') : '';
+      out.push(
+        `    ${pad(truncate(i.name, nameW), nameW)}  ${pad(i.when, 9)}  ${padLeft(fmtInt(i.checked), 12)}  ${padLeft(fmtInt(i.nonTrivial), 12)}${vac}`,
+      );
+    }
+  } else kv('invariants', 'none registered');
+
+  if (r.preconditions.length) {
+    out.push('  preconditions broken by the scenario (paths pruned, not bugs):');
+    for (const pc of r.preconditions) for (const l of wrap(`${fmtInt(pc.count)}× ${pc.text}`, W - 4)) out.push(`    ${l}`);
+  } else kv('preconditions', 'none broken');
+
+  const vacuous = r.invariants.filter((i) => i.nonTrivial === 0).map((i) => i.name);
+  let verdict: string;
+  let paint: Paint;
+  if (r.violation) {
+    const v = r.violation;
+    const k = v.trace.transitions.length;
+    verdict = `VIOLATION: ${v.property} (${v.kind}); shortest counterexample has ${k} step${k === 1 ? '' : 's'}`;
+    paint = (s) => p.red(p.bold(s));
+  } else if (ex.exhaustive) {
+    verdict =
+      `PASS within bounds: no violation in all ${fmtInt(r.states)} reachable states of this scenario ` +
+      `(a bounded result, not a proof for other bounds)`;
+    if (vacuous.length) verdict += `; but VACUOUS: ${vacuous.join(', ')} never exercised`;
+    paint = vacuous.length ? (s) => p.yellow(p.bold(s)) : (s) => p.green(p.bold(s));
+  } else {
+    verdict =
+      `INCONCLUSIVE: no violation in the ${fmtInt(r.states)} states explored, ` +
+      `but the search was NOT exhaustive (${ex.why})`;
+    paint = (s) => p.yellow(p.bold(s));
+  }
+  wrap(verdict, W - 16).forEach((l, i) => out.push(`  ${pad(i === 0 ? 'verdict' : '', 14)}${paint(l)}`));
+  return out.join('\n') + '\n';
+}
