@@ -129,12 +129,8 @@ export function checkScenario<G extends object, C, P>(
   let transitions = 0;
   let found: Found | undefined;
 
-  const checkState = (vec: Int32Array, g: G, id: number): Failure | undefined => {
-    const q = product.invariantCtx(vec, 0);
-    const f = evalInvariants(product.invariants, stats, g, scenario.params, q);
-    if (f) return f;
-    return product.deadlocked(vec, 0, g);
-  };
+  const checkState = (vec: Int32Array, g: G): Failure | undefined =>
+    evalInvariants(product.invariants, stats, g, scenario.params, product.invariantCtx(vec, 0));
 
   // initial state
   const init = product.initial();
@@ -144,7 +140,7 @@ export function checkScenario<G extends object, C, P>(
   queue.push(init.vec, init.vec.length);
   count = 1;
   {
-    const f = init.failure ?? checkState(init.vec, init.impl as G, 0);
+    const f = init.failure ?? checkState(init.vec, init.impl as G);
     if (f) found = { failure: f, parent: 0, edge: -1 };
   }
 
@@ -174,7 +170,7 @@ export function checkScenario<G extends object, C, P>(
     links.set(id, idx, e);
     queue.push(s.buf, s.len);
     if (depth + 1 > maxDepth) maxDepth = depth + 1;
-    const f = checkState(s.buf, s.impl as G, id);
+    const f = checkState(s.buf, s.impl as G);
     if (f) found = { failure: f, parent: id, edge: -1 };
   };
 
@@ -187,8 +183,19 @@ export function checkScenario<G extends object, C, P>(
     queue.shift(cur);
     edge = 0;
     product.expand(cur.arr, cur.off, cur.len, onSuccessor);
+    if (edge === 0 && !found) {
+      // No successor at all: a deadlock unless every thread finished (or every move was pruned).
+      const d = product.deadlocked(cur.arr, cur.off, product.decodeImpl(cur.arr, cur.off));
+      if (d) found = { failure: d, parent: idx, edge: -1 };
+    }
     idx++;
     if (found) {
+      // A failure found while expanding depth d has a trace of length d + 1 (or d for a deadlock).
+      // A deadlock in a not-yet-expanded state of depth d would be shorter: look for one.
+      if (found.edge >= 0 || found.parent >= levelEnd) {
+        const shorter = deadlockInLevel(product, queue, cur, idx, levelEnd);
+        if (shorter) found = shorter;
+      }
       stop = 'violation';
       break;
     }
@@ -243,7 +250,24 @@ export function checkScenario<G extends object, C, P>(
   };
 }
 
-function evalInvariants<G, P>(
+/** The first deadlocked state among queue entries idx .. levelEnd-1 (the rest of the current level). */
+function deadlockInLevel<G extends object>(
+  product: Product<G>,
+  queue: StateQueue,
+  cur: { arr: Int32Array; off: number; len: number },
+  idx: number,
+  levelEnd: number,
+): Found | undefined {
+  for (let id = idx; id < levelEnd && queue.count > 0; id++) {
+    queue.shift(cur);
+    const vec = cur.arr.slice(cur.off, cur.off + cur.len);
+    const d = product.deadlocked(vec, 0, product.decodeImpl(vec, 0));
+    if (d) return { failure: d, parent: id, edge: -1 };
+  }
+  return undefined;
+}
+
+export function evalInvariants<G, P>(
   invs: readonly Invariant<G, P>[],
   stats: InvariantStats[],
   g: G,

@@ -34,6 +34,8 @@ interface CompiledOp {
   readonly steps: readonly StepDef<any, any>[];
   readonly stepIndex: ReadonlyMap<string, number>;
   readonly locals: readonly string[];
+  /** Reused locals object handed to this op's steps (filled from the state before each call). */
+  readonly l: Record<string, number>;
 }
 
 interface CompiledAlt {
@@ -66,6 +68,8 @@ class Pruned {
   constructor(readonly text: string) {}
 }
 
+const NO_SITES: readonly string[] = Object.freeze([]);
+
 /** Per-run thread context handed to steps. */
 class Ctx implements ThreadCtx<unknown> {
   tid = 0;
@@ -73,11 +77,14 @@ class Ctx implements ThreadCtx<unknown> {
   l: Record<string, number> = {};
   params: unknown;
   variant: string | null;
-  // choice enumeration (odometer over choice points)
-  script: number[] = [];
-  arity: number[] = [];
+  // choice enumeration: an odometer over the choice points met during one run
+  script = new Int32Array(64);
+  arity = new Int32Array(64);
+  /** Choice points fixed by the odometer (a prefix of the run's choice sequence). */
+  depth = 0;
+  /** Choice points met so far in the current run. */
   cpos = 0;
-  injected: string[] = [];
+  injected: string[] = NO_SITES as string[];
   faultsLeft = 0;
   sites: ReadonlySet<string>;
   constructor(params: unknown, variant: string | null, sites: ReadonlySet<string>) {
@@ -92,15 +99,18 @@ class Ctx implements ThreadCtx<unknown> {
     if (!(n >= 1) || !Number.isInteger(n)) throw new Error(`choose(${n}): need a positive integer`);
     if (n === 1) return 0;
     const i = this.cpos++;
-    if (i < this.script.length) return this.script[i]!;
-    this.script.push(0);
-    this.arity.push(n);
+    if (i < this.depth) return this.script[i]!;
+    if (i >= this.script.length) throw new Error('more than 64 choice points in one step');
+    this.script[i] = 0;
+    this.arity[i] = n;
+    this.depth = i + 1;
     return 0;
   }
   inject(site: string): boolean {
     if (this.faultsLeft <= 0 || !this.sites.has(site)) return false;
     if (this.choose(2) === 1) {
       this.faultsLeft--;
+      if (this.injected === NO_SITES) this.injected = [];
       this.injected.push(site);
       return true;
     }
@@ -109,15 +119,22 @@ class Ctx implements ThreadCtx<unknown> {
   assume(cond: boolean, precondition: string): void {
     if (!cond) throw new Pruned(precondition);
   }
+  /** Start enumerating the choice sequences of a new step. */
+  resetScript(): void {
+    this.depth = 0;
+  }
   /** Advance the odometer; false when every choice sequence was run. */
   nextScript(): boolean {
-    let j = this.script.length - 1;
+    let j = this.cpos - 1;
     while (j >= 0 && this.script[j]! >= this.arity[j]! - 1) j--;
     if (j < 0) return false;
     this.script[j]!++;
-    this.script.length = j + 1;
-    this.arity.length = j + 1;
+    this.depth = j + 1;
     return true;
+  }
+  /** The choices made in the current run. */
+  choices(): number[] {
+    return Array.from(this.script.subarray(0, this.cpos));
   }
 }
 
@@ -168,7 +185,9 @@ export class Product<G extends object = any> {
       });
       const locals = def.locals ?? [];
       L = Math.max(L, locals.length);
-      this.ops.set(name, { name, def, steps: def.steps, stepIndex, locals });
+      const l: Record<string, number> = {};
+      for (const n of locals) l[n] = 0;
+      this.ops.set(name, { name, def, steps: def.steps, stepIndex, locals, l });
     }
     this.L = L;
     this.TW = 3 + L;
@@ -267,9 +286,10 @@ export class Product<G extends object = any> {
     const ctx = this.ctx;
     ctx.tid = t;
     ctx.args = args;
-    const l: Record<string, number> = {};
+    const l = op.l;
+    const names = op.locals;
     const base = off + this.HDR + t * this.TW + 3;
-    for (let i = 0; i < op.locals.length; i++) l[op.locals[i]!] = fresh ? 0 : vec[base + i]!;
+    for (let i = 0; i < names.length; i++) l[names[i]!] = fresh ? 0 : vec[base + i]!;
     ctx.l = l;
   }
 
@@ -379,11 +399,10 @@ export class Product<G extends object = any> {
       if (!ok) return;
     }
     const faultsUsed = vec[off + 1]!;
-    ctx.script.length = 0;
-    ctx.arity.length = 0;
+    ctx.resetScript();
     do {
       ctx.cpos = 0;
-      ctx.injected = [];
+      ctx.injected = NO_SITES as string[];
       ctx.faultsLeft = this.faultBudget - faultsUsed;
       this.setupCtx(vec, off, t, alt.op, alt.args, invoked);
       const g = this.decodeImpl(vec, off);
@@ -418,7 +437,7 @@ export class Product<G extends object = any> {
       slot,
       alt: altIdx,
       step: alt.op.steps[stepIdx]!.name,
-      choices: [...this.ctx.script.slice(0, this.ctx.cpos)],
+      choices: this.ctx.choices(),
       injected: [...this.ctx.injected],
       invoked,
       ...(ret !== undefined ? { ret } : {}),
@@ -591,17 +610,30 @@ export class Product<G extends object = any> {
 
   // ---- properties ---------------------------------------------------------
 
+  private readonly qctx: { quiescent: boolean; inFlight: (string | undefined)[]; variant: string | null } = {
+    quiescent: true,
+    inFlight: [],
+    variant: null,
+  };
+
+  /**
+   * The invariant context of a state. The returned object is reused by the
+   * next call: invariants must not keep it.
+   */
   invariantCtx(vec: Int32Array, off: number): InvariantCtx {
-    const inFlight: (string | undefined)[] = [];
+    const q = this.qctx;
+    q.variant = this.variant;
+    q.inFlight.length = this.T;
     let quiescent = true;
     for (let t = 0; t < this.T; t++) {
       const tb = off + this.HDR + t * this.TW;
       if (vec[tb + 2]! >= 0) {
         quiescent = false;
-        inFlight.push(this.alts[t]![vec[tb]!]![vec[tb + 1]!]!.opName);
-      } else inFlight.push(undefined);
+        q.inFlight[t] = this.alts[t]![vec[tb]!]![vec[tb + 1]!]!.opName;
+      } else q.inFlight[t] = undefined;
     }
-    return { quiescent, inFlight, variant: this.variant };
+    q.quiescent = quiescent;
+    return q;
   }
 
   // ---- decoding for traces ------------------------------------------------

@@ -44,7 +44,8 @@ export type Infer<S> = S extends Schema<infer T> ? T : never;
 class IntSchema implements Schema<number> {
   readonly kind = 'int';
   encode(v: number, w: Writer): void {
-    w.push(v | 0);
+    if ((v | 0) !== v) throw new SchemaError(`${v === undefined ? 'undefined' : JSON.stringify(v)} is not a 32-bit integer`);
+    w.push(v);
   }
   decode(r: Reader): number {
     return r.next();
@@ -65,6 +66,7 @@ class IntSchema implements Schema<number> {
 class BoolSchema implements Schema<boolean> {
   readonly kind = 'bool';
   encode(v: boolean, w: Writer): void {
+    if (v !== true && v !== false) throw new SchemaError(`${v === undefined ? 'undefined' : JSON.stringify(v)} is not a boolean`);
     w.push(v ? 1 : 0);
   }
   decode(r: Reader): boolean {
@@ -252,6 +254,22 @@ class StructSchema<F extends Fields> implements Schema<StructOf<F>> {
   }
 }
 
+/**
+ * A struct that compiles its codec on first use. Nested structs are inlined
+ * into the root's generated code; the interpreted methods remain the
+ * reference implementation (and serve readers that are not ArrayReaders).
+ */
+class CompiledStruct<F extends Fields> extends StructSchema<F> {
+  private codec?: { encode(v: StructOf<F>, w: Writer): void; decode(r: ArrayReader): StructOf<F> };
+  override encode(v: StructOf<F>, w: Writer): void {
+    (this.codec ??= compileCodec(new StructSchema(this.fields))).encode(v, w);
+  }
+  override decode(r: Reader): StructOf<F> {
+    if (!(r instanceof ArrayReader)) return super.decode(r);
+    return (this.codec ??= compileCodec(new StructSchema(this.fields))).decode(r);
+  }
+}
+
 export class SchemaError extends Error {}
 
 /** Read an ITF integer: a JSON number or {"#bigint": "..."}. */
@@ -275,7 +293,7 @@ export const S = {
   list: <T>(elem: Schema<T>): Schema<T[]> => new ListSchema(elem),
   /** Set of integers in [0, 30], held as a sorted array. */
   intSet: (): Schema<number[]> => new IntSetSchema(),
-  struct: <F extends Fields>(fields: F): Schema<StructOf<F>> => new StructSchema(fields),
+  struct: <F extends Fields>(fields: F): Schema<StructOf<F>> => new CompiledStruct(fields),
 };
 
 /** A growable Int32 writer, reused across calls to avoid allocation. */
@@ -313,4 +331,73 @@ export class ArrayReader implements Reader {
   next(): number {
     return this.buf[this.pos++]!;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Code generation: a struct schema compiles itself (on first use) into two
+// straight-line functions, so decode builds object literals with stable
+// shapes and encode makes no virtual calls. Behaviour is identical to the
+// interpreted methods above; schema.test.ts checks that.
+// ---------------------------------------------------------------------------
+
+interface Gen {
+  helpers: unknown[];
+  n: number;
+}
+
+function helper(g: Gen, h: unknown): string {
+  g.helpers.push(h);
+  return `h[${g.helpers.length - 1}]`;
+}
+
+const INT_CHECK = (path: string, x: string) =>
+  `if ((${x} | 0) !== ${x}) bad(${JSON.stringify(path)}, ${x});`;
+
+function genDecode(s: Schema<any>, g: Gen): string {
+  if (s instanceof IntSchema) return 'b[r.pos++]';
+  if (s instanceof BoolSchema) return '(b[r.pos++] !== 0)';
+  if (s instanceof EnumSchema) return `${helper(g, s.values)}[b[r.pos++]]`;
+  if (s instanceof ArraySchema && s.length <= 32) {
+    const items: string[] = [];
+    for (let i = 0; i < s.length; i++) items.push(genDecode(s.elem, g));
+    return `[${items.join(', ')}]`;
+  }
+  if (s instanceof StructSchema) {
+    const fields = s.keys.map((k, i) => `${JSON.stringify(k)}: ${genDecode((s as any).schemas[i], g)}`);
+    return `{${fields.join(', ')}}`;
+  }
+  // lists, sets, long arrays: call the interpreted decoder (it reads through r)
+  return `${helper(g, s)}.decode(r)`;
+}
+
+function genEncode(s: Schema<any>, v: string, path: string, g: Gen): string {
+  const x = `x${g.n++}`;
+  if (s instanceof IntSchema) return `{ const ${x} = ${v}; ${INT_CHECK(path, x)} w.push(${x}); }`;
+  if (s instanceof BoolSchema) return `{ const ${x} = ${v}; if (${x} !== true && ${x} !== false) bad(${JSON.stringify(path)}, ${x}); w.push(${x} ? 1 : 0); }`;
+  if (s instanceof ArraySchema && s.length <= 32) {
+    const parts = [`const ${x} = ${v};`, `if (!${x} || ${x}.length !== ${s.length}) bad(${JSON.stringify(path)}, ${x});`];
+    for (let i = 0; i < s.length; i++) parts.push(genEncode(s.elem, `${x}[${i}]`, `${path}[${i}]`, g));
+    return `{ ${parts.join(' ')} }`;
+  }
+  if (s instanceof StructSchema) {
+    const parts = [`const ${x} = ${v};`, `if (${x} === null || typeof ${x} !== 'object') bad(${JSON.stringify(path)}, ${x});`];
+    s.keys.forEach((k, i) => parts.push(genEncode((s as any).schemas[i], `${x}[${JSON.stringify(k)}]`, `${path}.${k}`, g)));
+    return `{ ${parts.join(' ')} }`;
+  }
+  return `${helper(g, s)}.encode(${v}, w);`;
+}
+
+function badValue(path: string, v: unknown): never {
+  throw new SchemaError(`${path || 'state'}: ${v === undefined ? 'undefined' : JSON.stringify(v)} does not fit the schema`);
+}
+
+/** Compile a schema's encode/decode into straight-line code (used for struct roots). */
+export function compileCodec<T>(s: Schema<T>): { encode(v: T, w: Writer): void; decode(r: ArrayReader): T } {
+  const g: Gen = { helpers: [], n: 0 };
+  const dec = genDecode(s, g);
+  const enc = genEncode(s, 'v', '', g);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const decode = new Function('h', `return function decode(r) { const b = r.buf; return ${dec}; };`)(g.helpers);
+  const encode = new Function('h', 'bad', `return function encode(v, w) { ${enc} };`)(g.helpers, badValue);
+  return { encode, decode };
 }

@@ -1,0 +1,131 @@
+/**
+ * User-written scenario and script files (JSON), validated with one-line
+ * errors that name the offending field.
+ *
+ * Scenario file:
+ *   { "name": "...", "description": "...", "params": {...},
+ *     "threads": [ [ slot, slot, ... ], ... ],
+ *     "faults": { "budget": 1, "sites": ["..."] } }
+ * where a slot is `{ "op": "fault", "args": { "idx": [0, 1] } }` (an array
+ * value is a domain: one alternative per value, cartesian over args) or an
+ * array of such objects (the union of their alternatives).
+ *
+ * Script file (sequential, for `mmcheck run`):
+ *   { "params": {...}, "steps": [ { "op": "...", "args": {...} }, ... ] }
+ */
+import { readFileSync } from 'node:fs';
+import { ScenarioError } from './product.js';
+import type { ArgValue, OpChoice, Scenario, Subsystem, ThreadScript } from './types.js';
+
+export { ScenarioError };
+
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(`${what} '${path}' is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isArg = (v: unknown): v is ArgValue =>
+  (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'string' || typeof v === 'boolean';
+
+function expandAlternative(sub: Subsystem, raw: unknown, where: string): OpChoice[] {
+  if (!isRecord(raw)) throw new ScenarioError(`${where}: expected {"op": ..., "args": {...}}`);
+  const op = raw.op;
+  if (typeof op !== 'string') throw new ScenarioError(`${where}.op: expected an operation name`);
+  if (!(op in sub.impl.ops))
+    throw new ScenarioError(`${where}.op: unknown operation '${op}' for ${sub.name} (known: ${Object.keys(sub.impl.ops).join(', ')})`);
+  for (const k of Object.keys(raw)) if (k !== 'op' && k !== 'args') throw new ScenarioError(`${where}: unknown field '${k}'`);
+  const args = raw.args ?? {};
+  if (!isRecord(args)) throw new ScenarioError(`${where}.args: expected an object`);
+  let combos: Record<string, ArgValue>[] = [{}];
+  for (const [k, v] of Object.entries(args)) {
+    const domain = Array.isArray(v) ? v : [v];
+    if (domain.length === 0) throw new ScenarioError(`${where}.args.${k}: empty domain`);
+    domain.forEach((d, i) => {
+      if (!isArg(d))
+        throw new ScenarioError(`${where}.args.${k}${Array.isArray(v) ? `[${i}]` : ''}: expected an integer, string or boolean`);
+    });
+    combos = combos.flatMap((c) => domain.map((d) => ({ ...c, [k]: d as ArgValue })));
+  }
+  return combos.map((a) => ({ op, args: a }));
+}
+
+function parseSlot(sub: Subsystem, raw: unknown, where: string): OpChoice[] {
+  if (Array.isArray(raw)) {
+    if (raw.length === 0) throw new ScenarioError(`${where}: empty list of alternatives`);
+    return raw.flatMap((r, i) => expandAlternative(sub, r, `${where}[${i}]`));
+  }
+  return expandAlternative(sub, raw, where);
+}
+
+function parseParams(sub: Subsystem, raw: unknown, file: string, fallback: unknown): unknown {
+  if (raw === undefined) return fallback;
+  if (!sub.parseParams) return raw;
+  try {
+    return sub.parseParams(raw);
+  } catch (e) {
+    throw new ScenarioError(`${file}: params: ${(e as Error).message}`);
+  }
+}
+
+export function parseScenario(sub: Subsystem, raw: unknown, file: string): Scenario {
+  if (!isRecord(raw)) throw new ScenarioError(`${file}: expected a JSON object`);
+  const known = ['subsystem', 'name', 'description', 'params', 'threads', 'faults'];
+  for (const k of Object.keys(raw)) if (!known.includes(k)) throw new ScenarioError(`${file}: unknown field '${k}'`);
+  if (raw.subsystem !== undefined && raw.subsystem !== sub.name)
+    throw new ScenarioError(`${file}: scenario is for '${String(raw.subsystem)}', not '${sub.name}'`);
+  const threads = raw.threads;
+  if (!Array.isArray(threads) || threads.length === 0) throw new ScenarioError(`${file}: threads: expected a non-empty list`);
+  if (threads.length > 8) throw new ScenarioError(`${file}: threads: at most 8 threads`);
+  const scripts: ThreadScript[] = threads.map((t, i) => {
+    if (!Array.isArray(t)) throw new ScenarioError(`${file}: threads[${i}]: expected a list of slots`);
+    return t.map((slot, j) => parseSlot(sub, slot, `${file}: threads[${i}][${j}]`));
+  });
+  let faults: Scenario['faults'];
+  if (raw.faults !== undefined) {
+    const f = raw.faults;
+    if (!isRecord(f) || typeof f.budget !== 'number' || !Number.isInteger(f.budget) || f.budget < 0)
+      throw new ScenarioError(`${file}: faults: expected {"budget": <non-negative integer>, "sites": [...]}`);
+    if (!Array.isArray(f.sites) || !f.sites.every((s) => typeof s === 'string'))
+      throw new ScenarioError(`${file}: faults.sites: expected a list of site names`);
+    faults = { budget: f.budget, sites: f.sites as string[] };
+  }
+  const fallback = sub.scenarios[0]?.params;
+  if (raw.params === undefined && fallback === undefined) throw new ScenarioError(`${file}: params: required for ${sub.name}`);
+  return {
+    name: typeof raw.name === 'string' ? raw.name : file.replace(/^.*\//, '').replace(/\.json$/, ''),
+    description: typeof raw.description === 'string' ? raw.description : `from ${file}`,
+    params: parseParams(sub, raw.params, file, fallback),
+    threads: scripts,
+    ...(faults ? { faults } : {}),
+  };
+}
+
+export interface Script {
+  readonly params: unknown;
+  readonly steps: readonly OpChoice[];
+}
+
+export function parseScript(sub: Subsystem, raw: unknown, file: string): Script {
+  if (!isRecord(raw)) throw new ScenarioError(`${file}: expected a JSON object with "steps"`);
+  for (const k of Object.keys(raw))
+    if (!['params', 'steps', 'description'].includes(k)) throw new ScenarioError(`${file}: unknown field '${k}'`);
+  if (!Array.isArray(raw.steps) || raw.steps.length === 0) throw new ScenarioError(`${file}: steps: expected a non-empty list`);
+  const steps = raw.steps.map((s, i) => {
+    const alts = expandAlternative(sub, s, `${file}: steps[${i}]`);
+    if (alts.length !== 1) throw new ScenarioError(`${file}: steps[${i}].args: a script step takes single values, not domains`);
+    return alts[0]!;
+  });
+  const fallback = sub.scenarios[0]?.params;
+  if (raw.params === undefined && fallback === undefined) throw new ScenarioError(`${file}: params: required for ${sub.name}`);
+  return { params: parseParams(sub, raw.params, file, fallback), steps };
+}
