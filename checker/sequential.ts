@@ -68,6 +68,7 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
       vec = next;
       if (failure) {
         problem = failure;
+        ret = stepRet ?? null;
         break;
       }
       if (vec[T0 + 2]! < 0) {

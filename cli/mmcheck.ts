@@ -1,0 +1,344 @@
+/**
+ * mmcheck: model-check Linux memory-management implementations against their specs.
+ *
+ * Exit codes: 0 pass, 1 violation found (or a script/replay disagreement),
+ * 2 usage or input error, 3 inconclusive (a state or time limit stopped a run
+ * before it was exhaustive, or a replayed schedule no longer applies).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkScenario, type Progress } from '../checker/check.js';
+import { ScenarioError } from '../checker/product.js';
+import { replaySchedule } from '../checker/replay.js';
+import type { CheckResult } from '../checker/result.js';
+import { parseScenario, parseScript, readJsonFile } from '../checker/scenario-file.js';
+import { runScript } from '../checker/sequential.js';
+import { SpecError } from '../checker/spec-adapter.js';
+import type { Scenario, ScenarioOptions, Subsystem } from '../checker/types.js';
+import { registry as defaultRegistry } from '../subsystems/index.js';
+import { writeHtmlReport } from '../traces/html.js';
+import { ItfError, readItf, scenarioOf, scheduleOf, subsystemOf, toItf, variantOf, writeItf } from '../traces/itf.js';
+import { renderResult, renderTrace } from '../traces/table.js';
+import { parseArgs, UsageError } from './args.js';
+
+export const EXIT = { pass: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
+
+const HELP = `mmcheck: model-check Linux mm implementations against their specs
+
+Usage:
+  mmcheck check [SUBSYSTEM...] [options]   explore every interleaving of the scenarios
+  mmcheck run SUBSYSTEM --script FILE      run a sequential script on spec and implementation
+  mmcheck replay FILE.itf.json             re-execute a saved counterexample against the current code
+  mmcheck list [SUBSYSTEM...]              subsystems, scenarios and buggy variants
+  mmcheck --help                           this text
+
+check options:
+  --scenario NAME        only the default scenario NAME (repeatable as a comma list)
+  --scenario-file FILE   check the scenario in FILE (JSON) instead of the defaults
+  --variant NAME         check a buggy variant (see 'mmcheck list'); 'none' = correct code
+  --threads N            reshape default scenarios: number of threads
+  --ops N                reshape default scenarios: operations per thread
+  --pool N               reshape default scenarios: huge page pool / capacity size
+  --file-size N          reshape default scenarios: file size in pages
+  --max-states N         stop after N distinct states (the run is then NOT exhaustive)
+  --time-limit SECONDS   stop a scenario after SECONDS (the run is then NOT exhaustive)
+  --out DIR              where counterexamples go (default traces/out)
+  --json                 print results as JSON lines instead of text
+  --quiet                print only the verdict lines and counterexamples
+  --color / --no-color   force colour on or off (default: on when stdout is a terminal)
+
+run options:
+  --script FILE          the script: {"params": {...}, "steps": [{"op": ..., "args": {...}}, ...]}
+  --variant NAME         run a buggy variant
+
+replay options:
+  --variant NAME|none    replay against another variant (default: the trace's own)
+
+Exit codes: 0 pass, 1 violation (or disagreement), 2 usage/input error, 3 inconclusive (a limit
+stopped the run before it was exhaustive, or a replayed schedule no longer applies).`;
+
+export interface Out {
+  out(s: string): void;
+  err(s: string): void;
+  isTTY: boolean;
+}
+
+const nodeOut: Out = {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+/** The subsystems this invocation knows (the registry, or a test's own list). */
+let registry: readonly Subsystem[] = defaultRegistry;
+
+function requireSubsystem(name: string): Subsystem {
+  const s = registry.find((r) => r.name === name);
+  if (!s) throw new UsageError(`unknown subsystem '${name}' (known: ${registry.map((r) => r.name).join(', ') || 'none'})`);
+  return s;
+}
+
+function fmtInt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function progressLine(p: Progress): string {
+  const k = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+  return `  states ${k(p.states)}  ${k(Math.round(p.statesPerSecond))}/s  transitions ${k(p.transitions)}  depth ${p.depth}  queue ${k(p.queue)}  ${p.seconds.toFixed(0)}s`;
+}
+
+// ---------------------------------------------------------------------------
+
+async function cmdCheck(argv: string[], io: Out): Promise<number> {
+  const { positionals, flags } = parseArgs(argv, {
+    scenario: { kind: 'string' },
+    'scenario-file': { kind: 'string' },
+    variant: { kind: 'string' },
+    threads: { kind: 'int', min: 1 },
+    ops: { kind: 'int', min: 1 },
+    pool: { kind: 'int', min: 0 },
+    'file-size': { kind: 'int', min: 1 },
+    'max-states': { kind: 'int', min: 1 },
+    'time-limit': { kind: 'int', min: 1 },
+    out: { kind: 'string' },
+    json: { kind: 'bool' },
+    quiet: { kind: 'bool' },
+    color: { kind: 'bool' },
+    'no-color': { kind: 'bool' },
+  });
+  const subs = positionals.length > 0 ? positionals.map(requireSubsystem) : [...registry];
+  if (subs.length === 0) throw new UsageError('no subsystems are registered');
+  const variant = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
+  if (variant !== null && subs.length > 1) {
+    const owners = subs.filter((s) => s.variants.some((v) => v.name === variant));
+    if (owners.length === 0) throw new UsageError(`unknown variant '${variant}' (see mmcheck list)`);
+    subs.splice(0, subs.length, ...owners);
+  }
+  const shape: ScenarioOptions = {
+    ...(flags.threads !== undefined ? { threads: flags.threads as number } : {}),
+    ...(flags.ops !== undefined ? { ops: flags.ops as number } : {}),
+    ...(flags.pool !== undefined ? { pool: flags.pool as number } : {}),
+    ...(flags['file-size'] !== undefined ? { fileSize: flags['file-size'] as number } : {}),
+  };
+  const color = flags['no-color'] ? false : flags.color ? true : io.isTTY;
+  const outDir = (flags.out as string | undefined) ?? join('traces', 'out');
+  const json = Boolean(flags.json);
+  const quiet = Boolean(flags.quiet);
+
+  // Which (subsystem, scenario) pairs to run.
+  const jobs: { sub: Subsystem; scenario: Scenario }[] = [];
+  for (const sub of subs) {
+    if (variant !== null && !sub.variants.some((v) => v.name === variant))
+      throw new UsageError(`unknown variant '${variant}' for ${sub.name} (known: ${sub.variants.map((v) => v.name).join(', ') || 'none'})`);
+    let scenarios: Scenario[];
+    if (flags['scenario-file'] !== undefined) {
+      const file = String(flags['scenario-file']);
+      scenarios = [parseScenario(sub, readJsonFile(file, 'scenario file'), file)];
+    } else {
+      scenarios = [...sub.scenarios];
+      const v = variant !== null ? sub.variants.find((x) => x.name === variant) : undefined;
+      if (flags.scenario !== undefined) {
+        const names = String(flags.scenario).split(',');
+        for (const n of names)
+          if (!scenarios.some((s) => s.name === n))
+            throw new UsageError(`unknown scenario '${n}' for ${sub.name} (known: ${sub.scenarios.map((s) => s.name).join(', ')})`);
+        scenarios = scenarios.filter((s) => names.includes(s.name));
+      } else if (v?.scenarios) {
+        scenarios = scenarios.filter((s) => v.scenarios!.includes(s.name));
+        if (scenarios.length === 0)
+          throw new UsageError(`variant ${variant} names scenarios that ${sub.name} does not define: ${v.scenarios.join(', ')}`);
+      }
+      if (Object.keys(shape).length > 0) {
+        if (!sub.customize) throw new UsageError(`${sub.name} cannot be reshaped with --threads/--ops/--pool/--file-size`);
+        scenarios = scenarios.map((s) => {
+          try {
+            return sub.customize!(s, shape);
+          } catch (e) {
+            throw new UsageError(`${sub.name}/${s.name}: ${(e as Error).message}`);
+          }
+        });
+      }
+    }
+    for (const scenario of scenarios) jobs.push({ sub, scenario });
+  }
+
+  let worst: number = EXIT.pass;
+  let totalStates = 0;
+  let totalSeconds = 0;
+  for (const { sub, scenario } of jobs) {
+    const showProgress = process.stderr.isTTY && !json;
+    let lastLen = 0;
+    const result: CheckResult = checkScenario(sub, scenario, {
+      variant,
+      ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
+      ...(flags['time-limit'] !== undefined ? { timeLimitSeconds: flags['time-limit'] as number } : {}),
+      ...(showProgress
+        ? {
+            progress: (p: Progress) => {
+              const line = `${sub.name}/${scenario.name}${progressLine(p)}`;
+              process.stderr.write('\r' + line.padEnd(lastLen));
+              lastLen = line.length;
+            },
+          }
+        : {}),
+    });
+    if (showProgress && lastLen > 0) process.stderr.write('\r' + ' '.repeat(lastLen) + '\r');
+    totalStates += result.states;
+    totalSeconds += result.seconds;
+
+    let tracePath: string | undefined;
+    if (result.violation) {
+      const base = `${sub.name}-${scenario.name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+      tracePath = join(outDir, `${base}.itf.json`);
+      const itf = toItf(result, { implSchema: sub.impl.state as never, scenario });
+      writeItf(tracePath, itf);
+      writeHtmlReport(join(outDir, `${base}.html`), itf);
+    }
+    if (json) {
+      io.out(JSON.stringify({ ...result, ...(tracePath ? { tracePath } : {}) }));
+    } else {
+      if (!quiet) io.out(renderResult(result, { color }));
+      else io.out(verdictLine(result));
+      if (result.violation) {
+        io.out(renderTrace(result.violation, { color }));
+        io.out(`counterexample saved: ${tracePath} (and .html); replay with: mmcheck replay ${tracePath}`);
+      }
+      io.out('');
+    }
+    const code = result.violation ? EXIT.violation : result.exhaustive ? EXIT.pass : EXIT.inconclusive;
+    if (code === EXIT.violation || (code === EXIT.inconclusive && worst === EXIT.pass)) worst = code;
+  }
+  if (!json && jobs.length > 1)
+    io.out(
+      `${jobs.length} scenarios, ${fmtInt(totalStates)} distinct states in ${totalSeconds.toFixed(1)} s: ${
+        worst === EXIT.pass ? 'all passed, every run exhaustive within its bounds' : worst === EXIT.violation ? 'VIOLATION FOUND' : 'INCONCLUSIVE: some runs hit a limit'
+      }`,
+    );
+  return worst;
+}
+
+function verdictLine(r: CheckResult): string {
+  const what = `${r.subsystem}/${r.scenario}${r.variant ? ` [variant ${r.variant}]` : ''}`;
+  if (r.violation) return `FAIL ${what}: ${r.violation.kind} ${r.violation.property} after ${r.violation.trace.transitions.length} steps`;
+  if (!r.exhaustive) return `INCONCLUSIVE ${what}: stopped by ${r.stopReason} after ${fmtInt(r.states)} states (NOT exhaustive)`;
+  return `PASS ${what}: ${fmtInt(r.states)} states, depth ${r.maxDepth}, exhaustive`;
+}
+
+async function cmdRun(argv: string[], io: Out): Promise<number> {
+  const { positionals, flags } = parseArgs(argv, { script: { kind: 'string' }, variant: { kind: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('usage: mmcheck run SUBSYSTEM --script FILE.json');
+  const sub = requireSubsystem(positionals[0]!);
+  if (flags.script === undefined) throw new UsageError('mmcheck run needs --script FILE.json');
+  const file = String(flags.script);
+  const script = parseScript(sub, readJsonFile(file, 'script'), file);
+  const variant = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
+  if (variant !== null && !sub.variants.some((v) => v.name === variant))
+    throw new UsageError(`unknown variant '${variant}' for ${sub.name}`);
+  const obs = runScript(sub, script, variant);
+  let code: number = EXIT.pass;
+  for (const o of obs) {
+    io.out(JSON.stringify(o));
+    if (!o.agree) code = EXIT.violation;
+  }
+  const last = obs[obs.length - 1];
+  if (last && !last.agree)
+    io.err(`mmcheck run: step ${last.step} (${last.op}): ${last.problem}`);
+  return code;
+}
+
+async function cmdReplay(argv: string[], io: Out): Promise<number> {
+  const { positionals, flags } = parseArgs(argv, { variant: { kind: 'string' }, color: { kind: 'bool' } });
+  if (positionals.length !== 1) throw new UsageError('usage: mmcheck replay FILE.itf.json');
+  const file = positionals[0]!;
+  if (!existsSync(file)) throw new UsageError(`trace file '${file}' does not exist`);
+  const itf = readItf(file);
+  const sub = requireSubsystem(subsystemOf(itf));
+  const scenario = scenarioOf(itf);
+  const variant =
+    flags.variant === undefined ? variantOf(itf) : flags.variant === 'none' ? null : String(flags.variant);
+  const schedule = scheduleOf(itf);
+  const rec = itf['#meta'].violation;
+  const r = replaySchedule(sub, scenario, variant, schedule);
+  const what = `${sub.name}/${scenario.name}${variant ? ` [variant ${variant}]` : ' [correct implementation]'}`;
+  if (r.failure) {
+    const same = r.failure.property === rec.property;
+    io.out(
+      `STILL FAILS ${what}: ${r.failure.kind} ${r.failure.property} after ${r.at! + 1} of ${schedule.length} recorded steps${
+        same ? '' : ` (recorded: ${rec.kind} ${rec.property})`
+      }\n  ${r.failure.message}`,
+    );
+    io.out(
+      renderTrace(
+        { kind: r.failure.kind, property: r.failure.property, message: r.failure.message, trace: { states: r.states, transitions: r.transitions } },
+        { color: Boolean(flags.color) },
+      ),
+    );
+    return EXIT.violation;
+  }
+  if (r.diverged) {
+    io.out(`NO LONGER APPLIES ${what}: ${r.diverged}; the recorded ${rec.kind} (${rec.property}) was not reproduced`);
+    return EXIT.inconclusive;
+  }
+  io.out(`FIXED ${what}: all ${schedule.length} recorded steps replayed and every property holds (recorded: ${rec.kind} ${rec.property})`);
+  return EXIT.pass;
+}
+
+async function cmdList(argv: string[], io: Out): Promise<number> {
+  const { positionals } = parseArgs(argv, {});
+  const subs = positionals.length > 0 ? positionals.map(requireSubsystem) : registry;
+  for (const sub of subs) {
+    io.out(`${sub.name}: ${sub.title}`);
+    io.out(`  ${sub.description}`);
+    io.out(`  operations: ${Object.keys(sub.impl.ops).join(', ')}`);
+    io.out(`  spec: ${sub.spec ? 'yes (linearizability + abstraction)' : 'none (invariants only)'}`);
+    io.out('  scenarios:');
+    for (const s of sub.scenarios)
+      io.out(`    ${s.name.padEnd(24)} ${s.threads.length} threads  ${s.description}`);
+    io.out('  variants:');
+    if (sub.variants.length === 0) io.out('    (none)');
+    for (const v of sub.variants) io.out(`    ${v.name.padEnd(8)} ${v.description}  [${v.source}]`);
+    io.out('');
+  }
+  return EXIT.pass;
+}
+
+export async function main(argv: string[], io: Out = nodeOut, subsystems: readonly Subsystem[] = defaultRegistry): Promise<number> {
+  registry = subsystems;
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.out(HELP);
+        return cmd === undefined ? EXIT.usage : EXIT.pass;
+      case 'check':
+        return await cmdCheck(rest, io);
+      case 'run':
+        return await cmdRun(rest, io);
+      case 'replay':
+        return await cmdReplay(rest, io);
+      case 'list':
+        return await cmdList(rest, io);
+      default:
+        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list; see mmcheck --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {
+      io.err(`mmcheck: ${e.message.split('\n')[0]}`);
+      return EXIT.usage;
+    }
+    // Anything else is a bug in mmcheck or in a subsystem: still one line, but say so.
+    io.err(`mmcheck: internal error: ${(e as Error)?.message?.split('\n')[0] ?? String(e)} (set MMCHECK_DEBUG=1 for the stack)`);
+    if (process.env.MMCHECK_DEBUG) io.err((e as Error).stack ?? '');
+    return EXIT.usage;
+  }
+}
+
+const invokedDirectly = process.argv[1] && /cli[\\/]mmcheck\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
