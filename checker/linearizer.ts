@@ -174,3 +174,35 @@ export class Linearizer {
     return [...s];
   }
 }
+
+/** One event of a concurrent history, for `checkHistory`. */
+export type HistoryEvent =
+  | { readonly kind: 'invoke'; readonly tid: number; readonly op: string; readonly args?: Record<string, number | string | boolean> }
+  | { readonly kind: 'return'; readonly tid: number; readonly ret: number | string | boolean | null };
+
+/**
+ * Is a complete or partial history linearizable against the spec? The same
+ * machinery the explorer uses, applied to a recorded history (Lincheck-style).
+ * Returns the index of the first event no linearization explains, or -1.
+ */
+export function checkHistory(spec: SpecAdapter, threads: number, history: readonly HistoryEvent[]): number {
+  const lin = new Linearizer(spec, threads);
+  let set = lin.initialSet;
+  const pending: (number | undefined)[] = new Array(threads).fill(undefined);
+  for (let i = 0; i < history.length; i++) {
+    const e = history[i]!;
+    if (e.tid < 0 || e.tid >= threads) throw new Error(`event ${i}: thread ${e.tid} out of range`);
+    if (e.kind === 'invoke') {
+      if (pending[e.tid] !== undefined) throw new Error(`event ${i}: thread ${e.tid} invokes while an op is pending`);
+      const op = spec.opId(e.op, e.args ?? {});
+      pending[e.tid] = op;
+      set = lin.invoke(set, e.tid, op);
+    } else {
+      if (pending[e.tid] === undefined) throw new Error(`event ${i}: thread ${e.tid} returns with no op pending`);
+      pending[e.tid] = undefined;
+      set = lin.respond(set, e.tid, spec.rets.intern(e.ret));
+      if (set === NO_SET) return i;
+    }
+  }
+  return -1;
+}
