@@ -39,14 +39,15 @@ export function fingerprint(buf: Int32Array, off: number, len: number, out: Uint
 
 /**
  * Open-addressing (linear probing) set of 64-bit fingerprints stored as pairs
- * of Uint32. The all-zero pair marks an empty slot, so a fingerprint equal to
- * (0, 0) is stored as (0, 1): the fingerprint space is 2^64 - 1.
+ * of Uint32. The all-zero pair marks an empty slot; the fingerprint (0, 0)
+ * itself is kept in a separate flag, so all 2^64 fingerprints are distinct.
  */
 export class FingerprintSet {
   private table: Uint32Array;
   private mask: number;
   size = 0;
   private limit: number;
+  private hasZero = false;
   static readonly MAX_LOAD = 0.7;
 
   constructor(initialCapacity = 1 << 16) {
@@ -67,7 +68,12 @@ export class FingerprintSet {
 
   /** Insert; returns true when the fingerprint was not present. */
   add(h1: number, h2: number): boolean {
-    if (h1 === 0 && h2 === 0) h2 = 1;
+    if (h1 === 0 && h2 === 0) {
+      if (this.hasZero) return false;
+      this.hasZero = true;
+      this.size++;
+      return true;
+    }
     const t = this.table;
     let i = (h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask;
     for (;;) {
@@ -84,7 +90,7 @@ export class FingerprintSet {
   }
 
   has(h1: number, h2: number): boolean {
-    if (h1 === 0 && h2 === 0) h2 = 1;
+    if (h1 === 0 && h2 === 0) return this.hasZero;
     const t = this.table;
     let i = (h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask;
     for (;;) {
