@@ -200,7 +200,7 @@ export function checkHistory(spec: SpecAdapter, threads: number, history: readon
     } else {
       if (pending[e.tid] === undefined) throw new Error(`event ${i}: thread ${e.tid} returns with no op pending`);
       pending[e.tid] = undefined;
-      set = lin.respond(set, e.tid, spec.rets.intern(e.ret));
+      set = lin.respond(set, e.tid, spec.retId(e.ret));
       if (set === NO_SET) return i;
     }
   }

@@ -521,7 +521,7 @@ export class Product<G extends object = any> {
       try {
         if (invoked) set = lin.invoke(set, t, alt.specOp);
         if (nextPc < 0) {
-          const retId = this.spec!.rets.intern(ret === undefined ? null : ret);
+          const retId = this.spec!.retId(ret === undefined ? null : ret);
           const before = set;
           set = lin.respond(set, t, retId);
           if (set === NO_SET) {

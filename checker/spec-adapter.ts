@@ -73,6 +73,19 @@ export class SpecAdapter {
     return id;
   }
 
+  private readonly retFast = new Map<unknown, number>();
+
+  /** Id of a return value; primitives take a Map fast path (no encoding). */
+  retId(v: RetValue): number {
+    const key = typeof v === 'string' ? 's' + v : v;
+    let id = this.retFast.get(key);
+    if (id === undefined) {
+      id = this.rets.intern(v);
+      this.retFast.set(key, id);
+    }
+    return id;
+  }
+
   /** Intern an abstraction (same shape as a spec view). */
   internView(v: unknown): number {
     return this.views.intern(v);
@@ -109,7 +122,7 @@ export class SpecAdapter {
       const next = this.step(specId, this.event(op, args, choice));
       if (!next) return;
       const s = this.internSnapshot(next);
-      const r = this.rets.intern(next.context.ret as RetValue);
+      const r = this.retId(next.context.ret as RetValue);
       const k = s * 65536 + r;
       if (!seen.has(k)) {
         seen.add(k);
