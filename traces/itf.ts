@@ -147,6 +147,11 @@ const THREADS_TYPE =
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
+/** `o[k] = v` as an own property, also for k = '__proto__'. */
+function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 function unserializable(repr: string): ItfExpr {
   return { '#unserializable': repr };
 }
@@ -198,7 +203,7 @@ function toItfRec(v: unknown, seen: Set<object>): ItfExpr {
     if (entries.some(([k]) => k.startsWith('#')))
       return { '#map': entries.map(([k, x]) => [k, toItfRec(x, seen)]) };
     const out: Record<string, ItfExpr> = {};
-    for (const [k, x] of entries) out[k] = toItfRec(x, seen);
+    for (const [k, x] of entries) setOwn(out, k, toItfRec(x, seen));
     return out;
   } finally {
     seen.delete(o);
@@ -233,7 +238,7 @@ export function itfToPlain(e: unknown): unknown {
     return { '#unserializable': r };
   }
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(o)) out[k] = itfToPlain(x);
+  for (const [k, x] of Object.entries(o)) setOwn(out, k, itfToPlain(x));
   return out;
 }
 

@@ -163,10 +163,11 @@ function specVsAbstract(
         ? 'the only spec state'
         : `spec state ${k + 1} of ${candidates.length}${k === 0 ? ' (closest)' : ''}`;
     if (d.length === 0) {
-      lines.push(`  ${head}: equals the abstraction`);
+      lines.push(...wrap(`${head}: equals the abstraction`, width - 2).map((l) => `  ${l}`));
       return;
     }
-    lines.push(`  ${head}: ${d.length === 1 ? '1 field differs' : `${d.length} fields differ`} (- spec expected, + abstraction(impl))`);
+    const what = `${head}: ${d.length === 1 ? '1 field differs' : `${d.length} fields differ`} (- spec expected, + abstraction(impl))`;
+    lines.push(...wrap(what, width - 2).map((l) => `  ${l}`));
     for (const c of d) {
       lines.push(...wrap(`- ${c.path}: ${c.old ?? '(absent)'}`, width - 4).map((l, j) => p.red(`    ${j ? '  ' : ''}${l}`)));
       lines.push(...wrap(`+ ${c.path}: ${c.new ?? '(absent)'}`, width - 4).map((l, j) => p.green(`    ${j ? '  ' : ''}${l}`)));
@@ -264,9 +265,9 @@ export function renderTrace(violation: Violation, opts: RenderOptions = {}): str
         note = `no spec state is consistent with the history ${at}; candidates before the failing step`;
       }
       out.push(p.bold(`Spec vs abstraction(impl) ${at}:`));
-      if (cands.length === 0) out.push(`  no spec state left (${note.replace(/^no spec state is /, '')})`);
+      if (cands.length === 0) out.push(...wrap(`no spec state left (${note})`, W - 2).map((l) => `  ${l}`));
       else {
-        out.push(p.dim(`  ${note}: ${cands.length}`));
+        out.push(...wrap(`${note}: ${cands.length}`, W - 2).map((l) => p.dim(`  ${l}`)));
         out.push(...specVsAbstract(cands, last.abstract, maxCand, p, W).lines);
       }
       out.push(`  abstraction(impl) = ${truncate(show(last.abstract), W - 22)}`);
@@ -383,8 +384,8 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
     paint = vacuous.length ? (s) => p.yellow(p.bold(s)) : (s) => p.green(p.bold(s));
   } else {
     verdict =
-      `INCONCLUSIVE: no violation in the ${fmtInt(r.states)} states explored, ` +
-      `but the search was NOT exhaustive (${ex.why})`;
+      `INCONCLUSIVE, NOT exhaustive: no violation in the ${fmtInt(r.states)} states explored, ` +
+      `but the search did not finish (${ex.why})`;
     paint = (s) => p.yellow(p.bold(s));
   }
   wrap(verdict, W - 16).forEach((l, i) => out.push(`  ${pad(i === 0 ? 'verdict' : '', 14)}${paint(l)}`));
