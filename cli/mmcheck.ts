@@ -6,6 +6,9 @@
  * before it was exhaustive, or a replayed schedule no longer applies).
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { checkScenario, type Progress } from '../checker/check.js';
 import { ScenarioError } from '../checker/product.js';
@@ -20,6 +23,7 @@ import { writeHtmlReport } from '../traces/html.js';
 import { ItfError, readItf, scenarioOf, scheduleOf, subsystemOf, toItf, variantOf, writeItf } from '../traces/itf.js';
 import { renderResult, renderTrace } from '../traces/table.js';
 import { parseArgs, UsageError } from './args.js';
+import type { Job, WorkerMessage } from './worker.js';
 
 export const EXIT = { pass: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
 
@@ -42,6 +46,7 @@ check options:
   --file-size N          reshape default scenarios: file size in pages
   --max-states N         stop after N distinct states (the run is then NOT exhaustive)
   --time-limit SECONDS   stop a scenario after SECONDS (the run is then NOT exhaustive)
+  --jobs N               scenarios checked in parallel (default: 2, or fewer cores); counts are the same
   --out DIR              where counterexamples go (default traces/out)
   --json                 print results as JSON lines instead of text
   --quiet                print only the verdict lines and counterexamples
@@ -100,6 +105,7 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
     'file-size': { kind: 'int', min: 1 },
     'max-states': { kind: 'int', min: 1 },
     'time-limit': { kind: 'int', min: 1 },
+    jobs: { kind: 'int', min: 1 },
     out: { kind: 'string' },
     json: { kind: 'bool' },
     quiet: { kind: 'bool' },
@@ -165,27 +171,13 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
   let worst: number = EXIT.pass;
   let totalStates = 0;
   let totalSeconds = 0;
-  for (const { sub, scenario } of jobs) {
-    const showProgress = process.stderr.isTTY && !json;
-    let lastLen = 0;
-    const result: CheckResult = checkScenario(sub, scenario, {
-      variant,
-      ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
-      ...(flags['time-limit'] !== undefined ? { timeLimitSeconds: flags['time-limit'] as number } : {}),
-      ...(showProgress
-        ? {
-            progress: (p: Progress) => {
-              const line = `${sub.name}/${scenario.name}${progressLine(p)}`;
-              process.stderr.write('\r' + line.padEnd(lastLen));
-              lastLen = line.length;
-            },
-          }
-        : {}),
-    });
-    if (showProgress && lastLen > 0) process.stderr.write('\r' + ' '.repeat(lastLen) + '\r');
+  const limits = {
+    ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
+    ...(flags['time-limit'] !== undefined ? { timeLimitSeconds: flags['time-limit'] as number } : {}),
+  };
+  const report = (sub: Subsystem, scenario: Scenario, result: CheckResult): void => {
     totalStates += result.states;
     totalSeconds += result.seconds;
-
     let tracePath: string | undefined;
     if (result.violation) {
       const base = `${sub.name}-${scenario.name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
@@ -203,10 +195,29 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
         io.out(renderTrace(result.violation, { color }));
         io.out(`counterexample saved: ${tracePath} (and .html); replay with: mmcheck replay ${tracePath}`);
       }
-      io.out('');
+      if (!quiet) io.out('');
     }
     const code = result.violation ? EXIT.violation : result.exhaustive ? EXIT.pass : EXIT.inconclusive;
     if (code === EXIT.violation || (code === EXIT.inconclusive && worst === EXIT.pass)) worst = code;
+  };
+
+  const progress = new ProgressLine(process.stderr.isTTY && !json);
+  const workerFile = fileURLToPath(new URL('./worker.js', import.meta.url));
+  const parallel = Math.min(
+    (flags.jobs as number | undefined) ?? Math.min(2, availableParallelism()),
+    jobs.length,
+  );
+  // Workers load the registry themselves, so they serve only the built-in registry in compiled form.
+  if (parallel > 1 && registry === defaultRegistry && existsSync(workerFile)) {
+    const results = await runInWorkers(workerFile, parallel, jobs, variant, limits, progress);
+    progress.clear();
+    jobs.forEach((j, i) => report(j.sub, j.scenario, results[i]!));
+  } else {
+    for (const [i, { sub, scenario }] of jobs.entries()) {
+      const result = checkScenario(sub, scenario, { variant, ...limits, progress: (p) => progress.update(i, `${sub.name}/${scenario.name}`, p) });
+      progress.clear();
+      report(sub, scenario, result);
+    }
   }
   if (!json && jobs.length > 1)
     io.out(
@@ -215,6 +226,82 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
       }`,
     );
   return worst;
+}
+
+/** The live progress line on a TTY: one segment per running scenario. */
+class ProgressLine {
+  private readonly live = new Map<number, string>();
+  private lastLen = 0;
+  constructor(private readonly enabled: boolean) {}
+  update(id: number, name: string, p: Progress): void {
+    if (!this.enabled) return;
+    this.live.set(id, `${name}${progressLine(p)}`);
+    const line = [...this.live.values()].join('  |  ').slice(0, (process.stderr.columns || 160) - 1);
+    process.stderr.write('\r' + line.padEnd(this.lastLen));
+    this.lastLen = line.length;
+  }
+  done(id: number): void {
+    this.live.delete(id);
+  }
+  clear(): void {
+    if (this.enabled && this.lastLen > 0) process.stderr.write('\r' + ' '.repeat(this.lastLen) + '\r');
+    this.lastLen = 0;
+    this.live.clear();
+  }
+}
+
+/** Run jobs on `n` worker threads; results come back in job order. */
+function runInWorkers(
+  file: string,
+  n: number,
+  jobs: readonly { sub: Subsystem; scenario: Scenario }[],
+  variant: string | null,
+  limits: { maxStates?: number; timeLimitSeconds?: number },
+  progress: ProgressLine,
+): Promise<CheckResult[]> {
+  return new Promise((resolve, reject) => {
+    const results: CheckResult[] = new Array(jobs.length);
+    let next = 0;
+    let finished = 0;
+    const workers: Worker[] = [];
+    const fail = (e: Error) => {
+      for (const w of workers) void w.terminate();
+      reject(e);
+    };
+    const feed = (w: Worker) => {
+      if (next >= jobs.length) {
+        void w.terminate();
+        return;
+      }
+      const id = next++;
+      const { sub, scenario } = jobs[id]!;
+      const job: Job = { id, subsystem: sub.name, scenario, variant, ...limits };
+      w.postMessage(job);
+    };
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(file);
+      workers.push(w);
+      w.on('message', (m: WorkerMessage) => {
+        const { sub, scenario } = jobs[m.id]!;
+        if (m.kind === 'progress') progress.update(m.id, `${sub.name}/${scenario.name}`, m.progress);
+        else if (m.kind === 'error') fail(new ScenarioError(`${sub.name}/${scenario.name}: ${m.message}`));
+        else {
+          progress.done(m.id);
+          results[m.id] = m.result as CheckResult;
+          if (++finished === jobs.length) {
+            for (const x of workers) void x.terminate();
+            resolve(results);
+          } else feed(w);
+        }
+      });
+      w.on('error', (e) => fail(e as Error));
+      w.on('exit', (code) => {
+        if (finished < jobs.length && code !== 0 && code !== 1)
+          fail(new ScenarioError(`a checker worker exited with code ${code} (out of memory?)`));
+      });
+      feed(w);
+    }
+  });
 }
 
 function verdictLine(r: CheckResult): string {
