@@ -271,6 +271,13 @@ export function renderTrace(violation: Violation, opts: RenderOptions = {}): str
         out.push(...specVsAbstract(cands, last.abstract, maxCand, p, W).lines);
       }
       out.push(`  abstraction(impl) = ${truncate(show(last.abstract), W - 22)}`);
+      if (violation.kind === 'linearizability')
+        out.push(
+          ...wrap(
+            'note: a linearizability violation is about a returned value (see the message); the state may still match a spec state',
+            W - 2,
+          ).map((l) => p.dim(`  ${l}`)),
+        );
       out.push('');
     } else if (last.spec && last.spec.length) {
       out.push(p.bold(`Spec states ${at}:`));
