@@ -8,7 +8,7 @@
  * evaluated when a state or transition is discovered, so the first violation
  * found has a shortest trace.
  */
-import { collisionProbability, fingerprint, FingerprintSet } from './fingerprint.js';
+import { collisionProbability, FingerprintSet, zobrist, zobristFrom } from './fingerprint.js';
 import { Product, type Failure } from './product.js';
 import type { CheckResult, InvariantStats, StepLabel, StopReason, TraceState, Violation } from './result.js';
 import type { Invariant, Scenario, Subsystem } from './types.js';
@@ -44,24 +44,29 @@ class StateQueue {
   peakInts = 0;
   private liveInts = 0;
 
-  push(buf: Int32Array, len: number): void {
-    if (this.wChunk < 0 || this.fill[this.wChunk]! + len + 1 > this.chunks[this.wChunk]!.length) {
-      this.chunks.push(new Int32Array(Math.max(StateQueue.CHUNK, len + 1)));
+  /** Append a vector with its fingerprint: stored as [len, fp0, fp1, ...vector]. */
+  push(buf: Int32Array, len: number, fp0: number, fp1: number): void {
+    const need = len + 3;
+    if (this.wChunk < 0 || this.fill[this.wChunk]! + need > this.chunks[this.wChunk]!.length) {
+      this.chunks.push(new Int32Array(Math.max(StateQueue.CHUNK, need)));
       this.fill.push(0);
       this.wChunk = this.chunks.length - 1;
     }
     const c = this.chunks[this.wChunk]!;
     let p = this.fill[this.wChunk]!;
-    c[p++] = len;
-    for (let i = 0; i < len; i++) c[p++] = buf[i]!;
+    c[p] = len;
+    c[p + 1] = fp0;
+    c[p + 2] = fp1;
+    for (let i = 0; i < len; i++) c[p + 3 + i] = buf[i]!;
+    p += need;
     this.fill[this.wChunk] = p;
     this.count++;
-    this.liveInts += len + 1;
+    this.liveInts += need;
     if (this.liveInts > this.peakInts) this.peakInts = this.liveInts;
   }
 
-  /** Next vector: returns [chunk, offset, length]. */
-  shift(out: { arr: Int32Array; off: number; len: number }): void {
+  /** Next vector and its fingerprint. */
+  shift(out: { arr: Int32Array; off: number; len: number; fp0: number; fp1: number }): void {
     while (this.rPos >= this.fill[this.rChunk]!) {
       this.chunks[this.rChunk] = null;
       this.rChunk++;
@@ -70,11 +75,13 @@ class StateQueue {
     const c = this.chunks[this.rChunk]!;
     const len = c[this.rPos]!;
     out.arr = c;
-    out.off = this.rPos + 1;
+    out.fp0 = c[this.rPos + 1]! >>> 0;
+    out.fp1 = c[this.rPos + 2]! >>> 0;
+    out.off = this.rPos + 3;
     out.len = len;
-    this.rPos += len + 1;
+    this.rPos += len + 3;
     this.count--;
-    this.liveInts -= len + 1;
+    this.liveInts -= len + 3;
   }
 }
 
@@ -134,10 +141,10 @@ export function checkScenario<G extends object, C, P>(
 
   // initial state
   const init = product.initial();
-  fingerprint(init.vec, 0, init.vec.length, fp);
+  zobrist(init.vec, 0, init.vec.length, fp);
   seen.add(fp[0]!, fp[1]!);
   links.set(0, 0, 0);
-  queue.push(init.vec, init.vec.length);
+  queue.push(init.vec, init.vec.length, fp[0]!, fp[1]!);
   count = 1;
   {
     const f = init.failure ?? checkState(init.vec, init.impl as G);
@@ -152,7 +159,7 @@ export function checkScenario<G extends object, C, P>(
   let depth = 0;
   let maxDepth = 0;
   let lastProgress = start;
-  const cur = { arr: new Int32Array(0), off: 0, len: 0 };
+  const cur = { arr: new Int32Array(0), off: 0, len: 0, fp0: 0, fp1: 0 };
   let edge = 0;
 
   const onSuccessor = (s: { buf: Int32Array; len: number; impl: unknown; failure?: Failure }): void => {
@@ -164,11 +171,11 @@ export function checkScenario<G extends object, C, P>(
       found = { failure: s.failure, parent: idx, edge: e };
       return;
     }
-    fingerprint(s.buf, 0, s.len, fp);
+    zobristFrom(cur.arr, cur.off, cur.len, cur.fp0, cur.fp1, s.buf, s.len, fp);
     if (!seen.add(fp[0]!, fp[1]!)) return;
     const id = count++;
     links.set(id, idx, e);
-    queue.push(s.buf, s.len);
+    queue.push(s.buf, s.len, fp[0]!, fp[1]!);
     if (depth + 1 > maxDepth) maxDepth = depth + 1;
     const f = checkState(s.buf, s.impl as G);
     if (f) found = { failure: f, parent: id, edge: -1 };
@@ -254,7 +261,7 @@ export function checkScenario<G extends object, C, P>(
 function deadlockInLevel<G extends object>(
   product: Product<G>,
   queue: StateQueue,
-  cur: { arr: Int32Array; off: number; len: number },
+  cur: { arr: Int32Array; off: number; len: number; fp0: number; fp1: number },
   idx: number,
   levelEnd: number,
 ): Found | undefined {

@@ -38,6 +38,95 @@ export function fingerprint(buf: Int32Array, off: number, len: number, out: Uint
 }
 
 /**
+ * Incremental fingerprints (Zobrist hashing): the 64-bit fingerprint of a
+ * vector is the XOR over positions i of z(i, v[i]), plus a term for the
+ * length, where z is a strong 64-bit mix of (position, value). A successor
+ * differs from its parent in a few positions, so its fingerprint costs one
+ * comparison per int and two mixes per changed int, instead of hashing the
+ * whole vector.
+ */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+function fmix2(h: number): number {
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  h = Math.imul(h, 0x297a2d39);
+  h ^= h >>> 15;
+  return h;
+}
+/** Lane 1 of z(i, v). */
+function z1(i: number, v: number): number {
+  return fmix(v ^ fmix(i + 0x6a09e667));
+}
+/** Lane 2 of z(i, v), independent of lane 1. */
+function z2(i: number, v: number): number {
+  return fmix2((v + 0x3c6ef372) ^ fmix2(Math.imul(i, 0x9e3779b1) + 0xbb67ae85));
+}
+
+/** Full Zobrist fingerprint of buf[off, off+len). */
+export function zobrist(buf: Int32Array, off: number, len: number, out: Uint32Array): void {
+  let a = z1(-1, len);
+  let b = z2(-1, len);
+  for (let i = 0; i < len; i++) {
+    const v = buf[off + i]!;
+    a ^= z1(i, v);
+    b ^= z2(i, v);
+  }
+  out[0] = a >>> 0;
+  out[1] = b >>> 0;
+}
+
+/**
+ * Fingerprint of `cur[0, curLen)` from the fingerprint (pa, pb) of its parent
+ * `par[poff, poff+parLen)`: equal to zobrist(cur) whatever the two vectors.
+ */
+export function zobristFrom(
+  par: Int32Array,
+  poff: number,
+  parLen: number,
+  pa: number,
+  pb: number,
+  cur: Int32Array,
+  curLen: number,
+  out: Uint32Array,
+): void {
+  let a = pa;
+  let b = pb;
+  if (parLen !== curLen) {
+    a ^= z1(-1, parLen) ^ z1(-1, curLen);
+    b ^= z2(-1, parLen) ^ z2(-1, curLen);
+  }
+  const common = parLen < curLen ? parLen : curLen;
+  for (let i = 0; i < common; i++) {
+    const p = par[poff + i]!;
+    const c = cur[i]!;
+    if (p !== c) {
+      a ^= z1(i, p) ^ z1(i, c);
+      b ^= z2(i, p) ^ z2(i, c);
+    }
+  }
+  for (let i = common; i < parLen; i++) {
+    const p = par[poff + i]!;
+    a ^= z1(i, p);
+    b ^= z2(i, p);
+  }
+  for (let i = common; i < curLen; i++) {
+    const c = cur[i]!;
+    a ^= z1(i, c);
+    b ^= z2(i, c);
+  }
+  out[0] = a >>> 0;
+  out[1] = b >>> 0;
+}
+
+/**
  * Open-addressing (linear probing) set of 64-bit fingerprints stored as pairs
  * of Uint32. The all-zero pair marks an empty slot; the fingerprint (0, 0)
  * itself is kept in a separate flag, so all 2^64 fingerprints are distinct.

@@ -130,3 +130,40 @@ describe('interning', () => {
     expect(new Set([a, c, d]).size).toBe(3);
   });
 });
+
+describe('incremental (Zobrist) fingerprints', () => {
+  test('zobristFrom(parent) equals the full fingerprint, for any parent', async () => {
+    const { zobrist, zobristFrom } = await import('../../checker/fingerprint.js');
+    const vec = fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: 12 });
+    fc.assert(
+      fc.property(vec, vec, (p, c) => {
+        const pa = Int32Array.from(p);
+        const ca = Int32Array.from(c);
+        const fp = new Uint32Array(2);
+        zobrist(pa, 0, pa.length, fp);
+        const [a, b] = [fp[0]!, fp[1]!];
+        const inc = new Uint32Array(2);
+        zobristFrom(pa, 0, pa.length, a, b, ca, ca.length, inc);
+        zobrist(ca, 0, ca.length, fp);
+        expect([...inc]).toEqual([...fp]);
+      }),
+    );
+  });
+
+  test('no collisions among all 4^6 vectors of length 6 and their prefixes', async () => {
+    const { zobrist } = await import('../../checker/fingerprint.js');
+    const seen = new Set<string>();
+    const fp = new Uint32Array(2);
+    let n = 0;
+    for (let len = 0; len <= 6; len++) {
+      const v = new Int32Array(len);
+      for (let k = 0; k < 4 ** len; k++) {
+        for (let i = 0, x = k; i < len; i++, x >>= 2) v[i] = x & 3;
+        zobrist(v, 0, len, fp);
+        seen.add(`${fp[0]},${fp[1]}`);
+        n++;
+      }
+    }
+    expect(seen.size).toBe(n);
+  });
+});
