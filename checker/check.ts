@@ -249,6 +249,7 @@ export function checkScenario<G extends object, C, P>(
     statesPerSecond: seconds > 0 ? count / seconds : count,
     collisionProbability: collisionProbability(count, transitions),
     bytesPerState: (seen.bytes + links.bytes) / count,
+    peakFrontierBytes: queue.peakInts * 4,
     refinement: product.spec ? 'linearizability+abstraction' : 'none (no spec)',
     specStates: product.spec ? product.spec.views.size : 0,
     invariants: stats,

@@ -111,8 +111,10 @@ export interface CheckResult {
   readonly statesPerSecond: number;
   /** TLC-style estimate: distinct * (transitions - distinct) / 2^64. */
   readonly collisionProbability: number;
-  /** Visited-set bytes (fingerprint table + parent links) per distinct state. */
+  /** Visited-set bytes (fingerprint table + parent links, as allocated) per distinct state. */
   readonly bytesPerState: number;
+  /** Peak bytes held by the BFS frontier (full state vectors awaiting expansion): transient, not per state. */
+  readonly peakFrontierBytes?: number;
   readonly refinement: 'linearizability+abstraction' | 'none (no spec)';
   readonly specStates: number;
   readonly invariants: readonly InvariantStats[];
