@@ -627,6 +627,7 @@ export function readItf(path: string, opts: ParseOptions = {}): ItfTrace {
 
 /** The schedule: one StepLabel per transition, from the `#meta` of states 1..n. */
 export function scheduleOf(itf: ItfTrace): StepLabel[] {
+  if (itf['#meta']?.source !== 'mmcheck') throw new ItfError('not an mmcheck trace: it has no schedule');
   return itf.states.slice(1).map((s) => {
     const m = s['#meta'];
     const label: StepLabel = {
