@@ -3,8 +3,10 @@
  * spec/, impl/ and subsystems/ plus one line here; the checker does not change.
  */
 import type { Subsystem } from '../checker/types.js';
+import { cleancache } from './cleancache/index.js';
 
 export const registry: Subsystem[] = [
+  cleancache,
 ];
 
 export function findSubsystem(name: string): Subsystem | undefined {

@@ -1,0 +1,193 @@
+/**
+ * Cleancache implementation state: the mm/cleancache.c frontend (v3.14 shape,
+ * with fake pool ids before a backend registers), a tmem-like backend
+ * (per-pool object trees, bounded capacity, LRU eviction, optional RAMster-like
+ * remote tier) and, for the system layer, a small cleancache-enabled
+ * filesystem: disk blocks, page cache, inodes and directory entries.
+ *
+ * Two layers share the frontend and the backend:
+ *   - 'api' mode: threads call the frontend API directly (cleancache_init_fs,
+ *     cleancache_put_page, ...) on superblocks 0..nsb-1; this checks the
+ *     backend contract (cleancache.rst L566-619);
+ *   - 'fs' mode: threads do file I/O (read, write, writeback, eviction,
+ *     O_DIRECT, truncate, unlink, mount) on one filesystem whose superblock is
+ *     index nsb; this checks the system property "every read returns the
+ *     latest written data" (cleancache.rst L605-607, L692-695).
+ */
+import { S, type Infer } from '../../checker/schema.js';
+
+export interface CleancacheParams {
+  /** Which layer the scenario drives. */
+  readonly mode: 'api' | 'fs';
+  /** API-layer superblocks (api mode). */
+  readonly nsb: number;
+  /** File keys per API superblock (api mode). */
+  readonly keys: number;
+  /** Page indices per file (both modes). */
+  readonly pages: number;
+  /** Backend pool slots (tmem pools). */
+  readonly maxPools: number;
+  /** Backend capacity in pages; beyond it the LRU page is evicted. */
+  readonly capacity: number;
+  /** Backend registered (cleancache_register_ops) in the initial state. */
+  readonly registered: boolean;
+  /** RAMster-like remote tier: LRU victims are remotified instead of dropped. */
+  readonly remote: boolean;
+  /** fs mode: file names (directory entries); files 0..files-1 exist initially. */
+  readonly files: number;
+  /** fs mode: inode slots (>= files). */
+  readonly inodes: number;
+  /** fs mode: 0 = cleancache_init_fs (private pool), >0 = init_shared_fs(uuid). */
+  readonly fsUuid: number;
+  /** fs mode: filesystem mounted in the initial state. */
+  readonly mounted: boolean;
+}
+
+// mm/cleancache.c (v3.14) constants
+export const FS_UNKNOWN = -2;
+export const FS_NO_BACKEND = -1;
+export const FAKE_FS_POOLID_OFFSET = 1000;
+export const FAKE_SHARED_FS_POOLID_OFFSET = 2000;
+
+/** Backend pool kinds. */
+export const POOL_FREE = 0;
+export const POOL_PRIVATE = 1;
+export const POOL_SHARED = 2;
+
+/** Initial contents of every page of the files that exist at start. */
+export const INITIAL_DATA = 1;
+
+const page = S.struct({ key: S.int(), idx: S.int(), data: S.int() });
+const remotePage = S.struct({ pool: S.int(), key: S.int(), idx: S.int(), data: S.int() });
+const pool = S.struct({
+  /** POOL_FREE / POOL_PRIVATE / POOL_SHARED */
+  kind: S.int(),
+  /** shared pools: the 128-bit UUID, modelled as a small integer */
+  uuid: S.int(),
+  /** shared pools: sharers (init_shared_fs calls not yet matched by invalidate_fs) */
+  users: S.int(),
+  /** the pool's object tree, flattened: pages sorted by (key, index) */
+  pages: S.list(page),
+});
+const pcPage = S.struct({
+  present: S.bool(),
+  data: S.int(),
+  uptodate: S.bool(),
+  dirty: S.bool(),
+  /** PageWriteback */
+  wb: S.bool(),
+  /** page lock: owner tid + 1, 0 when unlocked */
+  lock: S.int(),
+});
+const inode = S.struct({
+  used: S.bool(),
+  /** i_rwsem (exclusive): owner tid + 1 */
+  rwsem: S.int(),
+  /** mapping->invalidate_lock: >0 shared holders, -(tid+1) exclusive */
+  invlock: S.int(),
+  /** ghost: an O_DIRECT write is in flight (tid + 1); used only by a precondition */
+  dio: S.int(),
+});
+
+/**
+ * The state schema. Sizes depend on the scenario parameters, so per-superblock,
+ * per-inode and per-page tables are lists (their lengths are fixed by init()).
+ */
+export const cleancacheState = S.struct({
+    // ---- frontend: mm/cleancache.c ----
+    /** cleancache_ops != NULL, i.e. the cleancache_enabled fast-path flag (cleancache.rst L805-811) */
+    cleancache_enabled: S.bool(),
+    /** poolid_mutex owner (tid + 1); held across cleancache_register_ops' two steps */
+    poolid_mutex: S.int(),
+    fs_poolid_map: S.list(S.int()),
+    shared_fs_poolid_map: S.list(S.int()),
+    uuids: S.list(S.int()),
+    /** sb->cleancache_poolid per superblock (0..nsb-1 API layer, nsb the filesystem) */
+    sb_poolid: S.list(S.int()),
+    sb_mounted: S.list(S.bool()),
+    succ_gets: S.int(),
+    failed_gets: S.int(),
+    puts: S.int(),
+    invalidates: S.int(),
+    // ---- backend: tmem ----
+    pools: S.list(pool),
+    /** LRU of resident pages, most recent first, as handle codes (see code()) */
+    lru: S.list(S.int()),
+    /** RAMster-like remote tier, oldest last */
+    remote: S.list(remotePage),
+    /** ghost: handles returned by a hit on a private pool and not put since (exclusive-get invariant) */
+    exclHits: S.intSet(),
+    // ---- API layer: page locks and precondition ghosts ----
+    pageLock: S.list(S.int()),
+    /** ghost: API handles with a put/invalidate in flight (CC-8 precondition) */
+    ccBusy: S.intSet(),
+    /** ghost: API data-path calls in flight per superblock (invalidate_fs precondition) */
+    sbIo: S.list(S.int()),
+    // ---- fs layer ----
+    mounted: S.bool(),
+    /** s_active-like count of file operations in flight (umount returns EBUSY) */
+    users: S.int(),
+    dent: S.list(S.int()),
+    inodes: S.list(inode),
+    disk: S.list(S.int()),
+    pc: S.list(pcPage),
+});
+
+export type CleancacheState = Infer<typeof cleancacheState>;
+export type Page = Infer<typeof page>;
+export type RemotePage = Infer<typeof remotePage>;
+
+/** Backend handle code (pool, key, index) used by the LRU list and ghosts. */
+export function code(p: CleancacheParams, pool: number, key: number, idx: number): number {
+  const K = Math.max(p.keys, p.inodes);
+  return (pool * K + key) * p.pages + idx;
+}
+export function decode(p: CleancacheParams, c: number): { pool: number; key: number; idx: number } {
+  const K = Math.max(p.keys, p.inodes);
+  const idx = c % p.pages;
+  const r = (c - idx) / p.pages;
+  const key = r % K;
+  return { pool: (r - key) / K, key, idx };
+}
+
+/** API-layer page handle index (sb, key, idx). */
+export function apiHandle(p: CleancacheParams, sb: number, key: number, idx: number): number {
+  return (sb * p.keys + key) * p.pages + idx;
+}
+
+export function initState(p: CleancacheParams): CleancacheState {
+  const nsbAll = p.nsb + 1;
+  const fill = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+  const fsSb = p.nsb;
+  const g: CleancacheState = {
+    cleancache_enabled: p.registered,
+    poolid_mutex: 0,
+    fs_poolid_map: fill(nsbAll, () => FS_UNKNOWN),
+    shared_fs_poolid_map: fill(nsbAll, () => FS_UNKNOWN),
+    uuids: fill(nsbAll, () => 0),
+    sb_poolid: fill(nsbAll, () => -1),
+    sb_mounted: fill(nsbAll, () => false),
+    succ_gets: 0,
+    failed_gets: 0,
+    puts: 0,
+    invalidates: 0,
+    pools: fill(p.maxPools, () => ({ kind: POOL_FREE, uuid: 0, users: 0, pages: [] })),
+    lru: [],
+    remote: [],
+    exclHits: [],
+    pageLock: fill(Math.max(1, p.nsb * p.keys * p.pages), () => 0),
+    ccBusy: [],
+    sbIo: fill(Math.max(1, p.nsb), () => 0),
+    mounted: false,
+    users: 0,
+    dent: fill(Math.max(1, p.files), (f) => (p.mode === 'fs' && f < p.files ? f : -1)),
+    inodes: fill(Math.max(1, p.inodes), (i) => ({ used: p.mode === 'fs' && i < p.files, rwsem: 0, invlock: 0, dio: 0 })),
+    disk: fill(Math.max(1, p.inodes * p.pages), (i) => (p.mode === 'fs' && Math.floor(i / p.pages) < p.files ? INITIAL_DATA : 0)),
+    pc: fill(Math.max(1, p.inodes * p.pages), () => ({ present: false, data: 0, uptodate: false, dirty: false, wb: false, lock: 0 })),
+  };
+  if (p.mode === 'fs' && p.mounted) {
+    g.mounted = true;
+    g.sb_mounted[fsSb] = true;
+  }
+  return g;
+}
