@@ -5,7 +5,8 @@
  *   npx tsx docs/gen-invariants.ts --check    exit 1 if docs/invariants.md is out of date
  *
  * Scans spec/, impl/ and subsystems/ with ts-morph for
- *   - calls `invariant({name, when, doc, source, ...})` (checker/types.ts), and
+ *   - calls `invariant({name, when, doc, source, ...})` (checker/types.ts), and object
+ *     literals with name and check written directly in an `invariants` list,
  *   - variant definitions: object literals with name/description/source inside a
  *     `variants` array (a `variants: [...]` property, a `const variants = [...]`,
  *     or an array typed `Variant[]`),
@@ -163,22 +164,27 @@ function isInvariantCallee(callee: Node): boolean {
   return false;
 }
 
-/** True when `arr` is a list of variants: `variants: [...]`, `const variants = [...]`, or typed Variant[]. */
-function isVariantsArray(arr: Node): boolean {
+/**
+ * True when `arr` is a list named like `what` (`variants: [...]`, `const thpVariants = [...]`)
+ * or typed with `type` (`Variant[]`, `readonly Invariant<G, P>[]`, `[...] satisfies Variant[]`).
+ */
+function isNamedArray(arr: Node, what: 'variants' | 'invariants', type: 'Variant' | 'Invariant'): boolean {
+  const typeRe = new RegExp(`\\b${type}\\b`);
+  const nameRe = new RegExp(`${what}$`, 'i');
   let n: Node = arr;
   let parent = n.getParent();
   while (parent && (Node.isParenthesizedExpression(parent) || Node.isAsExpression(parent) || Node.isSatisfiesExpression(parent))) {
     const typeText = Node.isAsExpression(parent) || Node.isSatisfiesExpression(parent) ? parent.getTypeNode()?.getText() : undefined;
-    if (typeText && /\bVariant\b/.test(typeText)) return true;
+    if (typeText && typeRe.test(typeText)) return true;
     n = parent;
     parent = n.getParent();
   }
   if (!parent) return false;
-  if (Node.isPropertyAssignment(parent)) return /^['"]?variants['"]?$/.test(parent.getNameNode().getText());
+  if (Node.isPropertyAssignment(parent)) return parent.getNameNode().getText().replace(/['"]/g, '') === what;
   if (Node.isVariableDeclaration(parent)) {
-    if (/variants$/i.test(parent.getName())) return true;
+    if (nameRe.test(parent.getName())) return true;
     const t = parent.getTypeNode()?.getText();
-    return !!t && /\bVariant\b/.test(t);
+    return !!t && typeRe.test(t);
   }
   return false;
 }
@@ -192,26 +198,39 @@ export function collectFromFiles(files: readonly SourceFile[], root: string, dir
   const invariants: InvariantDoc[] = [];
   const variants: VariantDoc[] = [];
   const seenVariant = new Set<Node>();
+  const seenInvariant = new Set<Node>();
+  const addInvariant = (obj: ObjectLiteralExpression, at: Node, subsystem: string): void => {
+    if (seenInvariant.has(obj)) return;
+    seenInvariant.add(obj);
+    invariants.push({
+      kind: 'invariant',
+      subsystem,
+      name: fieldText(obj, 'name') ?? '(unnamed)',
+      when: fieldText(obj, 'when') ?? '?',
+      doc: fieldText(obj, 'doc') ?? '',
+      source: fieldText(obj, 'source') ?? '',
+      file: rel(root, at.getSourceFile()),
+      line: at.getStartLineNumber(),
+    });
+  };
   for (const sf of files) {
     const file = rel(root, sf);
     const subsystem = subsystemOfPath(file, dirs);
     for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
       if (!isInvariantCallee(call.getExpression())) continue;
       const obj = objectOf(call.getArguments()[0]);
-      if (!obj) continue;
-      invariants.push({
-        kind: 'invariant',
-        subsystem,
-        name: fieldText(obj, 'name') ?? '(unnamed)',
-        when: fieldText(obj, 'when') ?? '?',
-        doc: fieldText(obj, 'doc') ?? '',
-        source: fieldText(obj, 'source') ?? '',
-        file,
-        line: call.getStartLineNumber(),
-      });
+      if (obj) addInvariant(obj, call, subsystem);
+    }
+    // Invariants written as plain objects in an `invariants` list (without the invariant() helper).
+    for (const arr of sf.getDescendantsOfKind(SyntaxKind.ArrayLiteralExpression)) {
+      if (!isNamedArray(arr, 'invariants', 'Invariant')) continue;
+      for (const el of arr.getElements()) {
+        const obj = Node.isObjectLiteralExpression(unwrap(el)) ? (unwrap(el) as ObjectLiteralExpression) : undefined;
+        if (obj && obj.getProperty('name') && obj.getProperty('check')) addInvariant(obj, obj, subsystem);
+      }
     }
     for (const arr of sf.getDescendantsOfKind(SyntaxKind.ArrayLiteralExpression)) {
-      if (!isVariantsArray(arr)) continue;
+      if (!isNamedArray(arr, 'variants', 'Variant')) continue;
       for (const el of arr.getElements()) {
         const obj = objectOf(el);
         if (!obj || seenVariant.has(obj)) continue;

@@ -90,6 +90,21 @@ describe('docs generator (ts-morph)', () => {
     expect(md).not.toMatch(/\d{4}-\d{2}-\d{2}T/); // no timestamps: --check must be stable
   });
 
+  it('also finds invariants written as plain objects in an invariants list', () => {
+    const project = memoryProject({
+      '/p/subsystems/thp/index.ts': `export const sub = {
+  name: 'thp',
+  invariants: [
+    { name: 'split-refcount', when: 'always', doc: 'refcount = mapcount + 1', source: 'transhuge.rst', check: () => true },
+  ],
+};`,
+    });
+    const c = collectFromFiles(project.getSourceFiles(), '/p');
+    expect(c.invariants.map((i) => [i.subsystem, i.name, i.source, i.line])).toEqual([
+      ['thp', 'split-refcount', 'transhuge.rst', 4],
+    ]);
+  });
+
   it('shows a non-static field as source text instead of guessing', () => {
     const project = memoryProject({
       '/p/impl/cc/x.ts': `declare function invariant(x: any): any; declare const names: string[];
