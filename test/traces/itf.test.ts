@@ -94,6 +94,14 @@ describe('toItf / readItf round trip', () => {
     expect(() => scenarioOf(back)).toThrow(/no thread scripts.*cannot replay/);
   });
 
+  it('handles a zero-step trace (violation in the initial state)', () => {
+    const v = { ...f.violation, kind: 'invariant' as const, property: 'init-ok', trace: { states: [f.states[0]!], transitions: [] } };
+    const back = parseItf(JSON.stringify(toItf(f.result({ violation: v }), { implSchema: schema, scenario: f.scenario })));
+    expect(back.states).toHaveLength(1);
+    expect(scheduleOf(back)).toEqual([]);
+    expect(violationOf(back, { implSchema: schema })).toEqual(v);
+  });
+
   it('refuses a result without a violation, and a mismatched scenario', () => {
     expect(() => toItf(f.result({ violation: undefined }))).toThrow(ItfError);
     expect(() => toItf(f.result(), { scenario: { ...f.scenario, name: 'other' } })).toThrow(/scenario 'other'/);

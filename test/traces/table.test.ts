@@ -53,6 +53,14 @@ describe('renderTrace', () => {
     expect(o).toMatch(/spec state 2 of 2: 1 field differs/);
   });
 
+  it('renders a violation of the initial state (no steps)', () => {
+    const v: Violation = { kind: 'invariant', property: 'init-ok', message: 'bad init', trace: { states: [f.states[0]!], transitions: [] } };
+    const o = renderTrace(v);
+    expect(o).toContain('shortest counterexample: 0 steps, in the initial state');
+    expect(o).toContain('Impl state in the initial state:');
+    expect(o).toContain('free = 2');
+  });
+
   it('stays within the width and only colours when asked', () => {
     for (const w of [60, 100, 140]) {
       const o = renderTrace(f.violation, { width: w });
