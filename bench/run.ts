@@ -444,7 +444,7 @@ function printText(reports: readonly ConfigReport[], o: Options, runner: string,
         r.countsMatch ? 'SPIN count matches' : `SPIN COUNT DIFFERS (${int(r.spin.states)})`,
         `time mmcheck/SPIN = ${fix(r.ratioToSpin!, 2)}x`,
       );
-    } else if (r.spinNote) parts.push(`SPIN: ${r.spinNote}`);
+    } else if (r.spinNote && r.spinNote !== spinNote) parts.push(`SPIN: ${r.spinNote}`);
     out.push(parts.join('; '));
   }
   if (spinNote) out.push(`SPIN: ${spinNote}`);
@@ -597,12 +597,18 @@ async function main(argv: readonly string[]): Promise<number> {
   return bad ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`bench: ${e instanceof UsageError ? e.message : ((e as Error).stack ?? String(e))}\n`);
-    process.exitCode = 2;
-  },
-);
+/** Run only as a script (tests import parsePan). */
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) void runMain();
+
+function runMain(): Promise<void> {
+  return main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`bench: ${e instanceof UsageError ? e.message : ((e as Error).stack ?? String(e))}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
