@@ -4,9 +4,11 @@
  */
 import type { Subsystem } from '../checker/types.js';
 import { cleancache } from './cleancache/index.js';
+import { frontswap } from './frontswap/index.js';
 
 export const registry: Subsystem[] = [
   cleancache,
+  frontswap,
 ];
 
 export function findSubsystem(name: string): Subsystem | undefined {

@@ -1,0 +1,163 @@
+/**
+ * Frontswap spec (xstate v5), frontswap.rst (seed 000 L873-1171): a swap
+ * device shadowed by a persistent transcendent-memory store.
+ *
+ * Per slot (type, offset) the spec keeps the data last swapped out and where it
+ * lives:
+ *   free  -- no data (slot unused);
+ *   fs    -- in frontswap: a store succeeded; "the backend guarantees the
+ *            persistence of the data" (L1066-1067) and a load does not remove
+ *            it (L911-913), so swap-in hits frontswap until invalidated or
+ *            written back;
+ *   disk  -- the store failed; the kernel wrote the page to the swap device
+ *            (L923-925, L1060-1062). A failed duplicate store leaves no older
+ *            copy behind (L932-935, L1139-1148);
+ *   wb    -- the backend wrote its copy back to the device (zswap writeback /
+ *            frontswap_shrink, L1150-1160); the frontswap_map bit stays set.
+ * Swap-in returns the data last swapped out, whatever the location.
+ * invalidate_area (swapoff) drops every page of the type (L914-916).
+ * Counters: succ_stores, failed_stores, loads, invalidates (L941-951).
+ */
+import { assign, setup } from 'xstate';
+
+export interface FrontswapSpecInput {
+  readonly types: number;
+  readonly slots: number;
+  readonly swapon: boolean;
+}
+
+export type SlotState = 'free' | 'fs' | 'disk' | 'wb';
+
+export interface FrontswapView {
+  readonly on: readonly boolean[];
+  /** per (type, offset), flat */
+  readonly st: readonly SlotState[];
+  readonly data: readonly number[];
+  readonly succ_stores: number;
+  readonly failed_stores: number;
+  readonly loads: number;
+  readonly invalidates: number;
+}
+
+interface Ctx extends FrontswapView {
+  readonly slots: number;
+  ret?: number | string | null;
+}
+type Ev = { type: string; [k: string]: unknown };
+
+const num = (x: unknown) => (typeof x === 'number' ? x : 0);
+const reject = { ret: undefined };
+
+function apply(c: Ctx, e: Ev): Partial<Ctx> {
+  const ty = num(e.dev);
+  const s = ty * c.slots + num(e.off);
+  const okOnly = e.choice === undefined || e.choice === 'fs' || e.choice === -1;
+  switch (e.type) {
+    case 'swapon': {
+      if (c.on[ty]) return { ret: 'ebusy' };
+      const on = c.on.slice();
+      on[ty] = true;
+      return { on, ret: null };
+    }
+    case 'swapoff': {
+      if (!c.on[ty]) return { ret: 'off' };
+      const on = c.on.slice();
+      on[ty] = false;
+      const st = c.st.slice();
+      const data = c.data.slice();
+      let inv = 0;
+      for (let o = 0; o < c.slots; o++) {
+        const i = ty * c.slots + o;
+        if (st[i] === 'fs' || st[i] === 'wb') inv++;
+        st[i] = 'free';
+        data[i] = 0;
+      }
+      return { on, st, data, invalidates: c.invalidates + inv, ret: null };
+    }
+    case 'swapout': {
+      if (!c.on[ty]) return okOnly ? { ret: 'off' } : reject;
+      const st = c.st.slice();
+      const data = c.data.slice();
+      data[s] = num(e.v);
+      if (e.choice === 'disk') {
+        st[s] = 'disk';
+        return { st, data, failed_stores: c.failed_stores + 1, ret: 'disk' };
+      }
+      st[s] = 'fs';
+      return { st, data, succ_stores: c.succ_stores + 1, ret: 'frontswap' };
+    }
+    case 'swapin': {
+      if (!c.on[ty]) return { ret: 'off' };
+      if (c.st[s] === 'free') return { ret: 'free' };
+      return { ...(c.st[s] === 'fs' ? { loads: c.loads + 1 } : {}), ret: c.data[s]! };
+    }
+    case 'swap_free': {
+      if (!c.on[ty]) return { ret: 'off' };
+      if (c.st[s] === 'free') return { ret: null };
+      const st = c.st.slice();
+      const data = c.data.slice();
+      const counted = st[s] === 'fs' || st[s] === 'wb';
+      st[s] = 'free';
+      data[s] = 0;
+      return { st, data, ...(counted ? { invalidates: c.invalidates + 1 } : {}), ret: null };
+    }
+    case 'writeback': {
+      // choice: the slot whose frontswap copy is written back, or -1 for none
+      const i = num(e.choice);
+      if (e.choice === undefined || i === -1) return { ret: null };
+      if (c.st[i] !== 'fs') return reject;
+      const st = c.st.slice();
+      st[i] = 'wb';
+      return { st, ret: null };
+    }
+  }
+  return reject;
+}
+
+/** The scenario's `type` argument is renamed `dev` in events (`type` is the event name). */
+export function frontswapEvent(op: string, args: Readonly<Record<string, unknown>>, choice: unknown): Ev {
+  const { type, ...rest } = args as Record<string, unknown>;
+  return { ...rest, ...(type !== undefined ? { dev: type } : {}), ...(choice !== undefined ? { choice } : {}), type: op };
+}
+
+export const frontswapMachine = setup({
+  types: {} as { context: Ctx; events: Ev; input: FrontswapSpecInput },
+  actions: { apply: assign(({ context, event }) => apply(context, event)) },
+}).createMachine({
+  id: 'frontswap',
+  context: ({ input }) => {
+    const n = input.types * input.slots;
+    return {
+      slots: input.slots,
+      on: Array.from({ length: input.types }, () => input.swapon),
+      st: Array.from({ length: n }, (): SlotState => 'free'),
+      data: Array.from({ length: n }, () => 0),
+      succ_stores: 0,
+      failed_stores: 0,
+      loads: 0,
+      invalidates: 0,
+      ret: undefined,
+    };
+  },
+  on: Object.fromEntries(['swapon', 'swapoff', 'swapout', 'swapin', 'swap_free', 'writeback'].map((op) => [op, { actions: 'apply' }])),
+});
+
+export function frontswapChoices(maxSlots: number): Record<string, readonly (string | number)[]> {
+  return {
+    swapout: ['fs', 'disk'],
+    writeback: [-1, ...Array.from({ length: maxSlots }, (_, i) => i)],
+  };
+}
+
+export function frontswapView(snapshot: { context: Ctx }): FrontswapView {
+  const c = snapshot.context;
+  return {
+    on: c.on,
+    st: c.st,
+    data: c.data,
+    succ_stores: c.succ_stores,
+    failed_stores: c.failed_stores,
+    loads: c.loads,
+    invalidates: c.invalidates,
+  };
+}
