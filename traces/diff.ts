@@ -95,6 +95,43 @@ export function diffPlain(a: unknown, b: unknown, prefix = ''): Change[] {
     if (y !== x) out.push(y === undefined ? { path: p, old: x } : { path: p, old: x, new: y });
   }
   for (const [p, y] of fb) if (!fa.has(p)) out.push({ path: p, new: y });
+  // A container that turns from empty (`[]`, `{}`) into one with elements, or back, shows as
+  // its elements appearing or disappearing; drop the redundant `pages: [] → (absent)` line.
+  const under = (a: string, b: string): boolean => b.startsWith(a + '.') || b.startsWith(a + '[');
+  return out.filter(
+    (c) =>
+      !(c.new === undefined && out.some((d) => d.old === undefined && under(c.path, d.path))) &&
+      !(c.old === undefined && out.some((d) => d.new === undefined && under(c.path, d.path))),
+  );
+}
+
+/**
+ * Flattened entries as display lines: leaves that share a parent record
+ * (`pc[0].present`, `pc[0].data`, ...) go on one line as `pc[0]: present=false data=0`;
+ * top-level leaves get a line each.
+ */
+export function groupedLines(v: unknown): string[] {
+  const out: string[] = [];
+  let group: string | undefined;
+  let items: string[] = [];
+  const flush = (): void => {
+    if (group !== undefined) out.push(`${group}: ${items.join(' ')}`);
+    group = undefined;
+    items = [];
+  };
+  for (const [path, val] of flatten(v)) {
+    const dot = path.lastIndexOf('.');
+    if (dot <= 0) {
+      flush();
+      out.push(`${path || '(value)'} = ${val}`);
+      continue;
+    }
+    const parent = path.slice(0, dot);
+    if (parent !== group) flush();
+    group = parent;
+    items.push(`${path.slice(dot + 1)}=${val}`);
+  }
+  flush();
   return out;
 }
 

@@ -7,7 +7,7 @@
  * exhaustive, and an exhaustive run is still only a result for its bounds.
  */
 import type { CheckResult, StepLabel, TraceState, Violation } from '../checker/result.js';
-import { diffPlain, flatten, show, type Change } from './diff.js';
+import { diffPlain, groupedLines, show, type Change } from './diff.js';
 
 export interface RenderOptions {
   /** ANSI colours (default false). */
@@ -285,7 +285,7 @@ export function renderTrace(violation: Violation, opts: RenderOptions = {}): str
       out.push('');
     }
     out.push(p.bold(`Impl state ${at}:`));
-    for (const [path, v] of flatten(last.impl)) for (const w of wrap(`${path || '(value)'} = ${v}`, W - 2)) out.push(`  ${w}`);
+    for (const line of groupedLines(last.impl)) for (const w of wrap(line, W - 4).map((x, j) => (j ? '  ' : '') + x)) out.push(`  ${w}`);
     const busy = last.threads.filter((t) => t.op !== undefined);
     if (busy.length) {
       out.push(p.bold('Threads in flight:'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Violation } from '../../checker/result.js';
 import { renderResult, renderTrace, tlcProbability, visibleWidth, wrap } from '../../traces/table.js';
-import { diffPlain, flatten } from '../../traces/diff.js';
+import { diffPlain, flatten, groupedLines } from '../../traces/diff.js';
 import * as f from './fixtures.js';
 
 const lines = (s: string) => s.split('\n');
@@ -143,6 +143,20 @@ describe('helpers', () => {
   it('wraps on words and cuts long words', () => {
     expect(wrap('aaa bbb ccc', 7)).toEqual(['aaa bbb', 'ccc']);
     expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+  });
+  it('shows a list of records growing as its new elements, not as the list vanishing', () => {
+    expect(diffPlain({ pages: [] }, { pages: [{ key: 0, data: 1 }] }, 'impl')).toEqual([
+      { path: 'impl.pages[0].key', new: '0' },
+      { path: 'impl.pages[0].data', new: '1' },
+    ]);
+    expect(diffPlain({ pages: [{ key: 0 }] }, { pages: [] })).toEqual([{ path: 'pages[0].key', old: '0' }]);
+  });
+  it('groups leaves of one record on a line', () => {
+    expect(groupedLines({ n: 1, pc: [{ present: false, data: 0 }], s: [1] })).toEqual([
+      'n = 1',
+      'pc[0]: present=false data=0',
+      's = [1]',
+    ]);
   });
   it('flattens to dotted paths and diffs', () => {
     expect([...flatten({ a: { b: 1 }, l: [{ x: 1 }], s: [1, 2] })]).toEqual([
