@@ -5,10 +5,12 @@
 import type { Subsystem } from '../checker/types.js';
 import { cleancache } from './cleancache/index.js';
 import { frontswap } from './frontswap/index.js';
+import { thp } from './thp/index.js';
 
 export const registry: Subsystem[] = [
   cleancache,
   frontswap,
+  thp,
 ];
 
 export function findSubsystem(name: string): Subsystem | undefined {

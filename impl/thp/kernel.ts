@@ -1,0 +1,355 @@
+/**
+ * THP refcount/mapcount, the v4.5 – v6.1 design ("THP refcounting" +
+ * PG_double_map): struct page fields, page tables and the rmap primitives.
+ *
+ * Sources: Documentation/vm/transhuge.rst ("Refcounts and transparent huge
+ * pages"); include/linux/mm.h (compound_mapcount, page_mapcount), mm/util.c
+ * (__page_mapcount), mm/huge_memory.c (total_mapcount, can_split_huge_page,
+ * __split_huge_pmd_locked, split_huge_page_to_list, deferred_split_*),
+ * mm/rmap.c (page_add_*_rmap, page_remove_rmap). Counters are stored exactly as
+ * the kernel stores them: `_mapcount` and `compound_mapcount` are -1 based.
+ *
+ * The state never depends on a particular nr/mms: per-subpage and per-mm data
+ * are lists sized from the scenario parameters.
+ */
+import { S, type Infer } from '../../checker/schema.js';
+import type { ThreadCtx } from '../../checker/types.js';
+
+export interface ThpParams {
+  readonly nr: number;
+  readonly mms: number;
+  readonly kind: 'anon' | 'file';
+  readonly initial: 'none' | 'pmd' | 'forked';
+}
+
+/** pin_user_pages() on a non-compound page (include/linux/mm.h). */
+export const GUP_PIN_COUNTING_BIAS = 1024;
+
+/** PTE values. */
+export const PTE_NONE = 0;
+/** A present PTE mapping subpage i of the tracked THP. */
+export const PTE_PRESENT = 1;
+/** A migration entry for subpage i (split_huge_page's freeze); holds no mapcount and no reference. */
+export const PTE_MIGRATION = 2;
+/** A present PTE mapping some other page (a COW copy): not the tracked THP. */
+export const PTE_FOREIGN = 3;
+
+const PageS = S.struct({
+  /** page->_refcount: on the head for a compound page; 0 on tails until split. */
+  refcount: S.int(),
+  /** page->_mapcount, -1 based (+1 DoubleMap bias for anon; includes PMD maps for file). */
+  mapcount: S.int(),
+  /** PageTail (compound_head set). */
+  tail: S.bool(),
+  /** PG_locked: tid + 1 of the owner, 0 when unlocked. */
+  locked: S.int(),
+  /** Returned to the page allocator. */
+  freed: S.bool(),
+  /** page->mapping set / in the page cache (file). */
+  in_cache: S.bool(),
+});
+
+const MmS = S.struct({
+  /** The PMD covering the THP's range. 'splitting' = pmdp_invalidate()d inside __split_huge_pmd_locked. */
+  pmd: S.enum('none', 'huge', 'splitting', 'table', 'foreign'),
+  /** The PTE table under it (meaningful when pmd is 'table' or 'splitting'). */
+  pte: S.list(S.int()),
+  /** pmd_lock()/pte lock (one split PTL per PMD): tid + 1 of the owner. */
+  ptl: S.int(),
+  /** mmap_lock: -1 held for write, n > 0 readers. */
+  mmap_lock: S.int(),
+});
+
+export const thpSchema = S.struct({
+  /** PageAnon(head) (page->mapping & PAGE_MAPPING_ANON): fixed by the scenario. */
+  anon: S.bool(),
+  pages: S.list(PageS),
+  /** PG_head on page[0] (the page is compound). */
+  head: S.bool(),
+  /** page[1].compound_mapcount, -1 based: PMD mappings of the whole page. */
+  compound_mapcount: S.int(),
+  /** page[1].hpage_pinned_refcount (v5.7+): FOLL_PIN pins of a compound page. */
+  compound_pincount: S.int(),
+  /** PG_double_map on page[1]. */
+  double_map: S.bool(),
+  /** page_deferred_list(head): 0 empty, 1 on ds_queue->split_queue, 2 + tid on that shrinker's on-stack list. */
+  dsq: S.int(),
+  /** page_ref_freeze() succeeded: the head's refcount is frozen at 0 by split_huge_page. */
+  frozen: S.bool(),
+  /** tid + 1 of a split_huge_page_to_list() between unmap_page() returning and the refcount freeze (model marker). */
+  split_unmapped: S.int(),
+  /** anon_vma rwsem (anon) / i_mmap_rwsem (file), held for write by split and collapse: tid + 1. */
+  rmap_lock: S.int(),
+  /** Order in which mms' VMAs are linked into the anon_vma (rmap walks visit parents before children). */
+  avc: S.list(S.int()),
+  mms: S.list(MmS),
+  /** User side (not kernel state): pins and speculative references held, per subpage, for unpin/put. */
+  user_pins: S.list(S.int()),
+  user_refs: S.list(S.int()),
+});
+
+export type ThpState = Infer<typeof thpSchema>;
+export type PageT = ThpState['pages'][number];
+export type MmT = ThpState['mms'][number];
+export type T = ThreadCtx<ThpParams>;
+
+export const isAnon = (p: ThpParams): boolean => p.kind === 'anon';
+
+// ---------------------------------------------------------------------------
+// struct page accessors
+// ---------------------------------------------------------------------------
+
+/** compound_head(): tails point at page[0]. */
+export function compound_head(g: Readonly<ThpState>, i: number): number {
+  return i > 0 && g.pages[i]!.tail ? 0 : i;
+}
+
+/** PageCompound() / PageTransCompound(). */
+export function PageCompound(g: Readonly<ThpState>, i: number): boolean {
+  return i === 0 ? g.head : g.pages[i]!.tail;
+}
+
+/** compound_mapcount() (include/linux/mm.h): atomic_read(compound_mapcount_ptr(head)) + 1. */
+export function compound_mapcount(g: Readonly<ThpState>): number {
+  return g.compound_mapcount + 1;
+}
+
+/** page_mapcount() → __page_mapcount() (mm/util.c, v5.x). */
+export function page_mapcount(g: Readonly<ThpState>, anon: boolean, i: number): number {
+  let ret = g.pages[i]!.mapcount + 1;
+  if (!PageCompound(g, i)) return ret;
+  /* File THP: _mapcount already includes PMD maps */
+  if (!anon) return ret;
+  ret += compound_mapcount(g);
+  if (g.double_map) ret--; /* remove the bias */
+  return ret;
+}
+
+/** total_mapcount() (mm/huge_memory.c, v5.x). */
+export function total_mapcount(g: Readonly<ThpState>, anon: boolean): number {
+  if (!g.head) return g.pages[0]!.mapcount + 1;
+  const n = g.pages.length;
+  const compound = compound_mapcount(g);
+  let ret = compound;
+  for (let i = 0; i < n; i++) ret += g.pages[i]!.mapcount + 1;
+  /* File pages has compound_mapcount included in _mapcount */
+  if (!anon) return ret - compound * n;
+  if (g.double_map) ret -= n;
+  return ret;
+}
+
+/** page_mapped(): any mapping of the (compound) page. */
+export function page_mapped(g: Readonly<ThpState>, i: number): boolean {
+  if (!PageCompound(g, i)) return g.pages[i]!.mapcount >= 0;
+  if (g.compound_mapcount >= 0) return true;
+  return g.pages.some((p) => p.mapcount >= 0);
+}
+
+/** page_count(): the head's _refcount. */
+export function page_count(g: Readonly<ThpState>, i: number): number {
+  return g.pages[compound_head(g, i)]!.refcount;
+}
+
+export class KernelBug extends Error {}
+
+function bug(cond: boolean, text: string): void {
+  if (cond) throw new KernelBug(text);
+}
+
+/** get_page(): an elevated refcount is a precondition (VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow)). */
+export function get_page(g: ThpState, i: number, n = 1): void {
+  const h = compound_head(g, i);
+  bug(g.pages[h]!.refcount <= 0, `get_page on page ${h} with _refcount ${g.pages[h]!.refcount}`);
+  g.pages[h]!.refcount += n;
+}
+
+/**
+ * get_page_unless_zero(): the only legitimate way for a physical scanner to
+ * take a reference. It works on the page given — a tail's _refcount is 0.
+ */
+export function get_page_unless_zero(g: ThpState, t: T, i: number): boolean {
+  // TH-8: the scanner takes the reference through compound_head(), succeeding on a tail page
+  const idx = t.bug('TH-8') ? compound_head(g, i) : i;
+  const p = g.pages[idx]!;
+  if (p.refcount <= 0) return false;
+  p.refcount++;
+  return true;
+}
+
+/** put_page() / put_page_testzero() + the compound destructor. */
+export function put_page(g: ThpState, t: T, i: number, n = 1): void {
+  const h = compound_head(g, i);
+  const p = g.pages[h]!;
+  p.refcount -= n;
+  bug(p.refcount < 0, `put_page: page ${h} _refcount went negative (${p.refcount})`);
+  if (p.refcount === 0) free_page(g, t, h);
+}
+
+function free_page(g: ThpState, t: T, h: number): void {
+  if (h === 0 && g.head) {
+    // free_transhuge_page(): "The page will be dropped from list on freeing
+    // through compound page destructor." (thp: introduce deferred_split_huge_page())
+    // TH-6: the destructor forgets to take the page off the deferred split queue
+    if (g.dsq !== 0 && !t.bug('TH-6')) g.dsq = 0;
+    for (const p of g.pages) {
+      bug(p.mapcount !== -1, 'free_transhuge_page: subpage still mapped (bad_page)');
+      p.freed = true;
+    }
+    bug(g.compound_mapcount !== -1, 'free_transhuge_page: compound_mapcount != 0 (bad_page)');
+  } else {
+    bug(g.pages[h]!.mapcount !== -1, `free_page: page ${h} still mapped (bad_page)`);
+    g.pages[h]!.freed = true;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// rmap (mm/rmap.c, v5.x)
+// ---------------------------------------------------------------------------
+
+/** deferred_split_huge_page(): queue under split_queue_lock if the list_head is empty. */
+export function deferred_split_huge_page(g: ThpState): void {
+  if (g.dsq === 0) g.dsq = 1;
+}
+
+/** page_add_anon_rmap() / page_dup_rmap(): compound → compound_mapcount, else the subpage's _mapcount. */
+export function page_add_anon_rmap(g: ThpState, i: number, compound: boolean): void {
+  if (compound) g.compound_mapcount++;
+  else g.pages[i]!.mapcount++;
+}
+
+/** page_add_file_rmap(): a PMD map increments every subpage's _mapcount too. */
+export function page_add_file_rmap(g: ThpState, t: T, i: number, compound: boolean): void {
+  if (compound) {
+    // TH-5: the PMD map does not increment the subpages' _mapcount
+    if (!t.bug('TH-5')) for (const p of g.pages) p.mapcount++;
+    g.compound_mapcount++;
+  } else {
+    /* "File pages get PG_double_map set on the first map of the page with PTE" */
+    if (PageCompound(g, i) && g.pages[0]!.in_cache) g.double_map = true;
+    g.pages[i]!.mapcount++;
+  }
+}
+
+/** page_remove_rmap() (anon and file). */
+export function page_remove_rmap(g: ThpState, t: T, i: number, compound: boolean): void {
+  const anon = isAnon(t.params);
+  if (!anon) {
+    // page_remove_file_rmap()
+    if (compound) {
+      if (!t.bug('TH-5')) for (const p of g.pages) p.mapcount--;
+      g.compound_mapcount--;
+    } else g.pages[i]!.mapcount--;
+    return;
+  }
+  if (compound) {
+    page_remove_anon_compound_rmap(g, t);
+    return;
+  }
+  const p = g.pages[i]!;
+  p.mapcount--;
+  if (p.mapcount === -1 && PageCompound(g, i)) deferred_split_huge_page(g);
+}
+
+/** page_remove_anon_compound_rmap(). */
+function page_remove_anon_compound_rmap(g: ThpState, t: T): void {
+  g.compound_mapcount--;
+  if (g.compound_mapcount >= 0) return; /* !atomic_add_negative */
+  const n = g.pages.length;
+  if (g.double_map) {
+    g.double_map = false; /* TestClearPageDoubleMap */
+    let nr = 0;
+    // TH-4: the bias is not removed with the last compound_mapcount
+    if (!t.bug('TH-4'))
+      for (const p of g.pages) {
+        p.mapcount--;
+        if (p.mapcount < 0) nr++;
+      }
+    /* Queue the page for deferred split if at least one small page of the
+     * compound page is unmapped, but at least one small page is still mapped. */
+    if (nr && nr < n) deferred_split_huge_page(g);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// page tables
+// ---------------------------------------------------------------------------
+
+/** Number of present page-table entries (PMD or PTE) of any mm mapping subpage i. */
+export function presentMappings(g: Readonly<ThpState>, i: number): number {
+  let n = 0;
+  for (const mm of g.mms) {
+    if (mm.pmd === 'huge' || mm.pmd === 'splitting') n++;
+    else if (mm.pmd === 'table' && mm.pte[i] === PTE_PRESENT) n++;
+  }
+  return n;
+}
+
+/** Does mm have a present entry (or a PMD being split) for the tracked page? */
+export function mmMapsPage(mm: Readonly<MmT>): boolean {
+  if (mm.pmd === 'huge' || mm.pmd === 'splitting') return true;
+  return mm.pmd === 'table' && mm.pte.some((x) => x === PTE_PRESENT);
+}
+
+/** The table holds nothing at all (free_pgtables() may drop it once the VMA is gone). */
+export function tableEmpty(mm: Readonly<MmT>): boolean {
+  return mm.pte.every((x) => x === PTE_NONE);
+}
+
+export function init(p: ThpParams): ThpState {
+  const n = p.nr;
+  const anon = isAnon(p);
+  const g: ThpState = {
+    anon,
+    pages: Array.from({ length: n }, () => ({ refcount: 0, mapcount: -1, tail: false, locked: 0, freed: true, in_cache: false })),
+    head: false,
+    compound_mapcount: -1,
+    compound_pincount: 0,
+    double_map: false,
+    dsq: 0,
+    frozen: false,
+    split_unmapped: 0,
+    rmap_lock: 0,
+    avc: [],
+    mms: Array.from({ length: p.mms }, () => ({ pmd: 'none' as const, pte: new Array(n).fill(PTE_NONE), ptl: 0, mmap_lock: 0 })),
+    user_pins: new Array(n).fill(0),
+    user_refs: new Array(n).fill(0),
+  };
+  if (anon && p.initial === 'none') return g;
+  prep_compound_page(g);
+  if (!anon) {
+    // add_to_page_cache: one reference per subpage index, held on the head
+    for (const pg of g.pages) pg.in_cache = true;
+    g.pages[0]!.refcount = n;
+  }
+  const mappers = p.initial === 'pmd' ? [0] : p.initial === 'forked' ? [0, 1] : [];
+  for (const m of mappers) {
+    g.mms[m]!.pmd = 'huge';
+    g.pages[0]!.refcount++;
+    if (anon) {
+      g.compound_mapcount++;
+      g.avc.push(m);
+    } else {
+      for (const pg of g.pages) pg.mapcount++;
+      g.compound_mapcount++;
+    }
+  }
+  return g;
+}
+
+/** prep_compound_page() + prep_transhuge_page(): a fresh, unmapped compound page. */
+export function prep_compound_page(g: ThpState): void {
+  g.head = true;
+  g.compound_mapcount = -1;
+  g.compound_pincount = 0;
+  g.double_map = false;
+  g.dsq = 0;
+  g.frozen = false;
+  g.pages.forEach((pg, i) => {
+    pg.refcount = 0;
+    pg.mapcount = -1;
+    pg.tail = i > 0;
+    pg.locked = 0;
+    pg.freed = false;
+    pg.in_cache = false;
+  });
+}
