@@ -34,7 +34,7 @@ export interface CheckOptions {
 
 /** FIFO of variable-length Int32 vectors in large chunks; consumed chunks are released. */
 class StateQueue {
-  private static readonly CHUNK = 1 << 20;
+  private static readonly CHUNK = 1 << 18;
   private chunks: (Int32Array | null)[] = [];
   private fill: number[] = [];
   private wChunk = -1;

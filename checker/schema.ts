@@ -366,7 +366,19 @@ function genDecode(s: Schema<any>, g: Gen): string {
     const fields = s.keys.map((k, i) => `${JSON.stringify(k)}: ${genDecode((s as any).schemas[i], g)}`);
     return `{${fields.join(', ')}}`;
   }
-  // lists, sets, long arrays: call the interpreted decoder (it reads through r)
+  if (s instanceof ListSchema || s instanceof ArraySchema) {
+    // a loop calling a compiled element decoder
+    const elem = compileCodec(s.elem).decode;
+    const fixed = s instanceof ArraySchema ? s.length : -1;
+    const loop = (r: ArrayReader) => {
+      const n = fixed >= 0 ? fixed : r.buf[r.pos++]!;
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = elem(r);
+      return out;
+    };
+    return `${helper(g, loop)}(r)`;
+  }
+  // sets and anything else: the interpreted decoder (it reads through r)
   return `${helper(g, s)}.decode(r)`;
 }
 
@@ -384,6 +396,16 @@ function genEncode(s: Schema<any>, v: string, path: string, g: Gen): string {
     s.keys.forEach((k, i) => parts.push(genEncode((s as any).schemas[i], `${x}[${JSON.stringify(k)}]`, `${path}.${k}`, g)));
     return `{ ${parts.join(' ')} }`;
   }
+  if (s instanceof ListSchema || s instanceof ArraySchema) {
+    const elem = compileCodec(s.elem, `${path}[]`).encode;
+    const fixed = s instanceof ArraySchema ? s.length : -1;
+    const loop = (a: unknown[], w: Writer) => {
+      if (!Array.isArray(a) || (fixed >= 0 && a.length !== fixed)) badValue(path, a);
+      if (fixed < 0) w.push(a.length);
+      for (let i = 0; i < a.length; i++) elem(a[i], w);
+    };
+    return `${helper(g, loop)}(${v}, w);`;
+  }
   return `${helper(g, s)}.encode(${v}, w);`;
 }
 
@@ -392,10 +414,11 @@ function badValue(path: string, v: unknown): never {
 }
 
 /** Compile a schema's encode/decode into straight-line code (used for struct roots). */
-export function compileCodec<T>(s: Schema<T>): { encode(v: T, w: Writer): void; decode(r: ArrayReader): T } {
+export function compileCodec<T>(s: Schema<T>, root = ""): { encode(v: T, w: Writer): void; decode(r: ArrayReader): T } {
+  if (s instanceof CompiledStruct) s = new StructSchema((s as CompiledStruct<any>).fields) as unknown as Schema<T>;
   const g: Gen = { helpers: [], n: 0 };
   const dec = genDecode(s, g);
-  const enc = genEncode(s, 'v', '', g);
+  const enc = genEncode(s, "v", root, g);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const decode = new Function('h', `return function decode(r) { const b = r.buf; return ${dec}; };`)(g.helpers);
   const encode = new Function('h', 'bad', `return function encode(v, w) { ${enc} };`)(g.helpers, badValue);
