@@ -1,0 +1,124 @@
+/**
+ * Model checking cleancache: the correct implementation refines the spec in
+ * every default scenario, exhaustively; every variant is caught in the
+ * scenarios it names; CC-8 is reported as a broken precondition, not a bug.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import { CC8_PRECONDITION, DIO_PRECONDITION } from '../../impl/cleancache/ops.js';
+import { abstraction, cleancache, customize, parseParams } from '../../subsystems/cleancache/index.js';
+import { cleancacheView } from '../../spec/cleancache/machine.js';
+import { initialTransition } from 'xstate';
+
+const byName = (n: string) => cleancache.scenarios.find((s) => s.name === n)!;
+
+describe('cleancache: correct implementation', () => {
+  for (const s of cleancache.scenarios) {
+    test(`${s.name} passes exhaustively`, () => {
+      const r = checkScenario(cleancache, s, { variant: null });
+      expect(r.violation?.message).toBeUndefined();
+      expect(r.exhaustive).toBe(true);
+      expect(r.refinement).toBe('linearizability+abstraction');
+      if (s.name !== 'api-unserialized') expect(r.preconditions).toEqual([]);
+    });
+  }
+
+  test('CC-8: unserialized put and invalidate is reported as a broken precondition and is not a bug', () => {
+    const r = checkScenario(cleancache, byName('api-unserialized'), { variant: null });
+    expect(r.violation).toBeUndefined();
+    expect(r.exhaustive).toBe(true);
+    expect(r.preconditions.map((p) => p.text)).toEqual([CC8_PRECONDITION]);
+    expect(r.preconditions[0]!.count).toBeGreaterThan(0);
+  });
+
+  test('a racing buffered read during O_DIRECT is pruned as a precondition, not reported', () => {
+    const base = byName('fs-odirect');
+    const s = { ...base, name: 'dio-vs-read', threads: [base.threads[0]!, [[{ op: 'read', args: { f: 0, idx: 0 } }], [{ op: 'evict', args: { f: 0, idx: 0 } }]]] };
+    const r = checkScenario(cleancache, s, { variant: null });
+    expect(r.violation).toBeUndefined();
+    expect(r.preconditions.map((p) => p.text)).toEqual([DIO_PRECONDITION]);
+  });
+
+  test('every invariant is exercised by some default scenario', () => {
+    const nonTrivial = new Map<string, number>();
+    for (const s of cleancache.scenarios) {
+      const r = checkScenario(cleancache, s, { variant: null });
+      for (const i of r.invariants) nonTrivial.set(i.name, (nonTrivial.get(i.name) ?? 0) + i.nonTrivial);
+    }
+    for (const inv of cleancache.invariants) expect(nonTrivial.get(inv.name), inv.name).toBeGreaterThan(0);
+  });
+});
+
+describe('cleancache: variants', () => {
+  for (const v of cleancache.variants) {
+    for (const sn of v.scenarios!) {
+      test(`${v.name} is caught in ${sn}`, () => {
+        const r = checkScenario(cleancache, byName(sn), { variant: v.name });
+        expect(r.violation).toBeDefined();
+        expect(['invariant', 'linearizability', 'refinement']).toContain(r.violation!.kind);
+      });
+    }
+  }
+
+  test('the system property alone catches F4 and CC-7: a read returns data older than the last write', () => {
+    const specOnly = { ...cleancache, invariants: [] };
+    for (const [v, sn, want] of [['F4', 'fs-odirect', 2], ['CC-7', 'fs-unlink', 0]] as const) {
+      const r = checkScenario(specOnly, byName(sn), { variant: v });
+      expect(r.violation?.kind, v).toBe('linearizability');
+      expect(r.violation!.message).toMatch(new RegExp(`read\\(f=0, idx=0\\) returned 1, .*spec allows: ${want}`));
+    }
+  });
+
+  test('the backend-contract bugs are refinement failures of the spec alone', () => {
+    const specOnly = { ...cleancache, invariants: [] };
+    for (const v of ['CC-1', 'CC-2', 'CC-3', 'CC-5', 'CC-6']) {
+      const sn = cleancache.variants.find((x) => x.name === v)!.scenarios![0]!;
+      const r = checkScenario(specOnly, byName(sn), { variant: v });
+      expect(r.violation?.kind, v).toMatch(/refinement|linearizability/);
+    }
+  });
+});
+
+describe('cleancache: mapping and parameters', () => {
+  test('the abstraction of the initial state is the spec\'s initial view', () => {
+    for (const s of cleancache.scenarios) {
+      const g = cleancache.impl.init(s.params);
+      const [snap] = initialTransition(cleancache.spec!.machine, cleancache.spec!.input(s.params));
+      expect(abstraction(g, s.params), s.name).toEqual(cleancacheView(snap as never));
+    }
+  });
+
+  test('parseParams fills defaults and rejects bad input with one-line messages', () => {
+    expect(parseParams({ mode: 'fs' }).nsb).toBe(0);
+    expect(parseParams({}).mode).toBe('api');
+    const bad: [unknown, RegExp][] = [
+      [[], /expected an object/],
+      [{ mode: 'x' }, /mode: expected "api" or "fs"/],
+      [{ pages: 0 }, /pages: expected an integer in \[1, 4\]/],
+      [{ registered: 'yes' }, /registered: expected true or false/],
+      [{ bogus: 1 }, /unknown parameter 'bogus'/],
+      [{ mode: 'fs', files: 3, inodes: 2 }, /inodes: need at least one inode per file/],
+      [{ maxPools: 4, keys: 4, pages: 4 }, /at most 31 backend handles/],
+    ];
+    for (const [raw, re] of bad) {
+      let msg = '';
+      try {
+        parseParams(raw);
+      } catch (e) {
+        msg = (e as Error).message;
+      }
+      expect(msg).toMatch(re);
+      expect(msg).not.toContain('\n');
+    }
+  });
+
+  test('customize reshapes threads, ops, capacity and pages, and rejects bad values', () => {
+    const s = customize(byName('fs-readwrite'), { threads: 2, ops: 2, pool: 3, fileSize: 2 });
+    expect(s.threads.length).toBe(2);
+    expect(s.threads.every((t) => t.length === 2)).toBe(true);
+    expect(s.params.capacity).toBe(3);
+    expect(s.params.pages).toBe(2);
+    expect(() => customize(byName('fs-readwrite'), { threads: 9 })).toThrow(/--threads: expected 1..4/);
+    expect(() => customize(byName('fs-readwrite'), { pool: 0 })).toThrow(/capacity: expected an integer/);
+  });
+});

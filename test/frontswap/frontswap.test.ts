@@ -1,0 +1,130 @@
+/**
+ * frontswap: sequential tests of the frontend and the zswap-like backend, and
+ * model checking of every default scenario and variant.
+ */
+import { describe, expect, test } from 'vitest';
+import { initialTransition } from 'xstate';
+import { checkScenario } from '../../checker/check.js';
+import { runScript } from '../../checker/sequential.js';
+import type { OpChoice, ThreadCtx } from '../../checker/types.js';
+import { initFrontswap, type FrontswapParams } from '../../impl/frontswap/state.js';
+import { zswapInvalidateArea, zswapLoad, zswapStore } from '../../impl/frontswap/zswap.js';
+import { frontswapView } from '../../spec/frontswap/machine.js';
+import { abstraction, customize, frontswap, parseParams } from '../../subsystems/frontswap/index.js';
+
+const P: FrontswapParams = { types: 1, slots: 2, capacity: 1, swapon: true };
+const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
+const byName = (n: string) => frontswap.scenarios.find((s) => s.name === n)!;
+
+function tctx(choices: number[] = []): ThreadCtx<FrontswapParams> {
+  return {
+    tid: 0, args: {}, l: {}, params: P, variant: null,
+    bug: () => false,
+    choose: (n) => {
+      const c = choices.shift() ?? 0;
+      if (c >= n) throw new Error('bad scripted choice');
+      return c;
+    },
+    inject: () => false,
+    assume: () => {},
+  };
+}
+
+describe('zswap-like backend', () => {
+  test('store, load (non-destructive), duplicate replacement, capacity and invalidate_area', () => {
+    const g = initFrontswap(P);
+    expect(zswapStore(g, P, tctx(), 0, 0, 5)).toBe(0);
+    expect(zswapLoad(g, 0, 0)).toBe(5);
+    expect(zswapLoad(g, 0, 0)).toBe(5);
+    expect(zswapStore(g, P, tctx(), 0, 0, 6)).toBe(0); // a duplicate replaces
+    expect(g.tree.length).toBe(1);
+    expect(zswapStore(g, P, tctx(), 0, 1, 7)).toBe(-1); // full: zsmalloc-like reject
+    expect(zswapStore(g, P, tctx([1]), 0, 0, 8)).toBe(-1); // the backend declines ...
+    expect(zswapLoad(g, 0, 0)).toBe(6); // ... and a rejected duplicate leaves the old entry (the frontend must invalidate it)
+    zswapInvalidateArea(g, 0);
+    expect(g.tree).toEqual([]);
+    expect(zswapStore(g, P, tctx(), 0, 0, 9)).toBe(-1); // refuses the type after invalidate_area
+  });
+});
+
+describe('frontswap frontend, sequentially', () => {
+  test('stores set the bit, loads hit, a failed duplicate store invalidates, writeback keeps the bit', () => {
+    const obs = runScript(frontswap, {
+      params: parseParams({ slots: 2, capacity: 1 }),
+      steps: [
+        step('swapout', { type: 0, off: 0, v: 1 }),
+        step('swapin', { type: 0, off: 0 }),
+        step('swapout', { type: 0, off: 1, v: 2 }), // backend full: to the device
+        step('swapin', { type: 0, off: 1 }),
+        step('writeback'),
+        step('swapin', { type: 0, off: 0 }),
+        step('swap_free', { type: 0, off: 0 }),
+        step('swapin', { type: 0, off: 0 }),
+      ],
+    }, null);
+    expect(obs.every((o) => o.agree)).toBe(true);
+    expect(obs.map((o) => o.impl.ret)).toEqual(['frontswap', 1, 'disk', 2, null, 1, null, 'free']);
+    expect(obs.map((o) => o.impl.frontswap_map)).toEqual(['[[0]]', '[[0]]', '[[0]]', '[[0]]', '[[0]]', '[[0]]', '[[]]', '[[]]']);
+    expect(obs.at(-1)!.impl).toMatchObject({ stores: 1, failed_stores: 1, loads: 1, invalidates: 1, entries: 0 });
+  });
+
+  test('a successful duplicate store replaces the backend copy even when the backend is full', () => {
+    const steps = [
+      step('swapout', { type: 0, off: 0, v: 1 }),
+      step('swapout', { type: 0, off: 1, v: 2 }), // to the device (full)
+      step('swapout', { type: 0, off: 0, v: 3 }), // duplicate: the old entry's room is reused
+      step('swapin', { type: 0, off: 0 }),
+    ];
+    const obs = runScript(frontswap, { params: parseParams({ slots: 2, capacity: 1 }), steps }, null);
+    expect(obs.every((o) => o.agree)).toBe(true);
+    expect(obs.map((o) => o.impl.ret)).toEqual(['frontswap', 'disk', 'frontswap', 3]);
+    expect(obs.at(-1)!.impl).toMatchObject({ entries: 1, loads: 1 });
+  });
+});
+
+describe('frontswap: model checking', () => {
+  for (const s of frontswap.scenarios) {
+    test(`${s.name} passes exhaustively`, () => {
+      const r = checkScenario(frontswap, s, { variant: null });
+      expect(r.violation?.message).toBeUndefined();
+      expect(r.exhaustive).toBe(true);
+      expect(r.preconditions).toEqual([]);
+      for (const inv of r.invariants) expect(inv.nonTrivial, `${s.name}/${inv.name}`).toBeGreaterThan(0);
+    });
+  }
+
+  for (const v of frontswap.variants)
+    for (const sn of v.scenarios!)
+      test(`${v.name} is caught in ${sn}`, () => {
+        const r = checkScenario(frontswap, byName(sn), { variant: v.name });
+        expect(r.violation).toBeDefined();
+      });
+
+  test('swap-in returning older data is what the spec alone reports for F2 (after writeback) and FS-1', () => {
+    const specOnly = { ...frontswap, invariants: [] };
+    const f2 = checkScenario(specOnly, byName('dup-store'), { variant: 'F2' });
+    expect(f2.violation?.kind).toBe('linearizability');
+    expect(f2.violation!.message).toMatch(/swapin\(type=0, off=0\) returned 1, .*spec allows: 2/);
+    expect(f2.violation!.trace.transitions.some((t) => t.op === 'writeback' && t.step === '__swap_writepage')).toBe(true);
+    const fs1 = checkScenario(specOnly, byName('dup-store'), { variant: 'FS-1' });
+    expect(fs1.violation?.kind).toMatch(/refinement|linearizability/);
+  });
+
+  test('the abstraction of the initial state is the spec\'s initial view', () => {
+    for (const s of frontswap.scenarios) {
+      const [snap] = initialTransition(frontswap.spec!.machine, frontswap.spec!.input(s.params));
+      expect(abstraction(frontswap.impl.init(s.params), s.params)).toEqual(frontswapView(snap as never));
+    }
+  });
+
+  test('parseParams and customize give one-line errors', () => {
+    expect(parseParams({})).toEqual({ types: 1, slots: 1, capacity: 2, swapon: true });
+    expect(() => parseParams({ slots: 0 })).toThrow(/^slots: expected an integer in \[1, 8\], got 0$/);
+    expect(() => parseParams({ swapon: 1 })).toThrow(/^swapon: expected true or false, got 1$/);
+    expect(() => parseParams({ zz: 1 })).toThrow(/^unknown parameter 'zz'/);
+    expect(() => customize(byName('two-slots'), { fileSize: 1 })).toThrow(/too small for offset 1/);
+    const s = customize(byName('dup-store'), { threads: 3, pool: 1 });
+    expect(s.threads.length).toBe(3);
+    expect(s.params.capacity).toBe(1);
+  });
+});
