@@ -1,0 +1,124 @@
+/**
+ * Implementation state of hugetlb reservation accounting: the kernel's own
+ * variables (struct hstate counters, hugepage_subpool, per-inode and per-VMA
+ * struct resv_map, page cache / anon PTEs as index sets, lock owners), kept
+ * compact because every transition decodes a fresh copy.
+ */
+import { S, type Infer } from '../../checker/schema.js';
+
+/** Parameters the implementation reads (structurally the scenario params). */
+export interface ImplParams {
+  readonly pool: number;
+  readonly overcommit: number;
+  readonly fileSize: number;
+  readonly mounts: readonly { readonly size: number; readonly min: number; readonly mounted: boolean }[];
+  readonly fileMount: readonly number[];
+  readonly vmas: number;
+  readonly numa: boolean;
+  readonly inject: boolean;
+}
+
+/** vma.kind */
+export const SHARED = 1;
+export const NORESERVE = 2; // MAP_SHARED | MAP_NORESERVE
+export const PRIVATE = 3;
+export const PRIVATE_NORESERVE = 4;
+export const KIND_NAMES = ['none', 'shared', 'noreserve', 'private', 'private_noreserve'] as const;
+
+/** vma.st */
+export const V_FREE = 0;
+export const V_LIVE = 1;
+export const V_CREATING = 2; // hugetlb_reserve_pages in progress, not yet linked
+export const V_CLOSING = 3; // unlinked, hugetlb_vm_op_close in progress
+
+/** vma.flags: low bits of vm_private_data */
+export const HPAGE_RESV_OWNER = 1;
+export const HPAGE_RESV_UNMAPPED = 2;
+
+/** spool.st */
+export const SP_UNMOUNTED = 0;
+export const SP_MOUNTED = 1;
+export const SP_MOUNTING = 2;
+
+const spoolS = S.struct({
+  st: S.int(),
+  max: S.int(), // max_hpages, -1 = no size=
+  min: S.int(), // min_hpages, -1 = no min_size=
+  used: S.int(), // used_hpages
+  rsv: S.int(), // rsv_hpages
+});
+
+const fileS = S.struct({
+  size: S.int(), // i_size in huge pages
+  reg: S.list(S.int()), // inode resv_map regions (flat [from,to) pairs): "reservation exists/existed"
+  adds: S.int(), // adds_in_progress
+  cache: S.int(), // region_cache_count
+  pc: S.intSet(), // page cache indices
+  ilock: S.int(), // inode_lock (i_rwsem) owner tid+1
+  ir: S.int(), // faults holding i_mmap_rwsem (read) / the hugetlb vma lock
+});
+
+const vmaS = S.struct({
+  st: S.int(),
+  kind: S.int(),
+  src: S.int(), // shared: file; private: mount of its private hugetlbfs file
+  from: S.int(),
+  to: S.int(),
+  flags: S.int(), // HPAGE_RESV_OWNER | HPAGE_RESV_UNMAPPED
+  fam: S.int(), // private file identity (fault-mutex hash key): slot of the original mmap
+  reg: S.list(S.int()), // private resv_map regions: "reservation consumed"
+  adds: S.int(),
+  cache: S.int(),
+  anon: S.intSet(), // anon pages mapped
+  cow: S.intSet(), // anon pages shared with peer (mapcount 2)
+  peer: S.int(), // fork partner slot, -1
+  users: S.int(), // faults in flight (mmap_lock read)
+});
+
+export const stateSchema = S.struct({
+  nr: S.int(), // nr_huge_pages
+  free: S.int(), // free_huge_pages
+  resv: S.int(), // resv_huge_pages
+  surp: S.int(), // surplus_huge_pages
+  over: S.int(), // nr_overcommit_huge_pages
+  held: S.int(), // pool pages owned by a thread: allocated not yet instantiated, batched for free, gathered surplus
+  resize: S.int(), // h->resize_lock owner tid+1
+  fmx: S.intSet(), // hugetlb_fault_mutex_table: held hash slots
+  spool: S.list(spoolS),
+  file: S.list(fileS),
+  vma: S.list(vmaS),
+});
+
+export type G = Infer<typeof stateSchema>;
+export type Spool = Infer<typeof spoolS>;
+export type File = Infer<typeof fileS>;
+export type Vma = Infer<typeof vmaS>;
+
+export function emptyVma(): Vma {
+  return { st: 0, kind: 0, src: 0, from: 0, to: 0, flags: 0, fam: 0, reg: [], adds: 0, cache: 0, anon: [], cow: [], peer: -1, users: 0 };
+}
+
+export function initState(p: ImplParams): G {
+  let resv = 0;
+  const spool = p.mounts.map((m) => {
+    if (!m.mounted) return { st: SP_UNMOUNTED, max: -1, min: -1, used: 0, rsv: 0 };
+    // hugepage_new_subpool: hugetlb_acct_memory(min_hpages) at mount (pool assumed to cover it)
+    const rsv = m.min > 0 ? m.min : 0;
+    resv += rsv;
+    return { st: SP_MOUNTED, max: m.size, min: m.min, used: 0, rsv };
+  });
+  return {
+    nr: p.pool,
+    free: p.pool,
+    resv,
+    surp: 0,
+    over: p.overcommit,
+    held: 0,
+    resize: 0,
+    fmx: [],
+    spool,
+    // resv_map_alloc pre-allocates one descriptor (region_cache_count = 1)
+    file: p.fileMount.map(() => ({ size: p.fileSize, reg: [], adds: 0, cache: 1, pc: [], ilock: 0, ir: 0 })),
+    vma: Array.from({ length: p.vmas }, emptyVma),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The hugetlb spec as an xstate v5 machine: one state, every operation an
+ * event `{type: op, ...args, choice}` whose effect is `applyOp` (model.ts).
+ * The machine sets `context.ret` on every accepted event and leaves it
+ * undefined when the (op, choice) pair is not a possible outcome.
+ */
+import { assign, setup } from 'xstate';
+import type { SpecDef } from '../../checker/types.js';
+import { applyOp, initView, OP_CHOICES, SETNR_CHOICES, type HugetlbView, type Ret } from './model.js';
+import type { HugetlbParams } from './params.js';
+
+export interface HugetlbSpecContext extends HugetlbView {
+  /** Scenario parameters (not part of the view). */
+  p: HugetlbParams;
+  ret: Ret | undefined;
+}
+
+export const OPS = ['set_nr', 'set_overcommit', 'mount', 'mmap', 'fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'fork'] as const;
+
+type Ev = { type: string; choice?: number } & Record<string, unknown>;
+
+export const hugetlbMachine = setup({
+  types: {
+    context: {} as HugetlbSpecContext,
+    events: {} as Ev,
+    input: {} as HugetlbParams,
+  },
+  actions: {
+    step: assign(({ context, event }) => {
+      const { p, ret: _r, ...view } = context;
+      const { type, choice, ...args } = event;
+      const o = applyOp(view as HugetlbView, type, args as any, choice, p);
+      if (!o) return { ret: undefined };
+      return { ...o.view, ret: o.ret };
+    }),
+  },
+}).createMachine({
+  id: 'hugetlb',
+  context: ({ input }) => ({ ...initView(input), p: input, ret: undefined }),
+  initial: 'running',
+  states: {
+    running: {
+      on: Object.fromEntries(OPS.map((op) => [op, { actions: 'step' as const }])),
+    },
+  },
+});
+
+export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
+  const { total, free, rsvd, surp, overcommit, spools, files, vmas } = ctx;
+  return { total, free, rsvd, surp, overcommit, spools, files, vmas };
+}
+
+export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
+  machine: hugetlbMachine,
+  input: (p) => p,
+  choices: Object.fromEntries(OPS.map((op) => [op, op === 'set_nr' ? SETNR_CHOICES : OP_CHOICES])),
+  view: (snap) => specView(snap.context),
+};

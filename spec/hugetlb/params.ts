@@ -1,0 +1,43 @@
+/**
+ * Scenario parameters shared by the hugetlb spec and implementation (plain
+ * data, no behaviour). Kept in spec/ because both sides only need the type and
+ * the subsystem registration (subsystems/hugetlb) validates it.
+ */
+
+/** One hugetlbfs mount (subpool). size/min are in huge pages, -1 = option not given. */
+export interface MountParam {
+  readonly size: number;
+  readonly min: number;
+  /** Mounted at start (its min_size reservation is taken at init). */
+  readonly mounted: boolean;
+}
+
+export interface HugetlbParams {
+  /** Initial nr_hugepages (persistent pool, all free). */
+  readonly pool: number;
+  /** Initial nr_overcommit_hugepages. */
+  readonly overcommit: number;
+  /** K: page indices per file / mapping are 0..K-1; initial i_size of each shared file (pages). */
+  readonly fileSize: number;
+  /** hugetlbfs mounts (subpools); index = mount id. */
+  readonly mounts: readonly MountParam[];
+  /** Mount of each shared file; index = file id. */
+  readonly fileMount: readonly number[];
+  /** VMA slots available to mmap/fork. */
+  readonly vmas: number;
+  /**
+   * HR-13: free pages may sit on a node outside the task's cpuset, so even a
+   * reserved fault may fail (Documentation/vm/hugetlbfs_reserv.rst, "Reservations
+   * and Memory Policy", seed L2352-2356).
+   */
+  readonly numa: boolean;
+  /**
+   * The scenario injects kernel allocation failures (kmalloc of file_region
+   * descriptors, page-cache insertion, anon_vma_prepare, copy_from_user): the
+   * spec then also allows the documented outcomes of those error paths.
+   */
+  readonly inject: boolean;
+}
+
+/** Upper bounds that keep states compact (intSet members must be < 31). */
+export const LIMITS = { maxPages: 6, maxFileSize: 6, maxMounts: 3, maxFiles: 3, maxVmas: 4 } as const;
