@@ -251,6 +251,12 @@ function finish(g: G, ret: number | string | null) {
   return done(ret);
 }
 
+/** End of a read: drop the inode reference (iput) and the s_active-like count. */
+function finishRead(g: G, t: T, ret: number) {
+  g.inodes[t.l.ino!]!.refs--;
+  return finish(g, ret);
+}
+
 function pagesOf(g: Readonly<G>, t: T, ino: number) {
   const out = [];
   for (let i = 0; i < t.params.pages; i++) out.push(g.pc[pix(t, ino, i)]!);
@@ -298,9 +304,10 @@ const read: OpDef<G, P> = {
           t.l.ino = ino;
           t.l.in = 1;
           g.users++;
+          g.inodes[ino]!.refs++; // the open file's reference (igrab)
         }
         const pg = g.pc[pix(t, t.l.ino!, n(t.args.idx))]!;
-        if (pg.present && pg.uptodate) return finish(g, pg.data);
+        if (pg.present && pg.uptodate) return finishRead(g, t, pg.data);
         if (pg.present) return 'wait_on_page_locked';
         return 'filemap_create_folio';
       },
@@ -341,7 +348,7 @@ const read: OpDef<G, P> = {
         pg.uptodate = true;
         pg.lock = 0;
         g.inodes[ino]!.invlock--;
-        return finish(g, v);
+        return finishRead(g, t, v);
       },
     },
     {
@@ -354,7 +361,7 @@ const read: OpDef<G, P> = {
         pg.uptodate = true;
         pg.lock = 0;
         g.inodes[ino]!.invlock--;
-        return finish(g, pg.data);
+        return finishRead(g, t, pg.data);
       },
     },
   ],
@@ -566,7 +573,8 @@ const unlink: OpDef<G, P> = {
     },
     {
       name: 'evict_inode',
-      enabled: (g, t) => g.inodes[t.l.ino!]!.invlock === 0 && inodePagesIdle(g, t, t.l.ino!),
+      // iput of the last reference: readers that opened the file keep the inode
+      enabled: (g, t) => g.inodes[t.l.ino!]!.refs === 0 && g.inodes[t.l.ino!]!.invlock === 0 && inodePagesIdle(g, t, t.l.ino!),
       run(g, t) {
         const ino = t.l.ino!;
         // CC-7: a removal path that bypasses the VFS invalidate hooks

@@ -59,6 +59,7 @@ export interface CleancacheApiView {
 }
 export interface CleancacheFsView {
   readonly mode: 'fs';
+  readonly registered: boolean;
   readonly mounted: boolean;
   /** per file name: page versions, or null when the name does not exist */
   readonly files: readonly (readonly number[] | null)[];
@@ -136,7 +137,12 @@ function store(c: Ctx, sb: number, key: number, idx: number, v: number): number[
 
 const reject = { ret: undefined };
 
+const API_OPS = new Set(['mount', 'umount', 'put', 'get', 'inval_page', 'inval_inode', 'repatriate', 'drop']);
+const FS_OPS = new Set(['read', 'write', 'dio_write', 'truncate', 'unlink', 'writeback', 'evict', 'create', 'fs_mount', 'fs_umount']);
+
 function apply(c: Ctx, e: Ev): Partial<Ctx> {
+  // each layer's view hides the other layer's state, so its operations are not enabled
+  if ((c.cfg.mode === 'fs' && API_OPS.has(e.type)) || (c.cfg.mode === 'api' && FS_OPS.has(e.type))) return reject;
   const choice = e.choice;
   const okOnly = choice === undefined || choice === 'ok';
   switch (e.type) {
@@ -310,7 +316,7 @@ export function cleancacheView(snapshot: { context: Ctx }): CleancacheView {
       puts: c.puts,
       invalidates: c.invalidates,
     };
-  return { mode: 'fs', mounted: c.mounted, files: c.files };
+  return { mode: 'fs', registered: c.registered, mounted: c.mounted, files: c.files };
 }
 
 /** Internal steps: the backend may drop any stored page at any time. */

@@ -52,7 +52,7 @@ export function abstraction(g: Readonly<G>, p: P): CleancacheView {
       }
       return out;
     });
-    return { mode: 'fs', mounted: g.mounted, files };
+    return { mode: 'fs', registered: g.cleancache_enabled, mounted: g.mounted, files };
   }
   const real: number[] = [];
   const sbs: number[] = [];
