@@ -689,7 +689,10 @@ ops.pin = {
         if (badMm(t, m) || badSub(t, i)) return true;
         const mm = g.mms[m]!;
         /* a migration entry: wait for the split (migration_entry_wait) */
-        return mm.mmap_lock >= 0 && mm.ptl === 0 && pteOf(mm, i) !== PTE_MIGRATION;
+        if (mm.mmap_lock < 0 || mm.ptl !== 0 || pteOf(mm, i) === PTE_MIGRATION) return false;
+        /* file, nothing mapped: faultin_page → filemap_fault sleeps in lock_page (e.g. behind a split) */
+        const mapped = mm.pmd === 'huge' || pteOf(mm, i) === PTE_PRESENT;
+        return mapped || isAnon(t.params) || g.pages[compound_head(g, i)]!.locked === 0;
       },
       run: (g, t) => {
         const m = argInt(t, 'mm');
@@ -808,17 +811,18 @@ ops.deferred_split_scan = {
     {
       name: DS_LOCK,
       run: (g, t): StepResult => {
-        if (g.dsq !== 1) return done('none');
+        if (g.dsq !== 1) return done('done');
         if (!get_page_unless_zero(g, t, 0)) {
           g.dsq = 0; /* We lost race with put_compound_page() */
-          return done('none');
+          return done('done');
         }
         g.dsq = 2 + t.tid;
         t.l.page = 0;
         if (g.pages[0]!.locked !== 0) {
-          /* trylock_page() failed: goto next */
+          /* trylock_page() failed: goto next; put_page(page) (same loop iteration, no lock in between) */
           t.l.ret = BUSY;
-          return DS_PUT;
+          put_page(g, t, 0);
+          return DS_SPLICE;
         }
         g.pages[0]!.locked = me(t);
         t.l.plock = 1;
@@ -839,7 +843,7 @@ ops.deferred_split_scan = {
       name: DS_SPLICE,
       run: (g, t) => {
         if (g.dsq === 2 + t.tid) g.dsq = 1;
-        return done(retOf(t, 'split', 'skip'));
+        return done('done');
       },
     },
   ],
@@ -948,7 +952,7 @@ ops.collapse = {
 const W_ENTRY = 'handle_mm_fault (write)';
 const W_READ1 = 'reuse_swap_page → page_trans_huge_mapcount: atomic_read(&page[i]._mapcount)';
 const W_READ2 = 'page_trans_huge_mapcount: PageDoubleMap + compound_mapcount → reuse?';
-const W_DONE = 'do_huge_pmd_wp_page: VM_FAULT_FALLBACK';
+const W_DONE = 'VM_FAULT_FALLBACK → handle_pte_fault → do_wp_page';
 
 /** do_wp_page() on a PTE-mapped (sub)page, v5.9+: reuse only when the page's only reference is this PTE. */
 function doWpPage(g: G, t: T, mm: MmT, i: number): string {
@@ -1027,9 +1031,16 @@ ops.wp_fault = {
     ...splitHugePmdSteps(W_DONE),
     {
       name: W_DONE,
+      enabled: (g, t) => {
+        const mm = mmOf(g, t);
+        return mm.ptl === 0 && pteOf(mm, argInt(t, 'sub')) !== PTE_MIGRATION;
+      },
       run: (g, t) => {
-        mmOf(g, t).mmap_lock--;
-        return done('fallback');
+        const mm = mmOf(g, t);
+        const i = argInt(t, 'sub');
+        mm.mmap_lock--;
+        if (pteOf(mm, i) === PTE_PRESENT) return done(doWpPage(g, t, mm, i));
+        return done('nomap');
       },
     },
   ],

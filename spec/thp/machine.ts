@@ -73,15 +73,21 @@ export type ThpEvent = { type: string; [arg: string]: unknown };
 /** Outcomes of the nondeterministic operations (SpecDef.choices). */
 export const thpChoices = {
   /** split_huge_page: success, -EBUSY before unmapping, -EBUSY after the unmap/freeze failed. */
-  split: ['ok', 'busy', 'busy-remapped'],
+  split: ['ok', 'busy', 'busy-remapped', 'gone'],
   /** the deferred split shrinker is best effort. */
-  deferred_split_scan: ['split', 'skip', 'skip-remapped', 'none'],
+  deferred_split_scan: ['split', 'skip', 'skip-remapped'],
   /** khugepaged is best effort (trylock failures). */
   collapse: ['ok', 'fail'],
   /** COW: reuse the page, or not (PMD: fall back to PTEs; PTE: copy). */
   wp_fault: ['reuse', 'other'],
-  /** get_page_unless_zero may fail on a frozen refcount. */
-  scan_get: ['ok', 'fail'],
+  /**
+   * get_page_unless_zero may fail on a frozen refcount; it may also find a page
+   * whose last user reference is gone while a kernel path (the shrinker, a
+   * splitter) still holds it, which then lives on (possibly still queued).
+   */
+  scan_get: ['ok', 'fail', 'ok-compound', 'ok-compound-queued'],
+  /** A THP allocation may fail ("regular pages should be gracefully allocated instead"). */
+  fault: ['ok', 'enomem'],
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -141,6 +147,7 @@ function settle(c: ThpView): void {
     if (!c.freed[0] && compoundRefs(c) === 0) {
       for (let i = 0; i < n; i++) c.freed[i] = true;
       c.queued = false; // free_transhuge_page() takes it off the deferred list
+      c.compound = false; // a freed page is no compound page any more
     }
   } else {
     for (let i = 0; i < n; i++) if (!c.freed[i] && smallRefs(c, i) === 0) c.freed[i] = true;
@@ -279,11 +286,14 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
 
   switch (ev.type) {
     case 'fault': {
+      if (choice === 'enomem' && !anon) return reject();
+      if (choice === 'enomem' && (badMm(mm) || mapsAny(c, mm) || c.ptable.includes(mm))) return reject();
       if (badMm(mm)) ret = 'EINVAL';
       else if (mapsAny(c, mm)) ret = 'exists';
       else if (c.ptable.includes(mm)) ret = 'fallback'; // a page table is already there: no PMD fault
       else if (anon) {
-        if (c.freed.every((f) => f)) {
+        if (choice === 'enomem') ret = 'ENOMEM';
+        else if (c.freed.every((f) => f)) {
           // do_huge_pmd_anonymous_page(): a fresh THP mapped by PMD
           c.compound = true;
           c.pmd = [mm];
@@ -399,7 +409,20 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
       } else if (choice === 'fail') ret = 'fail';
       else {
         // "->_refcount in tail pages is always zero: get_page_unless_zero() never succeeds on tail pages."
-        if (c.freed[sub] || (c.compound && sub !== 0)) return reject();
+        if (c.compound && sub !== 0) return reject();
+        if (c.freed[sub]) {
+          // Resurrection: only an anon page's last put can be delayed by a
+          // kernel path holding a reference (shrinker, splitter). A compound
+          // page comes back whole, possibly still on the deferred split list.
+          if (!anon) return reject();
+          if (choice === 'ok') c.freed[sub] = false;
+          else {
+            if (sub !== 0 || !c.freed.every((f) => f)) return reject();
+            c.freed.fill(false);
+            c.compound = true;
+            c.queued = choice === 'ok-compound-queued';
+          }
+        } else if (choice !== 'ok') return reject();
         c.refs[sub]!++;
         ret = 'ok';
       }
@@ -415,10 +438,18 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
     }
     case 'split': {
       const ch = thpChoices.split;
-      if (badSub(sub) || c.freed[sub] || !c.compound) {
+      if (!badSub(sub) && c.freed[sub] && anon) {
+        // The caller's reference may have kept the page alive past its last
+        // user reference: it split an unmapped page, now freed ('ok'), or
+        // found it gone.
+        if (choice === 'ok') ret = 'ok';
+        else if (choice === 'gone') ret = 'ENOENT';
+        else return reject();
+      } else if (badSub(sub) || c.freed[sub] || !c.compound) {
         if (!first(ch)) return reject();
         ret = badSub(sub) ? 'EINVAL' : c.freed[sub] ? 'ENOENT' : 'EINVAL';
-      } else if (choice === undefined || choice === 'ok') {
+      } else if (choice === 'gone') return reject();
+      else if (choice === undefined || choice === 'ok') {
         // "split_huge_page() fails any requests to split pinned huge pages"
         if (pins + refs > 0) return reject();
         splitPage(c);
@@ -431,16 +462,18 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
       break;
     }
     case 'deferred_split_scan': {
-      if (choice === 'none') ret = 'none';
-      else if (choice === 'skip') ret = 'skip';
+      // The shrinker's count is not part of the contract (its reference may
+      // outlive the page's users); only its effect is.
+      if (choice === 'none') return reject();
+      if (choice === 'skip') ret = 'done';
       else if (choice === 'skip-remapped') {
         if (!(c.queued && c.compound && pins + refs > 0)) return reject();
         failedSplitAfterUnmap(c);
-        ret = 'skip';
+        ret = 'done';
       } else {
         if (!(c.queued && c.compound && !c.freed[0] && pins + refs === 0)) return reject();
         splitPage(c);
-        ret = 'split';
+        ret = 'done';
       }
       break;
     }
@@ -480,8 +513,11 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
         const excl = specTotalMapcount(c) === 1 && pins === 0;
         if (choice === 'other') {
           if (excl) return reject();
-          splitPmd(c, mm); // __split_huge_pmd(); VM_FAULT_FALLBACK, the PTE fault retries
-          ret = 'fallback';
+          // __split_huge_pmd(); VM_FAULT_FALLBACK; do_wp_page() then copies the subpage
+          splitPmd(c, mm);
+          unmapPte(c, mm, sub);
+          add(c.foreign[sub]!, mm);
+          ret = 'copy';
         } else {
           if (!excl) return reject();
           ret = 'reuse';

@@ -59,7 +59,7 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
   return {
     kind: p.kind,
     mms: p.mms,
-    compound: g.head,
+    compound: g.head && !g.pages[0]!.freed,
     pmd,
     pte,
     ptable,
@@ -248,9 +248,25 @@ const scenarios: Scenario<P>[] = [
     description: 'Parent and child share an anon THP by PMD; the parent write-faults while the child mprotects part of it (PMD split) and a reader takes total_mapcount.',
     params: params('anon', 'forked'),
     threads: [
-      [op('wp_fault', { mm: 0, sub: 0 })],
-      [op('mprotect', { mm: 1, from: 0, to: 1 })],
+      [op('wp_fault', { mm: 0, sub: 0 }), op('page_mapped', { sub: 3 })],
+      [op('mprotect', { mm: 1, from: 0, to: 1 }), op('wp_fault', { mm: 1, sub: 0 })],
       [op('total_mapcount')],
+    ],
+  },
+  {
+    name: 'cow-reuse-race',
+    description: 'CVE-2020-29368 shape: the child splits its PMD of a shared anon THP while the parent write-faults; only the COW decision observes the transfer.',
+    params: params('anon', 'forked'),
+    threads: [[op('wp_fault', { mm: 0, sub: 1 })], [op('split_huge_pmd', { mm: 1 })]],
+  },
+  {
+    name: 'fork-vs-split',
+    description: 'fork copies a PMD-mapped anon THP while split_huge_page freezes it (rmap walk order: parent before child) and the parent unmaps part of it.',
+    params: params('anon', 'pmd', 3),
+    threads: [
+      [op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 1, sub: 2 })],
+      [op('split', { sub: 0 }), op('page_mapcount', { sub: 2 })],
+      [op('munmap', { mm: 0, from: 1, to: 3 })],
     ],
   },
   {
@@ -260,6 +276,7 @@ const scenarios: Scenario<P>[] = [
     threads: [
       [op('pin', { mm: 0, sub: 1 }), op('unpin', { sub: 1 })],
       [op('split', { sub: 0 }), op('page_count', { sub: 1 })],
+      [op('mprotect', { mm: 0, from: 2, to: 4 }), op('page_count', { sub: 0 })],
     ],
   },
   {
@@ -269,6 +286,7 @@ const scenarios: Scenario<P>[] = [
     threads: [
       [op('munmap', { mm: 0, from: 0, to: 2 }), op('munmap', { mm: 0, from: 2, to: 4 })],
       [op('deferred_split_scan'), op('page_mapcount', { sub: 3 })],
+      [op('scan_get', { sub: 0 }), op('scan_put', { sub: 0 })],
     ],
   },
   {
@@ -329,7 +347,7 @@ const variants: Variant[] = [
     name: 'T8',
     description: '__split_huge_pmd() without lock_page(): a COW in the parent reads the mapcount mid-transfer and reuses a shared THP.',
     source: 'c444eb564fb1 "mm: thp: make the THP mapcount atomic against __split_huge_pmd_locked()" (CVE-2020-29368)',
-    scenarios: ['cow-vs-pmd-split'],
+    scenarios: ['cow-vs-pmd-split', 'cow-reuse-race'],
   },
   {
     name: 'T10',
