@@ -268,20 +268,22 @@ const scenarios: Scenario<P>[] = [
   },
   {
     name: 'fs-unlink',
-    description: 'a page reaches cleancache, the file is unlinked and a new file reuses the inode number and reads the page; racing reclaim and truncate',
+    description: 'a page reaches cleancache, the file is unlinked and a new file reuses the inode number and reads the page; racing reclaim, truncate and a reader holding the old inode open',
     params: { ...base, mode: 'fs', nsb: 0, inodes: 2 },
     threads: [
       [op('read', { f: 0, idx: 0 }), op('unlink', { f: 0 }), op('create', { f: 0 }), op('read', { f: 0, idx: 0 })],
       [op('evict', { f: 0, idx: 0 }), op('truncate', { f: 0 }), op('read', { f: 0, idx: 0 })],
+      [op('read', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 })],
     ],
   },
   {
     name: 'fs-remount',
-    description: 'shared-pool filesystem (init_shared_fs): read, evict, unmount and mount again racing a writer, then read',
-    params: { ...base, mode: 'fs', nsb: 0, fsUuid: 3 },
+    description: 'shared-pool filesystem (init_shared_fs) mounted before the backend: read, evict, unmount and mount again racing a writer and (twice) backend registration',
+    params: { ...base, mode: 'fs', nsb: 0, fsUuid: 3, registered: false },
     threads: [
       [op('read', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 }), op('fs_umount'), op('fs_mount'), op('read', { f: 0, idx: 0 })],
       [op('write', { f: 0, idx: 0, v: 2 }), op('writeback', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 })],
+      [op('register'), op('register')],
     ],
   },
   {

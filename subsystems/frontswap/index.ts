@@ -101,11 +101,12 @@ const inn = (off = 0) => op('swapin', { type: 0, off });
 const scenarios: Scenario<P>[] = [
   {
     name: 'dup-store',
-    description: 'a page is swapped out twice to one slot (the duplicate store may fail) and swapped in, racing zswap writeback and another swap-in',
+    description: 'a page is swapped out twice to one slot (the duplicate store may fail) and swapped in, racing two zswap writebacks, another swap-in and a third store',
     params: { ...base },
     threads: [
       [out(1), out(2), inn()],
       [op('writeback'), inn()],
+      [op('writeback'), out(3)],
     ],
   },
   {
