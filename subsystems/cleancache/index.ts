@@ -287,6 +287,28 @@ const scenarios: Scenario<P>[] = [
     ],
   },
   {
+    name: 'api-stress',
+    description: 'four threads on one handle around registration: mounts, puts, exclusive gets, invalidate_page and a shared mount',
+    params: { ...base, registered: false },
+    threads: [
+      [op('mount', { sb: 0, uuid: 0 }), put(0, 1), getp(0)],
+      [op('register'), put(0, 2), getp(0)],
+      [op('mount', { sb: 1, uuid: 5 }), put(1, 3), op('umount', { sb: 1 })],
+      [getp(0), op('inval_page', { sb: 0, key: 0, idx: 0 }), put(0, 4)],
+    ],
+  },
+  {
+    name: 'fs-stress',
+    description: 'four threads on one page: reads, writes, writeback, reclaim, truncate and backend registration',
+    params: { ...base, mode: 'fs', nsb: 0, registered: false },
+    threads: [
+      [op('read', { f: 0, idx: 0 }), op('write', { f: 0, idx: 0, v: 2 }), op('writeback', { f: 0, idx: 0 })],
+      [op('register'), op('evict', { f: 0, idx: 0 }), op('read', { f: 0, idx: 0 })],
+      [op('evict', { f: 0, idx: 0 }), op('read', { f: 0, idx: 0 }), op('truncate', { f: 0 })],
+      [op('write', { f: 0, idx: 0, v: 3 }), op('evict', { f: 0, idx: 0 }), op('read', { f: 0, idx: 0 })],
+    ],
+  },
+  {
     name: 'fs-twopages',
     description: 'two pages of one file and a backend of one page: reads, reclaim (LRU eviction in the backend), a write and a truncate',
     params: { ...base, mode: 'fs', nsb: 0, pages: 2 },

@@ -137,6 +137,17 @@ const scenarios: Scenario<P>[] = [
       [out(3, 0), inn(0)],
     ],
   },
+  {
+    name: 'stress',
+    description: 'four threads: two slots, a backend of capacity 1, stores, duplicate stores, loads, frees and two writebacks',
+    params: { ...base, slots: 2, capacity: 1 },
+    threads: [
+      [out(1, 0), out(2, 1), inn(0)],
+      [op('writeback'), inn(1)],
+      [out(3, 0), inn(0)],
+      [op('swap_free', { type: 0, off: 1 }), out(4, 1), op('writeback')],
+    ],
+  },
 ];
 
 const variants: Variant[] = [
