@@ -11,8 +11,10 @@
  * Configurations:
  *   toy-small  hugetlb-toy P=3 K=3 T=2 N=2 (SPIN/Rumur agree: 11,909 states)
  *   toy-large  hugetlb-toy P=4 K=4 T=3 N=2 (1,795,910 states)
- *   hugetlb    the hugetlb subsystem's first default scenario (or --hugetlb-scenario),
- *              when subsystems/hugetlb exists; skipped with a note otherwise
+ *   hugetlb    the hugetlb subsystem (with its spec): 3 threads x 3 slots, each slot
+ *              any op of its 'reserve-vs-fault' scenario (see hugetlbBenchScenario),
+ *              or a default scenario as is with --hugetlb-scenario NAME; skipped
+ *              with a note when subsystems/hugetlb does not exist
  *
  * Each configuration runs in its own child process (same Node, same loader),
  * so peak RSS and heap are per configuration. When `spin` and `gcc` are on
@@ -29,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
-import type { Scenario, Subsystem } from '../checker/types.js';
+import type { OpChoice, Scenario, Subsystem } from '../checker/types.js';
 import type { CheckResult } from '../checker/result.js';
 import { EXPECTED_STATES, LARGE, SMALL, toyFor, toyScenario, type ToyParams } from './toy/model.js';
 
@@ -49,6 +51,9 @@ const SPIN_REFERENCE_LARGE_SECONDS = 1.9;
 
 interface MmcheckMeasure {
   readonly scenario: string;
+  readonly scenarioDescription: string;
+  readonly refinement: string;
+  readonly specStates: number;
   readonly stopReason: string;
   readonly exhaustive: boolean;
   readonly violation: string | null;
@@ -132,7 +137,7 @@ const CONFIGS: readonly Config[] = [
     toy: LARGE,
     expectedStates: EXPECTED_STATES.large,
   },
-  { name: 'hugetlb', description: 'subsystems/hugetlb (first default scenario)' },
+  { name: 'hugetlb', description: "subsystems/hugetlb, 'reserve-vs-fault' ops as a 3x3 menu" },
 ];
 
 interface Options {
@@ -251,11 +256,42 @@ async function loadHugetlb(want: string | null): Promise<{ sub: Subsystem; scena
     }
   }
   if (!sub) return 'subsystems/hugetlb exports no Subsystem';
-  if (sub.scenarios.length === 0) return `${sub.name} has no default scenarios`;
-  const scenario = want ? sub.scenarios.find((s) => s.name === want) : sub.scenarios[0];
-  if (!scenario)
-    return `${sub.name} has no scenario '${want}' (known: ${sub.scenarios.map((s) => s.name).join(', ')})`;
-  return { sub, scenario };
+  if (want) {
+    const scenario = sub.scenarios.find((s) => s.name === want);
+    if (!scenario) return `${sub.name} has no scenario '${want}' (known: ${sub.scenarios.map((s) => s.name).join(', ')})`;
+    return { sub, scenario };
+  }
+  const scenario = hugetlbBenchScenario(sub);
+  return typeof scenario === 'string' ? scenario : { sub, scenario };
+}
+
+/**
+ * The fixed hugetlb bench configuration: the default scenario HUGETLB_BASE's
+ * params, HUGETLB_THREADS threads of HUGETLB_SLOTS slots, every slot offering
+ * every alternative that appears anywhere in HUGETLB_BASE (the same "menu"
+ * shape as the toy model). The default scenarios themselves are a few hundred
+ * to a few thousand states: too small to measure throughput.
+ */
+const HUGETLB_BASE = 'reserve-vs-fault';
+const HUGETLB_THREADS = 3;
+const HUGETLB_SLOTS = 3;
+
+function hugetlbBenchScenario(sub: Subsystem): Scenario | string {
+  const base = sub.scenarios.find((s) => s.name === HUGETLB_BASE);
+  if (!base)
+    return `${sub.name} has no scenario '${HUGETLB_BASE}' to build the bench configuration from (use --hugetlb-scenario NAME)`;
+  const menu = new Map<string, OpChoice>();
+  for (const th of base.threads) for (const slot of th) for (const alt of slot) menu.set(JSON.stringify(alt), alt);
+  const alts = [...menu.values()];
+  const script = Array.from({ length: HUGETLB_SLOTS }, () => alts);
+  return {
+    ...base,
+    name: `bench-${HUGETLB_BASE}-menu-${HUGETLB_THREADS}x${HUGETLB_SLOTS}`,
+    description: `${HUGETLB_THREADS} threads x ${HUGETLB_SLOTS} slots, each slot any of the ${alts.length} ops of '${HUGETLB_BASE}' (${alts
+      .map((a) => a.op)
+      .join(', ')}), its params`,
+    threads: Array.from({ length: HUGETLB_THREADS }, () => script),
+  };
 }
 
 async function child(name: string, o: Options): Promise<void> {
@@ -290,6 +326,9 @@ async function child(name: string, o: Options): Promise<void> {
   const MiB = 1024 * 1024;
   const out: MmcheckMeasure = {
     scenario: r.scenario,
+    scenarioDescription: r.scenarioDescription,
+    refinement: r.refinement,
+    specStates: r.specStates,
     stopReason: r.stopReason,
     exhaustive: r.exhaustive,
     violation: r.violation ? `${r.violation.kind} ${r.violation.property}: ${r.violation.message}` : null,
@@ -443,6 +482,7 @@ function printText(reports: readonly ConfigReport[], o: Options, runner: string,
     }
     const m = r.mmcheck!;
     const parts: string[] = [`${r.name} (${m.scenario}): ${m.stopReason}${m.exhaustive ? ', exhaustive' : ', NOT exhaustive'}`];
+    parts.push(m.specStates > 0 ? `refinement ${m.refinement}, ${m.specStates} spec states` : m.refinement);
     if (m.violation) parts.push(`violation: ${m.violation}`);
     if (r.expectedStates !== undefined)
       parts.push(
@@ -457,6 +497,7 @@ function printText(reports: readonly ConfigReport[], o: Options, runner: string,
       );
     } else if (r.spinNote && r.spinNote !== spinNote) parts.push(`SPIN: ${r.spinNote}`);
     out.push(parts.join('; '));
+    if (!r.expectedStates) out.push(`  ${m.scenarioDescription}`);
   }
   if (spinNote) out.push(`SPIN: ${spinNote}`);
   out.push('');
