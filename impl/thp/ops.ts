@@ -497,8 +497,8 @@ ops.fork = {
         if (badMm(t, s) || badMm(t, d) || s === d) return done('EINVAL');
         const src = g.mms[s]!;
         const dst = g.mms[d]!;
+        if (!isAnon(t.params)) return done('ok'); /* shared file VMA: the child faults it in later */
         if (dst.pmd !== 'none') return done('EEXIST');
-        if (!isAnon(t.params)) return done('ok');
         if (src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s)) g.avc.push(d);
         if (src.pmd === 'huge') {
           get_page(g, 0);

@@ -328,6 +328,7 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
       const src = int(ev.src);
       const dst = int(ev.dst);
       if (badMm(src) || badMm(dst) || src === dst) ret = 'EINVAL';
+      else if (!anon) ret = 'ok'; // copy_page_range() skips shared file VMAs: nothing to copy
       else if (mapsAny(c, dst) || c.ptable.includes(dst)) ret = 'EEXIST';
       else {
         // copy_page_range() skips shared file VMAs: the child faults them in later.

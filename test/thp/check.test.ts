@@ -1,0 +1,88 @@
+/**
+ * Model checking: the correct implementation refines the spec in every default
+ * scenario (exhaustively), and every variant is caught in each scenario it
+ * names. Also: abstraction(init) is the spec's initial view for every
+ * parameter shape, and every invariant is exercised somewhere.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import type { CheckResult } from '../../checker/result.js';
+import { init } from '../../impl/thp/kernel.js';
+import { initialThp, thpView } from '../../spec/thp/machine.js';
+import { abstraction, parseParams, thp } from '../../subsystems/thp/index.js';
+
+const results = new Map<string, CheckResult>();
+function correct(name: string): CheckResult {
+  let r = results.get(name);
+  if (!r) {
+    const sc = thp.scenarios.find((s) => s.name === name)!;
+    r = checkScenario(thp, sc, { variant: null, timeLimitSeconds: 120 });
+    results.set(name, r);
+  }
+  return r;
+}
+
+describe('thp: correct implementation', () => {
+  for (const sc of thp.scenarios) {
+    test(`${sc.name}: exhaustive, no violation`, () => {
+      const r = correct(sc.name);
+      expect(r.violation?.message).toBeUndefined();
+      expect(r.exhaustive).toBe(true);
+      expect(r.refinement).toBe('linearizability+abstraction');
+      expect(r.states).toBeGreaterThan(20);
+    });
+  }
+
+  test('every invariant is non-vacuous in some default scenario', () => {
+    const exercised = new Set<string>();
+    for (const sc of thp.scenarios)
+      for (const inv of correct(sc.name).invariants) if (inv.nonTrivial > 0) exercised.add(inv.name);
+    expect([...exercised].sort()).toEqual(thp.invariants.map((i) => i.name).sort());
+  });
+
+  test('abstraction(init) equals the spec initial view for every parameter shape', () => {
+    for (const kind of ['anon', 'file'] as const)
+      for (const initial of ['none', 'pmd', 'forked'] as const)
+        for (const nr of [2, 4, 8]) {
+          const p = parseParams({ nr, mms: 3, kind, initial });
+          expect(abstraction(init(p), p)).toEqual(thpView(initialThp(p)));
+        }
+  });
+});
+
+describe('thp: every variant is caught where it says', () => {
+  for (const v of thp.variants) {
+    expect(v.scenarios?.length ?? 0).toBeGreaterThan(0);
+    for (const name of v.scenarios ?? []) {
+      test(`${v.name} in ${name}`, () => {
+        const sc = thp.scenarios.find((s) => s.name === name);
+        expect(sc, `scenario ${name} exists`).toBeDefined();
+        const r = checkScenario(thp, sc!, { variant: v.name, timeLimitSeconds: 120 });
+        expect(r.violation).toBeDefined();
+      });
+    }
+  }
+
+  test('the variants are the known bugs the issue names', () => {
+    expect(thp.variants.map((v) => v.name).sort()).toEqual(['T10', 'T3', 'T8', 'TH-1', 'TH-4', 'TH-5', 'TH-6', 'TH-8'].sort());
+  });
+
+  test('T8 is caught by the COW decision itself (no reader in cow-reuse-race)', () => {
+    const sc = thp.scenarios.find((s) => s.name === 'cow-reuse-race')!;
+    const r = checkScenario(thp, sc, { variant: 'T8', timeLimitSeconds: 120 });
+    expect(r.violation?.kind).toBe('linearizability');
+    expect(r.violation?.message).toMatch(/wp_fault.*"reuse"/);
+  });
+
+  test('T3 is a false-negative mapcount mid PMD split', () => {
+    const sc = thp.scenarios.find((s) => s.name === 'shared-split-unmap')!;
+    const r = checkScenario(thp, sc, { variant: 'T3', timeLimitSeconds: 120 });
+    expect(r.violation?.property).toBe('no-false-negative-mapcount');
+  });
+
+  test('T10: split sees the page still mapped after unmap_page', () => {
+    const sc = thp.scenarios.find((s) => s.name === 'file-split-vs-munmap')!;
+    const r = checkScenario(thp, sc, { variant: 'T10', timeLimitSeconds: 120 });
+    expect(r.violation?.property).toBe('split-unmapped-after-unmap_page');
+  });
+});

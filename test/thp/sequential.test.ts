@@ -1,0 +1,218 @@
+/**
+ * Sequential operation runs: the implementation through `runScript` (one
+ * thread, compared with the spec after every operation exactly as the checker
+ * compares them), and the spec reducer on its own.
+ */
+import { describe, expect, test } from 'vitest';
+import { runScript } from '../../checker/sequential.js';
+import type { OpChoice } from '../../checker/types.js';
+import { applyThp, initialThp, type ThpContext } from '../../spec/thp/machine.js';
+import { customize, parseParams, thp } from '../../subsystems/thp/index.js';
+
+const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
+
+function run(params: unknown, steps: OpChoice[], variant: string | null = null) {
+  return runScript(thp, { params: parseParams(params), steps }, variant);
+}
+
+describe('implementation, sequentially, agrees with the spec', () => {
+  test('fork, child mprotect of one subpage (PMD split with DoubleMap), parent COW falls back and copies', () => {
+    const obs = run({ kind: 'anon', initial: 'pmd' }, [
+      step('fork', { src: 0, dst: 1 }),
+      step('mprotect', { mm: 1, from: 0, to: 1 }),
+      step('page_mapcount', { sub: 2 }),
+      step('total_mapcount'),
+      step('wp_fault', { mm: 0, sub: 2 }),
+      step('page_mapcount', { sub: 2 }),
+      step('page_mapcount', { sub: 1 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 2, 5, 'copy', 1, 2]);
+    expect(obs[1]!.impl.PageDoubleMap).toBe(true);
+    expect(obs[1]!.impl._mapcount).toEqual([1, 1, 1, 1]); // PTE + bias, -1 based
+    // the parent's COW split its own PMD: no PMD left, so no DoubleMap and no bias
+    expect(obs[4]!.impl.PageDoubleMap).toBe(false);
+    expect(obs[4]!.impl.compound_mapcount).toBe(-1);
+  });
+
+  test('an exclusively mapped, unpinned anon THP is reused on a write fault; a pinned one is not', () => {
+    const reuse = run({ kind: 'anon', initial: 'pmd' }, [step('wp_fault', { mm: 0, sub: 1 })]);
+    expect(reuse[0]!.impl.ret).toBe('reuse');
+    const pinned = run({ kind: 'anon', initial: 'pmd' }, [step('pin', { mm: 0, sub: 3 }), step('wp_fault', { mm: 0, sub: 1 })]);
+    expect(pinned.every((o) => o.agree)).toBe(true);
+    expect(pinned[1]!.impl.ret).toBe('copy');
+  });
+
+  test('partial munmap queues the THP for deferred split; the shrinker splits it and frees the unmapped half', () => {
+    const obs = run({ kind: 'anon', initial: 'pmd' }, [
+      step('munmap', { mm: 0, from: 0, to: 2 }),
+      step('deferred_split_scan'),
+      step('page_count', { sub: 0 }),
+      step('page_count', { sub: 3 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs[0]!.impl.deferred).toBe('queued');
+    expect(obs[1]!.impl.deferred).toBe('no');
+    expect(obs[1]!.impl.refcount).toEqual([0, 0, 1, 1]); // subpages 0,1 freed, 2,3 one PTE each
+    expect(obs[2]!.impl.ret).toBe(0);
+    expect(obs[3]!.impl.ret).toBe(1);
+  });
+
+  test('split_huge_page fails with a GUP pin and succeeds after unpin (TH-1 contract)', () => {
+    const obs = run({ kind: 'anon', initial: 'pmd' }, [
+      step('pin', { mm: 0, sub: 1 }),
+      step('split', { sub: 0 }),
+      step('unpin', { sub: 1 }),
+      step('split', { sub: 0 }),
+      step('page_mapcount', { sub: 3 }),
+      step('page_count', { sub: 3 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'EBUSY', 'ok', 'ok', 1, 1]);
+    // after the split every subpage carries its own refcount: the PTE mapping
+    expect(obs[3]!.impl.refcount).toEqual([1, 1, 1, 1]);
+  });
+
+  test('with TH-1 the pinned split succeeds and the run disagrees with the spec', () => {
+    const obs = run({ kind: 'anon', initial: 'pmd' }, [step('pin', { mm: 0, sub: 1 }), step('split', { sub: 0 })], 'TH-1');
+    expect(obs[1]!.agree).toBe(false);
+  });
+
+  test('scanner: get_page_unless_zero fails on a tail of a compound page, succeeds on the head', () => {
+    const obs = run({ kind: 'anon', initial: 'pmd' }, [
+      step('scan_get', { sub: 2 }),
+      step('scan_get', { sub: 0 }),
+      step('split', { sub: 0 }),
+      step('scan_put', { sub: 0 }),
+      step('split', { sub: 0 }),
+      step('scan_get', { sub: 2 }),
+      step('scan_put', { sub: 2 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['fail', 'ok', 'EBUSY', 'ok', 'ok', 'ok', 'ok']);
+  });
+
+  test('file THP: PMD map counts on every subpage, a PTE map sets DoubleMap, eviction clears it', () => {
+    const obs = run({ kind: 'file', initial: 'pmd' }, [
+      step('fault_pte', { mm: 1, sub: 2 }),
+      step('page_mapcount', { sub: 2 }),
+      step('page_mapcount', { sub: 0 }),
+      step('evict'),
+      step('munmap', { mm: 0, from: 0, to: 4 }),
+      step('munmap', { mm: 1, from: 0, to: 4 }),
+      step('evict'),
+      step('page_count', { sub: 0 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['pte', 2, 1, 'EBUSY', 'ok', 'ok', 'ok', 0]);
+    expect(obs[0]!.impl.PageDoubleMap).toBe(true);
+    expect(obs[5]!.impl.PageDoubleMap).toBe(true); // unmapping does not clear it for file THPs
+    expect(obs[6]!.impl.PageDoubleMap).toBe(false);
+  });
+
+  test('file THP: khugepaged collapses a PTE-mapped range back to a PMD', () => {
+    const obs = run({ kind: 'file', initial: 'none' }, [
+      step('fault_pte', { mm: 0, sub: 1 }),
+      step('fault_pte', { mm: 0, sub: 3 }),
+      step('collapse', { mm: 0 }),
+      step('page_mapcount', { sub: 0 }),
+      step('total_mapcount'),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['pte', 'pte', 'ok', 1, 1]);
+  });
+
+  test('file split_huge_page unmaps every mapping, subpages stay in the page cache', () => {
+    const obs = run({ kind: 'file', initial: 'forked' }, [step('split', { sub: 1 }), step('page_count', { sub: 3 }), step('fault_pte', { mm: 0, sub: 3 })]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 1, 'pte']);
+    expect(obs[0]!.impl.kpagecount).toEqual([0, 0, 0, 0]);
+  });
+
+  test('anon khugepaged collapse needs every PTE present and no extra reference', () => {
+    const obs = run({ kind: 'anon', initial: 'pmd' }, [
+      step('mprotect', { mm: 0, from: 0, to: 1 }),
+      step('pin', { mm: 0, sub: 2 }),
+      step('collapse', { mm: 0 }),
+      step('unpin', { sub: 2 }),
+      step('collapse', { mm: 0 }),
+      step('page_count', { sub: 0 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'fail', 'ok', 'ok', 0]);
+  });
+});
+
+describe('spec reducer', () => {
+  const send = (c: ThpContext, type: string, args: Record<string, unknown> = {}) => applyThp(c, { type, ...args });
+
+  test('munmap of part of a shared PMD range: PMD split at the border, no queueing while the other PMD remains', () => {
+    let c = initialThp({ nr: 4, mms: 2, kind: 'anon', initial: 'forked' });
+    c = send(c, 'munmap', { mm: 1, from: 0, to: 1 });
+    expect(c.ret).toBe('ok');
+    expect(c.pmd).toEqual([0]);
+    expect(c.pte).toEqual([[], [1], [1], [1]]);
+    expect(c.queued).toBe(false);
+    expect(c.mapcount).toEqual([1, 2, 2, 2]);
+    // the last PMD goes: subpage 0 unmapped, 1..3 still PTE-mapped → partially mapped → queued
+    c = send(c, 'munmap', { mm: 0, from: 0, to: 4 });
+    expect(c.queued).toBe(true);
+    expect(c.refcount).toEqual([3, 3, 3, 3]);
+  });
+
+  test('split_huge_page outcome set: success only without pins; -EBUSY only with them', () => {
+    const c = initialThp({ nr: 4, mms: 2, kind: 'anon', initial: 'pmd' });
+    expect(send(c, 'split', { sub: 0, choice: 'ok' }).ret).toBe('ok');
+    expect(send(c, 'split', { sub: 0, choice: 'busy' }).ret).toBeUndefined();
+    const pinned = send(c, 'pin', { mm: 0, sub: 1 });
+    expect(send(pinned, 'split', { sub: 0, choice: 'ok' }).ret).toBeUndefined();
+    expect(send(pinned, 'split', { sub: 0, choice: 'busy' }).ret).toBe('EBUSY');
+    const remapped = send(pinned, 'split', { sub: 0, choice: 'busy-remapped' });
+    expect(remapped.pmd).toEqual([]);
+    expect(remapped.pte).toEqual([[0], [0], [0], [0]]);
+    expect(remapped.queued).toBe(true);
+  });
+
+  test('COW on a shared PMD must not reuse', () => {
+    const c = initialThp({ nr: 4, mms: 2, kind: 'anon', initial: 'forked' });
+    expect(send(c, 'wp_fault', { mm: 0, sub: 0, choice: 'reuse' }).ret).toBeUndefined();
+    const copied = send(c, 'wp_fault', { mm: 0, sub: 0, choice: 'other' });
+    expect(copied.ret).toBe('copy');
+    expect(copied.foreign[0]).toEqual([0]);
+    expect(copied.mapcount).toEqual([1, 2, 2, 2]);
+  });
+
+  test('a scanner never gets a tail of a compound page', () => {
+    const c = initialThp({ nr: 4, mms: 2, kind: 'anon', initial: 'pmd' });
+    expect(send(c, 'scan_get', { sub: 1, choice: 'ok' }).ret).toBeUndefined();
+    expect(send(c, 'scan_get', { sub: 0, choice: 'ok' }).ret).toBe('ok');
+  });
+
+  test('unknown events are rejected', () => {
+    const c = initialThp({ nr: 4, mms: 2, kind: 'anon', initial: 'pmd' });
+    expect(send(c, 'no_such_op').ret).toBeUndefined();
+  });
+});
+
+describe('CLI shaping', () => {
+  test('parseParams rejects bad input with one-line messages', () => {
+    expect(() => parseParams({ nr: 1 })).toThrow(/nr must be an integer in \[2, 16\]/);
+    expect(() => parseParams({ kind: 'shmem' })).toThrow(/kind must be/);
+    expect(() => parseParams({ initial: 'forked', mms: 1 })).toThrow(/forked/);
+    expect(() => parseParams({ bogus: 1 })).toThrow(/unknown field 'bogus'/);
+    expect(() => parseParams(3)).toThrow(/object/);
+    expect(parseParams({})).toEqual({ nr: 4, mms: 2, kind: 'anon', initial: 'pmd' });
+  });
+
+  test('customize trims threads/ops, rescales the range with --file-size, rejects --pool', () => {
+    const base = thp.scenarios.find((s) => s.name === 'partial-unmap-shrinker')!;
+    const c = customize(base, { threads: 2, ops: 1, fileSize: 8 });
+    expect(c.threads.length).toBe(2);
+    expect(c.threads.every((t) => t.length === 1)).toBe(true);
+    expect(c.params.nr).toBe(8);
+    expect(() => customize(base, { pool: 2 })).toThrow(/--pool/);
+    expect(() => customize(base, { threads: 9 })).toThrow(/--threads/);
+    const sc = thp.scenarios.find((s) => s.name === 'scanner-vs-split')!;
+    expect(() => customize(sc, { fileSize: 2 })).toThrow(/too small/);
+  });
+});
