@@ -16,9 +16,11 @@ import {
   type CleancacheParams,
   type CleancacheState,
 } from './state.js';
-import { tmemInvalidateFs, tmemNewPool } from './tmem.js';
+import { tmemGet, tmemInvalidateFs, tmemInvalidateInode, tmemInvalidatePage, tmemNewPool, tmemPut } from './tmem.js';
 
 type T = ThreadCtx<CleancacheParams>;
+type G = CleancacheState;
+type P = CleancacheParams;
 
 /** get_poolid_from_fake(): the real pool id behind a fake one, or FS_NO_BACKEND. */
 export function getPoolidFromFake(g: Readonly<CleancacheState>, fake: number): number {
@@ -75,4 +77,38 @@ export function cleancacheInvalidateFs(g: CleancacheState, p: CleancacheParams, 
   }
   g.sb_poolid[sb] = -1;
   if (g.cleancache_enabled) tmemInvalidateFs(g, p, t, old);
+}
+
+// data-path hooks (include/linux/cleancache.h wrappers + __cleancache_* functions)
+
+/** cleancache_get_page(): the data, or -1 (include/linux/cleancache.h + __cleancache_get_page). */
+export function cleancacheGetPage(g: G, p: P, t: T, sb: number, key: number, idx: number): number {
+  if (!g.cleancache_enabled) return -1; // fast path: no backend
+  const fake = g.sb_poolid[sb]!;
+  if (fake < 0) return -1; // the filesystem is not cleancache-enabled
+  const pool = getPoolidFromFake(g, fake);
+  const ret = pool >= 0 ? tmemGet(g, p, t, pool, key, idx) : -1;
+  if (ret >= 0) g.succ_gets++;
+  else g.failed_gets++;
+  return ret;
+}
+
+/** cleancache_put_page() with the pool already looked up (pool < 0: the hook returned early). */
+export function cleancachePutPage(g: G, p: P, t: T, pool: number, key: number, idx: number, data: number): void {
+  if (pool < 0) return;
+  tmemPut(g, p, t, pool, key, idx, data);
+  g.puts++;
+}
+
+/** cleancache_invalidate_page() with the pool already looked up; counted in `invalidates`. */
+export function cleancacheInvalidatePage(g: G, p: P, pool: number, key: number, idx: number): void {
+  if (pool < 0) return;
+  tmemInvalidatePage(g, p, pool, key, idx);
+  g.invalidates++;
+}
+
+/** cleancache_invalidate_inode(): every page of the file (key = inode number); not counted. */
+export function cleancacheInvalidateInode(g: G, p: P, sb: number, ino: number): void {
+  const pool = hookPool(g, sb);
+  if (pool >= 0) tmemInvalidateInode(g, p, pool, ino);
 }

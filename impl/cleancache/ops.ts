@@ -5,7 +5,16 @@
  * the backend; the backend lock is taken and dropped inside one step.
  */
 import { done, type ImplDef, type OpDef, type StepDef, type ThreadCtx } from '../../checker/types.js';
-import { cleancacheInitFs, cleancacheInvalidateFs, getPoolidFromFake, registerInitPools } from './frontend.js';
+import {
+  cleancacheGetPage,
+  cleancacheInitFs,
+  cleancacheInvalidateFs,
+  cleancacheInvalidateInode,
+  cleancacheInvalidatePage,
+  cleancachePutPage,
+  hookPool,
+  registerInitPools,
+} from './frontend.js';
 import {
   apiHandle,
   initState,
@@ -13,7 +22,7 @@ import {
   type CleancacheParams,
   type CleancacheState,
 } from './state.js';
-import { tmemGet, tmemInvalidateInode, tmemInvalidatePage, tmemPut, tmemRepatriate } from './tmem.js';
+import { tmemRepatriate } from './tmem.js';
 
 type G = CleancacheState;
 type P = CleancacheParams;
@@ -28,47 +37,6 @@ export const DIO_PRECONDITION =
   'no buffered read fills the page cache of a file while an O_DIRECT write to it is in flight (mm/filemap.c generic_file_direct_write: mixing them is "not supported 100%")';
 
 const n = (a: unknown): number => a as number;
-
-// ---------------------------------------------------------------------------
-// frontend hooks used by the data path (both layers)
-// ---------------------------------------------------------------------------
-
-/** cleancache_get_page(): the data, or -1 (include/linux/cleancache.h + __cleancache_get_page). */
-function cleancacheGetPage(g: G, p: P, t: T, sb: number, key: number, idx: number): number {
-  if (!g.cleancache_enabled) return -1; // fast path: no backend
-  const fake = g.sb_poolid[sb]!;
-  if (fake < 0) return -1; // the filesystem is not cleancache-enabled
-  const pool = getPoolidFromFake(g, fake);
-  const ret = pool >= 0 ? tmemGet(g, p, t, pool, key, idx) : -1;
-  if (ret >= 0) g.succ_gets++;
-  else g.failed_gets++;
-  return ret;
-}
-
-/** cleancache_put_page() with the pool already looked up (pool < 0: the hook returned early). */
-function cleancachePutPage(g: G, p: P, t: T, pool: number, key: number, idx: number, data: number): void {
-  if (pool < 0) return;
-  tmemPut(g, p, t, pool, key, idx, data);
-  g.puts++;
-}
-
-function cleancacheInvalidatePage(g: G, p: P, pool: number, key: number, idx: number): void {
-  if (pool < 0) return;
-  tmemInvalidatePage(g, p, pool, key, idx);
-  g.invalidates++;
-}
-
-function cleancacheInvalidateInode(g: G, p: P, sb: number, ino: number): void {
-  const pool = hookPoolOf(g, sb);
-  if (pool >= 0) tmemInvalidateInode(g, p, pool, ino);
-}
-
-/** The pool a put/invalidate hook passes to the backend, or -1 when it returns early. */
-function hookPoolOf(g: Readonly<G>, sb: number): number {
-  if (!g.cleancache_enabled) return -1;
-  const fake = g.sb_poolid[sb]!;
-  return fake < 0 ? -1 : getPoolidFromFake(g, fake);
-}
 
 // ---------------------------------------------------------------------------
 // backend registration (both layers)
@@ -152,7 +120,7 @@ function handleOp(kind: 'put' | 'invalidate'): OpDef<G, P> {
       g.ccBusy = [...g.ccBusy, hh].sort((a, b) => a - b);
       g.sbIo[n(t.args.sb)]!++;
       // read sb->cleancache_poolid and get_poolid_from_fake() before calling the backend
-      t.l.pool = hookPoolOf(g, n(t.args.sb)) + 1;
+      t.l.pool = hookPool(g, n(t.args.sb)) + 1;
       return kind === 'put' ? 'tmem_put' : 'tmem_invalidate_page';
     },
   };
@@ -276,7 +244,7 @@ function inodePagesIdle(g: Readonly<G>, t: T, ino: number): boolean {
  * the callers invalidate the inode in cleancache before and after.
  */
 function deletePages(g: G, t: T, ino: number, from: number, to: number): void {
-  const pool = hookPoolOf(g, fsSb(t));
+  const pool = hookPool(g, fsSb(t));
   for (let i = from; i <= to; i++) {
     const pg = g.pc[pix(t, ino, i)]!;
     if (!pg.present) continue;
