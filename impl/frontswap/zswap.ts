@@ -31,7 +31,15 @@ export function zswapStore(g: FrontswapState, p: FrontswapParams, t: T, type: nu
   if (t.choose(2) === 1) return -1; // the backend declines: "entirely unpredictable" (L1097-1102)
   const dup = zswapFind(g, type, off);
   const live = g.tree.length - (dup >= 0 ? 1 : 0);
-  if (live >= p.capacity) return -1; // pool full
+  if (live >= p.capacity) {
+    // pool full: reject. FS-3: make room by silently dropping the oldest entry,
+    // as an ephemeral (cleancache-like) store may, though frontswap is
+    // persistent: "the backend guarantees the persistence of the data" (L1066-1067)
+    if (!t.bug('FS-3')) return -1;
+    let victim = g.tree.length - 1;
+    while (victim > 0 && g.tree[victim]!.type === type && g.tree[victim]!.off === off) victim--;
+    g.tree.splice(victim, 1);
+  }
   if (dup >= 0) g.tree.splice(dup, 1);
   g.tree.unshift({ type, off, data, wbref: 0 });
   return 0;

@@ -163,6 +163,12 @@ const variants: Variant[] = [
     source: 'seeds-digest 4.2 FS-1; frontswap.rst L932-935, L1139-1148',
     scenarios: ['dup-store'],
   },
+  {
+    name: 'FS-3',
+    description: 'a full backend accepts a store by silently dropping its oldest entry: a later load of that page misses',
+    source: 'seeds-digest 4.2 FS-3; frontswap.rst L918-919, L1066-1067',
+    scenarios: ['two-slots'],
+  },
 ];
 
 const KEYS = ['types', 'slots', 'capacity', 'swapon'] as const;
