@@ -83,3 +83,20 @@ describe('cleancache backend contract, sequentially', () => {
     expect(obs.at(-1)!.impl).toMatchObject({ succ_gets: 1, failed_gets: 1, puts: 2, invalidates: 1 });
   });
 });
+
+describe('example scripts for `mmcheck run cleancache --script`', () => {
+  test('script-api.json and script-fs.json run and agree; script-fs.json disagrees under F4', async () => {
+    const { parseScript, readJsonFile } = await import('../../checker/scenario-file.js');
+    const here = new URL('.', import.meta.url).pathname;
+    for (const f of ['script-api.json', 'script-fs.json']) {
+      const script = parseScript(cleancache, readJsonFile(here + f, 'script'), f);
+      const obs = runScript(cleancache, script, null);
+      expect(obs.every((o) => o.agree), f).toBe(true);
+      expect(obs.at(-1)!.impl).toHaveProperty('succ_gets');
+    }
+    const fsScript = parseScript(cleancache, readJsonFile(here + 'script-fs.json', 'script'), 'script-fs.json');
+    const bad = runScript(cleancache, fsScript, 'F4');
+    expect(bad.at(-1)!.agree).toBe(false);
+    expect(bad.at(-1)!.impl.ret).toBe(1);
+  });
+});

@@ -128,3 +128,14 @@ describe('frontswap: model checking', () => {
     expect(s.params.capacity).toBe(1);
   });
 });
+
+describe('example script for `mmcheck run frontswap --script`', () => {
+  test('script.json runs and agrees, printing the counters', async () => {
+    const { parseScript, readJsonFile } = await import('../../checker/scenario-file.js');
+    const path = new URL('./script.json', import.meta.url).pathname;
+    const obs = runScript(frontswap, parseScript(frontswap, readJsonFile(path, 'script'), 'script.json'), null);
+    expect(obs.every((o) => o.agree)).toBe(true);
+    expect(obs.map((o) => o.impl.ret)).toEqual(['frontswap', 1, 'disk', 'frontswap', null, 3, null]);
+    expect(obs.at(-1)!.impl).toMatchObject({ stores: 2, failed_stores: 1, loads: 1, invalidates: 1 });
+  });
+});
