@@ -239,18 +239,20 @@ const invariants = [
 // ---------------------------------------------------------------------------
 
 const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
+/** A slot whose operation is chosen nondeterministically among the alternatives. */
+const alt = (...slots: OpChoice[][]): OpChoice[] => slots.flat();
 const N = 4;
 const params = (kind: 'anon' | 'file', initial: 'none' | 'pmd' | 'forked', mms = 2): P => ({ nr: N, mms, kind, initial });
 
 const scenarios: Scenario<P>[] = [
   {
     name: 'cow-vs-pmd-split',
-    description: 'Parent and child share an anon THP by PMD; the parent write-faults while the child mprotects part of it (PMD split) and a reader takes total_mapcount.',
+    description: 'Parent and child share an anon THP by PMD; the parent write-faults while the child mprotects part of it (PMD split), COWs and unmaps; readers and the shrinker run alongside.',
     params: params('anon', 'forked'),
     threads: [
       [op('wp_fault', { mm: 0, sub: 0 }), op('page_mapped', { sub: 3 })],
-      [op('mprotect', { mm: 1, from: 0, to: 1 }), op('wp_fault', { mm: 1, sub: 0 })],
-      [op('total_mapcount')],
+      [op('mprotect', { mm: 1, from: 0, to: 1 }), op('wp_fault', { mm: 1, sub: 0 }), op('munmap', { mm: 1, from: 2, to: 4 })],
+      [op('total_mapcount'), op('deferred_split_scan')],
     ],
   },
   {
@@ -261,27 +263,27 @@ const scenarios: Scenario<P>[] = [
   },
   {
     name: 'fork-vs-split',
-    description: 'fork copies a PMD-mapped anon THP while split_huge_page freezes it (rmap walk order: parent before child) and the parent unmaps part of it.',
+    description: 'fork copies a PMD-mapped anon THP while split_huge_page freezes it (rmap walk order: parent before child), the parent unmaps part of it and the child COWs and forks again.',
     params: params('anon', 'pmd', 3),
     threads: [
-      [op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 1, sub: 2 })],
+      [op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 1, sub: 2 }), op('fork', { src: 1, dst: 2 })],
       [op('split', { sub: 0 }), op('page_mapcount', { sub: 2 })],
-      [op('munmap', { mm: 0, from: 1, to: 3 })],
+      [op('munmap', { mm: 0, from: 1, to: 3 }), op('page_count', { sub: 0 })],
     ],
   },
   {
     name: 'split-vs-pin',
-    description: 'split_huge_page of a PMD-mapped anon THP races GUP pin/unpin of a subpage and a page_count reader.',
+    description: 'split_huge_page of a PMD-mapped anon THP races GUP pin/unpin of a subpage, a partial mprotect and page_count readers.',
     params: params('anon', 'pmd'),
     threads: [
-      [op('pin', { mm: 0, sub: 1 }), op('unpin', { sub: 1 })],
+      [op('pin', { mm: 0, sub: 1 }), op('unpin', { sub: 1 }), op('page_count', { sub: 1 })],
       [op('split', { sub: 0 }), op('page_count', { sub: 1 })],
       [op('mprotect', { mm: 0, from: 2, to: 4 }), op('page_count', { sub: 0 })],
     ],
   },
   {
     name: 'partial-unmap-shrinker',
-    description: 'Partial then full munmap of a PMD-mapped anon THP (queues it for deferred split, then frees it) against the deferred split shrinker.',
+    description: 'Partial then full munmap of a PMD-mapped anon THP (queues it for deferred split, then frees it) against the deferred split shrinker and a physical scanner.',
     params: params('anon', 'pmd'),
     threads: [
       [op('munmap', { mm: 0, from: 0, to: 2 }), op('munmap', { mm: 0, from: 2, to: 4 })],
@@ -291,47 +293,72 @@ const scenarios: Scenario<P>[] = [
   },
   {
     name: 'shared-split-unmap',
-    description: 'Child splits its PMD of a shared anon THP (PageDoubleMap), the parent unmaps its PMD (last compound mapping), a reader queries page_mapcount.',
+    description: 'Child splits its PMD of a shared anon THP (PageDoubleMap), the parent unmaps its PMD (last compound mapping), a reader and the shrinker run alongside.',
     params: params('anon', 'forked'),
     threads: [
       [op('split_huge_pmd', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 1 })],
-      [op('munmap', { mm: 0, from: 0, to: 4 })],
-      [op('page_mapcount', { sub: 0 })],
+      [op('munmap', { mm: 0, from: 0, to: 4 }), op('deferred_split_scan')],
+      [op('page_mapcount', { sub: 0 }), op('page_mapcount', { sub: 2 })],
     ],
   },
   {
     name: 'scanner-vs-split',
-    description: 'A physical scanner takes get_page_unless_zero on a tail and on the head while split_huge_page runs.',
+    description: 'A physical scanner takes get_page_unless_zero on a tail and on the head while split_huge_page runs and the mapping goes away.',
     params: params('anon', 'pmd'),
     threads: [
-      [op('split', { sub: 2 })],
+      [op('split', { sub: 2 }), op('munmap', { mm: 0, from: 0, to: 4 })],
       [op('scan_get', { sub: 1 }), op('scan_put', { sub: 1 })],
       [op('scan_get', { sub: 0 }), op('scan_put', { sub: 0 })],
     ],
   },
   {
     name: 'file-split-vs-munmap',
-    description: 'split_huge_page of a file THP mapped by PMD in two mms while one of them munmaps it (the T10 race), plus a PTE fault.',
+    description: 'split_huge_page of a file THP mapped by PMD in two mms while one of them munmaps it (the T10 race), PTE faults refault it, and a GUP pin comes and goes.',
     params: params('file', 'forked'),
-    threads: [[op('split', { sub: 0 })], [op('munmap', { mm: 1, from: 0, to: 4 }), op('fault_pte', { mm: 1, sub: 1 })]],
+    threads: [
+      [op('split', { sub: 0 }), op('evict')],
+      [op('munmap', { mm: 1, from: 0, to: 4 }), op('fault_pte', { mm: 1, sub: 1 })],
+      [op('pin', { mm: 0, sub: 2 }), op('unpin', { sub: 2 })],
+    ],
   },
   {
     name: 'file-map-evict',
     description: 'File THP: PMD fault, PTE fault (PageDoubleMap), khugepaged collapse back to a PMD and eviction race with a page_mapcount reader.',
     params: params('file', 'pmd'),
     threads: [
-      [op('fault_pte', { mm: 1, sub: 2 }), op('collapse', { mm: 1 })],
+      [op('fault_pte', { mm: 1, sub: 2 }), op('collapse', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })],
       [op('munmap', { mm: 0, from: 0, to: 4 }), op('evict')],
-      [op('page_mapcount', { sub: 2 })],
+      [op('page_mapcount', { sub: 2 }), op('total_mapcount')],
+    ],
+  },
+  {
+    name: 'anon-mix',
+    description: 'Three threads, each slot one of several anon operations: fork/COW/munmap/mprotect against split, shrinker, khugepaged, GUP, scanner and readers.',
+    params: params('anon', 'forked', 3),
+    threads: [
+      [alt(op('wp_fault', { mm: 0, sub: 1 }), op('munmap', { mm: 0, from: 1, to: 4 }), op('fork', { src: 0, dst: 2 })), alt(op('mprotect', { mm: 0, from: 0, to: 2 }), op('collapse', { mm: 0 }))],
+      [alt(op('split_huge_pmd', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })), alt(op('wp_fault', { mm: 1, sub: 3 }), op('pin', { mm: 1, sub: 2 }))],
+      [alt(op('split', { sub: 0 }), op('deferred_split_scan'), op('scan_get', { sub: 0 })), alt(op('total_mapcount'), op('page_mapcount', { sub: 1 }), op('page_count', { sub: 2 }))],
+    ],
+  },
+  {
+    name: 'file-mix',
+    description: 'Three threads, each slot one of several file-THP operations: PMD/PTE faults, munmap, mprotect, khugepaged, split, eviction, GUP and readers.',
+    params: params('file', 'pmd', 3),
+    threads: [
+      [alt(op('fault', { mm: 1 }), op('fault_pte', { mm: 1, sub: 1 })), alt(op('collapse', { mm: 1 }), op('mprotect', { mm: 1, from: 1, to: 2 }), op('munmap', { mm: 1, from: 0, to: 4 }))],
+      [alt(op('split', { sub: 2 }), op('evict')), alt(op('fault_pte', { mm: 2, sub: 2 }), op('pin', { mm: 0, sub: 0 }))],
+      [alt(op('munmap', { mm: 0, from: 0, to: 4 }), op('split_huge_pmd', { mm: 0 })), alt(op('page_mapcount', { sub: 1 }), op('total_mapcount'), op('page_count', { sub: 2 }))],
     ],
   },
   {
     name: 'collapse-vs-pin',
-    description: 'An anon THP is PTE-mapped by mprotect, then khugepaged collapses it while GUP pins and unpins a subpage.',
+    description: 'An anon THP is PTE-mapped by mprotect, then khugepaged collapses it while GUP pins and unpins a subpage and split_huge_page runs.',
     params: params('anon', 'pmd'),
     threads: [
       [op('mprotect', { mm: 0, from: 0, to: 1 }), op('collapse', { mm: 0 })],
       [op('pin', { mm: 0, sub: 3 }), op('unpin', { sub: 3 })],
+      [op('split', { sub: 1 }), op('page_count', { sub: 3 })],
     ],
   },
 ];
@@ -341,37 +368,37 @@ const variants: Variant[] = [
     name: 'T3',
     description: 'PMD split sets PG_double_map (and adds the bias) before the PTE _mapcount increments: page_mapcount undercounts mid-split.',
     source: 'Babka review of "thp: implement split_huge_pmd()", Message-ID 20150622111434.GC7934@node.dhcp.inet.fi',
-    scenarios: ['cow-vs-pmd-split', 'shared-split-unmap'],
+    scenarios: ['cow-vs-pmd-split', 'shared-split-unmap', 'anon-mix'],
   },
   {
     name: 'T8',
     description: '__split_huge_pmd() without lock_page(): a COW in the parent reads the mapcount mid-transfer and reuses a shared THP.',
     source: 'c444eb564fb1 "mm: thp: make the THP mapcount atomic against __split_huge_pmd_locked()" (CVE-2020-29368)',
-    scenarios: ['cow-vs-pmd-split', 'cow-reuse-race'],
+    scenarios: ['cow-vs-pmd-split', 'cow-reuse-race', 'anon-mix'],
   },
   {
     name: 'T10',
     description: 'try_to_unmap() without TTU_SYNC skips an entry a racing zap cleared but has not yet unaccounted, so split sees the page still mapped.',
     source: '732ed55823fc "mm/thp: try_to_unmap() use TTU_SYNC for safe splitting"',
-    scenarios: ['file-split-vs-munmap'],
+    scenarios: ['file-split-vs-munmap', 'anon-mix', 'file-mix'],
   },
   {
     name: 'TH-1',
     description: 'split_huge_page ignores extra pins (no can_split_huge_page check, freeze at any count): a pinned THP gets split.',
     source: 'seeds-digest TH-1; transhuge.rst L4516-4520',
-    scenarios: ['split-vs-pin'],
+    scenarios: ['split-vs-pin', 'anon-mix'],
   },
   {
     name: 'TH-4',
     description: 'The last compound unmap clears PG_double_map without removing the +1 bias from the subpages: page_mapcount never returns to 0.',
     source: 'seeds-digest TH-4; transhuge.rst L4506-4508',
-    scenarios: ['shared-split-unmap'],
+    scenarios: ['shared-split-unmap', 'anon-mix'],
   },
   {
     name: 'TH-5',
     description: 'A file THP PMD map/unmap does not touch the subpages\' _mapcount, so page_mapcount of a PMD-mapped file subpage is wrong.',
     source: 'seeds-digest TH-5; transhuge.rst L4491-4493',
-    scenarios: ['file-map-evict'],
+    scenarios: ['file-map-evict', 'file-mix'],
   },
   {
     name: 'TH-6',
