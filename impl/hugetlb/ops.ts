@@ -659,9 +659,11 @@ function faultEntry(uffd: boolean): Step {
       if (isShared(v.kind)) {
         const f = g.file[v.src]!;
         f.ir++;
-        if (f.pc.includes(i)) return faultRelease(g, t, uffd ? 'EEXIST' : 'ok');
-        // hugetlb_no_page: beyond i_size -> SIGBUS (H1: this check came after the allocation)
+        // hugetlb_no_page: beyond i_size -> SIGBUS, also for a page still in the page cache while a
+        // truncate is removing it (v5.10 re-checks i_size under the page table lock; H1: the check
+        // came only after alloc_huge_page). UFFDIO_COPY: -EFAULT.
         if (i >= f.size && (uffd || !t.bug('H1'))) return faultRelease(g, t, uffd ? 'EFAULT' : 'SIGBUS');
+        if (f.pc.includes(i)) return faultRelease(g, t, uffd ? 'EEXIST' : 'ok');
         t.l.cont = uffd ? CONT_UFFD : CONT_NOPAGE;
         return vmaNeedsReservation(g, t);
       }

@@ -6,7 +6,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { SpecDef } from '../../checker/types.js';
-import { applyOp, initView, OP_CHOICES, SETNR_CHOICES, type HugetlbView, type Ret } from './model.js';
+import { applyOp, CHOICES_BY_OP, initView, SETNR_CHOICES, type HugetlbView, type Ret } from './model.js';
 import type { HugetlbParams } from './params.js';
 
 export interface HugetlbSpecContext extends HugetlbView {
@@ -18,6 +18,8 @@ export interface HugetlbSpecContext extends HugetlbView {
 export const OPS = ['set_nr', 'set_overcommit', 'mount', 'mmap', 'fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'fork'] as const;
 
 type Ev = { type: string; choice?: number } & Record<string, unknown>;
+
+const PLACEHOLDER = Object.freeze({ total: 0, free: 0, rsvd: 0, surp: 0, overcommit: 0, spools: [], files: [], vmas: [], p: undefined, ret: undefined });
 
 export const hugetlbMachine = setup({
   types: {
@@ -36,7 +38,8 @@ export const hugetlbMachine = setup({
   },
 }).createMachine({
   id: 'hugetlb',
-  context: ({ input }) => ({ ...initView(input), p: input, ret: undefined }),
+  // xstate's transition() instantiates a throwaway actor without input on every call: keep that cheap
+  context: ({ input }) => (input ? { ...initView(input), p: input, ret: undefined } : (PLACEHOLDER as unknown as HugetlbSpecContext)),
   initial: 'running',
   states: {
     running: {
@@ -53,6 +56,6 @@ export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
 export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   machine: hugetlbMachine,
   input: (p) => p,
-  choices: Object.fromEntries(OPS.map((op) => [op, op === 'set_nr' ? SETNR_CHOICES : OP_CHOICES])),
+  choices: Object.fromEntries(OPS.map((op) => [op, op === 'set_nr' ? SETNR_CHOICES : CHOICES_BY_OP[op]!])),
   view: (snap) => specView(snap.context),
 };

@@ -101,20 +101,34 @@ export const EMPTY_VMA: VmaView = Object.freeze({
 /** Injected-failure outcomes a spec op may take (only with params.inject). */
 export const INJ = { none: 0, early: 1, keep: 2, gain: 3, lose: 4 } as const;
 
-/** Choices of ordinary ops: c = buddyFail + 2*numaMiss + 4*inj (inj < 5). */
-export const OP_CHOICES: readonly number[] = Array.from({ length: 20 }, (_, i) => i);
+/** Choices of faults: c = buddyFail + 2*numaMiss + 4*surplusFirst + 8*inj (inj < 5). */
+export const OP_CHOICES: readonly number[] = Array.from({ length: 40 }, (_, i) => i);
+/** The choices each operation can use (others would only be rejected). */
+export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
+  fault: OP_CHOICES,
+  uffd_copy: OP_CHOICES,
+  mmap: [0, 1, 8],
+  mount: [0, 1],
+  punch: [0, 1, 8, 9, 16, 17, 24, 25, 32, 33],
+  munmap: [0],
+  truncate: [0],
+  fork: [0],
+  set_overcommit: [0],
+};
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */
 export const SETNR_CHOICES: readonly number[] = Array.from({ length: 49 }, (_, i) => i);
 
 export interface Plan {
   buddyFail: boolean;
   numaMiss: boolean;
+  /** An unreserved allocation takes a fresh surplus page although free pages exist. */
+  surplusFirst: boolean;
   inj: number;
 }
 
 export function decodeChoice(c: number | undefined): Plan {
   const v = c ?? 0;
-  return { buddyFail: (v & 1) !== 0, numaMiss: (v & 2) !== 0, inj: v >> 2 };
+  return { buddyFail: (v & 1) !== 0, numaMiss: (v & 2) !== 0, surplusFirst: (v & 4) !== 0, inj: v >> 3 };
 }
 
 // ---------------------------------------------------------------------------
@@ -239,7 +253,18 @@ function spoolOf(v: HugetlbView, m: VmaView): number {
 // initial state
 // ---------------------------------------------------------------------------
 
+const initMemo = new WeakMap<HugetlbParams, HugetlbView>();
+
+/** Initial view (memoized per params object; views are never mutated in place). */
 export function initView(p: HugetlbParams): HugetlbView {
+  const hit = initMemo.get(p);
+  if (hit) return hit;
+  const v0 = buildInitView(p);
+  initMemo.set(p, v0);
+  return v0;
+}
+
+function buildInitView(p: HugetlbParams): HugetlbView {
   const v: HugetlbView = {
     total: p.pool,
     free: p.pool,
@@ -302,7 +327,10 @@ function allocPage(v: HugetlbView, m: VmaView, i: number, avoid: boolean, plan: 
   // hugetlb_acct_memory and region_add already counts the pages reserved, so an unreserved
   // allocation may be refused although no atomic order of the two would refuse it.
   const refused = plan.buddyFail && !hasRes;
-  if (!numaMiss && !refused) {
+  // alloc_huge_page drops hugetlb_lock between a failed dequeue and the buddy allocation; pages
+  // freed meanwhile leave the fault with a surplus page while free pages exist.
+  const surplusFirst = plan.surplusFirst && !hasRes && !plan.buddyFail;
+  if (!numaMiss && !refused && !surplusFirst) {
     // dequeue_huge_page_vma
     const avail = free - R0;
     if (!((!hasRes && avail <= 0) || (avoid && avail <= 0)) && free > 0) got = true;
@@ -341,6 +369,7 @@ export function applyOp(v0: HugetlbView, op: string, a: Args, choice: number | u
   if (op === 'set_nr') return setNr(v0, num(a, 'n'), choice ?? 0);
   const plan = decodeChoice(choice);
   if (plan.numaMiss && !p.numa) return undefined;
+  if (plan.surplusFirst && op !== 'fault' && op !== 'uffd_copy') return undefined;
   if (plan.inj !== INJ.none && !p.inject) return undefined;
   const v = clone(v0);
   const R0 = outstanding(v0);

@@ -224,7 +224,8 @@ export function parseParams(raw: unknown): HugetlbParams {
 // scenarios
 // ---------------------------------------------------------------------------
 
-const P = (over: Partial<HugetlbParams> = {}): HugetlbParams => parseParams({ ...over });
+/** Scenario params; the default mount has size= (used_hpages maintained, subpool invariant exercised). */
+const P = (over: Partial<HugetlbParams> = {}): HugetlbParams => parseParams({ mounts: [{ size: LIMITS.maxPages, min: -1, mounted: true }], ...over });
 const op = (name: string, args: Record<string, number | string | boolean> = {}): OpChoice => ({ op: name, args });
 const one = (o: OpChoice): OpChoice[] => [o];
 
@@ -243,19 +244,19 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       'mmap(SHARED) reserving [0,2) races faults through a NORESERVE mapping of the same file: region_chg/region_add and vma_needs/commit_reservation refunds (H11, HR-4, HR-11), then munmap',
     params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 2 }),
     threads: [
-      [one(sh(0, 0, 0, 2)), one(wr(0, 1)), one(munmap(0))],
-      [one(nr(1, 0, 0, 2)), one(wr(1, 0)), one(rd(1, 1))],
+      [one(sh(0, 0, 0, 2)), one(wr(0, 1)), [munmap(0), op('truncate', { f: 0, size: 1 })], one(wr(0, 0))],
+      [one(nr(1, 0, 0, 2)), one(wr(1, 0)), [rd(1, 1), op('uffd_copy', { v: 1, i: 1 })], one(op('punch', { f: 0, from: 0, to: 2 }))],
     ],
   },
   {
     name: 'reserve-fault-3',
     description:
       'three threads: a shared reservation, a NORESERVE fault, and a UFFDIO_COPY + hole punch on the same file race (needs/commit and chg/add refunds with a third party, fault mutex vs punch)',
-    params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 2 }),
+    params: P({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2 }),
     threads: [
-      [one(sh(0, 0, 0, 2)), one(munmap(0))],
-      [one(nr(1, 0, 0, 2)), one(wr(1, 0))],
-      [one(op('uffd_copy', { v: 1, i: 1 })), one(op('punch', { f: 0, from: 0, to: 2 }))],
+      [one(sh(0, 0, 0, 3)), one(wr(0, 1)), one(wr(0, 2)), one(munmap(0))],
+      [one(nr(1, 0, 0, 3)), one(wr(1, 0)), one(rd(1, 1)), one(munmap(1))],
+      [one(op('uffd_copy', { v: 1, i: 2 })), [op('punch', { f: 0, from: 0, to: 2 }), op('truncate', { f: 0, size: 1 })], one(wr(1, 0)), one(op('truncate', { f: 0, size: 0 }))],
     ],
   },
   {
