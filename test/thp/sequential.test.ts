@@ -216,3 +216,21 @@ describe('CLI shaping', () => {
     expect(() => customize(sc, { fileSize: 2 })).toThrow(/too small/);
   });
 });
+
+describe('example script for `mmcheck run thp --script`', () => {
+  test('script.json agrees step by step; kpagecount shows the per-subpage mapcounts; TH-4 disagrees', async () => {
+    const { parseScript, readJsonFile } = await import('../../checker/scenario-file.js');
+    const here = new URL('.', import.meta.url).pathname;
+    const script = parseScript(thp, readJsonFile(here + 'script.json', 'script'), 'script.json');
+    const obs = runScript(thp, script, null);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'ok', 'ok', 0, 1, 'done', 0]);
+    expect(obs[1]!.impl.kpagecount).toEqual([2, 2, 2, 2]);
+    expect(obs[1]!.impl.PageDoubleMap).toBe(true);
+    expect(obs[3]!.impl.kpagecount).toEqual([0, 1, 1, 1]);
+    expect(obs[3]!.impl.deferred).toBe('queued');
+    expect(obs[6]!.impl.refcount).toEqual([0, 1, 1, 1]); // split by the shrinker; subpage 0 freed
+    const bad = runScript(thp, script, 'TH-4');
+    expect(bad.some((o) => !o.agree)).toBe(true);
+  });
+});
