@@ -118,6 +118,7 @@ export function tmemInvalidateFs(g: CleancacheState, p: CleancacheParams, t: T, 
   q.users = 0;
   const per = Math.max(p.keys, p.inodes) * p.pages;
   g.exclHits = g.exclHits.filter((c) => Math.floor(c / per) !== pool);
+  if (!t.bug('CC-6')) for (let c = pool * per; c < (pool + 1) * per; c++) g.lastPut[c] = 0;
 }
 
 /**
@@ -131,6 +132,7 @@ export function tmemPut(g: CleancacheState, p: CleancacheParams, t: T, pool: num
   if (!q || q.kind === POOL_FREE) return;
   const c = code(p, pool, key, idx);
   g.exclHits = g.exclHits.filter((x) => x !== c);
+  g.lastPut[c] = data;
   const reject = t.choose(2) === 1;
   if (reject) {
     if (t.bug('CC-1')) return; // CC-1: the rejected put leaves the older copy in place

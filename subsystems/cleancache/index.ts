@@ -17,6 +17,7 @@ import {
 import { getPoolidFromFake } from '../../impl/cleancache/frontend.js';
 import { cleancacheImpl } from '../../impl/cleancache/ops.js';
 import {
+  code,
   decode,
   FAKE_FS_POOLID_OFFSET,
   FAKE_SHARED_FS_POOLID_OFFSET,
@@ -92,24 +93,31 @@ export function abstraction(g: Readonly<G>, p: P): CleancacheView {
 const invariants = [
   invariant<G, P>({
     name: 'cc-no-stale-data',
-    doc: 'No cleancache handle of the filesystem maps to data older than the last write of that page: a page absent from the page cache is in cleancache only with its on-disk contents, and a freed inode has no pages there.',
-    source: 'cleancache.rst L605-607, L692-695, L771-776; kernel-semantics.md 3.1 (coherency obligation); known-bugs F4',
+    doc: 'No cleancache handle maps to data older than the last put or write of that page: every page held has its handle\'s last put data, and on the filesystem a page absent from the page cache is held only with its on-disk contents, never for a freed inode.',
+    source: 'cleancache.rst L605-607, L609-612, L692-695, L771-776; kernel-semantics.md 3.1 (coherency obligation); known-bugs F4',
     when: 'always',
     check(g, p) {
-      if (p.mode !== 'fs') return null;
-      const pool = realPool(g, p.nsb);
-      if (pool < 0 || g.pools[pool]!.kind === POOL_FREE) return null;
-      const pages = poolContents(g, pool);
-      if (pages.length === 0) return null;
-      for (const pg of pages) {
-        if (pg.key >= p.inodes || !g.inodes[pg.key]!.used)
-          return `cleancache holds page ${pg.idx} of freed inode ${pg.key} (version ${pg.data})`;
-        const pc = g.pc[pg.key * p.pages + pg.idx]!;
-        if (pc.present) continue; // the page cache copy is the one reads see
-        const disk = g.disk[pg.key * p.pages + pg.idx]!;
-        if (pg.data !== disk) return `cleancache holds version ${pg.data} of inode ${pg.key} page ${pg.idx}, the disk has ${disk}`;
+      let held = false;
+      for (let pool = 0; pool < g.pools.length; pool++) {
+        if (g.pools[pool]!.kind === POOL_FREE) continue;
+        for (const pg of poolContents(g, pool)) {
+          held = true;
+          const last = g.lastPut[code(p, pool, pg.key, pg.idx)]!;
+          if (pg.data !== last) return `pool ${pool} holds version ${pg.data} of (key ${pg.key}, index ${pg.idx}); the last put was ${last}`;
+        }
       }
-      return true;
+      const pool = p.mode === 'fs' ? realPool(g, p.nsb) : -1;
+      if (pool >= 0 && g.pools[pool]!.kind !== POOL_FREE) {
+        for (const pg of poolContents(g, pool)) {
+          if (pg.key >= p.inodes || !g.inodes[pg.key]!.used)
+            return `cleancache holds page ${pg.idx} of freed inode ${pg.key} (version ${pg.data})`;
+          const pc = g.pc[pg.key * p.pages + pg.idx]!;
+          if (pc.present) continue; // the page cache copy is the one reads see
+          const disk = g.disk[pg.key * p.pages + pg.idx]!;
+          if (pg.data !== disk) return `cleancache holds version ${pg.data} of inode ${pg.key} page ${pg.idx}, the disk has ${disk}`;
+        }
+      }
+      return held ? true : null;
     },
   }),
   invariant<G, P>({
