@@ -115,7 +115,8 @@ export class SpecAdapter {
     let out = this.outcomeMemo.get(key);
     if (out !== undefined) return out;
     const { op, args } = this.ops[opId]!;
-    const choices = this.spec.choices?.[op];
+    const c = this.spec.choices;
+    const choices = typeof c === 'function' ? c(op, args, this.views.get(specId)) : c?.[op];
     const found: number[] = [];
     const seen = new Set<number>();
     const tryEvent = (choice: ArgValue | undefined) => {

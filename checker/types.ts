@@ -112,7 +112,14 @@ export interface SpecDef<Ctx, P = unknown> {
   /** Input for the machine's initial state, from scenario parameters. */
   input(params: P): unknown;
   event?(op: string, args: Args, choice: ArgValue | undefined): EventObject;
-  readonly choices?: Readonly<Record<string, readonly ArgValue[]>>;
+  /**
+   * Outcomes of nondeterministic ops, sent as `event.choice`: a fixed list per
+   * op, or a function of the op, its args and the current spec view (so that a
+   * spec lists only the outcomes that can apply, and xstate runs less).
+   */
+  readonly choices?:
+    | Readonly<Record<string, readonly ArgValue[]>>
+    | ((op: string, args: Args, view: Ctx) => readonly ArgValue[] | undefined);
   internal?(view: Ctx): readonly EventObject[];
   /** The comparable part of a snapshot. Default: `context` without `ret`. */
   view?(snapshot: { value: unknown; context: any }): Ctx;
