@@ -119,6 +119,8 @@ export const cleancacheState = S.struct({
     remote: S.list(remotePage),
     /** ghost: handles returned by a hit on a private pool and not put since (exclusive-get invariant) */
     exclHits: S.intSet(),
+    /** ghost: handles whose last get missed and that were not put since (get-get invariant) */
+    missed: S.intSet(),
     /** ghost: data of the last put per backend handle code, 0 after the pool is destroyed (invariant only) */
     lastPut: S.list(S.int()),
     // ---- API layer: page locks and precondition ghosts ----
@@ -179,6 +181,7 @@ export function initState(p: CleancacheParams): CleancacheState {
     lru: [],
     remote: [],
     exclHits: [],
+    missed: [],
     lastPut: fill(p.maxPools * Math.max(p.keys, p.inodes) * p.pages, () => 0),
     pageLock: fill(Math.max(1, p.nsb * p.keys * p.pages), () => 0),
     ccBusy: [],

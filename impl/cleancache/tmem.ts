@@ -118,6 +118,7 @@ export function tmemInvalidateFs(g: CleancacheState, p: CleancacheParams, t: T, 
   q.users = 0;
   const per = Math.max(p.keys, p.inodes) * p.pages;
   g.exclHits = g.exclHits.filter((c) => Math.floor(c / per) !== pool);
+  g.missed = g.missed.filter((c) => Math.floor(c / per) !== pool);
   if (!t.bug('CC-6')) for (let c = pool * per; c < (pool + 1) * per; c++) g.lastPut[c] = 0;
 }
 
@@ -132,6 +133,7 @@ export function tmemPut(g: CleancacheState, p: CleancacheParams, t: T, pool: num
   if (!q || q.kind === POOL_FREE) return;
   const c = code(p, pool, key, idx);
   g.exclHits = g.exclHits.filter((x) => x !== c);
+  g.missed = g.missed.filter((x) => x !== c);
   g.lastPut[c] = data;
   const reject = t.choose(2) === 1;
   if (reject) {
@@ -163,6 +165,7 @@ export function tmemGet(g: CleancacheState, p: CleancacheParams, t: T, pool: num
     // (L612-614): after this miss no later get may hit without a put, so the
     // remote copy must not be repatriated later. CC-2 leaves it there.
     if (!t.bug('CC-2')) removeRemote(g, pool, key, idx);
+    if (!g.missed.includes(c)) g.missed = [...g.missed, c].sort((a, b) => a - b);
     return -1;
   }
   const data = pages[i]!.data;

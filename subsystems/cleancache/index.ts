@@ -137,6 +137,22 @@ const invariants = [
     },
   }),
   invariant<G, P>({
+    name: 'get-get-coherency',
+    doc: 'After a get of a handle misses, the backend holds no copy of it anywhere (resident or remote) until the next put of that handle.',
+    source: 'cleancache.rst L612-614; seeds-digest 1A.4 item 4 (no resurrection from an asynchronous tier)',
+    when: 'always',
+    check(g, p) {
+      if (g.missed.length === 0) return null;
+      for (const c of g.missed) {
+        const { pool, key, idx } = decode(p, c);
+        if (g.pools[pool]?.kind === POOL_FREE) continue;
+        if (poolContents(g, pool).some((pg) => pg.key === key && pg.idx === idx))
+          return `pool ${pool} holds (key ${key}, index ${idx}) after a get of it missed, with no put since`;
+      }
+      return true;
+    },
+  }),
+  invariant<G, P>({
     name: 'counters-match-store',
     doc: 'The debugfs counters agree with the store: every page held came from a counted put, and on a filesystem with a private pool every hit consumed a put of its own.',
     source: 'cleancache.rst L628-638 (puts "all succeed", succ_gets), L602-603',
@@ -153,8 +169,8 @@ const invariants = [
   }),
   invariant<G, P>({
     name: 'pool-tables-consistent',
-    doc: 'Every real pool id in fs_poolid_map / shared_fs_poolid_map names a live backend pool of the right kind (and UUID), and every mounted superblock holds a fake id whose slot is in use.',
-    source: 'mm/cleancache.c v3.14 (fake pool ids, cleancache_register_ops); kernel-semantics.md 3.1',
+    doc: 'Every real pool id in fs_poolid_map / shared_fs_poolid_map names a live backend pool of the right kind (and UUID), one UUID has at most one shared pool, a surrendered pool id holds no pages, and every mounted superblock holds a fake id whose slot is in use.',
+    source: 'mm/cleancache.c v3.14 (fake pool ids, cleancache_register_ops); cleancache.rst L587-589, L594-597; kernel-semantics.md 3.1',
     when: 'always',
     check(g) {
       let used = false;
@@ -171,6 +187,12 @@ const invariants = [
           if (q?.kind !== POOL_SHARED || q.uuid !== g.uuids[i])
             return `shared_fs_poolid_map[${i}] = ${s} is not a live shared pool with uuid ${g.uuids[i]}`;
         }
+      }
+      for (let i = 0; i < g.pools.length; i++) {
+        const q = g.pools[i]!;
+        if (q.kind === POOL_FREE && q.pages.length > 0) return `surrendered pool id ${i} still holds ${q.pages.length} page(s)`;
+        if (q.kind === POOL_SHARED && g.pools.some((r, j) => j > i && r.kind === POOL_SHARED && r.uuid === q.uuid))
+          return `two live shared pools have UUID ${q.uuid}`;
       }
       for (let sb = 0; sb < g.sb_mounted.length; sb++) {
         if (!g.sb_mounted[sb]) continue;

@@ -91,6 +91,27 @@ describe('cleancache: variants', () => {
   });
 });
 
+describe('cleancache: invariants without the spec', () => {
+  test('every variant is also caught by an invariant alone (no spec, no abstraction)', () => {
+    const { spec: _spec, abstraction: _abs, ...invOnly } = cleancache;
+    const expected: Record<string, string> = {
+      'CC-1': 'cc-no-stale-data',
+      'CC-2': 'get-get-coherency',
+      'CC-3': 'exclusive-get',
+      'CC-5': 'pool-tables-consistent',
+      'CC-6': 'pool-tables-consistent',
+      'CC-7': 'cc-no-stale-data',
+      F4: 'cc-no-stale-data',
+    };
+    for (const v of cleancache.variants) {
+      const r = checkScenario(invOnly, byName(v.scenarios![0]!), { variant: v.name });
+      expect(r.refinement).toBe('none (no spec)');
+      expect(r.violation?.kind, v.name).toBe('invariant');
+      expect(r.violation!.property, v.name).toBe(expected[v.name]);
+    }
+  });
+});
+
 describe('cleancache: mapping and parameters', () => {
   test('the abstraction of the initial state is the spec\'s initial view', () => {
     for (const s of cleancache.scenarios) {

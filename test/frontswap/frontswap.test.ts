@@ -110,6 +110,15 @@ describe('frontswap: model checking', () => {
     expect(fs1.violation?.kind).toMatch(/refinement|linearizability/);
   });
 
+  test('the invariants alone (no spec) catch every variant', () => {
+    const { spec: _spec, abstraction: _abs, ...invOnly } = frontswap;
+    for (const v of frontswap.variants) {
+      const r = checkScenario(invOnly, byName(v.scenarios![0]!), { variant: v.name });
+      expect(r.violation?.kind, v.name).toBe('invariant');
+      expect(r.violation!.property).toBe('frontswap-map-matches-backend');
+    }
+  });
+
   test('the abstraction of the initial state is the spec\'s initial view', () => {
     for (const s of frontswap.scenarios) {
       const [snap] = initialTransition(frontswap.spec!.machine, frontswap.spec!.input(s.params));
