@@ -13,6 +13,7 @@
 import type { ThreadCtx } from '../../checker/types.js';
 import {
   code,
+  decode,
   POOL_FREE,
   POOL_PRIVATE,
   POOL_SHARED,
@@ -61,10 +62,7 @@ function flushPage(g: CleancacheState, p: CleancacheParams, pool: number, key: n
 function evictLru(g: CleancacheState, p: CleancacheParams, toRemote: boolean): void {
   const c = g.lru.pop();
   if (c === undefined) return;
-  const K = Math.max(p.keys, p.inodes);
-  const idx = c % p.pages;
-  const key = ((c - idx) / p.pages) % K;
-  const pool = ((c - idx) / p.pages - key) / K;
+  const { pool, key, idx } = decode(p, c);
   const pages = g.pools[pool]!.pages;
   const i = find(pages, key, idx);
   const data = i >= 0 ? pages[i]!.data : 0;
@@ -117,8 +115,9 @@ export function tmemInvalidateFs(g: CleancacheState, p: CleancacheParams, t: T, 
   q.uuid = 0;
   q.users = 0;
   const per = Math.max(p.keys, p.inodes) * p.pages;
-  g.exclHits = g.exclHits.filter((c) => Math.floor(c / per) !== pool);
-  g.missed = g.missed.filter((c) => Math.floor(c / per) !== pool);
+  const other = (c: number) => decode(p, c).pool !== pool;
+  g.exclHits = g.exclHits.filter(other);
+  g.missed = g.missed.filter(other);
   if (!t.bug('CC-6')) for (let c = pool * per; c < (pool + 1) * per; c++) g.lastPut[c] = 0;
 }
 
