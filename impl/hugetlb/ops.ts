@@ -226,6 +226,21 @@ function gatherSurplusPages(g: G, t: T, delta: number, ok: Cont, fail: Cont): St
   return 'alloc_surplus_huge_page'; // spin_unlock(&hugetlb_lock)
 }
 
+/**
+ * free_huge_page of pages on the gather list: back to buddy while the node has
+ * surplus pages, else onto the free list (a concurrent nr_hugepages grow may
+ * have turned their surplus count into persistent pages meanwhile).
+ */
+function freeGathered(g: G, n: number): void {
+  for (let k = 0; k < n; k++) {
+    g.held--;
+    if (g.surp > 0) {
+      g.nr--;
+      g.surp--;
+    } else g.free++;
+  }
+}
+
 function gatherSteps(ok: Cont, fail: Cont): Step[] {
   const recheck = (g: G, t: T): StepResult => {
     // spin_lock(&hugetlb_lock); needed = (resv + delta) - (free + allocated)
@@ -235,10 +250,8 @@ function gatherSteps(ok: Cont, fail: Cont): Step[] {
         t.l.gn = needed;
         return 'alloc_surplus_huge_page'; // retry
       }
-      // could not allocate enough: free what we allocated (surplus -> buddy)
-      g.nr -= t.l.ga;
-      g.surp -= t.l.ga;
-      g.held -= t.l.ga;
+      // could not allocate enough: free what we allocated (put_page -> free_huge_page)
+      freeGathered(g, t.l.ga);
       t.l.gd = t.l.gn = t.l.ga = t.l.gok = 0;
       return fail(g, t);
     }
@@ -246,10 +259,8 @@ function gatherSteps(ok: Cont, fail: Cont): Step[] {
     g.resv += t.l.gd;
     const enq = Math.max(0, needed);
     g.free += enq; // enqueue_huge_page of the needed pages
-    g.held -= t.l.ga;
-    const extra = t.l.ga - enq; // free_huge_page of the rest: surplus -> buddy
-    g.nr -= extra;
-    g.surp -= extra;
+    g.held -= enq;
+    freeGathered(g, t.l.ga - enq); // free_huge_page of the rest
     t.l.gd = t.l.gn = t.l.ga = t.l.gok = 0;
     return ok(g, t);
   };
