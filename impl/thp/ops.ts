@@ -62,9 +62,18 @@ function unlock_page(g: G, i: number): void {
   g.pages[compound_head(g, i)]!.locked = 0;
 }
 
-/** munmap()'s free_pgtables(): once the range holds nothing, the PTE table goes with the VMA. */
-function freePgtablesIfEmpty(mm: MmT): void {
+/**
+ * munmap()'s free_pgtables(): once the range holds nothing, the PTE table goes
+ * with the VMA, and unlink_anon_vmas() takes the VMA off the anon_vma (a
+ * tombstone in the walk order, so a concurrent rmap walk's position holds).
+ */
+function freePgtablesIfEmpty(g: G, m: number): void {
+  const mm = g.mms[m]!;
   if (mm.pmd === 'table' && tableEmpty(mm)) mm.pmd = 'none';
+  if (mm.pmd === 'none') {
+    const k = g.avc.indexOf(m);
+    if (k >= 0) g.avc[k] = -1;
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -212,7 +221,7 @@ const SHP_UNLOCK = 'split_huge_page_to_list: anon_vma_unlock_write';
 
 /** The rmap walk visits mms in anon_vma order (anon: parents before children) or mm order (file i_mmap). */
 function walkMm(g: Readonly<G>, t: T, pos: number): number | undefined {
-  if (isAnon(t.params)) return g.avc[pos];
+  if (isAnon(t.params)) return g.avc[pos]; /* -1: an unlinked VMA, nothing to do */
   return pos < g.mms.length ? pos : undefined;
 }
 
@@ -287,7 +296,7 @@ function splitHugePageSteps(cont: string): Step[] {
       name: SHP_UNMAP,
       enabled: (g, t) => {
         const m = walkMm(g, t, t.l.m!);
-        if (m === undefined) return true;
+        if (m === undefined || m < 0) return true;
         const mm = g.mms[m]!;
         if (mm.ptl === 0) return true;
         // T10: without TTU_SYNC/PVMW_SYNC the walk does not take the PTL of an
@@ -297,8 +306,8 @@ function splitHugePageSteps(cont: string): Step[] {
       run: (g, t) => {
         const m = walkMm(g, t, t.l.m!);
         if (m !== undefined) {
-          const mm = g.mms[m]!;
-          if (mm.ptl === 0) tryToUnmapOne(g, t, mm);
+          const mm = g.mms[m < 0 ? 0 : m]!;
+          if (m >= 0 && mm.ptl === 0) tryToUnmapOne(g, t, mm);
           t.l.m = t.l.m! + 1;
           if (walkMm(g, t, t.l.m) !== undefined) return SHP_UNMAP;
         }
@@ -359,13 +368,13 @@ function splitHugePageSteps(cont: string): Step[] {
       name: SHP_REMAP,
       enabled: (g, t) => {
         const m = walkMm(g, t, t.l.m!);
-        return m === undefined || g.mms[m]!.ptl === 0;
+        return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
       },
       run: (g, t) => {
         const m = walkMm(g, t, t.l.m!);
         if (m !== undefined) {
-          const mm = g.mms[m]!;
-          for (let i = 0; i < t.params.nr; i++) {
+          const mm = g.mms[m < 0 ? 0 : m]!;
+          for (let i = 0; m >= 0 && i < t.params.nr; i++) {
             if (mm.pte[i] !== PTE_MIGRATION) continue;
             mm.pte[i] = PTE_PRESENT; /* remove_migration_pte() */
             get_page(g, i);
@@ -499,6 +508,7 @@ ops.fork = {
         const dst = g.mms[d]!;
         if (!isAnon(t.params)) return done('ok'); /* shared file VMA: the child faults it in later */
         if (dst.pmd !== 'none') return done('EEXIST');
+        /* anon_vma_fork(): the child's VMA is linked after its parent's (rmap walks see parents first) */
         if (src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s)) g.avc.push(d);
         if (src.pmd === 'huge') {
           get_page(g, 0);
@@ -667,7 +677,7 @@ ops.munmap = {
       name: 'mmap_write_unlock',
       run: (g, t) => {
         const mm = mmOf(g, t);
-        freePgtablesIfEmpty(mm);
+        freePgtablesIfEmpty(g, argInt(t, 'mm'));
         mm.mmap_lock = 0;
         return done('ok');
       },
