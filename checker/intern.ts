@@ -119,3 +119,43 @@ export class Interner<T = unknown> {
     return this.values[id]!;
   }
 }
+
+/**
+ * Interns small Int32 arrays (linearization configurations and sets) to dense
+ * ids by a 53-bit hash with exact comparison on collision: no string keys.
+ */
+export class IntArrayInterner {
+  private readonly index = new Map<number, number | number[]>();
+  readonly items: Int32Array[] = [];
+  private readonly fp = new Uint32Array(2);
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** The id of a[0, len), copying it when new. */
+  intern(a: Int32Array, len: number = a.length): number {
+    fingerprint(a, 0, len, this.fp);
+    const key = this.fp[0]! + (this.fp[1]! & 0x1fffff) * 4294967296;
+    const hit = this.index.get(key);
+    if (hit !== undefined) {
+      if (typeof hit === 'number') {
+        if (sameInts(this.items[hit]!, a, len)) return hit;
+      } else {
+        for (const id of hit) if (sameInts(this.items[id]!, a, len)) return id;
+      }
+    }
+    const id = this.items.length;
+    this.items.push(a.slice(0, len));
+    if (hit === undefined) this.index.set(key, id);
+    else if (typeof hit === 'number') this.index.set(key, [hit, id]);
+    else hit.push(id);
+    return id;
+  }
+}
+
+function sameInts(x: Int32Array, a: Int32Array, len: number): boolean {
+  if (x.length !== len) return false;
+  for (let i = 0; i < len; i++) if (x[i] !== a[i]) return false;
+  return true;
+}

@@ -12,93 +12,113 @@
  * All set operations are memoized per (set, event), so steady-state cost is
  * one Map lookup per invocation/response.
  */
+import { IntArrayInterner } from './intern.js';
 import type { SpecAdapter } from './spec-adapter.js';
 
 export const NO_SET = -1;
 
 export class Linearizer {
-  private readonly configs: Int32Array[] = [];
-  private readonly configIndex = new Map<string, number>();
-  private readonly sets: Int32Array[] = [];
-  private readonly setIndex = new Map<string, number>();
+  /** Configurations [specId, status_0, ..., status_{T-1}] by id. */
+  private readonly configs = new IntArrayInterner();
+  /** Sets of configuration ids (sorted) by id. */
+  private readonly sets = new IntArrayInterner();
+  /** Per configuration: the ids of all configurations reachable by linearizing/internal steps (itself included). */
+  private readonly closures: (Int32Array | undefined)[] = [];
   private readonly memo = new Map<number, number>();
+  /** Per-configuration memo for invoke/respond: (config, event) -> config (or -1). */
+  private readonly configMemo = new Map<number, number>();
+  private readonly scratch: Int32Array;
+  private mark = new Int32Array(1024);
+  private gen = 0;
   readonly initialSet: number;
 
   constructor(
     readonly spec: SpecAdapter,
     readonly threads: number,
   ) {
-    const c = new Int32Array(threads + 1);
-    c[0] = spec.initialId;
-    this.initialSet = this.closeAndIntern([this.internConfig(c)]);
+    this.scratch = new Int32Array(threads + 1);
+    this.scratch[0] = spec.initialId;
+    this.initialSet = this.closeAndIntern([this.configs.intern(this.scratch)]);
   }
 
   get setCount(): number {
-    return this.sets.length;
+    return this.sets.size;
   }
 
-  private internConfig(c: Int32Array): number {
-    const key = c.join(',');
-    let id = this.configIndex.get(key);
-    if (id === undefined) {
-      id = this.configs.length;
-      this.configs.push(c);
-      this.configIndex.set(key, id);
-    }
-    return id;
+  get memoSize(): number {
+    return this.memo.size;
   }
 
-  private internSet(ids: number[]): number {
-    ids.sort((a, b) => a - b);
-    const key = ids.join(',');
-    let id = this.setIndex.get(key);
-    if (id === undefined) {
-      id = this.sets.length;
-      this.sets.push(Int32Array.from(ids));
-      this.setIndex.set(key, id);
-    }
-    return id;
+  /** Configuration `cid` with thread t's status replaced (and optionally its spec state). */
+  private withStatus(cid: number, t: number, status: number, specId = -1): number {
+    const c = this.configs.items[cid]!;
+    const n = this.scratch;
+    n.set(c);
+    n[t + 1] = status;
+    if (specId >= 0) n[0] = specId;
+    return this.configs.intern(n);
   }
 
-  /** Close a list of configuration ids under linearization and internal steps, then intern. */
-  private closeAndIntern(start: number[]): number {
-    const seen = new Set<number>(start);
-    const work = [...start];
+  /** All configurations reachable from `cid` by linearizing pending ops and internal spec steps. */
+  private closure(cid: number): Int32Array {
+    const known = this.closures[cid];
+    if (known) return known;
+    const seen = new Set<number>([cid]);
+    const order = [cid];
     const T = this.threads;
     const spec = this.spec;
-    while (work.length > 0) {
-      const cid = work.pop()!;
-      const c = this.configs[cid]!;
+    for (let k = 0; k < order.length; k++) {
+      const id = order[k]!;
+      const done = this.closures[id];
+      if (done && id !== cid) {
+        for (const x of done) if (!seen.has(x)) (seen.add(x), order.push(x));
+        continue;
+      }
+      const c = this.configs.items[id]!;
       const specId = c[0]!;
       for (let t = 0; t < T; t++) {
         const st = c[t + 1]!;
         if ((st & 1) === 0) continue;
         const outs = spec.outcomes(specId, (st - 1) >> 1);
         for (let i = 0; i < outs.length; i += 2) {
-          const n = c.slice();
-          n[0] = outs[i]!;
-          n[t + 1] = 2 * outs[i + 1]! + 2;
-          const nid = this.internConfig(n);
-          if (!seen.has(nid)) {
-            seen.add(nid);
-            work.push(nid);
-          }
+          const nid = this.withStatus(id, t, 2 * outs[i + 1]! + 2, outs[i]!);
+          if (!seen.has(nid)) (seen.add(nid), order.push(nid));
         }
       }
       if (spec.hasInternal) {
         const succ = spec.internalSuccessors(specId);
         for (let i = 0; i < succ.length; i++) {
-          const n = c.slice();
-          n[0] = succ[i]!;
-          const nid = this.internConfig(n);
-          if (!seen.has(nid)) {
-            seen.add(nid);
-            work.push(nid);
-          }
+          const nid = this.withStatus(id, 0, c[1]!, succ[i]!);
+          if (!seen.has(nid)) (seen.add(nid), order.push(nid));
         }
       }
     }
-    return this.internSet([...seen]);
+    const out = Int32Array.from(order).sort();
+    this.closures[cid] = out;
+    return out;
+  }
+
+  /** Union of the closures of `start`, interned as a set. */
+  private closeAndIntern(start: ArrayLike<number>): number {
+    const gen = ++this.gen;
+    const out: number[] = [];
+    for (let i = 0; i < start.length; i++) {
+      const cl = this.closure(start[i]!);
+      for (let j = 0; j < cl.length; j++) {
+        const x = cl[j]!;
+        if (x >= this.mark.length) {
+          const m = new Int32Array(Math.max(this.mark.length * 2, x + 1));
+          m.set(this.mark);
+          this.mark = m;
+        }
+        if (this.mark[x] !== gen) {
+          this.mark[x] = gen;
+          out.push(x);
+        }
+      }
+    }
+    const arr = Int32Array.from(out).sort();
+    return this.sets.intern(arr);
   }
 
   private memoized(setId: number, code: number, compute: () => number): number {
@@ -111,16 +131,25 @@ export class Linearizer {
     return r;
   }
 
+  private configEvent(cid: number, code: number, compute: () => number): number {
+    const key = cid * 16777216 + code;
+    let r = this.configMemo.get(key);
+    if (r === undefined) {
+      r = compute();
+      this.configMemo.set(key, r);
+    }
+    return r;
+  }
+
   /** Thread `tid` invokes operation `opId`. */
   invoke(setId: number, tid: number, opId: number): number {
     if (opId >= 1 << 19) throw new Error('too many distinct operations for the linearizer');
-    return this.memoized(setId, ((0 * 8 + tid) << 19) | opId, () => {
-      const out: number[] = [];
-      for (const cid of this.sets[setId]!) {
-        const n = this.configs[cid]!.slice();
-        n[tid + 1] = 2 * opId + 1;
-        out.push(this.internConfig(n));
-      }
+    const code = ((0 * 8 + tid) << 19) | opId;
+    return this.memoized(setId, code, () => {
+      const set = this.sets.items[setId]!;
+      const out = new Int32Array(set.length);
+      for (let i = 0; i < set.length; i++)
+        out[i] = this.configEvent(set[i]!, code, () => this.withStatus(set[i]!, tid, 2 * opId + 1));
       return this.closeAndIntern(out);
     });
   }
@@ -128,15 +157,13 @@ export class Linearizer {
   /** Thread `tid`'s operation returned `retId`; NO_SET when no linearization explains it. */
   respond(setId: number, tid: number, retId: number): number {
     if (retId >= 1 << 19) throw new Error('too many distinct return values for the linearizer');
-    return this.memoized(setId, ((1 * 8 + tid) << 19) | retId, () => {
-      const out: number[] = [];
+    const code = ((1 * 8 + tid) << 19) | retId;
+    return this.memoized(setId, code, () => {
       const want = 2 * retId + 2;
-      for (const cid of this.sets[setId]!) {
-        const c = this.configs[cid]!;
-        if (c[tid + 1] !== want) continue;
-        const n = c.slice();
-        n[tid + 1] = 0;
-        out.push(this.internConfig(n));
+      const out: number[] = [];
+      for (const cid of this.sets.items[setId]!) {
+        if (this.configs.items[cid]![tid + 1] !== want) continue;
+        out.push(this.configEvent(cid, code, () => this.withStatus(cid, tid, 0)));
       }
       return out.length === 0 ? NO_SET : this.closeAndIntern(out);
     });
@@ -144,31 +171,28 @@ export class Linearizer {
 
   /** At quiescence: keep configurations whose spec state is `specId`; NO_SET if none. */
   quiesce(setId: number, specId: number): number {
-    if (specId >= 1 << 19) {
-      // Rare: very large spec state spaces. Compute without memoizing.
-      return this.filterSpec(setId, specId);
-    }
+    if (specId >= 1 << 19) return this.filterSpec(setId, specId);
     return this.memoized(setId, ((2 * 8) << 19) | specId, () => this.filterSpec(setId, specId));
   }
 
   private filterSpec(setId: number, specId: number): number {
     const out: number[] = [];
-    for (const cid of this.sets[setId]!) if (this.configs[cid]![0] === specId) out.push(cid);
+    for (const cid of this.sets.items[setId]!) if (this.configs.items[cid]![0] === specId) out.push(cid);
     return out.length === 0 ? NO_SET : this.closeAndIntern(out);
   }
 
   /** Distinct spec states in a set (for traces). */
   specStates(setId: number): number[] {
     const s = new Set<number>();
-    for (const cid of this.sets[setId]!) s.add(this.configs[cid]![0]!);
+    for (const cid of this.sets.items[setId]!) s.add(this.configs.items[cid]![0]!);
     return [...s].sort((a, b) => a - b);
   }
 
   /** Return values the spec allows for thread `tid` in this set (for messages). */
   allowedReturns(setId: number, tid: number): number[] {
     const s = new Set<number>();
-    for (const cid of this.sets[setId]!) {
-      const st = this.configs[cid]![tid + 1]!;
+    for (const cid of this.sets.items[setId]!) {
+      const st = this.configs.items[cid]![tid + 1]!;
       if (st >= 2 && (st & 1) === 0) s.add((st - 2) >> 1);
     }
     return [...s];
