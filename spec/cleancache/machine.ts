@@ -291,14 +291,23 @@ export const cleancacheMachine = setup({
   on: Object.fromEntries(OPS.map((op) => [op, { actions: 'apply' }])),
 });
 
-/** Outcomes of the nondeterministic operations. */
-export function cleancacheChoices(nsb: number): Record<string, readonly (string | number)[]> {
-  return {
-    register: Array.from({ length: 1 << nsb }, (_, m) => m), // which pending inits fail
-    mount: ['ok', 'fail'],
-    create: ['ok', 'enospc'],
-    fs_umount: ['ok', 'ebusy'],
-  };
+/** Outcomes of the nondeterministic operations, given the current view. */
+export function cleancacheChoices(op: string, _args: unknown, view: CleancacheView): readonly (string | number)[] | undefined {
+  switch (op) {
+    case 'register': {
+      // which of the superblocks waiting for a backend fail their init: every subset
+      if (view.mode !== 'api') return [0];
+      const pending = view.sbs.flatMap((st, sb) => (st === SB_NO_BACKEND ? [sb] : []));
+      return Array.from({ length: 1 << pending.length }, (_, m) => pending.reduce((acc, sb, i) => (m & (1 << i) ? acc | (1 << sb) : acc), 0));
+    }
+    case 'mount':
+      return ['ok', 'fail'];
+    case 'create':
+      return ['ok', 'enospc'];
+    case 'fs_umount':
+      return ['ok', 'ebusy'];
+  }
+  return undefined;
 }
 
 /** The comparable part of a spec state. */

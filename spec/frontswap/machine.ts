@@ -142,11 +142,11 @@ export const frontswapMachine = setup({
   on: Object.fromEntries(['swapon', 'swapoff', 'swapout', 'swapin', 'swap_free', 'writeback'].map((op) => [op, { actions: 'apply' }])),
 });
 
-export function frontswapChoices(maxSlots: number): Record<string, readonly (string | number)[]> {
-  return {
-    swapout: ['fs', 'disk'],
-    writeback: [-1, ...Array.from({ length: maxSlots }, (_, i) => i)],
-  };
+/** Outcomes: where a swap-out goes; which frontswap copy writeback moves to the device (-1: none). */
+export function frontswapChoices(op: string, _args: unknown, view: FrontswapView): readonly (string | number)[] | undefined {
+  if (op === 'swapout') return ['fs', 'disk'];
+  if (op === 'writeback') return [-1, ...view.st.flatMap((st, i) => (st === 'fs' ? [i] : []))];
+  return undefined;
 }
 
 export function frontswapView(snapshot: { context: Ctx }): FrontswapView {

@@ -472,7 +472,7 @@ export const cleancache: Subsystem<G, CleancacheView, P> = {
   spec: {
     machine: cleancacheMachine,
     input: (p: P) => ({ mode: p.mode, nsb: p.nsb, keys: p.keys, pages: p.pages, files: p.files, registered: p.registered, mounted: p.mounted }),
-    choices: cleancacheChoices(4),
+    choices: cleancacheChoices,
     internal: cleancacheInternal,
     view: cleancacheView as (s: { value: unknown; context: any }) => CleancacheView,
   },

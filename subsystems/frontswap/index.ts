@@ -225,7 +225,7 @@ export const frontswap: Subsystem<G, FrontswapView, P> = {
     machine: frontswapMachine,
     input: (p: P) => ({ types: p.types, slots: p.slots, swapon: p.swapon }),
     event: (op, args, choice) => frontswapEvent(op, args, choice),
-    choices: frontswapChoices(32),
+    choices: frontswapChoices,
     view: frontswapView as (s: { value: unknown; context: any }) => FrontswapView,
   },
   abstraction,
