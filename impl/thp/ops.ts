@@ -1027,7 +1027,9 @@ ops.wp_fault = {
         if (g.double_map) max -= 1;
         max += compound_mapcount(g);
         const mm = mmOf(g, t);
-        /* reuse only if no other mapping and not maybe-DMA-pinned (page_maybe_dma_pinned) */
+        /* v5.8 reuse_swap_page(): reuse only if no other mapping (max page_mapcount <= 1). The
+         * page_maybe_dma_pinned() test is this model's "unpinned" requirement; kernels of
+         * that era did not make it here (the GUP-after-fork COW problem). */
         const reuse = max <= 1 && g.compound_pincount === 0;
         unlock_page(g, 0);
         mm.ptl = 0;
