@@ -6,7 +6,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { SpecDef } from '../../checker/types.js';
-import { applyOp, CHOICES_BY_OP, initView, SETNR_CHOICES, type HugetlbView, type Ret } from './model.js';
+import { applyOp, CHOICES_BY_OP, initView, SETNR_CHOICES, shrinkSurplus, type HugetlbView, type Ret } from './model.js';
 import type { HugetlbParams } from './params.js';
 
 export interface HugetlbSpecContext extends HugetlbView {
@@ -16,6 +16,8 @@ export interface HugetlbSpecContext extends HugetlbView {
 }
 
 export const OPS = ['set_nr', 'set_overcommit', 'mount', 'mmap', 'fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'fork'] as const;
+/** Internal spec event (see shrinkSurplus). */
+export const SHRINK_SURPLUS = 'surplus_to_buddy';
 
 type Ev = { type: string; choice?: number } & Record<string, unknown>;
 
@@ -28,6 +30,11 @@ export const hugetlbMachine = setup({
     input: {} as HugetlbParams,
   },
   actions: {
+    shrink: assign(({ context }) => {
+      const { p, ret: _r, ...view } = context;
+      const v = shrinkSurplus(view as HugetlbView);
+      return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
+    }),
     step: assign(({ context, event }) => {
       const { p, ret: _r, ...view } = context;
       const { type, choice, ...args } = event;
@@ -43,7 +50,10 @@ export const hugetlbMachine = setup({
   initial: 'running',
   states: {
     running: {
-      on: Object.fromEntries(OPS.map((op) => [op, { actions: 'step' as const }])),
+      on: {
+        ...Object.fromEntries(OPS.map((op) => [op, { actions: 'step' as const }])),
+        [SHRINK_SURPLUS]: { actions: 'shrink' as const },
+      },
     },
   },
 });
@@ -58,4 +68,5 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   input: (p) => p,
   choices: Object.fromEntries(OPS.map((op) => [op, op === 'set_nr' ? SETNR_CHOICES : CHOICES_BY_OP[op]!])),
   view: (snap) => specView(snap.context),
+  internal: (v) => (v.surp > 0 && v.free - v.rsvd > 0 ? [{ type: SHRINK_SURPLUS }] : []),
 };

@@ -730,6 +730,21 @@ function setNr(v0: HugetlbView, n: number, c: number): Outcome | undefined {
   return { view: finish(v), ret: 'ok' };
 }
 
+/**
+ * Internal step: an unreserved free surplus page goes back to buddy. The
+ * kernel does this in return_unused_surplus_pages / free_huge_page; which of
+ * them runs first when several tasks race (a needs/commit refund, a gather
+ * whose pages became unnecessary) is not something a user can observe or rely
+ * on, so the spec lets it happen at any time while free - rsvd > 0.
+ */
+export function shrinkSurplus(v0: HugetlbView): HugetlbView | undefined {
+  if (!(v0.surp > 0 && v0.free - v0.rsvd > 0)) return undefined;
+  const v = clone(v0);
+  v.total--;
+  v.surp--;
+  return finish(v);
+}
+
 /** Canonical copy (used by tests and the abstraction). */
 export function normalize(v: HugetlbView): HugetlbView {
   return finish(clone(v));

@@ -254,8 +254,8 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       'three threads: a shared reservation, a NORESERVE fault, and a UFFDIO_COPY + hole punch on the same file race (needs/commit and chg/add refunds with a third party, fault mutex vs punch)',
     params: P({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2 }),
     threads: [
-      [one(sh(0, 0, 0, 3)), one(wr(0, 1)), one(wr(0, 2)), one(munmap(0))],
-      [one(nr(1, 0, 0, 3)), one(wr(1, 0)), one(rd(1, 1)), one(munmap(1))],
+      [[sh(0, 0, 0, 3), sh(0, 0, 1, 3)], [wr(0, 1), rd(0, 2)], one(wr(0, 2)), one(munmap(0)), one(sh(0, 0, 0, 2))],
+      [one(nr(1, 0, 0, 3)), one(wr(1, 0)), [rd(1, 1), wr(1, 2)], one(munmap(1))],
       [one(op('uffd_copy', { v: 1, i: 2 })), [op('punch', { f: 0, from: 0, to: 2 }), op('truncate', { f: 0, size: 1 })], one(wr(1, 0)), one(op('truncate', { f: 0, size: 0 }))],
     ],
   },
@@ -263,11 +263,11 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     name: 'private-cow-fork',
     description:
       'MAP_PRIVATE owner faults, forks, and write-faults with no unreserved page: owner COW outside its reserves, unmap_ref_private marks the child HPAGE_RESV_UNMAPPED; the child faults and unmaps; owner munmap returns unconsumed reserves (HR-8, HR-10)',
-    params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 3 }),
+    params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 4 }),
     threads: [
-      [one(pv(0, 0, 0, 2)), one(wr(0, 0)), one(op('fork', { v: 0, c: 1 })), one(wr(0, 0)), [wr(0, 1), rd(0, 1)], one(munmap(0))],
-      [[wr(1, 0), rd(1, 0)], [wr(1, 0), rd(1, 0)], one(munmap(1))],
-      [one(pv(2, 0, 0, 1)), [wr(2, 0), op('uffd_copy', { v: 2, i: 0 })], one(munmap(2))],
+      [one(pv(0, 0, 0, 2)), [wr(0, 0), op('uffd_copy', { v: 0, i: 0 })], one(op('fork', { v: 0, c: 1 })), one(wr(0, 0)), [wr(0, 1), rd(0, 1)], one(munmap(0))],
+      [[wr(1, 0), rd(1, 0)], [wr(1, 0), rd(1, 0)], one(munmap(1)), one(pv(3, 0, 0, 1)), one(wr(3, 0))],
+      [one(pv(2, 0, 0, 1)), [wr(2, 0), op('uffd_copy', { v: 2, i: 0 })], one(munmap(2)), one(op('set_nr', { n: 2 })), one(op('set_nr', { n: 3 }))],
     ],
   },
   {
