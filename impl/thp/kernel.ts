@@ -9,6 +9,12 @@
  * mm/rmap.c (page_add_*_rmap, page_remove_rmap). Counters are stored exactly as
  * the kernel stores them: `_mapcount` and `compound_mapcount` are -1 based.
  *
+ * Version pinned where the design moved within v4.5 – v6.1: the page lock
+ * around __split_huge_pmd_locked() for anon (c444eb564fb1, v5.8; dropped again
+ * with the v5.18 COW rework), the mapcount-based COW reuse of v5.8 – v5.17
+ * (reuse_swap_page), FOLL_PIN with hpage_pinned_refcount (v5.7+), TTU_SYNC
+ * (732ed55823fc, v5.13) and collapse_pte_mapped_thp installing the PMD (v6.1).
+ *
  * The state never depends on a particular nr/mms: per-subpage and per-mm data
  * are lists sized from the scenario parameters.
  */
