@@ -977,7 +977,7 @@ function doWpPage(g: G, t: T, mm: MmT, i: number): string {
 
 ops.wp_fault = {
   doc: 'Write fault on a private anon THP: do_huge_pmd_wp_page (reuse_swap_page under the page lock, else split the PMD and fall back) or do_wp_page for a PTE.',
-  locals: ['i', 'plock', 'max', 'sum'],
+  locals: ['i', 'plock', 'max'],
   steps: [
     {
       name: W_ENTRY,
@@ -1009,14 +1009,8 @@ ops.wp_fault = {
       name: W_READ1,
       run: (g, t) => {
         let max = 0;
-        let s = 0;
-        for (const p of g.pages) {
-          const mc = p.mapcount + 1;
-          max = Math.max(max, mc);
-          s += mc;
-        }
+        for (const p of g.pages) max = Math.max(max, p.mapcount + 1);
         t.l.max = max;
-        t.l.sum = s;
         return W_READ2;
       },
     },
