@@ -211,12 +211,16 @@ const writeback: OpDef<G, P> = {
       run(g, t) {
         const s = slotIndex(t.params, t.l.type!, t.l.off!);
         const i = mine(g, t);
-        if (g.slotLock[s] !== 0 || i < 0) {
-          // ZSWAP_SWAPCACHE_EXIST: the page is in the swap cache; or the entry was
-          // invalidated (and maybe recycled) behind our back: give up
+        // ZSWAP_SWAPCACHE_EXIST: the page is in the swap cache; give up
+        if (g.slotLock[s] !== 0) {
           if (i >= 0) g.tree[i]!.wbref = 0;
           return done(null);
         }
+        // "Verify that the swap entry hasn't been invalidated and recycled behind
+        // our backs (our zswap_entry reference doesn't prevent that), to avoid
+        // overwriting a new swap folio with old compressed data" (mm/zswap.c,
+        // zswap_writeback_entry). ZS-WB omits the check.
+        if (i < 0 && !t.bug('ZS-WB')) return done(null);
         g.slotLock[s] = t.tid + 1; // a new locked swap-cache page, decompressed into
         return '__swap_writepage';
       },

@@ -50,8 +50,8 @@ export function abstraction(g: Readonly<G>, p: P): FrontswapView {
 const invariants = [
   invariant<G, P>({
     name: 'frontswap-map-matches-backend',
-    doc: 'A backend entry always has its frontswap_map bit set, a set bit leads to the data last swapped out (the backend copy, or the device copy once zswap wrote it back), and frontswap_pages counts the set bits.',
-    source: 'frontswap.rst L1066-1074 (bit set on an accepted store, checked by load), L932-935; mm/frontswap.c; known-bugs F2',
+    doc: 'A frontswap bit is set for every entry the backend holds (the converse fails only for entries zswap wrote back, whose bit stays set), and frontswap_pages counts the set bits.',
+    source: 'frontswap.rst L1066-1074 (bit set on an accepted store, checked by load), L1028-1030; mm/frontswap.c; known-bugs F2',
     when: 'always',
     check(g, p) {
       let used = false;
@@ -62,17 +62,29 @@ const invariants = [
       }
       for (let type = 0; type < p.types; type++) {
         const si = g.si[type]!;
+        if (si.frontswap_map.length > 0) used = true;
         if (si.frontswap_pages !== si.frontswap_map.length)
           return `frontswap_pages ${si.frontswap_pages} != ${si.frontswap_map.length} bits set (type ${type})`;
-        for (const off of si.frontswap_map) {
-          used = true;
-          const s = slotIndex(p, type, off);
-          if (g.slotLock[s] !== 0) continue; // a store or writeback of this slot is in progress
-          const i = zswapFind(g, type, off);
-          const v = i >= 0 ? g.tree[i]!.data : g.disk[s]!;
-          if (v !== g.last[s]) return `(type ${type}, offset ${off}) leads to version ${v}, the last swap-out wrote ${g.last[s]}`;
-        }
       }
+      return used ? true : null;
+    },
+  }),
+  invariant<G, P>({
+    name: 'swap-slot-current',
+    doc: 'Every in-use swap slot that no store or writeback is writing leads to the data last swapped out to it: the backend copy when its frontswap_map bit is set and the backend holds it, else the swap device.',
+    source: 'frontswap.rst L932-935 ("stale data may never be obtained from frontswap"), L1066-1074, L1139-1148; known-bugs F2',
+    when: 'always',
+    check(g, p) {
+      let used = false;
+      for (let type = 0; type < p.types; type++)
+        for (let off = 0; off < p.slots; off++) {
+          const s = slotIndex(p, type, off);
+          if (g.swap_map[s] === 0 || g.slotLock[s] !== 0) continue;
+          used = true;
+          const i = g.si[type]!.frontswap_map.includes(off) ? zswapFind(g, type, off) : -1;
+          const v = i >= 0 ? g.tree[i]!.data : g.disk[s]!;
+          if (v !== g.last[s]) return `(type ${type}, offset ${off}) leads to version ${v}${i >= 0 ? ' in frontswap' : ' on the device'}, the last swap-out wrote ${g.last[s]}`;
+        }
       return used ? true : null;
     },
   }),
@@ -168,6 +180,12 @@ const variants: Variant[] = [
     description: 'a full backend accepts a store by silently dropping its oldest entry: a later load of that page misses',
     source: 'seeds-digest 4.2 FS-3; frontswap.rst L918-919, L1066-1067',
     scenarios: ['two-slots'],
+  },
+  {
+    name: 'ZS-WB',
+    description: 'zswap writeback does not re-check that its entry is still in the tree: the freed and reused slot gets the old data written over it',
+    source: 'mm/zswap.c zswap_writeback_entry() "invalidated and recycled behind our backs" check (later kernels; SHA unverified)',
+    scenarios: ['free-reuse'],
   },
 ];
 
