@@ -51,7 +51,7 @@ const reject = { ret: undefined };
 function apply(c: Ctx, e: Ev): Partial<Ctx> {
   const ty = num(e.dev);
   const s = ty * c.slots + num(e.off);
-  const okOnly = e.choice === undefined || e.choice === 'fs' || e.choice === -1;
+  const okOnly = e.choice === undefined || e.choice === 'fs';
   switch (e.type) {
     case 'swapon': {
       if (c.on[ty]) return { ret: 'ebusy' };
