@@ -274,10 +274,11 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     name: 'truncate-vs-fault',
     description:
       'ftruncate below an instantiated, reserved index while another thread faults it (SIGBUS beyond i_size; region_del to LONG_MAX and the unconsumed refund), then a hole punch (H1, HR-12)',
-    params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 1 }),
+    params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 2 }),
     threads: [
       [one(sh(0, 0, 0, 2)), one(wr(0, 1)), [op('truncate', { f: 0, size: 1 }), op('truncate', { f: 0, size: 0 })], one(op('truncate', { f: 0, size: 2 })), one(wr(0, 1))],
       [[rd(0, 1), wr(0, 0)], one(op('punch', { f: 0, from: 0, to: 1 })), one(rd(0, 1))],
+      [one(nr(1, 0, 0, 2)), [wr(1, 1), op('uffd_copy', { v: 1, i: 0 })], one(munmap(1))],
     ],
   },
   {
@@ -310,6 +311,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     threads: [
       [one(pv(0, 0, 0, 2)), [wr(0, 0), rd(0, 0)], one(op('uffd_copy', { v: 0, i: 1 })), one(munmap(0))],
       [one(nr(1, 0, 0, 2)), [wr(1, 0), op('uffd_copy', { v: 1, i: 0 })], one(sh(2, 0, 0, 2)), one(op('punch', { f: 0, from: 0, to: 2 }))],
+      [one(rd(0, 1)), [op('truncate', { f: 0, size: 1 }), wr(2, 1)]],
     ],
     faults: { budget: 1, sites: SITES_ALL },
   },
@@ -350,6 +352,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     threads: [
       [one(op('mount', { m: 1, size: 3, min: 2 })), one(sh(0, 1, 0, 1)), one(wr(0, 0)), one(op('truncate', { f: 1, size: 0 })), one(wr(0, 0))],
       [one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1)), [nr(1, 1, 0, 1), pv(1, 1, 0, 1)], one(wr(1, 0))],
+      [one(op('set_nr', { n: 4 })), one(op('punch', { f: 1, from: 0, to: 1 }))],
     ],
   },
   {
@@ -372,6 +375,15 @@ export const scenarios: Scenario<HugetlbParams>[] = [
  * called kernel bugs. test/hugetlb/check.test.ts asserts they are still found.
  */
 export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[] = [
+  {
+    name: 'finding-restore-deletes-new-reservation',
+    description:
+      "a NORESERVE fault commits a reserve-map entry, then add_to_page_cache fails; before restore_reserve_on_error deletes that entry, a concurrent mmap(SHARED) counts it as an existing reservation (region_chg chg 0) and succeeds; the deletion then removes the mmap's reservation",
+    expect: 'refinement',
+    params: P({ pool: 2, fileSize: 2, vmas: 3, inject: true }),
+    threads: [[one(nr(1, 0, 0, 2)), one(sh(2, 0, 0, 2))], [one(wr(1, 1))]],
+    faults: { budget: 1, sites: ['add_to_page_cache'] },
+  },
   {
     name: 'finding-child-subpool-reserve',
     description:
