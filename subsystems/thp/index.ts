@@ -144,12 +144,14 @@ const invariants = [
   }),
   invariant<G, P>({
     name: 'doublemap-consistent',
-    doc: 'Anon: PageDoubleMap implies a PMD mapping and the +1 bias on every subpage, and a page mapped by both PMD and PTE has PageDoubleMap; file: PageDoubleMap implies the page is in the page cache.',
+    doc: 'Anon: PageDoubleMap implies a PMD mapping and the +1 bias on every subpage, and a page mapped by both PMD and PTE has PageDoubleMap; file: a PTE-mapped THP has PageDoubleMap, which implies the page is in the page cache.',
     source: 'transhuge.rst L4495-4511 (PageDoubleMap)',
     when: 'quiescent',
     check: (g, p) => {
       if (!g.head || g.pages[0]!.freed) return null;
       if (!anonOf(p)) {
+        const pteMapped = g.mms.some((mm) => mm.pmd === 'table' && mm.pte.some((e) => e === PTE_PRESENT));
+        if (pteMapped && !g.double_map) return 'PTE-mapped file THP without PageDoubleMap';
         if (!g.double_map) return null;
         return g.pages[0]!.in_cache || 'file PageDoubleMap set on a page no longer in the page cache';
       }
