@@ -745,7 +745,7 @@ function mmapFinish(g: G, t: T): StepResult {
   if (isShared(v.kind)) {
     const f = g.file[v.src]!;
     if (f.size < v.to) f.size = v.to; // VM_WRITE && i_size < len: i_size_write
-    f.ilock = 0;
+    if (f.ilock === t.tid + 1) f.ilock = 0;
   }
   t.l.chg = t.l.need = t.l.gbl = t.l.cont = 0;
   return done('ok');
@@ -767,7 +767,7 @@ function mmapOutErr(g: G, t: T): StepResult {
     const f = g.file[v.src]!;
     // if (chg >= 0 && add < 0) region_abort(); HR-6: the abort is forgotten
     if (!t.bug('HR-6')) regionAbort(f, t.l.need);
-    f.ilock = 0;
+    if (f.ilock === t.tid + 1) f.ilock = 0;
   }
   g.vma[slot] = emptyVma();
   t.l.chg = t.l.need = t.l.gbl = t.l.cont = 0;
@@ -787,7 +787,7 @@ function mmapRegionAdd(g: G, t: T): StepResult {
     return 'region_add:allocate_file_region_entries';
   }
   t.l.need = 0;
-  if (t.l.chg > add && !t.bug('H11')) {
+  if (t.l.chg > add && !t.bug('H11') && !t.bug('HR-5')) {
     // raced with alloc_huge_page: region_add added less than region_chg counted (seed L2175-2185)
     const rsvAdjust = hugepageSubpoolPutPages(g.spool[spoolIdx(t, v)]!, t.l.chg - add);
     t.l.cont = 0;
@@ -806,7 +806,7 @@ const mmapOp: OpDef<G, ImplParams> = {
         const kind = KINDS[String(t.args.kind)];
         if (kind === undefined || !isShared(kind)) return true;
         const f = g.file[num(t, 'f')];
-        return !f || f.ilock === 0; // inode_lock
+        return !f || f.ilock === 0 || t.bug('HR-5'); // inode_lock (HR-5: not taken)
       },
       run(g, t) {
         const slot = num(t, 'v');
@@ -835,7 +835,7 @@ const mmapOp: OpDef<G, ImplParams> = {
         nv.to = to;
         nv.fam = slot;
         g.vma[slot] = nv;
-        if (shared) g.file[src]!.ilock = t.tid + 1;
+        if (shared && !t.bug('HR-5')) g.file[src]!.ilock = t.tid + 1;
         // VM_NORESERVE: no reservations are desired
         if (kind === NORESERVE || kind === PRIVATE_NORESERVE) return mmapFinish(g, t);
         if (kind === PRIVATE) {
@@ -865,7 +865,7 @@ const mmapOp: OpDef<G, ImplParams> = {
         if (t.inject('region_chg_kmalloc')) {
           // region_chg returned -ENOMEM: out_err with chg < 0, no region_abort
           t.l.ra = 0;
-          f.ilock = 0;
+          if (f.ilock === t.tid + 1) f.ilock = 0;
           g.vma[num(t, 'v')] = emptyVma();
           t.l.chg = t.l.need = 0;
           return done('ENOMEM');

@@ -249,6 +249,16 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'reserve-vs-reserve',
+    description:
+      'two mmap(SHARED) of overlapping ranges of one file: inode_lock serializes hugetlb_reserve_pages, so region_chg/region_add of one never interleave with the other (HR-5 removes that)',
+    params: P({ pool: 4, overcommit: 0, fileSize: 3, vmas: 2 }),
+    threads: [
+      [one(sh(0, 0, 0, 2)), one(wr(0, 1))],
+      [one(sh(1, 0, 1, 3)), one(munmap(1))],
+    ],
+  },
+  {
     name: 'reserve-fault-3',
     description:
       'three threads: a shared reservation, a NORESERVE fault, and a UFFDIO_COPY + hole punch on the same file race (needs/commit and chg/add refunds with a third party, fault mutex vs punch)',
@@ -454,6 +464,7 @@ export const variants: Variant[] = [
   { name: 'HR-2', description: 'restore_reserve_on_error keeps PagePrivate when its own map update fails', source: 'seeds-digest §4.1 HR-2 (seed L2312-2318)', scenarios: ['restore-fails'] },
   { name: 'HR-3', description: 'UFFDIO_COPY error path frees the page without the PagePrivate fix-up', source: 'seeds-digest §4.1 HR-3 (seed L2320-2322)', scenarios: ['error-paths'] },
   { name: 'HR-4', description: 'alloc_huge_page ignores vma_commit_reservation < vma_needs_reservation (no refund)', source: 'seeds-digest §4.1 HR-4 (seed L2019-2029)', scenarios: ['reserve-vs-fault'] },
+  { name: 'HR-5', description: 'mmap without inode_lock and trusting region_chg: overlapping reservations double-charge', source: 'seeds-digest §4.1 HR-5 (seed L2179-2185); unreachable with inode_lock', scenarios: ['reserve-vs-reserve'] },
   { name: 'HR-6', description: 'hugetlb_reserve_pages error path forgets region_abort after region_chg', source: 'seeds-digest §4.1 HR-6 (seed L2146-2173)', scenarios: ['error-paths'] },
   { name: 'HR-7', description: 'hole punch ignores region_del -ENOMEM (no hugetlb_fix_reserve_counts)', source: 'seeds-digest §4.1 HR-7 (seed L2204-2213)', scenarios: ['punch-split'] },
   { name: 'HR-8', description: 'private munmap returns (end - start) instead of the unconsumed reserves', source: 'seeds-digest §4.1 HR-8 (seed L2215-2221)', scenarios: ['private-cow-fork'] },
