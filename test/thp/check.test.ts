@@ -86,3 +86,18 @@ describe('thp: every variant is caught where it says', () => {
     expect(r.violation?.property).toBe('split-unmapped-after-unmap_page');
   });
 });
+
+describe('thp: regressions found by random scenarios', () => {
+  test('a VMA unlinked by munmap and re-created by fork during a split rmap walk is still visited', () => {
+    const op = (o: string, args: Record<string, number> = {}) => [{ op: o, args }];
+    const sc = {
+      name: 'refork-during-split',
+      description: 'split walks mm0 (freeze), mm0 unmaps, mm1 forks into mm0, the walk reaches mm1',
+      params: parseParams({ nr: 2, mms: 2, kind: 'anon', initial: 'forked' }),
+      threads: [[op('split', { sub: 1 })], [op('munmap', { mm: 0, from: 0, to: 2 }), op('fork', { src: 1, dst: 0 })]],
+    };
+    const r = checkScenario(thp, sc, { timeLimitSeconds: 60 });
+    expect(r.violation?.message).toBeUndefined();
+    expect(r.exhaustive).toBe(true);
+  });
+});
