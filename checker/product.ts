@@ -11,7 +11,7 @@
  */
 import { Linearizer, NO_SET } from './linearizer.js';
 import type { StepLabel, ThreadView, TraceState, ViolationKind } from './result.js';
-import { ArrayReader, IntBuffer } from './schema.js';
+import { ArrayReader, IntBuffer, type Schema } from './schema.js';
 import { SpecAdapter, SpecError } from './spec-adapter.js';
 import type {
   ArgValue,
@@ -27,6 +27,12 @@ import type {
 } from './types.js';
 
 export class ScenarioError extends Error {}
+
+/** The implementation's state schema for these scenario parameters. */
+export function implSchema<G, P>(sub: Subsystem<G, any, P>, params: P): Schema<G> {
+  const s = sub.impl.state;
+  return typeof s === 'function' ? s(params) : s;
+}
 
 interface CompiledOp {
   readonly name: string;
@@ -153,6 +159,8 @@ export class Product<G extends object = any> {
   readonly variant: string | null;
   readonly faultBudget: number;
   readonly faultSites: readonly string[];
+  /** The implementation state schema for this scenario. */
+  readonly schema: Schema<G>;
   /** Preconditions broken on pruned paths, with counts. */
   readonly pruned = new Map<string, number>();
   private readonly out = new IntBuffer(1024);
@@ -171,6 +179,11 @@ export class Product<G extends object = any> {
         `unknown variant '${variant}' for ${sub.name} (known: ${sub.variants.map((v) => v.name).join(', ') || 'none'})`,
       );
     this.variant = variant;
+    try {
+      this.schema = implSchema(sub, scenario.params);
+    } catch (e) {
+      throw new ScenarioError(`${sub.name}: state schema for these params: ${(e as Error).message}`);
+    }
     if (scenario.threads.length === 0) throw new ScenarioError(`scenario '${scenario.name}' has no threads`);
     if (scenario.threads.length > 8) throw new ScenarioError(`scenario '${scenario.name}' has more than 8 threads`);
     this.T = scenario.threads.length;
@@ -231,7 +244,7 @@ export class Product<G extends object = any> {
     const r = this.reader;
     r.buf = vec;
     r.pos = off + this.implOff;
-    return this.sub.impl.state.decode(r);
+    return this.schema.decode(r);
   }
 
   /** The initial state vector and its decoded impl state. */
@@ -265,7 +278,7 @@ export class Product<G extends object = any> {
       w.push(-1);
       for (let i = 0; i < this.L; i++) w.push(0);
     }
-    this.sub.impl.state.encode(g, w);
+    this.schema.encode(g, w);
     return { vec: w.toArray(), impl: g, failure };
   }
 
@@ -596,7 +609,7 @@ export class Product<G extends object = any> {
       }
     }
     try {
-      this.sub.impl.state.encode(g, w);
+      this.schema.encode(g, w);
     } catch (e) {
       this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
         new Error(`state does not fit its schema after the step: ${(e as Error).message}`));

@@ -84,8 +84,12 @@ export interface OpDef<G, P = unknown> {
 }
 
 export interface ImplDef<G, P = unknown> {
-  /** Schema of the whole implementation state (the canonical encoding). */
-  readonly state: Schema<G>;
+  /**
+   * Schema of the whole implementation state (the canonical encoding), or a
+   * function of the scenario parameters when its shape depends on them
+   * (e.g. fixed arrays of K pages).
+   */
+  readonly state: Schema<G> | ((params: P) => Schema<G>);
   init(params: P): G;
   readonly ops: Readonly<Record<string, OpDef<G, P>>>;
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { checkScenario, type Progress } from '../checker/check.js';
-import { ScenarioError } from '../checker/product.js';
+import { implSchema, ScenarioError } from '../checker/product.js';
 import { replaySchedule } from '../checker/replay.js';
 import type { CheckResult } from '../checker/result.js';
 import { parseScenario, parseScript, readJsonFile } from '../checker/scenario-file.js';
@@ -182,7 +182,7 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
     if (result.violation) {
       const base = `${sub.name}-${scenario.name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
       tracePath = join(outDir, `${base}.itf.json`);
-      const itf = toItf(result, { implSchema: sub.impl.state as never, scenario });
+      const itf = toItf(result, { implSchema: implSchema(sub, scenario.params) as never, scenario });
       writeItf(tracePath, itf);
       writeHtmlReport(join(outDir, `${base}.html`), itf);
     }
