@@ -338,8 +338,16 @@ const scenarios: Scenario<P>[] = [
     description: 'Three threads, each slot one of several anon operations: fork/COW/munmap/mprotect against split, shrinker, khugepaged, GUP, scanner and readers.',
     params: params('anon', 'forked', 3),
     threads: [
-      [alt(op('wp_fault', { mm: 0, sub: 1 }), op('munmap', { mm: 0, from: 1, to: 4 }), op('fork', { src: 0, dst: 2 })), alt(op('mprotect', { mm: 0, from: 0, to: 2 }), op('collapse', { mm: 0 }))],
-      [alt(op('split_huge_pmd', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })), alt(op('wp_fault', { mm: 1, sub: 3 }), op('pin', { mm: 1, sub: 2 }))],
+      [
+        alt(op('wp_fault', { mm: 0, sub: 1 }), op('munmap', { mm: 0, from: 1, to: 4 }), op('fork', { src: 0, dst: 2 })),
+        alt(op('mprotect', { mm: 0, from: 0, to: 2 }), op('collapse', { mm: 0 })),
+        alt(op('unpin', { sub: 2 }), op('scan_put', { sub: 0 })),
+      ],
+      [
+        alt(op('split_huge_pmd', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })),
+        alt(op('wp_fault', { mm: 1, sub: 3 }), op('pin', { mm: 1, sub: 2 })),
+        alt(op('munmap', { mm: 1, from: 2, to: 3 }), op('deferred_split_scan')),
+      ],
       [alt(op('split', { sub: 0 }), op('deferred_split_scan'), op('scan_get', { sub: 0 })), alt(op('total_mapcount'), op('page_mapcount', { sub: 1 }), op('page_count', { sub: 2 }))],
     ],
   },
@@ -348,7 +356,11 @@ const scenarios: Scenario<P>[] = [
     description: 'Three threads, each slot one of several file-THP operations: PMD/PTE faults, munmap, mprotect, khugepaged, split, eviction, GUP and readers.',
     params: params('file', 'pmd', 3),
     threads: [
-      [alt(op('fault', { mm: 1 }), op('fault_pte', { mm: 1, sub: 1 })), alt(op('collapse', { mm: 1 }), op('mprotect', { mm: 1, from: 1, to: 2 }), op('munmap', { mm: 1, from: 0, to: 4 }))],
+      [
+        alt(op('fault', { mm: 1 }), op('fault_pte', { mm: 1, sub: 1 })),
+        alt(op('collapse', { mm: 1 }), op('mprotect', { mm: 1, from: 1, to: 2 }), op('munmap', { mm: 1, from: 0, to: 4 })),
+        alt(op('fault_pte', { mm: 1, sub: 3 }), op('unpin', { sub: 0 }), op('evict')),
+      ],
       [alt(op('split', { sub: 2 }), op('evict')), alt(op('fault_pte', { mm: 2, sub: 2 }), op('pin', { mm: 0, sub: 0 }))],
       [alt(op('munmap', { mm: 0, from: 0, to: 4 }), op('split_huge_pmd', { mm: 0 })), alt(op('page_mapcount', { sub: 1 }), op('total_mapcount'), op('page_count', { sub: 2 }))],
     ],
