@@ -220,6 +220,10 @@ export function customize(s: Scenario<P>, o: ScenarioOptions): Scenario<P> {
     if (!Number.isInteger(o.ops) || o.ops < 1 || o.ops > 8) throw new Error(`--ops: expected 1..8, got ${o.ops}`);
     threads = threads.map((t) => t.slice(0, o.ops));
   }
+  if (o.pool !== undefined && (!Number.isInteger(o.pool) || o.pool < 1 || o.pool > 16))
+    throw new Error(`--pool: expected 1..16 backend pages, got ${o.pool}`);
+  if (o.fileSize !== undefined && (!Number.isInteger(o.fileSize) || o.fileSize < 1 || o.fileSize > 8))
+    throw new Error(`--file-size: expected 1..8, got ${o.fileSize}`);
   const params = parseParams({
     ...s.params,
     ...(o.pool !== undefined ? { capacity: o.pool } : {}),
