@@ -16,6 +16,17 @@
  * Nothing here knows about `_mapcount` being -1 based, the first tail page or
  * PG_double_map: those are the implementation's business (impl/thp).
  * The machine is a pure reducer (`applyThp`) wrapped in xstate.
+ *
+ * Exact: mapcount/refcount readers (they run under the page lock), COW reuse
+ * on a PMD, split success iff no pin or speculative reference, the deferred
+ * split queue, freeing. Deliberately loose, each because the kernel is:
+ *   - an anon PMD may be split at any time (internal step; "pmd can be split
+ *     at any point and never fails"), so munmap's split-then-zap is linearizable;
+ *   - a THP allocation, khugepaged and the shrinker may fail or skip; a PTE
+ *     write fault may always copy; get_page_unless_zero may fail (frozen refcount);
+ *   - a kernel path holding a reference (shrinker, splitter) can outlive the
+ *     page's last user: a scanner may then still get it, and split may report
+ *     success on a page its caller's reference kept alive.
  */
 import { assign, setup } from 'xstate';
 import type { RetValue } from '../../checker/types.js';
