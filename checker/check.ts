@@ -36,6 +36,8 @@ export interface CheckOptions {
 class StateQueue {
   private static readonly CHUNK = 1 << 18;
   private chunks: (Int32Array | null)[] = [];
+  /** Consumed chunks kept for reuse (avoids allocating and zeroing fresh ones). */
+  private spare: Int32Array[] = [];
   private fill: number[] = [];
   private wChunk = -1;
   private rChunk = 0;
@@ -48,7 +50,8 @@ class StateQueue {
   push(buf: Int32Array, len: number, fp0: number, fp1: number): void {
     const need = len + 3;
     if (this.wChunk < 0 || this.fill[this.wChunk]! + need > this.chunks[this.wChunk]!.length) {
-      this.chunks.push(new Int32Array(Math.max(StateQueue.CHUNK, need)));
+      const reuse = this.spare.length > 0 && this.spare[this.spare.length - 1]!.length >= need ? this.spare.pop()! : undefined;
+      this.chunks.push(reuse ?? new Int32Array(Math.max(StateQueue.CHUNK, need)));
       this.fill.push(0);
       this.wChunk = this.chunks.length - 1;
     }
@@ -68,6 +71,7 @@ class StateQueue {
   /** Next vector and its fingerprint. */
   shift(out: { arr: Int32Array; off: number; len: number; fp0: number; fp1: number }): void {
     while (this.rPos >= this.fill[this.rChunk]!) {
+      if (this.spare.length < 4) this.spare.push(this.chunks[this.rChunk]!);
       this.chunks[this.rChunk] = null;
       this.rChunk++;
       this.rPos = 0;
