@@ -101,8 +101,18 @@ export const EMPTY_VMA: VmaView = Object.freeze({
 /** Injected-failure outcomes a spec op may take (only with params.inject). */
 export const INJ = { none: 0, early: 1, keep: 2, gain: 3, lose: 4 } as const;
 
-/** Choices of faults: c = buddyFail + 2*numaMiss + 4*surplusFirst + 8*inj (inj < 5). */
-export const OP_CHOICES: readonly number[] = Array.from({ length: 40 }, (_, i) => i);
+/**
+ * Choices of faults: c = buddyFail + 2*numaMiss + 4*surplusFirst + 8*inj (inj < 5).
+ * Only combinations that can be outcomes are listed (surplusFirst excludes
+ * buddyFail; numa scenarios inject nothing): every xstate call costs time.
+ */
+export const OP_CHOICES: readonly number[] = (() => {
+  const out: number[] = [];
+  const base = [0, 1, 4]; // plain, buddy fails / unreserved refused, surplus first
+  for (let inj = 0; inj < 5; inj++) for (const b of base) out.push(b + 8 * inj);
+  for (const b of base) out.push(2 + b); // HR-13: reserved page on a disallowed node
+  return out;
+})();
 /** The choices each operation can use (others would only be rejected). */
 export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   fault: OP_CHOICES,
