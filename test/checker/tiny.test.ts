@@ -305,3 +305,46 @@ describe('nondeterministic specs', () => {
     expect(['refinement', 'linearizability']).toContain(r.violation!.kind);
   });
 });
+
+describe('parameter-dependent state schemas', () => {
+  type Pages = { used: boolean[] };
+  const sub: Subsystem<Pages, unknown, { k: number }> = {
+    name: 'pages',
+    title: 'pages',
+    description: '',
+    impl: {
+      state: (p) => S.struct({ used: S.array(S.bool(), p.k) }),
+      init: (p) => ({ used: new Array(p.k).fill(false) }),
+      ops: {
+        take: {
+          doc: 'mark one free page used',
+          steps: [
+            {
+              name: 'take',
+              run: (g, t) => {
+                const free = g.used.map((u, i) => (u ? -1 : i)).filter((i) => i >= 0);
+                if (free.length === 0) return done('ENOMEM');
+                g.used[free[t.choose(free.length)]!] = true;
+                return done('ok');
+              },
+            },
+          ],
+        },
+      },
+    },
+    invariants: [],
+    scenarios: [],
+    variants: [],
+  };
+  const sc = (k: number): Scenario<{ k: number }> => ({
+    name: `k${k}`,
+    description: '',
+    params: { k },
+    threads: [[[{ op: 'take', args: {} }], [{ op: 'take', args: {} }]]],
+  });
+  test('the schema follows the params: k pages give 1 + k + C(k,2) states', () => {
+    // after 0, 1 and 2 takes: 1 + k + C(k, 2) used-sets (for k >= 2)
+    expect(checkScenario(sub, sc(3)).states).toBe(1 + 3 + 3);
+    expect(checkScenario(sub, sc(5)).states).toBe(1 + 5 + 10);
+  });
+});
