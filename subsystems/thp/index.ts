@@ -458,9 +458,9 @@ export function customize(base: Scenario<P>, opts: ScenarioOptions): Scenario<P>
   let threads = base.threads;
   let params = base.params;
   if (opts.threads !== undefined) {
-    if (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > base.threads.length)
-      throw new Error(`thp: --threads must be in [1, ${base.threads.length}] for scenario ${base.name}`);
-    threads = threads.slice(0, opts.threads);
+    if (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > 4) throw new Error(`thp: --threads must be in [1, 4], got ${opts.threads}`);
+    // fewer: drop the last threads; more: repeat the scripts (two threads doing the same thing)
+    threads = Array.from({ length: opts.threads }, (_, i) => base.threads[i % base.threads.length]!);
   }
   if (opts.ops !== undefined) {
     if (!Number.isInteger(opts.ops) || opts.ops < 1) throw new Error('thp: --ops must be a positive integer');

@@ -212,6 +212,9 @@ describe('CLI shaping', () => {
     expect(c.params.nr).toBe(8);
     expect(() => customize(base, { pool: 2 })).toThrow(/--pool/);
     expect(() => customize(base, { threads: 9 })).toThrow(/--threads/);
+    const four = customize(base, { threads: 4 });
+    expect(four.threads.length).toBe(4);
+    expect(four.threads[3]).toEqual(base.threads[0]);
     const sc = thp.scenarios.find((s) => s.name === 'scanner-vs-split')!;
     expect(() => customize(sc, { fileSize: 2 })).toThrow(/too small/);
   });
