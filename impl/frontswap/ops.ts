@@ -111,6 +111,8 @@ const swapout: OpDef<G, P> = {
           g.succ_stores++;
           if (!dup) g.si[type]!.frontswap_pages++;
           g.last[slot(t)] = v;
+          // frontswap_writethrough_enabled: "report failure so swap also writes to swap device"
+          if (t.params.writethrough) return '__swap_writepage';
           g.slotLock[slot(t)] = 0;
           return done('frontswap');
         }

@@ -17,6 +17,11 @@ export interface FrontswapParams {
   readonly capacity: number;
   /** Swap devices swapon'd (frontswap_init called) in the initial state. */
   readonly swapon: boolean;
+  /**
+   * frontswap_writethrough(): every stored page is also written to the device,
+   * and in exchange the backend may reclaim (drop) entries at will (L926-930).
+   */
+  readonly writethrough: boolean;
 }
 
 const entry = S.struct({

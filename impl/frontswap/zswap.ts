@@ -32,10 +32,11 @@ export function zswapStore(g: FrontswapState, p: FrontswapParams, t: T, type: nu
   const dup = zswapFind(g, type, off);
   const live = g.tree.length - (dup >= 0 ? 1 : 0);
   if (live >= p.capacity) {
-    // pool full: reject. FS-3: make room by silently dropping the oldest entry,
-    // as an ephemeral (cleancache-like) store may, though frontswap is
-    // persistent: "the backend guarantees the persistence of the data" (L1066-1067)
-    if (!t.bug('FS-3')) return -1;
+    // pool full: reject. In writethrough mode the backend may instead reclaim
+    // its oldest entry, whose data is on the device too (L926-930). FS-3 does
+    // that in the default mode, where frontswap is persistent: "the backend
+    // guarantees the persistence of the data" (L1066-1067)
+    if (!p.writethrough && !t.bug('FS-3')) return -1;
     let victim = g.tree.length - 1;
     while (victim > 0 && g.tree[victim]!.type === type && g.tree[victim]!.off === off) victim--;
     g.tree.splice(victim, 1);

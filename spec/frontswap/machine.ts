@@ -15,6 +15,9 @@
  *   wb    -- the backend wrote its copy back to the device (zswap writeback /
  *            frontswap_shrink, L1150-1160); the frontswap_map bit stays set.
  * Swap-in returns the data last swapped out, whatever the location.
+ * In writethrough mode (frontswap_writethrough(), L926-930) every store also
+ * goes to the device and the backend may drop a page at any time (internal
+ * step `drop`: fs -> wb), so persistence only holds in the default mode.
  * invalidate_area (swapoff) drops every page of the type (L914-916).
  * Counters: succ_stores, failed_stores, loads, invalidates (L941-951).
  */
@@ -24,11 +27,14 @@ export interface FrontswapSpecInput {
   readonly types: number;
   readonly slots: number;
   readonly swapon: boolean;
+  readonly writethrough: boolean;
 }
 
 export type SlotState = 'free' | 'fs' | 'disk' | 'wb';
 
 export interface FrontswapView {
+  /** frontswap_writethrough(): stores also go to the device; the backend may drop entries */
+  readonly writethrough: boolean;
   readonly on: readonly boolean[];
   /** per (type, offset), flat */
   readonly st: readonly SlotState[];
@@ -84,7 +90,8 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
         return { st, data, failed_stores: c.failed_stores + 1, ret: 'disk' };
       }
       st[s] = 'fs';
-      return { st, data, succ_stores: c.succ_stores + 1, ret: 'frontswap' };
+      // in writethrough mode the store "fails" to the caller so the device is written too
+      return { st, data, succ_stores: c.succ_stores + 1, ret: c.writethrough ? 'disk' : 'frontswap' };
     }
     case 'swapin': {
       if (!c.on[ty]) return { ret: 'off' };
@@ -100,6 +107,14 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
       st[s] = 'free';
       data[s] = 0;
       return { st, data, ...(counted ? { invalidates: c.invalidates + 1 } : {}), ret: null };
+    }
+    case 'drop': {
+      // internal, writethrough mode only: the backend reclaims a page whose data is also on the device
+      const i = num(e.slot);
+      if (!c.writethrough || c.st[i] !== 'fs') return reject;
+      const st = c.st.slice();
+      st[i] = 'wb';
+      return { st, ret: null };
     }
     case 'writeback': {
       // choice: the slot whose frontswap copy is written back, or -1 for none
@@ -129,6 +144,7 @@ export const frontswapMachine = setup({
     const n = input.types * input.slots;
     return {
       slots: input.slots,
+      writethrough: input.writethrough,
       on: Array.from({ length: input.types }, () => input.swapon),
       st: Array.from({ length: n }, (): SlotState => 'free'),
       data: Array.from({ length: n }, () => 0),
@@ -139,7 +155,7 @@ export const frontswapMachine = setup({
       ret: undefined,
     };
   },
-  on: Object.fromEntries(['swapon', 'swapoff', 'swapout', 'swapin', 'swap_free', 'writeback'].map((op) => [op, { actions: 'apply' }])),
+  on: Object.fromEntries(['swapon', 'swapoff', 'swapout', 'swapin', 'swap_free', 'writeback', 'drop'].map((op) => [op, { actions: 'apply' }])),
 });
 
 /** Outcomes: where a swap-out goes; which frontswap copy writeback moves to the device (-1: none). */
@@ -152,6 +168,7 @@ export function frontswapChoices(op: string, _args: unknown, view: FrontswapView
 export function frontswapView(snapshot: { context: Ctx }): FrontswapView {
   const c = snapshot.context;
   return {
+    writethrough: c.writethrough,
     on: c.on,
     st: c.st,
     data: c.data,
@@ -160,4 +177,10 @@ export function frontswapView(snapshot: { context: Ctx }): FrontswapView {
     loads: c.loads,
     invalidates: c.invalidates,
   };
+}
+
+/** Internal steps: in writethrough mode the backend may drop any frontswap-resident page. */
+export function frontswapInternal(view: FrontswapView): { type: string; [k: string]: unknown }[] {
+  if (!view.writethrough) return [];
+  return view.st.flatMap((st, slot) => (st === 'fs' ? [{ type: 'drop', slot }] : []));
 }

@@ -6,6 +6,7 @@ import { invariant, type OpChoice, type Scenario, type ScenarioOptions, type Sub
 import {
   frontswapChoices,
   frontswapEvent,
+  frontswapInternal,
   frontswapMachine,
   frontswapView,
   type FrontswapView,
@@ -37,6 +38,7 @@ export function abstraction(g: Readonly<G>, p: P): FrontswapView {
       }
     }
   return {
+    writethrough: p.writethrough,
     on: g.si.map((si) => si.on),
     st,
     data,
@@ -105,7 +107,7 @@ const invariants = [
   }),
 ];
 
-const base: P = { types: 1, slots: 1, capacity: 2, swapon: true };
+const base: P = { types: 1, slots: 1, capacity: 2, swapon: true, writethrough: false };
 const op = (o: string, args: Record<string, number> = {}): OpChoice[] => [{ op: o, args }];
 const out = (v: number, off = 0) => op('swapout', { type: 0, off, v });
 const inn = (off = 0) => op('swapin', { type: 0, off });
@@ -160,6 +162,16 @@ const scenarios: Scenario<P>[] = [
       [op('swap_free', { type: 0, off: 1 }), out(4, 1), op('writeback')],
     ],
   },
+  {
+    name: 'writethrough',
+    description: 'writethrough mode: stores also go to the device and a full backend reclaims its oldest entry; swap-in must still return the latest data',
+    params: { ...base, slots: 2, capacity: 1, writethrough: true },
+    threads: [
+      [out(1, 0), out(2, 1), inn(0)],
+      [op('writeback'), inn(1)],
+      [out(3, 0), op('swap_free', { type: 0, off: 1 })],
+    ],
+  },
 ];
 
 const variants: Variant[] = [
@@ -189,7 +201,7 @@ const variants: Variant[] = [
   },
 ];
 
-const KEYS = ['types', 'slots', 'capacity', 'swapon'] as const;
+const KEYS = ['types', 'slots', 'capacity', 'swapon', 'writethrough'] as const;
 
 export function parseParams(raw: unknown): P {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('expected an object of frontswap parameters');
@@ -201,9 +213,12 @@ export function parseParams(raw: unknown): P {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new Error(`${k}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
     return v;
   };
-  const swapon = r.swapon ?? base.swapon;
-  if (typeof swapon !== 'boolean') throw new Error(`swapon: expected true or false, got ${JSON.stringify(swapon)}`);
-  return { types: int('types', 1, 4), slots: int('slots', 1, 8), capacity: int('capacity', 1, 16), swapon };
+  const bool = (k: 'swapon' | 'writethrough'): boolean => {
+    const v = r[k] ?? base[k];
+    if (typeof v !== 'boolean') throw new Error(`${k}: expected true or false, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  return { types: int('types', 1, 4), slots: int('slots', 1, 8), capacity: int('capacity', 1, 16), swapon: bool('swapon'), writethrough: bool('writethrough') };
 }
 
 /**
@@ -245,7 +260,8 @@ export const frontswap: Subsystem<G, FrontswapView, P> = {
   impl: frontswapImpl,
   spec: {
     machine: frontswapMachine,
-    input: (p: P) => ({ types: p.types, slots: p.slots, swapon: p.swapon }),
+    input: (p: P) => ({ types: p.types, slots: p.slots, swapon: p.swapon, writethrough: p.writethrough }),
+    internal: frontswapInternal,
     event: (op, args, choice) => frontswapEvent(op, args, choice),
     choices: frontswapChoices,
     view: frontswapView as (s: { value: unknown; context: any }) => FrontswapView,

@@ -125,6 +125,17 @@ describe('frontswap: model checking', () => {
     }
   });
 
+  test('persistence is conditional: dropping entries (FS-3) is a bug by default but allowed in writethrough mode', () => {
+    expect(checkScenario(frontswap, byName('two-slots'), { variant: 'FS-3' }).violation).toBeDefined();
+    const wt = checkScenario(frontswap, byName('writethrough'), { variant: 'FS-3' });
+    expect(wt.violation).toBeUndefined();
+    expect(wt.exhaustive).toBe(true);
+    // and the writethrough scenario really exercises a reclaimed entry: a slot in state 'wb' with no writeback
+    const noWriteback = { ...byName('writethrough'), threads: byName('writethrough').threads.map((t) => t.filter((s) => s[0]!.op !== 'writeback')) };
+    const strict = { ...frontswap, spec: { ...frontswap.spec!, internal: undefined } };
+    expect(checkScenario(strict, noWriteback, { variant: null }).violation?.kind).toBe('refinement');
+  });
+
   test('the abstraction of the initial state is the spec\'s initial view', () => {
     for (const s of frontswap.scenarios) {
       const [snap] = initialTransition(frontswap.spec!.machine, frontswap.spec!.input(s.params));
@@ -133,7 +144,7 @@ describe('frontswap: model checking', () => {
   });
 
   test('parseParams and customize give one-line errors', () => {
-    expect(parseParams({})).toEqual({ types: 1, slots: 1, capacity: 2, swapon: true });
+    expect(parseParams({})).toEqual({ types: 1, slots: 1, capacity: 2, swapon: true, writethrough: false });
     expect(() => parseParams({ slots: 0 })).toThrow(/^slots: expected an integer in \[1, 8\], got 0$/);
     expect(() => parseParams({ swapon: 1 })).toThrow(/^swapon: expected true or false, got 1$/);
     expect(() => parseParams({ zz: 1 })).toThrow(/^unknown parameter 'zz'/);
