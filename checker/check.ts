@@ -328,24 +328,10 @@ export function followEdges<G extends object>(
   const states: TraceState[] = [product.traceState(vec)];
   const transitions: StepLabel[] = [];
   for (const want of path) {
-    let k = 0;
-    let next: Int32Array | undefined;
-    let label: StepLabel | undefined;
-    product.expand(
-      vec,
-      0,
-      vec.length,
-      (s, lab) => {
-        if (k++ === want) {
-          next = s.buf.slice(0, s.len);
-          label = lab;
-        }
-      },
-      true,
-    );
-    if (!next || !label) throw new Error('internal: counterexample path is not reproducible (nondeterministic step?)');
-    vec = next;
-    transitions.push(label);
+    const hit = product.pick(vec, (_l, i) => i === want);
+    if (!hit) throw new Error('internal: counterexample path is not reproducible (nondeterministic step?)');
+    vec = hit.vec;
+    transitions.push(hit.label);
     states.push(product.traceState(vec));
   }
   return { states, transitions };

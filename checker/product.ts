@@ -621,6 +621,30 @@ export class Product<G extends object = any> {
     );
   }
 
+  /**
+   * The first successor of `vec` (a standalone state vector) whose label
+   * satisfies `want(label, index)`, copied out; undefined when none does.
+   */
+  pick(
+    vec: Int32Array,
+    want: (label: StepLabel, index: number) => boolean,
+  ): { vec: Int32Array; label: StepLabel; impl: G; failure?: Failure } | undefined {
+    let hit: { vec: Int32Array; label: StepLabel; impl: G; failure?: Failure } | undefined;
+    let k = 0;
+    this.expand(
+      vec,
+      0,
+      vec.length,
+      (s, lab) => {
+        const i = k++;
+        if (!hit && lab && want(lab, i))
+          hit = { vec: s.buf.slice(0, s.len), label: lab, impl: s.impl as G, ...(s.failure ? { failure: s.failure } : {}) };
+      },
+      true,
+    );
+    return hit;
+  }
+
   // ---- properties ---------------------------------------------------------
 
   private readonly qctx: { quiescent: boolean; inFlight: (string | undefined)[]; variant: string | null } = {

@@ -47,17 +47,7 @@ export function replaySchedule<G extends object>(
 
   for (let i = 0; i < schedule.length; i++) {
     const want = schedule[i]!;
-    let hit: { vec: Int32Array; impl: G; failure?: Failure; label: StepLabel } | undefined;
-    product.expand(
-      vec,
-      0,
-      vec.length,
-      (s, lab) => {
-        if (!hit && lab && sameLabel(lab, want))
-          hit = { vec: s.buf.slice(0, s.len), impl: s.impl as G, failure: s.failure, label: lab };
-      },
-      true,
-    );
+    const hit = product.pick(vec, (lab) => sameLabel(lab, want));
     if (!hit) {
       return {
         diverged: `step ${i + 1} (T${want.tid} ${want.op} › ${want.step}${want.choices.length ? ` choices [${want.choices.join(',')}]` : ''}) is not possible in the current code`,

@@ -45,34 +45,21 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
         problem = `${op} did not finish within 10000 steps`;
         break;
       }
-      let next: Int32Array | undefined;
-      let failure: string | undefined;
-      let stepRet: RetValue | undefined;
-      product.expand(
-        vec,
-        0,
-        vec.length,
-        (s, lab) => {
-          if (next) return; // first successor = default choices, no injected fault
-          next = s.buf.slice(0, s.len);
-          stepRet = lab?.ret;
-          if (s.failure) failure = `${s.failure.kind}: ${s.failure.message}`;
-        },
-        true,
-      );
-      if (!next) {
+      // the first successor: default choices, no injected fault
+      const hit = product.pick(vec, () => true);
+      if (!hit) {
         const st = product.traceState(vec).threads[0]!;
         problem = `${op} blocked at ${st.pc ?? 'its first step'} (it would wait forever in a sequential script)`;
         break;
       }
-      vec = next;
-      if (failure) {
-        problem = failure;
-        ret = stepRet ?? null;
+      vec = hit.vec;
+      if (hit.failure) {
+        problem = `${hit.failure.kind}: ${hit.failure.message}`;
+        ret = hit.label.ret ?? null;
         break;
       }
       if (vec[T0 + 2]! < 0) {
-        ret = stepRet ?? null;
+        ret = hit.label.ret ?? null;
         break;
       }
     }
