@@ -277,7 +277,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     threads: [
       [one(pv(0, 0, 0, 2)), [wr(0, 0), op('uffd_copy', { v: 0, i: 0 })], one(op('fork', { v: 0, c: 1 })), one(wr(0, 0)), [wr(0, 1), rd(0, 1)], one(munmap(0))],
       [[wr(1, 0), rd(1, 0)], [wr(1, 0), rd(1, 0)], one(munmap(1)), one(pv(3, 0, 0, 1)), one(wr(3, 0))],
-      [one(pv(2, 0, 0, 1)), [wr(2, 0), op('uffd_copy', { v: 2, i: 0 })], one(munmap(2)), one(op('set_nr', { n: 2 })), one(op('set_nr', { n: 3 }))],
+      [[pv(2, 0, 0, 1), op('mmap', { v: 2, kind: 'private_noreserve', f: 0, from: 0, to: 1 })], [wr(2, 0), op('uffd_copy', { v: 2, i: 0 })], one(munmap(2)), one(op('set_nr', { n: 2 })), one(op('set_nr', { n: 3 }))],
     ],
   },
   {
@@ -298,7 +298,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     params: P({ pool: 0, overcommit: 2, fileSize: 2, vmas: 2 }),
     threads: [
       [one(pv(0, 0, 0, 2)), one(munmap(0)), one(pv(0, 0, 0, 1)), one(wr(0, 0))],
-      [[pv(1, 0, 0, 1), sh(1, 0, 0, 1)], one(wr(1, 0)), one(munmap(1))],
+      [[pv(1, 0, 0, 1), sh(1, 0, 0, 1), op('mmap', { v: 1, kind: 'private_noreserve', f: 0, from: 0, to: 1 })], one(wr(1, 0)), one(munmap(1))],
       [[op('set_nr', { n: 1 }), op('set_overcommit', { n: 0 })], [op('set_nr', { n: 0 }), op('set_nr', { n: 2 })], one(op('set_overcommit', { n: 3 }))],
     ],
   },
