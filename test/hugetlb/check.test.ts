@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
-import { findings, hugetlb } from '../../subsystems/hugetlb/index.js';
+import { findings, hugetlb, type HugetlbParams } from '../../subsystems/hugetlb/index.js';
 
 describe('hugetlb model checking', () => {
   const nonTrivial = new Map<string, number>();
@@ -30,6 +30,15 @@ describe('hugetlb model checking', () => {
   test('the HR-13 negative scenario is a default scenario (so it is checked above)', () => {
     const sc = hugetlb.scenarios.find((s) => s.name === 'numa-no-guarantee');
     expect(sc?.params.numa).toBe(true);
+  });
+
+  test('HR-13 is not vacuous: a spec that promised reserved faults succeed would report the scenario', () => {
+    const sc = hugetlb.scenarios.find((s) => s.name === 'numa-no-guarantee')!;
+    const strictSpec = { ...hugetlb.spec!, input: (p: HugetlbParams) => ({ ...p, numa: false }) };
+    const strict = { ...hugetlb, spec: strictSpec };
+    const r = checkScenario(strict, sc, { variant: null });
+    expect(r.violation?.kind).toBe('linearizability');
+    expect(r.violation?.message).toMatch(/fault.*SIGBUS/);
   });
 
   for (const v of hugetlb.variants) {
