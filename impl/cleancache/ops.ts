@@ -18,7 +18,7 @@ import {
 import {
   apiHandle,
   initState,
-  cleancacheState,
+  stateSchema,
   type CleancacheParams,
   type CleancacheState,
 } from './state.js';
@@ -624,7 +624,7 @@ const fsUmount: OpDef<G, P> = {
 };
 
 export const cleancacheImpl: ImplDef<G, P> = {
-  state: cleancacheState,
+  state: stateSchema,
   init(params) {
     const g = initState(params);
     if (params.mode === 'fs' && params.mounted) {

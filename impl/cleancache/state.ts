@@ -91,28 +91,34 @@ const inode = S.struct({
   refs: S.int(),
 });
 
+/** Backend handle codes: pool x file key (or inode) x page index. */
+export const handles = (p: CleancacheParams) => p.maxPools * Math.max(p.keys, p.inodes) * p.pages;
+
 /**
- * The state schema. Sizes depend on the scenario parameters, so per-superblock,
- * per-inode and per-page tables are lists (their lengths are fixed by init()).
+ * The state schema: per-superblock, per-pool, per-inode and per-page tables
+ * are fixed arrays sized by the scenario parameters; the backend's trees, LRU
+ * and remote tier are lists.
  */
-export const cleancacheState = S.struct({
+export const stateSchema = (p: CleancacheParams) => {
+  const nsbAll = p.nsb + 1;
+  return S.struct({
     // ---- frontend: mm/cleancache.c ----
     /** cleancache_ops != NULL, i.e. the cleancache_enabled fast-path flag (cleancache.rst L805-811) */
     cleancache_enabled: S.bool(),
     /** poolid_mutex owner (tid + 1); held across cleancache_register_ops' two steps */
     poolid_mutex: S.int(),
-    fs_poolid_map: S.list(S.int()),
-    shared_fs_poolid_map: S.list(S.int()),
-    uuids: S.list(S.int()),
+    fs_poolid_map: S.array(S.int(), nsbAll),
+    shared_fs_poolid_map: S.array(S.int(), nsbAll),
+    uuids: S.array(S.int(), nsbAll),
     /** sb->cleancache_poolid per superblock (0..nsb-1 API layer, nsb the filesystem) */
-    sb_poolid: S.list(S.int()),
-    sb_mounted: S.list(S.bool()),
+    sb_poolid: S.array(S.int(), nsbAll),
+    sb_mounted: S.array(S.bool(), nsbAll),
     succ_gets: S.int(),
     failed_gets: S.int(),
     puts: S.int(),
     invalidates: S.int(),
     // ---- backend: tmem ----
-    pools: S.list(pool),
+    pools: S.array(pool, p.maxPools),
     /** LRU of resident pages, most recent first, as handle codes (see code()) */
     lru: S.list(S.int()),
     /** RAMster-like remote tier, oldest last */
@@ -122,24 +128,25 @@ export const cleancacheState = S.struct({
     /** ghost: handles whose last get missed and that were not put since (get-get invariant) */
     missed: S.intSet(),
     /** ghost: data of the last put per backend handle code, 0 after the pool is destroyed (invariant only) */
-    lastPut: S.list(S.int()),
+    lastPut: S.array(S.int(), handles(p)),
     // ---- API layer: page locks and precondition ghosts ----
-    pageLock: S.list(S.int()),
+    pageLock: S.array(S.int(), Math.max(1, p.nsb * p.keys * p.pages)),
     /** ghost: API handles with a put/invalidate in flight (CC-8 precondition) */
     ccBusy: S.intSet(),
     /** ghost: API data-path calls in flight per superblock (invalidate_fs precondition) */
-    sbIo: S.list(S.int()),
+    sbIo: S.array(S.int(), Math.max(1, p.nsb)),
     // ---- fs layer ----
     mounted: S.bool(),
     /** s_active-like count of file operations in flight (umount returns EBUSY) */
     users: S.int(),
-    dent: S.list(S.int()),
-    inodes: S.list(inode),
-    disk: S.list(S.int()),
-    pc: S.list(pcPage),
-});
+    dent: S.array(S.int(), Math.max(1, p.files)),
+    inodes: S.array(inode, Math.max(1, p.inodes)),
+    disk: S.array(S.int(), Math.max(1, p.inodes * p.pages)),
+    pc: S.array(pcPage, Math.max(1, p.inodes * p.pages)),
+  });
+};
 
-export type CleancacheState = Infer<typeof cleancacheState>;
+export type CleancacheState = Infer<ReturnType<typeof stateSchema>>;
 export type Page = Infer<typeof page>;
 export type RemotePage = Infer<typeof remotePage>;
 
@@ -182,7 +189,7 @@ export function initState(p: CleancacheParams): CleancacheState {
     remote: [],
     exclHits: [],
     missed: [],
-    lastPut: fill(p.maxPools * Math.max(p.keys, p.inodes) * p.pages, () => 0),
+    lastPut: fill(handles(p), () => 0),
     pageLock: fill(Math.max(1, p.nsb * p.keys * p.pages), () => 0),
     ccBusy: [],
     sbIo: fill(Math.max(1, p.nsb), () => 0),

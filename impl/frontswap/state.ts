@@ -38,27 +38,29 @@ const swapInfo = S.struct({
   frontswap_pages: S.int(),
 });
 
-export const frontswapState = S.struct({
-  si: S.list(swapInfo),
-  /** swap_map: slot in use (1) or free (0), per (type, offset) */
-  swap_map: S.list(S.int()),
-  /** the swap device's blocks, per (type, offset) */
-  disk: S.list(S.int()),
-  /** lock of the slot's swap-cache page: owner tid + 1 */
-  slotLock: S.list(S.int()),
-  /** backend (zswap): entries of every type's tree, most recently stored first */
-  tree: S.list(entry),
-  /** backend: invalidate_area told it to refuse stores for the type (until init) */
-  refuse: S.list(S.bool()),
-  succ_stores: S.int(),
-  failed_stores: S.int(),
-  loads: S.int(),
-  invalidates: S.int(),
-  /** ghost: the data last swapped out to each slot (invariant only) */
-  last: S.list(S.int()),
-});
+/** The state schema: per-device and per-slot tables are fixed arrays sized by the parameters. */
+export const frontswapState = (p: FrontswapParams) =>
+  S.struct({
+    si: S.array(swapInfo, p.types),
+    /** swap_map: slot in use (1) or free (0), per (type, offset) */
+    swap_map: S.array(S.int(), p.types * p.slots),
+    /** the swap device's blocks, per (type, offset) */
+    disk: S.array(S.int(), p.types * p.slots),
+    /** lock of the slot's swap-cache page: owner tid + 1 */
+    slotLock: S.array(S.int(), p.types * p.slots),
+    /** backend (zswap): entries of every type's tree, most recently stored first */
+    tree: S.list(entry),
+    /** backend: invalidate_area told it to refuse stores for the type (until init) */
+    refuse: S.array(S.bool(), p.types),
+    succ_stores: S.int(),
+    failed_stores: S.int(),
+    loads: S.int(),
+    invalidates: S.int(),
+    /** ghost: the data last swapped out to each slot (invariant only) */
+    last: S.array(S.int(), p.types * p.slots),
+  });
 
-export type FrontswapState = Infer<typeof frontswapState>;
+export type FrontswapState = Infer<ReturnType<typeof frontswapState>>;
 export type Entry = Infer<typeof entry>;
 
 export const slotIndex = (p: FrontswapParams, type: number, off: number) => type * p.slots + off;

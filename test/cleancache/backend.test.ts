@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { cleancacheInitFs, cleancacheInvalidateFs, getPoolidFromFake, registerInitPools } from '../../impl/cleancache/frontend.js';
 import {
-  cleancacheState,
+  stateSchema,
   FAKE_FS_POOLID_OFFSET,
   FAKE_SHARED_FS_POOLID_OFFSET,
   FS_NO_BACKEND,
@@ -209,8 +209,8 @@ describe('frontend pool-id tables (mm/cleancache.c v3.14)', () => {
     cleancacheInitFs(g, t, 0, 3);
     tmemPut(g, P, t, 0, 1, 1, 9);
     const w = new IntBuffer();
-    cleancacheState.encode(g, w);
-    const back = cleancacheState.decode(new ArrayReader(w.toArray()));
+    stateSchema(P).encode(g, w);
+    const back = stateSchema(P).decode(new ArrayReader(w.toArray()));
     expect(back).toEqual(g);
   });
 });
