@@ -64,7 +64,7 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
       }
     }
     const st = product.traceState(vec);
-    const impl = { ret, ...(sub.observer ? sub.observer.impl(st.impl as any) : {}) };
+    const impl = { ret, ...(sub.observer ? sub.observer.impl(st.impl as any, script.params) : {}) };
     let spec: StepObservation['spec'];
     if (product.lin && st.spec) {
       const view = st.spec[0];
@@ -73,7 +73,7 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
         .map((r) => product.spec!.rets.get(r));
       spec = {
         ...(problem?.startsWith('linearizability') && allowed.length ? { ret: allowed[0] } : problem ? {} : { ret }),
-        ...(sub.observer && view !== undefined ? sub.observer.spec(view) : {}),
+        ...(sub.observer && view !== undefined ? sub.observer.spec(view, script.params) : {}),
       };
     }
     out.push({ step: i, op, args, impl, ...(spec ? { spec } : {}), agree: problem === undefined, ...(problem ? { problem } : {}) });

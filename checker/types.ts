@@ -202,9 +202,9 @@ export interface ScenarioOptions {
 }
 
 /** For `mmcheck run SUBSYS --script`: what to print after each step. */
-export interface Observer<G, Ctx> {
-  impl(g: Readonly<G>): Record<string, unknown>;
-  spec(view: Ctx): Record<string, unknown>;
+export interface Observer<G, Ctx, P = unknown> {
+  impl(g: Readonly<G>, params: P): Record<string, unknown>;
+  spec(view: Ctx, params: P): Record<string, unknown>;
 }
 
 export interface Subsystem<G = any, Ctx = any, P = any> {
@@ -223,5 +223,5 @@ export interface Subsystem<G = any, Ctx = any, P = any> {
   customize?(base: Scenario<P>, opts: ScenarioOptions): Scenario<P>;
   /** Validate and normalize user-provided params (scenario/script files). Throw Error with a one-line message. */
   parseParams?(raw: unknown): P;
-  readonly observer?: Observer<G, Ctx>;
+  readonly observer?: Observer<G, Ctx, P>;
 }

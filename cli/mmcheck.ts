@@ -155,12 +155,13 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
           throw new UsageError(`variant ${variant} names scenarios that ${sub.name} does not define: ${v.scenarios.join(', ')}`);
       }
       if (Object.keys(shape).length > 0) {
-        if (!sub.customize) throw new UsageError(`${sub.name} cannot be reshaped with --threads/--ops/--pool/--file-size`);
+        const hint = positionals.length === 0 ? ' (name the subsystems to reshape, e.g. mmcheck check hugetlb --pool 3)' : '';
+        if (!sub.customize) throw new UsageError(`${sub.name} cannot be reshaped with --threads/--ops/--pool/--file-size${hint}`);
         scenarios = scenarios.map((s) => {
           try {
             return sub.customize!(s, shape);
           } catch (e) {
-            throw new UsageError(`${sub.name}/${s.name}: ${(e as Error).message}`);
+            throw new UsageError(`${sub.name}/${s.name}: ${(e as Error).message}${hint}`);
           }
         });
       }
