@@ -366,6 +366,17 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'mixed-3',
+    description:
+      'three tasks on one file and the pool at once: shared reservation + faults + hole punch, a private owner with fork, NORESERVE faults and UFFDIO_COPY, an nr_hugepages grow',
+    params: P({ pool: 3, overcommit: 1, fileSize: 2, vmas: 4 }),
+    threads: [
+      [one(sh(0, 0, 0, 2)), [wr(0, 0), rd(0, 1)], one(op('punch', { f: 0, from: 0, to: 1 })), one(wr(0, 0)), one(munmap(0))],
+      [one(pv(1, 0, 0, 2)), one(wr(1, 1)), one(op('fork', { v: 1, c: 2 })), one(wr(1, 1)), one(munmap(1))],
+      [one(nr(3, 0, 0, 2)), [wr(3, 1), op('uffd_copy', { v: 3, i: 0 })], one(op('set_nr', { n: 4 })), one(wr(2, 1)), one(munmap(2))],
+    ],
+  },
+  {
     name: 'numa-no-guarantee',
     description:
       'HR-13 negative test: with cpusets/mempolicy a reserved fault may still SIGBUS (free pages on disallowed nodes); the spec allows it, so the correct implementation must not be reported',
