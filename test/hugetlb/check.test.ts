@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
-import { findings, hugetlb, type HugetlbParams } from '../../subsystems/hugetlb/index.js';
+import { findings, hugetlb, parseParams, type HugetlbParams } from '../../subsystems/hugetlb/index.js';
 
 describe('hugetlb model checking', () => {
   const nonTrivial = new Map<string, number>();
@@ -58,6 +58,49 @@ describe('hugetlb model checking', () => {
     test(`finding still reproduced: ${f.name}`, () => {
       const r = checkScenario(hugetlb, f, { variant: null, timeLimitSeconds: 60 });
       expect(r.violation, f.name).toBeDefined();
+    });
+  }
+});
+
+describe('hugetlb: every sequence of operations agrees with the spec (one thread, all op orders)', () => {
+  const o = (op: string, args: Record<string, number | string | boolean>) => ({ op, args });
+  const menu = [
+    o('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 2 }),
+    o('mmap', { v: 1, kind: 'private', f: 0, from: 0, to: 2 }),
+    o('mmap', { v: 0, kind: 'noreserve', f: 0, from: 1, to: 3 }),
+    o('mmap', { v: 1, kind: 'private_noreserve', f: 0, from: 0, to: 1 }),
+    o('fault', { v: 0, i: 0, write: true }),
+    o('fault', { v: 0, i: 1, write: false }),
+    o('fault', { v: 1, i: 1, write: true }),
+    o('fault', { v: 2, i: 1, write: true }),
+    o('uffd_copy', { v: 0, i: 1 }),
+    o('munmap', { v: 0 }),
+    o('munmap', { v: 1 }),
+    o('truncate', { f: 0, size: 1 }),
+    o('punch', { f: 0, from: 0, to: 1 }),
+    o('fork', { v: 1, c: 2 }),
+    o('set_nr', { n: 1 }),
+    o('set_nr', { n: 3 }),
+    o('set_overcommit', { n: 1 }),
+  ];
+  const cases: [string, object, (m: (typeof menu)[number]) => boolean, { budget: number; sites: string[] } | undefined][] = [
+    ['default mount', { pool: 2, overcommit: 1, fileSize: 3, vmas: 3, mounts: [{ size: 4, min: -1, mounted: true }] }, () => true, undefined],
+    ['min_size mount (no fork)', { pool: 2, overcommit: 1, fileSize: 3, vmas: 3, mounts: [{ size: 3, min: 1, mounted: true }] }, (m) => m.op !== 'fork', undefined],
+    [
+      'error injection (no surplus)',
+      { pool: 2, overcommit: 0, fileSize: 3, vmas: 3, mounts: [{ size: 3, min: -1, mounted: true }], inject: true },
+      (m) => m.op !== 'set_overcommit' && m.op !== 'set_nr',
+      { budget: 1, sites: ['add_to_page_cache', 'anon_vma_prepare', 'copy_from_user', 'region_chg_kmalloc', 'region_del_split'] },
+    ],
+  ];
+  for (const [name, raw, keep, faults] of cases) {
+    test(name, () => {
+      const alts = menu.filter(keep);
+      const sc = { name, description: name, params: parseParams(raw), threads: [[alts, alts, alts, alts]], faults };
+      const r = checkScenario(hugetlb, sc, { variant: null });
+      if (r.violation) throw new Error(`${r.violation.kind}: ${r.violation.message}`);
+      expect(r.exhaustive).toBe(true);
+      expect(r.states).toBeGreaterThan(500);
     });
   }
 });
