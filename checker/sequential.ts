@@ -6,7 +6,9 @@
  * the return value must be one the spec allows, and the abstraction of the
  * implementation state must equal the spec state.
  */
+import { evalInvariants } from './check.js';
 import { Product } from './product.js';
+import type { InvariantStats } from './result.js';
 import type { Script } from './scenario-file.js';
 import type { Args, RetValue, Scenario, Subsystem } from './types.js';
 
@@ -34,6 +36,15 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
   let vec = init.vec;
   const out: StepObservation[] = [];
   const T0 = product.HDR; // thread 0 base
+  const stats: InvariantStats[] = product.invariants.map((i) => ({ name: i.name, when: i.when, checked: 0, nonTrivial: 0 }));
+  const broken = (v: Int32Array, g: unknown): string | undefined => {
+    const f = evalInvariants(product.invariants, stats, g as never, script.params, product.invariantCtx(v, 0));
+    return f ? `invariant: ${f.message}` : undefined;
+  };
+  const initBroken = init.failure ? `${init.failure.kind}: ${init.failure.message}` : broken(vec, init.impl);
+  if (initBroken) {
+    return [{ step: -1, op: '(initial state)', args: {}, impl: { ret: null }, agree: false, problem: initBroken }];
+  }
 
   for (let i = 0; i < script.steps.length; i++) {
     const { op, args } = script.steps[i]!;
@@ -53,8 +64,9 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
         break;
       }
       vec = hit.vec;
-      if (hit.failure) {
-        problem = `${hit.failure.kind}: ${hit.failure.message}`;
+      const bad = hit.failure ? `${hit.failure.kind}: ${hit.failure.message}` : broken(vec, hit.impl);
+      if (bad) {
+        problem = bad;
         ret = hit.label.ret ?? null;
         break;
       }

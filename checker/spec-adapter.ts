@@ -9,6 +9,18 @@ import type { ArgValue, Args, RetValue, SpecDef } from './types.js';
 
 export class SpecError extends Error {}
 
+/** The first path at which two plain values differ, e.g. `context.regs`. */
+function describeDiff(a: unknown, b: unknown, path = ''): string {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return path || 'the state';
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const x = (a as Record<string, unknown>)[k];
+    const y = (b as Record<string, unknown>)[k];
+    if (JSON.stringify(x) !== JSON.stringify(y)) return describeDiff(x, y, path ? `${path}.${k}` : k);
+  }
+  return path || 'the state';
+}
+
 export interface OpKey {
   readonly op: string;
   readonly args: Args;
@@ -33,9 +45,13 @@ export class SpecAdapter {
   readonly initialId: number;
   transitionsRun = 0;
 
+  /** Canonical encodings of each spec state's full context (ret cleared), to catch a view that hides state. */
+  private readonly contexts = new Interner<unknown>();
+  private readonly contextOf: number[] = [];
+
   constructor(
     private readonly spec: SpecDef<unknown, unknown>,
-    params: unknown,
+    private readonly params: unknown,
   ) {
     let snap: AnyMachineSnapshot;
     try {
@@ -53,9 +69,15 @@ export class SpecAdapter {
   private internSnapshot(snap: AnyMachineSnapshot): number {
     if (snap.status === 'error') throw new SpecError(`spec machine entered an error state: ${String((snap as any).error)}`);
     const id = this.views.intern(this.view(snap));
+    const full = this.contexts.intern({ value: snap.value, context: { ...snap.context, ret: null } });
     if (id === this.snapshots.length) {
       this.snapshots.push(
         this.spec.machine.resolveState({ value: snap.value, context: { ...snap.context, ret: undefined } }),
+      );
+      this.contextOf.push(full);
+    } else if (this.contextOf[id] !== full) {
+      throw new SpecError(
+        `two spec states share one view but differ in their context: ${describeDiff(this.contexts.get(this.contextOf[id]!), this.contexts.get(full))} is missing from the view`,
       );
     }
     return id;
@@ -143,7 +165,7 @@ export class SpecAdapter {
     if (out !== undefined) return out;
     const found = new Set<number>();
     if (this.spec.internal) {
-      for (const ev of this.spec.internal(this.views.get(specId))) {
+      for (const ev of this.spec.internal(this.views.get(specId), this.params)) {
         const next = this.step(specId, ev);
         if (next) found.add(this.internSnapshot(next));
       }

@@ -124,8 +124,13 @@ export interface SpecDef<Ctx, P = unknown> {
   readonly choices?:
     | Readonly<Record<string, readonly ArgValue[]>>
     | ((op: string, args: Args, view: Ctx) => readonly ArgValue[] | undefined);
-  internal?(view: Ctx): readonly EventObject[];
-  /** The comparable part of a snapshot. Default: `context` without `ret`. */
+  internal?(view: Ctx, params: P): readonly EventObject[];
+  /**
+   * The comparable part of a snapshot. Default: `context` without `ret`.
+   * The view is the spec state's identity: every context field that affects
+   * behaviour must be in it (the checker rejects a spec whose context differs
+   * between two snapshots with the same view, unless listed in `constant`).
+   */
   view?(snapshot: { value: unknown; context: any }): Ctx;
 }
 

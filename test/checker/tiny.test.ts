@@ -348,3 +348,39 @@ describe('parameter-dependent state schemas', () => {
     expect(checkScenario(sub, sc(5)).states).toBe(1 + 5 + 10);
   });
 });
+
+describe('spec state identity', () => {
+  // The view hides `hidden`, which changes what `get` returns: two spec states would be merged.
+  const leaky = setup({
+    types: {} as { context: { shown: number; hidden: number; ret?: number }; events: { type: 'bump' } | { type: 'get' } },
+  }).createMachine({
+    context: { shown: 0, hidden: 0, ret: undefined },
+    on: {
+      bump: { actions: assign({ hidden: ({ context }) => context.hidden + 1, ret: 0 }) },
+      get: { actions: assign({ ret: ({ context }) => context.hidden }) },
+    },
+  });
+  const sub: Subsystem<{ h: number }, { shown: number }, null> = {
+    name: 'leaky',
+    title: 'leaky',
+    description: '',
+    impl: {
+      state: S.struct({ h: S.int() }),
+      init: () => ({ h: 0 }),
+      ops: {
+        bump: { doc: '', steps: [{ name: 'bump', run: (g) => ((g.h += 1), done(0)) }] },
+        get: { doc: '', steps: [{ name: 'get', run: (g) => done(g.h) }] },
+      },
+    },
+    spec: { machine: leaky, input: () => ({}), view: (s) => ({ shown: s.context.shown }) },
+    abstraction: () => ({ shown: 0 }),
+    invariants: [],
+    scenarios: [],
+    variants: [],
+  };
+  test('a view that hides behaviour-relevant context is a spec error, not a silent merge', () => {
+    const r = checkScenario(sub, { name: 's', description: '', params: null, threads: [[[{ op: 'bump', args: {} }], [{ op: 'get', args: {} }]]] });
+    expect(r.violation?.kind).toBe('spec-error');
+    expect(r.violation?.message).toMatch(/hidden is missing from the view/);
+  });
+});

@@ -147,6 +147,17 @@ describe('run --script', () => {
     expect(r.err).toMatch(/linearizability/);
   });
 
+  test('invariants are checked after every step of a script', async () => {
+    const dir = tmp();
+    const f = join(dir, 's.json');
+    writeFileSync(f, JSON.stringify({ steps: [{ op: 'inc' }, { op: 'get' }] }));
+    const r = await run(['run', 'counter', '--script', f, '--variant', 'leak-lock']);
+    expect(r.code).toBe(1);
+    const line = JSON.parse(r.out.trim().split('\n')[0]!);
+    expect(line).toMatchObject({ step: 0, op: 'inc', agree: false });
+    expect(line.problem).toMatch(/invariant: .*lock-free-at-rest/);
+  });
+
   test('bad scripts give one-line errors', async () => {
     const dir = tmp();
     const f = join(dir, 's.json');
