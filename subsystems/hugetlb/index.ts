@@ -241,7 +241,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'reserve-vs-fault',
     description:
-      'mmap(SHARED) reserving [0,2) races faults through a NORESERVE mapping of the same file: region_chg/region_add and vma_needs/commit_reservation refunds (H11, HR-4, HR-11), then munmap',
+      'mmap(SHARED) reserving [0,2) races faults through a NORESERVE mapping of the same file: region_chg/region_add and vma_needs/commit_reservation refunds (H11, HR-4, HR-11), then munmap or truncate, UFFDIO_COPY and a hole punch',
     params: P({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2 }),
     threads: [
       [[sh(0, 0, 0, 2), sh(0, 0, 1, 3)], one(wr(0, 1)), [munmap(0), op('truncate', { f: 0, size: 1 })], [wr(0, 0), sh(0, 0, 0, 3)]],
@@ -261,7 +261,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'reserve-fault-3',
     description:
-      'three threads: a shared reservation, a NORESERVE fault, and a UFFDIO_COPY + hole punch on the same file race (needs/commit and chg/add refunds with a third party, fault mutex vs punch)',
+      'three threads: shared reservations and faults, NORESERVE faults, and UFFDIO_COPY + hole punch / truncate on the same file race (needs/commit and chg/add refunds with a third party, fault mutex vs punch, i_mmap_rwsem vs truncate)',
     params: P({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2 }),
     threads: [
       [[sh(0, 0, 0, 3), sh(0, 0, 1, 3)], [wr(0, 1), rd(0, 2)], one(wr(0, 2)), one(munmap(0)), one(sh(0, 0, 0, 2))],
@@ -283,7 +283,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'truncate-vs-fault',
     description:
-      'ftruncate below an instantiated, reserved index while another thread faults it (SIGBUS beyond i_size; region_del to LONG_MAX and the unconsumed refund), then a hole punch (H1, HR-12)',
+      'ftruncate below an instantiated, reserved index while another thread faults it (SIGBUS beyond i_size; region_del to LONG_MAX and the unconsumed refund), then a hole punch; a third task faults and copies through a NORESERVE mapping (H1, HR-12)',
     params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 2 }),
     threads: [
       [one(sh(0, 0, 0, 2)), one(wr(0, 1)), [op('truncate', { f: 0, size: 1 }), op('truncate', { f: 0, size: 0 })], one(op('truncate', { f: 0, size: 2 })), one(wr(0, 1))],
@@ -316,7 +316,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'error-paths',
     description:
-      'fault budget 1 over every kmalloc/page-cache/anon_vma/copy_from_user/buddy site: restore_reserve_on_error, the uffd PagePrivate fix-up, free_huge_page of a restore-reserve page on a size= mount, and an mmap that fails after region_chg (H13, H19, HR-1, HR-3, HR-6)',
+      'fault budget 1 over every kmalloc/page-cache/anon_vma/copy_from_user site (overcommit 0, see NOTES.md): restore_reserve_on_error, the uffd PagePrivate fix-up, free_huge_page of a restore-reserve page on a size= mount, and an mmap that fails after region_chg (H13, H19, HR-1, HR-3, HR-6)',
     params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 3, mounts: [{ size: 2, min: -1, mounted: true }], inject: true }),
     threads: [
       [one(pv(0, 0, 0, 2)), [wr(0, 0), rd(0, 0)], one(op('uffd_copy', { v: 0, i: 1 })), one(munmap(0))],
@@ -347,7 +347,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'mount-min',
     description:
-      'mount a size=3,min_size=2 hugetlbfs while another task maps the default mount; a file on the new mount is reserved, faulted and truncated: subpool reserves taken at mount, consumed and restored by free_huge_page (HR-9)',
+      'mount a size=3,min_size=2 hugetlbfs while another task maps the default mount; a file on the new mount is reserved, faulted and truncated: subpool reserves taken at mount, consumed and restored by free_huge_page; a third task grows the pool and punches the file (HR-9)',
     params: P({
       pool: 3,
       overcommit: 0,
