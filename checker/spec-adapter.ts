@@ -138,7 +138,7 @@ export class SpecAdapter {
     if (out !== undefined) return out;
     const { op, args } = this.ops[opId]!;
     const c = this.spec.choices;
-    const choices = typeof c === 'function' ? c(op, args, this.views.get(specId)) : c?.[op];
+    const choices = typeof c === 'function' ? c(op, args, this.views.get(specId), this.params) : c?.[op];
     const found: number[] = [];
     const seen = new Set<number>();
     const tryEvent = (choice: ArgValue | undefined) => {

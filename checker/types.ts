@@ -109,7 +109,9 @@ export interface ImplDef<G, P = unknown> {
  *   - internal spec steps that may happen at any time (e.g. a backend dropping
  *     a page) are returned by `internal(view)` and are explored in linearization.
  * The checker never calls xstate once per explored state: spec states are
- * interned and transitions memoized.
+ * interned and transitions memoized. Note: xstate's pure `transition()` builds
+ * a throwaway actor that re-runs the machine's context factory with `input`
+ * undefined; a context factory must tolerate that.
  */
 export interface SpecDef<Ctx, P = unknown> {
   readonly machine: AnyStateMachine;
@@ -123,7 +125,7 @@ export interface SpecDef<Ctx, P = unknown> {
    */
   readonly choices?:
     | Readonly<Record<string, readonly ArgValue[]>>
-    | ((op: string, args: Args, view: Ctx) => readonly ArgValue[] | undefined);
+    | ((op: string, args: Args, view: Ctx, params: P) => readonly ArgValue[] | undefined);
   internal?(view: Ctx, params: P): readonly EventObject[];
   /**
    * The comparable part of a snapshot. Default: `context` without `ret`.
@@ -188,6 +190,17 @@ export interface Scenario<P = unknown> {
   readonly faults?: { readonly budget: number; readonly sites: readonly string[] };
 }
 
+/**
+ * A finding: a scenario in which the checker reports a violation of the
+ * *correct* implementation (a window or error path of the kernel as
+ * modelled). Not run by default; `mmcheck list` shows findings and
+ * `mmcheck check SUB --scenario NAME` runs one.
+ */
+export type Finding<P = unknown> = Scenario<P> & {
+  /** The violation kind expected (e.g. 'refinement', 'invariant'). */
+  readonly expect: string;
+};
+
 export interface Variant {
   /** Named after its source: 'H11', 'HR-1', 'T8', 'CC-3', ... */
   readonly name: string;
@@ -224,6 +237,8 @@ export interface Subsystem<G = any, Ctx = any, P = any> {
   /** Scenarios `npm run check` runs. */
   readonly scenarios: readonly Scenario<P>[];
   readonly variants: readonly Variant[];
+  /** Violations of the correct implementation found while modelling (see Finding). */
+  readonly findings?: readonly Finding<P>[];
   /** Shape default scenarios from CLI flags; unknown flags should be rejected with a message. */
   customize?(base: Scenario<P>, opts: ScenarioOptions): Scenario<P>;
   /** Validate and normalize user-provided params (scenario/script files). Throw Error with a one-line message. */

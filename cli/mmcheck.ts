@@ -145,10 +145,11 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
       const v = variant !== null ? sub.variants.find((x) => x.name === variant) : undefined;
       if (flags.scenario !== undefined) {
         const names = String(flags.scenario).split(',');
+        const all = [...scenarios, ...(sub.findings ?? [])];
         for (const n of names)
-          if (!scenarios.some((s) => s.name === n))
-            throw new UsageError(`unknown scenario '${n}' for ${sub.name} (known: ${sub.scenarios.map((s) => s.name).join(', ')})`);
-        scenarios = scenarios.filter((s) => names.includes(s.name));
+          if (!all.some((s) => s.name === n))
+            throw new UsageError(`unknown scenario '${n}' for ${sub.name} (known: ${all.map((s) => s.name).join(', ')})`);
+        scenarios = all.filter((s) => names.includes(s.name));
       } else if (v?.scenarios) {
         scenarios = scenarios.filter((s) => v.scenarios!.includes(s.name));
         if (scenarios.length === 0)
@@ -385,6 +386,10 @@ async function cmdList(argv: string[], io: Out): Promise<number> {
     io.out('  variants:');
     if (sub.variants.length === 0) io.out('    (none)');
     for (const v of sub.variants) io.out(`    ${v.name.padEnd(8)} ${v.description}  [${v.source}]`);
+    if (sub.findings && sub.findings.length > 0) {
+      io.out('  findings (the correct implementation fails these; not in the default run; check with --scenario NAME):');
+      for (const f of sub.findings) io.out(`    ${f.name}  [expect ${f.expect}]  ${f.description}`);
+    }
     io.out('');
   }
   return EXIT.pass;

@@ -535,6 +535,7 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
   invariants,
   scenarios,
   variants,
+  findings,
   customize,
   parseParams,
   observer: {
