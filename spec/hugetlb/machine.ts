@@ -6,7 +6,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { SpecDef } from '../../checker/types.js';
-import { applyOp, CHOICES_BY_OP, initView, SETNR_CHOICES, shrinkSurplus, type HugetlbView, type Ret } from './model.js';
+import { applyOp, CHOICES_BY_OP, decodeChoice, initView, SETNR_CHOICES, shrinkSurplus, type HugetlbView, type Ret } from './model.js';
 import type { HugetlbParams } from './params.js';
 
 export interface HugetlbSpecContext extends HugetlbView {
@@ -63,10 +63,28 @@ export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
   return { total, free, rsvd, surp, overcommit, spools, files, vmas };
 }
 
+const choiceCache = new Map<string, readonly number[]>();
+
 export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   machine: hugetlbMachine,
   input: (p) => p,
-  choices: Object.fromEntries(OPS.map((op) => [op, op === 'set_nr' ? SETNR_CHOICES : CHOICES_BY_OP[op]!])),
+  // Only the outcomes these params can produce: injected-failure outcomes need params.inject,
+  // the HR-13 node miss needs params.numa (applyOp rejects the others; listing them only costs xstate calls).
+  choices: (op, _args, _view, p) => {
+    if (op === 'set_nr') return SETNR_CHOICES;
+    const all = CHOICES_BY_OP[op];
+    if (!all) return undefined;
+    const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}`;
+    let out = choiceCache.get(key);
+    if (!out) {
+      out = all.filter((c) => {
+        const plan = decodeChoice(c);
+        return (p.inject || plan.inj === 0) && (p.numa || !plan.numaMiss);
+      });
+      choiceCache.set(key, out);
+    }
+    return out;
+  },
   view: (snap) => specView(snap.context),
   internal: (v) => (v.surp > 0 && v.free - v.rsvd > 0 ? [{ type: SHRINK_SURPLUS }] : []),
 };
