@@ -9,5 +9,6 @@ if (!existsSync(compiled)) {
   process.stderr.write('mmcheck: not built yet: run "npm run build" (npm ci does it for you)\n');
   process.exit(2);
 }
-const { main } = await import(compiled);
+const { main, quietOnClosedPipe } = await import(compiled);
+quietOnClosedPipe();
 process.exitCode = await main(process.argv.slice(2));

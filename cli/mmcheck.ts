@@ -68,6 +68,18 @@ export interface Out {
   isTTY: boolean;
 }
 
+/**
+ * A closed pipe (`mmcheck check | head`) is not an error worth a stack trace:
+ * stop quietly with the exit code computed so far.
+ */
+export function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+}
+
 const nodeOut: Out = {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),
@@ -431,6 +443,7 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
 
 const invokedDirectly = process.argv[1] && /cli[\\/]mmcheck\.(ts|js)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  quietOnClosedPipe();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
