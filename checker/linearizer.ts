@@ -36,6 +36,8 @@ export class Linearizer {
     readonly spec: SpecAdapter,
     readonly threads: number,
   ) {
+    // memo codes pack the thread id in 3 bits (see invoke/respond)
+    if (!(threads >= 1 && threads <= 8)) throw new Error(`the linearizer supports 1 to 8 threads, not ${threads}`);
     this.scratch = new Int32Array(threads + 1);
     this.scratch[0] = spec.initialId;
     this.initialSet = this.closeAndIntern([this.configs.intern(this.scratch)]);
