@@ -140,17 +140,14 @@ export class SpecAdapter {
     const c = this.spec.choices;
     const choices = typeof c === 'function' ? c(op, args, this.views.get(specId), this.params) : c?.[op];
     const found: number[] = [];
-    const seen = new Set<number>();
     const tryEvent = (choice: ArgValue | undefined) => {
       const next = this.step(specId, this.event(op, args, choice));
       if (!next) return;
       const s = this.internSnapshot(next);
       const r = this.retId(next.context.ret as RetValue);
-      const k = s * 65536 + r;
-      if (!seen.has(k)) {
-        seen.add(k);
-        found.push(s, r);
-      }
+      // exact duplicate check (few outcomes, memoized): no packed key that could alias
+      for (let i = 0; i < found.length; i += 2) if (found[i] === s && found[i + 1] === r) return;
+      found.push(s, r);
     };
     if (choices && choices.length > 0) for (const c of choices) tryEvent(c);
     else tryEvent(undefined);
