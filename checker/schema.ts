@@ -178,7 +178,8 @@ class IntSetSchema implements Schema<number[]> {
     let m = 0;
     for (let i = 0; i < v.length; i++) {
       const x = v[i]!;
-      if (x < 0 || x > 30) throw new SchemaError(`intset member ${x} outside [0, 30]`);
+      if (!Number.isInteger(x) || x < 0 || x > 30)
+        throw new SchemaError(`intset member ${JSON.stringify(x) ?? String(x)} is not an integer in [0, 30]`);
       m |= 1 << x;
     }
     w.push(m);
