@@ -229,6 +229,8 @@ export function checkScenario<G extends object, C, P>(
   }
   const seconds = (performance.now() - start) / 1000;
 
+  // taken before the counterexample is rebuilt: re-expanding its path would count pruned paths again
+  const preconditions = [...product.pruned].map(([text, count]) => ({ text, count }));
   let violation: Violation | undefined;
   if (found) violation = buildViolation(product, links, found);
 
@@ -257,7 +259,7 @@ export function checkScenario<G extends object, C, P>(
     refinement: product.spec ? 'linearizability+abstraction' : 'none (no spec)',
     specStates: product.spec ? product.spec.views.size : 0,
     invariants: stats,
-    preconditions: [...product.pruned].map(([text, count]) => ({ text, count })),
+    preconditions,
     ...(violation ? { violation } : {}),
   };
 }
