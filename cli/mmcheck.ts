@@ -124,6 +124,11 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
     color: { kind: 'bool' },
     'no-color': { kind: 'bool' },
   });
+  if (flags['scenario-file'] !== undefined)
+    for (const f of ['scenario', 'threads', 'ops', 'pool', 'file-size'])
+      if (flags[f] !== undefined)
+        throw new UsageError(`--${f} does not apply to --scenario-file (the file gives the scenario and its bounds)`);
+  if (flags.color && flags['no-color']) throw new UsageError('--color and --no-color contradict each other');
   const subs = positionals.length > 0 ? positionals.map(requireSubsystem) : [...registry];
   if (subs.length === 0) throw new UsageError('no subsystems are registered');
   const variant = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);

@@ -1,0 +1,44 @@
+/**
+ * Review of the CLI: flags that would be silently ignored are usage errors.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { main, type Out } from '../../cli/mmcheck.js';
+import { counter } from '../fixtures/counter.js';
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Out = { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), isTTY: false };
+  const code = await main(argv, io, [counter]);
+  return { code, out, err };
+}
+
+function expectOneLineError(r: { code: number; out: string; err: string }, pattern: RegExp): void {
+  expect(r.code).toBe(2);
+  const lines = r.err.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^mmcheck: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.out).toBe('');
+}
+
+describe('flags that --scenario-file would ignore', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-review-'));
+  const file = join(dir, 's.json');
+  writeFileSync(file, JSON.stringify({ name: 'mine', params: { threads: 2 }, threads: [[{ op: 'inc' }], [{ op: 'inc' }]] }));
+
+  test('the file alone is checked', async () => {
+    expect((await run(['check', 'counter', '--scenario-file', file, '--quiet'])).code).toBe(0);
+  });
+  for (const extra of [['--threads', '3'], ['--ops', '2'], ['--pool', '1'], ['--file-size', '2'], ['--scenario', 'two-incs']]) {
+    test(`--scenario-file with ${extra[0]} is a usage error, not a silently different run`, async () => {
+      expectOneLineError(await run(['check', 'counter', '--scenario-file', file, ...extra]), new RegExp(`${extra[0]}.*--scenario-file|--scenario-file.*${extra[0]}`));
+    });
+  }
+  test('--color with --no-color is a usage error', async () => {
+    expectOneLineError(await run(['check', 'counter', '--color', '--no-color']), /--color.*--no-color|--no-color.*--color/);
+  });
+});
