@@ -575,8 +575,14 @@ export class Product<G extends object = any> {
         const locals = alt.op.locals;
         const l = ctx.l;
         for (let i = 0; i < this.L; i++) {
-          const v = i < locals.length ? l[locals[i]!] : 0;
-          w.push(typeof v === 'number' ? v | 0 : v ? 1 : 0);
+          const v = i < locals.length ? l[locals[i]!]! : 0;
+          if ((v | 0) !== v) {
+            // truncating would silently merge distinct states
+            this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
+              new Error(`local '${locals[i]}' holds ${typeof v === 'string' ? JSON.stringify(v) : String(v)}, not a 32-bit integer`));
+            return;
+          }
+          w.push(v);
         }
       }
     }

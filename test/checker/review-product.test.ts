@@ -1,0 +1,59 @@
+/** Review: locals are stored exactly, never silently truncated. */
+import { describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import { S } from '../../checker/schema.js';
+import { done, invariant, type Scenario, type Subsystem } from '../../checker/types.js';
+
+type G = { x: number };
+const Gs = S.struct({ x: S.int() });
+function tiny(ops: Subsystem<G, never, null>['impl']['ops'], invs: Subsystem<G, never, null>['invariants'] = []): Subsystem<G, never, null> {
+  return {
+    name: 'tiny',
+    title: 'tiny',
+    description: 'review fixture',
+    impl: { state: Gs, init: () => ({ x: 0 }), ops },
+    invariants: invs,
+    scenarios: [],
+    variants: [],
+  };
+}
+const one = (...slots: string[][]): Scenario<null> => ({
+  name: 's',
+  description: 's',
+  params: null,
+  threads: [slots.map((alts) => alts.map((op) => ({ op, args: {} })))],
+});
+
+describe('locals', () => {
+  test('a local that is not a 32-bit integer is an error, not silently truncated', () => {
+    // x = 1 when the local held 0.5 (truncated to 0 it would look like it held 0)
+    const sub = tiny({
+      op: {
+        doc: 'half',
+        locals: ['h'],
+        steps: [
+          { name: 'set', run: (_g, t) => ((t.l.h = 0.5), 'use') },
+          { name: 'use', run: (g, t) => ((g.x = t.l.h! > 0 ? 1 : 0), done(null)) },
+        ],
+      },
+    }, [
+      invariant<G, null>({ name: 'x-set', doc: 'x is 1 after op', source: 'test', when: 'quiescent', check: (g, _p, q) => (q.inFlight[0] === undefined && g.x === 0 ? null : g.x === 1) }),
+    ]);
+    const r = checkScenario(sub, one(['op']));
+    expect(r.violation?.kind).toBe('impl-error');
+    expect(r.violation?.message).toMatch(/local/);
+  });
+  test('a local at 2^31 is an error too', () => {
+    const sub = tiny({
+      op: {
+        doc: 'big',
+        locals: ['h'],
+        steps: [
+          { name: 'set', run: (_g, t) => ((t.l.h = 2 ** 31), 'use') },
+          { name: 'use', run: () => done(null) },
+        ],
+      },
+    });
+    expect(checkScenario(sub, one(['op'])).violation?.kind).toBe('impl-error');
+  });
+});
