@@ -338,7 +338,11 @@ export class Product<G extends object = any> {
     for (let t = 0; t < this.T; t++) {
       const tb = off + this.HDR + t * this.TW;
       if (vec[tb + 2]! >= 0 || vec[tb]! < this.alts[t]!.length) unfinished = true;
-      if (this.threadEnabled(vec, off, g, t)) return undefined;
+      try {
+        if (this.threadEnabled(vec, off, g, t)) return undefined;
+      } catch {
+        return undefined; // an enabled() that throws is reported when the state is expanded
+      }
     }
     if (!unfinished) return undefined;
     const stuck: string[] = [];
