@@ -129,7 +129,15 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
       if (flags[f] !== undefined)
         throw new UsageError(`--${f} does not apply to --scenario-file (the file gives the scenario and its bounds)`);
   if (flags.color && flags['no-color']) throw new UsageError('--color and --no-color contradict each other');
-  const subs = positionals.length > 0 ? positionals.map(requireSubsystem) : [...registry];
+  let subs = positionals.length > 0 ? positionals.map(requireSubsystem) : [...registry];
+  if (flags['scenario-file'] !== undefined && positionals.length === 0) {
+    // a scenario file is for one subsystem: its "subsystem" field, or the only one registered
+    const file = String(flags['scenario-file']);
+    const named = (readJsonFile(file, 'scenario file') as { subsystem?: unknown } | null)?.subsystem;
+    if (typeof named === 'string') subs = [requireSubsystem(named)];
+    else if (subs.length > 1)
+      throw new UsageError(`which subsystem is ${file} for? name it (mmcheck check SUBSYSTEM --scenario-file FILE) or add a "subsystem" field`);
+  }
   if (subs.length === 0) throw new UsageError('no subsystems are registered');
   const variant = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
   if (variant !== null && subs.length > 1) {

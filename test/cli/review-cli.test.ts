@@ -42,3 +42,29 @@ describe('flags that --scenario-file would ignore', () => {
     expectOneLineError(await run(['check', 'counter', '--color', '--no-color']), /--color.*--no-color|--no-color.*--color/);
   });
 });
+
+describe('--scenario-file without a subsystem argument', () => {
+  const other = { ...counter, name: 'other' };
+  const run2 = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const io: Out = { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), isTTY: false };
+    const code = await main(argv, io, [other, counter]);
+    return { code, out, err };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-review-'));
+  test('the file\'s "subsystem" field picks the subsystem', async () => {
+    const file = join(dir, 'named.json');
+    writeFileSync(file, JSON.stringify({ subsystem: 'counter', name: 'mine', params: { threads: 2 }, threads: [[{ op: 'inc' }]] }));
+    const r = await run2(['check', '--scenario-file', file, '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.subsystem)).toEqual(['counter']);
+  });
+  test('without one, with several subsystems registered, the user is asked to name it', async () => {
+    const file = join(dir, 'anon.json');
+    writeFileSync(file, JSON.stringify({ params: { threads: 2 }, threads: [[{ op: 'inc' }]] }));
+    expectOneLineError(await run2(['check', '--scenario-file', file]), /subsystem/);
+  });
+});
