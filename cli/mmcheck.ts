@@ -209,9 +209,15 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
     if (result.violation) {
       const base = `${sub.name}-${scenario.name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
       tracePath = join(outDir, `${base}.itf.json`);
-      const itf = toItf(result, { implSchema: implSchema(sub, scenario.params) as never, scenario });
-      writeItf(tracePath, itf);
-      writeHtmlReport(join(outDir, `${base}.html`), itf);
+      try {
+        const itf = toItf(result, { implSchema: implSchema(sub, scenario.params) as never, scenario });
+        writeItf(tracePath, itf);
+        writeHtmlReport(join(outDir, `${base}.html`), itf);
+      } catch (e) {
+        // the violation is the result: report it anyway
+        io.err(`mmcheck: cannot save the counterexample to ${tracePath}: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`);
+        tracePath = undefined;
+      }
     }
     if (json) {
       io.out(JSON.stringify({ ...result, ...(tracePath ? { tracePath } : {}) }));
@@ -220,7 +226,7 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
       else io.out(verdictLine(result));
       if (result.violation) {
         io.out(renderTrace(result.violation, { color }));
-        io.out(`counterexample saved: ${tracePath} (and .html); replay with: mmcheck replay ${tracePath}`);
+        if (tracePath) io.out(`counterexample saved: ${tracePath} (and .html); replay with: mmcheck replay ${tracePath}`);
       }
       if (!quiet) io.out('');
     }

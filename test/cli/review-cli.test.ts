@@ -68,3 +68,16 @@ describe('--scenario-file without a subsystem argument', () => {
     expectOneLineError(await run2(['check', '--scenario-file', file]), /subsystem/);
   });
 });
+
+describe('a violation is reported even when its trace cannot be saved', () => {
+  test('--out under a regular file: the violation is printed and the exit code is 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-review-'));
+    const file = join(dir, 'plain');
+    writeFileSync(file, '');
+    const r = await run(['check', 'counter', '--variant', 'racy', '--out', join(file, 'sub'), '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL counter\/two-incs/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/cannot save/);
+  });
+});
