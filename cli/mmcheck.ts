@@ -140,7 +140,8 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
   }
   if (subs.length === 0) throw new UsageError('no subsystems are registered');
   const variant = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
-  if (variant !== null && subs.length > 1) {
+  if (variant !== null && subs.length > 1 && positionals.length === 0) {
+    // no subsystem named: the variant picks its owners (a named one without it is an error below)
     const owners = subs.filter((s) => s.variants.some((v) => v.name === variant));
     if (owners.length === 0) throw new UsageError(`unknown variant '${variant}' (see mmcheck list)`);
     subs.splice(0, subs.length, ...owners);

@@ -81,3 +81,16 @@ describe('a violation is reported even when its trace cannot be saved', () => {
     expect(r.err).toMatch(/cannot save/);
   });
 });
+
+describe('--variant with explicitly named subsystems', () => {
+  test('a named subsystem without that variant is an error, not silently skipped', async () => {
+    const other = { ...counter, name: 'other', variants: [] };
+    let err = '';
+    let out = '';
+    const io: Out = { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), isTTY: false };
+    const code = await main(['check', 'other', 'counter', '--variant', 'racy', '--quiet'], io, [other, counter]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/unknown variant 'racy' for other/);
+    expect(out).toBe('');
+  });
+});
