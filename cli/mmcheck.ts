@@ -437,7 +437,9 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
       case '-h':
       case 'help':
         io.out(HELP);
-        return cmd === undefined ? EXIT.usage : EXIT.pass;
+        if (cmd !== undefined) return EXIT.pass;
+        io.err('mmcheck: no command given (commands: check, run, replay, list)');
+        return EXIT.usage;
       case 'check':
         return await cmdCheck(rest, io);
       case 'run':

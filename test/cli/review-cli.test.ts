@@ -94,3 +94,12 @@ describe('--variant with explicitly named subsystems', () => {
     expect(out).toBe('');
   });
 });
+
+describe('no command', () => {
+  test('exit 2 with one line on stderr, like every usage error', async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^mmcheck: .*command/);
+  });
+});
