@@ -200,6 +200,7 @@ export class Product<G extends object = any> {
       L = Math.max(L, locals.length);
       const l: Record<string, number> = {};
       for (const n of locals) l[n] = 0;
+      Object.seal(l); // an undeclared local would be hidden state shared across runs: writing one throws
       this.ops.set(name, { name, def, steps: def.steps, stepIndex, locals, l });
     }
     this.L = L;

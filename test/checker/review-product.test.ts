@@ -57,3 +57,17 @@ describe('locals', () => {
     expect(checkScenario(sub, one(['op'])).violation?.kind).toBe('impl-error');
   });
 });
+
+describe('undeclared locals', () => {
+  test('writing a local the op does not declare is an error, not hidden state shared across runs', () => {
+    const sub = tiny({
+      op: {
+        doc: 'writes an undeclared local',
+        steps: [{ name: 's', run: (g, t) => ((t.l.hidden = (t.l.hidden ?? 0) + 1), (g.x = t.l.hidden), done(null)) }],
+      },
+    });
+    const r = checkScenario(sub, one(['op']));
+    expect(r.violation?.kind).toBe('impl-error');
+    expect(r.violation?.message).toMatch(/hidden/);
+  });
+});
