@@ -70,8 +70,10 @@ export interface Successor {
   readonly failure?: Failure;
 }
 
-class Pruned {
-  constructor(readonly text: string) {}
+class Pruned extends Error {
+  constructor(readonly text: string) {
+    super(`assume() failed: ${text}`);
+  }
 }
 
 const NO_SITES: readonly string[] = Object.freeze([]);
@@ -105,7 +107,11 @@ class Ctx implements ThreadCtx<unknown> {
     if (!(n >= 1) || !Number.isInteger(n)) throw new Error(`choose(${n}): need a positive integer`);
     if (n === 1) return 0;
     const i = this.cpos++;
-    if (i < this.depth) return this.script[i]!;
+    if (i < this.depth) {
+      if (this.arity[i] !== n)
+        throw new Error(`nondeterministic step: choice point ${i} offered ${this.arity[i]} outcomes, now ${n} (steps must be deterministic given the state and choices)`);
+      return this.script[i]!;
+    }
     if (i >= this.script.length) throw new Error('more than 64 choice points in one step');
     this.script[i] = 0;
     this.arity[i] = n;
@@ -197,12 +203,14 @@ export class Product<G extends object = any> {
         stepIndex.set(s.name, i);
       });
       const locals = def.locals ?? [];
-      L = Math.max(L, locals.length);
       const l: Record<string, number> = {};
       for (const n of locals) l[n] = 0;
       Object.seal(l); // an undeclared local would be hidden state shared across runs: writing one throws
       this.ops.set(name, { name, def, steps: def.steps, stepIndex, locals, l });
     }
+    // Each thread reserves room for the most locals any op of *this scenario* uses.
+    for (const script of scenario.threads)
+      for (const slot of script) for (const c of slot) L = Math.max(L, this.ops.get(c.op)?.locals.length ?? 0);
     this.L = L;
     this.TW = 3 + L;
     this.implOff = this.HDR + this.T * this.TW;

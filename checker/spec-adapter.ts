@@ -34,8 +34,12 @@ function defaultView(snapshot: { context: any }): unknown {
 export class SpecAdapter {
   /** Spec views by spec-state id. */
   readonly views = new Interner<unknown>();
-  /** A snapshot to step from, per spec-state id (ret cleared). */
-  private readonly snapshots: AnyMachineSnapshot[] = [];
+  /**
+   * A snapshot to step from, per spec-state id (ret cleared). Sparse: an id
+   * interned from an abstraction (internView) has no snapshot until the spec
+   * itself reaches that view.
+   */
+  private readonly snapshots: (AnyMachineSnapshot | undefined)[] = [];
   readonly rets = new Interner<RetValue>();
   readonly ops: OpKey[] = [];
   private readonly opIndex = new Map<string, number>();
@@ -70,11 +74,9 @@ export class SpecAdapter {
     if (snap.status === 'error') throw new SpecError(`spec machine entered an error state: ${String((snap as any).error)}`);
     const id = this.views.intern(this.view(snap));
     const full = this.contexts.intern({ value: snap.value, context: { ...snap.context, ret: null } });
-    if (id === this.snapshots.length) {
-      this.snapshots.push(
-        this.spec.machine.resolveState({ value: snap.value, context: { ...snap.context, ret: undefined } }),
-      );
-      this.contextOf.push(full);
+    if (this.snapshots[id] === undefined) {
+      this.snapshots[id] = this.spec.machine.resolveState({ value: snap.value, context: { ...snap.context, ret: undefined } });
+      this.contextOf[id] = full;
     } else if (this.contextOf[id] !== full) {
       throw new SpecError(
         `two spec states share one view but differ in their context: ${describeDiff(this.contexts.get(this.contextOf[id]!), this.contexts.get(full))} is missing from the view`,
@@ -117,7 +119,9 @@ export class SpecAdapter {
     this.transitionsRun++;
     let next: AnyMachineSnapshot;
     try {
-      [next] = transition(this.spec.machine, this.snapshots[specId]!, ev);
+      const from = this.snapshots[specId];
+      if (!from) throw new SpecError(`internal: spec state ${specId} has no snapshot`);
+      [next] = transition(this.spec.machine, from, ev);
     } catch (e) {
       throw new SpecError(`spec threw on ${ev.type}: ${(e as Error).message}`);
     }

@@ -384,3 +384,30 @@ describe('spec state identity', () => {
     expect(r.violation?.message).toMatch(/hidden is missing from the view/);
   });
 });
+
+describe('step determinism', () => {
+  test('a step whose choice points change between re-runs is reported, not mis-enumerated', () => {
+    let calls = 0; // state outside the explored state: the step is not a function of (state, choices)
+    const sub: Subsystem<{ v: number }, unknown, null> = {
+      name: 'flaky',
+      title: 'flaky',
+      description: '',
+      impl: {
+        state: S.struct({ v: S.int() }),
+        init: () => ({ v: 0 }),
+        ops: {
+          go: {
+            doc: '',
+            steps: [{ name: 'go', run: (g, t) => ((g.v = t.choose(++calls % 2 === 1 ? 2 : 3)), done(g.v)) }],
+          },
+        },
+      },
+      invariants: [],
+      scenarios: [],
+      variants: [],
+    };
+    const r = checkScenario(sub, { name: 's', description: '', params: null, threads: [[[{ op: 'go', args: {} }]]] });
+    expect(r.violation?.kind).toBe('impl-error');
+    expect(r.violation?.message).toMatch(/nondeterministic step/);
+  });
+});
