@@ -245,6 +245,7 @@ export function checkScenario<G extends object, C, P>(
       params: scenario.params,
       faultBudget: product.faultBudget,
       faultSites: product.faultSites,
+      ...(product.faultBudget > 0 ? { faultSitesNeverReached: product.faultSitesNeverReached() } : {}),
     },
     stopReason: stop,
     exhaustive: stop === 'complete',

@@ -118,8 +118,12 @@ class Ctx implements ThreadCtx<unknown> {
     this.depth = i + 1;
     return 0;
   }
+  /** Listed fault sites some step asked about (with or without budget left). */
+  readonly reached = new Set<string>();
   inject(site: string): boolean {
-    if (this.faultsLeft <= 0 || !this.sites.has(site)) return false;
+    if (!this.sites.has(site)) return false;
+    this.reached.add(site);
+    if (this.faultsLeft <= 0) return false;
     if (this.choose(2) === 1) {
       this.faultsLeft--;
       if (this.injected === NO_SITES) this.injected = [];
@@ -167,6 +171,10 @@ export class Product<G extends object = any> {
   readonly faultSites: readonly string[];
   /** The implementation state schema for this scenario. */
   readonly schema: Schema<G>;
+  /** Listed fault sites never reached by inject() so far. */
+  faultSitesNeverReached(): string[] {
+    return this.faultSites.filter((s) => !this.ctx.reached.has(s));
+  }
   /** Preconditions broken on pruned paths, with counts. */
   readonly pruned = new Map<string, number>();
   private readonly out = new IntBuffer(1024);

@@ -100,6 +100,8 @@ export interface CheckResult {
     readonly params: unknown;
     readonly faultBudget: number;
     readonly faultSites: readonly string[];
+    /** Listed fault sites that no explored step ever called inject() for (a typo, or unreachable): vacuous. */
+    readonly faultSitesNeverReached?: readonly string[];
   };
   readonly stopReason: StopReason;
   /** True only when every reachable state was visited (no limit hit, no violation stop). */

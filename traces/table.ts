@@ -370,6 +370,9 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
     }
   } else kv('invariants', 'none registered');
 
+  const unreached = b.faultSitesNeverReached ?? [];
+  if (unreached.length)
+    kv('fault sites', `${unreached.join(', ')}: listed but never reached by any step (VACUOUS: a typo, or a path not explored)`);
   if (r.preconditions.length) {
     out.push('  preconditions broken by the scenario (paths pruned, not bugs):');
     for (const pc of r.preconditions) for (const l of wrap(`${fmtInt(pc.count)}× ${pc.text}`, W - 4)) out.push(`    ${l}`);

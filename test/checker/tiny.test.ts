@@ -235,6 +235,12 @@ describe('branching steps', () => {
     const r = checkScenario(sub, sc(1));
     expect(r.states).toBe(4);
     expect(r.bounds.faultBudget).toBe(1);
+    expect(r.bounds.faultSitesNeverReached).toEqual([]);
+  });
+
+  test('a listed fault site no step ever reaches is reported (a typo would otherwise never fire)', () => {
+    const r = checkScenario(sub, { ...sc(1), faults: { budget: 1, sites: ['alloc', 'aloc'] } });
+    expect(r.bounds.faultSitesNeverReached).toEqual(['aloc']);
   });
 });
 
