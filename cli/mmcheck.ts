@@ -106,24 +106,13 @@ function progressLine(p: Progress): string {
 
 // ---------------------------------------------------------------------------
 
-async function cmdCheck(argv: string[], io: Out): Promise<number> {
-  const { positionals, flags } = parseArgs(argv, {
-    scenario: { kind: 'string' },
-    'scenario-file': { kind: 'string' },
-    variant: { kind: 'string' },
-    threads: { kind: 'int', min: 1 },
-    ops: { kind: 'int', min: 1 },
-    pool: { kind: 'int', min: 0 },
-    'file-size': { kind: 'int', min: 1 },
-    'max-states': { kind: 'int', min: 1 },
-    'time-limit': { kind: 'int', min: 1 },
-    jobs: { kind: 'int', min: 1 },
-    out: { kind: 'string' },
-    json: { kind: 'bool' },
-    quiet: { kind: 'bool' },
-    color: { kind: 'bool' },
-    'no-color': { kind: 'bool' },
-  });
+type Flags = ReturnType<typeof parseArgs>['flags'];
+
+/** Which (subsystem, scenario) pairs `check` runs, from its positionals and flags. */
+function selectJobs(
+  positionals: readonly string[],
+  flags: Flags,
+): { jobs: { sub: Subsystem; scenario: Scenario }[]; variant: string | null } {
   if (flags['scenario-file'] !== undefined)
     for (const f of ['scenario', 'threads', 'ops', 'pool', 'file-size'])
       if (flags[f] !== undefined)
@@ -152,11 +141,6 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
     ...(flags.pool !== undefined ? { pool: flags.pool as number } : {}),
     ...(flags['file-size'] !== undefined ? { fileSize: flags['file-size'] as number } : {}),
   };
-  const color = flags['no-color'] ? false : flags.color ? true : io.isTTY;
-  const outDir = (flags.out as string | undefined) ?? join('traces', 'out');
-  const json = Boolean(flags.json);
-  const quiet = Boolean(flags.quiet);
-
   // Which (subsystem, scenario) pairs to run.
   const jobs: { sub: Subsystem; scenario: Scenario }[] = [];
   for (const sub of subs) {
@@ -195,6 +179,33 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
     }
     for (const scenario of scenarios) jobs.push({ sub, scenario });
   }
+
+  return { jobs, variant };
+}
+
+async function cmdCheck(argv: string[], io: Out): Promise<number> {
+  const { positionals, flags } = parseArgs(argv, {
+    scenario: { kind: 'string' },
+    'scenario-file': { kind: 'string' },
+    variant: { kind: 'string' },
+    threads: { kind: 'int', min: 1 },
+    ops: { kind: 'int', min: 1 },
+    pool: { kind: 'int', min: 0 },
+    'file-size': { kind: 'int', min: 1 },
+    'max-states': { kind: 'int', min: 1 },
+    'time-limit': { kind: 'int', min: 1 },
+    jobs: { kind: 'int', min: 1 },
+    out: { kind: 'string' },
+    json: { kind: 'bool' },
+    quiet: { kind: 'bool' },
+    color: { kind: 'bool' },
+    'no-color': { kind: 'bool' },
+  });
+  const { jobs, variant } = selectJobs(positionals, flags);
+  const color = flags['no-color'] ? false : flags.color ? true : io.isTTY;
+  const outDir = (flags.out as string | undefined) ?? join('traces', 'out');
+  const json = Boolean(flags.json);
+  const quiet = Boolean(flags.quiet);
 
   let worst: number = EXIT.pass;
   let totalStates = 0;
