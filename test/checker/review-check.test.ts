@@ -1,28 +1,9 @@
 /** Review: what a result reports (pruned-path counts) does not depend on rebuilding the counterexample. */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
-import { S } from '../../checker/schema.js';
-import { done, invariant, type Scenario, type Subsystem } from '../../checker/types.js';
+import { done, invariant, type Scenario } from '../../checker/types.js';
 
-type G = { x: number };
-const Gs = S.struct({ x: S.int() });
-function tiny(ops: Subsystem<G, never, null>['impl']['ops'], invs: Subsystem<G, never, null>['invariants'] = []): Subsystem<G, never, null> {
-  return {
-    name: 'tiny',
-    title: 'tiny',
-    description: 'review fixture',
-    impl: { state: Gs, init: () => ({ x: 0 }), ops },
-    invariants: invs,
-    scenarios: [],
-    variants: [],
-  };
-}
-const one = (...slots: string[][]): Scenario<null> => ({
-  name: 's',
-  description: 's',
-  params: null,
-  threads: [slots.map((alts) => alts.map((op) => ({ op, args: {} })))],
-});
+import { G, one, tiny } from '../fixtures/tiny.js';
 
 describe('pruned-path accounting', () => {
   test('rebuilding a counterexample does not count pruned paths again', () => {

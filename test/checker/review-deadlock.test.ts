@@ -2,28 +2,9 @@
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import { replaySchedule } from '../../checker/replay.js';
-import { S } from '../../checker/schema.js';
-import { done, type Scenario, type Subsystem } from '../../checker/types.js';
+import { done, type Scenario } from '../../checker/types.js';
 
-type G = { x: number };
-const Gs = S.struct({ x: S.int() });
-function tiny(ops: Subsystem<G, never, null>['impl']['ops'], invs: Subsystem<G, never, null>['invariants'] = []): Subsystem<G, never, null> {
-  return {
-    name: 'tiny',
-    title: 'tiny',
-    description: 'review fixture',
-    impl: { state: Gs, init: () => ({ x: 0 }), ops },
-    invariants: invs,
-    scenarios: [],
-    variants: [],
-  };
-}
-const one = (...slots: string[][]): Scenario<null> => ({
-  name: 's',
-  description: 's',
-  params: null,
-  threads: [slots.map((alts) => alts.map((op) => ({ op, args: {} })))],
-});
+import { one, tiny } from '../fixtures/tiny.js';
 
 describe('deadlock rescan', () => {
   // T0 picks op x or op y. x fails at its second step (a transition failure at depth 2);
