@@ -176,9 +176,10 @@ describe('toy model: sequential steps', () => {
     g.rmap[2] = true;
     g.F = 3;
     const w = new IntBuffer();
-    impl.state.encode(g, w);
+    const schema = typeof impl.state === 'function' ? impl.state({ P: 4, K: 4, T: 3, N: 2 }) : impl.state;
+    schema.encode(g, w);
     expect(w.len).toBe(2 + 3 * 4 + 2);
-    expect(impl.state.decode(new ArrayReader(w.toArray()))).toEqual(g);
+    expect(schema.decode(new ArrayReader(w.toArray()))).toEqual(g);
   });
 
   it('toy is the K=3 instance; toyFor gives one per K', () => {

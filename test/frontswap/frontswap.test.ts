@@ -12,7 +12,7 @@ import { zswapInvalidateArea, zswapLoad, zswapStore } from '../../impl/frontswap
 import { frontswapView } from '../../spec/frontswap/machine.js';
 import { abstraction, customize, frontswap, parseParams } from '../../subsystems/frontswap/index.js';
 
-const P: FrontswapParams = { types: 1, slots: 2, capacity: 1, swapon: true };
+const P: FrontswapParams = { types: 1, slots: 2, capacity: 1, swapon: true, writethrough: false };
 const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
 const byName = (n: string) => frontswap.scenarios.find((s) => s.name === n)!;
 
