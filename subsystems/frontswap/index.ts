@@ -2,6 +2,7 @@
  * frontswap: the mapping between the spec (spec/frontswap) and the
  * implementation (impl/frontswap: mm/frontswap.c frontend + zswap-like backend).
  */
+import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
 import { invariant, type OpChoice, type Scenario, type ScenarioOptions, type Subsystem, type Variant } from '../../checker/types.js';
 import {
   frontswapChoices,
@@ -226,19 +227,9 @@ export function parseParams(raw: unknown): P {
  * of each thread; --pool N: backend capacity; --file-size N: slots per device.
  */
 export function customize(s: Scenario<P>, o: ScenarioOptions): Scenario<P> {
-  let threads = s.threads;
-  if (o.threads !== undefined) {
-    if (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 4) throw new Error(`--threads: expected 1..4, got ${o.threads}`);
-    threads = Array.from({ length: o.threads }, (_, i) => s.threads[i % s.threads.length]!);
-  }
-  if (o.ops !== undefined) {
-    if (!Number.isInteger(o.ops) || o.ops < 1 || o.ops > 8) throw new Error(`--ops: expected 1..8, got ${o.ops}`);
-    threads = threads.map((t) => t.slice(0, o.ops));
-  }
-  if (o.pool !== undefined && (!Number.isInteger(o.pool) || o.pool < 1 || o.pool > 16))
-    throw new Error(`--pool: expected 1..16 backend pages, got ${o.pool}`);
-  if (o.fileSize !== undefined && (!Number.isInteger(o.fileSize) || o.fileSize < 1 || o.fileSize > 8))
-    throw new Error(`--file-size: expected 1..8, got ${o.fileSize}`);
+  const threads = reshapeThreads(s.threads, o, { maxThreads: 4, maxOps: 8, cycle: true });
+  if (o.pool !== undefined) flagInRange('pool', o.pool, 1, 16, 'backend pages');
+  if (o.fileSize !== undefined) flagInRange('file-size', o.fileSize, 1, 8);
   const params = parseParams({
     ...s.params,
     ...(o.pool !== undefined ? { capacity: o.pool } : {}),

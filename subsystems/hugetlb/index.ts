@@ -2,6 +2,7 @@
  * hugetlb reservation accounting: spec (spec/hugetlb) + kernel-faithful
  * implementation (impl/hugetlb) + abstraction, invariants, scenarios, variants.
  */
+import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
 import { invariant, type ImplDef, type Invariant, type OpChoice, type Scenario, type ScenarioOptions, type Subsystem, type Variant } from '../../checker/types.js';
 import { OPS } from '../../impl/hugetlb/ops.js';
 import { coveredSet, regionCount, regionsWellFormed } from '../../impl/hugetlb/regions.js';
@@ -493,26 +494,12 @@ export const variants: Variant[] = [
 
 export function customize(base: Scenario<HugetlbParams>, opts: ScenarioOptions): Scenario<HugetlbParams> {
   for (const k of Object.keys(opts)) if (!['threads', 'ops', 'pool', 'fileSize'].includes(k)) throw new Error(`hugetlb: unknown option '${k}'`);
-  let threads = base.threads;
+  // Repeating a thread script would collide on its mapping slots, so --threads only drops scripts.
+  const threads = reshapeThreads(base.threads, opts, { maxThreads: 4, maxOps: 8, cycle: false });
   let params = base.params;
-  if (opts.threads !== undefined) {
-    if (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > 4) throw new Error(`hugetlb: --threads must be 1..4, got ${opts.threads}`);
-    if (opts.threads > threads.length) throw new Error(`hugetlb: scenario '${base.name}' has ${threads.length} thread scripts; --threads ${opts.threads} would need more`);
-    threads = threads.slice(0, opts.threads);
-  }
-  if (opts.ops !== undefined) {
-    if (!Number.isInteger(opts.ops) || opts.ops < 1 || opts.ops > 8) throw new Error(`hugetlb: --ops must be 1..8, got ${opts.ops}`);
-    threads = threads.map((s) => s.slice(0, opts.ops));
-  }
-  if (opts.pool !== undefined) {
-    if (!Number.isInteger(opts.pool) || opts.pool < 0 || opts.pool > LIMITS.maxPages) throw new Error(`hugetlb: --pool must be 0..${LIMITS.maxPages}, got ${opts.pool}`);
-    params = parseParams({ ...params, pool: opts.pool });
-  }
-  if (opts.fileSize !== undefined) {
-    if (!Number.isInteger(opts.fileSize) || opts.fileSize < 1 || opts.fileSize > LIMITS.maxFileSize)
-      throw new Error(`hugetlb: --file-size must be 1..${LIMITS.maxFileSize}, got ${opts.fileSize}`);
-    params = parseParams({ ...params, fileSize: opts.fileSize });
-  }
+  if (opts.pool !== undefined) params = parseParams({ ...params, pool: flagInRange('pool', opts.pool, 0, LIMITS.maxPages) });
+  if (opts.fileSize !== undefined)
+    params = parseParams({ ...params, fileSize: flagInRange('file-size', opts.fileSize, 1, LIMITS.maxFileSize) });
   return { ...base, params, threads };
 }
 

@@ -3,6 +3,7 @@
  * implementation (impl/thp): abstraction, invariants, scenarios, variants,
  * CLI shaping and the `run --script` observer.
  */
+import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
 import {
   invariant,
   type OpChoice,
@@ -455,20 +456,11 @@ export function parseParams(raw: unknown): P {
 
 export function customize(base: Scenario<P>, opts: ScenarioOptions): Scenario<P> {
   if (opts.pool !== undefined) throw new Error('thp: --pool does not apply (one huge page per scenario); use --file-size for subpages');
-  let threads = base.threads;
+  // fewer threads: drop the last scripts; more: repeat them (two threads doing the same thing)
+  let threads = reshapeThreads(base.threads, opts, { maxThreads: 4, maxOps: 16, cycle: true });
   let params = base.params;
-  if (opts.threads !== undefined) {
-    if (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > 4) throw new Error(`thp: --threads must be in [1, 4], got ${opts.threads}`);
-    // fewer: drop the last threads; more: repeat the scripts (two threads doing the same thing)
-    threads = Array.from({ length: opts.threads }, (_, i) => base.threads[i % base.threads.length]!);
-  }
-  if (opts.ops !== undefined) {
-    if (!Number.isInteger(opts.ops) || opts.ops < 1) throw new Error('thp: --ops must be a positive integer');
-    threads = threads.map((th) => th.slice(0, opts.ops));
-  }
   if (opts.fileSize !== undefined) {
-    const nr = opts.fileSize;
-    if (!Number.isInteger(nr) || nr < 2 || nr > 16) throw new Error('thp: --file-size (subpages per THP) must be in [2, 16]');
+    const nr = flagInRange('file-size', opts.fileSize, 2, 16, 'subpages per THP');
     const old = base.params.nr;
     threads = threads.map((th) =>
       th.map((slot) =>
