@@ -237,7 +237,9 @@ export function renderTrace(violation: Violation, opts: RenderOptions = {}): str
     const tb = before.threads[l.tid];
     const ta = after.threads[l.tid];
     if (tb?.locals || ta?.locals) {
-      for (const c of diffPlain(tb?.locals ?? {}, ta?.locals ?? {}, `T${l.tid}.locals`)) changes.push(c);
+      // Locals start and end at 0: an op starting (absent -> 0) or finishing (0 -> absent) is noise.
+      for (const c of diffPlain(tb?.locals ?? {}, ta?.locals ?? {}, `T${l.tid}.locals`))
+        if (!((c.old === undefined && c.new === '0') || (c.old === '0' && c.new === undefined))) changes.push(c);
     }
     if (after.faultsUsed !== before.faultsUsed)
       changes.push({ path: 'faultsUsed', old: String(before.faultsUsed), new: String(after.faultsUsed) });
