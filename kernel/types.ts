@@ -1,0 +1,50 @@
+/**
+ * The real-kernel loop: the contract between the parts that boot a kernel
+ * (kernel/runner, kernel/probe) and the parts that decide what to run and how
+ * to judge it (reproduce, conform, shrink).
+ *
+ * A script is the same sequential op list `mmcheck run --script` takes. A
+ * subsystem that can be driven from userspace provides a `KernelMapping`
+ * (subsystems/<sub>/probe.ts): how each op becomes C in the probe and how a
+ * kernel observation compares with the implementation's prediction.
+ */
+import type { Script } from '../checker/scenario-file.js';
+
+/** A kernel as the user names it: `6.1`, `6.12` (newest Debian package) or a bzImage path. */
+export interface ResolvedKernel {
+  /** What the user asked for, e.g. `6.1` or `/path/bzImage`. */
+  readonly request: string;
+  /** Full release string the kernel reports (`uname -r`) once known, else the package's. */
+  readonly release: string;
+  /** The implementation behaviour to compare against: a key of the subsystem's kernel versions. */
+  readonly modelVersion: string;
+  /** Path of the kernel image on this machine. */
+  readonly image: string;
+  /** The Debian package it came from, when it came from one. */
+  readonly debianPackage?: string;
+}
+
+/** What the kernel did at one step of a script. */
+export interface KernelStepObservation {
+  readonly step: number;
+  /** Return value in the implementation's encoding (0, a count, or an errno name such as 'ENOMEM'). */
+  readonly ret: number | string | boolean | null;
+  /** True when the step raised SIGBUS (caught by the probe). */
+  readonly sigbus: boolean;
+  /** Named counters read after the step (HugePages_Rsvd, subpool usage, kpagecount of a page, ...). */
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+export type KernelScriptResult =
+  | { readonly kind: 'ran'; readonly steps: readonly KernelStepObservation[]; readonly poolRestored: boolean }
+  | { readonly kind: 'error'; readonly detail: string };
+
+export type KernelBatchOutcome =
+  | { readonly kind: 'ran'; readonly results: readonly KernelScriptResult[]; readonly seconds: number }
+  | { readonly kind: 'boot-failed' | 'timeout'; readonly detail: string; readonly log: string };
+
+/** Runs many scripts in one boot, each in its own mount and child process. */
+export interface KernelBatchRunner {
+  readonly kernel: ResolvedKernel;
+  runBatch(subsystem: string, scripts: readonly Script[]): Promise<KernelBatchOutcome>;
+}
