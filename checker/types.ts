@@ -8,6 +8,7 @@
  * buggy variants. The checker knows nothing else about it.
  */
 import type { AnyStateMachine, EventObject } from 'xstate';
+import type { OpSchemas } from './op-schema.js';
 import type { Schema } from './schema.js';
 
 /** A value an operation returns: compared with the spec's `ret`. */
@@ -230,6 +231,8 @@ export interface Subsystem<G = any, Ctx = any, P = any> {
   readonly title: string;
   readonly description: string;
   readonly impl: ImplDef<G, P>;
+  /** Every impl op's arguments (checker/op-schema.ts); registration checks both lists match. */
+  readonly opSchemas?: OpSchemas<P>;
   readonly spec?: SpecDef<Ctx, P>;
   /** Required with a spec: implementation state to spec view (same shape as SpecDef.view). */
   abstraction?(g: Readonly<G>, params: P): Ctx;

@@ -3,6 +3,7 @@
  * kernel-faithful implementation (impl/cleancache): abstraction, invariants,
  * scenarios, variants, CLI shaping and the `run --script` observer.
  */
+import { cleancacheOps } from './op-schemas.js';
 import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
 import { invariant, type OpChoice, type Scenario, type ScenarioOptions, type Subsystem, type Variant } from '../../checker/types.js';
 import {
@@ -464,6 +465,7 @@ export const cleancache: Subsystem<G, CleancacheView, P> = {
   description:
     'Backend contract (pools, put/get/invalidate, exclusive and shared gets, put-put-get and get-get coherency, counters) and the system property that every read returns the latest written data through page cache, cleancache and disk.',
   impl: cleancacheImpl,
+  opSchemas: cleancacheOps,
   spec: {
     machine: cleancacheMachine,
     input: (p: P) => ({ mode: p.mode, nsb: p.nsb, keys: p.keys, pages: p.pages, files: p.files, registered: p.registered, mounted: p.mounted }),

@@ -2,6 +2,7 @@
  * frontswap: the mapping between the spec (spec/frontswap) and the
  * implementation (impl/frontswap: mm/frontswap.c frontend + zswap-like backend).
  */
+import { frontswapOps } from './op-schemas.js';
 import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
 import { invariant, type OpChoice, type Scenario, type ScenarioOptions, type Subsystem, type Variant } from '../../checker/types.js';
 import {
@@ -249,6 +250,7 @@ export const frontswap: Subsystem<G, FrontswapView, P> = {
   description:
     'Swap-out may go to frontswap or the swap device; swap-in returns the data last swapped out; a failed duplicate store leaves no stale copy; zswap writeback moves entries to the device.',
   impl: frontswapImpl,
+  opSchemas: frontswapOps,
   spec: {
     machine: frontswapMachine,
     input: (p: P) => ({ types: p.types, slots: p.slots, swapon: p.swapon, writethrough: p.writethrough }),

@@ -2,6 +2,7 @@
  * hugetlb reservation accounting: spec (spec/hugetlb) + kernel-faithful
  * implementation (impl/hugetlb) + abstraction, invariants, scenarios, variants.
  */
+import { hugetlbOps } from './op-schemas.js';
 import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
 import { invariant, type ImplDef, type Invariant, type OpChoice, type Scenario, type ScenarioOptions, type Subsystem, type Variant } from '../../checker/types.js';
 import { OPS } from '../../impl/hugetlb/ops.js';
@@ -519,6 +520,7 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
   description:
     'hugetlbfs reservations (Documentation/vm/hugetlbfs_reserv.rst): resv_map two-phase region_chg/region_add, subpool min/max arithmetic, surplus pages, COW with unmap_ref_private, error-path restore_reserve_on_error.',
   impl,
+  opSchemas: hugetlbOps,
   spec: hugetlbSpec,
   abstraction,
   invariants,

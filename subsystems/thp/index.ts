@@ -3,6 +3,7 @@
  * implementation (impl/thp): abstraction, invariants, scenarios, variants,
  * CLI shaping and the `run --script` observer.
  */
+import { thpOps } from './op-schemas.js';
 import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
 import {
   invariant,
@@ -486,6 +487,7 @@ export const thp: Subsystem<G, ThpView, P> = {
   description:
     'Transparent huge pages, v4.5-v6.1 design: head _refcount, per-subpage _mapcount, compound_mapcount, PG_double_map; split_huge_pmd, split_huge_page, deferred split, khugepaged, COW.',
   impl: thpImpl,
+  opSchemas: thpOps,
   spec: {
     machine: thpMachine,
     input: (p: P) => p,
