@@ -4,7 +4,8 @@
  * scenarios, variants, CLI shaping and the `run --script` observer.
  */
 import { cleancacheOps } from './op-schemas.js';
-import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
+import { knobsCustomize } from '../../checker/reshape.js';
+import { knobs } from './knobs.js';
 import { invariant, type OpChoice, type Scenario, type ScenarioOptions, type Subsystem, type Variant } from '../../checker/types.js';
 import {
   cleancacheChoices,
@@ -447,17 +448,8 @@ export function parseParams(raw: unknown): P {
  * --ops N: keep the first N slots of each thread; --pool N: backend capacity
  * in pages; --file-size N: pages per file.
  */
-export function customize(s: Scenario<P>, o: ScenarioOptions): Scenario<P> {
-  const threads = reshapeThreads(s.threads, o, { maxThreads: 4, maxOps: 8, cycle: true });
-  if (o.pool !== undefined) flagInRange('pool', o.pool, 1, 8, 'backend pages');
-  if (o.fileSize !== undefined) flagInRange('file-size', o.fileSize, 1, 4);
-  const params = parseParams({
-    ...s.params,
-    ...(o.pool !== undefined ? { capacity: o.pool } : {}),
-    ...(o.fileSize !== undefined ? { pages: o.fileSize } : {}),
-  });
-  return { ...s, params, threads };
-}
+/** The knobs (knobs.ts) in the older `customize(base, {threads: 3})` form. */
+export const customize = (base: Scenario<P>, opts: ScenarioOptions): Scenario<P> => knobsCustomize(knobs)(base, opts);
 
 export const cleancache: Subsystem<G, CleancacheView, P> = {
   name: 'cleancache',
@@ -477,6 +469,7 @@ export const cleancache: Subsystem<G, CleancacheView, P> = {
   invariants,
   scenarios,
   variants,
+  knobs,
   customize,
   parseParams,
   observer: {

@@ -3,7 +3,8 @@
  * implementation (impl/frontswap: mm/frontswap.c frontend + zswap-like backend).
  */
 import { frontswapOps } from './op-schemas.js';
-import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
+import { knobsCustomize } from '../../checker/reshape.js';
+import { knobs } from './knobs.js';
 import { invariant, type OpChoice, type Scenario, type ScenarioOptions, type Subsystem, type Variant } from '../../checker/types.js';
 import {
   frontswapChoices,
@@ -227,22 +228,8 @@ export function parseParams(raw: unknown): P {
  * --threads N: repeat the threads round-robin up to N; --ops N: first N slots
  * of each thread; --pool N: backend capacity; --file-size N: slots per device.
  */
-export function customize(s: Scenario<P>, o: ScenarioOptions): Scenario<P> {
-  const threads = reshapeThreads(s.threads, o, { maxThreads: 4, maxOps: 8, cycle: true });
-  if (o.pool !== undefined) flagInRange('pool', o.pool, 1, 16, 'backend pages');
-  if (o.fileSize !== undefined) flagInRange('file-size', o.fileSize, 1, 8);
-  const params = parseParams({
-    ...s.params,
-    ...(o.pool !== undefined ? { capacity: o.pool } : {}),
-    ...(o.fileSize !== undefined ? { slots: o.fileSize } : {}),
-  });
-  for (const t of threads)
-    for (const slot of t)
-      for (const c of slot)
-        if (typeof c.args.off === 'number' && c.args.off >= params.slots)
-          throw new Error(`--file-size ${params.slots} is too small for offset ${c.args.off} used by the scenario`);
-  return { ...s, params, threads };
-}
+/** The knobs (knobs.ts) in the older `customize(base, {threads: 3})` form. */
+export const customize = (base: Scenario<P>, opts: ScenarioOptions): Scenario<P> => knobsCustomize(knobs)(base, opts);
 
 export const frontswap: Subsystem<G, FrontswapView, P> = {
   name: 'frontswap',
@@ -263,6 +250,7 @@ export const frontswap: Subsystem<G, FrontswapView, P> = {
   invariants,
   scenarios,
   variants,
+  knobs,
   customize,
   parseParams,
   observer: {

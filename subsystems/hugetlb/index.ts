@@ -3,8 +3,9 @@
  * implementation (impl/hugetlb) + abstraction, invariants, scenarios, variants.
  */
 import { hugetlbOps } from './op-schemas.js';
-import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
-import { invariant, type ImplDef, type Invariant, type OpChoice, type Scenario, type ScenarioOptions, type Subsystem, type Variant } from '../../checker/types.js';
+import { knobsCustomize } from '../../checker/reshape.js';
+import { knobs } from './knobs.js';
+import { invariant, type ScenarioOptions, type ImplDef, type Invariant, type OpChoice, type Scenario, type Subsystem, type Variant } from '../../checker/types.js';
 import { OPS } from '../../impl/hugetlb/ops.js';
 import { coveredSet, regionCount, regionsWellFormed } from '../../impl/hugetlb/regions.js';
 import {
@@ -493,16 +494,8 @@ export const variants: Variant[] = [
 // customize
 // ---------------------------------------------------------------------------
 
-export function customize(base: Scenario<HugetlbParams>, opts: ScenarioOptions): Scenario<HugetlbParams> {
-  for (const k of Object.keys(opts)) if (!['threads', 'ops', 'pool', 'fileSize'].includes(k)) throw new Error(`hugetlb: unknown option '${k}'`);
-  // Repeating a thread script would collide on its mapping slots, so --threads only drops scripts.
-  const threads = reshapeThreads(base.threads, opts, { maxThreads: 4, maxOps: 8, cycle: false });
-  let params = base.params;
-  if (opts.pool !== undefined) params = parseParams({ ...params, pool: flagInRange('pool', opts.pool, 0, LIMITS.maxPages) });
-  if (opts.fileSize !== undefined)
-    params = parseParams({ ...params, fileSize: flagInRange('file-size', opts.fileSize, 1, LIMITS.maxFileSize) });
-  return { ...base, params, threads };
-}
+/** `--threads/--ops/--pool/--file-size` (knobs.ts), in the older `customize(base, {pool: 3})` form. */
+export const customize = (base: Scenario<HugetlbParams>, opts: ScenarioOptions): Scenario<HugetlbParams> => knobsCustomize(knobs)(base, opts);
 
 // ---------------------------------------------------------------------------
 // registration
@@ -527,6 +520,7 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
   scenarios,
   variants,
   findings,
+  knobs,
   customize,
   parseParams,
   observer: {

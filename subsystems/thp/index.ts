@@ -4,7 +4,8 @@
  * CLI shaping and the `run --script` observer.
  */
 import { thpOps } from './op-schemas.js';
-import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
+import { knobsCustomize } from '../../checker/reshape.js';
+import { knobs } from './knobs.js';
 import {
   invariant,
   type OpChoice,
@@ -455,31 +456,8 @@ export function parseParams(raw: unknown): P {
   return { nr, mms, kind: kind as P['kind'], initial: initial as P['initial'] };
 }
 
-export function customize(base: Scenario<P>, opts: ScenarioOptions): Scenario<P> {
-  if (opts.pool !== undefined) throw new Error('thp: --pool does not apply (one huge page per scenario); use --file-size for subpages');
-  // fewer threads: drop the last scripts; more: repeat them (two threads doing the same thing)
-  let threads = reshapeThreads(base.threads, opts, { maxThreads: 4, maxOps: 16, cycle: true });
-  let params = base.params;
-  if (opts.fileSize !== undefined) {
-    const nr = flagInRange('file-size', opts.fileSize, 2, 16, 'subpages per THP');
-    const old = base.params.nr;
-    threads = threads.map((th) =>
-      th.map((slot) =>
-        slot.map((c) => {
-          const args: Record<string, number | string | boolean> = { ...c.args };
-          if (typeof args.sub === 'number' && args.sub >= nr)
-            throw new Error(`thp: --file-size ${nr} is too small for ${c.op}(sub ${args.sub}) in ${base.name}`);
-          if (args.to === old) args.to = nr;
-          if (typeof args.from === 'number' && args.from >= nr)
-            throw new Error(`thp: --file-size ${nr} is too small for ${c.op}(from ${args.from}) in ${base.name}`);
-          return { op: c.op, args };
-        }),
-      ),
-    );
-    params = { ...params, nr };
-  }
-  return { ...base, params, threads };
-}
+/** The knobs (knobs.ts) in the older `customize(base, {threads: 3})` form. */
+export const customize = (base: Scenario<P>, opts: ScenarioOptions): Scenario<P> => knobsCustomize(knobs)(base, opts);
 
 export const thp: Subsystem<G, ThpView, P> = {
   name: 'thp',
@@ -500,6 +478,7 @@ export const thp: Subsystem<G, ThpView, P> = {
   invariants,
   scenarios,
   variants,
+  knobs,
   customize,
   parseParams,
   observer: {
