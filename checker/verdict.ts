@@ -2,8 +2,11 @@
  * The verdict of one checked scenario, from its CheckResult: what a user and
  * CI act on. Soundness first: a run that did not visit every state is
  * INCONCLUSIVE, and a passing run in which something declared was never
- * exercised (a fault site, an invariant, a scenario clause) is VACUOUS, a
- * failure unless the user allows it.
+ * exercised is VACUOUS, a failure unless the user allows it. What the scenario
+ * declares (its fault sites, its clauses) is judged per scenario; what the
+ * subsystem declares (its invariants) is judged over every scenario of the run
+ * (`runVacuousInvariants`): an invariant with nothing to check in one scenario
+ * but exercised by another is reported, not failed.
  */
 import type { CheckResult } from './result.js';
 
@@ -20,11 +23,11 @@ export interface VacuousItem {
   readonly name: string;
 }
 
-/** Everything declared but never exercised in an exhaustive run. */
-export function vacuousItems(r: CheckResult): VacuousItem[] {
+/** What the scenario declares but never exercised (its fault sites and clauses), plus, with `invariants`, its idle invariants. */
+export function vacuousItems(r: CheckResult, o: { readonly invariants?: boolean } = {}): VacuousItem[] {
   const out: VacuousItem[] = [];
   for (const s of r.bounds.faultSitesNeverReached ?? []) out.push({ kind: 'fault-site', name: s });
-  for (const i of r.invariants) if (i.nonTrivial === 0) out.push({ kind: 'invariant', name: i.name });
+  if (o.invariants) for (const i of r.invariants) if (i.nonTrivial === 0) out.push({ kind: 'invariant', name: i.name });
   for (const c of r.bounds.clausesNeverRun ?? []) out.push({ kind: 'clause', name: c });
   return out;
 }
@@ -45,6 +48,20 @@ export function verdictOf(r: CheckResult, o: VerdictOptions = {}): Verdict {
 }
 
 /** Exit codes: 0 pass, 1 violation/vacuous/missed, 2 usage, 3 inconclusive. */
+/**
+ * Invariants no exhaustive, violation-free run of the correct implementation
+ * exercised, per subsystem: declared by the subsystem, never checked in this run.
+ */
+export function runVacuousInvariants(results: readonly CheckResult[]): { subsystem: string; invariant: string; scenarios: number }[] {
+  const bySub = new Map<string, CheckResult[]>();
+  for (const r of results) if (r.exhaustive && !r.violation && r.variant === null) bySub.set(r.subsystem, [...(bySub.get(r.subsystem) ?? []), r]);
+  const out: { subsystem: string; invariant: string; scenarios: number }[] = [];
+  for (const [subsystem, rs] of bySub)
+    for (const inv of rs[0]!.invariants)
+      if (rs.every((r) => (r.invariants.find((i) => i.name === inv.name)?.nonTrivial ?? 0) === 0)) out.push({ subsystem, invariant: inv.name, scenarios: rs.length });
+  return out;
+}
+
 export function exitCodeOf(v: Verdict): number {
   switch (v) {
     case 'pass':
