@@ -5,7 +5,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { Progress } from '../checker/check.js';
 import { implSchema } from '../checker/product.js';
 import type { CheckResult } from '../checker/result.js';
@@ -43,11 +43,30 @@ export function parseReporters(v: string | undefined, json: boolean): { name: Re
   return list;
 }
 
+/**
+ * `mkdir -p` one component at a time: Node's `mkdirSync(dir, {recursive: true})`
+ * loops forever on some paths under /proc (e.g. /proc/nope), which is how
+ * `--out /proc/nope` used to hang.
+ */
+function mkdirs(dir: string): void {
+  const abs = resolve(dir);
+  const parts = abs.split(sep).filter(Boolean);
+  let cur = abs.startsWith(sep) ? sep : '';
+  for (const p of parts) {
+    cur = join(cur, p);
+    try {
+      mkdirSync(cur);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 /** Fail now, not after the search, when a directory cannot be written (e.g. --out /proc/nope). */
 export function ensureWritableDir(dir: string, flag: string): void {
   const probe = join(dir, `.mmcheck-probe-${process.pid}`);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirs(dir);
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (e) {
