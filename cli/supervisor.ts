@@ -184,12 +184,6 @@ export class Supervisor {
     const watch = new Int32Array(new SharedArrayBuffer(4 * WATCH_WORDS)).fill(-1);
     const slot: { id: number; watch: Int32Array; since: number; timer?: NodeJS.Timeout } = { id, watch, since: performance.now() };
     const limit = this.o.timeLimitSeconds;
-    if (limit !== undefined) {
-      // the search checks the clock itself between states; a step that never returns cannot, so
-      // terminate the worker once it overruns the limit by a grace period
-      const grace = Math.max(2000, limit * 100);
-      slot.timer = setTimeout(() => this.kill(w, 'time-limit', `--time-limit ${limit} s: ${watchedStep(this.jobs[id]!, watch)}`), limit * 1000 + grace);
-    }
     this.live.set(w, slot);
     this.started.push(id);
     const j = this.jobs[id]!;
@@ -211,6 +205,16 @@ export class Supervisor {
     w.on('message', (m: WorkerMessage) => {
       const slot = this.live.get(w);
       if (!slot || slot.id !== m.id) return;
+      if (m.kind === 'started') {
+        const limit = this.o.timeLimitSeconds;
+        if (limit !== undefined) {
+          // the search checks the clock itself between states; a step that never returns cannot,
+          // so terminate the worker once it overruns the limit by a grace period
+          const grace = Math.max(2000, limit * 100);
+          slot.timer = setTimeout(() => this.kill(w, 'time-limit', `--time-limit ${limit} s: ${watchedStep(this.jobs[m.id]!, slot.watch)}`), limit * 1000 + grace);
+        }
+        return;
+      }
       if (m.kind === 'progress') {
         this.progress[m.id] = m.progress;
         this.o.onProgress?.(m.id, m.progress);

@@ -22,6 +22,7 @@ export interface Job {
 }
 
 export type WorkerMessage =
+  | { readonly id: number; readonly kind: 'started' }
   | { readonly id: number; readonly kind: 'progress'; readonly progress: Progress }
   | { readonly id: number; readonly kind: 'result'; readonly result: unknown }
   | { readonly id: number; readonly kind: 'error'; readonly message: string };
@@ -36,6 +37,7 @@ parentPort?.on('message', (job: Job) => {
     try {
       const sub = registry.find((s) => s.name === job.subsystem);
       if (!sub) throw new Error(`unknown subsystem '${job.subsystem}'`);
+      parentPort!.postMessage({ id: job.id, kind: 'started' } satisfies WorkerMessage);
       const result = checkScenario(sub, job.scenario, {
         variant: job.variant,
         ...(job.maxStates !== undefined ? { maxStates: job.maxStates } : {}),
