@@ -35,7 +35,8 @@ check options:
   --scenario NAME        only the default scenario NAME (repeatable as a comma list)
   --scenario-file FILE   check the scenario in FILE (JSON) instead of the defaults
   --variant NAME         check a buggy variant (see 'mmcheck list'); 'none' = correct code;
-                         'all' = every variant in its scenarios, each must be CAUGHT
+                         'all' = the correct code, then every variant in its scenarios
+                         (each variant must be CAUGHT)
   --threads N, --ops N, --pool N, ...
                          reshape (grow or shrink) the default scenarios through the knobs
                          each subsystem declares (see 'mmcheck list SUBSYSTEM')

@@ -99,7 +99,8 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
   const hint = positionals.length === 0 && Object.keys(knobValues).length > 0 ? ' (name the subsystems to reshape, e.g. mmcheck check hugetlb --pool 3)' : '';
   const jobs: JobSpec[] = [];
   for (const sub of subs) {
-    const variants = vflag === 'all' ? sub.variants.map((v) => v.name) : [vflag];
+    // all: the correct implementation in the default scenarios, then every variant in its own
+    const variants = vflag === 'all' ? [null, ...sub.variants.map((v) => v.name)] : [vflag];
     for (const variant of variants) {
       if (variant !== null && !sub.variants.some((v) => v.name === variant))
         throw new UsageError(`unknown variant '${variant}' for ${sub.name} (known: ${sub.variants.map((v) => v.name).join(', ') || 'none'})`);
