@@ -99,7 +99,7 @@ export function applyKnobs<P>(knobs: readonly Knob<P>[], s: Scenario<P>, values:
 }
 
 /**
- * The `customize(base, {threads, ops, pool, fileSize})` form of a knob list,
+ * The `customize(base, {threads: 3})` form of a knob list,
  * for code and tests written before knobs: camelCase keys name kebab-case flags.
  */
 export function knobsCustomize<P>(knobs: readonly Knob<P>[]): (base: Scenario<P>, opts: ScenarioOptions) => Scenario<P> {
