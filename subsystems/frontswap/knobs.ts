@@ -1,7 +1,7 @@
 /** How `mmcheck check frontswap --FLAG N` reshapes the default scenarios. */
 import { opsKnob, paramKnob, threadsKnob, type Knob } from '../../checker/reshape.js';
 import type { FrontswapParams as P } from '../../impl/frontswap/state.js';
-import { parseParams } from './index.js';
+import { parseParams } from './params.js';
 
 export const knobs: readonly Knob<P>[] = [
   threadsKnob<P>({ max: 4 }),

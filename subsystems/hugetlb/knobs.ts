@@ -7,7 +7,7 @@
 import { flagInRange, opsKnob, paramKnob, threadsKnob, type Knob } from '../../checker/reshape.js';
 import type { OpChoice, Scenario, ThreadScript } from '../../checker/types.js';
 import { LIMITS, type HugetlbParams as P } from '../../spec/hugetlb/params.js';
-import { parseParams } from './index.js';
+import { parseParams } from './params.js';
 
 /** Arguments that name a VMA slot (subsystems/hugetlb/op-schemas.ts: v and fork's c). */
 const VMA_ARGS = ['v', 'c'];

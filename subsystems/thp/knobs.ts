@@ -5,7 +5,7 @@
  */
 import { opsKnob, threadsKnob, type Knob } from '../../checker/reshape.js';
 import type { Scenario } from '../../checker/types.js';
-import type { ThpParams as P } from '../../spec/thp/machine.js';
+import type { ThpParams as P } from '../../impl/thp/page.js';
 
 /** Rescale a scenario to `nr` subpages: ranges ending at the old end now end at the new one. */
 function setSubpages(flag: string) {

@@ -4,7 +4,7 @@
  * page (params.nr, at most 16 in the model).
  */
 import { A, defineOps, type OpUnion } from '../../checker/op-schema.js';
-import type { ThpParams as P } from '../../spec/thp/machine.js';
+import type { ThpParams as P } from '../../impl/thp/page.js';
 
 const MAX_MMS = 8;
 const MAX_NR = 16;
