@@ -112,12 +112,14 @@ export class Supervisor {
   /** SIGINT/SIGTERM: ask running searches to stop; after `graceMs` terminate what still runs. */
   interrupt(graceMs = 2000): void {
     if (this.interrupted) {
+      // oxlint-disable-next-line unicorn/no-useless-spread -- kill() deletes from the map being iterated
       for (const w of [...this.live.keys()]) this.kill(w, 'interrupted', 'interrupted (second signal)');
       return;
     }
     this.interrupted = true;
     Atomics.store(this.stop, 0, 1);
     setTimeout(() => {
+      // oxlint-disable-next-line unicorn/no-useless-spread -- kill() deletes from the map being iterated
       for (const w of [...this.live.keys()]) this.kill(w, 'interrupted', 'interrupted; the search did not stop within the grace period');
     }, graceMs).unref();
   }

@@ -12,6 +12,7 @@ import { outcomeName, verdictLine, type Outcome, type RunReport } from '../outco
 const esc = (s: string): string =>
   s
     // characters XML 1.0 cannot carry at all
+    // oxlint-disable-next-line no-control-regex -- matching control characters is the point
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
