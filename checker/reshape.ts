@@ -14,6 +14,8 @@ export interface Knob<P = any> {
   readonly doc: string;
   readonly min: number;
   readonly max: number;
+  /** The unit of the value in range errors, e.g. 'backend pages'. */
+  readonly unit?: string;
   /** Reshape (grow or shrink) a scenario; throw an Error with a one-line message when it cannot take `n`. */
   apply(s: Scenario<P>, n: number): Scenario<P>;
 }
@@ -79,8 +81,8 @@ export function opsKnob<P>(max: number): Knob<P> {
 }
 
 /** A knob that sets one scenario parameter (validated by `set`, e.g. through the subsystem's parseParams). */
-export function paramKnob<P>(flag: string, doc: string, min: number, max: number, set: (params: P, n: number) => P): Knob<P> {
-  return { flag, doc, min, max, apply: (s, n) => ({ ...s, params: set(s.params, n) }) };
+export function paramKnob<P>(flag: string, doc: string, min: number, max: number, set: (params: P, n: number) => P, unit?: string): Knob<P> {
+  return { flag, doc, min, max, ...(unit ? { unit } : {}), apply: (s, n) => ({ ...s, params: set(s.params, n) }) };
 }
 
 /** Apply knob values to a scenario, in the order the subsystem declares its knobs. */
@@ -92,7 +94,7 @@ export function applyKnobs<P>(knobs: readonly Knob<P>[], s: Scenario<P>, values:
   for (const k of knobs) {
     const v = values[k.flag];
     if (v === undefined) continue;
-    flagInRange(k.flag, v, k.min, k.max);
+    flagInRange(k.flag, v, k.min, k.max, k.unit);
     out = k.apply(out, v);
   }
   return out;

@@ -78,6 +78,8 @@ export class Supervisor {
   private readonly stop = new Int32Array(new SharedArrayBuffer(4));
   private readonly ends: (JobEnd | undefined)[];
   private readonly progress: (Progress | undefined)[];
+  /** When each job last reported progress (performance.now()). */
+  private readonly progressAt: number[] = [];
   private readonly started: number[] = [];
   private interrupted = false;
   private finish: (() => void) | undefined;
@@ -127,10 +129,13 @@ export class Supervisor {
   heartbeatLine(): string {
     const done = this.ends.filter((e) => e !== undefined).length;
     const sec = Math.round((performance.now() - this.t0) / 1000);
-    const running = [...this.live.values()].map(({ id, watch }) => {
+    const now = performance.now();
+    const running = [...this.live.values()].map(({ id, watch, since }) => {
       const j = this.jobs[id]!;
       const p = this.progress[id];
-      const step = watch[4] === 1 ? `, in ${watchedStep(j, watch).replace(/^step | did not return$/g, '')}` : '';
+      // name the step only when the search looks stuck: no progress report for 5 s
+      const quiet = now - (this.progressAt[id] ?? since) > 5000;
+      const step = quiet && watch[4] === 1 ? `, no progress for ${Math.round((now - (this.progressAt[id] ?? since)) / 1000)} s, in ${watchedStep(j, watch).replace(/^step | did not return$/g, '')}` : '';
       return `${j.sub.name}/${j.scenario.name} (${p ? `${p.states} states, depth ${p.depth}` : 'starting'}${step})`;
     });
     return `mmcheck: ${sec} s, ${done}/${this.jobs.length} scenarios done${running.length ? `; running ${running.join(', ')}` : ''}`;
@@ -219,6 +224,7 @@ export class Supervisor {
       }
       if (m.kind === 'progress') {
         this.progress[m.id] = m.progress;
+        this.progressAt[m.id] = performance.now();
         this.o.onProgress?.(m.id, m.progress);
         return;
       }
