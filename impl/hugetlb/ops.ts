@@ -751,13 +751,30 @@ function mmapFinish(g: G, t: T): StepResult {
   return done('ok');
 }
 
-/** out_put_pages / out_err of hugetlb_reserve_pages. */
+/**
+ * out_put_pages of hugetlb_reserve_pages: undo the subpool charge after
+ * hugetlb_acct_memory (or region_add) failed.
+ * Before a833a693a490 ("mm: hugetlb: fix incorrect fallback for subpool",
+ * still in Debian 6.1.y/6.12.y) it puts back all of chg, so on a min_size
+ * mount the pages that came from the global pool refill rsv_hpages although
+ * hugetlb_acct_memory never reserved them. Since a833a693a490 (mm/hugetlb.c
+ * hugetlb_reserve_pages() @ a833a693a490) only the subpool's share
+ * chg - gbl_reserve is put back and what the put cannot keep goes to
+ * hugetlb_acct_memory(-gbl_resv).
+ */
 function mmapOutPutPages(g: G, t: T): StepResult {
   const slot = num(t, 'v');
   const v = g.vma[slot]!;
-  // put back original number of pages, chg (return value ignored)
-  hugepageSubpoolPutPages(g.spool[spoolIdx(t, v)]!, t.l.chg);
-  return mmapOutErr(g, t);
+  const spool = g.spool[spoolIdx(t, v)]!;
+  if (t.bug('a833a693a490')) {
+    // put back original number of pages, chg (return value ignored)
+    hugepageSubpoolPutPages(spool, t.l.chg);
+    return mmapOutErr(g, t);
+  }
+  const spoolResv = t.l.chg - t.l.gbl;
+  if (!spoolResv) return mmapOutErr(g, t);
+  t.l.cont = 2; // hugetlb_acct_memory(h, -gbl_resv), then out_err
+  return returnUnused(g, t, hugepageSubpoolPutPages(spool, spoolResv), mmapAfterRefund);
 }
 
 function mmapOutErr(g: G, t: T): StepResult {
@@ -774,8 +791,9 @@ function mmapOutErr(g: G, t: T): StepResult {
   return done('ENOMEM');
 }
 
-/** After region_add (or refund): refund continuation by l.cont: 0 finish, 1 out_put_pages. */
-const mmapAfterRefund: Cont = (g, t) => (t.l.cont === 1 ? mmapOutPutPages(g, t) : mmapFinish(g, t));
+/** After region_add (or refund): refund continuation by l.cont: 0 finish, 1 out_put_pages, 2 out_err. */
+const mmapAfterRefund: Cont = (g, t) =>
+  t.l.cont === 1 ? mmapOutPutPages(g, t) : t.l.cont === 2 ? mmapOutErr(g, t) : mmapFinish(g, t);
 
 function mmapRegionAdd(g: G, t: T): StepResult {
   const slot = num(t, 'v');
