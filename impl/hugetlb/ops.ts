@@ -760,7 +760,8 @@ function mmapFinish(g: G, t: T): StepResult {
  * hugetlb_acct_memory never reserved them. Since a833a693a490 (mm/hugetlb.c
  * hugetlb_reserve_pages() @ a833a693a490) only the subpool's share
  * chg - gbl_reserve is put back and what the put cannot keep goes to
- * hugetlb_acct_memory(-gbl_resv).
+ * hugetlb_acct_memory(-gbl_resv); its follow-up then uncharges the
+ * gbl_reserve pages from used_hpages (mmapRestoreUsed).
  */
 function mmapOutPutPages(g: G, t: T): StepResult {
   const slot = num(t, 'v');
@@ -772,9 +773,20 @@ function mmapOutPutPages(g: G, t: T): StepResult {
     return mmapOutErr(g, t);
   }
   const spoolResv = t.l.chg - t.l.gbl;
-  if (!spoolResv) return mmapOutErr(g, t);
-  t.l.cont = 2; // hugetlb_acct_memory(h, -gbl_resv), then out_err
+  if (!spoolResv) return mmapRestoreUsed(g, t);
+  t.l.cont = 2; // hugetlb_acct_memory(h, -gbl_resv), then restore used_hpages
   return returnUnused(g, t, hugepageSubpoolPutPages(spool, spoolResv), mmapAfterRefund);
+}
+
+/**
+ * The follow-up to a833a693a490 ("mm/hugetlb: restore failed global
+ * reservations to subpool"): used_hpages -= gbl_reserve under the subpool
+ * lock, after the put above (so that put still saw used_hpages inflated).
+ */
+function mmapRestoreUsed(g: G, t: T): StepResult {
+  const spool = g.spool[spoolIdx(t, g.vma[num(t, 'v')]!)]!;
+  if (t.l.gbl && spool.max !== -1) spool.used -= t.l.gbl;
+  return mmapOutErr(g, t);
 }
 
 function mmapOutErr(g: G, t: T): StepResult {
@@ -791,9 +803,9 @@ function mmapOutErr(g: G, t: T): StepResult {
   return done('ENOMEM');
 }
 
-/** After region_add (or refund): refund continuation by l.cont: 0 finish, 1 out_put_pages, 2 out_err. */
+/** After region_add (or refund): refund continuation by l.cont: 0 finish, 1 out_put_pages, 2 restore used_hpages + out_err. */
 const mmapAfterRefund: Cont = (g, t) =>
-  t.l.cont === 1 ? mmapOutPutPages(g, t) : t.l.cont === 2 ? mmapOutErr(g, t) : mmapFinish(g, t);
+  t.l.cont === 1 ? mmapOutPutPages(g, t) : t.l.cont === 2 ? mmapRestoreUsed(g, t) : mmapFinish(g, t);
 
 function mmapRegionAdd(g: G, t: T): StepResult {
   const slot = num(t, 'v');
