@@ -23,6 +23,7 @@ import { writeHtmlReport } from '../traces/html.js';
 import { ItfError, readItf, scenarioOf, scheduleOf, subsystemOf, toItf, variantOf, writeItf } from '../traces/itf.js';
 import { renderResult, renderTrace } from '../traces/table.js';
 import { parseArgs, UsageError } from './args.js';
+import { cmdReproduce, REPRODUCE_HELP } from './reproduce.js';
 import type { Job, WorkerMessage } from './worker.js';
 
 export const EXIT = { pass: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
@@ -34,6 +35,7 @@ Usage:
   mmcheck run SUBSYSTEM --script FILE      run a sequential script on spec and implementation
   mmcheck replay FILE.itf.json             re-execute a saved counterexample against the current code
   mmcheck list [SUBSYSTEM...]              subsystems, scenarios and buggy variants
+  mmcheck reproduce TRACE|SCRIPT|SUBSYSTEM --kernel K   run a counterexample on a real kernel (qemu)
   mmcheck --help                           this text
 
 check options:
@@ -55,6 +57,8 @@ check options:
 run options:
   --script FILE          the script: {"params": {...}, "steps": [{"op": ..., "args": {...}}, ...]}
   --variant NAME         run a buggy variant
+
+${REPRODUCE_HELP}
 
 replay options:
   --variant NAME|none    replay against another variant (default: the trace's own)
@@ -459,6 +463,8 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
         return await cmdReplay(rest, io);
       case 'list':
         return await cmdList(rest, io);
+      case 'reproduce':
+        return await cmdReproduce(rest, io, registry);
       default:
         throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list; see mmcheck --help)`);
     }
