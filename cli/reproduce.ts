@@ -173,7 +173,8 @@ async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script):
   const diff = firstDivergence(job.mapping, pred, r.steps);
   for (const line of sideBySide(pred, r.steps, job.mapping.retOf, diff?.[0]?.step)) io.out(line);
   const spec = pred.find((p) => p.specProblem);
-  if (!r.poolRestored) io.out('  pool          NOT restored after the script (unmount + nr_hugepages=0 left counters non-zero): the damage outlives the processes');
+  if (!r.poolRestored)
+    io.out(`  pool          NOT restored: after the script's processes exited, its mounts were unmounted and the pool emptied, the kernel still shows ${r.after ? fmtCounters(r.after) : 'non-zero counters'} (the damage outlives the processes)`);
   if (diff) {
     io.out(`  verdict       DIVERGED at step ${diff[0]!.step}: ${diff.map((d) => `${d.what} kernel ${d.kernel} vs implementation ${d.impl}`).join('; ')}`);
     io.out('                a fidelity bug in the model (or a kernel difference --kernel-version should select)');
