@@ -5,7 +5,7 @@
  * ends the boot; the runner boots again for the scripts after it, so no
  * script ever starts on a pool another script broke.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Script } from '../checker/scenario-file.js';
@@ -77,7 +77,7 @@ export class QemuBatchRunner implements KernelBatchRunner {
       if (log.release) this.release = log.release;
       if (!log.started) {
         const why = consoleTrouble(b.console) ?? (b.timedOut ? `no probe output within ${timeout} s` : 'the probe never started');
-        return { kind: b.timedOut ? 'timeout' : 'boot-failed', detail: why, log: b.console.slice(-4000) };
+        return { kind: b.timedOut ? 'timeout' : 'boot-failed', detail: `${why} (logs in ${dir})`, log: b.console.slice(-4000) };
       }
       let last = first - 1;
       for (const [idx, ps] of log.scripts) {
@@ -96,6 +96,8 @@ export class QemuBatchRunner implements KernelBatchRunner {
       first = next;
     }
     const out = results.map((r) => r ?? { kind: 'error' as const, detail: 'no output for this script' });
+    // a boot directory of our own is removed once everything ran; failures keep it (its logs explain them)
+    if (!this.opts.workDir && !process.env.MMCHECK_KEEP_BOOT) rmSync(dir, { recursive: true, force: true });
     return { kind: 'ran', results: out, seconds: (Date.now() - t0) / 1000 };
   }
 }
