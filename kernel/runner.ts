@@ -8,13 +8,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Script } from '../checker/scenario-file.js';
 import { compileScripts, gccStatic } from './compile.js';
 import { packInitramfs } from './initramfs.js';
 import { boot } from './qemu.js';
 import { consoleTrouble, parseProbeLog } from './serial.js';
 import { requireStaticLibc, requireTool } from './tools.js';
-import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScriptResult, ResolvedKernel } from './types.js';
+import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScript, KernelScriptResult, ResolvedKernel } from './types.js';
 
 export interface QemuRunnerOptions {
   /** Subsystem name -> its kernel mapping. */
@@ -43,7 +42,7 @@ export class QemuBatchRunner implements KernelBatchRunner {
     return this.release;
   }
 
-  async runBatch(subsystem: string, scripts: readonly Script[]): Promise<KernelBatchOutcome> {
+  async runBatch(subsystem: string, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome> {
     const m = this.opts.mappings[subsystem];
     if (!m) throw new Error(`no kernel mapping for subsystem '${subsystem}'`);
     const t0 = Date.now();
@@ -71,6 +70,8 @@ export class QemuBatchRunner implements KernelBatchRunner {
         workDir: dir,
         cmdline: [...m.cmdline(runnable.map((x) => x.s)), `MMCHECK_FIRST=${first}`],
         timeoutSeconds: timeout,
+        // concurrent scripts race on two virtual CPUs (multi-threaded TCG)
+        cpus: runnable.some((x) => x.s.concurrency) ? 2 : 1,
       });
       this.boots.push({ seconds: b.seconds, scripts: left });
       const log = parseProbeLog(b.probe, b.console);
