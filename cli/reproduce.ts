@@ -44,7 +44,7 @@ export const REPRODUCE_HELP = `reproduce options:
   --variant NAME         with --scenario: a buggy variant
   --out DIR              where the C reproducer goes for --scenario (default traces/out)
   --runs N               a concurrent counterexample is run N times with real threads (default 50)
-  --record FILE          add the verdicts to FILE (JSON; docs/findings.json feeds docs/findings.md)`;
+  --record FILE          add the verdicts to FILE (JSON; docs/findings.json feeds docs/findings.md via npm run docs)`;
 
 const EXIT = { pass: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
 
@@ -154,6 +154,8 @@ interface KernelVerdict {
   readonly code: number;
   readonly word: 'REPRODUCED' | 'DIVERGED' | 'INCONCLUSIVE' | 'AGREED';
   readonly observed?: readonly KernelStepObservation[];
+  /** Counters after the probe's restore (mounts gone, pool emptied), when it was not clean. */
+  readonly after?: Readonly<Record<string, number>>;
 }
 
 async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script): Promise<KernelVerdict> {
@@ -185,7 +187,7 @@ async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script):
   if (spec) {
     io.out(`  spec          disagrees at step ${spec.step}: ${spec.specProblem}`);
     io.out(`  verdict       REPRODUCED: the kernel did what the implementation predicted at all ${pred.length} steps (return value + ${counters} counters each), so the spec violation is real kernel behaviour`);
-    return { code: EXIT.pass, word: 'REPRODUCED', observed: r.steps };
+    return { code: EXIT.pass, word: 'REPRODUCED', observed: r.steps, ...(r.poolRestored ? {} : r.after ? { after: r.after } : {}) };
   }
   io.out(`  verdict       AGREED: the kernel matched the implementation at all ${pred.length} steps, and the implementation (${k.modelVersion}) satisfies the spec here: no violation to reproduce`);
   return { code: EXIT.pass, word: 'AGREED', observed: r.steps };
@@ -245,6 +247,9 @@ function reproducerHeader(job: Job, script: Script, pred: readonly PredictedStep
       if (o) lines.push(`    observed on ${k.release} (${k.debianPackage ?? k.image}): ${String(o.ret)} ${fmtCounters(o.counters)}`);
     }
   });
+  for (const { k, v } of seen)
+    if (v.after)
+      lines.push(`After the script on ${k.release}, with its processes gone, its hugetlbfs unmounted and nr_hugepages set to 0: ${fmtCounters(v.after)} (not restored)`);
   for (const { k, v } of seen) lines.push(`Verdict on ${k.release}: ${v.word}`);
   const spec = pred.find((p) => p.specProblem);
   if (spec) lines.push(`The spec is violated at step ${spec.step}: ${spec.specProblem}`);
@@ -325,7 +330,15 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
       }
     }
     seen.push({ k, v });
-    if (flags.record !== undefined) recordVerdict(String(flags.record), { subsystem: job.sub.name, target: job.label, kernel: k, verdict: v.word, reproducer: job.reproducerPath });
+    if (flags.record !== undefined)
+      recordVerdict(String(flags.record), {
+        subsystem: job.sub.name,
+        target: job.label,
+        kernel: k,
+        verdict: v.word,
+        // '' when no reproducer is written (the target never ran as a script)
+        reproducer: target.kind === 'script' ? job.reproducerPath : '',
+      });
     if (v.code === EXIT.violation || (v.code === EXIT.inconclusive && worst === EXIT.pass)) worst = v.code;
     io.out('');
   }

@@ -1,6 +1,6 @@
 /**
  * The committed record of what reproduced where (docs/findings.json), which
- * docs/gen-findings.ts turns into docs/findings.md. One entry per target
+ * the docs generator (`npm run docs`) turns into docs/findings.md. One entry per target
  * (subsystem/scenario or file), one verdict per kernel release; rewriting an
  * entry replaces that kernel's verdict, so the file stays small and diffable.
  */
