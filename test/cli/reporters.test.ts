@@ -52,6 +52,14 @@ describe('--reporter junit', () => {
     expect(junitProblems(xml)).toEqual([]);
     expect(xml).toMatch(/<testsuites name="mmcheck" tests="3" failures="3" errors="0"/);
   });
+  test('a real subsystem run (as npm run check -- --reporter junit writes it) is valid', async () => {
+    let out = '';
+    const io: Out = { out: (s) => (out += s + '\n'), err: () => {}, isTTY: false };
+    const code = await main(['check', 'frontswap', '--reporter', 'junit', '--heartbeat', '0', '--out', tmp()], io);
+    expect(code).toBe(0);
+    expect(junitProblems(out)).toEqual([]);
+    expect(out).toMatch(/<testcase name="dup-store" classname="mmcheck\.frontswap" time="[0-9.]+"\/>/);
+  }, 120000);
   test('the validator catches what the schema forbids', () => {
     expect(junitProblems('<testsuites skipped="1"/>')).toEqual(['testsuites: attribute skipped is not allowed']);
     expect(junitProblems('<testsuites><testsuite name="x"/></testsuites>')).toHaveLength(3);
