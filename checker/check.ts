@@ -194,8 +194,9 @@ export function checkScenario<G extends object, C, P>(
     queue.shift(cur);
     edge = 0;
     product.expand(cur.arr, cur.off, cur.len, onSuccessor);
-    if (edge === 0 && !found) {
-      // No successor at all: a deadlock unless every thread finished (or every move was pruned).
+    if (!found && (edge === 0 || (product.hasMenus && product.mandatoryMoves === 0))) {
+      // No successor at all (or, with menu threads that may stop, none from a thread with work
+      // left): a deadlock unless every thread finished (or every move was pruned).
       const d = product.deadlocked(cur.arr, cur.off, product.decodeImpl(cur.arr, cur.off));
       if (d) found = { failure: d, parent: idx, edge: -1 };
     }
@@ -242,6 +243,7 @@ export function checkScenario<G extends object, C, P>(
     bounds: {
       threads: product.T,
       opsPerThread: scenario.threads.map((t) => t.length),
+      ...(product.hasMenus ? { minOpsPerThread: Array.from(product.mustRun) } : {}),
       params: scenario.params,
       faultBudget: product.faultBudget,
       faultSites: product.faultSites,

@@ -175,6 +175,15 @@ export class Product<G extends object = any> {
   faultSitesNeverReached(): string[] {
     return this.faultSites.filter((s) => !this.ctx.reached.has(s));
   }
+  /**
+   * Per thread, the slots it must run (scenario.minOps); past them it may stop,
+   * so it never counts as having work left when judging a deadlock.
+   */
+  readonly mustRun: Int32Array;
+  /** Some thread may stop early (a menu thread with min < max). */
+  readonly hasMenus: boolean;
+  /** Successors the last expand() emitted from threads that have work left (see `mustRun`). */
+  mandatoryMoves = 0;
   /** Preconditions broken on pruned paths, with counts. */
   readonly pruned = new Map<string, number>();
   private readonly out = new IntBuffer(1024);
@@ -249,6 +258,14 @@ export class Product<G extends object = any> {
       }),
     );
     if (this.spec) this.lin = new Linearizer(this.spec, this.T);
+    this.mustRun = Int32Array.from(scenario.threads, (script, t) => {
+      const m = scenario.minOps?.[t];
+      if (m === undefined || m === null) return script.length;
+      if (!Number.isInteger(m) || m < 0 || m > script.length)
+        throw new ScenarioError(`scenario '${scenario.name}': minOps[${t}] must be an integer 0..${script.length}, got ${String(m)}`);
+      return m;
+    });
+    this.hasMenus = this.mustRun.some((m, t) => m < scenario.threads[t]!.length);
     this.invariants = sub.invariants;
     this.faultBudget = scenario.faults?.budget ?? 0;
     this.faultSites = scenario.faults?.sites ?? [];
@@ -349,12 +366,22 @@ export class Product<G extends object = any> {
     return false;
   }
 
-  /** Deadlock: some thread has work left and no thread can move. */
+  /** Whether thread t has work left: an op in flight, or a slot it must still run. */
+  hasWork(vec: Int32Array, off: number, t: number): boolean {
+    const tb = off + this.HDR + t * this.TW;
+    return vec[tb + 2]! >= 0 || vec[tb]! < this.mustRun[t]!;
+  }
+
+  /**
+   * Deadlock: some thread has work left and no such thread can move. A menu
+   * thread past its minimum may stop instead of moving (that is one of the
+   * programs explored), so whether it could move does not matter.
+   */
   deadlocked(vec: Int32Array, off: number, g: G): Failure | undefined {
     let unfinished = false;
     for (let t = 0; t < this.T; t++) {
-      const tb = off + this.HDR + t * this.TW;
-      if (vec[tb + 2]! >= 0 || vec[tb]! < this.alts[t]!.length) unfinished = true;
+      if (!this.hasWork(vec, off, t)) continue;
+      unfinished = true;
       try {
         if (this.threadEnabled(vec, off, g, t)) return undefined;
       } catch {
@@ -370,7 +397,8 @@ export class Product<G extends object = any> {
       if (pc >= 0) {
         const alt = this.alts[t]![slot]![vec[tb + 1]!]!;
         stuck.push(`T${t} blocked in ${alt.opName} at ${alt.op.steps[pc]!.name}`);
-      } else if (slot < this.alts[t]!.length) stuck.push(`T${t} cannot start slot ${slot}`);
+      } else if (slot < this.mustRun[t]!) stuck.push(`T${t} cannot start slot ${slot}`);
+      else if (slot < this.alts[t]!.length) stuck.push(`T${t} stopped (menu)`);
     }
     return { kind: 'deadlock', property: 'deadlock', message: `no thread can move: ${stuck.join('; ')}` };
   }
@@ -389,10 +417,12 @@ export class Product<G extends object = any> {
   ): void {
     const g0 = this.decodeImpl(vec, off);
     this.curLen = len;
+    this.mandatoryMoves = 0;
     for (let t = 0; t < this.T; t++) {
       const tb = off + this.HDR + t * this.TW;
       const slot = vec[tb]!;
       const pc = vec[tb + 2]!;
+      const before = this.emitted;
       if (pc >= 0) {
         this.expandStep(vec, off, len, g0, t, slot, vec[tb + 1]!, pc, emit, wantLabels);
       } else {
@@ -401,8 +431,11 @@ export class Product<G extends object = any> {
         const alts = slots[slot]!;
         for (let a = 0; a < alts.length; a++) this.expandStep(vec, off, len, g0, t, slot, a, -1, emit, wantLabels);
       }
+      if (pc >= 0 || slot < this.mustRun[t]!) this.mandatoryMoves += this.emitted - before;
     }
   }
+  /** Successors emitted so far (counts every emit, failures included). */
+  private emitted = 0;
 
   private expandStep(
     vec: Int32Array,
@@ -497,6 +530,7 @@ export class Product<G extends object = any> {
     w.reset();
     for (let i = off; i < off + this.curLen; i++) w.push(vec[i]!);
     const kind: ViolationKind = e instanceof SpecError ? 'spec-error' : 'impl-error';
+    this.emitted++;
     emit(
       {
         buf: w.buf,
@@ -642,6 +676,7 @@ export class Product<G extends object = any> {
         new Error(`state does not fit its schema after the step: ${(e as Error).message}`));
       return;
     }
+    this.emitted++;
     emit(
       { buf: w.buf, len: w.len, impl: g, failure },
       wantLabels ? this.label(t, slot, altIdx, stepIdx, invoked, ret) : undefined,

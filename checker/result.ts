@@ -97,6 +97,8 @@ export interface CheckResult {
   readonly bounds: {
     readonly threads: number;
     readonly opsPerThread: readonly number[];
+    /** With menu threads: the fewest ops each thread runs (it may stop after any later op). */
+    readonly minOpsPerThread?: readonly number[];
     readonly params: unknown;
     readonly faultBudget: number;
     readonly faultSites: readonly string[];
