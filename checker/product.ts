@@ -261,9 +261,9 @@ export class Product<G extends object = any> {
     this.mustRun = Int32Array.from(scenario.threads, (script, t) => {
       const m = scenario.minOps?.[t];
       if (m === undefined || m === null) return script.length;
-      if (!Number.isInteger(m) || m < 0 || m > script.length)
-        throw new ScenarioError(`scenario '${scenario.name}': minOps[${t}] must be an integer 0..${script.length}, got ${String(m)}`);
-      return m;
+      if (!Number.isInteger(m) || m < 0)
+        throw new ScenarioError(`scenario '${scenario.name}': minOps[${t}] must be a non-negative integer, got ${String(m)}`);
+      return Math.min(m, script.length); // --ops may have cut the script below its minimum: it runs every slot left
     });
     this.hasMenus = this.mustRun.some((m, t) => m < scenario.threads[t]!.length);
     this.invariants = sub.invariants;

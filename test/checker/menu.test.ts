@@ -61,9 +61,11 @@ describe('menu scenarios', () => {
     expect(() => parseScenario(sub, { params: null, threads: [thread] }, 'f.json')).toThrow(msg);
   });
 
-  test('minOps out of range is rejected', () => {
+  test('minOps that is not a count is rejected; one above the slots left means every slot', () => {
     expect(() =>
-      checkScenario(sub, { name: 'm', description: 'm', params: null, threads: [menu([alt('a')], 1)], minOps: [2] }),
-    ).toThrow('minOps[0] must be an integer 0..1');
+      checkScenario(sub, { name: 'm', description: 'm', params: null, threads: [menu([alt('a')], 1)], minOps: [-1] }),
+    ).toThrow('minOps[0] must be a non-negative integer');
+    const r = checkScenario(sub, { name: 'm', description: 'm', params: null, threads: [menu([alt('a')], 1)], minOps: [2] });
+    expect(r.bounds.minOpsPerThread).toBeUndefined();
   });
 });
