@@ -10,7 +10,9 @@
  * replayed.
  */
 import { Linearizer, NO_SET } from './linearizer.js';
-import type { StepLabel, ThreadView, TraceState, ViolationKind } from './result.js';
+import type { Emit, Failure, Model, Successor } from './model.js';
+import { evalInvariants } from './properties.js';
+import type { InvariantStats, StepLabel, ThreadView, TraceState, ViolationKind } from './result.js';
 import { ArrayReader, IntBuffer, type Schema } from './schema.js';
 import { SpecAdapter, SpecError } from './spec-adapter.js';
 import type {
@@ -27,6 +29,7 @@ import type {
 } from './types.js';
 
 export class ScenarioError extends Error {}
+export type { Failure, Successor };
 
 /** The implementation's state schema for these scenario parameters. */
 export function implSchema<G, P>(sub: Subsystem<G, any, P>, params: P): Schema<G> {
@@ -50,24 +53,6 @@ interface CompiledAlt {
   readonly args: Args;
   /** Operation id in the spec adapter (-1 without spec). */
   readonly specOp: number;
-}
-
-/** A property failure found on a transition or in a state. */
-export interface Failure {
-  readonly kind: ViolationKind;
-  readonly property: string;
-  readonly message: string;
-}
-
-/** One successor, as handed to the explorer. */
-export interface Successor {
-  /** Encoded successor vector in `buf[0, len)` (valid until the next callback). */
-  readonly buf: Int32Array;
-  readonly len: number;
-  /** Decoded impl state after the step (read-only for the callee). */
-  readonly impl: unknown;
-  /** A property broken by the transition itself (linearizability, refinement, step threw). */
-  readonly failure?: Failure;
 }
 
 class Pruned extends Error {
@@ -154,7 +139,7 @@ class Ctx implements ThreadCtx<unknown> {
   }
 }
 
-export class Product<G extends object = any> {
+export class Product<G extends object = any> implements Model {
   readonly T: number;
   readonly L: number;
   readonly HDR = 2;
@@ -166,6 +151,7 @@ export class Product<G extends object = any> {
   readonly spec?: SpecAdapter;
   readonly lin?: Linearizer;
   readonly invariants: readonly Invariant<G, any>[];
+  readonly invariantStats: InvariantStats[];
   readonly variant: string | null;
   readonly faultBudget: number;
   readonly faultSites: readonly string[];
@@ -267,6 +253,7 @@ export class Product<G extends object = any> {
     });
     this.hasMenus = this.mustRun.some((m, t) => m < scenario.threads[t]!.length);
     this.invariants = sub.invariants;
+    this.invariantStats = sub.invariants.map((inv) => ({ name: inv.name, when: inv.when, checked: 0, nonTrivial: 0 }));
     this.faultBudget = scenario.faults?.budget ?? 0;
     this.faultSites = scenario.faults?.sites ?? [];
     this.ctx = new Ctx(scenario.params, variant, new Set(this.faultSites));
@@ -403,6 +390,20 @@ export class Product<G extends object = any> {
     return { kind: 'deadlock', property: 'deadlock', message: `no thread can move: ${stuck.join('; ')}` };
   }
 
+  /** Model: invariants of a newly discovered state (decoded is its impl state). */
+  checkState(vec: Int32Array, off: number, decoded: unknown): Failure | undefined {
+    return evalInvariants(this.invariants, this.invariantStats, decoded as G, this.scenario.params, this.invariantCtx(vec, off));
+  }
+
+  /**
+   * Model: a deadlock after expansion. Only a state with no successor (or,
+   * with menu threads that may stop, none from a thread with work left) can be one.
+   */
+  stuck(vec: Int32Array, off: number, _len: number, successors?: number): Failure | undefined {
+    if (successors !== undefined && successors > 0 && !(this.hasMenus && this.mandatoryMoves === 0)) return undefined;
+    return this.deadlocked(vec, off, this.decodeImpl(vec, off));
+  }
+
   /**
    * Enumerate successors of the state at vec[off, off+len). `g` may be passed
    * if already decoded (read-only). Calls `emit` once per successor in a fixed
@@ -412,7 +413,7 @@ export class Product<G extends object = any> {
     vec: Int32Array,
     off: number,
     len: number,
-    emit: (s: Successor, label: StepLabel | undefined) => void,
+    emit: Emit,
     wantLabels = false,
   ): void {
     const g0 = this.decodeImpl(vec, off);
@@ -446,7 +447,7 @@ export class Product<G extends object = any> {
     slot: number,
     altIdx: number,
     pc: number,
-    emit: (s: Successor, label: StepLabel | undefined) => void,
+    emit: Emit,
     wantLabels: boolean,
   ): void {
     const alt = this.alts[t]![slot]![altIdx]!;
@@ -520,7 +521,7 @@ export class Product<G extends object = any> {
     altIdx: number,
     stepIdx: number,
     invoked: boolean,
-    emit: (s: Successor, label: StepLabel | undefined) => void,
+    emit: Emit,
     wantLabels: boolean,
     e: unknown,
   ): void {
@@ -557,7 +558,7 @@ export class Product<G extends object = any> {
     stepIdx: number,
     invoked: boolean,
     res: string | { readonly ret: RetValue },
-    emit: (s: Successor, label: StepLabel | undefined) => void,
+    emit: Emit,
     wantLabels: boolean,
   ): void {
     const ctx = this.ctx;

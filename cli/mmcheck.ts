@@ -15,6 +15,7 @@ import { implSchema, ScenarioError } from '../checker/product.js';
 import { replaySchedule } from '../checker/replay.js';
 import type { CheckResult } from '../checker/result.js';
 import { parseScenario, parseScript, readJsonFile } from '../checker/scenario-file.js';
+import { searchSummary } from '../checker/search-summary.js';
 import { runScript } from '../checker/sequential.js';
 import { SpecError } from '../checker/spec-adapter.js';
 import type { Scenario, ScenarioOptions, Subsystem } from '../checker/types.js';
@@ -352,8 +353,9 @@ function runInWorkers(
 function verdictLine(r: CheckResult): string {
   const what = `${r.subsystem}/${r.scenario}${r.variant ? ` [variant ${r.variant}]` : ''}`;
   if (r.violation) return `FAIL ${what}: ${r.violation.kind} ${r.violation.property} after ${r.violation.trace.transitions.length} steps`;
-  if (!r.exhaustive) return `INCONCLUSIVE ${what}: stopped by ${r.stopReason} after ${fmtInt(r.states)} states (NOT exhaustive)`;
-  return `PASS ${what}: ${fmtInt(r.states)} states, depth ${r.maxDepth}, exhaustive`;
+  const how = r.search && (r.search.strategy !== 'bfs' || r.search.visited !== 'exact') ? ` [${searchSummary(r)}]` : '';
+  if (!r.exhaustive) return `INCONCLUSIVE ${what}: stopped by ${r.stopReason} after ${fmtInt(r.states)} states (NOT exhaustive)${how}`;
+  return `PASS ${what}: ${fmtInt(r.states)} states, depth ${r.maxDepth}, exhaustive${how}`;
 }
 
 async function cmdRun(argv: string[], io: Out): Promise<number> {
