@@ -24,6 +24,7 @@ import { writeHtmlReport } from '../traces/html.js';
 import { ItfError, readItf, scenarioOf, scheduleOf, subsystemOf, toItf, variantOf, writeItf } from '../traces/itf.js';
 import { renderResult, renderTrace } from '../traces/table.js';
 import { parseArgs, UsageError } from './args.js';
+import { SEARCH_FLAGS, SEARCH_HELP, searchOptions, type SearchOptions } from './search-flags.js';
 import type { Job, WorkerMessage } from './worker.js';
 
 export const EXIT = { pass: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
@@ -47,6 +48,7 @@ check options:
   --file-size N          reshape default scenarios: file size in pages
   --max-states N         stop after N distinct states (the run is then NOT exhaustive)
   --time-limit SECONDS   stop a scenario after SECONDS (the run is then NOT exhaustive)
+${SEARCH_HELP}
   --jobs N               scenarios checked in parallel (default: 2, or fewer cores); counts are the same
   --out DIR              where counterexamples go (default traces/out)
   --json                 print results as JSON lines instead of text
@@ -201,6 +203,7 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
     quiet: { kind: 'bool' },
     color: { kind: 'bool' },
     'no-color': { kind: 'bool' },
+    ...SEARCH_FLAGS,
   });
   const { jobs, variant } = selectJobs(positionals, flags);
   const color = flags['no-color'] ? false : flags.color ? true : io.isTTY;
@@ -214,6 +217,7 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
   const limits = {
     ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
     ...(flags['time-limit'] !== undefined ? { timeLimitSeconds: flags['time-limit'] as number } : {}),
+    ...searchOptions(flags),
   };
   const report = (sub: Subsystem, scenario: Scenario, result: CheckResult): void => {
     totalStates += result.states;
@@ -302,7 +306,7 @@ function runInWorkers(
   n: number,
   jobs: readonly { sub: Subsystem; scenario: Scenario }[],
   variant: string | null,
-  limits: { maxStates?: number; timeLimitSeconds?: number },
+  limits: { maxStates?: number; timeLimitSeconds?: number } & SearchOptions,
   progress: ProgressLine,
 ): Promise<CheckResult[]> {
   return new Promise((resolve, reject) => {
@@ -354,6 +358,8 @@ function verdictLine(r: CheckResult): string {
   const what = `${r.subsystem}/${r.scenario}${r.variant ? ` [variant ${r.variant}]` : ''}`;
   if (r.violation) return `FAIL ${what}: ${r.violation.kind} ${r.violation.property} after ${r.violation.trace.transitions.length} steps`;
   const how = r.search && (r.search.strategy !== 'bfs' || r.search.visited !== 'exact') ? ` [${searchSummary(r)}]` : '';
+  if (!r.exhaustive && r.stopReason === 'complete')
+    return `INCONCLUSIVE ${what}: search complete over ${fmtInt(r.states)} states, but NOT exhaustive (states may have been omitted)${how}`;
   if (!r.exhaustive) return `INCONCLUSIVE ${what}: stopped by ${r.stopReason} after ${fmtInt(r.states)} states (NOT exhaustive)${how}`;
   return `PASS ${what}: ${fmtInt(r.states)} states, depth ${r.maxDepth}, exhaustive${how}`;
 }

@@ -16,6 +16,9 @@ export interface Job {
   readonly variant: string | null;
   readonly maxStates?: number;
   readonly timeLimitSeconds?: number;
+  readonly strategy?: 'bfs' | 'dfs';
+  readonly maxDepth?: number;
+  readonly bitstate?: number;
 }
 
 export type WorkerMessage =
@@ -31,6 +34,9 @@ parentPort?.on('message', (job: Job) => {
       variant: job.variant,
       ...(job.maxStates !== undefined ? { maxStates: job.maxStates } : {}),
       ...(job.timeLimitSeconds !== undefined ? { timeLimitSeconds: job.timeLimitSeconds } : {}),
+      ...(job.strategy !== undefined ? { strategy: job.strategy } : {}),
+      ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
+      ...(job.bitstate !== undefined ? { bitstate: job.bitstate } : {}),
       progress: (p) => parentPort!.postMessage({ id: job.id, kind: 'progress', progress: p } satisfies WorkerMessage),
     });
     parentPort!.postMessage({ id: job.id, kind: 'result', result } satisfies WorkerMessage);
