@@ -24,6 +24,7 @@ import { writeHtmlReport } from '../traces/html.js';
 import { ItfError, readItf, scenarioOf, scheduleOf, subsystemOf, toItf, variantOf, writeItf } from '../traces/itf.js';
 import { renderResult, renderTrace } from '../traces/table.js';
 import { parseArgs, UsageError } from './args.js';
+import { cmdSimulate, SIMULATE_HELP } from './simulate.js';
 import { SEARCH_FLAGS, SEARCH_HELP, searchOptions, type SearchOptions } from './search-flags.js';
 import type { Job, WorkerMessage } from './worker.js';
 
@@ -36,6 +37,7 @@ Usage:
   mmcheck run SUBSYSTEM --script FILE      run a sequential script on spec and implementation
   mmcheck replay FILE.itf.json             re-execute a saved counterexample against the current code
   mmcheck list [SUBSYSTEM...]              subsystems, scenarios and buggy variants
+  mmcheck simulate SUBSYSTEM [options]     random walks past the exhaustive limit (SAMPLED, never a pass)
   mmcheck --help                           this text
 
 check options:
@@ -58,6 +60,8 @@ ${SEARCH_HELP}
 run options:
   --script FILE          the script: {"params": {...}, "steps": [{"op": ..., "args": {...}}, ...]}
   --variant NAME         run a buggy variant
+
+${SIMULATE_HELP}
 
 replay options:
   --variant NAME|none    replay against another variant (default: the trace's own)
@@ -467,8 +471,10 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
         return await cmdReplay(rest, io);
       case 'list':
         return await cmdList(rest, io);
+      case 'simulate':
+        return cmdSimulate(rest, io, registry);
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list; see mmcheck --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, simulate; see mmcheck --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {
