@@ -9,6 +9,8 @@
  * successor is identified by its index: that is how traces are stored and
  * replayed.
  */
+import { IntArrayInterner } from './intern.js';
+import { compileLocals, type LocalSlots } from './locals.js';
 import { Linearizer, NO_SET } from './linearizer.js';
 import type { Emit, Failure, Model, Successor } from './model.js';
 import { evalInvariants } from './properties.js';
@@ -45,6 +47,8 @@ interface CompiledOp {
   readonly locals: readonly string[];
   /** Reused locals object handed to this op's steps (filled from the state before each call). */
   readonly l: Record<string, number>;
+  /** Straight-line load/store of the locals from/to the state vector. */
+  readonly slots: LocalSlots;
 }
 
 interface CompiledAlt {
@@ -206,10 +210,8 @@ export class Product<G extends object = any> implements Model {
         stepIndex.set(s.name, i);
       });
       const locals = def.locals ?? [];
-      const l: Record<string, number> = {};
-      for (const n of locals) l[n] = 0;
-      Object.seal(l); // an undeclared local would be hidden state shared across runs: writing one throws
-      this.ops.set(name, { name, def, steps: def.steps, stepIndex, locals, l });
+      const slots = compileLocals(locals);
+      this.ops.set(name, { name, def, steps: def.steps, stepIndex, locals, l: slots.l, slots });
     }
     // Each thread reserves room for the most locals any op of *this scenario* uses.
     for (const script of scenario.threads)
@@ -303,6 +305,30 @@ export class Product<G extends object = any> implements Model {
     return { vec: w.toArray(), impl: g, failure };
   }
 
+  /**
+   * abstraction(g) interned, cached by g's encoding w[off, len): the
+   * abstraction is a function of the encoded state (anything else would also
+   * break deduplication), and the same impl state recurs at quiescence under
+   * many thread and linearization states. Exact keys (no hash-only match);
+   * the cache is dropped when it grows past ABS_CACHE entries, bounding memory.
+   */
+  private abstractIdCached(g: G, w: Int32Array, off: number, len: number): number {
+    const k = this.absKeys.internAt(w, off, len - off);
+    let id = this.absIds[k];
+    if (id === undefined) {
+      id = this.abstractId(g);
+      this.absIds[k] = id;
+      if (this.absKeys.size >= Product.ABS_CACHE) {
+        this.absKeys = new IntArrayInterner();
+        this.absIds = [];
+      }
+    }
+    return id;
+  }
+  private static readonly ABS_CACHE = 1 << 17;
+  private absKeys = new IntArrayInterner();
+  private absIds: number[] = [];
+
   private abstractId(g: G): number {
     let abs: unknown;
     try {
@@ -320,11 +346,8 @@ export class Product<G extends object = any> implements Model {
     const ctx = this.ctx;
     ctx.tid = t;
     ctx.args = args;
-    const l = op.l;
-    const names = op.locals;
-    const base = off + this.HDR + t * this.TW + 3;
-    for (let i = 0; i < names.length; i++) l[names[i]!] = fresh ? 0 : vec[base + i]!;
-    ctx.l = l;
+    op.slots.load(vec, off + this.HDR + t * this.TW + 3, fresh);
+    ctx.l = op.l;
   }
 
   /**
@@ -628,19 +651,17 @@ export class Product<G extends object = any> implements Model {
         w.push(slot);
         w.push(altIdx);
         w.push(nextPc);
-        const locals = alt.op.locals;
-        const l = ctx.l;
-        for (let i = 0; i < this.L; i++) {
-          const v = i < locals.length ? l[locals[i]!]! : 0;
-          if ((v | 0) !== v) {
-            // truncating would silently merge distinct states
-            this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
-              new Error(`local '${locals[i]}' holds ${typeof v === 'string' ? JSON.stringify(v) : String(v)}, not a 32-bit integer`));
-            return;
-          }
-          w.push(v);
-        }
+        const at = w.len;
+        for (let i = 0; i < this.L; i++) w.push(0);
+        alt.op.slots.store(w.buf, at);
       }
+    }
+    try {
+      this.schema.encode(g, w);
+    } catch (e) {
+      this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
+        new Error(`state does not fit its schema after the step: ${(e as Error).message}`));
+      return;
     }
     if (nextPc < 0 && lin && !failure) {
       quiescent = true;
@@ -652,7 +673,7 @@ export class Product<G extends object = any> implements Model {
       }
       if (quiescent) {
         try {
-          const abs = this.abstractId(g);
+          const abs = this.abstractIdCached(g, w.buf, this.implOff, w.len);
           const q = lin.quiesce(set, abs);
           if (q === NO_SET) {
             failure = {
@@ -669,13 +690,6 @@ export class Product<G extends object = any> implements Model {
           return;
         }
       }
-    }
-    try {
-      this.schema.encode(g, w);
-    } catch (e) {
-      this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
-        new Error(`state does not fit its schema after the step: ${(e as Error).message}`));
-      return;
     }
     this.emitted++;
     emit(
