@@ -27,20 +27,9 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
   const links = new Links();
   const queue = new StateQueue();
   const fp = new Uint32Array(2);
-  let count = 0;
   let transitions = 0;
-  let found: Found | undefined;
-
-  const init = model.initial();
-  zobrist(init.vec, 0, init.vec.length, fp);
-  visited.add(fp[0]!, fp[1]!);
-  links.set(0, 0, 0);
-  queue.push(init.vec, init.vec.length, fp[0]!, fp[1]!);
-  count = 1;
-  {
-    const f = init.failure ?? model.checkState(init.vec, 0, init.impl);
-    if (f) found = { failure: f, parent: 0, edge: -1 };
-  }
+  let found: Found | undefined = seed(model, visited, links, queue);
+  let count = 1;
 
   const maxStates = limits.maxStates ?? Infinity;
   let stop: StopReason = 'complete';
@@ -103,18 +92,45 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
       break;
     }
   }
+  return outcome(stop, count, transitions, maxDepth, found && { failure: found.failure, path: pathTo(links, found) }, visited, links.bytes, queue.peakInts * 4);
+}
+
+/** A strategy's outcome from its counters and stores. */
+export function outcome(
+  stop: StopReason,
+  states: number,
+  transitions: number,
+  maxDepth: number,
+  found: SearchOutcome['found'],
+  visited: VisitedStore,
+  linkBytes: number,
+  peakFrontierBytes: number,
+  shortest = visited.kind === 'exact',
+): SearchOutcome {
   return {
     stop,
-    states: count,
+    states,
     transitions,
     maxDepth,
-    ...(found ? { found: { failure: found.failure, path: pathTo(links, found) } } : {}),
-    storeBytes: visited.bytes + links.bytes,
-    peakFrontierBytes: queue.peakInts * 4,
+    ...(found ? { found } : {}),
+    storeBytes: visited.bytes + linkBytes,
+    peakFrontierBytes,
     visitedKind: visited.kind,
     ...(visited.omission ? { omission: visited.omission() } : {}),
-    shortest: visited.kind === 'exact',
+    shortest,
   };
+}
+
+/** Store the initial state as state 0; its failure, if it has one. */
+function seed(model: Model, visited: VisitedStore, links: Links, queue: StateQueue): Found | undefined {
+  const fp = new Uint32Array(2);
+  const init = model.initial();
+  zobrist(init.vec, 0, init.vec.length, fp);
+  visited.add(fp[0]!, fp[1]!);
+  links.set(0, 0, 0);
+  queue.push(init.vec, init.vec.length, fp[0]!, fp[1]!);
+  const f = init.failure ?? model.checkState(init.vec, 0, init.impl);
+  return f ? { failure: f, parent: 0, edge: -1 } : undefined;
 }
 
 /** The first deadlocked state among queue entries idx .. levelEnd-1 (the rest of the current level). */

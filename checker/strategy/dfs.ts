@@ -11,6 +11,7 @@ import { zobrist, zobristFrom } from '../fingerprint.js';
 import type { Failure, Model, Successor } from '../model.js';
 import type { StopReason } from '../result.js';
 import type { VisitedStore } from '../store/visited.js';
+import { outcome } from './bfs.js';
 import { Ticker, type SearchLimits, type SearchOutcome } from './search.js';
 
 /** One level of the stack: successors [first, end) in the arena; next = the one to enter next. */
@@ -53,16 +54,11 @@ export function dfs(model: Model, visited: VisitedStore, limits: SearchLimits & 
   const fp = new Uint32Array(2);
   const depthLimit = limits.maxDepth ?? Infinity;
   const maxStates = limits.maxStates ?? Infinity;
-  let states = 1;
-  let transitions = 0;
-  let maxDepth = 0;
-  let truncated = false;
+  let [states, transitions, maxDepth, truncated] = [1, 0, 0, false];
   let stop: StopReason = 'complete';
   let found: { failure: Failure; path: number[] } | undefined;
-  /** offsets of the successors of the state being expanded, and their edges */
-  const stack: Frame[] = [];
-  const offsets: number[] = [];
-  const path: number[] = [];
+  // frames; the arena offsets of every frame's successors; the edges entered from the initial state
+  const [stack, offsets, path]: [Frame[], number[], number[]] = [[], [], []];
 
   const init = model.initial();
   zobrist(init.vec, 0, init.vec.length, fp);
@@ -135,16 +131,5 @@ export function dfs(model: Model, visited: VisitedStore, limits: SearchLimits & 
   }
   if (found) stop = 'violation';
   else if (stop === 'complete' && truncated) stop = 'depth-limit';
-  return {
-    stop,
-    states,
-    transitions,
-    maxDepth,
-    ...(found ? { found } : {}),
-    storeBytes: visited.bytes,
-    peakFrontierBytes: arena.peak * 4,
-    visitedKind: visited.kind,
-    ...(visited.omission ? { omission: visited.omission() } : {}),
-    shortest: false,
-  };
+  return outcome(stop, states, transitions, maxDepth, found, visited, 0, arena.peak * 4, false);
 }
