@@ -5,7 +5,7 @@
  * wins (the rest of the current level is scanned for one).
  *
  * Stores: the visited set (exact or bitstate), the packed FIFO of vectors with
- * their fingerprints, and 6 bytes of trace links per distinct state.
+ * their fingerprints, and 5 bytes of trace links per distinct state.
  */
 import { zobrist, zobristFrom } from '../fingerprint.js';
 import type { Failure, Model, Successor } from '../model.js';
@@ -44,7 +44,6 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
     if (found) return;
     transitions++;
     const e = edge++;
-    if (e > 0xffff) throw new Error('more than 65535 successors of one state');
     if (s.failure) {
       found = { failure: s.failure, parent: idx, edge: e };
       return;
@@ -153,7 +152,7 @@ function deadlockInLevel(
 /** Successor indices from the initial state to the failure, from the parent links. */
 function pathTo(links: Links, found: Found): number[] {
   const path: number[] = [];
-  for (let id = found.parent; id !== 0; id = links.parent[id]!) path.push(links.edge[id]!);
+  for (let id = found.parent; id !== 0; id = links.parent[id]!) path.push(links.edgeOf(id));
   path.reverse();
   if (found.edge >= 0) path.push(found.edge);
   return path;
