@@ -7,10 +7,11 @@
  *                mmap/fault/munmap on one file (a SHARED mapping reserving
  *                [0,2) and a NORESERVE one): the reservation/fault race the
  *                toy abstracts. 3x6 is the historical 'hugetlb' row.
- *   thp-menu     3 threads x 3 ops, thread t picking from the ops of thread t
+ *   thp-menu     3 threads x 2 ops, thread t picking from the ops of thread t
  *                of thp's 'anon-mix' scenario (per-thread menus keep each
  *                thread to its own mappings).
- *   cleancache-menu  4 threads x 3 ops from cleancache's 'fs-stress' threads.
+ *   cleancache-menu  3 threads x 3 ops from cleancache's 'fs-stress' threads
+ *                (cleancache-4x3: 4 threads, heavy).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -59,8 +60,8 @@ function hugetlbMenu(threads: number, ops: number) {
   };
 }
 
-/** threads x 3 ops, thread t picking from the distinct ops thread t of `base` runs. */
-function perThreadMenu(base: string, threads: number) {
+/** threads x ops, thread t picking from the distinct ops thread t of `base` runs. */
+function perThreadMenu(base: string, threads: number, ops: number) {
   return (sub: Subsystem): Scenario | string => {
     const b = sub.scenarios.find((s) => s.name === base);
     if (!b) return `${sub.name} has no scenario '${base}' to build the bench menu from`;
@@ -71,10 +72,10 @@ function perThreadMenu(base: string, threads: number) {
       return [...seen.values()];
     });
     return {
-      name: `bench-${sub.name}-menu-${threads}x3`,
-      description: `${threads} threads x 3 ops, thread t any op of thread t of ${base} (menus of ${menus.map((m) => m.length).join('/')} ops); its params and faults`,
+      name: `bench-${sub.name}-menu-${threads}x${ops}`,
+      description: `${threads} threads x ${ops} ops, thread t any op of thread t of ${base} (menus of ${menus.map((m) => m.length).join('/')} ops); its params and faults`,
       params: b.params,
-      threads: menus.map((m) => menu(m, 3)),
+      threads: menus.map((m) => menu(m, ops)),
       ...(b.faults ? { faults: b.faults } : {}),
     };
   };
@@ -91,11 +92,17 @@ export const CONFIGS: readonly Config[] = [
     heavy: true,
     real: { subsystem: 'hugetlb', build: hugetlbMenu(4, 6) },
   },
-  { name: 'thp-menu', description: 'thp 3 threads x 3 ops from anon-mix', real: { subsystem: 'thp', build: perThreadMenu('anon-mix', 3) } },
+  { name: 'thp-menu', description: 'thp 3 threads x 2 ops from anon-mix', real: { subsystem: 'thp', build: perThreadMenu('anon-mix', 3, 2) } },
   {
     name: 'cleancache-menu',
-    description: 'cleancache 4 threads x 3 ops from fs-stress',
-    real: { subsystem: 'cleancache', build: perThreadMenu('fs-stress', 4) },
+    description: 'cleancache 3 threads x 3 ops from fs-stress',
+    real: { subsystem: 'cleancache', build: perThreadMenu('fs-stress', 3, 3) },
+  },
+  {
+    name: 'cleancache-4x3',
+    description: 'cleancache 4 threads x 3 ops from fs-stress (minutes)',
+    heavy: true,
+    real: { subsystem: 'cleancache', build: perThreadMenu('fs-stress', 4, 3) },
   },
 ];
 
