@@ -65,7 +65,8 @@ function perThreadMenu(base: string, threads: number, ops: number) {
   return (sub: Subsystem): Scenario | string => {
     const b = sub.scenarios.find((s) => s.name === base);
     if (!b) return `${sub.name} has no scenario '${base}' to build the bench menu from`;
-    if (b.threads.length < threads) return `${sub.name}/${base} has ${b.threads.length} threads, the bench needs ${threads}`;
+    if (b.threads.length < threads)
+      return `${sub.name}/${base} has ${b.threads.length} threads, the bench needs ${threads}`;
     const menus = b.threads.slice(0, threads).map((t) => {
       const seen = new Map<string, OpChoice>();
       for (const slot of t) for (const c of slot) seen.set(JSON.stringify([c.op, c.args]), c);
@@ -84,15 +85,27 @@ function perThreadMenu(base: string, threads: number, ops: number) {
 export const CONFIGS: readonly Config[] = [
   { name: 'toy-small', description: 'hugetlb-toy P=3 K=3 T=2 N=2', toy: SMALL, expectedStates: EXPECTED_STATES.small },
   { name: 'toy-large', description: 'hugetlb-toy P=4 K=4 T=3 N=2', toy: LARGE, expectedStates: EXPECTED_STATES.large },
-  { name: 'hugetlb', description: 'hugetlb 3 threads x 3 ops of a 6-op menu', real: { subsystem: 'hugetlb', build: hugetlbMenu(3, 6) } },
-  { name: 'hugetlb-3x5', description: 'hugetlb 3 threads x 3 ops of a 5-op menu', real: { subsystem: 'hugetlb', build: hugetlbMenu(3, 5) } },
+  {
+    name: 'hugetlb',
+    description: 'hugetlb 3 threads x 3 ops of a 6-op menu',
+    real: { subsystem: 'hugetlb', build: hugetlbMenu(3, 6) },
+  },
+  {
+    name: 'hugetlb-3x5',
+    description: 'hugetlb 3 threads x 3 ops of a 5-op menu',
+    real: { subsystem: 'hugetlb', build: hugetlbMenu(3, 5) },
+  },
   {
     name: 'hugetlb-4x6',
     description: 'hugetlb 4 threads x 3 ops of a 6-op menu (minutes)',
     heavy: true,
     real: { subsystem: 'hugetlb', build: hugetlbMenu(4, 6) },
   },
-  { name: 'thp-menu', description: 'thp 3 threads x 2 ops from anon-mix', real: { subsystem: 'thp', build: perThreadMenu('anon-mix', 3, 2) } },
+  {
+    name: 'thp-menu',
+    description: 'thp 3 threads x 2 ops from anon-mix',
+    real: { subsystem: 'thp', build: perThreadMenu('anon-mix', 3, 2) },
+  },
   {
     name: 'cleancache-menu',
     description: 'cleancache 3 threads x 3 ops from fs-stress',

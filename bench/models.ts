@@ -18,7 +18,10 @@ export interface ModelDir {
 
 /** The git common directory of a checkout (a worktree's is the main clone's .git). */
 function gitCommonDir(root: string): string | undefined {
-  const r = spawnSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -124,13 +127,23 @@ export function runRumur(p: ToyParams, model: string): ToolMeasure | string {
     const t0 = performance.now();
     const timed = existsSync('/usr/bin/time');
     const r = timed
-      ? spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', './m'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+      ? spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', './m'], {
+          cwd: dir,
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+        })
       : run('./m', []);
     const wall = (performance.now() - t0) / 1000;
     const parsed = parseRumur(r.stdout + r.stderr);
     if (!parsed) return `could not parse Rumur output (exit ${r.status}): ${tail(r.stdout + r.stderr)}`;
     const rss = /MAXRSS (\d+)/.exec(r.stderr);
-    return { ...parsed, seconds: wall, wallSeconds: wall, statesPerSecond: parsed.states / wall, memoryMiB: rss ? Number(rss[1]) / 1024 : NaN };
+    return {
+      ...parsed,
+      seconds: wall,
+      wallSeconds: wall,
+      statesPerSecond: parsed.states / wall,
+      memoryMiB: rss ? Number(rss[1]) / 1024 : NaN,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -48,7 +48,16 @@ const USAGE =
   '  --repeat N    run each configuration N times, tools interleaved; report the fastest of each\n';
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { json: false, only: null, spin: true, rumur: true, models: undefined, timeLimit: 600, repeat: 1, child: null };
+  const o: Options = {
+    json: false,
+    only: null,
+    spin: true,
+    rumur: true,
+    models: undefined,
+    timeLimit: 600,
+    repeat: 1,
+    child: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -94,7 +103,11 @@ function repoRoot(): string {
   }
 }
 
-type CheckFn = (sub: Subsystem, scenario: Scenario, opts: { timeLimitSeconds?: number; progress?: (p: unknown) => void }) => CheckResult;
+type CheckFn = (
+  sub: Subsystem,
+  scenario: Scenario,
+  opts: { timeLimitSeconds?: number; progress?: (p: unknown) => void },
+) => CheckResult;
 
 /** One measured mmcheck run, printed as one JSON line. */
 async function child(name: string, o: Options): Promise<void> {
@@ -140,10 +153,21 @@ async function child(name: string, o: Options): Promise<void> {
 }
 
 function runChild(name: string, o: Options): { mmcheck?: MmcheckMeasure; skipped?: string; error?: string } {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', name, '--time-limit', String(o.timeLimit)];
+  const args = [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    '--child',
+    name,
+    '--time-limit',
+    String(o.timeLimit),
+  ];
   const p = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const line = p.stdout.split('\n').reverse().find((l) => l.startsWith('{'));
-  if (p.status !== 0 || !line) return { error: (p.stderr || p.stdout || `exit ${p.status ?? p.signal}`).trim().split('\n').slice(-3).join(' | ') };
+  const line = p.stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
+  if (p.status !== 0 || !line)
+    return { error: (p.stderr || p.stdout || `exit ${p.status ?? p.signal}`).trim().split('\n').slice(-3).join(' | ') };
   return JSON.parse(line) as { mmcheck?: MmcheckMeasure; skipped?: string };
 }
 
@@ -159,11 +183,13 @@ function toolSetup(o: Options): { pml?: string; murphi?: string; notes: string[]
   const murphi = join(found.dir, 'hugetlb-toy.m');
   const res: { pml?: string; murphi?: string; notes: string[] } = { notes };
   if (!o.spin) notes.push('SPIN not run (--no-spin)');
-  else if (!onPath('spin') || !onPath('gcc')) notes.push('SPIN not run: spin or gcc not on PATH (apt-get install -y spin gcc)');
+  else if (!onPath('spin') || !onPath('gcc'))
+    notes.push('SPIN not run: spin or gcc not on PATH (apt-get install -y spin gcc)');
   else if (!existsSync(pml)) notes.push(`SPIN not run: no ${pml}`);
   else res.pml = pml;
   if (!o.rumur) notes.push('Rumur not run (--no-rumur)');
-  else if (!onPath('rumur') || !onPath('cc')) notes.push('Rumur not run: rumur or cc not on PATH (apt-get install -y rumur)');
+  else if (!onPath('rumur') || !onPath('cc'))
+    notes.push('Rumur not run: rumur or cc not on PATH (apt-get install -y rumur)');
   else if (!existsSync(murphi)) notes.push(`Rumur not run: no ${murphi}`);
   else res.murphi = murphi;
   return res;
@@ -184,7 +210,10 @@ function runConfig(cfg: Config, o: Options, tools: { pml?: string; murphi?: stri
     runs.mmcheck.push(c.mmcheck.seconds);
     if (!best || c.mmcheck.seconds < best.seconds) best = c.mmcheck;
     if (!cfg.toy) continue;
-    for (const [tool, file, fn] of [['spin', tools.pml, runSpin], ['rumur', tools.murphi, runRumur]] as const) {
+    for (const [tool, file, fn] of [
+      ['spin', tools.pml, runSpin],
+      ['rumur', tools.murphi, runRumur],
+    ] as const) {
       if (!file) continue;
       const t = fn(cfg.toy, file);
       if (typeof t === 'string') {
@@ -224,7 +253,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const load1 = loadavg();
   const load = `load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${load1.map((x) => x.toFixed(2)).join(' ')} at end`;
   if (o.json) {
-    process.stdout.write(JSON.stringify({ node: process.version, runner, load, tools: tools.notes, configs: reports, targets: targets(reports) }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        { node: process.version, runner, load, tools: tools.notes, configs: reports, targets: targets(reports) },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     const header = `mmcheck bench  (node ${process.version}, ${runner}, one core${o.repeat > 1 ? `, fastest of ${o.repeat} interleaved runs` : ''}; ${load})`;
     process.stdout.write(printText(reports, header));

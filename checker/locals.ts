@@ -28,7 +28,9 @@ export function compileLocals(names: readonly string[]): LocalSlots {
       get: () => s[i]!,
       set: (x: number) => {
         if ((x | 0) !== x)
-          throw new Error(`local '${name}' := ${typeof x === 'string' ? JSON.stringify(x) : String(x)}: not a 32-bit integer`);
+          throw new Error(
+            `local '${name}' := ${typeof x === 'string' ? JSON.stringify(x) : String(x)}: not a 32-bit integer`,
+          );
         s[i] = x;
       },
     }),

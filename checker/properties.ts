@@ -22,7 +22,11 @@ export function evalInvariants<G, P>(
     try {
       r = inv.check(g, params, q);
     } catch (e) {
-      return { kind: 'impl-error', property: inv.name, message: `invariant ${inv.name} threw: ${(e as Error).message}` };
+      return {
+        kind: 'impl-error',
+        property: inv.name,
+        message: `invariant ${inv.name} threw: ${(e as Error).message}`,
+      };
     }
     if (r === true) st.nonTrivial++;
     else if (r === null) continue;

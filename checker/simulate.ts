@@ -46,7 +46,12 @@ export interface SimulateResult {
   readonly seconds: number;
   readonly coverage: Coverage;
   /** The shrunk counterexample: its scenario and schedule (successor indices). */
-  readonly violation?: { readonly scenario: Scenario; readonly path: readonly number[]; readonly failure: Failure; readonly shrinks: number };
+  readonly violation?: {
+    readonly scenario: Scenario;
+    readonly path: readonly number[];
+    readonly failure: Failure;
+    readonly shrinks: number;
+  };
 }
 
 interface Config {
@@ -185,8 +190,16 @@ export function simulate(sub: Subsystem, o: SimulateOptions): SimulateResult {
   if (details.failed && details.counterexample) {
     const c = details.counterexample[0];
     const { w, scenario } = walkOf(c);
-    if (!w.failure) throw new Error('internal: the shrunk counterexample does not fail when re-run (nondeterministic step?)');
+    if (!w.failure)
+      throw new Error('internal: the shrunk counterexample does not fail when re-run (nondeterministic step?)');
     violation = { scenario, path: w.path, failure: w.failure, shrinks: details.numShrinks };
   }
-  return { seed: o.seed, runs, steps, seconds: (performance.now() - start) / 1000, coverage: cov, ...(violation ? { violation } : {}) };
+  return {
+    seed: o.seed,
+    runs,
+    steps,
+    seconds: (performance.now() - start) / 1000,
+    coverage: cov,
+    ...(violation ? { violation } : {}),
+  };
 }

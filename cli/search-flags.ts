@@ -21,8 +21,10 @@ export type SearchOptions = Pick<CheckOptions, 'strategy' | 'maxDepth' | 'bitsta
 
 export function searchOptions(flags: Readonly<Record<string, string | number | boolean>>): SearchOptions {
   const s = flags.strategy;
-  if (s !== undefined && s !== 'bfs' && s !== 'dfs') throw new UsageError(`--strategy: expected bfs or dfs, got '${String(s)}'`);
-  if (flags['max-depth'] !== undefined && s !== 'dfs') throw new UsageError('--max-depth applies to --strategy dfs only (BFS is shortest-first)');
+  if (s !== undefined && s !== 'bfs' && s !== 'dfs')
+    throw new UsageError(`--strategy: expected bfs or dfs, got '${String(s)}'`);
+  if (flags['max-depth'] !== undefined && s !== 'dfs')
+    throw new UsageError('--max-depth applies to --strategy dfs only (BFS is shortest-first)');
   const w = flags.bitstate as number | undefined;
   if (w !== undefined && w > 32) throw new UsageError(`--bitstate: expected 10..32 (2^W bits), got ${w}`);
   return {

@@ -49,16 +49,21 @@ export function cmdSimulate(argv: string[], io: Io, registry: readonly Subsystem
   });
   if (positionals.length !== 1) throw new UsageError('simulate takes one SUBSYSTEM (see mmcheck --help)');
   const sub = registry.find((s) => s.name === positionals[0]);
-  if (!sub) throw new UsageError(`unknown subsystem '${positionals[0]}' (known: ${registry.map((r) => r.name).join(', ')})`);
+  if (!sub)
+    throw new UsageError(`unknown subsystem '${positionals[0]}' (known: ${registry.map((r) => r.name).join(', ')})`);
   const swarm = !flags['no-swarm'];
-  if (!swarm && (flags.threads !== undefined || flags.ops !== undefined)) throw new UsageError('--threads/--ops shape swarm runs; drop --no-swarm');
+  if (!swarm && (flags.threads !== undefined || flags.ops !== undefined))
+    throw new UsageError('--threads/--ops shape swarm runs; drop --no-swarm');
   if (flags.threads !== undefined && (flags.threads as number) > 8) throw new UsageError('--threads: at most 8');
   let scenarios: readonly Scenario[] = sub.scenarios;
   if (flags.scenario !== undefined) {
     const names = String(flags.scenario).split(',');
     scenarios = names.map((n) => {
       const s = sub.scenarios.find((x) => x.name === n);
-      if (!s) throw new UsageError(`unknown scenario '${n}' for ${sub.name} (known: ${sub.scenarios.map((x) => x.name).join(', ')})`);
+      if (!s)
+        throw new UsageError(
+          `unknown scenario '${n}' for ${sub.name} (known: ${sub.scenarios.map((x) => x.name).join(', ')})`,
+        );
       return s;
     });
   }
@@ -74,22 +79,20 @@ export function cmdSimulate(argv: string[], io: Io, registry: readonly Subsystem
     ...(flags.ops !== undefined ? { maxOps: flags.ops as number } : {}),
   });
   const outDir = (flags.out as string | undefined) ?? join('traces', 'out');
-  let tracePath: string | undefined;
-  let result: CheckResult | undefined;
-  if (r.violation) {
-    result = violationResult(sub, r, variant);
-    const base = `${sub.name}-simulate-seed${r.seed}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
-    tracePath = join(outDir, `${base}.itf.json`);
-    try {
-      const itf = toItf(result, { implSchema: implSchema(sub, r.violation.scenario.params) as never, scenario: r.violation.scenario });
-      writeItf(tracePath, itf);
-      writeHtmlReport(join(outDir, `${base}.html`), itf);
-    } catch (e) {
-      io.err(`mmcheck: cannot save the counterexample to ${tracePath}: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`);
-      tracePath = undefined;
-    }
-  }
-  if (flags.json) io.out(JSON.stringify({ sampled: true, exhaustive: false, subsystem: sub.name, variant, swarm, ...r, ...(tracePath ? { tracePath } : {}) }));
+  const result = r.violation ? violationResult(sub, r, variant) : undefined;
+  const tracePath = result ? saveTrace(sub, r, variant, result, outDir, io) : undefined;
+  if (flags.json)
+    io.out(
+      JSON.stringify({
+        sampled: true,
+        exhaustive: false,
+        subsystem: sub.name,
+        variant,
+        swarm,
+        ...r,
+        ...(tracePath ? { tracePath } : {}),
+      }),
+    );
   else {
     for (const l of summary(sub, r, variant, swarm, scenarios.length)) io.out(l);
     if (result?.violation) {
@@ -98,6 +101,31 @@ export function cmdSimulate(argv: string[], io: Io, registry: readonly Subsystem
     }
   }
   return r.violation ? 1 : 3;
+}
+
+/** Save the shrunk counterexample as ITF (+ HTML); undefined (and one line on stderr) when it cannot be. */
+function saveTrace(
+  sub: Subsystem,
+  r: SimulateResult,
+  variant: string | null,
+  result: CheckResult,
+  outDir: string,
+  io: Io,
+): string | undefined {
+  const base = `${sub.name}-simulate-seed${r.seed}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const tracePath = join(outDir, `${base}.itf.json`);
+  const scenario = r.violation!.scenario;
+  try {
+    const itf = toItf(result, { implSchema: implSchema(sub, scenario.params) as never, scenario });
+    writeItf(tracePath, itf);
+    writeHtmlReport(join(outDir, `${base}.html`), itf);
+    return tracePath;
+  } catch (e) {
+    io.err(
+      `mmcheck: cannot save the counterexample to ${tracePath}: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`,
+    );
+    return undefined;
+  }
 }
 
 /** The shrunk counterexample as a CheckResult (what ITF export and the trace table read). */
@@ -130,7 +158,12 @@ function violationResult(sub: Subsystem, r: SimulateResult, variant: string | nu
     specStates: 0,
     invariants: [],
     preconditions: [],
-    violation: { kind: v.failure.kind, property: v.failure.property, message: v.failure.message, trace: { states, transitions } },
+    violation: {
+      kind: v.failure.kind,
+      property: v.failure.property,
+      message: v.failure.message,
+      trace: { states, transitions },
+    },
   };
 }
 
@@ -150,7 +183,16 @@ function summary(sub: Subsystem, r: SimulateResult, variant: string | null, swar
         : 'no violation found; NOT exhaustive (a sample proves nothing about the states it missed)'),
     `  coverage: steps ${steps.length - never(c.steps).length}/${steps.length} reached${never(c.steps).length ? ` (never: ${never(c.steps).join(', ')})` : ''}`,
     `  ops completed: ${ops.map((o) => `${o} ${c.ops[o]}`).join(', ')}`,
-    `  outcomes: ${Object.entries(c.outcomes).map(([o, m]) => `${o} {${Object.entries(m).map(([k, n]) => `${k}: ${n}`).join(', ')}}`).join('; ') || 'none'}`,
+    `  outcomes: ${
+      Object.entries(c.outcomes)
+        .map(
+          ([o, m]) =>
+            `${o} {${Object.entries(m)
+              .map(([k, n]) => `${k}: ${n}`)
+              .join(', ')}}`,
+        )
+        .join('; ') || 'none'
+    }`,
     `  invariants non-vacuous: ${props.length - vacuous.length}/${props.length}${vacuous.length ? ` (never exercised: ${vacuous.join(', ')})` : ''}`,
     `  repeat with: mmcheck simulate ${sub.name} --seed ${r.seed}${variant ? ` --variant ${variant}` : ''}${swarm ? '' : ' --no-swarm'}`,
   ];

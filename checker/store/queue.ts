@@ -47,7 +47,8 @@ export class StateQueue {
     const words = width === 8 ? (len + 3) >> 2 : width === 16 ? (len + 1) >> 1 : len;
     const need = words + 3;
     if (this.wChunk < 0 || this.fill[this.wChunk]! + need > this.chunks[this.wChunk]!.length) {
-      const reuse = this.spare.length > 0 && this.spare[this.spare.length - 1]!.length >= need ? this.spare.pop()! : undefined;
+      const reuse =
+        this.spare.length > 0 && this.spare[this.spare.length - 1]!.length >= need ? this.spare.pop()! : undefined;
       this.chunks.push(reuse ?? new Int32Array(Math.max(StateQueue.CHUNK, need)));
       this.fill.push(0);
       this.wChunk = this.chunks.length - 1;

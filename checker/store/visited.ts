@@ -63,7 +63,8 @@ export class BitstateStore implements VisitedStore {
     readonly log2Bits: number,
     readonly k = 3,
   ) {
-    if (!Number.isInteger(log2Bits) || log2Bits < 10 || log2Bits > 32) throw new Error(`bitstate: -w ${log2Bits} out of range 10..32`);
+    if (!Number.isInteger(log2Bits) || log2Bits < 10 || log2Bits > 32)
+      throw new Error(`bitstate: -w ${log2Bits} out of range 10..32`);
     if (!Number.isInteger(k) || k < 1 || k > 8) throw new Error(`bitstate: k ${k} out of range 1..8`);
     // bits are addressed as (word, bit): up to 2^34 bits = 2^29 words
     this.bits = new Int32Array(2 ** (log2Bits - 5));

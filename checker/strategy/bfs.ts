@@ -91,7 +91,16 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
       break;
     }
   }
-  return outcome(stop, count, transitions, maxDepth, found && { failure: found.failure, path: pathTo(links, found) }, visited, links.bytes, queue.peakInts * 4);
+  return outcome(
+    stop,
+    count,
+    transitions,
+    maxDepth,
+    found && { failure: found.failure, path: pathTo(links, found) },
+    visited,
+    links.bytes,
+    queue.peakInts * 4,
+  );
 }
 
 /** A strategy's outcome from its counters and stores. */

@@ -48,88 +48,117 @@ class Arena {
   }
 }
 
-export function dfs(model: Model, visited: VisitedStore, limits: SearchLimits & { maxDepth?: number } = {}): SearchOutcome {
-  const ticker = new Ticker(limits);
-  const arena = new Arena();
-  const fp = new Uint32Array(2);
-  const depthLimit = limits.maxDepth ?? Infinity;
-  const maxStates = limits.maxStates ?? Infinity;
-  let [states, transitions, maxDepth, truncated] = [1, 0, 0, false];
-  let stop: StopReason = 'complete';
-  let found: { failure: Failure; path: number[] } | undefined;
-  // frames; the arena offsets of every frame's successors; the edges entered from the initial state
-  const [stack, offsets, path]: [Frame[], number[], number[]] = [[], [], []];
+export function dfs(
+  model: Model,
+  visited: VisitedStore,
+  limits: SearchLimits & { maxDepth?: number } = {},
+): SearchOutcome {
+  return new DfsRun(model, visited, limits).run();
+}
 
-  const init = model.initial();
-  zobrist(init.vec, 0, init.vec.length, fp);
-  visited.add(fp[0]!, fp[1]!);
-  const f0 = init.failure ?? model.checkState(init.vec, 0, init.impl);
-  if (f0) found = { failure: f0, path: [] };
+class DfsRun {
+  private readonly ticker: Ticker;
+  private readonly arena = new Arena();
+  private readonly fp = new Uint32Array(2);
+  private states = 1;
+  private transitions = 0;
+  private maxDepth = 0;
+  private found: { failure: Failure; path: number[] } | undefined;
+  /** The frames, the arena offsets of every frame's successors, the edges entered from the initial state. */
+  private readonly stack: Frame[] = [];
+  private readonly offsets: number[] = [];
+  private readonly path: number[] = [];
 
-  /** Expand the vector at arena offset `at` into a new frame; false when a failure was found. */
-  const enter = (at: number): void => {
-    const buf = arena.buf;
-    const len = buf[at]!;
-    const pfp0 = buf[at + 1]! >>> 0;
-    const pfp1 = buf[at + 2]! >>> 0;
-    const frame: Frame = { first: offsets.length, next: offsets.length, end: offsets.length, base: arena.top, edges: [] };
+  constructor(
+    private readonly model: Model,
+    private readonly visited: VisitedStore,
+    private readonly limits: SearchLimits & { maxDepth?: number },
+  ) {
+    this.ticker = new Ticker(limits);
+  }
+
+  run(): SearchOutcome {
+    const { model, visited, fp, stack, offsets, path, arena } = this;
+    const depthLimit = this.limits.maxDepth ?? Infinity;
+    const maxStates = this.limits.maxStates ?? Infinity;
+    let truncated = false;
+    let stop: StopReason = 'complete';
+    const init = model.initial();
+    zobrist(init.vec, 0, init.vec.length, fp);
+    visited.add(fp[0]!, fp[1]!);
+    const f0 = init.failure ?? model.checkState(init.vec, 0, init.impl);
+    if (f0) this.found = { failure: f0, path: [] };
+    else this.enter(arena.push(init.vec, init.vec.length, fp[0]!, fp[1]!));
+    let n = 0;
+    while (!this.found && stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next >= top.end || stack.length >= depthLimit) {
+        if (top.next < top.end) truncated = true;
+        stack.pop();
+        offsets.length = top.first;
+        arena.top = top.base;
+        path.pop();
+        continue;
+      }
+      const i = top.next++;
+      path.push(top.edges[i - top.first]!);
+      this.enter(offsets[i]!);
+      if (this.states >= maxStates) {
+        stop = 'state-limit';
+        break;
+      }
+      const progress = () => ({
+        states: this.states,
+        transitions: this.transitions,
+        depth: stack.length,
+        queue: offsets.length,
+      });
+      if ((++n & 1023) === 0 && this.ticker.tick(progress)) {
+        stop = 'time-limit';
+        break;
+      }
+    }
+    if (this.found) stop = 'violation';
+    else if (stop === 'complete' && truncated) stop = 'depth-limit';
+    return outcome(stop, this.states, this.transitions, this.maxDepth, this.found, visited, 0, arena.peak * 4, false);
+  }
+
+  /** Expand the vector at arena offset `at` into a new frame of its unvisited successors. */
+  private enter(at: number): void {
+    const { arena, fp, visited, model, offsets, path } = this;
+    const len = arena.buf[at]!;
+    const pfp0 = arena.buf[at + 1]! >>> 0;
+    const pfp1 = arena.buf[at + 2]! >>> 0;
+    const n = offsets.length;
+    const frame: Frame = { first: n, next: n, end: n, base: arena.top, edges: [] };
     let edge = 0;
-    const depth = stack.length + 1;
+    const depth = this.stack.length + 1;
     const onSuccessor = (s: Successor): void => {
-      if (found) return;
-      transitions++;
+      if (this.found) return;
+      this.transitions++;
       const e = edge++;
       if (s.failure) {
-        found = { failure: s.failure, path: [...path, e] };
+        this.found = { failure: s.failure, path: [...path, e] };
         return;
       }
-      const pb = arena.buf; // may have moved by a push
-      zobristFrom(pb, at + 3, len, pfp0, pfp1, s.buf, s.len, fp);
+      zobristFrom(arena.buf, at + 3, len, pfp0, pfp1, s.buf, s.len, fp); // arena.buf may have moved by a push
       if (!visited.add(fp[0]!, fp[1]!)) return;
-      states++;
-      if (depth > maxDepth) maxDepth = depth;
+      this.states++;
+      if (depth > this.maxDepth) this.maxDepth = depth;
       const f = model.checkState(s.buf, 0, s.impl);
       if (f) {
-        found = { failure: f, path: [...path, e] };
+        this.found = { failure: f, path: [...path, e] };
         return;
       }
       offsets.push(arena.push(s.buf, s.len, fp[0]!, fp[1]!));
       frame.edges.push(e);
     };
     model.expand(arena.buf, at + 3, len, onSuccessor);
-    if (!found) {
+    if (!this.found) {
       const d = model.stuck(arena.buf, at + 3, len, edge);
-      if (d) found = { failure: d, path: [...path] };
+      if (d) this.found = { failure: d, path: [...path] };
     }
     frame.end = offsets.length;
-    stack.push(frame);
-  };
-
-  if (!found) enter(arena.push(init.vec, init.vec.length, fp[0]!, fp[1]!));
-  let n = 0;
-  while (!found && stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (top.next >= top.end || stack.length >= depthLimit) {
-      if (top.next < top.end) truncated = true;
-      stack.pop();
-      offsets.length = top.first;
-      arena.top = top.base;
-      path.pop();
-      continue;
-    }
-    const i = top.next++;
-    path.push(top.edges[i - top.first]!);
-    enter(offsets[i]!);
-    if (states >= maxStates) {
-      stop = 'state-limit';
-      break;
-    }
-    if ((++n & 1023) === 0 && ticker.tick(() => ({ states, transitions, depth: stack.length, queue: offsets.length }))) {
-      stop = 'time-limit';
-      break;
-    }
+    this.stack.push(frame);
   }
-  if (found) stop = 'violation';
-  else if (stop === 'complete' && truncated) stop = 'depth-limit';
-  return outcome(stop, states, transitions, maxDepth, found, visited, 0, arena.peak * 4, false);
 }

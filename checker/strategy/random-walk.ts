@@ -34,7 +34,12 @@ export function randomWalk(model: Model, pick: (n: number, step: number) => numb
       0,
       vec.length,
       (s, label) => {
-        succ.push({ vec: s.buf.slice(0, s.len), label: label!, impl: s.impl, ...(s.failure ? { failure: s.failure } : {}) });
+        succ.push({
+          vec: s.buf.slice(0, s.len),
+          label: label!,
+          impl: s.impl,
+          ...(s.failure ? { failure: s.failure } : {}),
+        });
       },
       true,
     );

@@ -26,11 +26,14 @@ describe('bench models and configurations', () => {
     expect(parseRumur('rumur: syntax error')).toBeUndefined();
   });
 
-  test.each(CONFIGS.filter((c) => c.real).map((c) => [c.name, c] as const))('%s builds a menu scenario of its subsystem', async (_n, c) => {
-    const got = await loadConfig(c, join(__dirname, '..', '..', 'bench'));
-    if (typeof got === 'string') throw new Error(got);
-    expect(got.sub.name).toBe(c.real!.subsystem);
-    expect(got.scenario.threads.length).toBeGreaterThanOrEqual(3);
-    for (const t of got.scenario.threads) expect(t).toEqual(menu(t[0]!, t.length));
-  });
+  test.each(CONFIGS.filter((c) => c.real).map((c) => [c.name, c] as const))(
+    '%s builds a menu scenario of its subsystem',
+    async (_n, c) => {
+      const got = await loadConfig(c, join(__dirname, '..', '..', 'bench'));
+      if (typeof got === 'string') throw new Error(got);
+      expect(got.sub.name).toBe(c.real!.subsystem);
+      expect(got.scenario.threads.length).toBeGreaterThanOrEqual(3);
+      for (const t of got.scenario.threads) expect(t).toEqual(menu(t[0]!, t.length));
+    },
+  );
 });

@@ -19,7 +19,13 @@ const alt = (op: string) => ({ op, args: {} });
 
 describe('menu scenarios', () => {
   test('every program up to the bound is explored: 1 + 2 + 4 distinct values of x', () => {
-    const s: Scenario<null> = { name: 'm', description: 'm', params: null, threads: [menu([alt('a'), alt('b')], 2)], minOps: [0] };
+    const s: Scenario<null> = {
+      name: 'm',
+      description: 'm',
+      params: null,
+      threads: [menu([alt('a'), alt('b')], 2)],
+      minOps: [0],
+    };
     const r = checkScenario(sub, s);
     expect(r.exhaustive).toBe(true);
     expect(r.states).toBe(7);
@@ -41,7 +47,14 @@ describe('menu scenarios', () => {
   test('a scenario file declares a menu thread with menu/max/min', () => {
     const s = parseScenario(
       sub,
-      { params: null, threads: [{ menu: [{ op: 'a' }, { op: 'b' }], max: 3 }, [{ op: 'set' }], { menu: [{ op: 'wait' }], max: 2, min: 1 }] },
+      {
+        params: null,
+        threads: [
+          { menu: [{ op: 'a' }, { op: 'b' }], max: 3 },
+          [{ op: 'set' }],
+          { menu: [{ op: 'wait' }], max: 2, min: 1 },
+        ],
+      },
       'f.json',
     );
     expect(s.threads[0]).toHaveLength(3);
@@ -65,7 +78,13 @@ describe('menu scenarios', () => {
     expect(() =>
       checkScenario(sub, { name: 'm', description: 'm', params: null, threads: [menu([alt('a')], 1)], minOps: [-1] }),
     ).toThrow('minOps[0] must be a non-negative integer');
-    const r = checkScenario(sub, { name: 'm', description: 'm', params: null, threads: [menu([alt('a')], 1)], minOps: [2] });
+    const r = checkScenario(sub, {
+      name: 'm',
+      description: 'm',
+      params: null,
+      threads: [menu([alt('a')], 1)],
+      minOps: [2],
+    });
     expect(r.bounds.minOpsPerThread).toBeUndefined();
   });
 });

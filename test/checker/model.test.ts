@@ -22,11 +22,28 @@ function grid(n: number, bad?: [number, number]): Model {
         out[0] = vec[off]!;
         out[1] = vec[off + 1]!;
         out[axis]!++;
-        emit({ buf: out, len: 2, impl: null }, wantLabels ? { tid: axis, op: 'move', args: {}, slot: 0, alt: 0, step: 'move', choices: [], injected: [], invoked: true } : undefined);
+        emit(
+          { buf: out, len: 2, impl: null },
+          wantLabels
+            ? {
+                tid: axis,
+                op: 'move',
+                args: {},
+                slot: 0,
+                alt: 0,
+                step: 'move',
+                choices: [],
+                injected: [],
+                invoked: true,
+              }
+            : undefined,
+        );
       }
     },
     checkState(vec: Int32Array, off: number): Failure | undefined {
-      return bad && vec[off] === bad[0] && vec[off + 1] === bad[1] ? { kind: 'invariant', property: 'bad', message: 'bad corner' } : undefined;
+      return bad && vec[off] === bad[0] && vec[off + 1] === bad[1]
+        ? { kind: 'invariant', property: 'bad', message: 'bad corner' }
+        : undefined;
     },
     stuck: () => undefined,
     traceState: (vec) => ({ impl: Array.from(vec), threads: [], faultsUsed: 0 }),

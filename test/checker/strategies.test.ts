@@ -19,22 +19,28 @@ const small = registry.flatMap((sub) =>
 describe('strategies and stores', () => {
   test('there are small default scenarios to compare on', () => expect(small.length).toBeGreaterThanOrEqual(2));
 
-  test.each(small.map((x) => [`${x.sub.name}/${x.scenario.name}`, x] as const))('%s: DFS visits the states BFS does', (_n, x) => {
-    const d = checkScenario(x.sub, x.scenario, { strategy: 'dfs' });
-    expect(d.exhaustive).toBe(true);
-    expect(d.states).toBe(x.states.states);
-    expect(d.transitions).toBe(x.states.transitions);
-    expect(d.search).toMatchObject({ strategy: 'dfs', visited: 'exact', shortestCounterexample: false });
-  });
+  test.each(small.map((x) => [`${x.sub.name}/${x.scenario.name}`, x] as const))(
+    '%s: DFS visits the states BFS does',
+    (_n, x) => {
+      const d = checkScenario(x.sub, x.scenario, { strategy: 'dfs' });
+      expect(d.exhaustive).toBe(true);
+      expect(d.states).toBe(x.states.states);
+      expect(d.transitions).toBe(x.states.transitions);
+      expect(d.search).toMatchObject({ strategy: 'dfs', visited: 'exact', shortestCounterexample: false });
+    },
+  );
 
-  test.each(small.map((x) => [`${x.sub.name}/${x.scenario.name}`, x] as const))('%s: a roomy bitstate table omits nothing, yet is not exhaustive', (_n, x) => {
-    const b = checkScenario(x.sub, x.scenario, { bitstate: 26 });
-    expect(b.states).toBe(x.states.states);
-    expect(b.stopReason).toBe('complete');
-    expect(b.exhaustive).toBe(false);
-    expect(b.search?.omission?.probability).toBeLessThan(1e-3);
-    expect(searchSummary(b)).toContain('BITSTATE');
-  });
+  test.each(small.map((x) => [`${x.sub.name}/${x.scenario.name}`, x] as const))(
+    '%s: a roomy bitstate table omits nothing, yet is not exhaustive',
+    (_n, x) => {
+      const b = checkScenario(x.sub, x.scenario, { bitstate: 26 });
+      expect(b.states).toBe(x.states.states);
+      expect(b.stopReason).toBe('complete');
+      expect(b.exhaustive).toBe(false);
+      expect(b.search?.omission?.probability).toBeLessThan(1e-3);
+      expect(searchSummary(b)).toContain('BITSTATE');
+    },
+  );
 
   test('a cramped bitstate table omits states and reports a high omission estimate', () => {
     const x = small[0]!;
