@@ -34,6 +34,10 @@ export interface CheckOptions {
   maxDepth?: number;
   /** Bitstate hashing with 2^bitstate bits (SPIN -w): fixed memory, may omit states (reported). */
   bitstate?: number;
+  /** Shared watch word naming the step being run (see Product.watch). */
+  watch?: Int32Array;
+  /** Shared stop flag: when stop[0] becomes non-zero the search ends as 'interrupted' (SIGINT/SIGTERM). */
+  stop?: Int32Array;
 }
 
 export function checkScenario<G extends object, C, P>(
@@ -42,12 +46,14 @@ export function checkScenario<G extends object, C, P>(
   opts: CheckOptions = {},
 ): CheckResult {
   const product = new Product<G>(sub, scenario, opts.variant ?? null);
+  product.watch = opts.watch;
   const start = performance.now();
   const visited: VisitedStore = opts.bitstate !== undefined ? new BitstateStore(opts.bitstate) : new ExactStore(1 << 16);
   const limits = {
     ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
     ...(opts.timeLimitSeconds !== undefined ? { timeLimitSeconds: opts.timeLimitSeconds } : {}),
     ...(opts.progress ? { progress: opts.progress } : {}),
+    ...(opts.stop ? { stop: opts.stop } : {}),
   };
   const strategy = opts.strategy ?? 'bfs';
   const out: SearchOutcome =
@@ -85,6 +91,7 @@ export function checkScenario<G extends object, C, P>(
       faultBudget: product.faultBudget,
       faultSites: product.faultSites,
       ...(product.faultBudget > 0 ? { faultSitesNeverReached: product.faultSitesNeverReached() } : {}),
+      clausesNeverRun: product.clausesNeverRun(),
     },
     stopReason: out.stop,
     // bitstate may have omitted states: a complete bitstate run is still not exhaustive

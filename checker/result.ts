@@ -87,7 +87,7 @@ export interface InvariantStats {
 }
 
 /** 'depth-limit': a DFS depth bound cut the search (states below it were not expanded). */
-export type StopReason = 'complete' | 'violation' | 'state-limit' | 'time-limit' | 'depth-limit';
+export type StopReason = 'complete' | 'violation' | 'state-limit' | 'time-limit' | 'interrupted' | 'depth-limit';
 
 /** How the states were searched and stored: what a result's counts and verdict can claim. */
 export interface SearchInfo {
@@ -121,6 +121,8 @@ export interface CheckResult {
     readonly faultSites: readonly string[];
     /** Listed fault sites that no explored step ever called inject() for (a typo, or unreachable): vacuous. */
     readonly faultSitesNeverReached?: readonly string[];
+    /** Scenario clauses (thread, slot, op alternative) that no explored path started: vacuous. */
+    readonly clausesNeverRun?: readonly string[];
   };
   readonly stopReason: StopReason;
   /** True only when every reachable state was visited (no limit hit, no violation stop). */

@@ -86,8 +86,9 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
       stop = 'state-limit';
       break;
     }
-    if ((idx & 1023) === 0 && ticker.tick(() => ({ states: count, transitions, depth, queue: queue.count }))) {
-      stop = 'time-limit';
+    const why = (idx & 1023) === 0 ? ticker.tick(() => ({ states: count, transitions, depth, queue: queue.count })) : undefined;
+    if (why) {
+      stop = why;
       break;
     }
   }

@@ -113,8 +113,9 @@ class DfsRun {
         depth: stack.length,
         queue: offsets.length,
       });
-      if ((++n & 1023) === 0 && this.ticker.tick(progress)) {
-        stop = 'time-limit';
+      const why = (++n & 1023) === 0 ? this.ticker.tick(progress) : undefined;
+      if (why) {
+        stop = why;
         break;
       }
     }

@@ -22,6 +22,8 @@ export interface SearchLimits {
   readonly timeLimitSeconds?: number;
   /** Called about once a second while running. */
   readonly progress?: (p: Progress) => void;
+  /** Shared stop flag: when stop[0] becomes non-zero the search ends as 'interrupted'. */
+  readonly stop?: Int32Array;
 }
 
 export interface SearchOutcome {
@@ -52,16 +54,17 @@ export class Ticker {
   get seconds(): number {
     return (performance.now() - this.start) / 1000;
   }
-  /** True when the time limit is reached; reports progress on the way. */
-  tick(p: () => Omit<Progress, 'seconds' | 'statesPerSecond'>): boolean {
+  /** Why the search must stop now ('time-limit', 'interrupted'), or undefined; reports progress on the way. */
+  tick(p: () => Omit<Progress, 'seconds' | 'statesPerSecond'>): 'time-limit' | 'interrupted' | undefined {
+    if (this.limits.stop && this.limits.stop[0] !== 0) return 'interrupted';
     const now = performance.now();
-    if (now - this.start > this.limitMs) return true;
+    if (now - this.start > this.limitMs) return 'time-limit';
     if (this.limits.progress && now - this.last >= 1000) {
       this.last = now;
       const q = p();
       const sec = (now - this.start) / 1000;
       this.limits.progress({ ...q, seconds: sec, statesPerSecond: q.states / sec });
     }
-    return false;
+    return undefined;
   }
 }
