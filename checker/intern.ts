@@ -139,18 +139,23 @@ export class IntArrayInterner {
 
   /** The id of a[0, len), copying it when new. */
   intern(a: Int32Array, len: number = a.length): number {
-    fingerprint(a, 0, len, this.fp);
+    return this.internAt(a, 0, len);
+  }
+
+  /** The id of a[off, off+len), copying it when new. */
+  internAt(a: Int32Array, off: number, len: number): number {
+    fingerprint(a, off, len, this.fp);
     const key = this.fp[0]! + (this.fp[1]! & 0x1fffff) * 4294967296;
     const hit = this.index.get(key);
     if (hit !== undefined) {
       if (typeof hit === 'number') {
-        if (sameInts(this.items[hit]!, a, len)) return hit;
+        if (sameInts(this.items[hit]!, a, off, len)) return hit;
       } else {
-        for (const id of hit) if (sameInts(this.items[id]!, a, len)) return id;
+        for (const id of hit) if (sameInts(this.items[id]!, a, off, len)) return id;
       }
     }
     const id = this.items.length;
-    this.items.push(a.slice(0, len));
+    this.items.push(a.slice(off, off + len));
     if (hit === undefined) this.index.set(key, id);
     else if (typeof hit === 'number') this.index.set(key, [hit, id]);
     else hit.push(id);
@@ -158,8 +163,8 @@ export class IntArrayInterner {
   }
 }
 
-function sameInts(x: Int32Array, a: Int32Array, len: number): boolean {
+function sameInts(x: Int32Array, a: Int32Array, off: number, len: number): boolean {
   if (x.length !== len) return false;
-  for (let i = 0; i < len; i++) if (x[i] !== a[i]) return false;
+  for (let i = 0; i < len; i++) if (x[i] !== a[off + i]) return false;
   return true;
 }

@@ -73,7 +73,11 @@ export class Linearizer {
       const id = order[k]!;
       const done = this.closures[id];
       if (done && id !== cid) {
-        for (const x of done) if (!seen.has(x)) (seen.add(x), order.push(x));
+        for (const x of done)
+          if (!seen.has(x)) {
+            seen.add(x);
+            order.push(x);
+          }
         continue;
       }
       const c = this.configs.items[id]!;
@@ -84,14 +88,20 @@ export class Linearizer {
         const outs = spec.outcomes(specId, (st - 1) >> 1);
         for (let i = 0; i < outs.length; i += 2) {
           const nid = this.withStatus(id, t, 2 * outs[i + 1]! + 2, outs[i]!);
-          if (!seen.has(nid)) (seen.add(nid), order.push(nid));
+          if (!seen.has(nid)) {
+            seen.add(nid);
+            order.push(nid);
+          }
         }
       }
       if (spec.hasInternal) {
         const succ = spec.internalSuccessors(specId);
         for (let i = 0; i < succ.length; i++) {
           const nid = this.withStatus(id, 0, c[1]!, succ[i]!);
-          if (!seen.has(nid)) (seen.add(nid), order.push(nid));
+          if (!seen.has(nid)) {
+            seen.add(nid);
+            order.push(nid);
+          }
         }
       }
     }
@@ -146,7 +156,7 @@ export class Linearizer {
   /** Thread `tid` invokes operation `opId`. */
   invoke(setId: number, tid: number, opId: number): number {
     if (opId >= 1 << 19) throw new Error('too many distinct operations for the linearizer');
-    const code = ((0 * 8 + tid) << 19) | opId;
+    const code = (tid << 19) | opId; // kind 0 (invoke) in the bits above the tid
     return this.memoized(setId, code, () => {
       const set = this.sets.items[setId]!;
       const out = new Int32Array(set.length);

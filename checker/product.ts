@@ -9,8 +9,12 @@
  * successor is identified by its index: that is how traces are stored and
  * replayed.
  */
+import { IntArrayInterner } from './intern.js';
+import { compileLocals, type LocalSlots } from './locals.js';
 import { Linearizer, NO_SET } from './linearizer.js';
-import type { StepLabel, ThreadView, TraceState, ViolationKind } from './result.js';
+import type { Emit, Failure, Model, Successor } from './model.js';
+import { evalInvariants } from './properties.js';
+import type { InvariantStats, StepLabel, ThreadView, TraceState, ViolationKind } from './result.js';
 import { ArrayReader, IntBuffer, type Schema } from './schema.js';
 import { SpecAdapter, SpecError } from './spec-adapter.js';
 import type {
@@ -27,6 +31,7 @@ import type {
 } from './types.js';
 
 export class ScenarioError extends Error {}
+export type { Failure, Successor };
 
 /** The implementation's state schema for these scenario parameters. */
 export function implSchema<G, P>(sub: Subsystem<G, any, P>, params: P): Schema<G> {
@@ -42,6 +47,8 @@ interface CompiledOp {
   readonly locals: readonly string[];
   /** Reused locals object handed to this op's steps (filled from the state before each call). */
   readonly l: Record<string, number>;
+  /** Straight-line load/store of the locals from/to the state vector. */
+  readonly slots: LocalSlots;
 }
 
 interface CompiledAlt {
@@ -52,24 +59,6 @@ interface CompiledAlt {
   readonly specOp: number;
   /** Set once some explored path started this alternative (a clause never started is vacuous). */
   ran: boolean;
-}
-
-/** A property failure found on a transition or in a state. */
-export interface Failure {
-  readonly kind: ViolationKind;
-  readonly property: string;
-  readonly message: string;
-}
-
-/** One successor, as handed to the explorer. */
-export interface Successor {
-  /** Encoded successor vector in `buf[0, len)` (valid until the next callback). */
-  readonly buf: Int32Array;
-  readonly len: number;
-  /** Decoded impl state after the step (read-only for the callee). */
-  readonly impl: unknown;
-  /** A property broken by the transition itself (linearizability, refinement, step threw). */
-  readonly failure?: Failure;
 }
 
 class Pruned extends Error {
@@ -170,7 +159,7 @@ class Ctx implements ThreadCtx<unknown> {
   }
 }
 
-export class Product<G extends object = any> {
+export class Product<G extends object = any> implements Model {
   readonly T: number;
   readonly L: number;
   readonly HDR = 2;
@@ -182,6 +171,7 @@ export class Product<G extends object = any> {
   readonly spec?: SpecAdapter;
   readonly lin?: Linearizer;
   readonly invariants: readonly Invariant<G, any>[];
+  readonly invariantStats: InvariantStats[];
   readonly variant: string | null;
   readonly faultBudget: number;
   readonly faultSites: readonly string[];
@@ -191,6 +181,15 @@ export class Product<G extends object = any> {
   faultSitesNeverReached(): string[] {
     return this.faultSites.filter((s) => !this.ctx.reached.has(s));
   }
+  /**
+   * Per thread, the slots it must run (scenario.minOps); past them it may stop,
+   * so it never counts as having work left when judging a deadlock.
+   */
+  readonly mustRun: Int32Array;
+  /** Some thread may stop early (a menu thread with min < max). */
+  readonly hasMenus: boolean;
+  /** Successors the last expand() emitted from threads that have work left (see `mustRun`). */
+  mandatoryMoves = 0;
   /** Scenario clauses (thread, slot, alternative) no explored path started: vacuous. */
   clausesNeverRun(): string[] {
     const out: string[] = [];
@@ -245,10 +244,8 @@ export class Product<G extends object = any> {
         stepIndex.set(s.name, i);
       });
       const locals = def.locals ?? [];
-      const l: Record<string, number> = {};
-      for (const n of locals) l[n] = 0;
-      Object.seal(l); // an undeclared local would be hidden state shared across runs: writing one throws
-      this.ops.set(name, { name, def, steps: def.steps, stepIndex, locals, l });
+      const slots = compileLocals(locals);
+      this.ops.set(name, { name, def, steps: def.steps, stepIndex, locals, l: slots.l, slots });
     }
     // Each thread reserves room for the most locals any op of *this scenario* uses.
     for (const script of scenario.threads)
@@ -284,7 +281,16 @@ export class Product<G extends object = any> {
       }),
     );
     if (this.spec) this.lin = new Linearizer(this.spec, this.T);
+    this.mustRun = Int32Array.from(scenario.threads, (script, t) => {
+      const m = scenario.minOps?.[t];
+      if (m === undefined || m === null) return script.length;
+      if (!Number.isInteger(m) || m < 0)
+        throw new ScenarioError(`scenario '${scenario.name}': minOps[${t}] must be a non-negative integer, got ${String(m)}`);
+      return Math.min(m, script.length); // --ops may have cut the script below its minimum: it runs every slot left
+    });
+    this.hasMenus = this.mustRun.some((m, t) => m < scenario.threads[t]!.length);
     this.invariants = sub.invariants;
+    this.invariantStats = sub.invariants.map((inv) => ({ name: inv.name, when: inv.when, checked: 0, nonTrivial: 0 }));
     this.faultBudget = scenario.faults?.budget ?? 0;
     this.faultSites = scenario.faults?.sites ?? [];
     this.ctx = new Ctx(scenario.params, variant, new Set(this.faultSites));
@@ -335,6 +341,30 @@ export class Product<G extends object = any> {
     return { vec: w.toArray(), impl: g, failure };
   }
 
+  /**
+   * abstraction(g) interned, cached by g's encoding w[off, len): the
+   * abstraction is a function of the encoded state (anything else would also
+   * break deduplication), and the same impl state recurs at quiescence under
+   * many thread and linearization states. Exact keys (no hash-only match);
+   * the cache is dropped when it grows past ABS_CACHE entries, bounding memory.
+   */
+  private abstractIdCached(g: G, w: Int32Array, off: number, len: number): number {
+    const k = this.absKeys.internAt(w, off, len - off);
+    let id = this.absIds[k];
+    if (id === undefined) {
+      id = this.abstractId(g);
+      this.absIds[k] = id;
+      if (this.absKeys.size >= Product.ABS_CACHE) {
+        this.absKeys = new IntArrayInterner();
+        this.absIds = [];
+      }
+    }
+    return id;
+  }
+  private static readonly ABS_CACHE = 1 << 17;
+  private absKeys = new IntArrayInterner();
+  private absIds: number[] = [];
+
   private abstractId(g: G): number {
     let abs: unknown;
     try {
@@ -352,11 +382,8 @@ export class Product<G extends object = any> {
     const ctx = this.ctx;
     ctx.tid = t;
     ctx.args = args;
-    const l = op.l;
-    const names = op.locals;
-    const base = off + this.HDR + t * this.TW + 3;
-    for (let i = 0; i < names.length; i++) l[names[i]!] = fresh ? 0 : vec[base + i]!;
-    ctx.l = l;
+    op.slots.load(vec, off + this.HDR + t * this.TW + 3, fresh);
+    ctx.l = op.l;
   }
 
   /**
@@ -385,12 +412,22 @@ export class Product<G extends object = any> {
     return false;
   }
 
-  /** Deadlock: some thread has work left and no thread can move. */
+  /** Whether thread t has work left: an op in flight, or a slot it must still run. */
+  hasWork(vec: Int32Array, off: number, t: number): boolean {
+    const tb = off + this.HDR + t * this.TW;
+    return vec[tb + 2]! >= 0 || vec[tb]! < this.mustRun[t]!;
+  }
+
+  /**
+   * Deadlock: some thread has work left and no such thread can move. A menu
+   * thread past its minimum may stop instead of moving (that is one of the
+   * programs explored), so whether it could move does not matter.
+   */
   deadlocked(vec: Int32Array, off: number, g: G): Failure | undefined {
     let unfinished = false;
     for (let t = 0; t < this.T; t++) {
-      const tb = off + this.HDR + t * this.TW;
-      if (vec[tb + 2]! >= 0 || vec[tb]! < this.alts[t]!.length) unfinished = true;
+      if (!this.hasWork(vec, off, t)) continue;
+      unfinished = true;
       try {
         if (this.threadEnabled(vec, off, g, t)) return undefined;
       } catch {
@@ -406,9 +443,24 @@ export class Product<G extends object = any> {
       if (pc >= 0) {
         const alt = this.alts[t]![slot]![vec[tb + 1]!]!;
         stuck.push(`T${t} blocked in ${alt.opName} at ${alt.op.steps[pc]!.name}`);
-      } else if (slot < this.alts[t]!.length) stuck.push(`T${t} cannot start slot ${slot}`);
+      } else if (slot < this.mustRun[t]!) stuck.push(`T${t} cannot start slot ${slot}`);
+      else if (slot < this.alts[t]!.length) stuck.push(`T${t} stopped (menu)`);
     }
     return { kind: 'deadlock', property: 'deadlock', message: `no thread can move: ${stuck.join('; ')}` };
+  }
+
+  /** Model: invariants of a newly discovered state (decoded is its impl state). */
+  checkState(vec: Int32Array, off: number, decoded: unknown): Failure | undefined {
+    return evalInvariants(this.invariants, this.invariantStats, decoded as G, this.scenario.params, this.invariantCtx(vec, off));
+  }
+
+  /**
+   * Model: a deadlock after expansion. Only a state with no successor (or,
+   * with menu threads that may stop, none from a thread with work left) can be one.
+   */
+  stuck(vec: Int32Array, off: number, _len: number, successors?: number): Failure | undefined {
+    if (successors !== undefined && successors > 0 && !(this.hasMenus && this.mandatoryMoves === 0)) return undefined;
+    return this.deadlocked(vec, off, this.decodeImpl(vec, off));
   }
 
   /**
@@ -420,15 +472,17 @@ export class Product<G extends object = any> {
     vec: Int32Array,
     off: number,
     len: number,
-    emit: (s: Successor, label: StepLabel | undefined) => void,
+    emit: Emit,
     wantLabels = false,
   ): void {
     const g0 = this.decodeImpl(vec, off);
     this.curLen = len;
+    this.mandatoryMoves = 0;
     for (let t = 0; t < this.T; t++) {
       const tb = off + this.HDR + t * this.TW;
       const slot = vec[tb]!;
       const pc = vec[tb + 2]!;
+      const before = this.emitted;
       if (pc >= 0) {
         this.expandStep(vec, off, len, g0, t, slot, vec[tb + 1]!, pc, emit, wantLabels);
       } else {
@@ -437,8 +491,11 @@ export class Product<G extends object = any> {
         const alts = slots[slot]!;
         for (let a = 0; a < alts.length; a++) this.expandStep(vec, off, len, g0, t, slot, a, -1, emit, wantLabels);
       }
+      if (pc >= 0 || slot < this.mustRun[t]!) this.mandatoryMoves += this.emitted - before;
     }
   }
+  /** Successors emitted so far (counts every emit, failures included). */
+  private emitted = 0;
 
   private expandStep(
     vec: Int32Array,
@@ -449,7 +506,7 @@ export class Product<G extends object = any> {
     slot: number,
     altIdx: number,
     pc: number,
-    emit: (s: Successor, label: StepLabel | undefined) => void,
+    emit: Emit,
     wantLabels: boolean,
   ): void {
     const alt = this.alts[t]![slot]![altIdx]!;
@@ -533,7 +590,7 @@ export class Product<G extends object = any> {
     altIdx: number,
     stepIdx: number,
     invoked: boolean,
-    emit: (s: Successor, label: StepLabel | undefined) => void,
+    emit: Emit,
     wantLabels: boolean,
     e: unknown,
   ): void {
@@ -543,6 +600,7 @@ export class Product<G extends object = any> {
     w.reset();
     for (let i = off; i < off + this.curLen; i++) w.push(vec[i]!);
     const kind: ViolationKind = e instanceof SpecError ? 'spec-error' : 'impl-error';
+    this.emitted++;
     emit(
       {
         buf: w.buf,
@@ -569,7 +627,7 @@ export class Product<G extends object = any> {
     stepIdx: number,
     invoked: boolean,
     res: string | { readonly ret: RetValue },
-    emit: (s: Successor, label: StepLabel | undefined) => void,
+    emit: Emit,
     wantLabels: boolean,
   ): void {
     const ctx = this.ctx;
@@ -639,19 +697,17 @@ export class Product<G extends object = any> {
         w.push(slot);
         w.push(altIdx);
         w.push(nextPc);
-        const locals = alt.op.locals;
-        const l = ctx.l;
-        for (let i = 0; i < this.L; i++) {
-          const v = i < locals.length ? l[locals[i]!]! : 0;
-          if ((v | 0) !== v) {
-            // truncating would silently merge distinct states
-            this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
-              new Error(`local '${locals[i]}' holds ${typeof v === 'string' ? JSON.stringify(v) : String(v)}, not a 32-bit integer`));
-            return;
-          }
-          w.push(v);
-        }
+        const at = w.len;
+        for (let i = 0; i < this.L; i++) w.push(0);
+        alt.op.slots.store(w.buf, at);
       }
+    }
+    try {
+      this.schema.encode(g, w);
+    } catch (e) {
+      this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
+        new Error(`state does not fit its schema after the step: ${(e as Error).message}`));
+      return;
     }
     if (nextPc < 0 && lin && !failure) {
       quiescent = true;
@@ -663,7 +719,7 @@ export class Product<G extends object = any> {
       }
       if (quiescent) {
         try {
-          const abs = this.abstractId(g);
+          const abs = this.abstractIdCached(g, w.buf, this.implOff, w.len);
           const q = lin.quiesce(set, abs);
           if (q === NO_SET) {
             failure = {
@@ -681,13 +737,7 @@ export class Product<G extends object = any> {
         }
       }
     }
-    try {
-      this.schema.encode(g, w);
-    } catch (e) {
-      this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
-        new Error(`state does not fit its schema after the step: ${(e as Error).message}`));
-      return;
-    }
+    this.emitted++;
     emit(
       { buf: w.buf, len: w.len, impl: g, failure },
       wantLabels ? this.label(t, slot, altIdx, stepIdx, invoked, ret) : undefined,

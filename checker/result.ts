@@ -86,7 +86,24 @@ export interface InvariantStats {
   nonTrivial: number;
 }
 
-export type StopReason = 'complete' | 'violation' | 'state-limit' | 'time-limit' | 'interrupted';
+/** 'depth-limit': a DFS depth bound cut the search (states below it were not expanded). */
+export type StopReason = 'complete' | 'violation' | 'state-limit' | 'time-limit' | 'interrupted' | 'depth-limit';
+
+/** How the states were searched and stored: what a result's counts and verdict can claim. */
+export interface SearchInfo {
+  readonly strategy: 'bfs' | 'dfs';
+  /** 'exact': 64-bit fingerprints (see collisionProbability); 'bitstate': may omit states (see omission). */
+  readonly visited: 'exact' | 'bitstate';
+  /** Whether a counterexample found is a shortest one. */
+  readonly shortestCounterexample: boolean;
+  /** Bitstate: SPIN-style hash factor and the estimated omission. */
+  readonly omission?: {
+    readonly hashFactor: number;
+    readonly bitsPerState: number;
+    readonly expectedOmitted: number;
+    readonly probability: number;
+  };
+}
 
 export interface CheckResult {
   readonly subsystem: string;
@@ -97,6 +114,8 @@ export interface CheckResult {
   readonly bounds: {
     readonly threads: number;
     readonly opsPerThread: readonly number[];
+    /** With menu threads: the fewest ops each thread runs (it may stop after any later op). */
+    readonly minOpsPerThread?: readonly number[];
     readonly params: unknown;
     readonly faultBudget: number;
     readonly faultSites: readonly string[];
@@ -124,6 +143,8 @@ export interface CheckResult {
   readonly invariants: readonly InvariantStats[];
   /** Preconditions broken on some path (paths pruned, not bugs), with counts. */
   readonly preconditions: readonly { readonly text: string; readonly count: number }[];
+  /** Strategy and store (absent in results from before they were selectable: BFS, exact). */
+  readonly search?: SearchInfo;
   readonly violation?: Violation;
 }
 

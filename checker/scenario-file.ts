@@ -8,7 +8,10 @@
  *     "faults": { "budget": 1, "sites": ["..."] } }
  * where a slot is `{ "op": "fault", "args": { "idx": [0, 1] } }` (an array
  * value is a domain: one alternative per value, cartesian over args) or an
- * array of such objects (the union of their alternatives).
+ * array of such objects (the union of their alternatives). A thread may
+ * instead be a menu, `{ "menu": [ alternative, ... ], "max": 3, "min": 0 }`:
+ * it runs any program of min..max ops (min defaults to 0), each op any
+ * alternative of the menu, and the checker explores every such program.
  *
  * Script file (sequential, for `mmcheck run`):
  *   { "params": {...}, "steps": [ { "op": "...", "args": {...} }, ... ] }
@@ -16,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { argProblem, describeArg, describeOp } from './op-schema.js';
 import { ScenarioError } from './product.js';
-import type { ArgValue, OpChoice, Scenario, Subsystem, ThreadScript } from './types.js';
+import { menu, type ArgValue, type OpChoice, type Scenario, type Subsystem, type ThreadScript } from './types.js';
 
 export { ScenarioError };
 
@@ -105,8 +108,14 @@ export function parseScenario(sub: Subsystem, raw: unknown, file: string): Scena
   const threads = raw.threads;
   if (!Array.isArray(threads) || threads.length === 0) throw new ScenarioError(`${file}: threads: expected a non-empty list`);
   if (threads.length > 8) throw new ScenarioError(`${file}: threads: at most 8 threads`);
+  const minOps: (number | undefined)[] = [];
   const scripts: ThreadScript[] = threads.map((t, i) => {
-    if (!Array.isArray(t)) throw new ScenarioError(`${file}: threads[${i}]: expected a list of slots`);
+    if (isRecord(t)) {
+      const m = parseMenu(sub, t, `${file}: threads[${i}]`, params);
+      minOps[i] = m.min;
+      return m.script;
+    }
+    if (!Array.isArray(t)) throw new ScenarioError(`${file}: threads[${i}]: expected a list of slots or a {"menu": [...], "max": N}`);
     return t.map((slot, j) => parseSlot(sub, slot, `${file}: threads[${i}][${j}]`, params));
   });
   let faults: Scenario['faults'];
@@ -124,7 +133,26 @@ export function parseScenario(sub: Subsystem, raw: unknown, file: string): Scena
     params,
     threads: scripts,
     ...(faults ? { faults } : {}),
+    ...(minOps.length > 0 ? { minOps: scripts.map((_, i) => minOps[i]) } : {}),
   };
+}
+
+/**
+ * A menu thread: `{"menu": [alternative, ...], "max": N, "min": M}` runs any
+ * program of M..N ops (M defaults to 0), each op any alternative of the menu.
+ */
+function parseMenu(sub: Subsystem, t: Record<string, unknown>, where: string, params: unknown): { script: ThreadScript; min: number } {
+  for (const k of Object.keys(t))
+    if (!['menu', 'max', 'min'].includes(k)) throw new ScenarioError(`${where}: unknown field '${k}' (a menu thread has menu, max, min)`);
+  if (!Array.isArray(t.menu) || t.menu.length === 0) throw new ScenarioError(`${where}.menu: expected a non-empty list of alternatives`);
+  const alts = parseSlot(sub, t.menu, `${where}.menu`, params);
+  const max = t.max;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 64)
+    throw new ScenarioError(`${where}.max: expected an integer 1..64 (the most ops the thread runs)`);
+  const min = t.min ?? 0;
+  if (typeof min !== 'number' || !Number.isInteger(min) || min < 0 || min > max)
+    throw new ScenarioError(`${where}.min: expected an integer 0..${max} (the fewest ops the thread runs)`);
+  return { script: menu(alts, max), min };
 }
 
 export interface Script {

@@ -192,6 +192,22 @@ export interface Scenario<P = unknown> {
   readonly faults?: { readonly budget: number; readonly sites: readonly string[] };
   /** The kernel version the implementation models (a key of Subsystem.kernelVersions); default: the subsystem's. */
   readonly kernelVersion?: string;
+  /**
+   * Menu threads (see `menu()`): `minOps[t]` is the fewest ops thread t runs;
+   * after that it may stop after any op, so every program of length
+   * minOps[t]..slots is explored. A thread that may stop never counts as having
+   * work left in a deadlock. Missing (or undefined for a thread): it runs all its slots.
+   */
+  readonly minOps?: readonly (number | undefined)[];
+}
+
+/**
+ * A menu thread: up to `max` ops, each any of `alts` (every program of that
+ * bound is explored when the scenario's `minOps` lets the thread stop early).
+ * Shorter programs are prefixes of longer ones, so they add no states.
+ */
+export function menu(alts: readonly OpChoice[], max: number): ThreadScript {
+  return Array.from({ length: max }, () => alts);
 }
 
 /**

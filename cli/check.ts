@@ -3,6 +3,7 @@
  * under the supervisor (workers, time limits, signals, heartbeat), save
  * counterexamples as they are found, and hand the run to the reporters.
  */
+import { SEARCH_FLAGS, searchOptions } from './search-flags.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
@@ -107,6 +108,7 @@ export function checkFlagSpec(registry: readonly Subsystem[]): Record<string, Fl
     'allow-vacuous': { kind: 'bool' },
     heartbeat: { kind: 'int', min: 0 },
     shard: { kind: 'string' },
+    ...SEARCH_FLAGS,
   };
   for (const k of knobFlags(registry)) spec[k] = { kind: 'int' };
   return spec;
@@ -160,6 +162,7 @@ export async function cmdCheck(argv: string[], io: Out, env: CheckEnv): Promise<
     parallel,
     ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
     ...(flags['time-limit'] !== undefined ? { timeLimitSeconds: flags['time-limit'] as number } : {}),
+    search: searchOptions(flags),
     ...(env.registryModule !== undefined ? { registryModule: env.registryModule } : {}),
     heartbeatSeconds,
     heartbeat: (l) => io.err(l),

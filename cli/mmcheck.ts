@@ -19,6 +19,8 @@ import { cmdList } from './list.js';
 import { cmdReplay } from './replay.js';
 import { cmdRun } from './run-script.js';
 import { cmdReproduce, REPRODUCE_HELP } from './reproduce.js';
+import { SEARCH_HELP } from './search-flags.js';
+import { cmdSimulate, SIMULATE_HELP } from './simulate.js';
 
 export { EXIT, quietOnClosedPipe, type Out };
 
@@ -31,6 +33,7 @@ Usage:
   mmcheck list [SUBSYSTEM...]              subsystems, knobs, scenarios and buggy variants
   mmcheck list --ops SUBSYSTEM             the subsystem's operations and their arguments
   mmcheck reproduce TRACE|SCRIPT|SUBSYSTEM --kernel K   run a counterexample on a real kernel (qemu)
+  mmcheck simulate SUBSYSTEM [options]     random walks past the exhaustive limit (SAMPLED, never a pass)
   mmcheck --help                           this text
 
 check options:
@@ -46,6 +49,7 @@ check options:
   --max-states N         stop after N distinct states (the run is then NOT exhaustive)
   --time-limit SECONDS   stop a scenario after SECONDS, even inside a step that never returns
   --allow-vacuous        report, but do not fail on, declared things never exercised
+${SEARCH_HELP}
   --jobs N               scenarios checked in parallel (default: 2, or fewer cores); counts are the same
   --shard I/N            run only shard I of N (deterministic; the N shards make up the whole run)
   --out DIR              where counterexamples go (default traces/out); checked before the search
@@ -63,6 +67,8 @@ run options:
   --variant NAME         run a buggy variant
 
 ${REPRODUCE_HELP}
+
+${SIMULATE_HELP}
 
 replay options:
   --variant NAME|none    replay against another variant (default: the trace's own)
@@ -97,7 +103,7 @@ export async function main(
       case 'help':
         io.out(HELP);
         if (cmd !== undefined) return EXIT.pass;
-        io.err('mmcheck: no command given (commands: check, run, replay, list, reproduce)');
+        io.err('mmcheck: no command given (commands: check, run, replay, list, reproduce, simulate)');
         return EXIT.usage;
       case 'check':
         return await cmdCheck(rest, io, { registry, registryModule });
@@ -109,8 +115,10 @@ export async function main(
         return await cmdList(rest, io, registry);
       case 'reproduce':
         return await cmdReproduce(rest, io, registry);
+      case 'simulate':
+        return cmdSimulate(rest, io, registry);
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, reproduce; see mmcheck --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, reproduce, simulate; see mmcheck --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {

@@ -5,6 +5,7 @@
  */
 import type { Progress } from '../checker/check.js';
 import type { CheckResult } from '../checker/result.js';
+import { searchSummary } from '../checker/search-summary.js';
 import { exitCodeOf, vacuousItems, vacuousLine, verdictOf, worstExit, type VacuousItem, type Verdict } from '../checker/verdict.js';
 import type { JobEnd, JobSpec } from './supervisor.js';
 
@@ -66,7 +67,10 @@ export function outcomeOf(job: JobSpec, end: JobEnd, allowVacuous: boolean, trac
       reason = `variant ${job.variant} was NOT caught: all ${fmt(r.states)} states pass`;
       break;
     case 'inconclusive':
-      reason = `stopped by ${r.stopReason === 'interrupted' ? 'an interrupt (SIGINT/SIGTERM)' : r.stopReason} after ${fmt(r.states)} states, depth ${r.maxDepth} (NOT exhaustive)`;
+      reason =
+        r.stopReason === 'complete'
+          ? `search complete over ${fmt(r.states)} states, but NOT exhaustive (states may have been omitted)`
+          : `stopped by ${r.stopReason === 'interrupted' ? 'an interrupt (SIGINT/SIGTERM)' : r.stopReason} after ${fmt(r.states)} states, depth ${r.maxDepth} (NOT exhaustive)`;
       break;
     case 'vacuous':
       reason = `${vacuousLine('', vacuous).replace(/^VACUOUS : /, '')} (in all ${fmt(r.states)} states)`;
@@ -75,6 +79,8 @@ export function outcomeOf(job: JobSpec, end: JobEnd, allowVacuous: boolean, trac
       reason = `${fmt(r.states)} states, depth ${r.maxDepth}, exhaustive${vacuous.length ? ` (VACUOUS allowed: ${vacuous.length})` : ''}`;
       break;
   }
+  // a result line names the strategy and store whenever they are not BFS over exact fingerprints
+  if (r.search && (r.search.strategy !== 'bfs' || r.search.visited !== 'exact')) reason += ` [${searchSummary(r)}]`;
   return { ...base, verdict, reason, vacuous, result: r, ...(tracePath ? { tracePath } : {}) };
 }
 

@@ -9,6 +9,7 @@
  * Without a registry module (a test's own in-memory subsystems) the scenarios
  * run in this thread, where only the checker's own time check applies.
  */
+import type { SearchOptions } from './search-flags.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { checkScenario, type Progress } from '../checker/check.js';
@@ -39,6 +40,8 @@ export interface SuperviseOptions {
   readonly parallel: number;
   readonly maxStates?: number;
   readonly timeLimitSeconds?: number;
+  /** Strategy and visited store (--strategy, --max-depth, --bitstate). */
+  readonly search?: SearchOptions;
   /** Module URL exporting `registry` for workers; undefined runs in this thread. */
   readonly registryModule?: string;
   /** Seconds between heartbeat lines on stderr (0: none). */
@@ -156,6 +159,7 @@ export class Supervisor {
           variant: j.variant,
           ...(this.o.maxStates !== undefined ? { maxStates: this.o.maxStates } : {}),
           ...(this.o.timeLimitSeconds !== undefined ? { timeLimitSeconds: this.o.timeLimitSeconds } : {}),
+          ...this.o.search,
           stop: this.stop,
           progress: (p) => {
             this.progress[id] = p;
@@ -201,6 +205,7 @@ export class Supervisor {
       variant: j.variant,
       ...(this.o.maxStates !== undefined ? { maxStates: this.o.maxStates } : {}),
       ...(limit !== undefined ? { timeLimitSeconds: limit } : {}),
+      ...this.o.search,
       watch,
       stop: this.stop,
     };

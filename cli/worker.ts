@@ -19,6 +19,9 @@ export interface Job {
   readonly timeLimitSeconds?: number;
   readonly watch: Int32Array;
   readonly stop: Int32Array;
+  readonly strategy?: 'bfs' | 'dfs';
+  readonly maxDepth?: number;
+  readonly bitstate?: number;
 }
 
 export type WorkerMessage =
@@ -42,6 +45,9 @@ parentPort?.on('message', (job: Job) => {
         variant: job.variant,
         ...(job.maxStates !== undefined ? { maxStates: job.maxStates } : {}),
         ...(job.timeLimitSeconds !== undefined ? { timeLimitSeconds: job.timeLimitSeconds } : {}),
+        ...(job.strategy !== undefined ? { strategy: job.strategy } : {}),
+        ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
+        ...(job.bitstate !== undefined ? { bitstate: job.bitstate } : {}),
         watch: job.watch,
         stop: job.stop,
         progress: (p) => parentPort!.postMessage({ id: job.id, kind: 'progress', progress: p } satisfies WorkerMessage),

@@ -6,6 +6,7 @@
  * Soundness first: a run that stopped (limit or violation) is never presented as
  * exhaustive, and an exhaustive run is still only a result for its bounds.
  */
+import { searchSummary } from '../checker/search-summary.js';
 import type { CheckResult, StepLabel, TraceState, Violation } from '../checker/result.js';
 import { diffPlain, groupedLines, show, type Change } from './diff.js';
 
@@ -315,7 +316,11 @@ export function exhaustiveness(r: CheckResult): { exhaustive: boolean; why: stri
       return { exhaustive: false, why: 'state-limit: the search stopped at the state limit' };
     case 'time-limit':
       return { exhaustive: false, why: 'time-limit: the search stopped at the time limit' };
+    case 'depth-limit':
+      return { exhaustive: false, why: 'depth-limit: the depth bound cut the search' };
     case 'complete':
+      if (r.search?.visited === 'bitstate' && !r.violation)
+        return { exhaustive: false, why: 'bitstate: the search completed, but hash compaction may have omitted states' };
       return {
         exhaustive: false,
         why: r.violation
@@ -348,10 +353,11 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
       : 'no fault injection';
   kv(
     'bounds',
-    `${b.threads} thread${b.threads === 1 ? '' : 's'}, ops/thread [${b.opsPerThread.join(', ')}], ${faults}; params ${show(b.params)}`,
+    `${b.threads} thread${b.threads === 1 ? '' : 's'}, ops/thread [${b.opsPerThread.join(', ')}]${b.minOpsPerThread ? ` (menu threads: any program of at least [${b.minOpsPerThread.join(', ')}] ops)` : ''}, ${faults}; params ${show(b.params)}`,
   );
   const ex = exhaustiveness(r);
   kv('exhaustive', ex.exhaustive ? `yes (${ex.why})` : p.yellow(`NO (${ex.why})`));
+  kv('search', searchSummary(r));
   kv('states', `${fmtInt(r.states)} distinct, ${fmtInt(r.transitions)} transitions, max depth ${fmtInt(r.maxDepth)}`);
   kv('time', `${r.seconds.toFixed(2)} s, ${fmtInt(r.statesPerSecond)} states/s`);
   kv(

@@ -1,0 +1,198 @@
+/**
+ * The bench's report: one table row per tool per configuration, the
+ * ratio lines, and the targets of the engine's brief, met or MISSED.
+ */
+import type { ToolMeasure } from './models.js';
+
+export interface MmcheckMeasure {
+  readonly scenario: string;
+  readonly scenarioDescription: string;
+  readonly refinement: string;
+  readonly specStates: number;
+  readonly stopReason: string;
+  readonly exhaustive: boolean;
+  readonly violation: string | null;
+  readonly states: number;
+  readonly transitions: number;
+  readonly maxDepth: number;
+  /** Exploration time as CheckResult.seconds reports it. */
+  readonly seconds: number;
+  /** CPU seconds (user + system) of the child during exploration, incl. GC threads. */
+  readonly cpuSeconds: number;
+  readonly wallSeconds: number;
+  readonly statesPerSec: number;
+  readonly transitionsPerSec: number;
+  /** CheckResult.bytesPerState: visited table + trace links, as allocated, per distinct state. */
+  readonly bytesPerState: number;
+  readonly peakFrontierMiB: number | null;
+  /** Peak resident set size of the child (resourceUsage().maxRSS). */
+  readonly peakRssMiB: number;
+  readonly peakHeapUsedMiB: number;
+  readonly heapTotalMiB: number;
+}
+
+export interface ConfigReport {
+  readonly name: string;
+  readonly description: string;
+  readonly mmcheck?: MmcheckMeasure;
+  readonly mmcheckError?: string;
+  readonly expectedStates?: number;
+  readonly spin?: ToolMeasure;
+  readonly rumur?: ToolMeasure;
+  /** Why SPIN / Rumur did not run, when they did not. */
+  readonly toolNotes?: readonly string[];
+  readonly skipped?: string;
+  /** Exploration seconds of every run, in the order run (interleaved with the other tools). */
+  readonly runs?: {
+    readonly mmcheck: readonly number[];
+    readonly spin: readonly number[];
+    readonly rumur: readonly number[];
+  };
+}
+
+const TARGET_REAL_STATES_PER_SEC = 300_000;
+const TARGET_BYTES_PER_STATE = 16;
+const TARGET_RSS_BYTES_PER_STATE = 60;
+const TARGET_SPIN_RATE_RATIO = 1.0;
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const fix = (n: number, d: number) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+const MiB = 1024 * 1024;
+
+function table(rows: string[][]): string {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
+}
+
+function rows(reports: readonly ConfigReport[]): string[][] {
+  const out = [
+    [
+      'config',
+      'tool',
+      'distinct',
+      'transitions',
+      'seconds',
+      'cpu s',
+      'states/s',
+      'B/state',
+      'RSS B/state',
+      'peak RSS MiB',
+    ],
+  ];
+  for (const r of reports) {
+    if (!r.mmcheck) continue;
+    const m = r.mmcheck;
+    out.push([
+      r.name,
+      'mmcheck',
+      int(m.states),
+      int(m.transitions),
+      fix(m.seconds, 2),
+      fix(m.cpuSeconds, 2),
+      int(m.statesPerSec),
+      fix(m.bytesPerState, 1),
+      fix((m.peakRssMiB * MiB) / m.states, 0),
+      fix(m.peakRssMiB, 0),
+    ]);
+    for (const [tool, t] of [
+      ['SPIN', r.spin],
+      ['Rumur', r.rumur],
+    ] as const)
+      if (t)
+        out.push([
+          '',
+          tool,
+          int(t.states),
+          int(t.transitions),
+          fix(t.seconds, 2),
+          '',
+          int(t.statesPerSecond),
+          '',
+          fix((t.memoryMiB * MiB) / t.states, 0),
+          `${fix(t.memoryMiB, 0)}`,
+        ]);
+  }
+  return out;
+}
+
+export function targets(reports: readonly ConfigReport[]): { target: string; measured: string; met: boolean }[] {
+  const out: { target: string; measured: string; met: boolean }[] = [];
+  const large = reports.find((r) => r.name === 'toy-large')?.mmcheck;
+  const spin = reports.find((r) => r.name === 'toy-large')?.spin;
+  if (large && spin) {
+    const ratio = large.statesPerSec / spin.statesPerSecond;
+    out.push({
+      target: `toy-large >= ${TARGET_SPIN_RATE_RATIO}x SPIN -DNOREDUCE distinct states/s`,
+      measured: `${fix(ratio, 2)}x (${int(large.statesPerSec)} vs ${int(spin.statesPerSecond)}/s)`,
+      met: ratio >= TARGET_SPIN_RATE_RATIO,
+    });
+  }
+  if (large) {
+    out.push({
+      target: `toy-large <= ${TARGET_BYTES_PER_STATE} B per visited state`,
+      measured: `${fix(large.bytesPerState, 1)} B`,
+      met: large.bytesPerState <= TARGET_BYTES_PER_STATE,
+    });
+    const rss = (large.peakRssMiB * MiB) / large.states;
+    out.push({
+      target: `toy-large <= ${TARGET_RSS_BYTES_PER_STATE} B/state peak RSS`,
+      measured: `${fix(rss, 0)} B`,
+      met: rss <= TARGET_RSS_BYTES_PER_STATE,
+    });
+  }
+  for (const r of reports)
+    if (r.mmcheck && /^(hugetlb|thp)/.test(r.name))
+      out.push({
+        target: `${r.name} >= ${int(TARGET_REAL_STATES_PER_SEC)} states/s`,
+        measured: `${int(r.mmcheck.statesPerSec)}/s`,
+        met: r.mmcheck.statesPerSec >= TARGET_REAL_STATES_PER_SEC,
+      });
+  return out;
+}
+
+export function printText(reports: readonly ConfigReport[], header: string): string {
+  const out: string[] = [header, '', table(rows(reports)), ''];
+  out.push(
+    'B/state = visited table + trace links per distinct state (as allocated); RSS B/state = peak RSS / distinct states (SPIN, Rumur: their memory / states).',
+  );
+  out.push(
+    'seconds = search time (SPIN: pan elapsed time; Rumur: checker wall time); cpu s = mmcheck CPU during exploration incl. GC threads.',
+  );
+  out.push('SPIN transitions include one ALL_DONE stutter per final state; mmcheck has none.');
+  out.push('');
+  for (const r of reports) {
+    if (r.skipped) out.push(`${r.name}: skipped: ${r.skipped}`);
+    else if (!r.mmcheck) out.push(`${r.name}: mmcheck failed: ${r.mmcheckError}`);
+    else {
+      const m = r.mmcheck;
+      const parts = [`${r.name} (${m.scenario}): ${m.stopReason}${m.exhaustive ? ', exhaustive' : ', NOT exhaustive'}`];
+      parts.push(m.specStates > 0 ? `refinement ${m.refinement}, ${m.specStates} spec states` : m.refinement);
+      if (m.violation) parts.push(`violation: ${m.violation}`);
+      if (r.expectedStates !== undefined)
+        parts.push(
+          m.states === r.expectedStates
+            ? `states = ${int(r.expectedStates)} as SPIN/Rumur agree`
+            : `STATE COUNT MISMATCH: ${int(m.states)} vs ${int(r.expectedStates)}`,
+        );
+      for (const [tool, t] of [
+        ['SPIN', r.spin],
+        ['Rumur', r.rumur],
+      ] as const)
+        if (t)
+          parts.push(
+            `${tool} ${t.states === m.states ? 'count matches' : `COUNT DIFFERS (${int(t.states)})`}, mmcheck/${tool} states/s = ${fix(m.statesPerSec / t.statesPerSecond, 2)}x`,
+          );
+      for (const n of r.toolNotes ?? []) parts.push(n);
+      out.push(parts.join('; '));
+      if (r.runs && r.runs.mmcheck.length > 1)
+        out.push(
+          `  interleaved runs (s): mmcheck ${r.runs.mmcheck.map((x) => fix(x, 2)).join(' ')}${r.runs.spin.length ? `; SPIN ${r.runs.spin.map((x) => fix(x, 2)).join(' ')}` : ''}${r.runs.rumur.length ? `; Rumur ${r.runs.rumur.map((x) => fix(x, 2)).join(' ')}` : ''}`,
+        );
+      if (!r.expectedStates) out.push(`  ${m.scenarioDescription}`);
+    }
+  }
+  const t = targets(reports);
+  out.push('', t.length ? 'targets:' : 'targets: toy-large not run');
+  for (const x of t) out.push(`  [${x.met ? 'met' : 'MISSED'}] ${x.target}: ${x.measured}`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,59 @@
+/**
+ * The interface every search strategy explores: a state machine over compact
+ * Int32 state vectors (Stateright's `Model`; TLC's worker / state queue /
+ * fingerprint set split is strategy / `store/queue.ts` / `store/visited.ts`).
+ *
+ * An action is identified by its index in `expand()`'s fixed enumeration
+ * order, so a list of indices from the initial state is a replayable path:
+ * strategies store only that, and `pick()` re-executes it with labels when a
+ * counterexample is rebuilt. The implementation x spec x linearizer product
+ * (product.ts) is one Model; the bench's toy model is another.
+ */
+import type { InvariantStats, StepLabel, TraceState, ViolationKind } from './result.js';
+
+/** A property failure found on a transition or in a state. */
+export interface Failure {
+  readonly kind: ViolationKind;
+  readonly property: string;
+  readonly message: string;
+}
+
+/** One successor, as handed to a strategy. */
+export interface Successor {
+  /** Encoded successor vector in `buf[0, len)` (valid until the next callback). */
+  readonly buf: Int32Array;
+  readonly len: number;
+  /** The model's decoded form of the successor (read-only; handed back to `checkState`). */
+  readonly impl: unknown;
+  /** A property broken by the transition itself (linearizability, refinement, step threw). */
+  readonly failure?: Failure;
+}
+
+export type Emit = (s: Successor, label: StepLabel | undefined) => void;
+
+export interface Model {
+  /** The encoded initial state; `failure` when it already breaks a property. */
+  initial(): { vec: Int32Array; impl: unknown; failure?: Failure };
+  /**
+   * Every successor of the state at vec[off, off+len), in a fixed order;
+   * labels only when `wantLabels` (they cost allocations).
+   */
+  expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels?: boolean): void;
+  /** State properties of a newly discovered state; `decoded` is the successor's `impl`. */
+  checkState(vec: Int32Array, off: number, decoded: unknown): Failure | undefined;
+  /**
+   * The terminal property (deadlock) of the state at vec[off, off+len).
+   * `successors` is how many successors the last expand() of this state
+   * emitted; undefined when the state was not expanded.
+   */
+  stuck(vec: Int32Array, off: number, len: number, successors?: number): Failure | undefined;
+  /** The state decoded to plain data, for traces. */
+  traceState(vec: Int32Array): TraceState;
+  /** The first successor of a standalone vector whose label satisfies `want`, copied out. */
+  pick(
+    vec: Int32Array,
+    want: (label: StepLabel, index: number) => boolean,
+  ): { vec: Int32Array; label: StepLabel; impl: unknown; failure?: Failure } | undefined;
+  /** Per-invariant evaluation counts so far. */
+  readonly invariantStats: readonly InvariantStats[];
+}

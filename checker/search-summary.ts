@@ -1,0 +1,21 @@
+/**
+ * One phrase saying how a result's states were searched and stored, for every
+ * result line: a bitstate or depth-bounded run must never read like an
+ * exhaustive one.
+ */
+import type { CheckResult } from './result.js';
+
+const sci = (x: number): string => (x === 0 ? '0' : x < 1e-3 || x >= 1e4 ? x.toExponential(1) : x.toPrecision(2));
+
+export function searchSummary(r: Pick<CheckResult, 'search' | 'collisionProbability'>): string {
+  const s = r.search;
+  const strat = (s?.strategy ?? 'bfs').toUpperCase();
+  if (!s || s.visited === 'exact')
+    return `${strat}, exact 64-bit fingerprints (collision probability ${sci(r.collisionProbability)})`;
+  const o = s.omission;
+  return (
+    `${strat}, BITSTATE (hash-compacted, may omit states): hash factor ${o ? sci(o.hashFactor) : '?'}, ` +
+    `${o?.bitsPerState ?? '?'} bits/state, expected omitted states ${o ? sci(o.expectedOmitted) : '?'} ` +
+    `(omission probability <= ${o ? sci(o.probability) : '?'})`
+  );
+}
