@@ -23,7 +23,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'cc-no-stale-data',
     doc: 'No cleancache handle maps to data older than the last put or write of that page: every page held has its handle\'s last put data, and on the filesystem a page absent from the page cache is held only with its on-disk contents, never for a freed inode.',
-    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (put-put-get coherency; \"The kernel is responsible for ensuring coherency between cleancache (shared or not), the page cache, and the filesystem\"); mm/truncate.c truncate_inode_pages_range() @ v5.10',
+    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (put-put-get coherency; "The kernel is responsible for ensuring coherency between cleancache (shared or not), the page cache, and the filesystem"); mm/truncate.c truncate_inode_pages_range() @ v5.10',
     when: 'always',
     check(g, p) {
       let held = false;
@@ -52,7 +52,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'exclusive-get',
     doc: 'A private (exclusive) pool never holds a page after a get hit on it, until the next put of that handle.',
-    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (\"If a get_page is successful on a non-shared pool, the page is invalidated\") and FAQ \"Why is non-shared cleancache exclusive?\"',
+    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" ("If a get_page is successful on a non-shared pool, the page is invalidated") and FAQ "Why is non-shared cleancache exclusive?"',
     when: 'always',
     check(g, p) {
       if (g.exclHits.length === 0) return null;
@@ -68,7 +68,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'get-get-coherency',
     doc: 'After a get of a handle misses, the backend holds no copy of it anywhere (resident or remote) until the next put of that handle.',
-    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (get-get coherency: \"if a get for a given handle fails, subsequent gets for that handle will never succeed unless preceded by a successful put\")',
+    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (get-get coherency: "if a get for a given handle fails, subsequent gets for that handle will never succeed unless preceded by a successful put")',
     when: 'always',
     check(g, p) {
       if (g.missed.length === 0) return null;
@@ -84,7 +84,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'counters-match-store',
     doc: 'The debugfs counters agree with the store: every page held came from a counted put, and on a filesystem with a private pool every hit consumed a put of its own.',
-    source: 'Documentation/vm/cleancache.rst @ v5.10, "Cleancache Performance Metrics" (puts: \"number of puts attempted (all succeed)\", succ_gets); mm/cleancache.c __cleancache_put_page() @ v5.10',
+    source: 'Documentation/vm/cleancache.rst @ v5.10, "Cleancache Performance Metrics" (puts: "number of puts attempted (all succeed)", succ_gets); mm/cleancache.c __cleancache_put_page() @ v5.10',
     when: 'always',
     check(g, p) {
       let held = g.remote.length;
