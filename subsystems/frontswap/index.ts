@@ -33,7 +33,7 @@ export const frontswap: Subsystem<FrontswapState, FrontswapView, P> = {
   impl: frontswapImpl,
   spec: {
     machine: frontswapMachine,
-    input: (p: P) => ({ types: p.types, slots: p.slots, swapon: p.swapon, writethrough: p.writethrough }),
+    input: (p: P) => ({ types: p.types, slots: p.slots, swapon: p.swapon, writethrough: p.writethrough, enabled: p.registered > 0 }),
     internal: frontswapInternal,
     event: (op, args, choice) => frontswapEvent(op, args, choice),
     choices: frontswapChoices,
