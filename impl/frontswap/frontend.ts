@@ -6,7 +6,7 @@
  */
 import type { ThreadCtx } from '../../checker/types.js';
 import { slotIndex, type FrontswapParams, type FrontswapState } from './state.js';
-import { zswapInit, zswapInvalidateArea, zswapInvalidatePage, zswapLoad, zswapStore } from './zswap.js';
+import { zswapInit, zswapInvalidateArea, zswapInvalidatePage, zswapLoad, zswapStore, zswapStoreThp } from './zswap.js';
 
 export type G = FrontswapState;
 export type P = FrontswapParams;
@@ -59,7 +59,7 @@ export function frontswapInit(g: G, p: P, type: number): void {
  * when another backend took the new copy), fb993fa1a2f6 clears the bit but
  * leaves the backend copy, FS-1 does nothing at all.
  */
-export function frontswapStore(g: G, p: P, t: T, type: number, off: number, data: number): number {
+export function frontswapStore(g: G, p: P, t: T, type: number, off: number, data: number, thp = false): number {
   const oldShape = t.bug('d1dc6f1bcf1e') || t.bug('fb993fa1a2f6') || t.bug('FS-1');
   const dup = frontswapTest(g, type, off);
   if (dup && !oldShape) {
@@ -68,7 +68,7 @@ export function frontswapStore(g: G, p: P, t: T, type: number, off: number, data
   }
   let ret = -1;
   for (const be of g.frontswap_ops) {
-    ret = zswapStore(g, p, t, be, type, off, data);
+    ret = thp ? zswapStoreThp(g, p, t, be, type, off, data) : zswapStore(g, p, t, be, type, off, data);
     if (ret === 0) break;
   }
   if (ret === 0) {

@@ -60,3 +60,13 @@ export function zswapInvalidateArea(g: FrontswapState, p: FrontswapParams, be: n
   g.tree = g.tree.filter((e) => !(e.be === be && e.type === type));
   g.inited[treeIndex(p, be, type)] = false;
 }
+
+/**
+ * zswap_frontswap_store() of a transparent huge page: "THP isn't supported",
+ * -EINVAL before anything is touched. Variant ZS-THP is a backend without
+ * that check, compressing the head subpage as if it were the whole page.
+ */
+export function zswapStoreThp(g: FrontswapState, p: FrontswapParams, t: T, be: number, type: number, off: number, data: number): number {
+  if (!t.bug('ZS-THP')) return -1;
+  return zswapStore(g, p, t, be, type, off, data);
+}

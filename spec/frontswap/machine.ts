@@ -109,6 +109,29 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
       // in writethrough mode the store "fails" to the caller so the device is written too
       return { st, data, succ_stores: c.succ_stores + 1, ret: c.writethrough ? 'disk' : 'frontswap' };
     }
+    case 'swapout_thp': {
+      // a THP of two subpages (versions v, v+1) to slots s, s+1: whole to the
+      // device ('thp'), or split and each subpage stored on its own ('fd' =
+      // subpage 0 in frontswap, subpage 1 on the device, ...)
+      const whole = e.choice === 'thp' || e.choice === 'thp-nofs';
+      if (!c.on[ty]) return whole ? { ret: 'off' } : reject;
+      const choice = String(e.choice);
+      if (c.enabled === choice.endsWith('nofs')) return reject;
+      const st = c.st.slice();
+      const data = c.data.slice();
+      data[s] = num(e.v);
+      data[s + 1] = num(e.v) + 1;
+      if (!c.enabled || e.choice === 'thp') {
+        st[s] = st[s + 1] = 'disk';
+        return { st, data, failed_stores: c.failed_stores + (c.enabled ? 1 : 0), ret: whole ? 'disk' : 'split' };
+      }
+      let succ = 0;
+      for (let i = 0; i < 2; i++) {
+        st[s + i] = choice[i] === 'f' ? 'fs' : 'disk';
+        if (choice[i] === 'f') succ++;
+      }
+      return { st, data, succ_stores: c.succ_stores + succ, failed_stores: c.failed_stores + 2 - succ, ret: 'split' };
+    }
     case 'swapin': {
       if (!c.on[ty]) return { ret: 'off' };
       if (c.st[s] === 'free') return { ret: 'free' };
@@ -172,12 +195,13 @@ export const frontswapMachine = setup({
       ret: undefined,
     };
   },
-  on: Object.fromEntries(['register', 'swapon', 'swapoff', 'swapout', 'swapin', 'swap_free', 'writeback', 'drop'].map((op) => [op, { actions: 'apply' }])),
+  on: Object.fromEntries(['register', 'swapon', 'swapoff', 'swapout', 'swapout_thp', 'swapin', 'swap_free', 'writeback', 'drop'].map((op) => [op, { actions: 'apply' }])),
 });
 
 /** Outcomes: where a swap-out goes; which frontswap copy writeback moves to the device (-1: none). */
 export function frontswapChoices(op: string, _args: unknown, view: FrontswapView): readonly (string | number)[] | undefined {
   if (op === 'swapout') return view.enabled ? ['fs', 'disk'] : ['nofs'];
+  if (op === 'swapout_thp') return view.enabled ? ['thp', 'ff', 'fd', 'df', 'dd'] : ['thp-nofs', 'split-nofs'];
   if (op === 'writeback') return [-1, ...view.st.flatMap((st, i) => (st === 'fs' ? [i] : []))];
   return undefined;
 }

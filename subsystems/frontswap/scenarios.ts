@@ -102,4 +102,14 @@ export const scenarios: Scenario<P>[] = [
       [op('writeback'), inn(1), out(3, 0)],
     ],
   },
+  {
+    name: 'thp-swapout',
+    description:
+      'a THP of two subpages is swapped out whole (zswap refuses it, the device takes it) or split into two 4K swap-outs, racing swap-ins of both subpages, zswap writeback and a free of the tail subpage',
+    params: { ...base, slots: 2 },
+    threads: [
+      [op('swapout_thp', { type: 0, off: 0, v: 1 }), inn(0)],
+      [inn(1), op('writeback'), op('swap_free', { type: 0, off: 1 })],
+    ],
+  },
 ];

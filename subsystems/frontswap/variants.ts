@@ -38,6 +38,13 @@ export const variants: Variant[] = [
     scenarios: ['register-swapon'],
   },
   {
+    name: 'ZS-THP',
+    description:
+      'a backend that takes a THP as if it were one page: only the head subpage is kept and the frontswap_map bit set for it, the tail slot is never written',
+    source: 'mm/zswap.c zswap_frontswap_store() @ v5.10 ("THP isn\'t supported": PageTransHuge pages are refused with -EINVAL)',
+    scenarios: ['thp-swapout'],
+  },
+  {
     name: 'FS-1',
     description: 'a failed duplicate store invalidates nothing: the bit stays set and a load returns the stale copy',
     source: `${DOC} ("stale data may never be obtained from frontswap"; FAQ "Why this weird definition about duplicate stores?")`,

@@ -119,6 +119,7 @@ describe('frontswap: model checking', () => {
       'FS-1': 'swap-slot-current',
       'FS-3': 'swap-slot-current',
       '04fc7816089c': 'swap-slot-current',
+      'ZS-THP': 'swap-slot-current',
     };
     for (const v of frontswap.variants) {
       const r = checkScenario(invOnly, byName(v.scenarios![0]!), { variant: v.name });
