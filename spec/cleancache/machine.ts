@@ -140,28 +140,25 @@ const reject = { ret: undefined };
 const API_OPS = new Set(['attach', 'mount', 'umount', 'put', 'get', 'inval_page', 'inval_inode', 'repatriate', 'drop']);
 const FS_OPS = new Set(['read', 'write', 'dio_write', 'truncate', 'unlink', 'writeback', 'evict', 'create', 'fs_mount', 'fs_umount']);
 
-function apply(c: Ctx, e: Ev): Partial<Ctx> {
-  // each layer's view hides the other layer's state, so its operations are not enabled
-  if ((c.cfg.mode === 'fs' && API_OPS.has(e.type)) || (c.cfg.mode === 'api' && FS_OPS.has(e.type))) return reject;
-  const choice = e.choice;
-  const okOnly = choice === undefined || choice === 'ok';
+/**
+ * internal: after registration, a superblock mounted before it gets its pool
+ * (ok = 1) or is refused one (ok = 0), one superblock at a time
+ */
+function attachPending(c: Ctx, e: Ev): Partial<Ctx> {
+  const sb = num(e.sb);
+  if (!c.registered || c.sbs[sb] !== SB_NO_BACKEND) return reject;
+  const sbs = c.sbs.slice();
+  const data = c.data.slice();
+  if (num(e.ok)) attach(c, sbs, data, sb, c.uuid[sb]!);
+  else sbs[sb] = SB_NO_POOL;
+  return { sbs: normalize(sbs), data, ret: null };
+}
+
+/** The backend contract: the 'api' operations on superblocks 0..nsb-1. */
+function applyApi(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
   switch (e.type) {
-    // ---------------- backend contract ----------------
-    case 'register':
-      // cmpxchg(&cleancache_ops, NULL, ops): a second backend is refused
-      if (c.registered) return { ret: 'ebusy' };
-      return { registered: true, ret: null };
-    case 'attach': {
-      // internal: after registration, a superblock mounted before it gets its
-      // pool (ok = 1) or is refused one (ok = 0), one superblock at a time
-      const sb = num(e.sb);
-      if (!c.registered || c.sbs[sb] !== SB_NO_BACKEND) return reject;
-      const sbs = c.sbs.slice();
-      const data = c.data.slice();
-      if (num(e.ok)) attach(c, sbs, data, sb, c.uuid[sb]!);
-      else sbs[sb] = SB_NO_POOL;
-      return { sbs: normalize(sbs), data, ret: null };
-    }
+    case 'attach':
+      return attachPending(c, e);
     case 'mount': {
       const sb = num(e.sb);
       const uuid = num(e.uuid);
@@ -233,8 +230,13 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
       const off = num(e.off);
       return { data: store(c, num(e.sb), Math.floor(off / c.cfg.pages), off % c.cfg.pages, 0), ret: null };
     }
+  }
+  return reject;
+}
 
-    // ---------------- system contract ----------------
+/** The system contract: file operations on one filesystem. */
+function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
+  switch (e.type) {
     case 'read':
     case 'write':
     case 'dio_write':
@@ -277,6 +279,17 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
   return reject;
 }
 
+function apply(c: Ctx, e: Ev): Partial<Ctx> {
+  // each layer's view hides the other layer's state, so its operations are not enabled
+  if ((c.cfg.mode === 'fs' && API_OPS.has(e.type)) || (c.cfg.mode === 'api' && FS_OPS.has(e.type))) return reject;
+  const okOnly = e.choice === undefined || e.choice === 'ok';
+  if (e.type === 'register') {
+    // cmpxchg(&cleancache_ops, NULL, ops): a second backend is refused
+    return c.registered ? { ret: 'ebusy' } : { registered: true, ret: null };
+  }
+  return API_OPS.has(e.type) ? applyApi(c, e, okOnly) : applyFs(c, e, okOnly);
+}
+
 const OPS = [
   'register', 'attach', 'mount', 'umount', 'put', 'get', 'inval_page', 'inval_inode', 'repatriate', 'drop',
   'read', 'write', 'dio_write', 'truncate', 'unlink', 'writeback', 'evict', 'create', 'fs_mount', 'fs_umount',
@@ -294,7 +307,7 @@ export const cleancacheMachine = setup({
 });
 
 /** Outcomes of the nondeterministic operations, given the current view. */
-export function cleancacheChoices(op: string, _args: unknown, view: CleancacheView): readonly (string | number)[] | undefined {
+export function cleancacheChoices(op: string, _args: unknown, _view: CleancacheView): readonly (string | number)[] | undefined {
   switch (op) {
     case 'mount':
       return ['ok', 'fail'];

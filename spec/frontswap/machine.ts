@@ -62,6 +62,53 @@ type Ev = { type: string; [k: string]: unknown };
 const num = (x: unknown) => (typeof x === 'number' ? x : 0);
 const reject = { ret: undefined };
 
+/** swapout: where the page went is the choice ('fs', 'disk', or 'nofs' with no backend). */
+function swapout(c: Ctx, e: Ev, ty: number, s: number, okOnly: boolean): Partial<Ctx> {
+  if (!c.on[ty]) return okOnly ? { ret: 'off' } : reject;
+  const st = c.st.slice();
+  const data = c.data.slice();
+  data[s] = num(e.v);
+  if (e.choice === 'nofs') {
+    if (c.enabled) return reject;
+    st[s] = 'disk';
+    return { st, data, ret: 'disk' };
+  }
+  if (!c.enabled) return reject;
+  if (e.choice === 'disk') {
+    st[s] = 'disk';
+    return { st, data, failed_stores: c.failed_stores + 1, ret: 'disk' };
+  }
+  st[s] = 'fs';
+  // in writethrough mode the store "fails" to the caller so the device is written too
+  return { st, data, succ_stores: c.succ_stores + 1, ret: c.writethrough ? 'disk' : 'frontswap' };
+}
+
+/**
+ * swapout_thp: a THP of two subpages (versions v, v+1) to slots s, s+1: whole
+ * to the device ('thp'), or split and each subpage stored on its own ('fd' =
+ * subpage 0 in frontswap, subpage 1 on the device, ...).
+ */
+function swapoutThp(c: Ctx, e: Ev, ty: number, s: number): Partial<Ctx> {
+  const whole = e.choice === 'thp' || e.choice === 'thp-nofs';
+  if (!c.on[ty]) return whole ? { ret: 'off' } : reject;
+  const choice = String(e.choice);
+  if (c.enabled === choice.endsWith('nofs')) return reject;
+  const st = c.st.slice();
+  const data = c.data.slice();
+  data[s] = num(e.v);
+  data[s + 1] = num(e.v) + 1;
+  if (!c.enabled || e.choice === 'thp') {
+    st[s] = st[s + 1] = 'disk';
+    return { st, data, failed_stores: c.failed_stores + (c.enabled ? 1 : 0), ret: whole ? 'disk' : 'split' };
+  }
+  let succ = 0;
+  for (let i = 0; i < 2; i++) {
+    st[s + i] = choice[i] === 'f' ? 'fs' : 'disk';
+    if (choice[i] === 'f') succ++;
+  }
+  return { st, data, succ_stores: c.succ_stores + succ, failed_stores: c.failed_stores + 2 - succ, ret: 'split' };
+}
+
 function apply(c: Ctx, e: Ev): Partial<Ctx> {
   const ty = num(e.dev);
   const s = ty * c.slots + num(e.off);
@@ -90,48 +137,10 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
       }
       return { on, st, data, invalidates: c.invalidates + inv, ret: null };
     }
-    case 'swapout': {
-      if (!c.on[ty]) return okOnly ? { ret: 'off' } : reject;
-      const st = c.st.slice();
-      const data = c.data.slice();
-      data[s] = num(e.v);
-      if (e.choice === 'nofs') {
-        if (c.enabled) return reject;
-        st[s] = 'disk';
-        return { st, data, ret: 'disk' };
-      }
-      if (!c.enabled) return reject;
-      if (e.choice === 'disk') {
-        st[s] = 'disk';
-        return { st, data, failed_stores: c.failed_stores + 1, ret: 'disk' };
-      }
-      st[s] = 'fs';
-      // in writethrough mode the store "fails" to the caller so the device is written too
-      return { st, data, succ_stores: c.succ_stores + 1, ret: c.writethrough ? 'disk' : 'frontswap' };
-    }
-    case 'swapout_thp': {
-      // a THP of two subpages (versions v, v+1) to slots s, s+1: whole to the
-      // device ('thp'), or split and each subpage stored on its own ('fd' =
-      // subpage 0 in frontswap, subpage 1 on the device, ...)
-      const whole = e.choice === 'thp' || e.choice === 'thp-nofs';
-      if (!c.on[ty]) return whole ? { ret: 'off' } : reject;
-      const choice = String(e.choice);
-      if (c.enabled === choice.endsWith('nofs')) return reject;
-      const st = c.st.slice();
-      const data = c.data.slice();
-      data[s] = num(e.v);
-      data[s + 1] = num(e.v) + 1;
-      if (!c.enabled || e.choice === 'thp') {
-        st[s] = st[s + 1] = 'disk';
-        return { st, data, failed_stores: c.failed_stores + (c.enabled ? 1 : 0), ret: whole ? 'disk' : 'split' };
-      }
-      let succ = 0;
-      for (let i = 0; i < 2; i++) {
-        st[s + i] = choice[i] === 'f' ? 'fs' : 'disk';
-        if (choice[i] === 'f') succ++;
-      }
-      return { st, data, succ_stores: c.succ_stores + succ, failed_stores: c.failed_stores + 2 - succ, ret: 'split' };
-    }
+    case 'swapout':
+      return swapout(c, e, ty, s, okOnly);
+    case 'swapout_thp':
+      return swapoutThp(c, e, ty, s);
     case 'swapin': {
       if (!c.on[ty]) return { ret: 'off' };
       if (c.st[s] === 'free') return { ret: 'free' };
