@@ -35,6 +35,8 @@ const entry = S.struct({
   type: S.int(),
   off: S.int(),
   data: S.int(),
+  /** a same-filled page: entry->length == 0, the value kept in the entry, nothing in the zpool */
+  same: S.bool(),
   /** zswap_writeback_entry holds a reference: owner tid + 1, 0 when none */
   wbref: S.int(),
 });
@@ -75,6 +77,13 @@ export const frontswapState = (p: FrontswapParams) =>
 
 export type FrontswapState = Infer<ReturnType<typeof frontswapState>>;
 export type Entry = Infer<typeof entry>;
+
+/**
+ * Page contents are versions; a version that is a multiple of 10 stands for a
+ * same-filled page (one machine word repeated, e.g. a zero page), which zswap
+ * keeps without compressing (mm/zswap.c zswap_is_page_same_filled() @ v5.10).
+ */
+export const isSameFilled = (data: number) => data % 10 === 0;
 
 export const slotIndex = (p: FrontswapParams, type: number, off: number) => type * p.slots + off;
 export const treeIndex = (p: FrontswapParams, be: number, type: number) => be * p.types + type;

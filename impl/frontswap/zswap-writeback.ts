@@ -19,7 +19,8 @@ export const writeback: OpDef<G, P> = {
       name: 'zswap_writeback_entry',
       run(g, t) {
         let i = g.tree.length - 1;
-        while (i >= 0 && g.tree[i]!.wbref !== 0) i--;
+        // the zpool's LRU: same-filled entries have no zpool object and are never written back
+        while (i >= 0 && (g.tree[i]!.wbref !== 0 || g.tree[i]!.same)) i--;
         if (i < 0) return done(null);
         const e = g.tree[i]!;
         e.wbref = t.tid + 1; // zswap_entry_get under tree->lock

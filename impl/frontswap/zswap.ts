@@ -5,7 +5,7 @@
  * function runs inside one step: tree->lock is held only within a step.
  */
 import type { ThreadCtx } from '../../checker/types.js';
-import { treeIndex, type FrontswapParams, type FrontswapState } from './state.js';
+import { isSameFilled, treeIndex, type FrontswapParams, type FrontswapState } from './state.js';
 
 type T = ThreadCtx<FrontswapParams>;
 
@@ -20,26 +20,27 @@ export function zswapInit(g: FrontswapState, p: FrontswapParams, be: number, typ
 
 /**
  * zswap_frontswap_store: 0 on success, -1 when rejected. No tree for the type
- * (-ENODEV), a poorly compressible page or a full pool ("zsmalloc ... can only
- * reject new pages") return before the tree is touched; on success a
- * duplicate entry is replaced (zswap_duplicate_entry).
+ * (-ENODEV), a full pool (zswap_is_full(), checked first, for every page) or
+ * a failed compression or allocation return before the tree is touched; on
+ * success a duplicate entry is replaced (zswap_duplicate_entry). A
+ * same-filled page is kept in the entry itself and takes no pool space.
  */
 export function zswapStore(g: FrontswapState, p: FrontswapParams, t: T, be: number, type: number, off: number, data: number): number {
   if (!g.inited[treeIndex(p, be, type)]) return -1;
   if (t.choose(2) === 1) return -1; // the backend declines (compression, allocation)
   const dup = zswapFind(g, be, type, off);
-  const live = g.tree.filter((e) => e.be === be).length - (dup >= 0 ? 1 : 0);
+  const live = g.tree.filter((e) => e.be === be && !e.same).length - (dup >= 0 && !g.tree[dup]!.same ? 1 : 0);
   if (live >= p.capacity) {
     // pool full: reject. In writethrough mode the backend may instead reclaim
     // its oldest entry, whose data is on the device too. FS-3 does that in the
     // default mode, where frontswap promises persistence.
     if (!p.writethrough && !t.bug('FS-3')) return -1;
     let victim = g.tree.length - 1;
-    while (victim > 0 && (g.tree[victim]!.be !== be || (g.tree[victim]!.type === type && g.tree[victim]!.off === off))) victim--;
+    while (victim > 0 && (g.tree[victim]!.be !== be || g.tree[victim]!.same || (g.tree[victim]!.type === type && g.tree[victim]!.off === off))) victim--;
     g.tree.splice(victim, 1);
   }
   if (dup >= 0) g.tree.splice(dup, 1);
-  g.tree.unshift({ be, type, off, data, wbref: 0 });
+  g.tree.unshift({ be, type, off, data, same: isSameFilled(data), wbref: 0 });
   return 0;
 }
 

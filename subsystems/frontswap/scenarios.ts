@@ -112,4 +112,14 @@ export const scenarios: Scenario<P>[] = [
       [inn(1), op('writeback'), op('swap_free', { type: 0, off: 1 })],
     ],
   },
+  {
+    name: 'same-filled',
+    description:
+      'zswap same-filled pages (versions 10, 20: one word repeated) beside a compressed one in a pool of one page: they take no pool space and are never written back; stores, a duplicate store, swap-ins and writeback race',
+    params: { ...base, slots: 2, capacity: 1 },
+    threads: [
+      [out(10, 0), out(2, 1), inn(0)],
+      [op('writeback'), out(20, 1), inn(1)],
+    ],
+  },
 ];
