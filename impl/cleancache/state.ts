@@ -87,8 +87,6 @@ const inode = S.struct({
   used: S.bool(),
   /** i_rwsem (exclusive): owner tid + 1 */
   rwsem: S.int(),
-  /** mapping->invalidate_lock: >0 shared holders, -(tid+1) exclusive */
-  invlock: S.int(),
   /** ghost: an O_DIRECT write is in flight (tid + 1); used only by a precondition */
   dio: S.int(),
   /** references held by readers (an open file pins the inode: evict waits for iput) */
@@ -194,7 +192,7 @@ export function initState(p: CleancacheParams): CleancacheState {
     mounted: false,
     users: 0,
     dent: fill(Math.max(1, p.files), (f) => (p.mode === 'fs' && f < p.files ? f : -1)),
-    inodes: fill(Math.max(1, p.inodes), (i) => ({ used: p.mode === 'fs' && i < p.files, rwsem: 0, invlock: 0, dio: 0, refs: 0 })),
+    inodes: fill(Math.max(1, p.inodes), (i) => ({ used: p.mode === 'fs' && i < p.files, rwsem: 0, dio: 0, refs: 0 })),
     disk: fill(Math.max(1, p.inodes * p.pages), (i) => (p.mode === 'fs' && Math.floor(i / p.pages) < p.files ? INITIAL_DATA : 0)),
     pc: fill(Math.max(1, p.inodes * p.pages), () => ({ present: false, data: 0, uptodate: false, dirty: false, wb: false, lock: 0 })),
   };

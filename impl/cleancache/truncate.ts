@@ -27,13 +27,14 @@ function freeBlocks(g: G, t: T, ino: number): void {
 }
 
 export const truncate: OpDef<G, P> = {
-  doc: 'truncate file f to 0 (notify_change -> truncate_setsize -> truncate_inode_pages_range under i_rwsem and invalidate_lock), then free its blocks',
+  doc: 'truncate file f to 0 (notify_change -> truncate_setsize -> truncate_inode_pages_range under i_rwsem), then free its blocks',
   locals: ['ino'],
   steps: [
     inodeLockStep('truncate_inode_pages_range'),
     {
       name: 'truncate_inode_pages_range',
-      enabled: (g, t) => g.inodes[t.l.ino!]!.invlock === 0 && inodePagesIdle(g, t, t.l.ino!),
+      // lock_page + wait_on_page_writeback of every page (truncate_inode_pages_range)
+      enabled: (g, t) => inodePagesIdle(g, t, t.l.ino!),
       run(g, t) {
         const ino = t.l.ino!;
         truncateInodePages(g, t, ino);
@@ -56,7 +57,7 @@ export const unlink: OpDef<G, P> = {
       name: 'evict_inode',
       // iput of the last reference: readers that opened the file keep the inode
       enabled: (g, t) =>
-        g.inodes[t.l.ino!]!.refs === 0 && g.inodes[t.l.ino!]!.invlock === 0 && inodePagesIdle(g, t, t.l.ino!),
+        g.inodes[t.l.ino!]!.refs === 0 && inodePagesIdle(g, t, t.l.ino!),
       run(g, t) {
         const ino = t.l.ino!;
         // truncate_inode_pages_final(): "Cleancache needs notification even
