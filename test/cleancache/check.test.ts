@@ -153,7 +153,7 @@ describe('cleancache: mapping and parameters', () => {
     expect(s.params.capacity).toBe(3);
     expect(s.params.pages).toBe(2);
     expect(() => customize(byName('fs-readwrite'), { threads: 9 })).toThrow(/--threads: expected 1..4/);
-    expect(() => customize(byName('fs-readwrite'), { pool: 0 })).toThrow(/^--pool: expected 1..8/);
+    expect(() => customize(byName('fs-readwrite'), { pool: 0 })).toThrow(/^--pool: expected 1..8\b.*, got 0$/);
     expect(() => customize(byName('fs-readwrite'), { fileSize: 5 })).toThrow(/^--file-size: expected 1..4, got 5$/);
   });
 });
