@@ -14,6 +14,7 @@ import {
   cleancacheInvalidatePage,
   cleancachePutPage,
   hookPool,
+  HOOK_NO_OPS,
 } from './frontend.js';
 import { arg, type G, type P, type Step, type T } from './fs-common.js';
 import { apiHandle } from './state.js';
@@ -32,7 +33,6 @@ export const mount: OpDef<G, P> = {
   steps: [
     {
       name: 'cleancache_init_fs',
-      enabled: (g) => g.poolid_mutex === 0,
       run(g, t) {
         const sb = arg(t, 'sb');
         if (g.sb_mounted[sb]) return done('ebusy');
@@ -49,7 +49,6 @@ export const umount: OpDef<G, P> = {
   steps: [
     {
       name: 'cleancache_invalidate_fs',
-      enabled: (g) => g.poolid_mutex === 0,
       run(g, t) {
         const sb = arg(t, 'sb');
         if (!g.sb_mounted[sb]) return done(null);
@@ -79,8 +78,8 @@ function pageHookOp(kind: 'put' | 'invalidate'): OpDef<G, P> {
       t.assume(!g.ccBusy.includes(handle), CC8_PRECONDITION);
       g.ccBusy = [...g.ccBusy, handle].sort((a, b) => a - b);
       g.sbIo[arg(t, 'sb')]!++;
-      // read sb->cleancache_poolid before calling the backend
-      t.l.pool = hookPool(g, arg(t, 'sb')) + 1;
+      // read cleancache_ops and sb->cleancache_poolid before calling the backend
+      t.l.pool = hookPool(g, arg(t, 'sb')) - HOOK_NO_OPS;
       return backendStep;
     },
   };
@@ -88,7 +87,7 @@ function pageHookOp(kind: 'put' | 'invalidate'): OpDef<G, P> {
     name: backendStep,
     run(g, t) {
       const handle = handleOf(t);
-      const pool = t.l.pool! - 1;
+      const pool = t.l.pool! + HOOK_NO_OPS;
       if (kind === 'put') cleancachePutPage(g, t.params, t, pool, arg(t, 'key'), arg(t, 'idx'), arg(t, 'v'));
       else cleancacheInvalidatePage(g, t.params, pool, arg(t, 'key'), arg(t, 'idx'));
       g.ccBusy = g.ccBusy.filter((x) => x !== handle);

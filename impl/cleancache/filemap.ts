@@ -1,6 +1,9 @@
 /**
- * Buffered I/O and reclaim of the filesystem layer: filemap_read() with the
- * cleancache_get_page() hook in ->readpage (fs/mpage.c mpage_readpage),
+ * Buffered I/O and reclaim of the filesystem layer @ v5.10:
+ * generic_file_buffered_read() with the cleancache_get_page() hook in
+ * ->readpage (fs/mpage.c mpage_readpage()); v5.10 has no
+ * mapping->invalidate_lock, so a read races truncation only through the page
+ * lock,
  * generic_perform_write(), flusher writeback and shrink_page_list(), whose
  * __remove_mapping() puts the clean page into cleancache.
  */
@@ -26,11 +29,11 @@ export const DIO_PRECONDITION =
   'no buffered read fills the page cache of a file while an O_DIRECT write to it is in flight (mm/filemap.c generic_file_direct_write() @ v5.10: mixing them is "not supported 100%")';
 
 export const read: OpDef<G, P> = {
-  doc: 'buffered read of page idx of file f: page-cache hit, else add a locked page, cleancache_get_page(), else read the disk (filemap_read)',
+  doc: 'buffered read of page idx of file f: page-cache hit, else add a locked page, cleancache_get_page(), else read the disk (generic_file_buffered_read)',
   locals: ['ino', 'in'],
   steps: [
     {
-      name: 'filemap_get_pages',
+      name: 'generic_file_buffered_read',
       run(g, t) {
         if (!t.l.in) {
           const ino = lookupInode(g, t);
@@ -43,24 +46,21 @@ export const read: OpDef<G, P> = {
         const page = pageOf(g, t, t.l.ino!, arg(t, 'idx'));
         if (page.present && page.uptodate) return finishRead(g, t, page.data);
         if (page.present) return 'wait_on_page_locked';
-        return 'filemap_create_folio';
+        return 'add_to_page_cache_lru';
       },
     },
     {
       name: 'wait_on_page_locked',
       enabled: (g, t) => pageOf(g, t, t.l.ino!, arg(t, 'idx')).lock === 0,
-      run: () => 'filemap_get_pages',
+      run: () => 'generic_file_buffered_read',
     },
     {
-      name: 'filemap_create_folio',
-      // filemap_invalidate_lock_shared(): sleeps while truncate holds it exclusively
-      enabled: (g, t) => g.inodes[t.l.ino!]!.invlock >= 0,
+      name: 'add_to_page_cache_lru',
       run(g, t) {
         const ino = t.l.ino!;
         t.assume(g.inodes[ino]!.dio === 0, DIO_PRECONDITION);
         const page = pageOf(g, t, ino, arg(t, 'idx'));
-        if (page.present) return 'filemap_get_pages'; // lost the race to another reader
-        g.inodes[ino]!.invlock++;
+        if (page.present) return 'generic_file_buffered_read'; // lost the race to another reader
         // add_to_page_cache_lru(): a new locked, !uptodate page
         page.present = true;
         page.uptodate = false;
@@ -81,7 +81,6 @@ export const read: OpDef<G, P> = {
         page.data = v;
         page.uptodate = true;
         unlockPage(g, t, ino, index);
-        g.inodes[ino]!.invlock--;
         return finishRead(g, t, v);
       },
     },
@@ -94,7 +93,6 @@ export const read: OpDef<G, P> = {
         page.data = g.disk[pageSlot(t, ino, index)]!;
         page.uptodate = true;
         unlockPage(g, t, ino, index);
-        g.inodes[ino]!.invlock--;
         return finishRead(g, t, page.data);
       },
     },

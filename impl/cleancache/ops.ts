@@ -1,7 +1,7 @@
 /**
  * The cleancache implementation: every op, by kernel entry point. Steps split
  * where the kernel takes or drops a lock held across calls (page lock,
- * poolid_mutex, i_rwsem, mapping->invalidate_lock) or where a hook reads the
+ * s_umount per superblock in iterate_supers, i_rwsem) or where a hook reads the
  * pool id before calling the backend; the backend's own lock is taken and
  * dropped inside one step.
  *

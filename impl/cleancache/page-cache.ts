@@ -3,8 +3,9 @@
  * clean pages to cleancache: __delete_from_page_cache() (mm/filemap.c) puts
  * every uptodate page ("if we're uptodate, flush out into the cleancache,
  * otherwise invalidate any existing cleancache entries") and
- * truncate_inode_pages_range() (mm/truncate.c) brackets the removal with
- * cleancache_invalidate_inode().
+ * truncate_inode_pages_range() (mm/truncate.c @ v5.10) ends, at its `out:`
+ * label, with cleancache_invalidate_inode(), reached even when the mapping
+ * has no pages.
  */
 import { cleancacheInvalidateInode, cleancacheInvalidatePage, cleancachePutPage, hookPool } from './frontend.js';
 import { fsSuperBlock, pageOf, type G, type T } from './fs-common.js';
@@ -30,12 +31,11 @@ export function deleteFromPageCache(g: G, t: T, ino: number, from: number, to: n
 }
 
 /**
- * truncate_inode_pages_range() over the whole file: cleancache_invalidate_inode()
- * before and after removing the pages. `skipInvalidate` is the caller that
- * never reaches the invalidation (see the variants).
+ * truncate_inode_pages_range() / invalidate_inode_pages2_range() over pages
+ * [from, to] of the inode: remove them, then cleancache_invalidate_inode()
+ * for the whole file (the `out:` label @ v5.10).
  */
-export function truncateInodePages(g: G, t: T, ino: number, skipInvalidate: boolean): void {
-  if (!skipInvalidate) cleancacheInvalidateInode(g, t.params, fsSuperBlock(t), ino);
-  deleteFromPageCache(g, t, ino, 0, t.params.pages - 1);
-  if (!skipInvalidate) cleancacheInvalidateInode(g, t.params, fsSuperBlock(t), ino);
+export function truncateInodePages(g: G, t: T, ino: number, from = 0, to = t.params.pages - 1): void {
+  deleteFromPageCache(g, t, ino, from, to);
+  cleancacheInvalidateInode(g, t.params, fsSuperBlock(t), ino);
 }

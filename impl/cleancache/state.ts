@@ -1,6 +1,7 @@
 /**
- * Cleancache implementation state: the mm/cleancache.c frontend (v3.14 shape,
- * with fake pool ids before a backend registers), a tmem-like backend
+ * Cleancache implementation state: the mm/cleancache.c frontend @ v5.10
+ * (sb->cleancache_poolid, CLEANCACHE_NO_BACKEND[_SHARED] for filesystems
+ * mounted before a backend registers), a tmem-like backend
  * (per-pool object trees, bounded capacity, LRU eviction, optional RAMster-like
  * remote tier) and, for the system layer, a small cleancache-enabled
  * filesystem: disk blocks, page cache, inodes and directory entries.
@@ -8,11 +9,15 @@
  * Two layers share the frontend and the backend:
  *   - 'api' mode: threads call the frontend API directly (cleancache_init_fs,
  *     cleancache_put_page, ...) on superblocks 0..nsb-1; this checks the
- *     backend contract (cleancache.rst L566-619);
+ *     backend contract (Documentation/vm/cleancache.rst @ v5.10, "Implementation
+ *     Overview");
  *   - 'fs' mode: threads do file I/O (read, write, writeback, eviction,
  *     O_DIRECT, truncate, unlink, mount) on one filesystem whose superblock is
  *     index nsb; this checks the system property "every read returns the
- *     latest written data" (cleancache.rst L605-607, L692-695).
+ *     latest written data" (Documentation/vm/cleancache.rst @ v5.10,
+ *     "Implementation Overview": "The kernel is responsible for ensuring
+ *     coherency between cleancache (shared or not), the page cache, and the
+ *     filesystem").
  */
 import { S, type Infer } from '../../checker/schema.js';
 
@@ -43,11 +48,10 @@ export interface CleancacheParams {
   readonly mounted: boolean;
 }
 
-// mm/cleancache.c (v3.14) constants
-export const FS_UNKNOWN = -2;
-export const FS_NO_BACKEND = -1;
-export const FAKE_FS_POOLID_OFFSET = 1000;
-export const FAKE_SHARED_FS_POOLID_OFFSET = 2000;
+// include/linux/cleancache.h @ v5.10: sb->cleancache_poolid values besides a pool id
+export const CLEANCACHE_NO_POOL = -1;
+export const CLEANCACHE_NO_BACKEND = -2;
+export const CLEANCACHE_NO_BACKEND_SHARED = -3;
 
 /** Backend pool kinds. */
 export const POOL_FREE = 0;
@@ -83,8 +87,6 @@ const inode = S.struct({
   used: S.bool(),
   /** i_rwsem (exclusive): owner tid + 1 */
   rwsem: S.int(),
-  /** mapping->invalidate_lock: >0 shared holders, -(tid+1) exclusive */
-  invlock: S.int(),
   /** ghost: an O_DIRECT write is in flight (tid + 1); used only by a precondition */
   dio: S.int(),
   /** references held by readers (an open file pins the inode: evict waits for iput) */
@@ -103,15 +105,12 @@ export const stateSchema = (p: CleancacheParams) => {
   const nsbAll = p.nsb + 1;
   return S.struct({
     // ---- frontend: mm/cleancache.c ----
-    /** cleancache_ops != NULL, i.e. the cleancache_enabled fast-path flag (cleancache.rst L805-811) */
+    /** cleancache_ops != NULL (set by the cmpxchg in cleancache_register_ops) */
     cleancache_enabled: S.bool(),
-    /** poolid_mutex owner (tid + 1); held across cleancache_register_ops' two steps */
-    poolid_mutex: S.int(),
-    fs_poolid_map: S.array(S.int(), nsbAll),
-    shared_fs_poolid_map: S.array(S.int(), nsbAll),
-    uuids: S.array(S.int(), nsbAll),
     /** sb->cleancache_poolid per superblock (0..nsb-1 API layer, nsb the filesystem) */
     sb_poolid: S.array(S.int(), nsbAll),
+    /** sb->s_uuid, the key of a shared pool (0: a local filesystem) */
+    sb_uuid: S.array(S.int(), nsbAll),
     sb_mounted: S.array(S.bool(), nsbAll),
     succ_gets: S.int(),
     failed_gets: S.int(),
@@ -174,11 +173,8 @@ export function initState(p: CleancacheParams): CleancacheState {
   const fsSb = p.nsb;
   const g: CleancacheState = {
     cleancache_enabled: p.registered,
-    poolid_mutex: 0,
-    fs_poolid_map: fill(nsbAll, () => FS_UNKNOWN),
-    shared_fs_poolid_map: fill(nsbAll, () => FS_UNKNOWN),
-    uuids: fill(nsbAll, () => 0),
-    sb_poolid: fill(nsbAll, () => -1),
+    sb_poolid: fill(nsbAll, () => CLEANCACHE_NO_POOL),
+    sb_uuid: fill(nsbAll, () => 0),
     sb_mounted: fill(nsbAll, () => false),
     succ_gets: 0,
     failed_gets: 0,
@@ -196,7 +192,7 @@ export function initState(p: CleancacheParams): CleancacheState {
     mounted: false,
     users: 0,
     dent: fill(Math.max(1, p.files), (f) => (p.mode === 'fs' && f < p.files ? f : -1)),
-    inodes: fill(Math.max(1, p.inodes), (i) => ({ used: p.mode === 'fs' && i < p.files, rwsem: 0, invlock: 0, dio: 0, refs: 0 })),
+    inodes: fill(Math.max(1, p.inodes), (i) => ({ used: p.mode === 'fs' && i < p.files, rwsem: 0, dio: 0, refs: 0 })),
     disk: fill(Math.max(1, p.inodes * p.pages), (i) => (p.mode === 'fs' && Math.floor(i / p.pages) < p.files ? INITIAL_DATA : 0)),
     pc: fill(Math.max(1, p.inodes * p.pages), () => ({ present: false, data: 0, uptodate: false, dirty: false, wb: false, lock: 0 })),
   };

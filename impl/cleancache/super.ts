@@ -33,7 +33,6 @@ export const fsMount: OpDef<G, P> = {
   steps: [
     {
       name: 'cleancache_init_fs',
-      enabled: (g) => g.poolid_mutex === 0,
       run(g, t) {
         if (g.mounted) return done('ebusy');
         g.mounted = true;
@@ -50,7 +49,6 @@ export const fsUmount: OpDef<G, P> = {
   steps: [
     {
       name: 'generic_shutdown_super',
-      enabled: (g) => g.poolid_mutex === 0,
       run(g, t) {
         if (!g.mounted) return done('unmounted');
         if (g.users > 0) return done('ebusy');
@@ -63,7 +61,7 @@ export const fsUmount: OpDef<G, P> = {
               page.dirty = false;
             }
           }
-          truncateInodePages(g, t, ino, false); // evict_inodes
+          truncateInodePages(g, t, ino); // evict_inodes
         }
         cleancacheInvalidateFs(g, t.params, t, fsSuperBlock(t));
         g.sb_mounted[fsSuperBlock(t)] = false;

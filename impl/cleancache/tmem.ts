@@ -7,8 +7,9 @@
  *
  * Every function here runs inside one step: the backend lock (tmem's per-pool
  * spinlock) is held only within a step, so no lock field is needed.
- * Contract: cleancache.rst L566-619 (seed 000, L571-576 ephemeral, L602-605
- * exclusive/shared gets, L609-614 put-put-get and get-get coherency).
+ * Contract: Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview"
+ * (ephemeral pages, exclusive and shared gets, put-put-get and get-get
+ * coherency).
  */
 import type { ThreadCtx } from '../../checker/types.js';
 import {
@@ -77,7 +78,7 @@ function evictLru(g: CleancacheState, p: CleancacheParams, toRemote: boolean): v
 /** ops->init_fs / ops->init_shared_fs: a pool id, or -1 (the backend refuses). */
 export function tmemNewPool(g: CleancacheState, t: T, shared: boolean, uuid: number): number {
   if (shared) {
-    // "calls to init_shared_fs that specify the same UUID will receive the same pool id" (L594-597)
+    // "calls to init_shared_fs that specify the same UUID will receive the same pool id"
     if (!t.bug('CC-5')) {
       const same = g.pools.findIndex((q) => q.kind === POOL_SHARED && q.uuid === uuid);
       if (same >= 0) {
@@ -87,7 +88,7 @@ export function tmemNewPool(g: CleancacheState, t: T, shared: boolean, uuid: num
     }
   }
   const free = g.pools.findIndex((q) => q.kind === POOL_FREE);
-  if (free < 0) return -1; // "a negative return value indicates failure" (L578-580)
+  if (free < 0) return -1; // "a negative return value indicates failure" ("Implementation Overview")
   const q = g.pools[free]!;
   q.kind = shared ? POOL_SHARED : POOL_PRIVATE;
   q.uuid = shared ? uuid : 0;
@@ -97,7 +98,7 @@ export function tmemNewPool(g: CleancacheState, t: T, shared: boolean, uuid: num
 
 /**
  * ops->invalidate_fs: flush every page of the pool and surrender the id
- * (L587-589); a shared pool lives until its last sharer leaves.
+ * ("Implementation Overview"); a shared pool lives until its last sharer leaves.
  */
 export function tmemInvalidateFs(g: CleancacheState, p: CleancacheParams, t: T, pool: number): void {
   if (pool < 0 || pool >= g.pools.length) return;
@@ -122,10 +123,10 @@ export function tmemInvalidateFs(g: CleancacheState, p: CleancacheParams, t: T, 
 }
 
 /**
- * ops->put_page. Always "succeeds" for the caller (L635), but the backend may
+ * ops->put_page. Always "succeeds" for the caller ("Cleancache Performance Metrics": puts "all succeed"), but the backend may
  * reject the page (zcache: poorly compressible; Xen: no memory). A rejected put
  * must still make an older copy of the handle unreachable, or a later get
- * returns the stale data (put-put-get coherency, L609-612).
+ * returns the stale data (put-put-get coherency).
  */
 export function tmemPut(g: CleancacheState, p: CleancacheParams, t: T, pool: number, key: number, idx: number, data: number): void {
   const q = g.pools[pool];
@@ -150,8 +151,8 @@ export function tmemPut(g: CleancacheState, p: CleancacheParams, t: T, pool: num
 
 /**
  * ops->get_page: the data on a hit, or -1. A hit on a private pool removes the
- * page ("exclusive" cache, L602-603, "The invalidate is done by the cleancache
- * backend implementation" L743); a hit on a shared pool does not (L603-605).
+ * page ("exclusive" cache; FAQ: "The invalidate is done by the cleancache
+ * backend implementation"); a hit on a shared pool does not.
  */
 export function tmemGet(g: CleancacheState, p: CleancacheParams, t: T, pool: number, key: number, idx: number): number {
   const q = g.pools[pool];
@@ -160,8 +161,8 @@ export function tmemGet(g: CleancacheState, p: CleancacheParams, t: T, pool: num
   const i = find(pages, key, idx);
   const c = code(p, pool, key, idx);
   if (i < 0) {
-    // A remotified copy cannot be returned synchronously. get-get coherency
-    // (L612-614): after this miss no later get may hit without a put, so the
+    // A remotified copy cannot be returned synchronously. get-get coherency:
+    // after this miss no later get may hit without a put, so the
     // remote copy must not be repatriated later. CC-2 leaves it there.
     if (!t.bug('CC-2')) removeRemote(g, pool, key, idx);
     if (!g.missed.includes(c)) g.missed = [...g.missed, c].sort((a, b) => a - b);
@@ -181,14 +182,14 @@ export function tmemGet(g: CleancacheState, p: CleancacheParams, t: T, pool: num
   return data;
 }
 
-/** ops->invalidate_page (L585). */
+/** ops->invalidate_page. */
 export function tmemInvalidatePage(g: CleancacheState, p: CleancacheParams, pool: number, key: number, idx: number): void {
   const q = g.pools[pool];
   if (!q || q.kind === POOL_FREE) return;
   flushPage(g, p, pool, key, idx);
 }
 
-/** ops->invalidate_inode: every page of the file (L586-587). */
+/** ops->invalidate_inode: every page of the file. */
 export function tmemInvalidateInode(g: CleancacheState, p: CleancacheParams, pool: number, key: number): void {
   const q = g.pools[pool];
   if (!q || q.kind === POOL_FREE) return;
@@ -199,7 +200,7 @@ export function tmemInvalidateInode(g: CleancacheState, p: CleancacheParams, poo
 
 /**
  * RAMster-like repatriation worker: bring the oldest remote page back into the
- * local tree (cf. frontswap.rst L1112-1115 on asynchronous tmem threads). The
+ * local tree (cf. Documentation/vm/frontswap.rst @ v5.10 FAQ on asynchronous tmem threads). The
  * LRU victim made room for it is dropped, not remotified.
  */
 export function tmemRepatriate(g: CleancacheState, p: CleancacheParams): void {

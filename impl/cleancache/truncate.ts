@@ -6,11 +6,9 @@
  * invalidate_inode_pages2_range), all in mm/truncate.c and mm/filemap.c.
  */
 import type { OpDef } from '../../checker/types.js';
-import { cleancacheInvalidateInode } from './frontend.js';
 import {
   arg,
   finishFileOp,
-  fsSuperBlock,
   inodeLockStep,
   inodePagesIdle,
   inodeUnlock,
@@ -21,7 +19,7 @@ import {
   type P,
   type T,
 } from './fs-common.js';
-import { deleteFromPageCache, truncateInodePages } from './page-cache.js';
+import { truncateInodePages } from './page-cache.js';
 
 /** The blocks of the inode are freed: the disk reads back zeroes. */
 function freeBlocks(g: G, t: T, ino: number): void {
@@ -29,16 +27,17 @@ function freeBlocks(g: G, t: T, ino: number): void {
 }
 
 export const truncate: OpDef<G, P> = {
-  doc: 'truncate file f to 0 (notify_change -> truncate_setsize -> truncate_inode_pages_range under i_rwsem and invalidate_lock), then free its blocks',
+  doc: 'truncate file f to 0 (notify_change -> truncate_setsize -> truncate_inode_pages_range under i_rwsem), then free its blocks',
   locals: ['ino'],
   steps: [
     inodeLockStep('truncate_inode_pages_range'),
     {
       name: 'truncate_inode_pages_range',
-      enabled: (g, t) => g.inodes[t.l.ino!]!.invlock === 0 && inodePagesIdle(g, t, t.l.ino!),
+      // lock_page + wait_on_page_writeback of every page (truncate_inode_pages_range)
+      enabled: (g, t) => inodePagesIdle(g, t, t.l.ino!),
       run(g, t) {
         const ino = t.l.ino!;
-        truncateInodePages(g, t, ino, false);
+        truncateInodePages(g, t, ino);
         freeBlocks(g, t, ino);
         inodeUnlock(g, t, ino);
         return finishFileOp(g, null);
@@ -58,14 +57,15 @@ export const unlink: OpDef<G, P> = {
       name: 'evict_inode',
       // iput of the last reference: readers that opened the file keep the inode
       enabled: (g, t) =>
-        g.inodes[t.l.ino!]!.refs === 0 && g.inodes[t.l.ino!]!.invlock === 0 && inodePagesIdle(g, t, t.l.ino!),
+        g.inodes[t.l.ino!]!.refs === 0 && inodePagesIdle(g, t, t.l.ino!),
       run(g, t) {
         const ino = t.l.ino!;
-        // CC-7: a removal path that bypasses the VFS invalidate hooks
-        // (Documentation/vm/cleancache.rst @ v5.10, FAQ "How do I add
-        // cleancache support for filesystem X?"): pages stay in cleancache
-        // under an inode number that create() will hand out again.
-        truncateInodePages(g, t, ino, t.bug('CC-7'));
+        // truncate_inode_pages_final(): "Cleancache needs notification even
+        // if there are no pages or shadow entries". Before that fix
+        // (missed-inode-invalidation) the truncate ran only if nrpages, so
+        // pages reclaim had put stayed in cleancache under an inode number
+        // that create() hands out again.
+        if (!t.bug('missed-inode-invalidation') || nrpages(g, t, ino) > 0) truncateInodePages(g, t, ino);
         freeBlocks(g, t, ino);
         inodeUnlock(g, t, ino);
         g.inodes[ino]!.used = false;
@@ -75,15 +75,8 @@ export const unlink: OpDef<G, P> = {
   ],
 };
 
-/**
- * invalidate_inode_pages2_range() on page idx, with the cleancache inode
- * invalidation that brackets it.
- */
-function invalidatePages2(g: G, t: T, ino: number, index: number): void {
-  cleancacheInvalidateInode(g, t.params, fsSuperBlock(t), ino);
-  deleteFromPageCache(g, t, ino, index, index);
-  cleancacheInvalidateInode(g, t.params, fsSuperBlock(t), ino);
-}
+/** invalidate_inode_pages2_range() on page idx: same removal and cleancache_invalidate_inode() as truncation. */
+const invalidatePages2 = (g: G, t: T, ino: number, index: number) => truncateInodePages(g, t, ino, index, index);
 
 export const dioWrite: OpDef<G, P> = {
   doc: 'O_DIRECT write of version v to page idx of file f (generic_file_direct_write under i_rwsem)',
@@ -104,9 +97,9 @@ export const dioWrite: OpDef<G, P> = {
           g.disk[pageSlot(t, ino, index)] = page.data; // filemap_write_and_wait_range
           page.dirty = false;
         }
-        // F4 (55635ba76ef9): before the fix the whole invalidation, including
-        // the cleancache_invalidate_inode() in it, ran only if mapping->nrpages.
-        if (!t.bug('F4') || nrpages(g, t, ino) > 0) invalidatePages2(g, t, ino, index);
+        // Before 55635ba76ef9 the whole invalidation, including the
+        // cleancache_invalidate_inode() in it, ran only if mapping->nrpages.
+        if (!t.bug('55635ba76ef9') || nrpages(g, t, ino) > 0) invalidatePages2(g, t, ino, index);
         return 'direct_IO';
       },
     },

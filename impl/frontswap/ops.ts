@@ -7,10 +7,14 @@
  *   swapfile.ts         swapon, swapoff, swap_entry_free (mm/swapfile.c)
  *   page-io.ts          swap_writepage, swap_readpage (mm/page_io.c)
  *   zswap-writeback.ts  zswap_writeback_entry (mm/zswap.c)
+ *   register.ts         frontswap_register_ops (mm/frontswap.c)
+ *   thp-swapout.ts      THP swap-out, whole or split (mm/vmscan.c)
  */
 import type { ImplDef } from '../../checker/types.js';
 import type { G, P } from './frontend.js';
 import { swapin, swapout } from './page-io.js';
+import { register } from './register.js';
+import { swapoutThp } from './thp-swapout.js';
 import { frontswapState, initFrontswap } from './state.js';
 import { swapFree, swapoff, swapon } from './swapfile.js';
 import { writeback } from './zswap-writeback.js';
@@ -18,5 +22,5 @@ import { writeback } from './zswap-writeback.js';
 export const frontswapImpl: ImplDef<G, P> = {
   state: frontswapState,
   init: initFrontswap,
-  ops: { swapon, swapoff, swapout, swapin, swap_free: swapFree, writeback },
+  ops: { register, swapon, swapoff, swapout, swapout_thp: swapoutThp, swapin, swap_free: swapFree, writeback },
 };

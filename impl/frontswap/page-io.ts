@@ -2,21 +2,12 @@
  * Swap-out and swap-in of one page (mm/page_io.c @ v5.10): swap_writepage()
  * tries frontswap_store() before __swap_writepage() to the device, and
  * swap_readpage() tries frontswap_load() before the device. Both run under the
- * lock of the slot's swap-cache page.
+ * lock of the slot's swap-cache page; frontswap_store/load do nothing until a
+ * backend raised frontswap_enabled_key.
  */
 import { done, type OpDef } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
-import {
-  arg,
-  frontswapMapClear,
-  frontswapMapSet,
-  frontswapTest,
-  slotOf,
-  type G,
-  type P,
-  type T,
-} from './frontend.js';
-import { zswapInvalidatePage, zswapLoad, zswapStore } from './zswap.js';
+import { arg, frontswapEnabled, frontswapLoad, frontswapStore, slotOf, type G, type P, type T } from './frontend.js';
 
 /** unlock_page() of the slot's swap-cache page. */
 function unlockSlotPage(g: G, t: T): void {
@@ -34,38 +25,20 @@ export const swapout: OpDef<G, P> = {
         if (!g.si[arg(t, 'type')]!.on) return done('off');
         g.slotLock[slotOf(t)] = t.tid + 1; // the locked swap-cache page
         g.swap_map[slotOf(t)] = 1;
-        return '__frontswap_store';
+        return frontswapEnabled(g) ? '__frontswap_store' : '__swap_writepage';
       },
     },
     {
       name: '__frontswap_store',
       run(g, t) {
-        const type = arg(t, 'type');
-        const off = arg(t, 'off');
         const v = arg(t, 'v');
-        const dup = frontswapTest(g, type, off);
-        const ret = zswapStore(g, t.params, t, type, off, v);
-        if (ret === 0) {
-          frontswapMapSet(g, type, off);
-          g.succ_stores++;
-          if (!dup) g.si[type]!.frontswap_pages++;
-          g.last[slotOf(t)] = v;
-          // frontswap_writethrough_enabled: "report failure so swap also writes to swap device"
-          if (t.params.writethrough) return '__swap_writepage';
-          unlockSlotPage(g, t);
-          return done('frontswap');
-        }
-        g.failed_stores++;
-        if (dup) {
-          // "failed dup always results in automatic invalidate of the (older)
-          // page from frontswap" -- the bit and, since F2's fix, the backend copy
-          if (!t.bug('FS-1')) {
-            frontswapMapClear(g, type, off);
-            g.si[type]!.frontswap_pages--;
-            if (!t.bug('F2')) zswapInvalidatePage(g, type, off);
-          }
-        }
-        return '__swap_writepage';
+        const ret = frontswapStore(g, t.params, t, arg(t, 'type'), arg(t, 'off'), v);
+        if (ret !== 0) return '__swap_writepage';
+        g.last[slotOf(t)] = v;
+        // frontswap_writethrough_enabled: "report failure so swap also writes to swap device"
+        if (t.params.writethrough) return '__swap_writepage';
+        unlockSlotPage(g, t);
+        return done('frontswap');
       },
     },
     {
@@ -88,18 +61,10 @@ export const swapin: OpDef<G, P> = {
       enabled: (g, t) => g.slotLock[slotOf(t)] === 0,
       run(g, t) {
         const type = arg(t, 'type');
-        const off = arg(t, 'off');
         if (!g.si[type]!.on) return done('off');
         if (g.swap_map[slotOf(t)] === 0) return done('free');
-        // __frontswap_load: -1 at once if the bit is clear; a load does not remove the page
-        if (frontswapTest(g, type, off)) {
-          const v = zswapLoad(g, type, off);
-          if (v >= 0) {
-            g.loads++;
-            return done(v);
-          }
-        }
-        return done(g.disk[slotOf(t)]!);
+        const v = frontswapEnabled(g) ? frontswapLoad(g, type, arg(t, 'off')) : -1;
+        return done(v >= 0 ? v : g.disk[slotOf(t)]!);
       },
     },
   ],

@@ -1,10 +1,11 @@
 /**
- * Frontswap implementation state: the mm/frontswap.c frontend (v3.16 shape,
- * single backend, after F2's fix fb993fa1a2f6), per swap device a
- * `frontswap_map` bitmap and `frontswap_pages`, the swap device itself (slots,
- * swap_map, on-disk contents, the swap-cache page lock per slot), and a
- * zswap-like backend: per-type trees of entries in LRU order, bounded
- * capacity, stores it may reject, and writeback of entries to the swap device.
+ * Frontswap implementation state, mm/frontswap.c @ v5.10: the list of
+ * registered backends (frontswap_ops, several allowed since d1dc6f1bcf1e
+ * "frontswap: allow multiple backends"), per swap device a `frontswap_map`
+ * bitmap and `frontswap_pages`, the swap device itself (slots, swap_map,
+ * on-disk contents, the swap-cache page lock per slot), and one or two
+ * zswap-like backends: per (backend, type) trees of entries in LRU order,
+ * bounded capacity, stores they may reject, writeback to the swap device.
  */
 import { S, type Infer } from '../../checker/schema.js';
 
@@ -13,26 +14,36 @@ export interface FrontswapParams {
   readonly types: number;
   /** Slots (offsets) per swap device. */
   readonly slots: number;
-  /** Backend capacity in entries (zsmalloc-like: full means reject). */
+  /** Capacity in entries of each backend (zsmalloc-like: full means reject). */
   readonly capacity: number;
   /** Swap devices swapon'd (frontswap_init called) in the initial state. */
   readonly swapon: boolean;
   /**
    * frontswap_writethrough(): every stored page is also written to the device,
-   * and in exchange the backend may reclaim (drop) entries at will (L926-930).
+   * and in exchange the backend may reclaim (drop) entries at will.
    */
   readonly writethrough: boolean;
+  /** Backend instances in the scenario (frontswap_register_ops may be called for each). */
+  readonly backends: number;
+  /** Backends 0..registered-1 are registered (frontswap_register_ops) in the initial state. */
+  readonly registered: number;
 }
 
 const entry = S.struct({
+  /** the backend holding the entry */
+  be: S.int(),
   type: S.int(),
   off: S.int(),
   data: S.int(),
+  /** a same-filled page: entry->length == 0, the value kept in the entry, nothing in the zpool */
+  same: S.bool(),
   /** zswap_writeback_entry holds a reference: owner tid + 1, 0 when none */
   wbref: S.int(),
 });
 const swapInfo = S.struct({
-  /** SWP_WRITEOK: swapon'd */
+  /** SWP_USED: swapon'd and not yet fully swapped off */
+  used: S.bool(),
+  /** SWP_WRITEOK and on swap_active_head: the device takes new swap-outs */
   on: S.bool(),
   frontswap_map: S.intSet(),
   frontswap_pages: S.int(),
@@ -42,16 +53,20 @@ const swapInfo = S.struct({
 export const frontswapState = (p: FrontswapParams) =>
   S.struct({
     si: S.array(swapInfo, p.types),
+    /** swapon_mutex owner (tid + 1): swapon, the end of swapoff and (with the fix) frontswap_register_ops */
+    swapon_mutex: S.int(),
+    /** frontswap_ops: registered backends, most recently registered first */
+    frontswap_ops: S.list(S.int()),
     /** swap_map: slot in use (1) or free (0), per (type, offset) */
     swap_map: S.array(S.int(), p.types * p.slots),
     /** the swap device's blocks, per (type, offset) */
     disk: S.array(S.int(), p.types * p.slots),
     /** lock of the slot's swap-cache page: owner tid + 1 */
     slotLock: S.array(S.int(), p.types * p.slots),
-    /** backend (zswap): entries of every type's tree, most recently stored first */
+    /** backends: entries of every (backend, type) tree, most recently stored first */
     tree: S.list(entry),
-    /** backend: invalidate_area told it to refuse stores for the type (until init) */
-    refuse: S.array(S.bool(), p.types),
+    /** zswap_trees[type] != NULL per (backend, type): ops->init(type) ran, invalidate_area not since */
+    inited: S.array(S.bool(), p.backends * p.types),
     succ_stores: S.int(),
     failed_stores: S.int(),
     loads: S.int(),
@@ -63,17 +78,28 @@ export const frontswapState = (p: FrontswapParams) =>
 export type FrontswapState = Infer<ReturnType<typeof frontswapState>>;
 export type Entry = Infer<typeof entry>;
 
+/**
+ * Page contents are versions; a version that is a multiple of 10 stands for a
+ * same-filled page (one machine word repeated, e.g. a zero page), which zswap
+ * keeps without compressing (mm/zswap.c zswap_is_page_same_filled() @ v5.10).
+ */
+export const isSameFilled = (data: number) => data % 10 === 0;
+
 export const slotIndex = (p: FrontswapParams, type: number, off: number) => type * p.slots + off;
+export const treeIndex = (p: FrontswapParams, be: number, type: number) => be * p.types + type;
 
 export function initFrontswap(p: FrontswapParams): FrontswapState {
   const n = p.types * p.slots;
   return {
-    si: Array.from({ length: p.types }, () => ({ on: p.swapon, frontswap_map: [], frontswap_pages: 0 })),
+    si: Array.from({ length: p.types }, () => ({ used: p.swapon, on: p.swapon, frontswap_map: [], frontswap_pages: 0 })),
+    swapon_mutex: 0,
+    // registered in order 0, 1, ...: the list head is the last one
+    frontswap_ops: Array.from({ length: p.registered }, (_, i) => p.registered - 1 - i),
     swap_map: Array.from({ length: n }, () => 0),
     disk: Array.from({ length: n }, () => 0),
     slotLock: Array.from({ length: n }, () => 0),
     tree: [],
-    refuse: Array.from({ length: p.types }, () => !p.swapon),
+    inited: Array.from({ length: p.backends * p.types }, (_, i) => p.swapon && Math.floor(i / p.types) < p.registered),
     succ_stores: 0,
     failed_stores: 0,
     loads: 0,

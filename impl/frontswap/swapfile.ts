@@ -1,59 +1,93 @@
 /**
  * Swap device lifetime and swap entry freeing (mm/swapfile.c @ v5.10):
- * swapon (enable_swap_info -> frontswap_init), swapoff (try_to_unuse, then
- * frontswap_invalidate_area) and swap_entry_free (-> frontswap_invalidate_page).
+ * swapon (enable_swap_info: frontswap_init, then _enable_swap_info puts the
+ * device on swap_active_head under swap_lock), swapoff (del_from_avail_list
+ * and SWP_WRITEOK cleared under swap_lock, try_to_unuse one slot at a time,
+ * then frontswap_invalidate_area under swapon_mutex) and swap_entry_free
+ * (-> frontswap_invalidate_page).
  */
 import { done, type OpDef } from '../../checker/types.js';
-import { arg, frontswapInvalidatePage, slotOf, type G, type P } from './frontend.js';
+import { arg, frontswapInit, frontswapInvalidateArea, frontswapInvalidatePage, slotOf, type G, type P, type T } from './frontend.js';
 import { slotIndex } from './state.js';
-import { zswapInit, zswapInvalidateArea } from './zswap.js';
+import { assertHeld } from '../lockdep.js';
 
 export const swapon: OpDef<G, P> = {
-  doc: 'swapon(type): the device accepts pages; frontswap_init(type) readies the backend (mm/swapfile.c enable_swap_info() @ v5.10)',
+  doc: 'swapon(type): enable_swap_info() -> frontswap_init(type) inits the device in every registered backend, then the device joins swap_active_head',
   steps: [
     {
       name: 'frontswap_init',
+      enabled: (g) => g.swapon_mutex === 0,
       run(g, t) {
         const type = arg(t, 'type');
         const si = g.si[type]!;
-        if (si.on) return done('ebusy');
-        si.on = true;
-        si.frontswap_map = [];
-        si.frontswap_pages = 0;
-        zswapInit(g, type);
+        if (si.used) return done('ebusy');
+        g.swapon_mutex = t.tid + 1; // sys_swapon: mutex_lock(&swapon_mutex) around enable_swap_info
+        si.used = true;
+        frontswapInit(g, t.params, type);
+        return '_enable_swap_info';
+      },
+    },
+    {
+      name: '_enable_swap_info',
+      run(g, t) {
+        g.si[arg(t, 'type')]!.on = true; // SWP_WRITEOK, on swap_active_head (swap_lock)
+        assertHeld(g.swapon_mutex, t.tid, 'swapon_mutex');
+        g.swapon_mutex = 0;
         return done(null);
       },
     },
   ],
 };
 
+/** The first in-use slot of `type` at offset >= from, or -1. */
+function nextInUse(g: Readonly<G>, t: T, type: number, from: number): number {
+  for (let o = from; o < t.params.slots; o++) if (g.swap_map[slotIndex(t.params, type, o)] !== 0) return o;
+  return -1;
+}
+
 export const swapoff: OpDef<G, P> = {
-  doc: 'swapoff(type): try_to_unuse() brings every page back (swap_free of each slot), then frontswap_invalidate_area(type)',
+  doc: 'swapoff(type): the device leaves swap_active_head, try_to_unuse() brings each in-use slot back and frees it, then frontswap_invalidate_area(type)',
+  locals: ['off'],
   steps: [
     {
-      name: 'try_to_unuse',
-      // every swap-cache page of the device must be unlocked to be brought in
-      enabled: (g, t) => {
-        const type = arg(t, 'type');
-        for (let o = 0; o < t.params.slots; o++) if (g.slotLock[slotIndex(t.params, type, o)] !== 0) return false;
-        return true;
-      },
+      name: 'del_from_avail_list',
       run(g, t) {
         const type = arg(t, 'type');
         const si = g.si[type]!;
         if (!si.on) return done('off');
-        for (let o = 0; o < t.params.slots; o++) {
-          const s = slotIndex(t.params, type, o);
-          if (g.swap_map[s] === 0) continue;
-          frontswapInvalidatePage(g, type, o);
+        si.on = false; // SWP_WRITEOK cleared under swap_lock: no new swap-out or swap-in of the type
+        const off = nextInUse(g, t, type, 0);
+        t.l.off = off;
+        return off < 0 ? 'frontswap_invalidate_area' : 'try_to_unuse';
+      },
+    },
+    {
+      name: 'try_to_unuse',
+      // unuse_pte_range() locks the slot's swap-cache page
+      enabled: (g, t) => g.slotLock[slotIndex(t.params, arg(t, 'type'), t.l.off!)] === 0,
+      run(g, t) {
+        const type = arg(t, 'type');
+        const off = t.l.off!;
+        const s = slotIndex(t.params, type, off);
+        if (g.swap_map[s] !== 0) {
+          // the page is back in memory; the last swap_free -> swap_entry_free
+          frontswapInvalidatePage(g, type, off);
           g.swap_map[s] = 0;
           g.last[s] = 0;
         }
-        // __frontswap_invalidate_area
-        zswapInvalidateArea(g, type);
-        si.frontswap_map = [];
-        si.frontswap_pages = 0;
-        si.on = false;
+        const next = nextInUse(g, t, type, off + 1);
+        t.l.off = next;
+        return next < 0 ? 'frontswap_invalidate_area' : 'try_to_unuse';
+      },
+    },
+    {
+      name: 'frontswap_invalidate_area',
+      // under swapon_mutex (taken and dropped within the step)
+      enabled: (g) => g.swapon_mutex === 0,
+      run(g, t) {
+        const type = arg(t, 'type');
+        frontswapInvalidateArea(g, t.params, type);
+        g.si[type]!.used = false;
         return done(null);
       },
     },

@@ -19,7 +19,8 @@ export const writeback: OpDef<G, P> = {
       name: 'zswap_writeback_entry',
       run(g, t) {
         let i = g.tree.length - 1;
-        while (i >= 0 && g.tree[i]!.wbref !== 0) i--;
+        // the zpool's LRU: same-filled entries have no zpool object and are never written back
+        while (i >= 0 && (g.tree[i]!.wbref !== 0 || g.tree[i]!.same)) i--;
         if (i < 0) return done(null);
         const e = g.tree[i]!;
         e.wbref = t.tid + 1; // zswap_entry_get under tree->lock
@@ -34,15 +35,17 @@ export const writeback: OpDef<G, P> = {
       run(g, t) {
         const s = slotIndex(t.params, t.l.type!, t.l.off!);
         const i = heldEntry(g, t);
-        // ZSWAP_SWAPCACHE_EXIST: the page is in the swap cache; give up
-        if (g.slotLock[s] !== 0) {
+        // ZSWAP_SWAPCACHE_EXIST: the page is in the swap cache; give up.
+        // ZSWAP_SWAPCACHE_FAIL: swapcache_prepare() finds the entry freed.
+        if (g.slotLock[s] !== 0 || g.swap_map[s] === 0) {
           if (i >= 0) g.tree[i]!.wbref = 0;
           return done(null);
         }
-        // The entry must still be in the tree: "Verify that the swap entry
-        // hasn't been invalidated and recycled behind our backs". ZS-WB omits
-        // the check.
-        if (i < 0 && !t.bug('ZS-WB')) return done(null);
+        // 04fc7816089c: "Verify that the swap entry hasn't been invalidated
+        // and recycled behind our backs (our zswap_entry reference doesn't
+        // prevent that)". v5.10 as released lacks the check (variant
+        // 04fc7816089c); the model applies the fix.
+        if (i < 0 && !t.bug('04fc7816089c')) return done(null);
         g.slotLock[s] = t.tid + 1; // a new locked swap-cache page, decompressed into
         return '__swap_writepage';
       },

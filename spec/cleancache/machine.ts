@@ -137,31 +137,28 @@ function store(c: Ctx, sb: number, key: number, idx: number, v: number): number[
 
 const reject = { ret: undefined };
 
-const API_OPS = new Set(['mount', 'umount', 'put', 'get', 'inval_page', 'inval_inode', 'repatriate', 'drop']);
+const API_OPS = new Set(['attach', 'mount', 'umount', 'put', 'get', 'inval_page', 'inval_inode', 'repatriate', 'drop']);
 const FS_OPS = new Set(['read', 'write', 'dio_write', 'truncate', 'unlink', 'writeback', 'evict', 'create', 'fs_mount', 'fs_umount']);
 
-function apply(c: Ctx, e: Ev): Partial<Ctx> {
-  // each layer's view hides the other layer's state, so its operations are not enabled
-  if ((c.cfg.mode === 'fs' && API_OPS.has(e.type)) || (c.cfg.mode === 'api' && FS_OPS.has(e.type))) return reject;
-  const choice = e.choice;
-  const okOnly = choice === undefined || choice === 'ok';
+/**
+ * internal: after registration, a superblock mounted before it gets its pool
+ * (ok = 1) or is refused one (ok = 0), one superblock at a time
+ */
+function attachPending(c: Ctx, e: Ev): Partial<Ctx> {
+  const sb = num(e.sb);
+  if (!c.registered || c.sbs[sb] !== SB_NO_BACKEND) return reject;
+  const sbs = c.sbs.slice();
+  const data = c.data.slice();
+  if (num(e.ok)) attach(c, sbs, data, sb, c.uuid[sb]!);
+  else sbs[sb] = SB_NO_POOL;
+  return { sbs: normalize(sbs), data, ret: null };
+}
+
+/** The backend contract: the 'api' operations on superblocks 0..nsb-1. */
+function applyApi(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
   switch (e.type) {
-    // ---------------- backend contract ----------------
-    case 'register': {
-      if (c.registered) return typeof choice === 'number' && choice !== 0 ? reject : { ret: 'ebusy' };
-      const mask = num(choice);
-      const sbs = c.sbs.slice();
-      const data = c.data.slice();
-      for (let s = 0; s < sbs.length; s++) {
-        if (sbs[s] !== SB_NO_BACKEND) {
-          if (mask & (1 << s)) return reject; // only pending superblocks can fail
-          continue;
-        }
-        if (mask & (1 << s)) sbs[s] = SB_NO_POOL;
-        else attach(c, sbs, data, s, c.uuid[s]!);
-      }
-      return { registered: true, sbs: normalize(sbs), data, ret: null };
-    }
+    case 'attach':
+      return attachPending(c, e);
     case 'mount': {
       const sb = num(e.sb);
       const uuid = num(e.uuid);
@@ -196,14 +193,16 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
     }
     case 'put': {
       const sb = num(e.sb);
+      if (!c.registered) return { puts: c.puts + 1, ret: null }; // "puts attempted", even with no backend
       if (c.sbs[sb]! < 0) return { ret: null };
       return { data: store(c, sb, num(e.key), num(e.idx), num(e.v)), puts: c.puts + 1, ret: null };
     }
     case 'get': {
       const sb = num(e.sb);
       const st = c.sbs[sb]!;
-      if (st === SB_UNMOUNTED || st === SB_NO_BACKEND) return { ret: 'miss' };
-      const v = st >= 0 ? c.data[at(c, sb, num(e.key), num(e.idx))]! : 0;
+      if (!c.registered) return { failed_gets: c.failed_gets + 1, ret: 'miss' };
+      if (st < 0) return { ret: 'miss' }; // no pool: the hook returns before counting
+      const v = c.data[at(c, sb, num(e.key), num(e.idx))]!;
       if (v === 0) return { failed_gets: c.failed_gets + 1, ret: 'miss' };
       const exclusive = c.uuid[sb] === 0;
       return {
@@ -231,8 +230,13 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
       const off = num(e.off);
       return { data: store(c, num(e.sb), Math.floor(off / c.cfg.pages), off % c.cfg.pages, 0), ret: null };
     }
+  }
+  return reject;
+}
 
-    // ---------------- system contract ----------------
+/** The system contract: file operations on one filesystem. */
+function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
+  switch (e.type) {
     case 'read':
     case 'write':
     case 'dio_write':
@@ -275,8 +279,19 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
   return reject;
 }
 
+function apply(c: Ctx, e: Ev): Partial<Ctx> {
+  // each layer's view hides the other layer's state, so its operations are not enabled
+  if ((c.cfg.mode === 'fs' && API_OPS.has(e.type)) || (c.cfg.mode === 'api' && FS_OPS.has(e.type))) return reject;
+  const okOnly = e.choice === undefined || e.choice === 'ok';
+  if (e.type === 'register') {
+    // cmpxchg(&cleancache_ops, NULL, ops): a second backend is refused
+    return c.registered ? { ret: 'ebusy' } : { registered: true, ret: null };
+  }
+  return API_OPS.has(e.type) ? applyApi(c, e, okOnly) : applyFs(c, e, okOnly);
+}
+
 const OPS = [
-  'register', 'mount', 'umount', 'put', 'get', 'inval_page', 'inval_inode', 'repatriate', 'drop',
+  'register', 'attach', 'mount', 'umount', 'put', 'get', 'inval_page', 'inval_inode', 'repatriate', 'drop',
   'read', 'write', 'dio_write', 'truncate', 'unlink', 'writeback', 'evict', 'create', 'fs_mount', 'fs_umount',
 ] as const;
 
@@ -292,14 +307,8 @@ export const cleancacheMachine = setup({
 });
 
 /** Outcomes of the nondeterministic operations, given the current view. */
-export function cleancacheChoices(op: string, _args: unknown, view: CleancacheView): readonly (string | number)[] | undefined {
+export function cleancacheChoices(op: string, _args: unknown, _view: CleancacheView): readonly (string | number)[] | undefined {
   switch (op) {
-    case 'register': {
-      // which of the superblocks waiting for a backend fail their init: every subset
-      if (view.mode !== 'api') return [0];
-      const pending = view.sbs.flatMap((st, sb) => (st === SB_NO_BACKEND ? [sb] : []));
-      return Array.from({ length: 1 << pending.length }, (_, m) => pending.reduce((acc, sb, i) => (m & (1 << i) ? acc | (1 << sb) : acc), 0));
-    }
     case 'mount':
       return ['ok', 'fail'];
     case 'create':
@@ -328,11 +337,18 @@ export function cleancacheView(snapshot: { context: Ctx }): CleancacheView {
   return { mode: 'fs', registered: c.registered, mounted: c.mounted, files: c.files };
 }
 
-/** Internal steps: the backend may drop any stored page at any time. */
+/**
+ * Internal steps: the backend may drop any stored page at any time, and once
+ * a backend is registered each superblock mounted before it is attached.
+ */
 export function cleancacheInternal(view: CleancacheView): { type: string; [k: string]: unknown }[] {
   if (view.mode !== 'api' || view.sbs.length === 0) return [];
   const per = view.data.length / view.sbs.length;
   const out: { type: string; [k: string]: unknown }[] = [];
+  if (view.registered)
+    view.sbs.forEach((st, sb) => {
+      if (st === SB_NO_BACKEND) out.push({ type: 'attach', sb, ok: 1 }, { type: 'attach', sb, ok: 0 });
+    });
   view.sbs.forEach((rep, sb) => {
     if (rep !== sb) return; // one drop per pool: through its lowest superblock
     for (let off = 0; off < per; off++) if (view.data[sb * per + off]! > 0) out.push({ type: 'drop', sb, off });

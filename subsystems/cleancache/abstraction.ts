@@ -5,18 +5,17 @@
  * observer of both sides.
  */
 import type { Subsystem } from '../../checker/types.js';
-import { getPoolidFromFake } from '../../impl/cleancache/frontend.js';
-import { FAKE_SHARED_FS_POOLID_OFFSET, type CleancacheParams, type CleancacheState } from '../../impl/cleancache/state.js';
+import { CLEANCACHE_NO_POOL, type CleancacheParams, type CleancacheState } from '../../impl/cleancache/state.js';
 import { poolContents } from '../../impl/cleancache/tmem.js';
 import { SB_NO_BACKEND, SB_NO_POOL, SB_UNMOUNTED, type CleancacheView } from '../../spec/cleancache/machine.js';
 
 type G = CleancacheState;
 type P = CleancacheParams;
 
-/** The real backend pool of superblock sb, or a negative number. */
+/** The backend pool of superblock sb (sb->cleancache_poolid), or -1. */
 export function realPool(g: Readonly<G>, sb: number): number {
-  const fake = g.sb_poolid[sb]!;
-  return fake < 0 ? -1 : getPoolidFromFake(g, fake);
+  const poolId = g.sb_poolid[sb]!;
+  return poolId < 0 ? -1 : poolId;
 }
 
 export function abstraction(g: Readonly<G>, p: P): CleancacheView {
@@ -38,11 +37,10 @@ export function abstraction(g: Readonly<G>, p: P): CleancacheView {
   for (let s = 0; s < p.nsb; s++) {
     const r = g.sb_mounted[s] ? realPool(g, s) : -1;
     real.push(r);
-    const fake = g.sb_poolid[s]!;
-    uuid.push(g.sb_mounted[s] && fake >= FAKE_SHARED_FS_POOLID_OFFSET ? g.uuids[fake - FAKE_SHARED_FS_POOLID_OFFSET]! : 0);
+    uuid.push(g.sb_mounted[s] ? g.sb_uuid[s]! : 0);
     if (!g.sb_mounted[s]) sbs.push(SB_UNMOUNTED);
     else if (r >= 0) sbs.push(real.indexOf(r)); // pools named by their lowest superblock
-    else sbs.push(g.cleancache_enabled ? SB_NO_POOL : SB_NO_BACKEND);
+    else sbs.push(g.sb_poolid[s] === CLEANCACHE_NO_POOL ? SB_NO_POOL : SB_NO_BACKEND);
   }
   const data = new Array<number>(p.nsb * p.keys * p.pages).fill(0);
   for (let s = 0; s < p.nsb; s++) {

@@ -3,11 +3,10 @@
  * each with the kernel source it comes from.
  */
 import { invariant } from '../../checker/types.js';
-import { getPoolidFromFake } from '../../impl/cleancache/frontend.js';
 import {
   code,
   decode,
-  FAKE_FS_POOLID_OFFSET,
+  CLEANCACHE_NO_POOL,
   POOL_FREE,
   POOL_PRIVATE,
   POOL_SHARED,
@@ -24,7 +23,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'cc-no-stale-data',
     doc: 'No cleancache handle maps to data older than the last put or write of that page: every page held has its handle\'s last put data, and on the filesystem a page absent from the page cache is held only with its on-disk contents, never for a freed inode.',
-    source: 'cleancache.rst L605-607, L609-612, L692-695, L771-776; kernel-semantics.md 3.1 (coherency obligation); known-bugs F4',
+    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (put-put-get coherency; "The kernel is responsible for ensuring coherency between cleancache (shared or not), the page cache, and the filesystem"); mm/truncate.c truncate_inode_pages_range() @ v5.10',
     when: 'always',
     check(g, p) {
       let held = false;
@@ -53,7 +52,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'exclusive-get',
     doc: 'A private (exclusive) pool never holds a page after a get hit on it, until the next put of that handle.',
-    source: 'cleancache.rst L602-603, L743',
+    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" ("If a get_page is successful on a non-shared pool, the page is invalidated") and FAQ "Why is non-shared cleancache exclusive?"',
     when: 'always',
     check(g, p) {
       if (g.exclHits.length === 0) return null;
@@ -69,7 +68,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'get-get-coherency',
     doc: 'After a get of a handle misses, the backend holds no copy of it anywhere (resident or remote) until the next put of that handle.',
-    source: 'cleancache.rst L612-614; seeds-digest 1A.4 item 4 (no resurrection from an asynchronous tier)',
+    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (get-get coherency: "if a get for a given handle fails, subsequent gets for that handle will never succeed unless preceded by a successful put")',
     when: 'always',
     check(g, p) {
       if (g.missed.length === 0) return null;
@@ -85,7 +84,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'counters-match-store',
     doc: 'The debugfs counters agree with the store: every page held came from a counted put, and on a filesystem with a private pool every hit consumed a put of its own.',
-    source: 'cleancache.rst L628-638 (puts "all succeed", succ_gets), L602-603',
+    source: 'Documentation/vm/cleancache.rst @ v5.10, "Cleancache Performance Metrics" (puts: "number of puts attempted (all succeed)", succ_gets); mm/cleancache.c __cleancache_put_page() @ v5.10',
     when: 'always',
     check(g, p) {
       let held = g.remote.length;
@@ -98,38 +97,36 @@ export const invariants = [
     },
   }),
   invariant<G, P>({
-    name: 'pool-tables-consistent',
-    doc: 'Every real pool id in fs_poolid_map / shared_fs_poolid_map names a live backend pool of the right kind (and UUID), one UUID has at most one shared pool, a surrendered pool id holds no pages, and every mounted superblock holds a fake id whose slot is in use.',
-    source: 'mm/cleancache.c v3.14 (fake pool ids, cleancache_register_ops); cleancache.rst L587-589, L594-597; kernel-semantics.md 3.1',
+    name: 'sb-pools-consistent',
+    doc: 'Every mounted superblock with a pool id names a live backend pool of its kind (private, or shared with its s_uuid); no two mounted local filesystems share a pool; one UUID has at most one live shared pool; a surrendered pool id holds no pages; an unmounted superblock holds CLEANCACHE_NO_POOL.',
+    source: 'mm/cleancache.c __cleancache_init_fs(), __cleancache_init_shared_fs(), __cleancache_invalidate_fs() @ v5.10; 53d85c985665 "cleancache: forbid overriding cleancache_ops" (two filesystems using the same id)',
     when: 'always',
     check(g) {
       let used = false;
-      for (let i = 0; i < g.fs_poolid_map.length; i++) {
-        const r = g.fs_poolid_map[i]!;
-        if (r >= 0) {
-          used = true;
-          if (g.pools[r]?.kind !== POOL_PRIVATE) return `fs_poolid_map[${i}] = ${r} is not a live private pool`;
+      const privateOwner = new Map<number, number>();
+      for (let sb = 0; sb < g.sb_mounted.length; sb++) {
+        const poolId = g.sb_poolid[sb]!;
+        if (!g.sb_mounted[sb]) {
+          if (poolId !== CLEANCACHE_NO_POOL) return `unmounted superblock ${sb} still holds pool id ${poolId}`;
+          continue;
         }
-        const s = g.shared_fs_poolid_map[i]!;
-        if (s >= 0) {
-          used = true;
-          const q = g.pools[s];
-          if (q?.kind !== POOL_SHARED || q.uuid !== g.uuids[i])
-            return `shared_fs_poolid_map[${i}] = ${s} is not a live shared pool with uuid ${g.uuids[i]}`;
-        }
+        used = true;
+        if (poolId < 0) continue;
+        const q = g.pools[poolId];
+        const uuid = g.sb_uuid[sb]!;
+        if (uuid === 0) {
+          if (q?.kind !== POOL_PRIVATE) return `superblock ${sb} holds pool id ${poolId}, which is not a live private pool`;
+          const other = privateOwner.get(poolId);
+          if (other !== undefined) return `superblocks ${other} and ${sb} both use private pool ${poolId}`;
+          privateOwner.set(poolId, sb);
+        } else if (q?.kind !== POOL_SHARED || q.uuid !== uuid)
+          return `superblock ${sb} (s_uuid ${uuid}) holds pool id ${poolId}, which is not a live shared pool of that UUID`;
       }
       for (let i = 0; i < g.pools.length; i++) {
         const q = g.pools[i]!;
         if (q.kind === POOL_FREE && q.pages.length > 0) return `surrendered pool id ${i} still holds ${q.pages.length} page(s)`;
         if (q.kind === POOL_SHARED && g.pools.some((r, j) => j > i && r.kind === POOL_SHARED && r.uuid === q.uuid))
           return `two live shared pools have UUID ${q.uuid}`;
-      }
-      for (let sb = 0; sb < g.sb_mounted.length; sb++) {
-        if (!g.sb_mounted[sb]) continue;
-        const fake = g.sb_poolid[sb]!;
-        used = true;
-        if (fake < FAKE_FS_POOLID_OFFSET) return `mounted superblock ${sb} has no fake pool id (${fake})`;
-        if (getPoolidFromFake(g, fake) === -2) return `superblock ${sb}'s fake id ${fake} names a free slot`;
       }
       return used ? true : null;
     },

@@ -1,50 +1,63 @@
 /**
- * cleancache buggy variants: each names the scenarios that catch it.
+ * cleancache buggy variants: each names the default scenarios that catch it.
+ * Kernel-history variants are named after the commit that fixed them (or,
+ * where the id could not be verified here, after the fix's title); CC-n are
+ * backends breaking the contract of Documentation/vm/cleancache.rst.
  */
 import type { Variant } from '../../checker/types.js';
 
+const DOC = 'Documentation/vm/cleancache.rst @ v5.10';
+
 export const variants: Variant[] = [
   {
+    name: '53d85c985665',
+    description:
+      'cleancache_register_ops() lets a second backend replace the first (no -EBUSY): superblocks keep pool ids of the old backend, which the new one hands out again, so two filesystems share a pool',
+    source: '53d85c985665 "cleancache: forbid overriding cleancache_ops"; mm/cleancache.c cleancache_register_ops() @ v5.10',
+    scenarios: ['api-reregister'],
+  },
+  {
+    name: 'missed-inode-invalidation',
+    description:
+      'truncate_inode_pages_final() truncates only if the mapping has pages: after reclaim put the last page into cleancache, the evicted inode is never invalidated there and a new file that reuses the inode number reads the old data',
+    source:
+      'fix "mm: cleancache: fix corruption on missed inode invalidation" (CVE-2018-16862); mm/truncate.c truncate_inode_pages_final() @ v5.10 ("Cleancache needs notification even if there are no pages or shadow entries")',
+    scenarios: ['fs-unlink'],
+  },
+  {
+    name: '55635ba76ef9',
+    description: 'an O_DIRECT write invalidates the page cache (and so cleancache) only if mapping->nrpages != 0: a page reclaim put into cleancache is read back after the write',
+    source: '55635ba76ef9 "fs: fix data invalidation in the cleancache during direct IO"; mm/filemap.c generic_file_direct_write() @ v5.10',
+    scenarios: ['fs-odirect'],
+  },
+  {
     name: 'CC-1',
-    description: 'a put the backend rejects leaves the older copy of the handle in place (put-put-get)',
-    source: 'seeds-digest 4.2 CC-1; cleancache.rst L609-612',
+    description: 'a put the backend rejects leaves the older copy of the handle in place (breaks put-put-get coherency)',
+    source: `${DOC}, "Implementation Overview" (put-put-get coherency)`,
     scenarios: ['api-register'],
   },
   {
     name: 'CC-2',
-    description: 'a get that misses leaves a remotified copy that the repatriation worker brings back (get-get)',
-    source: 'seeds-digest 4.2 CC-2; cleancache.rst L612-614, frontswap.rst L1112-1115',
+    description: 'a get that misses leaves a remotified copy that the repatriation worker brings back (breaks get-get coherency)',
+    source: `${DOC}, "Implementation Overview" (get-get coherency)`,
     scenarios: ['api-remote'],
   },
   {
     name: 'CC-3',
-    description: 'a hit on a private pool does not remove the page (not exclusive)',
-    source: 'seeds-digest 4.2 CC-3; cleancache.rst L602-603, L743',
+    description: 'a hit on a private pool does not remove the page (the cache is not exclusive)',
+    source: `${DOC}, "Implementation Overview" ("If a get_page is successful on a non-shared pool, the page is invalidated")`,
     scenarios: ['api-register'],
   },
   {
     name: 'CC-5',
     description: 'init_shared_fs with a UUID already in use creates a new pool instead of returning the same id',
-    source: 'seeds-digest 4.2 CC-5; cleancache.rst L594-597',
+    source: `${DOC}, "Implementation Overview" ("calls to init_shared_fs that specify the same UUID will receive the same pool id")`,
     scenarios: ['api-shared'],
   },
   {
     name: 'CC-6',
     description: 'invalidate_fs surrenders the pool id without flushing its pages; a later init_fs reuses the id',
-    source: 'seeds-digest 4.2 CC-6; cleancache.rst L587-589',
+    source: `${DOC}, "Implementation Overview" (invalidate_fs); mm/cleancache.c __cleancache_invalidate_fs() @ v5.10 ("pool_id is surrendered and may be returned by a subsequent cleancache_init_fs")`,
     scenarios: ['api-pools'],
   },
-  {
-    name: 'CC-7',
-    description: 'unlink frees the inode without the cleancache invalidate hooks; the inode number is reused',
-    source: 'seeds-digest 4.2 CC-7; cleancache.rst L771-776, L788-801',
-    scenarios: ['fs-unlink'],
-  },
-  {
-    name: 'F4',
-    description: 'O_DIRECT write invalidates (and so calls cleancache_invalidate_inode) only if mapping->nrpages != 0',
-    source: 'known-bugs F4 (55635ba76ef9 "fs: fix data invalidation in the cleancache during direct IO")',
-    scenarios: ['fs-odirect'],
-  },
 ];
-

@@ -5,7 +5,7 @@
  */
 import type { Subsystem } from '../../checker/types.js';
 import { slotIndex, type FrontswapParams, type FrontswapState } from '../../impl/frontswap/state.js';
-import { zswapFind } from '../../impl/frontswap/zswap.js';
+import { frontswapHolder } from '../../impl/frontswap/frontend.js';
 import type { FrontswapView, SlotState } from '../../spec/frontswap/machine.js';
 
 type G = FrontswapState;
@@ -21,7 +21,7 @@ export function abstraction(g: Readonly<G>, p: P): FrontswapView {
         st.push('free');
         data.push(0);
       } else if (g.si[type]!.frontswap_map.includes(off)) {
-        const i = zswapFind(g, type, off);
+        const i = frontswapHolder(g, type, off);
         st.push(i >= 0 ? 'fs' : 'wb');
         data.push(i >= 0 ? g.tree[i]!.data : g.disk[s]!);
       } else {
@@ -31,6 +31,7 @@ export function abstraction(g: Readonly<G>, p: P): FrontswapView {
     }
   return {
     writethrough: p.writethrough,
+    enabled: g.frontswap_ops.length > 0,
     on: g.si.map((si) => si.on),
     st,
     data,

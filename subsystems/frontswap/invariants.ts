@@ -4,7 +4,8 @@
  */
 import { invariant } from '../../checker/types.js';
 import { slotIndex, type FrontswapParams, type FrontswapState } from '../../impl/frontswap/state.js';
-import { zswapFind } from '../../impl/frontswap/zswap.js';
+import { frontswapHolder } from '../../impl/frontswap/frontend.js';
+import { treeIndex } from '../../impl/frontswap/state.js';
 
 type G = FrontswapState;
 type P = FrontswapParams;
@@ -12,8 +13,8 @@ type P = FrontswapParams;
 export const invariants = [
   invariant<G, P>({
     name: 'frontswap-map-matches-backend',
-    doc: 'A frontswap bit is set for every entry the backend holds (the converse fails only for entries zswap wrote back, whose bit stays set), and frontswap_pages counts the set bits.',
-    source: 'frontswap.rst L1066-1074 (bit set on an accepted store, checked by load), L1028-1030; mm/frontswap.c; known-bugs F2',
+    doc: 'A frontswap bit is set for every entry a backend holds (the converse fails only for entries zswap wrote back, whose bit stays set), and frontswap_pages counts the set bits.',
+    source: 'mm/frontswap.c __frontswap_store(), __frontswap_set(), __frontswap_clear() @ v5.10; fb993fa1a2f6 "mm: frontswap: invalidate expired data on a dup-store failure"',
     when: 'always',
     check(g, p) {
       let used = false;
@@ -33,8 +34,8 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'swap-slot-current',
-    doc: 'Every in-use swap slot that no store or writeback is writing leads to the data last swapped out to it: the backend copy when its frontswap_map bit is set and the backend holds it, else the swap device.',
-    source: 'frontswap.rst L932-935 ("stale data may never be obtained from frontswap"), L1066-1074, L1139-1148; known-bugs F2',
+    doc: 'Every in-use swap slot that no store or writeback is writing leads to the data last swapped out to it: the first backend copy a load finds when its frontswap_map bit is set, else the swap device.',
+    source: 'Documentation/vm/frontswap.rst @ v5.10 ("stale data may never be obtained from frontswap"; FAQ "Why this weird definition about duplicate stores?"); mm/frontswap.c __frontswap_load() @ v5.10',
     when: 'always',
     check(g, p) {
       let used = false;
@@ -43,7 +44,7 @@ export const invariants = [
           const s = slotIndex(p, type, off);
           if (g.swap_map[s] === 0 || g.slotLock[s] !== 0) continue;
           used = true;
-          const i = g.si[type]!.frontswap_map.includes(off) ? zswapFind(g, type, off) : -1;
+          const i = g.si[type]!.frontswap_map.includes(off) ? frontswapHolder(g, type, off) : -1;
           const v = i >= 0 ? g.tree[i]!.data : g.disk[s]!;
           if (v !== g.last[s]) return `(type ${type}, offset ${off}) leads to version ${v}${i >= 0 ? ' in frontswap' : ' on the device'}, the last swap-out wrote ${g.last[s]}`;
         }
@@ -52,14 +53,18 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'frontswap-shadows-device',
-    doc: 'Every page frontswap holds shadows an in-use slot of a swapon\'d device and the backend stays within its capacity.',
-    source: 'frontswap.rst L1125-1131 ("frontswap cannot contain more pages than the total of swapon\'d swap devices"), L914-916',
+    doc: "Every page a backend holds shadows an in-use slot of a device that is not swapped off, in a tree that backend initialised for the device, and each backend stays within its capacity.",
+    source: 'Documentation/vm/frontswap.rst @ v5.10 ("frontswap cannot contain more pages than the total of swapon\'d swap devices"); mm/zswap.c zswap_frontswap_init(), zswap_frontswap_invalidate_area() @ v5.10',
     when: 'always',
     check(g, p) {
       if (g.tree.length === 0) return null;
-      if (g.tree.length > p.capacity) return `${g.tree.length} entries exceed the capacity ${p.capacity}`;
+      for (let be = 0; be < p.backends; be++) {
+        const held = g.tree.filter((e) => e.be === be && !e.same).length; // same-filled entries use no pool space
+        if (held > p.capacity) return `backend ${be} holds ${held} compressed entries, over its capacity ${p.capacity}`;
+      }
       for (const e of g.tree) {
-        if (!g.si[e.type]!.on) return `an entry for (type ${e.type}, offset ${e.off}) survives swapoff`;
+        if (!g.si[e.type]!.used) return `an entry for (type ${e.type}, offset ${e.off}) survives swapoff`;
+        if (!g.inited[treeIndex(p, e.be, e.type)]) return `backend ${e.be} holds (type ${e.type}, offset ${e.off}) without a tree for the type`;
         if (g.swap_map[slotIndex(p, e.type, e.off)] === 0) return `an entry for free slot (type ${e.type}, offset ${e.off})`;
       }
       return true;

@@ -15,6 +15,18 @@ export const frontswapOps = defineOps({
   swapin: { doc: 'swap in slot (type, off)', args: { type, off } },
   swap_free: { doc: 'the last reference to slot (type, off) goes (frontswap_invalidate_page)', args: { type, off } },
   writeback: { doc: 'zswap writes its least recently stored entry back to the device', args: {} },
+  register: {
+    doc: 'frontswap_register_ops of backend be (ops->init for the active devices, publish, re-check)',
+    args: { be: A.int<P>(0, 1, 'backend', { text: 'params.backends - 1', max: (p) => p.backends - 1 }) },
+  },
+  swapout_thp: {
+    doc: 'swap out a THP of two subpages (versions v, v+1) to slots (type, off) and (type, off + 1), whole or split',
+    args: {
+      type,
+      off: A.int<P>(0, 6, 'slot of the head subpage', { text: 'params.slots - 2', max: (p) => p.slots - 2 }),
+      v: A.int(0, 98, 'data version of the head subpage'),
+    },
+  },
 });
 
 export type FrontswapOp = OpUnion<typeof frontswapOps>;

@@ -1,32 +1,59 @@
 /**
- * frontswap buggy variants: each names the scenarios that catch it.
+ * frontswap buggy variants: each names the default scenarios that catch it.
+ * Kernel-history variants are named after the commit that fixed them; FS-n are
+ * backends breaking the contract of Documentation/vm/frontswap.rst.
  */
 import type { Variant } from '../../checker/types.js';
 
+const DOC = 'Documentation/vm/frontswap.rst @ v5.10';
+
 export const variants: Variant[] = [
   {
-    name: 'F2',
-    description: 'a failed duplicate store clears the frontswap_map bit but leaves the old copy in the backend; writeback then overwrites the newer data on disk',
-    source: 'known-bugs F2 (fb993fa1a2f6 "mm: frontswap: invalidate expired data on a dup-store failure")',
+    name: 'fb993fa1a2f6',
+    description:
+      'a failed duplicate store clears the frontswap_map bit but leaves the old copy in the backend; zswap writeback then overwrites the newer data on the device',
+    source: 'fb993fa1a2f6 "mm: frontswap: invalidate expired data on a dup-store failure"',
     scenarios: ['dup-store'],
+  },
+  {
+    name: 'd1dc6f1bcf1e',
+    description:
+      'the one-backend duplicate-store rule (invalidate only when the new store fails) with two backends: the new copy goes to one backend and a load still finds the old copy in the other',
+    source: 'd1dc6f1bcf1e "frontswap: allow multiple backends" ("If a dup, we must remove the old page first"); mm/frontswap.c __frontswap_store() @ v5.10',
+    scenarios: ['two-backends'],
+  },
+  {
+    name: '04fc7816089c',
+    description:
+      'zswap writeback does not re-check that its entry is still in the tree: a slot freed and reused while the entry was being written back gets the old data written over the new',
+    source: '04fc7816089c "mm: fix zswap writeback race condition" (CVE-2023-53178; v5.10 as released is affected, the model applies the fix)',
+    scenarios: ['free-reuse'],
+  },
+  {
+    name: 'register-swapoff-race',
+    description:
+      'frontswap_register_ops as in v5.10: a swapoff that starts between the publish of the new ops and the re-check of swap_active_head makes the re-check call invalidate_area, dropping pages the new backend took, while try_to_unuse still has to load them',
+    source:
+      'mm/frontswap.c frontswap_register_ops() @ v5.10; fix posted as "mm/frontswap: fix frontswap_register_ops() race with swapon and swapoff" (Message-ID 20210405102008.25504-1-linmiaohe@huawei.com, Fixes: d1dc6f1bcf1e)',
+    scenarios: ['register-swapon'],
+  },
+  {
+    name: 'ZS-THP',
+    description:
+      'a backend that takes a THP as if it were one page: only the head subpage is kept and the frontswap_map bit set for it, the tail slot is never written',
+    source: 'mm/zswap.c zswap_frontswap_store() @ v5.10 ("THP isn\'t supported": PageTransHuge pages are refused with -EINVAL)',
+    scenarios: ['thp-swapout'],
   },
   {
     name: 'FS-1',
     description: 'a failed duplicate store invalidates nothing: the bit stays set and a load returns the stale copy',
-    source: 'seeds-digest 4.2 FS-1; frontswap.rst L932-935, L1139-1148',
+    source: `${DOC} ("stale data may never be obtained from frontswap"; FAQ "Why this weird definition about duplicate stores?")`,
     scenarios: ['dup-store'],
   },
   {
     name: 'FS-3',
     description: 'a full backend accepts a store by silently dropping its oldest entry: a later load of that page misses',
-    source: 'seeds-digest 4.2 FS-3; frontswap.rst L918-919, L1066-1067',
+    source: `${DOC} (a store the backend accepts is persistent: "the backend guarantees the persistence of the data")`,
     scenarios: ['two-slots'],
   },
-  {
-    name: 'ZS-WB',
-    description: 'zswap writeback does not re-check that its entry is still in the tree: the freed and reused slot gets the old data written over it',
-    source: 'mm/zswap.c zswap_writeback_entry() "invalidated and recycled behind our backs" check (later kernels; SHA unverified)',
-    scenarios: ['free-reuse'],
-  },
 ];
-

@@ -3,13 +3,12 @@
  * pool-id tables, calling the implementation functions directly.
  */
 import { describe, expect, test } from 'vitest';
-import { cleancacheInitFs, cleancacheInvalidateFs, getPoolidFromFake, registerInitPools } from '../../impl/cleancache/frontend.js';
+import { cleancacheInitFs, cleancacheInvalidateFs, cleancacheRegisterOpsSb } from '../../impl/cleancache/frontend.js';
 import {
   stateSchema,
-  FAKE_FS_POOLID_OFFSET,
-  FAKE_SHARED_FS_POOLID_OFFSET,
-  FS_NO_BACKEND,
-  FS_UNKNOWN,
+  CLEANCACHE_NO_BACKEND,
+  CLEANCACHE_NO_BACKEND_SHARED,
+  CLEANCACHE_NO_POOL,
   initState,
   POOL_FREE,
   POOL_PRIVATE,
@@ -171,35 +170,43 @@ describe('tmem backend', () => {
   });
 });
 
-describe('frontend pool-id tables (mm/cleancache.c v3.14)', () => {
+describe('frontend sb->cleancache_poolid (mm/cleancache.c @ v5.10)', () => {
   const U = { ...P, registered: false };
 
-  test('mounts before registration get fake ids and FS_NO_BACKEND; registration assigns real ids', () => {
+  test('mounts before registration get CLEANCACHE_NO_BACKEND[_SHARED]; registration resolves them per superblock', () => {
     const g = initState(U);
     const t = tctx(U);
     cleancacheInitFs(g, t, 0, 0);
     cleancacheInitFs(g, t, 1, 4);
-    expect(g.sb_poolid).toEqual([FAKE_FS_POOLID_OFFSET, FAKE_SHARED_FS_POOLID_OFFSET, -1]);
-    expect(g.fs_poolid_map[0]).toBe(FS_NO_BACKEND);
-    expect(g.shared_fs_poolid_map[0]).toBe(FS_NO_BACKEND);
-    expect(g.uuids[0]).toBe(4);
-    expect(getPoolidFromFake(g, g.sb_poolid[0]!)).toBe(FS_NO_BACKEND);
-    registerInitPools(g, t);
-    g.cleancache_enabled = true;
-    expect(g.fs_poolid_map[0]).toBe(0);
-    expect(g.shared_fs_poolid_map[0]).toBe(1);
+    expect(g.sb_poolid).toEqual([CLEANCACHE_NO_BACKEND, CLEANCACHE_NO_BACKEND_SHARED, CLEANCACHE_NO_POOL]);
+    expect(g.sb_uuid).toEqual([0, 4, 0]);
+    g.cleancache_enabled = true; // the cmpxchg in cleancache_register_ops
+    g.sb_mounted[0] = g.sb_mounted[1] = true;
+    cleancacheRegisterOpsSb(g, t, 0);
+    expect(g.sb_poolid).toEqual([0, CLEANCACHE_NO_BACKEND_SHARED, CLEANCACHE_NO_POOL]);
+    cleancacheRegisterOpsSb(g, t, 1);
+    expect(g.sb_poolid).toEqual([0, 1, CLEANCACHE_NO_POOL]);
     expect(g.pools.map((q) => q.kind)).toEqual([POOL_PRIVATE, POOL_SHARED]);
-    expect(getPoolidFromFake(g, g.sb_poolid[1]!)).toBe(1);
+    cleancacheRegisterOpsSb(g, t, 1); // already initialised: nothing happens
+    expect(g.pools[1]!.users).toBe(1);
   });
 
-  test('invalidate_fs resets the slot to FS_UNKNOWN and sb->cleancache_poolid to -1', () => {
+  test('a pool the backend refuses leaves CLEANCACHE_NO_POOL', () => {
+    const one = { ...P, maxPools: 1 };
+    const g = initState(one);
+    const t = tctx(one);
+    cleancacheInitFs(g, t, 0, 0);
+    cleancacheInitFs(g, t, 1, 0);
+    expect(g.sb_poolid.slice(0, 2)).toEqual([0, CLEANCACHE_NO_POOL]);
+  });
+
+  test('invalidate_fs sets sb->cleancache_poolid to CLEANCACHE_NO_POOL and frees the pool', () => {
     const g = initState(P);
     const t = tctx(P);
     cleancacheInitFs(g, t, 0, 0);
-    expect(g.fs_poolid_map[0]).toBe(0);
+    expect(g.sb_poolid[0]).toBe(0);
     cleancacheInvalidateFs(g, P, t, 0);
-    expect(g.fs_poolid_map[0]).toBe(FS_UNKNOWN);
-    expect(g.sb_poolid[0]).toBe(-1);
+    expect(g.sb_poolid[0]).toBe(CLEANCACHE_NO_POOL);
     expect(g.pools[0]!.kind).toBe(POOL_FREE);
   });
 

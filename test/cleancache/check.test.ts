@@ -72,9 +72,9 @@ describe('cleancache: variants', () => {
     }
   }
 
-  test('the system property alone catches F4 and CC-7: a read returns data older than the last write', () => {
+  test('the system property alone catches 55635ba76ef9 and missed-inode-invalidation: a read returns data older than the last write', () => {
     const specOnly = { ...cleancache, invariants: [] };
-    for (const [v, sn, want] of [['F4', 'fs-odirect', 2], ['CC-7', 'fs-unlink', 0]] as const) {
+    for (const [v, sn, want] of [['55635ba76ef9', 'fs-odirect', 2], ['missed-inode-invalidation', 'fs-unlink', 0]] as const) {
       const r = checkScenario(specOnly, byName(sn), { variant: v });
       expect(r.violation?.kind, v).toBe('linearizability');
       expect(r.violation!.message).toMatch(new RegExp(`read\\(f=0, idx=0\\) returned 1, .*spec allows: ${want}`));
@@ -98,10 +98,11 @@ describe('cleancache: invariants without the spec', () => {
       'CC-1': 'cc-no-stale-data',
       'CC-2': 'get-get-coherency',
       'CC-3': 'exclusive-get',
-      'CC-5': 'pool-tables-consistent',
-      'CC-6': 'pool-tables-consistent',
-      'CC-7': 'cc-no-stale-data',
-      F4: 'cc-no-stale-data',
+      'CC-5': 'sb-pools-consistent',
+      'CC-6': 'sb-pools-consistent',
+      'missed-inode-invalidation': 'cc-no-stale-data',
+      '55635ba76ef9': 'cc-no-stale-data',
+      '53d85c985665': 'sb-pools-consistent',
     };
     for (const v of cleancache.variants) {
       const r = checkScenario(invOnly, byName(v.scenarios![0]!), { variant: v.name });

@@ -12,7 +12,7 @@ import { zswapInvalidateArea, zswapLoad, zswapStore } from '../../impl/frontswap
 import { frontswapView } from '../../spec/frontswap/machine.js';
 import { abstraction, customize, frontswap, parseParams } from '../../subsystems/frontswap/index.js';
 
-const P: FrontswapParams = { types: 1, slots: 2, capacity: 1, swapon: true, writethrough: false };
+const P: FrontswapParams = { types: 1, slots: 2, capacity: 1, swapon: true, writethrough: false, backends: 1, registered: 1 };
 const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
 const byName = (n: string) => frontswap.scenarios.find((s) => s.name === n)!;
 
@@ -33,17 +33,17 @@ function tctx(choices: number[] = []): ThreadCtx<FrontswapParams> {
 describe('zswap-like backend', () => {
   test('store, load (non-destructive), duplicate replacement, capacity and invalidate_area', () => {
     const g = initFrontswap(P);
-    expect(zswapStore(g, P, tctx(), 0, 0, 5)).toBe(0);
-    expect(zswapLoad(g, 0, 0)).toBe(5);
-    expect(zswapLoad(g, 0, 0)).toBe(5);
-    expect(zswapStore(g, P, tctx(), 0, 0, 6)).toBe(0); // a duplicate replaces
+    expect(zswapStore(g, P, tctx(), 0, 0, 0, 5)).toBe(0);
+    expect(zswapLoad(g, 0, 0, 0)).toBe(5);
+    expect(zswapLoad(g, 0, 0, 0)).toBe(5);
+    expect(zswapStore(g, P, tctx(), 0, 0, 0, 6)).toBe(0); // a duplicate replaces
     expect(g.tree.length).toBe(1);
-    expect(zswapStore(g, P, tctx(), 0, 1, 7)).toBe(-1); // full: zsmalloc-like reject
-    expect(zswapStore(g, P, tctx([1]), 0, 0, 8)).toBe(-1); // the backend declines ...
-    expect(zswapLoad(g, 0, 0)).toBe(6); // ... and a rejected duplicate leaves the old entry (the frontend must invalidate it)
-    zswapInvalidateArea(g, 0);
+    expect(zswapStore(g, P, tctx(), 0, 0, 1, 7)).toBe(-1); // full: zsmalloc-like reject
+    expect(zswapStore(g, P, tctx([1]), 0, 0, 0, 8)).toBe(-1); // the backend declines ...
+    expect(zswapLoad(g, 0, 0, 0)).toBe(6); // ... and a rejected duplicate leaves the old entry (the frontend must invalidate it)
+    zswapInvalidateArea(g, P, 0, 0);
     expect(g.tree).toEqual([]);
-    expect(zswapStore(g, P, tctx(), 0, 0, 9)).toBe(-1); // refuses the type after invalidate_area
+    expect(zswapStore(g, P, tctx(), 0, 0, 0, 9)).toBe(-1); // no tree for the type after invalidate_area (-ENODEV)
   });
 });
 
@@ -100,9 +100,9 @@ describe('frontswap: model checking', () => {
         expect(r.violation).toBeDefined();
       });
 
-  test('swap-in returning older data is what the spec alone reports for F2 (after writeback) and FS-1', () => {
+  test('swap-in returning older data is what the spec alone reports for fb993fa1a2f6 (after writeback) and FS-1', () => {
     const specOnly = { ...frontswap, invariants: [] };
-    const f2 = checkScenario(specOnly, byName('dup-store'), { variant: 'F2' });
+    const f2 = checkScenario(specOnly, byName('dup-store'), { variant: 'fb993fa1a2f6' });
     expect(f2.violation?.kind).toBe('linearizability');
     expect(f2.violation!.message).toMatch(/swapin\(type=0, off=0\) returned 1, .*spec allows: 2/);
     expect(f2.violation!.trace.transitions.some((t) => t.op === 'writeback' && t.step === '__swap_writepage')).toBe(true);
@@ -113,10 +113,13 @@ describe('frontswap: model checking', () => {
   test('the invariants alone (no spec) catch every variant', () => {
     const { spec: _spec, abstraction: _abs, ...invOnly } = frontswap;
     const expected: Record<string, string> = {
-      F2: 'frontswap-map-matches-backend',
+      fb993fa1a2f6: 'frontswap-map-matches-backend',
+      d1dc6f1bcf1e: 'swap-slot-current',
+      'register-swapoff-race': 'swap-slot-current',
       'FS-1': 'swap-slot-current',
       'FS-3': 'swap-slot-current',
-      'ZS-WB': 'swap-slot-current',
+      '04fc7816089c': 'swap-slot-current',
+      'ZS-THP': 'swap-slot-current',
     };
     for (const v of frontswap.variants) {
       const r = checkScenario(invOnly, byName(v.scenarios![0]!), { variant: v.name });
@@ -144,7 +147,8 @@ describe('frontswap: model checking', () => {
   });
 
   test('parseParams and customize give one-line errors', () => {
-    expect(parseParams({})).toEqual({ types: 1, slots: 1, capacity: 2, swapon: true, writethrough: false });
+    expect(parseParams({})).toEqual({ types: 1, slots: 1, capacity: 2, swapon: true, writethrough: false, backends: 1, registered: 1 });
+    expect(() => parseParams({ registered: 2 })).toThrow(/^registered: expected an integer in \[0, 1\], got 2$/);
     expect(() => parseParams({ slots: 0 })).toThrow(/^slots: expected an integer in \[1, 8\], got 0$/);
     expect(() => parseParams({ swapon: 1 })).toThrow(/^swapon: expected true or false, got 1$/);
     expect(() => parseParams({ zz: 1 })).toThrow(/^unknown parameter 'zz'/);
