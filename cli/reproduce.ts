@@ -43,6 +43,7 @@ export const REPRODUCE_HELP = `reproduce options:
   --scenario NAME        with SUBSYSTEM: a scenario or finding (mmcheck list)
   --variant NAME         with --scenario: a buggy variant
   --out DIR              where the C reproducer goes for --scenario (default traces/out)
+  --boot-timeout S       seconds a boot may take before its first script (default 240; + 10 per script)
   --runs N               a concurrent counterexample is run N times with real threads (default 50)
   --record FILE          add the verdicts to FILE (JSON; docs/findings.json feeds docs/findings.md via npm run docs)`;
 
@@ -158,9 +159,9 @@ interface KernelVerdict {
   readonly after?: Readonly<Record<string, number>>;
 }
 
-async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script): Promise<KernelVerdict> {
+async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script, bootSeconds?: number): Promise<KernelVerdict> {
   const pred = predictScript(job.sub, job.mapping, script, { variant: job.variant, kernelVersion: k.modelVersion });
-  const runner = new QemuBatchRunner(k, { mappings: kernelMappings });
+  const runner = new QemuBatchRunner(k, { mappings: kernelMappings, ...(bootSeconds ? { bootSeconds } : {}) });
   const out = await runner.runBatch(job.sub.name, [script]);
   const boots = runner.boots.map((b) => `${b.seconds.toFixed(1)} s`).join(', ');
   io.out(`  booted        ${runner.bootedRelease ?? '?'} (${runner.boots.length} boot${runner.boots.length === 1 ? '' : 's'}: ${boots || 'none'})`);
@@ -199,8 +200,8 @@ async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script):
  * the runs in which every operation returned what it returned in the
  * counterexample. Seen 0 times is INCONCLUSIVE, never REPRODUCED.
  */
-async function raceOnKernel(job: Job, k: ResolvedKernel, io: Io, race: Race, runs: number): Promise<KernelVerdict> {
-  const runner = new QemuBatchRunner(k, { mappings: kernelMappings });
+async function raceOnKernel(job: Job, k: ResolvedKernel, io: Io, race: Race, runs: number, bootSeconds?: number): Promise<KernelVerdict> {
+  const runner = new QemuBatchRunner(k, { mappings: kernelMappings, ...(bootSeconds ? { bootSeconds } : {}) });
   const out = await runner.runBatch(job.sub.name, Array.from({ length: runs }, () => race.script));
   io.out(`  booted        ${runner.bootedRelease ?? '?'} (${runner.boots.length} boot(s): ${runner.boots.map((b) => `${b.seconds.toFixed(1)} s`).join(', ')}; 2 vCPUs)`);
   if (out.kind !== 'ran') {
@@ -268,7 +269,9 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
     out: { kind: 'string' },
     record: { kind: 'string' },
     runs: { kind: 'int', min: 1 },
+    'boot-timeout': { kind: 'int', min: 10 },
   });
+  const bootSeconds = flags['boot-timeout'] as number | undefined;
   const runs = (flags.runs as number | undefined) ?? 50;
   if (positionals.length !== 1) throw new UsageError('usage: mmcheck reproduce TRACE.itf.json|SCRIPT.json --kernel K, or mmcheck reproduce SUBSYSTEM --scenario NAME --kernel K');
   if (kernels.length === 0) throw new UsageError('mmcheck reproduce needs --kernel (6.1, 6.12 or a bzImage path; repeatable)');
@@ -310,7 +313,7 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
     let v: KernelVerdict;
     if (target.kind === 'concurrent' && target.race && !job.mapping.unsupported?.(target.race.script)) {
       io.out(`  note          ${target.why}: running it ${runs} times with real threads`);
-      v = await raceOnKernel(job, k, io, target.race, runs);
+      v = await raceOnKernel(job, k, io, target.race, runs, bootSeconds);
     } else if (target.kind === 'concurrent') {
       io.out(`  verdict       INCONCLUSIVE: ${target.why}`);
       v = { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
@@ -321,7 +324,7 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
         v = { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
       } else {
         try {
-          v = await runOnKernel(job, k, io, target.script);
+          v = await runOnKernel(job, k, io, target.script, bootSeconds);
         } catch (e) {
           if (e instanceof KernelSetupError) throw new UsageError(e.message);
           throw e;

@@ -63,7 +63,8 @@ export class QemuBatchRunner implements KernelBatchRunner {
     let first = 0;
     while (first < runnable.length) {
       const left = runnable.length - first;
-      const timeout = (this.opts.bootSeconds ?? 60) + left * (this.opts.perScriptSeconds ?? 5);
+      // TCG boots in ~10 s on an idle core but several times that on a loaded machine: be generous, a timeout is INCONCLUSIVE
+      const timeout = (this.opts.bootSeconds ?? 240) + left * (this.opts.perScriptSeconds ?? 10);
       const b = await boot({
         image: this.kernel.image,
         initramfs: initrd,

@@ -150,9 +150,18 @@ export const scenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'out-put-pages-min-only',
     description:
-      'a shared mmap on a min_size= mount (no size=) fails in hugetlb_acct_memory after taking the last subpool reserve: out_put_pages must put back only the subpool share chg - gbl_reserve (a833a693a490); putting back chg refills rsv_hpages with pages the global pool never reserved',
-    params: P({ pool: 2, fileSize: 3, vmas: 2, mounts: [{ size: -1, min: 2, mounted: true }] }),
-    threads: [[one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(sh(1, 0, 1, 3))]],
+      'a shared mmap on a min_size= mount (no size=) fails in hugetlb_acct_memory after taking the last subpool reserve (a private mapping on a size= mount holds the other free page): out_put_pages must put back only the subpool share chg - gbl_reserve (a833a693a490); putting back chg refills rsv_hpages with pages the global pool never reserved',
+    params: P({
+      pool: 3,
+      fileSize: 3,
+      vmas: 3,
+      mounts: [
+        { size: -1, min: 2, mounted: true },
+        { size: 4, min: -1, mounted: true },
+      ],
+      fileMount: [0],
+    }),
+    threads: [[one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(pv(1, 1, 0, 1)), one(sh(2, 0, 1, 3))]],
   },
   {
     name: 'numa-no-guarantee',
