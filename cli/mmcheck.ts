@@ -14,8 +14,9 @@ import { checkScenario, type Progress } from '../checker/check.js';
 import { implSchema, ScenarioError } from '../checker/product.js';
 import { replaySchedule } from '../checker/replay.js';
 import type { CheckResult } from '../checker/result.js';
-import { parseScenario, parseScript, readJsonFile } from '../checker/scenario-file.js';
+import { parseScenario, parseScript, readJsonFile, type Script } from '../checker/scenario-file.js';
 import { runScript } from '../checker/sequential.js';
+import { runScriptKeepGoing, runScriptSpecOnly } from '../checker/sequential-compare.js';
 import { SpecError } from '../checker/spec-adapter.js';
 import type { Scenario, ScenarioOptions, Subsystem } from '../checker/types.js';
 import { registry as defaultRegistry } from '../subsystems/index.js';
@@ -55,6 +56,9 @@ check options:
 run options:
   --script FILE          the script: {"params": {...}, "steps": [{"op": ..., "args": {...}}, ...]}
   --variant NAME         run a buggy variant
+  --keep-going           report every disagreement, not only the first (the spec goes on from its
+                         own outcomes after one)
+  --spec-only            no implementation: print at each step every outcome the spec allows
 
 replay options:
   --variant NAME|none    replay against another variant (default: the trace's own)
@@ -357,7 +361,12 @@ function verdictLine(r: CheckResult): string {
 }
 
 async function cmdRun(argv: string[], io: Out): Promise<number> {
-  const { positionals, flags } = parseArgs(argv, { script: { kind: 'string' }, variant: { kind: 'string' } });
+  const { positionals, flags } = parseArgs(argv, {
+    script: { kind: 'string' },
+    variant: { kind: 'string' },
+    'keep-going': { kind: 'bool' },
+    'spec-only': { kind: 'bool' },
+  });
   if (positionals.length !== 1) throw new UsageError('usage: mmcheck run SUBSYSTEM --script FILE.json');
   const sub = requireSubsystem(positionals[0]!);
   if (flags.script === undefined) throw new UsageError('mmcheck run needs --script FILE.json');
@@ -366,16 +375,32 @@ async function cmdRun(argv: string[], io: Out): Promise<number> {
   const variant = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
   if (variant !== null && !sub.variants.some((v) => v.name === variant))
     throw new UsageError(`unknown variant '${variant}' for ${sub.name}`);
-  const obs = runScript(sub, script, variant);
+  if (flags['spec-only']) return runSpecOnly(sub, script, flags, io);
+  const obs = flags['keep-going'] ? runScriptKeepGoing(sub, script, variant) : runScript(sub, script, variant);
   let code: number = EXIT.pass;
   for (const o of obs) {
     io.out(JSON.stringify(o));
     if (!o.agree) code = EXIT.violation;
   }
-  const last = obs[obs.length - 1];
-  if (last && !last.agree)
-    io.err(`mmcheck run: step ${last.step} (${last.op}): ${last.problem}`);
+  const bad = obs.filter((o) => !o.agree);
+  for (const o of bad) io.err(`mmcheck run: step ${o.step} (${o.op}): ${o.problem}`);
+  if (flags['keep-going'] && bad.length > 0) io.err(`mmcheck run: ${bad.length} of ${script.steps.length} steps disagree`);
   return code;
+}
+
+/** `run --spec-only`: every outcome the spec allows at each step; no implementation. */
+function runSpecOnly(sub: Subsystem, script: Script, flags: Record<string, unknown>, io: Out): number {
+  if (flags['keep-going'] || flags.variant !== undefined)
+    throw new UsageError('--spec-only runs no implementation: it takes neither --keep-going nor --variant');
+  if (!sub.spec) throw new UsageError(`${sub.name} has no spec, so --spec-only has nothing to show`);
+  const steps = runScriptSpecOnly(sub, script);
+  for (const s of steps) io.out(JSON.stringify(s));
+  const stuck = steps.find((s) => s.allowed.length === 0);
+  if (stuck) {
+    io.err(`mmcheck run: step ${stuck.step} (${stuck.op}): the spec allows no outcome here`);
+    return EXIT.violation;
+  }
+  return EXIT.pass;
 }
 
 async function cmdReplay(argv: string[], io: Out): Promise<number> {
