@@ -26,7 +26,7 @@ export function runScriptKeepGoing(sub: Subsystem, script: Script, variant: stri
   const run = runImplSteps(sub, script, variant);
   const out: StepObservation[] = [];
   if (run.stopped?.step === -1)
-    return [{ step: -1, op: '(initial state)', args: {}, impl: { ret: null }, agree: false, problem: run.stopped.problem }];
+    return [{ step: -1, op: '(initial state)', args: {}, impl: { ret: null }, agree: false, problem: run.stopped.problem, stopped: true }];
   const walker = sub.spec && sub.abstraction ? new SpecWalker(sub.spec, script.params) : undefined;
   let states = walker?.initial() ?? [];
   let firstBad = -1;
@@ -77,7 +77,7 @@ export function runScriptKeepGoing(sub: Subsystem, script: Script, variant: stri
   });
   if (run.stopped) {
     const { op, args } = script.steps[run.stopped.step]!;
-    out.push({ step: run.stopped.step, op, args, impl: { ret: null }, agree: false, problem: run.stopped.problem });
+    out.push({ step: run.stopped.step, op, args, impl: { ret: null }, agree: false, problem: run.stopped.problem, stopped: true });
   }
   return out;
 }

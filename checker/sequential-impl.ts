@@ -10,7 +10,7 @@
  */
 import { evalInvariants } from './check.js';
 import { Product } from './product.js';
-import type { InvariantStats } from './result.js';
+import type { InvariantStats, StepLabel, Trace, TraceState } from './result.js';
 import type { Script } from './scenario-file.js';
 import type { RetValue, Scenario, Subsystem } from './types.js';
 
@@ -28,6 +28,8 @@ export interface ImplRun {
   readonly stopped?: { readonly step: number; readonly problem: string };
   /** The initial implementation state. */
   readonly initial: unknown;
+  /** Every atomic step, when asked for (`withTrace`): for ITF export of a script. */
+  readonly trace?: Trace;
 }
 
 /** A copy of the subsystem without its spec: the product then checks invariants only. */
@@ -36,7 +38,7 @@ function implOnly(sub: Subsystem): Subsystem {
   return rest as Subsystem;
 }
 
-export function runImplSteps(sub: Subsystem, script: Script, variant: string | null): ImplRun {
+export function runImplSteps(sub: Subsystem, script: Script, variant: string | null, withTrace = false): ImplRun {
   const scenario: Scenario = {
     name: 'script',
     description: 'sequential script',
@@ -53,22 +55,29 @@ export function runImplSteps(sub: Subsystem, script: Script, variant: string | n
   let vec = init.vec;
   const steps: ImplStep[] = [];
   const initial = product.traceState(vec).impl;
-  if (init.failure) return { steps, initial, stopped: { step: -1, problem: `${init.failure.kind}: ${init.failure.message}` } };
+  const states: TraceState[] = withTrace ? [product.traceState(vec)] : [];
+  const transitions: StepLabel[] = [];
+  const trace = withTrace ? { trace: { states, transitions } } : {};
+  if (init.failure) return { steps, initial, ...trace, stopped: { step: -1, problem: `${init.failure.kind}: ${init.failure.message}` } };
   const T0 = product.HDR;
   for (let i = 0; i < script.steps.length; i++) {
     const op = script.steps[i]!.op;
     let invariant: string | undefined;
     let ret: RetValue = null;
     for (let guard = 0; ; guard++) {
-      if (guard > 10000) return { steps, initial, stopped: { step: i, problem: `${op} did not finish within 10000 steps` } };
+      if (guard > 10000) return { steps, initial, ...trace, stopped: { step: i, problem: `${op} did not finish within 10000 steps` } };
       const hit = product.pick(vec, () => true);
       if (!hit) {
         const pc = product.traceState(vec).threads[0]?.pc;
-        return { steps, initial, stopped: { step: i, problem: `${op} blocked at ${pc ?? 'its first step'}` } };
+        return { steps, initial, ...trace, stopped: { step: i, problem: `${op} blocked at ${pc ?? 'its first step'}` } };
       }
       vec = hit.vec;
+      if (withTrace) {
+        transitions.push(hit.label);
+        states.push(product.traceState(vec));
+      }
       if (hit.failure && hit.failure.kind !== 'invariant')
-        return { steps, initial, stopped: { step: i, problem: `${hit.failure.kind}: ${hit.failure.message}` } };
+        return { steps, initial, ...trace, stopped: { step: i, problem: `${hit.failure.kind}: ${hit.failure.message}` } };
       invariant ??= hit.failure ? `invariant: ${hit.failure.message}` : broken(vec, hit.impl);
       if (vec[T0 + 2]! < 0) {
         ret = hit.label.ret ?? null;
@@ -77,5 +86,5 @@ export function runImplSteps(sub: Subsystem, script: Script, variant: string | n
     }
     steps.push({ ret, impl: product.traceState(vec).impl, ...(invariant ? { invariant } : {}) });
   }
-  return { steps, initial };
+  return { steps, initial, ...trace };
 }
