@@ -9,6 +9,7 @@
  * kernel observation compares with the implementation's prediction.
  */
 import type { Script } from '../checker/scenario-file.js';
+import type { Args, RetValue } from '../checker/types.js';
 
 /** A kernel as the user names it: `6.1`, `6.12` (newest Debian package) or a bzImage path. */
 export interface ResolvedKernel {
@@ -47,4 +48,39 @@ export type KernelBatchOutcome =
 export interface KernelBatchRunner {
   readonly kernel: ResolvedKernel;
   runBatch(subsystem: string, scripts: readonly Script[]): Promise<KernelBatchOutcome>;
+}
+
+/**
+ * How one subsystem's scripts become C and how the kernel's answer is judged
+ * (subsystems/<sub>/probe.ts). The generic compiler (kernel/compile.ts)
+ * calls these; C text returned here may use the runtime in kernel/probe/runtime.c
+ * (emit, meminfo, touch, task_fork, run_in, obs_add, errname, write_long).
+ */
+export interface KernelMapping<P = unknown> {
+  readonly subsystem: string;
+  /** C helpers shared by every script of this subsystem (after the runtime). */
+  readonly cHelpers: string;
+  /** Kernel command-line words the scripts need (e.g. transparent_hugepage=never). */
+  cmdline(scripts: readonly Script[]): readonly string[];
+  /** Why this script cannot be run on a kernel (e.g. it needs an injected fault), or undefined. */
+  unsupported?(script: Script): string | undefined;
+  /** C statements run first in a script's process: pool, mounts, files. `i` is the script index. */
+  setup(params: P, i: number): string;
+  /**
+   * C statements of one step: must set `const char *ret` (an errno name, 'ok', 'SIGBUS', ...)
+   * and `int bus` (1 when the access raised SIGBUS).
+   */
+  step(op: string, args: Args, params: P): string;
+  /** C expression: the task (process) index that runs this step; '0' for the script's main process. */
+  task(op: string, args: Args): string;
+  /** C statement after each step: fill the observation (obs_reset/obs_add). */
+  readonly observe: string;
+  /** C statements of the restore function of script `i` (probe process; return 1 when the pool is clean). */
+  restore(params: P, i: number): string;
+  /** The counters the implementation predicts after a step (same names as the probe prints). */
+  predict(implState: unknown, params: P): Record<string, number>;
+  /** The implementation's return value in the probe's encoding. */
+  retOf(ret: RetValue): string;
+  /** A one-paragraph description of how the op language maps onto system calls (for reproducers). */
+  readonly describe: string;
 }
