@@ -16,14 +16,18 @@
  */
 import type { Script } from './scenario-file.js';
 import type { StepObservation } from './sequential.js';
-import { runImplSteps } from './sequential-impl.js';
+import { type ImplRun, runImplSteps } from './sequential-impl.js';
 import { sameRet, SpecWalker } from './spec-walk.js';
 import type { RetValue, Subsystem } from './types.js';
 
 const fmt = (r: RetValue): string => JSON.stringify(r);
 
 export function runScriptKeepGoing(sub: Subsystem, script: Script, variant: string | null): StepObservation[] {
-  const run = runImplSteps(sub, script, variant);
+  return compareImplRun(sub, script, runImplSteps(sub, script, variant));
+}
+
+/** Judge an implementation run against the spec at every step (see the file comment). */
+export function compareImplRun(sub: Subsystem, script: Script, run: ImplRun): StepObservation[] {
   const out: StepObservation[] = [];
   if (run.stopped?.step === -1)
     return [{ step: -1, op: '(initial state)', args: {}, impl: { ret: null }, agree: false, problem: run.stopped.problem, stopped: true }];

@@ -24,6 +24,7 @@ import { writeHtmlReport } from '../traces/html.js';
 import { ItfError, readItf, scenarioOf, scheduleOf, subsystemOf, toItf, variantOf, writeItf } from '../traces/itf.js';
 import { renderResult, renderTrace } from '../traces/table.js';
 import { parseArgs, UsageError } from './args.js';
+import { cmdConform, CONFORM_HELP } from './conform.js';
 import type { Job, WorkerMessage } from './worker.js';
 
 export const EXIT = { pass: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
@@ -35,6 +36,7 @@ Usage:
   mmcheck run SUBSYSTEM --script FILE      run a sequential script on spec and implementation
   mmcheck replay FILE.itf.json             re-execute a saved counterexample against the current code
   mmcheck list [SUBSYSTEM...]              subsystems, scenarios and buggy variants
+  mmcheck conform SUBSYSTEM --kernel K     generated scripts on a real kernel vs implementation and spec
   mmcheck --help                           this text
 
 check options:
@@ -59,6 +61,9 @@ run options:
   --keep-going           report every disagreement, not only the first (the spec goes on from its
                          own outcomes after one)
   --spec-only            no implementation: print at each step every outcome the spec allows
+
+conform options:
+${CONFORM_HELP.split('\n').slice(1).join('\n')}
 
 replay options:
   --variant NAME|none    replay against another variant (default: the trace's own)
@@ -474,7 +479,7 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
       case 'help':
         io.out(HELP);
         if (cmd !== undefined) return EXIT.pass;
-        io.err('mmcheck: no command given (commands: check, run, replay, list)');
+        io.err('mmcheck: no command given (commands: check, run, replay, list, conform)');
         return EXIT.usage;
       case 'check':
         return await cmdCheck(rest, io);
@@ -484,8 +489,10 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
         return await cmdReplay(rest, io);
       case 'list':
         return await cmdList(rest, io);
+      case 'conform':
+        return await cmdConform(rest, io, registry);
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list; see mmcheck --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, conform; see mmcheck --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {

@@ -7,12 +7,12 @@
  */
 import type fc from 'fast-check';
 import type { Script } from '../../checker/scenario-file.js';
-import { runScriptKeepGoing } from '../../checker/sequential-compare.js';
-import type { Subsystem } from '../../checker/types.js';
-import type { KernelBatchRunner, KernelScriptResult, ResolvedKernel } from '../types.js';
+import type { RetValue, Subsystem } from '../../checker/types.js';
+import type { KernelBatchRunner, KernelMapping, KernelScriptResult, ResolvedKernel } from '../types.js';
 import { Coverage } from './coverage.js';
 import { generateScripts, scriptArbitrary, type GenScript } from './generate.js';
 import { judge, type Disagreement, type Verdict } from './judge.js';
+import { predict, retKey } from './predict.js';
 import type { ConformProfile } from './profile.js';
 import { saveDisagreement, type SavedFiles } from './save.js';
 import { shrinkDisagreement, type ShrinkResult } from './shrink.js';
@@ -38,7 +38,10 @@ export interface ConformTarget {
   readonly variant: string | null;
   readonly profile: ConformProfile;
   readonly runner: KernelBatchRunner;
-  readonly toC?: (script: Script) => string;
+  /** How the subsystem's ops run on a kernel: the counters and return encoding the model is compared in. */
+  readonly mapping?: KernelMapping<any>;
+  /** Standalone C reproducer of a script (h8's op->C compiler), for saved disagreements. */
+  readonly toC?: (script: Script, d: Disagreement) => string;
 }
 
 /** Disagreements of one class on one operation. */
@@ -75,7 +78,8 @@ const signature = (d: Disagreement): string => `${d.cls} on ${d.op}${d.fields.le
 
 /** Judge one kernel result against the implementation's prediction and the spec. */
 export function judgeOne(t: ConformTarget, script: Script, k: KernelScriptResult): Verdict {
-  return judge(t.sub, script, runScriptKeepGoing(t.sub, script, t.variant), k);
+  const enc = t.mapping ? (r: RetValue) => t.mapping!.retOf(r) : retKey;
+  return judge(t.sub, script, predict(t.sub, t.variant, t.mapping, script), k, enc);
 }
 
 // oxlint-disable-next-line max-lines-per-function -- one linear pipeline: generate, run in boots, judge, group, shrink, save

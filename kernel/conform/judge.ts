@@ -20,16 +20,17 @@
  * compared is part of the verdict so the summary can say what was judged.
  */
 import type { Script } from '../../checker/scenario-file.js';
-import type { StepObservation } from '../../checker/sequential.js';
-import { sameRet, SpecWalker } from '../../checker/spec-walk.js';
+import { SpecWalker } from '../../checker/spec-walk.js';
 import type { Args, RetValue, Subsystem } from '../../checker/types.js';
 import type { KernelScriptResult } from '../types.js';
 import { commonKeys, counterDiff, type Counters, flattenCounters, kernelRet } from './observe.js';
+import { type Prediction, retKey } from './predict.js';
 
 export type DisagreementClass = 'kernel-vs-model' | 'kernel-vs-spec' | 'model-vs-spec' | 'model-error';
 
 export interface Side {
-  readonly ret: RetValue;
+  /** In the probe's encoding. */
+  readonly ret: string;
   readonly counters: Counters;
 }
 
@@ -55,7 +56,7 @@ export type Verdict =
   | { readonly kind: 'error'; readonly detail: string };
 
 const show = (s: Side): string =>
-  `${JSON.stringify(s.ret)}${Object.keys(s.counters).length ? ` ${Object.entries(s.counters).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`;
+  `${s.ret}${Object.keys(s.counters).length ? ` ${Object.entries(s.counters).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`;
 
 /** Spec side of the comparison: the spec states consistent with the kernel's observable history. */
 class SpecTrack {
@@ -64,21 +65,22 @@ class SpecTrack {
     private readonly sub: Subsystem,
     private readonly walker: SpecWalker,
     private readonly params: unknown,
+    private readonly enc: (r: RetValue) => string,
   ) {
     this.states = walker.initial();
   }
   private counters(id: number): Counters {
     return this.sub.observer ? flattenCounters(this.sub.observer.spec(this.walker.view(id), this.params)) : {};
   }
-  /** Every outcome allowed now; then keep only the states matching `seen`. Returns the allowed outcomes and whether `seen` fits. */
+  /** Every outcome allowed now; then keep only the states matching `seen`. */
   step(op: string, args: Args, seen: Side): { allowed: Side[]; fits: boolean } {
     const allowed: Side[] = [];
     const keep: number[] = [];
     for (const o of this.walker.outcomes(this.states, op, args)) {
       for (const id of this.walker.close([o.next])) {
-        const side = { ret: o.ret, counters: this.counters(id) };
+        const side = { ret: this.enc(o.ret), counters: this.counters(id) };
         allowed.push(side);
-        if (sameRet(o.ret, seen.ret) && counterDiff(side.counters, seen.counters).length === 0) keep.push(id);
+        if (side.ret === seen.ret && counterDiff(side.counters, seen.counters).length === 0) keep.push(id);
       }
     }
     if (keep.length > 0) this.states = this.walker.close(keep);
@@ -90,23 +92,37 @@ function disagree(d: Disagreement, compared: Set<string>): Verdict {
   return { kind: 'disagree', d, compared: [...compared].sort() };
 }
 
-export function judge(sub: Subsystem, script: Script, prediction: readonly StepObservation[], kernel: KernelScriptResult): Verdict {
+/**
+ * Judge one script. `enc` puts an implementation/spec return value in the
+ * probe's encoding (KernelMapping.retOf); the kernel's value is compared as
+ * the probe printed it, with a caught SIGBUS as the outcome.
+ */
+// oxlint-disable-next-line max-lines-per-function -- the four classes, in the order they are decided at each step
+export function judge(
+  sub: Subsystem,
+  script: Script,
+  prediction: Prediction,
+  kernel: KernelScriptResult,
+  enc: (r: RetValue) => string = retKey,
+): Verdict {
   if (kernel.kind === 'error') return { kind: 'error', detail: kernel.detail };
-  const track = sub.spec ? new SpecTrack(sub, new SpecWalker(sub.spec, script.params), script.params) : undefined;
+  const track = sub.spec ? new SpecTrack(sub, new SpecWalker(sub.spec, script.params), script.params, enc) : undefined;
   const compared = new Set<string>(['ret']);
   for (const [i, { op, args }] of script.steps.entries()) {
-    const pred = prediction.find((p) => p.step === i);
+    const pred = prediction.steps[i];
     const obs = kernel.steps.find((s) => s.step === i);
+    if (!pred) {
+      const why = prediction.stopped?.problem ?? 'the implementation stopped';
+      return disagree({ cls: 'model-error', step: i, op, args, fields: [], message: why }, compared);
+    }
     if (!obs) return { kind: 'error', detail: `the probe reported no observation for step ${i} (${op})` };
-    const initialBroken = prediction[0]?.step === -1 ? prediction[0] : undefined;
-    if (!pred || pred.stopped || initialBroken)
-      return disagree({ cls: 'model-error', step: i, op, args, fields: [], message: initialBroken?.problem ?? pred?.problem ?? 'the implementation stopped' }, compared);
-    const model: Side = { ret: pred.impl.ret, counters: flattenCounters(pred.impl) };
-    const k: Side = { ret: kernelRet(obs), counters: obs.counters };
+    const model: Side = { ret: pred.ret, counters: pred.counters };
+    const k: Side = { ret: retKey(kernelRet(obs)), counters: obs.counters };
     for (const c of commonKeys(model.counters, k.counters)) compared.add(c);
-    const fields = [...(sameRet(model.ret, k.ret) ? [] : ['ret']), ...counterDiff(model.counters, k.counters)];
+    const fields = [...(model.ret === k.ret ? [] : ['ret']), ...counterDiff(model.counters, k.counters)];
     const spec = track?.step(op, args, k);
     if (fields.length > 0) {
+      const specNote = spec ? (spec.fits ? '; the spec allows what the kernel did' : '; the spec does not allow it either') : '';
       return disagree(
         {
           cls: 'kernel-vs-model',
@@ -117,14 +133,13 @@ export function judge(sub: Subsystem, script: Script, prediction: readonly StepO
           model,
           ...(spec ? { specAllowed: spec.allowed, specAllowsKernel: spec.fits } : {}),
           fields,
-          message: `kernel ${show(k)} but the implementation predicts ${show(model)} (${fields.join(', ')} differ)${
-            spec ? (spec.fits ? '; the spec allows what the kernel did' : '; the spec does not allow it either') : ''
-          }`,
+          message: `kernel ${show(k)} but the implementation predicts ${show(model)} (${fields.join(', ')} differ)${specNote}`,
         },
         compared,
       );
     }
     if (spec && !spec.fits) {
+      const allowed = spec.allowed.map(show).join(' | ') || 'no outcome';
       return disagree(
         {
           cls: 'kernel-vs-spec',
@@ -135,14 +150,13 @@ export function judge(sub: Subsystem, script: Script, prediction: readonly StepO
           model,
           specAllowed: spec.allowed,
           fields: ['spec'],
-          message: `kernel and implementation agree on ${show(k)}, but the spec allows only ${
-            spec.allowed.map(show).join(' | ') || 'no outcome'
-          }`,
+          message: `kernel and implementation agree on ${show(k)}, but the spec allows only ${allowed}`,
         },
         compared,
       );
     }
-    if (!pred.agree) return disagree({ cls: 'model-vs-spec', step: i, op, args, kernel: k, model, fields: [], message: pred.problem ?? '' }, compared);
+    if (!pred.agree)
+      return disagree({ cls: 'model-vs-spec', step: i, op, args, kernel: k, model, fields: [], message: pred.problem ?? '' }, compared);
   }
   return { kind: 'agree', compared: [...compared].sort() };
 }

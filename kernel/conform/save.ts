@@ -83,7 +83,7 @@ export function saveDisagreement(
   variant: string | null,
   d: Disagreement,
   kernel: ResolvedKernel,
-  toC: ((script: Script) => string) | undefined,
+  toC: ((script: Script, d: Disagreement) => string) | undefined,
 ): SavedFiles {
   mkdirSync(dir, { recursive: true });
   const scriptPath = join(dir, `${base}.script.json`);
@@ -95,6 +95,6 @@ export function saveDisagreement(
   writeFileSync(itfPath, formatItf(scriptItf(sub, script, variant, d, kernel, base)));
   if (!toC) return { script: scriptPath, itf: itfPath, cNote: `no op->C compiler for ${sub.name}` };
   const cPath = join(dir, `${base}.c`);
-  writeFileSync(cPath, toC(script));
+  writeFileSync(cPath, toC(script, d));
   return { script: scriptPath, itf: itfPath, c: cPath };
 }
