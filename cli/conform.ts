@@ -81,7 +81,7 @@ export const CONFORM_HELP = `mmcheck conform SUBSYSTEM --kernel K [--kernel K2] 
   --kernel K          6.1 or 6.12 (newest Debian package, via apt) or a bzImage path; repeat for several
   --runs N            generated scripts per kernel (default 100)
   --seed S            generation seed (default: random, always printed); the same seed gives the same scripts
-  --length L          at most L generated steps per script (default 8)
+  --length L          at most L generated steps per script (default 10)
   --per-boot N        scripts per boot (default 250)
   --shrink-batch N    shrink candidates per boot (default 32)
   --shrink-boots N    boots per shrink before giving up on minimality (default 12)
@@ -122,7 +122,7 @@ export async function cmdConform(argv: string[], io: ConformIo, registry: readon
   const o: ConformOptions = {
     runs: (flags.runs as number | undefined) ?? 100,
     seed,
-    length: (flags.length as number | undefined) ?? 8,
+    length: (flags.length as number | undefined) ?? 10,
     perBoot: (flags['per-boot'] as number | undefined) ?? 250,
     shrinkBatch: (flags['shrink-batch'] as number | undefined) ?? 32,
     shrinkBoots: (flags['shrink-boots'] as number | undefined) ?? 12,

@@ -33,6 +33,9 @@ export function resolveSteps<P, M>(profile: ConformProfile<P, M>, p: P, draws: r
  * Scripts of 1..maxLength steps over every op of the profile, with generated
  * parameters. Parameters and steps are drawn independently (a tuple, not a
  * chain), so shrinking one keeps the other: dropping a step keeps the pool.
+ * minLength 0 with a filter on the resolved script, not minLength 1: fast-check
+ * shrinks an array's tail with the array's own minLength, so with 1 it could
+ * never drop the last step.
  */
 export function scriptArbitrary(profile: ConformProfile, sub: Subsystem, maxLength: number): fc.Arbitrary<GenScript> {
   const parse = (raw: Record<string, unknown>): unknown => (sub.parseParams ? sub.parseParams(raw) : raw);
@@ -40,7 +43,7 @@ export function scriptArbitrary(profile: ConformProfile, sub: Subsystem, maxLeng
     ...profile.ops.map((g) => ({ weight: g.weight ?? 1, arbitrary: g.draw().map((raw): Draw => ({ op: g.op, raw })) })),
   );
   return fc
-    .tuple(profile.params(), fc.array(step, { minLength: 1, maxLength }))
+    .tuple(profile.params(), fc.array(step, { minLength: 0, maxLength, size: 'max' }))
     .map(([raw, draws]): GenScript => {
       const p = parse(raw);
       return { script: { params: p, steps: resolveSteps(profile, p, draws) } };

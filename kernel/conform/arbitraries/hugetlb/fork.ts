@@ -7,6 +7,7 @@ const isPrivate = (k: string): boolean => k === 'private' || k === 'private_nore
 
 export const fork: OpGen<P, HugetlbGenModel> = {
   op: 'fork',
+  weight: 2,
   draw: () => fc.record({ v: fc.nat(), c: fc.nat() }),
   resolve(m, raw) {
     const parents = m.vmas.flatMap((x, i) => (x && isPrivate(x.kind) && !x.forked ? [i] : []));

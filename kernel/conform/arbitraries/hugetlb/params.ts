@@ -10,7 +10,7 @@ import { LIMITS } from '../../../../spec/hugetlb/params.js';
 const mount = fc.record({
   size: fc.oneof(fc.constant(-1), fc.integer({ min: 1, max: LIMITS.maxPages })),
   min: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 4 })),
-  mounted: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+  mounted: fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
 });
 
 export function paramsArbitrary(): fc.Arbitrary<Record<string, unknown>> {
