@@ -52,3 +52,25 @@ describe('conform script generation', () => {
     ]);
   });
 });
+
+describe('conform script generation for thp', () => {
+  it('valid, deterministic scripts over every user-level THP op; the implementation runs them all', async () => {
+    const { thpProfile } = await import('../../kernel/conform/arbitraries/thp/index.js');
+    const { thp } = await import('../../subsystems/thp/index.js');
+    const { runImplSteps } = await import('../../checker/sequential-impl.js');
+    const tarb = scriptArbitrary(thpProfile, thp, 10);
+    const gen = generateScripts(tarb, 11, 120).map((v) => v.value_.script);
+    expect(generateScripts(tarb, 11, 120).map((v) => v.value_.script)).toEqual(gen);
+    const seen = new Set<string>();
+    for (const s of gen) {
+      expect(parseScript(thp, JSON.parse(JSON.stringify(s)), 'generated').steps).toEqual(s.steps);
+      const run = runImplSteps(thp, s, null);
+      expect(run.stopped).toBeUndefined();
+      for (const st of s.steps) seen.add(st.op);
+    }
+    expect([...seen].sort()).toEqual(thpProfile.ops.map((g) => g.op).sort());
+    // every THP op is either generated or named as kernel-internal with the reason
+    const generated = new Set(thpProfile.ops.map((g) => g.op));
+    expect(Object.keys(thp.impl.ops).filter((op) => !generated.has(op) && !(op in thpProfile.internalOps))).toEqual([]);
+  });
+});
