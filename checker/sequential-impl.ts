@@ -38,12 +38,19 @@ function implOnly(sub: Subsystem): Subsystem {
   return rest as Subsystem;
 }
 
-export function runImplSteps(sub: Subsystem, script: Script, variant: string | null, withTrace = false): ImplRun {
+export function runImplSteps(
+  sub: Subsystem,
+  script: Script,
+  variant: string | null,
+  withTrace = false,
+  kernelVersion?: string,
+): ImplRun {
   const scenario: Scenario = {
     name: 'script',
     description: 'sequential script',
     params: script.params,
     threads: [script.steps.map((s) => [s])],
+    ...(kernelVersion !== undefined ? { kernelVersion } : {}),
   };
   const product = new Product(implOnly(sub), scenario, variant);
   const stats: InvariantStats[] = product.invariants.map((i) => ({ name: i.name, when: i.when, checked: 0, nonTrivial: 0 }));

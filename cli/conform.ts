@@ -19,11 +19,8 @@ import { resolveKernel } from '../kernel/resolve.js';
 import { QemuBatchRunner } from '../kernel/runner.js';
 import { KernelSetupError } from '../kernel/tools.js';
 import type { KernelBatchRunner, KernelMapping, ResolvedKernel } from '../kernel/types.js';
-import { hugetlbProbe } from '../subsystems/hugetlb/probe.js';
+import { kernelMappings } from '../subsystems/probes.js';
 import { parseArgs, UsageError } from './args.js';
-
-/** Kernel mappings by subsystem (subsystems/<sub>/probe.ts). */
-export const kernelMappings: Readonly<Record<string, KernelMapping<any>>> = { hugetlb: hugetlbProbe };
 
 export interface ConformIo {
   out(s: string): void;
@@ -140,7 +137,7 @@ export async function cmdConform(argv: string[], io: ConformIo, registry: readon
       throw e;
     }
     const r: KernelConformResult = await conformOnKernel(
-      { sub, variant: null, profile, runner, mapping, toC: cReproducer(mapping, sub, runner.kernel) },
+      { sub, variant: null, kernelVersion: runner.kernel.modelVersion, profile, runner, mapping, toC: cReproducer(mapping, sub, runner.kernel) },
       o,
       (l) => io.err(l),
     );

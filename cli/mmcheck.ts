@@ -25,6 +25,7 @@ import { ItfError, readItf, scenarioOf, scheduleOf, subsystemOf, toItf, variantO
 import { renderResult, renderTrace } from '../traces/table.js';
 import { parseArgs, UsageError } from './args.js';
 import { cmdConform, CONFORM_HELP } from './conform.js';
+import { cmdReproduce, REPRODUCE_HELP } from './reproduce.js';
 import type { Job, WorkerMessage } from './worker.js';
 
 export const EXIT = { pass: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
@@ -37,6 +38,7 @@ Usage:
   mmcheck replay FILE.itf.json             re-execute a saved counterexample against the current code
   mmcheck list [SUBSYSTEM...]              subsystems, scenarios and buggy variants
   mmcheck conform SUBSYSTEM --kernel K     generated scripts on a real kernel vs implementation and spec
+  mmcheck reproduce TRACE|SCRIPT|SUBSYSTEM --kernel K   run a counterexample on a real kernel (qemu)
   mmcheck --help                           this text
 
 check options:
@@ -64,6 +66,8 @@ run options:
 
 conform options:
 ${CONFORM_HELP.split('\n').slice(1).join('\n')}
+
+${REPRODUCE_HELP}
 
 replay options:
   --variant NAME|none    replay against another variant (default: the trace's own)
@@ -479,7 +483,7 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
       case 'help':
         io.out(HELP);
         if (cmd !== undefined) return EXIT.pass;
-        io.err('mmcheck: no command given (commands: check, run, replay, list, conform)');
+        io.err('mmcheck: no command given (commands: check, run, replay, list, conform, reproduce)');
         return EXIT.usage;
       case 'check':
         return await cmdCheck(rest, io);
@@ -491,8 +495,10 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
         return await cmdList(rest, io);
       case 'conform':
         return await cmdConform(rest, io, registry);
+      case 'reproduce':
+        return await cmdReproduce(rest, io, registry);
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, conform; see mmcheck --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, conform, reproduce; see mmcheck --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {

@@ -87,9 +87,9 @@ export class QemuBatchRunner implements KernelBatchRunner {
         if (ps.errors.length > 0 || ps.restored === undefined) {
           const why = ps.errors.join('; ') || (b.timedOut ? 'boot timed out during this script' : consoleTrouble(b.console) ?? 'the kernel stopped during this script');
           results[target] = ps.steps.length && ps.restored !== undefined && ps.errors.every((e) => e.startsWith('task '))
-            ? { kind: 'ran', steps: ps.steps, poolRestored: ps.restored }
+            ? { kind: 'ran', steps: ps.steps, poolRestored: ps.restored, ...(ps.after ? { after: ps.after } : {}) }
             : { kind: 'error', detail: why };
-        } else results[target] = { kind: 'ran', steps: ps.steps, poolRestored: ps.restored };
+        } else results[target] = { kind: 'ran', steps: ps.steps, poolRestored: ps.restored, ...(ps.after ? { after: ps.after } : {}) };
       }
       const next = log.finished && log.next !== undefined ? log.next : last + 1;
       if (next <= first) return { kind: 'boot-failed', detail: 'the probe made no progress', log: b.console.slice(-4000) };

@@ -37,7 +37,13 @@ export interface KernelStepObservation {
 }
 
 export type KernelScriptResult =
-  | { readonly kind: 'ran'; readonly steps: readonly KernelStepObservation[]; readonly poolRestored: boolean }
+  | {
+      readonly kind: 'ran';
+      readonly steps: readonly KernelStepObservation[];
+      readonly poolRestored: boolean;
+      /** Counters after the probe's restore between scripts (what outlived the script), when printed. */
+      readonly after?: Readonly<Record<string, number>>;
+    }
   | { readonly kind: 'error'; readonly detail: string };
 
 export type KernelBatchOutcome =

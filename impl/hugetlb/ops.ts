@@ -751,12 +751,41 @@ function mmapFinish(g: G, t: T): StepResult {
   return done('ok');
 }
 
-/** out_put_pages / out_err of hugetlb_reserve_pages. */
+/**
+ * out_put_pages of hugetlb_reserve_pages: undo the subpool charge after
+ * hugetlb_acct_memory (or region_add) failed.
+ * Before a833a693a490 ("mm: hugetlb: fix incorrect fallback for subpool",
+ * still in Debian 6.1.y/6.12.y) it puts back all of chg, so on a min_size
+ * mount the pages that came from the global pool refill rsv_hpages although
+ * hugetlb_acct_memory never reserved them. Since a833a693a490 (mm/hugetlb.c
+ * hugetlb_reserve_pages() @ a833a693a490) only the subpool's share
+ * chg - gbl_reserve is put back and what the put cannot keep goes to
+ * hugetlb_acct_memory(-gbl_resv); its follow-up then uncharges the
+ * gbl_reserve pages from used_hpages (mmapRestoreUsed).
+ */
 function mmapOutPutPages(g: G, t: T): StepResult {
   const slot = num(t, 'v');
   const v = g.vma[slot]!;
-  // put back original number of pages, chg (return value ignored)
-  hugepageSubpoolPutPages(g.spool[spoolIdx(t, v)]!, t.l.chg);
+  const spool = g.spool[spoolIdx(t, v)]!;
+  if (t.bug('a833a693a490')) {
+    // put back original number of pages, chg (return value ignored)
+    hugepageSubpoolPutPages(spool, t.l.chg);
+    return mmapOutErr(g, t);
+  }
+  const spoolResv = t.l.chg - t.l.gbl;
+  if (!spoolResv) return mmapRestoreUsed(g, t);
+  t.l.cont = 2; // hugetlb_acct_memory(h, -gbl_resv), then restore used_hpages
+  return returnUnused(g, t, hugepageSubpoolPutPages(spool, spoolResv), mmapAfterRefund);
+}
+
+/**
+ * The follow-up to a833a693a490 ("mm/hugetlb: restore failed global
+ * reservations to subpool"): used_hpages -= gbl_reserve under the subpool
+ * lock, after the put above (so that put still saw used_hpages inflated).
+ */
+function mmapRestoreUsed(g: G, t: T): StepResult {
+  const spool = g.spool[spoolIdx(t, g.vma[num(t, 'v')]!)]!;
+  if (t.l.gbl && spool.max !== -1) spool.used -= t.l.gbl;
   return mmapOutErr(g, t);
 }
 
@@ -774,8 +803,9 @@ function mmapOutErr(g: G, t: T): StepResult {
   return done('ENOMEM');
 }
 
-/** After region_add (or refund): refund continuation by l.cont: 0 finish, 1 out_put_pages. */
-const mmapAfterRefund: Cont = (g, t) => (t.l.cont === 1 ? mmapOutPutPages(g, t) : mmapFinish(g, t));
+/** After region_add (or refund): refund continuation by l.cont: 0 finish, 1 out_put_pages, 2 restore used_hpages + out_err. */
+const mmapAfterRefund: Cont = (g, t) =>
+  t.l.cont === 1 ? mmapOutPutPages(g, t) : t.l.cont === 2 ? mmapRestoreUsed(g, t) : mmapFinish(g, t);
 
 function mmapRegionAdd(g: G, t: T): StepResult {
   const slot = num(t, 'v');

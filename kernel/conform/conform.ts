@@ -36,6 +36,8 @@ export interface ConformTarget {
   /** The implementation to compare with: the subsystem and the variant that models this kernel (null: default). */
   readonly sub: Subsystem;
   readonly variant: string | null;
+  /** The kernel version the implementation models for this kernel (Subsystem.kernelVersions); default: the subsystem's. */
+  readonly kernelVersion?: string;
   readonly profile: ConformProfile;
   readonly runner: KernelBatchRunner;
   /** How the subsystem's ops run on a kernel: the counters and return encoding the model is compared in. */
@@ -79,7 +81,7 @@ const signature = (d: Disagreement): string => `${d.cls} on ${d.op}${d.fields.le
 /** Judge one kernel result against the implementation's prediction and the spec. */
 export function judgeOne(t: ConformTarget, script: Script, k: KernelScriptResult): Verdict {
   const enc = t.mapping ? (r: RetValue) => t.mapping!.retOf(r) : retKey;
-  return judge(t.sub, script, predict(t.sub, t.variant, t.mapping, script), k, enc);
+  return judge(t.sub, script, predict(t.sub, t.variant, t.mapping, script, t.kernelVersion), k, enc);
 }
 
 // oxlint-disable-next-line max-lines-per-function -- one linear pipeline: generate, run in boots, judge, group, shrink, save
@@ -158,7 +160,7 @@ export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: 
     boots += shrunk.boots;
     const base = `conform-${t.sub.name}-${kernelTag}-${shrinks}`;
     try {
-      const files = saveDisagreement(o.outDir, base, t.sub, shrunk.minimal.value_.script, t.variant, shrunk.disagreement, kernel, t.toC);
+      const files = saveDisagreement(o.outDir, base, t.sub, shrunk.minimal.value_.script, t.variant, t.kernelVersion, shrunk.disagreement, kernel, t.toC);
       result.push({ signature: sig, count: g.count, first: g.first, shrunk, files });
     } catch (e) {
       result.push({ signature: sig, count: g.count, first: g.first, shrunk, saveError: (e as Error).message.split('\n')[0]! });

@@ -23,7 +23,7 @@ import type { Script } from '../../checker/scenario-file.js';
 import { SpecWalker } from '../../checker/spec-walk.js';
 import type { Args, RetValue, Subsystem } from '../../checker/types.js';
 import type { KernelScriptResult } from '../types.js';
-import { commonKeys, counterDiff, type Counters, flattenCounters, kernelRet } from './observe.js';
+import { commonKeys, counterDiff, counterDiffAll, type Counters, flattenCounters, kernelRet } from './observe.js';
 import { type Prediction, retKey } from './predict.js';
 
 export type DisagreementClass = 'kernel-vs-model' | 'kernel-vs-spec' | 'model-vs-spec' | 'model-error';
@@ -119,7 +119,7 @@ export function judge(
     const model: Side = { ret: pred.ret, counters: pred.counters };
     const k: Side = { ret: retKey(kernelRet(obs)), counters: obs.counters };
     for (const c of commonKeys(model.counters, k.counters)) compared.add(c);
-    const fields = [...(model.ret === k.ret ? [] : ['ret']), ...counterDiff(model.counters, k.counters)];
+    const fields = [...(model.ret === k.ret ? [] : ['ret']), ...counterDiffAll(model.counters, k.counters)];
     const spec = track?.step(op, args, k);
     if (fields.length > 0) {
       const specNote = spec ? (spec.fits ? '; the spec allows what the kernel did' : '; the spec does not allow it either') : '';

@@ -29,4 +29,14 @@ export function counterDiff(a: Counters, b: Counters): string[] {
   return Object.keys(a).filter((k) => k in b && a[k] !== b[k]);
 }
 
+/**
+ * Names of the counters that differ, a counter only one side reports
+ * included: the kernel mapping's prediction names exactly what the probe
+ * prints, so a missing one is a difference too (as in `mmcheck reproduce`).
+ */
+export function counterDiffAll(a: Counters, b: Counters): string[] {
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return names.filter((k) => a[k] !== b[k]);
+}
+
 export const commonKeys = (a: Counters, b: Counters): string[] => Object.keys(a).filter((k) => k in b);

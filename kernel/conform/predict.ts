@@ -30,8 +30,14 @@ export interface Prediction {
 /** A return value as the probe prints it, when no mapping says otherwise. */
 export const retKey = (r: RetValue): string => (r === null ? 'null' : String(r));
 
-export function predict(sub: Subsystem, variant: string | null, mapping: KernelMapping<any> | undefined, script: Script): Prediction {
-  const run = runImplSteps(sub, script, variant);
+export function predict(
+  sub: Subsystem,
+  variant: string | null,
+  mapping: KernelMapping<any> | undefined,
+  script: Script,
+  kernelVersion?: string,
+): Prediction {
+  const run = runImplSteps(sub, script, variant, false, kernelVersion);
   const judged = compareImplRun(sub, script, run);
   const steps: PredictedStep[] = run.steps.map((st, i) => {
     const j = judged.find((o) => o.step === i && !o.stopped);

@@ -34,10 +34,18 @@ function asScenario(name: string, script: Script, d: Disagreement, kernel: Resol
   };
 }
 
-export function scriptItf(sub: Subsystem, script: Script, variant: string | null, d: Disagreement, kernel: ResolvedKernel, name: string): ItfTrace {
-  const run = runImplSteps(sub, script, variant, true);
+export function scriptItf(
+  sub: Subsystem,
+  script: Script,
+  variant: string | null,
+  kernelVersion: string | undefined,
+  d: Disagreement,
+  kernel: ResolvedKernel,
+  name: string,
+): ItfTrace {
+  const run = runImplSteps(sub, script, variant, true, kernelVersion);
   const trace = run.trace!;
-  const scenario = asScenario(name, script, d, kernel);
+  const scenario: Scenario = { ...asScenario(name, script, d, kernel), ...(kernelVersion !== undefined ? { kernelVersion } : {}) };
   const result: CheckResult = {
     subsystem: sub.name,
     scenario: name,
@@ -81,6 +89,7 @@ export function saveDisagreement(
   sub: Subsystem,
   script: Script,
   variant: string | null,
+  kernelVersion: string | undefined,
   d: Disagreement,
   kernel: ResolvedKernel,
   toC: ((script: Script, d: Disagreement) => string) | undefined,
@@ -92,7 +101,7 @@ export function saveDisagreement(
     JSON.stringify({ description: `${d.cls} at step ${d.step} (${d.op}) on ${kernel.release}: ${d.message}`, params: script.params, steps: script.steps }, null, 2) + '\n',
   );
   const itfPath = join(dir, `${base}.itf.json`);
-  writeFileSync(itfPath, formatItf(scriptItf(sub, script, variant, d, kernel, base)));
+  writeFileSync(itfPath, formatItf(scriptItf(sub, script, variant, kernelVersion, d, kernel, base)));
   if (!toC) return { script: scriptPath, itf: itfPath, cNote: `no op->C compiler for ${sub.name}` };
   const cPath = join(dir, `${base}.c`);
   writeFileSync(cPath, toC(script, d));

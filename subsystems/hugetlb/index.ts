@@ -380,6 +380,13 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'out-put-pages-min-only',
+    description:
+      'a shared mmap on a min_size= mount (no size=) fails in hugetlb_acct_memory after taking the last subpool reserve: out_put_pages must put back only the subpool share chg - gbl_reserve (a833a693a490); putting back chg refills rsv_hpages with pages the global pool never reserved',
+    params: P({ pool: 2, fileSize: 3, vmas: 2, mounts: [{ size: -1, min: 2, mounted: true }] }),
+    threads: [[one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(sh(1, 0, 1, 3))]],
+  },
+  {
     name: 'numa-no-guarantee',
     description:
       'HR-13 negative test: with cpusets/mempolicy a reserved fault may still SIGBUS (free pages on disallowed nodes); the spec allows it, so the correct implementation must not be reported',
@@ -457,7 +464,7 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
   {
     name: 'finding-out-put-pages-min',
     description:
-      'hugetlb_reserve_pages out_put_pages puts back chg after hugetlb_acct_memory failed; on a min_size mount the conservative put refills rsv_hpages with pages the global pool never reserved (kernel-semantics §1.6 flags this put as historical)',
+      'hugetlb_reserve_pages out_put_pages after hugetlb_acct_memory failed on a size=,min_size= mount. --kernel-version 6.1/6.12 (before a833a693a490): the put of chg refills rsv_hpages with pages the global pool never reserved (Rsvd later underflows). mainline (a833a693a490 + its follow-up restoring failed global reservations to the subpool): the put of chg - gbl_reserve still sees used_hpages inflated by gbl_reserve, so the subpool reserve the mmap took goes to the global pool instead of back to rsv_hpages (min_size guarantee lost; a model prediction, not yet run on a mainline kernel)',
     expect: 'resv-conservation / refinement',
     params: P({ pool: 2, fileSize: 3, vmas: 2, mounts: [{ size: 4, min: 2, mounted: true }] }),
     threads: [[one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(sh(1, 0, 1, 3))]],
@@ -485,6 +492,7 @@ export const variants: Variant[] = [
   { name: 'HR-9', description: 'free_huge_page ignores a 0 from hugepage_subpool_put_pages (subpool min not refilled)', source: 'seeds-digest §4.1 HR-9 (seed L2059-2063)', scenarios: ['mount-min'] },
   { name: 'HR-10', description: 'owner COW with no page SIGBUSes instead of unmap_ref_private', source: 'seeds-digest §4.1 HR-10 (seed L2114-2135)', scenarios: ['private-cow-fork'] },
   { name: 'HR-11', description: 'hugetlb_acct_memory uses the doc pseudo-code test delta <= resv - free', source: 'seeds-digest §4.1 HR-11 (seed L1931 vs L1809)', scenarios: ['reserve-vs-fault'] },
+  { name: 'a833a693a490', description: 'hugetlb_reserve_pages out_put_pages puts back chg, not chg - gbl_reserve (before a833a693a490; Debian 6.1.y/6.12.y)', source: 'a833a693a490 "mm: hugetlb: fix incorrect fallback for subpool"; mm/hugetlb.c hugetlb_reserve_pages() @ v6.12', scenarios: ['out-put-pages-min-only'] },
   { name: 'HR-12', description: 'truncate region_del starts one past the new end of file', source: 'seeds-digest §4.1 HR-12 (seed L2194-2197)', scenarios: ['truncate-vs-fault'] },
 ];
 
@@ -527,6 +535,14 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
   findings,
   customize,
   parseParams,
+  kernelVersions: {
+    default: 'mainline',
+    versions: [
+      { name: '6.1', description: 'linux-6.1.y as Debian bookworm ships it (linux-image-6.1.0-*-amd64)', lacks: ['a833a693a490'] },
+      { name: '6.12', description: 'linux-6.12.y as Debian bookworm-backports ships it (linux-image-6.12.*+deb12-amd64)', lacks: ['a833a693a490'] },
+      { name: 'mainline', description: 'newest upstream behaviour modelled (mm/hugetlb.c after a833a693a490)', lacks: [] },
+    ],
+  },
   observer: {
     impl: (g) => ({ HugePages_Total: g.nr, HugePages_Free: g.free, HugePages_Rsvd: g.resv, HugePages_Surp: g.surp }),
     spec: (v) => ({ HugePages_Total: v.total, HugePages_Free: v.free, HugePages_Rsvd: v.rsvd, HugePages_Surp: v.surp }),

@@ -136,6 +136,8 @@ static int h_restore(int script, int nmounts)
 	}
 	write_long("/proc/sys/vm/nr_overcommit_hugepages", 0);
 	write_long("/proc/sys/vm/nr_hugepages", 0);
+	emit("MMCHECK S %d AFTER HugePages_Total=%lld HugePages_Free=%lld HugePages_Rsvd=%lld HugePages_Surp=%lld", script,
+	     meminfo("HugePages_Total"), meminfo("HugePages_Free"), meminfo("HugePages_Rsvd"), meminfo("HugePages_Surp"));
 	return meminfo("HugePages_Total") == 0 && meminfo("HugePages_Free") == 0 && meminfo("HugePages_Rsvd") == 0 &&
 	       meminfo("HugePages_Surp") == 0;
 }
@@ -198,8 +200,6 @@ static const char *h_fault(int v, int i, int write, int *bus)
 	return sig ? "SIGSEGV" : "ok";
 }
 
-static char uffd_src[1] __attribute__((aligned(4096)));
-
 static const char *h_uffd_copy(int v, int i)
 {
 	static char *src;
@@ -209,7 +209,6 @@ static const char *h_uffd_copy(int v, int i)
 	const char *ret = "ok";
 	int u;
 
-	(void)uffd_src;
 	if (v < 0 || v >= H_NV || !B->live[v] || i < B->from[v] || i >= B->to[v])
 		return "ENOENT";
 	if (!src) {
