@@ -9,7 +9,7 @@
  * gives exactly the minimal value sequential shrinking would reach, with far
  * fewer boots. A candidate "still fails" when it shows a disagreement of the
  * same class on the same operation (`sameFailure`), so shrinking does not
- * wander off to another bug.
+ * wander off to another bug. A script already run is answered from memory.
  */
 import type fc from 'fast-check';
 import type { Script } from '../../checker/scenario-file.js';
@@ -65,36 +65,52 @@ export async function shrinkDisagreement(
   let boots = 0;
   let candidates = 0;
   let steps = 0;
-  const tried = new Set<string>([JSON.stringify(start.value_.script)]);
+  // Verdicts by script: two shrink values may resolve to the same script (the same kernel
+  // answer), but they shrink on differently, so a repeated script is answered from here, not skipped.
+  const known = new Map<string, Verdict>([[JSON.stringify(start.value_.script), { kind: 'disagree', d: found, compared: [] }]]);
+  const fails = (v: Verdict | undefined): v is Extract<Verdict, { kind: 'disagree' }> => v?.kind === 'disagree' && sameFailure(v.d, found);
+  const result = (minimalReached: boolean, stoppedBy?: string): ShrinkResult => ({
+    minimal: current,
+    disagreement,
+    boots,
+    candidates,
+    steps,
+    minimalReached,
+    ...(stoppedBy ? { stoppedBy } : {}),
+  });
   let stream = arb.shrink(current.value_, current.context)[Symbol.iterator]();
   for (;;) {
-    if (boots >= opts.maxBoots)
-      return { minimal: current, disagreement, boots, candidates, steps, minimalReached: false, stoppedBy: `the budget of ${opts.maxBoots} boots` };
-    // the next candidates not run before (a shrink stream may repeat values)
-    const batch: fc.Value<GenScript>[] = [];
-    for (;;) {
-      const more = take(stream, opts.batch - batch.length);
-      for (const c of more) {
-        const key = JSON.stringify(c.value_.script);
-        if (tried.has(key)) continue;
-        tried.add(key);
-        batch.push(c);
+    // walk the stream up to `batch` unknown scripts, or up to a known failing one
+    const seen: fc.Value<GenScript>[] = [];
+    const pending = new Map<string, Script>();
+    let exhausted = false;
+    while (pending.size < opts.batch) {
+      const [c] = take(stream, 1);
+      if (!c) {
+        exhausted = true;
+        break;
       }
-      if (batch.length >= opts.batch || more.length === 0) break;
+      seen.push(c);
+      const key = JSON.stringify(c.value_.script);
+      if (known.has(key)) {
+        if (fails(known.get(key))) break;
+      } else pending.set(key, c.value_.script);
     }
-    if (batch.length === 0) return { minimal: current, disagreement, boots, candidates, steps, minimalReached: true };
-    const verdicts = await oracle(batch.map((c) => c.value_.script));
-    boots++;
-    candidates += batch.length;
-    if (typeof verdicts === 'string')
-      return { minimal: current, disagreement, boots, candidates, steps, minimalReached: false, stoppedBy: `a failed boot: ${verdicts}` };
-    const hit = verdicts.findIndex((v) => v.kind === 'disagree' && sameFailure(v.d, found));
-    if (hit < 0) continue; // none of these fails: the next candidates of the same stream
-    const v = verdicts[hit]!;
-    if (v.kind !== 'disagree') continue;
-    current = batch[hit]!;
-    disagreement = v.d;
-    steps++;
-    stream = arb.shrink(current.value_, current.context)[Symbol.iterator]();
+    if (pending.size > 0) {
+      if (boots >= opts.maxBoots) return result(false, `the budget of ${opts.maxBoots} boots`);
+      const keys = [...pending.keys()];
+      const verdicts = await oracle([...pending.values()]);
+      boots++;
+      candidates += keys.length;
+      if (typeof verdicts === 'string') return result(false, `a failed boot: ${verdicts}`);
+      keys.forEach((k, i) => known.set(k, verdicts[i]!));
+    }
+    const next = seen.find((c) => fails(known.get(JSON.stringify(c.value_.script))));
+    if (next) {
+      current = next;
+      disagreement = (known.get(JSON.stringify(next.value_.script)) as Extract<Verdict, { kind: 'disagree' }>).d;
+      steps++;
+      stream = arb.shrink(current.value_, current.context)[Symbol.iterator]();
+    } else if (exhausted) return result(true);
   }
 }
