@@ -86,6 +86,10 @@ export const CONFORM_HELP = `mmcheck conform SUBSYSTEM --kernel K [--kernel K2] 
   --kernel-cache DIR  where downloaded kernels go
   --kernel-version V  compare with this implementation version instead of the booted kernel's
   --out DIR           where minimal scripts, traces and C reproducers go (default traces/out)
+  --fail-on any|diverged  exit 1 on any disagreement (default), or only where the implementation does not
+                      model the kernel (kernel-vs-model, model-error); kernel-vs-spec disagreements, the
+                      kernel breaking the spec as the implementation predicts (kernel bugs), are then
+                      reported but do not fail the run
   --json              one JSON object per kernel instead of text`;
 
 // oxlint-disable-next-line max-lines-per-function -- flag checks then one loop over kernels
@@ -103,7 +107,10 @@ export async function cmdConform(argv: string[], io: ConformIo, registry: readon
     'kernel-version': { kind: 'string' },
     out: { kind: 'string' },
     json: { kind: 'bool' },
+    'fail-on': { kind: 'string' },
   });
+  const failOn = (flags['fail-on'] as string | undefined) ?? 'any';
+  if (failOn !== 'any' && failOn !== 'diverged') throw new UsageError(`--fail-on must be 'any' or 'diverged', got '${failOn}'`);
   if (positionals.length !== 1) throw new UsageError('usage: mmcheck conform SUBSYSTEM --kernel K [--kernel K2] [--runs N] [--seed S] [--length L]');
   const name = positionals[0]!;
   const sub = registry.find((s) => s.name === name);
@@ -147,7 +154,9 @@ export async function cmdConform(argv: string[], io: ConformIo, registry: readon
       io.out(JSON.stringify({ ...r, groups, coverage: r.coverage.toJSON(), rerun }));
     }
     else io.out([...renderConform(sub, r, rerun), ''].join('\n'));
-    const code = r.verdict === 'DISAGREE' ? 1 : r.verdict === 'INCONCLUSIVE' ? 3 : 0;
+    const inconclusive = r.stopped !== undefined || r.errors.length > 0;
+    const code =
+      failOn === 'diverged' ? (r.diverged > 0 ? 1 : inconclusive ? 3 : 0) : r.verdict === 'DISAGREE' ? 1 : r.verdict === 'INCONCLUSIVE' ? 3 : 0;
     if (code === 1 || (code === 3 && worst === 0)) worst = code;
   }
   return worst;

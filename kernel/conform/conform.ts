@@ -64,6 +64,8 @@ export interface KernelConformResult {
   readonly judged: number;
   readonly agreed: number;
   readonly disagreed: number;
+  /** Of those, kernel-vs-model and model-error: the implementation does not model this kernel. */
+  readonly diverged: number;
   readonly boots: number;
   readonly kernelSeconds: number;
   readonly errors: readonly { readonly index: number; readonly detail: string }[];
@@ -75,6 +77,9 @@ export interface KernelConformResult {
   readonly coverage: Coverage;
   readonly verdict: 'AGREE' | 'DISAGREE' | 'INCONCLUSIVE';
 }
+
+/** The implementation does not model the kernel (as opposed to the spec's promise being broken). */
+export const isDivergence = (d: Disagreement): boolean => d.cls === 'kernel-vs-model' || d.cls === 'model-error';
 
 const signature = (d: Disagreement): string => `${d.cls} on ${d.op}${d.fields.length ? ` (${d.fields.join(', ')})` : ''}`;
 
@@ -167,6 +172,7 @@ export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: 
     }
   }
   const disagreed = [...groups.values()].reduce((n, g) => n + g.count, 0);
+  const diverged = [...groups.values()].reduce((n, g) => n + (isDivergence(g.first.d) ? g.count : 0), 0);
   return {
     kernel,
     seed: o.seed,
@@ -174,6 +180,7 @@ export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: 
     judged,
     agreed,
     disagreed,
+    diverged,
     boots,
     kernelSeconds,
     errors,

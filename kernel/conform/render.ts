@@ -47,7 +47,9 @@ export function renderConform(sub: Subsystem, r: KernelConformResult, rerun: str
     r.verdict === 'AGREE'
       ? `AGREE: every step of ${r.judged} scripts matched the implementation and the spec`
       : r.verdict === 'DISAGREE'
-        ? `DISAGREE: ${r.disagreed} of ${r.judged} scripts`
+        ? `DISAGREE: ${r.disagreed} of ${r.judged} scripts (${r.diverged} where the implementation does not model the kernel, ${
+            r.disagreed - r.diverged
+          } where kernel and implementation agree against the spec)`
         : `INCONCLUSIVE: ${r.stopped ?? `${r.errors.length} scripts could not be run`}`;
   lines.push(`  verdict     ${verdict}${r.stopped && r.verdict !== 'INCONCLUSIVE' ? ` (run stopped early: ${r.stopped})` : ''}`);
   return lines;

@@ -53,6 +53,18 @@ describe('mmcheck conform', () => {
     expect(r.out).toMatch(/verdict {5}DISAGREE/);
   });
 
+  test('kernel and model agreeing against the spec fails by default, not with --fail-on diverged', async () => {
+    // seed 42 hits the min_size + private NORESERVE reserve finding; the fake kernel shows what the model predicts
+    const argv = ['hugetlb', '--kernel', 'a', '--runs', '30', '--seed', '42', '--max-shrinks', '0', '--out', outDir()];
+    const any = await conform(argv, () => false);
+    expect(any.code).toBe(1);
+    expect(any.out).toMatch(/kernel-vs-spec on fault \(spec\): 1 scripts/);
+    expect(any.out).toMatch(/DISAGREE: 1 of 30 scripts \(0 where the implementation does not model the kernel, 1 where/);
+    expect((await conform([...argv, '--fail-on', 'diverged'], () => false)).code).toBe(0);
+    const div = await conform([...argv, '--fail-on', 'diverged'], (s, i) => s.steps[i]!.op === 'mmap');
+    expect(div.code).toBe(1);
+  });
+
   test('a boot failure: exit 3, INCONCLUSIVE', async () => {
     const r = await conform(['hugetlb', '--kernel', 'a', '--runs', '5', '--seed', '3'], () => false, true);
     expect(r.code).toBe(3);
