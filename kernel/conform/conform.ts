@@ -8,7 +8,7 @@
 import type fc from 'fast-check';
 import type { Script } from '../../checker/scenario-file.js';
 import type { RetValue, Subsystem } from '../../checker/types.js';
-import type { KernelBatchRunner, KernelMapping, KernelScriptResult, ResolvedKernel } from '../types.js';
+import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScriptResult, ResolvedKernel } from '../types.js';
 import { Coverage } from './coverage.js';
 import { generateScripts, scriptArbitrary, type GenScript } from './generate.js';
 import { judge, type Disagreement, type Verdict } from './judge.js';
@@ -89,6 +89,23 @@ export function judgeOne(t: ConformTarget, script: Script, k: KernelScriptResult
   return judge(t.sub, script, predict(t.sub, t.variant, t.mapping, script, t.kernelVersion), k, enc);
 }
 
+/**
+ * One batch, booted again once when the boot itself failed or timed out: under
+ * TCG on a loaded host a kernel occasionally panics in its boot-time timer
+ * check, which says nothing about the scripts. A second failure stops the run
+ * (INCONCLUSIVE).
+ */
+async function runBatchRetry(
+  t: ConformTarget,
+  scripts: readonly Script[],
+  log: (line: string) => void,
+): Promise<KernelBatchOutcome & { attempts: number }> {
+  const first = await t.runner.runBatch(t.sub.name, scripts);
+  if (first.kind === 'ran') return { ...first, attempts: 1 };
+  log(`  ${first.kind}: ${first.detail.split('\n')[0]}; booting once more`);
+  return { ...(await t.runner.runBatch(t.sub.name, scripts)), attempts: 2 };
+}
+
 // oxlint-disable-next-line max-lines-per-function -- one linear pipeline: generate, run in boots, judge, group, shrink, save
 export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: (line: string) => void): Promise<KernelConformResult> {
   const kernel = t.runner.kernel;
@@ -107,8 +124,8 @@ export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: 
   for (let at = 0; at < values.length && !stopped; at += o.perBoot) {
     const batch = values.slice(at, at + o.perBoot);
     const scripts = batch.map((v) => v.value_.script);
-    const out = await t.runner.runBatch(t.sub.name, scripts);
-    boots++;
+    const out = await runBatchRetry(t, scripts, log);
+    boots += out.attempts;
     if (out.kind !== 'ran') {
       stopped = `${out.kind} on scripts ${at}..${at + batch.length - 1}: ${out.detail}`;
       break;
@@ -156,7 +173,7 @@ export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: 
       g.value,
       g.first.d,
       async (scripts) => {
-        const out = await t.runner.runBatch(t.sub.name, scripts);
+        const out = await runBatchRetry(t, scripts, log);
         if (out.kind !== 'ran') return `${out.kind}: ${out.detail}`;
         return out.results.map((r, j) => judgeOne(t, scripts[j]!, r));
       },
