@@ -45,6 +45,7 @@ check options:
   --scenario NAME        only the default scenario NAME (repeatable as a comma list)
   --scenario-file FILE   check the scenario in FILE (JSON) instead of the defaults
   --variant NAME         check a buggy variant (see 'mmcheck list'); 'none' = correct code
+  --kernel-version V     the kernel the implementation models (e.g. 6.1, 6.12, mainline; default: newest)
   --threads N            reshape default scenarios: number of threads
   --ops N                reshape default scenarios: operations per thread
   --pool N               reshape default scenarios: huge page pool / capacity size
@@ -190,7 +191,10 @@ function selectJobs(
         });
       }
     }
-    for (const scenario of scenarios) jobs.push({ sub, scenario });
+    const kv = flags['kernel-version'] as string | undefined;
+    if (kv !== undefined && !sub.kernelVersions?.versions.some((v) => v.name === kv))
+      throw new UsageError(`--kernel-version ${kv}: ${sub.name} models ${sub.kernelVersions?.versions.map((v) => v.name).join(', ') || 'no kernel versions'}`);
+    for (const scenario of scenarios) jobs.push({ sub, scenario: kv !== undefined ? { ...scenario, kernelVersion: kv } : scenario });
   }
 
   return { jobs, variant };
@@ -201,6 +205,7 @@ async function cmdCheck(argv: string[], io: Out): Promise<number> {
     scenario: { kind: 'string' },
     'scenario-file': { kind: 'string' },
     variant: { kind: 'string' },
+    'kernel-version': { kind: 'string' },
     threads: { kind: 'int', min: 1 },
     ops: { kind: 'int', min: 1 },
     pool: { kind: 'int', min: 0 },

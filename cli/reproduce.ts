@@ -24,7 +24,7 @@ import { predictScript, type PredictedStep } from '../kernel/predict.js';
 import { recordVerdict } from '../kernel/record.js';
 import { DEFAULT_KERNEL_CACHE, resolveKernel } from '../kernel/resolve.js';
 import { QemuBatchRunner } from '../kernel/runner.js';
-import { scriptOfScenario, targetOfSchedule, type Target } from '../kernel/target.js';
+import { scriptOfScenario, targetOfSchedule, type Race, type Target } from '../kernel/target.js';
 import { KernelSetupError } from '../kernel/tools.js';
 import type { KernelMapping, KernelScriptResult, KernelStepObservation, ResolvedKernel } from '../kernel/types.js';
 import { kernelMappings } from '../subsystems/probes.js';
@@ -43,6 +43,7 @@ export const REPRODUCE_HELP = `reproduce options:
   --scenario NAME        with SUBSYSTEM: a scenario or finding (mmcheck list)
   --variant NAME         with --scenario: a buggy variant
   --out DIR              where the C reproducer goes for --scenario (default traces/out)
+  --runs N               a concurrent counterexample is run N times with real threads (default 50)
   --record FILE          add the verdicts to FILE (JSON; docs/findings.json feeds docs/findings.md)`;
 
 const EXIT = { pass: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
@@ -190,6 +191,43 @@ async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script):
   return { code: EXIT.pass, word: 'AGREED', observed: r.steps };
 }
 
+/**
+ * A counterexample whose operations overlap: run it `runs` times with real
+ * threads (the trace's happens-before order kept, the rest racing) and count
+ * the runs in which every operation returned what it returned in the
+ * counterexample. Seen 0 times is INCONCLUSIVE, never REPRODUCED.
+ */
+async function raceOnKernel(job: Job, k: ResolvedKernel, io: Io, race: Race, runs: number): Promise<KernelVerdict> {
+  const runner = new QemuBatchRunner(k, { mappings: kernelMappings });
+  const out = await runner.runBatch(job.sub.name, Array.from({ length: runs }, () => race.script));
+  io.out(`  booted        ${runner.bootedRelease ?? '?'} (${runner.boots.length} boot(s): ${runner.boots.map((b) => `${b.seconds.toFixed(1)} s`).join(', ')}; 2 vCPUs)`);
+  if (out.kind !== 'ran') {
+    io.out(`  verdict       INCONCLUSIVE: ${out.kind}: ${out.detail}`);
+    return { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
+  }
+  const want = race.expected.map((r) => (r === undefined ? undefined : job.mapping.retOf(r)));
+  const tally = new Map<string, number>();
+  let seen = 0;
+  let ran = 0;
+  for (const r of out.results) {
+    if (r.kind !== 'ran') continue;
+    ran++;
+    const got = race.script.steps.map((_, i) => String(r.steps.find((o) => o.step === i)?.ret ?? '-'));
+    if (want.every((w, i) => w === undefined || w === got[i])) seen++;
+    const key = got.join(' ');
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+  }
+  io.out(`  race          ${race.script.steps.map((st, i) => `T${race.script.concurrency!.threadOf[i]} ${st.op}(${fmtArgs(st.args)})`).join(', ')}`);
+  io.out(`  counterexample returns ${want.map((w) => w ?? '(unfinished)').join(' ')}`);
+  for (const [key, n] of [...tally].sort((a, b) => b[1] - a[1]).slice(0, 5)) io.out(`  seen ${String(n).padStart(4)}x   ${key}`);
+  if (seen > 0) {
+    io.out(`  verdict       REPRODUCED in ${seen} of ${ran} runs with real threads (the interleaving cannot be forced; this is its observed frequency)`);
+    return { code: EXIT.pass, word: 'REPRODUCED' };
+  }
+  io.out(`  verdict       INCONCLUSIVE: the counterexample's outcome was seen in 0 of ${ran} runs with real threads (${runs - ran} could not run)`);
+  return { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
+}
+
 function reproducerHeader(job: Job, script: Script, pred: readonly PredictedStep[], seen: readonly { k: ResolvedKernel; v: KernelVerdict }[]): string {
   const lines = [
     `mmcheck reproducer: ${job.label} (${job.sub.name})`,
@@ -224,7 +262,9 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
     'kernel-version': { kind: 'string' },
     out: { kind: 'string' },
     record: { kind: 'string' },
+    runs: { kind: 'int', min: 1 },
   });
+  const runs = (flags.runs as number | undefined) ?? 50;
   if (positionals.length !== 1) throw new UsageError('usage: mmcheck reproduce TRACE.itf.json|SCRIPT.json --kernel K, or mmcheck reproduce SUBSYSTEM --scenario NAME --kernel K');
   if (kernels.length === 0) throw new UsageError('mmcheck reproduce needs --kernel (6.1, 6.12 or a bzImage path; repeatable)');
   const variant = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
@@ -263,7 +303,10 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
     io.out(`  kernel        ${k.debianPackage ?? k.image} (release ${k.release}); implementation modelled: ${k.modelVersion}${job.variant ? `, variant ${job.variant}` : ''}`);
     const target = job.target(k.modelVersion);
     let v: KernelVerdict;
-    if (target.kind === 'concurrent') {
+    if (target.kind === 'concurrent' && target.race && !job.mapping.unsupported?.(target.race.script)) {
+      io.out(`  note          ${target.why}: running it ${runs} times with real threads`);
+      v = await raceOnKernel(job, k, io, target.race, runs);
+    } else if (target.kind === 'concurrent') {
       io.out(`  verdict       INCONCLUSIVE: ${target.why}`);
       v = { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
     } else {

@@ -9,8 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Script } from '../checker/scenario-file.js';
-import type { KernelMapping } from './types.js';
+import type { KernelMapping, KernelScript } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -29,7 +28,23 @@ export function runtimeSource(): string {
 /** C string literal (for comments and messages). */
 const cComment = (s: string): string => s.replace(/\*\//g, '* /');
 
-function scriptFunctions(m: KernelMapping<any>, s: Script, i: number): string {
+/** The body that runs the steps: in order, or (concurrent) one pthread per model thread. */
+function runBody(s: KernelScript, i: number): string {
+  const c = s.concurrency;
+  if (!c) return `\tfor (int k = 0; k < ${s.steps.length}; k++)\n\t\trun_in(s${i}_task(k), k);`;
+  const at: number[] = [0];
+  for (const a of c.after) at.push(at[at.length - 1]! + a.length);
+  const flat = c.after.flat();
+  return [
+    `\tstatic const int thr[] = { ${c.threadOf.join(', ')} };`,
+    `\tstatic const int after[] = { ${flat.length ? flat.join(', ') : '0'} };`,
+    `\tstatic const int after_at[] = { ${at.join(', ')} };`,
+    `\tstatic const struct conc c = { ${Math.max(...c.threadOf) + 1}, ${s.steps.length}, thr, after, after_at, s${i}_task };`,
+    `\trun_concurrent(&c);`,
+  ].join('\n');
+}
+
+function scriptFunctions(m: KernelMapping<any>, s: KernelScript, i: number): string {
   const cases = s.steps.map((st, k) => {
     const args = JSON.stringify(st.args);
     return [
@@ -46,8 +61,7 @@ function scriptFunctions(m: KernelMapping<any>, s: Script, i: number): string {
   return [
     `static void s${i}_step(int k)\n{\n\tswitch (k) {\n${cases.join('\n')}\n\t}\n}`,
     `static int s${i}_task(int k)\n{\n\tswitch (k) {\n${tasks.join('\n')}\n\t}\n\treturn 0;\n}`,
-    `static void s${i}_run(void)\n{\n\tcur_step = s${i}_step;\n${indent(m.setup(s.params, i))}\n` +
-      `\tfor (int k = 0; k < ${s.steps.length}; k++)\n\t\trun_in(s${i}_task(k), k);\n}`,
+    `static void s${i}_run(void)\n{\n\tcur_step = s${i}_step;\n${indent(m.setup(s.params, i))}\n${runBody(s, i)}\n}`,
     `static int s${i}_restore(void)\n{\n${indent(m.restore(s.params, i))}\n}`,
   ].join('\n\n');
 }
@@ -64,7 +78,7 @@ export interface CompileOptions {
 }
 
 /** C source of a probe running `scripts` in order. */
-export function compileScripts(m: KernelMapping<any>, scripts: readonly Script[], opts: CompileOptions = {}): string {
+export function compileScripts(m: KernelMapping<any>, scripts: readonly KernelScript[], opts: CompileOptions = {}): string {
   if (scripts.length === 0) throw new Error('compileScripts: no scripts');
   const parts: string[] = [];
   if (opts.header) parts.push(`/*\n${opts.header
@@ -84,7 +98,7 @@ export function compileScripts(m: KernelMapping<any>, scripts: readonly Script[]
 /** Compile C to a static binary with the machine's gcc. Throws with gcc's first error line. */
 export function gccStatic(source: string, cFile: string, out: string): void {
   try {
-    execFileSync('gcc', ['-static', '-O1', '-w', '-o', out, cFile], { stdio: ['ignore', 'pipe', 'pipe'], input: source });
+    execFileSync('gcc', ['-static', '-pthread', '-O1', '-w', '-o', out, cFile], { stdio: ['ignore', 'pipe', 'pipe'], input: source });
   } catch (e) {
     const err = (e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message;
     const first = err.split('\n').find((l) => /error/.test(l)) ?? err.split('\n')[0];

@@ -5,16 +5,15 @@
  * ends the boot; the runner boots again for the scripts after it, so no
  * script ever starts on a pool another script broke.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Script } from '../checker/scenario-file.js';
 import { compileScripts, gccStatic } from './compile.js';
 import { packInitramfs } from './initramfs.js';
 import { boot } from './qemu.js';
 import { consoleTrouble, parseProbeLog } from './serial.js';
 import { requireStaticLibc, requireTool } from './tools.js';
-import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScriptResult, ResolvedKernel } from './types.js';
+import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScript, KernelScriptResult, ResolvedKernel } from './types.js';
 
 export interface QemuRunnerOptions {
   /** Subsystem name -> its kernel mapping. */
@@ -43,7 +42,7 @@ export class QemuBatchRunner implements KernelBatchRunner {
     return this.release;
   }
 
-  async runBatch(subsystem: string, scripts: readonly Script[]): Promise<KernelBatchOutcome> {
+  async runBatch(subsystem: string, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome> {
     const m = this.opts.mappings[subsystem];
     if (!m) throw new Error(`no kernel mapping for subsystem '${subsystem}'`);
     const t0 = Date.now();
@@ -71,13 +70,15 @@ export class QemuBatchRunner implements KernelBatchRunner {
         workDir: dir,
         cmdline: [...m.cmdline(runnable.map((x) => x.s)), `MMCHECK_FIRST=${first}`],
         timeoutSeconds: timeout,
+        // concurrent scripts race on two virtual CPUs (multi-threaded TCG)
+        cpus: runnable.some((x) => x.s.concurrency) ? 2 : 1,
       });
       this.boots.push({ seconds: b.seconds, scripts: left });
       const log = parseProbeLog(b.probe, b.console);
       if (log.release) this.release = log.release;
       if (!log.started) {
         const why = consoleTrouble(b.console) ?? (b.timedOut ? `no probe output within ${timeout} s` : 'the probe never started');
-        return { kind: b.timedOut ? 'timeout' : 'boot-failed', detail: why, log: b.console.slice(-4000) };
+        return { kind: b.timedOut ? 'timeout' : 'boot-failed', detail: `${why} (logs in ${dir})`, log: b.console.slice(-4000) };
       }
       let last = first - 1;
       for (const [idx, ps] of log.scripts) {
@@ -96,6 +97,8 @@ export class QemuBatchRunner implements KernelBatchRunner {
       first = next;
     }
     const out = results.map((r) => r ?? { kind: 'error' as const, detail: 'no output for this script' });
+    // a boot directory of our own is removed once everything ran; failures keep it (its logs explain them)
+    if (!this.opts.workDir && !process.env.MMCHECK_KEEP_BOOT) rmSync(dir, { recursive: true, force: true });
     return { kind: 'ran', results: out, seconds: (Date.now() - t0) / 1000 };
   }
 }

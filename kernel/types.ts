@@ -11,6 +11,16 @@
 import type { Script } from '../checker/scenario-file.js';
 import type { Args, RetValue } from '../checker/types.js';
 
+/**
+ * A script as the kernel runs it. With `concurrency`, its steps are not run
+ * one after another: model thread threadOf[k] runs step k on a real thread,
+ * after the steps after[k] finished (what the counterexample finished before
+ * step k began), racing everything else.
+ */
+export interface KernelScript extends Script {
+  readonly concurrency?: { readonly threadOf: readonly number[]; readonly after: readonly (readonly number[])[] };
+}
+
 /** A kernel as the user names it: `6.1`, `6.12` (newest Debian package) or a bzImage path. */
 export interface ResolvedKernel {
   /** What the user asked for, e.g. `6.1` or `/path/bzImage`. */
@@ -53,7 +63,7 @@ export type KernelBatchOutcome =
 /** Runs many scripts in one boot, each in its own mount and child process. */
 export interface KernelBatchRunner {
   readonly kernel: ResolvedKernel;
-  runBatch(subsystem: string, scripts: readonly Script[]): Promise<KernelBatchOutcome>;
+  runBatch(subsystem: string, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome>;
 }
 
 /**

@@ -16,6 +16,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -60,8 +62,9 @@ static void emit(const char *fmt, ...)
 
 /* ---- step observations ------------------------------------------------ */
 
-static char obs[3072];
-static size_t obs_len;
+/* per thread: concurrent scripts run one pthread per model thread */
+static __thread char obs[3072];
+static __thread size_t obs_len;
 
 static void obs_reset(void)
 {
@@ -140,8 +143,8 @@ static const char *errname(int e)
 
 /* ---- SIGBUS-safe memory access ---------------------------------------- */
 
-static sigjmp_buf bus_jmp;
-static volatile sig_atomic_t bus_armed;
+static __thread sigjmp_buf bus_jmp;
+static __thread volatile sig_atomic_t bus_armed;
 
 static void on_fault(int sig)
 {
@@ -187,6 +190,7 @@ struct task {
 };
 
 static struct task tasks[MAX_TASKS];
+static pthread_mutex_t task_mx[MAX_TASKS];
 static int ntasks;
 static int my_task;	/* 0 = the script's main process */
 static void (*cur_step)(int k);
@@ -226,6 +230,7 @@ static int task_fork(void (*in_child)(void))
 			in_child();
 		task_loop();
 	}
+	pthread_mutex_init(&task_mx[idx], NULL);
 	tasks[idx].pid = pid;
 	tasks[idx].cmd = p2c[1];
 	tasks[idx].ack = c2p[0];
@@ -243,8 +248,52 @@ static void run_in(int t, int k)
 		cur_step(k);
 		return;
 	}
+	pthread_mutex_lock(&task_mx[t]);
 	if (write(tasks[t].cmd, &k, sizeof(k)) != sizeof(k) || read(tasks[t].ack, &b, 1) != 1)
 		emit("MMCHECK S %d ERROR task %d died at step %d", cur_script, t, k);
+	pthread_mutex_unlock(&task_mx[t]);
+}
+
+/*
+ * Concurrent scripts: one pthread per model thread, each running its steps in
+ * order; step k starts only after the steps the counterexample finished before
+ * k began (after[k]), and otherwise races the others for real. done[] is in a
+ * MAP_SHARED page so a forked task's steps count too.
+ */
+struct conc {
+	int nthreads, nsteps;
+	const int *thread_of;		/* step -> model thread */
+	const int *after;		/* flattened: after_at[k]..after_at[k+1] */
+	const int *after_at;
+	int (*task_of)(int k);
+};
+static const struct conc *CONC;
+static volatile int *conc_done;
+
+static void *conc_thread(void *arg)
+{
+	int me = (int)(long)arg;
+	for (int k = 0; k < CONC->nsteps; k++) {
+		if (CONC->thread_of[k] != me)
+			continue;
+		for (int j = CONC->after_at[k]; j < CONC->after_at[k + 1]; j++)
+			while (!__atomic_load_n(&conc_done[CONC->after[j]], __ATOMIC_ACQUIRE))
+				sched_yield();
+		run_in(CONC->task_of(k), k);
+		__atomic_store_n(&conc_done[k], 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void run_concurrent(const struct conc *c)
+{
+	pthread_t th[16];
+	CONC = c;
+	conc_done = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	for (int t = 0; t < c->nthreads && t < 16; t++)
+		pthread_create(&th[t], NULL, conc_thread, (void *)(long)t);
+	for (int t = 0; t < c->nthreads && t < 16; t++)
+		pthread_join(th[t], NULL);
 }
 
 static void tasks_exit(void)

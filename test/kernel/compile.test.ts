@@ -41,6 +41,16 @@ describe('op -> C compiler', () => {
     expect(c.startsWith('/*\n * expected: * / not a comment end')).toBe(true);
   });
 
+  test('a concurrent script: one pthread per model thread, each step after what the counterexample finished before it', () => {
+    const s = finding('finding-child-subpool-reserve');
+    const c = compileScripts(hugetlbProbe, [{ ...s, concurrency: { threadOf: [0, 0, 1, 0], after: [[], [0], [0, 1], [0, 1]] } }]);
+    expect(c).toContain('static const int thr[] = { 0, 0, 1, 0 };');
+    expect(c).toContain('static const int after[] = { 0, 0, 1, 0, 1 };');
+    expect(c).toContain('static const int after_at[] = { 0, 0, 1, 3, 5 };');
+    expect(c).toContain('static const struct conc c = { 2, 4, thr, after, after_at, s0_task };');
+    expect(c).toContain('run_concurrent(&c);');
+  });
+
   test.skipIf(!hasTool('gcc'))('the generated probe compiles with gcc (warnings are errors)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmcheck-cc-'));
     const scripts = (hugetlb.findings ?? []).map(scriptOfScenario).filter((s): s is Script => s !== undefined);
@@ -49,7 +59,8 @@ describe('op -> C compiler', () => {
       steps: Object.keys(hugetlb.impl.ops).map((op) => ({ op, args: { v: 0, f: 0, i: 0, from: 0, to: 1, size: 1, n: 1, m: 0, min: -1, c: 1, kind: 'shared', write: true } })),
     };
     const file = join(dir, 'p.c');
-    writeFileSync(file, compileScripts(hugetlbProbe, [...scripts, all]));
+    const race = { ...scripts[0]!, concurrency: { threadOf: scripts[0]!.steps.map((_, i) => i % 2), after: scripts[0]!.steps.map(() => []) } };
+    writeFileSync(file, compileScripts(hugetlbProbe, [...scripts, all, race]));
     expect(() => execFileSync('gcc', ['-fsyntax-only', '-Wall', '-Werror', '-Wno-unused-function', file], { stdio: 'pipe' })).not.toThrow();
   });
 });

@@ -82,3 +82,15 @@ describe('targets and versions', () => {
     expect(modelVersionOf('6.18.0-rc3', known)).toBe('mainline');
   });
 });
+
+describe('races', () => {
+  test('an overlapping schedule keeps its happens-before order and the returns to look for', () => {
+    const lab = (tid: number, op: string, invoked: boolean, ret?: string) =>
+      ({ tid, op, args: {}, slot: 0, alt: 0, step: 's', choices: [], injected: [], invoked, ...(ret !== undefined ? { ret } : {}) }) as never;
+    const t = targetOfSchedule([lab(0, 'a', true, 'ok'), lab(0, 'b', true), lab(1, 'c', true, 'x'), lab(0, 'b', false, 'y')], {}, false);
+    expect(t.kind).toBe('concurrent');
+    if (t.kind !== 'concurrent') return;
+    expect(t.race!.script.concurrency).toEqual({ threadOf: [0, 0, 1], after: [[], [0], [0]] });
+    expect(t.race!.expected).toEqual(['ok', 'y', 'x']);
+  });
+});

@@ -66,3 +66,21 @@ describe.skipIf(!kernel || !hasTool('qemu-system-x86_64'))(
     });
   },
 );
+
+describe('mmcheck check --kernel-version', () => {
+  const out = mkdtempSync(join(tmpdir(), 'mmcheck-kv-'));
+  const check = (...extra: string[]) => run(['check', 'hugetlb', '--scenario', 'out-put-pages-min-only', '--jobs', '1', '--quiet', '--out', out, ...extra]);
+
+  test('mainline (the default) passes; 6.1 and 6.12 lack a833a693a490 and violate', async () => {
+    expect((await check()).code).toBe(0);
+    expect((await check('--kernel-version', 'mainline')).code).toBe(0);
+    expect((await check('--kernel-version', '6.1')).code).toBe(1);
+    expect((await check('--kernel-version', '6.12')).code).toBe(1);
+  });
+
+  test('an unknown version is exit 2 naming the known ones', async () => {
+    const r = await check('--kernel-version', '5.10');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--kernel-version 5\.10: hugetlb models 6\.1, 6\.12, mainline/);
+  });
+});
