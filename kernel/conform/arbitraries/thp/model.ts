@@ -3,7 +3,7 @@
  * mm 0 is the script's process; a fork creates the next one. Subpage indices
  * and ranges are drawn against params.nr.
  */
-import type { ThpParams } from '../../../../impl/thp/kernel.js';
+import type { ThpParams } from '../../../../impl/thp/page.js';
 
 export interface ThpGenModel {
   /** Processes alive: mm slots 0..live-1. */
