@@ -22,6 +22,8 @@ export interface StepObservation {
   readonly agree: boolean;
   /** Why they disagree (or why the op could not run). */
   readonly problem?: string;
+  /** The implementation could not finish this step (it threw or blocked): nothing was predicted. */
+  readonly stopped?: boolean;
 }
 
 export function runScript(sub: Subsystem, script: Script, variant: string | null): StepObservation[] {

@@ -18,6 +18,7 @@ import { EXIT, nodeOut, quietOnClosedPipe, type Out } from './io.js';
 import { cmdList } from './list.js';
 import { cmdReplay } from './replay.js';
 import { cmdRun } from './run-script.js';
+import { cmdConform, CONFORM_HELP } from './conform.js';
 import { cmdReproduce, REPRODUCE_HELP } from './reproduce.js';
 import { SEARCH_HELP } from './search-flags.js';
 import { cmdSimulate, SIMULATE_HELP } from './simulate.js';
@@ -32,6 +33,7 @@ Usage:
   mmcheck replay FILE.itf.json             re-execute a saved counterexample against the current code
   mmcheck list [SUBSYSTEM...]              subsystems, knobs, scenarios and buggy variants
   mmcheck list --ops SUBSYSTEM             the subsystem's operations and their arguments
+  mmcheck conform SUBSYSTEM --kernel K     generated scripts on a real kernel vs implementation and spec
   mmcheck reproduce TRACE|SCRIPT|SUBSYSTEM --kernel K   run a counterexample on a real kernel (qemu)
   mmcheck simulate SUBSYSTEM [options]     random walks past the exhaustive limit (SAMPLED, never a pass)
   mmcheck --help                           this text
@@ -65,6 +67,12 @@ ${SEARCH_HELP}
 run options:
   --script FILE          the script: {"params": {...}, "steps": [{"op": ..., "args": {...}}, ...]}
   --variant NAME         run a buggy variant
+  --keep-going           report every disagreement, not only the first (the spec goes on from its
+                         own outcomes after one)
+  --spec-only            no implementation: print at each step every outcome the spec allows
+
+conform options:
+${CONFORM_HELP.split('\n').slice(1).join('\n')}
 
 ${REPRODUCE_HELP}
 
@@ -103,7 +111,7 @@ export async function main(
       case 'help':
         io.out(HELP);
         if (cmd !== undefined) return EXIT.pass;
-        io.err('mmcheck: no command given (commands: check, run, replay, list, reproduce, simulate)');
+        io.err('mmcheck: no command given (commands: check, run, replay, list, conform, reproduce, simulate)');
         return EXIT.usage;
       case 'check':
         return await cmdCheck(rest, io, { registry, registryModule });
@@ -113,12 +121,14 @@ export async function main(
         return await cmdReplay(rest, io, registry);
       case 'list':
         return await cmdList(rest, io, registry);
+      case 'conform':
+        return await cmdConform(rest, io, registry);
       case 'reproduce':
         return await cmdReproduce(rest, io, registry);
       case 'simulate':
         return cmdSimulate(rest, io, registry);
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, reproduce, simulate; see mmcheck --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, conform, reproduce, simulate; see mmcheck --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {

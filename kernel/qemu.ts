@@ -35,7 +35,8 @@ export function qemuArgs(o: BootOptions): string[] {
     '-nodefaults', '-display', 'none', '-no-reboot',
     '-kernel', o.image,
     '-initrd', o.initramfs,
-    // no_timer_check: on a loaded host TCG is slow enough for check_timer() to panic ("IO-APIC + timer doesn't work")
+    // no_timer_check: under TCG on a loaded host the boot-time IO-APIC timer test can miss its ticks
+    // and panic ("IO-APIC + timer doesn't work!"); Documentation/admin-guide/kernel-parameters.txt
     '-append', ['console=ttyS0', 'panic=-1', 'oops=panic', 'quiet', 'loglevel=4', 'no_timer_check', ...o.cmdline].join(' '),
     '-serial', `file:${join(o.workDir, 'console.log')}`,
     '-serial', `file:${join(o.workDir, 'probe.log')}`,

@@ -1,0 +1,25 @@
+/** The hugetlb conformance profile: one arbitrary per user-level op, plus the parameters. */
+import type { ConformProfile } from '../../profile.js';
+import { hugetlbEvents } from './events.js';
+import { fault } from './fault.js';
+import { fork } from './fork.js';
+import { type HugetlbGenModel, initModel, type P } from './model.js';
+import { mmap } from './mmap.js';
+import { mount } from './mount.js';
+import { munmap } from './munmap.js';
+import { paramsArbitrary } from './params.js';
+import { punch } from './punch.js';
+import { setNr } from './set_nr.js';
+import { setOvercommit } from './set_overcommit.js';
+import { truncate } from './truncate.js';
+import { uffdCopy } from './uffd_copy.js';
+
+export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
+  subsystem: 'hugetlb',
+  params: paramsArbitrary,
+  ops: [mmap, fault, uffdCopy, munmap, truncate, punch, fork, setNr, setOvercommit, mount],
+  model: initModel,
+  internalOps: {},
+  events: hugetlbEvents,
+  expectedEvents: ['ENOMEM', 'SIGBUS', 'surplus', 'COW', 'reservation consumed', 'reservation taken', 'min_size mount'],
+};

@@ -1,0 +1,29 @@
+/** mmap of a hugetlbfs range into a free VMA slot: shared, NORESERVE, private, private NORESERVE. */
+import fc from 'fast-check';
+import type { OpGen } from '../../profile.js';
+import { freeSlots, type HugetlbGenModel, type P, pick, range } from './model.js';
+
+export const mmap: OpGen<P, HugetlbGenModel> = {
+  op: 'mmap',
+  weight: 3,
+  draw: () =>
+    fc.record({
+      v: fc.nat(),
+      kind: fc.constantFrom('shared', 'private', 'noreserve', 'private_noreserve'),
+      f: fc.nat(),
+      from: fc.nat(),
+      len: fc.nat(),
+    }),
+  resolve(m, raw, p) {
+    const v = pick(freeSlots(m), raw.v);
+    if (v === undefined) return undefined;
+    const kind = String(raw.kind);
+    const shared = kind === 'shared' || kind === 'noreserve';
+    // a shared mapping names a file; a private one names the mount its (unlinked) file lives on
+    const f = Number(raw.f) % (shared ? p.fileMount.length : p.mounts.length);
+    return { v, kind, f, ...range(p.fileSize, raw.from, raw.len) };
+  },
+  apply(m, a) {
+    m.vmas[Number(a.v)] = { kind: String(a.kind), from: Number(a.from), to: Number(a.to), forked: false };
+  },
+};

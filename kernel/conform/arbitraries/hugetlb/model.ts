@@ -1,0 +1,42 @@
+/**
+ * The generation model for hugetlb scripts: which VMA slots hold a mapping
+ * (and of what), which mounts are mounted. Optimistic: a step is assumed to
+ * succeed, so a later step may still meet a failed mmap (the op language
+ * defines that case too: a fault on an empty slot is SIGSEGV).
+ */
+import type { HugetlbParams } from '../../../../spec/hugetlb/params.js';
+
+export interface GenVma {
+  readonly kind: string;
+  readonly from: number;
+  readonly to: number;
+  /** Took part in a fork (as parent or child): the op language forks a mapping once. */
+  forked: boolean;
+}
+
+export interface HugetlbGenModel {
+  readonly vmas: (GenVma | null)[];
+  readonly mounted: boolean[];
+}
+
+export type P = HugetlbParams;
+export type Raw = Readonly<Record<string, number | boolean | string>>;
+
+export function initModel(p: P): HugetlbGenModel {
+  return { vmas: Array.from({ length: p.vmas }, () => null), mounted: p.mounts.map((m) => m.mounted) };
+}
+
+/** The `sel`-th (modulo) element of `xs`, or undefined when `xs` is empty. */
+export function pick<T>(xs: readonly T[], sel: unknown): T | undefined {
+  if (xs.length === 0) return undefined;
+  return xs[Number(sel) % xs.length];
+}
+
+export const freeSlots = (m: Readonly<HugetlbGenModel>): number[] => m.vmas.flatMap((v, i) => (v ? [] : [i]));
+export const liveSlots = (m: Readonly<HugetlbGenModel>): number[] => m.vmas.flatMap((v, i) => (v ? [i] : []));
+
+/** A page range [from, to) inside a file of `size` pages, from two raw naturals. */
+export function range(size: number, from: unknown, len: unknown): { from: number; to: number } {
+  const f = Number(from) % size;
+  return { from: f, to: f + 1 + (Number(len) % (size - f)) };
+}

@@ -1,0 +1,12 @@
+/** A write to one subpage of a private anonymous THP: reuse, or COW after fork. */
+import fc from 'fast-check';
+import type { OpGen } from '../../profile.js';
+import { mmOf, subOf, type P, type ThpGenModel } from './model.js';
+
+export const wpFault: OpGen<P, ThpGenModel> = {
+  op: 'wp_fault',
+  weight: 3,
+  draw: () => fc.record({ mm: fc.nat(), sub: fc.nat() }),
+  resolve: (m, raw, p) => (p.kind === 'anon' ? { mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub) } : undefined),
+  apply() {},
+};

@@ -1,0 +1,210 @@
+/**
+ * `mmcheck conform` on one kernel: generate scripts from a seed, run them in
+ * batches (many scripts per boot), judge every step against the
+ * implementation's prediction and the spec, group the disagreements by class
+ * and operation, shrink one script per group on the kernel (one boot per batch
+ * of candidates) and save the minimal one.
+ */
+import type fc from 'fast-check';
+import type { Script } from '../../checker/scenario-file.js';
+import type { RetValue, Subsystem } from '../../checker/types.js';
+import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScriptResult, ResolvedKernel } from '../types.js';
+import { Coverage } from './coverage.js';
+import { generateScripts, scriptArbitrary, type GenScript } from './generate.js';
+import { judge, type Disagreement, type Verdict } from './judge.js';
+import { predict, retKey } from './predict.js';
+import type { ConformProfile } from './profile.js';
+import { saveDisagreement, type SavedFiles } from './save.js';
+import { shrinkDisagreement, type ShrinkResult } from './shrink.js';
+
+export interface ConformOptions {
+  readonly runs: number;
+  readonly seed: number;
+  /** Maximum generated steps per script (before dropping steps that do not apply). */
+  readonly length: number;
+  /** Scripts per boot. */
+  readonly perBoot: number;
+  /** Shrink candidates per boot, boots per shrink, and how many disagreement groups to shrink. */
+  readonly shrinkBatch: number;
+  readonly shrinkBoots: number;
+  readonly maxShrinks: number;
+  /** Where minimal scripts, traces and C reproducers go. */
+  readonly outDir: string;
+}
+
+export interface ConformTarget {
+  /** The implementation to compare with: the subsystem and the variant that models this kernel (null: default). */
+  readonly sub: Subsystem;
+  readonly variant: string | null;
+  /** The kernel version the implementation models for this kernel (Subsystem.kernelVersions); default: the subsystem's. */
+  readonly kernelVersion?: string;
+  readonly profile: ConformProfile;
+  readonly runner: KernelBatchRunner;
+  /** How the subsystem's ops run on a kernel: the counters and return encoding the model is compared in. */
+  readonly mapping?: KernelMapping<any>;
+  /** Standalone C reproducer of a script (h8's op->C compiler), for saved disagreements. */
+  readonly toC?: (script: Script, d: Disagreement) => string;
+}
+
+/** Disagreements of one class on one operation. */
+export interface DisagreementGroup {
+  readonly signature: string;
+  readonly count: number;
+  /** Index (in generation order) and disagreement of the first script that showed it. */
+  readonly first: { readonly index: number; readonly d: Disagreement; readonly script: Script };
+  readonly shrunk?: ShrinkResult;
+  readonly files?: SavedFiles;
+  readonly saveError?: string;
+}
+
+export interface KernelConformResult {
+  readonly kernel: ResolvedKernel;
+  readonly seed: number;
+  readonly generated: number;
+  readonly judged: number;
+  readonly agreed: number;
+  readonly disagreed: number;
+  /** Of those, kernel-vs-model and model-error: the implementation does not model this kernel. */
+  readonly diverged: number;
+  readonly boots: number;
+  readonly kernelSeconds: number;
+  readonly errors: readonly { readonly index: number; readonly detail: string }[];
+  /** Scripts after which the probe found the pool not restored. */
+  readonly poolNotRestored: readonly number[];
+  /** Why the run stopped early (boot failure, timeout), if it did. */
+  readonly stopped?: string;
+  readonly groups: readonly DisagreementGroup[];
+  readonly coverage: Coverage;
+  readonly verdict: 'AGREE' | 'DISAGREE' | 'INCONCLUSIVE';
+}
+
+/** The implementation does not model the kernel (as opposed to the spec's promise being broken). */
+export const isDivergence = (d: Disagreement): boolean => d.cls === 'kernel-vs-model' || d.cls === 'model-error';
+
+const signature = (d: Disagreement): string => `${d.cls} on ${d.op}${d.fields.length ? ` (${d.fields.join(', ')})` : ''}`;
+
+/** Judge one kernel result against the implementation's prediction and the spec. */
+export function judgeOne(t: ConformTarget, script: Script, k: KernelScriptResult): Verdict {
+  const enc = t.mapping ? (r: RetValue) => t.mapping!.retOf(r) : retKey;
+  return judge(t.sub, script, predict(t.sub, t.variant, t.mapping, script, t.kernelVersion), k, enc);
+}
+
+/**
+ * One batch, booted again once when the boot itself failed or timed out: under
+ * TCG on a loaded host a kernel occasionally panics in its boot-time timer
+ * check, which says nothing about the scripts. A second failure stops the run
+ * (INCONCLUSIVE).
+ */
+async function runBatchRetry(
+  t: ConformTarget,
+  scripts: readonly Script[],
+  log: (line: string) => void,
+): Promise<KernelBatchOutcome & { attempts: number }> {
+  const first = await t.runner.runBatch(t.sub.name, scripts);
+  if (first.kind === 'ran') return { ...first, attempts: 1 };
+  log(`  ${first.kind}: ${first.detail.split('\n')[0]}; booting once more`);
+  return { ...(await t.runner.runBatch(t.sub.name, scripts)), attempts: 2 };
+}
+
+// oxlint-disable-next-line max-lines-per-function -- one linear pipeline: generate, run in boots, judge, group, shrink, save
+export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: (line: string) => void): Promise<KernelConformResult> {
+  const kernel = t.runner.kernel;
+  const arb = scriptArbitrary(t.profile, t.sub, o.length);
+  const values = generateScripts(arb, o.seed, o.runs);
+  const coverage = new Coverage(t.profile);
+  const errors: { index: number; detail: string }[] = [];
+  const poolNotRestored: number[] = [];
+  const groups = new Map<string, { count: number; first: DisagreementGroup['first']; value: fc.Value<GenScript> }>();
+  let boots = 0;
+  let kernelSeconds = 0;
+  let judged = 0;
+  let agreed = 0;
+  let stopped: string | undefined;
+
+  for (let at = 0; at < values.length && !stopped; at += o.perBoot) {
+    const batch = values.slice(at, at + o.perBoot);
+    const scripts = batch.map((v) => v.value_.script);
+    const out = await runBatchRetry(t, scripts, log);
+    boots += out.attempts;
+    if (out.kind !== 'ran') {
+      stopped = `${out.kind} on scripts ${at}..${at + batch.length - 1}: ${out.detail}`;
+      break;
+    }
+    kernelSeconds += out.seconds;
+    if (out.results.length !== scripts.length) {
+      stopped = `the runner returned ${out.results.length} results for ${scripts.length} scripts`;
+      break;
+    }
+    out.results.forEach((r, j) => {
+      const index = at + j;
+      const script = scripts[j]!;
+      const v = judgeOne(t, script, r);
+      if (r.kind === 'ran' && !r.poolRestored) poolNotRestored.push(index);
+      if (v.kind === 'error') {
+        errors.push({ index, detail: v.detail });
+        return;
+      }
+      judged++;
+      coverage.add(script, r, v.compared);
+      if (v.kind === 'agree') {
+        agreed++;
+        return;
+      }
+      const sig = signature(v.d);
+      const g = groups.get(sig);
+      if (g) g.count++;
+      else groups.set(sig, { count: 1, first: { index, d: v.d, script }, value: batch[j]! });
+    });
+    log(`  boot ${boots}: scripts ${at}..${at + batch.length - 1} in ${out.seconds.toFixed(1)} s, ${judged - agreed} disagreeing so far`);
+  }
+
+  const result: DisagreementGroup[] = [];
+  let shrinks = 0;
+  const kernelTag = kernel.release.replace(/[^A-Za-z0-9_.-]/g, '_');
+  for (const [sig, g] of groups) {
+    if (shrinks >= o.maxShrinks || stopped) {
+      result.push({ signature: sig, count: g.count, first: g.first });
+      continue;
+    }
+    shrinks++;
+    log(`  shrinking: ${sig} (first seen in script ${g.first.index})`);
+    const shrunk = await shrinkDisagreement(
+      arb,
+      g.value,
+      g.first.d,
+      async (scripts) => {
+        const out = await runBatchRetry(t, scripts, log);
+        if (out.kind !== 'ran') return `${out.kind}: ${out.detail}`;
+        return out.results.map((r, j) => judgeOne(t, scripts[j]!, r));
+      },
+      { batch: o.shrinkBatch, maxBoots: o.shrinkBoots },
+    );
+    boots += shrunk.boots;
+    const base = `conform-${t.sub.name}-${kernelTag}-${shrinks}`;
+    try {
+      const files = saveDisagreement(o.outDir, base, t.sub, shrunk.minimal.value_.script, t.variant, t.kernelVersion, shrunk.disagreement, kernel, t.toC);
+      result.push({ signature: sig, count: g.count, first: g.first, shrunk, files });
+    } catch (e) {
+      result.push({ signature: sig, count: g.count, first: g.first, shrunk, saveError: (e as Error).message.split('\n')[0]! });
+    }
+  }
+  const disagreed = [...groups.values()].reduce((n, g) => n + g.count, 0);
+  const diverged = [...groups.values()].reduce((n, g) => n + (isDivergence(g.first.d) ? g.count : 0), 0);
+  return {
+    kernel,
+    seed: o.seed,
+    generated: values.length,
+    judged,
+    agreed,
+    disagreed,
+    diverged,
+    boots,
+    kernelSeconds,
+    errors,
+    poolNotRestored,
+    ...(stopped ? { stopped } : {}),
+    groups: result,
+    coverage,
+    verdict: disagreed > 0 ? 'DISAGREE' : stopped || errors.length > 0 ? 'INCONCLUSIVE' : 'AGREE',
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Seeded script generation: the same seed gives the same scripts. Each
+ * generated script keeps its fast-check Value (value + shrink context), so a
+ * disagreement can be shrunk later with the arbitrary's own shrinker.
+ */
+import fc from 'fast-check';
+import type { Script } from '../../checker/scenario-file.js';
+import type { Args, Subsystem } from '../../checker/types.js';
+import type { ConformProfile } from './profile.js';
+
+/** What the arbitrary produces: the script plus the params as a script file writes them. */
+export interface GenScript {
+  readonly script: Script;
+}
+
+type Draw = { readonly op: string; readonly raw: Readonly<Record<string, number | boolean | string>> };
+
+/** Resolve drawn steps against the generation model, dropping those that do not apply. */
+export function resolveSteps<P, M>(profile: ConformProfile<P, M>, p: P, draws: readonly Draw[]): { op: string; args: Args }[] {
+  const m = profile.model(p);
+  const out: { op: string; args: Args }[] = [];
+  for (const d of draws) {
+    const gen = profile.ops.find((g) => g.op === d.op)!;
+    const args = gen.resolve(m, d.raw, p);
+    if (args === undefined) continue;
+    gen.apply(m, args, p);
+    out.push({ op: d.op, args });
+  }
+  return out;
+}
+
+/**
+ * Scripts of 1..maxLength steps over every op of the profile, with generated
+ * parameters. Parameters and steps are drawn independently (a tuple, not a
+ * chain), so shrinking one keeps the other: dropping a step keeps the pool.
+ * minLength 0 with a filter on the resolved script, not minLength 1: fast-check
+ * shrinks an array's tail with the array's own minLength, so with 1 it could
+ * never drop the last step.
+ */
+export function scriptArbitrary(profile: ConformProfile, sub: Subsystem, maxLength: number): fc.Arbitrary<GenScript> {
+  const parse = (raw: Record<string, unknown>): unknown => (sub.parseParams ? sub.parseParams(raw) : raw);
+  const step = fc.oneof(
+    ...profile.ops.map((g) => ({ weight: g.weight ?? 1, arbitrary: g.draw().map((raw): Draw => ({ op: g.op, raw })) })),
+  );
+  return fc
+    .tuple(profile.params(), fc.array(step, { minLength: 0, maxLength, size: 'max' }))
+    .map(([raw, draws]): GenScript => {
+      const p = parse(raw);
+      return { script: { params: p, steps: resolveSteps(profile, p, draws) } };
+    })
+    .filter((g) => g.script.steps.length > 0);
+}
+
+/** Records every Value the wrapped arbitrary generates (value and shrink context). */
+class Capture<T> extends fc.Arbitrary<T> {
+  readonly values: fc.Value<T>[] = [];
+  constructor(private readonly inner: fc.Arbitrary<T>) {
+    super();
+  }
+  generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<T> {
+    const v = this.inner.generate(mrng, biasFactor);
+    this.values.push(v);
+    return v;
+  }
+  canShrinkWithoutContext(value: unknown): value is T {
+    return this.inner.canShrinkWithoutContext(value);
+  }
+  shrink(value: T, context: unknown): fc.Stream<fc.Value<T>> {
+    return this.inner.shrink(value, context);
+  }
+}
+
+/** `runs` scripts from `seed`; each with its Value for shrinking. */
+export function generateScripts(arb: fc.Arbitrary<GenScript>, seed: number, runs: number): fc.Value<GenScript>[] {
+  const cap = new Capture(arb);
+  const sampled = fc.sample(cap, { seed, numRuns: runs });
+  if (cap.values.length !== sampled.length) throw new Error(`internal: captured ${cap.values.length} of ${sampled.length} generated scripts`);
+  return cap.values;
+}

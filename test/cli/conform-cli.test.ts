@@ -1,0 +1,99 @@
+/**
+ * `mmcheck conform` as a user drives it, with a fake kernel in place of qemu:
+ * the seed is printed, the verdict and exit code follow the CLI's convention,
+ * bad input is one line and exit 2.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { cmdConform, type RunnerFactory } from '../../cli/conform.js';
+import { main, type Out } from '../../cli/mmcheck.js';
+import type { Script } from '../../checker/scenario-file.js';
+import { registry } from '../../subsystems/index.js';
+import { hugetlb } from '../../subsystems/hugetlb/index.js';
+import { hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
+import { FakeKernel } from '../kernel/fake-kernel.js';
+
+async function conform(argv: string[], diverge: (s: Script, i: number) => boolean, bootFails = false) {
+  let out = '';
+  let err = '';
+  const kernels: FakeKernel[] = [];
+  const factory: RunnerFactory = () => {
+    const k = new FakeKernel(hugetlb, hugetlbProbe, diverge);
+    k.bootFails = bootFails;
+    kernels.push(k);
+    return k;
+  };
+  const code = await cmdConform(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') }, registry, factory);
+  return { code, out, err, kernels };
+}
+
+const outDir = () => mkdtempSync(join(tmpdir(), 'conform-cli-'));
+
+describe('mmcheck conform', () => {
+  // seed 1: 30 scripts on which implementation and spec agree (seed 42 hits the min_size + private NORESERVE finding)
+  test('agreement on every kernel: exit 0, the seed, coverage and verdict per kernel', async () => {
+    const r = await conform(['hugetlb', '--kernel', 'a', '--kernel=b', '--runs', '30', '--seed', '1', '--out', outDir()], () => false);
+    expect(r.code).toBe(0);
+    expect(r.kernels).toHaveLength(2);
+    expect(r.out.match(/seed {8}1 /g)).toHaveLength(2);
+    expect(r.out).toContain('--seed 1 --runs 30');
+    expect(r.out).toMatch(/ops {7}.*fault \d+.*mmap \d+/);
+    expect(r.out).toMatch(/compared {2}HugePages_Free, HugePages_Rsvd/);
+    expect(r.out.match(/verdict {5}AGREE: every step of 30 scripts/g)).toHaveLength(2);
+  });
+
+  test('a disagreement: exit 1, shrunk and saved', async () => {
+    const r = await conform(['hugetlb', '--kernel', 'a', '--runs', '40', '--seed', '3', '--out', outDir()], (s, i) => s.steps[i]!.op === 'truncate');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/kernel-vs-model on truncate \(ret\): \d+ scripts/);
+    expect(r.out).toMatch(/shrunk to 1 steps in \d+ boots .*minimal/);
+    expect(r.out).toMatch(/saved .*\.script\.json, .*\.itf\.json, .*\.c/);
+    expect(r.out).toMatch(/verdict {5}DISAGREE/);
+  });
+
+  test('kernel and model agreeing against the spec fails by default, not with --fail-on diverged', async () => {
+    // seed 42 hits the min_size + private NORESERVE reserve finding; the fake kernel shows what the model predicts
+    const argv = ['hugetlb', '--kernel', 'a', '--runs', '30', '--seed', '42', '--max-shrinks', '0', '--out', outDir()];
+    const any = await conform(argv, () => false);
+    expect(any.code).toBe(1);
+    expect(any.out).toMatch(/kernel-vs-spec on fault \(spec\): 1 scripts/);
+    expect(any.out).toMatch(/DISAGREE: 1 of 30 scripts \(0 where the implementation does not model the kernel, 1 where/);
+    expect((await conform([...argv, '--fail-on', 'diverged'], () => false)).code).toBe(0);
+    const div = await conform([...argv, '--fail-on', 'diverged'], (s, i) => s.steps[i]!.op === 'mmap');
+    expect(div.code).toBe(1);
+  });
+
+  test('a boot failure: exit 3, INCONCLUSIVE', async () => {
+    const r = await conform(['hugetlb', '--kernel', 'a', '--runs', '5', '--seed', '3'], () => false, true);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/verdict {5}INCONCLUSIVE: boot-failed/);
+  });
+
+  test('the same seed gives the same report; no --seed picks one and prints it', async () => {
+    const a = await conform(['hugetlb', '--kernel', 'a', '--runs', '15', '--seed', '9', '--json'], () => false);
+    const b = await conform(['hugetlb', '--kernel', 'a', '--runs', '15', '--seed', '9', '--json'], () => false);
+    const strip = (s: string) => ({ ...JSON.parse(s), kernelSeconds: 0 });
+    expect(strip(a.out)).toEqual(strip(b.out));
+    const c = await conform(['hugetlb', '--kernel', 'a', '--runs', '2'], () => false);
+    expect(c.err).toMatch(/^mmcheck conform hugetlb: seed \d+, 2 scripts per kernel/);
+  });
+
+  test('bad input is one line and exit 2', async () => {
+    let err = '';
+    const io: Out = { out: () => {}, err: (s) => (err += s + '\n'), isTTY: false };
+    for (const [argv, msg] of [
+      [['conform', 'hugetlb'], /needs --kernel/],
+      [['conform', 'nosuch', '--kernel', '6.1'], /unknown subsystem 'nosuch'/],
+      [['conform', 'cleancache', '--kernel', '6.1'], /cleancache cannot be run on a kernel yet/],
+      [['conform', 'hugetlb', '--kernel', '6.1', '--runs', '0'], /--runs' must be at least 1/],
+      [['conform', 'hugetlb', '--kernel'], /'--kernel' needs a value/],
+    ] as const) {
+      err = '';
+      expect(await main([...argv], io, registry)).toBe(2);
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(err).toMatch(msg);
+    }
+  });
+});

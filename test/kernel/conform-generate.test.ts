@@ -1,0 +1,76 @@
+/** Seeded generation of conform scripts: determinism, validity, every op of the profile. */
+import { describe, expect, it } from 'vitest';
+import { parseScript } from '../../checker/scenario-file.js';
+import { hugetlbProfile } from '../../kernel/conform/arbitraries/hugetlb/index.js';
+import { generateScripts, resolveSteps, scriptArbitrary } from '../../kernel/conform/generate.js';
+import { hugetlb } from '../../subsystems/hugetlb/index.js';
+import { hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
+
+const arb = scriptArbitrary(hugetlbProfile, hugetlb, 10);
+const scripts = (seed: number, n: number) => generateScripts(arb, seed, n).map((v) => v.value_.script);
+
+describe('conform script generation', () => {
+  it('the same seed gives the same scripts; another seed other scripts', () => {
+    const a = scripts(1234, 40);
+    expect(scripts(1234, 40)).toEqual(a);
+    expect(scripts(1235, 40)).not.toEqual(a);
+    // a longer run starts with the same scripts
+    expect(scripts(1234, 60).slice(0, 40)).toEqual(a);
+  });
+
+  it('every generated script is a valid script file and runnable on a kernel', () => {
+    for (const s of scripts(99, 150)) {
+      const again = parseScript(hugetlb, JSON.parse(JSON.stringify(s)), 'generated');
+      expect(again.steps).toEqual(s.steps);
+      expect(again.params).toEqual(s.params);
+      expect(hugetlbProbe.unsupported!(s)).toBeUndefined();
+      expect(s.steps.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('covers every op of the profile and every hugetlb op of the language', () => {
+    const seen = new Set(scripts(5, 200).flatMap((s) => s.steps.map((x) => x.op)));
+    expect([...seen].sort()).toEqual(hugetlbProfile.ops.map((g) => g.op).sort());
+    const missing = Object.keys(hugetlb.impl.ops).filter((op) => !seen.has(op) && !(op in hugetlbProfile.internalOps));
+    expect(missing).toEqual([]);
+  });
+
+  it('resolves steps against the generation model: faults only on a mapping, fork only of a private one', () => {
+    const p = hugetlb.parseParams!({ pool: 2, fileSize: 2, vmas: 2 });
+    const steps = resolveSteps(hugetlbProfile, p, [
+      { op: 'fault', raw: { v: 0, i: 0, write: true } }, // nothing mapped: dropped
+      { op: 'mmap', raw: { v: 5, kind: 'shared', f: 0, from: 1, len: 0 } },
+      { op: 'fork', raw: { v: 0, c: 0 } }, // only a shared mapping: dropped
+      { op: 'fault', raw: { v: 3, i: 7, write: false } },
+      { op: 'mmap', raw: { v: 0, kind: 'private', f: 0, from: 0, len: 1 } },
+      { op: 'fork', raw: { v: 0, c: 0 } }, // no free slot left: dropped
+    ]);
+    expect(steps).toEqual([
+      { op: 'mmap', args: { v: 1, kind: 'shared', f: 0, from: 1, to: 2 } },
+      { op: 'fault', args: { v: 1, i: 1, write: false } },
+      { op: 'mmap', args: { v: 0, kind: 'private', f: 0, from: 0, to: 2 } },
+    ]);
+  });
+});
+
+describe('conform script generation for thp', () => {
+  it('valid, deterministic scripts over every user-level THP op; the implementation runs them all', async () => {
+    const { thpProfile } = await import('../../kernel/conform/arbitraries/thp/index.js');
+    const { thp } = await import('../../subsystems/thp/index.js');
+    const { runImplSteps } = await import('../../checker/sequential-impl.js');
+    const tarb = scriptArbitrary(thpProfile, thp, 10);
+    const gen = generateScripts(tarb, 11, 120).map((v) => v.value_.script);
+    expect(generateScripts(tarb, 11, 120).map((v) => v.value_.script)).toEqual(gen);
+    const seen = new Set<string>();
+    for (const s of gen) {
+      expect(parseScript(thp, JSON.parse(JSON.stringify(s)), 'generated').steps).toEqual(s.steps);
+      const run = runImplSteps(thp, s, null);
+      expect(run.stopped).toBeUndefined();
+      for (const st of s.steps) seen.add(st.op);
+    }
+    expect([...seen].sort()).toEqual(thpProfile.ops.map((g) => g.op).sort());
+    // every THP op is either generated or named as kernel-internal with the reason
+    const generated = new Set(thpProfile.ops.map((g) => g.op));
+    expect(Object.keys(thp.impl.ops).filter((op) => !generated.has(op) && !(op in thpProfile.internalOps))).toEqual([]);
+  });
+});
