@@ -23,6 +23,7 @@ import { writeHtmlReport } from '../traces/html.js';
 import { ItfError, readItf, scenarioOf, scheduleOf, subsystemOf, toItf, variantOf, writeItf } from '../traces/itf.js';
 import { renderResult, renderTrace } from '../traces/table.js';
 import { parseArgs, UsageError } from './args.js';
+import { cmdView } from './view.js';
 import type { Job, WorkerMessage } from './worker.js';
 
 export const EXIT = { pass: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
@@ -34,6 +35,7 @@ Usage:
   mmcheck run SUBSYSTEM --script FILE      run a sequential script on spec and implementation
   mmcheck replay FILE.itf.json             re-execute a saved counterexample against the current code
   mmcheck list [SUBSYSTEM...]              subsystems, scenarios and buggy variants
+  mmcheck view FILE.itf.json [--open]      write the trace viewer with FILE inside; print its path
   mmcheck --help                           this text
 
 check options:
@@ -449,7 +451,7 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
       case 'help':
         io.out(HELP);
         if (cmd !== undefined) return EXIT.pass;
-        io.err('mmcheck: no command given (commands: check, run, replay, list)');
+        io.err('mmcheck: no command given (commands: check, run, replay, list, view)');
         return EXIT.usage;
       case 'check':
         return await cmdCheck(rest, io);
@@ -459,8 +461,10 @@ export async function main(argv: string[], io: Out = nodeOut, subsystems: readon
         return await cmdReplay(rest, io);
       case 'list':
         return await cmdList(rest, io);
+      case 'view':
+        return await cmdView(rest, io);
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list; see mmcheck --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, view; see mmcheck --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {
