@@ -10,7 +10,7 @@ import type { AnyStateMachine } from 'xstate';
 interface TransitionLike {
   readonly eventType: string;
   readonly target?: readonly { readonly id: string }[] | undefined;
-  readonly guard?: { readonly type?: string } | undefined;
+  readonly guard?: string | { readonly type?: string } | ((...a: never[]) => unknown) | undefined;
 }
 interface NodeLike {
   readonly id: string;
@@ -55,7 +55,9 @@ function edges(node: NodeLike, out: string[], indent: string): void {
   const inPlace: string[] = [];
   for (const [ev, ts] of node.transitions) {
     for (const t of ts) {
-      const guard = t.guard?.type ? ` [${label(t.guard.type)}]` : '';
+      const g = t.guard;
+      const name = typeof g === 'string' ? g : typeof g === 'function' ? g.name || 'guard' : g?.type;
+      const guard = name ? ` [${label(name)}]` : '';
       const targets = t.target ?? [];
       if (targets.length === 0) inPlace.push(label(ev) + guard);
       for (const target of targets) out.push(`${indent}${sid(node.id)} --> ${sid(target.id)} : ${label(ev)}${guard}`);
