@@ -18,7 +18,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Node, Project, SyntaxKind, type Expression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph';
+import { Node, Project, SyntaxKind, type ObjectLiteralExpression, type SourceFile } from 'ts-morph';
+import { anchor, cell, code } from './gen/md.js';
 
 export const DEFAULT_DIRS = ['spec', 'impl', 'subsystems'] as const;
 
@@ -296,14 +297,6 @@ export function collect(root: string, dirs: readonly string[] = DEFAULT_DIRS): C
 // Markdown
 // ---------------------------------------------------------------------------
 
-function cell(s: string): string {
-  return s.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|');
-}
-
-function code(s: string): string {
-  return s.startsWith('`') ? cell(s) : `\`${cell(s).replace(/`/g, "'")}\``;
-}
-
 function where(file: string, line: number, docsDir: string): string {
   return `[${file}:${line}](${docsDir}${file}#L${line})`;
 }
@@ -372,13 +365,6 @@ export function renderMarkdown(c: Collected, opts: RenderDocOptions = {}): strin
     }
   }
   return out.join('\n') + '\n';
-}
-
-function anchor(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/[^a-z0-9 _-]/g, '')
-    .replace(/ /g, '-');
 }
 
 function duplicates(names: string[]): Set<string> {

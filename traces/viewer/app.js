@@ -7,6 +7,7 @@
  * <body data-selected> for tests.
  */
 'use strict';
+// oxlint-disable-next-line max-lines-per-function -- the classic-script module wrapper (file scope), not a function
 (function (root) {
   const MMV = root.MMV;
   const { show, check, build } = MMV.model;

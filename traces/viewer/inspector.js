@@ -4,6 +4,7 @@
  * next to abstraction(impl).
  */
 'use strict';
+// oxlint-disable-next-line max-lines-per-function -- the classic-script module wrapper (file scope), not a function
 (function (root) {
   const MMV = (root.MMV = root.MMV || {});
   const { show, flattenState, diff, inFlight } = MMV.model;

@@ -6,6 +6,7 @@
  * as fast as 10.
  */
 'use strict';
+// oxlint-disable-next-line max-lines-per-function -- the classic-script module wrapper (file scope), not a function
 (function (root) {
   const MMV = (root.MMV = root.MMV || {});
   const { show } = MMV.model;
@@ -35,6 +36,21 @@
         (opts.showThread || c.group !== 'thread') &&
         (!opts.terms.length || opts.terms.some((x) => c.path.includes(x))),
     );
+  }
+
+  /** Changes split by lane: a thread's own record (T<k>.…) in lane k, everything else in the mover's lane. */
+  function byLane(st, changes, lanes) {
+    const out = Array.from({ length: lanes }, () => []);
+    for (const c of changes) {
+      const m = /^T(\d+)[.[]/.exec(c.path);
+      const k = m && Number(m[1]) < lanes ? Number(m[1]) : st.thread;
+      out[k].push(c);
+    }
+    return out;
+  }
+
+  function linesOf(list) {
+    return Math.min(list.length, MAX_LINES) + (list.length > MAX_LINES ? 1 : 0);
   }
 
   class Lanes {
@@ -69,12 +85,14 @@
         const ch = i === 0 ? [] : visibleChanges(st, opts);
         if (opts.terms.length && opts.onlyMatching && ch.length === 0 && !keepAlways) continue;
         rows.push(i);
-        shown.push(ch);
+        shown.push(byLane(st, ch, m.threads));
       }
       const top = new Float64Array(rows.length + 1);
       for (let r = 0; r < rows.length; r++) {
-        const lines = Math.min(shown[r].length, MAX_LINES) + (shown[r].length > MAX_LINES ? 1 : 0);
-        top[r + 1] = top[r] + HEAD + PAD + lines * LINE;
+        const st = m.steps[rows[r]];
+        let h = 0;
+        shown[r].forEach((list, k) => (h = Math.max(h, linesOf(list) * LINE + (k === st.thread ? HEAD : 0))));
+        top[r + 1] = top[r] + Math.max(h, HEAD) + PAD;
       }
       this.rows = rows;
       this.shown = shown;
@@ -134,7 +152,12 @@
         const c = el('div', 'init muted', 'initial state');
         row.append(c);
       } else {
-        for (let k = 0; k < m.threads; k++) row.append(k === st.thread ? this.cell(st, this.shown[r]) : el('div', 'lane'));
+        const lanes = this.shown[r];
+        for (let k = 0; k < m.threads; k++) {
+          if (k === st.thread) row.append(this.cell(st, lanes[k]));
+          else if (lanes[k].length) row.append(this.chips(el('div', 'lane side'), lanes[k]));
+          else row.append(el('div', 'lane'));
+        }
       }
       row.addEventListener('click', (e) => {
         const chip = e.target.closest && e.target.closest('.chg');
@@ -158,6 +181,10 @@
       line.title = line.textContent;
       line2.title = line2.textContent;
       c.append(line, line2);
+      return this.chips(c, changes);
+    }
+
+    chips(c, changes) {
       changes.slice(0, MAX_LINES).forEach((ch) => c.append(chip(ch, ch.path === this.field)));
       if (changes.length > MAX_LINES) c.append(el('div', 'more muted', '+' + (changes.length - MAX_LINES) + ' more (see the state)'));
       return c;

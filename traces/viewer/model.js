@@ -7,6 +7,7 @@
  * module scripts, and the viewer must open from file://.
  */
 'use strict';
+// oxlint-disable-next-line max-lines-per-function -- the classic-script module wrapper (file scope), not a function
 (function (root) {
   const MMV = (root.MMV = root.MMV || {});
 
