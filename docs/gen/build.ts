@@ -9,6 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { opReferenceMarkdown } from '../../checker/op-schema.js';
 import type { Subsystem } from '../../checker/types.js';
 import { collect, renderMarkdown, type Collected } from '../gen-invariants.js';
 import { renderHtml } from './html.js';
@@ -17,7 +18,7 @@ import { RECORD_FILE, formatRecord, readRecord, recordChecks, type CheckRecord }
 import { subsystemPage } from './subsystem-page.js';
 
 /** Hand-written pages that also get an HTML copy. */
-const HAND_WRITTEN = ['docs/architecture.md'];
+const HAND_WRITTEN = ['docs/architecture.md', 'docs/report-json.md'];
 
 /** Every generated file (path relative to root -> content). */
 export function buildDocs(root: string, c: Collected, subs: readonly Subsystem[], rec: CheckRecord | undefined): Map<string, string> {
@@ -27,6 +28,7 @@ export function buildDocs(root: string, c: Collected, subs: readonly Subsystem[]
     md.set('docs/index.md', indexPage(subs, rec));
     md.set('docs/coverage.md', coveragePage(subs, rec));
     md.set('docs/findings.md', findingsPage(root, subs, rec));
+    md.set('docs/ops.md', opReferenceMarkdown(subs) + '\n'); // as docs/gen-ops.ts (npm run docs:ops) writes it
     for (const sub of subs)
       md.set(
         `docs/subsystems/${sub.name}.md`,

@@ -27,7 +27,7 @@ export function indexPage(subs: readonly Subsystem[], rec: CheckRecord | undefin
     String(s.variants.length),
     String(s.scenarios.length),
   ])), '');
-  out.push('- [Coverage of the default scenarios](coverage.md)', '- [Findings](findings.md): the correct implementation fails these; real-kernel reproductions', '- [All invariants and variants in one table](invariants.md)', '- [Architecture](architecture.md)', '');
+  out.push('- [Operation reference](ops.md): every operation and its arguments, as scenario files and scripts name them', '- [Coverage of the default scenarios](coverage.md)', '- [Findings](findings.md): the correct implementation fails these; real-kernel reproductions', '- [All invariants and variants in one table](invariants.md)', '- [Architecture](architecture.md)', '');
   out.push(recordLine(rec), '');
   return out.join('\n');
 }
@@ -87,7 +87,7 @@ export function findingsPage(root: string, subs: readonly Subsystem[], rec: Chec
   const rows = subs.flatMap((sub) =>
     (sub.findings ?? []).map((f) => {
       const r = rec?.findings.find((x) => x.subsystem === sub.name && x.scenario === f.name);
-      const got = !r ? '(no record)' : r.violation ? `${r.violation.kind}: ${r.violation.property}` : `**no violation** (${r.stopReason})`;
+      const got = !r ? '(no record)' : r.violation ? (r.violation.kind === r.violation.property ? r.violation.kind : `${r.violation.kind}: ${r.violation.property}`) : `**no violation** (${r.stopReason})`;
       return [code(sub.name), code(f.name), cell(f.description), cell(f.expect), cell(got)];
     }),
   );
@@ -97,7 +97,7 @@ export function findingsPage(root: string, subs: readonly Subsystem[], rec: Chec
   if (!k || k.length === 0) out.push('No real-kernel run is recorded yet (`mmcheck reproduce ... --record` writes `docs/findings.json`).', '');
   else {
     const krows = k.flatMap((f) =>
-      f.kernels.map((x) => [code(f.subsystem), code(f.target), cell(`${x.release}${x.package ? ` (${x.package})` : ''}`), cell(x.modelVersion), cell(x.verdict), cell(f.reproducer)]),
+      f.kernels.map((x) => [code(f.subsystem), code(f.target), cell(`${x.release}${x.package ? ` (${x.package})` : ''}`), cell(x.modelVersion), cell(x.verdict), f.reproducer ? `[${cell(f.reproducer.replace(/^docs\//, ''))}](${f.reproducer.replace(/^docs\//, '')})` : '—']),
     );
     out.push(...table(['Subsystem', 'Target', 'Kernel', 'Model version', 'Verdict', 'Reproducer'], krows), '');
   }
