@@ -89,7 +89,7 @@ describe('docs generator', () => {
     if (sub.variants.length > 1) expect(page).toContain('**NOT CAUGHT**');
     expect(page).toContain('mm/x.c f() @ v6.12');
     expect(files.get('docs/coverage.md')).toContain('1,234');
-    expect(files.get('docs/findings.md')).toContain('| `counter` | `racy` | 6.1.0-1 | 6.1 | REPRODUCED | r.c |');
+    expect(files.get('docs/findings.md')).toContain('| `counter` | `racy` | 6.1.0-1 | 6.1 | REPRODUCED | [r.c](r.c) |');
     expect(files.get('docs/index.md')).toContain(`[${sub.name}](subsystems/${sub.name}.md)`);
     const html = files.get(`docs/subsystems/${sub.name}.html`)!;
     expect(html).toContain('href="../index.html"');
