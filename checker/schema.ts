@@ -63,6 +63,33 @@ class IntSchema implements Schema<number> {
   }
 }
 
+/**
+ * An integer field whose values have names (a kernel enum or #define set kept as
+ * a number in the state so the impl code and the encoding stay plain ints).
+ * Encodes exactly like S.int() (the codegen treats it as an IntSchema); its ITF
+ * form is the name, so traces and the viewer show `V_LIVE`, not `1`. A value
+ * outside the names is written as the bare integer.
+ */
+class NamedIntSchema extends IntSchema {
+  constructor(readonly names: readonly string[]) {
+    super();
+  }
+  override toItf(v: number): ItfExpr {
+    return v >= 0 && v < this.names.length ? this.names[v]! : v;
+  }
+  override fromItf(e: unknown, path: string): number {
+    if (typeof e === 'string') {
+      const i = this.names.indexOf(e);
+      if (i < 0) throw new SchemaError(`${path}: expected one of ${this.names.join('|')} or an integer`);
+      return i;
+    }
+    return super.fromItf(e, path);
+  }
+  override describe(): string {
+    return 'Str';
+  }
+}
+
 class BoolSchema implements Schema<boolean> {
   readonly kind = 'bool';
   encode(v: boolean, w: Writer): void {
@@ -288,6 +315,8 @@ export const S = {
   int: (): Schema<number> => new IntSchema(),
   bool: (): Schema<boolean> => new BoolSchema(),
   enum: <E extends string>(...values: E[]): Schema<E> => new EnumSchema(values),
+  /** An int whose values 0..names.length-1 have names: encoded as S.int(), shown by name in ITF. */
+  named: (names: readonly string[]): Schema<number> => new NamedIntSchema(names),
   /** Fixed-length array of `length` elements. */
   array: <T>(elem: Schema<T>, length: number): Schema<T[]> => new ArraySchema(elem, length),
   /** Variable-length, order-significant list. */

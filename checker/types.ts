@@ -156,6 +156,8 @@ export interface Invariant<G, P = unknown> {
   readonly doc: string;
   /** Where it comes from: doc line, kernel function, or known bug. */
   readonly source: string;
+  /** Optional: why the kernel keeps it (the lock, ordering or accounting rule); shown in the generated docs. */
+  readonly why?: string;
   /** 'always': every reachable state; 'quiescent': states with no op in flight. */
   readonly when: 'always' | 'quiescent';
   /**

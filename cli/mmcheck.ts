@@ -22,6 +22,7 @@ import { cmdConform, CONFORM_HELP } from './conform.js';
 import { cmdReproduce, REPRODUCE_HELP } from './reproduce.js';
 import { SEARCH_HELP } from './search-flags.js';
 import { cmdSimulate, SIMULATE_HELP } from './simulate.js';
+import { cmdView } from './view.js';
 
 export { EXIT, quietOnClosedPipe, type Out };
 
@@ -36,6 +37,7 @@ Usage:
   mmcheck conform SUBSYSTEM --kernel K     generated scripts on a real kernel vs implementation and spec
   mmcheck reproduce TRACE|SCRIPT|SUBSYSTEM --kernel K   run a counterexample on a real kernel (qemu)
   mmcheck simulate SUBSYSTEM [options]     random walks past the exhaustive limit (SAMPLED, never a pass)
+  mmcheck view FILE.itf.json [--open]      write the trace viewer with FILE inside; print its path
   mmcheck --help                           this text
 
 check options:
@@ -111,7 +113,7 @@ export async function main(
       case 'help':
         io.out(HELP);
         if (cmd !== undefined) return EXIT.pass;
-        io.err('mmcheck: no command given (commands: check, run, replay, list, conform, reproduce, simulate)');
+        io.err('mmcheck: no command given (commands: check, run, replay, list, conform, reproduce, simulate, view)');
         return EXIT.usage;
       case 'check':
         return await cmdCheck(rest, io, { registry, registryModule });
@@ -127,8 +129,10 @@ export async function main(
         return await cmdReproduce(rest, io, registry);
       case 'simulate':
         return cmdSimulate(rest, io, registry);
+      case 'view':
+        return await cmdView(rest, io);
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, conform, reproduce, simulate; see mmcheck --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, conform, reproduce, simulate, view; see mmcheck --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {

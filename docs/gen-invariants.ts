@@ -1,8 +1,6 @@
 /**
- * Invariant documentation generator.
- *
- *   npx tsx docs/gen-invariants.ts            write docs/invariants.md
- *   npx tsx docs/gen-invariants.ts --check    exit 1 if docs/invariants.md is out of date
+ * Documentation generator (`npm run docs`; see docs/gen/build.ts for every page
+ * it writes, --check and --record). This module collects invariants and variants.
  *
  * Scans spec/, impl/ and subsystems/ with ts-morph for
  *   - calls `invariant({name, when, doc, source, ...})` (checker/types.ts), and object
@@ -17,10 +15,11 @@
  * generator runs while subsystems are still being written. The output has no
  * timestamp, so `--check` is stable.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Node, Project, SyntaxKind, type Expression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph';
+import { Node, Project, SyntaxKind, type ObjectLiteralExpression, type SourceFile } from 'ts-morph';
+import { anchor, cell, code } from './gen/md.js';
 
 export const DEFAULT_DIRS = ['spec', 'impl', 'subsystems'] as const;
 
@@ -31,6 +30,8 @@ export interface InvariantDoc {
   readonly when: string;
   readonly doc: string;
   readonly source: string;
+  /** Why it holds: the `why` field, else the comment written just above the invariant ('' when neither). */
+  readonly why: string;
   /** Path relative to the project root, with '/' separators. */
   readonly file: string;
   readonly line: number;
@@ -157,6 +158,18 @@ export function subsystemOfPath(rel: string, dirs: readonly string[] = DEFAULT_D
   return base === 'index' || base === '' ? '(shared)' : base;
 }
 
+/** The comment written just above a node (JSDoc or // lines), as one line of text. */
+function leadingComment(at: Node): string {
+  return at
+    .getLeadingCommentRanges()
+    .map((r) => r.getText())
+    .join(' ')
+    .replace(/^\s*\/\*\*?|\*\/\s*$/g, '')
+    .replace(/^\s*(\/\/|\*)\s?/gm, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 function isInvariantCallee(callee: Node): boolean {
   const c = unwrap(callee);
   if (Node.isIdentifier(c)) return c.getText() === 'invariant';
@@ -209,6 +222,7 @@ export function collectFromFiles(files: readonly SourceFile[], root: string, dir
       when: fieldText(obj, 'when') ?? '?',
       doc: fieldText(obj, 'doc') ?? '',
       source: fieldText(obj, 'source') ?? '',
+      why: fieldText(obj, 'why') ?? leadingComment(at),
       file: rel(root, at.getSourceFile()),
       line: at.getStartLineNumber(),
     });
@@ -283,14 +297,6 @@ export function collect(root: string, dirs: readonly string[] = DEFAULT_DIRS): C
 // Markdown
 // ---------------------------------------------------------------------------
 
-function cell(s: string): string {
-  return s.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|');
-}
-
-function code(s: string): string {
-  return s.startsWith('`') ? cell(s) : `\`${cell(s).replace(/`/g, "'")}\``;
-}
-
 function where(file: string, line: number, docsDir: string): string {
   return `[${file}:${line}](${docsDir}${file}#L${line})`;
 }
@@ -361,13 +367,6 @@ export function renderMarkdown(c: Collected, opts: RenderDocOptions = {}): strin
   return out.join('\n') + '\n';
 }
 
-function anchor(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/[^a-z0-9 _-]/g, '')
-    .replace(/ /g, '-');
-}
-
 function duplicates(names: string[]): Set<string> {
   const seen = new Set<string>();
   const dup = new Set<string>();
@@ -376,46 +375,18 @@ function duplicates(names: string[]): Set<string> {
 }
 
 // ---------------------------------------------------------------------------
-// CLI
+// CLI: docs/gen/build.ts (every page); kept here as the entry point of `npm run docs`
 // ---------------------------------------------------------------------------
 
-export interface MainIo {
-  out(s: string): void;
-  err(s: string): void;
-}
-
-/** Run the generator; returns the exit code. */
-export function main(argv: readonly string[], root: string, io: MainIo = { out: console.log, err: console.error }): number {
-  const check = argv.includes('--check');
-  const unknown = argv.filter((a) => a !== '--check');
-  if (unknown.length) {
-    io.err(`gen-invariants: unknown argument '${unknown[0]}' (usage: gen-invariants.ts [--check])`);
-    return 2;
-  }
-  const target = join(root, 'docs', 'invariants.md');
-  const c = collect(root);
-  const md = renderMarkdown(c);
-  const summary = `${c.invariants.length} invariants, ${c.variants.length} variants (scanned ${c.scanned.join(', ') || 'nothing'})`;
-  if (check) {
-    const current = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
-    if (current === md) {
-      io.out(`docs/invariants.md is up to date: ${summary}`);
-      return 0;
-    }
-    io.err(
-      `docs/invariants.md is ${current === undefined ? 'missing' : 'out of date'}; run: npx tsx docs/gen-invariants.ts (${summary})`,
-    );
-    return 1;
-  }
-  writeFileSync(target, md);
-  io.out(`wrote docs/invariants.md: ${summary}`);
-  return 0;
-}
+export { main, buildDocs, type MainIo } from './gen/build.js';
 
 const here = fileURLToPath(import.meta.url);
 if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url) {
   // The project root is the parent of docs/ (also when run from dist/docs/).
   let root = resolve(dirname(here), '..');
   if (!existsSync(join(root, 'package.json')) || root.endsWith(`${sep}dist`)) root = resolve(dirname(here), '..', '..');
-  process.exitCode = main(process.argv.slice(2), root);
+  // not a top-level await: gen/build.js imports this module back
+  void Promise.all([import('./gen/build.js'), import('../subsystems/index.js')]).then(([b, s]) => {
+    process.exitCode = b.main(process.argv.slice(2), root, undefined, s.registry);
+  });
 }

@@ -1,31 +1,53 @@
 /**
- * Self-contained HTML reports: the static viewer (traces/viewer.html) with one
+ * Self-contained HTML reports: the static viewer (traces/viewer/) with one
  * trace embedded, so `traces/out/<name>.html` opens offline next to its ITF.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ItfTrace } from './itf.js';
 import { formatItf, validateItf } from './itf.js';
 
 const DATA_TAG = '<script type="application/json" id="itf-data"></script>';
 
+/** The viewer's files, in the order index.html loads them. */
+export const VIEWER_SCRIPTS = ['model.js', 'lanes.js', 'inspector.js', 'app.js'] as const;
+
 /**
- * Where viewer.html lives: next to this module when run from source (tsx), or
- * in the source tree when run from the compiled `dist/traces/`.
+ * Where the viewer (traces/viewer/index.html and its scripts) lives: next to this
+ * module when run from source (tsx), or in the source tree when run from the
+ * compiled `dist/traces/`.
  */
-export function viewerPath(): string {
-  const candidates = [new URL('./viewer.html', import.meta.url), new URL('../../traces/viewer.html', import.meta.url)];
+export function viewerDir(): string {
+  const candidates = [new URL('./viewer/', import.meta.url), new URL('../../traces/viewer/', import.meta.url)];
   for (const u of candidates) {
     const p = fileURLToPath(u);
-    if (existsSync(p)) return p;
+    if (existsSync(join(p, 'index.html'))) return p;
   }
-  throw new Error(`traces/viewer.html not found (looked next to ${fileURLToPath(import.meta.url)})`);
+  throw new Error(`traces/viewer/index.html not found (looked next to ${fileURLToPath(import.meta.url)})`);
 }
 
-/** The viewer page's source. */
+/** The viewer's index.html (it loads viewer.css and the scripts from its own folder). */
+export function viewerPath(): string {
+  return join(viewerDir(), 'index.html');
+}
+
+/**
+ * The viewer as one self-contained page: index.html with viewer.css and the
+ * scripts inlined, so a copy opens from anywhere (file:// included).
+ */
 export function viewerHtml(): string {
-  return readFileSync(viewerPath(), 'utf8');
+  const dir = viewerDir();
+  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+  let html = read('index.html');
+  const css = read('viewer.css');
+  html = html.replace('<link rel="stylesheet" href="viewer.css">', () => `<style>\n${css}</style>`);
+  for (const f of VIEWER_SCRIPTS) {
+    const js = read(f);
+    if (/<\/script/i.test(js)) throw new Error(`traces/viewer/${f} contains '</script': it cannot be inlined`);
+    html = html.replace(`<script src="${f}"></script>`, () => `<script>\n${js}</script>`);
+  }
+  return html;
 }
 
 /** JSON safe inside a <script> element: no '<' (so no '</script>' or '<!--'), no U+2028/9. */
@@ -39,10 +61,13 @@ function escapeHtml(s: string): string {
 
 /** The viewer with `itf` embedded, as one HTML string. `name` is shown in the header. */
 export function renderHtmlReport(itf: ItfTrace, name = 'embedded trace', viewer = viewerHtml()): string {
-  validateItf(itf);
-  if (!viewer.includes(DATA_TAG)) throw new Error('viewer.html has no itf-data placeholder');
-  const m = itf['#meta'];
-  const title = `mmcheck: ${m.property} (${m.violation.kind}) in ${m.subsystem}/${m.scenario.name}`;
+  validateItf(itf, { mmcheck: false });
+  if (!viewer.includes(DATA_TAG)) throw new Error('the viewer has no itf-data placeholder');
+  const m = itf['#meta'] as Partial<ItfTrace['#meta']> | undefined;
+  const title =
+    m?.source === 'mmcheck' && m.violation && m.scenario
+      ? `mmcheck: ${m.property} (${m.violation.kind}) in ${m.subsystem}/${m.scenario.name}`
+      : `mmcheck trace viewer: ${name}`;
   return viewer
     .replace(/<title>[^<]*<\/title>/, () => `<title>${escapeHtml(title)}</title>`)
     .replace('<body>', () => `<body data-name="${escapeHtml(name)}">`)

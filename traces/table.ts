@@ -8,7 +8,8 @@
  */
 import { searchSummary } from '../checker/search-summary.js';
 import type { CheckResult, StepLabel, TraceState, Violation } from '../checker/result.js';
-import { diffPlain, groupedLines, show, type Change } from './diff.js';
+import { diffPlain, show, type Change } from './diff.js';
+import { renderFinalState } from './table-final.js';
 
 export interface RenderOptions {
   /** ANSI colours (default false). */
@@ -24,7 +25,7 @@ export interface RenderOptions {
 // ---------------------------------------------------------------------------
 
 type Paint = (s: string) => string;
-interface Palette {
+export interface Palette {
   bold: Paint;
   dim: Paint;
   red: Paint;
@@ -52,6 +53,7 @@ function palette(color: boolean): Palette {
 
 /** Visible width: code points, ANSI sequences excluded. */
 export function visibleWidth(s: string): number {
+  // oxlint-disable-next-line no-control-regex -- ESC starts the ANSI colour sequences this strips
   return [...s.replace(/\x1b\[[0-9;]*m/g, '')].length;
 }
 
@@ -87,7 +89,7 @@ export function wrap(text: string, w: number): string[] {
   return out;
 }
 
-function truncate(s: string, w: number): string {
+export function truncate(s: string, w: number): string {
   const cs = [...s];
   return cs.length <= w ? s : cs.slice(0, Math.max(0, w - 1)).join('') + '…';
 }
@@ -141,41 +143,55 @@ function changeLine(c: Change, p: Palette): string {
   return `${c.path}: ${from} → ${to}`;
 }
 
-interface SpecDiff {
-  readonly lines: string[];
+interface Layout {
+  readonly p: Palette;
+  readonly n: number;
+  readonly numW: number;
+  readonly colW: number;
+  readonly W: number;
 }
 
-/** Spec candidates against abstraction(impl), closest first, as -/+ lines. */
-function specVsAbstract(
-  candidates: readonly unknown[],
-  abstract: unknown,
-  max: number,
-  p: Palette,
-  width: number,
-): SpecDiff {
-  const lines: string[] = [];
-  const scored = candidates
-    .map((c, i) => ({ c, i, d: diffPlain(c, abstract) }))
-    .sort((a, b) => a.d.length - b.d.length || a.i - b.i);
-  const shown = scored.slice(0, max);
-  shown.forEach(({ d }, k) => {
-    const head =
-      candidates.length === 1
-        ? 'the only spec state'
-        : `spec state ${k + 1} of ${candidates.length}${k === 0 ? ' (closest)' : ''}`;
-    if (d.length === 0) {
-      lines.push(...wrap(`${head}: equals the abstraction`, width - 2).map((l) => `  ${l}`));
-      return;
-    }
-    const what = `${head}: ${d.length === 1 ? '1 field differs' : `${d.length} fields differ`} (- spec expected, + abstraction(impl))`;
-    lines.push(...wrap(what, width - 2).map((l) => `  ${l}`));
-    for (const c of d) {
-      lines.push(...wrap(`- ${c.path}: ${c.old ?? '(absent)'}`, width - 4).map((l, j) => p.red(`    ${j ? '  ' : ''}${l}`)));
-      lines.push(...wrap(`+ ${c.path}: ${c.new ?? '(absent)'}`, width - 4).map((l, j) => p.green(`    ${j ? '  ' : ''}${l}`)));
-    }
+/** One step: its line(s) in the mover's column, then the fields it changed and the abstraction's change. */
+function stepRows(l: StepLabel, i: number, states: readonly TraceState[], steps: number, { p, n, numW, colW, W }: Layout): string[] {
+  const out: string[] = [];
+  const sep = p.dim(' │ ');
+  const before = states[i];
+  const after = states[i + 1];
+  const failing = i === steps - 1;
+  const cell = wrap(formatStep(l), colW);
+  cell.forEach((line, j) => {
+    const num = j === 0 ? (failing ? p.red(`✗${i + 1}`) : String(i + 1)) : '';
+    const cols = Array.from({ length: n }, (_, t) => {
+      if (t !== l.tid) return ' '.repeat(colW);
+      let txt = pad(line, colW);
+      if (l.injected.length) txt = p.magenta(txt);
+      else if (failing) txt = p.red(txt);
+      return txt;
+    });
+    out.push(`${padLeft(num, numW)}${sep}${cols.join(sep)}`.replace(/\s+$/, ''));
   });
-  if (scored.length > shown.length) lines.push(p.dim(`  … ${scored.length - shown.length} more spec states not shown`));
-  return { lines };
+  if (!before || !after) return out;
+  const indent = ' '.repeat(numW) + p.dim(' ┆   ');
+  const bodyW = W - numW - 5;
+  const changes = diffPlain(before.impl, after.impl, 'impl');
+  const tb = before.threads[l.tid];
+  const ta = after.threads[l.tid];
+  if (tb?.locals || ta?.locals) {
+    // Locals start and end at 0: an op starting (absent -> 0) or finishing (0 -> absent) is noise.
+    for (const c of diffPlain(tb?.locals ?? {}, ta?.locals ?? {}, `T${l.tid}.locals`))
+      if (!((c.old === undefined && c.new === '0') || (c.old === '0' && c.new === undefined))) changes.push(c);
+  }
+  if (after.faultsUsed !== before.faultsUsed)
+    changes.push({ path: 'faultsUsed', old: String(before.faultsUsed), new: String(after.faultsUsed) });
+  for (const c of changes) for (const w of wrap(changeLine(c, p), bodyW)) out.push(indent + w);
+  if (after.abstract !== undefined) {
+    const ad = diffPlain(before.abstract, after.abstract, 'abstract');
+    if (ad.length) {
+      out.push(indent + p.cyan(`abstract → ${truncate(show(after.abstract), bodyW - 11)}`));
+      for (const c of ad) for (const w of wrap(changeLine(c, p), bodyW - 2)) out.push(indent + '  ' + w);
+    }
+  }
+  return out;
 }
 
 /**
@@ -215,89 +231,10 @@ export function renderTrace(violation: Violation, opts: RenderOptions = {}): str
     out.push(`${padLeft('0', numW)}${sep}${p.dim('initial state')}`);
   }
 
-  transitions.forEach((l, i) => {
-    const before = states[i];
-    const after = states[i + 1];
-    const failing = i === transitions.length - 1;
-    const cell = wrap(formatStep(l), colW);
-    cell.forEach((line, j) => {
-      const num = j === 0 ? (failing ? p.red(`✗${i + 1}`) : String(i + 1)) : '';
-      const cols = Array.from({ length: n }, (_, t) => {
-        if (t !== l.tid) return ' '.repeat(colW);
-        let txt = pad(line, colW);
-        if (l.injected.length) txt = p.magenta(txt);
-        else if (failing) txt = p.red(txt);
-        return txt;
-      });
-      out.push(`${padLeft(num, numW)}${sep}${cols.join(sep)}`.replace(/\s+$/, ''));
-    });
-    if (!before || !after) return;
-    const indent = ' '.repeat(numW) + p.dim(' ┆   ');
-    const bodyW = W - numW - 5;
-    const changes = diffPlain(before.impl, after.impl, 'impl');
-    const tb = before.threads[l.tid];
-    const ta = after.threads[l.tid];
-    if (tb?.locals || ta?.locals) {
-      // Locals start and end at 0: an op starting (absent -> 0) or finishing (0 -> absent) is noise.
-      for (const c of diffPlain(tb?.locals ?? {}, ta?.locals ?? {}, `T${l.tid}.locals`))
-        if (!((c.old === undefined && c.new === '0') || (c.old === '0' && c.new === undefined))) changes.push(c);
-    }
-    if (after.faultsUsed !== before.faultsUsed)
-      changes.push({ path: 'faultsUsed', old: String(before.faultsUsed), new: String(after.faultsUsed) });
-    for (const c of changes) for (const w of wrap(changeLine(c, p), bodyW)) out.push(indent + w);
-    if (after.abstract !== undefined) {
-      const ad = diffPlain(before.abstract, after.abstract, 'abstract');
-      if (ad.length) {
-        out.push(indent + p.cyan(`abstract → ${truncate(show(after.abstract), bodyW - 11)}`));
-        for (const c of ad) for (const w of wrap(changeLine(c, p), bodyW - 2)) out.push(indent + '  ' + w);
-      }
-    }
-  });
+  transitions.forEach((l, i) => out.push(...stepRows(l, i, states, transitions.length, { p, n, numW, colW, W })));
   out.push('');
 
-  // The failing state: spec vs abstraction, then the full final state.
-  const last = states[states.length - 1];
-  const prev = states.length >= 2 ? states[states.length - 2] : undefined;
-  if (last) {
-    const at = transitions.length ? `after step ${transitions.length}` : 'in the initial state';
-    if (last.abstract !== undefined) {
-      let cands = last.spec ?? [];
-      let note = `spec states consistent with the history ${at}`;
-      if (cands.length === 0 && prev?.spec && prev.spec.length) {
-        cands = prev.spec;
-        note = `no spec state is consistent with the history ${at}; candidates before the failing step`;
-      }
-      out.push(p.bold(`Spec vs abstraction(impl) ${at}:`));
-      if (cands.length === 0) out.push(...wrap(`no spec state left (${note})`, W - 2).map((l) => `  ${l}`));
-      else {
-        out.push(...wrap(`${note}: ${cands.length}`, W - 2).map((l) => p.dim(`  ${l}`)));
-        out.push(...specVsAbstract(cands, last.abstract, maxCand, p, W).lines);
-      }
-      out.push(`  abstraction(impl) = ${truncate(show(last.abstract), W - 22)}`);
-      if (violation.kind === 'linearizability')
-        out.push(
-          ...wrap(
-            'note: a linearizability violation is about a returned value (see the message); the state may still match a spec state',
-            W - 2,
-          ).map((l) => p.dim(`  ${l}`)),
-        );
-      out.push('');
-    } else if (last.spec && last.spec.length) {
-      out.push(p.bold(`Spec states ${at}:`));
-      for (const s of last.spec.slice(0, maxCand)) out.push(`  ${truncate(show(s), W - 2)}`);
-      out.push('');
-    }
-    out.push(p.bold(`Impl state ${at}:`));
-    for (const line of groupedLines(last.impl)) for (const w of wrap(line, W - 4).map((x, j) => (j ? '  ' : '') + x)) out.push(`  ${w}`);
-    const busy = last.threads.filter((t) => t.op !== undefined);
-    if (busy.length) {
-      out.push(p.bold('Threads in flight:'));
-      for (const t of busy) {
-        const locals = t.locals && Object.keys(t.locals).length ? ` locals ${show(t.locals)}` : '';
-        out.push(`  T${t.tid} ${formatCall(t.op!, t.args)}${t.pc ? ` next › ${t.pc}` : ''}${locals}`);
-      }
-    }
-  }
+  out.push(...renderFinalState(violation, p, W, maxCand));
   return out.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
 }
 

@@ -41,7 +41,7 @@ export const SP_MOUNTED = 1;
 export const SP_MOUNTING = 2;
 
 const spoolS = S.struct({
-  st: S.int(),
+  st: S.named(['unmounted', 'mounted', 'mounting']), // SP_*
   max: S.int(), // max_hpages, -1 = no size=
   min: S.int(), // min_hpages, -1 = no min_size=
   used: S.int(), // used_hpages
@@ -59,8 +59,8 @@ const fileS = S.struct({
 });
 
 const vmaS = S.struct({
-  st: S.int(),
-  kind: S.int(),
+  st: S.named(['free', 'live', 'creating', 'closing']), // V_*
+  kind: S.named(KIND_NAMES),
   src: S.int(), // shared: file; private: mount of its private hugetlbfs file
   from: S.int(),
   to: S.int(),

@@ -31,7 +31,7 @@ export const invariants = [
     check: () => null,
   }),
 ];
-const h11 = { name: 'H11', description: 'region_chg forgets the cache entry', source: 'known-bugs.md H11', scenarios: ['fault-race'] };
+const h11 = { name: 'H11', description: 'region_chg forgets the cache entry', source: 'cf3ad20bfead', scenarios: ['fault-race'] };
 export const sub = {
   name: 'hugetlb',
   variants: [h11, { name: 'HR-1', description: 'double free of a reservation', source: KERNEL }],
@@ -76,7 +76,7 @@ describe('docs generator (ts-morph)', () => {
     expect(c.invariants[1]!.doc).toBe('no reservation leaks on the error path');
     expect(c.invariants[1]!.source).toBe('mm/hugetlb.c');
     expect(c.variants.map((v) => [v.subsystem, v.name, v.source, v.scenarios])).toEqual([
-      ['hugetlb', 'H11', 'known-bugs.md H11', ['fault-race']],
+      ['hugetlb', 'H11', 'cf3ad20bfead', ['fault-race']],
       ['hugetlb', 'HR-1', 'mm/hugetlb.c', undefined],
       ['thp', 'T8', 'transhuge.rst', undefined],
     ]);
@@ -86,7 +86,7 @@ describe('docs generator (ts-morph)', () => {
     expect(md).toContain('## thp');
     expect(md).toContain('| `resv-le-free` | always | resv_huge_pages <= free_huge_pages \\| always |');
     expect(md).toContain('[subsystems/hugetlb/index.ts:6](../subsystems/hugetlb/index.ts#L6)');
-    expect(md).toContain('| `H11` | region_chg forgets the cache entry | known-bugs.md H11 | fault-race |');
+    expect(md).toContain('| `H11` | region_chg forgets the cache entry | cf3ad20bfead | fault-race |');
     expect(md).not.toMatch(/\d{4}-\d{2}-\d{2}T/); // no timestamps: --check must be stable
   });
 
