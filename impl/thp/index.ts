@@ -13,7 +13,7 @@ import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } fr
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, split } from './split.js';
 import { mlock, mprotect, munmap, split_huge_pmd } from './vma.js';
-import { wp_fault } from './wp.js';
+import { read, wp_fault } from './access.js';
 
 export const thpImpl: ImplDef<ThpState, ThpParams> = {
   state: thpSchema,
@@ -34,6 +34,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     deferred_split_scan,
     collapse,
     wp_fault,
+    read,
     evict,
     page_mapcount: page_mapcount_op,
     total_mapcount: total_mapcount_op,

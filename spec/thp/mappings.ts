@@ -6,7 +6,10 @@ import { add, del, specTotalMapcount, type ThpView } from './view.js';
 
 export const mapsSub = (c: ThpView, mm: number, i: number): boolean => c.pmd.includes(mm) || c.pte[i]!.includes(mm);
 export const mapsAny = (c: ThpView, mm: number): boolean =>
-  c.pmd.includes(mm) || c.pte.some((s) => s.includes(mm)) || c.foreign.some((s) => s.includes(mm));
+  c.pmd.includes(mm) ||
+  c.pte.some((s) => s.includes(mm)) ||
+  c.foreign.some((s) => s.includes(mm)) ||
+  c.cow[mm]!.some((id) => id >= 0);
 
 /**
  * Remove mm's PTE mapping of subpage i. Anon: "we detect that a subpage of THP

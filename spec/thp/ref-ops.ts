@@ -4,30 +4,36 @@
  * khugepaged, COW write faults, page-cache eviction and the counter readers.
  */
 import type { RetValue } from '../../checker/types.js';
-import { REJECT, type Handler } from './handler.js';
+import { REJECT, int, type Handler } from './handler.js';
+import { copyForWrite, dataOf, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
 import { failedSplitAfterUnmap, mapsSub, splitPage, splitPmd, unmapPte } from './mappings.js';
 import { add, del, specTotalMapcount, thpChoices } from './view.js';
 
+/**
+ * pin_user_pages(): the pin holds the page mm maps at sub, and that page is
+ * the pinner's own: a page another process maps or pins is first replaced by
+ * a private copy (COW broken, or unshared, before pinning). A page already
+ * exclusive may still be copied first ('copy'), unless mm already pins it.
+ */
 const on_pin: Handler = (c, e) => {
-  const { mm, sub, badMm, badSub } = e;
-  let ret: RetValue | undefined;
-  if (badMm(mm) || badSub(sub)) ret = 'EINVAL';
-  else if (mapsSub(c, mm, sub)) {
-    c.pins[sub]!++;
-    ret = 'ok';
-  } else ret = 'EFAULT';
-  return ret;
+  const { mm, sub, badMm, badSub, anon, choice, first } = e;
+  if (badMm(mm) || badSub(sub)) return first(thpChoices.pin) ? 'EINVAL' : REJECT;
+  let page = pageAt(c, mm, sub);
+  if (page < 0) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
+  if (choice === 'copy') {
+    if (!anon || pinnedBy(c, mm, page)) return REJECT;
+    page = copyForWrite(c, mm, sub, dataOf(c, mm, sub));
+  } else if (anon && sharedWithOthers(c, mm, page)) return REJECT;
+  c.pinned.push([mm, sub, page]);
+  return 'ok';
 };
 
 const on_unpin: Handler = (c, e) => {
-  const { sub, badSub } = e;
-  let ret: RetValue | undefined;
-  if (badSub(sub)) ret = 'EINVAL';
-  else if (c.pins[sub]! > 0) {
-    c.pins[sub]!--;
-    ret = 'ok';
-  } else ret = 'EINVAL';
-  return ret;
+  const { mm, sub } = e;
+  const at = c.pinned.findIndex((p) => p[0] === mm && p[1] === sub);
+  if (at < 0) return 'EINVAL';
+  c.pinned.splice(at, 1);
+  return 'ok';
 };
 
 const on_scan_get: Handler = (c, e) => {
@@ -131,6 +137,7 @@ const on_collapse: Handler = (c, e) => {
     for (let i = 0; i < n; i++) {
       unmapPte(c, mm, i);
       add(c.foreign[i]!, mm);
+      c.fdata[mm]![i] = c.data[i]!;
     }
     del(c.ptable, mm);
     ret = 'ok';
@@ -147,44 +154,36 @@ const on_collapse: Handler = (c, e) => {
   return ret;
 };
 
+/**
+ * A write of `val` to subpage sub: mm reads its own latest write. The page is
+ * reused only when it is exclusive to mm (for a PMD mapping: the whole THP),
+ * so no other process or pin sees the write; otherwise mm gets a private copy,
+ * which must never leave mm's own pin behind.
+ */
 const on_wp_fault: Handler = (c, e) => {
-  const { choice, first, mm, sub, badMm, badSub, anon, pins, refs } = e;
-  let ret: RetValue | undefined;
-  if (badMm(mm) || badSub(sub) || !anon) {
-    if (!first(thpChoices.wp_fault)) return REJECT;
-    ret = 'EINVAL';
-  } else if (c.pmd.includes(mm)) {
-    // do_huge_pmd_wp_page(): reuse only when nobody else maps the huge page and it is not pinned
-    const excl = specTotalMapcount(c) === 1 && pins === 0;
-    if (choice === 'other') {
-      if (excl) return REJECT;
-      // __split_huge_pmd(); VM_FAULT_FALLBACK; do_wp_page() then copies the subpage
-      splitPmd(c, mm);
-      unmapPte(c, mm, sub);
-      add(c.foreign[sub]!, mm);
-      ret = 'copy';
-    } else {
-      if (!excl) return REJECT;
-      ret = 'reuse';
-    }
-  } else if (c.pte[sub]!.includes(mm)) {
-    // do_wp_page(): reuse only if this PTE is the page's only reference
-    const excl = c.compound
-      ? specTotalMapcount(c) === 1 && pins + refs === 0
-      : c.pte[sub]!.length === 1 && c.pins[sub] === 0 && c.refs[sub] === 0;
-    if (choice === 'other') {
-      unmapPte(c, mm, sub);
-      add(c.foreign[sub]!, mm);
-      ret = 'copy';
-    } else {
-      if (!excl) return REJECT;
-      ret = 'reuse';
-    }
-  } else {
-    if (!first(thpChoices.wp_fault)) return REJECT;
-    ret = 'nomap';
+  const { n, mm, sub, badMm, badSub, anon, choice, first, ev } = e;
+  if (badMm(mm) || badSub(sub) || !anon) return first(thpChoices.wp_fault) ? 'EINVAL' : REJECT;
+  const page = pageAt(c, mm, sub);
+  if (page < 0) return first(thpChoices.wp_fault) ? 'nomap' : REJECT;
+  const val = int(ev.val) >= 0 ? int(ev.val) : 1;
+  if (choice === 'copy') {
+    if (pinnedBy(c, mm, page)) return REJECT;
+    copyForWrite(c, mm, sub, val);
+    return 'copy';
   }
-  return ret;
+  const pmd = c.pmd.includes(mm);
+  const excl = pmd ? c.data.every((_, j) => !sharedWithOthers(c, mm, j)) : !sharedWithOthers(c, mm, page);
+  if (!excl) return REJECT;
+  if (page < n) c.data[page] = val;
+  else c.copyData[page - n] = val;
+  return 'reuse';
+};
+
+/** A userspace load: the data of the page mm maps at sub. */
+const on_read: Handler = (c, e) => {
+  const { mm, sub, badMm, badSub } = e;
+  if (badMm(mm) || badSub(sub)) return 'EINVAL';
+  return pageAt(c, mm, sub) === -1 ? 'nomap' : dataOf(c, mm, sub);
 };
 
 const on_evict: Handler = (c, e) => {
@@ -241,6 +240,7 @@ export const referenceHandlers: Readonly<Record<string, Handler>> = {
   deferred_split_scan: on_deferred_split_scan,
   collapse: on_collapse,
   wp_fault: on_wp_fault,
+  read: on_read,
   evict: on_evict,
   page_mapcount: on_page_mapcount,
   total_mapcount: on_total_mapcount,
