@@ -22,18 +22,18 @@ type G = ThpState;
 
 const F = {
   lock: 'dup_mmap: mmap_write_lock + anon_vma_fork',
-  copy: 'copy_page_range: copy_huge_pmd / copy_pte_range',
+  check: 'copy_page_range: raw_write_seqcount_begin + page_maybe_dma_pinned (copy_huge_pmd / copy_present_pte)',
+  copy: 'copy_page_range: copy_present_page / ptep_set_wrprotect + page_dup_rmap + raw_write_seqcount_end',
 } as const;
 
-/** copy_present_pte() for one PTE of the parent's table. */
-function copy_present_pte(g: G, t: T, src: MmT, dst: MmT, i: number): void {
+/** copy_present_pte() for one PTE of the parent's table; `early` is its page_maybe_dma_pinned() verdict. */
+function copy_present_pte(g: G, src: MmT, dst: MmT, i: number, early: boolean): void {
   const e = src.pte[i]!;
   dst.pte[i] = e;
   dst.pte_write[i] = false;
   if (e === PTE_MIGRATION) src.pte_write[i] = false; /* make_migration_entry_read() on both sides */
   if (e !== PTE_PRESENT && e < PTE_COPY) return; /* none / collapsed page: nothing to account */
-  // 70e806e4e645: a maybe-pinned page is copied for the child, the parent keeps it writable
-  if (!t.bug('70e806e4e645') && maybeDmaPinned(g, src, i)) {
+  if (early) {
     const data = e === PTE_PRESENT ? g.pages[i]!.data : g.copies[e - PTE_COPY]!.data;
     dst.pte[i] = PTE_COPY + alloc_copy(g, data); /* copy_present_page() */
     dst.pte_write[i] = true;
@@ -50,7 +50,15 @@ function copy_present_pte(g: G, t: T, src: MmT, dst: MmT, i: number): void {
   }
 }
 
-function copy_page_range(g: G, t: T, src: MmT, dst: MmT): void {
+/** The page_maybe_dma_pinned() verdicts of copy_present_pte(), one bit per PTE (70e806e4e645). */
+function earlyCowMask(g: Readonly<G>, t: T, src: Readonly<MmT>): number {
+  let mask = 0;
+  if (src.pmd !== 'table' || t.bug('70e806e4e645')) return 0; /* 70e806e4e645: the pinned page is shared */
+  for (let i = 0; i < t.params.nr; i++) if (maybeDmaPinned(g, src, i)) mask |= 1 << i;
+  return mask;
+}
+
+function copy_page_range(g: G, t: T, src: MmT, dst: MmT, early_cow: number): void {
   if (src.pmd === 'huge') {
     get_page(g, 0);
     page_add_anon_rmap(g, 0, true); /* copy_huge_pmd(): page_dup_rmap(src_page, true) */
@@ -63,13 +71,18 @@ function copy_page_range(g: G, t: T, src: MmT, dst: MmT): void {
   } else if (src.pmd === 'table') {
     dst.pmd = 'table';
     dst.foreign_data = [...src.foreign_data];
-    for (let i = 0; i < t.params.nr; i++) copy_present_pte(g, t, src, dst, i);
+    for (let i = 0; i < t.params.nr; i++) copy_present_pte(g, src, dst, i, (early_cow & (1 << i)) !== 0);
   }
 }
 
+/**
+ * The pinned checks and the write-protect+dup are separate steps: between
+ * them GUP-fast (lockless, no mmap_lock) can still pin the page; the
+ * write_protect_seq it samples is what makes it back off (57efa1fe5957).
+ */
 export const fork = kernelOp(
   'fork(): dup_mmap → anon_vma_fork (child linked after the parent) → copy_page_range (copy_huge_pmd / copy_pte_range, page_dup_rmap, early COW of maybe-pinned pages); shared file VMAs are not copied.',
-  ['i', 'page_locked'],
+  ['i', 'page_locked', 'early_cow'],
   [
     {
       name: F.lock,
@@ -92,20 +105,32 @@ export const fork = kernelOp(
         src.mmap_lock = -1;
         dst.mmap_lock = -1;
         if (src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s)) g.avc.push(d);
-        // d042035eaf5f: a maybe-pinned THP is not shared by PMD: split the parent's PMD and copy PTEs
+        return F.check;
+      },
+    },
+    {
+      name: F.check,
+      enabled: (g, t) => g.mms[arg(t, 'src')]!.ptl === 0,
+      run: (g, t) => {
+        const src = g.mms[arg(t, 'src')]!;
+        assertMmapWriteLocked(src);
+        // 57efa1fe5957: without write_protect_seq, GUP-fast cannot see that fork is write-protecting
+        if (!t.bug('57efa1fe5957') && src.write_protect_seq % 2 === 0) src.write_protect_seq++;
+        // d042035eaf5f: a maybe-pinned THP is not shared by PMD: split the parent's PMD, retry on PTEs (-EAGAIN)
         if (src.pmd === 'huge' && g.compound_pincount > 0 && !t.bug('d042035eaf5f')) return SPLIT_PMD.entry;
+        t.l.early_cow = earlyCowMask(g, t, src);
         return F.copy;
       },
     },
-    ...splitHugePmdSteps(F.copy, 'src'),
+    ...splitHugePmdSteps(F.check, 'src'),
     {
       name: F.copy,
       enabled: (g, t) => g.mms[arg(t, 'src')]!.ptl === 0,
       run: (g, t) => {
         const src = g.mms[arg(t, 'src')]!;
         const dst = g.mms[arg(t, 'dst')]!;
-        assertMmapWriteLocked(src);
-        copy_page_range(g, t, src, dst);
+        copy_page_range(g, t, src, dst, t.l.early_cow!);
+        if (src.write_protect_seq % 2 === 1) src.write_protect_seq++; /* raw_write_seqcount_end() */
         mmap_write_unlock(src);
         mmap_write_unlock(dst);
         return done('ok');

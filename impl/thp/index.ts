@@ -6,6 +6,7 @@ import type { ImplDef } from '../../checker/types.js';
 import { fault, fault_pte } from './fault.js';
 import { fork } from './fork.js';
 import { pin, unpin } from './gup.js';
+import { pin_fast } from './gup-fast.js';
 import { evict } from './filemap.js';
 import { collapse } from './khugepaged.js';
 import { init, thpSchema, type ThpParams, type ThpState } from './page.js';
@@ -27,6 +28,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     mlock,
     munmap,
     pin,
+    pin_fast,
     unpin,
     scan_get,
     scan_put,

@@ -80,6 +80,8 @@ const MmS = S.struct({
   ptl: S.int(),
   /** mmap_lock: -1 held for write, n > 0 readers. */
   mmap_lock: S.int(),
+  /** mm->write_protect_seq (v5.13+, 57efa1fe5957): odd while fork() write-protects this mm's COW mappings. */
+  write_protect_seq: S.int(),
   /** pmd_write(): the huge PMD is writable (a write needs no fault). */
   pmd_write: S.bool(),
   /** pte_write() per subpage of the PTE table (kept across migration entries, as the writable migration entry does). */
@@ -263,6 +265,7 @@ export function init(p: ThpParams): ThpState {
       pte: new Array(n).fill(PTE_NONE),
       ptl: 0,
       mmap_lock: 0,
+      write_protect_seq: 0,
       pmd_write: false,
       pte_write: new Array(n).fill(false),
       foreign_data: new Array(n).fill(0),

@@ -6,7 +6,7 @@ import type { RetValue } from '../../checker/types.js';
 import { REJECT, int, type Handler } from './handler.js';
 import { dropTableIfEmpty, mapsAny, mapsSub, splitForeignPmd, splitPmd, unmapPmd, unmapPte } from './mappings.js';
 import { mapNewCopy, pageAt } from './identity.js';
-import { add, del, sum } from './view.js';
+import { add, del } from './view.js';
 
 const on_fault: Handler = (c, e) => {
   const { n, choice, mm, badMm, anon } = e;
@@ -57,8 +57,10 @@ const on_fault_pte: Handler = (c, e) => {
 /**
  * fork(): the child maps what the parent maps. A page someone holds a pin on
  * is never shared with the child (it gets a copy), so the pinner keeps its
- * page; when the compound THP has a pin, the child may get copies of its other
- * subpages too ('copy').
+ * page. The child may also get copies of every THP subpage instead of sharing
+ * them ('copy'): page_maybe_dma_pinned() is a heuristic that also sees other
+ * subpages' pins and transient GUP-fast references, and copying is invisible
+ * to the data guarantees.
  */
 const on_fork: Handler = (c, e) => {
   const { n, badMm, anon, ev, choice } = e;
@@ -66,7 +68,7 @@ const on_fork: Handler = (c, e) => {
   const dst = int(ev.dst);
   const copyAll = choice === 'copy';
   const bad = badMm(src) || badMm(dst) || src === dst;
-  if (copyAll && (bad || !anon || mapsAny(c, dst) || c.ptable.includes(dst) || !(c.compound && sum(c.pins) > 0))) return REJECT;
+  if (copyAll && (bad || !anon || mapsAny(c, dst) || c.ptable.includes(dst) || !c.compound)) return REJECT;
   if (bad) return 'EINVAL';
   if (!anon) return 'ok'; // copy_page_range() skips shared file VMAs: the child faults them in later
   if (mapsAny(c, dst) || c.ptable.includes(dst)) return 'EEXIST';

@@ -7,7 +7,7 @@ import type { RetValue } from '../../checker/types.js';
 import { REJECT, int, type Handler } from './handler.js';
 import { copyForWrite, dataOf, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
 import { failedSplitAfterUnmap, mapsSub, splitPage, splitPmd, unmapPte } from './mappings.js';
-import { add, del, specTotalMapcount, thpChoices } from './view.js';
+import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices } from './view.js';
 
 /**
  * pin_user_pages(): the pin holds the page mm maps at sub, and that page is
@@ -24,6 +24,21 @@ const on_pin: Handler = (c, e) => {
     if (!anon || pinnedBy(c, mm, page)) return REJECT;
     page = copyForWrite(c, mm, sub, dataOf(c, mm, sub));
   } else if (anon && sharedWithOthers(c, mm, page)) return REJECT;
+  c.pinned.push([mm, sub, page]);
+  return 'ok';
+};
+
+/**
+ * pin_user_pages_fast(): either pins the page mm maps at sub, which must
+ * already be the pinner's own (GUP-fast never breaks COW), or falls back
+ * without pinning (the caller then takes the slow path).
+ */
+const on_pin_fast: Handler = (c, e) => {
+  const { mm, sub, badMm, badSub, anon, choice, first } = e;
+  if (badMm(mm) || badSub(sub)) return first(thpChoices.pin_fast) ? 'EINVAL' : REJECT;
+  if (choice === 'fallback') return 'fallback';
+  const page = pageAt(c, mm, sub);
+  if (page < 0 || (anon && sharedWithOthers(c, mm, page))) return REJECT;
   c.pinned.push([mm, sub, page]);
   return 'ok';
 };
@@ -97,7 +112,8 @@ const on_split: Handler = (c, e) => {
     splitPage(c);
     ret = 'ok';
   } else {
-    if (pins + refs === 0) return REJECT;
+    // -EBUSY is also what a split sees when a lockless path (GUP-fast before its
+    // recheck, a pfn scanner) holds a transient reference: allowed at any time.
     if (choice === 'busy-remapped') failedSplitAfterUnmap(c);
     ret = 'EBUSY';
   }
@@ -112,7 +128,7 @@ const on_deferred_split_scan: Handler = (c, e) => {
   if (choice === 'none') return REJECT;
   if (choice === 'skip') ret = 'done';
   else if (choice === 'skip-remapped') {
-    if (!(c.queued && c.compound && pins + refs > 0)) return REJECT;
+    if (!(c.queued && c.compound)) return REJECT; // transient references make any split fail
     failedSplitAfterUnmap(c);
     ret = 'done';
   } else {
@@ -224,16 +240,22 @@ const on_page_mapped: Handler = (c, e) => {
   return ret;
 };
 
+/**
+ * page_count(): the exact count, or that plus transient references a racing
+ * lockless path holds (a GUP-fast grab before its recheck, a speculative
+ * get_page_unless_zero): the kernel never promised readers a stable count.
+ */
 const on_page_count: Handler = (c, e) => {
-  const { sub, badSub } = e;
-  let ret: RetValue | undefined;
-  ret = badSub(sub) ? 'EINVAL' : c.refcount[sub]!;
-  return ret;
+  const { sub, badSub, ev } = e;
+  const transient = int(ev.choice) > 0 ? int(ev.choice) : 0;
+  if (badSub(sub) || c.freed[sub]) return transient === 0 ? (badSub(sub) ? 'EINVAL' : 0) : REJECT;
+  return c.refcount[sub]! + transient * (c.compound ? 1 : GUP_PIN_COUNTING_BIAS);
 };
 
 export const referenceHandlers: Readonly<Record<string, Handler>> = {
   pin: on_pin,
   unpin: on_unpin,
+  pin_fast: on_pin_fast,
   scan_get: on_scan_get,
   scan_put: on_scan_put,
   split: on_split,

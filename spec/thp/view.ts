@@ -80,7 +80,11 @@ export const thpChoices = {
   wp_fault: ['reuse', 'copy'],
   /** A pin of a page exclusive to the pinner may still copy it first (an unshare that did not reuse). */
   pin: ['same', 'copy'],
-  /** fork of a range whose compound THP is pinned: the child shares or gets copies of the unpinned subpages. */
+  /** GUP-fast pins locklessly or falls back to the slow path. */
+  pin_fast: ['ok', 'fallback'],
+  /** page_count() may include up to two transient references of racing lockless paths. */
+  page_count: [0, 1, 2],
+  /** fork: the child shares the unpinned THP subpages, or gets copies of all of them (maybe-pinned heuristics). */
   fork: ['share', 'copy'],
   /**
    * get_page_unless_zero may fail on a frozen refcount; it may also find a page

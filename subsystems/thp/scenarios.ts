@@ -171,5 +171,26 @@ export const scenarios: Scenario<P>[] = [
       [op('wp_fault', { mm: 0, sub: 1, val: 2 }), op('read', { mm: 0, sub: 1 })],
     ],
   },
+  {
+    name: 'gup-fast-vs-fork',
+    description:
+      'GUP-fast pins a subpage of the parent\'s writable THP, locklessly, while fork() checks for pinned pages and write-protects: the grab-then-recheck of the entry and mm->write_protect_seq must back off (57efa1fe5957); then the parent writes and the child reads.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('pin_fast', { mm: 0, sub: 1 }), op('wp_fault', { mm: 0, sub: 1, val: 2 })],
+      [op('fork', { src: 0, dst: 1 }), op('read', { mm: 1, sub: 1 })],
+    ],
+  },
+  {
+    name: 'gup-fast-vs-split',
+    description:
+      'GUP-fast against a PMD split (mprotect of part of the range), split_huge_page freezing the refcount and munmap: a lockless grab on a frozen or changed entry backs off, and a pin makes the split fail.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('pin_fast', { mm: 0, sub: 2 }), op('unpin', { mm: 0, sub: 2 }), op('pin_fast', { mm: 0, sub: 3 })],
+      [op('mprotect', { mm: 0, from: 0, to: 2 }), op('split', { sub: 0 })],
+      [op('page_count', { sub: 2 }), op('munmap', { mm: 0, from: 2, to: 4 })],
+    ],
+  },
 ];
 

@@ -81,5 +81,12 @@ export const variants: Variant[] = [
     source: 'a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"',
     scenarios: ['ro-pin-shared'],
   },
+  {
+    name: '57efa1fe5957',
+    description:
+      'GUP-fast does not sample mm->write_protect_seq: it pins a page after fork() checked page_maybe_dma_pinned() and before it write-protected, so the pinned page is shared with the child.',
+    source: '57efa1fe5957 "mm/gup: prevent gup_fast from racing with COW during fork"',
+    scenarios: ['gup-fast-vs-fork'],
+  },
 ];
 
