@@ -1,0 +1,191 @@
+/**
+ * hugetlb_acct_memory(): global reservations taken (gather_surplus_pages) and
+ * released (return_unused_surplus_pages), mm/hugetlb.c @ v6.1. Both are
+ * entered with hugetlb_lock held and drop it: gather to allocate surplus
+ * pages from buddy, return_unused per freed page (cond_resched_lock), so each
+ * lock drop ends an atomic step.
+ */
+import { type Cont, type Step, type T } from './context.js';
+import { hugepageSubpoolGetPages } from './subpool.js';
+import type { G } from './state.js';
+import type { StepResult } from '../../checker/types.js';
+
+export const RETURN_UNUSED = 'return_unused_surplus_pages';
+export const ALLOC_SURPLUS = 'alloc_surplus_huge_page';
+
+// ---------------------------------------------------------------------------
+// return_unused_surplus_pages (v4.10+ form; H14 is the pre-v4.10 form)
+// ---------------------------------------------------------------------------
+
+/**
+ * hugetlb_acct_memory(-n): frees up to min(n, surplus) free surplus pages,
+ * decrementing resv_huge_pages as it goes, then uncommits the rest. Runs
+ * `next` (with hugetlb_lock held) when done; the caller's op must include
+ * returnUnusedStep(next).
+ */
+export function returnUnused(g: G, t: T, n: number, next: Cont): StepResult {
+  if (n <= 0) return next(g, t);
+  if (t.bug('H14')) {
+    // e5bbc8a6c992^: uncommit the whole reservation first, then free with the lock dropped per page
+    g.resv -= n;
+    t.l.unused_resv_pages = 0;
+  } else t.l.unused_resv_pages = n;
+  t.l.nr_pages = Math.min(n, g.surp);
+  return returnUnusedIter(g, t, next, true);
+}
+
+/** One page of the loop; `yieldPerPage` = cond_resched_lock(&hugetlb_lock) ends the step. */
+function returnUnusedIter(g: G, t: T, next: Cont, yieldPerPage: boolean): StepResult {
+  while (t.l.nr_pages > 0) {
+    t.l.nr_pages--;
+    if (!t.bug('H14')) {
+      g.resv--;
+      t.l.unused_resv_pages--;
+    }
+    // free_pool_huge_page(h, nodes, acct_surplus=1): a free page on a node with surplus
+    if (!(g.surp > 0 && g.free > 0)) break;
+    g.nr--;
+    g.free--;
+    g.surp--;
+    if (t.l.nr_pages > 0 && yieldPerPage) return RETURN_UNUSED;
+  }
+  // out: fully uncommit the reservation
+  g.resv -= t.l.unused_resv_pages;
+  t.l.unused_resv_pages = 0;
+  t.l.nr_pages = 0;
+  return next(g, t);
+}
+
+/** The step a returnUnused() loop resumes in after cond_resched_lock. */
+export function returnUnusedStep(next: Cont): Step {
+  return { name: RETURN_UNUSED, run: (g, t) => returnUnusedIter(g, t, next, true) };
+}
+
+/**
+ * hugetlb_acct_memory(-n) of at most one page (hugetlb_unreserve_pages of a
+ * single punched index): the loop cannot yield, so it runs inside the step.
+ * This deliberately shares returnUnusedIter rather than copying it.
+ */
+export function returnUnusedAtomic(g: G, t: T, n: number): void {
+  if (n > 0) {
+    t.l.unused_resv_pages = n;
+    t.l.nr_pages = Math.min(n, g.surp);
+    returnUnusedIter(g, t, () => '', false);
+  } else if (n < 0) g.resv -= n;
+}
+
+// ---------------------------------------------------------------------------
+// gather_surplus_pages (hugetlb_acct_memory(delta > 0))
+// ---------------------------------------------------------------------------
+
+/** Entered with hugetlb_lock held; `ok`/`fail` run with the lock held. Needs gatherSteps(ok, fail). */
+export function gatherSurplusPages(g: G, t: T, delta: number, ok: Cont, fail: Cont): StepResult {
+  if (delta <= 0) return ok(g, t);
+  if (t.bug('HR-11')) {
+    // Documentation/vm/hugetlbfs_reserv.rst pseudo-code taken literally (operands swapped, no surplus)
+    if (delta <= g.resv - g.free) {
+      g.resv += delta;
+      return ok(g, t);
+    }
+    return fail(g, t);
+  }
+  const needed = g.resv + delta - g.free;
+  if (needed <= 0) {
+    g.resv += delta;
+    return ok(g, t);
+  }
+  t.l.delta = delta;
+  t.l.needed = needed;
+  t.l.allocated = 0;
+  t.l.alloc_ok = 1;
+  return ALLOC_SURPLUS; // spin_unlock(&hugetlb_lock)
+}
+
+/**
+ * free_huge_page of pages on the gather list: back to buddy while the node has
+ * surplus pages, else onto the free list (a concurrent nr_hugepages grow may
+ * have turned their surplus count into persistent pages meanwhile).
+ */
+function freeGathered(g: G, n: number): void {
+  for (let k = 0; k < n; k++) {
+    g.held--;
+    if (g.surp > 0) {
+      g.nr--;
+      g.surp--;
+    } else g.free++;
+  }
+}
+
+function clearGather(t: T): void {
+  t.l.delta = t.l.needed = t.l.allocated = t.l.alloc_ok = 0;
+}
+
+/** spin_lock(&hugetlb_lock); needed = (resv + delta) - (free + allocated); retry or finish. */
+function gatherRecheck(g: G, t: T, ok: Cont, fail: Cont): StepResult {
+  let needed = g.resv + t.l.delta - (g.free + t.l.allocated);
+  if (needed > 0) {
+    if (t.l.alloc_ok) {
+      t.l.needed = needed;
+      return ALLOC_SURPLUS; // retry
+    }
+    // could not allocate enough: free what we allocated (put_page -> free_huge_page)
+    freeGathered(g, t.l.allocated);
+    clearGather(t);
+    return fail(g, t);
+  }
+  needed += t.l.allocated;
+  g.resv += t.l.delta;
+  const enqueue = Math.max(0, needed);
+  g.free += enqueue; // enqueue_huge_page of the needed pages
+  g.held -= enqueue;
+  freeGathered(g, t.l.allocated - enqueue); // free_huge_page of the rest
+  clearGather(t);
+  return ok(g, t);
+}
+
+/**
+ * alloc_surplus_huge_page with hugetlb_lock dropped around the buddy
+ * allocation. Coarsening: the last allocation and the recheck share a step.
+ */
+export function gatherSteps(ok: Cont, fail: Cont): Step[] {
+  return [
+    {
+      name: ALLOC_SURPLUS,
+      run(g, t) {
+        if (g.surp >= g.over || t.inject('alloc_buddy')) {
+          t.l.alloc_ok = 0;
+          t.l.needed = 0;
+          return gatherRecheck(g, t, ok, fail);
+        }
+        g.nr++;
+        g.surp++;
+        g.held++;
+        t.l.allocated++;
+        t.l.needed--;
+        if (t.l.needed > 0) return ALLOC_SURPLUS;
+        return gatherRecheck(g, t, ok, fail);
+      },
+    },
+  ];
+}
+
+/**
+ * hugetlb_fix_reserve_counts (region_del could not split an entry): make the
+ * undeletable entry a live reservation. Coarsening: its hugetlb_acct_memory(1)
+ * gathers atomically.
+ */
+export function hugetlbFixReserveCounts(g: G, spoolIndex: number): void {
+  const spool = g.spool[spoolIndex];
+  if (!spool) throw new Error(`hugetlb: subpool ${spoolIndex} does not exist`);
+  const rsvAdjust = hugepageSubpoolGetPages(spool, 1);
+  if (rsvAdjust > 0) {
+    const needed = g.resv + 1 - g.free;
+    if (needed <= 0) g.resv++;
+    else if (g.surp + needed <= g.over) {
+      g.nr += needed;
+      g.surp += needed;
+      g.free += needed;
+      g.resv++;
+    } // else: "hugetlb: Huge Page Reserved count may go negative."
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * What every hugetlb step shares: the step/continuation types, the integer
+ * locals (named after the kernel's own locals), typed argument access, the
+ * small set helpers, and the sleeping locks with an assertHeld() used the way
+ * lockdep_assert_held() is.
+ *
+ * Sleeping locks held across steps are owner fields (tid + 1): inode_lock
+ * (file.ilock), h->resize_lock (g.resize), the fault mutex table (g.fmx, a set
+ * of held hash slots). i_mmap_rwsem / the hugetlb VMA lock taken for read by
+ * faults is a reader count (file.ir). Spinlocks (hugetlb_lock, resv_map->lock,
+ * spool->lock) are held inside one step only, so they have no state.
+ */
+import type { StepDef, StepResult, ThreadCtx } from '../../checker/types.js';
+import type { ResvMap } from './regions.js';
+import { type File, type G, type ImplParams, type Vma, HPAGE_RESV_OWNER, NORESERVE, PRIVATE, SHARED } from './state.js';
+
+/** The operation's locals, by name (every name in LOCALS). */
+export type Locals = Record<(typeof LOCALS)[number], number>;
+/** A hugetlb step's view of its thread: ThreadCtx with the locals typed. */
+export type T = ThreadCtx<ImplParams> & { readonly l: Locals };
+/**
+ * A hugetlb step: StepDef with typed locals. StepDef declares run/enabled as
+ * methods, so these are accepted where the checker expects a StepDef.
+ */
+export interface Step extends StepDef<G, ImplParams> {
+  enabled?(g: Readonly<G>, t: T): boolean;
+  run(g: G, t: T): StepResult;
+}
+
+/** A hugetlb operation: OpDef whose steps see typed locals. */
+export interface Op {
+  /** One line: what the operation is and the kernel path it follows. */
+  readonly doc: string;
+  readonly locals: typeof LOCALS;
+  readonly steps: readonly Step[];
+}
+/** A continuation: what the caller does next, run inside the current atomic step. */
+export type Cont = (g: G, t: T) => StepResult;
+
+/** Stands for LONG_MAX in region_del(resv, start, LONG_MAX). */
+export const LONG_MAX = 1 << 20;
+
+/**
+ * Integer locals shared by all operations (zeroed at op start and end), named
+ * after the kernel locals they stand for:
+ *   idx, chg, map_chg, gbl_chg, gbl_reserve, avoid_reserve, rc: alloc_huge_page /
+ *     hugetlb_reserve_pages / restore_reserve_on_error;
+ *   regions_needed, to_allocate: region_chg / allocate_file_region_entries;
+ *   restore_reserve: HPageRestoreReserve (PagePrivate) of the page being allocated;
+ *   delta, needed, allocated, alloc_ok: gather_surplus_pages;
+ *   unused_resv_pages, nr_pages: return_unused_surplus_pages;
+ *   next, freed: remove_inode_hugepages; hash: hugetlb_fault_mutex_hash;
+ *   path: which caller an allocation returns to (FAULT_PATH); fail_ret: the
+ *   error a backed-out fault returns; out_put_pages: hugetlb_reserve_pages
+ *   error label to take after a refund.
+ */
+export const LOCALS = [
+  'idx', 'path', 'chg', 'regions_needed', 'gbl_chg', 'map_chg', 'avoid_reserve', 'restore_reserve', 'rc', 'to_allocate',
+  'fail_ret', 'delta', 'needed', 'allocated', 'alloc_ok', 'unused_resv_pages', 'nr_pages', 'next', 'freed', 'hash',
+  'gbl_reserve', 'out_put_pages',
+] as const;
+
+// ---------------------------------------------------------------------------
+// typed arguments
+// ---------------------------------------------------------------------------
+
+/** Every argument a hugetlb op takes (see subsystems/hugetlb/op-schemas.ts). */
+export type HugetlbArg = 'v' | 'c' | 'i' | 'f' | 'from' | 'to' | 'size' | 'n' | 'm' | 'min' | 'write' | 'kind';
+
+/** An integer argument (booleans read as 0/1, a missing one as 0). */
+export function argInt(t: T, k: HugetlbArg): number {
+  const v = t.args[k];
+  return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v ?? 0);
+}
+
+/** The VMA slot an op works on (args.v). Callers past the entry step know it exists. */
+export function vmaOf(g: G, t: T): Vma {
+  const v = g.vma[argInt(t, 'v')];
+  if (!v) throw new Error(`hugetlb: op on VMA slot ${argInt(t, 'v')} that does not exist`);
+  return v;
+}
+
+/** The file an op works on (args.f). */
+export function fileOf(g: G, t: T): File {
+  const f = g.file[argInt(t, 'f')];
+  if (!f) throw new Error(`hugetlb: op on file ${argInt(t, 'f')} that does not exist`);
+  return f;
+}
+
+/** Element k of a list the caller has bounds-checked (throws an internal error otherwise). */
+export function at<X>(xs: readonly X[], k: number): X {
+  const x = xs[k];
+  if (x === undefined) throw new Error(`hugetlb: index ${k} out of range (length ${xs.length})`);
+  return x;
+}
+
+// ---------------------------------------------------------------------------
+// sets of page indices (sorted arrays)
+// ---------------------------------------------------------------------------
+
+export function setAdd(s: number[], x: number): number[] {
+  if (s.includes(x)) return s;
+  const o = s.concat(x);
+  o.sort((a, b) => a - b);
+  return o;
+}
+
+export const setDel = (s: number[], x: number): number[] => (s.includes(x) ? s.filter((y) => y !== x) : s);
+
+// ---------------------------------------------------------------------------
+// what a VMA maps
+// ---------------------------------------------------------------------------
+
+export const isShared = (kind: number): boolean => kind === SHARED || kind === NORESERVE;
+
+/** The subpool (mount) a VMA charges: its file's mount (shared), the private file's mount (private). */
+export function spoolIdx(t: T, v: Vma): number {
+  return isShared(v.kind) ? at(t.params.fileMount, v.src) : v.src;
+}
+
+/** The reserve map a VMA uses: inode map (shared), own map (private owner), none (fork child, NORESERVE private). */
+export function mapOf(g: G, v: Vma): ResvMap | null {
+  if (isShared(v.kind)) return at(g.file, v.src);
+  if (v.kind === PRIVATE && v.flags & HPAGE_RESV_OWNER) return v;
+  return null;
+}
+
+/** hugetlb_fault_mutex_hash(mapping, idx) of a file index: a small table, collisions only serialize. */
+export function fileMutexHash(t: T, file: number, idx: number): number {
+  return (file * t.params.fileSize + idx) % 31;
+}
+
+/** hugetlb_fault_mutex_hash for an index of a VMA (a private mapping hashes on its own file). */
+export function vmaMutexHash(t: T, v: Vma, idx: number): number {
+  return fileMutexHash(t, isShared(v.kind) ? v.src : t.params.fileMount.length + v.fam, idx);
+}
+
+// ---------------------------------------------------------------------------
+// sleeping locks
+// ---------------------------------------------------------------------------
+
+/**
+ * lockdep_assert_held(): the caller must hold `what`. A failure is a bug in
+ * this model (not in the kernel it models): the step throws and the run
+ * reports an impl-error.
+ */
+export function assertHeld(held: boolean, what: string): void {
+  if (!held) throw new Error(`lockdep_assert_held(${what}) failed: the model released or never took it`);
+}
+
+export function inodeLock(f: File, t: T): void {
+  f.ilock = t.tid + 1;
+}
+
+export function inodeUnlock(f: File, t: T): void {
+  assertHeld(f.ilock === t.tid + 1, 'inode->i_rwsem');
+  f.ilock = 0;
+}
+
+export function faultMutexLock(g: G, hash: number): void {
+  g.fmx = setAdd(g.fmx, hash);
+}
+
+export function faultMutexUnlock(g: G, hash: number): void {
+  assertHeld(g.fmx.includes(hash), `hugetlb_fault_mutex_table[${hash}]`);
+  g.fmx = setDel(g.fmx, hash);
+}
+
+export function resizeUnlock(g: G, t: T): void {
+  assertHeld(g.resize === t.tid + 1, 'h->resize_lock');
+  g.resize = 0;
+}

@@ -1,0 +1,29 @@
+/**
+ * The end of every fault and UFFDIO_COPY: drop the fault mutex, i_mmap_rwsem
+ * (read) / the hugetlb VMA lock and mmap_lock (read), and on the error paths
+ * first put_page() the page alloc_huge_page gave us.
+ */
+import { done, type StepResult } from '../../checker/types.js';
+import { type T, at, faultMutexUnlock, isShared, spoolIdx, vmaOf } from './context.js';
+import { freeHugePage } from './subpool.js';
+import type { G } from './state.js';
+
+/** mutex_unlock(fault mutex); i_mmap_unlock_read / hugetlb_vma_unlock_read; mmap_read_unlock. */
+export function faultRelease(g: G, t: T, ret: string): StepResult {
+  const v = vmaOf(g, t);
+  faultMutexUnlock(g, t.l.hash);
+  v.users--;
+  if (isShared(v.kind)) at(g.file, v.src).ir--;
+  return done(ret);
+}
+
+/**
+ * put_page(page) of the page this fault allocated (free_huge_page with its
+ * HPageRestoreReserve flag), then release the fault's locks and return `ret`.
+ */
+export function putPageAndRelease(g: G, t: T, ret: string): StepResult {
+  freeHugePage(g, t, spoolIdx(t, vmaOf(g, t)), t.l.restore_reserve === 1);
+  g.held--;
+  t.l.restore_reserve = t.l.rc = t.l.regions_needed = 0;
+  return faultRelease(g, t, ret);
+}

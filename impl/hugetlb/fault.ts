@@ -1,0 +1,218 @@
+/**
+ * Page faults and UFFDIO_COPY on one index: hugetlb_fault -> hugetlb_no_page
+ * (alloc_huge_page + instantiate) or hugetlb_wp (COW, unmap_ref_private), and
+ * hugetlb_mcopy_atomic_pte (mm/hugetlb.c, mm/userfaultfd.c @ v6.1). Entered
+ * under mmap_lock (read), i_mmap_rwsem (read) / the hugetlb VMA lock, and the
+ * fault mutex of (mapping, idx).
+ */
+import { done, type StepResult } from '../../checker/types.js';
+import { returnUnusedStep } from './accounting.js';
+import { type AllocHooks, allocSteps, vmaNeedsReservation } from './alloc.js';
+import {
+  type Step,
+  type T,
+  LOCALS,
+  argInt,
+  at,
+  faultMutexLock,
+  faultMutexUnlock,
+  isShared,
+  setAdd,
+  setDel,
+  spoolIdx,
+  vmaMutexHash,
+  vmaOf,
+  type Op,
+} from './context.js';
+import { faultRelease, putPageAndRelease } from './fault-release.js';
+import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './restore.js';
+import { freeHugePage } from './subpool.js';
+import { type G, type ImplParams, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, V_LIVE } from './state.js';
+
+/** l.path: which caller alloc_huge_page returns to. */
+const PATH_NO_PAGE = 0;
+const PATH_WP = 1;
+const PATH_UFFD = 2;
+
+/** hugetlb_mcopy_atomic_pte after alloc_huge_page: copy_from_user may fail. */
+function uffdCopyFailed(g: G, t: T): StepResult {
+  // mm/userfaultfd.c error path cannot call restore_reserve_on_error; instead a shared page
+  // keeps its flag (the entry stays a reservation) and a private one clears it.
+  // HR-3: the fix-up is missing
+  if (!t.bug('HR-3')) t.l.restore_reserve = isShared(vmaOf(g, t).kind) ? 1 : 0;
+  return putPageAndRelease(g, t, 'EFAULT');
+}
+
+/** hugetlb_no_page after alloc_huge_page: page cache insertion or anon_vma_prepare may fail. */
+function noPageBackout(g: G, t: T): StepResult | null {
+  const v = vmaOf(g, t);
+  if (isShared(v.kind)) {
+    if (t.inject('add_to_page_cache')) {
+      if (t.bug('HR-1')) return putPageAndRelease(g, t, 'OOM'); // HR-1: no restore_reserve_on_error
+      return restoreReserveOnError(g, t, FAIL_OOM);
+    }
+    // H1 (ebed4bfc8da8^): i_size checked only after alloc_huge_page, no back-out
+    if (t.bug('H1') && t.l.idx >= at(g.file, v.src).size) return putPageAndRelease(g, t, 'SIGBUS');
+  } else if (t.inject('anon_vma_prepare')) {
+    if (t.bug('H13')) return putPageAndRelease(g, t, 'OOM'); // H13: no restore_reserve_on_error
+    return restoreReserveOnError(g, t, FAIL_OOM);
+  }
+  return null;
+}
+
+/** hugetlb_wp after alloc_huge_page: retake the page table lock; pte_same? */
+function wpInstall(g: G, t: T): StepResult {
+  const v = vmaOf(g, t);
+  const idx = t.l.idx;
+  // unmap_ref_private took our page away meanwhile: back out, the retried fault SIGBUSes
+  if (!v.anon.includes(idx)) return restoreReserveOnError(g, t, FAIL_SIGBUS);
+  if (v.cow.includes(idx)) {
+    const peer = at(g.vma, v.peer);
+    v.cow = setDel(v.cow, idx);
+    peer.cow = setDel(peer.cow, idx);
+  } else freeHugePage(g, t, spoolIdx(t, v), false); // old page was ours alone by now: its last reference
+  t.l.restore_reserve = 0;
+  g.held--;
+  return faultRelease(g, t, 'ok');
+}
+
+/** After alloc_huge_page succeeded (commit done): instantiate, per path. */
+function afterAlloc(g: G, t: T): StepResult {
+  if (t.l.path === PATH_WP) return wpInstall(g, t);
+  if (t.l.path === PATH_UFFD) {
+    if (t.inject('copy_from_user')) return uffdCopyFailed(g, t);
+  } else {
+    const backout = noPageBackout(g, t);
+    if (backout !== null) return backout;
+  }
+  // instantiate: hugetlb_add_to_page_cache / hugepage_add_new_anon_rmap clear HPageRestoreReserve
+  const v = vmaOf(g, t);
+  if (isShared(v.kind)) {
+    const f = at(g.file, v.src);
+    f.pc = setAdd(f.pc, t.l.idx);
+  } else v.anon = setAdd(v.anon, t.l.idx);
+  t.l.restore_reserve = 0;
+  g.held--;
+  return faultRelease(g, t, 'ok');
+}
+
+function allocFail(g: G, t: T, ret: 'OOM' | 'SIGBUS'): StepResult {
+  if (t.l.path === PATH_UFFD) return faultRelease(g, t, 'ENOMEM');
+  if (t.l.path === PATH_WP) {
+    const v = vmaOf(g, t);
+    if (t.l.avoid_reserve && v.flags & HPAGE_RESV_OWNER) {
+      if (t.bug('HR-10')) return faultRelease(g, t, 'SIGBUS'); // HR-10: owner SIGBUSed instead of unmapping the child
+      // drop the fault mutex, unmap_ref_private, retake and retry (hugetlb_wp)
+      faultMutexUnlock(g, t.l.hash);
+      t.l.avoid_reserve = 0;
+      return 'unmap_ref_private';
+    }
+    return faultRelease(g, t, 'SIGBUS');
+  }
+  return faultRelease(g, t, ret);
+}
+
+/** A shared mapping: page cache lookup, else allocate. */
+function sharedFault(g: G, t: T, uffd: boolean): StepResult {
+  const f = at(g.file, vmaOf(g, t).src);
+  const idx = t.l.idx;
+  f.ir++; // i_mmap_lock_read / hugetlb_vma_lock_read
+  // hugetlb_no_page: beyond i_size -> SIGBUS, also for a page still in the page cache while a
+  // truncate is removing it (v5.10+ re-checks i_size under the page table lock; H1: the check
+  // came only after alloc_huge_page). UFFDIO_COPY: -EFAULT.
+  if (idx >= f.size && (uffd || !t.bug('H1'))) return faultRelease(g, t, uffd ? 'EFAULT' : 'SIGBUS');
+  if (f.pc.includes(idx)) return faultRelease(g, t, uffd ? 'EEXIST' : 'ok');
+  t.l.path = uffd ? PATH_UFFD : PATH_NO_PAGE;
+  return vmaNeedsReservation(g, t);
+}
+
+/** A private mapping: anonymous page present (reuse or COW), else allocate. */
+function privateFault(g: G, t: T, uffd: boolean): StepResult {
+  const v = vmaOf(g, t);
+  const idx = t.l.idx;
+  if (v.anon.includes(idx)) {
+    if (uffd) return faultRelease(g, t, 'EEXIST');
+    if (!argInt(t, 'write') || !v.cow.includes(idx)) return faultRelease(g, t, 'ok'); // mapped / reuse
+    // hugetlb_wp: the owner allocates outside its reserves (old_page != pagecache_page)
+    t.l.path = PATH_WP;
+    t.l.avoid_reserve = v.flags & HPAGE_RESV_OWNER ? 1 : 0;
+    return vmaNeedsReservation(g, t);
+  }
+  // "PID killed due to inadequate hugepage pool"
+  if (!uffd && v.flags & HPAGE_RESV_UNMAPPED) return faultRelease(g, t, 'SIGBUS');
+  t.l.path = uffd ? PATH_UFFD : PATH_NO_PAGE;
+  return vmaNeedsReservation(g, t);
+}
+
+/** Entry of hugetlb_fault / UFFDIO_COPY: takes the fault mutex (waits while another holds it). */
+function faultEntry(uffd: boolean): Step {
+  return {
+    name: uffd ? 'hugetlb_mcopy_atomic_pte' : 'hugetlb_fault',
+    enabled(g, t) {
+      const v = g.vma[argInt(t, 'v')];
+      if (!v || v.st !== V_LIVE) return true;
+      return !g.fmx.includes(vmaMutexHash(t, v, argInt(t, 'i')));
+    },
+    run(g, t) {
+      const v = g.vma[argInt(t, 'v')];
+      const idx = argInt(t, 'i');
+      if (!v || v.st !== V_LIVE || idx < v.from || idx >= v.to) return done(uffd ? 'ENOENT' : 'SIGSEGV');
+      t.l.idx = idx;
+      t.l.hash = vmaMutexHash(t, v, idx);
+      faultMutexLock(g, t.l.hash);
+      v.users++; // mmap_read_lock
+      return isShared(v.kind) ? sharedFault(g, t, uffd) : privateFault(g, t, uffd);
+    },
+  };
+}
+
+const cowSteps: Step[] = [
+  {
+    // unmap_ref_private: under i_mmap_rwsem (write), unmap the page from every other private
+    // non-owner VMA still mapping it and mark it HPAGE_RESV_UNMAPPED
+    name: 'unmap_ref_private',
+    run(g, t) {
+      const v = vmaOf(g, t);
+      const idx = t.l.idx;
+      if (v.peer >= 0) {
+        const peer = at(g.vma, v.peer);
+        if (!(peer.flags & HPAGE_RESV_OWNER) && peer.cow.includes(idx)) {
+          peer.anon = setDel(peer.anon, idx);
+          peer.cow = setDel(peer.cow, idx);
+          peer.flags |= HPAGE_RESV_UNMAPPED;
+          v.cow = setDel(v.cow, idx);
+        }
+      }
+      return 'hugetlb_wp:retry';
+    },
+  },
+  {
+    // retake the fault mutex; pte_same -> retry_avoidcopy
+    name: 'hugetlb_wp:retry',
+    enabled: (g, t) => !g.fmx.includes(t.l.hash),
+    run(g, t) {
+      const v = vmaOf(g, t);
+      faultMutexLock(g, t.l.hash);
+      if (v.anon.includes(t.l.idx) && v.cow.includes(t.l.idx)) {
+        t.l.avoid_reserve = 1;
+        return vmaNeedsReservation(g, t);
+      }
+      return faultRelease(g, t, 'ok'); // page now exclusive: reuse
+    },
+  },
+];
+
+const hooks: AllocHooks = { after: afterAlloc, fail: allocFail };
+const faultAllocSteps = [...allocSteps(hooks), returnUnusedStep(afterAlloc), ...restoreSteps];
+
+export const faultOp: Op = {
+  doc: 'page fault (read/write) on one index: hugetlb_fault -> hugetlb_no_page (alloc_huge_page + instantiate) or hugetlb_wp (COW, unmap_ref_private)',
+  locals: LOCALS,
+  steps: [faultEntry(false), ...faultAllocSteps, ...cowSteps],
+};
+
+export const uffdCopyOp: Op = {
+  doc: 'UFFDIO_COPY into one index: hugetlb_mcopy_atomic_pte (alloc_huge_page, copy_from_user, install; PagePrivate fix-up on error)',
+  locals: LOCALS,
+  steps: [faultEntry(true), ...faultAllocSteps],
+};

@@ -1,0 +1,189 @@
+/**
+ * mmap of a hugetlbfs range: hugetlbfs_file_mmap -> hugetlb_reserve_pages
+ * (fs/hugetlbfs/inode.c, mm/hugetlb.c @ v6.1). A shared mapping reserves in
+ * the inode resv_map under inode_lock (region_chg ... region_add); a private
+ * one gets its own resv_map and HPAGE_RESV_OWNER. Steps split where
+ * resv_map->lock (allocate_file_region_entries), spool->lock and hugetlb_lock
+ * (gather_surplus_pages, return_unused_surplus_pages) are dropped.
+ */
+import { done, type StepResult } from '../../checker/types.js';
+import { gatherSteps, gatherSurplusPages, returnUnused, returnUnusedStep } from './accounting.js';
+import { type Cont, type T, LOCALS, argInt, at, inodeLock, inodeUnlock, isShared, spoolIdx, vmaOf, type Op } from './context.js';
+import { allocateFileRegionEntriesStep, regionChg } from './region-steps.js';
+import { regionAbort, regionAdd } from './regions.js';
+import { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
+import {
+  type G,
+  type ImplParams,
+  type Vma,
+  emptyVma,
+  HPAGE_RESV_OWNER,
+  NORESERVE,
+  PRIVATE,
+  PRIVATE_NORESERVE,
+  SHARED,
+  SP_MOUNTED,
+  V_CREATING,
+  V_FREE,
+  V_LIVE,
+} from './state.js';
+
+const KINDS: Readonly<Record<string, number>> = { shared: SHARED, noreserve: NORESERVE, private: PRIVATE, private_noreserve: PRIVATE_NORESERVE };
+const SUBPOOL_GET = 'hugepage_subpool_get_pages';
+const CHG_ENTRIES = 'region_chg:allocate_file_region_entries';
+const ADD_ENTRIES = 'region_add:allocate_file_region_entries';
+
+/** inode_unlock at the end of hugetlbfs_file_mmap (HR-5 never took it). */
+function mmapUnlock(g: G, t: T, v: Vma): void {
+  if (isShared(v.kind) && !t.bug('HR-5')) inodeUnlock(at(g.file, v.src), t);
+}
+
+function mmapFinish(g: G, t: T): StepResult {
+  const v = vmaOf(g, t);
+  v.st = V_LIVE;
+  if (isShared(v.kind)) {
+    const f = at(g.file, v.src);
+    if (f.size < v.to) f.size = v.to; // VM_WRITE && i_size < len: i_size_write
+  }
+  mmapUnlock(g, t, v);
+  t.l.chg = t.l.regions_needed = t.l.gbl_reserve = t.l.out_put_pages = 0;
+  return done('ok');
+}
+
+/** out_err of hugetlb_reserve_pages: region_abort if region_chg succeeded and region_add did not. */
+function mmapOutErr(g: G, t: T): StepResult {
+  const v = vmaOf(g, t);
+  // HR-6: the abort is forgotten
+  if (isShared(v.kind) && !t.bug('HR-6')) regionAbort(at(g.file, v.src), t.l.regions_needed);
+  mmapUnlock(g, t, v);
+  g.vma[argInt(t, 'v')] = emptyVma();
+  t.l.chg = t.l.regions_needed = t.l.gbl_reserve = t.l.out_put_pages = 0;
+  return done('ENOMEM');
+}
+
+/** out_put_pages: put back the original number of pages, chg (return value ignored). */
+function mmapOutPutPages(g: G, t: T): StepResult {
+  hugepageSubpoolPutPages(at(g.spool, spoolIdx(t, vmaOf(g, t))), t.l.chg);
+  return mmapOutErr(g, t);
+}
+
+/** After a refund through return_unused_surplus_pages: finish, or continue at out_put_pages. */
+const mmapAfterRefund: Cont = (g, t) => (t.l.out_put_pages ? mmapOutPutPages(g, t) : mmapFinish(g, t));
+
+function mmapRegionAdd(g: G, t: T): StepResult {
+  const v = vmaOf(g, t);
+  const add = regionAdd(at(g.file, v.src), v.from, v.to, t.l.regions_needed);
+  if (add < 0) {
+    t.l.to_allocate = -add;
+    return ADD_ENTRIES;
+  }
+  t.l.regions_needed = 0;
+  if (t.l.chg > add && !t.bug('H11') && !t.bug('HR-5')) {
+    // raced with alloc_huge_page: region_add added less than region_chg counted
+    const rsvAdjust = hugepageSubpoolPutPages(at(g.spool, spoolIdx(t, v)), t.l.chg - add);
+    t.l.out_put_pages = 0;
+    return returnUnused(g, t, rsvAdjust, mmapAfterRefund);
+  }
+  return mmapFinish(g, t);
+}
+
+const afterAcct: Cont = (g, t) => (isShared(vmaOf(g, t).kind) ? 'region_add' : mmapFinish(g, t));
+
+/** Is the mmap request well formed? (-EINVAL otherwise, nothing changed) */
+function badRequest(g: G, t: T, kind: number | undefined): boolean {
+  const slot = g.vma[argInt(t, 'v')];
+  const src = argInt(t, 'f');
+  const from = argInt(t, 'from');
+  const to = argInt(t, 'to');
+  if (kind === undefined || !slot || slot.st !== V_FREE || !(from >= 0 && from < to && to <= t.params.fileSize)) return true;
+  const shared = isShared(kind);
+  if (shared ? !g.file[src] : !g.spool[src]) return true;
+  const spoolIndex = shared ? t.params.fileMount[src] : src;
+  return spoolIndex === undefined || g.spool[spoolIndex]?.st !== SP_MOUNTED;
+}
+
+/** hugetlbfs_file_mmap + the start of hugetlb_reserve_pages. */
+function hugetlbfsFileMmap(g: G, t: T): StepResult {
+  const kind = KINDS[String(t.args.kind)];
+  if (kind === undefined || badRequest(g, t, kind)) return done('EINVAL');
+  const src = argInt(t, 'f');
+  const from = argInt(t, 'from');
+  const to = argInt(t, 'to');
+  const slot = argInt(t, 'v');
+  const nv: Vma = emptyVma();
+  nv.st = V_CREATING;
+  nv.kind = kind;
+  nv.src = src;
+  nv.from = from;
+  nv.to = to;
+  nv.fam = slot;
+  g.vma[slot] = nv;
+  if (isShared(kind) && !t.bug('HR-5')) inodeLock(at(g.file, src), t);
+  // VM_NORESERVE: no reservations are desired
+  if (kind === NORESERVE || kind === PRIVATE_NORESERVE) return mmapFinish(g, t);
+  if (kind === PRIVATE) {
+    // resv_map_alloc + set_vma_resv_map + HPAGE_RESV_OWNER; chg = to - from
+    nv.cache = 1;
+    nv.flags = HPAGE_RESV_OWNER;
+    t.l.chg = to - from;
+    return SUBPOOL_GET;
+  }
+  return regionChg(g, t, at(g.file, src), from, to, CHG_ENTRIES, () => SUBPOOL_GET);
+}
+
+export const mmapOp: Op = {
+  doc: 'mmap(MAP_SHARED|MAP_PRIVATE[|MAP_NORESERVE]) of a hugetlbfs range: hugetlbfs_file_mmap -> hugetlb_reserve_pages',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'hugetlbfs_file_mmap',
+      enabled(g, t) {
+        const kind = KINDS[String(t.args.kind)];
+        if (kind === undefined || !isShared(kind)) return true;
+        const f = g.file[argInt(t, 'f')];
+        return !f || f.ilock === 0 || t.bug('HR-5'); // inode_lock (HR-5: not taken)
+      },
+      run: hugetlbfsFileMmap,
+    },
+    allocateFileRegionEntriesStep({
+      name: CHG_ENTRIES,
+      caller: 'region_chg',
+      map: (g, t) => at(g.file, vmaOf(g, t).src),
+      // region_chg returned -ENOMEM: out_err with chg < 0, no region_abort
+      noMemory: (g, t) => {
+        mmapUnlock(g, t, vmaOf(g, t));
+        g.vma[argInt(t, 'v')] = emptyVma();
+        t.l.chg = t.l.regions_needed = 0;
+        return done('ENOMEM');
+      },
+      charged: () => SUBPOOL_GET,
+    }),
+    {
+      name: SUBPOOL_GET,
+      run(g, t) {
+        const gblReserve = hugepageSubpoolGetPages(at(g.spool, spoolIdx(t, vmaOf(g, t))), t.l.chg);
+        if (gblReserve < 0) return mmapOutErr(g, t); // out_uncharge_cgroup -> out_err
+        t.l.gbl_reserve = gblReserve;
+        return 'hugetlb_acct_memory';
+      },
+    },
+    {
+      name: 'hugetlb_acct_memory',
+      run: (g, t) => gatherSurplusPages(g, t, t.l.gbl_reserve, afterAcct, mmapOutPutPages),
+    },
+    ...gatherSteps(afterAcct, mmapOutPutPages),
+    { name: 'region_add', run: mmapRegionAdd },
+    allocateFileRegionEntriesStep({
+      name: ADD_ENTRIES,
+      caller: 'region_add',
+      map: (g, t) => at(g.file, vmaOf(g, t).src),
+      // region_add -ENOMEM: hugetlb_acct_memory(h, -gbl_reserve); goto out_put_pages
+      noMemory: (g, t) => {
+        t.l.out_put_pages = 1;
+        return returnUnused(g, t, t.l.gbl_reserve, mmapAfterRefund);
+      },
+      charged: mmapRegionAdd,
+    }),
+    returnUnusedStep(mmapAfterRefund),
+  ],
+};

@@ -1,0 +1,118 @@
+/**
+ * Sizing the pool and the subpools: writes to nr_hugepages
+ * (set_max_huge_pages under h->resize_lock, hugetlb_lock dropped per fresh
+ * page), nr_overcommit_hugepages (hugetlb_overcommit_handler), and mounting
+ * hugetlbfs with size=/min_size= (hugetlbfs_fill_super ->
+ * hugepage_new_subpool, which reserves min_size via hugetlb_acct_memory).
+ * mm/hugetlb.c, fs/hugetlbfs/inode.c @ v6.1.
+ */
+import { done, type StepResult } from '../../checker/types.js';
+import { gatherSteps, gatherSurplusPages } from './accounting.js';
+import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
+import { type G, type ImplParams, SP_MOUNTED, SP_MOUNTING, SP_UNMOUNTED } from './state.js';
+
+const persistent = (g: G): number => g.nr - g.surp;
+
+/** Shrink: never free below in-use + reserved; remove_pool_huge_page collects, frees with the lock dropped. */
+function setNrShrink(g: G, t: T): StepResult {
+  const minCount = Math.max(argInt(t, 'n'), g.resv + g.nr - g.free);
+  while (minCount < persistent(g) && g.free > 0) {
+    g.nr--;
+    g.free--;
+  }
+  return 'adjust_pool_surplus';
+}
+
+export const setNrOp: Op = {
+  doc: 'write nr_hugepages: set_max_huge_pages (grow: surplus -> persistent, then fresh pages; shrink: free pages, rest -> surplus)',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'set_max_huge_pages',
+      enabled: (g) => g.resize === 0, // h->resize_lock
+      run(g, t) {
+        const count = argInt(t, 'n');
+        if (count < 0) return done('EINVAL');
+        g.resize = t.tid + 1;
+        while (g.surp > 0 && count > persistent(g)) g.surp--; // adjust_pool_surplus(h, nodes, -1)
+        if (count > persistent(g)) return 'alloc_pool_huge_page';
+        return setNrShrink(g, t);
+      },
+    },
+    {
+      // hugetlb_lock dropped per fresh page
+      name: 'alloc_pool_huge_page',
+      run(g, t) {
+        if (t.inject('alloc_buddy')) {
+          resizeUnlock(g, t); // goto out
+          return done('ok');
+        }
+        g.nr++;
+        g.free++;
+        if (argInt(t, 'n') > persistent(g)) return 'alloc_pool_huge_page';
+        return setNrShrink(g, t);
+      },
+    },
+    {
+      name: 'adjust_pool_surplus',
+      run(g, t) {
+        const count = argInt(t, 'n');
+        while (count < persistent(g) && g.surp < g.nr) g.surp++;
+        resizeUnlock(g, t);
+        return done('ok');
+      },
+    },
+  ],
+};
+
+export const setOvercommitOp: Op = {
+  doc: 'write nr_overcommit_hugepages (under hugetlb_lock)',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'hugetlb_overcommit_handler',
+      run(g, t) {
+        g.over = argInt(t, 'n');
+        return done('ok');
+      },
+    },
+  ],
+};
+
+function mountFinish(g: G, t: T): StepResult {
+  const spool = at(g.spool, argInt(t, 'm'));
+  const min = argInt(t, 'min');
+  spool.st = SP_MOUNTED;
+  spool.max = argInt(t, 'size');
+  spool.min = min;
+  spool.used = 0;
+  spool.rsv = min > 0 ? min : 0;
+  return done('ok');
+}
+
+function mountFail(g: G, t: T): StepResult {
+  at(g.spool, argInt(t, 'm')).st = SP_UNMOUNTED;
+  return done('ENOMEM');
+}
+
+export const mountOp: Op = {
+  doc: 'mount hugetlbfs with size=/min_size=: hugetlbfs_fill_super -> hugepage_new_subpool (hugetlb_acct_memory(min_hpages))',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'hugepage_new_subpool',
+      run(g, t) {
+        const size = argInt(t, 'size');
+        const min = argInt(t, 'min');
+        const spool = g.spool[argInt(t, 'm')];
+        if (!spool) return done('EINVAL');
+        if (spool.st !== SP_UNMOUNTED) return done('EBUSY');
+        if (size !== -1 && min > size) return done('EINVAL'); // "Minimum size can not be greater than maximum size"
+        spool.st = SP_MOUNTING;
+        if (min > 0) return gatherSurplusPages(g, t, min, mountFinish, mountFail);
+        return mountFinish(g, t);
+      },
+    },
+    ...gatherSteps(mountFinish, mountFail),
+  ],
+};

@@ -1,0 +1,212 @@
+/**
+ * Removing pages from a hugetlbfs file (fs/hugetlbfs/inode.c @ v6.1):
+ * ftruncate (hugetlbfs_setattr -> hugetlb_vmtruncate) and
+ * fallocate(FALLOC_FL_PUNCH_HOLE) (hugetlbfs_punch_hole), both under
+ * inode_lock, through hugetlb_vmdelete_list (i_mmap_rwsem write) and
+ * remove_inode_hugepages (one folio per step under its fault mutex), ending
+ * in hugetlb_unreserve_pages. Coarsening: the removed folios are freed as one
+ * batch at the end (folio_batch_release).
+ */
+import { done, type StepResult } from '../../checker/types.js';
+import { hugetlbFixReserveCounts, returnUnused, returnUnusedAtomic, returnUnusedStep } from './accounting.js';
+import {
+  type Step,
+  type T,
+  LOCALS,
+  LONG_MAX,
+  argInt,
+  at,
+  faultMutexLock,
+  faultMutexUnlock,
+  fileMutexHash,
+  fileOf,
+  inodeLock,
+  inodeUnlock,
+  setDel,
+  type Op,
+} from './context.js';
+import { regionDel } from './regions.js';
+import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
+import { type G, type ImplParams, SP_MOUNTED } from './state.js';
+
+function lowestCached(pc: readonly number[], from: number, to: number): number {
+  for (const x of pc) if (x >= from && x < to) return x;
+  return -1;
+}
+
+/** The subpool of the op's file (args.f). */
+const fileSpool = (t: T): number => at(t.params.fileMount, argInt(t, 'f'));
+
+/** folio_batch_release: the removed pages' last reference -> free_huge_page. */
+function batchRelease(g: G, t: T): void {
+  for (let k = 0; k < t.l.freed; k++) {
+    freeHugePage(g, t, fileSpool(t), false);
+    g.held--;
+  }
+}
+
+/** remove_inode_hugepages waits for the fault mutex of the next folio. */
+function nextFolioUnlocked(g: Readonly<G>, t: T, end: number): boolean {
+  const fileIndex = argInt(t, 'f');
+  const idx = lowestCached(at(g.file, fileIndex).pc, t.l.next, end);
+  return idx < 0 || !g.fmx.includes(fileMutexHash(t, fileIndex, idx));
+}
+
+/** remove_huge_page: delete the lowest cached folio in [next, end) from the page cache; -1 when none. */
+function removeNextFolio(g: G, t: T, end: number): number {
+  const f = fileOf(g, t);
+  const idx = lowestCached(f.pc, t.l.next, end);
+  if (idx < 0) return -1;
+  f.pc = setDel(f.pc, idx);
+  g.held++;
+  t.l.freed++;
+  t.l.next = idx + 1;
+  return idx;
+}
+
+/** hugetlb_vmdelete_list: i_mmap_lock_write waits for faults holding i_mmap_rwsem / the vma lock. */
+function vmdeleteListStep(start: 'size' | 'from'): Step {
+  return {
+    name: 'hugetlb_vmdelete_list',
+    enabled: (g, t) => fileOf(g, t).ir === 0,
+    run(g, t) {
+      t.l.next = argInt(t, start);
+      return 'remove_inode_hugepages';
+    },
+  };
+}
+
+/** inode_lock is free (the entry step then takes it). */
+const inodeUnlocked = (g: Readonly<G>, t: T): boolean => {
+  const f = g.file[argInt(t, 'f')];
+  return !f || f.ilock === 0;
+};
+
+// ---------------------------------------------------------------------------
+// ftruncate
+// ---------------------------------------------------------------------------
+
+function truncateFinish(g: G, t: T): StepResult {
+  inodeUnlock(fileOf(g, t), t);
+  t.l.freed = t.l.next = 0;
+  return done('ok');
+}
+
+export const truncateOp: Op = {
+  doc: 'ftruncate of a hugetlbfs file: hugetlbfs_setattr -> hugetlb_vmtruncate -> remove_inode_hugepages -> hugetlb_unreserve_pages',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'hugetlbfs_setattr',
+      enabled: inodeUnlocked,
+      run(g, t) {
+        const fileIndex = argInt(t, 'f');
+        const size = argInt(t, 'size');
+        const f = g.file[fileIndex];
+        const mount = t.params.fileMount[fileIndex];
+        if (!f || size < 0 || size > t.params.fileSize || mount === undefined || g.spool[mount]?.st !== SP_MOUNTED) return done('EINVAL');
+        const old = f.size;
+        f.size = size; // i_size_write
+        const stale = f.reg.length > 0 && at(f.reg, f.reg.length - 1) > size;
+        if (size >= old && !stale && !f.pc.some((x) => x >= size)) return done('ok');
+        inodeLock(f, t);
+        return 'hugetlb_vmdelete_list';
+      },
+    },
+    vmdeleteListStep('size'),
+    {
+      // one folio under its fault mutex: remove_huge_page (delete from page cache)
+      name: 'remove_inode_hugepages',
+      enabled: (g, t) => nextFolioUnlocked(g, t, LONG_MAX),
+      run(g, t) {
+        if (removeNextFolio(g, t, LONG_MAX) >= 0) return 'remove_inode_hugepages';
+        batchRelease(g, t);
+        return 'hugetlb_unreserve_pages';
+      },
+    },
+    {
+      // hugetlb_unreserve_pages(inode, size, LONG_MAX, freed): region_del to LONG_MAX never fails (HR-12)
+      name: 'hugetlb_unreserve_pages',
+      run(g, t) {
+        const start = argInt(t, 'size') + (t.bug('HR-12') ? 1 : 0);
+        const chg = regionDel(fileOf(g, t), start, LONG_MAX, true);
+        const gblReserve = hugepageSubpoolPutPages(at(g.spool, fileSpool(t)), chg - t.l.freed);
+        t.l.freed = 0;
+        return returnUnused(g, t, gblReserve, truncateFinish);
+      },
+    },
+    returnUnusedStep(truncateFinish),
+  ],
+};
+
+// ---------------------------------------------------------------------------
+// fallocate(FALLOC_FL_PUNCH_HOLE)
+// ---------------------------------------------------------------------------
+
+function punchFinish(g: G, t: T): StepResult {
+  batchRelease(g, t);
+  inodeUnlock(fileOf(g, t), t);
+  t.l.freed = t.l.next = t.l.idx = t.l.hash = 0;
+  return done('ok');
+}
+
+/** hugetlb_unreserve_pages(inode, idx, idx + 1, 1) after region_del returned chg. */
+function punchUnreserve(g: G, t: T, chg: number): void {
+  const gblReserve = hugepageSubpoolPutPages(at(g.spool, fileSpool(t)), chg - 1);
+  returnUnusedAtomic(g, t, gblReserve); // one page at most: no lock drop
+}
+
+export const punchOp: Op = {
+  doc: 'fallocate(PUNCH_HOLE): hugetlbfs_punch_hole -> remove_inode_hugepages (region_del per page, hugetlb_fix_reserve_counts on -ENOMEM)',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'hugetlbfs_punch_hole',
+      enabled: inodeUnlocked,
+      run(g, t) {
+        const fileIndex = argInt(t, 'f');
+        const from = argInt(t, 'from');
+        const to = argInt(t, 'to');
+        const f = g.file[fileIndex];
+        const mount = t.params.fileMount[fileIndex];
+        if (!f || !(from >= 0 && from < to && to <= t.params.fileSize) || mount === undefined || g.spool[mount]?.st !== SP_MOUNTED)
+          return done('EINVAL');
+        if (!f.pc.some((x) => x >= from && x < to)) return done('ok'); // nothing to remove
+        inodeLock(f, t);
+        return 'hugetlb_vmdelete_list';
+      },
+    },
+    vmdeleteListStep('from'),
+    {
+      // remove_inode_single_folio under the folio's fault mutex, then hugetlb_unreserve_pages(idx, idx+1, 1)
+      name: 'remove_inode_hugepages',
+      enabled: (g, t) => nextFolioUnlocked(g, t, argInt(t, 'to')),
+      run(g, t) {
+        const idx = removeNextFolio(g, t, argInt(t, 'to'));
+        if (idx < 0) return punchFinish(g, t);
+        const chg = regionDel(fileOf(g, t), idx, idx + 1, false);
+        if (chg < 0) {
+          // must split and no cached descriptor: kmalloc with resv_map->lock dropped, fault mutex held
+          t.l.idx = idx;
+          t.l.hash = fileMutexHash(t, argInt(t, 'f'), idx);
+          faultMutexLock(g, t.l.hash);
+          return 'region_del:kmalloc';
+        }
+        punchUnreserve(g, t, chg);
+        return 'remove_inode_hugepages';
+      },
+    },
+    {
+      name: 'region_del:kmalloc',
+      run(g, t) {
+        if (t.inject('region_del_split')) {
+          // region_del -ENOMEM; HR-7: counters not fixed
+          if (!t.bug('HR-7')) hugetlbFixReserveCounts(g, fileSpool(t));
+        } else punchUnreserve(g, t, regionDel(fileOf(g, t), t.l.idx, t.l.idx + 1, true));
+        faultMutexUnlock(g, t.l.hash);
+        t.l.idx = t.l.hash = 0;
+        return 'remove_inode_hugepages';
+      },
+    },
+  ],
+};

@@ -1,0 +1,46 @@
+/**
+ * The abstraction function: implementation state (the kernel's variables) ->
+ * spec view (what a user can observe). Reservation maps become index sets;
+ * locks, in-flight pages and descriptor caches disappear.
+ */
+import { coveredSet } from '../../impl/hugetlb/regions.js';
+import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, KIND_NAMES, PRIVATE, SP_MOUNTED, V_LIVE } from '../../impl/hugetlb/state.js';
+import { EMPTY_VMA, type HugetlbView, type VmaKind } from '../../spec/hugetlb/model.js';
+import type { HugetlbParams } from '../../spec/hugetlb/params.js';
+
+export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
+  return {
+    total: g.nr,
+    free: g.free,
+    rsvd: g.resv,
+    surp: g.surp,
+    overcommit: g.over,
+    spools: g.spool.map((s) =>
+      s.st === SP_MOUNTED
+        ? { mounted: true, max: s.max, min: s.min, used: s.used, rsv: s.rsv }
+        : { mounted: false, max: -1, min: -1, used: 0, rsv: 0 },
+    ),
+    files: g.file.map((f, k) => ({ mount: p.fileMount[k]!, size: f.size, resv: coveredSet(f.reg), cache: f.pc.slice() })),
+    vmas: g.vma.map((v) => {
+      if (v.st !== V_LIVE) return { ...EMPTY_VMA, resv: [], anon: [], cow: [] };
+      const owner = v.kind === PRIVATE && (v.flags & HPAGE_RESV_OWNER) !== 0;
+      const resv: number[] = [];
+      if (owner) {
+        const consumed = coveredSet(v.reg);
+        for (let i = v.from; i < v.to; i++) if (!consumed.includes(i)) resv.push(i);
+      }
+      return {
+        kind: KIND_NAMES[v.kind] as VmaKind,
+        src: v.src,
+        from: v.from,
+        to: v.to,
+        owner,
+        unmapped: (v.flags & HPAGE_RESV_UNMAPPED) !== 0,
+        resv,
+        anon: v.anon.slice(),
+        cow: v.cow.slice(),
+        peer: v.peer,
+      };
+    }),
+  };
+}

@@ -1,0 +1,76 @@
+import type { Scenario } from '../../checker/types.js';
+import type { HugetlbParams } from './params.js';
+import { P, munmap, nr, one, op, pv, rd, sh, wr } from './scenario-helpers.js';
+
+/**
+ * Not default scenarios: behaviours of the kernel-faithful (correct)
+ * implementation that the checker reports, found while building this model.
+ * Each is a window or error path of mm/hugetlb.c as modelled here, not a
+ * mutant; they need confirmation against current kernel source before being
+ * called kernel bugs. test/hugetlb/check.test.ts asserts they are still found.
+ */
+export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[] = [
+  {
+    name: 'finding-restore-deletes-new-reservation',
+    description:
+      "a NORESERVE fault commits a reserve-map entry, then add_to_page_cache fails; before restore_reserve_on_error deletes that entry, a concurrent mmap(SHARED) counts it as an existing reservation (region_chg chg 0) and succeeds; the deletion then removes the mmap's reservation",
+    expect: 'refinement',
+    params: P({ pool: 2, fileSize: 2, vmas: 3, inject: true }),
+    threads: [[one(nr(1, 0, 0, 2)), one(sh(2, 0, 0, 2))], [one(wr(1, 1))]],
+    faults: { budget: 1, sites: ['add_to_page_cache'] },
+  },
+  {
+    name: 'finding-child-subpool-reserve',
+    description:
+      'fork child (no reserve map) faults on a min_size mount: hugepage_subpool_get_pages returns 0 (a subpool reserve is used) but vma_has_reserves() is false for a non-owner, so resv_huge_pages is not decremented: Rsvd stays one too high',
+    expect: 'resv-conservation / refinement',
+    params: P({ pool: 2, fileSize: 2, vmas: 2, mounts: [{ size: 4, min: 1, mounted: true }] }),
+    threads: [[one(pv(0, 0, 0, 1)), one(op('fork', { v: 0, c: 1 })), one(munmap(0)), one(wr(1, 0))]],
+  },
+  {
+    name: 'finding-restore-on-surplus-page',
+    description:
+      'a page that consumed a reservation is freed on an error path (PagePrivate set) while surplus pages exist: free_huge_page increments resv_huge_pages and hands the page back to buddy, so HugePages_Rsvd > HugePages_Free',
+    expect: 'counters-ordered',
+    params: P({ pool: 0, overcommit: 2, fileSize: 2, vmas: 1, inject: true }),
+    threads: [[one(pv(0, 0, 0, 2)), one(wr(0, 1))]],
+    faults: { budget: 1, sites: ['anon_vma_prepare'] },
+  },
+  {
+    name: 'finding-unmapped-child-survives',
+    description:
+      "the child's fault passes the HPAGE_RESV_UNMAPPED check in hugetlb_no_page, then the owner's unmap_ref_private (another index, no common fault mutex) marks it; the child still gets a page the spec says it cannot have",
+    expect: 'linearizability',
+    params: P({ pool: 2, fileSize: 2, vmas: 2 }),
+    threads: [
+      [one(pv(0, 0, 0, 2)), one(wr(0, 0)), one(op('fork', { v: 0, c: 1 })), one(wr(0, 0)), one(munmap(0))],
+      [one(rd(1, 1))],
+    ],
+  },
+  {
+    name: 'finding-shared-restore-double-failure',
+    description:
+      "shared fault without a reservation: add_to_page_cache fails and restore_reserve_on_error's own region_chg cannot kmalloc (the commit used the cached descriptor); its comment assumes that only happens for private maps, so the new entry stays as a reservation nobody counted",
+    expect: 'resv-conservation / refinement',
+    params: P({ pool: 2, fileSize: 2, vmas: 1, inject: true }),
+    threads: [[one(nr(0, 0, 0, 2)), one(wr(0, 0))]],
+    faults: { budget: 2, sites: ['add_to_page_cache', 'region_chg_kmalloc'] },
+  },
+  {
+    name: 'finding-fix-reserve-counts-full-pool',
+    description:
+      'hole punch: region_del cannot split (a concurrent fault holds the cached descriptor, kmalloc fails) while every page is reserved; hugetlb_fix_reserve_counts calls hugetlb_acct_memory(1) before the punched page is freed, which fails ("Huge Page Reserved count may go negative")',
+    expect: 'resv-conservation / refinement',
+    params: P({ pool: 3, fileSize: 3, vmas: 1, inject: true }),
+    threads: [[one(sh(0, 0, 0, 3)), one(wr(0, 1)), one(op('punch', { f: 0, from: 1, to: 2 }))], [one(wr(0, 0))]],
+    faults: { budget: 1, sites: ['region_del_split'] },
+  },
+  {
+    name: 'finding-out-put-pages-min',
+    description:
+      'hugetlb_reserve_pages out_put_pages puts back chg after hugetlb_acct_memory failed; on a min_size mount the conservative put refills rsv_hpages with pages the global pool never reserved (kernel-semantics §1.6 flags this put as historical)',
+    expect: 'resv-conservation / refinement',
+    params: P({ pool: 2, fileSize: 3, vmas: 2, mounts: [{ size: 4, min: 2, mounted: true }] }),
+    threads: [[one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(sh(1, 0, 1, 3))]],
+  },
+];

@@ -1,0 +1,115 @@
+/**
+ * Invariants of the implementation state: properties of the kernel's own
+ * counters and reserve maps that hold in every reachable state ('always') or
+ * whenever no operation is in flight ('quiescent').
+ */
+import { invariant, type Invariant } from '../../checker/types.js';
+import { coveredSet, regionCount, regionsWellFormed } from '../../impl/hugetlb/regions.js';
+import { type G, HPAGE_RESV_OWNER, PRIVATE, SP_MOUNTED, V_LIVE } from '../../impl/hugetlb/state.js';
+import type { HugetlbParams } from '../../spec/hugetlb/params.js';
+
+/** Pages in use: page cache + anon (a COW-shared page once). */
+function inUse(g: Readonly<G>): number {
+  let n = 0;
+  let shared = 0;
+  for (const f of g.file) n += f.pc.length;
+  for (const v of g.vma) {
+    n += v.anon.length;
+    shared += v.cow.length;
+  }
+  return n - shared / 2;
+}
+
+/** I3: reservations derived from the maps and subpools. */
+export function derivedRsvd(g: Readonly<G>): number {
+  let r = 0;
+  for (const f of g.file) for (const i of coveredSet(f.reg)) if (!f.pc.includes(i)) r++;
+  for (const v of g.vma)
+    if (v.st === V_LIVE && v.kind === PRIVATE && v.flags & HPAGE_RESV_OWNER) r += v.to - v.from - regionCount(v.reg, v.from, v.to);
+  for (const s of g.spool) if (s.st === SP_MOUNTED) r += s.rsv;
+  return r;
+}
+
+export const invariants: Invariant<G, HugetlbParams>[] = [
+  invariant<G, HugetlbParams>({
+    name: 'counters-ordered',
+    doc: '0 <= HugePages_Rsvd <= HugePages_Free <= HugePages_Total: reserved pages are free pages set aside (hugetlbfs_reserv.rst L1806-1810 "available = free - resv"; libhugetlbfs counters.c).',
+    source: 'seed L1806-1810; kernel-semantics §1.2 I1',
+    when: 'always',
+    check: (g) =>
+      g.resv >= 0 && g.resv <= g.free && g.free <= g.nr ? true : `resv=${g.resv} free=${g.free} total=${g.nr}`,
+  }),
+  invariant<G, HugetlbParams>({
+    name: 'surplus-bounded',
+    doc: '0 <= HugePages_Surp <= HugePages_Total: surplus pages are pool pages above the persistent size (kernel-semantics §1.2 I2).',
+    source: 'kernel-semantics §1.2 I2',
+    when: 'always',
+    check: (g) => (g.surp >= 0 && g.surp <= g.nr ? true : `surp=${g.surp} total=${g.nr}`),
+  }),
+  invariant<G, HugetlbParams>({
+    name: 'resv-conservation',
+    doc: 'At quiescence HugePages_Rsvd equals the outstanding reservations of the reserve maps and subpools: shared entries without a cached page + unconsumed private-owner pages + subpool rsv_hpages (seed L2306-2310; kernel-semantics §1.2 I3).',
+    source: 'seed L2306-2310; kernel-semantics §1.2 I3',
+    when: 'quiescent',
+    check: (g) => {
+      const d = derivedRsvd(g);
+      return d === g.resv ? true : `resv_huge_pages=${g.resv} but the maps and subpools hold ${d}`;
+    },
+  }),
+  invariant<G, HugetlbParams>({
+    name: 'subpool-min',
+    doc: 'A subpool with size= keeps 0 <= used <= max and, with min_size=, 0 <= rsv <= min and used + rsv >= min (seed L2059-2063, L2078-2084; kernel-semantics §1.2 I5); vacuous without such a mount.',
+    source: 'seed L2059-2063, L2078-2084; kernel-semantics §1.2 I5',
+    when: 'always',
+    check: (g) => {
+      let seen = false;
+      for (const s of g.spool) {
+        if (s.st !== SP_MOUNTED || s.max === -1) continue;
+        seen = true;
+        if (s.used < 0 || s.used > s.max) return `subpool used=${s.used} outside [0, ${s.max}]`;
+        if (s.min === -1) continue;
+        if (s.rsv < 0 || s.rsv > s.min) return `subpool rsv=${s.rsv} outside [0, ${s.min}]`;
+        if (s.used + s.rsv < s.min) return `subpool used=${s.used} + rsv=${s.rsv} < min=${s.min}`;
+      }
+      return seen ? true : null;
+    },
+  }),
+  invariant<G, HugetlbParams>({
+    name: 'adds-in-progress-zero',
+    doc: 'At quiescence every region_chg was closed by region_add or region_abort: adds_in_progress == 0 (VM_BUG_ON in resv_map_release; seed L2169-2173 two-phase protocol).',
+    source: 'seed L2146-2173; mm/hugetlb.c resv_map_release',
+    when: 'quiescent',
+    check: (g) => {
+      for (const f of g.file) if (f.adds !== 0) return `file adds_in_progress=${f.adds}`;
+      for (const v of g.vma) if (v.adds !== 0) return `vma adds_in_progress=${v.adds}`;
+      return true;
+    },
+  }),
+  invariant<G, HugetlbParams>({
+    name: 'resv-map-well-formed',
+    doc: 'Every reserve map is a sorted, disjoint, coalesced list of non-empty file_regions and region_cache_count >= adds_in_progress whenever the lock is free (kernel-semantics §1.2 I4).',
+    source: 'kernel-semantics §1.2 I4; seed L1812-1834',
+    when: 'always',
+    check: (g) => {
+      for (const m of [...g.file, ...g.vma]) {
+        const e = regionsWellFormed(m.reg);
+        if (e) return e;
+        if (m.adds < 0) return `adds_in_progress=${m.adds} < 0`;
+        if (m.cache < m.adds) return `region_cache_count=${m.cache} < adds_in_progress=${m.adds}`;
+      }
+      return true;
+    },
+  }),
+  invariant<G, HugetlbParams>({
+    name: 'page-free-xor-in-use',
+    doc: 'No page is both free and instantiated: free + in use (page cache, anon, held by a thread) == HugePages_Total, and every cached page has a reserve-map entry (kernel-semantics §1.2 I6; hugetlb_unreserve_pages chg - freed).',
+    source: 'kernel-semantics §1.2 I6; fs/hugetlbfs/inode.c remove_inode_hugepages',
+    when: 'always',
+    check: (g) => {
+      const used = inUse(g) + g.held;
+      if (g.free + used !== g.nr) return `free=${g.free} + in use=${used} != total=${g.nr}`;
+      for (const f of g.file) for (const i of f.pc) if (!coveredSet(f.reg).includes(i)) return `cached page ${i} has no reserve map entry`;
+      return true;
+    },
+  }),
+];

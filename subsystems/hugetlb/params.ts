@@ -1,0 +1,63 @@
+/**
+ * hugetlb scenario parameters: validation of scenario files and the reshaping
+ * knobs (--threads, --ops, --pool, --file-size) this subsystem accepts.
+ */
+import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
+import type { Scenario, ScenarioOptions } from '../../checker/types.js';
+import { LIMITS, type HugetlbParams, type MountParam } from '../../spec/hugetlb/params.js';
+
+export type { HugetlbParams };
+
+function int(raw: unknown, path: string, lo: number, hi: number): number {
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < lo || raw > hi)
+    throw new Error(`hugetlb params: ${path} must be an integer in [${lo}, ${hi}], got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+export function parseParams(raw: unknown): HugetlbParams {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('hugetlb params: expected an object');
+  const r = raw as Record<string, unknown>;
+  const known = ['pool', 'overcommit', 'fileSize', 'mounts', 'fileMount', 'vmas', 'numa', 'inject'];
+  for (const k of Object.keys(r)) if (!known.includes(k)) throw new Error(`hugetlb params: unknown field '${k}' (known: ${known.join(', ')})`);
+  const pool = int(r.pool ?? 2, 'pool', 0, LIMITS.maxPages);
+  const overcommit = int(r.overcommit ?? 0, 'overcommit', 0, LIMITS.maxPages);
+  const fileSize = int(r.fileSize ?? 2, 'fileSize', 1, LIMITS.maxFileSize);
+  const vmas = int(r.vmas ?? 2, 'vmas', 1, LIMITS.maxVmas);
+  const mountsRaw = r.mounts ?? [{ size: -1, min: -1, mounted: true }];
+  if (!Array.isArray(mountsRaw) || mountsRaw.length < 1 || mountsRaw.length > LIMITS.maxMounts)
+    throw new Error(`hugetlb params: mounts must be a list of 1..${LIMITS.maxMounts} {size, min, mounted}`);
+  let minTotal = 0;
+  const mounts: MountParam[] = mountsRaw.map((m, k) => {
+    if (typeof m !== 'object' || m === null) throw new Error(`hugetlb params: mounts[${k}] must be an object`);
+    const mm = m as Record<string, unknown>;
+    const size = int(mm.size ?? -1, `mounts[${k}].size`, -1, LIMITS.maxPages);
+    const min = int(mm.min ?? -1, `mounts[${k}].min`, -1, LIMITS.maxPages);
+    const mounted = mm.mounted ?? true;
+    if (typeof mounted !== 'boolean') throw new Error(`hugetlb params: mounts[${k}].mounted must be a boolean`);
+    if (size !== -1 && min > size) throw new Error(`hugetlb params: mounts[${k}] min_size ${min} > size ${size}`);
+    if (mounted && min > 0) minTotal += min;
+    return { size, min, mounted };
+  });
+  if (minTotal > pool) throw new Error(`hugetlb params: mounted min_size total ${minTotal} exceeds pool ${pool}`);
+  const fmRaw = r.fileMount ?? [0];
+  if (!Array.isArray(fmRaw) || fmRaw.length < 1 || fmRaw.length > LIMITS.maxFiles)
+    throw new Error(`hugetlb params: fileMount must list the mount of each of 1..${LIMITS.maxFiles} files`);
+  const fileMount = fmRaw.map((x, k) => int(x, `fileMount[${k}]`, 0, mounts.length - 1));
+  if ((fileMount.length + vmas) * fileSize > 31) throw new Error('hugetlb params: (files + vmas) * fileSize must be <= 31');
+  const numa = r.numa ?? false;
+  const inject = r.inject ?? false;
+  if (typeof numa !== 'boolean') throw new Error('hugetlb params: numa must be a boolean');
+  if (typeof inject !== 'boolean') throw new Error('hugetlb params: inject must be a boolean');
+  return { pool, overcommit, fileSize, mounts, fileMount, vmas, numa, inject };
+}
+
+export function customize(base: Scenario<HugetlbParams>, opts: ScenarioOptions): Scenario<HugetlbParams> {
+  for (const k of Object.keys(opts)) if (!['threads', 'ops', 'pool', 'fileSize'].includes(k)) throw new Error(`hugetlb: unknown option '${k}'`);
+  // Repeating a thread script would collide on its mapping slots, so --threads only drops scripts.
+  const threads = reshapeThreads(base.threads, opts, { maxThreads: 4, maxOps: 8, cycle: false });
+  let params = base.params;
+  if (opts.pool !== undefined) params = parseParams({ ...params, pool: flagInRange('pool', opts.pool, 0, LIMITS.maxPages) });
+  if (opts.fileSize !== undefined)
+    params = parseParams({ ...params, fileSize: flagInRange('file-size', opts.fileSize, 1, LIMITS.maxFileSize) });
+  return { ...base, params, threads };
+}
