@@ -63,6 +63,8 @@ export function splitPage(c: ThpView): void {
 export function failedSplitAfterUnmap(c: ThpView): void {
   const had = specTotalMapcount(c) > 0;
   if (c.kind === 'anon') {
+    // splitPmd() removes mm from c.pmd: iterate over a copy
+    // oxlint-disable-next-line unicorn/no-useless-spread
     for (const mm of [...c.pmd]) splitPmd(c, mm); // TTU_SPLIT_HUGE_PMD; remap_page() restores PTEs
     if (had) c.queued = true;
   } else {

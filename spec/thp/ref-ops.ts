@@ -6,7 +6,7 @@
 import type { RetValue } from '../../checker/types.js';
 import { REJECT, int, type Handler } from './handler.js';
 import { copyForWrite, dataOf, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
-import { failedSplitAfterUnmap, mapsSub, splitPage, splitPmd, unmapPte } from './mappings.js';
+import { failedSplitAfterUnmap, splitPage, unmapPte } from './mappings.js';
 import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices } from './view.js';
 
 /**
@@ -227,7 +227,7 @@ const on_page_mapcount: Handler = (c, e) => {
   return ret;
 };
 
-const on_total_mapcount: Handler = (c, e) => {
+const on_total_mapcount: Handler = (c) => {
   let ret: RetValue | undefined;
   ret = c.freed[0] ? 0 : specTotalMapcount(c);
   return ret;
