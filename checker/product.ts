@@ -50,6 +50,8 @@ interface CompiledAlt {
   readonly args: Args;
   /** Operation id in the spec adapter (-1 without spec). */
   readonly specOp: number;
+  /** Set once some explored path started this alternative (a clause never started is vacuous). */
+  ran: boolean;
 }
 
 /** A property failure found on a transition or in a state. */
@@ -78,6 +80,18 @@ class Pruned extends Error {
 
 const NO_SITES: readonly string[] = Object.freeze([]);
 
+/** The fixes a scenario's kernel version lacks (unknown version: a ScenarioError naming the known ones). */
+function kernelLacks(sub: Subsystem<any, any, any>, version: string | undefined): ReadonlySet<string> {
+  const kv = sub.kernelVersions;
+  if (version === undefined) return new Set(kv?.versions.find((v) => v.name === kv.default)?.lacks ?? []);
+  const v = kv?.versions.find((x) => x.name === version);
+  if (!v)
+    throw new ScenarioError(
+      `${sub.name} does not model kernel version '${version}' (known: ${kv?.versions.map((x) => x.name).join(', ') || 'none'})`,
+    );
+  return new Set(v.lacks);
+}
+
 /** Per-run thread context handed to steps. */
 class Ctx implements ThreadCtx<unknown> {
   tid = 0;
@@ -95,13 +109,15 @@ class Ctx implements ThreadCtx<unknown> {
   injected: string[] = NO_SITES as string[];
   faultsLeft = 0;
   sites: ReadonlySet<string>;
+  /** Fixes the modelled kernel version lacks: their variants' behaviour is on (KernelVersion.lacks). */
+  lacks: ReadonlySet<string> = new Set();
   constructor(params: unknown, variant: string | null, sites: ReadonlySet<string>) {
     this.params = params;
     this.variant = variant;
     this.sites = sites;
   }
   bug(name: string): boolean {
-    return this.variant === name;
+    return this.variant === name || this.lacks.has(name);
   }
   choose(n: number): number {
     if (!(n >= 1) || !Number.isInteger(n)) throw new Error(`choose(${n}): need a positive integer`);
@@ -175,6 +191,24 @@ export class Product<G extends object = any> {
   faultSitesNeverReached(): string[] {
     return this.faultSites.filter((s) => !this.ctx.reached.has(s));
   }
+  /** Scenario clauses (thread, slot, alternative) no explored path started: vacuous. */
+  clausesNeverRun(): string[] {
+    const out: string[] = [];
+    this.alts.forEach((slots, t) =>
+      slots.forEach((alts, s) =>
+        alts.forEach((a) => {
+          if (!a.ran) out.push(`T${t} slot ${s}: ${a.opName}(${fmtArgs(a.args)})`);
+        }),
+      ),
+    );
+    return out;
+  }
+  /**
+   * Optional shared watch word for a supervisor (cli/ runs the search in a worker it may
+   * terminate): [thread, slot, alt, step, running] of the step being executed, so a step
+   * that never returns can be named from outside.
+   */
+  watch: Int32Array | undefined;
   /** Preconditions broken on pruned paths, with counts. */
   readonly pruned = new Map<string, number>();
   private readonly out = new IntBuffer(1024);
@@ -244,6 +278,7 @@ export class Product<G extends object = any> {
             opName: choice.op,
             args: Object.freeze({ ...choice.args }),
             specOp: this.spec ? this.spec.opId(choice.op, choice.args) : -1,
+            ran: false,
           };
         });
       }),
@@ -253,6 +288,7 @@ export class Product<G extends object = any> {
     this.faultBudget = scenario.faults?.budget ?? 0;
     this.faultSites = scenario.faults?.sites ?? [];
     this.ctx = new Ctx(scenario.params, variant, new Set(this.faultSites));
+    this.ctx.lacks = kernelLacks(sub, scenario.kernelVersion);
   }
 
   // ---- encoding helpers -------------------------------------------------
@@ -421,6 +457,14 @@ export class Product<G extends object = any> {
     const stepIdx = invoked ? 0 : pc;
     const step = alt.op.steps[stepIdx]!;
     const ctx = this.ctx;
+    const watch = this.watch;
+    if (watch) {
+      watch[0] = t;
+      watch[1] = slot;
+      watch[2] = altIdx;
+      watch[3] = stepIdx;
+      watch[4] = 1;
+    }
     if (step.enabled) {
       this.setupCtx(vec, off, t, alt.op, alt.args, invoked);
       let ok: boolean;
@@ -451,8 +495,10 @@ export class Product<G extends object = any> {
         this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
         continue;
       }
+      if (invoked) alt.ran = true;
       this.emitResult(vec, off, g, t, slot, altIdx, alt, stepIdx, invoked, res, emit, wantLabels);
     } while (ctx.nextScript());
+    if (watch) watch[4] = 0;
   }
 
   private label(

@@ -22,5 +22,6 @@ export const variants: Variant[] = [
   { name: 'HR-9', description: 'free_huge_page ignores a 0 from hugepage_subpool_put_pages (subpool min not refilled)', source: 'seeds-digest §4.1 HR-9 (seed L2059-2063)', scenarios: ['mount-min'] },
   { name: 'HR-10', description: 'owner COW with no page SIGBUSes instead of unmap_ref_private', source: 'seeds-digest §4.1 HR-10 (seed L2114-2135)', scenarios: ['private-cow-fork'] },
   { name: 'HR-11', description: 'hugetlb_acct_memory uses the doc pseudo-code test delta <= resv - free', source: 'seeds-digest §4.1 HR-11 (seed L1931 vs L1809)', scenarios: ['reserve-vs-fault'] },
+  { name: 'a833a693a490', description: 'hugetlb_reserve_pages out_put_pages puts back chg, not chg - gbl_reserve (before a833a693a490; Debian 6.1.y/6.12.y)', source: 'a833a693a490 "mm: hugetlb: fix incorrect fallback for subpool"; mm/hugetlb.c hugetlb_reserve_pages() @ v6.12', scenarios: ['out-put-pages-min-only'] },
   { name: 'HR-12', description: 'truncate region_del starts one past the new end of file', source: 'seeds-digest §4.1 HR-12 (seed L2194-2197)', scenarios: ['truncate-vs-fault'] },
 ];
