@@ -21,6 +21,7 @@ function do_huge_pmd_anonymous_page(g: G, m: number): Done {
   g.compound_mapcount = 0; /* page_add_new_anon_rmap(page, vma, haddr, true) */
   g.avc = [m]; /* a new anon_vma */
   g.mms[m]!.pmd = 'huge';
+  g.mms[m]!.pmd_write = true; /* maybe_pmd_mkwrite() on a fresh private page */
   return done('pmd');
 }
 

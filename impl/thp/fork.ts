@@ -2,20 +2,90 @@
  * fork(): dup_mmap() (kernel/fork.c @ v5.10) under both mms' mmap_lock for
  * write → anon_vma_fork() (the child's VMA linked after its parent's, so rmap
  * walks see parents first) → copy_page_range() → copy_huge_pmd() /
- * copy_pte_range() with page_dup_rmap() under both PTLs. Shared file VMAs are
- * not copied (the child faults them in later). One step: no lock is dropped
- * between the copies of the modelled range.
+ * copy_pte_range() under both PTLs (mm/memory.c, mm/huge_memory.c @ v5.10).
+ * A COW mapping is write-protected on both sides. A page that may be DMA
+ * pinned is not shared with the child: copy_huge_pmd() splits the parent's
+ * PMD and retries on PTEs (d042035eaf5f "mm/thp: Split huge pmds/puds if
+ * they're pinned when fork()"), and copy_present_page() gives the child its
+ * own copy (70e806e4e645 "mm: Do early cow for pinned pages during fork() for
+ * ptes"). (The kernel also requires src_mm->has_pinned; a page pinned by
+ * another mm is never mapped here once GUP broke COW, so the model omits it.)
+ * Shared file VMAs are not copied: the child faults them in later.
  */
-import { PTE_PRESENT, get_page, isAnon } from './page.js';
+import { alloc_copy, maybeDmaPinned } from './cow.js';
+import { PTE_COPY, PTE_MIGRATION, PTE_PRESENT, get_page, isAnon, type MmT, type T, type ThpState } from './page.js';
 import { page_add_anon_rmap } from './rmap.js';
-import { arg, badMm, done, kernelOp } from './steps.js';
+import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
+import { arg, assertMmapWriteLocked, badMm, done, kernelOp, mmap_write_unlock } from './steps.js';
 
+type G = ThpState;
+
+const F = {
+  lock: 'dup_mmap: mmap_write_lock + anon_vma_fork',
+  check: 'copy_page_range: raw_write_seqcount_begin + page_maybe_dma_pinned (copy_huge_pmd / copy_present_pte)',
+  copy: 'copy_page_range: copy_present_page / ptep_set_wrprotect + page_dup_rmap + raw_write_seqcount_end',
+} as const;
+
+/** copy_present_pte() for one PTE of the parent's table; `early` is its page_maybe_dma_pinned() verdict. */
+function copy_present_pte(g: G, src: MmT, dst: MmT, i: number, early: boolean): void {
+  const e = src.pte[i]!;
+  dst.pte[i] = e;
+  dst.pte_write[i] = false;
+  if (e === PTE_MIGRATION) src.pte_write[i] = false; /* make_migration_entry_read() on both sides */
+  if (e !== PTE_PRESENT && e < PTE_COPY) return; /* none / collapsed page: nothing to account */
+  if (early) {
+    const data = e === PTE_PRESENT ? g.pages[i]!.data : g.copies[e - PTE_COPY]!.data;
+    dst.pte[i] = PTE_COPY + alloc_copy(g, data); /* copy_present_page() */
+    dst.pte_write[i] = true;
+    return;
+  }
+  src.pte_write[i] = false; /* ptep_set_wrprotect(src_mm, addr, src_pte) */
+  if (e === PTE_PRESENT) {
+    get_page(g, i);
+    page_add_anon_rmap(g, i, false); /* page_dup_rmap(page, false) */
+  } else {
+    const c = g.copies[e - PTE_COPY]!;
+    c.refcount++;
+    c.mapcount++;
+  }
+}
+
+/** The page_maybe_dma_pinned() verdicts of copy_present_pte(), one bit per PTE (70e806e4e645). */
+function earlyCowMask(g: Readonly<G>, t: T, src: Readonly<MmT>): number {
+  let mask = 0;
+  if (src.pmd !== 'table' || t.bug('70e806e4e645')) return 0; /* 70e806e4e645: the pinned page is shared */
+  for (let i = 0; i < t.params.nr; i++) if (maybeDmaPinned(g, src, i)) mask |= 1 << i;
+  return mask;
+}
+
+function copy_page_range(g: G, t: T, src: MmT, dst: MmT, early_cow: number): void {
+  if (src.pmd === 'huge') {
+    get_page(g, 0);
+    page_add_anon_rmap(g, 0, true); /* copy_huge_pmd(): page_dup_rmap(src_page, true) */
+    dst.pmd = 'huge';
+    src.pmd_write = false; /* pmdp_set_wrprotect() */
+    dst.pmd_write = false;
+  } else if (src.pmd === 'foreign') {
+    dst.pmd = 'foreign';
+    dst.foreign_data = [...src.foreign_data];
+  } else if (src.pmd === 'table') {
+    dst.pmd = 'table';
+    dst.foreign_data = [...src.foreign_data];
+    for (let i = 0; i < t.params.nr; i++) copy_present_pte(g, src, dst, i, (early_cow & (1 << i)) !== 0);
+  }
+}
+
+/**
+ * The pinned checks and the write-protect+dup are separate steps: between
+ * them GUP-fast (lockless, no mmap_lock) can still pin the page; the
+ * write_protect_seq it samples is what makes it back off (57efa1fe5957).
+ */
 export const fork = kernelOp(
-  'fork(): dup_mmap → anon_vma_fork (child linked after the parent) → copy_page_range (copy_huge_pmd / copy_pte_range, page_dup_rmap); shared file VMAs are not copied.',
-  [],
+  'fork(): dup_mmap → anon_vma_fork (child linked after the parent) → copy_page_range (copy_huge_pmd / copy_pte_range, page_dup_rmap, early COW of maybe-pinned pages); shared file VMAs are not copied.',
+  ['i', 'page_locked', 'early_cow'],
   [
     {
-      name: 'dup_mmap: anon_vma_fork + copy_page_range',
+      name: F.lock,
       enabled: (g, t) => {
         const s = arg(t, 'src');
         const d = arg(t, 'dst');
@@ -32,23 +102,37 @@ export const fork = kernelOp(
         const dst = g.mms[d]!;
         if (!isAnon(t.params)) return done('ok'); /* shared file VMA: the child faults it in later */
         if (dst.pmd !== 'none') return done('EEXIST');
+        src.mmap_lock = -1;
+        dst.mmap_lock = -1;
         if (src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s)) g.avc.push(d);
-        if (src.pmd === 'huge') {
-          get_page(g, 0);
-          page_add_anon_rmap(g, 0, true); /* copy_huge_pmd(): page_dup_rmap(src_page, true) */
-          dst.pmd = 'huge';
-        } else if (src.pmd === 'foreign') dst.pmd = 'foreign';
-        else if (src.pmd === 'table') {
-          dst.pmd = 'table';
-          for (let i = 0; i < t.params.nr; i++) {
-            const e = src.pte[i]!;
-            dst.pte[i] = e; /* copy_pte_range(): migration entries are copied as they are */
-            if (e === PTE_PRESENT) {
-              get_page(g, i);
-              page_add_anon_rmap(g, i, false);
-            }
-          }
-        }
+        return F.check;
+      },
+    },
+    {
+      name: F.check,
+      enabled: (g, t) => g.mms[arg(t, 'src')]!.ptl === 0,
+      run: (g, t) => {
+        const src = g.mms[arg(t, 'src')]!;
+        assertMmapWriteLocked(src);
+        // 57efa1fe5957: without write_protect_seq, GUP-fast cannot see that fork is write-protecting
+        if (!t.bug('57efa1fe5957') && src.write_protect_seq % 2 === 0) src.write_protect_seq++;
+        // d042035eaf5f: a maybe-pinned THP is not shared by PMD: split the parent's PMD, retry on PTEs (-EAGAIN)
+        if (src.pmd === 'huge' && g.compound_pincount > 0 && !t.bug('d042035eaf5f')) return SPLIT_PMD.entry;
+        t.l.early_cow = earlyCowMask(g, t, src);
+        return F.copy;
+      },
+    },
+    ...splitHugePmdSteps(F.check, 'src'),
+    {
+      name: F.copy,
+      enabled: (g, t) => g.mms[arg(t, 'src')]!.ptl === 0,
+      run: (g, t) => {
+        const src = g.mms[arg(t, 'src')]!;
+        const dst = g.mms[arg(t, 'dst')]!;
+        copy_page_range(g, t, src, dst, t.l.early_cow!);
+        if (src.write_protect_seq % 2 === 1) src.write_protect_seq++; /* raw_write_seqcount_end() */
+        mmap_write_unlock(src);
+        mmap_write_unlock(dst);
         return done('ok');
       },
     },

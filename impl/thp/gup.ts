@@ -1,61 +1,120 @@
 /**
- * GUP, slow path (mm/gup.c @ v5.10): pin_user_pages(FOLL_PIN) of one subpage
- * through follow_page_mask() → follow_trans_huge_pmd() / follow_page_pte() and
- * try_grab_page() under the PMD/PTE lock and mmap_lock for read, and
- * unpin_user_page(). A compound page counts pins in hpage_pinned_refcount
- * (v5.7+, 47e29d32afba "mm/gup: page->hpage_pinned_refcount: exact pin counts
- * for huge pages"); a small page by GUP_PIN_COUNTING_BIAS in _refcount.
- * No fault-in: an unmapped address returns -EFAULT.
+ * GUP, slow path (mm/gup.c @ v5.10): pin_user_pages(FOLL_PIN [| FOLL_WRITE])
+ * of one subpage: follow_page_mask() → follow_trans_huge_pmd() /
+ * follow_page_pte() and try_grab_page() under the PMD/PTE lock, with
+ * faultin_page() first when the page must be made writable. Since
+ * 17839856fd58 "gup: document and work around 'COW can break either way'
+ * issue" (v5.8) a pin of a COW mapping breaks COW even without FOLL_WRITE, so
+ * the pinned page is the pinner's own. A compound page counts pins in
+ * hpage_pinned_refcount (47e29d32afba "mm/gup: page->hpage_pinned_refcount:
+ * exact pin counts for huge pages", v5.7); a small page by
+ * GUP_PIN_COUNTING_BIAS in _refcount. No fault-in of unmapped addresses: they
+ * return -EFAULT. unpin_user_page() drops the pin.
  */
-import { GUP_PIN_COUNTING_BIAS, PTE_MIGRATION, PTE_PRESENT, PageCompound, compound_head, get_page, isAnon, put_page } from './page.js';
+import { put_copy, targetOf } from './cow.js';
+import { GUP_PIN_COUNTING_BIAS, PTE_MIGRATION, PageCompound, compound_head, get_page, isAnon, put_page, type MmT, type T, type ThpState } from './page.js';
 import { pteOf } from './pgtable.js';
-import { arg, badMm, badSub, done, kernelOp } from './steps.js';
+import { arg, badMm, badSub, done, kernelOp, mmOf, type Done } from './steps.js';
+import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
+
+type G = ThpState;
+
+const GUP = {
+  follow: 'follow_page_mask',
+  grab: 'follow_page_mask (after faultin_page) + try_grab_page',
+} as const;
+
+/** The PMD/PTE is write-protected: a pin needs faultin_page(FAULT_FLAG_WRITE) first. */
+function writeProtected(mm: Readonly<MmT>, i: number): boolean {
+  return mm.pmd === 'huge' ? !mm.pmd_write : !mm.pte_write[i];
+}
+
+/** try_grab_page(FOLL_PIN) on what virtual page i maps, recording the pin for unpin. */
+function try_grab_page(g: G, t: T, mm: MmT, i: number): Done {
+  const tg = targetOf(mm, i);
+  if (tg.kind === 'copy') {
+    g.copies[tg.k]!.refcount += GUP_PIN_COUNTING_BIAS;
+    g.pins.push({ mm: arg(t, 'mm'), sub: i, page: t.params.nr + tg.k });
+    return done('ok');
+  }
+  if (tg.kind !== 'thp') return done('EFAULT');
+  if (PageCompound(g, i)) {
+    get_page(g, i); /* head _refcount + 1 */
+    g.compound_pincount++; /* hpage_pincount_add() */
+  } else get_page(g, i, GUP_PIN_COUNTING_BIAS);
+  g.user_pins[i]!++;
+  g.pins.push({ mm: arg(t, 'mm'), sub: i, page: i });
+  return done('ok');
+}
+
+/** Whether this pin must first break COW (FOLL_WRITE, or any FOLL_PIN since 17839856fd58). */
+function mustBreakCow(t: T): boolean {
+  if (arg(t, 'write') === 1) return true;
+  // a7f226604170: a R/O pin does not unshare (v5.11 – v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism")
+  // 17839856fd58: before it, a R/O GUP never broke COW
+  return !t.bug('a7f226604170') && !t.bug('17839856fd58');
+}
+
+const followEnabled = (g: Readonly<G>, t: T): boolean => {
+  const m = arg(t, 'mm');
+  const i = arg(t, 'sub');
+  if (badMm(t, m) || badSub(t, i)) return true;
+  const mm = g.mms[m]!;
+  /* a migration entry: wait for the split (migration_entry_wait) */
+  if (mm.mmap_lock < 0 || mm.ptl !== 0 || pteOf(mm, i) === PTE_MIGRATION || mm.pmd === 'splitting') return false;
+  /* file, nothing mapped: faultin_page → filemap_fault sleeps in lock_page (e.g. behind a split) */
+  const kind = targetOf(mm, i).kind;
+  return kind === 'thp' || kind === 'copy' || isAnon(t.params) || g.pages[compound_head(g, i)]!.locked === 0;
+};
 
 export const pin = kernelOp(
-  'pin_user_pages(FOLL_PIN) of one subpage through mm (follow_trans_huge_pmd / follow_page_pte + try_grab_page under the ptl); no fault-in.',
-  [],
+  'pin_user_pages(FOLL_PIN, write = FOLL_WRITE) of one subpage through mm: faultin_page to break COW when write-protected (anon), then follow_page_mask + try_grab_page under the ptl; no fault-in of unmapped addresses.',
+  ['i', 'page_locked', 'mapcount', 'fault'],
   [
     {
-      name: 'follow_page_mask + try_grab_page',
-      enabled: (g, t) => {
-        const m = arg(t, 'mm');
-        const i = arg(t, 'sub');
-        if (badMm(t, m) || badSub(t, i)) return true;
-        const mm = g.mms[m]!;
-        /* a migration entry: wait for the split (migration_entry_wait) */
-        if (mm.mmap_lock < 0 || mm.ptl !== 0 || pteOf(mm, i) === PTE_MIGRATION) return false;
-        /* file, nothing mapped: faultin_page → filemap_fault sleeps in lock_page (e.g. behind a split) */
-        const mapped = mm.pmd === 'huge' || pteOf(mm, i) === PTE_PRESENT;
-        return mapped || isAnon(t.params) || g.pages[compound_head(g, i)]!.locked === 0;
-      },
+      name: GUP.follow,
+      enabled: followEnabled,
       run: (g, t) => {
-        const m = arg(t, 'mm');
+        if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
+        const mm = mmOf(g, t);
         const i = arg(t, 'sub');
-        if (badMm(t, m) || badSub(t, i)) return done('EINVAL');
-        const mm = g.mms[m]!;
-        if (mm.pmd !== 'huge' && pteOf(mm, i) !== PTE_PRESENT) return done('EFAULT');
-        if (PageCompound(g, i)) {
-          get_page(g, i); /* head _refcount + 1 */
-          g.compound_pincount++; /* hpage_pincount_add() */
-        } else get_page(g, i, GUP_PIN_COUNTING_BIAS);
-        g.user_pins[i]!++;
-        return done('ok');
+        const kind = targetOf(mm, i).kind;
+        if (kind !== 'thp' && kind !== 'copy') return done('EFAULT');
+        if (isAnon(t.params) && writeProtected(mm, i) && mustBreakCow(t)) return WP.entry;
+        return try_grab_page(g, t, mm, i);
+      },
+    },
+    ...wpFaultSteps(GUP.grab, false),
+    {
+      name: GUP.grab,
+      enabled: followEnabled,
+      run: (g, t) => {
+        if (t.l.fault === FAULT_NOMAP) return done('EFAULT');
+        return try_grab_page(g, t, mmOf(g, t), arg(t, 'sub'));
       },
     },
   ],
 );
 
-export const unpin = kernelOp('unpin_user_page() of a subpage pinned earlier.', [], [
+export const unpin = kernelOp('unpin_user_page() of the page mm pinned at subpage `sub`.', [], [
   {
     name: 'unpin_user_page',
     run: (g, t) => {
+      const m = arg(t, 'mm');
       const i = arg(t, 'sub');
-      if (badSub(t, i) || g.user_pins[i]! === 0) return done('EINVAL');
-      g.user_pins[i]!--;
-      if (PageCompound(g, i)) {
+      const at = g.pins.findIndex((p) => p.mm === m && p.sub === i);
+      if (at < 0) return done('EINVAL');
+      const page = g.pins[at]!.page;
+      g.pins.splice(at, 1);
+      if (page >= t.params.nr) {
+        put_copy(g, page - t.params.nr, GUP_PIN_COUNTING_BIAS);
+        return done('ok');
+      }
+      g.user_pins[page]!--;
+      if (PageCompound(g, page)) {
         g.compound_pincount--;
-        put_page(g, t, i);
-      } else put_page(g, t, i, GUP_PIN_COUNTING_BIAS);
+        put_page(g, t, page);
+      } else put_page(g, t, page, GUP_PIN_COUNTING_BIAS);
       return done('ok');
     },
   },

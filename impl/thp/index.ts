@@ -6,6 +6,7 @@ import type { ImplDef } from '../../checker/types.js';
 import { fault, fault_pte } from './fault.js';
 import { fork } from './fork.js';
 import { pin, unpin } from './gup.js';
+import { pin_fast } from './gup-fast.js';
 import { evict } from './filemap.js';
 import { collapse } from './khugepaged.js';
 import { init, thpSchema, type ThpParams, type ThpState } from './page.js';
@@ -13,7 +14,7 @@ import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } fr
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, split } from './split.js';
 import { mlock, mprotect, munmap, split_huge_pmd } from './vma.js';
-import { wp_fault } from './wp.js';
+import { read, wp_fault } from './access.js';
 
 export const thpImpl: ImplDef<ThpState, ThpParams> = {
   state: thpSchema,
@@ -27,6 +28,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     mlock,
     munmap,
     pin,
+    pin_fast,
     unpin,
     scan_get,
     scan_put,
@@ -34,6 +36,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     deferred_split_scan,
     collapse,
     wp_fault,
+    read,
     evict,
     page_mapcount: page_mapcount_op,
     total_mapcount: total_mapcount_op,

@@ -37,8 +37,11 @@ export const PTE_NONE = 0;
 export const PTE_PRESENT = 1;
 /** A migration entry for subpage i (split_huge_page's freeze); holds no mapcount and no reference. */
 export const PTE_MIGRATION = 2;
-/** A present PTE mapping some other page (a COW copy): not the tracked THP. */
+/** A present PTE mapping a subpage of a huge page khugepaged collapsed the range into (not the tracked THP). */
 export const PTE_FOREIGN = 3;
+/** PTE_COPY + k: a present PTE mapping small anon page k of the copy pool (a COW copy made by wp_page_copy()). */
+export const PTE_COPY = 4;
+export const isCopyPte = (e: number): boolean => e >= PTE_COPY;
 
 const PageS = S.struct({
   /** page->_refcount: on the head for a compound page; 0 on tails until split. */
@@ -53,7 +56,20 @@ const PageS = S.struct({
   freed: S.bool(),
   /** page->mapping set / in the page cache (file). */
   in_cache: S.bool(),
+  /** The bytes userspace reads from this page (one value per page). */
+  data: S.int(),
 });
+
+/** A small anon page allocated by wp_page_copy(): free when _refcount is 0. */
+const CopyS = S.struct({
+  refcount: S.int(),
+  /** _mapcount, -1 based. */
+  mapcount: S.int(),
+  data: S.int(),
+});
+
+/** A FOLL_PIN pin held by userspace (the DMA user): who pinned which address, and the page it holds (i < nr: THP subpage i; nr + k: copy k). */
+const PinS = S.struct({ mm: S.int(), sub: S.int(), page: S.int() });
 
 const MmS = S.struct({
   /** The PMD covering the THP's range. 'splitting' = pmdp_invalidate()d inside __split_huge_pmd_locked. */
@@ -64,6 +80,14 @@ const MmS = S.struct({
   ptl: S.int(),
   /** mmap_lock: -1 held for write, n > 0 readers. */
   mmap_lock: S.int(),
+  /** mm->write_protect_seq (v5.13+, 57efa1fe5957): odd while fork() write-protects this mm's COW mappings. */
+  write_protect_seq: S.int(),
+  /** pmd_write(): the huge PMD is writable (a write needs no fault). */
+  pmd_write: S.bool(),
+  /** pte_write() per subpage of the PTE table (kept across migration entries, as the writable migration entry does). */
+  pte_write: S.list(S.bool()),
+  /** Data of the huge page khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
+  foreign_data: S.list(S.int()),
 });
 
 export const thpSchema = S.struct({
@@ -89,14 +113,19 @@ export const thpSchema = S.struct({
   /** Order in which mms' VMAs are linked into the anon_vma (rmap walks visit parents before children). */
   avc: S.list(S.int()),
   mms: S.list(MmS),
-  /** User side (not kernel state): pins and speculative references held, per subpage, for unpin/put. */
+  /** Small anon pages for COW copies (fixed pool; running out is a model-bound error, never silent). */
+  copies: S.list(CopyS),
+  /** User side (not kernel state): pins on THP subpages and speculative references, per subpage, for unpin/put. */
   user_pins: S.list(S.int()),
   user_refs: S.list(S.int()),
+  /** User side: every FOLL_PIN pin with the page it holds. */
+  pins: S.list(PinS),
 });
 
 export type ThpState = Infer<typeof thpSchema>;
 export type PageT = ThpState['pages'][number];
 export type MmT = ThpState['mms'][number];
+export type CopyT = ThpState['copies'][number];
 export type T = ThreadCtx<ThpParams>;
 
 export const isAnon = (p: ThpParams): boolean => p.kind === 'anon';
@@ -213,7 +242,15 @@ export function init(p: ThpParams): ThpState {
   const anon = isAnon(p);
   const g: ThpState = {
     anon,
-    pages: Array.from({ length: n }, () => ({ refcount: 0, mapcount: -1, tail: false, locked: 0, freed: true, in_cache: false })),
+    pages: Array.from({ length: n }, () => ({
+      refcount: 0,
+      mapcount: -1,
+      tail: false,
+      locked: 0,
+      freed: true,
+      in_cache: false,
+      data: 0,
+    })),
     head: false,
     compound_mapcount: -1,
     compound_pincount: 0,
@@ -223,9 +260,20 @@ export function init(p: ThpParams): ThpState {
     split_unmapped: 0,
     rmap_lock: 0,
     avc: [],
-    mms: Array.from({ length: p.mms }, () => ({ pmd: 'none' as const, pte: new Array(n).fill(PTE_NONE), ptl: 0, mmap_lock: 0 })),
+    mms: Array.from({ length: p.mms }, () => ({
+      pmd: 'none' as const,
+      pte: new Array(n).fill(PTE_NONE),
+      ptl: 0,
+      mmap_lock: 0,
+      write_protect_seq: 0,
+      pmd_write: false,
+      pte_write: new Array(n).fill(false),
+      foreign_data: new Array(n).fill(0),
+    })),
+    copies: Array.from({ length: copyPoolSize(p) }, () => ({ refcount: 0, mapcount: -1, data: 0 })),
     user_pins: new Array(n).fill(0),
     user_refs: new Array(n).fill(0),
+    pins: [],
   };
   if (anon && p.initial === 'none') return g;
   prep_compound_page(g);
@@ -237,6 +285,7 @@ export function init(p: ThpParams): ThpState {
   const mappers = p.initial === 'pmd' ? [0] : p.initial === 'forked' ? [0, 1] : [];
   for (const m of mappers) {
     g.mms[m]!.pmd = 'huge';
+    g.mms[m]!.pmd_write = anon && mappers.length === 1; /* after fork both sides are write-protected */
     g.pages[0]!.refcount++;
     if (anon) {
       g.compound_mapcount++;
@@ -264,5 +313,11 @@ export function prep_compound_page(g: ThpState): void {
     pg.locked = 0;
     pg.freed = false;
     pg.in_cache = false;
+    pg.data = 0;
   });
+}
+
+/** Copy-pool slots: enough for every mm to hold a private copy of every subpage, plus one set for pins left behind. */
+export function copyPoolSize(p: ThpParams): number {
+  return isAnon(p) ? p.nr * (p.mms + 1) : 0;
 }

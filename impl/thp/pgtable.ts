@@ -44,6 +44,8 @@ export function free_pgtables(g: ThpState, m: number): void {
   const mm = g.mms[m]!;
   if (mm.pmd === 'table' && tableEmpty(mm)) mm.pmd = 'none';
   if (mm.pmd === 'none') {
+    mm.foreign_data.fill(0);
+    mm.pte_write.fill(false);
     const k = g.avc.indexOf(m);
     if (k >= 0) g.avc[k] = -1;
   }

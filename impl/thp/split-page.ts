@@ -50,8 +50,10 @@ function splitHugePmdFreeze(g: G, t: T, mm: MmT): void {
   get_page(g, 0, n - 1);
   for (let i = 0; i < n; i++) {
     mm.pte[i] = PTE_MIGRATION;
+    mm.pte_write[i] = mm.pmd_write; /* a writable migration entry when the PMD was writable */
     g.pages[i]!.mapcount++;
   }
+  mm.pmd_write = false;
   if (g.compound_mapcount + 1 > 1 && !g.double_map) {
     g.double_map = true;
     for (const p of g.pages) p.mapcount++;

@@ -11,15 +11,9 @@
  *
  * The caller holds mmap_lock (read or write) of the VMA's mm.
  */
-import {
-  PTE_FOREIGN,
-  PTE_PRESENT,
-  get_page,
-  isAnon,
-  put_page,
-} from './page.js';
+import { PTE_FOREIGN, PTE_PRESENT, get_page, isAnon, put_page, type MmT, type T, type ThpState } from './page.js';
 import { page_remove_rmap } from './rmap.js';
-import { assertMmapLocked, assertPtlHeld, lock_page, me, mmOf, pmd_lock, spin_unlock_ptl, unlock_page, type KStep } from './steps.js';
+import { arg, assertMmapLocked, assertPtlHeld, lock_page, pmd_lock, spin_unlock_ptl, unlock_page, type KStep } from './steps.js';
 
 export const SPLIT_PMD = {
   entry: '__split_huge_pmd',
@@ -33,8 +27,9 @@ export const SPLIT_PMD = {
 export type SplitPmdStep = (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD];
 
 /** Entry under the PMD lock, the PTE loop and PG_double_map. */
-function splitPmdEntrySteps<C extends string>(cont: C): KStep<SplitPmdStep | C>[] {
+function splitPmdEntrySteps<C extends string>(cont: C, which: 'mm' | 'src'): KStep<SplitPmdStep | C>[] {
   const S = SPLIT_PMD;
+  const mmOf = (g: Readonly<ThpState>, t: T): MmT => g.mms[arg(t, which)]!;
   return [
     {
       name: S.entry,
@@ -79,6 +74,7 @@ function splitPmdEntrySteps<C extends string>(cont: C): KStep<SplitPmdStep | C>[
         assertPtlHeld(mm, t);
         const i = t.l.i!;
         mm.pte[i] = PTE_PRESENT; /* into the deposited table: visible at pmd_populate */
+        mm.pte_write[i] = mm.pmd_write; /* pte_mkwrite() when the PMD was writable */
         g.pages[i]!.mapcount++;
         t.l.i = i + 1;
         if (t.l.i < t.params.nr) return S.pte;
@@ -102,8 +98,9 @@ function splitPmdEntrySteps<C extends string>(cont: C): KStep<SplitPmdStep | C>[
 }
 
 /** The DoubleMap bias, the compound_mapcount drop and pmd_populate; then `cont`. */
-function splitPmdFinishSteps<C extends string>(cont: C): KStep<SplitPmdStep | C>[] {
+function splitPmdFinishSteps<C extends string>(cont: C, which: 'mm' | 'src'): KStep<SplitPmdStep | C>[] {
   const S = SPLIT_PMD;
+  const mmOf = (g: Readonly<ThpState>, t: T): MmT => g.mms[arg(t, which)]!;
   return [
     {
       name: S.bias,
@@ -143,6 +140,7 @@ function splitPmdFinishSteps<C extends string>(cont: C): KStep<SplitPmdStep | C>
       run: (g, t) => {
         const mm = mmOf(g, t);
         mm.pmd = 'table';
+        mm.pmd_write = false;
         spin_unlock_ptl(mm, t);
         /* the page lock is taken only on the anon path (and not at all in the T8 variant) */
         if (t.l.page_locked) {
@@ -155,7 +153,11 @@ function splitPmdFinishSteps<C extends string>(cont: C): KStep<SplitPmdStep | C>
   ];
 }
 
-/** The steps of __split_huge_pmd(vma of args.mm), continuing at `cont`. Locals: i, page_locked. */
-export function splitHugePmdSteps<C extends string>(cont: C): KStep<SplitPmdStep | C>[] {
-  return [...splitPmdEntrySteps(cont), ...splitPmdFinishSteps(cont)];
+/**
+ * The steps of __split_huge_pmd() on the VMA of the mm named by argument
+ * `which` (default `mm`; fork splits the source's PMD), continuing at `cont`.
+ * Locals: i, page_locked.
+ */
+export function splitHugePmdSteps<C extends string>(cont: C, which: 'mm' | 'src' = 'mm'): KStep<SplitPmdStep | C>[] {
+  return [...splitPmdEntrySteps(cont, which), ...splitPmdFinishSteps(cont, which)];
 }

@@ -25,7 +25,7 @@ export interface KStep<L extends string> {
 }
 
 /** The integer locals THP operations use, named after the kernel's locals where one exists. */
-export type Local = 'i' | 'page' | 'ret' | 'walk' | 'page_locked' | 'mapcount' | 'zapped';
+export type Local = 'i' | 'page' | 'ret' | 'walk' | 'page_locked' | 'mapcount' | 'zapped' | 'fault' | 'early_cow' | 'seq' | 'snapshot' | 'grabbed';
 
 /** An operation: its one-line doc, its locals and its steps (steps[0] is the entry). */
 export function kernelOp<L extends string>(doc: string, locals: readonly Local[], steps: readonly KStep<L>[]): OpDef<G, ThpParams> {
@@ -33,7 +33,7 @@ export function kernelOp<L extends string>(doc: string, locals: readonly Local[]
 }
 
 /** The user-visible arguments of THP operations (subsystems/thp/op-schemas.ts lists them per op). */
-export type ThpArg = 'mm' | 'sub' | 'from' | 'to' | 'src' | 'dst';
+export type ThpArg = 'mm' | 'sub' | 'from' | 'to' | 'src' | 'dst' | 'val' | 'write';
 
 /** An integer argument, or -1 when absent or not an integer (rejected by the op as EINVAL). */
 export function arg(t: T, k: ThpArg): number {

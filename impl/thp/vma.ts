@@ -6,7 +6,8 @@
  * mm/memory.c zap_pmd_range: zap_huge_pmd for the whole THP, otherwise
  * __split_huge_pmd then zap_pte_range), all under mmap_lock for write.
  */
-import { PTE_PRESENT, PTE_NONE, put_page, type ThpParams, type ThpState } from './page.js';
+import { PTE_COPY, PTE_NONE, PTE_PRESENT, isCopyPte, put_page, type ThpParams, type ThpState } from './page.js';
+import { put_copy } from './cow.js';
 import { free_pgtables } from './pgtable.js';
 import { page_remove_rmap } from './rmap.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
@@ -126,6 +127,7 @@ export const munmap = kernelOp(
         if (mm.pmd !== 'huge') return ZAP.pteClear;
         pmd_lock(mm, t);
         mm.pmd = 'none';
+        mm.pmd_write = false;
         return ZAP.pmdRmap;
       },
     },
@@ -148,8 +150,15 @@ export const munmap = kernelOp(
         pmd_lock(mm, t);
         let zapped = 0;
         for (let i = arg(t, 'from'); i < arg(t, 'to'); i++) {
-          if (mm.pte[i] === PTE_PRESENT) zapped |= 1 << i;
+          const e = mm.pte[i]!;
+          if (e === PTE_PRESENT) zapped |= 1 << i;
           mm.pte[i] = PTE_NONE; /* present, foreign and migration entries alike */
+          mm.pte_write[i] = false;
+          if (isCopyPte(e)) {
+            /* a COW copy: page_remove_rmap + put_page in the same loop iteration under the PTL */
+            g.copies[e - PTE_COPY]!.mapcount--;
+            put_copy(g, e - PTE_COPY);
+          }
         }
         t.l.zapped = zapped;
         return ZAP.pteRmap;

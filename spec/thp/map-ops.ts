@@ -5,6 +5,7 @@
 import type { RetValue } from '../../checker/types.js';
 import { REJECT, int, type Handler } from './handler.js';
 import { dropTableIfEmpty, mapsAny, mapsSub, splitForeignPmd, splitPmd, unmapPmd, unmapPte } from './mappings.js';
+import { mapNewCopy, pageAt } from './identity.js';
 import { add, del } from './view.js';
 
 const on_fault: Handler = (c, e) => {
@@ -18,8 +19,9 @@ const on_fault: Handler = (c, e) => {
   else if (anon) {
     if (choice === 'enomem') ret = 'ENOMEM';
     else if (c.freed.every((f) => f)) {
-      // do_huge_pmd_anonymous_page(): a fresh THP mapped by PMD
+      // do_huge_pmd_anonymous_page(): a fresh, zeroed THP mapped by PMD
       c.compound = true;
+      c.data.fill(0);
       c.pmd = [mm];
       for (let i = 0; i < n; i++) {
         c.pte[i] = [];
@@ -42,7 +44,7 @@ const on_fault_pte: Handler = (c, e) => {
   const { mm, sub, badMm, badSub, anon } = e;
   let ret: RetValue | undefined;
   if (badMm(mm) || badSub(sub) || anon) ret = 'EINVAL';
-  else if (mapsSub(c, mm, sub) || c.foreign[sub]!.includes(mm)) ret = 'exists';
+  else if (mapsSub(c, mm, sub) || c.foreign[sub]!.includes(mm) || c.cow[mm]![sub]! >= 0) ret = 'exists';
   else if (c.freed[sub] || !c.cached[sub]) ret = 'ENOENT';
   else {
     add(c.pte[sub]!, mm);
@@ -52,27 +54,45 @@ const on_fault_pte: Handler = (c, e) => {
   return ret;
 };
 
+/**
+ * fork(): the child maps what the parent maps. A page someone holds a pin on
+ * is never shared with the child (it gets a copy), so the pinner keeps its
+ * page. The child may also get copies of every THP subpage instead of sharing
+ * them ('copy'): page_maybe_dma_pinned() is a heuristic that also sees other
+ * subpages' pins and transient GUP-fast references, and copying is invisible
+ * to the data guarantees.
+ */
 const on_fork: Handler = (c, e) => {
-  const { n, badMm, anon, ev } = e;
-  let ret: RetValue | undefined;
+  const { n, badMm, anon, ev, choice } = e;
   const src = int(ev.src);
   const dst = int(ev.dst);
-  if (badMm(src) || badMm(dst) || src === dst) ret = 'EINVAL';
-  else if (!anon) ret = 'ok'; // copy_page_range() skips shared file VMAs: nothing to copy
-  else if (mapsAny(c, dst) || c.ptable.includes(dst)) ret = 'EEXIST';
-  else {
-    // copy_page_range() skips shared file VMAs: the child faults them in later.
-    if (anon) {
-      if (c.pmd.includes(src)) add(c.pmd, dst);
-      for (let i = 0; i < n; i++) {
-        if (c.pte[i]!.includes(src)) add(c.pte[i]!, dst);
-        if (c.foreign[i]!.includes(src)) add(c.foreign[i]!, dst);
-      }
-      if (c.ptable.includes(src)) add(c.ptable, dst);
-    }
-    ret = 'ok';
+  const copyAll = choice === 'copy';
+  const bad = badMm(src) || badMm(dst) || src === dst;
+  if (copyAll && (bad || !anon || mapsAny(c, dst) || c.ptable.includes(dst) || !c.compound)) return REJECT;
+  if (bad) return 'EINVAL';
+  if (!anon) return 'ok'; // copy_page_range() skips shared file VMAs: the child faults them in later
+  if (mapsAny(c, dst) || c.ptable.includes(dst)) return 'EEXIST';
+  const pinnedPage = (page: number): boolean => c.pinned.some((p) => p[2] === page);
+  let copiedThp = false;
+  for (let i = 0; i < n; i++) {
+    const page = pageAt(c, src, i);
+    if (page === -2) {
+      add(c.foreign[i]!, dst);
+      c.fdata[dst]![i] = c.fdata[src]![i]!;
+    } else if (page >= n) {
+      if (pinnedPage(page)) mapNewCopy(c, dst, i, c.copyData[page - n]!);
+      else c.cow[dst]![i] = page - n;
+    } else if (page === i && (pinnedPage(i) || copyAll)) {
+      mapNewCopy(c, dst, i, c.data[i]!);
+      copiedThp = true;
+    } else if (page === i && !c.pmd.includes(src)) add(c.pte[i]!, dst);
   }
-  return ret;
+  if (c.pmd.includes(src)) {
+    if (!copiedThp) add(c.pmd, dst);
+    else for (let i = 0; i < n; i++) if (c.cow[dst]![i]! < 0) add(c.pte[i]!, dst);
+  }
+  if (c.ptable.includes(src) || copiedThp) add(c.ptable, dst);
+  return 'ok';
 };
 
 const on_split_huge_pmd: Handler = (c, e) => {
@@ -119,6 +139,8 @@ const on_munmap: Handler = (c, e) => {
     for (let i = from; i < to; i++) {
       unmapPte(c, mm, i);
       del(c.foreign[i]!, mm);
+      c.fdata[mm]![i] = 0;
+      c.cow[mm]![i] = -1;
     }
     dropTableIfEmpty(c, mm);
     ret = 'ok';

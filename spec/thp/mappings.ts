@@ -6,7 +6,10 @@ import { add, del, specTotalMapcount, type ThpView } from './view.js';
 
 export const mapsSub = (c: ThpView, mm: number, i: number): boolean => c.pmd.includes(mm) || c.pte[i]!.includes(mm);
 export const mapsAny = (c: ThpView, mm: number): boolean =>
-  c.pmd.includes(mm) || c.pte.some((s) => s.includes(mm)) || c.foreign.some((s) => s.includes(mm));
+  c.pmd.includes(mm) ||
+  c.pte.some((s) => s.includes(mm)) ||
+  c.foreign.some((s) => s.includes(mm)) ||
+  c.cow[mm]!.some((id) => id >= 0);
 
 /**
  * Remove mm's PTE mapping of subpage i. Anon: "we detect that a subpage of THP
@@ -60,6 +63,8 @@ export function splitPage(c: ThpView): void {
 export function failedSplitAfterUnmap(c: ThpView): void {
   const had = specTotalMapcount(c) > 0;
   if (c.kind === 'anon') {
+    // splitPmd() removes mm from c.pmd: iterate over a copy
+    // oxlint-disable-next-line unicorn/no-useless-spread
     for (const mm of [...c.pmd]) splitPmd(c, mm); // TTU_SPLIT_HUGE_PMD; remap_page() restores PTEs
     if (had) c.queued = true;
   } else {

@@ -4,30 +4,51 @@
  * khugepaged, COW write faults, page-cache eviction and the counter readers.
  */
 import type { RetValue } from '../../checker/types.js';
-import { REJECT, type Handler } from './handler.js';
-import { failedSplitAfterUnmap, mapsSub, splitPage, splitPmd, unmapPte } from './mappings.js';
-import { add, del, specTotalMapcount, thpChoices } from './view.js';
+import { REJECT, int, type Handler } from './handler.js';
+import { copyForWrite, dataOf, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
+import { failedSplitAfterUnmap, splitPage, unmapPte } from './mappings.js';
+import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices } from './view.js';
 
+/**
+ * pin_user_pages(): the pin holds the page mm maps at sub, and that page is
+ * the pinner's own: a page another process maps or pins is first replaced by
+ * a private copy (COW broken, or unshared, before pinning). A page already
+ * exclusive may still be copied first ('copy'), unless mm already pins it.
+ */
 const on_pin: Handler = (c, e) => {
-  const { mm, sub, badMm, badSub } = e;
-  let ret: RetValue | undefined;
-  if (badMm(mm) || badSub(sub)) ret = 'EINVAL';
-  else if (mapsSub(c, mm, sub)) {
-    c.pins[sub]!++;
-    ret = 'ok';
-  } else ret = 'EFAULT';
-  return ret;
+  const { mm, sub, badMm, badSub, anon, choice, first } = e;
+  if (badMm(mm) || badSub(sub)) return first(thpChoices.pin) ? 'EINVAL' : REJECT;
+  let page = pageAt(c, mm, sub);
+  if (page < 0) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
+  if (choice === 'copy') {
+    if (!anon || pinnedBy(c, mm, page)) return REJECT;
+    page = copyForWrite(c, mm, sub, dataOf(c, mm, sub));
+  } else if (anon && sharedWithOthers(c, mm, page)) return REJECT;
+  c.pinned.push([mm, sub, page]);
+  return 'ok';
+};
+
+/**
+ * pin_user_pages_fast(): either pins the page mm maps at sub, which must
+ * already be the pinner's own (GUP-fast never breaks COW), or falls back
+ * without pinning (the caller then takes the slow path).
+ */
+const on_pin_fast: Handler = (c, e) => {
+  const { mm, sub, badMm, badSub, anon, choice, first } = e;
+  if (badMm(mm) || badSub(sub)) return first(thpChoices.pin_fast) ? 'EINVAL' : REJECT;
+  if (choice === 'fallback') return 'fallback';
+  const page = pageAt(c, mm, sub);
+  if (page < 0 || (anon && sharedWithOthers(c, mm, page))) return REJECT;
+  c.pinned.push([mm, sub, page]);
+  return 'ok';
 };
 
 const on_unpin: Handler = (c, e) => {
-  const { sub, badSub } = e;
-  let ret: RetValue | undefined;
-  if (badSub(sub)) ret = 'EINVAL';
-  else if (c.pins[sub]! > 0) {
-    c.pins[sub]!--;
-    ret = 'ok';
-  } else ret = 'EINVAL';
-  return ret;
+  const { mm, sub } = e;
+  const at = c.pinned.findIndex((p) => p[0] === mm && p[1] === sub);
+  if (at < 0) return 'EINVAL';
+  c.pinned.splice(at, 1);
+  return 'ok';
 };
 
 const on_scan_get: Handler = (c, e) => {
@@ -91,7 +112,8 @@ const on_split: Handler = (c, e) => {
     splitPage(c);
     ret = 'ok';
   } else {
-    if (pins + refs === 0) return REJECT;
+    // -EBUSY is also what a split sees when a lockless path (GUP-fast before its
+    // recheck, a pfn scanner) holds a transient reference: allowed at any time.
     if (choice === 'busy-remapped') failedSplitAfterUnmap(c);
     ret = 'EBUSY';
   }
@@ -106,7 +128,7 @@ const on_deferred_split_scan: Handler = (c, e) => {
   if (choice === 'none') return REJECT;
   if (choice === 'skip') ret = 'done';
   else if (choice === 'skip-remapped') {
-    if (!(c.queued && c.compound && pins + refs > 0)) return REJECT;
+    if (!(c.queued && c.compound)) return REJECT; // transient references make any split fail
     failedSplitAfterUnmap(c);
     ret = 'done';
   } else {
@@ -131,6 +153,7 @@ const on_collapse: Handler = (c, e) => {
     for (let i = 0; i < n; i++) {
       unmapPte(c, mm, i);
       add(c.foreign[i]!, mm);
+      c.fdata[mm]![i] = c.data[i]!;
     }
     del(c.ptable, mm);
     ret = 'ok';
@@ -147,44 +170,36 @@ const on_collapse: Handler = (c, e) => {
   return ret;
 };
 
+/**
+ * A write of `val` to subpage sub: mm reads its own latest write. The page is
+ * reused only when it is exclusive to mm (for a PMD mapping: the whole THP),
+ * so no other process or pin sees the write; otherwise mm gets a private copy,
+ * which must never leave mm's own pin behind.
+ */
 const on_wp_fault: Handler = (c, e) => {
-  const { choice, first, mm, sub, badMm, badSub, anon, pins, refs } = e;
-  let ret: RetValue | undefined;
-  if (badMm(mm) || badSub(sub) || !anon) {
-    if (!first(thpChoices.wp_fault)) return REJECT;
-    ret = 'EINVAL';
-  } else if (c.pmd.includes(mm)) {
-    // do_huge_pmd_wp_page(): reuse only when nobody else maps the huge page and it is not pinned
-    const excl = specTotalMapcount(c) === 1 && pins === 0;
-    if (choice === 'other') {
-      if (excl) return REJECT;
-      // __split_huge_pmd(); VM_FAULT_FALLBACK; do_wp_page() then copies the subpage
-      splitPmd(c, mm);
-      unmapPte(c, mm, sub);
-      add(c.foreign[sub]!, mm);
-      ret = 'copy';
-    } else {
-      if (!excl) return REJECT;
-      ret = 'reuse';
-    }
-  } else if (c.pte[sub]!.includes(mm)) {
-    // do_wp_page(): reuse only if this PTE is the page's only reference
-    const excl = c.compound
-      ? specTotalMapcount(c) === 1 && pins + refs === 0
-      : c.pte[sub]!.length === 1 && c.pins[sub] === 0 && c.refs[sub] === 0;
-    if (choice === 'other') {
-      unmapPte(c, mm, sub);
-      add(c.foreign[sub]!, mm);
-      ret = 'copy';
-    } else {
-      if (!excl) return REJECT;
-      ret = 'reuse';
-    }
-  } else {
-    if (!first(thpChoices.wp_fault)) return REJECT;
-    ret = 'nomap';
+  const { n, mm, sub, badMm, badSub, anon, choice, first, ev } = e;
+  if (badMm(mm) || badSub(sub) || !anon) return first(thpChoices.wp_fault) ? 'EINVAL' : REJECT;
+  const page = pageAt(c, mm, sub);
+  if (page < 0) return first(thpChoices.wp_fault) ? 'nomap' : REJECT;
+  const val = int(ev.val) >= 0 ? int(ev.val) : 1;
+  if (choice === 'copy') {
+    if (pinnedBy(c, mm, page)) return REJECT;
+    copyForWrite(c, mm, sub, val);
+    return 'copy';
   }
-  return ret;
+  const pmd = c.pmd.includes(mm);
+  const excl = pmd ? c.data.every((_, j) => !sharedWithOthers(c, mm, j)) : !sharedWithOthers(c, mm, page);
+  if (!excl) return REJECT;
+  if (page < n) c.data[page] = val;
+  else c.copyData[page - n] = val;
+  return 'reuse';
+};
+
+/** A userspace load: the data of the page mm maps at sub. */
+const on_read: Handler = (c, e) => {
+  const { mm, sub, badMm, badSub } = e;
+  if (badMm(mm) || badSub(sub)) return 'EINVAL';
+  return pageAt(c, mm, sub) === -1 ? 'nomap' : dataOf(c, mm, sub);
 };
 
 const on_evict: Handler = (c, e) => {
@@ -212,7 +227,7 @@ const on_page_mapcount: Handler = (c, e) => {
   return ret;
 };
 
-const on_total_mapcount: Handler = (c, e) => {
+const on_total_mapcount: Handler = (c) => {
   let ret: RetValue | undefined;
   ret = c.freed[0] ? 0 : specTotalMapcount(c);
   return ret;
@@ -225,22 +240,29 @@ const on_page_mapped: Handler = (c, e) => {
   return ret;
 };
 
+/**
+ * page_count(): the exact count, or that plus transient references a racing
+ * lockless path holds (a GUP-fast grab before its recheck, a speculative
+ * get_page_unless_zero): the kernel never promised readers a stable count.
+ */
 const on_page_count: Handler = (c, e) => {
-  const { sub, badSub } = e;
-  let ret: RetValue | undefined;
-  ret = badSub(sub) ? 'EINVAL' : c.refcount[sub]!;
-  return ret;
+  const { sub, badSub, ev } = e;
+  const transient = int(ev.choice) > 0 ? int(ev.choice) : 0;
+  if (badSub(sub) || c.freed[sub]) return transient === 0 ? (badSub(sub) ? 'EINVAL' : 0) : REJECT;
+  return c.refcount[sub]! + transient * (c.compound ? 1 : GUP_PIN_COUNTING_BIAS);
 };
 
 export const referenceHandlers: Readonly<Record<string, Handler>> = {
   pin: on_pin,
   unpin: on_unpin,
+  pin_fast: on_pin_fast,
   scan_get: on_scan_get,
   scan_put: on_scan_put,
   split: on_split,
   deferred_split_scan: on_deferred_split_scan,
   collapse: on_collapse,
   wp_fault: on_wp_fault,
+  read: on_read,
   evict: on_evict,
   page_mapcount: on_page_mapcount,
   total_mapcount: on_total_mapcount,

@@ -3,6 +3,7 @@
  * the initial state. See spec/thp/machine.ts for what the spec promises.
  */
 import type { RetValue } from '../../checker/types.js';
+import { canonicalCopies } from './identity.js';
 
 export type ThpKind = 'anon' | 'file';
 /** Initial state: nothing mapped, mapped by PMD in mm 0, or shared by PMD in mm 0 and mm 1 (after fork). */
@@ -31,9 +32,22 @@ export interface ThpView {
   pte: number[][];
   /** mms whose PMD slot holds a page table (PTE-mapped range); a PMD fault needs pmd_none. */
   ptable: number[];
-  /** foreign[i]: mms whose address for subpage i maps a page other than this THP (a COW copy, a collapsed copy). */
+  /** foreign[i]: mms whose address for subpage i maps a huge page khugepaged collapsed the range into. */
   foreign: number[][];
-  /** GUP (FOLL_PIN) pins held on subpage i. */
+  /** fdata[mm][i]: the data mm reads at subpage i of its collapsed huge page (0 when none). */
+  fdata: number[][];
+  /** data[i]: the data of THP subpage i (identity: page i). */
+  data: number[];
+  /** cow[mm][i]: the private copy (id, canonical) mm maps at subpage i, or -1. */
+  cow: number[][];
+  /** copyData[id]: the data of private copy id. */
+  copyData: number[];
+  /**
+   * Every FOLL_PIN pin as [mm, sub, page], sorted: who pinned which address and
+   * the page it holds (page < nr: THP subpage; nr + id: private copy id).
+   */
+  pinned: number[][];
+  /** GUP (FOLL_PIN) pins held on THP subpage i (derived from pinned). */
   pins: number[];
   /** Speculative references (get_page_unless_zero) held on subpage i. */
   refs: number[];
@@ -62,8 +76,16 @@ export const thpChoices = {
   deferred_split_scan: ['split', 'skip', 'skip-remapped'],
   /** khugepaged is best effort (trylock failures). */
   collapse: ['ok', 'fail'],
-  /** COW: reuse the page, or not (PMD: fall back to PTEs; PTE: copy). */
-  wp_fault: ['reuse', 'other'],
+  /** A write: reuse the page (only when it is exclusive to the writer), or copy it (never leaving the writer's pin behind). */
+  wp_fault: ['reuse', 'copy'],
+  /** A pin of a page exclusive to the pinner may still copy it first (an unshare that did not reuse). */
+  pin: ['same', 'copy'],
+  /** GUP-fast pins locklessly or falls back to the slow path. */
+  pin_fast: ['ok', 'fallback'],
+  /** page_count() may include up to two transient references of racing lockless paths. */
+  page_count: [0, 1, 2],
+  /** fork: the child shares the unpinned THP subpages, or gets copies of all of them (maybe-pinned heuristics). */
+  fork: ['share', 'copy'],
   /**
    * get_page_unless_zero may fail on a frozen refcount; it may also find a page
    * whose last user reference is gone while a kernel path (the shrinker, a
@@ -99,6 +121,11 @@ export function clone(c: ThpView): ThpView {
     pte: c.pte.map((s) => [...s]),
     ptable: [...c.ptable],
     foreign: c.foreign.map((s) => [...s]),
+    fdata: c.fdata.map((s) => [...s]),
+    data: [...c.data],
+    cow: c.cow.map((s) => [...s]),
+    copyData: [...c.copyData],
+    pinned: c.pinned.map((s) => [...s]),
     pins: [...c.pins],
     refs: [...c.refs],
     cached: [...c.cached],
@@ -127,6 +154,7 @@ function smallRefs(c: ThpView, i: number): number {
 /** Free whatever has no reference left, then recompute the derived counts. */
 export function settle(c: ThpView): void {
   const n = c.pte.length;
+  canonicalCopies(c);
   if (c.compound) {
     if (!c.freed[0] && compoundRefs(c) === 0) {
       for (let i = 0; i < n; i++) c.freed[i] = true;
@@ -160,6 +188,11 @@ export function initialThp(p: ThpParams): ThpContext {
     pte: Array.from({ length: n }, () => []),
     ptable: [],
     foreign: Array.from({ length: n }, () => []),
+    fdata: Array.from({ length: p.mms }, () => new Array(n).fill(0)),
+    data: new Array(n).fill(0),
+    cow: Array.from({ length: p.mms }, () => new Array(n).fill(-1)),
+    copyData: [],
+    pinned: [],
     pins: new Array(n).fill(0),
     refs: new Array(n).fill(0),
     cached: new Array(n).fill(p.kind === 'file'),

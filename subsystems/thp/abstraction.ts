@@ -4,7 +4,9 @@
  * so any counter bookkeeping error shows up as a mismatch at quiescence.
  */
 import {
+  PTE_COPY,
   PTE_FOREIGN,
+  isCopyPte,
   PTE_MIGRATION,
   PTE_PRESENT,
   page_count,
@@ -12,6 +14,7 @@ import {
   type ThpParams,
   type ThpState,
 } from '../../impl/thp/page.js';
+import { canonicalCopies } from '../../spec/thp/identity.js';
 import type { ThpView } from '../../spec/thp/machine.js';
 
 type G = ThpState;
@@ -24,19 +27,28 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
   const ptable: number[] = [];
   const pte: number[][] = Array.from({ length: n }, () => []);
   const foreign: number[][] = Array.from({ length: n }, () => []);
+  const fdata: number[][] = g.mms.map(() => new Array(n).fill(0));
+  const cow: number[][] = g.mms.map(() => new Array(n).fill(-1));
   g.mms.forEach((mm, m) => {
     if (mm.pmd === 'huge') pmd.push(m);
-    else if (mm.pmd === 'foreign') for (const s of foreign) s.push(m);
+    else if (mm.pmd === 'foreign')
+      for (let i = 0; i < n; i++) {
+        foreign[i]!.push(m);
+        fdata[m]![i] = mm.foreign_data[i]!;
+      }
     else if (mm.pmd === 'table') {
       ptable.push(m);
       mm.pte.forEach((e, i) => {
         if (e === PTE_PRESENT || e === PTE_MIGRATION) pte[i]!.push(m);
-        else if (e === PTE_FOREIGN) foreign[i]!.push(m);
+        else if (e === PTE_FOREIGN) {
+          foreign[i]!.push(m);
+          fdata[m]![i] = mm.foreign_data[i]!;
+        } else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
       });
     }
   });
   const freed = g.pages.map((pg) => pg.freed);
-  return {
+  const view: ThpView = {
     kind: p.kind,
     mms: p.mms,
     compound: g.head && !g.pages[0]!.freed,
@@ -44,6 +56,11 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
     pte,
     ptable,
     foreign,
+    fdata,
+    data: g.pages.map((pg) => pg.data),
+    cow,
+    copyData: g.copies.map((k) => k.data),
+    pinned: g.pins.map((q) => [q.mm, q.sub, q.page]),
     pins: [...g.user_pins],
     refs: [...g.user_refs],
     cached: g.pages.map((pg) => pg.in_cache),
@@ -52,5 +69,7 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
     mapcount: g.pages.map((_, i) => (freed[i] ? 0 : page_mapcount(g, anon, i))),
     refcount: g.pages.map((_, i) => (freed[i] ? 0 : page_count(g, i))),
   };
+  canonicalCopies(view); /* copies are named by first appearance, as the spec names them */
+  return view;
 }
 

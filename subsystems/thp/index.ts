@@ -43,6 +43,22 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
   scenarios,
   variants,
   knobs,
+  /*
+   * --kernel-version: which of the modelled fixes a kernel lacks (checker: t.bug(fix) is true for them).
+   * The counters are the v4.5 - v6.1 PG_double_map design in every version.
+   */
+  kernelVersions: {
+    default: 'model',
+    versions: [
+      { name: '5.10', description: 'linux-5.10.y: before 732ed55823fc (TTU_SYNC) and 57efa1fe5957 (GUP-fast vs fork), both v5.13', lacks: ['T10', '57efa1fe5957'] },
+      {
+        name: '5.13',
+        description: 'linux-5.13 - 5.18: a308c71bf1e6 removed the forced COW break, R/O pins do not unshare until a7f226604170 (v5.19)',
+        lacks: ['a7f226604170'],
+      },
+      { name: 'model', description: 'every modelled fix applied (v5.10 COW with 17839856fd58, plus the v5.13 and v5.19 fixes)', lacks: [] },
+    ],
+  },
   customize,
   parseParams,
   observer,

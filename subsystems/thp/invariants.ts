@@ -6,6 +6,7 @@
 import { invariant } from '../../checker/types.js';
 import {
   GUP_PIN_COUNTING_BIAS,
+  PTE_COPY,
   PTE_MIGRATION,
   PTE_PRESENT,
   PageCompound,
@@ -172,6 +173,30 @@ export const invariants = [
           if (mm.pmd === 'table' && (mm.pte[i] === PTE_PRESENT || mm.pte[i] === PTE_MIGRATION))
             return `mm ${m} still has an entry for freed page ${i}`;
         }
+      }
+      return any ? true : null;
+    },
+  }),
+  invariant<G, P>({
+    name: 'copy-page-accounted',
+    doc: 'Every private COW copy has _mapcount equal to the PTEs mapping it, and _refcount at least those mappings plus GUP_PIN_COUNTING_BIAS per pin held on it; a free copy (_refcount 0) is mapped by no PTE.',
+    source: 'mm/memory.c wp_page_copy() and copy_present_page() @ v5.10; include/linux/mm.h page_maybe_dma_pinned() @ v5.10',
+    when: 'always',
+    check: (g, p) => {
+      let any = false;
+      for (let k = 0; k < g.copies.length; k++) {
+        const c = g.copies[k]!;
+        let ptes = 0;
+        for (const mm of g.mms) if (mm.pmd === 'table') for (const e of mm.pte) if (e === PTE_COPY + k) ptes++;
+        const pins = g.pins.filter((q) => q.page === p.nr + k).length;
+        if (c.refcount === 0) {
+          if (ptes > 0 || pins > 0) return `free copy ${k} is still mapped (${ptes}) or pinned (${pins})`;
+          continue;
+        }
+        any = true;
+        if (c.mapcount + 1 !== ptes) return `copy ${k}: _mapcount ${c.mapcount} but ${ptes} PTE(s) map it`;
+        const need = ptes + GUP_PIN_COUNTING_BIAS * pins;
+        if (c.refcount < need) return `copy ${k}: _refcount ${c.refcount} < mappings + pins = ${need}`;
       }
       return any ? true : null;
     },

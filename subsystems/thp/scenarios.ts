@@ -44,7 +44,7 @@ export const scenarios: Scenario<P>[] = [
     description: 'split_huge_page of a PMD-mapped anon THP races GUP pin/unpin of a subpage, a partial mprotect and page_count readers.',
     params: thpParams('anon', 'pmd'),
     threads: [
-      [op('pin', { mm: 0, sub: 1 }), op('unpin', { sub: 1 }), op('page_count', { sub: 1 })],
+      [op('pin', { mm: 0, sub: 1 }), op('unpin', { mm: 0, sub: 1 }), op('page_count', { sub: 1 })],
       [op('split', { sub: 0 }), op('page_count', { sub: 1 })],
       [op('mprotect', { mm: 0, from: 2, to: 4 }), op('page_count', { sub: 0 })],
     ],
@@ -86,7 +86,7 @@ export const scenarios: Scenario<P>[] = [
     threads: [
       [op('split', { sub: 0 }), op('evict')],
       [op('munmap', { mm: 1, from: 0, to: 4 }), op('fault_pte', { mm: 1, sub: 1 })],
-      [op('pin', { mm: 0, sub: 2 }), op('unpin', { sub: 2 })],
+      [op('pin', { mm: 0, sub: 2 }), op('unpin', { mm: 0, sub: 2 })],
     ],
   },
   {
@@ -107,12 +107,12 @@ export const scenarios: Scenario<P>[] = [
       [
         alt(op('wp_fault', { mm: 0, sub: 1 }), op('munmap', { mm: 0, from: 1, to: 4 }), op('fork', { src: 0, dst: 2 })),
         alt(op('mprotect', { mm: 0, from: 0, to: 2 }), op('collapse', { mm: 0 })),
-        alt(op('unpin', { sub: 2 }), op('scan_put', { sub: 0 })),
+        alt(op('read', { mm: 0, sub: 1 }), op('scan_put', { sub: 0 })),
       ],
       [
         alt(op('split_huge_pmd', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })),
         alt(op('wp_fault', { mm: 1, sub: 3 }), op('pin', { mm: 1, sub: 2 })),
-        alt(op('munmap', { mm: 1, from: 2, to: 3 }), op('deferred_split_scan')),
+        alt(op('munmap', { mm: 1, from: 2, to: 3 }), op('deferred_split_scan'), op('unpin', { mm: 1, sub: 2 })),
       ],
       [alt(op('split', { sub: 0 }), op('deferred_split_scan'), op('scan_get', { sub: 0 })), alt(op('total_mapcount'), op('page_mapcount', { sub: 1 }), op('page_count', { sub: 2 }))],
     ],
@@ -125,7 +125,7 @@ export const scenarios: Scenario<P>[] = [
       [
         alt(op('fault', { mm: 1 }), op('fault_pte', { mm: 1, sub: 1 })),
         alt(op('collapse', { mm: 1 }), op('mprotect', { mm: 1, from: 1, to: 2 }), op('munmap', { mm: 1, from: 0, to: 4 })),
-        alt(op('fault_pte', { mm: 1, sub: 3 }), op('unpin', { sub: 0 }), op('evict')),
+        alt(op('fault_pte', { mm: 1, sub: 3 }), op('unpin', { mm: 0, sub: 0 }), op('evict')),
       ],
       [alt(op('split', { sub: 2 }), op('evict')), alt(op('fault_pte', { mm: 2, sub: 2 }), op('pin', { mm: 0, sub: 0 }))],
       [alt(op('munmap', { mm: 0, from: 0, to: 4 }), op('split_huge_pmd', { mm: 0 })), alt(op('page_mapcount', { sub: 1 }), op('total_mapcount'), op('page_count', { sub: 2 }))],
@@ -137,8 +137,59 @@ export const scenarios: Scenario<P>[] = [
     params: thpParams('anon', 'pmd'),
     threads: [
       [op('mprotect', { mm: 0, from: 0, to: 1 }), op('collapse', { mm: 0 })],
-      [op('pin', { mm: 0, sub: 3 }), op('unpin', { sub: 3 })],
+      [op('pin', { mm: 0, sub: 3 }), op('unpin', { mm: 0, sub: 3 })],
       [op('split', { sub: 1 }), op('page_count', { sub: 3 })],
+    ],
+  },
+  {
+    name: 'pin-fork-cow',
+    description:
+      'Writable-pin case: the parent pins a subpage of its PMD-mapped THP (FOLL_PIN | FOLL_WRITE) and forks; it then writes through its mapping while the child reads: the pinned page must stay the parent\'s (d042035eaf5f, 70e806e4e645) and the child must not see the write.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('pin', { mm: 0, sub: 1, write: 1 }), op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 0, sub: 1, val: 2 })],
+      [op('read', { mm: 1, sub: 1 }), op('wp_fault', { mm: 1, sub: 2, val: 3 })],
+    ],
+  },
+  {
+    name: 'ro-pin-shared',
+    description:
+      'Read-only-pin case: parent and child share an anon THP after fork; the parent pins a subpage R/O (FOLL_PIN without FOLL_WRITE) and then writes it: GUP must unshare first so COW does not leave the pin behind (a7f226604170); the child reads and unmaps.',
+    params: thpParams('anon', 'forked'),
+    threads: [
+      [op('pin', { mm: 0, sub: 1, write: 0 }), op('wp_fault', { mm: 0, sub: 1, val: 2 }), op('unpin', { mm: 0, sub: 1 })],
+      [op('read', { mm: 1, sub: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })],
+    ],
+  },
+  {
+    name: 'cow-either-way',
+    description:
+      'CVE-2020-29374 shape ("COW can break either way"): the child R/O-pins a subpage of the THP it shares with the parent and unmaps it; the parent then writes: the child\'s pin must not see the parent\'s write (17839856fd58).',
+    params: thpParams('anon', 'forked'),
+    threads: [
+      [op('pin', { mm: 1, sub: 1, write: 0 }), op('munmap', { mm: 1, from: 0, to: 4 })],
+      [op('wp_fault', { mm: 0, sub: 1, val: 2 }), op('read', { mm: 0, sub: 1 })],
+    ],
+  },
+  {
+    name: 'gup-fast-vs-fork',
+    description:
+      'GUP-fast pins a subpage of the parent\'s writable THP, locklessly, while fork() checks for pinned pages and write-protects: the grab-then-recheck of the entry and mm->write_protect_seq must back off (57efa1fe5957); then the parent writes and the child reads.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('pin_fast', { mm: 0, sub: 1 }), op('wp_fault', { mm: 0, sub: 1, val: 2 })],
+      [op('fork', { src: 0, dst: 1 }), op('read', { mm: 1, sub: 1 })],
+    ],
+  },
+  {
+    name: 'gup-fast-vs-split',
+    description:
+      'GUP-fast against a PMD split (mprotect of part of the range), split_huge_page freezing the refcount and munmap: a lockless grab on a frozen or changed entry backs off, and a pin makes the split fail.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('pin_fast', { mm: 0, sub: 2 }), op('unpin', { mm: 0, sub: 2 }), op('pin_fast', { mm: 0, sub: 3 })],
+      [op('mprotect', { mm: 0, from: 0, to: 2 }), op('split', { sub: 0 })],
+      [op('page_count', { sub: 2 }), op('munmap', { mm: 0, from: 2, to: 4 })],
     ],
   },
 ];

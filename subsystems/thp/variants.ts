@@ -55,5 +55,38 @@ export const variants: Variant[] = [
     source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "get_page_unless_zero() never succeeds on tail pages"',
     scenarios: ['scanner-vs-split'],
   },
+  {
+    name: '17839856fd58',
+    description:
+      'Before "COW can break either way" was worked around: a R/O GUP pin does not break COW and do_wp_page() reuses by mapcount, so a child\'s pin sees the parent\'s later write (CVE-2020-29374).',
+    source: '17839856fd58 "gup: document and work around \'COW can break either way\' issue"; 09854ba94c6a "mm: do_wp_page() simplification"',
+    scenarios: ['cow-either-way'],
+  },
+  {
+    name: '70e806e4e645',
+    description: 'fork() shares a maybe-pinned page with the child (no early COW in copy_present_pte): the parent\'s next write copies and leaves its own pin behind.',
+    source: '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes"',
+    scenarios: ['pin-fork-cow'],
+  },
+  {
+    name: 'd042035eaf5f',
+    description: 'copy_huge_pmd() shares a pinned THP with the child by PMD instead of splitting and copying: the parent\'s next write copies and leaves its pin behind.',
+    source: 'd042035eaf5f "mm/thp: Split huge pmds/puds if they\'re pinned when fork()"',
+    scenarios: ['pin-fork-cow'],
+  },
+  {
+    name: 'a7f226604170',
+    description:
+      'A R/O FOLL_PIN of a page shared after fork does not unshare it (v5.11 - v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism"): the pinner\'s next write copies and leaves the pin behind.',
+    source: 'a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"',
+    scenarios: ['ro-pin-shared'],
+  },
+  {
+    name: '57efa1fe5957',
+    description:
+      'GUP-fast does not sample mm->write_protect_seq: it pins a page after fork() checked page_maybe_dma_pinned() and before it write-protected, so the pinned page is shared with the child.',
+    source: '57efa1fe5957 "mm/gup: prevent gup_fast from racing with COW during fork"',
+    scenarios: ['gup-fast-vs-fork'],
+  },
 ];
 

@@ -35,12 +35,30 @@ describe('implementation, sequentially, agrees with the spec', () => {
     expect(obs[4]!.impl.compound_mapcount).toBe(-1);
   });
 
-  test('an exclusively mapped, unpinned anon THP is reused on a write fault; a pinned one is not', () => {
-    const reuse = run({ kind: 'anon', initial: 'pmd' }, [step('wp_fault', { mm: 0, sub: 1 })]);
-    expect(reuse[0]!.impl.ret).toBe('reuse');
-    const pinned = run({ kind: 'anon', initial: 'pmd' }, [step('pin', { mm: 0, sub: 3 }), step('wp_fault', { mm: 0, sub: 1 })]);
-    expect(pinned.every((o) => o.agree)).toBe(true);
-    expect(pinned[1]!.impl.ret).toBe('copy');
+  test('an exclusively mapped anon THP is written in place; a pinned page stays the pinner\'s across fork', () => {
+    const reuse = run({ kind: 'anon', initial: 'pmd' }, [step('wp_fault', { mm: 0, sub: 1, val: 5 }), step('read', { mm: 0, sub: 1 })]);
+    expect(reuse.map((o) => o.impl.ret)).toEqual(['reuse', 5]);
+    const pinned = run({ kind: 'anon', initial: 'pmd' }, [
+      step('pin', { mm: 0, sub: 3, write: 1 }),
+      step('fork', { src: 0, dst: 1 }),
+      step('wp_fault', { mm: 0, sub: 3, val: 2 }),
+      step('read', { mm: 1, sub: 3 }),
+      step('read', { mm: 0, sub: 3 }),
+    ]);
+    for (const o of pinned) expect(o.problem).toBeUndefined();
+    // fork split the parent's pinned PMD and gave the child copies: the parent's write reuses its pinned page
+    expect(pinned.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'reuse', 0, 2]);
+  });
+
+  test('a R/O pin of a page shared after fork unshares it first; the pin follows the pinner', () => {
+    const obs = run({ kind: 'anon', initial: 'forked' }, [
+      step('pin', { mm: 0, sub: 1, write: 0 }),
+      step('wp_fault', { mm: 0, sub: 1, val: 4 }),
+      step('read', { mm: 1, sub: 1 }),
+      step('read', { mm: 0, sub: 1 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'reuse', 0, 4]);
   });
 
   test('partial munmap queues the THP for deferred split; the shrinker splits it and frees the unmapped half', () => {
@@ -62,7 +80,7 @@ describe('implementation, sequentially, agrees with the spec', () => {
     const obs = run({ kind: 'anon', initial: 'pmd' }, [
       step('pin', { mm: 0, sub: 1 }),
       step('split', { sub: 0 }),
-      step('unpin', { sub: 1 }),
+      step('unpin', { mm: 0, sub: 1 }),
       step('split', { sub: 0 }),
       step('page_mapcount', { sub: 3 }),
       step('page_count', { sub: 3 }),
@@ -134,7 +152,7 @@ describe('implementation, sequentially, agrees with the spec', () => {
       step('mprotect', { mm: 0, from: 0, to: 1 }),
       step('pin', { mm: 0, sub: 2 }),
       step('collapse', { mm: 0 }),
-      step('unpin', { sub: 2 }),
+      step('unpin', { mm: 0, sub: 2 }),
       step('collapse', { mm: 0 }),
       step('page_count', { sub: 0 }),
     ]);
@@ -160,10 +178,10 @@ describe('spec reducer', () => {
     expect(c.refcount).toEqual([3, 3, 3, 3]);
   });
 
-  test('split_huge_page outcome set: success only without pins; -EBUSY only with them', () => {
+  test('split_huge_page outcome set: success only without pins; -EBUSY always possible (transient references)', () => {
     const c = initialThp({ nr: 4, mms: 2, kind: 'anon', initial: 'pmd' });
     expect(send(c, 'split', { sub: 0, choice: 'ok' }).ret).toBe('ok');
-    expect(send(c, 'split', { sub: 0, choice: 'busy' }).ret).toBeUndefined();
+    expect(send(c, 'split', { sub: 0, choice: 'busy' }).ret).toBe('EBUSY');
     const pinned = send(c, 'pin', { mm: 0, sub: 1 });
     expect(send(pinned, 'split', { sub: 0, choice: 'ok' }).ret).toBeUndefined();
     expect(send(pinned, 'split', { sub: 0, choice: 'busy' }).ret).toBe('EBUSY');
@@ -176,9 +194,10 @@ describe('spec reducer', () => {
   test('COW on a shared PMD must not reuse', () => {
     const c = initialThp({ nr: 4, mms: 2, kind: 'anon', initial: 'forked' });
     expect(send(c, 'wp_fault', { mm: 0, sub: 0, choice: 'reuse' }).ret).toBeUndefined();
-    const copied = send(c, 'wp_fault', { mm: 0, sub: 0, choice: 'other' });
+    const copied = send(c, 'wp_fault', { mm: 0, sub: 0, val: 7, choice: 'copy' });
     expect(copied.ret).toBe('copy');
-    expect(copied.foreign[0]).toEqual([0]);
+    expect(copied.cow[0]).toEqual([0, -1, -1, -1]);
+    expect(copied.copyData).toEqual([7]);
     expect(copied.mapcount).toEqual([1, 2, 2, 2]);
   });
 

@@ -1,0 +1,53 @@
+/**
+ * Userspace loads and stores through an mm's page tables: a store is a write
+ * fault when the PMD/PTE is write-protected (wp.ts) followed by the store
+ * itself; a load of a present page needs no lock (the MMU walks the tables).
+ * A load of a migration entry waits (migration_entry_wait, mm/migrate.c @
+ * v5.10) until remove_migration_ptes() restores it.
+ */
+import { loadData, targetOf } from './cow.js';
+import { isAnon } from './page.js';
+import { arg, badMm, badSub, done, kernelOp, mmOf } from './steps.js';
+import { WP, faultResult, wpFaultSteps } from './wp.js';
+
+const STORE = 'write done';
+
+export const wp_fault = kernelOp(
+  'A userspace write of value `val` (default 1) to subpage `sub` of a private anon mapping: do_huge_pmd_wp_page / do_wp_page when write-protected, then the store.',
+  ['i', 'page_locked', 'mapcount', 'fault'],
+  [
+    {
+      name: 'write access',
+      run: (_g, t) => {
+        if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub')) || !isAnon(t.params)) return done('EINVAL');
+        return WP.entry;
+      },
+    },
+    ...wpFaultSteps(STORE, true),
+    {
+      name: STORE,
+      run: (_g, t) => done(faultResult(t.l.fault!)),
+    },
+  ],
+);
+
+export const read = kernelOp('A userspace load of subpage `sub` through mm: the data of the page it maps, or nomap.', [], [
+  {
+    name: 'load (userspace read)',
+    enabled: (g, t) => {
+      const m = arg(t, 'mm');
+      const i = arg(t, 'sub');
+      if (badMm(t, m) || badSub(t, i)) return true;
+      return targetOf(g.mms[m]!, i).kind !== 'migration' && g.mms[m]!.pmd !== 'splitting';
+    },
+    run: (g, t) => {
+      if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
+      const mm = mmOf(g, t);
+      const i = arg(t, 'sub');
+      const kind = targetOf(mm, i).kind;
+      if (kind === 'none') return done('nomap');
+      if (kind === 'thp' && (g.pages[i]!.freed || (!isAnon(t.params) && !g.pages[i]!.in_cache))) return done('nomap');
+      return done(loadData(g, mm, i));
+    },
+  },
+]);
