@@ -17,8 +17,8 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
     overcommit: g.over,
     spools: g.spool.map((s) =>
       s.st === SP_MOUNTED
-        ? { mounted: true, max: s.max, min: s.min, used: s.used, rsv: s.rsv }
-        : { mounted: false, max: -1, min: -1, used: 0, rsv: 0 },
+        ? { mounted: true, max: s.max, min: s.min, reserve: s.rsv }
+        : { mounted: false, max: -1, min: -1, reserve: 0 },
     ),
     files: g.file.map((f, k) => ({ mount: p.fileMount[k]!, size: f.size, resv: coveredSet(f.reg), cache: f.pc.slice() })),
     vmas: g.vma.map((v) => {
