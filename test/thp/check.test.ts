@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import type { CheckResult } from '../../checker/result.js';
-import { init } from '../../impl/thp/kernel.js';
+import { init } from '../../impl/thp/page.js';
 import { initialThp, thpView } from '../../spec/thp/machine.js';
 import { abstraction, parseParams, thp } from '../../subsystems/thp/index.js';
 

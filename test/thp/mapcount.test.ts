@@ -13,7 +13,7 @@ import {
   total_mapcount,
   type ThpParams,
   type ThpState,
-} from '../../impl/thp/kernel.js';
+} from '../../impl/thp/page.js';
 
 const anon4: ThpParams = { nr: 4, mms: 2, kind: 'anon', initial: 'pmd' };
 const file4: ThpParams = { nr: 4, mms: 2, kind: 'file', initial: 'pmd' };

@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import type { OpChoice, Scenario } from '../../checker/types.js';
-import type { ThpParams } from '../../impl/thp/kernel.js';
+import type { ThpParams } from '../../impl/thp/page.js';
 import { thp } from '../../subsystems/thp/index.js';
 
 function rng(seed: number): (n: number) => number {

@@ -158,14 +158,14 @@ export function page_count(g: Readonly<ThpState>, i: number): number {
 
 export class KernelBug extends Error {}
 
-function bug(cond: boolean, text: string): void {
+export function BUG_ON(cond: boolean, text: string): void {
   if (cond) throw new KernelBug(text);
 }
 
 /** get_page(): an elevated refcount is a precondition (VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow)). */
 export function get_page(g: ThpState, i: number, n = 1): void {
   const h = compound_head(g, i);
-  bug(g.pages[h]!.refcount <= 0, `get_page on page ${h} with _refcount ${g.pages[h]!.refcount}`);
+  BUG_ON(g.pages[h]!.refcount <= 0, `get_page on page ${h} with _refcount ${g.pages[h]!.refcount}`);
   g.pages[h]!.refcount += n;
 }
 
@@ -187,7 +187,7 @@ export function put_page(g: ThpState, t: T, i: number, n = 1): void {
   const h = compound_head(g, i);
   const p = g.pages[h]!;
   p.refcount -= n;
-  bug(p.refcount < 0, `put_page: page ${h} _refcount went negative (${p.refcount})`);
+  BUG_ON(p.refcount < 0, `put_page: page ${h} _refcount went negative (${p.refcount})`);
   if (p.refcount === 0) free_page(g, t, h);
 }
 
@@ -198,107 +198,14 @@ function free_page(g: ThpState, t: T, h: number): void {
     // TH-6: the destructor forgets to take the page off the deferred split queue
     if (g.dsq !== 0 && !t.bug('TH-6')) g.dsq = 0;
     for (const p of g.pages) {
-      bug(p.mapcount !== -1, 'free_transhuge_page: subpage still mapped (bad_page)');
+      BUG_ON(p.mapcount !== -1, 'free_transhuge_page: subpage still mapped (bad_page)');
       p.freed = true;
     }
-    bug(g.compound_mapcount !== -1, 'free_transhuge_page: compound_mapcount != 0 (bad_page)');
+    BUG_ON(g.compound_mapcount !== -1, 'free_transhuge_page: compound_mapcount != 0 (bad_page)');
   } else {
-    bug(g.pages[h]!.mapcount !== -1, `free_page: page ${h} still mapped (bad_page)`);
+    BUG_ON(g.pages[h]!.mapcount !== -1, `free_page: page ${h} still mapped (bad_page)`);
     g.pages[h]!.freed = true;
   }
-}
-
-// ---------------------------------------------------------------------------
-// rmap (mm/rmap.c, v5.x)
-// ---------------------------------------------------------------------------
-
-/** deferred_split_huge_page(): queue under split_queue_lock if the list_head is empty. */
-export function deferred_split_huge_page(g: ThpState): void {
-  if (g.dsq === 0) g.dsq = 1;
-}
-
-/** page_add_anon_rmap() / page_dup_rmap(): compound → compound_mapcount, else the subpage's _mapcount. */
-export function page_add_anon_rmap(g: ThpState, i: number, compound: boolean): void {
-  if (compound) g.compound_mapcount++;
-  else g.pages[i]!.mapcount++;
-}
-
-/** page_add_file_rmap(): a PMD map increments every subpage's _mapcount too. */
-export function page_add_file_rmap(g: ThpState, t: T, i: number, compound: boolean): void {
-  if (compound) {
-    // TH-5: the PMD map does not increment the subpages' _mapcount
-    if (!t.bug('TH-5')) for (const p of g.pages) p.mapcount++;
-    g.compound_mapcount++;
-  } else {
-    /* "File pages get PG_double_map set on the first map of the page with PTE" */
-    if (PageCompound(g, i) && g.pages[0]!.in_cache) g.double_map = true;
-    g.pages[i]!.mapcount++;
-  }
-}
-
-/** page_remove_rmap() (anon and file). */
-export function page_remove_rmap(g: ThpState, t: T, i: number, compound: boolean): void {
-  const anon = isAnon(t.params);
-  if (!anon) {
-    // page_remove_file_rmap()
-    if (compound) {
-      if (!t.bug('TH-5')) for (const p of g.pages) p.mapcount--;
-      g.compound_mapcount--;
-    } else g.pages[i]!.mapcount--;
-    return;
-  }
-  if (compound) {
-    page_remove_anon_compound_rmap(g, t);
-    return;
-  }
-  const p = g.pages[i]!;
-  p.mapcount--;
-  if (p.mapcount === -1 && PageCompound(g, i)) deferred_split_huge_page(g);
-}
-
-/** page_remove_anon_compound_rmap(). */
-function page_remove_anon_compound_rmap(g: ThpState, t: T): void {
-  g.compound_mapcount--;
-  if (g.compound_mapcount >= 0) return; /* !atomic_add_negative */
-  const n = g.pages.length;
-  if (g.double_map) {
-    g.double_map = false; /* TestClearPageDoubleMap */
-    let nr = 0;
-    // TH-4: the bias is not removed with the last compound_mapcount
-    if (!t.bug('TH-4'))
-      for (const p of g.pages) {
-        p.mapcount--;
-        if (p.mapcount < 0) nr++;
-      }
-    /* Queue the page for deferred split if at least one small page of the
-     * compound page is unmapped, but at least one small page is still mapped. */
-    if (nr && nr < n) deferred_split_huge_page(g);
-  }
-}
-
-// ---------------------------------------------------------------------------
-// page tables
-// ---------------------------------------------------------------------------
-
-/** Number of present page-table entries (PMD or PTE) of any mm mapping subpage i. */
-export function presentMappings(g: Readonly<ThpState>, i: number): number {
-  let n = 0;
-  for (const mm of g.mms) {
-    if (mm.pmd === 'huge' || mm.pmd === 'splitting') n++;
-    else if (mm.pmd === 'table' && mm.pte[i] === PTE_PRESENT) n++;
-  }
-  return n;
-}
-
-/** Does mm have a present entry (or a PMD being split) for the tracked page? */
-export function mmMapsPage(mm: Readonly<MmT>): boolean {
-  if (mm.pmd === 'huge' || mm.pmd === 'splitting') return true;
-  return mm.pmd === 'table' && mm.pte.some((x) => x === PTE_PRESENT);
-}
-
-/** The table holds nothing at all (free_pgtables() may drop it once the VMA is gone). */
-export function tableEmpty(mm: Readonly<MmT>): boolean {
-  return mm.pte.every((x) => x === PTE_NONE);
 }
 
 export function init(p: ThpParams): ThpState {

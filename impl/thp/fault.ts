@@ -1,0 +1,95 @@
+/**
+ * Page faults that map the THP (mm/memory.c @ v5.10 handle_mm_fault →
+ * __handle_mm_fault): do_huge_pmd_anonymous_page() (mm/huge_memory.c) for an
+ * anon PMD fault, do_set_pmd() under the page lock for a file PMD fault, and
+ * filemap_fault() → alloc_set_pte() for a file PTE fault. Each runs under
+ * mmap_lock for read and the PMD/PTE lock, with no lock boundary inside the
+ * modelled part, so each is one step.
+ */
+import { PTE_NONE, PTE_PRESENT, compound_head, get_page, isAnon, prep_compound_page, type T, type ThpState } from './page.js';
+import { tableEmpty } from './pgtable.js';
+import { page_add_file_rmap } from './rmap.js';
+import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';
+
+type G = ThpState;
+
+/** do_huge_pmd_anonymous_page(): a fresh THP mapped by PMD (the model tracks one huge page). */
+function do_huge_pmd_anonymous_page(g: G, m: number): Done {
+  if (!g.pages.every((p) => p.freed)) return done('ENOMEM');
+  prep_compound_page(g);
+  g.pages[0]!.refcount = 1;
+  g.compound_mapcount = 0; /* page_add_new_anon_rmap(page, vma, haddr, true) */
+  g.avc = [m]; /* a new anon_vma */
+  g.mms[m]!.pmd = 'huge';
+  return done('pmd');
+}
+
+/** do_set_pmd(): map the page-cache THP by PMD. */
+function do_set_pmd(g: G, t: T, m: number): Done {
+  if (g.head && !g.pages[0]!.freed && g.pages[0]!.in_cache) {
+    get_page(g, 0);
+    page_add_file_rmap(g, t, 0, true);
+    g.mms[m]!.pmd = 'huge';
+    return done('pmd');
+  }
+  if (!g.head && g.pages.some((p) => !p.freed)) return done('fallback');
+  return done('ENOENT');
+}
+
+export const fault = kernelOp(
+  'Fault the THP into mm by PMD: do_huge_pmd_anonymous_page (anon, allocates the THP) or do_set_pmd under the page lock (file).',
+  [],
+  [
+    {
+      name: 'handle_mm_fault: do_huge_pmd_anonymous_page / do_set_pmd',
+      enabled: (g, t) => {
+        const m = arg(t, 'mm');
+        if (badMm(t, m)) return true;
+        const mm = g.mms[m]!;
+        return mm.mmap_lock >= 0 && mm.ptl === 0 && (isAnon(t.params) || g.pages[0]!.locked === 0);
+      },
+      run: (g, t) => {
+        const m = arg(t, 'mm');
+        if (badMm(t, m)) return done('EINVAL');
+        const mm = g.mms[m]!;
+        if (mm.pmd === 'huge' || mm.pmd === 'foreign') return done('exists');
+        if (mm.pmd === 'table') return done(tableEmpty(mm) ? 'fallback' : 'exists');
+        return isAnon(t.params) ? do_huge_pmd_anonymous_page(g, m) : do_set_pmd(g, t, m);
+      },
+    },
+  ],
+);
+
+export const fault_pte = kernelOp(
+  'File fault of one subpage by PTE: filemap_fault (page locked) → alloc_set_pte → page_add_file_rmap(page, false), which sets PG_double_map.',
+  [],
+  [
+    {
+      name: 'filemap_fault + alloc_set_pte',
+      enabled: (g, t) => {
+        const m = arg(t, 'mm');
+        const i = arg(t, 'sub');
+        if (badMm(t, m) || badSub(t, i) || isAnon(t.params)) return true;
+        const mm = g.mms[m]!;
+        return mm.mmap_lock >= 0 && mm.ptl === 0 && g.pages[compound_head(g, i)]!.locked === 0;
+      },
+      run: (g, t) => {
+        const m = arg(t, 'mm');
+        const i = arg(t, 'sub');
+        if (badMm(t, m) || badSub(t, i) || isAnon(t.params)) return done('EINVAL');
+        const mm = g.mms[m]!;
+        if (mm.pmd === 'huge' || mm.pmd === 'foreign') return done('exists');
+        if (mm.pmd === 'table' && mm.pte[i] !== PTE_NONE) return done('exists');
+        if (g.pages[i]!.freed || !g.pages[i]!.in_cache) return done('ENOENT');
+        if (mm.pmd === 'none') {
+          mm.pmd = 'table';
+          mm.pte.fill(PTE_NONE);
+        }
+        get_page(g, i);
+        page_add_file_rmap(g, t, i, false);
+        mm.pte[i] = PTE_PRESENT;
+        return done('pte');
+      },
+    },
+  ],
+);

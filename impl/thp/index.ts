@@ -1,0 +1,43 @@
+/**
+ * The THP implementation, v4.5 – v6.1 design (compound_mapcount +
+ * PG_double_map): one module per kernel entry point, assembled here.
+ */
+import type { ImplDef } from '../../checker/types.js';
+import { fault, fault_pte } from './fault.js';
+import { fork } from './fork.js';
+import { pin, unpin } from './gup.js';
+import { evict } from './filemap.js';
+import { collapse } from './khugepaged.js';
+import { init, thpSchema, type ThpParams, type ThpState } from './page.js';
+import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
+import { scan_get, scan_put } from './scanner.js';
+import { deferred_split_scan, split } from './split.js';
+import { mlock, mprotect, munmap, split_huge_pmd } from './vma.js';
+import { wp_fault } from './wp.js';
+
+export const thpImpl: ImplDef<ThpState, ThpParams> = {
+  state: thpSchema,
+  init,
+  ops: {
+    fault,
+    fault_pte,
+    fork,
+    split_huge_pmd,
+    mprotect,
+    mlock,
+    munmap,
+    pin,
+    unpin,
+    scan_get,
+    scan_put,
+    split,
+    deferred_split_scan,
+    collapse,
+    wp_fault,
+    evict,
+    page_mapcount: page_mapcount_op,
+    total_mapcount: total_mapcount_op,
+    page_mapped: page_mapped_op,
+    page_count: page_count_op,
+  },
+};

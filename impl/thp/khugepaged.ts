@@ -1,0 +1,123 @@
+/**
+ * khugepaged (mm/khugepaged.c @ v6.1): anon collapse — khugepaged_scan_pmd()
+ * under mmap_lock for read, then collapse_huge_page() which retakes mmap_lock
+ * for write, hugepage_vma_revalidate(), takes the anon_vma lock for write,
+ * pmdp_collapse_flush(), __collapse_huge_page_isolate() (trylock_page +
+ * is_refcount_suitable per page) and __collapse_huge_page_copy() into a fresh
+ * THP (not tracked by the model: the range then maps a "foreign" PMD);
+ * file collapse — khugepaged_collapse_pte_mapped_thps() → mmap_write_trylock →
+ * collapse_pte_mapped_thp() retracting the PTEs and (v6.1) installing the PMD.
+ */
+import { PTE_NONE, PTE_PRESENT, PageCompound, compound_head, get_page, isAnon, page_mapcount, put_page, total_mapcount } from './page.js';
+import { allPresent } from './pgtable.js';
+import { page_add_file_rmap, page_remove_rmap } from './rmap.js';
+import { arg, assertMmapWriteLocked, badMm, done, kernelOp, mmOf, mmap_write_unlock, type Done } from './steps.js';
+import type { T, ThpState } from './page.js';
+
+type G = ThpState;
+
+const K = {
+  scan: 'khugepaged_scan_pmd: mmap_read_lock + pte scan',
+  wlock: 'collapse_huge_page: mmap_write_lock + hugepage_vma_revalidate',
+  copy: 'collapse_huge_page: anon_vma_lock_write + pmdp_collapse_flush + __collapse_huge_page_isolate + __collapse_huge_page_copy',
+  fileWlock: 'khugepaged_collapse_pte_mapped_thps: mmap_write_trylock',
+  fileCollapse: 'collapse_pte_mapped_thp: find_lock_page + retract PTEs + install PMD',
+} as const;
+
+/** __collapse_huge_page_isolate(): every distinct page is unlocked and has no reference beyond its mappings. */
+function isolateSuitable(g: Readonly<G>): boolean {
+  for (let i = 0; i < g.pages.length; i++) {
+    if (compound_head(g, i) !== i) continue;
+    const p = g.pages[i]!;
+    const expected = PageCompound(g, i) ? total_mapcount(g, true) : page_mapcount(g, true, i);
+    if (p.locked !== 0 || p.refcount !== expected) return false; /* SCAN_PAGE_LOCK / SCAN_PAGE_COUNT */
+  }
+  return true;
+}
+
+/** collapse_huge_page() after isolation: the old PTEs go, each page loses that mapping, the new THP is mapped. */
+function collapseAnon(g: G, t: T): Done {
+  const mm = mmOf(g, t);
+  assertMmapWriteLocked(mm);
+  if (!isolateSuitable(g)) {
+    mmap_write_unlock(mm); /* the pmd is restored */
+    return done('fail');
+  }
+  for (let i = 0; i < t.params.nr; i++) {
+    mm.pte[i] = PTE_NONE;
+    page_remove_rmap(g, t, i, false);
+    put_page(g, t, i);
+  }
+  mm.pmd = 'foreign'; /* set_pmd_at(new THP) */
+  mmap_write_unlock(mm);
+  return done('ok');
+}
+
+/** collapse_pte_mapped_thp(): retract the PTEs of the page-cache THP and map it by PMD again. */
+function collapsePteMappedThp(g: G, t: T): Done {
+  const mm = mmOf(g, t);
+  mmap_write_unlock(mm);
+  if (!g.head || g.pages[0]!.freed || !g.pages[0]!.in_cache) return done('fail');
+  if (mm.pmd !== 'table') return done('fail');
+  if (!mm.pte.every((x) => x === PTE_NONE || x === PTE_PRESENT)) return done('fail');
+  if (!mm.pte.some((x) => x === PTE_PRESENT)) return done('fail');
+  for (let i = 0; i < t.params.nr; i++) {
+    if (mm.pte[i] !== PTE_PRESENT) continue;
+    mm.pte[i] = PTE_NONE;
+    page_remove_rmap(g, t, i, false);
+    put_page(g, t, i);
+  }
+  get_page(g, 0);
+  page_add_file_rmap(g, t, 0, true);
+  mm.pmd = 'huge';
+  return done('ok');
+}
+
+export const collapse = kernelOp(
+  'khugepaged: anon collapse_huge_page (PTE-mapped range copied into a fresh THP, only if every page has no extra reference) or file collapse_pte_mapped_thp (PTE-mapped THP back to a PMD).',
+  [],
+  [
+    {
+      name: K.scan,
+      enabled: (g, t) => {
+        if (badMm(t, arg(t, 'mm'))) return true;
+        const mm = mmOf(g, t);
+        return mm.mmap_lock >= 0 && mm.ptl === 0;
+      },
+      run: (g, t) => {
+        if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
+        if (!isAnon(t.params)) return K.fileWlock;
+        return allPresent(mmOf(g, t)) ? K.wlock : done('fail');
+      },
+    },
+    {
+      name: K.wlock,
+      enabled: (g, t) => mmOf(g, t).mmap_lock === 0,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        if (!allPresent(mm)) return done('fail'); /* hugepage_vma_revalidate / re-scan failed */
+        mm.mmap_lock = -1;
+        return K.copy;
+      },
+    },
+    {
+      name: K.copy,
+      enabled: (g, t) => g.rmap_lock === 0 && mmOf(g, t).ptl === 0,
+      run: collapseAnon,
+    },
+    {
+      name: K.fileWlock,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        if (mm.mmap_lock !== 0) return done('fail');
+        mm.mmap_lock = -1;
+        return K.fileCollapse;
+      },
+    },
+    {
+      name: K.fileCollapse,
+      enabled: (g, t) => g.pages[0]!.locked === 0 && mmOf(g, t).ptl === 0,
+      run: collapsePteMappedThp,
+    },
+  ],
+);

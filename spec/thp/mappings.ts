@@ -1,0 +1,79 @@
+/**
+ * Mapping-set mutations of the THP spec: what unmapping, PMD splits and page
+ * splits do to the sets of mms mapping each subpage.
+ */
+import { add, del, specTotalMapcount, type ThpView } from './view.js';
+
+export const mapsSub = (c: ThpView, mm: number, i: number): boolean => c.pmd.includes(mm) || c.pte[i]!.includes(mm);
+export const mapsAny = (c: ThpView, mm: number): boolean =>
+  c.pmd.includes(mm) || c.pte.some((s) => s.includes(mm)) || c.foreign.some((s) => s.includes(mm));
+
+/**
+ * Remove mm's PTE mapping of subpage i. Anon: "we detect that a subpage of THP
+ * is not in use in page_remove_rmap() and queue the THP for splitting"
+ * (transhuge.rst) — the subpage's last mapping went away while no PMD maps the page.
+ */
+export function unmapPte(c: ThpView, mm: number, i: number): void {
+  if (!c.pte[i]!.includes(mm)) return;
+  del(c.pte[i]!, mm);
+  if (c.kind === 'anon' && c.compound && c.pmd.length === 0 && c.pte[i]!.length === 0) c.queued = true;
+}
+
+/** Remove mm's PMD mapping; anon: the last one leaving a partially PTE-mapped page queues it. */
+export function unmapPmd(c: ThpView, mm: number): void {
+  if (!c.pmd.includes(mm)) return;
+  del(c.pmd, mm);
+  if (c.kind === 'anon' && c.pmd.length === 0) {
+    const mapped = c.pte.filter((s) => s.length > 0).length;
+    if (mapped > 0 && mapped < c.pte.length) c.queued = true;
+  }
+}
+
+/** split_huge_pmd(): anon PMD becomes PTEs of every subpage; a file PMD is just zapped (refaults later). */
+export function splitPmd(c: ThpView, mm: number): void {
+  if (!c.pmd.includes(mm)) return;
+  if (c.kind === 'file') {
+    del(c.pmd, mm);
+    return;
+  }
+  del(c.pmd, mm);
+  for (const s of c.pte) add(s, mm);
+  add(c.ptable, mm);
+}
+
+/** A successful split_huge_page(): every subpage is now its own page with its own mappings and refcount. */
+export function splitPage(c: ThpView): void {
+  if (c.kind === 'anon') {
+    for (const mm of c.pmd) {
+      for (const s of c.pte) add(s, mm);
+      add(c.ptable, mm);
+    }
+  } else {
+    for (const s of c.pte) s.length = 0; // "File pages just get unmapped."
+  }
+  c.pmd = [];
+  c.compound = false;
+  c.queued = false;
+}
+
+/** A split that unmapped (anon: froze) the page and then failed to freeze the refcount. */
+export function failedSplitAfterUnmap(c: ThpView): void {
+  const had = specTotalMapcount(c) > 0;
+  if (c.kind === 'anon') {
+    for (const mm of [...c.pmd]) splitPmd(c, mm); // TTU_SPLIT_HUGE_PMD; remap_page() restores PTEs
+    if (had) c.queued = true;
+  } else {
+    c.pmd = [];
+    for (const s of c.pte) s.length = 0;
+  }
+}
+
+/** A PMD mapping a foreign huge page (a khugepaged copy) is split like any other: its range gets a page table. */
+export function splitForeignPmd(c: ThpView, mm: number): void {
+  if (!c.ptable.includes(mm) && c.foreign.every((s) => s.includes(mm))) add(c.ptable, mm);
+}
+
+export function dropTableIfEmpty(c: ThpView, mm: number): void {
+  if (!mapsAny(c, mm)) del(c.ptable, mm);
+}
+

@@ -1,0 +1,173 @@
+/**
+ * The THP spec's state (the view users may rely on), its derived counts and
+ * the initial state. See spec/thp/machine.ts for what the spec promises.
+ */
+import type { RetValue } from '../../checker/types.js';
+
+export type ThpKind = 'anon' | 'file';
+/** Initial state: nothing mapped, mapped by PMD in mm 0, or shared by PMD in mm 0 and mm 1 (after fork). */
+export type ThpInitial = 'none' | 'pmd' | 'forked';
+
+export interface ThpParams {
+  /** Subpages per huge page (HPAGE_PMD_NR; 4 in scenarios). */
+  readonly nr: number;
+  /** Processes (mm_structs), each with one VMA covering the huge page's range. */
+  readonly mms: number;
+  readonly kind: ThpKind;
+  readonly initial: ThpInitial;
+}
+
+/** pin_user_pages() on a small (non-compound) page adds this to _refcount (include/linux/mm.h). */
+export const GUP_PIN_COUNTING_BIAS = 1024;
+
+export interface ThpView {
+  kind: ThpKind;
+  mms: number;
+  /** The huge page is still compound (not split). */
+  compound: boolean;
+  /** mms mapping the whole THP with a PMD. */
+  pmd: number[];
+  /** pte[i]: mms mapping subpage i with a PTE. */
+  pte: number[][];
+  /** mms whose PMD slot holds a page table (PTE-mapped range); a PMD fault needs pmd_none. */
+  ptable: number[];
+  /** foreign[i]: mms whose address for subpage i maps a page other than this THP (a COW copy, a collapsed copy). */
+  foreign: number[][];
+  /** GUP (FOLL_PIN) pins held on subpage i. */
+  pins: number[];
+  /** Speculative references (get_page_unless_zero) held on subpage i. */
+  refs: number[];
+  /** File: subpage i is in the page cache. */
+  cached: boolean[];
+  /** On the deferred split queue. */
+  queued: boolean;
+  freed: boolean[];
+  /** page_mapcount(i) (derived). */
+  mapcount: number[];
+  /** page_count(i) (derived): what the head's _refcount says for a compound page. */
+  refcount: number[];
+}
+
+export interface ThpContext extends ThpView {
+  ret?: RetValue;
+}
+
+export type ThpEvent = { type: string; [arg: string]: unknown };
+
+/** Outcomes of the nondeterministic operations (SpecDef.choices). */
+export const thpChoices = {
+  /** split_huge_page: success, -EBUSY before unmapping, -EBUSY after the unmap/freeze failed. */
+  split: ['ok', 'busy', 'busy-remapped', 'gone'],
+  /** the deferred split shrinker is best effort. */
+  deferred_split_scan: ['split', 'skip', 'skip-remapped'],
+  /** khugepaged is best effort (trylock failures). */
+  collapse: ['ok', 'fail'],
+  /** COW: reuse the page, or not (PMD: fall back to PTEs; PTE: copy). */
+  wp_fault: ['reuse', 'other'],
+  /**
+   * get_page_unless_zero may fail on a frozen refcount; it may also find a page
+   * whose last user reference is gone while a kernel path (the shrinker, a
+   * splitter) still holds it, which then lives on (possibly still queued).
+   */
+  scan_get: ['ok', 'fail', 'ok-compound', 'ok-compound-queued'],
+  /** A THP allocation may fail ("regular pages should be gracefully allocated instead"). */
+  fault: ['ok', 'enomem'],
+} as const;
+
+// ---------------------------------------------------------------------------
+// Helpers over a draft (mutable copy)
+// ---------------------------------------------------------------------------
+
+export const add = (s: number[], x: number): void => {
+  if (!s.includes(x)) {
+    s.push(x);
+    s.sort((a, b) => a - b);
+  }
+};
+export const del = (s: number[], x: number): void => {
+  const i = s.indexOf(x);
+  if (i >= 0) s.splice(i, 1);
+};
+export const sum = (a: readonly number[]): number => a.reduce((x, y) => x + y, 0);
+
+export function clone(c: ThpView): ThpView {
+  return {
+    kind: c.kind,
+    mms: c.mms,
+    compound: c.compound,
+    pmd: [...c.pmd],
+    pte: c.pte.map((s) => [...s]),
+    ptable: [...c.ptable],
+    foreign: c.foreign.map((s) => [...s]),
+    pins: [...c.pins],
+    refs: [...c.refs],
+    cached: [...c.cached],
+    queued: c.queued,
+    freed: [...c.freed],
+    mapcount: [...c.mapcount],
+    refcount: [...c.refcount],
+  };
+}
+
+/** total_mapcount(): a PMD mapping counts once; for a split page, the head's own mapcount. */
+export function specTotalMapcount(c: ThpView): number {
+  if (c.compound) return c.pmd.length + sum(c.pte.map((s) => s.length));
+  return c.pte[0]!.length;
+}
+
+function compoundRefs(c: ThpView): number {
+  const n = c.pte.length;
+  return specTotalMapcount(c) + sum(c.pins) + sum(c.refs) + (c.cached[0] ? n : 0);
+}
+
+function smallRefs(c: ThpView, i: number): number {
+  return c.pte[i]!.length + GUP_PIN_COUNTING_BIAS * c.pins[i]! + c.refs[i]! + (c.cached[i] ? 1 : 0);
+}
+
+/** Free whatever has no reference left, then recompute the derived counts. */
+export function settle(c: ThpView): void {
+  const n = c.pte.length;
+  if (c.compound) {
+    if (!c.freed[0] && compoundRefs(c) === 0) {
+      for (let i = 0; i < n; i++) c.freed[i] = true;
+      c.queued = false; // free_transhuge_page() takes it off the deferred list
+      c.compound = false; // a freed page is no compound page any more
+    }
+  } else {
+    for (let i = 0; i < n; i++) if (!c.freed[i] && smallRefs(c, i) === 0) c.freed[i] = true;
+  }
+  for (let i = 0; i < n; i++) {
+    if (c.freed[i]) {
+      c.mapcount[i] = 0;
+      c.refcount[i] = 0;
+    } else if (c.compound) {
+      c.mapcount[i] = c.pmd.length + c.pte[i]!.length;
+      c.refcount[i] = compoundRefs(c);
+    } else {
+      c.mapcount[i] = c.pte[i]!.length;
+      c.refcount[i] = smallRefs(c, i);
+    }
+  }
+}
+
+export function initialThp(p: ThpParams): ThpContext {
+  const n = p.nr;
+  const c: ThpView = {
+    kind: p.kind,
+    mms: p.mms,
+    compound: p.kind === 'file' || p.initial !== 'none',
+    pmd: p.initial === 'pmd' ? [0] : p.initial === 'forked' ? [0, 1] : [],
+    pte: Array.from({ length: n }, () => []),
+    ptable: [],
+    foreign: Array.from({ length: n }, () => []),
+    pins: new Array(n).fill(0),
+    refs: new Array(n).fill(0),
+    cached: new Array(n).fill(p.kind === 'file'),
+    queued: false,
+    freed: new Array(n).fill(p.kind === 'anon' && p.initial === 'none'),
+    mapcount: new Array(n).fill(0),
+    refcount: new Array(n).fill(0),
+  };
+  settle(c);
+  return { ...c, ret: undefined };
+}

@@ -1,0 +1,54 @@
+/**
+ * frontswap scenario parameters: defaults, validation of a scenario file's
+ * "params" object, and the CLI reshaping knobs (--threads, --ops, --pool =
+ * backend capacity, --file-size = slots per swap device).
+ */
+import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
+import type { Scenario, ScenarioOptions } from '../../checker/types.js';
+import type { FrontswapParams } from '../../impl/frontswap/state.js';
+
+type P = FrontswapParams;
+
+/** The defaults every scenario starts from. */
+export const base: P = { types: 1, slots: 1, capacity: 2, swapon: true, writethrough: false };
+const KEYS = ['types', 'slots', 'capacity', 'swapon', 'writethrough'] as const;
+
+export function parseParams(raw: unknown): P {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('expected an object of frontswap parameters');
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r))
+    if (!(KEYS as readonly string[]).includes(k)) throw new Error(`unknown parameter '${k}' (known: ${KEYS.join(', ')})`);
+  const int = (k: 'types' | 'slots' | 'capacity', lo: number, hi: number): number => {
+    const v = r[k] ?? base[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new Error(`${k}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const bool = (k: 'swapon' | 'writethrough'): boolean => {
+    const v = r[k] ?? base[k];
+    if (typeof v !== 'boolean') throw new Error(`${k}: expected true or false, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  return { types: int('types', 1, 4), slots: int('slots', 1, 8), capacity: int('capacity', 1, 16), swapon: bool('swapon'), writethrough: bool('writethrough') };
+}
+
+/**
+ * --threads N: repeat the threads round-robin up to N; --ops N: first N slots
+ * of each thread; --pool N: backend capacity; --file-size N: slots per device.
+ */
+export function customize(s: Scenario<P>, o: ScenarioOptions): Scenario<P> {
+  const threads = reshapeThreads(s.threads, o, { maxThreads: 4, maxOps: 8, cycle: true });
+  if (o.pool !== undefined) flagInRange('pool', o.pool, 1, 16, 'backend pages');
+  if (o.fileSize !== undefined) flagInRange('file-size', o.fileSize, 1, 8);
+  const params = parseParams({
+    ...s.params,
+    ...(o.pool !== undefined ? { capacity: o.pool } : {}),
+    ...(o.fileSize !== undefined ? { slots: o.fileSize } : {}),
+  });
+  for (const t of threads)
+    for (const slot of t)
+      for (const c of slot)
+        if (typeof c.args.off === 'number' && c.args.off >= params.slots)
+          throw new Error(`--file-size ${params.slots} is too small for offset ${c.args.off} used by the scenario`);
+  return { ...s, params, threads };
+}
+

@@ -1,0 +1,75 @@
+/**
+ * frontswap default scenarios.
+ */
+import type { OpChoice, Scenario } from '../../checker/types.js';
+import type { FrontswapParams } from '../../impl/frontswap/state.js';
+import { base } from './params.js';
+
+type P = FrontswapParams;
+
+const op = (o: string, args: Record<string, number> = {}): OpChoice[] => [{ op: o, args }];
+const out = (v: number, off = 0) => op('swapout', { type: 0, off, v });
+const inn = (off = 0) => op('swapin', { type: 0, off });
+
+export const scenarios: Scenario<P>[] = [
+  {
+    name: 'dup-store',
+    description: 'a page is swapped out twice to one slot (the duplicate store may fail) and swapped in, racing two zswap writebacks, another swap-in and a third store',
+    params: { ...base },
+    threads: [
+      [out(1), out(2), inn()],
+      [op('writeback'), inn()],
+      [op('writeback'), out(3)],
+    ],
+  },
+  {
+    name: 'free-reuse',
+    description: 'a slot is freed (invalidate_page) and reused while zswap writes back its old entry',
+    params: { ...base },
+    threads: [
+      [out(1), op('swap_free', { type: 0, off: 0 }), out(2), inn()],
+      [op('writeback'), op('writeback')],
+    ],
+  },
+  {
+    name: 'swapoff',
+    description: 'swapoff (invalidate_area) and swapon again around stores, racing swap-in and writeback',
+    params: { ...base },
+    threads: [
+      [out(1), op('swapoff', { type: 0 }), op('swapon', { type: 0 }), out(2)],
+      [inn(), op('writeback'), inn()],
+    ],
+  },
+  {
+    name: 'two-slots',
+    description: 'three threads: two slots, a backend of capacity 1, stores, loads, writeback and a duplicate store',
+    params: { ...base, slots: 2, capacity: 1 },
+    threads: [
+      [out(1, 0), out(2, 1), inn(0)],
+      [op('writeback'), inn(1)],
+      [out(3, 0), inn(0)],
+    ],
+  },
+  {
+    name: 'stress',
+    description: 'four threads: two slots, a backend of capacity 1, stores, duplicate stores, loads, frees and two writebacks',
+    params: { ...base, slots: 2, capacity: 1 },
+    threads: [
+      [out(1, 0), out(2, 1), inn(0)],
+      [op('writeback'), inn(1)],
+      [out(3, 0), inn(0)],
+      [op('swap_free', { type: 0, off: 1 }), out(4, 1), op('writeback')],
+    ],
+  },
+  {
+    name: 'writethrough',
+    description: 'writethrough mode: stores also go to the device and a full backend reclaims its oldest entry; swap-in must still return the latest data',
+    params: { ...base, slots: 2, capacity: 1, writethrough: true },
+    threads: [
+      [out(1, 0), out(2, 1), inn(0)],
+      [op('writeback'), inn(1)],
+      [out(3, 0), op('swap_free', { type: 0, off: 1 })],
+    ],
+  },
+];
+

@@ -1,0 +1,180 @@
+/**
+ * THP invariants over the implementation state (v4.5 – v6.1 counters). Each
+ * cites the kernel function or Documentation/vm/transhuge.rst @ v5.10 section
+ * it comes from.
+ */
+import { invariant } from '../../checker/types.js';
+import {
+  GUP_PIN_COUNTING_BIAS,
+  PTE_MIGRATION,
+  PTE_PRESENT,
+  PageCompound,
+  compound_head,
+  page_mapcount,
+  total_mapcount,
+  type ThpParams,
+  type ThpState,
+} from '../../impl/thp/page.js';
+import { presentMappings } from '../../impl/thp/pgtable.js';
+
+type G = ThpState;
+type P = ThpParams;
+
+const anonOf = (p: P): boolean => p.kind === 'anon';
+
+export const invariants = [
+  invariant<G, P>({
+    name: 'tail-refcount-zero',
+    doc: 'While a page is compound, every tail page has _refcount 0, so get_page_unless_zero() never succeeds on a tail.',
+    source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "->_refcount in tail pages is always zero"',
+    when: 'always',
+    check: (g) => {
+      if (!g.head) return null;
+      for (let i = 1; i < g.pages.length; i++)
+        if (g.pages[i]!.tail && g.pages[i]!.refcount !== 0) return `tail ${i} of a compound page has _refcount ${g.pages[i]!.refcount}`;
+      return true;
+    },
+  }),
+  invariant<G, P>({
+    name: 'refcount-covers-mappings-and-pins',
+    doc: 'page_count is at least total_mapcount plus GUP pins, speculative references and page-cache references, except while split_huge_page holds it frozen or a PMD split is mid-transfer.',
+    source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages"; mm/huge_memory.c can_split_huge_page() @ v5.10',
+    when: 'always',
+    check: (g, p) => {
+      /* inside __split_huge_pmd_locked total_mapcount transiently counts the PMD and its new PTEs */
+      if (g.frozen || g.mms.some((mm) => mm.pmd === 'splitting')) return null;
+      const anon = anonOf(p);
+      const n = p.nr;
+      if (g.head) {
+        if (g.pages[0]!.freed) return null;
+        const pins = g.user_pins.reduce((a, b) => a + b, 0);
+        const refs = g.user_refs.reduce((a, b) => a + b, 0);
+        const cache = g.pages[0]!.in_cache ? n : 0;
+        const need = total_mapcount(g, anon) + pins + refs + cache;
+        const have = g.pages[0]!.refcount;
+        return have >= need || `head _refcount ${have} < total_mapcount + pins + refs + cache = ${need}`;
+      }
+      let any = false;
+      for (let i = 0; i < n; i++) {
+        const pg = g.pages[i]!;
+        if (pg.freed || PageCompound(g, i)) continue;
+        any = true;
+        const need =
+          pg.mapcount + 1 + GUP_PIN_COUNTING_BIAS * g.user_pins[i]! + g.user_refs[i]! + (pg.in_cache ? 1 : 0);
+        if (pg.refcount < need) return `page ${i}: _refcount ${pg.refcount} < mapcount + pins + refs + cache = ${need}`;
+      }
+      return any ? true : null;
+    },
+  }),
+  invariant<G, P>({
+    name: 'no-false-negative-mapcount',
+    doc: 'page_mapcount(subpage) computed from the counters is never below the number of present page-table entries mapping that subpage.',
+    source: 'mm/huge_memory.c __split_huge_pmd_locked() @ v5.10: "Set PG_double_map before dropping compound_mapcount to avoid false-negative page_mapped()"',
+    when: 'always',
+    check: (g, p) => {
+      const anon = anonOf(p);
+      let any = false;
+      for (let i = 0; i < p.nr; i++) {
+        const maps = presentMappings(g, i);
+        if (maps === 0) continue;
+        any = true;
+        const mc = page_mapcount(g, anon, i);
+        if (mc < maps) return `page_mapcount(${i}) = ${mc} but ${maps} page-table entries map it`;
+      }
+      return any ? true : null;
+    },
+  }),
+  invariant<G, P>({
+    name: 'doublemap-consistent',
+    doc: 'Anon: PageDoubleMap implies a PMD mapping and the +1 bias on every subpage, and a page mapped by both PMD and PTE has PageDoubleMap; file: a PTE-mapped THP has PageDoubleMap, which implies the page is in the page cache.',
+    source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages" (PageDoubleMap); mm/rmap.c page_add_file_rmap() @ v5.10',
+    when: 'quiescent',
+    check: (g, p) => {
+      if (!g.head || g.pages[0]!.freed) return null;
+      if (!anonOf(p)) {
+        const pteMapped = g.mms.some((mm) => mm.pmd === 'table' && mm.pte.some((e) => e === PTE_PRESENT));
+        if (pteMapped && !g.double_map) return 'PTE-mapped file THP without PageDoubleMap';
+        if (!g.double_map) return null;
+        return g.pages[0]!.in_cache || 'file PageDoubleMap set on a page no longer in the page cache';
+      }
+      const k = g.compound_mapcount + 1;
+      const ptes = g.mms.some((mm) => mm.pmd === 'table' && mm.pte.some((e) => e === PTE_PRESENT));
+      if (g.double_map) {
+        if (k < 1) return 'PageDoubleMap set with no PMD mapping left';
+        const unbiased = g.pages.findIndex((pg) => pg.mapcount < 0);
+        if (unbiased >= 0) return `PageDoubleMap set but subpage ${unbiased} has no bias (_mapcount ${g.pages[unbiased]!.mapcount})`;
+        return true;
+      }
+      if (k >= 1 && ptes) return 'PMD- and PTE-mapped anon THP without PageDoubleMap';
+      return k >= 1 ? true : null;
+    },
+  }),
+  invariant<G, P>({
+    name: 'deferred-queue-live',
+    doc: 'The deferred split queue holds only live anon compound pages that are not mapped by any PMD (partially mapped or unmapped).',
+    source: '9a982250f773 "thp: introduce deferred_split_huge_page()"; Documentation/vm/transhuge.rst @ v5.10, "Partial unmap and deferred_split_huge_page()"',
+    when: 'always',
+    check: (g, p) => {
+      if (g.dsq === 0) return null;
+      if (g.pages[0]!.freed) return 'a freed page is on the deferred split list';
+      if (!g.head) return 'a non-compound page is on the deferred split list';
+      if (!anonOf(p)) return 'a file THP is on the deferred split list';
+      if (g.mms.some((mm) => mm.pmd === 'huge')) return 'a PMD-mapped THP is on the deferred split list';
+      return true;
+    },
+  }),
+  invariant<G, P>({
+    name: 'freeze-only-unpinned',
+    doc: 'split_huge_page freezes the refcount only when no GUP pin or other extra reference exists, so a split succeeds iff there are no extra pins.',
+    source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "split_huge_page() fails any requests to split pinned huge pages"',
+    when: 'always',
+    check: (g) => {
+      if (!g.frozen) return null;
+      /* only references on the still-compound part count: a tail already split off may be referenced */
+      let pins = 0;
+      let refs = 0;
+      for (let i = 0; i < g.pages.length; i++) {
+        if (!PageCompound(g, i)) continue;
+        pins += g.user_pins[i]!;
+        refs += g.user_refs[i]!;
+      }
+      return pins + refs === 0 || `refcount frozen for split with ${pins} pin(s) and ${refs} reference(s) held`;
+    },
+  }),
+  invariant<G, P>({
+    name: 'split-unmapped-after-unmap_page',
+    doc: 'When unmap_page() returns inside split_huge_page, no mapping of the page is left (total_mapcount is 0).',
+    source: 'mm/huge_memory.c split_huge_page_to_list() @ v5.10 (VM_BUG_ON_PAGE(!unmap_success)); 732ed55823fc "mm/thp: try_to_unmap() use TTU_SYNC for safe splitting"',
+    when: 'always',
+    check: (g, p) => {
+      if (g.split_unmapped === 0) return null;
+      const mc = total_mapcount(g, anonOf(p));
+      return mc === 0 || `unmap_page() returned with total_mapcount ${mc}`;
+    },
+  }),
+  invariant<G, P>({
+    name: 'freed-page-unmapped',
+    doc: 'No page-table entry (present or migration) maps a subpage of a freed page, and its counters are back to zero.',
+    source: 'mm/page_alloc.c free_pages_check() / bad_page() @ v5.10',
+    when: 'always',
+    check: (g) => {
+      let any = false;
+      for (let i = 0; i < g.pages.length; i++) {
+        const pg = g.pages[i]!;
+        if (!pg.freed) continue;
+        any = true;
+        if (pg.refcount !== 0) return `freed page ${i} has _refcount ${pg.refcount}`;
+        if (pg.mapcount !== -1) return `freed page ${i} has _mapcount ${pg.mapcount}`;
+        for (let m = 0; m < g.mms.length; m++) {
+          const mm = g.mms[m]!;
+          if (compound_head(g, i) === 0 && g.head && (mm.pmd === 'huge' || mm.pmd === 'splitting'))
+            return `mm ${m} still maps freed page ${i} by PMD`;
+          if (mm.pmd === 'table' && (mm.pte[i] === PTE_PRESENT || mm.pte[i] === PTE_MIGRATION))
+            return `mm ${m} still has an entry for freed page ${i}`;
+        }
+      }
+      return any ? true : null;
+    },
+  }),
+];
+

@@ -1,0 +1,145 @@
+/**
+ * THP default scenarios: each names the kernel race it drives and the
+ * variants it must catch (subsystems/thp/variants.ts).
+ */
+import type { OpChoice, Scenario } from '../../checker/types.js';
+import type { ThpParams } from '../../impl/thp/page.js';
+import { thpParams } from './params.js';
+
+type P = ThpParams;
+
+const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
+/** A slot whose operation is chosen nondeterministically among the alternatives. */
+const alt = (...slots: OpChoice[][]): OpChoice[] => slots.flat();
+
+export const scenarios: Scenario<P>[] = [
+  {
+    name: 'cow-vs-pmd-split',
+    description: 'Parent and child share an anon THP by PMD; the parent write-faults while the child mprotects part of it (PMD split), COWs and unmaps; readers and the shrinker run alongside.',
+    params: thpParams('anon', 'forked'),
+    threads: [
+      [op('wp_fault', { mm: 0, sub: 0 }), op('page_mapped', { sub: 3 })],
+      [op('mprotect', { mm: 1, from: 0, to: 1 }), op('wp_fault', { mm: 1, sub: 0 }), op('munmap', { mm: 1, from: 2, to: 4 })],
+      [op('total_mapcount'), op('deferred_split_scan')],
+    ],
+  },
+  {
+    name: 'cow-reuse-race',
+    description: 'CVE-2020-29368 shape: the child splits its PMD of a shared anon THP while the parent write-faults; only the COW decision observes the transfer.',
+    params: thpParams('anon', 'forked'),
+    threads: [[op('wp_fault', { mm: 0, sub: 1 })], [op('split_huge_pmd', { mm: 1 })]],
+  },
+  {
+    name: 'fork-vs-split',
+    description: 'fork copies a PMD-mapped anon THP while split_huge_page freezes it (rmap walk order: parent before child), the parent unmaps part of it and the child COWs and forks again.',
+    params: thpParams('anon', 'pmd', 3),
+    threads: [
+      [op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 1, sub: 2 }), op('fork', { src: 1, dst: 2 })],
+      [op('split', { sub: 0 }), op('page_mapcount', { sub: 2 })],
+      [op('munmap', { mm: 0, from: 1, to: 3 }), op('page_count', { sub: 0 })],
+    ],
+  },
+  {
+    name: 'split-vs-pin',
+    description: 'split_huge_page of a PMD-mapped anon THP races GUP pin/unpin of a subpage, a partial mprotect and page_count readers.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('pin', { mm: 0, sub: 1 }), op('unpin', { sub: 1 }), op('page_count', { sub: 1 })],
+      [op('split', { sub: 0 }), op('page_count', { sub: 1 })],
+      [op('mprotect', { mm: 0, from: 2, to: 4 }), op('page_count', { sub: 0 })],
+    ],
+  },
+  {
+    name: 'partial-unmap-shrinker',
+    description: 'Partial then full munmap of a PMD-mapped anon THP (queues it for deferred split, then frees it) against the deferred split shrinker and a physical scanner.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('munmap', { mm: 0, from: 0, to: 2 }), op('munmap', { mm: 0, from: 2, to: 4 })],
+      [op('deferred_split_scan'), op('page_mapcount', { sub: 3 })],
+      [op('scan_get', { sub: 0 }), op('scan_put', { sub: 0 })],
+    ],
+  },
+  {
+    name: 'shared-split-unmap',
+    description: 'Child splits its PMD of a shared anon THP (PageDoubleMap), the parent unmaps its PMD (last compound mapping), a reader and the shrinker run alongside.',
+    params: thpParams('anon', 'forked'),
+    threads: [
+      [op('split_huge_pmd', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 1 })],
+      [op('munmap', { mm: 0, from: 0, to: 4 }), op('deferred_split_scan')],
+      [op('page_mapcount', { sub: 0 }), op('page_mapcount', { sub: 2 })],
+    ],
+  },
+  {
+    name: 'scanner-vs-split',
+    description: 'A physical scanner takes get_page_unless_zero on a tail and on the head while split_huge_page runs and the mapping goes away.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('split', { sub: 2 }), op('munmap', { mm: 0, from: 0, to: 4 })],
+      [op('scan_get', { sub: 1 }), op('scan_put', { sub: 1 })],
+      [op('scan_get', { sub: 0 }), op('scan_put', { sub: 0 })],
+    ],
+  },
+  {
+    name: 'file-split-vs-munmap',
+    description: 'split_huge_page of a file THP mapped by PMD in two mms while one of them munmaps it (the T10 race), PTE faults refault it, and a GUP pin comes and goes.',
+    params: thpParams('file', 'forked'),
+    threads: [
+      [op('split', { sub: 0 }), op('evict')],
+      [op('munmap', { mm: 1, from: 0, to: 4 }), op('fault_pte', { mm: 1, sub: 1 })],
+      [op('pin', { mm: 0, sub: 2 }), op('unpin', { sub: 2 })],
+    ],
+  },
+  {
+    name: 'file-map-evict',
+    description: 'File THP: PMD fault, PTE fault (PageDoubleMap), khugepaged collapse back to a PMD and eviction race with a page_mapcount reader.',
+    params: thpParams('file', 'pmd'),
+    threads: [
+      [op('fault_pte', { mm: 1, sub: 2 }), op('collapse', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })],
+      [op('munmap', { mm: 0, from: 0, to: 4 }), op('evict')],
+      [op('page_mapcount', { sub: 2 }), op('total_mapcount')],
+    ],
+  },
+  {
+    name: 'anon-mix',
+    description: 'Three threads, each slot one of several anon operations: fork/COW/munmap/mprotect against split, shrinker, khugepaged, GUP, scanner and readers.',
+    params: thpParams('anon', 'forked', 3),
+    threads: [
+      [
+        alt(op('wp_fault', { mm: 0, sub: 1 }), op('munmap', { mm: 0, from: 1, to: 4 }), op('fork', { src: 0, dst: 2 })),
+        alt(op('mprotect', { mm: 0, from: 0, to: 2 }), op('collapse', { mm: 0 })),
+        alt(op('unpin', { sub: 2 }), op('scan_put', { sub: 0 })),
+      ],
+      [
+        alt(op('split_huge_pmd', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })),
+        alt(op('wp_fault', { mm: 1, sub: 3 }), op('pin', { mm: 1, sub: 2 })),
+        alt(op('munmap', { mm: 1, from: 2, to: 3 }), op('deferred_split_scan')),
+      ],
+      [alt(op('split', { sub: 0 }), op('deferred_split_scan'), op('scan_get', { sub: 0 })), alt(op('total_mapcount'), op('page_mapcount', { sub: 1 }), op('page_count', { sub: 2 }))],
+    ],
+  },
+  {
+    name: 'file-mix',
+    description: 'Three threads, each slot one of several file-THP operations: PMD/PTE faults, munmap, mprotect, khugepaged, split, eviction, GUP and readers.',
+    params: thpParams('file', 'pmd', 3),
+    threads: [
+      [
+        alt(op('fault', { mm: 1 }), op('fault_pte', { mm: 1, sub: 1 })),
+        alt(op('collapse', { mm: 1 }), op('mprotect', { mm: 1, from: 1, to: 2 }), op('munmap', { mm: 1, from: 0, to: 4 })),
+        alt(op('fault_pte', { mm: 1, sub: 3 }), op('unpin', { sub: 0 }), op('evict')),
+      ],
+      [alt(op('split', { sub: 2 }), op('evict')), alt(op('fault_pte', { mm: 2, sub: 2 }), op('pin', { mm: 0, sub: 0 }))],
+      [alt(op('munmap', { mm: 0, from: 0, to: 4 }), op('split_huge_pmd', { mm: 0 })), alt(op('page_mapcount', { sub: 1 }), op('total_mapcount'), op('page_count', { sub: 2 }))],
+    ],
+  },
+  {
+    name: 'collapse-vs-pin',
+    description: 'An anon THP is PTE-mapped by mprotect, then khugepaged collapses it while GUP pins and unpins a subpage and split_huge_page runs.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('mprotect', { mm: 0, from: 0, to: 1 }), op('collapse', { mm: 0 })],
+      [op('pin', { mm: 0, sub: 3 }), op('unpin', { sub: 3 })],
+      [op('split', { sub: 1 }), op('page_count', { sub: 3 })],
+    ],
+  },
+];
+
