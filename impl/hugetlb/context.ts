@@ -1,8 +1,8 @@
 /**
  * What every hugetlb step shares: the step/continuation types, the integer
  * locals (named after the kernel's own locals), typed argument access, the
- * small set helpers, and the sleeping locks with an assertHeld() used the way
- * lockdep_assert_held() is.
+ * small set helpers, and the sleeping locks, released through assertHeld()
+ * (impl/lockdep.ts) the way the kernel uses lockdep_assert_held().
  *
  * Sleeping locks held across steps are owner fields (tid + 1): inode_lock
  * (file.ilock), h->resize_lock (g.resize), the fault mutex table (g.fmx, a set
@@ -11,6 +11,7 @@
  * spool->lock) are held inside one step only, so they have no state.
  */
 import type { StepDef, StepResult, ThreadCtx } from '../../checker/types.js';
+import { assertHeld, InternalError } from '../lockdep.js';
 import type { ResvMap } from './regions.js';
 import { type File, type G, type ImplParams, type Vma, HPAGE_RESV_OWNER, NORESERVE, PRIVATE, SHARED } from './state.js';
 
@@ -139,21 +140,15 @@ export function vmaMutexHash(t: T, v: Vma, idx: number): number {
 // sleeping locks
 // ---------------------------------------------------------------------------
 
-/**
- * lockdep_assert_held(): the caller must hold `what`. A failure is a bug in
- * this model (not in the kernel it models): the step throws and the run
- * reports an impl-error.
- */
-export function assertHeld(held: boolean, what: string): void {
-  if (!held) throw new Error(`lockdep_assert_held(${what}) failed: the model released or never took it`);
-}
+// assertHeld (impl/lockdep.ts) fails the run as an internal error, the way lockdep_assert_held
+// catches a kernel path that releases a lock it does not hold.
 
 export function inodeLock(f: File, t: T): void {
   f.ilock = t.tid + 1;
 }
 
 export function inodeUnlock(f: File, t: T): void {
-  assertHeld(f.ilock === t.tid + 1, 'inode->i_rwsem');
+  assertHeld(f.ilock, t.tid, 'inode->i_rwsem');
   f.ilock = 0;
 }
 
@@ -161,12 +156,13 @@ export function faultMutexLock(g: G, hash: number): void {
   g.fmx = setAdd(g.fmx, hash);
 }
 
+/** The fault mutex table has no owner field (a held hash slot): assert the slot is held at all. */
 export function faultMutexUnlock(g: G, hash: number): void {
-  assertHeld(g.fmx.includes(hash), `hugetlb_fault_mutex_table[${hash}]`);
+  if (!g.fmx.includes(hash)) throw new InternalError(`lockdep_assert_held(hugetlb_fault_mutex_table[${hash}]) failed: not held`);
   g.fmx = setDel(g.fmx, hash);
 }
 
 export function resizeUnlock(g: G, t: T): void {
-  assertHeld(g.resize === t.tid + 1, 'h->resize_lock');
+  assertHeld(g.resize, t.tid, 'h->resize_lock');
   g.resize = 0;
 }

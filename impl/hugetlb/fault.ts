@@ -27,7 +27,7 @@ import {
 import { faultRelease, putPageAndRelease } from './fault-release.js';
 import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './restore.js';
 import { freeHugePage } from './subpool.js';
-import { type G, type ImplParams, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, V_LIVE } from './state.js';
+import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, V_LIVE } from './state.js';
 
 /** l.path: which caller alloc_huge_page returns to. */
 const PATH_NO_PAGE = 0;

@@ -14,7 +14,6 @@ import { regionAbort, regionAdd } from './regions.js';
 import { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
 import {
   type G,
-  type ImplParams,
   type Vma,
   emptyVma,
   HPAGE_RESV_OWNER,

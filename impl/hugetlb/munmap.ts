@@ -9,7 +9,7 @@ import { returnUnused, returnUnusedStep } from './accounting.js';
 import { type T, LOCALS, argInt, at, isShared, setDel, spoolIdx, vmaOf, type Op } from './context.js';
 import { regionCount } from './regions.js';
 import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
-import { type G, type ImplParams, type Vma, emptyVma, HPAGE_RESV_OWNER, V_CLOSING, V_LIVE } from './state.js';
+import { type G, type Vma, emptyVma, HPAGE_RESV_OWNER, V_CLOSING, V_LIVE } from './state.js';
 
 function munmapFinish(g: G, t: T): StepResult {
   g.vma[argInt(t, 'v')] = emptyVma();

@@ -27,7 +27,7 @@ import {
 } from './context.js';
 import { regionDel } from './regions.js';
 import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
-import { type G, type ImplParams, SP_MOUNTED } from './state.js';
+import { type G, SP_MOUNTED } from './state.js';
 
 function lowestCached(pc: readonly number[], from: number, to: number): number {
   for (const x of pc) if (x >= from && x < to) return x;

@@ -33,7 +33,7 @@ export const hugetlbMachine = setup({
   },
   actions: {
     shrink: assign(({ context }) => {
-      const { p, ret: _r, ...view } = context;
+      const { p: _p, ret: _r, ...view } = context;
       const v = shrinkSurplus(view as HugetlbView);
       return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
     }),
