@@ -7,6 +7,7 @@
 import { done, type StepResult } from '../../checker/types.js';
 import { returnUnused, returnUnusedStep } from './accounting.js';
 import { type T, LOCALS, argInt, at, isShared, setDel, spoolIdx, vmaOf, type Op } from './context.js';
+import { iputFinal } from './lifetime.js';
 import { regionCount } from './regions.js';
 import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
 import { type G, type Vma, emptyVma, HPAGE_RESV_OWNER, V_CLOSING, V_LIVE } from './state.js';
@@ -44,7 +45,13 @@ export const munmapOp: Op = {
         const v = g.vma[argInt(t, 'v')];
         if (!v || v.st !== V_LIVE) return done('EINVAL');
         v.st = V_CLOSING;
-        if (isShared(v.kind)) return munmapFinish(g, t);
+        if (isShared(v.kind)) {
+          // remove_vma -> fput: the mapping's file reference may be the inode's last
+          const fileIndex = v.src;
+          g.vma[argInt(t, 'v')] = emptyVma();
+          iputFinal(g, t, fileIndex);
+          return done('ok');
+        }
         unmapAnonPages(g, t, v);
         return v.flags & HPAGE_RESV_OWNER ? 'hugetlb_vm_op_close' : munmapFinish(g, t);
       },

@@ -10,6 +10,7 @@
 import type { OpDef } from '../../checker/types.js';
 import { faultOp, uffdCopyOp } from './fault.js';
 import { forkOp } from './fork.js';
+import { closeOp, umountOp, unlinkOp } from './lifetime.js';
 import { mmapOp } from './mmap.js';
 import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
@@ -29,4 +30,7 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   truncate: truncateOp,
   punch: punchOp,
   fork: forkOp,
+  close: closeOp,
+  unlink: unlinkOp,
+  umount: umountOp,
 };

@@ -7,6 +7,7 @@
 import { decodeChoice, INJ } from './choices.js';
 import { faultLike } from './ops-fault.js';
 import { truncate, punch } from './ops-file.js';
+import { close, umount, unlink } from './ops-lifetime.js';
 import { fork, mmap, munmap } from './ops-map.js';
 import { mount, setNr, setOvercommit } from './ops-pool.js';
 import { clone, finish } from './promises.js';
@@ -37,7 +38,7 @@ export function initView(p: HugetlbParams): HugetlbView {
       min: m.mounted ? m.min : -1,
       reserve: m.mounted && m.min > 0 ? m.min : 0,
     })),
-    files: p.fileMount.map((mount) => ({ mount, size: p.fileSize, resv: [], cache: [] })),
+    files: p.fileMount.map((mount) => ({ mount, size: p.fileSize, resv: [], cache: [], open: true, linked: true, evicted: false })),
     vmas: Array.from({ length: p.vmas }, () => ({ ...EMPTY_VMA })),
   });
   initMemo.set(p, v0);
@@ -71,6 +72,12 @@ export function applyOp(v0: HugetlbView, op: string, a: Args, choice: number | u
       return punch(v0, a, plan, p);
     case 'fork':
       return fork(v0, a, plan);
+    case 'close':
+      return close(v0, a, plan);
+    case 'unlink':
+      return unlink(v0, a, plan);
+    case 'umount':
+      return plan.reserveOffset ? undefined : umount(v0, a, plan);
     default:
       return undefined;
   }

@@ -27,6 +27,7 @@ export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
   const f0 = v0.files[fi];
   if (!f0 || size < 0 || size > p.fileSize || !v0.spools[f0.mount]?.mounted)
     return plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
+  if (!f0.open) return plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
   const v = clone(v0);
   const f = at(v.files, fi);
   f.size = size;
@@ -51,6 +52,7 @@ export function punch(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   const f0 = v0.files[fi];
   if (!f0 || !(from >= 0 && from < to && to <= p.fileSize) || !v0.spools[f0.mount]?.mounted)
     return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
+  if (!f0.open) return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
   const v = clone(v0);
   const f = at(v.files, fi);
   const ledger = newLedger(v);

@@ -21,6 +21,7 @@ import {
   settle,
   usage,
 } from './promises.js';
+import { lastReference } from './ops-lifetime.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, type VmaKind, type VmaView } from './view.js';
 
@@ -70,6 +71,7 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
   const to = num(a, 'to');
   const shared = isSharedKind(kind);
   const mount = shared ? at(v0.files, src).mount : src;
+  if (shared && !at(v0.files, src).open) return plan.buddyFail || plan.inj ? undefined : { view: v0, ret: 'EBADF' };
   const unchanged = (): Outcome => ({ view: v0, ret: 'ENOMEM' });
   const reserving = kind === 'shared' || kind === 'private';
   if (plan.buddyFail && reserving && plan.inj === INJ.none && transientEnomem(v0, mount, to - from)) return unchanged();
@@ -124,7 +126,7 @@ export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
     return { view: settledFinish(settled), ret: 'ok' };
   }
   v.vmas[slot] = { ...EMPTY_VMA };
-  const settled = settle(v0, v, newLedger(v), plan.reserveOffset);
+  const settled = lastReference(v0, v, m.src, plan.reserveOffset);
   return settled ? { view: settled, ret: 'ok' } : undefined;
 }
 

@@ -31,6 +31,12 @@ export interface FileView {
   resv: number[];
   /** Indices instantiated in the page cache. */
   cache: number[];
+  /** The scenario's descriptor is open (close(2) drops it). */
+  open: boolean;
+  /** The file has a name (unlink(2) drops it). */
+  linked: boolean;
+  /** The inode is gone: no descriptor, name or mapping held it. Its pages and promises went with it. */
+  evicted: boolean;
 }
 
 export interface VmaView {
@@ -69,7 +75,7 @@ export interface HugetlbView {
   vmas: VmaView[];
 }
 
-export type Ret = 'ok' | 'ENOMEM' | 'ENOSPC' | 'EINVAL' | 'EBUSY' | 'EEXIST' | 'EFAULT' | 'SIGBUS' | 'SIGSEGV' | 'OOM' | 'ENOENT';
+export type Ret = 'ok' | 'ENOMEM' | 'ENOSPC' | 'EINVAL' | 'EBUSY' | 'EEXIST' | 'EFAULT' | 'SIGBUS' | 'SIGSEGV' | 'OOM' | 'ENOENT' | 'EBADF';
 
 export const EMPTY_VMA: VmaView = Object.freeze({
   kind: 'none',

@@ -5,7 +5,7 @@
  */
 import { invariant, type Invariant } from '../../checker/types.js';
 import { coveredSet, regionCount, regionsWellFormed } from '../../impl/hugetlb/regions.js';
-import { type G, HPAGE_RESV_OWNER, PRIVATE, SP_MOUNTED, V_LIVE } from '../../impl/hugetlb/state.js';
+import { type G, HPAGE_RESV_OWNER, PRIVATE, SP_DETACHED, SP_MOUNTED, SP_UNMOUNTED, V_FREE, V_LIVE } from '../../impl/hugetlb/state.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
 /** Pages in use: page cache + anon (a COW-shared page once). */
@@ -26,7 +26,7 @@ export function derivedRsvd(g: Readonly<G>): number {
   for (const f of g.file) for (const i of coveredSet(f.reg)) if (!f.pc.includes(i)) r++;
   for (const v of g.vma)
     if (v.st === V_LIVE && v.kind === PRIVATE && v.flags & HPAGE_RESV_OWNER) r += v.to - v.from - regionCount(v.reg, v.from, v.to);
-  for (const s of g.spool) if (s.st === SP_MOUNTED) r += s.rsv;
+  for (const s of g.spool) if (s.st === SP_MOUNTED || s.st === SP_DETACHED) r += s.rsv;
   return r;
 }
 
@@ -109,6 +109,18 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
       const used = inUse(g) + g.held;
       if (g.free + used !== g.nr) return `free=${g.free} + in use=${used} != total=${g.nr}`;
       for (const f of g.file) for (const i of f.pc) if (!coveredSet(f.reg).includes(i)) return `cached page ${i} has no reserve map entry`;
+      return true;
+    },
+  }),
+  invariant<G, HugetlbParams>({
+    name: 'no-leak',
+    doc: 'Once every mapping is unmapped, every file evicted and every mount unmounted, nothing is in use or reserved: HugePages_Free == HugePages_Total, HugePages_Rsvd == 0 and no surplus page is left; vacuous until a scenario gets there.',
+    source: 'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Rsvd, HugePages_Surp); fs/hugetlbfs/inode.c hugetlbfs_evict_inode() @ v6.1; mm/hugetlb.c unlock_or_release_subpool() @ v6.1',
+    when: 'quiescent',
+    check: (g) => {
+      if (g.vma.some((v) => v.st !== V_FREE) || g.file.some((f) => f.evicted === 0) || g.spool.some((s) => s.st !== SP_UNMOUNTED)) return null;
+      if (g.free !== g.nr || g.resv !== 0 || g.surp !== 0 || g.held !== 0)
+        return `everything is gone but free=${g.free} total=${g.nr} resv=${g.resv} surp=${g.surp} held=${g.held}`;
       return true;
     },
   }),

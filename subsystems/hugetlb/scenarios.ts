@@ -157,4 +157,14 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       [one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1))],
     ],
   },
+  {
+    name: 'lifetimes',
+    description:
+      'a min_size mount whose file is reserved, faulted, closed, unlinked and unmapped in any order (hugetlbfs_evict_inode on the last reference, from close, unlink or munmap) while a private mapping on the same mount faults and goes; then umount: EBUSY while anything is open or mapped, else kill_sb evicts and hugepage_put_subpool gives back min_size (no-leak)',
+    params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 2, mounts: [{ size: 4, min: 2, mounted: true }] }),
+    threads: [
+      [one(sh(0, 0, 0, 2)), one(wr(0, 1)), [op('close', { f: 0 }), op('truncate', { f: 0, size: 1 })], one(munmap(0)), one(op('umount', { m: 0 }))],
+      [one(op('unlink', { f: 0 })), one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1)), [op('umount', { m: 0 }), op('close', { f: 0 })]],
+    ],
+  },
 ];

@@ -23,4 +23,11 @@ export const variants: Variant[] = [
   { name: 'HR-10', description: 'owner COW with no page SIGBUSes instead of unmap_ref_private', source: 'seeds-digest §4.1 HR-10 (seed L2114-2135)', scenarios: ['private-cow-fork'] },
   { name: 'HR-11', description: 'hugetlb_acct_memory uses the doc pseudo-code test delta <= resv - free', source: 'seeds-digest §4.1 HR-11 (seed L1931 vs L1809)', scenarios: ['reserve-vs-fault'] },
   { name: 'HR-12', description: 'truncate region_del starts one past the new end of file', source: 'seeds-digest §4.1 HR-12 (seed L2194-2197)', scenarios: ['truncate-vs-fault'] },
+  {
+    name: '1c5ecae3a93f-umount',
+    description:
+      'unlock_or_release_subpool frees the subpool without hugetlb_acct_memory(-min_hpages): the min_size reservation leaks at umount (the release added by 1c5ecae3a93f "hugetlbfs: add minimum size accounting to subpools")',
+    source: 'commit 1c5ecae3a93f "hugetlbfs: add minimum size accounting to subpools"; mm/hugetlb.c unlock_or_release_subpool() @ v6.1',
+    scenarios: ['lifetimes'],
+  },
 ];
