@@ -51,6 +51,7 @@ export const LONG_MAX = 1 << 20;
  *   delta, needed, allocated, alloc_ok: gather_surplus_pages;
  *   unused_resv_pages, nr_pages: return_unused_surplus_pages;
  *   next, freed: remove_inode_hugepages; hash: hugetlb_fault_mutex_hash;
+ *   start, end, whole: the range a munmap removes (hugetlb_vm_op_close) and whether it is all of it;
  *   path: which caller an allocation returns to (FAULT_PATH); fail_ret: the
  *   error a backed-out fault returns; out_put_pages: hugetlb_reserve_pages
  *   error label to take after a refund.
@@ -58,7 +59,7 @@ export const LONG_MAX = 1 << 20;
 export const LOCALS = [
   'idx', 'path', 'chg', 'regions_needed', 'gbl_chg', 'map_chg', 'avoid_reserve', 'restore_reserve', 'rc', 'to_allocate',
   'fail_ret', 'delta', 'needed', 'allocated', 'alloc_ok', 'unused_resv_pages', 'nr_pages', 'next', 'freed', 'hash',
-  'gbl_reserve', 'out_put_pages',
+  'gbl_reserve', 'out_put_pages', 'start', 'end', 'whole',
 ] as const;
 
 // ---------------------------------------------------------------------------

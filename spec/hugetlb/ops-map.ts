@@ -23,7 +23,7 @@ import {
 } from './promises.js';
 import { lastReference } from './ops-lifetime.js';
 import type { HugetlbParams } from './params.js';
-import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, type VmaKind, type VmaView } from './view.js';
+import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, type Ret, type VmaKind, type VmaView } from './view.js';
 
 const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 const KINDS: readonly string[] = ['shared', 'noreserve', 'private', 'private_noreserve'];
@@ -98,36 +98,59 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
 }
 
 /**
- * munmap of a whole mapping: its private pages are freed (a page still
- * shared with the fork partner stays with it) and an owner's unused
- * promises are given back.
+ * munmap of a mapping or of [from, to) of it: the private pages in the range
+ * are freed (a page still shared with the fork partner stays with it) and an
+ * owner's unused promises in the range are given back; what remains stays
+ * mapped, a hole in the middle leaving two mappings (the second in slot c,
+ * or the lowest free slot; no free slot, or a forked mapping, = ENOMEM: the
+ * slots stand for vm.max_map_count).
  */
 export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
+  const unchanged = (ret: Ret): Outcome | undefined => (plan.reserveOffset ? undefined : { view: v0, ret });
   const slot = num(a, 'v');
   const m0 = v0.vmas[slot];
-  if (!m0 || m0.kind === 'none') return plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
+  if (!m0 || m0.kind === 'none') return unchanged('EINVAL');
+  const ranged = a.from !== undefined || a.to !== undefined;
+  if (ranged && !(num(a, 'from') < num(a, 'to'))) return unchanged('EINVAL');
+  const start = ranged ? Math.max(num(a, 'from'), m0.from) : m0.from;
+  const end = ranged ? Math.min(num(a, 'to'), m0.to) : m0.to;
+  if (start >= end) return unchanged('ok');
+  const whole = start === m0.from && end === m0.to;
+  const middle = start > m0.from && end < m0.to;
+  const freeSlot = a.c !== undefined ? num(a, 'c') : v0.vmas.findIndex((x) => x.kind === 'none');
+  if (middle && (v0.vmas[freeSlot]?.kind !== 'none' || m0.peer !== -1)) return unchanged('ENOMEM');
   const v = clone(v0);
   const m = at(v.vmas, slot);
+  const inRange = (i: number): boolean => i >= start && i < end;
+  let given = 0;
   if (!isSharedKind(m.kind)) {
     const peer = m.peer >= 0 ? at(v.vmas, m.peer) : undefined;
     let freed = 0;
-    for (const i of m.anon) {
+    for (const i of m.anon.filter(inRange)) {
       if (has(m.cow, i) && peer) peer.cow = del(peer.cow, i);
       else freed++;
     }
-    if (peer) peer.peer = -1;
-    const given = m.resv.length;
-    v.vmas[slot] = { ...EMPTY_VMA };
+    given = m.resv.filter(inRange).length;
+    m.anon = m.anon.filter((i) => !inRange(i));
+    m.cow = m.cow.filter((i) => !inRange(i));
+    m.resv = m.resv.filter((i) => !inRange(i));
+    if (whole && peer) peer.peer = -1;
     for (let k = 0; k < freed; k++) pageFreed(v);
-    const settled = settle(v0, v, newLedger(v), plan.reserveOffset);
-    if (!settled) return undefined;
-    releaseGlobal(settled, given);
-    return { view: settledFinish(settled), ret: 'ok' };
   }
-  v.vmas[slot] = { ...EMPTY_VMA };
-  const settled = lastReference(v0, v, m.src, plan.reserveOffset);
-  return settled ? { view: settled, ret: 'ok' } : undefined;
+  if (whole) v.vmas[slot] = { ...EMPTY_VMA };
+  else if (middle) {
+    const above = (i: number): boolean => i >= end;
+    v.vmas[freeSlot] = { ...m, from: end, anon: m.anon.filter(above), cow: [], resv: m.resv.filter(above), peer: -1 };
+    m.anon = m.anon.filter((i) => !above(i));
+    m.resv = m.resv.filter((i) => !above(i));
+    m.to = start;
+  } else if (start === m.from) m.from = end;
+  else m.to = start;
+  const settled = whole && isSharedKind(m0.kind) ? lastReference(v0, v, m0.src, plan.reserveOffset) : settle(v0, v, newLedger(v), plan.reserveOffset);
+  if (!settled) return undefined;
+  releaseGlobal(settled, given);
+  return { view: settledFinish(settled), ret: 'ok' };
 }
 
 function settledFinish(v: HugetlbView): HugetlbView {

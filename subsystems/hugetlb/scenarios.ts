@@ -167,4 +167,21 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       [one(op('unlink', { f: 0 })), one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1)), [op('umount', { m: 0 }), op('close', { f: 0 })]],
     ],
   },
+  {
+    name: 'vma-surgery',
+    description:
+      'partial munmap of a private owner mapping (a hole in the middle splits it into two VMAs sharing the resv_map; a head trim) and of a shared one, while the other task faults the remaining pieces: hugetlb_vm_op_close of each removed piece gives back only its own unconsumed reservations; a zero-length munmap is EINVAL',
+    params: P({ pool: 4, overcommit: 0, fileSize: 3, vmas: 3 }),
+    threads: [
+      [
+        one(pv(0, 0, 0, 3)),
+        one(wr(0, 0)),
+        [op('munmap', { v: 0, from: 1, to: 2, c: 2 }), op('munmap', { v: 0, from: 0, to: 1 })],
+        [wr(0, 2), wr(2, 2)],
+        one(munmap(0)),
+        one(munmap(2)),
+      ],
+      [one(sh(1, 0, 0, 3)), one(wr(1, 1)), [op('munmap', { v: 1, from: 2, to: 3 }), op('munmap', { v: 1, from: 1, to: 1 })], one(rd(1, 0)), one(munmap(1))],
+    ],
+  },
 ];

@@ -30,4 +30,11 @@ export const variants: Variant[] = [
     source: 'commit 1c5ecae3a93f "hugetlbfs: add minimum size accounting to subpools"; mm/hugetlb.c unlock_or_release_subpool() @ v6.1',
     scenarios: ['lifetimes'],
   },
+  {
+    name: '84afd99b8398',
+    description:
+      'a partial munmap of a private owner mapping gives back the unconsumed reservations of the whole original VMA, not of the removed piece (the per-VMA reserve count copied to both halves of a split)',
+    source: 'commit 84afd99b8398 "hugetlb reservations: fix hugetlb MAP_PRIVATE reservations across vma splits"; mm/hugetlb.c hugetlb_vm_op_close() @ v6.1',
+    scenarios: ['vma-surgery'],
+  },
 ];
