@@ -13,7 +13,7 @@
 import type { StepDef, StepResult, ThreadCtx } from '../../checker/types.js';
 import { assertHeld, InternalError } from '../lockdep.js';
 import type { ResvMap } from './regions.js';
-import { type File, type G, type ImplParams, type Vma, HPAGE_RESV_OWNER, NORESERVE, PRIVATE, SHARED } from './state.js';
+import { type File, type G, type ImplParams, type Vma, emptyVma, HPAGE_RESV_OWNER, NORESERVE, PRIVATE, SHARED, V_LIVE } from './state.js';
 
 /** The operation's locals, by name (every name in LOCALS). */
 export type Locals = Record<(typeof LOCALS)[number], number>;
@@ -75,8 +75,29 @@ export function argInt(t: T, k: HugetlbArg): number {
   return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v ?? 0);
 }
 
-/** The VMA slot an op works on (args.v). Callers past the entry step know it exists. */
+/** l.path: which caller alloc_huge_page returns to. */
+export const PATH_NO_PAGE = 0;
+export const PATH_WP = 1;
+export const PATH_UFFD = 2;
+export const PATH_FALLOCATE = 3;
+
+/**
+ * hugetlbfs_fallocate allocates through a pseudo VMA (VM_HUGETLB |
+ * VM_MAYSHARE | VM_SHARED over the whole file): a fresh shared VMA of args.f
+ * that no slot holds.
+ */
+function pseudoVma(t: T): Vma {
+  const v = emptyVma();
+  v.st = V_LIVE;
+  v.kind = SHARED;
+  v.src = argInt(t, 'f');
+  v.to = t.params.fileSize;
+  return v;
+}
+
+/** The VMA an op works on (args.v; fallocate's pseudo VMA). Callers past the entry step know it exists. */
 export function vmaOf(g: G, t: T): Vma {
+  if (t.args.v === undefined) return pseudoVma(t);
   const v = g.vma[argInt(t, 'v')];
   if (!v) throw new Error(`hugetlb: op on VMA slot ${argInt(t, 'v')} that does not exist`);
   return v;

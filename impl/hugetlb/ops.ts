@@ -8,6 +8,7 @@
  * Buggy variants are `t.bug('NAME')` checks next to the correct code.
  */
 import type { OpDef } from '../../checker/types.js';
+import { fallocateOp } from './fallocate.js';
 import { faultOp, uffdCopyOp } from './fault.js';
 import { forkOp } from './fork.js';
 import { closeOp, umountOp, unlinkOp } from './lifetime.js';
@@ -33,4 +34,5 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   close: closeOp,
   unlink: unlinkOp,
   umount: umountOp,
+  fallocate: fallocateOp,
 };

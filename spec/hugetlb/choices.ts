@@ -57,12 +57,13 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   fork: [0],
   set_overcommit: [0],
   close: [0],
+  fallocate: [0, 1, 4, 2, 3, 6],
   unlink: [0],
   umount: [0],
 };
 
 /** Operations that can give charges back to a mount (and so refill its reserve). */
-export const RELEASING_OPS: ReadonlySet<string> = new Set(['fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'close', 'unlink']);
+export const RELEASING_OPS: ReadonlySet<string> = new Set(['fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'close', 'unlink', 'fallocate']);
 
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */
 export const SETNR_CHOICES: readonly number[] = Array.from({ length: 49 }, (_, i) => i);

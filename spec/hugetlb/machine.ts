@@ -17,7 +17,7 @@ export interface HugetlbSpecContext extends HugetlbView {
   ret: Ret | undefined;
 }
 
-export const OPS = ['set_nr', 'set_overcommit', 'mount', 'mmap', 'fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'fork', 'close', 'unlink', 'umount'] as const;
+export const OPS = ['set_nr', 'set_overcommit', 'mount', 'mmap', 'fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'fork', 'close', 'unlink', 'umount', 'fallocate'] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';
 

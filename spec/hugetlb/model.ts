@@ -6,7 +6,7 @@
  */
 import { decodeChoice, INJ } from './choices.js';
 import { faultLike } from './ops-fault.js';
-import { truncate, punch } from './ops-file.js';
+import { fallocate, truncate, punch } from './ops-file.js';
 import { close, umount, unlink } from './ops-lifetime.js';
 import { fork, mmap, munmap } from './ops-map.js';
 import { mount, setNr, setOvercommit } from './ops-pool.js';
@@ -52,7 +52,7 @@ export function applyOp(v0: HugetlbView, op: string, a: Args, choice: number | u
   if (op === 'set_nr') return setNr(v0, num(a, 'n'), choice ?? 0);
   const plan = decodeChoice(choice);
   if (plan.numaMiss && !p.numa) return undefined;
-  if (plan.surplusFirst && op !== 'fault' && op !== 'uffd_copy') return undefined;
+  if (plan.surplusFirst && op !== 'fault' && op !== 'uffd_copy' && op !== 'fallocate') return undefined;
   if (plan.inj !== INJ.none && !p.inject) return undefined;
   switch (op) {
     case 'set_overcommit':
@@ -72,6 +72,8 @@ export function applyOp(v0: HugetlbView, op: string, a: Args, choice: number | u
       return punch(v0, a, plan, p);
     case 'fork':
       return fork(v0, a, plan);
+    case 'fallocate':
+      return fallocate(v0, a, plan, p);
     case 'close':
       return close(v0, a, plan);
     case 'unlink':

@@ -46,7 +46,7 @@ function reserved(v: HugetlbView, m: VmaView, i: number): boolean {
  * a free unreserved page or a new surplus page. `avoid`: the owner's COW,
  * which must not use its own reservations.
  */
-function allocPage(v: HugetlbView, ledger: Ledger, m: VmaView, i: number, avoid: boolean, plan: Plan, resv0: number, numa: boolean): AllocResult {
+export function allocPage(v: HugetlbView, ledger: Ledger, m: VmaView, i: number, avoid: boolean, plan: Plan, resv0: number, numa: boolean): AllocResult {
   const wasReserved = reserved(v, m, i);
   let global = 0;
   if (!wasReserved || avoid) {

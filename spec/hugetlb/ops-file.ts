@@ -4,9 +4,10 @@
  * cached pages of the hole are freed together with their reservations).
  */
 import { INJ, type Plan } from './choices.js';
-import { at, charge, clone, del, has, inUse, newLedger, outstanding, pageFreed, promiseGlobal, releaseGlobal, settle } from './promises.js';
+import { allocPage } from './ops-fault.js';
+import { add, at, charge, clone, del, has, inUse, newLedger, outstanding, pageFreed, promiseGlobal, releaseGlobal, settle } from './promises.js';
 import type { HugetlbParams } from './params.js';
-import type { Args, HugetlbView, Outcome } from './view.js';
+import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js';
 
 const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 
@@ -78,4 +79,43 @@ export function punch(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   for (let k = 0; k < victims.length; k++) pageFreed(v);
   const s = settle(v0, v, ledger, plan.reserveOffset);
   return s ? { view: s, ret: 'ok' } : undefined;
+}
+
+/**
+ * fallocate mode 0: every index of [from, to) ends up with a page in the page
+ * cache, a reserved index taking the page promised to it, an unreserved one a
+ * new charge on the mount (size= may refuse: ENOSPC) and a free unreserved or
+ * surplus page (none: ENOSPC). The first failure ends the call with the pages
+ * added so far kept and i_size unchanged; success extends i_size to `to`.
+ */
+export function fallocate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
+  if (plan.inj) return undefined;
+  const fi = num(a, 'f');
+  const from = num(a, 'from');
+  const to = num(a, 'to');
+  const f0 = v0.files[fi];
+  const plain = !plan.buddyFail && !plan.numaMiss && !plan.surplusFirst && !plan.reserveOffset;
+  if (!f0 || !(from >= 0 && from < to && to <= p.fileSize) || !v0.spools[f0.mount]?.mounted) return plain ? { view: v0, ret: 'EINVAL' } : undefined;
+  if (!f0.open) return plain ? { view: v0, ret: 'EBADF' } : undefined;
+  const v = clone(v0);
+  const f = at(v.files, fi);
+  const ledger = newLedger(v);
+  const pseudo = { ...EMPTY_VMA, kind: 'shared' as const, src: fi, from: 0, to: p.fileSize };
+  let ret: 'ok' | 'ENOSPC' = 'ok';
+  // the lock-drop window (a surplus page taken while a page is freed meanwhile) is modelled for
+  // one allocation of the call: the first unreserved one
+  const missing = Array.from({ length: to - from }, (_, k) => from + k).filter((i) => !has(f.cache, i));
+  const windowAt = missing.find((i) => !has(f.resv, i));
+  for (const i of missing) {
+    const r = allocPage(v, ledger, pseudo, i, false, i === windowAt ? plan : { ...plan, surplusFirst: false }, outstanding(v), p.numa);
+    if (!r.ok) {
+      ret = 'ENOSPC';
+      break;
+    }
+    f.resv = add(f.resv, i);
+    f.cache = add(f.cache, i);
+  }
+  if (ret === 'ok') f.size = Math.max(f.size, to);
+  const s = settle(v0, v, ledger, plan.reserveOffset);
+  return s ? { view: s, ret } : undefined;
 }

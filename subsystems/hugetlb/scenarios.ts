@@ -184,4 +184,15 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       [one(sh(1, 0, 0, 3)), one(wr(1, 1)), [op('munmap', { v: 1, from: 2, to: 3 }), op('munmap', { v: 1, from: 1, to: 1 })], one(rd(1, 0)), one(munmap(1))],
     ],
   },
+  {
+    name: 'fallocate-vs-fault',
+    description:
+      'fallocate mode 0 preallocates [0,3) of a file (per index under the fault mutex, consuming the shared reservation of a reserved index, charging the subpool for an unreserved one) while another task maps [1,3) MAP_SHARED and faults, and a third maps privately and faults: ENOSPC when the pool runs dry, the pages added so far kept; then close, or a second fallocate over present pages',
+    params: P({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2, mounts: [{ size: 4, min: -1, mounted: true }] }),
+    threads: [
+      [one(op('fallocate', { f: 0, from: 0, to: 3 })), [op('close', { f: 0 }), op('fallocate', { f: 0, from: 1, to: 2 })]],
+      [one(sh(0, 0, 1, 3)), [wr(0, 2), rd(0, 1)], one(munmap(0))],
+      [one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1))],
+    ],
+  },
 ];
