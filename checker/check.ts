@@ -30,6 +30,10 @@ export interface CheckOptions {
   timeLimitSeconds?: number;
   /** Called about once a second while running. */
   progress?: (p: Progress) => void;
+  /** Shared watch word naming the step being run (see Product.watch). */
+  watch?: Int32Array;
+  /** Shared stop flag: when stop[0] becomes non-zero the search ends as 'interrupted' (SIGINT/SIGTERM). */
+  stop?: Int32Array;
 }
 
 /** FIFO of variable-length Int32 vectors in large chunks; consumed chunks are released. */
@@ -124,6 +128,7 @@ export function checkScenario<G extends object, C, P>(
   opts: CheckOptions = {},
 ): CheckResult {
   const product = new Product<G>(sub, scenario, opts.variant ?? null);
+  product.watch = opts.watch;
   const start = performance.now();
   const seen = new FingerprintSet(1 << 16);
   const links = new Links();
@@ -215,6 +220,10 @@ export function checkScenario<G extends object, C, P>(
       break;
     }
     if ((idx & 1023) === 0) {
+      if (opts.stop && opts.stop[0] !== 0) {
+        stop = 'interrupted';
+        break;
+      }
       const now = performance.now();
       if (now - start > timeLimitMs) {
         stop = 'time-limit';
@@ -246,6 +255,7 @@ export function checkScenario<G extends object, C, P>(
       faultBudget: product.faultBudget,
       faultSites: product.faultSites,
       ...(product.faultBudget > 0 ? { faultSitesNeverReached: product.faultSitesNeverReached() } : {}),
+      clausesNeverRun: product.clausesNeverRun(),
     },
     stopReason: stop,
     exhaustive: stop === 'complete',

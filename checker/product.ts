@@ -50,6 +50,8 @@ interface CompiledAlt {
   readonly args: Args;
   /** Operation id in the spec adapter (-1 without spec). */
   readonly specOp: number;
+  /** Set once some explored path started this alternative (a clause never started is vacuous). */
+  ran: boolean;
 }
 
 /** A property failure found on a transition or in a state. */
@@ -175,6 +177,24 @@ export class Product<G extends object = any> {
   faultSitesNeverReached(): string[] {
     return this.faultSites.filter((s) => !this.ctx.reached.has(s));
   }
+  /** Scenario clauses (thread, slot, alternative) no explored path started: vacuous. */
+  clausesNeverRun(): string[] {
+    const out: string[] = [];
+    this.alts.forEach((slots, t) =>
+      slots.forEach((alts, s) =>
+        alts.forEach((a) => {
+          if (!a.ran) out.push(`T${t} slot ${s}: ${a.opName}(${fmtArgs(a.args)})`);
+        }),
+      ),
+    );
+    return out;
+  }
+  /**
+   * Optional shared watch word for a supervisor (cli/ runs the search in a worker it may
+   * terminate): [thread, slot, alt, step, running] of the step being executed, so a step
+   * that never returns can be named from outside.
+   */
+  watch: Int32Array | undefined;
   /** Preconditions broken on pruned paths, with counts. */
   readonly pruned = new Map<string, number>();
   private readonly out = new IntBuffer(1024);
@@ -244,6 +264,7 @@ export class Product<G extends object = any> {
             opName: choice.op,
             args: Object.freeze({ ...choice.args }),
             specOp: this.spec ? this.spec.opId(choice.op, choice.args) : -1,
+            ran: false,
           };
         });
       }),
@@ -421,6 +442,14 @@ export class Product<G extends object = any> {
     const stepIdx = invoked ? 0 : pc;
     const step = alt.op.steps[stepIdx]!;
     const ctx = this.ctx;
+    const watch = this.watch;
+    if (watch) {
+      watch[0] = t;
+      watch[1] = slot;
+      watch[2] = altIdx;
+      watch[3] = stepIdx;
+      watch[4] = 1;
+    }
     if (step.enabled) {
       this.setupCtx(vec, off, t, alt.op, alt.args, invoked);
       let ok: boolean;
@@ -451,8 +480,10 @@ export class Product<G extends object = any> {
         this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
         continue;
       }
+      if (invoked) alt.ran = true;
       this.emitResult(vec, off, g, t, slot, altIdx, alt, stepIdx, invoked, res, emit, wantLabels);
     } while (ctx.nextScript());
+    if (watch) watch[4] = 0;
   }
 
   private label(

@@ -86,7 +86,7 @@ export interface InvariantStats {
   nonTrivial: number;
 }
 
-export type StopReason = 'complete' | 'violation' | 'state-limit' | 'time-limit';
+export type StopReason = 'complete' | 'violation' | 'state-limit' | 'time-limit' | 'interrupted';
 
 export interface CheckResult {
   readonly subsystem: string;
@@ -102,6 +102,8 @@ export interface CheckResult {
     readonly faultSites: readonly string[];
     /** Listed fault sites that no explored step ever called inject() for (a typo, or unreachable): vacuous. */
     readonly faultSitesNeverReached?: readonly string[];
+    /** Scenario clauses (thread, slot, op alternative) that no explored path started: vacuous. */
+    readonly clausesNeverRun?: readonly string[];
   };
   readonly stopReason: StopReason;
   /** True only when every reachable state was visited (no limit hit, no violation stop). */

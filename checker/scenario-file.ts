@@ -14,6 +14,7 @@
  *   { "params": {...}, "steps": [ { "op": "...", "args": {...} }, ... ] }
  */
 import { readFileSync } from 'node:fs';
+import { argProblem, describeArg, describeOp } from './op-schema.js';
 import { ScenarioError } from './product.js';
 import type { ArgValue, OpChoice, Scenario, Subsystem, ThreadScript } from './types.js';
 
@@ -37,34 +38,49 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isArg = (v: unknown): v is ArgValue =>
   (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'string' || typeof v === 'boolean';
 
-function expandAlternative(sub: Subsystem, raw: unknown, where: string): OpChoice[] {
+/**
+ * One `{"op", "args"}` object, checked against the op's schema (every
+ * argument present, known, and of the declared type and range for `params`),
+ * expanded over its array-valued arguments (domains).
+ */
+function expandAlternative(sub: Subsystem, raw: unknown, where: string, params: unknown): OpChoice[] {
   if (!isRecord(raw)) throw new ScenarioError(`${where}: expected {"op": ..., "args": {...}}`);
   const op = raw.op;
   if (typeof op !== 'string') throw new ScenarioError(`${where}.op: expected an operation name`);
   if (!(op in sub.impl.ops))
-    throw new ScenarioError(`${where}.op: unknown operation '${op}' for ${sub.name} (known: ${Object.keys(sub.impl.ops).join(', ')})`);
-  for (const k of Object.keys(raw)) if (k !== 'op' && k !== 'args') throw new ScenarioError(`${where}: unknown field '${k}'`);
+    throw new ScenarioError(`${where}.op: unknown operation '${op}' for ${sub.name} (known: ${Object.keys(sub.impl.ops).join(', ')}; see mmcheck list --ops ${sub.name})`);
+  for (const k of Object.keys(raw)) if (k !== 'op' && k !== 'args') throw new ScenarioError(`${where}: unknown field '${k}' (a slot is {"op": ..., "args": {...}})`);
   const args = raw.args ?? {};
   if (!isRecord(args)) throw new ScenarioError(`${where}.args: expected an object`);
+  const schema = sub.opSchemas?.[op];
+  if (schema) {
+    for (const k of Object.keys(args))
+      if (!(k in schema.args)) throw new ScenarioError(`${where}.args.${k}: unknown argument of ${op}; valid form: ${describeOp(op, schema)}`);
+    for (const [k, a] of Object.entries(schema.args))
+      if (args[k] === undefined && !a.optional) throw new ScenarioError(`${where}.args.${k}: missing; valid form: ${describeOp(op, schema)}`);
+  }
   let combos: Record<string, ArgValue>[] = [{}];
   for (const [k, v] of Object.entries(args)) {
     const domain = Array.isArray(v) ? v : [v];
     if (domain.length === 0) throw new ScenarioError(`${where}.args.${k}: empty domain`);
     domain.forEach((d, i) => {
-      if (!isArg(d))
-        throw new ScenarioError(`${where}.args.${k}${Array.isArray(v) ? `[${i}]` : ''}: expected an integer, string or boolean`);
+      const at = `${where}.args.${k}${Array.isArray(v) ? `[${i}]` : ''}`;
+      if (!isArg(d)) throw new ScenarioError(`${at}: expected an integer, string or boolean`);
+      const a = schema?.args[k];
+      const problem = a && argProblem(a, d, params);
+      if (a && problem) throw new ScenarioError(`${at}: ${problem}; valid form: ${describeArg(k, a)} (${a.doc})`);
     });
     combos = combos.flatMap((c) => domain.map((d) => ({ ...c, [k]: d as ArgValue })));
   }
   return combos.map((a) => ({ op, args: a }));
 }
 
-function parseSlot(sub: Subsystem, raw: unknown, where: string): OpChoice[] {
+function parseSlot(sub: Subsystem, raw: unknown, where: string, params: unknown): OpChoice[] {
   if (Array.isArray(raw)) {
     if (raw.length === 0) throw new ScenarioError(`${where}: empty list of alternatives`);
-    return raw.flatMap((r, i) => expandAlternative(sub, r, `${where}[${i}]`));
+    return raw.flatMap((r, i) => expandAlternative(sub, r, `${where}[${i}]`, params));
   }
-  return expandAlternative(sub, raw, where);
+  return expandAlternative(sub, raw, where, params);
 }
 
 function parseParams(sub: Subsystem, raw: unknown, file: string, fallback: unknown): unknown {
@@ -83,12 +99,15 @@ export function parseScenario(sub: Subsystem, raw: unknown, file: string): Scena
   for (const k of Object.keys(raw)) if (!known.includes(k)) throw new ScenarioError(`${file}: unknown field '${k}'`);
   if (raw.subsystem !== undefined && raw.subsystem !== sub.name)
     throw new ScenarioError(`${file}: scenario is for '${String(raw.subsystem)}', not '${sub.name}'`);
+  const fallback = sub.scenarios[0]?.params;
+  if (raw.params === undefined && fallback === undefined) throw new ScenarioError(`${file}: params: required for ${sub.name}`);
+  const params = parseParams(sub, raw.params, file, fallback);
   const threads = raw.threads;
   if (!Array.isArray(threads) || threads.length === 0) throw new ScenarioError(`${file}: threads: expected a non-empty list`);
   if (threads.length > 8) throw new ScenarioError(`${file}: threads: at most 8 threads`);
   const scripts: ThreadScript[] = threads.map((t, i) => {
     if (!Array.isArray(t)) throw new ScenarioError(`${file}: threads[${i}]: expected a list of slots`);
-    return t.map((slot, j) => parseSlot(sub, slot, `${file}: threads[${i}][${j}]`));
+    return t.map((slot, j) => parseSlot(sub, slot, `${file}: threads[${i}][${j}]`, params));
   });
   let faults: Scenario['faults'];
   if (raw.faults !== undefined) {
@@ -99,12 +118,10 @@ export function parseScenario(sub: Subsystem, raw: unknown, file: string): Scena
       throw new ScenarioError(`${file}: faults.sites: expected a list of site names`);
     faults = { budget: f.budget, sites: f.sites as string[] };
   }
-  const fallback = sub.scenarios[0]?.params;
-  if (raw.params === undefined && fallback === undefined) throw new ScenarioError(`${file}: params: required for ${sub.name}`);
   return {
     name: typeof raw.name === 'string' ? raw.name : file.replace(/^.*\//, '').replace(/\.json$/, ''),
     description: typeof raw.description === 'string' ? raw.description : `from ${file}`,
-    params: parseParams(sub, raw.params, file, fallback),
+    params,
     threads: scripts,
     ...(faults ? { faults } : {}),
   };
@@ -120,12 +137,13 @@ export function parseScript(sub: Subsystem, raw: unknown, file: string): Script 
   for (const k of Object.keys(raw))
     if (!['params', 'steps', 'description'].includes(k)) throw new ScenarioError(`${file}: unknown field '${k}'`);
   if (!Array.isArray(raw.steps) || raw.steps.length === 0) throw new ScenarioError(`${file}: steps: expected a non-empty list`);
+  const fallback = sub.scenarios[0]?.params;
+  if (raw.params === undefined && fallback === undefined) throw new ScenarioError(`${file}: params: required for ${sub.name}`);
+  const params = parseParams(sub, raw.params, file, fallback);
   const steps = raw.steps.map((s, i) => {
-    const alts = expandAlternative(sub, s, `${file}: steps[${i}]`);
+    const alts = expandAlternative(sub, s, `${file}: steps[${i}]`, params);
     if (alts.length !== 1) throw new ScenarioError(`${file}: steps[${i}].args: a script step takes single values, not domains`);
     return alts[0]!;
   });
-  const fallback = sub.scenarios[0]?.params;
-  if (raw.params === undefined && fallback === undefined) throw new ScenarioError(`${file}: params: required for ${sub.name}`);
-  return { params: parseParams(sub, raw.params, file, fallback), steps };
+  return { params, steps };
 }

@@ -3,11 +3,52 @@
  * interned spec states and memoized transitions: xstate runs once per
  * (spec state, operation, choice), never once per explored state.
  */
-import { initialTransition, transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
+import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import { Interner } from './intern.js';
 import type { ArgValue, Args, RetValue, SpecDef } from './types.js';
 
 export class SpecError extends Error {}
+
+/**
+ * Built-in xstate actions whose effect the pure `transition()` API applies.
+ * Anything else (a plain function, sendTo, emit, spawnChild...) is returned as
+ * an action for an actor to execute, and the checker has no actor: its effect
+ * would be silently lost, so a spec using one is rejected.
+ */
+const EFFECTIVE_ACTIONS = new Set(['xstate.assign', 'xstate.raise', 'xstate.enqueueActions', 'xstate.log', 'xstate.cancel']);
+
+/** Where a spec machine uses actions the checker would ignore, e.g. `state 'idle' on 'put': a plain function`. */
+export function ignoredSpecActions(machine: AnyStateMachine): string[] {
+  const impls = (machine.implementations?.actions ?? {}) as Record<string, unknown>;
+  const out: string[] = [];
+  const judge = (a: unknown, where: string): void => {
+    let fn: unknown = a;
+    let label = 'a plain function';
+    const named = typeof a === 'string' ? a : typeof a === 'object' && a !== null && typeof (a as { type?: unknown }).type === 'string' ? (a as { type: string }).type : undefined;
+    if (named !== undefined) {
+      if (EFFECTIVE_ACTIONS.has(named)) return;
+      fn = impls[named];
+      label = `named action '${named}'`;
+      if (fn === undefined) {
+        out.push(`${where}: ${label} is not implemented`);
+        return;
+      }
+    }
+    const type = typeof fn === 'function' ? (fn as { type?: unknown }).type : undefined;
+    if (typeof type === 'string' && EFFECTIVE_ACTIONS.has(type)) return;
+    out.push(`${where}: ${label}${typeof type === 'string' ? ` (${type})` : ''} would be ignored (use assign or enqueueActions)`);
+  };
+  const visit = (node: any): void => {
+    const at = `state '${node.path?.length ? node.path.join('.') : '(root)'}'`;
+    for (const a of node.entry ?? []) judge(a, `${at} entry`);
+    for (const a of node.exit ?? []) judge(a, `${at} exit`);
+    for (const [ev, ts] of node.transitions ?? new Map()) for (const t of ts) for (const a of t.actions ?? []) judge(a, `${at} on '${ev}'`);
+    for (const t of node.always ?? []) for (const a of t.actions ?? []) judge(a, `${at} always`);
+    for (const child of Object.values(node.states ?? {})) visit(child);
+  };
+  visit(machine.root);
+  return out;
+}
 
 /** The first path at which two plain values differ, e.g. `context.regs`. */
 function describeDiff(a: unknown, b: unknown, path = ''): string {
@@ -57,6 +98,8 @@ export class SpecAdapter {
     private readonly spec: SpecDef<unknown, unknown>,
     private readonly params: unknown,
   ) {
+    const ignored = ignoredSpecActions(spec.machine);
+    if (ignored.length > 0) throw new SpecError(`spec actions the checker would ignore: ${ignored.join('; ')}`);
     let snap: AnyMachineSnapshot;
     try {
       [snap] = initialTransition(spec.machine, spec.input(params));

@@ -8,6 +8,8 @@
  * buggy variants. The checker knows nothing else about it.
  */
 import type { AnyStateMachine, EventObject } from 'xstate';
+import type { OpSchemas } from './op-schema.js';
+import type { Knob } from './reshape.js';
 import type { Schema } from './schema.js';
 
 /** A value an operation returns: compared with the spec's `ret`. */
@@ -211,13 +213,12 @@ export interface Variant {
   readonly scenarios?: readonly string[];
 }
 
-/** Flags a user can pass to shape the default scenarios. */
-export interface ScenarioOptions {
-  threads?: number;
-  ops?: number;
-  pool?: number;
-  fileSize?: number;
-}
+/**
+ * Knob values by name (camelCase of the flag), for `customize`. The knobs
+ * themselves, with their names and meanings, are declared by each subsystem
+ * (`Subsystem.knobs`, checker/reshape.ts): the checker spells none of them.
+ */
+export type ScenarioOptions = Readonly<Record<string, number | undefined>>;
 
 /** For `mmcheck run SUBSYS --script`: what to print after each step. */
 export interface Observer<G, Ctx, P = unknown> {
@@ -230,6 +231,8 @@ export interface Subsystem<G = any, Ctx = any, P = any> {
   readonly title: string;
   readonly description: string;
   readonly impl: ImplDef<G, P>;
+  /** Every impl op's arguments (checker/op-schema.ts); registration checks both lists match. */
+  readonly opSchemas?: OpSchemas<P>;
   readonly spec?: SpecDef<Ctx, P>;
   /** Required with a spec: implementation state to spec view (same shape as SpecDef.view). */
   abstraction?(g: Readonly<G>, params: P): Ctx;
@@ -239,7 +242,9 @@ export interface Subsystem<G = any, Ctx = any, P = any> {
   readonly variants: readonly Variant[];
   /** Violations of the correct implementation found while modelling (see Finding). */
   readonly findings?: readonly Finding<P>[];
-  /** Shape default scenarios from CLI flags; unknown flags should be rejected with a message. */
+  /** How `mmcheck check SUB --FLAG N` grows or shrinks the default scenarios (checker/reshape.ts). */
+  readonly knobs?: readonly Knob<P>[];
+  /** Shape default scenarios from knob values (the knobs applied in order); unknown knobs are rejected. */
   customize?(base: Scenario<P>, opts: ScenarioOptions): Scenario<P>;
   /** Validate and normalize user-provided params (scenario/script files). Throw Error with a one-line message. */
   parseParams?(raw: unknown): P;

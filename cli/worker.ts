@@ -1,13 +1,14 @@
 /**
- * A worker thread for `mmcheck check --jobs N`: runs one scenario at a time
- * with the registry's subsystems and posts back the plain-data CheckResult.
- * Results are deterministic per scenario, so parallel runs report the same
- * counts as sequential ones.
+ * A worker thread for `mmcheck check`: runs one scenario at a time and posts
+ * back the plain-data CheckResult. The supervisor (cli/supervisor.ts) shares
+ * two words with it: `watch` names the step being executed (so a step that
+ * never returns can be named when the worker is terminated) and `stop` asks
+ * the search to end early (SIGINT/SIGTERM). The registry is loaded from the
+ * module named in workerData, so tests can run their own subsystems here.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { checkScenario, type Progress } from '../checker/check.js';
-import type { Scenario } from '../checker/types.js';
-import { registry } from '../subsystems/index.js';
+import type { Scenario, Subsystem } from '../checker/types.js';
 
 export interface Job {
   readonly id: number;
@@ -16,25 +17,38 @@ export interface Job {
   readonly variant: string | null;
   readonly maxStates?: number;
   readonly timeLimitSeconds?: number;
+  readonly watch: Int32Array;
+  readonly stop: Int32Array;
 }
 
 export type WorkerMessage =
+  | { readonly id: number; readonly kind: 'started' }
   | { readonly id: number; readonly kind: 'progress'; readonly progress: Progress }
   | { readonly id: number; readonly kind: 'result'; readonly result: unknown }
   | { readonly id: number; readonly kind: 'error'; readonly message: string };
 
+const registryModule = (workerData as { registryModule?: string } | undefined)?.registryModule;
+const registryPromise: Promise<readonly Subsystem[]> | undefined = registryModule
+  ? import(registryModule).then((m: { registry: readonly Subsystem[] }) => m.registry)
+  : undefined;
+
 parentPort?.on('message', (job: Job) => {
-  try {
-    const sub = registry.find((s) => s.name === job.subsystem);
-    if (!sub) throw new Error(`unknown subsystem '${job.subsystem}'`);
-    const result = checkScenario(sub, job.scenario, {
-      variant: job.variant,
-      ...(job.maxStates !== undefined ? { maxStates: job.maxStates } : {}),
-      ...(job.timeLimitSeconds !== undefined ? { timeLimitSeconds: job.timeLimitSeconds } : {}),
-      progress: (p) => parentPort!.postMessage({ id: job.id, kind: 'progress', progress: p } satisfies WorkerMessage),
-    });
-    parentPort!.postMessage({ id: job.id, kind: 'result', result } satisfies WorkerMessage);
-  } catch (e) {
-    parentPort!.postMessage({ id: job.id, kind: 'error', message: (e as Error)?.message ?? String(e) } satisfies WorkerMessage);
-  }
+  void registryPromise!.then((registry) => {
+    try {
+      const sub = registry.find((s) => s.name === job.subsystem);
+      if (!sub) throw new Error(`unknown subsystem '${job.subsystem}'`);
+      parentPort!.postMessage({ id: job.id, kind: 'started' } satisfies WorkerMessage);
+      const result = checkScenario(sub, job.scenario, {
+        variant: job.variant,
+        ...(job.maxStates !== undefined ? { maxStates: job.maxStates } : {}),
+        ...(job.timeLimitSeconds !== undefined ? { timeLimitSeconds: job.timeLimitSeconds } : {}),
+        watch: job.watch,
+        stop: job.stop,
+        progress: (p) => parentPort!.postMessage({ id: job.id, kind: 'progress', progress: p } satisfies WorkerMessage),
+      });
+      parentPort!.postMessage({ id: job.id, kind: 'result', result } satisfies WorkerMessage);
+    } catch (e) {
+      parentPort!.postMessage({ id: job.id, kind: 'error', message: (e as Error)?.message ?? String(e) } satisfies WorkerMessage);
+    }
+  });
 });

@@ -13,15 +13,22 @@ import {
   cleancacheView,
   type CleancacheView,
 } from '../../spec/cleancache/machine.js';
+import { knobsCustomize } from '../../checker/reshape.js';
+import type { Scenario, ScenarioOptions } from '../../checker/types.js';
+import { knobs } from './knobs.js';
+import { cleancacheOps } from './op-schemas.js';
 import { abstraction, observer } from './abstraction.js';
 import { invariants } from './invariants.js';
-import { customize, parseParams } from './params.js';
+import { parseParams } from './params.js';
 import { scenarios } from './scenarios.js';
 import { variants } from './variants.js';
 
 type P = CleancacheParams;
 
-export { abstraction, parseParams, customize };
+export { abstraction, parseParams };
+
+/** The knobs (knobs.ts) in the `customize(base, {threads: 3})` form. */
+export const customize = (base: Scenario<P>, opts: ScenarioOptions): Scenario<P> => knobsCustomize(knobs)(base, opts);
 
 export const cleancache: Subsystem<CleancacheState, CleancacheView, P> = {
   name: 'cleancache',
@@ -29,6 +36,7 @@ export const cleancache: Subsystem<CleancacheState, CleancacheView, P> = {
   description:
     'Backend contract (pools, put/get/invalidate, exclusive and shared gets, put-put-get and get-get coherency, counters) and the system property that every read returns the latest written data through page cache, cleancache and disk.',
   impl: cleancacheImpl,
+  opSchemas: cleancacheOps,
   spec: {
     machine: cleancacheMachine,
     input: (p: P) => ({ mode: p.mode, nsb: p.nsb, keys: p.keys, pages: p.pages, files: p.files, registered: p.registered, mounted: p.mounted }),
@@ -40,6 +48,7 @@ export const cleancache: Subsystem<CleancacheState, CleancacheView, P> = {
   invariants,
   scenarios,
   variants,
+  knobs,
   customize,
   parseParams,
   observer,

@@ -3,8 +3,6 @@
  * file's "params" object, and the CLI reshaping knobs (--threads, --ops,
  * --pool = backend capacity in pages, --file-size = pages per file).
  */
-import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
-import type { Scenario, ScenarioOptions } from '../../checker/types.js';
 import type { CleancacheParams } from '../../impl/cleancache/state.js';
 
 type P = CleancacheParams;
@@ -66,20 +64,4 @@ export function parseParams(raw: unknown): P {
   return p;
 }
 
-/**
- * --threads N: repeat the scenario's threads round-robin up to N threads;
- * --ops N: keep the first N slots of each thread; --pool N: backend capacity
- * in pages; --file-size N: pages per file.
- */
-export function customize(s: Scenario<P>, o: ScenarioOptions): Scenario<P> {
-  const threads = reshapeThreads(s.threads, o, { maxThreads: 4, maxOps: 8, cycle: true });
-  if (o.pool !== undefined) flagInRange('pool', o.pool, 1, 8, 'backend pages');
-  if (o.fileSize !== undefined) flagInRange('file-size', o.fileSize, 1, 4);
-  const params = parseParams({
-    ...s.params,
-    ...(o.pool !== undefined ? { capacity: o.pool } : {}),
-    ...(o.fileSize !== undefined ? { pages: o.fileSize } : {}),
-  });
-  return { ...s, params, threads };
-}
 

@@ -15,15 +15,22 @@ import {
   frontswapView,
   type FrontswapView,
 } from '../../spec/frontswap/machine.js';
+import { knobsCustomize } from '../../checker/reshape.js';
+import type { Scenario, ScenarioOptions } from '../../checker/types.js';
+import { knobs } from './knobs.js';
+import { frontswapOps } from './op-schemas.js';
 import { abstraction, observer } from './abstraction.js';
 import { invariants } from './invariants.js';
-import { customize, parseParams } from './params.js';
+import { parseParams } from './params.js';
 import { scenarios } from './scenarios.js';
 import { variants } from './variants.js';
 
 type P = FrontswapParams;
 
-export { abstraction, parseParams, customize };
+export { abstraction, parseParams };
+
+/** The knobs (knobs.ts) in the `customize(base, {threads: 3})` form. */
+export const customize = (base: Scenario<P>, opts: ScenarioOptions): Scenario<P> => knobsCustomize(knobs)(base, opts);
 
 export const frontswap: Subsystem<FrontswapState, FrontswapView, P> = {
   name: 'frontswap',
@@ -31,6 +38,7 @@ export const frontswap: Subsystem<FrontswapState, FrontswapView, P> = {
   description:
     'Swap-out may go to frontswap or the swap device; swap-in returns the data last swapped out; a failed duplicate store leaves no stale copy; zswap writeback moves entries to the device.',
   impl: frontswapImpl,
+  opSchemas: frontswapOps,
   spec: {
     machine: frontswapMachine,
     input: (p: P) => ({ types: p.types, slots: p.slots, swapon: p.swapon, writethrough: p.writethrough }),
@@ -43,6 +51,7 @@ export const frontswap: Subsystem<FrontswapState, FrontswapView, P> = {
   invariants,
   scenarios,
   variants,
+  knobs,
   customize,
   parseParams,
   observer,

@@ -3,8 +3,6 @@
  * "params" object, and the CLI reshaping knobs (--threads, --ops, --pool =
  * backend capacity, --file-size = slots per swap device).
  */
-import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
-import type { Scenario, ScenarioOptions } from '../../checker/types.js';
 import type { FrontswapParams } from '../../impl/frontswap/state.js';
 
 type P = FrontswapParams;
@@ -31,24 +29,4 @@ export function parseParams(raw: unknown): P {
   return { types: int('types', 1, 4), slots: int('slots', 1, 8), capacity: int('capacity', 1, 16), swapon: bool('swapon'), writethrough: bool('writethrough') };
 }
 
-/**
- * --threads N: repeat the threads round-robin up to N; --ops N: first N slots
- * of each thread; --pool N: backend capacity; --file-size N: slots per device.
- */
-export function customize(s: Scenario<P>, o: ScenarioOptions): Scenario<P> {
-  const threads = reshapeThreads(s.threads, o, { maxThreads: 4, maxOps: 8, cycle: true });
-  if (o.pool !== undefined) flagInRange('pool', o.pool, 1, 16, 'backend pages');
-  if (o.fileSize !== undefined) flagInRange('file-size', o.fileSize, 1, 8);
-  const params = parseParams({
-    ...s.params,
-    ...(o.pool !== undefined ? { capacity: o.pool } : {}),
-    ...(o.fileSize !== undefined ? { slots: o.fileSize } : {}),
-  });
-  for (const t of threads)
-    for (const slot of t)
-      for (const c of slot)
-        if (typeof c.args.off === 'number' && c.args.off >= params.slots)
-          throw new Error(`--file-size ${params.slots} is too small for offset ${c.args.off} used by the scenario`);
-  return { ...s, params, threads };
-}
 

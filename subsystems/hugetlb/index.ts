@@ -8,10 +8,14 @@ import { OPS } from '../../impl/hugetlb/ops.js';
 import { type G, initState, stateSchema } from '../../impl/hugetlb/state.js';
 import { hugetlbSpec } from '../../spec/hugetlb/machine.js';
 import type { HugetlbView } from '../../spec/hugetlb/model.js';
+import { knobsCustomize } from '../../checker/reshape.js';
+import type { Scenario, ScenarioOptions } from '../../checker/types.js';
+import { knobs } from './knobs.js';
+import { hugetlbOps } from './op-schemas.js';
 import { abstraction } from './abstraction.js';
 import { findings } from './findings.js';
 import { invariants } from './invariants.js';
-import { customize, type HugetlbParams, parseParams } from './params.js';
+import { type HugetlbParams, parseParams } from './params.js';
 import { scenarios } from './scenarios.js';
 import { variants } from './variants.js';
 
@@ -24,18 +28,23 @@ const impl: ImplDef<G, HugetlbParams> = {
   ops: OPS,
 };
 
+/** The knobs (knobs.ts) in the `customize(base, {threads: 3})` form. */
+export const customize = (base: Scenario<HugetlbParams>, opts: ScenarioOptions): Scenario<HugetlbParams> => knobsCustomize(knobs)(base, opts);
+
 export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
   name: 'hugetlb',
   title: 'hugetlb reservation accounting',
   description:
     'hugetlbfs reservations (Documentation/vm/hugetlbfs_reserv.rst): resv_map two-phase region_chg/region_add, subpool min/max arithmetic, surplus pages, COW with unmap_ref_private, error-path restore_reserve_on_error.',
   impl,
+  opSchemas: hugetlbOps,
   spec: hugetlbSpec,
   abstraction,
   invariants,
   scenarios,
   variants,
   findings,
+  knobs,
   customize,
   parseParams,
   observer: {

@@ -2,8 +2,6 @@
  * hugetlb scenario parameters: validation of scenario files and the reshaping
  * knobs (--threads, --ops, --pool, --file-size) this subsystem accepts.
  */
-import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
-import type { Scenario, ScenarioOptions } from '../../checker/types.js';
 import { LIMITS, type HugetlbParams, type MountParam } from '../../spec/hugetlb/params.js';
 
 export type { HugetlbParams };
@@ -51,13 +49,3 @@ export function parseParams(raw: unknown): HugetlbParams {
   return { pool, overcommit, fileSize, mounts, fileMount, vmas, numa, inject };
 }
 
-export function customize(base: Scenario<HugetlbParams>, opts: ScenarioOptions): Scenario<HugetlbParams> {
-  for (const k of Object.keys(opts)) if (!['threads', 'ops', 'pool', 'fileSize'].includes(k)) throw new Error(`hugetlb: unknown option '${k}'`);
-  // Repeating a thread script would collide on its mapping slots, so --threads only drops scripts.
-  const threads = reshapeThreads(base.threads, opts, { maxThreads: 4, maxOps: 8, cycle: false });
-  let params = base.params;
-  if (opts.pool !== undefined) params = parseParams({ ...params, pool: flagInRange('pool', opts.pool, 0, LIMITS.maxPages) });
-  if (opts.fileSize !== undefined)
-    params = parseParams({ ...params, fileSize: flagInRange('file-size', opts.fileSize, 1, LIMITS.maxFileSize) });
-  return { ...base, params, threads };
-}

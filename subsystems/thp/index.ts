@@ -7,14 +7,21 @@ import type { Subsystem } from '../../checker/types.js';
 import { thpImpl } from '../../impl/thp/index.js';
 import type { ThpParams, ThpState } from '../../impl/thp/page.js';
 import { thpChoices, thpInternal, thpMachine, thpView, type ThpContext, type ThpView } from '../../spec/thp/machine.js';
+import { knobsCustomize } from '../../checker/reshape.js';
+import type { Scenario, ScenarioOptions } from '../../checker/types.js';
+import { knobs } from './knobs.js';
+import { thpOps } from './op-schemas.js';
 import { abstraction } from './abstraction.js';
 import { invariants } from './invariants.js';
 import { observer } from './observer.js';
-import { customize, parseParams } from './params.js';
+import { parseParams } from './params.js';
 import { scenarios } from './scenarios.js';
 import { variants } from './variants.js';
 
-export { abstraction, customize, parseParams };
+export { abstraction, parseParams };
+
+/** The knobs (knobs.ts) in the `customize(base, {threads: 3})` form. */
+export const customize = (base: Scenario<ThpParams>, opts: ScenarioOptions): Scenario<ThpParams> => knobsCustomize(knobs)(base, opts);
 
 export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
   name: 'thp',
@@ -22,6 +29,7 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
   description:
     'Transparent huge pages, v4.5-v6.1 design: head _refcount, per-subpage _mapcount, compound_mapcount, PG_double_map; split_huge_pmd, split_huge_page, deferred split, khugepaged, COW.',
   impl: thpImpl,
+  opSchemas: thpOps,
   spec: {
     machine: thpMachine,
     input: (p: ThpParams) => p,
@@ -34,6 +42,7 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
   invariants,
   scenarios,
   variants,
+  knobs,
   customize,
   parseParams,
   observer,

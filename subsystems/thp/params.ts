@@ -3,8 +3,6 @@
  * files) and the shaping of default scenarios from --threads / --ops /
  * --file-size (subpages per THP). --pool does not apply.
  */
-import { flagInRange, reshapeThreads } from '../../checker/reshape.js';
-import type { Scenario, ScenarioOptions } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
 
 type P = ThpParams;
@@ -36,29 +34,4 @@ export function parseParams(raw: unknown): P {
   return { nr, mms, kind: kind as P['kind'], initial: initial as P['initial'] };
 }
 
-export function customize(base: Scenario<P>, opts: ScenarioOptions): Scenario<P> {
-  if (opts.pool !== undefined) throw new Error('thp: --pool does not apply (one huge page per scenario); use --file-size for subpages');
-  // fewer threads: drop the last scripts; more: repeat them (two threads doing the same thing)
-  let threads = reshapeThreads(base.threads, opts, { maxThreads: 4, maxOps: 16, cycle: true });
-  let params = base.params;
-  if (opts.fileSize !== undefined) {
-    const nr = flagInRange('file-size', opts.fileSize, 2, 16, 'subpages per THP');
-    const old = base.params.nr;
-    threads = threads.map((th) =>
-      th.map((slot) =>
-        slot.map((c) => {
-          const args: Record<string, number | string | boolean> = { ...c.args };
-          if (typeof args.sub === 'number' && args.sub >= nr)
-            throw new Error(`thp: --file-size ${nr} is too small for ${c.op}(sub ${args.sub}) in ${base.name}`);
-          if (args.to === old) args.to = nr;
-          if (typeof args.from === 'number' && args.from >= nr)
-            throw new Error(`thp: --file-size ${nr} is too small for ${c.op}(from ${args.from}) in ${base.name}`);
-          return { op: c.op, args };
-        }),
-      ),
-    );
-    params = { ...params, nr };
-  }
-  return { ...base, params, threads };
-}
 

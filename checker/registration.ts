@@ -1,0 +1,29 @@
+/**
+ * What makes a subsystem registrable: every impl op has a schema and every
+ * schema an op, the spec uses no action the checker would ignore, the default
+ * scenarios and findings use their ops as declared, variants name scenarios
+ * that exist, and knob flags are unique. The CLI refuses a registry that
+ * breaks one; test/contract runs this for every registered subsystem.
+ */
+import { scenarioOpProblem, schemaCoverageProblem } from './op-schema.js';
+import { ignoredSpecActions } from './spec-adapter.js';
+import type { Subsystem } from './types.js';
+
+export function registrationProblems(sub: Subsystem): string[] {
+  const out: string[] = [];
+  const cov = schemaCoverageProblem(sub.name, Object.keys(sub.impl.ops), sub.opSchemas);
+  if (cov) out.push(cov);
+  if (sub.spec) for (const p of ignoredSpecActions(sub.spec.machine)) out.push(`${sub.name}: spec ${p}`);
+  if (sub.opSchemas)
+    for (const s of [...sub.scenarios, ...(sub.findings ?? [])]) {
+      const p = scenarioOpProblem(sub.opSchemas, s);
+      if (p) out.push(`${sub.name}: scenario ${s.name}: ${p}`);
+    }
+  const names = new Set(sub.scenarios.map((s) => s.name));
+  for (const v of sub.variants)
+    for (const s of v.scenarios ?? []) if (!names.has(s)) out.push(`${sub.name}: variant ${v.name} names scenario '${s}', which is not a default scenario`);
+  const flags = (sub.knobs ?? []).map((k) => k.flag);
+  const dup = flags.filter((f, i) => flags.indexOf(f) !== i);
+  if (dup.length) out.push(`${sub.name}: knob flags declared twice: ${dup.join(', ')}`);
+  return out;
+}

@@ -1,0 +1,75 @@
+/**
+ * hugetlb operations and their arguments: the user-level calls a scenario,
+ * script or reproducer names (checker/op-schema.ts). Ranges are the model's
+ * limits (spec/hugetlb/params.ts LIMITS), tightened by the scenario params.
+ */
+import { A, defineOps, type OpUnion } from '../../checker/op-schema.js';
+import { LIMITS, type HugetlbParams as P } from '../../spec/hugetlb/params.js';
+
+const vma = (doc: string) =>
+  A.int<P>(0, LIMITS.maxVmas - 1, doc, { text: 'params.vmas - 1', max: (p) => p.vmas - 1 });
+const file = A.int<P>(0, LIMITS.maxFiles - 1, 'file: index into params.fileMount', {
+  text: 'params.fileMount.length - 1',
+  max: (p) => p.fileMount.length - 1,
+});
+const index = (doc: string) => A.int<P>(0, LIMITS.maxFileSize - 1, doc, { text: 'params.fileSize - 1', max: (p) => p.fileSize - 1 });
+const end = (doc: string) => A.int<P>(1, LIMITS.maxFileSize, doc, { text: 'params.fileSize', max: (p) => p.fileSize });
+
+export const hugetlbOps = defineOps({
+  set_nr: {
+    doc: 'echo n > /proc/sys/vm/nr_hugepages (set_max_huge_pages)',
+    args: { n: A.int(0, LIMITS.maxPages, 'new persistent pool size') },
+  },
+  set_overcommit: {
+    doc: 'echo n > /proc/sys/vm/nr_overcommit_hugepages',
+    args: { n: A.int(0, LIMITS.maxPages, 'new surplus limit') },
+  },
+  mount: {
+    doc: 'mount -t hugetlbfs -o size=,min_size= on a declared, not yet mounted mount slot',
+    args: {
+      m: A.int<P>(0, LIMITS.maxMounts - 1, 'mount slot: index into params.mounts', {
+        text: 'params.mounts.length - 1',
+        max: (p) => p.mounts.length - 1,
+      }),
+      size: A.int(-1, LIMITS.maxPages, 'size= in huge pages (-1: no limit)'),
+      min: A.int(-1, LIMITS.maxPages, 'min_size= in huge pages (-1: none)'),
+    },
+  },
+  mmap: {
+    doc: 'mmap of pages [from, to) into VMA slot v: shared/noreserve map file f; private/private_noreserve map an anonymous-like private mapping on mount f',
+    args: {
+      v: vma('VMA slot to create (must be free)'),
+      kind: A.enum(['shared', 'noreserve', 'private', 'private_noreserve'], 'MAP_SHARED, MAP_SHARED|MAP_NORESERVE, MAP_PRIVATE, MAP_PRIVATE|MAP_NORESERVE'),
+      f: A.int<P>(0, Math.max(LIMITS.maxFiles, LIMITS.maxMounts) - 1, 'file index (shared kinds) or mount index (private kinds)', {
+        text: 'max(params.fileMount.length, params.mounts.length) - 1',
+        max: (p) => Math.max(p.fileMount.length, p.mounts.length) - 1,
+      }),
+      from: index('first page offset'),
+      to: end('end page offset (exclusive)'),
+    },
+  },
+  fault: {
+    doc: 'page fault on page i of VMA v (hugetlb_fault)',
+    args: { v: vma('VMA slot'), i: index('page offset'), write: A.bool('write fault (true) or read fault (false)') },
+  },
+  uffd_copy: {
+    doc: 'UFFDIO_COPY into page i of VMA v (hugetlb_mcopy_atomic_pte)',
+    args: { v: vma('VMA slot'), i: index('page offset') },
+  },
+  munmap: { doc: 'munmap of the whole VMA v', args: { v: vma('VMA slot') } },
+  truncate: {
+    doc: 'ftruncate of file f to size pages',
+    args: { f: file, size: A.int<P>(0, LIMITS.maxFileSize, 'new size in pages', { text: 'params.fileSize', max: (p) => p.fileSize }) },
+  },
+  punch: {
+    doc: 'fallocate(FALLOC_FL_PUNCH_HOLE) of pages [from, to) of file f',
+    args: { f: file, from: index('first page offset'), to: end('end page offset (exclusive)') },
+  },
+  fork: {
+    doc: 'fork: the MAP_PRIVATE VMA v is copied into the free VMA slot c of the child',
+    args: { v: vma('parent VMA slot'), c: vma('child VMA slot (must be free)') },
+  },
+});
+
+/** A typed hugetlb op: `{op: 'fault', args: {v: 0, i: 1, write: true}}`. */
+export type HugetlbOp = OpUnion<typeof hugetlbOps>;

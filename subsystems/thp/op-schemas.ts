@@ -1,0 +1,42 @@
+/**
+ * THP operations and their arguments (checker/op-schema.ts). `mm` indexes the
+ * processes of the scenario (params.mms), `sub` the subpages of the one huge
+ * page (params.nr, at most 16 in the model).
+ */
+import { A, defineOps, type OpUnion } from '../../checker/op-schema.js';
+import type { ThpParams as P } from '../../impl/thp/page.js';
+
+const MAX_MMS = 8;
+const MAX_NR = 16;
+const mm = A.int<P>(0, MAX_MMS - 1, 'process (mm_struct) index', { text: 'params.mms - 1', max: (p) => p.mms - 1 });
+const sub = A.int<P>(0, MAX_NR - 1, 'subpage index', { text: 'params.nr - 1', max: (p) => p.nr - 1 });
+const range = {
+  mm,
+  from: A.int<P>(0, MAX_NR - 1, 'first subpage of the range', { text: 'params.nr - 1', max: (p) => p.nr - 1 }),
+  to: A.int<P>(1, MAX_NR, 'end subpage of the range (exclusive)', { text: 'params.nr', max: (p) => p.nr }),
+};
+
+export const thpOps = defineOps({
+  fault: { doc: 'fault the THP into mm by PMD', args: { mm } },
+  fault_pte: { doc: 'file fault of one subpage by PTE', args: { mm, sub } },
+  fork: { doc: 'fork: process dst becomes a copy of process src', args: { src: mm, dst: mm } },
+  split_huge_pmd: { doc: 'split_huge_pmd from a page-table walker (mmap_lock for read)', args: { mm } },
+  mprotect: { doc: 'mprotect of part of the THP: splits the PMD at the border', args: range },
+  mlock: { doc: 'mlock of part of the THP: splits the PMD at the border', args: range },
+  munmap: { doc: 'munmap of subpages [from, to) in mm', args: range },
+  pin: { doc: 'pin_user_pages(FOLL_PIN) of one subpage through mm', args: { mm, sub } },
+  unpin: { doc: 'unpin_user_page of a subpage pinned earlier', args: { sub } },
+  scan_get: { doc: 'a pfn walker takes a speculative reference (get_page_unless_zero)', args: { sub } },
+  scan_put: { doc: 'the pfn walker drops its speculative reference', args: { sub } },
+  split: { doc: 'split_huge_page of the page holding subpage sub (caller holds a reference and the page lock)', args: { sub } },
+  deferred_split_scan: { doc: 'the deferred split shrinker runs once', args: {} },
+  collapse: { doc: 'khugepaged collapses the range in mm back to a THP', args: { mm } },
+  wp_fault: { doc: 'write fault on subpage sub of a private anon THP in mm', args: { mm, sub } },
+  evict: { doc: 'evict the file THP (or its split pages) from the page cache', args: {} },
+  page_mapcount: { doc: 'query page_mapcount(subpage) under the page lock', args: { sub } },
+  total_mapcount: { doc: 'query total_mapcount(head) under the page lock', args: {} },
+  page_mapped: { doc: 'query page_mapped(subpage) under the page lock', args: { sub } },
+  page_count: { doc: 'query page_count(subpage) under the page lock', args: { sub } },
+});
+
+export type ThpOp = OpUnion<typeof thpOps>;

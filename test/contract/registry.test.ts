@@ -1,0 +1,13 @@
+/** Every registered subsystem runs through the generic contract suite. */
+import { describe, expect, test } from 'vitest';
+import { registry } from '../../subsystems/index.js';
+import { subsystemContract } from './subsystem-contract.js';
+
+describe('the registry', () => {
+  test('has subsystems with unique names', () => {
+    expect(registry.length).toBeGreaterThan(0);
+    expect(new Set(registry.map((s) => s.name)).size).toBe(registry.length);
+  });
+});
+
+for (const sub of registry) subsystemContract(sub);
