@@ -33,23 +33,23 @@ export function derivedRsvd(g: Readonly<G>): number {
 export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'counters-ordered',
-    doc: '0 <= HugePages_Rsvd <= HugePages_Free <= HugePages_Total: reserved pages are free pages set aside (hugetlbfs_reserv.rst L1806-1810 "available = free - resv"; libhugetlbfs counters.c).',
-    source: 'seed L1806-1810; kernel-semantics §1.2 I1',
+    doc: '0 <= HugePages_Rsvd <= HugePages_Free <= HugePages_Total: reserved pages are free pages set aside.',
+    source: 'Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "The Data Structures" (available = free_huge_pages - resv_huge_pages); Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Rsvd)',
     when: 'always',
     check: (g) =>
       g.resv >= 0 && g.resv <= g.free && g.free <= g.nr ? true : `resv=${g.resv} free=${g.free} total=${g.nr}`,
   }),
   invariant<G, HugetlbParams>({
     name: 'surplus-bounded',
-    doc: '0 <= HugePages_Surp <= HugePages_Total: surplus pages are pool pages above the persistent size (kernel-semantics §1.2 I2).',
-    source: 'kernel-semantics §1.2 I2',
+    doc: '0 <= HugePages_Surp <= HugePages_Total: surplus pages are pool pages above the persistent size.',
+    source: 'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Surp, nr_overcommit_hugepages)',
     when: 'always',
     check: (g) => (g.surp >= 0 && g.surp <= g.nr ? true : `surp=${g.surp} total=${g.nr}`),
   }),
   invariant<G, HugetlbParams>({
     name: 'resv-conservation',
-    doc: 'At quiescence HugePages_Rsvd equals the outstanding reservations of the reserve maps and subpools: shared entries without a cached page + unconsumed private-owner pages + subpool rsv_hpages (seed L2306-2310; kernel-semantics §1.2 I3).',
-    source: 'seed L2306-2310; kernel-semantics §1.2 I3',
+    doc: 'At quiescence HugePages_Rsvd equals the outstanding reservations of the reserve maps and subpools: shared entries without a cached page + unconsumed private-owner pages + subpool rsv_hpages.',
+    source: 'Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation Map Modifications" (the reservation maps correspond to the global count)',
     when: 'quiescent',
     check: (g) => {
       const d = derivedRsvd(g);
@@ -58,8 +58,8 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'subpool-min',
-    doc: 'A subpool with size= keeps 0 <= used <= max and, with min_size=, 0 <= rsv <= min and used + rsv >= min (seed L2059-2063, L2078-2084; kernel-semantics §1.2 I5); vacuous without such a mount.',
-    source: 'seed L2059-2063, L2078-2084; kernel-semantics §1.2 I5',
+    doc: 'A subpool with size= keeps 0 <= used <= max and, with min_size=, 0 <= rsv <= min and used + rsv >= min; vacuous without such a mount.',
+    source: 'mm/hugetlb.c hugepage_subpool_get_pages() / hugepage_subpool_put_pages() @ v6.1; Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (min_size: allocated + reserved >= min_size)',
     when: 'always',
     check: (g) => {
       let seen = false;
@@ -76,8 +76,8 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'adds-in-progress-zero',
-    doc: 'At quiescence every region_chg was closed by region_add or region_abort: adds_in_progress == 0 (VM_BUG_ON in resv_map_release; seed L2169-2173 two-phase protocol).',
-    source: 'seed L2146-2173; mm/hugetlb.c resv_map_release',
+    doc: 'At quiescence every region_chg was closed by region_add or region_abort: adds_in_progress == 0 (VM_BUG_ON in resv_map_release: the two-phase region_chg/region_add protocol).',
+    source: 'mm/hugetlb.c resv_map_release() @ v6.1 (VM_BUG_ON(resv_map->adds_in_progress)); mm/hugetlb.c region_chg() / region_add() / region_abort() @ v6.1',
     when: 'quiescent',
     check: (g) => {
       for (const f of g.file) if (f.adds !== 0) return `file adds_in_progress=${f.adds}`;
@@ -87,8 +87,8 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'resv-map-well-formed',
-    doc: 'Every reserve map is a sorted, disjoint, coalesced list of non-empty file_regions and region_cache_count >= adds_in_progress whenever the lock is free (kernel-semantics §1.2 I4).',
-    source: 'kernel-semantics §1.2 I4; seed L1812-1834',
+    doc: 'Every reserve map is a sorted, disjoint, coalesced list of non-empty file_regions and region_cache_count >= adds_in_progress whenever the lock is free.',
+    source: 'mm/hugetlb.c struct resv_map, allocate_file_region_entries() @ v6.1',
     when: 'always',
     check: (g) => {
       for (const m of [...g.file, ...g.vma]) {
@@ -102,8 +102,8 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'page-free-xor-in-use',
-    doc: 'No page is both free and instantiated: free + in use (page cache, anon, held by a thread) == HugePages_Total, and every cached page has a reserve-map entry (kernel-semantics §1.2 I6; hugetlb_unreserve_pages chg - freed).',
-    source: 'kernel-semantics §1.2 I6; fs/hugetlbfs/inode.c remove_inode_hugepages',
+    doc: 'No page is both free and instantiated: free + in use (page cache, anon, held by a thread) == HugePages_Total, and every cached page has a reserve-map entry.',
+    source: 'fs/hugetlbfs/inode.c remove_inode_hugepages() @ v6.1; mm/hugetlb.c hugetlb_unreserve_pages() @ v6.1 (chg - freed)',
     when: 'always',
     check: (g) => {
       const used = inUse(g) + g.held;

@@ -11,7 +11,7 @@ import type { Spool } from '../../impl/hugetlb/state.js';
 const sp = (max: number, min: number, used: number, rsv: number): Spool => ({ st: 1, max, min, used, rsv });
 
 describe('subpool arithmetic (mm/hugetlb.c hugepage_subpool_get_pages() @ v6.1)', () => {
-  test('HR-9 / seed L2094-2102: 3 subpool reserves, ask for 5, take 2 from the global pool', () => {
+  test('HR-9 / hugetlbfs_reserv.rst "Subpool Reservations": 3 subpool reserves, ask for 5, take 2 from the global pool', () => {
     const s = sp(-1, 3, 0, 3);
     expect(hugepageSubpoolGetPages(s, 5)).toBe(2);
     expect(s.rsv).toBe(0);
@@ -31,7 +31,7 @@ describe('subpool arithmetic (mm/hugetlb.c hugepage_subpool_get_pages() @ v6.1)'
     expect(s.used).toBe(2);
   });
 
-  test('HR-9 / seed L2059-2063: min_size=2, two pages used, one freed: put returns 0 (keep the reservation)', () => {
+  test('HR-9: min_size=2, two pages used, one freed: put returns 0 (keep the reservation)', () => {
     const s = sp(4, 2, 0, 2);
     expect(hugepageSubpoolGetPages(s, 1)).toBe(0);
     expect(hugepageSubpoolGetPages(s, 1)).toBe(0);
@@ -40,7 +40,7 @@ describe('subpool arithmetic (mm/hugetlb.c hugepage_subpool_get_pages() @ v6.1)'
     expect(s).toMatchObject({ used: 1, rsv: 1 });
   });
 
-  test('put crossing min from above returns only the excess (kernel-semantics §1.2 I5 note)', () => {
+  test('put crossing min from above returns only the excess', () => {
     const s = sp(5, 2, 4, 0);
     // used 1 < min 2: rsv 0 + 3 > 2, so only the 1 page over min goes back to the global pool
     expect(hugepageSubpoolPutPages(s, 3)).toBe(1);
