@@ -195,4 +195,14 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       [one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1))],
     ],
   },
+  {
+    name: 'offsets-and-bad-ranges',
+    description:
+      'a private mapping from file offset 1 (its reservations and faults keyed by offset, not by address) beside a shared mapping of [1,3); bad ranges (from >= to) for mmap, munmap, hole punch and fallocate fail with EINVAL and change nothing',
+    params: P({ pool: 3, overcommit: 0, fileSize: 3, vmas: 2 }),
+    threads: [
+      [[sh(0, 0, 2, 1), pv(0, 0, 2, 2)], one(pv(0, 0, 1, 3)), one(wr(0, 2)), one(op('munmap', { v: 0, from: 2, to: 2 })), one(munmap(0))],
+      [one(sh(1, 0, 1, 3)), one(wr(1, 1)), [op('punch', { f: 0, from: 2, to: 1 }), op('fallocate', { f: 0, from: 2, to: 2 })], one(munmap(1))],
+    ],
+  },
 ];
