@@ -80,6 +80,18 @@ class Pruned extends Error {
 
 const NO_SITES: readonly string[] = Object.freeze([]);
 
+/** The fixes a scenario's kernel version lacks (unknown version: a ScenarioError naming the known ones). */
+function kernelLacks(sub: Subsystem<any, any, any>, version: string | undefined): ReadonlySet<string> {
+  const kv = sub.kernelVersions;
+  if (version === undefined) return new Set(kv?.versions.find((v) => v.name === kv.default)?.lacks ?? []);
+  const v = kv?.versions.find((x) => x.name === version);
+  if (!v)
+    throw new ScenarioError(
+      `${sub.name} does not model kernel version '${version}' (known: ${kv?.versions.map((x) => x.name).join(', ') || 'none'})`,
+    );
+  return new Set(v.lacks);
+}
+
 /** Per-run thread context handed to steps. */
 class Ctx implements ThreadCtx<unknown> {
   tid = 0;
@@ -97,13 +109,15 @@ class Ctx implements ThreadCtx<unknown> {
   injected: string[] = NO_SITES as string[];
   faultsLeft = 0;
   sites: ReadonlySet<string>;
+  /** Fixes the modelled kernel version lacks: their variants' behaviour is on (KernelVersion.lacks). */
+  lacks: ReadonlySet<string> = new Set();
   constructor(params: unknown, variant: string | null, sites: ReadonlySet<string>) {
     this.params = params;
     this.variant = variant;
     this.sites = sites;
   }
   bug(name: string): boolean {
-    return this.variant === name;
+    return this.variant === name || this.lacks.has(name);
   }
   choose(n: number): number {
     if (!(n >= 1) || !Number.isInteger(n)) throw new Error(`choose(${n}): need a positive integer`);
@@ -274,6 +288,7 @@ export class Product<G extends object = any> {
     this.faultBudget = scenario.faults?.budget ?? 0;
     this.faultSites = scenario.faults?.sites ?? [];
     this.ctx = new Ctx(scenario.params, variant, new Set(this.faultSites));
+    this.ctx.lacks = kernelLacks(sub, scenario.kernelVersion);
   }
 
   // ---- encoding helpers -------------------------------------------------

@@ -190,6 +190,8 @@ export interface Scenario<P = unknown> {
   readonly threads: readonly ThreadScript[];
   /** Error injection budget: how many injected failures in one execution, and where. */
   readonly faults?: { readonly budget: number; readonly sites: readonly string[] };
+  /** The kernel version the implementation models (a key of Subsystem.kernelVersions); default: the subsystem's. */
+  readonly kernelVersion?: string;
 }
 
 /**
@@ -211,6 +213,20 @@ export interface Variant {
   readonly source: string;
   /** Scenarios (by name) in which the bug must be found; default: all defaults. */
   readonly scenarios?: readonly string[];
+}
+
+/**
+ * A kernel version an implementation can model (`--kernel-version`). Kernels
+ * differ by fixes: a version lists the fixes it lacks, each named like the
+ * variant that models the behaviour before the fix (the fixing commit id), so
+ * under that version `t.bug(name)` is true and the impl keeps one code path
+ * per behaviour, not one per version.
+ */
+export interface KernelVersion {
+  readonly name: string;
+  readonly description: string;
+  /** Fixes this kernel does not have (variant names, i.e. fixing commit ids). */
+  readonly lacks: readonly string[];
 }
 
 /**
@@ -249,4 +265,6 @@ export interface Subsystem<G = any, Ctx = any, P = any> {
   /** Validate and normalize user-provided params (scenario/script files). Throw Error with a one-line message. */
   parseParams?(raw: unknown): P;
   readonly observer?: Observer<G, Ctx, P>;
+  /** Kernel versions the implementation can model; the default is the newest upstream behaviour. */
+  readonly kernelVersions?: { readonly default: string; readonly versions: readonly KernelVersion[] };
 }

@@ -93,6 +93,7 @@ export function checkFlagSpec(registry: readonly Subsystem[]): Record<string, Fl
     scenario: { kind: 'string' },
     'scenario-file': { kind: 'string' },
     variant: { kind: 'string' },
+    'kernel-version': { kind: 'string' },
     'max-states': { kind: 'int', min: 1 },
     'time-limit': { kind: 'int', min: 1 },
     jobs: { kind: 'int', min: 1 },

@@ -18,6 +18,7 @@ import { EXIT, nodeOut, quietOnClosedPipe, type Out } from './io.js';
 import { cmdList } from './list.js';
 import { cmdReplay } from './replay.js';
 import { cmdRun } from './run-script.js';
+import { cmdReproduce, REPRODUCE_HELP } from './reproduce.js';
 
 export { EXIT, quietOnClosedPipe, type Out };
 
@@ -29,6 +30,7 @@ Usage:
   mmcheck replay FILE.itf.json             re-execute a saved counterexample against the current code
   mmcheck list [SUBSYSTEM...]              subsystems, knobs, scenarios and buggy variants
   mmcheck list --ops SUBSYSTEM             the subsystem's operations and their arguments
+  mmcheck reproduce TRACE|SCRIPT|SUBSYSTEM --kernel K   run a counterexample on a real kernel (qemu)
   mmcheck --help                           this text
 
 check options:
@@ -37,6 +39,7 @@ check options:
   --variant NAME         check a buggy variant (see 'mmcheck list'); 'none' = correct code;
                          'all' = the correct code, then every variant in its scenarios
                          (each variant must be CAUGHT)
+  --kernel-version V     the kernel the implementation models (e.g. 6.1, 6.12, mainline; default: newest)
   --threads N, --ops N, --pool N, ...
                          reshape (grow or shrink) the default scenarios through the knobs
                          each subsystem declares (see 'mmcheck list SUBSYSTEM')
@@ -58,6 +61,8 @@ check options:
 run options:
   --script FILE          the script: {"params": {...}, "steps": [{"op": ..., "args": {...}}, ...]}
   --variant NAME         run a buggy variant
+
+${REPRODUCE_HELP}
 
 replay options:
   --variant NAME|none    replay against another variant (default: the trace's own)
@@ -92,7 +97,7 @@ export async function main(
       case 'help':
         io.out(HELP);
         if (cmd !== undefined) return EXIT.pass;
-        io.err('mmcheck: no command given (commands: check, run, replay, list)');
+        io.err('mmcheck: no command given (commands: check, run, replay, list, reproduce)');
         return EXIT.usage;
       case 'check':
         return await cmdCheck(rest, io, { registry, registryModule });
@@ -102,8 +107,10 @@ export async function main(
         return await cmdReplay(rest, io, registry);
       case 'list':
         return await cmdList(rest, io, registry);
+      case 'reproduce':
+        return await cmdReproduce(rest, io, registry);
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list; see mmcheck --help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, reproduce; see mmcheck --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {

@@ -98,14 +98,19 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
   }
   const hint = positionals.length === 0 && Object.keys(knobValues).length > 0 ? ' (name the subsystems to reshape, e.g. mmcheck check hugetlb --pool 3)' : '';
   const jobs: JobSpec[] = [];
+  const kv = flags['kernel-version'] as string | undefined;
   for (const sub of subs) {
+    if (kv !== undefined && !sub.kernelVersions?.versions.some((v) => v.name === kv))
+      throw new UsageError(`--kernel-version ${kv}: ${sub.name} models ${sub.kernelVersions?.versions.map((v) => v.name).join(', ') || 'no kernel versions'}`);
     // all: the correct implementation in the default scenarios, then every variant in its own
     const variants = vflag === 'all' ? [null, ...sub.variants.map((v) => v.name)] : [vflag];
     for (const variant of variants) {
       if (variant !== null && !sub.variants.some((v) => v.name === variant))
         throw new UsageError(`unknown variant '${variant}' for ${sub.name} (known: ${sub.variants.map((v) => v.name).join(', ') || 'none'})`);
-      for (const s of scenariosOf(sub, flags, variant))
-        jobs.push({ sub, scenario: reshape(sub, s, knobValues, hint), variant, expectViolation: variant !== null && vflag === 'all' });
+      for (const s of scenariosOf(sub, flags, variant)) {
+        const scenario = reshape(sub, s, knobValues, hint);
+        jobs.push({ sub, scenario: kv !== undefined ? { ...scenario, kernelVersion: kv } : scenario, variant, expectViolation: variant !== null && vflag === 'all' });
+      }
     }
   }
   return jobs;

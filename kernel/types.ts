@@ -9,6 +9,17 @@
  * kernel observation compares with the implementation's prediction.
  */
 import type { Script } from '../checker/scenario-file.js';
+import type { Args, RetValue } from '../checker/types.js';
+
+/**
+ * A script as the kernel runs it. With `concurrency`, its steps are not run
+ * one after another: model thread threadOf[k] runs step k on a real thread,
+ * after the steps after[k] finished (what the counterexample finished before
+ * step k began), racing everything else.
+ */
+export interface KernelScript extends Script {
+  readonly concurrency?: { readonly threadOf: readonly number[]; readonly after: readonly (readonly number[])[] };
+}
 
 /** A kernel as the user names it: `6.1`, `6.12` (newest Debian package) or a bzImage path. */
 export interface ResolvedKernel {
@@ -36,7 +47,13 @@ export interface KernelStepObservation {
 }
 
 export type KernelScriptResult =
-  | { readonly kind: 'ran'; readonly steps: readonly KernelStepObservation[]; readonly poolRestored: boolean }
+  | {
+      readonly kind: 'ran';
+      readonly steps: readonly KernelStepObservation[];
+      readonly poolRestored: boolean;
+      /** Counters after the probe's restore between scripts (what outlived the script), when printed. */
+      readonly after?: Readonly<Record<string, number>>;
+    }
   | { readonly kind: 'error'; readonly detail: string };
 
 export type KernelBatchOutcome =
@@ -46,5 +63,40 @@ export type KernelBatchOutcome =
 /** Runs many scripts in one boot, each in its own mount and child process. */
 export interface KernelBatchRunner {
   readonly kernel: ResolvedKernel;
-  runBatch(subsystem: string, scripts: readonly Script[]): Promise<KernelBatchOutcome>;
+  runBatch(subsystem: string, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome>;
+}
+
+/**
+ * How one subsystem's scripts become C and how the kernel's answer is judged
+ * (subsystems/<sub>/probe.ts). The generic compiler (kernel/compile.ts)
+ * calls these; C text returned here may use the runtime in kernel/probe/runtime.c
+ * (emit, meminfo, touch, task_fork, run_in, obs_add, errname, write_long).
+ */
+export interface KernelMapping<P = unknown> {
+  readonly subsystem: string;
+  /** C helpers shared by every script of this subsystem (after the runtime). */
+  readonly cHelpers: string;
+  /** Kernel command-line words the scripts need (e.g. transparent_hugepage=never). */
+  cmdline(scripts: readonly Script[]): readonly string[];
+  /** Why this script cannot be run on a kernel (e.g. it needs an injected fault), or undefined. */
+  unsupported?(script: Script): string | undefined;
+  /** C statements run first in a script's process: pool, mounts, files. `i` is the script index. */
+  setup(params: P, i: number): string;
+  /**
+   * C statements of one step: must set `const char *ret` (an errno name, 'ok', 'SIGBUS', ...)
+   * and `int bus` (1 when the access raised SIGBUS).
+   */
+  step(op: string, args: Args, params: P): string;
+  /** C expression: the task (process) index that runs this step; '0' for the script's main process. */
+  task(op: string, args: Args): string;
+  /** C statement after each step: fill the observation (obs_reset/obs_add). */
+  readonly observe: string;
+  /** C statements of the restore function of script `i` (probe process; return 1 when the pool is clean). */
+  restore(params: P, i: number): string;
+  /** The counters the implementation predicts after a step (same names as the probe prints). */
+  predict(implState: unknown, params: P): Record<string, number>;
+  /** The implementation's return value in the probe's encoding. */
+  retOf(ret: RetValue): string;
+  /** A one-paragraph description of how the op language maps onto system calls (for reproducers). */
+  readonly describe: string;
 }

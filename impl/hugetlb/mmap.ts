@@ -60,14 +60,45 @@ function mmapOutErr(g: G, t: T): StepResult {
   return done('ENOMEM');
 }
 
-/** out_put_pages: put back the original number of pages, chg (return value ignored). */
+/**
+ * out_put_pages of hugetlb_reserve_pages: undo the subpool charge after
+ * hugetlb_acct_memory (or region_add) failed.
+ * Before a833a693a490 ("mm: hugetlb: fix incorrect fallback for subpool",
+ * still in Debian's 6.1.y/6.12.y: --kernel-version 6.1/6.12) it puts back all
+ * of chg, so on a min_size mount the pages that came from the global pool
+ * refill rsv_hpages although hugetlb_acct_memory never reserved them. Since
+ * a833a693a490 (mm/hugetlb.c hugetlb_reserve_pages() @ a833a693a490) only the
+ * subpool's share chg - gbl_reserve is put back and what the put cannot keep
+ * goes to hugetlb_acct_memory(-gbl_resv); its follow-up then uncharges the
+ * gbl_reserve pages from used_hpages (mmapRestoreUsed).
+ */
 function mmapOutPutPages(g: G, t: T): StepResult {
-  hugepageSubpoolPutPages(at(g.spool, spoolIdx(t, vmaOf(g, t))), t.l.chg);
+  const spool = at(g.spool, spoolIdx(t, vmaOf(g, t)));
+  if (t.bug('a833a693a490')) {
+    // put back original number of pages, chg (return value ignored)
+    hugepageSubpoolPutPages(spool, t.l.chg);
+    return mmapOutErr(g, t);
+  }
+  const spoolResv = t.l.chg - t.l.gbl_reserve;
+  if (!spoolResv) return mmapRestoreUsed(g, t);
+  t.l.out_put_pages = 2; // hugetlb_acct_memory(h, -gbl_resv), then restore used_hpages
+  return returnUnused(g, t, hugepageSubpoolPutPages(spool, spoolResv), mmapAfterRefund);
+}
+
+/**
+ * The follow-up to a833a693a490 ("mm/hugetlb: restore failed global
+ * reservations to subpool"): used_hpages -= gbl_reserve under the subpool
+ * lock, after the put above (so that put still saw used_hpages inflated).
+ */
+function mmapRestoreUsed(g: G, t: T): StepResult {
+  const spool = at(g.spool, spoolIdx(t, vmaOf(g, t)));
+  if (t.l.gbl_reserve && spool.max !== -1) spool.used -= t.l.gbl_reserve;
   return mmapOutErr(g, t);
 }
 
-/** After a refund through return_unused_surplus_pages: finish, or continue at out_put_pages. */
-const mmapAfterRefund: Cont = (g, t) => (t.l.out_put_pages ? mmapOutPutPages(g, t) : mmapFinish(g, t));
+/** After a refund through return_unused_surplus_pages: finish (0), out_put_pages (1), or restore used_hpages (2). */
+const mmapAfterRefund: Cont = (g, t) =>
+  t.l.out_put_pages === 1 ? mmapOutPutPages(g, t) : t.l.out_put_pages === 2 ? mmapRestoreUsed(g, t) : mmapFinish(g, t);
 
 function mmapRegionAdd(g: G, t: T): StepResult {
   const v = vmaOf(g, t);

@@ -68,7 +68,7 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
   {
     name: 'finding-out-put-pages-min',
     description:
-      'hugetlb_reserve_pages out_put_pages puts back chg after hugetlb_acct_memory failed; on a min_size mount the conservative put refills rsv_hpages with pages the global pool never reserved; fixed upstream by commit a833a693a490 "mm: hugetlb: fix incorrect fallback for subpool" (v6.15; Fixes: 1c5ecae3a93f), so 6.1 and 6.12 have it',
+      'hugetlb_reserve_pages out_put_pages after hugetlb_acct_memory failed on a size=,min_size= mount. --kernel-version 6.1/6.12 (before a833a693a490): the put of chg refills rsv_hpages with pages the global pool never reserved (Rsvd later underflows). mainline (a833a693a490 + its follow-up restoring failed global reservations to the subpool): the put of chg - gbl_reserve still sees used_hpages inflated by gbl_reserve, so the subpool reserve the mmap took goes to the global pool instead of back to rsv_hpages (min_size guarantee lost; a model prediction, not yet run on a mainline kernel)',
     expect: 'resv-conservation / refinement',
     params: P({ pool: 2, fileSize: 3, vmas: 2, mounts: [{ size: 4, min: 2, mounted: true }] }),
     threads: [[one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(sh(1, 0, 1, 3))]],

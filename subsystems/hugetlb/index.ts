@@ -47,6 +47,14 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
   knobs,
   customize,
   parseParams,
+  kernelVersions: {
+    default: 'mainline',
+    versions: [
+      { name: '6.1', description: 'linux-6.1.y as Debian bookworm ships it (linux-image-6.1.0-*-amd64)', lacks: ['a833a693a490'] },
+      { name: '6.12', description: 'linux-6.12.y as Debian bookworm-backports ships it (linux-image-6.12.*+deb12-amd64)', lacks: ['a833a693a490'] },
+      { name: 'mainline', description: 'newest upstream behaviour modelled (mm/hugetlb.c after a833a693a490 and its follow-up)', lacks: [] },
+    ],
+  },
   observer: {
     impl: (g) => ({ HugePages_Total: g.nr, HugePages_Free: g.free, HugePages_Rsvd: g.resv, HugePages_Surp: g.surp }),
     spec: (v) => ({ HugePages_Total: v.total, HugePages_Free: v.free, HugePages_Rsvd: v.rsvd, HugePages_Surp: v.surp }),

@@ -148,6 +148,13 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'out-put-pages-min-only',
+    description:
+      'a shared mmap on a min_size= mount (no size=) fails in hugetlb_acct_memory after taking the last subpool reserve: out_put_pages must put back only the subpool share chg - gbl_reserve (a833a693a490); putting back chg refills rsv_hpages with pages the global pool never reserved',
+    params: P({ pool: 2, fileSize: 3, vmas: 2, mounts: [{ size: -1, min: 2, mounted: true }] }),
+    threads: [[one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(sh(1, 0, 1, 3))]],
+  },
+  {
     name: 'numa-no-guarantee',
     description:
       'HR-13 negative test: with cpusets/mempolicy a reserved fault may still SIGBUS (free pages on disallowed nodes); the spec allows it, so the correct implementation must not be reported',

@@ -37,4 +37,5 @@ export const variants: Variant[] = [
     source: 'commit 84afd99b8398 "hugetlb reservations: fix hugetlb MAP_PRIVATE reservations across vma splits"; mm/hugetlb.c hugetlb_vm_op_close() @ v6.1',
     scenarios: ['vma-surgery'],
   },
+  { name: 'a833a693a490', description: 'hugetlb_reserve_pages out_put_pages puts back chg, not chg - gbl_reserve (before a833a693a490; Debian 6.1.y/6.12.y)', source: 'a833a693a490 "mm: hugetlb: fix incorrect fallback for subpool"; mm/hugetlb.c hugetlb_reserve_pages() @ v6.12', scenarios: ['out-put-pages-min-only'] },
 ];

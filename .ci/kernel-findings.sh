@@ -1,0 +1,18 @@
+#!/bin/sh
+# Reproduce every hugetlb finding on both Debian kernels. DIVERGED (exit 1) or bad input (2) fails CI;
+# INCONCLUSIVE (3) is allowed only for findings that cannot be forced on a stock kernel (injected
+# allocation failures, concurrent interleavings) — the two below must be REPRODUCED (exit 0).
+set -u
+cd "$(dirname "$0")/.."
+must="finding-child-subpool-reserve finding-out-put-pages-min"
+out="$(mktemp -d)"
+fail=0
+t0=$(date +%s)
+for f in $(node -e 'import("./dist/subsystems/hugetlb/index.js").then(m => console.log(m.hugetlb.findings.map(f => f.name).join(" ")))'); do
+  node bin/mmcheck.js reproduce hugetlb --scenario "$f" --kernel 6.1 --kernel 6.12 --out "$out"
+  code=$?
+  case " $must " in *" $f "*) want=0 ;; *) want=03 ;; esac
+  case "$want" in *"$code"*) echo "== $f: exit $code (ok)" ;; *) echo "== $f: exit $code: FAIL"; fail=1 ;; esac
+done
+echo "== kernel findings: $(( $(date +%s) - t0 )) s"
+exit $fail

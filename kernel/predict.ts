@@ -1,0 +1,81 @@
+/**
+ * What the implementation predicts a kernel shows for a sequential script:
+ * per step, the return value, the counters the probe prints (the subsystem's
+ * KernelMapping.predict on the implementation state) and whether the spec
+ * disagreed there. Unlike `mmcheck run`, it goes on after the first spec
+ * disagreement: a counterexample's later steps are predicted too.
+ */
+import { evalInvariants } from '../checker/check.js';
+import { Product } from '../checker/product.js';
+import type { InvariantStats } from '../checker/result.js';
+import type { Script } from '../checker/scenario-file.js';
+import type { RetValue, Scenario, Subsystem } from '../checker/types.js';
+import type { KernelMapping } from './types.js';
+
+export interface PredictedStep {
+  readonly step: number;
+  readonly op: string;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly ret: RetValue;
+  readonly counters: Record<string, number>;
+  /** The spec (or an invariant) disagreed at this step: the violation the kernel may confirm. */
+  readonly specProblem?: string;
+  /** The implementation could not run the step (blocked, threw). */
+  readonly implProblem?: string;
+}
+
+export function predictScript(
+  sub: Subsystem,
+  m: KernelMapping<any>,
+  script: Script,
+  opts: { variant?: string | null; kernelVersion?: string } = {},
+): PredictedStep[] {
+  const scenario: Scenario = {
+    name: 'kernel-script',
+    description: 'sequential script for a kernel run',
+    params: script.params,
+    threads: [script.steps.map((s) => [s])],
+    ...(opts.kernelVersion ? { kernelVersion: opts.kernelVersion } : {}),
+  };
+  const product = new Product(sub, scenario, opts.variant ?? null);
+  const stats: InvariantStats[] = product.invariants.map((i) => ({ name: i.name, when: i.when, checked: 0, nonTrivial: 0 }));
+  const broken = (v: Int32Array, g: unknown): string | undefined => {
+    const f = evalInvariants(product.invariants, stats, g as never, script.params, product.invariantCtx(v, 0));
+    return f ? `invariant ${f.message}` : undefined;
+  };
+  const init = product.initial();
+  let vec = init.vec;
+  const out: PredictedStep[] = [];
+  for (let i = 0; i < script.steps.length; i++) {
+    const { op, args } = script.steps[i]!;
+    let ret: RetValue = null;
+    let specProblem: string | undefined;
+    let implProblem: string | undefined;
+    for (let guard = 0; ; guard++) {
+      const hit = guard > 10000 ? undefined : product.pick(vec, () => true);
+      if (!hit) {
+        implProblem = guard > 10000 ? `${op} did not finish within 10000 steps` : `${op} blocked (it would wait forever in a sequential script)`;
+        break;
+      }
+      vec = hit.vec;
+      const bad = hit.failure ? `${hit.failure.kind}: ${hit.failure.message}` : broken(vec, hit.impl);
+      if (bad && !specProblem) specProblem = bad;
+      if (vec[product.HDR + 2]! < 0) {
+        ret = hit.label.ret ?? null;
+        break;
+      }
+    }
+    const g = product.traceState(vec).impl;
+    out.push({
+      step: i,
+      op,
+      args,
+      ret,
+      counters: m.predict(g, script.params),
+      ...(specProblem ? { specProblem } : {}),
+      ...(implProblem ? { implProblem } : {}),
+    });
+    if (implProblem) break;
+  }
+  return out;
+}

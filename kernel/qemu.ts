@@ -1,0 +1,73 @@
+/**
+ * One boot: qemu-system-x86_64 under TCG (no KVM needed), the kernel, an
+ * initramfs whose /init is the probe, console on ttyS0 and the probe's
+ * protocol on ttyS1, both to files. The probe powers the machine off when
+ * done; a boot that does not end in time is killed.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireTool } from './tools.js';
+
+export interface BootResult {
+  readonly console: string;
+  readonly probe: string;
+  readonly timedOut: boolean;
+  readonly seconds: number;
+  readonly exitCode: number | null;
+}
+
+export interface BootOptions {
+  readonly image: string;
+  readonly initramfs: string;
+  readonly workDir: string;
+  readonly cmdline: readonly string[];
+  readonly timeoutSeconds: number;
+  readonly memoryMiB?: number;
+  readonly cpus?: number;
+}
+
+export function qemuArgs(o: BootOptions): string[] {
+  return [
+    '-accel', 'tcg',
+    '-m', String(o.memoryMiB ?? 512),
+    '-smp', String(o.cpus ?? 1),
+    '-nodefaults', '-display', 'none', '-no-reboot',
+    '-kernel', o.image,
+    '-initrd', o.initramfs,
+    '-append', ['console=ttyS0', 'panic=-1', 'oops=panic', 'quiet', 'loglevel=4', ...o.cmdline].join(' '),
+    '-serial', `file:${join(o.workDir, 'console.log')}`,
+    '-serial', `file:${join(o.workDir, 'probe.log')}`,
+  ];
+}
+
+export function boot(o: BootOptions): Promise<BootResult> {
+  requireTool('qemu-system-x86_64');
+  const t0 = Date.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('qemu-system-x86_64', qemuArgs(o), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, o.timeoutSeconds * 1000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const read = (f: string): string => {
+        try {
+          return readFileSync(join(o.workDir, f), 'latin1');
+        } catch {
+          return '';
+        }
+      };
+      const consoleLog = read('console.log') + (stderr ? `\n[qemu stderr] ${stderr}` : '');
+      resolvePromise({ console: consoleLog, probe: read('probe.log'), timedOut, seconds: (Date.now() - t0) / 1000, exitCode: code });
+    });
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * `--kernel 6.1`, `--kernel 6.12` or `--kernel PATH/bzImage` to a kernel image
+ * on this machine.
+ *
+ * A version is resolved through apt to the newest Debian package of that
+ * series, never a hard-coded revision (they change every few weeks):
+ * bookworm names 6.1 kernels `linux-image-6.1.0-<abi>-amd64` and its 6.12
+ * backport `linux-image-6.12.<n>+deb12-amd64`. We take the `-unsigned`
+ * package: it is the build's own image (the signed package repackages the
+ * same kernel with a UEFI Secure Boot signature, which qemu's BIOS boot does
+ * not use) and it does not pull in the signing template. The cloud and rt
+ * flavours are skipped: the generic flavour is what users run. The package
+ * is fetched with `apt-get download` (no root, no install), only
+ * boot/vmlinuz-* is extracted (the modules are never written: the probe needs
+ * none), and the image is cached under DIR/<package>_<version>/vmlinuz.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, closeSync, renameSync, rmSync, statSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { KernelSetupError, requireTool } from './tools.js';
+import type { ResolvedKernel } from './types.js';
+
+export const DEFAULT_KERNEL_CACHE = join(homedir(), '.cache', 'mmcheck', 'kernels');
+
+/** The implementation version a kernel release is compared against. */
+export function modelVersionOf(release: string, known: readonly string[]): string {
+  const m = release.match(/^(\d+)\.(\d+)/);
+  const series = m ? `${m[1]}.${m[2]}` : '';
+  return known.includes(series) ? series : 'mainline';
+}
+
+/** The release string a bzImage carries (boot protocol: kernel_version at 0x20e, +0x200). */
+export function bzImageRelease(path: string): string | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const hdr = Buffer.alloc(0x210);
+    if (readSync(fd, hdr, 0, hdr.length, 0) < hdr.length || hdr.toString('latin1', 0x202, 0x206) !== 'HdrS') return undefined;
+    const off = hdr.readUInt16LE(0x20e) + 0x200;
+    const buf = Buffer.alloc(128);
+    readSync(fd, buf, 0, buf.length, off);
+    return buf.toString('latin1').split(/[\s\0]/)[0] || undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const numbers = (s: string): number[] => (s.match(/\d+/g) ?? []).map(Number);
+function newer(a: string, b: string): boolean {
+  const x = numbers(a);
+  const y = numbers(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? -1) !== (y[i] ?? -1)) return (x[i] ?? -1) > (y[i] ?? -1);
+  return false;
+}
+
+/** Newest `linux-image-<series>...-amd64[-unsigned]` package apt knows. */
+export function newestDebianKernel(series: string): string {
+  requireTool('apt-cache');
+  const esc = series.replace(/\./g, '\\.');
+  let out: string;
+  try {
+    out = execFileSync('apt-cache', ['search', '--names-only', `^linux-image-${esc}[.-]`], { encoding: 'utf8' });
+  } catch (e) {
+    throw new KernelSetupError(`apt-cache search failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const names = out.split('\n').map((l) => l.split(' ')[0] ?? '');
+  const generic = (suffix: string): string[] =>
+    names.filter((n) => new RegExp(`^linux-image-${esc}[.-][0-9][^ ]*?-amd64${suffix}$`).test(n) && !/-(cloud|rt)-amd64/.test(n));
+  const pick = (xs: string[]): string | undefined => xs.reduce<string | undefined>((best, n) => (!best || newer(n, best) ? n : best), undefined);
+  const best = pick(generic('-unsigned')) ?? pick(generic(''));
+  if (!best)
+    throw new KernelSetupError(`no Debian kernel package for ${series} (apt-cache search '^linux-image-${series}'): run 'apt-get update'?`);
+  return best;
+}
+
+function packageVersion(pkg: string): string {
+  const out = execFileSync('apt-cache', ['show', '--no-all-versions', pkg], { encoding: 'utf8' });
+  return out.match(/^Version: (\S+)/m)?.[1] ?? 'unknown';
+}
+
+/** Download + extract vmlinuz (cached). Returns the image path. */
+function fetchDebianKernel(pkg: string, version: string, cacheDir: string, log: (s: string) => void): string {
+  const dir = join(cacheDir, `${pkg}_${version}`);
+  const image = join(dir, 'vmlinuz');
+  if (existsSync(image)) return image;
+  requireTool('apt-get');
+  requireTool('dpkg-deb');
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), 'mmcheck-kernel-'));
+  try {
+    log(`downloading ${pkg} ${version} with apt-get download`);
+    execFileSync('apt-get', ['download', `${pkg}=${version}`], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+    const deb = readdirSync(tmp).find((f) => f.endsWith('.deb'));
+    if (!deb) throw new KernelSetupError(`apt-get download ${pkg} produced no .deb`);
+    execFileSync('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards './boot/vmlinuz-*'`, 'sh', join(tmp, deb), tmp]);
+    const vm = readdirSync(join(tmp, 'boot')).find((f) => f.startsWith('vmlinuz-'));
+    if (!vm) throw new KernelSetupError(`${pkg} has no boot/vmlinuz-*`);
+    mkdirSync(dir, { recursive: true });
+    renameSync(join(tmp, 'boot', vm), image);
+    return image;
+  } catch (e) {
+    if (e instanceof KernelSetupError) throw e;
+    const msg = ((e as { stderr?: Buffer }).stderr?.toString() || (e as Error).message).trim().split('\n').pop();
+    throw new KernelSetupError(`cannot fetch kernel package ${pkg}: ${msg}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export interface ResolveOptions {
+  readonly cacheDir?: string;
+  /** The subsystem's kernel versions (keys), to pick the implementation behaviour. */
+  readonly modelVersions: readonly string[];
+  /** Force the implementation version (--kernel-version). */
+  readonly modelVersion?: string;
+  readonly log?: (s: string) => void;
+}
+
+export function resolveKernel(request: string, opts: ResolveOptions): ResolvedKernel {
+  const log = opts.log ?? (() => {});
+  const pick = (release: string): string => opts.modelVersion ?? modelVersionOf(release, opts.modelVersions);
+  if (request.includes('/') || existsSync(request)) {
+    const image = resolve(request);
+    if (!existsSync(image) || !statSync(image).isFile()) throw new KernelSetupError(`--kernel ${request}: no such file`);
+    const release = bzImageRelease(image);
+    if (!release) throw new KernelSetupError(`--kernel ${request}: not a bzImage (no HdrS boot header)`);
+    return { request, release, modelVersion: pick(release), image };
+  }
+  if (!/^\d+\.\d+$/.test(request))
+    throw new KernelSetupError(`--kernel ${request}: expected a series such as 6.1 or 6.12, or a path to a bzImage`);
+  const pkg = newestDebianKernel(request);
+  const version = packageVersion(pkg);
+  const image = fetchDebianKernel(pkg, version, opts.cacheDir ?? DEFAULT_KERNEL_CACHE, log);
+  const release = version.replace(/-[^-]*$/, ''); // Debian revision off: upstream release, until uname says better
+  return { request, release, modelVersion: pick(release), image, debianPackage: `${pkg} ${version}` };
+}

@@ -1,0 +1,104 @@
+/**
+ * KernelBatchRunner on qemu: compiles a batch of scripts into one probe,
+ * boots it, and maps the probe's lines back to per-script observations.
+ * A script that leaves the pool damaged (the probe's restore check fails)
+ * ends the boot; the runner boots again for the scripts after it, so no
+ * script ever starts on a pool another script broke.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileScripts, gccStatic } from './compile.js';
+import { packInitramfs } from './initramfs.js';
+import { boot } from './qemu.js';
+import { consoleTrouble, parseProbeLog } from './serial.js';
+import { requireStaticLibc, requireTool } from './tools.js';
+import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScript, KernelScriptResult, ResolvedKernel } from './types.js';
+
+export interface QemuRunnerOptions {
+  /** Subsystem name -> its kernel mapping. */
+  readonly mappings: Readonly<Record<string, KernelMapping<any>>>;
+  readonly workDir?: string;
+  /** Seconds per boot before a script starts, plus per script. */
+  readonly bootSeconds?: number;
+  readonly perScriptSeconds?: number;
+  readonly log?: (s: string) => void;
+}
+
+export class QemuBatchRunner implements KernelBatchRunner {
+  /** Boots done and their wall time, for reports. */
+  readonly boots: { seconds: number; scripts: number }[] = [];
+  private release?: string;
+  constructor(
+    readonly kernel: ResolvedKernel,
+    private readonly opts: QemuRunnerOptions,
+  ) {
+    requireTool('qemu-system-x86_64');
+    requireStaticLibc();
+  }
+
+  /** The release the booted kernel reported (uname -r), once a boot ran. */
+  get bootedRelease(): string | undefined {
+    return this.release;
+  }
+
+  async runBatch(subsystem: string, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome> {
+    const m = this.opts.mappings[subsystem];
+    if (!m) throw new Error(`no kernel mapping for subsystem '${subsystem}'`);
+    const t0 = Date.now();
+    const results: (KernelScriptResult | undefined)[] = scripts.map((s) => {
+      const why = m.unsupported?.(s);
+      return why ? { kind: 'error', detail: `not runnable on a kernel: ${why}` } : undefined;
+    });
+    const runnable = scripts.map((s, i) => ({ s, i })).filter((x) => results[x.i] === undefined);
+    if (runnable.length === 0) return { kind: 'ran', results: results as KernelScriptResult[], seconds: 0 };
+    const dir = this.opts.workDir ?? mkdtempSync(join(tmpdir(), 'mmcheck-boot-'));
+    mkdirSync(dir, { recursive: true });
+    const src = compileScripts(m, runnable.map((x) => x.s));
+    const cFile = join(dir, 'probe.c');
+    writeFileSync(cFile, src);
+    gccStatic(src, cFile, join(dir, 'probe'));
+    const initrd = join(dir, 'initramfs.cpio');
+    writeFileSync(initrd, packInitramfs(readFileSync(join(dir, 'probe'))));
+    let first = 0;
+    while (first < runnable.length) {
+      const left = runnable.length - first;
+      const timeout = (this.opts.bootSeconds ?? 60) + left * (this.opts.perScriptSeconds ?? 5);
+      const b = await boot({
+        image: this.kernel.image,
+        initramfs: initrd,
+        workDir: dir,
+        cmdline: [...m.cmdline(runnable.map((x) => x.s)), `MMCHECK_FIRST=${first}`],
+        timeoutSeconds: timeout,
+        // concurrent scripts race on two virtual CPUs (multi-threaded TCG)
+        cpus: runnable.some((x) => x.s.concurrency) ? 2 : 1,
+      });
+      this.boots.push({ seconds: b.seconds, scripts: left });
+      const log = parseProbeLog(b.probe, b.console);
+      if (log.release) this.release = log.release;
+      if (!log.started) {
+        const why = consoleTrouble(b.console) ?? (b.timedOut ? `no probe output within ${timeout} s` : 'the probe never started');
+        return { kind: b.timedOut ? 'timeout' : 'boot-failed', detail: `${why} (logs in ${dir})`, log: b.console.slice(-4000) };
+      }
+      let last = first - 1;
+      for (const [idx, ps] of log.scripts) {
+        if (idx < first || idx >= runnable.length) continue;
+        last = Math.max(last, idx);
+        const target = runnable[idx]!.i;
+        if (ps.errors.length > 0 || ps.restored === undefined) {
+          const why = ps.errors.join('; ') || (b.timedOut ? 'boot timed out during this script' : consoleTrouble(b.console) ?? 'the kernel stopped during this script');
+          results[target] = ps.steps.length && ps.restored !== undefined && ps.errors.every((e) => e.startsWith('task '))
+            ? { kind: 'ran', steps: ps.steps, poolRestored: ps.restored, ...(ps.after ? { after: ps.after } : {}) }
+            : { kind: 'error', detail: why };
+        } else results[target] = { kind: 'ran', steps: ps.steps, poolRestored: ps.restored, ...(ps.after ? { after: ps.after } : {}) };
+      }
+      const next = log.finished && log.next !== undefined ? log.next : last + 1;
+      if (next <= first) return { kind: 'boot-failed', detail: 'the probe made no progress', log: b.console.slice(-4000) };
+      first = next;
+    }
+    const out = results.map((r) => r ?? { kind: 'error' as const, detail: 'no output for this script' });
+    // a boot directory of our own is removed once everything ran; failures keep it (its logs explain them)
+    if (!this.opts.workDir && !process.env.MMCHECK_KEEP_BOOT) rmSync(dir, { recursive: true, force: true });
+    return { kind: 'ran', results: out, seconds: (Date.now() - t0) / 1000 };
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * The C half of the hugetlb kernel mapping: helpers every compiled hugetlb
+ * script calls (subsystems/hugetlb/probe.ts emits the calls). One function
+ * per op of the script language, each doing what a real hugetlbfs user does:
+ *
+ *   mmap          shared/noreserve: mmap(MAP_SHARED[|MAP_NORESERVE]) of a file on
+ *                 its mount at offset from; private/private_noreserve: a new file on
+ *                 mount f, unlinked, mmap(MAP_PRIVATE[|MAP_NORESERVE]), closed
+ *   fault         one read or write of the first byte of huge page i (SIGBUS caught)
+ *   uffd_copy     userfaultfd register of page i + UFFDIO_COPY of one huge page
+ *   munmap        munmap of the whole mapping
+ *   truncate      ftruncate(size * 2 MiB)
+ *   punch         fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
+ *   fork          fork(2): the child keeps only the forked mapping and runs the
+ *                 steps addressed to slot c
+ *   set_nr        write /proc/sys/vm/nr_hugepages
+ *   set_overcommit write /proc/sys/vm/nr_overcommit_hugepages
+ *   mount         mount -t hugetlbfs -o size=,min_size= and create its files
+ *
+ * Mapping slots (the model's `v`) live at fixed addresses so page i of slot v
+ * is always VBASE(v) + i * 2 MiB; a forked slot shares its parent's address in
+ * the child. Slot bookkeeping is in a MAP_SHARED page so every task sees it;
+ * an op on a slot the model would reject (free slot, index outside the
+ * mapping) gets the model's answer without a system call, because that is
+ * bookkeeping of the script language, not kernel behaviour.
+ */
+export const HUGETLB_C = String.raw`
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+
+#define H_NV 8
+#define H_NF 8
+#define H_NM 4
+#define VBASE(v) ((char *)0x200000000000UL + (unsigned long)(v) * (1UL << 32))
+
+enum { K_SHARED = 1, K_NORESERVE, K_PRIVATE, K_PRIVATE_NORESERVE };
+
+struct hbook {
+	int live[H_NV], kind[H_NV], from[H_NV], to[H_NV], task[H_NV], peer[H_NV];
+	char *base[H_NV];
+	int mounted[H_NM], has_size[H_NM];
+	int fd[H_NF];
+	int file_mount[H_NF];
+	int nfiles, fsize, nprivate;
+	char dir[H_NM][64];
+};
+static struct hbook *B;
+
+static void h_observe(void)
+{
+	obs_reset();
+	obs_add("HugePages_Total", meminfo("HugePages_Total"));
+	obs_add("HugePages_Free", meminfo("HugePages_Free"));
+	obs_add("HugePages_Rsvd", meminfo("HugePages_Rsvd"));
+	obs_add("HugePages_Surp", meminfo("HugePages_Surp"));
+	for (int m = 0; m < H_NM; m++) {
+		struct statfs st;
+		char name[32];
+		if (!B->mounted[m] || !B->has_size[m] || statfs(B->dir[m], &st))
+			continue;
+		/* hugetlbfs_statfs: f_blocks = max_hpages, f_bfree = max_hpages - used_hpages */
+		snprintf(name, sizeof(name), "spool%d_used", m);
+		obs_add(name, (long long)st.f_blocks - (long long)st.f_bfree);
+	}
+}
+
+static void h_open_files(int m)
+{
+	for (int f = 0; f < B->nfiles; f++) {
+		char p[96];
+		if (B->file_mount[f] != m)
+			continue;
+		snprintf(p, sizeof(p), "%s/f%d", B->dir[m], f);
+		B->fd[f] = open(p, O_RDWR | O_CREAT, 0600);
+		if (B->fd[f] < 0 || ftruncate(B->fd[f], (off_t)B->fsize * HPAGE))
+			emit("MMCHECK S %d ERROR cannot create %s: %s", cur_script, p, strerror(errno));
+	}
+}
+
+static int h_do_mount(int m, long size, long min)
+{
+	char opts[96] = "pagesize=2M";
+	if (size >= 0)
+		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), ",size=%ldM", size * 2);
+	if (min >= 0)
+		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), ",min_size=%ldM", min * 2);
+	mkdir(B->dir[m], 0755);
+	if (mount("none", B->dir[m], "hugetlbfs", 0, opts))
+		return errno;
+	B->mounted[m] = 1;
+	B->has_size[m] = size >= 0;
+	h_open_files(m);
+	return 0;
+}
+
+static void h_setup(int script, long pool, long over, int fsize, int nfiles, const int *file_mount,
+		    int nmounts, const long *size, const long *min, const int *mounted)
+{
+	B = mmap(NULL, sizeof(*B), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (B == MAP_FAILED)
+		_exit(96);
+	memset(B, 0, sizeof(*B));
+	B->fsize = fsize;
+	B->nfiles = nfiles;
+	for (int f = 0; f < nfiles; f++) {
+		B->file_mount[f] = file_mount[f];
+		B->fd[f] = -1;
+	}
+	mkdir("/mnt/mmcheck", 0755);
+	for (int m = 0; m < nmounts; m++)
+		snprintf(B->dir[m], sizeof(B->dir[m]), "/mnt/mmcheck/s%d-m%d", script, m);
+	write_long("/proc/sys/vm/nr_overcommit_hugepages", over);
+	write_long("/proc/sys/vm/nr_hugepages", pool);
+	if (meminfo("HugePages_Total") != pool || meminfo("HugePages_Free") != pool || meminfo("HugePages_Rsvd") != 0 ||
+	    meminfo("HugePages_Surp") != 0)
+		emit("MMCHECK S %d ERROR pool not clean at start: Total=%lld Free=%lld Rsvd=%lld Surp=%lld (asked %ld)",
+		     script, meminfo("HugePages_Total"), meminfo("HugePages_Free"), meminfo("HugePages_Rsvd"),
+		     meminfo("HugePages_Surp"), pool);
+	for (int m = 0; m < nmounts; m++) {
+		int e;
+		if (!mounted[m])
+			continue;
+		e = h_do_mount(m, size[m], min[m]);
+		if (e)
+			emit("MMCHECK S %d ERROR mount %d failed: %s", script, m, errname(e));
+	}
+}
+
+/* Unmount the script's mounts (evicts its files, releases min_size) and empty the pool. */
+static int h_restore(int script, int nmounts)
+{
+	char d[64];
+	for (int m = 0; m < nmounts; m++) {
+		snprintf(d, sizeof(d), "/mnt/mmcheck/s%d-m%d", script, m);
+		umount2(d, MNT_DETACH);
+	}
+	write_long("/proc/sys/vm/nr_overcommit_hugepages", 0);
+	write_long("/proc/sys/vm/nr_hugepages", 0);
+	emit("MMCHECK S %d AFTER HugePages_Total=%lld HugePages_Free=%lld HugePages_Rsvd=%lld HugePages_Surp=%lld", script,
+	     meminfo("HugePages_Total"), meminfo("HugePages_Free"), meminfo("HugePages_Rsvd"), meminfo("HugePages_Surp"));
+	return meminfo("HugePages_Total") == 0 && meminfo("HugePages_Free") == 0 && meminfo("HugePages_Rsvd") == 0 &&
+	       meminfo("HugePages_Surp") == 0;
+}
+
+static int h_task_of(int v)
+{
+	return v >= 0 && v < H_NV && B->live[v] ? B->task[v] : 0;
+}
+
+static const char *h_mmap(int v, int kind, int f, int from, int to)
+{
+	int shared = kind == K_SHARED || kind == K_NORESERVE;
+	int m = shared ? (f >= 0 && f < B->nfiles ? B->file_mount[f] : -1) : f;
+	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED_NOREPLACE;
+	int fd;
+	char *p;
+
+	if (v < 0 || v >= H_NV || B->live[v] || from < 0 || from >= to || to > B->fsize || m < 0 || m >= H_NM ||
+	    !B->mounted[m])
+		return "EINVAL";
+	if (kind == K_NORESERVE || kind == K_PRIVATE_NORESERVE)
+		flags |= MAP_NORESERVE;
+	if (shared) {
+		fd = B->fd[f];
+	} else {
+		char path[96];
+		snprintf(path, sizeof(path), "%s/private%d", B->dir[m], B->nprivate++);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+			return errname(errno);
+		unlink(path);
+	}
+	p = mmap(VBASE(v) + (unsigned long)from * HPAGE, (size_t)(to - from) * HPAGE, PROT_READ | PROT_WRITE, flags,
+		 fd, (off_t)from * HPAGE);
+	int e = errno;
+	if (!shared)
+		close(fd);
+	if (p == MAP_FAILED)
+		return errname(e);
+	B->live[v] = 1;
+	B->kind[v] = kind;
+	B->from[v] = from;
+	B->to[v] = to;
+	B->base[v] = VBASE(v);
+	B->task[v] = my_task;
+	B->peer[v] = -1;
+	return "ok";
+}
+
+static const char *h_fault(int v, int i, int write, int *bus)
+{
+	*bus = 0;
+	if (v < 0 || v >= H_NV || !B->live[v] || i < B->from[v] || i >= B->to[v])
+		return "SIGSEGV";
+	int sig = touch(B->base[v] + (unsigned long)i * HPAGE, write);
+	if (sig == SIGBUS) {
+		*bus = 1;
+		return "SIGBUS";
+	}
+	return sig ? "SIGSEGV" : "ok";
+}
+
+static const char *h_uffd_copy(int v, int i)
+{
+	static char *src;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	struct uffdio_copy cp;
+	const char *ret = "ok";
+	int u;
+
+	if (v < 0 || v >= H_NV || !B->live[v] || i < B->from[v] || i >= B->to[v])
+		return "ENOENT";
+	if (!src) {
+		src = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (src == MAP_FAILED)
+			return "ENOMEM";
+		memset(src, 0x5a, HPAGE);
+	}
+	u = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (u < 0 || ioctl(u, UFFDIO_API, &api))
+		return u < 0 ? errname(errno) : "EUNKNOWN";
+	reg.range.start = (unsigned long)(B->base[v] + (unsigned long)i * HPAGE);
+	reg.range.len = HPAGE;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(u, UFFDIO_REGISTER, &reg)) {
+		ret = errname(errno);
+		close(u);
+		return ret;
+	}
+	cp.dst = reg.range.start;
+	cp.src = (unsigned long)src;
+	cp.len = HPAGE;
+	cp.mode = 0;
+	cp.copy = 0;
+	if (ioctl(u, UFFDIO_COPY, &cp))
+		ret = errname(errno);
+	close(u);
+	return ret;
+}
+
+static const char *h_munmap(int v)
+{
+	if (v < 0 || v >= H_NV || !B->live[v])
+		return "EINVAL";
+	if (munmap(B->base[v] + (unsigned long)B->from[v] * HPAGE, (size_t)(B->to[v] - B->from[v]) * HPAGE))
+		return errname(errno);
+	B->live[v] = 0;
+	for (int s = 0; s < H_NV; s++)
+		if (B->live[s] && B->peer[s] == v)
+			B->peer[s] = -1;
+	return "ok";
+}
+
+static const char *h_truncate(int f, int size)
+{
+	if (f < 0 || f >= B->nfiles || size < 0 || size > B->fsize || !B->mounted[B->file_mount[f]])
+		return "EINVAL";
+	return ftruncate(B->fd[f], (off_t)size * HPAGE) ? errname(errno) : "ok";
+}
+
+static const char *h_punch(int f, int from, int to)
+{
+	if (f < 0 || f >= B->nfiles || from < 0 || from >= to || to > B->fsize || !B->mounted[B->file_mount[f]])
+		return "EINVAL";
+	if (fallocate(B->fd[f], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from * HPAGE,
+		      (off_t)(to - from) * HPAGE))
+		return errname(errno);
+	return "ok";
+}
+
+static int fork_keep;
+
+/* In the new child: drop every mapping but the forked one (the model's child has one VMA). */
+static void h_child_init(void)
+{
+	for (int s = 0; s < H_NV; s++)
+		if (s != fork_keep && B->live[s] && B->task[s] == 0)
+			munmap(B->base[s] + (unsigned long)B->from[s] * HPAGE,
+			       (size_t)(B->to[s] - B->from[s]) * HPAGE);
+}
+
+static const char *h_fork(int v, int c)
+{
+	if (v < 0 || v >= H_NV || c < 0 || c >= H_NV || v == c || !B->live[v] || B->live[c] ||
+	    B->kind[v] == K_SHARED || B->kind[v] == K_NORESERVE || B->peer[v] != -1)
+		return "EINVAL";
+	fork_keep = v;
+	int t = task_fork(h_child_init);
+	if (t < 0)
+		return errname(errno);
+	B->live[c] = 1;
+	B->kind[c] = B->kind[v];
+	B->from[c] = B->from[v];
+	B->to[c] = B->to[v];
+	B->base[c] = B->base[v];
+	B->task[c] = t;
+	B->peer[c] = v;
+	B->peer[v] = c;
+	return "ok";
+}
+
+static const char *h_sysctl(const char *path, long n)
+{
+	if (n < 0)
+		return "EINVAL";
+	int e = write_long(path, n);
+	return e ? errname(-e) : "ok";
+}
+
+static const char *h_mount(int m, long size, long min)
+{
+	if (m < 0 || m >= H_NM || !B->dir[m][0])
+		return "EINVAL";
+	if (B->mounted[m])
+		return "EBUSY";
+	if (size != -1 && min > size)
+		return "EINVAL";
+	int e = h_do_mount(m, size, min);
+	return e ? errname(e) : "ok";
+}
+`;

@@ -1,0 +1,112 @@
+/**
+ * hugetlb on a real kernel: each op of the hugetlb script language as C
+ * (helpers in probe-c.ts), and what the implementation predicts the kernel
+ * shows after each step: /proc/meminfo HugePages_{Total,Free,Rsvd,Surp} and,
+ * for every mounted hugetlbfs with size=, the subpool's used_hpages through
+ * statfs (f_blocks - f_bfree, fs/hugetlbfs/inode.c hugetlbfs_statfs()).
+ *
+ * rsv_hpages of a subpool is not visible to userspace; it shows up in
+ * HugePages_Rsvd, which is compared.
+ */
+import type { Script } from '../../checker/scenario-file.js';
+import type { Args, RetValue } from '../../checker/types.js';
+import { SP_MOUNTED, type G } from '../../impl/hugetlb/state.js';
+import type { KernelMapping } from '../../kernel/types.js';
+import type { HugetlbParams } from '../../spec/hugetlb/params.js';
+import { HUGETLB_C } from './probe-c.js';
+
+const KIND_C: Record<string, string> = {
+  shared: 'K_SHARED',
+  noreserve: 'K_NORESERVE',
+  private: 'K_PRIVATE',
+  private_noreserve: 'K_PRIVATE_NORESERVE',
+};
+
+/** An integer argument as a C literal; anything else is -1 (the op then answers as the model does). */
+function int(args: Args, k: string): string {
+  const v = args[k];
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  return typeof v === 'number' && Number.isInteger(v) ? String(v) : '-1';
+}
+
+function cArray(xs: readonly (number | boolean)[], type: string, name: string): string {
+  const items = xs.map((x) => (typeof x === 'boolean' ? (x ? 1 : 0) : x));
+  return `static const ${type} ${name}[] = { ${items.length ? items.join(', ') : '0'} };`;
+}
+
+function step(op: string, args: Args): string {
+  const r = (expr: string): string => `ret = ${expr};`;
+  switch (op) {
+    case 'mmap': {
+      const kind = KIND_C[String(args.kind)] ?? '0';
+      return r(`h_mmap(${int(args, 'v')}, ${kind}, ${int(args, 'f')}, ${int(args, 'from')}, ${int(args, 'to')})`);
+    }
+    case 'fault':
+      return r(`h_fault(${int(args, 'v')}, ${int(args, 'i')}, ${int(args, 'write')}, &bus)`);
+    case 'uffd_copy':
+      return r(`h_uffd_copy(${int(args, 'v')}, ${int(args, 'i')})`);
+    case 'munmap':
+      return r(`h_munmap(${int(args, 'v')})`);
+    case 'truncate':
+      return r(`h_truncate(${int(args, 'f')}, ${int(args, 'size')})`);
+    case 'punch':
+      return r(`h_punch(${int(args, 'f')}, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'fork':
+      return r(`h_fork(${int(args, 'v')}, ${int(args, 'c')})`);
+    case 'set_nr':
+      return r(`h_sysctl("/proc/sys/vm/nr_hugepages", ${int(args, 'n')})`);
+    case 'set_overcommit':
+      return r(`h_sysctl("/proc/sys/vm/nr_overcommit_hugepages", ${int(args, 'n')})`);
+    case 'mount':
+      return r(`h_mount(${int(args, 'm')}, ${int(args, 'size')}, ${int(args, 'min')})`);
+    default:
+      throw new Error(`hugetlb: op '${op}' has no C counterpart in subsystems/hugetlb/probe.ts`);
+  }
+}
+
+export const hugetlbProbe: KernelMapping<HugetlbParams> = {
+  subsystem: 'hugetlb',
+  cHelpers: HUGETLB_C,
+  describe:
+    'hugetlbfs mounts under /mnt/mmcheck, files f<N> on them, mapping slot v at a fixed address; ' +
+    'after each step /proc/meminfo HugePages_* and statfs(mount) used pages are printed',
+  cmdline: () => ['transparent_hugepage=never', 'hugepages=0'],
+  unsupported(script: Script) {
+    const p = script.params as HugetlbParams;
+    if (p.inject) return 'the script injects kernel allocation failures (params.inject), which a stock kernel cannot be made to do on demand';
+    if (p.numa) return 'params.numa models free pages on disallowed nodes; the probe VM has one node';
+    return undefined;
+  },
+  setup(p, i) {
+    return [
+      cArray(p.fileMount, 'int', 'fm'),
+      cArray(p.mounts.map((m) => m.size), 'long', 'msize'),
+      cArray(p.mounts.map((m) => m.min), 'long', 'mmin'),
+      cArray(p.mounts.map((m) => m.mounted), 'int', 'mon'),
+      `h_setup(${i}, ${p.pool}, ${p.overcommit}, ${p.fileSize}, ${p.fileMount.length}, fm, ${p.mounts.length}, msize, mmin, mon);`,
+    ].join('\n');
+  },
+  step,
+  task(op, args) {
+    return op === 'mmap' || op === 'fault' || op === 'uffd_copy' || op === 'munmap' || op === 'fork'
+      ? `h_task_of(${int(args, 'v')})`
+      : '0';
+  },
+  observe: 'h_observe();',
+  restore: (p, i) => `return h_restore(${i}, ${p.mounts.length});`,
+  predict(state, p) {
+    const g = state as G;
+    const out: Record<string, number> = {
+      HugePages_Total: g.nr,
+      HugePages_Free: g.free,
+      HugePages_Rsvd: g.resv,
+      HugePages_Surp: g.surp,
+    };
+    g.spool.forEach((s, m) => {
+      if (s.st === SP_MOUNTED && s.max !== -1) out[`spool${m}_used`] = s.used;
+    });
+    void p;
+    return out;
+  },
+  retOf: (ret: RetValue) => (ret === null ? 'null' : String(ret)),
+};

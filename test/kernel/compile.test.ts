@@ -1,0 +1,66 @@
+/** The op -> C compiler and the hugetlb mapping: every op has C, the C compiles, the structure is right. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { Script } from '../../checker/scenario-file.js';
+import { compileScripts } from '../../kernel/compile.js';
+import { scriptOfScenario } from '../../kernel/target.js';
+import { hasTool } from '../../kernel/tools.js';
+import { hugetlb } from '../../subsystems/hugetlb/index.js';
+import { hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
+
+const finding = (name: string): Script => scriptOfScenario(hugetlb.findings!.find((f) => f.name === name)!)!;
+
+describe('op -> C compiler', () => {
+  test('every op of the hugetlb script language has a C counterpart', () => {
+    for (const op of Object.keys(hugetlb.impl.ops)) expect(() => hugetlbProbe.step(op, {}, hugetlb.scenarios[0]!.params), op).not.toThrow();
+    expect(() => hugetlbProbe.step('no_such_op', {}, hugetlb.scenarios[0]!.params)).toThrow(/no C counterpart/);
+  });
+
+  test('a script becomes one run function with a case per step, routed to the task owning the slot', () => {
+    const c = compileScripts(hugetlbProbe, [finding('finding-child-subpool-reserve')]);
+    expect(c).toContain('static void s0_run(void)');
+    expect(c).toMatch(/case 0: \{ \/\* mmap \{"v":0,"kind":"private","f":0,"from":0,"to":1\} \*\//);
+    expect(c).toContain('ret = h_mmap(0, K_PRIVATE, 0, 0, 1);');
+    expect(c).toContain('ret = h_fork(0, 1);');
+    expect(c).toContain('ret = h_fault(1, 0, 1, &bus);');
+    expect(c).toContain('case 3: return h_task_of(1);');
+    expect(c).toContain('h_setup(0, 2, 0, 2, 1, fm, 1, msize, mmin, mon);');
+    expect(c).toContain('static const long msize[] = { 4 };');
+    expect(c).toContain('static const long mmin[] = { 1 };');
+    expect(c.match(/step_line\(/g)!.length).toBe(1 + 4); // the runtime's definition + one per step
+  });
+
+  test('many scripts per probe: one table entry each, indexes in order', () => {
+    const scripts = [finding('finding-child-subpool-reserve'), finding('finding-out-put-pages-min')];
+    const c = compileScripts(hugetlbProbe, scripts, { header: 'expected: */ not a comment end' });
+    expect(c).toContain('{ s0_run, s0_restore },\n\t{ s1_run, s1_restore },');
+    expect(c).toContain('probe_main(scripts, 2, argc, argv)');
+    expect(c.startsWith('/*\n * expected: * / not a comment end')).toBe(true);
+  });
+
+  test('a concurrent script: one pthread per model thread, each step after what the counterexample finished before it', () => {
+    const s = finding('finding-child-subpool-reserve');
+    const c = compileScripts(hugetlbProbe, [{ ...s, concurrency: { threadOf: [0, 0, 1, 0], after: [[], [0], [0, 1], [0, 1]] } }]);
+    expect(c).toContain('static const int thr[] = { 0, 0, 1, 0 };');
+    expect(c).toContain('static const int after[] = { 0, 0, 1, 0, 1 };');
+    expect(c).toContain('static const int after_at[] = { 0, 0, 1, 3, 5 };');
+    expect(c).toContain('static const struct conc c = { 2, 4, thr, after, after_at, s0_task };');
+    expect(c).toContain('run_concurrent(&c);');
+  });
+
+  test.skipIf(!hasTool('gcc'))('the generated probe compiles with gcc (warnings are errors)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-cc-'));
+    const scripts = (hugetlb.findings ?? []).map(scriptOfScenario).filter((s): s is Script => s !== undefined);
+    const all: Script = {
+      params: hugetlb.scenarios[0]!.params,
+      steps: Object.keys(hugetlb.impl.ops).map((op) => ({ op, args: { v: 0, f: 0, i: 0, from: 0, to: 1, size: 1, n: 1, m: 0, min: -1, c: 1, kind: 'shared', write: true } })),
+    };
+    const file = join(dir, 'p.c');
+    const race = { ...scripts[0]!, concurrency: { threadOf: scripts[0]!.steps.map((_, i) => i % 2), after: scripts[0]!.steps.map(() => []) } };
+    writeFileSync(file, compileScripts(hugetlbProbe, [...scripts, all, race]));
+    expect(() => execFileSync('gcc', ['-fsyntax-only', '-Wall', '-Werror', '-Wno-unused-function', file], { stdio: 'pipe' })).not.toThrow();
+  });
+});
