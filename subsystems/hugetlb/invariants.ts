@@ -58,18 +58,19 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'subpool-min',
-    doc: 'A subpool with size= keeps 0 <= used <= max and, with min_size=, 0 <= rsv <= min and used + rsv >= min; vacuous without such a mount.',
+    doc: 'A subpool with size= keeps 0 <= used <= max; with min_size=, 0 <= rsv <= min, and with both used + rsv >= min; vacuous without such a mount.',
     source: 'mm/hugetlb.c hugepage_subpool_get_pages() / hugepage_subpool_put_pages() @ v6.1; Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (min_size: allocated + reserved >= min_size)',
     when: 'always',
     check: (g) => {
       let seen = false;
       for (const s of g.spool) {
-        if (s.st !== SP_MOUNTED || s.max === -1) continue;
+        if (s.st !== SP_MOUNTED || (s.max === -1 && s.min === -1)) continue;
         seen = true;
-        if (s.used < 0 || s.used > s.max) return `subpool used=${s.used} outside [0, ${s.max}]`;
+        if (s.max !== -1 && (s.used < 0 || s.used > s.max)) return `subpool used=${s.used} outside [0, ${s.max}]`;
         if (s.min === -1) continue;
         if (s.rsv < 0 || s.rsv > s.min) return `subpool rsv=${s.rsv} outside [0, ${s.min}]`;
-        if (s.used + s.rsv < s.min) return `subpool used=${s.used} + rsv=${s.rsv} < min=${s.min}`;
+        // used_hpages is only maintained with size= (hugepage_subpool_get_pages)
+        if (s.max !== -1 && s.used + s.rsv < s.min) return `subpool used=${s.used} + rsv=${s.rsv} < min=${s.min}`;
       }
       return seen ? true : null;
     },
