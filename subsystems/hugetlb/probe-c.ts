@@ -16,12 +16,8 @@
  *   set_nr        write /proc/sys/vm/nr_hugepages
  *   set_overcommit write /proc/sys/vm/nr_overcommit_hugepages
  *   mount         mount -t hugetlbfs -o size=,min_size= and create its files
- *   munmap range  munmap of [from, to) of the mapping (a hole in the middle: the
- *                 upper piece is booked in slot c or the lowest free slot)
- *   close         close(2) of the file's descriptor
- *   unlink        unlink(2) of the file
- *   umount        umount(2) of the mount (EBUSY while anything on it is open/mapped)
- *   fallocate     fallocate(fd, 0, from, to - from): preallocate the range
+ *   munmap range  munmap of [from, to) (a middle hole books the upper piece in slot c)
+ *   close/unlink/umount/fallocate  close(2), unlink(2), umount(2), fallocate(fd, 0, ..)
  *
  * Mapping slots (the model's `v`) live at fixed addresses so page i of slot v
  * is always VBASE(v) + i * 2 MiB; a forked slot shares its parent's address in
