@@ -1,8 +1,8 @@
 /**
  * What every hugetlb step shares: the step/continuation types, the integer
  * locals (named after the kernel's own locals), typed argument access, the
- * small set helpers, and the sleeping locks with an assertHeld() used the way
- * lockdep_assert_held() is.
+ * small set helpers, and the sleeping locks, released through assertHeld()
+ * (impl/lockdep.ts) the way the kernel uses lockdep_assert_held().
  *
  * Sleeping locks held across steps are owner fields (tid + 1): inode_lock
  * (file.ilock), h->resize_lock (g.resize), the fault mutex table (g.fmx, a set
@@ -11,8 +11,9 @@
  * spool->lock) are held inside one step only, so they have no state.
  */
 import type { StepDef, StepResult, ThreadCtx } from '../../checker/types.js';
+import { assertHeld, InternalError } from '../lockdep.js';
 import type { ResvMap } from './regions.js';
-import { type File, type G, type ImplParams, type Vma, HPAGE_RESV_OWNER, NORESERVE, PRIVATE, SHARED } from './state.js';
+import { type File, type G, type ImplParams, type Vma, emptyVma, HPAGE_RESV_OWNER, NORESERVE, PRIVATE, SHARED, V_LIVE } from './state.js';
 
 /** The operation's locals, by name (every name in LOCALS). */
 export type Locals = Record<(typeof LOCALS)[number], number>;
@@ -50,6 +51,7 @@ export const LONG_MAX = 1 << 20;
  *   delta, needed, allocated, alloc_ok: gather_surplus_pages;
  *   unused_resv_pages, nr_pages: return_unused_surplus_pages;
  *   next, freed: remove_inode_hugepages; hash: hugetlb_fault_mutex_hash;
+ *   start, end, whole: the range a munmap removes (hugetlb_vm_op_close) and whether it is all of it;
  *   path: which caller an allocation returns to (FAULT_PATH); fail_ret: the
  *   error a backed-out fault returns; out_put_pages: hugetlb_reserve_pages
  *   error label to take after a refund.
@@ -57,7 +59,7 @@ export const LONG_MAX = 1 << 20;
 export const LOCALS = [
   'idx', 'path', 'chg', 'regions_needed', 'gbl_chg', 'map_chg', 'avoid_reserve', 'restore_reserve', 'rc', 'to_allocate',
   'fail_ret', 'delta', 'needed', 'allocated', 'alloc_ok', 'unused_resv_pages', 'nr_pages', 'next', 'freed', 'hash',
-  'gbl_reserve', 'out_put_pages',
+  'gbl_reserve', 'out_put_pages', 'start', 'end', 'whole',
 ] as const;
 
 // ---------------------------------------------------------------------------
@@ -73,8 +75,29 @@ export function argInt(t: T, k: HugetlbArg): number {
   return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v ?? 0);
 }
 
-/** The VMA slot an op works on (args.v). Callers past the entry step know it exists. */
+/** l.path: which caller alloc_huge_page returns to. */
+export const PATH_NO_PAGE = 0;
+export const PATH_WP = 1;
+export const PATH_UFFD = 2;
+export const PATH_FALLOCATE = 3;
+
+/**
+ * hugetlbfs_fallocate allocates through a pseudo VMA (VM_HUGETLB |
+ * VM_MAYSHARE | VM_SHARED over the whole file): a fresh shared VMA of args.f
+ * that no slot holds.
+ */
+function pseudoVma(t: T): Vma {
+  const v = emptyVma();
+  v.st = V_LIVE;
+  v.kind = SHARED;
+  v.src = argInt(t, 'f');
+  v.to = t.params.fileSize;
+  return v;
+}
+
+/** The VMA an op works on (args.v; fallocate's pseudo VMA). Callers past the entry step know it exists. */
 export function vmaOf(g: G, t: T): Vma {
+  if (t.args.v === undefined) return pseudoVma(t);
   const v = g.vma[argInt(t, 'v')];
   if (!v) throw new Error(`hugetlb: op on VMA slot ${argInt(t, 'v')} that does not exist`);
   return v;
@@ -139,21 +162,15 @@ export function vmaMutexHash(t: T, v: Vma, idx: number): number {
 // sleeping locks
 // ---------------------------------------------------------------------------
 
-/**
- * lockdep_assert_held(): the caller must hold `what`. A failure is a bug in
- * this model (not in the kernel it models): the step throws and the run
- * reports an impl-error.
- */
-export function assertHeld(held: boolean, what: string): void {
-  if (!held) throw new Error(`lockdep_assert_held(${what}) failed: the model released or never took it`);
-}
+// assertHeld (impl/lockdep.ts) fails the run as an internal error, the way lockdep_assert_held
+// catches a kernel path that releases a lock it does not hold.
 
 export function inodeLock(f: File, t: T): void {
   f.ilock = t.tid + 1;
 }
 
 export function inodeUnlock(f: File, t: T): void {
-  assertHeld(f.ilock === t.tid + 1, 'inode->i_rwsem');
+  assertHeld(f.ilock, t.tid, 'inode->i_rwsem');
   f.ilock = 0;
 }
 
@@ -161,12 +178,13 @@ export function faultMutexLock(g: G, hash: number): void {
   g.fmx = setAdd(g.fmx, hash);
 }
 
+/** The fault mutex table has no owner field (a held hash slot): assert the slot is held at all. */
 export function faultMutexUnlock(g: G, hash: number): void {
-  assertHeld(g.fmx.includes(hash), `hugetlb_fault_mutex_table[${hash}]`);
+  if (!g.fmx.includes(hash)) throw new InternalError(`lockdep_assert_held(hugetlb_fault_mutex_table[${hash}]) failed: not held`);
   g.fmx = setDel(g.fmx, hash);
 }
 
 export function resizeUnlock(g: G, t: T): void {
-  assertHeld(g.resize === t.tid + 1, 'h->resize_lock');
+  assertHeld(g.resize, t.tid, 'h->resize_lock');
   g.resize = 0;
 }

@@ -4,7 +4,7 @@
  * first put_page() the page alloc_huge_page gave us.
  */
 import { done, type StepResult } from '../../checker/types.js';
-import { type T, at, faultMutexUnlock, isShared, spoolIdx, vmaOf } from './context.js';
+import { type T, PATH_FALLOCATE, at, faultMutexUnlock, inodeUnlock, isShared, spoolIdx, vmaOf } from './context.js';
 import { freeHugePage } from './subpool.js';
 import type { G } from './state.js';
 
@@ -12,6 +12,11 @@ import type { G } from './state.js';
 export function faultRelease(g: G, t: T, ret: string): StepResult {
   const v = vmaOf(g, t);
   faultMutexUnlock(g, t.l.hash);
+  if (t.l.path === PATH_FALLOCATE) {
+    // hugetlbfs_fallocate error exit: goto out (i_size untouched), inode_unlock
+    inodeUnlock(at(g.file, v.src), t);
+    return done(ret === 'OOM' ? 'ENOMEM' : ret === 'SIGBUS' ? 'ENOSPC' : ret); // alloc_hugetlb_folio's -ENOMEM / -ENOSPC
+  }
   v.users--;
   if (isShared(v.kind)) at(g.file, v.src).ir--;
   return done(ret);

@@ -12,6 +12,9 @@ import {
   type Step,
   type T,
   LOCALS,
+  PATH_NO_PAGE,
+  PATH_UFFD,
+  PATH_WP,
   argInt,
   at,
   faultMutexLock,
@@ -27,12 +30,8 @@ import {
 import { faultRelease, putPageAndRelease } from './fault-release.js';
 import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './restore.js';
 import { freeHugePage } from './subpool.js';
-import { type G, type ImplParams, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, V_LIVE } from './state.js';
+import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, V_LIVE } from './state.js';
 
-/** l.path: which caller alloc_huge_page returns to. */
-const PATH_NO_PAGE = 0;
-const PATH_WP = 1;
-const PATH_UFFD = 2;
 
 /** hugetlb_mcopy_atomic_pte after alloc_huge_page: copy_from_user may fail. */
 function uffdCopyFailed(g: G, t: T): StepResult {

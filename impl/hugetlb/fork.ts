@@ -5,7 +5,7 @@
  */
 import { done } from '../../checker/types.js';
 import { LOCALS, argInt, isShared, type Op } from './context.js';
-import { type G, type ImplParams, emptyVma, V_FREE, V_LIVE } from './state.js';
+import { emptyVma, V_FREE, V_LIVE } from './state.js';
 
 export const forkOp: Op = {
   doc: 'fork of a MAP_PRIVATE hugetlb VMA: child gets no reserve map (vm_private_data = NULL), anon pages shared COW (copy_hugetlb_page_range)',

@@ -14,7 +14,6 @@ import { regionAbort, regionAdd } from './regions.js';
 import { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
 import {
   type G,
-  type ImplParams,
   type Vma,
   emptyVma,
   HPAGE_RESV_OWNER,
@@ -138,6 +137,7 @@ function hugetlbfsFileMmap(g: G, t: T): StepResult {
   const kind = KINDS[String(t.args.kind)];
   if (kind === undefined || badRequest(g, t, kind)) return done('EINVAL');
   const src = argInt(t, 'f');
+  if (isShared(kind) && at(g.file, src).fd === 0) return done('EBADF'); // the descriptor was closed
   const from = argInt(t, 'from');
   const to = argInt(t, 'to');
   const slot = argInt(t, 'v');

@@ -1,37 +1,97 @@
 /**
- * munmap of a whole hugetlb VMA under mmap_lock (write): unmap_vmas frees the
- * anonymous pages (a COW-shared one stays with the fork partner), then
- * hugetlb_vm_op_close returns the owner's unconsumed reservations
- * (mm/hugetlb.c hugetlb_vm_op_close() @ v6.1).
+ * munmap of a hugetlb VMA or part of it, under mmap_lock (write)
+ * (mm/mmap.c do_vmi_munmap, mm/hugetlb.c @ v6.1): __split_vma
+ * (hugetlb_vm_op_split accepts any huge-page-aligned address, and every
+ * address here is one) leaves the pieces outside [start, end) mapped, sharing
+ * the owner's resv_map; unmap_hugepage_range frees the private pages of the
+ * removed range (a page still COW-shared stays with the fork partner); then
+ * hugetlb_vm_op_close of the removed piece returns the owner's unconsumed
+ * reservations in [start, end): (end - start) - region_count(resv, start, end).
  */
 import { done, type StepResult } from '../../checker/types.js';
 import { returnUnused, returnUnusedStep } from './accounting.js';
-import { type T, LOCALS, argInt, at, isShared, setDel, spoolIdx, vmaOf, type Op } from './context.js';
+import { type Op, type T, LOCALS, argInt, at, isShared, setDel, spoolIdx, vmaOf } from './context.js';
+import { iputFinal } from './lifetime.js';
 import { regionCount } from './regions.js';
 import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
-import { type G, type ImplParams, type Vma, emptyVma, HPAGE_RESV_OWNER, V_CLOSING, V_LIVE } from './state.js';
+import { type G, type Vma, emptyVma, HPAGE_RESV_OWNER, V_CLOSING, V_FREE, V_LIVE } from './state.js';
 
 function munmapFinish(g: G, t: T): StepResult {
-  g.vma[argInt(t, 'v')] = emptyVma();
+  if (t.l.whole) g.vma[argInt(t, 'v')] = emptyVma();
+  t.l.start = t.l.end = t.l.whole = 0;
   return done('ok');
 }
 
-/** unmap_hugepage_range of a private VMA: drop its anonymous pages and the fork link. */
-function unmapAnonPages(g: G, t: T, v: Vma): void {
+/** unmap_hugepage_range over [start, end) of a private VMA: drop its private pages there. */
+function unmapAnonPages(g: G, t: T, v: Vma, start: number, end: number): void {
   const spoolIndex = spoolIdx(t, v);
   const peer = v.peer >= 0 ? at(g.vma, v.peer) : null;
-  for (const idx of v.anon) {
+  const inRange = (idx: number): boolean => idx >= start && idx < end;
+  for (const idx of v.anon.filter(inRange)) {
     if (peer && v.cow.includes(idx)) peer.cow = setDel(peer.cow, idx);
     else freeHugePage(g, t, spoolIndex, false);
   }
-  v.anon = [];
-  v.cow = [];
-  if (peer) peer.peer = -1;
+  v.anon = v.anon.filter((idx) => !inRange(idx));
+  v.cow = v.cow.filter((idx) => !inRange(idx));
+}
+
+/**
+ * __split_vma for a hole in the middle: the piece [end, v.to) goes to slot
+ * args.c, or without c to the lowest free slot (slots are vm.max_map_count:
+ * none free = -ENOMEM; which slot is a model artifact, so scenarios racing an
+ * mmap into free slots name c). Its
+ * private pages and the shared resv_map (a copy: the two pieces cover
+ * disjoint offsets) come along. Bound: a VMA with a fork partner is not split
+ * in the middle (the model keeps one partner per VMA): -ENOMEM as well.
+ */
+function splitOff(g: G, t: T, v: Vma, end: number): boolean {
+  const slot = t.args.c !== undefined ? argInt(t, 'c') : g.vma.findIndex((x) => x.st === V_FREE);
+  if (g.vma[slot]?.st !== V_FREE || v.peer !== -1) return false;
+  const piece: Vma = { ...v, from: end, reg: v.reg.slice(), anon: v.anon.filter((i) => i >= end), cow: [], peer: -1, users: 0 };
+  v.anon = v.anon.filter((i) => i < end);
+  v.to = end;
+  g.vma[slot] = piece;
+  return true;
+}
+
+/** The whole VMA goes: remove_vma (a shared mapping's file reference may be the inode's last). */
+function unmapWhole(g: G, t: T, v: Vma): StepResult {
+  v.st = V_CLOSING;
+  t.l.whole = 1;
+  if (isShared(v.kind)) {
+    const fileIndex = v.src;
+    g.vma[argInt(t, 'v')] = emptyVma();
+    iputFinal(g, t, fileIndex);
+    return done('ok');
+  }
+  unmapAnonPages(g, t, v, v.from, v.to);
+  if (v.peer >= 0) at(g.vma, v.peer).peer = -1;
   v.peer = -1;
+  return v.flags & HPAGE_RESV_OWNER ? 'hugetlb_vm_op_close' : munmapFinish(g, t);
+}
+
+function unmapVmas(g: G, t: T): StepResult {
+  const v = g.vma[argInt(t, 'v')];
+  if (!v || v.st !== V_LIVE) return done('EINVAL');
+  const ranged = t.args.from !== undefined || t.args.to !== undefined;
+  if (ranged && !(argInt(t, 'from') < argInt(t, 'to'))) return done('EINVAL'); // len == 0 or negative
+  const start = ranged ? Math.max(argInt(t, 'from'), v.from) : v.from;
+  const end = ranged ? Math.min(argInt(t, 'to'), v.to) : v.to;
+  if (start >= end) return done('ok'); // nothing of this VMA in the range
+  t.l.start = start;
+  t.l.end = end;
+  if (start === v.from && end === v.to) return unmapWhole(g, t, v);
+  if (start > v.from && end < v.to) {
+    if (!splitOff(g, t, v, end)) return done('ENOMEM');
+  }
+  if (!isShared(v.kind)) unmapAnonPages(g, t, v, start, end);
+  if (start === v.from) v.from = end;
+  else v.to = start;
+  return !isShared(v.kind) && v.flags & HPAGE_RESV_OWNER ? 'hugetlb_vm_op_close' : munmapFinish(g, t);
 }
 
 export const munmapOp: Op = {
-  doc: 'munmap of a whole hugetlb VMA: unmap_vmas (free anon pages) then hugetlb_vm_op_close',
+  doc: 'munmap of a hugetlb VMA or of [from, to) of it: __split_vma, unmap_hugepage_range (free private pages) then hugetlb_vm_op_close of the removed piece',
   locals: LOCALS,
   steps: [
     {
@@ -40,21 +100,21 @@ export const munmapOp: Op = {
         const v = g.vma[argInt(t, 'v')];
         return !v || v.st !== V_LIVE || v.users === 0; // mmap_lock (write)
       },
-      run(g, t) {
-        const v = g.vma[argInt(t, 'v')];
-        if (!v || v.st !== V_LIVE) return done('EINVAL');
-        v.st = V_CLOSING;
-        if (isShared(v.kind)) return munmapFinish(g, t);
-        unmapAnonPages(g, t, v);
-        return v.flags & HPAGE_RESV_OWNER ? 'hugetlb_vm_op_close' : munmapFinish(g, t);
-      },
+      run: unmapVmas,
     },
     {
       // hugetlb_vm_op_close: reserve = (end - start) - region_count(resv, start, end) (HR-8)
       name: 'hugetlb_vm_op_close',
       run(g, t) {
         const v = vmaOf(g, t);
-        const reserve = t.bug('HR-8') ? v.to - v.from : v.to - v.from - regionCount(v.reg, v.from, v.to);
+        let { start, end } = t.l;
+        if (t.bug('84afd99b8398')) {
+          // before 84afd99b8398 the owner's reservation count was per VMA and copied to both
+          // halves of a split: closing the removed piece gave back the whole original range's
+          start = Math.min(start, v.from);
+          end = Math.max(end, v.to);
+        }
+        const reserve = t.bug('HR-8') ? end - start : end - start - regionCount(v.reg, start, end);
         if (!reserve) return munmapFinish(g, t);
         const gblReserve = hugepageSubpoolPutPages(at(g.spool, spoolIdx(t, v)), reserve);
         return returnUnused(g, t, gblReserve, munmapFinish);

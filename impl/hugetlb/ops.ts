@@ -8,8 +8,10 @@
  * Buggy variants are `t.bug('NAME')` checks next to the correct code.
  */
 import type { OpDef } from '../../checker/types.js';
+import { fallocateOp } from './fallocate.js';
 import { faultOp, uffdCopyOp } from './fault.js';
 import { forkOp } from './fork.js';
+import { closeOp, umountOp, unlinkOp } from './lifetime.js';
 import { mmapOp } from './mmap.js';
 import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
@@ -29,4 +31,8 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   truncate: truncateOp,
   punch: punchOp,
   fork: forkOp,
+  close: closeOp,
+  unlink: unlinkOp,
+  umount: umountOp,
+  fallocate: fallocateOp,
 };

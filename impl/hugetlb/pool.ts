@@ -9,7 +9,7 @@
 import { done, type StepResult } from '../../checker/types.js';
 import { gatherSteps, gatherSurplusPages } from './accounting.js';
 import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
-import { type G, type ImplParams, SP_MOUNTED, SP_MOUNTING, SP_UNMOUNTED } from './state.js';
+import { type G, SP_MOUNTED, SP_MOUNTING, SP_UNMOUNTED } from './state.js';
 
 const persistent = (g: G): number => g.nr - g.surp;
 

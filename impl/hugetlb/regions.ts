@@ -1,6 +1,6 @@
 /**
- * struct resv_map (mm/hugetlb.c @0010b838; Documentation/vm/hugetlbfs_reserv.rst
- * "Reservation Map Modifications", seed L2140-2221): a sorted, coalesced list
+ * struct resv_map (mm/hugetlb.c @ v6.1; Documentation/vm/hugetlbfs_reserv.rst
+ * "Reservation Map Modifications" @ v5.10): a sorted, coalesced list
  * of file_region [from, to) kept flat as [from0, to0, from1, to1, ...], plus
  * the descriptor cache count (region_cache_count) and adds_in_progress.
  *

@@ -39,6 +39,8 @@ export const HPAGE_RESV_UNMAPPED = 2;
 export const SP_UNMOUNTED = 0;
 export const SP_MOUNTED = 1;
 export const SP_MOUNTING = 2;
+/** Unmounted, but hugepage_put_subpool found pages still charged: the subpool outlives its mount. */
+export const SP_DETACHED = 3;
 
 const spoolS = S.struct({
   st: S.named(['unmounted', 'mounted', 'mounting']), // SP_*
@@ -56,6 +58,9 @@ const fileS = S.struct({
   pc: S.intSet(), // page cache indices
   ilock: S.int(), // inode_lock (i_rwsem) owner tid+1
   ir: S.int(), // faults holding i_mmap_rwsem (read) / the hugetlb vma lock
+  fd: S.int(), // 1 while the scenario's descriptor is open (close drops it)
+  nlink: S.int(), // 1 while linked (unlink drops it)
+  evicted: S.int(), // 1 once hugetlbfs_evict_inode ran: pages, reservations and resv_map gone
 });
 
 const vmaS = S.struct({
@@ -118,7 +123,7 @@ export function initState(p: ImplParams): G {
     fmx: [],
     spool,
     // resv_map_alloc pre-allocates one descriptor (region_cache_count = 1)
-    file: p.fileMount.map(() => ({ size: p.fileSize, reg: [], adds: 0, cache: 1, pc: [], ilock: 0, ir: 0 })),
+    file: p.fileMount.map(() => ({ size: p.fileSize, reg: [], adds: 0, cache: 1, pc: [], ilock: 0, ir: 0, fd: 1, nlink: 1, evicted: 0 })),
     vma: Array.from({ length: p.vmas }, emptyVma),
   };
 }

@@ -27,7 +27,7 @@ import {
 } from './context.js';
 import { regionDel } from './regions.js';
 import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
-import { type G, type ImplParams, SP_MOUNTED } from './state.js';
+import { type G, SP_MOUNTED } from './state.js';
 
 function lowestCached(pc: readonly number[], from: number, to: number): number {
   for (const x of pc) if (x >= from && x < to) return x;
@@ -105,6 +105,7 @@ export const truncateOp: Op = {
         const f = g.file[fileIndex];
         const mount = t.params.fileMount[fileIndex];
         if (!f || size < 0 || size > t.params.fileSize || mount === undefined || g.spool[mount]?.st !== SP_MOUNTED) return done('EINVAL');
+        if (f.fd === 0) return done('EBADF'); // ftruncate(2) needs the descriptor
         const old = f.size;
         f.size = size; // i_size_write
         const stale = f.reg.length > 0 && at(f.reg, f.reg.length - 1) > size;
@@ -171,6 +172,7 @@ export const punchOp: Op = {
         const mount = t.params.fileMount[fileIndex];
         if (!f || !(from >= 0 && from < to && to <= t.params.fileSize) || mount === undefined || g.spool[mount]?.st !== SP_MOUNTED)
           return done('EINVAL');
+        if (f.fd === 0) return done('EBADF'); // fallocate(2) needs the descriptor
         if (!f.pc.some((x) => x >= from && x < to)) return done('ok'); // nothing to remove
         inodeLock(f, t);
         return 'hugetlb_vmdelete_list';

@@ -6,7 +6,9 @@
  */
 import { assign, setup } from 'xstate';
 import type { SpecDef } from '../../checker/types.js';
+import { RELEASING_OPS, withReserveOffsets } from './choices.js';
 import { applyOp, CHOICES_BY_OP, decodeChoice, initView, SETNR_CHOICES, shrinkSurplus, type HugetlbView, type Ret } from './model.js';
+import { maxReserveOffsets } from './promises.js';
 import type { HugetlbParams } from './params.js';
 
 export interface HugetlbSpecContext extends HugetlbView {
@@ -15,7 +17,7 @@ export interface HugetlbSpecContext extends HugetlbView {
   ret: Ret | undefined;
 }
 
-export const OPS = ['set_nr', 'set_overcommit', 'mount', 'mmap', 'fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'fork'] as const;
+export const OPS = ['set_nr', 'set_overcommit', 'mount', 'mmap', 'fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'fork', 'close', 'unlink', 'umount', 'fallocate'] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';
 
@@ -31,7 +33,7 @@ export const hugetlbMachine = setup({
   },
   actions: {
     shrink: assign(({ context }) => {
-      const { p, ret: _r, ...view } = context;
+      const { p: _p, ret: _r, ...view } = context;
       const v = shrinkSurplus(view as HugetlbView);
       return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
     }),
@@ -70,17 +72,21 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   input: (p) => p,
   // Only the outcomes these params can produce: injected-failure outcomes need params.inject,
   // the HR-13 node miss needs params.numa (applyOp rejects the others; listing them only costs xstate calls).
-  choices: (op, _args, _view, p) => {
+  // A min_size mount may refill its reserve from charges given back: those ops get one more
+  // dimension (the refill above its lower bound), sized by the largest min_size mounted.
+  choices: (op, _args, view, p) => {
     if (op === 'set_nr') return SETNR_CHOICES;
     const all = CHOICES_BY_OP[op];
     if (!all) return undefined;
-    const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}`;
+    const offsets = RELEASING_OPS.has(op) ? maxReserveOffsets(view) : 1;
+    const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}:${offsets}`;
     let out = choiceCache.get(key);
     if (!out) {
       out = all.filter((c) => {
         const plan = decodeChoice(c);
         return (p.inject || plan.inj === 0) && (p.numa || !plan.numaMiss);
       });
+      if (offsets > 1) out = withReserveOffsets(out, offsets);
       choiceCache.set(key, out);
     }
     return out;

@@ -28,7 +28,7 @@ export interface HugetlbParams {
   /**
    * HR-13: free pages may sit on a node outside the task's cpuset, so even a
    * reserved fault may fail (Documentation/vm/hugetlbfs_reserv.rst, "Reservations
-   * and Memory Policy", seed L2352-2356).
+   * and Memory Policy" @ v5.10).
    */
   readonly numa: boolean;
   /**

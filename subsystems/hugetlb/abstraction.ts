@@ -4,7 +4,7 @@
  * locks, in-flight pages and descriptor caches disappear.
  */
 import { coveredSet } from '../../impl/hugetlb/regions.js';
-import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, KIND_NAMES, PRIVATE, SP_MOUNTED, V_LIVE } from '../../impl/hugetlb/state.js';
+import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, KIND_NAMES, PRIVATE, SP_DETACHED, SP_MOUNTED, V_LIVE } from '../../impl/hugetlb/state.js';
 import { EMPTY_VMA, type HugetlbView, type VmaKind } from '../../spec/hugetlb/model.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
@@ -17,10 +17,19 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
     overcommit: g.over,
     spools: g.spool.map((s) =>
       s.st === SP_MOUNTED
-        ? { mounted: true, max: s.max, min: s.min, used: s.used, rsv: s.rsv }
-        : { mounted: false, max: -1, min: -1, used: 0, rsv: 0 },
+        ? { mounted: true, max: s.max, min: s.min, reserve: s.rsv }
+        : // a subpool that outlived its mount (SP_DETACHED) still holds what it holds
+          { mounted: false, max: -1, min: -1, reserve: s.st === SP_DETACHED ? s.rsv : 0 },
     ),
-    files: g.file.map((f, k) => ({ mount: p.fileMount[k]!, size: f.size, resv: coveredSet(f.reg), cache: f.pc.slice() })),
+    files: g.file.map((f, k) => ({
+      mount: p.fileMount[k]!,
+      size: f.size,
+      resv: coveredSet(f.reg),
+      cache: f.pc.slice(),
+      open: f.fd === 1,
+      linked: f.nlink === 1,
+      evicted: f.evicted === 1,
+    })),
     vmas: g.vma.map((v) => {
       if (v.st !== V_LIVE) return { ...EMPTY_VMA, resv: [], anon: [], cow: [] };
       const owner = v.kind === PRIVATE && (v.flags & HPAGE_RESV_OWNER) !== 0;

@@ -56,7 +56,30 @@ export const hugetlbOps = defineOps({
     doc: 'UFFDIO_COPY into page i of VMA v (hugetlb_mcopy_atomic_pte)',
     args: { v: vma('VMA slot'), i: index('page offset') },
   },
-  munmap: { doc: 'munmap of the whole VMA v', args: { v: vma('VMA slot') } },
+  munmap: {
+    doc: 'munmap of VMA v, or of pages [from, to) of it (a hole in the middle splits it: the upper piece goes to slot c, or the lowest free slot)',
+    args: {
+      v: vma('VMA slot'),
+      from: A.optional(index('first page offset of the range (with to; default: the whole VMA)')),
+      to: A.optional(A.int<P>(0, LIMITS.maxFileSize, 'end page offset (exclusive); to <= from is EINVAL', { text: 'params.fileSize', max: (p) => p.fileSize })),
+      c: A.optional(vma('slot for the piece above a hole in the middle (must be free)')),
+    },
+  },
+  close: { doc: 'close(2) of file f\'s descriptor (the inode is evicted when unlinked and unmapped)', args: { f: file } },
+  unlink: { doc: 'unlink(2) of file f (reservations stay until the last close/munmap)', args: { f: file } },
+  umount: {
+    doc: 'umount of mount m: EBUSY while a file on it is open or mapped; else evict its inodes and give back min_size',
+    args: {
+      m: A.int<P>(0, LIMITS.maxMounts - 1, 'mount slot: index into params.mounts', {
+        text: 'params.mounts.length - 1',
+        max: (p) => p.mounts.length - 1,
+      }),
+    },
+  },
+  fallocate: {
+    doc: 'fallocate(2) mode 0 of pages [from, to) of file f: preallocate them in the page cache (hugetlbfs_fallocate)',
+    args: { f: file, from: index('first page offset'), to: end('end page offset (exclusive)') },
+  },
   truncate: {
     doc: 'ftruncate of file f to size pages',
     args: { f: file, size: A.int<P>(0, LIMITS.maxFileSize, 'new size in pages', { text: 'params.fileSize', max: (p) => p.fileSize }) },

@@ -16,6 +16,8 @@
  *   set_nr        write /proc/sys/vm/nr_hugepages
  *   set_overcommit write /proc/sys/vm/nr_overcommit_hugepages
  *   mount         mount -t hugetlbfs -o size=,min_size= and create its files
+ *   munmap range  munmap of [from, to) (a middle hole books the upper piece in slot c)
+ *   close/unlink/umount/fallocate  close(2), unlink(2), umount(2), fallocate(fd, 0, ..)
  *
  * Mapping slots (the model's `v`) live at fixed addresses so page i of slot v
  * is always VBASE(v) + i * 2 MiB; a forked slot shares its parent's address in
@@ -318,5 +320,80 @@ static const char *h_mount(int m, long size, long min)
 		return "EINVAL";
 	int e = h_do_mount(m, size, min);
 	return e ? errname(e) : "ok";
+}
+
+static const char *h_munmap_range(int v, int from, int to, int c)
+{
+	if (v < 0 || v >= H_NV || !B->live[v] || from >= to)
+		return "EINVAL";
+	int start = from > B->from[v] ? from : B->from[v];
+	int end = to < B->to[v] ? to : B->to[v];
+	if (start >= end)
+		return "ok";
+	if (start == B->from[v] && end == B->to[v])
+		return h_munmap(v);
+	int middle = start > B->from[v] && end < B->to[v];
+	if (middle) {
+		if (c < 0)
+			for (int s = 0; s < H_NV && c < 0; s++)
+				if (!B->live[s])
+					c = s;
+		/* the model's slots stand for vm.max_map_count; it keeps one fork partner per VMA */
+		if (c < 0 || c >= H_NV || B->live[c] || B->peer[v] != -1)
+			return "ENOMEM";
+	}
+	if (munmap(B->base[v] + (unsigned long)start * HPAGE, (size_t)(end - start) * HPAGE))
+		return errname(errno);
+	if (middle) {
+		B->live[c] = 1;
+		B->kind[c] = B->kind[v];
+		B->from[c] = end;
+		B->to[c] = B->to[v];
+		B->base[c] = B->base[v];
+		B->task[c] = B->task[v];
+		B->peer[c] = -1;
+		B->to[v] = start;
+	} else if (start == B->from[v])
+		B->from[v] = end;
+	else
+		B->to[v] = start;
+	return "ok";
+}
+
+static const char *h_close(int f)
+{
+	if (f < 0 || f >= B->nfiles || B->fd[f] < 0)
+		return "EBADF";
+	close(B->fd[f]);
+	B->fd[f] = -1;
+	return "ok";
+}
+
+static const char *h_unlink(int f)
+{
+	char p[96];
+	if (f < 0 || f >= B->nfiles)
+		return "ENOENT";
+	snprintf(p, sizeof(p), "%s/f%d", B->dir[B->file_mount[f]], f);
+	return unlink(p) ? errname(errno) : "ok";
+}
+
+static const char *h_umount(int m)
+{
+	if (m < 0 || m >= H_NM || !B->mounted[m])
+		return "EINVAL";
+	if (umount(B->dir[m]))
+		return errname(errno);
+	B->mounted[m] = 0;
+	return "ok";
+}
+
+static const char *h_fallocate(int f, int from, int to)
+{
+	if (f < 0 || f >= B->nfiles || from < 0 || from >= to || to > B->fsize || !B->mounted[B->file_mount[f]])
+		return "EINVAL";
+	if (B->fd[f] < 0)
+		return "EBADF";
+	return fallocate(B->fd[f], 0, (off_t)from * HPAGE, (off_t)(to - from) * HPAGE) ? errname(errno) : "ok";
 }
 `;

@@ -46,7 +46,16 @@ function step(op: string, args: Args): string {
     case 'uffd_copy':
       return r(`h_uffd_copy(${int(args, 'v')}, ${int(args, 'i')})`);
     case 'munmap':
-      return r(`h_munmap(${int(args, 'v')})`);
+      if (args.from === undefined && args.to === undefined) return r(`h_munmap(${int(args, 'v')})`);
+      return r(`h_munmap_range(${int(args, 'v')}, ${int(args, 'from')}, ${int(args, 'to')}, ${int(args, 'c')})`);
+    case 'close':
+      return r(`h_close(${int(args, 'f')})`);
+    case 'unlink':
+      return r(`h_unlink(${int(args, 'f')})`);
+    case 'umount':
+      return r(`h_umount(${int(args, 'm')})`);
+    case 'fallocate':
+      return r(`h_fallocate(${int(args, 'f')}, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'truncate':
       return r(`h_truncate(${int(args, 'f')}, ${int(args, 'size')})`);
     case 'punch':

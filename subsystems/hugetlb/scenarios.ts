@@ -173,4 +173,52 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       [one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1))],
     ],
   },
+  {
+    name: 'lifetimes',
+    description:
+      'a min_size mount whose file is reserved, faulted, closed, unlinked and unmapped in any order (hugetlbfs_evict_inode on the last reference, from close, unlink or munmap) while a private mapping on the same mount faults and goes; then umount: EBUSY while anything is open or mapped, else kill_sb evicts and hugepage_put_subpool gives back min_size (no-leak)',
+    params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 2, mounts: [{ size: 4, min: 2, mounted: true }] }),
+    threads: [
+      [one(sh(0, 0, 0, 2)), one(wr(0, 1)), [op('close', { f: 0 }), op('truncate', { f: 0, size: 1 })], one(munmap(0)), one(op('umount', { m: 0 }))],
+      [one(op('unlink', { f: 0 })), one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1)), [op('umount', { m: 0 }), op('close', { f: 0 })]],
+    ],
+  },
+  {
+    name: 'vma-surgery',
+    description:
+      'partial munmap of a private owner mapping (a hole in the middle splits it into two VMAs sharing the resv_map; a head trim) and of a shared one, while the other task faults the remaining pieces: hugetlb_vm_op_close of each removed piece gives back only its own unconsumed reservations; a zero-length munmap is EINVAL',
+    params: P({ pool: 4, overcommit: 0, fileSize: 3, vmas: 3 }),
+    threads: [
+      [
+        one(pv(0, 0, 0, 3)),
+        one(wr(0, 0)),
+        [op('munmap', { v: 0, from: 1, to: 2, c: 2 }), op('munmap', { v: 0, from: 0, to: 1 })],
+        [wr(0, 2), wr(2, 2)],
+        one(munmap(0)),
+        one(munmap(2)),
+      ],
+      [one(sh(1, 0, 0, 3)), one(wr(1, 1)), [op('munmap', { v: 1, from: 2, to: 3 }), op('munmap', { v: 1, from: 1, to: 1 })], one(rd(1, 0)), one(munmap(1))],
+    ],
+  },
+  {
+    name: 'fallocate-vs-fault',
+    description:
+      'fallocate mode 0 preallocates [0,3) of a file (per index under the fault mutex, consuming the shared reservation of a reserved index, charging the subpool for an unreserved one) while another task maps [1,3) MAP_SHARED and faults, and a third maps privately and faults: ENOSPC when the pool runs dry, the pages added so far kept; then close, or a second fallocate over present pages',
+    params: P({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2, mounts: [{ size: 4, min: -1, mounted: true }] }),
+    threads: [
+      [one(op('fallocate', { f: 0, from: 0, to: 3 })), [op('close', { f: 0 }), op('fallocate', { f: 0, from: 1, to: 2 })]],
+      [one(sh(0, 0, 1, 3)), [wr(0, 2), rd(0, 1)], one(munmap(0))],
+      [one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1))],
+    ],
+  },
+  {
+    name: 'offsets-and-bad-ranges',
+    description:
+      'a private mapping from file offset 1 (its reservations and faults keyed by offset, not by address) beside a shared mapping of [1,3); bad ranges (from >= to) for mmap, munmap, hole punch and fallocate fail with EINVAL and change nothing',
+    params: P({ pool: 3, overcommit: 0, fileSize: 3, vmas: 2 }),
+    threads: [
+      [[sh(0, 0, 2, 1), pv(0, 0, 2, 2)], one(pv(0, 0, 1, 3)), one(wr(0, 2)), one(op('munmap', { v: 0, from: 2, to: 2 })), one(munmap(0))],
+      [one(sh(1, 0, 1, 3)), one(wr(1, 1)), [op('punch', { f: 0, from: 2, to: 1 }), op('fallocate', { f: 0, from: 2, to: 2 })], one(munmap(1))],
+    ],
+  },
 ];

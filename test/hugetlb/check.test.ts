@@ -93,6 +93,28 @@ describe('hugetlb: every sequence of operations agrees with the spec (one thread
       { budget: 1, sites: ['add_to_page_cache', 'anon_vma_prepare', 'copy_from_user', 'region_chg_kmalloc', 'region_del_split'] },
     ],
   ];
+  const lifetimeMenu = [
+    o('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 2 }),
+    o('mmap', { v: 1, kind: 'private', f: 0, from: 1, to: 3 }),
+    o('fault', { v: 0, i: 1, write: true }),
+    o('fault', { v: 1, i: 2, write: true }),
+    o('munmap', { v: 0 }),
+    o('munmap', { v: 1, from: 1, to: 2 }),
+    o('munmap', { v: 1, from: 2, to: 3 }),
+    o('fallocate', { f: 0, from: 0, to: 2 }),
+    o('close', { f: 0 }),
+    o('unlink', { f: 0 }),
+    o('umount', { m: 0 }),
+  ];
+  test('lifetimes, ranges and fallocate on a min_size mount', () => {
+    const params = parseParams({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2, mounts: [{ size: 4, min: 1, mounted: true }] });
+    const sc = { name: 'lifetime menu', description: 'lifetime menu', params, threads: [[lifetimeMenu, lifetimeMenu, lifetimeMenu, lifetimeMenu, lifetimeMenu]] };
+    const r = checkScenario(hugetlb, sc, { variant: null });
+    if (r.violation) throw new Error(`${r.violation.kind}: ${r.violation.message}`);
+    expect(r.exhaustive).toBe(true);
+    expect(r.states).toBeGreaterThan(500);
+    expect(r.invariants.find((i) => i.name === 'no-leak')?.nonTrivial).toBeGreaterThan(0);
+  });
   for (const [name, raw, keep, faults] of cases) {
     test(name, () => {
       const alts = menu.filter(keep);

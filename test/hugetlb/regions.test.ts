@@ -1,7 +1,7 @@
 /**
  * resv_map region operations against a naive set-of-indices model, including
  * the two-phase region_chg -> region_add / region_abort protocol with
- * adds_in_progress and region_cache_count accounting (kernel-semantics §1.3).
+ * adds_in_progress and region_cache_count accounting (mm/hugetlb.c region_chg() / region_add() @ v6.1).
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';

@@ -1,0 +1,76 @@
+/**
+ * The outcomes the spec allows an operation beyond its arguments, where the
+ * kernel really has freedom: a buddy allocation of a surplus page fails; with
+ * cpusets/mempolicy the free page is on a disallowed node (params.numa); with
+ * params.inject, the documented outcomes of a kernel allocation failure on an
+ * error path; and how far a min_size mount refills its reserve from charges
+ * given back. Encoded in one integer per event.
+ */
+
+/** Injected-failure outcomes (only with params.inject). */
+export const INJ = { none: 0, early: 1, keep: 2, gain: 3, lose: 4 } as const;
+
+export interface Plan {
+  buddyFail: boolean;
+  numaMiss: boolean;
+  /** An unreserved allocation takes a fresh surplus page although free pages exist. */
+  surplusFirst: boolean;
+  inj: number;
+  /** Reserve refill of a min_size mount, above its lower bound (promises.ts settle). */
+  reserveOffset: number;
+}
+
+/** c = buddyFail + 2*numaMiss + 4*surplusFirst + 8*inj + 64*reserveOffset. */
+export function decodeChoice(c: number | undefined): Plan {
+  const v = c ?? 0;
+  return {
+    buddyFail: (v & 1) !== 0,
+    numaMiss: (v & 2) !== 0,
+    surplusFirst: (v & 4) !== 0,
+    inj: (v >> 3) & 7,
+    reserveOffset: v >> 6,
+  };
+}
+
+/**
+ * Choices of faults: only combinations that can be outcomes are listed
+ * (surplusFirst excludes buddyFail; numa scenarios inject nothing): every
+ * xstate call costs time.
+ */
+const FAULT_CHOICES: readonly number[] = (() => {
+  const out: number[] = [];
+  const base = [0, 1, 4]; // plain, buddy fails / unreserved refused, surplus first
+  for (let inj = 0; inj < 5; inj++) for (const b of base) out.push(b + 8 * inj);
+  for (const b of base) out.push(2 + b); // HR-13: reserved page on a disallowed node
+  return out;
+})();
+
+/** The base choices each operation can use (others would only be rejected). */
+export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
+  fault: FAULT_CHOICES,
+  uffd_copy: FAULT_CHOICES,
+  mmap: [0, 1, 8],
+  mount: [0, 1],
+  punch: [0, 1, 8, 9, 16, 17, 24, 25, 32, 33],
+  munmap: [0],
+  truncate: [0],
+  fork: [0],
+  set_overcommit: [0],
+  close: [0],
+  fallocate: [0, 1, 4, 2, 3, 6],
+  unlink: [0],
+  umount: [0],
+};
+
+/** Operations that can give charges back to a mount (and so refill its reserve). */
+export const RELEASING_OPS: ReadonlySet<string> = new Set(['fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'close', 'unlink', 'fallocate']);
+
+/** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */
+export const SETNR_CHOICES: readonly number[] = Array.from({ length: 49 }, (_, i) => i);
+
+/** The base choices times the reserve offsets (0 .. offsets-1). */
+export function withReserveOffsets(base: readonly number[], offsets: number): number[] {
+  const out: number[] = [];
+  for (let o = 0; o < offsets; o++) for (const b of base) out.push(b + 64 * o);
+  return out;
+}

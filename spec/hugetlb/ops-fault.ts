@@ -1,0 +1,195 @@
+/**
+ * Faults and UFFDIO_COPY on one index. The promise: a fault in a range whose
+ * mmap made a reservation gets a page (never SIGBUS for want of one, unless
+ * cpusets/mempolicy put every free page on a disallowed node, params.numa);
+ * without a reservation nothing is promised. A shared mapping sees the page
+ * cache page of its file; a private mapping its own private page.
+ */
+import { INJ, type Plan } from './choices.js';
+import {
+  type Ledger,
+  add,
+  at,
+  charge,
+  clone,
+  del,
+  has,
+  inUse,
+  isSharedKind,
+  mountOf,
+  newLedger,
+  outstanding,
+  pageFreed,
+  settle,
+} from './promises.js';
+import type { HugetlbParams } from './params.js';
+import type { Args, HugetlbView, Outcome, Ret, VmaView } from './view.js';
+
+const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
+
+interface AllocResult {
+  ok: boolean;
+  ret?: Ret;
+  /** The page came out of a reservation made for this index. */
+  restore: boolean;
+}
+
+/** Does index i of mapping m hold a reservation (a promise made for it)? */
+function reserved(v: HugetlbView, m: VmaView, i: number): boolean {
+  if (isSharedKind(m.kind)) return has(at(v.files, m.src).resv, i);
+  return m.kind === 'private' && m.owner && has(m.resv, i);
+}
+
+/**
+ * A page for index i: a reserved index takes a page set aside for it; an
+ * unreserved one is charged to the mount (size= may refuse: SIGBUS) and takes
+ * a free unreserved page or a new surplus page. `avoid`: the owner's COW,
+ * which must not use its own reservations.
+ */
+export function allocPage(v: HugetlbView, ledger: Ledger, m: VmaView, i: number, avoid: boolean, plan: Plan, resv0: number, numa: boolean): AllocResult {
+  const wasReserved = reserved(v, m, i);
+  let global = 0;
+  if (!wasReserved || avoid) {
+    global = charge(v, ledger, mountOf(v, m), 1);
+    if (global < 0) return { ok: false, ret: 'SIGBUS', restore: false };
+    if (avoid) global = 1;
+  }
+  const hasReservation = (isSharedKind(m.kind) || (m.kind === 'private' && m.owner)) && global === 0;
+  const free = v.total - inUse(v);
+  // Without a reservation nothing is promised: a concurrent mmap between its hugetlb_acct_memory
+  // and region_add already counts the pages reserved, so an unreserved allocation may be refused.
+  const refused = plan.buddyFail && !hasReservation;
+  // The pool lock is dropped between a failed dequeue and the buddy allocation: pages freed
+  // meanwhile leave the fault with a surplus page while free pages exist.
+  const surplusFirst = plan.surplusFirst && !hasReservation && !plan.buddyFail;
+  let got = false;
+  if (!(numa && plan.numaMiss) && !refused && !surplusFirst) {
+    const unreserved = free - resv0;
+    got = free > 0 && !((!hasReservation || avoid) && unreserved <= 0);
+  }
+  if (!got && v.surp < v.overcommit && !plan.buddyFail) {
+    v.total++;
+    v.surp++;
+    got = true;
+  }
+  if (!got) return { ok: false, ret: 'SIGBUS', restore: false };
+  return { ok: true, restore: !avoid && hasReservation };
+}
+
+type Ctx = { v0: HugetlbView; v: HugetlbView; ledger: Ledger; plan: Plan; uffd: boolean; resv0: number; numa: boolean };
+
+function done(c: Ctx, ret: Ret): Outcome | undefined {
+  const settled = settle(c.v0, c.v, c.ledger, c.plan.reserveOffset);
+  return settled ? { view: settled, ret } : undefined;
+}
+
+/** A shared mapping: the file's page cache page, or a new one. */
+function sharedFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
+  const { v, plan, uffd } = c;
+  const f = at(v.files, m.src);
+  // vma_needs_reservation could not allocate a map descriptor: VM_FAULT_OOM / -ENOMEM
+  if (plan.inj === INJ.early) return plan.buddyFail || plan.numaMiss || plan.reserveOffset ? undefined : { view: c.v0, ret: uffd ? 'ENOMEM' : 'OOM' };
+  const hadEntry = has(f.resv, i);
+  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
+  if (!r.ok) return plan.inj ? undefined : done(c, uffd ? 'ENOMEM' : (r.ret ?? 'SIGBUS'));
+  if (plan.inj === INJ.keep || plan.inj === INJ.gain) {
+    // page cache insertion / copy_from_user failed after allocation: the page is freed; the
+    // file's reservations end as before ("keep") or keep a new entry that is now a reservation
+    // ("gain": its deletion could not allocate, or UFFDIO_COPY keeps it by design)
+    if (plan.inj === INJ.gain) {
+      if (hadEntry) return undefined;
+      f.resv = add(f.resv, i);
+    } else if (!hadEntry && (uffd || r.restore)) return undefined;
+    pageFreed(v);
+    return done(c, uffd ? 'EFAULT' : 'OOM');
+  }
+  if (plan.inj) return undefined;
+  f.resv = add(f.resv, i);
+  f.cache = add(f.cache, i);
+  return done(c, 'ok');
+}
+
+/** Write to a private page shared with the fork partner: copy it, or (owner, pool dry) take it away from the child. */
+function cowFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
+  const { v, plan } = c;
+  if (plan.inj) return undefined;
+  const peer = at(v.vmas, m.peer);
+  const r = allocPage(v, c.ledger, m, i, m.owner, plan, c.resv0, c.numa);
+  if (r.ok) {
+    m.cow = del(m.cow, i);
+    peer.cow = del(peer.cow, i);
+    return done(c, 'ok');
+  }
+  if (!m.owner) return done(c, 'SIGBUS');
+  // the owner keeps its promise: the child loses the page and is marked, its later faults SIGBUS
+  peer.anon = del(peer.anon, i);
+  peer.cow = del(peer.cow, i);
+  peer.unmapped = true;
+  m.cow = del(m.cow, i);
+  return done(c, 'ok');
+}
+
+/** Allocation failed after the page was taken (anon_vma_prepare, copy_from_user): documented back-outs. */
+function privateBackout(c: Ctx, m: VmaView, i: number, r: AllocResult, wasReserved: boolean): Outcome | undefined {
+  const { v, plan, uffd } = c;
+  if (uffd) {
+    if (plan.inj === INJ.lose && r.restore && wasReserved) m.resv = del(m.resv, i);
+    else if (plan.inj !== INJ.keep || (r.restore && wasReserved)) return undefined;
+    pageFreed(v);
+    return done(c, 'EFAULT');
+  }
+  if (!r.restore) {
+    if (plan.inj !== INJ.keep) return undefined;
+  } else if (plan.inj === INJ.lose) m.resv = del(m.resv, i); // the promise is lost: looks consumed
+  else if (plan.inj === INJ.keep && wasReserved) {
+    // the promise stays
+  } else if (plan.inj === INJ.gain && !wasReserved) m.resv = add(m.resv, i);
+  else return undefined;
+  pageFreed(v);
+  return done(c, 'OOM');
+}
+
+function privateFault(c: Ctx, m: VmaView, i: number, write: boolean): Outcome | undefined {
+  const { v, plan, uffd } = c;
+  const plain = !plan.buddyFail && !plan.numaMiss && !plan.inj && !plan.reserveOffset;
+  if (has(m.anon, i)) {
+    if (uffd) return plain ? { view: c.v0, ret: 'EEXIST' } : undefined;
+    if (!write || !has(m.cow, i)) return plain ? { view: c.v0, ret: 'ok' } : undefined;
+    return cowFault(c, m, i);
+  }
+  if (m.unmapped && !uffd) return plain ? { view: c.v0, ret: 'SIGBUS' } : undefined;
+  if (plan.inj === INJ.early) {
+    // the owner's reserve map could not allocate a descriptor
+    if (!(m.kind === 'private' && m.owner) || plan.buddyFail || plan.numaMiss || plan.reserveOffset) return undefined;
+    return { view: c.v0, ret: uffd ? 'ENOMEM' : 'OOM' };
+  }
+  const wasReserved = reserved(v, m, i);
+  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
+  if (!r.ok) return plan.inj ? undefined : done(c, uffd ? 'ENOMEM' : (r.ret ?? 'SIGBUS'));
+  if (plan.inj) return privateBackout(c, m, i, r, wasReserved);
+  if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i); // the promise is kept
+  m.anon = add(m.anon, i);
+  return done(c, 'ok');
+}
+
+/** fault (read/write) and UFFDIO_COPY on one index of a mapping. */
+export function faultLike(v0: HugetlbView, op: string, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
+  const slot = num(a, 'v');
+  const i = num(a, 'i');
+  const write = a.write === true || a.write === 1 || a.write === 'true';
+  const uffd = op === 'uffd_copy';
+  const m0 = v0.vmas[slot];
+  const plain = !plan.buddyFail && !plan.numaMiss && !plan.inj && !plan.reserveOffset;
+  const unchanged = (ret: Ret): Outcome | undefined => (plain ? { view: v0, ret } : undefined);
+  if (!m0 || m0.kind === 'none' || i < m0.from || i >= m0.to) return unchanged(uffd ? 'ENOENT' : 'SIGSEGV');
+  const v = clone(v0);
+  const c: Ctx = { v0, v, ledger: newLedger(v), plan, uffd, resv0: outstanding(v0), numa: p.numa };
+  const m = at(v.vmas, slot);
+  if (isSharedKind(m.kind)) {
+    const f = at(v.files, m.src);
+    if (has(f.cache, i)) return unchanged(uffd ? 'EEXIST' : 'ok');
+    if (i >= f.size) return unchanged(uffd ? 'EFAULT' : 'SIGBUS');
+    return sharedFault(c, m, i);
+  }
+  return privateFault(c, m, i, write);
+}

@@ -1,0 +1,79 @@
+/**
+ * Lifetimes: a file whose descriptor is closed, whose name is unlinked and
+ * which no mapping holds is gone, and so are its pages and its promises; a
+ * mount can only be unmounted when nothing on it is open or mapped, and then
+ * gives back what it held for min_size. Nothing leaks: once every mapping,
+ * file and mount is gone the counters are what the pool alone implies.
+ */
+import type { Plan } from './choices.js';
+import { at, clone, finish, has, isSharedKind, newLedger, pageFreed, releaseGlobal, settle } from './promises.js';
+import type { Args, HugetlbView, Outcome } from './view.js';
+
+const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
+
+const mapped = (v: HugetlbView, fileIndex: number): boolean =>
+  v.vmas.some((m) => isSharedKind(m.kind) && m.src === fileIndex);
+
+/** The inode goes: its pages are freed, its reservations given back. Returns how many promises went. */
+function evict(v: HugetlbView, fileIndex: number): number {
+  const f = at(v.files, fileIndex);
+  const released = f.resv.filter((i) => !has(f.cache, i)).length;
+  for (let k = 0; k < f.cache.length; k++) pageFreed(v);
+  f.cache = [];
+  f.resv = [];
+  f.evicted = true;
+  return released;
+}
+
+/** After close, unlink or the last munmap: evict a file nothing holds any more; settle and release. */
+export function lastReference(v0: HugetlbView, v: HugetlbView, fileIndex: number, offset: number): HugetlbView | undefined {
+  const f = at(v.files, fileIndex);
+  const released = !f.evicted && !f.open && !f.linked && !mapped(v, fileIndex) ? evict(v, fileIndex) : 0;
+  const s = settle(v0, v, newLedger(v), offset);
+  if (!s) return undefined;
+  releaseGlobal(s, released);
+  return finish(s);
+}
+
+export function close(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+  if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
+  const fileIndex = num(a, 'f');
+  const f0 = v0.files[fileIndex];
+  if (!f0 || !f0.open) return plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
+  const v = clone(v0);
+  at(v.files, fileIndex).open = false;
+  const out = lastReference(v0, v, fileIndex, plan.reserveOffset);
+  return out ? { view: out, ret: 'ok' } : undefined;
+}
+
+export function unlink(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+  if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
+  const fileIndex = num(a, 'f');
+  const f0 = v0.files[fileIndex];
+  if (!f0 || !f0.linked) return plan.reserveOffset ? undefined : { view: v0, ret: 'ENOENT' };
+  const v = clone(v0);
+  at(v.files, fileIndex).linked = false;
+  const out = lastReference(v0, v, fileIndex, plan.reserveOffset);
+  return out ? { view: out, ret: 'ok' } : undefined;
+}
+
+/** umount: EBUSY while a file on the mount is open or mapped or a private mapping uses it. */
+export function umount(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+  if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
+  const m = num(a, 'm');
+  const s0 = v0.spools[m];
+  if (!s0 || !s0.mounted) return { view: v0, ret: 'EINVAL' };
+  const onMount = (k: number): boolean => at(v0.files, k).mount === m && !at(v0.files, k).evicted;
+  const busy =
+    v0.files.some((f, k) => onMount(k) && (f.open || mapped(v0, k))) ||
+    v0.vmas.some((vm) => vm.kind !== 'none' && !isSharedKind(vm.kind) && vm.src === m);
+  if (busy) return { view: v0, ret: 'EBUSY' };
+  const v = clone(v0);
+  let released = 0;
+  for (let k = 0; k < v.files.length; k++) if (onMount(k)) released += evict(v, k);
+  released += s0.reserve;
+  v.spools[m] = { mounted: false, max: -1, min: -1, reserve: 0 };
+  finish(v);
+  releaseGlobal(v, released);
+  return { view: finish(v), ret: 'ok' };
+}

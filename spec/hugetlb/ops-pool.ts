@@ -1,0 +1,88 @@
+/**
+ * The pool and its mounts: nr_hugepages, nr_overcommit_hugepages, mounting
+ * hugetlbfs with size=/min_size=, and the internal step by which an
+ * unreserved free surplus page may go back to buddy at any time.
+ */
+import type { Plan } from './choices.js';
+import { clone, finish, inUse, outstanding, promiseGlobal } from './promises.js';
+import type { Args, HugetlbView, Outcome } from './view.js';
+
+const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
+
+export function setOvercommit(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+  if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
+  const v = clone(v0);
+  v.overcommit = num(a, 'n');
+  return { view: finish(v), ret: 'ok' };
+}
+
+/**
+ * mount -o size=,min_size=: a min_size mount reserves min_size pages from the
+ * pool at mount time, or fails with ENOMEM (Documentation/admin-guide/mm/hugetlbpage.rst
+ * @ v6.1: "If there are not enough free huge pages available, the mount will fail").
+ */
+export function mount(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+  if (plan.numaMiss || plan.inj) return undefined;
+  const mi = num(a, 'm');
+  const size = num(a, 'size');
+  const min = num(a, 'min');
+  const s = v0.spools[mi];
+  if (!s) return plan.buddyFail ? undefined : { view: v0, ret: 'EINVAL' };
+  if (s.mounted) return plan.buddyFail ? undefined : { view: v0, ret: 'EBUSY' };
+  if (size !== -1 && min > size) return plan.buddyFail ? undefined : { view: v0, ret: 'EINVAL' };
+  const v = clone(v0);
+  if (min > 0 && !promiseGlobal(v, outstanding(v0), min, plan.buddyFail)) return { view: v0, ret: 'ENOMEM' };
+  if (min <= 0 && plan.buddyFail) return undefined;
+  v.spools[mi] = { mounted: true, max: size, min, reserve: min > 0 ? min : 0 };
+  return { view: finish(v), ret: 'ok' };
+}
+
+/**
+ * set_max_huge_pages (nr_hugepages write). Grow: surplus -> persistent, then
+ * fresh pages from buddy (y of them; fewer than needed = buddy failed).
+ * Shrink: never below in-use + reserved; the rest becomes surplus.
+ * x (surplus left unconverted on grow) and y on shrink (free pages not removed,
+ * marked surplus instead) are the outcomes of the kernel dropping hugetlb_lock
+ * inside the loops while other tasks allocate or free surplus pages; both keep
+ * persistent_huge_pages == count.
+ */
+export function setNr(v0: HugetlbView, n: number, c: number): Outcome | undefined {
+  const x = Math.floor(c / 7);
+  const y = c % 7;
+  const v = clone(v0);
+  if (n < 0) return x === 0 && y === 0 ? { view: v0, ret: 'EINVAL' } : undefined;
+  const resv0 = outstanding(v0);
+  const persistent = (): number => v.total - v.surp;
+  if (n > persistent()) {
+    const conv = Math.min(v.surp, n - persistent());
+    if (x > conv) return undefined;
+    v.surp -= conv - x;
+    const need = n - persistent();
+    if (y > need) return undefined;
+    v.total += y;
+    if (x > 0 && y < need) return undefined; // the relaxation only covers completed grows
+  } else {
+    if (x !== 0) return undefined;
+    const minCount = Math.max(n, resv0 + inUse(v));
+    const removable = Math.max(0, persistent() - minCount);
+    if (y > removable) return undefined;
+    v.total -= removable - y;
+    while (n < persistent() && v.surp < v.total) v.surp++;
+  }
+  return { view: finish(v), ret: 'ok' };
+}
+
+/**
+ * Internal step: an unreserved free surplus page goes back to buddy. The
+ * kernel does this in return_unused_surplus_pages / free_huge_page; which of
+ * them runs first when several tasks race (a needs/commit refund, a gather
+ * whose pages became unnecessary) is not something a user can observe or rely
+ * on, so the spec lets it happen at any time while free - rsvd > 0.
+ */
+export function shrinkSurplus(v0: HugetlbView): HugetlbView | undefined {
+  if (!(v0.surp > 0 && v0.free - v0.rsvd > 0)) return undefined;
+  const v = clone(v0);
+  v.total--;
+  v.surp--;
+  return finish(v);
+}

@@ -1,0 +1,188 @@
+/**
+ * The promises hugetlbfs makes, as functions of the observable view (no
+ * kernel counters, no subpool arithmetic):
+ *
+ *  - HugePages_Free is Total minus the pages in use (page cache + private
+ *    pages, a page shared after fork counted once).
+ *  - HugePages_Rsvd is the number of promises not yet backed by an
+ *    instantiated page: file reservations without a cached page, a private
+ *    owner's not-yet-faulted range, and what each mount holds for min_size
+ *    (Documentation/vm/hugetlbfs_reserv.rst @ v5.10, "Reservation Map
+ *    Modifications": the reservation maps correspond to the global count).
+ *  - A mount's usage (pages + reservations charged to it) never exceeds
+ *    size=; usage + reserve never falls below min_size, reserve never exceeds
+ *    it, a new charge draws on the reserve first, and the reserve only grows
+ *    by charges given back (Documentation/vm/hugetlbfs_reserv.rst, "Subpool
+ *    Reservations"; Documentation/admin-guide/mm/hugetlbpage.rst min_size).
+ *  - A reservation is made only when free unreserved pages, plus surplus
+ *    pages up to nr_overcommit_hugepages, can back it (the buddy allocation
+ *    of a surplus page may fail: that is the kernel's freedom, a choice).
+ */
+import type { HugetlbView, SpoolView, VmaView } from './view.js';
+
+export const has = (s: readonly number[], x: number): boolean => s.includes(x);
+export const add = (s: number[], x: number): number[] => (s.includes(x) ? s : [...s, x].sort((a, b) => a - b));
+export const del = (s: number[], x: number): number[] => s.filter((y) => y !== x);
+export const range = (f: number, t: number): number[] => Array.from({ length: Math.max(0, t - f) }, (_, i) => f + i);
+
+export const isSharedKind = (k: string): boolean => k === 'shared' || k === 'noreserve';
+
+export function at<X>(xs: readonly X[], k: number): X {
+  const x = xs[k];
+  if (x === undefined) throw new Error(`hugetlb spec: index ${k} out of range (length ${xs.length})`);
+  return x;
+}
+
+/** The mount a mapping charges: its file's mount (shared) or its private file's mount. */
+export function mountOf(v: HugetlbView, m: VmaView): number {
+  return isSharedKind(m.kind) ? at(v.files, m.src).mount : m.src;
+}
+
+/** Pages in use: page cache + private pages (a page COW-shared by two mappings counted once). */
+export function inUse(v: HugetlbView): number {
+  let n = 0;
+  for (const f of v.files) n += f.cache.length;
+  let shared = 0;
+  for (const m of v.vmas) {
+    n += m.anon.length;
+    shared += m.cow.length;
+  }
+  return n - shared / 2;
+}
+
+/** Pages and reservations charged to a mount (what size= limits). */
+export function usage(v: HugetlbView, mount: number): number {
+  let n = 0;
+  let shared = 0;
+  for (const f of v.files) if (f.mount === mount) n += f.resv.length;
+  for (const m of v.vmas) {
+    if (m.kind === 'none' || isSharedKind(m.kind) || m.src !== mount) continue;
+    n += m.resv.length + m.anon.length;
+    shared += m.cow.length;
+  }
+  return n - shared / 2;
+}
+
+/** HugePages_Rsvd: promises without an instantiated page. */
+export function outstanding(v: HugetlbView): number {
+  let r = 0;
+  for (const f of v.files) for (const i of f.resv) if (!has(f.cache, i)) r++;
+  for (const m of v.vmas) r += m.resv.length;
+  for (const s of v.spools) r += s.reserve;
+  return r;
+}
+
+export function finish(v: HugetlbView): HugetlbView {
+  v.free = v.total - inUse(v);
+  v.rsvd = outstanding(v);
+  return v;
+}
+
+export function clone(v: HugetlbView): HugetlbView {
+  return {
+    ...v,
+    spools: v.spools.map((s) => ({ ...s })),
+    files: v.files.map((f) => ({ ...f })),
+    vmas: v.vmas.map((m) => ({ ...m })),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// mounts: size= and min_size=
+// ---------------------------------------------------------------------------
+
+/** New charges an operation made, by mount (to tell charges given back from the usage change). */
+export type Ledger = number[];
+
+export const newLedger = (v: HugetlbView): Ledger => v.spools.map(() => 0);
+
+/**
+ * Charge n pages or reservations to a mount: refused (-1) beyond size=; the
+ * min_size reserve is drawn first. Returns how many the global pool must
+ * back. Call before the view records the new pages/reservations.
+ */
+export function charge(v: HugetlbView, ledger: Ledger, mount: number, n: number): number {
+  const s = at(v.spools, mount);
+  if (s.max !== -1 && usage(v, mount) + n > s.max) return -1;
+  const drawn = Math.min(s.reserve, n);
+  s.reserve -= drawn;
+  ledger[mount] = (ledger[mount] ?? 0) + n;
+  return n - drawn;
+}
+
+/**
+ * After an operation: the range of reserves each min_size mount may hold.
+ * Charges given back may refill the reserve (never above min_size, never
+ * more than was given back), and usage + reserve stays >= min_size.
+ */
+function reserveRange(v0: HugetlbView, v: HugetlbView, ledger: Ledger, k: number, s: SpoolView): [number, number] {
+  if (!s.mounted || s.min <= 0) return [s.reserve, s.reserve];
+  const after = usage(v, k);
+  const givenBack = Math.max(0, usage(v0, k) + (ledger[k] ?? 0) - after);
+  return [Math.max(s.reserve, s.min - after), Math.min(s.min, s.reserve + givenBack)];
+}
+
+/** How many reserve outcomes (0..n-1 as `offset`) settle() can take for this params' mounts. */
+export function maxReserveOffsets(v: HugetlbView): number {
+  let m = 0;
+  for (const s of v.spools) if (s.mounted && s.min > 0) m = Math.max(m, s.min);
+  return m + 1;
+}
+
+/**
+ * Settle each mount's reserve within its range: the first mount whose range
+ * is not a single value takes `offset` above its lower bound; undefined when
+ * the offset is not a possible outcome.
+ */
+export function settle(v0: HugetlbView, v: HugetlbView, ledger: Ledger, offset: number): HugetlbView | undefined {
+  let rest = offset;
+  for (let k = 0; k < v.spools.length; k++) {
+    const s = at(v.spools, k);
+    const [lo, hi] = reserveRange(v0, v, ledger, k, s);
+    if (lo > hi) return undefined;
+    s.reserve = lo + rest;
+    if (s.reserve > hi) return undefined;
+    if (hi > lo) rest = 0;
+  }
+  return rest === 0 ? finish(v) : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// the global pool
+// ---------------------------------------------------------------------------
+
+/**
+ * Promise n more pages from the global pool (resv0 = Rsvd before the op):
+ * backed by free unreserved pages, the shortfall by new surplus pages up to
+ * nr_overcommit_hugepages; false when that cannot be done or buddy fails.
+ */
+export function promiseGlobal(v: HugetlbView, resv0: number, n: number, buddyFails: boolean, freeNow?: number): boolean {
+  if (n <= 0) return true;
+  const free = freeNow ?? v.total - inUse(v);
+  const needed = resv0 + n - free;
+  if (needed <= 0) return true;
+  if (buddyFails || v.surp + needed > v.overcommit) return false;
+  v.total += needed;
+  v.surp += needed;
+  return true;
+}
+
+/**
+ * n promises given back: free surplus pages that no longer back a promise go
+ * back to buddy (up to n). Call after settle(), so that what a mount kept
+ * for min_size still counts as a promise.
+ */
+export function releaseGlobal(v: HugetlbView, n: number): void {
+  if (n <= 0) return;
+  const k = Math.min(n, v.surp, Math.max(0, v.total - inUse(v) - outstanding(v)));
+  v.total -= k;
+  v.surp -= k;
+}
+
+/** A page left use (the caller removed it from the view): a surplus page goes back to buddy. */
+export function pageFreed(v: HugetlbView): void {
+  if (v.surp > 0) {
+    v.total--;
+    v.surp--;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * What a hugetlbfs user can observe, as plain canonical data: the meminfo
+ * counters, each mount's size=/min_size= and the pages it holds in reserve
+ * for min_size, each file's reservations and page-cache pages, each
+ * mapping's range, reservations and private pages. Sets of page indices are
+ * sorted arrays; there are no regions, locks or in-flight pages here.
+ */
+
+export type VmaKind = 'none' | 'shared' | 'noreserve' | 'private' | 'private_noreserve';
+
+export interface SpoolView {
+  mounted: boolean;
+  /** size= in huge pages, -1 = unlimited. */
+  max: number;
+  /** min_size= in huge pages, -1 = none. */
+  min: number;
+  /**
+   * Pages the mount holds reserved for its min_size promise ("the sum of
+   * allocated and reserved huge pages is always at least min_size",
+   * Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1, min_size option).
+   */
+  reserve: number;
+}
+
+export interface FileView {
+  /** Mount the file lives on (fixed). */
+  mount: number;
+  /** i_size in huge pages. */
+  size: number;
+  /** Indices with a reservation or a page: what mmap(MAP_SHARED) promised or a fault charged. */
+  resv: number[];
+  /** Indices instantiated in the page cache. */
+  cache: number[];
+  /** The scenario's descriptor is open (close(2) drops it). */
+  open: boolean;
+  /** The file has a name (unlink(2) drops it). */
+  linked: boolean;
+  /** The inode is gone: no descriptor, name or mapping held it. Its pages and promises went with it. */
+  evicted: boolean;
+}
+
+export interface VmaView {
+  kind: VmaKind;
+  /** Shared kinds: file id. Private kinds: mount id of the private (unlinked) hugetlbfs file. */
+  src: number;
+  from: number;
+  to: number;
+  /** This mapping owns the reservations of its range (the process that mmap'ed it MAP_PRIVATE). */
+  owner: boolean;
+  /** A page was taken away by the owner's COW when the pool ran dry: faults SIGBUS. */
+  unmapped: boolean;
+  /** Private owner: indices whose promised page is not yet instantiated. */
+  resv: number[];
+  /** Private: indices with a private page mapped. */
+  anon: number[];
+  /** Private: subset of anon whose page is still shared with `peer` after fork. */
+  cow: number[];
+  /** Fork partner (parent <-> child) slot, -1 = none. */
+  peer: number;
+}
+
+export interface HugetlbView {
+  /** HugePages_Total. */
+  total: number;
+  /** HugePages_Free: Total minus the pages in use (derived). */
+  free: number;
+  /** HugePages_Rsvd: the promises not yet backed by an instantiated page (derived). */
+  rsvd: number;
+  /** HugePages_Surp. */
+  surp: number;
+  /** nr_overcommit_hugepages. */
+  overcommit: number;
+  spools: SpoolView[];
+  files: FileView[];
+  vmas: VmaView[];
+}
+
+export type Ret = 'ok' | 'ENOMEM' | 'ENOSPC' | 'EINVAL' | 'EBUSY' | 'EEXIST' | 'EFAULT' | 'SIGBUS' | 'SIGSEGV' | 'OOM' | 'ENOENT' | 'EBADF';
+
+export const EMPTY_VMA: VmaView = Object.freeze({
+  kind: 'none',
+  src: 0,
+  from: 0,
+  to: 0,
+  owner: false,
+  unmapped: false,
+  resv: [],
+  anon: [],
+  cow: [],
+  peer: -1,
+}) as VmaView;
+
+export type Args = Readonly<Record<string, number | string | boolean>>;
+
+export interface Outcome {
+  view: HugetlbView;
+  ret: Ret;
+}
