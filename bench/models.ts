@@ -1,14 +1,13 @@
 /**
  * Where the bench finds the reference SPIN (hugetlb-toy.pml) and Rumur
- * (hugetlb-toy.m) models, and how it runs them. The models live outside the
- * repository (next to it, in ../shared/bench); from another clone pass
- * `--models DIR` or set MMCHECK_BENCH_MODELS. Every place looked at is
- * reported when they are not found.
+ * (hugetlb-toy.m) models, and how it runs them. The models are part of the
+ * repository (bench/models/); `--models DIR` or MMCHECK_BENCH_MODELS point at
+ * another copy. Every place looked at is reported when they are not found.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ToyParams } from './toy/model.js';
 
 export interface ModelDir {
@@ -16,24 +15,11 @@ export interface ModelDir {
   readonly looked: readonly string[];
 }
 
-/** The git common directory of a checkout (a worktree's is the main clone's .git). */
-function gitCommonDir(root: string): string | undefined {
-  const r = spawnSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
 export function locateModels(root: string, explicit?: string): ModelDir {
   const cands: string[] = [];
   if (explicit) cands.push(resolve(explicit));
   else {
     if (process.env.MMCHECK_BENCH_MODELS) cands.push(resolve(process.env.MMCHECK_BENCH_MODELS));
-    cands.push(resolve(root, '..', 'shared', 'bench'));
-    const common = gitCommonDir(root);
-    // a worktree or a clone inside the project directory: the models sit next to the main clone
-    if (common) cands.push(resolve(dirname(common), '..', 'shared', 'bench'));
     cands.push(resolve(root, 'bench', 'models'));
   }
   const looked = [...new Set(cands)];

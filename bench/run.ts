@@ -44,7 +44,7 @@ const USAGE =
   'usage: npm run bench [-- --json] [--only NAME,...] [--models DIR] [--no-spin] [--no-rumur]\n' +
   '                     [--time-limit SECONDS] [--repeat N] [--child NAME]\n' +
   `  configurations: ${CONFIGS.map((c) => c.name + (c.heavy ? ' (heavy: only with --only)' : '')).join(', ')}\n` +
-  '  --models DIR  where hugetlb-toy.pml / hugetlb-toy.m are (default: ../shared/bench next to the clone)\n' +
+  '  --models DIR  where hugetlb-toy.pml / hugetlb-toy.m are (default: bench/models)\n' +
   '  --repeat N    run each configuration N times, tools interleaved; report the fastest of each\n';
 
 function parseArgs(argv: readonly string[]): Options {

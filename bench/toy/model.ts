@@ -1,7 +1,7 @@
 /**
  * The SPIN/Rumur cross-check model, written with mmcheck.
  *
- * Same model as /work/shared/bench/hugetlb-toy.pml (SPIN) and hugetlb-toy.m
+ * Same model as bench/models/hugetlb-toy.pml (SPIN) and hugetlb-toy.m
  * (Murphi/Rumur): reservation accounting for one shared hugetlbfs file, after
  * Documentation/vm/hugetlbfs_reserv.rst. One Promela d_step is one mmcheck
  * step, and the explored state carries the same information as the Promela
@@ -252,7 +252,7 @@ function makeImpl(state: Schema<ToyState>): ImplDef<ToyState, ToyParams> {
   };
 }
 
-const SOURCE = '/work/shared/bench/hugetlb-toy.pml check(); Documentation/vm/hugetlbfs_reserv.rst';
+const SOURCE = 'bench/models/hugetlb-toy.pml check(); Documentation/vm/hugetlbfs_reserv.rst';
 
 export const toyInvariants: readonly Invariant<ToyState, ToyParams>[] = [
   invariant<ToyState, ToyParams>({

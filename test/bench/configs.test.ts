@@ -14,7 +14,6 @@ describe('bench models and configurations', () => {
     writeFileSync(join(dir, 'hugetlb-toy.pml'), '/* model */');
     expect(locateModels('/nonexistent/repo', dir).dir).toBe(dir);
     const none = locateModels('/nonexistent/repo');
-    expect(none.looked).toContain('/nonexistent/shared/bench');
     expect(none.looked).toContain('/nonexistent/repo/bench/models');
   });
 

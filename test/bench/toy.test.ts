@@ -1,6 +1,6 @@
 /**
  * mmcheck on the SPIN/Rumur cross-check model: the distinct-state counts must
- * equal the ones SPIN and Rumur agree on (/work/shared/bench/README.md), the
+ * equal the ones SPIN and Rumur agree on (bench/models/README.md), the
  * correct model must be exhaustively violation-free, and the seeded BUG must
  * be found with the same 6-step counterexample length both tools report.
  */

@@ -25,7 +25,7 @@ const commands = [...README.matchAll(/`(?:npx )?(mmcheck [^`]+)`/g)]
   .map((m) => m[1]!.trim())
   .filter((c) => !/\b[A-Z]{3,}\b|\.\.\.|\[|\|/.test(c))
   // a bare command name in prose (`mmcheck run`) names the command, it is not an example
-  .filter((c) => !/^mmcheck (run|replay|check)$/.test(c))
+  .filter((c) => !/^mmcheck (run|replay|check|conform|reproduce|simulate|view|list)$/.test(c))
   // nor is a command quoted up to a flag whose value the prose gives (`mmcheck run --script`)
   .filter((c) => !/ --(script|scenario|scenario-file|variant|kernel|kernel-version|out|reporter)$/.test(c));
 
