@@ -48,7 +48,8 @@ export function checkScenario<G extends object, C, P>(
   const product = new Product<G>(sub, scenario, opts.variant ?? null);
   product.watch = opts.watch;
   const start = performance.now();
-  const visited: VisitedStore = opts.bitstate !== undefined ? new BitstateStore(opts.bitstate) : new ExactStore(1 << 16);
+  const visited: VisitedStore =
+    opts.bitstate !== undefined ? new BitstateStore(opts.bitstate) : new ExactStore(1 << 16);
   const limits = {
     ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
     ...(opts.timeLimitSeconds !== undefined ? { timeLimitSeconds: opts.timeLimitSeconds } : {}),

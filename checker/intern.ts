@@ -60,7 +60,9 @@ export function canonicalEncode(v: unknown, w: IntBuffer): void {
         // Map, Set, Date, class instances: Object.keys would see none of their contents
         const proto = Object.getPrototypeOf(v);
         if (proto !== Object.prototype && proto !== null)
-          throw new TypeError(`not plain data: ${(v as object).constructor?.name ?? 'object'} (use arrays and plain objects)`);
+          throw new TypeError(
+            `not plain data: ${(v as object).constructor?.name ?? 'object'} (use arrays and plain objects)`,
+          );
         const keys = Object.keys(v).sort();
         w.push(T_OBJ);
         w.push(keys.length);

@@ -213,7 +213,12 @@ export class Linearizer {
 
 /** One event of a concurrent history, for `checkHistory`. */
 export type HistoryEvent =
-  | { readonly kind: 'invoke'; readonly tid: number; readonly op: string; readonly args?: Record<string, number | string | boolean> }
+  | {
+      readonly kind: 'invoke';
+      readonly tid: number;
+      readonly op: string;
+      readonly args?: Record<string, number | string | boolean>;
+    }
   | { readonly kind: 'return'; readonly tid: number; readonly ret: number | string | boolean | null };
 
 /**

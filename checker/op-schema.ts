@@ -72,16 +72,26 @@ export function defineOps<const M extends Record<string, OpSchema>>(schemas: M):
 
 // ---- types derived from schemas (issue 11: typed ops) -----------------------
 
-type ArgTs<S> = S extends { type: 'int' } ? number : S extends { type: 'bool' } ? boolean : S extends EnumArg<infer V> ? V : never;
+type ArgTs<S> = S extends { type: 'int' }
+  ? number
+  : S extends { type: 'bool' }
+    ? boolean
+    : S extends EnumArg<infer V>
+      ? V
+      : never;
 type RequiredKeys<R> = { [K in keyof R]: R[K] extends { optional: true } ? never : K }[keyof R];
 type OptionalKeys<R> = Exclude<keyof R, RequiredKeys<R>>;
 type Flatten<T> = { [K in keyof T]: T[K] };
 /** The typed arguments of one op schema. */
 export type OpArgs<S extends OpSchema> = Flatten<
-  { readonly [K in RequiredKeys<S['args']>]: ArgTs<S['args'][K]> } & { readonly [K in OptionalKeys<S['args']>]?: ArgTs<S['args'][K]> }
+  { readonly [K in RequiredKeys<S['args']>]: ArgTs<S['args'][K]> } & {
+    readonly [K in OptionalKeys<S['args']>]?: ArgTs<S['args'][K]>;
+  }
 >;
 /** The union of `{op, args}` a subsystem accepts, e.g. `OpUnion<typeof hugetlbOps>`. */
-export type OpUnion<M extends OpSchemas> = { [K in keyof M & string]: { readonly op: K; readonly args: OpArgs<M[K]> } }[keyof M & string];
+export type OpUnion<M extends OpSchemas> = {
+  [K in keyof M & string]: { readonly op: K; readonly args: OpArgs<M[K]> };
+}[keyof M & string];
 /** Build an OpChoice with type-checked op name and arguments. */
 export function typedOp<M extends OpSchemas>(): <K extends keyof M & string>(op: K, args: OpArgs<M[K]>) => OpChoice {
   return (op, args) => ({ op, args: args as unknown as Args });
@@ -110,7 +120,9 @@ export function describeOp(name: string, s: OpSchema): string {
 
 /** `mmcheck list --ops`: one block per op with its doc line and one line per argument. */
 export function renderOpList(subsystem: string, schemas: OpSchemas): string[] {
-  const out = [`${subsystem} operations (JSON: {"op": NAME, "args": {...}}; an array value in a scenario is a domain):`];
+  const out = [
+    `${subsystem} operations (JSON: {"op": NAME, "args": {...}}; an array value in a scenario is a domain):`,
+  ];
   for (const [name, s] of Object.entries(schemas)) {
     out.push(`  ${name}`);
     out.push(`      ${s.doc}`);
@@ -127,11 +139,13 @@ const mdCell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' '
  * The op reference as markdown, one section per subsystem: what docs/ops.md
  * holds (`npm run docs:ops`). Exported for the docs generator.
  */
-export function opReferenceMarkdown(subsystems: readonly { readonly name: string; readonly opSchemas?: OpSchemas }[]): string {
+export function opReferenceMarkdown(
+  subsystems: readonly { readonly name: string; readonly opSchemas?: OpSchemas }[],
+): string {
   const out = [
     '# Operation reference',
     '',
-    'Generated from each subsystem\'s `subsystems/<sub>/op-schemas.ts` by `npm run docs:ops`; do not edit by hand.',
+    "Generated from each subsystem's `subsystems/<sub>/op-schemas.ts` by `npm run docs:ops`; do not edit by hand.",
     'Scenario files, `mmcheck run` scripts and `mmcheck list --ops SUBSYSTEM` use these names and arguments.',
     'In a scenario file an array value is a domain (one alternative per value); `?` marks an optional argument.',
     '',
@@ -147,7 +161,10 @@ export function opReferenceMarkdown(subsystems: readonly { readonly name: string
         continue;
       }
       out.push('| argument | valid values | meaning |', '|---|---|---|');
-      for (const [k, a] of args) out.push(`| \`${k}${a.optional ? '?' : ''}\` | ${mdCell(describeArg(k, a).replace(/^[^:]*: /, ''))} | ${mdCell(a.doc)} |`);
+      for (const [k, a] of args)
+        out.push(
+          `| \`${k}${a.optional ? '?' : ''}\` | ${mdCell(describeArg(k, a).replace(/^[^:]*: /, ''))} | ${mdCell(a.doc)} |`,
+        );
       out.push('');
     }
   }
@@ -175,9 +192,13 @@ export function argProblem(a: ArgSchema, v: ArgValue, params: unknown): string |
     }
     case 'bool':
       // 0/1 are accepted for booleans: the impl reads them as the same value
-      return typeof v === 'boolean' || v === 0 || v === 1 ? undefined : `expected true or false, got ${JSON.stringify(v)}`;
+      return typeof v === 'boolean' || v === 0 || v === 1
+        ? undefined
+        : `expected true or false, got ${JSON.stringify(v)}`;
     case 'enum':
-      return typeof v === 'string' && a.values.includes(v) ? undefined : `expected one of ${a.values.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`;
+      return typeof v === 'string' && a.values.includes(v)
+        ? undefined
+        : `expected one of ${a.values.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`;
   }
 }
 
@@ -215,7 +236,11 @@ export function scenarioOpProblem(schemas: OpSchemas, scenario: Scenario): strin
 }
 
 /** Ops of the implementation without a schema, and schemas without an op: a registration error. */
-export function schemaCoverageProblem(subsystem: string, implOps: readonly string[], schemas: OpSchemas | undefined): string | undefined {
+export function schemaCoverageProblem(
+  subsystem: string,
+  implOps: readonly string[],
+  schemas: OpSchemas | undefined,
+): string | undefined {
   if (!schemas) return `${subsystem}: no op schemas registered (declare them in subsystems/${subsystem}/op-schemas.ts)`;
   const missing = implOps.filter((o) => !(o in schemas));
   const extra = Object.keys(schemas).filter((o) => !implOps.includes(o));

@@ -114,7 +114,9 @@ class Ctx implements ThreadCtx<unknown> {
     const i = this.cpos++;
     if (i < this.depth) {
       if (this.arity[i] !== n)
-        throw new Error(`nondeterministic step: choice point ${i} offered ${this.arity[i]} outcomes, now ${n} (steps must be deterministic given the state and choices)`);
+        throw new Error(
+          `nondeterministic step: choice point ${i} offered ${this.arity[i]} outcomes, now ${n} (steps must be deterministic given the state and choices)`,
+        );
       return this.script[i]!;
     }
     if (i >= this.script.length) throw new Error('more than 64 choice points in one step');
@@ -263,7 +265,8 @@ export class Product<G extends object = any> implements Model {
     }
     this.alts = scenario.threads.map((script, t) =>
       script.map((slot, s) => {
-        if (slot.length === 0) throw new ScenarioError(`scenario '${scenario.name}': thread ${t} slot ${s} has no alternatives`);
+        if (slot.length === 0)
+          throw new ScenarioError(`scenario '${scenario.name}': thread ${t} slot ${s} has no alternatives`);
         return slot.map((choice) => {
           const op = this.ops.get(choice.op);
           if (!op)
@@ -285,7 +288,9 @@ export class Product<G extends object = any> implements Model {
       const m = scenario.minOps?.[t];
       if (m === undefined || m === null) return script.length;
       if (!Number.isInteger(m) || m < 0)
-        throw new ScenarioError(`scenario '${scenario.name}': minOps[${t}] must be a non-negative integer, got ${String(m)}`);
+        throw new ScenarioError(
+          `scenario '${scenario.name}': minOps[${t}] must be a non-negative integer, got ${String(m)}`,
+        );
       return Math.min(m, script.length); // --ops may have cut the script below its minimum: it runs every slot left
     });
     this.hasMenus = this.mustRun.some((m, t) => m < scenario.threads[t]!.length);
@@ -451,7 +456,13 @@ export class Product<G extends object = any> implements Model {
 
   /** Model: invariants of a newly discovered state (decoded is its impl state). */
   checkState(vec: Int32Array, off: number, decoded: unknown): Failure | undefined {
-    return evalInvariants(this.invariants, this.invariantStats, decoded as G, this.scenario.params, this.invariantCtx(vec, off));
+    return evalInvariants(
+      this.invariants,
+      this.invariantStats,
+      decoded as G,
+      this.scenario.params,
+      this.invariantCtx(vec, off),
+    );
   }
 
   /**
@@ -468,13 +479,7 @@ export class Product<G extends object = any> implements Model {
    * if already decoded (read-only). Calls `emit` once per successor in a fixed
    * order; `label` is computed only when `wantLabels` is set.
    */
-  expand(
-    vec: Int32Array,
-    off: number,
-    len: number,
-    emit: Emit,
-    wantLabels = false,
-  ): void {
+  expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels = false): void {
     const g0 = this.decodeImpl(vec, off);
     this.curLen = len;
     this.mandatoryMoves = 0;
@@ -637,8 +642,18 @@ export class Product<G extends object = any> implements Model {
     if (typeof res === 'string') {
       const n = alt.op.stepIndex.get(res);
       if (n === undefined) {
-        this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
-          new Error(`returned unknown next step '${res}'`));
+        this.emitFailure(
+          vec,
+          off,
+          t,
+          slot,
+          altIdx,
+          stepIdx,
+          invoked,
+          emit,
+          wantLabels,
+          new Error(`returned unknown next step '${res}'`),
+        );
         return;
       }
       nextPc = n;
@@ -646,8 +661,18 @@ export class Product<G extends object = any> implements Model {
       nextPc = -1;
       ret = res.ret;
     } else {
-      this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
-        new Error(`returned ${String(res)}; expected a step name or done(value)`));
+      this.emitFailure(
+        vec,
+        off,
+        t,
+        slot,
+        altIdx,
+        stepIdx,
+        invoked,
+        emit,
+        wantLabels,
+        new Error(`returned ${String(res)}; expected a step name or done(value)`),
+      );
       return;
     }
 
@@ -705,8 +730,18 @@ export class Product<G extends object = any> implements Model {
     try {
       this.schema.encode(g, w);
     } catch (e) {
-      this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels,
-        new Error(`state does not fit its schema after the step: ${(e as Error).message}`));
+      this.emitFailure(
+        vec,
+        off,
+        t,
+        slot,
+        altIdx,
+        stepIdx,
+        invoked,
+        emit,
+        wantLabels,
+        new Error(`state does not fit its schema after the step: ${(e as Error).message}`),
+      );
       return;
     }
     if (nextPc < 0 && lin && !failure) {
@@ -761,7 +796,12 @@ export class Product<G extends object = any> implements Model {
       (s, lab) => {
         const i = k++;
         if (!hit && lab && want(lab, i))
-          hit = { vec: s.buf.slice(0, s.len), label: lab, impl: s.impl as G, ...(s.failure ? { failure: s.failure } : {}) };
+          hit = {
+            vec: s.buf.slice(0, s.len),
+            label: lab,
+            impl: s.impl as G,
+            ...(s.failure ? { failure: s.failure } : {}),
+          };
       },
       true,
     );
@@ -810,7 +850,15 @@ export class Product<G extends object = any> implements Model {
         const alt = this.alts[t]![slot]![vec[tb + 1]!]!;
         const locals: Record<string, number> = {};
         alt.op.locals.forEach((n, i) => (locals[n] = vec[tb + 3 + i]!));
-        threads.push({ tid: t, slot, op: alt.opName, args: alt.args, pc: alt.op.steps[pc]!.name, locals, finished: false });
+        threads.push({
+          tid: t,
+          slot,
+          op: alt.opName,
+          args: alt.args,
+          pc: alt.op.steps[pc]!.name,
+          locals,
+          finished: false,
+        });
       } else threads.push({ tid: t, slot, finished: slot >= nslots });
     }
     const out: { -readonly [K in keyof TraceState]: TraceState[K] } = { impl, threads, faultsUsed: vec[1]! };

@@ -21,7 +21,9 @@ export function registrationProblems(sub: Subsystem): string[] {
     }
   const names = new Set(sub.scenarios.map((s) => s.name));
   for (const v of sub.variants)
-    for (const s of v.scenarios ?? []) if (!names.has(s)) out.push(`${sub.name}: variant ${v.name} names scenario '${s}', which is not a default scenario`);
+    for (const s of v.scenarios ?? [])
+      if (!names.has(s))
+        out.push(`${sub.name}: variant ${v.name} names scenario '${s}', which is not a default scenario`);
   const flags = (sub.knobs ?? []).map((k) => k.flag);
   const dup = flags.filter((f, i) => flags.indexOf(f) !== i);
   if (dup.length) out.push(`${sub.name}: knob flags declared twice: ${dup.join(', ')}`);

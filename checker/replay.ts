@@ -33,7 +33,12 @@ export function replaySchedule<G extends object>(
   schedule: readonly StepLabel[],
 ): ReplayOutcome {
   const product = new Product<G>(sub, scenario, variant);
-  const stats: InvariantStats[] = product.invariants.map((i) => ({ name: i.name, when: i.when, checked: 0, nonTrivial: 0 }));
+  const stats: InvariantStats[] = product.invariants.map((i) => ({
+    name: i.name,
+    when: i.when,
+    checked: 0,
+    nonTrivial: 0,
+  }));
   const check = (vec: Int32Array, g: G): Failure | undefined =>
     evalInvariants(product.invariants, stats, g, scenario.params, product.invariantCtx(vec, 0)) ??
     product.deadlocked(vec, 0, g);

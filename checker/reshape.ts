@@ -22,7 +22,8 @@ export interface Knob<P = any> {
 
 /** `v` if it is an integer in [min, max]; otherwise an Error naming the flag. */
 export function flagInRange(flag: string, v: number, min: number, max: number, unit = ''): number {
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${flag}: expected ${min}..${max}${unit ? ` ${unit}` : ''}, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new Error(`--${flag}: expected ${min}..${max}${unit ? ` ${unit}` : ''}, got ${v}`);
   return v;
 }
 
@@ -64,7 +65,10 @@ export function threadsKnob<P>(o: {
     max: o.max,
     apply: (s, n) => {
       if (n > s.threads.length && o.grow) return o.grow(s, n);
-      return { ...s, threads: reshapeThreads(s.threads, { threads: n }, { maxThreads: o.max, maxOps: Infinity, cycle: true }) };
+      return {
+        ...s,
+        threads: reshapeThreads(s.threads, { threads: n }, { maxThreads: o.max, maxOps: Infinity, cycle: true }),
+      };
     },
   };
 }
@@ -73,20 +77,34 @@ export function threadsKnob<P>(o: {
 export function opsKnob<P>(max: number): Knob<P> {
   return {
     flag: 'ops',
-    doc: 'operations per thread: fewer keep the first N, more repeat the thread\'s script from its start',
+    doc: "operations per thread: fewer keep the first N, more repeat the thread's script from its start",
     min: 1,
     max,
-    apply: (s, n) => ({ ...s, threads: reshapeThreads(s.threads, { ops: n }, { maxThreads: Infinity, maxOps: max, cycle: true }) }),
+    apply: (s, n) => ({
+      ...s,
+      threads: reshapeThreads(s.threads, { ops: n }, { maxThreads: Infinity, maxOps: max, cycle: true }),
+    }),
   };
 }
 
 /** A knob that sets one scenario parameter (validated by `set`, e.g. through the subsystem's parseParams). */
-export function paramKnob<P>(flag: string, doc: string, min: number, max: number, set: (params: P, n: number) => P, unit?: string): Knob<P> {
+export function paramKnob<P>(
+  flag: string,
+  doc: string,
+  min: number,
+  max: number,
+  set: (params: P, n: number) => P,
+  unit?: string,
+): Knob<P> {
   return { flag, doc, min, max, ...(unit ? { unit } : {}), apply: (s, n) => ({ ...s, params: set(s.params, n) }) };
 }
 
 /** Apply knob values to a scenario, in the order the subsystem declares its knobs. */
-export function applyKnobs<P>(knobs: readonly Knob<P>[], s: Scenario<P>, values: Readonly<Record<string, number | undefined>>): Scenario<P> {
+export function applyKnobs<P>(
+  knobs: readonly Knob<P>[],
+  s: Scenario<P>,
+  values: Readonly<Record<string, number | undefined>>,
+): Scenario<P> {
   for (const flag of Object.keys(values))
     if (values[flag] !== undefined && !knobs.some((k) => k.flag === flag))
       throw new Error(`--${flag} does not apply here (knobs: ${knobs.map((k) => `--${k.flag}`).join(', ') || 'none'})`);
@@ -104,7 +122,9 @@ export function applyKnobs<P>(knobs: readonly Knob<P>[], s: Scenario<P>, values:
  * The `customize(base, {threads: 3})` form of a knob list,
  * for code and tests written before knobs: camelCase keys name kebab-case flags.
  */
-export function knobsCustomize<P>(knobs: readonly Knob<P>[]): (base: Scenario<P>, opts: ScenarioOptions) => Scenario<P> {
+export function knobsCustomize<P>(
+  knobs: readonly Knob<P>[],
+): (base: Scenario<P>, opts: ScenarioOptions) => Scenario<P> {
   return (base, opts) => {
     const values: Record<string, number | undefined> = {};
     for (const [k, v] of Object.entries(opts)) values[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = v;

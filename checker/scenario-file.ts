@@ -28,7 +28,9 @@ export function readJsonFile(path: string, what: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ScenarioError(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ScenarioError(
+      `cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -51,16 +53,22 @@ function expandAlternative(sub: Subsystem, raw: unknown, where: string, params: 
   const op = raw.op;
   if (typeof op !== 'string') throw new ScenarioError(`${where}.op: expected an operation name`);
   if (!(op in sub.impl.ops))
-    throw new ScenarioError(`${where}.op: unknown operation '${op}' for ${sub.name} (known: ${Object.keys(sub.impl.ops).join(', ')}; see mmcheck list --ops ${sub.name})`);
-  for (const k of Object.keys(raw)) if (k !== 'op' && k !== 'args') throw new ScenarioError(`${where}: unknown field '${k}' (a slot is {"op": ..., "args": {...}})`);
+    throw new ScenarioError(
+      `${where}.op: unknown operation '${op}' for ${sub.name} (known: ${Object.keys(sub.impl.ops).join(', ')}; see mmcheck list --ops ${sub.name})`,
+    );
+  for (const k of Object.keys(raw))
+    if (k !== 'op' && k !== 'args')
+      throw new ScenarioError(`${where}: unknown field '${k}' (a slot is {"op": ..., "args": {...}})`);
   const args = raw.args ?? {};
   if (!isRecord(args)) throw new ScenarioError(`${where}.args: expected an object`);
   const schema = sub.opSchemas?.[op];
   if (schema) {
     for (const k of Object.keys(args))
-      if (!(k in schema.args)) throw new ScenarioError(`${where}.args.${k}: unknown argument of ${op}; valid form: ${describeOp(op, schema)}`);
+      if (!(k in schema.args))
+        throw new ScenarioError(`${where}.args.${k}: unknown argument of ${op}; valid form: ${describeOp(op, schema)}`);
     for (const [k, a] of Object.entries(schema.args))
-      if (args[k] === undefined && !a.optional) throw new ScenarioError(`${where}.args.${k}: missing; valid form: ${describeOp(op, schema)}`);
+      if (args[k] === undefined && !a.optional)
+        throw new ScenarioError(`${where}.args.${k}: missing; valid form: ${describeOp(op, schema)}`);
   }
   let combos: Record<string, ArgValue>[] = [{}];
   for (const [k, v] of Object.entries(args)) {
@@ -103,10 +111,12 @@ export function parseScenario(sub: Subsystem, raw: unknown, file: string): Scena
   if (raw.subsystem !== undefined && raw.subsystem !== sub.name)
     throw new ScenarioError(`${file}: scenario is for '${String(raw.subsystem)}', not '${sub.name}'`);
   const fallback = sub.scenarios[0]?.params;
-  if (raw.params === undefined && fallback === undefined) throw new ScenarioError(`${file}: params: required for ${sub.name}`);
+  if (raw.params === undefined && fallback === undefined)
+    throw new ScenarioError(`${file}: params: required for ${sub.name}`);
   const params = parseParams(sub, raw.params, file, fallback);
   const threads = raw.threads;
-  if (!Array.isArray(threads) || threads.length === 0) throw new ScenarioError(`${file}: threads: expected a non-empty list`);
+  if (!Array.isArray(threads) || threads.length === 0)
+    throw new ScenarioError(`${file}: threads: expected a non-empty list`);
   if (threads.length > 8) throw new ScenarioError(`${file}: threads: at most 8 threads`);
   const minOps: (number | undefined)[] = [];
   const scripts: ThreadScript[] = threads.map((t, i) => {
@@ -115,7 +125,8 @@ export function parseScenario(sub: Subsystem, raw: unknown, file: string): Scena
       minOps[i] = m.min;
       return m.script;
     }
-    if (!Array.isArray(t)) throw new ScenarioError(`${file}: threads[${i}]: expected a list of slots or a {"menu": [...], "max": N}`);
+    if (!Array.isArray(t))
+      throw new ScenarioError(`${file}: threads[${i}]: expected a list of slots or a {"menu": [...], "max": N}`);
     return t.map((slot, j) => parseSlot(sub, slot, `${file}: threads[${i}][${j}]`, params));
   });
   let faults: Scenario['faults'];
@@ -141,10 +152,17 @@ export function parseScenario(sub: Subsystem, raw: unknown, file: string): Scena
  * A menu thread: `{"menu": [alternative, ...], "max": N, "min": M}` runs any
  * program of M..N ops (M defaults to 0), each op any alternative of the menu.
  */
-function parseMenu(sub: Subsystem, t: Record<string, unknown>, where: string, params: unknown): { script: ThreadScript; min: number } {
+function parseMenu(
+  sub: Subsystem,
+  t: Record<string, unknown>,
+  where: string,
+  params: unknown,
+): { script: ThreadScript; min: number } {
   for (const k of Object.keys(t))
-    if (!['menu', 'max', 'min'].includes(k)) throw new ScenarioError(`${where}: unknown field '${k}' (a menu thread has menu, max, min)`);
-  if (!Array.isArray(t.menu) || t.menu.length === 0) throw new ScenarioError(`${where}.menu: expected a non-empty list of alternatives`);
+    if (!['menu', 'max', 'min'].includes(k))
+      throw new ScenarioError(`${where}: unknown field '${k}' (a menu thread has menu, max, min)`);
+  if (!Array.isArray(t.menu) || t.menu.length === 0)
+    throw new ScenarioError(`${where}.menu: expected a non-empty list of alternatives`);
   const alts = parseSlot(sub, t.menu, `${where}.menu`, params);
   const max = t.max;
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 64)
@@ -164,13 +182,16 @@ export function parseScript(sub: Subsystem, raw: unknown, file: string): Script 
   if (!isRecord(raw)) throw new ScenarioError(`${file}: expected a JSON object with "steps"`);
   for (const k of Object.keys(raw))
     if (!['params', 'steps', 'description'].includes(k)) throw new ScenarioError(`${file}: unknown field '${k}'`);
-  if (!Array.isArray(raw.steps) || raw.steps.length === 0) throw new ScenarioError(`${file}: steps: expected a non-empty list`);
+  if (!Array.isArray(raw.steps) || raw.steps.length === 0)
+    throw new ScenarioError(`${file}: steps: expected a non-empty list`);
   const fallback = sub.scenarios[0]?.params;
-  if (raw.params === undefined && fallback === undefined) throw new ScenarioError(`${file}: params: required for ${sub.name}`);
+  if (raw.params === undefined && fallback === undefined)
+    throw new ScenarioError(`${file}: params: required for ${sub.name}`);
   const params = parseParams(sub, raw.params, file, fallback);
   const steps = raw.steps.map((s, i) => {
     const alts = expandAlternative(sub, s, `${file}: steps[${i}]`, params);
-    if (alts.length !== 1) throw new ScenarioError(`${file}: steps[${i}].args: a script step takes single values, not domains`);
+    if (alts.length !== 1)
+      throw new ScenarioError(`${file}: steps[${i}].args: a script step takes single values, not domains`);
     return alts[0]!;
   });
   return { params, steps };

@@ -21,12 +21,7 @@ export interface Reader {
   next(): number;
 }
 
-export type ItfExpr =
-  | boolean
-  | number
-  | string
-  | ItfExpr[]
-  | { [k: string]: ItfExpr };
+export type ItfExpr = boolean | number | string | ItfExpr[] | { [k: string]: ItfExpr };
 
 export interface Schema<T> {
   readonly kind: string;
@@ -44,7 +39,8 @@ export type Infer<S> = S extends Schema<infer T> ? T : never;
 class IntSchema implements Schema<number> {
   readonly kind = 'int';
   encode(v: number, w: Writer): void {
-    if ((v | 0) !== v) throw new SchemaError(`${v === undefined ? 'undefined' : JSON.stringify(v)} is not a 32-bit integer`);
+    if ((v | 0) !== v)
+      throw new SchemaError(`${v === undefined ? 'undefined' : JSON.stringify(v)} is not a 32-bit integer`);
     w.push(v);
   }
   decode(r: Reader): number {
@@ -93,7 +89,8 @@ class NamedIntSchema extends IntSchema {
 class BoolSchema implements Schema<boolean> {
   readonly kind = 'bool';
   encode(v: boolean, w: Writer): void {
-    if (v !== true && v !== false) throw new SchemaError(`${v === undefined ? 'undefined' : JSON.stringify(v)} is not a boolean`);
+    if (v !== true && v !== false)
+      throw new SchemaError(`${v === undefined ? 'undefined' : JSON.stringify(v)} is not a boolean`);
     w.push(v ? 1 : 0);
   }
   decode(r: Reader): boolean {
@@ -146,8 +143,7 @@ class ArraySchema<T> implements Schema<T[]> {
     readonly length: number,
   ) {}
   encode(v: T[], w: Writer): void {
-    if (v.length !== this.length)
-      throw new SchemaError(`fixed array of length ${this.length} has length ${v.length}`);
+    if (v.length !== this.length) throw new SchemaError(`fixed array of length ${this.length} has length ${v.length}`);
     for (let i = 0; i < this.length; i++) this.elem.encode(v[i]!, w);
   }
   decode(r: Reader): T[] {
@@ -267,8 +263,7 @@ class StructSchema<F extends Fields> implements Schema<StructOf<F>> {
     return out;
   }
   fromItf(e: unknown, path: string): StructOf<F> {
-    if (typeof e !== 'object' || e === null || Array.isArray(e))
-      throw new SchemaError(`${path}: expected a record`);
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new SchemaError(`${path}: expected a record`);
     const out: any = {};
     for (let i = 0; i < this.keys.length; i++) {
       const k = this.keys[i]!;
@@ -380,8 +375,7 @@ function helper(g: Gen, h: unknown): string {
   return `h[${g.helpers.length - 1}]`;
 }
 
-const INT_CHECK = (path: string, x: string) =>
-  `if ((${x} | 0) !== ${x}) bad(${JSON.stringify(path)}, ${x});`;
+const INT_CHECK = (path: string, x: string) => `if ((${x} | 0) !== ${x}) bad(${JSON.stringify(path)}, ${x});`;
 
 function genDecode(s: Schema<any>, g: Gen): string {
   if (s instanceof IntSchema) return 'b[r.pos++]';
@@ -415,15 +409,24 @@ function genDecode(s: Schema<any>, g: Gen): string {
 function genEncode(s: Schema<any>, v: string, path: string, g: Gen): string {
   const x = `x${g.n++}`;
   if (s instanceof IntSchema) return `{ const ${x} = ${v}; ${INT_CHECK(path, x)} w.push(${x}); }`;
-  if (s instanceof BoolSchema) return `{ const ${x} = ${v}; if (${x} !== true && ${x} !== false) bad(${JSON.stringify(path)}, ${x}); w.push(${x} ? 1 : 0); }`;
+  if (s instanceof BoolSchema)
+    return `{ const ${x} = ${v}; if (${x} !== true && ${x} !== false) bad(${JSON.stringify(path)}, ${x}); w.push(${x} ? 1 : 0); }`;
   if (s instanceof ArraySchema && s.length <= 32) {
-    const parts = [`const ${x} = ${v};`, `if (!${x} || ${x}.length !== ${s.length}) bad(${JSON.stringify(path)}, ${x});`];
+    const parts = [
+      `const ${x} = ${v};`,
+      `if (!${x} || ${x}.length !== ${s.length}) bad(${JSON.stringify(path)}, ${x});`,
+    ];
     for (let i = 0; i < s.length; i++) parts.push(genEncode(s.elem, `${x}[${i}]`, `${path}[${i}]`, g));
     return `{ ${parts.join(' ')} }`;
   }
   if (s instanceof StructSchema) {
-    const parts = [`const ${x} = ${v};`, `if (${x} === null || typeof ${x} !== 'object') bad(${JSON.stringify(path)}, ${x});`];
-    s.keys.forEach((k, i) => parts.push(genEncode((s as any).schemas[i], `${x}[${JSON.stringify(k)}]`, `${path}.${k}`, g)));
+    const parts = [
+      `const ${x} = ${v};`,
+      `if (${x} === null || typeof ${x} !== 'object') bad(${JSON.stringify(path)}, ${x});`,
+    ];
+    s.keys.forEach((k, i) =>
+      parts.push(genEncode((s as any).schemas[i], `${x}[${JSON.stringify(k)}]`, `${path}.${k}`, g)),
+    );
     return `{ ${parts.join(' ')} }`;
   }
   if (s instanceof ListSchema || s instanceof ArraySchema) {
@@ -440,15 +443,17 @@ function genEncode(s: Schema<any>, v: string, path: string, g: Gen): string {
 }
 
 function badValue(path: string, v: unknown): never {
-  throw new SchemaError(`${path || 'state'}: ${v === undefined ? 'undefined' : JSON.stringify(v)} does not fit the schema`);
+  throw new SchemaError(
+    `${path || 'state'}: ${v === undefined ? 'undefined' : JSON.stringify(v)} does not fit the schema`,
+  );
 }
 
 /** Compile a schema's encode/decode into straight-line code (used for struct roots). */
-export function compileCodec<T>(s: Schema<T>, root = ""): { encode(v: T, w: Writer): void; decode(r: ArrayReader): T } {
+export function compileCodec<T>(s: Schema<T>, root = ''): { encode(v: T, w: Writer): void; decode(r: ArrayReader): T } {
   if (s instanceof CompiledStruct) s = new StructSchema((s as CompiledStruct<any>).fields) as unknown as Schema<T>;
   const g: Gen = { helpers: [], n: 0 };
   const dec = genDecode(s, g);
-  const enc = genEncode(s, "v", root, g);
+  const enc = genEncode(s, 'v', root, g);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const decode = new Function('h', `return function decode(r) { const b = r.buf; return ${dec}; };`)(g.helpers);
   const encode = new Function('h', 'bad', `return function encode(v, w) { ${enc} };`)(g.helpers, badValue);

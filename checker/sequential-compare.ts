@@ -30,7 +30,17 @@ export function runScriptKeepGoing(sub: Subsystem, script: Script, variant: stri
 export function compareImplRun(sub: Subsystem, script: Script, run: ImplRun): StepObservation[] {
   const out: StepObservation[] = [];
   if (run.stopped?.step === -1)
-    return [{ step: -1, op: '(initial state)', args: {}, impl: { ret: null }, agree: false, problem: run.stopped.problem, stopped: true }];
+    return [
+      {
+        step: -1,
+        op: '(initial state)',
+        args: {},
+        impl: { ret: null },
+        agree: false,
+        problem: run.stopped.problem,
+        stopped: true,
+      },
+    ];
   const walker = sub.spec && sub.abstraction ? new SpecWalker(sub.spec, script.params) : undefined;
   let states = walker?.initial() ?? [];
   let firstBad = -1;
@@ -54,7 +64,9 @@ export function compareImplRun(sub: Subsystem, script: Script, run: ImplRun): St
         spec = { ret: outcomes[0]!.ret, ...view(outcomes[0]!.next) };
       } else if (!after.includes(absId)) {
         spec = { ret: st.ret, ...view(after[0]!) };
-        const differ = Object.keys(spec).filter((k) => JSON.stringify(spec![k]) !== JSON.stringify((impl as Record<string, unknown>)[k]));
+        const differ = Object.keys(spec).filter(
+          (k) => JSON.stringify(spec![k]) !== JSON.stringify((impl as Record<string, unknown>)[k]),
+        );
         problems.push(
           `refinement: after ${op} the implementation's abstract state is none of the ${after.length} the spec allows${
             differ.length ? ` (${differ.join(', ')} differ)` : ''
@@ -64,8 +76,11 @@ export function compareImplRun(sub: Subsystem, script: Script, run: ImplRun): St
         spec = { ret: st.ret, ...view(absId) };
       }
       // go on from the implementation's state when the spec allows it, else from the spec's own outcomes
-      states =
-        after.includes(absId) ? walker.close([absId]) : after.length > 0 ? after : walker.close(outcomes.map((o) => o.next));
+      states = after.includes(absId)
+        ? walker.close([absId])
+        : after.length > 0
+          ? after
+          : walker.close(outcomes.map((o) => o.next));
     }
     if (problems.length > 0 && firstBad >= 0) problems.push(`(after the disagreement at step ${firstBad})`);
     if (problems.length > 0 && firstBad < 0) firstBad = i;
@@ -81,7 +96,15 @@ export function compareImplRun(sub: Subsystem, script: Script, run: ImplRun): St
   });
   if (run.stopped) {
     const { op, args } = script.steps[run.stopped.step]!;
-    out.push({ step: run.stopped.step, op, args, impl: { ret: null }, agree: false, problem: run.stopped.problem, stopped: true });
+    out.push({
+      step: run.stopped.step,
+      op,
+      args,
+      impl: { ret: null },
+      agree: false,
+      problem: run.stopped.problem,
+      stopped: true,
+    });
   }
   return out;
 }

@@ -53,7 +53,12 @@ export function runImplSteps(
     ...(kernelVersion !== undefined ? { kernelVersion } : {}),
   };
   const product = new Product(implOnly(sub), scenario, variant);
-  const stats: InvariantStats[] = product.invariants.map((i) => ({ name: i.name, when: i.when, checked: 0, nonTrivial: 0 }));
+  const stats: InvariantStats[] = product.invariants.map((i) => ({
+    name: i.name,
+    when: i.when,
+    checked: 0,
+    nonTrivial: 0,
+  }));
   const broken = (v: Int32Array, g: unknown): string | undefined => {
     const f = evalInvariants(product.invariants, stats, g as never, script.params, product.invariantCtx(v, 0));
     return f ? `invariant: ${f.message}` : undefined;
@@ -65,18 +70,30 @@ export function runImplSteps(
   const states: TraceState[] = withTrace ? [product.traceState(vec)] : [];
   const transitions: StepLabel[] = [];
   const trace = withTrace ? { trace: { states, transitions } } : {};
-  if (init.failure) return { steps, initial, ...trace, stopped: { step: -1, problem: `${init.failure.kind}: ${init.failure.message}` } };
+  if (init.failure)
+    return {
+      steps,
+      initial,
+      ...trace,
+      stopped: { step: -1, problem: `${init.failure.kind}: ${init.failure.message}` },
+    };
   const T0 = product.HDR;
   for (let i = 0; i < script.steps.length; i++) {
     const op = script.steps[i]!.op;
     let invariant: string | undefined;
     let ret: RetValue = null;
     for (let guard = 0; ; guard++) {
-      if (guard > 10000) return { steps, initial, ...trace, stopped: { step: i, problem: `${op} did not finish within 10000 steps` } };
+      if (guard > 10000)
+        return { steps, initial, ...trace, stopped: { step: i, problem: `${op} did not finish within 10000 steps` } };
       const hit = product.pick(vec, () => true);
       if (!hit) {
         const pc = product.traceState(vec).threads[0]?.pc;
-        return { steps, initial, ...trace, stopped: { step: i, problem: `${op} blocked at ${pc ?? 'its first step'}` } };
+        return {
+          steps,
+          initial,
+          ...trace,
+          stopped: { step: i, problem: `${op} blocked at ${pc ?? 'its first step'}` },
+        };
       }
       vec = hit.vec;
       if (withTrace) {
@@ -84,7 +101,12 @@ export function runImplSteps(
         states.push(product.traceState(vec));
       }
       if (hit.failure && hit.failure.kind !== 'invariant')
-        return { steps, initial, ...trace, stopped: { step: i, problem: `${hit.failure.kind}: ${hit.failure.message}` } };
+        return {
+          steps,
+          initial,
+          ...trace,
+          stopped: { step: i, problem: `${hit.failure.kind}: ${hit.failure.message}` },
+        };
       invariant ??= hit.failure ? `invariant: ${hit.failure.message}` : broken(vec, hit.impl);
       if (vec[T0 + 2]! < 0) {
         ret = hit.label.ret ?? null;

@@ -38,7 +38,12 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
   let vec = init.vec;
   const out: StepObservation[] = [];
   const T0 = product.HDR; // thread 0 base
-  const stats: InvariantStats[] = product.invariants.map((i) => ({ name: i.name, when: i.when, checked: 0, nonTrivial: 0 }));
+  const stats: InvariantStats[] = product.invariants.map((i) => ({
+    name: i.name,
+    when: i.when,
+    checked: 0,
+    nonTrivial: 0,
+  }));
   const broken = (v: Int32Array, g: unknown): string | undefined => {
     const f = evalInvariants(product.invariants, stats, g as never, script.params, product.invariantCtx(v, 0));
     return f ? `invariant: ${f.message}` : undefined;
@@ -82,15 +87,21 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
     let spec: StepObservation['spec'];
     if (product.lin && st.spec) {
       const view = st.spec[0];
-      const allowed = product.lin
-        .allowedReturns(vec[0]!, 0)
-        .map((r) => product.spec!.rets.get(r));
+      const allowed = product.lin.allowedReturns(vec[0]!, 0).map((r) => product.spec!.rets.get(r));
       spec = {
         ...(problem?.startsWith('linearizability') && allowed.length ? { ret: allowed[0] } : problem ? {} : { ret }),
         ...(sub.observer && view !== undefined ? sub.observer.spec(view, script.params) : {}),
       };
     }
-    out.push({ step: i, op, args, impl, ...(spec ? { spec } : {}), agree: problem === undefined, ...(problem ? { problem } : {}) });
+    out.push({
+      step: i,
+      op,
+      args,
+      impl,
+      ...(spec ? { spec } : {}),
+      agree: problem === undefined,
+      ...(problem ? { problem } : {}),
+    });
     if (problem) break;
   }
   return out;

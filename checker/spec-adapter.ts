@@ -15,7 +15,13 @@ export class SpecError extends Error {}
  * an action for an actor to execute, and the checker has no actor: its effect
  * would be silently lost, so a spec using one is rejected.
  */
-const EFFECTIVE_ACTIONS = new Set(['xstate.assign', 'xstate.raise', 'xstate.enqueueActions', 'xstate.log', 'xstate.cancel']);
+const EFFECTIVE_ACTIONS = new Set([
+  'xstate.assign',
+  'xstate.raise',
+  'xstate.enqueueActions',
+  'xstate.log',
+  'xstate.cancel',
+]);
 
 /** Where a spec machine uses actions the checker would ignore, e.g. `state 'idle' on 'put': a plain function`. */
 export function ignoredSpecActions(machine: AnyStateMachine): string[] {
@@ -24,7 +30,12 @@ export function ignoredSpecActions(machine: AnyStateMachine): string[] {
   const judge = (a: unknown, where: string): void => {
     let fn: unknown = a;
     let label = 'a plain function';
-    const named = typeof a === 'string' ? a : typeof a === 'object' && a !== null && typeof (a as { type?: unknown }).type === 'string' ? (a as { type: string }).type : undefined;
+    const named =
+      typeof a === 'string'
+        ? a
+        : typeof a === 'object' && a !== null && typeof (a as { type?: unknown }).type === 'string'
+          ? (a as { type: string }).type
+          : undefined;
     if (named !== undefined) {
       if (EFFECTIVE_ACTIONS.has(named)) return;
       fn = impls[named];
@@ -36,13 +47,16 @@ export function ignoredSpecActions(machine: AnyStateMachine): string[] {
     }
     const type = typeof fn === 'function' ? (fn as { type?: unknown }).type : undefined;
     if (typeof type === 'string' && EFFECTIVE_ACTIONS.has(type)) return;
-    out.push(`${where}: ${label}${typeof type === 'string' ? ` (${type})` : ''} would be ignored (use assign or enqueueActions)`);
+    out.push(
+      `${where}: ${label}${typeof type === 'string' ? ` (${type})` : ''} would be ignored (use assign or enqueueActions)`,
+    );
   };
   const visit = (node: any): void => {
     const at = `state '${node.path?.length ? node.path.join('.') : '(root)'}'`;
     for (const a of node.entry ?? []) judge(a, `${at} entry`);
     for (const a of node.exit ?? []) judge(a, `${at} exit`);
-    for (const [ev, ts] of node.transitions ?? new Map()) for (const t of ts) for (const a of t.actions ?? []) judge(a, `${at} on '${ev}'`);
+    for (const [ev, ts] of node.transitions ?? new Map())
+      for (const t of ts) for (const a of t.actions ?? []) judge(a, `${at} on '${ev}'`);
     for (const t of node.always ?? []) for (const a of t.actions ?? []) judge(a, `${at} always`);
     for (const child of Object.values(node.states ?? {})) visit(child);
   };
@@ -114,11 +128,15 @@ export class SpecAdapter {
   }
 
   private internSnapshot(snap: AnyMachineSnapshot): number {
-    if (snap.status === 'error') throw new SpecError(`spec machine entered an error state: ${String((snap as any).error)}`);
+    if (snap.status === 'error')
+      throw new SpecError(`spec machine entered an error state: ${String((snap as any).error)}`);
     const id = this.views.intern(this.view(snap));
     const full = this.contexts.intern({ value: snap.value, context: { ...snap.context, ret: null } });
     if (this.snapshots[id] === undefined) {
-      this.snapshots[id] = this.spec.machine.resolveState({ value: snap.value, context: { ...snap.context, ret: undefined } });
+      this.snapshots[id] = this.spec.machine.resolveState({
+        value: snap.value,
+        context: { ...snap.context, ret: undefined },
+      });
       this.contextOf[id] = full;
     } else if (this.contextOf[id] !== full) {
       throw new SpecError(
@@ -168,7 +186,8 @@ export class SpecAdapter {
     } catch (e) {
       throw new SpecError(`spec threw on ${ev.type}: ${(e as Error).message}`);
     }
-    if (next.status === 'error') throw new SpecError(`spec entered an error state on ${ev.type}: ${String((next as any).error)}`);
+    if (next.status === 'error')
+      throw new SpecError(`spec entered an error state on ${ev.type}: ${String((next as any).error)}`);
     if (next.context?.ret === undefined) return undefined;
     return next;
   }

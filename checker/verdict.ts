@@ -52,13 +52,18 @@ export function verdictOf(r: CheckResult, o: VerdictOptions = {}): Verdict {
  * Invariants no exhaustive, violation-free run of the correct implementation
  * exercised, per subsystem: declared by the subsystem, never checked in this run.
  */
-export function runVacuousInvariants(results: readonly CheckResult[]): { subsystem: string; invariant: string; scenarios: number }[] {
+export function runVacuousInvariants(
+  results: readonly CheckResult[],
+): { subsystem: string; invariant: string; scenarios: number }[] {
   const bySub = new Map<string, CheckResult[]>();
-  for (const r of results) if (r.exhaustive && !r.violation && r.variant === null) bySub.set(r.subsystem, [...(bySub.get(r.subsystem) ?? []), r]);
+  for (const r of results)
+    if (r.exhaustive && !r.violation && r.variant === null)
+      bySub.set(r.subsystem, [...(bySub.get(r.subsystem) ?? []), r]);
   const out: { subsystem: string; invariant: string; scenarios: number }[] = [];
   for (const [subsystem, rs] of bySub)
     for (const inv of rs[0]!.invariants)
-      if (rs.every((r) => (r.invariants.find((i) => i.name === inv.name)?.nonTrivial ?? 0) === 0)) out.push({ subsystem, invariant: inv.name, scenarios: rs.length });
+      if (rs.every((r) => (r.invariants.find((i) => i.name === inv.name)?.nonTrivial ?? 0) === 0))
+        out.push({ subsystem, invariant: inv.name, scenarios: rs.length });
   return out;
 }
 

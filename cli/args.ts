@@ -50,7 +50,8 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
     if (f.kind === 'int') {
       if (!/^-?[0-9]+$/.test(value)) throw new UsageError(`option '--${name}' needs an integer, got '${value}'`);
       const n = Number(value);
-      if (f.min !== undefined && n < f.min) throw new UsageError(`option '--${name}' must be at least ${f.min}, got ${n}`);
+      if (f.min !== undefined && n < f.min)
+        throw new UsageError(`option '--${name}' must be at least ${f.min}, got ${n}`);
       flags[name] = n;
     } else {
       if (value === '') throw new UsageError(`option '--${name}' needs a non-empty value`);

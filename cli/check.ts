@@ -31,16 +31,22 @@ type ReporterName = (typeof REPORTERS)[number];
 export function parseReporters(v: string | undefined, json: boolean): { name: ReporterName; file?: string }[] {
   const list = (v ?? (json ? 'json' : 'text')).split(',').map((x) => {
     const [name, file] = x.split('=', 2) as [string, string | undefined];
-    if (!(REPORTERS as readonly string[]).includes(name)) throw new UsageError(`--reporter: unknown reporter '${name}' (valid: ${REPORTERS.join(', ')}; NAME=FILE writes to a file)`);
+    if (!(REPORTERS as readonly string[]).includes(name))
+      throw new UsageError(
+        `--reporter: unknown reporter '${name}' (valid: ${REPORTERS.join(', ')}; NAME=FILE writes to a file)`,
+      );
     if (file === '') throw new UsageError(`--reporter ${x}: empty file name`);
     return { name: name as ReporterName, ...(file ? { file } : {}) };
   });
   if (json && !list.some((r) => r.name === 'json')) list.push({ name: 'json' });
-  if (list.some((r) => r.name === 'text' && r.file)) throw new UsageError('--reporter text writes to stdout only (redirect it, or use json/junit=FILE)');
+  if (list.some((r) => r.name === 'text' && r.file))
+    throw new UsageError('--reporter text writes to stdout only (redirect it, or use json/junit=FILE)');
   const toStdout = list.filter((r) => !r.file);
   const exclusive = toStdout.filter((r) => r.name === 'json' || r.name === 'junit');
   if (exclusive.length > 1 || (exclusive.length === 1 && toStdout.length > 1))
-    throw new UsageError(`--reporter: ${exclusive[0]!.name} needs stdout to itself; write the others to files (NAME=FILE)`);
+    throw new UsageError(
+      `--reporter: ${exclusive[0]!.name} needs stdout to itself; write the others to files (NAME=FILE)`,
+    );
   return list;
 }
 
@@ -71,11 +77,20 @@ export function ensureWritableDir(dir: string, flag: string): void {
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (e) {
-    throw new UsageError(`${flag} ${dir}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(
+      `${flag} ${dir}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
 }
 
-function saveTrace(outDir: string, sub: Subsystem, scenario: Scenario, variant: string | null, r: CheckResult, io: Out): string | undefined {
+function saveTrace(
+  outDir: string,
+  sub: Subsystem,
+  scenario: Scenario,
+  variant: string | null,
+  r: CheckResult,
+  io: Out,
+): string | undefined {
   const base = `${sub.name}-${scenario.name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
   const path = join(outDir, `${base}.itf.json`);
   try {
@@ -136,16 +151,27 @@ export async function cmdCheck(argv: string[], io: Out, env: CheckEnv): Promise<
   const cores = availableParallelism();
   const asked = flags.jobs as number | undefined;
   const parallel = Math.max(1, Math.min(asked ?? Math.min(2, cores), jobs.length));
-  if (asked !== undefined && asked > parallel) notes.push(`--jobs ${asked} clamped to ${parallel}: only ${jobs.length} scenario run${jobs.length === 1 ? '' : 's'} in this invocation`);
-  if (asked !== undefined && asked > cores) notes.push(`--jobs ${asked} is more than the ${cores} cores: the workers share them (counts do not change)`);
-  if (shard && jobs.length === 0) notes.push(`shard ${shard.index}/${shard.count} has no scenario runs (the whole run has ${all.length})`);
+  if (asked !== undefined && asked > parallel)
+    notes.push(
+      `--jobs ${asked} clamped to ${parallel}: only ${jobs.length} scenario run${jobs.length === 1 ? '' : 's'} in this invocation`,
+    );
+  if (asked !== undefined && asked > cores)
+    notes.push(`--jobs ${asked} is more than the ${cores} cores: the workers share them (counts do not change)`);
+  if (shard && jobs.length === 0)
+    notes.push(`shard ${shard.index}/${shard.count} has no scenario runs (the whole run has ${all.length})`);
   if (env.registryModule === undefined && flags['time-limit'] !== undefined)
-    notes.push('--time-limit is checked between states only: these subsystems run in-process, so a step that never returns cannot be stopped');
+    notes.push(
+      '--time-limit is checked between states only: these subsystems run in-process, so a step that never returns cannot be stopped',
+    );
 
   const textOut = reporters.find((r) => r.name === 'text' && !r.file);
   const stdoutTaken = reporters.some((r) => !r.file && r.name !== 'text' && r.name !== 'github');
   const color = flags['no-color'] ? false : flags.color ? true : io.isTTY;
-  const textOpts = { color, detailAll: Boolean(flags.verbose) || (io.isTTY && !flags.quiet), quiet: Boolean(flags.quiet) };
+  const textOpts = {
+    color,
+    detailAll: Boolean(flags.verbose) || (io.isTTY && !flags.quiet),
+    quiet: Boolean(flags.quiet),
+  };
   for (const n of notes) io.err(`mmcheck: note: ${n}`);
 
   const outcomes: (Outcome | undefined)[] = new Array(jobs.length);
@@ -170,7 +196,9 @@ export async function cmdCheck(argv: string[], io: Out, env: CheckEnv): Promise<
     onEnd: (id, end: JobEnd) => {
       progress.done(id);
       const j = jobs[id]!;
-      const tracePath = end.result?.violation ? saveTrace(outDir, j.sub, j.scenario, j.variant, end.result, io) : undefined;
+      const tracePath = end.result?.violation
+        ? saveTrace(outDir, j.sub, j.scenario, j.variant, end.result, io)
+        : undefined;
       outcomes[id] = outcomeOf(j, end, allowVacuous, tracePath);
       progress.clear();
       flushText();
@@ -197,7 +225,9 @@ export async function cmdCheck(argv: string[], io: Out, env: CheckEnv): Promise<
   const vacuousInvariants = runVacuousInvariants(final.flatMap((o) => (o.result ? [o.result] : [])));
   for (const v of vacuousInvariants)
     if (textOut && !stdoutTaken)
-      io.out(`VACUOUS ${v.subsystem}: invariant ${v.invariant} never had anything to check in any of the ${v.scenarios} scenario runs${allowVacuous ? ' (allowed by --allow-vacuous)' : ''}`);
+      io.out(
+        `VACUOUS ${v.subsystem}: invariant ${v.invariant} never had anything to check in any of the ${v.scenarios} scenario runs${allowVacuous ? ' (allowed by --allow-vacuous)' : ''}`,
+      );
   const exitCode = runExit(final, sup.wasInterrupted, allowVacuous ? 0 : vacuousInvariants.length);
   const run: RunReport = {
     outcomes: final,
@@ -211,7 +241,14 @@ export async function cmdCheck(argv: string[], io: Out, env: CheckEnv): Promise<
     verdict: runVerdict(exitCode),
   };
   for (const r of reporters) {
-    const text = r.name === 'json' ? renderJson(run) : r.name === 'junit' ? renderJunit(run) : r.name === 'github' ? renderGithub(run) : summaryLine(run);
+    const text =
+      r.name === 'json'
+        ? renderJson(run)
+        : r.name === 'junit'
+          ? renderJunit(run)
+          : r.name === 'github'
+            ? renderGithub(run)
+            : summaryLine(run);
     if (r.file) writeFileSync(r.file, text + '\n');
     else if (r.name !== 'text' || !stdoutTaken) io.out(text);
   }
@@ -226,8 +263,12 @@ class ProgressLine {
   constructor(private readonly enabled: boolean) {}
   update(id: number, name: string, p: Progress): void {
     if (!this.enabled) return;
-    const k = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(n));
-    this.live.set(id, `${name}  states ${k(p.states)}  ${k(Math.round(p.statesPerSecond))}/s  depth ${p.depth}  ${p.seconds.toFixed(0)}s`);
+    const k = (n: number) =>
+      n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+    this.live.set(
+      id,
+      `${name}  states ${k(p.states)}  ${k(Math.round(p.statesPerSecond))}/s  depth ${p.depth}  ${p.seconds.toFixed(0)}s`,
+    );
     const line = [...this.live.values()].join('  |  ').slice(0, (process.stderr.columns || 160) - 1);
     process.stderr.write('\r' + line.padEnd(this.lastLen));
     this.lastLen = line.length;

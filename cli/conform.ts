@@ -28,7 +28,13 @@ export interface ConformIo {
 }
 
 /** Makes the runner for one `--kernel` (tests pass a fake kernel). */
-export type RunnerFactory = (request: string, sub: Subsystem, mapping: KernelMapping<any>, flags: Record<string, unknown>, io: ConformIo) => KernelBatchRunner;
+export type RunnerFactory = (
+  request: string,
+  sub: Subsystem,
+  mapping: KernelMapping<any>,
+  flags: Record<string, unknown>,
+  io: ConformIo,
+) => KernelBatchRunner;
 
 const qemuRunner: RunnerFactory = (request, sub, mapping, flags, io) => {
   const kv = (sub as { kernelVersions?: { versions: readonly { name: string }[] } }).kernelVersions;
@@ -61,7 +67,11 @@ function takeKernels(argv: readonly string[]): { kernels: string[]; rest: string
 function cReproducer(mapping: KernelMapping<any>, sub: Subsystem, kernel: ResolvedKernel) {
   return (script: Script, d: Disagreement): string => {
     const side = (s?: { ret: string; counters: Readonly<Record<string, number>> }): string =>
-      s ? `${s.ret} ${Object.entries(s.counters).map(([k, v]) => `${k}=${v}`).join(' ')}` : '(none)';
+      s
+        ? `${s.ret} ${Object.entries(s.counters)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`
+        : '(none)';
     const header = [
       `mmcheck conform ${sub.name}: ${d.cls} at step ${d.step} (${d.op}) on ${kernel.release}`,
       `expected (implementation, ${kernel.modelVersion}): ${side(d.model)}`,
@@ -93,7 +103,12 @@ export const CONFORM_HELP = `mmcheck conform SUBSYSTEM --kernel K [--kernel K2] 
   --json              one JSON object per kernel instead of text`;
 
 // oxlint-disable-next-line max-lines-per-function -- flag checks then one loop over kernels
-export async function cmdConform(argv: string[], io: ConformIo, registry: readonly Subsystem[], makeRunner: RunnerFactory = qemuRunner): Promise<number> {
+export async function cmdConform(
+  argv: string[],
+  io: ConformIo,
+  registry: readonly Subsystem[],
+  makeRunner: RunnerFactory = qemuRunner,
+): Promise<number> {
   const { kernels, rest } = takeKernels(argv);
   const { positionals, flags } = parseArgs(rest, {
     runs: { kind: 'int', min: 1 },
@@ -110,8 +125,12 @@ export async function cmdConform(argv: string[], io: ConformIo, registry: readon
     'fail-on': { kind: 'string' },
   });
   const failOn = (flags['fail-on'] as string | undefined) ?? 'any';
-  if (failOn !== 'any' && failOn !== 'diverged') throw new UsageError(`--fail-on must be 'any' or 'diverged', got '${failOn}'`);
-  if (positionals.length !== 1) throw new UsageError('usage: mmcheck conform SUBSYSTEM --kernel K [--kernel K2] [--runs N] [--seed S] [--length L]');
+  if (failOn !== 'any' && failOn !== 'diverged')
+    throw new UsageError(`--fail-on must be 'any' or 'diverged', got '${failOn}'`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      'usage: mmcheck conform SUBSYSTEM --kernel K [--kernel K2] [--runs N] [--seed S] [--length L]',
+    );
   const name = positionals[0]!;
   const sub = registry.find((s) => s.name === name);
   if (!sub) throw new UsageError(`unknown subsystem '${name}' (known: ${registry.map((s) => s.name).join(', ')})`);
@@ -119,9 +138,14 @@ export async function cmdConform(argv: string[], io: ConformIo, registry: readon
   const mapping = kernelMappings[name];
   if (!profile || !mapping)
     throw new UsageError(
-      `${name} cannot be run on a kernel yet: ${!mapping ? 'no op->C mapping (subsystems/<sub>/probe.ts)' : 'no script arbitraries (kernel/conform/arbitraries/<sub>)'}; conform supports ${Object.keys(profiles).filter((p) => kernelMappings[p]).join(', ')}`,
+      `${name} cannot be run on a kernel yet: ${!mapping ? 'no op->C mapping (subsystems/<sub>/probe.ts)' : 'no script arbitraries (kernel/conform/arbitraries/<sub>)'}; conform supports ${Object.keys(
+        profiles,
+      )
+        .filter((p) => kernelMappings[p])
+        .join(', ')}`,
     );
-  if (kernels.length === 0) throw new UsageError('mmcheck conform needs --kernel K (6.1, 6.12 or a bzImage path), repeatable');
+  if (kernels.length === 0)
+    throw new UsageError('mmcheck conform needs --kernel K (6.1, 6.12 or a bzImage path), repeatable');
   const seed = (flags.seed as number | undefined) ?? Math.floor(Math.random() * 0x7fffffff);
   const o: ConformOptions = {
     runs: (flags.runs as number | undefined) ?? 100,
@@ -144,19 +168,39 @@ export async function cmdConform(argv: string[], io: ConformIo, registry: readon
       throw e;
     }
     const r: KernelConformResult = await conformOnKernel(
-      { sub, variant: null, kernelVersion: runner.kernel.modelVersion, profile, runner, mapping, toC: cReproducer(mapping, sub, runner.kernel) },
+      {
+        sub,
+        variant: null,
+        kernelVersion: runner.kernel.modelVersion,
+        profile,
+        runner,
+        mapping,
+        toC: cReproducer(mapping, sub, runner.kernel),
+      },
       o,
       (l) => io.err(l),
     );
     const rerun = `mmcheck conform ${name} --kernel ${request} --seed ${seed} --runs ${o.runs} --length ${o.length}`;
     if (flags.json) {
-      const groups = r.groups.map((g) => ({ ...g, shrunk: g.shrunk && { ...g.shrunk, minimal: g.shrunk.minimal.value_.script } }));
+      const groups = r.groups.map((g) => ({
+        ...g,
+        shrunk: g.shrunk && { ...g.shrunk, minimal: g.shrunk.minimal.value_.script },
+      }));
       io.out(JSON.stringify({ ...r, groups, coverage: r.coverage.toJSON(), rerun }));
-    }
-    else io.out([...renderConform(sub, r, rerun), ''].join('\n'));
+    } else io.out([...renderConform(sub, r, rerun), ''].join('\n'));
     const inconclusive = r.stopped !== undefined || r.errors.length > 0;
     const code =
-      failOn === 'diverged' ? (r.diverged > 0 ? 1 : inconclusive ? 3 : 0) : r.verdict === 'DISAGREE' ? 1 : r.verdict === 'INCONCLUSIVE' ? 3 : 0;
+      failOn === 'diverged'
+        ? r.diverged > 0
+          ? 1
+          : inconclusive
+            ? 3
+            : 0
+        : r.verdict === 'DISAGREE'
+          ? 1
+          : r.verdict === 'INCONCLUSIVE'
+            ? 3
+            : 0;
     if (code === 1 || (code === 3 && worst === 0)) worst = code;
   }
   return worst;

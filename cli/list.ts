@@ -24,7 +24,8 @@ export async function cmdList(argv: string[], io: Out, registry: readonly Subsys
     io.out(`  spec: ${sub.spec ? 'yes (linearizability + abstraction)' : 'none (invariants only)'}`);
     if (sub.knobs?.length) {
       io.out('  knobs (mmcheck check ' + sub.name + ' --NAME N reshapes the default scenarios):');
-      for (const k of sub.knobs) io.out(`    --${k.flag.padEnd(12)} ${String(k.min)}..${String(k.max).padEnd(4)} ${k.doc}`);
+      for (const k of sub.knobs)
+        io.out(`    --${k.flag.padEnd(12)} ${String(k.min)}..${String(k.max).padEnd(4)} ${k.doc}`);
     }
     io.out('  scenarios:');
     for (const s of sub.scenarios) io.out(`    ${s.name.padEnd(24)} ${s.threads.length} threads  ${s.description}`);
@@ -32,7 +33,9 @@ export async function cmdList(argv: string[], io: Out, registry: readonly Subsys
     if (sub.variants.length === 0) io.out('    (none)');
     for (const v of sub.variants) io.out(`    ${v.name.padEnd(8)} ${v.description}  [${v.source}]`);
     if (sub.findings && sub.findings.length > 0) {
-      io.out('  findings (the correct implementation fails these; not in the default run; check with --scenario NAME):');
+      io.out(
+        '  findings (the correct implementation fails these; not in the default run; check with --scenario NAME):',
+      );
       for (const f of sub.findings) io.out(`    ${f.name}  [expect ${f.expect}]  ${f.description}`);
     }
     io.out('');

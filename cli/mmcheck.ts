@@ -132,7 +132,9 @@ export async function main(
       case 'view':
         return await cmdView(rest, io);
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: check, run, replay, list, conform, reproduce, simulate, view; see mmcheck --help)`);
+        throw new UsageError(
+          `unknown command '${cmd}' (commands: check, run, replay, list, conform, reproduce, simulate, view; see mmcheck --help)`,
+        );
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {
@@ -140,7 +142,9 @@ export async function main(
       return EXIT.usage;
     }
     // Anything else is a bug in mmcheck or in a subsystem: still one line, but say so.
-    io.err(`mmcheck: internal error: ${(e as Error)?.message?.split('\n')[0] ?? String(e)} (set MMCHECK_DEBUG=1 for the stack)`);
+    io.err(
+      `mmcheck: internal error: ${(e as Error)?.message?.split('\n')[0] ?? String(e)} (set MMCHECK_DEBUG=1 for the stack)`,
+    );
     if (process.env.MMCHECK_DEBUG) io.err((e as Error).stack ?? '');
     return EXIT.usage;
   }

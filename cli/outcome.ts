@@ -6,7 +6,15 @@
 import type { Progress } from '../checker/check.js';
 import type { CheckResult } from '../checker/result.js';
 import { searchSummary } from '../checker/search-summary.js';
-import { exitCodeOf, vacuousItems, vacuousLine, verdictOf, worstExit, type VacuousItem, type Verdict } from '../checker/verdict.js';
+import {
+  exitCodeOf,
+  vacuousItems,
+  vacuousLine,
+  verdictOf,
+  worstExit,
+  type VacuousItem,
+  type Verdict,
+} from '../checker/verdict.js';
 import type { JobEnd, JobSpec } from './supervisor.js';
 
 export type OutcomeVerdict = Verdict | 'error' | 'not-started';
@@ -36,7 +44,11 @@ export interface RunReport {
   /** Flags that were capped or clamped, and other things a user must know. */
   readonly notes: readonly string[];
   /** Subsystem invariants that no scenario of this run exercised (a failure unless allowed). */
-  readonly vacuousInvariants: readonly { readonly subsystem: string; readonly invariant: string; readonly scenarios: number }[];
+  readonly vacuousInvariants: readonly {
+    readonly subsystem: string;
+    readonly invariant: string;
+    readonly scenarios: number;
+  }[];
   readonly allowVacuous: boolean;
   readonly exitCode: number;
   readonly verdict: 'pass' | 'fail' | 'inconclusive' | 'error';
@@ -45,14 +57,25 @@ export interface RunReport {
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 export function outcomeOf(job: JobSpec, end: JobEnd, allowVacuous: boolean, tracePath?: string): Outcome {
-  const base = { subsystem: job.sub.name, scenario: job.scenario.name, variant: job.variant, expectViolation: job.expectViolation };
+  const base = {
+    subsystem: job.sub.name,
+    scenario: job.scenario.name,
+    variant: job.variant,
+    expectViolation: job.expectViolation,
+  };
   if (end.error !== undefined) return { ...base, verdict: 'error', reason: end.error, vacuous: [] };
   if (!end.result) {
     const s = end.stopped!;
     const p = end.progress;
     const where = p ? ` after ${fmt(p.states)} states, depth ${p.depth}` : '';
     if (s.reason === 'not-started') return { ...base, verdict: 'not-started', reason: s.detail, vacuous: [] };
-    return { ...base, verdict: 'inconclusive', reason: `${s.detail}${where} (NOT exhaustive)`, vacuous: [], ...(p ? { progress: p } : {}) };
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      reason: `${s.detail}${where} (NOT exhaustive)`,
+      vacuous: [],
+      ...(p ? { progress: p } : {}),
+    };
   }
   const r = end.result;
   const verdict = verdictOf(r, { allowVacuous, expectViolation: job.expectViolation });

@@ -36,7 +36,8 @@ export function traceProblem(sub: Subsystem, scenario: Scenario, schedule: reado
     if (!slot) return `${at}: thread ${l.tid} slot ${l.slot} is not in the recorded scenario`;
     const alt = slot[l.alt];
     if (!alt) return `${at}: alternative ${l.alt} is not in thread ${l.tid} slot ${l.slot} (it has ${slot.length})`;
-    if (alt.op !== l.op || !sameArgs(alt.args, l.args)) return `${at}: op ${l.op} does not match the scenario's ${alt.op} at thread ${l.tid} slot ${l.slot}`;
+    if (alt.op !== l.op || !sameArgs(alt.args, l.args))
+      return `${at}: op ${l.op} does not match the scenario's ${alt.op} at thread ${l.tid} slot ${l.slot}`;
     if (l.choices.some((c) => !Number.isInteger(c) || c < 0)) return `${at}.choices: must be non-negative integers`;
   }
   return undefined;
@@ -53,7 +54,8 @@ export async function cmdReplay(argv: string[], io: Out, registry: readonly Subs
   const schedule = scheduleOf(itf);
   const problem = traceProblem(sub, scenario, schedule);
   if (problem) throw new ItfError(`${file}: not a valid ${sub.name} trace: ${problem}`);
-  const variant = flags.variant === undefined ? variantOf(itf) : flags.variant === 'none' ? null : String(flags.variant);
+  const variant =
+    flags.variant === undefined ? variantOf(itf) : flags.variant === 'none' ? null : String(flags.variant);
   const rec = itf['#meta'].violation;
   const r = replaySchedule(sub, scenario, variant, schedule);
   const what = `${sub.name}/${scenario.name}${variant ? ` [variant ${variant}]` : ' [correct implementation]'}`;
@@ -64,7 +66,12 @@ export async function cmdReplay(argv: string[], io: Out, registry: readonly Subs
         same ? '' : ` (recorded: ${rec.kind} ${rec.property})`
       }\n  ${r.failure.message}`,
     );
-    const v = { kind: r.failure.kind, property: r.failure.property, message: r.failure.message, trace: { states: r.states, transitions: r.transitions } };
+    const v = {
+      kind: r.failure.kind,
+      property: r.failure.property,
+      message: r.failure.message,
+      trace: { states: r.states, transitions: r.transitions },
+    };
     io.out(renderTrace(v, { color: Boolean(flags.color) }));
     return EXIT.violation;
   }
@@ -72,6 +79,8 @@ export async function cmdReplay(argv: string[], io: Out, registry: readonly Subs
     io.out(`NO LONGER APPLIES ${what}: ${r.diverged}; the recorded ${rec.kind} (${rec.property}) was not reproduced`);
     return EXIT.inconclusive;
   }
-  io.out(`FIXED ${what}: all ${schedule.length} recorded steps replayed and every property holds (recorded: ${rec.kind} ${rec.property})`);
+  io.out(
+    `FIXED ${what}: all ${schedule.length} recorded steps replayed and every property holds (recorded: ${rec.kind} ${rec.property})`,
+  );
   return EXIT.pass;
 }

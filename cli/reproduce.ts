@@ -91,14 +91,28 @@ function jobOfFile(file: string, registry: readonly Subsystem[], variantFlag: st
     if (!sub) throw new UsageError(`${file}: unknown subsystem '${subsystemOf(itf)}'`);
     const scenario = scenarioOf(itf);
     const target = targetOfSchedule(scheduleOf(itf), scenario.params, Boolean(scenario.faults?.budget));
-    return { sub, mapping: mappingOf(sub), label: file, variant: variantFlag ?? variantOf(itf), target: () => target, reproducerPath: `${stem}.c` };
+    return {
+      sub,
+      mapping: mappingOf(sub),
+      label: file,
+      variant: variantFlag ?? variantOf(itf),
+      target: () => target,
+      reproducerPath: `${stem}.c`,
+    };
   }
   const raw = readJsonFile(file, 'script');
   const errors: string[] = [];
   for (const sub of registry.filter((s) => kernelMappings[s.name])) {
     try {
       const script = parseScript(sub, raw, file);
-      return { sub, mapping: mappingOf(sub), label: file, variant: variantFlag, target: () => ({ kind: 'script', script }), reproducerPath: `${stem}.c` };
+      return {
+        sub,
+        mapping: mappingOf(sub),
+        label: file,
+        variant: variantFlag,
+        target: () => ({ kind: 'script', script }),
+        reproducerPath: `${stem}.c`,
+      };
     } catch (e) {
       errors.push(`${sub.name}: ${(e as Error).message}`);
     }
@@ -109,19 +123,33 @@ function jobOfFile(file: string, registry: readonly Subsystem[], variantFlag: st
 function jobOfScenario(sub: Subsystem, name: string, variant: string | null, outDir: string): Job {
   const all = [...sub.scenarios, ...(sub.findings ?? [])];
   const sc = all.find((s) => s.name === name);
-  if (!sc) throw new UsageError(`unknown scenario '${name}' for ${sub.name} (known: ${all.map((s) => s.name).join(', ')})`);
-  if (variant !== null && !sub.variants.some((v) => v.name === variant)) throw new UsageError(`unknown variant '${variant}' for ${sub.name}`);
+  if (!sc)
+    throw new UsageError(`unknown scenario '${name}' for ${sub.name} (known: ${all.map((s) => s.name).join(', ')})`);
+  if (variant !== null && !sub.variants.some((v) => v.name === variant))
+    throw new UsageError(`unknown variant '${variant}' for ${sub.name}`);
   const direct = scriptOfScenario(sc);
   const target = (modelVersion: string): Target => {
     if (direct) return { kind: 'script', script: direct };
     // the checker's counterexample for this kernel version decides the order of operations
     const r = checkScenario(sub, { ...sc, kernelVersion: modelVersion }, { variant });
     if (!r.violation)
-      return { kind: 'concurrent', why: `the implementation (${modelVersion}) shows no violation in this scenario`, threads: [], params: sc.params };
+      return {
+        kind: 'concurrent',
+        why: `the implementation (${modelVersion}) shows no violation in this scenario`,
+        threads: [],
+        params: sc.params,
+      };
     return targetOfSchedule(r.violation.trace.transitions, sc.params, Boolean(sc.faults?.budget));
   };
   const base = `${sub.name}-${name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return { sub, mapping: mappingOf(sub), label: `${sub.name}/${name}${variant ? ` [variant ${variant}]` : ''}`, variant, target, reproducerPath: join(outDir, `${base}.c`) };
+  return {
+    sub,
+    mapping: mappingOf(sub),
+    label: `${sub.name}/${name}${variant ? ` [variant ${variant}]` : ''}`,
+    variant,
+    target,
+    reproducerPath: join(outDir, `${base}.c`),
+  };
 }
 
 const fmtArgs = (a: Readonly<Record<string, unknown>>): string =>
@@ -134,7 +162,12 @@ const fmtCounters = (c: Readonly<Record<string, number>>): string =>
     .join(' ');
 
 /** Side by side, one row per step; the divergent step marked. */
-export function sideBySide(pred: readonly PredictedStep[], obs: readonly KernelStepObservation[], retOf: (r: PredictedStep['ret']) => string, divergeAt?: number): string[] {
+export function sideBySide(
+  pred: readonly PredictedStep[],
+  obs: readonly KernelStepObservation[],
+  retOf: (r: PredictedStep['ret']) => string,
+  divergeAt?: number,
+): string[] {
   const rows = pred.map((p) => {
     const k = obs.find((o) => o.step === p.step);
     const impl = `${retOf(p.ret)}  ${fmtCounters(p.counters)}`;
@@ -142,7 +175,8 @@ export function sideBySide(pred: readonly PredictedStep[], obs: readonly KernelS
     const mark = divergeAt === p.step ? '>>' : p.specProblem ? ' !' : '  ';
     return { mark, step: String(p.step), op: `${p.op}(${fmtArgs(p.args)})`, kern, impl: kern === impl ? 'same' : impl };
   });
-  const w = (f: (r: (typeof rows)[number]) => string, min: number): number => Math.max(min, ...rows.map((r) => f(r).length));
+  const w = (f: (r: (typeof rows)[number]) => string, min: number): number =>
+    Math.max(min, ...rows.map((r) => f(r).length));
   const wo = w((r) => r.op, 2);
   const wk = w((r) => r.kern, 6);
   return [
@@ -159,12 +193,20 @@ interface KernelVerdict {
   readonly after?: Readonly<Record<string, number>>;
 }
 
-async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script, bootSeconds?: number): Promise<KernelVerdict> {
+async function runOnKernel(
+  job: Job,
+  k: ResolvedKernel,
+  io: Io,
+  script: Script,
+  bootSeconds?: number,
+): Promise<KernelVerdict> {
   const pred = predictScript(job.sub, job.mapping, script, { variant: job.variant, kernelVersion: k.modelVersion });
   const runner = new QemuBatchRunner(k, { mappings: kernelMappings, ...(bootSeconds ? { bootSeconds } : {}) });
   const out = await runner.runBatch(job.sub.name, [script]);
   const boots = runner.boots.map((b) => `${b.seconds.toFixed(1)} s`).join(', ');
-  io.out(`  booted        ${runner.bootedRelease ?? '?'} (${runner.boots.length} boot${runner.boots.length === 1 ? '' : 's'}: ${boots || 'none'})`);
+  io.out(
+    `  booted        ${runner.bootedRelease ?? '?'} (${runner.boots.length} boot${runner.boots.length === 1 ? '' : 's'}: ${boots || 'none'})`,
+  );
   if (out.kind !== 'ran') {
     io.out(`  verdict       INCONCLUSIVE: ${out.kind}: ${out.detail}`);
     return { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
@@ -178,19 +220,32 @@ async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script, 
   for (const line of sideBySide(pred, r.steps, job.mapping.retOf, diff?.[0]?.step)) io.out(line);
   const spec = pred.find((p) => p.specProblem);
   if (!r.poolRestored)
-    io.out(`  pool          NOT restored: after the script's processes exited, its mounts were unmounted and the pool emptied, the kernel still shows ${r.after ? fmtCounters(r.after) : 'non-zero counters'} (the damage outlives the processes)`);
+    io.out(
+      `  pool          NOT restored: after the script's processes exited, its mounts were unmounted and the pool emptied, the kernel still shows ${r.after ? fmtCounters(r.after) : 'non-zero counters'} (the damage outlives the processes)`,
+    );
   if (diff) {
-    io.out(`  verdict       DIVERGED at step ${diff[0]!.step}: ${diff.map((d) => `${d.what} kernel ${d.kernel} vs implementation ${d.impl}`).join('; ')}`);
+    io.out(
+      `  verdict       DIVERGED at step ${diff[0]!.step}: ${diff.map((d) => `${d.what} kernel ${d.kernel} vs implementation ${d.impl}`).join('; ')}`,
+    );
     io.out('                a fidelity bug in the model (or a kernel difference --kernel-version should select)');
     return { code: EXIT.violation, word: 'DIVERGED', observed: r.steps };
   }
   const counters = Object.keys(pred[0]?.counters ?? {}).length;
   if (spec) {
     io.out(`  spec          disagrees at step ${spec.step}: ${spec.specProblem}`);
-    io.out(`  verdict       REPRODUCED: the kernel did what the implementation predicted at all ${pred.length} steps (return value + ${counters} counters each), so the spec violation is real kernel behaviour`);
-    return { code: EXIT.pass, word: 'REPRODUCED', observed: r.steps, ...(r.poolRestored ? {} : r.after ? { after: r.after } : {}) };
+    io.out(
+      `  verdict       REPRODUCED: the kernel did what the implementation predicted at all ${pred.length} steps (return value + ${counters} counters each), so the spec violation is real kernel behaviour`,
+    );
+    return {
+      code: EXIT.pass,
+      word: 'REPRODUCED',
+      observed: r.steps,
+      ...(r.poolRestored ? {} : r.after ? { after: r.after } : {}),
+    };
   }
-  io.out(`  verdict       AGREED: the kernel matched the implementation at all ${pred.length} steps, and the implementation (${k.modelVersion}) satisfies the spec here: no violation to reproduce`);
+  io.out(
+    `  verdict       AGREED: the kernel matched the implementation at all ${pred.length} steps, and the implementation (${k.modelVersion}) satisfies the spec here: no violation to reproduce`,
+  );
   return { code: EXIT.pass, word: 'AGREED', observed: r.steps };
 }
 
@@ -200,10 +255,22 @@ async function runOnKernel(job: Job, k: ResolvedKernel, io: Io, script: Script, 
  * the runs in which every operation returned what it returned in the
  * counterexample. Seen 0 times is INCONCLUSIVE, never REPRODUCED.
  */
-async function raceOnKernel(job: Job, k: ResolvedKernel, io: Io, race: Race, runs: number, bootSeconds?: number): Promise<KernelVerdict> {
+async function raceOnKernel(
+  job: Job,
+  k: ResolvedKernel,
+  io: Io,
+  race: Race,
+  runs: number,
+  bootSeconds?: number,
+): Promise<KernelVerdict> {
   const runner = new QemuBatchRunner(k, { mappings: kernelMappings, ...(bootSeconds ? { bootSeconds } : {}) });
-  const out = await runner.runBatch(job.sub.name, Array.from({ length: runs }, () => race.script));
-  io.out(`  booted        ${runner.bootedRelease ?? '?'} (${runner.boots.length} boot(s): ${runner.boots.map((b) => `${b.seconds.toFixed(1)} s`).join(', ')}; 2 vCPUs)`);
+  const out = await runner.runBatch(
+    job.sub.name,
+    Array.from({ length: runs }, () => race.script),
+  );
+  io.out(
+    `  booted        ${runner.bootedRelease ?? '?'} (${runner.boots.length} boot(s): ${runner.boots.map((b) => `${b.seconds.toFixed(1)} s`).join(', ')}; 2 vCPUs)`,
+  );
   if (out.kind !== 'ran') {
     io.out(`  verdict       INCONCLUSIVE: ${out.kind}: ${out.detail}`);
     return { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
@@ -220,18 +287,30 @@ async function raceOnKernel(job: Job, k: ResolvedKernel, io: Io, race: Race, run
     const key = got.join(' ');
     tally.set(key, (tally.get(key) ?? 0) + 1);
   }
-  io.out(`  race          ${race.script.steps.map((st, i) => `T${race.script.concurrency!.threadOf[i]} ${st.op}(${fmtArgs(st.args)})`).join(', ')}`);
+  io.out(
+    `  race          ${race.script.steps.map((st, i) => `T${race.script.concurrency!.threadOf[i]} ${st.op}(${fmtArgs(st.args)})`).join(', ')}`,
+  );
   io.out(`  counterexample returns ${want.map((w) => w ?? '(unfinished)').join(' ')}`);
-  for (const [key, n] of [...tally].sort((a, b) => b[1] - a[1]).slice(0, 5)) io.out(`  seen ${String(n).padStart(4)}x   ${key}`);
+  for (const [key, n] of [...tally].sort((a, b) => b[1] - a[1]).slice(0, 5))
+    io.out(`  seen ${String(n).padStart(4)}x   ${key}`);
   if (seen > 0) {
-    io.out(`  verdict       REPRODUCED in ${seen} of ${ran} runs with real threads (the interleaving cannot be forced; this is its observed frequency)`);
+    io.out(
+      `  verdict       REPRODUCED in ${seen} of ${ran} runs with real threads (the interleaving cannot be forced; this is its observed frequency)`,
+    );
     return { code: EXIT.pass, word: 'REPRODUCED' };
   }
-  io.out(`  verdict       INCONCLUSIVE: the counterexample's outcome was seen in 0 of ${ran} runs with real threads (${runs - ran} could not run)`);
+  io.out(
+    `  verdict       INCONCLUSIVE: the counterexample's outcome was seen in 0 of ${ran} runs with real threads (${runs - ran} could not run)`,
+  );
   return { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
 }
 
-function reproducerHeader(job: Job, script: Script, pred: readonly PredictedStep[], seen: readonly { k: ResolvedKernel; v: KernelVerdict }[]): string {
+function reproducerHeader(
+  job: Job,
+  script: Script,
+  pred: readonly PredictedStep[],
+  seen: readonly { k: ResolvedKernel; v: KernelVerdict }[],
+): string {
   const lines = [
     `mmcheck reproducer: ${job.label} (${job.sub.name})`,
     `Build and run as root on a disposable machine or VM (it changes /proc/sys/vm/nr_hugepages and mounts hugetlbfs under /mnt/mmcheck):`,
@@ -245,12 +324,17 @@ function reproducerHeader(job: Job, script: Script, pred: readonly PredictedStep
     lines.push(`    expected: ${job.mapping.retOf(p.ret)} ${fmtCounters(p.counters)}`);
     for (const { k, v } of seen) {
       const o = v.observed?.find((x) => x.step === p.step);
-      if (o) lines.push(`    observed on ${k.release} (${k.debianPackage ?? k.image}): ${String(o.ret)} ${fmtCounters(o.counters)}`);
+      if (o)
+        lines.push(
+          `    observed on ${k.release} (${k.debianPackage ?? k.image}): ${String(o.ret)} ${fmtCounters(o.counters)}`,
+        );
     }
   });
   for (const { k, v } of seen)
     if (v.after)
-      lines.push(`After the script on ${k.release}, with its processes gone, its hugetlbfs unmounted and nr_hugepages set to 0: ${fmtCounters(v.after)} (not restored)`);
+      lines.push(
+        `After the script on ${k.release}, with its processes gone, its hugetlbfs unmounted and nr_hugepages set to 0: ${fmtCounters(v.after)} (not restored)`,
+      );
   for (const { k, v } of seen) lines.push(`Verdict on ${k.release}: ${v.word}`);
   const spec = pred.find((p) => p.specProblem);
   if (spec) lines.push(`The spec is violated at step ${spec.step}: ${spec.specProblem}`);
@@ -273,8 +357,12 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
   });
   const bootSeconds = flags['boot-timeout'] as number | undefined;
   const runs = (flags.runs as number | undefined) ?? 50;
-  if (positionals.length !== 1) throw new UsageError('usage: mmcheck reproduce TRACE.itf.json|SCRIPT.json --kernel K, or mmcheck reproduce SUBSYSTEM --scenario NAME --kernel K');
-  if (kernels.length === 0) throw new UsageError('mmcheck reproduce needs --kernel (6.1, 6.12 or a bzImage path; repeatable)');
+  if (positionals.length !== 1)
+    throw new UsageError(
+      'usage: mmcheck reproduce TRACE.itf.json|SCRIPT.json --kernel K, or mmcheck reproduce SUBSYSTEM --scenario NAME --kernel K',
+    );
+  if (kernels.length === 0)
+    throw new UsageError('mmcheck reproduce needs --kernel (6.1, 6.12 or a bzImage path; repeatable)');
   const variant = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
   const arg = positionals[0]!;
   let job: Job;
@@ -285,12 +373,19 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
     const sub = registry.find((s) => s.name === arg);
     if (!sub) throw new UsageError(`unknown subsystem '${arg}' (known: ${registry.map((s) => s.name).join(', ')})`);
     if (flags.scenario === undefined) throw new UsageError(`mmcheck reproduce ${arg} needs --scenario NAME`);
-    job = jobOfScenario(sub, String(flags.scenario), variant, (flags.out as string | undefined) ?? join('traces', 'out'));
+    job = jobOfScenario(
+      sub,
+      String(flags.scenario),
+      variant,
+      (flags.out as string | undefined) ?? join('traces', 'out'),
+    );
   }
   const versions = job.sub.kernelVersions?.versions.map((v) => v.name) ?? [];
   const forced = flags['kernel-version'] as string | undefined;
   if (forced !== undefined && !versions.includes(forced))
-    throw new UsageError(`--kernel-version ${forced}: ${job.sub.name} models ${versions.join(', ') || 'no kernel versions'}`);
+    throw new UsageError(
+      `--kernel-version ${forced}: ${job.sub.name} models ${versions.join(', ') || 'no kernel versions'}`,
+    );
   let worst: number = EXIT.pass;
   const seen: { k: ResolvedKernel; v: KernelVerdict }[] = [];
   let lastScript: { script: Script; pred: PredictedStep[] } | undefined;
@@ -308,7 +403,9 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
       throw e;
     }
     io.out(`mmcheck reproduce ${job.label} on --kernel ${req}`);
-    io.out(`  kernel        ${k.debianPackage ?? k.image} (release ${k.release}); implementation modelled: ${k.modelVersion}${job.variant ? `, variant ${job.variant}` : ''}`);
+    io.out(
+      `  kernel        ${k.debianPackage ?? k.image} (release ${k.release}); implementation modelled: ${k.modelVersion}${job.variant ? `, variant ${job.variant}` : ''}`,
+    );
     const target = job.target(k.modelVersion);
     let v: KernelVerdict;
     if (target.kind === 'concurrent' && target.race && !job.mapping.unsupported?.(target.race.script)) {
@@ -329,7 +426,13 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
           if (e instanceof KernelSetupError) throw new UsageError(e.message);
           throw e;
         }
-        lastScript = { script: target.script, pred: predictScript(job.sub, job.mapping, target.script, { variant: job.variant, kernelVersion: k.modelVersion }) };
+        lastScript = {
+          script: target.script,
+          pred: predictScript(job.sub, job.mapping, target.script, {
+            variant: job.variant,
+            kernelVersion: k.modelVersion,
+          }),
+        };
       }
     }
     seen.push({ k, v });

@@ -20,7 +20,8 @@ export async function cmdRun(argv: string[], io: Out, registry: readonly Subsyst
   const file = String(flags.script);
   const script = parseScript(sub, readJsonFile(file, 'script'), file);
   const variant = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
-  if (variant !== null && !sub.variants.some((v) => v.name === variant)) throw new UsageError(`unknown variant '${variant}' for ${sub.name}`);
+  if (variant !== null && !sub.variants.some((v) => v.name === variant))
+    throw new UsageError(`unknown variant '${variant}' for ${sub.name}`);
   if (flags['spec-only']) return runSpecOnly(sub, script, flags, io);
   const keepGoing = Boolean(flags['keep-going']);
   const obs = keepGoing ? runScriptKeepGoing(sub, script, variant) : runScript(sub, script, variant);

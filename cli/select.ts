@@ -19,7 +19,8 @@ export function knobFlags(registry: readonly Subsystem[]): string[] {
 
 export function requireSubsystem(registry: readonly Subsystem[], name: string): Subsystem {
   const s = registry.find((r) => r.name === name);
-  if (!s) throw new UsageError(`unknown subsystem '${name}' (known: ${registry.map((r) => r.name).join(', ') || 'none'})`);
+  if (!s)
+    throw new UsageError(`unknown subsystem '${name}' (known: ${registry.map((r) => r.name).join(', ') || 'none'})`);
   return s;
 }
 
@@ -47,7 +48,9 @@ function reshape(sub: Subsystem, s: Scenario, values: Record<string, number>, hi
   } catch (e) {
     throw new UsageError(`${sub.name}/${s.name}: ${(e as Error).message}${hint}`);
   }
-  const flags = Object.entries(values).map(([k, v]) => `--${k} ${v}`).join(' ');
+  const flags = Object.entries(values)
+    .map(([k, v]) => `--${k} ${v}`)
+    .join(' ');
   const bad = sub.opSchemas ? scenarioOpProblem(sub.opSchemas, out) : undefined;
   if (bad) throw new UsageError(`${sub.name}/${s.name} reshaped by ${flags}: ${bad}`);
   return { ...out, name: s.name };
@@ -64,12 +67,16 @@ function scenariosOf(sub: Subsystem, flags: Flags, variant: string | null): Scen
     const names = String(flags.scenario).split(',');
     const all = [...scenarios, ...(sub.findings ?? [])];
     for (const n of names)
-      if (!all.some((s) => s.name === n)) throw new UsageError(`unknown scenario '${n}' for ${sub.name} (known: ${all.map((s) => s.name).join(', ')})`);
+      if (!all.some((s) => s.name === n))
+        throw new UsageError(`unknown scenario '${n}' for ${sub.name} (known: ${all.map((s) => s.name).join(', ')})`);
     return all.filter((s) => names.includes(s.name));
   }
   if (v?.scenarios) {
     scenarios = scenarios.filter((s) => v.scenarios!.includes(s.name));
-    if (scenarios.length === 0) throw new UsageError(`variant ${variant} names scenarios that ${sub.name} does not define: ${v.scenarios.join(', ')}`);
+    if (scenarios.length === 0)
+      throw new UsageError(
+        `variant ${variant} names scenarios that ${sub.name} does not define: ${v.scenarios.join(', ')}`,
+      );
   }
   return scenarios;
 }
@@ -80,14 +87,17 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
   for (const k of knobFlags(registry)) if (flags[k] !== undefined) knobValues[k] = flags[k] as number;
   if (flags['scenario-file'] !== undefined)
     for (const f of ['scenario', ...Object.keys(knobValues)])
-      if (flags[f] !== undefined) throw new UsageError(`--${f} does not apply to --scenario-file (the file gives the scenario and its bounds)`);
+      if (flags[f] !== undefined)
+        throw new UsageError(`--${f} does not apply to --scenario-file (the file gives the scenario and its bounds)`);
   let subs = positionals.length > 0 ? positionals.map((p) => requireSubsystem(registry, p)) : [...registry];
   if (flags['scenario-file'] !== undefined && positionals.length === 0) {
     const file = String(flags['scenario-file']);
     const named = (readJsonFile(file, 'scenario file') as { subsystem?: unknown } | null)?.subsystem;
     if (typeof named === 'string') subs = [requireSubsystem(registry, named)];
     else if (subs.length > 1)
-      throw new UsageError(`which subsystem is ${file} for? name it (mmcheck check SUBSYSTEM --scenario-file FILE) or add a "subsystem" field`);
+      throw new UsageError(
+        `which subsystem is ${file} for? name it (mmcheck check SUBSYSTEM --scenario-file FILE) or add a "subsystem" field`,
+      );
   }
   if (subs.length === 0) throw new UsageError('no subsystems are registered');
   const vflag = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
@@ -96,20 +106,32 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
     if (owners.length === 0) throw new UsageError(`unknown variant '${vflag}' (see mmcheck list)`);
     subs = owners;
   }
-  const hint = positionals.length === 0 && Object.keys(knobValues).length > 0 ? ' (name the subsystems to reshape, e.g. mmcheck check hugetlb --pool 3)' : '';
+  const hint =
+    positionals.length === 0 && Object.keys(knobValues).length > 0
+      ? ' (name the subsystems to reshape, e.g. mmcheck check hugetlb --pool 3)'
+      : '';
   const jobs: JobSpec[] = [];
   const kv = flags['kernel-version'] as string | undefined;
   for (const sub of subs) {
     if (kv !== undefined && !sub.kernelVersions?.versions.some((v) => v.name === kv))
-      throw new UsageError(`--kernel-version ${kv}: ${sub.name} models ${sub.kernelVersions?.versions.map((v) => v.name).join(', ') || 'no kernel versions'}`);
+      throw new UsageError(
+        `--kernel-version ${kv}: ${sub.name} models ${sub.kernelVersions?.versions.map((v) => v.name).join(', ') || 'no kernel versions'}`,
+      );
     // all: the correct implementation in the default scenarios, then every variant in its own
     const variants = vflag === 'all' ? [null, ...sub.variants.map((v) => v.name)] : [vflag];
     for (const variant of variants) {
       if (variant !== null && !sub.variants.some((v) => v.name === variant))
-        throw new UsageError(`unknown variant '${variant}' for ${sub.name} (known: ${sub.variants.map((v) => v.name).join(', ') || 'none'})`);
+        throw new UsageError(
+          `unknown variant '${variant}' for ${sub.name} (known: ${sub.variants.map((v) => v.name).join(', ') || 'none'})`,
+        );
       for (const s of scenariosOf(sub, flags, variant)) {
         const scenario = reshape(sub, s, knobValues, hint);
-        jobs.push({ sub, scenario: kv !== undefined ? { ...scenario, kernelVersion: kv } : scenario, variant, expectViolation: variant !== null && vflag === 'all' });
+        jobs.push({
+          sub,
+          scenario: kv !== undefined ? { ...scenario, kernelVersion: kv } : scenario,
+          variant,
+          expectViolation: variant !== null && vflag === 'all',
+        });
       }
     }
   }

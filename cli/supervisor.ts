@@ -59,9 +59,13 @@ export function watchedStep(job: JobSpec, w: Int32Array): string {
   const c = job.scenario.threads[t]?.[slot]?.[alt];
   if (t < 0 || !c) return 'no step had started';
   const name = job.sub.impl.ops[c.op]?.steps[step]?.name ?? `step ${step}`;
-  const args = Object.entries(c.args).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  const args = Object.entries(c.args)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
   const where = `T${t} ${c.op}(${args}) › ${name}`;
-  return w[4] === 1 ? `step ${where} did not return` : `the checker was stuck outside any step (spec, invariant or abstraction) after step ${where}`;
+  return w[4] === 1
+    ? `step ${where} did not return`
+    : `the checker was stuck outside any step (spec, invariant or abstraction) after step ${where}`;
 }
 
 function workerFactory(registryModule: string): () => Worker {
@@ -103,7 +107,10 @@ export class Supervisor {
   }
 
   async run(): Promise<JobEnd[]> {
-    const beat = this.o.heartbeatSeconds > 0 ? setInterval(() => this.o.heartbeat(this.heartbeatLine()), this.o.heartbeatSeconds * 1000) : undefined;
+    const beat =
+      this.o.heartbeatSeconds > 0
+        ? setInterval(() => this.o.heartbeat(this.heartbeatLine()), this.o.heartbeatSeconds * 1000)
+        : undefined;
     beat?.unref();
     try {
       if (this.o.registryModule === undefined) this.runHere();
@@ -111,7 +118,9 @@ export class Supervisor {
     } finally {
       if (beat) clearInterval(beat);
     }
-    return this.jobs.map((_, i) => this.ends[i] ?? { stopped: { reason: 'not-started', detail: 'interrupted before it started' } });
+    return this.jobs.map(
+      (_, i) => this.ends[i] ?? { stopped: { reason: 'not-started', detail: 'interrupted before it started' } },
+    );
   }
 
   /** SIGINT/SIGTERM: ask running searches to stop; after `graceMs` terminate what still runs. */
@@ -125,7 +134,8 @@ export class Supervisor {
     Atomics.store(this.stop, 0, 1);
     setTimeout(() => {
       // oxlint-disable-next-line unicorn/no-useless-spread -- kill() deletes from the map being iterated
-      for (const w of [...this.live.keys()]) this.kill(w, 'interrupted', 'interrupted; the search did not stop within the grace period');
+      for (const w of [...this.live.keys()])
+        this.kill(w, 'interrupted', 'interrupted; the search did not stop within the grace period');
     }, graceMs).unref();
   }
 
@@ -138,7 +148,10 @@ export class Supervisor {
       const p = this.progress[id];
       // name the step only when the search looks stuck: no progress report for 5 s
       const quiet = now - (this.progressAt[id] ?? since) > 5000;
-      const step = quiet && watch[4] === 1 ? `, no progress for ${Math.round((now - (this.progressAt[id] ?? since)) / 1000)} s, in ${watchedStep(j, watch).replace(/^step | did not return$/g, '')}` : '';
+      const step =
+        quiet && watch[4] === 1
+          ? `, no progress for ${Math.round((now - (this.progressAt[id] ?? since)) / 1000)} s, in ${watchedStep(j, watch).replace(/^step | did not return$/g, '')}`
+          : '';
       return `${j.sub.name}/${j.scenario.name} (${p ? `${p.states} states, depth ${p.depth}` : 'starting'}${step})`;
     });
     return `mmcheck: ${sec} s, ${done}/${this.jobs.length} scenarios done${running.length ? `; running ${running.join(', ')}` : ''}`;
@@ -193,7 +206,11 @@ export class Supervisor {
     const id = this.next++;
     const w = reuse ?? this.startWorker(spawn);
     const watch = new Int32Array(new SharedArrayBuffer(4 * WATCH_WORDS)).fill(-1);
-    const slot: { id: number; watch: Int32Array; since: number; timer?: NodeJS.Timeout } = { id, watch, since: performance.now() };
+    const slot: { id: number; watch: Int32Array; since: number; timer?: NodeJS.Timeout } = {
+      id,
+      watch,
+      since: performance.now(),
+    };
     const limit = this.o.timeLimitSeconds;
     this.live.set(w, slot);
     this.started.push(id);
@@ -223,7 +240,10 @@ export class Supervisor {
           // the search checks the clock itself between states; a step that never returns cannot,
           // so terminate the worker once it overruns the limit by a grace period
           const grace = Math.max(2000, limit * 100);
-          slot.timer = setTimeout(() => this.kill(w, 'time-limit', `--time-limit ${limit} s: ${watchedStep(this.jobs[m.id]!, slot.watch)}`), limit * 1000 + grace);
+          slot.timer = setTimeout(
+            () => this.kill(w, 'time-limit', `--time-limit ${limit} s: ${watchedStep(this.jobs[m.id]!, slot.watch)}`),
+            limit * 1000 + grace,
+          );
         }
         return;
       }

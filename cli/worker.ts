@@ -54,7 +54,11 @@ parentPort?.on('message', (job: Job) => {
       });
       parentPort!.postMessage({ id: job.id, kind: 'result', result } satisfies WorkerMessage);
     } catch (e) {
-      parentPort!.postMessage({ id: job.id, kind: 'error', message: (e as Error)?.message ?? String(e) } satisfies WorkerMessage);
+      parentPort!.postMessage({
+        id: job.id,
+        kind: 'error',
+        message: (e as Error)?.message ?? String(e),
+      } satisfies WorkerMessage);
     }
   });
 });

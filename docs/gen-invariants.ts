@@ -62,7 +62,8 @@ export interface Collected {
 function unwrap(e: Node): Node {
   let n = e;
   for (;;) {
-    if (Node.isParenthesizedExpression(n) || Node.isAsExpression(n) || Node.isSatisfiesExpression(n)) n = n.getExpression();
+    if (Node.isParenthesizedExpression(n) || Node.isAsExpression(n) || Node.isSatisfiesExpression(n))
+      n = n.getExpression();
     else if (Node.isTypeAssertion(n) || Node.isNonNullExpression(n)) n = n.getExpression();
     else return n;
   }
@@ -80,7 +81,8 @@ function resolveIdentifier(id: Node): Node | undefined {
     }
     if (Node.isShorthandPropertyAssignment(d)) {
       const s = d.getValueSymbol();
-      for (const dd of s?.getDeclarations() ?? []) if (Node.isVariableDeclaration(dd) && dd.getInitializer()) return dd.getInitializer();
+      for (const dd of s?.getDeclarations() ?? [])
+        if (Node.isVariableDeclaration(dd) && dd.getInitializer()) return dd.getInitializer();
     }
   }
   return undefined;
@@ -131,7 +133,8 @@ function stringList(obj: ObjectLiteralExpression, key: string): string[] | undef
   if (!p || !Node.isPropertyAssignment(p)) return undefined;
   const init = p.getInitializer();
   const arr = init && unwrap(init);
-  if (!arr || !Node.isArrayLiteralExpression(arr)) return init ? [`\`${init.getText().replace(/\s+/g, ' ')}\``] : undefined;
+  if (!arr || !Node.isArrayLiteralExpression(arr))
+    return init ? [`\`${init.getText().replace(/\s+/g, ' ')}\``] : undefined;
   return arr.getElements().map((x) => evalString(x) ?? `\`${x.getText()}\``);
 }
 
@@ -186,8 +189,12 @@ function isNamedArray(arr: Node, what: 'variants' | 'invariants', type: 'Variant
   const nameRe = new RegExp(`${what}$`, 'i');
   let n: Node = arr;
   let parent = n.getParent();
-  while (parent && (Node.isParenthesizedExpression(parent) || Node.isAsExpression(parent) || Node.isSatisfiesExpression(parent))) {
-    const typeText = Node.isAsExpression(parent) || Node.isSatisfiesExpression(parent) ? parent.getTypeNode()?.getText() : undefined;
+  while (
+    parent &&
+    (Node.isParenthesizedExpression(parent) || Node.isAsExpression(parent) || Node.isSatisfiesExpression(parent))
+  ) {
+    const typeText =
+      Node.isAsExpression(parent) || Node.isSatisfiesExpression(parent) ? parent.getTypeNode()?.getText() : undefined;
     if (typeText && typeRe.test(typeText)) return true;
     n = parent;
     parent = n.getParent();
@@ -207,7 +214,11 @@ function rel(root: string, sf: SourceFile): string {
 }
 
 /** Collect invariants and variants from the given source files. */
-export function collectFromFiles(files: readonly SourceFile[], root: string, dirs: readonly string[] = DEFAULT_DIRS): Collected {
+export function collectFromFiles(
+  files: readonly SourceFile[],
+  root: string,
+  dirs: readonly string[] = DEFAULT_DIRS,
+): Collected {
   const invariants: InvariantDoc[] = [];
   const variants: VariantDoc[] = [];
   const seenVariant = new Set<Node>();

@@ -18,7 +18,9 @@ export class InternalError extends Error {
 /** lockdep_assert_held(lock): thread `tid` holds the lock whose owner field is `owner`. */
 export function assertHeld(owner: number | undefined, tid: number, lock: string): void {
   if (owner !== tid + 1)
-    throw new InternalError(`lockdep_assert_held(${lock}) failed in thread ${tid}: owner is ${owner === 0 ? 'nobody' : `thread ${(owner ?? 0) - 1}`}`);
+    throw new InternalError(
+      `lockdep_assert_held(${lock}) failed in thread ${tid}: owner is ${owner === 0 ? 'nobody' : `thread ${(owner ?? 0) - 1}`}`,
+    );
 }
 
 /** Release a lock the caller must hold (assertHeld, then clear the owner). */

@@ -21,7 +21,13 @@ export function diffStep(m: KernelMapping<any>, p: PredictedStep, k: KernelStepO
   for (const n of names) {
     const a = k.counters[n];
     const b = p.counters[n];
-    if (a !== b) out.push({ step: p.step, what: n, kernel: a === undefined ? '-' : String(a), impl: b === undefined ? '-' : String(b) });
+    if (a !== b)
+      out.push({
+        step: p.step,
+        what: n,
+        kernel: a === undefined ? '-' : String(a),
+        impl: b === undefined ? '-' : String(b),
+      });
   }
   return out;
 }
@@ -33,7 +39,11 @@ export function firstDivergence(
   observed: readonly KernelStepObservation[],
 ): StepDiff[] | undefined {
   for (const p of predicted) {
-    const d = diffStep(m, p, observed.find((o) => o.step === p.step));
+    const d = diffStep(
+      m,
+      p,
+      observed.find((o) => o.step === p.step),
+    );
     if (d.length > 0) return d;
   }
   return undefined;

@@ -78,13 +78,20 @@ export interface CompileOptions {
 }
 
 /** C source of a probe running `scripts` in order. */
-export function compileScripts(m: KernelMapping<any>, scripts: readonly KernelScript[], opts: CompileOptions = {}): string {
+export function compileScripts(
+  m: KernelMapping<any>,
+  scripts: readonly KernelScript[],
+  opts: CompileOptions = {},
+): string {
   if (scripts.length === 0) throw new Error('compileScripts: no scripts');
   const parts: string[] = [];
-  if (opts.header) parts.push(`/*\n${opts.header
-    .split('\n')
-    .map((l) => ` * ${cComment(l)}`.trimEnd())
-    .join('\n')}\n */`);
+  if (opts.header)
+    parts.push(
+      `/*\n${opts.header
+        .split('\n')
+        .map((l) => ` * ${cComment(l)}`.trimEnd())
+        .join('\n')}\n */`,
+    );
   parts.push(runtimeSource(), `/* ---- ${m.subsystem} ---- */`, m.cHelpers);
   scripts.forEach((s, i) => parts.push(scriptFunctions(m, s, i)));
   const table = scripts.map((_, i) => `\t{ s${i}_run, s${i}_restore },`).join('\n');
@@ -98,7 +105,10 @@ export function compileScripts(m: KernelMapping<any>, scripts: readonly KernelSc
 /** Compile C to a static binary with the machine's gcc. Throws with gcc's first error line. */
 export function gccStatic(source: string, cFile: string, out: string): void {
   try {
-    execFileSync('gcc', ['-static', '-pthread', '-O1', '-w', '-o', out, cFile], { stdio: ['ignore', 'pipe', 'pipe'], input: source });
+    execFileSync('gcc', ['-static', '-pthread', '-O1', '-w', '-o', out, cFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      input: source,
+    });
   } catch (e) {
     const err = (e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message;
     const first = err.split('\n').find((l) => /error/.test(l)) ?? err.split('\n')[0];

@@ -38,7 +38,12 @@ export function predictScript(
     ...(opts.kernelVersion ? { kernelVersion: opts.kernelVersion } : {}),
   };
   const product = new Product(sub, scenario, opts.variant ?? null);
-  const stats: InvariantStats[] = product.invariants.map((i) => ({ name: i.name, when: i.when, checked: 0, nonTrivial: 0 }));
+  const stats: InvariantStats[] = product.invariants.map((i) => ({
+    name: i.name,
+    when: i.when,
+    checked: 0,
+    nonTrivial: 0,
+  }));
   const broken = (v: Int32Array, g: unknown): string | undefined => {
     const f = evalInvariants(product.invariants, stats, g as never, script.params, product.invariantCtx(v, 0));
     return f ? `invariant ${f.message}` : undefined;
@@ -54,7 +59,10 @@ export function predictScript(
     for (let guard = 0; ; guard++) {
       const hit = guard > 10000 ? undefined : product.pick(vec, () => true);
       if (!hit) {
-        implProblem = guard > 10000 ? `${op} did not finish within 10000 steps` : `${op} blocked (it would wait forever in a sequential script)`;
+        implProblem =
+          guard > 10000
+            ? `${op} did not finish within 10000 steps`
+            : `${op} blocked (it would wait forever in a sequential script)`;
         break;
       }
       vec = hit.vec;

@@ -29,17 +29,28 @@ export interface BootOptions {
 
 export function qemuArgs(o: BootOptions): string[] {
   return [
-    '-accel', 'tcg',
-    '-m', String(o.memoryMiB ?? 512),
-    '-smp', String(o.cpus ?? 1),
-    '-nodefaults', '-display', 'none', '-no-reboot',
-    '-kernel', o.image,
-    '-initrd', o.initramfs,
+    '-accel',
+    'tcg',
+    '-m',
+    String(o.memoryMiB ?? 512),
+    '-smp',
+    String(o.cpus ?? 1),
+    '-nodefaults',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-kernel',
+    o.image,
+    '-initrd',
+    o.initramfs,
     // no_timer_check: under TCG on a loaded host the boot-time IO-APIC timer test can miss its ticks
     // and panic ("IO-APIC + timer doesn't work!"); Documentation/admin-guide/kernel-parameters.txt
-    '-append', ['console=ttyS0', 'panic=-1', 'oops=panic', 'quiet', 'loglevel=4', 'no_timer_check', ...o.cmdline].join(' '),
-    '-serial', `file:${join(o.workDir, 'console.log')}`,
-    '-serial', `file:${join(o.workDir, 'probe.log')}`,
+    '-append',
+    ['console=ttyS0', 'panic=-1', 'oops=panic', 'quiet', 'loglevel=4', 'no_timer_check', ...o.cmdline].join(' '),
+    '-serial',
+    `file:${join(o.workDir, 'console.log')}`,
+    '-serial',
+    `file:${join(o.workDir, 'probe.log')}`,
   ];
 }
 
@@ -69,7 +80,13 @@ export function boot(o: BootOptions): Promise<BootResult> {
         }
       };
       const consoleLog = read('console.log') + (stderr ? `\n[qemu stderr] ${stderr}` : '');
-      resolvePromise({ console: consoleLog, probe: read('probe.log'), timedOut, seconds: (Date.now() - t0) / 1000, exitCode: code });
+      resolvePromise({
+        console: consoleLog,
+        probe: read('probe.log'),
+        timedOut,
+        seconds: (Date.now() - t0) / 1000,
+        exitCode: code,
+      });
     });
   });
 }

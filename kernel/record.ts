@@ -43,7 +43,9 @@ export function recordVerdict(
     modelVersion: v.kernel.modelVersion,
     verdict: v.verdict,
   };
-  e.kernels = [...e.kernels.filter((k) => k.request !== entry.request), entry].sort((a, b) => a.request.localeCompare(b.request));
+  e.kernels = [...e.kernels.filter((k) => k.request !== entry.request), entry].sort((a, b) =>
+    a.request.localeCompare(b.request),
+  );
   all.sort((a, b) => `${a.subsystem}/${a.target}`.localeCompare(`${b.subsystem}/${b.target}`));
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
 }

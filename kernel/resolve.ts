@@ -15,7 +15,18 @@
  * none), and the image is cached under DIR/<package>_<version>/vmlinuz.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, closeSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  closeSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KernelSetupError, requireTool } from './tools.js';
@@ -35,7 +46,8 @@ export function bzImageRelease(path: string): string | undefined {
   const fd = openSync(path, 'r');
   try {
     const hdr = Buffer.alloc(0x210);
-    if (readSync(fd, hdr, 0, hdr.length, 0) < hdr.length || hdr.toString('latin1', 0x202, 0x206) !== 'HdrS') return undefined;
+    if (readSync(fd, hdr, 0, hdr.length, 0) < hdr.length || hdr.toString('latin1', 0x202, 0x206) !== 'HdrS')
+      return undefined;
     const off = hdr.readUInt16LE(0x20e) + 0x200;
     const buf = Buffer.alloc(128);
     readSync(fd, buf, 0, buf.length, off);
@@ -49,7 +61,8 @@ const numbers = (s: string): number[] => (s.match(/\d+/g) ?? []).map(Number);
 function newer(a: string, b: string): boolean {
   const x = numbers(a);
   const y = numbers(b);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? -1) !== (y[i] ?? -1)) return (x[i] ?? -1) > (y[i] ?? -1);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if ((x[i] ?? -1) !== (y[i] ?? -1)) return (x[i] ?? -1) > (y[i] ?? -1);
   return false;
 }
 
@@ -65,11 +78,16 @@ export function newestDebianKernel(series: string): string {
   }
   const names = out.split('\n').map((l) => l.split(' ')[0] ?? '');
   const generic = (suffix: string): string[] =>
-    names.filter((n) => new RegExp(`^linux-image-${esc}[.-][0-9][^ ]*?-amd64${suffix}$`).test(n) && !/-(cloud|rt)-amd64/.test(n));
-  const pick = (xs: string[]): string | undefined => xs.reduce<string | undefined>((best, n) => (!best || newer(n, best) ? n : best), undefined);
+    names.filter(
+      (n) => new RegExp(`^linux-image-${esc}[.-][0-9][^ ]*?-amd64${suffix}$`).test(n) && !/-(cloud|rt)-amd64/.test(n),
+    );
+  const pick = (xs: string[]): string | undefined =>
+    xs.reduce<string | undefined>((best, n) => (!best || newer(n, best) ? n : best), undefined);
   const best = pick(generic('-unsigned')) ?? pick(generic(''));
   if (!best)
-    throw new KernelSetupError(`no Debian kernel package for ${series} (apt-cache search '^linux-image-${series}'): run 'apt-get update'?`);
+    throw new KernelSetupError(
+      `no Debian kernel package for ${series} (apt-cache search '^linux-image-${series}'): run 'apt-get update'?`,
+    );
   return best;
 }
 
@@ -92,7 +110,13 @@ function fetchDebianKernel(pkg: string, version: string, cacheDir: string, log: 
     execFileSync('apt-get', ['download', `${pkg}=${version}`], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
     const deb = readdirSync(tmp).find((f) => f.endsWith('.deb'));
     if (!deb) throw new KernelSetupError(`apt-get download ${pkg} produced no .deb`);
-    execFileSync('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards './boot/vmlinuz-*'`, 'sh', join(tmp, deb), tmp]);
+    execFileSync('sh', [
+      '-c',
+      `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards './boot/vmlinuz-*'`,
+      'sh',
+      join(tmp, deb),
+      tmp,
+    ]);
     const vm = readdirSync(join(tmp, 'boot')).find((f) => f.startsWith('vmlinuz-'));
     if (!vm) throw new KernelSetupError(`${pkg} has no boot/vmlinuz-*`);
     mkdirSync(dir, { recursive: true });
@@ -121,7 +145,8 @@ export function resolveKernel(request: string, opts: ResolveOptions): ResolvedKe
   const pick = (release: string): string => opts.modelVersion ?? modelVersionOf(release, opts.modelVersions);
   if (request.includes('/') || existsSync(request)) {
     const image = resolve(request);
-    if (!existsSync(image) || !statSync(image).isFile()) throw new KernelSetupError(`--kernel ${request}: no such file`);
+    if (!existsSync(image) || !statSync(image).isFile())
+      throw new KernelSetupError(`--kernel ${request}: no such file`);
     const release = bzImageRelease(image);
     if (!release) throw new KernelSetupError(`--kernel ${request}: not a bzImage (no HdrS boot header)`);
     return { request, release, modelVersion: pick(release), image };

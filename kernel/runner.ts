@@ -13,7 +13,14 @@ import { packInitramfs } from './initramfs.js';
 import { boot } from './qemu.js';
 import { consoleTrouble, parseProbeLog } from './serial.js';
 import { requireStaticLibc, requireTool } from './tools.js';
-import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScript, KernelScriptResult, ResolvedKernel } from './types.js';
+import type {
+  KernelBatchOutcome,
+  KernelBatchRunner,
+  KernelMapping,
+  KernelScript,
+  KernelScriptResult,
+  ResolvedKernel,
+} from './types.js';
 
 export interface QemuRunnerOptions {
   /** Subsystem name -> its kernel mapping. */
@@ -54,7 +61,10 @@ export class QemuBatchRunner implements KernelBatchRunner {
     if (runnable.length === 0) return { kind: 'ran', results: results as KernelScriptResult[], seconds: 0 };
     const dir = this.opts.workDir ?? mkdtempSync(join(tmpdir(), 'mmcheck-boot-'));
     mkdirSync(dir, { recursive: true });
-    const src = compileScripts(m, runnable.map((x) => x.s));
+    const src = compileScripts(
+      m,
+      runnable.map((x) => x.s),
+    );
     const cFile = join(dir, 'probe.c');
     writeFileSync(cFile, src);
     gccStatic(src, cFile, join(dir, 'probe'));
@@ -78,8 +88,13 @@ export class QemuBatchRunner implements KernelBatchRunner {
       const log = parseProbeLog(b.probe, b.console);
       if (log.release) this.release = log.release;
       if (!log.started) {
-        const why = consoleTrouble(b.console) ?? (b.timedOut ? `no probe output within ${timeout} s` : 'the probe never started');
-        return { kind: b.timedOut ? 'timeout' : 'boot-failed', detail: `${why} (logs in ${dir})`, log: b.console.slice(-4000) };
+        const why =
+          consoleTrouble(b.console) ?? (b.timedOut ? `no probe output within ${timeout} s` : 'the probe never started');
+        return {
+          kind: b.timedOut ? 'timeout' : 'boot-failed',
+          detail: `${why} (logs in ${dir})`,
+          log: b.console.slice(-4000),
+        };
       }
       let last = first - 1;
       for (const [idx, ps] of log.scripts) {
@@ -87,14 +102,26 @@ export class QemuBatchRunner implements KernelBatchRunner {
         last = Math.max(last, idx);
         const target = runnable[idx]!.i;
         if (ps.errors.length > 0 || ps.restored === undefined) {
-          const why = ps.errors.join('; ') || (b.timedOut ? 'boot timed out during this script' : consoleTrouble(b.console) ?? 'the kernel stopped during this script');
-          results[target] = ps.steps.length && ps.restored !== undefined && ps.errors.every((e) => e.startsWith('task '))
-            ? { kind: 'ran', steps: ps.steps, poolRestored: ps.restored, ...(ps.after ? { after: ps.after } : {}) }
-            : { kind: 'error', detail: why };
-        } else results[target] = { kind: 'ran', steps: ps.steps, poolRestored: ps.restored, ...(ps.after ? { after: ps.after } : {}) };
+          const why =
+            ps.errors.join('; ') ||
+            (b.timedOut
+              ? 'boot timed out during this script'
+              : (consoleTrouble(b.console) ?? 'the kernel stopped during this script'));
+          results[target] =
+            ps.steps.length && ps.restored !== undefined && ps.errors.every((e) => e.startsWith('task '))
+              ? { kind: 'ran', steps: ps.steps, poolRestored: ps.restored, ...(ps.after ? { after: ps.after } : {}) }
+              : { kind: 'error', detail: why };
+        } else
+          results[target] = {
+            kind: 'ran',
+            steps: ps.steps,
+            poolRestored: ps.restored,
+            ...(ps.after ? { after: ps.after } : {}),
+          };
       }
       const next = log.finished && log.next !== undefined ? log.next : last + 1;
-      if (next <= first) return { kind: 'boot-failed', detail: 'the probe made no progress', log: b.console.slice(-4000) };
+      if (next <= first)
+        return { kind: 'boot-failed', detail: 'the probe made no progress', log: b.console.slice(-4000) };
       first = next;
     }
     const out = results.map((r) => r ?? { kind: 'error' as const, detail: 'no output for this script' });

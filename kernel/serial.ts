@@ -97,11 +97,18 @@ export function parseProbeLog(probeLog: string, consoleLog = ''): ParsedLog {
       else if ((m = rest.match(/^END restored=([01])$/))) get(i).restored = m[1] === '1';
       else if (/^AFTER( \S+=-?[0-9]+)+$/.test(rest)) {
         const after: Record<string, number> = {};
-        for (const kv of rest.slice(6).split(' ')) after[kv.slice(0, kv.indexOf('='))] = Number(kv.slice(kv.indexOf('=') + 1));
+        for (const kv of rest.slice(6).split(' '))
+          after[kv.slice(0, kv.indexOf('='))] = Number(kv.slice(kv.indexOf('=') + 1));
         get(i).after = after;
-      }
-      else garbled.push(raw);
+      } else garbled.push(raw);
     } else garbled.push(raw);
   }
-  return { ...(release ? { release } : {}), started, finished, ...(next !== undefined ? { next } : {}), scripts, garbled };
+  return {
+    ...(release ? { release } : {}),
+    started,
+    finished,
+    ...(next !== undefined ? { next } : {}),
+    scripts,
+    garbled,
+  };
 }

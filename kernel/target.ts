@@ -67,11 +67,18 @@ export function targetOfSchedule(schedule: readonly StepLabel[], params: unknown
       }
     }
     if (l.injected.length > 0) forced ??= `it injects a failure at ${l.injected.join(', ')} (${l.op}, step ${l.step})`;
-    else if (l.choices.some((c) => c !== 0)) forced ??= `it takes a nondeterministic branch in ${l.op} (step ${l.step})`;
+    else if (l.choices.some((c) => c !== 0))
+      forced ??= `it takes a nondeterministic branch in ${l.op} (step ${l.step})`;
     if (l.ret !== undefined) inFlight.delete(l.tid);
   }
   const dense = threads.map((t) => t ?? []);
-  if (forced) return { kind: 'concurrent', why: `${forced}, which a stock kernel cannot be made to do on demand`, threads: dense, params };
+  if (forced)
+    return {
+      kind: 'concurrent',
+      why: `${forced}, which a stock kernel cannot be made to do on demand`,
+      threads: dense,
+      params,
+    };
   if (overlap || faulted) {
     const script: KernelScript = { params, steps, concurrency: { threadOf, after } };
     return {

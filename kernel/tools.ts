@@ -44,8 +44,13 @@ export function requireTool(cmd: string): void {
 export function requireStaticLibc(): void {
   requireTool('gcc');
   try {
-    execFileSync('gcc', ['-static', '-x', 'c', '-o', '/dev/null', '-'], { input: 'int main(void){return 0;}', stdio: ['pipe', 'ignore', 'ignore'] });
+    execFileSync('gcc', ['-static', '-x', 'c', '-o', '/dev/null', '-'], {
+      input: 'int main(void){return 0;}',
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
   } catch {
-    throw new KernelSetupError("gcc cannot link statically: install libc6-dev with 'apt-get install libc6-dev' (or run 'npm run kernel:setup')");
+    throw new KernelSetupError(
+      "gcc cannot link statically: install libc6-dev with 'apt-get install libc6-dev' (or run 'npm run kernel:setup')",
+    );
   }
 }

@@ -8,12 +8,7 @@ import { cleancache } from './cleancache/index.js';
 import { frontswap } from './frontswap/index.js';
 import { thp } from './thp/index.js';
 
-export const registry: Subsystem[] = [
-  hugetlb,
-  cleancache,
-  frontswap,
-  thp,
-];
+export const registry: Subsystem[] = [hugetlb, cleancache, frontswap, thp];
 
 export function findSubsystem(name: string): Subsystem | undefined {
   return registry.find((s) => s.name === name);

@@ -41,18 +41,34 @@ export function viewerHtml(): string {
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   let html = read('index.html');
   const css = read('viewer.css');
-  html = html.replace('<link rel="stylesheet" href="viewer.css">', () => `<style>\n${css}</style>`);
+  // the tags as written or as a formatter leaves them (`<link ... />`, any whitespace); a tag that is
+  // not found is an error, so a page that would load its parts over file:// is never written
+  html = inlineOnce(
+    html,
+    /<link\s+rel="stylesheet"\s+href="viewer\.css"\s*\/?>/,
+    `<style>\n${css}</style>`,
+    'viewer.css',
+  );
   for (const f of VIEWER_SCRIPTS) {
     const js = read(f);
     if (/<\/script/i.test(js)) throw new Error(`traces/viewer/${f} contains '</script': it cannot be inlined`);
-    html = html.replace(`<script src="${f}"></script>`, () => `<script>\n${js}</script>`);
+    const tag = new RegExp(`<script\\s+src="${f.replace(/\./g, '\\.')}"\\s*>\\s*</script>`);
+    html = inlineOnce(html, tag, `<script>\n${js}</script>`, f);
   }
   return html;
 }
 
+function inlineOnce(html: string, tag: RegExp, content: string, what: string): string {
+  if (!tag.test(html)) throw new Error(`traces/viewer/index.html does not load ${what}: it cannot be inlined`);
+  return html.replace(tag, () => content);
+}
+
 /** JSON safe inside a <script> element: no '<' (so no '</script>' or '<!--'), no U+2028/9. */
 export function embedJson(text: string): string {
-  return text.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return text
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeHtml(s: string): string {

@@ -71,8 +71,7 @@ function toItfRec(v: unknown, seen: Set<object>): ItfExpr {
     if (o instanceof Set) return { '#set': [...o].map((x) => toItfRec(x, seen)) };
     if (o instanceof Map) return { '#map': [...o].map(([k, x]) => [toItfRec(k, seen), toItfRec(x, seen)]) };
     const entries = Object.entries(o).filter(([, x]) => x !== undefined);
-    if (entries.some(([k]) => k.startsWith('#')))
-      return { '#map': entries.map(([k, x]) => [k, toItfRec(x, seen)]) };
+    if (entries.some(([k]) => k.startsWith('#'))) return { '#map': entries.map(([k, x]) => [k, toItfRec(x, seen)]) };
     const out: Record<string, ItfExpr> = {};
     for (const [k, x] of entries) setOwn(out, k, toItfRec(x, seen));
     return out;
@@ -158,8 +157,7 @@ export function validateExpr(e: unknown, path: string): void {
     case '#map':
       if (!Array.isArray(x)) throw new ItfError(`${path}: #map must hold a list of [key, value] pairs`);
       x.forEach((p, i) => {
-        if (!Array.isArray(p) || p.length !== 2)
-          throw new ItfError(`${path}.#map[${i}]: expected a [key, value] pair`);
+        if (!Array.isArray(p) || p.length !== 2) throw new ItfError(`${path}.#map[${i}]: expected a [key, value] pair`);
         validateExpr(p[0], `${path}.#map[${i}][0]`);
         validateExpr(p[1], `${path}.#map[${i}][1]`);
       });
@@ -171,4 +169,3 @@ export function validateExpr(e: unknown, path: string): void {
       throw new ItfError(`${path}: unknown ITF tag '${tag}'`);
   }
 }
-

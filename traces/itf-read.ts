@@ -84,7 +84,8 @@ export function validateItf(x: unknown, opts: ParseOptions = {}): asserts x is I
   if (!isRecord(viol) || typeof viol['kind'] !== 'string' || typeof viol['message'] !== 'string')
     throw new ItfError('#meta.violation must be {kind, property, message}');
   const sc = meta['scenario'];
-  if (!isRecord(sc) || typeof sc['name'] !== 'string') throw new ItfError('#meta.scenario must be an object with a name');
+  if (!isRecord(sc) || typeof sc['name'] !== 'string')
+    throw new ItfError('#meta.scenario must be an object with a name');
   if (sc['params'] !== undefined) validateExpr(sc['params'], '#meta.scenario.params');
   if (sc['threads'] !== undefined) checkScripts(sc['threads']);
   const vt = meta['varTypes'];
@@ -97,7 +98,7 @@ export function validateItf(x: unknown, opts: ParseOptions = {}): asserts x is I
 
 /** One state of an mmcheck trace: its #meta (the transition that led to it), threads, spec set, faults. */
 function checkMmcheckState(s: Record<string, unknown>, i: number): void {
-    const m = s['#meta'];
+  const m = s['#meta'];
   const p = `states[${i}].#meta`;
   if (!isRecord(m)) throw new ItfError(`${p} is missing`);
   if (m['index'] !== i) throw new ItfError(`${p}.index is ${JSON.stringify(m['index'])}, expected ${i}`);

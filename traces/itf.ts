@@ -47,7 +47,6 @@ export * from './itf-read.js';
 // Types
 // ---------------------------------------------------------------------------
 
-
 /** State `#meta`. For index > 0 it carries the transition that led to the state. */
 export interface ItfStateMeta {
   readonly index: number;
@@ -134,7 +133,6 @@ export interface ToItfOptions {
 
 export const ITF_FORMAT_DESCRIPTION =
   'https://apalache-mc.org/docs/adr/015adr-trace.html (ADR-015); integers are JSON numbers within ±(2^53-1), #bigint otherwise';
-
 
 const THREADS_TYPE =
   'Seq([tid: Int, slot: Int, finished: Bool, op?: Str, args?: Str -> (Int|Str|Bool), pc?: Str, locals?: Str -> Int])';
@@ -299,4 +297,3 @@ export function writeItf(path: string, trace: ItfTrace): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, formatItf(trace));
 }
-

@@ -36,8 +36,12 @@ function specVsAbstract(
     const what = `${head}: ${d.length === 1 ? '1 field differs' : `${d.length} fields differ`} (- spec expected, + abstraction(impl))`;
     lines.push(...wrap(what, width - 2).map((l) => `  ${l}`));
     for (const c of d) {
-      lines.push(...wrap(`- ${c.path}: ${c.old ?? '(absent)'}`, width - 4).map((l, j) => p.red(`    ${j ? '  ' : ''}${l}`)));
-      lines.push(...wrap(`+ ${c.path}: ${c.new ?? '(absent)'}`, width - 4).map((l, j) => p.green(`    ${j ? '  ' : ''}${l}`)));
+      lines.push(
+        ...wrap(`- ${c.path}: ${c.old ?? '(absent)'}`, width - 4).map((l, j) => p.red(`    ${j ? '  ' : ''}${l}`)),
+      );
+      lines.push(
+        ...wrap(`+ ${c.path}: ${c.new ?? '(absent)'}`, width - 4).map((l, j) => p.green(`    ${j ? '  ' : ''}${l}`)),
+      );
     }
   });
   if (scored.length > shown.length) lines.push(p.dim(`  … ${scored.length - shown.length} more spec states not shown`));
@@ -80,7 +84,8 @@ export function renderFinalState(violation: Violation, p: Palette, W: number, ma
       out.push('');
     }
     out.push(p.bold(`Impl state ${at}:`));
-    for (const line of groupedLines(last.impl)) for (const w of wrap(line, W - 4).map((x, j) => (j ? '  ' : '') + x)) out.push(`  ${w}`);
+    for (const line of groupedLines(last.impl))
+      for (const w of wrap(line, W - 4).map((x, j) => (j ? '  ' : '') + x)) out.push(`  ${w}`);
     const busy = last.threads.filter((t) => t.op !== undefined);
     if (busy.length) {
       out.push(p.bold('Threads in flight:'));

@@ -120,10 +120,7 @@ function fmtInt(n: number): string {
 export function tlcProbability(p: number): string {
   if (p === 0) return '0.0';
   if (!Number.isFinite(p)) return String(p);
-  return p
-    .toExponential(1)
-    .toUpperCase()
-    .replace('E+', 'E');
+  return p.toExponential(1).toUpperCase().replace('E+', 'E');
 }
 
 // ---------------------------------------------------------------------------
@@ -152,7 +149,13 @@ interface Layout {
 }
 
 /** One step: its line(s) in the mover's column, then the fields it changed and the abstraction's change. */
-function stepRows(l: StepLabel, i: number, states: readonly TraceState[], steps: number, { p, n, numW, colW, W }: Layout): string[] {
+function stepRows(
+  l: StepLabel,
+  i: number,
+  states: readonly TraceState[],
+  steps: number,
+  { p, n, numW, colW, W }: Layout,
+): string[] {
   const out: string[] = [];
   const sep = p.dim(' │ ');
   const before = states[i];
@@ -257,7 +260,10 @@ export function exhaustiveness(r: CheckResult): { exhaustive: boolean; why: stri
       return { exhaustive: false, why: 'depth-limit: the depth bound cut the search' };
     case 'complete':
       if (r.search?.visited === 'bitstate' && !r.violation)
-        return { exhaustive: false, why: 'bitstate: the search completed, but hash compaction may have omitted states' };
+        return {
+          exhaustive: false,
+          why: 'bitstate: the search completed, but hash compaction may have omitted states',
+        };
       return {
         exhaustive: false,
         why: r.violation
@@ -301,12 +307,17 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
     'fingerprints',
     `collision probability calculated (optimistic): val = ${tlcProbability(r.collisionProbability)}; ${r.bytesPerState.toFixed(1)} bytes/state`,
   );
-  kv('refinement', `${r.refinement}${r.refinement === 'none (no spec)' ? '' : `, ${fmtInt(r.specStates)} spec states`}`);
+  kv(
+    'refinement',
+    `${r.refinement}${r.refinement === 'none (no spec)' ? '' : `, ${fmtInt(r.specStates)} spec states`}`,
+  );
 
   if (r.invariants.length) {
     const nameW = Math.min(40, Math.max(9, ...r.invariants.map((i) => i.name.length)));
     out.push(`  invariants${ex.exhaustive ? '' : ' (counts cover the explored part only)'}`);
-    out.push(p.dim(`    ${pad('name', nameW)}  ${pad('when', 9)}  ${padLeft('checked', 12)}  ${padLeft('non-trivial', 12)}`));
+    out.push(
+      p.dim(`    ${pad('name', nameW)}  ${pad('when', 9)}  ${padLeft('checked', 12)}  ${padLeft('non-trivial', 12)}`),
+    );
     for (const i of r.invariants) {
       const vac = i.nonTrivial === 0 ? '  ' + p.yellow('VACUOUS') : '';
       out.push(
@@ -317,10 +328,14 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
 
   const unreached = b.faultSitesNeverReached ?? [];
   if (unreached.length)
-    kv('fault sites', `${unreached.join(', ')}: listed but never reached by any step (VACUOUS: a typo, or a path not explored)`);
+    kv(
+      'fault sites',
+      `${unreached.join(', ')}: listed but never reached by any step (VACUOUS: a typo, or a path not explored)`,
+    );
   if (r.preconditions.length) {
     out.push('  preconditions broken by the scenario (paths pruned, not bugs):');
-    for (const pc of r.preconditions) for (const l of wrap(`${fmtInt(pc.count)}× ${pc.text}`, W - 4)) out.push(`    ${l}`);
+    for (const pc of r.preconditions)
+      for (const l of wrap(`${fmtInt(pc.count)}× ${pc.text}`, W - 4)) out.push(`    ${l}`);
   } else kv('preconditions', 'none broken');
 
   const vacuous = r.invariants.filter((i) => i.nonTrivial === 0).map((i) => i.name);

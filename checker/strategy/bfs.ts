@@ -86,7 +86,8 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
       stop = 'state-limit';
       break;
     }
-    const why = (idx & 1023) === 0 ? ticker.tick(() => ({ states: count, transitions, depth, queue: queue.count })) : undefined;
+    const why =
+      (idx & 1023) === 0 ? ticker.tick(() => ({ states: count, transitions, depth, queue: queue.count })) : undefined;
     if (why) {
       stop = why;
       break;

@@ -10,7 +10,12 @@ import { outcomeName, verdictLine, type Outcome, type RunReport } from '../outco
 const data = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const prop = (s: string) => data(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
-function annotation(level: 'error' | 'warning' | 'notice', where: SourceLine | undefined, title: string, msg: string): string {
+function annotation(
+  level: 'error' | 'warning' | 'notice',
+  where: SourceLine | undefined,
+  title: string,
+  msg: string,
+): string {
   const props = [...(where ? [`file=${prop(where.file)}`, `line=${where.line}`] : []), `title=${prop(title)}`];
   return `::${level} ${props.join(',')}::${data(msg)}`;
 }
@@ -37,8 +42,22 @@ export function renderGithub(run: RunReport, root = projectRoot()): string {
   }
   if (!run.allowVacuous)
     for (const v of run.vacuousInvariants)
-      out.push(annotation('error', findNamed(root, v.subsystem, v.invariant), `mmcheck ${v.subsystem}: vacuous invariant`, `VACUOUS ${v.subsystem}: invariant ${v.invariant} never had anything to check in any of the ${v.scenarios} scenario runs`));
+      out.push(
+        annotation(
+          'error',
+          findNamed(root, v.subsystem, v.invariant),
+          `mmcheck ${v.subsystem}: vacuous invariant`,
+          `VACUOUS ${v.subsystem}: invariant ${v.invariant} never had anything to check in any of the ${v.scenarios} scenario runs`,
+        ),
+      );
   const n = run.outcomes.length;
-  out.push(annotation('notice', undefined, 'mmcheck', `${n} scenario run${n === 1 ? '' : 's'}: ${run.verdict.toUpperCase()} (exit ${run.exitCode}) in ${run.wallSeconds.toFixed(1)} s`));
+  out.push(
+    annotation(
+      'notice',
+      undefined,
+      'mmcheck',
+      `${n} scenario run${n === 1 ? '' : 's'}: ${run.verdict.toUpperCase()} (exit ${run.exitCode}) in ${run.wallSeconds.toFixed(1)} s`,
+    ),
+  );
   return out.join('\n');
 }

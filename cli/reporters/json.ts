@@ -24,7 +24,12 @@ export function renderJson(run: RunReport): string {
       const r = o.result;
       // the trace itself is in the ITF file; the report keeps what the violation was
       const violation = r?.violation
-        ? { kind: r.violation.kind, property: r.violation.property, message: r.violation.message, steps: r.violation.trace.transitions.length }
+        ? {
+            kind: r.violation.kind,
+            property: r.violation.property,
+            message: r.violation.message,
+            steps: r.violation.trace.transitions.length,
+          }
         : null;
       const { violation: _v, ...rest } = r ?? ({} as Record<string, unknown>);
       return {

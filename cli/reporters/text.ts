@@ -22,9 +22,11 @@ export function renderOutcomeText(o: Outcome, t: TextOptions): string[] {
   if (full) out.push(renderResult(o.result!, { color: t.color }).trimEnd());
   if (o.result?.violation && (full || t.quiet || o.verdict === 'violation')) {
     out.push(renderTrace(o.result.violation, { color: t.color }).trimEnd());
-    if (o.tracePath) out.push(`counterexample saved: ${o.tracePath} (and .html); replay with: mmcheck replay ${o.tracePath}`);
+    if (o.tracePath)
+      out.push(`counterexample saved: ${o.tracePath} (and .html); replay with: mmcheck replay ${o.tracePath}`);
   }
-  if (o.vacuous.length > 0 && o.verdict !== 'vacuous') out.push(vacuousLine(outcomeName(o), o.vacuous) + ' (allowed by --allow-vacuous)');
+  if (o.vacuous.length > 0 && o.verdict !== 'vacuous')
+    out.push(vacuousLine(outcomeName(o), o.vacuous) + ' (allowed by --allow-vacuous)');
   out.push(verdictLine(o));
   if (full) out.push('');
   return out;
@@ -34,9 +36,14 @@ export function summaryLine(run: RunReport): string {
   const by = new Map<string, number>();
   for (const o of run.outcomes) by.set(o.verdict, (by.get(o.verdict) ?? 0) + 1);
   const parts = [...by.entries()].map(([v, n]) => `${n} ${v === 'pass' ? 'passed' : v.toUpperCase()}`);
-  if (run.vacuousInvariants.length) parts.push(`${run.vacuousInvariants.length} invariant${run.vacuousInvariants.length === 1 ? '' : 's'} never exercised${run.allowVacuous ? ' (allowed)' : ''}`);
+  if (run.vacuousInvariants.length)
+    parts.push(
+      `${run.vacuousInvariants.length} invariant${run.vacuousInvariants.length === 1 ? '' : 's'} never exercised${run.allowVacuous ? ' (allowed)' : ''}`,
+    );
   const states = run.outcomes.reduce((s, o) => s + (o.result?.states ?? o.progress?.states ?? 0), 0);
-  const shard = run.shard ? ` (shard ${run.shard.index}/${run.shard.count}: ${run.outcomes.length} of ${run.shard.total} scenario runs)` : '';
+  const shard = run.shard
+    ? ` (shard ${run.shard.index}/${run.shard.count}: ${run.outcomes.length} of ${run.shard.total} scenario runs)`
+    : '';
   const what =
     run.verdict === 'pass'
       ? 'PASS: every run exhaustive within its bounds, nothing vacuous'

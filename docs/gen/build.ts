@@ -21,7 +21,12 @@ import { subsystemPage } from './subsystem-page.js';
 const HAND_WRITTEN = ['docs/architecture.md', 'docs/report-json.md'];
 
 /** Every generated file (path relative to root -> content). */
-export function buildDocs(root: string, c: Collected, subs: readonly Subsystem[], rec: CheckRecord | undefined): Map<string, string> {
+export function buildDocs(
+  root: string,
+  c: Collected,
+  subs: readonly Subsystem[],
+  rec: CheckRecord | undefined,
+): Map<string, string> {
   const md = new Map<string, string>();
   md.set('docs/invariants.md', renderMarkdown(c));
   if (subs.length > 0) {
@@ -54,7 +59,12 @@ export interface MainIo {
 const USAGE = 'usage: npm run docs [-- --check | --record]';
 
 /** Run the generator; returns the exit code. `subs` is the subsystem registry (empty: invariants.md only). */
-export function main(argv: readonly string[], root: string, io: MainIo = { out: console.log, err: console.error }, subs: readonly Subsystem[] = []): number {
+export function main(
+  argv: readonly string[],
+  root: string,
+  io: MainIo = { out: console.log, err: console.error },
+  subs: readonly Subsystem[] = [],
+): number {
   const check = argv.includes('--check');
   const record = argv.includes('--record');
   const unknown = argv.filter((a) => a !== '--check' && a !== '--record');
@@ -90,7 +100,9 @@ export function main(argv: readonly string[], root: string, io: MainIo = { out: 
       io.out(`docs are up to date: ${summary}`);
       return 0;
     }
-    io.err(`docs are stale: ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? `, … ${stale.length - 5} more` : ''}; run: npm run docs (${summary})`);
+    io.err(
+      `docs are stale: ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? `, … ${stale.length - 5} more` : ''}; run: npm run docs (${summary})`,
+    );
     return 1;
   }
   for (const [p, text] of files) {

@@ -34,7 +34,19 @@ export const BAD_CITATIONS: readonly { readonly rule: string; readonly re: RegEx
 ];
 
 /** Folders whose files are product code or docs (tests are checked too: they are read as examples). */
-export const CITATION_DIRS = ['checker', 'spec', 'impl', 'subsystems', 'traces', 'cli', 'kernel', 'docs', 'bench', 'bin', 'test'];
+export const CITATION_DIRS = [
+  'checker',
+  'spec',
+  'impl',
+  'subsystems',
+  'traces',
+  'cli',
+  'kernel',
+  'docs',
+  'bench',
+  'bin',
+  'test',
+];
 export const CITATION_FILES = ['README.md'];
 const EXT = /\.(ts|js|mjs|md|html|json|c|h|sh)$/;
 const SKIP = new Set(['node_modules', 'dist', 'out', '.git']);

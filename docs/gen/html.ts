@@ -50,7 +50,8 @@ export function renderHtml(md: string, relPath: string): string {
       },
     },
     walkTokens(token) {
-      if (token.type === 'link' && /^(?![a-z]+:)[^#]*\.md(#.*)?$/i.test(token.href)) token.href = token.href.replace(/\.md(#|$)/i, '.html$1');
+      if (token.type === 'link' && /^(?![a-z]+:)[^#]*\.md(#.*)?$/i.test(token.href))
+        token.href = token.href.replace(/\.md(#|$)/i, '.html$1');
     },
   });
   const body = marked.parse(md, { async: false });

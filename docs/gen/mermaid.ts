@@ -27,7 +27,10 @@ function sid(id: string): string {
 }
 
 function label(s: string): string {
-  return s.replace(/[:;#"]/g, ' ').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/[:;#"]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function eventsLabel(events: string[]): string {

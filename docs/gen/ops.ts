@@ -57,9 +57,14 @@ export function opReference(sub: Subsystem): string[] {
   const out: string[] = [];
   out.push(
     schemas
-      ? 'Arguments from the op schemas (`subsystems/' + sub.name + '/op-schemas.ts`); kernel steps from the implementation (`impl/' + sub.name + '/`), one atomic step each.'
+      ? 'Arguments from the op schemas (`subsystems/' +
+          sub.name +
+          '/op-schemas.ts`); kernel steps from the implementation (`impl/' +
+          sub.name +
+          '/`), one atomic step each.'
       : 'No op schemas are declared yet: the arguments below are the values the default scenarios pass. Kernel steps from the implementation (`impl/' +
-          sub.name + '/`), one atomic step each.',
+          sub.name +
+          '/`), one atomic step each.',
     '',
   );
   const names = [...new Set([...Object.keys(schemas ?? {}), ...Object.keys(sub.impl.ops)])];
@@ -72,11 +77,25 @@ export function opReference(sub: Subsystem): string[] {
     if (s) {
       const args = Object.entries(s.args);
       if (args.length === 0) out.push('No arguments.', '');
-      else out.push(...table(['argument', 'valid values', 'meaning'], args.map(([k, a]) => [code(k + (a.optional ? '?' : '')), cell(validValues(a)), cell(a.doc)])), '');
+      else
+        out.push(
+          ...table(
+            ['argument', 'valid values', 'meaning'],
+            args.map(([k, a]) => [code(k + (a.optional ? '?' : '')), cell(validValues(a)), cell(a.doc)]),
+          ),
+          '',
+        );
     } else {
       const d = domains.get(name);
       if (!d || d.size === 0) out.push(d ? 'No arguments.' : '*Not used by any default scenario.*', '');
-      else out.push(...table(['argument', 'values in the default scenarios'], [...d].map(([k, vs]) => [code(k), cell([...vs].sort().join(', '))])), '');
+      else
+        out.push(
+          ...table(
+            ['argument', 'values in the default scenarios'],
+            [...d].map(([k, vs]) => [code(k), cell([...vs].sort().join(', '))]),
+          ),
+          '',
+        );
     }
     if (impl) out.push(`Kernel steps: ${impl.steps.map((st) => code(st.name)).join(' → ')}`, '');
     else out.push('*No implementation op of this name.*', '');

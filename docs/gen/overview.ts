@@ -18,38 +18,71 @@ function recordLine(rec: CheckRecord | undefined): string {
 
 export function indexPage(subs: readonly Subsystem[], rec: CheckRecord | undefined): string {
   const out = [GENERATED('index'), '# mmcheck documentation', ''];
-  out.push('Generated from the code (`npm run docs`; an HTML copy of every page sits next to it and opens from file://).', '');
-  out.push(...table(['Subsystem', 'What it models', 'Ops', 'Invariants', 'Variants', 'Default scenarios'], subs.map((s) => [
-    `[${s.name}](subsystems/${s.name}.md)`,
-    cell(s.title),
-    String(Object.keys(s.impl.ops).length),
-    String(s.invariants.length),
-    String(s.variants.length),
-    String(s.scenarios.length),
-  ])), '');
-  out.push('- [Operation reference](ops.md): every operation and its arguments, as scenario files and scripts name them', '- [Coverage of the default scenarios](coverage.md)', '- [Findings](findings.md): the correct implementation fails these; real-kernel reproductions', '- [All invariants and variants in one table](invariants.md)', '- [Architecture](architecture.md)', '');
+  out.push(
+    'Generated from the code (`npm run docs`; an HTML copy of every page sits next to it and opens from file://).',
+    '',
+  );
+  out.push(
+    ...table(
+      ['Subsystem', 'What it models', 'Ops', 'Invariants', 'Variants', 'Default scenarios'],
+      subs.map((s) => [
+        `[${s.name}](subsystems/${s.name}.md)`,
+        cell(s.title),
+        String(Object.keys(s.impl.ops).length),
+        String(s.invariants.length),
+        String(s.variants.length),
+        String(s.scenarios.length),
+      ]),
+    ),
+    '',
+  );
+  out.push(
+    '- [Operation reference](ops.md): every operation and its arguments, as scenario files and scripts name them',
+    '- [Coverage of the default scenarios](coverage.md)',
+    '- [Findings](findings.md): the correct implementation fails these; real-kernel reproductions',
+    '- [All invariants and variants in one table](invariants.md)',
+    '- [Architecture](architecture.md)',
+    '',
+  );
   out.push(recordLine(rec), '');
   return out.join('\n');
 }
 
 export function coveragePage(subs: readonly Subsystem[], rec: CheckRecord | undefined): string {
-  const out = [GENERATED('coverage'), '# Coverage of the default scenarios', '', '`npm run check` runs these. ' + recordLine(rec), ''];
+  const out = [
+    GENERATED('coverage'),
+    '# Coverage of the default scenarios',
+    '',
+    '`npm run check` runs these. ' + recordLine(rec),
+    '',
+  ];
   let total = 0;
   for (const sub of subs) {
     out.push(`## ${sub.name}`, '', ...scenarioTable(rec, sub), '');
     const used = new Map<string, string[]>();
     for (const s of sub.scenarios) for (const op of scenarioOps(s)) used.set(op, [...(used.get(op) ?? []), s.name]);
-    const rows = Object.keys(sub.impl.ops).map((op) => [code(op), used.has(op) ? String(used.get(op)!.length) : '**0 (never exercised)**', (used.get(op) ?? []).map(code).join(', ')]);
+    const rows = Object.keys(sub.impl.ops).map((op) => [
+      code(op),
+      used.has(op) ? String(used.get(op)!.length) : '**0 (never exercised)**',
+      (used.get(op) ?? []).map(code).join(', '),
+    ]);
     out.push('Operations:', '', ...table(['Operation', 'Scenarios', 'Which'], rows), '');
     const unused = Object.keys(sub.impl.ops).filter((op) => !used.has(op));
     if (unused.length) out.push(`**Not exercised by any default scenario:** ${unused.map(code).join(', ')}.`, '');
     if (rec) {
       const inv = sub.invariants.map((i) => {
-        const st = rec.defaults.filter((d) => d.subsystem === sub.name).flatMap((d) => d.invariants.filter((x) => x.name === i.name).map((x) => ({ d, x })));
+        const st = rec.defaults
+          .filter((d) => d.subsystem === sub.name)
+          .flatMap((d) => d.invariants.filter((x) => x.name === i.name).map((x) => ({ d, x })));
         const nt = st.filter((y) => y.x.nonTrivial > 0).length;
         return [code(i.name), i.when, `${nt} of ${st.length}`, n(st.reduce((a, y) => a + y.x.nonTrivial, 0))];
       });
-      out.push('Invariants (scenarios in which each was non-trivial at least once):', '', ...table(['Invariant', 'When', 'Non-trivial in', 'Non-trivial states'], inv), '');
+      out.push(
+        'Invariants (scenarios in which each was non-trivial at least once):',
+        '',
+        ...table(['Invariant', 'When', 'Non-trivial in', 'Non-trivial states'], inv),
+        '',
+      );
       total += rec.defaults.filter((d) => d.subsystem === sub.name).reduce((a, d) => a + d.states, 0);
     }
   }
@@ -62,7 +95,13 @@ interface KernelFinding {
   readonly subsystem: string;
   readonly target: string;
   readonly reproducer: string;
-  readonly kernels: readonly { request: string; release: string; package?: string; modelVersion: string; verdict: string }[];
+  readonly kernels: readonly {
+    request: string;
+    release: string;
+    package?: string;
+    modelVersion: string;
+    verdict: string;
+  }[];
 }
 
 function kernelRecord(root: string): KernelFinding[] | undefined {
@@ -87,17 +126,34 @@ export function findingsPage(root: string, subs: readonly Subsystem[], rec: Chec
   const rows = subs.flatMap((sub) =>
     (sub.findings ?? []).map((f) => {
       const r = rec?.findings.find((x) => x.subsystem === sub.name && x.scenario === f.name);
-      const got = !r ? '(no record)' : r.violation ? (r.violation.kind === r.violation.property ? r.violation.kind : `${r.violation.kind}: ${r.violation.property}`) : `**no violation** (${r.stopReason})`;
+      const got = !r
+        ? '(no record)'
+        : r.violation
+          ? r.violation.kind === r.violation.property
+            ? r.violation.kind
+            : `${r.violation.kind}: ${r.violation.property}`
+          : `**no violation** (${r.stopReason})`;
       return [code(sub.name), code(f.name), cell(f.description), cell(f.expect), cell(got)];
     }),
   );
-  out.push(...(rows.length ? table(['Subsystem', 'Finding', 'What happens', 'Expected', 'Recorded result'], rows) : ['None.']), '');
+  out.push(
+    ...(rows.length ? table(['Subsystem', 'Finding', 'What happens', 'Expected', 'Recorded result'], rows) : ['None.']),
+    '',
+  );
   out.push('## On real kernels', '');
   const k = kernelRecord(root);
-  if (!k || k.length === 0) out.push('No real-kernel run is recorded yet (`mmcheck reproduce ... --record` writes `docs/findings.json`).', '');
+  if (!k || k.length === 0)
+    out.push('No real-kernel run is recorded yet (`mmcheck reproduce ... --record` writes `docs/findings.json`).', '');
   else {
     const krows = k.flatMap((f) =>
-      f.kernels.map((x) => [code(f.subsystem), code(f.target), cell(`${x.release}${x.package ? ` (${x.package})` : ''}`), cell(x.modelVersion), cell(x.verdict), f.reproducer ? `[${cell(f.reproducer.replace(/^docs\//, ''))}](${f.reproducer.replace(/^docs\//, '')})` : '—']),
+      f.kernels.map((x) => [
+        code(f.subsystem),
+        code(f.target),
+        cell(`${x.release}${x.package ? ` (${x.package})` : ''}`),
+        cell(x.modelVersion),
+        cell(x.verdict),
+        f.reproducer ? `[${cell(f.reproducer.replace(/^docs\//, ''))}](${f.reproducer.replace(/^docs\//, '')})` : '—',
+      ]),
     );
     out.push(...table(['Subsystem', 'Target', 'Kernel', 'Model version', 'Verdict', 'Reproducer'], krows), '');
   }

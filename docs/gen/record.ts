@@ -75,7 +75,10 @@ export function scenarioOps(s: Scenario<unknown>): string[] {
 function commitOf(root: string): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${head} (with uncommitted changes)` : head;
   } catch {
     return 'unknown';
@@ -83,7 +86,11 @@ function commitOf(root: string): string {
 }
 
 /** Run everything and build the record; `log` gets one line per run. */
-export function recordChecks(root: string, subs: readonly Subsystem[], log: (s: string) => void = () => {}): CheckRecord {
+export function recordChecks(
+  root: string,
+  subs: readonly Subsystem[],
+  log: (s: string) => void = () => {},
+): CheckRecord {
   const opts = { timeLimitSeconds: TIME_LIMIT };
   const defaults: RecordedDefault[] = [];
   const variants: CheckRecord['variants'][number][] = [];
@@ -99,7 +106,12 @@ export function recordChecks(root: string, subs: readonly Subsystem[], log: (s: 
         opsPerThread: [...r.bounds.opsPerThread],
         faultSites: [...r.bounds.faultSites],
         ops: scenarioOps(s),
-        invariants: r.invariants.map((i) => ({ name: i.name, when: i.when, checked: i.checked, nonTrivial: i.nonTrivial })),
+        invariants: r.invariants.map((i) => ({
+          name: i.name,
+          when: i.when,
+          checked: i.checked,
+          nonTrivial: i.nonTrivial,
+        })),
       });
     }
     for (const v of sub.variants) {
@@ -137,7 +149,9 @@ export function readRecord(root: string): CheckRecord | undefined {
   }
   const r = x as Partial<CheckRecord>;
   if (!Array.isArray(r.defaults) || !Array.isArray(r.variants) || !Array.isArray(r.findings))
-    throw new Error(`${RECORD_FILE}: expected {defaults, variants, findings} lists (re-record with npm run docs -- --record)`);
+    throw new Error(
+      `${RECORD_FILE}: expected {defaults, variants, findings} lists (re-record with npm run docs -- --record)`,
+    );
   return r as CheckRecord;
 }
 

@@ -28,7 +28,9 @@ function where(file: string, line: number): string {
 /** Variants whose recorded runs violated `property`. */
 export function catchers(rec: CheckRecord | undefined, sub: string, property: string): string[] {
   if (!rec) return [];
-  return rec.variants.filter((v) => v.subsystem === sub && v.runs.some((r) => r.violation?.property === property)).map((v) => v.variant);
+  return rec.variants
+    .filter((v) => v.subsystem === sub && v.runs.some((r) => r.violation?.property === property))
+    .map((v) => v.variant);
 }
 
 function invariantSection(p: PageInput, i: InvariantDoc): string[] {
@@ -44,7 +46,8 @@ function invariantSection(p: PageInput, i: InvariantDoc): string[] {
   out.push(`- **Why it holds:** ${cell(i.why) || '*(not stated in the code: the invariant has no `why`)*'}`);
   out.push(`- **Source:** ${cell(i.source) || '*(no source)*'}`);
   if (!rec) out.push('- **Checked:** no check run recorded yet (`npm run docs -- --record`)');
-  else if (stats.length === 0) out.push('- **Checked:** not in the recorded run (added after it: re-record with `npm run docs -- --record`)');
+  else if (stats.length === 0)
+    out.push('- **Checked:** not in the recorded run (added after it: re-record with `npm run docs -- --record`)');
   else
     out.push(
       `- **Checked:** in ${n(checked)} states of ${plural(stats.length, 'default scenario')}, non-trivial in ${n(nonTrivial)}` +
@@ -63,9 +66,18 @@ function variantTable(p: PageInput): string[] {
   const rec = p.record;
   const rows = p.variants.map((v) => {
     const rv = rec?.variants.find((x) => x.subsystem === p.sub.name && x.variant === v.name);
-    const caught = rv ? [...new Set(rv.runs.flatMap((r) => (r.violation ? [`${r.violation.property} (${r.scenario})`] : [])))] : [];
+    const caught = rv
+      ? [...new Set(rv.runs.flatMap((r) => (r.violation ? [`${r.violation.property} (${r.scenario})`] : [])))]
+      : [];
     const verdict = !rv ? '(no record)' : caught.length ? caught.join(', ') : '**NOT CAUGHT**';
-    return [code(v.name), cell(v.description), cell(v.source) || '*(no source)*', v.scenarios ? v.scenarios.map(cell).join(', ') : 'all defaults', cell(verdict), where(v.file, v.line)];
+    return [
+      code(v.name),
+      cell(v.description),
+      cell(v.source) || '*(no source)*',
+      v.scenarios ? v.scenarios.map(cell).join(', ') : 'all defaults',
+      cell(verdict),
+      where(v.file, v.line),
+    ];
   });
   return table(['Variant', 'Description', 'Source', 'Scenarios', 'Caught as (recorded)', 'Defined at'], rows);
 }
@@ -102,27 +114,51 @@ export function scenarioTable(rec: CheckRecord | undefined, sub: Subsystem): str
       cell(s.description),
     ];
   });
-  return table(['Scenario', 'Threads', 'Operations', 'Faults', 'States', 'Exhaustive', 'Result', 'What it exercises'], rows);
+  return table(
+    ['Scenario', 'Threads', 'Operations', 'Faults', 'States', 'Exhaustive', 'Result', 'What it exercises'],
+    rows,
+  );
 }
 
 export function subsystemPage(p: PageInput): string {
   const { sub, record } = p;
   const out = [GENERATED(`subsystem ${sub.name}`), `# ${sub.name}: ${sub.title}`, '', cell(sub.description), ''];
-  out.push(`[All docs](../index.md) · [coverage](../coverage.md) · [findings](../findings.md) · [invariants table](../invariants.md)`, '');
+  out.push(
+    `[All docs](../index.md) · [coverage](../coverage.md) · [findings](../findings.md) · [invariants table](../invariants.md)`,
+    '',
+  );
   out.push(
     record
       ? `Counts are from the recorded check run of ${record.recordedAt} at commit ${record.commit} (\`docs/check-record.json\`).`
       : 'No check run is recorded yet (`npm run docs -- --record`).',
     '',
   );
-  out.push('## Contents', '', '- [Operations](#operations)', '- [Invariants](#invariants)', '- [Variants](#variants)', '- [Spec machine](#spec-machine)', '- [Default scenarios](#default-scenarios)', '');
+  out.push(
+    '## Contents',
+    '',
+    '- [Operations](#operations)',
+    '- [Invariants](#invariants)',
+    '- [Variants](#variants)',
+    '- [Spec machine](#spec-machine)',
+    '- [Default scenarios](#default-scenarios)',
+    '',
+  );
   out.push('## Operations', '', ...opReference(sub));
   out.push('## Invariants', '');
   if (p.invariants.length === 0) out.push('None.', '');
   for (const i of p.invariants) out.push(...invariantSection(p, i));
-  const props = ['refinement', 'linearizability', 'deadlock'].map((k) => `${code(k)}: ${catchers(record, sub.name, k).map(code).join(', ') || 'none'}`);
+  const props = ['refinement', 'linearizability', 'deadlock'].map(
+    (k) => `${code(k)}: ${catchers(record, sub.name, k).map(code).join(', ') || 'none'}`,
+  );
   out.push(`Built-in properties (checked in every scenario): ${props.join('; ')}.`, '');
-  out.push('## Variants', '', 'Buggy implementations, `mmcheck check ' + sub.name + ' --variant NAME`; each must be caught.', '', ...variantTable(p), '');
+  out.push(
+    '## Variants',
+    '',
+    'Buggy implementations, `mmcheck check ' + sub.name + ' --variant NAME`; each must be caught.',
+    '',
+    ...variantTable(p),
+    '',
+  );
   out.push('## Spec machine', '', ...machineSection(sub));
   out.push('## Default scenarios', '', ...scenarioTable(record, sub), '');
   return out.join('\n');

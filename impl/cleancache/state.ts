@@ -193,8 +193,17 @@ export function initState(p: CleancacheParams): CleancacheState {
     users: 0,
     dent: fill(Math.max(1, p.files), (f) => (p.mode === 'fs' && f < p.files ? f : -1)),
     inodes: fill(Math.max(1, p.inodes), (i) => ({ used: p.mode === 'fs' && i < p.files, rwsem: 0, dio: 0, refs: 0 })),
-    disk: fill(Math.max(1, p.inodes * p.pages), (i) => (p.mode === 'fs' && Math.floor(i / p.pages) < p.files ? INITIAL_DATA : 0)),
-    pc: fill(Math.max(1, p.inodes * p.pages), () => ({ present: false, data: 0, uptodate: false, dirty: false, wb: false, lock: 0 })),
+    disk: fill(Math.max(1, p.inodes * p.pages), (i) =>
+      p.mode === 'fs' && Math.floor(i / p.pages) < p.files ? INITIAL_DATA : 0,
+    ),
+    pc: fill(Math.max(1, p.inodes * p.pages), () => ({
+      present: false,
+      data: 0,
+      uptodate: false,
+      dirty: false,
+      wb: false,
+      lock: 0,
+    })),
   };
   if (p.mode === 'fs' && p.mounted) {
     g.mounted = true;

@@ -128,7 +128,15 @@ export function tmemInvalidateFs(g: CleancacheState, p: CleancacheParams, t: T, 
  * must still make an older copy of the handle unreachable, or a later get
  * returns the stale data (put-put-get coherency).
  */
-export function tmemPut(g: CleancacheState, p: CleancacheParams, t: T, pool: number, key: number, idx: number, data: number): void {
+export function tmemPut(
+  g: CleancacheState,
+  p: CleancacheParams,
+  t: T,
+  pool: number,
+  key: number,
+  idx: number,
+  data: number,
+): void {
   const q = g.pools[pool];
   if (!q || q.kind === POOL_FREE) return;
   const c = code(p, pool, key, idx);
@@ -183,7 +191,13 @@ export function tmemGet(g: CleancacheState, p: CleancacheParams, t: T, pool: num
 }
 
 /** ops->invalidate_page. */
-export function tmemInvalidatePage(g: CleancacheState, p: CleancacheParams, pool: number, key: number, idx: number): void {
+export function tmemInvalidatePage(
+  g: CleancacheState,
+  p: CleancacheParams,
+  pool: number,
+  key: number,
+  idx: number,
+): void {
   const q = g.pools[pool];
   if (!q || q.kind === POOL_FREE) return;
   flushPage(g, p, pool, key, idx);

@@ -56,8 +56,7 @@ export const unlink: OpDef<G, P> = {
     {
       name: 'evict_inode',
       // iput of the last reference: readers that opened the file keep the inode
-      enabled: (g, t) =>
-        g.inodes[t.l.ino!]!.refs === 0 && inodePagesIdle(g, t, t.l.ino!),
+      enabled: (g, t) => g.inodes[t.l.ino!]!.refs === 0 && inodePagesIdle(g, t, t.l.ino!),
       run(g, t) {
         const ino = t.l.ino!;
         // truncate_inode_pages_final(): "Cleancache needs notification even

@@ -53,7 +53,8 @@ export const register: OpDef<G, P> = {
     {
       name: 'ops_init',
       run(g, t) {
-        for (let type = 0; type < t.params.types; type++) if (t.l.a! & (1 << type)) zswapInit(g, t.params, backendOf(t), type);
+        for (let type = 0; type < t.params.types; type++)
+          if (t.l.a! & (1 << type)) zswapInit(g, t.params, backendOf(t), type);
         return 'frontswap_ops_publish';
       },
     },

@@ -91,7 +91,12 @@ export const treeIndex = (p: FrontswapParams, be: number, type: number) => be * 
 export function initFrontswap(p: FrontswapParams): FrontswapState {
   const n = p.types * p.slots;
   return {
-    si: Array.from({ length: p.types }, () => ({ used: p.swapon, on: p.swapon, frontswap_map: [], frontswap_pages: 0 })),
+    si: Array.from({ length: p.types }, () => ({
+      used: p.swapon,
+      on: p.swapon,
+      frontswap_map: [],
+      frontswap_pages: 0,
+    })),
     swapon_mutex: 0,
     // registered in order 0, 1, ...: the list head is the last one
     frontswap_ops: Array.from({ length: p.registered }, (_, i) => p.registered - 1 - i),

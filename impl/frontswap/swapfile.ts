@@ -7,7 +7,16 @@
  * (-> frontswap_invalidate_page).
  */
 import { done, type OpDef } from '../../checker/types.js';
-import { arg, frontswapInit, frontswapInvalidateArea, frontswapInvalidatePage, slotOf, type G, type P, type T } from './frontend.js';
+import {
+  arg,
+  frontswapInit,
+  frontswapInvalidateArea,
+  frontswapInvalidatePage,
+  slotOf,
+  type G,
+  type P,
+  type T,
+} from './frontend.js';
 import { slotIndex } from './state.js';
 import { assertHeld } from '../lockdep.js';
 

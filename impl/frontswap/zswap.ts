@@ -25,7 +25,15 @@ export function zswapInit(g: FrontswapState, p: FrontswapParams, be: number, typ
  * success a duplicate entry is replaced (zswap_duplicate_entry). A
  * same-filled page is kept in the entry itself and takes no pool space.
  */
-export function zswapStore(g: FrontswapState, p: FrontswapParams, t: T, be: number, type: number, off: number, data: number): number {
+export function zswapStore(
+  g: FrontswapState,
+  p: FrontswapParams,
+  t: T,
+  be: number,
+  type: number,
+  off: number,
+  data: number,
+): number {
   if (!g.inited[treeIndex(p, be, type)]) return -1;
   if (t.choose(2) === 1) return -1; // the backend declines (compression, allocation)
   const dup = zswapFind(g, be, type, off);
@@ -36,7 +44,13 @@ export function zswapStore(g: FrontswapState, p: FrontswapParams, t: T, be: numb
     // default mode, where frontswap promises persistence.
     if (!p.writethrough && !t.bug('FS-3')) return -1;
     let victim = g.tree.length - 1;
-    while (victim > 0 && (g.tree[victim]!.be !== be || g.tree[victim]!.same || (g.tree[victim]!.type === type && g.tree[victim]!.off === off))) victim--;
+    while (
+      victim > 0 &&
+      (g.tree[victim]!.be !== be ||
+        g.tree[victim]!.same ||
+        (g.tree[victim]!.type === type && g.tree[victim]!.off === off))
+    )
+      victim--;
     g.tree.splice(victim, 1);
   }
   if (dup >= 0) g.tree.splice(dup, 1);
@@ -67,7 +81,15 @@ export function zswapInvalidateArea(g: FrontswapState, p: FrontswapParams, be: n
  * -EINVAL before anything is touched. Variant ZS-THP is a backend without
  * that check, compressing the head subpage as if it were the whole page.
  */
-export function zswapStoreThp(g: FrontswapState, p: FrontswapParams, t: T, be: number, type: number, off: number, data: number): number {
+export function zswapStoreThp(
+  g: FrontswapState,
+  p: FrontswapParams,
+  t: T,
+  be: number,
+  type: number,
+  off: number,
+  data: number,
+): number {
   if (!t.bug('ZS-THP')) return -1;
   return zswapStore(g, p, t, be, type, off, data);
 }

@@ -102,7 +102,8 @@ function dequeueStep(h: AllocHooks): Step {
       // HR-13: with cpusets/mempolicy the free pages may all be on disallowed nodes
       const offNode = t.params.numa && g.free > 0 && t.choose(2) === 1;
       const available = g.free - g.resv;
-      const refuse = (!hasReserves && available <= 0) || (t.l.avoid_reserve && available <= 0) || g.free === 0 || offNode;
+      const refuse =
+        (!hasReserves && available <= 0) || (t.l.avoid_reserve && available <= 0) || g.free === 0 || offNode;
       if (!refuse) {
         g.free--;
         g.held++;

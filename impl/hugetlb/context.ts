@@ -13,7 +13,18 @@
 import type { StepDef, StepResult, ThreadCtx } from '../../checker/types.js';
 import { assertHeld, InternalError } from '../lockdep.js';
 import type { ResvMap } from './regions.js';
-import { type File, type G, type ImplParams, type Vma, emptyVma, HPAGE_RESV_OWNER, NORESERVE, PRIVATE, SHARED, V_LIVE } from './state.js';
+import {
+  type File,
+  type G,
+  type ImplParams,
+  type Vma,
+  emptyVma,
+  HPAGE_RESV_OWNER,
+  NORESERVE,
+  PRIVATE,
+  SHARED,
+  V_LIVE,
+} from './state.js';
 
 /** The operation's locals, by name (every name in LOCALS). */
 export type Locals = Record<(typeof LOCALS)[number], number>;
@@ -57,9 +68,31 @@ export const LONG_MAX = 1 << 20;
  *   error label to take after a refund.
  */
 export const LOCALS = [
-  'idx', 'path', 'chg', 'regions_needed', 'gbl_chg', 'map_chg', 'avoid_reserve', 'restore_reserve', 'rc', 'to_allocate',
-  'fail_ret', 'delta', 'needed', 'allocated', 'alloc_ok', 'unused_resv_pages', 'nr_pages', 'next', 'freed', 'hash',
-  'gbl_reserve', 'out_put_pages', 'start', 'end', 'whole',
+  'idx',
+  'path',
+  'chg',
+  'regions_needed',
+  'gbl_chg',
+  'map_chg',
+  'avoid_reserve',
+  'restore_reserve',
+  'rc',
+  'to_allocate',
+  'fail_ret',
+  'delta',
+  'needed',
+  'allocated',
+  'alloc_ok',
+  'unused_resv_pages',
+  'nr_pages',
+  'next',
+  'freed',
+  'hash',
+  'gbl_reserve',
+  'out_put_pages',
+  'start',
+  'end',
+  'whole',
 ] as const;
 
 // ---------------------------------------------------------------------------
@@ -180,7 +213,8 @@ export function faultMutexLock(g: G, hash: number): void {
 
 /** The fault mutex table has no owner field (a held hash slot): assert the slot is held at all. */
 export function faultMutexUnlock(g: G, hash: number): void {
-  if (!g.fmx.includes(hash)) throw new InternalError(`lockdep_assert_held(hugetlb_fault_mutex_table[${hash}]) failed: not held`);
+  if (!g.fmx.includes(hash))
+    throw new InternalError(`lockdep_assert_held(hugetlb_fault_mutex_table[${hash}]) failed: not held`);
   g.fmx = setDel(g.fmx, hash);
 }
 

@@ -60,7 +60,12 @@ export const fallocateOp: Op = {
         const to = argInt(t, 'to');
         const f = g.file[fileIndex];
         const mount = t.params.fileMount[fileIndex];
-        if (!f || !(from >= 0 && from < to && to <= t.params.fileSize) || mount === undefined || g.spool[mount]?.st !== SP_MOUNTED)
+        if (
+          !f ||
+          !(from >= 0 && from < to && to <= t.params.fileSize) ||
+          mount === undefined ||
+          g.spool[mount]?.st !== SP_MOUNTED
+        )
           return done('EINVAL');
         if (f.fd === 0) return done('EBADF');
         inodeLock(f, t);

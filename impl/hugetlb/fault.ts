@@ -32,7 +32,6 @@ import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './re
 import { freeHugePage } from './subpool.js';
 import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, V_LIVE } from './state.js';
 
-
 /** hugetlb_mcopy_atomic_pte after alloc_huge_page: copy_from_user may fail. */
 function uffdCopyFailed(g: G, t: T): StepResult {
   // mm/userfaultfd.c error path cannot call restore_reserve_on_error; instead a shared page

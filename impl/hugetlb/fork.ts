@@ -22,7 +22,15 @@ export const forkOp: Op = {
         const childSlot = argInt(t, 'c');
         const v = g.vma[parentSlot];
         const slot = g.vma[childSlot];
-        if (!v || !slot || parentSlot === childSlot || v.st !== V_LIVE || slot.st !== V_FREE || isShared(v.kind) || v.peer !== -1)
+        if (
+          !v ||
+          !slot ||
+          parentSlot === childSlot ||
+          v.st !== V_LIVE ||
+          slot.st !== V_FREE ||
+          isShared(v.kind) ||
+          v.peer !== -1
+        )
           return done('EINVAL');
         const child = emptyVma();
         child.st = V_LIVE;

@@ -103,7 +103,8 @@ function umountFinish(g: G, t: T): StepResult {
 function mountBusy(g: Readonly<G>, t: T, m: number): boolean {
   for (let k = 0; k < g.file.length; k++) {
     const f = at(g.file, k);
-    if (at(t.params.fileMount, k) === m && f.evicted === 0 && (f.fd === 1 || f.ilock !== 0 || fileMapped(g, k))) return true;
+    if (at(t.params.fileMount, k) === m && f.evicted === 0 && (f.fd === 1 || f.ilock !== 0 || fileMapped(g, k)))
+      return true;
   }
   return g.vma.some((v) => v.st !== V_FREE && !isShared(v.kind) && v.src === m);
 }
@@ -136,7 +137,8 @@ export const umountOp: Op = {
         const spool = g.spool[m];
         if (!spool || spool.st !== SP_MOUNTED) return done('EINVAL');
         if (mountBusy(g, t, m)) return done('EBUSY');
-        for (let k = 0; k < g.file.length; k++) if (at(t.params.fileMount, k) === m && at(g.file, k).evicted === 0) evictInode(g, t, k);
+        for (let k = 0; k < g.file.length; k++)
+          if (at(t.params.fileMount, k) === m && at(g.file, k).evicted === 0) evictInode(g, t, k);
         return hugepagePutSubpool(g, t);
       },
     },

@@ -8,7 +8,19 @@
  */
 import { done, type StepResult } from '../../checker/types.js';
 import { gatherSteps, gatherSurplusPages, returnUnused, returnUnusedStep } from './accounting.js';
-import { type Cont, type T, LOCALS, argInt, at, inodeLock, inodeUnlock, isShared, spoolIdx, vmaOf, type Op } from './context.js';
+import {
+  type Cont,
+  type T,
+  LOCALS,
+  argInt,
+  at,
+  inodeLock,
+  inodeUnlock,
+  isShared,
+  spoolIdx,
+  vmaOf,
+  type Op,
+} from './context.js';
 import { allocateFileRegionEntriesStep, regionChg } from './region-steps.js';
 import { regionAbort, regionAdd } from './regions.js';
 import { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
@@ -27,7 +39,12 @@ import {
   V_LIVE,
 } from './state.js';
 
-const KINDS: Readonly<Record<string, number>> = { shared: SHARED, noreserve: NORESERVE, private: PRIVATE, private_noreserve: PRIVATE_NORESERVE };
+const KINDS: Readonly<Record<string, number>> = {
+  shared: SHARED,
+  noreserve: NORESERVE,
+  private: PRIVATE,
+  private_noreserve: PRIVATE_NORESERVE,
+};
 const SUBPOOL_GET = 'hugepage_subpool_get_pages';
 const CHG_ENTRIES = 'region_chg:allocate_file_region_entries';
 const ADD_ENTRIES = 'region_add:allocate_file_region_entries';
@@ -125,7 +142,8 @@ function badRequest(g: G, t: T, kind: number | undefined): boolean {
   const src = argInt(t, 'f');
   const from = argInt(t, 'from');
   const to = argInt(t, 'to');
-  if (kind === undefined || !slot || slot.st !== V_FREE || !(from >= 0 && from < to && to <= t.params.fileSize)) return true;
+  if (kind === undefined || !slot || slot.st !== V_FREE || !(from >= 0 && from < to && to <= t.params.fileSize))
+    return true;
   const shared = isShared(kind);
   if (shared ? !g.file[src] : !g.spool[src]) return true;
   const spoolIndex = shared ? t.params.fileMount[src] : src;

@@ -47,7 +47,15 @@ function unmapAnonPages(g: G, t: T, v: Vma, start: number, end: number): void {
 function splitOff(g: G, t: T, v: Vma, end: number): boolean {
   const slot = t.args.c !== undefined ? argInt(t, 'c') : g.vma.findIndex((x) => x.st === V_FREE);
   if (g.vma[slot]?.st !== V_FREE || v.peer !== -1) return false;
-  const piece: Vma = { ...v, from: end, reg: v.reg.slice(), anon: v.anon.filter((i) => i >= end), cow: [], peer: -1, users: 0 };
+  const piece: Vma = {
+    ...v,
+    from: end,
+    reg: v.reg.slice(),
+    anon: v.anon.filter((i) => i >= end),
+    cow: [],
+    peer: -1,
+    users: 0,
+  };
   v.anon = v.anon.filter((i) => i < end);
   v.to = end;
   g.vma[slot] = piece;

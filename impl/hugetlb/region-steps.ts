@@ -16,7 +16,15 @@ import type { G } from './state.js';
  * `charged` in this step; otherwise returns `retryStep`, which must be a
  * allocateFileRegionEntriesStep() of the same op.
  */
-export function regionChg(g: G, t: T, m: ResvMap, from: number, to: number, retryStep: string, charged: Cont): StepResult {
+export function regionChg(
+  g: G,
+  t: T,
+  m: ResvMap,
+  from: number,
+  to: number,
+  retryStep: string,
+  charged: Cont,
+): StepResult {
   const { chg, needed, missing } = regionChgCount(m, from, to);
   t.l.chg = chg;
   t.l.regions_needed = needed;

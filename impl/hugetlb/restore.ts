@@ -97,7 +97,8 @@ export const restoreSteps: Step[] = [
     name: RESTORE_DEL,
     run(g, t) {
       const m = mapOf(g, vmaOf(g, t));
-      if (t.inject('region_del_split') || !m) t.l.restore_reserve = 1; // could not delete: restored at free
+      if (t.inject('region_del_split') || !m)
+        t.l.restore_reserve = 1; // could not delete: restored at free
       else regionDel(m, t.l.idx, t.l.idx + 1, true);
       return putPageAndRelease(g, t, FAIL_RET[t.l.fail_ret] ?? 'ok');
     },

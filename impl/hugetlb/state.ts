@@ -100,7 +100,22 @@ export type File = Infer<typeof fileS>;
 export type Vma = Infer<typeof vmaS>;
 
 export function emptyVma(): Vma {
-  return { st: 0, kind: 0, src: 0, from: 0, to: 0, flags: 0, fam: 0, reg: [], adds: 0, cache: 0, anon: [], cow: [], peer: -1, users: 0 };
+  return {
+    st: 0,
+    kind: 0,
+    src: 0,
+    from: 0,
+    to: 0,
+    flags: 0,
+    fam: 0,
+    reg: [],
+    adds: 0,
+    cache: 0,
+    anon: [],
+    cow: [],
+    peer: -1,
+    users: 0,
+  };
 }
 
 export function initState(p: ImplParams): G {
@@ -123,7 +138,18 @@ export function initState(p: ImplParams): G {
     fmx: [],
     spool,
     // resv_map_alloc pre-allocates one descriptor (region_cache_count = 1)
-    file: p.fileMount.map(() => ({ size: p.fileSize, reg: [], adds: 0, cache: 1, pc: [], ilock: 0, ir: 0, fd: 1, nlink: 1, evicted: 0 })),
+    file: p.fileMount.map(() => ({
+      size: p.fileSize,
+      reg: [],
+      adds: 0,
+      cache: 1,
+      pc: [],
+      ilock: 0,
+      ir: 0,
+      fd: 1,
+      nlink: 1,
+      evicted: 0,
+    })),
     vma: Array.from({ length: p.vmas }, emptyVma),
   };
 }

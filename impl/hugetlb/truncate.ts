@@ -104,7 +104,8 @@ export const truncateOp: Op = {
         const size = argInt(t, 'size');
         const f = g.file[fileIndex];
         const mount = t.params.fileMount[fileIndex];
-        if (!f || size < 0 || size > t.params.fileSize || mount === undefined || g.spool[mount]?.st !== SP_MOUNTED) return done('EINVAL');
+        if (!f || size < 0 || size > t.params.fileSize || mount === undefined || g.spool[mount]?.st !== SP_MOUNTED)
+          return done('EINVAL');
         if (f.fd === 0) return done('EBADF'); // ftruncate(2) needs the descriptor
         const old = f.size;
         f.size = size; // i_size_write
@@ -170,7 +171,12 @@ export const punchOp: Op = {
         const to = argInt(t, 'to');
         const f = g.file[fileIndex];
         const mount = t.params.fileMount[fileIndex];
-        if (!f || !(from >= 0 && from < to && to <= t.params.fileSize) || mount === undefined || g.spool[mount]?.st !== SP_MOUNTED)
+        if (
+          !f ||
+          !(from >= 0 && from < to && to <= t.params.fileSize) ||
+          mount === undefined ||
+          g.spool[mount]?.st !== SP_MOUNTED
+        )
           return done('EINVAL');
         if (f.fd === 0) return done('EBADF'); // fallocate(2) needs the descriptor
         if (!f.pc.some((x) => x >= from && x < to)) return done('ok'); // nothing to remove

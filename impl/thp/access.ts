@@ -31,23 +31,27 @@ export const wp_fault = kernelOp(
   ],
 );
 
-export const read = kernelOp('A userspace load of subpage `sub` through mm: the data of the page it maps, or nomap.', [], [
-  {
-    name: 'load (userspace read)',
-    enabled: (g, t) => {
-      const m = arg(t, 'mm');
-      const i = arg(t, 'sub');
-      if (badMm(t, m) || badSub(t, i)) return true;
-      return targetOf(g.mms[m]!, i).kind !== 'migration' && g.mms[m]!.pmd !== 'splitting';
+export const read = kernelOp(
+  'A userspace load of subpage `sub` through mm: the data of the page it maps, or nomap.',
+  [],
+  [
+    {
+      name: 'load (userspace read)',
+      enabled: (g, t) => {
+        const m = arg(t, 'mm');
+        const i = arg(t, 'sub');
+        if (badMm(t, m) || badSub(t, i)) return true;
+        return targetOf(g.mms[m]!, i).kind !== 'migration' && g.mms[m]!.pmd !== 'splitting';
+      },
+      run: (g, t) => {
+        if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
+        const mm = mmOf(g, t);
+        const i = arg(t, 'sub');
+        const kind = targetOf(mm, i).kind;
+        if (kind === 'none') return done('nomap');
+        if (kind === 'thp' && (g.pages[i]!.freed || (!isAnon(t.params) && !g.pages[i]!.in_cache))) return done('nomap');
+        return done(loadData(g, mm, i));
+      },
     },
-    run: (g, t) => {
-      if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
-      const mm = mmOf(g, t);
-      const i = arg(t, 'sub');
-      const kind = targetOf(mm, i).kind;
-      if (kind === 'none') return done('nomap');
-      if (kind === 'thp' && (g.pages[i]!.freed || (!isAnon(t.params) && !g.pages[i]!.in_cache))) return done('nomap');
-      return done(loadData(g, mm, i));
-    },
-  },
-]);
+  ],
+);

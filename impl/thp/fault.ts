@@ -6,7 +6,16 @@
  * mmap_lock for read and the PMD/PTE lock, with no lock boundary inside the
  * modelled part, so each is one step.
  */
-import { PTE_NONE, PTE_PRESENT, compound_head, get_page, isAnon, prep_compound_page, type T, type ThpState } from './page.js';
+import {
+  PTE_NONE,
+  PTE_PRESENT,
+  compound_head,
+  get_page,
+  isAnon,
+  prep_compound_page,
+  type T,
+  type ThpState,
+} from './page.js';
 import { tableEmpty } from './pgtable.js';
 import { page_add_file_rmap } from './rmap.js';
 import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';

@@ -78,7 +78,8 @@ export const pin_fast = kernelOp(
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');
         const writable = mm.pmd === 'huge' ? mm.pmd_write : mm.pmd === 'table' && mm.pte_write[i]!;
-        if (isAnon(t.params) && !writable) return done('fallback'); /* gup_must_unshare() / !pte_write with FOLL_WRITE */
+        if (isAnon(t.params) && !writable)
+          return done('fallback'); /* gup_must_unshare() / !pte_write with FOLL_WRITE */
         const grabbed = tryGrab(g, t, mm, i);
         if (grabbed === 0) return done('fallback');
         t.l.snapshot = entrySnapshot(mm, i);

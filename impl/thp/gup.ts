@@ -12,7 +12,18 @@
  * return -EFAULT. unpin_user_page() drops the pin.
  */
 import { put_copy, targetOf } from './cow.js';
-import { GUP_PIN_COUNTING_BIAS, PTE_MIGRATION, PageCompound, compound_head, get_page, isAnon, put_page, type MmT, type T, type ThpState } from './page.js';
+import {
+  GUP_PIN_COUNTING_BIAS,
+  PTE_MIGRATION,
+  PageCompound,
+  compound_head,
+  get_page,
+  isAnon,
+  put_page,
+  type MmT,
+  type T,
+  type ThpState,
+} from './page.js';
 import { pteOf } from './pgtable.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf, type Done } from './steps.js';
 import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
@@ -96,26 +107,30 @@ export const pin = kernelOp(
   ],
 );
 
-export const unpin = kernelOp('unpin_user_page() of the page mm pinned at subpage `sub`.', [], [
-  {
-    name: 'unpin_user_page',
-    run: (g, t) => {
-      const m = arg(t, 'mm');
-      const i = arg(t, 'sub');
-      const at = g.pins.findIndex((p) => p.mm === m && p.sub === i);
-      if (at < 0) return done('EINVAL');
-      const page = g.pins[at]!.page;
-      g.pins.splice(at, 1);
-      if (page >= t.params.nr) {
-        put_copy(g, page - t.params.nr, GUP_PIN_COUNTING_BIAS);
+export const unpin = kernelOp(
+  'unpin_user_page() of the page mm pinned at subpage `sub`.',
+  [],
+  [
+    {
+      name: 'unpin_user_page',
+      run: (g, t) => {
+        const m = arg(t, 'mm');
+        const i = arg(t, 'sub');
+        const at = g.pins.findIndex((p) => p.mm === m && p.sub === i);
+        if (at < 0) return done('EINVAL');
+        const page = g.pins[at]!.page;
+        g.pins.splice(at, 1);
+        if (page >= t.params.nr) {
+          put_copy(g, page - t.params.nr, GUP_PIN_COUNTING_BIAS);
+          return done('ok');
+        }
+        g.user_pins[page]!--;
+        if (PageCompound(g, page)) {
+          g.compound_pincount--;
+          put_page(g, t, page);
+        } else put_page(g, t, page, GUP_PIN_COUNTING_BIAS);
         return done('ok');
-      }
-      g.user_pins[page]!--;
-      if (PageCompound(g, page)) {
-        g.compound_pincount--;
-        put_page(g, t, page);
-      } else put_page(g, t, page, GUP_PIN_COUNTING_BIAS);
-      return done('ok');
+      },
     },
-  },
-]);
+  ],
+);

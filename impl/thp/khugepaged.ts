@@ -8,7 +8,17 @@
  * file collapse — khugepaged_collapse_pte_mapped_thps() → mmap_write_trylock →
  * collapse_pte_mapped_thp() retracting the PTEs and (v6.1) installing the PMD.
  */
-import { PTE_NONE, PTE_PRESENT, PageCompound, compound_head, get_page, isAnon, page_mapcount, put_page, total_mapcount } from './page.js';
+import {
+  PTE_NONE,
+  PTE_PRESENT,
+  PageCompound,
+  compound_head,
+  get_page,
+  isAnon,
+  page_mapcount,
+  put_page,
+  total_mapcount,
+} from './page.js';
 import { allPresent } from './pgtable.js';
 import { page_add_file_rmap, page_remove_rmap } from './rmap.js';
 import { arg, assertMmapWriteLocked, badMm, done, kernelOp, mmOf, mmap_write_unlock, type Done } from './steps.js';

@@ -4,7 +4,6 @@
  */
 import { PTE_NONE, PTE_PRESENT, type MmT, type ThpState } from './page.js';
 
-
 /** Number of present page-table entries (PMD or PTE) of any mm mapping subpage i. */
 export function presentMappings(g: Readonly<ThpState>, i: number): number {
   let n = 0;
@@ -25,7 +24,6 @@ export function mmMapsPage(mm: Readonly<MmT>): boolean {
 export function tableEmpty(mm: Readonly<MmT>): boolean {
   return mm.pte.every((x) => x === PTE_NONE);
 }
-
 
 /** The PTE entry for subpage i in mm, PTE_NONE when mm does not PTE-map the range. */
 export const pteOf = (mm: Readonly<MmT>, i: number): number => (mm.pmd === 'table' ? mm.pte[i]! : PTE_NONE);

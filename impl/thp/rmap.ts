@@ -70,4 +70,3 @@ function page_remove_anon_compound_rmap(g: ThpState, t: T): void {
     if (nr && nr < n) deferred_split_huge_page(g);
   }
 }
-

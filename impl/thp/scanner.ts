@@ -26,15 +26,19 @@ export const scan_get = kernelOp(
   ],
 );
 
-export const scan_put = kernelOp('The scanner drops its speculative reference: put_page().', [], [
-  {
-    name: 'put_page',
-    run: (g, t) => {
-      const i = arg(t, 'sub');
-      if (badSub(t, i) || g.user_refs[i]! === 0) return done('EINVAL');
-      g.user_refs[i]!--;
-      put_page(g, t, i);
-      return done('ok');
+export const scan_put = kernelOp(
+  'The scanner drops its speculative reference: put_page().',
+  [],
+  [
+    {
+      name: 'put_page',
+      run: (g, t) => {
+        const i = arg(t, 'sub');
+        if (badSub(t, i) || g.user_refs[i]! === 0) return done('EINVAL');
+        g.user_refs[i]!--;
+        put_page(g, t, i);
+        return done('ok');
+      },
     },
-  },
-]);
+  ],
+);

@@ -13,7 +13,16 @@
  */
 import { PTE_FOREIGN, PTE_PRESENT, get_page, isAnon, put_page, type MmT, type T, type ThpState } from './page.js';
 import { page_remove_rmap } from './rmap.js';
-import { arg, assertMmapLocked, assertPtlHeld, lock_page, pmd_lock, spin_unlock_ptl, unlock_page, type KStep } from './steps.js';
+import {
+  arg,
+  assertMmapLocked,
+  assertPtlHeld,
+  lock_page,
+  pmd_lock,
+  spin_unlock_ptl,
+  unlock_page,
+  type KStep,
+} from './steps.js';
 
 export const SPLIT_PMD = {
   entry: '__split_huge_pmd',

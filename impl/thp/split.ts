@@ -95,4 +95,3 @@ export const deferred_split_scan = kernelOp(
     },
   ],
 );
-

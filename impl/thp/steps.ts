@@ -25,10 +25,26 @@ export interface KStep<L extends string> {
 }
 
 /** The integer locals THP operations use, named after the kernel's locals where one exists. */
-export type Local = 'i' | 'page' | 'ret' | 'walk' | 'page_locked' | 'mapcount' | 'zapped' | 'fault' | 'early_cow' | 'seq' | 'snapshot' | 'grabbed';
+export type Local =
+  | 'i'
+  | 'page'
+  | 'ret'
+  | 'walk'
+  | 'page_locked'
+  | 'mapcount'
+  | 'zapped'
+  | 'fault'
+  | 'early_cow'
+  | 'seq'
+  | 'snapshot'
+  | 'grabbed';
 
 /** An operation: its one-line doc, its locals and its steps (steps[0] is the entry). */
-export function kernelOp<L extends string>(doc: string, locals: readonly Local[], steps: readonly KStep<L>[]): OpDef<G, ThpParams> {
+export function kernelOp<L extends string>(
+  doc: string,
+  locals: readonly Local[],
+  steps: readonly KStep<L>[],
+): OpDef<G, ThpParams> {
   return { doc, locals, steps: steps as readonly StepDef<G, ThpParams>[] };
 }
 
@@ -60,7 +76,8 @@ export const assertPageLocked = (g: Readonly<G>, t: T, i: number): void =>
 export const assertPtlHeld = (mm: Readonly<MmT>, t: T): void => assertHeld(mm.ptl === me(t), 'pmd_lock');
 export const assertMmapLocked = (mm: Readonly<MmT>): void => assertHeld(mm.mmap_lock !== 0, 'mmap_lock');
 export const assertMmapWriteLocked = (mm: Readonly<MmT>): void => assertHeld(mm.mmap_lock === -1, 'mmap_lock (write)');
-export const assertRmapLocked = (g: Readonly<G>, t: T): void => assertHeld(g.rmap_lock === me(t), 'anon_vma/i_mmap rwsem');
+export const assertRmapLocked = (g: Readonly<G>, t: T): void =>
+  assertHeld(g.rmap_lock === me(t), 'anon_vma/i_mmap rwsem');
 
 /** lock_page() taken in the current step (the caller's enabled() waited for it to be free). */
 export function lock_page(g: G, t: T, i: number): void {

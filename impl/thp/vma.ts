@@ -59,26 +59,30 @@ const badRange = (t: Parameters<typeof arg>[0]): boolean => {
 
 /** mprotect/mlock of [from, to): split_vma → vma_adjust_trans_huge() splits a PMD straddling the new border. */
 function borderSplitOp(doc: string): Op {
-  return kernelOp(doc, ['i', 'page_locked'], [
-    {
-      name: 'mmap_write_lock',
-      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
-      run: (g, t) => {
-        if (badRange(t)) return done('EINVAL');
-        mmOf(g, t).mmap_lock = -1;
-        if (arg(t, 'from') > 0 || arg(t, 'to') < t.params.nr) return SPLIT_PMD.entry;
-        return 'mmap_write_unlock';
+  return kernelOp(
+    doc,
+    ['i', 'page_locked'],
+    [
+      {
+        name: 'mmap_write_lock',
+        enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+        run: (g, t) => {
+          if (badRange(t)) return done('EINVAL');
+          mmOf(g, t).mmap_lock = -1;
+          if (arg(t, 'from') > 0 || arg(t, 'to') < t.params.nr) return SPLIT_PMD.entry;
+          return 'mmap_write_unlock';
+        },
       },
-    },
-    ...splitHugePmdSteps('mmap_write_unlock'),
-    {
-      name: 'mmap_write_unlock',
-      run: (g, t) => {
-        mmap_write_unlock(mmOf(g, t));
-        return done('ok');
+      ...splitHugePmdSteps('mmap_write_unlock'),
+      {
+        name: 'mmap_write_unlock',
+        run: (g, t) => {
+          mmap_write_unlock(mmOf(g, t));
+          return done('ok');
+        },
       },
-    },
-  ]);
+    ],
+  );
 }
 
 export const mprotect = borderSplitOp(

@@ -14,12 +14,33 @@
  * continuation with t.l.fault = FAULT_REUSE / FAULT_COPY / FAULT_NOMAP.
  */
 import { alloc_copy, put_copy, storeData, targetOf } from './cow.js';
-import { PTE_COPY, PTE_MIGRATION, compound_head, compound_mapcount, isAnon, page_count, page_mapcount, put_page, total_mapcount } from './page.js';
+import {
+  PTE_COPY,
+  PTE_MIGRATION,
+  compound_head,
+  compound_mapcount,
+  isAnon,
+  page_count,
+  page_mapcount,
+  put_page,
+  total_mapcount,
+} from './page.js';
 import type { MmT, T, ThpState } from './page.js';
 import { pteOf } from './pgtable.js';
 import { page_remove_rmap } from './rmap.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
-import { arg, badMm, badSub, lock_page, mmOf, mmap_read_unlock, pmd_lock, spin_unlock_ptl, unlock_page, type KStep } from './steps.js';
+import {
+  arg,
+  badMm,
+  badSub,
+  lock_page,
+  mmOf,
+  mmap_read_unlock,
+  pmd_lock,
+  spin_unlock_ptl,
+  unlock_page,
+  type KStep,
+} from './steps.js';
 
 type G = ThpState;
 

@@ -8,7 +8,13 @@
 import type fc from 'fast-check';
 import type { Script } from '../../checker/scenario-file.js';
 import type { RetValue, Subsystem } from '../../checker/types.js';
-import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScriptResult, ResolvedKernel } from '../types.js';
+import type {
+  KernelBatchOutcome,
+  KernelBatchRunner,
+  KernelMapping,
+  KernelScriptResult,
+  ResolvedKernel,
+} from '../types.js';
 import { Coverage } from './coverage.js';
 import { generateScripts, scriptArbitrary, type GenScript } from './generate.js';
 import { judge, type Disagreement, type Verdict } from './judge.js';
@@ -81,7 +87,8 @@ export interface KernelConformResult {
 /** The implementation does not model the kernel (as opposed to the spec's promise being broken). */
 export const isDivergence = (d: Disagreement): boolean => d.cls === 'kernel-vs-model' || d.cls === 'model-error';
 
-const signature = (d: Disagreement): string => `${d.cls} on ${d.op}${d.fields.length ? ` (${d.fields.join(', ')})` : ''}`;
+const signature = (d: Disagreement): string =>
+  `${d.cls} on ${d.op}${d.fields.length ? ` (${d.fields.join(', ')})` : ''}`;
 
 /** Judge one kernel result against the implementation's prediction and the spec. */
 export function judgeOne(t: ConformTarget, script: Script, k: KernelScriptResult): Verdict {
@@ -107,7 +114,11 @@ async function runBatchRetry(
 }
 
 // oxlint-disable-next-line max-lines-per-function -- one linear pipeline: generate, run in boots, judge, group, shrink, save
-export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: (line: string) => void): Promise<KernelConformResult> {
+export async function conformOnKernel(
+  t: ConformTarget,
+  o: ConformOptions,
+  log: (line: string) => void,
+): Promise<KernelConformResult> {
   const kernel = t.runner.kernel;
   const arb = scriptArbitrary(t.profile, t.sub, o.length);
   const values = generateScripts(arb, o.seed, o.runs);
@@ -155,7 +166,9 @@ export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: 
       if (g) g.count++;
       else groups.set(sig, { count: 1, first: { index, d: v.d, script }, value: batch[j]! });
     });
-    log(`  boot ${boots}: scripts ${at}..${at + batch.length - 1} in ${out.seconds.toFixed(1)} s, ${judged - agreed} disagreeing so far`);
+    log(
+      `  boot ${boots}: scripts ${at}..${at + batch.length - 1} in ${out.seconds.toFixed(1)} s, ${judged - agreed} disagreeing so far`,
+    );
   }
 
   const result: DisagreementGroup[] = [];
@@ -182,10 +195,26 @@ export async function conformOnKernel(t: ConformTarget, o: ConformOptions, log: 
     boots += shrunk.boots;
     const base = `conform-${t.sub.name}-${kernelTag}-${shrinks}`;
     try {
-      const files = saveDisagreement(o.outDir, base, t.sub, shrunk.minimal.value_.script, t.variant, t.kernelVersion, shrunk.disagreement, kernel, t.toC);
+      const files = saveDisagreement(
+        o.outDir,
+        base,
+        t.sub,
+        shrunk.minimal.value_.script,
+        t.variant,
+        t.kernelVersion,
+        shrunk.disagreement,
+        kernel,
+        t.toC,
+      );
       result.push({ signature: sig, count: g.count, first: g.first, shrunk, files });
     } catch (e) {
-      result.push({ signature: sig, count: g.count, first: g.first, shrunk, saveError: (e as Error).message.split('\n')[0]! });
+      result.push({
+        signature: sig,
+        count: g.count,
+        first: g.first,
+        shrunk,
+        saveError: (e as Error).message.split('\n')[0]!,
+      });
     }
   }
   const disagreed = [...groups.values()].reduce((n, g) => n + g.count, 0);

@@ -36,7 +36,8 @@ export class Coverage {
       this.steps++;
       this.bump(this.ops, st.op);
       this.bump(this.outcomes, `${st.op} → ${String(kernelRet(obs))}`);
-      for (const e of this.profile.events?.(script, obs.step, obs, kernel.steps[n - 1]) ?? []) this.bump(this.events, e);
+      for (const e of this.profile.events?.(script, obs.step, obs, kernel.steps[n - 1]) ?? [])
+        this.bump(this.events, e);
     });
   }
 
@@ -60,7 +61,10 @@ export class Coverage {
       `  compared  ${[...this.compared].sort().join(', ')}`,
       ...(never.length ? [`  NOT exercised: ${never.join(', ')} (generated but never observed on the kernel)`] : []),
       ...(missing.length ? [`  events never seen: ${missing.join(', ')}`] : []),
-      ...noGen.map((op) => `  not generated: ${op}${this.profile.internalOps[op] ? ` (${this.profile.internalOps[op]})` : ' (no arbitrary for it yet)'}`),
+      ...noGen.map(
+        (op) =>
+          `  not generated: ${op}${this.profile.internalOps[op] ? ` (${this.profile.internalOps[op]})` : ' (no arbitrary for it yet)'}`,
+      ),
     ];
   }
 

@@ -16,7 +16,11 @@ export interface GenScript {
 type Draw = { readonly op: string; readonly raw: Readonly<Record<string, number | boolean | string>> };
 
 /** Resolve drawn steps against the generation model, dropping those that do not apply. */
-export function resolveSteps<P, M>(profile: ConformProfile<P, M>, p: P, draws: readonly Draw[]): { op: string; args: Args }[] {
+export function resolveSteps<P, M>(
+  profile: ConformProfile<P, M>,
+  p: P,
+  draws: readonly Draw[],
+): { op: string; args: Args }[] {
   const m = profile.model(p);
   const out: { op: string; args: Args }[] = [];
   for (const d of draws) {
@@ -74,6 +78,7 @@ class Capture<T> extends fc.Arbitrary<T> {
 export function generateScripts(arb: fc.Arbitrary<GenScript>, seed: number, runs: number): fc.Value<GenScript>[] {
   const cap = new Capture(arb);
   const sampled = fc.sample(cap, { seed, numRuns: runs });
-  if (cap.values.length !== sampled.length) throw new Error(`internal: captured ${cap.values.length} of ${sampled.length} generated scripts`);
+  if (cap.values.length !== sampled.length)
+    throw new Error(`internal: captured ${cap.values.length} of ${sampled.length} generated scripts`);
   return cap.values;
 }

@@ -56,7 +56,13 @@ export type Verdict =
   | { readonly kind: 'error'; readonly detail: string };
 
 const show = (s: Side): string =>
-  `${s.ret}${Object.keys(s.counters).length ? ` ${Object.entries(s.counters).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`;
+  `${s.ret}${
+    Object.keys(s.counters).length
+      ? ` ${Object.entries(s.counters)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`
+      : ''
+  }`;
 
 /** Spec side of the comparison: the spec states consistent with the kernel's observable history. */
 class SpecTrack {
@@ -122,7 +128,11 @@ export function judge(
     const fields = [...(model.ret === k.ret ? [] : ['ret']), ...counterDiffAll(model.counters, k.counters)];
     const spec = track?.step(op, args, k);
     if (fields.length > 0) {
-      const specNote = spec ? (spec.fits ? '; the spec allows what the kernel did' : '; the spec does not allow it either') : '';
+      const specNote = spec
+        ? spec.fits
+          ? '; the spec allows what the kernel did'
+          : '; the spec does not allow it either'
+        : '';
       return disagree(
         {
           cls: 'kernel-vs-model',
@@ -156,7 +166,10 @@ export function judge(
       );
     }
     if (!pred.agree)
-      return disagree({ cls: 'model-vs-spec', step: i, op, args, kernel: k, model, fields: [], message: pred.problem ?? '' }, compared);
+      return disagree(
+        { cls: 'model-vs-spec', step: i, op, args, kernel: k, model, fields: [], message: pred.problem ?? '' },
+        compared,
+      );
   }
   return { kind: 'agree', compared: [...compared].sort() };
 }

@@ -46,7 +46,12 @@ export interface ConformProfile<P = any, M = any> {
    * Named events a kernel step shows (surplus pages, COW, split, ...), for the
    * coverage summary; `prev` is the previous step's observation.
    */
-  events?(script: Script, step: number, obs: KernelStepObservation, prev: KernelStepObservation | undefined): readonly string[];
+  events?(
+    script: Script,
+    step: number,
+    obs: KernelStepObservation,
+    prev: KernelStepObservation | undefined,
+  ): readonly string[];
   /** Events a run of the default size should show; the summary lists those it never saw. */
   readonly expectedEvents?: readonly string[];
 }

@@ -17,7 +17,9 @@ export function renderConform(sub: Subsystem, r: KernelConformResult, rerun: str
     ...r.coverage.render(sub).map((l) => `  ${l}`),
   ];
   if (r.poolNotRestored.length)
-    lines.push(`  pool        not restored after ${r.poolNotRestored.length} scripts (the runner rebooted after each): ${r.poolNotRestored.slice(0, 10).join(', ')}${r.poolNotRestored.length > 10 ? ', ...' : ''}`);
+    lines.push(
+      `  pool        not restored after ${r.poolNotRestored.length} scripts (the runner rebooted after each): ${r.poolNotRestored.slice(0, 10).join(', ')}${r.poolNotRestored.length > 10 ? ', ...' : ''}`,
+    );
   for (const e of r.errors.slice(0, 5)) lines.push(`  error       script ${e.index}: ${e.detail}`);
   if (r.errors.length > 5) lines.push(`  error       ... ${r.errors.length - 5} more`);
   if (r.groups.length) lines.push('  disagreements');
@@ -51,6 +53,8 @@ export function renderConform(sub: Subsystem, r: KernelConformResult, rerun: str
             r.disagreed - r.diverged
           } where kernel and implementation agree against the spec)`
         : `INCONCLUSIVE: ${r.stopped ?? `${r.errors.length} scripts could not be run`}`;
-  lines.push(`  verdict     ${verdict}${r.stopped && r.verdict !== 'INCONCLUSIVE' ? ` (run stopped early: ${r.stopped})` : ''}`);
+  lines.push(
+    `  verdict     ${verdict}${r.stopped && r.verdict !== 'INCONCLUSIVE' ? ` (run stopped early: ${r.stopped})` : ''}`,
+  );
   return lines;
 }

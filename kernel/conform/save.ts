@@ -45,7 +45,10 @@ export function scriptItf(
 ): ItfTrace {
   const run = runImplSteps(sub, script, variant, true, kernelVersion);
   const trace = run.trace!;
-  const scenario: Scenario = { ...asScenario(name, script, d, kernel), ...(kernelVersion !== undefined ? { kernelVersion } : {}) };
+  const scenario: Scenario = {
+    ...asScenario(name, script, d, kernel),
+    ...(kernelVersion !== undefined ? { kernelVersion } : {}),
+  };
   const result: CheckResult = {
     subsystem: sub.name,
     scenario: name,
@@ -98,7 +101,15 @@ export function saveDisagreement(
   const scriptPath = join(dir, `${base}.script.json`);
   writeFileSync(
     scriptPath,
-    JSON.stringify({ description: `${d.cls} at step ${d.step} (${d.op}) on ${kernel.release}: ${d.message}`, params: script.params, steps: script.steps }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        description: `${d.cls} at step ${d.step} (${d.op}) on ${kernel.release}: ${d.message}`,
+        params: script.params,
+        steps: script.steps,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   const itfPath = join(dir, `${base}.itf.json`);
   writeFileSync(itfPath, formatItf(scriptItf(sub, script, variant, kernelVersion, d, kernel, base)));

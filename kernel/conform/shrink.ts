@@ -67,8 +67,11 @@ export async function shrinkDisagreement(
   let steps = 0;
   // Verdicts by script: two shrink values may resolve to the same script (the same kernel
   // answer), but they shrink on differently, so a repeated script is answered from here, not skipped.
-  const known = new Map<string, Verdict>([[JSON.stringify(start.value_.script), { kind: 'disagree', d: found, compared: [] }]]);
-  const fails = (v: Verdict | undefined): v is Extract<Verdict, { kind: 'disagree' }> => v?.kind === 'disagree' && sameFailure(v.d, found);
+  const known = new Map<string, Verdict>([
+    [JSON.stringify(start.value_.script), { kind: 'disagree', d: found, compared: [] }],
+  ]);
+  const fails = (v: Verdict | undefined): v is Extract<Verdict, { kind: 'disagree' }> =>
+    v?.kind === 'disagree' && sameFailure(v.d, found);
   const result = (minimalReached: boolean, stoppedBy?: string): ShrinkResult => ({
     minimal: current,
     disagreement,

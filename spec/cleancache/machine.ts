@@ -138,7 +138,18 @@ function store(c: Ctx, sb: number, key: number, idx: number, v: number): number[
 const reject = { ret: undefined };
 
 const API_OPS = new Set(['attach', 'mount', 'umount', 'put', 'get', 'inval_page', 'inval_inode', 'repatriate', 'drop']);
-const FS_OPS = new Set(['read', 'write', 'dio_write', 'truncate', 'unlink', 'writeback', 'evict', 'create', 'fs_mount', 'fs_umount']);
+const FS_OPS = new Set([
+  'read',
+  'write',
+  'dio_write',
+  'truncate',
+  'unlink',
+  'writeback',
+  'evict',
+  'create',
+  'fs_mount',
+  'fs_umount',
+]);
 
 /**
  * internal: after registration, a superblock mounted before it gets its pool
@@ -291,8 +302,26 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
 }
 
 const OPS = [
-  'register', 'attach', 'mount', 'umount', 'put', 'get', 'inval_page', 'inval_inode', 'repatriate', 'drop',
-  'read', 'write', 'dio_write', 'truncate', 'unlink', 'writeback', 'evict', 'create', 'fs_mount', 'fs_umount',
+  'register',
+  'attach',
+  'mount',
+  'umount',
+  'put',
+  'get',
+  'inval_page',
+  'inval_inode',
+  'repatriate',
+  'drop',
+  'read',
+  'write',
+  'dio_write',
+  'truncate',
+  'unlink',
+  'writeback',
+  'evict',
+  'create',
+  'fs_mount',
+  'fs_umount',
 ] as const;
 
 export const cleancacheMachine = setup({
@@ -307,7 +336,11 @@ export const cleancacheMachine = setup({
 });
 
 /** Outcomes of the nondeterministic operations, given the current view. */
-export function cleancacheChoices(op: string, _args: unknown, _view: CleancacheView): readonly (string | number)[] | undefined {
+export function cleancacheChoices(
+  op: string,
+  _args: unknown,
+  _view: CleancacheView,
+): readonly (string | number)[] | undefined {
   switch (op) {
     case 'mount':
       return ['ok', 'fail'];

@@ -180,7 +180,12 @@ function apply(c: Ctx, e: Ev): Partial<Ctx> {
 /** The scenario's `type` argument is renamed `dev` in events (`type` is the event name). */
 export function frontswapEvent(op: string, args: Readonly<Record<string, unknown>>, choice: unknown): Ev {
   const { type, ...rest } = args as Record<string, unknown>;
-  return { ...rest, ...(type !== undefined ? { dev: type } : {}), ...(choice !== undefined ? { choice } : {}), type: op };
+  return {
+    ...rest,
+    ...(type !== undefined ? { dev: type } : {}),
+    ...(choice !== undefined ? { choice } : {}),
+    type: op,
+  };
 }
 
 export const frontswapMachine = setup({
@@ -204,11 +209,19 @@ export const frontswapMachine = setup({
       ret: undefined,
     };
   },
-  on: Object.fromEntries(['register', 'swapon', 'swapoff', 'swapout', 'swapout_thp', 'swapin', 'swap_free', 'writeback', 'drop'].map((op) => [op, { actions: 'apply' }])),
+  on: Object.fromEntries(
+    ['register', 'swapon', 'swapoff', 'swapout', 'swapout_thp', 'swapin', 'swap_free', 'writeback', 'drop'].map(
+      (op) => [op, { actions: 'apply' }],
+    ),
+  ),
 });
 
 /** Outcomes: where a swap-out goes; which frontswap copy writeback moves to the device (-1: none). */
-export function frontswapChoices(op: string, _args: unknown, view: FrontswapView): readonly (string | number)[] | undefined {
+export function frontswapChoices(
+  op: string,
+  _args: unknown,
+  view: FrontswapView,
+): readonly (string | number)[] | undefined {
   if (op === 'swapout') return view.enabled ? ['fs', 'disk'] : ['nofs'];
   if (op === 'swapout_thp') return view.enabled ? ['thp', 'ff', 'fd', 'df', 'dd'] : ['thp-nofs', 'split-nofs'];
   if (op === 'writeback') return [-1, ...view.st.flatMap((st, i) => (st === 'fs' ? [i] : []))];

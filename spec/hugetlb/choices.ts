@@ -63,7 +63,16 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
 };
 
 /** Operations that can give charges back to a mount (and so refill its reserve). */
-export const RELEASING_OPS: ReadonlySet<string> = new Set(['fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'close', 'unlink', 'fallocate']);
+export const RELEASING_OPS: ReadonlySet<string> = new Set([
+  'fault',
+  'uffd_copy',
+  'munmap',
+  'truncate',
+  'punch',
+  'close',
+  'unlink',
+  'fallocate',
+]);
 
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */
 export const SETNR_CHOICES: readonly number[] = Array.from({ length: 49 }, (_, i) => i);

@@ -7,7 +7,16 @@
 import { assign, setup } from 'xstate';
 import type { SpecDef } from '../../checker/types.js';
 import { RELEASING_OPS, withReserveOffsets } from './choices.js';
-import { applyOp, CHOICES_BY_OP, decodeChoice, initView, SETNR_CHOICES, shrinkSurplus, type HugetlbView, type Ret } from './model.js';
+import {
+  applyOp,
+  CHOICES_BY_OP,
+  decodeChoice,
+  initView,
+  SETNR_CHOICES,
+  shrinkSurplus,
+  type HugetlbView,
+  type Ret,
+} from './model.js';
 import { maxReserveOffsets } from './promises.js';
 import type { HugetlbParams } from './params.js';
 
@@ -17,13 +26,39 @@ export interface HugetlbSpecContext extends HugetlbView {
   ret: Ret | undefined;
 }
 
-export const OPS = ['set_nr', 'set_overcommit', 'mount', 'mmap', 'fault', 'uffd_copy', 'munmap', 'truncate', 'punch', 'fork', 'close', 'unlink', 'umount', 'fallocate'] as const;
+export const OPS = [
+  'set_nr',
+  'set_overcommit',
+  'mount',
+  'mmap',
+  'fault',
+  'uffd_copy',
+  'munmap',
+  'truncate',
+  'punch',
+  'fork',
+  'close',
+  'unlink',
+  'umount',
+  'fallocate',
+] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';
 
 type Ev = { type: string; choice?: number } & Record<string, unknown>;
 
-const PLACEHOLDER = Object.freeze({ total: 0, free: 0, rsvd: 0, surp: 0, overcommit: 0, spools: [], files: [], vmas: [], p: undefined, ret: undefined });
+const PLACEHOLDER = Object.freeze({
+  total: 0,
+  free: 0,
+  rsvd: 0,
+  surp: 0,
+  overcommit: 0,
+  spools: [],
+  files: [],
+  vmas: [],
+  p: undefined,
+  ret: undefined,
+});
 
 export const hugetlbMachine = setup({
   types: {
@@ -48,7 +83,8 @@ export const hugetlbMachine = setup({
 }).createMachine({
   id: 'hugetlb',
   // xstate's transition() instantiates a throwaway actor without input on every call: keep that cheap
-  context: ({ input }) => (input ? { ...initView(input), p: input, ret: undefined } : (PLACEHOLDER as unknown as HugetlbSpecContext)),
+  context: ({ input }) =>
+    input ? { ...initView(input), p: input, ret: undefined } : (PLACEHOLDER as unknown as HugetlbSpecContext),
   initial: 'running',
   states: {
     running: {

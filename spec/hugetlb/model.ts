@@ -38,7 +38,15 @@ export function initView(p: HugetlbParams): HugetlbView {
       min: m.mounted ? m.min : -1,
       reserve: m.mounted && m.min > 0 ? m.min : 0,
     })),
-    files: p.fileMount.map((mount) => ({ mount, size: p.fileSize, resv: [], cache: [], open: true, linked: true, evicted: false })),
+    files: p.fileMount.map((mount) => ({
+      mount,
+      size: p.fileSize,
+      resv: [],
+      cache: [],
+      open: true,
+      linked: true,
+      evicted: false,
+    })),
     vmas: Array.from({ length: p.vmas }, () => ({ ...EMPTY_VMA })),
   });
   initMemo.set(p, v0);
@@ -48,7 +56,13 @@ export function initView(p: HugetlbParams): HugetlbView {
 const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 
 /** Apply one operation atomically; undefined = this choice is not a possible outcome. */
-export function applyOp(v0: HugetlbView, op: string, a: Args, choice: number | undefined, p: HugetlbParams): Outcome | undefined {
+export function applyOp(
+  v0: HugetlbView,
+  op: string,
+  a: Args,
+  choice: number | undefined,
+  p: HugetlbParams,
+): Outcome | undefined {
   if (op === 'set_nr') return setNr(v0, num(a, 'n'), choice ?? 0);
   const plan = decodeChoice(choice);
   if (plan.numaMiss && !p.numa) return undefined;

@@ -46,7 +46,16 @@ function reserved(v: HugetlbView, m: VmaView, i: number): boolean {
  * a free unreserved page or a new surplus page. `avoid`: the owner's COW,
  * which must not use its own reservations.
  */
-export function allocPage(v: HugetlbView, ledger: Ledger, m: VmaView, i: number, avoid: boolean, plan: Plan, resv0: number, numa: boolean): AllocResult {
+export function allocPage(
+  v: HugetlbView,
+  ledger: Ledger,
+  m: VmaView,
+  i: number,
+  avoid: boolean,
+  plan: Plan,
+  resv0: number,
+  numa: boolean,
+): AllocResult {
   const wasReserved = reserved(v, m, i);
   let global = 0;
   if (!wasReserved || avoid) {
@@ -88,7 +97,10 @@ function sharedFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   const { v, plan, uffd } = c;
   const f = at(v.files, m.src);
   // vma_needs_reservation could not allocate a map descriptor: VM_FAULT_OOM / -ENOMEM
-  if (plan.inj === INJ.early) return plan.buddyFail || plan.numaMiss || plan.reserveOffset ? undefined : { view: c.v0, ret: uffd ? 'ENOMEM' : 'OOM' };
+  if (plan.inj === INJ.early)
+    return plan.buddyFail || plan.numaMiss || plan.reserveOffset
+      ? undefined
+      : { view: c.v0, ret: uffd ? 'ENOMEM' : 'OOM' };
   const hadEntry = has(f.resv, i);
   const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
   if (!r.ok) return plan.inj ? undefined : done(c, uffd ? 'ENOMEM' : (r.ret ?? 'SIGBUS'));
@@ -140,7 +152,8 @@ function privateBackout(c: Ctx, m: VmaView, i: number, r: AllocResult, wasReserv
   }
   if (!r.restore) {
     if (plan.inj !== INJ.keep) return undefined;
-  } else if (plan.inj === INJ.lose) m.resv = del(m.resv, i); // the promise is lost: looks consumed
+  } else if (plan.inj === INJ.lose)
+    m.resv = del(m.resv, i); // the promise is lost: looks consumed
   else if (plan.inj === INJ.keep && wasReserved) {
     // the promise stays
   } else if (plan.inj === INJ.gain && !wasReserved) m.resv = add(m.resv, i);

@@ -5,7 +5,21 @@
  */
 import { INJ, type Plan } from './choices.js';
 import { allocPage } from './ops-fault.js';
-import { add, at, charge, clone, del, has, inUse, newLedger, outstanding, pageFreed, promiseGlobal, releaseGlobal, settle } from './promises.js';
+import {
+  add,
+  at,
+  charge,
+  clone,
+  del,
+  has,
+  inUse,
+  newLedger,
+  outstanding,
+  pageFreed,
+  promiseGlobal,
+  releaseGlobal,
+  settle,
+} from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js';
 
@@ -95,7 +109,8 @@ export function fallocate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams
   const to = num(a, 'to');
   const f0 = v0.files[fi];
   const plain = !plan.buddyFail && !plan.numaMiss && !plan.surplusFirst && !plan.reserveOffset;
-  if (!f0 || !(from >= 0 && from < to && to <= p.fileSize) || !v0.spools[f0.mount]?.mounted) return plain ? { view: v0, ret: 'EINVAL' } : undefined;
+  if (!f0 || !(from >= 0 && from < to && to <= p.fileSize) || !v0.spools[f0.mount]?.mounted)
+    return plain ? { view: v0, ret: 'EINVAL' } : undefined;
   if (!f0.open) return plain ? { view: v0, ret: 'EBADF' } : undefined;
   const v = clone(v0);
   const f = at(v.files, fi);
@@ -107,7 +122,16 @@ export function fallocate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams
   const missing = Array.from({ length: to - from }, (_, k) => from + k).filter((i) => !has(f.cache, i));
   const windowAt = missing.find((i) => !has(f.resv, i));
   for (const i of missing) {
-    const r = allocPage(v, ledger, pseudo, i, false, i === windowAt ? plan : { ...plan, surplusFirst: false }, outstanding(v), p.numa);
+    const r = allocPage(
+      v,
+      ledger,
+      pseudo,
+      i,
+      false,
+      i === windowAt ? plan : { ...plan, surplusFirst: false },
+      outstanding(v),
+      p.numa,
+    );
     if (!r.ok) {
       ret = 'ENOSPC';
       break;

@@ -26,7 +26,12 @@ function evict(v: HugetlbView, fileIndex: number): number {
 }
 
 /** After close, unlink or the last munmap: evict a file nothing holds any more; settle and release. */
-export function lastReference(v0: HugetlbView, v: HugetlbView, fileIndex: number, offset: number): HugetlbView | undefined {
+export function lastReference(
+  v0: HugetlbView,
+  v: HugetlbView,
+  fileIndex: number,
+  offset: number,
+): HugetlbView | undefined {
   const f = at(v.files, fileIndex);
   const released = !f.evicted && !f.open && !f.linked && !mapped(v, fileIndex) ? evict(v, fileIndex) : 0;
   const s = settle(v0, v, newLedger(v), offset);

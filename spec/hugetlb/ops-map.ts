@@ -147,7 +147,10 @@ export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
     m.to = start;
   } else if (start === m.from) m.from = end;
   else m.to = start;
-  const settled = whole && isSharedKind(m0.kind) ? lastReference(v0, v, m0.src, plan.reserveOffset) : settle(v0, v, newLedger(v), plan.reserveOffset);
+  const settled =
+    whole && isSharedKind(m0.kind)
+      ? lastReference(v0, v, m0.src, plan.reserveOffset)
+      : settle(v0, v, newLedger(v), plan.reserveOffset);
   if (!settled) return undefined;
   releaseGlobal(settled, given);
   return { view: settledFinish(settled), ret: 'ok' };
@@ -169,7 +172,16 @@ export function fork(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined 
   if (!m || !cm || s === c || cm.kind !== 'none' || isSharedKind(m.kind) || m.kind === 'none' || m.peer !== -1)
     return { view: v0, ret: 'EINVAL' };
   const v = clone(v0);
-  v.vmas[c] = { ...EMPTY_VMA, kind: m.kind, src: m.src, from: m.from, to: m.to, anon: [...m.anon], cow: [...m.anon], peer: s };
+  v.vmas[c] = {
+    ...EMPTY_VMA,
+    kind: m.kind,
+    src: m.src,
+    from: m.from,
+    to: m.to,
+    anon: [...m.anon],
+    cow: [...m.anon],
+    peer: s,
+  };
   const parent = at(v.vmas, s);
   parent.cow = [...m.anon];
   parent.peer = c;

@@ -156,7 +156,13 @@ export function settle(v0: HugetlbView, v: HugetlbView, ledger: Ledger, offset: 
  * backed by free unreserved pages, the shortfall by new surplus pages up to
  * nr_overcommit_hugepages; false when that cannot be done or buddy fails.
  */
-export function promiseGlobal(v: HugetlbView, resv0: number, n: number, buddyFails: boolean, freeNow?: number): boolean {
+export function promiseGlobal(
+  v: HugetlbView,
+  resv0: number,
+  n: number,
+  buddyFails: boolean,
+  freeNow?: number,
+): boolean {
   if (n <= 0) return true;
   const free = freeNow ?? v.total - inUse(v);
   const needed = resv0 + n - free;

@@ -75,7 +75,19 @@ export interface HugetlbView {
   vmas: VmaView[];
 }
 
-export type Ret = 'ok' | 'ENOMEM' | 'ENOSPC' | 'EINVAL' | 'EBUSY' | 'EEXIST' | 'EFAULT' | 'SIGBUS' | 'SIGSEGV' | 'OOM' | 'ENOENT' | 'EBADF';
+export type Ret =
+  | 'ok'
+  | 'ENOMEM'
+  | 'ENOSPC'
+  | 'EINVAL'
+  | 'EBUSY'
+  | 'EEXIST'
+  | 'EFAULT'
+  | 'SIGBUS'
+  | 'SIGSEGV'
+  | 'OOM'
+  | 'ENOENT'
+  | 'EBADF';
 
 export const EMPTY_VMA: VmaView = Object.freeze({
   kind: 'none',

@@ -59,7 +59,8 @@ export function sharedWithOthers(c: ThpView, mm: number, page: number): boolean 
 }
 
 /** mm itself holds a pin on `page`. */
-export const pinnedBy = (c: ThpView, mm: number, page: number): boolean => c.pinned.some((p) => p[0] === mm && p[2] === page);
+export const pinnedBy = (c: ThpView, mm: number, page: number): boolean =>
+  c.pinned.some((p) => p[0] === mm && p[2] === page);
 
 /** Give mm a fresh private copy at subpage i holding `data` (the caller unmapped the old page). */
 export function mapNewCopy(c: ThpView, mm: number, i: number, data: number): void {

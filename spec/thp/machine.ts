@@ -32,12 +32,20 @@ import { assign, setup } from 'xstate';
 import { REJECT, int, type Env, type Handler } from './handler.js';
 import { mappingHandlers } from './map-ops.js';
 import { referenceHandlers } from './ref-ops.js';
-import { clone, initialThp, settle, sum, type ThpContext, type ThpEvent, type ThpParams, type ThpView } from './view.js';
+import {
+  clone,
+  initialThp,
+  settle,
+  sum,
+  type ThpContext,
+  type ThpEvent,
+  type ThpParams,
+  type ThpView,
+} from './view.js';
 
 export * from './view.js';
 
 const handlers: Readonly<Record<string, Handler>> = { ...mappingHandlers, ...referenceHandlers };
-
 
 /** Apply one event; returns the next context with `ret` set, or `ret` undefined when the event is not enabled. */
 export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {

@@ -15,7 +15,8 @@ const on_fault: Handler = (c, e) => {
   if (choice === 'enomem' && (badMm(mm) || mapsAny(c, mm) || c.ptable.includes(mm))) return REJECT;
   if (badMm(mm)) ret = 'EINVAL';
   else if (mapsAny(c, mm)) ret = 'exists';
-  else if (c.ptable.includes(mm)) ret = 'fallback'; // a page table is already there: no PMD fault
+  else if (c.ptable.includes(mm))
+    ret = 'fallback'; // a page table is already there: no PMD fault
   else if (anon) {
     if (choice === 'enomem') ret = 'ENOMEM';
     else if (c.freed.every((f) => f)) {

@@ -81,4 +81,3 @@ export function splitForeignPmd(c: ThpView, mm: number): void {
 export function dropTableIfEmpty(c: ThpView, mm: number): void {
   if (!mapsAny(c, mm)) del(c.ptable, mm);
 }
-

@@ -39,7 +39,8 @@ export function abstraction(g: Readonly<G>, p: P): CleancacheView {
     real.push(r);
     uuid.push(g.sb_mounted[s] ? g.sb_uuid[s]! : 0);
     if (!g.sb_mounted[s]) sbs.push(SB_UNMOUNTED);
-    else if (r >= 0) sbs.push(real.indexOf(r)); // pools named by their lowest superblock
+    else if (r >= 0)
+      sbs.push(real.indexOf(r)); // pools named by their lowest superblock
     else sbs.push(g.sb_poolid[s] === CLEANCACHE_NO_POOL ? SB_NO_POOL : SB_NO_BACKEND);
   }
   const data = new Array<number>(p.nsb * p.keys * p.pages).fill(0);
@@ -61,18 +62,17 @@ export function abstraction(g: Readonly<G>, p: P): CleancacheView {
   };
 }
 
-
 export const observer: NonNullable<Subsystem<G, CleancacheView, P>['observer']> = {
-    impl: (g) => ({
-      succ_gets: g.succ_gets,
-      failed_gets: g.failed_gets,
-      puts: g.puts,
-      invalidates: g.invalidates,
-      enabled: g.cleancache_enabled,
-      held: g.pools.reduce((a, q) => a + q.pages.length, 0) + g.remote.length,
-    }),
-    spec: (v) =>
-      v.mode === 'api'
-        ? { succ_gets: v.succ_gets, failed_gets: v.failed_gets, puts: v.puts, invalidates: v.invalidates }
-        : { mounted: v.mounted, files: JSON.stringify(v.files) },
-  };
+  impl: (g) => ({
+    succ_gets: g.succ_gets,
+    failed_gets: g.failed_gets,
+    puts: g.puts,
+    invalidates: g.invalidates,
+    enabled: g.cleancache_enabled,
+    held: g.pools.reduce((a, q) => a + q.pages.length, 0) + g.remote.length,
+  }),
+  spec: (v) =>
+    v.mode === 'api'
+      ? { succ_gets: v.succ_gets, failed_gets: v.failed_gets, puts: v.puts, invalidates: v.invalidates }
+      : { mounted: v.mounted, files: JSON.stringify(v.files) },
+};

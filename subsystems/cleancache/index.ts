@@ -39,7 +39,15 @@ export const cleancache: Subsystem<CleancacheState, CleancacheView, P> = {
   opSchemas: cleancacheOps,
   spec: {
     machine: cleancacheMachine,
-    input: (p: P) => ({ mode: p.mode, nsb: p.nsb, keys: p.keys, pages: p.pages, files: p.files, registered: p.registered, mounted: p.mounted }),
+    input: (p: P) => ({
+      mode: p.mode,
+      nsb: p.nsb,
+      keys: p.keys,
+      pages: p.pages,
+      files: p.files,
+      registered: p.registered,
+      mounted: p.mounted,
+    }),
     choices: cleancacheChoices,
     internal: cleancacheInternal,
     view: cleancacheView as (s: { value: unknown; context: any }) => CleancacheView,

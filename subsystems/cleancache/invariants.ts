@@ -22,8 +22,9 @@ type P = CleancacheParams;
 export const invariants = [
   invariant<G, P>({
     name: 'cc-no-stale-data',
-    doc: 'No cleancache handle maps to data older than the last put or write of that page: every page held has its handle\'s last put data, and on the filesystem a page absent from the page cache is held only with its on-disk contents, never for a freed inode.',
-    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (put-put-get coherency; "The kernel is responsible for ensuring coherency between cleancache (shared or not), the page cache, and the filesystem"); mm/truncate.c truncate_inode_pages_range() @ v5.10',
+    doc: "No cleancache handle maps to data older than the last put or write of that page: every page held has its handle's last put data, and on the filesystem a page absent from the page cache is held only with its on-disk contents, never for a freed inode.",
+    source:
+      'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (put-put-get coherency; "The kernel is responsible for ensuring coherency between cleancache (shared or not), the page cache, and the filesystem"); mm/truncate.c truncate_inode_pages_range() @ v5.10',
     when: 'always',
     check(g, p) {
       let held = false;
@@ -32,7 +33,8 @@ export const invariants = [
         for (const pg of poolContents(g, pool)) {
           held = true;
           const last = g.lastPut[code(p, pool, pg.key, pg.idx)]!;
-          if (pg.data !== last) return `pool ${pool} holds version ${pg.data} of (key ${pg.key}, index ${pg.idx}); the last put was ${last}`;
+          if (pg.data !== last)
+            return `pool ${pool} holds version ${pg.data} of (key ${pg.key}, index ${pg.idx}); the last put was ${last}`;
         }
       }
       const pool = p.mode === 'fs' ? realPool(g, p.nsb) : -1;
@@ -43,7 +45,8 @@ export const invariants = [
           const pc = g.pc[pg.key * p.pages + pg.idx]!;
           if (pc.present) continue; // the page cache copy is the one reads see
           const disk = g.disk[pg.key * p.pages + pg.idx]!;
-          if (pg.data !== disk) return `cleancache holds version ${pg.data} of inode ${pg.key} page ${pg.idx}, the disk has ${disk}`;
+          if (pg.data !== disk)
+            return `cleancache holds version ${pg.data} of inode ${pg.key} page ${pg.idx}, the disk has ${disk}`;
         }
       }
       return held ? true : null;
@@ -52,7 +55,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'exclusive-get',
     doc: 'A private (exclusive) pool never holds a page after a get hit on it, until the next put of that handle.',
-    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" ("If a get_page is successful on a non-shared pool, the page is invalidated") and FAQ "Why is non-shared cleancache exclusive?"',
+    source:
+      'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" ("If a get_page is successful on a non-shared pool, the page is invalidated") and FAQ "Why is non-shared cleancache exclusive?"',
     when: 'always',
     check(g, p) {
       if (g.exclHits.length === 0) return null;
@@ -68,7 +72,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'get-get-coherency',
     doc: 'After a get of a handle misses, the backend holds no copy of it anywhere (resident or remote) until the next put of that handle.',
-    source: 'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (get-get coherency: "if a get for a given handle fails, subsequent gets for that handle will never succeed unless preceded by a successful put")',
+    source:
+      'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (get-get coherency: "if a get for a given handle fails, subsequent gets for that handle will never succeed unless preceded by a successful put")',
     when: 'always',
     check(g, p) {
       if (g.missed.length === 0) return null;
@@ -84,7 +89,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'counters-match-store',
     doc: 'The debugfs counters agree with the store: every page held came from a counted put, and on a filesystem with a private pool every hit consumed a put of its own.',
-    source: 'Documentation/vm/cleancache.rst @ v5.10, "Cleancache Performance Metrics" (puts: "number of puts attempted (all succeed)", succ_gets); mm/cleancache.c __cleancache_put_page() @ v5.10',
+    source:
+      'Documentation/vm/cleancache.rst @ v5.10, "Cleancache Performance Metrics" (puts: "number of puts attempted (all succeed)", succ_gets); mm/cleancache.c __cleancache_put_page() @ v5.10',
     when: 'always',
     check(g, p) {
       let held = g.remote.length;
@@ -99,7 +105,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'sb-pools-consistent',
     doc: 'Every mounted superblock with a pool id names a live backend pool of its kind (private, or shared with its s_uuid); no two mounted local filesystems share a pool; one UUID has at most one live shared pool; a surrendered pool id holds no pages; an unmounted superblock holds CLEANCACHE_NO_POOL.',
-    source: 'mm/cleancache.c __cleancache_init_fs(), __cleancache_init_shared_fs(), __cleancache_invalidate_fs() @ v5.10; 53d85c985665 "cleancache: forbid overriding cleancache_ops" (two filesystems using the same id)',
+    source:
+      'mm/cleancache.c __cleancache_init_fs(), __cleancache_init_shared_fs(), __cleancache_invalidate_fs() @ v5.10; 53d85c985665 "cleancache: forbid overriding cleancache_ops" (two filesystems using the same id)',
     when: 'always',
     check(g) {
       let used = false;
@@ -115,7 +122,8 @@ export const invariants = [
         const q = g.pools[poolId];
         const uuid = g.sb_uuid[sb]!;
         if (uuid === 0) {
-          if (q?.kind !== POOL_PRIVATE) return `superblock ${sb} holds pool id ${poolId}, which is not a live private pool`;
+          if (q?.kind !== POOL_PRIVATE)
+            return `superblock ${sb} holds pool id ${poolId}, which is not a live private pool`;
           const other = privateOwner.get(poolId);
           if (other !== undefined) return `superblocks ${other} and ${sb} both use private pool ${poolId}`;
           privateOwner.set(poolId, sb);
@@ -124,7 +132,8 @@ export const invariants = [
       }
       for (let i = 0; i < g.pools.length; i++) {
         const q = g.pools[i]!;
-        if (q.kind === POOL_FREE && q.pages.length > 0) return `surrendered pool id ${i} still holds ${q.pages.length} page(s)`;
+        if (q.kind === POOL_FREE && q.pages.length > 0)
+          return `surrendered pool id ${i} still holds ${q.pages.length} page(s)`;
         if (q.kind === POOL_SHARED && g.pools.some((r, j) => j > i && r.kind === POOL_SHARED && r.uuid === q.uuid))
           return `two live shared pools have UUID ${q.uuid}`;
       }
@@ -132,4 +141,3 @@ export const invariants = [
     },
   }),
 ];
-

@@ -16,7 +16,10 @@ const locked = A.optional(A.bool('hold the page lock (default true; false breaks
 
 export const cleancacheOps = defineOps({
   register: { doc: 'cleancache_register_ops: the backend registers', args: {} },
-  mount: { doc: 'mount an API-layer superblock (cleancache_init_fs, or init_shared_fs with uuid > 0)', args: { sb, uuid: A.optional(A.int(0, 99, 'shared-pool uuid (0: private pool; default 0)')) } },
+  mount: {
+    doc: 'mount an API-layer superblock (cleancache_init_fs, or init_shared_fs with uuid > 0)',
+    args: { sb, uuid: A.optional(A.int(0, 99, 'shared-pool uuid (0: private pool; default 0)')) },
+  },
   umount: { doc: 'unmount an API-layer superblock (cleancache_invalidate_fs)', args: { sb } },
   put: { doc: 'cleancache_put_page of data v for (sb, key, idx)', args: { sb, key, idx, v, locked } },
   get: { doc: 'cleancache_get_page for (sb, key, idx): the data on a hit, "miss" otherwise', args: { sb, key, idx } },

@@ -23,18 +23,34 @@ export const base: P = {
   mounted: true,
 };
 
-const KEYS = ['mode', 'nsb', 'keys', 'pages', 'maxPools', 'capacity', 'registered', 'remote', 'files', 'inodes', 'fsUuid', 'mounted'] as const;
+const KEYS = [
+  'mode',
+  'nsb',
+  'keys',
+  'pages',
+  'maxPools',
+  'capacity',
+  'registered',
+  'remote',
+  'files',
+  'inodes',
+  'fsUuid',
+  'mounted',
+] as const;
 
 export function parseParams(raw: unknown): P {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('expected an object of cleancache parameters');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error('expected an object of cleancache parameters');
   const r = raw as Record<string, unknown>;
   for (const k of Object.keys(r))
-    if (!(KEYS as readonly string[]).includes(k)) throw new Error(`unknown parameter '${k}' (known: ${KEYS.join(', ')})`);
+    if (!(KEYS as readonly string[]).includes(k))
+      throw new Error(`unknown parameter '${k}' (known: ${KEYS.join(', ')})`);
   const mode = r.mode ?? base.mode;
   if (mode !== 'api' && mode !== 'fs') throw new Error(`mode: expected "api" or "fs", got ${JSON.stringify(mode)}`);
   const int = (k: (typeof KEYS)[number], lo: number, hi: number, dflt: number): number => {
     const v = r[k] ?? dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new Error(`${k}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+      throw new Error(`${k}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
     return v;
   };
   const bool = (k: (typeof KEYS)[number], dflt: boolean): boolean => {
@@ -60,8 +76,7 @@ export function parseParams(raw: unknown): P {
   if (p.inodes < p.files) throw new Error(`inodes: need at least one inode per file (${p.files})`);
   const handles = p.maxPools * Math.max(p.keys, p.inodes) * p.pages;
   if (handles > 31) throw new Error(`maxPools * max(keys, inodes) * pages = ${handles}: at most 31 backend handles`);
-  if (p.nsb * p.keys * p.pages > 31) throw new Error(`nsb * keys * pages = ${p.nsb * p.keys * p.pages}: at most 31 API handles`);
+  if (p.nsb * p.keys * p.pages > 31)
+    throw new Error(`nsb * keys * pages = ${p.nsb * p.keys * p.pages}: at most 31 API handles`);
   return p;
 }
-
-

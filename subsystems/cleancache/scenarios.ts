@@ -9,13 +9,15 @@ import { base } from './params.js';
 type P = CleancacheParams;
 
 const op = (o: string, args: Record<string, number> = {}): OpChoice[] => [{ op: o, args }];
-const put = (sb: number, v: number, extra: Record<string, number> = {}) => op('put', { sb, key: 0, idx: 0, v, ...extra });
+const put = (sb: number, v: number, extra: Record<string, number> = {}) =>
+  op('put', { sb, key: 0, idx: 0, v, ...extra });
 const getp = (sb: number, idx = 0) => op('get', { sb, key: 0, idx });
 
 export const scenarios: Scenario<P>[] = [
   {
     name: 'api-register',
-    description: 'mounts before the backend registers (CLEANCACHE_NO_BACKEND, resolved by iterate_supers) race registration; two puts and two gets of one handle; a shared mount puts and unmounts',
+    description:
+      'mounts before the backend registers (CLEANCACHE_NO_BACKEND, resolved by iterate_supers) race registration; two puts and two gets of one handle; a shared mount puts and unmounts',
     params: { ...base, registered: false },
     threads: [
       [op('mount', { sb: 0, uuid: 0 }), put(0, 1), getp(0)],
@@ -36,7 +38,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'api-pools',
-    description: 'one pool slot: a superblock puts and unmounts (invalidate_fs) while another mounts (init_fs fails or reuses the id), gets and puts',
+    description:
+      'one pool slot: a superblock puts and unmounts (invalidate_fs) while another mounts (init_fs fails or reuses the id), gets and puts',
     params: { ...base, maxPools: 1 },
     threads: [
       [op('mount', { sb: 0, uuid: 0 }), put(0, 1), op('umount', { sb: 0 })],
@@ -45,7 +48,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'api-shared',
-    description: 'three superblocks mount with the same UUID (init_shared_fs): puts, non-exclusive gets, invalidate and unmount',
+    description:
+      'three superblocks mount with the same UUID (init_shared_fs): puts, non-exclusive gets, invalidate and unmount',
     params: { ...base, nsb: 3, maxPools: 2 },
     threads: [
       [op('mount', { sb: 0, uuid: 7 }), put(0, 1), op('umount', { sb: 0 })],
@@ -55,7 +59,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'api-remote',
-    description: 'RAMster-like remote tier: a put evicts a page to the remote tier, a get misses it, the repatriation worker runs, the handle is got again',
+    description:
+      'RAMster-like remote tier: a put evicts a page to the remote tier, a get misses it, the repatriation worker runs, the handle is got again',
     params: { ...base, nsb: 1, pages: 2, maxPools: 1, remote: true },
     threads: [
       [op('mount', { sb: 0, uuid: 0 }), put(0, 1), op('put', { sb: 0, key: 0, idx: 1, v: 2 }), getp(0), getp(0)],
@@ -64,7 +69,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'api-unserialized',
-    description: 'CC-8: put and invalidate_page of one handle without the page lock; the checker must report the broken precondition, not a bug',
+    description:
+      'CC-8: put and invalidate_page of one handle without the page lock; the checker must report the broken precondition, not a bug',
     params: { ...base, nsb: 1, maxPools: 1 },
     threads: [
       [op('mount', { sb: 0, uuid: 0 }), put(0, 1, { locked: 0 }), getp(0)],
@@ -73,7 +79,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'fs-readwrite',
-    description: 'buffered read, write and writeback of one page race reclaim (cleancache put), re-reads, truncate and backend registration',
+    description:
+      'buffered read, write and writeback of one page race reclaim (cleancache put), re-reads, truncate and backend registration',
     params: { ...base, mode: 'fs', nsb: 0, registered: false },
     threads: [
       [op('read', { f: 0, idx: 0 }), op('write', { f: 0, idx: 0, v: 2 }), op('writeback', { f: 0, idx: 0 })],
@@ -83,16 +90,28 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'fs-odirect',
-    description: 'read, evict (cleancache put), O_DIRECT write and re-read of one page, racing reclaim, writeback and a buffered write',
+    description:
+      'read, evict (cleancache put), O_DIRECT write and re-read of one page, racing reclaim, writeback and a buffered write',
     params: { ...base, mode: 'fs', nsb: 0 },
     threads: [
-      [op('read', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 }), op('dio_write', { f: 0, idx: 0, v: 2 }), op('read', { f: 0, idx: 0 })],
-      [op('evict', { f: 0, idx: 0 }), op('write', { f: 0, idx: 0, v: 3 }), op('writeback', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 })],
+      [
+        op('read', { f: 0, idx: 0 }),
+        op('evict', { f: 0, idx: 0 }),
+        op('dio_write', { f: 0, idx: 0, v: 2 }),
+        op('read', { f: 0, idx: 0 }),
+      ],
+      [
+        op('evict', { f: 0, idx: 0 }),
+        op('write', { f: 0, idx: 0, v: 3 }),
+        op('writeback', { f: 0, idx: 0 }),
+        op('evict', { f: 0, idx: 0 }),
+      ],
     ],
   },
   {
     name: 'fs-unlink',
-    description: 'a page reaches cleancache, the file is unlinked and a new file reuses the inode number and reads the page; racing reclaim, truncate and a reader holding the old inode open',
+    description:
+      'a page reaches cleancache, the file is unlinked and a new file reuses the inode number and reads the page; racing reclaim, truncate and a reader holding the old inode open',
     params: { ...base, mode: 'fs', nsb: 0, inodes: 2 },
     threads: [
       [op('read', { f: 0, idx: 0 }), op('unlink', { f: 0 }), op('create', { f: 0 }), op('read', { f: 0, idx: 0 })],
@@ -102,17 +121,25 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'fs-remount',
-    description: 'shared-pool filesystem (init_shared_fs) mounted before the backend: read, evict, unmount and mount again racing a writer and (twice) backend registration',
+    description:
+      'shared-pool filesystem (init_shared_fs) mounted before the backend: read, evict, unmount and mount again racing a writer and (twice) backend registration',
     params: { ...base, mode: 'fs', nsb: 0, fsUuid: 3, registered: false },
     threads: [
-      [op('read', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 }), op('fs_umount'), op('fs_mount'), op('read', { f: 0, idx: 0 })],
+      [
+        op('read', { f: 0, idx: 0 }),
+        op('evict', { f: 0, idx: 0 }),
+        op('fs_umount'),
+        op('fs_mount'),
+        op('read', { f: 0, idx: 0 }),
+      ],
       [op('write', { f: 0, idx: 0, v: 2 }), op('writeback', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 })],
       [op('register'), op('register')],
     ],
   },
   {
     name: 'api-stress',
-    description: 'four threads on one handle around registration: mounts, puts, exclusive gets, invalidate_page and a shared mount',
+    description:
+      'four threads on one handle around registration: mounts, puts, exclusive gets, invalidate_page and a shared mount',
     params: { ...base, registered: false },
     threads: [
       [op('mount', { sb: 0, uuid: 0 }), put(0, 1), getp(0)],
@@ -134,7 +161,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'fs-twopages',
-    description: 'two pages of one file and a backend of one page: reads, reclaim (LRU eviction in the backend), a write and a truncate',
+    description:
+      'two pages of one file and a backend of one page: reads, reclaim (LRU eviction in the backend), a write and a truncate',
     params: { ...base, mode: 'fs', nsb: 0, pages: 2 },
     threads: [
       [op('read', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 }), op('read', { f: 0, idx: 0 })],
@@ -143,4 +171,3 @@ export const scenarios: Scenario<P>[] = [
     ],
   },
 ];
-

@@ -13,7 +13,8 @@ export const variants: Variant[] = [
     name: '53d85c985665',
     description:
       'cleancache_register_ops() lets a second backend replace the first (no -EBUSY): superblocks keep pool ids of the old backend, which the new one hands out again, so two filesystems share a pool',
-    source: '53d85c985665 "cleancache: forbid overriding cleancache_ops"; mm/cleancache.c cleancache_register_ops() @ v5.10',
+    source:
+      '53d85c985665 "cleancache: forbid overriding cleancache_ops"; mm/cleancache.c cleancache_register_ops() @ v5.10',
     scenarios: ['api-reregister'],
   },
   {
@@ -26,19 +27,23 @@ export const variants: Variant[] = [
   },
   {
     name: '55635ba76ef9',
-    description: 'an O_DIRECT write invalidates the page cache (and so cleancache) only if mapping->nrpages != 0: a page reclaim put into cleancache is read back after the write',
-    source: '55635ba76ef9 "fs: fix data invalidation in the cleancache during direct IO"; mm/filemap.c generic_file_direct_write() @ v5.10',
+    description:
+      'an O_DIRECT write invalidates the page cache (and so cleancache) only if mapping->nrpages != 0: a page reclaim put into cleancache is read back after the write',
+    source:
+      '55635ba76ef9 "fs: fix data invalidation in the cleancache during direct IO"; mm/filemap.c generic_file_direct_write() @ v5.10',
     scenarios: ['fs-odirect'],
   },
   {
     name: 'CC-1',
-    description: 'a put the backend rejects leaves the older copy of the handle in place (breaks put-put-get coherency)',
+    description:
+      'a put the backend rejects leaves the older copy of the handle in place (breaks put-put-get coherency)',
     source: `${DOC}, "Implementation Overview" (put-put-get coherency)`,
     scenarios: ['api-register'],
   },
   {
     name: 'CC-2',
-    description: 'a get that misses leaves a remotified copy that the repatriation worker brings back (breaks get-get coherency)',
+    description:
+      'a get that misses leaves a remotified copy that the repatriation worker brings back (breaks get-get coherency)',
     source: `${DOC}, "Implementation Overview" (get-get coherency)`,
     scenarios: ['api-remote'],
   },

@@ -43,19 +43,19 @@ export function abstraction(g: Readonly<G>, p: P): FrontswapView {
 }
 
 export const observer: NonNullable<Subsystem<G, FrontswapView, P>['observer']> = {
-    impl: (g) => ({
-      stores: g.succ_stores,
-      failed_stores: g.failed_stores,
-      loads: g.loads,
-      invalidates: g.invalidates,
-      entries: g.tree.length,
-      frontswap_map: JSON.stringify(g.si.map((s) => s.frontswap_map)),
-    }),
-    spec: (v) => ({
-      stores: v.succ_stores,
-      failed_stores: v.failed_stores,
-      loads: v.loads,
-      invalidates: v.invalidates,
-      slots: v.st.map((s, i) => `${s}:${v.data[i]}`).join(' '),
-    }),
-  };
+  impl: (g) => ({
+    stores: g.succ_stores,
+    failed_stores: g.failed_stores,
+    loads: g.loads,
+    invalidates: g.invalidates,
+    entries: g.tree.length,
+    frontswap_map: JSON.stringify(g.si.map((s) => s.frontswap_map)),
+  }),
+  spec: (v) => ({
+    stores: v.succ_stores,
+    failed_stores: v.failed_stores,
+    loads: v.loads,
+    invalidates: v.invalidates,
+    slots: v.st.map((s, i) => `${s}:${v.data[i]}`).join(' '),
+  }),
+};

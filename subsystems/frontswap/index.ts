@@ -41,7 +41,13 @@ export const frontswap: Subsystem<FrontswapState, FrontswapView, P> = {
   opSchemas: frontswapOps,
   spec: {
     machine: frontswapMachine,
-    input: (p: P) => ({ types: p.types, slots: p.slots, swapon: p.swapon, writethrough: p.writethrough, enabled: p.registered > 0 }),
+    input: (p: P) => ({
+      types: p.types,
+      slots: p.slots,
+      swapon: p.swapon,
+      writethrough: p.writethrough,
+      enabled: p.registered > 0,
+    }),
     internal: frontswapInternal,
     event: (op, args, choice) => frontswapEvent(op, args, choice),
     choices: frontswapChoices,

@@ -14,7 +14,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'frontswap-map-matches-backend',
     doc: 'A frontswap bit is set for every entry a backend holds (the converse fails only for entries zswap wrote back, whose bit stays set), and frontswap_pages counts the set bits.',
-    source: 'mm/frontswap.c __frontswap_store(), __frontswap_set(), __frontswap_clear() @ v5.10; fb993fa1a2f6 "mm: frontswap: invalidate expired data on a dup-store failure"',
+    source:
+      'mm/frontswap.c __frontswap_store(), __frontswap_set(), __frontswap_clear() @ v5.10; fb993fa1a2f6 "mm: frontswap: invalidate expired data on a dup-store failure"',
     when: 'always',
     check(g, p) {
       let used = false;
@@ -35,7 +36,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'swap-slot-current',
     doc: 'Every in-use swap slot that no store or writeback is writing leads to the data last swapped out to it: the first backend copy a load finds when its frontswap_map bit is set, else the swap device.',
-    source: 'Documentation/vm/frontswap.rst @ v5.10 ("stale data may never be obtained from frontswap"; FAQ "Why this weird definition about duplicate stores?"); mm/frontswap.c __frontswap_load() @ v5.10',
+    source:
+      'Documentation/vm/frontswap.rst @ v5.10 ("stale data may never be obtained from frontswap"; FAQ "Why this weird definition about duplicate stores?"); mm/frontswap.c __frontswap_load() @ v5.10',
     when: 'always',
     check(g, p) {
       let used = false;
@@ -46,15 +48,17 @@ export const invariants = [
           used = true;
           const i = g.si[type]!.frontswap_map.includes(off) ? frontswapHolder(g, type, off) : -1;
           const v = i >= 0 ? g.tree[i]!.data : g.disk[s]!;
-          if (v !== g.last[s]) return `(type ${type}, offset ${off}) leads to version ${v}${i >= 0 ? ' in frontswap' : ' on the device'}, the last swap-out wrote ${g.last[s]}`;
+          if (v !== g.last[s])
+            return `(type ${type}, offset ${off}) leads to version ${v}${i >= 0 ? ' in frontswap' : ' on the device'}, the last swap-out wrote ${g.last[s]}`;
         }
       return used ? true : null;
     },
   }),
   invariant<G, P>({
     name: 'frontswap-shadows-device',
-    doc: "Every page a backend holds shadows an in-use slot of a device that is not swapped off, in a tree that backend initialised for the device, and each backend stays within its capacity.",
-    source: 'Documentation/vm/frontswap.rst @ v5.10 ("frontswap cannot contain more pages than the total of swapon\'d swap devices"); mm/zswap.c zswap_frontswap_init(), zswap_frontswap_invalidate_area() @ v5.10',
+    doc: 'Every page a backend holds shadows an in-use slot of a device that is not swapped off, in a tree that backend initialised for the device, and each backend stays within its capacity.',
+    source:
+      'Documentation/vm/frontswap.rst @ v5.10 ("frontswap cannot contain more pages than the total of swapon\'d swap devices"); mm/zswap.c zswap_frontswap_init(), zswap_frontswap_invalidate_area() @ v5.10',
     when: 'always',
     check(g, p) {
       if (g.tree.length === 0) return null;
@@ -64,11 +68,12 @@ export const invariants = [
       }
       for (const e of g.tree) {
         if (!g.si[e.type]!.used) return `an entry for (type ${e.type}, offset ${e.off}) survives swapoff`;
-        if (!g.inited[treeIndex(p, e.be, e.type)]) return `backend ${e.be} holds (type ${e.type}, offset ${e.off}) without a tree for the type`;
-        if (g.swap_map[slotIndex(p, e.type, e.off)] === 0) return `an entry for free slot (type ${e.type}, offset ${e.off})`;
+        if (!g.inited[treeIndex(p, e.be, e.type)])
+          return `backend ${e.be} holds (type ${e.type}, offset ${e.off}) without a tree for the type`;
+        if (g.swap_map[slotIndex(p, e.type, e.off)] === 0)
+          return `an entry for free slot (type ${e.type}, offset ${e.off})`;
       }
       return true;
     },
   }),
 ];
-

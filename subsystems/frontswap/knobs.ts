@@ -6,7 +6,14 @@ import { parseParams } from './params.js';
 export const knobs: readonly Knob<P>[] = [
   threadsKnob<P>({ max: 4 }),
   opsKnob<P>(8),
-  paramKnob<P>('pool', 'backend capacity in entries (full means a store is rejected)', 1, 16, (p, n) => parseParams({ ...p, capacity: n }), 'backend pages'),
+  paramKnob<P>(
+    'pool',
+    'backend capacity in entries (full means a store is rejected)',
+    1,
+    16,
+    (p, n) => parseParams({ ...p, capacity: n }),
+    'backend pages',
+  ),
   {
     flag: 'file-size',
     doc: 'slots (offsets) per swap device',

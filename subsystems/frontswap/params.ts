@@ -8,17 +8,28 @@ import type { FrontswapParams } from '../../impl/frontswap/state.js';
 type P = FrontswapParams;
 
 /** The defaults every scenario starts from. */
-export const base: P = { types: 1, slots: 1, capacity: 2, swapon: true, writethrough: false, backends: 1, registered: 1 };
+export const base: P = {
+  types: 1,
+  slots: 1,
+  capacity: 2,
+  swapon: true,
+  writethrough: false,
+  backends: 1,
+  registered: 1,
+};
 const KEYS = ['types', 'slots', 'capacity', 'swapon', 'writethrough', 'backends', 'registered'] as const;
 
 export function parseParams(raw: unknown): P {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('expected an object of frontswap parameters');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error('expected an object of frontswap parameters');
   const r = raw as Record<string, unknown>;
   for (const k of Object.keys(r))
-    if (!(KEYS as readonly string[]).includes(k)) throw new Error(`unknown parameter '${k}' (known: ${KEYS.join(', ')})`);
+    if (!(KEYS as readonly string[]).includes(k))
+      throw new Error(`unknown parameter '${k}' (known: ${KEYS.join(', ')})`);
   const int = (k: 'types' | 'slots' | 'capacity' | 'backends' | 'registered', lo: number, hi: number): number => {
     const v = r[k] ?? base[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new Error(`${k}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+      throw new Error(`${k}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
     return v;
   };
   const bool = (k: 'swapon' | 'writethrough'): boolean => {
@@ -38,5 +49,3 @@ export function parseParams(raw: unknown): P {
     registered,
   };
 }
-
-

@@ -14,7 +14,8 @@ const inn = (off = 0) => op('swapin', { type: 0, off });
 export const scenarios: Scenario<P>[] = [
   {
     name: 'dup-store',
-    description: 'a page is swapped out twice to one slot (the duplicate store may fail) and swapped in, racing two zswap writebacks, another swap-in and a third store',
+    description:
+      'a page is swapped out twice to one slot (the duplicate store may fail) and swapped in, racing two zswap writebacks, another swap-in and a third store',
     params: { ...base },
     threads: [
       [out(1), out(2), inn()],
@@ -52,7 +53,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'stress',
-    description: 'four threads: two slots, a backend of capacity 1, stores, duplicate stores, loads, frees and two writebacks',
+    description:
+      'four threads: two slots, a backend of capacity 1, stores, duplicate stores, loads, frees and two writebacks',
     params: { ...base, slots: 2, capacity: 1 },
     threads: [
       [out(1, 0), out(2, 1), inn(0)],
@@ -63,7 +65,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'writethrough',
-    description: 'writethrough mode: stores also go to the device and a full backend reclaims its oldest entry; swap-in must still return the latest data',
+    description:
+      'writethrough mode: stores also go to the device and a full backend reclaims its oldest entry; swap-in must still return the latest data',
     params: { ...base, slots: 2, capacity: 1, writethrough: true },
     threads: [
       [out(1, 0), out(2, 1), inn(0)],

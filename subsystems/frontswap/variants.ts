@@ -19,14 +19,16 @@ export const variants: Variant[] = [
     name: 'd1dc6f1bcf1e',
     description:
       'the one-backend duplicate-store rule (invalidate only when the new store fails) with two backends: the new copy goes to one backend and a load still finds the old copy in the other',
-    source: 'd1dc6f1bcf1e "frontswap: allow multiple backends" ("If a dup, we must remove the old page first"); mm/frontswap.c __frontswap_store() @ v5.10',
+    source:
+      'd1dc6f1bcf1e "frontswap: allow multiple backends" ("If a dup, we must remove the old page first"); mm/frontswap.c __frontswap_store() @ v5.10',
     scenarios: ['two-backends'],
   },
   {
     name: '04fc7816089c',
     description:
       'zswap writeback does not re-check that its entry is still in the tree: a slot freed and reused while the entry was being written back gets the old data written over the new',
-    source: '04fc7816089c "mm: fix zswap writeback race condition" (CVE-2023-53178; v5.10 as released is affected, the model applies the fix)',
+    source:
+      '04fc7816089c "mm: fix zswap writeback race condition" (CVE-2023-53178; v5.10 as released is affected, the model applies the fix)',
     scenarios: ['free-reuse'],
   },
   {
@@ -41,7 +43,8 @@ export const variants: Variant[] = [
     name: 'ZS-THP',
     description:
       'a backend that takes a THP as if it were one page: only the head subpage is kept and the frontswap_map bit set for it, the tail slot is never written',
-    source: 'mm/zswap.c zswap_frontswap_store() @ v5.10 ("THP isn\'t supported": PageTransHuge pages are refused with -EINVAL)',
+    source:
+      'mm/zswap.c zswap_frontswap_store() @ v5.10 ("THP isn\'t supported": PageTransHuge pages are refused with -EINVAL)',
     scenarios: ['thp-swapout'],
   },
   {
@@ -52,7 +55,8 @@ export const variants: Variant[] = [
   },
   {
     name: 'FS-3',
-    description: 'a full backend accepts a store by silently dropping its oldest entry: a later load of that page misses',
+    description:
+      'a full backend accepts a store by silently dropping its oldest entry: a later load of that page misses',
     source: `${DOC} (a store the backend accepts is persistent: "the backend guarantees the persistence of the data")`,
     scenarios: ['two-slots'],
   },

@@ -4,7 +4,16 @@
  * locks, in-flight pages and descriptor caches disappear.
  */
 import { coveredSet } from '../../impl/hugetlb/regions.js';
-import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, KIND_NAMES, PRIVATE, SP_DETACHED, SP_MOUNTED, V_LIVE } from '../../impl/hugetlb/state.js';
+import {
+  type G,
+  HPAGE_RESV_OWNER,
+  HPAGE_RESV_UNMAPPED,
+  KIND_NAMES,
+  PRIVATE,
+  SP_DETACHED,
+  SP_MOUNTED,
+  V_LIVE,
+} from '../../impl/hugetlb/state.js';
 import { EMPTY_VMA, type HugetlbView, type VmaKind } from '../../spec/hugetlb/model.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 

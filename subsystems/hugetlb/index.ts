@@ -29,7 +29,8 @@ const impl: ImplDef<G, HugetlbParams> = {
 };
 
 /** The knobs (knobs.ts) in the `customize(base, {threads: 3})` form. */
-export const customize = (base: Scenario<HugetlbParams>, opts: ScenarioOptions): Scenario<HugetlbParams> => knobsCustomize(knobs)(base, opts);
+export const customize = (base: Scenario<HugetlbParams>, opts: ScenarioOptions): Scenario<HugetlbParams> =>
+  knobsCustomize(knobs)(base, opts);
 
 export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
   name: 'hugetlb',
@@ -50,9 +51,21 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
   kernelVersions: {
     default: 'mainline',
     versions: [
-      { name: '6.1', description: 'linux-6.1.y as Debian bookworm ships it (linux-image-6.1.0-*-amd64)', lacks: ['a833a693a490'] },
-      { name: '6.12', description: 'linux-6.12.y as Debian bookworm-backports ships it (linux-image-6.12.*+deb12-amd64)', lacks: ['a833a693a490'] },
-      { name: 'mainline', description: 'newest upstream behaviour modelled (mm/hugetlb.c after a833a693a490 and its follow-up)', lacks: [] },
+      {
+        name: '6.1',
+        description: 'linux-6.1.y as Debian bookworm ships it (linux-image-6.1.0-*-amd64)',
+        lacks: ['a833a693a490'],
+      },
+      {
+        name: '6.12',
+        description: 'linux-6.12.y as Debian bookworm-backports ships it (linux-image-6.12.*+deb12-amd64)',
+        lacks: ['a833a693a490'],
+      },
+      {
+        name: 'mainline',
+        description: 'newest upstream behaviour modelled (mm/hugetlb.c after a833a693a490 and its follow-up)',
+        lacks: [],
+      },
     ],
   },
   observer: {

@@ -5,7 +5,16 @@
  */
 import { invariant, type Invariant } from '../../checker/types.js';
 import { coveredSet, regionCount, regionsWellFormed } from '../../impl/hugetlb/regions.js';
-import { type G, HPAGE_RESV_OWNER, PRIVATE, SP_DETACHED, SP_MOUNTED, SP_UNMOUNTED, V_FREE, V_LIVE } from '../../impl/hugetlb/state.js';
+import {
+  type G,
+  HPAGE_RESV_OWNER,
+  PRIVATE,
+  SP_DETACHED,
+  SP_MOUNTED,
+  SP_UNMOUNTED,
+  V_FREE,
+  V_LIVE,
+} from '../../impl/hugetlb/state.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
 /** Pages in use: page cache + anon (a COW-shared page once). */
@@ -25,7 +34,8 @@ export function derivedRsvd(g: Readonly<G>): number {
   let r = 0;
   for (const f of g.file) for (const i of coveredSet(f.reg)) if (!f.pc.includes(i)) r++;
   for (const v of g.vma)
-    if (v.st === V_LIVE && v.kind === PRIVATE && v.flags & HPAGE_RESV_OWNER) r += v.to - v.from - regionCount(v.reg, v.from, v.to);
+    if (v.st === V_LIVE && v.kind === PRIVATE && v.flags & HPAGE_RESV_OWNER)
+      r += v.to - v.from - regionCount(v.reg, v.from, v.to);
   for (const s of g.spool) if (s.st === SP_MOUNTED || s.st === SP_DETACHED) r += s.rsv;
   return r;
 }
@@ -34,7 +44,8 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'counters-ordered',
     doc: '0 <= HugePages_Rsvd <= HugePages_Free <= HugePages_Total: reserved pages are free pages set aside.',
-    source: 'Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "The Data Structures" (available = free_huge_pages - resv_huge_pages); Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Rsvd)',
+    source:
+      'Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "The Data Structures" (available = free_huge_pages - resv_huge_pages); Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Rsvd)',
     when: 'always',
     check: (g) =>
       g.resv >= 0 && g.resv <= g.free && g.free <= g.nr ? true : `resv=${g.resv} free=${g.free} total=${g.nr}`,
@@ -49,7 +60,8 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'resv-conservation',
     doc: 'At quiescence HugePages_Rsvd equals the outstanding reservations of the reserve maps and subpools: shared entries without a cached page + unconsumed private-owner pages + subpool rsv_hpages.',
-    source: 'Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation Map Modifications" (the reservation maps correspond to the global count)',
+    source:
+      'Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation Map Modifications" (the reservation maps correspond to the global count)',
     when: 'quiescent',
     check: (g) => {
       const d = derivedRsvd(g);
@@ -59,7 +71,8 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'subpool-min',
     doc: 'A subpool with size= keeps 0 <= used <= max; with min_size=, 0 <= rsv <= min, and with both used + rsv >= min; vacuous without such a mount.',
-    source: 'mm/hugetlb.c hugepage_subpool_get_pages() / hugepage_subpool_put_pages() @ v6.1; Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (min_size: allocated + reserved >= min_size)',
+    source:
+      'mm/hugetlb.c hugepage_subpool_get_pages() / hugepage_subpool_put_pages() @ v6.1; Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (min_size: allocated + reserved >= min_size)',
     when: 'always',
     check: (g) => {
       let seen = false;
@@ -78,7 +91,8 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'adds-in-progress-zero',
     doc: 'At quiescence every region_chg was closed by region_add or region_abort: adds_in_progress == 0 (VM_BUG_ON in resv_map_release: the two-phase region_chg/region_add protocol).',
-    source: 'mm/hugetlb.c resv_map_release() @ v6.1 (VM_BUG_ON(resv_map->adds_in_progress)); mm/hugetlb.c region_chg() / region_add() / region_abort() @ v6.1',
+    source:
+      'mm/hugetlb.c resv_map_release() @ v6.1 (VM_BUG_ON(resv_map->adds_in_progress)); mm/hugetlb.c region_chg() / region_add() / region_abort() @ v6.1',
     when: 'quiescent',
     check: (g) => {
       for (const f of g.file) if (f.adds !== 0) return `file adds_in_progress=${f.adds}`;
@@ -104,19 +118,22 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'page-free-xor-in-use',
     doc: 'No page is both free and instantiated: free + in use (page cache, anon, held by a thread) == HugePages_Total, and every cached page has a reserve-map entry.',
-    source: 'fs/hugetlbfs/inode.c remove_inode_hugepages() @ v6.1; mm/hugetlb.c hugetlb_unreserve_pages() @ v6.1 (chg - freed)',
+    source:
+      'fs/hugetlbfs/inode.c remove_inode_hugepages() @ v6.1; mm/hugetlb.c hugetlb_unreserve_pages() @ v6.1 (chg - freed)',
     when: 'always',
     check: (g) => {
       const used = inUse(g) + g.held;
       if (g.free + used !== g.nr) return `free=${g.free} + in use=${used} != total=${g.nr}`;
-      for (const f of g.file) for (const i of f.pc) if (!coveredSet(f.reg).includes(i)) return `cached page ${i} has no reserve map entry`;
+      for (const f of g.file)
+        for (const i of f.pc) if (!coveredSet(f.reg).includes(i)) return `cached page ${i} has no reserve map entry`;
       return true;
     },
   }),
   invariant<G, HugetlbParams>({
     name: 'no-leak',
     doc: 'Once no mapping is left and no file holds a page or a reservation, the pool alone explains the counters: nothing is in use (HugePages_Free == HugePages_Total), HugePages_Rsvd is exactly what mounted (or detached) subpools hold for min_size; after every mount is gone too, Rsvd == 0. (A free surplus page may linger: set_nr / overcommit changes leave them and the kernel returns them lazily.)',
-    source: 'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Rsvd, HugePages_Surp); fs/hugetlbfs/inode.c hugetlbfs_evict_inode() @ v6.1; mm/hugetlb.c unlock_or_release_subpool() @ v6.1',
+    source:
+      'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Rsvd, HugePages_Surp); fs/hugetlbfs/inode.c hugetlbfs_evict_inode() @ v6.1; mm/hugetlb.c unlock_or_release_subpool() @ v6.1',
     when: 'quiescent',
     check: (g) => {
       if (g.vma.some((v) => v.st !== V_FREE) || g.file.some((f) => f.pc.length > 0 || f.reg.length > 0)) return null;

@@ -27,16 +27,26 @@ function growThreads(s: Scenario<P>, n: number): Scenario<P> {
   const copies = Math.ceil(n / base);
   const vmas = s.params.vmas * copies;
   if (vmas > LIMITS.maxVmas)
-    throw new Error(`--threads ${n}: the extra threads need ${vmas} VMA slots (the copies run on fresh ones); the model has at most ${LIMITS.maxVmas}`);
+    throw new Error(
+      `--threads ${n}: the extra threads need ${vmas} VMA slots (the copies run on fresh ones); the model has at most ${LIMITS.maxVmas}`,
+    );
   const params = parseParams({ ...s.params, vmas });
-  const threads = Array.from({ length: n }, (_, i) => shiftVmas(s.threads[i % base]!, s.params.vmas * Math.floor(i / base)));
+  const threads = Array.from({ length: n }, (_, i) =>
+    shiftVmas(s.threads[i % base]!, s.params.vmas * Math.floor(i / base)),
+  );
   return { ...s, params, threads };
 }
 
 export const knobs: readonly Knob<P>[] = [
-  threadsKnob<P>({ max: 4, doc: 'threads: fewer drop the last scripts, more repeat them on fresh VMA slots', grow: growThreads }),
+  threadsKnob<P>({
+    max: 4,
+    doc: 'threads: fewer drop the last scripts, more repeat them on fresh VMA slots',
+    grow: growThreads,
+  }),
   opsKnob<P>(8),
-  paramKnob<P>('pool', 'persistent huge pages (nr_hugepages) at start', 0, LIMITS.maxPages, (p, n) => parseParams({ ...p, pool: n })),
+  paramKnob<P>('pool', 'persistent huge pages (nr_hugepages) at start', 0, LIMITS.maxPages, (p, n) =>
+    parseParams({ ...p, pool: n }),
+  ),
   paramKnob<P>('file-size', 'hugetlbfs file size in huge pages', 1, LIMITS.maxFileSize, (p, n) =>
     parseParams({ ...p, fileSize: flagInRange('file-size', n, 1, LIMITS.maxFileSize) }),
   ),

@@ -6,13 +6,13 @@
 import { A, defineOps, type OpUnion } from '../../checker/op-schema.js';
 import { LIMITS, type HugetlbParams as P } from '../../spec/hugetlb/params.js';
 
-const vma = (doc: string) =>
-  A.int<P>(0, LIMITS.maxVmas - 1, doc, { text: 'params.vmas - 1', max: (p) => p.vmas - 1 });
+const vma = (doc: string) => A.int<P>(0, LIMITS.maxVmas - 1, doc, { text: 'params.vmas - 1', max: (p) => p.vmas - 1 });
 const file = A.int<P>(0, LIMITS.maxFiles - 1, 'file: index into params.fileMount', {
   text: 'params.fileMount.length - 1',
   max: (p) => p.fileMount.length - 1,
 });
-const index = (doc: string) => A.int<P>(0, LIMITS.maxFileSize - 1, doc, { text: 'params.fileSize - 1', max: (p) => p.fileSize - 1 });
+const index = (doc: string) =>
+  A.int<P>(0, LIMITS.maxFileSize - 1, doc, { text: 'params.fileSize - 1', max: (p) => p.fileSize - 1 });
 const end = (doc: string) => A.int<P>(1, LIMITS.maxFileSize, doc, { text: 'params.fileSize', max: (p) => p.fileSize });
 
 export const hugetlbOps = defineOps({
@@ -39,11 +39,19 @@ export const hugetlbOps = defineOps({
     doc: 'mmap of pages [from, to) into VMA slot v: shared/noreserve map file f; private/private_noreserve map an anonymous-like private mapping on mount f',
     args: {
       v: vma('VMA slot to create (must be free)'),
-      kind: A.enum(['shared', 'noreserve', 'private', 'private_noreserve'], 'MAP_SHARED, MAP_SHARED|MAP_NORESERVE, MAP_PRIVATE, MAP_PRIVATE|MAP_NORESERVE'),
-      f: A.int<P>(0, Math.max(LIMITS.maxFiles, LIMITS.maxMounts) - 1, 'file index (shared kinds) or mount index (private kinds)', {
-        text: 'max(params.fileMount.length, params.mounts.length) - 1',
-        max: (p) => Math.max(p.fileMount.length, p.mounts.length) - 1,
-      }),
+      kind: A.enum(
+        ['shared', 'noreserve', 'private', 'private_noreserve'],
+        'MAP_SHARED, MAP_SHARED|MAP_NORESERVE, MAP_PRIVATE, MAP_PRIVATE|MAP_NORESERVE',
+      ),
+      f: A.int<P>(
+        0,
+        Math.max(LIMITS.maxFiles, LIMITS.maxMounts) - 1,
+        'file index (shared kinds) or mount index (private kinds)',
+        {
+          text: 'max(params.fileMount.length, params.mounts.length) - 1',
+          max: (p) => Math.max(p.fileMount.length, p.mounts.length) - 1,
+        },
+      ),
       from: index('first page offset'),
       to: end('end page offset (exclusive)'),
     },
@@ -61,11 +69,19 @@ export const hugetlbOps = defineOps({
     args: {
       v: vma('VMA slot'),
       from: A.optional(index('first page offset of the range (with to; default: the whole VMA)')),
-      to: A.optional(A.int<P>(0, LIMITS.maxFileSize, 'end page offset (exclusive); to <= from is EINVAL', { text: 'params.fileSize', max: (p) => p.fileSize })),
+      to: A.optional(
+        A.int<P>(0, LIMITS.maxFileSize, 'end page offset (exclusive); to <= from is EINVAL', {
+          text: 'params.fileSize',
+          max: (p) => p.fileSize,
+        }),
+      ),
       c: A.optional(vma('slot for the piece above a hole in the middle (must be free)')),
     },
   },
-  close: { doc: 'close(2) of file f\'s descriptor (the inode is evicted when unlinked and unmapped)', args: { f: file } },
+  close: {
+    doc: "close(2) of file f's descriptor (the inode is evicted when unlinked and unmapped)",
+    args: { f: file },
+  },
   unlink: { doc: 'unlink(2) of file f (reservations stay until the last close/munmap)', args: { f: file } },
   umount: {
     doc: 'umount of mount m: EBUSY while a file on it is open or mapped; else evict its inodes and give back min_size',
@@ -82,7 +98,10 @@ export const hugetlbOps = defineOps({
   },
   truncate: {
     doc: 'ftruncate of file f to size pages',
-    args: { f: file, size: A.int<P>(0, LIMITS.maxFileSize, 'new size in pages', { text: 'params.fileSize', max: (p) => p.fileSize }) },
+    args: {
+      f: file,
+      size: A.int<P>(0, LIMITS.maxFileSize, 'new size in pages', { text: 'params.fileSize', max: (p) => p.fileSize }),
+    },
   },
   punch: {
     doc: 'fallocate(FALLOC_FL_PUNCH_HOLE) of pages [from, to) of file f',

@@ -13,10 +13,12 @@ function int(raw: unknown, path: string, lo: number, hi: number): number {
 }
 
 export function parseParams(raw: unknown): HugetlbParams {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('hugetlb params: expected an object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error('hugetlb params: expected an object');
   const r = raw as Record<string, unknown>;
   const known = ['pool', 'overcommit', 'fileSize', 'mounts', 'fileMount', 'vmas', 'numa', 'inject'];
-  for (const k of Object.keys(r)) if (!known.includes(k)) throw new Error(`hugetlb params: unknown field '${k}' (known: ${known.join(', ')})`);
+  for (const k of Object.keys(r))
+    if (!known.includes(k)) throw new Error(`hugetlb params: unknown field '${k}' (known: ${known.join(', ')})`);
   const pool = int(r.pool ?? 2, 'pool', 0, LIMITS.maxPages);
   const overcommit = int(r.overcommit ?? 0, 'overcommit', 0, LIMITS.maxPages);
   const fileSize = int(r.fileSize ?? 2, 'fileSize', 1, LIMITS.maxFileSize);
@@ -41,11 +43,11 @@ export function parseParams(raw: unknown): HugetlbParams {
   if (!Array.isArray(fmRaw) || fmRaw.length < 1 || fmRaw.length > LIMITS.maxFiles)
     throw new Error(`hugetlb params: fileMount must list the mount of each of 1..${LIMITS.maxFiles} files`);
   const fileMount = fmRaw.map((x, k) => int(x, `fileMount[${k}]`, 0, mounts.length - 1));
-  if ((fileMount.length + vmas) * fileSize > 31) throw new Error('hugetlb params: (files + vmas) * fileSize must be <= 31');
+  if ((fileMount.length + vmas) * fileSize > 31)
+    throw new Error('hugetlb params: (files + vmas) * fileSize must be <= 31');
   const numa = r.numa ?? false;
   const inject = r.inject ?? false;
   if (typeof numa !== 'boolean') throw new Error('hugetlb params: numa must be a boolean');
   if (typeof inject !== 'boolean') throw new Error('hugetlb params: inject must be a boolean');
   return { pool, overcommit, fileSize, mounts, fileMount, vmas, numa, inject };
 }
-

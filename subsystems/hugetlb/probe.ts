@@ -82,16 +82,29 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   cmdline: () => ['transparent_hugepage=never', 'hugepages=0'],
   unsupported(script: Script) {
     const p = script.params as HugetlbParams;
-    if (p.inject) return 'the script injects kernel allocation failures (params.inject), which a stock kernel cannot be made to do on demand';
+    if (p.inject)
+      return 'the script injects kernel allocation failures (params.inject), which a stock kernel cannot be made to do on demand';
     if (p.numa) return 'params.numa models free pages on disallowed nodes; the probe VM has one node';
     return undefined;
   },
   setup(p, i) {
     return [
       cArray(p.fileMount, 'int', 'fm'),
-      cArray(p.mounts.map((m) => m.size), 'long', 'msize'),
-      cArray(p.mounts.map((m) => m.min), 'long', 'mmin'),
-      cArray(p.mounts.map((m) => m.mounted), 'int', 'mon'),
+      cArray(
+        p.mounts.map((m) => m.size),
+        'long',
+        'msize',
+      ),
+      cArray(
+        p.mounts.map((m) => m.min),
+        'long',
+        'mmin',
+      ),
+      cArray(
+        p.mounts.map((m) => m.mounted),
+        'int',
+        'mon',
+      ),
       `h_setup(${i}, ${p.pool}, ${p.overcommit}, ${p.fileSize}, ${p.fileMount.length}, fm, ${p.mounts.length}, msize, mmin, mon);`,
     ].join('\n');
   },

@@ -7,14 +7,28 @@ import { LIMITS } from '../../spec/hugetlb/params.js';
 import { type HugetlbParams, parseParams } from './params.js';
 
 /** Scenario params; the default mount has size= (used_hpages maintained, subpool invariant exercised). */
-export const P = (over: Partial<HugetlbParams> = {}): HugetlbParams => parseParams({ mounts: [{ size: LIMITS.maxPages, min: -1, mounted: true }], ...over });
-export const op = (name: string, args: Record<string, number | string | boolean> = {}): OpChoice => ({ op: name, args });
+export const P = (over: Partial<HugetlbParams> = {}): HugetlbParams =>
+  parseParams({ mounts: [{ size: LIMITS.maxPages, min: -1, mounted: true }], ...over });
+export const op = (name: string, args: Record<string, number | string | boolean> = {}): OpChoice => ({
+  op: name,
+  args,
+});
 export const one = (o: OpChoice): OpChoice[] => [o];
 
-export const sh = (v: number, f: number, from: number, to: number): OpChoice => op('mmap', { v, kind: 'shared', f, from, to });
-export const nr = (v: number, f: number, from: number, to: number): OpChoice => op('mmap', { v, kind: 'noreserve', f, from, to });
-export const pv = (v: number, m: number, from: number, to: number): OpChoice => op('mmap', { v, kind: 'private', f: m, from, to });
+export const sh = (v: number, f: number, from: number, to: number): OpChoice =>
+  op('mmap', { v, kind: 'shared', f, from, to });
+export const nr = (v: number, f: number, from: number, to: number): OpChoice =>
+  op('mmap', { v, kind: 'noreserve', f, from, to });
+export const pv = (v: number, m: number, from: number, to: number): OpChoice =>
+  op('mmap', { v, kind: 'private', f: m, from, to });
 export const wr = (v: number, i: number): OpChoice => op('fault', { v, i, write: true });
 export const rd = (v: number, i: number): OpChoice => op('fault', { v, i, write: false });
 export const munmap = (v: number): OpChoice => op('munmap', { v });
-export const SITES_ALL = ['add_to_page_cache', 'anon_vma_prepare', 'copy_from_user', 'region_chg_kmalloc', 'region_del_split', 'alloc_buddy'];
+export const SITES_ALL = [
+  'add_to_page_cache',
+  'anon_vma_prepare',
+  'copy_from_user',
+  'region_chg_kmalloc',
+  'region_del_split',
+  'alloc_buddy',
+];

@@ -13,8 +13,18 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       'mmap(SHARED) reserving [0,2) races faults through a NORESERVE mapping of the same file: region_chg/region_add and vma_needs/commit_reservation refunds (H11, HR-4, HR-11), then munmap or truncate, UFFDIO_COPY and a hole punch',
     params: P({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2 }),
     threads: [
-      [[sh(0, 0, 0, 2), sh(0, 0, 1, 3)], one(wr(0, 1)), [munmap(0), op('truncate', { f: 0, size: 1 })], [wr(0, 0), sh(0, 0, 0, 3)]],
-      [one(nr(1, 0, 0, 3)), [wr(1, 0), wr(1, 2)], [rd(1, 1), op('uffd_copy', { v: 1, i: 1 })], one(op('punch', { f: 0, from: 0, to: 2 }))],
+      [
+        [sh(0, 0, 0, 2), sh(0, 0, 1, 3)],
+        one(wr(0, 1)),
+        [munmap(0), op('truncate', { f: 0, size: 1 })],
+        [wr(0, 0), sh(0, 0, 0, 3)],
+      ],
+      [
+        one(nr(1, 0, 0, 3)),
+        [wr(1, 0), wr(1, 2)],
+        [rd(1, 1), op('uffd_copy', { v: 1, i: 1 })],
+        one(op('punch', { f: 0, from: 0, to: 2 })),
+      ],
     ],
   },
   {
@@ -35,7 +45,12 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     threads: [
       [[sh(0, 0, 0, 3), sh(0, 0, 1, 3)], [wr(0, 1), rd(0, 2)], one(wr(0, 2)), one(munmap(0)), one(sh(0, 0, 0, 2))],
       [one(nr(1, 0, 0, 3)), one(wr(1, 0)), [rd(1, 1), wr(1, 2)], one(munmap(1))],
-      [one(op('uffd_copy', { v: 1, i: 2 })), [op('punch', { f: 0, from: 0, to: 2 }), op('truncate', { f: 0, size: 1 })], one(wr(1, 0)), one(op('truncate', { f: 0, size: 0 }))],
+      [
+        one(op('uffd_copy', { v: 1, i: 2 })),
+        [op('punch', { f: 0, from: 0, to: 2 }), op('truncate', { f: 0, size: 1 })],
+        one(wr(1, 0)),
+        one(op('truncate', { f: 0, size: 0 })),
+      ],
     ],
   },
   {
@@ -44,9 +59,22 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       'MAP_PRIVATE owner faults, forks, and write-faults with no unreserved page: owner COW outside its reserves, unmap_ref_private marks the child HPAGE_RESV_UNMAPPED; the child faults and unmaps; owner munmap returns unconsumed reserves (HR-8, HR-10)',
     params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 4 }),
     threads: [
-      [one(pv(0, 0, 0, 2)), [wr(0, 0), op('uffd_copy', { v: 0, i: 0 })], one(op('fork', { v: 0, c: 1 })), one(wr(0, 0)), [wr(0, 1), rd(0, 1)], one(munmap(0))],
+      [
+        one(pv(0, 0, 0, 2)),
+        [wr(0, 0), op('uffd_copy', { v: 0, i: 0 })],
+        one(op('fork', { v: 0, c: 1 })),
+        one(wr(0, 0)),
+        [wr(0, 1), rd(0, 1)],
+        one(munmap(0)),
+      ],
       [[wr(1, 0), rd(1, 0)], [wr(1, 0), rd(1, 0)], one(munmap(1)), one(pv(3, 0, 0, 1)), one(wr(3, 0))],
-      [[pv(2, 0, 0, 1), op('mmap', { v: 2, kind: 'private_noreserve', f: 0, from: 0, to: 1 })], [wr(2, 0), op('uffd_copy', { v: 2, i: 0 })], one(munmap(2)), one(op('set_nr', { n: 2 })), one(op('set_nr', { n: 3 }))],
+      [
+        [pv(2, 0, 0, 1), op('mmap', { v: 2, kind: 'private_noreserve', f: 0, from: 0, to: 1 })],
+        [wr(2, 0), op('uffd_copy', { v: 2, i: 0 })],
+        one(munmap(2)),
+        one(op('set_nr', { n: 2 })),
+        one(op('set_nr', { n: 3 })),
+      ],
     ],
   },
   {
@@ -55,7 +83,13 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       'ftruncate below an instantiated, reserved index while another thread faults it (SIGBUS beyond i_size; region_del to LONG_MAX and the unconsumed refund), then a hole punch; a third task faults and copies through a NORESERVE mapping (H1, HR-12)',
     params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 2 }),
     threads: [
-      [one(sh(0, 0, 0, 2)), one(wr(0, 1)), [op('truncate', { f: 0, size: 1 }), op('truncate', { f: 0, size: 0 })], one(op('truncate', { f: 0, size: 2 })), one(wr(0, 1))],
+      [
+        one(sh(0, 0, 0, 2)),
+        one(wr(0, 1)),
+        [op('truncate', { f: 0, size: 1 }), op('truncate', { f: 0, size: 0 })],
+        one(op('truncate', { f: 0, size: 2 })),
+        one(wr(0, 1)),
+      ],
       [[rd(0, 1), wr(0, 0)], one(op('punch', { f: 0, from: 0, to: 1 })), one(rd(0, 1))],
       [one(nr(1, 0, 0, 2)), [wr(1, 1), op('uffd_copy', { v: 1, i: 0 })], one(munmap(1))],
     ],
@@ -67,8 +101,16 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     params: P({ pool: 0, overcommit: 2, fileSize: 2, vmas: 2 }),
     threads: [
       [one(pv(0, 0, 0, 2)), one(munmap(0)), one(pv(0, 0, 0, 1)), one(wr(0, 0))],
-      [[pv(1, 0, 0, 1), sh(1, 0, 0, 1), op('mmap', { v: 1, kind: 'private_noreserve', f: 0, from: 0, to: 1 })], one(wr(1, 0)), one(munmap(1))],
-      [[op('set_nr', { n: 1 }), op('set_overcommit', { n: 0 })], [op('set_nr', { n: 0 }), op('set_nr', { n: 2 })], one(op('set_overcommit', { n: 3 }))],
+      [
+        [pv(1, 0, 0, 1), sh(1, 0, 0, 1), op('mmap', { v: 1, kind: 'private_noreserve', f: 0, from: 0, to: 1 })],
+        one(wr(1, 0)),
+        one(munmap(1)),
+      ],
+      [
+        [op('set_nr', { n: 1 }), op('set_overcommit', { n: 0 })],
+        [op('set_nr', { n: 0 }), op('set_nr', { n: 2 })],
+        one(op('set_overcommit', { n: 3 })),
+      ],
     ],
   },
   {
@@ -86,10 +128,22 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     name: 'error-paths',
     description:
       'fault budget 1 over every kmalloc/page-cache/anon_vma/copy_from_user site (overcommit 0, see NOTES.md): restore_reserve_on_error, the uffd PagePrivate fix-up, free_huge_page of a restore-reserve page on a size= mount, and an mmap that fails after region_chg (H13, H19, HR-1, HR-3, HR-6)',
-    params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 3, mounts: [{ size: 2, min: -1, mounted: true }], inject: true }),
+    params: P({
+      pool: 2,
+      overcommit: 0,
+      fileSize: 2,
+      vmas: 3,
+      mounts: [{ size: 2, min: -1, mounted: true }],
+      inject: true,
+    }),
     threads: [
       [one(pv(0, 0, 0, 2)), [wr(0, 0), rd(0, 0)], one(op('uffd_copy', { v: 0, i: 1 })), one(munmap(0))],
-      [one(nr(1, 0, 0, 2)), [wr(1, 0), op('uffd_copy', { v: 1, i: 0 })], one(sh(2, 0, 0, 2)), one(op('punch', { f: 0, from: 0, to: 2 }))],
+      [
+        one(nr(1, 0, 0, 2)),
+        [wr(1, 0), op('uffd_copy', { v: 1, i: 0 })],
+        one(sh(2, 0, 0, 2)),
+        one(op('punch', { f: 0, from: 0, to: 2 })),
+      ],
       [one(rd(0, 1)), [op('truncate', { f: 0, size: 1 }), wr(2, 1)]],
     ],
     // Every site these ops reach: with overcommit 0 there is no buddy allocation, and punching the
@@ -101,7 +155,10 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     description:
       'fault budget 2 on a private owner: anon_vma_prepare fails after the reservation was consumed, and restore_reserve_on_error cannot kmalloc for its own region_chg, so it must clear PagePrivate (HR-2); a second task faults the same mapping',
     params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 1, inject: true }),
-    threads: [[one(pv(0, 0, 0, 2)), one(wr(0, 0)), one(wr(0, 0)), one(munmap(0))], [one(wr(0, 1)), one(rd(0, 0))]],
+    threads: [
+      [one(pv(0, 0, 0, 2)), one(wr(0, 0)), one(wr(0, 0)), one(munmap(0))],
+      [one(wr(0, 1)), one(rd(0, 0))],
+    ],
     faults: { budget: 2, sites: ['anon_vma_prepare', 'region_chg_kmalloc'] },
   },
   {
@@ -131,7 +188,13 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       fileMount: [0, 1],
     }),
     threads: [
-      [one(op('mount', { m: 1, size: 3, min: 2 })), one(sh(0, 1, 0, 1)), one(wr(0, 0)), one(op('truncate', { f: 1, size: 0 })), one(wr(0, 0))],
+      [
+        one(op('mount', { m: 1, size: 3, min: 2 })),
+        one(sh(0, 1, 0, 1)),
+        one(wr(0, 0)),
+        one(op('truncate', { f: 1, size: 0 })),
+        one(wr(0, 0)),
+      ],
       [one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1)), [nr(1, 1, 0, 1), pv(1, 1, 0, 1)], one(wr(1, 0))],
       [one(op('set_nr', { n: 4 })), one(op('punch', { f: 1, from: 0, to: 1 }))],
     ],
@@ -142,9 +205,21 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       'three tasks on one file and the pool at once: shared reservation + faults + hole punch, a private owner with fork, NORESERVE faults and UFFDIO_COPY, an nr_hugepages grow',
     params: P({ pool: 3, overcommit: 1, fileSize: 2, vmas: 4 }),
     threads: [
-      [one(sh(0, 0, 0, 2)), [wr(0, 0), rd(0, 1)], one(op('punch', { f: 0, from: 0, to: 1 })), one(wr(0, 0)), one(munmap(0))],
+      [
+        one(sh(0, 0, 0, 2)),
+        [wr(0, 0), rd(0, 1)],
+        one(op('punch', { f: 0, from: 0, to: 1 })),
+        one(wr(0, 0)),
+        one(munmap(0)),
+      ],
       [one(pv(1, 0, 0, 2)), one(wr(1, 1)), one(op('fork', { v: 1, c: 2 })), one(wr(1, 1)), one(munmap(1))],
-      [one(nr(3, 0, 0, 2)), [wr(3, 1), op('uffd_copy', { v: 3, i: 0 })], one(op('set_nr', { n: 4 })), one(wr(2, 1)), one(munmap(2))],
+      [
+        one(nr(3, 0, 0, 2)),
+        [wr(3, 1), op('uffd_copy', { v: 3, i: 0 })],
+        one(op('set_nr', { n: 4 })),
+        one(wr(2, 1)),
+        one(munmap(2)),
+      ],
     ],
   },
   {
@@ -179,8 +254,20 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       'a min_size mount whose file is reserved, faulted, closed, unlinked and unmapped in any order (hugetlbfs_evict_inode on the last reference, from close, unlink or munmap) while a private mapping on the same mount faults and goes; then umount: EBUSY while anything is open or mapped, else kill_sb evicts and hugepage_put_subpool gives back min_size (no-leak)',
     params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 2, mounts: [{ size: 4, min: 2, mounted: true }] }),
     threads: [
-      [one(sh(0, 0, 0, 2)), one(wr(0, 1)), [op('close', { f: 0 }), op('truncate', { f: 0, size: 1 })], one(munmap(0)), one(op('umount', { m: 0 }))],
-      [one(op('unlink', { f: 0 })), one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1)), [op('umount', { m: 0 }), op('close', { f: 0 })]],
+      [
+        one(sh(0, 0, 0, 2)),
+        one(wr(0, 1)),
+        [op('close', { f: 0 }), op('truncate', { f: 0, size: 1 })],
+        one(munmap(0)),
+        one(op('umount', { m: 0 })),
+      ],
+      [
+        one(op('unlink', { f: 0 })),
+        one(pv(1, 0, 0, 1)),
+        one(wr(1, 0)),
+        one(munmap(1)),
+        [op('umount', { m: 0 }), op('close', { f: 0 })],
+      ],
     ],
   },
   {
@@ -197,7 +284,13 @@ export const scenarios: Scenario<HugetlbParams>[] = [
         one(munmap(0)),
         one(munmap(2)),
       ],
-      [one(sh(1, 0, 0, 3)), one(wr(1, 1)), [op('munmap', { v: 1, from: 2, to: 3 }), op('munmap', { v: 1, from: 1, to: 1 })], one(rd(1, 0)), one(munmap(1))],
+      [
+        one(sh(1, 0, 0, 3)),
+        one(wr(1, 1)),
+        [op('munmap', { v: 1, from: 2, to: 3 }), op('munmap', { v: 1, from: 1, to: 1 })],
+        one(rd(1, 0)),
+        one(munmap(1)),
+      ],
     ],
   },
   {
@@ -206,7 +299,10 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       'fallocate mode 0 preallocates [0,3) of a file (per index under the fault mutex, consuming the shared reservation of a reserved index, charging the subpool for an unreserved one) while another task maps [1,3) MAP_SHARED and faults, and a third maps privately and faults: ENOSPC when the pool runs dry, the pages added so far kept; then close, or a second fallocate over present pages',
     params: P({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2, mounts: [{ size: 4, min: -1, mounted: true }] }),
     threads: [
-      [one(op('fallocate', { f: 0, from: 0, to: 3 })), [op('close', { f: 0 }), op('fallocate', { f: 0, from: 1, to: 2 })]],
+      [
+        one(op('fallocate', { f: 0, from: 0, to: 3 })),
+        [op('close', { f: 0 }), op('fallocate', { f: 0, from: 1, to: 2 })],
+      ],
       [one(sh(0, 0, 1, 3)), [wr(0, 2), rd(0, 1)], one(munmap(0))],
       [one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(munmap(1))],
     ],
@@ -217,8 +313,19 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       'a private mapping from file offset 1 (its reservations and faults keyed by offset, not by address) beside a shared mapping of [1,3); bad ranges (from >= to) for mmap, munmap, hole punch and fallocate fail with EINVAL and change nothing',
     params: P({ pool: 3, overcommit: 0, fileSize: 3, vmas: 2 }),
     threads: [
-      [[sh(0, 0, 2, 1), pv(0, 0, 2, 2)], one(pv(0, 0, 1, 3)), one(wr(0, 2)), one(op('munmap', { v: 0, from: 2, to: 2 })), one(munmap(0))],
-      [one(sh(1, 0, 1, 3)), one(wr(1, 1)), [op('punch', { f: 0, from: 2, to: 1 }), op('fallocate', { f: 0, from: 2, to: 2 })], one(munmap(1))],
+      [
+        [sh(0, 0, 2, 1), pv(0, 0, 2, 2)],
+        one(pv(0, 0, 1, 3)),
+        one(wr(0, 2)),
+        one(op('munmap', { v: 0, from: 2, to: 2 })),
+        one(munmap(0)),
+      ],
+      [
+        one(sh(1, 0, 1, 3)),
+        one(wr(1, 1)),
+        [op('punch', { f: 0, from: 2, to: 1 }), op('fallocate', { f: 0, from: 2, to: 2 })],
+        one(munmap(1)),
+      ],
     ],
   },
 ];

@@ -6,36 +6,145 @@
 import type { Variant } from '../../checker/types.js';
 
 export const variants: Variant[] = [
-  { name: 'H1', description: 'fault checks i_size only after alloc_huge_page, no back-out (absurd HugePages_Rsvd)', source: 'commit ebed4bfc8da8 "hugetlb: fix absurd HugePages_Rsvd"; mm/hugetlb.c hugetlb_no_page() @ v6.1', scenarios: ['truncate-vs-fault'] },
-  { name: 'H11', description: 'hugetlb_reserve_pages ignores region_add < region_chg (no chg - add refund)', source: 'commit cf3ad20bfead "mm/hugetlb: compute/return the number of regions added by region_add()"; mm/hugetlb.c hugetlb_reserve_pages() @ v6.1', scenarios: ['reserve-vs-fault'] },
-  { name: 'H13', description: 'private no_page error path frees the page without restore_reserve_on_error', source: 'commit 96b96a96ddee "mm/hugetlb: fix huge page reservation leak in private mapping error paths"; mm/hugetlb.c hugetlb_no_page() @ v6.1', scenarios: ['error-paths'] },
-  { name: 'H14', description: 'return_unused_surplus_pages uncommits resv before a loop that drops hugetlb_lock', source: 'commit e5bbc8a6c992 "mm/hugetlb.c: fix reservation race when freeing surplus pages"; mm/hugetlb.c return_unused_surplus_pages() @ v6.1', scenarios: ['surplus-pool'] },
-  { name: 'H19', description: 'free_huge_page puts a restore-reserve page back to the subpool too', source: 'commit 0919e1b69ab4; mm/hugetlb.c free_huge_page() @ v6.1 (the `if (!restore_reserve)` guard before hugepage_subpool_put_pages)', scenarios: ['error-paths'] },
-  { name: 'HR-1', description: 'shared fault error path (add_to_page_cache) skips restore_reserve_on_error', source: 'mm/hugetlb.c hugetlb_no_page() @ v6.1 (restore_reserve_on_error on the hugetlb_add_to_page_cache error path); Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation cleanup in error paths"', scenarios: ['error-paths'] },
-  { name: 'HR-2', description: 'restore_reserve_on_error keeps PagePrivate when its own map update fails', source: 'commit 96b96a96ddee "mm/hugetlb: fix huge page reservation leak in private mapping error paths"; mm/hugetlb.c restore_reserve_on_error() @ v6.1 (rc < 0: ClearHPageRestoreReserve)', scenarios: ['restore-fails'] },
-  { name: 'HR-3', description: 'UFFDIO_COPY error path frees the page without the PagePrivate fix-up', source: 'commit 21205bf8f77b "userfaultfd: hugetlbfs: fix __mcopy_atomic_hugetlb retry/error processing"; mm/hugetlb.c hugetlb_mcopy_atomic_pte() @ v6.1', scenarios: ['error-paths'] },
-  { name: 'HR-4', description: 'alloc_huge_page ignores vma_commit_reservation < vma_needs_reservation (no refund)', source: 'commit 33039678c8da "mm/hugetlb: handle races in alloc_huge_page and hugetlb_reserve_pages"; mm/hugetlb.c alloc_huge_page() @ v6.1 (map_chg > map_commit)', scenarios: ['reserve-vs-fault'] },
-  { name: 'HR-5', description: 'mmap without inode_lock and trusting region_chg: overlapping reservations double-charge', source: 'fs/hugetlbfs/inode.c hugetlbfs_file_mmap() @ v6.1 (inode_lock around hugetlb_reserve_pages); Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation Map Modifications"', scenarios: ['reserve-vs-reserve'] },
-  { name: 'HR-6', description: 'hugetlb_reserve_pages error path forgets region_abort after region_chg', source: 'mm/hugetlb.c hugetlb_reserve_pages() @ v6.1 (out_err: region_abort when region_chg succeeded and region_add did not)', scenarios: ['error-paths'] },
-  { name: 'HR-7', description: 'hole punch ignores region_del -ENOMEM (no hugetlb_fix_reserve_counts)', source: 'fs/hugetlbfs/inode.c remove_inode_hugepages() @ v6.1 and mm/hugetlb.c hugetlb_fix_reserve_counts() @ v6.1 (region_del -ENOMEM)', scenarios: ['punch-split'] },
-  { name: 'HR-8', description: 'private munmap returns (end - start) instead of the unconsumed reserves', source: 'mm/hugetlb.c hugetlb_vm_op_close() @ v6.1 (reserve = (end - start) - region_count(resv, start, end))', scenarios: ['private-cow-fork'] },
-  { name: 'HR-9', description: 'free_huge_page ignores a 0 from hugepage_subpool_put_pages (subpool min not refilled)', source: 'commit 1c5ecae3a93f "hugetlbfs: add minimum size accounting to subpools"; mm/hugetlb.c free_huge_page() @ v6.1 (hugepage_subpool_put_pages() == 0 keeps the reservation)', scenarios: ['mount-min'] },
-  { name: 'HR-10', description: 'owner COW with no page SIGBUSes instead of unmap_ref_private', source: 'mm/hugetlb.c hugetlb_wp() / unmap_ref_private() @ v6.1; Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservations and Page Faults" (owner COW with no page)', scenarios: ['private-cow-fork'] },
-  { name: 'HR-11', description: 'hugetlb_acct_memory uses the doc pseudo-code test delta <= resv - free', source: 'mm/hugetlb.c gather_surplus_pages() @ v6.1 vs the pseudo-code of Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation Map Modifications"', scenarios: ['reserve-vs-fault'] },
-  { name: 'HR-12', description: 'truncate region_del starts one past the new end of file', source: 'mm/hugetlb.c hugetlb_unreserve_pages() @ v6.1 called from fs/hugetlbfs/inode.c hugetlb_vmtruncate() @ v6.1 (region_del from the new end of file)', scenarios: ['truncate-vs-fault'] },
+  {
+    name: 'H1',
+    description: 'fault checks i_size only after alloc_huge_page, no back-out (absurd HugePages_Rsvd)',
+    source: 'commit ebed4bfc8da8 "hugetlb: fix absurd HugePages_Rsvd"; mm/hugetlb.c hugetlb_no_page() @ v6.1',
+    scenarios: ['truncate-vs-fault'],
+  },
+  {
+    name: 'H11',
+    description: 'hugetlb_reserve_pages ignores region_add < region_chg (no chg - add refund)',
+    source:
+      'commit cf3ad20bfead "mm/hugetlb: compute/return the number of regions added by region_add()"; mm/hugetlb.c hugetlb_reserve_pages() @ v6.1',
+    scenarios: ['reserve-vs-fault'],
+  },
+  {
+    name: 'H13',
+    description: 'private no_page error path frees the page without restore_reserve_on_error',
+    source:
+      'commit 96b96a96ddee "mm/hugetlb: fix huge page reservation leak in private mapping error paths"; mm/hugetlb.c hugetlb_no_page() @ v6.1',
+    scenarios: ['error-paths'],
+  },
+  {
+    name: 'H14',
+    description: 'return_unused_surplus_pages uncommits resv before a loop that drops hugetlb_lock',
+    source:
+      'commit e5bbc8a6c992 "mm/hugetlb.c: fix reservation race when freeing surplus pages"; mm/hugetlb.c return_unused_surplus_pages() @ v6.1',
+    scenarios: ['surplus-pool'],
+  },
+  {
+    name: 'H19',
+    description: 'free_huge_page puts a restore-reserve page back to the subpool too',
+    source:
+      'commit 0919e1b69ab4; mm/hugetlb.c free_huge_page() @ v6.1 (the `if (!restore_reserve)` guard before hugepage_subpool_put_pages)',
+    scenarios: ['error-paths'],
+  },
+  {
+    name: 'HR-1',
+    description: 'shared fault error path (add_to_page_cache) skips restore_reserve_on_error',
+    source:
+      'mm/hugetlb.c hugetlb_no_page() @ v6.1 (restore_reserve_on_error on the hugetlb_add_to_page_cache error path); Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation cleanup in error paths"',
+    scenarios: ['error-paths'],
+  },
+  {
+    name: 'HR-2',
+    description: 'restore_reserve_on_error keeps PagePrivate when its own map update fails',
+    source:
+      'commit 96b96a96ddee "mm/hugetlb: fix huge page reservation leak in private mapping error paths"; mm/hugetlb.c restore_reserve_on_error() @ v6.1 (rc < 0: ClearHPageRestoreReserve)',
+    scenarios: ['restore-fails'],
+  },
+  {
+    name: 'HR-3',
+    description: 'UFFDIO_COPY error path frees the page without the PagePrivate fix-up',
+    source:
+      'commit 21205bf8f77b "userfaultfd: hugetlbfs: fix __mcopy_atomic_hugetlb retry/error processing"; mm/hugetlb.c hugetlb_mcopy_atomic_pte() @ v6.1',
+    scenarios: ['error-paths'],
+  },
+  {
+    name: 'HR-4',
+    description: 'alloc_huge_page ignores vma_commit_reservation < vma_needs_reservation (no refund)',
+    source:
+      'commit 33039678c8da "mm/hugetlb: handle races in alloc_huge_page and hugetlb_reserve_pages"; mm/hugetlb.c alloc_huge_page() @ v6.1 (map_chg > map_commit)',
+    scenarios: ['reserve-vs-fault'],
+  },
+  {
+    name: 'HR-5',
+    description: 'mmap without inode_lock and trusting region_chg: overlapping reservations double-charge',
+    source:
+      'fs/hugetlbfs/inode.c hugetlbfs_file_mmap() @ v6.1 (inode_lock around hugetlb_reserve_pages); Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation Map Modifications"',
+    scenarios: ['reserve-vs-reserve'],
+  },
+  {
+    name: 'HR-6',
+    description: 'hugetlb_reserve_pages error path forgets region_abort after region_chg',
+    source:
+      'mm/hugetlb.c hugetlb_reserve_pages() @ v6.1 (out_err: region_abort when region_chg succeeded and region_add did not)',
+    scenarios: ['error-paths'],
+  },
+  {
+    name: 'HR-7',
+    description: 'hole punch ignores region_del -ENOMEM (no hugetlb_fix_reserve_counts)',
+    source:
+      'fs/hugetlbfs/inode.c remove_inode_hugepages() @ v6.1 and mm/hugetlb.c hugetlb_fix_reserve_counts() @ v6.1 (region_del -ENOMEM)',
+    scenarios: ['punch-split'],
+  },
+  {
+    name: 'HR-8',
+    description: 'private munmap returns (end - start) instead of the unconsumed reserves',
+    source: 'mm/hugetlb.c hugetlb_vm_op_close() @ v6.1 (reserve = (end - start) - region_count(resv, start, end))',
+    scenarios: ['private-cow-fork'],
+  },
+  {
+    name: 'HR-9',
+    description: 'free_huge_page ignores a 0 from hugepage_subpool_put_pages (subpool min not refilled)',
+    source:
+      'commit 1c5ecae3a93f "hugetlbfs: add minimum size accounting to subpools"; mm/hugetlb.c free_huge_page() @ v6.1 (hugepage_subpool_put_pages() == 0 keeps the reservation)',
+    scenarios: ['mount-min'],
+  },
+  {
+    name: 'HR-10',
+    description: 'owner COW with no page SIGBUSes instead of unmap_ref_private',
+    source:
+      'mm/hugetlb.c hugetlb_wp() / unmap_ref_private() @ v6.1; Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservations and Page Faults" (owner COW with no page)',
+    scenarios: ['private-cow-fork'],
+  },
+  {
+    name: 'HR-11',
+    description: 'hugetlb_acct_memory uses the doc pseudo-code test delta <= resv - free',
+    source:
+      'mm/hugetlb.c gather_surplus_pages() @ v6.1 vs the pseudo-code of Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation Map Modifications"',
+    scenarios: ['reserve-vs-fault'],
+  },
+  {
+    name: 'HR-12',
+    description: 'truncate region_del starts one past the new end of file',
+    source:
+      'mm/hugetlb.c hugetlb_unreserve_pages() @ v6.1 called from fs/hugetlbfs/inode.c hugetlb_vmtruncate() @ v6.1 (region_del from the new end of file)',
+    scenarios: ['truncate-vs-fault'],
+  },
   {
     name: '1c5ecae3a93f-umount',
     description:
       'unlock_or_release_subpool frees the subpool without hugetlb_acct_memory(-min_hpages): the min_size reservation leaks at umount (the release added by 1c5ecae3a93f "hugetlbfs: add minimum size accounting to subpools")',
-    source: 'commit 1c5ecae3a93f "hugetlbfs: add minimum size accounting to subpools"; mm/hugetlb.c unlock_or_release_subpool() @ v6.1',
+    source:
+      'commit 1c5ecae3a93f "hugetlbfs: add minimum size accounting to subpools"; mm/hugetlb.c unlock_or_release_subpool() @ v6.1',
     scenarios: ['lifetimes'],
   },
   {
     name: '84afd99b8398',
     description:
       'a partial munmap of a private owner mapping gives back the unconsumed reservations of the whole original VMA, not of the removed piece (the per-VMA reserve count copied to both halves of a split)',
-    source: 'commit 84afd99b8398 "hugetlb reservations: fix hugetlb MAP_PRIVATE reservations across vma splits"; mm/hugetlb.c hugetlb_vm_op_close() @ v6.1',
+    source:
+      'commit 84afd99b8398 "hugetlb reservations: fix hugetlb MAP_PRIVATE reservations across vma splits"; mm/hugetlb.c hugetlb_vm_op_close() @ v6.1',
     scenarios: ['vma-surgery'],
   },
-  { name: 'a833a693a490', description: 'hugetlb_reserve_pages out_put_pages puts back chg, not chg - gbl_reserve (before a833a693a490; Debian 6.1.y/6.12.y)', source: 'a833a693a490 "mm: hugetlb: fix incorrect fallback for subpool"; mm/hugetlb.c hugetlb_reserve_pages() @ v6.12', scenarios: ['out-put-pages-min-only'] },
+  {
+    name: 'a833a693a490',
+    description:
+      'hugetlb_reserve_pages out_put_pages puts back chg, not chg - gbl_reserve (before a833a693a490; Debian 6.1.y/6.12.y)',
+    source:
+      'a833a693a490 "mm: hugetlb: fix incorrect fallback for subpool"; mm/hugetlb.c hugetlb_reserve_pages() @ v6.12',
+    scenarios: ['out-put-pages-min-only'],
+  },
 ];

@@ -72,4 +72,3 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
   canonicalCopies(view); /* copies are named by first appearance, as the spec names them */
   return view;
 }
-

@@ -21,7 +21,8 @@ import { variants } from './variants.js';
 export { abstraction, parseParams };
 
 /** The knobs (knobs.ts) in the `customize(base, {threads: 3})` form. */
-export const customize = (base: Scenario<ThpParams>, opts: ScenarioOptions): Scenario<ThpParams> => knobsCustomize(knobs)(base, opts);
+export const customize = (base: Scenario<ThpParams>, opts: ScenarioOptions): Scenario<ThpParams> =>
+  knobsCustomize(knobs)(base, opts);
 
 export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
   name: 'thp',
@@ -33,7 +34,8 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
   spec: {
     machine: thpMachine,
     input: (p: ThpParams) => p,
-    event: (opName, args, choice) => (choice === undefined ? { type: opName, ...args } : { type: opName, ...args, choice }),
+    event: (opName, args, choice) =>
+      choice === undefined ? { type: opName, ...args } : { type: opName, ...args, choice },
     choices: thpChoices,
     internal: (view: ThpView) => thpInternal(view),
     view: (snap: { context: ThpContext }) => thpView(snap.context),
@@ -50,13 +52,22 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
   kernelVersions: {
     default: 'model',
     versions: [
-      { name: '5.10', description: 'linux-5.10.y: before 732ed55823fc (TTU_SYNC) and 57efa1fe5957 (GUP-fast vs fork), both v5.13', lacks: ['T10', '57efa1fe5957'] },
+      {
+        name: '5.10',
+        description: 'linux-5.10.y: before 732ed55823fc (TTU_SYNC) and 57efa1fe5957 (GUP-fast vs fork), both v5.13',
+        lacks: ['T10', '57efa1fe5957'],
+      },
       {
         name: '5.13',
-        description: 'linux-5.13 - 5.18: a308c71bf1e6 removed the forced COW break, R/O pins do not unshare until a7f226604170 (v5.19)',
+        description:
+          'linux-5.13 - 5.18: a308c71bf1e6 removed the forced COW break, R/O pins do not unshare until a7f226604170 (v5.19)',
         lacks: ['a7f226604170'],
       },
-      { name: 'model', description: 'every modelled fix applied (v5.10 COW with 17839856fd58, plus the v5.13 and v5.19 fixes)', lacks: [] },
+      {
+        name: 'model',
+        description: 'every modelled fix applied (v5.10 COW with 17839856fd58, plus the v5.13 and v5.19 fixes)',
+        lacks: [],
+      },
     ],
   },
   customize,

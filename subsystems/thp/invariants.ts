@@ -27,19 +27,22 @@ export const invariants = [
   invariant<G, P>({
     name: 'tail-refcount-zero',
     doc: 'While a page is compound, every tail page has _refcount 0, so get_page_unless_zero() never succeeds on a tail.',
-    source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "->_refcount in tail pages is always zero"',
+    source:
+      'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "->_refcount in tail pages is always zero"',
     when: 'always',
     check: (g) => {
       if (!g.head) return null;
       for (let i = 1; i < g.pages.length; i++)
-        if (g.pages[i]!.tail && g.pages[i]!.refcount !== 0) return `tail ${i} of a compound page has _refcount ${g.pages[i]!.refcount}`;
+        if (g.pages[i]!.tail && g.pages[i]!.refcount !== 0)
+          return `tail ${i} of a compound page has _refcount ${g.pages[i]!.refcount}`;
       return true;
     },
   }),
   invariant<G, P>({
     name: 'refcount-covers-mappings-and-pins',
     doc: 'page_count is at least total_mapcount plus GUP pins, speculative references and page-cache references, except while split_huge_page holds it frozen or a PMD split is mid-transfer.',
-    source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages"; mm/huge_memory.c can_split_huge_page() @ v5.10',
+    source:
+      'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages"; mm/huge_memory.c can_split_huge_page() @ v5.10',
     when: 'always',
     check: (g, p) => {
       /* inside __split_huge_pmd_locked total_mapcount transiently counts the PMD and its new PTEs */
@@ -70,7 +73,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'no-false-negative-mapcount',
     doc: 'page_mapcount(subpage) computed from the counters is never below the number of present page-table entries mapping that subpage.',
-    source: 'mm/huge_memory.c __split_huge_pmd_locked() @ v5.10: "Set PG_double_map before dropping compound_mapcount to avoid false-negative page_mapped()"',
+    source:
+      'mm/huge_memory.c __split_huge_pmd_locked() @ v5.10: "Set PG_double_map before dropping compound_mapcount to avoid false-negative page_mapped()"',
     when: 'always',
     check: (g, p) => {
       const anon = anonOf(p);
@@ -88,7 +92,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'doublemap-consistent',
     doc: 'Anon: PageDoubleMap implies a PMD mapping and the +1 bias on every subpage, and a page mapped by both PMD and PTE has PageDoubleMap; file: a PTE-mapped THP has PageDoubleMap, which implies the page is in the page cache.',
-    source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages" (PageDoubleMap); mm/rmap.c page_add_file_rmap() @ v5.10',
+    source:
+      'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages" (PageDoubleMap); mm/rmap.c page_add_file_rmap() @ v5.10',
     when: 'quiescent',
     check: (g, p) => {
       if (!g.head || g.pages[0]!.freed) return null;
@@ -103,7 +108,8 @@ export const invariants = [
       if (g.double_map) {
         if (k < 1) return 'PageDoubleMap set with no PMD mapping left';
         const unbiased = g.pages.findIndex((pg) => pg.mapcount < 0);
-        if (unbiased >= 0) return `PageDoubleMap set but subpage ${unbiased} has no bias (_mapcount ${g.pages[unbiased]!.mapcount})`;
+        if (unbiased >= 0)
+          return `PageDoubleMap set but subpage ${unbiased} has no bias (_mapcount ${g.pages[unbiased]!.mapcount})`;
         return true;
       }
       if (k >= 1 && ptes) return 'PMD- and PTE-mapped anon THP without PageDoubleMap';
@@ -113,7 +119,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'deferred-queue-live',
     doc: 'The deferred split queue holds only live anon compound pages that are not mapped by any PMD (partially mapped or unmapped).',
-    source: '9a982250f773 "thp: introduce deferred_split_huge_page()"; Documentation/vm/transhuge.rst @ v5.10, "Partial unmap and deferred_split_huge_page()"',
+    source:
+      '9a982250f773 "thp: introduce deferred_split_huge_page()"; Documentation/vm/transhuge.rst @ v5.10, "Partial unmap and deferred_split_huge_page()"',
     when: 'always',
     check: (g, p) => {
       if (g.dsq === 0) return null;
@@ -127,7 +134,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'freeze-only-unpinned',
     doc: 'split_huge_page freezes the refcount only when no GUP pin or other extra reference exists, so a split succeeds iff there are no extra pins.',
-    source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "split_huge_page() fails any requests to split pinned huge pages"',
+    source:
+      'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "split_huge_page() fails any requests to split pinned huge pages"',
     when: 'always',
     check: (g) => {
       if (!g.frozen) return null;
@@ -145,7 +153,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'split-unmapped-after-unmap_page',
     doc: 'When unmap_page() returns inside split_huge_page, no mapping of the page is left (total_mapcount is 0).',
-    source: 'mm/huge_memory.c split_huge_page_to_list() @ v5.10 (VM_BUG_ON_PAGE(!unmap_success)); 732ed55823fc "mm/thp: try_to_unmap() use TTU_SYNC for safe splitting"',
+    source:
+      'mm/huge_memory.c split_huge_page_to_list() @ v5.10 (VM_BUG_ON_PAGE(!unmap_success)); 732ed55823fc "mm/thp: try_to_unmap() use TTU_SYNC for safe splitting"',
     when: 'always',
     check: (g, p) => {
       if (g.split_unmapped === 0) return null;
@@ -180,7 +189,8 @@ export const invariants = [
   invariant<G, P>({
     name: 'copy-page-accounted',
     doc: 'Every private COW copy has _mapcount equal to the PTEs mapping it, and _refcount at least those mappings plus GUP_PIN_COUNTING_BIAS per pin held on it; a free copy (_refcount 0) is mapped by no PTE.',
-    source: 'mm/memory.c wp_page_copy() and copy_present_page() @ v5.10; include/linux/mm.h page_maybe_dma_pinned() @ v5.10',
+    source:
+      'mm/memory.c wp_page_copy() and copy_present_page() @ v5.10; include/linux/mm.h page_maybe_dma_pinned() @ v5.10',
     when: 'always',
     check: (g, p) => {
       let any = false;
@@ -202,4 +212,3 @@ export const invariants = [
     },
   }),
 ];
-

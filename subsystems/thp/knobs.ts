@@ -31,6 +31,20 @@ function setSubpages(flag: string) {
 export const knobs: readonly Knob<P>[] = [
   threadsKnob<P>({ max: 4 }),
   opsKnob<P>(16),
-  { flag: 'subpages', doc: 'subpages per THP (HPAGE_PMD_NR in the model)', min: 2, max: 16, unit: 'subpages per THP', apply: setSubpages('subpages') },
-  { flag: 'file-size', doc: 'older name of --subpages', min: 2, max: 16, unit: 'subpages per THP', apply: setSubpages('file-size') },
+  {
+    flag: 'subpages',
+    doc: 'subpages per THP (HPAGE_PMD_NR in the model)',
+    min: 2,
+    max: 16,
+    unit: 'subpages per THP',
+    apply: setSubpages('subpages'),
+  },
+  {
+    flag: 'file-size',
+    doc: 'older name of --subpages',
+    min: 2,
+    max: 16,
+    unit: 'subpages per THP',
+    apply: setSubpages('file-size'),
+  },
 ];

@@ -28,11 +28,17 @@ export const thpOps = defineOps({
     doc: 'pin_user_pages(FOLL_PIN) of one subpage through mm (slow path; breaks COW first when write-protected)',
     args: { mm, sub, write: A.optional(A.int(0, 1, 'FOLL_WRITE (1) or a read-only pin (0, default)')) },
   },
-  pin_fast: { doc: 'pin_user_pages_fast(FOLL_PIN) of one subpage: lockless, or falls back without pinning', args: { mm, sub } },
+  pin_fast: {
+    doc: 'pin_user_pages_fast(FOLL_PIN) of one subpage: lockless, or falls back without pinning',
+    args: { mm, sub },
+  },
   unpin: { doc: 'unpin_user_page of the page mm pinned at subpage sub', args: { mm, sub } },
   scan_get: { doc: 'a pfn walker takes a speculative reference (get_page_unless_zero)', args: { sub } },
   scan_put: { doc: 'the pfn walker drops its speculative reference', args: { sub } },
-  split: { doc: 'split_huge_page of the page holding subpage sub (caller holds a reference and the page lock)', args: { sub } },
+  split: {
+    doc: 'split_huge_page of the page holding subpage sub (caller holds a reference and the page lock)',
+    args: { sub },
+  },
   deferred_split_scan: { doc: 'the deferred split shrinker runs once', args: {} },
   collapse: { doc: 'khugepaged collapses the range in mm back to a THP', args: { mm } },
   wp_fault: {

@@ -11,27 +11,35 @@ type P = ThpParams;
 export const DEFAULT_NR = 4;
 
 /** Default-scenario params: `mms` processes, the THP anon or file, initially unmapped, PMD-mapped in mm 0, or shared by PMD after fork. */
-export const thpParams = (kind: P['kind'], initial: P['initial'], mms = 2): P => ({ nr: DEFAULT_NR, mms, kind, initial });
+export const thpParams = (kind: P['kind'], initial: P['initial'], mms = 2): P => ({
+  nr: DEFAULT_NR,
+  mms,
+  kind,
+  initial,
+});
 
 const KINDS = ['anon', 'file'] as const;
 const INITIALS = ['none', 'pmd', 'forked'] as const;
 
 export function parseParams(raw: unknown): P {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('thp params must be an object {nr, mms, kind, initial}');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error('thp params must be an object {nr, mms, kind, initial}');
   const r = raw as Record<string, unknown>;
   const known = new Set(['nr', 'mms', 'kind', 'initial']);
-  for (const k of Object.keys(r)) if (!known.has(k)) throw new Error(`thp params: unknown field '${k}' (expected nr, mms, kind, initial)`);
+  for (const k of Object.keys(r))
+    if (!known.has(k)) throw new Error(`thp params: unknown field '${k}' (expected nr, mms, kind, initial)`);
   const nr = r.nr ?? DEFAULT_NR;
   const mms = r.mms ?? 2;
   const kind = r.kind ?? 'anon';
   const initial = r.initial ?? 'pmd';
-  if (typeof nr !== 'number' || !Number.isInteger(nr) || nr < 2 || nr > 16) throw new Error('thp params: nr must be an integer in [2, 16]');
-  if (typeof mms !== 'number' || !Number.isInteger(mms) || mms < 1 || mms > 8) throw new Error('thp params: mms must be an integer in [1, 8]');
-  if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) throw new Error("thp params: kind must be 'anon' or 'file'");
+  if (typeof nr !== 'number' || !Number.isInteger(nr) || nr < 2 || nr > 16)
+    throw new Error('thp params: nr must be an integer in [2, 16]');
+  if (typeof mms !== 'number' || !Number.isInteger(mms) || mms < 1 || mms > 8)
+    throw new Error('thp params: mms must be an integer in [1, 8]');
+  if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind))
+    throw new Error("thp params: kind must be 'anon' or 'file'");
   if (typeof initial !== 'string' || !(INITIALS as readonly string[]).includes(initial))
     throw new Error("thp params: initial must be 'none', 'pmd' or 'forked'");
   if (initial === 'forked' && mms < 2) throw new Error("thp params: initial 'forked' needs mms >= 2");
   return { nr, mms, kind: kind as P['kind'], initial: initial as P['initial'] };
 }
-
-

@@ -15,23 +15,30 @@ const alt = (...slots: OpChoice[][]): OpChoice[] => slots.flat();
 export const scenarios: Scenario<P>[] = [
   {
     name: 'cow-vs-pmd-split',
-    description: 'Parent and child share an anon THP by PMD; the parent write-faults while the child mprotects part of it (PMD split), COWs and unmaps; readers and the shrinker run alongside.',
+    description:
+      'Parent and child share an anon THP by PMD; the parent write-faults while the child mprotects part of it (PMD split), COWs and unmaps; readers and the shrinker run alongside.',
     params: thpParams('anon', 'forked'),
     threads: [
       [op('wp_fault', { mm: 0, sub: 0 }), op('page_mapped', { sub: 3 })],
-      [op('mprotect', { mm: 1, from: 0, to: 1 }), op('wp_fault', { mm: 1, sub: 0 }), op('munmap', { mm: 1, from: 2, to: 4 })],
+      [
+        op('mprotect', { mm: 1, from: 0, to: 1 }),
+        op('wp_fault', { mm: 1, sub: 0 }),
+        op('munmap', { mm: 1, from: 2, to: 4 }),
+      ],
       [op('total_mapcount'), op('deferred_split_scan')],
     ],
   },
   {
     name: 'cow-reuse-race',
-    description: 'CVE-2020-29368 shape: the child splits its PMD of a shared anon THP while the parent write-faults; only the COW decision observes the transfer.',
+    description:
+      'CVE-2020-29368 shape: the child splits its PMD of a shared anon THP while the parent write-faults; only the COW decision observes the transfer.',
     params: thpParams('anon', 'forked'),
     threads: [[op('wp_fault', { mm: 0, sub: 1 })], [op('split_huge_pmd', { mm: 1 })]],
   },
   {
     name: 'fork-vs-split',
-    description: 'fork copies a PMD-mapped anon THP while split_huge_page freezes it (rmap walk order: parent before child), the parent unmaps part of it and the child COWs and forks again.',
+    description:
+      'fork copies a PMD-mapped anon THP while split_huge_page freezes it (rmap walk order: parent before child), the parent unmaps part of it and the child COWs and forks again.',
     params: thpParams('anon', 'pmd', 3),
     threads: [
       [op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 1, sub: 2 }), op('fork', { src: 1, dst: 2 })],
@@ -41,7 +48,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'split-vs-pin',
-    description: 'split_huge_page of a PMD-mapped anon THP races GUP pin/unpin of a subpage, a partial mprotect and page_count readers.',
+    description:
+      'split_huge_page of a PMD-mapped anon THP races GUP pin/unpin of a subpage, a partial mprotect and page_count readers.',
     params: thpParams('anon', 'pmd'),
     threads: [
       [op('pin', { mm: 0, sub: 1 }), op('unpin', { mm: 0, sub: 1 }), op('page_count', { sub: 1 })],
@@ -51,7 +59,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'partial-unmap-shrinker',
-    description: 'Partial then full munmap of a PMD-mapped anon THP (queues it for deferred split, then frees it) against the deferred split shrinker and a physical scanner.',
+    description:
+      'Partial then full munmap of a PMD-mapped anon THP (queues it for deferred split, then frees it) against the deferred split shrinker and a physical scanner.',
     params: thpParams('anon', 'pmd'),
     threads: [
       [op('munmap', { mm: 0, from: 0, to: 2 }), op('munmap', { mm: 0, from: 2, to: 4 })],
@@ -61,7 +70,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'shared-split-unmap',
-    description: 'Child splits its PMD of a shared anon THP (PageDoubleMap), the parent unmaps its PMD (last compound mapping), a reader and the shrinker run alongside.',
+    description:
+      'Child splits its PMD of a shared anon THP (PageDoubleMap), the parent unmaps its PMD (last compound mapping), a reader and the shrinker run alongside.',
     params: thpParams('anon', 'forked'),
     threads: [
       [op('split_huge_pmd', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 1 })],
@@ -71,7 +81,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'scanner-vs-split',
-    description: 'A physical scanner takes get_page_unless_zero on a tail and on the head while split_huge_page runs and the mapping goes away.',
+    description:
+      'A physical scanner takes get_page_unless_zero on a tail and on the head while split_huge_page runs and the mapping goes away.',
     params: thpParams('anon', 'pmd'),
     threads: [
       [op('split', { sub: 2 }), op('munmap', { mm: 0, from: 0, to: 4 })],
@@ -81,7 +92,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'file-split-vs-munmap',
-    description: 'split_huge_page of a file THP mapped by PMD in two mms while one of them munmaps it (the T10 race), PTE faults refault it, and a GUP pin comes and goes.',
+    description:
+      'split_huge_page of a file THP mapped by PMD in two mms while one of them munmaps it (the T10 race), PTE faults refault it, and a GUP pin comes and goes.',
     params: thpParams('file', 'forked'),
     threads: [
       [op('split', { sub: 0 }), op('evict')],
@@ -91,7 +103,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'file-map-evict',
-    description: 'File THP: PMD fault, PTE fault (PageDoubleMap), khugepaged collapse back to a PMD and eviction race with a page_mapcount reader.',
+    description:
+      'File THP: PMD fault, PTE fault (PageDoubleMap), khugepaged collapse back to a PMD and eviction race with a page_mapcount reader.',
     params: thpParams('file', 'pmd'),
     threads: [
       [op('fault_pte', { mm: 1, sub: 2 }), op('collapse', { mm: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })],
@@ -101,7 +114,8 @@ export const scenarios: Scenario<P>[] = [
   },
   {
     name: 'anon-mix',
-    description: 'Three threads, each slot one of several anon operations: fork/COW/munmap/mprotect against split, shrinker, khugepaged, GUP, scanner and readers.',
+    description:
+      'Three threads, each slot one of several anon operations: fork/COW/munmap/mprotect against split, shrinker, khugepaged, GUP, scanner and readers.',
     params: thpParams('anon', 'forked', 3),
     threads: [
       [
@@ -114,26 +128,41 @@ export const scenarios: Scenario<P>[] = [
         alt(op('wp_fault', { mm: 1, sub: 3 }), op('pin', { mm: 1, sub: 2 })),
         alt(op('munmap', { mm: 1, from: 2, to: 3 }), op('deferred_split_scan'), op('unpin', { mm: 1, sub: 2 })),
       ],
-      [alt(op('split', { sub: 0 }), op('deferred_split_scan'), op('scan_get', { sub: 0 })), alt(op('total_mapcount'), op('page_mapcount', { sub: 1 }), op('page_count', { sub: 2 }))],
+      [
+        alt(op('split', { sub: 0 }), op('deferred_split_scan'), op('scan_get', { sub: 0 })),
+        alt(op('total_mapcount'), op('page_mapcount', { sub: 1 }), op('page_count', { sub: 2 })),
+      ],
     ],
   },
   {
     name: 'file-mix',
-    description: 'Three threads, each slot one of several file-THP operations: PMD/PTE faults, munmap, mprotect, khugepaged, split, eviction, GUP and readers.',
+    description:
+      'Three threads, each slot one of several file-THP operations: PMD/PTE faults, munmap, mprotect, khugepaged, split, eviction, GUP and readers.',
     params: thpParams('file', 'pmd', 3),
     threads: [
       [
         alt(op('fault', { mm: 1 }), op('fault_pte', { mm: 1, sub: 1 })),
-        alt(op('collapse', { mm: 1 }), op('mprotect', { mm: 1, from: 1, to: 2 }), op('munmap', { mm: 1, from: 0, to: 4 })),
+        alt(
+          op('collapse', { mm: 1 }),
+          op('mprotect', { mm: 1, from: 1, to: 2 }),
+          op('munmap', { mm: 1, from: 0, to: 4 }),
+        ),
         alt(op('fault_pte', { mm: 1, sub: 3 }), op('unpin', { mm: 0, sub: 0 }), op('evict')),
       ],
-      [alt(op('split', { sub: 2 }), op('evict')), alt(op('fault_pte', { mm: 2, sub: 2 }), op('pin', { mm: 0, sub: 0 }))],
-      [alt(op('munmap', { mm: 0, from: 0, to: 4 }), op('split_huge_pmd', { mm: 0 })), alt(op('page_mapcount', { sub: 1 }), op('total_mapcount'), op('page_count', { sub: 2 }))],
+      [
+        alt(op('split', { sub: 2 }), op('evict')),
+        alt(op('fault_pte', { mm: 2, sub: 2 }), op('pin', { mm: 0, sub: 0 })),
+      ],
+      [
+        alt(op('munmap', { mm: 0, from: 0, to: 4 }), op('split_huge_pmd', { mm: 0 })),
+        alt(op('page_mapcount', { sub: 1 }), op('total_mapcount'), op('page_count', { sub: 2 })),
+      ],
     ],
   },
   {
     name: 'collapse-vs-pin',
-    description: 'An anon THP is PTE-mapped by mprotect, then khugepaged collapses it while GUP pins and unpins a subpage and split_huge_page runs.',
+    description:
+      'An anon THP is PTE-mapped by mprotect, then khugepaged collapses it while GUP pins and unpins a subpage and split_huge_page runs.',
     params: thpParams('anon', 'pmd'),
     threads: [
       [op('mprotect', { mm: 0, from: 0, to: 1 }), op('collapse', { mm: 0 })],
@@ -144,10 +173,14 @@ export const scenarios: Scenario<P>[] = [
   {
     name: 'pin-fork-cow',
     description:
-      'Writable-pin case: the parent pins a subpage of its PMD-mapped THP (FOLL_PIN | FOLL_WRITE) and forks; it then writes through its mapping while the child reads: the pinned page must stay the parent\'s (d042035eaf5f, 70e806e4e645) and the child must not see the write.',
+      "Writable-pin case: the parent pins a subpage of its PMD-mapped THP (FOLL_PIN | FOLL_WRITE) and forks; it then writes through its mapping while the child reads: the pinned page must stay the parent's (d042035eaf5f, 70e806e4e645) and the child must not see the write.",
     params: thpParams('anon', 'pmd'),
     threads: [
-      [op('pin', { mm: 0, sub: 1, write: 1 }), op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 0, sub: 1, val: 2 })],
+      [
+        op('pin', { mm: 0, sub: 1, write: 1 }),
+        op('fork', { src: 0, dst: 1 }),
+        op('wp_fault', { mm: 0, sub: 1, val: 2 }),
+      ],
       [op('read', { mm: 1, sub: 1 }), op('wp_fault', { mm: 1, sub: 2, val: 3 })],
     ],
   },
@@ -157,7 +190,11 @@ export const scenarios: Scenario<P>[] = [
       'Read-only-pin case: parent and child share an anon THP after fork; the parent pins a subpage R/O (FOLL_PIN without FOLL_WRITE) and then writes it: GUP must unshare first so COW does not leave the pin behind (a7f226604170); the child reads and unmaps.',
     params: thpParams('anon', 'forked'),
     threads: [
-      [op('pin', { mm: 0, sub: 1, write: 0 }), op('wp_fault', { mm: 0, sub: 1, val: 2 }), op('unpin', { mm: 0, sub: 1 })],
+      [
+        op('pin', { mm: 0, sub: 1, write: 0 }),
+        op('wp_fault', { mm: 0, sub: 1, val: 2 }),
+        op('unpin', { mm: 0, sub: 1 }),
+      ],
       [op('read', { mm: 1, sub: 1 }), op('munmap', { mm: 1, from: 0, to: 4 })],
     ],
   },
@@ -174,7 +211,7 @@ export const scenarios: Scenario<P>[] = [
   {
     name: 'gup-fast-vs-fork',
     description:
-      'GUP-fast pins a subpage of the parent\'s writable THP, locklessly, while fork() checks for pinned pages and write-protects: the grab-then-recheck of the entry and mm->write_protect_seq must back off (57efa1fe5957); then the parent writes and the child reads.',
+      "GUP-fast pins a subpage of the parent's writable THP, locklessly, while fork() checks for pinned pages and write-protects: the grab-then-recheck of the entry and mm->write_protect_seq must back off (57efa1fe5957); then the parent writes and the child reads.",
     params: thpParams('anon', 'pmd'),
     threads: [
       [op('pin_fast', { mm: 0, sub: 1 }), op('wp_fault', { mm: 0, sub: 1, val: 2 })],
@@ -193,4 +230,3 @@ export const scenarios: Scenario<P>[] = [
     ],
   },
 ];
-

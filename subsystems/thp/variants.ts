@@ -9,68 +9,84 @@ import type { Variant } from '../../checker/types.js';
 export const variants: Variant[] = [
   {
     name: 'T3',
-    description: 'PMD split sets PG_double_map (and adds the bias) before the PTE _mapcount increments: page_mapcount undercounts mid-split.',
-    source: 'eef1b3ba053a "thp: implement split_huge_pmd()" (v4.5; the ordering was fixed in review before merge): mm/huge_memory.c __split_huge_pmd_locked() @ v5.10',
+    description:
+      'PMD split sets PG_double_map (and adds the bias) before the PTE _mapcount increments: page_mapcount undercounts mid-split.',
+    source:
+      'eef1b3ba053a "thp: implement split_huge_pmd()" (v4.5; the ordering was fixed in review before merge): mm/huge_memory.c __split_huge_pmd_locked() @ v5.10',
     scenarios: ['cow-vs-pmd-split', 'shared-split-unmap', 'anon-mix'],
   },
   {
     name: 'T8',
-    description: '__split_huge_pmd() without lock_page(): a COW in the parent reads the mapcount mid-transfer and reuses a shared THP.',
+    description:
+      '__split_huge_pmd() without lock_page(): a COW in the parent reads the mapcount mid-transfer and reuses a shared THP.',
     source: 'c444eb564fb1 "mm: thp: make the THP mapcount atomic against __split_huge_pmd_locked()" (CVE-2020-29368)',
     scenarios: ['cow-vs-pmd-split', 'cow-reuse-race', 'anon-mix'],
   },
   {
     name: 'T10',
-    description: 'try_to_unmap() without TTU_SYNC skips an entry a racing zap cleared but has not yet unaccounted, so split sees the page still mapped.',
+    description:
+      'try_to_unmap() without TTU_SYNC skips an entry a racing zap cleared but has not yet unaccounted, so split sees the page still mapped.',
     source: '732ed55823fc "mm/thp: try_to_unmap() use TTU_SYNC for safe splitting"',
     scenarios: ['file-split-vs-munmap', 'anon-mix', 'file-mix'],
   },
   {
     name: 'TH-1',
-    description: 'split_huge_page ignores extra pins (no can_split_huge_page check, freeze at any count): a pinned THP gets split.',
-    source: 'mm/huge_memory.c can_split_huge_page() and split_huge_page_to_list() @ v5.10; Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages"',
+    description:
+      'split_huge_page ignores extra pins (no can_split_huge_page check, freeze at any count): a pinned THP gets split.',
+    source:
+      'mm/huge_memory.c can_split_huge_page() and split_huge_page_to_list() @ v5.10; Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages"',
     scenarios: ['split-vs-pin', 'anon-mix'],
   },
   {
     name: 'TH-4',
-    description: 'The last compound unmap clears PG_double_map without removing the +1 bias from the subpages: page_mapcount never returns to 0.',
-    source: 'mm/rmap.c page_remove_anon_compound_rmap() @ v5.10 (TestClearPageDoubleMap + atomic_add_negative(-1, &page[i]._mapcount))',
+    description:
+      'The last compound unmap clears PG_double_map without removing the +1 bias from the subpages: page_mapcount never returns to 0.',
+    source:
+      'mm/rmap.c page_remove_anon_compound_rmap() @ v5.10 (TestClearPageDoubleMap + atomic_add_negative(-1, &page[i]._mapcount))',
     scenarios: ['shared-split-unmap', 'anon-mix'],
   },
   {
     name: 'TH-5',
-    description: 'A file THP PMD map/unmap does not touch the subpages\' _mapcount, so page_mapcount of a PMD-mapped file subpage is wrong.',
-    source: 'mm/rmap.c page_add_file_rmap() / page_remove_file_rmap() @ v5.10 (compound: atomic_inc_and_test(&page[i]._mapcount) for every subpage)',
+    description:
+      "A file THP PMD map/unmap does not touch the subpages' _mapcount, so page_mapcount of a PMD-mapped file subpage is wrong.",
+    source:
+      'mm/rmap.c page_add_file_rmap() / page_remove_file_rmap() @ v5.10 (compound: atomic_inc_and_test(&page[i]._mapcount) for every subpage)',
     scenarios: ['file-map-evict', 'file-mix'],
   },
   {
     name: 'TH-6',
-    description: 'free_transhuge_page() does not take the page off the deferred split queue: the shrinker later finds a freed page.',
+    description:
+      'free_transhuge_page() does not take the page off the deferred split queue: the shrinker later finds a freed page.',
     source: '9a982250f773 "thp: introduce deferred_split_huge_page()"; mm/huge_memory.c free_transhuge_page() @ v5.10',
     scenarios: ['partial-unmap-shrinker'],
   },
   {
     name: 'TH-8',
-    description: 'The scanner\'s get_page_unless_zero() goes through compound_head(), so it succeeds on a tail page of a compound THP.',
-    source: 'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "get_page_unless_zero() never succeeds on tail pages"',
+    description:
+      "The scanner's get_page_unless_zero() goes through compound_head(), so it succeeds on a tail page of a compound THP.",
+    source:
+      'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "get_page_unless_zero() never succeeds on tail pages"',
     scenarios: ['scanner-vs-split'],
   },
   {
     name: '17839856fd58',
     description:
       'Before "COW can break either way" was worked around: a R/O GUP pin does not break COW and do_wp_page() reuses by mapcount, so a child\'s pin sees the parent\'s later write (CVE-2020-29374).',
-    source: '17839856fd58 "gup: document and work around \'COW can break either way\' issue"; 09854ba94c6a "mm: do_wp_page() simplification"',
+    source:
+      '17839856fd58 "gup: document and work around \'COW can break either way\' issue"; 09854ba94c6a "mm: do_wp_page() simplification"',
     scenarios: ['cow-either-way'],
   },
   {
     name: '70e806e4e645',
-    description: 'fork() shares a maybe-pinned page with the child (no early COW in copy_present_pte): the parent\'s next write copies and leaves its own pin behind.',
+    description:
+      "fork() shares a maybe-pinned page with the child (no early COW in copy_present_pte): the parent's next write copies and leaves its own pin behind.",
     source: '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes"',
     scenarios: ['pin-fork-cow'],
   },
   {
     name: 'd042035eaf5f',
-    description: 'copy_huge_pmd() shares a pinned THP with the child by PMD instead of splitting and copying: the parent\'s next write copies and leaves its pin behind.',
+    description:
+      "copy_huge_pmd() shares a pinned THP with the child by PMD instead of splitting and copying: the parent's next write copies and leaves its pin behind.",
     source: 'd042035eaf5f "mm/thp: Split huge pmds/puds if they\'re pinned when fork()"',
     scenarios: ['pin-fork-cow'],
   },
@@ -89,4 +105,3 @@ export const variants: Variant[] = [
     scenarios: ['gup-fast-vs-fork'],
   },
 ];
-

@@ -93,9 +93,7 @@ export function miniExplore<G, P>(
 
   const checkInvs = (s: MiniState<G>): { property: string; message: string } | undefined => {
     const quiescent = s.th.every((t) => t.pc === -1);
-    const inFlight = s.th.map((t, i) =>
-      t.pc === -1 ? undefined : scenario.threads[i]![t.slot]![t.alt]!.op,
-    );
+    const inFlight = s.th.map((t, i) => (t.pc === -1 ? undefined : scenario.threads[i]![t.slot]![t.alt]!.op));
     for (const inv of invariants) {
       if (inv.when === 'quiescent' && !quiescent) continue;
       const r = inv.check(s.g, params, { quiescent, inFlight, variant });

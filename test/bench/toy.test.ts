@@ -37,17 +37,13 @@ describe('spin-toy under mmcheck', () => {
     expect(v.trace.transitions[5]!.step).toBe('region_add');
   });
 
-  it(
-    `large (P=4 K=4 T=3 N=2): ${EXPECTED_STATES.large} distinct states, exhaustive, no violation`,
-    () => {
-      const r = checkScenario(toyFor(LARGE), toyScenario(LARGE));
-      expect(r.violation).toBeUndefined();
-      expect(r.stopReason).toBe('complete');
-      expect(r.exhaustive).toBe(true);
-      expect(r.states).toBe(EXPECTED_STATES.large);
-    },
-    300_000,
-  );
+  it(`large (P=4 K=4 T=3 N=2): ${EXPECTED_STATES.large} distinct states, exhaustive, no violation`, () => {
+    const r = checkScenario(toyFor(LARGE), toyScenario(LARGE));
+    expect(r.violation).toBeUndefined();
+    expect(r.stopReason).toBe('complete');
+    expect(r.exhaustive).toBe(true);
+    expect(r.states).toBe(EXPECTED_STATES.large);
+  }, 300_000);
 
   it('BUG variant is found on the large configuration too, still in 6 steps', () => {
     const r = checkScenario(toyFor(LARGE), toyScenario(LARGE), { variant: 'BUG' });

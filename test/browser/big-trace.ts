@@ -10,10 +10,19 @@ export function bigTrace(steps: number): unknown {
   for (let f = 0; f < fields; f++) impl[`f${f}`] = 0;
   impl['mode'] = 'idle';
   const th = (tid: number, op?: string, local?: number) =>
-    op === undefined ? { tid, slot: 0, finished: false } : { tid, slot: 0, finished: false, op, args: {}, pc: 'step', locals: { x: local ?? 0 } };
+    op === undefined
+      ? { tid, slot: 0, finished: false }
+      : { tid, slot: 0, finished: false, op, args: {}, pc: 'step', locals: { x: local ?? 0 } };
   const states: unknown[] = [];
   const state = (i: number, meta: Record<string, unknown>, threads: unknown[], abstract: unknown, spec: unknown[]) =>
-    states.push({ '#meta': { index: i, ...meta }, impl: { ...impl }, threads, abstract, spec: { '#set': spec }, faultsUsed: 0 });
+    states.push({
+      '#meta': { index: i, ...meta },
+      impl: { ...impl },
+      threads,
+      abstract,
+      spec: { '#set': spec },
+      faultsUsed: 0,
+    });
   const abs = () => ({ total: impl['f0'] as number });
   state(0, {}, [th(0), th(1), th(2)], abs(), [abs()]);
   for (let i = 1; i <= steps; i++) {
@@ -26,7 +35,18 @@ export function bigTrace(steps: number): unknown {
     const a = abs();
     state(
       i,
-      { thread: tid, op: 'work', args: { n: i % 3 }, slot: 0, alt: 0, step: `step_${i % 4}`, choices: [], injected: [], invoked: true, ...(i % 4 === 3 ? { ret: 0 } : {}) },
+      {
+        thread: tid,
+        op: 'work',
+        args: { n: i % 3 },
+        slot: 0,
+        alt: 0,
+        step: `step_${i % 4}`,
+        choices: [],
+        injected: [],
+        invoked: true,
+        ...(i % 4 === 3 ? { ret: 0 } : {}),
+      },
       threads,
       a,
       last ? [{ total: (a.total as number) + 1 }] : [a],

@@ -20,9 +20,13 @@ const sub = findSubsystem('hugetlb')!;
 const scenario = sub.scenarios.find((s) => s.name === 'reserve-vs-fault')!;
 const result = checkScenario(sub, scenario, { variant: 'H11' });
 if (!result.violation) throw new Error('H11 not caught');
-const schema = typeof sub.impl.state === 'function' ? (sub.impl.state as (p: unknown) => unknown)(scenario.params) : sub.impl.state;
+const schema =
+  typeof sub.impl.state === 'function' ? (sub.impl.state as (p: unknown) => unknown)(scenario.params) : sub.impl.state;
 const page = join(mkdtempSync(join(tmpdir(), 'mmcheck-shots-')), 'hugetlb-reserve-vs-fault-H11.html');
-writeFileSync(page, renderHtmlReport(toItf(result, { implSchema: schema as never, scenario }), 'hugetlb-reserve-vs-fault-H11.itf.json'));
+writeFileSync(
+  page,
+  renderHtmlReport(toItf(result, { implSchema: schema as never, scenario }), 'hugetlb-reserve-vs-fault-H11.itf.json'),
+);
 
 const b = await openBrowser({ width: 1280, height: 760 });
 await b.page.goto(pathToFileURL(page).href);

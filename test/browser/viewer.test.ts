@@ -26,7 +26,10 @@ function realTrace(): ItfTrace {
   const scenario = sub.scenarios.find((s) => s.name === 'reserve-vs-fault')!;
   const result = checkScenario(sub, scenario, { variant: 'H11' });
   if (!result.violation) throw new Error('hugetlb H11 was not caught on reserve-vs-fault');
-  const schema = typeof sub.impl.state === 'function' ? (sub.impl.state as (p: unknown) => unknown)(scenario.params) : sub.impl.state;
+  const schema =
+    typeof sub.impl.state === 'function'
+      ? (sub.impl.state as (p: unknown) => unknown)(scenario.params)
+      : sub.impl.state;
   return toItf(result, { implSchema: schema as never, scenario });
 }
 
@@ -56,7 +59,9 @@ describe.skipIf(!run)('trace viewer in chromium', () => {
       const file = u.pathname.startsWith('/traces/') ? join(dir, u.pathname.slice(8)) : join(viewerDir, u.pathname);
       try {
         const body = readFileSync(file);
-        res.writeHead(200, { 'content-type': file.endsWith('.html') ? 'text/html' : file.endsWith('.css') ? 'text/css' : 'text/javascript' });
+        res.writeHead(200, {
+          'content-type': file.endsWith('.html') ? 'text/html' : file.endsWith('.css') ? 'text/css' : 'text/javascript',
+        });
         res.end(body);
       } catch {
         res.writeHead(404).end();
@@ -87,7 +92,12 @@ describe.skipIf(!run)('trace viewer in chromium', () => {
     expect(box.y + 20).toBeLessThanOrEqual(lanes.y + lanes.height);
     // the step sits in its thread's lane: the active cell is column 1 + thread
     const tid = itf.states[n]!['#meta'].thread!;
-    expect(await row.locator(':scope > div').nth(1 + tid).getAttribute('class')).toContain('act');
+    expect(
+      await row
+        .locator(':scope > div')
+        .nth(1 + tid)
+        .getAttribute('class'),
+    ).toContain('act');
     // enum values by name, in the cells of the lane
     await expect(b.page.locator('#lanes').textContent()).resolves.toMatch(/impl\.vma\[0\]\.st: creating → live/);
     await expect(b.page.locator('#inspector h2').textContent()).resolves.toContain(`step ${n}`);
@@ -143,7 +153,9 @@ describe.skipIf(!run)('trace viewer in chromium', () => {
     const threadOf = (i: number) => itf.states[i]!['#meta'].thread;
     await b.page.locator('#threads input[data-thread="1"]').uncheck();
     await b.page.keyboard.press('g');
-    const shown = (await b.page.locator('#lanes .row').evaluateAll((rs) => rs.map((r) => Number((r as HTMLElement).dataset['step']))));
+    const shown = await b.page
+      .locator('#lanes .row')
+      .evaluateAll((rs) => rs.map((r) => Number((r as HTMLElement).dataset['step'])));
     expect(shown.length).toBeGreaterThan(1);
     for (const i of shown) if (i !== 0 && i !== n) expect(threadOf(i)).toBe(0);
     const t1Steps = itf.states.map((_, i) => i).filter((i) => i > 0 && i < n && threadOf(i) === 1);
@@ -151,12 +163,16 @@ describe.skipIf(!run)('trace viewer in chromium', () => {
     for (const i of t1Steps) expect(shown).not.toContain(i);
     await b.page.locator('#threads input[data-thread="1"]').check();
     await b.page.locator('#field-filter').fill('abstract.rsvd');
-    const chips = await b.page.locator('#lanes .chg').evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset['path']));
+    const chips = await b.page
+      .locator('#lanes .chg')
+      .evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset['path']));
     expect(chips.length).toBeGreaterThan(0);
     for (const p of chips) expect(p).toContain('abstract.rsvd');
     const rows = await b.page.locator('#lanes .row').count();
     expect(rows).toBeLessThan(n + 1);
-    const paths = await b.page.locator('#inspector table.state tr').evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset['path']));
+    const paths = await b.page
+      .locator('#inspector table.state tr')
+      .evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset['path']));
     for (const p of paths) expect(p).toContain('abstract.rsvd');
     await shot('viewer-filter');
   });
@@ -164,14 +180,19 @@ describe.skipIf(!run)('trace viewer in chromium', () => {
   it('hides idle threads and zero locals by default, shows them with the toggle', async () => {
     await b.page.goto(reportUrl);
     await b.page.setInputFiles('#file', bigPath);
-    await b.page.waitForFunction(() => document.title.includes('refinement') && document.getElementById('fname')!.textContent === 'big.itf.json');
+    await b.page.waitForFunction(
+      () => document.title.includes('refinement') && document.getElementById('fname')!.textContent === 'big.itf.json',
+    );
     await b.page.keyboard.press('g');
     await b.page.keyboard.press('j');
     await b.page.keyboard.press('j');
     await b.page.keyboard.press('j');
     await b.page.keyboard.press('j'); // step 4: T1 starts with local x = 0
     expect(await selected()).toBe(4);
-    const chips4 = () => b.page.locator('#lanes .row[data-step="4"] .chg').evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset['path']));
+    const chips4 = () =>
+      b.page
+        .locator('#lanes .row[data-step="4"] .chg')
+        .evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset['path']));
     expect(await chips4()).not.toContain('T1.locals.x');
     const idleRows = () => b.page.locator('#inspector tr[data-path^="T0"]').count();
     expect(await idleRows()).toBe(0);

@@ -49,14 +49,22 @@ const lossy = setup({
   context: { s: [], ret: undefined },
   on: {
     add: [
-      { guard: ({ event }) => event.choice === 'ok', actions: assign({ s: ({ context, event }) => [...new Set([...context.s, event.v])].sort(), ret: 'ok' }) },
+      {
+        guard: ({ event }) => event.choice === 'ok',
+        actions: assign({ s: ({ context, event }) => [...new Set([...context.s, event.v])].sort(), ret: 'ok' }),
+      },
       { guard: ({ event }) => event.choice === 'fail', actions: assign({ ret: 'ENOMEM' }) },
     ],
     has: { actions: assign({ ret: ({ context, event }) => context.s.includes(event.v) }) },
   },
 });
 
-const inv = (tid: number, op: string, args: Record<string, number> = {}): HistoryEvent => ({ kind: 'invoke', tid, op, args });
+const inv = (tid: number, op: string, args: Record<string, number> = {}): HistoryEvent => ({
+  kind: 'invoke',
+  tid,
+  op,
+  args,
+});
 const ret = (tid: number, r: number | string | boolean | null): HistoryEvent => ({ kind: 'return', tid, ret: r });
 const reg = () => new SpecAdapter({ machine: register, input: () => ({}) }, null);
 const q = () => new SpecAdapter({ machine: queue, input: () => ({}) }, null);
@@ -95,14 +103,7 @@ describe('queue (Herlihy & Wing)', () => {
     expect(checkHistory(q(), 2, h)).toBe(3);
   });
   test('three threads: a pending op may linearize before a later response', () => {
-    const h = [
-      inv(0, 'enq', { v: 1 }),
-      inv(1, 'deq'),
-      inv(2, 'deq'),
-      ret(1, 1),
-      ret(2, 'empty'),
-      ret(0, 'ok'),
-    ];
+    const h = [inv(0, 'enq', { v: 1 }), inv(1, 'deq'), inv(2, 'deq'), ret(1, 1), ret(2, 'empty'), ret(0, 'ok')];
     expect(checkHistory(q(), 3, h)).toBe(-1);
   });
 });
@@ -110,11 +111,17 @@ describe('queue (Herlihy & Wing)', () => {
 describe('nondeterministic spec', () => {
   const s = () => new SpecAdapter({ machine: lossy, input: () => ({}), choices: { add: ['ok', 'fail'] } }, null);
   test('either outcome of add is allowed, and the state follows the outcome', () => {
-    expect(checkHistory(s(), 1, [inv(0, 'add', { v: 1 }), ret(0, 'ENOMEM'), inv(0, 'has', { v: 1 }), ret(0, false)])).toBe(-1);
-    expect(checkHistory(s(), 1, [inv(0, 'add', { v: 1 }), ret(0, 'ok'), inv(0, 'has', { v: 1 }), ret(0, true)])).toBe(-1);
+    expect(
+      checkHistory(s(), 1, [inv(0, 'add', { v: 1 }), ret(0, 'ENOMEM'), inv(0, 'has', { v: 1 }), ret(0, false)]),
+    ).toBe(-1);
+    expect(checkHistory(s(), 1, [inv(0, 'add', { v: 1 }), ret(0, 'ok'), inv(0, 'has', { v: 1 }), ret(0, true)])).toBe(
+      -1,
+    );
   });
   test('a failed add cannot have added', () => {
-    expect(checkHistory(s(), 1, [inv(0, 'add', { v: 1 }), ret(0, 'ENOMEM'), inv(0, 'has', { v: 1 }), ret(0, true)])).toBe(3);
+    expect(
+      checkHistory(s(), 1, [inv(0, 'add', { v: 1 }), ret(0, 'ENOMEM'), inv(0, 'has', { v: 1 }), ret(0, true)]),
+    ).toBe(3);
   });
   test('a return value outside the spec is rejected', () => {
     expect(checkHistory(s(), 1, [inv(0, 'add', { v: 1 }), ret(0, 'EBUSY')])).toBe(1);

@@ -23,7 +23,9 @@ const arbState = fc.record({
   free: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
   flags: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
   mode: fc.constantFrom('shared' as const, 'private' as const, 'noreserve' as const),
-  regions: fc.array(fc.record({ from: fc.integer({ min: 0, max: 9 }), to: fc.integer({ min: 0, max: 9 }) }), { maxLength: 4 }),
+  regions: fc.array(fc.record({ from: fc.integer({ min: 0, max: 9 }), to: fc.integer({ min: 0, max: 9 }) }), {
+    maxLength: 4,
+  }),
   idx: fc.uniqueArray(fc.integer({ min: 0, max: 30 }), { maxLength: 6 }).map((a) => a.sort((x, y) => x - y)),
   nested: fc.record({ a: fc.integer({ min: -5, max: 5 }), b: fc.array(fc.integer(), { minLength: 2, maxLength: 2 }) }),
 });
@@ -70,7 +72,14 @@ describe('schema codec', () => {
   });
 
   test('values that do not fit are rejected, not truncated', () => {
-    const base = { free: 1, flags: [true, false, true], mode: 'shared' as const, regions: [], idx: [], nested: { a: 0, b: [0, 0] } };
+    const base = {
+      free: 1,
+      flags: [true, false, true],
+      mode: 'shared' as const,
+      regions: [],
+      idx: [],
+      nested: { a: 0, b: [0, 0] },
+    };
     expect(() => enc(State, { ...base, free: 1.5 })).toThrow(SchemaError);
     expect(() => enc(State, { ...base, free: undefined as unknown as number })).toThrow(/free/);
     expect(() => enc(State, { ...base, flags: [true] })).toThrow(SchemaError);
@@ -83,17 +92,20 @@ describe('schema codec', () => {
 describe('fingerprints', () => {
   test('the table agrees with a Set on random fingerprints, across growth', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3 })), { maxLength: 3000 }), (pairs) => {
-        const t = new FingerprintSet(4);
-        const s = new Set<string>();
-        for (const [a, b] of pairs) {
-          const added = t.add(a >>> 0, b >>> 0);
-          expect(added).toBe(!s.has(`${a},${b}`));
-          s.add(`${a},${b}`);
-        }
-        expect(t.size).toBe(s.size);
-        for (const [a, b] of pairs) expect(t.has(a, b)).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3 })), { maxLength: 3000 }),
+        (pairs) => {
+          const t = new FingerprintSet(4);
+          const s = new Set<string>();
+          for (const [a, b] of pairs) {
+            const added = t.add(a >>> 0, b >>> 0);
+            expect(added).toBe(!s.has(`${a},${b}`));
+            s.add(`${a},${b}`);
+          }
+          expect(t.size).toBe(s.size);
+          for (const [a, b] of pairs) expect(t.has(a, b)).toBe(true);
+        },
+      ),
     );
   });
 

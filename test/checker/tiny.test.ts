@@ -38,7 +38,7 @@ function counter(locked: boolean, withSpec: boolean): Subsystem<Counter, { x: nu
           steps: [
             {
               name: 'read',
-              enabled: (g, t) => !locked || g.lock === 0,
+              enabled: (g) => !locked || g.lock === 0,
               run: (g, t) => {
                 if (locked) g.lock = t.tid + 1;
                 t.l.tmp = g.x;
@@ -129,7 +129,7 @@ describe('explorer on hand-counted systems', () => {
 describe('blocking and deadlock', () => {
   const Locks = S.struct({ a: S.int(), b: S.int() });
   type Locks = { a: number; b: number };
-  const lockOrder = (abba: boolean): Subsystem<Locks, unknown, null> => ({
+  const lockOrder = (): Subsystem<Locks, unknown, null> => ({
     name: 'locks',
     title: 'locks',
     description: 'two locks',
@@ -167,14 +167,14 @@ describe('blocking and deadlock', () => {
   });
 
   test('ABBA lock order deadlocks in 2 steps', () => {
-    const r = checkScenario(lockOrder(true), sc('ba'));
+    const r = checkScenario(lockOrder(), sc('ba'));
     expect(r.violation?.kind).toBe('deadlock');
     expect(r.violation?.trace.transitions.length).toBe(2);
     expect(r.violation?.message).toMatch(/T0 blocked in ab at lock_b/);
   });
 
   test('same lock order never deadlocks', () => {
-    const r = checkScenario(lockOrder(false), sc('ab'));
+    const r = checkScenario(lockOrder(), sc('ab'));
     expect(r.violation).toBeUndefined();
     expect(r.exhaustive).toBe(true);
   });
@@ -358,7 +358,10 @@ describe('parameter-dependent state schemas', () => {
 describe('spec state identity', () => {
   // The view hides `hidden`, which changes what `get` returns: two spec states would be merged.
   const leaky = setup({
-    types: {} as { context: { shown: number; hidden: number; ret?: number }; events: { type: 'bump' } | { type: 'get' } },
+    types: {} as {
+      context: { shown: number; hidden: number; ret?: number };
+      events: { type: 'bump' } | { type: 'get' };
+    },
   }).createMachine({
     context: { shown: 0, hidden: 0, ret: undefined },
     on: {
@@ -385,7 +388,12 @@ describe('spec state identity', () => {
     variants: [],
   };
   test('a view that hides behaviour-relevant context is a spec error, not a silent merge', () => {
-    const r = checkScenario(sub, { name: 's', description: '', params: null, threads: [[[{ op: 'bump', args: {} }], [{ op: 'get', args: {} }]]] });
+    const r = checkScenario(sub, {
+      name: 's',
+      description: '',
+      params: null,
+      threads: [[[{ op: 'bump', args: {} }], [{ op: 'get', args: {} }]]],
+    });
     expect(r.violation?.kind).toBe('spec-error');
     expect(r.violation?.message).toMatch(/hidden is missing from the view/);
   });

@@ -29,8 +29,18 @@ import { ArrayReader, IntBuffer } from '../../checker/schema.js';
 import { tctx } from './helpers.js';
 
 const P: CleancacheParams = {
-  mode: 'api', nsb: 2, keys: 2, pages: 2, maxPools: 2, capacity: 2,
-  registered: true, remote: false, files: 0, inodes: 1, fsUuid: 0, mounted: false,
+  mode: 'api',
+  nsb: 2,
+  keys: 2,
+  pages: 2,
+  maxPools: 2,
+  capacity: 2,
+  registered: true,
+  remote: false,
+  files: 0,
+  inodes: 1,
+  fsUuid: 0,
+  mounted: false,
 };
 
 function fresh(p: CleancacheParams = P) {
@@ -144,7 +154,7 @@ describe('tmem backend', () => {
     expect(tmemGet(g, p4, t, pool, 1, 0)).toBe(-1);
   });
 
-  test('CC-6: a reused pool id still holds the surrendered pool\'s pages', () => {
+  test("CC-6: a reused pool id still holds the surrendered pool's pages", () => {
     const g = fresh();
     const t = tctx(P, { variant: 'CC-6' });
     const pool = tmemNewPool(g, t, false, 0);

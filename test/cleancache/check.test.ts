@@ -45,7 +45,14 @@ describe('cleancache: correct implementation', () => {
 
   test('a racing buffered read during O_DIRECT is pruned as a precondition, not reported', () => {
     const base = byName('fs-odirect');
-    const s = { ...base, name: 'dio-vs-read', threads: [base.threads[0]!, [[{ op: 'read', args: { f: 0, idx: 0 } }], [{ op: 'evict', args: { f: 0, idx: 0 } }]]] };
+    const s = {
+      ...base,
+      name: 'dio-vs-read',
+      threads: [
+        base.threads[0]!,
+        [[{ op: 'read', args: { f: 0, idx: 0 } }], [{ op: 'evict', args: { f: 0, idx: 0 } }]],
+      ],
+    };
     const r = checkScenario(cleancache, s, { variant: null });
     expect(r.violation).toBeUndefined();
     expect(r.preconditions.map((p) => p.text)).toEqual([DIO_PRECONDITION]);
@@ -74,7 +81,10 @@ describe('cleancache: variants', () => {
 
   test('the system property alone catches 55635ba76ef9 and missed-inode-invalidation: a read returns data older than the last write', () => {
     const specOnly = { ...cleancache, invariants: [] };
-    for (const [v, sn, want] of [['55635ba76ef9', 'fs-odirect', 2], ['missed-inode-invalidation', 'fs-unlink', 0]] as const) {
+    for (const [v, sn, want] of [
+      ['55635ba76ef9', 'fs-odirect', 2],
+      ['missed-inode-invalidation', 'fs-unlink', 0],
+    ] as const) {
       const r = checkScenario(specOnly, byName(sn), { variant: v });
       expect(r.violation?.kind, v).toBe('linearizability');
       expect(r.violation!.message).toMatch(new RegExp(`read\\(f=0, idx=0\\) returned 1, .*spec allows: ${want}`));
@@ -114,7 +124,7 @@ describe('cleancache: invariants without the spec', () => {
 });
 
 describe('cleancache: mapping and parameters', () => {
-  test('the abstraction of the initial state is the spec\'s initial view', () => {
+  test("the abstraction of the initial state is the spec's initial view", () => {
     for (const s of cleancache.scenarios) {
       const g = cleancache.impl.init(s.params);
       const [snap] = initialTransition(cleancache.spec!.machine, cleancache.spec!.input(s.params));

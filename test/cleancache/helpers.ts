@@ -1,7 +1,10 @@
 /** A ThreadCtx for calling implementation functions directly, with scripted choices. */
 import type { ThreadCtx } from '../../checker/types.js';
 
-export function tctx<P>(params: P, opts: { choices?: number[]; variant?: string | null; tid?: number } = {}): ThreadCtx<P> & { pruned: string[] } {
+export function tctx<P>(
+  params: P,
+  opts: { choices?: number[]; variant?: string | null; tid?: number } = {},
+): ThreadCtx<P> & { pruned: string[] } {
   const choices = [...(opts.choices ?? [])];
   const variant = opts.variant ?? null;
   const pruned: string[] = [];

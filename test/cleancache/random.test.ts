@@ -21,38 +21,91 @@ function rng(seed: number) {
 type Gen = (r: (n: number) => number) => { params: unknown; op: () => OpChoice };
 
 const apiGen: Gen = (r) => {
-  const params = parseParams({ nsb: 2, pages: 2, maxPools: 1 + r(2), capacity: 1 + r(2), registered: r(2) === 0, remote: r(2) === 0 });
+  const params = parseParams({
+    nsb: 2,
+    pages: 2,
+    maxPools: 1 + r(2),
+    capacity: 1 + r(2),
+    registered: r(2) === 0,
+    remote: r(2) === 0,
+  });
   const ops = (sb: number, idx: number, v: number): OpChoice[] => [
-    { op: 'mount', args: { sb, uuid: r(2) ? 0 : 5 } }, { op: 'umount', args: { sb } }, { op: 'register', args: {} },
-    { op: 'put', args: { sb, key: 0, idx, v } }, { op: 'put', args: { sb, key: 0, idx, v } }, { op: 'get', args: { sb, key: 0, idx } },
-    { op: 'get', args: { sb, key: 0, idx } }, { op: 'inval_page', args: { sb, key: 0, idx } }, { op: 'inval_inode', args: { sb, key: 0 } },
+    { op: 'mount', args: { sb, uuid: r(2) ? 0 : 5 } },
+    { op: 'umount', args: { sb } },
+    { op: 'register', args: {} },
+    { op: 'put', args: { sb, key: 0, idx, v } },
+    { op: 'put', args: { sb, key: 0, idx, v } },
+    { op: 'get', args: { sb, key: 0, idx } },
+    { op: 'get', args: { sb, key: 0, idx } },
+    { op: 'inval_page', args: { sb, key: 0, idx } },
+    { op: 'inval_inode', args: { sb, key: 0 } },
     { op: 'repatriate', args: {} },
   ];
-  return { params, op: () => { const c = ops(r(2), r(2), 1 + r(3)); return c[r(c.length)]!; } };
+  return {
+    params,
+    op: () => {
+      const c = ops(r(2), r(2), 1 + r(3));
+      return c[r(c.length)]!;
+    },
+  };
 };
 
 const fsGen: Gen = (r) => {
   const files = 1 + r(2);
-  const params = parseParams({ mode: 'fs', files, inodes: files + r(2), pages: 1 + r(2), capacity: 1 + r(2), registered: r(3) !== 0, fsUuid: r(2) ? 0 : 4 });
+  const params = parseParams({
+    mode: 'fs',
+    files,
+    inodes: files + r(2),
+    pages: 1 + r(2),
+    capacity: 1 + r(2),
+    registered: r(3) !== 0,
+    fsUuid: r(2) ? 0 : 4,
+  });
   const p = params as { files: number; pages: number };
   const ops = (f: number, idx: number, v: number): OpChoice[] => [
-    { op: 'read', args: { f, idx } }, { op: 'read', args: { f, idx } }, { op: 'write', args: { f, idx, v } },
-    { op: 'writeback', args: { f, idx } }, { op: 'evict', args: { f, idx } }, { op: 'evict', args: { f, idx } },
-    { op: 'dio_write', args: { f, idx, v } }, { op: 'truncate', args: { f } }, { op: 'unlink', args: { f } },
-    { op: 'create', args: { f } }, { op: 'fs_umount', args: {} }, { op: 'fs_mount', args: {} }, { op: 'register', args: {} },
+    { op: 'read', args: { f, idx } },
+    { op: 'read', args: { f, idx } },
+    { op: 'write', args: { f, idx, v } },
+    { op: 'writeback', args: { f, idx } },
+    { op: 'evict', args: { f, idx } },
+    { op: 'evict', args: { f, idx } },
+    { op: 'dio_write', args: { f, idx, v } },
+    { op: 'truncate', args: { f } },
+    { op: 'unlink', args: { f } },
+    { op: 'create', args: { f } },
+    { op: 'fs_umount', args: {} },
+    { op: 'fs_mount', args: {} },
+    { op: 'register', args: {} },
   ];
-  return { params, op: () => { const c = ops(r(p.files), r(p.pages), 2 + r(3)); return c[r(c.length)]!; } };
+  return {
+    params,
+    op: () => {
+      const c = ops(r(p.files), r(p.pages), 2 + r(3));
+      return c[r(c.length)]!;
+    },
+  };
 };
 
 const swapGen: Gen = (r) => {
   const params = parseFrontswap({ types: 1 + r(2), slots: 2, capacity: 1 + r(2), swapon: r(4) !== 0 });
   const types = (params as { types: number }).types;
   const ops = (type: number, off: number, v: number): OpChoice[] => [
-    { op: 'swapout', args: { type, off, v } }, { op: 'swapout', args: { type, off, v } }, { op: 'swapin', args: { type, off } },
-    { op: 'swap_free', args: { type, off } }, { op: 'writeback', args: {} }, { op: 'writeback', args: {} },
-    { op: 'swapon', args: { type } }, { op: 'swapoff', args: { type } },
+    { op: 'swapout', args: { type, off, v } },
+    { op: 'swapout', args: { type, off, v } },
+    { op: 'swapin', args: { type, off } },
+    { op: 'swap_free', args: { type, off } },
+    { op: 'writeback', args: {} },
+    { op: 'writeback', args: {} },
+    { op: 'swapon', args: { type } },
+    { op: 'swapoff', args: { type } },
   ];
-  return { params, op: () => { const c = ops(r(types), r(2), 1 + r(3)); return c[r(c.length)]!; } };
+  return {
+    params,
+    op: () => {
+      const c = ops(r(types), r(2), 1 + r(3));
+      return c[r(c.length)]!;
+    },
+  };
 };
 
 function scenario(seed: number, gen: Gen): Scenario {

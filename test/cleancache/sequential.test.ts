@@ -13,24 +13,48 @@ const fsParams = parseParams({ mode: 'fs', inodes: 2 });
 
 describe('cleancache system layer, sequentially', () => {
   test('an evicted clean page comes back from cleancache, exclusively', () => {
-    const obs = runScript(cleancache, {
-      params: fsParams,
-      steps: [step('read', { f: 0, idx: 0 }), step('evict', { f: 0, idx: 0 }), step('read', { f: 0, idx: 0 }), step('evict', { f: 0, idx: 0 }), step('read', { f: 0, idx: 0 })],
-    }, null);
+    const obs = runScript(
+      cleancache,
+      {
+        params: fsParams,
+        steps: [
+          step('read', { f: 0, idx: 0 }),
+          step('evict', { f: 0, idx: 0 }),
+          step('read', { f: 0, idx: 0 }),
+          step('evict', { f: 0, idx: 0 }),
+          step('read', { f: 0, idx: 0 }),
+        ],
+      },
+      null,
+    );
     expect(obs.every((o) => o.agree)).toBe(true);
     expect(obs.map((o) => o.impl.ret)).toEqual([1, null, 1, null, 1]);
     // first read: page-cache miss, cleancache miss (failed_gets), disk; then two cleancache hits
     expect(obs.map((o) => [o.impl.succ_gets, o.impl.failed_gets, o.impl.puts])).toEqual([
-      [0, 1, 0], [0, 1, 1], [1, 1, 1], [1, 1, 2], [2, 1, 2],
+      [0, 1, 0],
+      [0, 1, 1],
+      [1, 1, 1],
+      [1, 1, 2],
+      [2, 1, 2],
     ]);
     expect(obs[2]!.impl.held).toBe(0); // the private-pool hit removed the page
   });
 
   test('dirty pages are not put; writeback then eviction puts the new data', () => {
-    const obs = runScript(cleancache, {
-      params: fsParams,
-      steps: [step('write', { f: 0, idx: 0, v: 4 }), step('evict', { f: 0, idx: 0 }), step('writeback', { f: 0, idx: 0 }), step('evict', { f: 0, idx: 0 }), step('read', { f: 0, idx: 0 })],
-    }, null);
+    const obs = runScript(
+      cleancache,
+      {
+        params: fsParams,
+        steps: [
+          step('write', { f: 0, idx: 0, v: 4 }),
+          step('evict', { f: 0, idx: 0 }),
+          step('writeback', { f: 0, idx: 0 }),
+          step('evict', { f: 0, idx: 0 }),
+          step('read', { f: 0, idx: 0 }),
+        ],
+      },
+      null,
+    );
     expect(obs.every((o) => o.agree)).toBe(true);
     expect(obs.map((o) => o.impl.puts)).toEqual([0, 0, 0, 1, 1]);
     expect(obs[4]!.impl.ret).toBe(4);
@@ -38,7 +62,12 @@ describe('cleancache system layer, sequentially', () => {
   });
 
   test('55635ba76ef9: an O_DIRECT write with no cached pages skips the invalidation and a read returns stale data', () => {
-    const steps = [step('read', { f: 0, idx: 0 }), step('evict', { f: 0, idx: 0 }), step('dio_write', { f: 0, idx: 0, v: 2 }), step('read', { f: 0, idx: 0 })];
+    const steps = [
+      step('read', { f: 0, idx: 0 }),
+      step('evict', { f: 0, idx: 0 }),
+      step('dio_write', { f: 0, idx: 0, v: 2 }),
+      step('read', { f: 0, idx: 0 }),
+    ];
     const ok = runScript(cleancache, { params: fsParams, steps }, null);
     expect(ok.every((o) => o.agree)).toBe(true);
     expect(ok[3]!.impl.ret).toBe(2);
@@ -49,7 +78,13 @@ describe('cleancache system layer, sequentially', () => {
   });
 
   test('missed-inode-invalidation: unlink after reclaim emptied the mapping, inode number reused, stale data read', () => {
-    const steps = [step('read', { f: 0, idx: 0 }), step('evict', { f: 0, idx: 0 }), step('unlink', { f: 0 }), step('create', { f: 0 }), step('read', { f: 0, idx: 0 })];
+    const steps = [
+      step('read', { f: 0, idx: 0 }),
+      step('evict', { f: 0, idx: 0 }),
+      step('unlink', { f: 0 }),
+      step('create', { f: 0 }),
+      step('read', { f: 0, idx: 0 }),
+    ];
     const ok = runScript(cleancache, { params: fsParams, steps }, null);
     expect(ok.every((o) => o.agree)).toBe(true);
     expect(ok[4]!.impl.ret).toBe(0);
@@ -58,17 +93,33 @@ describe('cleancache system layer, sequentially', () => {
   });
 
   test('a mount before the backend registers is converted at registration', () => {
-    const obs = runScript(cleancache, {
-      params: parseParams({ mode: 'fs', registered: false }),
-      steps: [step('read', { f: 0, idx: 0 }), step('evict', { f: 0, idx: 0 }), step('register'), step('read', { f: 0, idx: 0 }), step('evict', { f: 0, idx: 0 }), step('read', { f: 0, idx: 0 })],
-    }, null);
+    const obs = runScript(
+      cleancache,
+      {
+        params: parseParams({ mode: 'fs', registered: false }),
+        steps: [
+          step('read', { f: 0, idx: 0 }),
+          step('evict', { f: 0, idx: 0 }),
+          step('register'),
+          step('read', { f: 0, idx: 0 }),
+          step('evict', { f: 0, idx: 0 }),
+          step('read', { f: 0, idx: 0 }),
+        ],
+      },
+      null,
+    );
     expect(obs.every((o) => o.agree)).toBe(true);
     // before registration no hook reaches the backend, but with no
     // cleancache_ops __cleancache_get_page counts a failed get and
     // __cleancache_put_page counts a put (mm/cleancache.c @ v5.10); the evicted
     // page is not kept. Registration then gives the superblock its pool.
     expect(obs.map((o) => [o.impl.succ_gets, o.impl.failed_gets, o.impl.puts])).toEqual([
-      [0, 1, 0], [0, 1, 1], [0, 1, 1], [0, 2, 1], [0, 2, 2], [1, 2, 2],
+      [0, 1, 0],
+      [0, 1, 1],
+      [0, 1, 1],
+      [0, 2, 1],
+      [0, 2, 2],
+      [1, 2, 2],
     ]);
   });
 });
@@ -76,10 +127,25 @@ describe('cleancache system layer, sequentially', () => {
 describe('cleancache backend contract, sequentially', () => {
   test('counters and hit/miss per step', () => {
     const s = (op: string, args: Record<string, number> = {}) => step(op, { sb: 0, key: 0, idx: 0, ...args });
-    const obs = runScript(cleancache, {
-      params: parseParams({ nsb: 1, registered: false }),
-      steps: [s('mount', { uuid: 0 }), s('put', { v: 1 }), s('get'), step('register'), s('put', { v: 2 }), s('put', { v: 3 }), s('get'), s('get'), s('inval_page'), s('umount')],
-    }, null);
+    const obs = runScript(
+      cleancache,
+      {
+        params: parseParams({ nsb: 1, registered: false }),
+        steps: [
+          s('mount', { uuid: 0 }),
+          s('put', { v: 1 }),
+          s('get'),
+          step('register'),
+          s('put', { v: 2 }),
+          s('put', { v: 3 }),
+          s('get'),
+          s('get'),
+          s('inval_page'),
+          s('umount'),
+        ],
+      },
+      null,
+    );
     expect(obs.every((o) => o.agree)).toBe(true);
     expect(obs.map((o) => o.impl.ret)).toEqual([null, null, 'miss', null, null, null, 3, 'miss', null, null]);
     expect(obs.at(-1)!.impl).toMatchObject({ succ_gets: 1, failed_gets: 2, puts: 3, invalidates: 1 });
@@ -93,7 +159,10 @@ describe('example scripts for `mmcheck run cleancache --script`', () => {
     for (const f of ['script-api.json', 'script-fs.json']) {
       const script = parseScript(cleancache, readJsonFile(here + f, 'script'), f);
       const obs = runScript(cleancache, script, null);
-      expect(obs.every((o) => o.agree), f).toBe(true);
+      expect(
+        obs.every((o) => o.agree),
+        f,
+      ).toBe(true);
       expect(obs.at(-1)!.impl).toHaveProperty('succ_gets');
     }
     const fsScript = parseScript(cleancache, readJsonFile(here + 'script-fs.json', 'script'), 'script-fs.json');

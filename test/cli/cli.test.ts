@@ -42,12 +42,17 @@ describe('usage', () => {
   test('unknown command', async () => expectOneLineError(await run(['frobnicate']), /unknown command 'frobnicate'/));
   test('unknown option', async () => expectOneLineError(await run(['check', '--bogus']), /unknown option '--bogus'/));
   test('missing option value', async () => expectOneLineError(await run(['check', '--max-states']), /needs a value/));
-  test('non-integer value', async () => expectOneLineError(await run(['check', '--threads', 'two']), /needs an integer/));
+  test('non-integer value', async () =>
+    expectOneLineError(await run(['check', '--threads', 'two']), /needs an integer/));
   test('out-of-range value', async () => expectOneLineError(await run(['check', '--max-states', '0']), /at least 1/));
-  test('out-of-range knob value', async () => expectOneLineError(await run(['check', 'counter', '--threads', '0']), /--threads: expected 1\.\.4, got 0/));
-  test('unknown subsystem', async () => expectOneLineError(await run(['check', 'nosuch']), /unknown subsystem 'nosuch'/));
-  test('unknown variant', async () => expectOneLineError(await run(['check', 'counter', '--variant', 'X9']), /unknown variant 'X9'/));
-  test('unknown scenario', async () => expectOneLineError(await run(['check', 'counter', '--scenario', 'nope']), /unknown scenario 'nope'/));
+  test('out-of-range knob value', async () =>
+    expectOneLineError(await run(['check', 'counter', '--threads', '0']), /--threads: expected 1\.\.4, got 0/));
+  test('unknown subsystem', async () =>
+    expectOneLineError(await run(['check', 'nosuch']), /unknown subsystem 'nosuch'/));
+  test('unknown variant', async () =>
+    expectOneLineError(await run(['check', 'counter', '--variant', 'X9']), /unknown variant 'X9'/));
+  test('unknown scenario', async () =>
+    expectOneLineError(await run(['check', 'counter', '--scenario', 'nope']), /unknown scenario 'nope'/));
   test('reshaping a subsystem with an impossible flag', async () =>
     expectOneLineError(await run(['check', 'counter', '--pool', '3']), /unknown option '--pool'/));
   test('list names variants with descriptions', async () => {
@@ -102,7 +107,14 @@ describe('check', () => {
   test('a scenario file is checked; bad ones give one-line errors', async () => {
     const dir = tmp();
     const good = join(dir, 'good.json');
-    writeFileSync(good, JSON.stringify({ name: 'mine', params: { threads: 2 }, threads: [[{ op: 'inc' }], [{ op: ['get'].at(0), args: {} }]] }));
+    writeFileSync(
+      good,
+      JSON.stringify({
+        name: 'mine',
+        params: { threads: 2 },
+        threads: [[{ op: 'inc' }], [{ op: ['get'].at(0), args: {} }]],
+      }),
+    );
     const r = await run(['check', 'counter', '--scenario-file', good, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).scenarios[0].scenario).toBe('mine');
@@ -113,13 +125,19 @@ describe('check', () => {
 
     const badOp = join(dir, 'badop.json');
     writeFileSync(badOp, JSON.stringify({ threads: [[{ op: 'dec' }]] }));
-    expectOneLineError(await run(['check', 'counter', '--scenario-file', badOp]), /threads\[0\]\[0\]\.op: unknown operation 'dec'/);
+    expectOneLineError(
+      await run(['check', 'counter', '--scenario-file', badOp]),
+      /threads\[0\]\[0\]\.op: unknown operation 'dec'/,
+    );
 
     const badParams = join(dir, 'badparams.json');
     writeFileSync(badParams, JSON.stringify({ params: { threads: 'x' }, threads: [[{ op: 'inc' }]] }));
     expectOneLineError(await run(['check', 'counter', '--scenario-file', badParams]), /params: expected/);
 
-    expectOneLineError(await run(['check', 'counter', '--scenario-file', join(dir, 'missing.json')]), /cannot read scenario file/);
+    expectOneLineError(
+      await run(['check', 'counter', '--scenario-file', join(dir, 'missing.json')]),
+      /cannot read scenario file/,
+    );
   });
 });
 
@@ -130,7 +148,10 @@ describe('run --script', () => {
     writeFileSync(f, JSON.stringify({ steps: [{ op: 'inc' }, { op: 'inc' }, { op: 'get' }] }));
     const r = await run(['run', 'counter', '--script', f]);
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[2]).toMatchObject({ op: 'get', impl: { ret: 2, x: 2 }, spec: { ret: 2, x: 2 }, agree: true });
   });
@@ -165,7 +186,10 @@ describe('run --script', () => {
     writeFileSync(f, JSON.stringify({ steps: [] }));
     expectOneLineError(await run(['run', 'counter', '--script', f]), /steps: expected a non-empty list/);
     writeFileSync(f, JSON.stringify({ steps: [{ op: 'inc', args: { n: [1, 2] } }] }));
-    expectOneLineError(await run(['run', 'counter', '--script', f]), /steps\[0\]\.args\.n: unknown argument of inc; valid form: inc \{\}/);
+    expectOneLineError(
+      await run(['run', 'counter', '--script', f]),
+      /steps\[0\]\.args\.n: unknown argument of inc; valid form: inc \{\}/,
+    );
     expectOneLineError(await run(['run', 'counter']), /needs --script/);
   });
 });

@@ -25,7 +25,12 @@ async function conform(argv: string[], diverge: (s: Script, i: number) => boolea
     kernels.push(k);
     return k;
   };
-  const code = await cmdConform(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') }, registry, factory);
+  const code = await cmdConform(
+    argv,
+    { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') },
+    registry,
+    factory,
+  );
   return { code, out, err, kernels };
 }
 
@@ -34,7 +39,10 @@ const outDir = () => mkdtempSync(join(tmpdir(), 'conform-cli-'));
 describe('mmcheck conform', () => {
   // seed 1: 30 scripts on which implementation and spec agree (seed 42 hits the min_size + private NORESERVE finding)
   test('agreement on every kernel: exit 0, the seed, coverage and verdict per kernel', async () => {
-    const r = await conform(['hugetlb', '--kernel', 'a', '--kernel=b', '--runs', '30', '--seed', '1', '--out', outDir()], () => false);
+    const r = await conform(
+      ['hugetlb', '--kernel', 'a', '--kernel=b', '--runs', '30', '--seed', '1', '--out', outDir()],
+      () => false,
+    );
     expect(r.code).toBe(0);
     expect(r.kernels).toHaveLength(2);
     expect(r.out.match(/seed {8}1 /g)).toHaveLength(2);
@@ -45,7 +53,10 @@ describe('mmcheck conform', () => {
   });
 
   test('a disagreement: exit 1, shrunk and saved', async () => {
-    const r = await conform(['hugetlb', '--kernel', 'a', '--runs', '40', '--seed', '3', '--out', outDir()], (s, i) => s.steps[i]!.op === 'truncate');
+    const r = await conform(
+      ['hugetlb', '--kernel', 'a', '--runs', '40', '--seed', '3', '--out', outDir()],
+      (s, i) => s.steps[i]!.op === 'truncate',
+    );
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/kernel-vs-model on truncate \(ret\): \d+ scripts/);
     expect(r.out).toMatch(/shrunk to 1 steps in \d+ boots .*minimal/);
@@ -59,7 +70,9 @@ describe('mmcheck conform', () => {
     const any = await conform(argv, () => false);
     expect(any.code).toBe(1);
     expect(any.out).toMatch(/kernel-vs-spec on fault \(spec\): 1 scripts/);
-    expect(any.out).toMatch(/DISAGREE: 1 of 30 scripts \(0 where the implementation does not model the kernel, 1 where/);
+    expect(any.out).toMatch(
+      /DISAGREE: 1 of 30 scripts \(0 where the implementation does not model the kernel, 1 where/,
+    );
     expect((await conform([...argv, '--fail-on', 'diverged'], () => false)).code).toBe(0);
     const div = await conform([...argv, '--fail-on', 'diverged'], (s, i) => s.steps[i]!.op === 'mmap');
     expect(div.code).toBe(1);

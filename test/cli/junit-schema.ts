@@ -19,8 +19,14 @@ export function parseXml(xml: string): XmlElement {
     throw new Error(`XML: ${msg} at offset ${i}`);
   };
   const decode = (s: string) => {
-    if (/&(?!(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/.test(s)) fail(`bad entity in ${JSON.stringify(s.slice(0, 40))}`);
-    return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    if (/&(?!(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/.test(s))
+      fail(`bad entity in ${JSON.stringify(s.slice(0, 40))}`);
+    return s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   };
   const skipWs = () => {
     while (/\s/.test(xml[i] ?? '')) i++;
@@ -70,7 +76,12 @@ export function parseXml(xml: string): XmlElement {
 
 const TIME = /^(([0-9]{0,3},)*[0-9]{3}|[0-9]{0,3})*(\.[0-9]*)?$/;
 const RULES: Record<string, { required: string[]; optional: string[]; children: string[]; text: boolean }> = {
-  testsuites: { required: [], optional: ['name', 'time', 'tests', 'failures', 'errors'], children: ['testsuite'], text: false },
+  testsuites: {
+    required: [],
+    optional: ['name', 'time', 'tests', 'failures', 'errors'],
+    children: ['testsuite'],
+    text: false,
+  },
   testsuite: {
     required: ['name', 'tests', 'failures', 'errors'],
     optional: ['group', 'time', 'skipped', 'timestamp', 'hostname', 'id', 'package', 'file', 'log', 'url'],
@@ -82,7 +93,17 @@ const RULES: Record<string, { required: string[]; optional: string[]; children: 
   testcase: {
     required: ['name'],
     optional: ['time', 'classname', 'group'],
-    children: ['skipped', 'error', 'failure', 'rerunFailure', 'rerunError', 'flakyFailure', 'flakyError', 'system-out', 'system-err'],
+    children: [
+      'skipped',
+      'error',
+      'failure',
+      'rerunFailure',
+      'rerunError',
+      'flakyFailure',
+      'flakyError',
+      'system-out',
+      'system-err',
+    ],
     text: false,
   },
   failure: { required: [], optional: ['type', 'message'], children: [], text: true },
@@ -109,7 +130,8 @@ export function junitProblems(xml: string): string[] {
       return;
     }
     for (const a of r.required) if (!(a in el.attrs)) out.push(`${path}: missing required attribute ${a}`);
-    for (const a of Object.keys(el.attrs)) if (!r.required.includes(a) && !r.optional.includes(a)) out.push(`${path}: attribute ${a} is not allowed`);
+    for (const a of Object.keys(el.attrs))
+      if (!r.required.includes(a) && !r.optional.includes(a)) out.push(`${path}: attribute ${a} is not allowed`);
     if ('time' in el.attrs && (el.name === 'testsuite' || el.name === 'testsuites') && !TIME.test(el.attrs.time!))
       out.push(`${path}: time '${el.attrs.time}' is not a SUREFIRE_TIME`);
     if (!r.text && el.text.trim() !== '') out.push(`${path}: text is not allowed in <${el.name}>`);

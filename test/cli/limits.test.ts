@@ -23,7 +23,11 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-function runProcess(args: string[], signalAfterMs: number, signal: NodeJS.Signals): Promise<{ code: number | null; out: string; err: string }> {
+function runProcess(
+  args: string[],
+  signalAfterMs: number,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; out: string; err: string }> {
   const script = fileURLToPath(new URL('../fixtures/run-cli.ts', import.meta.url));
   return new Promise((resolve) => {
     const p = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,7 +67,22 @@ describe('SIGINT and SIGTERM', () => {
     test(`${sig}: partial result, INCONCLUSIVE (interrupted), JSON flushed, exit 3`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'mmcheck-sig-'));
       const report = join(dir, 'r.json');
-      const r = await runProcess(['check', 'slow', '--jobs', '1', '--heartbeat', '1', '--reporter', `text,json=${report}`.replace('text,', ''), '--out', dir], 1500, sig);
+      const r = await runProcess(
+        [
+          'check',
+          'slow',
+          '--jobs',
+          '1',
+          '--heartbeat',
+          '1',
+          '--reporter',
+          `text,json=${report}`.replace('text,', ''),
+          '--out',
+          dir,
+        ],
+        1500,
+        sig,
+      );
       expect(r.code).toBe(3);
       expect(r.err).toMatch(new RegExp(`mmcheck: ${sig}: stopping`));
       const doc = JSON.parse(readFileSync(report, 'utf8'));
@@ -83,7 +102,11 @@ describe('SIGINT and SIGTERM', () => {
 
 describe('heartbeat and notes', () => {
   test('a heartbeat line on stderr when it is not a terminal', async () => {
-    const r = await runProcess(['check', 'slow', '--scenario', 'long-0', '--jobs', '1', '--heartbeat', '1', '--quiet'], 1500, 'SIGINT');
+    const r = await runProcess(
+      ['check', 'slow', '--scenario', 'long-0', '--jobs', '1', '--heartbeat', '1', '--quiet'],
+      1500,
+      'SIGINT',
+    );
     expect(r.err).toMatch(/^mmcheck: \d+ s, 0\/1 scenarios done; running slow\/long-0 \(/m);
   }, 30000);
   test('--jobs beyond the scenarios is reported as clamped; the summary time is wall time', async () => {

@@ -47,12 +47,16 @@ describe('README examples', () => {
     }, 60000);
   });
   // in README order: the variant run saves the trace the replay example replays
-  test.each(commands.map((c) => [c]))('%s', async (command) => {
-    const argv = command.split(/\s+/).slice(1);
-    const r = await run(argv.includes('check') ? [...argv, '--heartbeat', '0'] : argv);
-    const variantRun = argv.includes('--variant') && !argv.includes('none');
-    const expected = variantRun || argv[0] === 'replay' ? 1 : 0;
-    expect(r.err).not.toMatch(/^mmcheck: (?!note:|1 scenario run)/m);
-    expect(r.code).toBe(expected);
-  }, 120000);
+  test.each(commands.map((c) => [c]))(
+    '%s',
+    async (command) => {
+      const argv = command.split(/\s+/).slice(1);
+      const r = await run(argv.includes('check') ? [...argv, '--heartbeat', '0'] : argv);
+      const variantRun = argv.includes('--variant') && !argv.includes('none');
+      const expected = variantRun || argv[0] === 'replay' ? 1 : 0;
+      expect(r.err).not.toMatch(/^mmcheck: (?!note:|1 scenario run)/m);
+      expect(r.code).toBe(expected);
+    },
+    120000,
+  );
 });

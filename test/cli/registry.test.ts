@@ -32,7 +32,15 @@ describe('mmcheck with the registered subsystems', () => {
   test('a finding runs on the correct implementation and is reported as a violation', async () => {
     const hugetlb = registry.find((s) => s.name === 'hugetlb')!;
     const f = hugetlb.findings![0]!;
-    const r = await run(['check', 'hugetlb', '--scenario', f.name, '--quiet', '--out', mkdtempSync(join(tmpdir(), 'mm-'))]);
+    const r = await run([
+      'check',
+      'hugetlb',
+      '--scenario',
+      f.name,
+      '--quiet',
+      '--out',
+      mkdtempSync(join(tmpdir(), 'mm-')),
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(new RegExp(`FAIL hugetlb/${f.name}: ${f.expect}`));
   });
@@ -59,9 +67,18 @@ describe('mmcheck with the registered subsystems', () => {
     );
     const r = await run(['run', 'hugetlb', '--script', f]);
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.impl.HugePages_Free, l.impl.HugePages_Rsvd])).toEqual([[2, 2], [1, 1]]);
-    expect(lines.map((l) => [l.spec.HugePages_Free, l.spec.HugePages_Rsvd])).toEqual([[2, 2], [1, 1]]);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.impl.HugePages_Free, l.impl.HugePages_Rsvd])).toEqual([
+      [2, 2],
+      [1, 1],
+    ]);
+    expect(lines.map((l) => [l.spec.HugePages_Free, l.spec.HugePages_Rsvd])).toEqual([
+      [2, 2],
+      [1, 1],
+    ]);
     expect(lines.every((l) => l.agree)).toBe(true);
   });
 });

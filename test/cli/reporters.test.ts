@@ -15,7 +15,10 @@ import { counter } from '../fixtures/counter.js';
 import { faulty } from '../fixtures/limits.js';
 import { junitProblems, parseXml } from './junit-schema.js';
 
-async function run(argv: string[], subs: readonly unknown[] = [counter]): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  argv: string[],
+  subs: readonly unknown[] = [counter],
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const io: Out = { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), isTTY: false };
@@ -32,7 +35,13 @@ describe('--reporter junit', () => {
     expect(junitProblems(r.out)).toEqual([]);
     const root = parseXml(r.out.trim());
     const cases = root.children[0]!.children.filter((c) => c.name === 'testcase').map((c) => c.attrs.name);
-    expect(cases).toEqual(['two-incs', 'two-incs [variant racy]', 'two-incs [variant wrong-ret]', 'two-incs [variant leak-lock]', 'every invariant exercised']);
+    expect(cases).toEqual([
+      'two-incs',
+      'two-incs [variant racy]',
+      'two-incs [variant wrong-ret]',
+      'two-incs [variant leak-lock]',
+      'every invariant exercised',
+    ]);
 
     const failing = await run(['check', 'counter', '--variant', 'racy', '--reporter', 'junit', '--out', dir]);
     expect(failing.code).toBe(1);
@@ -63,7 +72,9 @@ describe('--reporter junit', () => {
   test('the validator catches what the schema forbids', () => {
     expect(junitProblems('<testsuites skipped="1"/>')).toEqual(['testsuites: attribute skipped is not allowed']);
     expect(junitProblems('<testsuites><testsuite name="x"/></testsuites>')).toHaveLength(3);
-    expect(junitProblems('<testsuites><testcase name="x"/></testsuites>')[0]).toMatch(/not allowed inside <testsuites>/);
+    expect(junitProblems('<testsuites><testcase name="x"/></testsuites>')[0]).toMatch(
+      /not allowed inside <testsuites>/,
+    );
     expect(junitProblems('<testsuites time="1.5s"/>')[0]).toMatch(/SUREFIRE_TIME/);
     expect(junitProblems('<testsuites><testsuite>')[0]).toMatch(/XML/);
   });
@@ -75,7 +86,9 @@ describe('--reporter github', () => {
     expect(r.code).toBe(1);
     const line = r.out.split('\n').find((l) => l.startsWith('::error'))!;
     // the fixture has no subsystems/counter folder, so no file= here (the real tree: next test)
-    expect(line).toMatch(/^::error title=mmcheck counter\/two-incs \[variant leak-lock\]::FAIL .*(lock-free-at-rest|deadlock)/);
+    expect(line).toMatch(
+      /^::error title=mmcheck counter\/two-incs \[variant leak-lock\]::FAIL .*(lock-free-at-rest|deadlock)/,
+    );
     expect(r.out).toMatch(/^::notice title=mmcheck::1 scenario run: FAIL \(exit 1\)/m);
   });
   test('file and line of an invariant in the real tree', () => {
@@ -90,7 +103,14 @@ describe('--reporter github', () => {
           reason: 'invariant resv-conservation after 9 steps',
           vacuous: [],
           tracePath: 'traces/out/x.itf.json',
-          result: { violation: { kind: 'invariant', property: 'resv-conservation', message: 'resv 1 != 0', trace: { states: [], transitions: [] } } } as never,
+          result: {
+            violation: {
+              kind: 'invariant',
+              property: 'resv-conservation',
+              message: 'resv 1 != 0',
+              trace: { states: [], transitions: [] },
+            },
+          } as never,
         },
       ],
       wallSeconds: 1,
@@ -134,9 +154,11 @@ describe('--reporter json', () => {
 describe('--shard i/n', () => {
   test('deterministic, disjoint, and the shards make up the whole run', async () => {
     const names = async (extra: string[]) =>
-      (JSON.parse((await run(['check', 'faulty', '--variant', 'none', '--allow-vacuous', '--json', ...extra], [faulty])).out).scenarios as { scenario: string }[]).map(
-        (s) => s.scenario,
-      );
+      (
+        JSON.parse(
+          (await run(['check', 'faulty', '--variant', 'none', '--allow-vacuous', '--json', ...extra], [faulty])).out,
+        ).scenarios as { scenario: string }[]
+      ).map((s) => s.scenario);
     const whole = await names([]);
     const parts = [await names(['--shard', '1/2']), await names(['--shard', '2/2'])];
     expect(parts.flat().sort()).toEqual([...whole].sort());

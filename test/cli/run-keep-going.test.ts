@@ -11,7 +11,15 @@ async function run(argv: string[]) {
   let err = '';
   const io: Out = { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), isTTY: false };
   const code = await main(argv, io, registry);
-  return { code, lines: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)), err };
+  return {
+    code,
+    lines: out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+    err,
+  };
 }
 
 function file(script: unknown): string {
@@ -54,7 +62,10 @@ describe('mmcheck run --keep-going', () => {
   });
 
   test('an agreeing script exits 0 with --keep-going too', async () => {
-    const ok = file({ params: { pool: 1, fileSize: 1, vmas: 1 }, steps: [{ op: 'mmap', args: { v: 0, kind: 'shared', f: 0, from: 0, to: 1 } }] });
+    const ok = file({
+      params: { pool: 1, fileSize: 1, vmas: 1 },
+      steps: [{ op: 'mmap', args: { v: 0, kind: 'shared', f: 0, from: 0, to: 1 } }],
+    });
     const r = await run(['run', 'hugetlb', '--script', ok, '--keep-going']);
     expect(r.code).toBe(0);
     expect(r.lines[0].agree).toBe(true);
@@ -70,7 +81,11 @@ describe('mmcheck run --spec-only', () => {
     const rets0 = r.lines[0].allowed.map((a: { ret: unknown }) => a.ret).sort();
     expect(rets0).toEqual(['ENOMEM', 'ok']);
     expect(r.lines[0].allowed.find((a: { ret: unknown }) => a.ret === 'ok').HugePages_Rsvd).toBe(1);
-    expect(r.lines[3].allowed.some((a: { ret: unknown; HugePages_Rsvd: number }) => a.ret === 'ok' && a.HugePages_Rsvd === 0)).toBe(true);
+    expect(
+      r.lines[3].allowed.some(
+        (a: { ret: unknown; HugePages_Rsvd: number }) => a.ret === 'ok' && a.HugePages_Rsvd === 0,
+      ),
+    ).toBe(true);
     expect(r.lines[3].allowed.some((a: { HugePages_Rsvd: number }) => a.HugePages_Rsvd === 1 && false)).toBe(false);
     expect(r.lines.every((l) => l.specStates >= 1)).toBe(true);
   });

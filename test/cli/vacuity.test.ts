@@ -35,7 +35,9 @@ describe('vacuity fails the run', () => {
   test('an invariant with nothing to check in any scenario of the run', async () => {
     const r = await run(['check', 'faulty']);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^VACUOUS faulty: invariant never-checked never had anything to check in any of the 2 scenario runs/m);
+    expect(r.out).toMatch(
+      /^VACUOUS faulty: invariant never-checked never had anything to check in any of the 2 scenario runs/m,
+    );
   });
   test('--allow-vacuous reports but passes', async () => {
     const r = await run(['check', 'faulty', '--allow-vacuous']);
@@ -58,7 +60,9 @@ describe('a spec whose actions would be ignored is rejected', () => {
     const bad = machine(({ context }: { context: { x: number } }) => {
       context.x++;
     });
-    expect(ignoredSpecActions(bad)).toEqual([`state '(root)' on 'inc': a plain function would be ignored (use assign or enqueueActions)`]);
+    expect(ignoredSpecActions(bad)).toEqual([
+      `state '(root)' on 'inc': a plain function would be ignored (use assign or enqueueActions)`,
+    ]);
     expect(ignoredSpecActions(machine(assign({ x: ({ context }) => context.x + 1, ret: 0 })))).toEqual([]);
   });
   test('the CLI refuses such a registry (exit 2, one line)', async () => {

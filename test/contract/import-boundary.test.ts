@@ -24,7 +24,9 @@ function tsFiles(dir: string): string[] {
 /** Top-level folders a file imports from, e.g. ['checker', 'impl'], with the import text. */
 export function importsOf(file: string): { spec: string; top: string }[] {
   const src = readFileSync(file, 'utf8');
-  const specs = [...src.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map((m) => m[1] ?? m[2]!);
+  const specs = [
+    ...src.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm),
+  ].map((m) => m[1] ?? m[2]!);
   return specs
     .filter((s) => s.startsWith('.'))
     .map((s) => ({ spec: s, top: relative(ROOT, resolve(dirname(file), s)).split(sep)[0]! }));
@@ -42,7 +44,8 @@ describe('import boundaries', () => {
       const bad: string[] = [];
       const files = tsFiles(join(ROOT, from));
       expect(files.length).toBeGreaterThan(0);
-      for (const f of files) for (const i of importsOf(f)) if (forbidden.includes(i.top)) bad.push(`${relative(ROOT, f)} imports ${i.spec}`);
+      for (const f of files)
+        for (const i of importsOf(f)) if (forbidden.includes(i.top)) bad.push(`${relative(ROOT, f)} imports ${i.spec}`);
       expect(bad).toEqual([]);
     });
   test('the scanner sees static, type-only and dynamic imports', () => {

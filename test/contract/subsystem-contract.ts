@@ -43,7 +43,13 @@ export function subsystemContract(sub: Subsystem): void {
       const s = sub.scenarios[0]!;
       const a = checkScenario(sub, s, { maxStates: 3000 });
       const b = checkScenario(sub, s, { maxStates: 3000 });
-      const key = (r: CheckResult) => ({ states: r.states, transitions: r.transitions, depth: r.maxDepth, inv: r.invariants, spec: r.specStates });
+      const key = (r: CheckResult) => ({
+        states: r.states,
+        transitions: r.transitions,
+        depth: r.maxDepth,
+        inv: r.invariants,
+        spec: r.specStates,
+      });
       expect(key(b)).toEqual(key(a));
     });
 
@@ -54,7 +60,9 @@ export function subsystemContract(sub: Subsystem): void {
           const g = product.decodeImpl(vec, 0);
           const w = new IntBuffer(256);
           product.schema.encode(g, w);
-          expect(Array.from(w.toArray()), `${s.name}: encode(decode(state))`).toEqual(Array.from(vec.subarray(product.implOff)));
+          expect(Array.from(w.toArray()), `${s.name}: encode(decode(state))`).toEqual(
+            Array.from(vec.subarray(product.implOff)),
+          );
           const w2 = new IntBuffer(256);
           product.schema.encode(product.decodeImpl(w.toArray(), -product.implOff), w2);
           expect(Array.from(w2.toArray())).toEqual(Array.from(w.toArray()));

@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { findBadCitations, scanRepository } from '../../docs/gen/citations.js';
 
 const root = resolve(__dirname, '../..');
-const pending = (JSON.parse(readFileSync(join(__dirname, 'citations-pending.json'), 'utf8')) as { pending: Record<string, number> }).pending;
+const pending = (
+  JSON.parse(readFileSync(join(__dirname, 'citations-pending.json'), 'utf8')) as { pending: Record<string, number> }
+).pending;
 
 const rules = (text: string) => findBadCitations(text, 'x').map((b) => b.rule);
 
@@ -51,7 +53,9 @@ describe('citations', () => {
     const over: string[] = [];
     for (const [file, list] of byFile)
       if (list.length > (pending[file] ?? 0))
-        over.push(`${file}: ${list.length} (allowed ${pending[file] ?? 0}): ${list.map((b) => `L${b.line} ${b.rule}: ${b.text}`).join(' · ')}`);
+        over.push(
+          `${file}: ${list.length} (allowed ${pending[file] ?? 0}): ${list.map((b) => `L${b.line} ${b.rule}: ${b.text}`).join(' · ')}`,
+        );
     expect(over, over.join('\n')).toEqual([]);
   });
 });

@@ -39,7 +39,15 @@ const collected: Collected = {
     file: 'test/fixtures/counter.ts',
     line: 10 + k,
   })),
-  variants: sub.variants.map((v, k) => ({ kind: 'variant', subsystem: sub.name, name: v.name, description: v.description, source: v.source, file: 'test/fixtures/counter.ts', line: 40 + k })),
+  variants: sub.variants.map((v, k) => ({
+    kind: 'variant',
+    subsystem: sub.name,
+    name: v.name,
+    description: v.description,
+    source: v.source,
+    file: 'test/fixtures/counter.ts',
+    line: 40 + k,
+  })),
 };
 const inv0 = sub.invariants[0]!.name;
 const record: CheckRecord = {
@@ -48,13 +56,39 @@ const record: CheckRecord = {
   commit: 'abc',
   timeLimitSeconds: 1,
   defaults: sub.scenarios.map((s) => ({
-    subsystem: sub.name, scenario: s.name, stopReason: 'complete', exhaustive: true, states: 1234, transitions: 2000, seconds: 0.1,
-    violation: null, threads: s.threads.length, opsPerThread: s.threads.map((t) => t.length), faultSites: [], ops: ['inc'],
-    invariants: sub.invariants.map((i) => ({ name: i.name, when: i.when, checked: 1234, nonTrivial: i.name === inv0 ? 1000 : 0 })),
+    subsystem: sub.name,
+    scenario: s.name,
+    stopReason: 'complete',
+    exhaustive: true,
+    states: 1234,
+    transitions: 2000,
+    seconds: 0.1,
+    violation: null,
+    threads: s.threads.length,
+    opsPerThread: s.threads.map((t) => t.length),
+    faultSites: [],
+    ops: ['inc'],
+    invariants: sub.invariants.map((i) => ({
+      name: i.name,
+      when: i.when,
+      checked: 1234,
+      nonTrivial: i.name === inv0 ? 1000 : 0,
+    })),
   })),
   variants: sub.variants.map((v, k) => ({
-    subsystem: sub.name, variant: v.name,
-    runs: [{ scenario: sub.scenarios[0]!.name, stopReason: k === 0 ? 'violation' : 'complete', exhaustive: k !== 0, states: 9, transitions: 9, seconds: 0, violation: k === 0 ? { kind: 'invariant', property: inv0 } : null }],
+    subsystem: sub.name,
+    variant: v.name,
+    runs: [
+      {
+        scenario: sub.scenarios[0]!.name,
+        stopReason: k === 0 ? 'violation' : 'complete',
+        exhaustive: k !== 0,
+        states: 9,
+        transitions: 9,
+        seconds: 0,
+        violation: k === 0 ? { kind: 'invariant', property: inv0 } : null,
+      },
+    ],
   })),
   findings: [],
 };
@@ -75,7 +109,17 @@ describe('docs generator', () => {
   it('writes a page per subsystem with op reference, invariant counts, catching variants, and the pages around it', () => {
     const root = mkdtempSync(join(tmpdir(), 'mmcheck-docs-'));
     mkdirSync(join(root, 'docs'));
-    writeFileSync(join(root, 'docs/findings.json'), JSON.stringify([{ subsystem: 'counter', target: 'racy', reproducer: 'r.c', kernels: [{ request: '6.1', release: '6.1.0-1', modelVersion: '6.1', verdict: 'REPRODUCED' }] }]));
+    writeFileSync(
+      join(root, 'docs/findings.json'),
+      JSON.stringify([
+        {
+          subsystem: 'counter',
+          target: 'racy',
+          reproducer: 'r.c',
+          kernels: [{ request: '6.1', release: '6.1.0-1', modelVersion: '6.1', verdict: 'REPRODUCED' }],
+        },
+      ]),
+    );
     const files = buildDocs(root, collected, [sub], record);
     const page = files.get(`docs/subsystems/${sub.name}.md`)!;
     expect(page).toContain('## Operations');
@@ -105,7 +149,10 @@ describe('docs generator', () => {
   });
 
   it('renders Mermaid blocks for the browser and rewrites .md links only', () => {
-    const h = renderHtml('# T\n\n[a](x.md#y) [b](https://e.org/r.md) [c](../src/f.ts#L3)\n\n```mermaid\nstateDiagram-v2\n  a --> b\n```\n', 'docs/t.md');
+    const h = renderHtml(
+      '# T\n\n[a](x.md#y) [b](https://e.org/r.md) [c](../src/f.ts#L3)\n\n```mermaid\nstateDiagram-v2\n  a --> b\n```\n',
+      'docs/t.md',
+    );
     expect(h).toContain('href="x.html#y"');
     expect(h).toContain('href="https://e.org/r.md"');
     expect(h).toContain('href="../src/f.ts#L3"');

@@ -12,13 +12,25 @@ import { zswapInvalidateArea, zswapLoad, zswapStore } from '../../impl/frontswap
 import { frontswapView } from '../../spec/frontswap/machine.js';
 import { abstraction, customize, frontswap, parseParams } from '../../subsystems/frontswap/index.js';
 
-const P: FrontswapParams = { types: 1, slots: 2, capacity: 1, swapon: true, writethrough: false, backends: 1, registered: 1 };
+const P: FrontswapParams = {
+  types: 1,
+  slots: 2,
+  capacity: 1,
+  swapon: true,
+  writethrough: false,
+  backends: 1,
+  registered: 1,
+};
 const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
 const byName = (n: string) => frontswap.scenarios.find((s) => s.name === n)!;
 
 function tctx(choices: number[] = []): ThreadCtx<FrontswapParams> {
   return {
-    tid: 0, args: {}, l: {}, params: P, variant: null,
+    tid: 0,
+    args: {},
+    l: {},
+    params: P,
+    variant: null,
     bug: () => false,
     choose: (n) => {
       const c = choices.shift() ?? 0;
@@ -49,22 +61,35 @@ describe('zswap-like backend', () => {
 
 describe('frontswap frontend, sequentially', () => {
   test('stores set the bit, loads hit, a failed duplicate store invalidates, writeback keeps the bit', () => {
-    const obs = runScript(frontswap, {
-      params: parseParams({ slots: 2, capacity: 1 }),
-      steps: [
-        step('swapout', { type: 0, off: 0, v: 1 }),
-        step('swapin', { type: 0, off: 0 }),
-        step('swapout', { type: 0, off: 1, v: 2 }), // backend full: to the device
-        step('swapin', { type: 0, off: 1 }),
-        step('writeback'),
-        step('swapin', { type: 0, off: 0 }),
-        step('swap_free', { type: 0, off: 0 }),
-        step('swapin', { type: 0, off: 0 }),
-      ],
-    }, null);
+    const obs = runScript(
+      frontswap,
+      {
+        params: parseParams({ slots: 2, capacity: 1 }),
+        steps: [
+          step('swapout', { type: 0, off: 0, v: 1 }),
+          step('swapin', { type: 0, off: 0 }),
+          step('swapout', { type: 0, off: 1, v: 2 }), // backend full: to the device
+          step('swapin', { type: 0, off: 1 }),
+          step('writeback'),
+          step('swapin', { type: 0, off: 0 }),
+          step('swap_free', { type: 0, off: 0 }),
+          step('swapin', { type: 0, off: 0 }),
+        ],
+      },
+      null,
+    );
     expect(obs.every((o) => o.agree)).toBe(true);
     expect(obs.map((o) => o.impl.ret)).toEqual(['frontswap', 1, 'disk', 2, null, 1, null, 'free']);
-    expect(obs.map((o) => o.impl.frontswap_map)).toEqual(['[[0]]', '[[0]]', '[[0]]', '[[0]]', '[[0]]', '[[0]]', '[[]]', '[[]]']);
+    expect(obs.map((o) => o.impl.frontswap_map)).toEqual([
+      '[[0]]',
+      '[[0]]',
+      '[[0]]',
+      '[[0]]',
+      '[[0]]',
+      '[[0]]',
+      '[[]]',
+      '[[]]',
+    ]);
     expect(obs.at(-1)!.impl).toMatchObject({ stores: 1, failed_stores: 1, loads: 1, invalidates: 1, entries: 0 });
   });
 
@@ -105,7 +130,9 @@ describe('frontswap: model checking', () => {
     const f2 = checkScenario(specOnly, byName('dup-store'), { variant: 'fb993fa1a2f6' });
     expect(f2.violation?.kind).toBe('linearizability');
     expect(f2.violation!.message).toMatch(/swapin\(type=0, off=0\) returned 1, .*spec allows: 2/);
-    expect(f2.violation!.trace.transitions.some((t) => t.op === 'writeback' && t.step === '__swap_writepage')).toBe(true);
+    expect(f2.violation!.trace.transitions.some((t) => t.op === 'writeback' && t.step === '__swap_writepage')).toBe(
+      true,
+    );
     const fs1 = checkScenario(specOnly, byName('dup-store'), { variant: 'FS-1' });
     expect(fs1.violation?.kind).toMatch(/refinement|linearizability/);
   });
@@ -134,12 +161,15 @@ describe('frontswap: model checking', () => {
     expect(wt.violation).toBeUndefined();
     expect(wt.exhaustive).toBe(true);
     // and the writethrough scenario really exercises a reclaimed entry: a slot in state 'wb' with no writeback
-    const noWriteback = { ...byName('writethrough'), threads: byName('writethrough').threads.map((t) => t.filter((s) => s[0]!.op !== 'writeback')) };
+    const noWriteback = {
+      ...byName('writethrough'),
+      threads: byName('writethrough').threads.map((t) => t.filter((s) => s[0]!.op !== 'writeback')),
+    };
     const strict = { ...frontswap, spec: { ...frontswap.spec!, internal: undefined } };
     expect(checkScenario(strict, noWriteback, { variant: null }).violation?.kind).toBe('refinement');
   });
 
-  test('the abstraction of the initial state is the spec\'s initial view', () => {
+  test("the abstraction of the initial state is the spec's initial view", () => {
     for (const s of frontswap.scenarios) {
       const [snap] = initialTransition(frontswap.spec!.machine, frontswap.spec!.input(s.params));
       expect(abstraction(frontswap.impl.init(s.params), s.params)).toEqual(frontswapView(snap as never));
@@ -147,7 +177,15 @@ describe('frontswap: model checking', () => {
   });
 
   test('parseParams and customize give one-line errors', () => {
-    expect(parseParams({})).toEqual({ types: 1, slots: 1, capacity: 2, swapon: true, writethrough: false, backends: 1, registered: 1 });
+    expect(parseParams({})).toEqual({
+      types: 1,
+      slots: 1,
+      capacity: 2,
+      swapon: true,
+      writethrough: false,
+      backends: 1,
+      registered: 1,
+    });
     expect(() => parseParams({ registered: 2 })).toThrow(/^registered: expected an integer in \[0, 1\], got 2$/);
     expect(() => parseParams({ slots: 0 })).toThrow(/^slots: expected an integer in \[1, 8\], got 0$/);
     expect(() => parseParams({ swapon: 1 })).toThrow(/^swapon: expected true or false, got 1$/);

@@ -83,14 +83,32 @@ describe('hugetlb: every sequence of operations agrees with the spec (one thread
     o('set_nr', { n: 3 }),
     o('set_overcommit', { n: 1 }),
   ];
-  const cases: [string, object, (m: (typeof menu)[number]) => boolean, { budget: number; sites: string[] } | undefined][] = [
-    ['default mount', { pool: 2, overcommit: 1, fileSize: 3, vmas: 3, mounts: [{ size: 4, min: -1, mounted: true }] }, () => true, undefined],
-    ['min_size mount (no fork)', { pool: 2, overcommit: 1, fileSize: 3, vmas: 3, mounts: [{ size: 3, min: 1, mounted: true }] }, (m) => m.op !== 'fork', undefined],
+  const cases: [
+    string,
+    object,
+    (m: (typeof menu)[number]) => boolean,
+    { budget: number; sites: string[] } | undefined,
+  ][] = [
+    [
+      'default mount',
+      { pool: 2, overcommit: 1, fileSize: 3, vmas: 3, mounts: [{ size: 4, min: -1, mounted: true }] },
+      () => true,
+      undefined,
+    ],
+    [
+      'min_size mount (no fork)',
+      { pool: 2, overcommit: 1, fileSize: 3, vmas: 3, mounts: [{ size: 3, min: 1, mounted: true }] },
+      (m) => m.op !== 'fork',
+      undefined,
+    ],
     [
       'error injection (no surplus)',
       { pool: 2, overcommit: 0, fileSize: 3, vmas: 3, mounts: [{ size: 3, min: -1, mounted: true }], inject: true },
       (m) => m.op !== 'set_overcommit' && m.op !== 'set_nr',
-      { budget: 1, sites: ['add_to_page_cache', 'anon_vma_prepare', 'copy_from_user', 'region_chg_kmalloc', 'region_del_split'] },
+      {
+        budget: 1,
+        sites: ['add_to_page_cache', 'anon_vma_prepare', 'copy_from_user', 'region_chg_kmalloc', 'region_del_split'],
+      },
     ],
   ];
   const lifetimeMenu = [
@@ -107,8 +125,19 @@ describe('hugetlb: every sequence of operations agrees with the spec (one thread
     o('umount', { m: 0 }),
   ];
   test('lifetimes, ranges and fallocate on a min_size mount', () => {
-    const params = parseParams({ pool: 3, overcommit: 1, fileSize: 3, vmas: 2, mounts: [{ size: 4, min: 1, mounted: true }] });
-    const sc = { name: 'lifetime menu', description: 'lifetime menu', params, threads: [[lifetimeMenu, lifetimeMenu, lifetimeMenu, lifetimeMenu, lifetimeMenu]] };
+    const params = parseParams({
+      pool: 3,
+      overcommit: 1,
+      fileSize: 3,
+      vmas: 2,
+      mounts: [{ size: 4, min: 1, mounted: true }],
+    });
+    const sc = {
+      name: 'lifetime menu',
+      description: 'lifetime menu',
+      params,
+      threads: [[lifetimeMenu, lifetimeMenu, lifetimeMenu, lifetimeMenu, lifetimeMenu]],
+    };
     const r = checkScenario(hugetlb, sc, { variant: null });
     if (r.violation) throw new Error(`${r.violation.kind}: ${r.violation.message}`);
     expect(r.exhaustive).toBe(true);

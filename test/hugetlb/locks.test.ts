@@ -3,7 +3,14 @@
  * hold is a bug in the model, reported as an internal error (lockdep).
  */
 import { describe, expect, test } from 'vitest';
-import { faultMutexLock, faultMutexUnlock, inodeLock, inodeUnlock, resizeUnlock, type T } from '../../impl/hugetlb/context.js';
+import {
+  faultMutexLock,
+  faultMutexUnlock,
+  inodeLock,
+  inodeUnlock,
+  resizeUnlock,
+  type T,
+} from '../../impl/hugetlb/context.js';
 import { initState } from '../../impl/hugetlb/state.js';
 import { InternalError } from '../../impl/lockdep.js';
 import { parseParams } from '../../subsystems/hugetlb/index.js';

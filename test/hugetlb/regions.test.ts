@@ -78,23 +78,29 @@ describe('file_region list vs a set model', () => {
 
   test('region_del removes exactly [f,t), returns the pages removed, splits only with a descriptor', () => {
     fc.assert(
-      fc.property(setArb, rangeArb, fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), (s, [f, t], cache, adds) => {
-        const set = new Set(s);
-        const m: ResvMap = { reg: fromSet(s), adds, cache: cache + adds };
-        const split = delNeedsSplit(m.reg, f, t);
-        const before = { ...m };
-        const r = regionDel(m, f, t, false);
-        if (split && before.cache <= before.adds) {
-          expect(r).toBe(-1);
-          expect(m).toEqual(before); // nothing changed: the caller kmallocs and retries
-          return;
-        }
-        expect(r).toBe(inRange(f, t).filter((i) => set.has(i)).length);
-        expect(coveredSet(m.reg)).toEqual([...set].filter((i) => i < f || i >= t).sort((a, b) => a - b));
-        expect(regionsWellFormed(m.reg)).toBeNull();
-        expect(m.cache).toBe(before.cache - (split ? 1 : 0)); // a split takes a cached descriptor
-        expect(m.cache).toBeGreaterThanOrEqual(m.adds);
-      }),
+      fc.property(
+        setArb,
+        rangeArb,
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 2 }),
+        (s, [f, t], cache, adds) => {
+          const set = new Set(s);
+          const m: ResvMap = { reg: fromSet(s), adds, cache: cache + adds };
+          const split = delNeedsSplit(m.reg, f, t);
+          const before = { ...m };
+          const r = regionDel(m, f, t, false);
+          if (split && before.cache <= before.adds) {
+            expect(r).toBe(-1);
+            expect(m).toEqual(before); // nothing changed: the caller kmallocs and retries
+            return;
+          }
+          expect(r).toBe(inRange(f, t).filter((i) => set.has(i)).length);
+          expect(coveredSet(m.reg)).toEqual([...set].filter((i) => i < f || i >= t).sort((a, b) => a - b));
+          expect(regionsWellFormed(m.reg)).toBeNull();
+          expect(m.cache).toBe(before.cache - (split ? 1 : 0)); // a split takes a cached descriptor
+          expect(m.cache).toBeGreaterThanOrEqual(m.adds);
+        },
+      ),
     );
   });
 });

@@ -47,11 +47,15 @@ describe('hugetlb, sequentially', () => {
       [3, 2, 2, 0],
       [3, 3, 0, 0],
     ]);
-    const bad = run({ pool: 3, fileSize: 3, vmas: 1 }, [
-      o('mmap', { v: 0, kind: 'private', f: 0, from: 0, to: 3 }),
-      o('fault', { v: 0, i: 1, write: true }),
-      o('munmap', { v: 0 }),
-    ], 'HR-8');
+    const bad = run(
+      { pool: 3, fileSize: 3, vmas: 1 },
+      [
+        o('mmap', { v: 0, kind: 'private', f: 0, from: 0, to: 3 }),
+        o('fault', { v: 0, i: 1, write: true }),
+        o('munmap', { v: 0 }),
+      ],
+      'HR-8',
+    );
     expect(bad[2]!.agree).toBe(false);
     expect(bad[2]!.impl.HugePages_Rsvd).toBe(-1);
   });
@@ -127,12 +131,16 @@ describe('hugetlb, sequentially', () => {
     expect(obs.every((x) => x.agree)).toBe(true);
     expect(rets(obs)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'SIGBUS', 'SIGBUS', 'ok', 'ok']);
     expect(meminfo(obs).at(-1)).toEqual([2, 2, 0, 0]);
-    const bad = run({ pool: 2, fileSize: 2, vmas: 2 }, [
-      o('mmap', { v: 0, kind: 'private', f: 0, from: 0, to: 2 }),
-      o('fault', { v: 0, i: 0, write: true }),
-      o('fork', { v: 0, c: 1 }),
-      o('fault', { v: 0, i: 0, write: true }),
-    ], 'HR-10');
+    const bad = run(
+      { pool: 2, fileSize: 2, vmas: 2 },
+      [
+        o('mmap', { v: 0, kind: 'private', f: 0, from: 0, to: 2 }),
+        o('fault', { v: 0, i: 0, write: true }),
+        o('fork', { v: 0, c: 1 }),
+        o('fault', { v: 0, i: 0, write: true }),
+      ],
+      'HR-10',
+    );
     expect(bad[3]!.impl.ret).toBe('SIGBUS');
     expect(bad[3]!.agree).toBe(false);
   });
@@ -168,8 +176,18 @@ describe('hugetlb, sequentially', () => {
   });
 
   test('mount argument errors', () => {
-    const params = { pool: 2, mounts: [{ size: -1, min: -1, mounted: true }, { size: 1, min: -1, mounted: false }] };
-    const obs = run(params, [o('mount', { m: 0, size: 1, min: 0 }), o('mount', { m: 1, size: 1, min: 2 }), o('mount', { m: 1, size: -1, min: 3 })]);
+    const params = {
+      pool: 2,
+      mounts: [
+        { size: -1, min: -1, mounted: true },
+        { size: 1, min: -1, mounted: false },
+      ],
+    };
+    const obs = run(params, [
+      o('mount', { m: 0, size: 1, min: 0 }),
+      o('mount', { m: 1, size: 1, min: 2 }),
+      o('mount', { m: 1, size: -1, min: 3 }),
+    ]);
     expect(obs.every((x) => x.agree)).toBe(true);
     expect(rets(obs)).toEqual(['EBUSY', 'EINVAL', 'ENOMEM']);
   });

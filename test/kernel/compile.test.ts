@@ -15,7 +15,8 @@ const finding = (name: string): Script => scriptOfScenario(hugetlb.findings!.fin
 
 describe('op -> C compiler', () => {
   test('every op of the hugetlb script language has a C counterpart', () => {
-    for (const op of Object.keys(hugetlb.impl.ops)) expect(() => hugetlbProbe.step(op, {}, hugetlb.scenarios[0]!.params), op).not.toThrow();
+    for (const op of Object.keys(hugetlb.impl.ops))
+      expect(() => hugetlbProbe.step(op, {}, hugetlb.scenarios[0]!.params), op).not.toThrow();
     expect(() => hugetlbProbe.step('no_such_op', {}, hugetlb.scenarios[0]!.params)).toThrow(/no C counterpart/);
   });
 
@@ -43,7 +44,9 @@ describe('op -> C compiler', () => {
 
   test('a concurrent script: one pthread per model thread, each step after what the counterexample finished before it', () => {
     const s = finding('finding-child-subpool-reserve');
-    const c = compileScripts(hugetlbProbe, [{ ...s, concurrency: { threadOf: [0, 0, 1, 0], after: [[], [0], [0, 1], [0, 1]] } }]);
+    const c = compileScripts(hugetlbProbe, [
+      { ...s, concurrency: { threadOf: [0, 0, 1, 0], after: [[], [0], [0, 1], [0, 1]] } },
+    ]);
     expect(c).toContain('static const int thr[] = { 0, 0, 1, 0 };');
     expect(c).toContain('static const int after[] = { 0, 0, 1, 0, 1 };');
     expect(c).toContain('static const int after_at[] = { 0, 0, 1, 3, 5 };');
@@ -56,11 +59,19 @@ describe('op -> C compiler', () => {
     const scripts = (hugetlb.findings ?? []).map(scriptOfScenario).filter((s): s is Script => s !== undefined);
     const all: Script = {
       params: hugetlb.scenarios[0]!.params,
-      steps: Object.keys(hugetlb.impl.ops).map((op) => ({ op, args: { v: 0, f: 0, i: 0, from: 0, to: 1, size: 1, n: 1, m: 0, min: -1, c: 1, kind: 'shared', write: true } })),
+      steps: Object.keys(hugetlb.impl.ops).map((op) => ({
+        op,
+        args: { v: 0, f: 0, i: 0, from: 0, to: 1, size: 1, n: 1, m: 0, min: -1, c: 1, kind: 'shared', write: true },
+      })),
     };
     const file = join(dir, 'p.c');
-    const race = { ...scripts[0]!, concurrency: { threadOf: scripts[0]!.steps.map((_, i) => i % 2), after: scripts[0]!.steps.map(() => []) } };
+    const race = {
+      ...scripts[0]!,
+      concurrency: { threadOf: scripts[0]!.steps.map((_, i) => i % 2), after: scripts[0]!.steps.map(() => []) },
+    };
     writeFileSync(file, compileScripts(hugetlbProbe, [...scripts, all, race]));
-    expect(() => execFileSync('gcc', ['-fsyntax-only', '-Wall', '-Werror', '-Wno-unused-function', file], { stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync('gcc', ['-fsyntax-only', '-Wall', '-Werror', '-Wno-unused-function', file], { stdio: 'pipe' }),
+    ).not.toThrow();
   });
 });

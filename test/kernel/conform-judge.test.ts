@@ -11,7 +11,10 @@ import { hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
 import { FakeKernel } from './fake-kernel.js';
 
 const P = (o: Record<string, unknown>) => hugetlb.parseParams!(o);
-const script = (params: Record<string, unknown>, steps: [string, Record<string, number | string | boolean>][]): Script => ({
+const script = (
+  params: Record<string, unknown>,
+  steps: [string, Record<string, number | string | boolean>][],
+): Script => ({
   params: P(params),
   steps: steps.map(([op, args]) => ({ op, args })),
 });
@@ -20,11 +23,17 @@ const script = (params: Record<string, unknown>, steps: [string, Record<string, 
 function asKernel(s: Script, edit: (o: KernelStepObservation) => KernelStepObservation = (o) => o): KernelScriptResult {
   const pred = predict(hugetlb, null, hugetlbProbe, s);
   const steps = pred.steps.map((p, i) =>
-    edit({ step: i, ret: /^-?\d+$/.test(p.ret) ? Number(p.ret) : p.ret, sigbus: p.ret === 'SIGBUS', counters: { ...p.counters } }),
+    edit({
+      step: i,
+      ret: /^-?\d+$/.test(p.ret) ? Number(p.ret) : p.ret,
+      sigbus: p.ret === 'SIGBUS',
+      counters: { ...p.counters },
+    }),
   );
   return { kind: 'ran', steps, poolRestored: true };
 }
-const run = (s: Script, k: KernelScriptResult): Verdict => judge(hugetlb, s, predict(hugetlb, null, hugetlbProbe, s), k, hugetlbProbe.retOf);
+const run = (s: Script, k: KernelScriptResult): Verdict =>
+  judge(hugetlb, s, predict(hugetlb, null, hugetlbProbe, s), k, hugetlbProbe.retOf);
 
 const shared = script({ pool: 2, fileSize: 2, vmas: 2, mounts: [{ size: 4, min: -1, mounted: true }] }, [
   ['mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 2 }],
@@ -35,7 +44,10 @@ const shared = script({ pool: 2, fileSize: 2, vmas: 2, mounts: [{ size: 4, min: 
 describe('conform judge', () => {
   it('agrees when the kernel shows what the implementation predicts, and lists what was compared', () => {
     const v = run(shared, asKernel(shared));
-    expect(v).toEqual({ kind: 'agree', compared: ['HugePages_Free', 'HugePages_Rsvd', 'HugePages_Surp', 'HugePages_Total', 'ret', 'spool0_used'] });
+    expect(v).toEqual({
+      kind: 'agree',
+      compared: ['HugePages_Free', 'HugePages_Rsvd', 'HugePages_Surp', 'HugePages_Total', 'ret', 'spool0_used'],
+    });
   });
 
   it('a counter the kernel shows differently is a kernel-vs-model disagreement at that step, with the spec view', () => {
@@ -91,7 +103,11 @@ describe('conform judge', () => {
   it('a probe error is not a verdict on the script; a missing step is an error too', () => {
     expect(run(shared, { kind: 'error', detail: 'mount failed' })).toEqual({ kind: 'error', detail: 'mount failed' });
     const k = asKernel(shared);
-    const cut: KernelScriptResult = { kind: 'ran', steps: k.kind === 'ran' ? k.steps.slice(0, 1) : [], poolRestored: true };
+    const cut: KernelScriptResult = {
+      kind: 'ran',
+      steps: k.kind === 'ran' ? k.steps.slice(0, 1) : [],
+      poolRestored: true,
+    };
     expect(run(shared, cut)).toEqual({ kind: 'error', detail: 'the probe reported no observation for step 1 (fault)' });
   });
 
@@ -100,7 +116,16 @@ describe('conform judge', () => {
     k.bootFails = true;
     const r = await conformOnKernel(
       { sub: hugetlb, variant: null, profile: hugetlbProfile, runner: k, mapping: hugetlbProbe },
-      { runs: 10, seed: 1, length: 5, perBoot: 5, shrinkBatch: 4, shrinkBoots: 2, maxShrinks: 1, outDir: '/nonexistent' },
+      {
+        runs: 10,
+        seed: 1,
+        length: 5,
+        perBoot: 5,
+        shrinkBatch: 4,
+        shrinkBoots: 2,
+        maxShrinks: 1,
+        outDir: '/nonexistent',
+      },
       () => {},
     );
     expect(r.verdict).toBe('INCONCLUSIVE');

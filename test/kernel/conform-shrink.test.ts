@@ -66,7 +66,11 @@ describe('conform shrinking with a fake kernel', () => {
   });
 
   it('keeps the steps the divergence needs: a write fault through a mapping shrinks to mmap + fault', async () => {
-    const k = new FakeKernel(hugetlb, hugetlbProbe, (s, i) => s.steps[i]!.op === 'fault' && s.steps[i]!.args.write === true);
+    const k = new FakeKernel(
+      hugetlb,
+      hugetlbProbe,
+      (s, i) => s.steps[i]!.op === 'fault' && s.steps[i]!.args.write === true,
+    );
     const r = await conformOnKernel(target(k), opts({ runs: 80 }), () => {});
     const g = r.groups.find((x) => x.signature.startsWith('kernel-vs-model on fault'))!;
     const min = g.shrunk!.minimal.value_.script;
@@ -85,10 +89,14 @@ describe('conform shrinking with a fake kernel', () => {
     const judgeAll = async (scripts: readonly (typeof values)[number]['value_']['script'][]) => {
       const out = await k.runBatch('hugetlb', scripts);
       if (out.kind !== 'ran') return out.detail;
-      return out.results.map((res, j) => judge(hugetlb, scripts[j]!, predict(hugetlb, null, hugetlbProbe, scripts[j]!), res, hugetlbProbe.retOf));
+      return out.results.map((res, j) =>
+        judge(hugetlb, scripts[j]!, predict(hugetlb, null, hugetlbProbe, scripts[j]!), res, hugetlbProbe.retOf),
+      );
     };
-    const start = values.find((v) => v.value_.script.steps.length > 2 && v.value_.script.steps.some((s) => s.op === 'truncate'))!;
-    const [v0] = await judgeAll([start.value_.script]) as ReturnType<typeof judge>[];
+    const start = values.find(
+      (v) => v.value_.script.steps.length > 2 && v.value_.script.steps.some((s) => s.op === 'truncate'),
+    )!;
+    const [v0] = (await judgeAll([start.value_.script])) as ReturnType<typeof judge>[];
     expect(v0!.kind).toBe('disagree');
     k.bootFails = true;
     const r = await shrinkDisagreement(arb, start, (v0 as { d: any }).d, judgeAll, { batch: 8, maxBoots: 5 });

@@ -7,7 +7,13 @@
 import type { Script } from '../../checker/scenario-file.js';
 import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { Subsystem } from '../../checker/types.js';
-import type { KernelBatchOutcome, KernelBatchRunner, KernelMapping, KernelScriptResult, KernelStepObservation } from '../../kernel/types.js';
+import type {
+  KernelBatchOutcome,
+  KernelBatchRunner,
+  KernelMapping,
+  KernelScriptResult,
+  KernelStepObservation,
+} from '../../kernel/types.js';
 
 export class FakeKernel implements KernelBatchRunner {
   readonly kernel = { request: 'fake', release: '6.99.0-fake', modelVersion: 'mainline', image: '/nonexistent' };

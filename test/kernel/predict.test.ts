@@ -13,13 +13,24 @@ import { hugetlb } from '../../subsystems/hugetlb/index.js';
 import { hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
 
 const finding = (name: string) => scriptOfScenario(hugetlb.findings!.find((f) => f.name === name)!)!;
-const obs = (step: number, ret: string, c: Record<string, number>): KernelStepObservation => ({ step, ret, sigbus: ret === 'SIGBUS', counters: c });
+const obs = (step: number, ret: string, c: Record<string, number>): KernelStepObservation => ({
+  step,
+  ret,
+  sigbus: ret === 'SIGBUS',
+  counters: c,
+});
 
 describe('predictScript', () => {
   test('finding-child-subpool-reserve: the child fault leaves Rsvd at 1 and the spec disagrees there', () => {
     const p = predictScript(hugetlb, hugetlbProbe, finding('finding-child-subpool-reserve'), { kernelVersion: '6.1' });
     expect(p.map((s) => s.ret)).toEqual(['ok', 'ok', 'ok', 'ok']);
-    expect(p[3]!.counters).toEqual({ HugePages_Total: 2, HugePages_Free: 1, HugePages_Rsvd: 1, HugePages_Surp: 0, spool0_used: 1 });
+    expect(p[3]!.counters).toEqual({
+      HugePages_Total: 2,
+      HugePages_Free: 1,
+      HugePages_Rsvd: 1,
+      HugePages_Surp: 0,
+      spool0_used: 1,
+    });
     expect(p.findIndex((s) => s.specProblem)).toBe(3);
   });
 
@@ -34,8 +45,12 @@ describe('predictScript', () => {
   });
 
   test('an unknown kernel version is an input error naming the known ones', () => {
-    expect(() => predictScript(hugetlb, hugetlbProbe, finding('finding-out-put-pages-min'), { kernelVersion: '5.10' })).toThrow(ScenarioError);
-    expect(() => predictScript(hugetlb, hugetlbProbe, finding('finding-out-put-pages-min'), { kernelVersion: '5.10' })).toThrow(/6\.1, 6\.12, mainline/);
+    expect(() =>
+      predictScript(hugetlb, hugetlbProbe, finding('finding-out-put-pages-min'), { kernelVersion: '5.10' }),
+    ).toThrow(ScenarioError);
+    expect(() =>
+      predictScript(hugetlb, hugetlbProbe, finding('finding-out-put-pages-min'), { kernelVersion: '5.10' }),
+    ).toThrow(/6\.1, 6\.12, mainline/);
   });
 });
 
@@ -54,21 +69,46 @@ describe('firstDivergence', () => {
       { step: 1, what: 'HugePages_Rsvd', kernel: '9', impl: '1' },
       { step: 1, what: 'extra', kernel: '1', impl: '-' },
     ]);
-    expect(firstDivergence(hugetlbProbe, p, same.slice(0, 2))).toEqual([{ step: 2, what: 'step', kernel: '(no output)', impl: 'ran' }]);
+    expect(firstDivergence(hugetlbProbe, p, same.slice(0, 2))).toEqual([
+      { step: 2, what: 'step', kernel: '(no output)', impl: 'ran' },
+    ]);
   });
 });
 
 describe('targets and versions', () => {
   const lab = (tid: number, op: string, invoked: boolean, ret?: string, extra: object = {}) =>
-    ({ tid, op, args: {}, slot: 0, alt: 0, step: 's', choices: [], injected: [], invoked, ...(ret !== undefined ? { ret } : {}), ...extra }) as never;
+    ({
+      tid,
+      op,
+      args: {},
+      slot: 0,
+      alt: 0,
+      step: 's',
+      choices: [],
+      injected: [],
+      invoked,
+      ...(ret !== undefined ? { ret } : {}),
+      ...extra,
+    }) as never;
 
   test('a schedule whose operations never overlap is a sequential script, in invocation order', () => {
     const t = targetOfSchedule([lab(0, 'a', true), lab(0, 'a', false, 'ok'), lab(1, 'b', true, 'ok')], {}, false);
-    expect(t).toEqual({ kind: 'script', script: { params: {}, steps: [{ op: 'a', args: {} }, { op: 'b', args: {} }] } });
+    expect(t).toEqual({
+      kind: 'script',
+      script: {
+        params: {},
+        steps: [
+          { op: 'a', args: {} },
+          { op: 'b', args: {} },
+        ],
+      },
+    });
   });
 
   test('overlapping operations, injected failures and nondeterministic branches cannot be forced', () => {
-    expect(targetOfSchedule([lab(0, 'a', true), lab(1, 'b', true, 'ok'), lab(0, 'a', false, 'ok')], {}, false).kind).toBe('concurrent');
+    expect(
+      targetOfSchedule([lab(0, 'a', true), lab(1, 'b', true, 'ok'), lab(0, 'a', false, 'ok')], {}, false).kind,
+    ).toBe('concurrent');
     const inj = targetOfSchedule([lab(0, 'a', true, 'ok', { injected: ['add_to_page_cache'] })], {}, true);
     expect(inj.kind === 'concurrent' && inj.why).toMatch(/injects a failure at add_to_page_cache/);
     const ch = targetOfSchedule([lab(0, 'a', true, 'ok', { choices: [1] })], {}, false);
@@ -86,8 +126,23 @@ describe('targets and versions', () => {
 describe('races', () => {
   test('an overlapping schedule keeps its happens-before order and the returns to look for', () => {
     const lab = (tid: number, op: string, invoked: boolean, ret?: string) =>
-      ({ tid, op, args: {}, slot: 0, alt: 0, step: 's', choices: [], injected: [], invoked, ...(ret !== undefined ? { ret } : {}) }) as never;
-    const t = targetOfSchedule([lab(0, 'a', true, 'ok'), lab(0, 'b', true), lab(1, 'c', true, 'x'), lab(0, 'b', false, 'y')], {}, false);
+      ({
+        tid,
+        op,
+        args: {},
+        slot: 0,
+        alt: 0,
+        step: 's',
+        choices: [],
+        injected: [],
+        invoked,
+        ...(ret !== undefined ? { ret } : {}),
+      }) as never;
+    const t = targetOfSchedule(
+      [lab(0, 'a', true, 'ok'), lab(0, 'b', true), lab(1, 'c', true, 'x'), lab(0, 'b', false, 'y')],
+      {},
+      false,
+    );
     expect(t.kind).toBe('concurrent');
     if (t.kind !== 'concurrent') return;
     expect(t.race!.script.concurrency).toEqual({ threadOf: [0, 0, 1], after: [[], [0], [0]] });

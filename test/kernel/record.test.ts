@@ -7,11 +7,41 @@ import { readRecord, recordVerdict } from '../../kernel/record.js';
 
 test('recordVerdict replaces a kernel verdict and keeps entries sorted', () => {
   const f = join(mkdtempSync(join(tmpdir(), 'mmcheck-rec-')), 'findings.json');
-  const k = (request: string, release: string) => ({ request, release, modelVersion: request, image: '/x', debianPackage: `pkg ${release}` });
-  recordVerdict(f, { subsystem: 'hugetlb', target: 'hugetlb/b', kernel: k('6.12', '6.12.1'), verdict: 'DIVERGED', reproducer: 'docs/r/b.c' });
-  recordVerdict(f, { subsystem: 'hugetlb', target: 'hugetlb/a', kernel: k('6.1', '6.1.1'), verdict: 'INCONCLUSIVE', reproducer: '' });
-  recordVerdict(f, { subsystem: 'hugetlb', target: 'hugetlb/b', kernel: k('6.1', '6.1.1'), verdict: 'REPRODUCED', reproducer: 'docs/r/b.c' });
-  recordVerdict(f, { subsystem: 'hugetlb', target: 'hugetlb/b', kernel: k('6.12', '6.12.2'), verdict: 'REPRODUCED', reproducer: 'docs/r/b.c' });
+  const k = (request: string, release: string) => ({
+    request,
+    release,
+    modelVersion: request,
+    image: '/x',
+    debianPackage: `pkg ${release}`,
+  });
+  recordVerdict(f, {
+    subsystem: 'hugetlb',
+    target: 'hugetlb/b',
+    kernel: k('6.12', '6.12.1'),
+    verdict: 'DIVERGED',
+    reproducer: 'docs/r/b.c',
+  });
+  recordVerdict(f, {
+    subsystem: 'hugetlb',
+    target: 'hugetlb/a',
+    kernel: k('6.1', '6.1.1'),
+    verdict: 'INCONCLUSIVE',
+    reproducer: '',
+  });
+  recordVerdict(f, {
+    subsystem: 'hugetlb',
+    target: 'hugetlb/b',
+    kernel: k('6.1', '6.1.1'),
+    verdict: 'REPRODUCED',
+    reproducer: 'docs/r/b.c',
+  });
+  recordVerdict(f, {
+    subsystem: 'hugetlb',
+    target: 'hugetlb/b',
+    kernel: k('6.12', '6.12.2'),
+    verdict: 'REPRODUCED',
+    reproducer: 'docs/r/b.c',
+  });
   const r = readRecord(f);
   expect(r.map((e) => e.target)).toEqual(['hugetlb/a', 'hugetlb/b']);
   expect(r[1]!.kernels).toEqual([

@@ -23,9 +23,18 @@ describe('mmcheck reproduce: bad input is exit 2 with one line', () => {
     [['reproduce', 'hugetlb', '--kernel', '6.1'], /needs --scenario/],
     [['reproduce', 'nosuch', '--scenario', 'x', '--kernel', '6.1'], /unknown subsystem 'nosuch'/],
     [['reproduce', 'hugetlb', '--scenario', 'nosuch', '--kernel', '6.1'], /unknown scenario 'nosuch'/],
-    [['reproduce', 'hugetlb', '--scenario', 'finding-out-put-pages-min', '--kernel', '6.1', '--kernel-version', '4.4'], /--kernel-version 4\.4: hugetlb models 6\.1, 6\.12, mainline/],
-    [['reproduce', 'hugetlb', '--scenario', 'finding-out-put-pages-min', '--kernel', 'v6.1'], /expected a series such as 6\.1/],
-    [['reproduce', 'hugetlb', '--scenario', 'finding-out-put-pages-min', '--kernel', '/no/such/bzImage'], /no such file/],
+    [
+      ['reproduce', 'hugetlb', '--scenario', 'finding-out-put-pages-min', '--kernel', '6.1', '--kernel-version', '4.4'],
+      /--kernel-version 4\.4: hugetlb models 6\.1, 6\.12, mainline/,
+    ],
+    [
+      ['reproduce', 'hugetlb', '--scenario', 'finding-out-put-pages-min', '--kernel', 'v6.1'],
+      /expected a series such as 6\.1/,
+    ],
+    [
+      ['reproduce', 'hugetlb', '--scenario', 'finding-out-put-pages-min', '--kernel', '/no/such/bzImage'],
+      /no such file/,
+    ],
     [['reproduce', '/no/such/script.json', '--kernel', '6.1'], /does not exist/],
     [['reproduce', 'hugetlb', '--scenario', 'finding-out-put-pages-min', '--kernel'], /'--kernel' needs a value/],
   ];
@@ -60,7 +69,16 @@ describe.skipIf(!kernel || !hasTool('qemu-system-x86_64'))(
   () => {
     test('finding-child-subpool-reserve is REPRODUCED and a reproducer is written', { timeout: 300_000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'mmcheck-r-'));
-      const r = await run(['reproduce', 'hugetlb', '--scenario', 'finding-child-subpool-reserve', '--kernel', kernel!, '--out', dir]);
+      const r = await run([
+        'reproduce',
+        'hugetlb',
+        '--scenario',
+        'finding-child-subpool-reserve',
+        '--kernel',
+        kernel!,
+        '--out',
+        dir,
+      ]);
       expect(r.out).toMatch(/verdict {7}REPRODUCED/);
       expect(r.code).toBe(0);
     });
@@ -69,7 +87,20 @@ describe.skipIf(!kernel || !hasTool('qemu-system-x86_64'))(
 
 describe('mmcheck check --kernel-version', () => {
   const out = mkdtempSync(join(tmpdir(), 'mmcheck-kv-'));
-  const check = (...extra: string[]) => run(['check', 'hugetlb', '--scenario', 'out-put-pages-min-only', '--jobs', '1', '--quiet', '--allow-vacuous', '--out', out, ...extra]);
+  const check = (...extra: string[]) =>
+    run([
+      'check',
+      'hugetlb',
+      '--scenario',
+      'out-put-pages-min-only',
+      '--jobs',
+      '1',
+      '--quiet',
+      '--allow-vacuous',
+      '--out',
+      out,
+      ...extra,
+    ]);
 
   test('mainline (the default) passes; 6.1 and 6.12 lack a833a693a490 and violate', async () => {
     expect((await check()).code).toBe(0);

@@ -37,7 +37,9 @@ describe('parseProbeLog', () => {
   });
 
   test('a truncated or garbled line is reported, never half-parsed', () => {
-    const p = parseProbeLog('MMCHECK S 0 STEP 0 ret=ok sigbus=0 HugePages_Total=2 HugePa\nMMCHECK S 0 STEP 1 ret=ok sigbus=2\nMMCHECK WHAT');
+    const p = parseProbeLog(
+      'MMCHECK S 0 STEP 0 ret=ok sigbus=0 HugePages_Total=2 HugePa\nMMCHECK S 0 STEP 1 ret=ok sigbus=2\nMMCHECK WHAT',
+    );
     expect(p.scripts.get(0)?.steps ?? []).toEqual([]);
     expect(p.garbled).toHaveLength(3);
   });
@@ -50,7 +52,8 @@ describe('parseProbeLog', () => {
   });
 
   test('the console gives the release when the probe never ran, and panics explain a failed boot', () => {
-    const con = '[    0.000000] Linux version 6.12.118+deb12-amd64 (debian-kernel@lists.debian.org)\n[    1.2] Kernel panic - not syncing: VFS: Unable to mount root fs\n';
+    const con =
+      '[    0.000000] Linux version 6.12.118+deb12-amd64 (debian-kernel@lists.debian.org)\n[    1.2] Kernel panic - not syncing: VFS: Unable to mount root fs\n';
     expect(parseProbeLog('', con).release).toBe('6.12.118+deb12-amd64');
     expect(consoleTrouble(con)).toBe('Kernel panic - not syncing: VFS: Unable to mount root fs');
     expect(consoleTrouble('[ 1.0] all fine\n')).toBeUndefined();

@@ -65,7 +65,21 @@ describe('thp: every variant is caught where it says', () => {
 
   test('the variants are the known bugs the issue names', () => {
     expect(thp.variants.map((v) => v.name).sort()).toEqual(
-      ['T10', 'T3', 'T8', 'TH-1', 'TH-4', 'TH-5', 'TH-6', 'TH-8', '17839856fd58', '70e806e4e645', 'd042035eaf5f', 'a7f226604170', '57efa1fe5957'].sort(),
+      [
+        'T10',
+        'T3',
+        'T8',
+        'TH-1',
+        'TH-4',
+        'TH-5',
+        'TH-6',
+        'TH-8',
+        '17839856fd58',
+        '70e806e4e645',
+        'd042035eaf5f',
+        'a7f226604170',
+        '57efa1fe5957',
+      ].sort(),
     );
   });
 

@@ -21,10 +21,45 @@ function rng(seed: number): (n: number) => number {
   };
 }
 
-const ANON = ['fault', 'fork', 'split_huge_pmd', 'mprotect', 'mlock', 'munmap', 'pin', 'unpin', 'scan_get', 'scan_put', 'split',
-  'deferred_split_scan', 'collapse', 'wp_fault', 'page_mapcount', 'total_mapcount', 'page_mapped', 'page_count'];
-const FILE = ['fault', 'fault_pte', 'fork', 'split_huge_pmd', 'mprotect', 'munmap', 'pin', 'unpin', 'scan_get', 'scan_put', 'split',
-  'collapse', 'evict', 'page_mapcount', 'total_mapcount', 'page_mapped', 'page_count'];
+const ANON = [
+  'fault',
+  'fork',
+  'split_huge_pmd',
+  'mprotect',
+  'mlock',
+  'munmap',
+  'pin',
+  'unpin',
+  'scan_get',
+  'scan_put',
+  'split',
+  'deferred_split_scan',
+  'collapse',
+  'wp_fault',
+  'page_mapcount',
+  'total_mapcount',
+  'page_mapped',
+  'page_count',
+];
+const FILE = [
+  'fault',
+  'fault_pte',
+  'fork',
+  'split_huge_pmd',
+  'mprotect',
+  'munmap',
+  'pin',
+  'unpin',
+  'scan_get',
+  'scan_put',
+  'split',
+  'collapse',
+  'evict',
+  'page_mapcount',
+  'total_mapcount',
+  'page_mapped',
+  'page_count',
+];
 
 function randomOp(r: (n: number) => number, p: ThpParams): OpChoice {
   const ops = p.kind === 'anon' ? ANON : FILE;
@@ -34,12 +69,25 @@ function randomOp(r: (n: number) => number, p: ThpParams): OpChoice {
   const from = r(p.nr);
   const to = from + 1 + r(p.nr - from);
   switch (op) {
-    case 'fault': case 'split_huge_pmd': case 'collapse': return { op, args: { mm } };
-    case 'fault_pte': case 'pin': case 'wp_fault': return { op, args: { mm, sub } };
-    case 'fork': return { op, args: { src: mm, dst: (mm + 1 + r(p.mms - 1)) % p.mms } };
-    case 'mprotect': case 'mlock': case 'munmap': return { op, args: { mm, from, to } };
-    case 'deferred_split_scan': case 'total_mapcount': return { op, args: {} };
-    default: return { op, args: { sub } };
+    case 'fault':
+    case 'split_huge_pmd':
+    case 'collapse':
+      return { op, args: { mm } };
+    case 'fault_pte':
+    case 'pin':
+    case 'wp_fault':
+      return { op, args: { mm, sub } };
+    case 'fork':
+      return { op, args: { src: mm, dst: (mm + 1 + r(p.mms - 1)) % p.mms } };
+    case 'mprotect':
+    case 'mlock':
+    case 'munmap':
+      return { op, args: { mm, from, to } };
+    case 'deferred_split_scan':
+    case 'total_mapcount':
+      return { op, args: {} };
+    default:
+      return { op, args: { sub } };
   }
 }
 
@@ -63,7 +111,10 @@ describe('thp: random scenarios of the correct implementation refine the spec', 
       for (let seed = chunk * 50; seed < chunk * 50 + 50; seed++) {
         const sc = randomScenario(1000 + seed);
         const r = checkScenario(thp, sc, { timeLimitSeconds: 60 });
-        expect(r.violation?.message, `${sc.name} ${JSON.stringify(sc.params)} ${JSON.stringify(sc.threads)}`).toBeUndefined();
+        expect(
+          r.violation?.message,
+          `${sc.name} ${JSON.stringify(sc.params)} ${JSON.stringify(sc.threads)}`,
+        ).toBeUndefined();
         expect(r.exhaustive).toBe(true);
       }
     }, 120_000);

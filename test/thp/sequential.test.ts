@@ -35,8 +35,11 @@ describe('implementation, sequentially, agrees with the spec', () => {
     expect(obs[4]!.impl.compound_mapcount).toBe(-1);
   });
 
-  test('an exclusively mapped anon THP is written in place; a pinned page stays the pinner\'s across fork', () => {
-    const reuse = run({ kind: 'anon', initial: 'pmd' }, [step('wp_fault', { mm: 0, sub: 1, val: 5 }), step('read', { mm: 0, sub: 1 })]);
+  test("an exclusively mapped anon THP is written in place; a pinned page stays the pinner's across fork", () => {
+    const reuse = run({ kind: 'anon', initial: 'pmd' }, [
+      step('wp_fault', { mm: 0, sub: 1, val: 5 }),
+      step('read', { mm: 0, sub: 1 }),
+    ]);
     expect(reuse.map((o) => o.impl.ret)).toEqual(['reuse', 5]);
     const pinned = run({ kind: 'anon', initial: 'pmd' }, [
       step('pin', { mm: 0, sub: 3, write: 1 }),
@@ -92,7 +95,11 @@ describe('implementation, sequentially, agrees with the spec', () => {
   });
 
   test('with TH-1 the pinned split succeeds and the run disagrees with the spec', () => {
-    const obs = run({ kind: 'anon', initial: 'pmd' }, [step('pin', { mm: 0, sub: 1 }), step('split', { sub: 0 })], 'TH-1');
+    const obs = run(
+      { kind: 'anon', initial: 'pmd' },
+      [step('pin', { mm: 0, sub: 1 }), step('split', { sub: 0 })],
+      'TH-1',
+    );
     expect(obs[1]!.agree).toBe(false);
   });
 
@@ -141,7 +148,11 @@ describe('implementation, sequentially, agrees with the spec', () => {
   });
 
   test('file split_huge_page unmaps every mapping, subpages stay in the page cache', () => {
-    const obs = run({ kind: 'file', initial: 'forked' }, [step('split', { sub: 1 }), step('page_count', { sub: 3 }), step('fault_pte', { mm: 0, sub: 3 })]);
+    const obs = run({ kind: 'file', initial: 'forked' }, [
+      step('split', { sub: 1 }),
+      step('page_count', { sub: 3 }),
+      step('fault_pte', { mm: 0, sub: 3 }),
+    ]);
     for (const o of obs) expect(o.problem).toBeUndefined();
     expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 1, 'pte']);
     expect(obs[0]!.impl.kpagecount).toEqual([0, 0, 0, 0]);

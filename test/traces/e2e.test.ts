@@ -6,7 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import { replaySchedule } from '../../checker/replay.js';
 import type { Schema } from '../../checker/schema.js';
-import { readItf, scenarioOf, scheduleOf, subsystemOf, toItf, variantOf, violationOf, writeItf } from '../../traces/itf.js';
+import {
+  readItf,
+  scenarioOf,
+  scheduleOf,
+  subsystemOf,
+  toItf,
+  variantOf,
+  violationOf,
+  writeItf,
+} from '../../traces/itf.js';
 import { renderTrace } from '../../traces/table.js';
 import { counter } from '../fixtures/counter.js';
 

@@ -22,7 +22,13 @@ export const scenario: Scenario<PoolParams> = {
   description: 'two threads allocate one page each from a pool of two',
   params: { pool: 2 },
   threads: [
-    [[{ op: 'alloc', args: { n: 1 } }], [{ op: 'free', args: { n: 1 } }, { op: 'alloc', args: { n: 2 } }]],
+    [
+      [{ op: 'alloc', args: { n: 1 } }],
+      [
+        { op: 'free', args: { n: 1 } },
+        { op: 'alloc', args: { n: 2 } },
+      ],
+    ],
     [[{ op: 'alloc', args: { n: 1 } }]],
   ],
   faults: { budget: 1, sites: ['alloc_page'] },
@@ -52,7 +58,13 @@ const busy = (tid: number, slot: number, op: string, pc: string, locals: Record<
 });
 
 export const states: TraceState[] = [
-  { impl: pool(2, 0, 0, 0, []), threads: [idle(0, 0), idle(1, 0)], abstract: { free: 2 }, spec: [{ free: 2 }], faultsUsed: 0 },
+  {
+    impl: pool(2, 0, 0, 0, []),
+    threads: [idle(0, 0), idle(1, 0)],
+    abstract: { free: 2 },
+    spec: [{ free: 2 }],
+    faultsUsed: 0,
+  },
   {
     impl: pool(2, 1, 0, 0, [], 1),
     threads: [busy(0, 0, 'alloc', 'alloc_page', { chg: 1 }), idle(1, 0)],
@@ -78,8 +90,28 @@ export const states: TraceState[] = [
 ];
 
 export const transitions: StepLabel[] = [
-  { tid: 0, op: 'alloc', args: { n: 1 }, slot: 0, alt: 0, step: 'region_chg', choices: [], injected: [], invoked: true },
-  { tid: 1, op: 'alloc', args: { n: 1 }, slot: 0, alt: 0, step: 'hugetlb_acct', choices: [], injected: [], invoked: true },
+  {
+    tid: 0,
+    op: 'alloc',
+    args: { n: 1 },
+    slot: 0,
+    alt: 0,
+    step: 'region_chg',
+    choices: [],
+    injected: [],
+    invoked: true,
+  },
+  {
+    tid: 1,
+    op: 'alloc',
+    args: { n: 1 },
+    slot: 0,
+    alt: 0,
+    step: 'hugetlb_acct',
+    choices: [],
+    injected: [],
+    invoked: true,
+  },
   {
     tid: 0,
     op: 'alloc',

@@ -142,6 +142,8 @@ describe('docs generator (ts-morph)', () => {
   });
 
   it('says so when nothing is found', () => {
-    expect(renderMarkdown({ invariants: [], variants: [], scanned: [] })).toContain('No invariants or variants found yet.');
+    expect(renderMarkdown({ invariants: [], variants: [], scanned: [] })).toContain(
+      'No invariants or variants found yet.',
+    );
   });
 });

@@ -81,7 +81,12 @@ describe('toItf / readItf round trip', () => {
     const states = f.states.map(({ abstract: _a, spec: _s, ...rest }) => rest);
     const r = f.result({
       refinement: 'none (no spec)',
-      violation: { ...f.violation, kind: 'invariant', property: 'resv-le-free', trace: { states, transitions: f.transitions } },
+      violation: {
+        ...f.violation,
+        kind: 'invariant',
+        property: 'resv-le-free',
+        trace: { states, transitions: f.transitions },
+      },
     });
     const itf = toItf(r, { implSchema: schema });
     expect(itf.vars).toEqual(['impl', 'threads', 'spec', 'faultsUsed']);
@@ -95,8 +100,15 @@ describe('toItf / readItf round trip', () => {
   });
 
   it('handles a zero-step trace (violation in the initial state)', () => {
-    const v = { ...f.violation, kind: 'invariant' as const, property: 'init-ok', trace: { states: [f.states[0]!], transitions: [] } };
-    const back = parseItf(JSON.stringify(toItf(f.result({ violation: v }), { implSchema: schema, scenario: f.scenario })));
+    const v = {
+      ...f.violation,
+      kind: 'invariant' as const,
+      property: 'init-ok',
+      trace: { states: [f.states[0]!], transitions: [] },
+    };
+    const back = parseItf(
+      JSON.stringify(toItf(f.result({ violation: v }), { implSchema: schema, scenario: f.scenario })),
+    );
     expect(back.states).toHaveLength(1);
     expect(scheduleOf(back)).toEqual([]);
     expect(violationOf(back, { implSchema: schema })).toEqual(v);
@@ -136,14 +148,7 @@ describe('generic converter', () => {
   });
 
   it('always produces a valid expression that converts back (property)', () => {
-    const leaf = fc.oneof(
-      fc.integer(),
-      fc.bigInt(),
-      fc.maxSafeInteger(),
-      fc.string(),
-      fc.boolean(),
-      fc.constant(null),
-    );
+    const leaf = fc.oneof(fc.integer(), fc.bigInt(), fc.maxSafeInteger(), fc.string(), fc.boolean(), fc.constant(null));
     const data = fc.letrec((tie) => ({
       v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v')), fc.dictionary(fc.string(), tie('v'))),
     })).v;
@@ -153,9 +158,17 @@ describe('generic converter', () => {
         validateExpr(e, 'v');
         const back = itfToPlain(JSON.parse(JSON.stringify(e)));
         const norm = (x: unknown): unknown =>
-          typeof x === 'bigint' && Number.isSafeInteger(Number(x)) ? Number(x) : Array.isArray(x) ? x.map(norm)
-          : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).filter(([k]) => !k.startsWith('#')).map(([k, y]) => [k, norm(y)]))
-          : x;
+          typeof x === 'bigint' && Number.isSafeInteger(Number(x))
+            ? Number(x)
+            : Array.isArray(x)
+              ? x.map(norm)
+              : x && typeof x === 'object'
+                ? Object.fromEntries(
+                    Object.entries(x)
+                      .filter(([k]) => !k.startsWith('#'))
+                      .map(([k, y]) => [k, norm(y)]),
+                  )
+                : x;
         // records with '#' keys become #map (a Map); everything else is identical
         if (JSON.stringify(e).includes('"#map"')) return;
         expect(back).toEqual(norm(v));
@@ -185,7 +198,11 @@ describe('validation errors are one line and name the problem', () => {
     ['missing states', (t) => (delete t.states, t), /missing "states"/],
     ['empty states', (t) => ((t.states = []), t), /"states" is empty/],
     ['state missing a var', (t) => (delete t.states[2].threads, t), /states\[2\] is missing var 'threads'/],
-    ['bad #bigint', (t) => ((t.states[1].impl.free = { '#bigint': '12x' }), t), /states\[1\]\.impl\.free: bad #bigint "12x"/],
+    [
+      'bad #bigint',
+      (t) => ((t.states[1].impl.free = { '#bigint': '12x' }), t),
+      /states\[1\]\.impl\.free: bad #bigint "12x"/,
+    ],
     ['unsafe number', (t) => ((t.states[1].impl.free = 2 ** 60), t), /outside ±\(2\^53-1\)/],
     ['float', (t) => ((t.states[0].faultsUsed = 0.5), t), /states\[0\]\.faultsUsed: 0\.5 is not an integer/],
     ['null', (t) => ((t.states[0].impl.lock = null), t), /states\[0\]\.impl\.lock: null is not an ITF value/],
@@ -196,7 +213,11 @@ describe('validation errors are one line and name the problem', () => {
     ['bad index', (t) => ((t.states[2]['#meta'].index = 7), t), /states\[2\]\.#meta\.index is 7, expected 2/],
     ['bad step meta', (t) => (delete t.states[2]['#meta'].thread, t), /states\[2\]\.#meta\.thread must be a thread id/],
     ['bad args', (t) => ((t.states[1]['#meta'].args = { n: [1] }), t), /states\[1\]\.#meta\.args\.n: argument/],
-    ['bad scenario', (t) => ((t['#meta'].scenario.threads = [[{ op: 'x' }]]), t), /#meta\.scenario\.threads\[0\]\[0\] must be a list/],
+    [
+      'bad scenario',
+      (t) => ((t['#meta'].scenario.threads = [[{ op: 'x' }]]), t),
+      /#meta\.scenario\.threads\[0\]\[0\] must be a list/,
+    ],
   ])('%s', (_name, mutate, re) => {
     const x = mutate(good());
     expect(msg(x)).toMatch(re);

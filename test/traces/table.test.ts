@@ -47,14 +47,21 @@ describe('renderTrace', () => {
     const states = f.states.map((s, i) => (i === 3 ? { ...s, spec: [] } : s));
     const v: Violation = { ...f.violation, kind: 'linearizability', trace: { states, transitions: f.transitions } };
     const o = renderTrace(v);
-    expect(o).toContain('no spec state is consistent with the history after step 3; candidates before the failing step: 2');
+    expect(o).toContain(
+      'no spec state is consistent with the history after step 3; candidates before the failing step: 2',
+    );
     // {free: 1} (a linearization where T0's alloc took the page) is closest
     expect(o).toMatch(/spec state 1 of 2 \(closest\): equals the abstraction/);
     expect(o).toMatch(/spec state 2 of 2: 1 field differs/);
   });
 
   it('renders a violation of the initial state (no steps)', () => {
-    const v: Violation = { kind: 'invariant', property: 'init-ok', message: 'bad init', trace: { states: [f.states[0]!], transitions: [] } };
+    const v: Violation = {
+      kind: 'invariant',
+      property: 'init-ok',
+      message: 'bad init',
+      trace: { states: [f.states[0]!], transitions: [] },
+    };
     const o = renderTrace(v);
     expect(o).toContain('shortest counterexample: 0 steps, in the initial state');
     expect(o).toContain('Impl state in the initial state:');

@@ -33,7 +33,13 @@
       .value.split(',')
       .map((x) => x.trim())
       .filter(Boolean);
-    return { threadOn, terms, onlyMatching: true, showZero: $('opt-zero').checked, showThread: $('opt-threads').checked };
+    return {
+      threadOn,
+      terms,
+      onlyMatching: true,
+      showZero: $('opt-zero').checked,
+      showThread: $('opt-threads').checked,
+    };
   }
 
   function meta(t) {
@@ -54,7 +60,15 @@
     add('subsystem', m.subsystem);
     add('scenario', (sc.name || '') + (sc.description ? ' — ' + sc.description : ''));
     if ('variant' in m) add('variant', m.variant === null ? 'none (correct implementation)' : m.variant);
-    if (m.bounds) add('bounds', m.bounds.threads + ' threads, ops/thread [' + (m.bounds.opsPerThread || []).join(', ') + '], params ' + show(m.bounds.params));
+    if (m.bounds)
+      add(
+        'bounds',
+        m.bounds.threads +
+          ' threads, ops/thread [' +
+          (m.bounds.opsPerThread || []).join(', ') +
+          '], params ' +
+          show(m.bounds.params),
+      );
     add('steps', String(t.states.length - 1));
     add('search', m.stopReason ? m.stopReason + (m.exhaustive ? ' (exhaustive)' : ' (not exhaustive)') : undefined);
     const more = el('details');
@@ -113,7 +127,8 @@
     const idx = m.changeIndex.get(app.field) || [];
     const on = options().threadOn;
     const ok = (i) => on[m.steps[i].thread];
-    const cand = dir > 0 ? idx.find((i) => i > app.selected && ok(i)) : [...idx].reverse().find((i) => i < app.selected && ok(i));
+    const cand =
+      dir > 0 ? idx.find((i) => i > app.selected && ok(i)) : [...idx].reverse().find((i) => i < app.selected && ok(i));
     if (cand !== undefined) select(cand);
   }
 
@@ -129,10 +144,13 @@
     $('meta').append(meta(t));
     threadBoxes(m.threads);
     $('jump-violation').disabled = m.violating === null;
-    $('jump-violation').firstChild.textContent = m.violating === null ? '✗ violating step ' : '✗ violating step ' + m.violating + ' ';
-    $('jump-divergence').firstChild.textContent = m.divergence === null ? '≠ no divergence ' : '≠ first divergence: step ' + m.divergence + ' ';
+    $('jump-violation').firstChild.textContent =
+      m.violating === null ? '✗ violating step ' : '✗ violating step ' + m.violating + ' ';
+    $('jump-divergence').firstChild.textContent =
+      m.divergence === null ? '≠ no divergence ' : '≠ first divergence: step ' + m.divergence + ' ';
     $('jump-divergence').disabled = m.divergence === null;
-    $('jump-divergence').title = m.divergence === null ? 'abstraction(impl) matches a spec state at every quiescent step' : 'step ' + m.divergence;
+    $('jump-divergence').title =
+      m.divergence === null ? 'abstraction(impl) matches a spec state at every quiescent step' : 'step ' + m.divergence;
     const list = $('fields');
     list.textContent = '';
     m.fields.forEach((f) => list.append(Object.assign(document.createElement('option'), { value: f })));
@@ -224,8 +242,12 @@
     if (!param) return;
     if (location.protocol === 'file:')
       return fail(
-        '?trace=' + param + ': a page opened from file:// may not read other files. Choose the file above or drop it here, ' +
-          'run `mmcheck view ' + param + '` (writes a page with the trace inside), or serve the directory over http.',
+        '?trace=' +
+          param +
+          ': a page opened from file:// may not read other files. Choose the file above or drop it here, ' +
+          'run `mmcheck view ' +
+          param +
+          '` (writes a page with the trace inside), or serve the directory over http.',
       );
     fetch(param)
       .then((r) => {

@@ -55,8 +55,10 @@
     }
     const a = show(s.abstract);
     const match = cands.findIndex((c) => show(c) === a);
-    if (inFlight(s)) wrap.append(el('div', 'muted', 'an operation is in flight: refinement is checked only at quiescent states'));
-    if (match >= 0) wrap.append(el('div', 'ok', 'abstraction(impl) equals spec state ' + (match + 1) + ' of ' + cands.length));
+    if (inFlight(s))
+      wrap.append(el('div', 'muted', 'an operation is in flight: refinement is checked only at quiescent states'));
+    if (match >= 0)
+      wrap.append(el('div', 'ok', 'abstraction(impl) equals spec state ' + (match + 1) + ' of ' + cands.length));
     else wrap.append(diffTables(cands, s.abstract, cands.length + ' spec state(s) consistent with the history'));
     return wrap;
   }
@@ -94,11 +96,15 @@
         : 'State after step ' + i + ' — T' + st.thread + ' ' + MMV.callText(st.meta) + ' › ' + st.meta.step;
     const h = el('h2', i === model.violating ? 'bad' : null, (i === model.violating ? '✗ ' : '') + title);
     pane.append(h);
-    if (i === model.violating) pane.append(el('div', 'bad msg', ((model.t['#meta'] || {}).violation || {}).message || ''));
+    if (i === model.violating)
+      pane.append(el('div', 'bad msg', ((model.t['#meta'] || {}).violation || {}).message || ''));
     pane.append(specSection(model, i));
     const { tb, hiddenCount } = stateTable(model, i, opts, onField, field);
     pane.append(el('h3', null, 'State (cells this step changed are highlighted)'), tb);
-    if (hiddenCount) pane.append(el('div', 'muted', hiddenCount + ' idle-thread and zero-local fields hidden (toggle “idle & zero locals”)'));
+    if (hiddenCount)
+      pane.append(
+        el('div', 'muted', hiddenCount + ' idle-thread and zero-local fields hidden (toggle “idle & zero locals”)'),
+      );
   }
 
   MMV.inspector = { render };

@@ -25,7 +25,14 @@
 
   function callText(m) {
     const a = m.args || {};
-    return m.op + '(' + Object.keys(a).map((k) => k + '=' + show(a[k])).join(', ') + ')';
+    return (
+      m.op +
+      '(' +
+      Object.keys(a)
+        .map((k) => k + '=' + show(a[k]))
+        .join(', ') +
+      ')'
+    );
   }
 
   /** The changes of step `st` that the current options and field filter let through. */
@@ -186,7 +193,8 @@
 
     chips(c, changes) {
       changes.slice(0, MAX_LINES).forEach((ch) => c.append(chip(ch, ch.path === this.field)));
-      if (changes.length > MAX_LINES) c.append(el('div', 'more muted', '+' + (changes.length - MAX_LINES) + ' more (see the state)'));
+      if (changes.length > MAX_LINES)
+        c.append(el('div', 'more muted', '+' + (changes.length - MAX_LINES) + ' more (see the state)'));
       return c;
     }
 

@@ -39,7 +39,13 @@
       case '#unserializable':
         return '<' + e['#unserializable'] + '>';
     }
-    return '{' + Object.keys(e).map((k) => k + ': ' + show(e[k])).join(', ') + '}';
+    return (
+      '{' +
+      Object.keys(e)
+        .map((k) => k + ': ' + show(e[k]))
+        .join(', ') +
+      '}'
+    );
   }
 
   function leafList(a) {
@@ -192,7 +198,8 @@
   function check(t) {
     if (!isObj(t)) throw new Error('not an ITF trace: top level is not a JSON object');
     if (!Array.isArray(t.vars)) throw new Error('not an ITF trace: missing "vars"');
-    if (!Array.isArray(t.states) || t.states.length === 0) throw new Error('not an ITF trace: missing or empty "states"');
+    if (!Array.isArray(t.states) || t.states.length === 0)
+      throw new Error('not an ITF trace: missing or empty "states"');
     t.states.forEach((s, i) => {
       if (!isObj(s)) throw new Error('states[' + i + '] is not an object');
       t.vars.forEach((v) => {

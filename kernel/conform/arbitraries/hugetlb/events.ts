@@ -17,7 +17,12 @@ function forkedBefore(script: Script, step: number): Set<number> {
   return out;
 }
 
-export function hugetlbEvents(script: Script, step: number, obs: KernelStepObservation, prev: KernelStepObservation | undefined): string[] {
+export function hugetlbEvents(
+  script: Script,
+  step: number,
+  obs: KernelStepObservation,
+  prev: KernelStepObservation | undefined,
+): string[] {
   const st = script.steps[step]!;
   const ret = kernelRet(obs);
   const c = obs.counters;
@@ -29,10 +34,16 @@ export function hugetlbEvents(script: Script, step: number, obs: KernelStepObser
     if (rsvdBefore !== undefined && (c.HugePages_Rsvd ?? rsvdBefore) < rsvdBefore) out.push('reservation consumed');
     if (st.args.write === true && forkedBefore(script, step).has(Number(st.args.v))) out.push('COW');
   }
-  if (st.op === 'mmap' && ret === 'ok' && rsvdBefore !== undefined && (c.HugePages_Rsvd ?? 0) > rsvdBefore) out.push('reservation taken');
+  if (st.op === 'mmap' && ret === 'ok' && rsvdBefore !== undefined && (c.HugePages_Rsvd ?? 0) > rsvdBefore)
+    out.push('reservation taken');
   if (st.op === 'mount' && ret === 'ok' && Number(st.args.min) > 0) out.push('min_size mount');
-  if (st.op === 'set_nr' && ret === 'ok' && prev && (c.HugePages_Total ?? 0) < (prev.counters.HugePages_Total ?? 0)) out.push('pool shrink');
-  if ((st.op === 'punch' || st.op === 'truncate') && prev && (c.HugePages_Free ?? 0) > (prev.counters.HugePages_Free ?? 0))
+  if (st.op === 'set_nr' && ret === 'ok' && prev && (c.HugePages_Total ?? 0) < (prev.counters.HugePages_Total ?? 0))
+    out.push('pool shrink');
+  if (
+    (st.op === 'punch' || st.op === 'truncate') &&
+    prev &&
+    (c.HugePages_Free ?? 0) > (prev.counters.HugePages_Free ?? 0)
+  )
     out.push(`${st.op} freed pages`);
   return out;
 }

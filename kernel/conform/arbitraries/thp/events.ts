@@ -7,16 +7,23 @@ import type { Script } from '../../../../checker/scenario-file.js';
 import type { KernelStepObservation } from '../../../types.js';
 import { kernelRet } from '../../observe.js';
 
-export function thpEvents(script: Script, step: number, obs: KernelStepObservation, prev: KernelStepObservation | undefined): string[] {
+export function thpEvents(
+  script: Script,
+  step: number,
+  obs: KernelStepObservation,
+  prev: KernelStepObservation | undefined,
+): string[] {
   const st = script.steps[step]!;
   const ret = String(kernelRet(obs));
   const out: string[] = [];
   if (!['ok', 'null', 'true', 'false'].includes(ret) && !/^-?\d+$/.test(ret)) out.push(`${st.op} ${ret}`);
-  const huge = (o: KernelStepObservation | undefined) => (o?.counters.AnonHugePages ?? 0) + (o?.counters.ShmemHugePages ?? 0) + (o?.counters.FileHugePages ?? 0);
+  const huge = (o: KernelStepObservation | undefined) =>
+    (o?.counters.AnonHugePages ?? 0) + (o?.counters.ShmemHugePages ?? 0) + (o?.counters.FileHugePages ?? 0);
   if (prev && huge(prev) > 0 && huge(obs) < huge(prev)) out.push('THP gone (split or freed)');
   if (st.op === 'wp_fault' && script.steps.slice(0, step).some((s) => s.op === 'fork')) out.push('COW after fork');
   if (st.op === 'split') out.push(ret === 'ok' || ret === '0' ? 'split' : 'split refused');
-  if (st.op === 'munmap' && Number(st.args.to) - Number(st.args.from) < Number((script.params as { nr: number }).nr)) out.push('partial munmap');
+  if (st.op === 'munmap' && Number(st.args.to) - Number(st.args.from) < Number((script.params as { nr: number }).nr))
+    out.push('partial munmap');
   if ((st.op === 'mprotect' || st.op === 'mlock') && ret === 'ok') out.push('PMD split at a VMA border');
   if (st.op === 'pin' && ret === 'ok') out.push('pinned');
   const shared = Object.entries(obs.counters).some(([k, v]) => k.startsWith('kpagecount[') && v > 1);

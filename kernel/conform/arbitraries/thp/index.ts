@@ -21,7 +21,8 @@ export const thpProfile: ConformProfile<P, ThpGenModel> = {
   ops: [fault, faultPte, wpFault, fork, munmap, mprotect, mlock, pin, unpin, split, evict],
   model: initModel,
   internalOps: {
-    split_huge_pmd: 'a kernel page-table walker; userspace reaches it through mprotect/mlock/munmap, which are generated',
+    split_huge_pmd:
+      'a kernel page-table walker; userspace reaches it through mprotect/mlock/munmap, which are generated',
     scan_get: 'a physical-memory scanner taking a speculative reference: no user-level trigger on cue',
     scan_put: 'the scanner dropping that reference',
     deferred_split_scan: 'the deferred split shrinker runs under memory pressure, not on cue',

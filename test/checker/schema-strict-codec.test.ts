@@ -1,5 +1,5 @@
 /**
- * Review: schema strictness, the compiled codec against the interpreted one on
+ * Schema strictness, the compiled codec against the interpreted one on
  * nested lists and arrays, and incremental fingerprints of variable-length vectors.
  */
 import fc from 'fast-check';
@@ -28,7 +28,11 @@ describe('schema strictness', () => {
     big: fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: 40, maxLength: 40 }),
     lol: fc.array(fc.array(fc.integer({ min: -9, max: 9 }), { maxLength: 3 }), { maxLength: 3 }),
     aos: fc.array(
-      fc.record({ a: fc.integer({ min: -9, max: 9 }), b: fc.boolean(), c: fc.array(fc.constantFrom('x' as const, 'y' as const), { maxLength: 2 }) }),
+      fc.record({
+        a: fc.integer({ min: -9, max: 9 }),
+        b: fc.boolean(),
+        c: fc.array(fc.constantFrom('x' as const, 'y' as const), { maxLength: 2 }),
+      }),
       { minLength: 3, maxLength: 3 },
     ),
     los: fc.array(
@@ -48,7 +52,14 @@ describe('schema strictness', () => {
         interpreted(Deep).encode.call(Deep, v, b);
         expect(a.toArray()).toEqual(b.toArray());
         expect(Deep.decode(new ArrayReader(a.toArray()))).toEqual(v);
-        expect(interpreted(Deep).decode.call(Deep, { next: ((r) => () => r.next())(new ArrayReader(a.toArray())) })).toEqual(v);
+        expect(
+          interpreted(Deep).decode.call(Deep, {
+            next: (
+              (r) => () =>
+                r.next()
+            )(new ArrayReader(a.toArray())),
+          }),
+        ).toEqual(v);
       }),
     );
   });

@@ -1,4 +1,4 @@
-/** Review: the linearizer's memo keys pack the thread id in 3 bits. */
+/** The linearizer's memo keys pack the thread id in 3 bits. */
 import { describe, expect, test } from 'vitest';
 import { assign, setup } from 'xstate';
 import { checkHistory, type HistoryEvent } from '../../checker/linearizer.js';
@@ -17,7 +17,12 @@ const register = setup({
   },
 });
 
-const inv = (tid: number, op: string, args: Record<string, number> = {}): HistoryEvent => ({ kind: 'invoke', tid, op, args });
+const inv = (tid: number, op: string, args: Record<string, number> = {}): HistoryEvent => ({
+  kind: 'invoke',
+  tid,
+  op,
+  args,
+});
 const ret = (tid: number, r: number | string | boolean | null): HistoryEvent => ({ kind: 'return', tid, ret: r });
 
 describe('linearizer memo keys', () => {

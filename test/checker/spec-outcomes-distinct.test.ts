@@ -1,4 +1,4 @@
-/** Review: distinct (spec state, return value) outcomes of a nondeterministic op are never merged. */
+/** Distinct (spec state, return value) outcomes of a nondeterministic op are never merged. */
 import { describe, expect, test } from 'vitest';
 import { assign, setup } from 'xstate';
 import { SpecAdapter } from '../../checker/spec-adapter.js';

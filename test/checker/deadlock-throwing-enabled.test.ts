@@ -1,8 +1,8 @@
-/** Review: the deadlock check never crashes on an enabled() that throws (the expansion reports it). */
+/** The deadlock check never crashes on an enabled() that throws (the expansion reports it). */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import { replaySchedule } from '../../checker/replay.js';
-import { done, type Scenario } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 
 import { one, tiny } from '../fixtures/tiny.js';
 
@@ -15,14 +15,25 @@ describe('deadlock rescan', () => {
       doc: 'x',
       steps: [
         { name: 'x1', run: () => 'x2' },
-        { name: 'x2', run: () => { throw new Error('boom'); } },
+        {
+          name: 'x2',
+          run: () => {
+            throw new Error('boom');
+          },
+        },
       ],
     },
     y: {
       doc: 'y',
       steps: [
         { name: 'y1', run: () => 'y2' },
-        { name: 'y2', enabled: () => { throw new Error('enabled boom'); }, run: () => done(null) },
+        {
+          name: 'y2',
+          enabled: () => {
+            throw new Error('enabled boom');
+          },
+          run: () => done(null),
+        },
       ],
     },
   });

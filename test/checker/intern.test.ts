@@ -1,4 +1,4 @@
-/** Review: spec views and abstractions are interned by their contents. */
+/** Spec views and abstractions are interned by their contents. */
 import { describe, expect, test } from 'vitest';
 import { Interner } from '../../checker/intern.js';
 

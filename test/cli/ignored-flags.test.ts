@@ -1,5 +1,5 @@
 /**
- * Review of the CLI: flags that would be silently ignored are usage errors.
+ * The CLI: flags that would be silently ignored are usage errors.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,20 +26,33 @@ function expectOneLineError(r: { code: number; out: string; err: string }, patte
 }
 
 describe('flags that --scenario-file would ignore', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-review-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-flags-'));
   const file = join(dir, 's.json');
-  writeFileSync(file, JSON.stringify({ name: 'mine', params: { threads: 2 }, threads: [[{ op: 'inc' }], [{ op: 'inc' }]] }));
+  writeFileSync(
+    file,
+    JSON.stringify({ name: 'mine', params: { threads: 2 }, threads: [[{ op: 'inc' }], [{ op: 'inc' }]] }),
+  );
 
   test('the file alone is checked', async () => {
     expect((await run(['check', 'counter', '--scenario-file', file, '--quiet'])).code).toBe(0);
   });
-  for (const extra of [['--threads', '3'], ['--ops', '2'], ['--scenario', 'two-incs']]) {
+  for (const extra of [
+    ['--threads', '3'],
+    ['--ops', '2'],
+    ['--scenario', 'two-incs'],
+  ]) {
     test(`--scenario-file with ${extra[0]} is a usage error, not a silently different run`, async () => {
-      expectOneLineError(await run(['check', 'counter', '--scenario-file', file, ...extra]), new RegExp(`${extra[0]}.*--scenario-file|--scenario-file.*${extra[0]}`));
+      expectOneLineError(
+        await run(['check', 'counter', '--scenario-file', file, ...extra]),
+        new RegExp(`${extra[0]}.*--scenario-file|--scenario-file.*${extra[0]}`),
+      );
     });
   }
   test('--color with --no-color is a usage error', async () => {
-    expectOneLineError(await run(['check', 'counter', '--color', '--no-color']), /--color.*--no-color|--no-color.*--color/);
+    expectOneLineError(
+      await run(['check', 'counter', '--color', '--no-color']),
+      /--color.*--no-color|--no-color.*--color/,
+    );
   });
 });
 
@@ -52,10 +65,13 @@ describe('--scenario-file without a subsystem argument', () => {
     const code = await main(argv, io, [other, counter]);
     return { code, out, err };
   };
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-review-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-flags-'));
   test('the file\'s "subsystem" field picks the subsystem', async () => {
     const file = join(dir, 'named.json');
-    writeFileSync(file, JSON.stringify({ subsystem: 'counter', name: 'mine', params: { threads: 2 }, threads: [[{ op: 'inc' }]] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ subsystem: 'counter', name: 'mine', params: { threads: 2 }, threads: [[{ op: 'inc' }]] }),
+    );
     const r = await run2(['check', '--scenario-file', file, '--json']);
     expect(r.err).toMatch(/^mmcheck: 1 scenario run: 1 passed/); // the summary: stdout is the JSON's
     expect(r.code).toBe(0);
@@ -70,13 +86,19 @@ describe('--scenario-file without a subsystem argument', () => {
 
 describe('--out is checked before the search', () => {
   test('--out under a regular file: exit 2 naming the directory, nothing explored', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-review-'));
+    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-flags-'));
     const file = join(dir, 'plain');
     writeFileSync(file, '');
-    expectOneLineError(await run(['check', 'counter', '--variant', 'racy', '--out', join(file, 'sub'), '--quiet']), /--out .*sub: cannot write there \(ENOTDIR\)/);
+    expectOneLineError(
+      await run(['check', 'counter', '--variant', 'racy', '--out', join(file, 'sub'), '--quiet']),
+      /--out .*sub: cannot write there \(ENOTDIR\)/,
+    );
   });
   test('--out /proc/nope fails at once', async () => {
-    expectOneLineError(await run(['check', 'counter', '--out', '/proc/nope/x']), /--out \/proc\/nope\/x: cannot write there/);
+    expectOneLineError(
+      await run(['check', 'counter', '--out', '/proc/nope/x']),
+      /--out \/proc\/nope\/x: cannot write there/,
+    );
   });
 });
 

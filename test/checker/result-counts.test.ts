@@ -1,7 +1,7 @@
-/** Review: what a result reports (pruned-path counts) does not depend on rebuilding the counterexample. */
+/** What a result reports (pruned-path counts) does not depend on rebuilding the counterexample. */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
-import { done, invariant, type Scenario } from '../../checker/types.js';
+import { done, invariant } from '../../checker/types.js';
 
 import { G, one, tiny } from '../fixtures/tiny.js';
 
