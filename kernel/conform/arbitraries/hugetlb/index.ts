@@ -1,6 +1,8 @@
 /** The hugetlb conformance profile: one arbitrary per user-level op, plus the parameters. */
 import type { ConformProfile } from '../../profile.js';
+import { close } from './close.js';
 import { hugetlbEvents } from './events.js';
+import { fallocate } from './fallocate.js';
 import { fault } from './fault.js';
 import { fork } from './fork.js';
 import { type HugetlbGenModel, initModel, type P } from './model.js';
@@ -13,11 +15,28 @@ import { setNr } from './set_nr.js';
 import { setOvercommit } from './set_overcommit.js';
 import { truncate } from './truncate.js';
 import { uffdCopy } from './uffd_copy.js';
+import { umount } from './umount.js';
+import { unlink } from './unlink.js';
 
 export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
   subsystem: 'hugetlb',
   params: paramsArbitrary,
-  ops: [mmap, fault, uffdCopy, munmap, truncate, punch, fork, setNr, setOvercommit, mount],
+  ops: [
+    mmap,
+    fault,
+    uffdCopy,
+    munmap,
+    truncate,
+    punch,
+    fallocate,
+    fork,
+    setNr,
+    setOvercommit,
+    mount,
+    umount,
+    close,
+    unlink,
+  ],
   model: initModel,
   internalOps: {},
   events: hugetlbEvents,

@@ -11,6 +11,8 @@ import { mprotect } from './mprotect.js';
 import { munmap } from './munmap.js';
 import { paramsArbitrary } from './params.js';
 import { pin } from './pin.js';
+import { pinFast } from './pin_fast.js';
+import { read } from './read.js';
 import { split } from './split.js';
 import { unpin } from './unpin.js';
 import { wpFault } from './wp_fault.js';
@@ -18,7 +20,7 @@ import { wpFault } from './wp_fault.js';
 export const thpProfile: ConformProfile<P, ThpGenModel> = {
   subsystem: 'thp',
   params: paramsArbitrary,
-  ops: [fault, faultPte, wpFault, fork, munmap, mprotect, mlock, pin, unpin, split, evict],
+  ops: [fault, faultPte, wpFault, read, fork, munmap, mprotect, mlock, pin, pinFast, unpin, split, evict],
   model: initModel,
   internalOps: {
     split_huge_pmd:

@@ -6,7 +6,7 @@ import { mmOf, subOf, type P, type ThpGenModel } from './model.js';
 export const pin: OpGen<P, ThpGenModel> = {
   op: 'pin',
   weight: 1,
-  draw: () => fc.record({ mm: fc.nat(), sub: fc.nat() }),
-  resolve: (m, raw, p) => ({ mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub) }),
+  draw: () => fc.record({ mm: fc.nat(), sub: fc.nat(), write: fc.boolean() }),
+  resolve: (m, raw, p) => ({ mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub), write: raw.write ? 1 : 0 }),
   apply() {},
 };

@@ -6,7 +6,9 @@ import { mmOf, subOf, type P, type ThpGenModel } from './model.js';
 export const wpFault: OpGen<P, ThpGenModel> = {
   op: 'wp_fault',
   weight: 3,
-  draw: () => fc.record({ mm: fc.nat(), sub: fc.nat() }),
-  resolve: (m, raw, p) => (p.kind === 'anon' ? { mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub) } : undefined),
+  draw: () => fc.record({ mm: fc.nat(), sub: fc.nat(), val: fc.integer({ min: 1, max: 99 }) }),
+  // distinct values, so a read that sees another process's write (or a stale copy) shows it
+  resolve: (m, raw, p) =>
+    p.kind === 'anon' ? { mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub), val: Number(raw.val) } : undefined,
   apply() {},
 };

@@ -1,0 +1,12 @@
+/** unlink(2) of a file: its reservations stay until the last close and munmap. */
+import fc from 'fast-check';
+import type { OpGen } from '../../profile.js';
+import type { HugetlbGenModel, P } from './model.js';
+
+export const unlink: OpGen<P, HugetlbGenModel> = {
+  op: 'unlink',
+  weight: 1,
+  draw: () => fc.record({ f: fc.nat() }),
+  resolve: (_m, raw, p) => ({ f: Number(raw.f) % p.fileMount.length }),
+  apply() {},
+};
