@@ -1,3 +1,5 @@
+/* eslint-disable max-lines -- the interpreted schema and the codec compiled from it live together on purpose:
+   a test compares them byte for byte, and splitting them would hide drift between the two */
 /**
  * Schemas for plain-data states, compiled into a canonical integer encoding.
  *

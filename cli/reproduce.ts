@@ -1,3 +1,5 @@
+/* eslint-disable max-lines -- open work (issue 11): the verdict, record and race-run parts of reproduce move
+   into kernel/ with the THP probe; until then the command reads top to bottom in one file */
 /**
  * `mmcheck reproduce`: run a counterexample's user-level operations on real
  * kernels under qemu and compare every step with the implementation's

@@ -55,9 +55,7 @@ export interface Collected {
   readonly scanned: string[];
 }
 
-// ---------------------------------------------------------------------------
 // Static evaluation of string-ish expressions
-// ---------------------------------------------------------------------------
 
 function unwrap(e: Node): Node {
   let n = e;
@@ -385,9 +383,7 @@ function duplicates(names: string[]): Set<string> {
   return dup;
 }
 
-// ---------------------------------------------------------------------------
 // CLI: docs/gen/build.ts (every page); kept here as the entry point of `npm run docs`
-// ---------------------------------------------------------------------------
 
 export { main, buildDocs, type MainIo } from './gen/build.js';
 

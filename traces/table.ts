@@ -338,6 +338,17 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
       for (const l of wrap(`${fmtInt(pc.count)}× ${pc.text}`, W - 4)) out.push(`    ${l}`);
   } else kv('preconditions', 'none broken');
 
+  const { verdict, paint } = verdictOf(r, ex, p);
+  wrap(verdict, W - 16).forEach((l, i) => out.push(`  ${pad(i === 0 ? 'verdict' : '', 14)}${paint(l)}`));
+  return out.join('\n') + '\n';
+}
+
+/** The closing verdict line of renderResult and its colour. */
+function verdictOf(
+  r: CheckResult,
+  ex: { exhaustive: boolean; why: string },
+  p: ReturnType<typeof palette>,
+): { verdict: string; paint: Paint } {
   const vacuous = r.invariants.filter((i) => i.nonTrivial === 0).map((i) => i.name);
   let verdict: string;
   let paint: Paint;
@@ -358,6 +369,5 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
       `but the search did not finish (${ex.why})`;
     paint = (s) => p.yellow(p.bold(s));
   }
-  wrap(verdict, W - 16).forEach((l, i) => out.push(`  ${pad(i === 0 ? 'verdict' : '', 14)}${paint(l)}`));
-  return out.join('\n') + '\n';
+  return { verdict, paint };
 }

@@ -104,6 +104,9 @@ export function toyImpl(K: number): ImplDef<ToyState, ToyParams> {
   return d;
 }
 
+// the op table mirrors bench/models/hugetlb-toy.pml
+// proctype by proctype, so a reader compares the two side by side
+// eslint-disable-next-line max-lines-per-function -- see the comment above
 function makeImpl(state: Schema<ToyState>): ImplDef<ToyState, ToyParams> {
   return {
     state,
