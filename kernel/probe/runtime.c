@@ -137,6 +137,10 @@ static const char *errname(int e)
 	case ENODEV: return "ENODEV";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case ENOSYS: return "ENOSYS";
+	case EBADF: return "EBADF";
+	case ENXIO: return "ENXIO";
+	case E2BIG: return "E2BIG";
+	case EFBIG: return "EFBIG";
 	default: return "EUNKNOWN";
 	}
 }

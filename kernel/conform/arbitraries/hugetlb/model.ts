@@ -17,13 +17,19 @@ export interface GenVma {
 export interface HugetlbGenModel {
   readonly vmas: (GenVma | null)[];
   readonly mounted: boolean[];
+  /** Mounted before the first step (the probe has created the mount's files). */
+  readonly mountedAtStart: readonly boolean[];
 }
 
 export type P = HugetlbParams;
 export type Raw = Readonly<Record<string, number | boolean | string>>;
 
 export function initModel(p: P): HugetlbGenModel {
-  return { vmas: Array.from({ length: p.vmas }, () => null), mounted: p.mounts.map((m) => m.mounted) };
+  return {
+    vmas: Array.from({ length: p.vmas }, () => null),
+    mounted: p.mounts.map((m) => m.mounted),
+    mountedAtStart: p.mounts.map((m) => m.mounted),
+  };
 }
 
 /** The `sel`-th (modulo) element of `xs`, or undefined when `xs` is empty. */

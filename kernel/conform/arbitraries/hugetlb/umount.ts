@@ -14,9 +14,7 @@ export const umount: OpGen<P, HugetlbGenModel> = {
     );
     return idx === undefined ? undefined : { m: idx };
   },
-  // optimistic like the rest of the model: a busy mount stays mounted in the kernel, and a later
-  // mount of the slot then meets EBUSY, which the op language defines too
-  apply(m, a) {
-    m.mounted[Number(a.m)] = false;
-  },
+  // the slot is not offered to mount again: the probe's remount creates fresh files, the model's keeps
+  // the evicted inodes (see close.ts); a second umount of it is EINVAL on both sides
+  apply() {},
 };
