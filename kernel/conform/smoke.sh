@@ -19,11 +19,17 @@ smoke() {
   node bin/mmcheck.js conform "$@" --kernel 6.1 --kernel 6.12 --seed "$SEED" --fail-on diverged \
     --max-shrinks 2 --shrink-boots 6 --out "$OUT" || status=1
 }
-smoke hugetlb --runs 200
-if node -e "import('./dist/subsystems/probes.js').then((m) => process.exit(m.kernelMappings.thp ? 0 : 1))"; then
-  smoke thp --runs 50
-else
-  echo "conform thp: NOT RUN: subsystems/thp has no op->C mapping (subsystems/probes.ts) yet"
-  status=1
-fi
+# Arguments: the subsystems to run (default: hugetlb thp). A subsystem without a kernel mapping fails.
+for sub in ${*:-hugetlb thp}; do
+  case "$sub" in
+    hugetlb) runs=200 ;;
+    *) runs=50 ;;
+  esac
+  if node -e "import('./dist/subsystems/probes.js').then((m) => process.exit(m.kernelMappings['$sub'] ? 0 : 1))"; then
+    smoke "$sub" --runs "$runs"
+  else
+    echo "conform $sub: NOT RUN: subsystems/$sub has no op->C mapping (subsystems/probes.ts) yet"
+    status=1
+  fi
+done
 exit "$status"
