@@ -361,7 +361,7 @@ export function renderMarkdown(c: Collected, opts: RenderDocOptions = {}): strin
     }
     if (vars.length) {
       out.push('');
-      out.push('### Variants (known bugs, selected with `--variant NAME`)');
+      out.push('### Variants (bugs from kernel history, selected with `--variant NAME`)');
       out.push('');
       out.push('| Variant | Description | Source | Scenarios | Defined at |');
       out.push('|---|---|---|---|---|');

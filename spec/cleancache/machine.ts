@@ -1,26 +1,26 @@
 /**
  * Cleancache spec (xstate v5): what a filesystem may rely on, in two layers.
  *
- * Backend contract (cleancache.rst, seed 000 L566-640), driven by the 'api'
+ * Backend contract (Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview"), driven by the 'api'
  * operations on superblocks 0..nsb-1:
  *   - register: a backend claims the ops; filesystems mounted before it get
- *     their pools now (the init may fail per superblock: negative id, L578-580);
+ *     their pools now (the init may fail per superblock: negative id);
  *   - mount(sb, uuid): init_fs gives a private pool; init_shared_fs(uuid) gives
- *     the same pool as every other mounted superblock with that UUID (L591-597);
- *   - put(sb, key, idx, v) always "succeeds" (L635) but the page may be dropped
- *     at any time (internal step `drop`, L571-576), so a later get may miss;
+ *     the same pool as every other mounted superblock with that UUID;
+ *   - put(sb, key, idx, v) always "succeeds" but the page may be dropped
+ *     at any time (internal step `drop`), so a later get may miss;
  *   - get: hit(v) or "miss"; a hit on a private pool removes the page
- *     (exclusive, L602-603), on a shared pool it does not (L603-605); since a
+ *     (exclusive), on a shared pool it does not; since a
  *     get only ever returns what the store holds and the store only changes by
- *     put, invalidate and drop, put-put-get and get-get coherency (L609-614)
+ *     put, invalidate and drop, put-put-get and get-get coherency
  *     hold by construction;
- *   - inval_page, inval_inode (L585-587), umount = invalidate_fs, which
- *     surrenders the pool (L587-589);
- *   - the debugfs counters succ_gets, failed_gets, puts, invalidates (L628-638).
+ *   - inval_page, inval_inode, umount = invalidate_fs, which
+ *     surrenders the pool;
+ *   - the debugfs counters succ_gets, failed_gets, puts, invalidates.
  * The state is kept up to renaming of pool ids: a superblock's pool is named by
  * the lowest superblock index sharing it.
  *
- * System contract (why cleancache exists, L605-607, L692-695), driven by the
+ * System contract (why cleancache exists: Documentation/vm/cleancache.rst @ v5.10, "Motivation"), driven by the
  * 'fs' operations on one filesystem: files are arrays of small version numbers;
  * every read returns the latest data written (buffered or O_DIRECT), zeros after
  * truncate or for a new file, whatever page-cache eviction, writeback and

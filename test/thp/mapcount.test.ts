@@ -2,7 +2,7 @@
  * The kernel's read-side formulas (impl/thp/kernel.ts) on hand-built struct
  * page states, with the expected numbers worked out from transhuge.rst
  * ("Refcounts and transparent huge pages") and the v5.x __page_mapcount /
- * total_mapcount / can_split_huge_page code quoted in kernel-semantics.md §2.1.
+ * total_mapcount / can_split_huge_page (mm/huge_memory.c, mm/util.c @ v5.10).
  */
 import { describe, expect, test } from 'vitest';
 import {
