@@ -22,6 +22,7 @@ type P = CleancacheParams;
 export const invariants = [
   invariant<G, P>({
     name: 'cc-no-stale-data',
+    why: "The VFS invalidates a page's handle (cleancache_invalidate_page/inode under the page lock or i_rwsem) before the page cache copy can change, and a put replaces the backend copy, so no older copy outlives a write.",
     doc: "No cleancache handle maps to data older than the last put or write of that page: every page held has its handle's last put data, and on the filesystem a page absent from the page cache is held only with its on-disk contents, never for a freed inode.",
     source:
       'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (put-put-get coherency; "The kernel is responsible for ensuring coherency between cleancache (shared or not), the page cache, and the filesystem"); mm/truncate.c truncate_inode_pages_range() @ v5.10',
@@ -54,6 +55,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'exclusive-get',
+    why: "A private pool is exclusive: the backend's get_page removes the page it returns, since the page cache now holds the only copy and a later put will refresh it.",
     doc: 'A private (exclusive) pool never holds a page after a get hit on it, until the next put of that handle.',
     source:
       'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" ("If a get_page is successful on a non-shared pool, the page is invalidated") and FAQ "Why is non-shared cleancache exclusive?"',
@@ -71,6 +73,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'get-get-coherency',
+    why: 'A get that misses means the backend dropped or never had the page; the frontend never re-fills a handle except by put, so nothing can reappear until then.',
     doc: 'After a get of a handle misses, the backend holds no copy of it anywhere (resident or remote) until the next put of that handle.',
     source:
       'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (get-get coherency: "if a get for a given handle fails, subsequent gets for that handle will never succeed unless preceded by a successful put")',
@@ -88,6 +91,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'counters-match-store',
+    why: 'cleancache_puts/succ_gets are incremented in the frontend on the same calls that change the backend store (__cleancache_put_page, __cleancache_get_page), so the counters follow the store.',
     doc: 'The debugfs counters agree with the store: every page held came from a counted put, and on a filesystem with a private pool every hit consumed a put of its own.',
     source:
       'Documentation/vm/cleancache.rst @ v5.10, "Cleancache Performance Metrics" (puts: "number of puts attempted (all succeed)", succ_gets); mm/cleancache.c __cleancache_put_page() @ v5.10',
@@ -104,6 +108,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'sb-pools-consistent',
+    why: "Pool ids are assigned once per superblock under the frontend's registration (cleancache_register_ops iterating supers, init_fs/init_shared_fs by s_uuid) and surrendered only by invalidate_fs at umount.",
     doc: 'Every mounted superblock with a pool id names a live backend pool of its kind (private, or shared with its s_uuid); no two mounted local filesystems share a pool; one UUID has at most one live shared pool; a surrendered pool id holds no pages; an unmounted superblock holds CLEANCACHE_NO_POOL.',
     source:
       'mm/cleancache.c __cleancache_init_fs(), __cleancache_init_shared_fs(), __cleancache_invalidate_fs() @ v5.10; 53d85c985665 "cleancache: forbid overriding cleancache_ops" (two filesystems using the same id)',

@@ -13,6 +13,7 @@ type P = FrontswapParams;
 export const invariants = [
   invariant<G, P>({
     name: 'frontswap-map-matches-backend',
+    why: '__frontswap_store sets the frontswap_map bit only after a backend accepted the page, and __frontswap_invalidate_page clears it together with the backend copy; frontswap_pages is updated on the same bit flips.',
     doc: 'A frontswap bit is set for every entry a backend holds (the converse fails only for entries zswap wrote back, whose bit stays set), and frontswap_pages counts the set bits.',
     source:
       'mm/frontswap.c __frontswap_store(), __frontswap_set(), __frontswap_clear() @ v5.10; fb993fa1a2f6 "mm: frontswap: invalidate expired data on a dup-store failure"',
@@ -35,6 +36,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'swap-slot-current',
+    why: 'A store to a slot that already has a backend copy either succeeds (replacing it) or invalidates the old copy (the duplicate-store rule of __frontswap_store), so a load never finds an older copy than the device holds.',
     doc: 'Every in-use swap slot that no store or writeback is writing leads to the data last swapped out to it: the first backend copy a load finds when its frontswap_map bit is set, else the swap device.',
     source:
       'Documentation/vm/frontswap.rst @ v5.10 ("stale data may never be obtained from frontswap"; FAQ "Why this weird definition about duplicate stores?"); mm/frontswap.c __frontswap_load() @ v5.10',
@@ -56,6 +58,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'frontswap-shadows-device',
+    why: 'Backends are initialised per swap type at swapon (frontswap_init) and every page is invalidated by frontswap_invalidate_area at swapoff, so backend pages exist only for live, swapped-on slots.',
     doc: 'Every page a backend holds shadows an in-use slot of a device that is not swapped off, in a tree that backend initialised for the device, and each backend stays within its capacity.',
     source:
       'Documentation/vm/frontswap.rst @ v5.10 ("frontswap cannot contain more pages than the total of swapon\'d swap devices"); mm/zswap.c zswap_frontswap_init(), zswap_frontswap_invalidate_area() @ v5.10',

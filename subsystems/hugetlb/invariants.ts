@@ -43,6 +43,7 @@ export function derivedRsvd(g: Readonly<G>): number {
 export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'counters-ordered',
+    why: 'hugetlb_acct_memory only adds to resv_huge_pages when enough free pages (after gathering surplus) cover the reservation, and a reserved page is consumed only by taking a free page, both under hugetlb_lock.',
     doc: '0 <= HugePages_Rsvd <= HugePages_Free <= HugePages_Total: reserved pages are free pages set aside.',
     source:
       'Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "The Data Structures" (available = free_huge_pages - resv_huge_pages); Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Rsvd)',
@@ -52,6 +53,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'surplus-bounded',
+    why: 'Surplus pages are counted in nr_huge_pages when allocated (alloc_surplus_huge_page) and leave both counters together when freed or made persistent, all under hugetlb_lock.',
     doc: '0 <= HugePages_Surp <= HugePages_Total: surplus pages are pool pages above the persistent size.',
     source: 'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Surp, nr_overcommit_hugepages)',
     when: 'always',
@@ -59,6 +61,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'resv-conservation',
+    why: "Every change to resv_huge_pages is paired with a reserve-map or subpool change in the same path (region_add/region_del with hugetlb_acct_memory, the subpool's rsv_hpages in hugepage_subpool_get/put_pages).",
     doc: 'At quiescence HugePages_Rsvd equals the outstanding reservations of the reserve maps and subpools: shared entries without a cached page + unconsumed private-owner pages + subpool rsv_hpages.',
     source:
       'Documentation/vm/hugetlbfs_reserv.rst @ v5.10 "Reservation Map Modifications" (the reservation maps correspond to the global count)',
@@ -70,6 +73,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'subpool-min',
+    why: 'hugepage_subpool_get_pages/put_pages adjust used_hpages and rsv_hpages under spool->lock, taking from the min_size reserve first and refilling it before giving pages back globally.',
     doc: 'A subpool with size= keeps 0 <= used <= max; with min_size=, 0 <= rsv <= min, and with both used + rsv >= min; vacuous without such a mount.',
     source:
       'mm/hugetlb.c hugepage_subpool_get_pages() / hugepage_subpool_put_pages() @ v6.1; Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (min_size: allocated + reserved >= min_size)',
@@ -90,6 +94,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'adds-in-progress-zero',
+    why: 'region_chg increments adds_in_progress and every caller ends the two-phase protocol with region_add or region_abort before it returns, under the resv_map lock.',
     doc: 'At quiescence every region_chg was closed by region_add or region_abort: adds_in_progress == 0 (VM_BUG_ON in resv_map_release: the two-phase region_chg/region_add protocol).',
     source:
       'mm/hugetlb.c resv_map_release() @ v6.1 (VM_BUG_ON(resv_map->adds_in_progress)); mm/hugetlb.c region_chg() / region_add() / region_abort() @ v6.1',
@@ -102,6 +107,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'resv-map-well-formed',
+    why: 'add_reservation_in_range inserts and coalesces regions under resv->lock, and allocate_file_region_entries tops up the region cache before region_add may need it.',
     doc: 'Every reserve map is a sorted, disjoint, coalesced list of non-empty file_regions and region_cache_count >= adds_in_progress whenever the lock is free.',
     source: 'mm/hugetlb.c struct resv_map, allocate_file_region_entries() @ v6.1',
     when: 'always',
@@ -117,6 +123,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'page-free-xor-in-use',
+    why: 'A huge page moves between the free lists and use only in dequeue_huge_page_vma/free_huge_page under hugetlb_lock, and it enters the page cache only after its index was reserved.',
     doc: 'No page is both free and instantiated: free + in use (page cache, anon, held by a thread) == HugePages_Total, and every cached page has a reserve-map entry.',
     source:
       'fs/hugetlbfs/inode.c remove_inode_hugepages() @ v6.1; mm/hugetlb.c hugetlb_unreserve_pages() @ v6.1 (chg - freed)',
@@ -131,6 +138,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   }),
   invariant<G, HugetlbParams>({
     name: 'no-leak',
+    why: 'Each reservation taken at mmap, fault or mount is given back by the matching unmap (hugetlb_vm_op_close), truncate or eviction (hugetlb_unreserve_pages) or umount (hugepage_put_subpool).',
     doc: 'Once no mapping is left and no file holds a page or a reservation, the pool alone explains the counters: nothing is in use (HugePages_Free == HugePages_Total), HugePages_Rsvd is exactly what mounted (or detached) subpools hold for min_size; after every mount is gone too, Rsvd == 0. (A free surplus page may linger: set_nr / overcommit changes leave them and the kernel returns them lazily.)',
     source:
       'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Rsvd, HugePages_Surp); fs/hugetlbfs/inode.c hugetlbfs_evict_inode() @ v6.1; mm/hugetlb.c unlock_or_release_subpool() @ v6.1',

@@ -26,6 +26,7 @@ const anonOf = (p: P): boolean => p.kind === 'anon';
 export const invariants = [
   invariant<G, P>({
     name: 'tail-refcount-zero',
+    why: "prep_compound_page sets every tail's _refcount to 0 and all references are taken on the head (compound_head in get_page), so a speculative get on a tail fails.",
     doc: 'While a page is compound, every tail page has _refcount 0, so get_page_unless_zero() never succeeds on a tail.',
     source:
       'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "->_refcount in tail pages is always zero"',
@@ -40,6 +41,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'refcount-covers-mappings-and-pins',
+    why: 'Each mapping, pin (GUP_PIN_COUNTING_BIAS) and page-cache slot takes a reference on the head before it becomes visible and drops it only after it is gone.',
     doc: 'page_count is at least total_mapcount plus GUP pins, speculative references and page-cache references, except while split_huge_page holds it frozen or a PMD split is mid-transfer.',
     source:
       'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages"; mm/huge_memory.c can_split_huge_page() @ v5.10',
@@ -72,6 +74,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'no-false-negative-mapcount',
+    why: 'A PTE or PMD is installed only after the matching _mapcount/compound_mapcount increment (page_add_*_rmap under the page-table lock), and removed before the decrement.',
     doc: 'page_mapcount(subpage) computed from the counters is never below the number of present page-table entries mapping that subpage.',
     source:
       'mm/huge_memory.c __split_huge_pmd_locked() @ v5.10: "Set PG_double_map before dropping compound_mapcount to avoid false-negative page_mapped()"',
@@ -91,6 +94,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'doublemap-consistent',
+    why: '__split_huge_pmd_locked sets PageDoubleMap and adds the +1 bias to every subpage when the first PTE mapping appears next to a PMD one, and page_remove_rmap clears it with the last PMD mapping.',
     doc: 'Anon: PageDoubleMap implies a PMD mapping and the +1 bias on every subpage, and a page mapped by both PMD and PTE has PageDoubleMap; file: a PTE-mapped THP has PageDoubleMap, which implies the page is in the page cache.',
     source:
       'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages" (PageDoubleMap); mm/rmap.c page_add_file_rmap() @ v5.10',
@@ -118,6 +122,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'deferred-queue-live',
+    why: 'deferred_split_huge_page queues a page on a partial unmap, and free_transhuge_page or split_huge_page removes it under split_queue_lock before the page goes away.',
     doc: 'The deferred split queue holds only live anon compound pages that are not mapped by any PMD (partially mapped or unmapped).',
     source:
       '9a982250f773 "thp: introduce deferred_split_huge_page()"; Documentation/vm/transhuge.rst @ v5.10, "Partial unmap and deferred_split_huge_page()"',
@@ -133,6 +138,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'freeze-only-unpinned',
+    why: 'split_huge_page_to_list freezes the refcount with page_ref_freeze(head, 1 + extra) only when can_split_huge_page finds no unexpected references.',
     doc: 'split_huge_page freezes the refcount only when no GUP pin or other extra reference exists, so a split succeeds iff there are no extra pins.',
     source:
       'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages": "split_huge_page() fails any requests to split pinned huge pages"',
@@ -152,6 +158,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'split-unmapped-after-unmap_page',
+    why: 'unmap_page walks the rmap under the anon_vma/i_mmap lock replacing every mapping with a migration entry, and new faults wait on the page lock held by the splitter.',
     doc: 'When unmap_page() returns inside split_huge_page, no mapping of the page is left (total_mapcount is 0).',
     source:
       'mm/huge_memory.c split_huge_page_to_list() @ v5.10 (VM_BUG_ON_PAGE(!unmap_success)); 732ed55823fc "mm/thp: try_to_unmap() use TTU_SYNC for safe splitting"',
@@ -164,6 +171,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'freed-page-unmapped',
+    why: 'A page is freed only when its last reference goes, and every mapping holds a reference; free_pages_check reports any leftover mapcount as a bad page.',
     doc: 'No page-table entry (present or migration) maps a subpage of a freed page, and its counters are back to zero.',
     source: 'mm/page_alloc.c free_pages_check() / bad_page() @ v5.10',
     when: 'always',
@@ -188,6 +196,7 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'copy-page-accounted',
+    why: "wp_page_copy maps the new copy with page_add_new_anon_rmap and one reference, and each later pin adds GUP_PIN_COUNTING_BIAS, so the copy's counters follow its mappings and pins.",
     doc: 'Every private COW copy has _mapcount equal to the PTEs mapping it, and _refcount at least those mappings plus GUP_PIN_COUNTING_BIAS per pin held on it; a free copy (_refcount 0) is mapped by no PTE.',
     source:
       'mm/memory.c wp_page_copy() and copy_present_page() @ v5.10; include/linux/mm.h page_maybe_dma_pinned() @ v5.10',
