@@ -7,12 +7,13 @@ export const close: OpGen<P, HugetlbGenModel> = {
   op: 'close',
   weight: 1,
   draw: () => fc.record({ f: fc.nat() }),
-  // only files whose mount is mounted when the script starts: the probe creates a mount's files when it
+  // only files whose mount is mounted when the script starts and not umounted since: the probe creates a mount's files when it
   // mounts it, while the model's files exist from the start (a file of a mount the script mounts later, or
   // remounts, is not the same inode in the two; open work in the hugetlb issue)
   resolve: (m, raw, p) => {
     const f = Number(raw.f) % p.fileMount.length;
-    return m.mountedAtStart[p.fileMount[f] ?? -1] ? { f } : undefined;
+    const mount = p.fileMount[f] ?? -1;
+    return m.mountedAtStart[mount] && !m.umountTried[mount] ? { f } : undefined;
   },
   apply() {},
 };

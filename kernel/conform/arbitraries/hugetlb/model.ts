@@ -19,6 +19,8 @@ export interface HugetlbGenModel {
   readonly mounted: boolean[];
   /** Mounted before the first step (the probe has created the mount's files). */
   readonly mountedAtStart: readonly boolean[];
+  /** An umount of the mount was generated (it may have succeeded: its files are then gone in the probe). */
+  readonly umountTried: boolean[];
 }
 
 export type P = HugetlbParams;
@@ -29,6 +31,7 @@ export function initModel(p: P): HugetlbGenModel {
     vmas: Array.from({ length: p.vmas }, () => null),
     mounted: p.mounts.map((m) => m.mounted),
     mountedAtStart: p.mounts.map((m) => m.mounted),
+    umountTried: p.mounts.map(() => false),
   };
 }
 

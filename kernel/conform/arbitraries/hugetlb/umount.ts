@@ -16,5 +16,7 @@ export const umount: OpGen<P, HugetlbGenModel> = {
   },
   // the slot is not offered to mount again: the probe's remount creates fresh files, the model's keeps
   // the evicted inodes (see close.ts); a second umount of it is EINVAL on both sides
-  apply() {},
+  apply(m, a) {
+    m.umountTried[Number(a.m)] = true;
+  },
 };
