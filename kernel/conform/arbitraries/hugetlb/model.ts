@@ -49,3 +49,15 @@ export function range(size: number, from: unknown, len: unknown): { from: number
   const f = Number(from) % size;
   return { from: f, to: f + 1 + (Number(len) % (size - f)) };
 }
+
+/**
+ * A file the probe and the model both know, from a raw natural: only files whose mount was mounted when
+ * the script started and has not been umounted since. The probe creates a mount's files when it mounts
+ * it and loses them at umount, while the model's files exist from the start and stay linked after
+ * umount (open work in the hugetlb issue), so other files are not the same inode in the two.
+ */
+export function createdFile(m: Readonly<HugetlbGenModel>, raw: unknown, p: P): { f: number } | undefined {
+  const f = Number(raw) % p.fileMount.length;
+  const mount = p.fileMount[f] ?? -1;
+  return m.mountedAtStart[mount] && !m.umountTried[mount] ? { f } : undefined;
+}
