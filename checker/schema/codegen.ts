@@ -1,0 +1,121 @@
+/**
+ * Code generation: a struct schema compiles itself (on first use) into two
+ * straight-line functions, so decode builds object literals with stable
+ * shapes and encode makes no virtual calls. Behaviour is identical to the
+ * interpreted methods of scalars.ts and containers.ts;
+ * test/checker/schema.test.ts compares them byte for byte.
+ */
+import { ArrayReader, SchemaError, type Reader, type Schema, type Writer } from './core.js';
+import { BoolSchema, EnumSchema, IntSchema } from './scalars.js';
+import { ArraySchema, ListSchema, StructSchema, type Fields, type StructOf } from './containers.js';
+
+/**
+ * A struct that compiles its codec on first use. Nested structs are inlined
+ * into the root's generated code; the interpreted methods remain the
+ * reference implementation (and serve readers that are not ArrayReaders).
+ */
+export class CompiledStruct<F extends Fields> extends StructSchema<F> {
+  private codec?: { encode(v: StructOf<F>, w: Writer): void; decode(r: ArrayReader): StructOf<F> };
+  override encode(v: StructOf<F>, w: Writer): void {
+    (this.codec ??= compileCodec(new StructSchema(this.fields))).encode(v, w);
+  }
+  override decode(r: Reader): StructOf<F> {
+    if (!(r instanceof ArrayReader)) return super.decode(r);
+    return (this.codec ??= compileCodec(new StructSchema(this.fields))).decode(r);
+  }
+}
+
+interface Gen {
+  helpers: unknown[];
+  n: number;
+}
+
+function helper(g: Gen, h: unknown): string {
+  g.helpers.push(h);
+  return `h[${g.helpers.length - 1}]`;
+}
+
+const INT_CHECK = (path: string, x: string) => `if ((${x} | 0) !== ${x}) bad(${JSON.stringify(path)}, ${x});`;
+
+function genDecode(s: Schema<any>, g: Gen): string {
+  if (s instanceof IntSchema) return 'b[r.pos++]';
+  if (s instanceof BoolSchema) return '(b[r.pos++] !== 0)';
+  if (s instanceof EnumSchema) return `${helper(g, s.values)}[b[r.pos++]]`;
+  if (s instanceof ArraySchema && s.length <= 32) {
+    const items: string[] = [];
+    for (let i = 0; i < s.length; i++) items.push(genDecode(s.elem, g));
+    return `[${items.join(', ')}]`;
+  }
+  if (s instanceof StructSchema) {
+    const fields = s.keys.map((k, i) => `${JSON.stringify(k)}: ${genDecode((s as any).schemas[i], g)}`);
+    return `{${fields.join(', ')}}`;
+  }
+  if (s instanceof ListSchema || s instanceof ArraySchema) {
+    // a loop calling a compiled element decoder
+    const elem = compileCodec(s.elem).decode;
+    const fixed = s instanceof ArraySchema ? s.length : -1;
+    const loop = (r: ArrayReader) => {
+      const n = fixed >= 0 ? fixed : r.buf[r.pos++]!;
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = elem(r);
+      return out;
+    };
+    return `${helper(g, loop)}(r)`;
+  }
+  // sets and anything else: the interpreted decoder (it reads through r)
+  return `${helper(g, s)}.decode(r)`;
+}
+
+function genEncode(s: Schema<any>, v: string, path: string, g: Gen): string {
+  const x = `x${g.n++}`;
+  if (s instanceof IntSchema) return `{ const ${x} = ${v}; ${INT_CHECK(path, x)} w.push(${x}); }`;
+  if (s instanceof BoolSchema)
+    return `{ const ${x} = ${v}; if (${x} !== true && ${x} !== false) bad(${JSON.stringify(path)}, ${x}); w.push(${x} ? 1 : 0); }`;
+  if (s instanceof ArraySchema && s.length <= 32) {
+    const parts = [
+      `const ${x} = ${v};`,
+      `if (!${x} || ${x}.length !== ${s.length}) bad(${JSON.stringify(path)}, ${x});`,
+    ];
+    for (let i = 0; i < s.length; i++) parts.push(genEncode(s.elem, `${x}[${i}]`, `${path}[${i}]`, g));
+    return `{ ${parts.join(' ')} }`;
+  }
+  if (s instanceof StructSchema) {
+    const parts = [
+      `const ${x} = ${v};`,
+      `if (${x} === null || typeof ${x} !== 'object') bad(${JSON.stringify(path)}, ${x});`,
+    ];
+    s.keys.forEach((k, i) =>
+      parts.push(genEncode((s as any).schemas[i], `${x}[${JSON.stringify(k)}]`, `${path}.${k}`, g)),
+    );
+    return `{ ${parts.join(' ')} }`;
+  }
+  if (s instanceof ListSchema || s instanceof ArraySchema) {
+    const elem = compileCodec(s.elem, `${path}[]`).encode;
+    const fixed = s instanceof ArraySchema ? s.length : -1;
+    const loop = (a: unknown[], w: Writer) => {
+      if (!Array.isArray(a) || (fixed >= 0 && a.length !== fixed)) badValue(path, a);
+      if (fixed < 0) w.push(a.length);
+      for (let i = 0; i < a.length; i++) elem(a[i], w);
+    };
+    return `${helper(g, loop)}(${v}, w);`;
+  }
+  return `${helper(g, s)}.encode(${v}, w);`;
+}
+
+function badValue(path: string, v: unknown): never {
+  throw new SchemaError(
+    `${path || 'state'}: ${v === undefined ? 'undefined' : JSON.stringify(v)} does not fit the schema`,
+  );
+}
+
+/** Compile a schema's encode/decode into straight-line code (used for struct roots). */
+export function compileCodec<T>(s: Schema<T>, root = ''): { encode(v: T, w: Writer): void; decode(r: ArrayReader): T } {
+  if (s instanceof CompiledStruct) s = new StructSchema((s as CompiledStruct<any>).fields) as unknown as Schema<T>;
+  const g: Gen = { helpers: [], n: 0 };
+  const dec = genDecode(s, g);
+  const enc = genEncode(s, 'v', root, g);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const decode = new Function('h', `return function decode(r) { const b = r.buf; return ${dec}; };`)(g.helpers);
+  const encode = new Function('h', 'bad', `return function encode(v, w) { ${enc} };`)(g.helpers, badValue);
+  return { encode, decode };
+}
