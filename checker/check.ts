@@ -6,6 +6,7 @@
  * for completeness. A counterexample is rebuilt from the strategy's path of
  * successor indices by re-expansion with labels.
  */
+import { alternativeImpl } from './impls.js';
 import { collisionProbability } from './fingerprint.js';
 import type { Model } from './model.js';
 import { evalInvariants } from './properties.js';
@@ -81,6 +82,7 @@ export function checkScenario<G extends object, C, P>(
   const states = out.states;
   return {
     subsystem: sub.name,
+    ...(alternativeImpl(sub) !== undefined ? { impl: alternativeImpl(sub) } : {}),
     scenario: scenario.name,
     scenarioDescription: scenario.description,
     variant: product.variant,

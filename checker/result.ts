@@ -107,6 +107,8 @@ export interface SearchInfo {
 
 export interface CheckResult {
   readonly subsystem: string;
+  /** The alternative implementation checked (Subsystem.impls, `--impl`); absent for the main one. */
+  readonly impl?: string;
   readonly scenario: string;
   readonly scenarioDescription: string;
   readonly variant: string | null;

@@ -260,6 +260,27 @@ export interface Observer<G, Ctx, P = unknown> {
   spec(view: Ctx, params: P): Record<string, unknown>;
 }
 
+/**
+ * Another implementation of a subsystem's spec (`--impl NAME`), built
+ * differently (e.g. another kernel era's data structures). It brings its own
+ * state, steps, abstraction, invariants, variants, observer and kernel
+ * versions; the spec, op schemas, scenarios, knobs and params are the
+ * subsystem's and stay unchanged, so both are judged against one spec.
+ */
+export interface ImplChoice<G = any, Ctx = any, P = any> {
+  /** `--impl NAME`, e.g. 'folio'. */
+  readonly name: string;
+  /** One line: the design and kernel versions it models. */
+  readonly description: string;
+  readonly impl: ImplDef<G, P>;
+  abstraction?(g: Readonly<G>, params: P): Ctx;
+  readonly invariants: readonly Invariant<G, P>[];
+  readonly variants: readonly Variant[];
+  readonly findings?: readonly Finding<P>[];
+  readonly observer?: Observer<G, Ctx, P>;
+  readonly kernelVersions?: { readonly default: string; readonly versions: readonly KernelVersion[] };
+}
+
 export interface Subsystem<G = any, Ctx = any, P = any> {
   readonly name: string;
   readonly title: string;
@@ -285,4 +306,11 @@ export interface Subsystem<G = any, Ctx = any, P = any> {
   readonly observer?: Observer<G, Ctx, P>;
   /** Kernel versions the implementation can model; the default is the newest upstream behaviour. */
   readonly kernelVersions?: { readonly default: string; readonly versions: readonly KernelVersion[] };
+  /**
+   * The name of the implementation above when the subsystem has others (`impls`), for `--impl NAME`.
+   * On a subsystem returned by `selectImpl` (checker/impls.ts): the implementation selected.
+   */
+  readonly implName?: string;
+  /** Other implementations of the same spec (`--impl NAME`; checker/impls.ts). `npm run check` runs every one. */
+  readonly impls?: readonly ImplChoice[];
 }

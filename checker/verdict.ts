@@ -8,6 +8,7 @@
  * (`runVacuousInvariants`): an invariant with nothing to check in one scenario
  * but exercised by another is reported, not failed.
  */
+import { subsystemLabel } from './impls.js';
 import type { CheckResult } from './result.js';
 
 export type Verdict =
@@ -57,8 +58,11 @@ export function runVacuousInvariants(
 ): { subsystem: string; invariant: string; scenarios: number }[] {
   const bySub = new Map<string, CheckResult[]>();
   for (const r of results)
-    if (r.exhaustive && !r.violation && r.variant === null)
-      bySub.set(r.subsystem, [...(bySub.get(r.subsystem) ?? []), r]);
+    if (r.exhaustive && !r.violation && r.variant === null) {
+      // each implementation has its own invariants: group by subsystem and implementation
+      const key = subsystemLabel(r.subsystem, r.impl);
+      bySub.set(key, [...(bySub.get(key) ?? []), r]);
+    }
   const out: { subsystem: string; invariant: string; scenarios: number }[] = [];
   for (const [subsystem, rs] of bySub)
     for (const inv of rs[0]!.invariants)

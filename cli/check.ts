@@ -3,6 +3,7 @@
  * under the supervisor (workers, time limits, signals, heartbeat), save
  * counterexamples as they are found, and hand the run to the reporters.
  */
+import { alternativeImpl } from '../checker/impls.js';
 import { SEARCH_FLAGS, searchOptions } from './search-flags.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -91,7 +92,11 @@ function saveTrace(
   r: CheckResult,
   io: Out,
 ): string | undefined {
-  const base = `${sub.name}-${scenario.name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const impl = alternativeImpl(sub);
+  const base = `${sub.name}${impl ? `-${impl}` : ''}-${scenario.name}${variant ? `-${variant}` : ''}`.replace(
+    /[^A-Za-z0-9_.-]/g,
+    '_',
+  );
   const path = join(outDir, `${base}.itf.json`);
   try {
     const itf = toItf(r, { implSchema: implSchema(sub, scenario.params) as never, scenario });
@@ -109,6 +114,7 @@ export function checkFlagSpec(registry: readonly Subsystem[]): Record<string, Fl
     scenario: { kind: 'string' },
     'scenario-file': { kind: 'string' },
     variant: { kind: 'string' },
+    impl: { kind: 'string' },
     'kernel-version': { kind: 'string' },
     'max-states': { kind: 'int', min: 1 },
     'time-limit': { kind: 'int', min: 1 },

@@ -29,9 +29,19 @@ export async function cmdList(argv: string[], io: Out, registry: readonly Subsys
     }
     io.out('  scenarios:');
     for (const s of sub.scenarios) io.out(`    ${s.name.padEnd(24)} ${s.threads.length} threads  ${s.description}`);
-    io.out('  variants:');
+    io.out(sub.impls?.length ? `  variants (impl ${sub.implName ?? 'main'}, the default):` : '  variants:');
     if (sub.variants.length === 0) io.out('    (none)');
     for (const v of sub.variants) io.out(`    ${v.name.padEnd(8)} ${v.description}  [${v.source}]`);
+    for (const alt of sub.impls ?? []) {
+      io.out(`  impl ${alt.name} (--impl ${alt.name}): ${alt.description}`);
+      if (alt.kernelVersions)
+        io.out(
+          `    kernel versions: ${alt.kernelVersions.versions.map((v) => v.name).join(', ')} (default ${alt.kernelVersions.default})`,
+        );
+      io.out('    variants:');
+      if (alt.variants.length === 0) io.out('      (none)');
+      for (const v of alt.variants) io.out(`      ${v.name.padEnd(8)} ${v.description}  [${v.source}]`);
+    }
     if (sub.findings && sub.findings.length > 0) {
       io.out(
         '  findings (the correct implementation fails these; not in the default run; check with --scenario NAME):',

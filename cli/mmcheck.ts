@@ -46,7 +46,10 @@ check options:
   --variant NAME         check a buggy variant (see 'mmcheck list'); 'none' = correct code;
                          'all' = the correct code, then every variant in its scenarios
                          (each variant must be CAUGHT)
-  --kernel-version V     the kernel the implementation models (e.g. 6.1, 6.12, mainline; default: newest)
+  --kernel-version V     the kernel the implementation models (e.g. 6.1, 6.12, mainline; default: newest);
+                         with several implementations, only those that model V run
+  --impl NAME|all        which implementation of the spec to check, for a subsystem with several
+                         (e.g. thp: compound, folio; see 'mmcheck list'); default all
   --threads N, --ops N, --pool N, ...
                          reshape (grow or shrink) the default scenarios through the knobs
                          each subsystem declares (see 'mmcheck list SUBSYSTEM')
@@ -69,6 +72,7 @@ ${SEARCH_HELP}
 run options:
   --script FILE          the script: {"params": {...}, "steps": [{"op": ..., "args": {...}}, ...]}
   --variant NAME         run a buggy variant
+  --impl NAME            run this implementation of the spec (default: the subsystem's main one)
   --keep-going           report every disagreement, not only the first (the spec goes on from its
                          own outcomes after one)
   --spec-only            no implementation: print at each step every outcome the spec allows
@@ -82,6 +86,7 @@ ${SIMULATE_HELP}
 
 replay options:
   --variant NAME|none    replay against another variant (default: the trace's own)
+  --impl NAME            replay against another implementation (default: the trace's own)
 
 Exit codes: 0 pass, 1 violation, vacuous or missed variant (or a disagreement), 2 usage/input
 error, 3 inconclusive (a limit or SIGINT/SIGTERM stopped the run before it was exhaustive, or a

@@ -3,6 +3,7 @@
  * job and a RunReport for the whole run. Every reporter (text, json, junit,
  * github) renders this plain data; none recomputes a verdict.
  */
+import { alternativeImpl } from '../checker/impls.js';
 import type { Progress } from '../checker/check.js';
 import type { CheckResult } from '../checker/result.js';
 import { searchSummary } from '../checker/search-summary.js';
@@ -21,6 +22,8 @@ export type OutcomeVerdict = Verdict | 'error' | 'not-started';
 
 export interface Outcome {
   readonly subsystem: string;
+  /** The alternative implementation checked (`--impl`); absent for the main one. */
+  readonly impl?: string;
   readonly scenario: string;
   readonly variant: string | null;
   readonly expectViolation: boolean;
@@ -59,6 +62,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function outcomeOf(job: JobSpec, end: JobEnd, allowVacuous: boolean, tracePath?: string): Outcome {
   const base = {
     subsystem: job.sub.name,
+    ...(alternativeImpl(job.sub) !== undefined ? { impl: alternativeImpl(job.sub) } : {}),
     scenario: job.scenario.name,
     variant: job.variant,
     expectViolation: job.expectViolation,
@@ -127,8 +131,8 @@ export function runVerdict(code: number): RunReport['verdict'] {
 }
 
 /** `hugetlb/error-paths [variant H13]` */
-export function outcomeName(o: { subsystem: string; scenario: string; variant: string | null }): string {
-  return `${o.subsystem}/${o.scenario}${o.variant ? ` [variant ${o.variant}]` : ''}`;
+export function outcomeName(o: { subsystem: string; impl?: string; scenario: string; variant: string | null }): string {
+  return `${o.subsystem}/${o.scenario}${o.impl ? ` [impl ${o.impl}]` : ''}${o.variant ? ` [variant ${o.variant}]` : ''}`;
 }
 
 const LABEL: Record<OutcomeVerdict, string> = {

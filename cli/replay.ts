@@ -5,15 +5,16 @@
  * trace whose schedule the changed code can no longer follow (exit 3).
  */
 import { existsSync } from 'node:fs';
+import { alternativeImpl } from '../checker/impls.js';
 import { scenarioOpProblem } from '../checker/op-schema.js';
 import { replaySchedule } from '../checker/replay.js';
 import type { StepLabel } from '../checker/result.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
-import { ItfError, readItf, scenarioOf, scheduleOf, subsystemOf, variantOf } from '../traces/itf.js';
+import { ItfError, implOf, readItf, scenarioOf, scheduleOf, subsystemOf, variantOf } from '../traces/itf.js';
 import { renderTrace } from '../traces/table.js';
 import { parseArgs, UsageError } from './args.js';
 import { EXIT, type Out } from './io.js';
-import { requireSubsystem } from './select.js';
+import { requireImpl, requireSubsystem } from './select.js';
 
 const sameArgs = (a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
@@ -44,12 +45,20 @@ export function traceProblem(sub: Subsystem, scenario: Scenario, schedule: reado
 }
 
 export async function cmdReplay(argv: string[], io: Out, registry: readonly Subsystem[]): Promise<number> {
-  const { positionals, flags } = parseArgs(argv, { variant: { kind: 'string' }, color: { kind: 'bool' } });
+  const { positionals, flags } = parseArgs(argv, {
+    variant: { kind: 'string' },
+    impl: { kind: 'string' },
+    color: { kind: 'bool' },
+  });
   if (positionals.length !== 1) throw new UsageError('usage: mmcheck replay FILE.itf.json');
   const file = positionals[0]!;
   if (!existsSync(file)) throw new UsageError(`trace file '${file}' does not exist`);
   const itf = readItf(file);
-  const sub = requireSubsystem(registry, subsystemOf(itf));
+  // the implementation the trace was found in, unless --impl replays it against another
+  const sub = requireImpl(
+    requireSubsystem(registry, subsystemOf(itf)),
+    flags.impl === undefined ? implOf(itf) : String(flags.impl),
+  );
   const scenario = scenarioOf(itf);
   const schedule = scheduleOf(itf);
   const problem = traceProblem(sub, scenario, schedule);
@@ -58,7 +67,8 @@ export async function cmdReplay(argv: string[], io: Out, registry: readonly Subs
     flags.variant === undefined ? variantOf(itf) : flags.variant === 'none' ? null : String(flags.variant);
   const rec = itf['#meta'].violation;
   const r = replaySchedule(sub, scenario, variant, schedule);
-  const what = `${sub.name}/${scenario.name}${variant ? ` [variant ${variant}]` : ' [correct implementation]'}`;
+  const impl = alternativeImpl(sub);
+  const what = `${sub.name}/${scenario.name}${impl ? ` [impl ${impl}]` : ''}${variant ? ` [variant ${variant}]` : ' [correct implementation]'}`;
   if (r.failure) {
     const same = r.failure.property === rec.property;
     io.out(

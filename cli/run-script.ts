@@ -5,17 +5,21 @@ import { runScriptKeepGoing, runScriptSpecOnly } from '../checker/sequential-com
 import type { Subsystem } from '../checker/types.js';
 import { parseArgs, UsageError } from './args.js';
 import { EXIT, type Out } from './io.js';
-import { requireSubsystem } from './select.js';
+import { requireImpl, requireSubsystem } from './select.js';
 
 export async function cmdRun(argv: string[], io: Out, registry: readonly Subsystem[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv, {
     script: { kind: 'string' },
     variant: { kind: 'string' },
+    impl: { kind: 'string' },
     'keep-going': { kind: 'bool' },
     'spec-only': { kind: 'bool' },
   });
   if (positionals.length !== 1) throw new UsageError('usage: mmcheck run SUBSYSTEM --script FILE.json');
-  const sub = requireSubsystem(registry, positionals[0]!);
+  const sub = requireImpl(
+    requireSubsystem(registry, positionals[0]!),
+    flags.impl === undefined ? undefined : String(flags.impl),
+  );
   if (flags.script === undefined) throw new UsageError('mmcheck run needs --script FILE.json');
   const file = String(flags.script);
   const script = parseScript(sub, readJsonFile(file, 'script'), file);
@@ -40,6 +44,7 @@ export async function cmdRun(argv: string[], io: Out, registry: readonly Subsyst
 function runSpecOnly(sub: Subsystem, script: Script, flags: Record<string, unknown>, io: Out): number {
   if (flags['keep-going'] || flags.variant !== undefined)
     throw new UsageError('--spec-only runs no implementation: it takes neither --keep-going nor --variant');
+  if (flags.impl !== undefined) throw new UsageError('--spec-only runs no implementation: --impl does not apply');
   if (!sub.spec) throw new UsageError(`${sub.name} has no spec, so --spec-only has nothing to show`);
   const steps = runScriptSpecOnly(sub, script);
   for (const s of steps) io.out(JSON.stringify(s));

@@ -6,6 +6,7 @@
 import { scenarioOpProblem } from '../checker/op-schema.js';
 import { applyKnobs } from '../checker/reshape.js';
 import { parseScenario, readJsonFile } from '../checker/scenario-file.js';
+import { ImplError, allImpls, implNames, selectImpl } from '../checker/impls.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
 import { UsageError } from './args.js';
 import type { JobSpec } from './supervisor.js';
@@ -22,6 +23,37 @@ export function requireSubsystem(registry: readonly Subsystem[], name: string): 
   if (!s)
     throw new UsageError(`unknown subsystem '${name}' (known: ${registry.map((r) => r.name).join(', ') || 'none'})`);
   return s;
+}
+
+/**
+ * `--impl NAME` on one subsystem (a usage error when it has no such
+ * implementation); without it, the subsystem's main implementation.
+ */
+export function requireImpl(sub: Subsystem, name: string | undefined): Subsystem {
+  try {
+    return selectImpl(sub, name);
+  } catch (e) {
+    if (e instanceof ImplError) throw new UsageError(`--impl ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * The implementations a check runs: `--impl NAME` picks one (`all`, the default, every one);
+ * `--kernel-version V` keeps those that model V (a usage error when none does).
+ */
+export function implsToRun(sub: Subsystem, impl: string | undefined, kv: string | undefined): Subsystem[] {
+  const subs = impl === undefined || impl === 'all' ? allImpls(sub) : [requireImpl(sub, impl)];
+  if (kv === undefined) return subs;
+  const fit = subs.filter((s) => s.kernelVersions?.versions.some((v) => v.name === kv));
+  if (fit.length === 0) {
+    const known = subs.map(
+      (s) =>
+        `${s.kernelVersions?.versions.map((v) => v.name).join(', ') || 'no kernel versions'}${implNames(sub).length > 0 ? ` (impl ${s.implName})` : ''}`,
+    );
+    throw new UsageError(`--kernel-version ${kv}: ${sub.name} models ${known.join('; ')}`);
+  }
+  return fit;
 }
 
 /** `--shard i/n` as {index, count}, 1-based. */
@@ -102,7 +134,7 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
   if (subs.length === 0) throw new UsageError('no subsystems are registered');
   const vflag = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
   if (vflag !== null && vflag !== 'all' && subs.length > 1 && positionals.length === 0) {
-    const owners = subs.filter((s) => s.variants.some((v) => v.name === vflag));
+    const owners = subs.filter((s) => allImpls(s).some((i) => i.variants.some((v) => v.name === vflag)));
     if (owners.length === 0) throw new UsageError(`unknown variant '${vflag}' (see mmcheck list)`);
     subs = owners;
   }
@@ -112,11 +144,18 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
       : '';
   const jobs: JobSpec[] = [];
   const kv = flags['kernel-version'] as string | undefined;
-  for (const sub of subs) {
-    if (kv !== undefined && !sub.kernelVersions?.versions.some((v) => v.name === kv))
-      throw new UsageError(
-        `--kernel-version ${kv}: ${sub.name} models ${sub.kernelVersions?.versions.map((v) => v.name).join(', ') || 'no kernel versions'}`,
-      );
+  const implFlag = flags.impl === undefined ? undefined : String(flags.impl);
+  if (implFlag !== undefined && implFlag !== 'all' && positionals.length === 0)
+    subs = subs.filter((s) => implNames(s).includes(implFlag));
+  if (implFlag !== undefined && subs.length === 0)
+    throw new UsageError(`--impl ${implFlag}: no registered subsystem has that implementation (see mmcheck list)`);
+  let runs = subs.flatMap((s) => implsToRun(s, implFlag, kv));
+  // a named variant belongs to one implementation: without --impl, run the ones that have it
+  if (vflag !== null && vflag !== 'all' && implFlag === undefined) {
+    const owners = runs.filter((s) => s.variants.some((v) => v.name === vflag));
+    if (owners.length > 0) runs = owners;
+  }
+  for (const sub of runs) {
     // all: the correct implementation in the default scenarios, then every variant in its own
     const variants = vflag === 'all' ? [null, ...sub.variants.map((v) => v.name)] : [vflag];
     for (const variant of variants) {

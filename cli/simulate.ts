@@ -14,6 +14,7 @@ import type { Scenario, Subsystem } from '../checker/types.js';
 import { writeHtmlReport } from '../traces/html.js';
 import { toItf, writeItf } from '../traces/itf.js';
 import { renderTrace } from '../traces/table.js';
+import { requireImpl } from './select.js';
 import { parseArgs, UsageError } from './args.js';
 
 export const SIMULATE_HELP = `simulate options (mmcheck simulate SUBSYSTEM): random walks, NOT exhaustive (SAMPLED)
@@ -25,6 +26,7 @@ export const SIMULATE_HELP = `simulate options (mmcheck simulate SUBSYSTEM): ran
                          from each base's ops, params and fault sites: swarm testing)
   --threads N / --ops N  swarm: at most N threads / N ops per thread (default: the base's)
   --variant NAME         simulate a buggy variant
+  --impl NAME            simulate this implementation of the spec (default: the main one)
   --out DIR              where a shrunk counterexample goes (default traces/out)
   --json                 one JSON line`;
 
@@ -44,13 +46,15 @@ export function cmdSimulate(argv: string[], io: Io, registry: readonly Subsystem
     threads: { kind: 'int', min: 1 },
     ops: { kind: 'int', min: 1 },
     variant: { kind: 'string' },
+    impl: { kind: 'string' },
     out: { kind: 'string' },
     json: { kind: 'bool' },
   });
   if (positionals.length !== 1) throw new UsageError('simulate takes one SUBSYSTEM (see mmcheck --help)');
-  const sub = registry.find((s) => s.name === positionals[0]);
-  if (!sub)
+  const found = registry.find((s) => s.name === positionals[0]);
+  if (!found)
     throw new UsageError(`unknown subsystem '${positionals[0]}' (known: ${registry.map((r) => r.name).join(', ')})`);
+  const sub = requireImpl(found, flags.impl === undefined ? undefined : String(flags.impl));
   const swarm = !flags['no-swarm'];
   if (!swarm && (flags.threads !== undefined || flags.ops !== undefined))
     throw new UsageError('--threads/--ops shape swarm runs; drop --no-swarm');

@@ -13,6 +13,7 @@ import type { SearchOptions } from './search-flags.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { checkScenario, type Progress } from '../checker/check.js';
+import { alternativeImpl } from '../checker/impls.js';
 import type { CheckResult } from '../checker/result.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
 import type { Job, WorkerMessage } from './worker.js';
@@ -218,6 +219,7 @@ export class Supervisor {
     const msg: Job = {
       id,
       subsystem: j.sub.name,
+      ...(alternativeImpl(j.sub) !== undefined ? { impl: alternativeImpl(j.sub) } : {}),
       scenario: j.scenario,
       variant: j.variant,
       ...(this.o.maxStates !== undefined ? { maxStates: this.o.maxStates } : {}),

@@ -8,11 +8,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkScenario, type Progress } from '../checker/check.js';
+import { selectImpl } from '../checker/impls.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
 
 export interface Job {
   readonly id: number;
   readonly subsystem: string;
+  /** The alternative implementation (Subsystem.impls) to check; absent: the main one. */
+  readonly impl?: string;
   readonly scenario: Scenario;
   readonly variant: string | null;
   readonly maxStates?: number;
@@ -38,8 +41,9 @@ const registryPromise: Promise<readonly Subsystem[]> | undefined = registryModul
 parentPort?.on('message', (job: Job) => {
   void registryPromise!.then((registry) => {
     try {
-      const sub = registry.find((s) => s.name === job.subsystem);
-      if (!sub) throw new Error(`unknown subsystem '${job.subsystem}'`);
+      const found = registry.find((s) => s.name === job.subsystem);
+      if (!found) throw new Error(`unknown subsystem '${job.subsystem}'`);
+      const sub = selectImpl(found, job.impl);
       parentPort!.postMessage({ id: job.id, kind: 'started' } satisfies WorkerMessage);
       const result = checkScenario(sub, job.scenario, {
         variant: job.variant,

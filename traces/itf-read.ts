@@ -222,6 +222,12 @@ export function subsystemOf(itf: ItfTrace): string {
   return itf['#meta'].subsystem;
 }
 
+/** The alternative implementation the trace was found in (`#meta.impl`), or undefined for the main one. */
+export function implOf(itf: ItfTrace): string | undefined {
+  const v = itf['#meta'].impl;
+  return typeof v === 'string' ? v : undefined;
+}
+
 export function variantOf(itf: ItfTrace): string | null {
   return itf['#meta'].variant ?? null;
 }

@@ -86,6 +86,8 @@ export interface ItfTraceMeta {
   readonly description: string;
   readonly timestamp?: string;
   readonly subsystem: string;
+  /** The alternative implementation the trace was found in (Subsystem.impls); absent for the main one. */
+  readonly impl?: string;
   readonly scenario: ItfScenario;
   readonly variant: string | null;
   /** The property violated (invariant name, or the kind for built-in properties). */
@@ -231,10 +233,11 @@ export function toItf(result: CheckResult, opts: ToItfOptions = {}): ItfTrace {
     'format-description': ITF_FORMAT_DESCRIPTION,
     source: 'mmcheck',
     description: `${v.kind} violation of ${v.property} in ${result.subsystem}/${result.scenario}${
-      result.variant ? ` (variant ${result.variant})` : ''
-    }: ${transitions.length} steps`,
+      result.impl ? ` (impl ${result.impl})` : ''
+    }${result.variant ? ` (variant ${result.variant})` : ''}: ${transitions.length} steps`,
     ...(opts.timestamp ? { timestamp: opts.timestamp } : {}),
     subsystem: result.subsystem,
+    ...(result.impl ? { impl: result.impl } : {}),
     scenario: scenarioMeta(result, opts.scenario),
     variant: result.variant,
     property: v.property,

@@ -288,6 +288,7 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
 
   out.push(p.bold(`mmcheck ${r.subsystem} / ${r.scenario}${r.variant ? `  (variant ${r.variant})` : ''}`));
   if (r.scenarioDescription) kv('scenario', r.scenarioDescription);
+  if (r.impl) kv('impl', `${r.impl} (an alternative implementation of the ${r.subsystem} spec; --impl ${r.impl})`);
   kv('variant', r.variant ?? 'none (correct implementation)');
   const b = r.bounds;
   const faults =

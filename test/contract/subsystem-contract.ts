@@ -7,6 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
+import { alternativeImpl, subsystemLabel } from '../../checker/impls.js';
 import { Product } from '../../checker/product.js';
 import { registrationProblems } from '../../checker/registration.js';
 import type { CheckResult } from '../../checker/result.js';
@@ -34,7 +35,7 @@ const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
 
 // oxlint-disable-next-line max-lines-per-function -- one describe block per contract clause
 export function subsystemContract(sub: Subsystem): void {
-  describe(`contract: ${sub.name}`, () => {
+  describe(`contract: ${subsystemLabel(sub.name, alternativeImpl(sub))}`, () => {
     test('registrable: every op has a schema, the spec has no ignored actions, scenarios use their ops as declared', () => {
       expect(registrationProblems(sub)).toEqual([]);
     });
