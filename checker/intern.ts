@@ -6,6 +6,7 @@
  */
 import { fingerprint } from './fingerprint.js';
 import { IntBuffer } from './schema.js';
+import type { SharedInternTable } from './store/shared-intern.js';
 
 const T_NULL = 0,
   T_FALSE = 1,
@@ -77,7 +78,55 @@ export function canonicalEncode(v: unknown, w: IntBuffer): void {
   }
 }
 
-/** Maps plain values to dense ids 0, 1, 2, ... in first-seen order. */
+/** The value canonicalEncode wrote at a[pos.at] (pos.at moves past it). */
+export function canonicalDecode(a: Int32Array, pos: { at: number }): unknown {
+  const tag = a[pos.at++]!;
+  switch (tag) {
+    case T_NULL:
+      return null;
+    case T_FALSE:
+      return false;
+    case T_TRUE:
+      return true;
+    case T_UNDEF:
+      return undefined;
+    case T_INT:
+      return a[pos.at++]!;
+    case T_FLOAT:
+      f64i[0] = a[pos.at++]!;
+      f64i[1] = a[pos.at++]!;
+      return f64[0]!;
+    case T_STR: {
+      const n = a[pos.at++]!;
+      let s = '';
+      for (let i = 0; i < n; i++) s += String.fromCharCode(a[pos.at++]!);
+      return s;
+    }
+    case T_ARR: {
+      const n = a[pos.at++]!;
+      const out: unknown[] = [];
+      for (let i = 0; i < n; i++) out.push(canonicalDecode(a, pos));
+      return out;
+    }
+    case T_OBJ: {
+      const n = a[pos.at++]!;
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const k = canonicalDecode(a, pos) as string;
+        out[k] = canonicalDecode(a, pos);
+      }
+      return out;
+    }
+    default:
+      throw new Error(`canonicalDecode: bad tag ${tag} at ${pos.at - 1}`);
+  }
+}
+
+/**
+ * Maps plain values to dense ids 0, 1, 2, ... in first-seen order. With a
+ * shared table (store/shared-intern.ts) the ids are those of the table, the
+ * same in every thread using it; this object then caches what its thread saw.
+ */
 export class Interner<T = unknown> {
   private readonly buf = new IntBuffer(256);
   private readonly fp = new Uint32Array(2);
@@ -85,8 +134,10 @@ export class Interner<T = unknown> {
   private readonly encodings: Int32Array[] = [];
   readonly values: T[] = [];
 
+  constructor(private readonly shared?: SharedInternTable) {}
+
   get size(): number {
-    return this.values.length;
+    return this.shared ? this.shared.size : this.values.length;
   }
 
   /** The id of `v`, adding it if new. */
@@ -104,9 +155,9 @@ export class Interner<T = unknown> {
         for (const id of hit) if (this.same(id)) return id;
       }
     }
-    const id = this.values.length;
-    this.values.push(v);
-    this.encodings.push(buf.toArray());
+    const id = this.shared ? this.shared.intern(buf.buf, 0, buf.len, this.fp[0]!) : this.values.length;
+    this.values[id] = v;
+    this.encodings[id] = buf.toArray();
     if (hit === undefined) this.index.set(key, id);
     else if (typeof hit === 'number') this.index.set(key, [hit, id]);
     else hit.push(id);
@@ -122,7 +173,19 @@ export class Interner<T = unknown> {
   }
 
   get(id: number): T {
-    return this.values[id]!;
+    if (id in this.values || !this.shared) return this.values[id]!;
+    // interned by another thread: decode the shared encoding, and remember it
+    const e = this.shared.get(id);
+    const v = canonicalDecode(e, { at: 0 }) as T;
+    this.values[id] = v;
+    this.encodings[id] = e;
+    fingerprint(e, 0, e.length, this.fp);
+    const key = this.fp[0]! + (this.fp[1]! & 0x1fffff) * 4294967296;
+    const hit = this.index.get(key);
+    if (hit === undefined) this.index.set(key, id);
+    else if (typeof hit === 'number') this.index.set(key, [hit, id]);
+    else hit.push(id);
+    return v;
   }
 }
 
@@ -132,11 +195,36 @@ export class Interner<T = unknown> {
  */
 export class IntArrayInterner {
   private readonly index = new Map<number, number | number[]>();
+  /** By id; with a shared table, only the ids this thread has seen (use `get`). */
   readonly items: Int32Array[] = [];
   private readonly fp = new Uint32Array(2);
 
+  /** `shared`: take ids from a table shared by threads (see Interner). */
+  constructor(private readonly shared?: SharedInternTable) {}
+
   get size(): number {
-    return this.items.length;
+    return this.shared ? this.shared.size : this.items.length;
+  }
+
+  /** The array with this id. */
+  get(id: number): Int32Array {
+    return this.items[id] ?? this.fetch(id);
+  }
+
+  private fetch(id: number): Int32Array {
+    if (!this.shared) throw new Error(`no interned array ${id}`);
+    const a = this.shared.get(id);
+    this.items[id] = a;
+    fingerprint(a, 0, a.length, this.fp);
+    this.remember(this.fp[0]! + (this.fp[1]! & 0x1fffff) * 4294967296, id);
+    return a;
+  }
+
+  private remember(key: number, id: number): void {
+    const hit = this.index.get(key);
+    if (hit === undefined) this.index.set(key, id);
+    else if (typeof hit === 'number') this.index.set(key, [hit, id]);
+    else hit.push(id);
   }
 
   /** The id of a[0, len), copying it when new. */
@@ -156,8 +244,8 @@ export class IntArrayInterner {
         for (const id of hit) if (sameInts(this.items[id]!, a, off, len)) return id;
       }
     }
-    const id = this.items.length;
-    this.items.push(a.slice(off, off + len));
+    const id = this.shared ? this.shared.intern(a, off, len, this.fp[0]!) : this.items.length;
+    this.items[id] = a.slice(off, off + len);
     if (hit === undefined) this.index.set(key, id);
     else if (typeof hit === 'number') this.index.set(key, [hit, id]);
     else hit.push(id);

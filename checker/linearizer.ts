@@ -14,14 +14,15 @@
  */
 import { IntArrayInterner } from './intern.js';
 import type { SpecAdapter } from './spec-adapter.js';
+import type { SharedInternTable } from './store/shared-intern.js';
 
 export const NO_SET = -1;
 
 export class Linearizer {
   /** Configurations [specId, status_0, ..., status_{T-1}] by id. */
-  private readonly configs = new IntArrayInterner();
+  private readonly configs: IntArrayInterner;
   /** Sets of configuration ids (sorted) by id. */
-  private readonly sets = new IntArrayInterner();
+  private readonly sets: IntArrayInterner;
   /** Per configuration: the ids of all configurations reachable by linearizing/internal steps (itself included). */
   private readonly closures: (Int32Array | undefined)[] = [];
   private readonly memo = new Map<number, number>();
@@ -32,10 +33,14 @@ export class Linearizer {
   private gen = 0;
   readonly initialSet: number;
 
+  /** `shared`: configuration and set ids from tables shared by the threads of a parallel search. */
   constructor(
     readonly spec: SpecAdapter,
     readonly threads: number,
+    shared?: { readonly configs: SharedInternTable; readonly sets: SharedInternTable },
   ) {
+    this.configs = new IntArrayInterner(shared?.configs);
+    this.sets = new IntArrayInterner(shared?.sets);
     // memo codes pack the thread id in 3 bits (see invoke/respond)
     if (!(threads >= 1 && threads <= 8)) throw new Error(`the linearizer supports 1 to 8 threads, not ${threads}`);
     this.scratch = new Int32Array(threads + 1);
@@ -53,7 +58,7 @@ export class Linearizer {
 
   /** Configuration `cid` with thread t's status replaced (and optionally its spec state). */
   private withStatus(cid: number, t: number, status: number, specId = -1): number {
-    const c = this.configs.items[cid]!;
+    const c = this.configs.get(cid);
     const n = this.scratch;
     n.set(c);
     n[t + 1] = status;
@@ -80,7 +85,7 @@ export class Linearizer {
           }
         continue;
       }
-      const c = this.configs.items[id]!;
+      const c = this.configs.get(id);
       const specId = c[0]!;
       for (let t = 0; t < T; t++) {
         const st = c[t + 1]!;
@@ -158,7 +163,7 @@ export class Linearizer {
     if (opId >= 1 << 19) throw new Error('too many distinct operations for the linearizer');
     const code = (tid << 19) | opId; // kind 0 (invoke) in the bits above the tid
     return this.memoized(setId, code, () => {
-      const set = this.sets.items[setId]!;
+      const set = this.sets.get(setId);
       const out = new Int32Array(set.length);
       for (let i = 0; i < set.length; i++)
         out[i] = this.configEvent(set[i]!, code, () => this.withStatus(set[i]!, tid, 2 * opId + 1));
@@ -173,8 +178,8 @@ export class Linearizer {
     return this.memoized(setId, code, () => {
       const want = 2 * retId + 2;
       const out: number[] = [];
-      for (const cid of this.sets.items[setId]!) {
-        if (this.configs.items[cid]![tid + 1] !== want) continue;
+      for (const cid of this.sets.get(setId)) {
+        if (this.configs.get(cid)[tid + 1] !== want) continue;
         out.push(this.configEvent(cid, code, () => this.withStatus(cid, tid, 0)));
       }
       return out.length === 0 ? NO_SET : this.closeAndIntern(out);
@@ -189,22 +194,22 @@ export class Linearizer {
 
   private filterSpec(setId: number, specId: number): number {
     const out: number[] = [];
-    for (const cid of this.sets.items[setId]!) if (this.configs.items[cid]![0] === specId) out.push(cid);
+    for (const cid of this.sets.get(setId)) if (this.configs.get(cid)[0] === specId) out.push(cid);
     return out.length === 0 ? NO_SET : this.closeAndIntern(out);
   }
 
   /** Distinct spec states in a set (for traces). */
   specStates(setId: number): number[] {
     const s = new Set<number>();
-    for (const cid of this.sets.items[setId]!) s.add(this.configs.items[cid]![0]!);
+    for (const cid of this.sets.get(setId)) s.add(this.configs.get(cid)[0]!);
     return [...s].sort((a, b) => a - b);
   }
 
   /** Return values the spec allows for thread `tid` in this set (for messages). */
   allowedReturns(setId: number, tid: number): number[] {
     const s = new Set<number>();
-    for (const cid of this.sets.items[setId]!) {
-      const st = this.configs.items[cid]![tid + 1]!;
+    for (const cid of this.sets.get(setId)) {
+      const st = this.configs.get(cid)[tid + 1]!;
       if (st >= 2 && (st & 1) === 0) s.add((st - 2) >> 1);
     }
     return [...s];

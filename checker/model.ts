@@ -56,4 +56,13 @@ export interface Model {
   ): { vec: Int32Array; label: StepLabel; impl: unknown; failure?: Failure } | undefined;
   /** Per-invariant evaluation counts so far. */
   readonly invariantStats: readonly InvariantStats[];
+  /**
+   * Everything the model tallies while explored (invariant evaluations and the
+   * like), as structured-clonable data. A parallel strategy runs one model per
+   * thread: it sets a thread's tallies back to an earlier `counters()` when a
+   * level is redone, and adds every thread's into the model it reports from.
+   */
+  counters?(): unknown;
+  restoreCounters?(c: unknown): void;
+  addCounters?(c: unknown): void;
 }

@@ -20,6 +20,7 @@ import { evalInvariants } from './properties.js';
 import type { InvariantStats, StepLabel, ThreadView, TraceState, ViolationKind } from './result.js';
 import { ArrayReader, IntBuffer, type Schema } from './schema.js';
 import { SpecAdapter, SpecError } from './spec-adapter.js';
+import { SharedInternTable, type SharedInternBuffers } from './store/shared-intern.js';
 import type {
   ArgValue,
   Args,
@@ -35,6 +36,33 @@ import type {
 
 export class ScenarioError extends Error {}
 export type { Failure, Successor };
+
+/**
+ * The tables behind the ids a Product writes into its state vectors (spec
+ * views, return values, spec contexts, linearization configurations and sets),
+ * shared by the Products of a parallel search's threads so that one vector
+ * means one state in all of them.
+ */
+export interface ProductSharing {
+  readonly views: SharedInternBuffers;
+  readonly rets: SharedInternBuffers;
+  readonly contexts: SharedInternBuffers;
+  readonly configs: SharedInternBuffers;
+  readonly sets: SharedInternBuffers;
+}
+
+export function createProductSharing(): ProductSharing {
+  const b = () => SharedInternTable.create().buffers;
+  return { views: b(), rets: b(), contexts: b(), configs: b(), sets: b() };
+}
+
+/** What a Product tallies while explored (plain data, see Model.counters). */
+export interface ProductCounters {
+  readonly invariants: readonly (readonly [number, number])[];
+  readonly pruned: readonly (readonly [string, number])[];
+  readonly ran: readonly boolean[];
+  readonly reached: readonly string[];
+}
 
 /** The implementation's state schema for these scenario parameters. */
 export function implSchema<G, P>(sub: Subsystem<G, any, P>, params: P): Schema<G> {
@@ -228,6 +256,7 @@ export class Product<G extends object = any> implements Model {
     readonly sub: Subsystem<G, any, any>,
     readonly scenario: Scenario<any>,
     variant: string | null,
+    sharing?: ProductSharing,
   ) {
     if (variant !== null && !sub.variants.some((v) => v.name === variant))
       throw new ScenarioError(
@@ -264,7 +293,15 @@ export class Product<G extends object = any> implements Model {
     if (sub.spec) {
       if (!sub.abstraction) throw new ScenarioError(`${sub.name}: a spec needs an abstraction function`);
       try {
-        this.spec = new SpecAdapter(sub.spec, scenario.params);
+        this.spec = new SpecAdapter(
+          sub.spec,
+          scenario.params,
+          sharing && {
+            views: new SharedInternTable(sharing.views),
+            rets: new SharedInternTable(sharing.rets),
+            contexts: new SharedInternTable(sharing.contexts),
+          },
+        );
       } catch (e) {
         throw new ScenarioError(`${sub.name}: ${(e as Error).message}`);
       }
@@ -289,7 +326,12 @@ export class Product<G extends object = any> implements Model {
         });
       }),
     );
-    if (this.spec) this.lin = new Linearizer(this.spec, this.T);
+    if (this.spec)
+      this.lin = new Linearizer(
+        this.spec,
+        this.T,
+        sharing && { configs: new SharedInternTable(sharing.configs), sets: new SharedInternTable(sharing.sets) },
+      );
     this.mustRun = Int32Array.from(scenario.threads, (script, t) => {
       const m = scenario.minOps?.[t];
       if (m === undefined || m === null) return script.length;
@@ -306,6 +348,44 @@ export class Product<G extends object = any> implements Model {
     this.faultSites = scenario.faults?.sites ?? [];
     this.ctx = new Ctx(scenario.params, variant, new Set(this.faultSites));
     this.ctx.lacks = kernelLacks(sub, scenario.kernelVersion);
+  }
+
+  // ---- tallies (Model.counters) -----------------------------------------
+
+  /** Invariant evaluations, pruned paths, clauses started and fault sites reached so far. */
+  counters(): ProductCounters {
+    return {
+      invariants: this.invariantStats.map((s) => [s.checked, s.nonTrivial] as const),
+      pruned: [...this.pruned],
+      ran: this.alts.flat(2).map((a) => a.ran),
+      reached: [...this.ctx.reached],
+    };
+  }
+
+  /** Set the tallies back to `c` (taken from this Product earlier). */
+  restoreCounters(c: unknown): void {
+    const k = c as ProductCounters;
+    this.invariantStats.forEach((s, i) => {
+      s.checked = k.invariants[i]![0];
+      s.nonTrivial = k.invariants[i]![1];
+    });
+    this.pruned.clear();
+    for (const [t, n] of k.pruned) this.pruned.set(t, n);
+    this.alts.flat(2).forEach((a, i) => (a.ran = k.ran[i]!));
+    this.ctx.reached.clear();
+    for (const r of k.reached) this.ctx.reached.add(r);
+  }
+
+  /** Add the tallies of another Product of the same scenario (a parallel search's worker). */
+  addCounters(c: unknown): void {
+    const k = c as ProductCounters;
+    this.invariantStats.forEach((s, i) => {
+      s.checked += k.invariants[i]![0];
+      s.nonTrivial += k.invariants[i]![1];
+    });
+    for (const [t, n] of k.pruned) this.pruned.set(t, (this.pruned.get(t) ?? 0) + n);
+    this.alts.flat(2).forEach((a, i) => (a.ran ||= k.ran[i]!));
+    for (const r of k.reached) this.ctx.reached.add(r);
   }
 
   // ---- encoding helpers -------------------------------------------------

@@ -5,6 +5,7 @@
  */
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import { Interner } from './intern.js';
+import type { SharedInternTable } from './store/shared-intern.js';
 import type { ArgValue, Args, RetValue, SpecDef } from './types.js';
 
 export class SpecError extends Error {}
@@ -86,16 +87,23 @@ function defaultView(snapshot: { context: any }): unknown {
   return rest;
 }
 
+/** Tables shared by the threads of a parallel search, so spec-state and return ids agree between them. */
+export interface SpecSharing {
+  readonly views: SharedInternTable;
+  readonly rets: SharedInternTable;
+  readonly contexts: SharedInternTable;
+}
+
 export class SpecAdapter {
   /** Spec views by spec-state id. */
-  readonly views = new Interner<unknown>();
+  readonly views: Interner<unknown>;
   /**
    * A snapshot to step from, per spec-state id (ret cleared). Sparse: an id
    * interned from an abstraction (internView) has no snapshot until the spec
    * itself reaches that view.
    */
   private readonly snapshots: (AnyMachineSnapshot | undefined)[] = [];
-  readonly rets = new Interner<RetValue>();
+  readonly rets: Interner<RetValue>;
   readonly ops: OpKey[] = [];
   private readonly opIndex = new Map<string, number>();
   /** (specId, opId) -> flat [nextSpecId, retId, ...] */
@@ -105,13 +113,17 @@ export class SpecAdapter {
   transitionsRun = 0;
 
   /** Canonical encodings of each spec state's full context (ret cleared), to catch a view that hides state. */
-  private readonly contexts = new Interner<unknown>();
+  private readonly contexts: Interner<unknown>;
   private readonly contextOf: number[] = [];
 
   constructor(
     private readonly spec: SpecDef<unknown, unknown>,
     private readonly params: unknown,
+    private readonly shared?: SpecSharing,
   ) {
+    this.views = new Interner<unknown>(shared?.views);
+    this.rets = new Interner<RetValue>(shared?.rets);
+    this.contexts = new Interner<unknown>(shared?.contexts);
     const ignored = ignoredSpecActions(spec.machine);
     if (ignored.length > 0) throw new SpecError(`spec actions the checker would ignore: ${ignored.join('; ')}`);
     let snap: AnyMachineSnapshot;
@@ -132,13 +144,16 @@ export class SpecAdapter {
       throw new SpecError(`spec machine entered an error state: ${String((snap as any).error)}`);
     const id = this.views.intern(this.view(snap));
     const full = this.contexts.intern({ value: snap.value, context: { ...snap.context, ret: null } });
-    if (this.snapshots[id] === undefined) {
-      this.snapshots[id] = this.spec.machine.resolveState({
-        value: snap.value,
-        context: { ...snap.context, ret: undefined },
-      });
-      this.contextOf[id] = full;
-    } else if (this.contextOf[id] !== full) {
+    if (this.contextOf[id] === undefined) {
+      // with shared tables, another thread may have reached this view first: its context is the one to match
+      this.contextOf[id] = this.shared ? this.shared.views.attach(id, full + 1) - 1 : full;
+      if (this.contextOf[id] === full)
+        this.snapshots[id] = this.spec.machine.resolveState({
+          value: snap.value,
+          context: { ...snap.context, ret: undefined },
+        });
+    }
+    if (this.contextOf[id] !== full) {
       throw new SpecError(
         `two spec states share one view but differ in their context: ${describeDiff(this.contexts.get(this.contextOf[id]!), this.contexts.get(full))} is missing from the view`,
       );
@@ -180,7 +195,7 @@ export class SpecAdapter {
     this.transitionsRun++;
     let next: AnyMachineSnapshot;
     try {
-      const from = this.snapshots[specId];
+      const from = this.snapshots[specId] ?? this.sharedSnapshot(specId);
       if (!from) throw new SpecError(`internal: spec state ${specId} has no snapshot`);
       [next] = transition(this.spec.machine, from, ev);
     } catch (e) {
@@ -190,6 +205,17 @@ export class SpecAdapter {
       throw new SpecError(`spec entered an error state on ${ev.type}: ${String((next as any).error)}`);
     if (next.context?.ret === undefined) return undefined;
     return next;
+  }
+
+  /** A spec state another thread reached first: its snapshot, rebuilt from the shared full context. */
+  private sharedSnapshot(specId: number): AnyMachineSnapshot | undefined {
+    const ctx = this.shared ? this.shared.views.aux(specId) - 1 : -1;
+    if (ctx < 0) return undefined;
+    const full = this.contexts.get(ctx) as { value: AnyMachineSnapshot['value']; context: Record<string, unknown> };
+    this.contextOf[specId] = ctx;
+    const snap = this.spec.machine.resolveState({ value: full.value, context: { ...full.context, ret: undefined } });
+    this.snapshots[specId] = snap;
+    return snap;
   }
 
   private event(op: string, args: Args, choice: ArgValue | undefined): EventObject {
