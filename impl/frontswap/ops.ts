@@ -5,14 +5,16 @@
  * zswap's tree->lock.
  *
  *   swapfile.ts         swapon, swapoff, swap_entry_free (mm/swapfile.c)
- *   page-io.ts          swap_writepage, swap_readpage (mm/page_io.c)
+ *   page-io.ts          swap_writepage (mm/page_io.c)
+ *   do-swap-page.ts     do_swap_page -> swap_readpage (mm/memory.c, mm/page_io.c)
  *   zswap-writeback.ts  zswap_writeback_entry (mm/zswap.c)
  *   register.ts         frontswap_register_ops (mm/frontswap.c)
  *   thp-swapout.ts      THP swap-out, whole or split (mm/vmscan.c)
  */
 import type { ImplDef } from '../../checker/types.js';
 import type { G, P } from './frontend.js';
-import { swapin, swapout } from './page-io.js';
+import { swapin } from './do-swap-page.js';
+import { swapout } from './page-io.js';
 import { register } from './register.js';
 import { swapoutThp } from './thp-swapout.js';
 import { frontswapState, initFrontswap } from './state.js';

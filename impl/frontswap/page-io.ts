@@ -1,13 +1,12 @@
 /**
- * Swap-out and swap-in of one page (mm/page_io.c @ v5.10): swap_writepage()
- * tries frontswap_store() before __swap_writepage() to the device, and
- * swap_readpage() tries frontswap_load() before the device. Both run under the
- * lock of the slot's swap-cache page; frontswap_store/load do nothing until a
- * backend raised frontswap_enabled_key.
+ * Swap-out of one page (mm/page_io.c @ v5.10): swap_writepage() tries
+ * frontswap_store() before __swap_writepage() to the device, under the lock
+ * of the slot's swap-cache page; frontswap_store does nothing until a backend
+ * raised frontswap_enabled_key. Swap-in is in do-swap-page.ts.
  */
 import { done, type OpDef } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
-import { arg, frontswapEnabled, frontswapLoad, frontswapStore, slotOf, type G, type P, type T } from './frontend.js';
+import { arg, frontswapEnabled, frontswapStore, slotOf, type G, type P, type T } from './frontend.js';
 
 /** unlock_page() of the slot's swap-cache page. */
 function unlockSlotPage(g: G, t: T): void {
@@ -48,23 +47,6 @@ export const swapout: OpDef<G, P> = {
         g.last[slotOf(t)] = arg(t, 'v');
         unlockSlotPage(g, t);
         return done('disk');
-      },
-    },
-  ],
-};
-
-export const swapin: OpDef<G, P> = {
-  doc: 'swap in (type, off): swap_readpage -> frontswap_load if the frontswap_map bit is set, else (or on a miss) the device; "free" for an unused slot',
-  steps: [
-    {
-      name: 'swap_readpage',
-      enabled: (g, t) => g.slotLock[slotOf(t)] === 0,
-      run(g, t) {
-        const type = arg(t, 'type');
-        if (!g.si[type]!.on) return done('off');
-        if (g.swap_map[slotOf(t)] === 0) return done('free');
-        const v = frontswapEnabled(g) ? frontswapLoad(g, type, arg(t, 'off')) : -1;
-        return done(v >= 0 ? v : g.disk[slotOf(t)]!);
       },
     },
   ],

@@ -27,6 +27,12 @@ export interface FrontswapParams {
   readonly backends: number;
   /** Backends 0..registered-1 are registered (frontswap_register_ops) in the initial state. */
   readonly registered: number;
+  /**
+   * SWP_SYNCHRONOUS_IO devices (zram-like): do_swap_page() of a slot with
+   * __swap_count() == 1 skips the swap cache and reads into a private page
+   * (mm/memory.c do_swap_page() @ v5.10).
+   */
+  readonly synchronous: boolean;
 }
 
 const entry = S.struct({
@@ -45,6 +51,10 @@ const swapInfo = S.struct({
   used: S.bool(),
   /** SWP_WRITEOK and on swap_active_head: the device takes new swap-outs */
   on: S.bool(),
+  /** SWP_VALID: get_swap_device() succeeds; cleared by swapoff after try_to_unuse */
+  valid: S.bool(),
+  /** get_swap_device() references held (rcu_read_lock sections swapoff's synchronize_rcu waits for) */
+  users: S.int(),
   frontswap_map: S.intSet(),
   frontswap_pages: S.int(),
 });
@@ -71,6 +81,8 @@ export const frontswapState = (p: FrontswapParams) =>
     failed_stores: S.int(),
     loads: S.int(),
     invalidates: S.int(),
+    /** a backend call dereferenced the tree of a swapped-off type (zswap_trees[type] == NULL): a kernel oops */
+    oops: S.int(),
     /** ghost: the data last swapped out to each slot (invariant only) */
     last: S.array(S.int(), p.types * p.slots),
   });
@@ -94,6 +106,8 @@ export function initFrontswap(p: FrontswapParams): FrontswapState {
     si: Array.from({ length: p.types }, () => ({
       used: p.swapon,
       on: p.swapon,
+      valid: p.swapon,
+      users: 0,
       frontswap_map: [],
       frontswap_pages: 0,
     })),
@@ -109,6 +123,7 @@ export function initFrontswap(p: FrontswapParams): FrontswapState {
     failed_stores: 0,
     loads: 0,
     invalidates: 0,
+    oops: 0,
     last: Array.from({ length: n }, () => 0),
   };
 }

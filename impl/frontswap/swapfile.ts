@@ -3,7 +3,8 @@
  * swapon (enable_swap_info: frontswap_init, then _enable_swap_info puts the
  * device on swap_active_head under swap_lock), swapoff (del_from_avail_list
  * and SWP_WRITEOK cleared under swap_lock, try_to_unuse one slot at a time,
- * then frontswap_invalidate_area under swapon_mutex) and swap_entry_free
+ * SWP_VALID cleared and synchronize_rcu(), then frontswap_invalidate_area
+ * under swapon_mutex) and swap_entry_free
  * (-> frontswap_invalidate_page).
  */
 import { done, type OpDef } from '../../checker/types.js';
@@ -39,7 +40,9 @@ export const swapon: OpDef<G, P> = {
     {
       name: '_enable_swap_info',
       run(g, t) {
-        g.si[arg(t, 'type')]!.on = true; // SWP_WRITEOK, on swap_active_head (swap_lock)
+        const si = g.si[arg(t, 'type')]!;
+        si.on = true; // SWP_WRITEOK, on swap_active_head (swap_lock)
+        si.valid = true; // SWP_VALID, set with SWP_WRITEOK
         assertHeld(g.swapon_mutex, t.tid, 'swapon_mutex');
         g.swapon_mutex = 0;
         return done(null);
@@ -47,6 +50,16 @@ export const swapon: OpDef<G, P> = {
     },
   ],
 };
+
+/**
+ * After try_to_unuse(): "p->flags &= ~SWP_VALID" under swap_lock, so no new
+ * get_swap_device() succeeds; synchronize_rcu() then waits for the references
+ * taken before (the enabled condition of frontswap_invalidate_area).
+ */
+function clearSwpValid(g: G, type: number): 'frontswap_invalidate_area' {
+  g.si[type]!.valid = false;
+  return 'frontswap_invalidate_area';
+}
 
 /** The first in-use slot of `type` at offset >= from, or -1. */
 function nextInUse(g: Readonly<G>, t: T, type: number, from: number): number {
@@ -67,7 +80,7 @@ export const swapoff: OpDef<G, P> = {
         si.on = false; // SWP_WRITEOK cleared under swap_lock: no new swap-out or swap-in of the type
         const off = nextInUse(g, t, type, 0);
         t.l.off = off;
-        return off < 0 ? 'frontswap_invalidate_area' : 'try_to_unuse';
+        return off < 0 ? clearSwpValid(g, type) : 'try_to_unuse';
       },
     },
     {
@@ -86,13 +99,14 @@ export const swapoff: OpDef<G, P> = {
         }
         const next = nextInUse(g, t, type, off + 1);
         t.l.off = next;
-        return next < 0 ? 'frontswap_invalidate_area' : 'try_to_unuse';
+        return next < 0 ? clearSwpValid(g, type) : 'try_to_unuse';
       },
     },
     {
       name: 'frontswap_invalidate_area',
-      // under swapon_mutex (taken and dropped within the step)
-      enabled: (g) => g.swapon_mutex === 0,
+      // synchronize_rcu() waits for get_swap_device() holders; then under
+      // swapon_mutex (taken and dropped within the step)
+      enabled: (g, t) => g.swapon_mutex === 0 && g.si[arg(t, 'type')]!.users === 0,
       run(g, t) {
         const type = arg(t, 'type');
         frontswapInvalidateArea(g, t.params, type);

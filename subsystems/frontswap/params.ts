@@ -16,8 +16,9 @@ export const base: P = {
   writethrough: false,
   backends: 1,
   registered: 1,
+  synchronous: false,
 };
-const KEYS = ['types', 'slots', 'capacity', 'swapon', 'writethrough', 'backends', 'registered'] as const;
+const KEYS = ['types', 'slots', 'capacity', 'swapon', 'writethrough', 'backends', 'registered', 'synchronous'] as const;
 
 export function parseParams(raw: unknown): P {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
@@ -32,7 +33,7 @@ export function parseParams(raw: unknown): P {
       throw new Error(`${k}: expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
     return v;
   };
-  const bool = (k: 'swapon' | 'writethrough'): boolean => {
+  const bool = (k: 'swapon' | 'writethrough' | 'synchronous'): boolean => {
     const v = r[k] ?? base[k];
     if (typeof v !== 'boolean') throw new Error(`${k}: expected true or false, got ${JSON.stringify(v)}`);
     return v;
@@ -47,5 +48,6 @@ export function parseParams(raw: unknown): P {
     writethrough: bool('writethrough'),
     backends,
     registered,
+    synchronous: bool('synchronous'),
   };
 }

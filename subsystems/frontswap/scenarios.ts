@@ -125,4 +125,14 @@ export const scenarios: Scenario<P>[] = [
       [op('writeback'), out(20, 1), inn(1)],
     ],
   },
+  {
+    name: 'swapoff-sync',
+    description:
+      'a SWP_SYNCHRONOUS_IO (zram-like) device: swap-ins skip the swap cache (do_swap_page -> swap_readpage into a private page) and race swapoff (try_to_unuse, SWP_VALID cleared, synchronize_rcu, frontswap_invalidate_area), swapon again, a store and zswap writeback',
+    params: { ...base, synchronous: true },
+    threads: [
+      [out(1), op('swapoff', { type: 0 }), op('swapon', { type: 0 }), out(2)],
+      [inn(), op('writeback'), inn()],
+    ],
+  },
 ];

@@ -40,6 +40,14 @@ export const variants: Variant[] = [
     scenarios: ['register-swapon'],
   },
   {
+    name: '2799e77529c2',
+    description:
+      'do_swap_page() on a SWP_SYNCHRONOUS_IO device holds no get_swap_device() reference while swap_readpage() runs (v5.10 as released): swapoff clears SWP_VALID, its synchronize_rcu() has nothing to wait for, and frontswap_invalidate_area frees the zswap tree between the frontswap_map test and the backend load',
+    source:
+      '2799e77529c2 "swap: fix do_swap_page() race with swapoff" (Fixes: 0bcac06f27d7 "mm,swap: skip swapcache for swapin of synchronous device"); get_swap_device() from eb085574a752 "mm, swap: fix race between swapoff and some swap operations"; mm/memory.c do_swap_page() @ v5.10',
+    scenarios: ['swapoff-sync'],
+  },
+  {
     name: 'ZS-THP',
     description:
       'a backend that takes a THP as if it were one page: only the head subpage is kept and the frontswap_map bit set for it, the tail slot is never written',

@@ -20,6 +20,7 @@ const P: FrontswapParams = {
   writethrough: false,
   backends: 1,
   registered: 1,
+  synchronous: false,
 };
 const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
 const byName = (n: string) => frontswap.scenarios.find((s) => s.name === n)!;
@@ -147,12 +148,28 @@ describe('frontswap: model checking', () => {
       'FS-3': 'swap-slot-current',
       '04fc7816089c': 'swap-slot-current',
       'ZS-THP': 'swap-slot-current',
+      '2799e77529c2': 'backend-tree-live',
     };
     for (const v of frontswap.variants) {
       const r = checkScenario(invOnly, byName(v.scenarios![0]!), { variant: v.name });
       expect(r.violation?.kind, v.name).toBe('invariant');
       expect(r.violation!.property, v.name).toBe(expected[v.name]);
     }
+  });
+
+  test('2799e77529c2 is a use after free the data spec cannot see: the fixed do_swap_page waits, the racy one oopses', () => {
+    const sync = byName('swapoff-sync');
+    const fixed = checkScenario(frontswap, sync, { variant: null });
+    expect(fixed.violation).toBeUndefined();
+    expect(fixed.exhaustive).toBe(true);
+    const racy = checkScenario(frontswap, sync, { variant: '2799e77529c2' });
+    expect(racy.violation?.property).toBe('backend-tree-live');
+    const steps = racy.violation!.trace.transitions.map((t) => `${t.op}:${t.step}`);
+    // the load passed the frontswap_map test before swapoff freed the tree
+    expect(steps.indexOf('swapin:swap_readpage')).toBeLessThan(steps.indexOf('swapoff:frontswap_invalidate_area'));
+    expect(steps.at(-1)).toBe('swapin:frontswap_ops_load');
+    const { invariants: _i, ...specOnly } = frontswap;
+    expect(checkScenario({ ...specOnly, invariants: [] }, sync, { variant: '2799e77529c2' }).violation).toBeUndefined();
   });
 
   test('persistence is conditional: dropping entries (FS-3) is a bug by default but allowed in writethrough mode', () => {
@@ -185,6 +202,7 @@ describe('frontswap: model checking', () => {
       writethrough: false,
       backends: 1,
       registered: 1,
+      synchronous: false,
     });
     expect(() => parseParams({ registered: 2 })).toThrow(/^registered: expected an integer in \[0, 1\], got 2$/);
     expect(() => parseParams({ slots: 0 })).toThrow(/^slots: expected an integer in \[1, 8\], got 0$/);
