@@ -48,11 +48,11 @@ export const variants: Variant[] = [
     scenarios: ['swapoff-sync'],
   },
   {
-    name: 'ZS-THP',
+    name: 'thp-swap-frontswap',
     description:
-      'a backend that takes a THP as if it were one page: only the head subpage is kept and the frontswap_map bit set for it, the tail slot is never written',
+      'zswap_frontswap_store() without the PageTransHuge check: a THP swapped out whole is taken as one page, only the head subpage is kept and its frontswap_map bit set, and the tail subpage comes back with data it never had',
     source:
-      'mm/zswap.c zswap_frontswap_store() @ v5.10 ("THP isn\'t supported": PageTransHuge pages are refused with -EINVAL)',
+      'fix "mm, swap, frontswap: Fix THP swap if frontswap enabled" (Message-ID 20180209084947.22749-1-ying.huang@intel.com; Fixes: bd4c82c22c36 "mm, THP, swap: delay splitting THP after swapped out"; "zswap (frontswap) will treat THP as normal page, so only the head page is saved"); mm/zswap.c zswap_frontswap_store() @ v5.10 ("THP isn\'t supported")',
     scenarios: ['thp-swapout'],
   },
   {

@@ -147,7 +147,7 @@ describe('frontswap: model checking', () => {
       'FS-1': 'swap-slot-current',
       'FS-3': 'swap-slot-current',
       '04fc7816089c': 'swap-slot-current',
-      'ZS-THP': 'swap-slot-current',
+      'thp-swap-frontswap': 'swap-slot-current',
       '2799e77529c2': 'backend-tree-live',
     };
     for (const v of frontswap.variants) {
