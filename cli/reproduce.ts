@@ -167,12 +167,12 @@ const fmtCounters = (c: Readonly<Record<string, number>>): string =>
 export function sideBySide(
   pred: readonly PredictedStep[],
   obs: readonly KernelStepObservation[],
-  retOf: (r: PredictedStep['ret']) => string,
+  retOf: (r: PredictedStep['ret'], op?: string) => string,
   divergeAt?: number,
 ): string[] {
   const rows = pred.map((p) => {
     const k = obs.find((o) => o.step === p.step);
-    const impl = `${retOf(p.ret)}  ${fmtCounters(p.counters)}`;
+    const impl = `${retOf(p.ret, p.op)}  ${fmtCounters(p.counters)}`;
     const kern = k ? `${String(k.ret)}  ${fmtCounters(k.counters)}` : '(no output)';
     const mark = divergeAt === p.step ? '>>' : p.specProblem ? ' !' : '  ';
     return { mark, step: String(p.step), op: `${p.op}(${fmtArgs(p.args)})`, kern, impl: kern === impl ? 'same' : impl };
@@ -277,7 +277,9 @@ async function raceOnKernel(
     io.out(`  verdict       INCONCLUSIVE: ${out.kind}: ${out.detail}`);
     return { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
   }
-  const want = race.expected.map((r) => (r === undefined ? undefined : job.mapping.retOf(r)));
+  const want = race.expected.map((r, i) =>
+    r === undefined ? undefined : job.mapping.retOf(r, race.script.steps[i]?.op),
+  );
   const tally = new Map<string, number>();
   let seen = 0;
   let ran = 0;
@@ -323,7 +325,7 @@ function reproducerHeader(
   ];
   pred.forEach((p) => {
     lines.push(`  step ${p.step} ${p.op}(${fmtArgs(p.args)})${p.specProblem ? '   <- spec violated here' : ''}`);
-    lines.push(`    expected: ${job.mapping.retOf(p.ret)} ${fmtCounters(p.counters)}`);
+    lines.push(`    expected: ${job.mapping.retOf(p.ret, p.op)} ${fmtCounters(p.counters)}`);
     for (const { k, v } of seen) {
       const o = v.observed?.find((x) => x.step === p.step);
       if (o)

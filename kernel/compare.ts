@@ -15,7 +15,7 @@ export interface StepDiff {
 export function diffStep(m: KernelMapping<any>, p: PredictedStep, k: KernelStepObservation | undefined): StepDiff[] {
   if (!k) return [{ step: p.step, what: 'step', kernel: '(no output)', impl: 'ran' }];
   const out: StepDiff[] = [];
-  const implRet = m.retOf(p.ret);
+  const implRet = m.retOf(p.ret, p.op);
   if (implRet !== String(k.ret)) out.push({ step: p.step, what: 'ret', kernel: String(k.ret), impl: implRet });
   const names = new Set([...Object.keys(p.counters), ...Object.keys(k.counters)]);
   for (const n of names) {

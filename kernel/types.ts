@@ -95,8 +95,12 @@ export interface KernelMapping<P = unknown> {
   restore(params: P, i: number): string;
   /** The counters the implementation predicts after a step (same names as the probe prints). */
   predict(implState: unknown, params: P): Record<string, number>;
-  /** The implementation's return value in the probe's encoding. */
-  retOf(ret: RetValue): string;
+  /**
+   * The implementation's return value in the probe's encoding. `op` is the
+   * operation that returned it: a mapping may merge values userspace cannot
+   * tell apart for that op.
+   */
+  retOf(ret: RetValue, op?: string): string;
   /** A one-paragraph description of how the op language maps onto system calls (for reproducers). */
   readonly describe: string;
 }

@@ -5,7 +5,9 @@
  */
 import type { KernelMapping } from '../kernel/types.js';
 import { hugetlbProbe } from './hugetlb/probe.js';
+import { thpProbe } from './thp/probe.js';
 
 export const kernelMappings: Readonly<Record<string, KernelMapping<any>>> = {
   hugetlb: hugetlbProbe,
+  thp: thpProbe,
 };

@@ -92,7 +92,7 @@ const signature = (d: Disagreement): string =>
 
 /** Judge one kernel result against the implementation's prediction and the spec. */
 export function judgeOne(t: ConformTarget, script: Script, k: KernelScriptResult): Verdict {
-  const enc = t.mapping ? (r: RetValue) => t.mapping!.retOf(r) : retKey;
+  const enc = t.mapping ? (r: RetValue, op?: string) => t.mapping!.retOf(r, op) : retKey;
   return judge(t.sub, script, predict(t.sub, t.variant, t.mapping, script, t.kernelVersion), k, enc);
 }
 

@@ -61,6 +61,7 @@ export class Coverage {
       `  compared  ${[...this.compared].sort().join(', ')}`,
       ...(never.length ? [`  NOT exercised: ${never.join(', ')} (generated but never observed on the kernel)`] : []),
       ...(missing.length ? [`  events never seen: ${missing.join(', ')}`] : []),
+      ...(this.profile.restrictions ?? []).map((r) => `  restricted: ${r}`),
       ...noGen.map(
         (op) =>
           `  not generated: ${op}${this.profile.internalOps[op] ? ` (${this.profile.internalOps[op]})` : ' (no arbitrary for it yet)'}`,

@@ -71,7 +71,7 @@ class SpecTrack {
     private readonly sub: Subsystem,
     private readonly walker: SpecWalker,
     private readonly params: unknown,
-    private readonly enc: (r: RetValue) => string,
+    private readonly enc: (r: RetValue, op?: string) => string,
   ) {
     this.states = walker.initial();
   }
@@ -84,7 +84,7 @@ class SpecTrack {
     const keep: number[] = [];
     for (const o of this.walker.outcomes(this.states, op, args)) {
       for (const id of this.walker.close([o.next])) {
-        const side = { ret: this.enc(o.ret), counters: this.counters(id) };
+        const side = { ret: this.enc(o.ret, op), counters: this.counters(id) };
         allowed.push(side);
         if (side.ret === seen.ret && counterDiff(side.counters, seen.counters).length === 0) keep.push(id);
       }
@@ -109,7 +109,7 @@ export function judge(
   script: Script,
   prediction: Prediction,
   kernel: KernelScriptResult,
-  enc: (r: RetValue) => string = retKey,
+  enc: (r: RetValue, op?: string) => string = retKey,
 ): Verdict {
   if (kernel.kind === 'error') return { kind: 'error', detail: kernel.detail };
   const track = sub.spec ? new SpecTrack(sub, new SpecWalker(sub.spec, script.params), script.params, enc) : undefined;

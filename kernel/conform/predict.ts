@@ -40,6 +40,7 @@ export function predict(
   const run = runImplSteps(sub, script, variant, false, kernelVersion);
   const judged = compareImplRun(sub, script, run);
   const steps: PredictedStep[] = run.steps.map((st, i) => {
+    const op = script.steps[i]?.op;
     const j = judged.find((o) => o.step === i && !o.stopped);
     const counters = mapping
       ? mapping.predict(st.impl, script.params)
@@ -47,7 +48,7 @@ export function predict(
         ? flattenCounters(sub.observer.impl(st.impl as never, script.params))
         : {};
     return {
-      ret: mapping ? mapping.retOf(st.ret) : retKey(st.ret),
+      ret: mapping ? mapping.retOf(st.ret, op) : retKey(st.ret),
       counters,
       agree: j?.agree ?? true,
       ...(j?.problem ? { problem: j.problem } : {}),

@@ -43,6 +43,12 @@ export interface ConformProfile<P = any, M = any> {
    */
   readonly internalOps: Readonly<Record<string, string>>;
   /**
+   * What generation leaves out of the ops it does generate (argument values,
+   * parameter values, states), each with the reason; printed in the coverage
+   * summary so a user sees what a run cannot have exercised.
+   */
+  readonly restrictions?: readonly string[];
+  /**
    * Named events a kernel step shows (surplus pages, COW, split, ...), for the
    * coverage summary; `prev` is the previous step's observation.
    */

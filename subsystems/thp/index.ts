@@ -68,6 +68,18 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
         description: 'every modelled fix applied (v5.10 COW with 17839856fd58, plus the v5.13 and v5.19 fixes)',
         lacks: [],
       },
+      {
+        name: '6.1',
+        description:
+          'linux-6.1.y (Debian 12): every modelled fix applied; still the PG_double_map counters (removed in v6.2). `mmcheck conform thp --kernel 6.1` compares it',
+        lacks: [],
+      },
+      {
+        name: '6.12',
+        description:
+          'linux-6.12.y: every modelled fix applied; folio counters (entire_mapcount) whose user-visible values (/proc/kpagecount, pagemap) are the ones modelled. `mmcheck conform thp --kernel 6.12` compares it',
+        lacks: [],
+      },
     ],
   },
   customize,

@@ -1,9 +1,13 @@
-/** The THP conformance profile: one arbitrary per user-level op, plus the parameters. */
+/**
+ * The THP conformance profile: one arbitrary per user-level op the kernel
+ * probe can run (subsystems/thp/probe.ts), plus the parameters. Every op of
+ * the language that is not generated, and every value that is not, is listed
+ * with its reason (internalOps, restrictions) and shown in the summary.
+ */
+import { THP_KERNEL_UNSUPPORTED } from '../../../../subsystems/thp/probe.js';
 import type { ConformProfile } from '../../profile.js';
-import { evict } from './evict.js';
 import { thpEvents } from './events.js';
 import { fault } from './fault.js';
-import { faultPte } from './fault_pte.js';
 import { fork } from './fork.js';
 import { mlock } from './mlock.js';
 import { initModel, type P, type ThpGenModel } from './model.js';
@@ -11,7 +15,6 @@ import { mprotect } from './mprotect.js';
 import { munmap } from './munmap.js';
 import { paramsArbitrary } from './params.js';
 import { pin } from './pin.js';
-import { pinFast } from './pin_fast.js';
 import { read } from './read.js';
 import { split } from './split.js';
 import { unpin } from './unpin.js';
@@ -20,20 +23,15 @@ import { wpFault } from './wp_fault.js';
 export const thpProfile: ConformProfile<P, ThpGenModel> = {
   subsystem: 'thp',
   params: paramsArbitrary,
-  ops: [fault, faultPte, wpFault, read, fork, munmap, mprotect, mlock, pin, pinFast, unpin, split, evict],
+  ops: [fault, wpFault, read, fork, munmap, mprotect, mlock, pin, unpin, split],
   model: initModel,
-  internalOps: {
-    split_huge_pmd:
-      'a kernel page-table walker; userspace reaches it through mprotect/mlock/munmap, which are generated',
-    scan_get: 'a physical-memory scanner taking a speculative reference: no user-level trigger on cue',
-    scan_put: 'the scanner dropping that reference',
-    deferred_split_scan: 'the deferred split shrinker runs under memory pressure, not on cue',
-    collapse: 'khugepaged runs on its own schedule, not on cue',
-    page_mapcount: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
-    total_mapcount: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
-    page_mapped: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
-    page_count: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
-  },
+  internalOps: THP_KERNEL_UNSUPPORTED,
+  restrictions: [
+    "params.kind 'file' (page-cache THP): not mapped to the probe yet; only anonymous THPs are generated",
+    'pin write=0: io_uring buffer registration, the user-level pin, always pins with FOLL_WRITE',
+    'mprotect/mlock only over a range with no munmap hole whose flag (PROT_EXEC, VM_LOCKED) is new on all of it: the model has no VMAs; the kernel answers ENOMEM for a hole, and a range whose flags do not change splits no VMA and so no PMD',
+    'fault only while the script has no THP yet, in a process whose VMA still covers the whole 2 MiB: the model has one huge page, a later fault on a kernel allocates another',
+  ],
   events: thpEvents,
   expectedEvents: ['COW after fork', 'split', 'partial munmap', 'PMD split at a VMA border', 'pinned'],
 };

@@ -1,19 +1,39 @@
 /**
- * The generation model for THP scripts: which processes (mm slots) exist.
- * mm 0 is the script's process; a fork creates the next one. Subpage indices
- * and ranges are drawn against params.nr.
+ * The generation model for THP scripts: which processes (mm slots) exist,
+ * whether the script's one THP has been allocated, and which processes still
+ * have the whole 2 MiB VMA (no munmap, no partial mprotect/mlock). mm 0 is
+ * the script's process; a fork creates the next one and copies its VMA.
+ * Subpage indices and ranges are drawn against params.nr.
  */
 import type { ThpParams } from '../../../../impl/thp/page.js';
 
 export interface ThpGenModel {
   /** Processes alive: mm slots 0..live-1. */
   live: number;
+  /** The THP exists (initially, or after a fault): a later fault would allocate a second one. */
+  allocated: boolean;
+  /** Per mm slot: its VMA still covers the whole aligned range, so a fault there can map a THP. */
+  whole: boolean[];
+  /** Per mm slot and subpage: munmapped (no VMA there any more). */
+  holes: boolean[][];
+  /** Per op (mprotect, mlock), mm slot and subpage: the VMA flag that op sets is already set there. */
+  flagged: Record<'mprotect' | 'mlock', boolean[][]>;
 }
 
 export type P = ThpParams;
 
 export function initModel(p: P): ThpGenModel {
-  return { live: p.initial === 'forked' ? 2 : 1 };
+  return {
+    live: p.initial === 'forked' ? 2 : 1,
+    allocated: p.initial !== 'none',
+    whole: new Array(Math.max(p.mms, 1)).fill(true),
+    holes: grid(p),
+    flagged: { mprotect: grid(p), mlock: grid(p) },
+  };
+}
+
+function grid(p: P): boolean[][] {
+  return Array.from({ length: Math.max(p.mms, 1) }, () => new Array(p.nr).fill(false));
 }
 
 /** A live mm from a raw natural. */
@@ -24,4 +44,47 @@ export const subOf = (p: P, raw: unknown): number => Number(raw) % p.nr;
 export function subRange(p: P, from: unknown, len: unknown): { from: number; to: number } {
   const f = Number(from) % p.nr;
   return { from: f, to: f + 1 + (Number(len) % (p.nr - f)) };
+}
+
+/** A VMA change on [from, to) of mm: anything but mprotect/mlock of the whole range leaves no whole VMA. */
+export function vmaChanged(
+  m: ThpGenModel,
+  p: P,
+  op: 'munmap' | 'mprotect' | 'mlock',
+  mm: number,
+  from: number,
+  to: number,
+): void {
+  if (op === 'munmap' || from > 0 || to < p.nr) m.whole[mm] = false;
+  const set = op === 'munmap' ? m.holes[mm]! : m.flagged[op][mm]!;
+  for (let i = from; i < to; i++) set[i] = true;
+}
+
+/** fork: the child's VMAs are copies of the parent's. */
+export function forkVmas(m: ThpGenModel, src: number, dst: number): void {
+  m.whole[dst] = m.whole[src] ?? true;
+  m.holes[dst] = [...m.holes[src]!];
+  m.flagged.mprotect[dst] = [...m.flagged.mprotect[src]!];
+  m.flagged.mlock[dst] = [...m.flagged.mlock[src]!];
+}
+
+/**
+ * mprotect/mlock only over a range the VMA still covers and whose flag is not
+ * set anywhere in it yet. The kernel answers ENOMEM (after changing the part
+ * before the hole) for a range with a munmap hole, and an mprotect/mlock that
+ * changes no VMA flags splits no VMA and so no PMD; the model has no VMAs, and
+ * splits the PMD for every range that is not the whole THP. With the flag new
+ * on the whole range, a range inside the THP always leaves a VMA border inside
+ * it (new, or already there from the op that set the neighbour's flag).
+ */
+export function vmaRange(
+  m: Readonly<ThpGenModel>,
+  p: P,
+  op: 'mprotect' | 'mlock',
+  raw: Readonly<Record<string, unknown>>,
+): { mm: number; from: number; to: number } | undefined {
+  const mm = mmOf(m, raw.mm);
+  const r = subRange(p, raw.from, raw.len);
+  for (let i = r.from; i < r.to; i++) if (m.holes[mm]![i] || m.flagged[op][mm]![i]) return undefined;
+  return { mm, ...r };
 }

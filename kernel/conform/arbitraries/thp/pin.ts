@@ -1,4 +1,9 @@
-/** A FOLL_PIN of one subpage through a process (io_uring buffer registration on a kernel). */
+/**
+ * A FOLL_PIN of one subpage through a process (io_uring buffer registration on
+ * a kernel). Always a write pin: io_uring registers buffers with FOLL_WRITE |
+ * FOLL_LONGTERM, and no other user-level path holds a read-only pin across
+ * system calls, so `write: 0` is not generated (the profile says so).
+ */
 import fc from 'fast-check';
 import type { OpGen } from '../../profile.js';
 import { mmOf, subOf, type P, type ThpGenModel } from './model.js';
@@ -6,7 +11,7 @@ import { mmOf, subOf, type P, type ThpGenModel } from './model.js';
 export const pin: OpGen<P, ThpGenModel> = {
   op: 'pin',
   weight: 1,
-  draw: () => fc.record({ mm: fc.nat(), sub: fc.nat(), write: fc.boolean() }),
-  resolve: (m, raw, p) => ({ mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub), write: raw.write ? 1 : 0 }),
+  draw: () => fc.record({ mm: fc.nat(), sub: fc.nat() }),
+  resolve: (m, raw, p) => ({ mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub), write: 1 }),
   apply() {},
 };

@@ -1,0 +1,79 @@
+/**
+ * The THP probe's observation after every step (part of THP_C in probe-c.ts):
+ * /proc/meminfo AnonHugePages, /proc/kpageflags KPF_THP of the THP's head,
+ * per process and group the pages /proc/<pid>/pagemap shows (as page
+ * identities: the THP's own subpage, or the k-th other page set), and
+ * /proc/kpagecount of the THP's pages while they are still ours.
+ */
+export const THP_OBSERVE_C = String.raw`
+/* per (mm, group): the pfns it maps (when fully mapped) and the number it was given */
+static unsigned long long pfns[T_NM][T_NR][512];
+static int ids[T_NM][T_NR];
+
+static void t_observe(void)
+{
+	int next = TB->nr;
+	unsigned long h = TB->head;
+	unsigned long long pm[512];
+
+	obs_reset();
+	obs_add("AnonHugePages", meminfo("AnonHugePages"));
+	int compound = h ? (int)((t_u64("/proc/kpageflags", h) >> KPF_THP_BIT) & 1) : 0;
+	obs_add("compound", compound);
+	for (int m = 0; m < TB->mms; m++)
+		for (int i = 0; i < TB->nr; i++) {
+			char name[32];
+			int id = -1;
+			int pr = TB->live[m] ? t_present(m, i, pm) : 0;
+			for (int j = 0; j < TB->g; j++)
+				pfns[m][i][j] = pm[j] & PM_PFN;
+			if (pr < 0)
+				id = -9;
+			else if (pr > 0) {
+				int thp = h != 0;
+				for (int j = 0; j < TB->g && thp; j++)
+					thp = pfns[m][i][j] == h + (unsigned long)i * TB->g + j;
+				if (thp)
+					id = i;
+				else {
+					/* the same pages as an earlier (m2, i2) that maps something else than the THP? */
+					for (int m2 = 0; m2 <= m && id < 0; m2++)
+						for (int i2 = 0; i2 < TB->nr && id < 0; i2++) {
+							if (m2 == m && i2 == i)
+								break;
+							if (ids[m2][i2] >= TB->nr &&
+							    memcmp(pfns[m2][i2], pfns[m][i], TB->g * sizeof(pfns[m][i][0])) == 0)
+								id = ids[m2][i2];
+						}
+					if (id < 0)
+						id = next++;
+				}
+			}
+			ids[m][i] = id;
+			snprintf(name, sizeof(name), "page[%d][%d]", m, i);
+			obs_add(name, id);
+		}
+	/*
+	 * kpagecount of the THP's pages of each group: while the THP is compound,
+	 * or while a process of the script maps them. Otherwise they are unmapped
+	 * (mapcount 0) or freed, and a freed pfn may already be someone else's
+	 * page (fork's page tables and stacks): its count says nothing about ours.
+	 */
+	for (int i = 0; i < TB->nr; i++) {
+		char name[32];
+		int ours = compound;
+		long long c = 0;
+		for (int m = 0; m < TB->mms && !ours; m++)
+			ours = TB->live[m] && ids[m][i] == i;
+		if (h && ours) {
+			c = (long long)t_u64("/proc/kpagecount", h + (unsigned long)i * TB->g);
+			for (int j = 1; j < TB->g; j++)
+				if ((long long)t_u64("/proc/kpagecount", h + (unsigned long)i * TB->g + j) != c)
+					c = -1;
+		}
+		snprintf(name, sizeof(name), "mapcount[%d]", i);
+		obs_add(name, c);
+	}
+}
+
+`;

@@ -1,0 +1,140 @@
+/**
+ * THP on a real kernel: each user-level op of the THP script language as C
+ * (helpers in probe-c.ts) and what the implementation predicts the kernel
+ * shows after each step, in the model's observable view:
+ *
+ *   AnonHugePages   2048 kB while some process maps the THP by PMD, else 0
+ *   compound        the THP is still a compound page (kpageflags KPF_THP)
+ *   mapcount[i]     page_mapcount of subpage i (PMD maps + PTE maps; 0 once freed):
+ *                   what /proc/kpagecount shows for each of its 4 KiB pages. The
+ *                   spec states it exactly (its readers hold the page lock); its
+ *                   refcount (pins, transient references) is not user-visible
+ *                   and is not compared
+ *   page[m][i]      the page identity mm m sees at subpage i: -1 nothing mapped,
+ *                   i the THP's own subpage, nr + k the k-th private copy in
+ *                   (mm, subpage) order (same number = same physical page)
+ *
+ * Return values are the model's where the kernel shows them: fault 'pmd'
+ * (a THP was mapped), wp_fault 'reuse'/'copy' (the page under the address
+ * stayed or changed), read the data, pin 'ok'/'EFAULT', split 'ok'/'EBUSY'.
+ * A split where no THP is left ('nothp') covers the model's EINVAL (already
+ * split) and ENOENT (freed): userspace cannot tell those apart.
+ */
+import type { Script } from '../../checker/scenario-file.js';
+import type { Args, RetValue } from '../../checker/types.js';
+import type { ThpParams, ThpState } from '../../impl/thp/page.js';
+import type { KernelMapping } from '../../kernel/types.js';
+import { pageAt } from '../../spec/thp/identity.js';
+import { abstraction } from './abstraction.js';
+import { THP_C } from './probe-c.js';
+
+/** Ops a process can do on a real kernel; the rest are kernel-internal or need what the probe does not have. */
+export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
+  fault_pte: 'file THPs are not mapped to the probe yet (a page-cache THP needs a filesystem with large folios)',
+  evict: 'file THPs are not mapped to the probe yet (eviction of a page-cache THP on cue)',
+  pin_fast:
+    'GUP-fast alone: every user-level pin (io_uring buffer registration) falls back to the slow path, which is the pin op',
+  split_huge_pmd: 'a kernel page-table walker; userspace reaches it through mprotect/mlock/munmap',
+  scan_get: 'a physical-memory scanner taking a speculative reference: no user-level trigger on cue',
+  scan_put: 'the scanner dropping that reference',
+  deferred_split_scan: 'the deferred split shrinker runs under memory pressure, not on cue',
+  collapse: 'khugepaged runs on its own schedule, not on cue (the probe keeps it away with MADV_NOHUGEPAGE)',
+  page_mapcount: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
+  total_mapcount: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
+  page_mapped: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
+  page_count: 'a kernel query: page_count is not visible to userspace',
+};
+
+const INITIAL: Record<ThpParams['initial'], number> = { none: 0, pmd: 1, forked: 2 };
+
+function int(args: Args, k: string, dflt = -1): string {
+  const v = args[k];
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  return typeof v === 'number' && Number.isInteger(v) ? String(v) : String(dflt);
+}
+
+function step(op: string, args: Args): string {
+  const r = (expr: string): string => `ret = ${expr};`;
+  switch (op) {
+    case 'fault':
+      return r(`t_fault(${int(args, 'mm')})`);
+    case 'wp_fault':
+      return r(`t_wp_fault(${int(args, 'mm')}, ${int(args, 'sub')}, ${int(args, 'val', 1)}, &bus)`);
+    case 'read':
+      return r(`t_read(${int(args, 'mm')}, ${int(args, 'sub')})`);
+    case 'fork':
+      return r(`t_fork(${int(args, 'src')}, ${int(args, 'dst')})`);
+    case 'munmap':
+      return r(`t_range(0, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'mprotect':
+      return r(`t_range(1, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'mlock':
+      return r(`t_range(2, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'pin':
+      return r(`t_pin(${int(args, 'mm')}, ${int(args, 'sub')})`);
+    case 'unpin':
+      return r(`t_unpin(${int(args, 'sub')})`);
+    case 'split':
+      return r(`t_split(${int(args, 'sub')})`);
+    default:
+      throw new Error(
+        `thp: op '${op}' has no C counterpart in subsystems/thp/probe.ts${THP_KERNEL_UNSUPPORTED[op] ? `: ${THP_KERNEL_UNSUPPORTED[op]}` : ''}`,
+      );
+  }
+}
+
+/** The process (mm) whose task runs an op. */
+function mmOfOp(op: string, args: Args): string {
+  if (op === 'fork') return int(args, 'src');
+  if (op === 'split') return '0';
+  return int(args, 'mm');
+}
+
+/** Why a script cannot run on a kernel, or undefined. */
+export function thpUnsupported(script: Script): string | undefined {
+  const p = script.params as ThpParams;
+  if (p.kind !== 'anon') return `kind '${p.kind}': ${THP_KERNEL_UNSUPPORTED.fault_pte}`;
+  if (512 % p.nr !== 0) return `nr ${p.nr} does not divide the 512 subpages of a 2 MiB THP`;
+  for (const s of script.steps) {
+    const why = THP_KERNEL_UNSUPPORTED[s.op];
+    if (why) return `op ${s.op}: ${why}`;
+    if (s.op === 'pin' && s.args.write !== 1)
+      return 'a read-only pin: the user-level pin (io_uring buffer registration) always pins with FOLL_WRITE';
+  }
+  return undefined;
+}
+
+export const thpProbe: KernelMapping<ThpParams> = {
+  subsystem: 'thp',
+  cHelpers: THP_C,
+  describe:
+    'one 2 MiB private anonymous THP (MADV_HUGEPAGE) at a fixed address in every process; model subpage i is ' +
+    '4 KiB pages [i*512/nr, (i+1)*512/nr); after each step /proc/meminfo AnonHugePages, /proc/kpageflags ' +
+    'KPF_THP and /proc/kpagecount of the THP, and per process /proc/<pid>/pagemap are printed',
+  cmdline: () => ['transparent_hugepage=madvise'],
+  unsupported: thpUnsupported,
+  setup: (p, i) => `t_setup(${i}, ${p.nr}, ${p.mms}, ${INITIAL[p.initial]});`,
+  step,
+  task: (op, args) => `t_task_of(${mmOfOp(op, args)})`,
+  observe: 't_observe();',
+  restore: (_p, i) => `return t_restore(${i});`,
+  predict(state, p) {
+    const v = abstraction(state as ThpState, p);
+    const alive = v.compound && !v.freed[0];
+    const out: Record<string, number> = {
+      AnonHugePages: alive && v.pmd.length > 0 ? 2048 : 0,
+      compound: alive ? 1 : 0,
+    };
+    v.mapcount.forEach((c, i) => (out[`mapcount[${i}]`] = c));
+    for (let m = 0; m < p.mms; m++)
+      for (let i = 0; i < p.nr; i++) {
+        const pg = pageAt(v, m, i);
+        out[`page[${m}][${i}]`] = pg;
+      }
+    return out;
+  },
+  retOf: (ret: RetValue, op?: string) => {
+    if (op === 'split' && (ret === 'EINVAL' || ret === 'ENOENT')) return 'nothp';
+    return ret === null ? 'null' : String(ret);
+  },
+};
