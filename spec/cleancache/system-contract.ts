@@ -1,0 +1,65 @@
+/**
+ * The system contract (Documentation/vm/cleancache.rst @ v5.10,
+ * "Motivation"): file operations on one filesystem; every read returns the
+ * latest data written, zeros after truncate or for a new file, whatever the
+ * page cache and cleancache did meanwhile.
+ */
+import { num, reject, type Ctx, type Ev } from './context.js';
+
+export const FS_OPS = new Set([
+  'read',
+  'write',
+  'dio_write',
+  'truncate',
+  'unlink',
+  'writeback',
+  'evict',
+  'create',
+  'fs_mount',
+  'fs_umount',
+]);
+
+/** The system contract: file operations on one filesystem. */
+export function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
+  switch (e.type) {
+    case 'read':
+    case 'write':
+    case 'dio_write':
+    case 'truncate':
+    case 'unlink': {
+      if (!c.mounted) return { ret: 'unmounted' };
+      const f = num(e.f);
+      const file = c.files[f];
+      if (!file) return { ret: 'enoent' };
+      const files = c.files.slice();
+      if (e.type === 'read') return { ret: file[num(e.idx)]! };
+      if (e.type === 'write' || e.type === 'dio_write') {
+        const nf = file.slice();
+        nf[num(e.idx)] = num(e.v);
+        files[f] = nf;
+      } else if (e.type === 'truncate') files[f] = file.map(() => 0);
+      else files[f] = null;
+      return { files, ret: null };
+    }
+    case 'writeback':
+    case 'evict':
+      return { ret: null }; // invisible: the data does not change
+    case 'create': {
+      if (!c.mounted) return okOnly ? { ret: 'unmounted' } : reject;
+      const f = num(e.f);
+      if (c.files[f]) return okOnly ? { ret: 'eexist' } : reject;
+      if (!okOnly) return { ret: 'enospc' };
+      const files = c.files.slice();
+      files[f] = Array.from({ length: c.cfg.pages }, () => 0);
+      return { files, ret: null };
+    }
+    case 'fs_mount':
+      if (c.mounted) return { ret: 'ebusy' };
+      return { mounted: true, ret: null };
+    case 'fs_umount':
+      if (!c.mounted) return okOnly ? { ret: 'unmounted' } : reject;
+      if (!okOnly) return { ret: 'ebusy' }; // file operations in flight
+      return { mounted: false, ret: null };
+  }
+  return reject;
+}
