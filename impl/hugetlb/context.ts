@@ -65,7 +65,9 @@ export const LONG_MAX = 1 << 20;
  *   start, end, whole: the range a munmap removes (hugetlb_vm_op_close) and whether it is all of it;
  *   path: which caller an allocation returns to (FAULT_PATH); fail_ret: the
  *   error a backed-out fault returns; out_put_pages: hugetlb_reserve_pages
- *   error label to take after a refund.
+ *   error label to take after a refund;
+ *   temp: UFFDIO_COPY's folio carried across the unlocked copy_folio_from_user (*foliop of
+ *     hugetlb_mfill_atomic_pte: TEMP_POOL / TEMP_BUDDY, see impl/hugetlb/uffd.ts).
  */
 export const LOCALS = [
   'idx',
@@ -93,6 +95,7 @@ export const LOCALS = [
   'start',
   'end',
   'whole',
+  'temp',
 ] as const;
 
 // ---------------------------------------------------------------------------
@@ -100,7 +103,7 @@ export const LOCALS = [
 // ---------------------------------------------------------------------------
 
 /** Every argument a hugetlb op takes (see subsystems/hugetlb/op-schemas.ts). */
-export type HugetlbArg = 'v' | 'c' | 'i' | 'f' | 'from' | 'to' | 'size' | 'n' | 'm' | 'min' | 'write' | 'kind';
+export type HugetlbArg = 'v' | 'c' | 'i' | 'f' | 'from' | 'to' | 'size' | 'n' | 'm' | 'min' | 'write' | 'kind' | 'src';
 
 /** An integer argument (booleans read as 0/1, a missing one as 0). */
 export function argInt(t: T, k: HugetlbArg): number {

@@ -11,15 +11,22 @@ import type { G } from './state.js';
 /** mutex_unlock(fault mutex); i_mmap_unlock_read / hugetlb_vma_unlock_read; mmap_read_unlock. */
 export function faultRelease(g: G, t: T, ret: string): StepResult {
   const v = vmaOf(g, t);
-  faultMutexUnlock(g, t.l.hash);
   if (t.l.path === PATH_FALLOCATE) {
+    faultMutexUnlock(g, t.l.hash);
     // hugetlbfs_fallocate error exit: goto out (i_size untouched), inode_unlock
     inodeUnlock(at(g.file, v.src), t);
     return done(ret === 'OOM' ? 'ENOMEM' : ret === 'SIGBUS' ? 'ENOSPC' : ret); // alloc_hugetlb_folio's -ENOMEM / -ENOSPC
   }
+  faultUnlock(g, t);
+  return done(ret);
+}
+
+/** The unlocks of faultRelease without returning (UFFDIO_COPY drops them before its unlocked copy). */
+export function faultUnlock(g: G, t: T): void {
+  const v = vmaOf(g, t);
+  faultMutexUnlock(g, t.l.hash);
   v.users--;
   if (isShared(v.kind)) at(g.file, v.src).ir--;
-  return done(ret);
 }
 
 /**
@@ -27,8 +34,13 @@ export function faultRelease(g: G, t: T, ret: string): StepResult {
  * HPageRestoreReserve flag), then release the fault's locks and return `ret`.
  */
 export function putPageAndRelease(g: G, t: T, ret: string): StepResult {
+  putPage(g, t);
+  return faultRelease(g, t, ret);
+}
+
+/** put_page(page) of the page alloc_huge_page gave this fault (free_huge_page, HPageRestoreReserve from l.restore_reserve). */
+export function putPage(g: G, t: T): void {
   freeHugePage(g, t, spoolIdx(t, vmaOf(g, t)), t.l.restore_reserve === 1);
   g.held--;
   t.l.restore_reserve = t.l.rc = t.l.regions_needed = 0;
-  return faultRelease(g, t, ret);
 }

@@ -1,9 +1,8 @@
 /**
- * Page faults and UFFDIO_COPY on one index: hugetlb_fault -> hugetlb_no_page
- * (alloc_huge_page + instantiate) or hugetlb_wp (COW, unmap_ref_private), and
- * hugetlb_mcopy_atomic_pte (mm/hugetlb.c, mm/userfaultfd.c @ v6.1). Entered
- * under mmap_lock (read), i_mmap_rwsem (read) / the hugetlb VMA lock, and the
- * fault mutex of (mapping, idx).
+ * Page faults on one index: hugetlb_fault -> hugetlb_no_page (alloc_huge_page
+ * + instantiate) or hugetlb_wp (COW, unmap_ref_private) (mm/hugetlb.c @ v6.1).
+ * Entered under mmap_lock (read), i_mmap_rwsem (read) / the hugetlb VMA lock,
+ * and the fault mutex of (mapping, idx). UFFDIO_COPY is impl/hugetlb/uffd.ts.
  */
 import { done, type StepResult } from '../../checker/types.js';
 import { returnUnusedStep } from './accounting.js';
@@ -13,7 +12,6 @@ import {
   type T,
   LOCALS,
   PATH_NO_PAGE,
-  PATH_UFFD,
   PATH_WP,
   argInt,
   at,
@@ -31,15 +29,6 @@ import { faultRelease, putPageAndRelease } from './fault-release.js';
 import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './restore.js';
 import { freeHugePage } from './subpool.js';
 import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, V_LIVE } from './state.js';
-
-/** hugetlb_mcopy_atomic_pte after alloc_huge_page: copy_from_user may fail. */
-function uffdCopyFailed(g: G, t: T): StepResult {
-  // mm/userfaultfd.c error path cannot call restore_reserve_on_error; instead a shared page
-  // keeps its flag (the entry stays a reservation) and a private one clears it.
-  // HR-3: the fix-up is missing
-  if (!t.bug('HR-3')) t.l.restore_reserve = isShared(vmaOf(g, t).kind) ? 1 : 0;
-  return putPageAndRelease(g, t, 'EFAULT');
-}
 
 /** hugetlb_no_page after alloc_huge_page: page cache insertion or anon_vma_prepare may fail. */
 function noPageBackout(g: G, t: T): StepResult | null {
@@ -77,12 +66,8 @@ function wpInstall(g: G, t: T): StepResult {
 /** After alloc_huge_page succeeded (commit done): instantiate, per path. */
 function afterAlloc(g: G, t: T): StepResult {
   if (t.l.path === PATH_WP) return wpInstall(g, t);
-  if (t.l.path === PATH_UFFD) {
-    if (t.inject('copy_from_user')) return uffdCopyFailed(g, t);
-  } else {
-    const backout = noPageBackout(g, t);
-    if (backout !== null) return backout;
-  }
+  const backout = noPageBackout(g, t);
+  if (backout !== null) return backout;
   // instantiate: hugetlb_add_to_page_cache / hugepage_add_new_anon_rmap clear HPageRestoreReserve
   const v = vmaOf(g, t);
   if (isShared(v.kind)) {
@@ -95,7 +80,6 @@ function afterAlloc(g: G, t: T): StepResult {
 }
 
 function allocFail(g: G, t: T, ret: 'OOM' | 'SIGBUS'): StepResult {
-  if (t.l.path === PATH_UFFD) return faultRelease(g, t, 'ENOMEM');
   if (t.l.path === PATH_WP) {
     const v = vmaOf(g, t);
     if (t.l.avoid_reserve && v.flags & HPAGE_RESV_OWNER) {
@@ -111,25 +95,24 @@ function allocFail(g: G, t: T, ret: 'OOM' | 'SIGBUS'): StepResult {
 }
 
 /** A shared mapping: page cache lookup, else allocate. */
-function sharedFault(g: G, t: T, uffd: boolean): StepResult {
+function sharedFault(g: G, t: T): StepResult {
   const f = at(g.file, vmaOf(g, t).src);
   const idx = t.l.idx;
   f.ir++; // i_mmap_lock_read / hugetlb_vma_lock_read
   // hugetlb_no_page: beyond i_size -> SIGBUS, also for a page still in the page cache while a
   // truncate is removing it (v5.10+ re-checks i_size under the page table lock; H1: the check
-  // came only after alloc_huge_page). UFFDIO_COPY: -EFAULT.
-  if (idx >= f.size && (uffd || !t.bug('H1'))) return faultRelease(g, t, uffd ? 'EFAULT' : 'SIGBUS');
-  if (f.pc.includes(idx)) return faultRelease(g, t, uffd ? 'EEXIST' : 'ok');
-  t.l.path = uffd ? PATH_UFFD : PATH_NO_PAGE;
+  // came only after alloc_huge_page).
+  if (idx >= f.size && !t.bug('H1')) return faultRelease(g, t, 'SIGBUS');
+  if (f.pc.includes(idx)) return faultRelease(g, t, 'ok');
+  t.l.path = PATH_NO_PAGE;
   return vmaNeedsReservation(g, t);
 }
 
 /** A private mapping: anonymous page present (reuse or COW), else allocate. */
-function privateFault(g: G, t: T, uffd: boolean): StepResult {
+function privateFault(g: G, t: T): StepResult {
   const v = vmaOf(g, t);
   const idx = t.l.idx;
   if (v.anon.includes(idx)) {
-    if (uffd) return faultRelease(g, t, 'EEXIST');
     if (!argInt(t, 'write') || !v.cow.includes(idx)) return faultRelease(g, t, 'ok'); // mapped / reuse
     // hugetlb_wp: the owner allocates outside its reserves (old_page != pagecache_page)
     t.l.path = PATH_WP;
@@ -137,32 +120,30 @@ function privateFault(g: G, t: T, uffd: boolean): StepResult {
     return vmaNeedsReservation(g, t);
   }
   // "PID killed due to inadequate hugepage pool"
-  if (!uffd && v.flags & HPAGE_RESV_UNMAPPED) return faultRelease(g, t, 'SIGBUS');
-  t.l.path = uffd ? PATH_UFFD : PATH_NO_PAGE;
+  if (v.flags & HPAGE_RESV_UNMAPPED) return faultRelease(g, t, 'SIGBUS');
+  t.l.path = PATH_NO_PAGE;
   return vmaNeedsReservation(g, t);
 }
 
-/** Entry of hugetlb_fault / UFFDIO_COPY: takes the fault mutex (waits while another holds it). */
-function faultEntry(uffd: boolean): Step {
-  return {
-    name: uffd ? 'hugetlb_mcopy_atomic_pte' : 'hugetlb_fault',
-    enabled(g, t) {
-      const v = g.vma[argInt(t, 'v')];
-      if (!v || v.st !== V_LIVE) return true;
-      return !g.fmx.includes(vmaMutexHash(t, v, argInt(t, 'i')));
-    },
-    run(g, t) {
-      const v = g.vma[argInt(t, 'v')];
-      const idx = argInt(t, 'i');
-      if (!v || v.st !== V_LIVE || idx < v.from || idx >= v.to) return done(uffd ? 'ENOENT' : 'SIGSEGV');
-      t.l.idx = idx;
-      t.l.hash = vmaMutexHash(t, v, idx);
-      faultMutexLock(g, t.l.hash);
-      v.users++; // mmap_read_lock
-      return isShared(v.kind) ? sharedFault(g, t, uffd) : privateFault(g, t, uffd);
-    },
-  };
-}
+/** Entry of hugetlb_fault: takes the fault mutex (waits while another holds it). */
+const faultEntry: Step = {
+  name: 'hugetlb_fault',
+  enabled(g, t) {
+    const v = g.vma[argInt(t, 'v')];
+    if (!v || v.st !== V_LIVE) return true;
+    return !g.fmx.includes(vmaMutexHash(t, v, argInt(t, 'i')));
+  },
+  run(g, t) {
+    const v = g.vma[argInt(t, 'v')];
+    const idx = argInt(t, 'i');
+    if (!v || v.st !== V_LIVE || idx < v.from || idx >= v.to) return done('SIGSEGV');
+    t.l.idx = idx;
+    t.l.hash = vmaMutexHash(t, v, idx);
+    faultMutexLock(g, t.l.hash);
+    v.users++; // mmap_read_lock
+    return isShared(v.kind) ? sharedFault(g, t) : privateFault(g, t);
+  },
+};
 
 const cowSteps: Step[] = [
   {
@@ -206,11 +187,5 @@ const faultAllocSteps = [...allocSteps(hooks), returnUnusedStep(afterAlloc), ...
 export const faultOp: Op = {
   doc: 'page fault (read/write) on one index: hugetlb_fault -> hugetlb_no_page (alloc_huge_page + instantiate) or hugetlb_wp (COW, unmap_ref_private)',
   locals: LOCALS,
-  steps: [faultEntry(false), ...faultAllocSteps, ...cowSteps],
-};
-
-export const uffdCopyOp: Op = {
-  doc: 'UFFDIO_COPY into one index: hugetlb_mcopy_atomic_pte (alloc_huge_page, copy_from_user, install; PagePrivate fix-up on error)',
-  locals: LOCALS,
-  steps: [faultEntry(true), ...faultAllocSteps],
+  steps: [faultEntry, ...faultAllocSteps, ...cowSteps],
 };

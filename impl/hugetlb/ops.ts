@@ -9,7 +9,7 @@
  */
 import type { OpDef } from '../../checker/types.js';
 import { fallocateOp } from './fallocate.js';
-import { faultOp, uffdCopyOp } from './fault.js';
+import { faultOp } from './fault.js';
 import { forkOp } from './fork.js';
 import { closeOp, umountOp, unlinkOp } from './lifetime.js';
 import { mmapOp } from './mmap.js';
@@ -17,6 +17,7 @@ import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
 import type { G, ImplParams } from './state.js';
 import { punchOp, truncateOp } from './truncate.js';
+import { uffdCopyOp } from './uffd.js';
 
 export { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
 

@@ -8,7 +8,7 @@
 import type { StepResult } from '../../checker/types.js';
 import { type Step, type T, isShared, mapOf, vmaOf } from './context.js';
 import { invert } from './alloc.js';
-import { putPageAndRelease } from './fault-release.js';
+import { putPage, putPageAndRelease } from './fault-release.js';
 import { allocateFileRegionEntriesStep, regionChg } from './region-steps.js';
 import { regionAbort, regionAdd, regionDel } from './regions.js';
 import type { G } from './state.js';
@@ -16,7 +16,25 @@ import type { G } from './state.js';
 /** What the fault returns after backing out (l.fail_ret). */
 export const FAIL_RET = ['ok', 'OOM', 'EFAULT', 'SIGBUS'] as const;
 export const FAIL_OOM = 1;
+export const FAIL_EFAULT = 2;
 export const FAIL_SIGBUS = 3;
+/**
+ * Not a return value: hugetlb_mfill_atomic_pte's copy under the locks failed; after
+ * restore_reserve_on_error + folio_put it allocates the temporary folio (impl/hugetlb/uffd.ts).
+ */
+export const FAIL_UFFD_RETRY = 4;
+/** The step UFFDIO_COPY continues with after FAIL_UFFD_RETRY (defined in impl/hugetlb/uffd.ts). */
+export const UFFD_TEMP_ALLOC = 'alloc_hugetlb_folio_vma';
+
+/** The end of restore_reserve_on_error: folio_put, then return (or, for UFFDIO_COPY, allocate a temporary folio). */
+function restoreDone(g: G, t: T): StepResult {
+  if (t.l.fail_ret === FAIL_UFFD_RETRY) {
+    putPage(g, t);
+    t.l.fail_ret = 0;
+    return UFFD_TEMP_ALLOC;
+  }
+  return putPageAndRelease(g, t, FAIL_RET[t.l.fail_ret] ?? 'ok');
+}
 
 const RESTORE_ENTRIES = 'restore:allocate_file_region_entries';
 const RESTORE_DEL = 'restore:region_del_kmalloc';
@@ -73,7 +91,7 @@ function restoreDecide(g: G, t: T): StepResult {
     if (!isShared(v.kind)) t.l.restore_reserve = 1; // reserve count re-incremented when freed
   } else if (m) regionAbort(m, t.l.regions_needed); // vma_end_reservation
   t.l.regions_needed = 0;
-  return putPageAndRelease(g, t, FAIL_RET[t.l.fail_ret] ?? 'ok');
+  return restoreDone(g, t);
 }
 
 export const restoreSteps: Step[] = [
@@ -100,7 +118,7 @@ export const restoreSteps: Step[] = [
       if (t.inject('region_del_split') || !m)
         t.l.restore_reserve = 1; // could not delete: restored at free
       else regionDel(m, t.l.idx, t.l.idx + 1, true);
-      return putPageAndRelease(g, t, FAIL_RET[t.l.fail_ret] ?? 'ok');
+      return restoreDone(g, t);
     },
   },
 ];

@@ -5,7 +5,8 @@
  * (choices.ts) only where the kernel has real freedom.
  */
 import { decodeChoice, INJ } from './choices.js';
-import { faultLike } from './ops-fault.js';
+import { fault } from './ops-fault.js';
+import { uffdCopy } from './ops-uffd.js';
 import { fallocate, truncate, punch } from './ops-file.js';
 import { close, umount, unlink } from './ops-lifetime.js';
 import { fork, mmap, munmap } from './ops-map.js';
@@ -76,8 +77,9 @@ export function applyOp(
     case 'mmap':
       return mmap(v0, a, plan, p);
     case 'fault':
+      return fault(v0, a, plan, p);
     case 'uffd_copy':
-      return faultLike(v0, op, a, plan, p);
+      return uffdCopy(v0, a, plan, p);
     case 'munmap':
       return munmap(v0, a, plan);
     case 'truncate':

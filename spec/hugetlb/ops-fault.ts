@@ -1,5 +1,5 @@
 /**
- * Faults and UFFDIO_COPY on one index. The promise: a fault in a range whose
+ * Faults on one index (UFFDIO_COPY: ops-uffd.ts). The promise: a fault in a range whose
  * mmap made a reservation gets a page (never SIGBUS for want of one, unless
  * cpusets/mempolicy put every free page on a disallowed node, params.numa);
  * without a reservation nothing is promised. A shared mapping sees the page
@@ -35,7 +35,7 @@ interface AllocResult {
 }
 
 /** Does index i of mapping m hold a reservation (a promise made for it)? */
-function reserved(v: HugetlbView, m: VmaView, i: number): boolean {
+export function reserved(v: HugetlbView, m: VmaView, i: number): boolean {
   if (isSharedKind(m.kind)) return has(at(v.files, m.src).resv, i);
   return m.kind === 'private' && m.owner && has(m.resv, i);
 }
@@ -85,35 +85,33 @@ export function allocPage(
   return { ok: true, restore: !avoid && hasReservation };
 }
 
-type Ctx = { v0: HugetlbView; v: HugetlbView; ledger: Ledger; plan: Plan; uffd: boolean; resv0: number; numa: boolean };
+type Ctx = { v0: HugetlbView; v: HugetlbView; ledger: Ledger; plan: Plan; resv0: number; numa: boolean };
 
-function done(c: Ctx, ret: Ret): Outcome | undefined {
+export function done(c: Ctx, ret: Ret): Outcome | undefined {
   const settled = settle(c.v0, c.v, c.ledger, c.plan.reserveOffset);
   return settled ? { view: settled, ret } : undefined;
 }
 
 /** A shared mapping: the file's page cache page, or a new one. */
 function sharedFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
-  const { v, plan, uffd } = c;
+  const { v, plan } = c;
   const f = at(v.files, m.src);
-  // vma_needs_reservation could not allocate a map descriptor: VM_FAULT_OOM / -ENOMEM
+  // vma_needs_reservation could not allocate a map descriptor: VM_FAULT_OOM
   if (plan.inj === INJ.early)
-    return plan.buddyFail || plan.numaMiss || plan.reserveOffset
-      ? undefined
-      : { view: c.v0, ret: uffd ? 'ENOMEM' : 'OOM' };
+    return plan.buddyFail || plan.numaMiss || plan.reserveOffset ? undefined : { view: c.v0, ret: 'OOM' };
   const hadEntry = has(f.resv, i);
   const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
-  if (!r.ok) return plan.inj ? undefined : done(c, uffd ? 'ENOMEM' : (r.ret ?? 'SIGBUS'));
+  if (!r.ok) return plan.inj ? undefined : done(c, r.ret ?? 'SIGBUS');
   if (plan.inj === INJ.keep || plan.inj === INJ.gain) {
-    // page cache insertion / copy_from_user failed after allocation: the page is freed; the
-    // file's reservations end as before ("keep") or keep a new entry that is now a reservation
-    // ("gain": its deletion could not allocate, or UFFDIO_COPY keeps it by design)
+    // page cache insertion failed after allocation: the page is freed; the file's reservations
+    // end as before ("keep") or keep a new entry that is now a reservation ("gain": its
+    // deletion could not allocate)
     if (plan.inj === INJ.gain) {
       if (hadEntry) return undefined;
       f.resv = add(f.resv, i);
-    } else if (!hadEntry && (uffd || r.restore)) return undefined;
+    } else if (!hadEntry && r.restore) return undefined;
     pageFreed(v);
-    return done(c, uffd ? 'EFAULT' : 'OOM');
+    return done(c, 'OOM');
   }
   if (plan.inj) return undefined;
   f.resv = add(f.resv, i);
@@ -141,15 +139,9 @@ function cowFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   return done(c, 'ok');
 }
 
-/** Allocation failed after the page was taken (anon_vma_prepare, copy_from_user): documented back-outs. */
+/** Allocation failed after the page was taken (anon_vma_prepare): documented back-outs. */
 function privateBackout(c: Ctx, m: VmaView, i: number, r: AllocResult, wasReserved: boolean): Outcome | undefined {
-  const { v, plan, uffd } = c;
-  if (uffd) {
-    if (plan.inj === INJ.lose && r.restore && wasReserved) m.resv = del(m.resv, i);
-    else if (plan.inj !== INJ.keep || (r.restore && wasReserved)) return undefined;
-    pageFreed(v);
-    return done(c, 'EFAULT');
-  }
+  const { v, plan } = c;
   if (!r.restore) {
     if (plan.inj !== INJ.keep) return undefined;
   } else if (plan.inj === INJ.lose)
@@ -163,45 +155,43 @@ function privateBackout(c: Ctx, m: VmaView, i: number, r: AllocResult, wasReserv
 }
 
 function privateFault(c: Ctx, m: VmaView, i: number, write: boolean): Outcome | undefined {
-  const { v, plan, uffd } = c;
+  const { v, plan } = c;
   const plain = !plan.buddyFail && !plan.numaMiss && !plan.inj && !plan.reserveOffset;
   if (has(m.anon, i)) {
-    if (uffd) return plain ? { view: c.v0, ret: 'EEXIST' } : undefined;
     if (!write || !has(m.cow, i)) return plain ? { view: c.v0, ret: 'ok' } : undefined;
     return cowFault(c, m, i);
   }
-  if (m.unmapped && !uffd) return plain ? { view: c.v0, ret: 'SIGBUS' } : undefined;
+  if (m.unmapped) return plain ? { view: c.v0, ret: 'SIGBUS' } : undefined;
   if (plan.inj === INJ.early) {
     // the owner's reserve map could not allocate a descriptor
     if (!(m.kind === 'private' && m.owner) || plan.buddyFail || plan.numaMiss || plan.reserveOffset) return undefined;
-    return { view: c.v0, ret: uffd ? 'ENOMEM' : 'OOM' };
+    return { view: c.v0, ret: 'OOM' };
   }
   const wasReserved = reserved(v, m, i);
   const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
-  if (!r.ok) return plan.inj ? undefined : done(c, uffd ? 'ENOMEM' : (r.ret ?? 'SIGBUS'));
+  if (!r.ok) return plan.inj ? undefined : done(c, r.ret ?? 'SIGBUS');
   if (plan.inj) return privateBackout(c, m, i, r, wasReserved);
   if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i); // the promise is kept
   m.anon = add(m.anon, i);
   return done(c, 'ok');
 }
 
-/** fault (read/write) and UFFDIO_COPY on one index of a mapping. */
-export function faultLike(v0: HugetlbView, op: string, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
+/** fault (read/write) on one index of a mapping. */
+export function fault(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
   const slot = num(a, 'v');
   const i = num(a, 'i');
   const write = a.write === true || a.write === 1 || a.write === 'true';
-  const uffd = op === 'uffd_copy';
   const m0 = v0.vmas[slot];
   const plain = !plan.buddyFail && !plan.numaMiss && !plan.inj && !plan.reserveOffset;
   const unchanged = (ret: Ret): Outcome | undefined => (plain ? { view: v0, ret } : undefined);
-  if (!m0 || m0.kind === 'none' || i < m0.from || i >= m0.to) return unchanged(uffd ? 'ENOENT' : 'SIGSEGV');
+  if (!m0 || m0.kind === 'none' || i < m0.from || i >= m0.to) return unchanged('SIGSEGV');
   const v = clone(v0);
-  const c: Ctx = { v0, v, ledger: newLedger(v), plan, uffd, resv0: outstanding(v0), numa: p.numa };
+  const c: Ctx = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), numa: p.numa };
   const m = at(v.vmas, slot);
   if (isSharedKind(m.kind)) {
     const f = at(v.files, m.src);
-    if (has(f.cache, i)) return unchanged(uffd ? 'EEXIST' : 'ok');
-    if (i >= f.size) return unchanged(uffd ? 'EFAULT' : 'SIGBUS');
+    if (has(f.cache, i)) return unchanged('ok');
+    if (i >= f.size) return unchanged('SIGBUS');
     return sharedFault(c, m, i);
   }
   return privateFault(c, m, i, write);

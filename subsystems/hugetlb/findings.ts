@@ -50,7 +50,7 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
   {
     name: 'finding-shared-restore-double-failure',
     description:
-      "shared fault without a reservation: add_to_page_cache fails and restore_reserve_on_error's own region_chg cannot kmalloc (the commit used the cached descriptor); its comment assumes that only happens for private maps, so the new entry stays as a reservation nobody counted",
+      "shared fault without a reservation: add_to_page_cache fails and restore_reserve_on_error's own region_chg cannot kmalloc (the commit used the cached descriptor); its comment assumes that only happens for private maps, so the new entry stays as a reservation nobody counted (UFFDIO_COPY beyond EOF reaches the same restore_reserve_on_error without a first failure: one injected kmalloc failure suffices there)",
     expect: 'resv-conservation / refinement',
     params: P({ pool: 2, fileSize: 2, vmas: 1, inject: true }),
     threads: [[one(nr(0, 0, 0, 2)), one(wr(0, 0))]],
@@ -64,6 +64,22 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
     params: P({ pool: 3, fileSize: 3, vmas: 1, inject: true }),
     threads: [[one(sh(0, 0, 0, 3)), one(wr(0, 1)), one(op('punch', { f: 0, from: 1, to: 2 }))], [one(wr(0, 0))]],
     faults: { budget: 1, sites: ['region_del_split'] },
+  },
+  {
+    name: 'finding-uffd-copy-vs-truncate',
+    description:
+      'UFFDIO_COPY into a reserved index of a shared mapping while ftruncate shrinks the file below it: mfill_atomic_hugetlb / hugetlb_mfill_atomic_pte @ v6.12 check i_size only after alloc_hugetlb_folio, and truncate waits for no fault mutex of an index without a page, so the copy counts the reservation (region_chg 0), hugetlb_unreserve_pages deletes it and gives it back, and the copy then consumes it: resv_huge_pages underflows; the copy fails EFAULT but leaves a reserve-map entry beyond EOF that no count backs',
+    expect: 'counters-ordered',
+    params: P({ pool: 2, fileSize: 2, vmas: 1 }),
+    threads: [[one(sh(0, 0, 0, 1)), one(op('uffd_copy', { v: 0, i: 0 }))], [one(op('truncate', { f: 0, size: 0 }))]],
+  },
+  {
+    name: 'finding-uffd-efault-min-size-entry',
+    description:
+      'UFFDIO_COPY through a NORESERVE shared mapping into an index beyond EOF on a min_size mount: hugetlb_mfill_atomic_pte @ v6.12 allocates before its i_size check; the subpool reserve makes gbl_chg 0, so the folio is taken as reserved (HPageRestoreReserve) and vma_commit_reservation adds an entry; on -EFAULT restore_reserve_on_error sees the entry (rc 0) with the flag set and keeps it: the failed copy leaves a reservation beyond EOF, the mount reserve moved into it (statfs shows one more page used) until the file is truncated or evicted',
+    expect: 'refinement',
+    params: P({ pool: 2, overcommit: 0, fileSize: 3, vmas: 1, mounts: [{ size: 3, min: 1, mounted: true }] }),
+    threads: [[one(nr(0, 0, 1, 3)), one(op('truncate', { f: 0, size: 1 })), one(op('uffd_copy', { v: 0, i: 1 }))]],
   },
   {
     name: 'finding-out-put-pages-min',

@@ -61,8 +61,17 @@ export const hugetlbOps = defineOps({
     args: { v: vma('VMA slot'), i: index('page offset'), write: A.bool('write fault (true) or read fault (false)') },
   },
   uffd_copy: {
-    doc: 'UFFDIO_COPY into page i of VMA v (hugetlb_mcopy_atomic_pte)',
-    args: { v: vma('VMA slot'), i: index('page offset') },
+    doc: 'UFFDIO_COPY of one huge page into page i of VMA v (mfill_atomic_hugetlb / hugetlb_mfill_atomic_pte)',
+    args: {
+      v: vma('VMA slot'),
+      i: index('page offset'),
+      src: A.optional(
+        A.enum(
+          ['resident', 'unpopulated', 'bad'],
+          'the source buffer: resident (default; the copy under the locks succeeds), unpopulated (never touched: that copy fails, a temporary page is taken, copied outside the locks and the copy retried), bad (unmapped: EFAULT)',
+        ),
+      ),
+    },
   },
   munmap: {
     doc: 'munmap of VMA v, or of pages [from, to) of it (a hole in the middle splits it: the upper piece goes to slot c, or the lowest free slot)',

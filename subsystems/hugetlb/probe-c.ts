@@ -7,7 +7,7 @@
  *                 its mount at offset from; private/private_noreserve: a new file on
  *                 mount f, unlinked, mmap(MAP_PRIVATE[|MAP_NORESERVE]), closed
  *   fault         one read or write of the first byte of huge page i (SIGBUS caught)
- *   uffd_copy     userfaultfd register of page i + UFFDIO_COPY of one huge page
+ *   uffd_copy     (probe-c-uffd.ts) userfaultfd register of page i + UFFDIO_COPY
  *   munmap        munmap of the whole mapping
  *   truncate      ftruncate(size * 2 MiB)
  *   punch         fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
@@ -27,7 +27,6 @@
  * bookkeeping of the script language, not kernel behaviour.
  */
 export const HUGETLB_C = String.raw`
-#include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 
 #define H_NV 8
@@ -200,45 +199,6 @@ static const char *h_fault(int v, int i, int write, int *bus)
 		return "SIGBUS";
 	}
 	return sig ? "SIGSEGV" : "ok";
-}
-
-static const char *h_uffd_copy(int v, int i)
-{
-	static char *src;
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
-	struct uffdio_copy cp;
-	const char *ret = "ok";
-	int u;
-
-	if (v < 0 || v >= H_NV || !B->live[v] || i < B->from[v] || i >= B->to[v])
-		return "ENOENT";
-	if (!src) {
-		src = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (src == MAP_FAILED)
-			return "ENOMEM";
-		memset(src, 0x5a, HPAGE);
-	}
-	u = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (u < 0 || ioctl(u, UFFDIO_API, &api))
-		return u < 0 ? errname(errno) : "EUNKNOWN";
-	reg.range.start = (unsigned long)(B->base[v] + (unsigned long)i * HPAGE);
-	reg.range.len = HPAGE;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (ioctl(u, UFFDIO_REGISTER, &reg)) {
-		ret = errname(errno);
-		close(u);
-		return ret;
-	}
-	cp.dst = reg.range.start;
-	cp.src = (unsigned long)src;
-	cp.len = HPAGE;
-	cp.mode = 0;
-	cp.copy = 0;
-	if (ioctl(u, UFFDIO_COPY, &cp))
-		ret = errname(errno);
-	close(u);
-	return ret;
 }
 
 static const char *h_munmap(int v)

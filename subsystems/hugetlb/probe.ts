@@ -14,6 +14,7 @@ import { SP_MOUNTED, type G } from '../../impl/hugetlb/state.js';
 import type { KernelMapping } from '../../kernel/types.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 import { HUGETLB_C } from './probe-c.js';
+import { HUGETLB_UFFD_C } from './probe-c-uffd.js';
 
 const KIND_C: Record<string, string> = {
   shared: 'K_SHARED',
@@ -21,6 +22,9 @@ const KIND_C: Record<string, string> = {
   private: 'K_PRIVATE',
   private_noreserve: 'K_PRIVATE_NORESERVE',
 };
+
+/** uffd_copy's source buffer, as h_uffd_copy's srcmode. */
+const SRC_C: Record<string, string> = { resident: '0', unpopulated: '1', bad: '2' };
 
 /** An integer argument as a C literal; anything else is -1 (the op then answers as the model does). */
 function int(args: Args, k: string): string {
@@ -44,7 +48,7 @@ function step(op: string, args: Args): string {
     case 'fault':
       return r(`h_fault(${int(args, 'v')}, ${int(args, 'i')}, ${int(args, 'write')}, &bus)`);
     case 'uffd_copy':
-      return r(`h_uffd_copy(${int(args, 'v')}, ${int(args, 'i')})`);
+      return r(`h_uffd_copy(${int(args, 'v')}, ${int(args, 'i')}, ${SRC_C[String(args.src ?? 'resident')] ?? '0'})`);
     case 'munmap':
       if (args.from === undefined && args.to === undefined) return r(`h_munmap(${int(args, 'v')})`);
       return r(`h_munmap_range(${int(args, 'v')}, ${int(args, 'from')}, ${int(args, 'to')}, ${int(args, 'c')})`);
@@ -75,7 +79,7 @@ function step(op: string, args: Args): string {
 
 export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   subsystem: 'hugetlb',
-  cHelpers: HUGETLB_C,
+  cHelpers: HUGETLB_C + HUGETLB_UFFD_C,
   describe:
     'hugetlbfs mounts under /mnt/mmcheck, files f<N> on them, mapping slot v at a fixed address; ' +
     'after each step /proc/meminfo HugePages_* and statfs(mount) used pages are printed',

@@ -22,7 +22,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       [
         one(nr(1, 0, 0, 3)),
         [wr(1, 0), wr(1, 2)],
-        [rd(1, 1), op('uffd_copy', { v: 1, i: 1 })],
+        [rd(1, 1), op('uffd_copy', { v: 1, i: 0 })],
         one(op('punch', { f: 0, from: 0, to: 2 })),
       ],
     ],
@@ -80,7 +80,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'truncate-vs-fault',
     description:
-      'ftruncate below an instantiated, reserved index while another thread faults it (SIGBUS beyond i_size; region_del to LONG_MAX and the unconsumed refund), then a hole punch; a third task faults and copies through a NORESERVE mapping (H1, HR-12)',
+      'ftruncate below an instantiated, reserved index while another thread faults it (SIGBUS beyond i_size; region_del to LONG_MAX and the unconsumed refund), then a hole punch; a third task faults through a NORESERVE mapping (H1, HR-12; UFFDIO_COPY racing truncate is finding-uffd-copy-vs-truncate)',
     params: P({ pool: 3, overcommit: 0, fileSize: 2, vmas: 2 }),
     threads: [
       [
@@ -91,7 +91,7 @@ export const scenarios: Scenario<HugetlbParams>[] = [
         one(wr(0, 1)),
       ],
       [[rd(0, 1), wr(0, 0)], one(op('punch', { f: 0, from: 0, to: 1 })), one(rd(0, 1))],
-      [one(nr(1, 0, 0, 2)), [wr(1, 1), op('uffd_copy', { v: 1, i: 0 })], one(munmap(1))],
+      [one(nr(1, 0, 0, 2)), [wr(1, 1), rd(1, 0)], one(munmap(1))],
     ],
   },
   {
@@ -111,6 +111,20 @@ export const scenarios: Scenario<HugetlbParams>[] = [
         [op('set_nr', { n: 0 }), op('set_nr', { n: 2 })],
         one(op('set_overcommit', { n: 3 })),
       ],
+    ],
+  },
+  {
+    name: 'uffd-copy-retry',
+    description:
+      'UFFDIO_COPY from a source that is not resident: the copy under the fault mutex fails, restore_reserve_on_error gives the reservation back, a temporary folio is taken, the locks are dropped for the copy and the copy retried, while another task faults the same index through a NORESERVE mapping (EEXIST after the fault won) or copies into an unreserved index whose retry finds no page (ENOMEM, temporary folio freed); a bad source is EFAULT (8cc5fcbb5be8, da9a298f5fad)',
+    params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 2 }),
+    threads: [
+      [
+        one(sh(0, 0, 0, 1)),
+        [op('uffd_copy', { v: 0, i: 0, src: 'unpopulated' }), op('uffd_copy', { v: 0, i: 0, src: 'bad' })],
+        one(munmap(0)),
+      ],
+      [one(nr(1, 0, 0, 2)), [rd(1, 0), op('uffd_copy', { v: 1, i: 1, src: 'unpopulated' })], one(munmap(1))],
     ],
   },
   {

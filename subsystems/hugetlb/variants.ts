@@ -56,10 +56,27 @@ export const variants: Variant[] = [
   },
   {
     name: 'HR-3',
-    description: 'UFFDIO_COPY error path frees the page without the PagePrivate fix-up',
+    description:
+      'UFFDIO_COPY whose copy under the locks fails frees the folio that consumed the reservation without restore_reserve_on_error (the leak 21205bf8f77b fixed with its PagePrivate fix-up, today restore_reserve_on_error before folio_put)',
     source:
-      'commit 21205bf8f77b "userfaultfd: hugetlbfs: fix __mcopy_atomic_hugetlb retry/error processing"; mm/hugetlb.c hugetlb_mcopy_atomic_pte() @ v6.1',
+      'commit 21205bf8f77b "userfaultfd: hugetlbfs: fix __mcopy_atomic_hugetlb retry/error processing"; mm/hugetlb.c hugetlb_mfill_atomic_pte() @ v6.12',
     scenarios: ['error-paths'],
+  },
+  {
+    name: '8cc5fcbb5be8',
+    description:
+      'UFFDIO_COPY carries the folio that consumed the reservation across the unlocked copy_from_user: a fault in that window consumes the same reservation again (resv_huge_pages underflows)',
+    source:
+      'commit 8cc5fcbb5be8 "mm, hugetlb: fix racy resv_huge_pages underflow on UFFDIO_COPY"; mm/hugetlb.c hugetlb_mfill_atomic_pte() and mm/userfaultfd.c mfill_atomic_hugetlb() @ v6.12',
+    scenarios: ['uffd-copy-retry'],
+  },
+  {
+    name: 'da9a298f5fad',
+    description:
+      'UFFDIO_COPY retry: alloc_hugetlb_folio fails and *foliop is dropped without folio_put: the temporary folio leaks',
+    source:
+      'commit da9a298f5fad "hugetlb: fix memoryleak in hugetlb_mcopy_atomic_pte"; mm/hugetlb.c hugetlb_mfill_atomic_pte() @ v6.12 (folio_put(*foliop) when alloc_hugetlb_folio fails)',
+    scenarios: ['uffd-copy-retry'],
   },
   {
     name: 'HR-4',

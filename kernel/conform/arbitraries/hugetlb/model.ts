@@ -21,6 +21,8 @@ export interface HugetlbGenModel {
   readonly mountedAtStart: readonly boolean[];
   /** An umount of the mount was generated (it may have succeeded: its files are then gone in the probe). */
   readonly umountTried: boolean[];
+  /** A set_nr or set_overcommit was generated: surplus pages may exist from then on. */
+  poolResized: boolean;
 }
 
 export type P = HugetlbParams;
@@ -32,6 +34,7 @@ export function initModel(p: P): HugetlbGenModel {
     mounted: p.mounts.map((m) => m.mounted),
     mountedAtStart: p.mounts.map((m) => m.mounted),
     umountTried: p.mounts.map(() => false),
+    poolResized: false,
   };
 }
 

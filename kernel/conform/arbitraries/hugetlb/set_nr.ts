@@ -8,5 +8,7 @@ export const setNr: OpGen<P, HugetlbGenModel> = {
   op: 'set_nr',
   draw: () => fc.record({ n: fc.integer({ min: 0, max: LIMITS.maxPages }) }),
   resolve: (_m, raw) => ({ n: Number(raw.n) }),
-  apply() {},
+  apply(m) {
+    m.poolResized = true;
+  },
 };

@@ -7,5 +7,7 @@ export const setOvercommit: OpGen<P, HugetlbGenModel> = {
   op: 'set_overcommit',
   draw: () => fc.record({ n: fc.integer({ min: 0, max: 4 }) }),
   resolve: (_m, raw) => ({ n: Number(raw.n) }),
-  apply() {},
+  apply(m) {
+    m.poolResized = true;
+  },
 };
