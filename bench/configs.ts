@@ -28,6 +28,10 @@ export interface Config {
   readonly heavy?: boolean;
   /** Real subsystem configurations: build the scenario from the loaded subsystem. */
   readonly real?: { readonly subsystem: string; readonly build: (sub: Subsystem) => Scenario | string };
+  /** Worker threads for the scenario's search (checker/strategy/parallel-bfs.ts); absent: 1. */
+  readonly workers?: number;
+  /** The 1-worker configuration of the same scenario: counts must match, and the report gives the speedup. */
+  readonly baseline?: string;
 }
 
 const HUGETLB_PARAMS = { pool: 3, overcommit: 0, fileSize: 2, vmas: 2 };
@@ -91,6 +95,13 @@ export const CONFIGS: readonly Config[] = [
     real: { subsystem: 'hugetlb', build: hugetlbMenu(3, 6) },
   },
   {
+    name: 'hugetlb-w2',
+    description: 'hugetlb 3 threads x 3 ops of a 6-op menu, --workers 2',
+    real: { subsystem: 'hugetlb', build: hugetlbMenu(3, 6) },
+    workers: 2,
+    baseline: 'hugetlb',
+  },
+  {
     name: 'hugetlb-3x5',
     description: 'hugetlb 3 threads x 3 ops of a 5-op menu',
     real: { subsystem: 'hugetlb', build: hugetlbMenu(3, 5) },
@@ -102,9 +113,24 @@ export const CONFIGS: readonly Config[] = [
     real: { subsystem: 'hugetlb', build: hugetlbMenu(4, 6) },
   },
   {
+    name: 'hugetlb-4x6-w2',
+    description: 'hugetlb 4 threads x 3 ops of a 6-op menu, --workers 2 (minutes)',
+    heavy: true,
+    real: { subsystem: 'hugetlb', build: hugetlbMenu(4, 6) },
+    workers: 2,
+    baseline: 'hugetlb-4x6',
+  },
+  {
     name: 'thp-menu',
     description: 'thp 3 threads x 2 ops from anon-mix',
     real: { subsystem: 'thp', build: perThreadMenu('anon-mix', 3, 2) },
+  },
+  {
+    name: 'thp-menu-w2',
+    description: 'thp 3 threads x 2 ops from anon-mix, --workers 2',
+    real: { subsystem: 'thp', build: perThreadMenu('anon-mix', 3, 2) },
+    workers: 2,
+    baseline: 'thp-menu',
   },
   {
     name: 'cleancache-menu',
@@ -119,8 +145,14 @@ export const CONFIGS: readonly Config[] = [
   },
 ];
 
-/** The scenario a configuration runs, with its subsystem; a string says why it is skipped. */
-export async function loadConfig(cfg: Config, here: string): Promise<{ sub: Subsystem; scenario: Scenario } | string> {
+/**
+ * The scenario a configuration runs, with its subsystem and the registry
+ * module it came from (for parallel workers); a string says why it is skipped.
+ */
+export async function loadConfig(
+  cfg: Config,
+  here: string,
+): Promise<{ sub: Subsystem; scenario: Scenario; registryModule?: string } | string> {
   if (cfg.toy) return { sub: toyFor(cfg.toy) as Subsystem, scenario: toyScenario(cfg.toy) as Scenario };
   const real = cfg.real!;
   const base = resolve(here, '..', 'subsystems', 'index');
@@ -135,5 +167,5 @@ export async function loadConfig(cfg: Config, here: string): Promise<{ sub: Subs
   }
   if (!sub) return `subsystem '${real.subsystem}' is not registered`;
   const scenario = real.build(sub);
-  return typeof scenario === 'string' ? scenario : { sub, scenario };
+  return typeof scenario === 'string' ? scenario : { sub, scenario, registryModule: pathToFileURL(file).href };
 }

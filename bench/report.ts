@@ -5,6 +5,8 @@
 import type { ToolMeasure } from './models.js';
 
 export interface MmcheckMeasure {
+  /** Worker threads of the search (1: the sequential BFS). */
+  readonly workers?: number;
   readonly scenario: string;
   readonly scenarioDescription: string;
   readonly refinement: string;
@@ -34,6 +36,8 @@ export interface MmcheckMeasure {
 export interface ConfigReport {
   readonly name: string;
   readonly description: string;
+  /** The 1-worker configuration this one parallelizes (Config.baseline). */
+  readonly baseline?: string;
   readonly mmcheck?: MmcheckMeasure;
   readonly mmcheckError?: string;
   readonly expectedStates?: number;
@@ -54,6 +58,23 @@ const TARGET_REAL_STATES_PER_SEC = 300_000;
 const TARGET_BYTES_PER_STATE = 16;
 const TARGET_RSS_BYTES_PER_STATE = 60;
 const TARGET_SPIN_RATE_RATIO = 1.0;
+const TARGET_PARALLEL_SPEEDUP = 1.7;
+
+/** A parallel configuration whose counts differ from its 1-worker baseline: what differs. */
+export function baselineMismatch(r: ConfigReport, reports: readonly ConfigReport[]): string | undefined {
+  const base = r.baseline ? reports.find((b) => b.name === r.baseline)?.mmcheck : undefined;
+  const m = r.mmcheck;
+  if (!base || !m) return undefined;
+  const a = [base.states, base.transitions, base.maxDepth, base.stopReason];
+  const b = [m.states, m.transitions, m.maxDepth, m.stopReason];
+  return a.every((x, i) => x === b[i]) ? undefined : `${b.join('/')} vs ${a.join('/')} (states/transitions/depth/stop)`;
+}
+
+/** Wall-time speedup of a parallel configuration over its baseline (fastest runs). */
+function speedup(r: ConfigReport, reports: readonly ConfigReport[]): number | undefined {
+  const base = r.baseline ? reports.find((b) => b.name === r.baseline)?.mmcheck : undefined;
+  return base && r.mmcheck ? base.seconds / r.mmcheck.seconds : undefined;
+}
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fix = (n: number, d: number) => (Number.isFinite(n) ? n.toFixed(d) : '-');
@@ -84,7 +105,7 @@ function rows(reports: readonly ConfigReport[]): string[][] {
     const m = r.mmcheck;
     out.push([
       r.name,
-      'mmcheck',
+      (m.workers ?? 1) > 1 ? `mmcheck x${m.workers}` : 'mmcheck',
       int(m.states),
       int(m.transitions),
       fix(m.seconds, 2),
@@ -140,6 +161,15 @@ export function targets(reports: readonly ConfigReport[]): { target: string; mea
       met: rss <= TARGET_RSS_BYTES_PER_STATE,
     });
   }
+  for (const r of reports) {
+    const x = speedup(r, reports);
+    if (x !== undefined && r.mmcheck)
+      out.push({
+        target: `${r.name}: >= ${TARGET_PARALLEL_SPEEDUP}x ${r.baseline} with ${r.mmcheck.workers ?? 1} workers (same counts)`,
+        measured: `${fix(x, 2)}x${baselineMismatch(r, reports) ? ' but COUNTS DIFFER' : ''}`,
+        met: x >= TARGET_PARALLEL_SPEEDUP && baselineMismatch(r, reports) === undefined,
+      });
+  }
   for (const r of reports)
     if (r.mmcheck && /^(hugetlb|thp)/.test(r.name))
       out.push({
@@ -168,6 +198,18 @@ export function printText(reports: readonly ConfigReport[], header: string): str
       const parts = [`${r.name} (${m.scenario}): ${m.stopReason}${m.exhaustive ? ', exhaustive' : ', NOT exhaustive'}`];
       parts.push(m.specStates > 0 ? `refinement ${m.refinement}, ${m.specStates} spec states` : m.refinement);
       if (m.violation) parts.push(`violation: ${m.violation}`);
+      if ((m.workers ?? 1) > 1) parts.push(`${m.workers} workers`);
+      if (r.baseline) {
+        const bad = baselineMismatch(r, reports);
+        const x = speedup(r, reports);
+        parts.push(
+          bad
+            ? `COUNTS DIFFER from ${r.baseline}: ${bad}`
+            : x === undefined
+              ? `${r.baseline} not run: no speedup (run both, e.g. --only ${r.baseline},${r.name})`
+              : `counts equal ${r.baseline}'s; speedup ${fix(x, 2)}x wall time (the machine may be shared: see the load average)`,
+        );
+      }
       if (r.expectedStates !== undefined)
         parts.push(
           m.states === r.expectedStates

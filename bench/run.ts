@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
@@ -23,7 +23,7 @@ import type { CheckResult } from '../checker/result.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
 import { CONFIGS, loadConfig, type Config } from './configs.js';
 import { locateModels, onPath, runRumur, runSpin, type ToolMeasure } from './models.js';
-import { printText, targets, type ConfigReport, type MmcheckMeasure } from './report.js';
+import { baselineMismatch, printText, targets, type ConfigReport, type MmcheckMeasure } from './report.js';
 
 export { parsePan } from './models.js';
 
@@ -108,6 +108,11 @@ type CheckFn = (
   scenario: Scenario,
   opts: { timeLimitSeconds?: number; progress?: (p: unknown) => void },
 ) => CheckResult;
+type ParallelCheckFn = (
+  sub: Subsystem,
+  scenario: Scenario,
+  opts: { timeLimitSeconds?: number; progress?: (p: unknown) => void; workers: number; registryModule: string },
+) => Promise<CheckResult>;
 
 /** One measured mmcheck run, printed as one JSON line. */
 async function child(name: string, o: Options): Promise<void> {
@@ -117,17 +122,31 @@ async function child(name: string, o: Options): Promise<void> {
     process.stdout.write(JSON.stringify({ skipped: loaded }) + '\n');
     return;
   }
-  const { checkScenario } = (await import('../checker/check.js')) as unknown as { checkScenario: CheckFn };
+  const { checkScenario, checkScenarioParallel } = (await import('../checker/check.js')) as unknown as {
+    checkScenario: CheckFn;
+    checkScenarioParallel: ParallelCheckFn;
+  };
   let peakHeap = 0;
   const sample = (): void => {
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   };
   const cpu0 = process.cpuUsage();
-  const r = checkScenario(loaded.sub, loaded.scenario, { timeLimitSeconds: o.timeLimit, progress: sample });
+  const workers = cfg.workers ?? 1;
+  if (workers > 1 && !loaded.registryModule) throw new Error(`${cfg.name}: --workers needs a registry module`);
+  const r =
+    workers > 1
+      ? await checkScenarioParallel(loaded.sub, loaded.scenario, {
+          timeLimitSeconds: o.timeLimit,
+          progress: sample,
+          workers,
+          registryModule: loaded.registryModule!,
+        })
+      : checkScenario(loaded.sub, loaded.scenario, { timeLimitSeconds: o.timeLimit, progress: sample });
   const cpu = process.cpuUsage(cpu0);
   sample();
   const MiB = 1024 * 1024;
   const out: MmcheckMeasure = {
+    workers,
     scenario: r.scenario,
     scenarioDescription: r.scenarioDescription,
     refinement: r.refinement,
@@ -196,7 +215,7 @@ function toolSetup(o: Options): { pml?: string; murphi?: string; notes: string[]
 }
 
 function runConfig(cfg: Config, o: Options, tools: { pml?: string; murphi?: string; notes: string[] }): ConfigReport {
-  const base = { name: cfg.name, description: cfg.description };
+  const base = { name: cfg.name, description: cfg.description, ...(cfg.baseline ? { baseline: cfg.baseline } : {}) };
   let best: MmcheckMeasure | undefined;
   let spin: ToolMeasure | undefined;
   let rumur: ToolMeasure | undefined;
@@ -261,12 +280,13 @@ async function main(argv: readonly string[]): Promise<number> {
       ) + '\n',
     );
   } else {
-    const header = `mmcheck bench  (node ${process.version}, ${runner}, one core${o.repeat > 1 ? `, fastest of ${o.repeat} interleaved runs` : ''}; ${load})`;
+    const header = `mmcheck bench  (node ${process.version}, ${runner}, ${availableParallelism()} cores; one core per run except -w configurations${o.repeat > 1 ? `, fastest of ${o.repeat} interleaved runs` : ''}; ${load})`;
     process.stdout.write(printText(reports, header));
   }
   const bad = reports.some(
     (r) =>
       r.mmcheckError !== undefined ||
+      baselineMismatch(r, reports) !== undefined ||
       (r.mmcheck && r.expectedStates !== undefined && r.mmcheck.states !== r.expectedStates) ||
       (r.spin && r.mmcheck && r.spin.states !== r.mmcheck.states) ||
       (r.rumur && r.mmcheck && r.rumur.states !== r.mmcheck.states),

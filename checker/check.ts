@@ -5,15 +5,21 @@
  * fingerprints, or bitstate); the result says which ran and what that means
  * for completeness. A counterexample is rebuilt from the strategy's path of
  * successor indices by re-expansion with labels.
+ *
+ * checkScenarioParallel: the same scenario explored by strategy/parallel-bfs.ts
+ * in N worker threads, each building the Product from the registry module
+ * (product-source.ts) with ids from tables shared by all (ProductSharing).
  */
 import { alternativeImpl } from './impls.js';
 import { collisionProbability } from './fingerprint.js';
 import type { Model } from './model.js';
 import { evalInvariants } from './properties.js';
-import { Product } from './product.js';
+import { createProductSharing, Product } from './product.js';
+import type { ProductSourceArgs } from './product-source.js';
 import type { CheckResult, SearchInfo, StepLabel, TraceState, Violation } from './result.js';
 import { bfs } from './strategy/bfs.js';
 import { dfs } from './strategy/dfs.js';
+import { parallelBfs } from './strategy/parallel-bfs.js';
 import type { Progress, SearchOutcome } from './strategy/search.js';
 import { BitstateStore, ExactStore, type VisitedStore } from './store/visited.js';
 import type { Scenario, Subsystem } from './types.js';
@@ -41,6 +47,51 @@ export interface CheckOptions {
   stop?: Int32Array;
 }
 
+export interface ParallelCheckOptions extends Omit<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate'> {
+  /** Worker threads (BFS with the exact store only). */
+  workers: number;
+  /** A module exporting `registry: Subsystem[]` holding `sub` (by name), for the workers to load. */
+  registryModule: string;
+}
+
+function limitsOf(opts: CheckOptions) {
+  return {
+    ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+    ...(opts.timeLimitSeconds !== undefined ? { timeLimitSeconds: opts.timeLimitSeconds } : {}),
+    ...(opts.progress ? { progress: opts.progress } : {}),
+    ...(opts.stop ? { stop: opts.stop } : {}),
+  };
+}
+
+/**
+ * The scenario explored by a BFS in `opts.workers` threads: the same states,
+ * transitions, verdict, tallies and counterexample as checkScenario's BFS.
+ */
+export async function checkScenarioParallel<G extends object, C, P>(
+  sub: Subsystem<G, C, P>,
+  scenario: Scenario<P>,
+  opts: ParallelCheckOptions,
+): Promise<CheckResult> {
+  const sharing = createProductSharing();
+  const product = new Product<G>(sub, scenario, opts.variant ?? null, sharing);
+  product.watch = opts.watch;
+  const start = performance.now();
+  const impl = alternativeImpl(sub as Subsystem);
+  const args: ProductSourceArgs = {
+    registryModule: opts.registryModule,
+    subsystem: sub.name,
+    ...(impl !== undefined ? { impl } : {}),
+    scenario: scenario as Scenario,
+    variant: product.variant,
+    sharing,
+    ...(opts.watch ? { watch: opts.watch } : {}),
+  };
+  const here = import.meta.url;
+  const source = { module: new URL(`./product-source.${here.endsWith('.ts') ? 'ts' : 'js'}`, here).href, args };
+  const out = await parallelBfs(product, source, opts.workers, limitsOf(opts));
+  return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, 'bfs', opts.workers);
+}
+
 export function checkScenario<G extends object, C, P>(
   sub: Subsystem<G, C, P>,
   scenario: Scenario<P>,
@@ -51,19 +102,25 @@ export function checkScenario<G extends object, C, P>(
   const start = performance.now();
   const visited: VisitedStore =
     opts.bitstate !== undefined ? new BitstateStore(opts.bitstate) : new ExactStore(1 << 16);
-  const limits = {
-    ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
-    ...(opts.timeLimitSeconds !== undefined ? { timeLimitSeconds: opts.timeLimitSeconds } : {}),
-    ...(opts.progress ? { progress: opts.progress } : {}),
-    ...(opts.stop ? { stop: opts.stop } : {}),
-  };
+  const limits = limitsOf(opts);
   const strategy = opts.strategy ?? 'bfs';
   const out: SearchOutcome =
     strategy === 'dfs'
       ? dfs(product, visited, { ...limits, ...(opts.maxDepth !== undefined ? { maxDepth: opts.maxDepth } : {}) })
       : bfs(product, visited, limits);
-  const seconds = (performance.now() - start) / 1000;
+  return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, strategy, 1);
+}
 
+/** The result of a search over the scenario's Product. */
+function resultOf<G extends object, C, P>(
+  sub: Subsystem<G, C, P>,
+  scenario: Scenario<P>,
+  product: Product<G>,
+  out: SearchOutcome,
+  seconds: number,
+  strategy: 'bfs' | 'dfs',
+  workers: number,
+): CheckResult {
   // taken before the counterexample is rebuilt: re-expanding its path would count pruned paths again
   const preconditions = [...product.pruned].map(([text, count]) => ({ text, count }));
   const invariants = product.invariantStats.map((s) => ({ ...s }));
@@ -75,6 +132,7 @@ export function checkScenario<G extends object, C, P>(
   }
   const search: SearchInfo = {
     strategy,
+    workers,
     visited: out.visitedKind,
     shortestCounterexample: out.shortest,
     ...(out.omission ? { omission: out.omission } : {}),

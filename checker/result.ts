@@ -92,6 +92,8 @@ export type StopReason = 'complete' | 'violation' | 'state-limit' | 'time-limit'
 /** How the states were searched and stored: what a result's counts and verdict can claim. */
 export interface SearchInfo {
   readonly strategy: 'bfs' | 'dfs';
+  /** Threads that explored the scenario (1: the sequential search; more: strategy/parallel-bfs.ts). */
+  readonly workers?: number;
   /** 'exact': 64-bit fingerprints (see collisionProbability); 'bitstate': may omit states (see omission). */
   readonly visited: 'exact' | 'bitstate';
   /** Whether a counterexample found is a shortest one. */

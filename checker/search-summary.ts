@@ -9,7 +9,10 @@ const sci = (x: number): string => (x === 0 ? '0' : x < 1e-3 || x >= 1e4 ? x.toE
 
 export function searchSummary(r: Pick<CheckResult, 'search' | 'collisionProbability'>): string {
   const s = r.search;
-  const strat = (s?.strategy ?? 'bfs').toUpperCase();
+  const n = s?.workers ?? 1;
+  const strat =
+    (s?.strategy ?? 'bfs').toUpperCase() +
+    (n === 1 ? ', 1 worker' : `, ${n} workers (parallel, level by level; same states and verdict as 1)`);
   if (!s || s.visited === 'exact')
     return `${strat}, exact 64-bit fingerprints (collision probability ${sci(r.collisionProbability)})`;
   const o = s.omission;

@@ -165,6 +165,15 @@ export async function cmdCheck(argv: string[], io: Out, env: CheckEnv): Promise<
     notes.push(`--jobs ${asked} is more than the ${cores} cores: the workers share them (counts do not change)`);
   if (shard && jobs.length === 0)
     notes.push(`shard ${shard.index}/${shard.count} has no scenario runs (the whole run has ${all.length})`);
+  const search = searchOptions(flags);
+  if (env.registryModule === undefined && search.workers !== undefined && search.workers > 1)
+    throw new UsageError(
+      '--workers needs subsystems that worker threads can load (a registry module); these run in-process',
+    );
+  if (search.workers !== undefined && search.workers > cores)
+    notes.push(
+      `--workers ${search.workers} is more than the ${cores} cores: the threads share them (counts do not change)`,
+    );
   if (env.registryModule === undefined && flags['time-limit'] !== undefined)
     notes.push(
       '--time-limit is checked between states only: these subsystems run in-process, so a step that never returns cannot be stopped',
@@ -194,7 +203,7 @@ export async function cmdCheck(argv: string[], io: Out, env: CheckEnv): Promise<
     parallel,
     ...(flags['max-states'] !== undefined ? { maxStates: flags['max-states'] as number } : {}),
     ...(flags['time-limit'] !== undefined ? { timeLimitSeconds: flags['time-limit'] as number } : {}),
-    search: searchOptions(flags),
+    search,
     ...(env.registryModule !== undefined ? { registryModule: env.registryModule } : {}),
     heartbeatSeconds,
     heartbeat: (l) => io.err(l),

@@ -107,7 +107,8 @@ export function outcomeOf(job: JobSpec, end: JobEnd, allowVacuous: boolean, trac
       break;
   }
   // a result line names the strategy and store whenever they are not BFS over exact fingerprints
-  if (r.search && (r.search.strategy !== 'bfs' || r.search.visited !== 'exact')) reason += ` [${searchSummary(r)}]`;
+  if (r.search && (r.search.strategy !== 'bfs' || r.search.visited !== 'exact' || (r.search.workers ?? 1) > 1))
+    reason += ` [${searchSummary(r)}]`;
   return { ...base, verdict, reason, vacuous, result: r, ...(tracePath ? { tracePath } : {}) };
 }
 

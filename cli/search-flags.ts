@@ -10,14 +10,20 @@ export const SEARCH_FLAGS: Readonly<Record<string, FlagSpec>> = {
   strategy: { kind: 'string' },
   'max-depth': { kind: 'int', min: 1 },
   bitstate: { kind: 'int', min: 10 },
+  workers: { kind: 'int', min: 1 },
 };
 
 export const SEARCH_HELP = `  --strategy bfs|dfs     bfs (default): shortest counterexamples; dfs: memory bounded by depth, not shortest
   --max-depth N          with --strategy dfs: expand no state deeper than N (the run is then NOT exhaustive)
   --bitstate W           bitstate hashing in 2^W bits (SPIN -w W, 10..32): fixed memory, may omit states;
-                         the run is reported with its omission probability and never as exhaustive`;
+                         the run is reported with its omission probability and never as exhaustive
+  --workers N            explore each scenario with a BFS in N threads (default 1): the same states, verdict
+                         and shortest counterexample for every N; --jobs runs scenarios side by side`;
 
-export type SearchOptions = Pick<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate'>;
+export type SearchOptions = Pick<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate'> & {
+  /** Threads per scenario (checker/strategy/parallel-bfs.ts); absent or 1: the sequential search. */
+  readonly workers?: number;
+};
 
 export function searchOptions(flags: Readonly<Record<string, string | number | boolean>>): SearchOptions {
   const s = flags.strategy;
@@ -27,7 +33,14 @@ export function searchOptions(flags: Readonly<Record<string, string | number | b
     throw new UsageError('--max-depth applies to --strategy dfs only (BFS is shortest-first)');
   const w = flags.bitstate as number | undefined;
   if (w !== undefined && w > 32) throw new UsageError(`--bitstate: expected 10..32 (2^W bits), got ${w}`);
+  const workers = flags.workers as number | undefined;
+  if (workers !== undefined && workers > 1 && s === 'dfs')
+    throw new UsageError('--workers applies to BFS only (the parallel search is level by level)');
+  if (workers !== undefined && workers > 1 && w !== undefined)
+    throw new UsageError('--workers applies to the exact store only, not --bitstate');
+  if (workers !== undefined && workers > 64) throw new UsageError(`--workers: expected 1..64, got ${workers}`);
   return {
+    ...(workers !== undefined ? { workers } : {}),
     ...(s !== undefined ? { strategy: s } : {}),
     ...(flags['max-depth'] !== undefined ? { maxDepth: flags['max-depth'] as number } : {}),
     ...(w !== undefined ? { bitstate: w } : {}),

@@ -7,7 +7,7 @@
  * module named in workerData, so tests can run their own subsystems here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkScenario, type Progress } from '../checker/check.js';
+import { checkScenario, checkScenarioParallel, type Progress } from '../checker/check.js';
 import { selectImpl } from '../checker/impls.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
 
@@ -25,6 +25,8 @@ export interface Job {
   readonly strategy?: 'bfs' | 'dfs';
   readonly maxDepth?: number;
   readonly bitstate?: number;
+  /** Threads for this scenario's search (more than 1: the parallel BFS). */
+  readonly workers?: number;
 }
 
 export type WorkerMessage =
@@ -39,23 +41,34 @@ const registryPromise: Promise<readonly Subsystem[]> | undefined = registryModul
   : undefined;
 
 parentPort?.on('message', (job: Job) => {
-  void registryPromise!.then((registry) => {
+  void registryPromise!.then(async (registry) => {
     try {
       const found = registry.find((s) => s.name === job.subsystem);
       if (!found) throw new Error(`unknown subsystem '${job.subsystem}'`);
       const sub = selectImpl(found, job.impl);
       parentPort!.postMessage({ id: job.id, kind: 'started' } satisfies WorkerMessage);
-      const result = checkScenario(sub, job.scenario, {
+      const common = {
         variant: job.variant,
         ...(job.maxStates !== undefined ? { maxStates: job.maxStates } : {}),
         ...(job.timeLimitSeconds !== undefined ? { timeLimitSeconds: job.timeLimitSeconds } : {}),
-        ...(job.strategy !== undefined ? { strategy: job.strategy } : {}),
-        ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
-        ...(job.bitstate !== undefined ? { bitstate: job.bitstate } : {}),
         watch: job.watch,
         stop: job.stop,
-        progress: (p) => parentPort!.postMessage({ id: job.id, kind: 'progress', progress: p } satisfies WorkerMessage),
-      });
+        progress: (p: Progress) =>
+          parentPort!.postMessage({ id: job.id, kind: 'progress', progress: p } satisfies WorkerMessage),
+      };
+      const result =
+        job.workers !== undefined && job.workers > 1
+          ? await checkScenarioParallel(sub, job.scenario, {
+              ...common,
+              workers: job.workers,
+              registryModule: registryModule!,
+            })
+          : checkScenario(sub, job.scenario, {
+              ...common,
+              ...(job.strategy !== undefined ? { strategy: job.strategy } : {}),
+              ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
+              ...(job.bitstate !== undefined ? { bitstate: job.bitstate } : {}),
+            });
       parentPort!.postMessage({ id: job.id, kind: 'result', result } satisfies WorkerMessage);
     } catch (e) {
       parentPort!.postMessage({

@@ -35,4 +35,20 @@ describe('bench models and configurations', () => {
       for (const t of got.scenario.threads) expect(t).toEqual(menu(t[0]!, t.length));
     },
   );
+
+  test('every parallel configuration runs the scenario of its 1-worker baseline', async () => {
+    const par = CONFIGS.filter((c) => c.baseline);
+    expect(par.length).toBeGreaterThanOrEqual(1);
+    for (const c of par) {
+      const b = CONFIGS.find((x) => x.name === c.baseline);
+      expect(b, c.name).toBeDefined();
+      expect(c.workers).toBeGreaterThan(1);
+      expect(b!.workers ?? 1).toBe(1);
+      const here = join(__dirname, '..', '..', 'bench');
+      const [x, y] = await Promise.all([loadConfig(c, here), loadConfig(b!, here)]);
+      if (typeof x === 'string' || typeof y === 'string') throw new Error(String(x) + String(y));
+      expect(x.scenario).toEqual(y.scenario);
+      expect(x.registryModule).toBeDefined();
+    }
+  });
 });

@@ -1,0 +1,32 @@
+/**
+ * How a parallel search's worker threads build the scenario's Product: the
+ * subsystem comes from a registry module (by name, with its selected
+ * implementation), the scenario and variant as plain data, and the ids from
+ * the tables the coordinator's Product shares (ProductSharing). Loaded by
+ * strategy/parallel-worker.ts as its model source: `createModel(args)`.
+ */
+import { selectImpl } from './impls.js';
+import type { Model } from './model.js';
+import { Product, type ProductSharing } from './product.js';
+import type { Scenario, Subsystem } from './types.js';
+
+export interface ProductSourceArgs {
+  /** A module exporting `registry: Subsystem[]`. */
+  readonly registryModule: string;
+  readonly subsystem: string;
+  readonly impl?: string;
+  readonly scenario: Scenario;
+  readonly variant: string | null;
+  readonly sharing: ProductSharing;
+  /** See Product.watch. */
+  readonly watch?: Int32Array;
+}
+
+export async function createModel(args: ProductSourceArgs): Promise<Model> {
+  const { registry } = (await import(args.registryModule)) as { registry: readonly Subsystem[] };
+  const found = registry.find((s) => s.name === args.subsystem);
+  if (!found) throw new Error(`unknown subsystem '${args.subsystem}' in ${args.registryModule}`);
+  const product = new Product(selectImpl(found, args.impl), args.scenario, args.variant, args.sharing);
+  product.watch = args.watch;
+  return product;
+}

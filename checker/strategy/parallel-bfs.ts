@@ -1,0 +1,291 @@
+/**
+ * Parallel breadth-first search over any Model, level by level, in N worker
+ * threads (parallel-worker.ts) that share a lock-free fingerprint table
+ * (store/shared-visited.ts) and a frontier (store/frontier.ts).
+ *
+ * Same answer for every N. Each new state of level d+1 is tagged in the table
+ * with its smallest discovering parent (lowered atomically by whichever worker
+ * finds a smaller one), and the edge of that transition. Between levels the
+ * coordinator orders level d+1 by (parent id, edge): exactly the order in
+ * which the sequential BFS (bfs.ts) numbers states, so state ids, parent links
+ * and traces are the sequential ones. Distinct states, transitions and tallies
+ * of a completed level are sums over workers, independent of who claimed what.
+ *
+ * A level in which a worker meets a failure or reaches --max-states is not
+ * used as the parallel pass left it: the coordinator runs that one level again
+ * sequentially, state by state in the sequential order, with the sequential
+ * BFS's stopping rules (first failure in that order; a deadlock in the level
+ * beats a longer counterexample; stop at --max-states), against the table's
+ * entries of earlier levels. So the counterexample, the counts and the tallies
+ * at the stop are the sequential BFS's, for every N. A time limit or an
+ * interruption stops where the workers are: such a run is not exhaustive and
+ * its counts are what was done.
+ */
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { zobrist } from '../fingerprint.js';
+import type { Model } from '../model.js';
+import type { StopReason } from '../result.js';
+import { createFrontier, Frontier } from '../store/frontier.js';
+import { Links } from '../store/queue.js';
+import { norm, SharedFingerprintTable } from '../store/shared-visited.js';
+import type { VisitedStore } from '../store/visited.js';
+import { outcome } from './bfs.js';
+import { orderNextLevel, pathTo, rerunLevel, type Found } from './parallel-level.js';
+import { ABORT, C, CMD, controlWords, W, WORKER_BASE, type ModelSource, type WorkerInit } from './parallel-protocol.js';
+import { Ticker, type SearchLimits, type SearchOutcome } from './search.js';
+
+export type { ModelSource };
+
+/** Atomics.waitAsync (Node 16+; in TypeScript's lib from es2024). */
+interface AtomicsWaitAsync {
+  waitAsync(a: Int32Array, i: number, v: number, ms: number): { value: Promise<string> | string };
+}
+
+/** Most a level may fill the table before it is rebuilt (and the level redone). */
+const MAX_LOAD = 0.85;
+const MIN_LOG2 = 17;
+
+function workerScript(): { file: string | URL; evalSrc?: string } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // running from source (tests, tsx): register tsx in the worker first
+    const file = new URL('./parallel-worker.ts', here).href;
+    return {
+      file,
+      evalSrc: `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file)}); })`,
+    };
+  }
+  return { file: new URL('./parallel-worker.js', here) };
+}
+
+class Coordinator {
+  readonly ctl: Int32Array;
+  readonly frontier: Frontier;
+  table: SharedFingerprintTable;
+  readonly links = new Links();
+  readonly workers: Worker[] = [];
+  readonly ports: MessageChannel[] = [];
+  private error: string | undefined;
+  private readonly counters: unknown[] = [];
+
+  constructor(
+    readonly model: Model,
+    readonly n: number,
+  ) {
+    this.ctl = new Int32Array(new SharedArrayBuffer(4 * controlWords(n)));
+    this.frontier = new Frontier(createFrontier(n));
+    this.table = SharedFingerprintTable.create(MIN_LOG2);
+  }
+
+  start(source: ModelSource, limits: SearchLimits): void {
+    const { file, evalSrc } = workerScript();
+    const deadline = limits.timeLimitSeconds !== undefined ? Date.now() + limits.timeLimitSeconds * 1000 : undefined;
+    for (let i = 0; i < this.n; i++) {
+      const ch = new MessageChannel();
+      const init: WorkerInit = {
+        index: i,
+        ctl: this.ctl.buffer as SharedArrayBuffer,
+        frontier: this.frontier.buffers,
+        table: this.table.buffer,
+        port: ch.port2,
+        source,
+        ...(limits.stop ? { stop: limits.stop.buffer as SharedArrayBuffer } : {}),
+        ...(deadline !== undefined ? { deadline } : {}),
+      };
+      const w = new Worker(evalSrc ?? file, {
+        eval: evalSrc !== undefined,
+        workerData: init,
+        transferList: [ch.port2],
+      });
+      w.on('message', (m: { kind: string; message?: string; counters?: unknown }) => {
+        if (m.kind === 'error') this.fail(`parallel BFS worker ${i}: ${m.message}`);
+        else if (m.kind === 'counters') this.counters[i] = m.counters;
+      });
+      w.on('error', (e: Error) => this.fail(`parallel BFS worker ${i}: ${e?.stack ?? String(e)}`));
+      w.on('exit', (code) => {
+        if (this.counters[i] === undefined) this.fail(`parallel BFS worker ${i} exited (code ${code})`);
+      });
+      this.workers.push(w);
+      this.ports.push(ch);
+    }
+  }
+
+  private fail(message: string): void {
+    this.error ??= message;
+    Atomics.or(this.ctl, C.ABORT, ABORT.ERROR);
+    // wake the coordinator's waits
+    Atomics.add(this.ctl, C.DONE, 1 << 20);
+    Atomics.notify(this.ctl, C.DONE);
+    Atomics.add(this.ctl, C.READY, 1 << 20);
+    Atomics.notify(this.ctl, C.READY);
+  }
+
+  /** Resolve when ctl[i] reaches `want` (or a worker failed). */
+  async until(i: number, want: number): Promise<void> {
+    for (;;) {
+      const v = Atomics.load(this.ctl, i);
+      if (v >= want || this.error) break;
+      const r = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.ctl, i, v, 200);
+      await r.value;
+    }
+    if (this.error) throw new Error(this.error);
+  }
+
+  command(cmd: number): void {
+    Atomics.store(this.ctl, C.CMD, cmd);
+    Atomics.store(this.ctl, C.DONE, 0);
+    Atomics.add(this.ctl, C.GEN, 1);
+    Atomics.notify(this.ctl, C.GEN);
+  }
+
+  /** Tell the workers to report and exit; their tallies go into the coordinator's model. */
+  async finish(discardLast: boolean): Promise<void> {
+    const got = this.workers.map((w) => new Promise<void>((res) => w.once('exit', () => res())));
+    this.command(discardLast ? CMD.FINISH_DISCARD : CMD.FINISH);
+    await Promise.all(got);
+    for (const ch of this.ports) ch.port1.close();
+    if (this.error) throw new Error(this.error);
+    for (const c of this.counters) if (c !== undefined && c !== null) this.model.addCounters?.(c);
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const ch of this.ports) ch.port1.close();
+  }
+
+  /** Rebuild the table with room for `need` entries at half load, keeping entries whose tag passes `keep`. */
+  resize(need: number, keep: (tag: number) => boolean): void {
+    let log2 = Math.max(MIN_LOG2, Math.log2(this.table.capacity));
+    while (2 ** log2 * 0.5 < need) log2++;
+    if (log2 > 29) throw new Error(`parallel BFS: the fingerprint table would need more than 2^29 slots`);
+    this.table = this.table.rebuilt(log2, keep);
+    for (const ch of this.ports) ch.port1.postMessage({ table: this.table.buffer });
+  }
+}
+
+/**
+ * BFS over `model` in `workers` threads, each running the model `source`
+ * builds (the same model: same scenario, and ids shared through its own
+ * shared tables). `model` itself seeds the search, redoes a stopping level and
+ * receives the workers' tallies.
+ */
+// oxlint-disable-next-line max-lines-per-function -- one level loop: expand, judge the abort, order the next level
+export async function parallelBfs(
+  model: Model,
+  source: ModelSource,
+  workers: number,
+  limits: SearchLimits = {},
+): Promise<SearchOutcome> {
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`parallel BFS: ${workers} workers`);
+  const ticker = new Ticker(limits);
+  const co = new Coordinator(model, workers);
+  const store = (): VisitedStore => ({ kind: 'exact', add: () => false, size: count, bytes: co.table.bytes });
+  const maxStates = limits.maxStates ?? Infinity;
+
+  // seed: the initial state is state 0, in buffer 0
+  const init = model.initial();
+  const fp = new Uint32Array(2);
+  zobrist(init.vec, 0, init.vec.length, fp);
+  co.table.insert(norm(fp[0]!), norm(fp[1]!), 0);
+  co.links.set(0, 0, 0);
+  co.frontier.push(0, 0, init.vec, init.vec.length, fp[0]! | 0, fp[1]! | 0, 0, 0, 0);
+  co.frontier.reserveOrder(1);
+  co.frontier.order[0] = 0;
+  co.frontier.order[1] = 0;
+  let count = 1;
+  let transitions = 0;
+  let maxDepth = 0;
+  let peakFrontier = 0;
+  const f0 = init.failure ?? model.checkState(init.vec, 0, init.impl);
+  if (f0) return outcome('violation', 1, 0, 0, { failure: f0, path: [] }, store(), co.links.bytes, 0);
+
+  co.start(source, limits);
+  let stop: StopReason = 'complete';
+  let found: Found | undefined;
+  let discardLast = false;
+  try {
+    await co.until(C.READY, workers);
+    let start = 0;
+    let size = 1;
+    let depth = 0;
+    let growth = 4; // new states per expanded state, the largest seen so far (for sizing the table)
+    let redo = false;
+    while (size > 0) {
+      // room for this level's new states at MAX_LOAD (a level that overfills is redone in a bigger table)
+      const expect = count + Math.ceil(size * growth * 1.25);
+      if (expect > co.table.capacity * 0.6) co.resize(expect, () => true);
+      const tableRoom = Math.floor(co.table.capacity * MAX_LOAD) - count;
+      const stateRoom = maxStates - count;
+      const ctl = co.ctl;
+      ctl[C.SIZE] = size;
+      ctl[C.START] = start;
+      ctl[C.CURSOR] = 0;
+      ctl[C.CHUNK] = Math.max(1, Math.min(64, Math.floor(size / (8 * workers))));
+      ctl[C.CLAIMS] = 0;
+      ctl[C.LIMIT] = Math.max(1, Math.min(tableRoom, stateRoom));
+      ctl[C.LIMIT_BIT] = stateRoom <= tableRoom ? ABORT.STATE_LIMIT : ABORT.TABLE_FULL;
+      ctl[C.ABORT] = 0;
+      ctl[C.PARITY] = depth & 1;
+      co.command(redo ? CMD.REDO : CMD.LEVEL);
+      redo = false;
+      await co.until(C.DONE, workers);
+      const why = ctl[C.ABORT]!;
+      let levelTransitions = 0;
+      for (let w = 0; w < workers; w++) levelTransitions += ctl[WORKER_BASE + W.SIZE * w + W.TRANSITIONS]!;
+      if (why & (ABORT.FAILURE | ABORT.STATE_LIMIT)) {
+        const r = rerunLevel(co, model, start, size, depth, transitions, maxStates, ticker);
+        if (r.stop === 'complete')
+          throw new Error('parallel BFS: the sequential pass over a stopping level did not stop');
+        ({ stop, count, transitions } = r);
+        maxDepth = r.maxDepth;
+        found = r.found;
+        discardLast = true;
+        break;
+      }
+      if (why & ABORT.TABLE_FULL) {
+        // drop this level's entries (tags above `start`), grow, and do the level again
+        co.resize(2 * co.table.capacity, (tag) => tag <= start);
+        growth *= 2;
+        redo = true;
+        continue;
+      }
+      if (why & (ABORT.STOP | ABORT.TIME)) {
+        // not exhaustive: count what was done
+        count += ctl[C.CLAIMS]!;
+        transitions += levelTransitions;
+        stop = why & ABORT.STOP ? 'interrupted' : 'time-limit';
+        break;
+      }
+      transitions += levelTransitions;
+      let frontierWords = 0;
+      for (let w = 0; w < workers; w++) frontierWords += ctl[WORKER_BASE + W.SIZE * w + W.FILL]!;
+      peakFrontier = Math.max(peakFrontier, 4 * frontierWords);
+      const next = orderNextLevel(co, start, size, count, depth & 1);
+      if (next > 0) maxDepth = depth + 1;
+      growth = Math.max(growth, next / size);
+      start = count;
+      count += next;
+      size = next;
+      depth++;
+      const tick = size > 0 ? ticker.tick(() => ({ states: count, transitions, depth, queue: size })) : undefined;
+      if (tick) {
+        stop = tick;
+        break;
+      }
+    }
+    await co.finish(discardLast);
+  } catch (e) {
+    await co.terminate();
+    throw e;
+  }
+  return outcome(
+    stop,
+    count,
+    transitions,
+    maxDepth,
+    found && { failure: found.failure, path: pathTo(co.links, found) },
+    store(),
+    co.links.bytes,
+    peakFrontier,
+  );
+}

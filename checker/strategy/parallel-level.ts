@@ -1,0 +1,206 @@
+/**
+ * The coordinator's work between the levels of the parallel BFS
+ * (parallel-bfs.ts): order the next level as the sequential BFS numbers it,
+ * and run a stopping level again sequentially.
+ */
+import { FingerprintSet, zobristFrom } from '../fingerprint.js';
+import type { Failure, Model, Successor } from '../model.js';
+import type { StopReason } from '../result.js';
+import type { Frontier } from '../store/frontier.js';
+import type { Links } from '../store/queue.js';
+import { norm, type SharedFingerprintTable } from '../store/shared-visited.js';
+import { W, WORKER_BASE } from './parallel-protocol.js';
+import type { Ticker } from './search.js';
+
+export interface Found {
+  readonly failure: Failure;
+  /** The last state before the failure (or the failing state itself when edge < 0). */
+  readonly parent: number;
+  readonly edge: number;
+}
+
+/** What the level functions use of the coordinator. */
+export interface LevelStores {
+  readonly ctl: Int32Array;
+  readonly frontier: Frontier;
+  readonly table: SharedFingerprintTable;
+  readonly links: Links;
+  /** Workers. */
+  readonly n: number;
+}
+
+/** Level d+1 in sequential order from the workers' buffers; fills links; returns its size. */
+export function orderNextLevel(co: LevelStores, start: number, size: number, count: number, parity: number): number {
+  const f = co.frontier;
+  const t = co.table;
+  const n = co.n;
+  // the lowered keys that won: slot -> edge
+  const lowered = new Map<number, number>();
+  for (let w = 0; w < n; w++) {
+    const l = f.logs[w]!;
+    const end = co.ctl[WORKER_BASE + W.SIZE * w + W.LOG]!;
+    for (let k = 0; k < end; k += 3) if (t.tag(l[k]!) === l[k + 1]! + 1) lowered.set(l[k]!, l[k + 2]!);
+  }
+  // entries: buffer, offset, parent, edge
+  const buf: number[] = [];
+  const off: number[] = [];
+  const par: number[] = [];
+  const edg: number[] = [];
+  for (let w = 0; w < n; w++) {
+    const b = 1 + 2 * w + parity;
+    const fill = co.ctl[WORKER_BASE + W.SIZE * w + W.FILL]!;
+    const c = f.states[b]!;
+    for (let at = 0; at < fill; at = f.next(b, at)) {
+      const slot = c[at + 3]!;
+      const p = t.tag(slot) - 1;
+      buf.push(b);
+      off.push(at);
+      par.push(p);
+      const e = p === c[at + 4]! ? c[at + 5]! : lowered.get(slot);
+      if (e === undefined) throw new Error(`parallel BFS: no discovering edge for slot ${slot} (parent ${p})`);
+      edg.push(e);
+    }
+  }
+  const m = buf.length;
+  // counting sort by parent (ids start .. start+size), then by edge within a parent
+  const bucket = new Int32Array(size + 1);
+  for (let k = 0; k < m; k++) bucket[par[k]! - start + 1]!++;
+  for (let i = 0; i < size; i++) bucket[i + 1]! += bucket[i]!;
+  const idx = new Int32Array(m);
+  for (let k = 0; k < m; k++) idx[bucket[par[k]! - start]!++] = k;
+  // bucket[i] is now the end of parent i's run; runs are short: insertion sort by edge
+  let runStart = 0;
+  for (let i = 0; i < size; i++) {
+    const runEnd = bucket[i]!;
+    for (let a = runStart + 1; a < runEnd; a++) {
+      const k = idx[a]!;
+      let j = a - 1;
+      while (j >= runStart && edg[idx[j]!]! > edg[k]!) {
+        idx[j + 1] = idx[j]!;
+        j--;
+      }
+      idx[j + 1] = k;
+    }
+    runStart = runEnd;
+  }
+  f.reserveOrder(m);
+  const o = f.order;
+  for (let r = 0; r < m; r++) {
+    const k = idx[r]!;
+    o[2 * r] = buf[k]!;
+    o[2 * r + 1] = off[k]!;
+    co.links.set(count + r, par[k]!, edg[k]!);
+  }
+  return m;
+}
+
+/**
+ * The sequential BFS's pass over one level (ids start .. start+size), from
+ * the level's first state: used when the parallel pass hit a failure or the
+ * state limit, so the stop is the sequential one.
+ */
+export function rerunLevel(
+  co: LevelStores,
+  model: Model,
+  start: number,
+  size: number,
+  depth: number,
+  transitions0: number,
+  maxStates: number,
+  ticker: Ticker,
+): { stop: StopReason; count: number; transitions: number; maxDepth: number; found?: Found } {
+  const f = co.frontier;
+  const t = co.table;
+  const local = new FingerprintSet(1 << 12);
+  const cur = { vec: new Int32Array(256) };
+  const fp = new Uint32Array(2);
+  let count = start + size;
+  let transitions = transitions0;
+  let maxDepth = depth;
+  let found: Found | undefined;
+  let idx = start;
+  let len = 0;
+  let pfp0 = 0;
+  let pfp1 = 0;
+  let edge = 0;
+  const onSuccessor = (s: Successor): void => {
+    if (found) return;
+    transitions++;
+    const e = edge++;
+    if (s.failure) {
+      found = { failure: s.failure, parent: idx, edge: e };
+      return;
+    }
+    zobristFrom(cur.vec, 0, len, pfp0, pfp1, s.buf, s.len, fp);
+    const a = norm(fp[0]!);
+    const b = norm(fp[1]!);
+    const slot = t.find(a, b);
+    if (slot >= 0 && t.tag(slot) <= start) return; // visited in an earlier level
+    if (!local.add(a >>> 0, b >>> 0)) return;
+    const id = count++;
+    co.links.set(id, idx, e);
+    maxDepth = depth + 1;
+    const bad = model.checkState(s.buf, 0, s.impl);
+    if (bad) found = { failure: bad, parent: id, edge: -1 };
+  };
+  const load = (i: number): number => {
+    const b = f.order[2 * i]!;
+    const at = f.order[2 * i + 1]!;
+    len = f.read(b, at, cur);
+    pfp0 = f.states[b]![at + 1]! >>> 0;
+    pfp1 = f.states[b]![at + 2]! >>> 0;
+    return len;
+  };
+  let stop: StopReason = 'complete';
+  for (let i = 0; i < size; i++) {
+    idx = start + i;
+    load(i);
+    edge = 0;
+    model.expand(cur.vec, 0, len, onSuccessor);
+    const d = found ? undefined : model.stuck(cur.vec, 0, len, edge);
+    if (d) found = { failure: d, parent: idx, edge: -1 };
+    if (found) {
+      // as bfs.ts: a deadlock among the level's unexpanded states is shorter than a failure one level down
+      if (found.edge >= 0 || found.parent >= start + size)
+        found = deadlockAfter(model, i, size, start, load, cur) ?? found;
+      stop = 'violation';
+      break;
+    }
+    if (count >= maxStates) {
+      stop = 'state-limit';
+      break;
+    }
+    const why =
+      ((idx + 1) & 1023) === 0 ? ticker.tick(() => ({ states: count, transitions, depth, queue: 0 })) : undefined;
+    if (why) {
+      stop = why;
+      break;
+    }
+  }
+  return { stop, count, transitions, maxDepth, ...(found ? { found } : {}) };
+}
+
+export function pathTo(links: Links, found: Found): number[] {
+  const path: number[] = [];
+  for (let id = found.parent; id !== 0; id = links.parent[id]!) path.push(links.edgeOf(id));
+  path.reverse();
+  if (found.edge >= 0) path.push(found.edge);
+  return path;
+}
+
+/** The first deadlocked state among the level's states after index i (bfs.ts deadlockInLevel). */
+function deadlockAfter(
+  model: Model,
+  i: number,
+  size: number,
+  start: number,
+  load: (i: number) => number,
+  cur: { vec: Int32Array },
+): Found | undefined {
+  for (let j = i + 1; j < size; j++) {
+    const len = load(j);
+    const d = model.stuck(cur.vec.slice(0, len), 0, len);
+    if (d) return { failure: d, parent: start + j, edge: -1 };
+  }
+  return undefined;
+}

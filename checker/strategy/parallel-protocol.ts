@@ -1,0 +1,76 @@
+/**
+ * The words the parallel BFS coordinator (parallel-bfs.ts) and its workers
+ * (parallel-worker.ts) share, and what a worker is started with.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { FrontierBuffers } from '../store/frontier.js';
+
+/** Control words (Int32 indices). */
+export const C = {
+  /** Bumped for every command. */
+  GEN: 0,
+  CMD: 1,
+  /** States in the current level, and the global id of its first. */
+  SIZE: 2,
+  START: 3,
+  /** Next level index to hand out (workers take CHUNK at a time). */
+  CURSOR: 4,
+  CHUNK: 5,
+  /** New states claimed in this level; at LIMIT the level aborts with LIMIT_BIT. */
+  CLAIMS: 6,
+  LIMIT: 7,
+  LIMIT_BIT: 8,
+  /** ABORT bits, or 0. */
+  ABORT: 9,
+  /** Workers done with the command; workers that finished starting. */
+  DONE: 10,
+  READY: 11,
+  /** Which of its two frontier buffers a worker writes in this level. */
+  PARITY: 12,
+} as const;
+
+export const CMD = {
+  /** Expand the level (the previous one counts). */
+  LEVEL: 1,
+  /** Expand the level again (its previous attempt does not count). */
+  REDO: 2,
+  /** Report tallies and exit; FINISH_DISCARD: without the last level's. */
+  FINISH: 3,
+  FINISH_DISCARD: 4,
+} as const;
+
+export const ABORT = {
+  FAILURE: 1,
+  STATE_LIMIT: 2,
+  TABLE_FULL: 4,
+  STOP: 8,
+  TIME: 16,
+  ERROR: 32,
+} as const;
+
+/** Per-worker words from WORKER_BASE + W.SIZE * index. */
+export const WORKER_BASE = 16;
+export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, SIZE: 4 } as const;
+
+export function controlWords(workers: number): number {
+  return WORKER_BASE + W.SIZE * workers;
+}
+
+/** A module exporting `createModel(args)`, and the structured-clonable args for it. */
+export interface ModelSource {
+  readonly module: string;
+  readonly args: unknown;
+}
+
+export interface WorkerInit {
+  readonly index: number;
+  readonly ctl: SharedArrayBuffer;
+  readonly frontier: FrontierBuffers;
+  /** The fingerprint table's buffer (a rebuilt table arrives on `port`). */
+  readonly table: SharedArrayBuffer;
+  readonly port: MessagePort;
+  readonly source: ModelSource;
+  readonly stop?: SharedArrayBuffer;
+  /** Date.now() after which the search stops (--time-limit). */
+  readonly deadline?: number;
+}

@@ -1,0 +1,129 @@
+/**
+ * The parallel BFS (--workers N) gives the sequential BFS's answer for every N:
+ * the same distinct states, transitions, depth, stop reason, invariant
+ * tallies, pruned preconditions and vacuity lists; for a failing variant the
+ * same violation and the same shortest trace, step for step; at a state limit
+ * the same counts at the stop. Timing is never asserted here (npm run bench).
+ */
+import { describe, expect, test } from 'vitest';
+import { checkScenario, checkScenarioParallel } from '../../checker/check.js';
+import type { CheckResult } from '../../checker/result.js';
+import { searchSummary } from '../../checker/search-summary.js';
+import type { Scenario, Subsystem } from '../../checker/types.js';
+import { registry } from '../../subsystems/index.js';
+
+const registryModule = new URL('../../subsystems/index.ts', import.meta.url).href;
+
+/** Everything a result says about what was explored and found (not timing, not memory). */
+function answer(r: CheckResult, withSpecStates = true) {
+  return {
+    states: r.states,
+    transitions: r.transitions,
+    maxDepth: r.maxDepth,
+    stop: r.stopReason,
+    exhaustive: r.exhaustive,
+    invariants: r.invariants,
+    preconditions: r.preconditions,
+    clausesNeverRun: r.bounds.clausesNeverRun,
+    faultSitesNeverReached: r.bounds.faultSitesNeverReached,
+    ...(withSpecStates ? { specStates: r.specStates } : {}),
+    violation: r.violation && {
+      kind: r.violation.kind,
+      property: r.violation.property,
+      message: r.violation.message,
+      transitions: r.violation.trace.transitions,
+      states: r.violation.trace.states,
+    },
+  };
+}
+
+function sub(name: string): Subsystem {
+  return registry.find((s) => s.name === name)!;
+}
+
+/** Per subsystem, its first default scenario under 6,000 states: real scenarios, kept small for the suite. */
+const passing = registry.flatMap((s) =>
+  s.scenarios
+    .map((scenario) => ({ s, scenario, seq: checkScenario(s, scenario, { maxStates: 6_000 }) }))
+    .filter((x) => x.seq.exhaustive && x.seq.states > 300)
+    .slice(0, 1),
+);
+
+/** Per subsystem, its first variant caught in its first listed scenario. */
+const failing = registry.flatMap((s) =>
+  s.variants
+    .map((v) => {
+      const scenario = s.scenarios.find((x) => x.name === v.scenarios?.[0]) ?? s.scenarios[0]!;
+      return { s, scenario, variant: v.name, seq: checkScenario(s, scenario, { variant: v.name, maxStates: 20_000 }) };
+    })
+    .filter((x) => x.seq.violation && x.seq.violation.trace.transitions.length >= 4)
+    .slice(0, 1),
+);
+
+const par = (s: Subsystem, scenario: Scenario, workers: number, extra: { variant?: string; maxStates?: number } = {}) =>
+  checkScenarioParallel(s, scenario, { workers, registryModule, ...extra });
+
+describe('parallel BFS', () => {
+  test('there are real scenarios and failing variants to compare on', () => {
+    expect(passing.length).toBeGreaterThanOrEqual(3);
+    expect(failing.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test.each(passing.map((x) => [`${x.s.name}/${x.scenario.name}`, x] as const))(
+    '%s: 1, 2 and 3 workers explore exactly what the sequential BFS does',
+    async (_n, x) => {
+      for (const n of [1, 2, 3]) {
+        const r = await par(x.s, x.scenario, n);
+        expect(answer(r), `${n} workers`).toEqual(answer(x.seq));
+        expect(r.search?.workers).toBe(n);
+        expect(searchSummary(r)).toContain(n === 1 ? '1 worker' : `${n} workers`);
+      }
+    },
+    300_000,
+  );
+
+  test.each(failing.map((x) => [`${x.s.name}/${x.scenario.name} --variant ${x.variant}`, x] as const))(
+    '%s: the same violation and shortest trace with 2 and 3 workers',
+    async (_n, x) => {
+      for (const n of [2, 3]) {
+        const r = await par(x.s, x.scenario, n, { variant: x.variant, maxStates: 20_000 });
+        // spec states interned before the stop: workers may meet a few more in the level that stops
+        expect(answer(r, false), `${n} workers`).toEqual(answer(x.seq, false));
+        expect(r.specStates).toBeGreaterThanOrEqual(x.seq.specStates);
+        expect(r.search?.shortestCounterexample).toBe(true);
+      }
+    },
+    300_000,
+  );
+
+  test('a state limit stops at the same count, not exhaustive', async () => {
+    const x = passing[0]!;
+    const limit = Math.floor(x.seq.states / 2);
+    const seq = checkScenario(x.s, x.scenario, { maxStates: limit });
+    const r = await par(x.s, x.scenario, 2, { maxStates: limit });
+    expect(r.stopReason).toBe('state-limit');
+    expect(r.exhaustive).toBe(false);
+    expect(answer(r, false)).toEqual(answer(seq, false));
+  }, 300_000);
+
+  test('a failure in the initial state needs no worker', async () => {
+    const s = sub('hugetlb');
+    const scenario = s.scenarios[0]!;
+    const bad = {
+      ...s,
+      invariants: [
+        { name: 'never', doc: 'test', source: 'test', when: 'always' as const, check: () => 'broken at once' },
+      ],
+    };
+    const seq = checkScenario(bad as Subsystem, scenario);
+    expect(seq.violation?.trace.transitions.length).toBe(0);
+    // the workers would load the registry's subsystem, not this one: the initial state fails before any starts
+    const r = await par(bad as Subsystem, scenario, 2);
+    expect(answer(r)).toEqual(answer(seq));
+  });
+
+  test('bad worker counts are refused', async () => {
+    const s = sub('hugetlb');
+    await expect(par(s, s.scenarios[0]!, 0)).rejects.toThrow(/workers/);
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * `mmcheck check --workers N`: the result states the worker count and is the
+ * same as with one worker (verdict, counts, saved trace); bad values are
+ * one-line usage errors (exit 2); --workers with DFS or bitstate, or with
+ * subsystems worker threads cannot load, is refused.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { main, type Out } from '../../cli/mmcheck.js';
+import { registry } from '../fixtures/counter.js';
+
+const registryModule = new URL('../fixtures/counter.ts', import.meta.url).href;
+
+async function run(argv: string[], inProcess = false): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Out = { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), isTTY: false };
+  const code = await main(argv, io, registry, inProcess ? {} : { registryModule });
+  return { code, out, err };
+}
+
+function expectOneLineError(r: { code: number; err: string }, pattern: RegExp): void {
+  expect(r.code).toBe(2);
+  const lines = r.err.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('check --workers', () => {
+  test('bad values: one line, exit 2', async () => {
+    expectOneLineError(await run(['check', 'counter', '--workers', '0']), /--workers.*at least 1/);
+    expectOneLineError(await run(['check', 'counter', '--workers', 'abc']), /--workers.*integer/);
+    expectOneLineError(await run(['check', 'counter', '--workers', '-3']), /--workers/);
+    expectOneLineError(await run(['check', 'counter', '--workers', '2', '--strategy', 'dfs']), /BFS only/);
+    expectOneLineError(await run(['check', 'counter', '--workers', '2', '--bitstate', '20']), /exact store/);
+    expectOneLineError(await run(['check', 'counter', '--workers', '2'], true), /worker threads can load/);
+  });
+
+  test('2 workers: the same counts and verdict as 1, and the result says how many workers ran', async () => {
+    const one = await run(['check', 'counter', '--threads', '3', '--json']);
+    const two = await run(['check', 'counter', '--threads', '3', '--workers', '2', '--json']);
+    expect(two.code).toBe(one.code);
+    const a = JSON.parse(one.out).scenarios[0].result;
+    const b = JSON.parse(two.out).scenarios[0].result;
+    expect([b.states, b.transitions, b.maxDepth, b.exhaustive]).toEqual([a.states, a.transitions, a.maxDepth, true]);
+    expect(b.invariants).toEqual(a.invariants);
+    expect(a.search.workers).toBe(1);
+    expect(b.search.workers).toBe(2);
+    const text = await run(['check', 'counter', '--threads', '3', '--workers', '2', '--verbose']);
+    expect(text.out).toMatch(/search\s+BFS, 2 workers/);
+  }, 120_000);
+
+  test('a variant caught with 2 workers saves the same shortest trace as with 1', async () => {
+    const d1 = mkdtempSync(join(tmpdir(), 'mmcheck-w1-'));
+    const d2 = mkdtempSync(join(tmpdir(), 'mmcheck-w2-'));
+    const one = await run(['check', 'counter', '--variant', 'racy', '--out', d1]);
+    const two = await run(['check', 'counter', '--variant', 'racy', '--workers', '2', '--out', d2]);
+    expect(one.code).toBe(1);
+    expect(two.code).toBe(1);
+    const states = (d: string) =>
+      JSON.parse(readFileSync(join(d, 'counter-two-incs-racy.itf.json'), 'utf8')).states.map((s: object) => {
+        const { '#meta': _m, ...rest } = s as Record<string, unknown>;
+        return rest;
+      });
+    expect(states(d2)).toEqual(states(d1));
+    expect(states(d1).length).toBeGreaterThan(2);
+  }, 120_000);
+});
