@@ -18,6 +18,8 @@ export interface ThpGenModel {
   holes: boolean[][];
   /** Per op (mprotect, mlock), mm slot and subpage: the VMA flag that op sets is already set there. */
   flagged: Record<'mprotect' | 'mlock', boolean[][]>;
+  /** Pins taken so far as [mm, sub] (a pin may also have answered EFAULT: its unpin then answers EINVAL). */
+  pins: [number, number][];
 }
 
 export type P = ThpParams;
@@ -29,6 +31,7 @@ export function initModel(p: P): ThpGenModel {
     whole: new Array(Math.max(p.mms, 1)).fill(true),
     holes: grid(p),
     flagged: { mprotect: grid(p), mlock: grid(p) },
+    pins: [],
   };
 }
 

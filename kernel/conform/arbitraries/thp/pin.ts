@@ -10,8 +10,10 @@ import { mmOf, subOf, type P, type ThpGenModel } from './model.js';
 
 export const pin: OpGen<P, ThpGenModel> = {
   op: 'pin',
-  weight: 1,
+  weight: 2,
   draw: () => fc.record({ mm: fc.nat(), sub: fc.nat() }),
   resolve: (m, raw, p) => ({ mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub), write: 1 }),
-  apply() {},
+  apply(m, args) {
+    m.pins.push([Number(args.mm), Number(args.sub)]);
+  },
 };
