@@ -3,9 +3,15 @@
  * @ v6.1): close(2) drops the descriptor, unlink(2) the name; when neither
  * remains and no VMA maps the file, the last iput evicts the inode
  * (hugetlbfs_evict_inode -> remove_inode_hugepages(inode, 0, LLONG_MAX) ->
- * hugetlb_unreserve_pages, then resv_map_release). umount (kill_sb) evicts
- * every remaining inode and drops the subpool (hugepage_put_subpool ->
- * unlock_or_release_subpool gives back the min_size reservation).
+ * hugetlb_unreserve_pages, then resv_map_release). umount succeeds only when
+ * nothing on the mount is open or mapped (otherwise EBUSY); kill_sb
+ * (hugetlbfs_fs_type.kill_sb = kill_litter_super @ v6.12) drops every name
+ * left and evicts the inodes, so the mount's paths are gone afterwards
+ * (unlink: ENOENT), and hugetlbfs_put_super drops the subpool
+ * (hugepage_put_subpool -> unlock_or_release_subpool gives back the min_size
+ * reservation, or leaves the subpool alive, SP_DETACHED, while subpool_is_free
+ * is false). A later mount of the same mount point gets a new subpool and
+ * fresh files (pool.ts).
  *
  * Coarsening: an evicted inode is unreachable by any other task (no
  * descriptor, no name, no mapping), so its whole eviction is one step; the
@@ -137,8 +143,13 @@ export const umountOp: Op = {
         const spool = g.spool[m];
         if (!spool || spool.st !== SP_MOUNTED) return done('EINVAL');
         if (mountBusy(g, t, m)) return done('EBUSY');
-        for (let k = 0; k < g.file.length; k++)
-          if (at(t.params.fileMount, k) === m && at(g.file, k).evicted === 0) evictInode(g, t, k);
+        // kill_litter_super: d_genocide drops every name left on the mount, then the inodes are evicted
+        for (let k = 0; k < g.file.length; k++) {
+          if (at(t.params.fileMount, k) !== m) continue;
+          const f = at(g.file, k);
+          f.nlink = 0;
+          if (f.evicted === 0) evictInode(g, t, k);
+        }
         return hugepagePutSubpool(g, t);
       },
     },

@@ -9,7 +9,7 @@
 import { done, type StepResult } from '../../checker/types.js';
 import { gatherSteps, gatherSurplusPages } from './accounting.js';
 import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
-import { type G, SP_MOUNTED, SP_MOUNTING, SP_UNMOUNTED } from './state.js';
+import { freshFile, type G, SP_DETACHED, SP_MOUNTED, SP_MOUNTING, SP_UNMOUNTED } from './state.js';
 
 const persistent = (g: G): number => g.nr - g.surp;
 
@@ -79,14 +79,21 @@ export const setOvercommitOp: Op = {
   ],
 };
 
+/**
+ * The mount is up; the user creates its files f<N> (hugetlbfs_create ->
+ * hugetlbfs_get_inode, open, ftruncate): fresh inodes, whatever earlier mounts
+ * of this mount point had.
+ */
 function mountFinish(g: G, t: T): StepResult {
-  const spool = at(g.spool, argInt(t, 'm'));
+  const m = argInt(t, 'm');
+  const spool = at(g.spool, m);
   const min = argInt(t, 'min');
   spool.st = SP_MOUNTED;
   spool.max = argInt(t, 'size');
   spool.min = min;
   spool.used = 0;
   spool.rsv = min > 0 ? min : 0;
+  for (let k = 0; k < g.file.length; k++) if (at(t.params.fileMount, k) === m) g.file[k] = freshFile(t.params);
   return done('ok');
 }
 
@@ -106,8 +113,11 @@ export const mountOp: Op = {
         const min = argInt(t, 'min');
         const spool = g.spool[argInt(t, 'm')];
         if (!spool) return done('EINVAL');
-        if (spool.st !== SP_UNMOUNTED) return done('EBUSY');
+        if (spool.st !== SP_UNMOUNTED && spool.st !== SP_DETACHED) return done('EBUSY');
         if (size !== -1 && min > size) return done('EINVAL'); // "Minimum size can not be greater than maximum size"
+        // a subpool that outlived the previous mount here stays alive on its own, unreachable: what it holds stays held
+        spool.lost += spool.rsv;
+        spool.used = spool.rsv = 0;
         spool.st = SP_MOUNTING;
         if (min > 0) return gatherSurplusPages(g, t, min, mountFinish, mountFail);
         return mountFinish(g, t);

@@ -43,11 +43,14 @@ export const SP_MOUNTING = 2;
 export const SP_DETACHED = 3;
 
 const spoolS = S.struct({
-  st: S.named(['unmounted', 'mounted', 'mounting']), // SP_*
+  st: S.named(['unmounted', 'mounted', 'mounting', 'detached']), // SP_*
   max: S.int(), // max_hpages, -1 = no size=
   min: S.int(), // min_hpages, -1 = no min_size=
   used: S.int(), // used_hpages
   rsv: S.int(), // rsv_hpages
+  // rsv_hpages of earlier subpools of this mount point that outlived their mount (SP_DETACHED) and were
+  // replaced by a new mount: no page or file can reach them any more, so what they hold stays held
+  lost: S.int(),
 });
 
 const fileS = S.struct({
@@ -121,11 +124,11 @@ export function emptyVma(): Vma {
 export function initState(p: ImplParams): G {
   let resv = 0;
   const spool = p.mounts.map((m) => {
-    if (!m.mounted) return { st: SP_UNMOUNTED, max: -1, min: -1, used: 0, rsv: 0 };
+    if (!m.mounted) return { st: SP_UNMOUNTED, max: -1, min: -1, used: 0, rsv: 0, lost: 0 };
     // hugepage_new_subpool: hugetlb_acct_memory(min_hpages) at mount (pool assumed to cover it)
     const rsv = m.min > 0 ? m.min : 0;
     resv += rsv;
-    return { st: SP_MOUNTED, max: m.size, min: m.min, used: 0, rsv };
+    return { st: SP_MOUNTED, max: m.size, min: m.min, used: 0, rsv, lost: 0 };
   });
   return {
     nr: p.pool,
@@ -137,19 +140,22 @@ export function initState(p: ImplParams): G {
     resize: 0,
     fmx: [],
     spool,
-    // resv_map_alloc pre-allocates one descriptor (region_cache_count = 1)
-    file: p.fileMount.map(() => ({
-      size: p.fileSize,
-      reg: [],
-      adds: 0,
-      cache: 1,
-      pc: [],
-      ilock: 0,
-      ir: 0,
-      fd: 1,
-      nlink: 1,
-      evicted: 0,
-    })),
+    // the files of a mount exist from its mount on (mountOp creates them): a file of an unmounted mount is gone
+    file: p.fileMount.map((m) => (p.mounts[m]?.mounted ? freshFile(p) : goneFile(p))),
     vma: Array.from({ length: p.vmas }, emptyVma),
   };
+}
+
+/**
+ * File f<N> as the user creates it on a mount that came up: hugetlbfs_create ->
+ * hugetlbfs_get_inode (resv_map_alloc pre-allocates one region descriptor:
+ * region_cache_count = 1), opened, ftruncate'd to the file size.
+ */
+export function freshFile(p: Pick<ImplParams, 'fileSize'>): File {
+  return { size: p.fileSize, reg: [], adds: 0, cache: 1, pc: [], ilock: 0, ir: 0, fd: 1, nlink: 1, evicted: 0 };
+}
+
+/** A file that does not exist: its mount is not mounted (never was, or kill_sb evicted it at umount). */
+export function goneFile(p: Pick<ImplParams, 'fileSize'>): File {
+  return { ...freshFile(p), cache: 0, fd: 0, nlink: 0, evicted: 1 };
 }

@@ -11,6 +11,7 @@ import { fallocate, truncate, punch } from './ops-file.js';
 import { close, umount, unlink } from './ops-lifetime.js';
 import { fork, mmap, munmap } from './ops-map.js';
 import { mount, setNr, setOvercommit } from './ops-pool.js';
+import { freshFile } from './lifecycle.js';
 import { clone, finish } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js';
@@ -39,15 +40,8 @@ export function initView(p: HugetlbParams): HugetlbView {
       min: m.mounted ? m.min : -1,
       reserve: m.mounted && m.min > 0 ? m.min : 0,
     })),
-    files: p.fileMount.map((mount) => ({
-      mount,
-      size: p.fileSize,
-      resv: [],
-      cache: [],
-      open: true,
-      linked: true,
-      evicted: false,
-    })),
+    // the user creates and opens each file of a mount when it comes up: a file of an unmounted mount is gone
+    files: p.fileMount.map((mount) => freshFile(mount, p, p.mounts[mount]?.mounted ? 'open' : 'gone')),
     vmas: Array.from({ length: p.vmas }, () => ({ ...EMPTY_VMA })),
   });
   initMemo.set(p, v0);
@@ -73,7 +67,7 @@ export function applyOp(
     case 'set_overcommit':
       return plan.reserveOffset ? undefined : setOvercommit(v0, a, plan);
     case 'mount':
-      return plan.reserveOffset ? undefined : mount(v0, a, plan);
+      return plan.reserveOffset ? undefined : mount(v0, a, plan, p);
     case 'mmap':
       return mmap(v0, a, plan, p);
     case 'fault':

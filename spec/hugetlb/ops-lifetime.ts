@@ -1,11 +1,14 @@
 /**
- * Lifetimes: a file whose descriptor is closed, whose name is unlinked and
- * which no mapping holds is gone, and so are its pages and its promises; a
- * mount can only be unmounted when nothing on it is open or mapped, and then
- * gives back what it held for min_size. Nothing leaks: once every mapping,
- * file and mount is gone the counters are what the pool alone implies.
+ * Lifetimes (the machines in lifecycle.ts): a file whose descriptor is
+ * closed, whose name is unlinked and which no mapping holds is gone, and so
+ * are its pages and its promises; a mount can only be unmounted when nothing
+ * on it is open or mapped, and then its files are gone (names included) and it
+ * gives back what it held for min_size; a new mount has fresh files. Nothing
+ * leaks: once every mapping, file and mount is gone the counters are what the
+ * pool alone implies.
  */
 import type { Plan } from './choices.js';
+import { fileStep, flagsOf, lifeOf, mountStep } from './lifecycle.js';
 import { at, clone, finish, has, isSharedKind, newLedger, pageFreed, releaseGlobal, settle } from './promises.js';
 import type { Args, HugetlbView, Outcome } from './view.js';
 
@@ -21,7 +24,7 @@ function evict(v: HugetlbView, fileIndex: number): number {
   for (let k = 0; k < f.cache.length; k++) pageFreed(v);
   f.cache = [];
   f.resv = [];
-  f.evicted = true;
+  Object.assign(f, flagsOf('gone'));
   return released;
 }
 
@@ -33,49 +36,60 @@ export function lastReference(
   offset: number,
 ): HugetlbView | undefined {
   const f = at(v.files, fileIndex);
-  const released = !f.evicted && !f.open && !f.linked && !mapped(v, fileIndex) ? evict(v, fileIndex) : 0;
+  const last = fileStep(lifeOf(f), 'release') !== undefined && !mapped(v, fileIndex);
+  const released = last ? evict(v, fileIndex) : 0;
   const s = settle(v0, v, newLedger(v), offset);
   if (!s) return undefined;
   releaseGlobal(s, released);
   return finish(s);
 }
 
-export function close(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+/** close or unlink: the file's life takes `ev`, or the call fails with `err` and nothing changes. */
+function dropReference(
+  v0: HugetlbView,
+  a: Args,
+  plan: Plan,
+  ev: 'close' | 'unlink',
+  err: 'EBADF' | 'ENOENT',
+): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
   const fileIndex = num(a, 'f');
   const f0 = v0.files[fileIndex];
-  if (!f0 || !f0.open) return plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
+  const next = f0 && fileStep(lifeOf(f0), ev);
+  if (!next) return plan.reserveOffset ? undefined : { view: v0, ret: err };
   const v = clone(v0);
-  at(v.files, fileIndex).open = false;
+  Object.assign(at(v.files, fileIndex), flagsOf(next));
   const out = lastReference(v0, v, fileIndex, plan.reserveOffset);
   return out ? { view: out, ret: 'ok' } : undefined;
 }
 
-export function unlink(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
-  if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
-  const fileIndex = num(a, 'f');
-  const f0 = v0.files[fileIndex];
-  if (!f0 || !f0.linked) return plan.reserveOffset ? undefined : { view: v0, ret: 'ENOENT' };
-  const v = clone(v0);
-  at(v.files, fileIndex).linked = false;
-  const out = lastReference(v0, v, fileIndex, plan.reserveOffset);
-  return out ? { view: out, ret: 'ok' } : undefined;
-}
+/** close(2): EBADF unless the descriptor is open. */
+export const close = (v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined =>
+  dropReference(v0, a, plan, 'close', 'EBADF');
 
-/** umount: EBUSY while a file on the mount is open or mapped or a private mapping uses it. */
+/** unlink(2): ENOENT unless the file has its name (after umount, the mount's names are gone). */
+export const unlink = (v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined =>
+  dropReference(v0, a, plan, 'unlink', 'ENOENT');
+
+/**
+ * umount: EINVAL when not mounted; EBUSY while a file on the mount is open or
+ * mapped or a private mapping uses it. Otherwise every file of the mount is
+ * gone (names and inodes: its pages and promises with it) and the mount gives
+ * back what it held for min_size.
+ */
 export function umount(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
   const m = num(a, 'm');
   const s0 = v0.spools[m];
-  if (!s0 || !s0.mounted) return { view: v0, ret: 'EINVAL' };
-  const onMount = (k: number): boolean => at(v0.files, k).mount === m && !at(v0.files, k).evicted;
+  if (!s0 || !mountStep(s0.mounted ? 'mounted' : 'unmounted', 'umount')) return { view: v0, ret: 'EINVAL' };
+  const onMount = (k: number): boolean => at(v0.files, k).mount === m;
   const busy =
-    v0.files.some((f, k) => onMount(k) && (f.open || mapped(v0, k))) ||
+    v0.files.some((f, k) => onMount(k) && (!fileStep(lifeOf(f), 'umount') || mapped(v0, k))) ||
     v0.vmas.some((vm) => vm.kind !== 'none' && !isSharedKind(vm.kind) && vm.src === m);
   if (busy) return { view: v0, ret: 'EBUSY' };
   const v = clone(v0);
   let released = 0;
-  for (let k = 0; k < v.files.length; k++) if (onMount(k)) released += evict(v, k);
+  for (let k = 0; k < v.files.length; k++) if (onMount(k) && !at(v.files, k).evicted) released += evict(v, k);
   released += s0.reserve;
   v.spools[m] = { mounted: false, max: -1, min: -1, reserve: 0 };
   finish(v);

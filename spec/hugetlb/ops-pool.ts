@@ -4,6 +4,8 @@
  * unreserved free surplus page may go back to buddy at any time.
  */
 import type { Plan } from './choices.js';
+import { fileStep, freshFile, lifeOf, mountStep } from './lifecycle.js';
+import type { HugetlbParams } from './params.js';
 import { clone, finish, inUse, outstanding, promiseGlobal } from './promises.js';
 import type { Args, HugetlbView, Outcome } from './view.js';
 
@@ -20,20 +22,27 @@ export function setOvercommit(v0: HugetlbView, a: Args, plan: Plan): Outcome | u
  * mount -o size=,min_size=: a min_size mount reserves min_size pages from the
  * pool at mount time, or fails with ENOMEM (Documentation/admin-guide/mm/hugetlbpage.rst
  * @ v6.1: "If there are not enough free huge pages available, the mount will fail").
+ * Its files are created fresh, open and linked, with nothing reserved.
  */
-export function mount(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+export function mount(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
   if (plan.numaMiss || plan.inj) return undefined;
   const mi = num(a, 'm');
   const size = num(a, 'size');
   const min = num(a, 'min');
   const s = v0.spools[mi];
   if (!s) return plan.buddyFail ? undefined : { view: v0, ret: 'EINVAL' };
-  if (s.mounted) return plan.buddyFail ? undefined : { view: v0, ret: 'EBUSY' };
+  if (!mountStep(s.mounted ? 'mounted' : 'unmounted', 'mount'))
+    return plan.buddyFail ? undefined : { view: v0, ret: 'EBUSY' };
   if (size !== -1 && min > size) return plan.buddyFail ? undefined : { view: v0, ret: 'EINVAL' };
   const v = clone(v0);
   if (min > 0 && !promiseGlobal(v, outstanding(v0), min, plan.buddyFail)) return { view: v0, ret: 'ENOMEM' };
   if (min <= 0 && plan.buddyFail) return undefined;
   v.spools[mi] = { mounted: true, max: size, min, reserve: min > 0 ? min : 0 };
+  // the mount's files are created afresh (nothing of an earlier mount's files survives)
+  v.files = v.files.map((f) => {
+    const next = f.mount === mi ? fileStep(lifeOf(f), 'mount') : undefined;
+    return next ? freshFile(mi, p, next) : f;
+  });
   return { view: finish(v), ret: 'ok' };
 }
 

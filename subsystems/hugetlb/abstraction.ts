@@ -24,11 +24,11 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
     rsvd: g.resv,
     surp: g.surp,
     overcommit: g.over,
+    // a subpool that outlived its mount (SP_DETACHED, or replaced by a new mount: lost) still holds what it holds
     spools: g.spool.map((s) =>
       s.st === SP_MOUNTED
-        ? { mounted: true, max: s.max, min: s.min, reserve: s.rsv }
-        : // a subpool that outlived its mount (SP_DETACHED) still holds what it holds
-          { mounted: false, max: -1, min: -1, reserve: s.st === SP_DETACHED ? s.rsv : 0 },
+        ? { mounted: true, max: s.max, min: s.min, reserve: s.rsv + s.lost }
+        : { mounted: false, max: -1, min: -1, reserve: (s.st === SP_DETACHED ? s.rsv : 0) + s.lost },
     ),
     files: g.file.map((f, k) => ({
       mount: p.fileMount[k]!,

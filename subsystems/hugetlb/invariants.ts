@@ -36,7 +36,7 @@ export function derivedRsvd(g: Readonly<G>): number {
   for (const v of g.vma)
     if (v.st === V_LIVE && v.kind === PRIVATE && v.flags & HPAGE_RESV_OWNER)
       r += v.to - v.from - regionCount(v.reg, v.from, v.to);
-  for (const s of g.spool) if (s.st === SP_MOUNTED || s.st === SP_DETACHED) r += s.rsv;
+  for (const s of g.spool) r += (s.st === SP_MOUNTED || s.st === SP_DETACHED ? s.rsv : 0) + s.lost;
   return r;
 }
 
@@ -146,7 +146,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
     check: (g) => {
       if (g.vma.some((v) => v.st !== V_FREE) || g.file.some((f) => f.pc.length > 0 || f.reg.length > 0)) return null;
       let held = 0;
-      for (const s of g.spool) if (s.st === SP_MOUNTED || s.st === SP_DETACHED) held += s.rsv;
+      for (const s of g.spool) held += (s.st === SP_MOUNTED || s.st === SP_DETACHED ? s.rsv : 0) + s.lost;
       if (g.free !== g.nr || g.resv !== held || g.held !== 0)
         return `nothing is mapped or cached but free=${g.free} total=${g.nr} resv=${g.resv} (subpools hold ${held}) surp=${g.surp} held=${g.held}`;
       if (g.spool.every((s) => s.st === SP_UNMOUNTED) && g.resv !== 0) return `every mount is gone but resv=${g.resv}`;

@@ -14,9 +14,8 @@ export const umount: OpGen<P, HugetlbGenModel> = {
     );
     return idx === undefined ? undefined : { m: idx };
   },
-  // the slot is not offered to mount again: the probe's remount creates fresh files, the model's keeps
-  // the evicted inodes (see close.ts); a second umount of it is EINVAL on both sides
+  // the slot may be mounted again: its files come back fresh (the probe creates them at every mount)
   apply(m, a) {
-    m.umountTried[Number(a.m)] = true;
+    m.mounted[Number(a.m)] = false;
   },
 };
