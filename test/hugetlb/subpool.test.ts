@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from '../../impl/hugetlb/ops.js';
 import type { Spool } from '../../impl/hugetlb/state.js';
 
-const sp = (max: number, min: number, used: number, rsv: number): Spool => ({ st: 1, max, min, used, rsv });
+const sp = (max: number, min: number, used: number, rsv: number): Spool => ({ st: 1, max, min, used, rsv, lost: 0 });
 
 describe('subpool arithmetic (mm/hugetlb.c hugepage_subpool_get_pages() @ v6.1)', () => {
   test('HR-9 / hugetlbfs_reserv.rst "Subpool Reservations": 3 subpool reserves, ask for 5, take 2 from the global pool', () => {
