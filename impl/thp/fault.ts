@@ -9,10 +9,12 @@
 import {
   PTE_NONE,
   PTE_PRESENT,
+  PTE_ZERO,
   compound_head,
   get_page,
   isAnon,
   prep_compound_page,
+  type MmT,
   type T,
   type ThpState,
 } from './page.js';
@@ -22,15 +24,16 @@ import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';
 
 type G = ThpState;
 
-/** do_huge_pmd_anonymous_page(): a fresh THP mapped by PMD (the model tracks one huge page). */
-function do_huge_pmd_anonymous_page(g: G, m: number): Done {
+/** do_huge_pmd_anonymous_page() on a write: a fresh THP mapped by PMD (the model tracks one huge page). */
+export function do_huge_pmd_anonymous_page(g: G, m: number): Done {
   if (!g.pages.every((p) => p.freed)) return done('ENOMEM');
   prep_compound_page(g);
   g.pages[0]!.refcount = 1;
   g.compound_mapcount = 0; /* page_add_new_anon_rmap(page, vma, haddr, true) */
   g.avc = [m]; /* a new anon_vma */
   g.mms[m]!.pmd = 'huge';
-  g.mms[m]!.pmd_write = true; /* maybe_pmd_mkwrite() on a fresh private page */
+  g.mms[m]!.pmd_write = g.mms[m]!.vm_write; /* maybe_pmd_mkwrite(pmd_mkdirty(entry), vma) */
+  g.mms[m]!.pmd_dirty = true;
   return done('pmd');
 }
 
@@ -62,7 +65,8 @@ export const fault = kernelOp(
         const m = arg(t, 'mm');
         if (badMm(t, m)) return done('EINVAL');
         const mm = g.mms[m]!;
-        if (mm.pmd === 'huge' || mm.pmd === 'foreign') return done('exists');
+        if (isAnon(t.params) && !mm.vm_write) return done('EFAULT'); /* access_error(): a store to a read-only VMA */
+        if (mm.pmd === 'huge' || mm.pmd === 'foreign' || mm.pmd === 'zero') return done('exists');
         if (mm.pmd === 'table') return done(tableEmpty(mm) ? 'fallback' : 'exists');
         return isAnon(t.params) ? do_huge_pmd_anonymous_page(g, m) : do_set_pmd(g, t, m);
       },
@@ -99,6 +103,49 @@ export const fault_pte = kernelOp(
         page_add_file_rmap(g, t, i, false);
         mm.pte[i] = PTE_PRESENT;
         return done('pte');
+      },
+    },
+  ],
+);
+
+/**
+ * A read fault (FAULT_FLAG_WRITE clear) of virtual page i of mm, under the
+ * ptl: pmd_none → do_huge_pmd_anonymous_page() → set_huge_zero_page() (the
+ * huge zero page, use_zero_page on); an empty PTE → do_anonymous_page() maps
+ * my_zero_pfn(). Anything present is left alone. Returns whether it mapped.
+ */
+export function read_fault_zero(mm: MmT, i: number): boolean {
+  if (mm.pmd === 'none') {
+    mm.pmd = 'zero';
+    mm.pmd_write = false;
+    mm.pmd_dirty = false; /* mk_pmd(zero_page, vma->vm_page_prot): clean */
+    return true;
+  }
+  if (mm.pmd !== 'table' || mm.pte[i] !== PTE_NONE) return false;
+  mm.pte[i] = PTE_ZERO;
+  mm.pte_write[i] = false;
+  mm.pte_dirty[i] = false;
+  return true;
+}
+
+export const populate_read = kernelOp(
+  'A read of every subpage of a private anon range (MADV_POPULATE_READ-like): read faults map the huge zero page on pmd_none, the small zero page in empty PTEs; present pages are left alone.',
+  [],
+  [
+    {
+      name: 'handle_mm_fault (read): set_huge_zero_page / do_anonymous_page (my_zero_pfn)',
+      enabled: (g, t) => {
+        const m = arg(t, 'mm');
+        if (badMm(t, m) || !isAnon(t.params)) return true;
+        const mm = g.mms[m]!;
+        return mm.mmap_lock >= 0 && mm.ptl === 0;
+      },
+      run: (g, t) => {
+        const m = arg(t, 'mm');
+        if (badMm(t, m) || !isAnon(t.params)) return done('EINVAL');
+        const mm = g.mms[m]!;
+        for (let i = 0; i < t.params.nr; i++) read_fault_zero(mm, i);
+        return done('ok');
       },
     },
   ],

@@ -31,12 +31,14 @@ function copy_present_pte(g: G, src: MmT, dst: MmT, i: number, early: boolean): 
   const e = src.pte[i]!;
   dst.pte[i] = e;
   dst.pte_write[i] = false;
+  dst.pte_dirty[i] = src.pte_dirty[i]!; /* a private mapping keeps pte_dirty (copy_present_pte) */
   if (e === PTE_MIGRATION) src.pte_write[i] = false; /* make_migration_entry_read() on both sides */
   if (e !== PTE_PRESENT && e < PTE_COPY) return; /* none / collapsed page: nothing to account */
   if (early) {
     const data = e === PTE_PRESENT ? g.pages[i]!.data : g.copies[e - PTE_COPY]!.data;
     dst.pte[i] = PTE_COPY + alloc_copy(g, data); /* copy_present_page() */
-    dst.pte_write[i] = true;
+    dst.pte_write[i] = src.vm_write; /* maybe_mkwrite(pte_mkdirty(pte), vma) */
+    dst.pte_dirty[i] = true;
     return;
   }
   src.pte_write[i] = false; /* ptep_set_wrprotect(src_mm, addr, src_pte) */
@@ -65,6 +67,9 @@ function copy_page_range(g: G, t: T, src: MmT, dst: MmT, early_cow: number): voi
     dst.pmd = 'huge';
     src.pmd_write = false; /* pmdp_set_wrprotect() */
     dst.pmd_write = false;
+    dst.pmd_dirty = src.pmd_dirty;
+  } else if (src.pmd === 'zero') {
+    dst.pmd = 'zero'; /* copy_huge_pmd(): is_huge_zero_pmd → mm_get_huge_zero_page + set_huge_zero_page */
   } else if (src.pmd === 'foreign') {
     dst.pmd = 'foreign';
     dst.foreign_data = [...src.foreign_data];
@@ -129,6 +134,7 @@ export const fork = kernelOp(
       run: (g, t) => {
         const src = g.mms[arg(t, 'src')]!;
         const dst = g.mms[arg(t, 'dst')]!;
+        dst.vm_write = src.vm_write; /* vm_area_dup() */
         copy_page_range(g, t, src, dst, t.l.early_cow!);
         if (src.write_protect_seq % 2 === 1) src.write_protect_seq++; /* raw_write_seqcount_end() */
         mmap_write_unlock(src);

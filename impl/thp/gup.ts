@@ -37,6 +37,7 @@ const GUP = {
 
 /** The PMD/PTE is write-protected: a pin needs faultin_page(FAULT_FLAG_WRITE) first. */
 function writeProtected(mm: Readonly<MmT>, i: number): boolean {
+  if (mm.pmd === 'zero') return true;
   return mm.pmd === 'huge' ? !mm.pmd_write : !mm.pte_write[i];
 }
 
@@ -88,8 +89,11 @@ export const pin = kernelOp(
       run: (g, t) => {
         if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
         const mm = mmOf(g, t);
+        /* check_vma_flags(): FOLL_WRITE without FOLL_FORCE needs VM_WRITE */
+        if (arg(t, 'write') === 1 && isAnon(t.params) && !mm.vm_write) return done('EFAULT');
         const i = arg(t, 'sub');
         const kind = targetOf(mm, i).kind;
+        if (kind === 'zero' && isAnon(t.params) && mustBreakCow(t)) return WP.entry; /* never pin the zero page */
         if (kind !== 'thp' && kind !== 'copy') return done('EFAULT');
         if (isAnon(t.params) && writeProtected(mm, i) && mustBreakCow(t)) return WP.entry;
         return try_grab_page(g, t, mm, i);

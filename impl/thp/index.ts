@@ -3,7 +3,8 @@
  * PG_double_map): one module per kernel entry point, assembled here.
  */
 import type { ImplDef } from '../../checker/types.js';
-import { fault, fault_pte } from './fault.js';
+import { fault, fault_pte, populate_read } from './fault.js';
+import { force_read, force_write } from './gup-force.js';
 import { fork } from './fork.js';
 import { pin, unpin } from './gup.js';
 import { pin_fast } from './gup-fast.js';
@@ -13,7 +14,7 @@ import { init, thpSchema, type ThpParams, type ThpState } from './page.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, split } from './split.js';
-import { mlock, mprotect, munmap, split_huge_pmd } from './vma.js';
+import { madvise_dontneed, mlock, mprotect, mprotect_ro, munmap, numa_hint, split_huge_pmd } from './vma.js';
 import { read, wp_fault } from './access.js';
 
 export const thpImpl: ImplDef<ThpState, ThpParams> = {
@@ -27,6 +28,12 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     mprotect,
     mlock,
     munmap,
+    madvise_dontneed,
+    mprotect_ro,
+    numa_hint,
+    populate_read,
+    force_write,
+    force_read,
     pin,
     pin_fast,
     unpin,

@@ -57,6 +57,7 @@ function collapseAnon(g: G, t: T): Done {
     mm.foreign_data[i] = g.pages[i]!.data; /* __collapse_huge_page_copy(): copy_user_highpage() */
     mm.pte[i] = PTE_NONE;
     mm.pte_write[i] = false;
+    mm.pte_dirty[i] = false;
     page_remove_rmap(g, t, i, false);
     put_page(g, t, i);
   }

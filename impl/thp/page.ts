@@ -39,8 +39,10 @@ export const PTE_PRESENT = 1;
 export const PTE_MIGRATION = 2;
 /** A present PTE mapping a subpage of a huge page khugepaged collapsed the range into (not the tracked THP). */
 export const PTE_FOREIGN = 3;
+/** A present PTE mapping the small zero page (do_anonymous_page() on a read, or a split huge zero PMD). */
+export const PTE_ZERO = 4;
 /** PTE_COPY + k: a present PTE mapping small anon page k of the copy pool (a COW copy made by wp_page_copy()). */
-export const PTE_COPY = 4;
+export const PTE_COPY = 5;
 export const isCopyPte = (e: number): boolean => e >= PTE_COPY;
 
 const PageS = S.struct({
@@ -72,8 +74,11 @@ const CopyS = S.struct({
 const PinS = S.struct({ mm: S.int(), sub: S.int(), page: S.int() });
 
 const MmS = S.struct({
-  /** The PMD covering the THP's range. 'splitting' = pmdp_invalidate()d inside __split_huge_pmd_locked. */
-  pmd: S.enum('none', 'huge', 'splitting', 'table', 'foreign'),
+  /**
+   * The PMD covering the THP's range. 'splitting' = pmdp_invalidate()d inside
+   * __split_huge_pmd_locked; 'zero' = the huge zero page (set_huge_zero_page).
+   */
+  pmd: S.enum('none', 'huge', 'splitting', 'table', 'foreign', 'zero'),
   /** The PTE table under it (meaningful when pmd is 'table' or 'splitting'). */
   pte: S.list(S.int()),
   /** pmd_lock()/pte lock (one split PTL per PMD): tid + 1 of the owner. */
@@ -86,6 +91,12 @@ const MmS = S.struct({
   pmd_write: S.bool(),
   /** pte_write() per subpage of the PTE table (kept across migration entries, as the writable migration entry does). */
   pte_write: S.list(S.bool()),
+  /** pmd_dirty(): set by a write fault (and by touch_pmd() under FOLL_WRITE); FOLL_COW trusts it (can_follow_write_pmd). */
+  pmd_dirty: S.bool(),
+  /** pte_dirty() per subpage: set by wp_page_copy()/wp_page_reuse(); FOLL_COW trusts it (can_follow_write_pte). */
+  pte_dirty: S.list(S.bool()),
+  /** VM_WRITE of the VMA (cleared by mprotect(PROT_READ)); VM_MAYWRITE stays, so it is still a COW mapping. */
+  vm_write: S.bool(),
   /** Data of the huge page khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
 });
@@ -113,6 +124,8 @@ export const thpSchema = S.struct({
   /** Order in which mms' VMAs are linked into the anon_vma (rmap walks visit parents before children). */
   avc: S.list(S.int()),
   mms: S.list(MmS),
+  /** The bytes the huge zero page (and the small zero page) reads: 0 unless someone wrote into it. */
+  zero_data: S.int(),
   /** Small anon pages for COW copies (fixed pool; running out is a model-bound error, never silent). */
   copies: S.list(CopyS),
   /** User side (not kernel state): pins on THP subpages and speculative references, per subpage, for unpin/put. */
@@ -268,8 +281,12 @@ export function init(p: ThpParams): ThpState {
       write_protect_seq: 0,
       pmd_write: false,
       pte_write: new Array(n).fill(false),
+      pmd_dirty: false,
+      pte_dirty: new Array(n).fill(false),
+      vm_write: true,
       foreign_data: new Array(n).fill(0),
     })),
+    zero_data: 0,
     copies: Array.from({ length: copyPoolSize(p) }, () => ({ refcount: 0, mapcount: -1, data: 0 })),
     user_pins: new Array(n).fill(0),
     user_refs: new Array(n).fill(0),
@@ -286,6 +303,7 @@ export function init(p: ThpParams): ThpState {
   for (const m of mappers) {
     g.mms[m]!.pmd = 'huge';
     g.mms[m]!.pmd_write = anon && mappers.length === 1; /* after fork both sides are write-protected */
+    g.mms[m]!.pmd_dirty = anon; /* the anon THP was written (do_huge_pmd_anonymous_page: pmd_mkdirty) */
     g.pages[0]!.refcount++;
     if (anon) {
       g.compound_mapcount++;

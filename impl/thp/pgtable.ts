@@ -44,6 +44,7 @@ export function free_pgtables(g: ThpState, m: number): void {
   if (mm.pmd === 'none') {
     mm.foreign_data.fill(0);
     mm.pte_write.fill(false);
+    mm.pte_dirty.fill(false);
     const k = g.avc.indexOf(m);
     if (k >= 0) g.avc[k] = -1;
   }

@@ -51,9 +51,11 @@ function splitHugePmdFreeze(g: G, t: T, mm: MmT): void {
   for (let i = 0; i < n; i++) {
     mm.pte[i] = PTE_MIGRATION;
     mm.pte_write[i] = mm.pmd_write; /* a writable migration entry when the PMD was writable */
+    mm.pte_dirty[i] = false; /* remove_migration_pte() maps it clean (v5.10) */
     g.pages[i]!.mapcount++;
   }
   mm.pmd_write = false;
+  mm.pmd_dirty = false;
   if (g.compound_mapcount + 1 > 1 && !g.double_map) {
     g.double_map = true;
     for (const p of g.pages) p.mapcount++;
@@ -91,6 +93,7 @@ function try_to_unmap_one(g: G, t: T, mm: MmT): void {
   for (let i = 0; i < t.params.nr; i++) {
     if (mm.pte[i] !== PTE_PRESENT) continue;
     mm.pte[i] = anon ? PTE_MIGRATION : PTE_NONE;
+    mm.pte_dirty[i] = false;
     page_remove_rmap(g, t, i, false);
     put_page(g, t, i);
   }

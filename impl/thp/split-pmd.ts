@@ -11,7 +11,17 @@
  *
  * The caller holds mmap_lock (read or write) of the VMA's mm.
  */
-import { PTE_FOREIGN, PTE_PRESENT, get_page, isAnon, put_page, type MmT, type T, type ThpState } from './page.js';
+import {
+  PTE_FOREIGN,
+  PTE_PRESENT,
+  PTE_ZERO,
+  get_page,
+  isAnon,
+  put_page,
+  type MmT,
+  type T,
+  type ThpState,
+} from './page.js';
 import { page_remove_rmap } from './rmap.js';
 import {
   arg,
@@ -56,6 +66,14 @@ function splitPmdEntrySteps<C extends string>(cont: C, which: 'mm' | 'src'): KSt
           mm.pte.fill(PTE_FOREIGN);
           return cont;
         }
+        if (mm.pmd === 'zero') {
+          /* __split_huge_zero_page_pmd(): pmdp_huge_clear_flush, a small zero PTE per subpage, pmd_populate (under the ptl) */
+          mm.pmd = 'table';
+          mm.pte.fill(PTE_ZERO);
+          mm.pte_write.fill(false);
+          mm.pte_dirty.fill(false);
+          return cont;
+        }
         if (mm.pmd !== 'huge') return cont; /* pmd_trans_huge() false under the ptl: nothing to do */
         if (!isAnon(t.params)) {
           mm.pmd = 'none'; /* pmdp_huge_clear_flush_notify */
@@ -84,6 +102,7 @@ function splitPmdEntrySteps<C extends string>(cont: C, which: 'mm' | 'src'): KSt
         const i = t.l.i!;
         mm.pte[i] = PTE_PRESENT; /* into the deposited table: visible at pmd_populate */
         mm.pte_write[i] = mm.pmd_write; /* pte_mkwrite() when the PMD was writable */
+        mm.pte_dirty[i] = false; /* v5.10: a dirty PMD makes the page PageDirty, the PTEs start clean */
         g.pages[i]!.mapcount++;
         t.l.i = i + 1;
         if (t.l.i < t.params.nr) return S.pte;
@@ -150,6 +169,7 @@ function splitPmdFinishSteps<C extends string>(cont: C, which: 'mm' | 'src'): KS
         const mm = mmOf(g, t);
         mm.pmd = 'table';
         mm.pmd_write = false;
+        mm.pmd_dirty = false;
         spin_unlock_ptl(mm, t);
         /* the page lock is taken only on the anon path (and not at all in the T8 variant) */
         if (t.l.page_locked) {

@@ -37,7 +37,8 @@ export type Local =
   | 'early_cow'
   | 'seq'
   | 'snapshot'
-  | 'grabbed';
+  | 'grabbed'
+  | 'foll_cow';
 
 /** An operation: its one-line doc, its locals and its steps (steps[0] is the entry). */
 export function kernelOp<L extends string>(

@@ -6,11 +6,11 @@
  * mm/memory.c zap_pmd_range: zap_huge_pmd for the whole THP, otherwise
  * __split_huge_pmd then zap_pte_range), all under mmap_lock for write.
  */
-import { PTE_COPY, PTE_NONE, PTE_PRESENT, isCopyPte, put_page, type ThpParams, type ThpState } from './page.js';
+import { PTE_COPY, PTE_NONE, PTE_PRESENT, isAnon, isCopyPte, put_page, type ThpParams, type ThpState } from './page.js';
 import { put_copy } from './cow.js';
 import { free_pgtables } from './pgtable.js';
 import { page_remove_rmap } from './rmap.js';
-import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
+import { SPLIT_PMD, splitHugePmdSteps, type SplitPmdStep } from './split-pmd.js';
 import {
   arg,
   assertPtlHeld,
@@ -22,6 +22,7 @@ import {
   mmap_write_unlock,
   pmd_lock,
   spin_unlock_ptl,
+  type KStep,
 } from './steps.js';
 import type { OpDef } from '../../checker/types.js';
 
@@ -93,46 +94,52 @@ export const mlock = borderSplitOp(
 );
 
 const ZAP = {
-  pmdClear: 'zap_huge_pmd: pmdp_huge_get_and_clear_full',
+  pmdClear: 'zap_huge_pmd: __pmd_trans_huge_lock + pmdp_huge_get_and_clear_full',
   pmdRmap: 'zap_huge_pmd: page_remove_rmap(compound) + put_page + spin_unlock',
   pteClear: 'zap_pte_range: ptep_get_and_clear_full',
   pteRmap: 'zap_pte_range: page_remove_rmap + put_page + pte_unmap_unlock',
-  unlock: 'mmap_write_unlock',
 } as const;
+type ZapStep = (typeof ZAP)[keyof typeof ZAP];
 
-export const munmap = kernelOp(
-  'munmap(addr range): unmap_region → zap_pmd_range (whole THP: zap_huge_pmd; part: __split_huge_pmd then zap_pte_range); partial unmap queues the THP for deferred split in page_remove_rmap.',
-  ['i', 'page_locked', 'zapped'],
-  [
-    {
-      name: 'mmap_write_lock',
-      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
-      run: (g, t) => {
-        if (badRange(t)) return done('EINVAL');
-        const mm = mmOf(g, t);
-        mm.mmap_lock = -1;
-        const whole = arg(t, 'from') === 0 && arg(t, 'to') === t.params.nr;
-        if (mm.pmd === 'huge') return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
-        if (mm.pmd === 'foreign') {
-          if (!whole) return SPLIT_PMD.entry;
-          mm.pmd = 'none';
-          return ZAP.unlock;
-        }
-        return ZAP.pteClear;
-      },
-    },
+/**
+ * zap_pmd_range() on the PMD as it reads it: a huge PMD (THP or huge zero
+ * page; also one pmdp_invalidate()d mid-split) covering the whole range is
+ * zapped by zap_huge_pmd, one covering part of it is split first; a page
+ * table goes to zap_pte_range; pmd_none is skipped ("goto next"). Returns the
+ * next step, or undefined when there is nothing to zap.
+ */
+function zapPmdRange(g: ThpState, t: Parameters<typeof arg>[0]): ZapStep | typeof SPLIT_PMD.entry | undefined {
+  const mm = mmOf(g, t);
+  const whole = arg(t, 'from') === 0 && arg(t, 'to') === t.params.nr;
+  if (mm.pmd === 'huge' || mm.pmd === 'zero' || mm.pmd === 'splitting') return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
+  if (mm.pmd === 'foreign') {
+    if (!whole) return SPLIT_PMD.entry;
+    mm.pmd = 'none'; /* the collapsed huge page is not tracked: zap_huge_pmd drops it */
+    mm.foreign_data.fill(0);
+    return undefined;
+  }
+  return mm.pmd === 'table' ? ZAP.pteClear : undefined;
+}
+
+/** zap_huge_pmd / __split_huge_pmd + zap_pte_range on [from, to) of mm, continuing at `cont`. */
+function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[] {
+  return [
     ...splitHugePmdSteps(ZAP.pteClear),
     {
       name: ZAP.pmdClear,
       enabled: (g, t) => mmOf(g, t).ptl === 0,
       run: (g, t) => {
         const mm = mmOf(g, t);
-        /* __pmd_trans_huge_lock(): re-check under the ptl; split_huge_page may have frozen/zapped it */
-        if (mm.pmd !== 'huge') return ZAP.pteClear;
+        /* __pmd_trans_huge_lock(): re-check under the ptl; a split or split_huge_page may have changed it */
+        if (mm.pmd !== 'huge' && mm.pmd !== 'zero') return ZAP.pteClear;
+        const zero = mm.pmd === 'zero';
         pmd_lock(mm, t);
         mm.pmd = 'none';
         mm.pmd_write = false;
-        return ZAP.pmdRmap;
+        mm.pmd_dirty = false;
+        if (!zero) return ZAP.pmdRmap;
+        spin_unlock_ptl(mm, t); /* is_huge_zero_pmd(): no rmap, mm_put_huge_zero_page() */
+        return cont;
       },
     },
     {
@@ -142,7 +149,7 @@ export const munmap = kernelOp(
         page_remove_rmap(g, t, 0, true);
         put_page(g, t, 0);
         spin_unlock_ptl(mmOf(g, t), t);
-        return ZAP.unlock;
+        return cont;
       },
     },
     {
@@ -150,14 +157,15 @@ export const munmap = kernelOp(
       enabled: (g, t) => mmOf(g, t).ptl === 0,
       run: (g, t) => {
         const mm = mmOf(g, t);
-        if (mm.pmd !== 'table') return ZAP.unlock;
+        if (mm.pmd !== 'table') return cont;
         pmd_lock(mm, t);
         let zapped = 0;
         for (let i = arg(t, 'from'); i < arg(t, 'to'); i++) {
           const e = mm.pte[i]!;
           if (e === PTE_PRESENT) zapped |= 1 << i;
-          mm.pte[i] = PTE_NONE; /* present, foreign and migration entries alike */
+          mm.pte[i] = PTE_NONE; /* present, zero, foreign and migration entries alike */
           mm.pte_write[i] = false;
+          mm.pte_dirty[i] = false;
           if (isCopyPte(e)) {
             /* a COW copy: page_remove_rmap + put_page in the same loop iteration under the PTL */
             g.copies[e - PTE_COPY]!.mapcount--;
@@ -178,14 +186,164 @@ export const munmap = kernelOp(
           put_page(g, t, i);
         }
         spin_unlock_ptl(mmOf(g, t), t);
-        return ZAP.unlock;
+        return cont;
       },
     },
+  ];
+}
+
+const MUNMAP_UNLOCK = 'free_pgtables + mmap_write_unlock';
+
+export const munmap = kernelOp(
+  'munmap(addr range): unmap_region → zap_pmd_range (whole THP: zap_huge_pmd; part: __split_huge_pmd then zap_pte_range); partial unmap queues the THP for deferred split in page_remove_rmap.',
+  ['i', 'page_locked', 'zapped'],
+  [
     {
-      name: ZAP.unlock,
+      name: 'mmap_write_lock',
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+      run: (g, t) => {
+        if (badRange(t)) return done('EINVAL');
+        mmOf(g, t).mmap_lock = -1;
+        return zapPmdRange(g, t) ?? MUNMAP_UNLOCK;
+      },
+    },
+    ...zapSteps(MUNMAP_UNLOCK),
+    {
+      name: MUNMAP_UNLOCK,
       run: (g, t) => {
         free_pgtables(g, arg(t, 'mm'));
         mmap_write_unlock(mmOf(g, t));
+        return done('ok');
+      },
+    },
+  ],
+);
+
+const DONTNEED = {
+  lock: 'madvise: mmap_read_lock',
+  check: 'zap_pmd_range: pmd_trans_huge(*pmd) / pmd_none_or_trans_huge_or_clear_bad (lockless)',
+  unlock: 'madvise: mmap_read_unlock',
+} as const;
+
+/**
+ * MADV_DONTNEED runs under mmap_lock for read, so zap_pmd_range() reads the
+ * PMD without any lock while change_huge_pmd(), faults and splits run: a PMD
+ * it reads as none is skipped. The VMA and its page table stay.
+ */
+export const madvise_dontneed = kernelOp(
+  'madvise(MADV_DONTNEED) of [from, to) of a private anon range: zap_page_range under mmap_lock for read (lockless pmd check, then zap_huge_pmd / __split_huge_pmd + zap_pte_range); the page table stays.',
+  ['i', 'page_locked', 'zapped'],
+  [
+    {
+      name: DONTNEED.lock,
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock >= 0,
+      run: (g, t) => {
+        if (badRange(t) || !isAnon(t.params)) return done('EINVAL');
+        mmOf(g, t).mmap_lock++;
+        return DONTNEED.check;
+      },
+    },
+    {
+      name: DONTNEED.check,
+      run: (g, t) => zapPmdRange(g, t) ?? DONTNEED.unlock,
+    },
+    ...zapSteps(DONTNEED.unlock),
+    {
+      name: DONTNEED.unlock,
+      run: (g, t) => {
+        mmap_read_unlock(mmOf(g, t));
+        return done('ok');
+      },
+    },
+  ],
+);
+
+/** mprotect(PROT_READ) of the whole range: mprotect_fixup clears VM_WRITE, change_protection write-protects. */
+export const mprotect_ro = kernelOp(
+  'mprotect(PROT_READ) of the whole private anon range: mprotect_fixup clears VM_WRITE (VM_MAYWRITE stays), change_protection → change_huge_pmd / change_pte_range write-protect the entries under the ptl.',
+  [],
+  [
+    {
+      name: 'mmap_write_lock + mprotect_fixup',
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+      run: (g, t) => {
+        if (badMm(t, arg(t, 'mm')) || !isAnon(t.params)) return done('EINVAL');
+        const mm = mmOf(g, t);
+        mm.mmap_lock = -1;
+        mm.vm_write = false;
+        return 'change_protection (ptl) + mmap_write_unlock';
+      },
+    },
+    {
+      name: 'change_protection (ptl) + mmap_write_unlock',
+      enabled: (g, t) => mmOf(g, t).ptl === 0,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        mm.pmd_write = false; /* change_huge_pmd: pmdp_invalidate + pmd_modify */
+        mm.pte_write.fill(false); /* change_pte_range: ptep_modify_prot_start/commit */
+        mmap_write_unlock(mm);
+        return done('ok');
+      },
+    },
+  ],
+);
+
+const NUMA = {
+  lock: 'task_numa_work: mmap_read_lock',
+  change: 'change_huge_pmd(prot_numa): pmd_lock + pmdp_invalidate + set_pmd_at(pmd_modify(PAGE_NONE))',
+  set: 'change_huge_pmd: set_pmd_at(pmd_modify(entry)) + spin_unlock',
+  unlock: 'task_numa_work: mmap_read_unlock',
+} as const;
+
+/**
+ * NUMA balancing: change_prot_numa() makes the huge PMD PROT_NONE under
+ * mmap_lock for read; the next access takes a hinting fault
+ * (do_huge_pmd_numa_page) that restores the same entry. The model does not
+ * keep the PROT_NONE bit nor migrate: what it keeps is that the PMD is never
+ * none in between (pmdp_invalidate, ced108037c2a); the zero page is skipped.
+ */
+export const numa_hint = kernelOp(
+  'NUMA hinting on the range: task_numa_work → change_prot_numa → change_huge_pmd(prot_numa) under mmap_lock for read, and the hinting fault that restores the entry (no migration).',
+  [],
+  [
+    {
+      name: NUMA.lock,
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock >= 0,
+      run: (g, t) => {
+        if (badMm(t, arg(t, 'mm')) || !isAnon(t.params)) return done('EINVAL');
+        mmOf(g, t).mmap_lock++;
+        return NUMA.change;
+      },
+    },
+    {
+      name: NUMA.change,
+      enabled: (g, t) => mmOf(g, t).ptl === 0,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        /* a page table: change_pte_range(prot_numa) is not modelled; the huge zero PMD is skipped */
+        if (mm.pmd !== 'huge') return NUMA.unlock;
+        // ced108037c2a: pmdp_huge_get_and_clear_notify() leaves the PMD none until set_pmd_at()
+        if (t.bug('ced108037c2a')) {
+          pmd_lock(mm, t);
+          mm.pmd = 'none';
+          return NUMA.set;
+        }
+        return NUMA.unlock; /* pmdp_invalidate: the PMD stays huge for lockless walkers */
+      },
+    },
+    {
+      name: NUMA.set,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        mm.pmd = 'huge';
+        spin_unlock_ptl(mm, t);
+        return NUMA.unlock;
+      },
+    },
+    {
+      name: NUMA.unlock,
+      run: (g, t) => {
+        mmap_read_unlock(mmOf(g, t));
         return done('ok');
       },
     },

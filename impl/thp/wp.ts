@@ -49,26 +49,29 @@ export const FAULT_COPY = 2;
 export const FAULT_NOMAP = 3;
 export const faultResult = (f: number): string => (f === FAULT_REUSE ? 'reuse' : f === FAULT_COPY ? 'copy' : 'nomap');
 
-/** wp_page_copy(): the PTE now maps a fresh private copy of the page's data. */
+/** wp_page_copy(): the PTE now maps a fresh private copy of the page's data (zeroes for the zero page). */
 function wp_page_copy(g: G, t: T, mm: MmT, i: number): number {
   const tg = targetOf(mm, i);
-  const data = tg.kind === 'copy' ? g.copies[tg.k]!.data : g.pages[i]!.data;
+  /* is_zero_pfn(): alloc_zeroed_user_highpage_movable(), nothing to copy and no page to release */
+  const data = tg.kind === 'copy' ? g.copies[tg.k]!.data : tg.kind === 'zero' ? 0 : g.pages[i]!.data;
   const k = alloc_copy(g, data);
   if (tg.kind === 'copy') {
     g.copies[tg.k]!.mapcount--; /* page_remove_rmap(old_page) */
     put_copy(g, tg.k);
-  } else {
+  } else if (tg.kind === 'thp') {
     page_remove_rmap(g, t, i, false);
     put_page(g, t, i);
   }
   mm.pte[i] = PTE_COPY + k;
-  mm.pte_write[i] = true;
+  mm.pte_write[i] = mm.vm_write; /* maybe_mkwrite(pte_mkdirty(entry), vma) */
+  mm.pte_dirty[i] = true;
   return FAULT_COPY;
 }
 
 /** do_wp_page() on a present, write-protected PTE, v5.9+: reuse only when this PTE holds the page's only reference. */
 export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
   const tg = targetOf(mm, i);
+  if (tg.kind === 'zero') return wp_page_copy(g, t, mm, i); /* vm_normal_page() is NULL for the zero page */
   // 17839856fd58: before 09854ba94c6a, do_wp_page reused by mapcount (reuse_swap_page), ignoring extra references
   if (t.bug('17839856fd58')) {
     const mapped = tg.kind === 'copy' ? g.copies[tg.k]!.mapcount + 1 : total_mapcount(g, true);
@@ -77,14 +80,15 @@ export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
     if (g.copies[tg.k]!.refcount !== 1) return wp_page_copy(g, t, mm, i);
   } else if (!(page_count(g, i) === 1 && g.pages[compound_head(g, i)]!.locked === 0 && page_mapcount(g, true, i) === 1))
     return wp_page_copy(g, t, mm, i);
-  mm.pte_write[i] = true; /* wp_page_reuse() */
+  mm.pte_write[i] = mm.vm_write; /* wp_page_reuse(): maybe_mkwrite(pte_mkdirty(entry), vma) */
+  mm.pte_dirty[i] = true;
   return FAULT_REUSE;
 }
 
 /** The PTE-level write fault: no fault on a writable PTE, do_wp_page() on a write-protected one. */
 function handle_pte_fault(g: G, t: T, mm: MmT, i: number): number {
   const tg = targetOf(mm, i);
-  if (tg.kind !== 'thp' && tg.kind !== 'copy') return FAULT_NOMAP;
+  if (tg.kind !== 'thp' && tg.kind !== 'copy' && tg.kind !== 'zero') return FAULT_NOMAP;
   if (mm.pte_write[i]) return FAULT_REUSE;
   return do_wp_page(g, t, mm, i);
 }
@@ -127,7 +131,11 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');
         if (mm.pmd === 'huge' && mm.pmd_write) t.l.fault = FAULT_REUSE; /* no fault */
-        else if (mm.pmd === 'huge') {
+        else if (mm.pmd === 'zero') {
+          /* do_huge_pmd_wp_page(): is_huge_zero_pmd() → goto fallback: split, then COW the small zero page */
+          mm.mmap_lock++;
+          return SPLIT_PMD.entry;
+        } else if (mm.pmd === 'huge') {
           mm.mmap_lock++;
           pmd_lock(mm, t);
           lock_page(g, t, 0); /* "Lock page for reuse_swap_page()" */
@@ -160,7 +168,8 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
           spin_unlock_ptl(mm, t);
           return SPLIT_PMD.entry; /* fallback: __split_huge_pmd(vma, vmf->pmd, vmf->address, false, NULL) */
         }
-        mm.pmd_write = true; /* maybe_pmd_mkwrite(pmd_mkdirty(entry)) */
+        mm.pmd_write = mm.vm_write; /* maybe_pmd_mkwrite(pmd_mkdirty(entry), vma) */
+        mm.pmd_dirty = true;
         t.l.fault = FAULT_REUSE;
         storeIfWrite(g, t, mm, store);
         spin_unlock_ptl(mm, t);

@@ -9,7 +9,8 @@
  * the order of their sorted pin records. Two states that differ only in which
  * physical page backs a copy are the same state.
  */
-import { splitPmd, unmapPte } from './mappings.js';
+import { splitPmd, splitZeroPmd, unmapPte } from './mappings.js';
+import { del } from './view.js';
 import type { ThpView } from './view.js';
 
 /** Renumber private copies canonically, drop copies nobody maps or pins, and derive pins[] from pinned. */
@@ -34,26 +35,36 @@ export function canonicalCopies(c: ThpView): void {
   c.pins = c.data.map((_, i) => c.pinned.filter((p) => p[2] === i).length);
 }
 
-/** The page mm maps at subpage i: i (THP subpage), n + id (private copy), -2 (collapsed huge page), -1 (nothing). */
+/** pageAt() of a virtual page that maps the zero page. */
+export const ZERO_PAGE = -3;
+
+/** The page mm maps at subpage i: i (THP subpage), n + id (private copy), -2 (collapsed huge page), -3 (the zero page), -1 (nothing). */
 export function pageAt(c: ThpView, mm: number, i: number): number {
   const n = c.data.length;
   if (c.pmd.includes(mm) || c.pte[i]!.includes(mm)) return i;
   const id = c.cow[mm]![i]!;
   if (id >= 0) return n + id;
   if (c.foreign[i]!.includes(mm)) return -2;
+  if (c.zero[i]!.includes(mm)) return ZERO_PAGE;
   return -1;
 }
+
+/** mm maps the huge zero page: the zero page at every subpage and no page table. */
+export const hugeZero = (c: ThpView, mm: number): boolean =>
+  !c.ptable.includes(mm) && c.zero.every((s) => s.includes(mm));
 
 /** The data a load of subpage i through mm returns (the page must be mapped). */
 export function dataOf(c: ThpView, mm: number, i: number): number {
   const page = pageAt(c, mm, i);
   const n = c.data.length;
   if (page === -2) return c.fdata[mm]![i]!;
+  if (page === ZERO_PAGE) return c.zeroData;
   return page < n ? c.data[page]! : c.copyData[page - n]!;
 }
 
 /** Another mm maps `page`, or another mm holds a pin on it. */
 export function sharedWithOthers(c: ThpView, mm: number, page: number): boolean {
+  if (page === ZERO_PAGE) return true; /* the zero page is every process's */
   for (let m = 0; m < c.mms; m++) if (m !== mm && c.pte.some((_, i) => pageAt(c, m, i) === page)) return true;
   return c.pinned.some((p) => p[0] !== mm && p[2] === page);
 }
@@ -75,8 +86,10 @@ export function mapNewCopy(c: ThpView, mm: number, i: number, data: number): voi
 export function copyForWrite(c: ThpView, mm: number, i: number, data: number): number {
   const n = c.data.length;
   if (c.pmd.includes(mm)) splitPmd(c, mm);
+  splitZeroPmd(c, mm);
   const page = pageAt(c, mm, i);
   if (page === i) unmapPte(c, mm, i);
+  if (page === ZERO_PAGE) del(c.zero[i]!, mm);
   mapNewCopy(c, mm, i, data);
   return n + c.cow[mm]![i]!;
 }

@@ -17,6 +17,15 @@
  * PG_double_map: those are the implementation's business (impl/thp).
  * The machine is a pure reducer (`applyThp`) wrapped in xstate.
  *
+ * The zero page and read-only private mappings (zero, zeroData, ro): a read
+ * fault of an unmapped private anon page maps the zero page (the huge one by
+ * PMD when no page table is there), which always reads 0 and is never the
+ * writer's own: a write, and a FOLL_FORCE write (/proc/pid/mem) through a
+ * read-only VMA, always goes to a fresh private copy. A store to a read-only
+ * VMA faults (EFAULT). MADV_DONTNEED drops the range's mappings (the page
+ * table stays); a later load faults in zeroes (the model's `read` says nomap,
+ * `force_read` faults in the zero page).
+ *
  * Exact: mapcount/refcount readers (they run under the page lock), COW reuse
  * on a PMD, split success iff no pin or speculative reference, the deferred
  * split queue, freeing. Deliberately loose, each because the kernel is:
@@ -24,12 +33,15 @@
  *     at any point and never fails"), so munmap's split-then-zap is linearizable;
  *   - a THP allocation, khugepaged and the shrinker may fail or skip; a PTE
  *     write fault may always copy; get_page_unless_zero may fail (frozen refcount);
+ *   - a FOLL_FORCE write in flight may fault fresh zero-filled memory into a
+ *     read-only range before its data lands (internal force_fault);
  *   - a kernel path holding a reference (shrinker, splitter) can outlive the
  *     page's last user: a scanner may then still get it, and split may report
  *     success on a page its caller's reference kept alive.
  */
 import { assign, setup } from 'xstate';
 import { REJECT, int, type Env, type Handler } from './handler.js';
+import { pageAt } from './identity.js';
 import { mappingHandlers } from './map-ops.js';
 import { referenceHandlers } from './ref-ops.js';
 import {
@@ -73,10 +85,21 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
   return { ...c, ret };
 }
 
-/** Internal steps: the kernel may split an anon PMD at any time ("pmd can be split at any point and never fails"). */
-export function thpInternal(view: ThpView): { type: string; mm: number }[] {
-  if (view.kind !== 'anon' || !view.compound) return [];
-  return view.pmd.map((mm) => ({ type: 'split_huge_pmd', mm }));
+/**
+ * Internal steps: the kernel may split an anon PMD at any time ("pmd can be
+ * split at any point and never fails"); and a FOLL_FORCE write in flight may
+ * fault fresh zero-filled memory into a read-only private range before its
+ * data lands (force_fault): get_user_pages faults in, then writes.
+ */
+export function thpInternal(view: ThpView): { type: string; mm: number; sub?: number }[] {
+  if (view.kind !== 'anon') return [];
+  const out: { type: string; mm: number; sub?: number }[] = view.compound
+    ? view.pmd.map((mm) => ({ type: 'split_huge_pmd', mm }))
+    : [];
+  for (const mm of view.ro)
+    for (let i = 0; i < view.pte.length; i++)
+      if (pageAt(view, mm, i) === -1) out.push({ type: 'force_fault', mm, sub: i });
+  return out;
 }
 
 export const thpMachine = setup({

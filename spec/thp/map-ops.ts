@@ -4,14 +4,27 @@
  */
 import type { RetValue } from '../../checker/types.js';
 import { REJECT, int, type Handler } from './handler.js';
-import { dropTableIfEmpty, mapsAny, mapsSub, splitForeignPmd, splitPmd, unmapPmd, unmapPte } from './mappings.js';
-import { mapNewCopy, pageAt } from './identity.js';
+import {
+  dropTableIfEmpty,
+  mapFreshThp,
+  mapZero,
+  mapsAny,
+  mapsSub,
+  splitForeignPmd,
+  splitPmd,
+  splitZeroPmd,
+  unmapPmd,
+  unmapPte,
+} from './mappings.js';
+import { ZERO_PAGE, mapNewCopy, pageAt } from './identity.js';
+import type { ThpView } from './view.js';
 import { add, del } from './view.js';
 
 const on_fault: Handler = (c, e) => {
-  const { n, choice, mm, badMm, anon } = e;
+  const { choice, mm, badMm, anon } = e;
   let ret: RetValue | undefined;
   if (choice === 'enomem' && !anon) return REJECT;
+  if (anon && !badMm(mm) && c.ro.includes(mm)) return choice === 'enomem' ? REJECT : 'EFAULT'; // a store to a read-only VMA: SIGSEGV
   if (choice === 'enomem' && (badMm(mm) || mapsAny(c, mm) || c.ptable.includes(mm))) return REJECT;
   if (badMm(mm)) ret = 'EINVAL';
   else if (mapsAny(c, mm)) ret = 'exists';
@@ -20,17 +33,7 @@ const on_fault: Handler = (c, e) => {
   else if (anon) {
     if (choice === 'enomem') ret = 'ENOMEM';
     else if (c.freed.every((f) => f)) {
-      // do_huge_pmd_anonymous_page(): a fresh, zeroed THP mapped by PMD
-      c.compound = true;
-      c.data.fill(0);
-      c.pmd = [mm];
-      for (let i = 0; i < n; i++) {
-        c.pte[i] = [];
-        c.pins[i] = 0;
-        c.refs[i] = 0;
-        c.freed[i] = false;
-      }
-      c.queued = false;
+      mapFreshThp(c, mm); // do_huge_pmd_anonymous_page(): a fresh, zeroed THP mapped by PMD
       ret = 'pmd';
     } else ret = 'ENOMEM'; // the model has a single huge page
   } else if (c.compound && !c.freed[0] && c.cached[0]) {
@@ -80,7 +83,8 @@ const on_fork: Handler = (c, e) => {
     if (page === -2) {
       add(c.foreign[i]!, dst);
       c.fdata[dst]![i] = c.fdata[src]![i]!;
-    } else if (page >= n) {
+    } else if (page === ZERO_PAGE) add(c.zero[i]!, dst);
+    else if (page >= n) {
       if (pinnedPage(page)) mapNewCopy(c, dst, i, c.copyData[page - n]!);
       else c.cow[dst]![i] = page - n;
     } else if (page === i && (pinnedPage(i) || copyAll)) {
@@ -93,6 +97,7 @@ const on_fork: Handler = (c, e) => {
     else for (let i = 0; i < n; i++) if (c.cow[dst]![i]! < 0) add(c.pte[i]!, dst);
   }
   if (c.ptable.includes(src) || copiedThp) add(c.ptable, dst);
+  if (c.ro.includes(src)) add(c.ro, dst);
   return 'ok';
 };
 
@@ -103,6 +108,7 @@ const on_split_huge_pmd: Handler = (c, e) => {
   else {
     splitPmd(c, mm);
     splitForeignPmd(c, mm);
+    splitZeroPmd(c, mm);
     ret = 'ok';
   }
   return ret;
@@ -119,35 +125,80 @@ const on_mlock: Handler = (c, e) => {
     if (from > 0 || to < n) {
       splitPmd(c, mm);
       splitForeignPmd(c, mm);
+      splitZeroPmd(c, mm);
     }
     ret = 'ok';
   }
   return ret;
 };
 
-const on_munmap: Handler = (c, e) => {
-  const { n, mm, badMm, ev } = e;
-  let ret: RetValue | undefined;
-  const from = int(ev.from);
-  const to = int(ev.to);
-  if (badMm(mm) || from < 0 || to > n || from >= to) ret = 'EINVAL';
-  else {
-    if (c.pmd.includes(mm)) {
-      if (from === 0 && to === n) unmapPmd(c, mm);
-      else splitPmd(c, mm);
-    }
-    if (from > 0 || to < n) splitForeignPmd(c, mm);
-    for (let i = from; i < to; i++) {
-      unmapPte(c, mm, i);
-      del(c.foreign[i]!, mm);
-      c.fdata[mm]![i] = 0;
-      c.cow[mm]![i] = -1;
-    }
-    dropTableIfEmpty(c, mm);
-    ret = 'ok';
+/**
+ * zap_page_range() of [from, to) in mm: a PMD covering the whole range is
+ * zapped, one covering part of it is split first; the mappings go.
+ */
+function zapRange(c: ThpView, mm: number, from: number, to: number): void {
+  const n = c.pte.length;
+  const whole = from === 0 && to === n;
+  if (c.pmd.includes(mm)) {
+    if (whole) unmapPmd(c, mm);
+    else splitPmd(c, mm);
   }
-  return ret;
+  if (!whole) {
+    splitForeignPmd(c, mm);
+    splitZeroPmd(c, mm);
+  }
+  for (let i = from; i < to; i++) {
+    unmapPte(c, mm, i);
+    del(c.foreign[i]!, mm);
+    del(c.zero[i]!, mm);
+    c.fdata[mm]![i] = 0;
+    c.cow[mm]![i] = -1;
+  }
+}
+
+const badRange = (e: Parameters<Handler>[1]): boolean => {
+  const from = int(e.ev.from);
+  const to = int(e.ev.to);
+  return e.badMm(e.mm) || from < 0 || to > e.n || from >= to;
 };
+
+const on_munmap: Handler = (c, e) => {
+  if (badRange(e)) return 'EINVAL';
+  zapRange(c, e.mm, int(e.ev.from), int(e.ev.to));
+  dropTableIfEmpty(c, e.mm); /* free_pgtables(): the VMA is gone */
+  return 'ok';
+};
+
+/**
+ * MADV_DONTNEED: the range's mappings go (a later read faults in zeroes, a
+ * load through this model reads 'nomap'); the VMA and its page table stay.
+ */
+const on_madvise_dontneed: Handler = (c, e) => {
+  if (badRange(e) || !e.anon) return 'EINVAL';
+  zapRange(c, e.mm, int(e.ev.from), int(e.ev.to));
+  return 'ok';
+};
+
+/** MADV_POPULATE_READ-like read fault of the whole range: unmapped virtual pages map the zero page. */
+const on_populate_read: Handler = (c, e) => {
+  if (e.badMm(e.mm) || !e.anon) return 'EINVAL';
+  mapZero(
+    c,
+    e.mm,
+    c.pte.map((_, i) => i),
+  );
+  return 'ok';
+};
+
+/** mprotect(PROT_READ) of the whole range: the VMA is read-only from now on; nothing is remapped. */
+const on_mprotect_ro: Handler = (c, e) => {
+  if (e.badMm(e.mm) || !e.anon) return 'EINVAL';
+  add(c.ro, e.mm);
+  return 'ok';
+};
+
+/** NUMA hinting (change_prot_numa + the hinting fault that restores the entry): no user-visible change. */
+const on_numa_hint: Handler = (_c, e) => (e.badMm(e.mm) || !e.anon ? 'EINVAL' : 'ok');
 
 export const mappingHandlers: Readonly<Record<string, Handler>> = {
   fault: on_fault,
@@ -157,4 +208,8 @@ export const mappingHandlers: Readonly<Record<string, Handler>> = {
   mprotect: on_mlock,
   mlock: on_mlock,
   munmap: on_munmap,
+  madvise_dontneed: on_madvise_dontneed,
+  populate_read: on_populate_read,
+  mprotect_ro: on_mprotect_ro,
+  numa_hint: on_numa_hint,
 };

@@ -9,6 +9,7 @@ export const mapsAny = (c: ThpView, mm: number): boolean =>
   c.pmd.includes(mm) ||
   c.pte.some((s) => s.includes(mm)) ||
   c.foreign.some((s) => s.includes(mm)) ||
+  c.zero.some((s) => s.includes(mm)) ||
   c.cow[mm]!.some((id) => id >= 0);
 
 /**
@@ -80,4 +81,41 @@ export function splitForeignPmd(c: ThpView, mm: number): void {
 
 export function dropTableIfEmpty(c: ThpView, mm: number): void {
   if (!mapsAny(c, mm)) del(c.ptable, mm);
+}
+
+/** __split_huge_zero_page_pmd(): a huge zero PMD becomes a page table of small zero PTEs (same page, same data). */
+export function splitZeroPmd(c: ThpView, mm: number): void {
+  if (!c.ptable.includes(mm) && c.zero.every((s) => s.includes(mm))) add(c.ptable, mm);
+}
+
+/** do_huge_pmd_anonymous_page() on a write: a fresh, zeroed THP mapped by PMD in mm (the model has one huge page). */
+export function mapFreshThp(c: ThpView, mm: number): void {
+  const n = c.pte.length;
+  c.compound = true;
+  c.data.fill(0);
+  c.pmd = [mm];
+  for (let i = 0; i < n; i++) {
+    c.pte[i] = [];
+    c.pins[i] = 0;
+    c.refs[i] = 0;
+    c.freed[i] = false;
+  }
+  c.queued = false;
+}
+
+/**
+ * A read fault of mm's unmapped virtual pages: with no page table, the huge
+ * zero page by PMD (do_huge_pmd_anonymous_page → set_huge_zero_page); else the
+ * small zero page in each empty PTE of `subs` (do_anonymous_page).
+ */
+export function mapZero(c: ThpView, mm: number, subs: readonly number[]): void {
+  const n = c.pte.length;
+  const unmapped = (i: number): boolean =>
+    !mapsSub(c, mm, i) && !c.foreign[i]!.includes(mm) && c.cow[mm]![i]! < 0 && !c.zero[i]!.includes(mm);
+  if (!c.ptable.includes(mm)) {
+    for (let i = 0; i < n; i++) if (!unmapped(i)) return; /* a PMD maps the range */
+    for (let i = 0; i < n; i++) add(c.zero[i]!, mm);
+    return;
+  }
+  for (const i of subs) if (unmapped(i)) add(c.zero[i]!, mm);
 }

@@ -4,9 +4,10 @@
  * khugepaged, COW write faults, page-cache eviction and the counter readers.
  */
 import type { RetValue } from '../../checker/types.js';
-import { REJECT, int, type Handler } from './handler.js';
-import { copyForWrite, dataOf, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
-import { failedSplitAfterUnmap, splitPage, unmapPte } from './mappings.js';
+import { REJECT, int, type Env, type Handler } from './handler.js';
+import { copyForWrite, dataOf, mapNewCopy, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
+import { failedSplitAfterUnmap, mapFreshThp, mapZero, splitPage, unmapPte } from './mappings.js';
+import type { ThpView } from './view.js';
 import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices } from './view.js';
 
 /**
@@ -18,6 +19,8 @@ import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices } from '
 const on_pin: Handler = (c, e) => {
   const { mm, sub, badMm, badSub, anon, choice, first } = e;
   if (badMm(mm) || badSub(sub)) return first(thpChoices.pin) ? 'EINVAL' : REJECT;
+  // check_vma_flags(): FOLL_WRITE without FOLL_FORCE on a read-only VMA
+  if (int(e.ev.write) === 1 && c.ro.includes(mm)) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
   let page = pageAt(c, mm, sub);
   if (page < 0) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
   if (choice === 'copy') {
@@ -177,10 +180,22 @@ const on_collapse: Handler = (c, e) => {
  * which must never leave mm's own pin behind.
  */
 const on_wp_fault: Handler = (c, e) => {
-  const { n, mm, sub, badMm, badSub, anon, choice, first, ev } = e;
+  const { mm, sub, badMm, badSub, anon, first } = e;
   if (badMm(mm) || badSub(sub) || !anon) return first(thpChoices.wp_fault) ? 'EINVAL' : REJECT;
+  if (c.ro.includes(mm)) return first(thpChoices.wp_fault) ? 'EFAULT' : REJECT; // SIGSEGV
   const page = pageAt(c, mm, sub);
-  if (page < 0) return first(thpChoices.wp_fault) ? 'nomap' : REJECT;
+  /* nothing mapped, or a collapsed huge page (the model does not write those) */
+  if (page === -1 || page === -2) return first(thpChoices.wp_fault) ? 'nomap' : REJECT;
+  return writePage(c, e, page);
+};
+
+/**
+ * The write itself, once mm maps `page` at sub: in place when the page is
+ * exclusive to mm (a PMD mapping: the whole THP), else into a fresh private
+ * copy, which never leaves mm's own pin behind. The zero page is never exclusive.
+ */
+function writePage(c: ThpView, e: Env, page: number): 'reuse' | 'copy' | typeof REJECT {
+  const { n, mm, sub, choice, ev } = e;
   const val = int(ev.val) >= 0 ? int(ev.val) : 1;
   if (choice === 'copy') {
     if (pinnedBy(c, mm, page)) return REJECT;
@@ -193,6 +208,58 @@ const on_wp_fault: Handler = (c, e) => {
   if (page < n) c.data[page] = val;
   else c.copyData[page - n] = val;
   return 'reuse';
+}
+
+/**
+ * A /proc/pid/mem write (FOLL_FORCE | FOLL_WRITE): also on a read-only
+ * private VMA, and always private to mm: a write COWs exactly as a store would.
+ * An unmapped address is faulted in first: a fresh THP by PMD when there is no
+ * page table and the model's huge page is free, else a fresh small page.
+ */
+const on_force_write: Handler = (c, e) => {
+  const { mm, sub, badMm, badSub, anon, first, choice, ev } = e;
+  if (badMm(mm) || badSub(sub) || !anon) return first(thpChoices.force_write) ? 'EINVAL' : REJECT;
+  const page = pageAt(c, mm, sub);
+  if (page === -1) {
+    if (choice === 'copy') return REJECT;
+    const val = int(ev.val) >= 0 ? int(ev.val) : 1;
+    if (!c.ptable.includes(mm) && c.freed.every((f) => f)) {
+      mapFreshThp(c, mm);
+      c.data[sub] = val;
+    } else {
+      add(c.ptable, mm);
+      mapNewCopy(c, mm, sub, val);
+    }
+    return 'ok';
+  }
+  if (page === -2)
+    return first(thpChoices.force_write) ? 'nomap' : REJECT; /* a collapsed huge page: not written by the model */
+  return writePage(c, e, page) === REJECT ? REJECT : 'ok';
+};
+
+/**
+ * Internal: the fault-in of a FOLL_FORCE write in flight on a read-only
+ * range, before its data lands: a fresh zeroed THP by PMD where no page table
+ * is and the model's huge page is free, else a fresh zero-filled small page.
+ */
+const on_force_fault: Handler = (c, e) => {
+  const { mm, sub } = e;
+  if (!c.ro.includes(mm) || pageAt(c, mm, sub) !== -1) return REJECT;
+  const nothing = c.pte.every((_, i) => pageAt(c, mm, i) === -1);
+  if (!c.ptable.includes(mm) && nothing && c.freed.every((f) => f)) mapFreshThp(c, mm);
+  else {
+    add(c.ptable, mm);
+    mapNewCopy(c, mm, sub, 0);
+  }
+  return 'ok';
+};
+
+/** A /proc/pid/mem read (FOLL_FORCE, no FOLL_WRITE): the data mm maps at sub; an unmapped address reads the zero page. */
+const on_force_read: Handler = (c, e) => {
+  const { mm, sub, badMm, badSub, anon } = e;
+  if (badMm(mm) || badSub(sub) || !anon) return 'EINVAL';
+  if (pageAt(c, mm, sub) === -1) mapZero(c, mm, [sub]);
+  return dataOf(c, mm, sub);
 };
 
 /** A userspace load: the data of the page mm maps at sub. */
@@ -262,6 +329,9 @@ export const referenceHandlers: Readonly<Record<string, Handler>> = {
   deferred_split_scan: on_deferred_split_scan,
   collapse: on_collapse,
   wp_fault: on_wp_fault,
+  force_write: on_force_write,
+  force_read: on_force_read,
+  force_fault: on_force_fault,
   read: on_read,
   evict: on_evict,
   page_mapcount: on_page_mapcount,

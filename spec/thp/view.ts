@@ -36,6 +36,15 @@ export interface ThpView {
   foreign: number[][];
   /** fdata[mm][i]: the data mm reads at subpage i of its collapsed huge page (0 when none). */
   fdata: number[][];
+  /**
+   * zero[i]: mms whose virtual page i maps the (huge or small) zero page: a read
+   * fault of a private anon range (a huge one when no page table is there yet).
+   */
+  zero: number[][];
+  /** What every mapping of the zero page reads: 0, always (the zero page is never written). */
+  zeroData: number;
+  /** mms whose VMA is read-only (mprotect(PROT_READ)): a store faults (SIGSEGV), FOLL_FORCE still writes privately. */
+  ro: number[];
   /** data[i]: the data of THP subpage i (identity: page i). */
   data: number[];
   /** cow[mm][i]: the private copy (id, canonical) mm maps at subpage i, or -1. */
@@ -94,6 +103,8 @@ export const thpChoices = {
   scan_get: ['ok', 'fail', 'ok-compound', 'ok-compound-queued'],
   /** A THP allocation may fail ("regular pages should be gracefully allocated instead"). */
   fault: ['ok', 'enomem'],
+  /** A FOLL_FORCE write: in place when the page is exclusive, or into a private copy (as wp_fault). */
+  force_write: ['reuse', 'copy'],
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -122,6 +133,9 @@ export function clone(c: ThpView): ThpView {
     ptable: [...c.ptable],
     foreign: c.foreign.map((s) => [...s]),
     fdata: c.fdata.map((s) => [...s]),
+    zero: c.zero.map((s) => [...s]),
+    zeroData: c.zeroData,
+    ro: [...c.ro],
     data: [...c.data],
     cow: c.cow.map((s) => [...s]),
     copyData: [...c.copyData],
@@ -189,6 +203,9 @@ export function initialThp(p: ThpParams): ThpContext {
     ptable: [],
     foreign: Array.from({ length: n }, () => []),
     fdata: Array.from({ length: p.mms }, () => new Array(n).fill(0)),
+    zero: Array.from({ length: n }, () => []),
+    zeroData: 0,
+    ro: [],
     data: new Array(n).fill(0),
     cow: Array.from({ length: p.mms }, () => new Array(n).fill(-1)),
     copyData: [],

@@ -9,6 +9,7 @@ import {
   isCopyPte,
   PTE_MIGRATION,
   PTE_PRESENT,
+  PTE_ZERO,
   page_count,
   page_mapcount,
   type ThpParams,
@@ -29,8 +30,12 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
   const foreign: number[][] = Array.from({ length: n }, () => []);
   const fdata: number[][] = g.mms.map(() => new Array(n).fill(0));
   const cow: number[][] = g.mms.map(() => new Array(n).fill(-1));
+  const zero: number[][] = Array.from({ length: n }, () => []);
+  const ro: number[] = [];
   g.mms.forEach((mm, m) => {
+    if (!mm.vm_write) ro.push(m);
     if (mm.pmd === 'huge') pmd.push(m);
+    else if (mm.pmd === 'zero') for (let i = 0; i < n; i++) zero[i]!.push(m);
     else if (mm.pmd === 'foreign')
       for (let i = 0; i < n; i++) {
         foreign[i]!.push(m);
@@ -43,7 +48,8 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
         else if (e === PTE_FOREIGN) {
           foreign[i]!.push(m);
           fdata[m]![i] = mm.foreign_data[i]!;
-        } else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
+        } else if (e === PTE_ZERO) zero[i]!.push(m);
+        else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
       });
     }
   });
@@ -57,6 +63,9 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
     ptable,
     foreign,
     fdata,
+    zero,
+    zeroData: g.zero_data,
+    ro: anon ? ro : [],
     data: g.pages.map((pg) => pg.data),
     cow,
     copyData: g.copies.map((k) => k.data),

@@ -28,7 +28,7 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
   name: 'thp',
   title: 'THP mapcount, refcount and split',
   description:
-    'Transparent huge pages, v4.5-v6.1 design: head _refcount, per-subpage _mapcount, compound_mapcount, PG_double_map; split_huge_pmd, split_huge_page, deferred split, khugepaged, COW.',
+    'Transparent huge pages, v4.5-v6.1 design: head _refcount, per-subpage _mapcount, compound_mapcount, PG_double_map; split_huge_pmd, split_huge_page, deferred split, khugepaged, COW, GUP (slow, fast, FOLL_FORCE), the huge zero page, MADV_DONTNEED, NUMA hinting.',
   impl: thpImpl,
   opSchemas: thpOps,
   spec: {

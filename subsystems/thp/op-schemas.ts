@@ -24,6 +24,27 @@ export const thpOps = defineOps({
   mprotect: { doc: 'mprotect of part of the THP: splits the PMD at the border', args: range },
   mlock: { doc: 'mlock of part of the THP: splits the PMD at the border', args: range },
   munmap: { doc: 'munmap of subpages [from, to) in mm', args: range },
+  madvise_dontneed: {
+    doc: 'MADV_DONTNEED of subpages [from, to) of a private anon range in mm (mmap_lock for read; the page table stays)',
+    args: range,
+  },
+  mprotect_ro: { doc: 'mprotect(PROT_READ) of the whole private anon range in mm', args: { mm } },
+  numa_hint: {
+    doc: 'NUMA balancing marks the range PROT_NONE (change_prot_numa, mmap_lock for read) and a hinting fault restores it',
+    args: { mm },
+  },
+  populate_read: {
+    doc: 'read-fault every unmapped subpage of a private anon range in mm: the huge zero page, or small zero pages',
+    args: { mm },
+  },
+  force_write: {
+    doc: '/proc/pid/mem write (FOLL_FORCE | FOLL_WRITE) of val to subpage sub of mm, also on a read-only private VMA',
+    args: { mm, sub, val: A.optional(A.int(0, 99, 'the value written (default 1)')) },
+  },
+  force_read: {
+    doc: '/proc/pid/mem read (FOLL_FORCE) of subpage sub of mm; faults in the zero page when unmapped',
+    args: { mm, sub },
+  },
   pin: {
     doc: 'pin_user_pages(FOLL_PIN) of one subpage through mm (slow path; breaks COW first when write-protected)',
     args: { mm, sub, write: A.optional(A.int(0, 1, 'FOLL_WRITE (1) or a read-only pin (0, default)')) },

@@ -229,4 +229,45 @@ export const scenarios: Scenario<P>[] = [
       [op('page_count', { sub: 2 }), op('munmap', { mm: 0, from: 2, to: 4 })],
     ],
   },
+  {
+    name: 'zero-page-force-write',
+    description:
+      'Huge Dirty COW shape (CVE-2017-1000405): a FOLL_FORCE write to a read-only private range faults in a THP and gets FOLL_COW, while MADV_DONTNEED zaps it, a read fault maps the huge zero page and a /proc/pid/mem read touches it; another process reads its own zero page: the zero page must stay zero and the write private (a8f97366452e).',
+    params: thpParams('anon', 'none'),
+    threads: [
+      [op('mprotect_ro', { mm: 0 }), op('force_write', { mm: 0, sub: 1, val: 5 })],
+      [
+        op('madvise_dontneed', { mm: 0, from: 0, to: 4 }),
+        op('populate_read', { mm: 0 }),
+        op('force_read', { mm: 0, sub: 1 }),
+      ],
+      [op('populate_read', { mm: 1 }), op('read', { mm: 1, sub: 1 })],
+    ],
+  },
+  {
+    name: 'zero-page-cow',
+    description:
+      'The huge zero page shared after fork: a write fault splits the zero PMD and COWs one small zero page, a FOLL_FORCE write COWs through a read-only mapping, the child reads, partly unmaps and drops part of its range.',
+    params: thpParams('anon', 'none'),
+    threads: [
+      [op('populate_read', { mm: 0 }), op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 0, sub: 1, val: 3 })],
+      [
+        op('read', { mm: 1, sub: 1 }),
+        op('force_write', { mm: 1, sub: 2, val: 4 }),
+        op('munmap', { mm: 1, from: 0, to: 2 }),
+      ],
+      [op('force_read', { mm: 0, sub: 2 }), op('madvise_dontneed', { mm: 0, from: 2, to: 4 })],
+    ],
+  },
+  {
+    name: 'dontneed-vs-numa',
+    description:
+      "MADV_DONTNEED (mmap_lock for read, lockless pmd check) of all and of part of a PMD-mapped anon THP while NUMA balancing changes the PMD's protection under the same read lock: the zap must not miss the THP (ced108037c2a); readers after each.",
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('numa_hint', { mm: 0 }), op('read', { mm: 0, sub: 1 })],
+      [op('madvise_dontneed', { mm: 0, from: 0, to: 4 }), op('read', { mm: 0, sub: 2 })],
+      [op('madvise_dontneed', { mm: 0, from: 1, to: 2 }), op('numa_hint', { mm: 0 })],
+    ],
+  },
 ];

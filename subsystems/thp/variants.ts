@@ -104,4 +104,18 @@ export const variants: Variant[] = [
     source: '57efa1fe5957 "mm/gup: prevent gup_fast from racing with COW during fork"',
     scenarios: ['gup-fast-vs-fork'],
   },
+  {
+    name: 'a8f97366452e',
+    description:
+      'touch_pmd() makes the PMD dirty on every FOLL_TOUCH follow, a read included: after MADV_DONTNEED and a read fault, a FOLL_FORCE write holding FOLL_COW finds the huge zero PMD "dirty" and writes into the huge zero page (Huge Dirty COW, CVE-2017-1000405).',
+    source: 'a8f97366452e "mm, thp: Do not make page table dirty unconditionally in touch_p[mu]d()"',
+    scenarios: ['zero-page-force-write'],
+  },
+  {
+    name: 'ced108037c2a',
+    description:
+      'change_huge_pmd(prot_numa) clears the PMD (pmdp_huge_get_and_clear_notify) before set_pmd_at: MADV_DONTNEED under the same read lock reads it as none, skips it, and the THP stays mapped after MADV_DONTNEED returned.',
+    source: 'ced108037c2a "thp: fix MADV_DONTNEED vs. numa balancing race"',
+    scenarios: ['dontneed-vs-numa'],
+  },
 ];

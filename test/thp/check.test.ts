@@ -79,6 +79,8 @@ describe('thp: every variant is caught where it says', () => {
         'd042035eaf5f',
         'a7f226604170',
         '57efa1fe5957',
+        'a8f97366452e',
+        'ced108037c2a',
       ].sort(),
     );
   });
@@ -94,6 +96,20 @@ describe('thp: every variant is caught where it says', () => {
     const sc = thp.scenarios.find((s) => s.name === 'shared-split-unmap')!;
     const r = checkScenario(thp, sc, { variant: 'T3', timeLimitSeconds: 120 });
     expect(r.violation?.property).toBe('no-false-negative-mapcount');
+  });
+
+  test('a8f97366452e: the FOLL_FORCE write lands in the huge zero page, which another process reads', () => {
+    const sc = thp.scenarios.find((s) => s.name === 'zero-page-force-write')!;
+    const r = checkScenario(thp, sc, { variant: 'a8f97366452e', timeLimitSeconds: 120 });
+    expect(r.violation?.kind).toBe('linearizability');
+    expect(r.violation?.message).toMatch(/read.*5/);
+  });
+
+  test('ced108037c2a: MADV_DONTNEED misses the PMD NUMA balancing cleared, the THP stays mapped', () => {
+    const sc = thp.scenarios.find((s) => s.name === 'dontneed-vs-numa')!;
+    const r = checkScenario(thp, sc, { variant: 'ced108037c2a', timeLimitSeconds: 120 });
+    expect(r.violation).toBeDefined();
+    expect(r.violation?.kind).not.toBe('impl-error');
   });
 
   test('T10: split sees the page still mapped after unmap_page', () => {

@@ -1,0 +1,110 @@
+/**
+ * The huge zero page, read-only private mappings with FOLL_FORCE, and
+ * MADV_DONTNEED, sequentially: the implementation agrees with the spec after
+ * every operation, and the values users see are the ones they may rely on.
+ */
+import { describe, expect, test } from 'vitest';
+import { runScript } from '../../checker/sequential.js';
+import type { OpChoice } from '../../checker/types.js';
+import { applyThp, initialThp, type ThpContext } from '../../spec/thp/machine.js';
+import { parseParams, thp } from '../../subsystems/thp/index.js';
+
+const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
+const run = (params: unknown, steps: OpChoice[], variant: string | null = null) =>
+  runScript(thp, { params: parseParams(params), steps }, variant);
+
+describe('thp: the huge zero page', () => {
+  test('a read fault maps the huge zero page; a write fault splits it and COWs one small zero page', () => {
+    const obs = run({ kind: 'anon', initial: 'none' }, [
+      step('populate_read', { mm: 0 }),
+      step('read', { mm: 0, sub: 2 }),
+      step('fork', { src: 0, dst: 1 }),
+      step('wp_fault', { mm: 0, sub: 2, val: 7 }),
+      step('read', { mm: 0, sub: 2 }),
+      step('read', { mm: 0, sub: 1 }),
+      step('read', { mm: 1, sub: 2 }),
+      step('fault', { mm: 1 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 0, 'ok', 'copy', 7, 0, 0, 'exists']);
+  });
+
+  test('FOLL_FORCE writes a read-only private mapping privately: a fresh THP, then a COW of a shared one', () => {
+    const obs = run({ kind: 'anon', initial: 'none' }, [
+      step('mprotect_ro', { mm: 0 }),
+      step('wp_fault', { mm: 0, sub: 1, val: 3 }),
+      step('force_write', { mm: 0, sub: 1, val: 3 }),
+      step('read', { mm: 0, sub: 1 }),
+      step('fork', { src: 0, dst: 1 }),
+      step('force_write', { mm: 1, sub: 1, val: 4 }),
+      step('read', { mm: 0, sub: 1 }),
+      step('read', { mm: 1, sub: 1 }),
+      step('pin', { mm: 1, sub: 2, write: 1 }),
+      step('force_read', { mm: 1, sub: 1 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'EFAULT', 'ok', 3, 'ok', 'ok', 3, 4, 'EFAULT', 4]);
+  });
+
+  test('a /proc/pid/mem read of an unmapped page faults in the zero page and reads zeroes', () => {
+    const obs = run({ kind: 'anon', initial: 'none' }, [
+      step('force_read', { mm: 0, sub: 3 }),
+      step('read', { mm: 0, sub: 0 }),
+      step('force_write', { mm: 0, sub: 0, val: 9 }),
+      step('read', { mm: 0, sub: 0 }),
+      step('read', { mm: 0, sub: 3 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual([0, 0, 'ok', 9, 0]);
+  });
+
+  test('the spec never writes the zero page: zeroData stays 0 through COW and FOLL_FORCE', () => {
+    let c: ThpContext = initialThp({ nr: 2, mms: 2, kind: 'anon', initial: 'none' });
+    for (const ev of [
+      { type: 'populate_read', mm: 0 },
+      { type: 'mprotect_ro', mm: 0 },
+      { type: 'force_write', mm: 0, sub: 1, val: 5, choice: 'copy' },
+      { type: 'populate_read', mm: 1 },
+    ]) {
+      c = applyThp(c, ev);
+      expect(c.ret).toBe('ok');
+    }
+    expect(c.zeroData).toBe(0);
+    expect(c.zero).toEqual([[0, 1], [1]]);
+    expect(applyThp(c, { type: 'read', mm: 1, sub: 1 }).ret).toBe(0);
+    expect(applyThp(c, { type: 'read', mm: 0, sub: 1 }).ret).toBe(5);
+  });
+});
+
+describe('thp: MADV_DONTNEED', () => {
+  test('zaps all or part of a THP; the page table stays, so the next PMD fault falls back', () => {
+    const obs = run({ kind: 'anon', initial: 'pmd' }, [
+      step('wp_fault', { mm: 0, sub: 3, val: 2 }),
+      step('madvise_dontneed', { mm: 0, from: 1, to: 2 }),
+      step('read', { mm: 0, sub: 1 }),
+      step('read', { mm: 0, sub: 3 }),
+      step('madvise_dontneed', { mm: 0, from: 0, to: 4 }),
+      step('read', { mm: 0, sub: 3 }),
+      step('fault', { mm: 0 }),
+      step('populate_read', { mm: 0 }),
+      step('read', { mm: 0, sub: 3 }),
+      step('numa_hint', { mm: 0 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['reuse', 'ok', 'nomap', 2, 'ok', 'nomap', 'fallback', 'ok', 0, 'ok']);
+  });
+
+  test('the ced108037c2a variant is not visible sequentially (the race needs a concurrent zap)', () => {
+    const obs = run(
+      { kind: 'anon', initial: 'pmd' },
+      [
+        step('numa_hint', { mm: 0 }),
+        step('madvise_dontneed', { mm: 0, from: 0, to: 4 }),
+        step('read', { mm: 0, sub: 0 }),
+      ],
+      'ced108037c2a',
+    );
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'nomap']);
+  });
+});
