@@ -43,6 +43,12 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   total_mapcount: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
   page_mapped: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
   page_count: 'a kernel query: page_count is not visible to userspace',
+  numa_hint: 'NUMA balancing scans on its own schedule (task_numa_work), not on cue',
+  madvise_dontneed: 'not mapped to the probe yet (madvise(MADV_DONTNEED) of the groups [from, to))',
+  mprotect_ro: 'not mapped to the probe yet (mprotect(PROT_READ) of the whole THP range)',
+  populate_read: 'not mapped to the probe yet (a read of every group, or MADV_POPULATE_READ on 6.x)',
+  force_write: 'not mapped to the probe yet (pwrite(2) to /proc/self/mem)',
+  force_read: 'not mapped to the probe yet (pread(2) from /proc/self/mem)',
 };
 
 const INITIAL: Record<ThpParams['initial'], number> = { none: 0, pmd: 1, forked: 2 };
