@@ -77,6 +77,8 @@ export const frontswapState = (p: FrontswapParams) =>
     tree: S.list(entry),
     /** zswap_trees[type] != NULL per (backend, type): ops->init(type) ran, invalidate_area not since */
     inited: S.array(S.bool(), p.backends * p.types),
+    /** ghost, per (backend, type): trees freed so far, so that a pointer taken earlier can be told stale */
+    treeGen: S.array(S.int(), p.backends * p.types),
     succ_stores: S.int(),
     failed_stores: S.int(),
     loads: S.int(),
@@ -119,6 +121,7 @@ export function initFrontswap(p: FrontswapParams): FrontswapState {
     slotLock: Array.from({ length: n }, () => 0),
     tree: [],
     inited: Array.from({ length: p.backends * p.types }, (_, i) => p.swapon && Math.floor(i / p.types) < p.registered),
+    treeGen: Array.from({ length: p.backends * p.types }, () => 0),
     succ_stores: 0,
     failed_stores: 0,
     loads: 0,

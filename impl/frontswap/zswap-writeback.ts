@@ -2,18 +2,48 @@
  * zswap writeback (mm/zswap.c zswap_writeback_entry() @ v5.10): the shrinker
  * decompresses its oldest entry into a new swap-cache page and writes it to
  * the swap device, racing invalidation, swapoff and swap-in of that entry.
+ *
+ * v5.10 as released (variant writeback-swapoff-race) takes its tree pointer
+ * at the start, writes the page back -- __swap_writepage() unlocks it -- and
+ * only then takes tree->lock again to drop its entry reference. Once the page
+ * is unlocked nothing holds swapoff back: try_to_unuse() takes the page,
+ * frees the slot, and frontswap_invalidate_area() frees the tree that
+ * spin_lock(&tree->lock) then dereferences. The model applies the shape zswap
+ * later took ("mm/zswap: fix race between lru writeback and swapoff": "we
+ * couldn't deref entry or tree anymore after we unlock the folio, since we
+ * depend on this to hold on swapoff"): with the new swap-cache page locked it
+ * checks under tree->lock that the entry is still the slot's, erases it, and
+ * dereferences neither after __swap_writepage().
  */
 import { done, type OpDef } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
 import type { G, P, T } from './frontend.js';
-import { slotIndex } from './state.js';
+import { slotIndex, treeIndex } from './state.js';
+
+const RACY = 'writeback-swapoff-race';
 
 /** Index of the entry this thread holds a writeback reference on, or -1. */
 const heldEntry = (g: Readonly<G>, t: T) => g.tree.findIndex((e) => e.wbref === t.tid + 1);
 
+const slotOfEntry = (t: T) => slotIndex(t.params, t.l.type!, t.l.off!);
+
+/** zswap_entry_put() of the writeback reference, under the tree->lock of the tree taken at the start. */
+function entryPut(g: G, t: T): void {
+  if (g.treeGen[treeIndex(t.params, t.l.be!, t.l.type!)] !== t.l.gen) {
+    // spin_lock(&tree->lock) on the tree frontswap_invalidate_area kfree'd
+    // (the checker stops here: invariant backend-tree-live)
+    g.oops = 1;
+    return;
+  }
+  // "if (entry == zswap_rb_search(...)) zswap_entry_put(tree, entry)": drop
+  // the entry unless it was invalidated or replaced meanwhile
+  const i = heldEntry(g, t);
+  if (i >= 0) g.tree.splice(i, 1);
+}
+
 export const writeback: OpDef<G, P> = {
   doc: 'zswap shrink: write the least recently stored entry back to the swap device (zswap_writeback_entry); the frontswap_map bit stays set',
-  locals: ['type', 'off', 'data'],
+  locals: ['be', 'type', 'off', 'data', 'gen'],
   steps: [
     {
       name: 'zswap_writeback_entry',
@@ -23,22 +53,26 @@ export const writeback: OpDef<G, P> = {
         while (i >= 0 && (g.tree[i]!.wbref !== 0 || g.tree[i]!.same)) i--;
         if (i < 0) return done(null);
         const e = g.tree[i]!;
-        e.wbref = t.tid + 1; // zswap_entry_get under tree->lock
+        e.wbref = t.tid + 1; // zswap_entry_find_get under tree->lock
+        t.l.be = e.be;
         t.l.type = e.type;
         t.l.off = e.off;
         t.l.data = e.data;
+        t.l.gen = g.treeGen[treeIndex(t.params, e.be, e.type)]!; // tree = zswap_trees[type]
         return '__read_swap_cache_async';
       },
     },
     {
       name: '__read_swap_cache_async',
       run(g, t) {
-        const s = slotIndex(t.params, t.l.type!, t.l.off!);
+        const s = slotOfEntry(t);
         const i = heldEntry(g, t);
         // ZSWAP_SWAPCACHE_EXIST: the page is in the swap cache; give up.
         // ZSWAP_SWAPCACHE_FAIL: swapcache_prepare() finds the entry freed.
         if (g.slotLock[s] !== 0 || g.swap_map[s] === 0) {
-          if (i >= 0) g.tree[i]!.wbref = 0;
+          if (t.bug(RACY))
+            entryPut(g, t); // fail: spin_lock(&tree->lock); zswap_entry_put
+          else if (i >= 0) g.tree[i]!.wbref = 0;
           return done(null);
         }
         // 04fc7816089c: "Verify that the swap entry hasn't been invalidated
@@ -47,26 +81,25 @@ export const writeback: OpDef<G, P> = {
         // 04fc7816089c); the model applies the fix.
         if (i < 0 && !t.bug('04fc7816089c')) return done(null);
         g.slotLock[s] = t.tid + 1; // a new locked swap-cache page, decompressed into
+        // with the page locked, the entry leaves the tree (fixed shape only)
+        if (!t.bug(RACY) && i >= 0) g.tree.splice(i, 1);
         return '__swap_writepage';
       },
     },
     {
       name: '__swap_writepage',
       run(g, t) {
-        const s = slotIndex(t.params, t.l.type!, t.l.off!);
+        const s = slotOfEntry(t);
         g.disk[s] = t.l.data!;
         assertHeld(g.slotLock[s], t.tid, 'PG_locked (swap cache)');
         g.slotLock[s] = 0;
-        return 'zswap_entry_put';
+        return t.bug(RACY) ? 'zswap_entry_put' : done(null);
       },
     },
     {
       name: 'zswap_entry_put',
       run(g, t) {
-        // "if (entry == zswap_rb_search(...)) zswap_entry_put(tree, entry)": drop
-        // the entry unless it was invalidated or replaced meanwhile
-        const i = heldEntry(g, t);
-        if (i >= 0) g.tree.splice(i, 1);
+        entryPut(g, t);
         return done(null);
       },
     },

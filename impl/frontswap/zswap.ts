@@ -73,7 +73,9 @@ export function zswapInvalidatePage(g: FrontswapState, be: number, type: number,
 /** zswap_frontswap_invalidate_area: free the type's tree ("if (!tree) return" when none). */
 export function zswapInvalidateArea(g: FrontswapState, p: FrontswapParams, be: number, type: number): void {
   g.tree = g.tree.filter((e) => !(e.be === be && e.type === type));
-  g.inited[treeIndex(p, be, type)] = false;
+  const ti = treeIndex(p, be, type);
+  if (g.inited[ti]) g.treeGen[ti] = g.treeGen[ti]! + 1; // kfree(tree)
+  g.inited[ti] = false;
 }
 
 /**

@@ -81,14 +81,13 @@ export const invariants = [
   }),
   invariant<G, P>({
     name: 'backend-tree-live',
-    why: "swapoff frees a type's trees (frontswap_invalidate_area -> zswap_frontswap_invalidate_area: kfree(tree), zswap_trees[type] = NULL) only after clearing SWP_VALID and synchronize_rcu(), which waits for every swap-in holding get_swap_device(); swap-ins through the swap cache hold the page lock try_to_unuse waits for.",
-    doc: 'No frontswap load reaches a backend whose tree for the device swapoff has freed (a NULL pointer dereference in zswap_frontswap_load, a kernel oops).',
+    why: "swapoff frees a type's trees (frontswap_invalidate_area -> zswap_frontswap_invalidate_area: kfree(tree), zswap_trees[type] = NULL) only after clearing SWP_VALID and synchronize_rcu(), which waits for every swap-in holding get_swap_device(); swap-ins through the swap cache, and zswap writeback while it uses the tree, hold a swap-cache page lock try_to_unuse waits for.",
+    doc: 'No frontswap load and no zswap writeback dereferences a tree that swapoff has freed (a NULL pointer dereference or use after free in zswap_frontswap_load or zswap_writeback_entry, a kernel oops).',
     source:
-      'mm/swapfile.c SYSCALL_DEFINE1(swapoff), get_swap_device() @ v5.10; mm/zswap.c zswap_frontswap_load() @ v5.10; 2799e77529c2 "swap: fix do_swap_page() race with swapoff"',
+      'mm/swapfile.c SYSCALL_DEFINE1(swapoff), get_swap_device() @ v5.10; mm/zswap.c zswap_frontswap_load(), zswap_writeback_entry() @ v5.10; 2799e77529c2 "swap: fix do_swap_page() race with swapoff"',
     when: 'always',
     check(g) {
-      if (g.oops !== 0)
-        return 'a frontswap load dereferenced the zswap tree of a device swapoff had freed (zswap_trees[type] == NULL)';
+      if (g.oops !== 0) return 'a frontswap load or zswap writeback dereferenced a zswap tree that swapoff had freed';
       return g.tree.length > 0 ? true : null;
     },
   }),

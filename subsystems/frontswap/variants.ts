@@ -32,6 +32,14 @@ export const variants: Variant[] = [
     scenarios: ['free-reuse'],
   },
   {
+    name: 'writeback-swapoff-race',
+    description:
+      'zswap_writeback_entry() as in v5.10: after __swap_writepage() has unlocked the swap-cache page it takes tree->lock again to drop its entry reference; swapoff runs try_to_unuse on the unlocked page and frontswap_invalidate_area frees the tree that spin_lock then dereferences',
+    source:
+      'mm/zswap.c zswap_writeback_entry(), zswap_frontswap_invalidate_area() @ v5.10; the model applies the shape of the later fix "mm/zswap: fix race between lru writeback and swapoff" (entry checked and erased under the swap-cache folio lock; "we couldn\'t deref entry or tree anymore after we unlock the folio")',
+    scenarios: ['swapoff-race'],
+  },
+  {
     name: 'register-swapoff-race',
     description:
       'frontswap_register_ops as in v5.10: a swapoff that starts between the publish of the new ops and the re-check of swap_active_head makes the re-check call invalidate_area, dropping pages the new backend took, while try_to_unuse still has to load them',
