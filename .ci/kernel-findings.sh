@@ -1,10 +1,10 @@
 #!/bin/sh
 # Reproduce every hugetlb finding on both Debian kernels. DIVERGED (exit 1) or bad input (2) fails CI;
 # INCONCLUSIVE (3) is allowed only for findings that cannot be forced on a stock kernel (injected
-# allocation failures, concurrent interleavings) — the two below must be REPRODUCED (exit 0).
+# allocation failures, concurrent interleavings) — the ones below must be REPRODUCED (exit 0).
 set -u
 cd "$(dirname "$0")/.."
-must="finding-child-subpool-reserve finding-out-put-pages-min"
+must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill"
 out="$(mktemp -d)"
 fail=0
 t0=$(date +%s)

@@ -82,6 +82,32 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
     threads: [[one(nr(0, 0, 1, 3)), one(op('truncate', { f: 0, size: 1 })), one(op('uffd_copy', { v: 0, i: 1 }))]],
   },
   {
+    name: 'finding-noreserve-subpool-reserve',
+    description:
+      'a MAP_PRIVATE|MAP_NORESERVE read fault on a min_size mount: alloc_hugetlb_folio (alloc_huge_page in v6.1) takes the page against the subpool reserve (hugepage_subpool_get_pages returns 0) but vma_has_reserves() is false for VM_NORESERVE without VM_MAYSHARE, so resv_huge_pages is not decremented (Rsvd one too high while the page lives); when it is freed, free_huge_folio refills the subpool reserve and restores a global reservation on top: after munmap, close and umount HugePages_Rsvd stays 1 for good. The root cause of finding-child-subpool-reserve, without fork. Found by mmcheck conform (seed 20261205) on Debian 6.1.192 and 6.12.118',
+    expect: 'resv-conservation / refinement',
+    params: P({ pool: 2, fileSize: 1, vmas: 1, mounts: [{ size: -1, min: 1, mounted: true }] }),
+    threads: [
+      [
+        one(op('mmap', { v: 0, kind: 'private_noreserve', f: 0, from: 0, to: 1 })),
+        one(rd(0, 0)),
+        one(munmap(0)),
+        one(op('close', { f: 0 })),
+        one(op('umount', { m: 0 })),
+      ],
+    ],
+  },
+  {
+    name: 'finding-alloc-fail-subpool-refill',
+    description:
+      "an allocation that fails on a min_size mount (fallocate mode 0 beyond the pool, overcommit 0): alloc_hugetlb_folio's out_subpool_put calls hugepage_subpool_put_pages(spool, 1) whether or not its get drew on the subpool reserve and ignores the result; with the reserve used up (gbl_chg 1) the put refills rsv_hpages with a page no global reservation backs, so the subpool holds one reservation more than HugePages_Rsvd counts; at umount hugepage_put_subpool gives back min_size and HugePages_Rsvd underflows. Found by mmcheck conform (seed 20261205) on Debian 6.1.192 and 6.12.118",
+    expect: 'resv-conservation / counters-ordered',
+    params: P({ pool: 1, fileSize: 2, vmas: 1, mounts: [{ size: -1, min: 1, mounted: true }] }),
+    threads: [
+      [one(op('fallocate', { f: 0, from: 0, to: 2 })), one(op('close', { f: 0 })), one(op('umount', { m: 0 }))],
+    ],
+  },
+  {
     name: 'finding-out-put-pages-min',
     description:
       'hugetlb_reserve_pages out_put_pages after hugetlb_acct_memory failed on a size=,min_size= mount. --kernel-version 6.1/6.12 (before a833a693a490): the put of chg refills rsv_hpages with pages the global pool never reserved (Rsvd later underflows). mainline (a833a693a490 + its follow-up restoring failed global reservations to the subpool): the put of chg - gbl_reserve still sees used_hpages inflated by gbl_reserve, so the subpool reserve the mmap took goes to the global pool instead of back to rsv_hpages (min_size guarantee lost; a model prediction, not yet run on a mainline kernel)',
