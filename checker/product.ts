@@ -1,6 +1,7 @@
 /* eslint-disable max-lines -- the product state (impl x spec x linearizer) and its expansion share one hot
-   loop over the packed vector; splitting it into modules is open work (issue 11), to land with the
-   encoded-state stepping of issue 13 so the hot path is measured by npm run bench when it moves */
+   loop over the packed vector; the step context (step-ctx.ts) and the shared-id tables (product-sharing.ts)
+   are apart; splitting the expansion itself is to land with the encoded-state stepping of issue 13, so
+   the hot path is measured by npm run bench when it moves */
 /**
  * The product model explored by the checker: implementation state, threads
  * running scenario scripts, the fault-injection budget, and (with a spec) the
@@ -20,7 +21,9 @@ import { evalInvariants } from './properties.js';
 import type { InvariantStats, StepLabel, ThreadView, TraceState, ViolationKind } from './result.js';
 import { ArrayReader, IntBuffer, type Schema } from './schema.js';
 import { SpecAdapter, SpecError } from './spec-adapter.js';
-import { SharedInternTable, type SharedInternBuffers } from './store/shared-intern.js';
+import type { ProductCounters, ProductSharing } from './product-sharing.js';
+import { Ctx, NO_SITES, Pruned } from './step-ctx.js';
+import { SharedInternTable } from './store/shared-intern.js';
 import type {
   ArgValue,
   Args,
@@ -31,38 +34,11 @@ import type {
   Scenario,
   StepDef,
   Subsystem,
-  ThreadCtx,
 } from './types.js';
 
 export class ScenarioError extends Error {}
 export type { Failure, Successor };
-
-/**
- * The tables behind the ids a Product writes into its state vectors (spec
- * views, return values, spec contexts, linearization configurations and sets),
- * shared by the Products of a parallel search's threads so that one vector
- * means one state in all of them.
- */
-export interface ProductSharing {
-  readonly views: SharedInternBuffers;
-  readonly rets: SharedInternBuffers;
-  readonly contexts: SharedInternBuffers;
-  readonly configs: SharedInternBuffers;
-  readonly sets: SharedInternBuffers;
-}
-
-export function createProductSharing(): ProductSharing {
-  const b = () => SharedInternTable.create().buffers;
-  return { views: b(), rets: b(), contexts: b(), configs: b(), sets: b() };
-}
-
-/** What a Product tallies while explored (plain data, see Model.counters). */
-export interface ProductCounters {
-  readonly invariants: readonly (readonly [number, number])[];
-  readonly pruned: readonly (readonly [string, number])[];
-  readonly ran: readonly boolean[];
-  readonly reached: readonly string[];
-}
+export { createProductSharing, type ProductCounters, type ProductSharing } from './product-sharing.js';
 
 /** The implementation's state schema for these scenario parameters. */
 export function implSchema<G, P>(sub: Subsystem<G, any, P>, params: P): Schema<G> {
@@ -92,14 +68,6 @@ interface CompiledAlt {
   ran: boolean;
 }
 
-class Pruned extends Error {
-  constructor(readonly text: string) {
-    super(`assume() failed: ${text}`);
-  }
-}
-
-const NO_SITES: readonly string[] = Object.freeze([]);
-
 /** The fixes a scenario's kernel version lacks (unknown version: a ScenarioError naming the known ones). */
 function kernelLacks(sub: Subsystem<any, any, any>, version: string | undefined): ReadonlySet<string> {
   const kv = sub.kernelVersions;
@@ -110,86 +78,6 @@ function kernelLacks(sub: Subsystem<any, any, any>, version: string | undefined)
       `${sub.name} does not model kernel version '${version}' (known: ${kv?.versions.map((x) => x.name).join(', ') || 'none'})`,
     );
   return new Set(v.lacks);
-}
-
-/** Per-run thread context handed to steps. */
-class Ctx implements ThreadCtx<unknown> {
-  tid = 0;
-  args: Args = {};
-  l: Record<string, number> = {};
-  params: unknown;
-  variant: string | null;
-  // choice enumeration: an odometer over the choice points met during one run
-  script = new Int32Array(64);
-  arity = new Int32Array(64);
-  /** Choice points fixed by the odometer (a prefix of the run's choice sequence). */
-  depth = 0;
-  /** Choice points met so far in the current run. */
-  cpos = 0;
-  injected: string[] = NO_SITES as string[];
-  faultsLeft = 0;
-  sites: ReadonlySet<string>;
-  /** Fixes the modelled kernel version lacks: their variants' behaviour is on (KernelVersion.lacks). */
-  lacks: ReadonlySet<string> = new Set();
-  constructor(params: unknown, variant: string | null, sites: ReadonlySet<string>) {
-    this.params = params;
-    this.variant = variant;
-    this.sites = sites;
-  }
-  bug(name: string): boolean {
-    return this.variant === name || this.lacks.has(name);
-  }
-  choose(n: number): number {
-    if (!(n >= 1) || !Number.isInteger(n)) throw new Error(`choose(${n}): need a positive integer`);
-    if (n === 1) return 0;
-    const i = this.cpos++;
-    if (i < this.depth) {
-      if (this.arity[i] !== n)
-        throw new Error(
-          `nondeterministic step: choice point ${i} offered ${this.arity[i]} outcomes, now ${n} (steps must be deterministic given the state and choices)`,
-        );
-      return this.script[i]!;
-    }
-    if (i >= this.script.length) throw new Error('more than 64 choice points in one step');
-    this.script[i] = 0;
-    this.arity[i] = n;
-    this.depth = i + 1;
-    return 0;
-  }
-  /** Listed fault sites some step asked about (with or without budget left). */
-  readonly reached = new Set<string>();
-  inject(site: string): boolean {
-    if (!this.sites.has(site)) return false;
-    this.reached.add(site);
-    if (this.faultsLeft <= 0) return false;
-    if (this.choose(2) === 1) {
-      this.faultsLeft--;
-      if (this.injected === NO_SITES) this.injected = [];
-      this.injected.push(site);
-      return true;
-    }
-    return false;
-  }
-  assume(cond: boolean, precondition: string): void {
-    if (!cond) throw new Pruned(precondition);
-  }
-  /** Start enumerating the choice sequences of a new step. */
-  resetScript(): void {
-    this.depth = 0;
-  }
-  /** Advance the odometer; false when every choice sequence was run. */
-  nextScript(): boolean {
-    let j = this.cpos - 1;
-    while (j >= 0 && this.script[j]! >= this.arity[j]! - 1) j--;
-    if (j < 0) return false;
-    this.script[j]!++;
-    this.depth = j + 1;
-    return true;
-  }
-  /** The choices made in the current run. */
-  choices(): number[] {
-    return Array.from(this.script.subarray(0, this.cpos));
-  }
 }
 
 export class Product<G extends object = any> implements Model {
