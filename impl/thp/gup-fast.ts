@@ -8,39 +8,62 @@
  * ("grab-then-recheck"). Anything it cannot handle falls back to the slow
  * path (gup.ts), which this op reports as 'fallback' without pinning.
  * A page that is write-protected (anon: possibly shared) is left to the slow
- * path, which breaks COW first.
+ * path, which breaks COW first. The PTE path also rechecks that the PMD still
+ * points to the page table it walked (70cbc3cc78a9 "mm: gup: fix the fast GUP
+ * race against THP collapse", v6.0): khugepaged detaches the table with
+ * pmdp_collapse_flush() before it checks the refcounts, and RCU GUP-fast is
+ * not held off by that flush.
  */
-import { put_copy, targetOf } from './cow.js';
-import { GUP_PIN_COUNTING_BIAS, PageCompound, isAnon, put_page, type MmT, type T, type ThpState } from './page.js';
+import { put_copy } from './cow.js';
+import {
+  GUP_PIN_COUNTING_BIAS,
+  PTE_COPY,
+  PTE_PRESENT,
+  PageCompound,
+  isAnon,
+  isCopyPte,
+  put_page,
+  type MmT,
+  type T,
+  type ThpState,
+} from './page.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf } from './steps.js';
 
 type G = ThpState;
 
 const FAST = {
   seq: 'lockless_pages_from_mm: raw_read_seqcount(&mm->write_protect_seq)',
-  grab: 'gup_pte_range / gup_huge_pmd: READ_ONCE(entry) + try_grab_compound_head',
-  recheck: 'gup_pte_range / gup_huge_pmd: entry changed? read_seqcount_retry?',
+  pmd: 'gup_pmd_range: pmd = READ_ONCE(*pmdp)',
+  grab: 'gup_huge_pmd / gup_pte_range: READ_ONCE(pte) + try_grab_compound_head',
+  recheck: 'gup_huge_pmd / gup_pte_range: pmd or pte changed? read_seqcount_retry?',
 } as const;
 
-/** What the lockless walk saw at virtual page i: the entry's identity and write bit, as one integer. */
-function entrySnapshot(mm: Readonly<MmT>, i: number): number {
+/** The PMD as a lockless walker reads it: -3/-2 a huge THP PMD (writable or not), -4 a page table, -1 anything else. */
+const PMD_TABLE = -4;
+function pmdSnapshot(mm: Readonly<MmT>): number {
   if (mm.pmd === 'huge') return mm.pmd_write ? -3 : -2;
-  if (mm.pmd !== 'table') return -1;
-  return mm.pte[i]! * 2 + (mm.pte_write[i] ? 1 : 0);
+  return mm.pmd === 'table' ? PMD_TABLE : -1;
 }
 
-/** try_grab_compound_head(FOLL_PIN) / try_grab_page(): returns the page id grabbed + 1, or 0 on failure. */
-function tryGrab(g: G, t: T, mm: MmT, i: number): number {
-  const tg = targetOf(mm, i);
-  if (tg.kind === 'copy') {
-    const c = g.copies[tg.k]!;
+/** A PTE value with its write bit, as one integer. */
+const pteSnapshot = (mm: Readonly<MmT>, i: number): number => mm.pte[i]! * 2 + (mm.pte_write[i] ? 1 : 0);
+
+/**
+ * try_grab_compound_head(FOLL_PIN) / try_grab_page() on the page an entry
+ * names (a huge PMD: subpage i of the THP; a PTE value `e`): returns the page
+ * id grabbed + 1, or 0 on failure (a frozen or freed page).
+ */
+function tryGrab(g: G, t: T, e: number | 'huge', i: number): number {
+  if (e !== 'huge' && isCopyPte(e)) {
+    const c = g.copies[e - PTE_COPY]!;
     if (c.refcount <= 0) return 0;
     c.refcount += GUP_PIN_COUNTING_BIAS;
-    return t.params.nr + tg.k + 1;
+    return t.params.nr + (e - PTE_COPY) + 1;
   }
-  if (tg.kind !== 'thp') return 0;
+  if (e !== 'huge' && e !== PTE_PRESENT) return 0;
   const head = PageCompound(g, i) ? 0 : i;
-  if (g.pages[head]!.refcount <= 0) return 0; /* page_cache_add_speculative() on a frozen/free page */
+  if (g.pages[head]!.freed || g.pages[head]!.refcount <= 0)
+    return 0; /* page_cache_add_speculative() on a frozen/free page */
   if (PageCompound(g, i)) {
     g.pages[0]!.refcount++;
     g.compound_pincount++;
@@ -58,9 +81,14 @@ function undoGrab(g: G, t: T, grabbed: number): void {
   } else put_page(g, t, page, GUP_PIN_COUNTING_BIAS);
 }
 
+/**
+ * The PTE step reads the table the PMD pointed to when it was read, even if
+ * khugepaged has since detached it (pmdp_collapse_flush): mm.pte keeps the
+ * detached table's entries until __collapse_huge_page_copy clears them.
+ */
 export const pin_fast = kernelOp(
-  'pin_user_pages_fast(FOLL_PIN) of one subpage: lockless walk, grab, then recheck the entry and mm->write_protect_seq; falls back (no pin) when it cannot pin locklessly.',
-  ['seq', 'snapshot', 'grabbed'],
+  'pin_user_pages_fast(FOLL_PIN) of one subpage: lockless walk (PMD, then PTE), grab, then recheck the PMD, the PTE and mm->write_protect_seq; falls back (no pin) when it cannot pin locklessly.',
+  ['seq', 'snapshot', 'grabbed', 'pmdval'],
   [
     {
       name: FAST.seq,
@@ -69,6 +97,16 @@ export const pin_fast = kernelOp(
         const seq = mmOf(g, t).write_protect_seq;
         if (seq % 2 === 1) return done('fallback');
         t.l.seq = seq;
+        return FAST.pmd;
+      },
+    },
+    {
+      name: FAST.pmd,
+      run: (g, t) => {
+        const pmd = pmdSnapshot(mmOf(g, t));
+        /* pmd_none / !pmd_present / the huge zero page / a collapsed page the model does not track */
+        if (pmd === -1) return done('fallback');
+        t.l.pmdval = pmd;
         return FAST.grab;
       },
     },
@@ -77,12 +115,15 @@ export const pin_fast = kernelOp(
       run: (g, t) => {
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');
-        const writable = mm.pmd === 'huge' ? mm.pmd_write : mm.pmd === 'table' && mm.pte_write[i]!;
+        const pmd = t.l.pmdval!;
+        const huge = pmd !== PMD_TABLE;
+        /* gup_huge_pmd() works from the PMD value it read; gup_pte_range() reads the PTE now */
+        const writable = huge ? pmd === -3 : mm.pte_write[i]!;
         if (isAnon(t.params) && !writable)
           return done('fallback'); /* gup_must_unshare() / !pte_write with FOLL_WRITE */
-        const grabbed = tryGrab(g, t, mm, i);
+        const grabbed = tryGrab(g, t, huge ? 'huge' : mm.pte[i]!, i);
         if (grabbed === 0) return done('fallback');
-        t.l.snapshot = entrySnapshot(mm, i);
+        t.l.snapshot = huge ? pmd : pteSnapshot(mm, i);
         t.l.grabbed = grabbed;
         return FAST.recheck;
       },
@@ -92,9 +133,17 @@ export const pin_fast = kernelOp(
       run: (g, t) => {
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');
+        const pmd = t.l.pmdval!;
         // 57efa1fe5957: no write_protect_seq retry, only the entry recheck
         const seqChanged = !t.bug('57efa1fe5957') && mm.write_protect_seq !== t.l.seq;
-        if (entrySnapshot(mm, i) !== t.l.snapshot || seqChanged) {
+        let changed: boolean;
+        if (pmd !== PMD_TABLE) changed = pmdSnapshot(mm) !== pmd;
+        else {
+          // 70cbc3cc78a9: gup_pte_range() rechecks only the PTE, not that the PMD still points to its table
+          const pmdChanged = !t.bug('70cbc3cc78a9') && pmdSnapshot(mm) !== PMD_TABLE;
+          changed = pmdChanged || pteSnapshot(mm, i) !== t.l.snapshot;
+        }
+        if (changed || seqChanged) {
           undoGrab(g, t, t.l.grabbed!);
           return done('fallback');
         }

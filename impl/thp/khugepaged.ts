@@ -21,7 +21,19 @@ import {
 } from './page.js';
 import { allPresent } from './pgtable.js';
 import { page_add_file_rmap, page_remove_rmap } from './rmap.js';
-import { arg, assertMmapWriteLocked, badMm, done, kernelOp, mmOf, mmap_write_unlock, type Done } from './steps.js';
+import {
+  arg,
+  assertMmapWriteLocked,
+  badMm,
+  done,
+  kernelOp,
+  lock_page,
+  me,
+  mmOf,
+  mmap_write_unlock,
+  unlock_page,
+  type Done,
+} from './steps.js';
 import type { T, ThpState } from './page.js';
 
 type G = ThpState;
@@ -29,7 +41,11 @@ type G = ThpState;
 const K = {
   scan: 'khugepaged_scan_pmd: mmap_read_lock + pte scan',
   wlock: 'collapse_huge_page: mmap_write_lock + hugepage_vma_revalidate',
-  copy: 'collapse_huge_page: anon_vma_lock_write + pmdp_collapse_flush + __collapse_huge_page_isolate + __collapse_huge_page_copy',
+  flush: 'collapse_huge_page: anon_vma_lock_write + pmd_lock + pmdp_collapse_flush',
+  isolate: 'collapse_huge_page: pte_lock + __collapse_huge_page_isolate (+ anon_vma_unlock_write)',
+  restore: 'collapse_huge_page: isolation failed: pmd_lock + pmd_populate + anon_vma_unlock_write + mmap_write_unlock',
+  copy: '__collapse_huge_page_copy: copy + pte_clear + page_remove_rmap + unlock_page + release',
+  set: 'collapse_huge_page: pmd_lock + set_pmd_at(new THP) + mmap_write_unlock',
   fileWlock: 'khugepaged_collapse_pte_mapped_thps: mmap_write_trylock',
   fileCollapse: 'collapse_pte_mapped_thp: find_lock_page + retract PTEs + install PMD',
 } as const;
@@ -45,23 +61,62 @@ function isolateSuitable(g: Readonly<G>): boolean {
   return true;
 }
 
-/** collapse_huge_page() after isolation: the old PTEs go, each page loses that mapping, the new THP is mapped. */
-function collapseAnon(g: G, t: T): Done {
+type KS = (typeof K)[keyof typeof K];
+
+/** The distinct pages the range maps (the head of a compound page once). */
+function distinctPages(g: Readonly<G>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < g.pages.length; i++) if (compound_head(g, i) === i) out.push(i);
+  return out;
+}
+
+/** pmdp_collapse_flush(): the PMD is cleared; the detached table (mm.pte) stays for khugepaged and lockless walkers. */
+function collapseFlush(g: G, t: T): KS {
   const mm = mmOf(g, t);
   assertMmapWriteLocked(mm);
-  if (!isolateSuitable(g)) {
-    mmap_write_unlock(mm); /* the pmd is restored */
-    return done('fail');
-  }
+  g.rmap_lock = me(t); /* anon_vma_lock_write() */
+  mm.pmd = 'none';
+  return K.isolate;
+}
+
+/** __collapse_huge_page_isolate() under the PTE lock: trylock_page + is_refcount_suitable for every page. */
+function collapseIsolate(g: G, t: T): KS {
+  const mm = mmOf(g, t);
+  /* pte_present() of every entry of the detached table, then the page checks */
+  if (!mm.pte.every((e) => e === PTE_PRESENT) || !isolateSuitable(g)) return K.restore;
+  for (const h of distinctPages(g)) lock_page(g, t, h);
+  g.rmap_lock = 0; /* anon_vma_unlock_write() */
+  return K.copy;
+}
+
+/** The isolation failed: pmd_populate() puts the same table back. */
+function collapseRestore(g: G, t: T): Done {
+  const mm = mmOf(g, t);
+  mm.pmd = 'table';
+  g.rmap_lock = 0;
+  mmap_write_unlock(mm);
+  return done('fail');
+}
+
+/** __collapse_huge_page_copy(): copy into the new THP, clear the old PTEs, release the old pages. */
+function collapseCopy(g: G, t: T): KS {
+  const mm = mmOf(g, t);
+  for (const h of distinctPages(g)) unlock_page(g, t, h);
   for (let i = 0; i < t.params.nr; i++) {
-    mm.foreign_data[i] = g.pages[i]!.data; /* __collapse_huge_page_copy(): copy_user_highpage() */
-    mm.pte[i] = PTE_NONE;
+    mm.foreign_data[i] = g.pages[i]!.data; /* copy_user_highpage() */
+    mm.pte[i] = PTE_NONE; /* pte_clear() */
     mm.pte_write[i] = false;
     mm.pte_dirty[i] = false;
     page_remove_rmap(g, t, i, false);
     put_page(g, t, i);
   }
-  mm.pmd = 'foreign'; /* set_pmd_at(new THP) */
+  return K.set;
+}
+
+/** set_pmd_at(new THP) under the pmd lock, mmap_write_unlock. */
+function collapseSet(g: G, t: T): Done {
+  const mm = mmOf(g, t);
+  mm.pmd = 'foreign';
   mmap_write_unlock(mm);
   return done('ok');
 }
@@ -110,14 +165,18 @@ export const collapse = kernelOp(
         const mm = mmOf(g, t);
         if (!allPresent(mm)) return done('fail'); /* hugepage_vma_revalidate / re-scan failed */
         mm.mmap_lock = -1;
-        return K.copy;
+        return K.flush;
       },
     },
     {
-      name: K.copy,
+      name: K.flush,
       enabled: (g, t) => g.rmap_lock === 0 && mmOf(g, t).ptl === 0,
-      run: collapseAnon,
+      run: collapseFlush,
     },
+    { name: K.isolate, enabled: (g, t) => mmOf(g, t).ptl === 0, run: collapseIsolate },
+    { name: K.restore, enabled: (g, t) => mmOf(g, t).ptl === 0, run: collapseRestore },
+    { name: K.copy, run: collapseCopy },
+    { name: K.set, enabled: (g, t) => mmOf(g, t).ptl === 0, run: collapseSet },
     {
       name: K.fileWlock,
       run: (g, t) => {

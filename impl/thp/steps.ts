@@ -38,7 +38,8 @@ export type Local =
   | 'seq'
   | 'snapshot'
   | 'grabbed'
-  | 'foll_cow';
+  | 'foll_cow'
+  | 'pmdval';
 
 /** An operation: its one-line doc, its locals and its steps (steps[0] is the entry). */
 export function kernelOp<L extends string>(

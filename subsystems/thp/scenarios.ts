@@ -270,4 +270,14 @@ export const scenarios: Scenario<P>[] = [
       [op('madvise_dontneed', { mm: 0, from: 1, to: 2 }), op('numa_hint', { mm: 0 })],
     ],
   },
+  {
+    name: 'gup-fast-vs-collapse',
+    description:
+      'GUP-fast walks the PTE table of a PTE-mapped anon THP while khugepaged collapses the range (pmdp_collapse_flush, isolate, copy): a pin taken from the detached table must be dropped, or the process pins a page it no longer maps (70cbc3cc78a9).',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('mprotect', { mm: 0, from: 0, to: 1 }), op('collapse', { mm: 0 })],
+      [op('pin_fast', { mm: 0, sub: 2 }), op('unpin', { mm: 0, sub: 2 })],
+    ],
+  },
 ];

@@ -118,4 +118,11 @@ export const variants: Variant[] = [
     source: 'ced108037c2a "thp: fix MADV_DONTNEED vs. numa balancing race"',
     scenarios: ['dontneed-vs-numa'],
   },
+  {
+    name: '70cbc3cc78a9',
+    description:
+      'gup_pte_range() rechecks only the PTE it read, not that the PMD still points to that table: khugepaged has detached it (pmdp_collapse_flush) and checked the refcounts, GUP-fast pins the old page, and the range is then collapsed into a new THP the pin does not hold.',
+    source: '70cbc3cc78a9 "mm: gup: fix the fast GUP race against THP collapse"',
+    scenarios: ['gup-fast-vs-collapse'],
+  },
 ];

@@ -81,6 +81,7 @@ describe('thp: every variant is caught where it says', () => {
         '57efa1fe5957',
         'a8f97366452e',
         'ced108037c2a',
+        '70cbc3cc78a9',
       ].sort(),
     );
   });
@@ -110,6 +111,13 @@ describe('thp: every variant is caught where it says', () => {
     const r = checkScenario(thp, sc, { variant: 'ced108037c2a', timeLimitSeconds: 120 });
     expect(r.violation).toBeDefined();
     expect(r.violation?.kind).not.toBe('impl-error');
+  });
+
+  test('70cbc3cc78a9: GUP-fast pins from the table khugepaged detached, and the collapse then succeeds under the pin', () => {
+    const sc = thp.scenarios.find((s) => s.name === 'gup-fast-vs-collapse')!;
+    const r = checkScenario(thp, sc, { variant: '70cbc3cc78a9', timeLimitSeconds: 120 });
+    expect(r.violation?.kind).toBe('linearizability');
+    expect(r.violation?.message).toMatch(/collapse/);
   });
 
   test('T10: split sees the page still mapped after unmap_page', () => {
