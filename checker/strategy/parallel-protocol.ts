@@ -16,8 +16,12 @@ export const C = {
   /** Next level index to hand out (workers take CHUNK at a time). */
   CURSOR: 4,
   CHUNK: 5,
-  /** New states claimed in this level; at LIMIT the level aborts with LIMIT_BIT. */
-  CLAIMS: 6,
+  /**
+   * New states claimed in this level; at LIMIT the level aborts with LIMIT_BIT.
+   * Every claim writes it: it sits alone on its cache line, so the words every
+   * worker reads per state (ABORT) are not invalidated by every claim.
+   */
+  CLAIMS: 32,
   LIMIT: 7,
   LIMIT_BIT: 8,
   /** ABORT bits, or 0. */
@@ -48,9 +52,9 @@ export const ABORT = {
   ERROR: 32,
 } as const;
 
-/** Per-worker words from WORKER_BASE + W.SIZE * index. */
-export const WORKER_BASE = 16;
-export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, SIZE: 4 } as const;
+/** Per-worker words from WORKER_BASE + W.SIZE * index (a cache line each). */
+export const WORKER_BASE = 48;
+export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, SIZE: 16 } as const;
 
 export function controlWords(workers: number): number {
   return WORKER_BASE + W.SIZE * workers;
