@@ -27,18 +27,37 @@ const heldEntry = (g: Readonly<G>, t: T) => g.tree.findIndex((e) => e.wbref === 
 
 const slotOfEntry = (t: T) => slotIndex(t.params, t.l.type!, t.l.off!);
 
-/** zswap_entry_put() of the writeback reference, under the tree->lock of the tree taken at the start. */
+/**
+ * spin_lock(&tree->lock) of the tree taken at the start: false (and an oops)
+ * if frontswap_invalidate_area kfree'd it meanwhile (the checker stops here:
+ * invariant backend-tree-live).
+ */
+function treeLock(g: G, t: T): boolean {
+  if (g.treeGen[treeIndex(t.params, t.l.be!, t.l.type!)] === t.l.gen) return true;
+  g.oops = 1;
+  return false;
+}
+
+/**
+ * After a successful writeback, under tree->lock: zswap_entry_put() of the
+ * local reference, then "if (entry == zswap_rb_search(...))
+ * zswap_entry_put(tree, entry)": the entry leaves the tree unless it was
+ * invalidated or replaced meanwhile.
+ */
 function entryPut(g: G, t: T): void {
-  if (g.treeGen[treeIndex(t.params, t.l.be!, t.l.type!)] !== t.l.gen) {
-    // spin_lock(&tree->lock) on the tree frontswap_invalidate_area kfree'd
-    // (the checker stops here: invariant backend-tree-live)
-    g.oops = 1;
-    return;
-  }
-  // "if (entry == zswap_rb_search(...)) zswap_entry_put(tree, entry)": drop
-  // the entry unless it was invalidated or replaced meanwhile
+  if (!treeLock(g, t)) return;
   const i = heldEntry(g, t);
   if (i >= 0) g.tree.splice(i, 1);
+}
+
+/**
+ * The fail label (ZSWAP_SWAPCACHE_FAIL / _EXIST): zswap_entry_put() of the
+ * local reference only, under tree->lock in v5.10; the entry stays in the tree.
+ */
+function localPut(g: G, t: T, underTreeLock: boolean): void {
+  if (underTreeLock && !treeLock(g, t)) return;
+  const i = heldEntry(g, t);
+  if (i >= 0) g.tree[i]!.wbref = 0;
 }
 
 export const writeback: OpDef<G, P> = {
@@ -70,9 +89,7 @@ export const writeback: OpDef<G, P> = {
         // ZSWAP_SWAPCACHE_EXIST: the page is in the swap cache; give up.
         // ZSWAP_SWAPCACHE_FAIL: swapcache_prepare() finds the entry freed.
         if (g.slotLock[s] !== 0 || g.swap_map[s] === 0) {
-          if (t.bug(RACY))
-            entryPut(g, t); // fail: spin_lock(&tree->lock); zswap_entry_put
-          else if (i >= 0) g.tree[i]!.wbref = 0;
+          localPut(g, t, t.bug(RACY));
           return done(null);
         }
         // 04fc7816089c: "Verify that the swap entry hasn't been invalidated
