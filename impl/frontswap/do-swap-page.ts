@@ -16,7 +16,12 @@
  * released takes the reference only inside __swap_count() (eb085574a752 "mm,
  * swap: fix race between swapoff and some swap operations"); the model applies
  * 2799e77529c2 "swap: fix do_swap_page() race with swapoff", which holds it
- * across do_swap_page(); variant 2799e77529c2 is v5.10 as released.
+ * across do_swap_page(); variant 2799e77529c2 is v5.10 as released. (In
+ * v5.10 get_swap_device() is rcu_read_lock(), which a swap-in that sleeps may
+ * not hold that long: upstream the fix needs 63d8620ecf93 "mm/swapfile: use
+ * percpu_ref to serialize against concurrent swapoff", and its stable
+ * backports were reverted without it. The model's reference is that
+ * percpu_ref, with synchronize_rcu() standing for percpu_ref_kill + wait.)
  */
 import { done, type OpDef } from '../../checker/types.js';
 import { arg, frontswapEnabled, frontswapLoad, frontswapTest, slotOf, type G, type P, type T } from './frontend.js';

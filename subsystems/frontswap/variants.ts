@@ -52,7 +52,7 @@ export const variants: Variant[] = [
     description:
       'do_swap_page() on a SWP_SYNCHRONOUS_IO device holds no get_swap_device() reference while swap_readpage() runs (v5.10 as released): swapoff clears SWP_VALID, its synchronize_rcu() has nothing to wait for, and frontswap_invalidate_area frees the zswap tree between the frontswap_map test and the backend load',
     source:
-      '2799e77529c2 "swap: fix do_swap_page() race with swapoff" (Fixes: 0bcac06f27d7 "mm,swap: skip swapcache for swapin of synchronous device"); get_swap_device() from eb085574a752 "mm, swap: fix race between swapoff and some swap operations"; mm/memory.c do_swap_page() @ v5.10',
+      '2799e77529c2 "swap: fix do_swap_page() race with swapoff" (Fixes: 0bcac06f27d7 "mm,swap: skip swapcache for swapin of synchronous device"); get_swap_device() from eb085574a752 "mm, swap: fix race between swapoff and some swap operations"; mm/memory.c do_swap_page() @ v5.10. Upstream the fix relies on 63d8620ecf93 "mm/swapfile: use percpu_ref to serialize against concurrent swapoff" (in v5.10 get_swap_device() is rcu_read_lock(), which a sleeping swap-in may not hold); its stable backports were reverted for that reason, so the fixed model is v5.10 with both applied',
     scenarios: ['swapoff-sync'],
   },
   {
