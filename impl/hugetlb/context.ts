@@ -103,7 +103,8 @@ export const LOCALS = [
 // ---------------------------------------------------------------------------
 
 /** Every argument a hugetlb op takes (see subsystems/hugetlb/op-schemas.ts). */
-export type HugetlbArg = 'v' | 'c' | 'i' | 'f' | 'from' | 'to' | 'size' | 'n' | 'm' | 'min' | 'write' | 'kind' | 'src';
+export type HugetlbArg =
+  'v' | 'c' | 'i' | 'f' | 'from' | 'to' | 'size' | 'n' | 'm' | 'min' | 'write' | 'kind' | 'src' | 'mode';
 
 /** An integer argument (booleans read as 0/1, a missing one as 0). */
 export function argInt(t: T, k: HugetlbArg): number {

@@ -3,6 +3,10 @@
  * + instantiate) or hugetlb_wp (COW, unmap_ref_private) (mm/hugetlb.c @ v6.1).
  * Entered under mmap_lock (read), i_mmap_rwsem (read) / the hugetlb VMA lock,
  * and the fault mutex of (mapping, idx). UFFDIO_COPY is impl/hugetlb/uffd.ts.
+ * On a userfaultfd-registered VMA hugetlb_no_page hands a missing page
+ * (VM_UFFD_MISSING) or a page-cache hit (VM_UFFD_MINOR) to
+ * hugetlb_handle_userfault instead, which with UFFD_FEATURE_SIGBUS (the
+ * probe's setting) is SIGBUS.
  */
 import { done, type StepResult } from '../../checker/types.js';
 import { returnUnusedStep } from './accounting.js';
@@ -28,7 +32,7 @@ import {
 import { faultRelease, putPageAndRelease } from './fault-release.js';
 import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './restore.js';
 import { freeHugePage } from './subpool.js';
-import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, V_LIVE } from './state.js';
+import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
 
 /** hugetlb_no_page after alloc_huge_page: page cache insertion or anon_vma_prepare may fail. */
 function noPageBackout(g: G, t: T): StepResult | null {
@@ -73,6 +77,7 @@ function afterAlloc(g: G, t: T): StepResult {
   if (isShared(v.kind)) {
     const f = at(g.file, v.src);
     f.pc = setAdd(f.pc, t.l.idx);
+    v.pcm = setAdd(v.pcm, t.l.idx);
   } else v.anon = setAdd(v.anon, t.l.idx);
   t.l.restore_reserve = 0;
   g.held--;
@@ -103,7 +108,15 @@ function sharedFault(g: G, t: T): StepResult {
   // truncate is removing it (v5.10+ re-checks i_size under the page table lock; H1: the check
   // came only after alloc_huge_page).
   if (idx >= f.size && !t.bug('H1')) return faultRelease(g, t, 'SIGBUS');
-  if (f.pc.includes(idx)) return faultRelease(g, t, 'ok');
+  const v = vmaOf(g, t);
+  if (v.pcm.includes(idx)) return faultRelease(g, t, 'ok'); // the PTE is present: no fault at all
+  if (f.pc.includes(idx)) {
+    // a MINOR-registered VMA reports the page-cache hit (hugetlb_handle_userfault, VM_UFFD_MINOR)
+    if (v.uffd === UFFD_MINOR) return faultRelease(g, t, 'SIGBUS');
+    v.pcm = setAdd(v.pcm, idx);
+    return faultRelease(g, t, 'ok');
+  }
+  if (v.uffd === UFFD_MISSING) return faultRelease(g, t, 'SIGBUS'); // VM_UFFD_MISSING
   t.l.path = PATH_NO_PAGE;
   return vmaNeedsReservation(g, t);
 }
@@ -121,6 +134,7 @@ function privateFault(g: G, t: T): StepResult {
   }
   // "PID killed due to inadequate hugepage pool"
   if (v.flags & HPAGE_RESV_UNMAPPED) return faultRelease(g, t, 'SIGBUS');
+  if (v.uffd === UFFD_MISSING) return faultRelease(g, t, 'SIGBUS'); // VM_UFFD_MISSING
   t.l.path = PATH_NO_PAGE;
   return vmaNeedsReservation(g, t);
 }

@@ -55,8 +55,10 @@ function splitOff(g: G, t: T, v: Vma, end: number): boolean {
     cow: [],
     peer: -1,
     users: 0,
+    pcm: v.pcm.filter((i) => i >= end),
   };
   v.anon = v.anon.filter((i) => i < end);
+  v.pcm = v.pcm.filter((i) => i < end);
   v.to = end;
   g.vma[slot] = piece;
   return true;
@@ -93,6 +95,7 @@ function unmapVmas(g: G, t: T): StepResult {
     if (!splitOff(g, t, v, end)) return done('ENOMEM');
   }
   if (!isShared(v.kind)) unmapAnonPages(g, t, v, start, end);
+  else v.pcm = v.pcm.filter((i) => i < start || i >= end); // unmap_hugepage_range: the PTEs go
   if (start === v.from) v.from = end;
   else v.to = start;
   return !isShared(v.kind) && v.flags & HPAGE_RESV_OWNER ? 'hugetlb_vm_op_close' : munmapFinish(g, t);

@@ -17,7 +17,7 @@ import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
 import type { G, ImplParams } from './state.js';
 import { punchOp, truncateOp } from './truncate.js';
-import { uffdCopyOp } from './uffd.js';
+import { uffdContinueOp, uffdCopyOp, uffdRegisterOp } from './uffd.js';
 
 export { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
 
@@ -28,6 +28,8 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   mmap: mmapOp,
   fault: faultOp,
   uffd_copy: uffdCopyOp,
+  uffd_continue: uffdContinueOp,
+  uffd_register: uffdRegisterOp,
   munmap: munmapOp,
   truncate: truncateOp,
   punch: punchOp,

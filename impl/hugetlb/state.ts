@@ -35,6 +35,11 @@ export const V_CLOSING = 3; // unlinked, hugetlb_vm_op_close in progress
 export const HPAGE_RESV_OWNER = 1;
 export const HPAGE_RESV_UNMAPPED = 2;
 
+/** vma.uffd: the userfaultfd registration mode (UFFDIO_REGISTER_MODE_*; one at a time in the model). */
+export const UFFD_MISSING = 1;
+export const UFFD_MINOR = 2;
+export const UFFD_NAMES = ['none', 'missing', 'minor'] as const;
+
 /** spool.st */
 export const SP_UNMOUNTED = 0;
 export const SP_MOUNTED = 1;
@@ -81,6 +86,8 @@ const vmaS = S.struct({
   cow: S.intSet(), // anon pages shared with peer (mapcount 2)
   peer: S.int(), // fork partner slot, -1
   users: S.int(), // faults in flight (mmap_lock read)
+  uffd: S.named(UFFD_NAMES), // userfaultfd registration (VM_UFFD_MISSING / VM_UFFD_MINOR)
+  pcm: S.intSet(), // shared: page-cache pages this VMA maps (its present PTEs)
 });
 
 export const stateSchema = S.struct({
@@ -118,6 +125,8 @@ export function emptyVma(): Vma {
     cow: [],
     peer: -1,
     users: 0,
+    uffd: 0,
+    pcm: [],
   };
 }
 

@@ -22,6 +22,7 @@ import {
   fileOf,
   inodeLock,
   inodeUnlock,
+  isShared,
   setDel,
   type Op,
 } from './context.js';
@@ -52,11 +53,22 @@ function nextFolioUnlocked(g: Readonly<G>, t: T, end: number): boolean {
   return idx < 0 || !g.fmx.includes(fileMutexHash(t, fileIndex, idx));
 }
 
-/** remove_huge_page: delete the lowest cached folio in [next, end) from the page cache; -1 when none. */
+/** Every shared VMA of file `file` loses its PTEs of pages in [from, to) (unmap_hugepage_range). */
+function unmapFileRange(g: G, file: number, from: number, to: number): void {
+  for (const v of g.vma)
+    if (isShared(v.kind) && v.src === file && v.pcm.some((i) => i >= from && i < to))
+      v.pcm = v.pcm.filter((i) => i < from || i >= to);
+}
+
+/**
+ * remove_huge_page: delete the lowest cached folio in [next, end) from the page cache (a folio
+ * mapped again since hugetlb_vmdelete_list is unmapped first: hugetlb_unmap_file_folio); -1 when none.
+ */
 function removeNextFolio(g: G, t: T, end: number): number {
   const f = fileOf(g, t);
   const idx = lowestCached(f.pc, t.l.next, end);
   if (idx < 0) return -1;
+  unmapFileRange(g, argInt(t, 'f'), idx, idx + 1);
   f.pc = setDel(f.pc, idx);
   g.held++;
   t.l.freed++;
@@ -71,6 +83,7 @@ function vmdeleteListStep(start: 'size' | 'from'): Step {
     enabled: (g, t) => fileOf(g, t).ir === 0,
     run(g, t) {
       t.l.next = argInt(t, start);
+      unmapFileRange(g, argInt(t, 'f'), t.l.next, start === 'size' ? LONG_MAX : argInt(t, 'to'));
       return 'remove_inode_hugepages';
     },
   };

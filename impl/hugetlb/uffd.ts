@@ -49,7 +49,8 @@ import {
 import { faultRelease, faultUnlock, putPage } from './fault-release.js';
 import { FAIL_EFAULT, FAIL_UFFD_RETRY, UFFD_TEMP_ALLOC, restoreReserveOnError, restoreSteps } from './restore.js';
 import { freeHugePage } from './subpool.js';
-import { type G, V_LIVE } from './state.js';
+import { regionDel } from './regions.js';
+import { type G, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
 
 /** l.temp: the folio carried across the unlocked copy. */
 const TEMP_NONE = 0;
@@ -133,6 +134,7 @@ function install(g: G, t: T): StepResult {
       return restoreReserveOnError(g, t, FAIL_EFAULT);
     }
     f.pc = setAdd(f.pc, t.l.idx); // hugetlb_add_to_page_cache
+    v.pcm = setAdd(v.pcm, t.l.idx);
   } else v.anon = setAdd(v.anon, t.l.idx); // hugetlb_add_new_anon_rmap
   t.l.restore_reserve = 0;
   t.l.temp = TEMP_NONE;
@@ -238,5 +240,67 @@ export const uffdCopyOp: Op = {
     ...restoreSteps,
     tempAllocStep,
     entry(false),
+  ],
+};
+
+// ---------------------------------------------------------------------------
+// UFFDIO_CONTINUE (minor faults) and UFFDIO_REGISTER
+// ---------------------------------------------------------------------------
+
+const continueStep: Step = {
+  // mfill_atomic_hugetlb (no PTE check for MFILL_ATOMIC_CONTINUE), then hugetlb_mfill_atomic_pte
+  // is_continue: filemap_lock_hugetlb_folio (-EFAULT without a page-cache folio), the PTE check
+  // under the page table lock (-EEXIST), hugetlb_add_file_rmap + set_huge_pte_at. The folio is in
+  // the page cache: no restore_reserve_on_error on its error path (folio_in_pagecache).
+  name: 'mfill_atomic_hugetlb:continue',
+  enabled(g, t) {
+    const v = g.vma[argInt(t, 'v')];
+    if (!v || v.st !== V_LIVE) return true;
+    return !g.fmx.includes(vmaMutexHash(t, v, argInt(t, 'i')));
+  },
+  run(g, t) {
+    const v = g.vma[argInt(t, 'v')];
+    const idx = argInt(t, 'i');
+    if (!v || v.st !== V_LIVE || idx < v.from || idx >= v.to) return done('ENOENT');
+    // the fault mutex and the VMA lock are taken and dropped inside this step: nothing else
+    // happens under them (the folio is looked up, checked and mapped)
+    if (!isShared(v.kind)) return done('EFAULT'); // a private mapping of an unlinked file: no page cache
+    const f = at(g.file, v.src);
+    if (!f.pc.includes(idx)) return done('EFAULT');
+    if (v.pcm.includes(idx)) {
+      // cc30042df6fc^: the error path treated the page-cache folio as newly allocated and ran
+      // restore_reserve_on_error on it: no HPageRestoreReserve, vma_needs_reservation finds the
+      // entry (rc 0), so vma_del_reservation deletes the reservation of a cached page
+      if (t.bug('cc30042df6fc')) regionDel(f, idx, idx + 1, true);
+      return done('EEXIST');
+    }
+    v.pcm = setAdd(v.pcm, idx);
+    return done('ok');
+  },
+};
+
+export const uffdContinueOp: Op = {
+  doc: 'UFFDIO_CONTINUE of one index: map the page-cache page (mfill_atomic_hugetlb / hugetlb_mfill_atomic_pte is_continue): EFAULT without one, EEXIST when mapped',
+  locals: LOCALS,
+  steps: [continueStep],
+};
+
+export const uffdRegisterOp: Op = {
+  doc: 'UFFDIO_REGISTER of the whole VMA, MISSING or MINOR (userfaultfd_register under mmap_write_lock: vm_flags replaced)',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'userfaultfd_register',
+      enabled(g, t) {
+        const v = g.vma[argInt(t, 'v')];
+        return !v || v.st !== V_LIVE || v.users === 0; // mmap_write_lock
+      },
+      run(g, t) {
+        const v = g.vma[argInt(t, 'v')];
+        if (!v || v.st !== V_LIVE) return done('EINVAL'); // vma_find: nothing mapped there
+        v.uffd = t.args.mode === 'minor' ? UFFD_MINOR : UFFD_MISSING;
+        return done('ok');
+      },
+    },
   ],
 };

@@ -49,6 +49,8 @@ const FAULT_CHOICES: readonly number[] = (() => {
 export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   fault: FAULT_CHOICES,
   uffd_copy: FAULT_CHOICES,
+  uffd_continue: [0],
+  uffd_register: [0],
   mmap: [0, 1, 8],
   mount: [0, 1],
   punch: [0, 1, 8, 9, 16, 17, 24, 25, 32, 33],

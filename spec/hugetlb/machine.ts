@@ -33,6 +33,8 @@ export const OPS = [
   'mmap',
   'fault',
   'uffd_copy',
+  'uffd_continue',
+  'uffd_register',
   'munmap',
   'truncate',
   'punch',

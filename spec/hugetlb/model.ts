@@ -6,7 +6,7 @@
  */
 import { decodeChoice, INJ } from './choices.js';
 import { fault } from './ops-fault.js';
-import { uffdCopy } from './ops-uffd.js';
+import { uffdContinue, uffdCopy, uffdRegister } from './ops-uffd.js';
 import { fallocate, truncate, punch } from './ops-file.js';
 import { close, umount, unlink } from './ops-lifetime.js';
 import { fork, mmap, munmap } from './ops-map.js';
@@ -17,7 +17,7 @@ import type { HugetlbParams } from './params.js';
 import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js';
 
 export { EMPTY_VMA };
-export type { Args, FileView, HugetlbView, Outcome, Ret, SpoolView, VmaKind, VmaView } from './view.js';
+export type { Args, FileView, HugetlbView, Outcome, Ret, SpoolView, UffdMode, VmaKind, VmaView } from './view.js';
 export { CHOICES_BY_OP, decodeChoice, INJ, SETNR_CHOICES } from './choices.js';
 export { shrinkSurplus } from './ops-pool.js';
 export { inUse, outstanding, usage } from './promises.js';
@@ -74,6 +74,10 @@ export function applyOp(
       return fault(v0, a, plan, p);
     case 'uffd_copy':
       return uffdCopy(v0, a, plan, p);
+    case 'uffd_continue':
+      return uffdContinue(v0, a, plan);
+    case 'uffd_register':
+      return uffdRegister(v0, a, plan);
     case 'munmap':
       return munmap(v0, a, plan);
     case 'truncate':

@@ -116,6 +116,7 @@ function sharedFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   if (plan.inj) return undefined;
   f.resv = add(f.resv, i);
   f.cache = add(f.cache, i);
+  m.pagecache = add(m.pagecache, i);
   return done(c, 'ok');
 }
 
@@ -190,9 +191,17 @@ export function fault(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   const m = at(v.vmas, slot);
   if (isSharedKind(m.kind)) {
     const f = at(v.files, m.src);
-    if (has(f.cache, i)) return unchanged('ok');
     if (i >= f.size) return unchanged('SIGBUS');
+    if (has(m.pagecache, i)) return unchanged('ok');
+    if (has(f.cache, i)) {
+      if (m.uffd === 'minor') return unchanged('SIGBUS'); // a minor fault: the handler's
+      if (!plain) return undefined;
+      m.pagecache = add(m.pagecache, i);
+      return { view: v, ret: 'ok' };
+    }
+    if (m.uffd === 'missing') return unchanged('SIGBUS'); // a missing page: the handler's
     return sharedFault(c, m, i);
   }
+  if (m.uffd === 'missing' && !has(m.anon, i) && !m.unmapped) return unchanged('SIGBUS');
   return privateFault(c, m, i, write);
 }

@@ -13,6 +13,7 @@ import {
   del,
   has,
   inUse,
+  isSharedKind,
   newLedger,
   outstanding,
   pageFreed,
@@ -50,6 +51,7 @@ export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
   const released = f.resv.filter((x) => x >= size && !has(f.cache, x)).length;
   f.cache = f.cache.filter((x) => x < size);
   f.resv = f.resv.filter((x) => x < size);
+  unmapFile(v, fi, (x) => x >= size);
   for (let k = 0; k < gone.length; k++) pageFreed(v);
   return settleAndRelease(v0, v, released, plan);
 }
@@ -90,6 +92,7 @@ export function punch(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
     } else f.resv = del(f.resv, i);
   }
   for (const i of victims) f.cache = del(f.cache, i);
+  unmapFile(v, fi, (x) => x >= from && x < to);
   for (let k = 0; k < victims.length; k++) pageFreed(v);
   const s = settle(v0, v, ledger, plan.reserveOffset);
   return s ? { view: s, ret: 'ok' } : undefined;
@@ -142,4 +145,11 @@ export function fallocate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams
   if (ret === 'ok') f.size = Math.max(f.size, to);
   const s = settle(v0, v, ledger, plan.reserveOffset);
   return s ? { view: s, ret } : undefined;
+}
+
+/** Pages leaving file fi's page cache leave every shared mapping of the file too. */
+function unmapFile(v: HugetlbView, fi: number, gone: (i: number) => boolean): void {
+  for (const m of v.vmas)
+    if (isSharedKind(m.kind) && m.src === fi && m.pagecache.some(gone))
+      m.pagecache = m.pagecache.filter((i) => !gone(i));
 }

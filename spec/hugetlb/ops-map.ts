@@ -137,12 +137,21 @@ export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
     m.resv = m.resv.filter((i) => !inRange(i));
     if (whole && peer) peer.peer = -1;
     for (let k = 0; k < freed; k++) pageFreed(v);
-  }
+  } else m.pagecache = m.pagecache.filter((i) => !inRange(i));
   if (whole) v.vmas[slot] = { ...EMPTY_VMA };
   else if (middle) {
     const above = (i: number): boolean => i >= end;
-    v.vmas[freeSlot] = { ...m, from: end, anon: m.anon.filter(above), cow: [], resv: m.resv.filter(above), peer: -1 };
+    v.vmas[freeSlot] = {
+      ...m,
+      from: end,
+      anon: m.anon.filter(above),
+      cow: [],
+      resv: m.resv.filter(above),
+      peer: -1,
+      pagecache: m.pagecache.filter(above),
+    };
     m.anon = m.anon.filter((i) => !above(i));
+    m.pagecache = m.pagecache.filter((i) => !above(i));
     m.resv = m.resv.filter((i) => !above(i));
     m.to = start;
   } else if (start === m.from) m.from = end;

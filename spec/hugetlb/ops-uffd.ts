@@ -74,9 +74,42 @@ export function uffdCopy(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
     const f = at(v.files, m.src);
     f.resv = add(f.resv, i);
     f.cache = add(f.cache, i);
+    m.pagecache = add(m.pagecache, i);
   } else {
     if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i); // the promise is kept
     m.anon = add(m.anon, i);
   }
   return done(c, 'ok');
+}
+
+/**
+ * UFFDIO_CONTINUE of index i: maps the page the file's page cache already
+ * holds into this mapping (the answer to a minor fault). EFAULT, nothing
+ * changed, when there is no such page (a private mapping of an unlinked file
+ * never has one); EEXIST, nothing changed, when this mapping maps it
+ * already; no reservation and no page count changes on any path.
+ */
+export function uffdContinue(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+  if (plan.buddyFail || plan.numaMiss || plan.inj || plan.reserveOffset || plan.surplusFirst) return undefined;
+  const slot = num(a, 'v');
+  const i = num(a, 'i');
+  const m0 = v0.vmas[slot];
+  if (!m0 || m0.kind === 'none' || i < m0.from || i >= m0.to) return { view: v0, ret: 'ENOENT' };
+  if (!isSharedKind(m0.kind) || !has(at(v0.files, m0.src).cache, i)) return { view: v0, ret: 'EFAULT' };
+  if (has(m0.pagecache, i)) return { view: v0, ret: 'EEXIST' };
+  const v = clone(v0);
+  const m = at(v.vmas, slot);
+  m.pagecache = add(m.pagecache, i);
+  return { view: v, ret: 'ok' };
+}
+
+/** UFFDIO_REGISTER of a whole mapping: its faults go to the handler from now on (EINVAL: nothing mapped). */
+export function uffdRegister(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+  if (plan.buddyFail || plan.numaMiss || plan.inj || plan.reserveOffset || plan.surplusFirst) return undefined;
+  const slot = num(a, 'v');
+  const m0 = v0.vmas[slot];
+  if (!m0 || m0.kind === 'none') return { view: v0, ret: 'EINVAL' };
+  const v = clone(v0);
+  at(v.vmas, slot).uffd = a.mode === 'minor' ? 'minor' : 'missing';
+  return { view: v, ret: 'ok' };
 }

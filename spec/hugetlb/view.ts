@@ -8,6 +8,9 @@
 
 export type VmaKind = 'none' | 'shared' | 'noreserve' | 'private' | 'private_noreserve';
 
+/** userfaultfd registration of a mapping: which faults go to the handler (SIGBUS with UFFD_FEATURE_SIGBUS). */
+export type UffdMode = 'none' | 'missing' | 'minor';
+
 export interface SpoolView {
   mounted: boolean;
   /** size= in huge pages, -1 = unlimited. */
@@ -57,6 +60,14 @@ export interface VmaView {
   cow: number[];
   /** Fork partner (parent <-> child) slot, -1 = none. */
   peer: number;
+  /**
+   * userfaultfd registration: 'missing' — a fault on an index with no page is
+   * the handler's (SIGBUS here); 'minor' — a fault on an index whose page is
+   * in the page cache but not mapped here is the handler's.
+   */
+  uffd: UffdMode;
+  /** Shared: the page-cache pages this mapping maps (faulted in, copied or continued here). */
+  pagecache: number[];
 }
 
 export interface HugetlbView {
@@ -100,6 +111,8 @@ export const EMPTY_VMA: VmaView = Object.freeze({
   anon: [],
   cow: [],
   peer: -1,
+  uffd: 'none',
+  pagecache: [],
 }) as VmaView;
 
 export type Args = Readonly<Record<string, number | string | boolean>>;

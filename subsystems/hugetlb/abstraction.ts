@@ -12,9 +12,10 @@ import {
   PRIVATE,
   SP_DETACHED,
   SP_MOUNTED,
+  UFFD_NAMES,
   V_LIVE,
 } from '../../impl/hugetlb/state.js';
-import { EMPTY_VMA, type HugetlbView, type VmaKind } from '../../spec/hugetlb/model.js';
+import { EMPTY_VMA, type HugetlbView, type UffdMode, type VmaKind } from '../../spec/hugetlb/model.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
 export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
@@ -40,7 +41,7 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
       evicted: f.evicted === 1,
     })),
     vmas: g.vma.map((v) => {
-      if (v.st !== V_LIVE) return { ...EMPTY_VMA, resv: [], anon: [], cow: [] };
+      if (v.st !== V_LIVE) return { ...EMPTY_VMA, resv: [], anon: [], cow: [], pagecache: [] };
       const owner = v.kind === PRIVATE && (v.flags & HPAGE_RESV_OWNER) !== 0;
       const resv: number[] = [];
       if (owner) {
@@ -58,6 +59,8 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
         anon: v.anon.slice(),
         cow: v.cow.slice(),
         peer: v.peer,
+        uffd: UFFD_NAMES[v.uffd] as UffdMode,
+        pagecache: v.pcm.slice(),
       };
     }),
   };

@@ -73,6 +73,17 @@ export const hugetlbOps = defineOps({
       ),
     },
   },
+  uffd_continue: {
+    doc: 'UFFDIO_CONTINUE of page i of VMA v: map the page the page cache holds (answers a minor fault; hugetlb_mfill_atomic_pte is_continue)',
+    args: { v: vma('VMA slot'), i: index('page offset') },
+  },
+  uffd_register: {
+    doc: 'UFFDIO_REGISTER of the whole VMA v on a userfaultfd with UFFD_FEATURE_SIGBUS: faults the handler would get (mode missing: no page; minor: page-cache page not mapped here) are SIGBUS',
+    args: {
+      v: vma('VMA slot'),
+      mode: A.enum(['missing', 'minor'], 'UFFDIO_REGISTER_MODE_MISSING or UFFDIO_REGISTER_MODE_MINOR'),
+    },
+  },
   munmap: {
     doc: 'munmap of VMA v, or of pages [from, to) of it (a hole in the middle splits it: the upper piece goes to slot c, or the lowest free slot)',
     args: {

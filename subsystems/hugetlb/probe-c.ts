@@ -7,7 +7,7 @@
  *                 its mount at offset from; private/private_noreserve: a new file on
  *                 mount f, unlinked, mmap(MAP_PRIVATE[|MAP_NORESERVE]), closed
  *   fault         one read or write of the first byte of huge page i (SIGBUS caught)
- *   uffd_copy     (probe-c-uffd.ts) userfaultfd register of page i + UFFDIO_COPY
+ *   uffd_copy, uffd_continue, uffd_register  (probe-c-uffd.ts) userfaultfd
  *   munmap        munmap of the whole mapping
  *   truncate      ftruncate(size * 2 MiB)
  *   punch         fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
@@ -38,6 +38,7 @@ enum { K_SHARED = 1, K_NORESERVE, K_PRIVATE, K_PRIVATE_NORESERVE };
 
 struct hbook {
 	int live[H_NV], kind[H_NV], from[H_NV], to[H_NV], task[H_NV], peer[H_NV];
+	int ufd[H_NV]; /* userfaultfd the slot is registered on, + 1 (0: none; probe-c-uffd.ts) */
 	char *base[H_NV];
 	int mounted[H_NM], has_size[H_NM];
 	int fd[H_NF];
@@ -46,6 +47,7 @@ struct hbook {
 	char dir[H_NM][64];
 };
 static struct hbook *B;
+static void h_uffd_drop(int v);
 
 static void h_observe(void)
 {
@@ -207,6 +209,7 @@ static const char *h_munmap(int v)
 		return "EINVAL";
 	if (munmap(B->base[v] + (unsigned long)B->from[v] * HPAGE, (size_t)(B->to[v] - B->from[v]) * HPAGE))
 		return errname(errno);
+	h_uffd_drop(v);
 	B->live[v] = 0;
 	for (int s = 0; s < H_NV; s++)
 		if (B->live[s] && B->peer[s] == v)
@@ -312,6 +315,7 @@ static const char *h_munmap_range(int v, int from, int to, int c)
 		B->base[c] = B->base[v];
 		B->task[c] = B->task[v];
 		B->peer[c] = -1;
+		B->ufd[c] = B->ufd[v]; /* both pieces stay registered */
 		B->to[v] = start;
 	} else if (start == B->from[v])
 		B->from[v] = end;

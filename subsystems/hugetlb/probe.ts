@@ -49,6 +49,10 @@ function step(op: string, args: Args): string {
       return r(`h_fault(${int(args, 'v')}, ${int(args, 'i')}, ${int(args, 'write')}, &bus)`);
     case 'uffd_copy':
       return r(`h_uffd_copy(${int(args, 'v')}, ${int(args, 'i')}, ${SRC_C[String(args.src ?? 'resident')] ?? '0'})`);
+    case 'uffd_continue':
+      return r(`h_uffd_continue(${int(args, 'v')}, ${int(args, 'i')})`);
+    case 'uffd_register':
+      return r(`h_uffd_register(${int(args, 'v')}, ${args.mode === 'minor' ? 1 : 0})`);
     case 'munmap':
       if (args.from === undefined && args.to === undefined) return r(`h_munmap(${int(args, 'v')})`);
       return r(`h_munmap_range(${int(args, 'v')}, ${int(args, 'from')}, ${int(args, 'to')}, ${int(args, 'c')})`);
@@ -114,7 +118,13 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   },
   step,
   task(op, args) {
-    return op === 'mmap' || op === 'fault' || op === 'uffd_copy' || op === 'munmap' || op === 'fork'
+    return op === 'mmap' ||
+      op === 'fault' ||
+      op === 'uffd_copy' ||
+      op === 'uffd_continue' ||
+      op === 'uffd_register' ||
+      op === 'munmap' ||
+      op === 'fork'
       ? `h_task_of(${int(args, 'v')})`
       : '0';
   },

@@ -128,6 +128,29 @@ export const scenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'uffd-minor',
+    description:
+      'two shared mappings of one file, one registered MINOR and one MISSING (UFFD_FEATURE_SIGBUS): a fault through the MINOR one on a page the other mapping brought into the page cache is a minor fault (SIGBUS), UFFDIO_CONTINUE maps that page (EFAULT without one, EEXIST once mapped); a fault through the MISSING one on an index without a page is SIGBUS, UFFDIO_COPY fills it; then a hole punch unmaps the page from both (cc30042df6fc)',
+    params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 2 }),
+    threads: [
+      [
+        one(sh(0, 0, 0, 2)),
+        one(op('uffd_register', { v: 0, mode: 'minor' })),
+        [rd(0, 0), op('uffd_continue', { v: 0, i: 0 })],
+        one(op('uffd_continue', { v: 0, i: 0 })),
+        one(op('punch', { f: 0, from: 0, to: 1 })),
+        one(munmap(0)),
+      ],
+      [
+        one(sh(1, 0, 0, 2)),
+        one(wr(1, 0)),
+        one(op('uffd_register', { v: 1, mode: 'missing' })),
+        [rd(1, 1), op('uffd_copy', { v: 1, i: 1 })],
+        one(munmap(1)),
+      ],
+    ],
+  },
+  {
     name: 'buddy-failure',
     description:
       'pool 1, overcommit 2, fault budget 1 at alloc_buddy: surplus allocation fails inside gather_surplus_pages (mmap ENOMEM, pages gathered so far freed), inside alloc_huge_page (fault SIGBUS) or while growing nr_hugepages',

@@ -79,6 +79,14 @@ export const variants: Variant[] = [
     scenarios: ['uffd-copy-retry'],
   },
   {
+    name: 'cc30042df6fc',
+    description:
+      'UFFDIO_CONTINUE whose page is mapped already (-EEXIST) runs restore_reserve_on_error on the page-cache folio as if it were newly allocated: the reserve-map entry of a cached page is deleted, and removing the page later gives back a reservation nobody holds',
+    source:
+      'commit cc30042df6fc "hugetlb, userfaultfd: fix reservation restore on userfaultfd error"; mm/hugetlb.c hugetlb_mfill_atomic_pte() @ v6.12 (out_release_unlock: restore_reserve_on_error only when !folio_in_pagecache)',
+    scenarios: ['uffd-minor'],
+  },
+  {
     name: 'HR-4',
     description: 'alloc_huge_page ignores vma_commit_reservation < vma_needs_reservation (no refund)',
     source:

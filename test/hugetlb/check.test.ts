@@ -74,6 +74,8 @@ describe('hugetlb: every sequence of operations agrees with the spec (one thread
     o('fault', { v: 1, i: 1, write: true }),
     o('fault', { v: 2, i: 1, write: true }),
     o('uffd_copy', { v: 0, i: 1 }),
+    o('uffd_register', { v: 0, mode: 'minor' }),
+    o('uffd_continue', { v: 0, i: 1 }),
     o('munmap', { v: 0 }),
     o('munmap', { v: 1 }),
     o('truncate', { f: 0, size: 1 }),

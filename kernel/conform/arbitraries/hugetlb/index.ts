@@ -14,7 +14,9 @@ import { punch } from './punch.js';
 import { setNr } from './set_nr.js';
 import { setOvercommit } from './set_overcommit.js';
 import { truncate } from './truncate.js';
+import { uffdContinue } from './uffd_continue.js';
 import { uffdCopy } from './uffd_copy.js';
+import { uffdRegister } from './uffd_register.js';
 import { umount } from './umount.js';
 import { unlink } from './unlink.js';
 
@@ -25,6 +27,8 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     mmap,
     fault,
     uffdCopy,
+    uffdContinue,
+    uffdRegister,
     munmap,
     truncate,
     punch,
