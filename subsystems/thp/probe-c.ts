@@ -70,6 +70,7 @@ export const THP_C = String.raw`
 struct tbook {
 	int nr, g, mms;
 	int live[T_NM];
+	int ro[T_NM];		/* mprotect_ro: the process's VMA is PROT_READ */
 	pid_t pid[T_NM];
 	int cfd[T_NM][2];	/* child ends of task t's pipes: cmd (read), ack (write) */
 	unsigned long head;	/* pfn of the THP's head page, 0 before the fault */
@@ -180,6 +181,7 @@ static const char *t_fork(int src, int dst)
 	if (pid == 0)
 		t_child_loop(dst);
 	TB->pid[dst] = pid;
+	TB->ro[dst] = TB->ro[src];
 	TB->live[dst] = 1;
 	return "ok";
 }
@@ -189,7 +191,8 @@ static const char *t_wp_fault(int m, int i, int val, int *bus)
 	unsigned long long pm[512];
 	unsigned long before;
 	*bus = 0;
-	if (t_present(m, i, pm) != 1)
+	/* a store to a read-only VMA faults (SIGSEGV) whether or not a page is there, and maps none */
+	if (!TB->ro[m] && t_present(m, i, pm) != 1)
 		return "nomap";
 	before = pm[0] & PM_PFN;
 	for (int j = 0; j < TB->g; j++) {
@@ -224,7 +227,7 @@ static const char *t_read(int m, int i)
 	return t_retbuf;
 }
 
-static const char *t_range(int op, int from, int to)
+static const char *t_range(int m, int op, int from, int to)
 {
 	int r;
 	if (from < 0 || to > TB->nr || from >= to)
@@ -234,10 +237,21 @@ static const char *t_range(int op, int from, int to)
 	if (op == 0)
 		r = munmap(a, len);
 	else if (op == 1)
-		r = mprotect(a, len, PROT_READ | PROT_WRITE | PROT_EXEC);
-	else
+		r = mprotect(a, len, PROT_READ | (TB->ro[m] ? 0 : PROT_WRITE) | PROT_EXEC);
+	else if (op == 2)
 		r = syscall(SYS_mlock2, a, len, MLOCK_ONFAULT);
+	else
+		r = madvise(a, len, MADV_DONTNEED);
 	return r ? errname(errno) : "ok";
+}
+
+/* mprotect(PROT_READ) of the whole range: the VMA is read-only from now on */
+static const char *t_mprotect_ro(int m)
+{
+	if (mprotect(T_BASE, HPAGE, PROT_READ))
+		return errname(errno);
+	TB->ro[m] = 1;
+	return "ok";
 }
 
 static const char *t_pin(int m, int i)

@@ -44,11 +44,12 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   page_mapped: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
   page_count: 'a kernel query: page_count is not visible to userspace',
   numa_hint: 'NUMA balancing scans on its own schedule (task_numa_work), not on cue',
-  madvise_dontneed: 'not mapped to the probe yet (madvise(MADV_DONTNEED) of the groups [from, to))',
-  mprotect_ro: 'not mapped to the probe yet (mprotect(PROT_READ) of the whole THP range)',
-  populate_read: 'not mapped to the probe yet (a read of every group, or MADV_POPULATE_READ on 6.x)',
-  force_write: 'not mapped to the probe yet (pwrite(2) to /proc/self/mem)',
-  force_read: 'not mapped to the probe yet (pread(2) from /proc/self/mem)',
+  populate_read:
+    'not mapped to the probe yet: the probe sets MADV_NOHUGEPAGE after the fault (to keep khugepaged away), so a later read fault maps small zero pages where the model maps the huge zero page',
+  force_write:
+    'not mapped to the probe yet (pwrite(2) to /proc/PID/mem): on an unmapped address it faults memory in, a THP or small pages depending on VMA flags the probe changes',
+  force_read:
+    'not mapped to the probe yet (pread(2) from /proc/PID/mem): on an unmapped address it maps the zero page (huge or small, see populate_read)',
 };
 
 const INITIAL: Record<ThpParams['initial'], number> = { none: 0, pmd: 1, forked: 2 };
@@ -71,11 +72,15 @@ function step(op: string, args: Args): string {
     case 'fork':
       return r(`t_fork(${int(args, 'src')}, ${int(args, 'dst')})`);
     case 'munmap':
-      return r(`t_range(0, ${int(args, 'from')}, ${int(args, 'to')})`);
+      return r(`t_range(${int(args, 'mm')}, 0, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'mprotect':
-      return r(`t_range(1, ${int(args, 'from')}, ${int(args, 'to')})`);
+      return r(`t_range(${int(args, 'mm')}, 1, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'mlock':
-      return r(`t_range(2, ${int(args, 'from')}, ${int(args, 'to')})`);
+      return r(`t_range(${int(args, 'mm')}, 2, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'madvise_dontneed':
+      return r(`t_range(${int(args, 'mm')}, 3, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'mprotect_ro':
+      return r(`t_mprotect_ro(${int(args, 'mm')})`);
     case 'pin':
       return r(`t_pin(${int(args, 'mm')}, ${int(args, 'sub')})`);
     case 'unpin':
@@ -141,6 +146,7 @@ export const thpProbe: KernelMapping<ThpParams> = {
   },
   retOf: (ret: RetValue, op?: string) => {
     if (op === 'split' && (ret === 'EINVAL' || ret === 'ENOENT')) return 'nothp';
+    if (op === 'wp_fault' && ret === 'EFAULT') return 'SIGSEGV'; /* a store to a read-only VMA */
     return ret === null ? 'null' : String(ret);
   },
 };

@@ -20,12 +20,23 @@ import { split } from './split.js';
 import { unpin } from './unpin.js';
 import { wpFault } from './wp_fault.js';
 
+/**
+ * madvise_dontneed and mprotect_ro have C (subsystems/thp/probe.ts) and
+ * arbitraries (madvise_dontneed.ts, mprotect_ro.ts), but are not generated yet.
+ */
+const NOT_YET =
+  "has C, but is not generated yet: the implementation's prediction of some scripts with it does not finish (nr 8, mms 3: pin, madvise_dontneed, mprotect, mprotect_ro, fork, mprotect_ro, fork ran > 60 s at 23:15 UTC); run it with mmcheck reproduce SCRIPT.json";
+
 export const thpProfile: ConformProfile<P, ThpGenModel> = {
   subsystem: 'thp',
   params: paramsArbitrary,
   ops: [fault, wpFault, read, fork, munmap, mprotect, mlock, pin, unpin, split],
   model: initModel,
-  internalOps: THP_KERNEL_UNSUPPORTED,
+  internalOps: {
+    ...THP_KERNEL_UNSUPPORTED,
+    madvise_dontneed: NOT_YET,
+    mprotect_ro: NOT_YET,
+  },
   restrictions: [
     "params.kind 'file' (page-cache THP): not mapped to the probe yet; only anonymous THPs are generated",
     'pin write=0: io_uring buffer registration, the user-level pin, always pins with FOLL_WRITE',

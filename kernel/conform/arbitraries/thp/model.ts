@@ -91,3 +91,19 @@ export function vmaRange(
   for (let i = r.from; i < r.to; i++) if (m.holes[mm]![i] || m.flagged[op][mm]![i]) return undefined;
   return { mm, ...r };
 }
+
+/**
+ * MADV_DONTNEED only over a range with no munmap hole (ENOMEM) and no
+ * mlocked subpage (the kernel refuses VM_LOCKED VMAs with EINVAL); the model
+ * has no VMAs to predict either.
+ */
+export function dontneedRange(
+  m: Readonly<ThpGenModel>,
+  p: P,
+  raw: Readonly<Record<string, unknown>>,
+): { mm: number; from: number; to: number } | undefined {
+  const mm = mmOf(m, raw.mm);
+  const r = subRange(p, raw.from, raw.len);
+  for (let i = r.from; i < r.to; i++) if (m.holes[mm]![i] || m.flagged.mlock[mm]![i]) return undefined;
+  return { mm, ...r };
+}
