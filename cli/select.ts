@@ -149,12 +149,14 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
     subs = subs.filter((s) => implNames(s).includes(implFlag));
   if (implFlag !== undefined && subs.length === 0)
     throw new UsageError(`--impl ${implFlag}: no registered subsystem has that implementation (see mmcheck list)`);
-  let runs = subs.flatMap((s) => implsToRun(s, implFlag, kv));
-  // a named variant belongs to one implementation: without --impl, run the ones that have it
-  if (vflag !== null && vflag !== 'all' && implFlag === undefined) {
-    const owners = runs.filter((s) => s.variants.some((v) => v.name === vflag));
-    if (owners.length > 0) runs = owners;
-  }
+  // a named variant belongs to one implementation: without --impl, each subsystem runs the ones that
+  // have it; a subsystem none of whose implementations has it keeps them all, so it is reported below
+  const ownersOf = (impls: Subsystem[]): Subsystem[] => {
+    if (vflag === null || vflag === 'all' || implFlag !== undefined) return impls;
+    const owners = impls.filter((s) => s.variants.some((v) => v.name === vflag));
+    return owners.length > 0 ? owners : impls;
+  };
+  const runs = subs.flatMap((s) => ownersOf(implsToRun(s, implFlag, kv)));
   for (const sub of runs) {
     // all: the correct implementation in the default scenarios, then every variant in its own
     const variants = vflag === 'all' ? [null, ...sub.variants.map((v) => v.name)] : [vflag];
