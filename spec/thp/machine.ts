@@ -26,9 +26,12 @@
  * table stays); a later load faults in zeroes (the model's `read` says nomap,
  * `force_read` faults in the zero page).
  *
- * Exact: mapcount/refcount readers (they run under the page lock), COW reuse
- * on a PMD, split success iff no pin or speculative reference, the deferred
- * split queue, freeing. Deliberately loose, each because the kernel is:
+ * Exact: refcount readers, COW reuse on a PMD, split success iff no pin or
+ * speculative reference, the deferred split queue, freeing. Deliberately
+ * loose, each because the kernel is:
+ *   - a mapcount reader may count a splitting PMD and its new PTEs at once
+ *     (the folio-era __split_huge_pmd takes no page lock; the v5.8 - v5.17
+ *     one did, so impl/thp never needs this freedom);
  *   - an anon PMD may be split at any time (internal step; "pmd can be split
  *     at any point and never fails"), so munmap's split-then-zap is linearizable;
  *   - a THP allocation, khugepaged and the shrinker may fail or skip; a PTE

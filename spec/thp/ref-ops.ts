@@ -7,8 +7,7 @@ import type { RetValue } from '../../checker/types.js';
 import { REJECT, int, type Env, type Handler } from './handler.js';
 import { copyForWrite, dataOf, mapNewCopy, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
 import { failedSplitAfterUnmap, mapFreshThp, mapZero, splitPage, unmapPte } from './mappings.js';
-import type { ThpView } from './view.js';
-import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices } from './view.js';
+import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices, type ThpView } from './view.js';
 
 /**
  * pin_user_pages(): the pin holds the page mm maps at sub, and that page is
@@ -287,17 +286,34 @@ const on_evict: Handler = (c, e) => {
   return ret;
 };
 
+/**
+ * A PMD split may be counted twice by a reader: the folio-era
+ * __split_huge_pmd() takes only the PMD lock (no page lock), and between
+ * folio_add_anon_rmap_ptes() and folio_remove_rmap_pmd() /proc/kpagecount and
+ * folio_mapcount() count the PMD and its new PTEs at once. The kernel never
+ * promised readers a count stable against a concurrent split, so a reader may
+ * see up to one extra mapping per process that now maps the page by PTE (the
+ * split is linearized before the reader). Anon only: a file PMD split zaps.
+ */
+function transientSplits(c: ThpView, e: Env, mappers: number): number | typeof REJECT {
+  const extra = int(e.ev.choice) > 0 ? int(e.ev.choice) : 0;
+  if (extra === 0) return 0;
+  if (!e.anon || !c.compound || extra > mappers) return REJECT;
+  return extra;
+}
+
 const on_page_mapcount: Handler = (c, e) => {
   const { sub, badSub } = e;
-  let ret: RetValue | undefined;
-  ret = badSub(sub) ? 'EINVAL' : c.mapcount[sub]!;
-  return ret;
+  if (badSub(sub) || c.freed[sub]) return int(e.ev.choice) > 0 ? REJECT : badSub(sub) ? 'EINVAL' : c.mapcount[sub]!;
+  const extra = transientSplits(c, e, c.pte[sub]!.filter((m) => c.ptable.includes(m)).length);
+  return extra === REJECT ? REJECT : c.mapcount[sub]! + extra;
 };
 
-const on_total_mapcount: Handler = (c) => {
-  let ret: RetValue | undefined;
-  ret = c.freed[0] ? 0 : specTotalMapcount(c);
-  return ret;
+const on_total_mapcount: Handler = (c, e) => {
+  if (c.freed[0]) return int(e.ev.choice) > 0 ? REJECT : 0;
+  const splitters = c.ptable.filter((m) => c.pte.some((s) => s.includes(m))).length;
+  const extra = transientSplits(c, e, splitters);
+  return extra === REJECT ? REJECT : specTotalMapcount(c) + extra;
 };
 
 const on_page_mapped: Handler = (c, e) => {

@@ -93,6 +93,9 @@ export const thpChoices = {
   pin_fast: ['ok', 'fallback'],
   /** page_count() may include up to two transient references of racing lockless paths. */
   page_count: [0, 1, 2],
+  /** A mapcount reader may count a PMD that a concurrent split is replacing by PTEs (at most once per such process). */
+  page_mapcount: [0, 1, 2],
+  total_mapcount: [0, 1, 2],
   /** fork: the child shares the unpinned THP subpages, or gets copies of all of them (maybe-pinned heuristics). */
   fork: ['share', 'copy'],
   /**
@@ -165,10 +168,24 @@ function smallRefs(c: ThpView, i: number): number {
   return c.pte[i]!.length + GUP_PIN_COUNTING_BIAS * c.pins[i]! + c.refs[i]! + (c.cached[i] ? 1 : 0);
 }
 
+/**
+ * The deferred split queue as a user can tell: a THP nobody maps any more
+ * counts as not queued. Its queue entry is invisible then (the shrinker cannot
+ * split a THP still held by a pin or reference, and the last put dequeues it),
+ * and kernels differ on it: v6.12 zaps a fully PTE-mapped THP in one
+ * folio_remove_rmap_ptes() batch and does not queue it (__folio_remove_rmap:
+ * partially_mapped = nr && atomic_read(mapped)), v5.10 and v6.6 queue it on
+ * the first PTE. Shared with the abstractions, which apply the same rule.
+ */
+export function normaliseQueued(c: ThpView): void {
+  if (c.kind === 'anon' && c.compound && specTotalMapcount(c) === 0) c.queued = false;
+}
+
 /** Free whatever has no reference left, then recompute the derived counts. */
 export function settle(c: ThpView): void {
   const n = c.pte.length;
   canonicalCopies(c);
+  normaliseQueued(c);
   if (c.compound) {
     if (!c.freed[0] && compoundRefs(c) === 0) {
       for (let i = 0; i < n; i++) c.freed[i] = true;

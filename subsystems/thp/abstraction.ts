@@ -16,7 +16,7 @@ import {
   type ThpState,
 } from '../../impl/thp/page.js';
 import { canonicalCopies } from '../../spec/thp/identity.js';
-import type { ThpView } from '../../spec/thp/machine.js';
+import { normaliseQueued, type ThpView } from '../../spec/thp/machine.js';
 
 type G = ThpState;
 type P = ThpParams;
@@ -79,5 +79,6 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
     refcount: g.pages.map((_, i) => (freed[i] ? 0 : page_count(g, i))),
   };
   canonicalCopies(view); /* copies are named by first appearance, as the spec names them */
+  normaliseQueued(view); /* a THP nobody maps counts as not queued (spec/thp/view.ts) */
   return view;
 }

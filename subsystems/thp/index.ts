@@ -17,6 +17,7 @@ import { observer } from './observer.js';
 import { parseParams } from './params.js';
 import { scenarios } from './scenarios.js';
 import { variants } from './variants.js';
+import { thpFolio } from './folio/index.js';
 
 export { abstraction, parseParams };
 
@@ -85,4 +86,7 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
   customize,
   parseParams,
   observer,
+  /* the folio-era design checked against the same spec: --impl folio (subsystems/thp/folio) */
+  implName: 'compound',
+  impls: [thpFolio],
 };

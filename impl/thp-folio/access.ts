@@ -1,0 +1,60 @@
+/**
+ * Userspace loads and stores through an mm's page tables: a store is a write
+ * fault when the entry is write-protected (wp.ts) followed by the store
+ * itself; a load of a present page needs no lock (the MMU walks the tables).
+ * A load of a migration entry waits (migration_entry_wait, mm/migrate.c @
+ * v6.12) until remove_migration_ptes() restores it; a load of a range whose
+ * PMD khugepaged cleared faults and waits for mmap_lock.
+ */
+import { loadData, targetOf } from './cow.js';
+import { isAnon } from './folio.js';
+import { arg, badMm, badSub, done, kernelOp, mmOf } from './steps.js';
+import { WP, faultResult, wpFaultSteps } from './wp.js';
+
+const STORE = 'write done';
+
+export const wp_fault = kernelOp(
+  'A userspace write of value `val` (default 1) to subpage `sub` of a private anon mapping: do_huge_pmd_wp_page / do_wp_page when write-protected, then the store.',
+  ['fault', 'unshare'],
+  [
+    {
+      name: 'write access',
+      run: (_g, t) => {
+        if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub')) || !isAnon(t.params)) return done('EINVAL');
+        return WP.entry;
+      },
+    },
+    ...wpFaultSteps(STORE, true),
+    {
+      name: STORE,
+      run: (_g, t) => done(faultResult(t.l.fault!)),
+    },
+  ],
+);
+
+export const read = kernelOp(
+  'A userspace load of subpage `sub` through mm: the data of the page it maps, or nomap.',
+  [],
+  [
+    {
+      name: 'load (userspace read)',
+      enabled: (g, t) => {
+        const m = arg(t, 'mm');
+        const i = arg(t, 'sub');
+        if (badMm(t, m) || badSub(t, i)) return true;
+        const mm = g.mms[m]!;
+        if (mm.pmd === 'collapsing') return false; /* the fault waits for khugepaged's mmap_lock */
+        return targetOf(mm, i).kind !== 'migration' && mm.pmd !== 'splitting';
+      },
+      run: (g, t) => {
+        if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
+        const mm = mmOf(g, t);
+        const i = arg(t, 'sub');
+        const kind = targetOf(mm, i).kind;
+        if (kind === 'none') return done('nomap');
+        if (kind === 'thp' && (g.pages[i]!.freed || (!isAnon(t.params) && !g.pages[i]!.in_cache))) return done('nomap');
+        return done(loadData(g, mm, i));
+      },
+    },
+  ],
+);

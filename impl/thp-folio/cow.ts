@@ -1,0 +1,103 @@
+/**
+ * Small anon folios made by COW (mm/memory.c @ v6.12 wp_page_copy(): a fresh
+ * folio, __wp_page_copy_user(), folio_add_new_anon_rmap(RMAP_EXCLUSIVE)), what
+ * each virtual page of an mm maps, and userspace loads and stores.
+ *
+ * The model's copies live in a fixed pool (g.copies); running out of slots is
+ * a model-bound error (BUG_ON), never a silent change of behaviour.
+ */
+import {
+  BUG_ON,
+  GUP_PIN_COUNTING_BIAS,
+  PTE_COPY,
+  PTE_FOREIGN,
+  PTE_MIGRATION,
+  PTE_NONE,
+  PTE_PRESENT,
+  folio_maybe_dma_pinned,
+  type FolioState,
+  type MmT,
+} from './folio.js';
+
+type G = FolioState;
+
+/** What virtual page i of an mm maps. */
+export type Target =
+  | { readonly kind: 'thp' } /* subpage i of the tracked folio, by PMD or PTE */
+  | { readonly kind: 'copy'; readonly k: number }
+  | { readonly kind: 'foreign' } /* a subpage of the THP khugepaged collapsed the range into */
+  | { readonly kind: 'migration' }
+  | { readonly kind: 'none' };
+
+const THP: Target = { kind: 'thp' };
+const NONE: Target = { kind: 'none' };
+
+export function targetOf(mm: Readonly<MmT>, i: number): Target {
+  if (mm.pmd === 'huge' || mm.pmd === 'splitting') return THP;
+  if (mm.pmd === 'foreign') return { kind: 'foreign' };
+  if (mm.pmd !== 'table') return NONE;
+  const e = mm.pte[i]!;
+  if (e === PTE_PRESENT) return THP;
+  if (e === PTE_MIGRATION) return { kind: 'migration' };
+  if (e === PTE_FOREIGN) return { kind: 'foreign' };
+  if (e >= PTE_COPY) return { kind: 'copy', k: e - PTE_COPY };
+  BUG_ON(e !== PTE_NONE, `bad pte value ${e}`);
+  return NONE;
+}
+
+/** The value a userspace load of virtual page i reads (the target must be present). */
+export function loadData(g: Readonly<G>, mm: Readonly<MmT>, i: number): number {
+  const tg = targetOf(mm, i);
+  if (tg.kind === 'thp') return g.pages[i]!.data;
+  if (tg.kind === 'copy') return g.copies[tg.k]!.data;
+  if (tg.kind === 'foreign') return mm.foreign_data[i]!;
+  throw new Error(`loadData: virtual page ${i} is not present`);
+}
+
+/** A userspace store into virtual page i (the PTE/PMD must be writable). */
+export function storeData(g: G, mm: MmT, i: number, v: number): void {
+  const tg = targetOf(mm, i);
+  if (tg.kind === 'thp') g.pages[i]!.data = v;
+  else if (tg.kind === 'copy') g.copies[tg.k]!.data = v;
+  else if (tg.kind === 'foreign') mm.foreign_data[i] = v;
+  else BUG_ON(true, `storeData: virtual page ${i} is not present`);
+}
+
+/** folio_alloc + copy + folio_add_new_anon_rmap(RMAP_EXCLUSIVE): one reference, one mapping; returns its slot. */
+export function alloc_copy(g: G, data: number): number {
+  const k = g.copies.findIndex((c) => c.refcount === 0);
+  BUG_ON(k < 0, 'copy pool exhausted (model bound: raise copyPoolSize)');
+  const c = g.copies[k]!;
+  c.refcount = 1;
+  c.mapcount = 0;
+  c.anon_exclusive = true;
+  c.data = data;
+  return k;
+}
+
+/** folio_put() on a copy; it is freed at 0 (free_pages_check: no mapping left). */
+export function put_copy(g: G, k: number, n = 1): void {
+  const c = g.copies[k]!;
+  c.refcount -= n;
+  BUG_ON(c.refcount < 0, `folio_put: copy ${k} _refcount went negative`);
+  if (c.refcount === 0) {
+    BUG_ON(c.mapcount !== -1, `free_folio: copy ${k} still mapped (bad_page)`);
+    c.anon_exclusive = false;
+  }
+}
+
+/** PageAnonExclusive() of the page virtual page i maps (a PMD mapping: the head's flag). */
+export function pageAnonExclusive(g: Readonly<G>, mm: Readonly<MmT>, i: number): boolean {
+  const tg = targetOf(mm, i);
+  if (tg.kind === 'copy') return g.copies[tg.k]!.anon_exclusive;
+  if (tg.kind !== 'thp') return false;
+  return mm.pmd === 'huge' || mm.pmd === 'splitting' ? g.pages[0]!.anon_exclusive : g.pages[i]!.anon_exclusive;
+}
+
+/** folio_maybe_dma_pinned() of the folio virtual page i maps. */
+export function maybeDmaPinned(g: Readonly<G>, mm: Readonly<MmT>, i: number): boolean {
+  const tg = targetOf(mm, i);
+  if (tg.kind === 'copy') return g.copies[tg.k]!.refcount >= GUP_PIN_COUNTING_BIAS;
+  if (tg.kind !== 'thp') return false;
+  return folio_maybe_dma_pinned(g, i);
+}

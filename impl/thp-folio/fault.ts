@@ -1,0 +1,114 @@
+/**
+ * Page faults that map the THP (mm/memory.c @ v6.12 handle_mm_fault →
+ * __handle_mm_fault): __do_huge_pmd_anonymous_page() (mm/huge_memory.c) for
+ * an anon PMD fault (folio_add_new_anon_rmap(RMAP_EXCLUSIVE), and since
+ * dafff3f4c850 "mm: split underused THPs" deferred_split_folio(folio, false)),
+ * do_set_pmd() under the folio lock for a file PMD fault, and filemap_fault() →
+ * finish_fault() → set_pte_range() (folio_add_file_rmap_ptes) for a file PTE
+ * fault. Each runs under mmap_lock for read and the PMD/PTE lock with no lock
+ * boundary inside the modelled part, so each is one step.
+ */
+import {
+  ENTIRELY_MAPPED,
+  PTE_NONE,
+  PTE_PRESENT,
+  folioOf,
+  folio_get,
+  isAnon,
+  prep_large_folio,
+  type FolioState,
+  type T,
+} from './folio.js';
+import { tableEmpty } from './pgtable.js';
+import { deferred_split_folio, folio_add_rmap_pmd, folio_add_rmap_ptes } from './rmap.js';
+import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';
+
+type G = FolioState;
+
+/** __do_huge_pmd_anonymous_page(): a fresh THP mapped by PMD (the model tracks one folio). */
+function do_huge_pmd_anonymous_page(g: G, t: T, m: number): Done {
+  if (!g.pages.every((p) => p.freed)) return done('ENOMEM');
+  prep_large_folio(g);
+  g.pages[0]!.refcount = 1;
+  /* folio_add_new_anon_rmap(folio, vma, haddr, RMAP_EXCLUSIVE) */
+  g.entire_mapcount = 0;
+  g.nr_pages_mapped = ENTIRELY_MAPPED;
+  g.large_mapcount = 0;
+  g.pages[0]!.anon_exclusive = true;
+  g.avc = [m]; /* a new anon_vma */
+  g.mms[m]!.pmd = 'huge';
+  g.mms[m]!.pmd_write = true; /* maybe_pmd_mkwrite() on a fresh private folio */
+  // dafff3f4c850 (v6.12): queued for the underused-THP shrinker, not flagged partially mapped
+  if (!t.bug('dafff3f4c850')) deferred_split_folio(g, t, false);
+  return done('pmd');
+}
+
+/** do_set_pmd(): map the page-cache folio by PMD. */
+function do_set_pmd(g: G, m: number): Done {
+  if (g.large && !g.pages[0]!.freed && g.pages[0]!.in_cache) {
+    folio_get(g, 0);
+    folio_add_rmap_pmd(g, false);
+    g.mms[m]!.pmd = 'huge';
+    return done('pmd');
+  }
+  if (!g.large && g.pages.some((p) => !p.freed)) return done('fallback');
+  return done('ENOENT');
+}
+
+export const fault = kernelOp(
+  'Fault the THP into mm by PMD: __do_huge_pmd_anonymous_page (anon, allocates the folio) or do_set_pmd under the folio lock (file).',
+  [],
+  [
+    {
+      name: 'handle_mm_fault: __do_huge_pmd_anonymous_page / do_set_pmd',
+      enabled: (g, t) => {
+        const m = arg(t, 'mm');
+        if (badMm(t, m)) return true;
+        const mm = g.mms[m]!;
+        return mm.mmap_lock >= 0 && mm.ptl === 0 && (isAnon(t.params) || g.pages[0]!.locked === 0);
+      },
+      run: (g, t) => {
+        const m = arg(t, 'mm');
+        if (badMm(t, m)) return done('EINVAL');
+        const mm = g.mms[m]!;
+        if (mm.pmd === 'huge' || mm.pmd === 'foreign') return done('exists');
+        if (mm.pmd === 'table') return done(tableEmpty(mm) ? 'fallback' : 'exists');
+        return isAnon(t.params) ? do_huge_pmd_anonymous_page(g, t, m) : do_set_pmd(g, m);
+      },
+    },
+  ],
+);
+
+export const fault_pte = kernelOp(
+  'File fault of one subpage by PTE: filemap_fault (folio locked) → finish_fault → set_pte_range → folio_add_file_rmap_ptes; no PG_double_map in the folio era.',
+  [],
+  [
+    {
+      name: 'filemap_fault + finish_fault',
+      enabled: (g, t) => {
+        const m = arg(t, 'mm');
+        const i = arg(t, 'sub');
+        if (badMm(t, m) || badSub(t, i) || isAnon(t.params)) return true;
+        const mm = g.mms[m]!;
+        return mm.mmap_lock >= 0 && mm.ptl === 0 && g.pages[folioOf(g, i)]!.locked === 0;
+      },
+      run: (g, t) => {
+        const m = arg(t, 'mm');
+        const i = arg(t, 'sub');
+        if (badMm(t, m) || badSub(t, i) || isAnon(t.params)) return done('EINVAL');
+        const mm = g.mms[m]!;
+        if (mm.pmd === 'huge' || mm.pmd === 'foreign') return done('exists');
+        if (mm.pmd === 'table' && mm.pte[i] !== PTE_NONE) return done('exists');
+        if (g.pages[i]!.freed || !g.pages[i]!.in_cache) return done('ENOENT');
+        if (mm.pmd === 'none') {
+          mm.pmd = 'table';
+          mm.pte.fill(PTE_NONE);
+        }
+        folio_get(g, i);
+        folio_add_rmap_ptes(g, i, 1, false);
+        mm.pte[i] = PTE_PRESENT;
+        return done('pte');
+      },
+    },
+  ],
+);

@@ -1,0 +1,148 @@
+/**
+ * GUP, slow path (mm/gup.c @ v6.12): pin_user_pages(FOLL_PIN [| FOLL_WRITE])
+ * of one subpage: follow_page_mask() → follow_huge_pmd() / follow_page_pte()
+ * and try_grab_folio() under the PMD/PTE lock. A write pin of a write-protected
+ * entry first takes a write fault (COW); a R/O pin of an anon page that is not
+ * PageAnonExclusive must unshare first: gup_must_unshare() → -EMLINK →
+ * faultin_page(FAULT_FLAG_UNSHARE) (a7f226604170 "mm/gup: trigger
+ * FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"), so
+ * every pinned anon page is exclusive to the pinner. follow_page_mask() runs
+ * again after the fault and re-checks. A large folio counts pins in _pincount
+ * (plus one reference); a small one by GUP_PIN_COUNTING_BIAS in _refcount.
+ * No fault-in of unmapped addresses: they return -EFAULT. unpin_user_page()
+ * drops the pin.
+ */
+import { pageAnonExclusive, put_copy, targetOf } from './cow.js';
+import {
+  GUP_PIN_COUNTING_BIAS,
+  PTE_MIGRATION,
+  folioOf,
+  folio_get,
+  folio_put,
+  inLarge,
+  isAnon,
+  type FolioState,
+  type MmT,
+  type T,
+} from './folio.js';
+import { pteOf } from './pgtable.js';
+import { arg, badMm, badSub, done, kernelOp, mmOf, type Done } from './steps.js';
+import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
+
+type G = FolioState;
+
+const GUP = {
+  follow: 'follow_page_mask + gup_must_unshare + try_grab_folio',
+  grab: 'follow_page_mask (after faultin_page) + try_grab_folio',
+} as const;
+
+function writable(mm: Readonly<MmT>, i: number): boolean {
+  return mm.pmd === 'huge' ? mm.pmd_write : mm.pte_write[i]!;
+}
+
+/** try_grab_folio(FOLL_PIN) on what virtual page i maps, recording the pin for unpin. */
+function try_grab_folio(g: G, t: T, mm: MmT, i: number): Done {
+  const tg = targetOf(mm, i);
+  if (tg.kind === 'copy') {
+    g.copies[tg.k]!.refcount += GUP_PIN_COUNTING_BIAS;
+    g.pins.push({ mm: arg(t, 'mm'), sub: i, page: t.params.nr + tg.k });
+    return done('ok');
+  }
+  if (tg.kind !== 'thp') return done('EFAULT');
+  if (inLarge(g, i)) {
+    folio_get(g, i);
+    g.pincount++; /* atomic_add(refs, &folio->_pincount) */
+  } else folio_get(g, i, GUP_PIN_COUNTING_BIAS);
+  g.user_pins[i]!++;
+  g.pins.push({ mm: arg(t, 'mm'), sub: i, page: i });
+  return done('ok');
+}
+
+/**
+ * Which fault the pin needs first: 1 a write fault (FOLL_WRITE on a write-protected entry), 2 an unshare
+ * (gup_must_unshare: R/O FOLL_PIN of an anon page that is not exclusive), 0 none.
+ */
+function faultNeeded(g: Readonly<G>, t: T, mm: Readonly<MmT>, i: number): number {
+  if (!isAnon(t.params) || writable(mm, i)) return 0;
+  if (arg(t, 'write') === 1) return 1;
+  // a7f226604170: a R/O pin never unshares
+  if (!t.bug('a7f226604170') && !pageAnonExclusive(g, mm, i)) return 2;
+  return 0;
+}
+
+const followEnabled = (g: Readonly<G>, t: T): boolean => {
+  const m = arg(t, 'mm');
+  const i = arg(t, 'sub');
+  if (badMm(t, m) || badSub(t, i)) return true;
+  const mm = g.mms[m]!;
+  /* a migration entry: wait for the split (migration_entry_wait); a PMD being split or collapsed: wait */
+  if (mm.mmap_lock < 0 || mm.ptl !== 0 || pteOf(mm, i) === PTE_MIGRATION) return false;
+  if (mm.pmd === 'splitting' || mm.pmd === 'collapsing') return false;
+  /* file, nothing mapped: faultin_page → filemap_fault sleeps in folio_lock (e.g. behind a split) */
+  const kind = targetOf(mm, i).kind;
+  return kind === 'thp' || kind === 'copy' || isAnon(t.params) || g.pages[folioOf(g, i)]!.locked === 0;
+};
+
+/** follow_page_mask() under the PTL: grab, or fault first (write / unshare) and come back. */
+function follow(g: G, t: T): Done | typeof WP.entry {
+  const mm = mmOf(g, t);
+  const i = arg(t, 'sub');
+  const kind = targetOf(mm, i).kind;
+  if (kind !== 'thp' && kind !== 'copy') return done('EFAULT');
+  const f = faultNeeded(g, t, mm, i);
+  if (f === 0) return try_grab_folio(g, t, mm, i);
+  t.l.unshare = f === 2 ? 1 : 0;
+  return WP.entry;
+}
+
+export const pin = kernelOp(
+  'pin_user_pages(FOLL_PIN, write = FOLL_WRITE) of one subpage through mm: follow_page_mask + try_grab_folio under the ptl, after a write fault (FOLL_WRITE on a write-protected entry) or an unshare fault (gup_must_unshare: R/O pin of a page that is not PageAnonExclusive); no fault-in of unmapped addresses.',
+  ['fault', 'unshare'],
+  [
+    {
+      name: GUP.follow,
+      enabled: followEnabled,
+      run: (g, t) => {
+        if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
+        return follow(g, t);
+      },
+    },
+    ...wpFaultSteps(GUP.grab, false),
+    {
+      name: GUP.grab,
+      enabled: followEnabled,
+      run: (g, t) => {
+        if (t.l.fault === FAULT_NOMAP) return done('EFAULT');
+        return follow(g, t);
+      },
+    },
+  ],
+);
+
+export const unpin = kernelOp(
+  'unpin_user_page() of the page mm pinned at subpage `sub`.',
+  [],
+  [
+    {
+      name: 'unpin_user_page',
+      run: (g, t) => {
+        const m = arg(t, 'mm');
+        const i = arg(t, 'sub');
+        const at = g.pins.findIndex((p) => p.mm === m && p.sub === i);
+        if (at < 0) return done('EINVAL');
+        const page = g.pins[at]!.page;
+        g.pins.splice(at, 1);
+        if (page >= t.params.nr) {
+          put_copy(g, page - t.params.nr, GUP_PIN_COUNTING_BIAS);
+          return done('ok');
+        }
+        g.user_pins[page]!--;
+        if (inLarge(g, page)) {
+          g.pincount--;
+          folio_put(g, t, page);
+        } else folio_put(g, t, page, GUP_PIN_COUNTING_BIAS);
+        return done('ok');
+      },
+    },
+  ],
+);

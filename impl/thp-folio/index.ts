@@ -1,0 +1,48 @@
+/**
+ * The THP implementation of the folio era (v6.6 / v6.12: large folios with
+ * _entire_mapcount, _nr_pages_mapped, _large_mapcount and PageAnonExclusive),
+ * a second implementation of spec/thp: one module per kernel entry point,
+ * assembled here. The v4.5 - v6.1 design is impl/thp.
+ */
+import type { ImplDef } from '../../checker/types.js';
+import { read, wp_fault } from './access.js';
+import { fault, fault_pte } from './fault.js';
+import { evict } from './filemap.js';
+import { folioSchema, init, type FolioParams, type FolioState } from './folio.js';
+import { fork } from './fork.js';
+import { pin, unpin } from './gup.js';
+import { pin_fast } from './gup-fast.js';
+import { collapse } from './khugepaged.js';
+import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
+import { scan_get, scan_put } from './scanner.js';
+import { deferred_split_scan, split } from './split.js';
+import { mlock, mprotect, munmap, split_huge_pmd } from './vma.js';
+
+export const folioImpl: ImplDef<FolioState, FolioParams> = {
+  state: folioSchema,
+  init,
+  ops: {
+    fault,
+    fault_pte,
+    fork,
+    split_huge_pmd,
+    mprotect,
+    mlock,
+    munmap,
+    pin,
+    pin_fast,
+    unpin,
+    scan_get,
+    scan_put,
+    split,
+    deferred_split_scan,
+    collapse,
+    wp_fault,
+    read,
+    evict,
+    page_mapcount: page_mapcount_op,
+    total_mapcount: total_mapcount_op,
+    page_mapped: page_mapped_op,
+    page_count: page_count_op,
+  },
+};

@@ -1,0 +1,215 @@
+/**
+ * VMA-level entry points that split or zap the THP's PMD: split_huge_pmd()
+ * from a page-table walker under mmap_lock for read, mprotect()/mlock() of
+ * part of the range (split_vma → vma_adjust_trans_huge → split_huge_pmd at the
+ * border, mm/huge_memory.c @ v6.12) and munmap() (mm/mmap.c unmap_region →
+ * mm/memory.c zap_pmd_range: zap_huge_pmd for the whole THP, otherwise
+ * __split_huge_pmd then zap_pte_range), all under mmap_lock for write.
+ * zap_pte_range() @ v6.12 removes a run of PTEs of one folio with one
+ * folio_remove_rmap_ptes() call (zap_present_ptes → folio_pte_batch); v6.6's
+ * page_remove_rmap() goes one PTE at a time (rmap.ts keys that on the version).
+ */
+import {
+  PTE_COPY,
+  PTE_NONE,
+  PTE_PRESENT,
+  folio_put,
+  inLarge,
+  isCopyPte,
+  type FolioParams,
+  type FolioState,
+} from './folio.js';
+import { put_copy } from './cow.js';
+import { free_pgtables } from './pgtable.js';
+import { folio_remove_rmap_pmd, folio_remove_rmap_ptes } from './rmap.js';
+import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
+import {
+  arg,
+  assertPtlHeld,
+  badMm,
+  done,
+  kernelOp,
+  mmOf,
+  mmap_read_unlock,
+  mmap_write_unlock,
+  pmd_lock,
+  spin_unlock_ptl,
+} from './steps.js';
+import type { OpDef } from '../../checker/types.js';
+
+type Op = OpDef<FolioState, FolioParams>;
+
+export const split_huge_pmd = kernelOp(
+  'split_huge_pmd(vma, pmd, addr) from a page-table walker holding mmap_lock for read ("Graceful fallback"); never fails.',
+  [],
+  [
+    {
+      name: 'mmap_read_lock',
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock >= 0,
+      run: (g, t) => {
+        if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
+        mmOf(g, t).mmap_lock++;
+        return SPLIT_PMD.entry;
+      },
+    },
+    ...splitHugePmdSteps('mmap_read_unlock'),
+    {
+      name: 'mmap_read_unlock',
+      run: (g, t) => {
+        mmap_read_unlock(mmOf(g, t));
+        return done('ok');
+      },
+    },
+  ],
+);
+
+const badRange = (t: Parameters<typeof arg>[0]): boolean => {
+  const from = arg(t, 'from');
+  const to = arg(t, 'to');
+  return badMm(t, arg(t, 'mm')) || from < 0 || to > t.params.nr || from >= to;
+};
+
+/** mprotect/mlock of [from, to): split_vma → vma_adjust_trans_huge() splits a PMD straddling the new border. */
+function borderSplitOp(doc: string): Op {
+  return kernelOp(
+    doc,
+    [],
+    [
+      {
+        name: 'mmap_write_lock',
+        enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+        run: (g, t) => {
+          if (badRange(t)) return done('EINVAL');
+          mmOf(g, t).mmap_lock = -1;
+          if (arg(t, 'from') > 0 || arg(t, 'to') < t.params.nr) return SPLIT_PMD.entry;
+          return 'mmap_write_unlock';
+        },
+      },
+      ...splitHugePmdSteps('mmap_write_unlock'),
+      {
+        name: 'mmap_write_unlock',
+        run: (g, t) => {
+          mmap_write_unlock(mmOf(g, t));
+          return done('ok');
+        },
+      },
+    ],
+  );
+}
+
+export const mprotect = borderSplitOp(
+  'mprotect(addr range) of part of the THP: split_vma → vma_adjust_trans_huge → split_huge_pmd at the border; the folio is not split.',
+);
+export const mlock = borderSplitOp(
+  'mlock(addr range) of part of the THP: the PMD on the border of the VM_LOCKED VMA is split into a PTE table; never split_folio.',
+);
+
+const ZAP = {
+  pmdClear: 'zap_huge_pmd: pmdp_huge_get_and_clear_full',
+  pmdRmap: 'zap_huge_pmd: folio_remove_rmap_pmd + spin_unlock + tlb folio_put',
+  pteClear: 'zap_pte_range: get_and_clear_full_ptes',
+  pteRmap: 'zap_pte_range: folio_remove_rmap_ptes (per batch) + pte_unmap_unlock + tlb folio_put',
+  unlock: 'mmap_write_unlock',
+} as const;
+
+export const munmap = kernelOp(
+  'munmap(addr range): unmap_region → zap_pmd_range (whole THP: zap_huge_pmd; part: __split_huge_pmd then zap_pte_range); a partial unmap queues the folio for deferred split in __folio_remove_rmap.',
+  ['zapped'],
+  [
+    {
+      name: 'mmap_write_lock',
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+      run: (g, t) => {
+        if (badRange(t)) return done('EINVAL');
+        const mm = mmOf(g, t);
+        mm.mmap_lock = -1;
+        const whole = arg(t, 'from') === 0 && arg(t, 'to') === t.params.nr;
+        if (mm.pmd === 'huge') return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
+        if (mm.pmd === 'foreign') {
+          if (!whole) return SPLIT_PMD.entry;
+          mm.pmd = 'none';
+          return ZAP.unlock;
+        }
+        return ZAP.pteClear;
+      },
+    },
+    ...splitHugePmdSteps(ZAP.pteClear),
+    {
+      name: ZAP.pmdClear,
+      enabled: (g, t) => mmOf(g, t).ptl === 0,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        /* __pmd_trans_huge_lock(): re-check under the ptl; split_folio may have turned it into migration entries */
+        if (mm.pmd !== 'huge') return ZAP.pteClear;
+        pmd_lock(mm, t);
+        mm.pmd = 'none';
+        mm.pmd_write = false;
+        return ZAP.pmdRmap;
+      },
+    },
+    {
+      name: ZAP.pmdRmap,
+      run: (g, t) => {
+        assertPtlHeld(mmOf(g, t), t);
+        folio_remove_rmap_pmd(g, t);
+        spin_unlock_ptl(mmOf(g, t), t);
+        folio_put(g, t, 0);
+        return ZAP.unlock;
+      },
+    },
+    {
+      name: ZAP.pteClear,
+      enabled: (g, t) => mmOf(g, t).ptl === 0,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        if (mm.pmd !== 'table') return ZAP.unlock;
+        pmd_lock(mm, t);
+        let zapped = 0;
+        for (let i = arg(t, 'from'); i < arg(t, 'to'); i++) {
+          const e = mm.pte[i]!;
+          if (e === PTE_PRESENT) zapped |= 1 << i;
+          mm.pte[i] = PTE_NONE; /* present, foreign and migration entries alike */
+          mm.pte_write[i] = false;
+          mm.pte_excl[i] = false;
+          if (isCopyPte(e)) {
+            /* a COW copy (small folio): folio_remove_rmap_pte + folio_put in the same iteration under the PTL */
+            g.copies[e - PTE_COPY]!.mapcount--;
+            put_copy(g, e - PTE_COPY);
+          }
+        }
+        t.l.zapped = zapped;
+        return ZAP.pteRmap;
+      },
+    },
+    {
+      name: ZAP.pteRmap,
+      run: (g, t) => {
+        assertPtlHeld(mmOf(g, t), t);
+        const n = t.params.nr;
+        const z = t.l.zapped!;
+        /* batches: runs of consecutive zapped pages of one folio (a split folio's pages are folios of their own) */
+        for (let i = 0; i < n;) {
+          if (!(z & (1 << i))) {
+            i++;
+            continue;
+          }
+          let j = i + 1;
+          if (inLarge(g, i)) while (j < n && z & (1 << j) && inLarge(g, j)) j++;
+          folio_remove_rmap_ptes(g, t, i, j - i);
+          i = j;
+        }
+        spin_unlock_ptl(mmOf(g, t), t);
+        for (let i = 0; i < n; i++) if (z & (1 << i)) folio_put(g, t, i); /* tlb_finish_mmu: the deferred puts */
+        return ZAP.unlock;
+      },
+    },
+    {
+      name: ZAP.unlock,
+      run: (g, t) => {
+        free_pgtables(g, arg(t, 'mm'));
+        mmap_write_unlock(mmOf(g, t));
+        return done('ok');
+      },
+    },
+  ],
+);

@@ -1,0 +1,77 @@
+/**
+ * THP abstraction for the folio-era implementation: implementation state →
+ * the same spec view as impl/thp's abstraction. Page tables give the mapping
+ * sets; folio_precise_page_mapcount() and folio_ref_count() give the derived
+ * counts, so a counter bookkeeping error shows up as a mismatch at quiescence.
+ */
+import {
+  PTE_FOREIGN,
+  PTE_MIGRATION,
+  PTE_PRESENT,
+  folio_precise_page_mapcount,
+  folio_ref_count,
+  isCopyPte,
+  PTE_COPY,
+  type FolioParams,
+  type FolioState,
+} from '../../../impl/thp-folio/folio.js';
+import { canonicalCopies } from '../../../spec/thp/identity.js';
+import { normaliseQueued, type ThpView } from '../../../spec/thp/machine.js';
+
+type G = FolioState;
+type P = FolioParams;
+
+export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
+  const n = p.nr;
+  const pmd: number[] = [];
+  const ptable: number[] = [];
+  const pte: number[][] = Array.from({ length: n }, () => []);
+  const foreign: number[][] = Array.from({ length: n }, () => []);
+  const fdata: number[][] = g.mms.map(() => new Array(n).fill(0));
+  const cow: number[][] = g.mms.map(() => new Array(n).fill(-1));
+  g.mms.forEach((mm, m) => {
+    if (mm.pmd === 'huge') pmd.push(m);
+    else if (mm.pmd === 'foreign')
+      for (let i = 0; i < n; i++) {
+        foreign[i]!.push(m);
+        fdata[m]![i] = mm.foreign_data[i]!;
+      }
+    else if (mm.pmd === 'table') {
+      ptable.push(m);
+      mm.pte.forEach((e, i) => {
+        if (e === PTE_PRESENT || e === PTE_MIGRATION) pte[i]!.push(m);
+        else if (e === PTE_FOREIGN) {
+          foreign[i]!.push(m);
+          fdata[m]![i] = mm.foreign_data[i]!;
+        } else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
+      });
+    }
+  });
+  const freed = g.pages.map((pg) => pg.freed);
+  const compound = g.large && !g.pages[0]!.freed;
+  const view: ThpView = {
+    kind: p.kind,
+    mms: p.mms,
+    compound,
+    pmd,
+    pte,
+    ptable,
+    foreign,
+    fdata,
+    data: g.pages.map((pg) => pg.data),
+    cow,
+    copyData: g.copies.map((k) => k.data),
+    pinned: g.pins.map((q) => [q.mm, q.sub, q.page]),
+    pins: [...g.user_pins],
+    refs: [...g.user_refs],
+    cached: g.pages.map((pg) => pg.in_cache),
+    /* queued for a partial unmap (PG_partially_mapped; an unflagged entry is the underused-THP shrinker's) */
+    queued: g.deferred !== 0 && g.partially_mapped,
+    freed,
+    mapcount: g.pages.map((_, i) => (freed[i] ? 0 : folio_precise_page_mapcount(g, i))),
+    refcount: g.pages.map((_, i) => (freed[i] ? 0 : folio_ref_count(g, i))),
+  };
+  canonicalCopies(view); /* copies are named by first appearance, as the spec names them */
+  normaliseQueued(view); /* a THP nobody maps counts as not queued (spec/thp/view.ts) */
+  return view;
+}

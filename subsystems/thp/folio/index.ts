@@ -1,0 +1,44 @@
+/**
+ * The folio-era THP implementation (impl/thp-folio) registered as a second
+ * implementation of the THP spec: `mmcheck check thp --impl folio`. The spec,
+ * op schemas, scenarios, knobs and params are thp's (subsystems/thp); this
+ * folder holds what is the folio implementation's own: the abstraction to the
+ * same spec view, its invariants, variants, observer and kernel versions.
+ */
+import type { ImplChoice } from '../../../checker/types.js';
+import { folioImpl } from '../../../impl/thp-folio/index.js';
+import type { FolioParams, FolioState } from '../../../impl/thp-folio/folio.js';
+import type { ThpView } from '../../../spec/thp/machine.js';
+import { folioAbstraction } from './abstraction.js';
+import { folioInvariants } from './invariants.js';
+import { folioObserver } from './observer.js';
+import { folioVariants } from './variants.js';
+
+export const thpFolio: ImplChoice<FolioState, ThpView, FolioParams> = {
+  name: 'folio',
+  description:
+    'Large folios, v6.6 / v6.12: _entire_mapcount, _nr_pages_mapped, _large_mapcount (6.12), _pincount, PageAnonExclusive COW reuse and GUP unsharing, folio_try_get in GUP-fast, split_folio refusing extra references, deferred_split_folio with PG_partially_mapped (6.12).',
+  impl: folioImpl,
+  abstraction: folioAbstraction,
+  invariants: folioInvariants,
+  variants: folioVariants,
+  observer: folioObserver,
+  /* --kernel-version: 6.12 is every modelled change applied; 6.6 lacks the three that moved the design on */
+  kernelVersions: {
+    default: '6.12',
+    versions: [
+      {
+        name: '6.6',
+        description:
+          'linux-6.6.y: folio_total_mapcount() sums the pages (no _large_mapcount, 05c5323b2a34), page_remove_rmap() per PTE queues every partial unmap (no PG_partially_mapped, 8422acdc97ed), no underused-THP queueing at fault (dafff3f4c850); do_wp_page() may reuse a lone large-folio page',
+        lacks: ['05c5323b2a34', '8422acdc97ed', 'dafff3f4c850'],
+      },
+      {
+        name: '6.12',
+        description:
+          'linux-6.12.y: _large_mapcount, PG_partially_mapped, batched rmap removal, no reuse of large-folio pages',
+        lacks: [],
+      },
+    ],
+  },
+};

@@ -1,0 +1,86 @@
+/**
+ * Buggy variants of the folio-era THP implementation, each guarded by
+ * `t.bug(NAME)` next to the correct code in impl/thp-folio. Where the bug is
+ * one impl/thp also models, the name is the same (the fixing commit, or the
+ * hazard id); TF-n are hazards of the folio era's PageAnonExclusive rules,
+ * cited by the kernel function that states the rule.
+ */
+import type { Variant } from '../../../checker/types.js';
+
+export const folioVariants: Variant[] = [
+  {
+    name: 'TH-1',
+    description:
+      'split_huge_page_to_list_to_order() without can_split_folio(), freezing at any count: a pinned folio gets split.',
+    source: 'mm/huge_memory.c can_split_folio() and split_huge_page_to_list_to_order() @ v6.12',
+    scenarios: ['split-vs-pin', 'anon-mix'],
+  },
+  {
+    name: 'TH-6',
+    description:
+      'A large folio is freed without folio_unqueue_deferred_split(): the shrinker later finds a freed folio.',
+    source:
+      'mm/huge_memory.c __folio_unqueue_deferred_split() @ v6.12 ("It is unsafe to call folio_unqueue_deferred_split() until folio refcount is zero"); 9a982250f773 "thp: introduce deferred_split_huge_page()"',
+    scenarios: ['partial-unmap-shrinker'],
+  },
+  {
+    name: 'TH-8',
+    description:
+      "The pfn walker's get_page_unless_zero() goes through page_folio(), so it succeeds on a tail page of a large folio.",
+    source: "include/linux/page_ref.h get_page_unless_zero() @ v6.12 (a tail page's _refcount is 0)",
+    scenarios: ['scanner-vs-split'],
+  },
+  {
+    name: '70e806e4e645',
+    description:
+      "copy_present_ptes() shares a maybe-pinned exclusive page with the child (folio_try_dup_anon_rmap_ptes ignores folio_maybe_dma_pinned): the parent's next write copies and leaves its own pin behind.",
+    source:
+      '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes"; include/linux/rmap.h __folio_try_dup_anon_rmap() @ v6.12',
+    scenarios: ['pin-fork-cow'],
+  },
+  {
+    name: 'd042035eaf5f',
+    description:
+      "copy_huge_pmd() shares a maybe-pinned exclusive THP with the child by PMD (folio_try_dup_anon_rmap_pmd ignores the pin): the parent's next write copies and leaves its pin behind.",
+    source:
+      'd042035eaf5f "mm/thp: Split huge pmds/puds if they\'re pinned when fork()"; mm/huge_memory.c copy_huge_pmd() @ v6.12',
+    scenarios: ['pin-fork-cow'],
+  },
+  {
+    name: 'a7f226604170',
+    description:
+      "gup_must_unshare() never asks to unshare: a R/O FOLL_PIN (slow path or GUP-fast) pins a page shared after fork, and the pinner's next write copies and leaves the pin behind.",
+    source: 'a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"',
+    scenarios: ['ro-pin-shared'],
+  },
+  {
+    name: '57efa1fe5957',
+    description:
+      'GUP-fast does not sample mm->write_protect_seq: it pins a page after fork() shared it (folio_try_dup_anon_rmap found no pin) and before it write-protected, so the pinned page is shared with the child.',
+    source: '57efa1fe5957 "mm/gup: prevent gup_fast from racing with COW during fork"',
+    scenarios: ['gup-fast-vs-fork'],
+  },
+  {
+    name: '70cbc3cc78a9',
+    description:
+      'GUP-fast rechecks the PTE but not the PMD: it grabs a page of a table khugepaged has detached (pmdp_collapse_flush) after the isolation found no extra reference, so the pin holds a page the process no longer maps.',
+    source: '70cbc3cc78a9 "mm: gup: fix the fast GUP race against THP collapse"',
+    scenarios: ['gup-fast-vs-collapse'],
+  },
+  {
+    name: 'TF-1',
+    description:
+      "__split_huge_pmd_locked() maps the PTEs without RMAP_EXCLUSIVE: a pinned exclusive THP's subpages become shared-looking, fork shares them and the next write copies, leaving the pin behind.",
+    source:
+      'mm/huge_memory.c __split_huge_pmd_locked() @ v6.12 (anon_exclusive → folio_add_anon_rmap_ptes(..., RMAP_EXCLUSIVE)); 6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive"',
+    scenarios: ['pin-fork-cow'],
+  },
+  {
+    name: 'TF-2',
+    description:
+      'fork shares an anon page without ClearPageAnonExclusive: both processes take it for exclusive and a write is reused in place, so the other process sees it.',
+    source:
+      'include/linux/rmap.h __folio_try_dup_anon_rmap() @ v6.12 (ClearPageAnonExclusive when sharing); 6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive"',
+    scenarios: ['gup-fast-vs-fork', 'fork-vs-split'],
+  },
+];
