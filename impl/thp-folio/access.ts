@@ -19,8 +19,9 @@ export const wp_fault = kernelOp(
   [
     {
       name: 'write access',
-      run: (_g, t) => {
+      run: (g, t) => {
         if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub')) || !isAnon(t.params)) return done('EINVAL');
+        if (!mmOf(g, t).vm_write) return done('EFAULT'); /* access_error(): SIGSEGV on a read-only VMA */
         return WP.entry;
       },
     },
@@ -44,7 +45,10 @@ export const read = kernelOp(
         if (badMm(t, m) || badSub(t, i)) return true;
         const mm = g.mms[m]!;
         if (mm.pmd === 'collapsing') return false; /* the fault waits for khugepaged's mmap_lock */
-        return targetOf(mm, i).kind !== 'migration' && mm.pmd !== 'splitting';
+        const kind = targetOf(mm, i).kind;
+        /* nothing mapped: the load faults (mmap_lock for read, then the ptl) before it could report nomap */
+        if (kind === 'none') return mm.mmap_lock >= 0 && mm.ptl === 0;
+        return kind !== 'migration' && mm.pmd !== 'splitting';
       },
       run: (g, t) => {
         if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');

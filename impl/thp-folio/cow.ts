@@ -14,6 +14,7 @@ import {
   PTE_MIGRATION,
   PTE_NONE,
   PTE_PRESENT,
+  PTE_ZERO,
   folio_maybe_dma_pinned,
   type FolioState,
   type MmT,
@@ -26,6 +27,7 @@ export type Target =
   | { readonly kind: 'thp' } /* subpage i of the tracked folio, by PMD or PTE */
   | { readonly kind: 'copy'; readonly k: number }
   | { readonly kind: 'foreign' } /* a subpage of the THP khugepaged collapsed the range into */
+  | { readonly kind: 'zero' } /* the huge zero folio (by PMD) or the small zero page (by PTE) */
   | { readonly kind: 'migration' }
   | { readonly kind: 'none' };
 
@@ -35,11 +37,13 @@ const NONE: Target = { kind: 'none' };
 export function targetOf(mm: Readonly<MmT>, i: number): Target {
   if (mm.pmd === 'huge' || mm.pmd === 'splitting') return THP;
   if (mm.pmd === 'foreign') return { kind: 'foreign' };
+  if (mm.pmd === 'zero') return { kind: 'zero' };
   if (mm.pmd !== 'table') return NONE;
   const e = mm.pte[i]!;
   if (e === PTE_PRESENT) return THP;
   if (e === PTE_MIGRATION) return { kind: 'migration' };
   if (e === PTE_FOREIGN) return { kind: 'foreign' };
+  if (e === PTE_ZERO) return { kind: 'zero' };
   if (e >= PTE_COPY) return { kind: 'copy', k: e - PTE_COPY };
   BUG_ON(e !== PTE_NONE, `bad pte value ${e}`);
   return NONE;
@@ -51,6 +55,7 @@ export function loadData(g: Readonly<G>, mm: Readonly<MmT>, i: number): number {
   if (tg.kind === 'thp') return g.pages[i]!.data;
   if (tg.kind === 'copy') return g.copies[tg.k]!.data;
   if (tg.kind === 'foreign') return mm.foreign_data[i]!;
+  if (tg.kind === 'zero') return g.zero_data;
   throw new Error(`loadData: virtual page ${i} is not present`);
 }
 
@@ -60,6 +65,7 @@ export function storeData(g: G, mm: MmT, i: number, v: number): void {
   if (tg.kind === 'thp') g.pages[i]!.data = v;
   else if (tg.kind === 'copy') g.copies[tg.k]!.data = v;
   else if (tg.kind === 'foreign') mm.foreign_data[i] = v;
+  else if (tg.kind === 'zero') g.zero_data = v; /* only a bug writes here */
   else BUG_ON(true, `storeData: virtual page ${i} is not present`);
 }
 

@@ -12,11 +12,13 @@ import {
   ENTIRELY_MAPPED,
   PTE_NONE,
   PTE_PRESENT,
+  PTE_ZERO,
   folioOf,
   folio_get,
   isAnon,
   prep_large_folio,
   type FolioState,
+  type MmT,
   type T,
 } from './folio.js';
 import { tableEmpty } from './pgtable.js';
@@ -26,7 +28,7 @@ import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';
 type G = FolioState;
 
 /** __do_huge_pmd_anonymous_page(): a fresh THP mapped by PMD (the model tracks one folio). */
-function do_huge_pmd_anonymous_page(g: G, t: T, m: number): Done {
+export function do_huge_pmd_anonymous_page(g: G, t: T, m: number): Done {
   if (!g.pages.every((p) => p.freed)) return done('ENOMEM');
   prep_large_folio(g);
   g.pages[0]!.refcount = 1;
@@ -37,7 +39,7 @@ function do_huge_pmd_anonymous_page(g: G, t: T, m: number): Done {
   g.pages[0]!.anon_exclusive = true;
   g.avc = [m]; /* a new anon_vma */
   g.mms[m]!.pmd = 'huge';
-  g.mms[m]!.pmd_write = true; /* maybe_pmd_mkwrite() on a fresh private folio */
+  g.mms[m]!.pmd_write = g.mms[m]!.vm_write; /* maybe_pmd_mkwrite(pmd_mkdirty(entry), vma) */
   // dafff3f4c850 (v6.12): queued for the underused-THP shrinker, not flagged partially mapped
   if (!t.bug('dafff3f4c850')) deferred_split_folio(g, t, false);
   return done('pmd');
@@ -71,7 +73,8 @@ export const fault = kernelOp(
         const m = arg(t, 'mm');
         if (badMm(t, m)) return done('EINVAL');
         const mm = g.mms[m]!;
-        if (mm.pmd === 'huge' || mm.pmd === 'foreign') return done('exists');
+        if (isAnon(t.params) && !mm.vm_write) return done('EFAULT'); /* access_error(): a store to a read-only VMA */
+        if (mm.pmd === 'huge' || mm.pmd === 'foreign' || mm.pmd === 'zero') return done('exists');
         if (mm.pmd === 'table') return done(tableEmpty(mm) ? 'fallback' : 'exists');
         return isAnon(t.params) ? do_huge_pmd_anonymous_page(g, t, m) : do_set_pmd(g, m);
       },
@@ -108,6 +111,47 @@ export const fault_pte = kernelOp(
         folio_add_rmap_ptes(g, i, 1, false);
         mm.pte[i] = PTE_PRESENT;
         return done('pte');
+      },
+    },
+  ],
+);
+
+/**
+ * A read fault (FAULT_FLAG_WRITE clear) of virtual page i of mm, under the
+ * ptl: pmd_none → do_huge_pmd_anonymous_page() → set_huge_zero_folio() (the
+ * huge zero folio, use_zero_page on); an empty PTE → do_anonymous_page() maps
+ * my_zero_pfn(). Anything present is left alone. Returns whether it mapped.
+ */
+export function read_fault_zero(mm: MmT, i: number): boolean {
+  if (mm.pmd === 'none') {
+    mm.pmd = 'zero';
+    mm.pmd_write = false;
+    return true;
+  }
+  if (mm.pmd !== 'table' || mm.pte[i] !== PTE_NONE) return false;
+  mm.pte[i] = PTE_ZERO;
+  mm.pte_write[i] = false;
+  return true;
+}
+
+export const populate_read = kernelOp(
+  'A read of every page of a private anon range (MADV_POPULATE_READ-like): read faults map the huge zero folio on pmd_none, the small zero page in empty PTEs; present pages are left alone.',
+  [],
+  [
+    {
+      name: 'handle_mm_fault (read): set_huge_zero_folio / do_anonymous_page (my_zero_pfn)',
+      enabled: (g, t) => {
+        const m = arg(t, 'mm');
+        if (badMm(t, m) || !isAnon(t.params)) return true;
+        const mm = g.mms[m]!;
+        return mm.mmap_lock >= 0 && mm.ptl === 0;
+      },
+      run: (g, t) => {
+        const m = arg(t, 'mm');
+        if (badMm(t, m) || !isAnon(t.params)) return done('EINVAL');
+        const mm = g.mms[m]!;
+        for (let i = 0; i < t.params.nr; i++) read_fault_zero(mm, i);
+        return done('ok');
       },
     },
   ],

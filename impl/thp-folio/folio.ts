@@ -49,8 +49,10 @@ export const PTE_PRESENT = 1;
 export const PTE_MIGRATION = 2;
 /** A present PTE mapping a subpage of the THP khugepaged collapsed the range into (not the tracked folio). */
 export const PTE_FOREIGN = 3;
+/** A present PTE mapping the small zero page (do_anonymous_page() on a read, or a split huge zero PMD). */
+export const PTE_ZERO = 4;
 /** PTE_COPY + k: a present PTE mapping small anon folio k of the copy pool (made by wp_page_copy / copy_present_page). */
-export const PTE_COPY = 4;
+export const PTE_COPY = 5;
 export const isCopyPte = (e: number): boolean => e >= PTE_COPY;
 
 const PageS = S.struct({
@@ -87,9 +89,10 @@ const PinS = S.struct({ mm: S.int(), sub: S.int(), page: S.int() });
 const MmS = S.struct({
   /**
    * The PMD covering the THP's range. 'splitting': pmdp_invalidate()d inside __split_huge_pmd_locked;
-   * 'collapsing': cleared by khugepaged's pmdp_collapse_flush while the detached PTE table still holds its entries.
+   * 'collapsing': cleared by khugepaged's pmdp_collapse_flush while the detached PTE table still holds its entries;
+   * 'zero': the huge zero folio (set_huge_zero_folio).
    */
-  pmd: S.enum('none', 'huge', 'splitting', 'table', 'foreign', 'collapsing'),
+  pmd: S.enum('none', 'huge', 'splitting', 'table', 'foreign', 'collapsing', 'zero'),
   /** The PTE table under it. */
   pte: S.list(S.int()),
   /** pmd_lock()/pte lock (one split PTL per PMD): tid + 1 of the owner. */
@@ -104,6 +107,8 @@ const MmS = S.struct({
   pte_write: S.list(S.bool()),
   /** A readable migration entry made from an exclusive page (make_readable_exclusive_migration_entry). */
   pte_excl: S.list(S.bool()),
+  /** VM_WRITE of the VMA (cleared by mprotect(PROT_READ)); VM_MAYWRITE stays, so it is still a COW mapping. */
+  vm_write: S.bool(),
   /** Data of the THP khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
 });
@@ -136,6 +141,8 @@ export const folioSchema = S.struct({
   /** Order in which mms' VMAs are linked into the anon_vma (rmap walks visit parents before children). */
   avc: S.list(S.int()),
   mms: S.list(MmS),
+  /** The bytes the huge and the small zero page read: 0 unless someone wrote into them. */
+  zero_data: S.int(),
   /** Small anon folios for COW copies (fixed pool; running out is a model-bound error, never silent). */
   copies: S.list(CopyS),
   /** User side: pins on THP subpages and speculative references, per subpage. */
@@ -343,8 +350,10 @@ export function init(p: FolioParams): FolioState {
       pmd_write: false,
       pte_write: new Array(n).fill(false),
       pte_excl: new Array(n).fill(false),
+      vm_write: true,
       foreign_data: new Array(n).fill(0),
     })),
+    zero_data: 0,
     copies: Array.from({ length: copyPoolSize(p) }, () => ({
       refcount: 0,
       mapcount: -1,

@@ -56,7 +56,7 @@ function copy_present_pte(g: G, t: T, src: MmT, dst: MmT, i: number): void {
       /* "Page may be pinned, we have to copy": copy_present_page() */
       g.pages[folioOf(g, i)]!.refcount--; /* folio_put(): the parent still holds its own references */
       dst.pte[i] = PTE_COPY + alloc_copy(g, g.pages[i]!.data);
-      dst.pte_write[i] = true;
+      dst.pte_write[i] = src.vm_write; /* maybe_mkwrite(pte_mkdirty(pte), dst_vma) */
       return;
     }
   } else {
@@ -64,7 +64,7 @@ function copy_present_pte(g: G, t: T, src: MmT, dst: MmT, i: number): void {
     // 70e806e4e645 / TF-2 as for the THP's pages (folio_try_dup_anon_rmap_pte of a small folio)
     if (pinned && c.anon_exclusive && !t.bug('70e806e4e645')) {
       dst.pte[i] = PTE_COPY + alloc_copy(g, c.data);
-      dst.pte_write[i] = true;
+      dst.pte_write[i] = src.vm_write;
       return;
     }
     if (!t.bug('TF-2')) c.anon_exclusive = false;
@@ -75,7 +75,9 @@ function copy_present_pte(g: G, t: T, src: MmT, dst: MmT, i: number): void {
 }
 
 function copy_page_range(g: G, t: T, src: MmT, dst: MmT): void {
-  if (src.pmd === 'foreign') {
+  if (src.pmd === 'zero') {
+    dst.pmd = 'zero'; /* copy_huge_pmd(): is_huge_zero_pmd → mm_get_huge_zero_folio + set_pmd_at */
+  } else if (src.pmd === 'foreign') {
     dst.pmd = 'foreign';
     dst.foreign_data = [...src.foreign_data];
   } else if (src.pmd === 'table') {
@@ -152,6 +154,7 @@ export const fork = kernelOp(
       run: (g, t) => {
         const src = g.mms[arg(t, 'src')]!;
         const dst = g.mms[arg(t, 'dst')]!;
+        dst.vm_write = src.vm_write; /* vm_area_dup() */
         if (t.l.i) {
           src.ptl = 0;
           dst.ptl = 0;

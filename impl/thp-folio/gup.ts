@@ -37,6 +37,7 @@ const GUP = {
 } as const;
 
 function writable(mm: Readonly<MmT>, i: number): boolean {
+  if (mm.pmd === 'zero') return false;
   return mm.pmd === 'huge' ? mm.pmd_write : mm.pte_write[i]!;
 }
 
@@ -63,7 +64,10 @@ function try_grab_folio(g: G, t: T, mm: MmT, i: number): Done {
  * (gup_must_unshare: R/O FOLL_PIN of an anon page that is not exclusive), 0 none.
  */
 function faultNeeded(g: Readonly<G>, t: T, mm: Readonly<MmT>, i: number): number {
-  if (!isAnon(t.params) || writable(mm, i)) return 0;
+  if (!isAnon(t.params)) return 0;
+  /* the model never pins the zero page: a pin COWs (or unshares) it first, as the spec's pin promises */
+  if (targetOf(mm, i).kind === 'zero') return arg(t, 'write') === 1 ? 1 : 2;
+  if (writable(mm, i)) return 0;
   if (arg(t, 'write') === 1) return 1;
   // a7f226604170: a R/O pin never unshares
   if (!t.bug('a7f226604170') && !pageAnonExclusive(g, mm, i)) return 2;
@@ -88,7 +92,9 @@ function follow(g: G, t: T): Done | typeof WP.entry {
   const mm = mmOf(g, t);
   const i = arg(t, 'sub');
   const kind = targetOf(mm, i).kind;
-  if (kind !== 'thp' && kind !== 'copy') return done('EFAULT');
+  /* check_vma_flags(): FOLL_WRITE without FOLL_FORCE needs VM_WRITE */
+  if (arg(t, 'write') === 1 && isAnon(t.params) && !mm.vm_write) return done('EFAULT');
+  if (kind !== 'thp' && kind !== 'copy' && kind !== 'zero') return done('EFAULT');
   const f = faultNeeded(g, t, mm, i);
   if (f === 0) return try_grab_folio(g, t, mm, i);
   t.l.unshare = f === 2 ? 1 : 0;

@@ -6,7 +6,8 @@
  */
 import type { ImplDef } from '../../checker/types.js';
 import { read, wp_fault } from './access.js';
-import { fault, fault_pte } from './fault.js';
+import { fault, fault_pte, populate_read } from './fault.js';
+import { force_read, force_write } from './gup-force.js';
 import { evict } from './filemap.js';
 import { folioSchema, init, type FolioParams, type FolioState } from './folio.js';
 import { fork } from './fork.js';
@@ -16,7 +17,7 @@ import { collapse } from './khugepaged.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, split } from './split.js';
-import { mlock, mprotect, munmap, split_huge_pmd } from './vma.js';
+import { madvise_dontneed, mlock, mprotect, mprotect_ro, munmap, numa_hint, split_huge_pmd } from './vma.js';
 
 export const folioImpl: ImplDef<FolioState, FolioParams> = {
   state: folioSchema,
@@ -29,6 +30,12 @@ export const folioImpl: ImplDef<FolioState, FolioParams> = {
     mprotect,
     mlock,
     munmap,
+    madvise_dontneed,
+    mprotect_ro,
+    numa_hint,
+    populate_read,
+    force_write,
+    force_read,
     pin,
     pin_fast,
     unpin,

@@ -10,7 +10,17 @@
  * huge PMD is zapped ("We are going to unmap this huge page. So just go ahead
  * and zap it"). The caller holds mmap_lock (read or write).
  */
-import { PTE_FOREIGN, PTE_PRESENT, folio_get, folio_put, isAnon, type FolioState, type MmT, type T } from './folio.js';
+import {
+  PTE_FOREIGN,
+  PTE_PRESENT,
+  PTE_ZERO,
+  folio_get,
+  folio_put,
+  isAnon,
+  type FolioState,
+  type MmT,
+  type T,
+} from './folio.js';
 import { folio_add_rmap_ptes, folio_remove_rmap_pmd } from './rmap.js';
 import { arg, assertMmapLocked, assertPtlHeld, pmd_lock, spin_unlock_ptl, type KStep } from './steps.js';
 
@@ -38,6 +48,13 @@ export function splitHugePmdSteps<C extends string>(cont: C, which: 'mm' | 'src'
         if (mm.pmd === 'foreign') {
           mm.pmd = 'table';
           mm.pte.fill(PTE_FOREIGN);
+          return cont;
+        }
+        if (mm.pmd === 'zero') {
+          /* __split_huge_zero_page_pmd(): pmdp_huge_clear_flush, a small zero PTE per page, pmd_populate (under the ptl) */
+          mm.pmd = 'table';
+          mm.pte.fill(PTE_ZERO);
+          mm.pte_write.fill(false);
           return cont;
         }
         if (mm.pmd !== 'huge') return cont; /* pmd_trans_huge() false under the ptl: nothing to do */

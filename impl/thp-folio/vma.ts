@@ -15,14 +15,16 @@ import {
   PTE_PRESENT,
   folio_put,
   inLarge,
+  isAnon,
   isCopyPte,
   type FolioParams,
   type FolioState,
+  type T,
 } from './folio.js';
 import { put_copy } from './cow.js';
 import { free_pgtables } from './pgtable.js';
 import { folio_remove_rmap_pmd, folio_remove_rmap_ptes } from './rmap.js';
-import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
+import { SPLIT_PMD, splitHugePmdSteps, type SplitPmdStep } from './split-pmd.js';
 import {
   arg,
   assertPtlHeld,
@@ -34,6 +36,7 @@ import {
   mmap_write_unlock,
   pmd_lock,
   spin_unlock_ptl,
+  type KStep,
 } from './steps.js';
 import type { OpDef } from '../../checker/types.js';
 
@@ -105,46 +108,51 @@ export const mlock = borderSplitOp(
 );
 
 const ZAP = {
-  pmdClear: 'zap_huge_pmd: pmdp_huge_get_and_clear_full',
+  pmdClear: 'zap_huge_pmd: __pmd_trans_huge_lock + pmdp_huge_get_and_clear_full',
   pmdRmap: 'zap_huge_pmd: folio_remove_rmap_pmd + spin_unlock + tlb folio_put',
   pteClear: 'zap_pte_range: get_and_clear_full_ptes',
   pteRmap: 'zap_pte_range: folio_remove_rmap_ptes (per batch) + pte_unmap_unlock + tlb folio_put',
-  unlock: 'mmap_write_unlock',
 } as const;
+type ZapStep = (typeof ZAP)[keyof typeof ZAP];
 
-export const munmap = kernelOp(
-  'munmap(addr range): unmap_region → zap_pmd_range (whole THP: zap_huge_pmd; part: __split_huge_pmd then zap_pte_range); a partial unmap queues the folio for deferred split in __folio_remove_rmap.',
-  ['zapped'],
-  [
-    {
-      name: 'mmap_write_lock',
-      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
-      run: (g, t) => {
-        if (badRange(t)) return done('EINVAL');
-        const mm = mmOf(g, t);
-        mm.mmap_lock = -1;
-        const whole = arg(t, 'from') === 0 && arg(t, 'to') === t.params.nr;
-        if (mm.pmd === 'huge') return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
-        if (mm.pmd === 'foreign') {
-          if (!whole) return SPLIT_PMD.entry;
-          mm.pmd = 'none';
-          return ZAP.unlock;
-        }
-        return ZAP.pteClear;
-      },
-    },
+/**
+ * zap_pmd_range() on the PMD as it reads it: a huge PMD (THP or huge zero
+ * folio; also one pmdp_invalidate()d mid-split) covering the whole range is
+ * zapped by zap_huge_pmd, one covering part of it is split first; a page
+ * table goes to zap_pte_range; pmd_none is skipped. Returns the next step, or
+ * undefined when there is nothing to zap.
+ */
+function zapPmdRange(g: FolioState, t: T): ZapStep | typeof SPLIT_PMD.entry | undefined {
+  const mm = mmOf(g, t);
+  const whole = arg(t, 'from') === 0 && arg(t, 'to') === t.params.nr;
+  if (mm.pmd === 'huge' || mm.pmd === 'zero' || mm.pmd === 'splitting') return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
+  if (mm.pmd === 'foreign') {
+    if (!whole) return SPLIT_PMD.entry;
+    mm.pmd = 'none'; /* the collapsed THP is not tracked: zap_huge_pmd drops it */
+    mm.foreign_data.fill(0);
+    return undefined;
+  }
+  return mm.pmd === 'table' ? ZAP.pteClear : undefined;
+}
+
+/** zap_huge_pmd / __split_huge_pmd + zap_pte_range on [from, to) of mm, continuing at `cont`. */
+function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[] {
+  return [
     ...splitHugePmdSteps(ZAP.pteClear),
     {
       name: ZAP.pmdClear,
       enabled: (g, t) => mmOf(g, t).ptl === 0,
       run: (g, t) => {
         const mm = mmOf(g, t);
-        /* __pmd_trans_huge_lock(): re-check under the ptl; split_folio may have turned it into migration entries */
-        if (mm.pmd !== 'huge') return ZAP.pteClear;
+        /* __pmd_trans_huge_lock(): re-check under the ptl; a split or split_folio may have changed it */
+        if (mm.pmd !== 'huge' && mm.pmd !== 'zero') return mm.pmd === 'table' ? ZAP.pteClear : cont;
+        const zero = mm.pmd === 'zero';
         pmd_lock(mm, t);
         mm.pmd = 'none';
         mm.pmd_write = false;
-        return ZAP.pmdRmap;
+        if (!zero) return ZAP.pmdRmap;
+        spin_unlock_ptl(mm, t); /* is_huge_zero_pmd(): no rmap, the huge zero folio's mm reference stays */
+        return cont;
       },
     },
     {
@@ -154,7 +162,7 @@ export const munmap = kernelOp(
         folio_remove_rmap_pmd(g, t);
         spin_unlock_ptl(mmOf(g, t), t);
         folio_put(g, t, 0);
-        return ZAP.unlock;
+        return cont;
       },
     },
     {
@@ -162,13 +170,13 @@ export const munmap = kernelOp(
       enabled: (g, t) => mmOf(g, t).ptl === 0,
       run: (g, t) => {
         const mm = mmOf(g, t);
-        if (mm.pmd !== 'table') return ZAP.unlock;
+        if (mm.pmd !== 'table') return cont;
         pmd_lock(mm, t);
         let zapped = 0;
         for (let i = arg(t, 'from'); i < arg(t, 'to'); i++) {
           const e = mm.pte[i]!;
           if (e === PTE_PRESENT) zapped |= 1 << i;
-          mm.pte[i] = PTE_NONE; /* present, foreign and migration entries alike */
+          mm.pte[i] = PTE_NONE; /* present, zero, foreign and migration entries alike */
           mm.pte_write[i] = false;
           mm.pte_excl[i] = false;
           if (isCopyPte(e)) {
@@ -200,14 +208,126 @@ export const munmap = kernelOp(
         }
         spin_unlock_ptl(mmOf(g, t), t);
         for (let i = 0; i < n; i++) if (z & (1 << i)) folio_put(g, t, i); /* tlb_finish_mmu: the deferred puts */
-        return ZAP.unlock;
+        return cont;
       },
     },
+  ];
+}
+
+const MUNMAP_UNLOCK = 'free_pgtables + mmap_write_unlock';
+
+export const munmap = kernelOp(
+  'munmap(addr range): unmap_region → zap_pmd_range (whole THP: zap_huge_pmd; part: __split_huge_pmd then zap_pte_range); a partial unmap queues the folio for deferred split in __folio_remove_rmap.',
+  ['zapped'],
+  [
     {
-      name: ZAP.unlock,
+      name: 'mmap_write_lock',
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+      run: (g, t) => {
+        if (badRange(t)) return done('EINVAL');
+        mmOf(g, t).mmap_lock = -1;
+        return zapPmdRange(g, t) ?? MUNMAP_UNLOCK;
+      },
+    },
+    ...zapSteps(MUNMAP_UNLOCK),
+    {
+      name: MUNMAP_UNLOCK,
       run: (g, t) => {
         free_pgtables(g, arg(t, 'mm'));
         mmap_write_unlock(mmOf(g, t));
+        return done('ok');
+      },
+    },
+  ],
+);
+
+const DONTNEED = {
+  lock: 'madvise: mmap_read_lock',
+  check: 'zap_pmd_range: pmd_trans_huge(*pmd) / pmd_none_or_trans_huge_or_clear_bad (lockless)',
+  unlock: 'madvise: mmap_read_unlock',
+} as const;
+
+/**
+ * MADV_DONTNEED runs under mmap_lock for read, so zap_pmd_range() reads the
+ * PMD without any lock while change_huge_pmd(), faults and splits run: a PMD
+ * it reads as none is skipped. The VMA and its page table stay.
+ */
+export const madvise_dontneed = kernelOp(
+  'madvise(MADV_DONTNEED) of [from, to) of a private anon range: zap_page_range_single under mmap_lock for read (lockless pmd check, then zap_huge_pmd / __split_huge_pmd + zap_pte_range); the page table stays.',
+  ['zapped'],
+  [
+    {
+      name: DONTNEED.lock,
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock >= 0,
+      run: (g, t) => {
+        if (badRange(t) || !isAnon(t.params)) return done('EINVAL');
+        mmOf(g, t).mmap_lock++;
+        return DONTNEED.check;
+      },
+    },
+    {
+      name: DONTNEED.check,
+      run: (g, t) => zapPmdRange(g, t) ?? DONTNEED.unlock,
+    },
+    ...zapSteps(DONTNEED.unlock),
+    {
+      name: DONTNEED.unlock,
+      run: (g, t) => {
+        mmap_read_unlock(mmOf(g, t));
+        return done('ok');
+      },
+    },
+  ],
+);
+
+/** mprotect(PROT_READ) of the whole range: mprotect_fixup clears VM_WRITE, change_protection write-protects. */
+export const mprotect_ro = kernelOp(
+  'mprotect(PROT_READ) of the whole private anon range: mprotect_fixup clears VM_WRITE (VM_MAYWRITE stays), change_protection → change_huge_pmd / change_pte_range write-protect the entries under the ptl.',
+  [],
+  [
+    {
+      name: 'mmap_write_lock + mprotect_fixup',
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+      run: (g, t) => {
+        if (badMm(t, arg(t, 'mm')) || !isAnon(t.params)) return done('EINVAL');
+        const mm = mmOf(g, t);
+        mm.mmap_lock = -1;
+        mm.vm_write = false;
+        return 'change_protection (ptl) + mmap_write_unlock';
+      },
+    },
+    {
+      name: 'change_protection (ptl) + mmap_write_unlock',
+      enabled: (g, t) => mmOf(g, t).ptl === 0,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        mm.pmd_write = false; /* change_huge_pmd: pmdp_invalidate_ad + pmd_modify */
+        mm.pte_write.fill(false); /* change_pte_range: ptep_modify_prot_start/commit */
+        mmap_write_unlock(mm);
+        return done('ok');
+      },
+    },
+  ],
+);
+
+/**
+ * NUMA balancing: change_prot_numa() makes the huge PMD PROT_NONE under
+ * mmap_lock for read (change_huge_pmd: pmdp_invalidate_ad, so the PMD is never
+ * none for a lockless MADV_DONTNEED — the ced108037c2a fix is in both modelled
+ * kernels), and the hinting fault (do_huge_pmd_numa_page) restores the same
+ * entry. The model keeps neither the PROT_NONE bit nor a migration, so the op
+ * changes no state; a page table (change_pte_range) and the huge zero folio
+ * are left alone as well.
+ */
+export const numa_hint = kernelOp(
+  'NUMA hinting on the range: task_numa_work → change_prot_numa → change_huge_pmd(prot_numa) (pmdp_invalidate_ad) under mmap_lock for read, and the hinting fault that restores the entry (no migration).',
+  [],
+  [
+    {
+      name: 'task_numa_work: mmap_read_lock + change_huge_pmd(prot_numa) (ptl) + mmap_read_unlock',
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || (mmOf(g, t).mmap_lock >= 0 && mmOf(g, t).ptl === 0),
+      run: (_g, t) => {
+        if (badMm(t, arg(t, 'mm')) || !isAnon(t.params)) return done('EINVAL');
         return done('ok');
       },
     },

@@ -56,32 +56,37 @@ export const FAULT_COPY = 2;
 export const FAULT_NOMAP = 3;
 export const faultResult = (f: number): string => (f === FAULT_REUSE ? 'reuse' : f === FAULT_COPY ? 'copy' : 'nomap');
 
-/** wp_page_copy(): the PTE now maps a fresh exclusive copy of the page's data (read-only for an unshare). */
+/**
+ * wp_page_copy(): the PTE now maps a fresh exclusive copy of the page's data
+ * (zeroes for the zero page: is_zero_pfn → a zeroed folio, nothing to
+ * release); writable only for a write fault on a VM_WRITE VMA (maybe_mkwrite).
+ */
 function wp_page_copy(g: G, t: T, mm: MmT, i: number): number {
   const tg = targetOf(mm, i);
-  const data = tg.kind === 'copy' ? g.copies[tg.k]!.data : g.pages[i]!.data;
+  const data = tg.kind === 'copy' ? g.copies[tg.k]!.data : tg.kind === 'zero' ? 0 : g.pages[i]!.data;
   const k = alloc_copy(g, data);
   if (tg.kind === 'copy') {
     g.copies[tg.k]!.mapcount--; /* folio_remove_rmap_pte(old_folio) */
     put_copy(g, tg.k);
-  } else {
+  } else if (tg.kind === 'thp') {
     folio_remove_rmap_ptes(g, t, i, 1);
     folio_put(g, t, i);
   }
   mm.pte[i] = PTE_COPY + k;
-  mm.pte_write[i] = !t.l.unshare;
+  mm.pte_write[i] = !t.l.unshare && mm.vm_write;
   return FAULT_COPY;
 }
 
-/** wp_page_reuse(): the entry becomes writable (not for an unshare fault). */
+/** wp_page_reuse(): maybe_mkwrite() makes the entry writable on a VM_WRITE VMA (not for an unshare fault). */
 function wp_page_reuse(mm: MmT, t: T, i: number): number {
-  if (!t.l.unshare) mm.pte_write[i] = true;
+  if (!t.l.unshare) mm.pte_write[i] = mm.vm_write;
   return FAULT_REUSE;
 }
 
 /** do_wp_page() on a present, write-protected PTE (one step under the PTE lock). */
 export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
   const tg = targetOf(mm, i);
+  if (tg.kind === 'zero') return wp_page_copy(g, t, mm, i); /* vm_normal_page() is NULL for the zero page */
   if (pageAnonExclusive(g, mm, i)) return wp_page_reuse(mm, t, i);
   if (tg.kind === 'copy') {
     /* wp_can_reuse_anon_folio() of a small folio: only our mapping's reference (the folio lock is uncontended) */
@@ -102,7 +107,7 @@ export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
 /** The PTE-level fault: none on a writable PTE (unless unsharing a R/O pin), else do_wp_page(). */
 function handle_pte_fault(g: G, t: T, mm: MmT, i: number): number {
   const tg = targetOf(mm, i);
-  if (tg.kind !== 'thp' && tg.kind !== 'copy') return FAULT_NOMAP;
+  if (tg.kind !== 'thp' && tg.kind !== 'copy' && tg.kind !== 'zero') return FAULT_NOMAP;
   if (mm.pte_write[i]) return FAULT_REUSE;
   return do_wp_page(g, t, mm, i);
 }
@@ -127,7 +132,7 @@ function storeIfWrite(g: G, t: T, mm: MmT, store: boolean): void {
 
 /** The PMD reuse: maybe_pmd_mkwrite (not for an unshare), then release the PMD lock and mmap_lock. */
 function pmdReuse(g: G, t: T, mm: MmT, store: boolean): void {
-  if (!t.l.unshare) mm.pmd_write = true;
+  if (!t.l.unshare) mm.pmd_write = mm.vm_write; /* maybe_pmd_mkwrite() */
   t.l.fault = FAULT_REUSE;
   storeIfWrite(g, t, mm, store);
   spin_unlock_ptl(mm, t);
@@ -151,7 +156,11 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');
         if (mm.pmd === 'huge' && mm.pmd_write) t.l.fault = FAULT_REUSE; /* no fault */
-        else if (mm.pmd === 'huge') {
+        else if (mm.pmd === 'zero') {
+          /* do_huge_pmd_wp_page(): is_huge_zero_pmd() → goto fallback: split, then COW the small zero page */
+          mm.mmap_lock++;
+          return SPLIT_PMD.entry;
+        } else if (mm.pmd === 'huge') {
           mm.mmap_lock++;
           pmd_lock(mm, t);
           /* Early check when only holding the PT lock. */

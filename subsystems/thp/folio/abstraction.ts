@@ -8,6 +8,7 @@ import {
   PTE_FOREIGN,
   PTE_MIGRATION,
   PTE_PRESENT,
+  PTE_ZERO,
   folio_precise_page_mapcount,
   folio_ref_count,
   isCopyPte,
@@ -29,8 +30,12 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
   const foreign: number[][] = Array.from({ length: n }, () => []);
   const fdata: number[][] = g.mms.map(() => new Array(n).fill(0));
   const cow: number[][] = g.mms.map(() => new Array(n).fill(-1));
+  const zero: number[][] = Array.from({ length: n }, () => []);
+  const ro: number[] = [];
   g.mms.forEach((mm, m) => {
+    if (!mm.vm_write) ro.push(m);
     if (mm.pmd === 'huge') pmd.push(m);
+    else if (mm.pmd === 'zero') for (let i = 0; i < n; i++) zero[i]!.push(m);
     else if (mm.pmd === 'foreign')
       for (let i = 0; i < n; i++) {
         foreign[i]!.push(m);
@@ -43,7 +48,8 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
         else if (e === PTE_FOREIGN) {
           foreign[i]!.push(m);
           fdata[m]![i] = mm.foreign_data[i]!;
-        } else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
+        } else if (e === PTE_ZERO) zero[i]!.push(m);
+        else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
       });
     }
   });
@@ -68,6 +74,9 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
     /* queued for a partial unmap (PG_partially_mapped; an unflagged entry is the underused-THP shrinker's) */
     queued: g.deferred !== 0 && g.partially_mapped,
     freed,
+    zero,
+    zeroData: g.zero_data,
+    ro: p.kind === 'anon' ? ro : [],
     mapcount: g.pages.map((_, i) => (freed[i] ? 0 : folio_precise_page_mapcount(g, i))),
     refcount: g.pages.map((_, i) => (freed[i] ? 0 : folio_ref_count(g, i))),
   };
