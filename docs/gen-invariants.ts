@@ -154,6 +154,8 @@ export function subsystemOfPath(rel: string, dirs: readonly string[] = DEFAULT_D
   const parts = rel.split('/');
   const i = parts.findIndex((p) => dirs.includes(p));
   const rest = i >= 0 ? parts.slice(i + 1) : parts;
+  // subsystems/SUB/IMPL/...: an alternative implementation (Subsystem.impls), documented as SUB-IMPL like impl/SUB-IMPL/
+  if (i >= 0 && parts[i] === 'subsystems' && rest.length >= 3) return `${rest[0]}-${rest[1]}`;
   if (rest.length >= 2) return rest[0]!;
   const base = (rest[0] ?? '').replace(/\.[cm]?tsx?$/, '');
   return base === 'index' || base === '' ? '(shared)' : base;
@@ -394,6 +396,6 @@ if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.m
   if (!existsSync(join(root, 'package.json')) || root.endsWith(`${sep}dist`)) root = resolve(dirname(here), '..', '..');
   // not a top-level await: gen/build.js imports this module back
   void Promise.all([import('./gen/build.js'), import('../subsystems/index.js')]).then(([b, s]) => {
-    process.exitCode = b.main(process.argv.slice(2), root, undefined, s.registry);
+    process.exitCode = b.main(process.argv.slice(2), root, undefined, b.docsSubsystems(s.registry));
   });
 }

@@ -7,6 +7,7 @@
  *   npm run docs -- --check      exit 1 if any generated page is out of date (CI)
  *   npm run docs -- --record     re-run the checks into docs/check-record.json, then write
  */
+import { allImpls, alternativeImpl } from '../../checker/impls.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { opReferenceMarkdown } from '../../checker/op-schema.js';
@@ -33,7 +34,8 @@ export function buildDocs(
     md.set('docs/index.md', indexPage(subs, rec));
     md.set('docs/coverage.md', coveragePage(subs, rec));
     md.set('docs/findings.md', findingsPage(root, subs, rec));
-    md.set('docs/ops.md', opReferenceMarkdown(subs) + '\n'); // as docs/gen-ops.ts (npm run docs:ops) writes it
+    // as docs/gen-ops.ts (npm run docs:ops) writes it: alternative implementations share their subsystem's ops
+    md.set('docs/ops.md', opReferenceMarkdown(subs.filter((s) => !alternativeImpl(s))) + '\n');
     for (const sub of subs)
       md.set(
         `docs/subsystems/${sub.name}.md`,
@@ -49,6 +51,22 @@ export function buildDocs(
   for (const p of HAND_WRITTEN) if (existsSync(join(root, p))) md.set(p, readFileSync(join(root, p), 'utf8'));
   for (const [p, text] of md) out.set(p.replace(/\.md$/, '.html'), renderHtml(text, p));
   return out;
+}
+
+/**
+ * The subsystems the docs describe: every registered one, and each alternative
+ * implementation (Subsystem.impls) as a page of its own named SUB-IMPL (e.g.
+ * thp-folio), whose invariants and variants live in subsystems/SUB/IMPL/ and
+ * impl/SUB-IMPL/ and whose runs the check record keeps under that name.
+ */
+export function docsSubsystems(registry: readonly Subsystem[]): Subsystem[] {
+  return registry.flatMap((sub) =>
+    allImpls(sub).map((s) => {
+      const impl = alternativeImpl(s);
+      if (!impl) return s;
+      return { ...s, name: `${sub.name}-${impl}`, title: `${sub.title}, implementation ${impl} (--impl ${impl})` };
+    }),
+  );
 }
 
 export interface MainIo {
