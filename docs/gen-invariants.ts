@@ -149,12 +149,11 @@ function objectOf(e: Node | undefined, depth = 0): ObjectLiteralExpression | und
 // Collection
 // ---------------------------------------------------------------------------
 
-/** `spec/hugetlb/x.ts` -> hugetlb; `subsystems/index.ts` -> (shared); `impl/thp.ts` -> thp. */
+/** `spec/hugetlb/x.ts` -> hugetlb; `subsystems/index.ts` -> (shared); `impl/thp.ts` -> thp; `subsystems/thp/folio/x.ts` -> thp-folio. */
 export function subsystemOfPath(rel: string, dirs: readonly string[] = DEFAULT_DIRS): string {
   const parts = rel.split('/');
   const i = parts.findIndex((p) => dirs.includes(p));
   const rest = i >= 0 ? parts.slice(i + 1) : parts;
-  // subsystems/SUB/IMPL/...: an alternative implementation (Subsystem.impls), documented as SUB-IMPL like impl/SUB-IMPL/
   if (i >= 0 && parts[i] === 'subsystems' && rest.length >= 3) return `${rest[0]}-${rest[1]}`;
   if (rest.length >= 2) return rest[0]!;
   const base = (rest[0] ?? '').replace(/\.[cm]?tsx?$/, '');
