@@ -20,6 +20,18 @@ const NEEDS_ENTRIES = 'allocate_file_region_entries';
 /** Private maps invert region_chg/region_add results (__vma_reservation_common). */
 export const invert = (v: Vma, ret: number): number => (isShared(v.kind) ? ret : ret > 0 ? 0 : 1);
 
+/**
+ * vma_needs_reservation / vma_commit_reservation as alloc_huge_page sees
+ * them. Before 67961f9db8c4 ("mm/hugetlb: fix huge page reserve accounting
+ * for private mappings") a private owner's map was not consulted: every
+ * fault was told a reservation exists, also for an index whose page a hole
+ * punch or truncate had thrown away after it consumed the reservation.
+ */
+function reservationResult(t: T, v: Vma, ret: number): number {
+  if (!isShared(v.kind) && t.bug('67961f9db8c4')) return ret < 0 ? ret : 0;
+  return invert(v, ret);
+}
+
 /** vma_has_reserves(vma, chg) */
 function vmaHasReserves(v: Vma, chg: number): boolean {
   if (v.kind === NORESERVE) return chg === 0; // VM_MAYSHARE && chg == 0
@@ -37,7 +49,7 @@ export function vmaEndReservation(g: G, v: Vma, t: T): void {
 }
 
 const mapChgKnown: Cont = (g, t) => {
-  t.l.map_chg = invert(vmaOf(g, t), t.l.chg);
+  t.l.map_chg = reservationResult(t, vmaOf(g, t), t.l.chg);
   t.l.chg = 0;
   return DEQUEUE;
 };
@@ -125,7 +137,7 @@ function commitStep(h: AllocHooks): Step {
       const v = vmaOf(g, t);
       const m = mapOf(g, v);
       let mapCommit = 1;
-      if (m) mapCommit = invert(v, regionAdd(m, t.l.idx, t.l.idx + 1, t.l.regions_needed)); // one page: no new descriptor
+      if (m) mapCommit = reservationResult(t, v, regionAdd(m, t.l.idx, t.l.idx + 1, t.l.regions_needed)); // one page: no new descriptor
       t.l.regions_needed = 0;
       if (t.l.map_chg > mapCommit && !t.bug('HR-4')) {
         // raced with hugetlb_reserve_pages: drop the subpool charge and the global reservation

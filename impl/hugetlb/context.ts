@@ -63,6 +63,7 @@ export const LONG_MAX = 1 << 20;
  *   unused_resv_pages, nr_pages: return_unused_surplus_pages;
  *   next, freed: remove_inode_hugepages; hash: hugetlb_fault_mutex_hash;
  *   start, end, whole: the range a munmap removes (hugetlb_vm_op_close) and whether it is all of it;
+ *   pagecache: hugetlb_wp's old folio is the page-cache folio (a private write to a file page: COW it);
  *   path: which caller an allocation returns to (FAULT_PATH); fail_ret: the
  *   error a backed-out fault returns; out_put_pages: hugetlb_reserve_pages
  *   error label to take after a refund;
@@ -96,6 +97,7 @@ export const LOCALS = [
   'end',
   'whole',
   'temp',
+  'pagecache',
 ] as const;
 
 // ---------------------------------------------------------------------------
@@ -178,6 +180,43 @@ export function spoolIdx(t: T, v: Vma): number {
   return isShared(v.kind) ? at(t.params.fileMount, v.src) : v.src;
 }
 
+/** MAP_PRIVATE of a shared file: that file's index; -1 for every other VMA. */
+export const privateFile = (v: Vma): number => (v.kind === PRIVATE && v.pf > 0 ? v.pf - 1 : -1);
+
+/** The shared file whose page cache a VMA's faults look up (shared kinds, MAP_PRIVATE of a file); -1 none. */
+export const faultFile = (v: Vma): number => (isShared(v.kind) ? v.src : privateFile(v));
+
+// ---------------------------------------------------------------------------
+// page data: what a user wrote into each page, as a small token
+// ---------------------------------------------------------------------------
+
+/** Data tokens: a zero-filled page (never written). */
+export const TOK_ZERO = 0;
+/** Written through a shared mapping of the file (or UFFDIO_COPY into one). */
+export const TOK_FILE = 1;
+/** Written through the private mapping in VMA slot v. */
+export const tokPrivate = (v: number): number => 2 + v;
+
+/** The token of page idx in a sparse data list (idx * 16 + token, token != 0). */
+export function datGet(dat: readonly number[], idx: number): number {
+  for (const x of dat) if (x >> 4 === idx) return x & 15;
+  return TOK_ZERO;
+}
+
+/** The data list with page idx holding token (a zero token is dropped: the list stays canonical). */
+export function datSet(dat: readonly number[], idx: number, token: number): number[] {
+  const out = dat.filter((x) => x >> 4 !== idx);
+  if (token !== TOK_ZERO) {
+    out.push(idx * 16 + token);
+    out.sort((a, b) => a - b);
+  }
+  return out;
+}
+
+/** The data list without the pages failing keep (pages that left the mapping or the page cache). */
+export const datKeep = (dat: readonly number[], keep: (idx: number) => boolean): number[] =>
+  dat.filter((x) => keep(x >> 4));
+
 /** The reserve map a VMA uses: inode map (shared), own map (private owner), none (fork child, NORESERVE private). */
 export function mapOf(g: G, v: Vma): ResvMap | null {
   if (isShared(v.kind)) return at(g.file, v.src);
@@ -192,7 +231,8 @@ export function fileMutexHash(t: T, file: number, idx: number): number {
 
 /** hugetlb_fault_mutex_hash for an index of a VMA (a private mapping hashes on its own file). */
 export function vmaMutexHash(t: T, v: Vma, idx: number): number {
-  return fileMutexHash(t, isShared(v.kind) ? v.src : t.params.fileMount.length + v.fam, idx);
+  const file = faultFile(v);
+  return fileMutexHash(t, file >= 0 ? file : t.params.fileMount.length + v.fam, idx);
 }
 
 // ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * first put_page() the page alloc_huge_page gave us.
  */
 import { done, type StepResult } from '../../checker/types.js';
-import { type T, PATH_FALLOCATE, at, faultMutexUnlock, inodeUnlock, isShared, spoolIdx, vmaOf } from './context.js';
+import { type T, PATH_FALLOCATE, at, faultFile, faultMutexUnlock, inodeUnlock, spoolIdx, vmaOf } from './context.js';
 import { freeHugePage } from './subpool.js';
 import type { G } from './state.js';
 
@@ -26,7 +26,8 @@ export function faultUnlock(g: G, t: T): void {
   const v = vmaOf(g, t);
   faultMutexUnlock(g, t.l.hash);
   v.users--;
-  if (isShared(v.kind)) at(g.file, v.src).ir--;
+  const file = faultFile(v);
+  if (file >= 0) at(g.file, file).ir--;
 }
 
 /**

@@ -16,6 +16,11 @@ import {
   type T,
   LOCALS,
   PATH_NO_PAGE,
+  TOK_FILE,
+  TOK_ZERO,
+  datSet,
+  privateFile,
+  tokPrivate,
   PATH_WP,
   argInt,
   at,
@@ -32,7 +37,7 @@ import {
 import { faultRelease, putPageAndRelease } from './fault-release.js';
 import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './restore.js';
 import { freeHugePage } from './subpool.js';
-import { type G, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
+import { type G, type Vma, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
 
 /** hugetlb_no_page after alloc_huge_page: page cache insertion or anon_vma_prepare may fail. */
 function noPageBackout(g: G, t: T): StepResult | null {
@@ -51,18 +56,36 @@ function noPageBackout(g: G, t: T): StepResult | null {
   return null;
 }
 
+/** The data a fault leaves in the page it maps at l.idx: a write stores the writer's token. */
+function writeToken(t: T, shared: boolean): number {
+  if (shared) return argInt(t, 'write') ? TOK_FILE : TOK_ZERO;
+  return argInt(t, 'write') ? tokPrivate(argInt(t, 'v')) : TOK_ZERO;
+}
+
 /** hugetlb_wp after alloc_huge_page: retake the page table lock; pte_same? */
 function wpInstall(g: G, t: T): StepResult {
   const v = vmaOf(g, t);
   const idx = t.l.idx;
-  // unmap_ref_private took our page away meanwhile: back out, the retried fault SIGBUSes
-  if (!v.anon.includes(idx)) return restoreReserveOnError(g, t, FAIL_SIGBUS);
-  if (v.cow.includes(idx)) {
-    const peer = at(g.vma, v.peer);
-    v.cow = setDel(v.cow, idx);
-    peer.cow = setDel(peer.cow, idx);
-  } else freeHugePage(g, t, spoolIdx(t, v), false); // old page was ours alone by now: its last reference
-  t.l.restore_reserve = 0;
+  if (t.l.pagecache) {
+    // COW of the page-cache folio: the private copy replaces our read-only pte of it
+    // (hugetlb_remove_rmap of the file folio, hugetlb_add_new_anon_rmap of the copy); the file keeps its page
+    v.pcm = setDel(v.pcm, idx);
+  } else {
+    // unmap_ref_private took our page away meanwhile: back out, the retried fault SIGBUSes
+    if (!v.anon.includes(idx)) return restoreReserveOnError(g, t, FAIL_SIGBUS);
+    if (v.cow.includes(idx)) {
+      const peer = at(g.vma, v.peer);
+      v.cow = setDel(v.cow, idx);
+      peer.cow = setDel(peer.cow, idx);
+    } else {
+      // old page was ours alone by now: its last reference (HPageRestoreReserve if the owner's zap set it)
+      freeHugePage(g, t, spoolIdx(t, v), v.rr.includes(idx));
+      v.rr = setDel(v.rr, idx);
+    }
+  }
+  v.anon = setAdd(v.anon, idx);
+  v.dat = datSet(v.dat, idx, tokPrivate(argInt(t, 'v')));
+  t.l.restore_reserve = t.l.pagecache = 0;
   g.held--;
   return faultRelease(g, t, 'ok');
 }
@@ -72,13 +95,18 @@ function afterAlloc(g: G, t: T): StepResult {
   if (t.l.path === PATH_WP) return wpInstall(g, t);
   const backout = noPageBackout(g, t);
   if (backout !== null) return backout;
-  // instantiate: hugetlb_add_to_page_cache / hugepage_add_new_anon_rmap clear HPageRestoreReserve
+  // instantiate: hugetlb_add_to_page_cache / hugepage_add_new_anon_rmap clear HPageRestoreReserve;
+  // the page is zeroed (folio_zero_user), then the faulting write lands
   const v = vmaOf(g, t);
   if (isShared(v.kind)) {
     const f = at(g.file, v.src);
     f.pc = setAdd(f.pc, t.l.idx);
     v.pcm = setAdd(v.pcm, t.l.idx);
-  } else v.anon = setAdd(v.anon, t.l.idx);
+    f.dat = datSet(f.dat, t.l.idx, writeToken(t, true));
+  } else {
+    v.anon = setAdd(v.anon, t.l.idx);
+    v.dat = datSet(v.dat, t.l.idx, writeToken(t, false));
+  }
   t.l.restore_reserve = 0;
   g.held--;
   return faultRelease(g, t, 'ok');
@@ -109,11 +137,16 @@ function sharedFault(g: G, t: T): StepResult {
   // came only after alloc_huge_page).
   if (idx >= f.size && !t.bug('H1')) return faultRelease(g, t, 'SIGBUS');
   const v = vmaOf(g, t);
-  if (v.pcm.includes(idx)) return faultRelease(g, t, 'ok'); // the PTE is present: no fault at all
+  const write = argInt(t, 'write') === 1;
+  if (v.pcm.includes(idx)) {
+    if (write) f.dat = datSet(f.dat, idx, TOK_FILE); // the store lands in the file's page
+    return faultRelease(g, t, 'ok'); // the PTE is present: no fault at all
+  }
   if (f.pc.includes(idx)) {
     // a MINOR-registered VMA reports the page-cache hit (hugetlb_handle_userfault, VM_UFFD_MINOR)
     if (v.uffd === UFFD_MINOR) return faultRelease(g, t, 'SIGBUS');
     v.pcm = setAdd(v.pcm, idx);
+    if (write) f.dat = datSet(f.dat, idx, TOK_FILE); // the store lands in the file's page
     return faultRelease(g, t, 'ok');
   }
   if (v.uffd === UFFD_MISSING) return faultRelease(g, t, 'SIGBUS'); // VM_UFFD_MISSING
@@ -121,19 +154,77 @@ function sharedFault(g: G, t: T): StepResult {
   return vmaNeedsReservation(g, t);
 }
 
-/** A private mapping: anonymous page present (reuse or COW), else allocate. */
+/**
+ * A write to the page-cache page through a MAP_PRIVATE mapping of the file
+ * (hugetlb_no_page maps it, then hugetlb_wp; or hugetlb_fault on the
+ * read-only pte): always copied, never reused (the folio is not anon);
+ * outside_reserve = 0 since old_folio == pagecache_folio, so an owner's copy
+ * consumes its reservation for the index (mm/hugetlb.c hugetlb_wp() @ v6.12).
+ * Coarsening: the vma_needs_reservation/vma_end_reservation pair that only
+ * pre-allocates a region descriptor before the page table lock is folded
+ * into alloc_hugetlb_folio's own.
+ */
+function pagecacheCow(g: G, t: T): StepResult {
+  const v = vmaOf(g, t);
+  v.pcm = setAdd(v.pcm, t.l.idx); // mapped read-only first: a failed copy leaves it mapped
+  if (t.bug('HR-14') && soleMapping(g, v, t.l.idx)) {
+    // HR-14: the pre-v3.12 "avoidcopy" reused any page mapped once, the page-cache page too: the
+    // private write lands in the file (Joonsoo Kim, "mm, hugetlb: do not use a page in page cache
+    // for cow optimization", 2013)
+    const f = at(g.file, privateFile(v));
+    f.dat = datSet(f.dat, t.l.idx, tokPrivate(argInt(t, 'v')));
+    return faultRelease(g, t, 'ok');
+  }
+  t.l.path = PATH_WP;
+  t.l.pagecache = 1;
+  t.l.avoid_reserve = 0;
+  return vmaNeedsReservation(g, t);
+}
+
+/** HR-14's page_mapcount(old_page) == 1: no shared mapping of the file and no other private pte maps the page. */
+function soleMapping(g: G, v: Vma, idx: number): boolean {
+  const file = privateFile(v);
+  return !g.vma.some(
+    (w) =>
+      w !== v &&
+      w.st === V_LIVE &&
+      (isShared(w.kind) ? w.src === file : privateFile(w) === file && w.pcm.includes(idx)),
+  );
+}
+
+/** A private mapping: anonymous page present (reuse or COW), else the file's page, else allocate. */
 function privateFault(g: G, t: T): StepResult {
   const v = vmaOf(g, t);
   const idx = t.l.idx;
+  const write = argInt(t, 'write') === 1;
+  const file = privateFile(v);
+  if (file >= 0) at(g.file, file).ir++; // hugetlb_vma_lock_read (the private VMA lock)
   if (v.anon.includes(idx)) {
-    if (!argInt(t, 'write') || !v.cow.includes(idx)) return faultRelease(g, t, 'ok'); // mapped / reuse
+    if (!write) return faultRelease(g, t, 'ok');
+    if (!v.cow.includes(idx)) {
+      v.dat = datSet(v.dat, idx, tokPrivate(argInt(t, 'v'))); // mapped / reuse: the store lands in our page
+      return faultRelease(g, t, 'ok');
+    }
     // hugetlb_wp: the owner allocates outside its reserves (old_page != pagecache_page)
     t.l.path = PATH_WP;
     t.l.avoid_reserve = v.flags & HPAGE_RESV_OWNER ? 1 : 0;
     return vmaNeedsReservation(g, t);
   }
+  if (v.pcm.includes(idx)) return write ? pagecacheCow(g, t) : faultRelease(g, t, 'ok');
   // "PID killed due to inadequate hugepage pool"
   if (v.flags & HPAGE_RESV_UNMAPPED) return faultRelease(g, t, 'SIGBUS');
+  if (file >= 0) {
+    const f = at(g.file, file);
+    // hugetlb_no_page beyond i_size (checked first, as for shared mappings)
+    if (idx >= f.size) return faultRelease(g, t, 'SIGBUS');
+    if (f.pc.includes(idx)) {
+      if (!write) {
+        v.pcm = setAdd(v.pcm, idx); // hugetlb_add_file_rmap + read-only pte
+        return faultRelease(g, t, 'ok');
+      }
+      return pagecacheCow(g, t);
+    }
+  }
   if (v.uffd === UFFD_MISSING) return faultRelease(g, t, 'SIGBUS'); // VM_UFFD_MISSING
   t.l.path = PATH_NO_PAGE;
   return vmaNeedsReservation(g, t);
@@ -172,6 +263,7 @@ const cowSteps: Step[] = [
         if (!(peer.flags & HPAGE_RESV_OWNER) && peer.cow.includes(idx)) {
           peer.anon = setDel(peer.anon, idx);
           peer.cow = setDel(peer.cow, idx);
+          peer.dat = datSet(peer.dat, idx, TOK_ZERO);
           peer.flags |= HPAGE_RESV_UNMAPPED;
           v.cow = setDel(v.cow, idx);
         }
@@ -190,6 +282,7 @@ const cowSteps: Step[] = [
         t.l.avoid_reserve = 1;
         return vmaNeedsReservation(g, t);
       }
+      if (v.anon.includes(t.l.idx)) v.dat = datSet(v.dat, t.l.idx, tokPrivate(argInt(t, 'v')));
       return faultRelease(g, t, 'ok'); // page now exclusive: reuse
     },
   },

@@ -19,14 +19,14 @@
  */
 import { done, type StepResult } from '../../checker/types.js';
 import { returnUnused, returnUnusedAtomic, returnUnusedStep } from './accounting.js';
-import { type Op, type T, LOCALS, LONG_MAX, argInt, at, isShared } from './context.js';
+import { type Op, type T, LOCALS, LONG_MAX, argInt, at, faultFile, isShared } from './context.js';
 import { regionDel } from './regions.js';
 import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
 import { type G, SP_DETACHED, SP_MOUNTED, SP_UNMOUNTED, V_FREE } from './state.js';
 
 /** Does any VMA (being created, live or closing) map file fi? */
 export function fileMapped(g: Readonly<G>, fileIndex: number): boolean {
-  return g.vma.some((v) => v.st !== V_FREE && isShared(v.kind) && v.src === fileIndex);
+  return g.vma.some((v) => v.st !== V_FREE && faultFile(v) === fileIndex);
 }
 
 /** The last reference is gone: evict when neither a descriptor, a name nor a mapping holds the inode. */
@@ -46,6 +46,7 @@ export function evictInode(g: G, t: T, fileIndex: number): void {
   const freed = f.pc.length;
   for (let k = 0; k < freed; k++) freeHugePage(g, t, spoolIndex, false);
   f.pc = [];
+  f.dat = [];
   const chg = regionDel(f, 0, LONG_MAX, true);
   returnUnusedAtomic(g, t, hugepageSubpoolPutPages(at(g.spool, spoolIndex), chg - freed));
   f.reg = [];

@@ -14,6 +14,7 @@ import {
   LOCALS,
   argInt,
   at,
+  faultFile,
   inodeLock,
   inodeUnlock,
   isShared,
@@ -44,22 +45,28 @@ const KINDS: Readonly<Record<string, number>> = {
   noreserve: NORESERVE,
   private: PRIVATE,
   private_noreserve: PRIVATE_NORESERVE,
+  private_file: PRIVATE, // MAP_PRIVATE of the shared file f (vma.pf)
 };
+/** The mmap names a shared file f (shared kinds, MAP_PRIVATE of a file), not a mount. */
+const namesFile = (kindName: string): boolean => kindName !== 'private' && kindName !== 'private_noreserve';
 const SUBPOOL_GET = 'hugepage_subpool_get_pages';
 const CHG_ENTRIES = 'region_chg:allocate_file_region_entries';
 const ADD_ENTRIES = 'region_add:allocate_file_region_entries';
 
 /** inode_unlock at the end of hugetlbfs_file_mmap (HR-5 never took it). */
 function mmapUnlock(g: G, t: T, v: Vma): void {
-  if (isShared(v.kind) && !t.bug('HR-5')) inodeUnlock(at(g.file, v.src), t);
+  const file = faultFile(v);
+  if (file >= 0 && !(isShared(v.kind) && t.bug('HR-5'))) inodeUnlock(at(g.file, file), t);
 }
 
 function mmapFinish(g: G, t: T): StepResult {
   const v = vmaOf(g, t);
   v.st = V_LIVE;
-  if (isShared(v.kind)) {
-    const f = at(g.file, v.src);
-    if (f.size < v.to) f.size = v.to; // VM_WRITE && i_size < len: i_size_write
+  const file = faultFile(v);
+  if (file >= 0) {
+    // VM_WRITE && i_size < len: i_size_write (for MAP_PRIVATE too: hugetlbfs_file_mmap @ v6.12)
+    const f = at(g.file, file);
+    if (f.size < v.to) f.size = v.to;
   }
   mmapUnlock(g, t, v);
   t.l.chg = t.l.regions_needed = t.l.gbl_reserve = t.l.out_put_pages = 0;
@@ -144,9 +151,9 @@ function badRequest(g: G, t: T, kind: number | undefined): boolean {
   const to = argInt(t, 'to');
   if (kind === undefined || !slot || slot.st !== V_FREE || !(from >= 0 && from < to && to <= t.params.fileSize))
     return true;
-  const shared = isShared(kind);
-  if (shared ? !g.file[src] : !g.spool[src]) return true;
-  const spoolIndex = shared ? t.params.fileMount[src] : src;
+  const file = namesFile(String(t.args.kind));
+  if (file ? !g.file[src] : !g.spool[src]) return true;
+  const spoolIndex = file ? t.params.fileMount[src] : src;
   return spoolIndex === undefined || g.spool[spoolIndex]?.st !== SP_MOUNTED;
 }
 
@@ -155,19 +162,22 @@ function hugetlbfsFileMmap(g: G, t: T): StepResult {
   const kind = KINDS[String(t.args.kind)];
   if (kind === undefined || badRequest(g, t, kind)) return done('EINVAL');
   const src = argInt(t, 'f');
-  if (isShared(kind) && at(g.file, src).fd === 0) return done('EBADF'); // the descriptor was closed
+  const file = namesFile(String(t.args.kind));
+  if (file && at(g.file, src).fd === 0) return done('EBADF'); // the descriptor was closed
   const from = argInt(t, 'from');
   const to = argInt(t, 'to');
   const slot = argInt(t, 'v');
   const nv: Vma = emptyVma();
   nv.st = V_CREATING;
   nv.kind = kind;
-  nv.src = src;
+  // a private mapping charges the mount of its file; vma.src is that mount
+  nv.src = file && !isShared(kind) ? at(t.params.fileMount, src) : src;
+  nv.pf = file && !isShared(kind) ? src + 1 : 0;
   nv.from = from;
   nv.to = to;
   nv.fam = slot;
   g.vma[slot] = nv;
-  if (isShared(kind) && !t.bug('HR-5')) inodeLock(at(g.file, src), t);
+  if (file && !(isShared(kind) && t.bug('HR-5'))) inodeLock(at(g.file, src), t);
   // VM_NORESERVE: no reservations are desired
   if (kind === NORESERVE || kind === PRIVATE_NORESERVE) return mmapFinish(g, t);
   if (kind === PRIVATE) {
@@ -188,9 +198,9 @@ export const mmapOp: Op = {
       name: 'hugetlbfs_file_mmap',
       enabled(g, t) {
         const kind = KINDS[String(t.args.kind)];
-        if (kind === undefined || !isShared(kind)) return true;
+        if (kind === undefined || !namesFile(String(t.args.kind))) return true;
         const f = g.file[argInt(t, 'f')];
-        return !f || f.ilock === 0 || t.bug('HR-5'); // inode_lock (HR-5: not taken)
+        return !f || f.ilock === 0 || (isShared(kind) && t.bug('HR-5')); // inode_lock (HR-5: not taken)
       },
       run: hugetlbfsFileMmap,
     },

@@ -10,29 +10,22 @@
  */
 import { done, type StepResult } from '../../checker/types.js';
 import { returnUnused, returnUnusedStep } from './accounting.js';
-import { type Op, type T, LOCALS, argInt, at, isShared, setDel, spoolIdx, vmaOf } from './context.js';
+import { type Op, type T, LOCALS, argInt, at, datKeep, isShared, privateFile, spoolIdx, vmaOf } from './context.js';
+import { unmapHugepageRange } from './zap.js';
 import { iputFinal } from './lifetime.js';
 import { regionCount } from './regions.js';
-import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
+import { hugepageSubpoolPutPages } from './subpool.js';
 import { type G, type Vma, emptyVma, HPAGE_RESV_OWNER, V_CLOSING, V_FREE, V_LIVE } from './state.js';
 
 function munmapFinish(g: G, t: T): StepResult {
-  if (t.l.whole) g.vma[argInt(t, 'v')] = emptyVma();
+  if (t.l.whole) {
+    // remove_vma: fput of a MAP_PRIVATE mapping's file may be the inode's last reference
+    const file = privateFile(vmaOf(g, t));
+    g.vma[argInt(t, 'v')] = emptyVma();
+    if (file >= 0) iputFinal(g, t, file);
+  }
   t.l.start = t.l.end = t.l.whole = 0;
   return done('ok');
-}
-
-/** unmap_hugepage_range over [start, end) of a private VMA: drop its private pages there. */
-function unmapAnonPages(g: G, t: T, v: Vma, start: number, end: number): void {
-  const spoolIndex = spoolIdx(t, v);
-  const peer = v.peer >= 0 ? at(g.vma, v.peer) : null;
-  const inRange = (idx: number): boolean => idx >= start && idx < end;
-  for (const idx of v.anon.filter(inRange)) {
-    if (peer && v.cow.includes(idx)) peer.cow = setDel(peer.cow, idx);
-    else freeHugePage(g, t, spoolIndex, false);
-  }
-  v.anon = v.anon.filter((idx) => !inRange(idx));
-  v.cow = v.cow.filter((idx) => !inRange(idx));
 }
 
 /**
@@ -53,12 +46,16 @@ function splitOff(g: G, t: T, v: Vma, end: number): boolean {
     reg: v.reg.slice(),
     anon: v.anon.filter((i) => i >= end),
     cow: [],
+    dat: datKeep(v.dat, (i) => i >= end),
+    pcm: v.pcm.filter((i) => i >= end),
+    rr: v.rr.filter((i) => i >= end),
     peer: -1,
     users: 0,
-    pcm: v.pcm.filter((i) => i >= end),
   };
   v.anon = v.anon.filter((i) => i < end);
+  v.dat = datKeep(v.dat, (i) => i < end);
   v.pcm = v.pcm.filter((i) => i < end);
+  v.rr = v.rr.filter((i) => i < end);
   v.to = end;
   g.vma[slot] = piece;
   return true;
@@ -74,7 +71,7 @@ function unmapWhole(g: G, t: T, v: Vma): StepResult {
     iputFinal(g, t, fileIndex);
     return done('ok');
   }
-  unmapAnonPages(g, t, v, v.from, v.to);
+  unmapHugepageRange(g, t, v, v.from, v.to);
   if (v.peer >= 0) at(g.vma, v.peer).peer = -1;
   v.peer = -1;
   return v.flags & HPAGE_RESV_OWNER ? 'hugetlb_vm_op_close' : munmapFinish(g, t);
@@ -94,7 +91,7 @@ function unmapVmas(g: G, t: T): StepResult {
   if (start > v.from && end < v.to) {
     if (!splitOff(g, t, v, end)) return done('ENOMEM');
   }
-  if (!isShared(v.kind)) unmapAnonPages(g, t, v, start, end);
+  if (!isShared(v.kind)) unmapHugepageRange(g, t, v, start, end);
   else v.pcm = v.pcm.filter((i) => i < start || i >= end); // unmap_hugepage_range: the PTEs go
   if (start === v.from) v.from = end;
   else v.to = start;

@@ -12,6 +12,7 @@ import { fallocateOp } from './fallocate.js';
 import { faultOp } from './fault.js';
 import { forkOp } from './fork.js';
 import { closeOp, umountOp, unlinkOp } from './lifetime.js';
+import { madviseDontneedOp } from './madvise.js';
 import { mmapOp } from './mmap.js';
 import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
@@ -38,4 +39,5 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   unlink: unlinkOp,
   umount: umountOp,
   fallocate: fallocateOp,
+  madvise_dontneed: madviseDontneedOp,
 };

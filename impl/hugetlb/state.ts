@@ -66,6 +66,7 @@ const fileS = S.struct({
   pc: S.intSet(), // page cache indices
   ilock: S.int(), // inode_lock (i_rwsem) owner tid+1
   ir: S.int(), // faults holding i_mmap_rwsem (read) / the hugetlb vma lock
+  dat: S.list(S.int()), // data of page-cache pages, sparse: idx * 16 + token for token != 0 (context.ts datGet)
   fd: S.int(), // 1 while the scenario's descriptor is open (close drops it)
   nlink: S.int(), // 1 while linked (unlink drops it)
   evicted: S.int(), // 1 once hugetlbfs_evict_inode ran: pages, reservations and resv_map gone
@@ -75,6 +76,7 @@ const vmaS = S.struct({
   st: S.named(['free', 'live', 'creating', 'closing']), // V_*
   kind: S.named(KIND_NAMES),
   src: S.int(), // shared: file; private: mount of its private hugetlbfs file
+  pf: S.int(), // MAP_PRIVATE of a shared file: file index + 1 (0: a private file of its own, or shared)
   from: S.int(),
   to: S.int(),
   flags: S.int(), // HPAGE_RESV_OWNER | HPAGE_RESV_UNMAPPED
@@ -84,10 +86,12 @@ const vmaS = S.struct({
   cache: S.int(),
   anon: S.intSet(), // anon pages mapped
   cow: S.intSet(), // anon pages shared with peer (mapcount 2)
+  dat: S.list(S.int()), // data of anon pages, sparse: idx * 16 + token for token != 0 (context.ts datGet)
+  rr: S.intSet(), // anon pages carrying HPageRestoreReserve while still mapped here (the owner zapped its share)
   peer: S.int(), // fork partner slot, -1
   users: S.int(), // faults in flight (mmap_lock read)
   uffd: S.named(UFFD_NAMES), // userfaultfd registration (VM_UFFD_MISSING / VM_UFFD_MINOR)
-  pcm: S.intSet(), // shared: page-cache pages this VMA maps (its present PTEs)
+  pcm: S.intSet(), // page-cache pages this VMA's PTEs map (shared: its present PTEs; MAP_PRIVATE of a file: read-only)
 });
 
 export const stateSchema = S.struct({
@@ -114,6 +118,7 @@ export function emptyVma(): Vma {
     st: 0,
     kind: 0,
     src: 0,
+    pf: 0,
     from: 0,
     to: 0,
     flags: 0,
@@ -123,10 +128,12 @@ export function emptyVma(): Vma {
     cache: 0,
     anon: [],
     cow: [],
+    dat: [],
+    pcm: [],
+    rr: [],
     peer: -1,
     users: 0,
     uffd: 0,
-    pcm: [],
   };
 }
 
@@ -161,7 +168,19 @@ export function initState(p: ImplParams): G {
  * region_cache_count = 1), opened, ftruncate'd to the file size.
  */
 export function freshFile(p: Pick<ImplParams, 'fileSize'>): File {
-  return { size: p.fileSize, reg: [], adds: 0, cache: 1, pc: [], ilock: 0, ir: 0, fd: 1, nlink: 1, evicted: 0 };
+  return {
+    size: p.fileSize,
+    reg: [],
+    adds: 0,
+    cache: 1,
+    pc: [],
+    dat: [],
+    ilock: 0,
+    ir: 0,
+    fd: 1,
+    nlink: 1,
+    evicted: 0,
+  };
 }
 
 /** A file that does not exist: its mount is not mounted (never was, or kill_sb evicted it at umount). */

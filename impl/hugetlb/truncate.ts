@@ -14,21 +14,25 @@ import {
   type T,
   LOCALS,
   LONG_MAX,
+  TOK_ZERO,
   argInt,
+  datSet,
+  privateFile,
   at,
   faultMutexLock,
   faultMutexUnlock,
   fileMutexHash,
   fileOf,
   inodeLock,
-  inodeUnlock,
   isShared,
+  inodeUnlock,
   setDel,
   type Op,
 } from './context.js';
 import { regionDel } from './regions.js';
 import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
-import { type G, SP_MOUNTED } from './state.js';
+import { type G, type Vma, SP_MOUNTED, V_LIVE } from './state.js';
+import { mapsInRange, unmapHugepageRange } from './zap.js';
 
 function lowestCached(pc: readonly number[], from: number, to: number): number {
   for (const x of pc) if (x >= from && x < to) return x;
@@ -70,20 +74,49 @@ function removeNextFolio(g: G, t: T, end: number): number {
   if (idx < 0) return -1;
   unmapFileRange(g, argInt(t, 'f'), idx, idx + 1);
   f.pc = setDel(f.pc, idx);
+  f.dat = datSet(f.dat, idx, TOK_ZERO);
+  // remove_inode_single_folio: a folio mapped again since hugetlb_vmdelete_list (a fault in between)
+  // gets hugetlb_vmdelete_list(index, index + 1) once more, which unmaps whatever every VMA maps
+  // there, a private copy made meanwhile too. Shared mappings' ptes are not tracked: a live shared
+  // VMA over the index counts as mapping the folio.
+  const mapped = g.vma.some(
+    (v) =>
+      v.st === V_LIVE &&
+      (isShared(v.kind) ? v.src === argInt(t, 'f') && idx >= v.from && idx < v.to : v.pcm.includes(idx)),
+  );
+  if (mapped) for (const v of privateMappings(g, t)) unmapHugepageRange(g, t, v, idx, idx + 1);
   g.held++;
   t.l.freed++;
   t.l.next = idx + 1;
   return idx;
 }
 
-/** hugetlb_vmdelete_list: i_mmap_lock_write waits for faults holding i_mmap_rwsem / the vma lock. */
+/** The live MAP_PRIVATE mappings of the op's file (they are in its i_mmap tree). */
+function privateMappings(g: Readonly<G>, t: T): Vma[] {
+  const fileIndex = argInt(t, 'f');
+  return g.vma.filter((v) => v.st === V_LIVE && privateFile(v) === fileIndex);
+}
+
+/** Does a MAP_PRIVATE mapping of the op's file map anything in [start, end)? */
+function privatelyMapped(g: Readonly<G>, t: T, start: number, end: number): boolean {
+  return privateMappings(g, t).some((v) => mapsInRange(v, start, end));
+}
+
+/**
+ * hugetlb_vmdelete_list: i_mmap_lock_write waits for faults holding i_mmap_rwsem / the vma lock,
+ * then unmaps [start, end) in every VMA of the file: a MAP_PRIVATE mapping loses its read-only
+ * ptes of the file's pages and its private copies there too (unmap_hugepage_range, zap.ts).
+ */
 function vmdeleteListStep(start: 'size' | 'from'): Step {
   return {
     name: 'hugetlb_vmdelete_list',
     enabled: (g, t) => fileOf(g, t).ir === 0,
     run(g, t) {
-      t.l.next = argInt(t, start);
-      unmapFileRange(g, argInt(t, 'f'), t.l.next, start === 'size' ? LONG_MAX : argInt(t, 'to'));
+      const from = argInt(t, start);
+      const end = start === 'size' ? LONG_MAX : argInt(t, 'to');
+      unmapFileRange(g, argInt(t, 'f'), from, end);
+      for (const v of privateMappings(g, t)) unmapHugepageRange(g, t, v, from, end);
+      t.l.next = from;
       return 'remove_inode_hugepages';
     },
   };
@@ -123,7 +156,8 @@ export const truncateOp: Op = {
         const old = f.size;
         f.size = size; // i_size_write
         const stale = f.reg.length > 0 && at(f.reg, f.reg.length - 1) > size;
-        if (size >= old && !stale && !f.pc.some((x) => x >= size)) return done('ok');
+        if (size >= old && !stale && !f.pc.some((x) => x >= size) && !privatelyMapped(g, t, size, LONG_MAX))
+          return done('ok');
         inodeLock(f, t);
         return 'hugetlb_vmdelete_list';
       },
@@ -192,7 +226,8 @@ export const punchOp: Op = {
         )
           return done('EINVAL');
         if (f.fd === 0) return done('EBADF'); // fallocate(2) needs the descriptor
-        if (!f.pc.some((x) => x >= from && x < to)) return done('ok'); // nothing to remove
+        // nothing cached and nothing privately mapped in the hole: nothing to remove
+        if (!f.pc.some((x) => x >= from && x < to) && !privatelyMapped(g, t, from, to)) return done('ok');
         inodeLock(f, t);
         return 'hugetlb_vmdelete_list';
       },

@@ -37,10 +37,14 @@ import {
   type T,
   LOCALS,
   PATH_UFFD,
+  TOK_FILE,
   argInt,
   at,
+  datSet,
+  faultFile,
   faultMutexLock,
   isShared,
+  tokPrivate,
   setAdd,
   spoolIdx,
   vmaMutexHash,
@@ -112,7 +116,7 @@ function mfillPte(g: G, t: T): StepResult {
     // non-missing case" (the PTE check of mfill_atomic_hugetlb is subsumed: shared PTEs are
     // not tracked)
     if (at(g.file, v.src).pc.includes(idx)) return fail(g, t, 'EEXIST');
-  } else if (v.anon.includes(idx)) return fail(g, t, 'EEXIST'); // !huge_pte_none_mostly
+  } else if (v.anon.includes(idx) || v.pcm.includes(idx)) return fail(g, t, 'EEXIST'); // !huge_pte_none_mostly
   if (t.l.temp >= TEMP_CARRIED) {
     // 8cc5fcbb5be8^: no new allocation; the carried folio is installed (PagePrivate as the
     // out: path would leave it, should it still fail)
@@ -135,7 +139,11 @@ function install(g: G, t: T): StepResult {
     }
     f.pc = setAdd(f.pc, t.l.idx); // hugetlb_add_to_page_cache
     v.pcm = setAdd(v.pcm, t.l.idx);
-  } else v.anon = setAdd(v.anon, t.l.idx); // hugetlb_add_new_anon_rmap
+    f.dat = datSet(f.dat, t.l.idx, TOK_FILE); // the copied data
+  } else {
+    v.anon = setAdd(v.anon, t.l.idx); // hugetlb_add_new_anon_rmap
+    v.dat = datSet(v.dat, t.l.idx, tokPrivate(argInt(t, 'v'))); // the copied data, this mapping's own
+  }
   t.l.restore_reserve = 0;
   t.l.temp = TEMP_NONE;
   g.held--;
@@ -222,7 +230,7 @@ function entry(first: boolean): Step {
       t.l.hash = vmaMutexHash(t, v, idx);
       faultMutexLock(g, t.l.hash);
       v.users++; // uffd_mfill_lock
-      if (isShared(v.kind)) at(g.file, v.src).ir++; // hugetlb_vma_lock_read
+      if (faultFile(v) >= 0) at(g.file, faultFile(v)).ir++; // hugetlb_vma_lock_read
       return mfillPte(g, t);
     },
   };

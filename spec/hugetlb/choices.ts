@@ -62,6 +62,7 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   fallocate: [0, 1, 4, 2, 3, 6],
   unlink: [0],
   umount: [0],
+  madvise_dontneed: [0],
 };
 
 /** Operations that can give charges back to a mount (and so refill its reserve). */
@@ -74,6 +75,7 @@ export const RELEASING_OPS: ReadonlySet<string> = new Set([
   'close',
   'unlink',
   'fallocate',
+  'madvise_dontneed',
 ]);
 
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */

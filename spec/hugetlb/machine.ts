@@ -43,6 +43,7 @@ export const OPS = [
   'unlink',
   'umount',
   'fallocate',
+  'madvise_dontneed',
 ] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';

@@ -9,7 +9,7 @@ import { fault } from './ops-fault.js';
 import { uffdContinue, uffdCopy, uffdRegister } from './ops-uffd.js';
 import { fallocate, truncate, punch } from './ops-file.js';
 import { close, umount, unlink } from './ops-lifetime.js';
-import { fork, mmap, munmap } from './ops-map.js';
+import { fork, madviseDontneed, mmap, munmap } from './ops-map.js';
 import { mount, setNr, setOvercommit } from './ops-pool.js';
 import { freshFile } from './lifecycle.js';
 import { clone, finish } from './promises.js';
@@ -18,9 +18,10 @@ import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js'
 
 export { EMPTY_VMA };
 export type { Args, FileView, HugetlbView, Outcome, Ret, SpoolView, UffdMode, VmaKind, VmaView } from './view.js';
+export { TOKEN } from './view.js';
 export { CHOICES_BY_OP, decodeChoice, INJ, SETNR_CHOICES } from './choices.js';
 export { shrinkSurplus } from './ops-pool.js';
-export { inUse, outstanding, usage } from './promises.js';
+export { inUse, outstanding, sees, usage } from './promises.js';
 
 const initMemo = new WeakMap<HugetlbParams, HugetlbView>();
 
@@ -92,6 +93,8 @@ export function applyOp(
       return close(v0, a, plan);
     case 'unlink':
       return unlink(v0, a, plan);
+    case 'madvise_dontneed':
+      return madviseDontneed(v0, a, plan);
     case 'umount':
       return plan.reserveOffset ? undefined : umount(v0, a, plan);
     default:

@@ -21,9 +21,10 @@ import {
   outstanding,
   pageFreed,
   settle,
+  withToken,
 } from './promises.js';
 import type { HugetlbParams } from './params.js';
-import type { Args, HugetlbView, Outcome, Ret, VmaView } from './view.js';
+import { type Args, type HugetlbView, type Outcome, type Ret, TOKEN, type VmaView } from './view.js';
 
 const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 
@@ -85,7 +86,17 @@ export function allocPage(
   return { ok: true, restore: !avoid && hasReservation };
 }
 
-type Ctx = { v0: HugetlbView; v: HugetlbView; ledger: Ledger; plan: Plan; resv0: number; numa: boolean };
+type Ctx = {
+  v0: HugetlbView;
+  v: HugetlbView;
+  ledger: Ledger;
+  plan: Plan;
+  resv0: number;
+  numa: boolean;
+  /** The faulting mapping's slot (a private write stores TOKEN.privateBase + slot). */
+  slot: number;
+  write: boolean;
+};
 
 export function done(c: Ctx, ret: Ret): Outcome | undefined {
   const settled = settle(c.v0, c.v, c.ledger, c.plan.reserveOffset);
@@ -117,6 +128,8 @@ function sharedFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   f.resv = add(f.resv, i);
   f.cache = add(f.cache, i);
   m.pagecache = add(m.pagecache, i);
+  // a new page is zeroed; a write fault stores into it
+  f.data = withToken(f.data, i, c.write ? TOKEN.file : TOKEN.zero);
   return done(c, 'ok');
 }
 
@@ -127,8 +140,10 @@ function cowFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   const peer = at(v.vmas, m.peer);
   const r = allocPage(v, c.ledger, m, i, m.owner, plan, c.resv0, c.numa);
   if (r.ok) {
+    // each side now has its own copy: the writer's holds what it wrote, the partner's what both saw
     m.cow = del(m.cow, i);
     peer.cow = del(peer.cow, i);
+    m.data = withToken(m.data, i, TOKEN.privateBase + c.slot);
     return done(c, 'ok');
   }
   if (!m.owner) return done(c, 'SIGBUS');
@@ -137,6 +152,7 @@ function cowFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   peer.cow = del(peer.cow, i);
   peer.unmapped = true;
   m.cow = del(m.cow, i);
+  m.data = withToken(m.data, i, TOKEN.privateBase + c.slot);
   return done(c, 'ok');
 }
 
@@ -155,14 +171,54 @@ function privateBackout(c: Ctx, m: VmaView, i: number, r: AllocResult, wasReserv
   return done(c, 'OOM');
 }
 
+/**
+ * A write through a MAP_PRIVATE mapping of a file to an index whose page is
+ * in the page cache: the write goes to a private copy (never to the file's
+ * page), which takes the owner's promise for the index like any private page
+ * (the kernel copies outside_reserve = 0 here). No page: SIGBUS, the mapping
+ * still reading the file's page.
+ */
+function pagecacheCow(c: Ctx, m: VmaView, i: number): Outcome | undefined {
+  const { v, plan } = c;
+  if (plan.inj) return undefined;
+  m.pagecache = add(m.pagecache, i); // mapped read-only first, whatever the copy's fate
+  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
+  if (!r.ok) return done(c, r.ret ?? 'SIGBUS');
+  if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i);
+  m.pagecache = del(m.pagecache, i);
+  m.anon = add(m.anon, i);
+  m.data = withToken(m.data, i, TOKEN.privateBase + c.slot);
+  return done(c, 'ok');
+}
+
 function privateFault(c: Ctx, m: VmaView, i: number, write: boolean): Outcome | undefined {
   const { v, plan } = c;
   const plain = !plan.buddyFail && !plan.numaMiss && !plan.inj && !plan.reserveOffset;
   if (has(m.anon, i)) {
-    if (!write || !has(m.cow, i)) return plain ? { view: c.v0, ret: 'ok' } : undefined;
+    if (!write) return plain ? { view: c.v0, ret: 'ok' } : undefined;
+    if (!has(m.cow, i)) {
+      // the page is ours alone: the write lands in it
+      if (!plain) return undefined;
+      m.data = withToken(m.data, i, TOKEN.privateBase + c.slot);
+      return done(c, 'ok');
+    }
     return cowFault(c, m, i);
   }
+  if (has(m.pagecache, i)) {
+    if (!write) return plain ? { view: c.v0, ret: 'ok' } : undefined;
+    return pagecacheCow(c, m, i);
+  }
   if (m.unmapped) return plain ? { view: c.v0, ret: 'SIGBUS' } : undefined;
+  if (m.file >= 0) {
+    const f = at(v.files, m.file);
+    if (i >= f.size) return plain ? { view: c.v0, ret: 'SIGBUS' } : undefined;
+    if (has(f.cache, i)) {
+      if (write) return pagecacheCow(c, m, i);
+      if (!plain) return undefined;
+      m.pagecache = add(m.pagecache, i); // a read maps the file's page
+      return done(c, 'ok');
+    }
+  }
   if (plan.inj === INJ.early) {
     // the owner's reserve map could not allocate a descriptor
     if (!(m.kind === 'private' && m.owner) || plan.buddyFail || plan.numaMiss || plan.reserveOffset) return undefined;
@@ -174,6 +230,8 @@ function privateFault(c: Ctx, m: VmaView, i: number, write: boolean): Outcome | 
   if (plan.inj) return privateBackout(c, m, i, r, wasReserved);
   if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i); // the promise is kept
   m.anon = add(m.anon, i);
+  // a new private page is zeroed; a write fault stores into it
+  m.data = withToken(m.data, i, write ? TOKEN.privateBase + c.slot : TOKEN.zero);
   return done(c, 'ok');
 }
 
@@ -187,16 +245,17 @@ export function fault(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   const unchanged = (ret: Ret): Outcome | undefined => (plain ? { view: v0, ret } : undefined);
   if (!m0 || m0.kind === 'none' || i < m0.from || i >= m0.to) return unchanged('SIGSEGV');
   const v = clone(v0);
-  const c: Ctx = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), numa: p.numa };
+  const c: Ctx = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), numa: p.numa, slot, write };
   const m = at(v.vmas, slot);
   if (isSharedKind(m.kind)) {
     const f = at(v.files, m.src);
     if (i >= f.size) return unchanged('SIGBUS');
-    if (has(m.pagecache, i)) return unchanged('ok');
-    if (has(f.cache, i)) {
-      if (m.uffd === 'minor') return unchanged('SIGBUS'); // a minor fault: the handler's
+    if (has(m.pagecache, i) || has(f.cache, i)) {
+      if (!has(m.pagecache, i) && m.uffd === 'minor') return unchanged('SIGBUS'); // a minor fault: the handler's
+      if (!write && has(m.pagecache, i)) return unchanged('ok');
       if (!plain) return undefined;
       m.pagecache = add(m.pagecache, i);
+      if (write) f.data = withToken(f.data, i, TOKEN.file); // the write lands in the file's page
       return { view: v, ret: 'ok' };
     }
     if (m.uffd === 'missing') return unchanged('SIGBUS'); // a missing page: the handler's

@@ -5,6 +5,7 @@
  */
 import { INJ, type Plan } from './choices.js';
 import { allocPage } from './ops-fault.js';
+import { zapPrivate } from './ops-map.js';
 import {
   add,
   at,
@@ -26,6 +27,18 @@ import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js'
 
 const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 
+/**
+ * Every MAP_PRIVATE mapping of the file loses what it maps in [start, end):
+ * the file's pages it was reading and its private copies there (the kernel
+ * unmaps all mappings of the file, private ones included). A later read sees
+ * the file again.
+ */
+function zapFileMappings(v: HugetlbView, fi: number, start: number, end: number, restore: boolean): void {
+  v.vmas.forEach((m, slot) => {
+    if (m.kind !== 'none' && !isSharedKind(m.kind) && m.file === fi) zapPrivate(v, slot, start, end, restore);
+  });
+}
+
 /** Free the released promises' surplus backing after settling the mount reserve. */
 function settleAndRelease(v0: HugetlbView, v: HugetlbView, released: number, plan: Plan): Outcome | undefined {
   const s = settle(v0, v, newLedger(v), plan.reserveOffset);
@@ -45,6 +58,7 @@ export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
     return plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
   if (!f0.open) return plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
   const v = clone(v0);
+  zapFileMappings(v, fi, size, p.fileSize, v0.surp === 0);
   const f = at(v.files, fi);
   f.size = size;
   const gone = f.cache.filter((x) => x >= size);
@@ -71,6 +85,7 @@ export function punch(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
     return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
   if (!f0.open) return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
   const v = clone(v0);
+  zapFileMappings(v, fi, from, to, v0.surp === 0);
   const f = at(v.files, fi);
   const ledger = newLedger(v);
   const victims = f.cache.filter((x) => x >= from && x < to);

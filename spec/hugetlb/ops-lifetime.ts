@@ -15,7 +15,7 @@ import type { Args, HugetlbView, Outcome } from './view.js';
 const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 
 const mapped = (v: HugetlbView, fileIndex: number): boolean =>
-  v.vmas.some((m) => isSharedKind(m.kind) && m.src === fileIndex);
+  v.vmas.some((m) => m.kind !== 'none' && (isSharedKind(m.kind) ? m.src : m.file) === fileIndex);
 
 /** The inode goes: its pages are freed, its reservations given back. Returns how many promises went. */
 function evict(v: HugetlbView, fileIndex: number): number {

@@ -16,6 +16,7 @@ import {
   outstanding,
   pageFreed,
   promiseGlobal,
+  pruneData,
   range,
   releaseGlobal,
   settle,
@@ -26,7 +27,9 @@ import type { HugetlbParams } from './params.js';
 import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, type Ret, type VmaKind, type VmaView } from './view.js';
 
 const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
-const KINDS: readonly string[] = ['shared', 'noreserve', 'private', 'private_noreserve'];
+const KINDS: readonly string[] = ['shared', 'noreserve', 'private', 'private_noreserve', 'private_file'];
+/** The mmap names a shared file f (shared kinds, MAP_PRIVATE of a file), not a mount. */
+const namesFile = (kind: string): boolean => kind !== 'private' && kind !== 'private_noreserve';
 
 /** -EINVAL: a bad slot, range, file or kind, or an unmounted mount. */
 function badMmap(v: HugetlbView, a: Args, p: HugetlbParams): boolean {
@@ -36,8 +39,7 @@ function badMmap(v: HugetlbView, a: Args, p: HugetlbParams): boolean {
   const to = num(a, 'to');
   const m = v.vmas[num(a, 'v')];
   if (!m || m.kind !== 'none' || !KINDS.includes(kind) || !(from >= 0 && from < to && to <= p.fileSize)) return true;
-  const shared = isSharedKind(kind);
-  const mount = shared ? v.files[src]?.mount : src;
+  const mount = namesFile(kind) ? v.files[src]?.mount : src;
   return mount === undefined || !v.spools[mount]?.mounted;
 }
 
@@ -65,13 +67,16 @@ function transientEnomem(v: HugetlbView, mount: number, n: number): boolean {
 export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
   if (plan.numaMiss) return undefined;
   if (badMmap(v0, a, p)) return plan.buddyFail || plan.inj ? undefined : { view: v0, ret: 'EINVAL' };
-  const kind = String(a.kind) as VmaKind;
-  const src = num(a, 'f');
+  const kindArg = String(a.kind);
+  // MAP_PRIVATE of a file is a private mapping like any other, reading the file's pages until written
+  const kind = (kindArg === 'private_file' ? 'private' : kindArg) as VmaKind;
+  const file = namesFile(kindArg) ? num(a, 'f') : -1;
   const from = num(a, 'from');
   const to = num(a, 'to');
   const shared = isSharedKind(kind);
+  const src = file >= 0 && !shared ? at(v0.files, file).mount : num(a, 'f');
   const mount = shared ? at(v0.files, src).mount : src;
-  if (shared && !at(v0.files, src).open) return plan.buddyFail || plan.inj ? undefined : { view: v0, ret: 'EBADF' };
+  if (file >= 0 && !at(v0.files, file).open) return plan.buddyFail || plan.inj ? undefined : { view: v0, ret: 'EBADF' };
   const unchanged = (): Outcome => ({ view: v0, ret: 'ENOMEM' });
   const reserving = kind === 'shared' || kind === 'private';
   if (plan.buddyFail && reserving && plan.inj === INJ.none && transientEnomem(v0, mount, to - from)) return unchanged();
@@ -79,7 +84,18 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
   if (plan.inj || (!reserving && plan.buddyFail)) return undefined;
   const v = clone(v0);
   const ledger = newLedger(v);
-  const nv: VmaView = { ...EMPTY_VMA, kind, src, from, to, owner: kind === 'private', resv: [], anon: [], cow: [] };
+  const nv: VmaView = {
+    ...EMPTY_VMA,
+    kind,
+    src,
+    file: shared ? -1 : file,
+    from,
+    to,
+    owner: kind === 'private',
+    resv: [],
+    anon: [],
+    cow: [],
+  };
   if (reserving) {
     const promised = shared ? range(from, to).filter((i) => !has(at(v.files, src).resv, i)) : range(from, to);
     const global = charge(v, ledger, mount, promised.length);
@@ -90,8 +106,8 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
       f.resv = [...new Set([...f.resv, ...promised])].sort((x, y) => x - y);
     } else nv.resv = promised;
   }
-  // a writable shared mapping extends i_size
-  if (shared) at(v.files, src).size = Math.max(at(v.files, src).size, to);
+  // a writable mapping (MAP_SHARED or MAP_PRIVATE) extends i_size
+  if (file >= 0) at(v.files, file).size = Math.max(at(v.files, file).size, to);
   v.vmas[num(a, 'v')] = nv;
   const settled = settle(v0, v, ledger, 0);
   return settled && plan.reserveOffset === 0 ? { view: settled, ret: 'ok' } : undefined;
@@ -135,6 +151,7 @@ export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
     m.anon = m.anon.filter((i) => !inRange(i));
     m.cow = m.cow.filter((i) => !inRange(i));
     m.resv = m.resv.filter((i) => !inRange(i));
+    m.pagecache = m.pagecache.filter((i) => !inRange(i));
     if (whole && peer) peer.peer = -1;
     for (let k = 0; k < freed; k++) pageFreed(v);
   } else m.pagecache = m.pagecache.filter((i) => !inRange(i));
@@ -147,18 +164,21 @@ export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
       anon: m.anon.filter(above),
       cow: [],
       resv: m.resv.filter(above),
-      peer: -1,
       pagecache: m.pagecache.filter(above),
+      data: m.data.filter(([i]) => above(i)),
+      peer: -1,
     };
     m.anon = m.anon.filter((i) => !above(i));
     m.pagecache = m.pagecache.filter((i) => !above(i));
     m.resv = m.resv.filter((i) => !above(i));
+    m.pagecache = m.pagecache.filter((i) => !above(i));
     m.to = start;
   } else if (start === m.from) m.from = end;
   else m.to = start;
+  const fileHeld = isSharedKind(m0.kind) ? m0.src : m0.file;
   const settled =
-    whole && isSharedKind(m0.kind)
-      ? lastReference(v0, v, m0.src, plan.reserveOffset)
+    whole && fileHeld >= 0
+      ? lastReference(v0, v, fileHeld, plan.reserveOffset)
       : settle(v0, v, newLedger(v), plan.reserveOffset);
   if (!settled) return undefined;
   releaseGlobal(settled, given);
@@ -166,6 +186,7 @@ export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
 }
 
 function settledFinish(v: HugetlbView): HugetlbView {
+  pruneData(v);
   v.free = v.total - inUse(v);
   v.rsvd = outstanding(v);
   return v;
@@ -185,14 +206,72 @@ export function fork(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined 
     ...EMPTY_VMA,
     kind: m.kind,
     src: m.src,
+    file: m.file,
     from: m.from,
     to: m.to,
     anon: [...m.anon],
     cow: [...m.anon],
+    pagecache: [...m.pagecache],
+    data: m.data.map(([i, tok]) => [i, tok] as [number, number]),
     peer: s,
   };
   const parent = at(v.vmas, s);
   parent.cow = [...m.anon];
   parent.peer = c;
   return { view: settledFinish(v), ret: 'ok' };
+}
+
+/**
+ * The pages a private mapping maps in [start, end) go away (munmap keeps its
+ * own accounting; this is MADV_DONTNEED and the unmapping a truncate or hole
+ * punch does in every mapping of the file): the read-only views of the
+ * file's pages, and the private copies, each freed unless the fork partner
+ * still shares it. The owner's promise for a discarded (freed) private page
+ * comes back, so a later fault there is guaranteed a page again, except while
+ * surplus pages exist (`restore`: the kernel does not restore the
+ * reservation when it may be freeing a surplus page; mm/hugetlb.c
+ * __unmap_hugepage_range() @ v6.12).
+ */
+export function zapPrivate(v: HugetlbView, slot: number, start: number, end: number, restore: boolean): void {
+  const m = at(v.vmas, slot);
+  if (m.kind === 'none' || isSharedKind(m.kind)) return;
+  const inRange = (i: number): boolean => i >= start && i < end;
+  const peer = m.peer >= 0 ? at(v.vmas, m.peer) : undefined;
+  let freed = 0;
+  for (const i of m.anon.filter(inRange)) {
+    if (has(m.cow, i) && peer)
+      peer.cow = del(peer.cow, i); // the partner keeps the page (and no promise comes back)
+    else {
+      freed++;
+      if (restore && m.kind === 'private' && m.owner) m.resv = [...m.resv, i].sort((x, y) => x - y);
+    }
+  }
+  m.anon = m.anon.filter((i) => !inRange(i));
+  m.cow = m.cow.filter((i) => !inRange(i));
+  m.pagecache = m.pagecache.filter((i) => !inRange(i));
+  m.data = m.data.filter(([i]) => !inRange(i));
+  for (let k = 0; k < freed; k++) pageFreed(v);
+}
+
+/**
+ * MADV_DONTNEED of [from, to) through the mapping in slot v: the range's pages
+ * are discarded (zapPrivate; a shared mapping's pages stay in the file), the
+ * mapping stays. to < from: EINVAL; a range not wholly inside the mapping:
+ * ENOMEM after discarding the part that is.
+ */
+export function madviseDontneed(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+  if (plan.buddyFail || plan.numaMiss || plan.inj || plan.surplusFirst) return undefined;
+  const unchanged = (ret: Ret): Outcome | undefined => (plan.reserveOffset ? undefined : { view: v0, ret });
+  const slot = num(a, 'v');
+  const from = num(a, 'from');
+  const to = num(a, 'to');
+  if (to < from) return unchanged('EINVAL');
+  if (to === from) return unchanged('ok');
+  const m0 = v0.vmas[slot];
+  if (!m0 || m0.kind === 'none') return unchanged('ENOMEM');
+  const ret: Ret = from >= m0.from && to <= m0.to ? 'ok' : 'ENOMEM';
+  const v = clone(v0);
+  zapPrivate(v, slot, Math.max(from, m0.from), Math.min(to, m0.to), v0.surp === 0);
+  const settled = settle(v0, v, newLedger(v), plan.reserveOffset);
+  return settled ? { view: settled, ret } : undefined;
 }

@@ -24,9 +24,9 @@
  */
 import { INJ, type Plan } from './choices.js';
 import { allocPage, done } from './ops-fault.js';
-import { add, at, clone, del, has, isSharedKind, newLedger, outstanding, pageFreed } from './promises.js';
+import { add, at, clone, del, has, isSharedKind, newLedger, outstanding, pageFreed, withToken } from './promises.js';
 import type { HugetlbParams } from './params.js';
-import type { Args, HugetlbView, Outcome, Ret } from './view.js';
+import { type Args, type HugetlbView, type Outcome, type Ret, TOKEN } from './view.js';
 
 const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 
@@ -38,7 +38,9 @@ export function uffdCopy(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
   const plain = !plan.buddyFail && !plan.numaMiss && !plan.inj && !plan.reserveOffset;
   const unchanged = (ret: Ret): Outcome | undefined => (plain ? { view: v0, ret } : undefined);
   if (!m0 || m0.kind === 'none' || i < m0.from || i >= m0.to) return unchanged('ENOENT');
-  if (isSharedKind(m0.kind) ? has(at(v0.files, m0.src).cache, i) : has(m0.anon, i)) return unchanged('EEXIST');
+  // a present pte: the file's page, a private page, or a private mapping's read-only view of the file's page
+  if (isSharedKind(m0.kind) ? has(at(v0.files, m0.src).cache, i) : has(m0.anon, i) || has(m0.pagecache, i))
+    return unchanged('EEXIST');
   const hasMap = isSharedKind(m0.kind) || (m0.kind === 'private' && m0.owner);
   if (plan.inj === INJ.early)
     // the reserve map could not allocate a descriptor (vma_needs_reservation)
@@ -50,7 +52,7 @@ export function uffdCopy(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
   if (src !== 'resident' && plan.buddyFail)
     return plan.numaMiss || plan.reserveOffset || plan.surplusFirst ? undefined : { view: v0, ret: 'ENOMEM' };
   const v = clone(v0);
-  const c = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), numa: p.numa };
+  const c = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), numa: p.numa, slot, write: true };
   const m = at(v.vmas, slot);
   const beyondEof = isSharedKind(m.kind) && i >= at(v.files, m.src).size;
   const hadEntry = isSharedKind(m.kind) && has(at(v.files, m.src).resv, i);
@@ -75,9 +77,11 @@ export function uffdCopy(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
     f.resv = add(f.resv, i);
     f.cache = add(f.cache, i);
     m.pagecache = add(m.pagecache, i);
+    f.data = withToken(f.data, i, TOKEN.file); // the copied data
   } else {
     if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i); // the promise is kept
     m.anon = add(m.anon, i);
+    m.data = withToken(m.data, i, TOKEN.privateBase + slot); // the copied data, this mapping's own
   }
   return done(c, 'ok');
 }

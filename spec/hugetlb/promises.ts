@@ -73,9 +73,51 @@ export function outstanding(v: HugetlbView): number {
 }
 
 export function finish(v: HugetlbView): HugetlbView {
+  pruneData(v);
   v.free = v.total - inUse(v);
   v.rsvd = outstanding(v);
   return v;
+}
+
+// ---------------------------------------------------------------------------
+// page data (view.ts TOKEN)
+// ---------------------------------------------------------------------------
+
+type Data = [number, number][];
+
+/** The token of the page at index i (0 = all zeroes, also for no page). */
+export function tokenAt(data: Data, i: number): number {
+  for (const [k, tok] of data) if (k === i) return tok;
+  return 0;
+}
+
+/** The data with the page at i holding tok (zero tokens are not listed). */
+export function withToken(data: Data, i: number, tok: number): Data {
+  const out = data.filter(([k]) => k !== i);
+  if (tok !== 0) out.push([i, tok]);
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/** Data only for pages that exist: a page that left a mapping or the page cache takes its data along. */
+export function pruneData(v: HugetlbView): void {
+  for (const f of v.files) if (f.data.some(([k]) => !has(f.cache, k))) f.data = f.data.filter(([k]) => has(f.cache, k));
+  for (const m of v.vmas) if (m.data.some(([k]) => !has(m.anon, k))) m.data = m.data.filter(([k]) => has(m.anon, k));
+}
+
+/**
+ * What mapping m reads at index i (a user-level promise, tested in
+ * test/hugetlb/private-file.test.ts): its private page if it has one, else
+ * (MAP_PRIVATE of a file, or a shared mapping) the file's page, else zeroes.
+ * A private write therefore shows only through the mapping that made it (and
+ * the fork partner still sharing the page), never through the file.
+ */
+export function sees(v: HugetlbView, slot: number, i: number): number {
+  const m = at(v.vmas, slot);
+  if (has(m.anon, i)) return tokenAt(m.data, i);
+  const file = isSharedKind(m.kind) ? m.src : m.file;
+  if (file < 0) return 0;
+  const f = at(v.files, file);
+  return has(f.cache, i) ? tokenAt(f.data, i) : 0;
 }
 
 export function clone(v: HugetlbView): HugetlbView {

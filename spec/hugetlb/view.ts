@@ -34,6 +34,12 @@ export interface FileView {
   resv: number[];
   /** Indices instantiated in the page cache. */
   cache: number[];
+  /**
+   * What the cached pages hold, as [index, token] for each page that is not
+   * all zeroes (view.ts Token): only writes through a shared mapping (or
+   * UFFDIO_COPY into one) change it; a private write never does.
+   */
+  data: [number, number][];
   /** The scenario's descriptor is open (close(2) drops it). */
   open: boolean;
   /** The file has a name (unlink(2) drops it). */
@@ -42,10 +48,19 @@ export interface FileView {
   evicted: boolean;
 }
 
+/**
+ * Page data as small tokens: 0 = all zeroes (a new page), 1 = written
+ * through a shared mapping of the file, 2 + s = written through the private
+ * mapping in slot s (and, after fork, what the partner still shares).
+ */
+export const TOKEN = { zero: 0, file: 1, privateBase: 2 } as const;
+
 export interface VmaView {
   kind: VmaKind;
-  /** Shared kinds: file id. Private kinds: mount id of the private (unlinked) hugetlbfs file. */
+  /** Shared kinds: file id. Private kinds: mount id of the private hugetlbfs file (of `file` when >= 0). */
   src: number;
+  /** MAP_PRIVATE of a shared file: that file (its page-cache pages are read until written); -1 otherwise. */
+  file: number;
   from: number;
   to: number;
   /** This mapping owns the reservations of its range (the process that mmap'ed it MAP_PRIVATE). */
@@ -58,6 +73,8 @@ export interface VmaView {
   anon: number[];
   /** Private: subset of anon whose page is still shared with `peer` after fork. */
   cow: number[];
+  /** What the private pages hold: [index, token] for each page of `anon` that is not all zeroes. */
+  data: [number, number][];
   /** Fork partner (parent <-> child) slot, -1 = none. */
   peer: number;
   /**
@@ -103,6 +120,7 @@ export type Ret =
 export const EMPTY_VMA: VmaView = Object.freeze({
   kind: 'none',
   src: 0,
+  file: -1,
   from: 0,
   to: 0,
   owner: false,
@@ -110,9 +128,10 @@ export const EMPTY_VMA: VmaView = Object.freeze({
   resv: [],
   anon: [],
   cow: [],
+  pagecache: [],
+  data: [],
   peer: -1,
   uffd: 'none',
-  pagecache: [],
 }) as VmaView;
 
 export type Args = Readonly<Record<string, number | string | boolean>>;

@@ -18,6 +18,11 @@ import {
 import { EMPTY_VMA, type HugetlbView, type UffdMode, type VmaKind } from '../../spec/hugetlb/model.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
+/** The kernel's sparse page data (idx * 16 + token) as the spec's [index, token] pairs, for present pages. */
+function pairs(dat: readonly number[], present: readonly number[]): [number, number][] {
+  return dat.filter((x) => present.includes(x >> 4)).map((x) => [x >> 4, x & 15] as [number, number]);
+}
+
 export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
   return {
     total: g.nr,
@@ -36,12 +41,13 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
       size: f.size,
       resv: coveredSet(f.reg),
       cache: f.pc.slice(),
+      data: pairs(f.dat, f.pc),
       open: f.fd === 1,
       linked: f.nlink === 1,
       evicted: f.evicted === 1,
     })),
     vmas: g.vma.map((v) => {
-      if (v.st !== V_LIVE) return { ...EMPTY_VMA, resv: [], anon: [], cow: [], pagecache: [] };
+      if (v.st !== V_LIVE) return { ...EMPTY_VMA, resv: [], anon: [], cow: [], pagecache: [], data: [] };
       const owner = v.kind === PRIVATE && (v.flags & HPAGE_RESV_OWNER) !== 0;
       const resv: number[] = [];
       if (owner) {
@@ -51,6 +57,7 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
       return {
         kind: KIND_NAMES[v.kind] as VmaKind,
         src: v.src,
+        file: v.pf > 0 ? v.pf - 1 : -1,
         from: v.from,
         to: v.to,
         owner,
@@ -58,9 +65,10 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
         resv,
         anon: v.anon.slice(),
         cow: v.cow.slice(),
+        pagecache: v.pcm.slice(),
+        data: pairs(v.dat, v.anon),
         peer: v.peer,
         uffd: UFFD_NAMES[v.uffd] as UffdMode,
-        pagecache: v.pcm.slice(),
       };
     }),
   };

@@ -137,6 +137,25 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
     },
   }),
   invariant<G, HugetlbParams>({
+    name: 'private-writes-stay-private',
+    why: 'A write through a MAP_PRIVATE mapping reaches a file page only by copying it first: hugetlb_wp reuses a page in place only when it is anonymous and mapped once (folio_test_anon), so the page-cache folio is always copied, under the fault mutex of (mapping, index).',
+    doc: 'No page-cache page holds data written through a private mapping: a private write is never visible through the file or a shared mapping (checked wherever a file has a written page).',
+    source:
+      'mm/hugetlb.c hugetlb_wp() @ v6.12 (folio_mapcount(old_folio) == 1 && folio_test_anon(old_folio)); mmap(2) MAP_PRIVATE "updates to the mapping are not visible to other processes mapping the same file, and are not carried through to the underlying file"',
+    when: 'always',
+    check: (g) => {
+      let written = false;
+      for (const [k, f] of g.file.entries())
+        for (const x of f.dat) {
+          if (!f.pc.includes(x >> 4)) continue;
+          written = true;
+          if ((x & 15) >= 2)
+            return `file ${k} page ${x >> 4} holds what the private mapping in slot ${(x & 15) - 2} wrote`;
+        }
+      return written ? true : null;
+    },
+  }),
+  invariant<G, HugetlbParams>({
     name: 'no-leak',
     why: 'Each reservation taken at mmap, fault or mount is given back by the matching unmap (hugetlb_vm_op_close), truncate or eviction (hugetlb_unreserve_pages) or umount (hugepage_put_subpool).',
     doc: 'Once no mapping is left and no file holds a page or a reservation, the pool alone explains the counters: nothing is in use (HugePages_Free == HugePages_Total), HugePages_Rsvd is exactly what mounted (or detached) subpools hold for min_size; after every mount is gone too, Rsvd == 0. (A free surplus page may linger: set_nr / overcommit changes leave them and the kernel returns them lazily.)',

@@ -36,17 +36,17 @@ export const hugetlbOps = defineOps({
     },
   },
   mmap: {
-    doc: 'mmap of pages [from, to) into VMA slot v: shared/noreserve map file f; private/private_noreserve map an anonymous-like private mapping on mount f',
+    doc: 'mmap of pages [from, to) into VMA slot v: shared/noreserve map file f; private/private_noreserve map an anonymous-like private mapping on mount f; private_file maps file f MAP_PRIVATE (reads see its page cache until written)',
     args: {
       v: vma('VMA slot to create (must be free)'),
       kind: A.enum(
-        ['shared', 'noreserve', 'private', 'private_noreserve'],
-        'MAP_SHARED, MAP_SHARED|MAP_NORESERVE, MAP_PRIVATE, MAP_PRIVATE|MAP_NORESERVE',
+        ['shared', 'noreserve', 'private', 'private_noreserve', 'private_file'],
+        'MAP_SHARED, MAP_SHARED|MAP_NORESERVE, MAP_PRIVATE and MAP_PRIVATE|MAP_NORESERVE of a new file of their own, MAP_PRIVATE of file f',
       ),
       f: A.int<P>(
         0,
         Math.max(LIMITS.maxFiles, LIMITS.maxMounts) - 1,
-        'file index (shared kinds) or mount index (private kinds)',
+        'file index (shared kinds, private_file) or mount index (private, private_noreserve)',
         {
           text: 'max(params.fileMount.length, params.mounts.length) - 1',
           max: (p) => Math.max(p.fileMount.length, p.mounts.length) - 1,
@@ -126,6 +126,17 @@ export const hugetlbOps = defineOps({
   punch: {
     doc: 'fallocate(FALLOC_FL_PUNCH_HOLE) of pages [from, to) of file f',
     args: { f: file, from: index('first page offset'), to: end('end page offset (exclusive)') },
+  },
+  madvise_dontneed: {
+    doc: 'madvise(MADV_DONTNEED) of pages [from, to) through VMA v: its private pages there are discarded (the mapping stays)',
+    args: {
+      v: vma('VMA slot'),
+      from: index('first page offset'),
+      to: A.int<P>(0, LIMITS.maxFileSize, 'end page offset (exclusive); to < from is EINVAL, to == from does nothing', {
+        text: 'params.fileSize',
+        max: (p) => p.fileSize,
+      }),
+    },
   },
   fork: {
     doc: 'fork: the MAP_PRIVATE VMA v is copied into the free VMA slot c of the child',

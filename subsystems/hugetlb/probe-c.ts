@@ -5,7 +5,9 @@
  *
  *   mmap          shared/noreserve: mmap(MAP_SHARED[|MAP_NORESERVE]) of a file on
  *                 its mount at offset from; private/private_noreserve: a new file on
- *                 mount f, unlinked, mmap(MAP_PRIVATE[|MAP_NORESERVE]), closed
+ *                 mount f, unlinked, mmap(MAP_PRIVATE[|MAP_NORESERVE]), closed;
+ *                 private_file: mmap(MAP_PRIVATE) of file f at offset from
+ *   madvise_dontneed  madvise(MADV_DONTNEED) of pages [from, to) of slot v's addresses
  *   fault         one read or write of the first byte of huge page i (SIGBUS caught)
  *   uffd_copy, uffd_continue, uffd_register  (probe-c-uffd.ts) userfaultfd
  *   munmap        munmap of the whole mapping
@@ -34,7 +36,7 @@ export const HUGETLB_C = String.raw`
 #define H_NM 4
 #define VBASE(v) ((char *)0x200000000000UL + (unsigned long)(v) * (1UL << 32))
 
-enum { K_SHARED = 1, K_NORESERVE, K_PRIVATE, K_PRIVATE_NORESERVE };
+enum { K_SHARED = 1, K_NORESERVE, K_PRIVATE, K_PRIVATE_NORESERVE, K_PRIVATE_FILE };
 
 struct hbook {
 	int live[H_NV], kind[H_NV], from[H_NV], to[H_NV], task[H_NV], peer[H_NV];
@@ -153,7 +155,8 @@ static int h_task_of(int v)
 static const char *h_mmap(int v, int kind, int f, int from, int to)
 {
 	int shared = kind == K_SHARED || kind == K_NORESERVE;
-	int m = shared ? (f >= 0 && f < B->nfiles ? B->file_mount[f] : -1) : f;
+	int file = shared || kind == K_PRIVATE_FILE;
+	int m = file ? (f >= 0 && f < B->nfiles ? B->file_mount[f] : -1) : f;
 	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED_NOREPLACE;
 	int fd;
 	char *p;
@@ -163,7 +166,7 @@ static const char *h_mmap(int v, int kind, int f, int from, int to)
 		return "EINVAL";
 	if (kind == K_NORESERVE || kind == K_PRIVATE_NORESERVE)
 		flags |= MAP_NORESERVE;
-	if (shared) {
+	if (file) {
 		fd = B->fd[f];
 	} else {
 		char path[96];
@@ -176,7 +179,7 @@ static const char *h_mmap(int v, int kind, int f, int from, int to)
 	p = mmap(VBASE(v) + (unsigned long)from * HPAGE, (size_t)(to - from) * HPAGE, PROT_READ | PROT_WRITE, flags,
 		 fd, (off_t)from * HPAGE);
 	int e = errno;
-	if (!shared)
+	if (!file)
 		close(fd);
 	if (p == MAP_FAILED)
 		return errname(e);
@@ -359,5 +362,16 @@ static const char *h_fallocate(int f, int from, int to)
 	if (B->fd[f] < 0)
 		return "EBADF";
 	return fallocate(B->fd[f], 0, (off_t)from * HPAGE, (off_t)(to - from) * HPAGE) ? errname(errno) : "ok";
+}
+
+static const char *h_madvise_dontneed(int v, int from, int to)
+{
+	if (v < 0 || v >= H_NV || from < 0)
+		return "EINVAL";
+	/* the slot's addresses (a split-off piece lives at its original's); nothing mapped: ENOMEM */
+	char *base = B->live[v] ? B->base[v] : VBASE(v);
+	if (madvise(base + (unsigned long)from * HPAGE, (size_t)((long)to - from) * HPAGE, MADV_DONTNEED))
+		return errname(errno);
+	return "ok";
 }
 `;

@@ -21,6 +21,7 @@ const KIND_C: Record<string, string> = {
   noreserve: 'K_NORESERVE',
   private: 'K_PRIVATE',
   private_noreserve: 'K_PRIVATE_NORESERVE',
+  private_file: 'K_PRIVATE_FILE',
 };
 
 /** uffd_copy's source buffer, as h_uffd_copy's srcmode. */
@@ -70,6 +71,8 @@ function step(op: string, args: Args): string {
       return r(`h_punch(${int(args, 'f')}, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'fork':
       return r(`h_fork(${int(args, 'v')}, ${int(args, 'c')})`);
+    case 'madvise_dontneed':
+      return r(`h_madvise_dontneed(${int(args, 'v')}, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'set_nr':
       return r(`h_sysctl("/proc/sys/vm/nr_hugepages", ${int(args, 'n')})`);
     case 'set_overcommit':
@@ -124,7 +127,8 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
       op === 'uffd_continue' ||
       op === 'uffd_register' ||
       op === 'munmap' ||
-      op === 'fork'
+      op === 'fork' ||
+      op === 'madvise_dontneed'
       ? `h_task_of(${int(args, 'v')})`
       : '0';
   },

@@ -21,6 +21,11 @@ export const nr = (v: number, f: number, from: number, to: number): OpChoice =>
   op('mmap', { v, kind: 'noreserve', f, from, to });
 export const pv = (v: number, m: number, from: number, to: number): OpChoice =>
   op('mmap', { v, kind: 'private', f: m, from, to });
+/** MAP_PRIVATE of file f, pages [from, to). */
+export const pf = (v: number, f: number, from: number, to: number): OpChoice =>
+  op('mmap', { v, kind: 'private_file', f, from, to });
+/** madvise(MADV_DONTNEED) of pages [from, to) of VMA v. */
+export const dontneed = (v: number, from: number, to: number): OpChoice => op('madvise_dontneed', { v, from, to });
 export const wr = (v: number, i: number): OpChoice => op('fault', { v, i, write: true });
 export const rd = (v: number, i: number): OpChoice => op('fault', { v, i, write: false });
 export const munmap = (v: number): OpChoice => op('munmap', { v });

@@ -172,4 +172,28 @@ export const variants: Variant[] = [
       'a833a693a490 "mm: hugetlb: fix incorrect fallback for subpool"; mm/hugetlb.c hugetlb_reserve_pages() @ v6.12',
     scenarios: ['out-put-pages-min-only'],
   },
+  {
+    name: '67961f9db8c4',
+    description:
+      'alloc_huge_page trusts that a private owner always has a reservation: after a hole punch or MADV_DONTNEED threw away a page whose reservation was consumed (and not restored: surplus pages exist), the refault takes a reservation that is not there (HugePages_Rsvd too low, then negative)',
+    source:
+      'commit 67961f9db8c4 "mm/hugetlb: fix huge page reserve accounting for private mappings"; mm/hugetlb.c __vma_reservation_common() @ v6.12 (private maps: an entry means the reservation was consumed)',
+    scenarios: ['private-file-zap'],
+  },
+  {
+    name: 'df7a6d1f6405',
+    description:
+      "MADV_DONTNEED (and a hole punch) of an owner's private page does not restore its reservation: the promise made at mmap is lost and another task can take the page, so the refault may SIGBUS",
+    source:
+      'commit df7a6d1f6405 "mm/hugetlb: restore the reservation if needed"; mm/hugetlb.c __unmap_hugepage_range() @ v6.12',
+    scenarios: ['private-file-zap'],
+  },
+  {
+    name: 'HR-14',
+    description:
+      'hugetlb_wp reuses a page-cache page that only this private mapping maps instead of copying it: the private write lands in the file (the pre-v3.12 cow optimization; Joonsoo Kim, "mm, hugetlb: do not use a page in page cache for cow optimization", 2013, libhugetlbfs corrupt-by-cow-opt)',
+    source:
+      "mm/hugetlb.c hugetlb_wp() @ v6.12 (folio_mapcount(old_folio) == 1 && folio_test_anon(old_folio)); the fixing commit's id could not be resolved from the sources available here",
+    scenarios: ['private-file-cow'],
+  },
 ];

@@ -43,7 +43,7 @@ describe('scenario files are validated against the op schemas', () => {
     const f = scenario([[{ op: 'mmap', args: { from: 0, to: 2 } }], [{ op: 'fault', args: { idx: [0, 1] } }]]);
     oneLine(
       await run(['check', '--scenario-file', f]),
-      /s\w+\.json: threads\[0\]\[0\]\.args\.v: missing; valid form: mmap \{v: int 0\.\.3 \(at most params\.vmas - 1\), kind: "shared"\|"noreserve"\|"private"\|"private_noreserve", f: .*from: .*to: .*\}/,
+      /s\w+\.json: threads\[0\]\[0\]\.args\.v: missing; valid form: mmap \{v: int 0\.\.3 \(at most params\.vmas - 1\), kind: "shared"\|"noreserve"\|"private"\|"private_noreserve"\|"private_file", f: .*from: .*to: .*\}/,
     );
   });
   test('an unknown argument names its path and the valid form', async () => {
@@ -78,7 +78,7 @@ describe('scenario files are validated against the op schemas', () => {
           ],
         ]),
       ]),
-      /threads\[0\]\[0\]\[1\]\.args\.kind: expected one of "shared", "noreserve", "private", "private_noreserve", got "anon"/,
+      /threads\[0\]\[0\]\[1\]\.args\.kind: expected one of "shared", "noreserve", "private", "private_noreserve", "private_file", got "anon"/,
     );
   });
   test('scripts too', async () => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { OpGen } from '../../profile.js';
 import { freeSlots, type HugetlbGenModel, type P, pick } from './model.js';
 
-const isPrivate = (k: string): boolean => k === 'private' || k === 'private_noreserve';
+const isPrivate = (k: string): boolean => k === 'private' || k === 'private_noreserve' || k === 'private_file';
 
 export const fork: OpGen<P, HugetlbGenModel> = {
   op: 'fork',

@@ -5,6 +5,7 @@ import { hugetlbEvents } from './events.js';
 import { fallocate } from './fallocate.js';
 import { fault } from './fault.js';
 import { fork } from './fork.js';
+import { madviseDontneed } from './madvise_dontneed.js';
 import { type HugetlbGenModel, initModel, type P } from './model.js';
 import { mmap } from './mmap.js';
 import { mount } from './mount.js';
@@ -34,6 +35,7 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     punch,
     fallocate,
     fork,
+    madviseDontneed,
     setNr,
     setOvercommit,
     mount,

@@ -1,4 +1,4 @@
-/** mmap of a hugetlbfs range into a free VMA slot: shared, NORESERVE, private, private NORESERVE. */
+/** mmap of a hugetlbfs range into a free VMA slot: shared, NORESERVE, private, private NORESERVE, MAP_PRIVATE of a file. */
 import fc from 'fast-check';
 import type { OpGen } from '../../profile.js';
 import { freeSlots, type HugetlbGenModel, type P, pick, range } from './model.js';
@@ -9,7 +9,7 @@ export const mmap: OpGen<P, HugetlbGenModel> = {
   draw: () =>
     fc.record({
       v: fc.nat(),
-      kind: fc.constantFrom('shared', 'private', 'noreserve', 'private_noreserve'),
+      kind: fc.constantFrom('shared', 'private', 'noreserve', 'private_noreserve', 'private_file'),
       f: fc.nat(),
       from: fc.nat(),
       len: fc.nat(),
@@ -18,9 +18,10 @@ export const mmap: OpGen<P, HugetlbGenModel> = {
     const v = pick(freeSlots(m), raw.v);
     if (v === undefined) return undefined;
     const kind = String(raw.kind);
-    const shared = kind === 'shared' || kind === 'noreserve';
-    // a shared mapping names a file; a private one names the mount its (unlinked) file lives on
-    const f = Number(raw.f) % (shared ? p.fileMount.length : p.mounts.length);
+    const file = kind === 'shared' || kind === 'noreserve' || kind === 'private_file';
+    // a shared mapping (or MAP_PRIVATE of a file) names a file; a private one names the mount its
+    // (unlinked) file lives on
+    const f = Number(raw.f) % (file ? p.fileMount.length : p.mounts.length);
     return { v, kind, f, ...range(p.fileSize, raw.from, raw.len) };
   },
   apply(m, a) {
