@@ -34,7 +34,7 @@ export function registrationProblems(sub: Subsystem): string[] {
   for (const s of allImpls(sub)) out.push(...implProblems(s));
   if (sub.spec) for (const p of ignoredSpecActions(sub.spec.machine)) out.push(`${sub.name}: spec ${p}`);
   if (sub.opSchemas)
-    for (const s of [...sub.scenarios, ...(sub.findings ?? [])]) {
+    for (const s of [...sub.scenarios, ...Object.values(sub.profiles ?? {}).flat(), ...(sub.findings ?? [])]) {
       const p = scenarioOpProblem(sub.opSchemas, s);
       if (p) out.push(`${sub.name}: scenario ${s.name}: ${p}`);
     }

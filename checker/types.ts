@@ -294,6 +294,12 @@ export interface Subsystem<G = any, Ctx = any, P = any> {
   readonly invariants: readonly Invariant<G, P>[];
   /** Scenarios `npm run check` runs. */
   readonly scenarios: readonly Scenario<P>[];
+  /**
+   * Named sets of larger scenarios that `mmcheck check --profile NAME` runs
+   * instead of the defaults (e.g. `deep`: menus and bigger pools that would
+   * not fit the default run's time budget). Each must pass, like the defaults.
+   */
+  readonly profiles?: Readonly<Record<string, readonly Scenario<P>[]>>;
   readonly variants: readonly Variant[];
   /** Violations of the correct implementation found while modelling (see Finding). */
   readonly findings?: readonly Finding<P>[];

@@ -113,6 +113,7 @@ export function checkFlagSpec(registry: readonly Subsystem[]): Record<string, Fl
   const spec: Record<string, FlagSpec> = {
     scenario: { kind: 'string' },
     'scenario-file': { kind: 'string' },
+    profile: { kind: 'string' },
     variant: { kind: 'string' },
     impl: { kind: 'string' },
     'kernel-version': { kind: 'string' },

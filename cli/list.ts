@@ -29,6 +29,10 @@ export async function cmdList(argv: string[], io: Out, registry: readonly Subsys
     }
     io.out('  scenarios:');
     for (const s of sub.scenarios) io.out(`    ${s.name.padEnd(24)} ${s.threads.length} threads  ${s.description}`);
+    for (const [profile, list] of Object.entries(sub.profiles ?? {})) {
+      io.out(`  profile ${profile} (mmcheck check ${sub.name} --profile ${profile}):`);
+      for (const s of list) io.out(`    ${s.name.padEnd(24)} ${s.threads.length} threads  ${s.description}`);
+    }
     io.out(sub.impls?.length ? `  variants (impl ${sub.implName ?? 'main'}, the default):` : '  variants:');
     if (sub.variants.length === 0) io.out('    (none)');
     for (const v of sub.variants) io.out(`    ${v.name.padEnd(8)} ${v.description}  [${v.source}]`);

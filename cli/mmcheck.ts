@@ -43,6 +43,8 @@ Usage:
 check options:
   --scenario NAME        only the default scenario NAME (repeatable as a comma list)
   --scenario-file FILE   check the scenario in FILE (JSON) instead of the defaults
+  --profile NAME         run the subsystems' NAME scenarios instead of the defaults (deep: larger
+                         configurations and menus, outside the default run's time budget)
   --variant NAME         check a buggy variant (see 'mmcheck list'); 'none' = correct code;
                          'all' = the correct code, then every variant in its scenarios
                          (each variant must be CAUGHT)

@@ -93,17 +93,19 @@ function scenariosOf(sub: Subsystem, flags: Flags, variant: string | null): Scen
     const file = String(flags['scenario-file']);
     return [parseScenario(sub, readJsonFile(file, 'scenario file'), file)];
   }
-  let scenarios = [...sub.scenarios];
+  const profile = flags.profile === undefined ? undefined : String(flags.profile);
+  let scenarios = profile === undefined ? [...sub.scenarios] : [...(sub.profiles?.[profile] ?? [])];
   const v = variant !== null ? sub.variants.find((x) => x.name === variant) : undefined;
   if (flags.scenario !== undefined) {
     const names = String(flags.scenario).split(',');
-    const all = [...scenarios, ...(sub.findings ?? [])];
+    const all = [...sub.scenarios, ...Object.values(sub.profiles ?? {}).flat(), ...(sub.findings ?? [])];
     for (const n of names)
       if (!all.some((s) => s.name === n))
         throw new UsageError(`unknown scenario '${n}' for ${sub.name} (known: ${all.map((s) => s.name).join(', ')})`);
     return all.filter((s) => names.includes(s.name));
   }
-  if (v?.scenarios) {
+  // a variant names default scenarios; in a profile it runs in every scenario of the profile
+  if (v?.scenarios && profile === undefined) {
     scenarios = scenarios.filter((s) => v.scenarios!.includes(s.name));
     if (scenarios.length === 0)
       throw new UsageError(
@@ -132,6 +134,16 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
       );
   }
   if (subs.length === 0) throw new UsageError('no subsystems are registered');
+  if (flags.profile !== undefined) {
+    const profile = String(flags.profile);
+    if (flags['scenario-file'] !== undefined) throw new UsageError('--profile does not apply to --scenario-file');
+    const having = subs.filter((s) => s.profiles?.[profile] !== undefined);
+    if (having.length === 0) {
+      const known = [...new Set(subs.flatMap((s) => Object.keys(s.profiles ?? {})))];
+      throw new UsageError(`unknown profile '${profile}' (known: ${known.join(', ') || 'none'})`);
+    }
+    subs = having; // subsystems without the profile have nothing to run in it
+  }
   const vflag = flags.variant === undefined || flags.variant === 'none' ? null : String(flags.variant);
   if (vflag !== null && vflag !== 'all' && subs.length > 1 && positionals.length === 0) {
     const owners = subs.filter((s) => allImpls(s).some((i) => i.variants.some((v) => v.name === vflag)));

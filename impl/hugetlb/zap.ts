@@ -39,6 +39,7 @@ export function unmapHugepageRange(g: G, t: T, v: Vma, start: number, end: numbe
   const spoolIndex = spoolIdx(t, v);
   const peer = v.peer >= 0 ? at(g.vma, v.peer) : null;
   const inRange = (i: number): boolean => i >= start && i < end;
+  const batch: boolean[] = [];
   for (const idx of v.anon.filter(inRange)) {
     const shared = peer !== null && v.cow.includes(idx);
     let restore = v.rr.includes(idx); // a flag an earlier zap left on the page (never set: see below)
@@ -61,8 +62,11 @@ export function unmapHugepageRange(g: G, t: T, v: Vma, start: number, end: numbe
       // still mapped by the fork partner: it keeps the page
       peer.cow = peer.cow.filter((i) => i !== idx);
       if (restore) peer.rr = setAdd(peer.rr, idx);
-    } else freeHugePage(g, t, spoolIndex, restore); // tlb_remove_page_size -> the last reference
+    } else batch.push(restore); // tlb_remove_page_size: freed after the loop, at tlb_finish_mmu
   }
+  // the mmu_gather batch: each page's last reference -> free_huge_folio (surplus_huge_pages, read
+  // per page above, does not change while the loop runs)
+  for (const restore of batch) freeHugePage(g, t, spoolIndex, restore);
   const keep = (i: number): boolean => !inRange(i);
   v.anon = v.anon.filter(keep);
   v.cow = v.cow.filter(keep);

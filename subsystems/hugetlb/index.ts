@@ -16,6 +16,7 @@ import { abstraction } from './abstraction.js';
 import { findings } from './findings.js';
 import { invariants } from './invariants.js';
 import { type HugetlbParams, parseParams } from './params.js';
+import { deepScenarios } from './profiles.js';
 import { scenarios } from './scenarios.js';
 import { variants } from './variants.js';
 
@@ -43,6 +44,7 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
   abstraction,
   invariants,
   scenarios,
+  profiles: { deep: deepScenarios },
   variants,
   findings,
   knobs,

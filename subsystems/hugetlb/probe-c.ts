@@ -3,18 +3,15 @@
  * script calls (subsystems/hugetlb/probe.ts emits the calls). One function
  * per op of the script language, each doing what a real hugetlbfs user does:
  *
- *   mmap          shared/noreserve: mmap(MAP_SHARED[|MAP_NORESERVE]) of a file on
- *                 its mount at offset from; private/private_noreserve: a new file on
- *                 mount f, unlinked, mmap(MAP_PRIVATE[|MAP_NORESERVE]), closed;
- *                 private_file: mmap(MAP_PRIVATE) of file f at offset from
- *   madvise_dontneed  madvise(MADV_DONTNEED) of pages [from, to) of slot v's addresses
+ *   mmap          shared/noreserve: mmap(MAP_SHARED[|MAP_NORESERVE]) of file f at offset from;
+ *                 private/private_noreserve: a new unlinked file on mount f, mmap(MAP_PRIVATE[..]),
+ *                 closed; private_file: mmap(MAP_PRIVATE) of file f (madvise: probe-c-madvise.ts)
  *   fault         one read or write of the first byte of huge page i (SIGBUS caught)
  *   uffd_copy, uffd_continue, uffd_register  (probe-c-uffd.ts) userfaultfd
  *   munmap        munmap of the whole mapping
  *   truncate      ftruncate(size * 2 MiB)
  *   punch         fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
- *   fork          fork(2): the child keeps only the forked mapping and runs the
- *                 steps addressed to slot c
+ *   fork          fork(2): the child keeps only the forked mapping, runs the steps of slot c
  *   set_nr        write /proc/sys/vm/nr_hugepages
  *   set_overcommit write /proc/sys/vm/nr_overcommit_hugepages
  *   mount         mount -t hugetlbfs -o size=,min_size= and create its files
@@ -364,14 +361,4 @@ static const char *h_fallocate(int f, int from, int to)
 	return fallocate(B->fd[f], 0, (off_t)from * HPAGE, (off_t)(to - from) * HPAGE) ? errname(errno) : "ok";
 }
 
-static const char *h_madvise_dontneed(int v, int from, int to)
-{
-	if (v < 0 || v >= H_NV || from < 0)
-		return "EINVAL";
-	/* the slot's addresses (a split-off piece lives at its original's); nothing mapped: ENOMEM */
-	char *base = B->live[v] ? B->base[v] : VBASE(v);
-	if (madvise(base + (unsigned long)from * HPAGE, (size_t)((long)to - from) * HPAGE, MADV_DONTNEED))
-		return errname(errno);
-	return "ok";
-}
 `;

@@ -15,6 +15,7 @@ import type { KernelMapping } from '../../kernel/types.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 import { HUGETLB_C } from './probe-c.js';
 import { HUGETLB_UFFD_C } from './probe-c-uffd.js';
+import { HUGETLB_C_MADVISE } from './probe-c-madvise.js';
 
 const KIND_C: Record<string, string> = {
   shared: 'K_SHARED',
@@ -86,7 +87,7 @@ function step(op: string, args: Args): string {
 
 export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   subsystem: 'hugetlb',
-  cHelpers: HUGETLB_C + HUGETLB_UFFD_C,
+  cHelpers: HUGETLB_C + HUGETLB_UFFD_C + HUGETLB_C_MADVISE,
   describe:
     'hugetlbfs mounts under /mnt/mmcheck, files f<N> on them, mapping slot v at a fixed address; ' +
     'after each step /proc/meminfo HugePages_* and statfs(mount) used pages are printed',
