@@ -51,7 +51,7 @@ check options:
   --kernel-version V     the kernel the implementation models (e.g. 6.1, 6.12, mainline; default: newest);
                          with several implementations, only those that model V run
   --impl NAME|all        which implementation of the spec to check, for a subsystem with several
-                         ('mmcheck list SUBSYSTEM' names them; a single-implementation subsystem refuses it); default all
+                         (e.g. thp: compound, folio; 'mmcheck list SUBSYSTEM' names them); default all
   --threads N, --ops N, --pool N, ...
                          reshape (grow or shrink) the default scenarios through the knobs
                          each subsystem declares (see 'mmcheck list SUBSYSTEM')
