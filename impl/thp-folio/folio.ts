@@ -27,6 +27,7 @@
  */
 import { S, type Infer } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
+import { BUG_ON } from '../thp-common/steps.js';
 
 export interface FolioParams {
   readonly nr: number;
@@ -165,10 +166,8 @@ export const isAnon = (p: FolioParams): boolean => p.kind === 'anon';
  */
 export const v66 = (t: T): boolean => t.bug('05c5323b2a34');
 
-export class KernelBug extends Error {}
-export function BUG_ON(cond: boolean, text: string): void {
-  if (cond) throw new KernelBug(text);
-}
+// BUG_ON() is the same plumbing in both THP implementations (one KernelBug class for the checker).
+export { BUG_ON, KernelBug } from '../thp-common/steps.js';
 
 // ---------------------------------------------------------------------------
 // struct folio accessors

@@ -20,6 +20,7 @@
  */
 import { S, type Infer } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
+import { BUG_ON } from '../thp-common/steps.js';
 
 export interface ThpParams {
   readonly nr: number;
@@ -198,11 +199,8 @@ export function page_count(g: Readonly<ThpState>, i: number): number {
   return g.pages[compound_head(g, i)]!.refcount;
 }
 
-export class KernelBug extends Error {}
-
-export function BUG_ON(cond: boolean, text: string): void {
-  if (cond) throw new KernelBug(text);
-}
+// BUG_ON() is the same plumbing in both THP implementations (one KernelBug class for the checker).
+export { BUG_ON, KernelBug } from '../thp-common/steps.js';
 
 /** get_page(): an elevated refcount is a precondition (VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow)). */
 export function get_page(g: ThpState, i: number, n = 1): void {

@@ -8,14 +8,36 @@
  * i_mmap rwsem for write) or, for mmap_lock, -1 when held for write and the
  * reader count otherwise (checker/types.ts convention).
  */
-import { done, type OpDef, type RetValue, type StepDef } from '../../checker/types.js';
-import { BUG_ON, compound_head, type MmT, type T, type ThpParams, type ThpState } from './page.js';
+import type { OpDef, StepDef } from '../../checker/types.js';
+import { assertHeld, me, type Done } from '../thp-common/steps.js';
+import { BUG_ON, compound_head, type T, type ThpParams, type ThpState } from './page.js';
 
 type G = ThpState;
 
-/** The finished-operation result of a step (checker `done`). */
-export type Done = { readonly ret: RetValue };
-export { done };
+// The era-independent plumbing (arguments, lockdep assertions, PTL / mmap_lock) is shared with the
+// other THP implementation; only the page/folio lock helpers below are this implementation's own.
+export {
+  arg,
+  assertHeld,
+  assertMmapLocked,
+  assertMmapWriteLocked,
+  assertPtlHeld,
+  assertRmapLocked,
+  badMm,
+  badSub,
+  BUSY,
+  done,
+  finish,
+  me,
+  mmap_read_unlock,
+  mmap_write_unlock,
+  mmOf,
+  OK,
+  pmd_lock,
+  spin_unlock_ptl,
+  type Done,
+  type ThpArg,
+} from '../thp-common/steps.js';
 
 /** A step whose successor labels are checked against the operation's label list L. */
 export interface KStep<L extends string> {
@@ -50,36 +72,12 @@ export function kernelOp<L extends string>(
   return { doc, locals, steps: steps as readonly StepDef<G, ThpParams>[] };
 }
 
-/** The user-visible arguments of THP operations (subsystems/thp/op-schemas.ts lists them per op). */
-export type ThpArg = 'mm' | 'sub' | 'from' | 'to' | 'src' | 'dst' | 'val' | 'write';
-
-/** An integer argument, or -1 when absent or not an integer (rejected by the op as EINVAL). */
-export function arg(t: T, k: ThpArg): number {
-  const v = t.args[k];
-  return typeof v === 'number' && Number.isInteger(v) ? v : -1;
-}
-export const badMm = (t: T, m: number): boolean => m < 0 || m >= t.params.mms;
-export const badSub = (t: T, i: number): boolean => i < 0 || i >= t.params.nr;
-/** The VMA's mm named by the `mm` argument (callers validated it in the entry step). */
-export const mmOf = (g: Readonly<G>, t: T): MmT => g.mms[arg(t, 'mm')]!;
-/** The lock-owner value of this thread. */
-export const me = (t: T): number => t.tid + 1;
-
 // ---------------------------------------------------------------------------
 // lockdep_assert_held() equivalents
 // ---------------------------------------------------------------------------
 
-/** lockdep_assert_held(): a step that needs a lock it does not hold is a modelling error. */
-export function assertHeld(held: boolean, lock: string): void {
-  BUG_ON(!held, `lockdep_assert_held(${lock}) failed`);
-}
 export const assertPageLocked = (g: Readonly<G>, t: T, i: number): void =>
   assertHeld(g.pages[compound_head(g, i)]!.locked === me(t), `page lock of page ${compound_head(g, i)}`);
-export const assertPtlHeld = (mm: Readonly<MmT>, t: T): void => assertHeld(mm.ptl === me(t), 'pmd_lock');
-export const assertMmapLocked = (mm: Readonly<MmT>): void => assertHeld(mm.mmap_lock !== 0, 'mmap_lock');
-export const assertMmapWriteLocked = (mm: Readonly<MmT>): void => assertHeld(mm.mmap_lock === -1, 'mmap_lock (write)');
-export const assertRmapLocked = (g: Readonly<G>, t: T): void =>
-  assertHeld(g.rmap_lock === me(t), 'anon_vma/i_mmap rwsem');
 
 /** lock_page() taken in the current step (the caller's enabled() waited for it to be free). */
 export function lock_page(g: G, t: T, i: number): void {
@@ -92,27 +90,3 @@ export function unlock_page(g: G, t: T, i: number): void {
   assertPageLocked(g, t, i);
   g.pages[compound_head(g, i)]!.locked = 0;
 }
-/** spin_lock(pmd_lock(mm, pmd)) held across steps. */
-export function pmd_lock(mm: MmT, t: T): void {
-  BUG_ON(mm.ptl !== 0, 'pmd_lock: already held');
-  mm.ptl = me(t);
-}
-export function spin_unlock_ptl(mm: MmT, t: T): void {
-  assertPtlHeld(mm, t);
-  mm.ptl = 0;
-}
-export function mmap_read_unlock(mm: MmT): void {
-  BUG_ON(mm.mmap_lock <= 0, 'mmap_read_unlock without a reader');
-  mm.mmap_lock--;
-}
-export function mmap_write_unlock(mm: MmT): void {
-  assertMmapWriteLocked(mm);
-  mm.mmap_lock = 0;
-}
-
-/** The `done` result of an operation that reports OK/BUSY in t.l.ret. */
-export const OK = 1;
-export const BUSY = 2;
-
-/** A step that only finishes the operation (used where the kernel returns without another lock). */
-export const finish = (ret: RetValue): Done => done(ret);
