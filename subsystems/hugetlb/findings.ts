@@ -108,6 +108,23 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
     ],
   },
   {
+    name: 'finding-surplus-free-subpool-refill',
+    description:
+      "a page charged to a min_size mount is freed while it is a surplus page (the pool was shrunk under it): free_huge_folio (mm/hugetlb.c @ v6.12) sees hugepage_subpool_put_pages() return 0 (the put refills the subpool's min_size reserve), forces restore_reserve and increments resv_huge_pages, then hands the page to buddy because surplus_huge_pages_node is set: HugePages_Rsvd 1 with HugePages_Total 0, a reservation no page backs (the mount's min_size promise cannot be kept) until umount gives it back. The same free path as finding-restore-on-surplus-page, reached without an injected failure: private mmap, write fault, nr_hugepages 0, munmap. Found by mmcheck conform (seed 7) on Debian 6.1.192; REPRODUCED on 6.1.192 and 6.12.118",
+    expect: 'counters-ordered',
+    params: P({ pool: 1, fileSize: 1, vmas: 1, mounts: [{ size: -1, min: 1, mounted: true }] }),
+    threads: [
+      [
+        one(pv(0, 0, 0, 1)),
+        one(wr(0, 0)),
+        one(op('set_nr', { n: 0 })),
+        one(munmap(0)),
+        one(op('close', { f: 0 })),
+        one(op('umount', { m: 0 })),
+      ],
+    ],
+  },
+  {
     name: 'finding-out-put-pages-min',
     description:
       'hugetlb_reserve_pages out_put_pages after hugetlb_acct_memory failed on a size=,min_size= mount. --kernel-version 6.1/6.12 (before a833a693a490): the put of chg refills rsv_hpages with pages the global pool never reserved (Rsvd later underflows). mainline (a833a693a490 + its follow-up restoring failed global reservations to the subpool): the put of chg - gbl_reserve still sees used_hpages inflated by gbl_reserve, so the subpool reserve the mmap took goes to the global pool instead of back to rsv_hpages (min_size guarantee lost; a model prediction, not yet run on a mainline kernel)',
