@@ -6,6 +6,7 @@
  * v6.12) until remove_migration_ptes() restores it; a load of a range whose
  * PMD khugepaged cleared faults and waits for mmap_lock.
  */
+// Deliberate copy of impl/thp's access.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { loadData, targetOf } from './cow.js';
 import { isAnon } from './folio.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf } from './steps.js';

@@ -6,6 +6,7 @@
  * The model's copies live in a fixed pool (g.copies); running out of slots is
  * a model-bound error (BUG_ON), never a silent change of behaviour.
  */
+// Deliberate copy of impl/thp's cow.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
   BUG_ON,
   GUP_PIN_COUNTING_BIAS,

@@ -8,6 +8,7 @@
  * fault. Each runs under mmap_lock for read and the PMD/PTE lock with no lock
  * boundary inside the modelled part, so each is one step.
  */
+// Deliberate copy of impl/thp's fault.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
   ENTIRELY_MAPPED,
   PTE_NONE,

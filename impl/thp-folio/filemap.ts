@@ -4,6 +4,7 @@
  * folio_ref_freeze(folio, 1 + nr) succeeds with only the cache's and our
  * references). After a split, each small folio separately.
  */
+// Deliberate copy of impl/thp's filemap.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { folio_mapped, folio_put, folioOf, isAnon } from './folio.js';
 import { done, kernelOp } from './steps.js';
 

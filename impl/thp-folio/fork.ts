@@ -12,6 +12,7 @@
  * omits it, as impl/thp does.) Shared file VMAs are not copied: the child
  * faults them in later.
  */
+// Deliberate copy of impl/thp's fork.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { alloc_copy, maybeDmaPinned } from './cow.js';
 import {
   PTE_COPY,

@@ -12,6 +12,7 @@
  * Whatever it cannot do locklessly falls back to the slow path (gup.ts), which
  * this op reports as 'fallback' without pinning.
  */
+// Deliberate copy of impl/thp's gup-fast.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { put_copy } from './cow.js';
 import {
   GUP_PIN_COUNTING_BIAS,

@@ -15,6 +15,7 @@
  * __do_huge_pmd_anonymous_page() (or, when the model's folio is taken, a small
  * page), a read maps the huge or small zero page.
  */
+// Deliberate copy of impl/thp's gup-force.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import type { OpDef } from '../../checker/types.js';
 import { alloc_copy, loadData, pageAnonExclusive, put_copy, targetOf } from './cow.js';
 import { do_huge_pmd_anonymous_page, read_fault_zero } from './fault.js';

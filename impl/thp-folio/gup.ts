@@ -12,6 +12,7 @@
  * No fault-in of unmapped addresses: they return -EFAULT. unpin_user_page()
  * drops the pin.
  */
+// Deliberate copy of impl/thp's gup.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { pageAnonExclusive, put_copy, targetOf } from './cow.js';
 import {
   GUP_PIN_COUNTING_BIAS,

@@ -12,6 +12,7 @@
  * change (70cbc3cc78a9). File collapse — collapse_pte_mapped_thp() retracting
  * the PTEs and installing the PMD, as impl/thp models it.
  */
+// Deliberate copy of impl/thp's khugepaged.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
   PTE_NONE,
   PTE_PRESENT,

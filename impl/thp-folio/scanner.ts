@@ -5,6 +5,7 @@
  * put_page(). A tail page of a large folio has _refcount 0, so the scanner
  * never succeeds on a tail (include/linux/page_ref.h @ v6.12).
  */
+// Deliberate copy of impl/thp's scanner.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { folio_put, get_page_unless_zero } from './folio.js';
 import { arg, badSub, done, kernelOp } from './steps.js';
 

@@ -14,6 +14,7 @@
  * walk (the split then fails at the freeze). The caller holds a reference and
  * the folio lock on t.l.page.
  */
+// Deliberate copy of impl/thp's split-page.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
   PTE_MIGRATION,
   PTE_NONE,

@@ -10,6 +10,7 @@
  * huge PMD is zapped ("We are going to unmap this huge page. So just go ahead
  * and zap it"). The caller holds mmap_lock (read or write).
  */
+// Deliberate copy of impl/thp's split-pmd.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
   PTE_FOREIGN,
   PTE_PRESENT,

@@ -9,6 +9,7 @@
  * folio_remove_rmap_ptes() call (zap_present_ptes → folio_pte_batch); v6.6's
  * page_remove_rmap() goes one PTE at a time (rmap.ts keys that on the version).
  */
+// Deliberate copy of impl/thp's vma.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
   PTE_COPY,
   PTE_NONE,

@@ -18,6 +18,7 @@
  * read-only. The steps end at a continuation with t.l.fault set; t.l.unshare
  * selects the unshare fault.
  */
+// Deliberate copy of impl/thp's wp.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { alloc_copy, pageAnonExclusive, put_copy, storeData, targetOf } from './cow.js';
 import {
   PTE_COPY,

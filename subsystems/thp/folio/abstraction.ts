@@ -4,6 +4,7 @@
  * sets; folio_precise_page_mapcount() and folio_ref_count() give the derived
  * counts, so a counter bookkeeping error shows up as a mismatch at quiescence.
  */
+// Deliberately parallel to subsystems/thp/abstraction.ts: each abstraction reads its own implementation's state type (pages/mms fields differ by era), so the view code is not shared.
 import {
   PTE_FOREIGN,
   PTE_MIGRATION,
