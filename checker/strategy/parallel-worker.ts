@@ -63,7 +63,6 @@ async function main(): Promise<void> {
 }
 
 // the hot loop of a worker: one closure per level, as in strategy/bfs.ts
-// oxlint-disable-next-line max-lines-per-function -- see above
 function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Frontier, stop?: Int32Array): void {
   const size = ctl[C.SIZE]!;
   const start = ctl[C.START]!;

@@ -103,7 +103,6 @@ function disagree(d: Disagreement, compared: Set<string>): Verdict {
  * probe's encoding (KernelMapping.retOf); the kernel's value is compared as
  * the probe printed it, with a caught SIGBUS as the outcome.
  */
-// oxlint-disable-next-line max-lines-per-function -- the four classes, in the order they are decided at each step
 export function judge(
   sub: Subsystem,
   script: Script,

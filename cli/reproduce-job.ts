@@ -1,0 +1,114 @@
+/** What `mmcheck reproduce` runs: a saved trace or script, or a subsystem's scenario. */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { checkScenario } from '../checker/check.js';
+import { parseScript, readJsonFile } from '../checker/scenario-file.js';
+import type { Subsystem } from '../checker/types.js';
+import { scriptOfScenario, targetOfSchedule, type Target } from '../kernel/target.js';
+import type { KernelMapping } from '../kernel/types.js';
+import { kernelMappings } from '../subsystems/probes.js';
+import { readItf, scenarioOf, scheduleOf, subsystemOf, variantOf } from '../traces/itf.js';
+import { UsageError } from './args.js';
+
+/** `--kernel` may repeat; parseArgs does not allow that, so take them out first. */
+export function takeKernels(argv: readonly string[]): { kernels: string[]; rest: string[] } {
+  const kernels: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--kernel') {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new UsageError("option '--kernel' needs a value");
+      kernels.push(v);
+      i++;
+    } else if (a.startsWith('--kernel=')) kernels.push(a.slice(9));
+    else rest.push(a);
+  }
+  return { kernels, rest };
+}
+
+export interface Job {
+  readonly sub: Subsystem;
+  readonly mapping: KernelMapping<any>;
+  readonly label: string;
+  readonly variant: string | null;
+  /** The target for a kernel version (a scenario's counterexample may depend on it). */
+  target(modelVersion: string): Target;
+  readonly reproducerPath: string;
+}
+
+function mappingOf(sub: Subsystem): KernelMapping<any> {
+  const m = kernelMappings[sub.name];
+  if (!m) throw new UsageError(`${sub.name} cannot be run on a kernel yet (no subsystems/${sub.name}/probe.ts)`);
+  return m;
+}
+
+export function jobOfFile(file: string, registry: readonly Subsystem[], variantFlag: string | null): Job {
+  if (!existsSync(file)) throw new UsageError(`'${file}' does not exist`);
+  const stem = join(dirname(file), basename(file).replace(/(\.itf)?\.json$/, ''));
+  if (file.endsWith('.itf.json')) {
+    const itf = readItf(file);
+    const sub = registry.find((s) => s.name === subsystemOf(itf));
+    if (!sub) throw new UsageError(`${file}: unknown subsystem '${subsystemOf(itf)}'`);
+    const scenario = scenarioOf(itf);
+    const target = targetOfSchedule(scheduleOf(itf), scenario.params, Boolean(scenario.faults?.budget));
+    return {
+      sub,
+      mapping: mappingOf(sub),
+      label: file,
+      variant: variantFlag ?? variantOf(itf),
+      target: () => target,
+      reproducerPath: `${stem}.c`,
+    };
+  }
+  const raw = readJsonFile(file, 'script');
+  const errors: string[] = [];
+  for (const sub of registry.filter((s) => kernelMappings[s.name])) {
+    try {
+      const script = parseScript(sub, raw, file);
+      return {
+        sub,
+        mapping: mappingOf(sub),
+        label: file,
+        variant: variantFlag,
+        target: () => ({ kind: 'script', script }),
+        reproducerPath: `${stem}.c`,
+      };
+    } catch (e) {
+      errors.push(`${sub.name}: ${(e as Error).message}`);
+    }
+  }
+  throw new UsageError(`${file} is not a script of any kernel-runnable subsystem (${errors.join('; ')})`);
+}
+
+export function jobOfScenario(sub: Subsystem, name: string, variant: string | null, outDir: string): Job {
+  const all = [...sub.scenarios, ...(sub.findings ?? [])];
+  const sc = all.find((s) => s.name === name);
+  if (!sc)
+    throw new UsageError(`unknown scenario '${name}' for ${sub.name} (known: ${all.map((s) => s.name).join(', ')})`);
+  if (variant !== null && !sub.variants.some((v) => v.name === variant))
+    throw new UsageError(`unknown variant '${variant}' for ${sub.name}`);
+  const direct = scriptOfScenario(sc);
+  const target = (modelVersion: string): Target => {
+    if (direct) return { kind: 'script', script: direct };
+    // the checker's counterexample for this kernel version decides the order of operations
+    const r = checkScenario(sub, { ...sc, kernelVersion: modelVersion }, { variant });
+    if (!r.violation)
+      return {
+        kind: 'concurrent',
+        why: `the implementation (${modelVersion}) shows no violation in this scenario`,
+        threads: [],
+        params: sc.params,
+      };
+    return targetOfSchedule(r.violation.trace.transitions, sc.params, Boolean(sc.faults?.budget));
+  };
+  const base = `${sub.name}-${name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return {
+    sub,
+    mapping: mappingOf(sub),
+    label: `${sub.name}/${name}${variant ? ` [variant ${variant}]` : ''}`,
+    variant,
+    target,
+    reproducerPath: join(outDir, `${base}.c`),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The one-minute tour of docs/architecture.md stays true to the layout: every
+ * path it names exists, and every file of the example subsystem (hugetlb's
+ * spec/, impl/ and subsystems/ folders) is named in it, so a file added or
+ * renamed there fails until the tour says where it lives.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+const doc = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
+const tour = doc.slice(doc.indexOf('## A one-minute tour'), doc.indexOf('## Naming rules'));
+const EXAMPLE_DIRS = ['spec/hugetlb', 'impl/hugetlb', 'subsystems/hugetlb'];
+
+/**
+ * The files the tour names, resolved: a backticked path with a slash stands
+ * for itself; a bare `name.ts` in a table row is in the last folder named
+ * before it in that row, and one in the prose below the table is a
+ * per-subsystem file (subsystems/hugetlb/, as the prose says).
+ */
+export function namedPaths(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    let dir = line.startsWith('|') ? '' : 'subsystems/hugetlb/';
+    for (const [, tok] of line.matchAll(/`([^`\s]+)`/g)) {
+      const t = tok!.replace(/\(.*$/, '');
+      if (/^[A-Za-z_][\w.-]*\/([\w.-]+\/)*$/.test(t)) dir = t;
+      if (t.includes('/') && /^[A-Za-z_][\w.-]*(\/[\w.*-]+)+\/?$/.test(t)) out.push(t);
+      else if (/^[\w-]+\*?\.(ts|md)$/.test(t) && dir) out.push(dir + t);
+    }
+  }
+  return out;
+}
+
+const exists = (p: string): boolean => {
+  if (!p.includes('*')) return existsSync(join(root, p));
+  const dir = p.slice(0, p.lastIndexOf('/'));
+  const re = new RegExp(
+    `^${p
+      .slice(dir.length + 1)
+      .replace(/\./g, '\\.')
+      .replace(/\*/g, '.*')}$`,
+  );
+  return existsSync(join(root, dir)) && readdirSync(join(root, dir)).some((f) => re.test(f));
+};
+
+describe('docs/architecture.md tour', () => {
+  it('names only paths that exist', () => {
+    const named = namedPaths(tour);
+    expect(named.length).toBeGreaterThan(30);
+    expect(named.filter((p) => !exists(p))).toEqual([]);
+  });
+
+  it("names every file of the example subsystem's folders", () => {
+    const named = namedPaths(tour);
+    const covered = (f: string): boolean =>
+      named.some(
+        (p) =>
+          p === f ||
+          (p.includes('*') && exists(p) && new RegExp(`^${p.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`).test(f)),
+      );
+    const files = EXAMPLE_DIRS.flatMap((d) =>
+      readdirSync(join(root, d))
+        .filter((f) => f.endsWith('.ts') || f.endsWith('.md'))
+        .map((f) => `${d}/${f}`),
+    );
+    expect(files.filter((f) => !covered(f))).toEqual([]);
+  });
+
+  it('resolves bare names against the folder named before them', () => {
+    expect(namedPaths('| x | `impl/a/`: `b.ts`, `c-*.ts` |')).toEqual(['impl/a/', 'impl/a/b.ts', 'impl/a/c-*.ts']);
+    expect(namedPaths('Prose: `knobs.ts` and `checker/x.ts`')).toEqual(['subsystems/hugetlb/knobs.ts', 'checker/x.ts']);
+  });
+});
