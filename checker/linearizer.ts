@@ -2,7 +2,8 @@
  * Linearizability against a (possibly nondeterministic) spec, as product
  * state: each explored state carries the id of a set of configurations
  * (spec state, per-thread status). The set is always closed under
- * "linearize any pending operation" and under the spec's internal steps.
+ * "linearize any pending operation" and under the spec's internal steps
+ * (those that may happen at any time, and those a pending operation may take).
  *
  * Thread status in a configuration:
  *   0            idle (no op in flight)
@@ -93,6 +94,16 @@ export class Linearizer {
         const outs = spec.outcomes(specId, (st - 1) >> 1);
         for (let i = 0; i < outs.length; i += 2) {
           const nid = this.withStatus(id, t, 2 * outs[i + 1]! + 2, outs[i]!);
+          if (!seen.has(nid)) {
+            seen.add(nid);
+            order.push(nid);
+          }
+        }
+        if (!spec.hasPendingInternal) continue;
+        // steps the in-flight op may take before it linearizes (it stays pending)
+        const pend = spec.pendingSuccessors(specId, (st - 1) >> 1);
+        for (let i = 0; i < pend.length; i++) {
+          const nid = this.withStatus(id, t, st, pend[i]!);
           if (!seen.has(nid)) {
             seen.add(nid);
             order.push(nid);

@@ -109,6 +109,8 @@ export class SpecAdapter {
   /** (specId, opId) -> flat [nextSpecId, retId, ...] */
   private readonly outcomeMemo = new Map<number, Int32Array>();
   private readonly internalMemo = new Map<number, Int32Array>();
+  /** (specId, opId) -> spec states the pending op's own internal steps reach */
+  private readonly pendingMemo = new Map<number, Int32Array>();
   readonly initialId: number;
   transitionsRun = 0;
 
@@ -267,5 +269,28 @@ export class SpecAdapter {
 
   get hasInternal(): boolean {
     return this.spec.internal !== undefined;
+  }
+
+  /** Spec states reachable by one step that operation `opId`, in flight, may take before it linearizes. */
+  pendingSuccessors(specId: number, opId: number): Int32Array {
+    const key = specId * 1048576 + opId;
+    let out = this.pendingMemo.get(key);
+    if (out !== undefined) return out;
+    const found = new Set<number>();
+    if (this.spec.pendingInternal) {
+      const { op, args } = this.ops[opId]!;
+      for (const ev of this.spec.pendingInternal(this.views.get(specId), op, args, this.params)) {
+        const next = this.step(specId, ev);
+        if (next) found.add(this.internSnapshot(next));
+      }
+    }
+    found.delete(specId);
+    out = Int32Array.from(found);
+    this.pendingMemo.set(key, out);
+    return out;
+  }
+
+  get hasPendingInternal(): boolean {
+    return this.spec.pendingInternal !== undefined;
   }
 }

@@ -31,13 +31,18 @@ export class SpecWalker {
     return this.close([this.adapter.initialId]);
   }
 
-  /** `ids` and every state reachable from them by internal spec steps, sorted. */
-  close(ids: readonly number[]): number[] {
+  /**
+   * `ids` and every state reachable from them by internal spec steps, sorted;
+   * with `pendingOp`, also by the steps that operation may take while in flight.
+   */
+  close(ids: readonly number[], pendingOp?: number): number[] {
     const seen = new Set<number>(ids);
     const work = [...ids];
+    const spec = this.adapter;
     while (work.length > 0) {
       const id = work.pop()!;
-      for (const n of this.adapter.internalSuccessors(id)) {
+      const pend = pendingOp === undefined || !spec.hasPendingInternal ? [] : spec.pendingSuccessors(id, pendingOp);
+      for (const n of [...spec.internalSuccessors(id), ...pend]) {
         if (seen.has(n)) continue;
         seen.add(n);
         work.push(n);
@@ -46,12 +51,16 @@ export class SpecWalker {
     return [...seen].sort((a, b) => a - b);
   }
 
-  /** Every (ret, next) the spec allows for `op(args)` from any of `states` (deduplicated). */
+  /**
+   * Every (ret, next) the spec allows for `op(args)` from any of `states`
+   * (deduplicated), including after steps the op takes while in flight.
+   */
   outcomes(states: readonly number[], op: string, args: Args): SpecOutcome[] {
     const opId = this.adapter.opId(op, args);
     const out: SpecOutcome[] = [];
     const seen = new Set<string>();
-    for (const s of states) {
+    const from = this.adapter.hasPendingInternal ? this.close(states, opId) : states;
+    for (const s of from) {
       const flat = this.adapter.outcomes(s, opId);
       for (let i = 0; i < flat.length; i += 2) {
         const key = `${flat[i]}:${flat[i + 1]}`;

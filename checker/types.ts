@@ -109,7 +109,8 @@ export interface ImplDef<G, P = unknown> {
  *     checker sends one event per choice with `choice` set, and every accepted
  *     one is a possible outcome;
  *   - internal spec steps that may happen at any time (e.g. a backend dropping
- *     a page) are returned by `internal(view)` and are explored in linearization.
+ *     a page) are returned by `internal(view)` and are explored in linearization;
+ *     steps only an operation in flight may take, by `pendingInternal`.
  * The checker never calls xstate once per explored state: spec states are
  * interned and transitions memoized. Note: xstate's pure `transition()` builds
  * a throwaway actor that re-runs the machine's context factory with `input`
@@ -129,6 +130,15 @@ export interface SpecDef<Ctx, P = unknown> {
     | Readonly<Record<string, readonly ArgValue[]>>
     | ((op: string, args: Args, view: Ctx, params: P) => readonly ArgValue[] | undefined);
   internal?(view: Ctx, params: P): readonly EventObject[];
+  /**
+   * Internal steps that an operation in flight (invoked, not yet linearized)
+   * may take before it linearizes: an effect of `op(args)` that other threads
+   * can see before the operation itself takes effect (e.g. a fault-in before
+   * the write that needed it lands). Explored in linearization only in
+   * configurations where some thread has `op(args)` pending, and, for a
+   * sequential script, only before that step's own outcome.
+   */
+  pendingInternal?(view: Ctx, op: string, args: Args, params: P): readonly EventObject[];
   /**
    * The comparable part of a snapshot. Default: `context` without `ret`.
    * The view is the spec state's identity: every context field that affects

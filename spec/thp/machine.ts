@@ -36,8 +36,9 @@
  *     at any point and never fails"), so munmap's split-then-zap is linearizable;
  *   - a THP allocation, khugepaged and the shrinker may fail or skip; a PTE
  *     write fault may always copy; get_page_unless_zero may fail (frozen refcount);
- *   - a FOLL_FORCE write in flight may fault fresh zero-filled memory into a
- *     read-only range before its data lands (internal force_fault);
+ *   - a FOLL_FORCE write in flight may fault fresh zero-filled memory into its
+ *     own address before its data lands (force_fault, a step of that write
+ *     only: thpPendingInternal);
  *   - a kernel path holding a reference (shrinker, splitter) can outlive the
  *     page's last user: a scanner may then still get it, and split may report
  *     success on a page its caller's reference kept alive.
@@ -90,19 +91,31 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
 
 /**
  * Internal steps: the kernel may split an anon PMD at any time ("pmd can be
- * split at any point and never fails"); and a FOLL_FORCE write in flight may
- * fault fresh zero-filled memory into a read-only private range before its
- * data lands (force_fault): get_user_pages faults in, then writes.
+ * split at any point and never fails").
  */
 export function thpInternal(view: ThpView): { type: string; mm: number; sub?: number }[] {
-  if (view.kind !== 'anon') return [];
-  const out: { type: string; mm: number; sub?: number }[] = view.compound
-    ? view.pmd.map((mm) => ({ type: 'split_huge_pmd', mm }))
-    : [];
-  for (const mm of view.ro)
-    for (let i = 0; i < view.pte.length; i++)
-      if (pageAt(view, mm, i) === -1) out.push({ type: 'force_fault', mm, sub: i });
-  return out;
+  if (view.kind !== 'anon' || !view.compound) return [];
+  return view.pmd.map((mm) => ({ type: 'split_huge_pmd', mm }));
+}
+
+/**
+ * Steps an operation in flight may take before it linearizes: a FOLL_FORCE
+ * write (/proc/pid/mem) faults its own address in before its data lands
+ * (force_fault: __get_user_pages → faultin_page, then copy_to_user_page), so a
+ * concurrent reader may see the fresh zero-filled page of that one address.
+ * Only while that write is in flight: nothing else maps memory into a range
+ * behind the user's back.
+ */
+export function thpPendingInternal(
+  view: ThpView,
+  op: string,
+  args: Readonly<Record<string, unknown>>,
+): { type: string; mm: number; sub: number }[] {
+  if (view.kind !== 'anon' || op !== 'force_write') return [];
+  const mm = int(args.mm);
+  const sub = int(args.sub);
+  if (mm < 0 || mm >= view.mms || sub < 0 || sub >= view.pte.length || pageAt(view, mm, sub) !== -1) return [];
+  return [{ type: 'force_fault', mm, sub }];
 }
 
 export const thpMachine = setup({

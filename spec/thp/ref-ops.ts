@@ -237,13 +237,14 @@ const on_force_write: Handler = (c, e) => {
 };
 
 /**
- * Internal: the fault-in of a FOLL_FORCE write in flight on a read-only
- * range, before its data lands: a fresh zeroed THP by PMD where no page table
- * is and the model's huge page is free, else a fresh zero-filled small page.
+ * Internal, only while a FOLL_FORCE write to (mm, sub) is in flight: its
+ * fault-in before its data lands, on a read-only or a writable private range:
+ * a fresh zeroed THP by PMD where no page table is and the model's huge page
+ * is free, else a fresh zero-filled small page.
  */
 const on_force_fault: Handler = (c, e) => {
-  const { mm, sub } = e;
-  if (!c.ro.includes(mm) || pageAt(c, mm, sub) !== -1) return REJECT;
+  const { mm, sub, badMm, badSub, anon } = e;
+  if (badMm(mm) || badSub(sub) || !anon || pageAt(c, mm, sub) !== -1) return REJECT;
   const nothing = c.pte.every((_, i) => pageAt(c, mm, i) === -1);
   if (!c.ptable.includes(mm) && nothing && c.freed.every((f) => f)) mapFreshThp(c, mm);
   else {

@@ -6,7 +6,15 @@
 import type { Subsystem } from '../../checker/types.js';
 import { thpImpl } from '../../impl/thp/index.js';
 import type { ThpParams, ThpState } from '../../impl/thp/page.js';
-import { thpChoices, thpInternal, thpMachine, thpView, type ThpContext, type ThpView } from '../../spec/thp/machine.js';
+import {
+  thpChoices,
+  thpInternal,
+  thpMachine,
+  thpPendingInternal,
+  thpView,
+  type ThpContext,
+  type ThpView,
+} from '../../spec/thp/machine.js';
 import { knobsCustomize } from '../../checker/reshape.js';
 import type { Scenario, ScenarioOptions } from '../../checker/types.js';
 import { knobs } from './knobs.js';
@@ -39,6 +47,7 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
       choice === undefined ? { type: opName, ...args } : { type: opName, ...args, choice },
     choices: thpChoices,
     internal: (view: ThpView) => thpInternal(view),
+    pendingInternal: (view: ThpView, op, args) => thpPendingInternal(view, op, args),
     view: (snap: { context: ThpContext }) => thpView(snap.context),
   },
   abstraction,
