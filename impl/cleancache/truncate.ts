@@ -61,10 +61,10 @@ export const unlink: OpDef<G, P> = {
         const ino = t.l.ino!;
         // truncate_inode_pages_final(): "Cleancache needs notification even
         // if there are no pages or shadow entries". Before that fix
-        // (missed-inode-invalidation) the truncate ran only if nrpages, so
+        // (6ff38bd40230) the truncate ran only if nrpages, so
         // pages reclaim had put stayed in cleancache under an inode number
         // that create() hands out again.
-        if (!t.bug('missed-inode-invalidation') || nrpages(g, t, ino) > 0) truncateInodePages(g, t, ino);
+        if (!t.bug('6ff38bd40230') || nrpages(g, t, ino) > 0) truncateInodePages(g, t, ino);
         freeBlocks(g, t, ino);
         inodeUnlock(g, t, ino);
         g.inodes[ino]!.used = false;

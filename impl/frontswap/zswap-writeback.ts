@@ -3,13 +3,13 @@
  * decompresses its oldest entry into a new swap-cache page and writes it to
  * the swap device, racing invalidation, swapoff and swap-in of that entry.
  *
- * v5.10 as released (variant writeback-swapoff-race) takes its tree pointer
+ * v5.10 as released (variant 5878303c5353) takes its tree pointer
  * at the start, writes the page back -- __swap_writepage() unlocks it -- and
  * only then takes tree->lock again to drop its entry reference. Once the page
  * is unlocked nothing holds swapoff back: try_to_unuse() takes the page,
  * frees the slot, and frontswap_invalidate_area() frees the tree that
  * spin_lock(&tree->lock) then dereferences. The model applies the shape zswap
- * later took ("mm/zswap: fix race between lru writeback and swapoff": "we
+ * later took (5878303c5353 "mm/zswap: fix race between lru writeback and swapoff": "we
  * couldn't deref entry or tree anymore after we unlock the folio, since we
  * depend on this to hold on swapoff"): with the new swap-cache page locked it
  * checks under tree->lock that the entry is still the slot's, erases it, and
@@ -20,7 +20,7 @@ import { assertHeld } from '../lockdep.js';
 import type { G, P, T } from './frontend.js';
 import { slotIndex, treeIndex } from './state.js';
 
-const RACY = 'writeback-swapoff-race';
+const RACY = '5878303c5353';
 
 /** Index of the entry this thread holds a writeback reference on, or -1. */
 const heldEntry = (g: Readonly<G>, t: T) => g.tree.findIndex((e) => e.wbref === t.tid + 1);

@@ -18,11 +18,11 @@ export const variants: Variant[] = [
     scenarios: ['api-reregister'],
   },
   {
-    name: 'missed-inode-invalidation',
+    name: '6ff38bd40230',
     description:
       'truncate_inode_pages_final() truncates only if the mapping has pages: after reclaim put the last page into cleancache, the evicted inode is never invalidated there and a new file that reuses the inode number reads the old data',
     source:
-      'fix "mm: cleancache: fix corruption on missed inode invalidation" (CVE-2018-16862); mm/truncate.c truncate_inode_pages_final() @ v5.10 ("Cleancache needs notification even if there are no pages or shadow entries")',
+      '6ff38bd40230 "mm: cleancache: fix corruption on missed inode invalidation" (CVE-2018-16862, v4.20-rc5; the bug came with 91b0abe36a7b "mm + fs: store shadow entries in page cache", v3.15); mm/truncate.c truncate_inode_pages_final() @ v5.10 ("Cleancache needs notification even if there are no pages or shadow entries")',
     scenarios: ['fs-unlink'],
   },
   {

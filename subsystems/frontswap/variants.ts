@@ -32,11 +32,11 @@ export const variants: Variant[] = [
     scenarios: ['free-reuse'],
   },
   {
-    name: 'writeback-swapoff-race',
+    name: '5878303c5353',
     description:
       'zswap_writeback_entry() as in v5.10: after __swap_writepage() has unlocked the swap-cache page it takes tree->lock again to drop its entry reference; swapoff runs try_to_unuse on the unlocked page and frontswap_invalidate_area frees the tree that spin_lock then dereferences',
     source:
-      'mm/zswap.c zswap_writeback_entry(), zswap_frontswap_invalidate_area() @ v5.10; the model applies the shape of the later fix "mm/zswap: fix race between lru writeback and swapoff" (entry checked and erased under the swap-cache folio lock; "we couldn\'t deref entry or tree anymore after we unlock the folio")',
+      'mm/zswap.c zswap_writeback_entry(), zswap_frontswap_invalidate_area() @ v5.10; fixed by 5878303c5353 "mm/zswap: fix race between lru writeback and swapoff" (v6.9; no Fixes: tag: written for the list_lru shrinker, whose shrink_memcg_cb() took tree->lock after the writeback the way v5.10 does after __swap_writepage()). The model applies its shape: the entry is checked and erased under the swap-cache folio lock, "we couldn\'t deref entry or tree anymore after we unlock the folio"',
     scenarios: ['swapoff-race'],
   },
   {
@@ -44,7 +44,7 @@ export const variants: Variant[] = [
     description:
       'frontswap_register_ops as in v5.10: a swapoff that starts between the publish of the new ops and the re-check of swap_active_head makes the re-check call invalidate_area, dropping pages the new backend took, while try_to_unuse still has to load them',
     source:
-      'mm/frontswap.c frontswap_register_ops() @ v5.10; fix posted as "mm/frontswap: fix frontswap_register_ops() race with swapon and swapoff" (Message-ID 20210405102008.25504-1-linmiaohe@huawei.com, Fixes: d1dc6f1bcf1e)',
+      'mm/frontswap.c frontswap_register_ops() @ v5.10; fix posted as "mm/frontswap: fix frontswap_register_ops() race with swapon and swapoff" (Message-ID 20210405102008.25504-1-linmiaohe@huawei.com, Fixes: d1dc6f1bcf1e), not merged: mainline instead removed the path with f328c1d16e4c "frontswap: simplify frontswap_register_ops" (v5.17: registration before any swapon only), so no fixing commit keeps v5.10\'s registration while swap is on and the variant keeps a descriptive name; the model applies the posted fix',
     scenarios: ['register-swapon'],
   },
   {

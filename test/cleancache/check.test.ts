@@ -79,11 +79,11 @@ describe('cleancache: variants', () => {
     }
   }
 
-  test('the system property alone catches 55635ba76ef9 and missed-inode-invalidation: a read returns data older than the last write', () => {
+  test('the system property alone catches 55635ba76ef9 and 6ff38bd40230: a read returns data older than the last write', () => {
     const specOnly = { ...cleancache, invariants: [] };
     for (const [v, sn, want] of [
       ['55635ba76ef9', 'fs-odirect', 2],
-      ['missed-inode-invalidation', 'fs-unlink', 0],
+      ['6ff38bd40230', 'fs-unlink', 0],
     ] as const) {
       const r = checkScenario(specOnly, byName(sn), { variant: v });
       expect(r.violation?.kind, v).toBe('linearizability');
@@ -110,7 +110,7 @@ describe('cleancache: invariants without the spec', () => {
       'CC-3': 'exclusive-get',
       'CC-5': 'sb-pools-consistent',
       'CC-6': 'sb-pools-consistent',
-      'missed-inode-invalidation': 'cc-no-stale-data',
+      '6ff38bd40230': 'cc-no-stale-data',
       '55635ba76ef9': 'cc-no-stale-data',
       '53d85c985665': 'sb-pools-consistent',
     };

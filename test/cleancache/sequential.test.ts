@@ -77,7 +77,7 @@ describe('cleancache system layer, sequentially', () => {
     expect(last.problem).toMatch(/cc-no-stale-data|linearizability/);
   });
 
-  test('missed-inode-invalidation: unlink after reclaim emptied the mapping, inode number reused, stale data read', () => {
+  test('6ff38bd40230: unlink after reclaim emptied the mapping, inode number reused, stale data read', () => {
     const steps = [
       step('read', { f: 0, idx: 0 }),
       step('evict', { f: 0, idx: 0 }),
@@ -88,7 +88,7 @@ describe('cleancache system layer, sequentially', () => {
     const ok = runScript(cleancache, { params: fsParams, steps }, null);
     expect(ok.every((o) => o.agree)).toBe(true);
     expect(ok[4]!.impl.ret).toBe(0);
-    const bad = runScript(cleancache, { params: fsParams, steps }, 'missed-inode-invalidation');
+    const bad = runScript(cleancache, { params: fsParams, steps }, '6ff38bd40230');
     expect(bad.some((o) => !o.agree)).toBe(true);
   });
 

@@ -149,7 +149,7 @@ describe('frontswap: model checking', () => {
       '04fc7816089c': 'swap-slot-current',
       'thp-swap-frontswap': 'swap-slot-current',
       '2799e77529c2': 'backend-tree-live',
-      'writeback-swapoff-race': 'backend-tree-live',
+      '5878303c5353': 'backend-tree-live',
     };
     for (const v of frontswap.variants) {
       const r = checkScenario(invOnly, byName(v.scenarios![0]!), { variant: v.name });
