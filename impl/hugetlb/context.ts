@@ -235,6 +235,31 @@ export function vmaMutexHash(t: T, v: Vma, idx: number): number {
   return fileMutexHash(t, file >= 0 ? file : t.params.fileMount.length + v.fam, idx);
 }
 
+/**
+ * The entry shared by hugetlb_fault and mfill_atomic_hugetlb (UFFDIO_COPY / UFFDIO_CONTINUE):
+ * enabled() while the fault mutex of (mapping, idx) of the op's `v`/`i` is free (mutex_lock
+ * sleeps otherwise); a missing or dead VMA is enabled and fails in run().
+ */
+export function faultMutexFree(g: Readonly<G>, t: T): boolean {
+  const v = g.vma[argInt(t, 'v')];
+  if (!v || v.st !== V_LIVE) return true;
+  return !g.fmx.includes(vmaMutexHash(t, v, argInt(t, 'i')));
+}
+
+/** The op's live VMA `v` when the index `i` lies inside it, else null (the caller's SIGSEGV / ENOENT). */
+export function faultVma(g: G, t: T): Vma | null {
+  const v = g.vma[argInt(t, 'v')];
+  const idx = argInt(t, 'i');
+  return v && v.st === V_LIVE && idx >= v.from && idx < v.to ? v : null;
+}
+
+/** hugetlb_fault_mutex_hash + mutex_lock for the op's index of `v`; t.l.idx and t.l.hash kept for the unlock. */
+export function faultMutexEnter(g: G, t: T, v: Vma): void {
+  t.l.idx = argInt(t, 'i');
+  t.l.hash = vmaMutexHash(t, v, t.l.idx);
+  faultMutexLock(g, t.l.hash);
+}
+
 // ---------------------------------------------------------------------------
 // sleeping locks
 // ---------------------------------------------------------------------------

@@ -30,7 +30,9 @@ import {
   setAdd,
   setDel,
   spoolIdx,
-  vmaMutexHash,
+  faultMutexEnter,
+  faultMutexFree,
+  faultVma,
   vmaOf,
   type Op,
 } from './context.js';
@@ -233,18 +235,11 @@ function privateFault(g: G, t: T): StepResult {
 /** Entry of hugetlb_fault: takes the fault mutex (waits while another holds it). */
 const faultEntry: Step = {
   name: 'hugetlb_fault',
-  enabled(g, t) {
-    const v = g.vma[argInt(t, 'v')];
-    if (!v || v.st !== V_LIVE) return true;
-    return !g.fmx.includes(vmaMutexHash(t, v, argInt(t, 'i')));
-  },
+  enabled: faultMutexFree,
   run(g, t) {
-    const v = g.vma[argInt(t, 'v')];
-    const idx = argInt(t, 'i');
-    if (!v || v.st !== V_LIVE || idx < v.from || idx >= v.to) return done('SIGSEGV');
-    t.l.idx = idx;
-    t.l.hash = vmaMutexHash(t, v, idx);
-    faultMutexLock(g, t.l.hash);
+    const v = faultVma(g, t);
+    if (!v) return done('SIGSEGV');
+    faultMutexEnter(g, t, v);
     v.users++; // mmap_read_lock
     return isShared(v.kind) ? sharedFault(g, t) : privateFault(g, t);
   },

@@ -42,12 +42,13 @@ import {
   at,
   datSet,
   faultFile,
-  faultMutexLock,
   isShared,
   tokPrivate,
   setAdd,
   spoolIdx,
-  vmaMutexHash,
+  faultMutexEnter,
+  faultMutexFree,
+  faultVma,
   vmaOf,
 } from './context.js';
 import { faultRelease, faultUnlock, putPage } from './fault-release.js';
@@ -214,21 +215,14 @@ const tempAllocStep: Step = {
 function entry(first: boolean): Step {
   return {
     name: first ? 'mfill_atomic_hugetlb' : RETRY,
-    enabled(g, t) {
-      const v = g.vma[argInt(t, 'v')];
-      if (!v || v.st !== V_LIVE) return true;
-      return !g.fmx.includes(vmaMutexHash(t, v, argInt(t, 'i')));
-    },
+    enabled: faultMutexFree,
     run(g, t) {
-      const v = g.vma[argInt(t, 'v')];
-      const idx = argInt(t, 'i');
-      if (!v || v.st !== V_LIVE || idx < v.from || idx >= v.to) {
+      const v = faultVma(g, t);
+      if (!v) {
         putTemp(g, t); // out: folio_put(folio)
         return done('ENOENT');
       }
-      t.l.idx = idx;
-      t.l.hash = vmaMutexHash(t, v, idx);
-      faultMutexLock(g, t.l.hash);
+      faultMutexEnter(g, t, v);
       v.users++; // uffd_mfill_lock
       if (faultFile(v) >= 0) at(g.file, faultFile(v)).ir++; // hugetlb_vma_lock_read
       return mfillPte(g, t);
@@ -261,15 +255,11 @@ const continueStep: Step = {
   // under the page table lock (-EEXIST), hugetlb_add_file_rmap + set_huge_pte_at. The folio is in
   // the page cache: no restore_reserve_on_error on its error path (folio_in_pagecache).
   name: 'mfill_atomic_hugetlb:continue',
-  enabled(g, t) {
-    const v = g.vma[argInt(t, 'v')];
-    if (!v || v.st !== V_LIVE) return true;
-    return !g.fmx.includes(vmaMutexHash(t, v, argInt(t, 'i')));
-  },
+  enabled: faultMutexFree,
   run(g, t) {
-    const v = g.vma[argInt(t, 'v')];
+    const v = faultVma(g, t);
+    if (!v) return done('ENOENT');
     const idx = argInt(t, 'i');
-    if (!v || v.st !== V_LIVE || idx < v.from || idx >= v.to) return done('ENOENT');
     // the fault mutex and the VMA lock are taken and dropped inside this step: nothing else
     // happens under them (the folio is looked up, checked and mapped)
     if (!isShared(v.kind)) return done('EFAULT'); // a private mapping of an unlinked file: no page cache
