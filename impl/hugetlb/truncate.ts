@@ -72,6 +72,13 @@ function removeNextFolio(g: G, t: T, end: number): number {
   const f = fileOf(g, t);
   const idx = lowestCached(f.pc, t.l.next, end);
   if (idx < 0) return -1;
+  if (t.bug('4aae8d1c051e') && end !== LONG_MAX && faultedAgain(g, argInt(t, 'f'), idx)) {
+    // before 4aae8d1c051e "mm/hugetlbfs: unmap pages if page fault raced with hole punch" (v4.5):
+    // a folio mapped since hugetlb_vmdelete_list was skipped ("Do nothing in this race case"),
+    // so it stayed in the hole
+    t.l.next = idx + 1;
+    return SKIPPED;
+  }
   unmapFileRange(g, argInt(t, 'f'), idx, idx + 1);
   f.pc = setDel(f.pc, idx);
   f.dat = datSet(f.dat, idx, TOK_ZERO);
@@ -89,6 +96,16 @@ function removeNextFolio(g: G, t: T, end: number): number {
   t.l.freed++;
   t.l.next = idx + 1;
   return idx;
+}
+
+/** removeNextFolio skipped a folio (variant 4aae8d1c051e): go on with the next one. */
+const SKIPPED = -2;
+
+/** page_mapped(folio) of file page idx: some mapping of the file has a pte for it (shared, or read-only private). */
+function faultedAgain(g: Readonly<G>, file: number, idx: number): boolean {
+  return g.vma.some(
+    (v) => v.st === V_LIVE && v.pcm.includes(idx) && (isShared(v.kind) ? v.src === file : privateFile(v) === file),
+  );
 }
 
 /** The live MAP_PRIVATE mappings of the op's file (they are in its i_mmap tree). */
@@ -239,6 +256,7 @@ export const punchOp: Op = {
       enabled: (g, t) => nextFolioUnlocked(g, t, argInt(t, 'to')),
       run(g, t) {
         const idx = removeNextFolio(g, t, argInt(t, 'to'));
+        if (idx === SKIPPED) return 'remove_inode_hugepages';
         if (idx < 0) return punchFinish(g, t);
         const chg = regionDel(fileOf(g, t), idx, idx + 1, false);
         if (chg < 0) {

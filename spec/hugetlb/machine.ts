@@ -12,6 +12,7 @@ import {
   CHOICES_BY_OP,
   decodeChoice,
   initView,
+  punchStep,
   SETNR_CHOICES,
   shrinkSurplus,
   type HugetlbView,
@@ -47,6 +48,8 @@ export const OPS = [
 ] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';
+/** Internal spec event: the next step of a hole punch in progress (ops-file.ts punchStep), `off` its min_size refill. */
+export const PUNCH_STEP = 'punch_step';
 
 type Ev = { type: string; choice?: number } & Record<string, unknown>;
 
@@ -59,6 +62,7 @@ const PLACEHOLDER = Object.freeze({
   spools: [],
   files: [],
   vmas: [],
+  punch: [],
   p: undefined,
   ret: undefined,
 });
@@ -73,6 +77,11 @@ export const hugetlbMachine = setup({
     shrink: assign(({ context }) => {
       const { p: _p, ret: _r, ...view } = context;
       const v = shrinkSurplus(view as HugetlbView);
+      return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
+    }),
+    punchStep: assign(({ context, event }) => {
+      const { p: _p, ret: _r, ...view } = context;
+      const v = punchStep(view as HugetlbView, Number((event as Ev)['off'] ?? 0));
       return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
     }),
     step: assign(({ context, event }) => {
@@ -94,14 +103,15 @@ export const hugetlbMachine = setup({
       on: {
         ...Object.fromEntries(OPS.map((op) => [op, { actions: 'step' as const }])),
         [SHRINK_SURPLUS]: { actions: 'shrink' as const },
+        [PUNCH_STEP]: { actions: 'punchStep' as const },
       },
     },
   },
 });
 
 export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
-  const { total, free, rsvd, surp, overcommit, spools, files, vmas } = ctx;
-  return { total, free, rsvd, surp, overcommit, spools, files, vmas };
+  const { total, free, rsvd, surp, overcommit, spools, files, vmas, punch } = ctx;
+  return { total, free, rsvd, surp, overcommit, spools, files, vmas, punch };
 }
 
 const choiceCache = new Map<string, readonly number[]>();
@@ -131,5 +141,10 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     return out;
   },
   view: (snap) => specView(snap.context),
-  internal: (v) => (v.surp > 0 && v.free - v.rsvd > 0 ? [{ type: SHRINK_SURPLUS }] : []),
+  internal: (v) => [
+    ...(v.surp > 0 && v.free - v.rsvd > 0 ? [{ type: SHRINK_SURPLUS }] : []),
+    ...(v.punch.length > 0
+      ? Array.from({ length: maxReserveOffsets(v) }, (_, off) => ({ type: PUNCH_STEP, off }))
+      : []),
+  ],
 };

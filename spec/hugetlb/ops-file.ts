@@ -21,6 +21,7 @@ import {
   promiseGlobal,
   releaseGlobal,
   settle,
+  finish,
 } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js';
@@ -84,6 +85,75 @@ export function punch(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   if (!f0 || !(from >= 0 && from < to && to <= p.fileSize) || !v0.spools[f0.mount]?.mounted)
     return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
   if (!f0.open) return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
+  if (!plan.buddyFail && !plan.inj && !plan.reserveOffset && to - from > 1) return punchBegin(v0, fi, from, to);
+  return punchRange(v0, fi, from, to, plan, false);
+}
+
+/**
+ * A hole punch of more than one page is not atomic for a concurrent fault
+ * (issue 10 item 9; hugetlbfs has no shmem_falloc-style guard): the call
+ * first unmaps the hole from every mapping, then removes the hole's pages one
+ * index at a time, lowest first, and frees the removed pages together at the
+ * end. Meanwhile a fault may map a page the punch has not reached yet (it is
+ * then unmapped when the punch gets there) or fault a page in where the punch
+ * has already been (that page stays), and the removed pages are in nobody's
+ * use yet not free: a fault may need a surplus page or SIGBUS although the
+ * hole's pages are about to be freed. The spec states this as the punch's
+ * effect at its linearization (unmap, `view.punch` = what is left to do) and
+ * internal steps (`punchStep`) that remove the indices and then free the
+ * pages. Another truncate/punch/fallocate/close/unlink of the file, and any
+ * umount, waits for the punch (inode_lock): applyOp rejects them meanwhile.
+ * Over-approximation: the internal steps may complete after the punch
+ * returned (the checker has no per-operation end point for the spec).
+ */
+function punchBegin(v0: HugetlbView, fi: number, from: number, to: number): Outcome {
+  const v = clone(v0);
+  zapFileMappings(v, fi, from, to, v0.surp === 0);
+  unmapFile(v, fi, (x) => x >= from && x < to);
+  v.punch = [fi, 0, ...Array.from({ length: to - from }, (_, k) => from + k)];
+  return { view: finish(v), ret: 'ok' };
+}
+
+/** The next step of the punch in progress (view.punch): remove its lowest index, or free the removed pages. */
+export function punchStep(v0: HugetlbView, reserveOffset: number): HugetlbView | undefined {
+  const [fi, held, i, ...rest] = v0.punch;
+  if (fi === undefined || held === undefined) return undefined;
+  if (i === undefined) {
+    if (reserveOffset) return undefined;
+    const v = clone(v0);
+    v.punch = [];
+    for (let k = 0; k < held; k++) pageFreed(v);
+    return finish(v);
+  }
+  const plan = { buddyFail: false, numaMiss: false, surplusFirst: false, inj: 0, reserveOffset };
+  const removed = has(at(v0.files, fi).cache, i) ? 1 : 0;
+  if (!removed && reserveOffset) return undefined;
+  const o = removed ? punchRange(v0, fi, i, i + 1, plan, true) : { view: clone(v0) };
+  if (!o) return undefined;
+  const v = o.view === v0 ? clone(v0) : o.view;
+  v.punch = [fi, held + removed, ...rest];
+  return finish(v);
+}
+
+/** Pages removed by the punch in progress and not yet freed: in nobody's use, not free either. */
+export const punchHeld = (v: HugetlbView): number => v.punch[1] ?? 0;
+
+/** The ops that wait for a punch in progress (inode_lock of its file; umount for any). */
+export function waitsForPunch(v: HugetlbView, op: string, a: Args): boolean {
+  if (v.punch.length === 0) return false;
+  if (op === 'umount') return true;
+  const fileOps = ['truncate', 'punch', 'fallocate', 'close', 'unlink'];
+  return fileOps.includes(op) && num(a, 'f') === v.punch[0];
+}
+
+function punchRange(
+  v0: HugetlbView,
+  fi: number,
+  from: number,
+  to: number,
+  plan: Plan,
+  hold: boolean,
+): Outcome | undefined {
   const v = clone(v0);
   zapFileMappings(v, fi, from, to, v0.surp === 0);
   const f = at(v.files, fi);
@@ -108,7 +178,7 @@ export function punch(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   }
   for (const i of victims) f.cache = del(f.cache, i);
   unmapFile(v, fi, (x) => x >= from && x < to);
-  for (let k = 0; k < victims.length; k++) pageFreed(v);
+  if (!hold) for (let k = 0; k < victims.length; k++) pageFreed(v);
   const s = settle(v0, v, ledger, plan.reserveOffset);
   return s ? { view: s, ret: 'ok' } : undefined;
 }

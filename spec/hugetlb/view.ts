@@ -101,6 +101,12 @@ export interface HugetlbView {
   spools: SpoolView[];
   files: FileView[];
   vmas: VmaView[];
+  /**
+   * A hole punch in progress (ops-file.ts punchBegin): [file, pages it removed
+   * and has not freed yet, ...indices it has still to go through]; empty when
+   * none is. The user sees it only through its effects on concurrent faults.
+   */
+  punch: number[];
 }
 
 export type Ret =

@@ -4,6 +4,7 @@
  */
 import type { Scenario } from '../../checker/types.js';
 import type { HugetlbParams } from './params.js';
+import { windowScenarios } from './scenarios-windows.js';
 import { P, SITES_ALL, dontneed, munmap, nr, one, op, pf, pv, rd, sh, wr } from './scenario-helpers.js';
 
 export const scenarios: Scenario<HugetlbParams>[] = [
@@ -393,4 +394,5 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       [one(op('set_nr', { n: 2 }))],
     ],
   },
+  ...windowScenarios,
 ];

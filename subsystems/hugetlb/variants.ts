@@ -196,4 +196,12 @@ export const variants: Variant[] = [
       "mm/hugetlb.c hugetlb_wp() @ v6.12 (folio_mapcount(old_folio) == 1 && folio_test_anon(old_folio)); the fixing commit's id could not be resolved from the sources available here",
     scenarios: ['private-file-cow'],
   },
+  {
+    name: '4aae8d1c051e',
+    description:
+      'remove_inode_hugepages skips a folio that a fault mapped again after hugetlb_vmdelete_list ("Do nothing in this race case"): the page a refault raced in stays in the punched hole, mapped',
+    source:
+      'commit 4aae8d1c051e "mm/hugetlbfs: unmap pages if page fault raced with hole punch"; fs/hugetlbfs/inode.c remove_inode_single_folio() @ v6.12 (hugetlb_unmap_file_folio of a folio_mapped folio under the fault mutex)',
+    scenarios: ['punch-vs-refault'],
+  },
 ];
