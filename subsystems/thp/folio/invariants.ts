@@ -129,7 +129,7 @@ export const folioInvariants = [
   invariant<G, P>({
     name: 'anon-exclusive-pinned',
     why: "GUP only pins an anon page that is PageAnonExclusive (gup_must_unshare otherwise unshares first), fork refuses to share an exclusive page of a maybe-pinned folio (folio_try_dup_anon_rmap_*), and a PMD split passes the head's exclusivity to every PTE (RMAP_EXCLUSIVE).",
-    doc: 'At rest, every anon page held by a FOLL_PIN pin is PageAnonExclusive (for a PMD mapping: its head), and an exclusive anon page is mapped by at most one page-table entry.',
+    doc: 'At rest, every mapped anon page held by a FOLL_PIN pin is PageAnonExclusive (for a PMD mapping: its head), and an exclusive anon page is mapped by at most one page-table entry.',
     source:
       'mm/internal.h gup_must_unshare() @ v6.12; include/linux/rmap.h __folio_try_dup_anon_rmap(), folio_try_share_anon_rmap_pte() @ v6.12 ("can only fail if the folio maybe pinned"); 6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive"',
     when: 'quiescent',
@@ -138,6 +138,9 @@ export const folioInvariants = [
       let any = false;
       for (const pin of g.pins) {
         any = true;
+        // unmapped (MADV_DONTNEED, munmap): nothing can COW-share it; the zap left the flag where the
+        // last mapping had it (a PMD's: on the head only)
+        if (mappersOf(g, pin.page, p.nr) === 0) continue;
         if (!exclusiveAt(g, pin.page, p.nr))
           return `pinned page ${pin.page} (mm ${pin.mm}, subpage ${pin.sub}) is not PageAnonExclusive`;
       }

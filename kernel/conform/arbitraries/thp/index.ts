@@ -9,9 +9,11 @@ import type { ConformProfile } from '../../profile.js';
 import { thpEvents } from './events.js';
 import { fault } from './fault.js';
 import { fork } from './fork.js';
+import { madviseDontneed } from './madvise_dontneed.js';
 import { mlock } from './mlock.js';
 import { initModel, type P, type ThpGenModel } from './model.js';
 import { mprotect } from './mprotect.js';
+import { mprotectRo } from './mprotect_ro.js';
 import { munmap } from './munmap.js';
 import { paramsArbitrary } from './params.js';
 import { pin } from './pin.js';
@@ -20,23 +22,12 @@ import { split } from './split.js';
 import { unpin } from './unpin.js';
 import { wpFault } from './wp_fault.js';
 
-/**
- * madvise_dontneed and mprotect_ro have C (subsystems/thp/probe.ts) and
- * arbitraries (madvise_dontneed.ts, mprotect_ro.ts), but are not generated yet.
- */
-const NOT_YET =
-  "has C, but is not generated yet: the implementation's prediction of some scripts with it does not finish (nr 8, mms 3: pin, madvise_dontneed, mprotect, mprotect_ro, fork, mprotect_ro, fork ran > 60 s at 23:15 UTC); run it with mmcheck reproduce SCRIPT.json";
-
 export const thpProfile: ConformProfile<P, ThpGenModel> = {
   subsystem: 'thp',
   params: paramsArbitrary,
-  ops: [fault, wpFault, read, fork, munmap, mprotect, mlock, pin, unpin, split],
+  ops: [fault, wpFault, read, fork, munmap, mprotect, mlock, madviseDontneed, mprotectRo, pin, unpin, split],
   model: initModel,
-  internalOps: {
-    ...THP_KERNEL_UNSUPPORTED,
-    madvise_dontneed: NOT_YET,
-    mprotect_ro: NOT_YET,
-  },
+  internalOps: THP_KERNEL_UNSUPPORTED,
   restrictions: [
     "params.kind 'file' (page-cache THP): not mapped to the probe yet; only anonymous THPs are generated",
     'pin write=0: io_uring buffer registration, the user-level pin, always pins with FOLL_WRITE',
