@@ -25,6 +25,7 @@
  * PTE unmap that leaves a subpage unmapped queues the folio) and dafff3f4c850
  * "mm: split underused THPs" (no deferred_split_folio(folio, false) at fault).
  */
+// Deliberate parallel of impl/thp's page.ts: the same shape (state schema, PTE values, refcount helpers) over the folio-era fields (_entire_mapcount, _nr_pages_mapped, PG_anon_exclusive), kept apart so that spec/thp judges each implementation on its own.
 import { S, type Infer } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
 import { BUG_ON } from '../thp-common/steps.js';

@@ -4,7 +4,7 @@
  * a second implementation of spec/thp: one module per kernel entry point,
  * assembled here. The v4.5 - v6.1 design is impl/thp.
  */
-// Deliberately parallel to impl/thp's index.ts (same op table, own modules): the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
+// Deliberate parallel of impl/thp's index.ts (same op table, own modules): the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import type { ImplDef } from '../../checker/types.js';
 import { read, wp_fault } from './access.js';
 import { fault, fault_pte, populate_read } from './fault.js';

@@ -2,6 +2,7 @@
  * Page-table queries over the modelled PMD slot and PTE table of each mm, and
  * free_pgtables() (mm/memory.c @ v6.12) once a range is empty.
  */
+// Deliberate parallel of impl/thp's pgtable.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { PTE_NONE, PTE_PRESENT, type FolioState, type MmT } from './folio.js';
 
 /** Number of present page-table entries (PMD or PTE) of any mm mapping subpage i. */

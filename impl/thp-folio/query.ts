@@ -7,6 +7,7 @@
  * __split_huge_pmd() in the folio era (it takes only the PMD lock), so a
  * reader can count a splitting PMD and its new PTEs at once.
  */
+// Deliberate parallel of impl/thp's query.ts: the same role over the folio-era kernel code, kept in its own module (own state type, own kernel-version citations) so spec/thp judges each implementation on its own.
 import type { OpDef } from '../../checker/types.js';
 import {
   folioOf,

@@ -5,6 +5,7 @@
  * @ v6.6), and deferred_split_folio() (mm/huge_memory.c). Callers hold the PTL
  * of the entries they install or remove; each call is inside one step.
  */
+// Deliberate parallel of impl/thp's rmap.ts: the same role over the folio-era kernel code, kept in its own module (own state type, own kernel-version citations) so spec/thp judges each implementation on its own.
 import { ENTIRELY_MAPPED, FOLIO_PAGES_MAPPED, inLarge, isAnon, type FolioState, type T } from './folio.js';
 
 type G = FolioState;

@@ -11,6 +11,7 @@
  * folios (rmap.ts records that in the same field), so there every queued
  * folio is a candidate, as in its deferred_split_scan().
  */
+// Deliberate parallel of impl/thp's split.ts: the same role over the folio-era kernel code, kept in its own module (own state type, own kernel-version citations) so spec/thp judges each implementation on its own.
 import { folioOf, folio_get, folio_put, folio_try_get, inLarge } from './folio.js';
 import { SPLIT_PAGE, splitHugePageSteps } from './split-page.js';
 import { BUSY, OK, arg, badSub, done, folio_lock, folio_unlock, kernelOp } from './steps.js';

@@ -8,6 +8,7 @@
  * i_mmap rwsem for write) or, for mmap_lock, -1 when held for write and the
  * reader count otherwise (checker/types.ts convention).
  */
+// Deliberate parallel of impl/thp's steps.ts: the step type, the locals and kernelOp are typed by this implementation's own state (FolioState, folio locals), so a label or local of one era does not type-check in the other; the era-independent plumbing is shared in impl/thp-common/steps.ts.
 import type { OpDef, StepDef } from '../../checker/types.js';
 import { assertHeld, me, type Done } from '../thp-common/steps.js';
 import { BUG_ON, folioOf, type T, type FolioParams, type FolioState } from './folio.js';
