@@ -15,7 +15,7 @@ import { profiles } from '../kernel/conform/arbitraries/index.js';
 import { conformOnKernel, type ConformOptions, type KernelConformResult } from '../kernel/conform/conform.js';
 import type { Disagreement } from '../kernel/conform/judge.js';
 import { renderConform } from '../kernel/conform/render.js';
-import { resolveKernel } from '../kernel/resolve.js';
+import { checkKernelRequest, resolveKernel } from '../kernel/resolve.js';
 import { QemuBatchRunner } from '../kernel/runner.js';
 import { KernelSetupError } from '../kernel/tools.js';
 import type { KernelBatchRunner, KernelMapping, ResolvedKernel } from '../kernel/types.js';
@@ -27,14 +27,17 @@ export interface ConformIo {
   err(s: string): void;
 }
 
-/** Makes the runner for one `--kernel` (tests pass a fake kernel). */
-export type RunnerFactory = (
+/**
+ * Makes the runner for one `--kernel` (tests pass a fake kernel); `check`
+ * refuses a bad request before anything runs or prints.
+ */
+export type RunnerFactory = ((
   request: string,
   sub: Subsystem,
   mapping: KernelMapping<any>,
   flags: Record<string, unknown>,
   io: ConformIo,
-) => KernelBatchRunner;
+) => KernelBatchRunner) & { check?(request: string): void };
 
 const qemuRunner: RunnerFactory = (request, sub, mapping, flags, io) => {
   const kv = (sub as { kernelVersions?: { versions: readonly { name: string }[] } }).kernelVersions;
@@ -46,6 +49,7 @@ const qemuRunner: RunnerFactory = (request, sub, mapping, flags, io) => {
   });
   return new QemuBatchRunner(kernel, { mappings: { [sub.name]: mapping } });
 };
+qemuRunner.check = checkKernelRequest;
 
 /** `--kernel` may be repeated (one run per kernel); args.ts refuses repeated flags, so take them out first. */
 function takeKernels(argv: readonly string[]): { kernels: string[]; rest: string[] } {
@@ -84,6 +88,16 @@ function cReproducer(mapping: KernelMapping<any>, sub: Subsystem, kernel: Resolv
   };
 }
 
+/** A missing tool or a bad kernel request is a usage error (one line, exit 2). */
+function usage<R>(f: () => R): R {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof KernelSetupError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 export const CONFORM_HELP = `mmcheck conform SUBSYSTEM --kernel K [--kernel K2] [options]
   --kernel K          6.1 or 6.12 (newest Debian package, via apt) or a bzImage path; repeat for several
   --runs N            generated scripts per kernel (default 100)
@@ -109,6 +123,10 @@ export async function cmdConform(
   registry: readonly Subsystem[],
   makeRunner: RunnerFactory = qemuRunner,
 ): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(`${CONFORM_HELP}\n`);
+    return 0;
+  }
   const { kernels, rest } = takeKernels(argv);
   const { positionals, flags } = parseArgs(rest, {
     runs: { kind: 'int', min: 1 },
@@ -146,6 +164,7 @@ export async function cmdConform(
     );
   if (kernels.length === 0)
     throw new UsageError('mmcheck conform needs --kernel K (6.1, 6.12 or a bzImage path), repeatable');
+  for (const k of kernels) usage(() => makeRunner.check?.(k)); // a bad request: one line, before any output
   const seed = (flags.seed as number | undefined) ?? Math.floor(Math.random() * 0x7fffffff);
   const o: ConformOptions = {
     runs: (flags.runs as number | undefined) ?? 100,
@@ -161,12 +180,7 @@ export async function cmdConform(
   let worst = 0;
   for (const request of kernels) {
     let runner: KernelBatchRunner;
-    try {
-      runner = makeRunner(request, sub, mapping, flags, io);
-    } catch (e) {
-      if (e instanceof KernelSetupError) throw new UsageError(e.message);
-      throw e;
-    }
+    runner = usage(() => makeRunner(request, sub, mapping, flags, io));
     const r: KernelConformResult = await conformOnKernel(
       {
         sub,

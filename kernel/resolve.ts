@@ -140,19 +140,33 @@ export interface ResolveOptions {
   readonly log?: (s: string) => void;
 }
 
-export function resolveKernel(request: string, opts: ResolveOptions): ResolvedKernel {
-  const log = opts.log ?? (() => {});
-  const pick = (release: string): string => opts.modelVersion ?? modelVersionOf(release, opts.modelVersions);
-  if (request.includes('/') || existsSync(request)) {
+const isPathRequest = (request: string): boolean => request.includes('/') || existsSync(request);
+
+/**
+ * The checks of a `--kernel` request that need no download: a path names a
+ * bzImage, anything else is a series such as 6.1. Throws KernelSetupError;
+ * returns the bzImage's release for a path.
+ */
+export function checkKernelRequest(request: string): string | undefined {
+  if (isPathRequest(request)) {
     const image = resolve(request);
     if (!existsSync(image) || !statSync(image).isFile())
       throw new KernelSetupError(`--kernel ${request}: no such file`);
     const release = bzImageRelease(image);
     if (!release) throw new KernelSetupError(`--kernel ${request}: not a bzImage (no HdrS boot header)`);
-    return { request, release, modelVersion: pick(release), image };
+    return release;
   }
   if (!/^\d+\.\d+$/.test(request))
     throw new KernelSetupError(`--kernel ${request}: expected a series such as 6.1 or 6.12, or a path to a bzImage`);
+  return undefined;
+}
+
+export function resolveKernel(request: string, opts: ResolveOptions): ResolvedKernel {
+  const log = opts.log ?? (() => {});
+  const pick = (release: string): string => opts.modelVersion ?? modelVersionOf(release, opts.modelVersions);
+  const imageRelease = checkKernelRequest(request);
+  if (imageRelease !== undefined)
+    return { request, release: imageRelease, modelVersion: pick(imageRelease), image: resolve(request) };
   const pkg = newestDebianKernel(request);
   const version = packageVersion(pkg);
   const image = fetchDebianKernel(pkg, version, opts.cacheDir ?? DEFAULT_KERNEL_CACHE, log);

@@ -93,6 +93,16 @@ describe('mmcheck conform', () => {
     expect(c.err).toMatch(/^mmcheck conform hugetlb: seed \d+, 2 scripts per kernel/);
   });
 
+  test('--help prints the conform options and exits 0', async () => {
+    let out = '';
+    let err = '';
+    const io: Out = { out: (s) => (out += s), err: (s) => (err += s), isTTY: false };
+    expect(await main(['conform', 'thp', '--help'], io, registry)).toBe(0);
+    expect(out).toMatch(/^mmcheck conform SUBSYSTEM --kernel K/);
+    expect(out).toMatch(/--fail-on any\|diverged/);
+    expect(err).toBe('');
+  });
+
   test('bad input is one line and exit 2', async () => {
     let err = '';
     const io: Out = { out: () => {}, err: (s) => (err += s + '\n'), isTTY: false };
@@ -102,6 +112,12 @@ describe('mmcheck conform', () => {
       [['conform', 'cleancache', '--kernel', '6.1'], /cleancache cannot be run on a kernel yet/],
       [['conform', 'hugetlb', '--kernel', '6.1', '--runs', '0'], /--runs' must be at least 1/],
       [['conform', 'hugetlb', '--kernel'], /'--kernel' needs a value/],
+      // checked before the header line (seed, scripts per kernel) is printed
+      [['conform', 'thp', '--kernel', 'nosuch'], /--kernel nosuch: expected a series such as 6.1/],
+      [
+        ['conform', 'thp', '--kernel', '6.1', '--kernel', '/no/such/bzImage'],
+        /--kernel \/no\/such\/bzImage: no such file/,
+      ],
     ] as const) {
       err = '';
       expect(await main([...argv], io, registry)).toBe(2);
