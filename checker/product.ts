@@ -23,6 +23,7 @@ import { ArrayReader, IntBuffer, type Schema } from './schema.js';
 import { SpecAdapter, SpecError } from './spec-adapter.js';
 import type { ProductCounters, ProductSharing } from './product-sharing.js';
 import { Ctx, NO_SITES, Pruned } from './step-ctx.js';
+import { RUN_PRUNED, StepMemo } from './step-memo.js';
 import { SharedInternTable } from './store/shared-intern.js';
 import type {
   ArgValue,
@@ -56,6 +57,16 @@ interface CompiledOp {
   readonly l: Record<string, number>;
   /** Straight-line load/store of the locals from/to the state vector. */
   readonly slots: LocalSlots;
+}
+
+/** A step run's effect on its thread (locals in locals[localsAt, +nLocals)); reused between runs. */
+interface RunEffect {
+  nextPc: number;
+  ret: RetValue | undefined;
+  injected: number;
+  locals: Int32Array;
+  localsAt: number;
+  nLocals: number;
 }
 
 interface CompiledAlt {
@@ -236,6 +247,7 @@ export class Product<G extends object = any> implements Model {
     this.faultSites = scenario.faults?.sites ?? [];
     this.ctx = new Ctx(scenario.params, variant, new Set(this.faultSites));
     this.ctx.lacks = kernelLacks(sub, scenario.kernelVersion);
+    this.memo = new StepMemo(this.TW);
   }
 
   // ---- tallies (Model.counters) -----------------------------------------
@@ -262,6 +274,7 @@ export class Product<G extends object = any> implements Model {
     this.alts.flat(2).forEach((a, i) => (a.ran = k.ran[i]!));
     this.ctx.reached.clear();
     for (const r of k.reached) this.ctx.reached.add(r);
+    this.memo?.clear(); // a memoized step would not reach its fault sites again
   }
 
   /** Add the tallies of another Product of the same scenario (a parallel search's worker). */
@@ -327,11 +340,11 @@ export class Product<G extends object = any> implements Model {
    * many thread and linearization states. Exact keys (no hash-only match);
    * the cache is dropped when it grows past ABS_CACHE entries, bounding memory.
    */
-  private abstractIdCached(g: G, w: Int32Array, off: number, len: number): number {
+  private abstractIdCached(g: G | undefined, w: Int32Array, off: number, len: number): number {
     const k = this.absKeys.internAt(w, off, len - off);
     let id = this.absIds[k];
     if (id === undefined) {
-      id = this.abstractId(g);
+      id = this.abstractId(g ?? this.decodeImpl(w, off - this.implOff));
       this.absIds[k] = id;
       if (this.absKeys.size >= Product.ABS_CACHE) {
         this.absKeys = new IntArrayInterner();
@@ -430,10 +443,11 @@ export class Product<G extends object = any> implements Model {
 
   /** Model: invariants of a newly discovered state (decoded is its impl state). */
   checkState(vec: Int32Array, off: number, decoded: unknown): Failure | undefined {
+    if (this.invariants.length === 0) return undefined;
     return evalInvariants(
       this.invariants,
       this.invariantStats,
-      decoded as G,
+      (decoded as G | undefined) ?? this.decodeImpl(vec, off),
       this.scenario.params,
       this.invariantCtx(vec, off),
     );
@@ -449,12 +463,15 @@ export class Product<G extends object = any> implements Model {
   }
 
   /**
-   * Enumerate successors of the state at vec[off, off+len). `g` may be passed
-   * if already decoded (read-only). Calls `emit` once per successor in a fixed
-   * order; `label` is computed only when `wantLabels` is set.
+   * Enumerate successors of the state at vec[off, off+len). Calls `emit` once
+   * per successor in a fixed order; `label` is computed only when
+   * `wantLabels` is set. Without labels, a step met before in the same impl
+   * state is replayed from the step memo (step-memo.ts) instead of run.
    */
   expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels = false): void {
-    const g0 = this.decodeImpl(vec, off);
+    this.g0 = undefined;
+    this.curImpl = -1;
+    this.memo?.bound();
     this.curLen = len;
     this.mandatoryMoves = 0;
     for (let t = 0; t < this.T; t++) {
@@ -463,24 +480,42 @@ export class Product<G extends object = any> implements Model {
       const pc = vec[tb + 2]!;
       const before = this.emitted;
       if (pc >= 0) {
-        this.expandStep(vec, off, len, g0, t, slot, vec[tb + 1]!, pc, emit, wantLabels);
+        this.expandStep(vec, off, len, t, slot, vec[tb + 1]!, pc, emit, wantLabels);
       } else {
         const slots = this.alts[t]!;
         if (slot >= slots.length) continue;
         const alts = slots[slot]!;
-        for (let a = 0; a < alts.length; a++) this.expandStep(vec, off, len, g0, t, slot, a, -1, emit, wantLabels);
+        for (let a = 0; a < alts.length; a++) this.expandStep(vec, off, len, t, slot, a, -1, emit, wantLabels);
       }
       if (pc >= 0 || slot < this.mustRun[t]!) this.mandatoryMoves += this.emitted - before;
     }
   }
   /** Successors emitted so far (counts every emit, failures included). */
   private emitted = 0;
+  /** The impl state of the state being expanded, decoded on first use (read-only). */
+  private g0: G | undefined;
+  /** Its step-memo id (-1: not yet interned). */
+  private curImpl = -1;
+  /** The step memo (undefined: off). */
+  private memo: StepMemo | undefined;
+  /** Whether the runs of the step being run are recorded for the memo (false: not recording, or failed). */
+  private rec = false;
+  private readonly implBuf = new IntBuffer(256);
+
+  /** Turn the step memo off or on (counts are the same either way; tests compare them). */
+  setStepMemo(on: boolean): void {
+    this.memo = on ? new StepMemo(this.TW) : undefined;
+  }
+
+  /** Step-memo drops so far (see StepMemo.CAP). */
+  get stepMemoDrops(): number {
+    return this.memo?.drops ?? 0;
+  }
 
   private expandStep(
     vec: Int32Array,
     off: number,
     len: number,
-    g0: G,
     t: number,
     slot: number,
     altIdx: number,
@@ -491,6 +526,96 @@ export class Product<G extends object = any> implements Model {
     const alt = this.alts[t]![slot]![altIdx]!;
     const invoked = pc < 0;
     const stepIdx = invoked ? 0 : pc;
+    const memo = wantLabels ? undefined : this.memo;
+    let key = -1;
+    this.rec = false;
+    if (memo) {
+      if (this.curImpl < 0) this.curImpl = memo.implId(vec, off + this.implOff, len - this.implOff);
+      key = memo.keyId(this.curImpl, t, altIdx, vec[off + 1]!, vec, off + this.HDR + t * this.TW);
+      const at = memo.entry(key);
+      if (at >= 0) {
+        this.replay(memo, at, vec, off, t, slot, altIdx, alt, stepIdx, invoked, emit);
+        return;
+      }
+      if (at === -2) {
+        this.rec = true;
+        memo.begin();
+      }
+    }
+    this.runStep(vec, off, t, slot, altIdx, alt, stepIdx, invoked, emit, wantLabels);
+    if (key >= 0 && memo!.entry(key) === -2) memo!.commit(key, this.rec);
+    this.rec = false;
+  }
+
+  /** Emit the memoized runs of a step. */
+  private replay(
+    memo: StepMemo,
+    at: number,
+    vec: Int32Array,
+    off: number,
+    t: number,
+    slot: number,
+    altIdx: number,
+    alt: CompiledAlt,
+    stepIdx: number,
+    invoked: boolean,
+    emit: Emit,
+  ): void {
+    const runs = memo.runs;
+    const n = runs[at]!;
+    let p = at + 1;
+    const s = this.run;
+    for (let i = 0; i < n; i++) {
+      if (runs[p] === RUN_PRUNED) {
+        const text = memo.texts[runs[p + 1]!]!;
+        this.pruned.set(text, (this.pruned.get(text) ?? 0) + 1);
+        p += 2;
+        continue;
+      }
+      if (invoked) alt.ran = true;
+      s.nextPc = runs[p + 1]!;
+      const r = runs[p + 2]!;
+      s.ret = r < 0 ? undefined : memo.rets[r];
+      s.injected = runs[p + 3]!;
+      const impl = runs[p + 4]!;
+      s.locals = runs;
+      s.localsAt = p + 6;
+      s.nLocals = runs[p + 5]!;
+      p += 6 + s.nLocals;
+      const im = memo.impls;
+      this.successor(
+        vec,
+        off,
+        undefined,
+        t,
+        slot,
+        altIdx,
+        alt,
+        stepIdx,
+        invoked,
+        s,
+        im.arena,
+        im.startOf(impl),
+        im.lenOf(impl),
+        emit,
+        false,
+      );
+    }
+  }
+
+  /** Run a step's every choice sequence (recording them in `rec` when set). */
+  private runStep(
+    vec: Int32Array,
+    off: number,
+    t: number,
+    slot: number,
+    altIdx: number,
+    alt: CompiledAlt,
+    stepIdx: number,
+    invoked: boolean,
+    emit: Emit,
+    wantLabels: boolean,
+  ): void {
     const step = alt.op.steps[stepIdx]!;
     const ctx = this.ctx;
     const watch = this.watch;
@@ -505,7 +630,7 @@ export class Product<G extends object = any> implements Model {
       this.setupCtx(vec, off, t, alt.op, alt.args, invoked);
       let ok: boolean;
       try {
-        ok = step.enabled(g0, ctx);
+        ok = step.enabled((this.g0 ??= this.decodeImpl(vec, off)), ctx);
       } catch (e) {
         this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
         return;
@@ -526,6 +651,7 @@ export class Product<G extends object = any> implements Model {
       } catch (e) {
         if (e instanceof Pruned) {
           this.pruned.set(e.text, (this.pruned.get(e.text) ?? 0) + 1);
+          if (this.rec) this.memo!.recordPruned(e.text);
           continue;
         }
         this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
@@ -573,6 +699,7 @@ export class Product<G extends object = any> implements Model {
     wantLabels: boolean,
     e: unknown,
   ): void {
+    this.rec = false; // a step that failed is not memoized: it runs (and fails) every time
     const alt = this.alts[t]![slot]![altIdx]!;
     const stepName = alt.op.steps[stepIdx]!.name;
     const w = this.out;
@@ -595,9 +722,7 @@ export class Product<G extends object = any> implements Model {
     );
   }
 
-  // one successor: spec step, linearization, invariants,
-  // fingerprint, in the order the hot loop needs them; splitting costs a call per transition (see npm run bench)
-  // eslint-disable-next-line max-lines-per-function -- see the comment above
+  /** A run's result: its next pc and return value checked, its impl state encoded and recorded, then emitted. */
   private emitResult(
     vec: Int32Array,
     off: number,
@@ -612,51 +737,70 @@ export class Product<G extends object = any> implements Model {
     emit: Emit,
     wantLabels: boolean,
   ): void {
-    const ctx = this.ctx;
+    const fail = (e: Error) => this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
     let nextPc: number;
     let ret: RetValue | undefined;
-    let failure: Failure | undefined;
     if (typeof res === 'string') {
       const n = alt.op.stepIndex.get(res);
-      if (n === undefined) {
-        this.emitFailure(
-          vec,
-          off,
-          t,
-          slot,
-          altIdx,
-          stepIdx,
-          invoked,
-          emit,
-          wantLabels,
-          new Error(`returned unknown next step '${res}'`),
-        );
-        return;
-      }
+      if (n === undefined) return fail(new Error(`returned unknown next step '${res}'`));
       nextPc = n;
     } else if (res && typeof res === 'object' && 'ret' in res) {
       nextPc = -1;
       ret = res.ret;
-    } else {
-      this.emitFailure(
-        vec,
-        off,
-        t,
-        slot,
-        altIdx,
-        stepIdx,
-        invoked,
-        emit,
-        wantLabels,
-        new Error(`returned ${String(res)}; expected a step name or done(value)`),
-      );
-      return;
+    } else return fail(new Error(`returned ${String(res)}; expected a step name or done(value)`));
+    const ib = this.implBuf;
+    ib.reset();
+    try {
+      this.schema.encode(g, ib);
+    } catch (e) {
+      return fail(new Error(`state does not fit its schema after the step: ${(e as Error).message}`));
     }
+    const s = this.run;
+    s.nextPc = nextPc;
+    s.ret = ret;
+    s.injected = this.ctx.injected.length;
+    s.locals = alt.op.slots.s;
+    s.localsAt = 0;
+    s.nLocals = nextPc < 0 ? 0 : s.locals.length;
+    if (this.rec) this.memo!.recordDone(nextPc, ret, s.injected, ib.buf, ib.len, nextPc < 0 ? null : s.locals);
+    this.successor(vec, off, g, t, slot, altIdx, alt, stepIdx, invoked, s, ib.buf, 0, ib.len, emit, wantLabels);
+  }
 
+  /** A run's effect on the thread and the impl state (reused: valid until the next run). */
+  private readonly run: RunEffect = {
+    nextPc: 0,
+    ret: undefined,
+    injected: 0,
+    locals: new Int32Array(0),
+    localsAt: 0,
+    nLocals: 0,
+  };
+
+  // one successor: linearization, the vector, refinement at quiescence,
+  // in the order the hot loop needs them; splitting costs a call per transition (see npm run bench)
+  // eslint-disable-next-line max-lines-per-function -- see the comment above
+  private successor(
+    vec: Int32Array,
+    off: number,
+    g: G | undefined,
+    t: number,
+    slot: number,
+    altIdx: number,
+    alt: CompiledAlt,
+    stepIdx: number,
+    invoked: boolean,
+    s: RunEffect,
+    impl: Int32Array,
+    implAt: number,
+    implLen: number,
+    emit: Emit,
+    wantLabels: boolean,
+  ): void {
+    const { nextPc, ret } = s;
+    let failure: Failure | undefined;
     // linearization set
     let set = vec[off]!;
     const lin = this.lin;
-    let quiescent = false;
     if (lin) {
       try {
         if (invoked) set = lin.invoke(set, t, alt.specOp);
@@ -680,49 +824,33 @@ export class Product<G extends object = any> implements Model {
       }
     }
 
+    // the successor vector: the parent's with thread t's block and the impl state replaced
     const w = this.out;
+    const implOff = this.implOff;
     w.reset();
-    w.push(set);
-    w.push(vec[off + 1]! + ctx.injected.length);
-    for (let u = 0; u < this.T; u++) {
-      const tb = off + this.HDR + u * this.TW;
-      if (u !== t) {
-        for (let i = 0; i < this.TW; i++) w.push(vec[tb + i]!);
-        continue;
-      }
-      if (nextPc < 0) {
-        w.push(vec[tb]! + 1);
-        w.push(0);
-        w.push(-1);
-        for (let i = 0; i < this.L; i++) w.push(0);
-      } else {
-        w.push(slot);
-        w.push(altIdx);
-        w.push(nextPc);
-        const at = w.len;
-        for (let i = 0; i < this.L; i++) w.push(0);
-        alt.op.slots.store(w.buf, at);
-      }
+    w.reserve(implOff + implLen);
+    const b = w.buf;
+    b[0] = set;
+    b[1] = vec[off + 1]! + s.injected;
+    for (let i = 2; i < implOff; i++) b[i] = vec[off + i]!;
+    const tb = this.HDR + t * this.TW;
+    if (nextPc < 0) {
+      b[tb] = vec[off + tb]! + 1;
+      b[tb + 1] = 0;
+      b[tb + 2] = -1;
+      for (let i = tb + 3; i < tb + 3 + this.L; i++) b[i] = 0;
+    } else {
+      b[tb] = slot;
+      b[tb + 1] = altIdx;
+      b[tb + 2] = nextPc;
+      const loc = s.locals;
+      const n = s.nLocals;
+      for (let i = 0; i < this.L; i++) b[tb + 3 + i] = i < n ? loc[s.localsAt + i]! : 0;
     }
-    try {
-      this.schema.encode(g, w);
-    } catch (e) {
-      this.emitFailure(
-        vec,
-        off,
-        t,
-        slot,
-        altIdx,
-        stepIdx,
-        invoked,
-        emit,
-        wantLabels,
-        new Error(`state does not fit its schema after the step: ${(e as Error).message}`),
-      );
-      return;
-    }
+    for (let i = 0; i < implLen; i++) b[implOff + i] = impl[implAt + i]!;
+    w.len = implOff + implLen;
     if (nextPc < 0 && lin && !failure) {
-      quiescent = true;
+      let quiescent = true;
       for (let u = 0; u < this.T; u++) {
         if (u !== t && vec[off + this.HDR + u * this.TW + 2]! >= 0) {
           quiescent = false;

@@ -60,6 +60,13 @@ export class IntBuffer implements Writer {
   reset(): void {
     this.len = 0;
   }
+  /** Room for `n` integers in buf (the written prefix is kept). */
+  reserve(n: number): void {
+    if (n <= this.buf.length) return;
+    const nb = new Int32Array(Math.max(n, 2 * this.buf.length));
+    nb.set(this.buf.subarray(0, this.len));
+    this.buf = nb;
+  }
   /** A copy of the written prefix. */
   toArray(): Int32Array {
     return this.buf.slice(0, this.len);

@@ -1,0 +1,178 @@
+/**
+ * The step memo of a Product: what one step of one thread does to an
+ * implementation state, remembered by (encoded impl state, thread, the
+ * thread's control block, faults used), so a step met again in another
+ * product state (other threads elsewhere, another linearization set) is not
+ * decoded, run and encoded again.
+ *
+ * Sound because a step is a function of exactly that key: it sees the impl
+ * state, its thread id, its args and locals (fixed by the control block and
+ * the alternative), the fault budget left, and the scenario's constants;
+ * steps must be deterministic given the state and choices (step-ctx.ts checks
+ * the choice arity). An entry keeps every run of the step's choice odometer
+ * in order: a pruned run (its precondition text, counted again on replay) or
+ * the successor's impl state, next pc, locals, return value and faults
+ * injected. A step whose runs failed (threw, bad result, state outside its
+ * schema) is not memoized: it runs every time, so its failure is reported as
+ * before. Labels (traces, pick, random walks) always run the step.
+ *
+ * Everything is in typed arrays (store/int-table.ts), bounded: past CAP_WORDS
+ * everything is dropped between two expansions.
+ *
+ * Entry layout in `runs`: [n, run...]; a run is [PRUNED, text] or
+ * [DONE, nextPc, ret, injected, impl, nLocals, locals...].
+ */
+import { IntTable } from './store/int-table.js';
+import type { RetValue } from './types.js';
+
+export const RUN_PRUNED = 0;
+export const RUN_DONE = 1;
+
+/** Entry states besides an offset into `runs`. */
+const UNKNOWN = 0;
+const NOT_MEMOIZABLE = -1;
+
+export class StepMemo {
+  /** Words (impl states, keys, runs) past which the memo is dropped: 64 MiB. */
+  static CAP_WORDS = 1 << 24;
+  impls = new IntTable();
+  private keys = new IntTable();
+  /** By key id: offset + 1 of its entry in `runs`, UNKNOWN or NOT_MEMOIZABLE. */
+  private entries = new Int32Array(1 << 12);
+  runs = new Int32Array(1 << 14);
+  private used = 0;
+  /** Return values by index (a run's `ret` word); -1 in the run: none. */
+  rets: (RetValue | undefined)[] = [];
+  /** Precondition texts by index, and their indices. */
+  texts: string[] = [];
+  private textIds = new Map<string, number>();
+  private readonly key: Int32Array;
+  /** The entry being recorded. */
+  private rec = new Int32Array(256);
+  private recLen = 0;
+  private recRuns = 0;
+  /** Drops so far. */
+  drops = 0;
+
+  /** `tw`: words of a thread's control block. */
+  constructor(private readonly tw: number) {
+    this.key = new Int32Array(4 + tw);
+  }
+
+  /** Call between expansions: drop everything when past the cap. */
+  bound(): void {
+    if (this.impls.words + this.keys.words + this.used < StepMemo.CAP_WORDS) return;
+    this.clear();
+    this.drops++;
+  }
+
+  clear(): void {
+    this.impls = new IntTable();
+    this.keys = new IntTable();
+    this.entries = new Int32Array(1 << 12);
+    this.used = 0;
+    this.rets = [];
+    this.texts = [];
+    this.textIds.clear();
+  }
+
+  /** The id of the impl encoding a[off, off+len). */
+  implId(a: Int32Array, off: number, len: number): number {
+    return this.impls.intern(a, off, len);
+  }
+
+  /** The key id of thread t taking alternative `alt` with control block v[tb, tb+tw) in impl state `impl`. */
+  keyId(impl: number, t: number, alt: number, faultsUsed: number, v: Int32Array, tb: number): number {
+    const k = this.key;
+    k[0] = impl;
+    k[1] = t;
+    k[2] = alt;
+    k[3] = faultsUsed;
+    for (let i = 0; i < this.tw; i++) k[4 + i] = v[tb + i]!;
+    const id = this.keys.intern(k, 0, k.length);
+    if (id >= this.entries.length) {
+      const e = new Int32Array(2 * this.entries.length);
+      e.set(this.entries);
+      this.entries = e;
+    }
+    return id;
+  }
+
+  /** The offset of the key's entry in `runs`; -1: not memoizable; -2: not yet known. */
+  entry(key: number): number {
+    const e = this.entries[key]!;
+    return e > 0 ? e - 1 : e === UNKNOWN ? -2 : -1;
+  }
+
+  /** Start recording an entry. */
+  begin(): void {
+    this.recLen = 1;
+    this.recRuns = 0;
+  }
+
+  private room(n: number): Int32Array {
+    if (this.recLen + n > this.rec.length) {
+      const r = new Int32Array(2 * (this.recLen + n));
+      r.set(this.rec);
+      this.rec = r;
+    }
+    return this.rec;
+  }
+
+  recordPruned(text: string): void {
+    let id = this.textIds.get(text);
+    if (id === undefined) {
+      id = this.texts.length;
+      this.texts.push(text);
+      this.textIds.set(text, id);
+    }
+    const r = this.room(2);
+    r[this.recLen++] = RUN_PRUNED;
+    r[this.recLen++] = id;
+    this.recRuns++;
+  }
+
+  recordDone(
+    nextPc: number,
+    ret: RetValue | undefined,
+    injected: number,
+    impl: Int32Array,
+    implLen: number,
+    locals: Int32Array | null,
+  ): void {
+    const nl = locals ? locals.length : 0;
+    const implId = this.impls.intern(impl, 0, implLen);
+    const r = this.room(6 + nl);
+    let p = this.recLen;
+    r[p++] = RUN_DONE;
+    r[p++] = nextPc;
+    if (ret === undefined) r[p++] = -1;
+    else {
+      r[p++] = this.rets.length;
+      this.rets.push(ret);
+    }
+    r[p++] = injected;
+    r[p++] = implId;
+    r[p++] = nl;
+    for (let i = 0; i < nl; i++) r[p++] = locals![i]!;
+    this.recLen = p;
+    this.recRuns++;
+  }
+
+  /** Keep the recorded entry for `key` (or mark it not memoizable). */
+  commit(key: number, memoizable: boolean): void {
+    if (!memoizable) {
+      this.entries[key] = NOT_MEMOIZABLE;
+      return;
+    }
+    this.rec[0] = this.recRuns;
+    if (this.used + this.recLen > this.runs.length) {
+      const r = new Int32Array(Math.max(2 * this.runs.length, this.used + this.recLen));
+      r.set(this.runs.subarray(0, this.used));
+      this.runs = r;
+    }
+    this.runs.set(this.rec.subarray(0, this.recLen), this.used);
+    this.entries[key] = this.used + 1;
+    this.used += this.recLen;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Dense ids for Int32 arrays, all in typed arrays: the values back to back in
+ * one arena, an open-addressing index on a 32-bit hash, exact comparison on
+ * a hash match. No per-value objects, so millions of small arrays cost their
+ * words plus 16 bytes each (the step memo's impl states and keys).
+ */
+export class IntTable {
+  private index = new Int32Array(1 << 12);
+  private mask = (1 << 12) - 1;
+  /** Per id: arena offset, length, hash. */
+  private start = new Int32Array(1 << 10);
+  private lens = new Int32Array(1 << 10);
+  private hashes = new Int32Array(1 << 10);
+  /** The values back to back (read with `startOf`/`lenOf`). */
+  arena = new Int32Array(1 << 14);
+  private used = 0;
+  size = 0;
+
+  /** Words held (arena and per-id tables). */
+  get words(): number {
+    return this.used + 4 * this.size;
+  }
+
+  startOf(id: number): number {
+    return this.start[id]!;
+  }
+
+  lenOf(id: number): number {
+    return this.lens[id]!;
+  }
+
+  /** The id of a[off, off+len), adding a copy when new. */
+  intern(a: Int32Array, off: number, len: number): number {
+    let h = len;
+    for (let i = off, end = off + len; i < end; i++) {
+      h = Math.imul(h ^ a[i]!, 0x9e3779b1);
+      h ^= h >>> 15;
+    }
+    h = Math.imul(h ^ (h >>> 13), 0x85ebca6b);
+    h ^= h >>> 16;
+    const idx = this.index;
+    let i = h & this.mask;
+    for (;;) {
+      const e = idx[i]!;
+      if (e === 0) break;
+      const id = e - 1;
+      if (this.hashes[id] === h && this.lens[id] === len && this.same(id, a, off, len)) return id;
+      i = (i + 1) & this.mask;
+    }
+    const id = this.size++;
+    if (id === this.start.length) this.growIds();
+    if (this.used + len > this.arena.length) {
+      const na = new Int32Array(Math.max(2 * this.arena.length, this.used + len));
+      na.set(this.arena.subarray(0, this.used));
+      this.arena = na;
+    }
+    this.arena.set(a.subarray(off, off + len), this.used);
+    this.start[id] = this.used;
+    this.lens[id] = len;
+    this.hashes[id] = h;
+    this.used += len;
+    idx[i] = id + 1;
+    if (2 * this.size > this.mask) this.rehash();
+    return id;
+  }
+
+  private same(id: number, a: Int32Array, off: number, len: number): boolean {
+    const ar = this.arena;
+    const s = this.start[id]!;
+    for (let k = 0; k < len; k++) if (ar[s + k] !== a[off + k]) return false;
+    return true;
+  }
+
+  private growIds(): void {
+    const n = 2 * this.start.length;
+    const grow = (x: Int32Array) => {
+      const y = new Int32Array(n);
+      y.set(x);
+      return y;
+    };
+    this.start = grow(this.start);
+    this.lens = grow(this.lens);
+    this.hashes = grow(this.hashes);
+  }
+
+  private rehash(): void {
+    const cap = 2 * (this.mask + 1);
+    this.index = new Int32Array(cap);
+    this.mask = cap - 1;
+    for (let id = 0; id < this.size; id++) {
+      let i = this.hashes[id]! & this.mask;
+      while (this.index[i] !== 0) i = (i + 1) & this.mask;
+      this.index[i] = id + 1;
+    }
+  }
+}

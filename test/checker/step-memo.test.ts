@@ -1,0 +1,91 @@
+/**
+ * The step memo (checker/step-memo.ts) changes nothing a result says: with it
+ * on, off, or dropped every few expansions, every subsystem's scenarios and
+ * variants give the same counts, tallies, verdicts and counterexamples.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import type { CheckResult } from '../../checker/result.js';
+import { StepMemo } from '../../checker/step-memo.js';
+import { done, invariant } from '../../checker/types.js';
+import { registry } from '../../subsystems/index.js';
+import { G, tiny } from '../fixtures/tiny.js';
+
+/** A result without its timings. */
+function same(r: CheckResult): unknown {
+  const { seconds: _s, statesPerSecond: _p, ...rest } = r;
+  return rest;
+}
+
+const LIMIT = { maxStates: 15_000 };
+const cases = registry.flatMap((sub) => [
+  ...sub.scenarios.slice(0, 2).map((scenario) => ({ sub, scenario, variant: null as string | null })),
+  ...sub.variants.slice(0, 2).map((v) => ({
+    sub,
+    scenario: sub.scenarios.find((s) => s.name === v.scenarios?.[0]) ?? sub.scenarios[0]!,
+    variant: v.name,
+  })),
+]);
+
+describe('step memo', () => {
+  const cap = StepMemo.CAP_WORDS;
+  afterEach(() => {
+    StepMemo.CAP_WORDS = cap;
+  });
+
+  test('there are scenarios and variants of several subsystems to compare', () => {
+    expect(new Set(cases.map((c) => c.sub.name)).size).toBeGreaterThanOrEqual(3);
+    expect(cases.some((c) => c.variant !== null)).toBe(true);
+  });
+
+  test.each(cases.map((c) => [`${c.sub.name}/${c.scenario.name}/${c.variant ?? 'correct'}`, c] as const))(
+    '%s: same result with the memo on, off, and dropped often',
+    (_n, c) => {
+      const opts = { ...LIMIT, variant: c.variant };
+      const off = checkScenario(c.sub, c.scenario, { ...opts, stepMemo: false });
+      const on = checkScenario(c.sub, c.scenario, opts);
+      expect(same(on)).toEqual(same(off));
+      StepMemo.CAP_WORDS = 64;
+      const dropped = checkScenario(c.sub, c.scenario, opts);
+      expect(same(dropped)).toEqual(same(off));
+    },
+  );
+
+  test('a replayed step counts its pruned runs again', () => {
+    // T0 walks through two steps that leave x alone, so T1's step 'b' meets the same impl state with
+    // T0 in three places: run once, replayed twice; each run prunes one of its two branches
+    const sub = tiny({
+      n: { doc: 'n', steps: [{ name: 'n1', run: () => 'n2' }, { name: 'n2', run: () => done(null) }] },
+      b: { doc: 'b', steps: [{ name: 'b', run: (_g, t) => (t.assume(t.choose(2) === 0, 'P'), done(null)) }] },
+    });
+    const s = {
+      name: 's',
+      description: 's',
+      params: null,
+      threads: [[[{ op: 'n', args: {} }]], [[{ op: 'b', args: {} }]]],
+    };
+    const off = checkScenario(sub, s, { stepMemo: false });
+    const on = checkScenario(sub, s);
+    expect(off.preconditions).toEqual([{ text: 'P', count: 3 }]);
+    expect(same(on)).toEqual(same(off));
+  });
+
+  test('a failing step is not memoized: the failure is found with the memo on', () => {
+    const sub = tiny(
+      {
+        n: { doc: 'n', steps: [{ name: 'n1', run: () => 'n2' }, { name: 'n2', run: () => done(null) }] },
+        b: { doc: 'b', steps: [{ name: 'b', run: (g, t) => (t.choose(2) === 1 ? 'nowhere' : done(null)) }] },
+      },
+      [invariant<G, null>({ name: 'small', doc: 'x < 5', source: 'test', when: 'always', check: (g) => g.x < 5 })],
+    );
+    const s = {
+      name: 's',
+      description: 's',
+      params: null,
+      threads: [[[{ op: 'n', args: {} }]], [[{ op: 'b', args: {} }]]],
+    };
+    const on = checkScenario(sub, s);
+    expect(on.violation?.kind).toBe('impl-error');
+    expect(same(on)).toEqual(same(checkScenario(sub, s, { stepMemo: false })));
+  });
+});
