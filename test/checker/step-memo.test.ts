@@ -55,7 +55,13 @@ describe('step memo', () => {
     // T0 walks through two steps that leave x alone, so T1's step 'b' meets the same impl state with
     // T0 in three places: run once, replayed twice; each run prunes one of its two branches
     const sub = tiny({
-      n: { doc: 'n', steps: [{ name: 'n1', run: () => 'n2' }, { name: 'n2', run: () => done(null) }] },
+      n: {
+        doc: 'n',
+        steps: [
+          { name: 'n1', run: () => 'n2' },
+          { name: 'n2', run: () => done(null) },
+        ],
+      },
       b: { doc: 'b', steps: [{ name: 'b', run: (_g, t) => (t.assume(t.choose(2) === 0, 'P'), done(null)) }] },
     });
     const s = {
@@ -73,7 +79,13 @@ describe('step memo', () => {
   test('a failing step is not memoized: the failure is found with the memo on', () => {
     const sub = tiny(
       {
-        n: { doc: 'n', steps: [{ name: 'n1', run: () => 'n2' }, { name: 'n2', run: () => done(null) }] },
+        n: {
+          doc: 'n',
+          steps: [
+            { name: 'n1', run: () => 'n2' },
+            { name: 'n2', run: () => done(null) },
+          ],
+        },
         b: { doc: 'b', steps: [{ name: 'b', run: (g, t) => (t.choose(2) === 1 ? 'nowhere' : done(null)) }] },
       },
       [invariant<G, null>({ name: 'small', doc: 'x < 5', source: 'test', when: 'always', check: (g) => g.x < 5 })],
