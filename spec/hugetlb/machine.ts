@@ -12,13 +12,13 @@ import {
   CHOICES_BY_OP,
   decodeChoice,
   initView,
-  punchStep,
   SETNR_CHOICES,
   shrinkSurplus,
   type HugetlbView,
   type Ret,
 } from './model.js';
 import { maxReserveOffsets } from './promises.js';
+import { STAGE_BEGIN, STAGE_STEP, stageBegin, stageStep, stagedSteps } from './ops-staged.js';
 import type { HugetlbParams } from './params.js';
 
 export interface HugetlbSpecContext extends HugetlbView {
@@ -48,8 +48,6 @@ export const OPS = [
 ] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';
-/** Internal spec event: the next step of a hole punch in progress (ops-file.ts punchStep), `off` its min_size refill. */
-export const PUNCH_STEP = 'punch_step';
 
 type Ev = { type: string; choice?: number } & Record<string, unknown>;
 
@@ -62,7 +60,7 @@ const PLACEHOLDER = Object.freeze({
   spools: [],
   files: [],
   vmas: [],
-  punch: [],
+  removing: [],
   p: undefined,
   ret: undefined,
 });
@@ -79,9 +77,15 @@ export const hugetlbMachine = setup({
       const v = shrinkSurplus(view as HugetlbView);
       return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
     }),
-    punchStep: assign(({ context, event }) => {
+    stageBegin: assign(({ context, event }) => {
+      const { p, ret: _r, ...view } = context;
+      const { type: _t, ...args } = event;
+      const v = stageBegin(view as HugetlbView, args as any, p);
+      return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
+    }),
+    stageStep: assign(({ context, event }) => {
       const { p: _p, ret: _r, ...view } = context;
-      const v = punchStep(view as HugetlbView, Number((event as Ev)['off'] ?? 0));
+      const v = stageStep(view as HugetlbView, Number((event as Ev)['off'] ?? 0));
       return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
     }),
     step: assign(({ context, event }) => {
@@ -103,15 +107,16 @@ export const hugetlbMachine = setup({
       on: {
         ...Object.fromEntries(OPS.map((op) => [op, { actions: 'step' as const }])),
         [SHRINK_SURPLUS]: { actions: 'shrink' as const },
-        [PUNCH_STEP]: { actions: 'punchStep' as const },
+        [STAGE_BEGIN]: { actions: 'stageBegin' as const },
+        [STAGE_STEP]: { actions: 'stageStep' as const },
       },
     },
   },
 });
 
 export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
-  const { total, free, rsvd, surp, overcommit, spools, files, vmas, punch } = ctx;
-  return { total, free, rsvd, surp, overcommit, spools, files, vmas, punch };
+  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing } = ctx;
+  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing };
 }
 
 const choiceCache = new Map<string, readonly number[]>();
@@ -141,10 +146,7 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     return out;
   },
   view: (snap) => specView(snap.context),
-  internal: (v) => [
-    ...(v.surp > 0 && v.free - v.rsvd > 0 ? [{ type: SHRINK_SURPLUS }] : []),
-    ...(v.punch.length > 0
-      ? Array.from({ length: maxReserveOffsets(v) }, (_, off) => ({ type: PUNCH_STEP, off }))
-      : []),
-  ],
+  internal: (v) => (v.surp > 0 && v.free - v.rsvd > 0 ? [{ type: SHRINK_SURPLUS }] : []),
+  // truncate and hole punch remove their pages one at a time while in flight (ops-staged.ts)
+  pendingInternal: (v, op, args, p) => stagedSteps(v, op, args, p),
 };

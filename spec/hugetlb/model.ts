@@ -7,8 +7,8 @@
 import { decodeChoice, INJ } from './choices.js';
 import { fault } from './ops-fault.js';
 import { uffdContinue, uffdCopy, uffdRegister } from './ops-uffd.js';
-import { fallocate, truncate, punch, waitsForPunch } from './ops-file.js';
-export { punchStep } from './ops-file.js';
+import { fallocate, truncate, punch } from './ops-file.js';
+import { finishStaged, waitsForStaged } from './ops-staged.js';
 import { close, umount, unlink } from './ops-lifetime.js';
 import { fork, madviseDontneed, mmap, munmap } from './ops-map.js';
 import { mount, setNr, setOvercommit } from './ops-pool.js';
@@ -45,7 +45,7 @@ export function initView(p: HugetlbParams): HugetlbView {
     // the user creates and opens each file of a mount when it comes up: a file of an unmounted mount is gone
     files: p.fileMount.map((mount) => freshFile(mount, p, p.mounts[mount]?.mounted ? 'open' : 'gone')),
     vmas: Array.from({ length: p.vmas }, () => ({ ...EMPTY_VMA })),
-    punch: [],
+    removing: [],
   });
   initMemo.set(p, v0);
   return v0;
@@ -66,7 +66,7 @@ export function applyOp(
   if (plan.numaMiss && !p.numa) return undefined;
   if (plan.surplusFirst && op !== 'fault' && op !== 'uffd_copy' && op !== 'fallocate') return undefined;
   if (plan.inj !== INJ.none && !p.inject) return undefined;
-  if (waitsForPunch(v0, op, a)) return undefined;
+  if (waitsForStaged(v0, op, a)) return undefined;
   switch (op) {
     case 'set_overcommit':
       return plan.reserveOffset ? undefined : setOvercommit(v0, a, plan);
@@ -85,9 +85,9 @@ export function applyOp(
     case 'munmap':
       return munmap(v0, a, plan);
     case 'truncate':
-      return truncate(v0, a, plan, p);
+      return finishStaged(v0, op, a, plan, p, (v) => truncate(v, a, plan, p));
     case 'punch':
-      return punch(v0, a, plan, p);
+      return finishStaged(v0, op, a, plan, p, (v) => punch(v, a, plan, p));
     case 'fork':
       return fork(v0, a, plan);
     case 'fallocate':

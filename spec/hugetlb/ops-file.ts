@@ -21,7 +21,6 @@ import {
   promiseGlobal,
   releaseGlobal,
   settle,
-  finish,
 } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js';
@@ -34,7 +33,7 @@ const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as
  * unmaps all mappings of the file, private ones included). A later read sees
  * the file again.
  */
-function zapFileMappings(v: HugetlbView, fi: number, start: number, end: number, restore: boolean): void {
+export function zapFileMappings(v: HugetlbView, fi: number, start: number, end: number, restore: boolean): void {
   v.vmas.forEach((m, slot) => {
     if (m.kind !== 'none' && !isSharedKind(m.kind) && m.file === fi) zapPrivate(v, slot, start, end, restore);
   });
@@ -50,7 +49,8 @@ function settleAndRelease(v0: HugetlbView, v: HugetlbView, released: number, pla
   return { view: s, ret: 'ok' };
 }
 
-export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
+/** held: pages a staged truncate (ops-staged.ts) already removed, their reservations consumed, not yet freed. */
+export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams, held = 0): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
   const fi = num(a, 'f');
   const size = num(a, 'size');
@@ -63,11 +63,11 @@ export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
   const f = at(v.files, fi);
   f.size = size;
   const gone = f.cache.filter((x) => x >= size);
-  const released = f.resv.filter((x) => x >= size && !has(f.cache, x)).length;
+  const released = f.resv.filter((x) => x >= size && !has(f.cache, x)).length - held;
   f.cache = f.cache.filter((x) => x < size);
   f.resv = f.resv.filter((x) => x < size);
   unmapFile(v, fi, (x) => x >= size);
-  for (let k = 0; k < gone.length; k++) pageFreed(v);
+  for (let k = 0; k < gone.length + held; k++) pageFreed(v);
   return settleAndRelease(v0, v, released, plan);
 }
 
@@ -85,68 +85,11 @@ export function punch(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   if (!f0 || !(from >= 0 && from < to && to <= p.fileSize) || !v0.spools[f0.mount]?.mounted)
     return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
   if (!f0.open) return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
-  if (!plan.buddyFail && !plan.inj && !plan.reserveOffset && to - from > 1) return punchBegin(v0, fi, from, to);
   return punchRange(v0, fi, from, to, plan, false);
 }
 
-/**
- * A hole punch of more than one page is not atomic for a concurrent fault
- * (issue 10 item 9; hugetlbfs has no shmem_falloc-style guard): the call
- * first unmaps the hole from every mapping, then removes the hole's pages one
- * index at a time, lowest first, and frees the removed pages together at the
- * end. Meanwhile a fault may map a page the punch has not reached yet (it is
- * then unmapped when the punch gets there) or fault a page in where the punch
- * has already been (that page stays), and the removed pages are in nobody's
- * use yet not free: a fault may need a surplus page or SIGBUS although the
- * hole's pages are about to be freed. The spec states this as the punch's
- * effect at its linearization (unmap, `view.punch` = what is left to do) and
- * internal steps (`punchStep`) that remove the indices and then free the
- * pages. Another truncate/punch/fallocate/close/unlink of the file, and any
- * umount, waits for the punch (inode_lock): applyOp rejects them meanwhile.
- * Over-approximation: the internal steps may complete after the punch
- * returned (the checker has no per-operation end point for the spec).
- */
-function punchBegin(v0: HugetlbView, fi: number, from: number, to: number): Outcome {
-  const v = clone(v0);
-  zapFileMappings(v, fi, from, to, v0.surp === 0);
-  unmapFile(v, fi, (x) => x >= from && x < to);
-  v.punch = [fi, 0, ...Array.from({ length: to - from }, (_, k) => from + k)];
-  return { view: finish(v), ret: 'ok' };
-}
-
-/** The next step of the punch in progress (view.punch): remove its lowest index, or free the removed pages. */
-export function punchStep(v0: HugetlbView, reserveOffset: number): HugetlbView | undefined {
-  const [fi, held, i, ...rest] = v0.punch;
-  if (fi === undefined || held === undefined) return undefined;
-  if (i === undefined) {
-    if (reserveOffset) return undefined;
-    const v = clone(v0);
-    v.punch = [];
-    for (let k = 0; k < held; k++) pageFreed(v);
-    return finish(v);
-  }
-  const plan = { buddyFail: false, numaMiss: false, surplusFirst: false, inj: 0, reserveOffset };
-  const removed = has(at(v0.files, fi).cache, i) ? 1 : 0;
-  if (!removed && reserveOffset) return undefined;
-  const o = removed ? punchRange(v0, fi, i, i + 1, plan, true) : { view: clone(v0) };
-  if (!o) return undefined;
-  const v = o.view === v0 ? clone(v0) : o.view;
-  v.punch = [fi, held + removed, ...rest];
-  return finish(v);
-}
-
-/** Pages removed by the punch in progress and not yet freed: in nobody's use, not free either. */
-export const punchHeld = (v: HugetlbView): number => v.punch[1] ?? 0;
-
-/** The ops that wait for a punch in progress (inode_lock of its file; umount for any). */
-export function waitsForPunch(v: HugetlbView, op: string, a: Args): boolean {
-  if (v.punch.length === 0) return false;
-  if (op === 'umount') return true;
-  const fileOps = ['truncate', 'punch', 'fallocate', 'close', 'unlink'];
-  return fileOps.includes(op) && num(a, 'f') === v.punch[0];
-}
-
-function punchRange(
+/** Punch [from, to) of file fi at once; hold: the removed pages stay in use until the caller frees them (ops-staged.ts). */
+export function punchRange(
   v0: HugetlbView,
   fi: number,
   from: number,
@@ -233,7 +176,7 @@ export function fallocate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams
 }
 
 /** Pages leaving file fi's page cache leave every shared mapping of the file too. */
-function unmapFile(v: HugetlbView, fi: number, gone: (i: number) => boolean): void {
+export function unmapFile(v: HugetlbView, fi: number, gone: (i: number) => boolean): void {
   for (const m of v.vmas)
     if (isSharedKind(m.kind) && m.src === fi && m.pagecache.some(gone))
       m.pagecache = m.pagecache.filter((i) => !gone(i));

@@ -40,7 +40,7 @@ export function mountOf(v: HugetlbView, m: VmaView): number {
 
 /** Pages in use: page cache + private pages (a page COW-shared by two mappings counted once). */
 export function inUse(v: HugetlbView): number {
-  let n = v.punch[1] ?? 0; // removed by a punch in progress, not freed yet
+  let n = v.removing[2] ?? 0; // removed by a truncate/punch in progress, not freed yet
   for (const f of v.files) n += f.cache.length;
   let shared = 0;
   for (const m of v.vmas) {

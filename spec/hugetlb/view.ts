@@ -102,11 +102,12 @@ export interface HugetlbView {
   files: FileView[];
   vmas: VmaView[];
   /**
-   * A hole punch in progress (ops-file.ts punchBegin): [file, pages it removed
-   * and has not freed yet, ...indices it has still to go through]; empty when
-   * none is. The user sees it only through its effects on concurrent faults.
+   * A truncate or hole punch in progress (ops-staged.ts): [kind, file, pages it
+   * removed and has not freed yet, ...indices it has still to go through];
+   * empty when none is. The user sees it only through its effects on
+   * concurrent faults and mmaps.
    */
-  punch: number[];
+  removing: number[];
 }
 
 export type Ret =

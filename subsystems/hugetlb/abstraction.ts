@@ -71,6 +71,6 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
         uffd: UFFD_NAMES[v.uffd] as UffdMode,
       };
     }),
-    punch: [], // a punch in progress is visible only inside the call
+    removing: [], // a truncate/punch in progress is visible only inside the call
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { Scenario } from '../../checker/types.js';
 import type { HugetlbParams } from './params.js';
-import { P, one, op, rd, sh, wr } from './scenario-helpers.js';
+import { P, munmap, one, op, pv, rd, sh, wr } from './scenario-helpers.js';
 
 export const windowScenarios: Scenario<HugetlbParams>[] = [
   {
@@ -15,6 +15,16 @@ export const windowScenarios: Scenario<HugetlbParams>[] = [
     threads: [
       [one(sh(0, 0, 0, 2)), one(wr(0, 0)), one(wr(0, 1)), one(op('punch', { f: 0, from: 0, to: 2 }))],
       [one(sh(1, 0, 0, 2)), [wr(1, 0), rd(1, 0)], one(wr(1, 1))],
+    ],
+  },
+  {
+    name: 'truncate-window',
+    description:
+      'ftruncate to 0 of a file whose 2 pages fill the pool: a second task sees i_size published (its read fault SIGBUSes), then maps one page MAP_PRIVATE and faults it while the truncated pages may not be freed yet (ENOMEM, or ok once they are): hugetlb_vmtruncate is not atomic (NOTES.md windows)',
+    params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 3 }),
+    threads: [
+      [one(sh(0, 0, 0, 2)), one(wr(0, 0)), one(wr(0, 1)), one(munmap(0)), one(op('truncate', { f: 0, size: 0 }))],
+      [one(sh(1, 0, 1, 2)), one(rd(1, 1)), one(pv(2, 0, 0, 1)), one(wr(2, 0))],
     ],
   },
 ];

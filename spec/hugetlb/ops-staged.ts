@@ -1,0 +1,148 @@
+/**
+ * Truncate and hole punch as a concurrent fault sees them (issue 10 item 9,
+ * NOTES.md "The NOTES windows"): neither is atomic. hugetlb_vmtruncate
+ * publishes i_size (faults beyond it SIGBUS) and unmaps, and
+ * hugetlbfs_punch_hole unmaps the hole (hugetlb_vmdelete_list); then
+ * remove_inode_hugepages removes one page at a time, lowest index first, under
+ * that index's fault mutex, and the removed pages are freed together at the
+ * end. hugetlbfs has no shmem_falloc-style guard against refaults.
+ *
+ * What a user may observe while the call is in flight:
+ * - a fault ahead of the removal maps the old page again (the removal then
+ *   unmaps it: 4aae8d1c051e);
+ * - a fault where the removal has been faults a new page in, and that page
+ *   stays (a punched index; a truncated index is beyond i_size and SIGBUSes);
+ * - the removed pages are in nobody's use and not free either: a fault or an
+ *   mmap may find no page (SIGBUS, ENOMEM) or take a surplus page although the
+ *   call is about to free them.
+ *
+ * The spec states these as steps the call takes while it is in flight, before
+ * it linearizes (SpecDef.pendingInternal): `stage_begin` (publish and unmap),
+ * `stage_step` (remove the lowest index left). The call's own event finishes
+ * what is left and frees the removed pages. `view.removing` is the call in
+ * progress; another truncate/punch/fallocate/close/unlink of the file and any
+ * umount wait for it (inode_lock), so applyOp rejects them meanwhile.
+ */
+import { clone, finish, has, maxReserveOffsets, pageFreed } from './promises.js';
+import { punchRange, truncate, unmapFile, zapFileMappings } from './ops-file.js';
+import type { Plan } from './choices.js';
+import type { HugetlbParams } from './params.js';
+import type { Args, HugetlbView, Outcome } from './view.js';
+
+/** view.removing[0]: which call is in progress. */
+export const STAGED_PUNCH = 0;
+export const STAGED_TRUNCATE = 1;
+export const STAGE_BEGIN = 'stage_begin';
+export const STAGE_STEP = 'stage_step';
+
+type StageEvent = { type: string } & Record<string, unknown>;
+const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
+const PLAIN: Plan = { buddyFail: false, numaMiss: false, surplusFirst: false, inj: 0, reserveOffset: 0 };
+
+/** The staged form of `op(a)` on this view, or undefined (bad arguments, nothing to remove: it is atomic then). */
+function stageOf(v: HugetlbView, op: string, a: Args, p: HugetlbParams): { kind: number; fi: number } | undefined {
+  const fi = num(a, 'f');
+  const f = v.files[fi];
+  if (!f || !f.open || !v.spools[f.mount]?.mounted) return undefined;
+  if (op === 'punch') {
+    const from = num(a, 'from');
+    const to = num(a, 'to');
+    if (!(from >= 0 && from + 1 < to && to <= p.fileSize)) return undefined;
+    return { kind: STAGED_PUNCH, fi };
+  }
+  if (op === 'truncate') {
+    const size = num(a, 'size');
+    if (!(size >= 0 && size <= p.fileSize) || !f.cache.some((x) => x >= size)) return undefined;
+    return { kind: STAGED_TRUNCATE, fi };
+  }
+  return undefined;
+}
+
+/** The steps `op(a)`, in flight, may take before it linearizes (SpecDef.pendingInternal). */
+export function stagedSteps(v: HugetlbView, op: string, a: Args, p: HugetlbParams): StageEvent[] {
+  const st = stageOf(v, op, a, p);
+  if (!st) return [];
+  if (v.removing.length === 0) return [{ type: STAGE_BEGIN, op, ...a }];
+  if (v.removing[0] !== st.kind || v.removing[1] !== st.fi || v.removing.length <= 3) return [];
+  if (st.kind === STAGED_TRUNCATE) return [{ type: STAGE_STEP }];
+  return Array.from({ length: maxReserveOffsets(v) }, (_, off) => ({ type: STAGE_STEP, off }));
+}
+
+/** stage_begin: the call publishes (truncate: i_size) and unmaps; view.removing lists the indices to go through. */
+export function stageBegin(v0: HugetlbView, a: Args, p: HugetlbParams): HugetlbView | undefined {
+  const op = String(a['op']);
+  const st = stageOf(v0, op, a, p);
+  if (!st || v0.removing.length > 0) return undefined;
+  const v = clone(v0);
+  const from = st.kind === STAGED_PUNCH ? num(a, 'from') : num(a, 'size');
+  const to = st.kind === STAGED_PUNCH ? num(a, 'to') : p.fileSize;
+  zapFileMappings(v, st.fi, from, to, v0.surp === 0);
+  unmapFile(v, st.fi, (x) => x >= from && x < to);
+  if (st.kind === STAGED_TRUNCATE) v.files[st.fi] = { ...v.files[st.fi]!, size: from };
+  const idx = Array.from({ length: to - from }, (_, k) => from + k);
+  v.removing = [st.kind, st.fi, 0, ...idx];
+  return finish(v);
+}
+
+/** stage_step: remove the lowest index left (a punch also gives back its reservation); the page is held. */
+export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView | undefined {
+  const [kind, fi, held, i, ...rest] = v0.removing;
+  if (kind === undefined || fi === undefined || held === undefined || i === undefined) return undefined;
+  const cached = has(v0.files[fi]?.cache ?? [], i);
+  if (reserveOffset && !(cached && kind === STAGED_PUNCH)) return undefined;
+  let v: HugetlbView;
+  if (!cached) v = clone(v0);
+  else if (kind === STAGED_PUNCH) {
+    const o = punchRange(v0, fi, i, i + 1, { ...PLAIN, reserveOffset }, true);
+    if (!o) return undefined;
+    v = o.view === v0 ? clone(v0) : o.view;
+  } else {
+    v = clone(v0);
+    zapFileMappings(v, fi, i, i + 1, v0.surp === 0);
+    unmapFile(v, fi, (x) => x === i);
+    const f = v.files[fi]!;
+    v.files[fi] = { ...f, cache: f.cache.filter((x) => x !== i) };
+  }
+  v.removing = [kind, fi, held + (cached ? 1 : 0), ...rest];
+  return finish(v);
+}
+
+/** The call in progress on file fi of this kind, if any: the op's own event finishes it. */
+const finishing = (v: HugetlbView, op: string, a: Args): boolean =>
+  v.removing.length > 0 &&
+  v.removing[1] === num(a, 'f') &&
+  v.removing[0] === (op === 'punch' ? STAGED_PUNCH : op === 'truncate' ? STAGED_TRUNCATE : -1);
+
+/** The ops that wait for a call in progress (inode_lock of its file; umount for any). */
+export function waitsForStaged(v: HugetlbView, op: string, a: Args): boolean {
+  if (v.removing.length === 0 || finishing(v, op, a)) return false;
+  if (op === 'umount') return true;
+  return ['truncate', 'punch', 'fallocate', 'close', 'unlink'].includes(op) && num(a, 'f') === v.removing[1];
+}
+
+/**
+ * The event of a punch/truncate whose call is in progress: remove what is left
+ * and free the removed pages (a punch; a truncate frees them with the rest
+ * and gives back its unconsumed reservations). undefined: not such a call.
+ */
+export function finishStaged(
+  v0: HugetlbView,
+  op: string,
+  a: Args,
+  plan: Plan,
+  p: HugetlbParams,
+  atomic: (v: HugetlbView) => Outcome | undefined,
+): Outcome | undefined {
+  if (!finishing(v0, op, a)) return atomic(v0);
+  let v: HugetlbView | undefined = v0;
+  while (v && v.removing.length > 3) v = stageStep(v, 0);
+  if (!v) return undefined;
+  const held = v.removing[2] ?? 0;
+  v = clone(v);
+  v.removing = [];
+  if (op === 'truncate') return truncate(v, a, plan, p, held);
+  // the punch does not go back: a page faulted in behind it stays
+  if (plan.buddyFail || plan.inj || plan.reserveOffset || plan.numaMiss) return undefined;
+  for (let k = 0; k < held; k++) pageFreed(v);
+  return { view: finish(v), ret: 'ok' };
+}
