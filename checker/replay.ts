@@ -19,7 +19,7 @@ export interface ReplayOutcome {
   readonly transitions: StepLabel[];
 }
 
-function sameLabel(a: StepLabel, b: StepLabel): boolean {
+export function sameLabel(a: StepLabel, b: StepLabel): boolean {
   if (a.tid !== b.tid || a.slot !== b.slot || a.alt !== b.alt || a.step !== b.step) return false;
   if (a.choices.length !== b.choices.length) return false;
   for (let i = 0; i < a.choices.length; i++) if (a.choices[i] !== b.choices[i]) return false;

@@ -9,18 +9,21 @@
  */
 import { join } from 'node:path';
 import type { Script } from '../checker/scenario-file.js';
+import { selectImpl } from '../checker/impls.js';
 import type { Subsystem } from '../checker/types.js';
 import { compileScripts } from '../kernel/compile.js';
 import { profiles } from '../kernel/conform/arbitraries/index.js';
 import { conformOnKernel, type ConformOptions, type KernelConformResult } from '../kernel/conform/conform.js';
 import type { Disagreement } from '../kernel/conform/judge.js';
 import { renderConform } from '../kernel/conform/render.js';
+import { chooseModel, modelLabel, ModelChoiceError } from '../kernel/model-choice.js';
 import { checkKernelRequest, resolveKernel } from '../kernel/resolve.js';
 import { QemuBatchRunner } from '../kernel/runner.js';
 import { KernelSetupError } from '../kernel/tools.js';
 import type { KernelBatchRunner, KernelMapping, ResolvedKernel } from '../kernel/types.js';
 import { kernelMappings } from '../subsystems/probes.js';
 import { parseArgs, UsageError } from './args.js';
+import { forcedModel, takeKernels } from './reproduce-job.js';
 
 export interface ConformIo {
   out(s: string): void;
@@ -40,33 +43,14 @@ export type RunnerFactory = ((
 ) => KernelBatchRunner) & { check?(request: string): void };
 
 const qemuRunner: RunnerFactory = (request, sub, mapping, flags, io) => {
-  const kv = (sub as { kernelVersions?: { versions: readonly { name: string }[] } }).kernelVersions;
   const kernel: ResolvedKernel = resolveKernel(request, {
-    modelVersions: kv?.versions.map((v) => v.name) ?? [],
+    model: (release) => chooseModel(sub, release, forcedModel(flags)),
     ...(flags['kernel-cache'] !== undefined ? { cacheDir: String(flags['kernel-cache']) } : {}),
-    ...(flags['kernel-version'] !== undefined ? { modelVersion: String(flags['kernel-version']) } : {}),
     log: (s) => io.err(s),
   });
   return new QemuBatchRunner(kernel, { mappings: { [sub.name]: mapping } });
 };
 qemuRunner.check = checkKernelRequest;
-
-/** `--kernel` may be repeated (one run per kernel); args.ts refuses repeated flags, so take them out first. */
-function takeKernels(argv: readonly string[]): { kernels: string[]; rest: string[] } {
-  const kernels: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--kernel') {
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith('--')) throw new UsageError("option '--kernel' needs a value");
-      kernels.push(v);
-      i++;
-    } else if (a.startsWith('--kernel=')) kernels.push(a.slice('--kernel='.length));
-    else rest.push(a);
-  }
-  return { kernels, rest };
-}
 
 function cReproducer(mapping: KernelMapping<any>, sub: Subsystem, kernel: ResolvedKernel) {
   return (script: Script, d: Disagreement): string => {
@@ -78,7 +62,7 @@ function cReproducer(mapping: KernelMapping<any>, sub: Subsystem, kernel: Resolv
         : '(none)';
     const header = [
       `mmcheck conform ${sub.name}: ${d.cls} at step ${d.step} (${d.op}) on ${kernel.release}`,
-      `expected (implementation, ${kernel.modelVersion}): ${side(d.model)}`,
+      `expected (implementation, ${modelLabel({ impl: kernel.modelImpl, version: kernel.modelVersion })}): ${side(d.model)}`,
       `observed (kernel ${kernel.release}): ${side(d.kernel)}`,
       d.message,
       mapping.describe,
@@ -93,7 +77,7 @@ function usage<R>(f: () => R): R {
   try {
     return f();
   } catch (e) {
-    if (e instanceof KernelSetupError) throw new UsageError(e.message);
+    if (e instanceof KernelSetupError || e instanceof ModelChoiceError) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -109,6 +93,8 @@ export const CONFORM_HELP = `mmcheck conform SUBSYSTEM --kernel K [--kernel K2] 
   --max-shrinks N     disagreement groups to shrink (default 3)
   --kernel-cache DIR  where downloaded kernels go
   --kernel-version V  compare with this implementation version instead of the booted kernel's
+  --impl NAME         compare with this implementation (thp: compound, folio) instead of the one that
+                      models the booted kernel's version (printed per kernel)
   --out DIR           where minimal scripts, traces and C reproducers go (default traces/out)
   --fail-on any|diverged  exit 1 on any disagreement (default), or only where the implementation does not
                       model the kernel (kernel-vs-model, model-error); kernel-vs-spec disagreements, the
@@ -138,6 +124,7 @@ export async function cmdConform(
     'max-shrinks': { kind: 'int', min: 0 },
     'kernel-cache': { kind: 'string' },
     'kernel-version': { kind: 'string' },
+    impl: { kind: 'string' },
     out: { kind: 'string' },
     json: { kind: 'bool' },
     'fail-on': { kind: 'string' },
@@ -165,6 +152,7 @@ export async function cmdConform(
   if (kernels.length === 0)
     throw new UsageError('mmcheck conform needs --kernel K (6.1, 6.12 or a bzImage path), repeatable');
   for (const k of kernels) usage(() => makeRunner.check?.(k)); // a bad request: one line, before any output
+  usage(() => chooseModel(sub, '', forcedModel(flags))); // a bad --impl / --kernel-version, likewise
   const seed = (flags.seed as number | undefined) ?? Math.floor(Math.random() * 0x7fffffff);
   const o: ConformOptions = {
     runs: (flags.runs as number | undefined) ?? 100,
@@ -181,11 +169,17 @@ export async function cmdConform(
   for (const request of kernels) {
     let runner: KernelBatchRunner;
     runner = usage(() => makeRunner(request, sub, mapping, flags, io));
+    const k = runner.kernel;
+    // the implementation that models this kernel (thp: compound for 6.1, folio for 6.12)
+    const model = selectImpl(sub, k.modelImpl);
+    io.err(
+      `  --kernel ${request}: ${k.release}${k.debianPackage ? ` (${k.debianPackage})` : ''}, compared with ${modelLabel({ impl: k.modelImpl, version: k.modelVersion })}${k.modelHow ? ` (${k.modelHow})` : ''}`,
+    );
     const r: KernelConformResult = await conformOnKernel(
       {
-        sub,
+        sub: model,
         variant: null,
-        kernelVersion: runner.kernel.modelVersion,
+        ...(k.modelVersion ? { kernelVersion: k.modelVersion } : {}),
         profile,
         runner,
         mapping,

@@ -3,11 +3,14 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { checkScenario } from '../checker/check.js';
 import { parseScript, readJsonFile } from '../checker/scenario-file.js';
-import type { Subsystem } from '../checker/types.js';
+import { selectImpl } from '../checker/impls.js';
+import type { StepLabel } from '../checker/result.js';
+import type { Scenario, Subsystem } from '../checker/types.js';
+import { predictRaceOutcome } from '../kernel/race.js';
 import { scriptOfScenario, targetOfSchedule, type Target } from '../kernel/target.js';
 import type { KernelMapping } from '../kernel/types.js';
 import { kernelMappings } from '../subsystems/probes.js';
-import { readItf, scenarioOf, scheduleOf, subsystemOf, variantOf } from '../traces/itf.js';
+import { implOf, readItf, scenarioOf, scheduleOf, subsystemOf, variantOf } from '../traces/itf.js';
 import { UsageError } from './args.js';
 
 /** `--kernel` may repeat; parseArgs does not allow that, so take them out first. */
@@ -27,13 +30,21 @@ export function takeKernels(argv: readonly string[]): { kernels: string[]; rest:
   return { kernels, rest };
 }
 
+/** `--impl` / `--kernel-version`: override the implementation or version the booted kernel's release picks. */
+export function forcedModel(flags: Record<string, unknown>): { impl?: string; version?: string } {
+  return {
+    ...(flags.impl !== undefined ? { impl: String(flags.impl) } : {}),
+    ...(flags['kernel-version'] !== undefined ? { version: String(flags['kernel-version']) } : {}),
+  };
+}
+
 export interface Job {
   readonly sub: Subsystem;
   readonly mapping: KernelMapping<any>;
   readonly label: string;
   readonly variant: string | null;
-  /** The target for a kernel version (a scenario's counterexample may depend on it). */
-  target(modelVersion: string): Target;
+  /** The target for an implementation and kernel version (a scenario's counterexample depends on both). */
+  target(model: Subsystem, modelVersion: string): Target;
   readonly reproducerPath: string;
 }
 
@@ -51,12 +62,17 @@ export function jobOfFile(file: string, registry: readonly Subsystem[], variantF
     const sub = registry.find((s) => s.name === subsystemOf(itf));
     if (!sub) throw new UsageError(`${file}: unknown subsystem '${subsystemOf(itf)}'`);
     const scenario = scenarioOf(itf);
-    const target = targetOfSchedule(scheduleOf(itf), scenario.params, Boolean(scenario.faults?.budget));
+    const variant = variantFlag ?? variantOf(itf);
+    const schedule = scheduleOf(itf);
+    const faulted = Boolean(scenario.faults?.budget);
+    // a race's outcome comes from the implementation that wrote the trace (its schedule names that one's steps)
+    const own = selectImpl(sub, implOf(itf));
+    const target = withOutcome(targetOfSchedule(schedule, scenario.params, faulted), own, scenario, variant, schedule);
     return {
       sub,
       mapping: mappingOf(sub),
       label: file,
-      variant: variantFlag ?? variantOf(itf),
+      variant,
       target: () => target,
       reproducerPath: `${stem}.c`,
     };
@@ -81,6 +97,22 @@ export function jobOfFile(file: string, registry: readonly Subsystem[], variantF
   throw new UsageError(`${file} is not a script of any kernel-runnable subsystem (${errors.join('; ')})`);
 }
 
+/** A race target with the implementation's predicted outcome of the counterexample (kernel/race.ts). */
+function withOutcome(
+  t: Target,
+  sub: Subsystem,
+  scenario: Scenario,
+  variant: string | null,
+  schedule: readonly StepLabel[],
+): Target {
+  const m = kernelMappings[sub.name];
+  if (t.kind !== 'concurrent' || !t.race || !m) return t;
+  return {
+    ...t,
+    race: { ...t.race, prediction: predictRaceOutcome(sub, scenario, variant, schedule, m, t.race.script) },
+  };
+}
+
 export function jobOfScenario(sub: Subsystem, name: string, variant: string | null, outDir: string): Job {
   const all = [...sub.scenarios, ...(sub.findings ?? [])];
   const sc = all.find((s) => s.name === name);
@@ -89,10 +121,11 @@ export function jobOfScenario(sub: Subsystem, name: string, variant: string | nu
   if (variant !== null && !sub.variants.some((v) => v.name === variant))
     throw new UsageError(`unknown variant '${variant}' for ${sub.name}`);
   const direct = scriptOfScenario(sc);
-  const target = (modelVersion: string): Target => {
+  const target = (model: Subsystem, modelVersion: string): Target => {
     if (direct) return { kind: 'script', script: direct };
-    // the checker's counterexample for this kernel version decides the order of operations
-    const r = checkScenario(sub, { ...sc, kernelVersion: modelVersion }, { variant });
+    // the checker's counterexample for this implementation and kernel version decides the order of operations
+    const scenario = { ...sc, ...(modelVersion ? { kernelVersion: modelVersion } : {}) };
+    const r = checkScenario(model, scenario, { variant });
     if (!r.violation)
       return {
         kind: 'concurrent',
@@ -100,7 +133,9 @@ export function jobOfScenario(sub: Subsystem, name: string, variant: string | nu
         threads: [],
         params: sc.params,
       };
-    return targetOfSchedule(r.violation.trace.transitions, sc.params, Boolean(sc.faults?.budget));
+    const schedule = r.violation.trace.transitions;
+    const t = targetOfSchedule(schedule, sc.params, Boolean(sc.faults?.budget));
+    return withOutcome(t, model, scenario, variant, schedule);
   };
   const base = `${sub.name}-${name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
   return {

@@ -58,7 +58,8 @@ export async function runOnKernel(
   script: Script,
   bootSeconds?: number,
 ): Promise<KernelVerdict> {
-  const pred = predictScript(job.sub, job.mapping, script, { variant: job.variant, kernelVersion: k.modelVersion });
+  const version = k.modelVersion ? { kernelVersion: k.modelVersion } : {};
+  const pred = predictScript(job.sub, job.mapping, script, { variant: job.variant, ...version });
   const runner = new QemuBatchRunner(k, { mappings: kernelMappings, ...(bootSeconds ? { bootSeconds } : {}) });
   const out = await runner.runBatch(job.sub.name, [script]);
   const boots = runner.boots.map((b) => `${b.seconds.toFixed(1)} s`).join(', ');
@@ -102,7 +103,7 @@ export async function runOnKernel(
     };
   }
   io.out(
-    `  verdict       AGREED: the kernel matched the implementation at all ${pred.length} steps, and the implementation (${k.modelVersion}) satisfies the spec here: no violation to reproduce`,
+    `  verdict       AGREED: the kernel matched the implementation at all ${pred.length} steps, and the implementation (${k.modelImpl ? `${k.modelImpl} ` : ''}${k.modelVersion}) satisfies the spec here: no violation to reproduce`,
   );
   return { code: EXIT.pass, word: 'AGREED', observed: r.steps };
 }

@@ -15,9 +15,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Script } from '../checker/scenario-file.js';
+import { selectImpl } from '../checker/impls.js';
 import type { Subsystem } from '../checker/types.js';
 import { compileScripts } from '../kernel/compile.js';
 import { predictScript, type PredictedStep } from '../kernel/predict.js';
+import { chooseModel, modelLabel, ModelChoiceError } from '../kernel/model-choice.js';
 import { recordVerdict } from '../kernel/record.js';
 import { DEFAULT_KERNEL_CACHE, resolveKernel } from '../kernel/resolve.js';
 import type { Target } from '../kernel/target.js';
@@ -25,7 +27,7 @@ import { KernelSetupError } from '../kernel/tools.js';
 import type { ResolvedKernel } from '../kernel/types.js';
 import { parseArgs, UsageError } from './args.js';
 import { EXIT } from './io.js';
-import { jobOfFile, jobOfScenario, takeKernels, type Job } from './reproduce-job.js';
+import { forcedModel, jobOfFile, jobOfScenario, takeKernels, type Job } from './reproduce-job.js';
 import { raceOnKernel } from './reproduce-race.js';
 import { fmtArgs, fmtCounters, runOnKernel, type Io, type KernelVerdict } from './reproduce-verdict.js';
 
@@ -33,6 +35,7 @@ export const REPRODUCE_HELP = `reproduce options:
   --kernel K             6.1 | 6.12 (newest Debian package, via apt) | PATH/bzImage; repeatable
   --kernel-cache DIR     where downloaded kernels are kept (default ${DEFAULT_KERNEL_CACHE})
   --kernel-version V     compare against this implementation version (default: the booted kernel's)
+  --impl NAME            compare against this implementation (default: the one modelling the booted kernel)
   --scenario NAME        with SUBSYSTEM: a scenario or finding (mmcheck list)
   --variant NAME         with --scenario: a buggy variant
   --out DIR              where the C reproducer goes for --scenario (default traces/out)
@@ -80,6 +83,7 @@ const FLAGS = {
   variant: { kind: 'string' },
   'kernel-cache': { kind: 'string' },
   'kernel-version': { kind: 'string' },
+  impl: { kind: 'string' },
   out: { kind: 'string' },
   record: { kind: 'string' },
   runs: { kind: 'int', min: 1 },
@@ -111,7 +115,7 @@ async function asUsage<T>(f: () => T | Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof KernelSetupError) throw new UsageError(e.message);
+    if (e instanceof KernelSetupError || e instanceof ModelChoiceError) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -149,34 +153,32 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
   if (kernels.length === 0)
     throw new UsageError('mmcheck reproduce needs --kernel (6.1, 6.12 or a bzImage path; repeatable)');
   const job = jobOfArg(positionals[0]!, flags, registry);
-  const versions = job.sub.kernelVersions?.versions.map((v) => v.name) ?? [];
-  const forced = flags['kernel-version'] as string | undefined;
-  if (forced !== undefined && !versions.includes(forced))
-    throw new UsageError(
-      `--kernel-version ${forced}: ${job.sub.name} models ${versions.join(', ') || 'no kernel versions'}`,
-    );
+  const force = forcedModel(flags);
+  // a bad --impl / --kernel-version is a usage error before any download
+  await asUsage(() => chooseModel(job.sub, '', force));
   let worst: number = EXIT.pass;
   const seen: { k: ResolvedKernel; v: KernelVerdict }[] = [];
   let lastScript: { script: Script; pred: PredictedStep[] } | undefined;
   for (const req of kernels) {
     const k = await asUsage(() =>
       resolveKernel(req, {
-        modelVersions: versions,
-        ...(forced ? { modelVersion: forced } : {}),
+        model: (release) => chooseModel(job.sub, release, force),
         cacheDir: (flags['kernel-cache'] as string | undefined) ?? DEFAULT_KERNEL_CACHE,
         log: (s) => io.err(`mmcheck: ${s}`),
       }),
     );
+    // the implementation that models this kernel (thp: compound for 6.1, folio for 6.12)
+    const kjob: Job = { ...job, sub: selectImpl(job.sub, k.modelImpl) };
     io.out(`mmcheck reproduce ${job.label} on --kernel ${req}`);
     io.out(
-      `  kernel        ${k.debianPackage ?? k.image} (release ${k.release}); implementation modelled: ${k.modelVersion}${job.variant ? `, variant ${job.variant}` : ''}`,
+      `  kernel        ${k.debianPackage ?? k.image} (release ${k.release}); implementation modelled: ${modelLabel({ impl: k.modelImpl, version: k.modelVersion })}${job.variant ? `, variant ${job.variant}` : ''}${k.modelHow ? ` (${k.modelHow})` : ''}`,
     );
-    const target = job.target(k.modelVersion);
-    const v = await verdictOn(job, k, target, opts, io);
+    const target = job.target(kjob.sub, k.modelVersion);
+    const v = await verdictOn(kjob, k, target, opts, io);
     if (target.kind === 'script' && !job.mapping.unsupported?.(target.script)) {
       // the reproducer is written for a script the kernels ran (whatever they answered)
-      const options = { variant: job.variant, kernelVersion: k.modelVersion };
-      lastScript = { script: target.script, pred: predictScript(job.sub, job.mapping, target.script, options) };
+      const options = { variant: job.variant, ...(k.modelVersion ? { kernelVersion: k.modelVersion } : {}) };
+      lastScript = { script: target.script, pred: predictScript(kjob.sub, job.mapping, target.script, options) };
     }
     seen.push({ k, v });
     if (flags.record !== undefined)

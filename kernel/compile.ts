@@ -28,8 +28,12 @@ export function runtimeSource(): string {
 /** C string literal (for comments and messages). */
 const cComment = (s: string): string => s.replace(/\*\//g, '* /');
 
-/** The body that runs the steps: in order, or (concurrent) one pthread per model thread. */
-function runBody(s: KernelScript, i: number): string {
+/**
+ * The body that runs the steps: in order, or (concurrent) one pthread per model
+ * thread, then, once every thread joined, one more observation (the FINAL line:
+ * the race's outcome, compared with the counterexample's predicted final state).
+ */
+function runBody(m: KernelMapping<any>, s: KernelScript, i: number): string {
   const c = s.concurrency;
   if (!c) return `\tfor (int k = 0; k < ${s.steps.length}; k++)\n\t\trun_in(s${i}_task(k), k);`;
   const at: number[] = [0];
@@ -41,6 +45,9 @@ function runBody(s: KernelScript, i: number): string {
     `\tstatic const int after_at[] = { ${at.join(', ')} };`,
     `\tstatic const struct conc c = { ${Math.max(...c.threadOf) + 1}, ${s.steps.length}, thr, after, after_at, s${i}_task };`,
     `\trun_concurrent(&c);`,
+    `\tobs_reset();`,
+    `\t${m.observe}`,
+    `\tfinal_line();`,
   ].join('\n');
 }
 
@@ -61,7 +68,7 @@ function scriptFunctions(m: KernelMapping<any>, s: KernelScript, i: number): str
   return [
     `static void s${i}_step(int k)\n{\n\tswitch (k) {\n${cases.join('\n')}\n\t}\n}`,
     `static int s${i}_task(int k)\n{\n\tswitch (k) {\n${tasks.join('\n')}\n\t}\n\treturn 0;\n}`,
-    `static void s${i}_run(void)\n{\n\tcur_step = s${i}_step;\n${indent(m.setup(s.params, i))}\n${runBody(s, i)}\n}`,
+    `static void s${i}_run(void)\n{\n\tcur_step = s${i}_step;\n${indent(m.setup(s.params, i))}\n${runBody(m, s, i)}\n}`,
     `static int s${i}_restore(void)\n{\n${indent(m.restore(s.params, i))}\n}`,
   ].join('\n\n');
 }

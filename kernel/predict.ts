@@ -79,7 +79,7 @@ export function predictScript(
       op,
       args,
       ret,
-      counters: m.predict(g, script.params),
+      counters: m.predict(g, script.params, sub),
       ...(specProblem ? { specProblem } : {}),
       ...(implProblem ? { implProblem } : {}),
     });

@@ -30,16 +30,10 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KernelSetupError, requireTool } from './tools.js';
+import type { ModelChoice } from './model-choice.js';
 import type { ResolvedKernel } from './types.js';
 
 export const DEFAULT_KERNEL_CACHE = join(homedir(), '.cache', 'mmcheck', 'kernels');
-
-/** The implementation version a kernel release is compared against. */
-export function modelVersionOf(release: string, known: readonly string[]): string {
-  const m = release.match(/^(\d+)\.(\d+)/);
-  const series = m ? `${m[1]}.${m[2]}` : '';
-  return known.includes(series) ? series : 'mainline';
-}
 
 /** The release string a bzImage carries (boot protocol: kernel_version at 0x20e, +0x200). */
 export function bzImageRelease(path: string): string | undefined {
@@ -133,10 +127,8 @@ function fetchDebianKernel(pkg: string, version: string, cacheDir: string, log: 
 
 export interface ResolveOptions {
   readonly cacheDir?: string;
-  /** The subsystem's kernel versions (keys), to pick the implementation behaviour. */
-  readonly modelVersions: readonly string[];
-  /** Force the implementation version (--kernel-version). */
-  readonly modelVersion?: string;
+  /** The implementation and version a kernel of this release is compared with (kernel/model-choice.ts). */
+  readonly model: (release: string) => ModelChoice;
   readonly log?: (s: string) => void;
 }
 
@@ -163,13 +155,16 @@ export function checkKernelRequest(request: string): string | undefined {
 
 export function resolveKernel(request: string, opts: ResolveOptions): ResolvedKernel {
   const log = opts.log ?? (() => {});
-  const pick = (release: string): string => opts.modelVersion ?? modelVersionOf(release, opts.modelVersions);
+  const pick = (release: string): Pick<ResolvedKernel, 'modelVersion' | 'modelImpl' | 'modelHow'> => {
+    const m = opts.model(release);
+    return { modelVersion: m.version ?? '', ...(m.impl !== undefined ? { modelImpl: m.impl } : {}), modelHow: m.how };
+  };
   const imageRelease = checkKernelRequest(request);
   if (imageRelease !== undefined)
-    return { request, release: imageRelease, modelVersion: pick(imageRelease), image: resolve(request) };
+    return { request, release: imageRelease, ...pick(imageRelease), image: resolve(request) };
   const pkg = newestDebianKernel(request);
   const version = packageVersion(pkg);
   const image = fetchDebianKernel(pkg, version, opts.cacheDir ?? DEFAULT_KERNEL_CACHE, log);
   const release = version.replace(/-[^-]*$/, ''); // Debian revision off: upstream release, until uname says better
-  return { request, release, modelVersion: pick(release), image, debianPackage: `${pkg} ${version}` };
+  return { request, release, ...pick(release), image, debianPackage: `${pkg} ${version}` };
 }

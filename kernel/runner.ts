@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { compileScripts, gccStatic } from './compile.js';
 import { packInitramfs } from './initramfs.js';
 import { boot } from './qemu.js';
-import { consoleTrouble, parseProbeLog } from './serial.js';
+import { consoleTrouble, parseProbeLog, type ParsedScript } from './serial.js';
 import { requireStaticLibc, requireTool } from './tools.js';
 import type {
   KernelBatchOutcome,
@@ -31,6 +31,12 @@ export interface QemuRunnerOptions {
   readonly perScriptSeconds?: number;
   readonly log?: (s: string) => void;
 }
+
+/** What a script's result carries besides its steps: the counters after restore, a race's final counters. */
+const extras = (ps: ParsedScript): { after?: Record<string, number>; final?: Record<string, number> } => ({
+  ...(ps.after ? { after: ps.after } : {}),
+  ...(ps.final ? { final: ps.final } : {}),
+});
 
 export class QemuBatchRunner implements KernelBatchRunner {
   /** Boots done and their wall time, for reports. */
@@ -109,14 +115,14 @@ export class QemuBatchRunner implements KernelBatchRunner {
               : (consoleTrouble(b.console) ?? 'the kernel stopped during this script'));
           results[target] =
             ps.steps.length && ps.restored !== undefined && ps.errors.every((e) => e.startsWith('task '))
-              ? { kind: 'ran', steps: ps.steps, poolRestored: ps.restored, ...(ps.after ? { after: ps.after } : {}) }
+              ? { kind: 'ran', steps: ps.steps, poolRestored: ps.restored, ...extras(ps) }
               : { kind: 'error', detail: why };
         } else
           results[target] = {
             kind: 'ran',
             steps: ps.steps,
             poolRestored: ps.restored,
-            ...(ps.after ? { after: ps.after } : {}),
+            ...extras(ps),
           };
       }
       const next = log.finished && log.next !== undefined ? log.next : last + 1;

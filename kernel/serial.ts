@@ -9,6 +9,7 @@
  *   MMCHECK S <i> BEGIN
  *   MMCHECK S <i> STEP <k> ret=<r> sigbus=<0|1> <name>=<int> ...
  *   MMCHECK S <i> ERROR <text>
+ *   MMCHECK S <i> FINAL <name>=<int> ...     (a concurrent script: counters once every thread finished)
  *   MMCHECK S <i> AFTER <name>=<int> ...     (counters after the restore)
  *   MMCHECK S <i> END restored=<0|1>
  *   MMCHECK END NEXT <i>
@@ -23,6 +24,8 @@ export interface ParsedScript {
   restored?: boolean;
   /** Counters after the probe's restore (unmount, pool emptied): what outlived the script. */
   after?: Record<string, number>;
+  /** A concurrent script's counters once every thread finished (FINAL). */
+  final?: Record<string, number>;
 }
 
 export interface ParsedLog {
@@ -95,11 +98,12 @@ export function parseProbeLog(probeLog: string, consoleLog = ''): ParsedLog {
         else garbled.push(raw);
       } else if (rest.startsWith('ERROR ')) get(i).errors.push(rest.slice(6));
       else if ((m = rest.match(/^END restored=([01])$/))) get(i).restored = m[1] === '1';
-      else if (/^AFTER( \S+=-?[0-9]+)+$/.test(rest)) {
-        const after: Record<string, number> = {};
-        for (const kv of rest.slice(6).split(' '))
-          after[kv.slice(0, kv.indexOf('='))] = Number(kv.slice(kv.indexOf('=') + 1));
-        get(i).after = after;
+      else if ((m = rest.match(/^(AFTER|FINAL)((?: \S+=-?[0-9]+)*)$/)) && (m[1] === 'FINAL' || m[2])) {
+        const kvs: Record<string, number> = {};
+        for (const kv of m[2]!.trim().split(' ').filter(Boolean))
+          kvs[kv.slice(0, kv.indexOf('='))] = Number(kv.slice(kv.indexOf('=') + 1));
+        if (m[1] === 'AFTER') get(i).after = kvs;
+        else get(i).final = kvs;
       } else garbled.push(raw);
     } else garbled.push(raw);
   }

@@ -8,6 +8,7 @@
 import type { StepLabel } from '../checker/result.js';
 import type { Script } from '../checker/scenario-file.js';
 import type { OpChoice, RetValue, Scenario } from '../checker/types.js';
+import type { RacePrediction } from './race.js';
 import type { KernelScript } from './types.js';
 
 /** A counterexample whose operations overlap: run for real with the trace's happens-before order. */
@@ -15,6 +16,8 @@ export interface Race {
   readonly script: KernelScript;
   /** What each op returned in the counterexample (undefined: it had not finished). */
   readonly expected: readonly (RetValue | undefined)[];
+  /** The counterexample's outcome as the implementation predicts it (kernel/race.ts), set by the caller. */
+  readonly prediction?: RacePrediction;
 }
 
 export type Target =

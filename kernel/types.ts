@@ -9,7 +9,7 @@
  * kernel observation compares with the implementation's prediction.
  */
 import type { Script } from '../checker/scenario-file.js';
-import type { Args, RetValue } from '../checker/types.js';
+import type { Args, RetValue, Subsystem } from '../checker/types.js';
 
 /**
  * A script as the kernel runs it. With `concurrency`, its steps are not run
@@ -27,8 +27,12 @@ export interface ResolvedKernel {
   readonly request: string;
   /** Full release string the kernel reports (`uname -r`) once known, else the package's. */
   readonly release: string;
-  /** The implementation behaviour to compare against: a key of the subsystem's kernel versions. */
+  /** The implementation behaviour to compare against: a key of the subsystem's kernel versions ('' if none). */
   readonly modelVersion: string;
+  /** The implementation compared against (Subsystem.implName), when the subsystem has several. */
+  readonly modelImpl?: string;
+  /** How implementation and version were chosen (kernel/model-choice.ts), for reports. */
+  readonly modelHow?: string;
   /** Path of the kernel image on this machine. */
   readonly image: string;
   /** The Debian package it came from, when it came from one. */
@@ -53,6 +57,8 @@ export type KernelScriptResult =
       readonly poolRestored: boolean;
       /** Counters after the probe's restore between scripts (what outlived the script), when printed. */
       readonly after?: Readonly<Record<string, number>>;
+      /** A concurrent script's counters once every thread finished (the race's outcome). */
+      readonly final?: Readonly<Record<string, number>>;
     }
   | { readonly kind: 'error'; readonly detail: string };
 
@@ -93,8 +99,11 @@ export interface KernelMapping<P = unknown> {
   readonly observe: string;
   /** C statements of the restore function of script `i` (probe process; return 1 when the pool is clean). */
   restore(params: P, i: number): string;
-  /** The counters the implementation predicts after a step (same names as the probe prints). */
-  predict(implState: unknown, params: P): Record<string, number>;
+  /**
+   * The counters the implementation predicts after a step (same names as the probe prints). `sub` is the
+   * implementation that produced the state (Subsystem.impls: its own abstraction reads it).
+   */
+  predict(implState: unknown, params: P, sub?: Subsystem): Record<string, number>;
   /**
    * The implementation's return value in the probe's encoding. `op` is the
    * operation that returned it: a mapping may merge values userspace cannot

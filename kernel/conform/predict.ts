@@ -43,7 +43,7 @@ export function predict(
     const op = script.steps[i]?.op;
     const j = judged.find((o) => o.step === i && !o.stopped);
     const counters = mapping
-      ? mapping.predict(st.impl, script.params)
+      ? mapping.predict(st.impl, script.params, sub)
       : sub.observer
         ? flattenCounters(sub.observer.impl(st.impl as never, script.params))
         : {};

@@ -1,6 +1,7 @@
 /** The text report of a conform run on one kernel. */
 import type { KernelConformResult } from './conform.js';
 import type { Subsystem } from '../../checker/types.js';
+import { modelLabel } from '../model-choice.js';
 
 const fmtStep = (s: { op: string; args: Readonly<Record<string, unknown>> }): string =>
   `${s.op}(${Object.entries(s.args)
@@ -10,7 +11,7 @@ const fmtStep = (s: { op: string; args: Readonly<Record<string, unknown>> }): st
 export function renderConform(sub: Subsystem, r: KernelConformResult, rerun: string): string[] {
   const k = r.kernel;
   const lines = [
-    `mmcheck conform ${sub.name} on ${k.release}${k.debianPackage ? ` (${k.debianPackage})` : ''}, compared with the ${k.modelVersion} implementation`,
+    `mmcheck conform ${sub.name} on ${k.release}${k.debianPackage ? ` (${k.debianPackage})` : ''}, compared with ${modelLabel({ impl: k.modelImpl, version: k.modelVersion })}${k.modelHow ? ` (${k.modelHow})` : ''}`,
     `  seed        ${r.seed} (the same seed gives the same scripts: ${rerun})`,
     `  scripts     ${r.generated} generated, ${r.judged} judged on the kernel: ${r.agreed} agree, ${r.disagreed} disagree` +
       `${r.errors.length ? `, ${r.errors.length} not run (probe errors)` : ''}; ${r.boots} boots, ${r.kernelSeconds.toFixed(0)} s in batches`,

@@ -326,6 +326,12 @@ static void step_line(int k, const char *ret, int sigbus)
 	emit("MMCHECK S %d STEP %d ret=%s sigbus=%d%s", cur_script, k, ret, sigbus, obs);
 }
 
+/* a concurrent script's outcome: the observation once every thread finished */
+static void final_line(void)
+{
+	emit("MMCHECK S %d FINAL%s", cur_script, obs);
+}
+
 /* Run every script, each in its own process, with a time limit. */
 static int run_scripts(const struct script *s, int n, int first, int seconds)
 {

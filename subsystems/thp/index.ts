@@ -87,7 +87,7 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
       {
         name: '6.12',
         description:
-          'linux-6.12.y: every modelled fix applied; folio counters (entire_mapcount) whose user-visible values (/proc/kpagecount, pagemap) are the ones modelled. `mmcheck conform thp --kernel 6.12` compares it',
+          'linux-6.12.y: every modelled fix applied; folio counters (entire_mapcount) whose user-visible values (/proc/kpagecount, pagemap) are the ones modelled. A 6.12 kernel is compared with the folio implementation (`--impl folio`, kernel/model-choice.ts); this one stays for `--impl compound --kernel-version 6.12`',
         lacks: [],
       },
     ],

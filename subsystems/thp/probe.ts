@@ -129,8 +129,9 @@ export const thpProbe: KernelMapping<ThpParams> = {
   task: (op, args) => `t_task_of(${mmOfOp(op, args)})`,
   observe: 't_observe();',
   restore: (_p, i) => `return t_restore(${i});`,
-  predict(state, p) {
-    const v = abstraction(state as ThpState, p);
+  predict(state, p, sub) {
+    // the state of the implementation that ran (compound or folio: each has its own abstraction to the one view)
+    const v = (sub?.abstraction ?? abstraction)(state as ThpState, p) as ReturnType<typeof abstraction>;
     const alive = v.compound && !v.freed[0];
     const out: Record<string, number> = {
       AnonHugePages: alive && v.pmd.length > 0 ? 2048 : 0,

@@ -6,7 +6,6 @@ import { describe, expect, test } from 'vitest';
 import { ScenarioError } from '../../checker/product.js';
 import { firstDivergence } from '../../kernel/compare.js';
 import { predictScript } from '../../kernel/predict.js';
-import { modelVersionOf } from '../../kernel/resolve.js';
 import { scriptOfScenario, targetOfSchedule } from '../../kernel/target.js';
 import type { KernelStepObservation } from '../../kernel/types.js';
 import { hugetlb } from '../../subsystems/hugetlb/index.js';
@@ -113,13 +112,6 @@ describe('targets and versions', () => {
     expect(inj.kind === 'concurrent' && inj.why).toMatch(/injects a failure at add_to_page_cache/);
     const ch = targetOfSchedule([lab(0, 'a', true, 'ok', { choices: [1] })], {}, false);
     expect(ch.kind === 'concurrent' && ch.why).toMatch(/nondeterministic branch/);
-  });
-
-  test('a booted release picks the implementation version; unknown series model mainline', () => {
-    const known = ['6.1', '6.12', 'mainline'];
-    expect(modelVersionOf('6.1.192', known)).toBe('6.1');
-    expect(modelVersionOf('6.12.118+deb12-amd64', known)).toBe('6.12');
-    expect(modelVersionOf('6.18.0-rc3', known)).toBe('mainline');
   });
 });
 
