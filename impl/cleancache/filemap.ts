@@ -22,15 +22,25 @@ import {
   unlockPage,
   type G,
   type P,
+  type T,
 } from './fs-common.js';
 import { deleteFromPageCache } from './page-cache.js';
 
 export const DIO_PRECONDITION =
   'no buffered read fills the page cache of a file while an O_DIRECT write to it is in flight (mm/filemap.c generic_file_direct_write() @ v5.10: mixing them is "not supported 100%")';
 
+/** What a read past i_size returns: no bytes (a short read). */
+export const EOF = 'eof';
+
+/**
+ * page_ok of generic_file_buffered_read() @ v5.10: i_size_read() after the
+ * page is uptodate; a page at or past EOF ends the read with no data.
+ */
+const pageOk = (g: G, t: T, data: number) => finishRead(g, t, arg(t, 'idx') >= g.inodes[t.l.ino!]!.isize ? EOF : data);
+
 export const read: OpDef<G, P> = {
-  doc: 'buffered read of page idx of file f: page-cache hit, else add a locked page, cleancache_get_page(), else read the disk (generic_file_buffered_read)',
-  locals: ['ino', 'in'],
+  doc: 'buffered read of page idx of file f: page-cache hit, else add a locked page and readpage (a page past i_size is a hole and zero-filled, else cleancache_get_page(), else the disk); no data at or past EOF (generic_file_buffered_read)',
+  locals: ['ino', 'in', 'data'],
   steps: [
     {
       name: 'generic_file_buffered_read',
@@ -44,7 +54,8 @@ export const read: OpDef<G, P> = {
           g.inodes[ino]!.refs++; // the open file's reference (igrab)
         }
         const page = pageOf(g, t, t.l.ino!, arg(t, 'idx'));
-        if (page.present && page.uptodate) return finishRead(g, t, page.data);
+        // find_get_page() hit on an uptodate page, then page_ok (lockless)
+        if (page.present && page.uptodate) return pageOk(g, t, page.data);
         if (page.present) return 'wait_on_page_locked';
         return 'add_to_page_cache_lru';
       },
@@ -61,27 +72,39 @@ export const read: OpDef<G, P> = {
         t.assume(g.inodes[ino]!.dio === 0, DIO_PRECONDITION);
         const page = pageOf(g, t, ino, arg(t, 'idx'));
         if (page.present) return 'generic_file_buffered_read'; // lost the race to another reader
-        // add_to_page_cache_lru(): a new locked, !uptodate page
+        // add_to_page_cache_lru(): a new locked, !uptodate page (v5.10 checks
+        // no i_size before ->readpage on this path)
         page.present = true;
         page.uptodate = false;
+        page.mapped = false;
         page.data = 0;
         page.lock = t.tid + 1;
-        return 'cleancache_get_page';
+        page.readers++; // the reference page_cache_alloc() gave the reader
+        return 'do_mpage_readpage';
       },
     },
     {
-      name: 'cleancache_get_page',
+      name: 'do_mpage_readpage',
       run(g, t) {
         const ino = t.l.ino!;
         const index = arg(t, 'idx');
-        // mpage_readpage() -> cleancache_get_page(page) before any bio is built
-        const v = cleancacheGetPage(g, t.params, t, fsSuperBlock(t), ino, index);
-        if (v < 0) return 'mpage_end_io';
         const page = pageOf(g, t, ino, index);
-        page.data = v;
+        // fs/mpage.c do_mpage_readpage() @ v5.10: last_block_in_file from
+        // i_size_read(); a block past it is a hole, so the page is zeroed and
+        // uptodate without cleancache (first_hole == 0) ...
+        const hole = index >= g.inodes[ino]!.isize;
+        if (hole) t.l.data = 0;
+        else {
+          // ... else cleancache_get_page(page) before any bio is built
+          const v = cleancacheGetPage(g, t.params, t, fsSuperBlock(t), ino, index);
+          if (v < 0) return 'mpage_end_io';
+          t.l.data = v;
+        }
+        page.data = t.l.data;
         page.uptodate = true;
+        page.mapped = !hole; // SetPageMappedToDisk when fully mapped
         unlockPage(g, t, ino, index);
-        return finishRead(g, t, v);
+        return 'page_ok';
       },
     },
     {
@@ -92,8 +115,21 @@ export const read: OpDef<G, P> = {
         const page = pageOf(g, t, ino, index);
         page.data = g.disk[pageSlot(t, ino, index)]!;
         page.uptodate = true;
+        page.mapped = true;
+        t.l.data = page.data;
         unlockPage(g, t, ino, index);
-        return finishRead(g, t, page.data);
+        return 'page_ok';
+      },
+    },
+    {
+      // the page is unlocked: truncation or a write may run before i_size is
+      // read here; the copy reads the page the reader holds a reference on,
+      // which a write may have changed and a truncation removed from the cache
+      name: 'page_ok',
+      run(g, t) {
+        const page = pageOf(g, t, t.l.ino!, arg(t, 'idx'));
+        page.readers--; // put_page() after the copy
+        return pageOk(g, t, page.present && page.uptodate ? page.data : t.l.data!);
       },
     },
   ],
@@ -114,7 +150,11 @@ export const write: OpDef<G, P> = {
         page.present = true;
         page.data = arg(t, 'v');
         page.uptodate = true;
+        page.mapped = true; // the write maps the page's blocks
         page.dirty = true; // set_page_dirty in ->write_end
+        // generic_write_end(): i_size_write() past the old EOF, page still locked
+        const inode = g.inodes[ino]!;
+        inode.isize = Math.max(inode.isize, arg(t, 'idx') + 1);
         inodeUnlock(g, t, ino);
         return finishFileOp(g, null);
       },
@@ -168,8 +208,9 @@ export const evict: OpDef<G, P> = {
         if (typeof ino !== 'number') return done(null);
         const index = arg(t, 'idx');
         const page = pageOf(g, t, ino, index);
-        // trylock_page fails, dirty or under writeback: reclaim skips the page
-        if (!page.present || page.lock !== 0 || page.dirty || page.wb) return done(null);
+        // trylock_page fails, dirty or under writeback, or a reader's reference
+        // makes __remove_mapping()'s page_ref_freeze fail: reclaim skips the page
+        if (!page.present || page.lock !== 0 || page.dirty || page.wb || page.readers > 0) return done(null);
         deleteFromPageCache(g, t, ino, index, index);
         return done(null);
       },

@@ -39,7 +39,7 @@ export function finishFileOp(g: G, ret: number | string | null) {
 }
 
 /** End of a read: drop the inode reference (iput) and the s_active-like count. */
-export function finishRead(g: G, t: T, ret: number) {
+export function finishRead(g: G, t: T, ret: number | string) {
   g.inodes[t.l.ino!]!.refs--;
   return finishFileOp(g, ret);
 }

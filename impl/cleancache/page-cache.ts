@@ -21,11 +21,13 @@ export function deleteFromPageCache(g: G, t: T, ino: number, from: number, to: n
   for (let i = from; i <= to; i++) {
     const page = pageOf(g, t, ino, i);
     if (!page.present) continue;
-    if (page.uptodate) cleancachePutPage(g, t.params, t, pool, ino, i, page.data);
+    // unaccount_page_cache_page() @ v5.10: PageUptodate && PageMappedToDisk
+    if (page.uptodate && page.mapped) cleancachePutPage(g, t.params, t, pool, ino, i, page.data);
     else cleancacheInvalidatePage(g, t.params, pool, ino, i);
     page.present = false;
     page.data = 0;
     page.uptodate = false;
+    page.mapped = false;
     page.dirty = false;
   }
 }

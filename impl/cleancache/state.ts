@@ -77,11 +77,19 @@ const pcPage = S.struct({
   present: S.bool(),
   data: S.int(),
   uptodate: S.bool(),
+  /** PageMappedToDisk: false for a page readpage zero-filled as a hole past EOF */
+  mapped: S.bool(),
   dirty: S.bool(),
   /** PageWriteback */
   wb: S.bool(),
   /** page lock: owner tid + 1, 0 when unlocked */
   lock: S.int(),
+  /**
+   * readers between add_to_page_cache_lru and page_ok (their page reference
+   * makes reclaim's refcount freeze fail); kept by the slot across a
+   * truncation, which only over-approximates the pin
+   */
+  readers: S.int(),
 });
 const inode = S.struct({
   used: S.bool(),
@@ -91,6 +99,8 @@ const inode = S.struct({
   dio: S.int(),
   /** references held by readers (an open file pins the inode: evict waits for iput) */
   refs: S.int(),
+  /** inode->i_size in pages (i_size_write under i_rwsem; read locklessly by readers) */
+  isize: S.int(),
 });
 
 /** Backend handle codes: pool x file key (or inode) x page index. */
@@ -192,7 +202,13 @@ export function initState(p: CleancacheParams): CleancacheState {
     mounted: false,
     users: 0,
     dent: fill(Math.max(1, p.files), (f) => (p.mode === 'fs' && f < p.files ? f : -1)),
-    inodes: fill(Math.max(1, p.inodes), (i) => ({ used: p.mode === 'fs' && i < p.files, rwsem: 0, dio: 0, refs: 0 })),
+    inodes: fill(Math.max(1, p.inodes), (i) => ({
+      used: p.mode === 'fs' && i < p.files,
+      rwsem: 0,
+      dio: 0,
+      refs: 0,
+      isize: p.mode === 'fs' && i < p.files ? p.pages : 0,
+    })),
     disk: fill(Math.max(1, p.inodes * p.pages), (i) =>
       p.mode === 'fs' && Math.floor(i / p.pages) < p.files ? INITIAL_DATA : 0,
     ),
@@ -200,9 +216,11 @@ export function initState(p: CleancacheParams): CleancacheState {
       present: false,
       data: 0,
       uptodate: false,
+      mapped: false,
       dirty: false,
       wb: false,
       lock: 0,
+      readers: 0,
     })),
   };
   if (p.mode === 'fs' && p.mounted) {

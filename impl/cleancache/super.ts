@@ -21,6 +21,7 @@ export const create: OpDef<G, P> = {
         const ino = g.inodes.findIndex((i) => !i.used);
         if (ino < 0) return done('enospc');
         g.inodes[ino]!.used = true;
+        g.inodes[ino]!.isize = 0; // a new inode is empty
         g.dent[f] = ino;
         return done(null);
       },

@@ -9,6 +9,7 @@ import type { OpDef } from '../../checker/types.js';
 import {
   arg,
   finishFileOp,
+  fsSuperBlock,
   inodeLockStep,
   inodePagesIdle,
   inodeUnlock,
@@ -19,26 +20,72 @@ import {
   type P,
   type T,
 } from './fs-common.js';
-import { truncateInodePages } from './page-cache.js';
+import { cleancacheInvalidateInode } from './frontend.js';
+import { deleteFromPageCache, truncateInodePages } from './page-cache.js';
 
-/** The blocks of the inode are freed: the disk reads back zeroes. */
-function freeBlocks(g: G, t: T, ino: number): void {
-  for (let i = 0; i < t.params.pages; i++) g.disk[pageSlot(t, ino, i)] = 0;
+/** The blocks of the inode from page `from` on are freed: the disk reads back zeroes. */
+function freeBlocks(g: G, t: T, ino: number, from = 0): void {
+  for (let i = from; i < t.params.pages; i++) g.disk[pageSlot(t, ino, i)] = 0;
+}
+
+/**
+ * Variant CC-9: a filesystem whose ->setattr calls truncate_pagecache() before
+ * it writes the new i_size (against truncate_pagecache()'s rule, mm/truncate.c
+ * @ v5.10: "inode's new i_size must already be written before
+ * truncate_pagecache is called").
+ */
+const LATE_ISIZE = 'CC-9';
+
+/** The next page-cache page of the inode at index >= from, or -1 (find_lock_entries). */
+function nextPresent(g: Readonly<G>, t: T, ino: number, from: number): number {
+  for (let i = from; i < t.params.pages; i++) if (pageOf(g, t, ino, i).present) return i;
+  return -1;
 }
 
 export const truncate: OpDef<G, P> = {
-  doc: 'truncate file f to 0 (notify_change -> truncate_setsize -> truncate_inode_pages_range under i_rwsem), then free its blocks',
-  locals: ['ino'],
+  doc: 'truncate file f to size pages (default 0) under i_rwsem: notify_change -> truncate_setsize (i_size_write, then truncate_inode_pages_range page by page, cleancache_invalidate_inode at out:), then the filesystem frees the blocks past the new EOF',
+  locals: ['ino', 'size', 'idx'],
   steps: [
-    inodeLockStep('truncate_inode_pages_range'),
+    inodeLockStep('truncate_setsize', (g, t) => {
+      t.l.size = (t.args.size as number | undefined) ?? 0;
+      t.l.idx = t.l.size;
+    }),
     {
+      name: 'truncate_setsize',
+      run(g, t) {
+        if (!t.bug(LATE_ISIZE)) g.inodes[t.l.ino!]!.isize = t.l.size!; // i_size_write()
+        return nextPresent(g, t, t.l.ino!, t.l.idx!) < 0 ? 'out' : 'truncate_inode_pages_range';
+      },
+    },
+    {
+      // one page per step: lock_page() and wait_on_page_writeback(), then
+      // truncate_inode_page() -> __delete_from_page_cache(), which puts an
+      // uptodate page into cleancache; the page lock is dropped before the next
       name: 'truncate_inode_pages_range',
-      // lock_page + wait_on_page_writeback of every page (truncate_inode_pages_range)
-      enabled: (g, t) => inodePagesIdle(g, t, t.l.ino!),
+      enabled: (g, t) => {
+        const index = nextPresent(g, t, t.l.ino!, t.l.idx!);
+        if (index < 0) return true; // reclaim took the page meanwhile
+        const pg = pageOf(g, t, t.l.ino!, index);
+        return pg.lock === 0 && !pg.wb;
+      },
       run(g, t) {
         const ino = t.l.ino!;
-        truncateInodePages(g, t, ino);
-        freeBlocks(g, t, ino);
+        const index = nextPresent(g, t, ino, t.l.idx!);
+        if (index < 0) return 'out';
+        deleteFromPageCache(g, t, ino, index, index);
+        t.l.idx = index + 1;
+        return nextPresent(g, t, ino, t.l.idx) < 0 ? 'out' : 'truncate_inode_pages_range';
+      },
+    },
+    {
+      // out: cleancache_invalidate_inode(); then the filesystem frees the
+      // blocks past EOF and notify_change returns to inode_unlock()
+      name: 'out',
+      run(g, t) {
+        const ino = t.l.ino!;
+        cleancacheInvalidateInode(g, t.params, fsSuperBlock(t), ino);
+        if (t.bug(LATE_ISIZE)) g.inodes[ino]!.isize = t.l.size!;
+        freeBlocks(g, t, ino, t.l.size!);
         inodeUnlock(g, t, ino);
         return finishFileOp(g, null);
       },
@@ -109,6 +156,8 @@ export const dioWrite: OpDef<G, P> = {
         const ino = t.l.ino!;
         const index = arg(t, 'idx');
         g.disk[pageSlot(t, ino, index)] = arg(t, 'v');
+        // generic_file_direct_write(): i_size_write() when the write ends past EOF
+        g.inodes[ino]!.isize = Math.max(g.inodes[ino]!.isize, index + 1);
         // "try again to invalidate clean pages which might have been cached by
         // non-direct readahead" -- still guarded by nrpages after the fix
         if (nrpages(g, t, ino) > 0) invalidatePages2(g, t, ino, index);

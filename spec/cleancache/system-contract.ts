@@ -1,8 +1,10 @@
 /**
  * The system contract (Documentation/vm/cleancache.rst @ v5.10,
  * "Motivation"): file operations on one filesystem; every read returns the
- * latest data written, zeros after truncate or for a new file, whatever the
- * page cache and cleancache did meanwhile.
+ * latest data written, whatever the page cache and cleancache did meanwhile.
+ * A file is its list of page versions, as long as its size: a read at or past
+ * EOF returns no data ('eof'), a write past EOF extends the file (the hole
+ * reads zeros), truncate cuts or extends it (zeros), a new file is empty.
  */
 import { num, reject, type Ctx, type Ev } from './context.js';
 
@@ -19,6 +21,10 @@ export const FS_OPS = new Set([
   'fs_umount',
 ]);
 
+/** The file cut to, or extended with zeros to, `size` pages. */
+const resize = (file: readonly number[], size: number) =>
+  Array.from({ length: size }, (_, i) => (i < file.length ? file[i]! : 0));
+
 /** The system contract: file operations on one filesystem. */
 export function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
   switch (e.type) {
@@ -32,12 +38,13 @@ export function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
       const file = c.files[f];
       if (!file) return { ret: 'enoent' };
       const files = c.files.slice();
-      if (e.type === 'read') return { ret: file[num(e.idx)]! };
+      const idx = num(e.idx);
+      if (e.type === 'read') return { ret: idx < file.length ? file[idx]! : 'eof' };
       if (e.type === 'write' || e.type === 'dio_write') {
-        const nf = file.slice();
-        nf[num(e.idx)] = num(e.v);
+        const nf = resize(file, Math.max(file.length, idx + 1));
+        nf[idx] = num(e.v);
         files[f] = nf;
-      } else if (e.type === 'truncate') files[f] = file.map(() => 0);
+      } else if (e.type === 'truncate') files[f] = resize(file, num(e.size));
       else files[f] = null;
       return { files, ret: null };
     }
@@ -50,7 +57,7 @@ export function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
       if (c.files[f]) return okOnly ? { ret: 'eexist' } : reject;
       if (!okOnly) return { ret: 'enospc' };
       const files = c.files.slice();
-      files[f] = Array.from({ length: c.cfg.pages }, () => 0);
+      files[f] = [];
       return { files, ret: null };
     }
     case 'fs_mount':

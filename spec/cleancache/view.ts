@@ -37,7 +37,7 @@ export interface CleancacheFsView {
   readonly mode: 'fs';
   readonly registered: boolean;
   readonly mounted: boolean;
-  /** per file name: page versions, or null when the name does not exist */
+  /** per file name: its page versions, as many as its size, or null when the name does not exist */
   readonly files: readonly (readonly number[] | null)[];
 }
 export type CleancacheView = CleancacheApiView | CleancacheFsView;

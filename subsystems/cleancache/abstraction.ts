@@ -23,7 +23,7 @@ export function abstraction(g: Readonly<G>, p: P): CleancacheView {
     const files = g.dent.slice(0, p.files).map((ino) => {
       if (ino < 0) return null;
       const out: number[] = [];
-      for (let i = 0; i < p.pages; i++) {
+      for (let i = 0; i < g.inodes[ino]!.isize; i++) {
         const pg = g.pc[ino * p.pages + i]!;
         out.push(pg.present && pg.uptodate ? pg.data : g.disk[ino * p.pages + i]!);
       }

@@ -23,7 +23,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'cc-no-stale-data',
     why: "The VFS invalidates a page's handle (cleancache_invalidate_page/inode under the page lock or i_rwsem) before the page cache copy can change, and a put replaces the backend copy, so no older copy outlives a write.",
-    doc: "No cleancache handle maps to data older than the last put or write of that page: every page held has its handle's last put data, and on the filesystem a page absent from the page cache is held only with its on-disk contents, never for a freed inode.",
+    doc: "No cleancache handle maps to data older than the last put or write of that page: every page held has its handle's last put data, and on the filesystem a page absent from the page cache is held only with its on-disk contents (past EOF only while a truncation holds i_rwsem), never for a freed inode.",
     source:
       'Documentation/vm/cleancache.rst @ v5.10, "Implementation Overview" (put-put-get coherency; "The kernel is responsible for ensuring coherency between cleancache (shared or not), the page cache, and the filesystem"); mm/truncate.c truncate_inode_pages_range() @ v5.10',
     when: 'always',
@@ -45,6 +45,10 @@ export const invariants = [
             return `cleancache holds page ${pg.idx} of freed inode ${pg.key} (version ${pg.data})`;
           const pc = g.pc[pg.key * p.pages + pg.idx]!;
           if (pc.present) continue; // the page cache copy is the one reads see
+          // a truncation in flight (under i_rwsem) puts the pages past the new
+          // EOF into cleancache and invalidates the inode only at its out: label
+          const inode = g.inodes[pg.key]!;
+          if (pg.idx >= inode.isize && inode.rwsem !== 0) continue;
           const disk = g.disk[pg.key * p.pages + pg.idx]!;
           if (pg.data !== disk)
             return `cleancache holds version ${pg.data} of inode ${pg.key} page ${pg.idx}, the disk has ${disk}`;

@@ -31,7 +31,15 @@ export const cleancacheOps = defineOps({
   writeback: { doc: 'flusher writeback of page idx of file f', args: { f, idx } },
   evict: { doc: 'reclaim of page idx of file f (a clean page is put into cleancache)', args: { f, idx } },
   dio_write: { doc: 'O_DIRECT write of version v to page idx of file f', args: { f, idx, v } },
-  truncate: { doc: 'truncate file f to 0', args: { f } },
+  truncate: {
+    doc: 'truncate file f to size pages (default 0)',
+    args: {
+      f,
+      size: A.optional(
+        A.int<P>(0, MAX, 'new size in pages (default 0)', { text: 'params.pages', max: (p) => p.pages }),
+      ),
+    },
+  },
   unlink: { doc: 'unlink file f', args: { f } },
   create: { doc: 'create an empty file f', args: { f } },
   fs_mount: { doc: 'mount the filesystem', args: {} },

@@ -170,4 +170,26 @@ export const scenarios: Scenario<P>[] = [
       [op('evict', { f: 0, idx: 0 }), op('read', { f: 0, idx: 1 }), op('truncate', { f: 0 })],
     ],
   },
+  {
+    name: 'fs-truncate-read',
+    description:
+      'truncate_inode_pages_range() (pages put into cleancache one by one, the inode invalidated at out:) racing readpage of a page it just removed: do_mpage_readpage() reads i_size, a page past EOF is a zero-filled hole, else cleancache_get_page(); then a write past EOF extends the file over the old page',
+    params: { ...base, mode: 'fs', nsb: 0, pages: 2 },
+    threads: [
+      [op('read', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 })],
+      [op('truncate', { f: 0, size: 0 }), op('write', { f: 0, idx: 1, v: 2 }), op('read', { f: 0, idx: 0 })],
+      [op('read', { f: 0, idx: 0 }), op('read', { f: 0, idx: 1 })],
+    ],
+  },
+  {
+    name: 'fs-evict-inflight',
+    description:
+      'unlink (evict_inode -> truncate_inode_pages_final) while a page is under writeback, locked by a reader and pinned by an open file; reclaim puts the pages into cleancache meanwhile and a new file reuses the inode number',
+    params: { ...base, mode: 'fs', nsb: 0, inodes: 2 },
+    threads: [
+      [op('write', { f: 0, idx: 0, v: 2 }), op('writeback', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 })],
+      [op('unlink', { f: 0 }), op('create', { f: 0 }), op('truncate', { f: 0, size: 1 }), op('read', { f: 0, idx: 0 })],
+      [op('read', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 })],
+    ],
+  },
 ];

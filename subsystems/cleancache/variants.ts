@@ -34,6 +34,14 @@ export const variants: Variant[] = [
     scenarios: ['fs-odirect'],
   },
   {
+    name: 'CC-9',
+    description:
+      'a filesystem calls truncate_pagecache() before it writes the new i_size: a readpage racing the truncation still sees the old i_size and takes back from cleancache the page truncate_inode_pages_range() just put there, so the old data stays in the page cache past EOF and reappears when a write extends the file',
+    source:
+      'mm/truncate.c truncate_pagecache() @ v5.10 ("inode\'s new i_size must already be written before truncate_pagecache is called"), truncate_setsize() @ v5.10 (i_size_write first); fs/mpage.c do_mpage_readpage() @ v5.10 (blocks past i_size are holes, never read from cleancache). A contract variant: no upstream fix of this order in cleancache history was found to name it after',
+    scenarios: ['fs-truncate-read'],
+  },
+  {
     name: 'CC-1',
     description:
       'a put the backend rejects leaves the older copy of the handle in place (breaks put-put-get coherency)',

@@ -77,7 +77,7 @@ describe('cleancache system layer, sequentially', () => {
     expect(last.problem).toMatch(/cc-no-stale-data|linearizability/);
   });
 
-  test('6ff38bd40230: unlink after reclaim emptied the mapping, inode number reused, stale data read', () => {
+  test('6ff38bd40230: unlink after reclaim emptied the mapping, inode number reused, stale data left in cleancache', () => {
     const steps = [
       step('read', { f: 0, idx: 0 }),
       step('evict', { f: 0, idx: 0 }),
@@ -87,9 +87,26 @@ describe('cleancache system layer, sequentially', () => {
     ];
     const ok = runScript(cleancache, { params: fsParams, steps }, null);
     expect(ok.every((o) => o.agree)).toBe(true);
-    expect(ok[4]!.impl.ret).toBe(0);
+    expect(ok[4]!.impl.ret).toBe('eof'); // the new file is empty
     const bad = runScript(cleancache, { params: fsParams, steps }, '6ff38bd40230');
     expect(bad.some((o) => !o.agree)).toBe(true);
+  });
+
+  test('i_size: a read past EOF returns no data, a partial truncate keeps the pages below it, a write past EOF leaves a zero hole', () => {
+    const steps = [
+      step('read', { f: 0, idx: 1 }),
+      step('evict', { f: 0, idx: 1 }),
+      step('truncate', { f: 0, size: 1 }),
+      step('read', { f: 0, idx: 0 }),
+      step('read', { f: 0, idx: 1 }),
+      step('truncate', { f: 0, size: 0 }),
+      step('write', { f: 0, idx: 1, v: 5 }),
+      step('read', { f: 0, idx: 0 }),
+      step('read', { f: 0, idx: 1 }),
+    ];
+    const obs = runScript(cleancache, { params: parseParams({ mode: 'fs', pages: 2 }), steps }, null);
+    expect(obs.every((o) => o.agree)).toBe(true);
+    expect(obs.map((o) => o.impl.ret)).toEqual([1, null, null, 1, 'eof', null, null, 0, 5]);
   });
 
   test('a mount before the backend registers is converted at registration', () => {
