@@ -24,6 +24,8 @@ import {
   PRIVATE,
   SHARED,
   V_LIVE,
+  VLK_FREED,
+  VLK_SHARED,
 } from './state.js';
 
 /** The operation's locals, by name (every name in LOCALS). */
@@ -106,7 +108,24 @@ export const LOCALS = [
 
 /** Every argument a hugetlb op takes (see subsystems/hugetlb/op-schemas.ts). */
 export type HugetlbArg =
-  'v' | 'c' | 'i' | 'f' | 'from' | 'to' | 'size' | 'n' | 'm' | 'min' | 'write' | 'kind' | 'src' | 'mode';
+  | 'v'
+  | 'c'
+  | 'd'
+  | 'i'
+  | 'f'
+  | 'from'
+  | 'to'
+  | 'len'
+  | 'size'
+  | 'n'
+  | 'm'
+  | 'min'
+  | 'write'
+  | 'kind'
+  | 'src'
+  | 'mode'
+  | 'ro'
+  | 'misalign';
 
 /** An integer argument (booleans read as 0/1, a missing one as 0). */
 export function argInt(t: T, k: HugetlbArg): number {
@@ -119,6 +138,8 @@ export const PATH_NO_PAGE = 0;
 export const PATH_WP = 1;
 export const PATH_UFFD = 2;
 export const PATH_FALLOCATE = 3;
+/** mremap moving a range: its shrinking munmap continues with move_vma (surgery.ts). */
+export const PATH_MREMAP = 4;
 
 /**
  * hugetlbfs_fallocate allocates through a pseudo VMA (VM_HUGETLB |
@@ -290,4 +311,43 @@ export function faultMutexUnlock(g: G, hash: number): void {
 export function resizeUnlock(g: G, t: T): void {
   assertHeld(g.resize, t.tid, 'h->resize_lock');
   g.resize = 0;
+}
+
+// ---------------------------------------------------------------------------
+// the hugetlb VMA lock's lifetime (vma.lk)
+// ---------------------------------------------------------------------------
+
+/** A kernel crash the model detects (KASAN report, BUG): the checker reports the step as failing. */
+export class KernelBug extends Error {
+  constructor(message: string) {
+    super(`kernel bug: ${message}`);
+    this.name = 'KernelBug';
+  }
+}
+
+/** hugetlb_vma_lock_read/write of a shared VMA: its vma_lock must not have been freed. */
+export function vmaLockUse(v: Vma, where: string): void {
+  if (v.lk === VLK_FREED) throw new KernelBug(`KASAN: use-after-free of a hugetlb vma_lock in ${where}`);
+}
+
+/**
+ * hugetlb_vma_lock_free at a shared VMA's close: with a struct two VMAs
+ * point at (VLK_SHARED, 131a79b474e9 absent) the other VMA keeps a dangling
+ * pointer; freeing a freed one is a double free.
+ */
+export function vmaLockFree(g: G, v: Vma): void {
+  if (!isShared(v.kind)) return;
+  vmaLockUse(v, 'hugetlb_vma_lock_free (double free)');
+  if (v.lk !== VLK_SHARED) return;
+  for (const w of g.vma)
+    if (w !== v && w.st !== 0 && w.lk === VLK_SHARED && isShared(w.kind) && w.src === v.src) w.lk = VLK_FREED;
+}
+
+/**
+ * hugetlb_vm_op_open of a piece split or copied from `v`: a new vma_lock
+ * (VLK_OWN); before 131a79b474e9 the pointer vm_area_dup copied stays.
+ */
+export function vmaLockOpen(t: T, v: Vma, piece: Vma): void {
+  if (!isShared(v.kind) || !t.bug('131a79b474e9')) return;
+  piece.lk = v.lk = v.lk === VLK_FREED ? VLK_FREED : VLK_SHARED;
 }

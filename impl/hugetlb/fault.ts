@@ -33,6 +33,7 @@ import {
   faultMutexEnter,
   faultMutexFree,
   faultVma,
+  vmaLockUse,
   vmaOf,
   type Op,
 } from './context.js';
@@ -133,6 +134,7 @@ function allocFail(g: G, t: T, ret: 'OOM' | 'SIGBUS'): StepResult {
 function sharedFault(g: G, t: T): StepResult {
   const f = at(g.file, vmaOf(g, t).src);
   const idx = t.l.idx;
+  vmaLockUse(vmaOf(g, t), 'hugetlb_fault');
   f.ir++; // i_mmap_lock_read / hugetlb_vma_lock_read
   // hugetlb_no_page: beyond i_size -> SIGBUS, also for a page still in the page cache while a
   // truncate is removing it (v5.10+ re-checks i_size under the page table lock; H1: the check
@@ -239,6 +241,7 @@ const faultEntry: Step = {
   run(g, t) {
     const v = faultVma(g, t);
     if (!v) return done('SIGSEGV');
+    if (v.ro && argInt(t, 'write')) return done('SIGSEGV'); // access_error: no VM_WRITE (mprotect)
     faultMutexEnter(g, t, v);
     v.users++; // mmap_read_lock
     return isShared(v.kind) ? sharedFault(g, t) : privateFault(g, t);

@@ -40,6 +40,7 @@ export const forkOp: Op = {
         child.from = v.from;
         child.to = v.to;
         child.fam = v.fam;
+        child.ro = v.ro; // dup_mmap copies vm_flags
         child.anon = v.anon.slice();
         child.cow = v.anon.slice();
         child.dat = v.dat.slice(); // the pages are shared: each side reads the same data until one writes

@@ -10,7 +10,22 @@
  */
 import { done, type StepResult } from '../../checker/types.js';
 import { returnUnused, returnUnusedStep } from './accounting.js';
-import { type Op, type T, LOCALS, argInt, at, datKeep, isShared, privateFile, spoolIdx, vmaOf } from './context.js';
+import {
+  type Op,
+  type Step,
+  type T,
+  LOCALS,
+  PATH_MREMAP,
+  argInt,
+  at,
+  datKeep,
+  isShared,
+  privateFile,
+  spoolIdx,
+  vmaLockFree,
+  vmaLockOpen,
+  vmaOf,
+} from './context.js';
 import { unmapHugepageRange } from './zap.js';
 import { iputFinal } from './lifetime.js';
 import { regionCount } from './regions.js';
@@ -25,21 +40,19 @@ function munmapFinish(g: G, t: T): StepResult {
     if (file >= 0) iputFinal(g, t, file);
   }
   t.l.start = t.l.end = t.l.whole = 0;
-  return done('ok');
+  // mremap with a move: the shrink's munmap is done, move_vma comes next (surgery.ts)
+  return t.l.path === PATH_MREMAP ? 'move_vma' : done('ok');
 }
 
 /**
- * __split_vma for a hole in the middle: the piece [end, v.to) goes to slot
- * args.c, or without c to the lowest free slot (slots are vm.max_map_count:
- * none free = -ENOMEM; which slot is a model artifact, so scenarios racing an
- * mmap into free slots name c). Its
- * private pages and the shared resv_map (a copy: the two pieces cover
- * disjoint offsets) come along. Bound: a VMA with a fork partner is not split
- * in the middle (the model keeps one partner per VMA): -ENOMEM as well.
+ * __split_vma at `end` (mm/vma.c @ v6.12; hugetlb_vm_op_split accepts any
+ * huge-page-aligned address, and every model address is one): the piece
+ * [end, v.to) is returned, v keeps [v.from, end). Its private pages and the
+ * owner's resv_map (hugetlb_vm_op_open takes a reference; a copy here, the two
+ * pieces cover disjoint offsets) and the vm_flags (ro, uffd) come along.
+ * Callers keep the model's bound: a VMA with a fork partner is not split.
  */
-function splitOff(g: G, t: T, v: Vma, end: number): boolean {
-  const slot = t.args.c !== undefined ? argInt(t, 'c') : g.vma.findIndex((x) => x.st === V_FREE);
-  if (g.vma[slot]?.st !== V_FREE || v.peer !== -1) return false;
+export function splitVmaAt(t: T, v: Vma, end: number): Vma {
   const piece: Vma = {
     ...v,
     from: end,
@@ -57,7 +70,24 @@ function splitOff(g: G, t: T, v: Vma, end: number): boolean {
   v.pcm = v.pcm.filter((i) => i < end);
   v.rr = v.rr.filter((i) => i < end);
   v.to = end;
-  g.vma[slot] = piece;
+  vmaLockOpen(t, v, piece);
+  return piece;
+}
+
+/** The lowest free VMA slot other than `except` (-1: none; the slots stand for vm.max_map_count). */
+export function lowestFreeSlot(g: G, except = -1): number {
+  return g.vma.findIndex((x, k) => x.st === V_FREE && k !== except);
+}
+
+/**
+ * A hole in the middle: the piece [end, v.to) goes to `slot` (none free =
+ * -ENOMEM; which slot is a model artifact, so scenarios racing an mmap into
+ * free slots name it). Bound: a VMA with a fork partner is not split in the
+ * middle (the model keeps one partner per VMA): -ENOMEM as well.
+ */
+function splitOff(g: G, t: T, v: Vma, end: number, slot: number): boolean {
+  if (g.vma[slot]?.st !== V_FREE || v.peer !== -1) return false;
+  g.vma[slot] = splitVmaAt(t, v, end);
   return true;
 }
 
@@ -66,6 +96,7 @@ function unmapWhole(g: G, t: T, v: Vma): StepResult {
   v.st = V_CLOSING;
   t.l.whole = 1;
   if (isShared(v.kind)) {
+    vmaLockFree(g, v); // hugetlb_vm_op_close -> hugetlb_vma_lock_free
     const fileIndex = v.src;
     g.vma[argInt(t, 'v')] = emptyVma();
     iputFinal(g, t, fileIndex);
@@ -84,12 +115,23 @@ function unmapVmas(g: G, t: T): StepResult {
   if (ranged && !(argInt(t, 'from') < argInt(t, 'to'))) return done('EINVAL'); // len == 0 or negative
   const start = ranged ? Math.max(argInt(t, 'from'), v.from) : v.from;
   const end = ranged ? Math.min(argInt(t, 'to'), v.to) : v.to;
-  if (start >= end) return done('ok'); // nothing of this VMA in the range
+  const slot = t.args.c !== undefined ? argInt(t, 'c') : lowestFreeSlot(g);
+  return doVmiMunmap(g, t, v, start, end, slot);
+}
+
+/**
+ * do_vmi_munmap of [start, end) of VMA v (slot args.v): the whole VMA, or a
+ * trim, or a hole whose upper piece goes to `slot`; then hugetlb_vm_op_close
+ * of the removed piece (the op's next step) for a private owner. Also the
+ * shrinking mremap (surgery.ts).
+ */
+export function doVmiMunmap(g: G, t: T, v: Vma, start: number, end: number, slot: number): StepResult {
+  if (start >= end) return munmapFinish(g, t); // nothing of this VMA in the range
   t.l.start = start;
   t.l.end = end;
   if (start === v.from && end === v.to) return unmapWhole(g, t, v);
   if (start > v.from && end < v.to) {
-    if (!splitOff(g, t, v, end)) return done('ENOMEM');
+    if (!splitOff(g, t, v, end, slot)) return done('ENOMEM');
   }
   if (!isShared(v.kind)) unmapHugepageRange(g, t, v, start, end);
   else v.pcm = v.pcm.filter((i) => i < start || i >= end); // unmap_hugepage_range: the PTEs go
@@ -97,6 +139,29 @@ function unmapVmas(g: G, t: T): StepResult {
   else v.to = start;
   return !isShared(v.kind) && v.flags & HPAGE_RESV_OWNER ? 'hugetlb_vm_op_close' : munmapFinish(g, t);
 }
+
+/** The steps after the first: hugetlb_vm_op_close and return_unused_surplus_pages (mremap's shrink shares them). */
+export const munmapCloseSteps: Step[] = [
+  {
+    // hugetlb_vm_op_close: reserve = (end - start) - region_count(resv, start, end) (HR-8)
+    name: 'hugetlb_vm_op_close',
+    run(g, t) {
+      const v = vmaOf(g, t);
+      let { start, end } = t.l;
+      if (t.bug('84afd99b8398')) {
+        // before 84afd99b8398 the owner's reservation count was per VMA and copied to both
+        // halves of a split: closing the removed piece gave back the whole original range's
+        start = Math.min(start, v.from);
+        end = Math.max(end, v.to);
+      }
+      const reserve = t.bug('HR-8') ? end - start : end - start - regionCount(v.reg, start, end);
+      if (!reserve) return munmapFinish(g, t);
+      const gblReserve = hugepageSubpoolPutPages(at(g.spool, spoolIdx(t, v)), reserve);
+      return returnUnused(g, t, gblReserve, munmapFinish);
+    },
+  },
+  returnUnusedStep(munmapFinish),
+];
 
 export const munmapOp: Op = {
   doc: 'munmap of a hugetlb VMA or of [from, to) of it: __split_vma, unmap_hugepage_range (free private pages) then hugetlb_vm_op_close of the removed piece',
@@ -110,24 +175,6 @@ export const munmapOp: Op = {
       },
       run: unmapVmas,
     },
-    {
-      // hugetlb_vm_op_close: reserve = (end - start) - region_count(resv, start, end) (HR-8)
-      name: 'hugetlb_vm_op_close',
-      run(g, t) {
-        const v = vmaOf(g, t);
-        let { start, end } = t.l;
-        if (t.bug('84afd99b8398')) {
-          // before 84afd99b8398 the owner's reservation count was per VMA and copied to both
-          // halves of a split: closing the removed piece gave back the whole original range's
-          start = Math.min(start, v.from);
-          end = Math.max(end, v.to);
-        }
-        const reserve = t.bug('HR-8') ? end - start : end - start - regionCount(v.reg, start, end);
-        if (!reserve) return munmapFinish(g, t);
-        const gblReserve = hugepageSubpoolPutPages(at(g.spool, spoolIdx(t, v)), reserve);
-        return returnUnused(g, t, gblReserve, munmapFinish);
-      },
-    },
-    returnUnusedStep(munmapFinish),
+    ...munmapCloseSteps,
   ],
 };

@@ -17,6 +17,7 @@ import { mmapOp } from './mmap.js';
 import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
 import type { G, ImplParams } from './state.js';
+import { mprotectOp, mremapOp } from './surgery.js';
 import { punchOp, truncateOp } from './truncate.js';
 import { uffdContinueOp, uffdCopyOp, uffdRegisterOp } from './uffd.js';
 
@@ -40,4 +41,6 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   umount: umountOp,
   fallocate: fallocateOp,
   madvise_dontneed: madviseDontneedOp,
+  mprotect: mprotectOp,
+  mremap: mremapOp,
 };

@@ -40,6 +40,17 @@ export const UFFD_MISSING = 1;
 export const UFFD_MINOR = 2;
 export const UFFD_NAMES = ['none', 'missing', 'minor'] as const;
 
+/**
+ * vma.lk: the hugetlb vma_lock behind a shared VMA's vm_private_data. Always
+ * VLK_OWN in the correct kernel (hugetlb_vm_op_open allocates one for a new
+ * piece); before 131a79b474e9 a split or copy kept the pointer vm_area_dup
+ * copied, so two VMAs used one struct (VLK_SHARED) until the first close freed
+ * it under the other (VLK_FREED).
+ */
+export const VLK_OWN = 0;
+export const VLK_SHARED = 1;
+export const VLK_FREED = 2;
+
 /** spool.st */
 export const SP_UNMOUNTED = 0;
 export const SP_MOUNTED = 1;
@@ -92,6 +103,8 @@ const vmaS = S.struct({
   users: S.int(), // faults in flight (mmap_lock read)
   uffd: S.named(UFFD_NAMES), // userfaultfd registration (VM_UFFD_MISSING / VM_UFFD_MINOR)
   pcm: S.intSet(), // page-cache pages this VMA's PTEs map (shared: its present PTEs; MAP_PRIVATE of a file: read-only)
+  ro: S.int(), // 1: VM_WRITE cleared by mprotect(PROT_READ) (a write faults SIGSEGV)
+  lk: S.int(), // shared VMAs' hugetlb_vma_lock: VLK_OWN, VLK_SHARED, VLK_FREED (context.ts vmaLockUse)
 });
 
 export const stateSchema = S.struct({
@@ -134,6 +147,8 @@ export function emptyVma(): Vma {
     peer: -1,
     users: 0,
     uffd: 0,
+    ro: 0,
+    lk: 0,
   };
 }
 

@@ -63,6 +63,8 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   unlink: [0],
   umount: [0],
   madvise_dontneed: [0],
+  mprotect: [0],
+  mremap: [0],
 };
 
 /** Operations that can give charges back to a mount (and so refill its reserve). */
@@ -76,6 +78,7 @@ export const RELEASING_OPS: ReadonlySet<string> = new Set([
   'unlink',
   'fallocate',
   'madvise_dontneed',
+  'mremap',
 ]);
 
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */

@@ -45,6 +45,8 @@ export const OPS = [
   'umount',
   'fallocate',
   'madvise_dontneed',
+  'mprotect',
+  'mremap',
 ] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';

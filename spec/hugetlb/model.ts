@@ -12,6 +12,7 @@ import { finishStaged, waitsForStaged } from './ops-staged.js';
 import { close, umount, unlink } from './ops-lifetime.js';
 import { fork, madviseDontneed, mmap, munmap } from './ops-map.js';
 import { mount, setNr, setOvercommit } from './ops-pool.js';
+import { mprotect, mremap } from './ops-surgery.js';
 import { freshFile } from './lifecycle.js';
 import { clone, finish } from './promises.js';
 import type { HugetlbParams } from './params.js';
@@ -98,6 +99,10 @@ export function applyOp(
       return unlink(v0, a, plan);
     case 'madvise_dontneed':
       return madviseDontneed(v0, a, plan);
+    case 'mprotect':
+      return mprotect(v0, a, plan);
+    case 'mremap':
+      return mremap(v0, a, plan);
     case 'umount':
       return plan.reserveOffset ? undefined : umount(v0, a, plan);
     default:

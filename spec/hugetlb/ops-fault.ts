@@ -244,6 +244,7 @@ export function fault(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   const plain = !plan.buddyFail && !plan.numaMiss && !plan.inj && !plan.reserveOffset;
   const unchanged = (ret: Ret): Outcome | undefined => (plain ? { view: v0, ret } : undefined);
   if (!m0 || m0.kind === 'none' || i < m0.from || i >= m0.to) return unchanged('SIGSEGV');
+  if (write && m0.ro) return unchanged('SIGSEGV'); // a read-only mapping is never written
   const v = clone(v0);
   const c: Ctx = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), numa: p.numa, slot, write };
   const m = at(v.vmas, slot);

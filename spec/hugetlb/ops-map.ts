@@ -214,6 +214,7 @@ export function fork(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined 
     pagecache: [...m.pagecache],
     data: m.data.map(([i, tok]) => [i, tok] as [number, number]),
     peer: s,
+    ro: m.ro,
   };
   const parent = at(v.vmas, s);
   parent.cow = [...m.anon];

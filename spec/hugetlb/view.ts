@@ -85,6 +85,8 @@ export interface VmaView {
   uffd: UffdMode;
   /** Shared: the page-cache pages this mapping maps (faulted in, copied or continued here). */
   pagecache: number[];
+  /** mprotect(PROT_READ): a write through this mapping is SIGSEGV. */
+  ro: boolean;
 }
 
 export interface HugetlbView {
@@ -139,6 +141,7 @@ export const EMPTY_VMA: VmaView = Object.freeze({
   data: [],
   peer: -1,
   uffd: 'none',
+  ro: false,
 }) as VmaView;
 
 export type Args = Readonly<Record<string, number | string | boolean>>;

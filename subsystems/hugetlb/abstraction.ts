@@ -69,6 +69,7 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
         data: pairs(v.dat, v.anon),
         peer: v.peer,
         uffd: UFFD_NAMES[v.uffd] as UffdMode,
+        ro: v.ro === 1,
       };
     }),
     removing: [], // a truncate/punch in progress is visible only inside the call

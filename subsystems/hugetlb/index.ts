@@ -17,10 +17,13 @@ import { findings } from './findings.js';
 import { invariants } from './invariants.js';
 import { type HugetlbParams, parseParams } from './params.js';
 import { deepScenarios } from './profiles.js';
-import { scenarios } from './scenarios.js';
+import { scenarios as baseScenarios } from './scenarios.js';
+import { surgeryScenarios } from './scenarios-surgery.js';
 import { variants } from './variants.js';
 
 export type { HugetlbParams };
+const scenarios = [...baseScenarios, ...surgeryScenarios];
+
 export { abstraction, findings, invariants, parseParams, scenarios, variants };
 
 const impl: ImplDef<G, HugetlbParams> = {

@@ -138,6 +138,35 @@ export const hugetlbOps = defineOps({
       }),
     },
   },
+  mprotect: {
+    doc: 'mprotect of pages [from, to) of VMA v to PROT_READ (ro) or PROT_READ|PROT_WRITE: a change splits the VMA at the range ends (v keeps the lowest piece, new pieces take slots c then d, or the lowest free ones); a write to a read-only piece is SIGSEGV; reservations stay with each piece',
+    args: {
+      v: vma('VMA slot'),
+      from: index('first page offset'),
+      to: A.int<P>(0, LIMITS.maxFileSize, 'end page offset (exclusive); to == from does nothing, to < from is ENOMEM', {
+        text: 'params.fileSize',
+        max: (p) => p.fileSize,
+      }),
+      ro: A.bool('PROT_READ (true) or PROT_READ|PROT_WRITE (false)'),
+      c: A.optional(vma('slot for the first new piece (must be free)')),
+      d: A.optional(vma('slot for the second new piece of a range in the middle (must be free)')),
+      misalign: A.optional(A.bool('start one base page (4 KiB) past the huge page: EINVAL when a split is needed')),
+    },
+  },
+  mremap: {
+    doc: 'mremap of pages [from, to) of VMA v to len pages: len < to - from unmaps the tail; with c, MREMAP_MAYMOVE|MREMAP_FIXED moves the (shrunk) range to slot c at the same page offsets (pages, data and reservations go with it); growing a hugetlb mapping is EINVAL',
+    args: {
+      v: vma('VMA slot'),
+      from: index('first page offset of the old range'),
+      to: end('end page offset of the old range (exclusive; inside VMA v, else EFAULT)'),
+      len: A.int<P>(0, LIMITS.maxFileSize, 'new length in pages (0: EINVAL; more than to - from: EINVAL)', {
+        text: 'params.fileSize',
+        max: (p) => p.fileSize,
+      }),
+      c: A.optional(vma('slot to move the range to (must be free)')),
+      misalign: A.optional(A.bool('old address one base page (4 KiB) past the huge page: EINVAL')),
+    },
+  },
   fork: {
     doc: 'fork: the MAP_PRIVATE VMA v is copied into the free VMA slot c of the child',
     args: { v: vma('parent VMA slot'), c: vma('child VMA slot (must be free)') },

@@ -17,6 +17,7 @@
  *   mount         mount -t hugetlbfs -o size=,min_size= and create its files
  *   munmap range  munmap of [from, to) (a middle hole books the upper piece in slot c)
  *   close/unlink/umount/fallocate  close(2), unlink(2), umount(2), fallocate(fd, 0, ..)
+ *   mprotect, mremap (probe-c-surgery.ts)
  *
  * Mapping slots (the model's `v`) live at fixed addresses so page i of slot v
  * is always VBASE(v) + i * 2 MiB; a forked slot shares its parent's address in
@@ -38,6 +39,7 @@ enum { K_SHARED = 1, K_NORESERVE, K_PRIVATE, K_PRIVATE_NORESERVE, K_PRIVATE_FILE
 struct hbook {
 	int live[H_NV], kind[H_NV], from[H_NV], to[H_NV], task[H_NV], peer[H_NV];
 	int ufd[H_NV]; /* userfaultfd the slot is registered on, + 1 (0: none; probe-c-uffd.ts) */
+	int ro[H_NV]; /* mprotect(PROT_READ) (probe-c-surgery.ts) */
 	char *base[H_NV];
 	int mounted[H_NM], has_size[H_NM];
 	int fd[H_NF];
@@ -187,6 +189,7 @@ static const char *h_mmap(int v, int kind, int f, int from, int to)
 	B->base[v] = VBASE(v);
 	B->task[v] = my_task;
 	B->peer[v] = -1;
+	B->ro[v] = 0;
 	return "ok";
 }
 
@@ -261,6 +264,7 @@ static const char *h_fork(int v, int c)
 	B->base[c] = B->base[v];
 	B->task[c] = t;
 	B->peer[c] = v;
+	B->ro[c] = B->ro[v];
 	B->peer[v] = c;
 	return "ok";
 }
@@ -316,6 +320,7 @@ static const char *h_munmap_range(int v, int from, int to, int c)
 		B->task[c] = B->task[v];
 		B->peer[c] = -1;
 		B->ufd[c] = B->ufd[v]; /* both pieces stay registered */
+		B->ro[c] = B->ro[v];
 		B->to[v] = start;
 	} else if (start == B->from[v])
 		B->from[v] = end;

@@ -16,6 +16,7 @@ import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 import { HUGETLB_C } from './probe-c.js';
 import { HUGETLB_UFFD_C } from './probe-c-uffd.js';
 import { HUGETLB_C_MADVISE } from './probe-c-madvise.js';
+import { HUGETLB_C_SURGERY } from './probe-c-surgery.js';
 
 const KIND_C: Record<string, string> = {
   shared: 'K_SHARED',
@@ -74,6 +75,14 @@ function step(op: string, args: Args): string {
       return r(`h_fork(${int(args, 'v')}, ${int(args, 'c')})`);
     case 'madvise_dontneed':
       return r(`h_madvise_dontneed(${int(args, 'v')}, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'mprotect':
+      return r(
+        `h_mprotect(${int(args, 'v')}, ${int(args, 'from')}, ${int(args, 'to')}, ${int(args, 'ro')}, ${int(args, 'c')}, ${int(args, 'd')}, ${args.misalign === true ? 1 : 0})`,
+      );
+    case 'mremap':
+      return r(
+        `h_mremap(${int(args, 'v')}, ${int(args, 'from')}, ${int(args, 'to')}, ${int(args, 'len')}, ${int(args, 'c')}, ${args.misalign === true ? 1 : 0})`,
+      );
     case 'set_nr':
       return r(`h_sysctl("/proc/sys/vm/nr_hugepages", ${int(args, 'n')})`);
     case 'set_overcommit':
@@ -87,7 +96,7 @@ function step(op: string, args: Args): string {
 
 export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   subsystem: 'hugetlb',
-  cHelpers: HUGETLB_C + HUGETLB_UFFD_C + HUGETLB_C_MADVISE,
+  cHelpers: HUGETLB_C + HUGETLB_UFFD_C + HUGETLB_C_MADVISE + HUGETLB_C_SURGERY,
   describe:
     'hugetlbfs mounts under /mnt/mmcheck, files f<N> on them, mapping slot v at a fixed address; ' +
     'after each step /proc/meminfo HugePages_* and statfs(mount) used pages are printed',
@@ -129,7 +138,9 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
       op === 'uffd_register' ||
       op === 'munmap' ||
       op === 'fork' ||
-      op === 'madvise_dontneed'
+      op === 'madvise_dontneed' ||
+      op === 'mprotect' ||
+      op === 'mremap'
       ? `h_task_of(${int(args, 'v')})`
       : '0';
   },

@@ -204,4 +204,12 @@ export const variants: Variant[] = [
       'commit 4aae8d1c051e "mm/hugetlbfs: unmap pages if page fault raced with hole punch"; fs/hugetlbfs/inode.c remove_inode_single_folio() @ v6.12 (hugetlb_unmap_file_folio of a folio_mapped folio under the fault mutex)',
     scenarios: ['punch-vs-refault'],
   },
+  {
+    name: '131a79b474e9',
+    description:
+      'a split or copied shared VMA keeps the hugetlb vma_lock pointer vm_area_dup copied (hugetlb_vm_op_open allocates no lock of its own): closing one VMA frees the lock the other still uses (use-after-free, double free)',
+    source:
+      'commit 131a79b474e9 "hugetlb: fix vma lock handling during split vma and range unmapping"; mm/hugetlb.c hugetlb_vm_op_open() @ v6.12',
+    scenarios: ['mremap-shared'],
+  },
 ];

@@ -9,6 +9,8 @@ import { madviseDontneed } from './madvise_dontneed.js';
 import { type HugetlbGenModel, initModel, type P } from './model.js';
 import { mmap } from './mmap.js';
 import { mount } from './mount.js';
+import { mprotect } from './mprotect.js';
+import { mremap } from './mremap.js';
 import { munmap } from './munmap.js';
 import { paramsArbitrary } from './params.js';
 import { punch } from './punch.js';
@@ -36,6 +38,8 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     fallocate,
     fork,
     madviseDontneed,
+    mprotect,
+    mremap,
     setNr,
     setOvercommit,
     mount,

@@ -12,6 +12,10 @@ export interface GenVma {
   readonly to: number;
   /** Took part in a fork (as parent or child): the op language forks a mapping once. */
   forked: boolean;
+  /** mprotect(PROT_READ) (mprotect.ts). */
+  ro?: boolean;
+  /** UFFDIO_REGISTER'ed (mprotect and mremap leave such mappings alone). */
+  registered?: boolean;
 }
 
 export interface HugetlbGenModel {
@@ -51,4 +55,9 @@ export function range(size: number, from: unknown, len: unknown): { from: number
 /** Any file of the script, from a raw natural (also one whose mount is not mounted: ENOENT/EBADF on both sides). */
 export function anyFile(raw: unknown, p: P): { f: number } {
   return { f: Number(raw) % p.fileMount.length };
+}
+
+/** The lowest free slots after `taken` are booked (the op language's default for a new piece). */
+export function lowestFree(m: Readonly<HugetlbGenModel>, taken: readonly number[] = []): number {
+  return m.vmas.findIndex((x, i) => !x && !taken.includes(i));
 }

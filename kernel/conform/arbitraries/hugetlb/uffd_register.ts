@@ -11,5 +11,7 @@ export const uffdRegister: OpGen<P, HugetlbGenModel> = {
     if (v === undefined) return undefined;
     return { v, mode: raw.minor ? 'minor' : 'missing' };
   },
-  apply() {},
+  apply(m, a) {
+    m.vmas[Number(a.v)]!.registered = true;
+  },
 };
