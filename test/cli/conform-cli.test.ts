@@ -50,6 +50,8 @@ describe('mmcheck conform', () => {
     expect(r.out).toMatch(/ops {7}.*fault \d+.*mmap \d+/);
     expect(r.out).toMatch(/compared {2}HugePages_Free, HugePages_Rsvd/);
     expect(r.out.match(/verdict {5}AGREE: every step of 30 scripts/g)).toHaveLength(2);
+    // which implementation and version each kernel is compared with
+    expect(r.err).toMatch(/--kernel b: 6\.99\.0-fake, compared with kernel-version mainline/);
   });
 
   test('a disagreement: exit 1, shrunk and saved', async () => {
@@ -117,6 +119,13 @@ describe('mmcheck conform', () => {
       [
         ['conform', 'thp', '--kernel', '6.1', '--kernel', '/no/such/bzImage'],
         /--kernel \/no\/such\/bzImage: no such file/,
+      ],
+      // an implementation or version the subsystem does not model, before any download
+      [['conform', 'thp', '--kernel', '6.1', '--impl', 'nope'], /--impl nope: thp has compound, folio/],
+      [['conform', 'hugetlb', '--kernel', '6.1', '--kernel-version', '4.4'], /hugetlb models 6.1, 6.12, mainline/],
+      [
+        ['reproduce', 'hugetlb', '--scenario', 'finding-child-subpool-reserve', '--kernel', '6.1', '--impl', 'folio'],
+        /--impl folio: hugetlb has one implementation/,
       ],
     ] as const) {
       err = '';
