@@ -7,6 +7,7 @@
 // Deliberate parallel of impl/thp's index.ts (same op table, own modules): the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import type { ImplDef } from '../../checker/types.js';
 import { read, wp_fault } from './access.js';
+import { mremap } from './mremap.js';
 import { fault, fault_pte, populate_read } from './fault.js';
 import { force_read, force_write } from './gup-force.js';
 import { evict } from './filemap.js';
@@ -32,6 +33,7 @@ export const folioImpl: ImplDef<FolioState, FolioParams> = {
     mlock,
     munmap,
     madvise_dontneed,
+    mremap,
     mprotect_ro,
     numa_hint,
     populate_read,

@@ -16,6 +16,7 @@ import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, split } from './split.js';
 import { madvise_dontneed, mlock, mprotect, mprotect_ro, munmap, numa_hint, split_huge_pmd } from './vma.js';
 import { read, wp_fault } from './access.js';
+import { mremap } from './mremap.js';
 
 export const thpImpl: ImplDef<ThpState, ThpParams> = {
   state: thpSchema,
@@ -29,6 +30,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     mlock,
     munmap,
     madvise_dontneed,
+    mremap,
     mprotect_ro,
     numa_hint,
     populate_read,

@@ -190,6 +190,22 @@ const on_populate_read: Handler = (c, e) => {
   return 'ok';
 };
 
+/**
+ * mremap of the whole range to another address and back: the data, the page
+ * each virtual page maps and every pin move with the range. A move to an
+ * address that is not PMD-aligned splits a PMD first (anon: into PTEs of the
+ * same page; file: zapped, refaults later); an aligned one keeps it.
+ */
+const on_mremap: Handler = (c, e) => {
+  if (e.badMm(e.mm) || ![0, 1].includes(int(e.ev.aligned))) return 'EINVAL';
+  if (int(e.ev.aligned) === 0) {
+    splitPmd(c, e.mm);
+    splitForeignPmd(c, e.mm);
+    splitZeroPmd(c, e.mm);
+  }
+  return 'ok';
+};
+
 /** mprotect(PROT_READ) of the whole range: the VMA is read-only from now on; nothing is remapped. */
 const on_mprotect_ro: Handler = (c, e) => {
   if (e.badMm(e.mm) || !e.anon) return 'EINVAL';
@@ -209,6 +225,7 @@ export const mappingHandlers: Readonly<Record<string, Handler>> = {
   mlock: on_mlock,
   munmap: on_munmap,
   madvise_dontneed: on_madvise_dontneed,
+  mremap: on_mremap,
   populate_read: on_populate_read,
   mprotect_ro: on_mprotect_ro,
   numa_hint: on_numa_hint,

@@ -28,6 +28,10 @@ export const thpOps = defineOps({
     doc: 'MADV_DONTNEED of subpages [from, to) of a private anon range in mm (mmap_lock for read; the page table stays)',
     args: range,
   },
+  mremap: {
+    doc: 'mremap(MREMAP_MAYMOVE | MREMAP_FIXED) of the whole range in mm to another address and back: PMD-aligned (move_huge_pmd moves the PMD) or not (split_huge_pmd, then move_ptes)',
+    args: { mm, aligned: A.int(0, 1, 'the other address is PMD-aligned (1) or one page off (0)') },
+  },
   mprotect_ro: { doc: 'mprotect(PROT_READ) of the whole private anon range in mm', args: { mm } },
   numa_hint: {
     doc: 'NUMA balancing marks the range PROT_NONE (change_prot_numa, mmap_lock for read) and a hinting fault restores it',

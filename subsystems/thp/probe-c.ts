@@ -21,6 +21,8 @@
  *   mprotect   mprotect(2) of [from, to) to PROT_READ|PROT_WRITE|PROT_EXEC: new VMA
  *              flags (a VMA border inside the THP), and writes keep working as
  *              in the model
+ *   mremap     mremap(2) of the whole 2 MiB to 4 MiB further on (PMD-aligned or one page
+ *              off) and back to the fixed address
  *   mlock      mlock2(MLOCK_ONFAULT) of [from, to): VM_LOCKED without populating
  *              (plain mlock's populate would write-fault and break COW)
  *   pin        io_uring_register(IORING_REGISTER_BUFFERS) of the group: a
@@ -245,6 +247,21 @@ static const char *t_range(int m, int op, int from, int to)
 	return r ? errname(errno) : "ok";
 }
 
+/*
+ * mremap of the whole range to another address and back (MREMAP_MAYMOVE | MREMAP_FIXED): 4 MiB
+ * further on, PMD-aligned (move_huge_pmd) or one page off it (split_huge_pmd, then move_ptes)
+ */
+static const char *t_mremap(int m, int aligned)
+{
+	char *away = T_BASE + 2 * HPAGE + (aligned ? 0 : T_PAGE);
+	if (m < 0 || m >= TB->mms || (aligned != 0 && aligned != 1))
+		return "EINVAL";
+	if (mremap(T_BASE, HPAGE, HPAGE, MREMAP_MAYMOVE | MREMAP_FIXED, away) == MAP_FAILED)
+		return errname(errno);
+	if (mremap(away, HPAGE, HPAGE, MREMAP_MAYMOVE | MREMAP_FIXED, T_BASE) == MAP_FAILED)
+		return "stranded"; /* left at the other address: the steps after this one see nothing */
+	return "ok";
+}
 /* mprotect(PROT_READ) of the whole range: the VMA is read-only from now on */
 static const char *t_mprotect_ro(int m)
 {

@@ -79,6 +79,8 @@ function step(op: string, args: Args): string {
       return r(`t_range(${int(args, 'mm')}, 2, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'madvise_dontneed':
       return r(`t_range(${int(args, 'mm')}, 3, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'mremap':
+      return r(`t_mremap(${int(args, 'mm')}, ${int(args, 'aligned')})`);
     case 'mprotect_ro':
       return r(`t_mprotect_ro(${int(args, 'mm')})`);
     case 'pin':

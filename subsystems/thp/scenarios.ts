@@ -271,6 +271,17 @@ export const scenarios: Scenario<P>[] = [
     ],
   },
   {
+    name: 'mremap-vs-gup-split',
+    description:
+      'mremap moves a PMD-mapped anon THP shared after fork away and back (aligned: move_huge_pmd moves the PMD; not aligned: split_huge_pmd, then move_ptes) while GUP-fast pins a subpage locklessly and split_huge_page walks the rmap: data, page identity and the pin move with the range.',
+    params: thpParams('anon', 'forked'),
+    threads: [
+      [alt(op('mremap', { mm: 0, aligned: 0 }), op('mremap', { mm: 0, aligned: 1 })), op('read', { mm: 0, sub: 1 })],
+      [op('pin_fast', { mm: 0, sub: 1 }), op('wp_fault', { mm: 1, sub: 1, val: 2 })],
+      [op('split', { sub: 0 }), op('page_mapcount', { sub: 1 })],
+    ],
+  },
+  {
     name: 'gup-fast-vs-collapse',
     description:
       'GUP-fast walks the PTE table of a PTE-mapped anon THP while khugepaged collapses the range (pmdp_collapse_flush, isolate, copy): a pin taken from the detached table must be dropped, or the process pins a page it no longer maps (70cbc3cc78a9).',

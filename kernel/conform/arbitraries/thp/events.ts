@@ -26,6 +26,7 @@ export function thpEvents(
     out.push('partial munmap');
   if ((st.op === 'mprotect' || st.op === 'mlock') && ret === 'ok') out.push('PMD split at a VMA border');
   if (st.op === 'pin' && ret === 'ok') out.push('pinned');
+  if (st.op === 'mremap' && ret === 'ok') out.push(st.args.aligned === 1 ? 'mremap PMD moved' : 'mremap PMD split');
   const shared = Object.entries(obs.counters).some(([k, v]) => k.startsWith('kpagecount[') && v > 1);
   if (shared) out.push('subpage mapped twice');
   return out;

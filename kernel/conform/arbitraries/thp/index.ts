@@ -14,6 +14,7 @@ import { mlock } from './mlock.js';
 import { initModel, type P, type ThpGenModel } from './model.js';
 import { mprotect } from './mprotect.js';
 import { mprotectRo } from './mprotect_ro.js';
+import { mremap } from './mremap.js';
 import { munmap } from './munmap.js';
 import { paramsArbitrary } from './params.js';
 import { pin } from './pin.js';
@@ -25,7 +26,7 @@ import { wpFault } from './wp_fault.js';
 export const thpProfile: ConformProfile<P, ThpGenModel> = {
   subsystem: 'thp',
   params: paramsArbitrary,
-  ops: [fault, wpFault, read, fork, munmap, mprotect, mlock, madviseDontneed, mprotectRo, pin, unpin, split],
+  ops: [fault, wpFault, read, fork, munmap, mprotect, mlock, madviseDontneed, mprotectRo, mremap, pin, unpin, split],
   model: initModel,
   internalOps: THP_KERNEL_UNSUPPORTED,
   restrictions: [
