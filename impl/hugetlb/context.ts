@@ -23,6 +23,7 @@ import {
   NORESERVE,
   PRIVATE,
   SHARED,
+  SP_MOUNTED,
   V_LIVE,
   VLK_FREED,
   VLK_SHARED,
@@ -279,6 +280,22 @@ export function faultMutexEnter(g: G, t: T, v: Vma): void {
   t.l.idx = argInt(t, 'i');
   t.l.hash = vmaMutexHash(t, v, t.l.idx);
   faultMutexLock(g, t.l.hash);
+}
+
+/**
+ * What fallocate(2) checks before hugetlbfs_fallocate / hugetlbfs_punch_hole take inode_lock: the
+ * range [from, to) lies in the file and its hugetlbfs is mounted (EINVAL), the descriptor is open
+ * (EBADF, vfs_fallocate needs it). The file, or the error the op returns.
+ */
+export function fallocateFile(g: G, t: T): File | 'EINVAL' | 'EBADF' {
+  const fileIndex = argInt(t, 'f');
+  const from = argInt(t, 'from');
+  const to = argInt(t, 'to');
+  const f = g.file[fileIndex];
+  const mount = t.params.fileMount[fileIndex];
+  if (!f || !(from >= 0 && from < to && to <= t.params.fileSize) || mount === undefined) return 'EINVAL';
+  if (g.spool[mount]?.st !== SP_MOUNTED) return 'EINVAL';
+  return f.fd === 0 ? 'EBADF' : f;
 }
 
 // ---------------------------------------------------------------------------

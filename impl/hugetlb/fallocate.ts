@@ -18,6 +18,7 @@ import {
   LOCALS,
   PATH_FALLOCATE,
   argInt,
+  fallocateFile,
   faultMutexLock,
   faultMutexUnlock,
   fileMutexHash,
@@ -28,7 +29,7 @@ import {
 } from './context.js';
 import { faultRelease } from './fault-release.js';
 import { FAIL_OOM, restoreReserveOnError, restoreSteps } from './restore.js';
-import { type G, SP_MOUNTED } from './state.js';
+import type { G } from './state.js';
 
 const NEXT = 'hugetlbfs_fallocate:next_index';
 
@@ -55,21 +56,10 @@ export const fallocateOp: Op = {
       name: 'hugetlbfs_fallocate',
       enabled: (g, t) => (g.file[argInt(t, 'f')]?.ilock ?? 0) === 0,
       run(g, t) {
-        const fileIndex = argInt(t, 'f');
-        const from = argInt(t, 'from');
-        const to = argInt(t, 'to');
-        const f = g.file[fileIndex];
-        const mount = t.params.fileMount[fileIndex];
-        if (
-          !f ||
-          !(from >= 0 && from < to && to <= t.params.fileSize) ||
-          mount === undefined ||
-          g.spool[mount]?.st !== SP_MOUNTED
-        )
-          return done('EINVAL');
-        if (f.fd === 0) return done('EBADF');
+        const f = fallocateFile(g, t);
+        if (typeof f === 'string') return done(f);
         inodeLock(f, t);
-        t.l.next = from;
+        t.l.next = argInt(t, 'from');
         t.l.path = PATH_FALLOCATE;
         return NEXT;
       },

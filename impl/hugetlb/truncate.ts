@@ -16,6 +16,7 @@ import {
   LONG_MAX,
   TOK_ZERO,
   argInt,
+  fallocateFile,
   datSet,
   privateFile,
   at,
@@ -230,19 +231,10 @@ export const punchOp: Op = {
       name: 'hugetlbfs_punch_hole',
       enabled: inodeUnlocked,
       run(g, t) {
-        const fileIndex = argInt(t, 'f');
+        const f = fallocateFile(g, t);
+        if (typeof f === 'string') return done(f);
         const from = argInt(t, 'from');
         const to = argInt(t, 'to');
-        const f = g.file[fileIndex];
-        const mount = t.params.fileMount[fileIndex];
-        if (
-          !f ||
-          !(from >= 0 && from < to && to <= t.params.fileSize) ||
-          mount === undefined ||
-          g.spool[mount]?.st !== SP_MOUNTED
-        )
-          return done('EINVAL');
-        if (f.fd === 0) return done('EBADF'); // fallocate(2) needs the descriptor
         // nothing cached and nothing privately mapped in the hole: nothing to remove
         if (!f.pc.some((x) => x >= from && x < to) && !privatelyMapped(g, t, from, to)) return done('ok');
         inodeLock(f, t);
