@@ -4,7 +4,7 @@
  * the real subsystems (bench/configs.ts).
  *
  *   npm run bench [-- --json] [--only NAME,...] [--models DIR] [--no-spin] [--no-rumur]
- *                 [--time-limit SECONDS] [--repeat N] [--child NAME]
+ *                 [--time-limit SECONDS] [--repeat N] [--child NAME] [--no-step-memo]
  *
  * Every configuration runs in its own child process (peak RSS per run). With
  * --repeat N the tools run interleaved (mmcheck, SPIN, Rumur, mmcheck, ...) so
@@ -36,16 +36,18 @@ interface Options {
   timeLimit: number;
   repeat: number;
   child: string | null;
+  stepMemo: boolean;
 }
 
 class UsageError extends Error {}
 
 const USAGE =
   'usage: npm run bench [-- --json] [--only NAME,...] [--models DIR] [--no-spin] [--no-rumur]\n' +
-  '                     [--time-limit SECONDS] [--repeat N] [--child NAME]\n' +
+  '                     [--time-limit SECONDS] [--repeat N] [--child NAME] [--no-step-memo]\n' +
   `  configurations: ${CONFIGS.map((c) => c.name + (c.heavy ? ' (heavy: only with --only)' : '')).join(', ')}\n` +
   '  --models DIR  where hugetlb-toy.pml / hugetlb-toy.m are (default: bench/models)\n' +
-  '  --repeat N    run each configuration N times, tools interleaved; report the fastest of each\n';
+  '  --repeat N    run each configuration N times, tools interleaved; report the fastest of each\n' +
+  '  --no-step-memo  run every step (checker/step-memo.ts off; 1-worker runs): same counts, for comparison\n';
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = {
@@ -57,6 +59,7 @@ function parseArgs(argv: readonly string[]): Options {
     timeLimit: 600,
     repeat: 1,
     child: null,
+    stepMemo: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -68,6 +71,7 @@ function parseArgs(argv: readonly string[]): Options {
     if (a === '--json') o.json = true;
     else if (a === '--no-spin') o.spin = false;
     else if (a === '--no-rumur') o.rumur = false;
+    else if (a === '--no-step-memo') o.stepMemo = false;
     else if (a === '--only') o.only = val().split(',').filter(Boolean);
     else if (a === '--models') o.models = val();
     else if (a === '--time-limit') {
@@ -106,7 +110,7 @@ function repoRoot(): string {
 type CheckFn = (
   sub: Subsystem,
   scenario: Scenario,
-  opts: { timeLimitSeconds?: number; progress?: (p: unknown) => void },
+  opts: { timeLimitSeconds?: number; progress?: (p: unknown) => void; stepMemo?: boolean },
 ) => CheckResult;
 type ParallelCheckFn = (
   sub: Subsystem,
@@ -141,7 +145,11 @@ async function child(name: string, o: Options): Promise<void> {
           workers,
           registryModule: loaded.registryModule!,
         })
-      : checkScenario(loaded.sub, loaded.scenario, { timeLimitSeconds: o.timeLimit, progress: sample });
+      : checkScenario(loaded.sub, loaded.scenario, {
+          timeLimitSeconds: o.timeLimit,
+          progress: sample,
+          ...(o.stepMemo ? {} : { stepMemo: false }),
+        });
   const cpu = process.cpuUsage(cpu0);
   sample();
   const MiB = 1024 * 1024;
@@ -179,6 +187,7 @@ function runChild(name: string, o: Options): { mmcheck?: MmcheckMeasure; skipped
     name,
     '--time-limit',
     String(o.timeLimit),
+    ...(o.stepMemo ? [] : ['--no-step-memo']),
   ];
   const p = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const line = p.stdout

@@ -45,8 +45,11 @@ export interface CheckOptions {
   watch?: Int32Array;
   /** Shared stop flag: when stop[0] becomes non-zero the search ends as 'interrupted' (SIGINT/SIGTERM). */
   stop?: Int32Array;
-  /** false: run every step instead of replaying it from the step memo (step-memo.ts); same results, slower. */
-  stepMemo?: boolean;
+  /**
+   * false: run every step instead of replaying it from the step memo
+   * (step-memo.ts); 'always': use it whatever the impl state's size. Same results.
+   */
+  stepMemo?: boolean | 'always';
 }
 
 export interface ParallelCheckOptions extends Omit<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate'> {
@@ -101,7 +104,7 @@ export function checkScenario<G extends object, C, P>(
 ): CheckResult {
   const product = new Product<G>(sub, scenario, opts.variant ?? null);
   product.watch = opts.watch;
-  if (opts.stepMemo === false) product.setStepMemo(false);
+  if (opts.stepMemo !== undefined) product.setStepMemo(opts.stepMemo);
   const start = performance.now();
   const visited: VisitedStore =
     opts.bitstate !== undefined ? new BitstateStore(opts.bitstate) : new ExactStore(1 << 16);

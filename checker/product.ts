@@ -247,7 +247,7 @@ export class Product<G extends object = any> implements Model {
     this.faultSites = scenario.faults?.sites ?? [];
     this.ctx = new Ctx(scenario.params, variant, new Set(this.faultSites));
     this.ctx.lacks = kernelLacks(sub, scenario.kernelVersion);
-    this.memo = new StepMemo(this.TW);
+    this.setStepMemo(true);
   }
 
   // ---- tallies (Model.counters) -----------------------------------------
@@ -502,9 +502,26 @@ export class Product<G extends object = any> implements Model {
   private rec = false;
   private readonly implBuf = new IntBuffer(256);
 
-  /** Turn the step memo off or on (counts are the same either way; tests compare them). */
-  setStepMemo(on: boolean): void {
-    this.memo = on ? new StepMemo(this.TW) : undefined;
+  /**
+   * Turn the step memo off or on (counts are the same either way; tests
+   * compare them). `true` keeps it off for impl states shorter than
+   * StepMemo.MIN_IMPL words, where decoding and running a step costs less than
+   * the memo's table lookups (bench: toy-large); 'always' turns it on anyway.
+   */
+  setStepMemo(on: boolean | 'always'): void {
+    const implLen = this.initialImplLen();
+    this.memo = on === 'always' || (on && implLen >= StepMemo.MIN_IMPL) ? new StepMemo(this.TW) : undefined;
+  }
+
+  /** Words of the initial impl state's encoding (a guide to every state's). */
+  private initialImplLen(): number {
+    const w = new IntBuffer(64);
+    try {
+      this.schema.encode(this.sub.impl.init(this.scenario.params), w);
+    } catch {
+      return 0; // initial() reports it
+    }
+    return w.len;
   }
 
   /** Step-memo drops so far (see StepMemo.CAP). */

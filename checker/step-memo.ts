@@ -33,6 +33,8 @@ const UNKNOWN = 0;
 const NOT_MEMOIZABLE = -1;
 
 export class StepMemo {
+  /** Impl states shorter than this many words run without the memo (Product.setStepMemo). */
+  static MIN_IMPL = 32;
   /** Words (impl states, keys, runs) past which the memo is dropped: 64 MiB. */
   static CAP_WORDS = 1 << 24;
   impls = new IntTable();

@@ -1,11 +1,13 @@
 /**
  * Dense ids for Int32 arrays, all in typed arrays: the values back to back in
- * one arena, an open-addressing index on a 32-bit hash, exact comparison on
- * a hash match. No per-value objects, so millions of small arrays cost their
- * words plus 16 bytes each (the step memo's impl states and keys).
+ * one arena, an open-addressing index of (hash, id + 1) pairs on a 32-bit
+ * hash, exact comparison on a hash match. No per-value objects, so millions of
+ * small arrays cost their words plus 20 bytes each (the step memo's impl
+ * states and keys); a lookup touches the index and the value's words only.
  */
 export class IntTable {
-  private index = new Int32Array(1 << 12);
+  /** Pairs [hash, id + 1] (id + 1 = 0: empty). */
+  private index = new Int32Array(2 << 12);
   private mask = (1 << 12) - 1;
   /** Per id: arena offset, length, hash. */
   private start = new Int32Array(1 << 10);
@@ -18,7 +20,7 @@ export class IntTable {
 
   /** Words held (arena and per-id tables). */
   get words(): number {
-    return this.used + 4 * this.size;
+    return this.used + 5 * this.size;
   }
 
   startOf(id: number): number {
@@ -41,10 +43,9 @@ export class IntTable {
     const idx = this.index;
     let i = h & this.mask;
     for (;;) {
-      const e = idx[i]!;
+      const e = idx[2 * i + 1]!;
       if (e === 0) break;
-      const id = e - 1;
-      if (this.hashes[id] === h && this.lens[id] === len && this.same(id, a, off, len)) return id;
+      if (idx[2 * i] === h && this.lens[e - 1] === len && this.same(e - 1, a, off, len)) return e - 1;
       i = (i + 1) & this.mask;
     }
     const id = this.size++;
@@ -59,7 +60,8 @@ export class IntTable {
     this.lens[id] = len;
     this.hashes[id] = h;
     this.used += len;
-    idx[i] = id + 1;
+    idx[2 * i] = h;
+    idx[2 * i + 1] = id + 1;
     if (2 * this.size > this.mask) this.rehash();
     return id;
   }
@@ -85,12 +87,14 @@ export class IntTable {
 
   private rehash(): void {
     const cap = 2 * (this.mask + 1);
-    this.index = new Int32Array(cap);
+    this.index = new Int32Array(2 * cap);
     this.mask = cap - 1;
     for (let id = 0; id < this.size; id++) {
-      let i = this.hashes[id]! & this.mask;
-      while (this.index[i] !== 0) i = (i + 1) & this.mask;
-      this.index[i] = id + 1;
+      const h = this.hashes[id]!;
+      let i = h & this.mask;
+      while (this.index[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+      this.index[2 * i] = h;
+      this.index[2 * i + 1] = id + 1;
     }
   }
 }

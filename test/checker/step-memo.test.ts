@@ -43,10 +43,10 @@ describe('step memo', () => {
     (_n, c) => {
       const opts = { ...LIMIT, variant: c.variant };
       const off = checkScenario(c.sub, c.scenario, { ...opts, stepMemo: false });
-      const on = checkScenario(c.sub, c.scenario, opts);
+      const on = checkScenario(c.sub, c.scenario, { ...opts, stepMemo: 'always' });
       expect(same(on)).toEqual(same(off));
       StepMemo.CAP_WORDS = 64;
-      const dropped = checkScenario(c.sub, c.scenario, opts);
+      const dropped = checkScenario(c.sub, c.scenario, { ...opts, stepMemo: 'always' });
       expect(same(dropped)).toEqual(same(off));
     },
   );
@@ -71,7 +71,7 @@ describe('step memo', () => {
       threads: [[[{ op: 'n', args: {} }]], [[{ op: 'b', args: {} }]]],
     };
     const off = checkScenario(sub, s, { stepMemo: false });
-    const on = checkScenario(sub, s);
+    const on = checkScenario(sub, s, { stepMemo: 'always' });
     expect(off.preconditions).toEqual([{ text: 'P', count: 3 }]);
     expect(same(on)).toEqual(same(off));
   });
@@ -96,7 +96,7 @@ describe('step memo', () => {
       params: null,
       threads: [[[{ op: 'n', args: {} }]], [[{ op: 'b', args: {} }]]],
     };
-    const on = checkScenario(sub, s);
+    const on = checkScenario(sub, s, { stepMemo: 'always' });
     expect(on.violation?.kind).toBe('impl-error');
     expect(same(on)).toEqual(same(checkScenario(sub, s, { stepMemo: false })));
   });
