@@ -16,7 +16,7 @@ import { mprotect, mremap } from './ops-surgery.js';
 import { freshFile } from './lifecycle.js';
 import { clone, finish } from './promises.js';
 import type { HugetlbParams } from './params.js';
-import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js';
+import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, num } from './view.js';
 
 export { EMPTY_VMA };
 export type { Args, FileView, HugetlbView, Outcome, Ret, SpoolView, UffdMode, VmaKind, VmaView } from './view.js';
@@ -51,8 +51,6 @@ export function initView(p: HugetlbParams): HugetlbView {
   initMemo.set(p, v0);
   return v0;
 }
-
-const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 
 /** Apply one operation atomically; undefined = this choice is not a possible outcome. */
 export function applyOp(

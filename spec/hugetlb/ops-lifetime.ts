@@ -10,9 +10,7 @@
 import type { Plan } from './choices.js';
 import { fileStep, flagsOf, lifeOf, mountStep } from './lifecycle.js';
 import { at, clone, finish, has, isSharedKind, newLedger, pageFreed, releaseGlobal, settle } from './promises.js';
-import type { Args, HugetlbView, Outcome } from './view.js';
-
-const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
+import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
 const mapped = (v: HugetlbView, fileIndex: number): boolean =>
   v.vmas.some((m) => m.kind !== 'none' && (isSharedKind(m.kind) ? m.src : m.file) === fileIndex);

@@ -24,9 +24,17 @@ import {
 } from './promises.js';
 import { lastReference } from './ops-lifetime.js';
 import type { HugetlbParams } from './params.js';
-import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, type Ret, type VmaKind, type VmaView } from './view.js';
+import {
+  type Args,
+  EMPTY_VMA,
+  type HugetlbView,
+  type Outcome,
+  type Ret,
+  type VmaKind,
+  type VmaView,
+  num,
+} from './view.js';
 
-const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 const KINDS: readonly string[] = ['shared', 'noreserve', 'private', 'private_noreserve', 'private_file'];
 /** The mmap names a shared file f (shared kinds, MAP_PRIVATE of a file), not a mount. */
 const namesFile = (kind: string): boolean => kind !== 'private' && kind !== 'private_noreserve';

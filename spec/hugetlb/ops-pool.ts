@@ -7,9 +7,7 @@ import type { Plan } from './choices.js';
 import { fileStep, freshFile, lifeOf, mountStep } from './lifecycle.js';
 import type { HugetlbParams } from './params.js';
 import { clone, finish, inUse, outstanding, promiseGlobal } from './promises.js';
-import type { Args, HugetlbView, Outcome } from './view.js';
-
-const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
+import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
 export function setOvercommit(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;

@@ -27,7 +27,7 @@ import { clone, finish, has, maxReserveOffsets, pageFreed } from './promises.js'
 import { punchRange, truncate, unmapFile, zapFileMappings } from './ops-file.js';
 import type { Plan } from './choices.js';
 import type { HugetlbParams } from './params.js';
-import type { Args, HugetlbView, Outcome } from './view.js';
+import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
 /** view.removing[0]: which call is in progress. */
 export const STAGED_PUNCH = 0;
@@ -36,7 +36,6 @@ export const STAGE_BEGIN = 'stage_begin';
 export const STAGE_STEP = 'stage_step';
 
 type StageEvent = { type: string } & Record<string, unknown>;
-const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 const PLAIN: Plan = { buddyFail: false, numaMiss: false, surplusFirst: false, inj: 0, reserveOffset: 0 };
 
 /** The staged form of `op(a)` on this view, or undefined (bad arguments, nothing to remove: it is atomic then). */

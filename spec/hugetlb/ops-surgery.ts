@@ -7,9 +7,8 @@
 import type { Plan } from './choices.js';
 import { munmap } from './ops-map.js';
 import { at, clone, finish } from './promises.js';
-import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, type Ret, type VmaView } from './view.js';
+import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, type Ret, type VmaView, num } from './view.js';
 
-const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
 const flag = (a: Args, k: string): boolean => a[k] === true || a[k] === 1 || a[k] === 'true';
 
 /** The part of mapping m in [from, to): its pages, data and promises there (no fork partner: pieces have none). */

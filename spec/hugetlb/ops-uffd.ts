@@ -26,9 +26,7 @@ import { INJ, type Plan } from './choices.js';
 import { allocPage, done } from './ops-fault.js';
 import { add, at, clone, del, has, isSharedKind, newLedger, outstanding, pageFreed, withToken } from './promises.js';
 import type { HugetlbParams } from './params.js';
-import { type Args, type HugetlbView, type Outcome, type Ret, TOKEN } from './view.js';
-
-const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
+import { type Args, type HugetlbView, type Outcome, type Ret, TOKEN, num } from './view.js';
 
 export function uffdCopy(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
   const slot = num(a, 'v');

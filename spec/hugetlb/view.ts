@@ -146,6 +146,9 @@ export const EMPTY_VMA: VmaView = Object.freeze({
 
 export type Args = Readonly<Record<string, number | string | boolean>>;
 
+/** The integer argument `k` of an event (its op schema validated it; a missing one reads 0). */
+export const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
+
 export interface Outcome {
   view: HugetlbView;
   ret: Ret;
