@@ -1,9 +1,10 @@
 /**
  * Buffered I/O and reclaim of the filesystem layer @ v5.10:
  * generic_file_buffered_read() with the cleancache_get_page() hook in
- * ->readpage (fs/mpage.c mpage_readpage()); v5.10 has no
- * mapping->invalidate_lock, so a read races truncation only through the page
- * lock,
+ * ->readpage (fs/mpage.c mpage_readpage()); a read races truncation through
+ * the page lock and i_size (a page past EOF is a hole), and a hole punch
+ * through mapping->invalidate_lock, which v5.10 lacks and the model takes
+ * from 730633f0b7f9 (variant of that name);
  * generic_perform_write(), flusher writeback and shrink_page_list(), whose
  * __remove_mapping() puts the clean page into cleancache.
  */
@@ -38,9 +39,19 @@ export const EOF = 'eof';
  */
 const pageOk = (g: G, t: T, data: number) => finishRead(g, t, arg(t, 'idx') >= g.inodes[t.l.ino!]!.isize ? EOF : data);
 
+/** Variant 730633f0b7f9: v5.10 as released, no mapping->invalidate_lock. */
+export const NO_INVALIDATE_LOCK = '730633f0b7f9';
+
+/** filemap_invalidate_unlock_shared() once the read of the new page completed. */
+function invalidateUnlockShared(g: G, t: T): void {
+  if (!t.l.invl) return;
+  g.inodes[t.l.ino!]!.invl--;
+  t.l.invl = 0;
+}
+
 export const read: OpDef<G, P> = {
   doc: 'buffered read of page idx of file f: page-cache hit, else add a locked page and readpage (a page past i_size is a hole and zero-filled, else cleancache_get_page(), else the disk); no data at or past EOF (generic_file_buffered_read)',
-  locals: ['ino', 'in', 'data'],
+  locals: ['ino', 'in', 'data', 'invl'],
   steps: [
     {
       name: 'generic_file_buffered_read',
@@ -66,12 +77,19 @@ export const read: OpDef<G, P> = {
       run: () => 'generic_file_buffered_read',
     },
     {
+      // filemap_invalidate_lock_shared() around add_to_page_cache_lru() and
+      // ->readpage (730633f0b7f9; v5.10 as released takes no lock here)
       name: 'add_to_page_cache_lru',
+      enabled: (g, t) => t.bug(NO_INVALIDATE_LOCK) || g.inodes[t.l.ino!]!.invl >= 0,
       run(g, t) {
         const ino = t.l.ino!;
         t.assume(g.inodes[ino]!.dio === 0, DIO_PRECONDITION);
         const page = pageOf(g, t, ino, arg(t, 'idx'));
         if (page.present) return 'generic_file_buffered_read'; // lost the race to another reader
+        if (!t.bug(NO_INVALIDATE_LOCK)) {
+          g.inodes[ino]!.invl++;
+          t.l.invl = 1;
+        }
         // add_to_page_cache_lru(): a new locked, !uptodate page (v5.10 checks
         // no i_size before ->readpage on this path)
         page.present = true;
@@ -104,6 +122,7 @@ export const read: OpDef<G, P> = {
         page.uptodate = true;
         page.mapped = !hole; // SetPageMappedToDisk when fully mapped
         unlockPage(g, t, ino, index);
+        invalidateUnlockShared(g, t);
         return 'page_ok';
       },
     },
@@ -118,6 +137,7 @@ export const read: OpDef<G, P> = {
         page.mapped = true;
         t.l.data = page.data;
         unlockPage(g, t, ino, index);
+        invalidateUnlockShared(g, t);
         return 'page_ok';
       },
     },

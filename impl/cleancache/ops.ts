@@ -19,7 +19,7 @@ import type { G, P } from './fs-common.js';
 import { register } from './register.js';
 import { initState, stateSchema } from './state.js';
 import { create, fsMount, fsUmount } from './super.js';
-import { dioWrite, truncate, unlink } from './truncate.js';
+import { dioWrite, punch, truncate, unlink } from './truncate.js';
 
 export { CC8_PRECONDITION, UMOUNT_PRECONDITION } from './api.js';
 export { DIO_PRECONDITION } from './filemap.js';
@@ -60,6 +60,7 @@ export const cleancacheImpl: ImplDef<G, P> = {
     evict,
     dio_write: dioWrite,
     truncate,
+    punch,
     unlink,
     create,
     fs_mount: fsMount,

@@ -101,6 +101,12 @@ const inode = S.struct({
   refs: S.int(),
   /** inode->i_size in pages (i_size_write under i_rwsem; read locklessly by readers) */
   isize: S.int(),
+  /**
+   * mapping->invalidate_lock (730633f0b7f9, applied to the v5.10 model): -1
+   * held exclusive by a hole punch, n > 0 held shared by n readers filling the
+   * page cache, 0 free
+   */
+  invl: S.int(),
 });
 
 /** Backend handle codes: pool x file key (or inode) x page index. */
@@ -208,6 +214,7 @@ export function initState(p: CleancacheParams): CleancacheState {
       dio: 0,
       refs: 0,
       isize: p.mode === 'fs' && i < p.files ? p.pages : 0,
+      invl: 0,
     })),
     disk: fill(Math.max(1, p.inodes * p.pages), (i) =>
       p.mode === 'fs' && Math.floor(i / p.pages) < p.files ? INITIAL_DATA : 0,

@@ -20,6 +20,7 @@ import {
   type P,
   type T,
 } from './fs-common.js';
+import { NO_INVALIDATE_LOCK } from './filemap.js';
 import { cleancacheInvalidateInode } from './frontend.js';
 import { deleteFromPageCache, truncateInodePages } from './page-cache.js';
 
@@ -86,6 +87,65 @@ export const truncate: OpDef<G, P> = {
         cleancacheInvalidateInode(g, t.params, fsSuperBlock(t), ino);
         if (t.bug(LATE_ISIZE)) g.inodes[ino]!.isize = t.l.size!;
         freeBlocks(g, t, ino, t.l.size!);
+        inodeUnlock(g, t, ino);
+        return finishFileOp(g, null);
+      },
+    },
+  ],
+};
+
+/**
+ * fallocate(FALLOC_FL_PUNCH_HOLE) of one page, as ext4_punch_hole() @ v5.10
+ * does it under i_rwsem: truncate_pagecache_range() (the page put into
+ * cleancache, cleancache_invalidate_inode() at out:), then
+ * ext4_ext_remove_space() frees the block. v5.10 holds nothing a reader
+ * filling the page cache takes, so a read between the two instantiates the
+ * old data again (from cleancache or the not yet freed block); the model
+ * applies 730633f0b7f9 (mapping->invalidate_lock held exclusive across both).
+ */
+export const punch: OpDef<G, P> = {
+  doc: 'punch a hole over page idx of file f (fallocate PUNCH_HOLE: truncate_pagecache_range, then the block is freed), under i_rwsem and invalidate_lock',
+  locals: ['ino'],
+  steps: [
+    inodeLockStep('filemap_invalidate_lock'),
+    {
+      name: 'filemap_invalidate_lock',
+      enabled: (g, t) => t.bug(NO_INVALIDATE_LOCK) || g.inodes[t.l.ino!]!.invl === 0,
+      run(g, t) {
+        const ino = t.l.ino!;
+        if (arg(t, 'idx') >= g.inodes[ino]!.isize) {
+          inodeUnlock(g, t, ino); // offset >= i_size: nothing to punch
+          return finishFileOp(g, null);
+        }
+        if (!t.bug(NO_INVALIDATE_LOCK)) g.inodes[ino]!.invl = -1;
+        return 'truncate_pagecache_range';
+      },
+    },
+    {
+      name: 'truncate_pagecache_range',
+      enabled: (g, t) => {
+        const pg = pageOf(g, t, t.l.ino!, arg(t, 'idx'));
+        return !pg.present || (pg.lock === 0 && !pg.wb);
+      },
+      run(g, t) {
+        deleteFromPageCache(g, t, t.l.ino!, arg(t, 'idx'), arg(t, 'idx'));
+        return 'out';
+      },
+    },
+    {
+      // truncate_inode_pages_range()'s out: label
+      name: 'out',
+      run(g, t) {
+        cleancacheInvalidateInode(g, t.params, fsSuperBlock(t), t.l.ino!);
+        return 'ext4_ext_remove_space';
+      },
+    },
+    {
+      name: 'ext4_ext_remove_space',
+      run(g, t) {
+        const ino = t.l.ino!;
+        g.disk[pageSlot(t, ino, arg(t, 'idx'))] = 0;
+        if (!t.bug(NO_INVALIDATE_LOCK)) g.inodes[ino]!.invl = 0; // filemap_invalidate_unlock()
         inodeUnlock(g, t, ino);
         return finishFileOp(g, null);
       },

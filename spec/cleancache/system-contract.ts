@@ -13,6 +13,7 @@ export const FS_OPS = new Set([
   'write',
   'dio_write',
   'truncate',
+  'punch',
   'unlink',
   'writeback',
   'evict',
@@ -32,6 +33,7 @@ export function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
     case 'write':
     case 'dio_write':
     case 'truncate':
+    case 'punch':
     case 'unlink': {
       if (!c.mounted) return { ret: 'unmounted' };
       const f = num(e.f);
@@ -45,7 +47,11 @@ export function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
         nf[idx] = num(e.v);
         files[f] = nf;
       } else if (e.type === 'truncate') files[f] = resize(file, num(e.size));
-      else files[f] = null;
+      else if (e.type === 'punch') {
+        const nf = file.slice();
+        if (idx < nf.length) nf[idx] = 0; // a hole reads zeros; the size stays
+        files[f] = nf;
+      } else files[f] = null;
       return { files, ret: null };
     }
     case 'writeback':

@@ -40,6 +40,7 @@ export const cleancacheOps = defineOps({
       ),
     },
   },
+  punch: { doc: 'punch a hole over page idx of file f (fallocate FALLOC_FL_PUNCH_HOLE)', args: { f, idx } },
   unlink: { doc: 'unlink file f', args: { f } },
   create: { doc: 'create an empty file f', args: { f } },
   fs_mount: { doc: 'mount the filesystem', args: {} },

@@ -192,4 +192,15 @@ export const scenarios: Scenario<P>[] = [
       [op('read', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 })],
     ],
   },
+  {
+    name: 'fs-punch-read',
+    description:
+      'a hole punched over a cached page (truncate_pagecache_range puts it into cleancache, out: invalidates the inode, then the block is freed) races buffered reads that refill the page cache, and reclaim',
+    params: { ...base, mode: 'fs', nsb: 0 },
+    threads: [
+      [op('read', { f: 0, idx: 0 }), op('punch', { f: 0, idx: 0 }), op('read', { f: 0, idx: 0 })],
+      [op('read', { f: 0, idx: 0 }), op('read', { f: 0, idx: 0 })],
+      [op('evict', { f: 0, idx: 0 })],
+    ],
+  },
 ];

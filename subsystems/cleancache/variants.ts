@@ -34,6 +34,14 @@ export const variants: Variant[] = [
     scenarios: ['fs-odirect'],
   },
   {
+    name: '730633f0b7f9',
+    description:
+      'v5.10 as released: nothing serialises a hole punch with a read filling the page cache; between truncate_pagecache_range() and the freeing of the block a read instantiates the page again, from the copy the truncation just put into cleancache or from the block, and the punched range reads old data',
+    source:
+      '730633f0b7f9 "mm: Protect operations adding pages to page cache with invalidate_lock" (v5.15-rc1; "read / page fault / readahead can instantiate pages in page cache with potentially stale data"); fs/ext4/inode.c ext4_punch_hole(), mm/truncate.c truncate_inode_pages_range() @ v5.10. The model applies the fix: invalidate_lock exclusive across the punch, shared around add_to_page_cache_lru() and ->readpage',
+    scenarios: ['fs-punch-read'],
+  },
+  {
     name: 'CC-9',
     description:
       'a filesystem calls truncate_pagecache() before it writes the new i_size: a readpage racing the truncation still sees the old i_size and takes back from cleancache the page truncate_inode_pages_range() just put there, so the old data stays in the page cache past EOF and reappears when a write extends the file',

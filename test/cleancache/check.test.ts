@@ -92,6 +92,12 @@ describe('cleancache: variants', () => {
     expect(r.violation?.kind).toMatch(/refinement|linearizability/);
   });
 
+  test('the system property alone catches 730633f0b7f9: a read between the punch and the block freeing brings the old data back', () => {
+    const specOnly = { ...cleancache, invariants: [] };
+    const r = checkScenario(specOnly, byName('fs-punch-read'), { variant: '730633f0b7f9' });
+    expect(r.violation?.kind).toMatch(/refinement|linearizability/);
+  });
+
   test('6ff38bd40230 is seen by the invariant only: the new file is empty, so its reads stop at EOF before cleancache', () => {
     const specOnly = { ...cleancache, invariants: [] };
     expect(checkScenario(specOnly, byName('fs-unlink'), { variant: '6ff38bd40230' }).violation).toBeUndefined();
@@ -120,6 +126,7 @@ describe('cleancache: invariants without the spec', () => {
       'CC-6': 'sb-pools-consistent',
       '6ff38bd40230': 'cc-no-stale-data',
       'CC-9': 'cc-no-stale-data',
+      '730633f0b7f9': 'cc-no-stale-data',
       '55635ba76ef9': 'cc-no-stale-data',
       '53d85c985665': 'sb-pools-consistent',
     };

@@ -109,6 +109,19 @@ describe('cleancache system layer, sequentially', () => {
     expect(obs.map((o) => o.impl.ret)).toEqual([1, null, null, 1, 'eof', null, null, 0, 5]);
   });
 
+  test('a punched hole reads zeros, keeps the size and leaves nothing in cleancache', () => {
+    const steps = [
+      step('read', { f: 0, idx: 0 }),
+      step('punch', { f: 0, idx: 0 }),
+      step('evict', { f: 0, idx: 0 }),
+      step('read', { f: 0, idx: 0 }),
+      step('punch', { f: 0, idx: 3 }),
+    ];
+    const obs = runScript(cleancache, { params: parseParams({ mode: 'fs', pages: 4 }), steps }, null);
+    expect(obs.every((o) => o.agree)).toBe(true);
+    expect(obs.map((o) => o.impl.ret)).toEqual([1, null, null, 0, null]);
+  });
+
   test('a mount before the backend registers is converted at registration', () => {
     const obs = runScript(
       cleancache,
