@@ -11,9 +11,14 @@ export const MREMAP = {
 } as const;
 export type MremapStep = (typeof MREMAP)[keyof typeof MREMAP];
 
-/** A PMD that move_page_tables() sees as huge (pmd_trans_huge, or a PMD mid-split that still reads as huge). */
+/** A PMD that move_page_tables() sees as huge (pmd_trans_huge, a PMD mid-split that still reads as huge, or is_swap_pmd: a PMD migration entry). */
 export const isHugePmd = (pmd: string): boolean =>
-  pmd === 'huge' || pmd === 'zero' || pmd === 'foreign' || pmd === 'splitting';
+  pmd === 'huge' ||
+  pmd === 'zero' ||
+  pmd === 'foreign' ||
+  pmd === 'splitting' ||
+  pmd === 'migration' ||
+  pmd === 'foreign_migration';
 
 export const mremapDoc = (version: string): string =>
   `mremap(MREMAP_MAYMOVE | MREMAP_FIXED) of the whole range to another address and back, under mmap_lock for write: aligned, move_huge_pmd() moves the PMD intact; not PMD-aligned, split_huge_pmd() then move_ptes() (mm/mremap.c move_page_tables() @ ${version})`;

@@ -38,6 +38,8 @@ const NONE: Target = { kind: 'none' };
 export function targetOf(mm: Readonly<MmT>, i: number): Target {
   if (mm.pmd === 'huge' || mm.pmd === 'splitting') return THP;
   if (mm.pmd === 'foreign') return { kind: 'foreign' };
+  if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration')
+    return { kind: 'migration' }; /* a PMD migration entry */
   if (mm.pmd === 'zero') return { kind: 'zero' };
   if (mm.pmd !== 'table') return NONE;
   const e = mm.pte[i]!;

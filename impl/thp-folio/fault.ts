@@ -68,6 +68,8 @@ export const fault = kernelOp(
         const m = arg(t, 'mm');
         if (badMm(t, m)) return true;
         const mm = g.mms[m]!;
+        /* a PMD migration entry: __handle_mm_fault → pmd_migration_entry_wait, then the fault is retried */
+        if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return false;
         return mm.mmap_lock >= 0 && mm.ptl === 0 && (isAnon(t.params) || g.pages[0]!.locked === 0);
       },
       run: (g, t) => {
@@ -145,6 +147,7 @@ export const populate_read = kernelOp(
         const m = arg(t, 'mm');
         if (badMm(t, m) || !isAnon(t.params)) return true;
         const mm = g.mms[m]!;
+        if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return false; /* pmd_migration_entry_wait */
         return mm.mmap_lock >= 0 && mm.ptl === 0;
       },
       run: (g, t) => {

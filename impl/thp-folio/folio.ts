@@ -92,9 +92,12 @@ const MmS = S.struct({
   /**
    * The PMD covering the THP's range. 'splitting': pmdp_invalidate()d inside __split_huge_pmd_locked;
    * 'collapsing': cleared by khugepaged's pmdp_collapse_flush while the detached PTE table still holds its entries;
-   * 'zero': the huge zero folio (set_huge_zero_folio).
+   * 'zero': the huge zero folio (set_huge_zero_folio); 'migration': a PMD migration entry of the folio
+   * (set_pmd_migration_entry: no mapcount, no reference); 'foreign_migration': one of the collapsed THP.
    */
-  pmd: S.enum('none', 'huge', 'splitting', 'table', 'foreign', 'collapsing', 'zero'),
+  pmd: S.enum('none', 'huge', 'splitting', 'table', 'foreign', 'collapsing', 'zero', 'migration', 'foreign_migration'),
+  /** A PMD migration entry made from an exclusive folio (make_readable_exclusive_migration_entry, or writable). */
+  pmd_excl: S.bool(),
   /** The PTE table under it. */
   pte: S.list(S.int()),
   /** pmd_lock()/pte lock (one split PTL per PMD): tid + 1 of the owner. */
@@ -350,6 +353,7 @@ export function init(p: FolioParams): FolioState {
       pmd_write: false,
       pte_write: new Array(n).fill(false),
       pte_excl: new Array(n).fill(false),
+      pmd_excl: false,
       vm_write: true,
       foreign_data: new Array(n).fill(0),
     })),

@@ -107,6 +107,8 @@ export const fork = kernelOp(
         if (badMm(t, s) || badMm(t, d) || s === d) return true;
         const src = g.mms[s]!;
         const dst = g.mms[d]!;
+        /* the model does not copy a collapsed THP's migration entry: fork waits for remove_migration_pmd */
+        if (src.pmd === 'foreign_migration') return false;
         return src.mmap_lock === 0 && dst.mmap_lock === 0 && src.ptl === 0 && dst.ptl === 0;
       },
       run: (g, t) => {
@@ -132,6 +134,16 @@ export const fork = kernelOp(
         assertMmapWriteLocked(src);
         // 57efa1fe5957: without write_protect_seq, GUP-fast cannot see that fork is write-protecting
         if (!t.bug('57efa1fe5957') && src.write_protect_seq % 2 === 0) src.write_protect_seq++;
+        if (src.pmd === 'migration') {
+          /* copy_huge_pmd() under both PMD locks: is_swap_pmd → "a previously exclusive entry is now shared" */
+          dst.pmd = 'migration';
+          src.pmd_write = false;
+          src.pmd_excl = false;
+          dst.pmd_write = false;
+          dst.pmd_excl = false;
+          t.l.i = 2; /* copied at the PMD level */
+          return F.copy;
+        }
         if (src.pmd !== 'huge') return F.copy;
         /* copy_huge_pmd(): folio_get + folio_try_dup_anon_rmap_pmd, or split the parent's PMD and retry (-EAGAIN) */
         folio_get(g, 0);
@@ -156,14 +168,14 @@ export const fork = kernelOp(
         const src = g.mms[arg(t, 'src')]!;
         const dst = g.mms[arg(t, 'dst')]!;
         dst.vm_write = src.vm_write; /* vm_area_dup() */
-        if (t.l.i) {
+        if (t.l.i === 1) {
           src.ptl = 0;
           dst.ptl = 0;
           /* the rest of copy_huge_pmd(): lockless GUP-fast may have pinned since the dup (57efa1fe5957) */
           dst.pmd = 'huge';
           src.pmd_write = false; /* pmdp_set_wrprotect() */
           dst.pmd_write = false;
-        } else copy_page_range(g, t, src, dst);
+        } else if (t.l.i === 0) copy_page_range(g, t, src, dst);
         if (src.write_protect_seq % 2 === 1) src.write_protect_seq++; /* raw_write_seqcount_end() */
         mmap_write_unlock(src);
         mmap_write_unlock(dst);

@@ -87,7 +87,7 @@ function pageData(g: G, t: T, grabbed: number, v?: number): number {
 
 function followEnabled(g: Readonly<G>, t: T): boolean {
   const mm = mmOf(g, t);
-  if (mm.pmd === 'collapsing') return false;
+  if (mm.pmd === 'collapsing' || mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return false;
   return mm.ptl === 0 && mm.pmd !== 'splitting' && pteOf(mm, arg(t, 'sub')) !== PTE_MIGRATION;
 }
 

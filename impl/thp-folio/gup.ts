@@ -83,6 +83,8 @@ const followEnabled = (g: Readonly<G>, t: T): boolean => {
   /* a migration entry: wait for the split (migration_entry_wait); a PMD being split or collapsed: wait */
   if (mm.mmap_lock < 0 || mm.ptl !== 0 || pteOf(mm, i) === PTE_MIGRATION) return false;
   if (mm.pmd === 'splitting' || mm.pmd === 'collapsing') return false;
+  /* a PMD migration entry: pmd_migration_entry_wait() until remove_migration_pmd() */
+  if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return false;
   /* file, nothing mapped: faultin_page → filemap_fault sleeps in folio_lock (e.g. behind a split) */
   const kind = targetOf(mm, i).kind;
   return kind === 'thp' || kind === 'copy' || isAnon(t.params) || g.pages[folioOf(g, i)]!.locked === 0;

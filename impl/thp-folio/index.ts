@@ -16,6 +16,7 @@ import { fork } from './fork.js';
 import { pin, unpin } from './gup.js';
 import { pin_fast } from './gup-fast.js';
 import { collapse } from './khugepaged.js';
+import { migrate } from './migrate.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, split } from './split.js';
@@ -47,6 +48,7 @@ export const folioImpl: ImplDef<FolioState, FolioParams> = {
     split,
     deferred_split_scan,
     collapse,
+    migrate,
     wp_fault,
     read,
     evict,

@@ -16,6 +16,7 @@
  */
 // Deliberate copy of impl/thp's split-page.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
+  BUG_ON,
   PTE_MIGRATION,
   PTE_NONE,
   PTE_PRESENT,
@@ -47,7 +48,7 @@ export const SPLIT_PAGE = {
 export type SplitPageStep = (typeof SPLIT_PAGE)[keyof typeof SPLIT_PAGE];
 
 /** The rmap walk visits mms in anon_vma order (anon: parents before children) or mm order (file i_mmap). */
-function rmapWalkMm(g: Readonly<G>, t: T, pos: number): number | undefined {
+export function rmapWalkMm(g: Readonly<G>, t: T, pos: number): number | undefined {
   if (isAnon(t.params)) return g.avc[pos]; /* -1: an unlinked VMA, nothing to do */
   return pos < g.mms.length ? pos : undefined;
 }
@@ -89,6 +90,12 @@ function splitHugePmdFreeze(g: G, t: T, mm: MmT): void {
  */
 function try_to_unmap_one(g: G, t: T, mm: MmT): boolean {
   const anon = isAnon(t.params);
+  if (mm.pmd === 'foreign_migration') {
+    // be6e843fc51a: split_huge_pmd_address(vma, address, freeze, folio) → __split_huge_pmd() compares
+    // folio != page_folio(pmd_page(*pmd)) on a PMD migration entry of another folio: an invalid struct page
+    BUG_ON(t.bug('be6e843fc51a'), 'page_folio(pmd_page()) of a PMD migration entry: invalid address access');
+    return true; /* the folio lock guarantees a migration entry is of the wrong folio: goto out */
+  }
   if (mm.pmd === 'huge') {
     if (!anon) {
       mm.pmd = 'none';
@@ -99,6 +106,15 @@ function try_to_unmap_one(g: G, t: T, mm: MmT): boolean {
     }
     splitHugePmdFreeze(g, t, mm);
   }
+  return try_to_migrate_ptes(g, t, mm);
+}
+
+/**
+ * try_to_migrate_one() (anon) / try_to_unmap_one() (file) on the present PTEs
+ * of mm: false when the walk must stop (a maybe-pinned exclusive page).
+ */
+export function try_to_migrate_ptes(g: G, t: T, mm: MmT): boolean {
+  const anon = isAnon(t.params);
   if (mm.pmd !== 'table') return true;
   for (let i = 0; i < t.params.nr; i++) {
     if (mm.pte[i] !== PTE_PRESENT) continue;
@@ -117,7 +133,7 @@ function try_to_unmap_one(g: G, t: T, mm: MmT): boolean {
 }
 
 /** remove_migration_pte() for every migration entry of one mm: RMAP_EXCLUSIVE unless a plain readable entry. */
-function remove_migration_ptes(g: G, mm: MmT): void {
+export function remove_migration_ptes(g: G, mm: MmT): void {
   for (let i = 0; i < mm.pte.length; i++) {
     if (mm.pte[i] !== PTE_MIGRATION) continue;
     mm.pte[i] = PTE_PRESENT;

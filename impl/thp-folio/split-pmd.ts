@@ -13,6 +13,7 @@
 // Deliberate copy of impl/thp's split-pmd.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
   PTE_FOREIGN,
+  PTE_MIGRATION,
   PTE_PRESENT,
   PTE_ZERO,
   folio_get,
@@ -42,10 +43,21 @@ export function splitHugePmdSteps<C extends string>(cont: C, which: 'mm' | 'src'
   return [
     {
       name: S.entry,
-      enabled: (g, t) => mmOf(g, t).ptl === 0,
+      /* the model does not split a collapsed THP's migration entry: it waits for remove_migration_pmd */
+      enabled: (g, t) => mmOf(g, t).ptl === 0 && mmOf(g, t).pmd !== 'foreign_migration',
       run: (g, t) => {
         const mm = mmOf(g, t);
         assertMmapLocked(mm);
+        if (mm.pmd === 'migration' && isAnon(t.params)) {
+          /* is_pmd_migration_entry(): a PTE migration entry per page carrying write / exclusive; no mapcount, no reference */
+          mm.pmd = 'table';
+          mm.pte.fill(PTE_MIGRATION);
+          mm.pte_write.fill(mm.pmd_write);
+          mm.pte_excl.fill(mm.pmd_excl);
+          mm.pmd_write = false;
+          mm.pmd_excl = false;
+          return cont;
+        }
         if (mm.pmd === 'foreign') {
           mm.pmd = 'table';
           mm.pte.fill(PTE_FOREIGN);

@@ -126,7 +126,10 @@ type ZapStep = (typeof ZAP)[keyof typeof ZAP];
 function zapPmdRange(g: FolioState, t: T): ZapStep | typeof SPLIT_PMD.entry | undefined {
   const mm = mmOf(g, t);
   const whole = arg(t, 'from') === 0 && arg(t, 'to') === t.params.nr;
-  if (mm.pmd === 'huge' || mm.pmd === 'zero' || mm.pmd === 'splitting') return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
+  /* is_swap_pmd(): a PMD migration entry is zapped or split like a huge PMD */
+  if (mm.pmd === 'huge' || mm.pmd === 'zero' || mm.pmd === 'splitting' || mm.pmd === 'migration')
+    return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
+  if (mm.pmd === 'foreign_migration') return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
   if (mm.pmd === 'foreign') {
     if (!whole) return SPLIT_PMD.entry;
     mm.pmd = 'none'; /* the collapsed THP is not tracked: zap_huge_pmd drops it */
@@ -146,13 +149,17 @@ function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[
       run: (g, t) => {
         const mm = mmOf(g, t);
         /* __pmd_trans_huge_lock(): re-check under the ptl; a split or split_folio may have changed it */
-        if (mm.pmd !== 'huge' && mm.pmd !== 'zero') return mm.pmd === 'table' ? ZAP.pteClear : cont;
-        const zero = mm.pmd === 'zero';
+        const swap = mm.pmd === 'migration' || mm.pmd === 'foreign_migration';
+        if (mm.pmd !== 'huge' && mm.pmd !== 'zero' && !swap) return mm.pmd === 'table' ? ZAP.pteClear : cont;
+        const normap = mm.pmd !== 'huge';
         pmd_lock(mm, t);
         mm.pmd = 'none';
         mm.pmd_write = false;
-        if (!zero) return ZAP.pmdRmap;
-        spin_unlock_ptl(mm, t); /* is_huge_zero_pmd(): no rmap, the huge zero folio's mm reference stays */
+        mm.pmd_excl = false;
+        if (swap) mm.foreign_data.fill(0);
+        if (!normap) return ZAP.pmdRmap;
+        /* is_huge_zero_pmd(): no rmap, the huge zero folio's mm reference stays; a migration entry holds no mapcount nor reference */
+        spin_unlock_ptl(mm, t);
         return cont;
       },
     },

@@ -151,7 +151,7 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         if (badMm(t, m) || badSub(t, i) || !isAnon(t.params)) return true;
         const mm = g.mms[m]!;
         if (mm.mmap_lock < 0 || mm.ptl !== 0) return false;
-        return pteOf(mm, i) !== PTE_MIGRATION; /* migration_entry_wait */
+        return pteOf(mm, i) !== PTE_MIGRATION && targetOf(mm, i).kind !== 'migration'; /* migration_entry_wait */
       },
       run: (g, t) => {
         const mm = mmOf(g, t);
@@ -227,7 +227,7 @@ export function wpFaultSteps<C extends string>(cont: C, store: boolean): KStep<W
       name: WP.fallback,
       enabled: (g, t) => {
         const mm = mmOf(g, t);
-        return mm.ptl === 0 && pteOf(mm, arg(t, 'sub')) !== PTE_MIGRATION;
+        return mm.ptl === 0 && targetOf(mm, arg(t, 'sub')).kind !== 'migration';
       },
       run: (g, t) => {
         const mm = mmOf(g, t);

@@ -39,6 +39,7 @@ export function targetOf(mm: Readonly<MmT>, i: number): Target {
   if (mm.pmd === 'huge' || mm.pmd === 'splitting') return THP;
   if (mm.pmd === 'foreign') return { kind: 'foreign' };
   if (mm.pmd === 'zero') return ZERO;
+  if (mm.pmd === 'migration') return { kind: 'migration' }; /* a PMD migration entry */
   if (mm.pmd !== 'table') return NONE;
   const e = mm.pte[i]!;
   if (e === PTE_PRESENT) return THP;

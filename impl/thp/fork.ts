@@ -68,6 +68,11 @@ function copy_page_range(g: G, t: T, src: MmT, dst: MmT, early_cow: number): voi
     src.pmd_write = false; /* pmdp_set_wrprotect() */
     dst.pmd_write = false;
     dst.pmd_dirty = src.pmd_dirty;
+  } else if (src.pmd === 'migration') {
+    /* copy_huge_pmd(): is_swap_pmd → make_migration_entry_read on both sides; no mapcount, no reference */
+    dst.pmd = 'migration';
+    src.pmd_write = false;
+    dst.pmd_write = false;
   } else if (src.pmd === 'zero') {
     dst.pmd = 'zero'; /* copy_huge_pmd(): is_huge_zero_pmd → mm_get_huge_zero_page + set_huge_zero_page */
   } else if (src.pmd === 'foreign') {

@@ -91,6 +91,7 @@ const isHugeEntry = (mm: Readonly<MmT>): boolean => mm.pmd === 'huge' || mm.pmd 
 
 function followEnabled(g: Readonly<G>, t: T): boolean {
   const mm = mmOf(g, t);
+  if (mm.pmd === 'migration') return false; /* pmd_migration_entry_wait */
   return mm.ptl === 0 && mm.pmd !== 'splitting' && pteOf(mm, arg(t, 'sub')) !== PTE_MIGRATION;
 }
 

@@ -9,12 +9,16 @@
  * hpage_pinned_refcount (47e29d32afba "mm/gup: page->hpage_pinned_refcount:
  * exact pin counts for huge pages", v5.7); a small page by
  * GUP_PIN_COUNTING_BIAS in _refcount. No fault-in of unmapped addresses: they
- * return -EFAULT. unpin_user_page() drops the pin.
+ * return -EFAULT. unpin_user_page() drops the pin. follow_pmd_mask() reads
+ * the PMD once locklessly (pmd_present: a PMD migration entry waits), then
+ * rechecks it under pmd_lock and retries when it changed (688272809fcc "mm,
+ * gup: prevent pmd checking race in follow_pmd_mask()").
  */
 import { put_copy, targetOf } from './cow.js';
 import {
   GUP_PIN_COUNTING_BIAS,
   PTE_MIGRATION,
+  BUG_ON,
   PageCompound,
   compound_head,
   get_page,
@@ -31,7 +35,8 @@ import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
 type G = ThpState;
 
 const GUP = {
-  follow: 'follow_page_mask',
+  pmd: 'follow_pmd_mask: pmdval = READ_ONCE(*pmd); pmd_none / pmd_present (lockless)',
+  follow: 'follow_page_mask: follow_trans_huge_pmd / follow_page_pte (pmd_lock, recheck)',
   grab: 'follow_page_mask (after faultin_page) + try_grab_page',
 } as const;
 
@@ -67,7 +72,8 @@ function mustBreakCow(t: T): boolean {
   return !t.bug('a7f226604170') && !t.bug('17839856fd58');
 }
 
-const followEnabled = (g: Readonly<G>, t: T): boolean => {
+/** The locked follow step waits for the ptl and for a PTE migration entry or a splitting PMD (not for a PMD migration entry). */
+const followLockedEnabled = (g: Readonly<G>, t: T): boolean => {
   const m = arg(t, 'mm');
   const i = arg(t, 'sub');
   if (badMm(t, m) || badSub(t, i)) return true;
@@ -79,16 +85,33 @@ const followEnabled = (g: Readonly<G>, t: T): boolean => {
   return kind === 'thp' || kind === 'copy' || isAnon(t.params) || g.pages[compound_head(g, i)]!.locked === 0;
 };
 
+/** ... and a PMD migration entry: pmd_migration_entry_wait() until remove_migration_pmd(). */
+const followEnabled = (g: Readonly<G>, t: T): boolean =>
+  followLockedEnabled(g, t) && (badMm(t, arg(t, 'mm')) || g.mms[arg(t, 'mm')]!.pmd !== 'migration');
+
 export const pin = kernelOp(
   'pin_user_pages(FOLL_PIN, write = FOLL_WRITE) of one subpage through mm: faultin_page to break COW when write-protected (anon), then follow_page_mask + try_grab_page under the ptl; no fault-in of unmapped addresses.',
   ['i', 'page_locked', 'mapcount', 'fault'],
   [
     {
-      name: GUP.follow,
-      enabled: followEnabled,
+      name: GUP.pmd,
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).pmd !== 'migration',
       run: (g, t) => {
         if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
+        return GUP.follow;
+      },
+    },
+    {
+      name: GUP.follow,
+      enabled: followLockedEnabled,
+      run: (g, t) => {
         const mm = mmOf(g, t);
+        if (mm.pmd === 'migration') {
+          // 688272809fcc: follow_pmd_mask() re-reads *pmd after its pmd_present() check: a PMD that became a
+          // migration entry in between is !pmd_trans_huge, so it goes to follow_page_pte() as if it were a table
+          BUG_ON(t.bug('688272809fcc'), 'follow_page_pte() on a PMD migration entry (pte_offset_map of a swap pmd)');
+          return GUP.pmd; /* follow_trans_huge_pmd(): !pmd_trans_huge(*pmd) under pmd_lock → retry */
+        }
         /* check_vma_flags(): FOLL_WRITE without FOLL_FORCE needs VM_WRITE */
         if (arg(t, 'write') === 1 && isAnon(t.params) && !mm.vm_write) return done('EFAULT');
         const i = arg(t, 'sub');

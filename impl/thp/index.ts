@@ -17,6 +17,7 @@ import { deferred_split_scan, split } from './split.js';
 import { madvise_dontneed, mlock, mprotect, mprotect_ro, munmap, numa_hint, split_huge_pmd } from './vma.js';
 import { read, wp_fault } from './access.js';
 import { mremap } from './mremap.js';
+import { migrate } from './migrate.js';
 
 export const thpImpl: ImplDef<ThpState, ThpParams> = {
   state: thpSchema,
@@ -44,6 +45,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     split,
     deferred_split_scan,
     collapse,
+    migrate,
     wp_fault,
     read,
     evict,

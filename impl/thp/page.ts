@@ -77,9 +77,11 @@ const PinS = S.struct({ mm: S.int(), sub: S.int(), page: S.int() });
 const MmS = S.struct({
   /**
    * The PMD covering the THP's range. 'splitting' = pmdp_invalidate()d inside
-   * __split_huge_pmd_locked; 'zero' = the huge zero page (set_huge_zero_page).
+   * __split_huge_pmd_locked; 'zero' = the huge zero page (set_huge_zero_page);
+   * 'migration' = a PMD migration entry of the THP (set_pmd_migration_entry:
+   * no mapcount, no reference; pmd_write is the entry's write bit).
    */
-  pmd: S.enum('none', 'huge', 'splitting', 'table', 'foreign', 'zero'),
+  pmd: S.enum('none', 'huge', 'splitting', 'table', 'foreign', 'zero', 'migration'),
   /** The PTE table under it (meaningful when pmd is 'table' or 'splitting'). */
   pte: S.list(S.int()),
   /** pmd_lock()/pte lock (one split PTL per PMD): tid + 1 of the owner. */

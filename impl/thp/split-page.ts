@@ -39,7 +39,7 @@ export const SPLIT_PAGE = {
 export type SplitPageStep = (typeof SPLIT_PAGE)[keyof typeof SPLIT_PAGE];
 
 /** The rmap walk visits mms in anon_vma order (anon: parents before children) or mm order (file i_mmap). */
-function rmapWalkMm(g: Readonly<G>, t: T, pos: number): number | undefined {
+export function rmapWalkMm(g: Readonly<G>, t: T, pos: number): number | undefined {
   if (isAnon(t.params)) return g.avc[pos]; /* -1: an unlinked VMA, nothing to do */
   return pos < g.mms.length ? pos : undefined;
 }
@@ -89,10 +89,15 @@ function try_to_unmap_one(g: G, t: T, mm: MmT): void {
     put_page(g, t, 0);
     return;
   }
+  unmapPtes(g, t, mm, anon);
+}
+
+/** try_to_unmap_one() on the present PTEs of mm: migration entries (anon) or none (file), each dropping its mapcount and reference. */
+export function unmapPtes(g: G, t: T, mm: MmT, migrate: boolean): void {
   if (mm.pmd !== 'table') return;
   for (let i = 0; i < t.params.nr; i++) {
     if (mm.pte[i] !== PTE_PRESENT) continue;
-    mm.pte[i] = anon ? PTE_MIGRATION : PTE_NONE;
+    mm.pte[i] = migrate ? PTE_MIGRATION : PTE_NONE;
     mm.pte_dirty[i] = false;
     page_remove_rmap(g, t, i, false);
     put_page(g, t, i);
@@ -100,7 +105,7 @@ function try_to_unmap_one(g: G, t: T, mm: MmT): void {
 }
 
 /** remove_migration_pte() for every migration entry of one mm. */
-function remove_migration_ptes(g: G, t: T, mm: MmT): void {
+export function remove_migration_ptes(g: G, t: T, mm: MmT): void {
   for (let i = 0; i < t.params.nr; i++) {
     if (mm.pte[i] !== PTE_MIGRATION) continue;
     mm.pte[i] = PTE_PRESENT;

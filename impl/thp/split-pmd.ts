@@ -13,6 +13,7 @@
  */
 import {
   PTE_FOREIGN,
+  PTE_MIGRATION,
   PTE_PRESENT,
   PTE_ZERO,
   get_page,
@@ -45,6 +46,16 @@ export const SPLIT_PMD = {
 } as const;
 export type SplitPmdStep = (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD];
 
+/** __split_huge_pmd_locked() of a PMD migration entry: no page lock; a PTE migration entry per subpage keeping the write bit, no mapcount, no reference. */
+function splitMigrationPmd(mm: MmT): void {
+  mm.pmd = 'table';
+  mm.pte.fill(PTE_MIGRATION);
+  mm.pte_write.fill(mm.pmd_write);
+  mm.pte_dirty.fill(false);
+  mm.pmd_write = false;
+  mm.pmd_dirty = false;
+}
+
 /** Entry under the PMD lock, the PTE loop and PG_double_map. */
 function splitPmdEntrySteps<C extends string>(cont: C, which: 'mm' | 'src'): KStep<SplitPmdStep | C>[] {
   const S = SPLIT_PMD;
@@ -72,6 +83,10 @@ function splitPmdEntrySteps<C extends string>(cont: C, which: 'mm' | 'src'): KSt
           mm.pte.fill(PTE_ZERO);
           mm.pte_write.fill(false);
           mm.pte_dirty.fill(false);
+          return cont;
+        }
+        if (mm.pmd === 'migration' && isAnon(t.params)) {
+          splitMigrationPmd(mm);
           return cont;
         }
         if (mm.pmd !== 'huge') return cont; /* pmd_trans_huge() false under the ptl: nothing to do */

@@ -111,7 +111,9 @@ type ZapStep = (typeof ZAP)[keyof typeof ZAP];
 function zapPmdRange(g: ThpState, t: Parameters<typeof arg>[0]): ZapStep | typeof SPLIT_PMD.entry | undefined {
   const mm = mmOf(g, t);
   const whole = arg(t, 'from') === 0 && arg(t, 'to') === t.params.nr;
-  if (mm.pmd === 'huge' || mm.pmd === 'zero' || mm.pmd === 'splitting') return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
+  /* is_swap_pmd(): a PMD migration entry is zapped or split like a huge PMD */
+  if (mm.pmd === 'huge' || mm.pmd === 'zero' || mm.pmd === 'splitting' || mm.pmd === 'migration')
+    return whole ? ZAP.pmdClear : SPLIT_PMD.entry;
   if (mm.pmd === 'foreign') {
     if (!whole) return SPLIT_PMD.entry;
     mm.pmd = 'none'; /* the collapsed huge page is not tracked: zap_huge_pmd drops it */
@@ -131,14 +133,15 @@ function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[
       run: (g, t) => {
         const mm = mmOf(g, t);
         /* __pmd_trans_huge_lock(): re-check under the ptl; a split or split_huge_page may have changed it */
-        if (mm.pmd !== 'huge' && mm.pmd !== 'zero') return ZAP.pteClear;
-        const zero = mm.pmd === 'zero';
+        if (mm.pmd !== 'huge' && mm.pmd !== 'zero' && mm.pmd !== 'migration') return ZAP.pteClear;
+        const normap = mm.pmd !== 'huge';
         pmd_lock(mm, t);
         mm.pmd = 'none';
         mm.pmd_write = false;
         mm.pmd_dirty = false;
-        if (!zero) return ZAP.pmdRmap;
-        spin_unlock_ptl(mm, t); /* is_huge_zero_pmd(): no rmap, mm_put_huge_zero_page() */
+        if (!normap) return ZAP.pmdRmap;
+        /* is_huge_zero_pmd(): mm_put_huge_zero_page(); a migration entry holds no mapcount nor reference */
+        spin_unlock_ptl(mm, t);
         return cont;
       },
     },

@@ -124,7 +124,7 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         if (badMm(t, m) || badSub(t, i) || !isAnon(t.params)) return true;
         const mm = g.mms[m]!;
         if (mm.mmap_lock < 0 || mm.ptl !== 0) return false;
-        if (pteOf(mm, i) === PTE_MIGRATION) return false; /* migration_entry_wait */
+        if (pteOf(mm, i) === PTE_MIGRATION || mm.pmd === 'migration') return false; /* migration_entry_wait */
         return mm.pmd !== 'huge' || mm.pmd_write || g.pages[0]!.locked === 0;
       },
       run: (g, t) => {
@@ -191,7 +191,7 @@ export function wpFaultSteps<C extends string>(cont: C, store: boolean): KStep<W
       name: WP.fallback,
       enabled: (g, t) => {
         const mm = mmOf(g, t);
-        return mm.ptl === 0 && pteOf(mm, arg(t, 'sub')) !== PTE_MIGRATION;
+        return mm.ptl === 0 && pteOf(mm, arg(t, 'sub')) !== PTE_MIGRATION && mm.pmd !== 'migration';
       },
       run: (g, t) => {
         const mm = mmOf(g, t);

@@ -48,6 +48,7 @@ import { REJECT, int, type Env, type Handler } from './handler.js';
 import { pageAt } from './identity.js';
 import { mappingHandlers } from './map-ops.js';
 import { referenceHandlers } from './ref-ops.js';
+import { migrateHandlers } from './migrate-ops.js';
 import {
   clone,
   initialThp,
@@ -61,7 +62,7 @@ import {
 
 export * from './view.js';
 
-const handlers: Readonly<Record<string, Handler>> = { ...mappingHandlers, ...referenceHandlers };
+const handlers: Readonly<Record<string, Handler>> = { ...mappingHandlers, ...referenceHandlers, ...migrateHandlers };
 
 /** Apply one event; returns the next context with `ret` set, or `ret` undefined when the event is not enabled. */
 export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {

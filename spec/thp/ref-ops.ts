@@ -130,11 +130,12 @@ const on_deferred_split_scan: Handler = (c, e) => {
   if (choice === 'none') return REJECT;
   if (choice === 'skip') ret = 'done';
   else if (choice === 'skip-remapped') {
-    if (!(c.queued && c.compound)) return REJECT; // transient references make any split fail
+    if (!c.compound) return REJECT; // transient references make any split fail
     failedSplitAfterUnmap(c);
     ret = 'done';
   } else {
-    if (!(c.queued && c.compound && !c.freed[0] && pins + refs === 0)) return REJECT;
+    // queue membership is the kernel's business (view.ts normaliseQueued): any unpinned anon THP may be split
+    if (!(e.anon && c.compound && !c.freed[0] && pins + refs === 0)) return REJECT;
     splitPage(c);
     ret = 'done';
   }

@@ -108,6 +108,8 @@ export const thpChoices = {
   fault: ['ok', 'enomem'],
   /** A FOLL_FORCE write: in place when the page is exclusive, or into a private copy (as wp_fault). */
   force_write: ['reuse', 'copy'],
+  /** Migration: moved, or not moved (a transient reference, a racing split). */
+  migrate: ['ok', 'EAGAIN'],
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -169,16 +171,22 @@ function smallRefs(c: ThpView, i: number): number {
 }
 
 /**
- * The deferred split queue as a user can tell: a THP nobody maps any more
- * counts as not queued. Its queue entry is invisible then (the shrinker cannot
- * split a THP still held by a pin or reference, and the last put dequeues it),
- * and kernels differ on it: v6.12 zaps a fully PTE-mapped THP in one
- * folio_remove_rmap_ptes() batch and does not queue it (__folio_remove_rmap:
- * partially_mapped = nr && atomic_read(mapped)), v5.10 and v6.6 queue it on
- * the first PTE. Shared with the abstractions, which apply the same rule.
+ * The deferred split queue is not something a user can tell, nor a promise:
+ * the view always says not queued, and the shrinker may split any unpinned,
+ * unreferenced anon THP (ref-ops.ts). Kernels differ on membership: v6.12
+ * zaps a fully PTE-mapped THP in one folio_remove_rmap_ptes() batch and does
+ * not queue it (__folio_remove_rmap: partially_mapped = nr &&
+ * atomic_read(mapped)) while v5.10 and v6.6 queue it on the first PTE; v6.12
+ * also queues fully mapped underused THPs at fault (dafff3f4c850); a partial
+ * unmap during a THP migration counts no mapping for the PMD migration entries
+ * and queues a THP that is PMD-mapped again afterwards; and v5.10
+ * remove_migration_pte() maps PTEs without PG_double_map, so a THP mapped by
+ * PMD in one process and by PTEs in another is queued by a PTE unmap and not
+ * by its last PMD unmap (mm/migrate.c remove_migration_pte() @ v5.10).
+ * Shared with the abstractions, which apply the same rule.
  */
 export function normaliseQueued(c: ThpView): void {
-  if (c.kind === 'anon' && c.compound && specTotalMapcount(c) === 0) c.queued = false;
+  c.queued = false;
 }
 
 /** Free whatever has no reference left, then recompute the derived counts. */

@@ -34,7 +34,7 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
   const ro: number[] = [];
   g.mms.forEach((mm, m) => {
     if (!mm.vm_write) ro.push(m);
-    if (mm.pmd === 'huge') pmd.push(m);
+    if (mm.pmd === 'huge' || mm.pmd === 'migration') pmd.push(m);
     else if (mm.pmd === 'zero') for (let i = 0; i < n; i++) zero[i]!.push(m);
     else if (mm.pmd === 'foreign')
       for (let i = 0; i < n; i++) {

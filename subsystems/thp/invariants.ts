@@ -95,7 +95,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'doublemap-consistent',
     why: '__split_huge_pmd_locked sets PageDoubleMap and adds the +1 bias to every subpage when the first PTE mapping appears next to a PMD one, and page_remove_rmap clears it with the last PMD mapping.',
-    doc: 'Anon: PageDoubleMap implies a PMD mapping and the +1 bias on every subpage, and a page mapped by both PMD and PTE has PageDoubleMap; file: a PTE-mapped THP has PageDoubleMap, which implies the page is in the page cache.',
+    doc: 'Anon: PageDoubleMap implies a PMD mapping and the +1 bias on every subpage (a page mapped by both PMD and PTE may lack it after migration, then without the bias); file: a PTE-mapped THP has PageDoubleMap, which implies the page is in the page cache.',
     source:
       'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages" (PageDoubleMap); mm/rmap.c page_add_file_rmap() @ v5.10',
     when: 'quiescent',
@@ -116,14 +116,17 @@ export const invariants = [
           return `PageDoubleMap set but subpage ${unbiased} has no bias (_mapcount ${g.pages[unbiased]!.mapcount})`;
         return true;
       }
-      if (k >= 1 && ptes) return 'PMD- and PTE-mapped anon THP without PageDoubleMap';
+      /* a THP migrated while mapped by PMD and PTEs is mapped both ways without PageDoubleMap and without the bias:
+         remove_migration_pte() maps PTEs with page_add_anon_rmap(new, false) (mm/migrate.c @ v5.10) */
+      if (k >= 1 && ptes && g.pages.some((pg) => pg.mapcount < -1))
+        return 'PMD- and PTE-mapped anon THP without PageDoubleMap has a negative _mapcount';
       return k >= 1 ? true : null;
     },
   }),
   invariant<G, P>({
     name: 'deferred-queue-live',
     why: 'deferred_split_huge_page queues a page on a partial unmap, and free_transhuge_page or split_huge_page removes it under split_queue_lock before the page goes away.',
-    doc: 'The deferred split queue holds only live anon compound pages that are not mapped by any PMD (partially mapped or unmapped).',
+    doc: 'The deferred split queue holds only live anon compound pages; one mapped by a PMD only after a migration (a PTE unmap while the PMD was a migration entry, or without PageDoubleMap).',
     source:
       '9a982250f773 "thp: introduce deferred_split_huge_page()"; Documentation/vm/transhuge.rst @ v5.10, "Partial unmap and deferred_split_huge_page()"',
     when: 'always',
@@ -132,7 +135,10 @@ export const invariants = [
       if (g.pages[0]!.freed) return 'a freed page is on the deferred split list';
       if (!g.head) return 'a non-compound page is on the deferred split list';
       if (!anonOf(p)) return 'a file THP is on the deferred split list';
-      if (g.mms.some((mm) => mm.pmd === 'huge')) return 'a PMD-mapped THP is on the deferred split list';
+      /* a PMD migration entry holds no mapcount: a PTE unmap meanwhile queues a THP that remove_migration_pmd maps
+         by PMD again; and without PageDoubleMap (remove_migration_pte) a PTE unmap queues a PMD-mapped THP */
+      if (g.mms.some((mm) => mm.pmd === 'huge') && g.double_map)
+        return 'a PMD-mapped THP is on the deferred split list';
       return true;
     },
   }),
@@ -216,6 +222,28 @@ export const invariants = [
         if (c.mapcount + 1 !== ptes) return `copy ${k}: _mapcount ${c.mapcount} but ${ptes} PTE(s) map it`;
         const need = ptes + GUP_PIN_COUNTING_BIAS * pins;
         if (c.refcount < need) return `copy ${k}: _refcount ${c.refcount} < mappings + pins = ${need}`;
+      }
+      return any ? true : null;
+    },
+  }),
+  invariant<G, P>({
+    name: 'migration-entry-page-locked',
+    why: 'split_huge_page and migration install migration entries only while holding the page lock, and restore or drop every entry before unlocking; a fault or GUP meeting one sleeps on that lock.',
+    doc: 'Every PMD or PTE migration entry of the THP exists only while its (head) page is locked.',
+    source:
+      'include/linux/swapops.h migration_entry_to_page() @ v5.10: "Any use of migration entries may only occur while the corresponding page is locked"',
+    when: 'always',
+    check: (g) => {
+      let any = false;
+      for (let m = 0; m < g.mms.length; m++) {
+        const mm = g.mms[m]!;
+        const pmd = mm.pmd === 'migration';
+        for (let i = 0; i < g.pages.length; i++) {
+          if (!(pmd || (mm.pmd === 'table' && mm.pte[i] === PTE_MIGRATION))) continue;
+          any = true;
+          if (g.pages[compound_head(g, i)]!.locked === 0)
+            return `mm ${m}: a migration entry of page ${i} while it is unlocked`;
+        }
       }
       return any ? true : null;
     },

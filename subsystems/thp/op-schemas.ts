@@ -49,6 +49,10 @@ export const thpOps = defineOps({
     doc: '/proc/pid/mem read (FOLL_FORCE) of subpage sub of mm; faults in the zero page when unmapped',
     args: { mm, sub },
   },
+  migrate: {
+    doc: 'move_pages(2) of the private anon range in mm: the huge page mm maps there moves to a new physical page (not when pinned or referenced)',
+    args: { mm },
+  },
   pin: {
     doc: 'pin_user_pages(FOLL_PIN) of one subpage through mm (slow path; breaks COW first when write-protected)',
     args: { mm, sub, write: A.optional(A.int(0, 1, 'FOLL_WRITE (1) or a read-only pin (0, default)')) },

@@ -291,4 +291,46 @@ export const scenarios: Scenario<P>[] = [
       [op('pin_fast', { mm: 0, sub: 2 }), op('unpin', { mm: 0, sub: 2 })],
     ],
   },
+  {
+    name: 'migrate-vs-gup',
+    description:
+      'move_pages of a PMD-mapped anon THP (PMD migration entry, refcount check, remove_migration_pmd) while GUP pins a subpage (slow path: lockless pmd read, then the locked follow; a pinned THP must not move) and GUP-fast pins another; loads after.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('migrate', { mm: 0 }), op('read', { mm: 0, sub: 1 })],
+      [op('pin', { mm: 0, sub: 1 }), op('unpin', { mm: 0, sub: 1 })],
+      [op('pin_fast', { mm: 0, sub: 2 }), op('page_count', { sub: 0 })],
+    ],
+  },
+  {
+    name: 'migrate-vs-fork',
+    description:
+      'move_pages of a PMD-mapped anon THP while the process forks (copy_huge_pmd of a PMD migration entry: readable on both sides) and the child writes, and the parent zaps its whole range (zap_huge_pmd of a migration entry); the shrinker runs after.',
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('migrate', { mm: 0 }), op('deferred_split_scan')],
+      [op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 1, sub: 3 })],
+      [op('madvise_dontneed', { mm: 0, from: 0, to: 4 }), op('read', { mm: 0, sub: 2 })],
+    ],
+  },
+  {
+    name: 'migrate-vs-deferred-split',
+    description:
+      "Parent and child share an anon THP; the parent splits its PMD and khugepaged collapses its range into another THP, which it then migrates (a PMD migration entry in the shared anon_vma) while the child's partial unmap queues the first THP and the shrinker splits it: the split's rmap walk meets the other THP's migration entry (be6e843fc51a).",
+    params: thpParams('anon', 'forked'),
+    threads: [
+      [op('split_huge_pmd', { mm: 0 }), op('collapse', { mm: 0 }), op('migrate', { mm: 0 })],
+      [op('munmap', { mm: 1, from: 0, to: 1 }), op('deferred_split_scan')],
+    ],
+  },
+  {
+    name: 'migrate-vs-partial-unmap',
+    description:
+      'move_pages of a PMD-mapped anon THP while the process unmaps part of it (__split_huge_pmd of a PMD migration entry into PTE migration entries, restored as PTEs of the new THP) and writes; mapcount readers after.',
+    params: thpParams('anon', 'pmd', 1),
+    threads: [
+      [op('migrate', { mm: 0 }), op('page_mapcount', { sub: 2 })],
+      [op('munmap', { mm: 0, from: 0, to: 1 }), op('wp_fault', { mm: 0, sub: 2, val: 5 })],
+    ],
+  },
 ];

@@ -30,6 +30,13 @@ export const variants: Variant[] = [
     scenarios: ['file-split-vs-munmap', 'anon-mix', 'file-mix'],
   },
   {
+    name: '688272809fcc',
+    description:
+      'follow_pmd_mask() reads *pmd again after its pmd_present() check: a PMD that meanwhile became a THP migration entry is !pmd_trans_huge and is walked by follow_page_pte() as if it were a page table.',
+    source: '688272809fcc "mm, gup: prevent pmd checking race in follow_pmd_mask()"',
+    scenarios: ['migrate-vs-gup'],
+  },
+  {
     name: 'TH-1',
     description:
       'split_huge_page ignores extra pins (no can_split_huge_page check, freeze at any count): a pinned THP gets split.',

@@ -82,6 +82,7 @@ describe('thp: every variant is caught where it says', () => {
         'a8f97366452e',
         'ced108037c2a',
         '70cbc3cc78a9',
+        '688272809fcc',
       ].sort(),
     );
   });

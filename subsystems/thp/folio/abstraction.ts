@@ -35,9 +35,9 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
   const ro: number[] = [];
   g.mms.forEach((mm, m) => {
     if (!mm.vm_write) ro.push(m);
-    if (mm.pmd === 'huge') pmd.push(m);
+    if (mm.pmd === 'huge' || mm.pmd === 'migration') pmd.push(m);
     else if (mm.pmd === 'zero') for (let i = 0; i < n; i++) zero[i]!.push(m);
-    else if (mm.pmd === 'foreign')
+    else if (mm.pmd === 'foreign' || mm.pmd === 'foreign_migration')
       for (let i = 0; i < n; i++) {
         foreign[i]!.push(m);
         fdata[m]![i] = mm.foreign_data[i]!;

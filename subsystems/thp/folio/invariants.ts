@@ -11,6 +11,7 @@ import {
   PTE_MIGRATION,
   PTE_PRESENT,
   folio_precise_page_mapcount,
+  folioOf,
   inLarge,
   summedMapcount,
   type FolioParams,
@@ -241,6 +242,28 @@ export const folioInvariants = [
         if (c.mapcount + 1 !== ptes) return `copy ${k}: _mapcount ${c.mapcount} but ${ptes} PTE(s) map it`;
         const need = ptes + GUP_PIN_COUNTING_BIAS * pins;
         if (c.refcount < need) return `copy ${k}: _refcount ${c.refcount} < mappings + pins = ${need}`;
+      }
+      return any ? true : null;
+    },
+  }),
+  invariant<G, P>({
+    name: 'migration-entry-page-locked',
+    why: 'split_huge_page and migration install migration entries only while holding the page lock, and restore or drop every entry before unlocking; a fault or GUP meeting one sleeps on that lock.',
+    doc: 'Every PMD or PTE migration entry of the THP exists only while its (head) page is locked.',
+    source:
+      'include/linux/swapops.h pfn_swap_entry_to_page() @ v6.12: "Any use of migration entries may only occur while the corresponding page is locked"',
+    when: 'always',
+    check: (g) => {
+      let any = false;
+      for (let m = 0; m < g.mms.length; m++) {
+        const mm = g.mms[m]!;
+        const pmd = mm.pmd === 'migration';
+        for (let i = 0; i < g.pages.length; i++) {
+          if (!(pmd || (mm.pmd === 'table' && mm.pte[i] === PTE_MIGRATION))) continue;
+          any = true;
+          if (g.pages[folioOf(g, i)]!.locked === 0)
+            return `mm ${m}: a migration entry of page ${i} while it is unlocked`;
+        }
       }
       return any ? true : null;
     },

@@ -9,6 +9,13 @@ import type { Variant } from '../../../checker/types.js';
 
 export const folioVariants: Variant[] = [
   {
+    name: 'be6e843fc51a',
+    description:
+      "The deferred split shrinker's unmap_folio() walks the anon_vma of the queued folio and __split_huge_pmd() checks folio != page_folio(pmd_page(*pmd)) on a PMD that holds another folio's migration entry: pmd_page() of a swap entry is no struct page (invalid address access).",
+    source: 'be6e843fc51a "mm/huge_memory: fix dereferencing invalid pmd migration entry"',
+    scenarios: ['migrate-vs-deferred-split'],
+  },
+  {
     name: 'TH-1',
     description:
       'split_huge_page_to_list_to_order() without can_split_folio(), freezing at any count: a pinned folio gets split.',

@@ -1,0 +1,217 @@
+/**
+ * Large-folio migration with PMD migration entries (mm/migrate.c @ v6.12
+ * migrate_pages → migrate_pages_batch → migrate_folio_unmap (folio_lock,
+ * try_to_migrate) → migrate_folio_move (move_to_new_folio →
+ * __folio_migrate_mapping, remove_migration_ptes); mm/rmap.c
+ * try_to_migrate_one(); mm/huge_memory.c set_pmd_migration_entry() /
+ * remove_migration_pmd() @ v6.12).
+ *
+ * As impl/thp/migrate.ts, with the folio era's exclusivity: set_pmd_migration_entry
+ * first shares an exclusive head (folio_try_share_anon_rmap_pmd), which fails on
+ * a maybe-pinned folio and stops the walk; the entry is writable, readable-
+ * exclusive or readable, and remove_migration_pmd maps with RMAP_EXCLUSIVE
+ * unless it was a plain readable entry. __folio_migrate_mapping moves an anon
+ * folio only when folio_ref_count == 1; the new folio is not on the deferred
+ * split queue. The model names the folio by identity (see impl/thp/migrate.ts).
+ *
+ * A collapsed (foreign) THP is migrated too, as far as the model sees it: its
+ * PMD becomes a migration entry ('foreign_migration') under the PMD lock and
+ * is restored in a later step; a split walking another folio's anon_vma meets
+ * it there (be6e843fc51a).
+ */
+// Deliberate parallel of impl/thp/migrate.ts: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
+import {
+  PTE_FOREIGN,
+  PTE_MIGRATION,
+  PTE_PRESENT,
+  folio_get,
+  folio_mapped,
+  folio_maybe_dma_pinned,
+  folio_put,
+  isAnon,
+  type FolioState,
+  type MmT,
+  type T,
+} from './folio.js';
+import { folio_add_rmap_pmd, folio_remove_rmap_pmd } from './rmap.js';
+import { remove_migration_ptes, rmapWalkMm, try_to_migrate_ptes } from './split-page.js';
+import {
+  BUSY,
+  OK,
+  arg,
+  assertFolioLocked,
+  badMm,
+  done,
+  folio_lock,
+  folio_unlock,
+  kernelOp,
+  me,
+  mmOf,
+  pmd_lock,
+  spin_unlock_ptl,
+} from './steps.js';
+
+type G = FolioState;
+
+const MIG = {
+  isolate: 'do_pages_move: mmap_read_lock + folio_walk_start + folio_isolate_lru + mmap_read_unlock',
+  lock: 'migrate_folio_unmap: folio_lock (MIGRATE_SYNC)',
+  unmap: 'try_to_migrate: try_to_migrate_one (anon_vma lock, rmap walk, one vma under its ptl)',
+  move: 'move_to_new_folio: __folio_migrate_mapping (folio_ref_count == 1) + folio_migrate_copy',
+  remap: 'remove_migration_ptes: remove_migration_pmd / remove_migration_pte (anon_vma lock, one vma under its ptl)',
+  unlock: 'folio_unlock(dst, src) + folio_putback_lru(dst) + migrate_folio_done(src)',
+  foreignUnmap: 'try_to_migrate_one (collapsed THP): pmd_lock + set_pmd_migration_entry',
+  foreignRemap: 'remove_migration_pmd (collapsed THP): pmd_lock + set_pmd_at',
+} as const;
+
+/** set_pmd_migration_entry(): false (-EBUSY, the PMD restored) when an exclusive head of a maybe-pinned folio cannot be shared. */
+function set_pmd_migration_entry(g: G, t: T, mm: MmT): boolean {
+  const anon_exclusive = g.pages[0]!.anon_exclusive;
+  if (anon_exclusive) {
+    if (folio_maybe_dma_pinned(g, 0)) return false; /* folio_try_share_anon_rmap_pmd() */
+    g.pages[0]!.anon_exclusive = false;
+  }
+  mm.pmd = 'migration';
+  mm.pmd_excl = mm.pmd_write || anon_exclusive; /* writable / readable-exclusive / readable entry */
+  folio_remove_rmap_pmd(g, t);
+  folio_put(g, t, 0);
+  return true;
+}
+
+/** remove_migration_pmd(): folio_get, folio_add_anon_rmap_pmd (RMAP_EXCLUSIVE unless readable), set_pmd_at. */
+function remove_migration_pmd(g: G, mm: MmT): void {
+  mm.pmd = 'huge';
+  folio_get(g, 0);
+  folio_add_rmap_pmd(g, mm.pmd_excl);
+  mm.pmd_excl = false;
+}
+
+/** What mm maps at the range: the tracked folio, a collapsed THP, a folio under migration, or nothing to migrate. */
+function folio_walk(g: Readonly<G>, mm: Readonly<MmT>): 'thp' | 'foreign' | 'busy' | 'none' {
+  if (mm.pmd === 'foreign') return 'foreign';
+  if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return 'busy'; /* folio_isolate_lru() fails */
+  if (mm.pmd === 'table' && mm.pte.includes(PTE_FOREIGN)) return 'foreign';
+  const large = g.large && !g.pages[0]!.freed;
+  if (mm.pmd === 'huge') return 'thp';
+  if (mm.pmd !== 'table' || !large) return 'none';
+  if (mm.pte.includes(PTE_PRESENT)) return 'thp';
+  return mm.pte.includes(PTE_MIGRATION) ? 'busy' : 'none';
+}
+
+function walkEnabled(g: Readonly<G>, t: T): boolean {
+  if (t.l.walk === 0 && g.rmap_lock !== 0) return false;
+  const m = rmapWalkMm(g, t, t.l.walk!);
+  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
+}
+
+/** Advance the walk; at its end (or when `stop`) drop the anon_vma lock and return true. */
+function walkNext(g: G, t: T, stop = false): boolean {
+  t.l.walk = t.l.walk! + 1;
+  if (!stop && rmapWalkMm(g, t, t.l.walk) !== undefined) return false;
+  g.rmap_lock = 0;
+  t.l.walk = 0;
+  return true;
+}
+
+export const migrate = kernelOp(
+  'move_pages(2) of the private anon range in mm: isolate the folio it maps, lock it, replace every mapping by a migration entry, move it only if nothing else references it, and map the new (or, on failure, the old) folio where the entries were.',
+  ['walk', 'ret'],
+  [
+    {
+      name: MIG.isolate,
+      enabled: (g, t) => badMm(t, arg(t, 'mm')) || (mmOf(g, t).mmap_lock >= 0 && mmOf(g, t).ptl === 0),
+      run: (g, t) => {
+        if (badMm(t, arg(t, 'mm')) || !isAnon(t.params)) return done('EINVAL');
+        const what = folio_walk(g, mmOf(g, t));
+        if (what === 'foreign') return mmOf(g, t).pmd === 'foreign' ? MIG.foreignUnmap : done('ok');
+        if (what !== 'thp') return done(what === 'busy' ? 'EAGAIN' : 'none');
+        folio_get(g, 0); /* folio_isolate_lru() */
+        return MIG.lock;
+      },
+    },
+    {
+      name: MIG.foreignUnmap,
+      enabled: (g, t) => mmOf(g, t).ptl === 0,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        if (mm.pmd !== 'foreign') return done('EAGAIN'); /* zapped or split meanwhile */
+        pmd_lock(mm, t);
+        mm.pmd = 'foreign_migration';
+        spin_unlock_ptl(mm, t);
+        return MIG.foreignRemap;
+      },
+    },
+    {
+      name: MIG.foreignRemap,
+      enabled: (g, t) => mmOf(g, t).ptl === 0,
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        if (mm.pmd === 'foreign_migration') mm.pmd = 'foreign'; /* same data: the model does not track the copy */
+        return done('ok');
+      },
+    },
+    {
+      name: MIG.lock,
+      enabled: (g) => g.pages[0]!.locked === 0,
+      run: (g, t) => {
+        if (!g.large) {
+          folio_put(g, t, 0); /* split meanwhile: the model migrates large folios only; putback */
+          return done('EAGAIN');
+        }
+        folio_lock(g, t, 0);
+        t.l.walk = 0;
+        t.l.ret = OK;
+        return MIG.unmap;
+      },
+    },
+    {
+      name: MIG.unmap,
+      enabled: walkEnabled,
+      run: (g, t) => {
+        assertFolioLocked(g, t, 0);
+        if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read */
+        const m = rmapWalkMm(g, t, t.l.walk!);
+        let goOn = true;
+        if (m !== undefined && m >= 0) {
+          const mm = g.mms[m]!;
+          goOn = mm.pmd === 'huge' ? set_pmd_migration_entry(g, t, mm) : try_to_migrate_ptes(g, t, mm);
+        }
+        return walkNext(g, t, !goOn) ? MIG.move : MIG.unmap;
+      },
+    },
+    {
+      name: MIG.move,
+      run: (g, t) => {
+        /* migrate_folio_move: only if !folio_mapped(src); __folio_migrate_mapping: folio_ref_count != 1 → -EAGAIN */
+        if (folio_mapped(g, t, 0) || g.pages[0]!.refcount !== 1) t.l.ret = BUSY;
+        else {
+          g.deferred = 0; /* the new folio is not queued; the source leaves the queue when freed */
+          g.partially_mapped = false;
+        }
+        return MIG.remap;
+      },
+    },
+    {
+      name: MIG.remap,
+      enabled: walkEnabled,
+      run: (g, t) => {
+        if (t.l.walk === 0) g.rmap_lock = me(t);
+        const m = rmapWalkMm(g, t, t.l.walk!);
+        if (m !== undefined && m >= 0) {
+          const mm = g.mms[m]!;
+          if (mm.pmd === 'migration') remove_migration_pmd(g, mm);
+          else remove_migration_ptes(g, mm);
+        }
+        return walkNext(g, t) ? MIG.unlock : MIG.remap;
+      },
+    },
+    {
+      name: MIG.unlock,
+      run: (g, t) => {
+        folio_unlock(g, t, 0);
+        folio_put(g, t, 0); /* success: folio_putback_lru(dst); failure: putback of src */
+        return done(t.l.ret === OK ? 'ok' : 'EAGAIN');
+      },
+    },
+  ],
+);

@@ -1,0 +1,55 @@
+/**
+ * THP migration (op `migrate`, move_pages of the range): the spec lets a
+ * THP move only when nobody pins or references it and changes nothing a user
+ * sees; both implementations pass the migration scenarios; the GUP race
+ * 688272809fcc (compound) and the deferred-split walk meeting another THP's
+ * PMD migration entry be6e843fc51a (folio) are caught where they say.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import { selectImpl } from '../../checker/impls.js';
+import { applyThp, initialThp, type ThpContext } from '../../spec/thp/machine.js';
+import { thp } from '../../subsystems/thp/index.js';
+
+const send = (c: ThpContext, type: string, args: Record<string, unknown> = {}) => applyThp(c, { type, ...args });
+const scenario = (name: string) => thp.scenarios.find((s) => s.name === name)!;
+
+describe('spec: migrate', () => {
+  test('moves an unpinned THP without any visible change; a pinned one only fails', () => {
+    const c = initialThp({ nr: 4, mms: 2, kind: 'anon', initial: 'pmd' });
+    const moved = send(c, 'migrate', { mm: 0, choice: 'ok' });
+    expect(moved.ret).toBe('ok');
+    expect({ ...moved, ret: undefined }).toEqual({ ...c, ret: undefined });
+    const pinned = send(c, 'pin', { mm: 0, sub: 1 });
+    expect(send(pinned, 'migrate', { mm: 0, choice: 'ok' }).ret).toBeUndefined();
+    expect(send(pinned, 'migrate', { mm: 0, choice: 'EAGAIN' }).ret).toBe('EAGAIN');
+    expect(send(c, 'migrate', { mm: 1 }).ret).toBe('none'); // mm 1 maps nothing
+    const file = initialThp({ nr: 4, mms: 1, kind: 'file', initial: 'pmd' });
+    expect(send(file, 'migrate', { mm: 0 }).ret).toBe('EINVAL');
+  });
+});
+
+describe('implementations: migrate', () => {
+  for (const impl of ['compound', 'folio'])
+    for (const name of ['migrate-vs-gup', 'migrate-vs-partial-unmap'])
+      test(`${impl}: ${name} passes exhaustively with the migration entries exercised`, () => {
+        const r = checkScenario(selectImpl(thp, impl), scenario(name), { timeLimitSeconds: 120 });
+        expect(r.violation?.message).toBeUndefined();
+        expect(r.exhaustive).toBe(true);
+        const inv = r.invariants.find((i) => i.name === 'migration-entry-page-locked');
+        expect(inv?.nonTrivial ?? 0).toBeGreaterThan(0);
+      });
+
+  test('compound: 688272809fcc (follow_pmd_mask re-reads *pmd) walks a PMD migration entry as a table', () => {
+    const r = checkScenario(thp, scenario('migrate-vs-gup'), { variant: '688272809fcc', timeLimitSeconds: 120 });
+    expect(r.violation?.message).toMatch(/follow_page_pte\(\) on a PMD migration entry/);
+  });
+
+  test("folio: be6e843fc51a (pmd_page() of another folio's migration entry) in the shrinker's split walk", () => {
+    const folio = selectImpl(thp, 'folio');
+    const sc = scenario('migrate-vs-deferred-split');
+    expect(checkScenario(folio, sc, { timeLimitSeconds: 120 }).violation).toBeUndefined();
+    const r = checkScenario(folio, sc, { variant: 'be6e843fc51a', timeLimitSeconds: 120 });
+    expect(r.violation?.message).toMatch(/PMD migration entry: invalid address access/);
+  });
+});
