@@ -19,7 +19,7 @@
  * is restored in a later step; a split walking another folio's anon_vma meets
  * it there (be6e843fc51a).
  */
-// Deliberate parallel of impl/thp/migrate.ts: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
+// Deliberate parallel of impl/thp's migrate.ts: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
   PTE_FOREIGN,
   PTE_MIGRATION,
