@@ -32,6 +32,8 @@ export type RacePrediction =
       readonly outcome: RaceOutcome;
       /** Some order of the operations one after another ends with the same outcome. */
       readonly alsoSequential?: string;
+      /** Not every sequential order was tried (more than the cap): why, and then no REPRODUCED. */
+      readonly ordersUnchecked?: string;
     }
   | { readonly kind: 'unknown'; readonly why: string };
 
@@ -87,11 +89,20 @@ export function predictRaceOutcome(
     counters: mapping.predict(product.traceState(vec).impl, scenario.params, sub),
   };
   const seq = sequentialMatch(sub, scenario, variant, mapping, script, outcome);
+  if (seq === undefined && sequentialOrders(script, ORDER_CAP + 1).length > ORDER_CAP)
+    return {
+      kind: 'outcome',
+      outcome,
+      ordersUnchecked: `the operations have more than ${ORDER_CAP} sequential orders and only ${ORDER_CAP} were tried`,
+    };
   return { kind: 'outcome', outcome, ...(seq ? { alsoSequential: seq } : {}) };
 }
 
 /** Orders of the steps that keep each thread's order and the happens-before edges (at most `cap`). */
-export function sequentialOrders(script: KernelScript, cap = 500): number[][] {
+/** How many sequential orders of a race's operations are compared with its outcome. */
+export const ORDER_CAP = 500;
+
+export function sequentialOrders(script: KernelScript, cap = ORDER_CAP): number[][] {
   const c = script.concurrency;
   const n = script.steps.length;
   if (!c) return [Array.from({ length: n }, (_, k) => k)];
@@ -223,6 +234,12 @@ export function judgeRace(
   const tally = tallyRace(script, prediction.outcome, results);
   const freq = `seen in ${tally.seen} of ${tally.ran} runs with real threads${results.length > tally.ran ? ` (${results.length - tally.ran} did not finish)` : ''}`;
   if (tally.seen === 0) return { verdict: 'INCONCLUSIVE', why: `the counterexample's outcome was ${freq}`, tally };
+  if (prediction.ordersUnchecked)
+    return {
+      verdict: 'INCONCLUSIVE',
+      why: `the counterexample's outcome was ${freq}, but ${prediction.ordersUnchecked}: a sequential order may end the same way`,
+      tally,
+    };
   if (prediction.alsoSequential)
     return {
       verdict: 'INCONCLUSIVE',

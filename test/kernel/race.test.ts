@@ -77,6 +77,18 @@ describe('race runs compare the final counters', () => {
     expect(v.why).toMatch(/one after another/);
   });
 
+  test('an outcome whose sequential orders were not all tried is never REPRODUCED', () => {
+    const { script, prediction } = race('finding-unmapped-child-survives');
+    if (prediction.kind !== 'outcome') throw new Error('no prediction');
+    const steps = prediction.outcome.returns.map((ret, step) => ({ step, ret, sigbus: false, counters: {} }));
+    const seen = [{ kind: 'ran' as const, steps, poolRestored: true, final: prediction.outcome.counters }];
+    expect(judgeRace(script, { ...prediction, alsoSequential: undefined }, seen).verdict).toBe('REPRODUCED');
+    const capped = { ...prediction, alsoSequential: undefined, ordersUnchecked: 'more than 500 orders' };
+    const v = judgeRace(script, capped, seen);
+    expect(v.verdict).toBe('INCONCLUSIVE');
+    expect(v.why).toMatch(/more than 500 orders/);
+  });
+
   test('runs without a FINAL line do not count; no prediction is INCONCLUSIVE', () => {
     const { script, prediction } = race('finding-unmapped-child-survives');
     if (prediction.kind !== 'outcome') throw new Error('no prediction');
