@@ -79,6 +79,25 @@ export function canonicalEncode(v: unknown, w: IntBuffer): void {
 }
 
 /** The value canonicalEncode wrote at a[pos.at] (pos.at moves past it). */
+/**
+ * The values in their canonical order (lexicographic on canonicalEncode),
+ * independent of the order or ids they were interned with: a trace lists
+ * spec states this way, so it is the same for every run and worker count.
+ */
+export function canonicalOrder<T>(values: readonly T[]): T[] {
+  const keyed = values.map((v) => {
+    const w = new IntBuffer();
+    canonicalEncode(v, w);
+    return { v, k: w.toArray() };
+  });
+  keyed.sort((a, b) => {
+    const n = Math.min(a.k.length, b.k.length);
+    for (let i = 0; i < n; i++) if (a.k[i] !== b.k[i]) return a.k[i]! - b.k[i]!;
+    return a.k.length - b.k.length;
+  });
+  return keyed.map((x) => x.v);
+}
+
 export function canonicalDecode(a: Int32Array, pos: { at: number }): unknown {
   const tag = a[pos.at++]!;
   switch (tag) {

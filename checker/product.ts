@@ -13,7 +13,7 @@
  * successor is identified by its index: that is how traces are stored and
  * replayed.
  */
-import { IntArrayInterner } from './intern.js';
+import { canonicalOrder, IntArrayInterner } from './intern.js';
 import { compileLocals, type LocalSlots } from './locals.js';
 import { Linearizer, NO_SET } from './linearizer.js';
 import type { Emit, Failure, Model, Successor } from './model.js';
@@ -990,7 +990,8 @@ export class Product<G extends object = any> implements Model {
       } catch (e) {
         out.abstract = `abstraction threw: ${(e as Error).message}`;
       }
-      out.spec = this.lin.specStates(vec[0]!).map((id) => this.spec!.views.get(id));
+      // canonical order, not intern-id order: ids depend on discovery order (and, with --workers, on timing)
+      out.spec = canonicalOrder(this.lin.specStates(vec[0]!).map((id) => this.spec!.views.get(id)));
     }
     return out;
   }
