@@ -8,6 +8,7 @@
  * Buggy variants are `t.bug('NAME')` checks next to the correct code.
  */
 import type { OpDef } from '../../checker/types.js';
+import { dissolveOp } from './dissolve.js';
 import { fallocateOp } from './fallocate.js';
 import { faultOp } from './fault.js';
 import { forkOp } from './fork.js';
@@ -43,4 +44,5 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   madvise_dontneed: madviseDontneedOp,
   mprotect: mprotectOp,
   mremap: mremapOp,
+  dissolve: dissolveOp,
 };

@@ -114,6 +114,8 @@ export const stateSchema = S.struct({
   surp: S.int(), // surplus_huge_pages
   over: S.int(), // nr_overcommit_huge_pages
   held: S.int(), // pool pages owned by a thread: allocated not yet instantiated, batched for free, gathered surplus
+  freeing: S.int(), // of held: pages a batch release put to refcount 0, not yet on the free list (impl/hugetlb/dissolve.ts)
+  ghost: S.int(), // free-list entries that are no pool page any more (dissolved while being freed: 7ffddd499ba6)
   resize: S.int(), // h->resize_lock owner tid+1
   fmx: S.intSet(), // hugetlb_fault_mutex_table: held hash slots
   spool: S.list(spoolS),
@@ -168,6 +170,8 @@ export function initState(p: ImplParams): G {
     surp: 0,
     over: p.overcommit,
     held: 0,
+    freeing: 0,
+    ghost: 0,
     resize: 0,
     fmx: [],
     spool,

@@ -43,12 +43,27 @@ function lowestCached(pc: readonly number[], from: number, to: number): number {
 /** The subpool of the op's file (args.f). */
 const fileSpool = (t: T): number => at(t.params.fileMount, argInt(t, 'f'));
 
-/** folio_batch_release: the removed pages' last reference -> free_huge_page. */
-function batchRelease(g: G, t: T): void {
-  for (let k = 0; k < t.l.freed; k++) {
-    freeHugePage(g, t, fileSpool(t), false);
-    g.held--;
-  }
+/**
+ * folio_batch_release -> folios_put: folio_put_testzero drops each removed page's last reference
+ * (g.freeing: refcount 0, not yet on the free list, which dissolve_free_hugetlb_folio can see) ...
+ */
+function batchPut(g: G, t: T): void {
+  g.freeing += t.l.freed;
+}
+
+/** ... then free_huge_folio of each under hugetlb_lock (coarsened: the whole batch in one step). */
+function freeBatchStep(next: (g: G, t: T) => StepResult): Step {
+  return {
+    name: 'free_huge_folio',
+    run(g, t) {
+      for (let k = 0; k < t.l.freed; k++) {
+        freeHugePage(g, t, fileSpool(t), false);
+        g.held--;
+        g.freeing--;
+      }
+      return next(g, t);
+    },
+  };
 }
 
 /** remove_inode_hugepages waits for the fault mutex of the next folio. */
@@ -187,10 +202,11 @@ export const truncateOp: Op = {
       enabled: (g, t) => nextFolioUnlocked(g, t, LONG_MAX),
       run(g, t) {
         if (removeNextFolio(g, t, LONG_MAX) >= 0) return 'remove_inode_hugepages';
-        batchRelease(g, t);
-        return 'hugetlb_unreserve_pages';
+        batchPut(g, t);
+        return t.l.freed > 0 ? 'free_huge_folio' : 'hugetlb_unreserve_pages';
       },
     },
+    freeBatchStep(() => 'hugetlb_unreserve_pages'),
     {
       // hugetlb_unreserve_pages(inode, size, LONG_MAX, freed): region_del to LONG_MAX never fails (HR-12)
       name: 'hugetlb_unreserve_pages',
@@ -211,7 +227,11 @@ export const truncateOp: Op = {
 // ---------------------------------------------------------------------------
 
 function punchFinish(g: G, t: T): StepResult {
-  batchRelease(g, t);
+  batchPut(g, t);
+  return t.l.freed > 0 ? 'free_huge_folio' : punchUnlock(g, t);
+}
+
+function punchUnlock(g: G, t: T): StepResult {
   inodeUnlock(fileOf(g, t), t);
   t.l.freed = t.l.next = t.l.idx = t.l.hash = 0;
   return done('ok');
@@ -274,5 +294,6 @@ export const punchOp: Op = {
         return 'remove_inode_hugepages';
       },
     },
+    freeBatchStep(punchUnlock),
   ],
 };

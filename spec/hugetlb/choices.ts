@@ -65,6 +65,7 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   madvise_dontneed: [0],
   mprotect: [0],
   mremap: [0],
+  dissolve: [0],
 };
 
 /** Operations that can give charges back to a mount (and so refill its reserve). */

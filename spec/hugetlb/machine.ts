@@ -47,6 +47,7 @@ export const OPS = [
   'madvise_dontneed',
   'mprotect',
   'mremap',
+  'dissolve',
 ] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';

@@ -11,8 +11,8 @@ import { fallocate, truncate, punch } from './ops-file.js';
 import { finishStaged, waitsForStaged } from './ops-staged.js';
 import { close, umount, unlink } from './ops-lifetime.js';
 import { fork, madviseDontneed, mmap, munmap } from './ops-map.js';
-import { mount, setNr, setOvercommit } from './ops-pool.js';
 import { mprotect, mremap } from './ops-surgery.js';
+import { dissolve, mount, setNr, setOvercommit } from './ops-pool.js';
 import { freshFile } from './lifecycle.js';
 import { clone, finish } from './promises.js';
 import type { HugetlbParams } from './params.js';
@@ -101,6 +101,8 @@ export function applyOp(
       return mprotect(v0, a, plan);
     case 'mremap':
       return mremap(v0, a, plan);
+    case 'dissolve':
+      return plan.reserveOffset ? undefined : dissolve(v0, plan);
     case 'umount':
       return plan.reserveOffset ? undefined : umount(v0, a, plan);
     default:

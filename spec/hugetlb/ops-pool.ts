@@ -93,3 +93,18 @@ export function shrinkSurplus(v0: HugetlbView): HugetlbView | undefined {
   v.surp--;
   return finish(v);
 }
+
+/**
+ * Memory offline of a block holding a huge page (issue 10 item 6): a free page
+ * that no promise needs leaves the pool, a surplus one first (HugePages_Total
+ * drops by one). Offlining never takes a page in use or one a reservation
+ * counts on: then EBUSY, nothing changed.
+ */
+export function dissolve(v0: HugetlbView, plan: Plan): Outcome | undefined {
+  if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
+  if (v0.free - v0.rsvd <= 0) return { view: v0, ret: 'EBUSY' };
+  const v = clone(v0);
+  v.total--;
+  if (v.surp > 0) v.surp--;
+  return { view: finish(v), ret: 'ok' };
+}

@@ -124,11 +124,12 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'page-free-xor-in-use',
     why: 'A huge page moves between the free lists and use only in dequeue_huge_page_vma/free_huge_page under hugetlb_lock, and it enters the page cache only after its index was reserved.',
-    doc: 'No page is both free and instantiated: free + in use (page cache, anon, held by a thread) == HugePages_Total, and every cached page has a reserve-map entry.',
+    doc: 'No page is both free and instantiated: free + in use (page cache, anon, held by a thread) == HugePages_Total, every cached page has a reserve-map entry, and no page on the free list belongs to the page allocator (dissolved while being freed).',
     source:
       'fs/hugetlbfs/inode.c remove_inode_hugepages() @ v6.1; mm/hugetlb.c hugetlb_unreserve_pages() @ v6.1 (chg - freed)',
     when: 'always',
     check: (g) => {
+      if (g.ghost > 0) return `${g.ghost} page(s) given to buddy are still on the hugetlb free list`;
       const used = inUse(g) + g.held;
       if (g.free + used !== g.nr) return `free=${g.free} + in use=${used} != total=${g.nr}`;
       for (const f of g.file)

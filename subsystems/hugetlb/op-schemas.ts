@@ -127,6 +127,10 @@ export const hugetlbOps = defineOps({
     doc: 'fallocate(FALLOC_FL_PUNCH_HOLE) of pages [from, to) of file f',
     args: { f: file, from: index('first page offset'), to: end('end page offset (exclusive)') },
   },
+  dissolve: {
+    doc: 'offline a memory block holding a huge page of the pool (dissolve_free_hugetlb_folio): a free unreserved page leaves the pool; EBUSY otherwise. No C counterpart: the probe VM has no hotpluggable memory',
+    args: {},
+  },
   madvise_dontneed: {
     doc: 'madvise(MADV_DONTNEED) of pages [from, to) through VMA v: its private pages there are discarded (the mapping stays)',
     args: {

@@ -41,6 +41,12 @@ function cArray(xs: readonly (number | boolean)[], type: string, name: string): 
   return `static const ${type} ${name}[] = { ${items.length ? items.join(', ') : '0'} };`;
 }
 
+/** Ops the probe VM cannot drive, with the reason (conform never generates them; a script with one is unsupported). */
+export const HUGETLB_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
+  dissolve:
+    'memory offline of a block holding a huge page (dissolve_free_hugetlb_folio): the probe VM has no hotpluggable memory',
+};
+
 function step(op: string, args: Args): string {
   const r = (expr: string): string => `ret = ${expr};`;
   switch (op) {
@@ -90,7 +96,9 @@ function step(op: string, args: Args): string {
     case 'mount':
       return r(`h_mount(${int(args, 'm')}, ${int(args, 'size')}, ${int(args, 'min')})`);
     default:
-      throw new Error(`hugetlb: op '${op}' has no C counterpart in subsystems/hugetlb/probe.ts`);
+      throw new Error(
+        `hugetlb: op '${op}' has no C counterpart in subsystems/hugetlb/probe.ts${HUGETLB_KERNEL_UNSUPPORTED[op] ? `: ${HUGETLB_KERNEL_UNSUPPORTED[op]}` : ''}`,
+      );
   }
 }
 
@@ -106,6 +114,8 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
     if (p.inject)
       return 'the script injects kernel allocation failures (params.inject), which a stock kernel cannot be made to do on demand';
     if (p.numa) return 'params.numa models free pages on disallowed nodes; the probe VM has one node';
+    for (const s of script.steps)
+      if (HUGETLB_KERNEL_UNSUPPORTED[s.op]) return `op ${s.op}: ${HUGETLB_KERNEL_UNSUPPORTED[s.op]}`;
     return undefined;
   },
   setup(p, i) {

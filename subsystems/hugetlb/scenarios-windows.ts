@@ -27,4 +27,14 @@ export const windowScenarios: Scenario<HugetlbParams>[] = [
       [one(sh(1, 0, 1, 2)), one(rd(1, 1)), one(pv(2, 0, 0, 1)), one(wr(2, 0))],
     ],
   },
+  {
+    name: 'offline-vs-free',
+    description:
+      'memory offline (dissolve_free_hugetlb_folio) of pool pages while a truncate releases its batch: a page on the free list leaves the pool, a reserved or in-use one is EBUSY, and a page put to refcount 0 but not yet on the free list is waited for (7ffddd499ba6)',
+    params: P({ pool: 2, overcommit: 1, fileSize: 2, vmas: 2 }),
+    threads: [
+      [one(sh(0, 0, 0, 2)), one(wr(0, 0)), one(munmap(0)), one(op('truncate', { f: 0, size: 0 }))],
+      [one(op('dissolve')), one(pv(1, 0, 0, 1)), [op('dissolve'), wr(1, 0)]],
+    ],
+  },
 ];

@@ -212,4 +212,12 @@ export const variants: Variant[] = [
       'commit 131a79b474e9 "hugetlb: fix vma lock handling during split vma and range unmapping"; mm/hugetlb.c hugetlb_vm_op_open() @ v6.12',
     scenarios: ['mremap-shared'],
   },
+  {
+    name: '7ffddd499ba6',
+    description:
+      'dissolve_free_hugetlb_folio dissolves a page whose last reference a batch release just dropped, before free_huge_folio put it on the free list: the page goes to buddy and is then enqueued anyway, so the hugetlb free list hands out memory the page allocator owns',
+    source:
+      'commit 7ffddd499ba6 "mm: hugetlb: fix a race between freeing and dissolving the page"; mm/hugetlb.c dissolve_free_hugetlb_folio() @ v6.12 (folio_test_hugetlb_freed: cond_resched, goto retry)',
+    scenarios: ['offline-vs-free'],
+  },
 ];

@@ -1,4 +1,5 @@
 /** The hugetlb conformance profile: one arbitrary per user-level op, plus the parameters. */
+import { HUGETLB_KERNEL_UNSUPPORTED } from '../../../../subsystems/hugetlb/probe.js';
 import type { ConformProfile } from '../../profile.js';
 import { close } from './close.js';
 import { hugetlbEvents } from './events.js';
@@ -48,7 +49,7 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     unlink,
   ],
   model: initModel,
-  internalOps: {},
+  internalOps: HUGETLB_KERNEL_UNSUPPORTED,
   events: hugetlbEvents,
   expectedEvents: ['ENOMEM', 'SIGBUS', 'surplus', 'COW', 'reservation consumed', 'reservation taken', 'min_size mount'],
 };

@@ -1,0 +1,63 @@
+/**
+ * Memory offline of a block holding a huge page of the pool (issue 10 item 6):
+ * dissolve_free_hugetlb_folio (mm/hugetlb.c @ v6.12), reached from
+ * offline_pages -> dissolve_free_hugetlb_folios. Only a free page is
+ * dissolved, and only while the pool has a free unreserved page
+ * (available_huge_pages: "Reserved pages cannot be dissolved"); a page in use
+ * is -EBUSY here (offline would migrate it first: not modelled). The page
+ * leaves the pool: HugePages_Total drops, a surplus page first
+ * (adjust_surplus), and max_huge_pages with it.
+ *
+ * Which page the block holds is the kernel's freedom: a page on the free list,
+ * or a page whose last reference was just dropped by a batch release
+ * (folio_batch_release: folio_put_testzero, then free_huge_folio takes
+ * hugetlb_lock; g.freeing counts those). 7ffddd499ba6 "mm: hugetlb: fix a
+ * race between freeing and dissolving the page" makes dissolve wait for such a
+ * page to reach the free list (HPageFreed: cond_resched; goto retry).
+ * Coarsening: after the retry the page is on the free list; its being
+ * allocated again meanwhile (-EBUSY) is not explored.
+ */
+import { done, type StepResult } from '../../checker/types.js';
+import { type Op, type T, LOCALS } from './context.js';
+import type { G } from './state.js';
+
+/** Under hugetlb_lock: dissolve a page on the free list (folio_ref_count 0, HPageFreed). */
+function dissolveFree(g: G): StepResult {
+  if (g.free - g.resv <= 0) return done('EBUSY'); // !available_huge_pages(h)
+  // remove_hugetlb_folio(h, folio, adjust_surplus); h->max_huge_pages--; update_and_free_hugetlb_folio
+  g.free--;
+  g.nr--;
+  if (g.surp > 0) g.surp--; // h->surplus_huge_pages_node[nid]: one node
+  return done('ok');
+}
+
+export const dissolveOp: Op = {
+  doc: 'offline a memory block holding a huge page: dissolve_free_hugetlb_folio (a free unreserved page leaves the pool; in use or reserved: EBUSY)',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'dissolve_free_hugetlb_folio',
+      run(g: G, t: T) {
+        // the block's page: on the free list, or one a batch release has put to refcount 0
+        const freeing = g.freeing > 0 && (g.free === 0 || t.choose(2) === 1);
+        if (!freeing) return g.free > 0 ? dissolveFree(g) : done('EBUSY'); // in use: not dissolved
+        if (g.free - g.resv + 1 <= 0) return done('EBUSY'); // available_huge_pages (the freed page not counted yet)
+        if (!t.bug('7ffddd499ba6')) return 'dissolve_free_hugetlb_folio:retry'; // !folio_test_hugetlb_freed
+        // before 7ffddd499ba6: PageHuge && !page_count is enough: list_del of a page not on the list,
+        // free_huge_pages-- for it, and the page goes to buddy while its freer's free_huge_folio still
+        // enqueues it: the hugetlb free list then holds memory the page allocator owns (g.ghost)
+        g.free--;
+        g.nr--;
+        if (g.surp > 0) g.surp--;
+        g.ghost++;
+        return done('ok');
+      },
+    },
+    {
+      // spin_unlock; cond_resched; goto retry: the page is on the free list by now
+      name: 'dissolve_free_hugetlb_folio:retry',
+      enabled: (g) => g.freeing === 0,
+      run: (g) => (g.free > 0 ? dissolveFree(g) : done('EBUSY')),
+    },
+  ],
+};
