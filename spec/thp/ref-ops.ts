@@ -5,7 +5,7 @@
  */
 import type { RetValue } from '../../checker/types.js';
 import { REJECT, int, type Env, type Handler } from './handler.js';
-import { copyForWrite, dataOf, mapNewCopy, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
+import { ZERO_PAGE, copyForWrite, dataOf, mapNewCopy, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
 import { failedSplitAfterUnmap, mapFreshThp, mapZero, splitPage, unmapPte } from './mappings.js';
 import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices, type ThpView } from './view.js';
 
@@ -21,7 +21,8 @@ const on_pin: Handler = (c, e) => {
   // check_vma_flags(): FOLL_WRITE without FOLL_FORCE on a read-only VMA
   if (int(e.ev.write) === 1 && c.ro.includes(mm)) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
   let page = pageAt(c, mm, sub);
-  if (page < 0) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
+  // a FOLL_WRITE pin of the zero page breaks COW first: it pins a fresh private copy ('copy' below)
+  if (page < 0 && !(page === ZERO_PAGE && int(e.ev.write) === 1)) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
   if (choice === 'copy') {
     if (!anon || pinnedBy(c, mm, page)) return REJECT;
     page = copyForWrite(c, mm, sub, dataOf(c, mm, sub));

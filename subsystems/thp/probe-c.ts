@@ -23,6 +23,7 @@
  *              in the model
  *   mremap     mremap(2) of the whole 2 MiB to 4 MiB further on (PMD-aligned or one page
  *              off) and back to the fixed address
+ *   populate_read  madvise(MADV_POPULATE_READ) of the whole range (zero pages where unmapped)
  *   mlock      mlock2(MLOCK_ONFAULT) of [from, to): VM_LOCKED without populating
  *              (plain mlock's populate would write-fault and break COW)
  *   pin        io_uring_register(IORING_REGISTER_BUFFERS) of the group: a
@@ -50,10 +51,12 @@
  *   page[m][i]              what mm m maps at group i, from /proc/<pid>/pagemap:
  *                           -1 nothing, i the THP's own pages of group i, nr + k the
  *                           k-th other page set in (m, i) order (a private copy;
- *                           equal numbers = the same physical pages), -9 a group
- *                           mapped only in part
+ *                           equal numbers = the same physical pages), -3 the (huge
+ *                           or small) zero page (kpageflags KPF_ZERO_PAGE), -9 a
+ *                           group mapped only in part
  */
 import { THP_OBSERVE_C } from './probe-observe-c.js';
+import { THP_VMA_C } from './probe-vma-c.js';
 
 export const THP_C = String.raw`
 #include <linux/io_uring.h>
@@ -66,6 +69,10 @@ export const THP_C = String.raw`
 #define T_PAGE 4096UL
 #define T_BASE ((char *)0x300000000000UL)
 #define KPF_THP_BIT 22
+#define KPF_ZERO_PAGE_BIT 24
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
 #define PM_PRESENT (1ULL << 63)
 #define PM_PFN ((1ULL << 55) - 1)
 
@@ -247,21 +254,7 @@ static const char *t_range(int m, int op, int from, int to)
 	return r ? errname(errno) : "ok";
 }
 
-/*
- * mremap of the whole range to another address and back (MREMAP_MAYMOVE | MREMAP_FIXED): 4 MiB
- * further on, PMD-aligned (move_huge_pmd) or one page off it (split_huge_pmd, then move_ptes)
- */
-static const char *t_mremap(int m, int aligned)
-{
-	char *away = T_BASE + 2 * HPAGE + (aligned ? 0 : T_PAGE);
-	if (m < 0 || m >= TB->mms || (aligned != 0 && aligned != 1))
-		return "EINVAL";
-	if (mremap(T_BASE, HPAGE, HPAGE, MREMAP_MAYMOVE | MREMAP_FIXED, away) == MAP_FAILED)
-		return errname(errno);
-	if (mremap(away, HPAGE, HPAGE, MREMAP_MAYMOVE | MREMAP_FIXED, T_BASE) == MAP_FAILED)
-		return "stranded"; /* left at the other address: the steps after this one see nothing */
-	return "ok";
-}
+${THP_VMA_C}
 /* mprotect(PROT_READ) of the whole range: the VMA is read-only from now on */
 static const char *t_mprotect_ro(int m)
 {

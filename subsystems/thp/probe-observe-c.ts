@@ -2,7 +2,7 @@
  * The THP probe's observation after every step (part of THP_C in probe-c.ts):
  * /proc/meminfo AnonHugePages, /proc/kpageflags KPF_THP of the THP's head,
  * per process and group the pages /proc/<pid>/pagemap shows (as page
- * identities: the THP's own subpage, or the k-th other page set), and
+ * identities: the THP's own subpage, the zero page, or the k-th other page set), and
  * /proc/kpagecount of the THP's pages while they are still ours.
  */
 export const THP_OBSERVE_C = String.raw`
@@ -30,10 +30,14 @@ static void t_observe(void)
 			if (pr < 0)
 				id = -9;
 			else if (pr > 0) {
-				int thp = h != 0;
+				int thp = h != 0, zero = 1;
+				for (int j = 0; j < TB->g && zero; j++)
+					zero = (t_u64("/proc/kpageflags", pfns[m][i][j]) >> KPF_ZERO_PAGE_BIT) & 1;
 				for (int j = 0; j < TB->g && thp; j++)
 					thp = pfns[m][i][j] == h + (unsigned long)i * TB->g + j;
-				if (thp)
+				if (zero)
+					id = -3; /* the huge or small zero page: every process's, never numbered */
+				else if (thp)
 					id = i;
 				else {
 					/* the same pages as an earlier (m2, i2) that maps something else than the THP? */

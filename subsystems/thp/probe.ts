@@ -12,7 +12,8 @@
  *                   and is not compared
  *   page[m][i]      the page identity mm m sees at subpage i: -1 nothing mapped,
  *                   i the THP's own subpage, nr + k the k-th private copy in
- *                   (mm, subpage) order (same number = same physical page)
+ *                   (mm, subpage) order (same number = same physical page), -3
+ *                   the zero page
  *
  * Return values are the model's where the kernel shows them: fault 'pmd'
  * (a THP was mapped), wp_fault 'reuse'/'copy' (the page under the address
@@ -44,12 +45,10 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   page_mapped: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
   page_count: 'a kernel query: page_count is not visible to userspace',
   numa_hint: 'NUMA balancing scans on its own schedule (task_numa_work), not on cue',
-  populate_read:
-    'not mapped to the probe yet: the probe sets MADV_NOHUGEPAGE after the fault (to keep khugepaged away), so a later read fault maps small zero pages where the model maps the huge zero page',
   force_write:
-    'not mapped to the probe yet (pwrite(2) to /proc/PID/mem): on an unmapped address it faults memory in, a THP or small pages depending on VMA flags the probe changes',
+    "not mapped to the probe yet (pwrite(2) to /proc/PID/mem): an unmapped address is faulted in as a fresh THP while the VMA is still MADV_HUGEPAGE, which the probe would not know as the script's THP (it learns the head pfn from the fault op), and as small pages once the fault op set MADV_NOHUGEPAGE, where the model maps a fresh THP",
   force_read:
-    'not mapped to the probe yet (pread(2) from /proc/PID/mem): on an unmapped address it maps the zero page (huge or small, see populate_read)',
+    'not mapped to the probe yet (pread(2) from /proc/PID/mem): it would map the zero page as populate_read does, under the same restriction',
 };
 
 const INITIAL: Record<ThpParams['initial'], number> = { none: 0, pmd: 1, forked: 2 };
@@ -81,6 +80,8 @@ function step(op: string, args: Args): string {
       return r(`t_range(${int(args, 'mm')}, 3, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'mremap':
       return r(`t_mremap(${int(args, 'mm')}, ${int(args, 'aligned')})`);
+    case 'populate_read':
+      return r(`t_populate_read(${int(args, 'mm')})`);
     case 'mprotect_ro':
       return r(`t_mprotect_ro(${int(args, 'mm')})`);
     case 'pin':

@@ -46,6 +46,17 @@ describe('thp: the huge zero page', () => {
     expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'EFAULT', 'ok', 3, 'ok', 'ok', 3, 4, 'EFAULT', 4]);
   });
 
+  test('a FOLL_WRITE pin of the zero page pins a fresh private copy (the spec once answered EFAULT)', () => {
+    const obs = run({ kind: 'anon', initial: 'none' }, [
+      step('populate_read', { mm: 0 }),
+      step('pin', { mm: 0, sub: 1, write: 1 }),
+      step('read', { mm: 0, sub: 1 }),
+      step('read', { mm: 0, sub: 2 }),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 0, 0]);
+  });
+
   test('a /proc/pid/mem read of an unmapped page faults in the zero page and reads zeroes', () => {
     const obs = run({ kind: 'anon', initial: 'none' }, [
       step('force_read', { mm: 0, sub: 3 }),

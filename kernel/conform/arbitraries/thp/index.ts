@@ -28,7 +28,11 @@ export const thpProfile: ConformProfile<P, ThpGenModel> = {
   params: paramsArbitrary,
   ops: [fault, wpFault, read, fork, munmap, mprotect, mlock, madviseDontneed, mprotectRo, mremap, pin, unpin, split],
   model: initModel,
-  internalOps: THP_KERNEL_UNSUPPORTED,
+  internalOps: {
+    ...THP_KERNEL_UNSUPPORTED,
+    populate_read:
+      'has C (MADV_POPULATE_READ), but is not generated: on Debian 6.1.192 and 6.12.118 it maps a fresh THP (AnonHugePages 2048) into an unmapped MADV_HUGEPAGE range where the model maps the huge zero page (conform thp --seed 20261206 --runs 150, shrunk to populate_read(mm=0) on an initially unmapped range); run it with mmcheck reproduce SCRIPT.json',
+  },
   restrictions: [
     "params.kind 'file' (page-cache THP): not mapped to the probe yet; only anonymous THPs are generated",
     'pin write=0: io_uring buffer registration, the user-level pin, always pins with FOLL_WRITE',
