@@ -47,6 +47,8 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   numa_hint: 'NUMA balancing scans on its own schedule (task_numa_work), not on cue',
   force_write:
     "not mapped to the probe yet (pwrite(2) to /proc/PID/mem): an unmapped address is faulted in as a fresh THP while the VMA is still MADV_HUGEPAGE, which the probe would not know as the script's THP (it learns the head pfn from the fault op), and as small pages once the fault op set MADV_NOHUGEPAGE, where the model maps a fresh THP",
+  migrate:
+    'not mapped to the probe yet: move_pages(2) of the range is user-reachable, but the probe has no C counterpart for it and would need the new head pfn from pagemap to follow page identity',
   force_read:
     'not mapped to the probe yet (pread(2) from /proc/PID/mem): it would map the zero page as populate_read does, under the same restriction',
 };
