@@ -24,12 +24,24 @@ export function growableBuffer(bytes: number): SharedArrayBuffer {
   return new Ctor(bytes, { maxByteLength: MAX_BYTES });
 }
 
-/** A length-tracking Int32 view of `buf` with room for `words` words (grows the buffer by doubling). */
-export function ensureWords(buf: SharedArrayBuffer, view: Int32Array, words: number): void {
-  if (words <= view.length) return;
-  const bytes = Math.min(MAX_BYTES, Math.max(2 * view.byteLength, 4 * words));
+/**
+ * A fixed-length Int32 view of all of `buf` as it is now. Views are fixed-length,
+ * not length-tracking: on Node 20 an access through a length-tracking view of
+ * a growable SharedArrayBuffer is some 30 times slower. A view is remade when
+ * its thread grows the buffer, and by `Frontier.refresh` for growth by others.
+ */
+function viewOf(buf: SharedArrayBuffer): Int32Array {
+  return new Int32Array(buf, 0, buf.byteLength >> 2);
+}
+
+/** `view`, or a new view of `buf` with room for `words` words (the buffer grown by doubling). */
+export function ensureWords(buf: SharedArrayBuffer, view: Int32Array, words: number): Int32Array {
+  if (words <= view.length) return view;
+  if (words <= buf.byteLength >> 2) return viewOf(buf);
+  const bytes = Math.min(MAX_BYTES, Math.max(2 * buf.byteLength, 4 * words));
   if (4 * words > bytes) throw new Error(`parallel BFS frontier: ${4 * words} bytes is past the 2 GiB buffer limit`);
   (buf as unknown as { grow(n: number): void }).grow(bytes);
+  return viewOf(buf);
 }
 
 /** The buffers, structured-clonable for the workers. */
@@ -62,16 +74,29 @@ function widthOf(buf: Int32Array, len: number): 8 | 16 | 32 {
   return w;
 }
 
-/** Views over a FrontierBuffers, one per thread. */
+/**
+ * Views over a FrontierBuffers, one per thread. A thread calls `refresh`
+ * before reading what other threads wrote (they may have grown the buffers).
+ */
 export class Frontier {
   readonly states: Int32Array[];
   readonly logs: Int32Array[];
-  readonly order: Int32Array;
+  order: Int32Array;
 
   constructor(readonly buffers: FrontierBuffers) {
-    this.states = buffers.states.map((b) => new Int32Array(b));
-    this.logs = buffers.logs.map((b) => new Int32Array(b));
-    this.order = new Int32Array(buffers.order);
+    this.states = buffers.states.map(viewOf);
+    this.logs = buffers.logs.map(viewOf);
+    this.order = viewOf(buffers.order);
+  }
+
+  /** Views over the buffers as other threads have grown them. */
+  refresh(): void {
+    const b = this.buffers;
+    for (let i = 0; i < b.states.length; i++)
+      if (this.states[i]!.length !== b.states[i]!.byteLength >> 2) this.states[i] = viewOf(b.states[i]!);
+    for (let i = 0; i < b.logs.length; i++)
+      if (this.logs[i]!.length !== b.logs[i]!.byteLength >> 2) this.logs[i] = viewOf(b.logs[i]!);
+    if (this.order.length !== b.order.byteLength >> 2) this.order = viewOf(b.order);
   }
 
   /** Append an entry to states buffer `b` at word `at`; returns the next free word. */
@@ -89,8 +114,8 @@ export class Frontier {
     if (len >= 1 << 24) throw new Error('state vector too long for the frontier');
     const width = widthOf(vec, len);
     const words = width === 8 ? (len + 3) >> 2 : width === 16 ? (len + 1) >> 1 : len;
-    ensureWords(this.buffers.states[b]!, this.states[b]!, at + ENTRY_HEAD + words);
-    const c = this.states[b]!;
+    const c = ensureWords(this.buffers.states[b]!, this.states[b]!, at + ENTRY_HEAD + words);
+    this.states[b] = c;
     c[at] = len | ((width >> 3) << 24);
     c[at + 1] = fp0;
     c[at + 2] = fp1;
@@ -147,8 +172,8 @@ export class Frontier {
 
   /** Append a lowered key to worker w's log at word `at`; returns the next free word. */
   log(w: number, at: number, slot: number, parent: number, edge: number): number {
-    ensureWords(this.buffers.logs[w]!, this.logs[w]!, at + 3);
-    const l = this.logs[w]!;
+    const l = ensureWords(this.buffers.logs[w]!, this.logs[w]!, at + 3);
+    this.logs[w] = l;
     l[at] = slot;
     l[at + 1] = parent;
     l[at + 2] = edge;
@@ -157,6 +182,6 @@ export class Frontier {
 
   /** Room for a level of `n` states in the order array. */
   reserveOrder(n: number): void {
-    ensureWords(this.buffers.order, this.order, 2 * n);
+    this.order = ensureWords(this.buffers.order, this.order, 2 * n);
   }
 }

@@ -32,6 +32,7 @@ export interface LevelStores {
 /** Level d+1 in sequential order from the workers' buffers; fills links; returns its size. */
 export function orderNextLevel(co: LevelStores, start: number, size: number, count: number, parity: number): number {
   const f = co.frontier;
+  f.refresh(); // the workers may have grown their buffers
   const t = co.table;
   const n = co.n;
   // the lowered keys that won: slot -> edge
@@ -110,6 +111,7 @@ export function rerunLevel(
   ticker: Ticker,
 ): { stop: StopReason; count: number; transitions: number; maxDepth: number; found?: Found } {
   const f = co.frontier;
+  f.refresh();
   const t = co.table;
   const local = new FingerprintSet(1 << 12);
   const cur = { vec: new Int32Array(256) };

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     // the coordinator rebuilds the table between levels when it would overfill
     for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port))
       table = new SharedFingerprintTable((m.message as { table: SharedArrayBuffer }).table);
+    frontier.refresh(); // the coordinator and the other workers may have grown the buffers
     expandLevel(model, table, frontier, stop);
     Atomics.add(ctl, C.DONE, 1);
     Atomics.notify(ctl, C.DONE);

@@ -32,9 +32,25 @@ function answer(r: CheckResult, withSpecStates = true) {
       property: r.violation.property,
       message: r.violation.message,
       transitions: r.violation.trace.transitions,
-      states: r.violation.trace.states,
+      // a trace state's spec states are listed by id, ids are given in whichever order the threads
+      // meet them, and a view another thread interned comes back with its keys sorted: compare them
+      // as a set of canonical texts
+      states: r.violation.trace.states.map((st) =>
+        st.spec ? { ...st, spec: st.spec.map((v) => canonical(v)).sort() } : st,
+      ),
     },
   };
+}
+
+/** JSON with object keys sorted. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
 }
 
 function sub(name: string): Subsystem {
