@@ -4,7 +4,7 @@
 # allocation failures, concurrent interleavings) — the ones below must be REPRODUCED (exit 0).
 set -u
 cd "$(dirname "$0")/.."
-must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill"
+must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill finding-uffd-efault-min-size-entry finding-mremap-partial-private"
 out="$(mktemp -d)"
 fail=0
 t0=$(date +%s)
