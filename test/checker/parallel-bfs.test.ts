@@ -32,12 +32,9 @@ function answer(r: CheckResult, withSpecStates = true) {
       property: r.violation.property,
       message: r.violation.message,
       transitions: r.violation.trace.transitions,
-      // a trace state's spec states are listed by id, ids are given in whichever order the threads
-      // meet them, and a view another thread interned comes back with its keys sorted: compare them
-      // as a set of canonical texts
-      states: r.violation.trace.states.map((st) =>
-        st.spec ? { ...st, spec: st.spec.map((v) => canonical(v)).sort() } : st,
-      ),
+      // a trace lists its spec states in canonical order (checker/intern.ts canonicalOrder), the same for
+      // every N; a view another thread interned comes back with its keys sorted, so compare canonical texts
+      states: r.violation.trace.states.map((st) => (st.spec ? { ...st, spec: st.spec.map((v) => canonical(v)) } : st)),
     },
   };
 }
