@@ -38,8 +38,16 @@ export const STAGE_STEP = 'stage_step';
 type StageEvent = { type: string } & Record<string, unknown>;
 const PLAIN: Plan = { buddyFail: false, numaMiss: false, surplusFirst: false, inj: 0, reserveOffset: 0 };
 
-/** The staged form of `op(a)` on this view, or undefined (bad arguments, nothing to remove: it is atomic then). */
-function stageOf(v: HugetlbView, op: string, a: Args, p: HugetlbParams): { kind: number; fi: number } | undefined {
+/**
+ * The staged form of `op(a)` on this view, or undefined (bad arguments, nothing
+ * to remove: it is atomic then): its kind, file and range [lo, hi).
+ */
+function stageOf(
+  v: HugetlbView,
+  op: string,
+  a: Args,
+  p: HugetlbParams,
+): { kind: number; fi: number; lo: number; hi: number } | undefined {
   const fi = num(a, 'f');
   const f = v.files[fi];
   if (!f || !f.open || !v.spools[f.mount]?.mounted) return undefined;
@@ -47,14 +55,29 @@ function stageOf(v: HugetlbView, op: string, a: Args, p: HugetlbParams): { kind:
     const from = num(a, 'from');
     const to = num(a, 'to');
     if (!(from >= 0 && from + 1 < to && to <= p.fileSize)) return undefined;
-    return { kind: STAGED_PUNCH, fi };
+    return { kind: STAGED_PUNCH, fi, lo: from, hi: to };
   }
   if (op === 'truncate') {
     const size = num(a, 'size');
     if (!(size >= 0 && size <= p.fileSize) || !f.cache.some((x) => x >= size)) return undefined;
-    return { kind: STAGED_TRUNCATE, fi };
+    return { kind: STAGED_TRUNCATE, fi, lo: size, hi: p.fileSize };
   }
   return undefined;
+}
+
+/** Words of view.removing before the indices still to go through: kind, file, held, lo, hi. */
+const HEAD = 5;
+
+/**
+ * Whether the call in progress is `op(a)` itself (same kind, file and range):
+ * its own event finishes it. Another truncate/punch of the same file, even of
+ * the same kind, waits for it (inode_lock) and must not finish it as its own.
+ */
+function isStaged(v: HugetlbView, op: string, a: Args): boolean {
+  const [kind, fi, , lo, hi] = v.removing;
+  if (v.removing.length === 0 || fi !== num(a, 'f')) return false;
+  if (op === 'punch') return kind === STAGED_PUNCH && lo === num(a, 'from') && hi === num(a, 'to');
+  return op === 'truncate' && kind === STAGED_TRUNCATE && lo === num(a, 'size');
 }
 
 /** The steps `op(a)`, in flight, may take before it linearizes (SpecDef.pendingInternal). */
@@ -62,7 +85,7 @@ export function stagedSteps(v: HugetlbView, op: string, a: Args, p: HugetlbParam
   const st = stageOf(v, op, a, p);
   if (!st) return [];
   if (v.removing.length === 0) return [{ type: STAGE_BEGIN, op, ...a }];
-  if (v.removing[0] !== st.kind || v.removing[1] !== st.fi || v.removing.length <= 3) return [];
+  if (!isStaged(v, op, a) || v.removing.length <= HEAD) return [];
   if (st.kind === STAGED_TRUNCATE) return [{ type: STAGE_STEP }];
   return Array.from({ length: maxReserveOffsets(v) }, (_, off) => ({ type: STAGE_STEP, off }));
 }
@@ -73,19 +96,19 @@ export function stageBegin(v0: HugetlbView, a: Args, p: HugetlbParams): HugetlbV
   const st = stageOf(v0, op, a, p);
   if (!st || v0.removing.length > 0) return undefined;
   const v = clone(v0);
-  const from = st.kind === STAGED_PUNCH ? num(a, 'from') : num(a, 'size');
-  const to = st.kind === STAGED_PUNCH ? num(a, 'to') : p.fileSize;
+  const from = st.lo;
+  const to = st.hi;
   zapFileMappings(v, st.fi, from, to, v0.surp === 0);
   unmapFile(v, st.fi, (x) => x >= from && x < to);
   if (st.kind === STAGED_TRUNCATE) v.files[st.fi] = { ...v.files[st.fi]!, size: from };
   const idx = Array.from({ length: to - from }, (_, k) => from + k);
-  v.removing = [st.kind, st.fi, 0, ...idx];
+  v.removing = [st.kind, st.fi, 0, from, to, ...idx];
   return finish(v);
 }
 
 /** stage_step: remove the lowest index left (a punch also gives back its reservation); the page is held. */
 export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView | undefined {
-  const [kind, fi, held, i, ...rest] = v0.removing;
+  const [kind, fi, held, lo, hi, i, ...rest] = v0.removing;
   if (kind === undefined || fi === undefined || held === undefined || i === undefined) return undefined;
   const cached = has(v0.files[fi]?.cache ?? [], i);
   if (reserveOffset && !(cached && kind === STAGED_PUNCH)) return undefined;
@@ -102,19 +125,13 @@ export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView |
     const f = v.files[fi]!;
     v.files[fi] = { ...f, cache: f.cache.filter((x) => x !== i) };
   }
-  v.removing = [kind, fi, held + (cached ? 1 : 0), ...rest];
+  v.removing = [kind, fi, held + (cached ? 1 : 0), lo!, hi!, ...rest];
   return finish(v);
 }
 
-/** The call in progress on file fi of this kind, if any: the op's own event finishes it. */
-const finishing = (v: HugetlbView, op: string, a: Args): boolean =>
-  v.removing.length > 0 &&
-  v.removing[1] === num(a, 'f') &&
-  v.removing[0] === (op === 'punch' ? STAGED_PUNCH : op === 'truncate' ? STAGED_TRUNCATE : -1);
-
 /** The ops that wait for a call in progress (inode_lock of its file; umount for any). */
 export function waitsForStaged(v: HugetlbView, op: string, a: Args): boolean {
-  if (v.removing.length === 0 || finishing(v, op, a)) return false;
+  if (v.removing.length === 0 || isStaged(v, op, a)) return false;
   if (op === 'umount') return true;
   return ['truncate', 'punch', 'fallocate', 'close', 'unlink'].includes(op) && num(a, 'f') === v.removing[1];
 }
@@ -132,9 +149,9 @@ export function finishStaged(
   p: HugetlbParams,
   atomic: (v: HugetlbView) => Outcome | undefined,
 ): Outcome | undefined {
-  if (!finishing(v0, op, a)) return atomic(v0);
+  if (!isStaged(v0, op, a)) return atomic(v0);
   let v: HugetlbView | undefined = v0;
-  while (v && v.removing.length > 3) v = stageStep(v, 0);
+  while (v && v.removing.length > HEAD) v = stageStep(v, 0);
   if (!v) return undefined;
   const held = v.removing[2] ?? 0;
   v = clone(v);

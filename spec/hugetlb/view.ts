@@ -105,7 +105,8 @@ export interface HugetlbView {
   vmas: VmaView[];
   /**
    * A truncate or hole punch in progress (ops-staged.ts): [kind, file, pages it
-   * removed and has not freed yet, ...indices it has still to go through];
+   * removed and has not freed yet, its range's first index, its end, ...indices
+   * it has still to go through];
    * empty when none is. The user sees it only through its effects on
    * concurrent faults and mmaps.
    */
