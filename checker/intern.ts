@@ -78,7 +78,6 @@ export function canonicalEncode(v: unknown, w: IntBuffer): void {
   }
 }
 
-/** The value canonicalEncode wrote at a[pos.at] (pos.at moves past it). */
 /**
  * The values in their canonical order (lexicographic on canonicalEncode),
  * independent of the order or ids they were interned with: a trace lists
@@ -98,6 +97,7 @@ export function canonicalOrder<T>(values: readonly T[]): T[] {
   return keyed.map((x) => x.v);
 }
 
+/** The value canonicalEncode wrote at a[pos.at] (pos.at moves past it). */
 export function canonicalDecode(a: Int32Array, pos: { at: number }): unknown {
   const tag = a[pos.at++]!;
   switch (tag) {

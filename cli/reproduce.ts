@@ -128,8 +128,10 @@ interface RunOpts {
 /** One kernel's verdict for the job's target at that kernel's modelled version. */
 async function verdictOn(job: Job, k: ResolvedKernel, target: Target, o: RunOpts, io: Io): Promise<KernelVerdict> {
   if (target.kind === 'concurrent' && target.race && !job.mapping.unsupported?.(target.race.script)) {
+    const race = target.race;
     io.out(`  note          ${target.why}: running it ${o.runs} times with real threads`);
-    return raceOnKernel(job, k, io, target.race, o.runs, o.bootSeconds);
+    // qemu or a static libc missing is bad input (one line, exit 2), as for a sequential script
+    return asUsage(() => raceOnKernel(job, k, io, race, o.runs, o.bootSeconds));
   }
   const why = target.kind === 'concurrent' ? target.why : job.mapping.unsupported?.(target.script);
   if (why || target.kind === 'concurrent') {

@@ -98,10 +98,10 @@ export function predictRaceOutcome(
   return { kind: 'outcome', outcome, ...(seq ? { alsoSequential: seq } : {}) };
 }
 
-/** Orders of the steps that keep each thread's order and the happens-before edges (at most `cap`). */
 /** How many sequential orders of a race's operations are compared with its outcome. */
 export const ORDER_CAP = 500;
 
+/** Orders of the steps that keep each thread's order and the happens-before edges (at most `cap`). */
 export function sequentialOrders(script: KernelScript, cap = ORDER_CAP): number[][] {
   const c = script.concurrency;
   const n = script.steps.length;

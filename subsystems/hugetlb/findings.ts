@@ -135,7 +135,7 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
   {
     name: 'finding-mremap-partial-private',
     description:
-      'mremap (MREMAP_MAYMOVE|MREMAP_FIXED) of part of a MAP_PRIVATE hugetlb mapping: move_vma calls clear_vma_resv_huge_pages on the whole old VMA (mm/mremap.c move_vma, mm/hugetlb.c @ v6.12; since 550a7d60bd5e "mm, hugepages: add mremap() support for hugepage backed vma"), so the pieces left behind lose the owner flag and the reserve map: their reservations are never used (a write there SIGBUSes although mmap reserved the page and the pool holds it) and never given back (HugePages_Rsvd stays 2 after every mapping, mount and the pool are gone). Found building issue 10 item 3; REPRODUCED on Debian 6.12.118',
+      'mremap (MREMAP_MAYMOVE|MREMAP_FIXED) of part of a MAP_PRIVATE hugetlb mapping: move_vma calls clear_vma_resv_huge_pages on the whole old VMA (mm/mremap.c move_vma, mm/hugetlb.c @ v6.12; since 550a7d60bd5e "mm, hugepages: add mremap() support for hugepage backed vma"), so the pieces left behind lose the owner flag and the reserve map: their reservations are never used (a write there SIGBUSes although mmap reserved the page and the pool holds it) and never given back (HugePages_Rsvd stays 2 after every mapping, mount and the pool are gone). Found building issue 10 item 3; REPRODUCED on Debian 6.1.192 and 6.12.118',
     expect: 'refinement',
     params: P({ pool: 3, fileSize: 3, vmas: 2, mounts: [{ size: -1, min: -1, mounted: true }] }),
     threads: [
