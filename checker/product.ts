@@ -903,13 +903,14 @@ export class Product<G extends object = any> implements Model {
 
   /**
    * The first successor of `vec` (a standalone state vector) whose label
-   * satisfies `want(label, index)`, copied out; undefined when none does.
+   * satisfies `want(label, index)`, copied out, with how many successors
+   * `vec` has (`of`); undefined when none does.
    */
   pick(
     vec: Int32Array,
     want: (label: StepLabel, index: number) => boolean,
-  ): { vec: Int32Array; label: StepLabel; impl: G; failure?: Failure } | undefined {
-    let hit: { vec: Int32Array; label: StepLabel; impl: G; failure?: Failure } | undefined;
+  ): { vec: Int32Array; label: StepLabel; impl: G; failure?: Failure; of: number } | undefined {
+    let hit: { vec: Int32Array; label: StepLabel; impl: G; failure?: Failure; of: number } | undefined;
     let k = 0;
     this.expand(
       vec,
@@ -923,10 +924,12 @@ export class Product<G extends object = any> implements Model {
             label: lab,
             impl: s.impl as G,
             ...(s.failure ? { failure: s.failure } : {}),
+            of: 0,
           };
       },
       true,
     );
+    if (hit) hit.of = k;
     return hit;
   }
 

@@ -22,6 +22,12 @@ export interface PredictedStep {
   readonly specProblem?: string;
   /** The implementation could not run the step (blocked, threw). */
   readonly implProblem?: string;
+  /**
+   * The implementation could go more than one way in this step (a choose(),
+   * an injected failure): the prediction follows the first, the others are not
+   * predicted.
+   */
+  readonly branched?: true;
 }
 
 export function predictScript(
@@ -56,6 +62,7 @@ export function predictScript(
     let ret: RetValue = null;
     let specProblem: string | undefined;
     let implProblem: string | undefined;
+    let branched = false;
     for (let guard = 0; ; guard++) {
       const hit = guard > 10000 ? undefined : product.pick(vec, () => true);
       if (!hit) {
@@ -66,6 +73,7 @@ export function predictScript(
         break;
       }
       vec = hit.vec;
+      if (hit.of > 1) branched = true;
       const bad = hit.failure ? `${hit.failure.kind}: ${hit.failure.message}` : broken(vec, hit.impl);
       if (bad && !specProblem) specProblem = bad;
       if (vec[product.HDR + 2]! < 0) {
@@ -82,6 +90,7 @@ export function predictScript(
       counters: m.predict(g, script.params, sub),
       ...(specProblem ? { specProblem } : {}),
       ...(implProblem ? { implProblem } : {}),
+      ...(branched ? { branched: true as const } : {}),
     });
     if (implProblem) break;
   }

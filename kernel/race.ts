@@ -89,6 +89,7 @@ export function predictRaceOutcome(
     counters: mapping.predict(product.traceState(vec).impl, scenario.params, sub),
   };
   const seq = sequentialMatch(sub, scenario, variant, mapping, script, outcome);
+  if (typeof seq === 'object') return { kind: 'outcome', outcome, ordersUnchecked: seq.unchecked };
   if (seq === undefined && sequentialOrders(script, ORDER_CAP + 1).length > ORDER_CAP)
     return {
       kind: 'outcome',
@@ -132,7 +133,12 @@ export function sequentialOrders(script: KernelScript, cap = ORDER_CAP): number[
   return out;
 }
 
-/** The first sequential order of the race's steps that ends with `outcome`, as text; undefined when none does. */
+/**
+ * The first sequential order of the race's steps that ends with `outcome`, as
+ * text; undefined when none does; `unchecked` when an order could end more
+ * than one way (the implementation branches: predictScript follows only the
+ * first way, so a match among the others would be missed).
+ */
 function sequentialMatch(
   sub: Subsystem,
   scenario: Scenario,
@@ -140,7 +146,7 @@ function sequentialMatch(
   mapping: KernelMapping<any>,
   script: KernelScript,
   outcome: RaceOutcome,
-): string | undefined {
+): string | { unchecked: string } | undefined {
   for (const order of sequentialOrders(script)) {
     const steps = order.map((k) => script.steps[k]!);
     const pred = predictScript(
@@ -152,6 +158,11 @@ function sequentialMatch(
         ...(scenario.kernelVersion ? { kernelVersion: scenario.kernelVersion } : {}),
       },
     );
+    const fork = pred.find((p) => p.branched);
+    if (fork)
+      return {
+        unchecked: `in the order ${order.map((k) => `${script.steps[k]!.op}#${k}`).join(', ')} the implementation can go more than one way at ${fork.op}#${order[fork.step]}, and only the first was followed`,
+      };
     if (pred.length !== steps.length || pred.some((p) => p.implProblem)) continue;
     const returns: string[] = [];
     order.forEach((k, at) => (returns[k] = mapping.retOf(pred[at]!.ret, steps[at]!.op)));

@@ -11,6 +11,7 @@ import { hugetlb } from '../../subsystems/hugetlb/index.js';
 import { hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
 import { compileScripts } from '../../kernel/compile.js';
 import { judgeRace, predictRaceOutcome, sequentialOrders, tallyRace } from '../../kernel/race.js';
+import { predictScript } from '../../kernel/predict.js';
 import { parseProbeLog } from '../../kernel/serial.js';
 import { targetOfSchedule } from '../../kernel/target.js';
 import type { KernelScript } from '../../kernel/types.js';
@@ -87,6 +88,20 @@ describe('race runs compare the final counters', () => {
     const v = judgeRace(script, capped, seen);
     expect(v.verdict).toBe('INCONCLUSIVE');
     expect(v.why).toMatch(/more than 500 orders/);
+  });
+
+  test('an order in which the implementation can go more than one way is not counted as checked', () => {
+    // params.numa: an allocation may find the free pages on disallowed nodes (choose(2)), so a fault branches
+    const { sc, script } = race('finding-unmapped-child-survives');
+    const numa = { ...script, params: { ...(script.params as object), numa: true } };
+    const pred = predictScript(hugetlb, hugetlbProbe, { params: numa.params, steps: numa.steps.slice(0, 2) });
+    expect(pred.map((p) => p.branched ?? false)).toEqual([false, true]); // mmap, then the write fault allocates
+    expect(
+      predictScript(hugetlb, hugetlbProbe, { params: script.params, steps: script.steps }).some((p) => p.branched),
+    ).toBe(false);
+    const schedule = checkScenario(hugetlb, sc, {}).violation!.trace.transitions;
+    const prediction = predictRaceOutcome(hugetlb, sc, null, schedule, hugetlbProbe, numa);
+    expect(prediction.kind === 'outcome' && prediction.ordersUnchecked).toMatch(/more than one way at fault#/);
   });
 
   test('runs without a FINAL line do not count; no prediction is INCONCLUSIVE', () => {
