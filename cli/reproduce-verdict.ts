@@ -89,6 +89,14 @@ export async function runOnKernel(
     io.out('                a fidelity bug in the model (or a kernel difference --kernel-version should select)');
     return { code: EXIT.violation, word: 'DIVERGED', observed: r.steps };
   }
+  const stuck = pred.find((p) => p.implProblem);
+  if (stuck || pred.length !== script.steps.length) {
+    // the steps after it were not predicted: neither REPRODUCED nor AGREED can be claimed for the script
+    io.out(
+      `  verdict       INCONCLUSIVE: the implementation did not run the script to its end (${stuck ? `step ${stuck.step}: ${stuck.implProblem}` : `${pred.length} of ${script.steps.length} steps`})`,
+    );
+    return { code: EXIT.inconclusive, word: 'INCONCLUSIVE', observed: r.steps };
+  }
   const counters = Object.keys(pred[0]?.counters ?? {}).length;
   if (spec) {
     io.out(`  spec          disagrees at step ${spec.step}: ${spec.specProblem}`);
