@@ -222,6 +222,10 @@ function privateFault(g: G, t: T): StepResult {
     // hugetlb_no_page beyond i_size (checked first, as for shared mappings)
     if (idx >= f.size) return faultRelease(g, t, 'SIGBUS');
     if (f.pc.includes(idx)) {
+      // hugetlb_no_page's userfaultfd_minor(vma) check does not ask VM_SHARED: a MINOR-registered
+      // private mapping reports the page-cache hit too, before any copy (mm/hugetlb.c
+      // hugetlb_no_page() @ v6.12; conform seed 20261205 script 174 on 6.1.192 and 6.12.118)
+      if (v.uffd === UFFD_MINOR) return faultRelease(g, t, 'SIGBUS');
       if (!write) {
         v.pcm = setAdd(v.pcm, idx); // hugetlb_add_file_rmap + read-only pte
         return faultRelease(g, t, 'ok');

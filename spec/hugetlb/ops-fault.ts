@@ -213,6 +213,8 @@ function privateFault(c: Ctx, m: VmaView, i: number, write: boolean): Outcome | 
     const f = at(v.files, m.file);
     if (i >= f.size) return plain ? { view: c.v0, ret: 'SIGBUS' } : undefined;
     if (has(f.cache, i)) {
+      // a minor fault is the handler's, for a private mapping of the file as for a shared one
+      if (m.uffd === 'minor') return plain ? { view: c.v0, ret: 'SIGBUS' } : undefined;
       if (write) return pagecacheCow(c, m, i);
       if (!plain) return undefined;
       m.pagecache = add(m.pagecache, i); // a read maps the file's page

@@ -6,6 +6,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
+import { parseScript } from '../../checker/scenario-file.js';
+import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { OpChoice } from '../../checker/types.js';
 import { applyOp, initView, sees, TOKEN, type HugetlbView } from '../../spec/hugetlb/model.js';
 import { hugetlb, parseParams } from '../../subsystems/hugetlb/index.js';
@@ -106,5 +108,33 @@ describe('hugetlb private file mappings: every one-thread program refines the sp
     expect(r.exhaustive).toBe(true);
     expect(r.states).toBeGreaterThan(500);
     expect(r.invariants.find((i) => i.name === 'private-writes-stay-private')?.nonTrivial).toBeGreaterThan(0);
+  });
+});
+
+describe('hugetlb private file mappings: userfaultfd MINOR', () => {
+  // conform seed 20261205 script 174: Debian 6.1.192 and 6.12.118 both SIGBUS at the fault
+  // (hugetlb_no_page's userfaultfd_minor() check does not ask VM_SHARED); the model used to COW
+  const params = {
+    pool: 3,
+    overcommit: 1,
+    fileSize: 1,
+    mounts: [{ size: -1, min: 3, mounted: true }],
+    fileMount: [0, 0],
+    vmas: 2,
+  };
+  const steps: OpChoice[] = [
+    o('fallocate', { f: 1, from: 0, to: 1 }),
+    o('mmap', { v: 1, kind: 'private_file', f: 1, from: 0, to: 1 }),
+    o('uffd_register', { v: 1, mode: 'minor' }),
+    o('fault', { v: 1, i: 0, write: true }),
+  ];
+
+  test("a fault on a page-cache page of a MINOR-registered private mapping is the handler's (SIGBUS), in spec and implementation", () => {
+    const spec = specRun(params, steps);
+    expect(spec.rets).toEqual(['ok', 'ok', 'ok', 'SIGBUS']);
+    expect(spec.view.vmas[1]!.anon).toEqual([]); // no private copy was made
+    const run = runImplSteps(hugetlb, parseScript(hugetlb, { params, steps }, 'test'), null);
+    expect(run.stopped).toBeUndefined();
+    expect(run.steps.map((s) => s.ret)).toEqual(['ok', 'ok', 'ok', 'SIGBUS']);
   });
 });
