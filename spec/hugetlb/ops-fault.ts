@@ -221,6 +221,8 @@ function privateFault(c: Ctx, m: VmaView, i: number, write: boolean): Outcome | 
       return done(c, 'ok');
     }
   }
+  // a missing page is the handler's; a page-cache page of the file is not missing (hugetlb_no_page)
+  if (m.uffd === 'missing') return plain ? { view: c.v0, ret: 'SIGBUS' } : undefined;
   if (plan.inj === INJ.early) {
     // the owner's reserve map could not allocate a descriptor
     if (!(m.kind === 'private' && m.owner) || plan.buddyFail || plan.numaMiss || plan.reserveOffset) return undefined;
@@ -264,6 +266,5 @@ export function fault(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
     if (m.uffd === 'missing') return unchanged('SIGBUS'); // a missing page: the handler's
     return sharedFault(c, m, i);
   }
-  if (m.uffd === 'missing' && !has(m.anon, i) && !m.unmapped) return unchanged('SIGBUS');
   return privateFault(c, m, i, write);
 }

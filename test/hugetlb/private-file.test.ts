@@ -137,4 +137,13 @@ describe('hugetlb private file mappings: userfaultfd MINOR', () => {
     expect(run.stopped).toBeUndefined();
     expect(run.steps.map((s) => s.ret)).toEqual(['ok', 'ok', 'ok', 'SIGBUS']);
   });
+
+  test('MISSING registration: a page-cache page is not missing, so the fault maps it (spec and implementation)', () => {
+    const missing = steps.map((x) => (x.op === 'uffd_register' ? o('uffd_register', { v: 1, mode: 'missing' }) : x));
+    missing[3] = o('fault', { v: 1, i: 0, write: false });
+    const spec = specRun(params, missing);
+    expect(spec.rets).toEqual(['ok', 'ok', 'ok', 'ok']);
+    const run = runImplSteps(hugetlb, parseScript(hugetlb, { params, steps: missing }, 'test'), null);
+    expect(run.steps.map((s) => s.ret)).toEqual(['ok', 'ok', 'ok', 'ok']);
+  });
 });
