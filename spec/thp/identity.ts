@@ -69,9 +69,12 @@ export function sharedWithOthers(c: ThpView, mm: number, page: number): boolean 
   return c.pinned.some((p) => p[0] !== mm && p[2] === page);
 }
 
-/** mm itself holds a pin on `page`. */
+/**
+ * mm itself holds a pin on `page` that a copy must not leave behind. A pin of
+ * the zero page never counts: it does not follow the pinner's writes (on_pin).
+ */
 export const pinnedBy = (c: ThpView, mm: number, page: number): boolean =>
-  c.pinned.some((p) => p[0] === mm && p[2] === page);
+  page !== ZERO_PAGE && c.pinned.some((p) => p[0] === mm && p[2] === page);
 
 /** Give mm a fresh private copy at subpage i holding `data` (the caller unmapped the old page). */
 export function mapNewCopy(c: ThpView, mm: number, i: number, data: number): void {

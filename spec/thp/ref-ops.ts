@@ -14,6 +14,21 @@ import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices, type Th
  * the pinner's own: a page another process maps or pins is first replaced by
  * a private copy (COW broken, or unshared, before pinning). A page already
  * exclusive may still be copied first ('copy'), unless mm already pins it.
+ *
+ * The zero page is the exception: a read-only (short-term) pin of an address
+ * that maps it pins the zero page itself ('same'). gup_must_unshare() asks
+ * only PageAnon pages to unshare (include/linux/mm.h gup_must_unshare() @
+ * v6.1), and from v6.2 also FOLL_LONGTERM pins in COW mappings (mm/internal.h
+ * gup_must_unshare() @ v6.12: "R/O short-term pinning does not have the
+ * semantics to observe successive changes through the process page tables"); follow_page_pte()
+ * returns the zero page and try_grab_page() / try_grab_folio() pins it (mm/gup.c
+ * @ v6.1 and v6.12; since c8070b787519 "mm: Don't pin ZERO_PAGE in
+ * pin_user_pages()" without a reference). Such a pin reads 0 for ever and does
+ * not follow the pinner's later writes, which COW away from the zero page as
+ * ever. A private copy ('copy') is also allowed: the forced COW break of
+ * v5.8 - v5.10 (17839856fd58 "gup: document and work around 'COW can break
+ * either way' issue"), and FOLL_LONGTERM since 84209e87c696 "mm/gup: reliable
+ * R/O long-term pinning in COW mappings". A FOLL_WRITE pin always pins a copy.
  */
 const on_pin: Handler = (c, e) => {
   const { mm, sub, badMm, badSub, anon, choice, first } = e;
@@ -21,11 +36,12 @@ const on_pin: Handler = (c, e) => {
   // check_vma_flags(): FOLL_WRITE without FOLL_FORCE on a read-only VMA
   if (int(e.ev.write) === 1 && c.ro.includes(mm)) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
   let page = pageAt(c, mm, sub);
-  // a FOLL_WRITE pin of the zero page breaks COW first: it pins a fresh private copy ('copy' below)
-  if (page < 0 && !(page === ZERO_PAGE && int(e.ev.write) === 1)) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
+  if (page < 0 && page !== ZERO_PAGE) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
   if (choice === 'copy') {
     if (!anon || pinnedBy(c, mm, page)) return REJECT;
     page = copyForWrite(c, mm, sub, dataOf(c, mm, sub));
+  } else if (page === ZERO_PAGE) {
+    if (int(e.ev.write) === 1) return REJECT; // a FOLL_WRITE pin of the zero page breaks COW first ('copy')
   } else if (anon && sharedWithOthers(c, mm, page)) return REJECT;
   c.pinned.push([mm, sub, page]);
   return 'ok';

@@ -57,6 +57,37 @@ describe('thp: the huge zero page', () => {
     expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 0, 0]);
   });
 
+  test('a read-only pin of the (huge or small) zero page succeeds (the spec once answered EFAULT)', () => {
+    for (const prefix of [[], [step('split_huge_pmd', { mm: 0 })]]) {
+      const obs = run({ kind: 'anon', initial: 'none' }, [
+        step('populate_read', { mm: 0 }),
+        ...prefix,
+        step('pin', { mm: 0, sub: 1 }),
+        step('read', { mm: 0, sub: 1 }),
+        step('wp_fault', { mm: 0, sub: 1, val: 6 }), // the models pin a private copy, which the write reuses
+        step('read', { mm: 0, sub: 1 }),
+        step('unpin', { mm: 0, sub: 1 }),
+      ]);
+      for (const o of obs) expect(o.problem).toBeUndefined();
+      expect(obs.map((o) => o.impl.ret).slice(prefix.length)).toEqual(['ok', 'ok', 0, 'reuse', 6, 'ok']);
+    }
+  });
+
+  test('spec: a read-only pin may hold the zero page itself, and the pinner still COWs away from it', () => {
+    let c: ThpContext = initialThp({ nr: 2, mms: 1, kind: 'anon', initial: 'none' });
+    c = applyThp(c, { type: 'populate_read', mm: 0 });
+    expect(applyThp(c, { type: 'pin', mm: 0, sub: 1, write: 1, choice: 'same' }).ret).toBeUndefined();
+    c = applyThp(c, { type: 'pin', mm: 0, sub: 1, choice: 'same' });
+    expect(c.ret).toBe('ok');
+    expect(c.pinned).toEqual([[0, 1, -3]]);
+    expect(applyThp(c, { type: 'wp_fault', mm: 0, sub: 1, val: 4, choice: 'reuse' }).ret).toBeUndefined();
+    c = applyThp(c, { type: 'wp_fault', mm: 0, sub: 1, val: 4, choice: 'copy' });
+    expect(c.ret).toBe('copy');
+    expect(c.pinned).toEqual([[0, 1, -3]]);
+    expect(applyThp(c, { type: 'read', mm: 0, sub: 1 }).ret).toBe(4);
+    expect(applyThp(c, { type: 'unpin', mm: 0, sub: 1 }).ret).toBe('ok');
+  });
+
   test('a /proc/pid/mem read of an unmapped page faults in the zero page and reads zeroes', () => {
     const obs = run({ kind: 'anon', initial: 'none' }, [
       step('force_read', { mm: 0, sub: 3 }),
