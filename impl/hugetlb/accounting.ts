@@ -8,7 +8,8 @@
 import { type Cont, type Step, type T } from './context.js';
 import { hugepageSubpoolGetPages } from './subpool.js';
 import type { G } from './state.js';
-import type { StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 
 export const RETURN_UNUSED = 'return_unused_surplus_pages';
 export const ALLOC_SURPLUS = 'alloc_surplus_huge_page';
@@ -70,7 +71,7 @@ export function returnUnusedAtomic(g: G, t: T, n: number): void {
   if (n > 0) {
     t.l.unused_resv_pages = n;
     t.l.nr_pages = Math.min(n, g.surp);
-    returnUnusedIter(g, t, () => '', false);
+    returnUnusedIter(g, t, () => done(), false); // never continues: the loop does not yield
   } else if (n < 0) g.resv -= n;
 }
 

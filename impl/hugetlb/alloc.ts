@@ -6,7 +6,7 @@
  * allocation of a surplus page). Coarsening: hugepage_subpool_get_pages
  * (spool->lock) shares the dequeue step.
  */
-import type { StepResult } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { returnUnused } from './accounting.js';
 import { type Cont, type Step, type T, at, isShared, mapOf, spoolIdx, vmaOf } from './context.js';
 import { allocateFileRegionEntriesStep, regionChg } from './region-steps.js';

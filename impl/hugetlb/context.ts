@@ -10,8 +10,9 @@
  * faults is a reader count (file.ir). Spinlocks (hugetlb_lock, resv_map->lock,
  * spool->lock) are held inside one step only, so they have no state.
  */
-import type { StepDef, StepResult, ThreadCtx } from '../../checker/types.js';
+import type { StepDef, ThreadCtx } from '../../checker/types.js';
 import { assertHeld, InternalError } from '../lockdep.js';
+import type { StepLabel, StepResult } from './labels.js';
 import type { ResvMap } from './regions.js';
 import {
   type File,
@@ -38,6 +39,7 @@ export type T = ThreadCtx<ImplParams> & { readonly l: Locals };
  * methods, so these are accepted where the checker expects a StepDef.
  */
 export interface Step extends StepDef<G, ImplParams> {
+  readonly name: StepLabel;
   enabled?(g: Readonly<G>, t: T): boolean;
   run(g: G, t: T): StepResult;
 }
@@ -49,6 +51,8 @@ export interface Op {
   readonly locals: typeof LOCALS;
   readonly steps: readonly Step[];
 }
+export type { StepLabel, StepResult } from './labels.js';
+
 /** A continuation: what the caller does next, run inside the current atomic step. */
 export type Cont = (g: G, t: T) => StepResult;
 

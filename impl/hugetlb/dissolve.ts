@@ -17,7 +17,8 @@
  * Coarsening: after the retry the page is on the free list; its being
  * allocated again meanwhile (-EBUSY) is not explored.
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { type Op, type T, LOCALS } from './context.js';
 import type { G } from './state.js';
 

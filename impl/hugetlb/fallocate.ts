@@ -9,7 +9,8 @@
  * first failure ends the call (-ENOSPC / -ENOMEM; pages already added stay,
  * i_size is not extended); on success i_size grows to cover the range.
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { returnUnusedStep } from './accounting.js';
 import { type AllocHooks, allocSteps, vmaNeedsReservation } from './alloc.js';
 import {

@@ -3,7 +3,8 @@
  * (read) / the hugetlb VMA lock and mmap_lock (read), and on the error paths
  * first put_page() the page alloc_huge_page gave us.
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { type T, PATH_FALLOCATE, at, faultFile, faultMutexUnlock, inodeUnlock, spoolIdx, vmaOf } from './context.js';
 import { freeHugePage } from './subpool.js';
 import type { G } from './state.js';

@@ -8,7 +8,8 @@
  * hugetlb_handle_userfault instead, which with UFFD_FEATURE_SIGBUS (the
  * probe's setting) is SIGBUS.
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { returnUnusedStep } from './accounting.js';
 import { type AllocHooks, allocSteps, vmaNeedsReservation } from './alloc.js';
 import {

@@ -17,7 +17,8 @@
  * descriptor, no name, no mapping), so its whole eviction is one step; the
  * counters it updates are each under hugetlb_lock in the kernel.
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { returnUnused, returnUnusedAtomic, returnUnusedStep } from './accounting.js';
 import { type Op, type T, LOCALS, LONG_MAX, argInt, at, faultFile, isShared } from './context.js';
 import { regionDel } from './regions.js';

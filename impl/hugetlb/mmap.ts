@@ -6,7 +6,8 @@
  * resv_map->lock (allocate_file_region_entries), spool->lock and hugetlb_lock
  * (gather_surplus_pages, return_unused_surplus_pages) are dropped.
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { gatherSteps, gatherSurplusPages, returnUnused, returnUnusedStep } from './accounting.js';
 import {
   type Cont,

@@ -8,7 +8,8 @@
  * hugetlb_vm_op_close of the removed piece returns the owner's unconsumed
  * reservations in [start, end): (end - start) - region_count(resv, start, end).
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { returnUnused, returnUnusedStep } from './accounting.js';
 import {
   type Op,

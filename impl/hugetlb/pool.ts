@@ -6,7 +6,8 @@
  * hugepage_new_subpool, which reserves min_size via hugetlb_acct_memory).
  * mm/hugetlb.c, fs/hugetlbfs/inode.c @ v6.1.
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { gatherSteps, gatherSurplusPages } from './accounting.js';
 import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
 import { freshFile, type G, SP_DETACHED, SP_MOUNTED, SP_MOUNTING, SP_UNMOUNTED } from './state.js';

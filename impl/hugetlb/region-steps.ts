@@ -5,7 +5,7 @@
  * factory serves every caller (vma_needs_reservation, restore_reserve_on_error,
  * hugetlb_reserve_pages' region_chg and region_add).
  */
-import type { StepResult } from '../../checker/types.js';
+import type { StepLabel, StepResult } from './labels.js';
 import type { Cont, Step, T } from './context.js';
 import { type ResvMap, regionChgCommit, regionChgCount } from './regions.js';
 import type { G } from './state.js';
@@ -22,7 +22,7 @@ export function regionChg(
   m: ResvMap,
   from: number,
   to: number,
-  retryStep: string,
+  retryStep: StepLabel,
   charged: Cont,
 ): StepResult {
   const { chg, needed, missing } = regionChgCount(m, from, to);
@@ -38,7 +38,7 @@ export function regionChg(
 
 export interface RegionEntriesHooks {
   /** The step's name (unique within the op). */
-  readonly name: string;
+  readonly name: StepLabel;
   /** The reserve map being charged. */
   map(g: G, t: T): ResvMap;
   /** kmalloc failed (region_chg/region_add returns -ENOMEM); l.to_allocate is already 0. */

@@ -5,7 +5,7 @@
  * reserve map and the page's restore flag back so that the global count
  * stays right when the page is freed.
  */
-import type { StepResult } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { type Step, type T, isShared, mapOf, vmaOf } from './context.js';
 import { invert } from './alloc.js';
 import { putPage, putPageAndRelease } from './fault-release.js';

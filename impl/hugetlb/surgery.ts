@@ -22,7 +22,8 @@
  * owner flag (the reservations "still live on in new_vma") and do_vmi_munmap
  * removes the old range.
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import {
   type Op,
   type Step,

@@ -7,7 +7,8 @@
  * in hugetlb_unreserve_pages. Coarsening: the removed folios are freed as one
  * batch at the end (folio_batch_release).
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { hugetlbFixReserveCounts, returnUnused, returnUnusedAtomic, returnUnusedStep } from './accounting.js';
 import {
   type Step,

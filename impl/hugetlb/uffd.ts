@@ -28,7 +28,8 @@
  * the page cache", see NOTES.md), anon_vma_prepare in uffd_lock_vma, the
  * map_changing_lock (no non-cooperative events), UFFDIO_COPY_MODE_WP.
  */
-import { done, type StepResult } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
+import type { StepResult } from './labels.js';
 import { returnUnusedStep } from './accounting.js';
 import { type AllocHooks, allocSteps, vmaNeedsReservation } from './alloc.js';
 import {
