@@ -294,7 +294,7 @@ function free_folio(g: FolioState, t: T, h: number): void {
 
 /** Copy-pool slots: enough for every mm to hold a private copy of every subpage, plus one set for pins left behind. */
 export function copyPoolSize(p: FolioParams): number {
-  return isAnon(p) ? p.nr * (p.mms + 1) : 0;
+  return isAnon(p) ? p.nr * (p.mms + 1) : p.nr; /* file: pages a collapse could leave behind (variant only) */
 }
 
 /** folio_prep_large_rmappable(): a fresh, unmapped large folio. */

@@ -16,6 +16,7 @@ import { fork } from './fork.js';
 import { pin, unpin } from './gup.js';
 import { pin_fast } from './gup-fast.js';
 import { collapse } from './khugepaged.js';
+import { collapse_file } from './collapse-file.js';
 import { migrate } from './migrate.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
@@ -48,6 +49,7 @@ export const folioImpl: ImplDef<FolioState, FolioParams> = {
     split,
     deferred_split_scan,
     collapse,
+    collapse_file,
     migrate,
     wp_fault,
     read,

@@ -10,6 +10,7 @@ import { pin, unpin } from './gup.js';
 import { pin_fast } from './gup-fast.js';
 import { evict } from './filemap.js';
 import { collapse } from './khugepaged.js';
+import { collapse_file } from './collapse-file.js';
 import { init, thpSchema, type ThpParams, type ThpState } from './page.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
@@ -45,6 +46,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     split,
     deferred_split_scan,
     collapse,
+    collapse_file,
     migrate,
     wp_fault,
     read,

@@ -337,5 +337,5 @@ export function prep_compound_page(g: ThpState): void {
 
 /** Copy-pool slots: enough for every mm to hold a private copy of every subpage, plus one set for pins left behind. */
 export function copyPoolSize(p: ThpParams): number {
-  return isAnon(p) ? p.nr * (p.mms + 1) : 0;
+  return isAnon(p) ? p.nr * (p.mms + 1) : p.nr; /* file: pages a collapse could leave behind (variant only) */
 }

@@ -49,6 +49,7 @@ import { pageAt } from './identity.js';
 import { mappingHandlers } from './map-ops.js';
 import { referenceHandlers } from './ref-ops.js';
 import { migrateHandlers } from './migrate-ops.js';
+import { collapseFileHandlers } from './collapse-file-ops.js';
 import {
   clone,
   initialThp,
@@ -62,7 +63,12 @@ import {
 
 export * from './view.js';
 
-const handlers: Readonly<Record<string, Handler>> = { ...mappingHandlers, ...referenceHandlers, ...migrateHandlers };
+const handlers: Readonly<Record<string, Handler>> = {
+  ...mappingHandlers,
+  ...referenceHandlers,
+  ...migrateHandlers,
+  ...collapseFileHandlers,
+};
 
 /** Apply one event; returns the next context with `ret` set, or `ret` undefined when the event is not enabled. */
 export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {

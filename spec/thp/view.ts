@@ -4,6 +4,7 @@
  */
 import type { RetValue } from '../../checker/types.js';
 import { canonicalCopies } from './identity.js';
+import { collapseFileChoices } from './collapse-file-ops.js';
 
 export type ThpKind = 'anon' | 'file';
 /** Initial state: nothing mapped, mapped by PMD in mm 0, or shared by PMD in mm 0 and mm 1 (after fork). */
@@ -85,6 +86,8 @@ export const thpChoices = {
   deferred_split_scan: ['split', 'skip', 'skip-remapped'],
   /** khugepaged is best effort (trylock failures). */
   collapse: ['ok', 'fail'],
+  /** khugepaged's file collapse: page tables kept (bitmask of mms), or failed after unmapping a prefix (collapse-file-ops.ts). */
+  collapse_file: collapseFileChoices,
   /** A write: reuse the page (only when it is exclusive to the writer), or copy it (never leaving the writer's pin behind). */
   wp_fault: ['reuse', 'copy'],
   /** A pin of a page exclusive to the pinner may still copy it first (an unshare that did not reuse). */

@@ -42,7 +42,7 @@ export const invariants = [
   invariant<G, P>({
     name: 'refcount-covers-mappings-and-pins',
     why: 'Each mapping, pin (GUP_PIN_COUNTING_BIAS) and page-cache slot takes a reference on the head before it becomes visible and drops it only after it is gone.',
-    doc: 'page_count is at least total_mapcount plus GUP pins, speculative references and page-cache references, except while split_huge_page holds it frozen or a PMD split is mid-transfer.',
+    doc: 'page_count is at least total_mapcount plus GUP pins, speculative references and page-cache references, except while split_huge_page or collapse_file holds it frozen or a PMD split is mid-transfer.',
     source:
       'Documentation/vm/transhuge.rst @ v5.10, "Refcounts and transparent huge pages"; mm/huge_memory.c can_split_huge_page() @ v5.10',
     when: 'always',
@@ -64,6 +64,7 @@ export const invariants = [
       for (let i = 0; i < n; i++) {
         const pg = g.pages[i]!;
         if (pg.freed || PageCompound(g, i)) continue;
+        if (pg.refcount === 0 && pg.locked !== 0) continue; /* page_ref_freeze()d by collapse_file under its lock */
         any = true;
         const need =
           pg.mapcount + 1 + GUP_PIN_COUNTING_BIAS * g.user_pins[i]! + g.user_refs[i]! + (pg.in_cache ? 1 : 0);

@@ -70,6 +70,10 @@ export const thpOps = defineOps({
   },
   deferred_split_scan: { doc: 'the deferred split shrinker runs once', args: {} },
   collapse: { doc: 'khugepaged collapses the range in mm back to a THP', args: { mm } },
+  collapse_file: {
+    doc: "khugepaged collapses the split file THP's small page-cache pages (scanned from mm) into a new THP and retracts the page tables",
+    args: { mm },
+  },
   wp_fault: {
     doc: 'userspace write of val to subpage sub of a private anon mapping in mm (a write fault when write-protected)',
     args: { mm, sub, val: A.optional(A.int(0, 99, 'the value written (default 1)')) },

@@ -40,6 +40,8 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   scan_put: 'the scanner dropping that reference',
   deferred_split_scan: 'the deferred split shrinker runs under memory pressure, not on cue',
   collapse: 'khugepaged runs on its own schedule, not on cue (the probe keeps it away with MADV_NOHUGEPAGE)',
+  collapse_file:
+    'file THPs are not mapped to the probe yet; MADV_COLLAPSE of a file range would reach collapse_file on cue (v6.1+), but installs the PMD at once',
   page_mapcount: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
   total_mapcount: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
   page_mapped: 'a kernel query; the probe reads /proc/kpagecount after every step instead',

@@ -132,4 +132,12 @@ export const variants: Variant[] = [
     source: '70cbc3cc78a9 "mm: gup: fix the fast GUP race against THP collapse"',
     scenarios: ['gup-fast-vs-collapse'],
   },
+  {
+    name: 'collapse-file-refcount',
+    description:
+      "collapse_file() replaces a small page-cache page by the new huge page without checking that only its own, the page cache's and the LRU isolation's references remain: a GUP-fast pin taken after the scan survives the collapse on the old page, which the file and the process no longer map.",
+    source:
+      'mm/khugepaged.c collapse_file() @ v6.1: "The page is expected to have page_count() == 3" (page_ref_freeze(page, 3), SCAN_PAGE_COUNT)',
+    scenarios: ['file-collapse-vs-gup-fast'],
+  },
 ];

@@ -83,6 +83,7 @@ describe('thp: every variant is caught where it says', () => {
         'ced108037c2a',
         '70cbc3cc78a9',
         '688272809fcc',
+        'collapse-file-refcount',
       ].sort(),
     );
   });

@@ -90,4 +90,12 @@ export const folioVariants: Variant[] = [
       'include/linux/rmap.h __folio_try_dup_anon_rmap() @ v6.12 (ClearPageAnonExclusive when sharing); 6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive"',
     scenarios: ['gup-fast-vs-fork', 'fork-vs-split'],
   },
+  {
+    name: 'collapse-file-refcount',
+    description:
+      "collapse_file() replaces a small page-cache page by the new huge page without checking that only its own, the page cache's and the LRU isolation's references remain: a GUP-fast pin taken after the scan survives the collapse on the old page, which the file and the process no longer map.",
+    source:
+      'mm/khugepaged.c collapse_file() @ v6.12: "We control three references to the folio" (folio_ref_count(folio) != 3, SCAN_PAGE_COUNT)',
+    scenarios: ['file-collapse-vs-gup-fast'],
+  },
 ];

@@ -1,0 +1,35 @@
+/**
+ * Default scenarios of khugepaged's file collapse (collapse_file +
+ * retract_page_tables): a file THP is split into small page-cache pages, then
+ * collapsed again while faults, GUP-fast, munmap, eviction and
+ * collapse_pte_mapped_thp race it.
+ */
+import type { OpChoice, Scenario } from '../../checker/types.js';
+import type { ThpParams } from '../../impl/thp/page.js';
+import { thpParams } from './params.js';
+
+const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
+
+export const collapseFileScenarios: Scenario<ThpParams>[] = [
+  {
+    name: 'file-collapse-vs-gup-fast',
+    description:
+      'A split file THP is collapsed again (collapse_file: lock, try_to_unmap, refcount freeze/check, replace) while the process PTE-faults a page and GUP-fast pins it: a pin taken after the scan must make the collapse refuse, or the pin holds a page the file no longer has.',
+    params: thpParams('file', 'pmd', 1),
+    threads: [
+      [op('split', { sub: 0 }), op('collapse_file', { mm: 0 })],
+      [op('fault_pte', { mm: 0, sub: 1 }), op('pin_fast', { mm: 0, sub: 1 }), op('unpin', { mm: 0, sub: 1 })],
+    ],
+  },
+  {
+    name: 'file-collapse-retract',
+    description:
+      "collapse_file of a split file THP PTE-mapped by two processes: retract_page_tables drops each emptied page table, or keeps it when khugepaged cannot take that process's mmap_lock (collapse_pte_mapped_thp holds it); a PTE fault, munmap and eviction race it.",
+    params: thpParams('file', 'forked'),
+    threads: [
+      [op('split', { sub: 0 }), op('collapse_file', { mm: 0 }), op('fault', { mm: 1 })],
+      [op('fault_pte', { mm: 1, sub: 2 }), op('collapse', { mm: 1 })],
+      [op('fault_pte', { mm: 0, sub: 0 }), op('munmap', { mm: 0, from: 0, to: 4 }), op('evict')],
+    ],
+  },
+];
