@@ -4,7 +4,7 @@
  * under the page lock of its (sb, key, index) handle as the callers in
  * mm/filemap.c and mm/truncate.c hold it. Checks the backend contract.
  */
-import { done, type OpDef } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
 import {
   cleancacheGetPage,
@@ -16,7 +16,7 @@ import {
   hookPool,
   HOOK_NO_OPS,
 } from './frontend.js';
-import { arg, type G, type P, type Step, type T } from './fs-common.js';
+import { arg, flagArg, optArg, type Op, type Step, type T } from './fs-common.js';
 import { apiHandle } from './state.js';
 import { tmemRepatriate } from './tmem.js';
 
@@ -28,7 +28,7 @@ export const UMOUNT_PRECONDITION =
 /** The page-lock table index of the op's (sb, key, idx) handle. */
 const handleOf = (t: T) => apiHandle(t.params, arg(t, 'sb'), arg(t, 'key'), arg(t, 'idx'));
 
-export const mount: OpDef<G, P> = {
+export const mount: Op = {
   doc: 'mount of an API-layer superblock: cleancache_init_fs(sb) (uuid 0) or cleancache_init_shared_fs(uuid, sb)',
   steps: [
     {
@@ -37,14 +37,14 @@ export const mount: OpDef<G, P> = {
         const sb = arg(t, 'sb');
         if (g.sb_mounted[sb]) return done('ebusy');
         g.sb_mounted[sb] = true;
-        cleancacheInitFs(g, t, sb, (t.args.uuid as number | undefined) ?? 0);
+        cleancacheInitFs(g, t, sb, optArg(t, 'uuid', 0));
         return done(null);
       },
     },
   ],
 };
 
-export const umount: OpDef<G, P> = {
+export const umount: Op = {
   doc: 'unmount of an API-layer superblock: cleancache_invalidate_fs(sb) surrenders the pool id',
   steps: [
     {
@@ -66,8 +66,8 @@ export const umount: OpDef<G, P> = {
  * then [backend call, unlock_page]. `locked: 0` drops the page lock (the
  * caller contract broken on purpose, scenario api-unserialized).
  */
-function pageHookOp(kind: 'put' | 'invalidate'): OpDef<G, P> {
-  const locked = (t: T) => t.args.locked === undefined || t.args.locked === 1 || t.args.locked === true;
+function pageHookOp(kind: 'put' | 'invalidate'): Op {
+  const locked = (t: T) => flagArg(t, 'locked', true);
   const backendStep = kind === 'put' ? 'tmem_put' : 'tmem_invalidate_page';
   const lookup: Step = {
     name: kind === 'put' ? '__cleancache_put_page' : '__cleancache_invalidate_page',
@@ -112,7 +112,7 @@ function pageHookOp(kind: 'put' | 'invalidate'): OpDef<G, P> {
 export const put = pageHookOp('put');
 export const invalidatePage = pageHookOp('invalidate');
 
-export const get: OpDef<G, P> = {
+export const get: Op = {
   doc: 'lock_page; cleancache_get_page(page) for (sb, key, idx): the data on a hit, "miss" otherwise; unlock_page',
   steps: [
     {
@@ -138,7 +138,7 @@ export const get: OpDef<G, P> = {
   ],
 };
 
-export const invalidateInode: OpDef<G, P> = {
+export const invalidateInode: Op = {
   doc: 'cleancache_invalidate_inode(mapping) for (sb, key): every page of the file',
   steps: [
     {
@@ -151,7 +151,7 @@ export const invalidateInode: OpDef<G, P> = {
   ],
 };
 
-export const repatriate: OpDef<G, P> = {
+export const repatriate: Op = {
   doc: 'RAMster-like background worker: repatriate the oldest remotified page into the local tree',
   steps: [
     {

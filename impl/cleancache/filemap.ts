@@ -8,7 +8,7 @@
  * generic_perform_write(), flusher writeback and shrink_page_list(), whose
  * __remove_mapping() puts the clean page into cleancache.
  */
-import { done, type OpDef } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 import { cleancacheGetPage } from './frontend.js';
 import {
   arg,
@@ -22,7 +22,7 @@ import {
   pageSlot,
   unlockPage,
   type G,
-  type P,
+  type Op,
   type T,
 } from './fs-common.js';
 import { deleteFromPageCache } from './page-cache.js';
@@ -49,7 +49,7 @@ function invalidateUnlockShared(g: G, t: T): void {
   t.l.invl = 0;
 }
 
-export const read: OpDef<G, P> = {
+export const read: Op = {
   doc: 'buffered read of page idx of file f: page-cache hit, else add a locked page and readpage (a page past i_size is a hole and zero-filled, else cleancache_get_page(), else the disk); no data at or past EOF (generic_file_buffered_read)',
   locals: ['ino', 'in', 'data', 'invl'],
   steps: [
@@ -155,7 +155,7 @@ export const read: OpDef<G, P> = {
   ],
 };
 
-export const write: OpDef<G, P> = {
+export const write: Op = {
   doc: 'buffered full-page write of version v to page idx of file f (generic_perform_write under i_rwsem); leaves the page dirty',
   locals: ['ino'],
   steps: [
@@ -182,7 +182,7 @@ export const write: OpDef<G, P> = {
   ],
 };
 
-export const writeback: OpDef<G, P> = {
+export const writeback: Op = {
   doc: 'flusher writeback of page idx of file f: lock_page, clear_page_dirty_for_io, ->writepage, end_page_writeback',
   locals: ['ino', 'data'],
   steps: [
@@ -218,7 +218,7 @@ export const writeback: OpDef<G, P> = {
   ],
 };
 
-export const evict: OpDef<G, P> = {
+export const evict: Op = {
   doc: 'reclaim of page idx of file f (shrink_page_list -> __remove_mapping -> __delete_from_page_cache): a clean unlocked page is put into cleancache',
   steps: [
     {

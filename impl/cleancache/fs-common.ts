@@ -5,15 +5,39 @@
  */
 import { done, type StepDef, type ThreadCtx } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
+import type { StepLabel, StepResult } from './labels.js';
 import type { CleancacheParams, CleancacheState } from './state.js';
 
 export type G = CleancacheState;
 export type P = CleancacheParams;
 export type T = ThreadCtx<P>;
-export type Step = StepDef<G, P>;
+/** A cleancache step: its name and every label it returns are declared in labels.ts. */
+export interface Step extends StepDef<G, P> {
+  readonly name: StepLabel;
+  enabled?(g: Readonly<G>, t: T): boolean;
+  run(g: G, t: T): StepResult;
+}
+/** A cleancache operation: OpDef whose steps are typed Steps. */
+export interface Op {
+  /** One line: what the operation is and the kernel path it follows. */
+  readonly doc: string;
+  readonly locals?: readonly string[];
+  readonly steps: readonly Step[];
+}
+
+/** Every argument a cleancache op takes (subsystems/cleancache/op-schemas.ts declares them per op). */
+export const ARGS = ['sb', 'key', 'idx', 'f', 'v', 'uuid', 'locked', 'size'] as const;
+export type CleancacheArg = (typeof ARGS)[number];
 
 /** An integer op argument (the op schema guarantees its presence and type). */
-export const arg = (t: T, name: string): number => t.args[name] as number;
+export const arg = (t: T, name: CleancacheArg): number => t.args[name] as number;
+/** An optional integer op argument, `dflt` when absent. */
+export const optArg = (t: T, name: CleancacheArg, dflt: number): number => (t.args[name] as number | undefined) ?? dflt;
+/** An optional boolean op argument (true or 1), `dflt` when absent. */
+export function flagArg(t: T, name: CleancacheArg, dflt: boolean): boolean {
+  const v = t.args[name];
+  return v === undefined ? dflt : v === 1 || v === true;
+}
 
 /** The superblock index of the filesystem layer's filesystem. */
 export const fsSuperBlock = (t: T): number => t.params.nsb;
@@ -64,7 +88,7 @@ export const nrpages = (g: Readonly<G>, t: T, ino: number) => pagesOf(g, t, ino)
  * i_rwsem; a missing file or unmounted filesystem finishes the op at once.
  * `onLocked` runs under i_rwsem right after it is taken.
  */
-export function inodeLockStep(next: string, onLocked?: (g: G, t: T, ino: number) => void): Step {
+export function inodeLockStep(next: StepLabel, onLocked?: (g: G, t: T, ino: number) => void): Step {
   return {
     name: 'inode_lock',
     enabled: (g, t) => !g.mounted || g.dent[arg(t, 'f')]! < 0 || g.inodes[g.dent[arg(t, 'f')]!]!.rwsem === 0,

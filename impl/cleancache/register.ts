@@ -8,9 +8,9 @@
  * a negative sb->cleancache_poolid, and do nothing, which the function's own
  * comment accepts.
  */
-import { done, type OpDef } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 import { cleancacheRegisterOpsSb } from './frontend.js';
-import type { G, P } from './fs-common.js';
+import type { G, Op } from './fs-common.js';
 import { POOL_FREE } from './state.js';
 
 /** The first mounted superblock with index >= from, or -1 (the super_blocks list walk). */
@@ -38,7 +38,7 @@ function replaceBackend(g: G): void {
   g.lastPut = g.lastPut.map(() => 0);
 }
 
-export const register: OpDef<G, P> = {
+export const register: Op = {
   doc: 'cleancache_register_ops(): cmpxchg cleancache_ops (-EBUSY when a backend is registered), then init_fs / init_shared_fs for every superblock mounted before',
   locals: ['sb'],
   steps: [

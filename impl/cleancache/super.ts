@@ -4,12 +4,12 @@
  * (generic_shutdown_super: sync, evict_inodes, ->kill_sb ->
  * cleancache_invalidate_fs) and inode allocation with inode-number reuse.
  */
-import { done, type OpDef } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 import { cleancacheInitFs, cleancacheInvalidateFs } from './frontend.js';
-import { arg, fsSuperBlock, pageOf, pageSlot, type G, type P } from './fs-common.js';
+import { arg, fsSuperBlock, pageOf, pageSlot, type Op } from './fs-common.js';
 import { truncateInodePages } from './page-cache.js';
 
-export const create: OpDef<G, P> = {
+export const create: Op = {
   doc: 'create an empty file f; the lowest free inode number is reused',
   steps: [
     {
@@ -29,7 +29,7 @@ export const create: OpDef<G, P> = {
   ],
 };
 
-export const fsMount: OpDef<G, P> = {
+export const fsMount: Op = {
   doc: 'mount the filesystem: cleancache_init_fs(sb), or cleancache_init_shared_fs(uuid, sb) when fsUuid > 0',
   steps: [
     {
@@ -45,7 +45,7 @@ export const fsMount: OpDef<G, P> = {
   ],
 };
 
-export const fsUmount: OpDef<G, P> = {
+export const fsUmount: Op = {
   doc: 'unmount the filesystem: EBUSY while file operations are in flight; else sync, evict every inode (truncate_inode_pages_final) and cleancache_invalidate_fs',
   steps: [
     {

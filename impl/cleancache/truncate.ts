@@ -5,7 +5,6 @@
  * and the O_DIRECT write's invalidation (generic_file_direct_write ->
  * invalidate_inode_pages2_range), all in mm/truncate.c and mm/filemap.c.
  */
-import type { OpDef } from '../../checker/types.js';
 import {
   arg,
   finishFileOp,
@@ -16,8 +15,9 @@ import {
   nrpages,
   pageOf,
   pageSlot,
+  optArg,
   type G,
-  type P,
+  type Op,
   type T,
 } from './fs-common.js';
 import { NO_INVALIDATE_LOCK } from './filemap.js';
@@ -43,12 +43,12 @@ function nextPresent(g: Readonly<G>, t: T, ino: number, from: number): number {
   return -1;
 }
 
-export const truncate: OpDef<G, P> = {
+export const truncate: Op = {
   doc: 'truncate file f to size pages (default 0) under i_rwsem: notify_change -> truncate_setsize (i_size_write, then truncate_inode_pages_range page by page, cleancache_invalidate_inode at out:), then the filesystem frees the blocks past the new EOF',
   locals: ['ino', 'size', 'idx'],
   steps: [
     inodeLockStep('truncate_setsize', (g, t) => {
-      t.l.size = (t.args.size as number | undefined) ?? 0;
+      t.l.size = optArg(t, 'size', 0);
       t.l.idx = t.l.size;
     }),
     {
@@ -103,7 +103,7 @@ export const truncate: OpDef<G, P> = {
  * old data again (from cleancache or the not yet freed block); the model
  * applies 730633f0b7f9 (mapping->invalidate_lock held exclusive across both).
  */
-export const punch: OpDef<G, P> = {
+export const punch: Op = {
   doc: 'punch a hole over page idx of file f (fallocate PUNCH_HOLE: truncate_pagecache_range, then the block is freed), under i_rwsem and invalidate_lock',
   locals: ['ino'],
   steps: [
@@ -153,7 +153,7 @@ export const punch: OpDef<G, P> = {
   ],
 };
 
-export const unlink: OpDef<G, P> = {
+export const unlink: Op = {
   doc: 'unlink file f (last link, no opener): evict_inode -> truncate_inode_pages_final, free blocks and the inode number',
   locals: ['ino'],
   steps: [
@@ -184,7 +184,7 @@ export const unlink: OpDef<G, P> = {
 /** invalidate_inode_pages2_range() on page idx: same removal and cleancache_invalidate_inode() as truncation. */
 const invalidatePages2 = (g: G, t: T, ino: number, index: number) => truncateInodePages(g, t, ino, index, index);
 
-export const dioWrite: OpDef<G, P> = {
+export const dioWrite: Op = {
   doc: 'O_DIRECT write of version v to page idx of file f (generic_file_direct_write under i_rwsem)',
   locals: ['ino'],
   steps: [

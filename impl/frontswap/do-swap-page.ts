@@ -23,8 +23,8 @@
  * backports were reverted without it. The model's reference is that
  * percpu_ref, with synchronize_rcu() standing for percpu_ref_kill + wait.)
  */
-import { done, type OpDef } from '../../checker/types.js';
-import { arg, frontswapEnabled, frontswapLoad, frontswapTest, slotOf, type G, type P, type T } from './frontend.js';
+import { done } from '../../checker/types.js';
+import { arg, frontswapEnabled, frontswapLoad, frontswapTest, slotOf, type G, type Op, type T } from './frontend.js';
 import { treeIndex } from './state.js';
 import { zswapLoad } from './zswap.js';
 
@@ -52,7 +52,7 @@ function pteSame(g: G, t: T): ReturnType<typeof done> {
   return done(t.l.v!);
 }
 
-export const swapin: OpDef<G, P> = {
+export const swapin: Op = {
   doc: 'swap in (type, off): do_swap_page -> swap_readpage -> frontswap_load if the frontswap_map bit is set, else (or on a miss) the device; through the swap cache, or skipping it on a SWP_SYNCHRONOUS_IO device; "free" for an unused slot',
   locals: ['ref', 'gen', 'v', 'fs'],
   steps: [

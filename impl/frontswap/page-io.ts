@@ -4,9 +4,9 @@
  * of the slot's swap-cache page; frontswap_store does nothing until a backend
  * raised frontswap_enabled_key. Swap-in is in do-swap-page.ts.
  */
-import { done, type OpDef } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
-import { arg, frontswapEnabled, frontswapStore, slotOf, type G, type P, type T } from './frontend.js';
+import { arg, frontswapEnabled, frontswapStore, slotOf, type G, type Op, type T } from './frontend.js';
 
 /** unlock_page() of the slot's swap-cache page. */
 function unlockSlotPage(g: G, t: T): void {
@@ -14,7 +14,7 @@ function unlockSlotPage(g: G, t: T): void {
   g.slotLock[slotOf(t)] = 0;
 }
 
-export const swapout: OpDef<G, P> = {
+export const swapout: Op = {
   doc: 'swap out version v to (type, off): swap_writepage -> frontswap_store, else __swap_writepage to the device; returns where the page went',
   steps: [
     {

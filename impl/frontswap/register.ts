@@ -15,9 +15,9 @@
  * under swapoff in bitmap a, and drop the re-check, so swapon and the
  * frontswap_invalidate_area at the end of swapoff see the new ops or none.
  */
-import { done, type OpDef } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
-import { arg, type G, type P, type T } from './frontend.js';
+import { arg, type G, type Op, type T } from './frontend.js';
 import { zswapInit, zswapInvalidateArea } from './zswap.js';
 
 export const REGISTER_ONCE_PRECONDITION =
@@ -36,7 +36,7 @@ function activeMask(g: Readonly<G>, underSwapoff: boolean): number {
 
 const backendOf = (t: T) => arg(t, 'be');
 
-export const register: OpDef<G, P> = {
+export const register: Op = {
   doc: 'frontswap_register_ops(backend be): init every active swap device in the new backend and publish it on frontswap_ops',
   locals: ['a'],
   steps: [

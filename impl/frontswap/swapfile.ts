@@ -7,7 +7,7 @@
  * under swapon_mutex) and swap_entry_free
  * (-> frontswap_invalidate_page).
  */
-import { done, type OpDef } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 import {
   arg,
   frontswapInit,
@@ -15,13 +15,13 @@ import {
   frontswapInvalidatePage,
   slotOf,
   type G,
-  type P,
+  type Op,
   type T,
 } from './frontend.js';
 import { slotIndex } from './state.js';
 import { assertHeld } from '../lockdep.js';
 
-export const swapon: OpDef<G, P> = {
+export const swapon: Op = {
   doc: 'swapon(type): enable_swap_info() -> frontswap_init(type) inits the device in every registered backend, then the device joins swap_active_head',
   steps: [
     {
@@ -67,7 +67,7 @@ function nextInUse(g: Readonly<G>, t: T, type: number, from: number): number {
   return -1;
 }
 
-export const swapoff: OpDef<G, P> = {
+export const swapoff: Op = {
   doc: 'swapoff(type): the device leaves swap_active_head, try_to_unuse() brings each in-use slot back and frees it, then frontswap_invalidate_area(type)',
   locals: ['off'],
   steps: [
@@ -117,7 +117,7 @@ export const swapoff: OpDef<G, P> = {
   ],
 };
 
-export const swapFree: OpDef<G, P> = {
+export const swapFree: Op = {
   doc: 'the last reference to (type, off) goes: swap_entry_free -> frontswap_invalidate_page',
   steps: [
     {

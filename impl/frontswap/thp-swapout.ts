@@ -8,9 +8,9 @@
  * and frontswap on its own. Subpage i of version v holds version v + i and
  * goes to slot off + i. The compound page lock covers both slots.
  */
-import { done, type OpDef } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
-import { arg, frontswapEnabled, frontswapStore, type G, type P, type T } from './frontend.js';
+import { arg, frontswapEnabled, frontswapStore, type G, type Op, type T } from './frontend.js';
 import { slotIndex } from './state.js';
 
 const slotAt = (t: T, i: number) => slotIndex(t.params, arg(t, 'type'), arg(t, 'off') + i);
@@ -31,7 +31,7 @@ function writeToDevice(g: G, t: T, from: number): void {
   }
 }
 
-export const swapoutThp: OpDef<G, P> = {
+export const swapoutThp: Op = {
   doc: 'swap out a THP of two subpages (versions v, v+1) to slots off, off+1: whole (frontswap refuses a THP, the device gets it) or split into two 4K swap-outs; returns "disk" or "split"',
   locals: ['i'],
   steps: [

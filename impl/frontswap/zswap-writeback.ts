@@ -15,9 +15,9 @@
  * checks under tree->lock that the entry is still the slot's, erases it, and
  * dereferences neither after __swap_writepage().
  */
-import { done, type OpDef } from '../../checker/types.js';
+import { done } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
-import type { G, P, T } from './frontend.js';
+import type { G, Op, T } from './frontend.js';
 import { slotIndex, treeIndex } from './state.js';
 
 const RACY = '5878303c5353';
@@ -60,7 +60,7 @@ function localPut(g: G, t: T, underTreeLock: boolean): void {
   if (i >= 0) g.tree[i]!.wbref = 0;
 }
 
-export const writeback: OpDef<G, P> = {
+export const writeback: Op = {
   doc: 'zswap shrink: write the least recently stored entry back to the swap device (zswap_writeback_entry); the frontswap_map bit stays set',
   locals: ['be', 'type', 'off', 'data', 'gen'],
   steps: [

@@ -111,26 +111,28 @@ export const LOCALS = [
 // typed arguments
 // ---------------------------------------------------------------------------
 
-/** Every argument a hugetlb op takes (see subsystems/hugetlb/op-schemas.ts). */
-export type HugetlbArg =
-  | 'v'
-  | 'c'
-  | 'd'
-  | 'i'
-  | 'f'
-  | 'from'
-  | 'to'
-  | 'len'
-  | 'size'
-  | 'n'
-  | 'm'
-  | 'min'
-  | 'write'
-  | 'kind'
-  | 'src'
-  | 'mode'
-  | 'ro'
-  | 'misalign';
+/** Every argument a hugetlb op takes (subsystems/hugetlb/op-schemas.ts declares them per op). */
+export const ARGS = [
+  'v',
+  'c',
+  'd',
+  'i',
+  'f',
+  'from',
+  'to',
+  'len',
+  'size',
+  'n',
+  'm',
+  'min',
+  'write',
+  'kind',
+  'src',
+  'mode',
+  'ro',
+  'misalign',
+] as const;
+export type HugetlbArg = (typeof ARGS)[number];
 
 /** An integer argument (booleans read as 0/1, a missing one as 0). */
 export function argInt(t: T, k: HugetlbArg): number {

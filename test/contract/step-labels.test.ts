@@ -11,6 +11,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ImplDef } from '../../checker/types.js';
+import { STEP_LABELS as CLEANCACHE_LABELS } from '../../impl/cleancache/labels.js';
+import { cleancacheImpl } from '../../impl/cleancache/ops.js';
+import { STEP_LABELS as FRONTSWAP_LABELS } from '../../impl/frontswap/labels.js';
+import { frontswapImpl } from '../../impl/frontswap/ops.js';
 import { STEP_LABELS as HUGETLB_LABELS } from '../../impl/hugetlb/labels.js';
 import { OPS as HUGETLB_OPS } from '../../impl/hugetlb/ops.js';
 
@@ -18,6 +22,8 @@ type Ops = ImplDef<unknown>['ops'];
 
 const IMPLS: readonly { name: string; labels: readonly string[]; ops: Ops }[] = [
   { name: 'hugetlb', labels: HUGETLB_LABELS, ops: HUGETLB_OPS as Ops },
+  { name: 'cleancache', labels: CLEANCACHE_LABELS, ops: cleancacheImpl.ops as Ops },
+  { name: 'frontswap', labels: FRONTSWAP_LABELS, ops: frontswapImpl.ops as Ops },
 ];
 
 /** Every step name of every op. */
