@@ -18,6 +18,7 @@
  */
 // Deliberate copy of impl/thp's mremap.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { isHugePmd, MREMAP, mremapDoc, type MremapStep } from '../thp-common/mremap.js';
+import { BUG_ON } from './folio.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
 import { arg, badMm, done, kernelOp, mmOf, mmap_write_unlock, pmd_lock, spin_unlock_ptl, type KStep } from './steps.js';
 
@@ -30,7 +31,10 @@ const steps: KStep<MremapStep | (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD]>[] = 
       mmOf(g, t).mmap_lock = -1;
       const pmd = mmOf(g, t).pmd;
       if (isHugePmd(pmd)) return arg(t, 'aligned') === 1 ? MREMAP.huge : SPLIT_PMD.entry;
-      return pmd === 'table' ? MREMAP.ptes : MREMAP.unlock;
+      if (pmd !== 'table') return MREMAP.unlock;
+      /* get_old_pmd() read a page table: a whole aligned PMD goes by move_pgt_entry(NORMAL_PMD), else move_ptes() */
+      t.l.walk = arg(t, 'aligned') === 1 ? 1 : 0;
+      return MREMAP.ptes;
     },
   },
   {
@@ -51,7 +55,19 @@ const steps: KStep<MremapStep | (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD]>[] = 
     enabled: (g, t) => mmOf(g, t).ptl === 0,
     run: (g, t) => {
       const mm = mmOf(g, t);
-      if (mm.pmd !== 'table') return MREMAP.unlock;
+      /*
+       * move_normal_pmd(): take_rmap_locks(), the old and new PMD locks, then "Racing with collapse?": a PMD
+       * retract_page_tables() emptied since get_old_pmd() (it takes no mmap_lock since 1d65b771bc08) is left
+       * alone and move_ptes() finds pmd_none (6fa1066fc5d0 "mm/mremap: fix move_normal_pmd/retract_page_tables race").
+       */
+      if (mm.pmd !== 'table') {
+        // 6fa1066fc5d0: no recheck: pmd_populate(mm, new_pmd, pmd_pgtable(pmd)) of the pmd_none value read under the locks
+        BUG_ON(
+          t.l.walk === 1 && mm.pmd === 'none' && t.bug('6fa1066fc5d0'),
+          'move_normal_pmd: pmd_populate() from a PMD retract_page_tables() cleared: pfn 0 installed as a page table (bogus PMD)',
+        );
+        return MREMAP.unlock;
+      }
       pmd_lock(mm, t);
       spin_unlock_ptl(mm, t); /* there and back: the same PTEs at the same addresses */
       return MREMAP.unlock;
@@ -66,4 +82,4 @@ const steps: KStep<MremapStep | (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD]>[] = 
   },
 ];
 
-export const mremap = kernelOp(mremapDoc('v6.12'), [], steps);
+export const mremap = kernelOp(mremapDoc('v6.12'), ['walk'], steps);

@@ -32,4 +32,14 @@ export const collapseFileScenarios: Scenario<ThpParams>[] = [
       [op('fault_pte', { mm: 0, sub: 0 }), op('munmap', { mm: 0, from: 0, to: 4 }), op('evict')],
     ],
   },
+  {
+    name: 'file-collapse-vs-mremap',
+    description:
+      "collapse_file's retract_page_tables empties the process's page table while the process mremaps the range: v6.12 retracts without mmap_lock, so move_normal_pmd must recheck under its locks the PMD get_old_pmd read (6fa1066fc5d0); v6.1 retracts only under mmap_write_trylock and keeps the table.",
+    params: thpParams('file', 'pmd', 1),
+    threads: [
+      [op('split', { sub: 0 }), op('collapse_file', { mm: 0 })],
+      [op('fault_pte', { mm: 0, sub: 1 }), op('mremap', { mm: 0, aligned: 1 }), op('fault', { mm: 0 })],
+    ],
+  },
 ];

@@ -4,7 +4,8 @@
  * one huge page again only when nobody pins or references them, with the data
  * unchanged and the PTE mappings gone; both implementations pass the
  * collapse scenarios, reach a successful collapse sequentially, and catch the
- * unchecked refcount (collapse-file-refcount) in the GUP-fast race.
+ * unchecked refcount (collapse-file-refcount) in the GUP-fast race and, in the
+ * folio implementation, mremap racing the lockless retraction (6fa1066fc5d0).
  */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
@@ -72,7 +73,7 @@ describe('implementations: collapse_file', () => {
       expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'pte', 'ok', 'pmd']);
     });
 
-    for (const name of ['file-collapse-vs-gup-fast', 'file-collapse-retract'])
+    for (const name of ['file-collapse-vs-gup-fast', 'file-collapse-retract', 'file-collapse-vs-mremap'])
       test(`${impl}: ${name} passes exhaustively`, () => {
         const r = checkScenario(selectImpl(thp, impl), scenario(name), { timeLimitSeconds: 120 });
         expect(r.violation?.message).toBeUndefined();
@@ -87,4 +88,12 @@ describe('implementations: collapse_file', () => {
       expect(r.violation?.kind).toBe('refinement');
     });
   }
+
+  test('folio: 6fa1066fc5d0 (move_normal_pmd without the recheck) moves a PMD the lockless retract_page_tables cleared', () => {
+    const r = checkScenario(selectImpl(thp, 'folio'), scenario('file-collapse-vs-mremap'), {
+      variant: '6fa1066fc5d0',
+      timeLimitSeconds: 120,
+    });
+    expect(r.violation?.message).toMatch(/pmd_populate\(\) from a PMD retract_page_tables\(\) cleared/);
+  });
 });

@@ -98,4 +98,12 @@ export const folioVariants: Variant[] = [
       'mm/khugepaged.c collapse_file() @ v6.12: "We control three references to the folio" (folio_ref_count(folio) != 3, SCAN_PAGE_COUNT)',
     scenarios: ['file-collapse-vs-gup-fast'],
   },
+  {
+    name: '6fa1066fc5d0',
+    description:
+      'move_normal_pmd() moves the page table get_old_pmd() saw without rechecking the PMD under the rmap and page-table locks: retract_page_tables(), which takes no mmap_lock since 1d65b771bc08, has cleared it meanwhile, and pmd_populate() installs pfn 0 as a page table.',
+    source:
+      '6fa1066fc5d0 "mm/mremap: fix move_normal_pmd/retract_page_tables race" (fixes 1d65b771bc08 "mm/khugepaged: retract_page_tables() without mmap or vma lock")',
+    scenarios: ['file-collapse-vs-mremap'],
+  },
 ];
