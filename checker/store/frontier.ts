@@ -8,12 +8,13 @@
  * [buffer, offset]) into `order`, sorted by discovery key, which every worker
  * then reads. Buffer 0 holds the initial state.
  *
- * Entry: [len | width code << 24, fp0, fp1, slot, parent, edge, payload...],
- * the payload packed 4 (2) values to an int when they fit 8 (16) bits, as in
- * the sequential queue (store/queue.ts). fp is the state's true fingerprint
+ * Entry: [head, fp0, fp1, slot, parent, edge, payload...], the vector packed
+ * as in the sequential queue (pack.ts). fp is the state's true fingerprint
  * (successors are fingerprinted incrementally from it); slot is its slot in
  * the shared fingerprint table; (parent, edge) the transition that claimed it.
  */
+
+import { headLen, headWords, maxPackedWords, packHead, packInto, unpackFrom } from './pack.js';
 
 const MAX_BYTES = 2 ** 31;
 export const ENTRY_HEAD = 6;
@@ -32,6 +33,11 @@ export function growableBuffer(bytes: number): SharedArrayBuffer {
  */
 function viewOf(buf: SharedArrayBuffer): Int32Array {
   return new Int32Array(buf, 0, buf.byteLength >> 2);
+}
+
+/** A fixed-length byte view of the same bytes as `view`. */
+function bytesOf(view: Int32Array): Uint8Array {
+  return new Uint8Array(view.buffer, 0, view.byteLength);
 }
 
 /** `view`, or a new view of `buf` with room for `words` words (the buffer grown by doubling). */
@@ -62,38 +68,35 @@ export function createFrontier(workers: number): FrontierBuffers {
   };
 }
 
-/** Fewest bits per value that hold every value of buf[0, len): 8, 16 or 32. */
-function widthOf(buf: Int32Array, len: number): 8 | 16 | 32 {
-  let w: 8 | 16 | 32 = 8;
-  for (let i = 0; i < len; i++) {
-    const v = buf[i]!;
-    if ((v << 24) >> 24 === v) continue;
-    if ((v << 16) >> 16 !== v) return 32;
-    w = 16;
-  }
-  return w;
-}
-
 /**
  * Views over a FrontierBuffers, one per thread. A thread calls `refresh`
  * before reading what other threads wrote (they may have grown the buffers).
  */
 export class Frontier {
   readonly states: Int32Array[];
+  /** Byte views of `states` (the packed payloads). */
+  private readonly bytes: Uint8Array[];
   readonly logs: Int32Array[];
   order: Int32Array;
 
   constructor(readonly buffers: FrontierBuffers) {
     this.states = buffers.states.map(viewOf);
+    this.bytes = this.states.map(bytesOf);
     this.logs = buffers.logs.map(viewOf);
     this.order = viewOf(buffers.order);
+  }
+
+  private setStates(b: number, view: Int32Array): void {
+    if (view === this.states[b]) return;
+    this.states[b] = view;
+    this.bytes[b] = bytesOf(view);
   }
 
   /** Views over the buffers as other threads have grown them. */
   refresh(): void {
     const b = this.buffers;
     for (let i = 0; i < b.states.length; i++)
-      if (this.states[i]!.length !== b.states[i]!.byteLength >> 2) this.states[i] = viewOf(b.states[i]!);
+      if (this.states[i]!.length !== b.states[i]!.byteLength >> 2) this.setStates(i, viewOf(b.states[i]!));
     for (let i = 0; i < b.logs.length; i++)
       if (this.logs[i]!.length !== b.logs[i]!.byteLength >> 2) this.logs[i] = viewOf(b.logs[i]!);
     if (this.order.length !== b.order.byteLength >> 2) this.order = viewOf(b.order);
@@ -111,62 +114,29 @@ export class Frontier {
     parent: number,
     edge: number,
   ): number {
-    if (len >= 1 << 24) throw new Error('state vector too long for the frontier');
-    const width = widthOf(vec, len);
-    const words = width === 8 ? (len + 3) >> 2 : width === 16 ? (len + 1) >> 1 : len;
-    const c = ensureWords(this.buffers.states[b]!, this.states[b]!, at + ENTRY_HEAD + words);
-    this.states[b] = c;
-    c[at] = len | ((width >> 3) << 24);
+    const most = ENTRY_HEAD + maxPackedWords(len);
+    this.setStates(b, ensureWords(this.buffers.states[b]!, this.states[b]!, at + most));
+    const c = this.states[b]!;
+    const words = (packInto(vec, 0, len, this.bytes[b]!, 4 * (at + ENTRY_HEAD)) + 3) >> 2;
+    c[at] = packHead(len, words, 'frontier');
     c[at + 1] = fp0;
     c[at + 2] = fp1;
     c[at + 3] = slot;
     c[at + 4] = parent;
     c[at + 5] = edge;
-    const q = at + ENTRY_HEAD;
-    if (width === 8) {
-      for (let i = 0, k = q; i < len; i += 4, k++)
-        c[k] = (vec[i]! & 255) | ((vec[i + 1]! & 255) << 8) | ((vec[i + 2]! & 255) << 16) | (vec[i + 3]! << 24);
-    } else if (width === 16) {
-      for (let i = 0, k = q; i < len; i += 2, k++) c[k] = (vec[i]! & 0xffff) | (vec[i + 1]! << 16);
-    } else for (let i = 0; i < len; i++) c[q + i] = vec[i]!;
-    return q + words;
+    return at + ENTRY_HEAD + words;
   }
 
   /** The word after the entry at (b, at). */
   next(b: number, at: number): number {
-    const head = this.states[b]![at]!;
-    const len = head & 0xffffff;
-    const width = (head >>> 24) * 8;
-    return at + ENTRY_HEAD + (width === 8 ? (len + 3) >> 2 : width === 16 ? (len + 1) >> 1 : len);
+    return at + ENTRY_HEAD + headWords(this.states[b]![at]!);
   }
 
   /** Unpack the entry at (b, at) into `out` (grown when short); returns its length. */
   read(b: number, at: number, out: { vec: Int32Array }): number {
-    const c = this.states[b]!;
-    const head = c[at]!;
-    const len = head & 0xffffff;
-    const width = (head >>> 24) * 8;
+    const len = headLen(this.states[b]![at]!);
     if (out.vec.length < len + 4) out.vec = new Int32Array(2 * len + 4);
-    const s = out.vec;
-    const q = at + ENTRY_HEAD;
-    if (width === 32) for (let i = 0; i < len; i++) s[i] = c[q + i]!;
-    else if (width === 8) {
-      const words = (len + 3) >> 2;
-      for (let k = 0, i = 0; k < words; k++, i += 4) {
-        const w = c[q + k]!;
-        s[i] = (w << 24) >> 24;
-        s[i + 1] = (w << 16) >> 24;
-        s[i + 2] = (w << 8) >> 24;
-        s[i + 3] = w >> 24;
-      }
-    } else {
-      const words = (len + 1) >> 1;
-      for (let k = 0, i = 0; k < words; k++, i += 2) {
-        const w = c[q + k]!;
-        s[i] = (w << 16) >> 16;
-        s[i + 1] = w >> 16;
-      }
-    }
+    unpackFrom(this.bytes[b]!, 4 * (at + ENTRY_HEAD), len, out.vec);
     return len;
   }
 

@@ -1,34 +1,28 @@
 /**
  * The BFS frontier and the trace links, separate from the strategies.
  *
- * StateQueue packs queued vectors back to back in large Int32 chunks (no
- * per-state objects); consumed chunks are recycled. Links keeps, per distinct
+ * StateQueue packs queued vectors (pack.ts) back to back in large Int32
+ * chunks (no per-state objects); consumed chunks are recycled. Links keeps, per distinct
  * state, its parent's index and the index of the successor that led to it
  * (5 bytes: the index fits a byte but in rare states with more than 254 successors), from which a counterexample is rebuilt by re-expansion.
  */
-
-/** Fewest bits per value that hold every value of buf[0, len): 8, 16 or 32. */
-function widthOf(buf: Int32Array, len: number): 8 | 16 | 32 {
-  let w: 8 | 16 | 32 = 8;
-  for (let i = 0; i < len; i++) {
-    const v = buf[i]!;
-    if ((v << 24) >> 24 === v) continue;
-    if ((v << 16) >> 16 !== v) return 32;
-    w = 16;
-  }
-  return w;
-}
+import { headLen, headWords, maxPackedWords, packHead, packInto, unpackFrom } from './pack.js';
 
 /**
  * FIFO of variable-length Int32 vectors in large chunks; consumed chunks are
- * recycled. A vector whose values all fit 8 (16) bits is stored four (two) to
- * an int: queued states are most of a BFS's transient memory, and state
- * vectors are mostly small integers. Entry: [len | width code << 24, fp0, fp1, payload].
+ * recycled. Vectors are packed (pack.ts): queued states are most of a BFS's
+ * transient memory. Entry: [head, fp0, fp1, payload words].
  */
 export class StateQueue {
   private static readonly CHUNK = 1 << 18;
   private chunks: (Int32Array | null)[] = [];
-  /** Consumed chunks kept for reuse (avoids allocating and zeroing fresh ones). */
+  /** Byte views of `chunks`. */
+  private bytes: (Uint8Array | null)[] = [];
+  /**
+   * Consumed chunks, all kept for reuse: the queue then never holds more
+   * than its peak, and drops no garbage (a dropped chunk's memory stays in
+   * the RSS until a major GC, and toy-large churns 60 MiB of chunks).
+   */
   private spare: Int32Array[] = [];
   private fill: number[] = [];
   private wChunk = -1;
@@ -42,111 +36,88 @@ export class StateQueue {
 
   /** Append a vector with its fingerprint. */
   push(buf: Int32Array, len: number, fp0: number, fp1: number): void {
-    if (len >= 1 << 24) throw new Error('state vector too long for the queue');
-    const width = widthOf(buf, len);
-    const words = width === 8 ? (len + 3) >> 2 : width === 16 ? (len + 1) >> 1 : len;
-    const need = words + 3;
-    if (this.wChunk < 0 || this.fill[this.wChunk]! + need > this.chunks[this.wChunk]!.length) {
+    const most = 3 + maxPackedWords(len);
+    if (this.wChunk < 0 || this.fill[this.wChunk]! + most > this.chunks[this.wChunk]!.length) {
       const reuse =
-        this.spare.length > 0 && this.spare[this.spare.length - 1]!.length >= need ? this.spare.pop()! : undefined;
-      this.chunks.push(reuse ?? new Int32Array(Math.max(StateQueue.CHUNK, need)));
+        this.spare.length > 0 && this.spare[this.spare.length - 1]!.length >= most ? this.spare.pop()! : undefined;
+      const c = reuse ?? new Int32Array(Math.max(StateQueue.CHUNK, most));
+      this.chunks.push(c);
+      this.bytes.push(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
       this.fill.push(0);
       this.wChunk = this.chunks.length - 1;
     }
     const c = this.chunks[this.wChunk]!;
-    let p = this.fill[this.wChunk]!;
-    c[p] = len | ((width >> 3) << 24); // width code 1, 2 or 4
+    const p = this.fill[this.wChunk]!;
+    const words = (packInto(buf, 0, len, this.bytes[this.wChunk]!, 4 * (p + 3)) + 3) >> 2;
+    c[p] = packHead(len, words, 'queue');
     c[p + 1] = fp0;
     c[p + 2] = fp1;
-    const q = p + 3;
-    if (width === 8) {
-      for (let i = 0, k = q; i < len; i += 4, k++)
-        c[k] = (buf[i]! & 255) | ((buf[i + 1]! & 255) << 8) | ((buf[i + 2]! & 255) << 16) | (buf[i + 3]! << 24);
-    } else if (width === 16) {
-      for (let i = 0, k = q; i < len; i += 2, k++) c[k] = (buf[i]! & 0xffff) | (buf[i + 1]! << 16);
-    } else for (let i = 0; i < len; i++) c[q + i] = buf[i]!;
-    p += need;
-    this.fill[this.wChunk] = p;
+    this.fill[this.wChunk] = p + 3 + words;
     this.count++;
-    this.liveInts += need;
+    this.liveInts += 3 + words;
     if (this.liveInts > this.peakInts) this.peakInts = this.liveInts;
   }
 
-  /** Next vector and its fingerprint (out.arr may be a scratch buffer, valid until the next shift). */
+  /** Next vector and its fingerprint (out.arr is a scratch buffer, valid until the next shift). */
   shift(out: { arr: Int32Array; off: number; len: number; fp0: number; fp1: number }): void {
     while (this.rPos >= this.fill[this.rChunk]!) {
-      if (this.spare.length < 4) this.spare.push(this.chunks[this.rChunk]!);
+      this.spare.push(this.chunks[this.rChunk]!);
       this.chunks[this.rChunk] = null;
+      this.bytes[this.rChunk] = null;
       this.rChunk++;
       this.rPos = 0;
     }
     const c = this.chunks[this.rChunk]!;
     const head = c[this.rPos]!;
-    const len = head & 0xffffff;
-    const width = (head >>> 24) * 8;
-    const q = this.rPos + 3;
+    const len = headLen(head);
+    const words = headWords(head);
     out.fp0 = c[this.rPos + 1]! >>> 0;
     out.fp1 = c[this.rPos + 2]! >>> 0;
     out.len = len;
-    let words = len;
-    if (width === 32) {
-      out.arr = c;
-      out.off = q;
-    } else {
-      if (this.scratch.length < len + 4) this.scratch = new Int32Array(2 * len + 4);
-      const s = this.scratch;
-      if (width === 8) {
-        words = (len + 3) >> 2;
-        for (let k = 0, i = 0; k < words; k++, i += 4) {
-          const w = c[q + k]!;
-          s[i] = (w << 24) >> 24;
-          s[i + 1] = (w << 16) >> 24;
-          s[i + 2] = (w << 8) >> 24;
-          s[i + 3] = w >> 24;
-        }
-      } else {
-        words = (len + 1) >> 1;
-        for (let k = 0, i = 0; k < words; k++, i += 2) {
-          const w = c[q + k]!;
-          s[i] = (w << 16) >> 16;
-          s[i + 1] = w >> 16;
-        }
-      }
-      out.arr = s;
-      out.off = 0;
-    }
-    this.rPos = q + words;
+    if (this.scratch.length < len) this.scratch = new Int32Array(2 * len);
+    unpackFrom(this.bytes[this.rChunk]!, 4 * (this.rPos + 3), len, this.scratch);
+    out.arr = this.scratch;
+    out.off = 0;
+    this.rPos += 3 + words;
     this.count--;
-    this.liveInts -= words + 3;
+    this.liveInts -= 3 + words;
   }
 }
 
+/**
+ * Links in chunks of 2^16 states: growing never copies, so the run's peak does
+ * not hold an old and a new array at once (the doubling arrays did: 5 MiB of
+ * toy-large's peak), and the last chunk is the only one part-empty.
+ */
 export class Links {
-  parent = new Uint32Array(1 << 16);
+  private static readonly BITS = 16;
+  private static readonly MASK = (1 << Links.BITS) - 1;
+  private readonly parents: Uint32Array[] = [];
   /** Successor index of each state's entering transition; 255 means "see `wide`" (rare: > 254 successors). */
-  edge = new Uint8Array(1 << 16);
+  private readonly edges: Uint8Array[] = [];
   private readonly wide = new Map<number, number>();
   set(id: number, parent: number, edge: number): void {
-    if (id >= this.parent.length) {
-      const p = new Uint32Array(this.parent.length * 2);
-      p.set(this.parent);
-      this.parent = p;
-      const e = new Uint8Array(this.edge.length * 2);
-      e.set(this.edge);
-      this.edge = e;
+    const c = id >>> Links.BITS;
+    while (c >= this.parents.length) {
+      this.parents.push(new Uint32Array(1 << Links.BITS));
+      this.edges.push(new Uint8Array(1 << Links.BITS));
     }
-    this.parent[id] = parent;
-    if (edge < 255) this.edge[id] = edge;
+    const k = id & Links.MASK;
+    this.parents[c]![k] = parent;
+    if (edge < 255) this.edges[c]![k] = edge;
     else {
-      this.edge[id] = 255;
+      this.edges[c]![k] = 255;
       this.wide.set(id, edge);
     }
   }
+  parentOf(id: number): number {
+    return this.parents[id >>> Links.BITS]![id & Links.MASK]!;
+  }
   edgeOf(id: number): number {
-    const e = this.edge[id]!;
+    const e = this.edges[id >>> Links.BITS]![id & Links.MASK]!;
     return e < 255 ? e : this.wide.get(id)!;
   }
   get bytes(): number {
-    return this.parent.byteLength + this.edge.byteLength + this.wide.size * 16;
+    return this.parents.length * 5 * (1 << Links.BITS) + this.wide.size * 16;
   }
 }

@@ -163,7 +163,7 @@ function deadlockInLevel(
 /** Successor indices from the initial state to the failure, from the parent links. */
 function pathTo(links: Links, found: Found): number[] {
   const path: number[] = [];
-  for (let id = found.parent; id !== 0; id = links.parent[id]!) path.push(links.edgeOf(id));
+  for (let id = found.parent; id !== 0; id = links.parentOf(id)) path.push(links.edgeOf(id));
   path.reverse();
   if (found.edge >= 0) path.push(found.edge);
   return path;

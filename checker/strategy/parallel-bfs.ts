@@ -43,6 +43,18 @@ interface AtomicsWaitAsync {
 
 /** Most a level may fill the table before it is rebuilt (and the level redone). */
 const MAX_LOAD = 0.85;
+/**
+ * Sizing: before a level the table is rebuilt when the states expected after
+ * it (count + size x the last level's growth ratio x GROWTH_MARGIN) would load
+ * it past GROW_AT, to a size they load to RESIZE_LOAD at most. The last
+ * level's ratio, not the largest seen: the first levels of a menu scenario
+ * grow 10x while the bulk grows 1-2x, and sizing by the largest made the
+ * table 4 times too big (hugetlb-4x6: 96 MiB for 1.2M states). An
+ * underestimate costs a redone level (TABLE_FULL), never a wrong count.
+ */
+const GROWTH_MARGIN = 1.5;
+const GROW_AT = 0.7;
+const RESIZE_LOAD = 0.5;
 const MIN_LOG2 = 17;
 
 function workerScript(): { file: string | URL; evalSrc?: string } {
@@ -153,10 +165,10 @@ class Coordinator {
     for (const ch of this.ports) ch.port1.close();
   }
 
-  /** Rebuild the table with room for `need` entries at half load, keeping entries whose tag passes `keep`. */
+  /** Rebuild the table with room for `need` entries at RESIZE_LOAD, keeping entries whose tag passes `keep`. */
   resize(need: number, keep: (tag: number) => boolean): void {
     let log2 = Math.max(MIN_LOG2, Math.log2(this.table.capacity));
-    while (2 ** log2 * 0.5 < need) log2++;
+    while (2 ** log2 * RESIZE_LOAD < need) log2++;
     if (log2 > 29) throw new Error(`parallel BFS: the fingerprint table would need more than 2^29 slots`);
     this.table = this.table.rebuilt(log2, keep);
     for (const ch of this.ports) ch.port1.postMessage({ table: this.table.buffer });
@@ -208,12 +220,12 @@ export async function parallelBfs(
     let start = 0;
     let size = 1;
     let depth = 0;
-    let growth = 4; // new states per expanded state, the largest seen so far (for sizing the table)
+    let growth = 4; // new states per expanded state in the last level (for sizing the table)
     let redo = false;
     while (size > 0) {
-      // room for this level's new states at MAX_LOAD (a level that overfills is redone in a bigger table)
-      const expect = count + Math.ceil(size * growth * 1.25);
-      if (expect > co.table.capacity * 0.6) co.resize(expect, () => true);
+      // room for this level's new states (a level that overfills past MAX_LOAD is redone in a bigger table)
+      const expect = count + Math.ceil(size * growth * GROWTH_MARGIN);
+      if (expect > co.table.capacity * GROW_AT) co.resize(expect, () => true);
       const tableRoom = Math.floor(co.table.capacity * MAX_LOAD) - count;
       const stateRoom = maxStates - count;
       const ctl = co.ctl;
@@ -262,7 +274,7 @@ export async function parallelBfs(
       peakFrontier = Math.max(peakFrontier, 4 * frontierWords);
       const next = orderNextLevel(co, start, size, count, depth & 1);
       if (next > 0) maxDepth = depth + 1;
-      growth = Math.max(growth, next / size);
+      if (next > 0) growth = next / size;
       start = count;
       count += next;
       size = next;

@@ -184,7 +184,7 @@ export function rerunLevel(
 
 export function pathTo(links: Links, found: Found): number[] {
   const path: number[] = [];
-  for (let id = found.parent; id !== 0; id = links.parent[id]!) path.push(links.edgeOf(id));
+  for (let id = found.parent; id !== 0; id = links.parentOf(id)) path.push(links.edgeOf(id));
   path.reverse();
   if (found.edge >= 0) path.push(found.edge);
   return path;

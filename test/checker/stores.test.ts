@@ -5,15 +5,17 @@ import { Links, StateQueue } from '../../checker/store/queue.js';
 import { BitstateStore, ExactStore } from '../../checker/store/visited.js';
 
 describe('stores', () => {
-  test('StateQueue: FIFO round trip of vectors of every width (8, 16, 32 bits, boundaries included)', () => {
+  test('StateQueue: FIFO round trip of vectors of every size of value and runs of zeros (boundaries included)', () => {
     const val = fc.oneof(
+      fc.constant(0),
+      fc.constant(0),
       fc.integer({ min: -128, max: 127 }),
       fc.integer({ min: -32768, max: 32767 }),
       fc.integer({ min: -0x80000000, max: 0x7fffffff }),
-      fc.constantFrom(-129, 128, -32769, 32768, -1, 0),
+      fc.constantFrom(-129, 128, -32769, 32768, -1, 0, -33, -32, 31, 32, 63, 64, 8191, 8192),
     );
     fc.assert(
-      fc.property(fc.array(fc.array(val, { maxLength: 40 }), { minLength: 1, maxLength: 50 }), (vecs) => {
+      fc.property(fc.array(fc.array(val, { maxLength: 200 }), { minLength: 1, maxLength: 50 }), (vecs) => {
         const q = new StateQueue();
         vecs.forEach((v, i) => q.push(Int32Array.from(v), v.length, i, ~i >>> 0));
         const out = { arr: new Int32Array(0), off: 0, len: 0, fp0: 0, fp1: 0 };
@@ -27,17 +29,21 @@ describe('stores', () => {
     );
   });
 
-  test('StateQueue: small values take a quarter of the room', () => {
+  test('StateQueue: small values take a quarter of the room, runs of zeros a byte per 65', () => {
     const q = new StateQueue();
     q.push(new Int32Array(40).fill(5), 40, 0, 0);
     expect(q.peakInts).toBe(3 + 10);
+    const z = new StateQueue();
+    z.push(new Int32Array(200), 200, 0, 0); // 65 + 65 + 65 + 5: 4 bytes
+    expect(z.peakInts).toBe(3 + 1);
   });
 
   test('Links: edges above 254 survive', () => {
     const l = new Links();
     for (let i = 0; i < 70_000; i++) l.set(i, i >> 1, i % 1000);
     for (const i of [0, 254, 255, 999, 69_999]) expect(l.edgeOf(i)).toBe(i % 1000);
-    expect(l.parent[69_999]).toBe(34_999);
+    expect(l.parentOf(69_999)).toBe(34_999);
+    expect(l.parentOf(65_536)).toBe(32_768);
   });
 
   test('ExactStore and BitstateStore agree on a small set; bitstate reports its omission estimate', () => {
