@@ -75,7 +75,11 @@ export const LONG_MAX = 1 << 20;
  *   error a backed-out fault returns; out_put_pages: hugetlb_reserve_pages
  *   error label to take after a refund;
  *   temp: UFFDIO_COPY's folio carried across the unlocked copy_folio_from_user (*foliop of
- *     hugetlb_mfill_atomic_pte: TEMP_POOL / TEMP_BUDDY, see impl/hugetlb/uffd.ts).
+ *     hugetlb_mfill_atomic_pte: TEMP_POOL / TEMP_BUDDY, see impl/hugetlb/uffd.ts);
+ *   gup: the fault is get_user_pages' (MADV_SOFT_OFFLINE, impl/hugetlb/migrate.ts): its end goes on
+ *     with the migration; src_file: the migrated folio is a page-cache folio (file + 1; 0: anon);
+ *     dst_temp: the target is HPageTemporary (alloc_migrate_hugetlb_folio); src_free: the old folio
+ *     went to the free list; nosp_freed: of `freed`, folios without a subpool (cb6acd01e2e4 absent).
  */
 export const LOCALS = [
   'idx',
@@ -105,6 +109,11 @@ export const LOCALS = [
   'whole',
   'temp',
   'pagecache',
+  'gup',
+  'src_file',
+  'dst_temp',
+  'src_free',
+  'nosp_freed',
 ] as const;
 
 // ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import { type Op, type T, LOCALS } from './context.js';
 import type { G } from './state.js';
 
 /** Under hugetlb_lock: dissolve a page on the free list (folio_ref_count 0, HPageFreed). */
-function dissolveFree(g: G): StepResult {
+export function dissolveFree(g: G): StepResult {
   if (g.free - g.resv <= 0) return done('EBUSY'); // !available_huge_pages(h)
   // remove_hugetlb_folio(h, folio, adjust_surplus); h->max_huge_pages--; update_and_free_hugetlb_folio
   g.free--;

@@ -4,7 +4,7 @@
  * first put_page() the page alloc_huge_page gave us.
  */
 import { done } from '../../checker/types.js';
-import type { StepResult } from './labels.js';
+import type { StepLabel, StepResult } from './labels.js';
 import { type T, PATH_FALLOCATE, at, faultFile, faultMutexUnlock, inodeUnlock, spoolIdx, vmaOf } from './context.js';
 import { freeHugePage } from './subpool.js';
 import type { G } from './state.js';
@@ -18,8 +18,27 @@ export function faultRelease(g: G, t: T, ret: string): StepResult {
     inodeUnlock(at(g.file, v.src), t);
     return done(ret === 'OOM' ? 'ENOMEM' : ret === 'SIGBUS' ? 'ENOSPC' : ret); // alloc_hugetlb_folio's -ENOMEM / -ENOSPC
   }
+  if (t.l.gup) return gupFaultDone(g, t, ret);
   faultUnlock(g, t);
   return done(ret);
+}
+
+/** The step MADV_SOFT_OFFLINE goes on with once get_user_pages has the page (impl/hugetlb/migrate.ts). */
+export const SOFT_OFFLINE_PAGE: StepLabel = 'soft_offline_page';
+
+/**
+ * The end of get_user_pages' fault (faultin_page): the page is there, so soft offline goes on with
+ * it, holding the VMA and i_mmap_rwsem readers as coarsening (migrate.ts); a failed fault is
+ * -EFAULT (VM_FAULT_SIGBUS / SIGSEGV) or -ENOMEM (VM_FAULT_OOM).
+ */
+function gupFaultDone(g: G, t: T, ret: string): StepResult {
+  if (ret === 'ok') {
+    faultMutexUnlock(g, t.l.hash);
+    t.l.hash = 0;
+    return SOFT_OFFLINE_PAGE;
+  }
+  faultUnlock(g, t);
+  return done(ret === 'OOM' ? 'ENOMEM' : 'EFAULT');
 }
 
 /** The unlocks of faultRelease without returning (UFFDIO_COPY drops them before its unlocked copy). */

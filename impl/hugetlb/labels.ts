@@ -71,6 +71,12 @@ export const STEP_LABELS = [
   // dissolve.ts: memory offline
   'dissolve_free_hugetlb_folio',
   'dissolve_free_hugetlb_folio:retry',
+  // migrate.ts: MADV_SOFT_OFFLINE (its GUP fault runs fault.ts's steps)
+  'madvise_inject_error',
+  'soft_offline_page',
+  'alloc_migrate_hugetlb_folio',
+  'move_to_new_folio',
+  'page_handle_poison',
 ] as const;
 
 /** A hugetlb step label: a step's name, or the next step a step returns. */

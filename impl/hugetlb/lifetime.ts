@@ -22,7 +22,7 @@ import type { StepResult } from './labels.js';
 import { returnUnused, returnUnusedAtomic, returnUnusedStep } from './accounting.js';
 import { type Op, type T, LOCALS, LONG_MAX, argInt, at, faultFile, isShared } from './context.js';
 import { regionDel } from './regions.js';
-import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
+import { NO_SUBPOOL, freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
 import { type G, SP_DETACHED, SP_MOUNTED, SP_UNMOUNTED, V_FREE } from './state.js';
 
 /** Does any VMA (being created, live or closing) map file fi? */
@@ -45,8 +45,9 @@ export function evictInode(g: G, t: T, fileIndex: number): void {
   const f = at(g.file, fileIndex);
   const spoolIndex = at(t.params.fileMount, fileIndex);
   const freed = f.pc.length;
-  for (let k = 0; k < freed; k++) freeHugePage(g, t, spoolIndex, false);
+  for (const idx of f.pc) freeHugePage(g, t, f.nosp.includes(idx) ? NO_SUBPOOL : spoolIndex, false);
   f.pc = [];
+  f.nosp = [];
   f.dat = [];
   const chg = regionDel(f, 0, LONG_MAX, true);
   returnUnusedAtomic(g, t, hugepageSubpoolPutPages(at(g.spool, spoolIndex), chg - freed));

@@ -14,6 +14,7 @@ import { faultOp } from './fault.js';
 import { forkOp } from './fork.js';
 import { closeOp, umountOp, unlinkOp } from './lifetime.js';
 import { madviseDontneedOp } from './madvise.js';
+import { softOfflineOp } from './migrate.js';
 import { mmapOp } from './mmap.js';
 import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
@@ -45,4 +46,5 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   mprotect: mprotectOp,
   mremap: mremapOp,
   dissolve: dissolveOp,
+  soft_offline: softOfflineOp,
 };

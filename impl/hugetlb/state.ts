@@ -81,6 +81,9 @@ const fileS = S.struct({
   fd: S.int(), // 1 while the scenario's descriptor is open (close drops it)
   nlink: S.int(), // 1 while linked (unlink drops it)
   evicted: S.int(), // 1 once hugetlbfs_evict_inode ran: pages, reservations and resv_map gone
+  // page-cache pages whose folio has no subpool link (hugetlb_folio_subpool NULL): only a migration
+  // before cb6acd01e2e4 leaves one (impl/hugetlb/migrate.ts)
+  nosp: S.intSet(),
 });
 
 const vmaS = S.struct({
@@ -105,6 +108,9 @@ const vmaS = S.struct({
   pcm: S.intSet(), // page-cache pages this VMA's PTEs map (shared: its present PTEs; MAP_PRIVATE of a file: read-only)
   ro: S.int(), // 1: VM_WRITE cleared by mprotect(PROT_READ) (a write faults SIGSEGV)
   lk: S.int(), // shared VMAs' hugetlb_vma_lock: VLK_OWN, VLK_SHARED, VLK_FREED (context.ts vmaLockUse)
+  // anon pages whose folio has no subpool link: migrated (migrate_folio does not move
+  // hugetlb_folio_subpool of an anonymous folio, impl/hugetlb/migrate.ts); freeing one puts no subpool page
+  nosp: S.intSet(),
 });
 
 export const stateSchema = S.struct({
@@ -116,6 +122,7 @@ export const stateSchema = S.struct({
   held: S.int(), // pool pages owned by a thread: allocated not yet instantiated, batched for free, gathered surplus
   freeing: S.int(), // of held: pages a batch release put to refcount 0, not yet on the free list (impl/hugetlb/dissolve.ts)
   ghost: S.int(), // free-list entries that are no pool page any more (dissolved while being freed: 7ffddd499ba6)
+  mig: S.int(), // the page under migration (hugetlb migration entries installed), context.ts migKey; 0 none
   resize: S.int(), // h->resize_lock owner tid+1
   fmx: S.intSet(), // hugetlb_fault_mutex_table: held hash slots
   spool: S.list(spoolS),
@@ -151,6 +158,7 @@ export function emptyVma(): Vma {
     uffd: 0,
     ro: 0,
     lk: 0,
+    nosp: [],
   };
 }
 
@@ -172,6 +180,7 @@ export function initState(p: ImplParams): G {
     held: 0,
     freeing: 0,
     ghost: 0,
+    mig: 0,
     resize: 0,
     fmx: [],
     spool,
@@ -199,6 +208,7 @@ export function freshFile(p: Pick<ImplParams, 'fileSize'>): File {
     fd: 1,
     nlink: 1,
     evicted: 0,
+    nosp: [],
   };
 }
 

@@ -39,24 +39,32 @@ export function hugepageSubpoolPutPages(spool: Spool, delta: number): number {
   return ret;
 }
 
+/** hugetlb_folio_subpool() of a folio that has none (a migrated one, impl/hugetlb/migrate.ts). */
+export const NO_SUBPOOL = -1;
+
 /**
  * free_huge_page of a page a thread held (the caller decrements g.held):
- * restoreReserve is HPageRestoreReserve (PagePrivate).
+ * restoreReserve is HPageRestoreReserve (PagePrivate). spoolIndex NO_SUBPOOL:
+ * the folio has no subpool (hugepage_subpool_put_pages(NULL, 1) returns 1).
+ * temporary: HPageTemporary, freed to buddy without touching the surplus count
+ * (the subpool put and restore come first, as in free_huge_folio @ v6.12).
  */
-export function freeHugePage(g: G, t: T, spoolIndex: number, restoreReserve: boolean): void {
+export function freeHugePage(g: G, t: T, spoolIndex: number, restoreReserve: boolean, temporary = false): void {
   let restore = restoreReserve;
-  const spool = g.spool[spoolIndex];
-  if (!spool) throw new Error(`hugetlb: free_huge_page on subpool ${spoolIndex} that does not exist`);
+  const spool = spoolIndex === NO_SUBPOOL ? null : g.spool[spoolIndex];
+  if (spool === undefined) throw new Error(`hugetlb: free_huge_page on subpool ${spoolIndex} that does not exist`);
   // H19 (0919e1b69ab4): the `if (!restore_reserve)` guard was missing, a PagePrivate page was
   // also put back to the subpool
-  if (!restore || t.bug('H19')) {
+  if (spool && (!restore || t.bug('H19'))) {
     // 0 => the subpool would drop under min_size: keep the page's reservation for it.
     // HR-9: the 0 return is ignored
     if (hugepageSubpoolPutPages(spool, 1) === 0 && !t.bug('HR-9')) restore = true;
   }
   // spin_lock(&hugetlb_lock)
   if (restore) g.resv++;
-  if (g.surp > 0) {
+  if (temporary)
+    g.nr--; // HPageTemporary (a migration's old folio): remove_hugetlb_folio, back to buddy
+  else if (g.surp > 0) {
     // surplus page: update_and_free_page back to buddy
     g.nr--;
     g.surp--;

@@ -32,7 +32,7 @@ import {
   type Op,
 } from './context.js';
 import { regionDel } from './regions.js';
-import { freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
+import { NO_SUBPOOL, freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
 import { type G, type Vma, SP_MOUNTED, V_LIVE } from './state.js';
 import { mapsInRange, unmapHugepageRange } from './zap.js';
 
@@ -58,10 +58,11 @@ function freeBatchStep(next: (g: G, t: T) => StepResult): Step {
     name: 'free_huge_folio',
     run(g, t) {
       for (let k = 0; k < t.l.freed; k++) {
-        freeHugePage(g, t, fileSpool(t), false);
+        freeHugePage(g, t, k < t.l.nosp_freed ? NO_SUBPOOL : fileSpool(t), false);
         g.held--;
         g.freeing--;
       }
+      t.l.nosp_freed = 0;
       return next(g, t);
     },
   };
@@ -99,6 +100,10 @@ function removeNextFolio(g: G, t: T, end: number): number {
   unmapFileRange(g, argInt(t, 'f'), idx, idx + 1);
   f.pc = setDel(f.pc, idx);
   f.dat = datSet(f.dat, idx, TOK_ZERO);
+  if (f.nosp.includes(idx)) {
+    f.nosp = setDel(f.nosp, idx); // a folio without a subpool (cb6acd01e2e4 absent): freed first in the batch
+    t.l.nosp_freed++;
+  }
   // remove_inode_single_folio: a folio mapped again since hugetlb_vmdelete_list (a fault in between)
   // gets hugetlb_vmdelete_list(index, index + 1) once more, which unmaps whatever every VMA maps
   // there, a private copy made meanwhile too. Shared mappings' ptes are not tracked: a live shared

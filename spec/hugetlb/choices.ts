@@ -8,7 +8,8 @@
  */
 
 /** Injected-failure outcomes (only with params.inject). */
-export const INJ = { none: 0, early: 1, keep: 2, gain: 3, lose: 4 } as const;
+export const INJ = { none: 0, early: 1, keep: 2, gain: 3, lose: 4, busy: 5 } as const;
+/** INJ.busy is no injection: soft offline's old page could not be removed (EBUSY), a real race outcome. */
 
 export interface Plan {
   buddyFail: boolean;
@@ -66,6 +67,8 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   mprotect: [0],
   mremap: [0],
   dissolve: [0],
+  // the fault GUP may take, then EBUSY (INJ.busy) when the old page cannot be removed
+  soft_offline: [...FAULT_CHOICES, 8 * INJ.busy],
 };
 
 /** Operations that can give charges back to a mount (and so refill its reserve). */
@@ -80,6 +83,7 @@ export const RELEASING_OPS: ReadonlySet<string> = new Set([
   'fallocate',
   'madvise_dontneed',
   'mremap',
+  'soft_offline', // its GUP fault
 ]);
 
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */

@@ -11,6 +11,7 @@ import {
   applyOp,
   CHOICES_BY_OP,
   decodeChoice,
+  INJ,
   initView,
   SETNR_CHOICES,
   shrinkSurplus,
@@ -48,6 +49,7 @@ export const OPS = [
   'mprotect',
   'mremap',
   'dissolve',
+  'soft_offline',
 ] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';
@@ -141,7 +143,7 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     if (!out) {
       out = all.filter((c) => {
         const plan = decodeChoice(c);
-        return (p.inject || plan.inj === 0) && (p.numa || !plan.numaMiss);
+        return (p.inject || plan.inj === INJ.none || plan.inj === INJ.busy) && (p.numa || !plan.numaMiss);
       });
       if (offsets > 1) out = withReserveOffsets(out, offsets);
       choiceCache.set(key, out);

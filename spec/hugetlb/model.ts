@@ -12,6 +12,7 @@ import { finishStaged, waitsForStaged } from './ops-staged.js';
 import { close, umount, unlink } from './ops-lifetime.js';
 import { fork, madviseDontneed, mmap, munmap } from './ops-map.js';
 import { mprotect, mremap } from './ops-surgery.js';
+import { softOffline } from './ops-migrate.js';
 import { dissolve, mount, setNr, setOvercommit } from './ops-pool.js';
 import { freshFile } from './lifecycle.js';
 import { clone, finish } from './promises.js';
@@ -63,8 +64,10 @@ export function applyOp(
   if (op === 'set_nr') return setNr(v0, num(a, 'n'), choice ?? 0);
   const plan = decodeChoice(choice);
   if (plan.numaMiss && !p.numa) return undefined;
-  if (plan.surplusFirst && op !== 'fault' && op !== 'uffd_copy' && op !== 'fallocate') return undefined;
-  if (plan.inj !== INJ.none && !p.inject) return undefined;
+  if (plan.surplusFirst && op !== 'fault' && op !== 'uffd_copy' && op !== 'fallocate' && op !== 'soft_offline')
+    return undefined;
+  if (plan.inj !== INJ.none && plan.inj !== INJ.busy && !p.inject) return undefined;
+  if (plan.inj === INJ.busy && op !== 'soft_offline') return undefined;
   if (waitsForStaged(v0, op, a)) return undefined;
   switch (op) {
     case 'set_overcommit':
@@ -101,6 +104,8 @@ export function applyOp(
       return mprotect(v0, a, plan);
     case 'mremap':
       return mremap(v0, a, plan);
+    case 'soft_offline':
+      return softOffline(v0, a, plan, p);
     case 'dissolve':
       return plan.reserveOffset ? undefined : dissolve(v0, plan);
     case 'umount':

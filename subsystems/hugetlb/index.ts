@@ -18,11 +18,12 @@ import { invariants } from './invariants.js';
 import { type HugetlbParams, parseParams } from './params.js';
 import { deepScenarios } from './profiles.js';
 import { scenarios as baseScenarios } from './scenarios.js';
+import { migrateScenarios } from './scenarios-migrate.js';
 import { surgeryScenarios } from './scenarios-surgery.js';
 import { variants } from './variants.js';
 
 export type { HugetlbParams };
-const scenarios = [...baseScenarios, ...surgeryScenarios];
+const scenarios = [...baseScenarios, ...surgeryScenarios, ...migrateScenarios];
 
 export { abstraction, findings, invariants, parseParams, scenarios, variants };
 

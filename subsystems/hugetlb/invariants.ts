@@ -159,7 +159,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'no-leak',
     why: 'Each reservation taken at mmap, fault or mount is given back by the matching unmap (hugetlb_vm_op_close), truncate or eviction (hugetlb_unreserve_pages) or umount (hugepage_put_subpool).',
-    doc: 'Once no mapping is left and no file holds a page or a reservation, the pool alone explains the counters: nothing is in use (HugePages_Free == HugePages_Total), HugePages_Rsvd is exactly what mounted (or detached) subpools hold for min_size; after every mount is gone too, Rsvd == 0. (A free surplus page may linger: set_nr / overcommit changes leave them and the kernel returns them lazily.)',
+    doc: 'Once no mapping is left and no file holds a page or a reservation, the pool alone explains the counters: nothing is in use (HugePages_Free == HugePages_Total), HugePages_Rsvd is exactly what mounted (or detached) subpools hold for min_size, and a size= mount uses nothing (statfs); after every mount is gone too, Rsvd == 0. (A free surplus page may linger: set_nr / overcommit changes leave them and the kernel returns them lazily.)',
     source:
       'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Rsvd, HugePages_Surp); fs/hugetlbfs/inode.c hugetlbfs_evict_inode() @ v6.1; mm/hugetlb.c unlock_or_release_subpool() @ v6.1',
     when: 'quiescent',
@@ -170,6 +170,10 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
       if (g.free !== g.nr || g.resv !== held || g.held !== 0)
         return `nothing is mapped or cached but free=${g.free} total=${g.nr} resv=${g.resv} (subpools hold ${held}) surp=${g.surp} held=${g.held}`;
       if (g.spool.every((s) => s.st === SP_UNMOUNTED) && g.resv !== 0) return `every mount is gone but resv=${g.resv}`;
+      // statfs: a size= mount with nothing on it uses nothing (cb6acd01e2e4: "the filesystem shows 4G used")
+      for (const [k, s] of g.spool.entries())
+        if (s.st === SP_MOUNTED && s.max !== -1 && s.used !== 0)
+          return `nothing is on mount ${k} but it uses ${s.used}`;
       return true;
     },
   }),

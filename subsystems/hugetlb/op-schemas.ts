@@ -131,6 +131,10 @@ export const hugetlbOps = defineOps({
     doc: 'offline a memory block holding a huge page of the pool (dissolve_free_hugetlb_folio): a free unreserved page leaves the pool; EBUSY otherwise. No C counterpart: the probe VM has no hotpluggable memory',
     args: {},
   },
+  soft_offline: {
+    doc: 'madvise(MADV_SOFT_OFFLINE) of page i of VMA v (root): the page is faulted in (read) if not mapped, migrated to a free page (or a temporary one from buddy) and the old page leaves the pool',
+    args: { v: vma('VMA slot'), i: index('page offset') },
+  },
   madvise_dontneed: {
     doc: 'madvise(MADV_DONTNEED) of pages [from, to) through VMA v: its private pages there are discarded (the mapping stays)',
     args: {

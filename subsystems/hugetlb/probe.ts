@@ -81,6 +81,8 @@ function step(op: string, args: Args): string {
       return r(`h_fork(${int(args, 'v')}, ${int(args, 'c')})`);
     case 'madvise_dontneed':
       return r(`h_madvise_dontneed(${int(args, 'v')}, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'soft_offline':
+      return r(`h_soft_offline(${int(args, 'v')}, ${int(args, 'i')})`);
     case 'mprotect':
       return r(
         `h_mprotect(${int(args, 'v')}, ${int(args, 'from')}, ${int(args, 'to')}, ${int(args, 'ro')}, ${int(args, 'c')}, ${int(args, 'd')}, ${args.misalign === true ? 1 : 0})`,
@@ -149,6 +151,7 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
       op === 'munmap' ||
       op === 'fork' ||
       op === 'madvise_dontneed' ||
+      op === 'soft_offline' ||
       op === 'mprotect' ||
       op === 'mremap'
       ? `h_task_of(${int(args, 'v')})`

@@ -220,4 +220,12 @@ export const variants: Variant[] = [
       'commit 7ffddd499ba6 "mm: hugetlb: fix a race between freeing and dissolving the page"; mm/hugetlb.c dissolve_free_hugetlb_folio() @ v6.12 (folio_test_hugetlb_freed: cond_resched, goto retry)',
     scenarios: ['offline-vs-free'],
   },
+  {
+    name: 'cb6acd01e2e4',
+    description:
+      "migrating a page-cache huge page loses its subpool: hugetlbfs_migrate_page does not transfer page_private and migrate_page_copy clears the old page's, so neither page puts the mount's page back when freed and the mount stays charged for a page it no longer has (statfs Used never drops; later faults fail against size=)",
+    source:
+      'commit cb6acd01e2e4 "hugetlbfs: fix races and page leaks during migration"; fs/hugetlbfs/inode.c hugetlbfs_migrate_folio() @ v6.12 (hugetlb_set_folio_subpool(dst, ...))',
+    scenarios: ['soft-offline-shared'],
+  },
 ];

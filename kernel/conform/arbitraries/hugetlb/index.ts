@@ -17,6 +17,7 @@ import { paramsArbitrary } from './params.js';
 import { punch } from './punch.js';
 import { setNr } from './set_nr.js';
 import { setOvercommit } from './set_overcommit.js';
+import { softOffline } from './soft_offline.js';
 import { truncate } from './truncate.js';
 import { uffdContinue } from './uffd_continue.js';
 import { uffdCopy } from './uffd_copy.js';
@@ -39,6 +40,7 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     fallocate,
     fork,
     madviseDontneed,
+    softOffline,
     mprotect,
     mremap,
     setNr,

@@ -1,0 +1,196 @@
+/**
+ * Migration of an in-use huge page (issue 10 item 6), reached the way a user
+ * on one node reaches it: madvise(MADV_SOFT_OFFLINE) of one huge page
+ * (mm/madvise.c madvise_inject_error() @ v6.12, CAP_SYS_ADMIN). No mmap_lock
+ * is held: get_user_pages_fast takes a reference, faulting the page in (a
+ * read fault) when it is not mapped; then soft_offline_page ->
+ * soft_offline_in_use_page (mm/memory-failure.c @ v6.12): isolate_hugetlb,
+ * migrate_pages -> unmap_and_move_huge_page (mm/migrate.c @ v6.12), and
+ * page_handle_poison, which dissolves the old page (dissolve_free_hugetlb_folio).
+ * v6.1 is the same here under older names (alloc_huge_page_nodemask,
+ * alloc_migrate_huge_page, free_huge_page).
+ *
+ * - The target (alloc_migration_target -> alloc_hugetlb_folio_nodemask): a
+ *   free page while available_huge_pages (free - resv > 0), else a fresh
+ *   HPageTemporary page from buddy (alloc_migrate_hugetlb_folio: counted in
+ *   HugePages_Total, not surplus). move_hugetlb_state hands the temporary
+ *   flag to the old page, which goes back to buddy when freed.
+ * - The subpool: a page-cache folio's goes with it (hugetlbfs_migrate_folio
+ *   moves hugetlb_folio_subpool to the new folio). An anonymous folio goes
+ *   through migrate_folio, which does not: the old folio keeps the subpool,
+ *   so its free_huge_folio puts the mount's page back while the new folio,
+ *   still mapped, has none and puts nothing when it is freed (vma.nosp).
+ *   The restore-reserve flag of an in-use folio is clear (set only between
+ *   allocation and instantiation) and moves nowhere.
+ * - Faults on the page meanwhile wait at the migration entry (context.ts
+ *   migrationWait); a page-cache lookup of it waits for the folio lock.
+ *
+ * Coarsenings: isolate_hugetlb, the target allocation and try_to_migrate
+ * share a step (hugetlb_lock dropped between them, nothing a user sees
+ * lies in between); move_to_new_folio, remove_migration_ptes and the free of
+ * the old folio share one. The whole call holds the VMA's mmap_lock and
+ * i_mmap_rwsem readers the way a fault does (the kernel holds neither after
+ * GUP): a munmap, MADV_DONTNEED, mprotect, mremap, fork or truncate of the
+ * mapping waits instead of zapping a migration entry. A migration never
+ * fails for a refcount (no pins yet: issue 10 item 7).
+ */
+import { done } from '../../checker/types.js';
+import type { StepLabel, StepResult } from './labels.js';
+import { faultEntry, faultOp } from './fault.js';
+import {
+  type Op,
+  type Step,
+  type T,
+  LOCALS,
+  argInt,
+  at,
+  faultFile,
+  faultVma,
+  setAdd,
+  spoolIdx,
+  vmaOf,
+} from './context.js';
+import { dissolveFree } from './dissolve.js';
+import { faultMayEnter, migKey } from './migration-entry.js';
+import { SOFT_OFFLINE_PAGE } from './fault-release.js';
+import { NO_SUBPOOL, freeHugePage } from './subpool.js';
+import type { G, Vma } from './state.js';
+
+const ALLOC_MIGRATE: StepLabel = 'alloc_migrate_hugetlb_folio';
+const MOVE: StepLabel = 'move_to_new_folio';
+const POISON: StepLabel = 'page_handle_poison';
+
+/** Is page idx mapped by v (a private page, or a page-cache page its PTEs map)? */
+const mapped = (v: Vma, idx: number): boolean => v.anon.includes(idx) || v.pcm.includes(idx);
+
+/** The readers a fault holds (mmap_lock, i_mmap_rwsem / the VMA lock), kept by the whole call (coarsening). */
+function holdReaders(g: G, v: Vma): void {
+  v.users++;
+  const file = faultFile(v);
+  if (file >= 0) at(g.file, file).ir++;
+}
+
+function dropReaders(g: G, v: Vma): void {
+  v.users--;
+  const file = faultFile(v);
+  if (file >= 0) at(g.file, file).ir--;
+}
+
+/** try_to_migrate: every PTE of the folio becomes a migration entry (the folio is locked until MOVE). */
+function tryToMigrate(g: G, t: T): StepResult {
+  g.mig = t.l.src_file > 0 ? migKey(true, t.l.src_file - 1, t.l.idx) : migKey(false, argInt(t, 'v'), t.l.idx);
+  return MOVE;
+}
+
+/**
+ * soft_offline_in_use_page with the page GUP returned: isolate_hugetlb (an
+ * instantiated folio is migratable), then alloc_hugetlb_folio_nodemask under
+ * hugetlb_lock: a free page while available_huge_pages.
+ */
+function softOfflinePage(g: G, t: T): StepResult {
+  const v = vmaOf(g, t);
+  if (!mapped(v, t.l.idx)) {
+    // a truncate or hole punch removed the page-cache folio after GUP got it: unmap_and_move_huge_page
+    // finds a subpool but no folio_mapping (a folio being freed) and gives up, -EBUSY (cb6acd01e2e4).
+    // Coarsening: the GUP reference does not delay the free (the removal already freed the page).
+    dropReaders(g, v);
+    return done('EBUSY');
+  }
+  t.l.src_file = v.anon.includes(t.l.idx) ? 0 : faultFile(v) + 1;
+  if (g.free - g.resv > 0) {
+    g.free--; // dequeue_hugetlb_folio_nodemask
+    g.held++;
+    return tryToMigrate(g, t);
+  }
+  return ALLOC_MIGRATE; // spin_unlock(&hugetlb_lock)
+}
+
+/** The subpool the old folio is freed with, after the mapping and subpool moved to the new one. */
+function moveMapping(g: G, t: T): number {
+  const idx = t.l.idx;
+  if (t.l.src_file > 0) {
+    const f = at(g.file, t.l.src_file - 1);
+    // before cb6acd01e2e4 "hugetlbfs: fix races and page leaks during migration" hugetlbfs_migrate_page
+    // did not transfer page_private, and migrate_page_copy cleared the old page's: both lose the subpool
+    if (t.bug('cb6acd01e2e4')) f.nosp = setAdd(f.nosp, idx);
+    // hugetlbfs_migrate_folio: migrate_huge_page_move_mapping, then the subpool moves to the new folio
+    return NO_SUBPOOL;
+  }
+  // migrate_folio -> __migrate_folio: folio_migrate_mapping + folio_migrate_flags; hugetlb_folio_subpool
+  // is not among what they move: the old folio keeps it, the new one has none
+  const v = vmaOf(g, t);
+  const had = !v.nosp.includes(idx);
+  v.nosp = setAdd(v.nosp, idx);
+  if (v.peer >= 0 && v.cow.includes(idx)) {
+    const peer = at(g.vma, v.peer);
+    peer.nosp = setAdd(peer.nosp, idx);
+  }
+  return had ? spoolIdx(t, v) : NO_SUBPOOL;
+}
+
+/** The soft offline entry: get_user_pages_fast of the page, faulting it in (read) when it is not mapped. */
+const entry: Step = {
+  name: 'madvise_inject_error',
+  enabled: faultMayEnter,
+  run(g, t) {
+    const v = faultVma(g, t);
+    if (!v) return done('EFAULT'); // get_user_pages_fast: no VMA there
+    t.l.gup = 1;
+    if (!mapped(v, argInt(t, 'i'))) return faultEntry.run(g, t); // faultin_page; on to SOFT_OFFLINE_PAGE
+    t.l.idx = argInt(t, 'i');
+    holdReaders(g, v);
+    return softOfflinePage(g, t);
+  },
+};
+
+const steps: Step[] = [
+  entry,
+  ...faultOp.steps.filter((s) => s !== faultEntry), // GUP's fault: alloc_hugetlb_folio, COW, back-outs
+  // after GUP's fault (fault-release.ts gupFaultDone), the fault mutex dropped
+  { name: SOFT_OFFLINE_PAGE, run: softOfflinePage },
+  {
+    // alloc_migrate_hugetlb_folio: alloc_fresh_hugetlb_folio from buddy, HPageTemporary
+    name: ALLOC_MIGRATE,
+    run(g, t) {
+      if (t.inject('alloc_buddy')) {
+        // migrate_hugetlbs: -ENOMEM; the old folio is put back (putback_movable_pages), unchanged
+        dropReaders(g, vmaOf(g, t));
+        return done('ENOMEM');
+      }
+      g.nr++;
+      g.held++;
+      t.l.dst_temp = 1;
+      return tryToMigrate(g, t);
+    },
+  },
+  {
+    // move_to_new_folio (data copied), remove_migration_ptes (the PTEs map the new folio),
+    // move_hugetlb_state, folio_unlock, folio_putback_active_hugetlb(src): its last reference
+    name: MOVE,
+    run(g, t) {
+      const spool = moveMapping(g, t);
+      g.mig = 0;
+      g.held--; // the new folio is the mapped one now
+      const toFreeList = !t.l.dst_temp && g.surp === 0;
+      freeHugePage(g, t, spool, false, t.l.dst_temp === 1);
+      t.l.src_free = toFreeList ? 1 : 0;
+      return POISON;
+    },
+  },
+  {
+    // page_handle_poison(page, true, false) -> __page_handle_poison: dissolve_free_hugetlb_folio of the
+    // old folio (hugetlb_lock); one given back to buddy is taken off it (take_page_off_buddy)
+    name: POISON,
+    run(g, t) {
+      dropReaders(g, vmaOf(g, t));
+      if (!t.l.src_free) return done('ok');
+      return dissolveFree(g); // reallocated or needed by a reservation meanwhile: -EBUSY, page left in the pool
+    },
+  },
+];
+
+export const softOfflineOp: Op = {
+  doc: 'madvise(MADV_SOFT_OFFLINE) of one huge page: GUP (faulting it in), isolate_hugetlb, migrate_pages to a free or temporary page, dissolve the old page',
+  locals: LOCALS,
+  steps,
+};

@@ -1,0 +1,40 @@
+/**
+ * hugetlb scenarios of page movement (issue 10 item 6): migration of an
+ * in-use huge page through madvise(MADV_SOFT_OFFLINE), with faults of other
+ * mappings waiting at the migration entry.
+ */
+import type { Scenario } from '../../checker/types.js';
+import type { HugetlbParams } from './params.js';
+import { P, munmap, one, op, pv, rd, sh, wr } from './scenario-helpers.js';
+
+/** madvise(MADV_SOFT_OFFLINE) of page i of VMA v. */
+export const softOffline = (v: number, i: number) => op('soft_offline', { v, i });
+
+export const migrateScenarios: Scenario<HugetlbParams>[] = [
+  {
+    name: 'soft-offline-shared',
+    description:
+      'soft offline of a written page-cache page while a second shared mapping faults it (waiting at the migration entry or the locked folio) and soft-offlines a page nobody mapped yet (GUP faults it in, then migrates it): the data stays, the subpool goes with the new folio (hugetlbfs_migrate_folio), the old page leaves the pool or a temporary page replaces it (cb6acd01e2e4)',
+    params: P({ pool: 2, overcommit: 1, fileSize: 2, vmas: 2, mounts: [{ size: 2, min: -1, mounted: true }] }),
+    threads: [
+      [
+        one(sh(0, 0, 0, 2)),
+        one(wr(0, 0)),
+        one(softOffline(0, 0)),
+        one(op('punch', { f: 0, from: 0, to: 2 })),
+        one(munmap(0)),
+      ],
+      [one(sh(1, 0, 0, 2)), [rd(1, 0), wr(1, 0)], one(softOffline(1, 1)), one(munmap(1))],
+    ],
+  },
+  {
+    name: 'soft-offline-private',
+    description:
+      'soft offline of a private page shared with a fork child (both PTEs become migration entries; the child waits), with the pool full so that the target is a temporary page from buddy, then the owner unmaps: data and promises stay, nothing leaks',
+    params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 2 }),
+    threads: [
+      [one(pv(0, 0, 0, 2)), one(wr(0, 0)), one(op('fork', { v: 0, c: 1 })), one(softOffline(0, 0)), one(munmap(0))],
+      [one(rd(1, 0)), one(softOffline(1, 1)), one(wr(1, 0))],
+    ],
+  },
+];
