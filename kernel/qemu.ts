@@ -25,6 +25,20 @@ export interface BootOptions {
   readonly timeoutSeconds: number;
   readonly memoryMiB?: number;
   readonly cpus?: number;
+  /** NUMA nodes, the memory split evenly between them (default 1: no -numa options). */
+  readonly numaNodes?: number;
+}
+
+/** -numa options for n nodes of memoryMiB / n each; every CPU on node 0. */
+export function numaArgs(n: number, memoryMiB: number, cpus: number): string[] {
+  if (n <= 1) return [];
+  const per = Math.floor(memoryMiB / n);
+  return Array.from({ length: n }, (_, i) => [
+    '-object',
+    `memory-backend-ram,id=mem${i},size=${per}M`,
+    '-numa',
+    `node,nodeid=${i},memdev=mem${i}${i === 0 ? `,cpus=0-${cpus - 1}` : ''}`,
+  ]).flat();
 }
 
 export function qemuArgs(o: BootOptions): string[] {
@@ -35,6 +49,7 @@ export function qemuArgs(o: BootOptions): string[] {
     String(o.memoryMiB ?? 512),
     '-smp',
     String(o.cpus ?? 1),
+    ...numaArgs(o.numaNodes ?? 1, o.memoryMiB ?? 512, o.cpus ?? 1),
     '-nodefaults',
     '-display',
     'none',

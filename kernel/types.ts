@@ -84,6 +84,8 @@ export interface KernelMapping<P = unknown> {
   readonly cHelpers: string;
   /** Kernel command-line words the scripts need (e.g. transparent_hugepage=never). */
   cmdline(scripts: readonly Script[]): readonly string[];
+  /** NUMA nodes the VM needs for these scripts (default 1; THP migrate needs a second node to move to). */
+  numaNodes?(scripts: readonly Script[]): number;
   /** Why this script cannot be run on a kernel (e.g. it needs an injected fault), or undefined. */
   unsupported?(script: Script): string | undefined;
   /** C statements run first in a script's process: pool, mounts, files. `i` is the script index. */

@@ -6,7 +6,9 @@
  * on subpage i acts on its whole group, so a group stays uniform and the
  * probe can check that it did.
  *
- *   setup      THP mode "madvise" through sysfs; mmap of an aligned 2 MiB
+ *   setup      THP mode "madvise", defrag "madvise" and use_zero_page 1 (the
+ *              kernel's defaults, which it clears on the 512 MiB VM) through
+ *              sysfs; mmap of an aligned 2 MiB
  *              private anonymous range at a fixed address + MADV_HUGEPAGE in
  *              the script's process (mm 0); initial 'pmd'/'forked' run the
  *              fault (and the fork) as the model's initial state has them
@@ -24,6 +26,7 @@
  *   mremap     mremap(2) of the whole 2 MiB to 4 MiB further on (PMD-aligned or one page
  *              off) and back to the fixed address
  *   populate_read  madvise(MADV_POPULATE_READ) of the whole range (zero pages where unmapped)
+ *   force_*, migrate  /proc/self/mem pwrite/pread (FOLL_FORCE); move_pages(2) (probe-vma-c.ts)
  *   mlock      mlock2(MLOCK_ONFAULT) of [from, to): VM_LOCKED without populating
  *              (plain mlock's populate would write-fault and break COW)
  *   pin        io_uring_register(IORING_REGISTER_BUFFERS) of the group: a
@@ -354,7 +357,15 @@ static void t_setup(int script, int nr, int mms, int initial)
 		TB->cfd[t][0] = c[0];
 		TB->cfd[t][1] = a[1];
 	}
-	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
+	/*
+	 * The kernel's THP defaults: hugepage_init() (mm/huge_memory.c @ v6.1, v6.12) clears every THP flag
+	 * under 512 MiB of RAM, as in the probe VM; without use_zero_page a read fault of an unmapped
+	 * MADV_HUGEPAGE range allocates a fresh THP where the model maps the huge zero page
+	 */
+	if (write_file("/sys/kernel/mm/transparent_hugepage/enabled", "madvise") ||
+	    write_file("/sys/kernel/mm/transparent_hugepage/defrag", "madvise") ||
+	    write_file("/sys/kernel/mm/transparent_hugepage/use_zero_page", "1"))
+		emit("MMCHECK S %d ERROR THP sysfs defaults could not be set", script);
 	if (meminfo("AnonHugePages") != 0)
 		emit("MMCHECK S %d ERROR AnonHugePages not 0 at start: %lld kB", script, meminfo("AnonHugePages"));
 	if (mmap(T_BASE, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) !=

@@ -47,12 +47,6 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   page_mapped: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
   page_count: 'a kernel query: page_count is not visible to userspace',
   numa_hint: 'NUMA balancing scans on its own schedule (task_numa_work), not on cue',
-  force_write:
-    "not mapped to the probe yet (pwrite(2) to /proc/PID/mem): an unmapped address is faulted in as a fresh THP while the VMA is still MADV_HUGEPAGE, which the probe would not know as the script's THP (it learns the head pfn from the fault op), and as small pages once the fault op set MADV_NOHUGEPAGE, where the model maps a fresh THP",
-  migrate:
-    'not mapped to the probe yet: move_pages(2) of the range is user-reachable, but the probe has no C counterpart for it and would need the new head pfn from pagemap to follow page identity',
-  force_read:
-    'not mapped to the probe yet (pread(2) from /proc/PID/mem): it would map the zero page as populate_read does, under the same restriction',
 };
 
 const INITIAL: Record<ThpParams['initial'], number> = { none: 0, pmd: 1, forked: 2 };
@@ -88,6 +82,12 @@ function step(op: string, args: Args): string {
       return r(`t_populate_read(${int(args, 'mm')})`);
     case 'mprotect_ro':
       return r(`t_mprotect_ro(${int(args, 'mm')})`);
+    case 'force_write':
+      return r(`t_force(${int(args, 'mm')}, ${int(args, 'sub')}, 1, ${int(args, 'val', 1)})`);
+    case 'force_read':
+      return r(`t_force(${int(args, 'mm')}, ${int(args, 'sub')}, 0, 0)`);
+    case 'migrate':
+      return r(`t_migrate(${int(args, 'mm')})`);
     case 'pin':
       return r(`t_pin(${int(args, 'mm')}, ${int(args, 'sub')})`);
     case 'unpin':
@@ -130,6 +130,8 @@ export const thpProbe: KernelMapping<ThpParams> = {
     '4 KiB pages [i*512/nr, (i+1)*512/nr); after each step /proc/meminfo AnonHugePages, /proc/kpageflags ' +
     'KPF_THP and /proc/kpagecount of the THP, and per process /proc/<pid>/pagemap are printed',
   cmdline: () => ['transparent_hugepage=madvise'],
+  // move_pages needs a second node to move the THP to
+  numaNodes: (scripts) => (scripts.some((s) => s.steps.some((st) => st.op === 'migrate')) ? 2 : 1),
   unsupported: thpUnsupported,
   setup: (p, i) => `t_setup(${i}, ${p.nr}, ${p.mms}, ${INITIAL[p.initial]});`,
   step,

@@ -17,6 +17,7 @@ import { predict } from '../../kernel/conform/predict.js';
 import { hasTool } from '../../kernel/tools.js';
 import type { ThpParams } from '../../impl/thp/page.js';
 import { thp } from '../../subsystems/thp/index.js';
+import { THP_C } from '../../subsystems/thp/probe-c.js';
 import { THP_KERNEL_UNSUPPORTED, thpProbe, thpUnsupported } from '../../subsystems/thp/probe.js';
 
 const P: ThpParams = { nr: 4, mms: 3, kind: 'anon', initial: 'pmd' };
@@ -66,6 +67,25 @@ describe('THP op -> C', () => {
       for (const st of s.steps) ops.add(st.op);
     }
     expect([...ops].sort()).toEqual(thpProfile.ops.map((g) => g.op).sort());
+  });
+
+  test("setup restores the kernel's THP defaults (huge zero page on) before it maps the range", () => {
+    // hugepage_init() clears every THP flag on a VM under 512 MiB: without use_zero_page a read fault of an
+    // unmapped MADV_HUGEPAGE range maps a fresh THP (seen on 6.1.192 and 6.12.118), the model the huge zero page
+    const setup = THP_C.slice(THP_C.indexOf('static void t_setup('));
+    const zero = setup.indexOf('"/sys/kernel/mm/transparent_hugepage/use_zero_page", "1"');
+    expect(zero).toBeGreaterThan(0);
+    expect(setup.indexOf('"/sys/kernel/mm/transparent_hugepage/defrag", "madvise"')).toBeGreaterThan(0);
+    expect(zero).toBeLessThan(setup.indexOf('mmap(T_BASE'));
+    // a read fault maps the zero page in the model, as it now does on the kernel
+    const pr = predict(
+      thp,
+      null,
+      thpProbe,
+      { params: { ...P, initial: 'none', mms: 1 }, steps: [{ op: 'populate_read', args: { mm: 0 } }] },
+      '6.1',
+    );
+    expect(pr.steps[0]!.counters).toMatchObject({ AnonHugePages: 0, 'page[0][0]': -3, 'page[0][3]': -3 });
   });
 
   test.skipIf(!hasTool('gcc'))('the generated THP probe compiles with gcc (warnings are errors)', () => {

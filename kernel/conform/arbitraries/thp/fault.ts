@@ -17,7 +17,8 @@ export const fault: OpGen<P, ThpGenModel> = {
     const mm = mmOf(m, raw.mm);
     return !m.allocated && m.whole[mm] ? { mm } : undefined;
   },
-  apply(m) {
+  apply(m, args) {
     m.allocated = true;
+    m.mapped[Number(args.mm)]!.fill(true);
   },
 };

@@ -8,5 +8,7 @@ export const madviseDontneed: OpGen<P, ThpGenModel> = {
   weight: 1,
   draw: () => fc.record({ mm: fc.nat(), from: fc.nat(), len: fc.nat() }),
   resolve: (m, raw, p) => dontneedRange(m, p, raw),
-  apply() {},
+  apply(m, args) {
+    m.mapped[Number(args.mm)]!.fill(false, Number(args.from), Number(args.to));
+  },
 };

@@ -18,6 +18,12 @@ export interface ThpGenModel {
   holes: boolean[][];
   /** Per op (mprotect, mlock), mm slot and subpage: the VMA flag that op sets is already set there. */
   flagged: Record<'mprotect' | 'mlock', boolean[][]>;
+  /**
+   * Per mm slot and subpage: something is surely mapped there (the THP after a fault or fork, a zero
+   * page after populate_read) and no munmap/MADV_DONTNEED has taken it away since. /proc/self/mem
+   * access is generated only there.
+   */
+  mapped: boolean[][];
   /** Pins taken so far as [mm, sub] (a pin may also have answered EFAULT: its unpin then answers EINVAL). */
   pins: [number, number][];
 }
@@ -30,6 +36,9 @@ export function initModel(p: P): ThpGenModel {
     allocated: p.initial !== 'none',
     whole: new Array(Math.max(p.mms, 1)).fill(true),
     holes: grid(p),
+    mapped: Array.from({ length: Math.max(p.mms, 1) }, (_, mm) =>
+      new Array(p.nr).fill(mm < (p.initial === 'forked' ? 2 : p.initial === 'pmd' ? 1 : 0)),
+    ),
     flagged: { mprotect: grid(p), mlock: grid(p) },
     pins: [],
   };
@@ -61,12 +70,14 @@ export function vmaChanged(
   if (op === 'munmap' || from > 0 || to < p.nr) m.whole[mm] = false;
   const set = op === 'munmap' ? m.holes[mm]! : m.flagged[op][mm]!;
   for (let i = from; i < to; i++) set[i] = true;
+  if (op === 'munmap') m.mapped[mm]!.fill(false, from, to);
 }
 
 /** fork: the child's VMAs are copies of the parent's. */
 export function forkVmas(m: ThpGenModel, src: number, dst: number): void {
   m.whole[dst] = m.whole[src] ?? true;
   m.holes[dst] = [...m.holes[src]!];
+  m.mapped[dst] = [...m.mapped[src]!];
   m.flagged.mprotect[dst] = [...m.flagged.mprotect[src]!];
   m.flagged.mlock[dst] = [...m.flagged.mlock[src]!];
 }
