@@ -9,15 +9,16 @@
  * The predicted outcome is the implementation's state after the
  * counterexample's schedule, with the operations still in flight at the
  * violation run to completion (a real thread always finishes its syscall).
- * Seeing it shows the violation only when no sequential order of the same
- * operations ends the same way: those outcomes are computed too, and an
- * outcome some sequential order also gives is reported as not distinctive.
+ * Seeing it shows the violation only when no violation-free interleaving of
+ * the same operations in the implementation ends the same way
+ * (kernel/race-search.ts): an outcome such an interleaving also gives is
+ * reported as not distinctive, and so is one whose search hit its bound.
  */
 import { Product } from '../checker/product.js';
 import { sameLabel } from '../checker/replay.js';
 import type { StepLabel } from '../checker/result.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
-import { predictScript } from './predict.js';
+import { INTERLEAVING_CAP, violationFreeMatch } from './race-search.js';
 import type { KernelMapping, KernelScript, KernelScriptResult } from './types.js';
 
 /** What a run of the race ends with: each step's return (probe encoding) and the final counters. */
@@ -30,9 +31,11 @@ export type RacePrediction =
   | {
       readonly kind: 'outcome';
       readonly outcome: RaceOutcome;
-      /** Some order of the operations one after another ends with the same outcome. */
+      /** Some order of the operations one after another, without a violation, ends with the same outcome. */
       readonly alsoSequential?: string;
-      /** Not every sequential order was tried (more than the cap): why, and then no REPRODUCED. */
+      /** Some interleaving of the operations without a violation ends with the same outcome. */
+      readonly alsoInterleaved?: string;
+      /** Not every interleaving was tried (the search's bound): why, and then no REPRODUCED. */
       readonly ordersUnchecked?: string;
     }
   | { readonly kind: 'unknown'; readonly why: string };
@@ -50,6 +53,7 @@ export function predictRaceOutcome(
   schedule: readonly StepLabel[],
   mapping: KernelMapping<any>,
   script: KernelScript,
+  cap = INTERLEAVING_CAP,
 ): RacePrediction {
   let product: Product;
   try {
@@ -88,88 +92,10 @@ export function predictRaceOutcome(
     returns: rets as string[],
     counters: mapping.predict(product.traceState(vec).impl, scenario.params, sub),
   };
-  const seq = sequentialMatch(sub, scenario, variant, mapping, script, outcome);
-  if (typeof seq === 'object') return { kind: 'outcome', outcome, ordersUnchecked: seq.unchecked };
-  if (seq === undefined && sequentialOrders(script, ORDER_CAP + 1).length > ORDER_CAP)
-    return {
-      kind: 'outcome',
-      outcome,
-      ordersUnchecked: `the operations have more than ${ORDER_CAP} sequential orders and only ${ORDER_CAP} were tried`,
-    };
-  return { kind: 'outcome', outcome, ...(seq ? { alsoSequential: seq } : {}) };
-}
-
-/** How many sequential orders of a race's operations are compared with its outcome. */
-export const ORDER_CAP = 500;
-
-/** Orders of the steps that keep each thread's order and the happens-before edges (at most `cap`). */
-export function sequentialOrders(script: KernelScript, cap = ORDER_CAP): number[][] {
-  const c = script.concurrency;
-  const n = script.steps.length;
-  if (!c) return [Array.from({ length: n }, (_, k) => k)];
-  const out: number[][] = [];
-  const done = new Set<number>();
-  const order: number[] = [];
-  const ready = (k: number): boolean =>
-    !done.has(k) &&
-    c.after[k]!.every((j) => done.has(j)) &&
-    script.steps.every((_, j) => j >= k || c.threadOf[j] !== c.threadOf[k] || done.has(j));
-  const walk = (): void => {
-    if (out.length >= cap) return;
-    if (order.length === n) {
-      out.push(order.slice());
-      return;
-    }
-    for (let k = 0; k < n; k++)
-      if (ready(k)) {
-        done.add(k);
-        order.push(k);
-        walk();
-        order.pop();
-        done.delete(k);
-      }
-  };
-  walk();
-  return out;
-}
-
-/**
- * The first sequential order of the race's steps that ends with `outcome`, as
- * text; undefined when none does; `unchecked` when an order could end more
- * than one way (the implementation branches: predictScript follows only the
- * first way, so a match among the others would be missed).
- */
-function sequentialMatch(
-  sub: Subsystem,
-  scenario: Scenario,
-  variant: string | null,
-  mapping: KernelMapping<any>,
-  script: KernelScript,
-  outcome: RaceOutcome,
-): string | { unchecked: string } | undefined {
-  for (const order of sequentialOrders(script)) {
-    const steps = order.map((k) => script.steps[k]!);
-    const pred = predictScript(
-      sub,
-      mapping,
-      { params: script.params, steps },
-      {
-        variant,
-        ...(scenario.kernelVersion ? { kernelVersion: scenario.kernelVersion } : {}),
-      },
-    );
-    const fork = pred.find((p) => p.branched);
-    if (fork)
-      return {
-        unchecked: `in the order ${order.map((k) => `${script.steps[k]!.op}#${k}`).join(', ')} the implementation can go more than one way at ${fork.op}#${order[fork.step]}, and only the first was followed`,
-      };
-    if (pred.length !== steps.length || pred.some((p) => p.implProblem)) continue;
-    const returns: string[] = [];
-    order.forEach((k, at) => (returns[k] = mapping.retOf(pred[at]!.ret, steps[at]!.op)));
-    if (sameOutcome(outcome, { returns, counters: pred[pred.length - 1]!.counters }))
-      return order.map((k) => `${script.steps[k]!.op}#${k}`).join(', ');
-  }
-  return undefined;
+  const m = violationFreeMatch(sub, scenario, variant, mapping, script, outcome, cap);
+  if (m.kind === 'capped') return { kind: 'outcome', outcome, ordersUnchecked: m.why };
+  if (m.kind === 'none') return { kind: 'outcome', outcome };
+  return { kind: 'outcome', outcome, ...(m.sequential ? { alsoSequential: m.order } : { alsoInterleaved: m.order }) };
 }
 
 /** Equal returns for every step, equal values for every counter the prediction names. */
@@ -229,7 +155,7 @@ export interface RaceVerdict {
 
 /**
  * REPRODUCED when the counterexample's outcome was seen at least once and no
- * sequential order gives it; INCONCLUSIVE when it was seen 0 times, when it is
+ * violation-free interleaving of its operations gives it; INCONCLUSIVE when it was seen 0 times, when it is
  * not distinctive, or when the implementation could not predict it.
  */
 export function judgeRace(
@@ -248,7 +174,7 @@ export function judgeRace(
   if (prediction.ordersUnchecked)
     return {
       verdict: 'INCONCLUSIVE',
-      why: `the counterexample's outcome was ${freq}, but ${prediction.ordersUnchecked}: a sequential order may end the same way`,
+      why: `the counterexample's outcome was ${freq}, but ${prediction.ordersUnchecked}: an interleaving without a violation may end the same way`,
       tally,
     };
   if (prediction.alsoSequential)
@@ -257,9 +183,15 @@ export function judgeRace(
       why: `the counterexample's outcome was ${freq}, but the operations one after another (${prediction.alsoSequential}) end the same way: seeing it does not show the race`,
       tally,
     };
+  if (prediction.alsoInterleaved)
+    return {
+      verdict: 'INCONCLUSIVE',
+      why: `the counterexample's outcome was ${freq}, but an interleaving of the operations that breaks no property (finishing ${prediction.alsoInterleaved}) ends the same way: seeing it does not show the violation`,
+      tally,
+    };
   return {
     verdict: 'REPRODUCED',
-    why: `the counterexample's outcome (every return value and the final counters) was ${freq}, and no sequential order of its operations ends that way`,
+    why: `the counterexample's outcome (every return value and the final counters) was ${freq}, and no interleaving of its operations that breaks no property ends that way`,
     tally,
   };
 }
