@@ -13,8 +13,9 @@ import { fmtArgs, type Io, type KernelVerdict } from './reproduce-verdict.js';
  * threads (the trace's happens-before order kept, the rest racing) and count
  * the runs that end with its outcome: every return value and the counters once
  * every thread finished, as the implementation predicts them (kernel/race.ts).
- * REPRODUCED when seen at least once and no sequential order of the same
- * operations ends that way; otherwise INCONCLUSIVE, with the frequency.
+ * REPRODUCED when seen at least once and no violation-free interleaving of
+ * the same operations ends that way (kernel/race-search.ts); otherwise
+ * INCONCLUSIVE, with the frequency.
  */
 export async function raceOnKernel(
   job: Job,
