@@ -3,27 +3,19 @@
  * superblock index nsb): argument access, inode lookup, the op epilogues and
  * the one step factory every i_rwsem writer starts with.
  */
-import { done, type StepDef, type ThreadCtx } from '../../checker/types.js';
+import { done, type ThreadCtx } from '../../checker/types.js';
 import { assertHeld } from '../lockdep.js';
-import type { StepLabel, StepResult } from './labels.js';
+import type { LabelledOp, LabelledStep } from '../step-types.js';
+import type { StepLabel } from './labels.js';
 import type { CleancacheParams, CleancacheState } from './state.js';
 
 export type G = CleancacheState;
 export type P = CleancacheParams;
 export type T = ThreadCtx<P>;
 /** A cleancache step: its name and every label it returns are declared in labels.ts. */
-export interface Step extends StepDef<G, P> {
-  readonly name: StepLabel;
-  enabled?(g: Readonly<G>, t: T): boolean;
-  run(g: G, t: T): StepResult;
-}
+export type Step = LabelledStep<G, P, StepLabel>;
 /** A cleancache operation: OpDef whose steps are typed Steps. */
-export interface Op {
-  /** One line: what the operation is and the kernel path it follows. */
-  readonly doc: string;
-  readonly locals?: readonly string[];
-  readonly steps: readonly Step[];
-}
+export type Op = LabelledOp<Step>;
 
 /** Every argument a cleancache op takes (subsystems/cleancache/op-schemas.ts declares them per op). */
 export const ARGS = ['sb', 'key', 'idx', 'f', 'v', 'uuid', 'locked', 'size'] as const;

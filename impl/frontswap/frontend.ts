@@ -4,8 +4,9 @@
  * backend (for_each_frontswap_ops): __frontswap_init, __frontswap_store,
  * __frontswap_load, __frontswap_invalidate_page, __frontswap_invalidate_area.
  */
-import type { StepDef, ThreadCtx } from '../../checker/types.js';
-import type { StepLabel, StepResult } from './labels.js';
+import type { ThreadCtx } from '../../checker/types.js';
+import type { LabelledOp, LabelledStep } from '../step-types.js';
+import type { StepLabel } from './labels.js';
 import { slotIndex, type FrontswapParams, type FrontswapState } from './state.js';
 import { zswapInit, zswapInvalidateArea, zswapInvalidatePage, zswapLoad, zswapStore, zswapStoreThp } from './zswap.js';
 
@@ -13,18 +14,9 @@ export type G = FrontswapState;
 export type P = FrontswapParams;
 export type T = ThreadCtx<P>;
 /** A frontswap step: its name and every label it returns are declared in labels.ts. */
-export interface Step extends StepDef<G, P> {
-  readonly name: StepLabel;
-  enabled?(g: Readonly<G>, t: T): boolean;
-  run(g: G, t: T): StepResult;
-}
+export type Step = LabelledStep<G, P, StepLabel>;
 /** A frontswap operation: OpDef whose steps are typed Steps. */
-export interface Op {
-  /** One line: what the operation is and the kernel path it follows. */
-  readonly doc: string;
-  readonly locals?: readonly string[];
-  readonly steps: readonly Step[];
-}
+export type Op = LabelledOp<Step>;
 
 /** Every argument a frontswap op takes (subsystems/frontswap/op-schemas.ts declares them per op). */
 export const ARGS = ['type', 'off', 'v', 'be'] as const;

@@ -3,9 +3,11 @@
  * `name` and every label a step returns is a StepLabel (frontend.ts `Step`),
  * so a misspelt label does not compile; test/contract/step-labels.test.ts
  * checks that each label here names a step of some op and each step's name is
- * here. A label is the kernel function the step stands for.
+ * here. The same shape as impl/hugetlb/labels.ts, deliberately: each
+ * implementation lists its own labels. A label is the kernel function the
+ * step stands for.
  */
-import type { RetValue } from '../../checker/types.js';
+import type { LabelResult } from '../step-types.js';
 
 export const STEP_LABELS = [
   // register.ts: frontswap_register_ops
@@ -41,4 +43,4 @@ export const STEP_LABELS = [
 export type StepLabel = (typeof STEP_LABELS)[number];
 
 /** What a frontswap step returns: the label of the next step, or `done(value)` to finish the op. */
-export type StepResult = StepLabel | { readonly ret: RetValue };
+export type StepResult = LabelResult<StepLabel>;

@@ -10,8 +10,9 @@
  * faults is a reader count (file.ir). Spinlocks (hugetlb_lock, resv_map->lock,
  * spool->lock) are held inside one step only, so they have no state.
  */
-import type { StepDef, ThreadCtx } from '../../checker/types.js';
+import type { ThreadCtx } from '../../checker/types.js';
 import { assertHeld, InternalError } from '../lockdep.js';
+import type { LabelledOp, LabelledStep } from '../step-types.js';
 import type { StepLabel, StepResult } from './labels.js';
 import type { ResvMap } from './regions.js';
 import {
@@ -34,22 +35,11 @@ import {
 export type Locals = Record<(typeof LOCALS)[number], number>;
 /** A hugetlb step's view of its thread: ThreadCtx with the locals typed. */
 export type T = ThreadCtx<ImplParams> & { readonly l: Locals };
-/**
- * A hugetlb step: StepDef with typed locals. StepDef declares run/enabled as
- * methods, so these are accepted where the checker expects a StepDef.
- */
-export interface Step extends StepDef<G, ImplParams> {
-  readonly name: StepLabel;
-  enabled?(g: Readonly<G>, t: T): boolean;
-  run(g: G, t: T): StepResult;
-}
-
+/** A hugetlb step: typed locals; its name and every label it returns are declared in labels.ts. */
+export type Step = LabelledStep<G, ImplParams, StepLabel, T>;
 /** A hugetlb operation: OpDef whose steps see typed locals. */
-export interface Op {
-  /** One line: what the operation is and the kernel path it follows. */
-  readonly doc: string;
+export interface Op extends LabelledOp<Step> {
   readonly locals: typeof LOCALS;
-  readonly steps: readonly Step[];
 }
 export type { StepLabel, StepResult } from './labels.js';
 

@@ -8,7 +8,7 @@
  * one function is split into several steps, or the same callee is a step of
  * several callers in one op (region_chg:allocate_file_region_entries).
  */
-import type { RetValue } from '../../checker/types.js';
+import type { LabelResult } from '../step-types.js';
 
 export const STEP_LABELS = [
   // pool.ts: /proc/sys/vm/nr_hugepages, nr_overcommit_hugepages, mount
@@ -83,4 +83,4 @@ export const STEP_LABELS = [
 export type StepLabel = (typeof STEP_LABELS)[number];
 
 /** What a hugetlb step returns: the label of the next step, or `done(value)` to finish the op. */
-export type StepResult = StepLabel | { readonly ret: RetValue };
+export type StepResult = LabelResult<StepLabel>;

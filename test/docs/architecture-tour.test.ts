@@ -2,11 +2,14 @@
  * The one-minute tour of docs/architecture.md stays true to the layout: every
  * path it names exists, and every file of the example subsystem (hugetlb's
  * spec/, impl/ and subsystems/ folders) is named in it, so a file added or
- * renamed there fails until the tour says where it lives.
+ * renamed there fails until the tour says where it lives. And for every
+ * registered subsystem the tour names the six places a newcomer looks for:
+ * its registration, spec, implementation, mapping, invariants, and the search.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { registry } from '../../subsystems/index.js';
 
 const root = resolve(__dirname, '../..');
 const doc = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
@@ -70,6 +73,27 @@ describe('docs/architecture.md tour', () => {
     );
     const unnamed = files.filter((f) => !covered(f));
     expect(unnamed, 'say in the tour of docs/architecture.md where these live, then npm run docs').toEqual([]);
+  });
+
+  it.each(registry.map((sub) => sub.name))('names the six places of subsystem %s', (name) => {
+    const named = namedPaths(tour);
+    const row = namedPaths(tour.split('\n').find((l) => l.startsWith(`| ${name} |`)) ?? '');
+    const places = {
+      registration: row.includes(`subsystems/${name}/index.ts`),
+      spec: row.some((p) => p.startsWith(`spec/${name}/`)),
+      implementation: row.some((p) => p.startsWith(`impl/${name}`)),
+      mapping: row.includes(`subsystems/${name}/abstraction.ts`),
+      invariants: row.includes(`subsystems/${name}/invariants.ts`),
+      search: named.includes('checker/check.ts'),
+    };
+    expect(places, `the tour of docs/architecture.md has no row '| ${name} |' naming these`).toEqual({
+      registration: true,
+      spec: true,
+      implementation: true,
+      mapping: true,
+      invariants: true,
+      search: true,
+    });
   });
 
   it('resolves bare names against the folder named before them', () => {
