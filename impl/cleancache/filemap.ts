@@ -218,21 +218,53 @@ export const writeback: Op = {
   ],
 };
 
+/** Variant: __remove_mapping() tests PageDirty before it freezes the page's references. */
+export const DIRTY_BEFORE_FREEZE = 'remove-mapping-dirty-first';
+
 export const evict: Op = {
   doc: 'reclaim of page idx of file f (shrink_page_list -> __remove_mapping -> __delete_from_page_cache): a clean unlocked page is put into cleancache',
+  locals: ['ino'],
   steps: [
     {
+      // trylock_page(), then the PageDirty / PageWriteback tests of
+      // shrink_page_list() under the page lock. With no extra page reference
+      // nothing can dirty the page before __remove_mapping() without the page
+      // lock reclaim holds, so the freeze below cannot fail and both run in
+      // this one step; a reference (a reader between add_to_page_cache_lru
+      // and page_ok, a get_user_pages pin) may be dropped in between, so then
+      // __remove_mapping() is a step of its own.
       name: 'shrink_page_list',
       run(g, t) {
         const ino = lookupInode(g, t);
         if (typeof ino !== 'number') return done(null);
         const index = arg(t, 'idx');
         const page = pageOf(g, t, ino, index);
-        // trylock_page fails, dirty or under writeback, or a reader's reference
-        // makes __remove_mapping()'s page_ref_freeze fail: reclaim skips the page
-        if (!page.present || page.lock !== 0 || page.dirty || page.wb || page.readers > 0) return done(null);
-        deleteFromPageCache(g, t, ino, index, index);
-        return done(null);
+        if (!page.present || page.lock !== 0 || page.dirty || page.wb) return done(null);
+        if (page.readers === 0) {
+          deleteFromPageCache(g, t, ino, index, index);
+          return done(null);
+        }
+        page.lock = t.tid + 1;
+        t.l.ino = ino;
+        g.users++; // umount's evict_inodes would wait for the page lock: EBUSY here
+        return '__remove_mapping';
+      },
+    },
+    {
+      // mm/vmscan.c __remove_mapping() @ v5.10, under the i_pages lock:
+      // page_ref_freeze() fails while anyone else holds a reference, and only
+      // then is PageDirty tested again ("The non racy check for a busy page":
+      // a holder may dirty the page and drop its reference in between)
+      name: '__remove_mapping',
+      run(g, t) {
+        const ino = t.l.ino!;
+        const index = arg(t, 'idx');
+        const page = pageOf(g, t, ino, index);
+        const freed = page.readers === 0 && (t.bug(DIRTY_BEFORE_FREEZE) || !page.dirty);
+        if (freed) deleteFromPageCache(g, t, ino, index, index);
+        else unlockPage(g, t, ino, index);
+        if (freed) page.lock = 0; // the freed page's lock goes with it
+        return finishFileOp(g, null);
       },
     },
   ],

@@ -38,6 +38,11 @@ export const STEP_LABELS = [
   'write_cache_pages',
   'end_page_writeback',
   'shrink_page_list',
+  '__remove_mapping',
+  // gup.ts: a store through a get_user_pages() reference
+  'get_user_pages',
+  'write_to',
+  'put_page',
   // truncate.ts: O_DIRECT, truncate, punch, unlink
   'invalidate_inode_pages2_range',
   'direct_IO',

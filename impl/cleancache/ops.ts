@@ -8,12 +8,14 @@
  *   register.ts    cleancache_register_ops
  *   api.ts         the frontend API called directly (backend contract)
  *   filemap.ts     read, write, writeback, reclaim (mm/filemap.c, mm/vmscan.c)
+ *   gup.ts         a store through a get_user_pages() page reference
  *   truncate.ts    truncate, unlink/evict_inode, O_DIRECT (mm/truncate.c)
  *   super.ts       mount, unmount, inode allocation (fs/super.c)
  */
 import type { ImplDef, ThreadCtx } from '../../checker/types.js';
 import { get, invalidateInode, invalidatePage, mount, put, repatriate, umount } from './api.js';
 import { evict, read, write, writeback } from './filemap.js';
+import { gupWrite } from './gup.js';
 import { cleancacheInitFs } from './frontend.js';
 import type { G, P } from './fs-common.js';
 import { register } from './register.js';
@@ -58,6 +60,7 @@ export const cleancacheImpl: ImplDef<G, P> = {
     write,
     writeback,
     evict,
+    gup_write: gupWrite,
     dio_write: dioWrite,
     truncate,
     punch,

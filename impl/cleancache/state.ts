@@ -85,7 +85,8 @@ const pcPage = S.struct({
   /** page lock: owner tid + 1, 0 when unlocked */
   lock: S.int(),
   /**
-   * readers between add_to_page_cache_lru and page_ok (their page reference
+   * extra page references: readers between add_to_page_cache_lru and
+   * page_ok, and get_user_pages pins (gup.ts); any of them
    * makes reclaim's refcount freeze fail); kept by the slot across a
    * truncation, which only over-approximates the pin
    */

@@ -82,6 +82,8 @@ export function cleancacheChoices(
       return ['ok', 'fail'];
     case 'create':
       return ['ok', 'enospc'];
+    case 'gup_write':
+      return ['ok', 'nopage'];
     case 'fs_umount':
       return ['ok', 'ebusy'];
   }

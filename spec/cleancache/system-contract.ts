@@ -12,6 +12,7 @@ export const FS_OPS = new Set([
   'read',
   'write',
   'dio_write',
+  'gup_write',
   'truncate',
   'punch',
   'unlink',
@@ -34,7 +35,8 @@ export function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
     case 'dio_write':
     case 'truncate':
     case 'punch':
-    case 'unlink': {
+    case 'unlink':
+    case 'gup_write': {
       if (!c.mounted) return { ret: 'unmounted' };
       const f = num(e.f);
       const file = c.files[f];
@@ -42,6 +44,16 @@ export function applyFs(c: Ctx, e: Ev, okOnly: boolean): Partial<Ctx> {
       const files = c.files.slice();
       const idx = num(e.idx);
       if (e.type === 'read') return { ret: idx < file.length ? file[idx]! : 'eof' };
+      if (e.type === 'gup_write') {
+        // a store into the mapped page: SIGBUS past EOF; "nopage" when the
+        // page was not in the page cache, which this layer does not see
+        if (idx >= file.length) return { ret: 'sigbus' };
+        if (!okOnly) return { ret: 'nopage' };
+        const nf = file.slice();
+        nf[idx] = num(e.v);
+        files[f] = nf;
+        return { files, ret: null };
+      }
       if (e.type === 'write' || e.type === 'dio_write') {
         const nf = resize(file, Math.max(file.length, idx + 1));
         nf[idx] = num(e.v);

@@ -30,6 +30,10 @@ export const cleancacheOps = defineOps({
   write: { doc: 'buffered full-page write of version v to page idx of file f', args: { f, idx, v } },
   writeback: { doc: 'flusher writeback of page idx of file f', args: { f, idx } },
   evict: { doc: 'reclaim of page idx of file f (a clean page is put into cleancache)', args: { f, idx } },
+  gup_write: {
+    doc: 'store of version v into page idx of file f through a get_user_pages() page reference',
+    args: { f, idx, v },
+  },
   dio_write: { doc: 'O_DIRECT write of version v to page idx of file f', args: { f, idx, v } },
   truncate: {
     doc: 'truncate file f to size pages (default 0)',

@@ -203,4 +203,15 @@ export const scenarios: Scenario<P>[] = [
       [op('evict', { f: 0, idx: 0 })],
     ],
   },
+  {
+    name: 'fs-gup-reclaim',
+    description:
+      "reclaim's put on page-cache eviction (__remove_mapping -> __delete_from_page_cache -> cleancache_put_page) racing a concurrent write: a store through a get_user_pages() reference that dirties the page and drops the reference without the page lock, then writeback, reclaim and re-reads",
+    params: { ...base, mode: 'fs', nsb: 0 },
+    threads: [
+      [op('read', { f: 0, idx: 0 }), op('gup_write', { f: 0, idx: 0, v: 2 }), op('read', { f: 0, idx: 0 })],
+      [op('evict', { f: 0, idx: 0 }), op('writeback', { f: 0, idx: 0 }), op('evict', { f: 0, idx: 0 })],
+      [op('read', { f: 0, idx: 0 })],
+    ],
+  },
 ];

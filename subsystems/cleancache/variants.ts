@@ -14,7 +14,7 @@ export const variants: Variant[] = [
     description:
       'cleancache_register_ops() lets a second backend replace the first (no -EBUSY): superblocks keep pool ids of the old backend, which the new one hands out again, so two filesystems share a pool',
     source:
-      '53d85c985665 "cleancache: forbid overriding cleancache_ops"; mm/cleancache.c cleancache_register_ops() @ v5.10',
+      '53d85c985665 "cleancache: forbid overriding cleancache_ops" (v4.0; full id 53d85c98566535d7bc69470f008d7dcb09a0fec9, "Suppose, a new cleancache driver is registered after the previous one assigned an id to a super block"); it followed the fake pool ids of 49a9ab815acb "mm: cleancache: lazy initialization to allow tmem backends to build/run as modules" (v3.11), which v5.10 resolves through iterate_supers() instead; mm/cleancache.c cleancache_register_ops() @ v5.10',
     scenarios: ['api-reregister'],
   },
   {
@@ -22,7 +22,7 @@ export const variants: Variant[] = [
     description:
       'truncate_inode_pages_final() truncates only if the mapping has pages: after reclaim put the last page into cleancache, the evicted inode is never invalidated there and a new file that reuses the inode number reads the old data',
     source:
-      '6ff38bd40230 "mm: cleancache: fix corruption on missed inode invalidation" (CVE-2018-16862, v4.20-rc5; the bug came with 91b0abe36a7b "mm + fs: store shadow entries in page cache", v3.15); mm/truncate.c truncate_inode_pages_final() @ v5.10 ("Cleancache needs notification even if there are no pages or shadow entries")',
+      '6ff38bd40230 "mm: cleancache: fix corruption on missed inode invalidation" (CVE-2018-16862, v4.20-rc5; the bug came with 91b0abe36a7b "mm + fs: store shadow entries in page cache", v3.15); mm/truncate.c truncate_inode_pages_final() @ v5.10 ("Cleancache needs notification even if there are no pages or shadow entries"). Caught by cc-no-stale-data, soundly: the flagged state (a copy of a freed inode kept after evict_inode) is the one the fix exists to prevent. The read by the new file is no longer wrong in the model: the new file is empty, a read stops at EOF before cleancache, and the file grows only by truncate, whose out: label invalidates the inode, or by writes that fill the page cache',
     scenarios: ['fs-unlink'],
   },
   {
@@ -30,7 +30,7 @@ export const variants: Variant[] = [
     description:
       'an O_DIRECT write invalidates the page cache (and so cleancache) only if mapping->nrpages != 0: a page reclaim put into cleancache is read back after the write',
     source:
-      '55635ba76ef9 "fs: fix data invalidation in the cleancache during direct IO"; mm/filemap.c generic_file_direct_write() @ v5.10',
+      '55635ba76ef9 "fs: fix data invalidation in the cleancache during direct IO" (v4.12; full id 55635ba76ef91f26b418702ace5e6287eb727f6a); mm/filemap.c generic_file_direct_write() @ v5.10',
     scenarios: ['fs-odirect'],
   },
   {
@@ -40,6 +40,14 @@ export const variants: Variant[] = [
     source:
       '730633f0b7f9 "mm: Protect operations adding pages to page cache with invalidate_lock" (v5.15-rc1; "read / page fault / readahead can instantiate pages in page cache with potentially stale data"); fs/ext4/inode.c ext4_punch_hole(), mm/truncate.c truncate_inode_pages_range() @ v5.10. The model applies the fix: invalidate_lock exclusive across the punch, shared around add_to_page_cache_lru() and ->readpage',
     scenarios: ['fs-punch-read'],
+  },
+  {
+    name: 'remove-mapping-dirty-first',
+    description:
+      "__remove_mapping() tests PageDirty before it freezes the page's references: a get_user_pages() holder stores new data, dirties the page and drops its reference in between, reclaim then removes the dirty page and __delete_from_page_cache() puts the new data into cleancache while the disk keeps the old, so the write is lost once the backend drops the copy",
+    source:
+      'mm/vmscan.c __remove_mapping() @ v5.10 ("The non racy check for a busy page ... if PageDirty is tested before page_count here, then the following race may occur ... [oops, our write_to data is lost]. Reversing the order of the tests ensures such a situation cannot escape unnoticed"), mm/filemap.c unaccount_page_cache_page() @ v5.10 (the put). The test order predates cleancache; the commit that reversed it was not found in the index, so the variant keeps a descriptive name',
+    scenarios: ['fs-gup-reclaim'],
   },
   {
     name: 'CC-9',

@@ -105,6 +105,22 @@ describe('cleancache: variants', () => {
     expect(r.violation?.property).toBe('cc-no-stale-data');
   });
 
+  test('the system property alone catches remove-mapping-dirty-first: the pinned store is lost from the file', () => {
+    const specOnly = { ...cleancache, invariants: [] };
+    const r = checkScenario(specOnly, byName('fs-gup-reclaim'), { variant: 'remove-mapping-dirty-first' });
+    expect(r.violation?.kind).toMatch(/refinement|linearizability/);
+  });
+
+  test('reclaim racing a pinned store: the reference freeze fails or the re-test of PageDirty keeps the page', () => {
+    // without the pin's reference, __remove_mapping runs in shrink_page_list's step; with it, it is a step of its own
+    const r = run('fs-gup-reclaim');
+    expect(r.violation).toBeUndefined();
+    const s = byName('fs-gup-reclaim');
+    const noPin = { ...s, name: 'no-pin', threads: [s.threads[0]!.slice(0, 1), s.threads[1]!] };
+    const r2 = checkScenario(cleancache, noPin, { variant: 'remove-mapping-dirty-first' });
+    expect(r2.violation).toBeUndefined(); // the variant needs the get_user_pages reference
+  });
+
   test('the backend-contract bugs are refinement failures of the spec alone', () => {
     const specOnly = { ...cleancache, invariants: [] };
     for (const v of ['CC-1', 'CC-2', 'CC-3', 'CC-5', 'CC-6']) {
@@ -129,6 +145,7 @@ describe('cleancache: invariants without the spec', () => {
       '730633f0b7f9': 'cc-no-stale-data',
       '55635ba76ef9': 'cc-no-stale-data',
       '53d85c985665': 'sb-pools-consistent',
+      'remove-mapping-dirty-first': 'cc-no-stale-data',
     };
     for (const v of cleancache.variants) {
       const r = checkScenario(invOnly, byName(v.scenarios![0]!), { variant: v.name });
