@@ -10,7 +10,12 @@
  * again after the fault and re-checks. A large folio counts pins in _pincount
  * (plus one reference); a small one by GUP_PIN_COUNTING_BIAS in _refcount.
  * No fault-in of unmapped addresses: they return -EFAULT. unpin_user_page()
- * drops the pin.
+ * drops the pin. A R/O pin of the (huge or small) zero page pins the zero page
+ * itself: gup_must_unshare() unshares only PageAnon pages (and, from v6.2,
+ * FOLL_LONGTERM pins in COW mappings, which this op is not), and
+ * try_grab_folio() takes no pin on the small zero folio ("Don't take a pin on
+ * the zero page - it's not going anywhere"; mm/gup.c @ v6.12). A FOLL_WRITE
+ * pin breaks COW first (a write fault into a fresh page).
  */
 // Deliberate copy of impl/thp's gup.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { pageAnonExclusive, put_copy, targetOf } from './cow.js';
@@ -32,6 +37,9 @@ import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
 
 type G = FolioState;
 
+/** The page a pin record holds when it pinned the zero page (the model tracks no zero-page counts). */
+export const PIN_ZERO_PAGE = -1;
+
 const GUP = {
   follow: 'follow_page_mask + gup_must_unshare + try_grab_folio',
   grab: 'follow_page_mask (after faultin_page) + try_grab_folio',
@@ -50,6 +58,10 @@ function try_grab_folio(g: G, t: T, mm: MmT, i: number): Done {
     g.pins.push({ mm: arg(t, 'mm'), sub: i, page: t.params.nr + tg.k });
     return done('ok');
   }
+  if (tg.kind === 'zero') {
+    g.pins.push({ mm: arg(t, 'mm'), sub: i, page: PIN_ZERO_PAGE });
+    return done('ok');
+  }
   if (tg.kind !== 'thp') return done('EFAULT');
   if (inLarge(g, i)) {
     folio_get(g, i);
@@ -66,8 +78,8 @@ function try_grab_folio(g: G, t: T, mm: MmT, i: number): Done {
  */
 function faultNeeded(g: Readonly<G>, t: T, mm: Readonly<MmT>, i: number): number {
   if (!isAnon(t.params)) return 0;
-  /* the model never pins the zero page: a pin COWs (or unshares) it first, as the spec's pin promises */
-  if (targetOf(mm, i).kind === 'zero') return arg(t, 'write') === 1 ? 1 : 2;
+  /* the zero page is no anon page: only a FOLL_WRITE pin faults (COW) first; a R/O pin pins it as it is */
+  if (targetOf(mm, i).kind === 'zero') return arg(t, 'write') === 1 ? 1 : 0;
   if (writable(mm, i)) return 0;
   if (arg(t, 'write') === 1) return 1;
   // a7f226604170: a R/O pin never unshares
@@ -141,6 +153,7 @@ export const unpin = kernelOp(
         if (at < 0) return done('EINVAL');
         const page = g.pins[at]!.page;
         g.pins.splice(at, 1);
+        if (page === PIN_ZERO_PAGE) return done('ok'); /* gup_put_folio(): nothing to drop on the zero folio */
         if (page >= t.params.nr) {
           put_copy(g, page - t.params.nr, GUP_PIN_COUNTING_BIAS);
           return done('ok');

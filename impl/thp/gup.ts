@@ -72,6 +72,23 @@ function mustBreakCow(t: T): boolean {
   return !t.bug('a7f226604170') && !t.bug('17839856fd58');
 }
 
+/**
+ * follow_page_mask() under the ptl: grab the page, or (anon, breaking COW) go
+ * back to faultin_page() while the entry is write-protected. __get_user_pages()
+ * runs it again after every fault: a fork() between the fault and this retry
+ * write-protects the fresh copy again (can_follow_write_pte() fails without a
+ * writable PTE), so the pin faults again instead of pinning a page now shared
+ * with the child (mm/gup.c __get_user_pages() @ v5.10).
+ */
+function follow_page_mask(g: G, t: T, mm: MmT): Done | typeof WP.entry {
+  const i = arg(t, 'sub');
+  const kind = targetOf(mm, i).kind;
+  if (kind === 'zero' && isAnon(t.params) && mustBreakCow(t)) return WP.entry; /* never pin the zero page */
+  if (kind !== 'thp' && kind !== 'copy') return done('EFAULT');
+  if (isAnon(t.params) && writeProtected(mm, i) && mustBreakCow(t)) return WP.entry;
+  return try_grab_page(g, t, mm, i);
+}
+
 /** The locked follow step waits for the ptl and for a PTE migration entry or a splitting PMD (not for a PMD migration entry). */
 const followLockedEnabled = (g: Readonly<G>, t: T): boolean => {
   const m = arg(t, 'mm');
@@ -114,12 +131,7 @@ export const pin = kernelOp(
         }
         /* check_vma_flags(): FOLL_WRITE without FOLL_FORCE needs VM_WRITE */
         if (arg(t, 'write') === 1 && isAnon(t.params) && !mm.vm_write) return done('EFAULT');
-        const i = arg(t, 'sub');
-        const kind = targetOf(mm, i).kind;
-        if (kind === 'zero' && isAnon(t.params) && mustBreakCow(t)) return WP.entry; /* never pin the zero page */
-        if (kind !== 'thp' && kind !== 'copy') return done('EFAULT');
-        if (isAnon(t.params) && writeProtected(mm, i) && mustBreakCow(t)) return WP.entry;
-        return try_grab_page(g, t, mm, i);
+        return follow_page_mask(g, t, mm);
       },
     },
     ...wpFaultSteps(GUP.grab, false),
@@ -128,7 +140,7 @@ export const pin = kernelOp(
       enabled: followEnabled,
       run: (g, t) => {
         if (t.l.fault === FAULT_NOMAP) return done('EFAULT');
-        return try_grab_page(g, t, mmOf(g, t), arg(t, 'sub'));
+        return follow_page_mask(g, t, mmOf(g, t));
       },
     },
   ],

@@ -246,6 +246,16 @@ export const scenarios: Scenario<P>[] = [
     ],
   },
   {
+    name: 'zero-page-ro-pin',
+    description:
+      'A read-only FOLL_PIN of the huge zero page (v6.12: the zero page itself; v5.8 - v5.10: a private copy) while the pinner writes the same page (COW away from the zero page), forks, and the child reads: the pin never sees a write it must not, nobody reads anything but their own data.',
+    params: thpParams('anon', 'none'),
+    threads: [
+      [op('populate_read', { mm: 0 }), op('pin', { mm: 0, sub: 1 }), op('unpin', { mm: 0, sub: 1 })],
+      [op('wp_fault', { mm: 0, sub: 1, val: 3 }), op('fork', { src: 0, dst: 1 }), op('read', { mm: 1, sub: 1 })],
+    ],
+  },
+  {
     name: 'zero-page-cow',
     description:
       'The huge zero page shared after fork: a write fault splits the zero PMD and COWs one small zero page, a FOLL_FORCE write COWs through a read-only mapping, the child reads, partly unmaps and drops part of its range.',

@@ -8,6 +8,13 @@ import { runScript } from '../../checker/sequential.js';
 import type { OpChoice } from '../../checker/types.js';
 import { applyThp, initialThp, type ThpContext } from '../../spec/thp/machine.js';
 import { parseParams, thp } from '../../subsystems/thp/index.js';
+import { selectImpl } from '../../checker/impls.js';
+import { runImplSteps } from '../../checker/sequential-impl.js';
+import type { FolioState } from '../../impl/thp-folio/folio.js';
+import { ZERO_PAGE } from '../../spec/thp/identity.js';
+import { folioAbstraction } from '../../subsystems/thp/folio/abstraction.js';
+
+const folio = selectImpl(thp, 'folio');
 
 const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
 const run = (params: unknown, steps: OpChoice[], variant: string | null = null) =>
@@ -70,6 +77,25 @@ describe('thp: the huge zero page', () => {
       ]);
       for (const o of obs) expect(o.problem).toBeUndefined();
       expect(obs.map((o) => o.impl.ret).slice(prefix.length)).toEqual(['ok', 'ok', 0, 'reuse', 6, 'ok']);
+    }
+  });
+
+  test('--impl folio (v6.12): a read-only pin holds the zero page itself; the pinner still COWs away from it', () => {
+    for (const prefix of [[], [step('split_huge_pmd', { mm: 0 })]]) {
+      const steps = [
+        step('populate_read', { mm: 0 }),
+        ...prefix,
+        step('pin', { mm: 0, sub: 1 }),
+        step('wp_fault', { mm: 0, sub: 1, val: 6 }),
+        step('read', { mm: 0, sub: 1 }),
+      ];
+      const params = parseParams({ kind: 'anon', initial: 'none' });
+      const obs = runScript(folio, { params, steps }, null);
+      for (const o of obs) expect(o.problem).toBeUndefined();
+      expect(obs.map((o) => o.impl.ret).slice(prefix.length)).toEqual(['ok', 'ok', 'copy', 6]);
+      const run = runImplSteps(folio, { params, steps: steps.slice(0, -2) }, null);
+      const view = folioAbstraction(run.steps.at(-1)!.impl as FolioState, params);
+      expect(view.pinned).toEqual([[0, 1, ZERO_PAGE]]);
     }
   });
 

@@ -17,7 +17,8 @@ import {
   type FolioParams,
   type FolioState,
 } from '../../../impl/thp-folio/folio.js';
-import { canonicalCopies } from '../../../spec/thp/identity.js';
+import { PIN_ZERO_PAGE } from '../../../impl/thp-folio/gup.js';
+import { ZERO_PAGE, canonicalCopies } from '../../../spec/thp/identity.js';
 import { normaliseQueued, type ThpView } from '../../../spec/thp/machine.js';
 
 type G = FolioState;
@@ -68,7 +69,7 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
     data: g.pages.map((pg) => pg.data),
     cow,
     copyData: g.copies.map((k) => k.data),
-    pinned: g.pins.map((q) => [q.mm, q.sub, q.page]),
+    pinned: g.pins.map((q) => [q.mm, q.sub, q.page === PIN_ZERO_PAGE ? ZERO_PAGE : q.page]),
     pins: [...g.user_pins],
     refs: [...g.user_refs],
     cached: g.pages.map((pg) => pg.in_cache),

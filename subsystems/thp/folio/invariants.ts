@@ -17,6 +17,7 @@ import {
   type FolioParams,
   type FolioState,
 } from '../../../impl/thp-folio/folio.js';
+import { PIN_ZERO_PAGE } from '../../../impl/thp-folio/gup.js';
 import { presentMappings } from '../../../impl/thp-folio/pgtable.js';
 
 type G = FolioState;
@@ -138,6 +139,7 @@ export const folioInvariants = [
       if (p.kind !== 'anon') return null;
       let any = false;
       for (const pin of g.pins) {
+        if (pin.page === PIN_ZERO_PAGE) continue; // the zero page is no anon page (gup.ts)
         any = true;
         // unmapped (MADV_DONTNEED, munmap): nothing can COW-share it; the zap left the flag where the
         // last mapping had it (a PMD's: on the head only)
