@@ -138,6 +138,13 @@ export const CONFIGS: readonly Config[] = [
     real: { subsystem: 'cleancache', build: perThreadMenu('fs-stress', 3, 3) },
   },
   {
+    name: 'cleancache-menu-w2',
+    description: 'cleancache 3 threads x 3 ops from fs-stress, --workers 2',
+    real: { subsystem: 'cleancache', build: perThreadMenu('fs-stress', 3, 3) },
+    workers: 2,
+    baseline: 'cleancache-menu',
+  },
+  {
     name: 'cleancache-4x3',
     description: 'cleancache 4 threads x 3 ops from fs-stress (minutes)',
     heavy: true,

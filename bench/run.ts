@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import type { CheckResult } from '../checker/result.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
+import { threadCpuSeconds } from '../checker/strategy/thread-cpu.js';
 import { CONFIGS, loadConfig, type Config } from './configs.js';
 import { locateModels, onPath, runRumur, runSpin, type ToolMeasure } from './models.js';
 import { baselineMismatch, printText, targets, type ConfigReport, type MmcheckMeasure } from './report.js';
@@ -135,6 +136,7 @@ async function child(name: string, o: Options): Promise<void> {
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   };
   const cpu0 = process.cpuUsage();
+  const thread0 = threadCpuSeconds();
   const workers = cfg.workers ?? 1;
   if (workers > 1 && !loaded.registryModule) throw new Error(`${cfg.name}: --workers needs a registry module`);
   const r =
@@ -151,6 +153,7 @@ async function child(name: string, o: Options): Promise<void> {
           ...(o.stepMemo ? {} : { stepMemo: false }),
         });
   const cpu = process.cpuUsage(cpu0);
+  const thread1 = threadCpuSeconds();
   sample();
   const MiB = 1024 * 1024;
   const out: MmcheckMeasure = {
@@ -167,6 +170,8 @@ async function child(name: string, o: Options): Promise<void> {
     maxDepth: r.maxDepth,
     seconds: r.seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    ...(workers === 1 && thread0 !== undefined && thread1 !== undefined ? { threadCpuSeconds: thread1 - thread0 } : {}),
+    ...(r.search?.threadCpu ? { threadCpu: r.search.threadCpu } : {}),
     wallSeconds: process.uptime(),
     statesPerSec: r.states / r.seconds,
     transitionsPerSec: r.transitions / r.seconds,

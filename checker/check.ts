@@ -142,6 +142,7 @@ function resultOf<G extends object, C, P>(
     visited: out.visitedKind,
     shortestCounterexample: out.shortest,
     ...(out.omission ? { omission: out.omission } : {}),
+    ...(out.threadCpu ? { threadCpu: out.threadCpu } : {}),
   };
   const states = out.states;
   return {

@@ -4,6 +4,7 @@
  * can be printed, saved as ITF (traces/) and compared across runs.
  */
 import type { ArgValue, Args, RetValue } from './types.js';
+import type { ThreadCpu } from './strategy/thread-cpu.js';
 
 export type ViolationKind =
   | 'invariant' // an invariant returned false
@@ -98,6 +99,8 @@ export interface SearchInfo {
   readonly visited: 'exact' | 'bitstate';
   /** Whether a counterexample found is a shortest one. */
   readonly shortestCounterexample: boolean;
+  /** Parallel BFS: CPU seconds per thread and states each worker expanded (timing, not part of the answer). */
+  readonly threadCpu?: ThreadCpu;
   /** Bitstate: SPIN-style hash factor and the estimated omission. */
   readonly omission?: {
     readonly hashFactor: number;

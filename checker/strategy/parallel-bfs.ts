@@ -33,6 +33,7 @@ import { outcome } from './bfs.js';
 import { orderNextLevel, pathTo, rerunLevel, type Found } from './parallel-level.js';
 import { ABORT, C, CMD, controlWords, W, WORKER_BASE, type ModelSource, type WorkerInit } from './parallel-protocol.js';
 import { Ticker, type SearchLimits, type SearchOutcome } from './search.js';
+import { threadCpuSeconds, type ThreadCpu } from './thread-cpu.js';
 
 export type { ModelSource };
 
@@ -79,6 +80,10 @@ class Coordinator {
   readonly ports: MessageChannel[] = [];
   private error: string | undefined;
   private readonly counters: unknown[] = [];
+  private readonly cpu: (number | undefined)[] = [];
+  private readonly expanded: number[] = [];
+  /** Coordinator CPU seconds between levels (undefined: no thread clock). */
+  serial: number | undefined = 0;
 
   constructor(
     readonly model: Model,
@@ -109,9 +114,13 @@ class Coordinator {
         workerData: init,
         transferList: [ch.port2],
       });
-      w.on('message', (m: { kind: string; message?: string; counters?: unknown }) => {
+      w.on('message', (m: { kind: string; message?: string; counters?: unknown; cpu?: number; expanded?: number }) => {
         if (m.kind === 'error') this.fail(`parallel BFS worker ${i}: ${m.message}`);
-        else if (m.kind === 'counters') this.counters[i] = m.counters;
+        else if (m.kind === 'counters') {
+          this.counters[i] = m.counters;
+          this.cpu[i] = m.cpu;
+          this.expanded[i] = m.expanded ?? 0;
+        }
       });
       w.on('error', (e: Error) => this.fail(`parallel BFS worker ${i}: ${e?.stack ?? String(e)}`));
       w.on('exit', (code) => {
@@ -158,6 +167,22 @@ class Coordinator {
     for (const ch of this.ports) ch.port1.close();
     if (this.error) throw new Error(this.error);
     for (const c of this.counters) if (c !== undefined && c !== null) this.model.addCounters?.(c);
+  }
+
+  /** Per-thread CPU after `finish` (undefined without a thread clock). */
+  threadCpu(): ThreadCpu | undefined {
+    const workers = this.cpu.filter((c): c is number => c !== undefined);
+    if (workers.length !== this.n || this.serial === undefined) return undefined;
+    return { workers, expanded: [...this.expanded], serial: this.serial };
+  }
+
+  /** Time `fn` on the coordinator's thread clock, as serial work. */
+  serially<R>(fn: () => R): R {
+    const c0 = threadCpuSeconds();
+    const r = fn();
+    const c1 = threadCpuSeconds();
+    this.serial = c0 === undefined || c1 === undefined || this.serial === undefined ? undefined : this.serial + c1 - c0;
+    return r;
   }
 
   async terminate(): Promise<void> {
@@ -225,7 +250,7 @@ export async function parallelBfs(
     while (size > 0) {
       // room for this level's new states (a level that overfills past MAX_LOAD is redone in a bigger table)
       const expect = count + Math.ceil(size * growth * GROWTH_MARGIN);
-      if (expect > co.table.capacity * GROW_AT) co.resize(expect, () => true);
+      if (expect > co.table.capacity * GROW_AT) co.serially(() => co.resize(expect, () => true));
       const tableRoom = Math.floor(co.table.capacity * MAX_LOAD) - count;
       const stateRoom = maxStates - count;
       const ctl = co.ctl;
@@ -272,7 +297,7 @@ export async function parallelBfs(
       let frontierWords = 0;
       for (let w = 0; w < workers; w++) frontierWords += ctl[WORKER_BASE + W.SIZE * w + W.FILL]!;
       peakFrontier = Math.max(peakFrontier, 4 * frontierWords);
-      const next = orderNextLevel(co, start, size, count, depth & 1);
+      const next = co.serially(() => orderNextLevel(co, start, size, count, depth & 1));
       if (next > 0) maxDepth = depth + 1;
       if (next > 0) growth = next / size;
       start = count;
@@ -290,14 +315,18 @@ export async function parallelBfs(
     await co.terminate();
     throw e;
   }
-  return outcome(
-    stop,
-    count,
-    transitions,
-    maxDepth,
-    found && { failure: found.failure, path: pathTo(co.links, found) },
-    store(),
-    co.links.bytes,
-    peakFrontier,
-  );
+  const threadCpu = co.threadCpu();
+  return {
+    ...outcome(
+      stop,
+      count,
+      transitions,
+      maxDepth,
+      found && { failure: found.failure, path: pathTo(co.links, found) },
+      store(),
+      co.links.bytes,
+      peakFrontier,
+    ),
+    ...(threadCpu ? { threadCpu } : {}),
+  };
 }

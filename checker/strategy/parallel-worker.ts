@@ -12,6 +12,7 @@ import type { Model, Successor } from '../model.js';
 import { Frontier } from '../store/frontier.js';
 import { norm, SharedFingerprintTable } from '../store/shared-visited.js';
 import { ABORT, C, CMD, WORKER_BASE, W, type WorkerInit } from './parallel-protocol.js';
+import { threadCpuSeconds } from './thread-cpu.js';
 
 const init = workerData as WorkerInit;
 const ctl = new Int32Array(init.ctl);
@@ -40,13 +41,20 @@ async function main(): Promise<void> {
 
   let table = new SharedFingerprintTable(init.table);
   let gen = 0;
+  /** States expanded, redone levels included (work, not the search's count). */
+  let expanded = 0;
   for (;;) {
     while (Atomics.load(ctl, C.GEN) === gen) Atomics.wait(ctl, C.GEN, gen, 1000);
     gen = Atomics.load(ctl, C.GEN);
     const cmd = Atomics.load(ctl, C.CMD);
     if (cmd === CMD.FINISH || cmd === CMD.FINISH_DISCARD) {
       if (cmd === CMD.FINISH_DISCARD && snap !== undefined) model.restoreCounters?.(snap);
-      parentPort!.postMessage({ kind: 'counters', counters: model.counters?.() ?? null });
+      parentPort!.postMessage({
+        kind: 'counters',
+        counters: model.counters?.() ?? null,
+        cpu: threadCpuSeconds(),
+        expanded,
+      });
       init.port.close();
       return;
     }
@@ -57,14 +65,14 @@ async function main(): Promise<void> {
     for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port))
       table = new SharedFingerprintTable((m.message as { table: SharedArrayBuffer }).table);
     frontier.refresh(); // the coordinator and the other workers may have grown the buffers
-    expandLevel(model, table, frontier, stop);
+    expanded += expandLevel(model, table, frontier, stop);
     Atomics.add(ctl, C.DONE, 1);
     Atomics.notify(ctl, C.DONE);
   }
 }
 
-// the hot loop of a worker: one closure per level, as in strategy/bfs.ts
-function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Frontier, stop?: Int32Array): void {
+// the hot loop of a worker: one closure per level, as in strategy/bfs.ts; returns the states it expanded
+function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Frontier, stop?: Int32Array): number {
   const size = ctl[C.SIZE]!;
   const start = ctl[C.START]!;
   const chunk = ctl[C.CHUNK]!;
@@ -108,6 +116,7 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
   };
 
   const deadline = init.deadline;
+  let expanded = 0;
   outer: for (;;) {
     const k = Atomics.add(ctl, C.CURSOR, chunk);
     if (k >= size) break;
@@ -122,6 +131,7 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
       parent = start + i;
       edge = 0;
       model.expand(cur.vec, 0, len, onSuccessor);
+      expanded++;
       if (!failed && model.stuck(cur.vec, 0, len, edge)) {
         failed = true;
         abort(ABORT.FAILURE);
@@ -133,6 +143,7 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
   ctl[base + W.FILL] = fill;
   ctl[base + W.LOG] = logFill;
   ctl[base + W.TRANSITIONS] = transitions;
+  return expanded;
 }
 
 main().catch(fail);

@@ -5,6 +5,7 @@
 import type { Failure } from '../model.js';
 import type { StopReason } from '../result.js';
 import type { Omission, VisitedStore } from '../store/visited.js';
+import type { ThreadCpu } from './thread-cpu.js';
 
 export interface Progress {
   readonly states: number;
@@ -41,6 +42,8 @@ export interface SearchOutcome {
   readonly omission?: Omission;
   /** Whether the first counterexample found is a shortest one (BFS). */
   readonly shortest: boolean;
+  /** Parallel BFS: CPU seconds per thread (timing, not part of the answer). */
+  readonly threadCpu?: ThreadCpu;
 }
 
 /** A once-a-second clock for limits and progress. */

@@ -90,6 +90,12 @@ describe('parallel BFS', () => {
         expect(answer(r), `${n} workers`).toEqual(answer(x.seq));
         expect(r.search?.workers).toBe(n);
         expect(searchSummary(r)).toContain(n === 1 ? '1 worker' : `${n} workers`);
+        // per-thread accounting (Linux thread clocks): a CPU figure per worker, and every state expanded once
+        const t = r.search?.threadCpu;
+        if (process.platform === 'linux') {
+          expect(t?.workers).toHaveLength(n);
+          expect(t!.expanded.reduce((a, b) => a + b, 0)).toBe(r.states);
+        }
       }
     },
     300_000,

@@ -1,0 +1,29 @@
+/**
+ * CPU time of the calling thread (Linux: /proc/thread-self/schedstat, in
+ * nanoseconds), for the parallel BFS's per-thread accounting: on a machine
+ * other jobs share, wall-time speedups say little, while each thread's own
+ * CPU time says how the work was divided. undefined where unavailable.
+ */
+import { readFileSync } from 'node:fs';
+
+let available = process.platform === 'linux';
+
+export function threadCpuSeconds(): number | undefined {
+  if (!available) return undefined;
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e9;
+  } catch {
+    available = false;
+    return undefined;
+  }
+}
+
+/** Per-thread CPU of a parallel search (timing, not part of its answer). */
+export interface ThreadCpu {
+  /** Each worker's thread CPU seconds, start-up (loading, building its model) included. */
+  readonly workers: readonly number[];
+  /** States each worker expanded. */
+  readonly expanded: readonly number[];
+  /** The coordinator's CPU seconds between levels (ordering, resizing), when no worker runs. */
+  readonly serial: number;
+}

@@ -1,0 +1,59 @@
+/** The bench report: a parallel configuration's speedup by wall time and by thread CPU, and its count check. */
+import { describe, expect, test } from 'vitest';
+import { printText, targets, type ConfigReport, type MmcheckMeasure } from '../../bench/report.js';
+
+function measure(over: Partial<MmcheckMeasure>): MmcheckMeasure {
+  return {
+    scenario: 's',
+    scenarioDescription: 'd',
+    refinement: 'none (no spec)',
+    specStates: 0,
+    stopReason: 'complete',
+    exhaustive: true,
+    violation: null,
+    states: 1000,
+    transitions: 5000,
+    maxDepth: 9,
+    seconds: 10,
+    cpuSeconds: 10,
+    wallSeconds: 11,
+    statesPerSec: 100,
+    transitionsPerSec: 500,
+    bytesPerState: 16,
+    peakFrontierMiB: 1,
+    peakRssMiB: 100,
+    peakHeapUsedMiB: 10,
+    heapTotalMiB: 20,
+    ...over,
+  };
+}
+
+describe('bench report', () => {
+  const base: ConfigReport = { name: 'b', description: '', mmcheck: measure({ threadCpuSeconds: 20 }) };
+  const par: ConfigReport = {
+    name: 'b-w2',
+    description: '',
+    baseline: 'b',
+    mmcheck: measure({
+      workers: 2,
+      seconds: 8,
+      threadCpu: { workers: [10.5, 9.5], expanded: [520, 480], serial: 0.5 },
+    }),
+  };
+
+  test('a parallel configuration gets its wall speedup and the thread-CPU one (baseline thread / busiest worker + serial)', () => {
+    const t = targets([base, par]).find((x) => x.target.startsWith('b-w2'))!;
+    expect(t.measured).toBe('1.25x wall (1.82x by thread CPU)');
+    expect(t.met).toBe(false); // the target is judged on wall time only
+    const text = printText([base, par], 'h');
+    expect(text).toContain(
+      'thread CPU s: workers 10.50/9.50 (states expanded 520/480), coordinator between levels 0.50',
+    );
+    expect(text).toContain('1.82x with a core per thread');
+  });
+
+  test('differing counts are called out', () => {
+    const bad = { ...par, mmcheck: { ...par.mmcheck!, states: 999 } };
+    expect(targets([base, bad]).find((x) => x.target.startsWith('b-w2'))!.measured).toContain('COUNTS DIFFER');
+  });
+});
