@@ -40,6 +40,7 @@ import {
 import { faultRelease, putPageAndRelease } from './fault-release.js';
 import { faultMayEnter } from './migration-entry.js';
 import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './restore.js';
+import { hugePteAlloc, mapPte } from './pmd-share.js';
 import { NO_SUBPOOL, freeHugePage } from './subpool.js';
 import { type G, type Vma, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
 
@@ -106,7 +107,7 @@ function afterAlloc(g: G, t: T): StepResult {
   if (isShared(v.kind)) {
     const f = at(g.file, v.src);
     f.pc = setAdd(f.pc, t.l.idx);
-    v.pcm = setAdd(v.pcm, t.l.idx);
+    mapPte(g, t, v, t.l.idx);
     f.dat = datSet(f.dat, t.l.idx, writeToken(t, true));
   } else {
     v.anon = setAdd(v.anon, t.l.idx);
@@ -144,6 +145,7 @@ function sharedFault(g: G, t: T): StepResult {
   if (idx >= f.size && !t.bug('H1')) return faultRelease(g, t, 'SIGBUS');
   const v = vmaOf(g, t);
   const write = argInt(t, 'write') === 1;
+  hugePteAlloc(g, t, v, idx); // huge_pte_alloc: may share another mapping's page table (pmd-share.ts)
   if (v.pcm.includes(idx)) {
     if (write) f.dat = datSet(f.dat, idx, TOK_FILE); // the store lands in the file's page
     return faultRelease(g, t, 'ok'); // the PTE is present: no fault at all
@@ -151,7 +153,7 @@ function sharedFault(g: G, t: T): StepResult {
   if (f.pc.includes(idx)) {
     // a MINOR-registered VMA reports the page-cache hit (hugetlb_handle_userfault, VM_UFFD_MINOR)
     if (v.uffd === UFFD_MINOR) return faultRelease(g, t, 'SIGBUS');
-    v.pcm = setAdd(v.pcm, idx);
+    mapPte(g, t, v, idx);
     if (write) f.dat = datSet(f.dat, idx, TOK_FILE); // the store lands in the file's page
     return faultRelease(g, t, 'ok');
   }

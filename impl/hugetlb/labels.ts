@@ -38,12 +38,14 @@ export const STEP_LABELS = [
   // restore.ts: restore_reserve_on_error
   'restore:allocate_file_region_entries',
   'restore:region_del_kmalloc',
-  // uffd.ts: UFFDIO_COPY, UFFDIO_CONTINUE, UFFDIO_REGISTER
+  // uffd.ts: UFFDIO_COPY, UFFDIO_CONTINUE
   'mfill_atomic_hugetlb',
   'alloc_hugetlb_folio_vma',
   'mfill_atomic_hugetlb:retry',
   'mfill_atomic_hugetlb:continue',
+  // uffd-register.ts: UFFDIO_REGISTER (its split step when 081056dc00a2 is absent)
   'userfaultfd_register',
+  'userfaultfd_register:split',
   // munmap.ts
   'unmap_vmas',
   'hugetlb_vm_op_close',

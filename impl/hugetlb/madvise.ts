@@ -9,6 +9,7 @@
 import { done } from '../../checker/types.js';
 import { LOCALS, argInt, isShared, type Op } from './context.js';
 import { V_LIVE } from './state.js';
+import { unshareRange } from './pmd-share.js';
 import { unmapHugepageRange } from './zap.js';
 
 export const madviseDontneedOp: Op = {
@@ -31,7 +32,9 @@ export const madviseDontneedOp: Op = {
         if (!v || v.st !== V_LIVE) return done('ENOMEM'); // nothing mapped there: -ENOMEM
         const start = Math.max(from, v.from);
         const end = Math.min(to, v.to);
-        // shared mappings: only their ptes go (not tracked), the file keeps its pages
+        // shared mappings: only their ptes go (not tracked), the file keeps its pages; a shared
+        // page table of the range is unshared whole first (__unmap_hugepage_range, pmd-share.ts)
+        unshareRange(g, t, v, start, end);
         if (!isShared(v.kind) && start < end) unmapHugepageRange(g, t, v, start, end);
         // madvise_walk_vmas: part of the range not mapped -> -ENOMEM after advising the rest
         return done(from >= v.from && to <= v.to ? 'ok' : 'ENOMEM');

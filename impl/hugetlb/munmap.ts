@@ -29,6 +29,7 @@ import {
 } from './context.js';
 import { unmapHugepageRange } from './zap.js';
 import { iputFinal } from './lifetime.js';
+import { pmdCanon, unshareRange } from './pmd-share.js';
 import { regionCount } from './regions.js';
 import { hugepageSubpoolPutPages } from './subpool.js';
 import { type G, type Vma, emptyVma, HPAGE_RESV_OWNER, V_CLOSING, V_FREE, V_LIVE } from './state.js';
@@ -88,10 +89,8 @@ export function lowestFreeSlot(g: G, except = -1): number {
  * free slots name it). Bound: a VMA with a fork partner is not split in the
  * middle (the model keeps one partner per VMA): -ENOMEM as well.
  */
-function splitOff(g: G, t: T, v: Vma, end: number, slot: number): boolean {
-  if (g.vma[slot]?.st !== V_FREE || v.peer !== -1) return false;
+function splitOff(g: G, t: T, v: Vma, end: number, slot: number): void {
   g.vma[slot] = splitVmaAt(t, v, end);
-  return true;
 }
 
 /** The whole VMA goes: remove_vma (a shared mapping's file reference may be the inode's last). */
@@ -132,14 +131,17 @@ export function doVmiMunmap(g: G, t: T, v: Vma, start: number, end: number, slot
   if (start >= end) return munmapFinish(g, t); // nothing of this VMA in the range
   t.l.start = start;
   t.l.end = end;
+  if (start > v.from && end < v.to && (g.vma[slot]?.st !== V_FREE || v.peer !== -1)) return done('ENOMEM');
+  // __unmap_hugepage_range unshares every shared table of the range whole (hugetlb_split's unshare
+  // of a split point's block is subsumed: that block meets the range)
+  unshareRange(g, t, v, start, end);
   if (start === v.from && end === v.to) return unmapWhole(g, t, v);
-  if (start > v.from && end < v.to) {
-    if (!splitOff(g, t, v, end, slot)) return done('ENOMEM');
-  }
+  if (start > v.from && end < v.to) splitOff(g, t, v, end, slot);
   if (!isShared(v.kind)) unmapHugepageRange(g, t, v, start, end);
   else v.pcm = v.pcm.filter((i) => i < start || i >= end); // unmap_hugepage_range: the PTEs go
   if (start === v.from) v.from = end;
   else v.to = start;
+  pmdCanon(g, t);
   return !isShared(v.kind) && v.flags & HPAGE_RESV_OWNER ? 'hugetlb_vm_op_close' : munmapFinish(g, t);
 }
 

@@ -21,7 +21,8 @@ import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
 import type { G, ImplParams } from './state.js';
 import { mprotectOp, mremapOp } from './surgery.js';
 import { punchOp, truncateOp } from './truncate.js';
-import { uffdContinueOp, uffdCopyOp, uffdRegisterOp } from './uffd.js';
+import { uffdContinueOp, uffdCopyOp } from './uffd.js';
+import { uffdRegisterOp } from './uffd-register.js';
 
 export { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
 

@@ -16,6 +16,7 @@ export interface ImplParams {
   readonly vmas: number;
   readonly numa: boolean;
   readonly inject: boolean;
+  readonly pud: number;
 }
 
 /** vma.kind */
@@ -111,6 +112,7 @@ const vmaS = S.struct({
   // anon pages whose folio has no subpool link: migrated (migrate_folio does not move
   // hugetlb_folio_subpool of an anonymous folio, impl/hugetlb/migrate.ts); freeing one puts no subpool page
   nosp: S.intSet(),
+  pmd: S.list(S.int()), // PMD pages by PUD block, sparse: block * 16 + PMD_OWN or PMD_SHARED + lowest sharer slot (pmd-share.ts)
 });
 
 export const stateSchema = S.struct({
@@ -159,6 +161,7 @@ export function emptyVma(): Vma {
     ro: 0,
     lk: 0,
     nosp: [],
+    pmd: [],
   };
 }
 

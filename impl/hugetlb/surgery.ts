@@ -38,6 +38,7 @@ import {
   vmaLockOpen,
 } from './context.js';
 import { iputFinal } from './lifetime.js';
+import { hugetlbSplit, movedTables, pmdCanon, unshareRange } from './pmd-share.js';
 import { doVmiMunmap, lowestFreeSlot, munmapCloseSteps, splitVmaAt } from './munmap.js';
 import { type G, type Vma, emptyVma, V_FREE, V_LIVE } from './state.js';
 
@@ -73,13 +74,19 @@ function mprotectFixup(g: G, t: T): StepResult {
   // the pieces need slots (vm.max_map_count); the model keeps one fork partner per VMA: -ENOMEM
   if ((splits > 0 && (c < 0 || v.peer !== -1)) || (splits > 1 && d < 0)) return done('ENOMEM');
   let mid = v;
+  // __split_vma -> hugetlb_split: a split point's block is unshared (pmd-share.ts)
+  if (from > v.from) hugetlbSplit(g, t, v, from);
+  if (to < v.to) hugetlbSplit(g, t, v, to);
   if (from > v.from) {
     mid = splitVmaAt(t, v, from);
     g.vma[c] = mid;
   }
   if (to < mid.to) g.vma[from > v.from ? d : c] = splitVmaAt(t, mid, to);
-  // hugetlb_change_protection: the PTEs of the range follow the new protection
+  // hugetlb_change_protection: the PTEs of the range follow the new protection; a shared page
+  // table of the range is unshared first (huge_pmd_unshare)
+  unshareRange(g, t, mid, from, to);
   mid.ro = ro;
+  pmdCanon(g, t);
   return done('ok');
 }
 
@@ -126,6 +133,10 @@ function moveVma(g: G, t: T): StepResult {
   const inRange = (i: number): boolean => i >= start && i < end;
   // copy_vma: vm_area_dup copies vm_flags and vm_private_data (owner flag + resv_map; hugetlb_vm_op_open
   // takes its reference); mremap_userfaultfd_prep drops the uffd context (no UFFD_FEATURE_EVENT_REMAP)
+  // move_hugetlb_page_tables unshares a shared table of the old range first (huge_pmd_unshare)
+  if (start > v.from) hugetlbSplit(g, t, v, start);
+  if (end < v.to) hugetlbSplit(g, t, v, end);
+  unshareRange(g, t, v, start, end);
   const moved: Vma = { ...emptyVma(), ...v, from: start, to: end, reg: v.reg.slice(), peer: -1, users: 0, uffd: 0 };
   // move_hugetlb_page_tables: the PTEs of the range move (pages, their data, a pending restore flag)
   moved.anon = v.anon.filter(inRange);
@@ -134,6 +145,9 @@ function moveVma(g: G, t: T): StepResult {
   moved.nosp = v.nosp.filter(inRange);
   moved.pcm = v.pcm.filter(inRange);
   moved.cow = [];
+  // huge_pte_alloc of the new range: tables of its own for the moved PTEs (coarsening: the move
+  // does not look for a table to share)
+  moved.pmd = movedTables(t, moved);
   vmaLockOpen(t, v, moved);
   const keep = (i: number): boolean => !inRange(i);
   v.anon = v.anon.filter(keep);
@@ -157,6 +171,12 @@ function moveVma(g: G, t: T): StepResult {
  * nothing to give back (shared): one step.
  */
 function unmapOld(g: G, t: T, v: Vma, start: number, end: number): StepResult {
+  const r = unmapOldRange(g, t, v, start, end);
+  pmdCanon(g, t);
+  return r;
+}
+
+function unmapOldRange(g: G, t: T, v: Vma, start: number, end: number): StepResult {
   if (start > v.from && end < v.to) {
     g.vma[lowestFreeSlot(g)] = splitVmaAt(t, v, end);
     v.to = start;

@@ -31,6 +31,7 @@ import {
   setDel,
   type Op,
 } from './context.js';
+import { unshareRange } from './pmd-share.js';
 import { regionDel } from './regions.js';
 import { NO_SUBPOOL, freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
 import { type G, type Vma, SP_MOUNTED, V_LIVE } from './state.js';
@@ -75,11 +76,17 @@ function nextFolioUnlocked(g: Readonly<G>, t: T, end: number): boolean {
   return idx < 0 || !g.fmx.includes(fileMutexHash(t, fileIndex, idx));
 }
 
-/** Every shared VMA of file `file` loses its PTEs of pages in [from, to) (unmap_hugepage_range). */
-function unmapFileRange(g: G, file: number, from: number, to: number): void {
+/**
+ * Every shared VMA of file `file` loses its PTEs of pages in [from, to) (unmap_hugepage_range of
+ * each VMA in hugetlb_vmdelete_list order): a table shared with another VMA is unshared whole
+ * (huge_pmd_unshare), the last user of a table zaps the PTEs (pmd-share.ts).
+ */
+function unmapFileRange(g: G, t: T, file: number, from: number, to: number): void {
   for (const v of g.vma)
-    if (isShared(v.kind) && v.src === file && v.pcm.some((i) => i >= from && i < to))
-      v.pcm = v.pcm.filter((i) => i < from || i >= to);
+    if (isShared(v.kind) && v.src === file && v.from < to && v.to > from) {
+      unshareRange(g, t, v, Math.max(from, v.from), Math.min(to, v.to));
+      if (v.pcm.some((i) => i >= from && i < to)) v.pcm = v.pcm.filter((i) => i < from || i >= to);
+    }
 }
 
 /**
@@ -97,7 +104,7 @@ function removeNextFolio(g: G, t: T, end: number): number {
     t.l.next = idx + 1;
     return SKIPPED;
   }
-  unmapFileRange(g, argInt(t, 'f'), idx, idx + 1);
+  unmapFileRange(g, t, argInt(t, 'f'), idx, idx + 1);
   f.pc = setDel(f.pc, idx);
   f.dat = datSet(f.dat, idx, TOK_ZERO);
   if (f.nosp.includes(idx)) {
@@ -153,7 +160,7 @@ function vmdeleteListStep(start: 'size' | 'from'): Step {
     run(g, t) {
       const from = argInt(t, start);
       const end = start === 'size' ? LONG_MAX : argInt(t, 'to');
-      unmapFileRange(g, argInt(t, 'f'), from, end);
+      unmapFileRange(g, t, argInt(t, 'f'), from, end);
       for (const v of privateMappings(g, t)) unmapHugepageRange(g, t, v, from, end);
       t.l.next = from;
       return 'remove_inode_hugepages';

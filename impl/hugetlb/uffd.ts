@@ -24,8 +24,7 @@
  * locks fails, the one outside succeeds) or 'bad' (no mapping: both fail,
  * -EFAULT).
  *
- * Not modelled: shared PTEs (a shared mapping's "PTE present" is "page in
- * the page cache", see NOTES.md), anon_vma_prepare in uffd_lock_vma, the
+ * Not modelled: anon_vma_prepare in uffd_lock_vma, the
  * map_changing_lock (no non-cooperative events), UFFDIO_COPY_MODE_WP.
  */
 import { done } from '../../checker/types.js';
@@ -56,7 +55,8 @@ import { faultRelease, faultUnlock, putPage } from './fault-release.js';
 import { FAIL_EFAULT, FAIL_UFFD_RETRY, UFFD_TEMP_ALLOC, restoreReserveOnError, restoreSteps } from './restore.js';
 import { freeHugePage } from './subpool.js';
 import { regionDel } from './regions.js';
-import { type G, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
+import { hugePteAlloc, mapPte } from './pmd-share.js';
+import type { G } from './state.js';
 
 /** l.temp: the folio carried across the unlocked copy. */
 const TEMP_NONE = 0;
@@ -140,7 +140,7 @@ function install(g: G, t: T): StepResult {
       return restoreReserveOnError(g, t, FAIL_EFAULT);
     }
     f.pc = setAdd(f.pc, t.l.idx); // hugetlb_add_to_page_cache
-    v.pcm = setAdd(v.pcm, t.l.idx);
+    mapPte(g, t, v, t.l.idx);
     f.dat = datSet(f.dat, t.l.idx, TOK_FILE); // the copied data
   } else {
     v.anon = setAdd(v.anon, t.l.idx); // hugetlb_add_new_anon_rmap
@@ -226,6 +226,7 @@ function entry(first: boolean): Step {
       faultMutexEnter(g, t, v);
       v.users++; // uffd_mfill_lock
       if (faultFile(v) >= 0) at(g.file, faultFile(v)).ir++; // hugetlb_vma_lock_read
+      hugePteAlloc(g, t, v, t.l.idx); // huge_pte_alloc (pmd-share.ts)
       return mfillPte(g, t);
     },
   };
@@ -247,7 +248,7 @@ export const uffdCopyOp: Op = {
 };
 
 // ---------------------------------------------------------------------------
-// UFFDIO_CONTINUE (minor faults) and UFFDIO_REGISTER
+// UFFDIO_CONTINUE (minor faults); UFFDIO_REGISTER is uffd-register.ts
 // ---------------------------------------------------------------------------
 
 const continueStep: Step = {
@@ -273,7 +274,8 @@ const continueStep: Step = {
       if (t.bug('cc30042df6fc')) regionDel(f, idx, idx + 1, true);
       return done('EEXIST');
     }
-    v.pcm = setAdd(v.pcm, idx);
+    hugePteAlloc(g, t, v, idx); // huge_pte_alloc (a MINOR-registered VMA never shares)
+    mapPte(g, t, v, idx);
     return done('ok');
   },
 };
@@ -282,24 +284,4 @@ export const uffdContinueOp: Op = {
   doc: 'UFFDIO_CONTINUE of one index: map the page-cache page (mfill_atomic_hugetlb / hugetlb_mfill_atomic_pte is_continue): EFAULT without one, EEXIST when mapped',
   locals: LOCALS,
   steps: [continueStep],
-};
-
-export const uffdRegisterOp: Op = {
-  doc: 'UFFDIO_REGISTER of the whole VMA, MISSING or MINOR (userfaultfd_register under mmap_write_lock: vm_flags replaced)',
-  locals: LOCALS,
-  steps: [
-    {
-      name: 'userfaultfd_register',
-      enabled(g, t) {
-        const v = g.vma[argInt(t, 'v')];
-        return !v || v.st !== V_LIVE || v.users === 0; // mmap_write_lock
-      },
-      run(g, t) {
-        const v = g.vma[argInt(t, 'v')];
-        if (!v || v.st !== V_LIVE) return done('EINVAL'); // vma_find: nothing mapped there
-        v.uffd = t.args.mode === 'minor' ? UFFD_MINOR : UFFD_MISSING;
-        return done('ok');
-      },
-    },
-  ],
 };

@@ -19,6 +19,7 @@ import {
   type Ret,
 } from './model.js';
 import { maxReserveOffsets } from './promises.js';
+import { registerChoices } from './ops-pmd-share.js';
 import { STAGE_BEGIN, STAGE_STEP, stageBegin, stageStep, stagedSteps } from './ops-staged.js';
 import type { HugetlbParams } from './params.js';
 
@@ -135,6 +136,7 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   // dimension (the refill above its lower bound), sized by the largest min_size mounted.
   choices: (op, _args, view, p) => {
     if (op === 'set_nr') return SETNR_CHOICES;
+    if (op === 'uffd_register') return registerChoices(p);
     const all = CHOICES_BY_OP[op];
     if (!all) return undefined;
     const offsets = RELEASING_OPS.has(op) ? maxReserveOffsets(view) : 1;

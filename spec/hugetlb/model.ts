@@ -6,7 +6,8 @@
  */
 import { decodeChoice, INJ } from './choices.js';
 import { fault } from './ops-fault.js';
-import { uffdContinue, uffdCopy, uffdRegister } from './ops-uffd.js';
+import { uffdContinue, uffdCopy } from './ops-uffd.js';
+import { forgetShared, uffdRegister } from './ops-pmd-share.js';
 import { fallocate, truncate, punch } from './ops-file.js';
 import { finishStaged, waitsForStaged } from './ops-staged.js';
 import { close, umount, unlink } from './ops-lifetime.js';
@@ -62,6 +63,20 @@ export function applyOp(
   p: HugetlbParams,
 ): Outcome | undefined {
   if (op === 'set_nr') return setNr(v0, num(a, 'n'), choice ?? 0);
+  const o = applyPlanned(v0, op, a, choice, p);
+  // under PMD sharing a shareable mapping's present pages are not the user's to see (ops-pmd-share.ts)
+  return o && p.pud ? { view: forgetShared(o.view, p), ret: o.ret } : o;
+}
+
+function applyPlanned(
+  v0: HugetlbView,
+  op: string,
+  a: Args,
+  choice: number | undefined,
+  p: HugetlbParams,
+): Outcome | undefined {
+  // uffd_register's choice is the set of pages present at a MINOR registration, not a Plan
+  if (op === 'uffd_register') return waitsForStaged(v0, op, a) ? undefined : uffdRegister(v0, a, choice ?? 0, p);
   const plan = decodeChoice(choice);
   if (plan.numaMiss && !p.numa) return undefined;
   if (plan.surplusFirst && op !== 'fault' && op !== 'uffd_copy' && op !== 'fallocate' && op !== 'soft_offline')
@@ -82,8 +97,6 @@ export function applyOp(
       return uffdCopy(v0, a, plan, p);
     case 'uffd_continue':
       return uffdContinue(v0, a, plan);
-    case 'uffd_register':
-      return uffdRegister(v0, a, plan);
     case 'munmap':
       return munmap(v0, a, plan);
     case 'truncate':

@@ -12,7 +12,7 @@ import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, type Ret, type Vm
 const flag = (a: Args, k: string): boolean => a[k] === true || a[k] === 1 || a[k] === 'true';
 
 /** The part of mapping m in [from, to): its pages, data and promises there (no fork partner: pieces have none). */
-function piece(m: VmaView, from: number, to: number): VmaView {
+export function piece(m: VmaView, from: number, to: number): VmaView {
   const inside = (i: number): boolean => i >= from && i < to;
   return {
     ...m,
@@ -27,7 +27,7 @@ function piece(m: VmaView, from: number, to: number): VmaView {
 }
 
 /** A free slot: args[k] when given (free, not taken), else the lowest free one not taken; -1 none. */
-function freeSlot(v: HugetlbView, a: Args, k: string, taken: readonly number[]): number {
+export function freeSlot(v: HugetlbView, a: Args, k: string, taken: readonly number[]): number {
   if (a[k] !== undefined) {
     const s = num(a, k);
     return v.vmas[s]?.kind === 'none' && !taken.includes(s) ? s : -1;

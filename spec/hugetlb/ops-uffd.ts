@@ -104,14 +104,3 @@ export function uffdContinue(v0: HugetlbView, a: Args, plan: Plan): Outcome | un
   m.pagecache = add(m.pagecache, i);
   return { view: v, ret: 'ok' };
 }
-
-/** UFFDIO_REGISTER of a whole mapping: its faults go to the handler from now on (EINVAL: nothing mapped). */
-export function uffdRegister(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
-  if (plan.buddyFail || plan.numaMiss || plan.inj || plan.reserveOffset || plan.surplusFirst) return undefined;
-  const slot = num(a, 'v');
-  const m0 = v0.vmas[slot];
-  if (!m0 || m0.kind === 'none') return { view: v0, ret: 'EINVAL' };
-  const v = clone(v0);
-  at(v.vmas, slot).uffd = a.mode === 'minor' ? 'minor' : 'missing';
-  return { view: v, ret: 'ok' };
-}

@@ -37,6 +37,16 @@ export interface HugetlbParams {
    * spec then also allows the documented outcomes of those error paths.
    */
   readonly inject: boolean;
+  /**
+   * PMD sharing (impl/hugetlb/pmd-share.ts): huge pages per PUD-sized block
+   * (1 GiB / 2 MiB = 512 on x86-64; scenarios use a small block), 0 = no
+   * MAP_SHARED mapping ever shares a page table. With it, which page-cache
+   * pages a shareable mapping has present is not the process's own doing
+   * (another process's fault fills a shared table, an unshare empties it), so
+   * the spec tracks presence only for MINOR-registered mappings, which never
+   * share (spec/hugetlb/ops-pmd-share.ts).
+   */
+  readonly pud: number;
 }
 
 /** Upper bounds that keep states compact (intSet members must be < 31). */

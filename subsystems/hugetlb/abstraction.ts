@@ -12,9 +12,11 @@ import {
   PRIVATE,
   SP_DETACHED,
   SP_MOUNTED,
+  UFFD_MINOR,
   UFFD_NAMES,
   V_LIVE,
 } from '../../impl/hugetlb/state.js';
+import { isShared } from '../../impl/hugetlb/context.js';
 import { EMPTY_VMA, type HugetlbView, type UffdMode, type VmaKind } from '../../spec/hugetlb/model.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
@@ -65,7 +67,8 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
         resv,
         anon: v.anon.slice(),
         cow: v.cow.slice(),
-        pagecache: v.pcm.slice(),
+        // under PMD sharing a shareable mapping's present pages are not observable (spec/hugetlb/ops-pmd-share.ts)
+        pagecache: p.pud && isShared(v.kind) && v.uffd !== UFFD_MINOR ? [] : v.pcm.slice(),
         data: pairs(v.dat, v.anon),
         peer: v.peer,
         uffd: UFFD_NAMES[v.uffd] as UffdMode,

@@ -78,10 +78,19 @@ export const hugetlbOps = defineOps({
     args: { v: vma('VMA slot'), i: index('page offset') },
   },
   uffd_register: {
-    doc: 'UFFDIO_REGISTER of the whole VMA v on a userfaultfd with UFFD_FEATURE_SIGBUS: faults the handler would get (mode missing: no page; minor: page-cache page not mapped here) are SIGBUS',
+    doc: 'UFFDIO_REGISTER of VMA v, or of pages [from, to) of it (a split: v keeps the lowest piece, new pieces take slots c then d, or the lowest free ones), on a userfaultfd with UFFD_FEATURE_SIGBUS: faults the handler would get (mode missing: no page; minor: page-cache page not mapped here) are SIGBUS',
     args: {
       v: vma('VMA slot'),
       mode: A.enum(['missing', 'minor'], 'UFFDIO_REGISTER_MODE_MISSING or UFFDIO_REGISTER_MODE_MINOR'),
+      from: A.optional(index('first page offset of the range (with to; default: the whole VMA)')),
+      to: A.optional(
+        A.int<P>(0, LIMITS.maxFileSize, 'end page offset (exclusive; with from)', {
+          text: 'params.fileSize',
+          max: (p) => p.fileSize,
+        }),
+      ),
+      c: A.optional(vma('slot for the first new piece (must be free)')),
+      d: A.optional(vma('slot for the second new piece of a range in the middle (must be free)')),
     },
   },
   munmap: {

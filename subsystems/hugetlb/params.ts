@@ -16,7 +16,7 @@ export function parseParams(raw: unknown): HugetlbParams {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new Error('hugetlb params: expected an object');
   const r = raw as Record<string, unknown>;
-  const known = ['pool', 'overcommit', 'fileSize', 'mounts', 'fileMount', 'vmas', 'numa', 'inject'];
+  const known = ['pool', 'overcommit', 'fileSize', 'mounts', 'fileMount', 'vmas', 'numa', 'inject', 'pud'];
   for (const k of Object.keys(r))
     if (!known.includes(k)) throw new Error(`hugetlb params: unknown field '${k}' (known: ${known.join(', ')})`);
   const pool = int(r.pool ?? 2, 'pool', 0, LIMITS.maxPages);
@@ -49,5 +49,6 @@ export function parseParams(raw: unknown): HugetlbParams {
   const inject = r.inject ?? false;
   if (typeof numa !== 'boolean') throw new Error('hugetlb params: numa must be a boolean');
   if (typeof inject !== 'boolean') throw new Error('hugetlb params: inject must be a boolean');
-  return { pool, overcommit, fileSize, mounts, fileMount, vmas, numa, inject };
+  const pud = int(r.pud ?? 0, 'pud', 0, LIMITS.maxFileSize);
+  return { pool, overcommit, fileSize, mounts, fileMount, vmas, numa, inject, pud };
 }

@@ -26,6 +26,7 @@ static void h_piece(int s, int v, int from, int to)
 	B->task[s] = B->task[v];
 	B->peer[s] = -1;
 	B->ufd[s] = B->ufd[v];
+	B->umode[s] = B->umode[v];
 	B->ro[s] = B->ro[v];
 }
 
@@ -110,6 +111,51 @@ static const char *h_mremap(int v, int from, int to, int len, int c, int misalig
 		B->from[v] = end;
 	else
 		B->to[v] = from;
+	return "ok";
+}
+
+/* UFFDIO_REGISTER of [from, to) of slot v (a split: v keeps the lowest piece, then c, d), 0 missing, 1 minor. */
+static const char *h_uffd_register_range(int v, int minor, int from, int to, int c, int d)
+{
+	struct uffdio_register reg;
+	int mode = minor ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING;
+
+	if (v < 0 || v >= H_NV || !B->live[v] || to <= from || from < B->from[v] || to > B->to[v])
+		return "EINVAL";
+	if (B->ufd[v] && B->umode[v] == mode)
+		return "ok"; /* same ctx and flags: no split */
+	int splits = (from > B->from[v]) + (to < B->to[v]);
+	if (splits > 0 && c < 0)
+		c = h_free_slot(v, -1);
+	if (splits > 1 && d < 0)
+		d = h_free_slot(v, c);
+	if ((splits > 0 && (c < 0 || c >= H_NV || B->live[c] || c == v || B->peer[v] != -1)) ||
+	    (splits > 1 && (d < 0 || d >= H_NV || B->live[d] || d == v || d == c)))
+		return "ENOMEM";
+	int u = B->ufd[v] ? B->ufd[v] - 1 : h_uffd_open();
+	if (u < 0)
+		return errname(errno);
+	reg.range.start = (unsigned long)(B->base[v] + (unsigned long)from * HPAGE);
+	reg.range.len = (unsigned long)(to - from) * HPAGE;
+	reg.mode = mode;
+	if (ioctl(u, UFFDIO_REGISTER, &reg)) {
+		const char *ret = errname(errno);
+		if (!B->ufd[v])
+			close(u);
+		return ret;
+	}
+	int hi = B->to[v], mid = v;
+	if (from > B->from[v]) {
+		h_piece(c, v, from, to);
+		B->to[v] = from;
+		mid = c;
+	}
+	if (to < hi)
+		h_piece(from > B->from[v] ? d : c, v, to, hi);
+	B->from[mid] = from;
+	B->to[mid] = to;
+	B->ufd[mid] = u + 1;
+	B->umode[mid] = mode;
 	return "ok";
 }
 `;

@@ -86,6 +86,7 @@ static const char *h_uffd_register(int v, int minor)
 		return ret;
 	}
 	B->ufd[v] = u + 1;
+	B->umode[v] = reg.mode;
 	return "ok";
 }
 

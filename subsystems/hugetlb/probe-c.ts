@@ -39,6 +39,7 @@ enum { K_SHARED = 1, K_NORESERVE, K_PRIVATE, K_PRIVATE_NORESERVE, K_PRIVATE_FILE
 struct hbook {
 	int live[H_NV], kind[H_NV], from[H_NV], to[H_NV], task[H_NV], peer[H_NV];
 	int ufd[H_NV]; /* userfaultfd the slot is registered on, + 1 (0: none; probe-c-uffd.ts) */
+	int umode[H_NV]; /* its UFFDIO_REGISTER_MODE_* while ufd is set */
 	int ro[H_NV]; /* mprotect(PROT_READ) (probe-c-surgery.ts) */
 	char *base[H_NV];
 	int mounted[H_NM], has_size[H_NM];
@@ -320,6 +321,7 @@ static const char *h_munmap_range(int v, int from, int to, int c)
 		B->task[c] = B->task[v];
 		B->peer[c] = -1;
 		B->ufd[c] = B->ufd[v]; /* both pieces stay registered */
+		B->umode[c] = B->umode[v];
 		B->ro[c] = B->ro[v];
 		B->to[v] = start;
 	} else if (start == B->from[v])

@@ -61,6 +61,10 @@ function step(op: string, args: Args): string {
     case 'uffd_continue':
       return r(`h_uffd_continue(${int(args, 'v')}, ${int(args, 'i')})`);
     case 'uffd_register':
+      if (args.from !== undefined)
+        return r(
+          `h_uffd_register_range(${int(args, 'v')}, ${args.mode === 'minor' ? 1 : 0}, ${int(args, 'from')}, ${int(args, 'to')}, ${int(args, 'c')}, ${int(args, 'd')})`,
+        );
       return r(`h_uffd_register(${int(args, 'v')}, ${args.mode === 'minor' ? 1 : 0})`);
     case 'munmap':
       if (args.from === undefined && args.to === undefined) return r(`h_munmap(${int(args, 'v')})`);

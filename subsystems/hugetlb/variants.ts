@@ -228,4 +228,20 @@ export const variants: Variant[] = [
       'commit cb6acd01e2e4 "hugetlbfs: fix races and page leaks during migration"; fs/hugetlbfs/inode.c hugetlbfs_migrate_folio() @ v6.12 (hugetlb_set_folio_subpool(dst, ...))',
     scenarios: ['soft-offline-shared'],
   },
+  {
+    name: 'b30c14cd6102',
+    description:
+      "a split of a shared hugetlb VMA inside a PUD block does not unshare the block: a piece keeps a page table shared with another process although it no longer covers the block, and a MINOR registration of that piece (hugetlb_unshare_all_pmds: PUD-aligned part only) leaves it shared, so another process's fault makes a page present in the registered range without a minor fault",
+    source:
+      'commit b30c14cd6102 "hugetlb: unshare some PMDs when splitting VMAs"; mm/hugetlb.c hugetlb_vm_op_split() / hugetlb_split() @ v6.12',
+    scenarios: ['pmd-share-minor-split'],
+  },
+  {
+    name: '081056dc00a2',
+    description:
+      "the split's unshare runs from vm_ops->may_split (hugetlb_vm_op_split) before __split_vma takes i_mmap_rwsem: another process's fault shares the splitting VMA's own table in between (huge_pmd_share), so the piece registered MINOR ends up sharing it and sees that process's faults without a minor fault",
+    source:
+      'commit 081056dc00a2 "mm/hugetlb: unshare page tables during VMA split, not before"; mm/hugetlb.c hugetlb_split() and mm/vma.c __split_vma() @ v6.12 with it (v6.12 as released lacks it; Debian 6.1.192 and 6.12.118 have both backports)',
+    scenarios: ['pmd-share-minor-split'],
+  },
 ];
