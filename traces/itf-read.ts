@@ -215,6 +215,7 @@ export function scenarioOf(itf: ItfTrace): Scenario<unknown> {
     params: itfToPlain(s.params),
     threads: s.threads.map((t) => t.map((slot) => slot.map((c) => ({ op: c.op, args: { ...c.args } })))),
     ...(s.faults ? { faults: { budget: s.faults.budget, sites: [...s.faults.sites] } } : {}),
+    ...(typeof s.kernelVersion === 'string' ? { kernelVersion: s.kernelVersion } : {}),
   };
 }
 

@@ -77,6 +77,8 @@ export interface ItfScenario {
   /** Absent when the trace was written without the scenario object (then it cannot be replayed). */
   readonly threads?: readonly ThreadScript[];
   readonly faults?: { readonly budget: number; readonly sites: readonly string[] };
+  /** The kernel version the implementation modelled (Scenario.kernelVersion, --kernel-version), when set. */
+  readonly kernelVersion?: string;
 }
 
 export interface ItfTraceMeta {
@@ -179,6 +181,7 @@ function scenarioMeta(result: CheckResult, scenario: Scenario<unknown> | undefin
       params: plainToItf(scenario.params),
       threads: scenario.threads.map((t) => t.map((slot) => slot.map((c) => ({ op: c.op, args: { ...c.args } })))),
       ...(scenario.faults ? { faults: { budget: scenario.faults.budget, sites: [...scenario.faults.sites] } } : {}),
+      ...(scenario.kernelVersion !== undefined ? { kernelVersion: scenario.kernelVersion } : {}),
     };
     return s;
   }

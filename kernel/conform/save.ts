@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { alternativeImpl } from '../../checker/impls.js';
 import { implSchema } from '../../checker/product.js';
 import type { CheckResult, ViolationKind } from '../../checker/result.js';
 import type { Script } from '../../checker/scenario-file.js';
@@ -49,8 +50,10 @@ export function scriptItf(
     ...asScenario(name, script, d, kernel),
     ...(kernelVersion !== undefined ? { kernelVersion } : {}),
   };
+  const alt = alternativeImpl(sub);
   const result: CheckResult = {
     subsystem: sub.name,
+    ...(alt !== undefined ? { impl: alt } : {}),
     scenario: name,
     scenarioDescription: scenario.description,
     variant,
@@ -81,7 +84,15 @@ export function scriptItf(
     ...itf,
     '#meta': {
       ...itf['#meta'],
-      conform: { kernel: kernel.release, request: kernel.request, modelVersion: kernel.modelVersion, disagreement: d },
+      conform: {
+        kernel: kernel.release,
+        request: kernel.request,
+        modelVersion: kernel.modelVersion,
+        // what the kernel was compared with: the implementation and the version it modelled (--impl, --kernel-version)
+        ...(sub.implName !== undefined ? { impl: sub.implName } : {}),
+        ...(kernelVersion !== undefined ? { kernelVersion } : {}),
+        disagreement: d,
+      },
     },
   };
 }
