@@ -84,6 +84,19 @@ export interface KernelMapping<P = unknown> {
   readonly cHelpers: string;
   /** Kernel command-line words the scripts need (e.g. transparent_hugepage=never). */
   cmdline(scripts: readonly Script[]): readonly string[];
+  /**
+   * The known finding (a finding scenario's name) that explains a disagreement at `step` where the
+   * kernel and the implementation agree against the spec, from the implementation's run of the
+   * script; undefined when none does (conform then reports it as unexplained).
+   */
+  explain?(
+    script: Script,
+    step: number,
+    run: {
+      readonly initial: unknown;
+      readonly steps: readonly { readonly ret: RetValue; readonly impl: unknown; readonly invariant?: string }[];
+    },
+  ): string | undefined;
   /** NUMA nodes the VM needs for these scripts (default 1; THP migrate needs a second node to move to). */
   numaNodes?(scripts: readonly Script[]): number;
   /** Why this script cannot be run on a kernel (e.g. it needs an injected fault), or undefined. */

@@ -7,6 +7,7 @@
  */
 import type fc from 'fast-check';
 import type { Script } from '../../checker/scenario-file.js';
+import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { RetValue, Subsystem } from '../../checker/types.js';
 import type {
   KernelBatchOutcome,
@@ -58,6 +59,12 @@ export interface DisagreementGroup {
   readonly count: number;
   /** Index (in generation order) and disagreement of the first script that showed it. */
   readonly first: { readonly index: number; readonly d: Disagreement; readonly script: Script };
+  /**
+   * Kernel and implementation against the spec: how many of the group's scripts each known finding
+   * explains (KernelMapping.explain), and how many none does.
+   */
+  readonly explained?: Readonly<Record<string, number>>;
+  readonly unexplained?: number;
   readonly shrunk?: ShrinkResult;
   readonly files?: SavedFiles;
   readonly saveError?: string;
@@ -72,6 +79,8 @@ export interface KernelConformResult {
   readonly disagreed: number;
   /** Of those, kernel-vs-model and model-error: the implementation does not model this kernel. */
   readonly diverged: number;
+  /** Of the others (kernel and implementation against the spec), those no known finding explains. */
+  readonly unexplained: number;
   readonly boots: number;
   readonly kernelSeconds: number;
   readonly errors: readonly { readonly index: number; readonly detail: string }[];
@@ -89,6 +98,20 @@ export const isDivergence = (d: Disagreement): boolean => d.cls === 'kernel-vs-m
 
 const signature = (d: Disagreement): string =>
   `${d.cls} on ${d.op}${d.fields.length ? ` (${d.fields.join(', ')})` : ''}`;
+
+/** The known finding behind a kernel-and-implementation-against-the-spec disagreement ('' for none). */
+function explainOne(t: ConformTarget, script: Script, d: Disagreement): string | undefined {
+  if (isDivergence(d)) return undefined;
+  if (!t.mapping?.explain) return '';
+  return t.mapping.explain(script, d.step, runImplSteps(t.sub, script, t.variant, false, t.kernelVersion)) ?? '';
+}
+
+/** A group's explanations: per known finding, and how many scripts none explains. */
+function whyOf(why: ReadonlyMap<string, number>): Pick<DisagreementGroup, 'explained' | 'unexplained'> {
+  if (why.size === 0) return {};
+  const named = [...why].filter(([f]) => f !== '');
+  return { explained: Object.fromEntries(named), unexplained: why.get('') ?? 0 };
+}
 
 /** Judge one kernel result against the implementation's prediction and the spec. */
 export function judgeOne(t: ConformTarget, script: Script, k: KernelScriptResult): Verdict {
@@ -125,7 +148,10 @@ export async function conformOnKernel(
   const coverage = new Coverage(t.profile);
   const errors: { index: number; detail: string }[] = [];
   const poolNotRestored: number[] = [];
-  const groups = new Map<string, { count: number; first: DisagreementGroup['first']; value: fc.Value<GenScript> }>();
+  const groups = new Map<
+    string,
+    { count: number; first: DisagreementGroup['first']; value: fc.Value<GenScript>; why: Map<string, number> }
+  >();
   let boots = 0;
   let kernelSeconds = 0;
   let judged = 0;
@@ -162,9 +188,11 @@ export async function conformOnKernel(
         return;
       }
       const sig = signature(v.d);
-      const g = groups.get(sig);
-      if (g) g.count++;
-      else groups.set(sig, { count: 1, first: { index, d: v.d, script }, value: batch[j]! });
+      const g = groups.get(sig) ?? { count: 0, first: { index, d: v.d, script }, value: batch[j]!, why: new Map() };
+      g.count++;
+      groups.set(sig, g);
+      const why = explainOne(t, script, v.d);
+      if (why !== undefined) g.why.set(why, (g.why.get(why) ?? 0) + 1);
     });
     log(
       `  boot ${boots}: scripts ${at}..${at + batch.length - 1} in ${out.seconds.toFixed(1)} s, ${judged - agreed} disagreeing so far`,
@@ -175,8 +203,9 @@ export async function conformOnKernel(
   let shrinks = 0;
   const kernelTag = kernel.release.replace(/[^A-Za-z0-9_.-]/g, '_');
   for (const [sig, g] of groups) {
+    const explained = whyOf(g.why);
     if (shrinks >= o.maxShrinks || stopped) {
-      result.push({ signature: sig, count: g.count, first: g.first });
+      result.push({ signature: sig, count: g.count, first: g.first, ...explained });
       continue;
     }
     shrinks++;
@@ -206,12 +235,13 @@ export async function conformOnKernel(
         kernel,
         t.toC,
       );
-      result.push({ signature: sig, count: g.count, first: g.first, shrunk, files });
+      result.push({ signature: sig, count: g.count, first: g.first, ...explained, shrunk, files });
     } catch (e) {
       result.push({
         signature: sig,
         count: g.count,
         first: g.first,
+        ...explained,
         shrunk,
         saveError: (e as Error).message.split('\n')[0]!,
       });
@@ -219,6 +249,7 @@ export async function conformOnKernel(
   }
   const disagreed = [...groups.values()].reduce((n, g) => n + g.count, 0);
   const diverged = [...groups.values()].reduce((n, g) => n + (isDivergence(g.first.d) ? g.count : 0), 0);
+  const unexplained = result.reduce((n, g) => n + (g.unexplained ?? 0), 0);
   return {
     kernel,
     seed: o.seed,
@@ -227,6 +258,7 @@ export async function conformOnKernel(
     agreed,
     disagreed,
     diverged,
+    unexplained,
     boots,
     kernelSeconds,
     errors,

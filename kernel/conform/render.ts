@@ -26,6 +26,14 @@ export function renderConform(sub: Subsystem, r: KernelConformResult, rerun: str
   if (r.groups.length) lines.push('  disagreements');
   for (const g of r.groups) {
     lines.push(`    ${g.signature}: ${g.count} scripts (first: script ${g.first.index}, step ${g.first.d.step})`);
+    if (g.explained || g.unexplained)
+      lines.push(
+        `      known findings: ${
+          Object.entries(g.explained ?? {})
+            .map(([f, n]) => `${n} explained by ${f}`)
+            .join(', ') || 'none'
+        }${g.unexplained ? `; ${g.unexplained} NOT explained by a known finding (new: shrink it and report it)` : ''}`,
+      );
     if (!g.shrunk) {
       lines.push(`      ${g.first.d.message}`, '      not shrunk (--max-shrinks reached or the run stopped)');
       continue;
@@ -52,7 +60,13 @@ export function renderConform(sub: Subsystem, r: KernelConformResult, rerun: str
       : r.verdict === 'DISAGREE'
         ? `DISAGREE: ${r.disagreed} of ${r.judged} scripts (${r.diverged} where the implementation does not model the kernel, ${
             r.disagreed - r.diverged
-          } where kernel and implementation agree against the spec)`
+          } where kernel and implementation agree against the spec${
+            r.disagreed > r.diverged
+              ? r.unexplained
+                ? `, ${r.unexplained} of them NOT explained by a known finding`
+                : ', every one explained by a known finding'
+              : ''
+          })`
         : `INCONCLUSIVE: ${r.stopped ?? `${r.errors.length} scripts could not be run`}`;
   lines.push(
     `  verdict     ${verdict}${r.stopped && r.verdict !== 'INCONCLUSIVE' ? ` (run stopped early: ${r.stopped})` : ''}`,

@@ -13,6 +13,7 @@ import type { Args, RetValue } from '../../checker/types.js';
 import { SP_MOUNTED, type G } from '../../impl/hugetlb/state.js';
 import type { KernelMapping } from '../../kernel/types.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
+import { explainHugetlb } from './explain.js';
 import { HUGETLB_C } from './probe-c.js';
 import { HUGETLB_UFFD_C } from './probe-c-uffd.js';
 import { HUGETLB_C_MADVISE } from './probe-c-madvise.js';
@@ -115,6 +116,7 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
     'hugetlbfs mounts under /mnt/mmcheck, files f<N> on them, mapping slot v at a fixed address; ' +
     'after each step /proc/meminfo HugePages_* and statfs(mount) used pages are printed',
   cmdline: () => ['transparent_hugepage=never', 'hugepages=0'],
+  explain: explainHugetlb,
   unsupported(script: Script) {
     const p = script.params as HugetlbParams;
     if (p.inject)
