@@ -5,7 +5,16 @@
  */
 import type { RetValue } from '../../checker/types.js';
 import { REJECT, int, type Env, type Handler } from './handler.js';
-import { ZERO_PAGE, copyForWrite, dataOf, mapNewCopy, pageAt, pinnedBy, sharedWithOthers } from './identity.js';
+import {
+  ZERO_PAGE,
+  copyForWrite,
+  dataOf,
+  hugeZero,
+  mapNewCopy,
+  pageAt,
+  pinnedBy,
+  sharedWithOthers,
+} from './identity.js';
 import { failedSplitAfterUnmap, mapFreshThp, mapZero, splitPage, unmapPte } from './mappings.js';
 import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices, type ThpView } from './view.js';
 
@@ -50,14 +59,19 @@ const on_pin: Handler = (c, e) => {
 /**
  * pin_user_pages_fast(): either pins the page mm maps at sub, which must
  * already be the pinner's own (GUP-fast never breaks COW), or falls back
- * without pinning (the caller then takes the slow path).
+ * without pinning (the caller then takes the slow path). The zero page, as
+ * in on_pin, may be pinned as it is by this read-only pin (gup_huge_pmd()
+ * pins the huge zero page: gup_must_unshare() is false for it, mm/gup.c @
+ * v6.1); the small one is pte_special() and always falls back.
  */
 const on_pin_fast: Handler = (c, e) => {
   const { mm, sub, badMm, badSub, anon, choice, first } = e;
   if (badMm(mm) || badSub(sub)) return first(thpChoices.pin_fast) ? 'EINVAL' : REJECT;
   if (choice === 'fallback') return 'fallback';
   const page = pageAt(c, mm, sub);
-  if (page < 0 || (anon && sharedWithOthers(c, mm, page))) return REJECT;
+  if (page === ZERO_PAGE) {
+    if (!hugeZero(c, mm)) return REJECT;
+  } else if (page < 0 || (anon && sharedWithOthers(c, mm, page))) return REJECT;
   c.pinned.push([mm, sub, page]);
   return 'ok';
 };

@@ -114,6 +114,16 @@ describe('thp: the huge zero page', () => {
     expect(applyThp(c, { type: 'unpin', mm: 0, sub: 1 }).ret).toBe('ok');
   });
 
+  test('spec: GUP-fast may pin the huge zero page as it is (gup_huge_pmd), never the small one (pte_special)', () => {
+    let c: ThpContext = initialThp({ nr: 2, mms: 1, kind: 'anon', initial: 'none' });
+    c = applyThp(c, { type: 'populate_read', mm: 0 });
+    const fast = applyThp(c, { type: 'pin_fast', mm: 0, sub: 1, choice: 'ok' });
+    expect([fast.ret, fast.pinned]).toEqual(['ok', [[0, 1, ZERO_PAGE]]]);
+    c = applyThp(c, { type: 'split_huge_pmd', mm: 0 });
+    expect(applyThp(c, { type: 'pin_fast', mm: 0, sub: 1, choice: 'ok' }).ret).toBeUndefined();
+    expect(applyThp(c, { type: 'pin_fast', mm: 0, sub: 1, choice: 'fallback' }).ret).toBe('fallback');
+  });
+
   test('a /proc/pid/mem read of an unmapped page faults in the zero page and reads zeroes', () => {
     const obs = run({ kind: 'anon', initial: 'none' }, [
       step('force_read', { mm: 0, sub: 3 }),
