@@ -14,6 +14,12 @@
  * folio only when folio_ref_count == 1; the new folio is not on the deferred
  * split queue. The model names the folio by identity (see impl/thp/migrate.ts).
  *
+ * A file folio migrates the same way: try_to_migrate() makes PMD and PTE
+ * migration entries of its mappings too, __folio_migrate_mapping() expects
+ * the page cache's references besides the isolation's, and the entries are
+ * restored with folio_add_file_rmap_pmd/_pte(); a file PMD split meeting the
+ * entry only zaps it (99fa8a48203d).
+ *
  * A collapsed (foreign) THP is migrated too, as far as the model sees it: its
  * PMD becomes a migration entry ('foreign_migration') under the PMD lock and
  * is restored in a later step; a split walking another folio's anon_vma meets
@@ -114,14 +120,14 @@ function walkNext(g: G, t: T, stop = false): boolean {
 }
 
 export const migrate = kernelOp(
-  'move_pages(2) of the private anon range in mm: isolate the folio it maps, lock it, replace every mapping by a migration entry, move it only if nothing else references it, and map the new (or, on failure, the old) folio where the entries were.',
+  'move_pages(2) of the range in mm (private anon, or a file THP in the page cache): isolate the folio it maps, lock it, replace every mapping by a migration entry, move it only if nothing else references it, and map the new (or, on failure, the old) folio where the entries were.',
   ['walk', 'ret'],
   [
     {
       name: MIG.isolate,
       enabled: (g, t) => badMm(t, arg(t, 'mm')) || (mmOf(g, t).mmap_lock >= 0 && mmOf(g, t).ptl === 0),
       run: (g, t) => {
-        if (badMm(t, arg(t, 'mm')) || !isAnon(t.params)) return done('EINVAL');
+        if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
         const what = folio_walk(g, mmOf(g, t));
         if (what === 'foreign') return mmOf(g, t).pmd === 'foreign' ? MIG.foreignUnmap : done('ok');
         if (what !== 'thp') return done(what === 'busy' ? 'EAGAIN' : 'none');
@@ -174,7 +180,7 @@ export const migrate = kernelOp(
         let goOn = true;
         if (m !== undefined && m >= 0) {
           const mm = g.mms[m]!;
-          goOn = mm.pmd === 'huge' ? set_pmd_migration_entry(g, t, mm) : try_to_migrate_ptes(g, t, mm);
+          goOn = mm.pmd === 'huge' ? set_pmd_migration_entry(g, t, mm) : try_to_migrate_ptes(g, t, mm, true);
         }
         return walkNext(g, t, !goOn) ? MIG.move : MIG.unmap;
       },
@@ -182,8 +188,13 @@ export const migrate = kernelOp(
     {
       name: MIG.move,
       run: (g, t) => {
-        /* migrate_folio_move: only if !folio_mapped(src); __folio_migrate_mapping: folio_ref_count != 1 → -EAGAIN */
-        if (folio_mapped(g, t, 0) || g.pages[0]!.refcount !== 1) t.l.ret = BUSY;
+        /*
+         * migrate_folio_move: only if !folio_mapped(src); __folio_migrate_mapping: folio_ref_count != expected
+         * → -EAGAIN: the isolation's reference, and for a file folio the page cache's nr (folio_expected_refs;
+         * xas_store of dst into each slot under the i_pages lock)
+         */
+        const expected = 1 + (isAnon(t.params) ? 0 : t.params.nr);
+        if (folio_mapped(g, t, 0) || g.pages[0]!.refcount !== expected) t.l.ret = BUSY;
         else {
           g.deferred = 0; /* the new folio is not queued; the source leaves the queue when freed */
           g.partially_mapped = false;

@@ -113,7 +113,7 @@ function try_to_unmap_one(g: G, t: T, mm: MmT): boolean {
  * try_to_migrate_one() (anon) / try_to_unmap_one() (file) on the present PTEs
  * of mm: false when the walk must stop (a maybe-pinned exclusive page).
  */
-export function try_to_migrate_ptes(g: G, t: T, mm: MmT): boolean {
+export function try_to_migrate_ptes(g: G, t: T, mm: MmT, fileEntries = false): boolean {
   const anon = isAnon(t.params);
   if (mm.pmd !== 'table') return true;
   for (let i = 0; i < t.params.nr; i++) {
@@ -125,7 +125,7 @@ export function try_to_migrate_ptes(g: G, t: T, mm: MmT): boolean {
       g.pages[i]!.anon_exclusive = false;
       mm.pte[i] = PTE_MIGRATION;
       mm.pte_excl[i] = anon_exclusive;
-    } else mm.pte[i] = PTE_NONE;
+    } else mm.pte[i] = fileEntries ? PTE_MIGRATION : PTE_NONE; /* try_to_migrate() / try_to_unmap() of a file folio */
     folio_remove_rmap_ptes(g, t, i, 1);
     folio_put(g, t, i);
   }
@@ -138,7 +138,12 @@ export function remove_migration_ptes(g: G, mm: MmT): void {
     if (mm.pte[i] !== PTE_MIGRATION) continue;
     mm.pte[i] = PTE_PRESENT;
     folio_get(g, i);
-    folio_add_rmap_ptes(g, i, 1, mm.pte_write[i]! || mm.pte_excl[i]!);
+    folio_add_rmap_ptes(
+      g,
+      i,
+      1,
+      g.anon && (mm.pte_write[i]! || mm.pte_excl[i]!),
+    ); /* folio_add_file_rmap_pte() for a file folio */
     mm.pte_excl[i] = false;
   }
 }

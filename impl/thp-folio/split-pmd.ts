@@ -12,6 +12,7 @@
  */
 // Deliberate copy of impl/thp's split-pmd.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import {
+  BUG_ON,
   PTE_FOREIGN,
   PTE_MIGRATION,
   PTE_PRESENT,
@@ -55,6 +56,17 @@ export function splitHugePmdSteps<C extends string>(cont: C, which: 'mm' | 'src'
           mm.pte_write.fill(mm.pmd_write);
           mm.pte_excl.fill(mm.pmd_excl);
           mm.pmd_write = false;
+          mm.pmd_excl = false;
+          return cont;
+        }
+        if (mm.pmd === 'migration') {
+          /* a file folio's PMD migration entry: pmdp_huge_clear_flush() zaps it; no mapcount, no reference (99fa8a48203d) */
+          // 99fa8a48203d: the file path takes the entry for a present PMD
+          BUG_ON(
+            t.bug('99fa8a48203d'),
+            'pmdp_huge_clear_flush: VM_BUG_ON(!pmd_present) on a file PMD migration entry (then folio_remove_rmap_pmd of pmd_folio(swap entry))',
+          );
+          mm.pmd = 'none';
           mm.pmd_excl = false;
           return cont;
         }

@@ -23,6 +23,14 @@
  * by isolation in the model: the second's reference makes the first fail.
  * A collapsed (foreign) huge page is not tracked: migrating it changes nothing
  * the model keeps.
+ *
+ * A file THP migrates the same way (unmap_and_move() is not anon-specific):
+ * its PMD becomes a PMD migration entry too (try_to_unmap_one() sets one for
+ * any PMD-mapped THP under TTU_MIGRATION), migrate_page_move_mapping()
+ * expects the page cache's nr references besides the isolation's and moves
+ * newpage into the page cache slots, and remove_migration_pmd() /
+ * remove_migration_pte() map it with page_add_file_rmap(). A file PMD split
+ * meeting the entry zaps it (99fa8a48203d).
  */
 import {
   PTE_FOREIGN,
@@ -36,7 +44,7 @@ import {
   type T,
   type ThpState,
 } from './page.js';
-import { page_add_anon_rmap, page_remove_rmap } from './rmap.js';
+import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap } from './rmap.js';
 import { remove_migration_ptes, rmapWalkMm, unmapPtes } from './split-page.js';
 import { BUSY, OK, arg, assertPageLocked, badMm, done, kernelOp, lock_page, me, mmOf, unlock_page } from './steps.js';
 
@@ -59,11 +67,12 @@ function set_pmd_migration_entry(g: G, t: T, mm: MmT): void {
   put_page(g, t, 0);
 }
 
-/** remove_migration_pmd(): a huge PMD of `new` (mkold, maybe_pmd_mkwrite of a writable entry), get_page + page_add_anon_rmap(compound). */
-function remove_migration_pmd(g: G, mm: MmT): void {
+/** remove_migration_pmd(): a huge PMD of `new` (mkold, maybe_pmd_mkwrite of a writable entry), get_page + page_add_anon_rmap / page_add_file_rmap (compound). */
+function remove_migration_pmd(g: G, t: T, mm: MmT): void {
   mm.pmd = 'huge';
   get_page(g, 0);
-  page_add_anon_rmap(g, 0, true);
+  if (isAnon(t.params)) page_add_anon_rmap(g, 0, true);
+  else page_add_file_rmap(g, t, 0, true);
 }
 
 /** What mm maps at the range (follow_page of its first mapped subpage): the tracked THP, a collapsed page, or nothing to migrate. */
@@ -94,7 +103,7 @@ function walkNext(g: G, t: T): boolean {
 }
 
 export const migrate = kernelOp(
-  'move_pages(2) of the private anon range in mm: isolate the THP it maps, lock it, replace every mapping by a migration entry, move it only if nothing else references it, and map the new (or, on failure, the old) page where the entries were.',
+  'move_pages(2) of the range in mm (private anon, or a file THP in the page cache): isolate the THP it maps, lock it, replace every mapping by a migration entry, move it only if nothing else references it, and map the new (or, on failure, the old) page where the entries were.',
   ['walk', 'ret'],
   [
     {
@@ -105,7 +114,7 @@ export const migrate = kernelOp(
         return mm.mmap_lock >= 0 && mm.ptl === 0;
       },
       run: (g, t) => {
-        if (badMm(t, arg(t, 'mm')) || !isAnon(t.params)) return done('EINVAL');
+        if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
         const what = follow_page(g, mmOf(g, t));
         if (what === 'foreign') return done('ok');
         if (what !== 'thp') return done(what === 'busy' ? 'EAGAIN' : 'none');
@@ -145,8 +154,13 @@ export const migrate = kernelOp(
       name: MIG.move,
       run: (g, t) => {
         const head = g.pages[0]!;
-        /* __unmap_and_move: if (!page_mapped(page)) move_to_new_page; migrate_page_move_mapping: page_count != 1 → -EAGAIN */
-        if (total_mapcount(g, true) !== 0 || head.refcount !== 1) {
+        const anon = isAnon(t.params);
+        /*
+         * __unmap_and_move: if (!page_mapped(page)) move_to_new_page; migrate_page_move_mapping: page_count !=
+         * expected_page_refs() → -EAGAIN: the isolation's reference, and for a file THP the page cache's nr
+         * (xas_store of newpage into each slot under the i_pages lock)
+         */
+        if (total_mapcount(g, anon) !== 0 || head.refcount !== 1 + (anon ? 0 : t.params.nr)) {
           t.l.ret = BUSY;
           return MIG.remap;
         }
@@ -164,7 +178,7 @@ export const migrate = kernelOp(
         const m = rmapWalkMm(g, t, t.l.walk!);
         if (m !== undefined && m >= 0) {
           const mm = g.mms[m]!;
-          if (mm.pmd === 'migration') remove_migration_pmd(g, mm);
+          if (mm.pmd === 'migration') remove_migration_pmd(g, t, mm);
           else remove_migration_ptes(g, t, mm);
         }
         return walkNext(g, t) ? MIG.unlock : MIG.remap;

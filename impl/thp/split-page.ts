@@ -21,7 +21,7 @@ import {
   type ThpState,
 } from './page.js';
 import { mmMapsPage } from './pgtable.js';
-import { page_add_anon_rmap, page_remove_rmap } from './rmap.js';
+import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap } from './rmap.js';
 import { BUSY, OK, assertPageLocked, assertRmapLocked, me, type KStep } from './steps.js';
 
 type G = ThpState;
@@ -110,7 +110,8 @@ export function remove_migration_ptes(g: G, t: T, mm: MmT): void {
     if (mm.pte[i] !== PTE_MIGRATION) continue;
     mm.pte[i] = PTE_PRESENT;
     get_page(g, i);
-    page_add_anon_rmap(g, i, false);
+    if (isAnon(t.params)) page_add_anon_rmap(g, i, false);
+    else page_add_file_rmap(g, t, i, false);
   }
 }
 

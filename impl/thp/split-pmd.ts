@@ -12,6 +12,7 @@
  * The caller holds mmap_lock (read or write) of the VMA's mm.
  */
 import {
+  BUG_ON,
   PTE_FOREIGN,
   PTE_MIGRATION,
   PTE_PRESENT,
@@ -56,6 +57,19 @@ function splitMigrationPmd(mm: MmT): void {
   mm.pmd_dirty = false;
 }
 
+/**
+ * __split_huge_pmd_locked() of a file THP's PMD migration entry: pmdp_huge_clear_flush_notify() zaps it; no
+ * mapcount, no reference to drop (99fa8a48203d "mm/thp: fix __split_huge_pmd_locked() on shmem migration entry").
+ */
+function zapFileMigrationPmd(mm: MmT, t: T): void {
+  // 99fa8a48203d: the file path takes the entry for a present PMD
+  BUG_ON(
+    t.bug('99fa8a48203d'),
+    'pmdp_huge_clear_flush: VM_BUG_ON(!pmd_present) on a file PMD migration entry (then page_remove_rmap of pmd_page(swap entry))',
+  );
+  mm.pmd = 'none';
+}
+
 /** Entry under the PMD lock, the PTE loop and PG_double_map. */
 function splitPmdEntrySteps<C extends string>(cont: C, which: 'mm' | 'src'): KStep<SplitPmdStep | C>[] {
   const S = SPLIT_PMD;
@@ -85,8 +99,9 @@ function splitPmdEntrySteps<C extends string>(cont: C, which: 'mm' | 'src'): KSt
           mm.pte_dirty.fill(false);
           return cont;
         }
-        if (mm.pmd === 'migration' && isAnon(t.params)) {
-          splitMigrationPmd(mm);
+        if (mm.pmd === 'migration') {
+          if (isAnon(t.params)) splitMigrationPmd(mm);
+          else zapFileMigrationPmd(mm, t);
           return cont;
         }
         if (mm.pmd !== 'huge') return cont; /* pmd_trans_huge() false under the ptl: nothing to do */

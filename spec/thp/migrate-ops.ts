@@ -8,15 +8,16 @@
 import { REJECT, type Handler } from './handler.js';
 
 /**
- * migrate of mm's private anon range: 'none' when mm maps no huge page there
- * (nothing, copies, the zero page); the THP moves ('ok') only when nobody
- * pins or holds a reference on it; 'EAGAIN' (not moved) is always possible:
- * a transient reference or a racing split.
+ * migrate of mm's range (private anon, or a file THP in the page cache):
+ * 'none' when mm maps no huge page there (nothing, copies, the zero page, a
+ * split file THP's small pages); the THP moves ('ok') only when nobody pins or
+ * holds a reference on it; 'EAGAIN' (not moved) is always possible: a
+ * transient reference or a racing split.
  */
 const on_migrate: Handler = (c, e) => {
-  const { mm, badMm, anon, choice, pins, refs } = e;
+  const { mm, badMm, choice, pins, refs } = e;
   const first = choice === undefined || choice === 'ok';
-  if (badMm(mm) || !anon) return first ? 'EINVAL' : REJECT;
+  if (badMm(mm)) return first ? 'EINVAL' : REJECT;
   const thp = c.compound && !c.freed[0] && (c.pmd.includes(mm) || c.pte.some((s) => s.includes(mm)));
   const foreign = c.foreign.some((s) => s.includes(mm));
   if (!thp && !foreign) return first ? 'none' : REJECT;

@@ -50,7 +50,7 @@ export const thpOps = defineOps({
     args: { mm, sub },
   },
   migrate: {
-    doc: 'move_pages(2) of the private anon range in mm: the huge page mm maps there moves to a new physical page (not when pinned or referenced)',
+    doc: 'move_pages(2) of the range in mm (private anon, or a file THP in the page cache): the huge page mm maps there moves to a new physical page (not when pinned or referenced)',
     args: { mm },
   },
   pin: {

@@ -5,7 +5,7 @@
 import type { OpChoice, Scenario } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
 import { thpParams } from './params.js';
-import { collapseFileScenarios } from './scenarios-collapse-file.js';
+import { fileThpScenarios } from './scenarios-file-thp.js';
 
 type P = ThpParams;
 
@@ -344,5 +344,5 @@ export const scenarios: Scenario<P>[] = [
       [op('munmap', { mm: 0, from: 0, to: 1 }), op('wp_fault', { mm: 0, sub: 2, val: 5 })],
     ],
   },
-  ...collapseFileScenarios,
+  ...fileThpScenarios,
 ];

@@ -140,4 +140,11 @@ export const variants: Variant[] = [
       'mm/khugepaged.c collapse_file() @ v6.1: "The page is expected to have page_count() == 3" (page_ref_freeze(page, 3), SCAN_PAGE_COUNT)',
     scenarios: ['file-collapse-vs-gup-fast'],
   },
+  {
+    name: '99fa8a48203d',
+    description:
+      "__split_huge_pmd_locked() of a file PMD assumes a present PMD: on a shmem/file THP's PMD migration entry pmdp_huge_clear_flush() hits VM_BUG_ON(!pmd_present) (without DEBUG_VM, page_remove_rmap() of pmd_page() of a swap entry).",
+    source: '99fa8a48203d "mm/thp: fix __split_huge_pmd_locked() on shmem migration entry"',
+    scenarios: ['file-migrate-vs-split-pmd'],
+  },
 ];

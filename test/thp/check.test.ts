@@ -84,6 +84,7 @@ describe('thp: every variant is caught where it says', () => {
         '70cbc3cc78a9',
         '688272809fcc',
         'collapse-file-refcount',
+        '99fa8a48203d',
       ].sort(),
     );
   });

@@ -8,8 +8,9 @@
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import { selectImpl } from '../../checker/impls.js';
+import { runScript } from '../../checker/sequential.js';
 import { applyThp, initialThp, type ThpContext } from '../../spec/thp/machine.js';
-import { thp } from '../../subsystems/thp/index.js';
+import { parseParams, thp } from '../../subsystems/thp/index.js';
 
 const send = (c: ThpContext, type: string, args: Record<string, unknown> = {}) => applyThp(c, { type, ...args });
 const scenario = (name: string) => thp.scenarios.find((s) => s.name === name)!;
@@ -25,7 +26,7 @@ describe('spec: migrate', () => {
     expect(send(pinned, 'migrate', { mm: 0, choice: 'EAGAIN' }).ret).toBe('EAGAIN');
     expect(send(c, 'migrate', { mm: 1 }).ret).toBe('none'); // mm 1 maps nothing
     const file = initialThp({ nr: 4, mms: 1, kind: 'file', initial: 'pmd' });
-    expect(send(file, 'migrate', { mm: 0 }).ret).toBe('EINVAL');
+    expect(send(file, 'migrate', { mm: 0 }).ret).toBe('ok'); // a file THP in the page cache moves too
   });
 });
 
@@ -52,4 +53,31 @@ describe('implementations: migrate', () => {
     const r = checkScenario(folio, sc, { variant: 'be6e843fc51a', timeLimitSeconds: 120 });
     expect(r.violation?.message).toMatch(/PMD migration entry: invalid address access/);
   });
+
+  for (const impl of ['compound', 'folio']) {
+    test(`${impl}: a file THP mapped by PMD and by PTE migrates (page cache references expected) and is mapped again`, () => {
+      const obs = runScript(
+        selectImpl(thp, impl),
+        {
+          params: parseParams({ kind: 'file', initial: 'forked' }),
+          steps: [
+            { op: 'mprotect', args: { mm: 1, from: 0, to: 1 } },
+            { op: 'fault_pte', args: { mm: 1, sub: 2 } },
+            { op: 'migrate', args: { mm: 0 } },
+            { op: 'page_mapcount', args: { sub: 2 } },
+          ],
+        },
+        null,
+      );
+      for (const o of obs) expect(o.problem).toBeUndefined();
+      expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'pte', 'ok', 2]);
+    });
+
+    test(`${impl}: 99fa8a48203d (file PMD split of a migration entry) hits VM_BUG_ON(!pmd_present)`, () => {
+      const sc = scenario('file-migrate-vs-split-pmd');
+      expect(checkScenario(selectImpl(thp, impl), sc, { timeLimitSeconds: 120 }).violation).toBeUndefined();
+      const r = checkScenario(selectImpl(thp, impl), sc, { variant: '99fa8a48203d', timeLimitSeconds: 120 });
+      expect(r.violation?.message).toMatch(/VM_BUG_ON\(!pmd_present\) on a file PMD migration entry/);
+    });
+  }
 });

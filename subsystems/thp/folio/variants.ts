@@ -106,4 +106,11 @@ export const folioVariants: Variant[] = [
       '6fa1066fc5d0 "mm/mremap: fix move_normal_pmd/retract_page_tables race" (fixes 1d65b771bc08 "mm/khugepaged: retract_page_tables() without mmap or vma lock")',
     scenarios: ['file-collapse-vs-mremap'],
   },
+  {
+    name: '99fa8a48203d',
+    description:
+      "__split_huge_pmd_locked() of a file PMD assumes a present PMD: on a shmem/file folio's PMD migration entry pmdp_huge_clear_flush() hits VM_BUG_ON(!pmd_present) (without DEBUG_VM, the rmap of pmd_folio() of a swap entry is dropped).",
+    source: '99fa8a48203d "mm/thp: fix __split_huge_pmd_locked() on shmem migration entry"',
+    scenarios: ['file-migrate-vs-split-pmd'],
+  },
 ];

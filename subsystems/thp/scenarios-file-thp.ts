@@ -1,8 +1,8 @@
 /**
- * Default scenarios of khugepaged's file collapse (collapse_file +
- * retract_page_tables): a file THP is split into small page-cache pages, then
- * collapsed again while faults, GUP-fast, munmap, eviction and
- * collapse_pte_mapped_thp race it.
+ * Default scenarios of file THPs: khugepaged's file collapse (collapse_file +
+ * retract_page_tables: a file THP is split into small page-cache pages, then
+ * collapsed again while faults, GUP-fast, munmap, mremap, eviction and
+ * collapse_pte_mapped_thp race it) and file THP migration.
  */
 import type { OpChoice, Scenario } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
@@ -10,7 +10,7 @@ import { thpParams } from './params.js';
 
 const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
 
-export const collapseFileScenarios: Scenario<ThpParams>[] = [
+export const fileThpScenarios: Scenario<ThpParams>[] = [
   {
     name: 'file-collapse-vs-gup-fast',
     description:
@@ -40,6 +40,16 @@ export const collapseFileScenarios: Scenario<ThpParams>[] = [
     threads: [
       [op('split', { sub: 0 }), op('collapse_file', { mm: 0 })],
       [op('fault_pte', { mm: 0, sub: 1 }), op('mremap', { mm: 0, aligned: 1 }), op('fault', { mm: 0 })],
+    ],
+  },
+  {
+    name: 'file-migrate-vs-split-pmd',
+    description:
+      "move_pages of a file THP mapped by PMD in two processes (PMD migration entries, the page cache's references expected, newpage into the page cache) while the other process mprotects part of it: the file PMD split meets a migration entry and must only zap it (99fa8a48203d); a PTE refault and a mapcount reader after.",
+    params: thpParams('file', 'forked'),
+    threads: [
+      [op('migrate', { mm: 0 }), op('page_mapcount', { sub: 1 })],
+      [op('mprotect', { mm: 1, from: 0, to: 1 }), op('fault_pte', { mm: 1, sub: 2 })],
     ],
   },
 ];
