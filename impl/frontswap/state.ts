@@ -95,7 +95,8 @@ export type Entry = Infer<typeof entry>;
 /**
  * Page contents are versions; a version that is a multiple of 10 stands for a
  * same-filled page (one machine word repeated, e.g. a zero page), which zswap
- * keeps without compressing (mm/zswap.c zswap_is_page_same_filled() @ v5.10).
+ * keeps without compressing (mm/zswap.c zswap_is_page_same_filled() @ v5.10;
+ * added by a85f878b443f "zswap: same-filled pages handling").
  */
 export const isSameFilled = (data: number) => data % 10 === 0;
 

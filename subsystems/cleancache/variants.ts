@@ -12,7 +12,7 @@ export const variants: Variant[] = [
   {
     name: '53d85c985665',
     description:
-      'cleancache_register_ops() lets a second backend replace the first (no -EBUSY): superblocks keep pool ids of the old backend, which the new one hands out again, so two filesystems share a pool',
+      'cleancache_register_ops() lets a second backend replace the first (no -EBUSY): superblocks keep pool ids of the old backend, which the new one hands out again, so two filesystems share a pool. In api-reregister the superblock mounted before any backend (CLEANCACHE_NO_BACKEND, the fake pool id) gets its id when iterate_supers() resolves it at the first registration, and that id is the one left dangling by the second',
     source:
       '53d85c985665 "cleancache: forbid overriding cleancache_ops" (v4.0; full id 53d85c98566535d7bc69470f008d7dcb09a0fec9, "Suppose, a new cleancache driver is registered after the previous one assigned an id to a super block"); it followed the fake pool ids of 49a9ab815acb "mm: cleancache: lazy initialization to allow tmem backends to build/run as modules" (v3.11), which v5.10 resolves through iterate_supers() instead; mm/cleancache.c cleancache_register_ops() @ v5.10',
     scenarios: ['api-reregister'],
@@ -36,7 +36,7 @@ export const variants: Variant[] = [
   {
     name: '730633f0b7f9',
     description:
-      'v5.10 as released: nothing serialises a hole punch with a read filling the page cache; between truncate_pagecache_range() and the freeing of the block a read instantiates the page again, from the copy the truncation just put into cleancache or from the block, and the punched range reads old data',
+      'v5.10 as released: nothing serialises a hole punch with a read filling the page cache; between truncate_pagecache_range() and the freeing of the block a read instantiates the page again, from the copy the truncation just put into cleancache or from the block, and the punched range reads old data. This is the history variant of truncate_inode_pages_range() racing readpage: a truncate(2) that lowers i_size first is safe without the lock (do_mpage_readpage() sees the new i_size, CC-9 breaks that order)',
     source:
       '730633f0b7f9 "mm: Protect operations adding pages to page cache with invalidate_lock" (v5.15-rc1; "read / page fault / readahead can instantiate pages in page cache with potentially stale data"); fs/ext4/inode.c ext4_punch_hole(), mm/truncate.c truncate_inode_pages_range() @ v5.10. The model applies the fix: invalidate_lock exclusive across the punch, shared around add_to_page_cache_lru() and ->readpage',
     scenarios: ['fs-punch-read'],

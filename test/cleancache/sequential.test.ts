@@ -40,6 +40,28 @@ describe('cleancache system layer, sequentially', () => {
     expect(obs[2]!.impl.held).toBe(0); // the private-pool hit removed the page
   });
 
+  test('a store through a get_user_pages reference: nopage when uncached, sigbus past EOF, else the data changes and the page is dirty', () => {
+    const obs = runScript(
+      cleancache,
+      {
+        params: fsParams,
+        steps: [
+          step('gup_write', { f: 0, idx: 0, v: 5 }),
+          step('read', { f: 0, idx: 0 }),
+          step('gup_write', { f: 0, idx: 0, v: 5 }),
+          step('evict', { f: 0, idx: 0 }),
+          step('read', { f: 0, idx: 0 }),
+          step('truncate', { f: 0, size: 0 }),
+          step('gup_write', { f: 0, idx: 0, v: 6 }),
+        ],
+      },
+      null,
+    );
+    expect(obs.every((o) => o.agree)).toBe(true);
+    expect(obs.map((o) => o.impl.ret)).toEqual(['nopage', 1, null, null, 5, null, 'sigbus']);
+    expect(obs[3]!.impl.puts).toBe(0); // the dirty page is not reclaimed, so nothing is put
+  });
+
   test('dirty pages are not put; writeback then eviction puts the new data', () => {
     const obs = runScript(
       cleancache,
