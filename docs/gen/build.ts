@@ -15,7 +15,7 @@ import type { Subsystem } from '../../checker/types.js';
 import { collect, renderMarkdown, type Collected } from '../gen-invariants.js';
 import { renderHtml } from './html.js';
 import { coveragePage, findingsPage, indexPage } from './overview.js';
-import { RECORD_FILE, formatRecord, readRecord, recordChecks, type CheckRecord } from './record.js';
+import { RECORD_FILE, formatRecord, readRecord, recordChecks, rerecordFindings, type CheckRecord } from './record.js';
 import { subsystemPage } from './subsystem-page.js';
 
 /** Hand-written pages that also get an HTML copy. */
@@ -74,7 +74,7 @@ export interface MainIo {
   err(s: string): void;
 }
 
-const USAGE = 'usage: npm run docs [-- --check | --record]';
+const USAGE = 'usage: npm run docs [-- --check | --record | --record-findings]';
 
 /** Run the generator; returns the exit code. `subs` is the subsystem registry (empty: invariants.md only). */
 export function main(
@@ -85,13 +85,14 @@ export function main(
 ): number {
   const check = argv.includes('--check');
   const record = argv.includes('--record');
-  const unknown = argv.filter((a) => a !== '--check' && a !== '--record');
+  const findingsOnly = argv.includes('--record-findings');
+  const unknown = argv.filter((a) => a !== '--check' && a !== '--record' && a !== '--record-findings');
   if (unknown.length) {
     io.err(`gen-invariants: unknown argument '${unknown[0]}' (${USAGE})`);
     return 2;
   }
-  if (check && record) {
-    io.err(`gen-invariants: --check and --record contradict each other (${USAGE})`);
+  if ([check, record, findingsOnly].filter(Boolean).length > 1) {
+    io.err(`gen-invariants: --check, --record and --record-findings contradict each other (${USAGE})`);
     return 2;
   }
   let rec: CheckRecord | undefined;
@@ -100,6 +101,12 @@ export function main(
       rec = recordChecks(root, subs, (s) => io.out(`  ${s}`));
       writeFileSync(join(root, RECORD_FILE), formatRecord(rec));
       io.out(`wrote ${RECORD_FILE}`);
+    } else if (findingsOnly) {
+      const old = readRecord(root);
+      if (!old) throw new Error(`${RECORD_FILE}: no record to add findings to (run npm run docs -- --record)`);
+      rec = rerecordFindings(old, root, subs, (s) => io.out(`  ${s}`));
+      writeFileSync(join(root, RECORD_FILE), formatRecord(rec));
+      io.out(`wrote the findings of ${RECORD_FILE}`);
     } else rec = readRecord(root);
   } catch (e) {
     io.err(`gen-invariants: ${(e as Error).message.split('\n')[0]}`);

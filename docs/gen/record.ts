@@ -47,6 +47,8 @@ export interface CheckRecord {
   readonly defaults: readonly RecordedDefault[];
   readonly variants: readonly { subsystem: string; variant: string; runs: readonly RecordedRun[] }[];
   readonly findings: readonly (RecordedRun & { subsystem: string; expect: string })[];
+  /** When the findings alone were run again (--record-findings), and at which commit. */
+  readonly findingsRecordedAt?: string;
 }
 
 export const RECORD_FILE = 'docs/check-record.json';
@@ -120,11 +122,7 @@ export function recordChecks(
       log(`${sub.name} --variant ${v.name}: ${runs.map((r) => r.violation?.property ?? r.stopReason).join(', ')}`);
       variants.push({ subsystem: sub.name, variant: v.name, runs });
     }
-    for (const f of sub.findings ?? []) {
-      const r = run(checkScenario(sub, f, opts));
-      log(`${sub.name} finding ${f.name}: ${r.violation?.property ?? r.stopReason}`);
-      findings.push({ subsystem: sub.name, expect: f.expect, ...r });
-    }
+    findings.push(...recordFindings([sub], log));
   }
   return {
     what: 'mmcheck check results the generated docs quote; refresh with: npm run docs -- --record',
@@ -134,6 +132,37 @@ export function recordChecks(
     defaults,
     variants,
     findings,
+  };
+}
+
+/** Run every finding of `subs` as `mmcheck check SUB --scenario FINDING` does. */
+export function recordFindings(
+  subs: readonly Subsystem[],
+  log: (s: string) => void = () => {},
+): CheckRecord['findings'][number][] {
+  return subs.flatMap((sub) =>
+    (sub.findings ?? []).map((f) => {
+      const r = run(checkScenario(sub, f, { timeLimitSeconds: TIME_LIMIT }));
+      log(`${sub.name} finding ${f.name}: ${r.violation?.property ?? r.stopReason}`);
+      return { subsystem: sub.name, expect: f.expect, ...r };
+    }),
+  );
+}
+
+/**
+ * The committed record with its findings run again (`npm run docs -- --record-findings`): a new
+ * finding gets its recorded result without re-running every default scenario and variant.
+ */
+export function rerecordFindings(
+  rec: CheckRecord,
+  root: string,
+  subs: readonly Subsystem[],
+  log: (s: string) => void,
+): CheckRecord {
+  return {
+    ...rec,
+    findings: recordFindings(subs, log),
+    findingsRecordedAt: `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} at ${commitOf(root)}`,
   };
 }
 

@@ -8,7 +8,7 @@ import type { Subsystem } from '../../checker/types.js';
 import { buildDocs } from '../../docs/gen/build.js';
 import { renderHtml } from '../../docs/gen/html.js';
 import { machineDiagram } from '../../docs/gen/mermaid.js';
-import type { CheckRecord } from '../../docs/gen/record.js';
+import { rerecordFindings, type CheckRecord } from '../../docs/gen/record.js';
 import type { Collected } from '../../docs/gen-invariants.js';
 import { counter } from '../fixtures/counter.js';
 
@@ -139,6 +139,21 @@ describe('docs generator', () => {
     expect(html).toContain('href="../index.html"');
     expect(html).toContain('src="../../node_modules/mermaid/dist/mermaid.min.js"');
     expect(html).toContain(`<h3 id="${inv0}-${sub.invariants[0]!.when}">`);
+  });
+
+  it('--record-findings runs the findings again and keeps the rest of the record', () => {
+    const withFinding = {
+      ...sub,
+      findings: [{ ...sub.scenarios[0]!, name: 'finding-x', expect: 'none' }],
+    } as unknown as Subsystem;
+    const lines: string[] = [];
+    const root = mkdtempSync(join(tmpdir(), 'mmcheck-docs-'));
+    const rec = rerecordFindings(record, root, [withFinding], (l) => lines.push(l));
+    expect(rec.defaults).toBe(record.defaults);
+    expect(rec.variants).toBe(record.variants);
+    expect(rec.findings.map((f) => [f.subsystem, f.scenario, f.expect])).toEqual([[sub.name, 'finding-x', 'none']]);
+    expect(rec.findingsRecordedAt).toMatch(/^\d{4}-\d\d-\d\dT.* at /);
+    expect(lines).toEqual([expect.stringMatching(/finding finding-x: /)]);
   });
 
   it('says when no run is recorded', () => {
