@@ -73,6 +73,8 @@ export const STEP_LABELS = [
   // dissolve.ts: memory offline
   'dissolve_free_hugetlb_folio',
   'dissolve_free_hugetlb_folio:retry',
+  // memfd.ts: memfd_create(MFD_HUGETLB)
+  'hugetlb_file_setup',
   // migrate.ts: MADV_SOFT_OFFLINE (its GUP fault runs fault.ts's steps)
   'madvise_inject_error',
   'soft_offline_page',

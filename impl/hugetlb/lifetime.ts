@@ -144,7 +144,7 @@ export const umountOp: Op = {
       run(g, t) {
         const m = argInt(t, 'm');
         const spool = g.spool[m];
-        if (!spool || spool.st !== SP_MOUNTED) return done('EINVAL');
+        if (!spool || spool.st !== SP_MOUNTED || t.params.mounts[m]?.internal) return done('EINVAL');
         if (mountBusy(g, t, m)) return done('EBUSY');
         // kill_litter_super: d_genocide drops every name left on the mount, then the inodes are evicted
         for (let k = 0; k < g.file.length; k++) {

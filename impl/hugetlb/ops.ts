@@ -9,6 +9,7 @@
  */
 import type { OpDef } from '../../checker/types.js';
 import { dissolveOp } from './dissolve.js';
+import { memfdCreateOp } from './memfd.js';
 import { fallocateOp } from './fallocate.js';
 import { faultOp } from './fault.js';
 import { forkOp } from './fork.js';
@@ -48,4 +49,5 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   mremap: mremapOp,
   dissolve: dissolveOp,
   soft_offline: softOfflineOp,
+  memfd_create: memfdCreateOp,
 };

@@ -113,7 +113,7 @@ export const mountOp: Op = {
         const size = argInt(t, 'size');
         const min = argInt(t, 'min');
         const spool = g.spool[argInt(t, 'm')];
-        if (!spool) return done('EINVAL');
+        if (!spool || t.params.mounts[argInt(t, 'm')]?.internal) return done('EINVAL'); // no user path to it
         if (spool.st !== SP_UNMOUNTED && spool.st !== SP_DETACHED) return done('EBUSY');
         if (size !== -1 && min > size) return done('EINVAL'); // "Minimum size can not be greater than maximum size"
         // a subpool that outlived the previous mount here stays alive on its own, unreachable: what it holds stays held

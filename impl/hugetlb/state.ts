@@ -11,7 +11,12 @@ export interface ImplParams {
   readonly pool: number;
   readonly overcommit: number;
   readonly fileSize: number;
-  readonly mounts: readonly { readonly size: number; readonly min: number; readonly mounted: boolean }[];
+  readonly mounts: readonly {
+    readonly size: number;
+    readonly min: number;
+    readonly mounted: boolean;
+    readonly internal?: boolean;
+  }[];
   readonly fileMount: readonly number[];
   readonly vmas: number;
   readonly numa: boolean;
@@ -188,7 +193,8 @@ export function initState(p: ImplParams): G {
     fmx: [],
     spool,
     // the files of a mount exist from its mount on (mountOp creates them): a file of an unmounted mount is gone
-    file: p.fileMount.map((m) => (p.mounts[m]?.mounted ? freshFile(p) : goneFile(p))),
+    // files of the internal mount are made by memfd_create (memfd.ts)
+    file: p.fileMount.map((m) => (p.mounts[m]?.mounted && !p.mounts[m]?.internal ? freshFile(p) : goneFile(p))),
     vma: Array.from({ length: p.vmas }, emptyVma),
   };
 }

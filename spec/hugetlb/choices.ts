@@ -52,6 +52,7 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   uffd_copy: FAULT_CHOICES,
   uffd_continue: [0],
   uffd_register: [0],
+  memfd_create: [0],
   mmap: [0, 1, 8],
   mount: [0, 1],
   punch: [0, 1, 8, 9, 16, 17, 24, 25, 32, 33],

@@ -51,6 +51,7 @@ export const OPS = [
   'mremap',
   'dissolve',
   'soft_offline',
+  'memfd_create',
 ] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';

@@ -8,6 +8,7 @@ import { decodeChoice, INJ } from './choices.js';
 import { fault } from './ops-fault.js';
 import { uffdContinue, uffdCopy } from './ops-uffd.js';
 import { forgetShared, uffdRegister } from './ops-pmd-share.js';
+import { memfdOp } from './ops-memfd.js';
 import { fallocate, truncate, punch } from './ops-file.js';
 import { finishStaged, waitsForStaged } from './ops-staged.js';
 import { close, umount, unlink } from './ops-lifetime.js';
@@ -46,7 +47,10 @@ export function initView(p: HugetlbParams): HugetlbView {
       reserve: m.mounted && m.min > 0 ? m.min : 0,
     })),
     // the user creates and opens each file of a mount when it comes up: a file of an unmounted mount is gone
-    files: p.fileMount.map((mount) => freshFile(mount, p, p.mounts[mount]?.mounted ? 'open' : 'gone')),
+    // files of the internal mount are made by memfd_create (ops-memfd.ts)
+    files: p.fileMount.map((mount) =>
+      freshFile(mount, p, p.mounts[mount]?.mounted && !p.mounts[mount]?.internal ? 'open' : 'gone'),
+    ),
     vmas: Array.from({ length: p.vmas }, () => ({ ...EMPTY_VMA })),
     removing: [],
   });
@@ -75,6 +79,8 @@ function applyPlanned(
   choice: number | undefined,
   p: HugetlbParams,
 ): Outcome | undefined {
+  if (op === 'memfd_create' || ((op === 'mount' || op === 'umount') && p.mounts[num(a, 'm')]?.internal))
+    return choice ? undefined : memfdOp(v0, op, a, p);
   // uffd_register's choice is the set of pages present at a MINOR registration, not a Plan
   if (op === 'uffd_register') return waitsForStaged(v0, op, a) ? undefined : uffdRegister(v0, a, choice ?? 0, p);
   const plan = decodeChoice(choice);

@@ -10,6 +10,12 @@ export interface MountParam {
   readonly min: number;
   /** Mounted at start (its min_size reservation is taken at init). */
   readonly mounted: boolean;
+  /**
+   * The kernel's internal hugetlbfs mount (hugetlbfs_vfsmount: no size=, no
+   * min_size=, always mounted, never mounted or unmounted by a user): its
+   * files are made by memfd_create(MFD_HUGETLB) only (spec/hugetlb/ops-memfd.ts).
+   */
+  readonly internal?: boolean;
 }
 
 export interface HugetlbParams {

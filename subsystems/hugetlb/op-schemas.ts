@@ -136,6 +136,10 @@ export const hugetlbOps = defineOps({
     doc: 'fallocate(FALLOC_FL_PUNCH_HOLE) of pages [from, to) of file f',
     args: { f: file, from: index('first page offset'), to: end('end page offset (exclusive)') },
   },
+  memfd_create: {
+    doc: 'memfd_create(MFD_HUGETLB) into file slot f, a file of an internal mount (params.mounts[m].internal): an empty, unnamed hugetlbfs file with an open descriptor (EINVAL: not an internal-mount slot; EBUSY: its previous file not gone yet)',
+    args: { f: file },
+  },
   dissolve: {
     doc: 'offline a memory block holding a huge page of the pool (dissolve_free_hugetlb_folio): a free unreserved page leaves the pool; EBUSY otherwise. No C counterpart: the probe VM has no hotpluggable memory',
     args: {},

@@ -36,7 +36,11 @@ export function parseParams(raw: unknown): HugetlbParams {
     if (typeof mounted !== 'boolean') throw new Error(`hugetlb params: mounts[${k}].mounted must be a boolean`);
     if (size !== -1 && min > size) throw new Error(`hugetlb params: mounts[${k}] min_size ${min} > size ${size}`);
     if (mounted && min > 0) minTotal += min;
-    return { size, min, mounted };
+    const internal = mm.internal ?? false;
+    if (typeof internal !== 'boolean') throw new Error(`hugetlb params: mounts[${k}].internal must be a boolean`);
+    if (internal && (size !== -1 || min !== -1 || !mounted))
+      throw new Error(`hugetlb params: mounts[${k}] is internal: no size, no min_size, mounted`);
+    return internal ? { size, min, mounted, internal } : { size, min, mounted };
   });
   if (minTotal > pool) throw new Error(`hugetlb params: mounted min_size total ${minTotal} exceeds pool ${pool}`);
   const fmRaw = r.fileMount ?? [0];

@@ -28,6 +28,7 @@ static void h_piece(int s, int v, int from, int to)
 	B->ufd[s] = B->ufd[v];
 	B->umode[s] = B->umode[v];
 	B->ro[s] = B->ro[v];
+	B->file[s] = B->file[v];
 }
 
 static const char *h_mprotect(int v, int from, int to, int ro, int c, int d, int misalign)

@@ -42,7 +42,8 @@ struct hbook {
 	int umode[H_NV]; /* its UFFDIO_REGISTER_MODE_* while ufd is set */
 	int ro[H_NV]; /* mprotect(PROT_READ) (probe-c-surgery.ts) */
 	char *base[H_NV];
-	int mounted[H_NM], has_size[H_NM];
+	int mounted[H_NM], has_size[H_NM], internal[H_NM]; /* internal: memfd_create's (probe-c-memfd.ts) */
+	int file[H_NV]; /* the file a shared or private-file slot maps */
 	int fd[H_NF];
 	int file_mount[H_NF];
 	int nfiles, fsize, nprivate;
@@ -168,6 +169,9 @@ static const char *h_mmap(int v, int kind, int f, int from, int to)
 		flags |= MAP_NORESERVE;
 	if (file) {
 		fd = B->fd[f];
+	} else if (B->internal[m]) {
+		fd = -1; /* MAP_ANONYMOUS | MAP_HUGETLB: hugetlb_file_setup on the internal mount */
+		flags |= MAP_ANONYMOUS | MAP_HUGETLB;
 	} else {
 		char path[96];
 		snprintf(path, sizeof(path), "%s/private%d", B->dir[m], B->nprivate++);
@@ -177,9 +181,9 @@ static const char *h_mmap(int v, int kind, int f, int from, int to)
 		unlink(path);
 	}
 	p = mmap(VBASE(v) + (unsigned long)from * HPAGE, (size_t)(to - from) * HPAGE, PROT_READ | PROT_WRITE, flags,
-		 fd, (off_t)from * HPAGE);
+		 fd, fd < 0 ? 0 : (off_t)from * HPAGE);
 	int e = errno;
-	if (!file)
+	if (!file && fd >= 0)
 		close(fd);
 	if (p == MAP_FAILED)
 		return errname(e);
@@ -191,6 +195,7 @@ static const char *h_mmap(int v, int kind, int f, int from, int to)
 	B->task[v] = my_task;
 	B->peer[v] = -1;
 	B->ro[v] = 0;
+	B->file[v] = file ? f : -1;
 	return "ok";
 }
 
@@ -266,6 +271,7 @@ static const char *h_fork(int v, int c)
 	B->task[c] = t;
 	B->peer[c] = v;
 	B->ro[c] = B->ro[v];
+	B->file[c] = B->file[v];
 	B->peer[v] = c;
 	return "ok";
 }
@@ -280,7 +286,7 @@ static const char *h_sysctl(const char *path, long n)
 
 static const char *h_mount(int m, long size, long min)
 {
-	if (m < 0 || m >= H_NM || !B->dir[m][0])
+	if (m < 0 || m >= H_NM || !B->dir[m][0] || B->internal[m])
 		return "EINVAL";
 	if (B->mounted[m])
 		return "EBUSY";
@@ -323,6 +329,7 @@ static const char *h_munmap_range(int v, int from, int to, int c)
 		B->ufd[c] = B->ufd[v]; /* both pieces stay registered */
 		B->umode[c] = B->umode[v];
 		B->ro[c] = B->ro[v];
+		B->file[c] = B->file[v];
 		B->to[v] = start;
 	} else if (start == B->from[v])
 		B->from[v] = end;
@@ -351,7 +358,7 @@ static const char *h_unlink(int f)
 
 static const char *h_umount(int m)
 {
-	if (m < 0 || m >= H_NM || !B->mounted[m])
+	if (m < 0 || m >= H_NM || !B->mounted[m] || B->internal[m])
 		return "EINVAL";
 	if (umount(B->dir[m]))
 		return errname(errno);

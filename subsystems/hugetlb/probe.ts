@@ -18,6 +18,7 @@ import { HUGETLB_C } from './probe-c.js';
 import { HUGETLB_UFFD_C } from './probe-c-uffd.js';
 import { HUGETLB_C_MADVISE } from './probe-c-madvise.js';
 import { HUGETLB_C_SURGERY } from './probe-c-surgery.js';
+import { HUGETLB_C_MEMFD } from './probe-c-memfd.js';
 
 const KIND_C: Record<string, string> = {
   shared: 'K_SHARED',
@@ -100,6 +101,8 @@ function step(op: string, args: Args): string {
       return r(`h_sysctl("/proc/sys/vm/nr_hugepages", ${int(args, 'n')})`);
     case 'set_overcommit':
       return r(`h_sysctl("/proc/sys/vm/nr_overcommit_hugepages", ${int(args, 'n')})`);
+    case 'memfd_create':
+      return r(`h_memfd_create(${int(args, 'f')})`);
     case 'mount':
       return r(`h_mount(${int(args, 'm')}, ${int(args, 'size')}, ${int(args, 'min')})`);
     default:
@@ -111,7 +114,7 @@ function step(op: string, args: Args): string {
 
 export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   subsystem: 'hugetlb',
-  cHelpers: HUGETLB_C + HUGETLB_UFFD_C + HUGETLB_C_MADVISE + HUGETLB_C_SURGERY,
+  cHelpers: HUGETLB_C + HUGETLB_UFFD_C + HUGETLB_C_MADVISE + HUGETLB_C_SURGERY + HUGETLB_C_MEMFD,
   describe:
     'hugetlbfs mounts under /mnt/mmcheck, files f<N> on them, mapping slot v at a fixed address; ' +
     'after each step /proc/meminfo HugePages_* and statfs(mount) used pages are printed',
@@ -140,11 +143,12 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
         'mmin',
       ),
       cArray(
-        p.mounts.map((m) => m.mounted),
+        p.mounts.map((m) => m.mounted && !m.internal), // the internal mount is the kernel's own (probe-c-memfd.ts)
         'int',
         'mon',
       ),
       `h_setup(${i}, ${p.pool}, ${p.overcommit}, ${p.fileSize}, ${p.fileMount.length}, fm, ${p.mounts.length}, msize, mmin, mon);`,
+      ...p.mounts.flatMap((m, k) => (m.internal ? [`h_internal(${k});`] : [])),
     ].join('\n');
   },
   step,

@@ -13,6 +13,39 @@ import { P, dontneed, munmap, one, op, rd, sh, wr } from './scenario-helpers.js'
 const register = (v: number, mode: 'minor' | 'missing', extra: Record<string, number> = {}) =>
   op('uffd_register', { v, mode, ...extra });
 
+/** The kernel's internal hugetlbfs mount as mount 1; file 1 lives there (made by memfd_create). */
+const INTERNAL = { size: -1, min: -1, mounted: true, internal: true };
+
+export const memfdScenarios: Scenario<HugetlbParams>[] = [
+  {
+    name: 'memfd-hugetlb',
+    description:
+      'memfd_create(MFD_HUGETLB): an empty unnamed file on the internal mount (no size= or min_size=), sized with ftruncate, mapped shared by two tasks (reservations), one faulting while the other fallocates or punches, then closed and unmapped: its pages and promises go with the last reference; umount of the internal mount is EINVAL',
+    params: P({
+      pool: 2,
+      overcommit: 0,
+      fileSize: 2,
+      vmas: 2,
+      mounts: [{ size: 6, min: -1, mounted: true }, INTERNAL],
+      fileMount: [0, 1],
+    }),
+    threads: [
+      [
+        one(op('memfd_create', { f: 1 })),
+        [op('truncate', { f: 1, size: 2 }), op('umount', { m: 1 })],
+        one(sh(0, 1, 0, 2)),
+        one(wr(0, 0)),
+        [op('close', { f: 1 }), op('memfd_create', { f: 1 })],
+        one(munmap(0)),
+      ],
+      [
+        [op('fallocate', { f: 1, from: 1, to: 2 }), op('punch', { f: 1, from: 0, to: 1 }), rd(1, 1)],
+        [sh(1, 1, 0, 2), op('close', { f: 1 })],
+      ],
+    ],
+  },
+];
+
 export const pmdShareScenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'pmd-share-minor-split',

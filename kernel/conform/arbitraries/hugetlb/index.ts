@@ -7,6 +7,7 @@ import { fallocate } from './fallocate.js';
 import { fault } from './fault.js';
 import { fork } from './fork.js';
 import { madviseDontneed } from './madvise_dontneed.js';
+import { memfdCreate } from './memfd_create.js';
 import { type HugetlbGenModel, initModel, type P } from './model.js';
 import { mmap } from './mmap.js';
 import { mount } from './mount.js';
@@ -48,6 +49,7 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     mount,
     umount,
     close,
+    memfdCreate,
     unlink,
   ],
   model: initModel,

@@ -1,7 +1,8 @@
 /**
  * Scenario parameters for generated hugetlb scripts: pool and overcommit
  * sizes, up to two hugetlbfs mounts with or without size=/min_size=, one to
- * three files spread over them, VMA slots. No injected faults and no NUMA
+ * three files spread over them (sometimes the kernel's internal mount too,
+ * whose files memfd_create makes), VMA slots. No injected faults and no NUMA
  * miss: a real kernel cannot be told to fail a kmalloc on cue.
  */
 import fc from 'fast-check';
@@ -22,11 +23,13 @@ export function paramsArbitrary(): fc.Arbitrary<Record<string, unknown>> {
       vmas: fc.integer({ min: 2, max: LIMITS.maxVmas }),
       mounts: fc.array(mount, { minLength: 1, maxLength: 2 }),
       fileMount: fc.array(fc.nat(), { minLength: 1, maxLength: LIMITS.maxFiles }),
+      // the kernel's internal mount (memfd_create's files, MAP_ANONYMOUS|MAP_HUGETLB) as the last mount
+      internal: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     })
     .map((r) => {
       // min_size <= size, and the mounted min_size total fits the pool (hugetlbfs refuses otherwise at init)
       let minLeft = r.pool;
-      const mounts = r.mounts.map((m) => {
+      const mounts: { size: number; min: number; mounted: boolean; internal?: boolean }[] = r.mounts.map((m) => {
         let min = m.size !== -1 && m.min > m.size ? m.size : m.min;
         if (m.mounted && min > 0) {
           if (min > minLeft) min = -1;
@@ -34,6 +37,8 @@ export function paramsArbitrary(): fc.Arbitrary<Record<string, unknown>> {
         }
         return { size: m.size, min, mounted: m.mounted };
       });
-      return { ...r, mounts, fileMount: r.fileMount.map((x) => x % mounts.length) };
+      const { internal, ...rest } = r;
+      if (internal) mounts.push({ size: -1, min: -1, mounted: true, internal: true });
+      return { ...rest, mounts, fileMount: r.fileMount.map((x) => x % mounts.length) };
     });
 }
