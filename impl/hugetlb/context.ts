@@ -139,6 +139,12 @@ export function argInt(t: T, k: HugetlbArg): number {
   return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v ?? 0);
 }
 
+/** Whether the op was given argument k (an optional one). */
+export const hasArg = (t: T, k: HugetlbArg): boolean => t.args[k] !== undefined;
+
+/** A string (enum) argument as text. */
+export const argStr = (t: T, k: HugetlbArg): string => String(t.args[k]);
+
 /** l.path: which caller alloc_huge_page returns to. */
 export const PATH_NO_PAGE = 0;
 export const PATH_WP = 1;
@@ -163,7 +169,7 @@ function pseudoVma(t: T): Vma {
 
 /** The VMA an op works on (args.v; fallocate's pseudo VMA). Callers past the entry step know it exists. */
 export function vmaOf(g: G, t: T): Vma {
-  if (t.args.v === undefined) return pseudoVma(t);
+  if (!hasArg(t, 'v')) return pseudoVma(t);
   const v = g.vma[argInt(t, 'v')];
   if (!v) throw new Error(`hugetlb: op on VMA slot ${argInt(t, 'v')} that does not exist`);
   return v;

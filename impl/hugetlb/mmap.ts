@@ -14,6 +14,7 @@ import {
   type T,
   LOCALS,
   argInt,
+  argStr,
   at,
   faultFile,
   inodeLock,
@@ -152,7 +153,7 @@ function badRequest(g: G, t: T, kind: number | undefined): boolean {
   const to = argInt(t, 'to');
   if (kind === undefined || !slot || slot.st !== V_FREE || !(from >= 0 && from < to && to <= t.params.fileSize))
     return true;
-  const file = namesFile(String(t.args.kind));
+  const file = namesFile(argStr(t, 'kind'));
   if (file ? !g.file[src] : !g.spool[src]) return true;
   const spoolIndex = file ? t.params.fileMount[src] : src;
   return spoolIndex === undefined || g.spool[spoolIndex]?.st !== SP_MOUNTED;
@@ -160,10 +161,10 @@ function badRequest(g: G, t: T, kind: number | undefined): boolean {
 
 /** hugetlbfs_file_mmap + the start of hugetlb_reserve_pages. */
 function hugetlbfsFileMmap(g: G, t: T): StepResult {
-  const kind = KINDS[String(t.args.kind)];
+  const kind = KINDS[argStr(t, 'kind')];
   if (kind === undefined || badRequest(g, t, kind)) return done('EINVAL');
   const src = argInt(t, 'f');
-  const file = namesFile(String(t.args.kind));
+  const file = namesFile(argStr(t, 'kind'));
   if (file && at(g.file, src).fd === 0) return done('EBADF'); // the descriptor was closed
   const from = argInt(t, 'from');
   const to = argInt(t, 'to');
@@ -198,8 +199,8 @@ export const mmapOp: Op = {
     {
       name: 'hugetlbfs_file_mmap',
       enabled(g, t) {
-        const kind = KINDS[String(t.args.kind)];
-        if (kind === undefined || !namesFile(String(t.args.kind))) return true;
+        const kind = KINDS[argStr(t, 'kind')];
+        if (kind === undefined || !namesFile(argStr(t, 'kind'))) return true;
         const f = g.file[argInt(t, 'f')];
         return !f || f.ilock === 0 || (isShared(kind) && t.bug('HR-5')); // inode_lock (HR-5: not taken)
       },

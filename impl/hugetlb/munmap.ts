@@ -18,6 +18,7 @@ import {
   LOCALS,
   PATH_MREMAP,
   argInt,
+  hasArg,
   at,
   datKeep,
   isShared,
@@ -113,11 +114,11 @@ function unmapWhole(g: G, t: T, v: Vma): StepResult {
 function unmapVmas(g: G, t: T): StepResult {
   const v = g.vma[argInt(t, 'v')];
   if (!v || v.st !== V_LIVE) return done('EINVAL');
-  const ranged = t.args.from !== undefined || t.args.to !== undefined;
+  const ranged = hasArg(t, 'from') || hasArg(t, 'to');
   if (ranged && !(argInt(t, 'from') < argInt(t, 'to'))) return done('EINVAL'); // len == 0 or negative
   const start = ranged ? Math.max(argInt(t, 'from'), v.from) : v.from;
   const end = ranged ? Math.min(argInt(t, 'to'), v.to) : v.to;
-  const slot = t.args.c !== undefined ? argInt(t, 'c') : lowestFreeSlot(g);
+  const slot = hasArg(t, 'c') ? argInt(t, 'c') : lowestFreeSlot(g);
   return doVmiMunmap(g, t, v, start, end, slot);
 }
 

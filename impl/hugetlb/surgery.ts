@@ -31,6 +31,7 @@ import {
   LOCALS,
   PATH_MREMAP,
   argInt,
+  hasArg,
   at,
   datKeep,
   isShared,
@@ -50,7 +51,7 @@ const mmapWriteLockable = (g: Readonly<G>, t: T): boolean => {
 
 /** The slot a new piece takes: args[k] when given (must be free), else the lowest free one not in `taken`. */
 function pieceSlot(g: G, t: T, k: 'c' | 'd', taken: readonly number[]): number {
-  if (t.args[k] !== undefined) {
+  if (hasArg(t, k)) {
     const s = argInt(t, k);
     return g.vma[s]?.st === V_FREE && !taken.includes(s) ? s : -1;
   }
@@ -108,7 +109,7 @@ function mremapEntry(g: G, t: T): StepResult {
   if (!v || v.st !== V_LIVE || from < v.from || from >= v.to || to > v.to) return done('EFAULT');
   if (argInt(t, 'misalign')) return done('EINVAL'); // addr & ~huge_page_mask(h)
   if (len > to - from) return done('EINVAL'); // "Don't allow remap expansion" (hugetlb)
-  const moving = t.args.c !== undefined;
+  const moving = hasArg(t, 'c');
   if (moving) {
     const c = argInt(t, 'c');
     // the target is a slot of its own (a live one would be unmapped by MREMAP_FIXED: outside the op language)

@@ -21,19 +21,19 @@
  */
 import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
-import { type Op, type Step, type T, LOCALS, argInt, at } from './context.js';
+import { type Op, type Step, type T, LOCALS, argInt, argStr, at, hasArg } from './context.js';
 import { splitVmaAt } from './munmap.js';
 import { hugetlbSplit, hugetlbUnshareAllPmds, pmdCanon } from './pmd-share.js';
 import { type G, type Vma, UFFD_MINOR, UFFD_MISSING, V_FREE, V_LIVE } from './state.js';
 
 /** The range to register: [from, to) when given, else the whole VMA. */
 function range(t: T, v: Vma): [number, number] {
-  return t.args.from === undefined ? [v.from, v.to] : [argInt(t, 'from'), argInt(t, 'to')];
+  return !hasArg(t, 'from') ? [v.from, v.to] : [argInt(t, 'from'), argInt(t, 'to')];
 }
 
 /** The slot a new piece takes: args[k] when given (must be free), else the lowest free one not in `taken`. */
 function pieceSlot(g: G, t: T, k: 'c' | 'd', taken: readonly number[]): number {
-  if (t.args[k] !== undefined) {
+  if (hasArg(t, k)) {
     const s = argInt(t, k);
     return g.vma[s]?.st === V_FREE && !taken.includes(s) ? s : -1;
   }
@@ -66,7 +66,7 @@ function splitAndRegister(g: G, t: T, v: Vma, unshare: boolean): StepResult {
   }
   if (to < mid.to) g.vma[from > v.from ? d : c] = splitVmaAt(t, mid, to);
   pmdCanon(g, t);
-  mid.uffd = t.args.mode === 'minor' ? UFFD_MINOR : UFFD_MISSING;
+  mid.uffd = argStr(t, 'mode') === 'minor' ? UFFD_MINOR : UFFD_MISSING;
   if (mid.uffd === UFFD_MINOR) hugetlbUnshareAllPmds(g, t, mid);
   return done('ok');
 }
@@ -84,7 +84,7 @@ const registerStep: Step = {
     if (!v || v.st !== V_LIVE) return done('EINVAL'); // vma_find: nothing mapped there
     const [from, to] = range(t, v);
     if (to <= from || from < v.from || to > v.to) return done('EINVAL'); // validate_range, holes
-    const mode = t.args.mode === 'minor' ? UFFD_MINOR : UFFD_MISSING;
+    const mode = argStr(t, 'mode') === 'minor' ? UFFD_MINOR : UFFD_MISSING;
     if (v.uffd === mode) return done('ok'); // same ctx and flags: skip
     if (!slotsFor(g, t, v, from, to)) return done('ENOMEM');
     if (t.bug('081056dc00a2') && (from > v.from || to < v.to)) {

@@ -39,6 +39,7 @@ import {
   PATH_UFFD,
   TOK_FILE,
   argInt,
+  argStr,
   at,
   datSet,
   faultFile,
@@ -74,7 +75,7 @@ const RETRY = 'mfill_atomic_hugetlb:retry';
 
 /** args.src: 0 resident, 1 unpopulated, 2 bad. */
 function srcMode(t: T): number {
-  const s = t.args.src;
+  const s = argStr(t, 'src');
   return s === 'unpopulated' ? 1 : s === 'bad' ? 2 : 0;
 }
 

@@ -29,7 +29,7 @@ interface Sizes {
   readonly mms: number;
   readonly nr: number;
 }
-type Ctx = ThreadCtx<Sizes>;
+type T = ThreadCtx<Sizes>;
 /** The lock fields of one mm the shared helpers touch. */
 export interface MmLocks {
   ptl: number;
@@ -45,16 +45,16 @@ export const ARGS = ['mm', 'sub', 'from', 'to', 'src', 'dst', 'val', 'write', 'a
 export type ThpArg = (typeof ARGS)[number];
 
 /** An integer argument, or -1 when absent or not an integer (rejected by the op as EINVAL). */
-export function arg(t: Ctx, k: ThpArg): number {
+export function arg(t: T, k: ThpArg): number {
   const v = t.args[k];
   return typeof v === 'number' && Number.isInteger(v) ? v : -1;
 }
-export const badMm = (t: Ctx, m: number): boolean => m < 0 || m >= t.params.mms;
-export const badSub = (t: Ctx, i: number): boolean => i < 0 || i >= t.params.nr;
+export const badMm = (t: T, m: number): boolean => m < 0 || m >= t.params.mms;
+export const badSub = (t: T, i: number): boolean => i < 0 || i >= t.params.nr;
 /** The VMA's mm named by the `mm` argument (callers validated it in the entry step). */
-export const mmOf = <M>(g: { readonly mms: readonly M[] }, t: Ctx): M => g.mms[arg(t, 'mm')]!;
+export const mmOf = <M>(g: { readonly mms: readonly M[] }, t: T): M => g.mms[arg(t, 'mm')]!;
 /** The lock-owner value of this thread. */
-export const me = (t: Ctx): number => t.tid + 1;
+export const me = (t: T): number => t.tid + 1;
 
 // ---------------------------------------------------------------------------
 // lockdep_assert_held() equivalents
@@ -64,19 +64,19 @@ export const me = (t: Ctx): number => t.tid + 1;
 export function assertHeld(held: boolean, lock: string): void {
   BUG_ON(!held, `lockdep_assert_held(${lock}) failed`);
 }
-export const assertPtlHeld = (mm: Readonly<MmLocks>, t: Ctx): void => assertHeld(mm.ptl === me(t), 'pmd_lock');
+export const assertPtlHeld = (mm: Readonly<MmLocks>, t: T): void => assertHeld(mm.ptl === me(t), 'pmd_lock');
 export const assertMmapLocked = (mm: Readonly<MmLocks>): void => assertHeld(mm.mmap_lock !== 0, 'mmap_lock');
 export const assertMmapWriteLocked = (mm: Readonly<MmLocks>): void =>
   assertHeld(mm.mmap_lock === -1, 'mmap_lock (write)');
-export const assertRmapLocked = (g: { readonly rmap_lock: number }, t: Ctx): void =>
+export const assertRmapLocked = (g: { readonly rmap_lock: number }, t: T): void =>
   assertHeld(g.rmap_lock === me(t), 'anon_vma/i_mmap rwsem');
 
 /** spin_lock(pmd_lock(mm, pmd)) held across steps. */
-export function pmd_lock(mm: MmLocks, t: Ctx): void {
+export function pmd_lock(mm: MmLocks, t: T): void {
   BUG_ON(mm.ptl !== 0, 'pmd_lock: already held');
   mm.ptl = me(t);
 }
-export function spin_unlock_ptl(mm: MmLocks, t: Ctx): void {
+export function spin_unlock_ptl(mm: MmLocks, t: T): void {
   assertPtlHeld(mm, t);
   mm.ptl = 0;
 }
