@@ -49,6 +49,22 @@ function invalidateUnlockShared(g: G, t: T): void {
   t.l.invl = 0;
 }
 
+/**
+ * The read of the new page completed: page_endio(page, READ, 0) of
+ * mpage_end_io() (SetPageUptodate + unlock_page), which do_mpage_readpage()
+ * does inline for a hole or a cleancache hit; then the shared invalidate lock
+ * goes. The page holds `data`, mapped to disk blocks when `mapped`.
+ */
+function readCompleted(g: G, t: T, ino: number, index: number, data: number, mapped: boolean): 'page_ok' {
+  const page = pageOf(g, t, ino, index);
+  page.data = t.l.data = data;
+  page.uptodate = true;
+  page.mapped = mapped;
+  unlockPage(g, t, ino, index);
+  invalidateUnlockShared(g, t);
+  return 'page_ok';
+}
+
 export const read: Op = {
   doc: 'buffered read of page idx of file f: page-cache hit, else add a locked page and readpage (a page past i_size is a hole and zero-filled, else cleancache_get_page(), else the disk); no data at or past EOF (generic_file_buffered_read)',
   locals: ['ino', 'in', 'data', 'invl'],
@@ -106,7 +122,6 @@ export const read: Op = {
       run(g, t) {
         const ino = t.l.ino!;
         const index = arg(t, 'idx');
-        const page = pageOf(g, t, ino, index);
         // fs/mpage.c do_mpage_readpage() @ v5.10: last_block_in_file from
         // i_size_read(); a block past it is a hole, so the page is zeroed and
         // uptodate without cleancache (first_hole == 0) ...
@@ -118,12 +133,7 @@ export const read: Op = {
           if (v < 0) return 'mpage_end_io';
           t.l.data = v;
         }
-        page.data = t.l.data;
-        page.uptodate = true;
-        page.mapped = !hole; // SetPageMappedToDisk when fully mapped
-        unlockPage(g, t, ino, index);
-        invalidateUnlockShared(g, t);
-        return 'page_ok';
+        return readCompleted(g, t, ino, index, t.l.data, !hole); // SetPageMappedToDisk when fully mapped
       },
     },
     {
@@ -131,14 +141,7 @@ export const read: Op = {
       run(g, t) {
         const ino = t.l.ino!;
         const index = arg(t, 'idx');
-        const page = pageOf(g, t, ino, index);
-        page.data = g.disk[pageSlot(t, ino, index)]!;
-        page.uptodate = true;
-        page.mapped = true;
-        t.l.data = page.data;
-        unlockPage(g, t, ino, index);
-        invalidateUnlockShared(g, t);
-        return 'page_ok';
+        return readCompleted(g, t, ino, index, g.disk[pageSlot(t, ino, index)]!, true);
       },
     },
     {

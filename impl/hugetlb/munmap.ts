@@ -47,6 +47,15 @@ function munmapFinish(g: G, t: T): StepResult {
   return t.l.path === PATH_MREMAP ? 'move_vma' : done('ok');
 }
 
+/** The slot a new piece takes: args[k] when given (must be free), else the lowest free one not in `taken`. */
+export function pieceSlot(g: G, t: T, k: 'c' | 'd', taken: readonly number[]): number {
+  if (hasArg(t, k)) {
+    const s = argInt(t, k);
+    return g.vma[s]?.st === V_FREE && !taken.includes(s) ? s : -1;
+  }
+  return g.vma.findIndex((x, s) => x.st === V_FREE && !taken.includes(s));
+}
+
 /**
  * __split_vma at `end` (mm/vma.c @ v6.12; hugetlb_vm_op_split accepts any
  * huge-page-aligned address, and every model address is one): the piece

@@ -40,7 +40,7 @@ import {
 } from './context.js';
 import { iputFinal } from './lifetime.js';
 import { hugetlbSplit, movedTables, pmdCanon, unshareRange } from './pmd-share.js';
-import { doVmiMunmap, lowestFreeSlot, munmapCloseSteps, splitVmaAt } from './munmap.js';
+import { doVmiMunmap, lowestFreeSlot, munmapCloseSteps, pieceSlot, splitVmaAt } from './munmap.js';
 import { type G, type Vma, emptyVma, V_FREE, V_LIVE } from './state.js';
 
 /** mmap_lock (write): no fault is in flight on the VMA. */
@@ -48,15 +48,6 @@ const mmapWriteLockable = (g: Readonly<G>, t: T): boolean => {
   const v = g.vma[argInt(t, 'v')];
   return !v || v.st !== V_LIVE || v.users === 0;
 };
-
-/** The slot a new piece takes: args[k] when given (must be free), else the lowest free one not in `taken`. */
-function pieceSlot(g: G, t: T, k: 'c' | 'd', taken: readonly number[]): number {
-  if (hasArg(t, k)) {
-    const s = argInt(t, k);
-    return g.vma[s]?.st === V_FREE && !taken.includes(s) ? s : -1;
-  }
-  return g.vma.findIndex((x, s) => x.st === V_FREE && !taken.includes(s));
-}
 
 /** mprotect of [from, to) of VMA v to read-only (ro) or read-write. */
 function mprotectFixup(g: G, t: T): StepResult {

@@ -22,22 +22,13 @@
 import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
 import { type Op, type Step, type T, LOCALS, argInt, argStr, at, hasArg } from './context.js';
-import { splitVmaAt } from './munmap.js';
+import { pieceSlot, splitVmaAt } from './munmap.js';
 import { hugetlbSplit, hugetlbUnshareAllPmds, pmdCanon } from './pmd-share.js';
-import { type G, type Vma, UFFD_MINOR, UFFD_MISSING, V_FREE, V_LIVE } from './state.js';
+import { type G, type Vma, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
 
 /** The range to register: [from, to) when given, else the whole VMA. */
 function range(t: T, v: Vma): [number, number] {
   return !hasArg(t, 'from') ? [v.from, v.to] : [argInt(t, 'from'), argInt(t, 'to')];
-}
-
-/** The slot a new piece takes: args[k] when given (must be free), else the lowest free one not in `taken`. */
-function pieceSlot(g: G, t: T, k: 'c' | 'd', taken: readonly number[]): number {
-  if (hasArg(t, k)) {
-    const s = argInt(t, k);
-    return g.vma[s]?.st === V_FREE && !taken.includes(s) ? s : -1;
-  }
-  return g.vma.findIndex((x, s) => x.st === V_FREE && !taken.includes(s));
 }
 
 /** The piece slots [c, d] for a split of v at the range's ends, or null (ENOMEM). */
