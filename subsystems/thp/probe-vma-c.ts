@@ -89,7 +89,8 @@ static const char *t_migrate(int m)
 	for (i = 0; i < TB->nr && TB->head; i++)
 		if (t_pagemap(m, i, pm) && (pm[0] & PM_PRESENT) && (pm[0] & PM_PFN) == TB->head + (unsigned long)i * TB->g)
 			break;
-	if (!TB->head || i == TB->nr)
+	/* the model migrates its THP only: once split (no KPF_THP), the small pages are not followed */
+	if (!TB->head || i == TB->nr || !((t_u64("/proc/kpageflags", TB->head) >> KPF_THP_BIT) & 1))
 		return "none";
 	addr = t_addr(i);
 	if (syscall(SYS_move_pages, 0, 1UL, &addr, NULL, &node, 0) || node < 0)
