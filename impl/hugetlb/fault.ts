@@ -41,7 +41,7 @@ import { faultRelease, putPageAndRelease } from './fault-release.js';
 import { faultMayEnter } from './migration-entry.js';
 import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './restore.js';
 import { hugePteAlloc, mapPte } from './pmd-share.js';
-import { NO_SUBPOOL, freeHugePage } from './subpool.js';
+import { freeHugePage } from './subpool.js';
 import { type G, type Vma, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
 
 /** hugetlb_no_page after alloc_huge_page: page cache insertion or anon_vma_prepare may fail. */
@@ -84,11 +84,10 @@ function wpInstall(g: G, t: T): StepResult {
       peer.cow = setDel(peer.cow, idx);
     } else {
       // old page was ours alone by now: its last reference (HPageRestoreReserve if the owner's zap set it)
-      freeHugePage(g, t, v.nosp.includes(idx) ? NO_SUBPOOL : spoolIdx(t, v), v.rr.includes(idx));
+      freeHugePage(g, t, spoolIdx(t, v), v.rr.includes(idx));
       v.rr = setDel(v.rr, idx);
     }
   }
-  v.nosp = setDel(v.nosp, idx); // the copy came from alloc_hugetlb_folio: it has the subpool
   v.anon = setAdd(v.anon, idx);
   v.dat = datSet(v.dat, idx, tokPrivate(argInt(t, 'v')));
   t.l.restore_reserve = t.l.pagecache = 0;
@@ -269,7 +268,6 @@ const cowSteps: Step[] = [
         if (!(peer.flags & HPAGE_RESV_OWNER) && peer.cow.includes(idx)) {
           peer.anon = setDel(peer.anon, idx);
           peer.cow = setDel(peer.cow, idx);
-          peer.nosp = setDel(peer.nosp, idx);
           peer.dat = datSet(peer.dat, idx, TOK_ZERO);
           peer.flags |= HPAGE_RESV_UNMAPPED;
           v.cow = setDel(v.cow, idx);

@@ -43,7 +43,6 @@ export const forkOp: Op = {
         child.ro = v.ro; // dup_mmap copies vm_flags
         child.anon = v.anon.slice();
         child.cow = v.anon.slice();
-        child.nosp = v.nosp.slice(); // the same folios (a migrated one has no subpool in either)
         child.dat = v.dat.slice(); // the pages are shared: each side reads the same data until one writes
         child.pcm = v.pcm.slice(); // copy_hugetlb_page_range copies the read-only file ptes too
         child.peer = parentSlot;

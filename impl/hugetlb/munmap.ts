@@ -74,7 +74,6 @@ export function splitVmaAt(t: T, v: Vma, end: number): Vma {
     dat: datKeep(v.dat, (i) => i >= end),
     pcm: v.pcm.filter((i) => i >= end),
     rr: v.rr.filter((i) => i >= end),
-    nosp: v.nosp.filter((i) => i >= end),
     peer: -1,
     users: 0,
   };
@@ -82,7 +81,6 @@ export function splitVmaAt(t: T, v: Vma, end: number): Vma {
   v.dat = datKeep(v.dat, (i) => i < end);
   v.pcm = v.pcm.filter((i) => i < end);
   v.rr = v.rr.filter((i) => i < end);
-  v.nosp = v.nosp.filter((i) => i < end);
   v.to = end;
   vmaLockOpen(t, v, piece);
   return piece;

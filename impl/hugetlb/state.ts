@@ -114,9 +114,6 @@ const vmaS = S.struct({
   pcm: S.intSet(), // page-cache pages this VMA's PTEs map (shared: its present PTEs; MAP_PRIVATE of a file: read-only)
   ro: S.int(), // 1: VM_WRITE cleared by mprotect(PROT_READ) (a write faults SIGSEGV)
   lk: S.int(), // shared VMAs' hugetlb_vma_lock: VLK_OWN, VLK_SHARED, VLK_FREED (context.ts vmaLockUse)
-  // anon pages whose folio has no subpool link: migrated (migrate_folio does not move
-  // hugetlb_folio_subpool of an anonymous folio, impl/hugetlb/migrate.ts); freeing one puts no subpool page
-  nosp: S.intSet(),
   pmd: S.list(S.int()), // PMD pages by PUD block, sparse: block * 16 + PMD_OWN or PMD_SHARED + lowest sharer slot (pmd-share.ts)
 });
 
@@ -129,7 +126,7 @@ export const stateSchema = S.struct({
   held: S.int(), // pool pages owned by a thread: allocated not yet instantiated, batched for free, gathered surplus
   freeing: S.int(), // of held: pages a batch release put to refcount 0, not yet on the free list (impl/hugetlb/dissolve.ts)
   ghost: S.int(), // free-list entries that are no pool page any more (dissolved while being freed: 7ffddd499ba6)
-  mig: S.int(), // the page under migration (hugetlb migration entries installed), context.ts migKey; 0 none
+  mig: S.int(), // the page under migration (hugetlb migration entries installed), migration-entry.ts migKey; 0 none
   resize: S.int(), // h->resize_lock owner tid+1
   fmx: S.intSet(), // hugetlb_fault_mutex_table: held hash slots
   spool: S.list(spoolS),
@@ -165,7 +162,6 @@ export function emptyVma(): Vma {
     uffd: 0,
     ro: 0,
     lk: 0,
-    nosp: [],
     pmd: [],
   };
 }

@@ -134,7 +134,6 @@ function moveVma(g: G, t: T): StepResult {
   moved.anon = v.anon.filter(inRange);
   moved.dat = datKeep(v.dat, inRange);
   moved.rr = v.rr.filter(inRange);
-  moved.nosp = v.nosp.filter(inRange);
   moved.pcm = v.pcm.filter(inRange);
   moved.cow = [];
   // huge_pte_alloc of the new range: tables of its own for the moved PTEs (coarsening: the move
@@ -145,7 +144,6 @@ function moveVma(g: G, t: T): StepResult {
   v.anon = v.anon.filter(keep);
   v.dat = datKeep(v.dat, keep);
   v.rr = v.rr.filter(keep);
-  v.nosp = v.nosp.filter(keep);
   v.pcm = v.pcm.filter(keep);
   g.vma[c] = moved;
   // clear_vma_resv_huge_pages(vma): the old VMA's reservations "still live on in new_vma"

@@ -150,22 +150,4 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
       ],
     ],
   },
-  {
-    name: 'finding-soft-offline-anon-subpool',
-    description:
-      "madvise(MADV_SOFT_OFFLINE) of a MAP_PRIVATE (anonymous) huge page on a size= mount: migrate_folio does not move hugetlb_folio_subpool (only hugetlbfs_migrate_folio, for page-cache folios, does), so the old folio, freed at once, puts the mount's page back while the new folio, still mapped, has no subpool (mm/migrate.c move_to_new_folio(), fs/hugetlbfs/inode.c hugetlbfs_migrate_folio(), mm/hugetlb.c free_huge_folio() @ v6.12; v6.1 the same). statfs shows the page as not used, and a second mapping gets past size=: two pages in use on a one-page mount. Balanced again once the new page is freed (it puts nothing). Found building issue 10 item 6",
-    expect: 'linearizability',
-    params: P({ pool: 3, fileSize: 1, vmas: 2, mounts: [{ size: 1, min: -1, mounted: true }] }),
-    threads: [
-      [
-        one(pv(0, 0, 0, 1)),
-        one(wr(0, 0)),
-        one(op('soft_offline', { v: 0, i: 0 })),
-        one(pv(1, 0, 0, 1)),
-        one(wr(1, 0)),
-        one(munmap(1)),
-        one(munmap(0)),
-      ],
-    ],
-  },
 ];

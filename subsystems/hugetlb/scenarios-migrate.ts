@@ -30,11 +30,21 @@ export const migrateScenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'soft-offline-private',
     description:
-      'soft offline of a private page shared with a fork child (both PTEs become migration entries; the child waits), with the pool full so that the target is a temporary page from buddy, then the owner unmaps: data and promises stay, nothing leaks',
-    params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 2 }),
+      'soft offline of a private page shared with a fork child (both PTEs become migration entries; the child waits) on a mount without size=/min_size= (no subpool: an anonymous folio migrates), with the pool full so that the target is a temporary page from buddy, then the owner unmaps: data and promises stay, nothing leaks',
+    params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 2, mounts: [{ size: -1, min: -1, mounted: true }] }),
     threads: [
       [one(pv(0, 0, 0, 2)), one(wr(0, 0)), one(op('fork', { v: 0, c: 1 })), one(softOffline(0, 0)), one(munmap(0))],
       [one(rd(1, 0)), one(softOffline(1, 1)), one(wr(1, 0))],
+    ],
+  },
+  {
+    name: 'soft-offline-private-subpool',
+    description:
+      'soft offline of a private page on a size=1 mount: unmap_and_move_huge_page refuses an anonymous folio that has a subpool (EBUSY, nothing changed; Debian 6.1.192 and 6.12.118 agree), so the mount stays full and a second one-page mapping is ENOMEM',
+    params: P({ pool: 3, overcommit: 0, fileSize: 1, vmas: 2, mounts: [{ size: 1, min: -1, mounted: true }] }),
+    threads: [
+      [one(pv(0, 0, 0, 1)), one(wr(0, 0)), one(softOffline(0, 0)), one(pv(1, 0, 0, 1)), one(munmap(0))],
+      [one(softOffline(0, 0))],
     ],
   },
 ];
