@@ -169,14 +169,11 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
     return owners.length > 0 ? owners : impls;
   };
   const runs = subs.flatMap((s) => ownersOf(implsToRun(s, implFlag, kv)));
+  if (vflag !== null && vflag !== 'all') requireVariant(runs, vflag);
   for (const sub of runs) {
     // all: the correct implementation in the default scenarios, then every variant in its own
     const variants = vflag === 'all' ? [null, ...sub.variants.map((v) => v.name)] : [vflag];
     for (const variant of variants) {
-      if (variant !== null && !sub.variants.some((v) => v.name === variant))
-        throw new UsageError(
-          `unknown variant '${variant}' for ${sub.name} (known: ${sub.variants.map((v) => v.name).join(', ') || 'none'})`,
-        );
       for (const s of scenariosOf(sub, flags, variant)) {
         const scenario = reshape(sub, s, knobValues, hint);
         jobs.push({
@@ -189,4 +186,22 @@ export function selectJobs(registry: readonly Subsystem[], positionals: readonly
     }
   }
   return jobs;
+}
+
+/**
+ * A named variant must belong to one of the implementations that run: else a
+ * usage error listing the variants of every such implementation (each
+ * implementation of a subsystem with several, or the one --impl selected).
+ */
+function requireVariant(runs: readonly Subsystem[], variant: string): void {
+  for (const name of new Set(runs.map((s) => s.name))) {
+    const impls = runs.filter((s) => s.name === name);
+    if (impls.some((s) => s.variants.some((v) => v.name === variant))) continue;
+    const list = (s: Subsystem): string => s.variants.map((v) => v.name).join(', ') || 'none';
+    const known =
+      impls.length === 1 && impls[0]!.implName === undefined
+        ? list(impls[0]!)
+        : impls.map((s) => `impl ${s.implName ?? 'main'}: ${list(s)}`).join('; ');
+    throw new UsageError(`unknown variant '${variant}' for ${name} (known: ${known})`);
+  }
 }

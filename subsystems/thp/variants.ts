@@ -143,7 +143,7 @@ export const variants: Variant[] = [
   {
     name: '99fa8a48203d',
     description:
-      "__split_huge_pmd_locked() of a file PMD assumes a present PMD: on a shmem/file THP's PMD migration entry pmdp_huge_clear_flush() hits VM_BUG_ON(!pmd_present) (without DEBUG_VM, page_remove_rmap() of pmd_page() of a swap entry).",
+      "__split_huge_pmd_locked() of a file PMD assumes a present PMD: on a shmem/file THP's PMD migration entry pmdp_huge_clear_flush() hits VM_BUG_ON(!pmd_present) (without DEBUG_VM, page_remove_rmap() of pmd_page() of a swap entry). Caught as an impl-error (the modelled VM_BUG_ON), not as a spec violation.",
     source: '99fa8a48203d "mm/thp: fix __split_huge_pmd_locked() on shmem migration entry"',
     scenarios: ['file-migrate-vs-split-pmd'],
   },

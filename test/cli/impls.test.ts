@@ -144,6 +144,16 @@ describe('the CLI with --impl', () => {
     expect(sim.code).toBe(1);
   });
 
+  test('an unknown variant lists the variants of every implementation, or of the selected one', async () => {
+    const r = await run(['check', 'counter', '--variant', 'nosuch']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/unknown variant 'nosuch' for counter \(known: impl locked: [^;]*; impl atomic: adds-two\)/);
+    const one = await run(['check', 'counter', '--impl', 'atomic', '--variant', 'nosuch']);
+    expect(one.code).toBe(2);
+    expect(one.err.trim()).toMatch(/\(known: impl atomic: adds-two\)$/);
+  });
+
   test('list shows every implementation with its variants', async () => {
     const r = await run(['list', 'counter']);
     expect(r.out).toMatch(/impl atomic \(--impl atomic\): one atomic fetch-and-add/);

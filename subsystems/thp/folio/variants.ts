@@ -101,7 +101,7 @@ export const folioVariants: Variant[] = [
   {
     name: '6fa1066fc5d0',
     description:
-      'move_normal_pmd() moves the page table get_old_pmd() saw without rechecking the PMD under the rmap and page-table locks: retract_page_tables(), which takes no mmap_lock since 1d65b771bc08, has cleared it meanwhile, and pmd_populate() installs pfn 0 as a page table.',
+      'move_normal_pmd() moves the page table get_old_pmd() saw without rechecking the PMD under the rmap and page-table locks: retract_page_tables(), which takes no mmap_lock since 1d65b771bc08, has cleared it meanwhile, and pmd_populate() installs pfn 0 as a page table. Caught as an impl-error (the model stops at that bogus pmd_populate() as a kernel BUG), not as a spec violation.',
     source:
       '6fa1066fc5d0 "mm/mremap: fix move_normal_pmd/retract_page_tables race" (fixes 1d65b771bc08 "mm/khugepaged: retract_page_tables() without mmap or vma lock")',
     scenarios: ['file-collapse-vs-mremap'],
@@ -109,7 +109,7 @@ export const folioVariants: Variant[] = [
   {
     name: '99fa8a48203d',
     description:
-      "__split_huge_pmd_locked() of a file PMD assumes a present PMD: on a shmem/file folio's PMD migration entry pmdp_huge_clear_flush() hits VM_BUG_ON(!pmd_present) (without DEBUG_VM, the rmap of pmd_folio() of a swap entry is dropped).",
+      "__split_huge_pmd_locked() of a file PMD assumes a present PMD: on a shmem/file folio's PMD migration entry pmdp_huge_clear_flush() hits VM_BUG_ON(!pmd_present) (without DEBUG_VM, the rmap of pmd_folio() of a swap entry is dropped). Caught as an impl-error (the modelled VM_BUG_ON), not as a spec violation.",
     source: '99fa8a48203d "mm/thp: fix __split_huge_pmd_locked() on shmem migration entry"',
     scenarios: ['file-migrate-vs-split-pmd'],
   },
