@@ -80,10 +80,10 @@ export function zswapInvalidateArea(g: FrontswapState, p: FrontswapParams, be: n
 
 /**
  * zswap_frontswap_store() of a transparent huge page: "THP isn't supported",
- * -EINVAL before anything is touched. Variant thp-swap-frontswap is zswap
- * before the fix that added that check ("mm, swap, frontswap: Fix THP swap
- * if frontswap enabled"): it compresses the head subpage as if it were the
- * whole page.
+ * -EINVAL before anything is touched. Variant 7ba716698cc5 is zswap
+ * before the fix that added that check (7ba716698cc5 "mm, swap, frontswap:
+ * fix THP swap if frontswap enabled"): it compresses the head subpage as if
+ * it were the whole page.
  */
 export function zswapStoreThp(
   g: FrontswapState,
@@ -94,6 +94,6 @@ export function zswapStoreThp(
   off: number,
   data: number,
 ): number {
-  if (!t.bug('thp-swap-frontswap')) return -1;
+  if (!t.bug('7ba716698cc5')) return -1;
   return zswapStore(g, p, t, be, type, off, data);
 }

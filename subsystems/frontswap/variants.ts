@@ -56,11 +56,11 @@ export const variants: Variant[] = [
     scenarios: ['swapoff-sync'],
   },
   {
-    name: 'thp-swap-frontswap',
+    name: '7ba716698cc5',
     description:
       'zswap_frontswap_store() without the PageTransHuge check: a THP swapped out whole is taken as one page, only the head subpage is kept and its frontswap_map bit set, and the tail subpage comes back with data it never had',
     source:
-      'fix "mm, swap, frontswap: Fix THP swap if frontswap enabled" (Message-ID 20180209084947.22749-1-ying.huang@intel.com; Fixes: bd4c82c22c36 "mm, THP, swap: delay splitting THP after swapped out"; "zswap (frontswap) will treat THP as normal page, so only the head page is saved"); mm/zswap.c zswap_frontswap_store() @ v5.10 ("THP isn\'t supported")',
+      '7ba716698cc5 "mm, swap, frontswap: fix THP swap if frontswap enabled" (full id 7ba716698cc53f8d5367766c93c538c7da6c68ce, Huang Ying, committed 2018-02-21, v4.16-rc3; Fixes: bd4c82c22c36 "mm, THP, swap: delay splitting THP after swapped out"; "zswap (frontswap) will treat THP as normal page, so only the head page is saved"; posted as Message-ID 20180209084947.22749-1-ying.huang@intel.com); mm/zswap.c zswap_frontswap_store() @ v5.10 ("THP isn\'t supported")',
     scenarios: ['thp-swapout'],
   },
   {

@@ -147,7 +147,7 @@ describe('frontswap: model checking', () => {
       'FS-1': 'swap-slot-current',
       'FS-3': 'swap-slot-current',
       '04fc7816089c': 'swap-slot-current',
-      'thp-swap-frontswap': 'swap-slot-current',
+      '7ba716698cc5': 'swap-slot-current',
       '2799e77529c2': 'backend-tree-live',
       '5878303c5353': 'backend-tree-live',
     };
