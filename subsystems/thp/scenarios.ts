@@ -48,6 +48,21 @@ export const scenarios: Scenario<P>[] = [
     ],
   },
   {
+    name: 'fork-tree-double-map',
+    description:
+      'A fork tree of depth 2 over one anon THP mapped by PMD in the root and by PTEs below it: the child forks, zaps one subpage (MADV_DONTNEED splits only its PMD) and forks a grandchild from its PTE table; the grandchild COWs a subpage while split_huge_page walks all three and the root reads.',
+    params: thpParams('anon', 'pmd', 3),
+    threads: [
+      [
+        op('fork', { src: 0, dst: 1 }),
+        op('madvise_dontneed', { mm: 1, from: 0, to: 1 }),
+        op('fork', { src: 1, dst: 2 }),
+      ],
+      [op('wp_fault', { mm: 2, sub: 2, val: 3 }), op('read', { mm: 0, sub: 2 })],
+      [op('split', { sub: 1 }), op('page_mapcount', { sub: 3 })],
+    ],
+  },
+  {
     name: 'split-vs-pin',
     description:
       'split_huge_page of a PMD-mapped anon THP races GUP pin/unpin of a subpage, a partial mprotect and page_count readers.',

@@ -13,14 +13,14 @@ export const variants: Variant[] = [
       'PMD split sets PG_double_map (and adds the bias) before the PTE _mapcount increments: page_mapcount undercounts mid-split.',
     source:
       'eef1b3ba053a "thp: implement split_huge_pmd()" (v4.5; the ordering was fixed in review before merge): mm/huge_memory.c __split_huge_pmd_locked() @ v5.10',
-    scenarios: ['cow-vs-pmd-split', 'shared-split-unmap', 'anon-mix'],
+    scenarios: ['cow-vs-pmd-split', 'shared-split-unmap', 'anon-mix', 'fork-vs-split', 'fork-tree-double-map'],
   },
   {
     name: 'T8',
     description:
       '__split_huge_pmd() without lock_page(): a COW in the parent reads the mapcount mid-transfer and reuses a shared THP.',
     source: 'c444eb564fb1 "mm: thp: make the THP mapcount atomic against __split_huge_pmd_locked()" (CVE-2020-29368)',
-    scenarios: ['cow-vs-pmd-split', 'cow-reuse-race', 'anon-mix'],
+    scenarios: ['cow-vs-pmd-split', 'cow-reuse-race', 'anon-mix', 'fork-vs-split'],
   },
   {
     name: 'T10',
@@ -81,7 +81,7 @@ export const variants: Variant[] = [
       'Before "COW can break either way" was worked around: a R/O GUP pin does not break COW and do_wp_page() reuses by mapcount, so a child\'s pin sees the parent\'s later write (CVE-2020-29374).',
     source:
       '17839856fd58 "gup: document and work around \'COW can break either way\' issue"; 09854ba94c6a "mm: do_wp_page() simplification"',
-    scenarios: ['cow-either-way'],
+    scenarios: ['cow-either-way', 'fork-tree-double-map'],
   },
   {
     name: '70e806e4e645',

@@ -88,7 +88,7 @@ export const folioVariants: Variant[] = [
       'fork shares an anon page without ClearPageAnonExclusive: both processes take it for exclusive and a write is reused in place, so the other process sees it.',
     source:
       'include/linux/rmap.h __folio_try_dup_anon_rmap() @ v6.12 (ClearPageAnonExclusive when sharing); 6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive"',
-    scenarios: ['gup-fast-vs-fork', 'fork-vs-split'],
+    scenarios: ['gup-fast-vs-fork', 'fork-vs-split', 'fork-tree-double-map'],
   },
   {
     name: 'collapse-file-refcount',
