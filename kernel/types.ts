@@ -78,6 +78,9 @@ export interface KernelBatchRunner {
  * calls these; C text returned here may use the runtime in kernel/probe/runtime.c
  * (emit, meminfo, touch, task_fork, run_in, obs_add, errname, write_long).
  */
+/** A known finding's name, or why no known finding explains a disagreement (KernelMapping.explain). */
+export type Explanation = string | { readonly notExplained: string };
+
 export interface KernelMapping<P = unknown> {
   readonly subsystem: string;
   /** C helpers shared by every script of this subsystem (after the runtime). */
@@ -87,7 +90,8 @@ export interface KernelMapping<P = unknown> {
   /**
    * The known finding (a finding scenario's name) that explains a disagreement at `step` where the
    * kernel and the implementation agree against the spec, from the implementation's run of the
-   * script; undefined when none does (conform then reports it as unexplained).
+   * script; undefined when none does, or `notExplained` with what is known (a known finding at an
+   * earlier step): conform then reports it as unexplained.
    */
   explain?(
     script: Script,
@@ -96,7 +100,7 @@ export interface KernelMapping<P = unknown> {
       readonly initial: unknown;
       readonly steps: readonly { readonly ret: RetValue; readonly impl: unknown; readonly invariant?: string }[];
     },
-  ): string | undefined;
+  ): Explanation | undefined;
   /** NUMA nodes the VM needs for these scripts (default 1; THP migrate needs a second node to move to). */
   numaNodes?(scripts: readonly Script[]): number;
   /** Why this script cannot be run on a kernel (e.g. it needs an injected fault), or undefined. */

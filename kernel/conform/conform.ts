@@ -65,6 +65,8 @@ export interface DisagreementGroup {
    */
   readonly explained?: Readonly<Record<string, number>>;
   readonly unexplained?: number;
+  /** Of the unexplained, what is known (e.g. a known finding at an earlier step): note -> scripts. */
+  readonly notes?: Readonly<Record<string, number>>;
   readonly shrunk?: ShrinkResult;
   readonly files?: SavedFiles;
   readonly saveError?: string;
@@ -99,18 +101,64 @@ export const isDivergence = (d: Disagreement): boolean => d.cls === 'kernel-vs-m
 const signature = (d: Disagreement): string =>
   `${d.cls} on ${d.op}${d.fields.length ? ` (${d.fields.join(', ')})` : ''}`;
 
-/** The known finding behind a kernel-and-implementation-against-the-spec disagreement ('' for none). */
-function explainOne(t: ConformTarget, script: Script, d: Disagreement): string | undefined {
-  if (isDivergence(d)) return undefined;
-  if (!t.mapping?.explain) return '';
-  return t.mapping.explain(script, d.step, runImplSteps(t.sub, script, t.variant, false, t.kernelVersion)) ?? '';
+/** Why kernel and implementation disagree with the spec in one script: a known finding, or none (and what is known). */
+type Why = { readonly finding: string } | { readonly finding?: undefined; readonly note?: string };
+
+/**
+ * A fix the modelled kernel version lacks, when the implementation with that one fix (a modelled
+ * version lacking exactly the others) keeps the spec at every step up to the disagreement's: then the
+ * disagreement is that known bug, fixed upstream by the commit (a history variant), such as 6.1
+ * lacking df7a6d1f6405.
+ */
+function lackedFix(t: ConformTarget, script: Script, step: number): string | undefined {
+  const kv = t.sub.kernelVersions;
+  const v = t.kernelVersion;
+  if (!kv || v === undefined) return undefined;
+  const lacks = new Set(kv.versions.find((x) => x.name === v)?.lacks ?? []);
+  for (const w of kv.versions) {
+    const fixed = [...lacks].filter((f) => !w.lacks.includes(f));
+    if (fixed.length !== 1 || !w.lacks.every((f) => lacks.has(f))) continue;
+    const p = predict(t.sub, t.variant, t.mapping, script, w.name);
+    if (p.stopped && p.stopped.step <= step) continue;
+    if (p.steps.length > step && p.steps.slice(0, step + 1).every((s) => s.agree))
+      return `${fixed[0]!} (a fix ${v} lacks; ${w.name} has it and keeps the spec here)`;
+  }
+  return undefined;
 }
 
-/** A group's explanations: per known finding, and how many scripts none explains. */
-function whyOf(why: ReadonlyMap<string, number>): Pick<DisagreementGroup, 'explained' | 'unexplained'> {
-  if (why.size === 0) return {};
-  const named = [...why].filter(([f]) => f !== '');
-  return { explained: Object.fromEntries(named), unexplained: why.get('') ?? 0 };
+/** The known finding behind a kernel-and-implementation-against-the-spec disagreement, if any. */
+function explainOne(t: ConformTarget, script: Script, d: Disagreement): Why | undefined {
+  if (isDivergence(d)) return undefined;
+  const run = runImplSteps(t.sub, script, t.variant, false, t.kernelVersion);
+  const e = t.mapping?.explain?.(script, d.step, run);
+  if (typeof e === 'string') return { finding: e };
+  const fix = lackedFix(t, script, d.step);
+  if (fix) return { finding: fix };
+  return e ? { note: e.notExplained } : {};
+}
+
+interface WhyCounts {
+  readonly findings: Map<string, number>;
+  unexplained: number;
+  readonly notes: Map<string, number>;
+}
+
+const countWhy = (c: WhyCounts, w: Why): void => {
+  if (w.finding !== undefined) c.findings.set(w.finding, (c.findings.get(w.finding) ?? 0) + 1);
+  else {
+    c.unexplained++;
+    if (w.note) c.notes.set(w.note, (c.notes.get(w.note) ?? 0) + 1);
+  }
+};
+
+/** A group's explanations: per known finding, and how many scripts none explains (with what is known). */
+function whyOf(c: WhyCounts): Pick<DisagreementGroup, 'explained' | 'unexplained' | 'notes'> {
+  if (c.findings.size === 0 && c.unexplained === 0) return {};
+  return {
+    explained: Object.fromEntries(c.findings),
+    unexplained: c.unexplained,
+    ...(c.notes.size ? { notes: Object.fromEntries(c.notes) } : {}),
+  };
 }
 
 /** Judge one kernel result against the implementation's prediction and the spec. */
@@ -150,7 +198,7 @@ export async function conformOnKernel(
   const poolNotRestored: number[] = [];
   const groups = new Map<
     string,
-    { count: number; first: DisagreementGroup['first']; value: fc.Value<GenScript>; why: Map<string, number> }
+    { count: number; first: DisagreementGroup['first']; value: fc.Value<GenScript>; why: WhyCounts }
   >();
   let boots = 0;
   let kernelSeconds = 0;
@@ -188,11 +236,16 @@ export async function conformOnKernel(
         return;
       }
       const sig = signature(v.d);
-      const g = groups.get(sig) ?? { count: 0, first: { index, d: v.d, script }, value: batch[j]!, why: new Map() };
+      const g = groups.get(sig) ?? {
+        count: 0,
+        first: { index, d: v.d, script },
+        value: batch[j]!,
+        why: { findings: new Map(), unexplained: 0, notes: new Map() },
+      };
       g.count++;
       groups.set(sig, g);
       const why = explainOne(t, script, v.d);
-      if (why !== undefined) g.why.set(why, (g.why.get(why) ?? 0) + 1);
+      if (why !== undefined) countWhy(g.why, why);
     });
     log(
       `  boot ${boots}: scripts ${at}..${at + batch.length - 1} in ${out.seconds.toFixed(1)} s, ${judged - agreed} disagreeing so far`,

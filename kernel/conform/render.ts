@@ -34,6 +34,9 @@ export function renderConform(sub: Subsystem, r: KernelConformResult, rerun: str
             .join(', ') || 'none'
         }${g.unexplained ? `; ${g.unexplained} NOT explained by a known finding (new: shrink it and report it)` : ''}`,
       );
+    const notes = Object.entries(g.notes ?? {});
+    for (const [note, n] of notes.slice(0, 3)) lines.push(`      not explained: ${note} (${n} scripts)`);
+    if (notes.length > 3) lines.push(`      not explained: ... ${notes.length - 3} more`);
     if (!g.shrunk) {
       lines.push(`      ${g.first.d.message}`, '      not shrunk (--max-shrinks reached or the run stopped)');
       continue;

@@ -2,7 +2,9 @@
  * subsystems/hugetlb/explain.ts: the known finding behind a conform
  * disagreement where kernel and implementation agree against the spec. The
  * scripts are the four the CI conformance smoke showed on Debian 6.1.192 and
- * 6.12.118 (seed 20261205, scripts 16, 57, 124 and 166 of 200 at 71b91fb).
+ * 6.12.118 (seed 20261205, scripts 16, 57, 124 and 166 of 200 at 71b91fb),
+ * and script 642 of seed 20261206 (a fork child's page faulted in by
+ * MADV_SOFT_OFFLINE).
  */
 import { describe, expect, test } from 'vitest';
 import type { Script } from '../../checker/scenario-file.js';
@@ -119,4 +121,37 @@ describe('known findings behind kernel-and-implementation-against-the-spec disag
       explainHugetlb(SMOKE[3]!.script, 0, runImplSteps(hugetlb, SMOKE[3]!.script, null, false, '6.12')),
     ).toBeUndefined();
   });
+
+  test("only the disagreement's own step is explained: an earlier pattern is the first cause of an unexplained one", () => {
+    // the noreserve finding at step 1, then a later step (a write fault on the same page) disagreeing for
+    // another reason: the finding names the first cause but does not explain step 2
+    const s = SMOKE[3]!;
+    const script: Script = { ...s.script, steps: [...s.script.steps, step('fault', { v: 1, i: 0, write: true })] };
+    const run = runImplSteps(hugetlb, script, null, false, '6.12');
+    expect(explainHugetlb(script, 1, run)).toBe('finding-noreserve-subpool-reserve');
+    expect(explainHugetlb(script, 2, run)).toEqual({
+      notExplained:
+        'first cause finding-noreserve-subpool-reserve at step 1, later disagreement at step 2 not explained',
+    });
+  });
+
+  const SOFT_OFFLINE_CHILD: Script = {
+    params: P({ pool: 5, overcommit: 1, fileSize: 2, mounts: [mount(4, 1)], fileMount: [0], vmas: 3, pud: 0 }),
+    steps: [
+      step('mmap', { v: 1, kind: 'private', f: 0, from: 0, to: 1 }),
+      step('madvise_dontneed', { v: 1, from: 1, to: 2 }),
+      step('fork', { v: 1, c: 0 }),
+      step('uffd_register', { v: 0, mode: 'minor' }),
+      step('uffd_register', { v: 0, mode: 'minor' }),
+      step('munmap', { v: 1 }),
+      step('soft_offline', { v: 0, i: 0 }), // GUP faults the child's page in, the migration says EBUSY
+    ],
+  };
+  for (const kv of ['6.1', '6.12'])
+    test(`MADV_SOFT_OFFLINE faulting a fork child's page in is finding-child-subpool-reserve on ${kv}`, () => {
+      const run = runImplSteps(hugetlb, SOFT_OFFLINE_CHILD, null, false, kv);
+      expect(run.steps[6]!.ret).toBe('EBUSY');
+      expect(run.steps[6]!.invariant).toMatch(/resv-conservation/);
+      expect(explainHugetlb(SOFT_OFFLINE_CHILD, 6, run)).toBe('finding-child-subpool-reserve');
+    });
 });

@@ -2,6 +2,7 @@
  * A fake kernel for conform tests: a KernelBatchRunner that answers every step
  * with what the implementation predicts (through the subsystem's kernel
  * mapping), except where `diverge` says so: there it returns `EIO` instead.
+ * `kernelVersion` makes it answer as the implementation of that version does.
  * It records every batch, so tests can count boots.
  */
 import type { Script } from '../../checker/scenario-file.js';
@@ -23,6 +24,7 @@ export class FakeKernel implements KernelBatchRunner {
     private readonly sub: Subsystem,
     private readonly mapping: KernelMapping<any>,
     private readonly diverge: (script: Script, step: number) => boolean,
+    private readonly kernelVersion?: string,
   ) {}
 
   async runBatch(_subsystem: string, scripts: readonly Script[]): Promise<KernelBatchOutcome> {
@@ -32,7 +34,7 @@ export class FakeKernel implements KernelBatchRunner {
   }
 
   private one(script: Script): KernelScriptResult {
-    const run = runImplSteps(this.sub, script, null);
+    const run = runImplSteps(this.sub, script, null, false, this.kernelVersion);
     const steps: KernelStepObservation[] = run.steps.map((st, i) => {
       const ret = this.mapping.retOf(st.ret);
       return {
