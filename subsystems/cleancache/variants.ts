@@ -12,18 +12,18 @@ export const variants: Variant[] = [
   {
     name: '53d85c985665',
     description:
-      'cleancache_register_ops() lets a second backend replace the first (no -EBUSY): superblocks keep pool ids of the old backend, which the new one hands out again, so two filesystems share a pool. In api-reregister the superblock mounted before any backend (CLEANCACHE_NO_BACKEND, the fake pool id) gets its id when iterate_supers() resolves it at the first registration, and that id is the one left dangling by the second',
+      'cleancache_register_ops() lets a second backend replace the first (no -EBUSY): superblocks keep pool ids of the old backend, which the new one hands out again, so two filesystems share a pool. In api-reregister the superblock mounted before any backend (CLEANCACHE_NO_BACKEND, the fake pool id) gets its id when iterate_supers() resolves it at the first registration, and that id is the one left dangling by the second; in fs-remount the same happens to a shared-pool filesystem (init_shared_fs by UUID) mounted before the backend',
     source:
       '53d85c985665 "cleancache: forbid overriding cleancache_ops" (v4.0; full id 53d85c98566535d7bc69470f008d7dcb09a0fec9, "Suppose, a new cleancache driver is registered after the previous one assigned an id to a super block"); it followed the fake pool ids of 49a9ab815acb "mm: cleancache: lazy initialization to allow tmem backends to build/run as modules" (v3.11), which v5.10 resolves through iterate_supers() instead; mm/cleancache.c cleancache_register_ops() @ v5.10',
-    scenarios: ['api-reregister'],
+    scenarios: ['api-reregister', 'fs-remount'],
   },
   {
     name: '6ff38bd40230',
     description:
       'truncate_inode_pages_final() truncates only if the mapping has pages: after reclaim put the last page into cleancache, the evicted inode is never invalidated there and a new file that reuses the inode number reads the old data',
     source:
-      '6ff38bd40230 "mm: cleancache: fix corruption on missed inode invalidation" (CVE-2018-16862, v4.20-rc5; the bug came with 91b0abe36a7b "mm + fs: store shadow entries in page cache", v3.15); mm/truncate.c truncate_inode_pages_final() @ v5.10 ("Cleancache needs notification even if there are no pages or shadow entries"). Caught by cc-no-stale-data, soundly: the flagged state (a copy of a freed inode kept after evict_inode) is the one the fix exists to prevent. The read by the new file is no longer wrong in the model: the new file is empty, a read stops at EOF before cleancache, and the file grows only by truncate, whose out: label invalidates the inode, or by writes that fill the page cache',
-    scenarios: ['fs-unlink'],
+      '6ff38bd40230 "mm: cleancache: fix corruption on missed inode invalidation" (CVE-2018-16862, v4.20-rc5; the bug came with 91b0abe36a7b "mm + fs: store shadow entries in page cache", v3.15); mm/truncate.c truncate_inode_pages_final() @ v5.10 ("Cleancache needs notification even if there are no pages or shadow entries"). Caught by cc-no-stale-data, soundly: the flagged state (a copy of a freed inode kept after evict_inode) is the one the fix exists to prevent; fs-evict-inflight reaches it with a page written back and reclaimed while the inode is evicted. The read by the new file is no longer wrong in the model: the new file is empty, a read stops at EOF before cleancache, and the file grows only by truncate, whose out: label invalidates the inode, or by writes that fill the page cache',
+    scenarios: ['fs-unlink', 'fs-evict-inflight'],
   },
   {
     name: '55635ba76ef9',

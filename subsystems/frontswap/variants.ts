@@ -13,7 +13,7 @@ export const variants: Variant[] = [
     description:
       'a failed duplicate store clears the frontswap_map bit but leaves the old copy in the backend; zswap writeback then overwrites the newer data on the device',
     source: 'fb993fa1a2f6 "mm: frontswap: invalidate expired data on a dup-store failure"',
-    scenarios: ['dup-store'],
+    scenarios: ['dup-store', 'same-filled'],
   },
   {
     name: 'd1dc6f1bcf1e',
