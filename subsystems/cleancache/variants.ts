@@ -46,7 +46,7 @@ export const variants: Variant[] = [
     description:
       "__remove_mapping() tests PageDirty before it freezes the page's references: a get_user_pages() holder stores new data, dirties the page and drops its reference in between, reclaim then removes the dirty page and __delete_from_page_cache() puts the new data into cleancache while the disk keeps the old, so the write is lost once the backend drops the copy",
     source:
-      'mm/vmscan.c __remove_mapping() @ v5.10 ("The non racy check for a busy page ... if PageDirty is tested before page_count here, then the following race may occur ... [oops, our write_to data is lost]. Reversing the order of the tests ensures such a situation cannot escape unnoticed"), mm/filemap.c unaccount_page_cache_page() @ v5.10 (the put). The test order predates cleancache; the commit that reversed it was not found in the index, so the variant keeps a descriptive name',
+      'mm/vmscan.c __remove_mapping() @ v5.10 ("The non racy check for a busy page ... if PageDirty is tested before page_count here, then the following race may occur ... [oops, our write_to data is lost]. Reversing the order of the tests ensures such a situation cannot escape unnoticed"), mm/filemap.c unaccount_page_cache_page() @ v5.10 (the put). The test order predates cleancache and the git history: mm/vmscan.c shrink_list() @ 1da177e4c3f4 (Linux-2.6.12-rc2, the first git commit) already tests page_count(page) != 2 before PageDirty ("It is critical to check PageDirty _after_ making sure that the page is freeable and not in use by anybody"), so no git commit fixed it and the variant keeps a descriptive name',
     scenarios: ['fs-gup-reclaim'],
   },
   {
