@@ -62,11 +62,11 @@ function fmix2(h: number): number {
   return h;
 }
 /** Lane 1 of z(i, v). */
-function z1(i: number, v: number): number {
+export function z1(i: number, v: number): number {
   return fmix(v ^ fmix(i + 0x6a09e667));
 }
 /** Lane 2 of z(i, v), independent of lane 1. */
-function z2(i: number, v: number): number {
+export function z2(i: number, v: number): number {
   return fmix2((v + 0x3c6ef372) ^ fmix2(Math.imul(i, 0x9e3779b1) + 0xbb67ae85));
 }
 
@@ -124,6 +124,32 @@ export function zobristFrom(
   }
   out[0] = a >>> 0;
   out[1] = b >>> 0;
+}
+
+/**
+ * The fingerprint of successor `s` of the state par[poff, poff+parLen) whose
+ * fingerprint is (pa, pb): from the model's delta when it gives one (without
+ * reading `s.buf`), else by zobristFrom. Equal to zobrist(s.buf) either way.
+ */
+export function successorFingerprint(
+  par: Int32Array,
+  poff: number,
+  parLen: number,
+  pa: number,
+  pb: number,
+  s: {
+    readonly buf: Int32Array;
+    readonly len: number;
+    readonly hasDelta?: boolean;
+    readonly d0?: number;
+    readonly d1?: number;
+  },
+  out: Uint32Array,
+): void {
+  if (s.hasDelta === true) {
+    out[0] = (pa ^ s.d0!) >>> 0;
+    out[1] = (pb ^ s.d1!) >>> 0;
+  } else zobristFrom(par, poff, parLen, pa, pb, s.buf, s.len, out);
 }
 
 /**

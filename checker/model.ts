@@ -27,6 +27,16 @@ export interface Successor {
   readonly impl: unknown;
   /** A property broken by the transition itself (linearizability, refinement, step threw). */
   readonly failure?: Failure;
+  /**
+   * When true, (d0, d1) is the XOR of the successor's Zobrist fingerprint with
+   * its parent's (fingerprint.ts: `zobrist(buf)` = the parent's XOR (d0, d1)),
+   * computed by the model from what the transition changed, so a strategy
+   * need not read `buf` (which the model may build only when read) for a
+   * state it has seen. Use `successorFingerprint`.
+   */
+  readonly hasDelta?: boolean;
+  readonly d0?: number;
+  readonly d1?: number;
 }
 
 export type Emit = (s: Successor, label: StepLabel | undefined) => void;

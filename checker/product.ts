@@ -22,6 +22,7 @@ import type { InvariantStats, StepLabel, ThreadView, TraceState, ViolationKind }
 import { ArrayReader, IntBuffer, type Schema } from './schema.js';
 import { SpecAdapter, SpecError } from './spec-adapter.js';
 import type { ProductCounters, ProductSharing } from './product-sharing.js';
+import { LazySuccessor } from './product-successor.js';
 import { Ctx, NO_SITES, Pruned } from './step-ctx.js';
 import { RUN_PRUNED, StepMemo } from './step-memo.js';
 import { SharedInternTable } from './store/shared-intern.js';
@@ -189,6 +190,7 @@ export class Product<G extends object = any> implements Model {
     this.L = L;
     this.TW = 3 + L;
     this.implOff = this.HDR + this.T * this.TW;
+    this.lazy = new LazySuccessor(this.implOff, L);
     if (sub.spec) {
       if (!sub.abstraction) throw new ScenarioError(`${sub.name}: a spec needs an abstraction function`);
       try {
@@ -292,9 +294,14 @@ export class Product<G extends object = any> implements Model {
   // ---- encoding helpers -------------------------------------------------
 
   decodeImpl(vec: Int32Array, off = 0): G {
+    return this.decodeImplAt(vec, off + this.implOff);
+  }
+
+  /** The impl state encoded at a[at...]. */
+  private decodeImplAt(a: Int32Array, at: number): G {
     const r = this.reader;
-    r.buf = vec;
-    r.pos = off + this.implOff;
+    r.buf = a;
+    r.pos = at;
     return this.schema.decode(r);
   }
 
@@ -340,17 +347,23 @@ export class Product<G extends object = any> implements Model {
    * many thread and linearization states. Exact keys (no hash-only match);
    * the cache is dropped when it grows past ABS_CACHE entries, bounding memory.
    */
-  private abstractIdCached(g: G | undefined, w: Int32Array, off: number, len: number): number {
-    const k = this.absKeys.internAt(w, off, len - off);
+  private abstractIdCached(g: G | undefined, implId: number, a: Int32Array, at: number, len: number): number {
+    const memo = implId >= 0 ? this.memo : undefined;
+    if (memo) {
+      const known = memo.absId(implId);
+      if (known >= 0) return known;
+    }
+    const k = this.absKeys.internAt(a, at, len);
     let id = this.absIds[k];
     if (id === undefined) {
-      id = this.abstractId(g ?? this.decodeImpl(w, off - this.implOff));
+      id = this.abstractId(g ?? this.decodeImplAt(a, at));
       this.absIds[k] = id;
       if (this.absKeys.size >= Product.ABS_CACHE) {
         this.absKeys = new IntArrayInterner();
         this.absIds = [];
       }
     }
+    if (memo) memo.setAbsId(implId, id);
     return id;
   }
   private static readonly ABS_CACHE = 1 << 17;
@@ -471,6 +484,7 @@ export class Product<G extends object = any> implements Model {
   expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels = false): void {
     this.g0 = undefined;
     this.curImpl = -1;
+    this.curZ = -1;
     this.memo?.bound();
     this.curLen = len;
     this.mandatoryMoves = 0;
@@ -496,6 +510,12 @@ export class Product<G extends object = any> implements Model {
   private g0: G | undefined;
   /** Its step-memo id (-1: not yet interned). */
   private curImpl = -1;
+  /** Its impl part of the fingerprint (curZ < 0: not yet computed). */
+  private curZ = -1;
+  private curZa = 0;
+  private curZb = 0;
+  /** The successor handed to strategies (built lazily; product-successor.ts). */
+  private readonly lazy: LazySuccessor;
   /** The step memo (undefined: off). */
   private memo: StepMemo | undefined;
   /** Whether the runs of the step being run are recorded for the memo (false: not recording, or failed). */
@@ -614,6 +634,7 @@ export class Product<G extends object = any> implements Model {
         im.arena,
         im.startOf(impl),
         im.lenOf(impl),
+        impl,
         emit,
         false,
       );
@@ -779,8 +800,10 @@ export class Product<G extends object = any> implements Model {
     s.locals = alt.op.slots.s;
     s.localsAt = 0;
     s.nLocals = nextPc < 0 ? 0 : s.locals.length;
-    if (this.rec) this.memo!.recordDone(nextPc, ret, s.injected, ib.buf, ib.len, nextPc < 0 ? null : s.locals);
-    this.successor(vec, off, g, t, slot, altIdx, alt, stepIdx, invoked, s, ib.buf, 0, ib.len, emit, wantLabels);
+    let id = -1;
+    if (this.rec) id = this.memo!.recordDone(nextPc, ret, s.injected, ib.buf, ib.len, nextPc < 0 ? null : s.locals);
+    else if (this.memo && !wantLabels) id = this.memo.implId(ib.buf, 0, ib.len);
+    this.successor(vec, off, g, t, slot, altIdx, alt, stepIdx, invoked, s, ib.buf, 0, ib.len, id, emit, wantLabels);
   }
 
   /** A run's effect on the thread and the impl state (reused: valid until the next run). */
@@ -810,6 +833,7 @@ export class Product<G extends object = any> implements Model {
     impl: Int32Array,
     implAt: number,
     implLen: number,
+    succImpl: number,
     emit: Emit,
     wantLabels: boolean,
   ): void {
@@ -841,31 +865,11 @@ export class Product<G extends object = any> implements Model {
       }
     }
 
-    // the successor vector: the parent's with thread t's block and the impl state replaced
-    const w = this.out;
-    const implOff = this.implOff;
-    w.reset();
-    w.reserve(implOff + implLen);
-    const b = w.buf;
-    b[0] = set;
-    b[1] = vec[off + 1]! + s.injected;
-    for (let i = 2; i < implOff; i++) b[i] = vec[off + i]!;
+    // the successor: the parent's vector with thread t's block and the impl state replaced (built when read)
+    const ls = this.lazy;
     const tb = this.HDR + t * this.TW;
-    if (nextPc < 0) {
-      b[tb] = vec[off + tb]! + 1;
-      b[tb + 1] = 0;
-      b[tb + 2] = -1;
-      for (let i = tb + 3; i < tb + 3 + this.L; i++) b[i] = 0;
-    } else {
-      b[tb] = slot;
-      b[tb + 1] = altIdx;
-      b[tb + 2] = nextPc;
-      const loc = s.locals;
-      const n = s.nLocals;
-      for (let i = 0; i < this.L; i++) b[tb + 3 + i] = i < n ? loc[s.localsAt + i]! : 0;
-    }
-    for (let i = 0; i < implLen; i++) b[implOff + i] = impl[implAt + i]!;
-    w.len = implOff + implLen;
+    if (nextPc < 0) ls.reset(vec, off, tb, vec[off + tb]!, 0, -1, s.locals, 0, 0, impl, implAt, implLen);
+    else ls.reset(vec, off, tb, slot, altIdx, nextPc, s.locals, s.localsAt, s.nLocals, impl, implAt, implLen);
     if (nextPc < 0 && lin && !failure) {
       let quiescent = true;
       for (let u = 0; u < this.T; u++) {
@@ -876,7 +880,7 @@ export class Product<G extends object = any> implements Model {
       }
       if (quiescent) {
         try {
-          const abs = this.abstractIdCached(g, w.buf, this.implOff, w.len);
+          const abs = this.abstractIdCached(g, succImpl, impl, implAt, implLen);
           const q = lin.quiesce(set, abs);
           if (q === NO_SET) {
             failure = {
@@ -884,21 +888,31 @@ export class Product<G extends object = any> implements Model {
               property: 'refinement',
               message: `at quiescence, abstraction(impl) matches none of the ${lin.specStates(set).length} spec state(s) that linearizations of the history allow`,
             };
-          } else {
-            set = q;
-            w.buf[0] = set;
-          }
+          } else set = q;
         } catch (e) {
           this.emitFailure(vec, off, t, slot, altIdx, stepIdx, invoked, emit, wantLabels, e);
           return;
         }
       }
     }
+    const memo = this.memo;
+    const known = memo !== undefined && succImpl >= 0 && this.curImpl >= 0;
+    let sa = 0;
+    let sb = 0;
+    if (known) {
+      sa = memo.implZ(succImpl, this.implOff);
+      sb = memo.zb;
+      if (this.curZ < 0) {
+        this.curZa = memo.implZ(this.curImpl, this.implOff);
+        this.curZb = memo.zb;
+        this.curZ = 1;
+      }
+    } else ls.parImplLen = this.curLen - this.implOff;
+    ls.finish(set, vec[off + 1]! + s.injected, known, this.curZa, this.curZb, sa, sb);
+    ls.impl = g;
+    ls.failure = failure;
     this.emitted++;
-    emit(
-      { buf: w.buf, len: w.len, impl: g, failure },
-      wantLabels ? this.label(t, slot, altIdx, stepIdx, invoked, ret) : undefined,
-    );
+    emit(ls, wantLabels ? this.label(t, slot, altIdx, stepIdx, invoked, ret) : undefined);
   }
 
   /**

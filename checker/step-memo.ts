@@ -22,6 +22,7 @@
  * Entry layout in `runs`: [n, run...]; a run is [PRUNED, text] or
  * [DONE, nextPc, ret, injected, impl, nLocals, locals...].
  */
+import { z1, z2 } from './fingerprint.js';
 import { IntTable } from './store/int-table.js';
 import type { RetValue } from './types.js';
 
@@ -35,7 +36,7 @@ const NOT_MEMOIZABLE = -1;
 export class StepMemo {
   /** Impl states shorter than this many words run without the memo (Product.setStepMemo). */
   static MIN_IMPL = 32;
-  /** Words (impl states, keys, runs) past which the memo is dropped: 64 MiB. */
+  /** Words (impl states and their per-id tables, keys, runs) past which the memo is dropped: 64 MiB. */
   static CAP_WORDS = 1 << 24;
   impls = new IntTable();
   private keys = new IntTable();
@@ -63,7 +64,7 @@ export class StepMemo {
 
   /** Call between expansions: drop everything when past the cap. */
   bound(): void {
-    if (this.impls.words + this.keys.words + this.used < StepMemo.CAP_WORDS) return;
+    if (this.impls.words + 4 * this.impls.size + this.keys.words + this.used < StepMemo.CAP_WORDS) return;
     this.clear();
     this.drops++;
   }
@@ -72,6 +73,8 @@ export class StepMemo {
     this.impls = new IntTable();
     this.keys = new IntTable();
     this.entries = new Int32Array(1 << 12);
+    this.zs = new Int32Array(3 << 10);
+    this.abs = new Int32Array(1 << 10);
     this.used = 0;
     this.rets = [];
     this.texts = [];
@@ -81,6 +84,61 @@ export class StepMemo {
   /** The id of the impl encoding a[off, off+len). */
   implId(a: Int32Array, off: number, len: number): number {
     return this.impls.intern(a, off, len);
+  }
+
+  /**
+   * Per impl id: its part of a product vector's Zobrist fingerprint (see
+   * fingerprint.ts) when it starts at word `implOff`, the length term of the
+   * vector included, as [lane 1, lane 2, known]; computed on first use. The
+   * fingerprint of a successor is then its parent's XOR the two impl states'
+   * parts, without comparing them word by word.
+   */
+  private zs = new Int32Array(3 << 10);
+
+  /** Lane 1 of impl `id`'s part (lane 2 in `zb` after the call). */
+  implZ(id: number, implOff: number): number {
+    if (3 * id + 3 > this.zs.length) {
+      const z = new Int32Array(Math.max(2 * this.zs.length, 3 * id + 3));
+      z.set(this.zs);
+      this.zs = z;
+    }
+    const zs = this.zs;
+    if (zs[3 * id + 2] === 0) {
+      const ar = this.impls.arena;
+      const st = this.impls.startOf(id);
+      const n = this.impls.lenOf(id);
+      let a = z1(-1, implOff + n);
+      let b = z2(-1, implOff + n);
+      for (let i = 0; i < n; i++) {
+        const v = ar[st + i]!;
+        a ^= z1(implOff + i, v);
+        b ^= z2(implOff + i, v);
+      }
+      zs[3 * id] = a;
+      zs[3 * id + 1] = b;
+      zs[3 * id + 2] = 1;
+    }
+    this.zb = zs[3 * id + 1]!;
+    return zs[3 * id]!;
+  }
+  /** Lane 2 of the last implZ(). */
+  zb = 0;
+
+  /** Per impl id: its abstraction's id + 1 (0: not known yet). */
+  private abs = new Int32Array(1 << 10);
+
+  /** The cached abstraction id of impl `id`, -1 when not known. */
+  absId(id: number): number {
+    return id < this.abs.length ? this.abs[id]! - 1 : -1;
+  }
+
+  setAbsId(id: number, abs: number): void {
+    if (id >= this.abs.length) {
+      const a = new Int32Array(Math.max(2 * this.abs.length, id + 1));
+      a.set(this.abs);
+      this.abs = a;
+    }
+    this.abs[id] = abs + 1;
   }
 
   /** The key id of thread t taking alternative `alt` with control block v[tb, tb+tw) in impl state `impl`. */
@@ -141,7 +199,7 @@ export class StepMemo {
     impl: Int32Array,
     implLen: number,
     locals: Int32Array | null,
-  ): void {
+  ): number {
     const nl = locals ? locals.length : 0;
     const implId = this.impls.intern(impl, 0, implLen);
     const r = this.room(6 + nl);
@@ -159,6 +217,7 @@ export class StepMemo {
     for (let i = 0; i < nl; i++) r[p++] = locals![i]!;
     this.recLen = p;
     this.recRuns++;
+    return implId;
   }
 
   /** Keep the recorded entry for `key` (or mark it not memoizable). */

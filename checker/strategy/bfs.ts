@@ -7,7 +7,7 @@
  * Stores: the visited set (exact or bitstate), the packed FIFO of vectors with
  * their fingerprints, and 5 bytes of trace links per distinct state.
  */
-import { zobrist, zobristFrom } from '../fingerprint.js';
+import { successorFingerprint, zobrist } from '../fingerprint.js';
 import type { Failure, Model, Successor } from '../model.js';
 import type { StopReason } from '../result.js';
 import { Links, StateQueue } from '../store/queue.js';
@@ -48,7 +48,7 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
       found = { failure: s.failure, parent: idx, edge: e };
       return;
     }
-    zobristFrom(cur.arr, cur.off, cur.len, cur.fp0, cur.fp1, s.buf, s.len, fp);
+    successorFingerprint(cur.arr, cur.off, cur.len, cur.fp0, cur.fp1, s, fp);
     if (!visited.add(fp[0]!, fp[1]!)) return;
     const id = count++;
     links.set(id, idx, e);

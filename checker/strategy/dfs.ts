@@ -7,7 +7,7 @@
  * says so); `maxDepth` truncates the search, and a truncated run is not
  * exhaustive (stopReason 'depth-limit').
  */
-import { zobrist, zobristFrom } from '../fingerprint.js';
+import { successorFingerprint, zobrist } from '../fingerprint.js';
 import type { Failure, Model, Successor } from '../model.js';
 import type { StopReason } from '../result.js';
 import type { VisitedStore } from '../store/visited.js';
@@ -142,7 +142,7 @@ class DfsRun {
         this.found = { failure: s.failure, path: [...path, e] };
         return;
       }
-      zobristFrom(arena.buf, at + 3, len, pfp0, pfp1, s.buf, s.len, fp); // arena.buf may have moved by a push
+      successorFingerprint(arena.buf, at + 3, len, pfp0, pfp1, s, fp); // arena.buf may have moved by a push
       if (!visited.add(fp[0]!, fp[1]!)) return;
       this.states++;
       if (depth > this.maxDepth) this.maxDepth = depth;

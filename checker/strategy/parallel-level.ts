@@ -3,7 +3,7 @@
  * (parallel-bfs.ts): order the next level as the sequential BFS numbers it,
  * and run a stopping level again sequentially.
  */
-import { FingerprintSet, zobristFrom } from '../fingerprint.js';
+import { FingerprintSet, successorFingerprint } from '../fingerprint.js';
 import type { Failure, Model, Successor } from '../model.js';
 import type { StopReason } from '../result.js';
 import type { Frontier } from '../store/frontier.js';
@@ -133,7 +133,7 @@ export function rerunLevel(
       found = { failure: s.failure, parent: idx, edge: e };
       return;
     }
-    zobristFrom(cur.vec, 0, len, pfp0, pfp1, s.buf, s.len, fp);
+    successorFingerprint(cur.vec, 0, len, pfp0, pfp1, s, fp);
     const a = norm(fp[0]!);
     const b = norm(fp[1]!);
     const slot = t.find(a, b);

@@ -7,7 +7,7 @@
  * It knows the model only through the Model interface.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { zobristFrom } from '../fingerprint.js';
+import { successorFingerprint } from '../fingerprint.js';
 import type { Model, Successor } from '../model.js';
 import { Frontier } from '../store/frontier.js';
 import { norm, SharedFingerprintTable } from '../store/shared-visited.js';
@@ -101,7 +101,7 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
       abort(ABORT.FAILURE);
       return;
     }
-    zobristFrom(cur.vec, 0, len, pfp0, pfp1, s.buf, s.len, fp);
+    successorFingerprint(cur.vec, 0, len, pfp0, pfp1, s, fp);
     const r = table.insert(norm(fp[0]!), norm(fp[1]!), parent + 1);
     if (r < 0) {
       if (table.lowerTag(~r, parent + 1)) logFill = frontier.log(me, logFill, ~r, parent, e);

@@ -1,0 +1,211 @@
+/**
+ * One successor of a product state (product.ts), as handed to a strategy:
+ * its fingerprint delta is computed from what the transition changed (the
+ * linearization set, the faults used, the moving thread's block, the impl
+ * state), and its vector is built only when a strategy reads `buf`, that is
+ * for a state not seen before. Most transitions reach a known state: they
+ * cost neither a copy of the vector nor a comparison of it with its parent.
+ *
+ *   vector: [ linSet | faultsUsed | per thread: slot, alt, pc, locals[L] | impl state... ]
+ *
+ * The delta is exact: parent fingerprint XOR (d0, d1) = zobrist(buf)
+ * (fingerprint.ts). The impl part is either the XOR of the two impl states'
+ * cached parts (`implParts`, by step-memo id) or a word-by-word comparison.
+ * One object is reused for every successor: valid until the next one.
+ */
+import { z1, z2 } from './fingerprint.js';
+import type { Failure, Successor } from './model.js';
+import { IntBuffer } from './schema.js';
+
+const EMPTY = new Int32Array(0);
+
+export class LazySuccessor implements Successor {
+  impl: unknown = undefined;
+  failure: Failure | undefined = undefined;
+  readonly hasDelta = true;
+  d0 = 0;
+  d1 = 0;
+  // the parent vector
+  private par: Int32Array = EMPTY;
+  private poff = 0;
+  // what the transition wrote
+  private set = 0;
+  private faults = 0;
+  /** Start of the moving thread's block, and its new slot, alternative and pc (-1: its op returned). */
+  private tb = 0;
+  private slot = 0;
+  private alt = 0;
+  private pc = -1;
+  private loc: Int32Array = EMPTY;
+  private locAt = 0;
+  private nLoc = 0;
+  private im: Int32Array = EMPTY;
+  private imAt = 0;
+  private imLen = 0;
+  private built = false;
+  private readonly out = new IntBuffer(256);
+
+  constructor(
+    /** Words before the impl state. */
+    private readonly implOff: number,
+    /** Locals per thread block. */
+    private readonly L: number,
+  ) {}
+
+  get len(): number {
+    return this.implOff + this.imLen;
+  }
+
+  get buf(): Int32Array {
+    if (!this.built) this.build();
+    return this.out.buf;
+  }
+
+  /**
+   * Thread block `tb` of par[poff...] moved: to (slot, alt, pc, loc[locAt, +nLoc)) with
+   * pc >= 0, or back to idle (pc < 0: its slot advanced past `slot`, the locals zeroed).
+   */
+  reset(
+    par: Int32Array,
+    poff: number,
+    tb: number,
+    slot: number,
+    alt: number,
+    pc: number,
+    loc: Int32Array,
+    locAt: number,
+    nLoc: number,
+    im: Int32Array,
+    imAt: number,
+    imLen: number,
+  ): void {
+    this.par = par;
+    this.poff = poff;
+    this.tb = tb;
+    this.slot = slot;
+    this.alt = alt;
+    this.pc = pc;
+    this.loc = loc;
+    this.locAt = locAt;
+    this.nLoc = nLoc;
+    this.im = im;
+    this.imAt = imAt;
+    this.imLen = imLen;
+    this.built = false;
+    this.failure = undefined;
+  }
+
+  /**
+   * The header (linearization set, faults used) and the fingerprint delta.
+   * (pa, pb) / (sa, sb): the parent's / successor's impl part of the
+   * fingerprint when both are known (`known`), else the impl states are compared.
+   */
+  finish(set: number, faults: number, known: boolean, pa: number, pb: number, sa: number, sb: number): void {
+    this.set = set;
+    this.faults = faults;
+    const par = this.par;
+    const o = this.poff;
+    let a = 0;
+    let b = 0;
+    if (par[o] !== set) {
+      a ^= z1(0, par[o]!) ^ z1(0, set);
+      b ^= z2(0, par[o]!) ^ z2(0, set);
+    }
+    if (par[o + 1] !== faults) {
+      a ^= z1(1, par[o + 1]!) ^ z1(1, faults);
+      b ^= z2(1, par[o + 1]!) ^ z2(1, faults);
+    }
+    const tb = this.tb;
+    const end = tb + 3 + this.L;
+    for (let i = tb; i < end; i++) {
+      const p = par[o + i]!;
+      const c = this.blockWord(i - tb);
+      if (p !== c) {
+        a ^= z1(i, p) ^ z1(i, c);
+        b ^= z2(i, p) ^ z2(i, c);
+      }
+    }
+    if (known) {
+      a ^= pa ^ sa;
+      b ^= pb ^ sb;
+    } else {
+      const d = this.implDelta();
+      a ^= d;
+      b ^= this.db;
+    }
+    this.d0 = a;
+    this.d1 = b;
+  }
+
+  /** Word k of the moving thread's new block. */
+  private blockWord(k: number): number {
+    if (this.pc < 0) return k === 0 ? this.slot + 1 : k === 2 ? -1 : 0;
+    if (k === 0) return this.slot;
+    if (k === 1) return this.alt;
+    if (k === 2) return this.pc;
+    const j = k - 3;
+    return j < this.nLoc ? this.loc[this.locAt + j]! : 0;
+  }
+
+  private db = 0;
+
+  /** Lane 1 of the impl states' delta, by comparison (lane 2 in `db`). */
+  private implDelta(): number {
+    const par = this.par;
+    const po = this.poff + this.implOff;
+    const parLen = this.parImplLen;
+    const off = this.implOff;
+    const im = this.im;
+    const at = this.imAt;
+    const n = this.imLen;
+    let a = 0;
+    let b = 0;
+    if (parLen !== n) {
+      a ^= z1(-1, off + parLen) ^ z1(-1, off + n);
+      b ^= z2(-1, off + parLen) ^ z2(-1, off + n);
+    }
+    const common = parLen < n ? parLen : n;
+    for (let i = 0; i < common; i++) {
+      const p = par[po + i]!;
+      const c = im[at + i]!;
+      if (p !== c) {
+        a ^= z1(off + i, p) ^ z1(off + i, c);
+        b ^= z2(off + i, p) ^ z2(off + i, c);
+      }
+    }
+    for (let i = common; i < parLen; i++) {
+      a ^= z1(off + i, par[po + i]!);
+      b ^= z2(off + i, par[po + i]!);
+    }
+    for (let i = common; i < n; i++) {
+      a ^= z1(off + i, im[at + i]!);
+      b ^= z2(off + i, im[at + i]!);
+    }
+    this.db = b;
+    return a;
+  }
+
+  /** Words of the parent's impl state (set by the product before `finish`). */
+  parImplLen = 0;
+
+  private build(): void {
+    const w = this.out;
+    const implOff = this.implOff;
+    const n = implOff + this.imLen;
+    w.reset();
+    w.reserve(n);
+    const b = w.buf;
+    const par = this.par;
+    const o = this.poff;
+    b[0] = this.set;
+    b[1] = this.faults;
+    for (let i = 2; i < implOff; i++) b[i] = par[o + i]!;
+    const tb = this.tb;
+    for (let k = 0; k < 3 + this.L; k++) b[tb + k] = this.blockWord(k);
+    const im = this.im;
+    const at = this.imAt;
+    for (let i = 0; i < this.imLen; i++) b[implOff + i] = im[at + i]!;
+    w.len = n;
+    this.built = true;
+  }
+}
