@@ -69,7 +69,8 @@ export const LONG_MAX = 1 << 20;
  *   gup: the fault is get_user_pages' (MADV_SOFT_OFFLINE, impl/hugetlb/migrate.ts): its end goes on
  *     with the migration; src_file: the migrated folio is a page-cache folio (file + 1; 0: anon);
  *     dst_temp: the target is HPageTemporary (alloc_migrate_hugetlb_folio); src_free: the old folio
- *     went to the free list; nosp_freed: of `freed`, folios without a subpool (cb6acd01e2e4 absent).
+ *     went to the free list; nosp_freed: of `freed`, folios without a subpool (cb6acd01e2e4 absent);
+ *   pinned: of `freed`, folios a long-term pin keeps (pin.ts): not in the batch release.
  */
 export const LOCALS = [
   'idx',
@@ -104,6 +105,7 @@ export const LOCALS = [
   'dst_temp',
   'src_free',
   'nosp_freed',
+  'pinned',
 ] as const;
 
 // ---------------------------------------------------------------------------
@@ -130,6 +132,7 @@ export const ARGS = [
   'mode',
   'ro',
   'misalign',
+  'k',
 ] as const;
 export type HugetlbArg = (typeof ARGS)[number];
 

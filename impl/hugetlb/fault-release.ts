@@ -26,8 +26,14 @@ export function faultRelease(g: G, t: T, ret: string): StepResult {
 /** The step MADV_SOFT_OFFLINE goes on with once get_user_pages has the page (impl/hugetlb/migrate.ts). */
 export const SOFT_OFFLINE_PAGE: StepLabel = 'soft_offline_page';
 
+/** l.gup of a FOLL_LONGTERM pin's fault (impl/hugetlb/pin.ts; 1 is MADV_SOFT_OFFLINE's get_user_pages_fast). */
+export const GUP_PIN = 2;
+
+/** The step a pin goes on with once its GUP fault has the page (impl/hugetlb/pin.ts). */
+export const PIN_PAGE: StepLabel = 'try_grab_folio';
+
 /**
- * The end of get_user_pages' fault (faultin_page): the page is there, so soft offline goes on with
+ * The end of get_user_pages' fault (faultin_page): the page is there, so soft offline (or a pin) goes on with
  * it, holding the VMA and i_mmap_rwsem readers as coarsening (migrate.ts); a failed fault is
  * -EFAULT (VM_FAULT_SIGBUS / SIGSEGV) or -ENOMEM (VM_FAULT_OOM).
  */
@@ -35,7 +41,7 @@ function gupFaultDone(g: G, t: T, ret: string): StepResult {
   if (ret === 'ok') {
     faultMutexUnlock(g, t.l.hash);
     t.l.hash = 0;
-    return SOFT_OFFLINE_PAGE;
+    return t.l.gup === GUP_PIN ? PIN_PAGE : SOFT_OFFLINE_PAGE;
   }
   faultUnlock(g, t);
   return done(ret === 'OOM' ? 'ENOMEM' : 'EFAULT');

@@ -81,6 +81,10 @@ export const STEP_LABELS = [
   'alloc_migrate_hugetlb_folio',
   'move_to_new_folio',
   'page_handle_poison',
+  // pin.ts: io_uring buffer registration (its GUP fault runs fault.ts's steps) and unregistration
+  'io_sqe_buffer_register',
+  'try_grab_folio',
+  'unpin_user_page',
 ] as const;
 
 /** A hugetlb step label: a step's name, or the next step a step returns. */

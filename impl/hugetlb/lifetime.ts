@@ -21,6 +21,7 @@ import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
 import { returnUnused, returnUnusedAtomic, returnUnusedStep } from './accounting.js';
 import { type Op, type T, LOCALS, LONG_MAX, argInt, at, faultFile, isShared } from './context.js';
+import { keepPinned } from './pin.js';
 import { regionDel } from './regions.js';
 import { NO_SUBPOOL, freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
 import { type G, SP_DETACHED, SP_MOUNTED, SP_UNMOUNTED, V_FREE } from './state.js';
@@ -45,7 +46,11 @@ export function evictInode(g: G, t: T, fileIndex: number): void {
   const f = at(g.file, fileIndex);
   const spoolIndex = at(t.params.fileMount, fileIndex);
   const freed = f.pc.length;
-  for (const idx of f.pc) freeHugePage(g, t, f.nosp.includes(idx) ? NO_SUBPOOL : spoolIndex, false);
+  for (const idx of f.pc) {
+    const spool = f.nosp.includes(idx) ? NO_SUBPOOL : spoolIndex;
+    // a long-term pin keeps the folio (pin.ts): it leaves the page cache and is freed at unpin
+    if (!keepPinned(g, fileIndex, idx, spool)) freeHugePage(g, t, spool, false);
+  }
   f.pc = [];
   f.nosp = [];
   f.dat = [];

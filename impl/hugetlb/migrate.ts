@@ -34,7 +34,7 @@
  * i_mmap_rwsem readers the way a fault does (the kernel holds neither after
  * GUP): a munmap, MADV_DONTNEED, mprotect, mremap, fork or truncate of the
  * mapping waits instead of zapping a migration entry. A migration never
- * fails for a refcount (no pins yet: issue 10 item 7).
+ * fails for a refcount but a long-term pin's (pin.ts: -EBUSY, pinnedMigrationFails).
  */
 import { done } from '../../checker/types.js';
 import type { StepLabel, StepResult } from './labels.js';
@@ -54,6 +54,7 @@ import {
 } from './context.js';
 import { dissolveFree } from './dissolve.js';
 import { faultMayEnter, migKey } from './migration-entry.js';
+import { isPinned } from './pin.js';
 import { SOFT_OFFLINE_PAGE } from './fault-release.js';
 import { NO_SUBPOOL, freeHugePage } from './subpool.js';
 import type { G, Vma } from './state.js';
@@ -140,6 +141,21 @@ function moveMapping(g: G, t: T): number {
   return NO_SUBPOOL;
 }
 
+/**
+ * A long-term pinned source (pin.ts): hugetlbfs_migrate_folio -> migrate_huge_page_move_mapping cannot
+ * folio_ref_freeze(src, expected_count) (the pin's references), -EAGAIN; migrate_hugetlbs retries
+ * (NR_MAX_MIGRATE_PAGES_RETRY) and gives up: remove_migration_ptes(src, src) puts the old PTEs back,
+ * the target is freed (free_huge_folio, a temporary one to buddy), soft_offline_in_use_page says
+ * "migration failed" and returns -EBUSY. Coarsening: the retries are one step.
+ */
+function pinnedMigrationFails(g: G, t: T): StepResult {
+  g.mig = 0;
+  freeHugePage(g, t, NO_SUBPOOL, false, t.l.dst_temp === 1);
+  g.held--;
+  dropReaders(g, vmaOf(g, t));
+  return done('EBUSY');
+}
+
 /** The soft offline entry: get_user_pages_fast of the page, faulting it in (read) when it is not mapped. */
 const entry: Step = {
   name: 'madvise_inject_error',
@@ -180,6 +196,7 @@ const steps: Step[] = [
     // move_hugetlb_state, folio_unlock, folio_putback_active_hugetlb(src): its last reference
     name: MOVE,
     run(g, t) {
+      if (t.l.src_file > 0 && isPinned(g, t.l.src_file - 1, t.l.idx)) return pinnedMigrationFails(g, t);
       const spool = moveMapping(g, t);
       g.mig = 0;
       g.held--; // the new folio is the mapped one now

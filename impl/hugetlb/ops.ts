@@ -17,6 +17,7 @@ import { closeOp, umountOp, unlinkOp } from './lifetime.js';
 import { madviseDontneedOp } from './madvise.js';
 import { softOfflineOp } from './migrate.js';
 import { mmapOp } from './mmap.js';
+import { pinOp, unpinOp } from './pin.js';
 import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
 import type { G, ImplParams } from './state.js';
@@ -50,4 +51,6 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   dissolve: dissolveOp,
   soft_offline: softOfflineOp,
   memfd_create: memfdCreateOp,
+  pin: pinOp,
+  unpin: unpinOp,
 };

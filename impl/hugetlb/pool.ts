@@ -10,6 +10,7 @@ import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
 import { gatherSteps, gatherSurplusPages } from './accounting.js';
 import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
+import { detachOrphans } from './pin.js';
 import { freshFile, type G, SP_DETACHED, SP_MOUNTED, SP_MOUNTING, SP_UNMOUNTED } from './state.js';
 
 const persistent = (g: G): number => g.nr - g.surp;
@@ -119,6 +120,7 @@ export const mountOp: Op = {
         // a subpool that outlived the previous mount here stays alive on its own, unreachable: what it holds stays held
         spool.lost += spool.rsv;
         spool.used = spool.rsv = 0;
+        detachOrphans(g, argInt(t, 'm')); // pinned folios charged to the old subpool stay with it
         spool.st = SP_MOUNTING;
         if (min > 0) return gatherSurplusPages(g, t, min, mountFinish, mountFail);
         return mountFinish(g, t);

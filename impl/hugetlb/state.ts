@@ -64,6 +64,11 @@ export const SP_MOUNTING = 2;
 /** Unmounted, but hugepage_put_subpool found pages still charged: the subpool outlives its mount. */
 export const SP_DETACHED = 3;
 
+/** g.pin: an empty pin slot (pin.ts). */
+export const PIN_NONE = 0;
+/** Pin slots (io_uring rings with one registered buffer each) of every scenario. */
+export const PIN_SLOTS = 2;
+
 const spoolS = S.struct({
   st: S.named(['unmounted', 'mounted', 'mounting', 'detached']), // SP_*
   max: S.int(), // max_hpages, -1 = no size=
@@ -128,6 +133,9 @@ export const stateSchema = S.struct({
   ghost: S.int(), // free-list entries that are no pool page any more (dissolved while being freed: 7ffddd499ba6)
   mig: S.int(), // the page under migration (hugetlb migration entries installed), migration-entry.ts migKey; 0 none
   resize: S.int(), // h->resize_lock owner tid+1
+  // long-term pins (io_uring registered buffers, pin.ts), one entry per pin slot: PIN_NONE, a page-cache
+  // page (1 + file * 64 + idx) or a folio that left the page cache and only the pin holds (-(2 + subpool))
+  pin: S.list(S.int()),
   fmx: S.intSet(), // hugetlb_fault_mutex_table: held hash slots
   spool: S.list(spoolS),
   file: S.list(fileS),
@@ -186,6 +194,7 @@ export function initState(p: ImplParams): G {
     ghost: 0,
     mig: 0,
     resize: 0,
+    pin: Array.from({ length: PIN_SLOTS }, () => PIN_NONE),
     fmx: [],
     spool,
     // the files of a mount exist from its mount on (mountOp creates them): a file of an unmounted mount is gone

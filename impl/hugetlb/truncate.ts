@@ -31,6 +31,8 @@ import {
   setDel,
   type Op,
 } from './context.js';
+import { migKey } from './migration-entry.js';
+import { keepPinned } from './pin.js';
 import { unshareRange } from './pmd-share.js';
 import { regionDel } from './regions.js';
 import { NO_SUBPOOL, freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
@@ -50,30 +52,36 @@ const fileSpool = (t: T): number => at(t.params.fileMount, argInt(t, 'f'));
  * (g.freeing: refcount 0, not yet on the free list, which dissolve_free_hugetlb_folio can see) ...
  */
 function batchPut(g: G, t: T): void {
-  g.freeing += t.l.freed;
+  g.freeing += t.l.freed - t.l.pinned;
 }
+
+/** Folios the batch release frees: the removed ones but those a long-term pin keeps (pin.ts). */
+const batchSize = (t: T): number => t.l.freed - t.l.pinned;
 
 /** ... then free_huge_folio of each under hugetlb_lock (coarsened: the whole batch in one step). */
 function freeBatchStep(next: (g: G, t: T) => StepResult): Step {
   return {
     name: 'free_huge_folio',
     run(g, t) {
-      for (let k = 0; k < t.l.freed; k++) {
+      for (let k = 0; k < batchSize(t); k++) {
         freeHugePage(g, t, k < t.l.nosp_freed ? NO_SUBPOOL : fileSpool(t), false);
         g.held--;
         g.freeing--;
       }
-      t.l.nosp_freed = 0;
+      t.l.nosp_freed = t.l.pinned = 0;
       return next(g, t);
     },
   };
 }
 
-/** remove_inode_hugepages waits for the fault mutex of the next folio. */
+/**
+ * remove_inode_hugepages waits for the fault mutex of the next folio, and remove_inode_single_folio
+ * for its folio lock, which a migration (migrate.ts) holds from try_to_migrate to its end.
+ */
 function nextFolioUnlocked(g: Readonly<G>, t: T, end: number): boolean {
   const fileIndex = argInt(t, 'f');
   const idx = lowestCached(at(g.file, fileIndex).pc, t.l.next, end);
-  return idx < 0 || !g.fmx.includes(fileMutexHash(t, fileIndex, idx));
+  return idx < 0 || (!g.fmx.includes(fileMutexHash(t, fileIndex, idx)) && g.mig !== migKey(true, fileIndex, idx));
 }
 
 /**
@@ -107,10 +115,12 @@ function removeNextFolio(g: G, t: T, end: number): number {
   unmapFileRange(g, t, argInt(t, 'f'), idx, idx + 1);
   f.pc = setDel(f.pc, idx);
   f.dat = datSet(f.dat, idx, TOK_ZERO);
-  if (f.nosp.includes(idx)) {
-    f.nosp = setDel(f.nosp, idx); // a folio without a subpool (cb6acd01e2e4 absent): freed first in the batch
-    t.l.nosp_freed++;
-  }
+  const nosp = f.nosp.includes(idx);
+  if (nosp) f.nosp = setDel(f.nosp, idx);
+  // a long-term pin keeps the folio: counted as removed (hugetlb_unreserve_pages' freed), not in the batch
+  const pinned = keepPinned(g, argInt(t, 'f'), idx, nosp ? NO_SUBPOOL : fileSpool(t));
+  if (pinned) t.l.pinned++;
+  else if (nosp) t.l.nosp_freed++; // a folio without a subpool (cb6acd01e2e4 absent): freed first in the batch
   // remove_inode_single_folio: a folio mapped again since hugetlb_vmdelete_list (a fault in between)
   // gets hugetlb_vmdelete_list(index, index + 1) once more, which unmaps whatever every VMA maps
   // there, a private copy made meanwhile too. Shared mappings' ptes are not tracked: a live shared
@@ -121,7 +131,7 @@ function removeNextFolio(g: G, t: T, end: number): number {
       (isShared(v.kind) ? v.src === argInt(t, 'f') && idx >= v.from && idx < v.to : v.pcm.includes(idx)),
   );
   if (mapped) for (const v of privateMappings(g, t)) unmapHugepageRange(g, t, v, idx, idx + 1);
-  g.held++;
+  if (!pinned) g.held++;
   t.l.freed++;
   t.l.next = idx + 1;
   return idx;
@@ -216,7 +226,7 @@ export const truncateOp: Op = {
       run(g, t) {
         if (removeNextFolio(g, t, LONG_MAX) >= 0) return 'remove_inode_hugepages';
         batchPut(g, t);
-        return t.l.freed > 0 ? 'free_huge_folio' : 'hugetlb_unreserve_pages';
+        return batchSize(t) > 0 ? 'free_huge_folio' : 'hugetlb_unreserve_pages';
       },
     },
     freeBatchStep(() => 'hugetlb_unreserve_pages'),
@@ -227,7 +237,7 @@ export const truncateOp: Op = {
         const start = argInt(t, 'size') + (t.bug('HR-12') ? 1 : 0);
         const chg = regionDel(fileOf(g, t), start, LONG_MAX, true);
         const gblReserve = hugepageSubpoolPutPages(at(g.spool, fileSpool(t)), chg - t.l.freed);
-        t.l.freed = 0;
+        t.l.freed = t.l.pinned = 0;
         return returnUnused(g, t, gblReserve, truncateFinish);
       },
     },
@@ -241,12 +251,12 @@ export const truncateOp: Op = {
 
 function punchFinish(g: G, t: T): StepResult {
   batchPut(g, t);
-  return t.l.freed > 0 ? 'free_huge_folio' : punchUnlock(g, t);
+  return batchSize(t) > 0 ? 'free_huge_folio' : punchUnlock(g, t);
 }
 
 function punchUnlock(g: G, t: T): StepResult {
   inodeUnlock(fileOf(g, t), t);
-  t.l.freed = t.l.next = t.l.idx = t.l.hash = 0;
+  t.l.freed = t.l.next = t.l.idx = t.l.hash = t.l.pinned = 0;
   return done('ok');
 }
 

@@ -70,6 +70,9 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   dissolve: [0],
   // the fault GUP may take, then EBUSY (INJ.busy) when the old page cannot be removed
   soft_offline: [...FAULT_CHOICES, 8 * INJ.busy],
+  // the fault GUP may take
+  pin: FAULT_CHOICES,
+  unpin: [0],
 };
 
 /** Operations that can give charges back to a mount (and so refill its reserve). */
@@ -85,6 +88,7 @@ export const RELEASING_OPS: ReadonlySet<string> = new Set([
   'madvise_dontneed',
   'mremap',
   'soft_offline', // its GUP fault
+  'pin', // its GUP fault
 ]);
 
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */

@@ -52,6 +52,8 @@ export const OPS = [
   'dissolve',
   'soft_offline',
   'memfd_create',
+  'pin',
+  'unpin',
 ] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';
@@ -68,6 +70,7 @@ const PLACEHOLDER = Object.freeze({
   files: [],
   vmas: [],
   removing: [],
+  pins: [],
   p: undefined,
   ret: undefined,
 });
@@ -122,8 +125,8 @@ export const hugetlbMachine = setup({
 });
 
 export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
-  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing } = ctx;
-  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing };
+  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins } = ctx;
+  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins };
 }
 
 const choiceCache = new Map<string, readonly number[]>();

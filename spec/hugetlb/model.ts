@@ -19,10 +19,23 @@ import { dissolve, mount, setNr, setOvercommit } from './ops-pool.js';
 import { freshFile } from './lifecycle.js';
 import { clone, finish } from './promises.js';
 import type { HugetlbParams } from './params.js';
-import { type Args, EMPTY_VMA, type HugetlbView, type Outcome, num } from './view.js';
+import { type Args, EMPTY_VMA, type HugetlbView, NO_PIN, type Outcome, num } from './view.js';
+import { PIN_SLOTS } from './params.js';
+import { pin, unpin } from './ops-pin.js';
 
 export { EMPTY_VMA };
-export type { Args, FileView, HugetlbView, Outcome, Ret, SpoolView, UffdMode, VmaKind, VmaView } from './view.js';
+export type {
+  Args,
+  FileView,
+  HugetlbView,
+  Outcome,
+  PinView,
+  Ret,
+  SpoolView,
+  UffdMode,
+  VmaKind,
+  VmaView,
+} from './view.js';
 export { TOKEN } from './view.js';
 export { CHOICES_BY_OP, decodeChoice, INJ, SETNR_CHOICES } from './choices.js';
 export { shrinkSurplus } from './ops-pool.js';
@@ -53,6 +66,7 @@ export function initView(p: HugetlbParams): HugetlbView {
     ),
     vmas: Array.from({ length: p.vmas }, () => ({ ...EMPTY_VMA })),
     removing: [],
+    pins: Array.from({ length: PIN_SLOTS }, () => NO_PIN),
   });
   initMemo.set(p, v0);
   return v0;
@@ -125,6 +139,10 @@ function applyPlanned(
       return mremap(v0, a, plan);
     case 'soft_offline':
       return softOffline(v0, a, plan, p);
+    case 'pin':
+      return pin(v0, a, plan, p);
+    case 'unpin':
+      return plan.reserveOffset ? undefined : unpin(v0, a, plan);
     case 'dissolve':
       return plan.reserveOffset ? undefined : dissolve(v0, plan);
     case 'umount':

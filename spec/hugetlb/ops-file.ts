@@ -15,6 +15,7 @@ import {
   has,
   inUse,
   isSharedKind,
+  keepPinned,
   newLedger,
   outstanding,
   pageFreed,
@@ -67,7 +68,8 @@ export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams,
   f.cache = f.cache.filter((x) => x < size);
   f.resv = f.resv.filter((x) => x < size);
   unmapFile(v, fi, (x) => x >= size);
-  for (let k = 0; k < gone.length + held; k++) pageFreed(v);
+  const freed = gone.filter((x) => !keepPinned(v, fi, x)).length; // a pinned page stays in use until unpinned
+  for (let k = 0; k < freed + held; k++) pageFreed(v);
   return settleAndRelease(v0, v, released, plan);
 }
 
@@ -121,7 +123,8 @@ export function punchRange(
   }
   for (const i of victims) f.cache = del(f.cache, i);
   unmapFile(v, fi, (x) => x >= from && x < to);
-  if (!hold) for (let k = 0; k < victims.length; k++) pageFreed(v);
+  const freed = victims.filter((i) => !keepPinned(v, fi, i)).length; // a pinned page stays in use until unpinned
+  if (!hold) for (let k = 0; k < freed; k++) pageFreed(v);
   const s = settle(v0, v, ledger, plan.reserveOffset);
   return s ? { view: s, ret: 'ok' } : undefined;
 }

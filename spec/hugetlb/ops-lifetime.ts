@@ -9,7 +9,18 @@
  */
 import type { Plan } from './choices.js';
 import { fileStep, flagsOf, lifeOf, mountStep } from './lifecycle.js';
-import { at, clone, finish, has, isSharedKind, newLedger, pageFreed, releaseGlobal, settle } from './promises.js';
+import {
+  at,
+  clone,
+  finish,
+  has,
+  isSharedKind,
+  keepPinned,
+  newLedger,
+  pageFreed,
+  releaseGlobal,
+  settle,
+} from './promises.js';
 import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
 const mapped = (v: HugetlbView, fileIndex: number): boolean =>
@@ -19,7 +30,8 @@ const mapped = (v: HugetlbView, fileIndex: number): boolean =>
 function evict(v: HugetlbView, fileIndex: number): number {
   const f = at(v.files, fileIndex);
   const released = f.resv.filter((i) => !has(f.cache, i)).length;
-  for (let k = 0; k < f.cache.length; k++) pageFreed(v);
+  const freed = f.cache.filter((i) => !keepPinned(v, fileIndex, i)).length; // a pinned page stays in use until unpinned
+  for (let k = 0; k < freed; k++) pageFreed(v);
   f.cache = [];
   f.resv = [];
   Object.assign(f, flagsOf('gone'));
@@ -90,6 +102,8 @@ export function umount(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
   for (let k = 0; k < v.files.length; k++) if (onMount(k) && !at(v.files, k).evicted) released += evict(v, k);
   released += s0.reserve;
   v.spools[m] = { mounted: false, max: -1, min: -1, reserve: 0 };
+  // pinned pages of the mount's files no longer count against any mount (a new mount starts empty)
+  v.pins = v.pins.map((q) => (q.state === 'orphan' && q.mount === m ? { ...q, mount: -1 } : q));
   finish(v);
   releaseGlobal(v, released);
   return { view: finish(v), ret: 'ok' };

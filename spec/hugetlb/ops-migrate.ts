@@ -15,11 +15,13 @@
  *    counters stay. EBUSY (the page left the file while GUP held it, or the
  *    old page was taken again or needed by a reservation before it could be
  *    removed) and ENOMEM (the page allocator had no page) change nothing
- *    beyond the GUP fault.
+ *    beyond the GUP fault;
+ *  - a page under a long-term pin (ops-pin.ts) is never migrated: EBUSY (or
+ *    ENOMEM when no page could be found to copy it to), nothing changed.
  */
 import { INJ, type Plan } from './choices.js';
 import { fault } from './ops-fault.js';
-import { clone, finish, has } from './promises.js';
+import { clone, finish, has, isPinned, isSharedKind } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
@@ -40,13 +42,17 @@ export function softOffline(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbPara
     v = o.view;
   } else if (plan.numaMiss || plan.surplusFirst || (plan.inj && !busy) || plan.reserveOffset) return undefined;
   if (busy) return plan.buddyFail ? undefined : { view: v, ret: 'EBUSY' };
+  // a long-term pinned page is not migrated: the target taken (ENOMEM when none) goes back, EBUSY
+  const file = isSharedKind(m.kind) ? m.src : m.file;
+  const pinned = !has(m.anon, i) && file >= 0 && isPinned(v, file, i);
   if (v.free - v.rsvd > 0) {
     if (plan.buddyFail && v === v0) return undefined;
+    if (pinned) return { view: v, ret: 'EBUSY' };
     const w = clone(v);
     w.total--; // the old page leaves the pool, a surplus one first
     if (w.surp > 0) w.surp--;
     return { view: finish(w), ret: 'ok' };
   }
   if (plan.buddyFail && v === v0) return { view: v, ret: 'ENOMEM' };
-  return { view: v, ret: 'ok' };
+  return { view: v, ret: pinned ? 'EBUSY' : 'ok' };
 }

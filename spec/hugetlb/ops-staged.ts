@@ -23,7 +23,7 @@
  * progress; another truncate/punch/fallocate/close/unlink of the file and any
  * umount wait for it (inode_lock), so applyOp rejects them meanwhile.
  */
-import { clone, finish, has, maxReserveOffsets, pageFreed } from './promises.js';
+import { clone, finish, has, isPinned, keepPinned, maxReserveOffsets, pageFreed } from './promises.js';
 import { punchRange, truncate, unmapFile, zapFileMappings } from './ops-file.js';
 import type { Plan } from './choices.js';
 import type { HugetlbParams } from './params.js';
@@ -111,6 +111,7 @@ export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView |
   const [kind, fi, held, lo, hi, i, ...rest] = v0.removing;
   if (kind === undefined || fi === undefined || held === undefined || i === undefined) return undefined;
   const cached = has(v0.files[fi]?.cache ?? [], i);
+  const pinned = isPinned(v0, fi, i); // a pinned page is the pin's once removed, not the call's to free
   if (reserveOffset && !(cached && kind === STAGED_PUNCH)) return undefined;
   let v: HugetlbView;
   if (!cached) v = clone(v0);
@@ -124,8 +125,10 @@ export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView |
     unmapFile(v, fi, (x) => x === i);
     const f = v.files[fi]!;
     v.files[fi] = { ...f, cache: f.cache.filter((x) => x !== i) };
+    // the pinned page consumed its reservation and is in use as the pin's: no promise is left at i
+    if (keepPinned(v, fi, i)) v.files[fi] = { ...v.files[fi]!, resv: v.files[fi]!.resv.filter((x) => x !== i) };
   }
-  v.removing = [kind, fi, held + (cached ? 1 : 0), lo!, hi!, ...rest];
+  v.removing = [kind, fi, held + (cached && !pinned ? 1 : 0), lo!, hi!, ...rest];
   return finish(v);
 }
 

@@ -55,5 +55,8 @@ export interface HugetlbParams {
   readonly pud: number;
 }
 
+/** Long-term pin slots (io_uring rings with one registered buffer each) of every scenario (ops-pin.ts). */
+export const PIN_SLOTS = 2;
+
 /** Upper bounds that keep states compact (intSet members must be < 31). */
 export const LIMITS = { maxPages: 6, maxFileSize: 6, maxMounts: 3, maxFiles: 3, maxVmas: 4 } as const;

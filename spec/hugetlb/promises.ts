@@ -18,7 +18,7 @@
  *    pages up to nr_overcommit_hugepages, can back it (the buddy allocation
  *    of a surplus page may fail: that is the kernel's freedom, a choice).
  */
-import type { HugetlbView, SpoolView, VmaView } from './view.js';
+import type { HugetlbView, PinView, SpoolView, VmaView } from './view.js';
 
 export const has = (s: readonly number[], x: number): boolean => s.includes(x);
 export const add = (s: number[], x: number): number[] => (s.includes(x) ? s : [...s, x].sort((a, b) => a - b));
@@ -42,6 +42,7 @@ export function mountOf(v: HugetlbView, m: VmaView): number {
 export function inUse(v: HugetlbView): number {
   let n = v.removing[2] ?? 0; // removed by a truncate/punch in progress, not freed yet
   for (const f of v.files) n += f.cache.length;
+  n += orphans(v, () => true); // left the page cache, kept by pins
   let shared = 0;
   for (const m of v.vmas) {
     n += m.anon.length;
@@ -55,6 +56,7 @@ export function usage(v: HugetlbView, mount: number): number {
   let n = 0;
   let shared = 0;
   for (const f of v.files) if (f.mount === mount) n += f.resv.length;
+  n += orphans(v, (q) => q.mount === mount); // uncharged when the last pin goes
   for (const m of v.vmas) {
     if (m.kind === 'none' || isSharedKind(m.kind) || m.src !== mount) continue;
     n += m.resv.length + m.anon.length;
@@ -126,6 +128,7 @@ export function clone(v: HugetlbView): HugetlbView {
     spools: v.spools.map((s) => ({ ...s })),
     files: v.files.map((f) => ({ ...f })),
     vmas: v.vmas.map((m) => ({ ...m })),
+    pins: v.pins.slice(),
   };
 }
 
@@ -226,6 +229,29 @@ export function releaseGlobal(v: HugetlbView, n: number): void {
   v.total -= k;
   v.surp -= k;
 }
+
+/**
+ * Page i of file fi leaves the page cache: a pinned page stays in use (the
+ * pin's, still counted against its mount) until unpinned; true when it was
+ * pinned (then it is not freed now).
+ */
+export function keepPinned(v: HugetlbView, fi: number, i: number): boolean {
+  const it = (q: PinView): boolean => q.state === 'cached' && q.file === fi && q.idx === i;
+  const tag = v.pins.findIndex(it);
+  if (tag < 0) return false;
+  const orphan: PinView = { state: 'orphan', file: -1, idx: tag, mount: at(v.files, fi).mount };
+  v.pins = v.pins.map((q) => (it(q) ? orphan : q));
+  return true;
+}
+
+/** Pages only pins hold (several slots may pin one: counted once), of those `which` selects. */
+export function orphans(v: HugetlbView, which: (q: PinView) => boolean): number {
+  return new Set(v.pins.filter((q) => q.state === 'orphan' && which(q)).map((q) => q.idx)).size;
+}
+
+/** Is page i of file fi pinned? */
+export const isPinned = (v: HugetlbView, fi: number, i: number): boolean =>
+  v.pins.some((q) => q.state === 'cached' && q.file === fi && q.idx === i);
 
 /** A page left use (the caller removed it from the view): a surplus page goes back to buddy. */
 export function pageFreed(v: HugetlbView): void {

@@ -89,6 +89,23 @@ export interface VmaView {
   ro: boolean;
 }
 
+/**
+ * A long-term pin (an io_uring registered buffer of one huge page): 'cached'
+ * — page `idx` of file `file`, still in its page cache; 'orphan' — a page
+ * that left the page cache (truncate, hole punch, eviction) while pinned: in
+ * use until its last pin goes, and still counted against `mount`'s size=
+ * (-1: its mount went away since); `idx` then tells pages apart (slots
+ * pinning the same page share it). 'none': the slot is free.
+ */
+export interface PinView {
+  state: 'none' | 'cached' | 'orphan';
+  file: number;
+  idx: number;
+  mount: number;
+}
+
+export const NO_PIN: PinView = Object.freeze({ state: 'none', file: -1, idx: -1, mount: -1 }) as PinView;
+
 export interface HugetlbView {
   /** HugePages_Total. */
   total: number;
@@ -111,6 +128,8 @@ export interface HugetlbView {
    * concurrent faults and mmaps.
    */
   removing: number[];
+  /** Long-term pins by slot (ops-pin.ts). */
+  pins: PinView[];
 }
 
 export type Ret =

@@ -9,6 +9,7 @@ import {
   HPAGE_RESV_OWNER,
   HPAGE_RESV_UNMAPPED,
   KIND_NAMES,
+  PIN_NONE,
   PRIVATE,
   SP_DETACHED,
   SP_MOUNTED,
@@ -17,12 +18,25 @@ import {
   V_LIVE,
 } from '../../impl/hugetlb/state.js';
 import { isShared } from '../../impl/hugetlb/context.js';
-import { EMPTY_VMA, type HugetlbView, type UffdMode, type VmaKind } from '../../spec/hugetlb/model.js';
+import { EMPTY_VMA, type HugetlbView, type PinView, type UffdMode, type VmaKind } from '../../spec/hugetlb/model.js';
+import { NO_PIN } from '../../spec/hugetlb/view.js';
+import { cachedPage, orphanSpool, orphanTag } from '../../impl/hugetlb/pin.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
 /** The kernel's sparse page data (idx * 16 + token) as the spec's [index, token] pairs, for present pages. */
 function pairs(dat: readonly number[], present: readonly number[]): [number, number][] {
   return dat.filter((x) => present.includes(x >> 4)).map((x) => [x >> 4, x & 15] as [number, number]);
+}
+
+/** A g.pin entry as the user sees it: which page, or a page only the pin holds and the mount it counts against. */
+function pinView(g: Readonly<G>, x: number): PinView {
+  if (x === PIN_NONE) return NO_PIN;
+  if (x > 0) {
+    const [file, idx] = cachedPage(x);
+    return { state: 'cached', file, idx, mount: -1 };
+  }
+  const s = orphanSpool(x);
+  return { state: 'orphan', file: -1, idx: orphanTag(x), mount: s >= 0 && g.spool[s]?.st === SP_MOUNTED ? s : -1 };
 }
 
 export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
@@ -76,5 +90,6 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
       };
     }),
     removing: [], // a truncate/punch in progress is visible only inside the call
+    pins: g.pin.map((x) => pinView(g, x)),
   };
 }

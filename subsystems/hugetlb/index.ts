@@ -19,12 +19,20 @@ import { type HugetlbParams, parseParams } from './params.js';
 import { deepScenarios } from './profiles.js';
 import { scenarios as baseScenarios } from './scenarios.js';
 import { migrateScenarios } from './scenarios-migrate.js';
+import { pinScenarios } from './scenarios-pin.js';
 import { memfdScenarios, pmdShareScenarios } from './scenarios-pmd-share.js';
 import { surgeryScenarios } from './scenarios-surgery.js';
 import { variants } from './variants.js';
 
 export type { HugetlbParams };
-const scenarios = [...baseScenarios, ...surgeryScenarios, ...migrateScenarios, ...pmdShareScenarios, ...memfdScenarios];
+const scenarios = [
+  ...baseScenarios,
+  ...surgeryScenarios,
+  ...migrateScenarios,
+  ...pmdShareScenarios,
+  ...memfdScenarios,
+  ...pinScenarios,
+];
 
 export { abstraction, findings, invariants, parseParams, scenarios, variants };
 

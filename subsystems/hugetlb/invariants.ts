@@ -22,6 +22,8 @@ function inUse(g: Readonly<G>): number {
   let n = 0;
   let shared = 0;
   for (const f of g.file) n += f.pc.length;
+  // left the page cache, kept by long-term pins (one folio may have several)
+  n += new Set(g.pin.filter((x) => x < 0)).size;
   for (const v of g.vma) {
     n += v.anon.length;
     shared += v.cow.length;
@@ -165,6 +167,7 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
     when: 'quiescent',
     check: (g) => {
       if (g.vma.some((v) => v.st !== V_FREE) || g.file.some((f) => f.pc.length > 0 || f.reg.length > 0)) return null;
+      if (g.pin.some((x) => x < 0)) return null; // a pinned page that left its file is in use until unpinned
       let held = 0;
       for (const s of g.spool) held += (s.st === SP_MOUNTED || s.st === SP_DETACHED ? s.rsv : 0) + s.lost;
       if (g.free !== g.nr || g.resv !== held || g.held !== 0)

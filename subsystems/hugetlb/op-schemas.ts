@@ -4,7 +4,7 @@
  * limits (spec/hugetlb/params.ts LIMITS), tightened by the scenario params.
  */
 import { A, defineOps, type OpUnion } from '../../checker/op-schema.js';
-import { LIMITS, type HugetlbParams as P } from '../../spec/hugetlb/params.js';
+import { LIMITS, PIN_SLOTS, type HugetlbParams as P } from '../../spec/hugetlb/params.js';
 
 const vma = (doc: string) => A.int<P>(0, LIMITS.maxVmas - 1, doc, { text: 'params.vmas - 1', max: (p) => p.vmas - 1 });
 const file = A.int<P>(0, LIMITS.maxFiles - 1, 'file: index into params.fileMount', {
@@ -147,6 +147,18 @@ export const hugetlbOps = defineOps({
   soft_offline: {
     doc: 'madvise(MADV_SOFT_OFFLINE) of page i of VMA v (root): the page is faulted in (read) if not mapped, migrated to a free page (or a temporary one from buddy) and the old page leaves the pool',
     args: { v: vma('VMA slot'), i: index('page offset') },
+  },
+  pin: {
+    doc: "io_uring IORING_REGISTER_BUFFERS of page i of the MAP_SHARED VMA v as ring k's fixed buffer (pin_user_pages FOLL_WRITE|FOLL_LONGTERM; the page is faulted in if not mapped). EBUSY: ring k has a buffer; EINVAL: not a MAP_SHARED mapping of a mount without min_size= (bounds of the model)",
+    args: {
+      k: A.int(0, PIN_SLOTS - 1, 'pin slot (one io_uring ring with one registered buffer)'),
+      v: vma('VMA slot'),
+      i: index('page offset'),
+    },
+  },
+  unpin: {
+    doc: 'io_uring IORING_UNREGISTER_BUFFERS of ring k: the page is unpinned, and freed if it left its file meanwhile (EINVAL: nothing registered)',
+    args: { k: A.int(0, PIN_SLOTS - 1, 'pin slot') },
   },
   madvise_dontneed: {
     doc: 'madvise(MADV_DONTNEED) of pages [from, to) through VMA v: its private pages there are discarded (the mapping stays)',

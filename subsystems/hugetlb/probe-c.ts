@@ -18,6 +18,7 @@
  *   munmap range  munmap of [from, to) (a middle hole books the upper piece in slot c)
  *   close/unlink/umount/fallocate  close(2), unlink(2), umount(2), fallocate(fd, 0, ..)
  *   mprotect, mremap (probe-c-surgery.ts)
+ *   pin, unpin    io_uring fixed buffers (probe-c-pin.ts)
  *
  * Mapping slots (the model's `v`) live at fixed addresses so page i of slot v
  * is always VBASE(v) + i * 2 MiB; a forked slot shares its parent's address in
@@ -43,6 +44,7 @@ struct hbook {
 	int ro[H_NV]; /* mprotect(PROT_READ) (probe-c-surgery.ts) */
 	char *base[H_NV];
 	int mounted[H_NM], has_size[H_NM], internal[H_NM]; /* internal: memfd_create's (probe-c-memfd.ts) */
+	int has_min[H_NM]; /* mounted with min_size= (pins refuse it: probe-c-pin.ts) */
 	int file[H_NV]; /* the file a shared or private-file slot maps */
 	int fd[H_NF];
 	int file_mount[H_NF];
@@ -51,6 +53,7 @@ struct hbook {
 };
 static struct hbook *B;
 static void h_uffd_drop(int v);
+static void h_pin_restore(void);
 
 static void h_observe(void)
 {
@@ -95,6 +98,7 @@ static int h_do_mount(int m, long size, long min)
 		return errno;
 	B->mounted[m] = 1;
 	B->has_size[m] = size >= 0;
+	B->has_min[m] = min >= 0;
 	h_open_files(m);
 	return 0;
 }
@@ -136,6 +140,7 @@ static void h_setup(int script, long pool, long over, int fsize, int nfiles, con
 static int h_restore(int script, int nmounts)
 {
 	char d[64];
+	h_pin_restore(); /* registered buffers still pinned: unpinned before the mounts and the pool go */
 	for (int m = 0; m < nmounts; m++) {
 		snprintf(d, sizeof(d), "/mnt/mmcheck/s%d-m%d", script, m);
 		umount2(d, MNT_DETACH);

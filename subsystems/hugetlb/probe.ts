@@ -19,6 +19,7 @@ import { HUGETLB_UFFD_C } from './probe-c-uffd.js';
 import { HUGETLB_C_MADVISE } from './probe-c-madvise.js';
 import { HUGETLB_C_SURGERY } from './probe-c-surgery.js';
 import { HUGETLB_C_MEMFD } from './probe-c-memfd.js';
+import { HUGETLB_C_PIN } from './probe-c-pin.js';
 
 const KIND_C: Record<string, string> = {
   shared: 'K_SHARED',
@@ -101,6 +102,10 @@ function step(op: string, args: Args): string {
       return r(`h_sysctl("/proc/sys/vm/nr_hugepages", ${int(args, 'n')})`);
     case 'set_overcommit':
       return r(`h_sysctl("/proc/sys/vm/nr_overcommit_hugepages", ${int(args, 'n')})`);
+    case 'pin':
+      return r(`h_pin(${int(args, 'k')}, ${int(args, 'v')}, ${int(args, 'i')})`);
+    case 'unpin':
+      return r(`h_unpin(${int(args, 'k')})`);
     case 'memfd_create':
       return r(`h_memfd_create(${int(args, 'f')})`);
     case 'mount':
@@ -114,7 +119,7 @@ function step(op: string, args: Args): string {
 
 export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   subsystem: 'hugetlb',
-  cHelpers: HUGETLB_C + HUGETLB_UFFD_C + HUGETLB_C_MADVISE + HUGETLB_C_SURGERY + HUGETLB_C_MEMFD,
+  cHelpers: HUGETLB_C + HUGETLB_UFFD_C + HUGETLB_C_MADVISE + HUGETLB_C_SURGERY + HUGETLB_C_MEMFD + HUGETLB_C_PIN,
   describe:
     'hugetlbfs mounts under /mnt/mmcheck, files f<N> on them, mapping slot v at a fixed address; ' +
     'after each step /proc/meminfo HugePages_* and statfs(mount) used pages are printed',
@@ -162,6 +167,7 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
       op === 'fork' ||
       op === 'madvise_dontneed' ||
       op === 'soft_offline' ||
+      op === 'pin' ||
       op === 'mprotect' ||
       op === 'mremap'
       ? `h_task_of(${int(args, 'v')})`

@@ -15,6 +15,7 @@ import { mprotect } from './mprotect.js';
 import { mremap } from './mremap.js';
 import { munmap } from './munmap.js';
 import { paramsArbitrary } from './params.js';
+import { pin, unpin } from './pin.js';
 import { punch } from './punch.js';
 import { setNr } from './set_nr.js';
 import { setOvercommit } from './set_overcommit.js';
@@ -42,6 +43,8 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     fork,
     madviseDontneed,
     softOffline,
+    pin,
+    unpin,
     mprotect,
     mremap,
     setNr,

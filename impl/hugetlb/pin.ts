@@ -1,0 +1,151 @@
+/**
+ * Long-term pins of hugetlb pages (issue 10 item 7), reached the way a user
+ * reaches them: io_uring buffer registration (IORING_REGISTER_BUFFERS ->
+ * io_sqe_buffers_register -> io_sqe_buffer_register -> io_pin_pages ->
+ * pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM), io_uring/rsrc.c @ v6.12;
+ * v6.1 pins with pin_user_pages under mmap_read_lock and accepts a VMA whose
+ * file is_file_hugepages) and IORING_UNREGISTER_BUFFERS / the ring's close
+ * (io_buffer_unmap -> unpin_user_page). A hugetlb folio in ZONE_NORMAL is
+ * long-term pinnable (folio_is_longterm_pinnable): it is pinned in place,
+ * GUP_PIN_COUNTING_BIAS references on the folio (try_grab_folio, mm/gup.c @ v6.12).
+ *
+ * What a pin changes: the folio keeps references nobody else drops.
+ * - truncate, hole punch and eviction remove it from the page cache
+ *   (remove_inode_single_folio) and count it as removed for
+ *   hugetlb_unreserve_pages, but their folio_batch_release does not free it:
+ *   it is freed (free_huge_folio, its subpool charge put then) at unpin;
+ * - migration (MADV_SOFT_OFFLINE, migrate.ts) fails: hugetlbfs_migrate_folio
+ *   -> migrate_huge_page_move_mapping cannot folio_ref_freeze the expected
+ *   count, -EAGAIN, retried and given up: -EBUSY.
+ *
+ * g.pin[k] is pin slot k (one registered one-page buffer): PIN_NONE, a
+ * page-cache page (pinCached), or a folio that left the page cache and only
+ * the pin holds (pinOrphan, with the subpool free_huge_folio will put).
+ *
+ * Bounds of the op language (the probe answers them without a system call):
+ * the buffer is one huge page of a MAP_SHARED mapping (shared or noreserve)
+ * of a file whose mount has no min_size= (EINVAL otherwise; a freed pinned
+ * page's refill of a min_size reserve is not modelled); slot k must be free
+ * to pin (EBUSY) and pinned to unpin (EINVAL).
+ *
+ * Coarsening: GUP's fault is a read fault (FOLL_WRITE on a shared mapping
+ * only marks the page dirty; a read-only VMA is -EFAULT before any fault,
+ * check_vma_flags); the pin is taken in the fault's last step's successor,
+ * with the fault mutex dropped and mmap_lock still held.
+ */
+import { done } from '../../checker/types.js';
+import { faultEntry, faultOp } from './fault.js';
+import { GUP_PIN, PIN_PAGE } from './fault-release.js';
+import { type Op, type Step, type T, LOCALS, argInt, at, faultFile, faultVma, isShared, vmaOf } from './context.js';
+import { faultMayEnter } from './migration-entry.js';
+import { NO_SUBPOOL, freeHugePage } from './subpool.js';
+import { type G, PIN_NONE } from './state.js';
+
+const key = (file: number, idx: number): number => 1 + file * 64 + idx;
+
+/** g.pin entry of page-cache page idx of file. */
+export const pinCached = (file: number, idx: number): number => key(file, idx);
+
+/**
+ * g.pin entry of a folio only pins hold, freed to subpool `spool` (NO_SUBPOOL: none) by the last of
+ * them to unpin; `tag` (the lowest slot pinning it when it left the page cache) tells folios apart.
+ */
+export const pinOrphan = (spool: number, tag: number): number => -(1 + (spool + 1) + 8 * tag);
+
+/** The subpool of an orphan entry (x < 0). */
+export const orphanSpool = (x: number): number => ((-x - 1) % 8) - 1;
+
+/** The folio tag of an orphan entry (x < 0). */
+export const orphanTag = (x: number): number => Math.floor((-x - 1) / 8);
+
+/** (file, idx) of a cached entry (x > 0). */
+export const cachedPage = (x: number): [number, number] => [Math.floor((x - 1) / 64), (x - 1) % 64];
+
+/** Is page idx of file pinned? */
+export const isPinned = (g: Readonly<G>, file: number, idx: number): boolean => g.pin.includes(key(file, idx));
+
+/**
+ * remove_inode_single_folio of a pinned folio: it leaves the page cache, and folio_batch_release drops
+ * the page cache's reference only; the pin keeps the folio, with its subpool, until unpin_user_page.
+ * Returns whether the folio was pinned.
+ */
+export function keepPinned(g: G, file: number, idx: number, spool: number): boolean {
+  const tag = g.pin.indexOf(key(file, idx));
+  if (tag < 0) return false;
+  for (let k = tag; k < g.pin.length; k++) if (g.pin[k] === key(file, idx)) g.pin[k] = pinOrphan(spool, tag);
+  return true;
+}
+
+/** hugepage_new_subpool of mount m: folios still charged to the old subpool no longer charge this one. */
+export function detachOrphans(g: G, m: number): void {
+  for (let k = 0; k < g.pin.length; k++) {
+    const x = at(g.pin, k);
+    if (x < 0 && orphanSpool(x) === m) g.pin[k] = pinOrphan(NO_SUBPOOL, orphanTag(x));
+  }
+}
+
+/** The end of the pin (the fault mutex already dropped): mmap_read_unlock and i_mmap_rwsem / VMA lock readers. */
+function dropReaders(g: G, t: T): void {
+  const v = vmaOf(g, t);
+  v.users--;
+  const file = faultFile(v);
+  if (file >= 0) at(g.file, file).ir--;
+}
+
+const entry: Step = {
+  name: 'io_sqe_buffer_register',
+  enabled: faultMayEnter,
+  run(g, t) {
+    if (at(g.pin, argInt(t, 'k')) !== PIN_NONE) return done('EBUSY'); // bound: slot in use
+    const v = faultVma(g, t);
+    if (!v) return done('EFAULT'); // GUP: no VMA there
+    if (!isShared(v.kind) || at(g.spool, at(t.params.fileMount, v.src)).min !== -1) return done('EINVAL'); // bound
+    if (v.ro) return done('EFAULT'); // check_vma_flags: FOLL_WRITE without VM_WRITE
+    t.l.gup = GUP_PIN;
+    if (!v.pcm.includes(argInt(t, 'i'))) return faultEntry.run(g, t); // faultin_page; on to PIN_PAGE
+    // follow_page_mask finds the PTE: try_grab_folio under the page table lock, mmap_lock held
+    g.pin[argInt(t, 'k')] = pinCached(v.src, argInt(t, 'i'));
+    return done('ok');
+  },
+};
+
+const steps: Step[] = [
+  entry,
+  ...faultOp.steps.filter((s) => s !== faultEntry), // GUP's fault
+  {
+    // after GUP's fault (fault-release.ts), the fault mutex dropped: follow_page_mask again, try_grab_folio
+    name: PIN_PAGE,
+    run(g, t) {
+      const v = vmaOf(g, t);
+      g.pin[argInt(t, 'k')] = pinCached(v.src, argInt(t, 'i'));
+      dropReaders(g, t);
+      return done('ok');
+    },
+  },
+];
+
+export const pinOp: Op = {
+  doc: 'io_uring IORING_REGISTER_BUFFERS of one huge page of a MAP_SHARED mapping: pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM), faulting the page in when it is not mapped',
+  locals: LOCALS,
+  steps,
+};
+
+export const unpinOp: Op = {
+  doc: 'io_uring IORING_UNREGISTER_BUFFERS: unpin_user_page; a folio that left the page cache meanwhile is freed (free_huge_folio)',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'unpin_user_page',
+      run(g, t) {
+        const k = argInt(t, 'k');
+        const x = at(g.pin, k);
+        if (x === PIN_NONE) return done('EINVAL'); // bound: nothing registered in slot k
+        g.pin[k] = PIN_NONE;
+        // the last reference of a removed folio: free_huge_folio (subpool put, hugetlb_lock, free list or buddy)
+        // (by the last pin of it: unpin_user_page drops GUP_PIN_COUNTING_BIAS each)
+        if (x < 0 && !g.pin.includes(x)) freeHugePage(g, t, orphanSpool(x), false);
+        return done('ok');
+      },
+    },
+  ],
+};

@@ -1,0 +1,67 @@
+/**
+ * Long-term pins (issue 10 item 7): a user registers one huge page of a
+ * MAP_SHARED hugetlbfs mapping as an io_uring fixed buffer
+ * (IORING_REGISTER_BUFFERS, pin_user_pages with FOLL_LONGTERM) and
+ * unregisters it later. The promise, in user terms: a pinned page is neither
+ * freed nor migrated while pinned.
+ *
+ *  - pin faults the page in first when the mapping does not map it (its
+ *    outcome is the fault's; a failed fault is EFAULT / ENOMEM), and pins the
+ *    page the file holds at that index;
+ *  - truncate, hole punch and the file's eviction take a pinned page out of
+ *    the file (a later fault there gets a new page), but it stays in use:
+ *    HugePages_Free does not rise and the page still counts against its
+ *    mount's size= until unpin gives it back to the pool;
+ *  - MADV_SOFT_OFFLINE of a pinned page is EBUSY and changes nothing (see
+ *    ops-migrate.ts).
+ *
+ * Bounds of the op language (answered without a system call): slot k free
+ * to pin (EBUSY), pinned to unpin (EINVAL); only MAP_SHARED mappings of files
+ * whose mount has no min_size= (EINVAL otherwise).
+ */
+import type { Plan } from './choices.js';
+import { fault } from './ops-fault.js';
+import { at, clone, finish, has, isSharedKind, pageFreed } from './promises.js';
+import type { HugetlbParams } from './params.js';
+import { type Args, type HugetlbView, NO_PIN, type Outcome, type Ret, num } from './view.js';
+
+const isPlain = (plan: Plan): boolean =>
+  !plan.buddyFail && !plan.numaMiss && !plan.surplusFirst && !plan.inj && !plan.reserveOffset;
+
+/** pin {k, v, i} */
+export function pin(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
+  const k = num(a, 'k');
+  const slot = num(a, 'v');
+  const i = num(a, 'i');
+  const plain = isPlain(plan);
+  const unchanged = (ret: Ret): Outcome | undefined => (plain ? { view: v0, ret } : undefined);
+  const q = v0.pins[k];
+  if (!q || q.state !== 'none') return unchanged('EBUSY');
+  const m = v0.vmas[slot];
+  if (!m || m.kind === 'none' || i < m.from || i >= m.to) return unchanged('EFAULT');
+  if (!isSharedKind(m.kind) || at(v0.spools, at(v0.files, m.src).mount).min !== -1) return unchanged('EINVAL');
+  if (m.ro) return unchanged('EFAULT'); // a write pin of a read-only mapping
+  let v = v0;
+  if (!has(m.pagecache, i)) {
+    const o = fault(v0, { v: slot, i, write: false }, plan, p);
+    if (!o) return undefined;
+    if (o.ret !== 'ok') return { view: o.view, ret: o.ret === 'OOM' ? 'ENOMEM' : 'EFAULT' };
+    v = o.view;
+  } else if (!plain) return undefined;
+  const w = clone(v);
+  w.pins[k] = { state: 'cached', file: m.src, idx: i, mount: -1 };
+  return { view: finish(w), ret: 'ok' };
+}
+
+/** unpin {k}: a page that left its file meanwhile goes back to the pool. */
+export function unpin(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
+  if (!isPlain(plan)) return undefined;
+  const k = num(a, 'k');
+  const q = v0.pins[k];
+  if (!q || q.state === 'none') return { view: v0, ret: 'EINVAL' };
+  const v = clone(v0);
+  v.pins[k] = NO_PIN;
+  // the page goes back to the pool with its last pin
+  if (q.state === 'orphan' && !v.pins.some((x) => x.state === 'orphan' && x.idx === q.idx)) pageFreed(v);
+  return { view: finish(v), ret: 'ok' };
+}

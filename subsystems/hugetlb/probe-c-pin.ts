@@ -1,0 +1,68 @@
+/**
+ * C for long-term pins (appended to probe-c.ts's helpers; the io_uring calls
+ * as in subsystems/thp/probe-c.ts t_pin/t_unpin): pin k v i is an io_uring
+ * ring k (io_uring_setup) with page i of slot v registered as its fixed buffer
+ * (IORING_REGISTER_BUFFERS: pin_user_pages FOLL_WRITE|FOLL_LONGTERM of the 2
+ * MiB page); unpin k unregisters it (IORING_UNREGISTER_BUFFERS, synchronous)
+ * and closes the ring. The model's bounds answer without a system call: ring
+ * k busy (EBUSY) or empty (EINVAL), a slot that is not a live MAP_SHARED
+ * mapping of a mount without min_size= (EINVAL), an index outside it
+ * (EFAULT). A ring still registered when the script ends is unregistered by
+ * h_pin_restore before the mounts go.
+ */
+export const HUGETLB_C_PIN = String.raw`
+#include <linux/io_uring.h>
+#include <sys/uio.h>
+
+#define H_NPIN 2
+static int h_ring[H_NPIN] = { -1, -1 };
+
+static const char *h_pin(int k, int v, int i)
+{
+	struct io_uring_params prm;
+	struct iovec iov;
+	int fd;
+	if (k < 0 || k >= H_NPIN || h_ring[k] >= 0)
+		return "EBUSY";
+	if (v < 0 || v >= H_NV || !B->live[v] || i < B->from[v] || i >= B->to[v])
+		return "EFAULT";
+	if ((B->kind[v] != K_SHARED && B->kind[v] != K_NORESERVE) || B->has_min[B->file_mount[B->file[v]]])
+		return "EINVAL";
+	memset(&prm, 0, sizeof(prm));
+	fd = syscall(SYS_io_uring_setup, 1, &prm);
+	if (fd < 0)
+		return errname(errno);
+	iov.iov_base = B->base[v] + (unsigned long)i * HPAGE;
+	iov.iov_len = HPAGE;
+	if (syscall(SYS_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1)) {
+		int e = errno;
+		close(fd);
+		return errname(e);
+	}
+	h_ring[k] = fd;
+	return "ok";
+}
+
+static const char *h_unpin(int k)
+{
+	int fd;
+	if (k < 0 || k >= H_NPIN || h_ring[k] < 0)
+		return "EINVAL";
+	fd = h_ring[k];
+	h_ring[k] = -1;
+	if (syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
+		int e = errno;
+		close(fd);
+		return errname(e);
+	}
+	close(fd);
+	return "ok";
+}
+
+static void h_pin_restore(void)
+{
+	for (int k = 0; k < H_NPIN; k++)
+		if (h_ring[k] >= 0)
+			h_unpin(k);
+}
+`;

@@ -1,0 +1,68 @@
+/**
+ * Long-term pins of hugetlb pages (io_uring registered buffers): the
+ * implementation against the kernel outcomes of the same scripts
+ * (subsystems/hugetlb/NOTES.md "Long-term pins"), and the default scenarios
+ * refining the spec.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import type { Script } from '../../checker/scenario-file.js';
+import { runScript } from '../../checker/sequential.js';
+import { hugetlb, parseParams } from '../../subsystems/hugetlb/index.js';
+
+const s = (op: string, args: Record<string, number | string | boolean>) => ({ op, args });
+
+function run(params: object, steps: ReturnType<typeof s>[]) {
+  const obs = runScript(hugetlb, { params: parseParams(params), steps } as unknown as Script, null);
+  for (const o of obs) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+  return obs.map((o) => [o.impl.ret, o.impl['HugePages_Total'], o.impl['HugePages_Free']]);
+}
+
+describe('hugetlb long-term pins', () => {
+  test('a punched pinned page stays in use and charged to its mount until unpin; it is not migrated', () => {
+    const out = run({ pool: 3, fileSize: 2, vmas: 1, mounts: [{ size: 2, min: -1, mounted: true }] }, [
+      s('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 2 }),
+      s('pin', { k: 0, v: 0, i: 0 }),
+      s('soft_offline', { v: 0, i: 0 }),
+      s('punch', { f: 0, from: 0, to: 1 }),
+      s('fault', { v: 0, i: 0, write: true }),
+      s('unpin', { k: 0 }),
+      s('fault', { v: 0, i: 0, write: true }),
+    ]);
+    expect(out).toEqual([
+      ['ok', 3, 3],
+      ['ok', 3, 2],
+      ['EBUSY', 3, 2],
+      ['ok', 3, 2], // Free does not rise
+      ['SIGBUS', 3, 2], // size=2: the pinned page and index 1's reservation
+      ['ok', 3, 3],
+      ['ok', 3, 2],
+    ]);
+  });
+
+  test('a page pinned twice goes back to the pool with its last pin', () => {
+    const out = run({ pool: 2, fileSize: 2, vmas: 1, mounts: [{ size: -1, min: -1, mounted: true, internal: true }] }, [
+      s('memfd_create', { f: 0 }),
+      s('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 2 }),
+      s('pin', { k: 0, v: 0, i: 1 }),
+      s('pin', { k: 1, v: 0, i: 1 }),
+      s('truncate', { f: 0, size: 0 }),
+      s('unpin', { k: 0 }),
+      s('unpin', { k: 1 }),
+    ]);
+    expect(out.slice(4)).toEqual([
+      ['ok', 2, 1],
+      ['ok', 2, 1],
+      ['ok', 2, 2],
+    ]);
+  });
+
+  test('the default scenarios refine the spec exhaustively', () => {
+    for (const name of ['pin-punch', 'pin-evict']) {
+      const sc = hugetlb.scenarios.find((x) => x.name === name)!;
+      const r = checkScenario(hugetlb, sc, { variant: null });
+      if (r.violation) throw new Error(`${name}: ${r.violation.kind}: ${r.violation.message}`);
+      expect(r.exhaustive).toBe(true);
+    }
+  });
+});
