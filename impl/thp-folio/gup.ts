@@ -12,7 +12,8 @@
  * No fault-in of unmapped addresses: they return -EFAULT. unpin_user_page()
  * drops the pin. A R/O pin of the (huge or small) zero page pins the zero page
  * itself: gup_must_unshare() unshares only PageAnon pages (and, from v6.2,
- * FOLL_LONGTERM pins in COW mappings, which this op is not), and
+ * FOLL_LONGTERM pins in COW mappings: `longterm` unshares the zero page into
+ * a fresh exclusive page, 84209e87c696), and
  * try_grab_folio() takes no pin on the small zero folio ("Don't take a pin on
  * the zero page - it's not going anywhere"; mm/gup.c @ v6.12). A FOLL_WRITE
  * pin breaks COW first (a write fault into a fresh page).
@@ -78,8 +79,16 @@ function try_grab_folio(g: G, t: T, mm: MmT, i: number): Done {
  */
 function faultNeeded(g: Readonly<G>, t: T, mm: Readonly<MmT>, i: number): number {
   if (!isAnon(t.params)) return 0;
-  /* the zero page is no anon page: only a FOLL_WRITE pin faults (COW) first; a R/O pin pins it as it is */
-  if (targetOf(mm, i).kind === 'zero') return arg(t, 'write') === 1 ? 1 : 0;
+  if (targetOf(mm, i).kind === 'zero') {
+    /* the zero page is no anon page: a FOLL_WRITE pin faults (COW) first; a short-term R/O pin pins it as it is */
+    if (arg(t, 'write') === 1) return 1;
+    /*
+     * gup_must_unshare(): !PageAnon and FOLL_LONGTERM in a COW mapping (is_cow_mapping) → unshare (84209e87c696
+     * "mm/gup: reliable R/O long-term pinning in COW mappings")
+     */
+    // 84209e87c696: a R/O long-term pin pins the zero page as it is (!PageAnon → false, v5.19 - v6.1)
+    return arg(t, 'longterm') === 1 && !t.bug('84209e87c696') ? 2 : 0;
+  }
   if (writable(mm, i)) return 0;
   if (arg(t, 'write') === 1) return 1;
   // a7f226604170: a R/O pin never unshares
@@ -117,7 +126,7 @@ function follow(g: G, t: T): Done | typeof WP.entry {
 }
 
 export const pin = kernelOp(
-  'pin_user_pages(FOLL_PIN, write = FOLL_WRITE) of one subpage through mm: follow_page_mask + try_grab_folio under the ptl, after a write fault (FOLL_WRITE on a write-protected entry) or an unshare fault (gup_must_unshare: R/O pin of a page that is not PageAnonExclusive); no fault-in of unmapped addresses.',
+  'pin_user_pages(FOLL_PIN, write = FOLL_WRITE, longterm = FOLL_LONGTERM) of one subpage through mm: follow_page_mask + try_grab_folio under the ptl, after a write fault (FOLL_WRITE on a write-protected entry) or an unshare fault (gup_must_unshare: R/O pin of a page that is not PageAnonExclusive, or R/O long-term pin of the zero page); no fault-in of unmapped addresses.',
   ['fault', 'unshare'],
   [
     {

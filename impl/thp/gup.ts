@@ -12,7 +12,11 @@
  * return -EFAULT. unpin_user_page() drops the pin. follow_pmd_mask() reads
  * the PMD once locklessly (pmd_present: a PMD migration entry waits), then
  * rechecks it under pmd_lock and retries when it changed (688272809fcc "mm,
- * gup: prevent pmd checking race in follow_pmd_mask()").
+ * gup: prevent pmd checking race in follow_pmd_mask()"). FOLL_LONGTERM
+ * (`longterm`) changes nothing here: every pin already breaks COW, the zero
+ * page included (v5.11 - v6.1 without that forced break pinned the zero page
+ * even long-term, until 84209e87c696 "mm/gup: reliable R/O long-term pinning
+ * in COW mappings").
  */
 import { put_copy, targetOf } from './cow.js';
 import {

@@ -38,6 +38,14 @@ import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices, type Th
  * v5.8 - v5.10 (17839856fd58 "gup: document and work around 'COW can break
  * either way' issue"), and FOLL_LONGTERM since 84209e87c696 "mm/gup: reliable
  * R/O long-term pinning in COW mappings". A FOLL_WRITE pin always pins a copy.
+ *
+ * A FOLL_LONGTERM pin (`longterm`) must keep seeing the page the process
+ * maps for as long as it is held, so it never holds the zero page: the
+ * pinner's next write would COW away from it and leave the pin behind. A R/O
+ * long-term pin of the zero page pins a private copy (an unshare) instead
+ * (84209e87c696 "mm/gup: reliable R/O long-term pinning in COW mappings",
+ * v6.2: gup_must_unshare() asks FOLL_LONGTERM pins of non-anon pages in COW
+ * mappings to unshare, mm/internal.h @ v6.12).
  */
 const on_pin: Handler = (c, e) => {
   const { mm, sub, badMm, badSub, anon, choice, first } = e;
@@ -51,6 +59,7 @@ const on_pin: Handler = (c, e) => {
     page = copyForWrite(c, mm, sub, dataOf(c, mm, sub));
   } else if (page === ZERO_PAGE) {
     if (int(e.ev.write) === 1) return REJECT; // a FOLL_WRITE pin of the zero page breaks COW first ('copy')
+    if (int(e.ev.longterm) === 1) return REJECT; // a FOLL_LONGTERM pin of the zero page unshares first ('copy')
   } else if (anon && sharedWithOthers(c, mm, page)) return REJECT;
   c.pinned.push([mm, sub, page]);
   return 'ok';

@@ -54,8 +54,13 @@ export const thpOps = defineOps({
     args: { mm },
   },
   pin: {
-    doc: 'pin_user_pages(FOLL_PIN) of one subpage through mm (slow path; breaks COW first when write-protected)',
-    args: { mm, sub, write: A.optional(A.int(0, 1, 'FOLL_WRITE (1) or a read-only pin (0, default)')) },
+    doc: 'pin_user_pages(FOLL_PIN [| FOLL_LONGTERM]) of one subpage through mm (slow path; breaks COW first when write-protected; a long-term pin unshares the zero page)',
+    args: {
+      mm,
+      sub,
+      write: A.optional(A.int(0, 1, 'FOLL_WRITE (1) or a read-only pin (0, default)')),
+      longterm: A.optional(A.int(0, 1, 'FOLL_LONGTERM (1) or a short-term pin (0, default)')),
+    },
   },
   pin_fast: {
     doc: 'pin_user_pages_fast(FOLL_PIN) of one subpage: lockless, or falls back without pinning',

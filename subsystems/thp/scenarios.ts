@@ -271,6 +271,20 @@ export const scenarios: Scenario<P>[] = [
     ],
   },
   {
+    name: 'zero-page-longterm-pin',
+    description:
+      'A read-only FOLL_LONGTERM pin of the huge zero page unshares it first (84209e87c696: a fresh exclusive page, v6.2+; v5.8 - v5.10 break COW for every pin) while the pinner writes the same page and forks: the pin keeps seeing what the pinner maps and reads.',
+    params: thpParams('anon', 'none'),
+    threads: [
+      [
+        op('populate_read', { mm: 0 }),
+        op('pin', { mm: 0, sub: 1, longterm: 1 }),
+        op('wp_fault', { mm: 0, sub: 1, val: 3 }),
+      ],
+      [op('read', { mm: 0, sub: 1 }), op('fork', { src: 0, dst: 1 }), op('read', { mm: 1, sub: 1 })],
+    ],
+  },
+  {
     name: 'zero-page-cow',
     description:
       'The huge zero page shared after fork: a write fault splits the zero PMD and COWs one small zero page, a FOLL_FORCE write COWs through a read-only mapping, the child reads, partly unmaps and drops part of its range.',

@@ -99,6 +99,37 @@ describe('thp: the huge zero page', () => {
     }
   });
 
+  test('--impl folio: a R/O FOLL_LONGTERM pin unshares the zero page (84209e87c696), the pinner then writes the pinned page', () => {
+    for (const prefix of [[], [step('split_huge_pmd', { mm: 0 })]]) {
+      const steps = [
+        step('populate_read', { mm: 0 }),
+        ...prefix,
+        step('pin', { mm: 0, sub: 1, longterm: 1 }),
+        step('wp_fault', { mm: 0, sub: 1, val: 6 }),
+        step('read', { mm: 0, sub: 1 }),
+      ];
+      const params = parseParams({ kind: 'anon', initial: 'none' });
+      const obs = runScript(folio, { params, steps }, null);
+      for (const o of obs) expect(o.problem).toBeUndefined();
+      expect(obs.map((o) => o.impl.ret).slice(prefix.length)).toEqual(['ok', 'ok', 'reuse', 6]);
+      const run = runImplSteps(folio, { params, steps: steps.slice(0, -2) }, null);
+      const view = folioAbstraction(run.steps.at(-1)!.impl as FolioState, params);
+      expect(view.pinned).toEqual([[0, 1, params.nr]]); /* a private copy, the page mm now maps */
+      const bug = runScript(folio, { params, steps }, '84209e87c696');
+      expect(bug.find((o) => o.problem !== undefined)?.op).toBe('pin');
+    }
+  });
+
+  test('spec: a R/O FOLL_LONGTERM pin never holds the zero page: it pins a private copy the pinner maps', () => {
+    let c: ThpContext = initialThp({ nr: 2, mms: 1, kind: 'anon', initial: 'none' });
+    c = applyThp(c, { type: 'populate_read', mm: 0 });
+    expect(applyThp(c, { type: 'pin', mm: 0, sub: 1, longterm: 1, choice: 'same' }).ret).toBeUndefined();
+    c = applyThp(c, { type: 'pin', mm: 0, sub: 1, longterm: 1, choice: 'copy' });
+    expect([c.ret, c.pinned]).toEqual(['ok', [[0, 1, 2]]]);
+    expect(applyThp(c, { type: 'wp_fault', mm: 0, sub: 1, val: 4, choice: 'copy' }).ret).toBeUndefined();
+    expect(applyThp(c, { type: 'wp_fault', mm: 0, sub: 1, val: 4, choice: 'reuse' }).ret).toBe('reuse');
+  });
+
   test('spec: a read-only pin may hold the zero page itself, and the pinner still COWs away from it', () => {
     let c: ThpContext = initialThp({ nr: 2, mms: 1, kind: 'anon', initial: 'none' });
     c = applyThp(c, { type: 'populate_read', mm: 0 });

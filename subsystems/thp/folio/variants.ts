@@ -99,6 +99,14 @@ export const folioVariants: Variant[] = [
     scenarios: ['file-collapse-vs-gup-fast'],
   },
   {
+    name: '84209e87c696',
+    description:
+      "gup_must_unshare() returns false for every non-anon page, FOLL_LONGTERM or not: a R/O long-term pin of the huge zero page pins the zero page itself, and the pinner's next write COWs away from it, leaving the long-term pin on a page the process no longer maps.",
+    source:
+      '84209e87c696 "mm/gup: reliable R/O long-term pinning in COW mappings"; mm/internal.h gup_must_unshare() @ v6.12',
+    scenarios: ['zero-page-longterm-pin'],
+  },
+  {
     name: '6fa1066fc5d0',
     description:
       'move_normal_pmd() moves the page table get_old_pmd() saw without rechecking the PMD under the rmap and page-table locks: retract_page_tables(), which takes no mmap_lock since 1d65b771bc08, has cleared it meanwhile, and pmd_populate() installs pfn 0 as a page table. Caught as an impl-error (the model stops at that bogus pmd_populate() as a kernel BUG), not as a spec violation.',
