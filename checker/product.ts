@@ -493,6 +493,7 @@ export class Product<G extends object = any> implements Model {
       const slot = vec[tb]!;
       const pc = vec[tb + 2]!;
       const before = this.emitted;
+      this.curBlock = -1;
       if (pc >= 0) {
         this.expandStep(vec, off, len, t, slot, vec[tb + 1]!, pc, emit, wantLabels);
       } else {
@@ -510,6 +511,8 @@ export class Product<G extends object = any> implements Model {
   private g0: G | undefined;
   /** Its step-memo id (-1: not yet interned). */
   private curImpl = -1;
+  /** The step-memo id of the control block of the thread being expanded (-1: not yet interned). */
+  private curBlock = -1;
   /** Its impl part of the fingerprint (curZ < 0: not yet computed). */
   private curZ = -1;
   private curZa = 0;
@@ -568,7 +571,8 @@ export class Product<G extends object = any> implements Model {
     this.rec = false;
     if (memo) {
       if (this.curImpl < 0) this.curImpl = memo.implId(vec, off + this.implOff, len - this.implOff);
-      key = memo.keyId(this.curImpl, t, altIdx, vec[off + 1]!, vec, off + this.HDR + t * this.TW);
+      if (this.curBlock < 0) this.curBlock = memo.blockId(vec, off + this.HDR + t * this.TW);
+      key = memo.keyId(this.curImpl, t, altIdx, vec[off + 1]!, this.curBlock);
       const at = memo.entry(key);
       if (at >= 0) {
         this.replay(memo, at, vec, off, t, slot, altIdx, alt, stepIdx, invoked, emit);

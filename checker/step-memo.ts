@@ -57,14 +57,23 @@ export class StepMemo {
   /** Drops so far. */
   drops = 0;
 
+  /** Thread control blocks (slot, alt, pc, locals) by id: a key names its block by id. */
+  private blocks = new IntTable();
+
   /** `tw`: words of a thread's control block. */
   constructor(private readonly tw: number) {
-    this.key = new Int32Array(4 + tw);
+    this.key = new Int32Array(4);
+  }
+
+  /** The id of the thread control block v[tb, tb+tw). */
+  blockId(v: Int32Array, tb: number): number {
+    return this.blocks.intern(v, tb, this.tw);
   }
 
   /** Call between expansions: drop everything when past the cap. */
   bound(): void {
-    if (this.impls.words + 4 * this.impls.size + this.keys.words + this.used < StepMemo.CAP_WORDS) return;
+    const words = this.impls.words + 4 * this.impls.size + this.blocks.words + this.keys.words + this.used;
+    if (words < StepMemo.CAP_WORDS) return;
     this.clear();
     this.drops++;
   }
@@ -72,6 +81,7 @@ export class StepMemo {
   clear(): void {
     this.impls = new IntTable();
     this.keys = new IntTable();
+    this.blocks = new IntTable();
     this.entries = new Int32Array(1 << 12);
     this.zs = new Int32Array(3 << 10);
     this.abs = new Int32Array(1 << 10);
@@ -141,15 +151,14 @@ export class StepMemo {
     this.abs[id] = abs + 1;
   }
 
-  /** The key id of thread t taking alternative `alt` with control block v[tb, tb+tw) in impl state `impl`. */
-  keyId(impl: number, t: number, alt: number, faultsUsed: number, v: Int32Array, tb: number): number {
+  /** The key id of thread t taking alternative `alt` with control block `block` (blockId) in impl state `impl`. */
+  keyId(impl: number, t: number, alt: number, faultsUsed: number, block: number): number {
     const k = this.key;
     k[0] = impl;
-    k[1] = t;
-    k[2] = alt;
+    k[1] = block;
+    k[2] = (alt << 3) | t; // at most 8 threads (Product)
     k[3] = faultsUsed;
-    for (let i = 0; i < this.tw; i++) k[4 + i] = v[tb + i]!;
-    const id = this.keys.intern(k, 0, k.length);
+    const id = this.keys.intern(k, 0, 4);
     if (id >= this.entries.length) {
       const e = new Int32Array(2 * this.entries.length);
       e.set(this.entries);
