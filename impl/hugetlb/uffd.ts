@@ -257,6 +257,11 @@ const continueStep: Step = {
   // is_continue: filemap_lock_hugetlb_folio (-EFAULT without a page-cache folio), the PTE check
   // under the page table lock (-EEXIST), hugetlb_add_file_rmap + set_huge_pte_at. The folio is in
   // the page cache: no restore_reserve_on_error on its error path (folio_in_pagecache).
+  // Nothing asks VM_SHARED: a MAP_PRIVATE mapping of a file gets the file's folio too, mapped
+  // read-only (writable = 0 for !vm_shared) with the file rmap, and -EEXIST when its PTE maps
+  // anything, its own COW copy included (mm/userfaultfd.c mfill_atomic_hugetlb() and mm/hugetlb.c
+  // hugetlb_mfill_atomic_pte() @ v6.12; __mcopy_atomic_hugetlb() / hugetlb_mcopy_atomic_pte() @ v6.1;
+  // conform seed 20261206 script 994 on Debian 6.1.192: EEXIST where the model said EFAULT).
   name: 'mfill_atomic_hugetlb:continue',
   enabled: faultMutexFree,
   run(g, t) {
@@ -265,14 +270,15 @@ const continueStep: Step = {
     const idx = argInt(t, 'i');
     // the fault mutex and the VMA lock are taken and dropped inside this step: nothing else
     // happens under them (the folio is looked up, checked and mapped)
-    if (!isShared(v.kind)) return done('EFAULT'); // a private mapping of an unlinked file: no page cache
-    const f = at(g.file, v.src);
+    const file = faultFile(v);
+    if (file < 0) return done('EFAULT'); // a private mapping of a file of its own: no page cache
+    const f = at(g.file, file);
     if (!f.pc.includes(idx)) return done('EFAULT');
-    if (v.pcm.includes(idx)) {
+    if (v.pcm.includes(idx) || v.anon.includes(idx)) {
       // cc30042df6fc^: the error path treated the page-cache folio as newly allocated and ran
       // restore_reserve_on_error on it: no HPageRestoreReserve, vma_needs_reservation finds the
       // entry (rc 0), so vma_del_reservation deletes the reservation of a cached page
-      if (t.bug('cc30042df6fc')) regionDel(f, idx, idx + 1, true);
+      if (t.bug('cc30042df6fc') && isShared(v.kind)) regionDel(f, idx, idx + 1, true);
       return done('EEXIST');
     }
     hugePteAlloc(g, t, v, idx); // huge_pte_alloc (a MINOR-registered VMA never shares)
@@ -282,7 +288,7 @@ const continueStep: Step = {
 };
 
 export const uffdContinueOp: Op = {
-  doc: 'UFFDIO_CONTINUE of one index: map the page-cache page (mfill_atomic_hugetlb / hugetlb_mfill_atomic_pte is_continue): EFAULT without one, EEXIST when mapped',
+  doc: 'UFFDIO_CONTINUE of one index: map the page-cache page, into a shared or a MAP_PRIVATE mapping of the file (mfill_atomic_hugetlb / hugetlb_mfill_atomic_pte is_continue): EFAULT without one, EEXIST when a page is mapped there',
   locals: LOCALS,
   steps: [continueStep],
 };

@@ -86,10 +86,12 @@ export function uffdCopy(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
 
 /**
  * UFFDIO_CONTINUE of index i: maps the page the file's page cache already
- * holds into this mapping (the answer to a minor fault). EFAULT, nothing
- * changed, when there is no such page (a private mapping of an unlinked file
- * never has one); EEXIST, nothing changed, when this mapping maps it
- * already; no reservation and no page count changes on any path.
+ * holds into this mapping (the answer to a minor fault), for a MAP_PRIVATE
+ * mapping of the file as for a shared one (there read-only: a write still
+ * copies it). EFAULT, nothing changed, when there is no such page (a private
+ * mapping of a file of its own never has one); EEXIST, nothing changed, when
+ * this mapping maps a page at i already (the file's, or its own private
+ * copy); no reservation and no page count changes on any path.
  */
 export function uffdContinue(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj || plan.reserveOffset || plan.surplusFirst) return undefined;
@@ -97,8 +99,9 @@ export function uffdContinue(v0: HugetlbView, a: Args, plan: Plan): Outcome | un
   const i = num(a, 'i');
   const m0 = v0.vmas[slot];
   if (!m0 || m0.kind === 'none' || i < m0.from || i >= m0.to) return { view: v0, ret: 'ENOENT' };
-  if (!isSharedKind(m0.kind) || !has(at(v0.files, m0.src).cache, i)) return { view: v0, ret: 'EFAULT' };
-  if (has(m0.pagecache, i)) return { view: v0, ret: 'EEXIST' };
+  const file = isSharedKind(m0.kind) ? m0.src : m0.file;
+  if (file < 0 || !has(at(v0.files, file).cache, i)) return { view: v0, ret: 'EFAULT' };
+  if (has(m0.pagecache, i) || has(m0.anon, i)) return { view: v0, ret: 'EEXIST' };
   const v = clone(v0);
   const m = at(v.vmas, slot);
   m.pagecache = add(m.pagecache, i);
