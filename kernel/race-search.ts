@@ -12,10 +12,13 @@
  * counters) is a match.
  *
  * Sequential interleavings (one operation at a time) are searched first, so
- * a match is reported as "one after another" where one exists. The search is
- * bounded by the number of states it visits; past the bound, not every
- * interleaving was tried, and the caller must not call the outcome
- * distinctive.
+ * a match is reported as "one after another" where one exists. Then the
+ * sequential orders again without pruning: one that breaks a property and
+ * ends with the outcome shows the violation without any race (a race run
+ * seeing it reproduces a bug, but not the race). Only then every
+ * interleaving, pruned. Each search is bounded by the number of states it
+ * visits; past the bound, not every order was tried, and the caller must not
+ * call the outcome distinctive.
  */
 import { Product } from '../checker/product.js';
 import type { StepLabel } from '../checker/result.js';
@@ -28,13 +31,22 @@ export interface Outcome {
   readonly counters: Readonly<Record<string, number>>;
 }
 
-/** States each of the two searches (sequential, then all interleavings) may visit. */
+/** States each of the three searches (sequential, sequential unpruned, then all interleavings) may visit. */
 export const INTERLEAVING_CAP = 20_000;
 
 export type SearchResult =
-  | { readonly kind: 'match'; readonly sequential: boolean; readonly order: string }
+  | {
+      readonly kind: 'match';
+      readonly sequential: boolean;
+      /** The matching order breaks a property (found by the unpruned sequential search). */
+      readonly violating?: boolean;
+      readonly order: string;
+    }
   | { readonly kind: 'none' }
   | { readonly kind: 'capped'; readonly why: string };
+
+/** Failures that break a property of a path that still runs on (the unpruned search follows them). */
+const PROPERTY: ReadonlySet<string> = new Set(['refinement', 'linearizability']);
 
 interface Path {
   readonly vec: Int32Array;
@@ -59,7 +71,9 @@ function scriptScenario(scenario: Scenario, script: KernelScript): { sc: Scenari
 
 /**
  * The first violation-free interleaving of the script's operations in the
- * implementation that ends with `want`: sequential ones first.
+ * implementation that ends with `want`: sequential ones first; between them
+ * and the others, a sequential order that breaks a property and ends with
+ * `want` (`violating`: the violation needs no race).
  */
 export function violationFreeMatch(
   sub: Subsystem,
@@ -73,19 +87,27 @@ export function violationFreeMatch(
   const { sc, stepOf } = scriptScenario(scenario, script);
   const product = new Product(sub, sc, variant);
   const name = (order: readonly number[]): string => order.map((k) => `${script.steps[k]!.op}#${k}`).join(', ');
-  for (const sequential of [true, false]) {
-    const r = search(product, sc, mapping, script, stepOf, want, sequential, cap);
+  const passes = [
+    { sequential: true, prune: true },
+    { sequential: true, prune: false },
+    { sequential: false, prune: true },
+  ];
+  for (const { sequential, prune } of passes) {
+    const r = search(product, sc, mapping, script, stepOf, want, { sequential, prune }, cap);
     if (r === 'capped')
       return {
         kind: 'capped',
         why: `the search of the implementation's ${sequential ? 'sequential orders' : 'interleavings'} of these operations stopped at ${cap} states`,
       };
-    if (r) return { kind: 'match', sequential, order: name(r) };
+    if (r) return { kind: 'match', sequential, ...(prune ? {} : { violating: true }), order: name(r) };
   }
   return { kind: 'none' };
 }
 
-/** Depth-first search; the finishing order of a match, undefined for none, 'capped' past the bound. */
+/**
+ * Depth-first search (`prune`: drop every path that breaks a property); the finishing order of a match,
+ * undefined for none, 'capped' past the bound.
+ */
 function search(
   product: Product,
   sc: Scenario,
@@ -93,7 +115,7 @@ function search(
   script: KernelScript,
   stepOf: readonly (readonly number[])[],
   want: Outcome,
-  sequential: boolean,
+  { sequential, prune }: { readonly sequential: boolean; readonly prune: boolean },
   cap: number,
 ): readonly number[] | undefined | 'capped' {
   const c = script.concurrency!;
@@ -115,9 +137,10 @@ function search(
       0,
       p.vec.length,
       (s, lab) => {
-        if (!lab || s.failure) return;
+        // a step that threw ends the path; a broken property (refinement, linearizability) only when pruning
+        if (!lab || (s.failure && (prune || !PROPERTY.has(s.failure.kind)))) return;
         const q = advance(p, lab, s.buf.slice(0, s.len), stepOf, c.after, sequential, mapping, script);
-        if (q && !product.checkState(q.vec, 0, s.impl)) next.push(q);
+        if (q && (!prune || !product.checkState(q.vec, 0, s.impl))) next.push(q);
       },
       true,
     );

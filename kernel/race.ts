@@ -12,7 +12,9 @@
  * Seeing it shows the violation only when no violation-free interleaving of
  * the same operations in the implementation ends the same way
  * (kernel/race-search.ts): an outcome such an interleaving also gives is
- * reported as not distinctive, and so is one whose search hit its bound.
+ * reported as not distinctive, and so is one whose search hit its bound; an
+ * outcome a sequential order that breaks a property also gives happens
+ * without a race, and is never called a race reproduction either.
  */
 import { Product } from '../checker/product.js';
 import { sameLabel } from '../checker/replay.js';
@@ -33,6 +35,8 @@ export type RacePrediction =
       readonly outcome: RaceOutcome;
       /** Some order of the operations one after another, without a violation, ends with the same outcome. */
       readonly alsoSequential?: string;
+      /** Some order of the operations one after another breaks a property and ends the same way: no race needed. */
+      readonly alsoWithoutRace?: string;
       /** Some interleaving of the operations without a violation ends with the same outcome. */
       readonly alsoInterleaved?: string;
       /** Not every interleaving was tried (the search's bound): why, and then no REPRODUCED. */
@@ -95,6 +99,7 @@ export function predictRaceOutcome(
   const m = violationFreeMatch(sub, scenario, variant, mapping, script, outcome, cap);
   if (m.kind === 'capped') return { kind: 'outcome', outcome, ordersUnchecked: m.why };
   if (m.kind === 'none') return { kind: 'outcome', outcome };
+  if (m.violating) return { kind: 'outcome', outcome, alsoWithoutRace: m.order };
   return { kind: 'outcome', outcome, ...(m.sequential ? { alsoSequential: m.order } : { alsoInterleaved: m.order }) };
 }
 
@@ -181,6 +186,12 @@ export function judgeRace(
     return {
       verdict: 'INCONCLUSIVE',
       why: `the counterexample's outcome was ${freq}, but the operations one after another (${prediction.alsoSequential}) end the same way: seeing it does not show the race`,
+      tally,
+    };
+  if (prediction.alsoWithoutRace)
+    return {
+      verdict: 'INCONCLUSIVE',
+      why: `the counterexample's outcome was ${freq}, but it also happens without a race: the operations one after another (${prediction.alsoWithoutRace}) break the same property and end the same way, so seeing it is no race reproduction (reproduce them as a sequential script)`,
       tally,
     };
   if (prediction.alsoInterleaved)

@@ -8,6 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
+import { runImplSteps } from '../../checker/sequential-impl.js';
 import { hugetlb } from '../../subsystems/hugetlb/index.js';
 import { hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
 import { compileScripts } from '../../kernel/compile.js';
@@ -157,6 +158,41 @@ describe('race runs compare the final counters', () => {
     );
     expect(now.verdict).toBe('INCONCLUSIVE');
     expect(now.why).toMatch(/an interleaving of the operations that breaks no property/);
+  });
+
+  test('an outcome a sequential order that breaks a property also ends with is no race reproduction', () => {
+    // finding-noreserve-subpool-reserve needs no race: mmap in one thread, the read fault after it in
+    // another. The only order breaks resv-conservation, so a search that prunes violating paths finds no
+    // match, and seeing the outcome was called a race REPRODUCED
+    const sc = {
+      ...hugetlb.findings!.find((f) => f.name === 'finding-noreserve-subpool-reserve')!,
+      kernelVersion: '6.12',
+    };
+    const steps = sc.threads
+      .flat()
+      .slice(0, 2)
+      .map((slot) => slot[0]!);
+    const script: KernelScript = { params: sc.params, steps, concurrency: { threadOf: [0, 1], after: [[], [0]] } };
+    const run = runImplSteps(hugetlb, { params: sc.params, steps }, null, false, '6.12');
+    expect(run.steps[1]!.invariant).toMatch(/resv-conservation/);
+    const outcome: RaceOutcome = {
+      returns: run.steps.map((st, i) => hugetlbProbe.retOf(st.ret, steps[i]!.op)),
+      counters: hugetlbProbe.predict(run.steps[1]!.impl, sc.params, hugetlb),
+    };
+    const m = violationFreeMatch(hugetlb, sc, null, hugetlbProbe, script, outcome);
+    expect(m).toEqual({ kind: 'match', sequential: true, violating: true, order: 'mmap#0, fault#1' });
+    const seen = [{ kind: 'ran' as const, steps: [], poolRestored: true, final: outcome.counters }];
+    const withReturns = seen.map((r) => ({
+      ...r,
+      steps: outcome.returns.map((ret, step) => ({ step, ret, sigbus: false, counters: {} })),
+    }));
+    const v = judgeRace(
+      script,
+      { kind: 'outcome', outcome, alsoWithoutRace: m.kind === 'match' ? m.order : '' },
+      withReturns,
+    );
+    expect(v.verdict).toBe('INCONCLUSIVE');
+    expect(v.why).toMatch(/also happens without a race: the operations one after another \(mmap#0, fault#1\)/);
   });
 
   test('runs without a FINAL line do not count; no prediction is INCONCLUSIVE', () => {
