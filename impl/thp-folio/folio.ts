@@ -28,6 +28,7 @@
 // Deliberate parallel of impl/thp's page.ts: the same shape (state schema, PTE values, refcount helpers) over the folio-era fields (_entire_mapcount, _nr_pages_mapped, PG_anon_exclusive), kept apart so that spec/thp judges each implementation on its own.
 import { S, type Infer } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
+import { PriorS, initPrior } from '../thp-common/prior.js';
 import { BUG_ON } from '../thp-common/steps.js';
 
 export interface FolioParams {
@@ -35,6 +36,7 @@ export interface FolioParams {
   readonly mms: number;
   readonly kind: 'anon' | 'file';
   readonly initial: 'none' | 'pmd' | 'forked';
+  readonly prior?: number; /* impl/thp-common/prior.ts */
 }
 
 /** pin_user_pages() on a small folio adds this to _refcount (include/linux/mm.h). */
@@ -155,6 +157,7 @@ export const folioSchema = S.struct({
   user_refs: S.list(S.int()),
   /** User side: every FOLL_PIN pin with the page it holds. */
   pins: S.list(PinS),
+  prior: PriorS /* another THP queued for deferred split before this one (impl/thp-common/prior.ts) */,
 });
 
 export type FolioState = Infer<typeof folioSchema>;
@@ -367,6 +370,7 @@ export function init(p: FolioParams): FolioState {
     user_pins: new Array(n).fill(0),
     user_refs: new Array(n).fill(0),
     pins: [],
+    prior: initPrior(p),
   };
   if (anon && p.initial === 'none') return g;
   prep_large_folio(g);

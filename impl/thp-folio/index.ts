@@ -20,7 +20,7 @@ import { collapse_file } from './collapse-file.js';
 import { migrate } from './migrate.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
-import { deferred_split_scan, split } from './split.js';
+import { deferred_split_scan, put_prior, split } from './split.js';
 import { madvise_dontneed, mlock, mprotect, mprotect_ro, munmap, numa_hint, split_huge_pmd } from './vma.js';
 
 export const folioImpl: ImplDef<FolioState, FolioParams> = {
@@ -48,6 +48,7 @@ export const folioImpl: ImplDef<FolioState, FolioParams> = {
     scan_put,
     split,
     deferred_split_scan,
+    put_prior,
     collapse,
     collapse_file,
     migrate,

@@ -10,11 +10,18 @@
  * back. v6.6 has no PG_partially_mapped and queues only partially unmapped
  * folios (rmap.ts records that in the same field), so there every queued
  * folio is a candidate, as in its deferred_split_scan().
+ * With params.prior another folio is on the list before the tracked one
+ * (impl/thp-common/prior.ts): the unlocked list_del_init() of the tracked folio
+ * is safe only while that folio cannot be freed, which e66f3185fa04 "mm/thp:
+ * fix deferred split queue not partially_mapped" ensures by keeping its
+ * reference (prev) until after the splice.
  */
 // Deliberate parallel of impl/thp's split.ts: the same role over the folio-era kernel code, kept in its own module (own state type, own kernel-version citations) so spec/thp judges each implementation on its own.
-import { folioOf, folio_get, folio_put, folio_try_get, inLarge } from './folio.js';
+import { prior_isolate, prior_put, prior_splice, put_prior_run } from '../thp-common/prior.js';
+import { BUG_ON } from '../thp-common/steps.js';
+import { folioOf, folio_get, folio_put, folio_try_get, inLarge, type FolioState, type T } from './folio.js';
 import { SPLIT_PAGE, splitHugePageSteps } from './split-page.js';
-import { BUSY, OK, arg, badSub, done, folio_lock, folio_unlock, kernelOp } from './steps.js';
+import { BUSY, OK, arg, badSub, done, folio_lock, folio_unlock, kernelOp, type Done } from './steps.js';
 
 const retOf = (ret: number): string => (ret === OK ? 'ok' : 'EBUSY');
 
@@ -56,27 +63,47 @@ export const split = kernelOp(
 
 const DS = {
   isolate: 'deferred_split_scan: split_queue_lock, folio_try_get, list_move to the on-stack list',
+  prior:
+    'deferred_split_scan: the prior folio: folio_trylock + split_folio (-EBUSY while its owner pins it) + folio_unlock; partially mapped: keep it as prev',
   trylock: 'deferred_split_scan: partially mapped? folio_trylock',
+  del: 'deferred_split_scan: list_del_init (unlocked): __list_del(entry->prev, entry->next)',
   put: 'deferred_split_scan: folio_unlock + folio_put',
-  splice: 'deferred_split_scan: split_queue_lock, list_splice_tail(on-stack list)',
+  splice: 'deferred_split_scan: split_queue_lock, list_splice_tail(on-stack list), folio_put(prev)',
 } as const;
+
+const trackedOrSplice = (g: FolioState, t: T): typeof DS.trylock | typeof DS.splice | Done =>
+  g.deferred === 2 + t.tid ? DS.trylock : g.prior.deferred === 2 + t.tid ? DS.splice : done('done');
 
 export const deferred_split_scan = kernelOp(
   'The deferred split shrinker (deferred_split_scan): isolate queued folios on an on-stack list, split_folio the partially mapped ones, drop the rest from the queue, splice survivors back.',
-  ['page', 'ret', 'walk', 'i'],
+  ['page', 'ret', 'walk', 'i', 'prev', 'entry_prev'],
   [
     {
       name: DS.isolate,
       run: (g, t) => {
-        if (g.deferred !== 1) return done('done');
-        if (!folio_try_get(g, 0)) {
-          g.deferred = 0; /* We lost race with folio_put() */
-          g.partially_mapped = false;
-          return done('done');
+        const prior = prior_isolate(g.prior, t.tid); /* queued before the tracked folio: first on the list */
+        if (g.deferred === 1) {
+          if (!folio_try_get(g, 0)) {
+            g.deferred = 0; /* We lost race with folio_put() */
+            g.partially_mapped = false;
+          } else g.deferred = 2 + t.tid;
         }
-        g.deferred = 2 + t.tid;
         t.l.page = 0;
-        return DS.trylock;
+        return prior ? DS.prior : trackedOrSplice(g, t);
+      },
+    },
+    {
+      /*
+       * Its owner's pin makes split_folio() fail (can_split_folio); once the owner is gone the split succeeds
+       * and our folio_put() frees it. A failed, still partially mapped folio stays on our list, and since
+       * e66f3185fa04 its reference is kept as `prev` until after the splice, so that nobody can unqueue (free)
+       * it while the unlocked list_del_init() of the next folio rewrites its links.
+       */
+      name: DS.prior,
+      run: (g, t) => {
+        if (!g.prior.owned || t.bug('e66f3185fa04')) prior_put(g.prior);
+        else t.l.prev = 1; /* swap(folio, prev) */
+        return trackedOrSplice(g, t);
       },
     },
     {
@@ -84,6 +111,12 @@ export const deferred_split_scan = kernelOp(
       run: (g, t) => {
         /* not partially mapped and not underused: list_del_init (unlocked: the folio is on our own list) */
         if (!g.partially_mapped) {
+          // with the prior folio before it, the unlink's reads (entry->prev: the prior folio) and writes are
+          // apart: a third party may unqueue that folio under split_queue_lock in between
+          if (g.prior.deferred === 2 + t.tid) {
+            t.l.entry_prev = 1;
+            return DS.del;
+          }
           g.deferred = 0;
           folio_put(g, t, 0);
           return done('done');
@@ -98,6 +131,19 @@ export const deferred_split_scan = kernelOp(
         return SPLIT_PAGE.lock;
       },
     },
+    {
+      name: DS.del,
+      run: (g, t) => {
+        // CONFIG_DEBUG_LIST would catch it at the splice: the list head's prev now names a freed folio
+        BUG_ON(
+          t.l.entry_prev === 1 && g.prior.deferred !== 2 + t.tid,
+          'list_del corruption: the unlocked list_del_init() wrote the links of a folio unqueued and freed meanwhile (e66f3185fa04)',
+        );
+        g.deferred = 0;
+        folio_put(g, t, 0);
+        return DS.splice;
+      },
+    },
     ...splitHugePageSteps(DS.put),
     {
       name: DS.put,
@@ -108,10 +154,27 @@ export const deferred_split_scan = kernelOp(
       },
     },
     {
+      /* folio_put(prev) runs after the unlock: only the owner's own put can come between, and both orders free it once */
       name: DS.splice,
       run: (g, t) => {
         if (g.deferred === 2 + t.tid) g.deferred = 1;
+        prior_splice(g.prior, t.tid);
+        if (t.l.prev === 1) prior_put(g.prior);
         return done('done');
+      },
+    },
+  ],
+);
+
+export const put_prior = kernelOp(
+  'The owner of the folio queued before the tracked one (params.prior) unpins and unmaps it: folio_put() of its last own reference; the last reference of all frees it (__folio_unqueue_deferred_split under split_queue_lock).',
+  [],
+  [
+    {
+      name: 'folio_put(prior) → __folio_unqueue_deferred_split under split_queue_lock',
+      run: (g) => {
+        put_prior_run(g.prior);
+        return done('ok');
       },
     },
   ],

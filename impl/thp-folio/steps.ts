@@ -62,7 +62,9 @@ export type Local =
   | 'snapshot'
   | 'grabbed'
   | 'pmdsnap'
-  | 'unshare';
+  | 'unshare'
+  | 'prev'
+  | 'entry_prev';
 
 /** An operation: its one-line doc, its locals and its steps (steps[0] is the entry). */
 export function kernelOp<L extends string>(

@@ -14,7 +14,7 @@ import { collapse_file } from './collapse-file.js';
 import { init, thpSchema, type ThpParams, type ThpState } from './page.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
-import { deferred_split_scan, split } from './split.js';
+import { deferred_split_scan, put_prior, split } from './split.js';
 import { madvise_dontneed, mlock, mprotect, mprotect_ro, munmap, numa_hint, split_huge_pmd } from './vma.js';
 import { read, wp_fault } from './access.js';
 import { mremap } from './mremap.js';
@@ -45,6 +45,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     scan_put,
     split,
     deferred_split_scan,
+    put_prior,
     collapse,
     collapse_file,
     migrate,

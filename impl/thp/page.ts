@@ -20,6 +20,7 @@
  */
 import { S, type Infer } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
+import { PriorS, initPrior } from '../thp-common/prior.js';
 import { BUG_ON } from '../thp-common/steps.js';
 
 export interface ThpParams {
@@ -27,6 +28,8 @@ export interface ThpParams {
   readonly mms: number;
   readonly kind: 'anon' | 'file';
   readonly initial: 'none' | 'pmd' | 'forked';
+  /** 1: another THP is queued for deferred split before this one (impl/thp-common/prior.ts); default 0. */
+  readonly prior?: number;
 }
 
 /** pin_user_pages() on a non-compound page (include/linux/mm.h). */
@@ -136,6 +139,8 @@ export const thpSchema = S.struct({
   user_refs: S.list(S.int()),
   /** User side: every FOLL_PIN pin with the page it holds. */
   pins: S.list(PinS),
+  /** Another THP queued for deferred split before this one (impl/thp-common/prior.ts). */
+  prior: PriorS,
 });
 
 export type ThpState = Infer<typeof thpSchema>;
@@ -291,6 +296,7 @@ export function init(p: ThpParams): ThpState {
     user_pins: new Array(n).fill(0),
     user_refs: new Array(n).fill(0),
     pins: [],
+    prior: initPrior(p),
   };
   if (anon && p.initial === 'none') return g;
   prep_compound_page(g);

@@ -50,6 +50,7 @@ import { mappingHandlers } from './map-ops.js';
 import { referenceHandlers } from './ref-ops.js';
 import { migrateHandlers } from './migrate-ops.js';
 import { collapseFileHandlers } from './collapse-file-ops.js';
+import { priorHandlers } from './prior-ops.js';
 import {
   clone,
   initialThp,
@@ -68,6 +69,7 @@ const handlers: Readonly<Record<string, Handler>> = {
   ...referenceHandlers,
   ...migrateHandlers,
   ...collapseFileHandlers,
+  ...priorHandlers,
 };
 
 /** Apply one event; returns the next context with `ret` set, or `ret` undefined when the event is not enabled. */

@@ -74,6 +74,10 @@ export const thpOps = defineOps({
     args: { sub },
   },
   deferred_split_scan: { doc: 'the deferred split shrinker runs once', args: {} },
+  put_prior: {
+    doc: 'the owner of the THP queued for deferred split before this one (params.prior) unpins and unmaps it: its last own reference',
+    args: {},
+  },
   collapse: { doc: 'khugepaged collapses the range in mm back to a THP', args: { mm } },
   collapse_file: {
     doc: "khugepaged collapses the split file THP's small page-cache pages (scanned from mm) into a new THP and retracts the page tables",

@@ -23,11 +23,11 @@ const INITIALS = ['none', 'pmd', 'forked'] as const;
 
 export function parseParams(raw: unknown): P {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new Error('thp params must be an object {nr, mms, kind, initial}');
+    throw new Error('thp params must be an object {nr, mms, kind, initial, prior}');
   const r = raw as Record<string, unknown>;
-  const known = new Set(['nr', 'mms', 'kind', 'initial']);
+  const known = new Set(['nr', 'mms', 'kind', 'initial', 'prior']);
   for (const k of Object.keys(r))
-    if (!known.has(k)) throw new Error(`thp params: unknown field '${k}' (expected nr, mms, kind, initial)`);
+    if (!known.has(k)) throw new Error(`thp params: unknown field '${k}' (expected nr, mms, kind, initial, prior)`);
   const nr = r.nr ?? DEFAULT_NR;
   const mms = r.mms ?? 2;
   const kind = r.kind ?? 'anon';
@@ -41,5 +41,8 @@ export function parseParams(raw: unknown): P {
   if (typeof initial !== 'string' || !(INITIALS as readonly string[]).includes(initial))
     throw new Error("thp params: initial must be 'none', 'pmd' or 'forked'");
   if (initial === 'forked' && mms < 2) throw new Error("thp params: initial 'forked' needs mms >= 2");
-  return { nr, mms, kind: kind as P['kind'], initial: initial as P['initial'] };
+  const prior = r.prior ?? 0;
+  if (prior !== 0 && prior !== 1)
+    throw new Error('thp params: prior must be 0 or 1 (another THP queued for deferred split before this one)');
+  return { nr, mms, kind: kind as P['kind'], initial: initial as P['initial'], ...(prior === 1 ? { prior } : {}) };
 }

@@ -39,6 +39,7 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   scan_get: 'a physical-memory scanner taking a speculative reference: no user-level trigger on cue',
   scan_put: 'the scanner dropping that reference',
   deferred_split_scan: 'the deferred split shrinker runs under memory pressure, not on cue',
+  put_prior: 'the THP queued before the tracked one (params.prior) is not set up by the probe',
   collapse: 'khugepaged runs on its own schedule, not on cue (the probe keeps it away with MADV_NOHUGEPAGE)',
   collapse_file:
     'file THPs are not mapped to the probe yet; MADV_COLLAPSE of a file range would reach collapse_file on cue (v6.1+), but installs the PMD at once',
@@ -113,6 +114,7 @@ export function thpUnsupported(script: Script): string | undefined {
   const p = script.params as ThpParams;
   if (p.kind !== 'anon') return `kind '${p.kind}': ${THP_KERNEL_UNSUPPORTED.fault_pte}`;
   if (512 % p.nr !== 0) return `nr ${p.nr} does not divide the 512 subpages of a 2 MiB THP`;
+  if (p.prior === 1) return `prior: ${THP_KERNEL_UNSUPPORTED.put_prior}`;
   for (const s of script.steps) {
     const why = THP_KERNEL_UNSUPPORTED[s.op];
     if (why) return `op ${s.op}: ${why}`;

@@ -373,5 +373,16 @@ export const scenarios: Scenario<P>[] = [
       [op('munmap', { mm: 0, from: 0, to: 1 }), op('wp_fault', { mm: 0, sub: 2, val: 5 })],
     ],
   },
+  {
+    name: 'deferred-split-two-thps',
+    description:
+      "Two THPs on the deferred split queue: another process's partially unmapped, pinned THP (params.prior) queued before this one, which a fault maps and queues (v6.12: unflagged, dafff3f4c850); the shrinker isolates both, fails to split the pinned one and unlinks this one without split_queue_lock while the other's owner drops its last reference (e66f3185fa04); a second shrinker and readers run alongside.",
+    params: { ...thpParams('anon', 'none', 1), prior: 1 },
+    threads: [
+      [op('fault', { mm: 0 }), op('deferred_split_scan'), op('read', { mm: 0, sub: 1 })],
+      [op('put_prior'), op('deferred_split_scan')],
+      [op('total_mapcount')],
+    ],
+  },
   ...fileThpScenarios,
 ];

@@ -121,4 +121,12 @@ export const folioVariants: Variant[] = [
     source: '99fa8a48203d "mm/thp: fix __split_huge_pmd_locked() on shmem migration entry"',
     scenarios: ['file-migrate-vs-split-pmd'],
   },
+  {
+    name: 'e66f3185fa04',
+    description:
+      "deferred_split_scan() drops its reference to a partially mapped folio whose split failed at once (v6.12 release candidates after dafff3f4c850): the folio stays on the shrinker's unlocked on-stack list, its owner's last folio_put() frees it and unqueues it under split_queue_lock while the shrinker's unlocked list_del_init() of the next folio (not partially mapped) is rewriting the links through it: list corruption. Needs two THPs on the queue (params.prior). Caught as an impl-error (the modelled CONFIG_DEBUG_LIST check), not as a spec violation.",
+    source:
+      'e66f3185fa04 "mm/thp: fix deferred split queue not partially_mapped" (fixes dafff3f4c850 "mm: split underused THPs"): swap(folio, prev) keeps one raised-refcount folio before each unlocked list_del_init()',
+    scenarios: ['deferred-split-two-thps'],
+  },
 ];
