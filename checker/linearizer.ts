@@ -15,6 +15,7 @@
  */
 import { IntArrayInterner } from './intern.js';
 import type { SpecAdapter } from './spec-adapter.js';
+import { PairMap } from './store/pair-map.js';
 import type { SharedInternTable } from './store/shared-intern.js';
 
 export const NO_SET = -1;
@@ -26,9 +27,10 @@ export class Linearizer {
   private readonly sets: IntArrayInterner;
   /** Per configuration: the ids of all configurations reachable by linearizing/internal steps (itself included). */
   private readonly closures: (Int32Array | undefined)[] = [];
-  private readonly memo = new Map<number, number>();
-  /** Per-configuration memo for invoke/respond: (config, event) -> config (or -1). */
-  private readonly configMemo = new Map<number, number>();
+  /** (set, event code) -> set (or NO_SET). */
+  private readonly memo = new PairMap();
+  /** Per-configuration memo for invoke/respond: (config, event) -> config. */
+  private readonly configMemo = new PairMap();
   private readonly scratch: Int32Array;
   private mark = new Int32Array(1024);
   private gen = 0;
@@ -149,22 +151,12 @@ export class Linearizer {
     return this.sets.intern(arr);
   }
 
-  private memoized(setId: number, code: number, compute: () => number): number {
-    const key = setId * 16777216 + code;
-    let r = this.memo.get(key);
-    if (r === undefined) {
-      r = compute();
-      this.memo.set(key, r);
-    }
-    return r;
-  }
-
-  private configEvent(cid: number, code: number, compute: () => number): number {
-    const key = cid * 16777216 + code;
-    let r = this.configMemo.get(key);
-    if (r === undefined) {
-      r = compute();
-      this.configMemo.set(key, r);
+  /** `withStatus(cid, t, status)`, memoized per (configuration, event code). */
+  private configEvent(cid: number, code: number, t: number, status: number): number {
+    let r = this.configMemo.get(cid, code, -1);
+    if (r < 0) {
+      r = this.withStatus(cid, t, status);
+      this.configMemo.set(cid, code, r);
     }
     return r;
   }
@@ -173,34 +165,42 @@ export class Linearizer {
   invoke(setId: number, tid: number, opId: number): number {
     if (opId >= 1 << 19) throw new Error('too many distinct operations for the linearizer');
     const code = (tid << 19) | opId; // kind 0 (invoke) in the bits above the tid
-    return this.memoized(setId, code, () => {
-      const set = this.sets.get(setId);
-      const out = new Int32Array(set.length);
-      for (let i = 0; i < set.length; i++)
-        out[i] = this.configEvent(set[i]!, code, () => this.withStatus(set[i]!, tid, 2 * opId + 1));
-      return this.closeAndIntern(out);
-    });
+    const known = this.memo.get(setId, code, -2);
+    if (known !== -2) return known;
+    const set = this.sets.get(setId);
+    const out = new Int32Array(set.length);
+    for (let i = 0; i < set.length; i++) out[i] = this.configEvent(set[i]!, code, tid, 2 * opId + 1);
+    const r = this.closeAndIntern(out);
+    this.memo.set(setId, code, r);
+    return r;
   }
 
   /** Thread `tid`'s operation returned `retId`; NO_SET when no linearization explains it. */
   respond(setId: number, tid: number, retId: number): number {
     if (retId >= 1 << 19) throw new Error('too many distinct return values for the linearizer');
     const code = ((1 * 8 + tid) << 19) | retId;
-    return this.memoized(setId, code, () => {
-      const want = 2 * retId + 2;
-      const out: number[] = [];
-      for (const cid of this.sets.get(setId)) {
-        if (this.configs.get(cid)[tid + 1] !== want) continue;
-        out.push(this.configEvent(cid, code, () => this.withStatus(cid, tid, 0)));
-      }
-      return out.length === 0 ? NO_SET : this.closeAndIntern(out);
-    });
+    const known = this.memo.get(setId, code, -2);
+    if (known !== -2) return known;
+    const want = 2 * retId + 2;
+    const out: number[] = [];
+    for (const cid of this.sets.get(setId)) {
+      if (this.configs.get(cid)[tid + 1] !== want) continue;
+      out.push(this.configEvent(cid, code, tid, 0));
+    }
+    const r = out.length === 0 ? NO_SET : this.closeAndIntern(out);
+    this.memo.set(setId, code, r);
+    return r;
   }
 
   /** At quiescence: keep configurations whose spec state is `specId`; NO_SET if none. */
   quiesce(setId: number, specId: number): number {
     if (specId >= 1 << 19) return this.filterSpec(setId, specId);
-    return this.memoized(setId, ((2 * 8) << 19) | specId, () => this.filterSpec(setId, specId));
+    const code = ((2 * 8) << 19) | specId;
+    const known = this.memo.get(setId, code, -2);
+    if (known !== -2) return known;
+    const r = this.filterSpec(setId, specId);
+    this.memo.set(setId, code, r);
+    return r;
   }
 
   private filterSpec(setId: number, specId: number): number {
