@@ -20,6 +20,17 @@
  * restored with folio_add_file_rmap_pmd/_pte(); a file PMD split meeting the
  * entry only zaps it (99fa8a48203d).
  *
+ * A folio on the deferred split list and PG_partially_mapped is split first
+ * (migrate_pages_batch() @ v6.12: try_split_folio(), folio_lock +
+ * split_folio_to_list(folio, split_folios) + folio_unlock; 7262f208ca68
+ * "mm/migrate: split source folio if it is on deferred split list", v6.10,
+ * any queued folio; 8422acdc97ed "mm: introduce a pageflag for partially
+ * mapped folios", v6.12, only a partially mapped one); on success its small
+ * folios are migrated (migrate-folios.ts), on failure the large folio is
+ * migrated whole. 6.6 lacks both (--kernel-version 6.6): it migrates the
+ * queued folio whole. move_pages() of a page of an already split THP
+ * migrates that small folio (migrate-folios.ts, MIGRATE_SYNC).
+ *
  * A collapsed (foreign) THP is migrated too, as far as the model sees it: its
  * PMD becomes a migration entry ('foreign_migration') under the PMD lock and
  * is restored in a later step; a split walking another folio's anon_vma meets
@@ -40,7 +51,14 @@ import {
   type T,
 } from './folio.js';
 import { folio_add_rmap_pmd, folio_remove_rmap_pmd } from './rmap.js';
-import { remove_migration_ptes, rmapWalkMm, try_to_migrate_ptes } from './split-page.js';
+import { migrateFoliosSteps, startMigrateFolios } from './migrate-folios.js';
+import {
+  SPLIT_PAGE,
+  remove_migration_ptes,
+  rmapWalkMm,
+  splitHugePageSteps,
+  try_to_migrate_ptes,
+} from './split-page.js';
 import {
   BUSY,
   OK,
@@ -66,6 +84,10 @@ const MIG = {
   move: 'move_to_new_folio: __folio_migrate_mapping (folio_ref_count == 1) + folio_migrate_copy',
   remap: 'remove_migration_ptes: remove_migration_pmd / remove_migration_pte (anon_vma lock, one vma under its ptl)',
   unlock: 'folio_unlock(dst, src) + folio_putback_lru(dst) + migrate_folio_done(src)',
+  batch: 'migrate_pages_batch: on the deferred split list and partially mapped?',
+  trySplit: 'try_split_folio: folio_lock',
+  splitDone: 'try_split_folio: folio_unlock (the small folios on split_folios)',
+  foliosDone: 'migrate_pages: return the folios not migrated',
   foreignUnmap: 'try_to_migrate_one (collapsed THP): pmd_lock + set_pmd_migration_entry',
   foreignRemap: 'remove_migration_pmd (collapsed THP): pmd_lock + set_pmd_at',
 } as const;
@@ -92,13 +114,17 @@ function remove_migration_pmd(g: G, mm: MmT): void {
   mm.pmd_excl = false;
 }
 
-/** What mm maps at the range: the tracked folio, a collapsed THP, a folio under migration, or nothing to migrate. */
-function folio_walk(g: Readonly<G>, mm: Readonly<MmT>): 'thp' | 'foreign' | 'busy' | 'none' {
+/**
+ * What mm maps at the range: the tracked folio, a collapsed THP, a folio under migration, a small folio of
+ * the split THP ('small', the first page mm maps: the address move_pages() is given), or nothing to migrate.
+ */
+function folio_walk(g: Readonly<G>, mm: Readonly<MmT>): 'thp' | 'foreign' | 'busy' | 'small' | 'none' {
   if (mm.pmd === 'foreign') return 'foreign';
   if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return 'busy'; /* folio_isolate_lru() fails */
   if (mm.pmd === 'table' && mm.pte.includes(PTE_FOREIGN)) return 'foreign';
   const large = g.large && !g.pages[0]!.freed;
   if (mm.pmd === 'huge') return 'thp';
+  if (mm.pmd === 'table' && !g.large && mm.pte.includes(PTE_PRESENT)) return 'small';
   if (mm.pmd !== 'table' || !large) return 'none';
   if (mm.pte.includes(PTE_PRESENT)) return 'thp';
   return mm.pte.includes(PTE_MIGRATION) ? 'busy' : 'none';
@@ -121,7 +147,7 @@ function walkNext(g: G, t: T, stop = false): boolean {
 
 export const migrate = kernelOp(
   'move_pages(2) of the range in mm (private anon, or a file THP in the page cache): isolate the folio it maps, lock it, replace every mapping by a migration entry, move it only if nothing else references it, and map the new (or, on failure, the old) folio where the entries were.',
-  ['walk', 'ret'],
+  ['walk', 'ret', 'page', 'i', 'split_folios', 'unmap_folios', 'nr_failed', 'moving', 'mode_sync'],
   [
     {
       name: MIG.isolate,
@@ -130,10 +156,49 @@ export const migrate = kernelOp(
         if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
         const what = folio_walk(g, mmOf(g, t));
         if (what === 'foreign') return mmOf(g, t).pmd === 'foreign' ? MIG.foreignUnmap : done('ok');
+        if (what === 'small') {
+          const k = mmOf(g, t).pte.indexOf(PTE_PRESENT);
+          folio_get(g, k); /* folio_isolate_lru() of that small folio */
+          t.l.split_folios = 1 << k;
+          return startMigrateFolios(t, true);
+        }
         if (what !== 'thp') return done(what === 'busy' ? 'EAGAIN' : 'none');
         folio_get(g, 0); /* folio_isolate_lru() */
-        return MIG.lock;
+        return MIG.batch;
       },
+    },
+    {
+      name: MIG.batch,
+      run: (g, t) => {
+        /* lockless: "Only check it without removing it from the list" */
+        const queued = g.large && g.deferred !== 0 && (t.bug('8422acdc97ed') || g.partially_mapped);
+        return queued && !t.bug('7262f208ca68') ? MIG.trySplit : MIG.lock;
+      },
+    },
+    {
+      name: MIG.trySplit,
+      enabled: (g) => g.pages[0]!.locked === 0,
+      run: (g, t) => {
+        folio_lock(g, t, 0);
+        t.l.page = 0;
+        t.l.split_folios = 0;
+        return SPLIT_PAGE.lock;
+      },
+    },
+    ...splitHugePageSteps(MIG.splitDone, true),
+    {
+      name: MIG.splitDone,
+      run: (g, t) => {
+        folio_unlock(g, t, 0);
+        if (t.l.ret !== OK) return MIG.lock; /* not split: migrate_folio_unmap() of the large folio */
+        t.l.split_folios = t.l.split_folios! | 1; /* list_move_tail(&folio->lru, split_folios): our reference */
+        return startMigrateFolios(t, false);
+      },
+    },
+    ...migrateFoliosSteps(MIG.foliosDone),
+    {
+      name: MIG.foliosDone,
+      run: (_g, t) => done(t.l.nr_failed === 0 ? 'ok' : 'EAGAIN'),
     },
     {
       name: MIG.foreignUnmap,

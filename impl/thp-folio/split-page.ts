@@ -251,8 +251,13 @@ function freezeAndSplitSteps(): KStep<SplitPageStep>[] {
   ];
 }
 
-/** remap_page(), the tails' release, and the rmap unlock; then `cont`. */
-function remapAndUnlockSteps<C extends string>(cont: C): KStep<SplitPageStep | C>[] {
+/**
+ * remap_page(), the tails' release, and the rmap unlock; then `cont`. With a
+ * `list` (split_folio_to_list() from migration, __split_huge_page() @ v6.12):
+ * each tail stays on the list with a reference of its own (t.l.split_folios),
+ * except one nobody maps, which the split frees at once (folio_ref_freeze(new_folio, 2)).
+ */
+function remapAndUnlockSteps<C extends string>(cont: C, list: boolean): KStep<SplitPageStep | C>[] {
   const S = SPLIT_PAGE;
   return [
     {
@@ -277,7 +282,8 @@ function remapAndUnlockSteps<C extends string>(cont: C): KStep<SplitPageStep | C
         for (let i = 0; i < t.params.nr; i++) {
           if (i === t.l.page) continue;
           g.pages[i]!.locked = 0;
-          folio_put(g, t, i); /* a tail nobody maps is freed here */
+          if (list && folio_ref_count(g, i) > 1) t.l.split_folios = t.l.split_folios! | (1 << i);
+          else folio_put(g, t, i); /* a tail nobody maps is freed here */
         }
         return S.unlock;
       },
@@ -293,7 +299,10 @@ function remapAndUnlockSteps<C extends string>(cont: C): KStep<SplitPageStep | C
   ];
 }
 
-/** The body of split_huge_page_to_list_to_order(); continues at `cont` with t.l.ret = OK or BUSY. Locals: page, ret, walk, i. */
-export function splitHugePageSteps<C extends string>(cont: C): KStep<SplitPageStep | C>[] {
-  return [...lockAndUnmapSteps(), ...freezeAndSplitSteps(), ...remapAndUnlockSteps(cont)];
+/**
+ * The body of split_huge_page_to_list_to_order(); continues at `cont` with t.l.ret = OK or BUSY. Locals: page,
+ * ret, walk, i (and split_folios with a `list`).
+ */
+export function splitHugePageSteps<C extends string>(cont: C, list = false): KStep<SplitPageStep | C>[] {
+  return [...lockAndUnmapSteps(), ...freezeAndSplitSteps(), ...remapAndUnlockSteps(cont, list)];
 }

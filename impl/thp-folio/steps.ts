@@ -64,7 +64,12 @@ export type Local =
   | 'pmdsnap'
   | 'unshare'
   | 'prev'
-  | 'entry_prev';
+  | 'entry_prev'
+  | 'split_folios'
+  | 'unmap_folios'
+  | 'nr_failed'
+  | 'moving'
+  | 'mode_sync';
 
 /** An operation: its one-line doc, its locals and its steps (steps[0] is the entry). */
 export function kernelOp<L extends string>(

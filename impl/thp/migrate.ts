@@ -24,6 +24,14 @@
  * A collapsed (foreign) huge page is not tracked: migrating it changes nothing
  * the model keeps.
  *
+ * A small page of the split THP (move_pages() of a page after a split)
+ * migrates the same way, as the small page it now is: lock_page, its PTEs
+ * become migration entries, it moves only if page_count == 1, and its
+ * PTEs are restored (mm/migrate.c unmap_and_move() @ v6.1; the model's
+ * page keeps its identity). 6.1 has no split of a queued THP in
+ * migrate_pages() (7262f208ca68 came in v6.10): a partially mapped THP
+ * migrates whole.
+ *
  * A file THP migrates the same way (unmap_and_move() is not anon-specific):
  * its PMD becomes a PMD migration entry too (try_to_unmap_one() sets one for
  * any PMD-mapped THP under TTU_MIGRATION), migrate_page_move_mapping()
@@ -45,6 +53,7 @@ import {
   type ThpState,
 } from './page.js';
 import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap } from './rmap.js';
+import { MIG_SMALL, migrateSmallSteps } from './migrate-small.js';
 import { remove_migration_ptes, rmapWalkMm, unmapPtes } from './split-page.js';
 import { BUSY, OK, arg, assertPageLocked, badMm, done, kernelOp, lock_page, me, mmOf, unlock_page } from './steps.js';
 
@@ -75,11 +84,15 @@ function remove_migration_pmd(g: G, t: T, mm: MmT): void {
   else page_add_file_rmap(g, t, 0, true);
 }
 
-/** What mm maps at the range (follow_page of its first mapped subpage): the tracked THP, a collapsed page, or nothing to migrate. */
-function follow_page(g: Readonly<G>, mm: Readonly<MmT>): 'thp' | 'foreign' | 'busy' | 'none' {
+/**
+ * What mm maps at the range (follow_page of its first mapped subpage): the tracked THP, a collapsed page, a
+ * small page of the split THP, or nothing to migrate.
+ */
+function follow_page(g: Readonly<G>, mm: Readonly<MmT>): 'thp' | 'foreign' | 'busy' | 'small' | 'none' {
   if (mm.pmd === 'foreign' || (mm.pmd === 'table' && mm.pte.includes(PTE_FOREIGN))) return 'foreign';
   const thp = g.head && !g.pages[0]!.freed;
   if (mm.pmd === 'huge') return 'thp';
+  if (mm.pmd === 'table' && !g.head && mm.pte.includes(PTE_PRESENT)) return 'small';
   if (mm.pmd === 'migration') return 'busy'; /* isolated by another migrator: isolate_lru_page() fails */
   if (mm.pmd !== 'table') return 'none';
   if (thp && mm.pte.includes(PTE_PRESENT)) return 'thp';
@@ -104,7 +117,7 @@ function walkNext(g: G, t: T): boolean {
 
 export const migrate = kernelOp(
   'move_pages(2) of the range in mm (private anon, or a file THP in the page cache): isolate the THP it maps, lock it, replace every mapping by a migration entry, move it only if nothing else references it, and map the new (or, on failure, the old) page where the entries were.',
-  ['walk', 'ret'],
+  ['walk', 'ret', 'i'],
   [
     {
       name: MIG.isolate,
@@ -117,6 +130,11 @@ export const migrate = kernelOp(
         if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
         const what = follow_page(g, mmOf(g, t));
         if (what === 'foreign') return done('ok');
+        if (what === 'small') {
+          t.l.i = mmOf(g, t).pte.indexOf(PTE_PRESENT);
+          get_page(g, t.l.i); /* follow_page(FOLL_GET) + isolate_lru_page of that small page */
+          return MIG_SMALL.lock;
+        }
         if (what !== 'thp') return done(what === 'busy' ? 'EAGAIN' : 'none');
         get_page(g, 0); /* follow_page(FOLL_GET) + isolate_lru_page, then put_page of the follow reference */
         return MIG.lock;
@@ -192,5 +210,6 @@ export const migrate = kernelOp(
         return done(t.l.ret === OK ? 'ok' : 'EAGAIN');
       },
     },
+    ...migrateSmallSteps(),
   ],
 );

@@ -111,8 +111,8 @@ export const thpChoices = {
   fault: ['ok', 'enomem'],
   /** A FOLL_FORCE write: in place when the page is exclusive, or into a private copy (as wp_fault). */
   force_write: ['reuse', 'copy'],
-  /** Migration: moved, or not moved (a transient reference, a racing split). */
-  migrate: ['ok', 'EAGAIN'],
+  /** Migration: moved, or not moved (a transient reference, a racing split); an anon THP may be split first. */
+  migrate: ['ok', 'EAGAIN', 'split', 'split-EAGAIN', 'remapped', 'remapped-EAGAIN'],
 } as const;
 
 // ---------------------------------------------------------------------------

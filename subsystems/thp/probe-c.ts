@@ -48,7 +48,7 @@
  *
  * After every step (in the process that ran it) the probe prints:
  *   AnonHugePages           /proc/meminfo, kB (PMD-mapped anon THPs)
- *   compound                /proc/kpageflags KPF_THP of the THP's head pfn
+ *   compound                /proc/kpageflags KPF_THP of the THP's page 0 (its head while compound)
  *   mapcount[i]             /proc/kpagecount of the THP's pages of group i (-1 when
  *                           they differ within the group)
  *   page[m][i]              what mm m maps at group i, from /proc/<pid>/pagemap:
@@ -86,6 +86,7 @@ struct tbook {
 	pid_t pid[T_NM];
 	int cfd[T_NM][2];	/* child ends of task t's pipes: cmd (read), ack (write) */
 	unsigned long head;	/* pfn of the THP's head page, 0 before the fault */
+	unsigned long pfn[512];	/* pfn of the THP's page k (group k / g): head + k until its pages move one by one; 0 once not ours */
 };
 static struct tbook *TB;
 static int rings[T_NR][T_PINS], nrings[T_NR];	/* this process's pins, per group */
@@ -177,6 +178,8 @@ static const char *t_fault(int m)
 	pm = t_u64("/proc/self/pagemap", (unsigned long)T_BASE / T_PAGE);
 	if ((pm & PM_PRESENT) && ((t_u64("/proc/kpageflags", pm & PM_PFN) >> KPF_THP_BIT) & 1)) {
 		TB->head = pm & PM_PFN;
+		for (int k = 0; k < 512; k++)
+			TB->pfn[k] = TB->head + (unsigned long)k;
 		return "pmd";
 	}
 	return "ENOMEM";
@@ -307,11 +310,6 @@ static const char *t_unpin(int i)
 	return "ok";
 }
 
-static int t_is_thp(unsigned long pfn)
-{
-	return (t_u64("/proc/kpageflags", pfn) >> KPF_THP_BIT) & 1;
-}
-
 static const char *t_split(int i)
 {
 	unsigned long pfn;
@@ -320,7 +318,7 @@ static const char *t_split(int i)
 	int by = -1, e;
 	if (i < 0 || i >= TB->nr || !TB->head)
 		return "nothp";
-	pfn = TB->head + (unsigned long)i * TB->g;
+	pfn = t_pfn(i, 0);
 	if (!t_is_thp(pfn))
 		return "nothp";
 	for (int m = 0; m < TB->mms && by < 0; m++)

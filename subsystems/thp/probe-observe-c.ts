@@ -1,11 +1,22 @@
 /**
  * The THP probe's observation after every step (part of THP_C in probe-c.ts):
- * /proc/meminfo AnonHugePages, /proc/kpageflags KPF_THP of the THP's head,
+ * /proc/meminfo AnonHugePages, /proc/kpageflags KPF_THP of the THP's page 0,
  * per process and group the pages /proc/<pid>/pagemap shows (as page
  * identities: the THP's own subpage, the zero page, or the k-th other page set), and
  * /proc/kpagecount of the THP's pages while they are still ours.
  */
 export const THP_OBSERVE_C = String.raw`
+/* pfn of page j of group i of the THP (0: not ours any more) */
+static unsigned long t_pfn(int i, int j)
+{
+	return TB->pfn[i * TB->g + j];
+}
+
+static int t_is_thp(unsigned long pfn)
+{
+	return (t_u64("/proc/kpageflags", pfn) >> KPF_THP_BIT) & 1;
+}
+
 /* per (mm, group): the pfns it maps (when fully mapped) and the number it was given */
 static unsigned long long pfns[T_NM][T_NR][512];
 static int ids[T_NM][T_NR];
@@ -18,7 +29,7 @@ static void t_observe(void)
 
 	obs_reset();
 	obs_add("AnonHugePages", meminfo("AnonHugePages"));
-	int compound = h ? (int)((t_u64("/proc/kpageflags", h) >> KPF_THP_BIT) & 1) : 0;
+	int compound = h && TB->pfn[0] ? (int)((t_u64("/proc/kpageflags", TB->pfn[0]) >> KPF_THP_BIT) & 1) : 0;
 	obs_add("compound", compound);
 	for (int m = 0; m < TB->mms; m++)
 		for (int i = 0; i < TB->nr; i++) {
@@ -34,7 +45,7 @@ static void t_observe(void)
 				for (int j = 0; j < TB->g && zero; j++)
 					zero = (t_u64("/proc/kpageflags", pfns[m][i][j]) >> KPF_ZERO_PAGE_BIT) & 1;
 				for (int j = 0; j < TB->g && thp; j++)
-					thp = pfns[m][i][j] == h + (unsigned long)i * TB->g + j;
+					thp = t_pfn(i, j) && pfns[m][i][j] == t_pfn(i, j);
 				if (zero)
 					id = -3; /* the huge or small zero page: every process's, never numbered */
 				else if (thp)
@@ -70,9 +81,9 @@ static void t_observe(void)
 		for (int m = 0; m < TB->mms && !ours; m++)
 			ours = TB->live[m] && ids[m][i] == i;
 		if (h && ours) {
-			c = (long long)t_u64("/proc/kpagecount", h + (unsigned long)i * TB->g);
+			c = (long long)t_u64("/proc/kpagecount", t_pfn(i, 0));
 			for (int j = 1; j < TB->g; j++)
-				if ((long long)t_u64("/proc/kpagecount", h + (unsigned long)i * TB->g + j) != c)
+				if ((long long)t_u64("/proc/kpagecount", t_pfn(i, j)) != c)
 					c = -1;
 		}
 		snprintf(name, sizeof(name), "mapcount[%d]", i);

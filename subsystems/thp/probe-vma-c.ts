@@ -71,40 +71,92 @@ static const char *t_force(int m, int i, int write, int val)
 }
 
 #define T_MPOL_MF_MOVE_ALL (1 << 2)
+/* every page of group i of mm's pagemap entries pm is the THP's own page of that group */
+static int t_ours(int i, const unsigned long long *pm)
+{
+	for (int j = 0; j < TB->g; j++)
+		if (!t_pfn(i, j) || !(pm[j] & PM_PRESENT) || (pm[j] & PM_PFN) != t_pfn(i, j))
+			return 0;
+	return 1;
+}
+
 /*
- * move_pages(2) of the THP mm maps (MPOL_MF_MOVE_ALL: also while other processes map it) to the other
- * NUMA node (the VM has two when a script migrates): the address of the first group where mm maps the
- * THP's own pages, as the model's follow_page takes its first mapped subpage. "none" where mm maps no
- * page of the THP; "EAGAIN" when the kernel could not move it (move_pages returns the number of pages
- * not migrated: pinned, or referenced). On success the THP has a new head pfn, learned from pagemap.
+ * After a move_pages: the THP's pages a process mapped before (who[k], at their own virtual page: a
+ * private anon page never maps elsewhere) are where that process maps them now. Moved whole (still a THP),
+ * the THP has a new head and every page follows it; moved one by one (a split THP, or a THP split by the
+ * migration, v6.10+ migrate_pages_batch), each page has its own new pfn and a page nobody mapped is gone.
+ */
+static void t_relearn(const int *who)
+{
+	unsigned long long pm[512];
+	unsigned long now[512], head = 0;
+	for (int k = 0; k < 512; k++) {
+		now[k] = 0;
+		if (who[k] < 0 || !TB->live[who[k]] || !t_pagemap(who[k], k / TB->g, pm))
+			continue;
+		if (pm[k % TB->g] & PM_PRESENT)
+			now[k] = pm[k % TB->g] & PM_PFN;
+		if (now[k] && !head && t_is_thp(now[k]))
+			head = now[k] - (unsigned long)k;
+	}
+	if (head)
+		TB->head = head;
+	for (int k = 0; k < 512; k++)
+		TB->pfn[k] = head ? head + (unsigned long)k : now[k];
+}
+
+/*
+ * move_pages(2) to the VM's other NUMA node (the VM has two when a script migrates; MPOL_MF_MOVE_ALL:
+ * also while other processes map it) of the first group where mm maps the THP's own pages, as the model's
+ * follow_page takes its first mapped page: while the THP is compound, the address of the group's first
+ * page (the kernel isolates the whole folio; v6.10+ splits it first when it is partially mapped and on
+ * the deferred split queue, then moves its small folios); once it is split, every page of the group (the
+ * model's page i is the group's g small pages). "none" where mm maps no page of the THP; "EAGAIN" when
+ * the kernel did not move every page (move_pages returns the number of pages not migrated: pinned, or
+ * referenced). Afterwards the pages' new pfns are learned from pagemap (t_relearn).
  */
 static const char *t_migrate(int m)
 {
+	static void *addrs[512];
+	static int to[512], status[512];
 	unsigned long long pm[512];
-	void *addr;
-	int node = -1, to, status = -1, i;
+	int who[512], node = -1, i, n;
 	long r;
 	if (m < 0 || m >= TB->mms)
 		return "EINVAL";
 	for (i = 0; i < TB->nr && TB->head; i++)
-		if (t_pagemap(m, i, pm) && (pm[0] & PM_PRESENT) && (pm[0] & PM_PFN) == TB->head + (unsigned long)i * TB->g)
+		if (t_pagemap(m, i, pm) && t_ours(i, pm))
 			break;
-	/* the model migrates its THP only: once split (no KPF_THP), the small pages are not followed */
-	if (!TB->head || i == TB->nr || !((t_u64("/proc/kpageflags", TB->head) >> KPF_THP_BIT) & 1))
+	if (!TB->head || i == TB->nr)
 		return "none";
-	addr = t_addr(i);
-	if (syscall(SYS_move_pages, 0, 1UL, &addr, NULL, &node, 0) || node < 0)
+	for (int k = 0; k < 512; k++)
+		who[k] = -1;
+	for (int m2 = 0; m2 < TB->mms; m2++)
+		for (int i2 = 0; i2 < TB->nr && TB->live[m2]; i2++)
+			if (t_pagemap(m2, i2, pm))
+				for (int j = 0; j < TB->g; j++) {
+					int k = i2 * TB->g + j;
+					if (who[k] < 0 && TB->pfn[k] && (pm[j] & PM_PRESENT) && (pm[j] & PM_PFN) == TB->pfn[k])
+						who[k] = m2;
+				}
+	n = t_is_thp(t_pfn(i, 0)) ? 1 : TB->g;
+	addrs[0] = t_addr(i);
+	if (syscall(SYS_move_pages, 0, 1UL, addrs, NULL, &node, 0) || node < 0)
 		return "ENODEV";
-	to = !node;
-	r = syscall(SYS_move_pages, 0, 1UL, &addr, &to, &status, T_MPOL_MF_MOVE_ALL);
+	for (int j = 0; j < n; j++) {
+		addrs[j] = t_addr(i) + (unsigned long)j * T_PAGE;
+		to[j] = !node;
+		status[j] = -1;
+	}
+	r = syscall(SYS_move_pages, 0, (unsigned long)n, addrs, to, status, T_MPOL_MF_MOVE_ALL);
+	t_relearn(who);
 	if (r < 0)
 		return errname(errno);
 	if (r > 0)
 		return "EAGAIN";
-	if (status != to)
-		return status < 0 ? errname(-status) : "EAGAIN";
-	if (t_pagemap(m, i, pm) && (pm[0] & PM_PRESENT))
-		TB->head = (pm[0] & PM_PFN) - (unsigned long)i * TB->g;
+	for (int j = 0; j < n; j++)
+		if (status[j] != to[j])
+			return status[j] < 0 && status[j] != -EBUSY && status[j] != -EAGAIN ? errname(-status[j]) : "EAGAIN";
 	return "ok";
 }
 `;

@@ -131,7 +131,12 @@ export const thpProbe: KernelMapping<ThpParams> = {
     'one 2 MiB private anonymous THP (MADV_HUGEPAGE) at a fixed address in every process; model subpage i is ' +
     '4 KiB pages [i*512/nr, (i+1)*512/nr); after each step /proc/meminfo AnonHugePages, /proc/kpageflags ' +
     'KPF_THP and /proc/kpagecount of the THP, and per process /proc/<pid>/pagemap are printed',
-  cmdline: () => ['transparent_hugepage=madvise'],
+  /*
+   * numa_balancing=disable (Documentation/admin-guide/kernel-parameters.txt @ v6.12): on the two-node VM of a
+   * migrate batch, automatic NUMA balancing would move pages on its own schedule (a NUMA hinting fault on a
+   * read moved a page group that move_pages had put on the other node: conform saw its identity change)
+   */
+  cmdline: () => ['transparent_hugepage=madvise', 'numa_balancing=disable'],
   // move_pages needs a second node to move the THP to
   numaNodes: (scripts) => (scripts.some((s) => s.steps.some((st) => st.op === 'migrate')) ? 2 : 1),
   unsupported: thpUnsupported,

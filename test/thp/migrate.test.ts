@@ -30,6 +30,49 @@ describe('spec: migrate', () => {
   });
 });
 
+describe('migrate of a partially mapped THP (munmap(mm=0, from=0, to=1); migrate(mm=0))', () => {
+  const script = {
+    params: parseParams({ kind: 'anon', initial: 'pmd' }),
+    steps: [
+      { op: 'munmap', args: { mm: 0, from: 0, to: 1 } },
+      { op: 'migrate', args: { mm: 0 } },
+      { op: 'migrate', args: { mm: 0 } },
+      { op: 'read', args: { mm: 0, sub: 2 } },
+    ],
+  };
+
+  test('folio (6.12): migrate_pages_batch splits the queued, partially mapped folio and migrates its small folios', () => {
+    const obs = runScript(selectImpl(thp, 'folio'), script, null);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'ok', 0]);
+    const after = obs[1]!.impl;
+    expect(after._entire_mapcount).toBeNull(); // no longer a large folio
+    expect(after.deferred).toBe('no');
+    expect(after.refcount).toEqual([0, 1, 1, 1]); // page 0 (unmapped) freed; the others mapped once, no list reference left
+  });
+
+  test('compound (6.1): migrate_pages has no such split, the queued THP migrates whole', () => {
+    const obs = runScript(thp, script, null);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'ok', 0]);
+    expect(obs[1]!.spec?.queued).toBe(false); // the new THP is not on the deferred split queue
+  });
+
+  test('spec: a migration may split an unpinned anon THP, never a pinned one; after the split it moves small pages', () => {
+    const c = send(initialThp({ nr: 4, mms: 1, kind: 'anon', initial: 'pmd' }), 'munmap', { mm: 0, from: 0, to: 1 });
+    const split = send(c, 'migrate', { mm: 0, choice: 'split' });
+    expect(split.ret).toBe('ok');
+    expect(split.compound).toBe(false);
+    expect(split.data).toEqual(c.data);
+    expect(split.pte).toEqual(c.pte);
+    const pinned = send(c, 'pin', { mm: 0, sub: 2 });
+    expect(send(pinned, 'migrate', { mm: 0, choice: 'split' }).ret).toBeUndefined();
+    const small = send(split, 'migrate', { mm: 0, choice: 'ok' });
+    expect(small.ret).toBe('ok');
+    expect(send(send(split, 'pin', { mm: 0, sub: 1 }), 'migrate', { mm: 0, choice: 'ok' }).ret).toBeUndefined();
+  });
+});
+
 describe('implementations: migrate', () => {
   for (const impl of ['compound', 'folio'])
     for (const name of ['migrate-vs-gup', 'migrate-vs-partial-unmap'])

@@ -30,13 +30,13 @@ export const thpFolio: ImplChoice<FolioState, ThpView, FolioParams> = {
       {
         name: '6.6',
         description:
-          'linux-6.6.y: folio_total_mapcount() sums the pages (no _large_mapcount, 05c5323b2a34), page_remove_rmap() per PTE queues every partial unmap (no PG_partially_mapped, 8422acdc97ed), no underused-THP queueing at fault (dafff3f4c850); do_wp_page() may reuse a lone large-folio page',
-        lacks: ['05c5323b2a34', '8422acdc97ed', 'dafff3f4c850'],
+          'linux-6.6.y: folio_total_mapcount() sums the pages (no _large_mapcount, 05c5323b2a34), page_remove_rmap() per PTE queues every partial unmap (no PG_partially_mapped, 8422acdc97ed), no underused-THP queueing at fault (dafff3f4c850), migration does not split a queued folio (7262f208ca68, v6.10); do_wp_page() may reuse a lone large-folio page',
+        lacks: ['05c5323b2a34', '8422acdc97ed', 'dafff3f4c850', '7262f208ca68'],
       },
       {
         name: '6.12',
         description:
-          'linux-6.12.y: _large_mapcount, PG_partially_mapped, batched rmap removal, no reuse of large-folio pages',
+          'linux-6.12.y: _large_mapcount, PG_partially_mapped, batched rmap removal, no reuse of large-folio pages, migration splits a partially mapped queued folio',
         lacks: [],
       },
     ],

@@ -11,6 +11,7 @@ import { fault } from './fault.js';
 import { forceRead, forceWrite } from './force.js';
 import { fork } from './fork.js';
 import { madviseDontneed } from './madvise_dontneed.js';
+import { migrate } from './migrate.js';
 import { mlock } from './mlock.js';
 import { initModel, type P, type ThpGenModel } from './model.js';
 import { mprotect } from './mprotect.js';
@@ -42,16 +43,13 @@ export const thpProfile: ConformProfile<P, ThpGenModel> = {
     populateRead,
     forceWrite,
     forceRead,
+    migrate,
     pin,
     unpin,
     split,
   ],
   model: initModel,
-  internalOps: {
-    ...THP_KERNEL_UNSUPPORTED,
-    migrate:
-      'has C (move_pages to the second NUMA node), but is not generated: Debian 6.12.118 splits a partially mapped THP on the deferred split list when asked to migrate it (migrate_pages_batch) where the folio implementation migrates it whole (conform thp --seed 20261207 --runs 100: kernel-vs-model, shrunk to munmap(mm=0, from=0, to=1), migrate(mm=0)); run it with mmcheck reproduce SCRIPT.json',
-  },
+  internalOps: THP_KERNEL_UNSUPPORTED,
   restrictions: [
     "params.kind 'file' (page-cache THP): not mapped to the probe yet; only anonymous THPs are generated",
     'force_write/force_read only where the process surely maps something (after a fault, fork or populate_read, not since munmapped or MADV_DONTNEEDed): on an unmapped address the kernel faults in what the VMA flags say (small pages in a MADV_NOHUGEPAGE VMA), and the model has no VMA flags',
