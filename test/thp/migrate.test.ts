@@ -8,6 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import { selectImpl } from '../../checker/impls.js';
+import type { Script } from '../../checker/scenario-file.js';
 import { runScript } from '../../checker/sequential.js';
 import { applyThp, initialThp, type ThpContext } from '../../spec/thp/machine.js';
 import { parseParams, thp } from '../../subsystems/thp/index.js';
@@ -31,7 +32,7 @@ describe('spec: migrate', () => {
 });
 
 describe('migrate of a partially mapped THP (munmap(mm=0, from=0, to=1); migrate(mm=0))', () => {
-  const script = {
+  const script: Script = {
     params: parseParams({ kind: 'anon', initial: 'pmd' }),
     steps: [
       { op: 'munmap', args: { mm: 0, from: 0, to: 1 } },
