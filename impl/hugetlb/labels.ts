@@ -85,6 +85,10 @@ export const STEP_LABELS = [
   'io_sqe_buffer_register',
   'try_grab_folio',
   'unpin_user_page',
+  // udmabuf.ts: UDMABUF_CREATE of a memfd page (memfd_pin_folios)
+  'udmabuf_create',
+  'alloc_hugetlb_folio_reserve',
+  'hugetlb_add_to_page_cache',
 ] as const;
 
 /** A hugetlb step label: a step's name, or the next step a step returns. */

@@ -18,6 +18,7 @@ import { madviseDontneedOp } from './madvise.js';
 import { softOfflineOp } from './migrate.js';
 import { mmapOp } from './mmap.js';
 import { pinOp, unpinOp } from './pin.js';
+import { udmabufOp } from './udmabuf.js';
 import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
 import type { G, ImplParams } from './state.js';
@@ -53,4 +54,5 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   memfd_create: memfdCreateOp,
   pin: pinOp,
   unpin: unpinOp,
+  udmabuf: udmabufOp,
 };

@@ -61,6 +61,9 @@ export const orphanTag = (x: number): number => Math.floor((-x - 1) / 8);
 /** (file, idx) of a cached entry (x > 0). */
 export const cachedPage = (x: number): [number, number] => [Math.floor((x - 1) / 64), (x - 1) % 64];
 
+/** g.xref entry of an orphan folio (by tag) that also holds a reference nobody drops (udmabuf.ts). */
+const XREF_ORPHAN = 1 << 12;
+
 /** Is page idx of file pinned? */
 export const isPinned = (g: Readonly<G>, file: number, idx: number): boolean => g.pin.includes(key(file, idx));
 
@@ -71,6 +74,16 @@ export const isPinned = (g: Readonly<G>, file: number, idx: number): boolean => 
  */
 export function keepPinned(g: G, file: number, idx: number, spool: number): boolean {
   const tag = g.pin.indexOf(key(file, idx));
+  if (g.xref.includes(key(file, idx))) {
+    // a reference memfd_pin_folios never dropped (c56b6f3d801d absent): the folio is never freed,
+    // now (no pin) or when its last pin goes (XREF_ORPHAN)
+    g.xref = g.xref.filter((x) => x !== key(file, idx));
+    if (tag < 0) {
+      g.leaked++;
+      return true;
+    }
+    g.xref = [...g.xref, XREF_ORPHAN + tag].sort((a, b) => a - b);
+  }
   if (tag < 0) return false;
   for (let k = tag; k < g.pin.length; k++) if (g.pin[k] === key(file, idx)) g.pin[k] = pinOrphan(spool, tag);
   return true;
@@ -143,7 +156,12 @@ export const unpinOp: Op = {
         g.pin[k] = PIN_NONE;
         // the last reference of a removed folio: free_huge_folio (subpool put, hugetlb_lock, free list or buddy)
         // (by the last pin of it: unpin_user_page drops GUP_PIN_COUNTING_BIAS each)
-        if (x < 0 && !g.pin.includes(x)) freeHugePage(g, t, orphanSpool(x), false);
+        if (x < 0 && !g.pin.includes(x)) {
+          if (g.xref.includes(XREF_ORPHAN + orphanTag(x))) {
+            g.xref = g.xref.filter((y) => y !== XREF_ORPHAN + orphanTag(x));
+            g.leaked++; // a reference nobody drops (c56b6f3d801d absent): never freed
+          } else freeHugePage(g, t, orphanSpool(x), false);
+        }
         return done('ok');
       },
     },

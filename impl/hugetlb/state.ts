@@ -95,6 +95,7 @@ const fileS = S.struct({
   // page-cache pages whose folio has no subpool link (hugetlb_folio_subpool NULL): only a migration
   // before cb6acd01e2e4 leaves one (impl/hugetlb/migrate.ts)
   nosp: S.intSet(),
+  seals: S.int(), // memfd seals (fcntl F_ADD_SEALS): F_SEAL_SHRINK (udmabuf.ts)
 });
 
 const vmaS = S.struct({
@@ -136,6 +137,10 @@ export const stateSchema = S.struct({
   // long-term pins (io_uring registered buffers, pin.ts), one entry per pin slot: PIN_NONE, a page-cache
   // page (1 + file * 64 + idx) or a folio that left the page cache and only the pin holds (-(2 + subpool))
   pin: S.list(S.int()),
+  // page-cache folios (1 + file * 64 + idx) holding a reference nobody drops (memfd_pin_folios before
+  // c56b6f3d801d, udmabuf.ts): removed from the page cache they are never freed (g.leaked)
+  xref: S.list(S.int()), // sorted
+  leaked: S.int(),
   fmx: S.intSet(), // hugetlb_fault_mutex_table: held hash slots
   spool: S.list(spoolS),
   file: S.list(fileS),
@@ -195,6 +200,8 @@ export function initState(p: ImplParams): G {
     mig: 0,
     resize: 0,
     pin: Array.from({ length: PIN_SLOTS }, () => PIN_NONE),
+    xref: [],
+    leaked: 0,
     fmx: [],
     spool,
     // the files of a mount exist from its mount on (mountOp creates them): a file of an unmounted mount is gone
@@ -223,6 +230,7 @@ export function freshFile(p: Pick<ImplParams, 'fileSize'>): File {
     nlink: 1,
     evicted: 0,
     nosp: [],
+    seals: 0,
   };
 }
 

@@ -33,6 +33,7 @@ import {
 } from './context.js';
 import { migKey } from './migration-entry.js';
 import { keepPinned } from './pin.js';
+import { F_SEAL_SHRINK } from './udmabuf.js';
 import { unshareRange } from './pmd-share.js';
 import { regionDel } from './regions.js';
 import { NO_SUBPOOL, freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
@@ -210,6 +211,7 @@ export const truncateOp: Op = {
           return done('EINVAL');
         if (f.fd === 0) return done('EBADF'); // ftruncate(2) needs the descriptor
         const old = f.size;
+        if (size < old && f.seals & F_SEAL_SHRINK) return done('EPERM'); // hugetlbfs_setattr: sealed memfd
         f.size = size; // i_size_write
         const stale = f.reg.length > 0 && at(f.reg, f.reg.length - 1) > size;
         if (size >= old && !stale && !f.pc.some((x) => x >= size) && !privatelyMapped(g, t, size, LONG_MAX))

@@ -73,6 +73,7 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   // the fault GUP may take
   pin: FAULT_CHOICES,
   unpin: [0],
+  udmabuf: [0],
 };
 
 /** Operations that can give charges back to a mount (and so refill its reserve). */

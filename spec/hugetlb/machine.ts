@@ -54,6 +54,7 @@ export const OPS = [
   'memfd_create',
   'pin',
   'unpin',
+  'udmabuf',
 ] as const;
 /** Internal spec event (see shrinkSurplus). */
 export const SHRINK_SURPLUS = 'surplus_to_buddy';

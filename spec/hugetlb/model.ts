@@ -21,7 +21,7 @@ import { clone, finish } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, EMPTY_VMA, type HugetlbView, NO_PIN, type Outcome, num } from './view.js';
 import { PIN_SLOTS } from './params.js';
-import { pin, unpin } from './ops-pin.js';
+import { pin, udmabuf, unpin } from './ops-pin.js';
 
 export { EMPTY_VMA };
 export type {
@@ -141,6 +141,8 @@ function applyPlanned(
       return softOffline(v0, a, plan, p);
     case 'pin':
       return pin(v0, a, plan, p);
+    case 'udmabuf':
+      return udmabuf(v0, a, plan, p);
     case 'unpin':
       return plan.reserveOffset ? undefined : unpin(v0, a, plan);
     case 'dissolve':

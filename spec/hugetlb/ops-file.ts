@@ -59,6 +59,7 @@ export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams,
   if (!f0 || size < 0 || size > p.fileSize || !v0.spools[f0.mount]?.mounted)
     return plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
   if (!f0.open) return plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
+  if (f0.sealed && size < f0.size) return plan.reserveOffset ? undefined : { view: v0, ret: 'EPERM' };
   const v = clone(v0);
   zapFileMappings(v, fi, size, p.fileSize, v0.surp === 0);
   const f = at(v.files, fi);

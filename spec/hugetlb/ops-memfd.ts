@@ -28,6 +28,14 @@ export function memfdOp(v0: HugetlbView, op: string, a: Args, p: HugetlbParams):
   if (!f0 || !p.mounts[f0.mount]?.internal) return { view: v0, ret: 'EINVAL' };
   if (!f0.evicted) return { view: v0, ret: 'EBUSY' };
   const v = clone(v0);
-  v.files[f] = { mount: f0.mount, size: 0, resv: [], cache: [], data: [], ...flagsOf('open_unlinked') };
+  v.files[f] = {
+    mount: f0.mount,
+    size: 0,
+    resv: [],
+    cache: [],
+    data: [],
+    sealed: false,
+    ...flagsOf('open_unlinked'),
+  };
   return { view: v, ret: 'ok' };
 }

@@ -21,7 +21,7 @@
  */
 import type { Plan } from './choices.js';
 import { fault } from './ops-fault.js';
-import { at, clone, finish, has, isSharedKind, pageFreed } from './promises.js';
+import { add, at, clone, finish, has, isSharedKind, pageFreed } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, type HugetlbView, NO_PIN, type Outcome, type Ret, num } from './view.js';
 
@@ -51,6 +51,35 @@ export function pin(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Out
   const w = clone(v);
   w.pins[k] = { state: 'cached', file: m.src, idx: i, mount: -1 };
   return { view: finish(w), ret: 'ok' };
+}
+
+/**
+ * udmabuf {k, f, i}: page i of memfd f pinned for a dma-buf (UDMABUF_CREATE).
+ * The memfd is sealed against shrinking first (F_SEAL_SHRINK); the page the
+ * file holds at i is pinned, or, when it holds none, the page reserved for i
+ * is instantiated in the file and pinned. Bounds: ring k busy (EBUSY); f not
+ * a memfd (EINVAL); its descriptor closed (EBADF); i beyond i_size (EINVAL).
+ * An index nothing reserved is not promised anything (v6.12 then takes a
+ * reservation it does not have: NOTES.md); the spec allows no outcome there.
+ */
+export function udmabuf(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
+  if (!isPlain(plan)) return undefined;
+  const k = num(a, 'k');
+  const fi = num(a, 'f');
+  const i = num(a, 'i');
+  const q = v0.pins[k];
+  if (!q || q.state !== 'none') return { view: v0, ret: 'EBUSY' };
+  const f0 = v0.files[fi];
+  if (!f0 || !p.mounts[f0.mount]?.internal) return { view: v0, ret: 'EINVAL' };
+  if (!f0.open) return { view: v0, ret: 'EBADF' };
+  if (i >= f0.size) return { view: v0, ret: 'EINVAL' };
+  if (!has(f0.cache, i) && !has(f0.resv, i)) return undefined;
+  const v = clone(v0);
+  const f = at(v.files, fi);
+  f.sealed = true;
+  f.cache = add(f.cache, i); // a new page takes i's reservation
+  v.pins[k] = { state: 'cached', file: fi, idx: i, mount: -1 };
+  return { view: finish(v), ret: 'ok' };
 }
 
 /** unpin {k}: a page that left its file meanwhile goes back to the pool. */

@@ -60,6 +60,7 @@ function stageOf(
   if (op === 'truncate') {
     const size = num(a, 'size');
     if (!(size >= 0 && size <= p.fileSize) || !f.cache.some((x) => x >= size)) return undefined;
+    if (f.sealed && size < f.size) return undefined; // EPERM, atomic
     return { kind: STAGED_TRUNCATE, fi, lo: size, hi: p.fileSize };
   }
   return undefined;

@@ -46,6 +46,8 @@ export interface FileView {
   linked: boolean;
   /** The inode is gone: no descriptor, name or mapping held it. Its pages and promises went with it. */
   evicted: boolean;
+  /** A memfd sealed against shrinking (F_SEAL_SHRINK, added by udmabuf): ftruncate to less is EPERM. */
+  sealed: boolean;
 }
 
 /**
@@ -144,7 +146,8 @@ export type Ret =
   | 'SIGSEGV'
   | 'OOM'
   | 'ENOENT'
-  | 'EBADF';
+  | 'EBADF'
+  | 'EPERM';
 
 export const EMPTY_VMA: VmaView = Object.freeze({
   kind: 'none',

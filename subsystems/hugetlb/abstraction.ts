@@ -21,6 +21,7 @@ import { isShared } from '../../impl/hugetlb/context.js';
 import { EMPTY_VMA, type HugetlbView, type PinView, type UffdMode, type VmaKind } from '../../spec/hugetlb/model.js';
 import { NO_PIN } from '../../spec/hugetlb/view.js';
 import { cachedPage, orphanSpool, orphanTag } from '../../impl/hugetlb/pin.js';
+import { F_SEAL_SHRINK } from '../../impl/hugetlb/udmabuf.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
 /** The kernel's sparse page data (idx * 16 + token) as the spec's [index, token] pairs, for present pages. */
@@ -61,6 +62,7 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
       open: f.fd === 1,
       linked: f.nlink === 1,
       evicted: f.evicted === 1,
+      sealed: (f.seals & F_SEAL_SHRINK) !== 0,
     })),
     vmas: g.vma.map((v) => {
       if (v.st !== V_LIVE) return { ...EMPTY_VMA, resv: [], anon: [], cow: [], pagecache: [], data: [] };

@@ -23,7 +23,7 @@ function inUse(g: Readonly<G>): number {
   let shared = 0;
   for (const f of g.file) n += f.pc.length;
   // left the page cache, kept by long-term pins (one folio may have several)
-  n += new Set(g.pin.filter((x) => x < 0)).size;
+  n += new Set(g.pin.filter((x) => x < 0)).size + g.leaked;
   for (const v of g.vma) {
     n += v.anon.length;
     shared += v.cow.length;

@@ -156,6 +156,14 @@ export const hugetlbOps = defineOps({
       i: index('page offset'),
     },
   },
+  udmabuf: {
+    doc: 'ioctl(/dev/udmabuf, UDMABUF_CREATE) of page i of memfd f into pin slot k: the memfd gets F_SEAL_SHRINK (ftruncate to less is EPERM from then on) and memfd_pin_folios pins the page, instantiating the reserved one if the index has none. EBUSY: slot k busy; EINVAL: f not a memfd or i beyond i_size; EBADF: its descriptor closed',
+    args: {
+      k: A.int(0, PIN_SLOTS - 1, 'pin slot (one udmabuf)'),
+      f: file,
+      i: index('page offset'),
+    },
+  },
   unpin: {
     doc: 'io_uring IORING_UNREGISTER_BUFFERS of ring k: the page is unpinned, and freed if it left its file meanwhile (EINVAL: nothing registered)',
     args: { k: A.int(0, PIN_SLOTS - 1, 'pin slot') },

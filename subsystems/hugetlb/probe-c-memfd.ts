@@ -24,7 +24,7 @@ static const char *h_memfd_create(int f)
 			busy = 1;
 	if (busy)
 		return "EBUSY";
-	B->fd[f] = memfd_create("mmcheck", MFD_HUGETLB) /* the default hstate: 2 MiB */;
+	B->fd[f] = memfd_create("mmcheck", MFD_HUGETLB | MFD_ALLOW_SEALING) /* the default hstate: 2 MiB */;
 	return B->fd[f] < 0 ? errname(errno) : "ok";
 }
 `;

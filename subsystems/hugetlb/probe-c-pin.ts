@@ -8,7 +8,10 @@
  * k busy (EBUSY) or empty (EINVAL), a slot that is not a live MAP_SHARED
  * mapping of a mount without min_size= (EINVAL), an index outside it
  * (EFAULT). A ring still registered when the script ends is unregistered by
- * h_pin_restore before the mounts go.
+ * h_pin_restore before the mounts go. udmabuf k f i: F_SEAL_SHRINK on memfd f,
+ * then ioctl(/dev/udmabuf, UDMABUF_CREATE) of its page i; unpin k closes the
+ * dma-buf. Debian 6.1.192 has no /dev/udmabuf (CONFIG_UDMABUF is not built
+ * in): there it answers ENOENT.
  */
 export const HUGETLB_C_PIN = String.raw`
 #include <linux/io_uring.h>
@@ -16,6 +19,7 @@ export const HUGETLB_C_PIN = String.raw`
 
 #define H_NPIN 2
 static int h_ring[H_NPIN] = { -1, -1 };
+static int h_is_dmabuf[H_NPIN]; /* slot k holds a udmabuf (closing it unpins), not an io_uring ring */
 
 static const char *h_pin(int k, int v, int i)
 {
@@ -50,12 +54,60 @@ static const char *h_unpin(int k)
 		return "EINVAL";
 	fd = h_ring[k];
 	h_ring[k] = -1;
+	if (h_is_dmabuf[k]) {
+		h_is_dmabuf[k] = 0;
+		return close(fd) ? errname(errno) : "ok"; /* dma_buf_release -> release_udmabuf -> unpin_folios */
+	}
 	if (syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
 		int e = errno;
 		close(fd);
 		return errname(e);
 	}
 	close(fd);
+	return "ok";
+}
+
+/* struct udmabuf_create and UDMABUF_CREATE of include/uapi/linux/udmabuf.h */
+struct h_udmabuf_create {
+	__u32 memfd;
+	__u32 flags;
+	__u64 offset;
+	__u64 size;
+};
+#define H_UDMABUF_CREATE _IOW('u', 0x42, struct h_udmabuf_create)
+
+static const char *h_udmabuf(int k, int f, int i)
+{
+	struct h_udmabuf_create c;
+	struct stat st;
+	int dev, fd, e;
+	if (k < 0 || k >= H_NPIN || h_ring[k] >= 0)
+		return "EBUSY";
+	if (f < 0 || f >= B->nfiles || !B->internal[B->file_mount[f]])
+		return "EINVAL";
+	if (B->fd[f] < 0)
+		return "EBADF";
+	if (fstat(B->fd[f], &st))
+		return errname(errno);
+	if (i < 0 || (long long)i * HPAGE >= (long long)st.st_size)
+		return "EINVAL";
+	/* udmabuf_create wants F_SEAL_SHRINK and no F_SEAL_WRITE */
+	if (fcntl(B->fd[f], F_ADD_SEALS, F_SEAL_SHRINK))
+		return errname(errno);
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0)
+		return errname(errno);
+	memset(&c, 0, sizeof(c));
+	c.memfd = (__u32)B->fd[f];
+	c.offset = (__u64)i * HPAGE;
+	c.size = HPAGE;
+	fd = ioctl(dev, H_UDMABUF_CREATE, &c);
+	e = errno;
+	close(dev);
+	if (fd < 0)
+		return errname(e);
+	h_ring[k] = fd;
+	h_is_dmabuf[k] = 1;
 	return "ok";
 }
 

@@ -104,6 +104,8 @@ function step(op: string, args: Args): string {
       return r(`h_sysctl("/proc/sys/vm/nr_overcommit_hugepages", ${int(args, 'n')})`);
     case 'pin':
       return r(`h_pin(${int(args, 'k')}, ${int(args, 'v')}, ${int(args, 'i')})`);
+    case 'udmabuf':
+      return r(`h_udmabuf(${int(args, 'k')}, ${int(args, 'f')}, ${int(args, 'i')})`);
     case 'unpin':
       return r(`h_unpin(${int(args, 'k')})`);
     case 'memfd_create':

@@ -10,7 +10,9 @@ import { softOffline } from './scenarios-migrate.js';
 
 /** io_uring IORING_REGISTER_BUFFERS of page i of VMA v in ring k. */
 export const pin = (k: number, v: number, i: number) => op('pin', { k, v, i });
-/** IORING_UNREGISTER_BUFFERS of ring k. */
+/** UDMABUF_CREATE of page i of memfd f into pin slot k. */
+export const udmabuf = (k: number, f: number, i: number) => op('udmabuf', { k, f, i });
+/** IORING_UNREGISTER_BUFFERS of ring k (or close of the udmabuf in slot k). */
 export const unpin = (k: number) => op('unpin', { k });
 
 export const pinScenarios: Scenario<HugetlbParams>[] = [
@@ -49,6 +51,33 @@ export const pinScenarios: Scenario<HugetlbParams>[] = [
         one(munmap(1)),
       ],
       [one(unpin(0))],
+    ],
+  },
+  {
+    name: 'udmabuf-memfd',
+    description:
+      'a udmabuf of a reserved, not yet faulted page of a hugetlb memfd (memfd_pin_folios -> memfd_alloc_folio: alloc_hugetlb_folio_reserve consumes its reservation, hugetlb_add_to_page_cache) while reads fault the other index, seals the memfd (ftruncate to 0: EPERM); a hole punch takes the pinned page out of the file but it stays in use until the udmabuf is closed, then it goes back to the pool (26a8ea80929c, c56b6f3d801d)',
+    params: P({
+      pool: 2,
+      overcommit: 0,
+      fileSize: 2,
+      vmas: 1,
+      mounts: [{ size: -1, min: -1, mounted: true, internal: true }],
+      fileMount: [0],
+    }),
+    threads: [
+      [
+        one(op('memfd_create', { f: 0 })),
+        one(sh(0, 0, 0, 2)),
+        one(udmabuf(0, 0, 1)),
+        one(op('truncate', { f: 0, size: 0 })),
+        one(op('punch', { f: 0, from: 0, to: 2 })),
+        one(unpin(0)),
+        one(munmap(0)),
+        one(op('close', { f: 0 })),
+      ],
+      // a read of index 1 racing the udmabuf's allocation double-consumes its reservation (NOTES.md): not raced here
+      [one(rd(0, 0)), one(rd(0, 0))],
     ],
   },
 ];

@@ -244,4 +244,20 @@ export const variants: Variant[] = [
       'commit 081056dc00a2 "mm/hugetlb: unshare page tables during VMA split, not before"; mm/hugetlb.c hugetlb_split() and mm/vma.c __split_vma() @ v6.12 with it (v6.12 as released lacks it; Debian 6.1.192 and 6.12.118 have both backports)',
     scenarios: ['pmd-share-minor-split'],
   },
+  {
+    name: 'c56b6f3d801d',
+    description:
+      'memfd_pin_folios drops only one of the two references memfd_alloc_folio returns a new hugetlb folio with: a page a udmabuf instantiated is never freed, after the udmabuf is closed and the page left the memfd (HugePages_Free never rises again)',
+    source:
+      'commit c56b6f3d801d "mm/hugetlb: fix memfd_pin_folios free_huge_pages leak"; mm/gup.c memfd_pin_folios() @ v6.12 (folio_put twice for hugetlb)',
+    scenarios: ['udmabuf-memfd'],
+  },
+  {
+    name: '26a8ea80929c',
+    description:
+      "memfd_alloc_folio allocates with alloc_hugetlb_folio_nodemask: it takes only an unreserved free page (ENOMEM when every free page is reserved) and consumes no reservation, so the memfd index's reservation stays counted after its page exists (HugePages_Rsvd too high for good)",
+    source:
+      'commit 26a8ea80929c "mm/hugetlb: fix memfd_pin_folios resv_huge_pages leak"; mm/memfd.c memfd_alloc_folio() and mm/hugetlb.c alloc_hugetlb_folio_reserve() @ v6.12',
+    scenarios: ['udmabuf-memfd'],
+  },
 ];

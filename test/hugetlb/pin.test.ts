@@ -57,8 +57,33 @@ describe('hugetlb long-term pins', () => {
     ]);
   });
 
+  test('udmabuf of a reserved memfd page instantiates and pins it; the memfd is sealed against shrinking', () => {
+    const out = run({ pool: 3, fileSize: 2, vmas: 1, mounts: [{ size: -1, min: -1, mounted: true, internal: true }] }, [
+      s('memfd_create', { f: 0 }),
+      s('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 2 }),
+      s('udmabuf', { k: 0, f: 0, i: 1 }),
+      s('truncate', { f: 0, size: 0 }),
+      s('soft_offline', { v: 0, i: 1 }),
+      s('punch', { f: 0, from: 0, to: 2 }),
+      s('unpin', { k: 0 }),
+    ]);
+    expect(out.slice(2)).toEqual([
+      ['ok', 3, 2],
+      ['EPERM', 3, 2],
+      ['EBUSY', 3, 2],
+      ['ok', 3, 2],
+      ['ok', 3, 3],
+    ]);
+  });
+
+  test('c56b6f3d801d and 26a8ea80929c (memfd_pin_folios leaks) are caught in udmabuf-memfd', () => {
+    const sc = hugetlb.scenarios.find((x) => x.name === 'udmabuf-memfd')!;
+    for (const variant of ['c56b6f3d801d', '26a8ea80929c'])
+      expect(checkScenario(hugetlb, sc, { variant }).violation, variant).toBeDefined();
+  });
+
   test('the default scenarios refine the spec exhaustively', () => {
-    for (const name of ['pin-punch', 'pin-evict']) {
+    for (const name of ['pin-punch', 'pin-evict', 'udmabuf-memfd']) {
       const sc = hugetlb.scenarios.find((x) => x.name === name)!;
       const r = checkScenario(hugetlb, sc, { variant: null });
       if (r.violation) throw new Error(`${name}: ${r.violation.kind}: ${r.violation.message}`);
