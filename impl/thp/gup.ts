@@ -14,7 +14,8 @@
  * rechecks it under pmd_lock and retries when it changed (688272809fcc "mm,
  * gup: prevent pmd checking race in follow_pmd_mask()"). FOLL_LONGTERM
  * (`longterm`) changes nothing here: every pin already breaks COW, the zero
- * page included (v5.11 - v6.1 without that forced break pinned the zero page
+ * page included (v5.9 - v6.1, after a308c71bf1e6 "mm/gup: Remove enfornced COW
+ * mechanism" (v5.9-rc4) removed that forced break, pinned the zero page
  * even long-term, until 84209e87c696 "mm/gup: reliable R/O long-term pinning
  * in COW mappings").
  */
@@ -71,7 +72,7 @@ function try_grab_page(g: G, t: T, mm: MmT, i: number): Done {
 /** Whether this pin must first break COW (FOLL_WRITE, or any FOLL_PIN since 17839856fd58). */
 function mustBreakCow(t: T): boolean {
   if (arg(t, 'write') === 1) return true;
-  // a7f226604170: a R/O pin does not unshare (v5.11 – v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism")
+  // a7f226604170: a R/O pin does not unshare (v5.9 – v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism")
   // 17839856fd58: before it, a R/O GUP never broke COW
   return !t.bug('a7f226604170') && !t.bug('17839856fd58');
 }

@@ -35,7 +35,7 @@ import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices, type Th
  * pin_user_pages()" without a reference). Such a pin reads 0 for ever and does
  * not follow the pinner's later writes, which COW away from the zero page as
  * ever. A private copy ('copy') is also allowed: the forced COW break of
- * v5.8 - v5.10 (17839856fd58 "gup: document and work around 'COW can break
+ * v5.8 (17839856fd58 "gup: document and work around 'COW can break
  * either way' issue"), and FOLL_LONGTERM since 84209e87c696 "mm/gup: reliable
  * R/O long-term pinning in COW mappings". A FOLL_WRITE pin always pins a copy.
  *

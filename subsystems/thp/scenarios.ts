@@ -263,7 +263,7 @@ export const scenarios: Scenario<P>[] = [
   {
     name: 'zero-page-ro-pin',
     description:
-      'A read-only FOLL_PIN of the huge zero page (v6.12: the zero page itself; v5.8 - v5.10: a private copy) while the pinner writes the same page (COW away from the zero page), forks, and the child reads: the pin never sees a write it must not, nobody reads anything but their own data.',
+      'A read-only FOLL_PIN of the huge zero page (v6.12: the zero page itself; v5.8, until a308c71bf1e6 in v5.9: a private copy) while the pinner writes the same page (COW away from the zero page), forks, and the child reads: the pin never sees a write it must not, nobody reads anything but their own data.',
     params: thpParams('anon', 'none'),
     threads: [
       [op('populate_read', { mm: 0 }), op('pin', { mm: 0, sub: 1 }), op('unpin', { mm: 0, sub: 1 })],
@@ -273,7 +273,7 @@ export const scenarios: Scenario<P>[] = [
   {
     name: 'zero-page-longterm-pin',
     description:
-      'A read-only FOLL_LONGTERM pin of the huge zero page unshares it first (84209e87c696: a fresh exclusive page, v6.2+; v5.8 - v5.10 break COW for every pin) while the pinner writes the same page and forks: the pin keeps seeing what the pinner maps and reads.',
+      'A read-only FOLL_LONGTERM pin of the huge zero page unshares it first (84209e87c696: a fresh exclusive page, v6.2+; v5.8 broke COW for every pin, until a308c71bf1e6 in v5.9) while the pinner writes the same page and forks: the pin keeps seeing what the pinner maps and reads.',
     params: thpParams('anon', 'none'),
     threads: [
       [

@@ -100,7 +100,7 @@ export const variants: Variant[] = [
   {
     name: 'a7f226604170',
     description:
-      'A R/O FOLL_PIN of a page shared after fork does not unshare it (v5.11 - v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism"): the pinner\'s next write copies and leaves the pin behind.',
+      'A R/O FOLL_PIN of a page shared after fork does not unshare it (v5.9 - v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism"): the pinner\'s next write copies and leaves the pin behind.',
     source: 'a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"',
     scenarios: ['ro-pin-shared'],
   },
