@@ -360,6 +360,12 @@ static void step_line(int k, const char *ret, int sigbus)
 	emit("MMCHECK S %d STEP %d ret=%s sigbus=%d%s", cur_script, k, ret, sigbus, obs);
 }
 
+/* a concurrent script's outcome: the observation once every thread finished */
+static void final_line(void)
+{
+	emit("MMCHECK S %d FINAL%s", cur_script, obs);
+}
+
 /* Run every script, each in its own process, with a time limit. */
 static int run_scripts(const struct script *s, int n, int first, int seconds)
 {
@@ -450,18 +456,25 @@ static int probe_main(const struct script *s, int n, int argc, char **argv)
 #define H_NM 4
 #define VBASE(v) ((char *)0x200000000000UL + (unsigned long)(v) * (1UL << 32))
 
-enum { K_SHARED = 1, K_NORESERVE, K_PRIVATE, K_PRIVATE_NORESERVE };
+enum { K_SHARED = 1, K_NORESERVE, K_PRIVATE, K_PRIVATE_NORESERVE, K_PRIVATE_FILE };
 
 struct hbook {
 	int live[H_NV], kind[H_NV], from[H_NV], to[H_NV], task[H_NV], peer[H_NV];
+	int ufd[H_NV]; /* userfaultfd the slot is registered on, + 1 (0: none; probe-c-uffd.ts) */
+	int umode[H_NV]; /* its UFFDIO_REGISTER_MODE_* while ufd is set */
+	int ro[H_NV]; /* mprotect(PROT_READ) (probe-c-surgery.ts) */
 	char *base[H_NV];
-	int mounted[H_NM], has_size[H_NM];
+	int mounted[H_NM], has_size[H_NM], internal[H_NM]; /* internal: memfd_create's (probe-c-memfd.ts) */
+	int has_min[H_NM]; /* mounted with min_size= (pins refuse it: probe-c-pin.ts) */
+	int file[H_NV]; /* the file a shared or private-file slot maps */
 	int fd[H_NF];
 	int file_mount[H_NF];
 	int nfiles, fsize, nprivate;
 	char dir[H_NM][64];
 };
 static struct hbook *B;
+static void h_uffd_drop(int v);
+static void h_pin_restore(void);
 
 static void h_observe(void)
 {
@@ -506,6 +519,7 @@ static int h_do_mount(int m, long size, long min)
 		return errno;
 	B->mounted[m] = 1;
 	B->has_size[m] = size >= 0;
+	B->has_min[m] = min >= 0;
 	h_open_files(m);
 	return 0;
 }
@@ -547,6 +561,7 @@ static void h_setup(int script, long pool, long over, int fsize, int nfiles, con
 static int h_restore(int script, int nmounts)
 {
 	char d[64];
+	h_pin_restore(); /* registered buffers still pinned: unpinned before the mounts and the pool go */
 	for (int m = 0; m < nmounts; m++) {
 		snprintf(d, sizeof(d), "/mnt/mmcheck/s%d-m%d", script, m);
 		umount2(d, MNT_DETACH);
@@ -567,7 +582,8 @@ static int h_task_of(int v)
 static const char *h_mmap(int v, int kind, int f, int from, int to)
 {
 	int shared = kind == K_SHARED || kind == K_NORESERVE;
-	int m = shared ? (f >= 0 && f < B->nfiles ? B->file_mount[f] : -1) : f;
+	int file = shared || kind == K_PRIVATE_FILE;
+	int m = file ? (f >= 0 && f < B->nfiles ? B->file_mount[f] : -1) : f;
 	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED_NOREPLACE;
 	int fd;
 	char *p;
@@ -577,8 +593,11 @@ static const char *h_mmap(int v, int kind, int f, int from, int to)
 		return "EINVAL";
 	if (kind == K_NORESERVE || kind == K_PRIVATE_NORESERVE)
 		flags |= MAP_NORESERVE;
-	if (shared) {
+	if (file) {
 		fd = B->fd[f];
+	} else if (B->internal[m]) {
+		fd = -1; /* MAP_ANONYMOUS | MAP_HUGETLB: hugetlb_file_setup on the internal mount */
+		flags |= MAP_ANONYMOUS | MAP_HUGETLB;
 	} else {
 		char path[96];
 		snprintf(path, sizeof(path), "%s/private%d", B->dir[m], B->nprivate++);
@@ -588,9 +607,9 @@ static const char *h_mmap(int v, int kind, int f, int from, int to)
 		unlink(path);
 	}
 	p = mmap(VBASE(v) + (unsigned long)from * HPAGE, (size_t)(to - from) * HPAGE, PROT_READ | PROT_WRITE, flags,
-		 fd, (off_t)from * HPAGE);
+		 fd, fd < 0 ? 0 : (off_t)from * HPAGE);
 	int e = errno;
-	if (!shared)
+	if (!file && fd >= 0)
 		close(fd);
 	if (p == MAP_FAILED)
 		return errname(e);
@@ -601,6 +620,8 @@ static const char *h_mmap(int v, int kind, int f, int from, int to)
 	B->base[v] = VBASE(v);
 	B->task[v] = my_task;
 	B->peer[v] = -1;
+	B->ro[v] = 0;
+	B->file[v] = file ? f : -1;
 	return "ok";
 }
 
@@ -623,6 +644,7 @@ static const char *h_munmap(int v)
 		return "EINVAL";
 	if (munmap(B->base[v] + (unsigned long)B->from[v] * HPAGE, (size_t)(B->to[v] - B->from[v]) * HPAGE))
 		return errname(errno);
+	h_uffd_drop(v);
 	B->live[v] = 0;
 	for (int s = 0; s < H_NV; s++)
 		if (B->live[s] && B->peer[s] == v)
@@ -674,6 +696,8 @@ static const char *h_fork(int v, int c)
 	B->base[c] = B->base[v];
 	B->task[c] = t;
 	B->peer[c] = v;
+	B->ro[c] = B->ro[v];
+	B->file[c] = B->file[v];
 	B->peer[v] = c;
 	return "ok";
 }
@@ -688,7 +712,7 @@ static const char *h_sysctl(const char *path, long n)
 
 static const char *h_mount(int m, long size, long min)
 {
-	if (m < 0 || m >= H_NM || !B->dir[m][0])
+	if (m < 0 || m >= H_NM || !B->dir[m][0] || B->internal[m])
 		return "EINVAL";
 	if (B->mounted[m])
 		return "EBUSY";
@@ -728,6 +752,10 @@ static const char *h_munmap_range(int v, int from, int to, int c)
 		B->base[c] = B->base[v];
 		B->task[c] = B->task[v];
 		B->peer[c] = -1;
+		B->ufd[c] = B->ufd[v]; /* both pieces stay registered */
+		B->umode[c] = B->umode[v];
+		B->ro[c] = B->ro[v];
+		B->file[c] = B->file[v];
 		B->to[v] = start;
 	} else if (start == B->from[v])
 		B->from[v] = end;
@@ -756,7 +784,7 @@ static const char *h_unlink(int f)
 
 static const char *h_umount(int m)
 {
-	if (m < 0 || m >= H_NM || !B->mounted[m])
+	if (m < 0 || m >= H_NM || !B->mounted[m] || B->internal[m])
 		return "EINVAL";
 	if (umount(B->dir[m]))
 		return errname(errno);
@@ -773,15 +801,111 @@ static const char *h_fallocate(int f, int from, int to)
 	return fallocate(B->fd[f], 0, (off_t)from * HPAGE, (off_t)(to - from) * HPAGE) ? errname(errno) : "ok";
 }
 
+
 #include <linux/userfaultfd.h>
+
+/* A userfaultfd with UFFD_FEATURE_SIGBUS (+ MINOR_HUGETLBFS): faults its handler would get are SIGBUS. */
+static int h_uffd_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_SIGBUS | UFFD_FEATURE_MINOR_HUGETLBFS };
+	int u = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (u >= 0 && ioctl(u, UFFDIO_API, &api)) {
+		close(u);
+		return -1;
+	}
+	return u;
+}
+
+/* The slot's userfaultfd, or a fresh one with page i registered in mode (the caller closes it). */
+static int h_uffd_for(int v, int i, int mode, const char **ret)
+{
+	struct uffdio_register reg;
+	int u;
+
+	if (B->ufd[v])
+		return B->ufd[v] - 1;
+	u = h_uffd_open();
+	if (u < 0) {
+		*ret = errname(errno);
+		return -1;
+	}
+	reg.range.start = (unsigned long)(B->base[v] + (unsigned long)i * HPAGE);
+	reg.range.len = HPAGE;
+	reg.mode = mode;
+	if (ioctl(u, UFFDIO_REGISTER, &reg)) {
+		*ret = errname(errno);
+		close(u);
+		return -1;
+	}
+	return u;
+}
+
+/* The slot's mapping is gone: close its userfaultfd unless a split piece still uses it. */
+static void h_uffd_drop(int v)
+{
+	int u = B->ufd[v];
+	B->ufd[v] = 0;
+	if (!u)
+		return;
+	for (int s = 0; s < H_NV; s++)
+		if (B->live[s] && s != v && B->ufd[s] == u)
+			return;
+	close(u - 1);
+}
+
+/* UFFDIO_REGISTER of the whole mapping of slot v: 0 missing, 1 minor. */
+static const char *h_uffd_register(int v, int minor)
+{
+	struct uffdio_register reg;
+	int u;
+
+	if (v < 0 || v >= H_NV || !B->live[v])
+		return "EINVAL";
+	u = B->ufd[v] ? B->ufd[v] - 1 : h_uffd_open();
+	if (u < 0)
+		return errname(errno);
+	reg.range.start = (unsigned long)(B->base[v] + (unsigned long)B->from[v] * HPAGE);
+	reg.range.len = (unsigned long)(B->to[v] - B->from[v]) * HPAGE;
+	reg.mode = minor ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(u, UFFDIO_REGISTER, &reg)) {
+		const char *ret = errname(errno);
+		if (!B->ufd[v])
+			close(u);
+		return ret;
+	}
+	B->ufd[v] = u + 1;
+	B->umode[v] = reg.mode;
+	return "ok";
+}
+
+static const char *h_uffd_continue(int v, int i)
+{
+	struct uffdio_continue cont;
+	const char *ret = "ok";
+	int u;
+
+	if (v < 0 || v >= H_NV || !B->live[v] || i < B->from[v] || i >= B->to[v])
+		return "ENOENT";
+	u = h_uffd_for(v, i, UFFDIO_REGISTER_MODE_MINOR, &ret);
+	if (u < 0)
+		return ret;
+	cont.range.start = (unsigned long)(B->base[v] + (unsigned long)i * HPAGE);
+	cont.range.len = HPAGE;
+	cont.mode = 0;
+	cont.mapped = 0;
+	if (ioctl(u, UFFDIO_CONTINUE, &cont))
+		ret = errname(errno);
+	if (!B->ufd[v])
+		close(u);
+	return ret;
+}
 
 /* src: 0 resident (written before), 1 unpopulated (fresh anonymous memory never touched), 2 unmapped */
 static const char *h_uffd_copy(int v, int i, int srcmode)
 {
 	static char *resident;
 	char *src, *fresh = NULL;
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
 	struct uffdio_copy cp;
 	const char *ret = "ok";
 	int u;
@@ -807,28 +931,275 @@ static const char *h_uffd_copy(int v, int i, int srcmode)
 			fresh = NULL;
 		}
 	}
-	u = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (u < 0 || ioctl(u, UFFDIO_API, &api))
-		return u < 0 ? errname(errno) : "EUNKNOWN";
-	reg.range.start = (unsigned long)(B->base[v] + (unsigned long)i * HPAGE);
-	reg.range.len = HPAGE;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (ioctl(u, UFFDIO_REGISTER, &reg)) {
-		ret = errname(errno);
-		close(u);
+	u = h_uffd_for(v, i, UFFDIO_REGISTER_MODE_MISSING, &ret);
+	if (u < 0)
 		return ret;
-	}
-	cp.dst = reg.range.start;
+	cp.dst = (unsigned long)(B->base[v] + (unsigned long)i * HPAGE);
 	cp.src = (unsigned long)src;
 	cp.len = HPAGE;
 	cp.mode = 0;
 	cp.copy = 0;
 	if (ioctl(u, UFFDIO_COPY, &cp))
 		ret = errname(errno);
-	close(u);
+	if (!B->ufd[v])
+		close(u);
 	if (fresh)
 		munmap(fresh, HPAGE);
 	return ret;
+}
+
+static const char *h_madvise_dontneed(int v, int from, int to)
+{
+	if (v < 0 || v >= H_NV || from < 0)
+		return "EINVAL";
+	/* the slot's addresses (a split-off piece lives at its original's); nothing mapped: ENOMEM */
+	char *base = B->live[v] ? B->base[v] : VBASE(v);
+	if (madvise(base + (unsigned long)from * HPAGE, (size_t)((long)to - from) * HPAGE, MADV_DONTNEED))
+		return errname(errno);
+	return "ok";
+}
+
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE 101
+#endif
+static const char *h_soft_offline(int v, int i)
+{
+	if (v < 0 || v >= H_NV || i < 0)
+		return "EINVAL";
+	/* madvise_inject_error: get_user_pages_fast of the address, no VMA check of its own (unmapped: EFAULT) */
+	char *base = B->live[v] ? B->base[v] : VBASE(v);
+	if (madvise(base + (unsigned long)i * HPAGE, HPAGE, MADV_SOFT_OFFLINE))
+		return errname(errno);
+	return "ok";
+}
+
+/* The lowest free slot not a or b (-1: none). */
+static int h_free_slot(int a, int b)
+{
+	for (int s = 0; s < H_NV; s++)
+		if (!B->live[s] && s != a && s != b)
+			return s;
+	return -1;
+}
+
+/* Book [from, to) of slot v's mapping into slot s (same base, task, registration and protection). */
+static void h_piece(int s, int v, int from, int to)
+{
+	B->live[s] = 1;
+	B->kind[s] = B->kind[v];
+	B->from[s] = from;
+	B->to[s] = to;
+	B->base[s] = B->base[v];
+	B->task[s] = B->task[v];
+	B->peer[s] = -1;
+	B->ufd[s] = B->ufd[v];
+	B->umode[s] = B->umode[v];
+	B->ro[s] = B->ro[v];
+	B->file[s] = B->file[v];
+}
+
+static const char *h_mprotect(int v, int from, int to, int ro, int c, int d, int misalign)
+{
+	if (to == from)
+		return "ok";
+	if (v < 0 || v >= H_NV || !B->live[v] || to < from || from < B->from[v] || to > B->to[v])
+		return "ENOMEM";
+	int splits = (from > B->from[v]) + (to < B->to[v]);
+	if (B->ro[v] != ro && !misalign) {
+		if (splits > 0 && c < 0)
+			c = h_free_slot(v, -1);
+		if (splits > 1 && d < 0)
+			d = h_free_slot(v, c);
+		if ((splits > 0 && (c < 0 || c >= H_NV || B->live[c] || c == v || B->peer[v] != -1)) ||
+		    (splits > 1 && (d < 0 || d >= H_NV || B->live[d] || d == v || d == c)))
+			return "ENOMEM";
+	}
+	/* misalign: one base page past the start, the same end */
+	long off = misalign ? 4096 : 0;
+	if (mprotect(B->base[v] + (unsigned long)from * HPAGE + off, (size_t)(to - from) * HPAGE - off,
+		     ro ? PROT_READ : PROT_READ | PROT_WRITE))
+		return errname(errno);
+	if (B->ro[v] == ro)
+		return "ok";
+	int hi = B->to[v], mid = v;
+	if (from > B->from[v]) {
+		h_piece(c, v, from, to);
+		B->to[v] = from;
+		mid = c;
+	}
+	if (to < hi)
+		h_piece(from > B->from[v] ? d : c, v, to, hi);
+	B->from[mid] = from;
+	B->to[mid] = to;
+	B->ro[mid] = ro;
+	return "ok";
+}
+
+static const char *h_mremap(int v, int from, int to, int len, int c, int misalign)
+{
+	if (len == 0 || to <= from)
+		return "EINVAL";
+	if (v < 0 || v >= H_NV || !B->live[v] || from < B->from[v] || from >= B->to[v] || to > B->to[v])
+		return "EFAULT";
+	int hole = -1;
+	if (c >= 0) {
+		if (c >= H_NV || B->live[c])
+			return "EINVAL";
+		int split = to < B->to[v] && (len < to - from || from > B->from[v]);
+		hole = h_free_slot(c, -1);
+		if (B->peer[v] != -1 || (split && hole < 0))
+			return "ENOMEM";
+	} else if (len < to - from && to < B->to[v]) {
+		hole = h_free_slot(-1, -1);
+		if (hole < 0 || B->peer[v] != -1)
+			return "ENOMEM";
+	}
+	char *old = B->base[v] + (unsigned long)from * HPAGE + (misalign ? 4096 : 0);
+	void *p = c >= 0 ? mremap(old, (size_t)(to - from) * HPAGE, (size_t)len * HPAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+				  VBASE(c) + (unsigned long)from * HPAGE)
+			 : mremap(old, (size_t)(to - from) * HPAGE, (size_t)len * HPAGE, 0);
+	if (p == MAP_FAILED)
+		return errname(errno);
+	int end = from + len, hi = B->to[v];
+	if (end < to && to < hi) /* the shrink's hole: its upper piece */
+		h_piece(hole, v, to, hi);
+	B->to[v] = end < to ? end : B->to[v];
+	if (c < 0)
+		return "ok";
+	h_piece(c, v, from, end);
+	B->base[c] = VBASE(c);
+	B->ufd[c] = 0; /* the moved VMA drops the uffd context (no UFFD_FEATURE_EVENT_REMAP) */
+	if (from == B->from[v] && end == B->to[v]) {
+		h_uffd_drop(v);
+		B->live[v] = 0;
+	} else if (from > B->from[v] && end < B->to[v]) {
+		h_piece(h_free_slot(-1, -1), v, end, B->to[v]);
+		B->to[v] = from;
+	} else if (from == B->from[v])
+		B->from[v] = end;
+	else
+		B->to[v] = from;
+	return "ok";
+}
+
+/* UFFDIO_REGISTER of [from, to) of slot v (a split: v keeps the lowest piece, then c, d), 0 missing, 1 minor. */
+static const char *h_uffd_register_range(int v, int minor, int from, int to, int c, int d)
+{
+	struct uffdio_register reg;
+	int mode = minor ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING;
+
+	if (v < 0 || v >= H_NV || !B->live[v] || to <= from || from < B->from[v] || to > B->to[v])
+		return "EINVAL";
+	if (B->ufd[v] && B->umode[v] == mode)
+		return "ok"; /* same ctx and flags: no split */
+	int splits = (from > B->from[v]) + (to < B->to[v]);
+	if (splits > 0 && c < 0)
+		c = h_free_slot(v, -1);
+	if (splits > 1 && d < 0)
+		d = h_free_slot(v, c);
+	if ((splits > 0 && (c < 0 || c >= H_NV || B->live[c] || c == v || B->peer[v] != -1)) ||
+	    (splits > 1 && (d < 0 || d >= H_NV || B->live[d] || d == v || d == c)))
+		return "ENOMEM";
+	int u = B->ufd[v] ? B->ufd[v] - 1 : h_uffd_open();
+	if (u < 0)
+		return errname(errno);
+	reg.range.start = (unsigned long)(B->base[v] + (unsigned long)from * HPAGE);
+	reg.range.len = (unsigned long)(to - from) * HPAGE;
+	reg.mode = mode;
+	if (ioctl(u, UFFDIO_REGISTER, &reg)) {
+		const char *ret = errname(errno);
+		if (!B->ufd[v])
+			close(u);
+		return ret;
+	}
+	int hi = B->to[v], mid = v;
+	if (from > B->from[v]) {
+		h_piece(c, v, from, to);
+		B->to[v] = from;
+		mid = c;
+	}
+	if (to < hi)
+		h_piece(from > B->from[v] ? d : c, v, to, hi);
+	B->from[mid] = from;
+	B->to[mid] = to;
+	B->ufd[mid] = u + 1;
+	B->umode[mid] = mode;
+	return "ok";
+}
+
+static void h_internal(int m)
+{
+	B->internal[m] = 1;
+	B->mounted[m] = 1;
+}
+
+static const char *h_memfd_create(int f)
+{
+	if (f < 0 || f >= B->nfiles || !B->internal[B->file_mount[f]])
+		return "EINVAL";
+	int busy = B->fd[f] >= 0;
+	for (int s = 0; s < H_NV; s++)
+		if (B->live[s] && B->file[s] == f)
+			busy = 1;
+	if (busy)
+		return "EBUSY";
+	B->fd[f] = memfd_create("mmcheck", MFD_HUGETLB) /* the default hstate: 2 MiB */;
+	return B->fd[f] < 0 ? errname(errno) : "ok";
+}
+
+#include <linux/io_uring.h>
+#include <sys/uio.h>
+
+#define H_NPIN 2
+static int h_ring[H_NPIN] = { -1, -1 };
+
+static const char *h_pin(int k, int v, int i)
+{
+	struct io_uring_params prm;
+	struct iovec iov;
+	int fd;
+	if (k < 0 || k >= H_NPIN || h_ring[k] >= 0)
+		return "EBUSY";
+	if (v < 0 || v >= H_NV || !B->live[v] || i < B->from[v] || i >= B->to[v])
+		return "EFAULT";
+	if ((B->kind[v] != K_SHARED && B->kind[v] != K_NORESERVE) || B->has_min[B->file_mount[B->file[v]]])
+		return "EINVAL";
+	memset(&prm, 0, sizeof(prm));
+	fd = syscall(SYS_io_uring_setup, 1, &prm);
+	if (fd < 0)
+		return errname(errno);
+	iov.iov_base = B->base[v] + (unsigned long)i * HPAGE;
+	iov.iov_len = HPAGE;
+	if (syscall(SYS_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1)) {
+		int e = errno;
+		close(fd);
+		return errname(e);
+	}
+	h_ring[k] = fd;
+	return "ok";
+}
+
+static const char *h_unpin(int k)
+{
+	int fd;
+	if (k < 0 || k >= H_NPIN || h_ring[k] < 0)
+		return "EINVAL";
+	fd = h_ring[k];
+	h_ring[k] = -1;
+	if (syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
+		int e = errno;
+		close(fd);
+		return errname(e);
+	}
+	close(fd);
+	return "ok";
+}
+
+static void h_pin_restore(void)
+{
+	for (int k = 0; k < H_NPIN; k++)
+		if (h_ring[k] >= 0)
+			h_unpin(k);
 }
 
 
