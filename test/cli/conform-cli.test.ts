@@ -35,19 +35,28 @@ async function conform(argv: string[], diverge: (s: Script, i: number) => boolea
 }
 
 const outDir = () => mkdtempSync(join(tmpdir(), 'conform-cli-'));
+const agreeArgv = (seed: number, kernels: string[]): string[] => [
+  'hugetlb',
+  ...kernels,
+  '--runs',
+  '30',
+  '--seed',
+  String(seed),
+  '--out',
+  outDir(),
+];
 
 describe('mmcheck conform', () => {
-  // seed 4: 30 scripts on which implementation and spec agree (seeds 1 to 3 hit reserve findings of the grown op
-  // language: seed 3's script 17 is finding-alloc-fail-subpool-refill since the pin ops)
+  // The first seed whose 30 scripts implementation and spec agree on (a fake kernel that never diverges):
+  // scanned, not fixed, since every op the language grows reshuffles which seed reaches a reserve finding.
   test('agreement on every kernel: exit 0, the seed, coverage and verdict per kernel', async () => {
-    const r = await conform(
-      ['hugetlb', '--kernel', 'a', '--kernel=b', '--runs', '30', '--seed', '4', '--out', outDir()],
-      () => false,
-    );
+    let seed = 1;
+    while (seed < 40 && (await conform(agreeArgv(seed, ['--kernel', 'a']), () => false)).code !== 0) seed++;
+    const r = await conform(agreeArgv(seed, ['--kernel', 'a', '--kernel=b']), () => false);
     expect(r.code).toBe(0);
     expect(r.kernels).toHaveLength(2);
-    expect(r.out.match(/seed {8}4 /g)).toHaveLength(2);
-    expect(r.out).toContain('--seed 4 --runs 30');
+    expect(r.out.match(new RegExp(`seed {8}${seed} `, 'g'))).toHaveLength(2);
+    expect(r.out).toContain(`--seed ${seed} --runs 30`);
     expect(r.out).toMatch(/ops {7}.*fault \d+.*mmap \d+/);
     expect(r.out).toMatch(/compared {2}HugePages_Free, HugePages_Rsvd/);
     expect(r.out.match(/verdict {5}AGREE: every step of 30 scripts/g)).toHaveLength(2);
