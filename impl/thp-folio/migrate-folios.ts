@@ -41,7 +41,7 @@ import {
   type T,
 } from './folio.js';
 import { folio_add_rmap_ptes, folio_remove_rmap_ptes } from './rmap.js';
-import { rmapWalkMm } from './split-page.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from './split-page.js';
 import { assertFolioLocked, folio_lock, folio_unlock, me, type KStep } from './steps.js';
 
 type G = FolioState;
@@ -114,21 +114,6 @@ function remove_migration_pte(g: G, mm: MmT, k: number): void {
   mm.pte_excl[k] = false;
 }
 
-function walkEnabled(g: Readonly<G>, t: T): boolean {
-  if (t.l.walk === 0 && g.rmap_lock !== 0) return false;
-  const m = rmapWalkMm(g, t, t.l.walk!);
-  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
-}
-
-/** Advance the walk; at its end (or when `stop`) drop the anon_vma lock and return true. */
-function walkNext(g: G, t: T, stop = false): boolean {
-  t.l.walk = t.l.walk! + 1;
-  if (!stop && rmapWalkMm(g, t, t.l.walk) !== undefined) return false;
-  if (g.rmap_lock === me(t)) g.rmap_lock = 0;
-  t.l.walk = 0;
-  return true;
-}
-
 /** The steps; `cont` runs after the putback with t.l.nr_failed set. */
 // oxlint-disable-next-line max-lines-per-function -- one list of the batch's steps, each a few lines, read top to bottom like migrate_pages_batch()
 export function migrateFoliosSteps<C extends string>(cont: C): KStep<MigFoliosStep | C>[] {
@@ -160,14 +145,14 @@ export function migrateFoliosSteps<C extends string>(cont: C): KStep<MigFoliosSt
     },
     {
       name: S.walk,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         const k = t.l.i!;
         assertFolioLocked(g, t, k);
         if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read */
         const m = rmapWalkMm(g, t, t.l.walk!);
         const goOn = m === undefined || m < 0 || try_to_migrate_one(g, t, g.mms[m]!, k);
-        if (!walkNext(g, t, !goOn)) return S.walk;
+        if (!rmapWalkNext(g, t, !goOn)) return S.walk;
         if (!folio_mapped(g, t, k)) {
           t.l.unmap_folios = t.l.unmap_folios! | bit(k); /* MIGRATEPAGE_UNMAP: on unmap_folios */
           t.l.split_folios = t.l.split_folios! & ~bit(k);
@@ -190,13 +175,13 @@ export function migrateFoliosSteps<C extends string>(cont: C): KStep<MigFoliosSt
     },
     {
       name: S.remap,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         const k = t.l.i!;
         if (t.l.walk === 0) g.rmap_lock = me(t);
         const m = rmapWalkMm(g, t, t.l.walk!);
         if (m !== undefined && m >= 0) remove_migration_pte(g, g.mms[m]!, k);
-        return walkNext(g, t) ? S.unlock : S.remap;
+        return rmapWalkNext(g, t) ? S.unlock : S.remap;
       },
     },
     {

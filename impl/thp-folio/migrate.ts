@@ -55,7 +55,9 @@ import { migrateFoliosSteps, startMigrateFolios } from './migrate-folios.js';
 import {
   SPLIT_PAGE,
   remove_migration_ptes,
+  rmapWalkEnabled,
   rmapWalkMm,
+  rmapWalkNext,
   splitHugePageSteps,
   try_to_migrate_ptes,
 } from './split-page.js';
@@ -128,21 +130,6 @@ function folio_walk(g: Readonly<G>, mm: Readonly<MmT>): 'thp' | 'foreign' | 'bus
   if (mm.pmd !== 'table' || !large) return 'none';
   if (mm.pte.includes(PTE_PRESENT)) return 'thp';
   return mm.pte.includes(PTE_MIGRATION) ? 'busy' : 'none';
-}
-
-function walkEnabled(g: Readonly<G>, t: T): boolean {
-  if (t.l.walk === 0 && g.rmap_lock !== 0) return false;
-  const m = rmapWalkMm(g, t, t.l.walk!);
-  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
-}
-
-/** Advance the walk; at its end (or when `stop`) drop the anon_vma lock and return true. */
-function walkNext(g: G, t: T, stop = false): boolean {
-  t.l.walk = t.l.walk! + 1;
-  if (!stop && rmapWalkMm(g, t, t.l.walk) !== undefined) return false;
-  g.rmap_lock = 0;
-  t.l.walk = 0;
-  return true;
 }
 
 export const migrate = kernelOp(
@@ -237,7 +224,7 @@ export const migrate = kernelOp(
     },
     {
       name: MIG.unmap,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         assertFolioLocked(g, t, 0);
         if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read */
@@ -247,7 +234,7 @@ export const migrate = kernelOp(
           const mm = g.mms[m]!;
           goOn = mm.pmd === 'huge' ? set_pmd_migration_entry(g, t, mm) : try_to_migrate_ptes(g, t, mm, true);
         }
-        return walkNext(g, t, !goOn) ? MIG.move : MIG.unmap;
+        return rmapWalkNext(g, t, !goOn) ? MIG.move : MIG.unmap;
       },
     },
     {
@@ -269,7 +256,7 @@ export const migrate = kernelOp(
     },
     {
       name: MIG.remap,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         if (t.l.walk === 0) g.rmap_lock = me(t);
         const m = rmapWalkMm(g, t, t.l.walk!);
@@ -278,7 +265,7 @@ export const migrate = kernelOp(
           if (mm.pmd === 'migration') remove_migration_pmd(g, mm);
           else remove_migration_ptes(g, mm);
         }
-        return walkNext(g, t) ? MIG.unlock : MIG.remap;
+        return rmapWalkNext(g, t) ? MIG.unlock : MIG.remap;
       },
     },
     {

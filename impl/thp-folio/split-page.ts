@@ -53,6 +53,25 @@ export function rmapWalkMm(g: Readonly<G>, t: T, pos: number): number | undefine
   return pos < g.mms.length ? pos : undefined;
 }
 
+/** An rmap walk's step may run: its first visit needs the anon_vma lock free, every visit the PTL of its mm. */
+export function rmapWalkEnabled(g: Readonly<G>, t: T): boolean {
+  if (t.l.walk === 0 && g.rmap_lock !== 0) return false;
+  const m = rmapWalkMm(g, t, t.l.walk!);
+  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
+}
+
+/**
+ * Advance an rmap walk whose first visit took the anon_vma lock (anon_vma_lock_read); at its end, or when
+ * `stop` (the visit's callback answered false), drop the lock and return true.
+ */
+export function rmapWalkNext(g: G, t: T, stop = false): boolean {
+  t.l.walk = t.l.walk! + 1;
+  if (!stop && rmapWalkMm(g, t, t.l.walk) !== undefined) return false;
+  g.rmap_lock = 0;
+  t.l.walk = 0;
+  return true;
+}
+
 /**
  * __split_huge_pmd_locked(freeze = true) from try_to_migrate_one: an
  * exclusive head is shared first (folio_try_share_anon_rmap_pmd, -EBUSY when

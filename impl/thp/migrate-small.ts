@@ -8,13 +8,10 @@
  * is still page i, with the same data and mappings.
  */
 // Deliberate parallel of impl/thp-folio's migrate-folios.ts for the compound era: a small page of a split THP moves the same way, kept apart so spec/thp judges each implementation on its own.
-import { PTE_MIGRATION, PTE_PRESENT, get_page, page_count, page_mapped, put_page, type ThpState } from './page.js';
+import { PTE_MIGRATION, PTE_PRESENT, get_page, page_count, page_mapped, put_page } from './page.js';
 import { page_add_anon_rmap, page_remove_rmap } from './rmap.js';
-import { rmapWalkMm } from './split-page.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from './split-page.js';
 import { BUSY, OK, assertPageLocked, done, lock_page, me, unlock_page, type KStep } from './steps.js';
-import type { T } from './page.js';
-
-type G = ThpState;
 
 export const MIG_SMALL = {
   lock: '__unmap_and_move (small page): lock_page (MIGRATE_SYNC)',
@@ -24,20 +21,6 @@ export const MIG_SMALL = {
   unlock: 'unlock_page + putback_lru_page(newpage) / put_page(page), or putback of page (small page)',
 } as const;
 type MigSmallStep = (typeof MIG_SMALL)[keyof typeof MIG_SMALL];
-
-function walkEnabled(g: Readonly<G>, t: T): boolean {
-  if (t.l.walk === 0 && g.rmap_lock !== 0) return false;
-  const m = rmapWalkMm(g, t, t.l.walk!);
-  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
-}
-
-function walkNext(g: G, t: T): boolean {
-  t.l.walk = t.l.walk! + 1;
-  if (rmapWalkMm(g, t, t.l.walk) !== undefined) return false;
-  g.rmap_lock = 0;
-  t.l.walk = 0;
-  return true;
-}
 
 export function migrateSmallSteps(): KStep<MigSmallStep>[] {
   const S = MIG_SMALL;
@@ -54,7 +37,7 @@ export function migrateSmallSteps(): KStep<MigSmallStep>[] {
     },
     {
       name: S.unmap,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         const k = t.l.i!;
         assertPageLocked(g, t, k);
@@ -67,7 +50,7 @@ export function migrateSmallSteps(): KStep<MigSmallStep>[] {
           page_remove_rmap(g, t, k, false);
           put_page(g, t, k);
         }
-        return walkNext(g, t) ? S.move : S.unmap;
+        return rmapWalkNext(g, t) ? S.move : S.unmap;
       },
     },
     {
@@ -81,7 +64,7 @@ export function migrateSmallSteps(): KStep<MigSmallStep>[] {
     },
     {
       name: S.remap,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         const k = t.l.i!;
         if (t.l.walk === 0) g.rmap_lock = me(t);
@@ -92,7 +75,7 @@ export function migrateSmallSteps(): KStep<MigSmallStep>[] {
           get_page(g, k);
           page_add_anon_rmap(g, k, false);
         }
-        return walkNext(g, t) ? S.unlock : S.remap;
+        return rmapWalkNext(g, t) ? S.unlock : S.remap;
       },
     },
     {

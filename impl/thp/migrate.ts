@@ -54,7 +54,7 @@ import {
 } from './page.js';
 import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap } from './rmap.js';
 import { MIG_SMALL, migrateSmallSteps } from './migrate-small.js';
-import { remove_migration_ptes, rmapWalkMm, unmapPtes } from './split-page.js';
+import { remove_migration_ptes, rmapWalkEnabled, rmapWalkMm, rmapWalkNext, unmapPtes } from './split-page.js';
 import { BUSY, OK, arg, assertPageLocked, badMm, done, kernelOp, lock_page, me, mmOf, unlock_page } from './steps.js';
 
 type G = ThpState;
@@ -99,22 +99,6 @@ function follow_page(g: Readonly<G>, mm: Readonly<MmT>): 'thp' | 'foreign' | 'bu
   return thp && mm.pte.includes(PTE_MIGRATION) ? 'busy' : 'none';
 }
 
-/** One VMA of an rmap walk of the anon_vma (the walk holds the anon_vma lock across its steps). */
-function walkEnabled(g: Readonly<G>, t: T): boolean {
-  if (t.l.walk === 0 && g.rmap_lock !== 0) return false;
-  const m = rmapWalkMm(g, t, t.l.walk!);
-  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
-}
-
-/** Advance the walk; at its end drop the anon_vma lock and return true. */
-function walkNext(g: G, t: T): boolean {
-  t.l.walk = t.l.walk! + 1;
-  if (rmapWalkMm(g, t, t.l.walk) !== undefined) return false;
-  g.rmap_lock = 0;
-  t.l.walk = 0;
-  return true;
-}
-
 export const migrate = kernelOp(
   'move_pages(2) of the range in mm (private anon, or a file THP in the page cache): isolate the THP it maps, lock it, replace every mapping by a migration entry, move it only if nothing else references it, and map the new (or, on failure, the old) page where the entries were.',
   ['walk', 'ret', 'i'],
@@ -155,7 +139,7 @@ export const migrate = kernelOp(
     },
     {
       name: MIG.unmap,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         assertPageLocked(g, t, 0);
         if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read */
@@ -165,7 +149,7 @@ export const migrate = kernelOp(
           if (mm.pmd === 'huge') set_pmd_migration_entry(g, t, mm);
           else unmapPtes(g, t, mm, true);
         }
-        return walkNext(g, t) ? MIG.move : MIG.unmap;
+        return rmapWalkNext(g, t) ? MIG.move : MIG.unmap;
       },
     },
     {
@@ -190,7 +174,7 @@ export const migrate = kernelOp(
     },
     {
       name: MIG.remap,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         if (t.l.walk === 0) g.rmap_lock = me(t);
         const m = rmapWalkMm(g, t, t.l.walk!);
@@ -199,7 +183,7 @@ export const migrate = kernelOp(
           if (mm.pmd === 'migration') remove_migration_pmd(g, t, mm);
           else remove_migration_ptes(g, t, mm);
         }
-        return walkNext(g, t) ? MIG.unlock : MIG.remap;
+        return rmapWalkNext(g, t) ? MIG.unlock : MIG.remap;
       },
     },
     {
