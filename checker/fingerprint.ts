@@ -97,30 +97,48 @@ export function zobristFrom(
   curLen: number,
   out: Uint32Array,
 ): void {
-  let a = pa;
-  let b = pb;
+  zobristRange(par, poff, parLen, cur, 0, curLen, 0, pa, pb, out);
+}
+
+/**
+ * (a, b) XOR the fingerprint change of a vector whose words from `base` on go
+ * from par[poff, poff+parLen) to cur[coff, coff+curLen) (its length from
+ * base+parLen to base+curLen), the words before `base` unchanged.
+ */
+export function zobristRange(
+  par: Int32Array,
+  poff: number,
+  parLen: number,
+  cur: Int32Array,
+  coff: number,
+  curLen: number,
+  base: number,
+  a: number,
+  b: number,
+  out: Uint32Array,
+): void {
   if (parLen !== curLen) {
-    a ^= z1(-1, parLen) ^ z1(-1, curLen);
-    b ^= z2(-1, parLen) ^ z2(-1, curLen);
+    a ^= z1(-1, base + parLen) ^ z1(-1, base + curLen);
+    b ^= z2(-1, base + parLen) ^ z2(-1, base + curLen);
   }
   const common = parLen < curLen ? parLen : curLen;
   for (let i = 0; i < common; i++) {
     const p = par[poff + i]!;
-    const c = cur[i]!;
+    const c = cur[coff + i]!;
     if (p !== c) {
-      a ^= z1(i, p) ^ z1(i, c);
-      b ^= z2(i, p) ^ z2(i, c);
+      a ^= z1(base + i, p) ^ z1(base + i, c);
+      b ^= z2(base + i, p) ^ z2(base + i, c);
     }
   }
   for (let i = common; i < parLen; i++) {
     const p = par[poff + i]!;
-    a ^= z1(i, p);
-    b ^= z2(i, p);
+    a ^= z1(base + i, p);
+    b ^= z2(base + i, p);
   }
   for (let i = common; i < curLen; i++) {
-    const c = cur[i]!;
-    a ^= z1(i, c);
-    b ^= z2(i, c);
+    const c = cur[coff + i]!;
+    a ^= z1(base + i, c);
+    b ^= z2(base + i, c);
   }
   out[0] = a >>> 0;
   out[1] = b >>> 0;

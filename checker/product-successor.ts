@@ -13,7 +13,7 @@
  * cached parts (`implParts`, by step-memo id) or a word-by-word comparison.
  * One object is reused for every successor: valid until the next one.
  */
-import { z1, z2 } from './fingerprint.js';
+import { z1, z2, zobristRange } from './fingerprint.js';
 import type { Failure, Successor } from './model.js';
 import { IntBuffer } from './schema.js';
 
@@ -129,9 +129,10 @@ export class LazySuccessor implements Successor {
       a ^= pa ^ sa;
       b ^= pb ^ sb;
     } else {
-      const d = this.implDelta();
-      a ^= d;
-      b ^= this.db;
+      const po = o + this.implOff;
+      zobristRange(par, po, this.parImplLen, this.im, this.imAt, this.imLen, this.implOff, 0, 0, this.dz);
+      a ^= this.dz[0]!;
+      b ^= this.dz[1]!;
     }
     this.d0 = a;
     this.d1 = b;
@@ -147,43 +148,8 @@ export class LazySuccessor implements Successor {
     return j < this.nLoc ? this.loc[this.locAt + j]! : 0;
   }
 
-  private db = 0;
-
-  /** Lane 1 of the impl states' delta, by comparison (lane 2 in `db`). */
-  private implDelta(): number {
-    const par = this.par;
-    const po = this.poff + this.implOff;
-    const parLen = this.parImplLen;
-    const off = this.implOff;
-    const im = this.im;
-    const at = this.imAt;
-    const n = this.imLen;
-    let a = 0;
-    let b = 0;
-    if (parLen !== n) {
-      a ^= z1(-1, off + parLen) ^ z1(-1, off + n);
-      b ^= z2(-1, off + parLen) ^ z2(-1, off + n);
-    }
-    const common = parLen < n ? parLen : n;
-    for (let i = 0; i < common; i++) {
-      const p = par[po + i]!;
-      const c = im[at + i]!;
-      if (p !== c) {
-        a ^= z1(off + i, p) ^ z1(off + i, c);
-        b ^= z2(off + i, p) ^ z2(off + i, c);
-      }
-    }
-    for (let i = common; i < parLen; i++) {
-      a ^= z1(off + i, par[po + i]!);
-      b ^= z2(off + i, par[po + i]!);
-    }
-    for (let i = common; i < n; i++) {
-      a ^= z1(off + i, im[at + i]!);
-      b ^= z2(off + i, im[at + i]!);
-    }
-    this.db = b;
-    return a;
-  }
+  /** The impl states' delta, when compared word by word. */
+  private readonly dz = new Uint32Array(2);
 
   /** Words of the parent's impl state (set by the product before `finish`). */
   parImplLen = 0;
