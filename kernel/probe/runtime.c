@@ -32,8 +32,10 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 
 #define HPAGE (2UL << 20)
 #define MAX_TASKS 8
@@ -143,6 +145,45 @@ static const char *errname(int e)
 	case EFBIG: return "EFBIG";
 	default: return "EUNKNOWN";
 	}
+}
+
+/* ---- long-term pins through io_uring ----------------------------------- */
+
+/*
+ * A user-reachable FOLL_LONGTERM pin: a ring whose one fixed buffer is
+ * [addr, addr+len) (IORING_REGISTER_BUFFERS -> io_sqe_buffers_register ->
+ * pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), io_uring/rsrc.c @ v6.12).
+ * Returns the ring's fd, or -1 with *err set to the errno's name.
+ */
+static int uring_pin(void *addr, size_t len, const char **err)
+{
+	struct io_uring_params prm;
+	struct iovec iov;
+	int fd;
+	memset(&prm, 0, sizeof(prm));
+	fd = syscall(SYS_io_uring_setup, 1, &prm);
+	if (fd < 0) {
+		*err = errname(errno);
+		return -1;
+	}
+	iov.iov_base = addr;
+	iov.iov_len = len;
+	if (syscall(SYS_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1)) {
+		*err = errname(errno);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Unpin: IORING_UNREGISTER_BUFFERS (io_buffer_unmap -> unpin_user_page), then close the ring. */
+static const char *uring_unpin(int fd)
+{
+	const char *ret = "ok";
+	if (syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0))
+		ret = errname(errno);
+	close(fd);
+	return ret;
 }
 
 /* ---- SIGBUS-safe memory access ---------------------------------------- */

@@ -14,7 +14,6 @@
  * in): there it answers ENOENT.
  */
 export const HUGETLB_C_PIN = String.raw`
-#include <linux/io_uring.h>
 #include <sys/uio.h>
 
 #define H_NPIN 2
@@ -23,8 +22,7 @@ static int h_is_dmabuf[H_NPIN]; /* slot k holds a udmabuf (closing it unpins), n
 
 static const char *h_pin(int k, int v, int i)
 {
-	struct io_uring_params prm;
-	struct iovec iov;
+	const char *err;
 	int fd;
 	if (k < 0 || k >= H_NPIN || h_ring[k] >= 0)
 		return "EBUSY";
@@ -32,17 +30,9 @@ static const char *h_pin(int k, int v, int i)
 		return "EFAULT";
 	if ((B->kind[v] != K_SHARED && B->kind[v] != K_NORESERVE) || B->has_min[B->file_mount[B->file[v]]])
 		return "EINVAL";
-	memset(&prm, 0, sizeof(prm));
-	fd = syscall(SYS_io_uring_setup, 1, &prm);
+	fd = uring_pin(B->base[v] + (unsigned long)i * HPAGE, HPAGE, &err);
 	if (fd < 0)
-		return errname(errno);
-	iov.iov_base = B->base[v] + (unsigned long)i * HPAGE;
-	iov.iov_len = HPAGE;
-	if (syscall(SYS_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1)) {
-		int e = errno;
-		close(fd);
-		return errname(e);
-	}
+		return err;
 	h_ring[k] = fd;
 	return "ok";
 }
@@ -58,13 +48,7 @@ static const char *h_unpin(int k)
 		h_is_dmabuf[k] = 0;
 		return close(fd) ? errname(errno) : "ok"; /* dma_buf_release -> release_udmabuf -> unpin_folios */
 	}
-	if (syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
-		int e = errno;
-		close(fd);
-		return errname(e);
-	}
-	close(fd);
-	return "ok";
+	return uring_unpin(fd);
 }
 
 /* struct udmabuf_create and UDMABUF_CREATE of include/uapi/linux/udmabuf.h */

@@ -62,7 +62,6 @@ import { THP_OBSERVE_C } from './probe-observe-c.js';
 import { THP_VMA_C } from './probe-vma-c.js';
 
 export const THP_C = String.raw`
-#include <linux/io_uring.h>
 #include <sys/prctl.h>
 #include <sys/uio.h>
 
@@ -273,41 +272,24 @@ static const char *t_mprotect_ro(int m)
 static const char *t_pin(int m, int i)
 {
 	unsigned long long pm[512];
-	struct io_uring_params prm;
-	struct iovec iov;
+	const char *err;
 	int fd;
 	if (t_present(m, i, pm) != 1)
 		return "EFAULT";
 	if (nrings[i] >= T_PINS)
 		return "E2BIG";
-	memset(&prm, 0, sizeof(prm));
-	fd = syscall(SYS_io_uring_setup, 1, &prm);
+	fd = uring_pin(t_addr(i), TB->g * T_PAGE, &err);
 	if (fd < 0)
-		return errname(errno);
-	iov.iov_base = t_addr(i);
-	iov.iov_len = TB->g * T_PAGE;
-	if (syscall(SYS_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1)) {
-		int e = errno;
-		close(fd);
-		return errname(e);
-	}
+		return err;
 	rings[i][nrings[i]++] = fd;
 	return "ok";
 }
 
 static const char *t_unpin(int i)
 {
-	int fd;
 	if (i < 0 || i >= TB->nr || nrings[i] == 0)
 		return "EINVAL";
-	fd = rings[i][--nrings[i]];
-	if (syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
-		int e = errno;
-		close(fd);
-		return errname(e);
-	}
-	close(fd);
-	return "ok";
+	return uring_unpin(rings[i][--nrings[i]]);
 }
 
 static const char *t_split(int i)
