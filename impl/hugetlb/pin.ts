@@ -73,7 +73,10 @@ export const isPinned = (g: Readonly<G>, file: number, idx: number): boolean => 
  * Returns whether the folio was pinned.
  */
 export function keepPinned(g: G, file: number, idx: number, spool: number): boolean {
-  const tag = g.pin.indexOf(key(file, idx));
+  const first = g.pin.indexOf(key(file, idx));
+  // the folio's tag: one no other orphan folio holds (not the first slot's index: the slot may have moved on)
+  let tag = first < 0 ? -1 : 0;
+  while (tag >= 0 && g.pin.some((x) => x < 0 && orphanTag(x) === tag)) tag++;
   if (g.xref.includes(key(file, idx))) {
     // a reference memfd_pin_folios never dropped (c56b6f3d801d absent): the folio is never freed,
     // now (no pin) or when its last pin goes (XREF_ORPHAN)
@@ -85,7 +88,7 @@ export function keepPinned(g: G, file: number, idx: number, spool: number): bool
     g.xref = [...g.xref, XREF_ORPHAN + tag].sort((a, b) => a - b);
   }
   if (tag < 0) return false;
-  for (let k = tag; k < g.pin.length; k++) if (g.pin[k] === key(file, idx)) g.pin[k] = pinOrphan(spool, tag);
+  for (let k = first; k < g.pin.length; k++) if (g.pin[k] === key(file, idx)) g.pin[k] = pinOrphan(spool, tag);
   return true;
 }
 

@@ -237,8 +237,10 @@ export function releaseGlobal(v: HugetlbView, n: number): void {
  */
 export function keepPinned(v: HugetlbView, fi: number, i: number): boolean {
   const it = (q: PinView): boolean => q.state === 'cached' && q.file === fi && q.idx === i;
-  const tag = v.pins.findIndex(it);
-  if (tag < 0) return false;
+  if (!v.pins.some(it)) return false;
+  // a tag no other page that left its file holds (a slot's index is not one: the slot may have moved on)
+  let tag = 0;
+  while (v.pins.some((q) => q.state === 'orphan' && q.idx === tag)) tag++;
   const orphan: PinView = { state: 'orphan', file: -1, idx: tag, mount: at(v.files, fi).mount };
   v.pins = v.pins.map((q) => (it(q) ? orphan : q));
   return true;

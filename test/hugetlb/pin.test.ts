@@ -57,6 +57,21 @@ describe('hugetlb long-term pins', () => {
     ]);
   });
 
+  test('two pinned pages that left the file are told apart: the first goes back with its own last pin', () => {
+    const out = run({ pool: 3, fileSize: 2, vmas: 1 }, [
+      s('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 2 }),
+      s('pin', { k: 0, v: 0, i: 0 }),
+      s('pin', { k: 1, v: 0, i: 0 }),
+      s('punch', { f: 0, from: 0, to: 1 }),
+      s('unpin', { k: 0 }), // page A stays: slot 1 still pins it
+      s('pin', { k: 0, v: 0, i: 0 }), // faults page B in and pins it
+      s('punch', { f: 0, from: 0, to: 1 }),
+      s('unpin', { k: 1 }), // page A's last pin: A goes back, B stays
+      s('unpin', { k: 0 }),
+    ]);
+    expect(out.slice(3).map((o) => o[2])).toEqual([2, 2, 1, 1, 2, 3]);
+  });
+
   test('udmabuf of a reserved memfd page instantiates and pins it; the memfd is sealed against shrinking', () => {
     const out = run({ pool: 3, fileSize: 2, vmas: 1, mounts: [{ size: -1, min: -1, mounted: true, internal: true }] }, [
       s('memfd_create', { f: 0 }),
