@@ -6,7 +6,8 @@ import { SharedInternTable, type SharedInternBuffers } from './store/shared-inte
 
 /**
  * The tables behind the ids a Product writes into its state vectors (spec
- * views, return values, spec contexts, linearization configurations and sets),
+ * views, return values, spec contexts, linearization configurations and sets,
+ * thread control blocks),
  * shared by the Products of a parallel search's threads so that one vector
  * means one state in all of them.
  */
@@ -16,11 +17,12 @@ export interface ProductSharing {
   readonly contexts: SharedInternBuffers;
   readonly configs: SharedInternBuffers;
   readonly sets: SharedInternBuffers;
+  readonly blocks: SharedInternBuffers;
 }
 
 export function createProductSharing(): ProductSharing {
   const b = () => SharedInternTable.create().buffers;
-  return { views: b(), rets: b(), contexts: b(), configs: b(), sets: b() };
+  return { views: b(), rets: b(), contexts: b(), configs: b(), sets: b(), blocks: b() };
 }
 
 /** What a Product tallies while explored (plain data, see Model.counters). */

@@ -1,12 +1,12 @@
 /**
  * One successor of a product state (product.ts), as handed to a strategy:
  * its fingerprint delta is computed from what the transition changed (the
- * linearization set, the faults used, the moving thread's block, the impl
+ * linearization set, the faults used, the moving thread's block id, the impl
  * state), and its vector is built only when a strategy reads `buf`, that is
  * for a state not seen before. Most transitions reach a known state: they
  * cost neither a copy of the vector nor a comparison of it with its parent.
  *
- *   vector: [ linSet | faultsUsed | per thread: slot, alt, pc, locals[L] | impl state... ]
+ *   vector: [ linSet | faultsUsed | per thread: control block id | impl state... ]
  *
  * The delta is exact: parent fingerprint XOR (d0, d1) = zobrist(buf)
  * (fingerprint.ts). The impl part is either the XOR of the two impl states'
@@ -31,14 +31,9 @@ export class LazySuccessor implements Successor {
   // what the transition wrote
   private set = 0;
   private faults = 0;
-  /** Start of the moving thread's block, and its new slot, alternative and pc (-1: its op returned). */
+  /** The moving thread's word, and its new control block id. */
   private tb = 0;
-  private slot = 0;
-  private alt = 0;
-  private pc = -1;
-  private loc: Int32Array = EMPTY;
-  private locAt = 0;
-  private nLoc = 0;
+  private block = 0;
   private im: Int32Array = EMPTY;
   private imAt = 0;
   private imLen = 0;
@@ -48,8 +43,6 @@ export class LazySuccessor implements Successor {
   constructor(
     /** Words before the impl state. */
     private readonly implOff: number,
-    /** Locals per thread block. */
-    private readonly L: number,
   ) {}
 
   get len(): number {
@@ -61,33 +54,12 @@ export class LazySuccessor implements Successor {
     return this.out.buf;
   }
 
-  /**
-   * Thread block `tb` of par[poff...] moved: to (slot, alt, pc, loc[locAt, +nLoc)) with
-   * pc >= 0, or back to idle (pc < 0: its slot advanced past `slot`, the locals zeroed).
-   */
-  reset(
-    par: Int32Array,
-    poff: number,
-    tb: number,
-    slot: number,
-    alt: number,
-    pc: number,
-    loc: Int32Array,
-    locAt: number,
-    nLoc: number,
-    im: Int32Array,
-    imAt: number,
-    imLen: number,
-  ): void {
+  /** The thread whose block id is word `tb` of par[poff...] moved to control block `block`. */
+  reset(par: Int32Array, poff: number, tb: number, block: number, im: Int32Array, imAt: number, imLen: number): void {
     this.par = par;
     this.poff = poff;
     this.tb = tb;
-    this.slot = slot;
-    this.alt = alt;
-    this.pc = pc;
-    this.loc = loc;
-    this.locAt = locAt;
-    this.nLoc = nLoc;
+    this.block = block;
     this.im = im;
     this.imAt = imAt;
     this.imLen = imLen;
@@ -116,14 +88,11 @@ export class LazySuccessor implements Successor {
       b ^= z2(1, par[o + 1]!) ^ z2(1, faults);
     }
     const tb = this.tb;
-    const end = tb + 3 + this.L;
-    for (let i = tb; i < end; i++) {
-      const p = par[o + i]!;
-      const c = this.blockWord(i - tb);
-      if (p !== c) {
-        a ^= z1(i, p) ^ z1(i, c);
-        b ^= z2(i, p) ^ z2(i, c);
-      }
+    const p = par[o + tb]!;
+    const c = this.block;
+    if (p !== c) {
+      a ^= z1(tb, p) ^ z1(tb, c);
+      b ^= z2(tb, p) ^ z2(tb, c);
     }
     if (known) {
       a ^= pa ^ sa;
@@ -136,16 +105,6 @@ export class LazySuccessor implements Successor {
     }
     this.d0 = a;
     this.d1 = b;
-  }
-
-  /** Word k of the moving thread's new block. */
-  private blockWord(k: number): number {
-    if (this.pc < 0) return k === 0 ? this.slot + 1 : k === 2 ? -1 : 0;
-    if (k === 0) return this.slot;
-    if (k === 1) return this.alt;
-    if (k === 2) return this.pc;
-    const j = k - 3;
-    return j < this.nLoc ? this.loc[this.locAt + j]! : 0;
   }
 
   /** The impl states' delta, when compared word by word. */
@@ -166,8 +125,7 @@ export class LazySuccessor implements Successor {
     b[0] = this.set;
     b[1] = this.faults;
     for (let i = 2; i < implOff; i++) b[i] = par[o + i]!;
-    const tb = this.tb;
-    for (let k = 0; k < 3 + this.L; k++) b[tb + k] = this.blockWord(k);
+    b[this.tb] = this.block;
     const im = this.im;
     const at = this.imAt;
     for (let i = 0; i < this.imLen; i++) b[implOff + i] = im[at + i]!;

@@ -7,7 +7,11 @@
  * running scenario scripts, the fault-injection budget, and (with a spec) the
  * interned set of linearization configurations. One state is one Int32 vector:
  *
- *   [ linSet | faultsUsed | per thread: slot, alt, pc, locals[L] | impl state... ]
+ *   [ linSet | faultsUsed | per thread: its control block's id | impl state... ]
+ *
+ * A thread's control block (slot, alt, pc, locals[L]) is interned in
+ * `blocks` (store/block-table.ts): a thread costs the vector one word, however
+ * many locals its ops declare.
  *
  * `expand` enumerates every successor of a state in a fixed order, so a
  * successor is identified by its index: that is how traces are stored and
@@ -25,6 +29,7 @@ import type { ProductCounters, ProductSharing } from './product-sharing.js';
 import { LazySuccessor } from './product-successor.js';
 import { Ctx, NO_SITES, Pruned } from './step-ctx.js';
 import { RUN_PRUNED, StepMemo } from './step-memo.js';
+import { BlockTable } from './store/block-table.js';
 import { SharedInternTable } from './store/shared-intern.js';
 import type {
   ArgValue,
@@ -60,14 +65,12 @@ interface CompiledOp {
   readonly slots: LocalSlots;
 }
 
-/** A step run's effect on its thread (locals in locals[localsAt, +nLocals)); reused between runs. */
+/** A step run's effect on its thread (its new control block's id); reused between runs. */
 interface RunEffect {
   nextPc: number;
   ret: RetValue | undefined;
   injected: number;
-  locals: Int32Array;
-  localsAt: number;
-  nLocals: number;
+  block: number;
 }
 
 interface CompiledAlt {
@@ -96,7 +99,10 @@ export class Product<G extends object = any> implements Model {
   readonly T: number;
   readonly L: number;
   readonly HDR = 2;
+  /** Words of a thread control block (slot, alt, pc, locals[L]), interned in `blocks`. */
   readonly TW: number;
+  /** The thread control blocks by id (a vector holds the id, at HDR + t). */
+  readonly blocks: BlockTable;
   readonly implOff: number;
   readonly ops: Map<string, CompiledOp>;
   /** alts[t][slot][alt] */
@@ -189,8 +195,10 @@ export class Product<G extends object = any> implements Model {
       for (const slot of script) for (const c of slot) L = Math.max(L, this.ops.get(c.op)?.locals.length ?? 0);
     this.L = L;
     this.TW = 3 + L;
-    this.implOff = this.HDR + this.T * this.TW;
-    this.lazy = new LazySuccessor(this.implOff, L);
+    this.implOff = this.HDR + this.T;
+    this.lazy = new LazySuccessor(this.implOff);
+    this.blocks = new BlockTable(this.TW, sharing && new SharedInternTable(sharing.blocks));
+    this.scratch = new Int32Array(this.TW);
     if (sub.spec) {
       if (!sub.abstraction) throw new ScenarioError(`${sub.name}: a spec needs an abstraction function`);
       try {
@@ -293,6 +301,40 @@ export class Product<G extends object = any> implements Model {
 
   // ---- encoding helpers -------------------------------------------------
 
+  /** The id of the control block of a thread about to start `slot` (no op in flight). */
+  private idleBlock(slot: number): number {
+    let id = this.idleIds[slot];
+    if (id === undefined) {
+      const b = this.scratch;
+      b.fill(0);
+      b[0] = slot;
+      b[2] = -1;
+      id = this.blocks.intern(b, 0);
+      this.idleIds[slot] = id;
+    }
+    return id;
+  }
+  private readonly idleIds: number[] = [];
+  /** A control block being built (interned before it is stored). */
+  private readonly scratch: Int32Array;
+
+  /** Where thread t's control block (slot, alt, pc, locals) of the state at vec[off...] starts in blocks.words. */
+  blockAt(vec: Int32Array, off: number, t: number): number {
+    return this.blocks.base(vec[off + this.HDR + t]!);
+  }
+
+  /** Thread t's slot in the state at vec[off...]. */
+  slotOf(vec: Int32Array, off: number, t: number): number {
+    const b = this.blockAt(vec, off, t);
+    return this.blocks.words[b]!;
+  }
+
+  /** Thread t's pc in the state at vec[off...] (-1: no op in flight). */
+  pcOf(vec: Int32Array, off: number, t: number): number {
+    const b = this.blockAt(vec, off, t);
+    return this.blocks.words[b + 2]!;
+  }
+
   decodeImpl(vec: Int32Array, off = 0): G {
     return this.decodeImplAt(vec, off + this.implOff);
   }
@@ -330,12 +372,8 @@ export class Product<G extends object = any> implements Model {
     }
     w.push(set);
     w.push(0);
-    for (let t = 0; t < this.T; t++) {
-      w.push(0);
-      w.push(0);
-      w.push(-1);
-      for (let i = 0; i < this.L; i++) w.push(0);
-    }
+    const idle = this.idleBlock(0);
+    for (let t = 0; t < this.T; t++) w.push(idle);
     this.schema.encode(g, w);
     return { vec: w.toArray(), impl: g, failure };
   }
@@ -387,7 +425,8 @@ export class Product<G extends object = any> implements Model {
     const ctx = this.ctx;
     ctx.tid = t;
     ctx.args = args;
-    op.slots.load(vec, off + this.HDR + t * this.TW + 3, fresh);
+    const b = this.blockAt(vec, off, t);
+    op.slots.load(this.blocks.words, b + 3, fresh);
     ctx.l = op.l;
   }
 
@@ -396,11 +435,12 @@ export class Product<G extends object = any> implements Model {
    * A thread that finished its script cannot.
    */
   threadEnabled(vec: Int32Array, off: number, g: G, t: number): boolean {
-    const tb = off + this.HDR + t * this.TW;
-    const slot = vec[tb]!;
-    const pc = vec[tb + 2]!;
+    const tb = this.blockAt(vec, off, t);
+    const bw = this.blocks.words;
+    const slot = bw[tb]!;
+    const pc = bw[tb + 2]!;
     if (pc >= 0) {
-      const alt = this.alts[t]![slot]![vec[tb + 1]!]!;
+      const alt = this.alts[t]![slot]![bw[tb + 1]!]!;
       const step = alt.op.steps[pc]!;
       if (!step.enabled) return true;
       this.setupCtx(vec, off, t, alt.op, alt.args, false);
@@ -419,8 +459,9 @@ export class Product<G extends object = any> implements Model {
 
   /** Whether thread t has work left: an op in flight, or a slot it must still run. */
   hasWork(vec: Int32Array, off: number, t: number): boolean {
-    const tb = off + this.HDR + t * this.TW;
-    return vec[tb + 2]! >= 0 || vec[tb]! < this.mustRun[t]!;
+    const tb = this.blockAt(vec, off, t);
+    const bw = this.blocks.words;
+    return bw[tb + 2]! >= 0 || bw[tb]! < this.mustRun[t]!;
   }
 
   /**
@@ -442,11 +483,12 @@ export class Product<G extends object = any> implements Model {
     if (!unfinished) return undefined;
     const stuck: string[] = [];
     for (let t = 0; t < this.T; t++) {
-      const tb = off + this.HDR + t * this.TW;
-      const slot = vec[tb]!;
-      const pc = vec[tb + 2]!;
+      const tb = this.blockAt(vec, off, t);
+      const bw = this.blocks.words;
+      const slot = bw[tb]!;
+      const pc = bw[tb + 2]!;
       if (pc >= 0) {
-        const alt = this.alts[t]![slot]![vec[tb + 1]!]!;
+        const alt = this.alts[t]![slot]![bw[tb + 1]!]!;
         stuck.push(`T${t} blocked in ${alt.opName} at ${alt.op.steps[pc]!.name}`);
       } else if (slot < this.mustRun[t]!) stuck.push(`T${t} cannot start slot ${slot}`);
       else if (slot < this.alts[t]!.length) stuck.push(`T${t} stopped (menu)`);
@@ -489,13 +531,13 @@ export class Product<G extends object = any> implements Model {
     this.curLen = len;
     this.mandatoryMoves = 0;
     for (let t = 0; t < this.T; t++) {
-      const tb = off + this.HDR + t * this.TW;
-      const slot = vec[tb]!;
-      const pc = vec[tb + 2]!;
+      const tb = this.blockAt(vec, off, t);
+      const bw = this.blocks.words;
+      const slot = bw[tb]!;
+      const pc = bw[tb + 2]!;
       const before = this.emitted;
-      this.curBlock = -1;
       if (pc >= 0) {
-        this.expandStep(vec, off, len, t, slot, vec[tb + 1]!, pc, emit, wantLabels);
+        this.expandStep(vec, off, len, t, slot, bw[tb + 1]!, pc, emit, wantLabels);
       } else {
         const slots = this.alts[t]!;
         if (slot >= slots.length) continue;
@@ -511,8 +553,6 @@ export class Product<G extends object = any> implements Model {
   private g0: G | undefined;
   /** Its step-memo id (-1: not yet interned). */
   private curImpl = -1;
-  /** The step-memo id of the control block of the thread being expanded (-1: not yet interned). */
-  private curBlock = -1;
   /** Its impl part of the fingerprint (curZ < 0: not yet computed). */
   private curZ = -1;
   private curZa = 0;
@@ -533,7 +573,7 @@ export class Product<G extends object = any> implements Model {
    */
   setStepMemo(on: boolean | 'always'): void {
     const implLen = this.initialImplLen();
-    this.memo = on === 'always' || (on && implLen >= StepMemo.MIN_IMPL) ? new StepMemo(this.TW) : undefined;
+    this.memo = on === 'always' || (on && implLen >= StepMemo.MIN_IMPL) ? new StepMemo() : undefined;
   }
 
   /** Words of the initial impl state's encoding (a guide to every state's). */
@@ -571,8 +611,7 @@ export class Product<G extends object = any> implements Model {
     this.rec = false;
     if (memo) {
       if (this.curImpl < 0) this.curImpl = memo.implId(vec, off + this.implOff, len - this.implOff);
-      if (this.curBlock < 0) this.curBlock = memo.blockId(vec, off + this.HDR + t * this.TW);
-      key = memo.keyId(this.curImpl, t, altIdx, vec[off + 1]!, this.curBlock);
+      key = memo.keyId(this.curImpl, t, altIdx, vec[off + 1]!, vec[off + this.HDR + t]!);
       const at = memo.entry(key);
       if (at >= 0) {
         this.replay(memo, at, vec, off, t, slot, altIdx, alt, stepIdx, invoked, emit);
@@ -619,10 +658,8 @@ export class Product<G extends object = any> implements Model {
       s.ret = r < 0 ? undefined : memo.rets[r];
       s.injected = runs[p + 3]!;
       const impl = runs[p + 4]!;
-      s.locals = runs;
-      s.localsAt = p + 6;
-      s.nLocals = runs[p + 5]!;
-      p += 6 + s.nLocals;
+      s.block = runs[p + 5]!;
+      p += 6;
       const im = memo.impls;
       this.successor(
         vec,
@@ -801,11 +838,19 @@ export class Product<G extends object = any> implements Model {
     s.nextPc = nextPc;
     s.ret = ret;
     s.injected = this.ctx.injected.length;
-    s.locals = alt.op.slots.s;
-    s.localsAt = 0;
-    s.nLocals = nextPc < 0 ? 0 : s.locals.length;
+    if (nextPc < 0) s.block = this.idleBlock(slot + 1);
+    else {
+      const b = this.scratch;
+      const loc = alt.op.slots.s;
+      b.fill(0);
+      b[0] = slot;
+      b[1] = altIdx;
+      b[2] = nextPc;
+      b.set(loc, 3);
+      s.block = this.blocks.intern(b, 0);
+    }
     let id = -1;
-    if (this.rec) id = this.memo!.recordDone(nextPc, ret, s.injected, ib.buf, ib.len, nextPc < 0 ? null : s.locals);
+    if (this.rec) id = this.memo!.recordDone(nextPc, ret, s.injected, ib.buf, ib.len, s.block);
     else if (this.memo && !wantLabels) id = this.memo.implId(ib.buf, 0, ib.len);
     this.successor(vec, off, g, t, slot, altIdx, alt, stepIdx, invoked, s, ib.buf, 0, ib.len, id, emit, wantLabels);
   }
@@ -815,9 +860,7 @@ export class Product<G extends object = any> implements Model {
     nextPc: 0,
     ret: undefined,
     injected: 0,
-    locals: new Int32Array(0),
-    localsAt: 0,
-    nLocals: 0,
+    block: 0,
   };
 
   // one successor: linearization, the vector, refinement at quiescence,
@@ -871,13 +914,11 @@ export class Product<G extends object = any> implements Model {
 
     // the successor: the parent's vector with thread t's block and the impl state replaced (built when read)
     const ls = this.lazy;
-    const tb = this.HDR + t * this.TW;
-    if (nextPc < 0) ls.reset(vec, off, tb, vec[off + tb]!, 0, -1, s.locals, 0, 0, impl, implAt, implLen);
-    else ls.reset(vec, off, tb, slot, altIdx, nextPc, s.locals, s.localsAt, s.nLocals, impl, implAt, implLen);
+    ls.reset(vec, off, this.HDR + t, s.block, impl, implAt, implLen);
     if (nextPc < 0 && lin && !failure) {
       let quiescent = true;
       for (let u = 0; u < this.T; u++) {
-        if (u !== t && vec[off + this.HDR + u * this.TW + 2]! >= 0) {
+        if (u !== t && this.pcOf(vec, off, u) >= 0) {
           quiescent = false;
           break;
         }
@@ -969,10 +1010,11 @@ export class Product<G extends object = any> implements Model {
     q.inFlight.length = this.T;
     let quiescent = true;
     for (let t = 0; t < this.T; t++) {
-      const tb = off + this.HDR + t * this.TW;
-      if (vec[tb + 2]! >= 0) {
+      const tb = this.blockAt(vec, off, t);
+      const bw = this.blocks.words;
+      if (bw[tb + 2]! >= 0) {
         quiescent = false;
-        q.inFlight[t] = this.alts[t]![vec[tb]!]![vec[tb + 1]!]!.opName;
+        q.inFlight[t] = this.alts[t]![bw[tb]!]![bw[tb + 1]!]!.opName;
       } else q.inFlight[t] = undefined;
     }
     q.quiescent = quiescent;
@@ -985,14 +1027,15 @@ export class Product<G extends object = any> implements Model {
     const impl = this.decodeImpl(vec, 0);
     const threads: ThreadView[] = [];
     for (let t = 0; t < this.T; t++) {
-      const tb = this.HDR + t * this.TW;
-      const slot = vec[tb]!;
-      const pc = vec[tb + 2]!;
+      const tb = this.blockAt(vec, 0, t);
+      const bw = this.blocks.words;
+      const slot = bw[tb]!;
+      const pc = bw[tb + 2]!;
       const nslots = this.alts[t]!.length;
       if (pc >= 0) {
-        const alt = this.alts[t]![slot]![vec[tb + 1]!]!;
+        const alt = this.alts[t]![slot]![bw[tb + 1]!]!;
         const locals: Record<string, number> = {};
-        alt.op.locals.forEach((n, i) => (locals[n] = vec[tb + 3 + i]!));
+        alt.op.locals.forEach((n, i) => (locals[n] = bw[tb + 3 + i]!));
         threads.push({
           tid: t,
           slot,

@@ -77,7 +77,6 @@ export function runImplSteps(
       ...trace,
       stopped: { step: -1, problem: `${init.failure.kind}: ${init.failure.message}` },
     };
-  const T0 = product.HDR;
   for (let i = 0; i < script.steps.length; i++) {
     const op = script.steps[i]!.op;
     let invariant: string | undefined;
@@ -108,7 +107,7 @@ export function runImplSteps(
           stopped: { step: i, problem: `${hit.failure.kind}: ${hit.failure.message}` },
         };
       invariant ??= hit.failure ? `invariant: ${hit.failure.message}` : broken(vec, hit.impl);
-      if (vec[T0 + 2]! < 0) {
+      if (product.pcOf(vec, 0, 0) < 0) {
         ret = hit.label.ret ?? null;
         break;
       }

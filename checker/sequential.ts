@@ -37,7 +37,6 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
   const init = product.initial();
   let vec = init.vec;
   const out: StepObservation[] = [];
-  const T0 = product.HDR; // thread 0 base
   const stats: InvariantStats[] = product.invariants.map((i) => ({
     name: i.name,
     when: i.when,
@@ -77,7 +76,7 @@ export function runScript(sub: Subsystem, script: Script, variant: string | null
         ret = hit.label.ret ?? null;
         break;
       }
-      if (vec[T0 + 2]! < 0) {
+      if (product.pcOf(vec, 0, 0) < 0) {
         ret = hit.label.ret ?? null;
         break;
       }

@@ -11,8 +11,8 @@
  * steps must be deterministic given the state and choices (step-ctx.ts checks
  * the choice arity). An entry keeps every run of the step's choice odometer
  * in order: a pruned run (its precondition text, counted again on replay) or
- * the successor's impl state, next pc, locals, return value and faults
- * injected. A step whose runs failed (threw, bad result, state outside its
+ * the successor's impl state, next pc, control block (the product's block
+ * id: slot, alt, pc, locals), return value and faults injected. A step whose runs failed (threw, bad result, state outside its
  * schema) is not memoized: it runs every time, so its failure is reported as
  * before. Labels (traces, pick, random walks) always run the step.
  *
@@ -20,7 +20,7 @@
  * everything is dropped between two expansions.
  *
  * Entry layout in `runs`: [n, run...]; a run is [PRUNED, text] or
- * [DONE, nextPc, ret, injected, impl, nLocals, locals...].
+ * [DONE, nextPc, ret, injected, impl, block].
  */
 import { z1, z2 } from './fingerprint.js';
 import { IntTable } from './store/int-table.js';
@@ -57,22 +57,13 @@ export class StepMemo {
   /** Drops so far. */
   drops = 0;
 
-  /** Thread control blocks (slot, alt, pc, locals) by id: a key names its block by id. */
-  private blocks = new IntTable();
-
-  /** `tw`: words of a thread's control block. */
-  constructor(private readonly tw: number) {
+  constructor() {
     this.key = new Int32Array(4);
-  }
-
-  /** The id of the thread control block v[tb, tb+tw). */
-  blockId(v: Int32Array, tb: number): number {
-    return this.blocks.intern(v, tb, this.tw);
   }
 
   /** Call between expansions: drop everything when past the cap. */
   bound(): void {
-    const words = this.impls.words + 4 * this.impls.size + this.blocks.words + this.keys.words + this.used;
+    const words = this.impls.words + 4 * this.impls.size + this.keys.words + this.used;
     if (words < StepMemo.CAP_WORDS) return;
     this.clear();
     this.drops++;
@@ -81,7 +72,6 @@ export class StepMemo {
   clear(): void {
     this.impls = new IntTable();
     this.keys = new IntTable();
-    this.blocks = new IntTable();
     this.entries = new Int32Array(1 << 12);
     this.zs = new Int32Array(3 << 10);
     this.abs = new Int32Array(1 << 10);
@@ -151,7 +141,7 @@ export class StepMemo {
     this.abs[id] = abs + 1;
   }
 
-  /** The key id of thread t taking alternative `alt` with control block `block` (blockId) in impl state `impl`. */
+  /** The key id of thread t taking alternative `alt` with control block `block` (the product's block id) in impl state `impl`. */
   keyId(impl: number, t: number, alt: number, faultsUsed: number, block: number): number {
     const k = this.key;
     k[0] = impl;
@@ -207,11 +197,10 @@ export class StepMemo {
     injected: number,
     impl: Int32Array,
     implLen: number,
-    locals: Int32Array | null,
+    block: number,
   ): number {
-    const nl = locals ? locals.length : 0;
     const implId = this.impls.intern(impl, 0, implLen);
-    const r = this.room(6 + nl);
+    const r = this.room(6);
     let p = this.recLen;
     r[p++] = RUN_DONE;
     r[p++] = nextPc;
@@ -222,8 +211,7 @@ export class StepMemo {
     }
     r[p++] = injected;
     r[p++] = implId;
-    r[p++] = nl;
-    for (let i = 0; i < nl; i++) r[p++] = locals![i]!;
+    r[p++] = block;
     this.recLen = p;
     this.recRuns++;
     return implId;

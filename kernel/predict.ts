@@ -76,7 +76,7 @@ export function predictScript(
       if (hit.of > 1) branched = true;
       const bad = hit.failure ? `${hit.failure.kind}: ${hit.failure.message}` : broken(vec, hit.impl);
       if (bad && !specProblem) specProblem = bad;
-      if (vec[product.HDR + 2]! < 0) {
+      if (product.pcOf(vec, 0, 0) < 0) {
         ret = hit.label.ret ?? null;
         break;
       }
