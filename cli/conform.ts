@@ -15,6 +15,7 @@ import { compileScripts } from '../kernel/compile.js';
 import { profiles } from '../kernel/conform/arbitraries/index.js';
 import { conformOnKernel, type ConformOptions, type KernelConformResult } from '../kernel/conform/conform.js';
 import type { Disagreement } from '../kernel/conform/judge.js';
+import { profileForKernel } from '../kernel/conform/generate.js';
 import { renderConform } from '../kernel/conform/render.js';
 import { chooseModel, modelLabel, ModelChoiceError } from '../kernel/model-choice.js';
 import { checkKernelRequest, resolveKernel } from '../kernel/resolve.js';
@@ -180,7 +181,7 @@ export async function cmdConform(
         sub: model,
         variant: null,
         ...(k.modelVersion ? { kernelVersion: k.modelVersion } : {}),
-        profile,
+        profile: profileForKernel(profile, k),
         runner,
         mapping,
         toC: cReproducer(mapping, sub, runner.kernel),

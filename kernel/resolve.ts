@@ -12,7 +12,9 @@
  * flavours are skipped: the generic flavour is what users run. The package
  * is fetched with `apt-get download` (no root, no install), only
  * boot/vmlinuz-* is extracted (the modules are never written: the probe needs
- * none), and the image is cached under DIR/<package>_<version>/vmlinuz.
+ * none), and the image is cached under DIR/<package>_<version>/vmlinuz, with
+ * the package's boot/config-* beside it as `config` (kernel/kconfig.ts: which
+ * devices the kernel has; an image cached before is fetched once more for it).
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -28,7 +30,8 @@ import {
   statSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { configOfImage, type KernelConfig, readKernelConfig } from './kconfig.js';
 import { KernelSetupError, requireTool } from './tools.js';
 import type { ModelChoice } from './model-choice.js';
 import type { ResolvedKernel } from './types.js';
@@ -94,7 +97,8 @@ function packageVersion(pkg: string): string {
 function fetchDebianKernel(pkg: string, version: string, cacheDir: string, log: (s: string) => void): string {
   const dir = join(cacheDir, `${pkg}_${version}`);
   const image = join(dir, 'vmlinuz');
-  if (existsSync(image)) return image;
+  const config = join(dir, 'config');
+  if (existsSync(image) && existsSync(config)) return image;
   requireTool('apt-get');
   requireTool('dpkg-deb');
   mkdirSync(cacheDir, { recursive: true });
@@ -106,15 +110,18 @@ function fetchDebianKernel(pkg: string, version: string, cacheDir: string, log: 
     if (!deb) throw new KernelSetupError(`apt-get download ${pkg} produced no .deb`);
     execFileSync('sh', [
       '-c',
-      `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards './boot/vmlinuz-*'`,
+      `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards './boot/vmlinuz-*' './boot/config-*'`,
       'sh',
       join(tmp, deb),
       tmp,
     ]);
     const vm = readdirSync(join(tmp, 'boot')).find((f) => f.startsWith('vmlinuz-'));
     if (!vm) throw new KernelSetupError(`${pkg} has no boot/vmlinuz-*`);
+    const cfg = readdirSync(join(tmp, 'boot')).find((f) => f.startsWith('config-'));
+    if (!cfg) throw new KernelSetupError(`${pkg} has no boot/config-*`);
     mkdirSync(dir, { recursive: true });
     renameSync(join(tmp, 'boot', vm), image);
+    renameSync(join(tmp, 'boot', cfg), config);
     return image;
   } catch (e) {
     if (e instanceof KernelSetupError) throw e;
@@ -153,6 +160,9 @@ export function checkKernelRequest(request: string): string | undefined {
   return undefined;
 }
 
+const withConfig = (k: ResolvedKernel, config: KernelConfig | undefined): ResolvedKernel =>
+  config ? { ...k, config } : k;
+
 export function resolveKernel(request: string, opts: ResolveOptions): ResolvedKernel {
   const log = opts.log ?? (() => {});
   const pick = (release: string): Pick<ResolvedKernel, 'modelVersion' | 'modelImpl' | 'modelHow'> => {
@@ -161,10 +171,14 @@ export function resolveKernel(request: string, opts: ResolveOptions): ResolvedKe
   };
   const imageRelease = checkKernelRequest(request);
   if (imageRelease !== undefined)
-    return { request, release: imageRelease, ...pick(imageRelease), image: resolve(request) };
+    return withConfig(
+      { request, release: imageRelease, ...pick(imageRelease), image: resolve(request) },
+      configOfImage(resolve(request)),
+    );
   const pkg = newestDebianKernel(request);
   const version = packageVersion(pkg);
   const image = fetchDebianKernel(pkg, version, opts.cacheDir ?? DEFAULT_KERNEL_CACHE, log);
   const release = version.replace(/-[^-]*$/, ''); // Debian revision off: upstream release, until uname says better
-  return { request, release, ...pick(release), image, debianPackage: `${pkg} ${version}` };
+  const config = readKernelConfig(join(dirname(image), 'config'));
+  return withConfig({ request, release, ...pick(release), image, debianPackage: `${pkg} ${version}` }, config);
 }

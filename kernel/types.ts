@@ -10,6 +10,7 @@
  */
 import type { Script } from '../checker/scenario-file.js';
 import type { Args, RetValue, Subsystem } from '../checker/types.js';
+import type { KernelConfig } from './kconfig.js';
 
 /**
  * A script as the kernel runs it. With `concurrency`, its steps are not run
@@ -37,6 +38,8 @@ export interface ResolvedKernel {
   readonly image: string;
   /** The Debian package it came from, when it came from one. */
   readonly debianPackage?: string;
+  /** Its kernel configuration, when known (the package's, or the build tree's): kernel/kconfig.ts. */
+  readonly config?: KernelConfig;
 }
 
 /** What the kernel did at one step of a script. */

@@ -6,6 +6,8 @@
 import fc from 'fast-check';
 import type { Script } from '../../checker/scenario-file.js';
 import type { Args, Subsystem } from '../../checker/types.js';
+import { lacksBuiltin } from '../kconfig.js';
+import type { ResolvedKernel } from '../types.js';
 import type { ConformProfile } from './profile.js';
 
 /** What the arbitrary produces: the script plus the params as a script file writes them. */
@@ -15,6 +17,36 @@ export interface GenScript {
 
 type Draw = { readonly op: string; readonly raw: Readonly<Record<string, number | boolean | string>> };
 
+/**
+ * The profile as one kernel can run it: an op whose device the kernel's configuration lacks
+ * (OpGen.needs) is left out, with the reason in internalOps (the coverage summary prints it as
+ * "not generated"); with the configuration unknown it is generated, and a restriction says what
+ * was assumed (a missing device then shows as the probe's ENOENT).
+ */
+export function profileForKernel(
+  profile: ConformProfile,
+  kernel: Pick<ResolvedKernel, 'config' | 'release'>,
+): ConformProfile {
+  const left: Record<string, string> = {};
+  const assumed: string[] = [];
+  for (const g of profile.ops) {
+    if (!g.needs) continue;
+    const why = lacksBuiltin(kernel.config, g.needs.config);
+    if (why) left[g.op] = `${kernel.release} has no ${g.needs.device}: ${why}`;
+    else if (!kernel.config)
+      assumed.push(
+        `${g.op} generated although ${kernel.release}'s configuration is unknown: ${g.needs.device} assumed (${g.needs.config}=y)`,
+      );
+  }
+  if (Object.keys(left).length === 0 && assumed.length === 0) return profile;
+  return {
+    ...profile,
+    ops: profile.ops.filter((g) => !(g.op in left)),
+    internalOps: { ...profile.internalOps, ...left },
+    restrictions: [...(profile.restrictions ?? []), ...assumed],
+  };
+}
+
 /** Resolve drawn steps against the generation model, dropping those that do not apply. */
 export function resolveSteps<P, M>(
   profile: ConformProfile<P, M>,
@@ -23,12 +55,19 @@ export function resolveSteps<P, M>(
 ): { op: string; args: Args }[] {
   const m = profile.model(p);
   const out: { op: string; args: Args }[] = [];
+  const apply = (op: string, args: Args): void => {
+    profile.ops.find((g) => g.op === op)?.apply(m, args, p);
+    out.push({ op, args });
+  };
   for (const d of draws) {
     const gen = profile.ops.find((g) => g.op === d.op)!;
-    const args = gen.resolve(m, d.raw, p);
-    if (args === undefined) continue;
-    gen.apply(m, args, p);
-    out.push({ op: d.op, args });
+    let args = gen.resolve(m, d.raw, p);
+    if (args === undefined && gen.setup) {
+      // the steps that make the op applicable (OpGen.setup), then the op itself
+      for (const s of gen.setup(m, d.raw, p) ?? []) apply(s.op, s.args);
+      args = gen.resolve(m, d.raw, p);
+    }
+    if (args !== undefined) apply(d.op, args);
   }
   return out;
 }

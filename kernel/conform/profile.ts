@@ -22,10 +22,25 @@ export interface OpGen<P, M> {
   readonly op: string;
   /** Relative frequency among the subsystem's ops (default 1). */
   readonly weight?: number;
+  /**
+   * A device the op opens, which a kernel has only when `config` is built in (kernel/kconfig.ts):
+   * conform does not generate the op for a kernel whose configuration lacks it, and says so.
+   */
+  readonly needs?: { readonly config: string; readonly device: string };
   /** Raw, unresolved arguments (independent of the parameters, so the two shrink independently). */
   draw(): fc.Arbitrary<Record<string, number | boolean | string>>;
   /** Concrete arguments in the current generation model, or undefined to drop the step. */
   resolve(m: Readonly<M>, raw: Readonly<Record<string, number | boolean | string>>, p: P): Args | undefined;
+  /**
+   * When `resolve` finds nothing to apply to: the steps of other ops (in order) that make this op
+   * applicable (a pin's MAP_SHARED mapping), from the same raw arguments; undefined to drop the
+   * step as usual. Biases generation towards ops that need a state few scripts reach by chance.
+   */
+  setup?(
+    m: Readonly<M>,
+    raw: Readonly<Record<string, number | boolean | string>>,
+    p: P,
+  ): { op: string; args: Args }[] | undefined;
   /** Update the generation model as if the step succeeded. */
   apply(m: M, args: Args, p: P): void;
 }
@@ -38,8 +53,9 @@ export interface ConformProfile<P = any, M = any> {
   /** A fresh generation model for parameters `p`. */
   model(p: P): M;
   /**
-   * Implementation operations that userspace cannot drive and that conform
-   * therefore never generates, with the reason (printed in the coverage summary).
+   * Implementation operations that userspace cannot drive (or that the kernel at hand
+   * cannot run: profileForKernel) and that conform therefore never generates, with the
+   * reason (printed in the coverage summary).
    */
   readonly internalOps: Readonly<Record<string, string>>;
   /**

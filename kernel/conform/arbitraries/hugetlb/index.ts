@@ -15,7 +15,7 @@ import { mprotect } from './mprotect.js';
 import { mremap } from './mremap.js';
 import { munmap } from './munmap.js';
 import { paramsArbitrary } from './params.js';
-import { pin, unpin } from './pin.js';
+import { pin, udmabuf, unpin } from './pin.js';
 import { punch } from './punch.js';
 import { setNr } from './set_nr.js';
 import { setOvercommit } from './set_overcommit.js';
@@ -44,6 +44,7 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     madviseDontneed,
     softOffline,
     pin,
+    udmabuf,
     unpin,
     mprotect,
     mremap,
@@ -56,11 +57,11 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     unlink,
   ],
   model: initModel,
-  internalOps: {
-    ...HUGETLB_KERNEL_UNSUPPORTED,
-    udmabuf:
-      'Debian 6.1.192 has no /dev/udmabuf (ENOENT), and the model promises nothing for an index without a reservation (NOTES.md): checked with mmcheck reproduce on 6.12 only',
-  },
+  internalOps: HUGETLB_KERNEL_UNSUPPORTED,
+  restrictions: [
+    'pin only of MAP_SHARED mappings of mounts without min_size= (others are EINVAL bounds of the op language), unpin only of a held pin',
+    'udmabuf only of memfd indices a MAP_SHARED mapping reserved (the spec promises nothing for an index without a reservation or page: NOTES.md)',
+  ],
   events: hugetlbEvents,
   expectedEvents: ['ENOMEM', 'SIGBUS', 'surplus', 'COW', 'reservation consumed', 'reservation taken', 'min_size mount'],
 };

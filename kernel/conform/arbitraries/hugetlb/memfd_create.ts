@@ -1,7 +1,7 @@
 /** memfd_create(MFD_HUGETLB) into a file slot of the internal mount (an empty, unnamed file with a descriptor). */
 import fc from 'fast-check';
 import type { OpGen } from '../../profile.js';
-import { type HugetlbGenModel, type P, pick } from './model.js';
+import { type HugetlbGenModel, type P, pick, unreserve } from './model.js';
 
 export const memfdCreate: OpGen<P, HugetlbGenModel> = {
   op: 'memfd_create',
@@ -12,5 +12,8 @@ export const memfdCreate: OpGen<P, HugetlbGenModel> = {
     const f = pick(slots, raw.f);
     return f === undefined ? undefined : { f };
   },
-  apply() {},
+  apply(m, a) {
+    unreserve(m, Number(a.f), 0); // a new, empty file
+    m.memfd[Number(a.f)] = true;
+  },
 };

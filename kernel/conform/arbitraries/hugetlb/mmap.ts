@@ -25,6 +25,17 @@ export const mmap: OpGen<P, HugetlbGenModel> = {
     return { v, kind, f, ...range(p.fileSize, raw.from, raw.len) };
   },
   apply(m, a) {
-    m.vmas[Number(a.v)] = { kind: String(a.kind), from: Number(a.from), to: Number(a.to), forked: false };
+    if (a.kind === 'shared') {
+      const r = m.reserved[Number(a.f)] ?? [];
+      for (let i = Number(a.from); i < Number(a.to); i++) if (!r.includes(i)) r.push(i);
+      m.reserved[Number(a.f)] = r;
+    }
+    m.vmas[Number(a.v)] = {
+      kind: String(a.kind),
+      f: Number(a.f),
+      from: Number(a.from),
+      to: Number(a.to),
+      forked: false,
+    };
   },
 };

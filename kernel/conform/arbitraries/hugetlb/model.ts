@@ -4,10 +4,12 @@
  * succeed, so a later step may still meet a failed mmap (the op language
  * defines that case too: a fault on an empty slot is SIGSEGV).
  */
-import type { HugetlbParams } from '../../../../spec/hugetlb/params.js';
+import { type HugetlbParams, PIN_SLOTS } from '../../../../spec/hugetlb/params.js';
 
 export interface GenVma {
   readonly kind: string;
+  /** The file (shared, noreserve, private_file) or mount (private kinds) the mapping names. */
+  readonly f: number;
   readonly from: number;
   readonly to: number;
   /** Took part in a fork (as parent or child): the op language forks a mapping once. */
@@ -24,6 +26,15 @@ export interface HugetlbGenModel {
   readonly mounted: boolean[];
   /** A set_nr or set_overcommit was generated: surplus pages may exist from then on. */
   poolResized: boolean;
+  /** Pin slots holding a pin (io_uring ring or udmabuf) as far as generation knows. */
+  readonly pinned: boolean[];
+  /**
+   * Per file slot, the indices a MAP_SHARED mapping reserved (or whose page it faulted in) and no
+   * punch, truncate or new memfd took away since: where a udmabuf is promised a page.
+   */
+  readonly reserved: number[][];
+  /** File slots a memfd_create was generated for. */
+  readonly memfd: boolean[];
 }
 
 export type P = HugetlbParams;
@@ -34,6 +45,9 @@ export function initModel(p: P): HugetlbGenModel {
     vmas: Array.from({ length: p.vmas }, () => null),
     mounted: p.mounts.map((m) => m.mounted),
     poolResized: false,
+    pinned: Array.from({ length: PIN_SLOTS }, () => false),
+    reserved: p.fileMount.map(() => []),
+    memfd: p.fileMount.map(() => false),
   };
 }
 
@@ -60,4 +74,10 @@ export function anyFile(raw: unknown, p: P): { f: number } {
 /** The lowest free slots after `taken` are booked (the op language's default for a new piece). */
 export function lowestFree(m: Readonly<HugetlbGenModel>, taken: readonly number[] = []): number {
   return m.vmas.findIndex((x, i) => !x && !taken.includes(i));
+}
+
+/** File f loses its reservations at and above `from` (below `to`). */
+export function unreserve(m: HugetlbGenModel, f: number, from: number, to = Infinity): void {
+  const r = m.reserved[f];
+  if (r) m.reserved[f] = r.filter((i) => i < from || i >= to);
 }

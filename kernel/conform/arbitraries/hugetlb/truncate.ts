@@ -1,11 +1,11 @@
 /** ftruncate of a shared file to 0..fileSize pages (shrinking removes pages and reservations). */
 import fc from 'fast-check';
 import type { OpGen } from '../../profile.js';
-import type { HugetlbGenModel, P } from './model.js';
+import { type HugetlbGenModel, type P, unreserve } from './model.js';
 
 export const truncate: OpGen<P, HugetlbGenModel> = {
   op: 'truncate',
   draw: () => fc.record({ f: fc.nat(), size: fc.nat() }),
   resolve: (_m, raw, p) => ({ f: Number(raw.f) % p.fileMount.length, size: Number(raw.size) % (p.fileSize + 1) }),
-  apply() {},
+  apply: (m, a) => unreserve(m, Number(a.f), Number(a.size)),
 };
