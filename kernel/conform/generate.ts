@@ -15,7 +15,33 @@ export interface GenScript {
   readonly script: Script;
 }
 
-type Draw = { readonly op: string; readonly raw: Readonly<Record<string, number | boolean | string>> };
+/**
+ * One drawn step. `keep: false` (absent means true) comes only from shrinking an op with
+ * OpGen.setup: the op is dropped but the setup steps it brought (a pin's mmap) stay, so a
+ * minimal script can keep a mapping the failure needs without the op that made the generator
+ * map it (dropping the whole draw would drop both).
+ */
+type Draw = {
+  readonly op: string;
+  readonly raw: Readonly<Record<string, number | boolean | string>>;
+  readonly keep?: boolean;
+};
+
+/**
+ * Always true when generated (it consumes no randomness, so a seed gives the same scripts as
+ * without it); shrinks to false once.
+ */
+class KeepOp extends fc.Arbitrary<boolean> {
+  generate(): fc.Value<boolean> {
+    return new fc.Value(true, undefined);
+  }
+  canShrinkWithoutContext(value: unknown): value is boolean {
+    return typeof value === 'boolean';
+  }
+  shrink(value: boolean): fc.Stream<fc.Value<boolean>> {
+    return value ? fc.Stream.of(new fc.Value(false, undefined)) : fc.Stream.nil();
+  }
+}
 
 /**
  * The profile as one kernel can run it: an op whose device the kernel's configuration lacks
@@ -67,7 +93,7 @@ export function resolveSteps<P, M>(
       for (const s of gen.setup(m, d.raw, p) ?? []) apply(s.op, s.args);
       args = gen.resolve(m, d.raw, p);
     }
-    if (args !== undefined) apply(d.op, args);
+    if (args !== undefined && d.keep !== false) apply(d.op, args);
   }
   return out;
 }
@@ -83,7 +109,12 @@ export function resolveSteps<P, M>(
 export function scriptArbitrary(profile: ConformProfile, sub: Subsystem, maxLength: number): fc.Arbitrary<GenScript> {
   const parse = (raw: Record<string, unknown>): unknown => (sub.parseParams ? sub.parseParams(raw) : raw);
   const step = fc.oneof(
-    ...profile.ops.map((g) => ({ weight: g.weight ?? 1, arbitrary: g.draw().map((raw): Draw => ({ op: g.op, raw })) })),
+    ...profile.ops.map((g) => ({
+      weight: g.weight ?? 1,
+      arbitrary: g.setup
+        ? fc.tuple(g.draw(), new KeepOp()).map(([raw, keep]): Draw => ({ op: g.op, raw, keep }))
+        : g.draw().map((raw): Draw => ({ op: g.op, raw })),
+    })),
   );
   return fc
     .tuple(profile.params(), fc.array(step, { minLength: 0, maxLength, size: 'max' }))

@@ -51,6 +51,19 @@ describe('conform script generation', () => {
       { op: 'mmap', args: { v: 0, kind: 'private', f: 0, from: 0, to: 2 } },
     ]);
   });
+
+  it('a pin with nothing to pin maps a shared file first; shrunk to keep: false, only that mapping stays', () => {
+    const p = hugetlb.parseParams!({ pool: 2, fileSize: 2, vmas: 2 });
+    const pin = { op: 'pin', raw: { k: 0, v: 0, i: 0 } };
+    const fault = { op: 'fault', raw: { v: 0, i: 0, write: true } };
+    const full = resolveSteps(hugetlbProfile, p, [pin, fault]);
+    expect(full.map((s) => s.op)).toEqual(['mmap', 'pin', 'fault']);
+    const shrunk = resolveSteps(hugetlbProfile, p, [{ ...pin, keep: false }, fault]);
+    expect(shrunk).toEqual([full[0], full[2]]);
+    // an op that applies without setup is simply dropped
+    const twice = resolveSteps(hugetlbProfile, p, [pin, { ...pin, raw: { k: 1, v: 0, i: 0 }, keep: false }]);
+    expect(twice).toEqual(full.slice(0, 2));
+  });
 });
 
 describe('conform script generation for thp', () => {
