@@ -36,7 +36,19 @@
 import { done } from '../../checker/types.js';
 import { faultEntry, faultOp } from './fault.js';
 import { GUP_PIN, PIN_PAGE } from './fault-release.js';
-import { type Op, type Step, type T, LOCALS, argInt, at, faultFile, faultVma, isShared, vmaOf } from './context.js';
+import {
+  type Op,
+  type Step,
+  type T,
+  LOCALS,
+  argInt,
+  at,
+  faultFile,
+  faultVma,
+  isShared,
+  setAdd,
+  vmaOf,
+} from './context.js';
 import { faultMayEnter } from './migration-entry.js';
 import { NO_SUBPOOL, freeHugePage } from './subpool.js';
 import { type G, PIN_NONE } from './state.js';
@@ -64,8 +76,12 @@ export const cachedPage = (x: number): [number, number] => [Math.floor((x - 1) /
 /** g.xref entry of an orphan folio (by tag) that also holds a reference nobody drops (udmabuf.ts). */
 const XREF_ORPHAN = 1 << 12;
 
-/** Is page idx of file pinned? */
-export const isPinned = (g: Readonly<G>, file: number, idx: number): boolean => g.pin.includes(key(file, idx));
+/**
+ * Is page idx of file pinned, or held by a reference nobody drops (g.xref, a variant's leak)? Either
+ * way migration cannot folio_ref_freeze it.
+ */
+export const isPinned = (g: Readonly<G>, file: number, idx: number): boolean =>
+  g.pin.includes(key(file, idx)) || g.xref.includes(key(file, idx));
 
 /**
  * remove_inode_single_folio of a pinned folio: it leaves the page cache, and folio_batch_release drops
@@ -120,10 +136,23 @@ const entry: Step = {
     t.l.gup = GUP_PIN;
     if (!v.pcm.includes(argInt(t, 'i'))) return faultEntry.run(g, t); // faultin_page; on to PIN_PAGE
     // follow_page_mask finds the PTE: try_grab_folio under the page table lock, mmap_lock held
+    if (t.inject('io_alloc_imu')) return imuAllocFailed(g, t, v.src);
     g.pin[argInt(t, 'k')] = pinCached(v.src, argInt(t, 'i'));
     return done('ok');
   },
 };
+
+/**
+ * io_sqe_buffer_register() after io_pin_pages(): the kvmalloc of the io_mapped_ubuf fails, -ENOMEM,
+ * and the error path unpins the pages (unpin_user_pages at `done:`, e1c75831f682 "io_uring: fix
+ * potential page leak in io_sqe_buffer_register()", io_uring/rsrc.c @ v6.16). Before that fix the
+ * `if (!imu) goto done` path left them pinned with nobody to unpin them: the page is never freed.
+ * Modelled where the pin found the page mapped (GUP's own fault is the fault's injection sites).
+ */
+function imuAllocFailed(g: G, t: T, file: number): ReturnType<typeof done> {
+  if (t.bug('e1c75831f682')) g.xref = setAdd(g.xref, pinCached(file, argInt(t, 'i')));
+  return done('ENOMEM');
+}
 
 const steps: Step[] = [
   entry,

@@ -13,13 +13,17 @@
  *    HugePages_Free does not rise and the page still counts against its
  *    mount's size= until unpin gives it back to the pool;
  *  - MADV_SOFT_OFFLINE of a pinned page is EBUSY and changes nothing (see
- *    ops-migrate.ts).
+ *    ops-migrate.ts);
+ *  - with params.inject, a registration that fails for want of kernel memory
+ *    (ENOMEM, INJ.early) pins nothing: the page is not pinned afterwards, so
+ *    truncate frees it as if the pin had never been tried (modelled where the
+ *    page was already mapped).
  *
  * Bounds of the op language (answered without a system call): slot k free
  * to pin (EBUSY), pinned to unpin (EINVAL); only MAP_SHARED mappings of files
  * whose mount has no min_size= (EINVAL otherwise).
  */
-import type { Plan } from './choices.js';
+import { INJ, type Plan } from './choices.js';
 import { fault } from './ops-fault.js';
 import { add, at, clone, finish, has, isSharedKind, pageFreed } from './promises.js';
 import type { HugetlbParams } from './params.js';
@@ -47,7 +51,8 @@ export function pin(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Out
     if (!o) return undefined;
     if (o.ret !== 'ok') return { view: o.view, ret: o.ret === 'OOM' ? 'ENOMEM' : 'EFAULT' };
     v = o.view;
-  } else if (!plain) return undefined;
+  } else if (plan.inj === INJ.early && isPlain({ ...plan, inj: 0 })) return { view: v0, ret: 'ENOMEM' };
+  else if (!plain) return undefined;
   const w = clone(v);
   w.pins[k] = { state: 'cached', file: m.src, idx: i, mount: -1 };
   return { view: finish(w), ret: 'ok' };

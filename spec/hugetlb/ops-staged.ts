@@ -16,9 +16,15 @@
  *   mmap may find no page (SIGBUS, ENOMEM) or take a surplus page although the
  *   call is about to free them.
  *
+ * - between truncate's publishing i_size and its unmapping, a page still mapped
+ *   beyond the new i_size can be pinned (GUP's follow_page_mask finds the PTE
+ *   and checks no i_size), while a fault there SIGBUSes (hugetlb_vmtruncate
+ *   @ v6.12: i_size_write, then hugetlb_vmdelete_list under i_mmap_lock_write).
+ *
  * The spec states these as steps the call takes while it is in flight, before
- * it linearizes (SpecDef.pendingInternal): `stage_begin` (publish and unmap),
- * `stage_step` (remove the lowest index left). The call's own event finishes
+ * it linearizes (SpecDef.pendingInternal): `stage_begin` (a truncate publishes
+ * i_size; a punch unmaps), `stage_step` (a truncate's first unmaps, then each
+ * removes the lowest index left). The call's own event finishes
  * what is left and frees the removed pages. `view.removing` is the call in
  * progress; another truncate/punch/fallocate/close/unlink of the file and any
  * umount wait for it (inode_lock), so applyOp rejects them meanwhile.
@@ -32,6 +38,8 @@ import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 /** view.removing[0]: which call is in progress. */
 export const STAGED_PUNCH = 0;
 export const STAGED_TRUNCATE = 1;
+/** A truncate that has published i_size and not unmapped yet (its first stage_step unmaps). */
+export const STAGED_TRUNCATE_PUBLISHED = 2;
 export const STAGE_BEGIN = 'stage_begin';
 export const STAGE_STEP = 'stage_step';
 
@@ -78,7 +86,7 @@ function isStaged(v: HugetlbView, op: string, a: Args): boolean {
   const [kind, fi, , lo, hi] = v.removing;
   if (v.removing.length === 0 || fi !== num(a, 'f')) return false;
   if (op === 'punch') return kind === STAGED_PUNCH && lo === num(a, 'from') && hi === num(a, 'to');
-  return op === 'truncate' && kind === STAGED_TRUNCATE && lo === num(a, 'size');
+  return op === 'truncate' && (kind === STAGED_TRUNCATE || kind === STAGED_TRUNCATE_PUBLISHED) && lo === num(a, 'size');
 }
 
 /** The steps `op(a)`, in flight, may take before it linearizes (SpecDef.pendingInternal). */
@@ -91,7 +99,7 @@ export function stagedSteps(v: HugetlbView, op: string, a: Args, p: HugetlbParam
   return Array.from({ length: maxReserveOffsets(v) }, (_, off) => ({ type: STAGE_STEP, off }));
 }
 
-/** stage_begin: the call publishes (truncate: i_size) and unmaps; view.removing lists the indices to go through. */
+/** stage_begin: a truncate publishes i_size, a punch unmaps; view.removing lists the indices to go through. */
 export function stageBegin(v0: HugetlbView, a: Args, p: HugetlbParams): HugetlbView | undefined {
   const op = String(a['op']);
   const st = stageOf(v0, op, a, p);
@@ -99,18 +107,37 @@ export function stageBegin(v0: HugetlbView, a: Args, p: HugetlbParams): HugetlbV
   const v = clone(v0);
   const from = st.lo;
   const to = st.hi;
-  zapFileMappings(v, st.fi, from, to, v0.surp === 0);
-  unmapFile(v, st.fi, (x) => x >= from && x < to);
-  if (st.kind === STAGED_TRUNCATE) v.files[st.fi] = { ...v.files[st.fi]!, size: from };
   const idx = Array.from({ length: to - from }, (_, k) => from + k);
+  if (st.kind === STAGED_TRUNCATE) {
+    v.files[st.fi] = { ...v.files[st.fi]!, size: from };
+    v.removing = [STAGED_TRUNCATE_PUBLISHED, st.fi, 0, from, to, ...idx];
+    return finish(v);
+  }
+  unmapRange(v, st.fi, from, to);
   v.removing = [st.kind, st.fi, 0, from, to, ...idx];
   return finish(v);
 }
 
-/** stage_step: remove the lowest index left (a punch also gives back its reservation); the page is held. */
+/** hugetlb_vmdelete_list: unmap [from, to) of file fi from every mapping. */
+function unmapRange(v: HugetlbView, fi: number, from: number, to: number): void {
+  zapFileMappings(v, fi, from, to, v.surp === 0);
+  unmapFile(v, fi, (x) => x >= from && x < to);
+}
+
+/**
+ * stage_step: a published truncate unmaps; otherwise remove the lowest index left (a punch also gives
+ * back its reservation); the page is held.
+ */
 export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView | undefined {
   const [kind, fi, held, lo, hi, i, ...rest] = v0.removing;
   if (kind === undefined || fi === undefined || held === undefined || i === undefined) return undefined;
+  if (kind === STAGED_TRUNCATE_PUBLISHED) {
+    if (reserveOffset) return undefined;
+    const v = clone(v0);
+    unmapRange(v, fi, lo!, hi!);
+    v.removing = [STAGED_TRUNCATE, ...v0.removing.slice(1)];
+    return finish(v);
+  }
   const cached = has(v0.files[fi]?.cache ?? [], i);
   const pinned = isPinned(v0, fi, i); // a pinned page is the pin's once removed, not the call's to free
   if (reserveOffset && !(cached && kind === STAGED_PUNCH)) return undefined;

@@ -36,4 +36,5 @@ export const SITES_ALL = [
   'region_chg_kmalloc',
   'region_del_split',
   'alloc_buddy',
+  'io_alloc_imu',
 ];

@@ -54,6 +54,25 @@ export const pinScenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'pin-imu-fail',
+    description:
+      'two io_uring registrations of the same page-cache page race truncate, with one kernel allocation failure allowed where the registration allocates its io_mapped_ubuf after pinning (io_sqe_buffer_register): the failed one is ENOMEM and pins nothing, so once the other is unregistered truncate gives the page back to the pool (e1c75831f682)',
+    params: P({
+      pool: 1,
+      overcommit: 0,
+      fileSize: 1,
+      vmas: 2,
+      mounts: [{ size: 1, min: -1, mounted: true }],
+      inject: true,
+    }),
+    threads: [
+      [one(sh(0, 0, 0, 1)), one(rd(0, 0)), one(pin(0, 0, 0)), one(unpin(0)), one(munmap(0))],
+      [one(sh(1, 0, 0, 1)), one(rd(1, 0)), one(pin(1, 1, 0)), one(unpin(1)), one(munmap(1))],
+      [one(op('truncate', { f: 0, size: 0 }))],
+    ],
+    faults: { budget: 1, sites: ['io_alloc_imu'] },
+  },
+  {
     name: 'udmabuf-memfd',
     description:
       'a udmabuf of a reserved, not yet faulted page of a hugetlb memfd (memfd_pin_folios -> memfd_alloc_folio: alloc_hugetlb_folio_reserve consumes its reservation, hugetlb_add_to_page_cache) while reads fault the other index, seals the memfd (ftruncate to 0: EPERM); a hole punch takes the pinned page out of the file but it stays in use until the udmabuf is closed, then it goes back to the pool (26a8ea80929c, c56b6f3d801d)',

@@ -184,9 +184,11 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       ],
       [one(rd(0, 1)), [op('truncate', { f: 0, size: 1 }), wr(2, 1)]],
     ],
-    // Every site these ops reach: with overcommit 0 there is no buddy allocation, and punching the
-    // whole [0,2) region never splits one (alloc_buddy: buddy-failure; region_del_split: punch-split).
-    faults: { budget: 1, sites: SITES_ALL.filter((s) => s !== 'alloc_buddy' && s !== 'region_del_split') },
+    // Sites these ops reach: no buddy allocation (overcommit 0), no region split, no pin (buddy-failure, punch-split, pin-imu-fail)
+    faults: {
+      budget: 1,
+      sites: SITES_ALL.filter((s) => !['alloc_buddy', 'region_del_split', 'io_alloc_imu'].includes(s)),
+    },
   },
   {
     name: 'restore-fails',

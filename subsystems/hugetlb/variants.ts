@@ -253,6 +253,14 @@ export const variants: Variant[] = [
     scenarios: ['udmabuf-memfd'],
   },
   {
+    name: 'e1c75831f682',
+    description:
+      'io_sqe_buffer_register jumps to its error path when the io_mapped_ubuf allocation fails, after io_pin_pages pinned the buffer, without unpinning it: the registration fails with ENOMEM but the page stays pinned by nobody, so truncate never gives it back to the pool (HugePages_Free never rises again)',
+    source:
+      'commit e1c75831f682 "io_uring: fix potential page leak in io_sqe_buffer_register()" (Fixes d8c2237d0aa9 "io_uring: add io_pin_pages() helper"); io_uring/rsrc.c io_sqe_buffer_register() @ v6.12',
+    scenarios: ['pin-imu-fail'],
+  },
+  {
     name: '26a8ea80929c',
     description:
       "memfd_alloc_folio allocates with alloc_hugetlb_folio_nodemask: it takes only an unreserved free page (ENOMEM when every free page is reserved) and consumes no reservation, so the memfd index's reservation stays counted after its page exists (HugePages_Rsvd too high for good)",
