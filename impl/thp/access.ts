@@ -14,7 +14,7 @@ const STORE = 'write done';
 
 export const wp_fault = kernelOp(
   'A userspace write of value `val` (default 1) to subpage `sub` of a private anon mapping: do_huge_pmd_wp_page / do_wp_page when write-protected, then the store.',
-  ['i', 'page_locked', 'mapcount', 'fault'],
+  ['i', 'page_locked', 'mapcount', 'fault', 'unshare'],
   [
     {
       name: 'write access',

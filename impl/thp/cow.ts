@@ -17,6 +17,7 @@ import {
   PTE_ZERO,
   compound_head,
   type MmT,
+  type T,
   type ThpState,
 } from './page.js';
 
@@ -77,8 +78,9 @@ export function alloc_copy(g: G, data: number): number {
   BUG_ON(k < 0, 'copy pool exhausted (model bound: raise copyPoolSize)');
   const c = g.copies[k]!;
   c.refcount = 1;
-  c.mapcount = 0; /* page_add_new_anon_rmap() */
+  c.mapcount = 0; /* page_add_new_anon_rmap(): also SetPageAnonExclusive (v5.19+) */
   c.data = data;
+  c.anon_exclusive = true;
   return k;
 }
 
@@ -87,7 +89,31 @@ export function put_copy(g: G, k: number, n = 1): void {
   const c = g.copies[k]!;
   c.refcount -= n;
   BUG_ON(c.refcount < 0, `put_page: copy ${k} _refcount went negative`);
-  if (c.refcount === 0) BUG_ON(c.mapcount !== -1, `free_page: copy ${k} still mapped (bad_page)`);
+  if (c.refcount === 0) {
+    BUG_ON(c.mapcount !== -1, `free_page: copy ${k} still mapped (bad_page)`);
+    c.anon_exclusive = false; /* free_pages_prepare(): page flags are cleared on free */
+  }
+}
+
+/**
+ * The kernel decides COW reuse and GUP unsharing without PG_anon_exclusive: before 6c287605fd56 "mm: remember
+ * exclusively mapped anonymous pages with PG_anon_exclusive" (v5.19), so also before 17839856fd58 (v5.8).
+ */
+export const preExclusive = (t: T): boolean => t.bug('6c287605fd56') || t.bug('17839856fd58');
+
+/** PageAnonExclusive() of the page virtual page i maps (a PMD mapping or PMD migration entry: the head's flag). */
+export function pageAnonExclusive(g: Readonly<G>, mm: Readonly<MmT>, i: number): boolean {
+  const tg = targetOf(mm, i);
+  if (tg.kind === 'copy') return g.copies[tg.k]!.anon_exclusive;
+  if (tg.kind !== 'thp' && tg.kind !== 'migration') return false;
+  return mm.pmd === 'table' ? g.pages[i]!.anon_exclusive : g.pages[0]!.anon_exclusive;
+}
+
+/** ClearPageAnonExclusive() of the page virtual page i maps (page_try_dup_anon_rmap at fork). */
+export function clearAnonExclusive(g: G, mm: Readonly<MmT>, i: number): void {
+  const tg = targetOf(mm, i);
+  if (tg.kind === 'copy') g.copies[tg.k]!.anon_exclusive = false;
+  else if (tg.kind === 'thp' || tg.kind === 'migration') g.pages[mm.pmd === 'table' ? i : 0]!.anon_exclusive = false;
 }
 
 /** page_maybe_dma_pinned() (include/linux/mm.h @ v5.10) of the page virtual page i maps. */

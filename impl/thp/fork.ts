@@ -10,9 +10,16 @@
  * own copy (70e806e4e645 "mm: Do early cow for pinned pages during fork() for
  * ptes"). (The kernel also requires src_mm->has_pinned; a page pinned by
  * another mm is never mapped here once GUP broke COW, so the model omits it.)
+ * v5.19+ (mm/memory.c copy_present_pte() and mm/huge_memory.c copy_huge_pmd()
+ * @ v6.1): page_try_dup_anon_rmap() refuses only a PageAnonExclusive page that
+ * may be pinned (-EBUSY: copy_present_page, or split the PMD and -EAGAIN) and
+ * otherwise clears PG_anon_exclusive: the page is shared from now on. A
+ * migration entry loses its exclusive bit too (copy_nonpresent_pte,
+ * copy_huge_pmd: make_readable_migration_entry); the model keeps that bit on
+ * the page. Lacking 6c287605fd56 the test is page_maybe_dma_pinned() alone.
  * Shared file VMAs are not copied: the child faults them in later.
  */
-import { alloc_copy, maybeDmaPinned } from './cow.js';
+import { alloc_copy, clearAnonExclusive, maybeDmaPinned, pageAnonExclusive, preExclusive } from './cow.js';
 import { PTE_COPY, PTE_MIGRATION, PTE_PRESENT, get_page, isAnon, type MmT, type T, type ThpState } from './page.js';
 import { page_add_anon_rmap } from './rmap.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
@@ -26,9 +33,11 @@ const F = {
   copy: 'copy_page_range: copy_present_page / ptep_set_wrprotect + page_dup_rmap + raw_write_seqcount_end',
 } as const;
 
-/** copy_present_pte() for one PTE of the parent's table; `early` is its page_maybe_dma_pinned() verdict. */
+/** copy_present_pte() for one PTE of the parent's table; `early` is its page_try_dup_anon_rmap() / page_maybe_dma_pinned() verdict. */
 function copy_present_pte(g: G, src: MmT, dst: MmT, i: number, early: boolean): void {
   const e = src.pte[i]!;
+  /* page_try_dup_anon_rmap(): ClearPageAnonExclusive ("now shared"); a migration entry: make_readable_migration_entry */
+  if (!early) clearAnonExclusive(g, src, i);
   dst.pte[i] = e;
   dst.pte_write[i] = false;
   dst.pte_dirty[i] = src.pte_dirty[i]!; /* a private mapping keeps pte_dirty (copy_present_pte) */
@@ -56,12 +65,15 @@ function copy_present_pte(g: G, src: MmT, dst: MmT, i: number, early: boolean): 
 function earlyCowMask(g: Readonly<G>, t: T, src: Readonly<MmT>): number {
   let mask = 0;
   if (src.pmd !== 'table' || t.bug('70e806e4e645')) return 0; /* 70e806e4e645: the pinned page is shared */
-  for (let i = 0; i < t.params.nr; i++) if (maybeDmaPinned(g, src, i)) mask |= 1 << i;
+  /* page_try_dup_anon_rmap() @ v6.1: "No need to check+clear for already shared pages" */
+  const excl = (i: number): boolean => preExclusive(t) || pageAnonExclusive(g, src, i);
+  for (let i = 0; i < t.params.nr; i++) if (excl(i) && maybeDmaPinned(g, src, i)) mask |= 1 << i;
   return mask;
 }
 
 function copy_page_range(g: G, t: T, src: MmT, dst: MmT, early_cow: number): void {
   if (src.pmd === 'huge') {
+    g.pages[0]!.anon_exclusive = false; /* page_try_dup_anon_rmap(src_page, true, src_vma): ClearPageAnonExclusive */
     get_page(g, 0);
     page_add_anon_rmap(g, 0, true); /* copy_huge_pmd(): page_dup_rmap(src_page, true) */
     dst.pmd = 'huge';
@@ -71,6 +83,7 @@ function copy_page_range(g: G, t: T, src: MmT, dst: MmT, early_cow: number): voi
   } else if (src.pmd === 'migration') {
     /* copy_huge_pmd(): is_swap_pmd → make_migration_entry_read on both sides; no mapcount, no reference */
     dst.pmd = 'migration';
+    g.pages[0]!.anon_exclusive = false; /* make_readable_migration_entry() of a readable-exclusive entry */
     src.pmd_write = false;
     dst.pmd_write = false;
   } else if (src.pmd === 'zero') {
@@ -127,7 +140,9 @@ export const fork = kernelOp(
         // 57efa1fe5957: without write_protect_seq, GUP-fast cannot see that fork is write-protecting
         if (!t.bug('57efa1fe5957') && src.write_protect_seq % 2 === 0) src.write_protect_seq++;
         // d042035eaf5f: a maybe-pinned THP is not shared by PMD: split the parent's PMD, retry on PTEs (-EAGAIN)
-        if (src.pmd === 'huge' && g.compound_pincount > 0 && !t.bug('d042035eaf5f')) return SPLIT_PMD.entry;
+        /* v5.19+: page_try_dup_anon_rmap() refuses only an exclusive head ("Page maybe pinned: split and retry") */
+        const pinned = g.compound_pincount > 0 && (preExclusive(t) || g.pages[0]!.anon_exclusive);
+        if (src.pmd === 'huge' && pinned && !t.bug('d042035eaf5f')) return SPLIT_PMD.entry;
         t.l.early_cow = earlyCowMask(g, t, src);
         return F.copy;
       },

@@ -7,14 +7,17 @@
  * entry and the sequence and drops the pin if either changed
  * ("grab-then-recheck"). Anything it cannot handle falls back to the slow
  * path (gup.ts), which this op reports as 'fallback' without pinning.
- * A page that is write-protected (anon: possibly shared) is left to the slow
- * path, which breaks COW first. The PTE path also rechecks that the PMD still
+ * A write-protected anon entry: v5.8 (17839856fd58) leaves it to the slow path,
+ * which breaks COW first; v5.9 – v5.18 pin it as it is (no unsharing: the
+ * a7f226604170 variant); v5.19+ pin it only when the page is PageAnonExclusive,
+ * checked after the grab (gup_pte_range() / gup_huge_pmd() @ v6.1:
+ * `!pte_write(pte) && gup_must_unshare(flags, page)` → drop it and fall back). The PTE path also rechecks that the PMD still
  * points to the page table it walked (70cbc3cc78a9 "mm: gup: fix the fast GUP
  * race against THP collapse", v6.0): khugepaged detaches the table with
  * pmdp_collapse_flush() before it checks the refcounts, and RCU GUP-fast is
  * not held off by that flush.
  */
-import { put_copy } from './cow.js';
+import { preExclusive, put_copy } from './cow.js';
 import {
   GUP_PIN_COUNTING_BIAS,
   PTE_COPY,
@@ -71,6 +74,13 @@ function tryGrab(g: G, t: T, e: number | 'huge', i: number): number {
   return i + 1;
 }
 
+/** PageAnonExclusive() of the page grabbed (a huge PMD: the head's flag). */
+function grabbedExclusive(g: Readonly<G>, t: T, grabbed: number, huge: boolean): boolean {
+  const page = grabbed - 1;
+  if (page >= t.params.nr) return g.copies[page - t.params.nr]!.anon_exclusive;
+  return g.pages[huge ? 0 : page]!.anon_exclusive;
+}
+
 /** unpin_user_page() of a pin GUP-fast took and then had to drop. */
 function undoGrab(g: G, t: T, grabbed: number): void {
   const page = grabbed - 1;
@@ -119,10 +129,16 @@ export const pin_fast = kernelOp(
         const huge = pmd !== PMD_TABLE;
         /* gup_huge_pmd() works from the PMD value it read; gup_pte_range() reads the PTE now */
         const writable = huge ? pmd === -3 : mm.pte_write[i]!;
-        if (isAnon(t.params) && !writable)
-          return done('fallback'); /* gup_must_unshare() / !pte_write with FOLL_WRITE */
+        const unpinnable = isAnon(t.params) && !writable;
+        /* v5.8 (17839856fd58): a write-protected anon entry goes to the slow path, which breaks COW */
+        if (unpinnable && preExclusive(t) && !t.bug('a7f226604170')) return done('fallback');
         const grabbed = tryGrab(g, t, huge ? 'huge' : mm.pte[i]!, i);
         if (grabbed === 0) return done('fallback');
+        // a7f226604170: no gup_must_unshare(), the page is pinned as it is (v5.9 - v5.18)
+        if (unpinnable && !preExclusive(t) && !t.bug('a7f226604170') && !grabbedExclusive(g, t, grabbed, huge)) {
+          undoGrab(g, t, grabbed); /* gup_must_unshare(): gup_put_folio + fall back to the slow path */
+          return done('fallback');
+        }
         t.l.snapshot = huge ? pmd : pteSnapshot(mm, i);
         t.l.grabbed = grabbed;
         return FAST.recheck;

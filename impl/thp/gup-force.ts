@@ -14,6 +14,12 @@
  *    under FOLL_WRITE (a8f97366452e "mm, thp: Do not make page table dirty
  *    unconditionally in touch_p[mu]d()", v4.15): a read must not make the
  *    huge zero PMD look like a COWed one;
+ *  - v6.0+ (6.1 included) has no FOLL_COW ("mm/gup: fix FOLL_FORCE COW security
+ *    issue and remove FOLL_COW", Aug 2022, backported to 5.19.y; its upstream id
+ *    is not verified here): can_follow_write_pte() follows a read-only entry of a
+ *    !VM_WRITE private VMA when the page is PageAnonExclusive. The model keeps
+ *    FOLL_COW: after the write fault both name the same page (the fault reuses
+ *    an exclusive page or maps an exclusive dirty copy);
  *  - an empty entry is faulted in: a write by do_huge_pmd_anonymous_page()
  *    (or, when the model's THP is taken, do_anonymous_page()), a read maps the
  *    huge or small zero page.
@@ -202,7 +208,7 @@ function forceOp(doc: string, write: boolean): OpDef<G, ThpParams> {
       },
     },
   );
-  return kernelOp(doc, ['i', 'page_locked', 'mapcount', 'fault', 'page', 'ret', 'foll_cow'], steps);
+  return kernelOp(doc, ['i', 'page_locked', 'mapcount', 'fault', 'unshare', 'page', 'ret', 'foll_cow'], steps);
 }
 
 export const force_write = forceOp(

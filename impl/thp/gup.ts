@@ -1,25 +1,35 @@
 /**
- * GUP, slow path (mm/gup.c @ v5.10): pin_user_pages(FOLL_PIN [| FOLL_WRITE])
- * of one subpage: follow_page_mask() → follow_trans_huge_pmd() /
+ * GUP, slow path (mm/gup.c @ v5.10 and @ v6.1): pin_user_pages(FOLL_PIN [|
+ * FOLL_WRITE]) of one subpage: follow_page_mask() → follow_trans_huge_pmd() /
  * follow_page_pte() and try_grab_page() under the PMD/PTE lock, with
- * faultin_page() first when the page must be made writable. Since
- * 17839856fd58 "gup: document and work around 'COW can break either way'
- * issue" (v5.8) a pin of a COW mapping breaks COW even without FOLL_WRITE, so
- * the pinned page is the pinner's own. A compound page counts pins in
- * hpage_pinned_refcount (47e29d32afba "mm/gup: page->hpage_pinned_refcount:
- * exact pin counts for huge pages", v5.7); a small page by
- * GUP_PIN_COUNTING_BIAS in _refcount. No fault-in of unmapped addresses: they
- * return -EFAULT. unpin_user_page() drops the pin. follow_pmd_mask() reads
- * the PMD once locklessly (pmd_present: a PMD migration entry waits), then
- * rechecks it under pmd_lock and retries when it changed (688272809fcc "mm,
- * gup: prevent pmd checking race in follow_pmd_mask()"). FOLL_LONGTERM
- * (`longterm`) changes nothing here: every pin already breaks COW, the zero
- * page included (v5.9 - v6.1, after a308c71bf1e6 "mm/gup: Remove enfornced COW
- * mechanism" (v5.9-rc4) removed that forced break, pinned the zero page
- * even long-term, until 84209e87c696 "mm/gup: reliable R/O long-term pinning
- * in COW mappings").
+ * faultin_page() first when the entry must be made writable or unshared. A
+ * compound page counts pins in hpage_pinned_refcount (47e29d32afba "mm/gup:
+ * page->hpage_pinned_refcount: exact pin counts for huge pages", v5.7); a
+ * small page by GUP_PIN_COUNTING_BIAS in _refcount. No fault-in of unmapped
+ * addresses: they return -EFAULT. unpin_user_page() drops the pin.
+ * follow_pmd_mask() reads the PMD once locklessly (pmd_present: a PMD migration
+ * entry waits), then rechecks it under pmd_lock and retries when it changed
+ * (688272809fcc "mm, gup: prevent pmd checking race in follow_pmd_mask()").
+ *
+ * When a R/O pin of a write-protected anon entry faults first, by version:
+ *   - v5.19+ (6.1 and the default): gup_must_unshare() (include/linux/mm.h @
+ *     v6.1) asks for FAULT_FLAG_UNSHARE only when the page is not
+ *     PageAnonExclusive (a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when
+ *     R/O-pinning a possibly shared anonymous page"; follow_page_pte() returns
+ *     -EMLINK), so an exclusive page is pinned as it is, read-only;
+ *   - v5.9 – v5.18: never (a308c71bf1e6 "mm/gup: Remove enfornced COW
+ *     mechanism", v5.9, removed the v5.8 break): the pin holds a page that may
+ *     be shared (the a7f226604170 variant);
+ *   - v5.8 (17839856fd58 "gup: document and work around 'COW can break either
+ *     way' issue"): every pin of a COW mapping breaks COW with a write fault.
+ * The zero page is no anon page: the model unshares it into a private copy for
+ * every R/O pin (84209e87c696 "mm/gup: reliable R/O long-term pinning in COW
+ * mappings", v6.2, does so for long-term pins). It does not model pinning the
+ * zero page itself (v5.9 - v6.1 for every R/O pin, later for short-term ones):
+ * `longterm` changes nothing here; under the v5.9 – v5.18 rule the pin
+ * answers EFAULT.
  */
-import { put_copy, targetOf } from './cow.js';
+import { pageAnonExclusive, preExclusive, put_copy, targetOf } from './cow.js';
 import {
   GUP_PIN_COUNTING_BIAS,
   PTE_MIGRATION,
@@ -69,7 +79,7 @@ function try_grab_page(g: G, t: T, mm: MmT, i: number): Done {
   return done('ok');
 }
 
-/** Whether this pin must first break COW (FOLL_WRITE, or any FOLL_PIN since 17839856fd58). */
+/** v5.8 - v5.18: whether this pin must first break COW (FOLL_WRITE, or any FOLL_PIN in v5.8: 17839856fd58). */
 function mustBreakCow(t: T): boolean {
   if (arg(t, 'write') === 1) return true;
   // a7f226604170: a R/O pin does not unshare (v5.9 – v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism")
@@ -77,20 +87,46 @@ function mustBreakCow(t: T): boolean {
   return !t.bug('a7f226604170') && !t.bug('17839856fd58');
 }
 
+const FAULT_NONE = 0;
+const FAULT_WRITE = 1;
+const FAULT_UNSHARE = 2;
+
+/** Which fault follow_page_mask() asks for before it may grab virtual page i (anon): none, a write fault or an unshare. */
+function faultNeeded(g: Readonly<G>, t: T, mm: Readonly<MmT>, i: number): number {
+  const zero = targetOf(mm, i).kind === 'zero';
+  if (preExclusive(t)) {
+    if (zero) return mustBreakCow(t) ? FAULT_WRITE : FAULT_NONE; /* never pin the zero page */
+    /* can_follow_write_pte/pmd() @ v5.10: FOLL_COW and a dirty entry (the COW was done on a !VM_WRITE vma) */
+    const cowed = t.l.foll_cow === 1 && (mm.pmd === 'huge' ? mm.pmd_dirty : mm.pte_dirty[i]!);
+    return writeProtected(mm, i) && mustBreakCow(t) && !cowed ? FAULT_WRITE : FAULT_NONE;
+  }
+  if (!writeProtected(mm, i)) return FAULT_NONE;
+  /* FOLL_WRITE: can_follow_write_pmd() / can_follow_write_pte() fail on a write-protected entry */
+  if (arg(t, 'write') === 1) return FAULT_WRITE;
+  // a7f226604170: gup_must_unshare() does not exist, the page is pinned as it is (the zero page: EFAULT, as above)
+  if (t.bug('a7f226604170')) return FAULT_NONE;
+  if (zero) return FAULT_UNSHARE; /* 84209e87c696 (v6.2): see the header */
+  /* gup_must_unshare(flags, page): R/O FOLL_PIN of PageAnon && !PageAnonExclusive → -EMLINK → FAULT_FLAG_UNSHARE */
+  return pageAnonExclusive(g, mm, i) ? FAULT_NONE : FAULT_UNSHARE;
+}
+
 /**
- * follow_page_mask() under the ptl: grab the page, or (anon, breaking COW) go
- * back to faultin_page() while the entry is write-protected. __get_user_pages()
- * runs it again after every fault: a fork() between the fault and this retry
- * write-protects the fresh copy again (can_follow_write_pte() fails without a
- * writable PTE), so the pin faults again instead of pinning a page now shared
- * with the child (mm/gup.c __get_user_pages() @ v5.10).
+ * follow_page_mask() under the ptl: grab the page, or (anon) go back to
+ * faultin_page() for a write or unshare fault. __get_user_pages() runs it
+ * again after every fault: a fork() between the fault and this retry
+ * write-protects the fresh copy again (and clears its PG_anon_exclusive), so
+ * the pin faults again instead of pinning a page now shared with the child
+ * (mm/gup.c __get_user_pages() @ v5.10, @ v6.1).
  */
 function follow_page_mask(g: G, t: T, mm: MmT): Done | typeof WP.entry {
   const i = arg(t, 'sub');
   const kind = targetOf(mm, i).kind;
-  if (kind === 'zero' && isAnon(t.params) && mustBreakCow(t)) return WP.entry; /* never pin the zero page */
-  if (kind !== 'thp' && kind !== 'copy') return done('EFAULT');
-  if (isAnon(t.params) && writeProtected(mm, i) && mustBreakCow(t)) return WP.entry;
+  if (kind !== 'thp' && kind !== 'copy' && kind !== 'zero') return done('EFAULT');
+  const f = isAnon(t.params) ? faultNeeded(g, t, mm, i) : FAULT_NONE;
+  if (f !== FAULT_NONE) {
+    t.l.unshare = f === FAULT_UNSHARE ? 1 : 0;
+    return WP.entry;
+  }
   return try_grab_page(g, t, mm, i);
 }
 
@@ -112,8 +148,8 @@ const followEnabled = (g: Readonly<G>, t: T): boolean =>
   followLockedEnabled(g, t) && (badMm(t, arg(t, 'mm')) || g.mms[arg(t, 'mm')]!.pmd !== 'migration');
 
 export const pin = kernelOp(
-  'pin_user_pages(FOLL_PIN, write = FOLL_WRITE) of one subpage through mm: faultin_page to break COW when write-protected (anon), then follow_page_mask + try_grab_page under the ptl; no fault-in of unmapped addresses.',
-  ['i', 'page_locked', 'mapcount', 'fault'],
+  'pin_user_pages(FOLL_PIN, write = FOLL_WRITE) of one subpage through mm: faultin_page first for a write fault (FOLL_WRITE on a write-protected entry) or an unshare (gup_must_unshare: a R/O pin of an anon page that is not PageAnonExclusive; v5.8: every pin breaks COW), then follow_page_mask + try_grab_page under the ptl; no fault-in of unmapped addresses.',
+  ['i', 'page_locked', 'mapcount', 'fault', 'unshare', 'foll_cow'],
   [
     {
       name: GUP.pmd,
@@ -145,7 +181,10 @@ export const pin = kernelOp(
       enabled: followEnabled,
       run: (g, t) => {
         if (t.l.fault === FAULT_NOMAP) return done('EFAULT');
-        return follow_page_mask(g, t, mmOf(g, t));
+        const mm = mmOf(g, t);
+        /* faultin_page(): if ((ret & VM_FAULT_WRITE) && !(vma->vm_flags & VM_WRITE)) *flags |= FOLL_COW (v5.10) */
+        if (!t.l.unshare && !mm.vm_write) t.l.foll_cow = 1;
+        return follow_page_mask(g, t, mm);
       },
     },
   ],

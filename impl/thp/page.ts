@@ -64,6 +64,13 @@ const PageS = S.struct({
   in_cache: S.bool(),
   /** The bytes userspace reads from this page (one value per page). */
   data: S.int(),
+  /**
+   * PG_anon_exclusive (6c287605fd56, v5.19): this anon (sub)page is mapped by one process only, so a write
+   * fault may reuse it and GUP may pin it; a PMD mapping uses the head's flag, a PTE mapping the subpage's.
+   * Kept through migration entries (the model keeps it on the page, the kernel in the entry). Set and
+   * cleared in every version; tested only where the kernel has it (impl/thp/cow.ts preExclusive).
+   */
+  anon_exclusive: S.bool(),
 });
 
 /** A small anon page allocated by wp_page_copy(): free when _refcount is 0. */
@@ -72,6 +79,8 @@ const CopyS = S.struct({
   /** _mapcount, -1 based. */
   mapcount: S.int(),
   data: S.int(),
+  /** PG_anon_exclusive (page_add_new_anon_rmap sets it; fork clears it). */
+  anon_exclusive: S.bool(),
 });
 
 /** A FOLL_PIN pin held by userspace (the DMA user): who pinned which address, and the page it holds (i < nr: THP subpage i; nr + k: copy k). */
@@ -247,11 +256,13 @@ function free_page(g: ThpState, t: T, h: number): void {
     for (const p of g.pages) {
       BUG_ON(p.mapcount !== -1, 'free_transhuge_page: subpage still mapped (bad_page)');
       p.freed = true;
+      p.anon_exclusive = false; /* free_pages_prepare(): page flags are cleared on free */
     }
     BUG_ON(g.compound_mapcount !== -1, 'free_transhuge_page: compound_mapcount != 0 (bad_page)');
   } else {
     BUG_ON(g.pages[h]!.mapcount !== -1, `free_page: page ${h} still mapped (bad_page)`);
     g.pages[h]!.freed = true;
+    g.pages[h]!.anon_exclusive = false;
   }
 }
 
@@ -268,6 +279,7 @@ export function init(p: ThpParams): ThpState {
       freed: true,
       in_cache: false,
       data: 0,
+      anon_exclusive: false,
     })),
     head: false,
     compound_mapcount: -1,
@@ -292,7 +304,12 @@ export function init(p: ThpParams): ThpState {
       foreign_data: new Array(n).fill(0),
     })),
     zero_data: 0,
-    copies: Array.from({ length: copyPoolSize(p) }, () => ({ refcount: 0, mapcount: -1, data: 0 })),
+    copies: Array.from({ length: copyPoolSize(p) }, () => ({
+      refcount: 0,
+      mapcount: -1,
+      data: 0,
+      anon_exclusive: false,
+    })),
     user_pins: new Array(n).fill(0),
     user_refs: new Array(n).fill(0),
     pins: [],
@@ -314,6 +331,8 @@ export function init(p: ThpParams): ThpState {
     if (anon) {
       g.compound_mapcount++;
       g.avc.push(m);
+      /* page_add_new_anon_rmap() set PG_anon_exclusive on the head; fork cleared it (page_try_dup_anon_rmap) */
+      g.pages[0]!.anon_exclusive = mappers.length === 1;
     } else {
       for (const pg of g.pages) pg.mapcount++;
       g.compound_mapcount++;
@@ -338,6 +357,7 @@ export function prep_compound_page(g: ThpState): void {
     pg.freed = false;
     pg.in_cache = false;
     pg.data = 0;
+    pg.anon_exclusive = false;
   });
 }
 

@@ -63,11 +63,17 @@ export function rmapWalkNext(g: G, t: T, stop = false): boolean {
   return true;
 }
 
-/** __split_huge_pmd_locked(freeze = true) inside try_to_unmap_one: migration PTEs, then page_remove_rmap on each. */
+/**
+ * __split_huge_pmd_locked(freeze = true) inside try_to_unmap_one: migration PTEs, then page_remove_rmap on each.
+ * Each entry keeps the head's exclusivity (make_readable_exclusive_migration_entry @ v6.1; the model keeps it on
+ * the subpage). Not modelled: v6.1 keeps present PTEs (freeze = false) when page_try_share_anon_rmap() fails on
+ * a maybe-pinned exclusive head; the split then fails at the refcount freeze either way.
+ */
 function splitHugePmdFreeze(g: G, t: T, mm: MmT): void {
   const n = t.params.nr;
   get_page(g, 0, n - 1);
   for (let i = 0; i < n; i++) {
+    if (g.pages[0]!.anon_exclusive) g.pages[i]!.anon_exclusive = true;
     mm.pte[i] = PTE_MIGRATION;
     mm.pte_write[i] = mm.pmd_write; /* a writable migration entry when the PMD was writable */
     mm.pte_dirty[i] = false; /* remove_migration_pte() maps it clean (v5.10) */

@@ -47,8 +47,13 @@ export const SPLIT_PMD = {
 } as const;
 export type SplitPmdStep = (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD];
 
-/** __split_huge_pmd_locked() of a PMD migration entry: no page lock; a PTE migration entry per subpage keeping the write bit, no mapcount, no reference. */
-function splitMigrationPmd(mm: MmT): void {
+/**
+ * __split_huge_pmd_locked() of a PMD migration entry: no page lock; a PTE migration entry per subpage keeping the
+ * write bit and the exclusive bit (anon_exclusive = is_readable_exclusive_migration_entry || writable, @ v6.1),
+ * no mapcount, no reference.
+ */
+function splitMigrationPmd(g: ThpState, mm: MmT): void {
+  for (const p of g.pages) p.anon_exclusive ||= g.pages[0]!.anon_exclusive;
   mm.pmd = 'table';
   mm.pte.fill(PTE_MIGRATION);
   mm.pte_write.fill(mm.pmd_write);
@@ -100,7 +105,7 @@ function splitPmdEntrySteps<C extends string>(cont: C, which: 'mm' | 'src'): KSt
           return cont;
         }
         if (mm.pmd === 'migration') {
-          if (isAnon(t.params)) splitMigrationPmd(mm);
+          if (isAnon(t.params)) splitMigrationPmd(g, mm);
           else zapFileMigrationPmd(mm, t);
           return cont;
         }
@@ -133,6 +138,8 @@ function splitPmdEntrySteps<C extends string>(cont: C, which: 'mm' | 'src'): KSt
         mm.pte[i] = PTE_PRESENT; /* into the deposited table: visible at pmd_populate */
         mm.pte_write[i] = mm.pmd_write; /* pte_mkwrite() when the PMD was writable */
         mm.pte_dirty[i] = false; /* v5.10: a dirty PMD makes the page PageDirty, the PTEs start clean */
+        /* v5.19+: anon_exclusive = PageAnonExclusive(head) → SetPageAnonExclusive(page + i) */
+        if (g.pages[0]!.anon_exclusive) g.pages[i]!.anon_exclusive = true;
         g.pages[i]!.mapcount++;
         t.l.i = i + 1;
         if (t.l.i < t.params.nr) return S.pte;

@@ -61,6 +61,7 @@ export type Local =
   | 'snapshot'
   | 'grabbed'
   | 'foll_cow'
+  | 'unshare'
   | 'pmdval';
 
 /** An operation: its one-line doc, its locals and its steps (steps[0] is the entry). */

@@ -1,19 +1,36 @@
 /**
- * Write faults on a private anon mapping (mm/memory.c @ v5.10 handle_mm_fault
- * → wp_huge_pmd → do_huge_pmd_wp_page in mm/huge_memory.c, and
- * handle_pte_fault → do_wp_page). A write to a writable PMD/PTE does not
- * fault at all. do_huge_pmd_wp_page: under mmap_lock for read and the PMD
- * lock, "Lock page for reuse_swap_page()"; reuse_swap_page() →
- * page_trans_huge_mapcount() reads the subpages' _mapcount one by one, then
- * PageDoubleMap and compound_mapcount (v5.8 – v5.17). No reuse:
- * __split_huge_pmd() and VM_FAULT_FALLBACK, after which do_wp_page() reuses
- * the page only when this PTE is its only reference (v5.9+, 09854ba94c6a
- * "mm: do_wp_page() simplification"), else wp_page_copy().
+ * Write and unshare faults on a private anon mapping (mm/memory.c
+ * handle_mm_fault → wp_huge_pmd → do_huge_pmd_wp_page in mm/huge_memory.c, and
+ * handle_pte_fault → do_wp_page). A write to a writable PMD/PTE does not fault
+ * at all. Three forms, by kernel version:
  *
- * The same steps serve GUP's COW break (gup.ts), so they end at a
- * continuation with t.l.fault = FAULT_REUSE / FAULT_COPY / FAULT_NOMAP.
+ *   - v5.19+ (6.1 and the default): reuse is decided by PG_anon_exclusive
+ *     (6c287605fd56 "mm: remember exclusively mapped anonymous pages with
+ *     PG_anon_exclusive"). mm/huge_memory.c do_huge_pmd_wp_page() @ v6.1:
+ *     under the PMD lock an exclusive head is reused at once ("Early check when
+ *     only holding the PT lock"); otherwise the folio lock, then reuse only when
+ *     folio_ref_count() == 1 (page_move_anon_rmap sets PG_anon_exclusive), else
+ *     __split_huge_pmd() and VM_FAULT_FALLBACK. mm/memory.c do_wp_page() @ v6.1:
+ *     PageAnonExclusive(vmf->page) → reuse; else reuse only when the folio's
+ *     only reference is this PTE and folio_trylock() succeeds
+ *     (page_move_anon_rmap), else wp_page_copy(). So a PTE-mapped subpage of an
+ *     exclusive THP is reused in place, whatever the THP's refcount.
+ *     FAULT_FLAG_UNSHARE (t.l.unshare, a R/O pin of a page that is not
+ *     exclusive: a7f226604170) takes the same decisions and leaves the entry
+ *     read-only; an unshare copy is exclusive, clean and read-only.
+ *   - v5.9 – v5.18 (lacking 6c287605fd56): do_huge_pmd_wp_page "Lock page for
+ *     reuse_swap_page()"; reuse_swap_page() → page_trans_huge_mapcount() reads
+ *     the subpages' _mapcount one by one, then PageDoubleMap and
+ *     compound_mapcount (v5.8 – v5.17); do_wp_page() reuses the page only when
+ *     this PTE is its only reference (09854ba94c6a "mm: do_wp_page()
+ *     simplification").
+ *   - before 17839856fd58 (v5.8): do_wp_page() reuses by mapcount.
+ *
+ * The same steps serve GUP's COW break and unshare (gup.ts) and FOLL_FORCE
+ * (gup-force.ts), so they end at a continuation with t.l.fault = FAULT_REUSE /
+ * FAULT_COPY / FAULT_NOMAP.
  */
-import { alloc_copy, put_copy, storeData, targetOf } from './cow.js';
+import { alloc_copy, pageAnonExclusive, preExclusive, put_copy, storeData, targetOf } from './cow.js';
 import {
   PTE_COPY,
   PTE_MIGRATION,
@@ -49,7 +66,11 @@ export const FAULT_COPY = 2;
 export const FAULT_NOMAP = 3;
 export const faultResult = (f: number): string => (f === FAULT_REUSE ? 'reuse' : f === FAULT_COPY ? 'copy' : 'nomap');
 
-/** wp_page_copy(): the PTE now maps a fresh private copy of the page's data (zeroes for the zero page). */
+/**
+ * wp_page_copy(): the PTE now maps a fresh private copy of the page's data (zeroes for the zero page), exclusive
+ * (page_add_new_anon_rmap); writable and dirty for a write fault (maybe_mkwrite(pte_mkdirty(entry), vma)), clean
+ * and read-only for an unshare fault (mm/memory.c wp_page_copy() @ v6.1).
+ */
 function wp_page_copy(g: G, t: T, mm: MmT, i: number): number {
   const tg = targetOf(mm, i);
   /* is_zero_pfn(): alloc_zeroed_user_highpage_movable(), nothing to copy and no page to release */
@@ -63,12 +84,21 @@ function wp_page_copy(g: G, t: T, mm: MmT, i: number): number {
     put_page(g, t, i);
   }
   mm.pte[i] = PTE_COPY + k;
-  mm.pte_write[i] = mm.vm_write; /* maybe_mkwrite(pte_mkdirty(entry), vma) */
-  mm.pte_dirty[i] = true;
+  mm.pte_write[i] = !t.l.unshare && mm.vm_write;
+  mm.pte_dirty[i] = !t.l.unshare;
   return FAULT_COPY;
 }
 
-/** do_wp_page() on a present, write-protected PTE, v5.9+: reuse only when this PTE holds the page's only reference. */
+/** wp_page_reuse(): maybe_mkwrite(pte_mkdirty(entry), vma); an unshare fault changes nothing ("reuse: if (unlikely(unshare)) return 0"). */
+function wp_page_reuse(mm: MmT, t: T, i: number): number {
+  if (!t.l.unshare) {
+    mm.pte_write[i] = mm.vm_write;
+    mm.pte_dirty[i] = true;
+  }
+  return FAULT_REUSE;
+}
+
+/** do_wp_page() on a present, write-protected PTE (one step under the PTE lock; the forms in the header). */
 export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
   const tg = targetOf(mm, i);
   if (tg.kind === 'zero') return wp_page_copy(g, t, mm, i); /* vm_normal_page() is NULL for the zero page */
@@ -76,13 +106,32 @@ export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
   if (t.bug('17839856fd58')) {
     const mapped = tg.kind === 'copy' ? g.copies[tg.k]!.mapcount + 1 : total_mapcount(g, true);
     if (mapped !== 1) return wp_page_copy(g, t, mm, i);
-  } else if (tg.kind === 'copy') {
+    return wp_page_reuse(mm, t, i);
+  }
+  // 6c287605fd56: v5.9 - v5.18 decide by page_count() alone (mm/memory.c do_wp_page() @ v5.10)
+  if (preExclusive(t)) {
+    if (tg.kind === 'copy') {
+      if (g.copies[tg.k]!.refcount !== 1) return wp_page_copy(g, t, mm, i);
+    } else if (!(
+      page_count(g, i) === 1 &&
+      g.pages[compound_head(g, i)]!.locked === 0 &&
+      page_mapcount(g, true, i) === 1
+    ))
+      return wp_page_copy(g, t, mm, i);
+    return wp_page_reuse(mm, t, i);
+  }
+  /* mm/memory.c do_wp_page() @ v6.1: "If the page is exclusive to this process we must reuse the page without further checks." */
+  if (pageAnonExclusive(g, mm, i)) return wp_page_reuse(mm, t, i);
+  if (tg.kind === 'copy') {
+    /* folio_ref_count(folio) != 1 (or folio_trylock fails: a copy's lock is never held here): copy */
     if (g.copies[tg.k]!.refcount !== 1) return wp_page_copy(g, t, mm, i);
-  } else if (!(page_count(g, i) === 1 && g.pages[compound_head(g, i)]!.locked === 0 && page_mapcount(g, true, i) === 1))
-    return wp_page_copy(g, t, mm, i);
-  mm.pte_write[i] = mm.vm_write; /* wp_page_reuse(): maybe_mkwrite(pte_mkdirty(entry), vma) */
-  mm.pte_dirty[i] = true;
-  return FAULT_REUSE;
+    g.copies[tg.k]!.anon_exclusive = true; /* page_move_anon_rmap(): SetPageAnonExclusive */
+    return wp_page_reuse(mm, t, i);
+  }
+  /* a subpage of the THP: folio_ref_count() is the head's, one per PTE mapping, so only a lone PTE is reused */
+  if (page_count(g, i) !== 1 || g.pages[compound_head(g, i)]!.locked !== 0) return wp_page_copy(g, t, mm, i);
+  g.pages[i]!.anon_exclusive = true; /* page_move_anon_rmap(vmf->page, vma): SetPageAnonExclusive(page) */
+  return wp_page_reuse(mm, t, i);
 }
 
 /** The PTE-level write fault: no fault on a writable PTE, do_wp_page() on a write-protected one. */
@@ -94,7 +143,7 @@ function handle_pte_fault(g: G, t: T, mm: MmT, i: number): number {
 }
 
 export const WP = {
-  entry: 'handle_mm_fault (write)',
+  entry: 'handle_mm_fault (write / unshare)',
   read1: 'reuse_swap_page → page_trans_huge_mapcount: atomic_read(&page[i]._mapcount)',
   read2: 'page_trans_huge_mapcount: PageDoubleMap + compound_mapcount → reuse?',
   fallback: 'VM_FAULT_FALLBACK → handle_pte_fault → do_wp_page',
@@ -113,7 +162,7 @@ function storeIfWrite(g: G, t: T, mm: MmT, store: boolean): void {
   storeData(g, mm, arg(t, 'sub'), v >= 0 ? v : 1);
 }
 
-/** Entry and the do_huge_pmd_wp_page mapcount reads. Locals: fault, mapcount. */
+/** Entry and do_huge_pmd_wp_page (v6.1 decision, or the v5.8 - v5.18 mapcount reads). Locals: fault, mapcount, unshare. */
 function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep | SplitStep | C>[] {
   return [
     {
@@ -125,7 +174,9 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         const mm = g.mms[m]!;
         if (mm.mmap_lock < 0 || mm.ptl !== 0) return false;
         if (pteOf(mm, i) === PTE_MIGRATION || mm.pmd === 'migration') return false; /* migration_entry_wait */
-        return mm.pmd !== 'huge' || mm.pmd_write || g.pages[0]!.locked === 0;
+        /* do_huge_pmd_wp_page(): the lock is needed only when the head is not PageAnonExclusive (v5.19+) */
+        if (mm.pmd !== 'huge' || mm.pmd_write || g.pages[0]!.locked === 0) return true;
+        return !preExclusive(t) && g.pages[0]!.anon_exclusive;
       },
       run: (g, t) => {
         const mm = mmOf(g, t);
@@ -138,7 +189,8 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         } else if (mm.pmd === 'huge') {
           mm.mmap_lock++;
           pmd_lock(mm, t);
-          lock_page(g, t, 0); /* "Lock page for reuse_swap_page()" */
+          if (!preExclusive(t)) return do_huge_pmd_wp_page(g, t, mm, cont, store);
+          lock_page(g, t, 0); /* "Lock page for reuse_swap_page()" (v5.8 - v5.18) */
           return WP.read1;
         } else t.l.fault = handle_pte_fault(g, t, mm, i);
         storeIfWrite(g, t, mm, store);
@@ -168,21 +220,46 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
           spin_unlock_ptl(mm, t);
           return SPLIT_PMD.entry; /* fallback: __split_huge_pmd(vma, vmf->pmd, vmf->address, false, NULL) */
         }
-        mm.pmd_write = mm.vm_write; /* maybe_pmd_mkwrite(pmd_mkdirty(entry), vma) */
-        mm.pmd_dirty = true;
-        t.l.fault = FAULT_REUSE;
-        storeIfWrite(g, t, mm, store);
-        spin_unlock_ptl(mm, t);
-        mmap_read_unlock(mm);
+        pmdReuse(g, t, mm, store);
         return cont;
       },
     },
   ];
 }
 
+/** The PMD reuse: maybe_pmd_mkwrite(pmd_mkdirty(entry), vma) (not for an unshare), then drop the PMD lock and mmap_lock. */
+function pmdReuse(g: G, t: T, mm: MmT, store: boolean): void {
+  if (!t.l.unshare) {
+    mm.pmd_write = mm.vm_write;
+    mm.pmd_dirty = true;
+  }
+  t.l.fault = FAULT_REUSE;
+  storeIfWrite(g, t, mm, store);
+  spin_unlock_ptl(mm, t);
+  mmap_read_unlock(mm);
+}
+
+/**
+ * mm/huge_memory.c do_huge_pmd_wp_page() @ v6.1 under the PMD lock: an exclusive head is reused before the folio
+ * lock; otherwise folio_trylock() (the model waits for an unlocked page at the entry instead of modelling the
+ * sleep, relock and pmd_same recheck), the recheck, and reuse only at folio_ref_count() == 1; else fall back.
+ */
+function do_huge_pmd_wp_page<C extends string>(g: G, t: T, mm: MmT, cont: C, store: boolean): C | SplitStep {
+  const head = g.pages[0]!;
+  if (!head.anon_exclusive) {
+    if (page_count(g, 0) !== 1) {
+      spin_unlock_ptl(mm, t); /* unlock_fallback: folio_unlock + spin_unlock */
+      return SPLIT_PMD.entry; /* fallback: __split_huge_pmd(vma, vmf->pmd, vmf->address, false, NULL) */
+    }
+    head.anon_exclusive = true; /* page_move_anon_rmap(page, vma): SetPageAnonExclusive */
+  }
+  pmdReuse(g, t, mm, store);
+  return cont;
+}
+
 type SplitStep = (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD];
 
-/** The write-fault steps; continue at `cont` with t.l.fault set. Locals: fault, mapcount, i, page_locked. */
+/** The write (or unshare) fault steps; continue at `cont` with t.l.fault set. Locals: fault, mapcount, i, page_locked, unshare. */
 export function wpFaultSteps<C extends string>(cont: C, store: boolean): KStep<WpStep | SplitStep | C>[] {
   return [
     ...wpEntrySteps(cont, store),

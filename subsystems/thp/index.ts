@@ -64,24 +64,26 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
     versions: [
       {
         name: '5.10',
-        description: 'linux-5.10.y: before 732ed55823fc (TTU_SYNC) and 57efa1fe5957 (GUP-fast vs fork), both v5.13',
-        lacks: ['T10', '57efa1fe5957'],
+        description:
+          'linux-5.10.y: before 732ed55823fc (TTU_SYNC) and 57efa1fe5957 (GUP-fast vs fork), both v5.13; after a308c71bf1e6 (v5.9) removed the forced COW break, so R/O pins do not unshare (a7f226604170, v5.19); no PG_anon_exclusive (6c287605fd56, v5.19): COW reuse by page_count and reuse_swap_page',
+        lacks: ['T10', '57efa1fe5957', 'a7f226604170', '6c287605fd56'],
       },
       {
         name: '5.13',
         description:
-          'linux-5.13 - 5.18: a308c71bf1e6 removed the forced COW break, R/O pins do not unshare until a7f226604170 (v5.19)',
-        lacks: ['a7f226604170'],
+          'linux-5.13 - 5.18: a308c71bf1e6 removed the forced COW break, R/O pins do not unshare until a7f226604170 (v5.19); no PG_anon_exclusive until 6c287605fd56 (v5.19)',
+        lacks: ['a7f226604170', '6c287605fd56'],
       },
       {
         name: 'model',
-        description: 'every modelled fix applied (v5.10 COW with 17839856fd58, plus the v5.13 and v5.19 fixes)',
+        description:
+          'every modelled fix applied: the v5.19+ COW and GUP of PG_anon_exclusive (6c287605fd56, a7f226604170) on the v5.10 - v6.1 PG_double_map counters',
         lacks: [],
       },
       {
         name: '6.1',
         description:
-          'linux-6.1.y (Debian 12): every modelled fix applied; still the PG_double_map counters (removed in v6.2). `mmcheck conform thp --kernel 6.1` compares it',
+          'linux-6.1.y (Debian 12): every modelled fix applied (PG_anon_exclusive decides COW reuse and R/O pin unsharing); still the PG_double_map counters (removed in v6.2). `mmcheck conform thp --kernel 6.1` compares it',
         lacks: [],
       },
       {

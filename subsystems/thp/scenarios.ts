@@ -5,6 +5,7 @@
 import type { OpChoice, Scenario } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
 import { thpParams } from './params.js';
+import { exclusiveScenarios } from './scenarios-exclusive.js';
 import { fileThpScenarios } from './scenarios-file-thp.js';
 
 type P = ThpParams;
@@ -384,5 +385,6 @@ export const scenarios: Scenario<P>[] = [
       [op('total_mapcount')],
     ],
   },
+  ...exclusiveScenarios,
   ...fileThpScenarios,
 ];

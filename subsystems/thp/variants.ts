@@ -18,9 +18,9 @@ export const variants: Variant[] = [
   {
     name: 'T8',
     description:
-      '__split_huge_pmd() without lock_page(): a COW in the parent reads the mapcount mid-transfer and reuses a shared THP.',
+      '__split_huge_pmd() without lock_page(): a reader of the mapcounts under the page lock sees them mid-transfer (v5.8 - v5.18: the COW reuse_swap_page() reuses a shared THP, shown by cow-reuse-race and fork-vs-split under --kernel-version 5.13; since PG_anon_exclusive the COW reads no mapcount).',
     source: 'c444eb564fb1 "mm: thp: make the THP mapcount atomic against __split_huge_pmd_locked()" (CVE-2020-29368)',
-    scenarios: ['cow-vs-pmd-split', 'cow-reuse-race', 'anon-mix', 'fork-vs-split'],
+    scenarios: ['cow-vs-pmd-split', 'anon-mix'],
   },
   {
     name: 'T10',
@@ -103,6 +103,14 @@ export const variants: Variant[] = [
       'A R/O FOLL_PIN of a page shared after fork does not unshare it (v5.9 - v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism"): the pinner\'s next write copies and leaves the pin behind.',
     source: 'a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"',
     scenarios: ['ro-pin-shared'],
+  },
+  {
+    name: '6c287605fd56',
+    description:
+      "No PG_anon_exclusive (v5.9 - v5.18 COW and GUP): do_wp_page() reuses only a page whose refcount is this PTE's alone, so the FOLL_FORCE write to a PTE-mapped subpage of an exclusive THP copies it (every other PTE holds a reference on the head) and leaves the R/O pin the process took on it behind.",
+    source:
+      '6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive" (v5.19); mm/memory.c do_wp_page() @ v6.1 ("If the page is exclusive to this process we must reuse the page without further checks")',
+    scenarios: ['ro-pin-exclusive-force-write'],
   },
   {
     name: '57efa1fe5957',
