@@ -7,6 +7,7 @@
  */
 import { type Cont, type Step, type T } from './context.js';
 import { hugepageSubpoolGetPages } from './subpool.js';
+import { freePoolSurplusPage } from './nodes.js';
 import type { G } from './state.js';
 import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
@@ -43,11 +44,8 @@ function returnUnusedIter(g: G, t: T, next: Cont, yieldPerPage: boolean): StepRe
       g.resv--;
       t.l.unused_resv_pages--;
     }
-    // free_pool_huge_page(h, nodes, acct_surplus=1): a free page on a node with surplus
-    if (!(g.surp > 0 && g.free > 0)) break;
-    g.nr--;
-    g.free--;
-    g.surp--;
+    // free_pool_huge_page(h, nodes, acct_surplus=1): a free page on a node with surplus (nodes.ts)
+    if (!freePoolSurplusPage(g, t)) break;
     if (t.l.nr_pages > 0 && yieldPerPage) return RETURN_UNUSED;
   }
   // out: fully uncommit the reservation

@@ -70,7 +70,8 @@ export const LONG_MAX = 1 << 20;
  *     with the migration; src_file: the migrated folio is a page-cache folio (file + 1; 0: anon);
  *     dst_temp: the target is HPageTemporary (alloc_migrate_hugetlb_folio); src_free: the old folio
  *     went to the free list; nosp_freed: of `freed`, folios without a subpool (cb6acd01e2e4 absent);
- *   pinned: of `freed`, folios a long-term pin keeps (pin.ts): not in the batch release.
+ *   pinned: of `freed`, folios a long-term pin keeps (pin.ts): not in the batch release;
+ *   count: set_max_huge_pages' global target of a per-node write (nodes.ts).
  */
 export const LOCALS = [
   'idx',
@@ -106,6 +107,7 @@ export const LOCALS = [
   'src_free',
   'nosp_freed',
   'pinned',
+  'count',
 ] as const;
 
 // ---------------------------------------------------------------------------
@@ -124,6 +126,7 @@ export const ARGS = [
   'len',
   'size',
   'n',
+  'nid',
   'm',
   'min',
   'write',

@@ -21,7 +21,9 @@ import { pinOp, unpinOp } from './pin.js';
 import { udmabufOp } from './udmabuf.js';
 import { munmapOp } from './munmap.js';
 import { mountOp, setNrOp, setOvercommitOp } from './pool.js';
+import { nodeGuard, setNrNodeOp } from './nodes.js';
 import type { G, ImplParams } from './state.js';
+import type { Op } from './context.js';
 import { mprotectOp, mremapOp } from './surgery.js';
 import { punchOp, truncateOp } from './truncate.js';
 import { uffdContinueOp, uffdCopyOp } from './uffd.js';
@@ -29,8 +31,9 @@ import { uffdRegisterOp } from './uffd-register.js';
 
 export { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
 
-export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
+const ALL: Readonly<Record<string, Op>> = {
   set_nr: setNrOp,
+  set_nr_node: setNrNodeOp,
   set_overcommit: setOvercommitOp,
   mount: mountOp,
   mmap: mmapOp,
@@ -56,3 +59,8 @@ export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = {
   unpin: unpinOp,
   udmabuf: udmabufOp,
 };
+
+/** Every op; those that do not track a page's node refuse a state with several nodes (nodes.ts). */
+export const OPS: Readonly<Record<string, OpDef<G, ImplParams>>> = Object.fromEntries(
+  Object.entries(ALL).map(([name, op]) => [name, nodeGuard(name, op)]),
+);

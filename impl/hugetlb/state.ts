@@ -22,6 +22,7 @@ export interface ImplParams {
   readonly numa: boolean;
   readonly inject: boolean;
   readonly pud: number;
+  readonly nodePool?: number;
 }
 
 /** vma.kind */
@@ -123,6 +124,13 @@ const vmaS = S.struct({
   pmd: S.list(S.int()), // PMD pages by PUD block, sparse: block * 16 + PMD_OWN or PMD_SHARED + lowest sharer slot (pmd-share.ts)
 });
 
+/** One node's share of the pool (struct hstate's per-node arrays); impl/hugetlb/nodes.ts. */
+const nodeS = S.struct({
+  nr: S.int(), // nr_huge_pages_node[nid]
+  free: S.int(), // free_huge_pages_node[nid]
+  surp: S.int(), // surplus_huge_pages_node[nid]
+});
+
 export const stateSchema = S.struct({
   nr: S.int(), // nr_huge_pages
   free: S.int(), // free_huge_pages
@@ -143,12 +151,15 @@ export const stateSchema = S.struct({
   leaked: S.int(),
   fmx: S.intSet(), // hugetlb_fault_mutex_table: held hash slots
   spool: S.list(spoolS),
+  // per-node counters when params.nodePool > 1 (empty with one node: node 0 is the global counters)
+  nd: S.list(nodeS),
   file: S.list(fileS),
   vma: S.list(vmaS),
 });
 
 export type G = Infer<typeof stateSchema>;
 export type Spool = Infer<typeof spoolS>;
+export type Node = Infer<typeof nodeS>;
 export type File = Infer<typeof fileS>;
 export type Vma = Infer<typeof vmaS>;
 
@@ -204,6 +215,10 @@ export function initState(p: ImplParams): G {
     leaked: 0,
     fmx: [],
     spool,
+    // the boot-time pool sits on node 0
+    nd: Array.from({ length: (p.nodePool ?? 1) > 1 ? p.nodePool! : 0 }, (_, k) =>
+      k === 0 ? { nr: p.pool, free: p.pool, surp: 0 } : { nr: 0, free: 0, surp: 0 },
+    ),
     // the files of a mount exist from its mount on (mountOp creates them): a file of an unmounted mount is gone
     // files of the internal mount are made by memfd_create (memfd.ts)
     file: p.fileMount.map((m) => (p.mounts[m]?.mounted && !p.mounts[m]?.internal ? freshFile(p) : goneFile(p))),

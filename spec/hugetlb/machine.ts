@@ -31,6 +31,7 @@ export interface HugetlbSpecContext extends HugetlbView {
 
 export const OPS = [
   'set_nr',
+  'set_nr_node',
   'set_overcommit',
   'mount',
   'mmap',
@@ -72,6 +73,7 @@ const PLACEHOLDER = Object.freeze({
   vmas: [],
   removing: [],
   pins: [],
+  nodes: [],
   p: undefined,
   ret: undefined,
 });
@@ -126,8 +128,8 @@ export const hugetlbMachine = setup({
 });
 
 export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
-  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins } = ctx;
-  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins };
+  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes } = ctx;
+  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes };
 }
 
 const choiceCache = new Map<string, readonly number[]>();
@@ -140,7 +142,7 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   // A min_size mount may refill its reserve from charges given back: those ops get one more
   // dimension (the refill above its lower bound), sized by the largest min_size mounted.
   choices: (op, _args, view, p) => {
-    if (op === 'set_nr') return SETNR_CHOICES;
+    if (op === 'set_nr' || op === 'set_nr_node') return SETNR_CHOICES;
     if (op === 'uffd_register') return registerChoices(p);
     const all = CHOICES_BY_OP[op];
     if (!all) return undefined;

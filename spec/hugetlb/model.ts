@@ -16,6 +16,7 @@ import { fork, madviseDontneed, mmap, munmap } from './ops-map.js';
 import { mprotect, mremap } from './ops-surgery.js';
 import { softOffline } from './ops-migrate.js';
 import { dissolve, mount, setNr, setOvercommit } from './ops-pool.js';
+import { setNrNode } from './ops-node.js';
 import { freshFile } from './lifecycle.js';
 import { clone, finish } from './promises.js';
 import type { HugetlbParams } from './params.js';
@@ -67,6 +68,8 @@ export function initView(p: HugetlbParams): HugetlbView {
     vmas: Array.from({ length: p.vmas }, () => ({ ...EMPTY_VMA })),
     removing: [],
     pins: Array.from({ length: PIN_SLOTS }, () => NO_PIN),
+    // the boot-time pool sits on node 0
+    nodes: (p.nodePool ?? 1) > 1 ? Array.from({ length: p.nodePool! }, (_, k) => (k === 0 ? p.pool : 0)) : [],
   });
   initMemo.set(p, v0);
   return v0;
@@ -81,6 +84,7 @@ export function applyOp(
   p: HugetlbParams,
 ): Outcome | undefined {
   if (op === 'set_nr') return setNr(v0, num(a, 'n'), choice ?? 0);
+  if (op === 'set_nr_node') return setNrNode(v0, num(a, 'nid'), num(a, 'n'), choice ?? 0);
   const o = applyPlanned(v0, op, a, choice, p);
   // under PMD sharing a shareable mapping's present pages are not the user's to see (ops-pmd-share.ts)
   return o && p.pud ? { view: forgetShared(o.view, p), ret: o.ret } : o;

@@ -53,10 +53,17 @@ export interface HugetlbParams {
    * share (spec/hugetlb/ops-pmd-share.ts).
    */
   readonly pud: number;
+  /**
+   * NUMA nodes with a huge page pool of their own (nr_huge_pages_node[] and
+   * friends, /sys/devices/system/node/nodeN/hugepages/): absent or 1 = one
+   * node, the global counters only. With more, the boot pool sits on node 0
+   * and `set_nr_node` writes one node's nr_hugepages (impl/hugetlb/nodes.ts).
+   */
+  readonly nodePool?: number;
 }
 
 /** Long-term pin slots (io_uring rings with one registered buffer each) of every scenario (ops-pin.ts). */
 export const PIN_SLOTS = 2;
 
 /** Upper bounds that keep states compact (intSet members must be < 31). */
-export const LIMITS = { maxPages: 6, maxFileSize: 6, maxMounts: 3, maxFiles: 3, maxVmas: 4 } as const;
+export const LIMITS = { maxPages: 6, maxFileSize: 6, maxMounts: 3, maxFiles: 3, maxVmas: 4, maxNodes: 3 } as const;

@@ -132,6 +132,11 @@ export interface HugetlbView {
   removing: number[];
   /** Long-term pins by slot (ops-pin.ts). */
   pins: PinView[];
+  /**
+   * Persistent huge pages by NUMA node (nodes/node<nid>/hugepages/.../nr_hugepages minus the
+   * node's surplus; ops-node.ts) when params.nodePool > 1; empty with one node (the global pool).
+   */
+  nodes: number[];
 }
 
 export type Ret =

@@ -93,5 +93,6 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
     }),
     removing: [], // a truncate/punch in progress is visible only inside the call
     pins: g.pin.map((x) => pinView(g, x)),
+    nodes: g.nd.map((n) => n.nr - n.surp), // nodes/node<nid>/.../nr_hugepages - surplus_hugepages
   };
 }

@@ -42,6 +42,25 @@ export function derivedRsvd(g: Readonly<G>): number {
   return r;
 }
 
+/**
+ * With per-node pools (impl/hugetlb/nodes.ts): each node's surplus and free pages are among its pages,
+ * and the global counters are the sums over the nodes (hugetlb_report_node_meminfo vs /proc/meminfo).
+ */
+function nodesAddUp(g: Readonly<G>): true | string {
+  if (g.nd.length === 0) return true;
+  const sum = { nr: 0, free: 0, surp: 0 };
+  for (const [k, n] of g.nd.entries()) {
+    if (n.surp < 0 || n.free < 0 || n.surp > n.nr || n.free > n.nr)
+      return `node ${k}: nr=${n.nr} free=${n.free} surplus=${n.surp}`;
+    sum.nr += n.nr;
+    sum.free += n.free;
+    sum.surp += n.surp;
+  }
+  return sum.nr === g.nr && sum.free === g.free && sum.surp === g.surp
+    ? true
+    : `nodes sum to total=${sum.nr} free=${sum.free} surp=${sum.surp}, global ${g.nr}/${g.free}/${g.surp}`;
+}
+
 export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'counters-ordered',
@@ -56,10 +75,11 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'surplus-bounded',
     why: 'Surplus pages are counted in nr_huge_pages when allocated (alloc_surplus_huge_page) and leave both counters together when freed or made persistent, all under hugetlb_lock.',
-    doc: '0 <= HugePages_Surp <= HugePages_Total: surplus pages are pool pages above the persistent size.',
-    source: 'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Surp, nr_overcommit_hugepages)',
+    doc: '0 <= HugePages_Surp <= HugePages_Total: surplus pages are pool pages above the persistent size; with per-node pools the same holds on each node (and free pages are among its pages), and the global counters are the sums over the nodes.',
+    source:
+      'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Surp, nr_overcommit_hugepages; /sys/devices/system/node/node[0-9]*/hugepages/)',
     when: 'always',
-    check: (g) => (g.surp >= 0 && g.surp <= g.nr ? true : `surp=${g.surp} total=${g.nr}`),
+    check: (g) => (g.surp >= 0 && g.surp <= g.nr ? nodesAddUp(g) : `surp=${g.surp} total=${g.nr}`),
   }),
   invariant<G, HugetlbParams>({
     name: 'resv-conservation',

@@ -20,6 +20,16 @@ export const hugetlbOps = defineOps({
     doc: 'echo n > /proc/sys/vm/nr_hugepages (set_max_huge_pages)',
     args: { n: A.int(0, LIMITS.maxPages, 'new persistent pool size') },
   },
+  set_nr_node: {
+    doc: 'echo n > /sys/devices/system/node/node<nid>/hugepages/hugepages-2048kB/nr_hugepages (set_max_huge_pages restricted to node nid)',
+    args: {
+      nid: A.int<P>(0, LIMITS.maxNodes - 1, 'NUMA node', {
+        text: 'params.nodePool - 1',
+        max: (p) => (p.nodePool ?? 1) - 1,
+      }),
+      n: A.int(0, LIMITS.maxPages, "node nid's new persistent pool size"),
+    },
+  },
   set_overcommit: {
     doc: 'echo n > /proc/sys/vm/nr_overcommit_hugepages',
     args: { n: A.int(0, LIMITS.maxPages, 'new surplus limit') },

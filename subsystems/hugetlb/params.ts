@@ -16,7 +16,7 @@ export function parseParams(raw: unknown): HugetlbParams {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new Error('hugetlb params: expected an object');
   const r = raw as Record<string, unknown>;
-  const known = ['pool', 'overcommit', 'fileSize', 'mounts', 'fileMount', 'vmas', 'numa', 'inject', 'pud'];
+  const known = ['pool', 'overcommit', 'fileSize', 'mounts', 'fileMount', 'vmas', 'numa', 'inject', 'pud', 'nodePool'];
   for (const k of Object.keys(r))
     if (!known.includes(k)) throw new Error(`hugetlb params: unknown field '${k}' (known: ${known.join(', ')})`);
   const pool = int(r.pool ?? 2, 'pool', 0, LIMITS.maxPages);
@@ -54,5 +54,13 @@ export function parseParams(raw: unknown): HugetlbParams {
   if (typeof numa !== 'boolean') throw new Error('hugetlb params: numa must be a boolean');
   if (typeof inject !== 'boolean') throw new Error('hugetlb params: inject must be a boolean');
   const pud = int(r.pud ?? 0, 'pud', 0, LIMITS.maxFileSize);
-  return { pool, overcommit, fileSize, mounts, fileMount, vmas, numa, inject, pud };
+  const nodePool = int(r.nodePool ?? 1, 'nodePool', 1, LIMITS.maxNodes);
+  // surplus pages from buddy (gather) and in-use pages do not track their node yet (impl/hugetlb/nodes.ts)
+  if (nodePool > 1 && (overcommit !== 0 || numa))
+    throw new Error(
+      'hugetlb params: nodePool > 1 needs overcommit 0 and numa false (see NODE_OPS in impl/hugetlb/nodes.ts)',
+    );
+  const base = { pool, overcommit, fileSize, mounts, fileMount, vmas, numa, inject, pud };
+  // one node: the field stays absent, so one-node scenarios print and hash as before
+  return nodePool > 1 ? { ...base, nodePool } : base;
 }

@@ -48,6 +48,8 @@ function cArray(xs: readonly (number | boolean)[], type: string, name: string): 
 export const HUGETLB_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   dissolve:
     'memory offline of a block holding a huge page (dissolve_free_hugetlb_folio): the probe VM has no hotpluggable memory',
+  set_nr_node:
+    "a node's nr_hugepages (per-node pools, impl/hugetlb/nodes.ts): the probe VM boots with one NUMA node, where it is the global write",
 };
 
 function step(op: string, args: Args): string {

@@ -1,7 +1,8 @@
 /**
  * hugetlb scenarios of page movement (issue 10 item 6): migration of an
  * in-use huge page through madvise(MADV_SOFT_OFFLINE), with faults of other
- * mappings waiting at the migration entry.
+ * mappings waiting at the migration entry; per-node pools (a node's
+ * nr_hugepages write while another node holds surplus pages).
  */
 import type { Scenario } from '../../checker/types.js';
 import type { HugetlbParams } from './params.js';
@@ -9,6 +10,8 @@ import { P, munmap, one, op, pv, rd, sh, wr } from './scenario-helpers.js';
 
 /** madvise(MADV_SOFT_OFFLINE) of page i of VMA v. */
 export const softOffline = (v: number, i: number) => op('soft_offline', { v, i });
+/** echo n > /sys/devices/system/node/node<nid>/hugepages/.../nr_hugepages. */
+export const nrNode = (nid: number, n: number) => op('set_nr_node', { nid, n });
 
 export const migrateScenarios: Scenario<HugetlbParams>[] = [
   {
@@ -35,6 +38,16 @@ export const migrateScenarios: Scenario<HugetlbParams>[] = [
     threads: [
       [one(pv(0, 0, 0, 2)), one(wr(0, 0)), one(op('fork', { v: 0, c: 1 })), one(softOffline(0, 0)), one(munmap(0))],
       [one(rd(1, 0)), one(softOffline(1, 1)), one(wr(1, 0))],
+    ],
+  },
+  {
+    name: 'node-pool-surplus',
+    description:
+      "per-node pools (two nodes, the boot page on node 0): a reservation keeps node 0's only page while node 0's nr_hugepages is written 0, so it stays as a surplus page, while node 1's nr_hugepages grows to 2 and shrinks to 1; the file's release returns the surplus page (b72b3c9c34c8)",
+    params: P({ pool: 1, overcommit: 0, fileSize: 1, vmas: 1, nodePool: 2 }),
+    threads: [
+      [one(sh(0, 0, 0, 1)), one(nrNode(0, 0)), one(munmap(0)), one(op('close', { f: 0 })), one(op('unlink', { f: 0 }))],
+      [one(nrNode(1, 2)), one(nrNode(1, 1))],
     ],
   },
   {

@@ -268,4 +268,12 @@ export const variants: Variant[] = [
       'commit 26a8ea80929c "mm/hugetlb: fix memfd_pin_folios resv_huge_pages leak"; mm/memfd.c memfd_alloc_folio() and mm/hugetlb.c alloc_hugetlb_folio_reserve() @ v6.12',
     scenarios: ['udmabuf-memfd'],
   },
+  {
+    name: 'b72b3c9c34c8',
+    description:
+      "a per-node nr_hugepages write converts the node's count to a global one with nr_huge_pages - nr_huge_pages_node[nid], which counts other nodes' surplus pages as persistent: with surplus pages on node 0, writing n to node 1 gives node 1 n + that surplus (the commit's log: 100 written, 200 allocated)",
+    source:
+      'commit b72b3c9c34c8 "mm/hugetlb: fix nodes huge page allocation when there are surplus pages" (v6.7-rc1; Fixes: 9a30523066cd "hugetlb: add per node hstate attributes"); mm/hugetlb.c set_max_huge_pages() @ v6.7',
+    scenarios: ['node-pool-surplus'],
+  },
 ];

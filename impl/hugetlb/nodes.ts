@@ -1,0 +1,165 @@
+/**
+ * Per-node huge page pools (issue 10 item 6): struct hstate's per-node
+ * counters nr_huge_pages_node[], free_huge_pages_node[] and
+ * surplus_huge_pages_node[] (g.nd, one entry per node when params.nodePool > 1;
+ * with one node g.nd is empty and node 0 is the global counters), and the
+ * per-node write of /sys/devices/system/node/node<nid>/hugepages/hugepages-<size>/nr_hugepages:
+ * nr_hugepages_store_common -> __nr_hugepages_store_common (nodes_allowed =
+ * {nid}) -> set_max_huge_pages(h, count, nid, nodes_allowed), mm/hugetlb.c @ v6.1.
+ *
+ * Scope: a page's node is tracked for free pool pages only. The ops that put a
+ * page in use, take surplus pages from buddy or move a page (faults, UFFDIO_COPY,
+ * fallocate, pins, migration, offline, nr_overcommit_hugepages, the global
+ * nr_hugepages write) refuse to run with several nodes (NODE_OPS, nodeGuard),
+ * and params.nodePool > 1 requires overcommit 0 (subsystems/hugetlb/params.ts).
+ * Coarsening: the round-robin cursors next_nid_to_alloc / next_nid_to_free are
+ * not kept; where the kernel's cursor picks among several nodes the model
+ * takes every candidate (t.choose).
+ */
+import { done } from '../../checker/types.js';
+import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
+import type { StepResult } from './labels.js';
+import type { G, Node } from './state.js';
+
+/** Ops that keep g.nd exact with several nodes (none of them puts a page in use or allocates one from buddy). */
+export const NODE_OPS: ReadonlySet<string> = new Set([
+  'set_nr_node',
+  'mount',
+  'mmap',
+  'munmap',
+  'mprotect',
+  'fork',
+  'truncate',
+  'punch',
+  'close',
+  'unlink',
+  'umount',
+]);
+
+/** An op outside NODE_OPS, made to refuse a state with per-node counters (one line, names the op). */
+export function nodeGuard<O extends Op>(name: string, op: O): O {
+  if (NODE_OPS.has(name)) return op;
+  const [first, ...rest] = op.steps;
+  if (!first) return op;
+  const guarded = {
+    ...first,
+    run(g: G, t: T): StepResult {
+      if (g.nd.length > 0)
+        throw new Error(
+          `hugetlb: ${name} does not track the node of a huge page; with params.nodePool > 1 only ${[...NODE_OPS].join(', ')} run`,
+        );
+      return first.run(g, t);
+    },
+  };
+  return { ...op, steps: [guarded, ...rest] };
+}
+
+/** Node nid's counters (with one node: the global ones, as a copy). */
+export function nodeCounts(g: Readonly<G>, nid: number): Node {
+  return g.nd.length > 0 ? at(g.nd, nid) : { nr: g.nr, free: g.free, surp: g.surp };
+}
+
+/** Add to the global counters and, with several nodes, to node nid's. */
+function account(g: G, nid: number, nr: number, free: number, surp: number): void {
+  g.nr += nr;
+  g.free += free;
+  g.surp += surp;
+  if (g.nd.length === 0) return;
+  const n = at(g.nd, nid);
+  n.nr += nr;
+  n.free += free;
+  n.surp += surp;
+}
+
+const persistent = (g: G): number => g.nr - g.surp;
+
+/**
+ * free_pool_huge_page(h, &node_states[N_MEMORY], acct_surplus = 1) for
+ * return_unused_surplus_pages: a free page on a node with surplus pages goes
+ * back to buddy (nr, free and surplus of that node drop). False when no node
+ * has one. Which node: for_each_node_mask_to_free's cursor (a choice here).
+ */
+export function freePoolSurplusPage(g: G, t: T): boolean {
+  if (g.nd.length === 0) {
+    if (!(g.surp > 0 && g.free > 0)) return false;
+    account(g, 0, -1, -1, -1);
+    return true;
+  }
+  const cands: number[] = [];
+  g.nd.forEach((n, k) => {
+    if (n.surp > 0 && n.free > 0) cands.push(k);
+  });
+  if (cands.length === 0) return false;
+  account(g, cands.length === 1 ? cands[0]! : at(cands, t.choose(cands.length)), -1, -1, -1);
+  return true;
+}
+
+/** adjust_pool_surplus(h, {nid}, delta): one page of node nid changes between surplus and persistent. */
+function adjustPoolSurplus(g: G, nid: number, delta: 1 | -1): boolean {
+  const n = nodeCounts(g, nid);
+  if (delta < 0 ? n.surp === 0 : n.surp >= n.nr) return false;
+  account(g, nid, 0, 0, delta);
+  return true;
+}
+
+/** decrease_pool: remove free pages of node nid down to min_count, then (lock dropped) the adjust step. */
+function decreasePool(g: G, t: T): StepResult {
+  const nid = argInt(t, 'nid');
+  // min_count = resv_huge_pages + nr_huge_pages - free_huge_pages; max(count, min_count)
+  const minCount = Math.max(t.l.count, g.resv + g.nr - g.free);
+  // remove_pool_huge_page(h, nodes_allowed, 0): a free page of node nid, no surplus accounting
+  while (minCount < persistent(g) && nodeCounts(g, nid).free > 0) account(g, nid, -1, -1, 0);
+  return 'adjust_pool_surplus'; // spin_unlock_irq: update_and_free_pages_bulk of the removed pages
+}
+
+export const setNrNodeOp: Op = {
+  doc: 'write nodes/node<nid>/hugepages/.../nr_hugepages: set_max_huge_pages(h, count, nid, {nid}) with count made global under hugetlb_lock',
+  locals: LOCALS,
+  steps: [
+    {
+      name: 'set_max_huge_pages',
+      enabled: (g) => g.resize === 0, // mutex_lock(&h->resize_lock)
+      run(g, t) {
+        const nid = argInt(t, 'nid');
+        g.resize = t.tid + 1;
+        // spin_lock_irq(&hugetlb_lock); "Check for a node specific request": make count global
+        const n = nodeCounts(g, nid);
+        const count =
+          argInt(t, 'n') +
+          (t.bug('b72b3c9c34c8')
+            ? g.nr - n.nr // before b72b3c9c34c8: counts other nodes' surplus pages as persistent
+            : persistent(g) - (n.nr - n.surp));
+        // fd875dca7c71's overflow check (count < old_count -> ULONG_MAX) needs surplus_huge_pages_node[] >
+        // nr_huge_pages_node[] on another node, which only the global write's removals leave behind
+        if (count < argInt(t, 'n')) throw new Error('hugetlb: set_nr_node: count wrapped (ULONG_MAX) is not modelled');
+        t.l.count = count;
+        // Increase the pool size: first take node nid's pages out of surplus state
+        while (g.surp > 0 && t.l.count > persistent(g)) if (!adjustPoolSurplus(g, nid, -1)) break;
+        if (t.l.count > persistent(g)) return 'alloc_pool_huge_page';
+        return decreasePool(g, t);
+      },
+    },
+    {
+      // hugetlb_lock dropped per fresh page; alloc_pool_huge_page(h, {nid}, ...) allocates on node nid
+      name: 'alloc_pool_huge_page',
+      run(g, t) {
+        if (t.inject('alloc_buddy')) {
+          resizeUnlock(g, t); // goto out
+          return done('ok');
+        }
+        account(g, argInt(t, 'nid'), 1, 1, 0); // prep_new_huge_page + enqueue on node nid
+        if (t.l.count > persistent(g)) return 'alloc_pool_huge_page';
+        return decreasePool(g, t);
+      },
+    },
+    {
+      name: 'adjust_pool_surplus',
+      run(g, t) {
+        // spin_lock_irq(&hugetlb_lock): the rest of node nid's excess becomes surplus
+        while (t.l.count < persistent(g)) if (!adjustPoolSurplus(g, argInt(t, 'nid'), 1)) break;
+        resizeUnlock(g, t);
+        return done('ok');
+      },
+    },
+  ],
+};

@@ -1,0 +1,57 @@
+/**
+ * Per-node pools (impl/hugetlb/nodes.ts, spec/hugetlb/ops-node.ts): a node's
+ * nr_hugepages write while another node holds surplus pages, the history
+ * variant b72b3c9c34c8 it catches, and the ops that refuse several nodes.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import type { Script } from '../../checker/scenario-file.js';
+import { runScript } from '../../checker/sequential.js';
+import { hugetlb, parseParams } from '../../subsystems/hugetlb/index.js';
+
+const s = (op: string, args: Record<string, number | string | boolean>) => ({ op, args });
+const params = { pool: 1, fileSize: 1, vmas: 1, nodePool: 2 };
+// the commit log's steps, scaled down: node 0's only page reserved and made surplus, then node 1 grown to 1
+const steps = [
+  s('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 1 }),
+  s('set_nr_node', { nid: 0, n: 0 }),
+  s('set_nr_node', { nid: 1, n: 1 }),
+  s('set_nr_node', { nid: 1, n: 0 }),
+];
+const run = (variant: string | null) =>
+  runScript(hugetlb, { params: parseParams(params), steps } as unknown as Script, variant);
+
+describe('hugetlb per-node pools', () => {
+  test("writing node 1's nr_hugepages gives node 1 exactly that many persistent pages while node 0 holds a surplus page", () => {
+    const obs = run(null);
+    for (const o of obs) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+    expect(obs.map((o) => [o.impl['HugePages_Total'], o.impl['HugePages_Surp']])).toEqual([
+      [1, 0],
+      [1, 1],
+      [2, 1],
+      [2, 2], // min_count counts the reserved page (node 0's): node 1's page becomes surplus, not freed
+    ]);
+  });
+
+  test('before b72b3c9c34c8 the write counts node 0 surplus page as persistent: node 1 gets 2 pages, the spec 1', () => {
+    const obs = run('b72b3c9c34c8');
+    const bad = obs.find((o) => !o.agree);
+    expect(bad?.step).toBe(2);
+    expect(bad?.impl['HugePages_Total']).toBe(3);
+  });
+
+  test('the default scenario refines the spec and catches the variant', () => {
+    const sc = hugetlb.scenarios.find((x) => x.name === 'node-pool-surplus')!;
+    const ok = checkScenario(hugetlb, sc, { variant: null });
+    expect(ok.violation).toBeUndefined();
+    expect(ok.exhaustive).toBe(true);
+    expect(checkScenario(hugetlb, sc, { variant: 'b72b3c9c34c8' }).violation?.kind).toBe('refinement');
+  });
+
+  test('an op that does not track a page node refuses several nodes; nodePool > 1 needs overcommit 0', () => {
+    const script = { params: parseParams(params), steps: [steps[0], s('fault', { v: 0, i: 0, write: true })] };
+    const obs = runScript(hugetlb, script as unknown as Script, null);
+    expect(obs[1]?.problem).toMatch(/threw: hugetlb: fault does not track the node of a huge page/);
+    expect(() => parseParams({ ...params, overcommit: 1 })).toThrow(/nodePool > 1 needs overcommit 0/);
+  });
+});
