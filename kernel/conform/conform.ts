@@ -105,23 +105,27 @@ const signature = (d: Disagreement): string =>
 type Why = { readonly finding: string } | { readonly finding?: undefined; readonly note?: string };
 
 /**
- * A fix the modelled kernel version lacks, when the implementation with that one fix (a modelled
- * version lacking exactly the others) keeps the spec at every step up to the disagreement's: then the
- * disagreement is that known bug, fixed upstream by the commit (a history variant), such as 6.1
- * lacking df7a6d1f6405.
+ * A fix the modelled kernel version lacks, when the implementation with that one fix applied (the
+ * version's other lacks kept) keeps the spec at every step up to the disagreement's, and a modelled
+ * version has it: then the disagreement is that known bug, fixed upstream by the commit (a history
+ * variant), such as 6.1 lacking df7a6d1f6405. Applying one fix at a time keeps the attribution when
+ * a version lacks several fixes that no single modelled version tells apart.
  */
 function lackedFix(t: ConformTarget, script: Script, step: number): string | undefined {
   const kv = t.sub.kernelVersions;
   const v = t.kernelVersion;
   if (!kv || v === undefined) return undefined;
-  const lacks = new Set(kv.versions.find((x) => x.name === v)?.lacks ?? []);
-  for (const w of kv.versions) {
-    const fixed = [...lacks].filter((f) => !w.lacks.includes(f));
-    if (fixed.length !== 1 || !w.lacks.every((f) => lacks.has(f))) continue;
-    const p = predict(t.sub, t.variant, t.mapping, script, w.name);
+  const lacks = kv.versions.find((x) => x.name === v)?.lacks ?? [];
+  for (const f of lacks) {
+    const w = kv.versions.find((x) => !x.lacks.includes(f) && x.lacks.every((g) => lacks.includes(g)));
+    if (!w) continue;
+    const name = `${v}+${f}`;
+    const withFix = { name, description: `${v} with ${f} applied`, lacks: lacks.filter((g) => g !== f) };
+    const sub = { ...t.sub, kernelVersions: { ...kv, versions: [...kv.versions, withFix] } };
+    const p = predict(sub, t.variant, t.mapping, script, name);
     if (p.stopped && p.stopped.step <= step) continue;
     if (p.steps.length > step && p.steps.slice(0, step + 1).every((s) => s.agree))
-      return `${fixed[0]!} (a fix ${v} lacks; ${w.name} has it and keeps the spec here)`;
+      return `${f} (a fix ${v} lacks; ${w.name} has it and keeps the spec here)`;
   }
   return undefined;
 }
