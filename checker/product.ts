@@ -570,10 +570,12 @@ export class Product<G extends object = any> implements Model {
    * compare them). `true` keeps it off for impl states shorter than
    * StepMemo.MIN_IMPL words, where decoding and running a step costs less than
    * the memo's table lookups (bench: toy-large); 'always' turns it on anyway.
+   * It stays off when the memo's keys have no room for the scenario (StepMemo.fits).
    */
   setStepMemo(on: boolean | 'always'): void {
     const implLen = this.initialImplLen();
-    this.memo = on === 'always' || (on && implLen >= StepMemo.MIN_IMPL) ? new StepMemo() : undefined;
+    const fits = StepMemo.fits(this.T, Math.max(...this.alts.flat().map((a) => a.length)), this.faultBudget);
+    this.memo = fits && (on === 'always' || (on && implLen >= StepMemo.MIN_IMPL)) ? new StepMemo() : undefined;
   }
 
   /** Words of the initial impl state's encoding (a guide to every state's). */

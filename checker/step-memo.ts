@@ -16,7 +16,7 @@
  * schema) is not memoized: it runs every time, so its failure is reported as
  * before. Labels (traces, pick, random walks) always run the step.
  *
- * Everything is in typed arrays (store/int-table.ts), bounded: past CAP_WORDS
+ * Everything is in typed arrays (store/int-table.ts, store/key-table.ts), bounded: past CAP_WORDS
  * everything is dropped between two expansions.
  *
  * Entry layout in `runs`: [n, run...]; a run is [PRUNED, text] or
@@ -24,6 +24,7 @@
  */
 import { z1, z2 } from './fingerprint.js';
 import { IntTable } from './store/int-table.js';
+import { KeyTable } from './store/key-table.js';
 import type { RetValue } from './types.js';
 
 export const RUN_PRUNED = 0;
@@ -38,10 +39,12 @@ export class StepMemo {
   static MIN_IMPL = 32;
   /** Words (impl states and their per-id tables, keys, runs) past which the memo is dropped: 64 MiB. */
   static CAP_WORDS = 1 << 24;
+  /** Alternatives per slot and fault budget the key's third word has room for (`fits`). */
+  static readonly MAX_ALTS = 1 << 16;
+  static readonly MAX_FAULTS = 1 << 13;
   impls = new IntTable();
-  private keys = new IntTable();
-  /** By key id: offset + 1 of its entry in `runs`, UNKNOWN or NOT_MEMOIZABLE. */
-  private entries = new Int32Array(1 << 12);
+  /** By key: offset + 1 of its entry in `runs`, UNKNOWN or NOT_MEMOIZABLE. */
+  private keys = new KeyTable();
   runs = new Int32Array(1 << 14);
   private used = 0;
   /** Return values by index (a run's `ret` word); -1 in the run: none. */
@@ -49,17 +52,12 @@ export class StepMemo {
   /** Precondition texts by index, and their indices. */
   texts: string[] = [];
   private textIds = new Map<string, number>();
-  private readonly key: Int32Array;
   /** The entry being recorded. */
   private rec = new Int32Array(256);
   private recLen = 0;
   private recRuns = 0;
   /** Drops so far. */
   drops = 0;
-
-  constructor() {
-    this.key = new Int32Array(4);
-  }
 
   /** Call between expansions: drop everything when past the cap. */
   bound(): void {
@@ -71,8 +69,7 @@ export class StepMemo {
 
   clear(): void {
     this.impls = new IntTable();
-    this.keys = new IntTable();
-    this.entries = new Int32Array(1 << 12);
+    this.keys = new KeyTable();
     this.zs = new Int32Array(3 << 10);
     this.abs = new Int32Array(1 << 10);
     this.used = 0;
@@ -141,25 +138,26 @@ export class StepMemo {
     this.abs[id] = abs + 1;
   }
 
-  /** The key id of thread t taking alternative `alt` with control block `block` (the product's block id) in impl state `impl`. */
+  /**
+   * Whether keys have room for a scenario's threads (at most 8, as Product
+   * allows), alternatives per slot and fault budget; without it the memo stays off.
+   */
+  static fits(threads: number, maxAlts: number, faultBudget: number): boolean {
+    return threads <= 8 && maxAlts <= StepMemo.MAX_ALTS && faultBudget < StepMemo.MAX_FAULTS;
+  }
+
+  /**
+   * The key of thread t taking alternative `alt` with control block `block`
+   * (the product's block id) in impl state `impl` with `faultsUsed` faults
+   * used: valid for `entry` and `commit` until the next keyId().
+   */
   keyId(impl: number, t: number, alt: number, faultsUsed: number, block: number): number {
-    const k = this.key;
-    k[0] = impl;
-    k[1] = block;
-    k[2] = (alt << 3) | t; // at most 8 threads (Product)
-    k[3] = faultsUsed;
-    const id = this.keys.intern(k, 0, 4);
-    if (id >= this.entries.length) {
-      const e = new Int32Array(2 * this.entries.length);
-      e.set(this.entries);
-      this.entries = e;
-    }
-    return id;
+    return this.keys.slot(impl, block, t | (alt << 3) | (faultsUsed << 19)); // see fits()
   }
 
   /** The offset of the key's entry in `runs`; -1: not memoizable; -2: not yet known. */
   entry(key: number): number {
-    const e = this.entries[key]!;
+    const e = this.keys.get(key);
     return e > 0 ? e - 1 : e === UNKNOWN ? -2 : -1;
   }
 
@@ -220,7 +218,7 @@ export class StepMemo {
   /** Keep the recorded entry for `key` (or mark it not memoizable). */
   commit(key: number, memoizable: boolean): void {
     if (!memoizable) {
-      this.entries[key] = NOT_MEMOIZABLE;
+      this.keys.set(key, NOT_MEMOIZABLE);
       return;
     }
     this.rec[0] = this.recRuns;
@@ -230,7 +228,7 @@ export class StepMemo {
       this.runs = r;
     }
     this.runs.set(this.rec.subarray(0, this.recLen), this.used);
-    this.entries[key] = this.used + 1;
+    this.keys.set(key, this.used + 1);
     this.used += this.recLen;
   }
 }
