@@ -37,6 +37,12 @@ export interface Successor {
   readonly hasDelta?: boolean;
   readonly d0?: number;
   readonly d1?: number;
+  /**
+   * The model's hint for expanding this state later (the product: its impl
+   * state's step-memo id). A strategy may keep it with the state and pass it
+   * to `expand`; the model checks it before use, so any value is sound.
+   */
+  readonly hint?: number;
 }
 
 export type Emit = (s: Successor, label: StepLabel | undefined) => void;
@@ -46,9 +52,12 @@ export interface Model {
   initial(): { vec: Int32Array; impl: unknown; failure?: Failure };
   /**
    * Every successor of the state at vec[off, off+len), in a fixed order;
-   * labels only when `wantLabels` (they cost allocations).
+   * labels only when `wantLabels` (they cost allocations); `hint` is the
+   * state's Successor.hint when the strategy kept it.
    */
-  expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels?: boolean): void;
+  expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels?: boolean, hint?: number): void;
+  /** Whether successors carry a `hint` worth keeping (read when a search starts). */
+  readonly hints?: boolean;
   /** State properties of a newly discovered state; `decoded` is the successor's `impl`. */
   checkState(vec: Int32Array, off: number, decoded: unknown): Failure | undefined;
   /**

@@ -25,6 +25,8 @@ export class LazySuccessor implements Successor {
   readonly hasDelta = true;
   d0 = 0;
   d1 = 0;
+  /** The successor's impl state's step-memo id (-1: none), handed back to Product.expand. */
+  hint = -1;
   // the parent vector
   private par: Int32Array = EMPTY;
   private poff = 0;

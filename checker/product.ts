@@ -521,11 +521,13 @@ export class Product<G extends object = any> implements Model {
    * Enumerate successors of the state at vec[off, off+len). Calls `emit` once
    * per successor in a fixed order; `label` is computed only when
    * `wantLabels` is set. Without labels, a step met before in the same impl
-   * state is replayed from the step memo (step-memo.ts) instead of run.
+   * state is replayed from the step memo (step-memo.ts) instead of run;
+   * `hint` is the state's Successor.hint (its impl state's memo id, checked before use).
    */
-  expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels = false): void {
+  expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels = false, hint = -1): void {
     this.g0 = undefined;
     this.curImpl = -1;
+    this.curHint = hint;
     this.curZ = -1;
     this.memo?.bound();
     this.curLen = len;
@@ -553,6 +555,8 @@ export class Product<G extends object = any> implements Model {
   private g0: G | undefined;
   /** Its step-memo id (-1: not yet interned). */
   private curImpl = -1;
+  /** What the strategy says its step-memo id may be (expand's `hint`). */
+  private curHint = -1;
   /** Its impl part of the fingerprint (curZ < 0: not yet computed). */
   private curZ = -1;
   private curZa = 0;
@@ -561,6 +565,10 @@ export class Product<G extends object = any> implements Model {
   private readonly lazy: LazySuccessor;
   /** The step memo (undefined: off). */
   private memo: StepMemo | undefined;
+  /** Model.hints: with the memo on, a successor's hint is its impl state's memo id. */
+  get hints(): boolean {
+    return this.memo !== undefined;
+  }
   /** Whether the runs of the step being run are recorded for the memo (false: not recording, or failed). */
   private rec = false;
   private readonly implBuf = new IntBuffer(256);
@@ -612,7 +620,7 @@ export class Product<G extends object = any> implements Model {
     let key = -1;
     this.rec = false;
     if (memo) {
-      if (this.curImpl < 0) this.curImpl = memo.implId(vec, off + this.implOff, len - this.implOff);
+      if (this.curImpl < 0) this.curImpl = memo.implIdHinted(this.curHint, vec, off + this.implOff, len - this.implOff);
       key = memo.keyId(this.curImpl, t, altIdx, vec[off + 1]!, vec[off + this.HDR + t]!);
       const at = memo.entry(key);
       if (at >= 0) {
@@ -958,6 +966,7 @@ export class Product<G extends object = any> implements Model {
     ls.finish(set, vec[off + 1]! + s.injected, known, this.curZa, this.curZb, sa, sb);
     ls.impl = g;
     ls.failure = failure;
+    ls.hint = succImpl;
     this.emitted++;
     emit(ls, wantLabels ? this.label(t, slot, altIdx, stepIdx, invoked, ret) : undefined);
   }

@@ -84,6 +84,15 @@ export class StepMemo {
   }
 
   /**
+   * implId() when `hint` may be it (an id this memo gave the same state
+   * before, kept in the BFS queue): checked word by word, which costs less
+   * than hashing, and falls back to implId() (a hint from before a drop, or none).
+   */
+  implIdHinted(hint: number, a: Int32Array, off: number, len: number): number {
+    return this.impls.holds(hint, a, off, len) ? hint : this.impls.intern(a, off, len);
+  }
+
+  /**
    * Per impl id: its part of a product vector's Zobrist fingerprint (see
    * fingerprint.ts) when it starts at word `implOff`, the length term of the
    * vector included, as [lane 1, lane 2, known]; computed on first use. The

@@ -66,6 +66,11 @@ export class IntTable {
     return id;
   }
 
+  /** Whether id `id` holds a[off, off+len) (false for an id not given yet). */
+  holds(id: number, a: Int32Array, off: number, len: number): boolean {
+    return id >= 0 && id < this.size && this.lens[id] === len && this.same(id, a, off, len);
+  }
+
   private same(id: number, a: Int32Array, off: number, len: number): boolean {
     const ar = this.arena;
     const s = this.start[id]!;

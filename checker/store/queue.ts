@@ -11,7 +11,9 @@ import { headLen, headWords, maxPackedWords, packHead, packInto, unpackFrom } fr
 /**
  * FIFO of variable-length Int32 vectors in large chunks; consumed chunks are
  * recycled. Vectors are packed (pack.ts): queued states are most of a BFS's
- * transient memory. Entry: [head, fp0, fp1, payload words].
+ * transient memory. Entry: [head, fp0, fp1, payload words], or with `hints`
+ * [head, fp0, fp1, hint, payload words]: the model's Successor.hint, handed
+ * back to its expand() (a word per queued state only for models that give one).
  */
 export class StateQueue {
   private static readonly CHUNK = 1 << 18;
@@ -33,10 +35,17 @@ export class StateQueue {
   count = 0;
   peakInts = 0;
   private liveInts = 0;
+  /** Words before an entry's payload. */
+  private readonly H: number;
 
-  /** Append a vector with its fingerprint. */
-  push(buf: Int32Array, len: number, fp0: number, fp1: number): void {
-    const most = 3 + maxPackedWords(len);
+  constructor(readonly hints = false) {
+    this.H = hints ? 4 : 3;
+  }
+
+  /** Append a vector with its fingerprint and the model's hint for it (kept with `hints`). */
+  push(buf: Int32Array, len: number, fp0: number, fp1: number, hint = -1): void {
+    const H = this.H;
+    const most = H + maxPackedWords(len);
     if (this.wChunk < 0 || this.fill[this.wChunk]! + most > this.chunks[this.wChunk]!.length) {
       const reuse =
         this.spare.length > 0 && this.spare[this.spare.length - 1]!.length >= most ? this.spare.pop()! : undefined;
@@ -48,18 +57,19 @@ export class StateQueue {
     }
     const c = this.chunks[this.wChunk]!;
     const p = this.fill[this.wChunk]!;
-    const words = (packInto(buf, 0, len, this.bytes[this.wChunk]!, 4 * (p + 3)) + 3) >> 2;
+    const words = (packInto(buf, 0, len, this.bytes[this.wChunk]!, 4 * (p + H)) + 3) >> 2;
     c[p] = packHead(len, words, 'queue');
     c[p + 1] = fp0;
     c[p + 2] = fp1;
-    this.fill[this.wChunk] = p + 3 + words;
+    if (H === 4) c[p + 3] = hint;
+    this.fill[this.wChunk] = p + H + words;
     this.count++;
-    this.liveInts += 3 + words;
+    this.liveInts += H + words;
     if (this.liveInts > this.peakInts) this.peakInts = this.liveInts;
   }
 
-  /** Next vector and its fingerprint (out.arr is a scratch buffer, valid until the next shift). */
-  shift(out: { arr: Int32Array; off: number; len: number; fp0: number; fp1: number }): void {
+  /** Next vector, its fingerprint and hint (-1 without `hints`; out.arr is a scratch buffer, valid until the next shift). */
+  shift(out: { arr: Int32Array; off: number; len: number; fp0: number; fp1: number; hint: number }): void {
     while (this.rPos >= this.fill[this.rChunk]!) {
       this.spare.push(this.chunks[this.rChunk]!);
       this.chunks[this.rChunk] = null;
@@ -73,14 +83,16 @@ export class StateQueue {
     const words = headWords(head);
     out.fp0 = c[this.rPos + 1]! >>> 0;
     out.fp1 = c[this.rPos + 2]! >>> 0;
+    const H = this.H;
+    out.hint = H === 4 ? c[this.rPos + 3]! : -1;
     out.len = len;
     if (this.scratch.length < len) this.scratch = new Int32Array(2 * len);
-    unpackFrom(this.bytes[this.rChunk]!, 4 * (this.rPos + 3), len, this.scratch);
+    unpackFrom(this.bytes[this.rChunk]!, 4 * (this.rPos + H), len, this.scratch);
     out.arr = this.scratch;
     out.off = 0;
-    this.rPos += 3 + words;
+    this.rPos += H + words;
     this.count--;
-    this.liveInts -= 3 + words;
+    this.liveInts -= H + words;
   }
 }
 

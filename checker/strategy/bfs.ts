@@ -25,7 +25,7 @@ interface Found {
 export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = {}): SearchOutcome {
   const ticker = new Ticker(limits);
   const links = new Links();
-  const queue = new StateQueue();
+  const queue = new StateQueue(model.hints === true);
   const fp = new Uint32Array(2);
   let transitions = 0;
   let found: Found | undefined = seed(model, visited, links, queue);
@@ -37,7 +37,7 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
   let levelEnd = 1;
   let depth = 0;
   let maxDepth = 0;
-  const cur = { arr: new Int32Array(0), off: 0, len: 0, fp0: 0, fp1: 0 };
+  const cur = { arr: new Int32Array(0), off: 0, len: 0, fp0: 0, fp1: 0, hint: -1 };
   let edge = 0;
 
   const onSuccessor = (s: Successor): void => {
@@ -52,7 +52,7 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
     if (!visited.add(fp[0]!, fp[1]!)) return;
     const id = count++;
     links.set(id, idx, e);
-    queue.push(s.buf, s.len, fp[0]!, fp[1]!);
+    queue.push(s.buf, s.len, fp[0]!, fp[1]!, s.hint);
     if (depth + 1 > maxDepth) maxDepth = depth + 1;
     const f = model.checkState(s.buf, 0, s.impl);
     if (f) found = { failure: f, parent: id, edge: -1 };
@@ -66,7 +66,7 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
     }
     queue.shift(cur);
     edge = 0;
-    model.expand(cur.arr, cur.off, cur.len, onSuccessor);
+    model.expand(cur.arr, cur.off, cur.len, onSuccessor, false, cur.hint);
     if (!found) {
       const d = model.stuck(cur.arr, cur.off, cur.len, edge);
       if (d) found = { failure: d, parent: idx, edge: -1 };
@@ -147,7 +147,7 @@ function seed(model: Model, visited: VisitedStore, links: Links, queue: StateQue
 function deadlockInLevel(
   model: Model,
   queue: StateQueue,
-  cur: { arr: Int32Array; off: number; len: number; fp0: number; fp1: number },
+  cur: { arr: Int32Array; off: number; len: number; fp0: number; fp1: number; hint: number },
   idx: number,
   levelEnd: number,
 ): Found | undefined {

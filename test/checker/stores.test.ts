@@ -5,7 +5,7 @@ import { Links, StateQueue } from '../../checker/store/queue.js';
 import { BitstateStore, ExactStore } from '../../checker/store/visited.js';
 
 describe('stores', () => {
-  test('StateQueue: FIFO round trip of vectors of every size of value and runs of zeros (boundaries included)', () => {
+  test('StateQueue: FIFO round trip of vectors of every size of value and runs of zeros (boundaries included), with or without hints', () => {
     const val = fc.oneof(
       fc.constant(0),
       fc.constant(0),
@@ -15,17 +15,21 @@ describe('stores', () => {
       fc.constantFrom(-129, 128, -32769, 32768, -1, 0, -33, -32, 31, 32, 63, 64, 8191, 8192),
     );
     fc.assert(
-      fc.property(fc.array(fc.array(val, { maxLength: 200 }), { minLength: 1, maxLength: 50 }), (vecs) => {
-        const q = new StateQueue();
-        vecs.forEach((v, i) => q.push(Int32Array.from(v), v.length, i, ~i >>> 0));
-        const out = { arr: new Int32Array(0), off: 0, len: 0, fp0: 0, fp1: 0 };
-        vecs.forEach((v, i) => {
-          q.shift(out);
-          expect(Array.from(out.arr.subarray(out.off, out.off + out.len))).toEqual(v);
-          expect([out.fp0, out.fp1]).toEqual([i, ~i >>> 0]);
-        });
-        expect(q.count).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.array(val, { maxLength: 200 }), { minLength: 1, maxLength: 50 }),
+        fc.boolean(),
+        (vecs, hints) => {
+          const q = new StateQueue(hints);
+          vecs.forEach((v, i) => q.push(Int32Array.from(v), v.length, i, ~i >>> 0, i - 1));
+          const out = { arr: new Int32Array(0), off: 0, len: 0, fp0: 0, fp1: 0, hint: 0 };
+          vecs.forEach((v, i) => {
+            q.shift(out);
+            expect(Array.from(out.arr.subarray(out.off, out.off + out.len))).toEqual(v);
+            expect([out.fp0, out.fp1, out.hint]).toEqual([i, ~i >>> 0, hints ? i - 1 : -1]);
+          });
+          expect(q.count).toBe(0);
+        },
+      ),
     );
   });
 
@@ -36,6 +40,9 @@ describe('stores', () => {
     const z = new StateQueue();
     z.push(new Int32Array(200), 200, 0, 0); // 65 + 65 + 65 + 5: 4 bytes
     expect(z.peakInts).toBe(3 + 1);
+    const h = new StateQueue(true);
+    h.push(new Int32Array(40).fill(5), 40, 0, 0, 7);
+    expect(h.peakInts).toBe(4 + 10);
   });
 
   test('Links: edges above 254 survive', () => {
