@@ -155,6 +155,39 @@ static const char *errname(int e)
  * pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), io_uring/rsrc.c @ v6.12).
  * Returns the ring's fd, or -1 with *err set to the errno's name.
  */
+/*
+ * Rings holding a registered buffer, with the process that registered it.
+ * Closing a ring (or exiting) does not unpin in time for the probe's check
+ * of the pool: io_uring_release -> io_ring_ctx_wait_and_kill only queues
+ * io_ring_exit_work on a workqueue, and io_ring_ctx_free unregisters the
+ * buffers from there (io_uring/io_uring.c @ v6.1 and v6.12). So a script's
+ * process unregisters what it still holds, synchronously, before it exits
+ * (uring_release_all), as a user's unpin would.
+ */
+#define URING_MAX 16
+static struct { int fd; pid_t owner; } urings[URING_MAX];
+static int nurings;
+
+static void uring_forget(int fd)
+{
+	for (int j = 0; j < nurings; j++)
+		if (urings[j].fd == fd) {
+			urings[j] = urings[--nurings];
+			return;
+		}
+}
+
+static const char *uring_unpin(int fd);
+
+/* Unpin every ring this process registered and still holds (at a script's or a task's end). */
+static void uring_release_all(void)
+{
+	pid_t me = getpid();
+	for (int j = nurings - 1; j >= 0; j--)
+		if (urings[j].owner == me)
+			uring_unpin(urings[j].fd); /* forgets it: nurings shrinks past j */
+}
+
 static int uring_pin(void *addr, size_t len, const char **err)
 {
 	struct io_uring_params prm;
@@ -173,6 +206,8 @@ static int uring_pin(void *addr, size_t len, const char **err)
 		close(fd);
 		return -1;
 	}
+	if (nurings < URING_MAX)
+		urings[nurings++] = (typeof(urings[0])){ fd, getpid() };
 	return fd;
 }
 
@@ -182,6 +217,7 @@ static const char *uring_unpin(int fd)
 	const char *ret = "ok";
 	if (syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0))
 		ret = errname(errno);
+	uring_forget(fd);
 	close(fd);
 	return ret;
 }
@@ -245,8 +281,10 @@ static void task_loop(void)
 	int k;
 
 	for (;;) {
-		if (read(tasks[my_task].cmd, &k, sizeof(k)) != sizeof(k) || k < 0)
+		if (read(tasks[my_task].cmd, &k, sizeof(k)) != sizeof(k) || k < 0) {
+			uring_release_all();
 			_exit(0);
+		}
 		cur_step(k);
 		if (write(tasks[my_task].ack, "", 1) != 1)
 			_exit(97);
@@ -386,6 +424,7 @@ static int run_scripts(const struct script *s, int n, int first, int seconds)
 		if (pid == 0) {
 			install_handlers();
 			s[i].run();
+			uring_release_all();
 			tasks_exit();
 			_exit(0);
 		}

@@ -8,7 +8,10 @@
  * k busy (EBUSY) or empty (EINVAL), a slot that is not a live MAP_SHARED
  * mapping of a mount without min_size= (EINVAL), an index outside it
  * (EFAULT). A ring still registered when the script ends is unregistered by
- * h_pin_restore before the mounts go. udmabuf k f i: F_SEAL_SHRINK on memfd f,
+ * the script's process before it exits (uring_release_all in
+ * kernel/probe/runtime.c: a closed ring unpins only later, from a workqueue);
+ * a udmabuf still held is released when the exiting process closes it.
+ * udmabuf k f i: F_SEAL_SHRINK on memfd f,
  * then ioctl(/dev/udmabuf, UDMABUF_CREATE) of its page i; unpin k closes the
  * dma-buf. Debian 6.1.192 has no /dev/udmabuf (CONFIG_UDMABUF is not built
  * in): there it answers ENOENT.
@@ -95,10 +98,4 @@ static const char *h_udmabuf(int k, int f, int i)
 	return "ok";
 }
 
-static void h_pin_restore(void)
-{
-	for (int k = 0; k < H_NPIN; k++)
-		if (h_ring[k] >= 0)
-			h_unpin(k);
-}
 `;

@@ -53,7 +53,6 @@ struct hbook {
 };
 static struct hbook *B;
 static void h_uffd_drop(int v);
-static void h_pin_restore(void);
 
 static void h_observe(void)
 {
@@ -140,7 +139,6 @@ static void h_setup(int script, long pool, long over, int fsize, int nfiles, con
 static int h_restore(int script, int nmounts)
 {
 	char d[64];
-	h_pin_restore(); /* registered buffers still pinned: unpinned before the mounts and the pool go */
 	for (int m = 0; m < nmounts; m++) {
 		snprintf(d, sizeof(d), "/mnt/mmcheck/s%d-m%d", script, m);
 		umount2(d, MNT_DETACH);
