@@ -64,6 +64,26 @@ describe('conform script generation', () => {
     const twice = resolveSteps(hugetlbProfile, p, [pin, { ...pin, raw: { k: 1, v: 0, i: 0 }, keep: false }]);
     expect(twice).toEqual(full.slice(0, 2));
   });
+
+  it("keeps madvise and new mappings off a split-off piece's addresses (the op language's ops act on one VMA)", () => {
+    const p = hugetlb.parseParams!({ pool: 2, fileSize: 2, vmas: 3 });
+    const steps = resolveSteps(hugetlbProfile, p, [
+      { op: 'mmap', raw: { v: 0, kind: 'shared', f: 0, from: 0, len: 1 } },
+      { op: 'mprotect', raw: { v: 0, from: 1, len: 0, ro: true, misalign: 1 } }, // the piece [1,2) goes to slot 1
+      // through the piece over [0,2): the kernel also advises slot 0's [0,1) at the same addresses
+      { op: 'madvise_dontneed', raw: { v: 1, from: 0, len: 1 } },
+      { op: 'munmap', raw: { v: 0 } },
+      // slot 0 is free but the piece in slot 1 still lives at its addresses: the mmap takes slot 2
+      { op: 'mmap', raw: { v: 0, kind: 'shared', f: 0, from: 0, len: 1 } },
+    ]);
+    expect(steps).toEqual([
+      { op: 'mmap', args: { v: 0, kind: 'shared', f: 0, from: 0, to: 2 } },
+      { op: 'mprotect', args: { v: 0, from: 1, to: 2, ro: true } },
+      { op: 'madvise_dontneed', args: { v: 1, from: 1, to: 2 } },
+      { op: 'munmap', args: { v: 0 } },
+      { op: 'mmap', args: { v: 2, kind: 'shared', f: 0, from: 0, to: 2 } },
+    ]);
+  });
 });
 
 describe('conform script generation for thp', () => {

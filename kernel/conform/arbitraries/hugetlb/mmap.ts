@@ -36,6 +36,7 @@ export const mmap: OpGen<P, HugetlbGenModel> = {
       from: Number(a.from),
       to: Number(a.to),
       forked: false,
+      base: Number(a.v),
     };
   },
 };

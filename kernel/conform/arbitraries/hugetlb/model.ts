@@ -18,6 +18,11 @@ export interface GenVma {
   ro?: boolean;
   /** UFFDIO_REGISTER'ed (mprotect and mremap leave such mappings alone). */
   registered?: boolean;
+  /**
+   * The slot whose addresses the mapping lives at (the probe's VBASE): its mmap's slot, kept by
+   * the pieces of a split, the target slot of an mremap move.
+   */
+  base?: number;
 }
 
 export interface HugetlbGenModel {
@@ -57,7 +62,13 @@ export function pick<T>(xs: readonly T[], sel: unknown): T | undefined {
   return xs[Number(sel) % xs.length];
 }
 
-export const freeSlots = (m: Readonly<HugetlbGenModel>): number[] => m.vmas.flatMap((v, i) => (v ? [] : [i]));
+/**
+ * Slots a new mapping (mmap, mremap's target) may take: free, and no piece of another mapping still
+ * lives at its addresses (a split-off piece keeps its original's: MAP_FIXED_NOREPLACE would be
+ * EEXIST, MREMAP_FIXED would unmap the piece, neither of which the op language's slots model).
+ */
+export const freeSlots = (m: Readonly<HugetlbGenModel>): number[] =>
+  m.vmas.flatMap((v, i) => (v || m.vmas.some((x) => x?.base === i) ? [] : [i]));
 export const liveSlots = (m: Readonly<HugetlbGenModel>): number[] => m.vmas.flatMap((v, i) => (v ? [i] : []));
 
 /** A page range [from, to) inside a file of `size` pages, from two raw naturals. */

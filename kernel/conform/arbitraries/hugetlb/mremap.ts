@@ -48,7 +48,7 @@ export const mremap: OpGen<P, HugetlbGenModel> = {
     const left = { ...x, to: end < to ? end : x.to };
     m.vmas[v] = left;
     if (c < 0) return;
-    m.vmas[c] = { ...left, from, to: end, registered: false };
+    m.vmas[c] = { ...left, from, to: end, registered: false, base: c }; // MREMAP_FIXED to VBASE(c)
     if (from === left.from && end === left.to) m.vmas[v] = null;
     else if (from > left.from && end < left.to) {
       m.vmas[lowestFree(m)] = { ...left, from: end };
