@@ -76,9 +76,16 @@ export interface AllocHooks {
   fail: (g: G, t: T, ret: 'OOM' | 'SIGBUS') => StepResult;
 }
 
-/** The page came from the pool: it consumes the VMA's reservation if it has one. */
-function takeReserve(g: G, t: T, v: Vma): void {
-  if (!t.l.avoid_reserve && vmaHasReserves(v, t.l.gbl_chg)) {
+/**
+ * The page is taken: it consumes the VMA's reservation if it has one. From the pool even when the
+ * owner's COW avoids its own reservation (58db7c5fbe7d "mm/hugetlb: fix avoid_reserve to allow
+ * taking folio from subpool": gbl_chg == 0 there means the subpool's min_size reserve paid for it,
+ * dequeue_huge_page_vma() @ Debian 6.1.192 and 6.12.118, both carry it); a surplus page from the
+ * buddy allocator only without avoid_reserve (alloc_huge_page() @ 6.1.192).
+ */
+function takeReserve(g: G, t: T, v: Vma, fromPool: boolean): void {
+  const avoid = t.l.avoid_reserve && (!fromPool || t.bug('58db7c5fbe7d'));
+  if (!avoid && vmaHasReserves(v, t.l.gbl_chg)) {
     t.l.restore_reserve = 1; // SetHPageRestoreReserve(page)
     g.resv--;
   }
@@ -107,19 +114,20 @@ function dequeueStep(h: AllocHooks): Step {
           t.l.map_chg = 0;
           return h.fail(g, t, 'SIGBUS'); // -ENOSPC
         }
-        if (t.l.avoid_reserve) gblChg = 1;
+        // before 58db7c5fbe7d: avoid even the subpool's reserve
+        if (t.l.avoid_reserve && t.bug('58db7c5fbe7d')) gblChg = 1;
       }
       t.l.gbl_chg = gblChg;
       const hasReserves = vmaHasReserves(v, gblChg);
       // HR-13: with cpusets/mempolicy the free pages may all be on disallowed nodes
       const offNode = t.params.numa && g.free > 0 && t.choose(2) === 1;
       const available = g.free - g.resv;
-      const refuse =
-        (!hasReserves && available <= 0) || (t.l.avoid_reserve && available <= 0) || g.free === 0 || offNode;
+      const avoidOld = t.l.avoid_reserve && t.bug('58db7c5fbe7d') && available <= 0;
+      const refuse = (!hasReserves && available <= 0) || avoidOld || g.free === 0 || offNode;
       if (!refuse) {
         g.free--;
         g.held++;
-        takeReserve(g, t, v);
+        takeReserve(g, t, v, true);
         return 'vma_commit_reservation';
       }
       // alloc_buddy_huge_page_with_mpol: surplus page, hugetlb_lock dropped
@@ -178,7 +186,7 @@ export function allocSteps(h: AllocHooks): Step[] {
         g.nr++;
         g.surp++;
         g.held++;
-        takeReserve(g, t, vmaOf(g, t));
+        takeReserve(g, t, vmaOf(g, t), false);
         return 'vma_commit_reservation';
       },
     },

@@ -32,10 +32,12 @@ export const madviseDontneedOp: Op = {
         if (!v || v.st !== V_LIVE) return done('ENOMEM'); // nothing mapped there: -ENOMEM
         const start = Math.max(from, v.from);
         const end = Math.min(to, v.to);
-        // shared mappings: only their ptes go (not tracked), the file keeps its pages; a shared
-        // page table of the range is unshared whole first (__unmap_hugepage_range, pmd-share.ts)
+        // a shared page table of the range is unshared whole first (__unmap_hugepage_range, pmd-share.ts)
         unshareRange(g, t, v, start, end);
-        if (!isShared(v.kind) && start < end) unmapHugepageRange(g, t, v, start, end);
+        // shared mappings: only their PTEs go (huge_ptep_get_and_clear, page_remove_rmap in
+        // __unmap_hugepage_range @ v6.1), the file keeps its pages: a later UFFDIO_CONTINUE maps them
+        if (isShared(v.kind)) v.pcm = v.pcm.filter((i) => i < start || i >= end);
+        else if (start < end) unmapHugepageRange(g, t, v, start, end);
         // madvise_walk_vmas: part of the range not mapped -> -ENOMEM after advising the rest
         return done(from >= v.from && to <= v.to ? 'ok' : 'ENOMEM');
       },

@@ -34,7 +34,7 @@ export function mapsInRange(v: Vma, start: number, end: number): boolean {
   return v.anon.some(inRange) || v.pcm.some(inRange);
 }
 
-/** __unmap_hugepage_range over [start, end) of a private VMA (shared VMAs' ptes are not tracked). */
+/** __unmap_hugepage_range over [start, end) of a private VMA (a shared VMA's PTEs are only v.pcm: its callers drop them). */
 export function unmapHugepageRange(g: G, t: T, v: Vma, start: number, end: number): void {
   const spoolIndex = spoolIdx(t, v);
   const peer = v.peer >= 0 ? at(g.vma, v.peer) : null;

@@ -280,7 +280,11 @@ export function madviseDontneed(v0: HugetlbView, a: Args, plan: Plan): Outcome |
   if (!m0 || m0.kind === 'none') return unchanged('ENOMEM');
   const ret: Ret = from >= m0.from && to <= m0.to ? 'ok' : 'ENOMEM';
   const v = clone(v0);
-  zapPrivate(v, slot, Math.max(from, m0.from), Math.min(to, m0.to), v0.surp === 0);
+  const lo = Math.max(from, m0.from);
+  const hi = Math.min(to, m0.to);
+  // a shared mapping maps none of the range afterwards; the file keeps its pages
+  if (isSharedKind(m0.kind)) at(v.vmas, slot).pagecache = m0.pagecache.filter((i) => i < lo || i >= hi);
+  zapPrivate(v, slot, lo, hi, v0.surp === 0);
   const settled = settle(v0, v, newLedger(v), plan.reserveOffset);
   return settled ? { view: settled, ret } : undefined;
 }

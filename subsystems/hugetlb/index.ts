@@ -21,6 +21,7 @@ import { scenarios as baseScenarios } from './scenarios.js';
 import { migrateScenarios } from './scenarios-migrate.js';
 import { pinScenarios } from './scenarios-pin.js';
 import { memfdScenarios, pmdShareScenarios } from './scenarios-pmd-share.js';
+import { subpoolScenarios } from './scenarios-subpool.js';
 import { surgeryScenarios } from './scenarios-surgery.js';
 import { variants } from './variants.js';
 
@@ -32,6 +33,7 @@ const scenarios = [
   ...pmdShareScenarios,
   ...memfdScenarios,
   ...pinScenarios,
+  ...subpoolScenarios,
 ];
 
 export { abstraction, findings, invariants, parseParams, scenarios, variants };

@@ -253,6 +253,14 @@ export const variants: Variant[] = [
     scenarios: ['udmabuf-memfd'],
   },
   {
+    name: '58db7c5fbe7d',
+    description:
+      "alloc_huge_page with avoid_reserve (the owner's COW of a page its child shares) forces gbl_chg = 1 after hugepage_subpool_get_pages paid from the mount's min_size reserve: the page takes no global reservation, so HugePages_Rsvd keeps one the subpool no longer holds (and the COW is refused when only reserved pages are free)",
+    source:
+      'commit 58db7c5fbe7d "mm/hugetlb: fix avoid_reserve to allow taking folio from subpool" (v6.14, in Debian 6.1.191 and 6.12.14); mm/hugetlb.c alloc_huge_page() and dequeue_huge_page_vma() @ v6.1',
+    scenarios: ['owner-cow-min-size'],
+  },
+  {
     name: 'e1c75831f682',
     description:
       'io_sqe_buffer_register jumps to its error path when the io_mapped_ubuf allocation fails, after io_pin_pages pinned the buffer, without unpinning it: the registration fails with ENOMEM but the page stays pinned by nobody, so truncate never gives it back to the pool (HugePages_Free never rises again)',
