@@ -52,6 +52,19 @@ describe('conform script generation', () => {
     ]);
   });
 
+  it('mprotect is generated only where the pieces of its split find free slots', () => {
+    const p = hugetlb.parseParams!({ pool: 0, fileSize: 3, vmas: 2 });
+    const map = { op: 'mmap', raw: { v: 0, kind: 'shared', f: 0, from: 0, len: 2 } };
+    const mid = { op: 'mprotect', raw: { v: 0, from: 1, len: 0, ro: true, misalign: 1 } };
+    const edge = { op: 'mprotect', raw: { v: 0, from: 0, len: 0, ro: true, misalign: 1 } };
+    // [1,2) of [0,3) needs two new slots, one is free: dropped; [0,1) needs one: kept
+    expect(resolveSteps(hugetlbProfile, p, [map, mid]).map((s) => s.op)).toEqual(['mmap']);
+    expect(resolveSteps(hugetlbProfile, p, [map, edge]).map((s) => s.op)).toEqual(['mmap', 'mprotect']);
+    // the same protection changes nothing and splits nothing: kept
+    const same = { op: 'mprotect', raw: { ...mid.raw, ro: false } };
+    expect(resolveSteps(hugetlbProfile, p, [map, same]).map((s) => s.op)).toEqual(['mmap', 'mprotect']);
+  });
+
   it('a pin with nothing to pin maps a shared file first; shrunk to keep: false, only that mapping stays', () => {
     const p = hugetlb.parseParams!({ pool: 2, fileSize: 2, vmas: 2 });
     const pin = { op: 'pin', raw: { k: 0, v: 0, i: 0 } };

@@ -62,6 +62,7 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     'pin only of MAP_SHARED mappings of mounts without min_size= (others are EINVAL bounds of the op language), unpin only of a held pin',
     'udmabuf only of memfd indices a MAP_SHARED mapping reserved (the spec promises nothing for an index without a reservation or page: NOTES.md)',
     "madvise_dontneed past its mapping only into unmapped addresses, and mmap/mremap only into slots no split-off piece occupies (the op language's ops act on one VMA per slot; the kernel's madvise also advises a neighbouring piece of a split mapping: madvise_dontneed.ts)",
+    'mprotect only where the pieces of its split fit in free slots (the op language has params.vmas slots; the kernel splits freely)',
   ],
   events: hugetlbEvents,
   expectedEvents: ['ENOMEM', 'SIGBUS', 'surplus', 'COW', 'reservation consumed', 'reservation taken', 'min_size mount'],

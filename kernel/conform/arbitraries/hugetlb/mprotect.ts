@@ -20,6 +20,11 @@ export const mprotect: OpGen<P, HugetlbGenModel> = {
     const to = from + 1 + (Number(raw.len) % (x.to - from));
     const args: Record<string, number | boolean> = { v, from, to, ro: raw.ro === true };
     if (Number(raw.misalign) % 8 === 0) args.misalign = true;
+    // a split whose pieces find no free slot is the model's ENOMEM (the op language's slots, not
+    // the kernel's vm.max_map_count, which allows it): not generated
+    const pieces = (from > x.from ? 1 : 0) + (to < x.to ? 1 : 0);
+    const changes = args.misalign !== true && (x.ro ?? false) !== args.ro;
+    if (changes && pieces > m.vmas.filter((y) => !y).length) return undefined;
     return args;
   },
   apply(m, a) {
