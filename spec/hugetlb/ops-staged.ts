@@ -149,8 +149,7 @@ export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView |
     v = o.view === v0 ? clone(v0) : o.view;
   } else {
     v = clone(v0);
-    zapFileMappings(v, fi, i, i + 1, v0.surp === 0);
-    unmapFile(v, fi, (x) => x === i);
+    unmapRange(v, fi, i, i + 1);
     const f = v.files[fi]!;
     v.files[fi] = { ...f, cache: f.cache.filter((x) => x !== i) };
     // the pinned page consumed its reservation and is in use as the pin's: no promise is left at i
