@@ -8,14 +8,14 @@
  *
  * checkScenarioParallel: the same scenario explored by strategy/parallel-bfs.ts
  * in N worker threads, each building the Product from the registry module
- * (product-source.ts) with ids from tables shared by all (ProductSharing).
+ * (product/source.ts) with ids from tables shared by all (ProductSharing).
  */
 import { alternativeImpl } from './impls.js';
 import { collisionProbability } from './fingerprint.js';
 import type { Model } from './model.js';
 import { evalInvariants } from './properties.js';
 import { createProductSharing, Product } from './product.js';
-import type { ProductSourceArgs } from './product-source.js';
+import type { ProductSourceArgs } from './product/source.js';
 import type { CheckResult, SearchInfo, StepLabel, TraceState, Violation } from './result.js';
 import { bfs } from './strategy/bfs.js';
 import { dfs } from './strategy/dfs.js';
@@ -92,7 +92,7 @@ export async function checkScenarioParallel<G extends object, C, P>(
     ...(opts.watch ? { watch: opts.watch } : {}),
   };
   const here = import.meta.url;
-  const source = { module: new URL(`./product-source.${here.endsWith('.ts') ? 'ts' : 'js'}`, here).href, args };
+  const source = { module: new URL(`./product/source.${here.endsWith('.ts') ? 'ts' : 'js'}`, here).href, args };
   const out = await parallelBfs(product, source, opts.workers, limitsOf(opts));
   return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, 'bfs', opts.workers);
 }

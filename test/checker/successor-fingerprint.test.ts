@@ -1,5 +1,5 @@
 /**
- * A product successor's fingerprint delta (checker/product-successor.ts) is
+ * A product successor's fingerprint delta (checker/product/successor.ts) is
  * exact: the parent's Zobrist fingerprint XOR the delta is the Zobrist
  * fingerprint of the successor's vector, whether the impl part comes from
  * the step memo's per-impl parts or from comparing the impl states, over

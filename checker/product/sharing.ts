@@ -1,8 +1,9 @@
 /**
- * What the Products of a parallel search share (the id tables) and add up
- * (their tallies); see product.ts and strategy/parallel-bfs.ts.
+ * What the Products of a parallel search share: the id tables (their tallies
+ * are added up through counters.ts); see ../product.ts and
+ * ../strategy/parallel-bfs.ts.
  */
-import { SharedInternTable, type SharedInternBuffers } from './store/shared-intern.js';
+import { SharedInternTable, type SharedInternBuffers } from '../store/shared-intern.js';
 
 /**
  * The tables behind the ids a Product writes into its state vectors (spec
@@ -23,12 +24,4 @@ export interface ProductSharing {
 export function createProductSharing(): ProductSharing {
   const b = () => SharedInternTable.create().buffers;
   return { views: b(), rets: b(), contexts: b(), configs: b(), sets: b(), blocks: b() };
-}
-
-/** What a Product tallies while explored (plain data, see Model.counters). */
-export interface ProductCounters {
-  readonly invariants: readonly (readonly [number, number])[];
-  readonly pruned: readonly (readonly [string, number])[];
-  readonly ran: readonly boolean[];
-  readonly reached: readonly string[];
 }

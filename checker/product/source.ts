@@ -3,12 +3,12 @@
  * subsystem comes from a registry module (by name, with its selected
  * implementation), the scenario and variant as plain data, and the ids from
  * the tables the coordinator's Product shares (ProductSharing). Loaded by
- * strategy/parallel-worker.ts as its model source: `createModel(args)`.
+ * ../strategy/parallel-worker.ts as its model source: `createModel(args)`.
  */
-import { selectImpl } from './impls.js';
-import type { Model } from './model.js';
-import { Product, type ProductSharing } from './product.js';
-import type { Scenario, Subsystem } from './types.js';
+import { selectImpl } from '../impls.js';
+import type { Model } from '../model.js';
+import { Product, type ProductSharing } from '../product.js';
+import type { Scenario, Subsystem } from '../types.js';
 
 export interface ProductSourceArgs {
   /** A module exporting `registry: Subsystem[]`. */

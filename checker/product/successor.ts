@@ -1,5 +1,5 @@
 /**
- * One successor of a product state (product.ts), as handed to a strategy:
+ * One successor of a product state (../product.ts), as handed to a strategy:
  * its fingerprint delta is computed from what the transition changed (the
  * linearization set, the faults used, the moving thread's block id, the impl
  * state), and its vector is built only when a strategy reads `buf`, that is
@@ -9,13 +9,13 @@
  *   vector: [ linSet | faultsUsed | per thread: control block id | impl state... ]
  *
  * The delta is exact: parent fingerprint XOR (d0, d1) = zobrist(buf)
- * (fingerprint.ts). The impl part is either the XOR of the two impl states'
+ * (../fingerprint.ts). The impl part is either the XOR of the two impl states'
  * cached parts (`implParts`, by step-memo id) or a word-by-word comparison.
  * One object is reused for every successor: valid until the next one.
  */
-import { z1, z2, zobristRange } from './fingerprint.js';
-import type { Failure, Successor } from './model.js';
-import { IntBuffer } from './schema.js';
+import { z1, z2, zobristRange } from '../fingerprint.js';
+import type { Failure, Successor } from '../model.js';
+import { IntBuffer } from '../schema.js';
 
 const EMPTY = new Int32Array(0);
 

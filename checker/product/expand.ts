@@ -1,0 +1,239 @@
+/**
+ * The successors of a product state: every thread's next step (an op in
+ * flight) or every alternative of its next slot (no op in flight), in a fixed
+ * order, each run through every choice sequence of its choose()/inject()
+ * odometer (../step-ctx.ts), or replayed from the step memo (../step-memo.ts) when
+ * the same step met the same impl state before. Each run becomes a
+ * transition through transition.ts.
+ */
+import type { Emit } from '../model.js';
+import type { VectorLayout } from './layout.js';
+import type { CompiledAlt, CompiledScenario } from './scenario.js';
+import type { RunEffect, Transitions } from './transition.js';
+import { IntBuffer } from '../schema.js';
+import { NO_SITES, Pruned, type Ctx } from '../step-ctx.js';
+import { RUN_PRUNED, type StepMemo } from '../step-memo.js';
+import type { StepDef } from '../types.js';
+
+export class Expander<G extends object> {
+  /** See Product.watch. */
+  watch: Int32Array | undefined;
+  /** Successors the last expand() emitted from threads that have work left (see CompiledScenario.mustRun). */
+  mandatoryMoves = 0;
+  /** The step memo (undefined: off). */
+  private memo: StepMemo | undefined;
+  /** The impl state of the state being expanded, decoded on first use (read-only). */
+  private g0: G | undefined;
+  /** What the strategy says its step-memo id may be (expand's `hint`). */
+  private curHint = -1;
+  /** Whether the runs of the step being run are recorded for the memo. */
+  private rec = false;
+  private readonly implBuf = new IntBuffer(256);
+  /** A run's effect on the thread (reused: valid until the next run). */
+  private readonly run: RunEffect = { nextPc: 0, ret: undefined, injected: 0, block: 0 };
+
+  constructor(
+    private readonly sc: CompiledScenario<G>,
+    private readonly layout: VectorLayout<G>,
+    private readonly ctx: Ctx,
+    private readonly tr: Transitions<G>,
+    /** Preconditions broken on pruned paths, with counts (the Product's). */
+    private readonly pruned: Map<string, number>,
+  ) {}
+
+  get stepMemo(): StepMemo | undefined {
+    return this.memo;
+  }
+
+  setStepMemo(memo: StepMemo | undefined): void {
+    this.memo = memo;
+    this.tr.memo = memo;
+  }
+
+  /**
+   * Enumerate successors of the state at vec[off, off+len) (see Product.expand).
+   */
+  expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels: boolean, hint: number): void {
+    const tr = this.tr;
+    this.g0 = undefined;
+    this.curHint = hint;
+    tr.begin(vec, off, len, emit, wantLabels);
+    this.memo?.bound();
+    this.mandatoryMoves = 0;
+    const { layout, sc } = this;
+    for (let t = 0; t < sc.T; t++) {
+      const tb = layout.blockAt(vec, off, t);
+      const bw = layout.blocks.words;
+      const slot = bw[tb]!;
+      const pc = bw[tb + 2]!;
+      const before = tr.emitted;
+      if (pc >= 0) {
+        this.expandStep(vec, off, len, t, slot, bw[tb + 1]!, pc, wantLabels);
+      } else {
+        const slots = sc.alts[t]!;
+        if (slot >= slots.length) continue;
+        const alts = slots[slot]!;
+        for (let a = 0; a < alts.length; a++) this.expandStep(vec, off, len, t, slot, a, -1, wantLabels);
+      }
+      if (pc >= 0 || slot < sc.mustRun[t]!) this.mandatoryMoves += tr.emitted - before;
+    }
+  }
+
+  private expandStep(
+    vec: Int32Array,
+    off: number,
+    len: number,
+    t: number,
+    slot: number,
+    altIdx: number,
+    pc: number,
+    wantLabels: boolean,
+  ): void {
+    const alt = this.sc.alts[t]![slot]![altIdx]!;
+    const invoked = pc < 0;
+    const stepIdx = invoked ? 0 : pc;
+    const tr = this.tr;
+    tr.move(t, slot, altIdx, stepIdx, invoked);
+    const memo = wantLabels ? undefined : this.memo;
+    let key = -1;
+    this.rec = false;
+    if (memo) {
+      const implOff = this.layout.implOff;
+      if (tr.curImpl < 0) tr.curImpl = memo.implIdHinted(this.curHint, vec, off + implOff, len - implOff);
+      key = memo.keyId(tr.curImpl, t, altIdx, vec[off + 1]!, vec[off + this.layout.HDR + t]!);
+      const at = memo.entry(key);
+      if (at >= 0) {
+        this.replay(memo, at, alt, invoked);
+        return;
+      }
+      if (at === -2) {
+        this.rec = true;
+        memo.begin();
+      }
+    }
+    this.runStep(vec, off, t, slot, altIdx, alt, stepIdx, invoked, wantLabels);
+    if (key >= 0 && memo!.entry(key) === -2) memo!.commit(key, this.rec && !tr.failed);
+    this.rec = false;
+  }
+
+  /** Emit the memoized runs of a step. */
+  private replay(memo: StepMemo, at: number, alt: CompiledAlt, invoked: boolean): void {
+    const runs = memo.runs;
+    const n = runs[at]!;
+    let p = at + 1;
+    const s = this.run;
+    for (let i = 0; i < n; i++) {
+      if (runs[p] === RUN_PRUNED) {
+        const text = memo.texts[runs[p + 1]!]!;
+        this.pruned.set(text, (this.pruned.get(text) ?? 0) + 1);
+        p += 2;
+        continue;
+      }
+      if (invoked) alt.ran = true;
+      s.nextPc = runs[p + 1]!;
+      const r = runs[p + 2]!;
+      s.ret = r < 0 ? undefined : memo.rets[r];
+      s.injected = runs[p + 3]!;
+      const impl = runs[p + 4]!;
+      s.block = runs[p + 5]!;
+      p += 6;
+      const im = memo.impls;
+      this.tr.emitRun(undefined, s, im.arena, im.startOf(impl), im.lenOf(impl), impl);
+    }
+  }
+
+  /** Run a step's every choice sequence (recording them in `rec` when set). */
+  private runStep(
+    vec: Int32Array,
+    off: number,
+    t: number,
+    slot: number,
+    altIdx: number,
+    alt: CompiledAlt,
+    stepIdx: number,
+    invoked: boolean,
+    wantLabels: boolean,
+  ): void {
+    const step = alt.op.steps[stepIdx]!;
+    const { ctx, layout, tr } = this;
+    const watch = this.watch;
+    if (watch) {
+      watch[0] = t;
+      watch[1] = slot;
+      watch[2] = altIdx;
+      watch[3] = stepIdx;
+      watch[4] = 1;
+    }
+    if (step.enabled) {
+      layout.setupCtx(ctx, vec, off, t, alt.op, alt.args, invoked);
+      let ok: boolean;
+      try {
+        ok = step.enabled((this.g0 ??= layout.decodeImpl(vec, off)), ctx);
+      } catch (e) {
+        tr.emitFailure(e);
+        return;
+      }
+      if (!ok) return;
+    }
+    const faultsUsed = vec[off + 1]!;
+    ctx.resetScript();
+    do {
+      ctx.cpos = 0;
+      ctx.injected = NO_SITES as string[];
+      ctx.faultsLeft = this.sc.faultBudget - faultsUsed;
+      layout.setupCtx(ctx, vec, off, t, alt.op, alt.args, invoked);
+      const g = layout.decodeImpl(vec, off);
+      let res: ReturnType<StepDef<G>['run']>;
+      try {
+        res = step.run(g, ctx);
+      } catch (e) {
+        if (e instanceof Pruned) {
+          this.pruned.set(e.text, (this.pruned.get(e.text) ?? 0) + 1);
+          if (this.rec && !tr.failed) this.memo!.recordPruned(e.text);
+          continue;
+        }
+        tr.emitFailure(e);
+        continue;
+      }
+      if (invoked) alt.ran = true;
+      this.emitResult(g, slot, altIdx, alt, res, wantLabels);
+    } while (ctx.nextScript());
+    if (watch) watch[4] = 0;
+  }
+
+  /** A run's result: its next pc and return value checked, its impl state encoded and recorded, then emitted. */
+  private emitResult(
+    g: G,
+    slot: number,
+    altIdx: number,
+    alt: CompiledAlt,
+    res: ReturnType<StepDef<G>['run']>,
+    wantLabels: boolean,
+  ): void {
+    const tr = this.tr;
+    const s = this.run;
+    if (typeof res === 'string') {
+      const n = alt.op.stepIndex.get(res);
+      if (n === undefined) return tr.emitFailure(new Error(`returned unknown next step '${res}'`));
+      s.nextPc = n;
+      s.ret = undefined;
+    } else if (res && typeof res === 'object' && 'ret' in res) {
+      s.nextPc = -1;
+      s.ret = res.ret;
+    } else return tr.emitFailure(new Error(`returned ${String(res)}; expected a step name or done(value)`));
+    const ib = this.implBuf;
+    ib.reset();
+    try {
+      this.sc.schema.encode(g, ib);
+    } catch (e) {
+      return tr.emitFailure(new Error(`state does not fit its schema after the step: ${(e as Error).message}`));
+    }
+    s.injected = this.ctx.injected.length;
+    s.block =
+      s.nextPc < 0 ? this.layout.idleBlock(slot + 1) : this.layout.runningBlock(slot, altIdx, s.nextPc, alt.op.slots.s);
+    let id = -1;
+    if (this.rec && !tr.failed) id = this.memo!.recordDone(s.nextPc, s.ret, s.injected, ib.buf, ib.len, s.block);
+    else if (this.memo && !wantLabels) id = this.memo.implId(ib.buf, 0, ib.len);
+    tr.emitRun(g, s, ib.buf, 0, ib.len, id);
+  }
+}
