@@ -12,6 +12,8 @@ import { type Cont, type Step, type T, at, isShared, mapOf, spoolIdx, vmaOf } fr
 import { allocateFileRegionEntriesStep, regionChg } from './region-steps.js';
 import { regionAbort, regionAdd } from './regions.js';
 import { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
+import { account } from './nodes.js';
+import { dequeueNid } from './node-pages.js';
 import { type G, type Vma, HPAGE_RESV_OWNER, NORESERVE, PRIVATE_NORESERVE, SHARED } from './state.js';
 
 export const DEQUEUE = 'dequeue_huge_page_vma';
@@ -123,9 +125,12 @@ function dequeueStep(h: AllocHooks): Step {
       const offNode = t.params.numa && g.free > 0 && t.choose(2) === 1;
       const available = g.free - g.resv;
       const avoidOld = t.l.avoid_reserve && t.bug('58db7c5fbe7d') && available <= 0;
-      const refuse = (!hasReserves && available <= 0) || avoidOld || g.free === 0 || offNode;
-      if (!refuse) {
-        g.free--;
+      const refuse = (!hasReserves && available <= 0) || avoidOld || offNode;
+      // dequeue_huge_page_nodemask(h, gfp_mask, huge_node(vma, ...), nodemask): node-pages.ts
+      const nid = refuse ? -1 : dequeueNid(g, t);
+      if (nid >= 0) {
+        account(g, nid, 0, -1, 0);
+        t.l.page_nid = nid;
         g.held++;
         takeReserve(g, t, v, true);
         return 'vma_commit_reservation';
@@ -183,6 +188,8 @@ export function allocSteps(h: AllocHooks): Step[] {
       name: 'alloc_buddy_huge_page',
       run(g, t) {
         if (t.inject('alloc_buddy') || g.surp >= g.over) return outSubpoolPut(g, t, h);
+        // alloc_buddy_huge_page_with_mpol's node is not modelled: params.nodePool > 1 needs overcommit 0
+        if (g.nd.length > 0) throw new Error('hugetlb: a surplus page from buddy with several nodes is not modelled');
         g.nr++;
         g.surp++;
         g.held++;

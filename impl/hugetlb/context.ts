@@ -71,7 +71,9 @@ export const LONG_MAX = 1 << 20;
  *     dst_temp: the target is HPageTemporary (alloc_migrate_hugetlb_folio); src_free: the old folio
  *     went to the free list; nosp_freed: of `freed`, folios without a subpool (cb6acd01e2e4 absent);
  *   pinned: of `freed`, folios a long-term pin keeps (pin.ts): not in the batch release;
- *   count: set_max_huge_pages' global target of a per-node write (nodes.ts).
+ *   count: set_max_huge_pages' global target of a per-node write (nodes.ts);
+ *   page_nid: page_to_nid of the page alloc_huge_page gave the op; batch_nid: the nodes of a
+ *     truncate's batch of removed folios, a count per node nid != 0 in base 8 (nodes.ts).
  */
 export const LOCALS = [
   'idx',
@@ -108,6 +110,8 @@ export const LOCALS = [
   'nosp_freed',
   'pinned',
   'count',
+  'page_nid',
+  'batch_nid',
 ] as const;
 
 // ---------------------------------------------------------------------------

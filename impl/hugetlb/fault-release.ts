@@ -67,7 +67,7 @@ export function putPageAndRelease(g: G, t: T, ret: string): StepResult {
 
 /** put_page(page) of the page alloc_huge_page gave this fault (free_huge_page, HPageRestoreReserve from l.restore_reserve). */
 export function putPage(g: G, t: T): void {
-  freeHugePage(g, t, spoolIdx(t, vmaOf(g, t)), t.l.restore_reserve === 1);
+  freeHugePage(g, t, spoolIdx(t, vmaOf(g, t)), t.l.restore_reserve === 1, false, t.l.page_nid);
   g.held--;
   t.l.restore_reserve = t.l.rc = t.l.regions_needed = 0;
 }

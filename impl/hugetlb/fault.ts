@@ -42,6 +42,7 @@ import { faultMayEnter } from './migration-entry.js';
 import { FAIL_OOM, FAIL_SIGBUS, restoreReserveOnError, restoreSteps } from './restore.js';
 import { hugePteAlloc, mapPte } from './pmd-share.js';
 import { freeHugePage } from './subpool.js';
+import { pageNid, withPageNid } from './node-pages.js';
 import { type G, type Vma, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
 
 /** hugetlb_no_page after alloc_huge_page: page cache insertion or anon_vma_prepare may fail. */
@@ -84,11 +85,12 @@ function wpInstall(g: G, t: T): StepResult {
       peer.cow = setDel(peer.cow, idx);
     } else {
       // old page was ours alone by now: its last reference (HPageRestoreReserve if the owner's zap set it)
-      freeHugePage(g, t, spoolIdx(t, v), v.rr.includes(idx));
+      freeHugePage(g, t, spoolIdx(t, v), v.rr.includes(idx), false, pageNid(v.an, idx));
       v.rr = setDel(v.rr, idx);
     }
   }
   v.anon = setAdd(v.anon, idx);
+  v.an = withPageNid(v.an, idx, t.l.page_nid);
   v.dat = datSet(v.dat, idx, tokPrivate(argInt(t, 'v')));
   t.l.restore_reserve = t.l.pagecache = 0;
   g.held--;
@@ -106,10 +108,12 @@ function afterAlloc(g: G, t: T): StepResult {
   if (isShared(v.kind)) {
     const f = at(g.file, v.src);
     f.pc = setAdd(f.pc, t.l.idx);
+    f.pn = withPageNid(f.pn, t.l.idx, t.l.page_nid);
     mapPte(g, t, v, t.l.idx);
     f.dat = datSet(f.dat, t.l.idx, writeToken(t, true));
   } else {
     v.anon = setAdd(v.anon, t.l.idx);
+    v.an = withPageNid(v.an, t.l.idx, t.l.page_nid);
     v.dat = datSet(v.dat, t.l.idx, writeToken(t, false));
   }
   t.l.restore_reserve = 0;
@@ -269,6 +273,7 @@ const cowSteps: Step[] = [
           peer.anon = setDel(peer.anon, idx);
           peer.cow = setDel(peer.cow, idx);
           peer.dat = datSet(peer.dat, idx, TOK_ZERO);
+          peer.an = withPageNid(peer.an, idx, 0);
           peer.flags |= HPAGE_RESV_UNMAPPED;
           v.cow = setDel(v.cow, idx);
         }

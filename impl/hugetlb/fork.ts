@@ -44,6 +44,7 @@ export const forkOp: Op = {
         child.anon = v.anon.slice();
         child.cow = v.anon.slice();
         child.dat = v.dat.slice(); // the pages are shared: each side reads the same data until one writes
+        child.an = v.an.slice(); // ... and sit on the same nodes
         child.pcm = v.pcm.slice(); // copy_hugetlb_page_range copies the read-only file ptes too
         child.peer = parentSlot;
         g.vma[childSlot] = child;

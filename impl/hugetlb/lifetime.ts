@@ -24,6 +24,7 @@ import { type Op, type T, LOCALS, LONG_MAX, argInt, at, faultFile, isShared } fr
 import { keepPinned } from './pin.js';
 import { regionDel } from './regions.js';
 import { NO_SUBPOOL, freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
+import { pageNid } from './node-pages.js';
 import { type G, SP_DETACHED, SP_MOUNTED, SP_UNMOUNTED, V_FREE } from './state.js';
 
 /** Does any VMA (being created, live or closing) map file fi? */
@@ -49,11 +50,12 @@ export function evictInode(g: G, t: T, fileIndex: number): void {
   for (const idx of f.pc) {
     const spool = f.nosp.includes(idx) ? NO_SUBPOOL : spoolIndex;
     // a long-term pin keeps the folio (pin.ts): it leaves the page cache and is freed at unpin
-    if (!keepPinned(g, fileIndex, idx, spool)) freeHugePage(g, t, spool, false);
+    if (!keepPinned(g, fileIndex, idx, spool)) freeHugePage(g, t, spool, false, false, pageNid(f.pn, idx));
   }
   f.pc = [];
   f.nosp = [];
   f.dat = [];
+  f.pn = [];
   const chg = regionDel(f, 0, LONG_MAX, true);
   returnUnusedAtomic(g, t, hugepageSubpoolPutPages(at(g.spool, spoolIndex), chg - freed));
   f.reg = [];

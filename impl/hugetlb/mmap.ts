@@ -9,6 +9,7 @@
 import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
 import { gatherSteps, gatherSurplusPages, returnUnused, returnUnusedStep } from './accounting.js';
+import { allowedMemsNr } from './node-pages.js';
 import {
   type Cont,
   type T,
@@ -145,6 +146,19 @@ function mmapRegionAdd(g: G, t: T): StepResult {
 
 const afterAcct: Cont = (g, t) => (isShared(vmaOf(g, t).kind) ? 'region_add' : mmapFinish(g, t));
 
+/**
+ * hugetlb_acct_memory(h, delta > 0) after gather_surplus_pages, still under hugetlb_lock
+ * (mm/hugetlb.c @ v6.1): "if (delta > allowed_mems_nr(h)) { return_unused_surplus_pages(h,
+ * delta); goto out; }", -ENOMEM (node-pages.ts). The kernel's comment calls it a best attempt:
+ * the free pages it counts are not set aside for the mapping. With one node it never fires
+ * (gather left free >= resv >= delta), so it is only evaluated with several.
+ */
+const afterGather: Cont = (g, t) => {
+  if (g.nd.length === 0 || t.l.gbl_reserve <= 0 || t.l.gbl_reserve <= allowedMemsNr(g, t)) return afterAcct(g, t);
+  t.l.out_put_pages = 1;
+  return returnUnused(g, t, t.l.gbl_reserve, mmapAfterRefund);
+};
+
 /** Is the mmap request well formed? (-EINVAL otherwise, nothing changed) */
 function badRequest(g: G, t: T, kind: number | undefined): boolean {
   const slot = g.vma[argInt(t, 'v')];
@@ -230,9 +244,9 @@ export const mmapOp: Op = {
     },
     {
       name: 'hugetlb_acct_memory',
-      run: (g, t) => gatherSurplusPages(g, t, t.l.gbl_reserve, afterAcct, mmapOutPutPages),
+      run: (g, t) => gatherSurplusPages(g, t, t.l.gbl_reserve, afterGather, mmapOutPutPages),
     },
-    ...gatherSteps(afterAcct, mmapOutPutPages),
+    ...gatherSteps(afterGather, mmapOutPutPages),
     { name: 'region_add', run: mmapRegionAdd },
     allocateFileRegionEntriesStep({
       name: ADD_ENTRIES,

@@ -72,6 +72,7 @@ export function splitVmaAt(t: T, v: Vma, end: number): Vma {
     anon: v.anon.filter((i) => i >= end),
     cow: [],
     dat: datKeep(v.dat, (i) => i >= end),
+    an: datKeep(v.an, (i) => i >= end),
     pcm: v.pcm.filter((i) => i >= end),
     rr: v.rr.filter((i) => i >= end),
     peer: -1,
@@ -79,6 +80,7 @@ export function splitVmaAt(t: T, v: Vma, end: number): Vma {
   };
   v.anon = v.anon.filter((i) => i < end);
   v.dat = datKeep(v.dat, (i) => i < end);
+  v.an = datKeep(v.an, (i) => i < end);
   v.pcm = v.pcm.filter((i) => i < end);
   v.rr = v.rr.filter((i) => i < end);
   v.to = end;

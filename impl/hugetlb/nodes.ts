@@ -7,11 +7,13 @@
  * nr_hugepages_store_common -> __nr_hugepages_store_common (nodes_allowed =
  * {nid}) -> set_max_huge_pages(h, count, nid, nodes_allowed), mm/hugetlb.c @ v6.1.
  *
- * Scope: a page's node is tracked for free pool pages only. The ops that put a
- * page in use, take surplus pages from buddy or move a page (faults, UFFDIO_COPY,
- * fallocate, pins, migration, offline, nr_overcommit_hugepages, the global
- * nr_hugepages write) refuse to run with several nodes (NODE_OPS, nodeGuard),
- * and params.nodePool > 1 requires overcommit 0 (subsystems/hugetlb/params.ts).
+ * Scope: every page records its node (node-pages.ts: page_to_nid of pages in
+ * use, the free lists per node) and faults allocate by the task's memory
+ * policy. The ops that allocate a page other than through a fault, take one
+ * from buddy or move one (UFFDIO_COPY, fallocate, pins, udmabuf, migration,
+ * offline, nr_overcommit_hugepages, the global nr_hugepages write) refuse to
+ * run with several nodes (NODE_OPS, nodeGuard), and
+ * params.nodePool > 1 requires overcommit 0 (subsystems/hugetlb/params.ts).
  * Coarsening: the round-robin cursors next_nid_to_alloc / next_nid_to_free are
  * not kept; where the kernel's cursor picks among several nodes the model
  * takes every candidate (t.choose).
@@ -21,9 +23,10 @@ import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js'
 import type { StepResult } from './labels.js';
 import type { G, Node } from './state.js';
 
-/** Ops that keep g.nd exact with several nodes (none of them puts a page in use or allocates one from buddy). */
+/** Ops that keep g.nd and every page's node exact with several nodes (none allocates from buddy). */
 export const NODE_OPS: ReadonlySet<string> = new Set([
   'set_nr_node',
+  'fault',
   'mount',
   'mmap',
   'munmap',
@@ -34,6 +37,11 @@ export const NODE_OPS: ReadonlySet<string> = new Set([
   'close',
   'unlink',
   'umount',
+  'madvise_dontneed',
+  'mremap',
+  'memfd_create',
+  'uffd_register',
+  'uffd_continue',
 ]);
 
 /** An op outside NODE_OPS, made to refuse a state with per-node counters (one line, names the op). */
@@ -60,7 +68,7 @@ export function nodeCounts(g: Readonly<G>, nid: number): Node {
 }
 
 /** Add to the global counters and, with several nodes, to node nid's. */
-function account(g: G, nid: number, nr: number, free: number, surp: number): void {
+export function account(g: G, nid: number, nr: number, free: number, surp: number): void {
   g.nr += nr;
   g.free += free;
   g.surp += surp;

@@ -23,6 +23,7 @@ export interface ImplParams {
   readonly inject: boolean;
   readonly pud: number;
   readonly nodePool?: number;
+  readonly membind?: number;
 }
 
 /** vma.kind */
@@ -97,6 +98,7 @@ const fileS = S.struct({
   // before cb6acd01e2e4 leaves one (impl/hugetlb/migrate.ts)
   nosp: S.intSet(),
   seals: S.int(), // memfd seals (fcntl F_ADD_SEALS): F_SEAL_SHRINK (udmabuf.ts)
+  pn: S.list(S.int()), // page_to_nid of page-cache pages, sparse as dat: idx * 16 + nid for nid != 0 (nodes.ts)
 });
 
 const vmaS = S.struct({
@@ -121,6 +123,7 @@ const vmaS = S.struct({
   pcm: S.intSet(), // page-cache pages this VMA's PTEs map (shared: its present PTEs; MAP_PRIVATE of a file: read-only)
   ro: S.int(), // 1: VM_WRITE cleared by mprotect(PROT_READ) (a write faults SIGSEGV)
   lk: S.int(), // shared VMAs' hugetlb_vma_lock: VLK_OWN, VLK_SHARED, VLK_FREED (context.ts vmaLockUse)
+  an: S.list(S.int()), // page_to_nid of anon pages, sparse as dat: idx * 16 + nid for nid != 0 (nodes.ts)
   pmd: S.list(S.int()), // PMD pages by PUD block, sparse: block * 16 + PMD_OWN or PMD_SHARED + lowest sharer slot (pmd-share.ts)
 });
 
@@ -186,6 +189,7 @@ export function emptyVma(): Vma {
     uffd: 0,
     ro: 0,
     lk: 0,
+    an: [],
     pmd: [],
   };
 }
@@ -246,6 +250,7 @@ export function freshFile(p: Pick<ImplParams, 'fileSize'>): File {
     evicted: 0,
     nosp: [],
     seals: 0,
+    pn: [],
   };
 }
 

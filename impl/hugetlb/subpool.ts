@@ -6,6 +6,7 @@
  */
 import type { T } from './context.js';
 import type { G, Spool } from './state.js';
+import { freeToNode } from './node-pages.js';
 
 /** hugepage_subpool_get_pages: returns the global reservations to take, or -1 (-ENOMEM). */
 export function hugepageSubpoolGetPages(spool: Spool, delta: number): number {
@@ -48,11 +49,22 @@ export const NO_SUBPOOL = -1;
  * the folio has no subpool (hugepage_subpool_put_pages(NULL, 1) returns 1).
  * temporary: HPageTemporary, freed to buddy without touching the surplus count
  * (the subpool put and restore come first, as in free_huge_folio @ v6.12).
+ * nid: page_to_nid (node-pages.ts); an op that does not know it passes none,
+ * which only a one-node state allows.
  */
-export function freeHugePage(g: G, t: T, spoolIndex: number, restoreReserve: boolean, temporary = false): void {
+export function freeHugePage(
+  g: G,
+  t: T,
+  spoolIndex: number,
+  restoreReserve: boolean,
+  temporary = false,
+  nid?: number,
+): void {
   let restore = restoreReserve;
   const spool = spoolIndex === NO_SUBPOOL ? null : g.spool[spoolIndex];
   if (spool === undefined) throw new Error(`hugetlb: free_huge_page on subpool ${spoolIndex} that does not exist`);
+  if (nid === undefined && g.nd.length > 0)
+    throw new Error('hugetlb: free_huge_page of a page whose node is not known');
   // H19 (0919e1b69ab4): the `if (!restore_reserve)` guard was missing, a PagePrivate page was
   // also put back to the subpool
   if (spool && (!restore || t.bug('H19'))) {
@@ -64,9 +76,5 @@ export function freeHugePage(g: G, t: T, spoolIndex: number, restoreReserve: boo
   if (restore) g.resv++;
   if (temporary)
     g.nr--; // HPageTemporary (a migration's old folio): remove_hugetlb_folio, back to buddy
-  else if (g.surp > 0) {
-    // surplus page: update_and_free_page back to buddy
-    g.nr--;
-    g.surp--;
-  } else g.free++; // enqueue_huge_page
+  else freeToNode(g, nid ?? 0); // surplus page of its node: back to buddy; else enqueue_huge_page
 }

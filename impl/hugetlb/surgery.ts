@@ -133,6 +133,7 @@ function moveVma(g: G, t: T): StepResult {
   // move_hugetlb_page_tables: the PTEs of the range move (pages, their data, a pending restore flag)
   moved.anon = v.anon.filter(inRange);
   moved.dat = datKeep(v.dat, inRange);
+  moved.an = datKeep(v.an, inRange);
   moved.rr = v.rr.filter(inRange);
   moved.pcm = v.pcm.filter(inRange);
   moved.cow = [];
@@ -143,6 +144,7 @@ function moveVma(g: G, t: T): StepResult {
   const keep = (i: number): boolean => !inRange(i);
   v.anon = v.anon.filter(keep);
   v.dat = datKeep(v.dat, keep);
+  v.an = datKeep(v.an, keep);
   v.rr = v.rr.filter(keep);
   v.pcm = v.pcm.filter(keep);
   g.vma[c] = moved;

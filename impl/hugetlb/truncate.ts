@@ -37,6 +37,7 @@ import { F_SEAL_SHRINK } from './udmabuf.js';
 import { unshareRange } from './pmd-share.js';
 import { regionDel } from './regions.js';
 import { NO_SUBPOOL, freeHugePage, hugepageSubpoolPutPages } from './subpool.js';
+import { batchAdd, batchTake, pageNid, withPageNid } from './node-pages.js';
 import { type G, type Vma, SP_MOUNTED, V_LIVE } from './state.js';
 import { mapsInRange, unmapHugepageRange } from './zap.js';
 
@@ -65,7 +66,7 @@ function freeBatchStep(next: (g: G, t: T) => StepResult): Step {
     name: 'free_huge_folio',
     run(g, t) {
       for (let k = 0; k < batchSize(t); k++) {
-        freeHugePage(g, t, k < t.l.nosp_freed ? NO_SUBPOOL : fileSpool(t), false);
+        freeHugePage(g, t, k < t.l.nosp_freed ? NO_SUBPOOL : fileSpool(t), false, false, batchTake(t));
         g.held--;
         g.freeing--;
       }
@@ -116,6 +117,8 @@ function removeNextFolio(g: G, t: T, end: number): number {
   unmapFileRange(g, t, argInt(t, 'f'), idx, idx + 1);
   f.pc = setDel(f.pc, idx);
   f.dat = datSet(f.dat, idx, TOK_ZERO);
+  const nid = pageNid(f.pn, idx);
+  f.pn = withPageNid(f.pn, idx, 0);
   const nosp = f.nosp.includes(idx);
   if (nosp) f.nosp = setDel(f.nosp, idx);
   // a long-term pin keeps the folio: counted as removed (hugetlb_unreserve_pages' freed), not in the batch
@@ -132,7 +135,10 @@ function removeNextFolio(g: G, t: T, end: number): number {
       (isShared(v.kind) ? v.src === argInt(t, 'f') && idx >= v.from && idx < v.to : v.pcm.includes(idx)),
   );
   if (mapped) for (const v of privateMappings(g, t)) unmapHugepageRange(g, t, v, idx, idx + 1);
-  if (!pinned) g.held++;
+  if (!pinned) {
+    g.held++;
+    batchAdd(t, nid);
+  }
   t.l.freed++;
   t.l.next = idx + 1;
   return idx;

@@ -23,6 +23,7 @@
 import { type T, at, datKeep, setAdd, spoolIdx } from './context.js';
 import { covers, regionDel } from './regions.js';
 import { freeHugePage } from './subpool.js';
+import { pageNid } from './node-pages.js';
 import { type G, type Vma, HPAGE_RESV_OWNER, PRIVATE } from './state.js';
 
 /** __vma_private_lock: a MAP_PRIVATE VMA holding its own reserve map (the owner). */
@@ -39,7 +40,7 @@ export function unmapHugepageRange(g: G, t: T, v: Vma, start: number, end: numbe
   const spoolIndex = spoolIdx(t, v);
   const peer = v.peer >= 0 ? at(g.vma, v.peer) : null;
   const inRange = (i: number): boolean => i >= start && i < end;
-  const batch: boolean[] = [];
+  const batch: [boolean, number][] = [];
   for (const idx of v.anon.filter(inRange)) {
     const shared = peer !== null && v.cow.includes(idx);
     let restore = v.rr.includes(idx); // a flag an earlier zap left on the page (never set: see below)
@@ -62,15 +63,16 @@ export function unmapHugepageRange(g: G, t: T, v: Vma, start: number, end: numbe
       // still mapped by the fork partner: it keeps the page
       peer.cow = peer.cow.filter((i) => i !== idx);
       if (restore) peer.rr = setAdd(peer.rr, idx);
-    } else batch.push(restore); // tlb_remove_page_size: freed after the loop, at tlb_finish_mmu
+    } else batch.push([restore, pageNid(v.an, idx)]); // tlb_remove_page_size: freed after the loop, at tlb_finish_mmu
   }
   // the mmu_gather batch: each page's last reference -> free_huge_folio (surplus_huge_pages, read
   // per page above, does not change while the loop runs)
-  for (const restore of batch) freeHugePage(g, t, spoolIndex, restore);
+  for (const [restore, nid] of batch) freeHugePage(g, t, spoolIndex, restore, false, nid);
   const keep = (i: number): boolean => !inRange(i);
   v.anon = v.anon.filter(keep);
   v.cow = v.cow.filter(keep);
   v.rr = v.rr.filter(keep);
   v.pcm = v.pcm.filter(keep);
   v.dat = datKeep(v.dat, keep);
+  v.an = datKeep(v.an, keep);
 }

@@ -1,7 +1,8 @@
 /**
  * The outcomes the spec allows an operation beyond its arguments, where the
  * kernel really has freedom: a buddy allocation of a surplus page fails; with
- * cpusets/mempolicy the free page is on a disallowed node (params.numa); with
+ * cpusets/mempolicy the free page is on a disallowed node (params.numa), or a
+ * bound task's node has no free page (params.membind, ops-numa.ts); with
  * params.inject, the documented outcomes of a kernel allocation failure on an
  * error path; and how far a min_size mount refills its reserve from charges
  * given back. Encoded in one integer per event.
@@ -19,9 +20,11 @@ export interface Plan {
   inj: number;
   /** Reserve refill of a min_size mount, above its lower bound (promises.ts settle). */
   reserveOffset: number;
+  /** The node a page of the default policy comes from (ops-numa.ts; several nodes only). */
+  node: number;
 }
 
-/** c = buddyFail + 2*numaMiss + 4*surplusFirst + 8*inj + 64*reserveOffset. */
+/** c = buddyFail + 2*numaMiss + 4*surplusFirst + 8*inj + 64*reserveOffset + 4096*node. */
 export function decodeChoice(c: number | undefined): Plan {
   const v = c ?? 0;
   return {
@@ -29,7 +32,8 @@ export function decodeChoice(c: number | undefined): Plan {
     numaMiss: (v & 2) !== 0,
     surplusFirst: (v & 4) !== 0,
     inj: (v >> 3) & 7,
-    reserveOffset: v >> 6,
+    reserveOffset: (v >> 6) & 63,
+    node: v >> 12,
   };
 }
 
@@ -53,7 +57,7 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   uffd_continue: [0],
   uffd_register: [0],
   memfd_create: [0],
-  mmap: [0, 1, 8],
+  mmap: [0, 1, 8, 2], // 2: the mempolicy check failed (params.membind, ops-numa.ts)
   mount: [0, 1],
   punch: [0, 1, 8, 9, 16, 17, 24, 25, 32, 33],
   munmap: [0],
@@ -94,6 +98,13 @@ export const RELEASING_OPS: ReadonlySet<string> = new Set([
 
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */
 export const SETNR_CHOICES: readonly number[] = Array.from({ length: 49 }, (_, i) => i);
+
+/** The choices times the nodes a page of the default policy may come from (0 .. nodes-1). */
+export function withNodes(base: readonly number[], nodes: number): number[] {
+  const out: number[] = [];
+  for (let n = 0; n < nodes; n++) for (const b of base) out.push(b + 4096 * n);
+  return out;
+}
 
 /** The base choices times the reserve offsets (0 .. offsets-1). */
 export function withReserveOffsets(base: readonly number[], offsets: number): number[] {

@@ -119,5 +119,5 @@ export function flagsOf(life: FileLife): { open: boolean; linked: boolean; evict
 
 /** File f<N> of `mount` in `life`, as its mount creates it: the file size in pages, nothing reserved or cached. */
 export function freshFile(mount: number, p: HugetlbParams, life: FileLife): FileView {
-  return { mount, size: p.fileSize, resv: [], cache: [], data: [], sealed: false, ...flagsOf(life) };
+  return { mount, size: p.fileSize, resv: [], cache: [], data: [], sealed: false, nodes: [], ...flagsOf(life) };
 }

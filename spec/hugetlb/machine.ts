@@ -6,7 +6,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { SpecDef } from '../../checker/types.js';
-import { RELEASING_OPS, withReserveOffsets } from './choices.js';
+import { RELEASING_OPS, withNodes, withReserveOffsets } from './choices.js';
 import {
   applyOp,
   CHOICES_BY_OP,
@@ -147,14 +147,19 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     const all = CHOICES_BY_OP[op];
     if (!all) return undefined;
     const offsets = RELEASING_OPS.has(op) ? maxReserveOffsets(view) : 1;
-    const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}:${offsets}`;
+    // with several nodes and the default policy, a fault's page may come from any node (ops-numa.ts)
+    const nodes = op === 'fault' && p.membind === undefined ? (p.nodePool ?? 1) : 1;
+    const bound = p.membind !== undefined && (op === 'fault' || op === 'mmap');
+    const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}${bound ? 1 : 0}:${offsets}:${nodes}`;
     let out = choiceCache.get(key);
     if (!out) {
       out = all.filter((c) => {
         const plan = decodeChoice(c);
-        return (p.inject || plan.inj === INJ.none || plan.inj === INJ.busy) && (p.numa || !plan.numaMiss);
+        const miss = op === 'mmap' ? bound : p.numa || bound;
+        return (p.inject || plan.inj === INJ.none || plan.inj === INJ.busy) && (miss || !plan.numaMiss);
       });
       if (offsets > 1) out = withReserveOffsets(out, offsets);
+      if (nodes > 1) out = withNodes(out, nodes);
       choiceCache.set(key, out);
     }
     return out;

@@ -102,7 +102,9 @@ function applyPlanned(
   // uffd_register's choice is the set of pages present at a MINOR registration, not a Plan
   if (op === 'uffd_register') return waitsForStaged(v0, op, a) ? undefined : uffdRegister(v0, a, choice ?? 0, p);
   const plan = decodeChoice(choice);
-  if (plan.numaMiss && !p.numa) return undefined;
+  // a node miss: HR-13 (params.numa) for any allocation; a bound task's empty node (ops-numa.ts)
+  if (plan.numaMiss && !p.numa && !(p.membind !== undefined && (op === 'fault' || op === 'mmap'))) return undefined;
+  if (plan.node !== 0 && op !== 'fault') return undefined;
   if (plan.surplusFirst && op !== 'fault' && op !== 'uffd_copy' && op !== 'fallocate' && op !== 'soft_offline')
     return undefined;
   if (plan.inj !== INJ.none && plan.inj !== INJ.busy && !p.inject) return undefined;

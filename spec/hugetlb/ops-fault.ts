@@ -24,6 +24,7 @@ import {
   withToken,
 } from './promises.js';
 import type { HugetlbParams } from './params.js';
+import { type NodePolicy, poolNode } from './ops-numa.js';
 import { type Args, type HugetlbView, type Outcome, type Ret, TOKEN, type VmaView } from './view.js';
 
 const num = (a: Args, k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : Number(a[k] ?? 0));
@@ -33,6 +34,8 @@ interface AllocResult {
   ret?: Ret;
   /** The page came out of a reservation made for this index. */
   restore: boolean;
+  /** The node the page sits on (ops-numa.ts). */
+  nid: number;
 }
 
 /** Does index i of mapping m hold a reservation (a promise made for it)? */
@@ -45,7 +48,9 @@ export function reserved(v: HugetlbView, m: VmaView, i: number): boolean {
  * A page for index i: a reserved index takes a page set aside for it; an
  * unreserved one is charged to the mount (size= may refuse: SIGBUS) and takes
  * a free unreserved page or a new surplus page. `avoid`: the owner's COW,
- * which must not use its own reservations.
+ * which must not use its own reservations. With several nodes the page comes
+ * from a node the policy allows (ops-numa.ts poolNode); undefined: this
+ * choice is no possible outcome.
  */
 export function allocPage(
   v: HugetlbView,
@@ -55,13 +60,13 @@ export function allocPage(
   avoid: boolean,
   plan: Plan,
   resv0: number,
-  numa: boolean,
-): AllocResult {
+  pol: NodePolicy,
+): AllocResult | undefined {
   const wasReserved = reserved(v, m, i);
   let global = 0;
   if (!wasReserved || avoid) {
     global = charge(v, ledger, mountOf(v, m), 1);
-    if (global < 0) return { ok: false, ret: 'SIGBUS', restore: false };
+    if (global < 0) return { ok: false, ret: 'SIGBUS', restore: false, nid: 0 };
     if (avoid) global = 1;
   }
   const hasReservation = (isSharedKind(m.kind) || (m.kind === 'private' && m.owner)) && global === 0;
@@ -73,17 +78,25 @@ export function allocPage(
   // meanwhile leave the fault with a surplus page while free pages exist.
   const surplusFirst = plan.surplusFirst && !hasReservation && !plan.buddyFail;
   let got = false;
-  if (!(numa && plan.numaMiss) && !refused && !surplusFirst) {
+  if (!(pol.numa && plan.numaMiss) && !refused && !surplusFirst) {
     const unreserved = free - resv0;
     got = free > 0 && !((!hasReservation || avoid) && unreserved <= 0);
+  }
+  let nid = 0;
+  if (v.nodes.length > 0) {
+    // the node choices mean something only when the pool gives a page
+    const pick = got ? poolNode(v, plan, pol) : plan.numaMiss || plan.node ? undefined : 0;
+    if (pick === undefined) return undefined;
+    if (pick === 'miss') got = false;
+    else nid = pick;
   }
   if (!got && v.surp < v.overcommit && !plan.buddyFail) {
     v.total++;
     v.surp++;
     got = true;
   }
-  if (!got) return { ok: false, ret: 'SIGBUS', restore: false };
-  return { ok: true, restore: !avoid && hasReservation };
+  if (!got) return { ok: false, ret: 'SIGBUS', restore: false, nid: 0 };
+  return { ok: true, restore: !avoid && hasReservation, nid };
 }
 
 type Ctx = {
@@ -92,7 +105,7 @@ type Ctx = {
   ledger: Ledger;
   plan: Plan;
   resv0: number;
-  numa: boolean;
+  pol: NodePolicy;
   /** The faulting mapping's slot (a private write stores TOKEN.privateBase + slot). */
   slot: number;
   write: boolean;
@@ -111,7 +124,8 @@ function sharedFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   if (plan.inj === INJ.early)
     return plan.buddyFail || plan.numaMiss || plan.reserveOffset ? undefined : { view: c.v0, ret: 'OOM' };
   const hadEntry = has(f.resv, i);
-  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
+  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.pol);
+  if (!r) return undefined;
   if (!r.ok) return plan.inj ? undefined : done(c, r.ret ?? 'SIGBUS');
   if (plan.inj === INJ.keep || plan.inj === INJ.gain) {
     // page cache insertion failed after allocation: the page is freed; the file's reservations
@@ -127,6 +141,7 @@ function sharedFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   if (plan.inj) return undefined;
   f.resv = add(f.resv, i);
   f.cache = add(f.cache, i);
+  f.nodes = withToken(f.nodes, i, r.nid);
   m.pagecache = add(m.pagecache, i);
   // a new page is zeroed; a write fault stores into it
   f.data = withToken(f.data, i, c.write ? TOKEN.file : TOKEN.zero);
@@ -138,8 +153,10 @@ function cowFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   const { v, plan } = c;
   if (plan.inj) return undefined;
   const peer = at(v.vmas, m.peer);
-  const r = allocPage(v, c.ledger, m, i, m.owner, plan, c.resv0, c.numa);
+  const r = allocPage(v, c.ledger, m, i, m.owner, plan, c.resv0, c.pol);
+  if (!r) return undefined;
   if (r.ok) {
+    m.nodes = withToken(m.nodes, i, r.nid); // the copy's node; the partner keeps the old page
     // each side now has its own copy: the writer's holds what it wrote, the partner's what both saw
     m.cow = del(m.cow, i);
     peer.cow = del(peer.cow, i);
@@ -182,11 +199,13 @@ function pagecacheCow(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   const { v, plan } = c;
   if (plan.inj) return undefined;
   m.pagecache = add(m.pagecache, i); // mapped read-only first, whatever the copy's fate
-  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
+  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.pol);
+  if (!r) return undefined;
   if (!r.ok) return done(c, r.ret ?? 'SIGBUS');
   if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i);
   m.pagecache = del(m.pagecache, i);
   m.anon = add(m.anon, i);
+  m.nodes = withToken(m.nodes, i, r.nid);
   m.data = withToken(m.data, i, TOKEN.privateBase + c.slot);
   return done(c, 'ok');
 }
@@ -229,11 +248,13 @@ function privateFault(c: Ctx, m: VmaView, i: number, write: boolean): Outcome | 
     return { view: c.v0, ret: 'OOM' };
   }
   const wasReserved = reserved(v, m, i);
-  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
+  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.pol);
+  if (!r) return undefined;
   if (!r.ok) return plan.inj ? undefined : done(c, r.ret ?? 'SIGBUS');
   if (plan.inj) return privateBackout(c, m, i, r, wasReserved);
   if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i); // the promise is kept
   m.anon = add(m.anon, i);
+  m.nodes = withToken(m.nodes, i, r.nid);
   // a new private page is zeroed; a write fault stores into it
   m.data = withToken(m.data, i, write ? TOKEN.privateBase + c.slot : TOKEN.zero);
   return done(c, 'ok');
@@ -250,7 +271,7 @@ export function fault(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   if (!m0 || m0.kind === 'none' || i < m0.from || i >= m0.to) return unchanged('SIGSEGV');
   if (write && m0.ro) return unchanged('SIGSEGV'); // a read-only mapping is never written
   const v = clone(v0);
-  const c: Ctx = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), numa: p.numa, slot, write };
+  const c: Ctx = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), pol: p, slot, write };
   const m = at(v.vmas, slot);
   if (isSharedKind(m.kind)) {
     const f = at(v.files, m.src);

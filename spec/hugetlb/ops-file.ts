@@ -165,8 +165,9 @@ export function fallocate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams
       false,
       i === windowAt ? plan : { ...plan, surplusFirst: false },
       outstanding(v),
-      p.numa,
+      p,
     );
+    if (!r) return undefined;
     if (!r.ok) {
       ret = 'ENOSPC';
       break;

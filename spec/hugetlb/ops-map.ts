@@ -23,6 +23,7 @@ import {
   usage,
 } from './promises.js';
 import { lastReference } from './ops-lifetime.js';
+import { bindCheckFails } from './ops-numa.js';
 import type { HugetlbParams } from './params.js';
 import {
   type Args,
@@ -73,8 +74,7 @@ function transientEnomem(v: HugetlbView, mount: number, n: number): boolean {
  * mmap changes nothing.
  */
 export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
-  if (plan.numaMiss) return undefined;
-  if (badMmap(v0, a, p)) return plan.buddyFail || plan.inj ? undefined : { view: v0, ret: 'EINVAL' };
+  if (badMmap(v0, a, p)) return plan.buddyFail || plan.inj || plan.numaMiss ? undefined : { view: v0, ret: 'EINVAL' };
   const kindArg = String(a.kind);
   // MAP_PRIVATE of a file is a private mapping like any other, reading the file's pages until written
   const kind = (kindArg === 'private_file' ? 'private' : kindArg) as VmaKind;
@@ -84,12 +84,13 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
   const shared = isSharedKind(kind);
   const src = file >= 0 && !shared ? at(v0.files, file).mount : num(a, 'f');
   const mount = shared ? at(v0.files, src).mount : src;
-  if (file >= 0 && !at(v0.files, file).open) return plan.buddyFail || plan.inj ? undefined : { view: v0, ret: 'EBADF' };
+  if (file >= 0 && !at(v0.files, file).open)
+    return plan.buddyFail || plan.inj || plan.numaMiss ? undefined : { view: v0, ret: 'EBADF' };
   const unchanged = (): Outcome => ({ view: v0, ret: 'ENOMEM' });
   const reserving = kind === 'shared' || kind === 'private';
   if (plan.buddyFail && reserving && plan.inj === INJ.none && transientEnomem(v0, mount, to - from)) return unchanged();
   if (plan.inj === INJ.early) return kind === 'shared' && !plan.buddyFail ? unchanged() : undefined; // region_chg kmalloc
-  if (plan.inj || (!reserving && plan.buddyFail)) return undefined;
+  if (plan.inj || (!reserving && (plan.buddyFail || plan.numaMiss))) return undefined;
   const v = clone(v0);
   const ledger = newLedger(v);
   const nv: VmaView = {
@@ -107,8 +108,12 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
   if (reserving) {
     const promised = shared ? range(from, to).filter((i) => !has(at(v.files, src).resv, i)) : range(from, to);
     const global = charge(v, ledger, mount, promised.length);
-    if (global < 0) return plan.buddyFail ? undefined : unchanged(); // size= exceeded
-    if (!promiseGlobal(v, outstanding(v0), global, plan.buddyFail)) return unchanged();
+    if (global < 0) return plan.buddyFail || plan.numaMiss ? undefined : unchanged(); // size= exceeded
+    if (!promiseGlobal(v, outstanding(v0), global, plan.buddyFail)) return plan.numaMiss ? undefined : unchanged();
+    // a bound task: the pool's free pages on its node must cover the new promises (ops-numa.ts)
+    const bindFails = bindCheckFails(v, global, plan, p);
+    if (bindFails === undefined) return undefined;
+    if (bindFails) return plan.buddyFail ? undefined : unchanged();
     if (shared) {
       const f = at(v.files, src);
       f.resv = [...new Set([...f.resv, ...promised])].sort((x, y) => x - y);

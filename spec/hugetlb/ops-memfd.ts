@@ -34,6 +34,7 @@ export function memfdOp(v0: HugetlbView, op: string, a: Args, p: HugetlbParams):
     resv: [],
     cache: [],
     data: [],
+    nodes: [],
     sealed: false,
     ...flagsOf('open_unlinked'),
   };

@@ -44,7 +44,7 @@ export const STAGE_BEGIN = 'stage_begin';
 export const STAGE_STEP = 'stage_step';
 
 type StageEvent = { type: string } & Record<string, unknown>;
-const PLAIN: Plan = { buddyFail: false, numaMiss: false, surplusFirst: false, inj: 0, reserveOffset: 0 };
+const PLAIN: Plan = { buddyFail: false, numaMiss: false, surplusFirst: false, inj: 0, reserveOffset: 0, node: 0 };
 
 /**
  * The staged form of `op(a)` on this view, or undefined (bad arguments, nothing

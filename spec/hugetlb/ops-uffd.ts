@@ -50,11 +50,12 @@ export function uffdCopy(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
   if (src !== 'resident' && plan.buddyFail)
     return plan.numaMiss || plan.reserveOffset || plan.surplusFirst ? undefined : { view: v0, ret: 'ENOMEM' };
   const v = clone(v0);
-  const c = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), numa: p.numa, slot, write: true };
+  const c = { v0, v, ledger: newLedger(v), plan, resv0: outstanding(v0), pol: p, slot, write: true };
   const m = at(v.vmas, slot);
   const beyondEof = isSharedKind(m.kind) && i >= at(v.files, m.src).size;
   const hadEntry = isSharedKind(m.kind) && has(at(v.files, m.src).resv, i);
-  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.numa);
+  const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.pol);
+  if (!r) return undefined;
   if (!r.ok) return plan.inj ? undefined : done(c, 'ENOMEM');
   if (plan.inj) {
     // beyond EOF the page goes back through restore_reserve_on_error, whose own reserve-map

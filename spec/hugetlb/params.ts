@@ -60,6 +60,12 @@ export interface HugetlbParams {
    * and `set_nr_node` writes one node's nr_hugepages (impl/hugetlb/nodes.ts).
    */
   readonly nodePool?: number;
+  /**
+   * The memory policy of every task: set_mempolicy(MPOL_BIND, {membind}) before
+   * the scenario starts (numactl --membind); absent = the default policy.
+   * Needs nodePool > 1 (spec/hugetlb/ops-numa.ts, impl/hugetlb/node-pages.ts).
+   */
+  readonly membind?: number;
 }
 
 /** Long-term pin slots (io_uring rings with one registered buffer each) of every scenario (ops-pin.ts). */

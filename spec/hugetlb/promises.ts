@@ -100,10 +100,16 @@ export function withToken(data: Data, i: number, tok: number): Data {
   return out.sort((a, b) => a[0] - b[0]);
 }
 
-/** Data only for pages that exist: a page that left a mapping or the page cache takes its data along. */
+/** Data and nodes only for pages that exist: a page that left a mapping or the page cache takes them along. */
 export function pruneData(v: HugetlbView): void {
-  for (const f of v.files) if (f.data.some(([k]) => !has(f.cache, k))) f.data = f.data.filter(([k]) => has(f.cache, k));
-  for (const m of v.vmas) if (m.data.some(([k]) => !has(m.anon, k))) m.data = m.data.filter(([k]) => has(m.anon, k));
+  for (const f of v.files) {
+    if (f.data.some(([k]) => !has(f.cache, k))) f.data = f.data.filter(([k]) => has(f.cache, k));
+    if (f.nodes.some(([k]) => !has(f.cache, k))) f.nodes = f.nodes.filter(([k]) => has(f.cache, k));
+  }
+  for (const m of v.vmas) {
+    if (m.data.some(([k]) => !has(m.anon, k))) m.data = m.data.filter(([k]) => has(m.anon, k));
+    if (m.nodes.some(([k]) => !has(m.anon, k))) m.nodes = m.nodes.filter(([k]) => has(m.anon, k));
+  }
 }
 
 /**

@@ -48,6 +48,8 @@ export interface FileView {
   evicted: boolean;
   /** A memfd sealed against shrinking (F_SEAL_SHRINK, added by udmabuf): ftruncate to less is EPERM. */
   sealed: boolean;
+  /** The NUMA node of each cached page not on node 0, as [index, node] (ops-numa.ts). */
+  nodes: [number, number][];
 }
 
 /**
@@ -89,6 +91,8 @@ export interface VmaView {
   pagecache: number[];
   /** mprotect(PROT_READ): a write through this mapping is SIGSEGV. */
   ro: boolean;
+  /** The NUMA node of each private page not on node 0, as [index, node] (ops-numa.ts). */
+  nodes: [number, number][];
 }
 
 /**
@@ -170,6 +174,7 @@ export const EMPTY_VMA: VmaView = Object.freeze({
   peer: -1,
   uffd: 'none',
   ro: false,
+  nodes: [],
 }) as VmaView;
 
 export type Args = Readonly<Record<string, number | string | boolean>>;

@@ -24,7 +24,7 @@ import { cachedPage, orphanSpool, orphanTag } from '../../impl/hugetlb/pin.js';
 import { F_SEAL_SHRINK } from '../../impl/hugetlb/udmabuf.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
-/** The kernel's sparse page data (idx * 16 + token) as the spec's [index, token] pairs, for present pages. */
+/** The kernel's sparse page data (idx * 16 + token, or + nid) as the spec's [index, token] pairs, for present pages. */
 function pairs(dat: readonly number[], present: readonly number[]): [number, number][] {
   return dat.filter((x) => present.includes(x >> 4)).map((x) => [x >> 4, x & 15] as [number, number]);
 }
@@ -63,9 +63,10 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
       linked: f.nlink === 1,
       evicted: f.evicted === 1,
       sealed: (f.seals & F_SEAL_SHRINK) !== 0,
+      nodes: pairs(f.pn, f.pc), // page_to_nid of cached pages off node 0
     })),
     vmas: g.vma.map((v) => {
-      if (v.st !== V_LIVE) return { ...EMPTY_VMA, resv: [], anon: [], cow: [], pagecache: [], data: [] };
+      if (v.st !== V_LIVE) return { ...EMPTY_VMA, resv: [], anon: [], cow: [], pagecache: [], data: [], nodes: [] };
       const owner = v.kind === PRIVATE && (v.flags & HPAGE_RESV_OWNER) !== 0;
       const resv: number[] = [];
       if (owner) {
@@ -89,6 +90,7 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
         peer: v.peer,
         uffd: UFFD_NAMES[v.uffd] as UffdMode,
         ro: v.ro === 1,
+        nodes: pairs(v.an, v.anon), // page_to_nid of private pages off node 0
       };
     }),
     removing: [], // a truncate/punch in progress is visible only inside the call

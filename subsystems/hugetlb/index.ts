@@ -19,6 +19,7 @@ import { type HugetlbParams, parseParams } from './params.js';
 import { deepScenarios } from './profiles.js';
 import { scenarios as baseScenarios } from './scenarios.js';
 import { migrateScenarios } from './scenarios-migrate.js';
+import { numaScenarios } from './scenarios-numa.js';
 import { pinScenarios } from './scenarios-pin.js';
 import { memfdScenarios, pmdShareScenarios } from './scenarios-pmd-share.js';
 import { subpoolScenarios } from './scenarios-subpool.js';
@@ -30,6 +31,7 @@ const scenarios = [
   ...baseScenarios,
   ...surgeryScenarios,
   ...migrateScenarios,
+  ...numaScenarios,
   ...pmdShareScenarios,
   ...memfdScenarios,
   ...pinScenarios,

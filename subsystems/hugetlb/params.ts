@@ -16,7 +16,19 @@ export function parseParams(raw: unknown): HugetlbParams {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new Error('hugetlb params: expected an object');
   const r = raw as Record<string, unknown>;
-  const known = ['pool', 'overcommit', 'fileSize', 'mounts', 'fileMount', 'vmas', 'numa', 'inject', 'pud', 'nodePool'];
+  const known = [
+    'pool',
+    'overcommit',
+    'fileSize',
+    'mounts',
+    'fileMount',
+    'vmas',
+    'numa',
+    'inject',
+    'pud',
+    'nodePool',
+    'membind',
+  ];
   for (const k of Object.keys(r))
     if (!known.includes(k)) throw new Error(`hugetlb params: unknown field '${k}' (known: ${known.join(', ')})`);
   const pool = int(r.pool ?? 2, 'pool', 0, LIMITS.maxPages);
@@ -60,7 +72,12 @@ export function parseParams(raw: unknown): HugetlbParams {
     throw new Error(
       'hugetlb params: nodePool > 1 needs overcommit 0 and numa false (see NODE_OPS in impl/hugetlb/nodes.ts)',
     );
+  const membind = r.membind === undefined ? undefined : int(r.membind, 'membind', 0, nodePool - 1);
+  // a min_size mount reserves at mount time, through the same mempolicy check (not modelled)
+  if (membind !== undefined && (nodePool < 2 || mounts.some((m) => m.min > 0)))
+    throw new Error('hugetlb params: membind needs nodePool > 1 and no min_size mount');
   const base = { pool, overcommit, fileSize, mounts, fileMount, vmas, numa, inject, pud };
-  // one node: the field stays absent, so one-node scenarios print and hash as before
-  return nodePool > 1 ? { ...base, nodePool } : base;
+  // one node: the fields stay absent, so one-node scenarios print and hash as before
+  if (nodePool === 1) return base;
+  return membind === undefined ? { ...base, nodePool } : { ...base, nodePool, membind };
 }

@@ -49,9 +49,9 @@ describe('hugetlb per-node pools', () => {
   });
 
   test('an op that does not track a page node refuses several nodes; nodePool > 1 needs overcommit 0', () => {
-    const script = { params: parseParams(params), steps: [steps[0], s('fault', { v: 0, i: 0, write: true })] };
+    const script = { params: parseParams(params), steps: [steps[0], s('fallocate', { f: 0, from: 0, to: 1 })] };
     const obs = runScript(hugetlb, script as unknown as Script, null);
-    expect(obs[1]?.problem).toMatch(/threw: hugetlb: fault does not track the node of a huge page/);
+    expect(obs[1]?.problem).toMatch(/threw: hugetlb: fallocate does not track the node of a huge page/);
     expect(() => parseParams({ ...params, overcommit: 1 })).toThrow(/nodePool > 1 needs overcommit 0/);
   });
 });

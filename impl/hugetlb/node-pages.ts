@@ -1,0 +1,94 @@
+/**
+ * Where a huge page sits and where a task may take one (issue 10 item 6):
+ * page_to_nid of every page in use (file.pn for page-cache pages, vma.an for
+ * anonymous ones; sparse as the data lists, node 0 unlisted, so one-node
+ * states are unchanged), the free lists per node (g.nd), and the task's
+ * memory policy: params.membind = set_mempolicy(MPOL_BIND, {membind}) of
+ * every thread before the scenario starts (numactl --membind, the reproducer
+ * of 8ca39e6874f8); absent = the default policy. mm/hugetlb.c and
+ * mm/mempolicy.c @ v6.1.
+ *
+ * Why the task policy and not mbind(): allowed_mems_nr() reads
+ * get_task_policy(current) (policy_mbind_nodemask), and an mbind() policy is
+ * installed on a VMA only after its mmap, so the reservation check never
+ * sees it. With no VMA policy, huge_node() falls back to the same task policy
+ * for faults. The spec's events carry no thread, so the policy is one for
+ * the whole scenario (as numactl gives every thread the same one).
+ */
+import { type T, at, datGet, datSet } from './context.js';
+import { account } from './nodes.js';
+import type { G } from './state.js';
+
+/** page_to_nid of page idx in a node record (file.pn, vma.an). */
+export const pageNid = (rec: readonly number[], idx: number): number => datGet(rec, idx);
+
+/** The node record with page idx on node nid (node 0 is not listed: the record stays canonical). */
+export const withPageNid = (rec: readonly number[], idx: number, nid: number): number[] => datSet(rec, idx, nid);
+
+/**
+ * The end of free_huge_page under hugetlb_lock (mm/hugetlb.c free_huge_page() @ v6.1): a page
+ * of a node with surplus pages (surplus_huge_pages_node[nid]) goes back to buddy
+ * (remove_hugetlb_page + update_and_free_page), any other is enqueue_huge_page'd on its node.
+ */
+export function freeToNode(g: G, nid: number): void {
+  const surplus = g.nd.length > 0 ? at(g.nd, nid).surp > 0 : g.surp > 0;
+  if (surplus) account(g, nid, -1, 0, -1);
+  else account(g, nid, 0, 1, 0);
+}
+
+/** The nodes huge_node() lets a fault allocate on: MPOL_BIND's nodemask, or (default policy) every node. */
+function policyNodes(g: Readonly<G>, t: T): number[] {
+  const bind = t.params.membind;
+  return bind === undefined ? g.nd.map((_, k) => k) : [bind];
+}
+
+/**
+ * The node dequeue_huge_page_vma() takes a free page from, -1 when none
+ * (mm/hugetlb.c @ v6.1): huge_node(vma, address, gfp_mask, &mpol, &nodemask)
+ * gives the preferred node and MPOL_BIND's nodemask; dequeue_huge_page_nodemask
+ * walks the preferred node's zonelist within the nodemask and takes the first
+ * node with a free page. Bound: the bound node or nothing. Default policy:
+ * the preferred node is the local one, numa_node_id() of the CPU the task runs
+ * on, which any node may be: every node with a free page is a choice.
+ */
+export function dequeueNid(g: G, t: T): number {
+  if (g.nd.length === 0) return g.free > 0 ? 0 : -1;
+  const cands = policyNodes(g, t).filter((k) => at(g.nd, k).free > 0);
+  if (cands.length === 0) return -1;
+  return cands.length === 1 ? at(cands, 0) : at(cands, t.choose(cands.length));
+}
+
+/**
+ * allowed_mems_nr(h) (mm/hugetlb.c @ v6.1): the free pages on the nodes of
+ * cpuset_current_mems_allowed (every node here) that policy_mbind_nodemask()
+ * (the task's MPOL_BIND nodemask) allows. hugetlb_acct_memory() fails a
+ * reservation of delta pages when delta exceeds it. Before 8ca39e6874f8
+ * "mm/hugetlb: add mempolicy check in the reservation routine" (v5.9) the
+ * check was cpuset_mems_nr(h->free_huge_pages_node): every cpuset node,
+ * whatever the policy.
+ */
+export function allowedMemsNr(g: Readonly<G>, t: T): number {
+  const bind = t.params.membind;
+  if (g.nd.length === 0 || bind === undefined || t.bug('8ca39e6874f8')) return g.free;
+  return at(g.nd, bind).free;
+}
+
+/**
+ * A truncate's batch of removed folios by node (l.batch_nid: a count per node nid != 0 in base
+ * 8; a folio of node 0 is the rest of the batch). Adds one folio of node nid.
+ */
+export function batchAdd(t: T, nid: number): void {
+  if (nid > 0) t.l.batch_nid += 8 ** (nid - 1);
+}
+
+/** Take one folio out of the batch (any order: each is freed to its own node): its node. */
+export function batchTake(t: T): number {
+  for (let k = 1; t.l.batch_nid > 0; k++) {
+    const digit = Math.floor(t.l.batch_nid / 8 ** (k - 1)) % 8;
+    if (digit > 0) {
+      t.l.batch_nid -= 8 ** (k - 1);
+      return k;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,92 @@
+/**
+ * Which node a huge page comes from, and what a memory policy changes in the
+ * reservation promise (params.nodePool > 1; params.membind: every task of
+ * the scenario runs under set_mempolicy(MPOL_BIND, {membind}), as numactl
+ * --membind sets it up).
+ *
+ * The user sees the node of each page in use (move_pages(2), numa_maps: the
+ * view's `nodes` of files and mappings) and each node's pool
+ * (/sys/devices/system/node/node<nid>/hugepages/). What is promised
+ * (Documentation/admin-guide/mm/hugetlbpage.rst and
+ * Documentation/mm/hugetlbfs_reserv.rst "Reservations and Memory Policy" @ v6.1;
+ * mm/hugetlb.c hugetlb_acct_memory()'s comment @ v6.1):
+ *
+ *  - A page allocated for a bound task comes from its bound node. With the
+ *    default policy it comes from any node that has a free page (the local
+ *    node first, and the task may run on any node's CPU).
+ *  - Reservations are global, not per node. For a bound task, mmap checks
+ *    "as a best attempt" that the bound node has at least as many free pages
+ *    as the mapping reserves, and fails with ENOMEM otherwise (since
+ *    8ca39e6874f8 "mm/hugetlb: add mempolicy check in the reservation
+ *    routine"). The free pages it counted are not set aside, so a later
+ *    fault of a bound task may find its node empty although the global pool
+ *    still holds the reserved page elsewhere: that fault SIGBUSes. That is
+ *    the only SIGBUS a reservation does not rule out under a policy.
+ *
+ * Freedom beyond the kernel's: the view does not say on which node a surplus
+ * page sits, nor where a page a truncate removed (not yet freed) or a pin
+ * keeps sits, so a node's free count is known only within bounds
+ * (nodeFreeBounds); both bounds meet when there are no surplus pages and no
+ * such pages, as in the default scenarios.
+ */
+import type { Plan } from './choices.js';
+import { orphans, tokenAt } from './promises.js';
+import type { HugetlbParams } from './params.js';
+import type { HugetlbView } from './view.js';
+
+/** The scenario parameters that decide where a page may come from. */
+export type NodePolicy = Pick<HugetlbParams, 'numa' | 'membind'>;
+
+/** Pages in use on node n (a page shared after fork counted once). */
+function nodeInUse(v: HugetlbView, n: number): number {
+  let used = 0;
+  let shared = 0;
+  for (const f of v.files) for (const i of f.cache) if (tokenAt(f.nodes, i) === n) used++;
+  for (const m of v.vmas) {
+    for (const i of m.anon) if (tokenAt(m.nodes, i) === n) used++;
+    for (const i of m.cow) if (tokenAt(m.nodes, i) === n) shared++;
+  }
+  return used - shared / 2;
+}
+
+/**
+ * Node n's free pages, as [at least, at most]: its persistent pages plus the
+ * surplus pages on it, minus its pages in use. Surplus pages, pages removed
+ * by a truncate in flight and pages only a pin keeps may sit on any node.
+ */
+export function nodeFreeBounds(v: HugetlbView, n: number): [number, number] {
+  const base = (v.nodes[n] ?? 0) - nodeInUse(v, n);
+  const unplaced = (v.removing[2] ?? 0) + orphans(v, () => true);
+  return [Math.max(0, base - unplaced), Math.max(0, base + v.surp)];
+}
+
+/**
+ * The node of a page the pool gives this allocation (the global conditions
+ * already allowed it): a node number, 'miss' (a bound task's node has no free
+ * page: the allocation fails), or undefined (this choice is no possible outcome).
+ * plan.node picks the node under the default policy; plan.numaMiss the miss.
+ */
+export function poolNode(v: HugetlbView, plan: Plan, pol: NodePolicy): number | 'miss' | undefined {
+  if (v.nodes.length === 0) return plan.node === 0 ? 0 : undefined;
+  const bind = pol.membind;
+  if (bind !== undefined && plan.node !== 0) return undefined;
+  const nid = bind ?? plan.node;
+  const [lo, hi] = nodeFreeBounds(v, nid);
+  if (plan.numaMiss) return bind !== undefined && lo === 0 ? 'miss' : undefined;
+  return hi > 0 ? nid : undefined;
+}
+
+/**
+ * mmap's check for a bound task reserving n pages from the global pool
+ * (hugetlb_acct_memory(): delta > allowed_mems_nr(h) -> -ENOMEM): true = it
+ * fails (plan.numaMiss), false = it passes, undefined = not a possible outcome.
+ */
+export function bindCheckFails(v: HugetlbView, n: number, plan: Plan, pol: NodePolicy): boolean | undefined {
+  const bind = pol.membind;
+  if (bind === undefined || v.nodes.length === 0 || n <= 0) return plan.numaMiss ? undefined : false;
+  const [lo, hi] = nodeFreeBounds(v, bind);
+  // as for the global check (ops-map.ts transientEnomem), a concurrent fault may hold a page of
+  // the node it has taken and not yet mapped: the check may fail with one page less
+  if (plan.numaMiss) return n > lo - 1 ? true : undefined;
+  return n <= hi ? false : undefined;
+}

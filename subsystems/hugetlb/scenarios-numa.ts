@@ -1,0 +1,34 @@
+/**
+ * hugetlb scenarios of node-restricted allocation (issue 10 item 6): pages
+ * that record their node, faults under the default policy (any node with a
+ * free page) and under MPOL_BIND (params.membind: the bound node or SIGBUS),
+ * and mmap's mempolicy check (8ca39e6874f8). spec/hugetlb/ops-numa.ts states
+ * the promises, impl/hugetlb/node-pages.ts the kernel's code.
+ */
+import type { Scenario } from '../../checker/types.js';
+import type { HugetlbParams } from './params.js';
+import { nrNode } from './scenarios-migrate.js';
+import { P, munmap, one, op, sh, wr } from './scenario-helpers.js';
+
+export const numaScenarios: Scenario<HugetlbParams>[] = [
+  {
+    name: 'node-bind-reserve',
+    description:
+      "every task bound to node 0 (set_mempolicy MPOL_BIND, as numactl --membind=0), node 1 given a page: a two-page mmap fails with ENOMEM although the pool holds two free pages, since node 0 has one (8ca39e6874f8, the commit's reproducer); two one-page mappings both pass the check, and the second fault finds node 0 empty and SIGBUSes although reserved (the check is a best attempt)",
+    params: P({ pool: 1, overcommit: 0, fileSize: 2, vmas: 2, fileMount: [0, 0], nodePool: 2, membind: 0 }),
+    threads: [
+      [one(nrNode(1, 1)), one(sh(0, 0, 0, 2)), one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(munmap(0))],
+      [one(sh(1, 1, 0, 1)), one(wr(1, 0)), one(munmap(1))],
+    ],
+  },
+  {
+    name: 'node-default-fault',
+    description:
+      "two nodes, the default policy: faults take a page from any node with a free one (the task's local node is wherever it runs); node 1's nr_hugepages is grown to 1 and written back to 0 while its page may be in use (it stays, as a surplus page of node 1, and goes back to buddy when the truncate frees it, not to node 0's free list)",
+    params: P({ pool: 1, overcommit: 0, fileSize: 2, vmas: 1, nodePool: 2 }),
+    threads: [
+      [one(sh(0, 0, 0, 2)), one(wr(0, 0)), one(wr(0, 1)), one(munmap(0)), one(op('truncate', { f: 0, size: 0 }))],
+      [one(nrNode(1, 1)), one(nrNode(1, 0))],
+    ],
+  },
+];
