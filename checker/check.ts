@@ -12,7 +12,7 @@
  */
 import { alternativeImpl } from './impls.js';
 import { collisionProbability } from './fingerprint.js';
-import type { Model } from './model.js';
+import type { Failure, Model } from './model.js';
 import { evalInvariants } from './properties.js';
 import { createProductSharing, Product } from './product.js';
 import type { ProductSourceArgs } from './product/source.js';
@@ -22,6 +22,7 @@ import { dfs } from './strategy/dfs.js';
 import { parallelBfs } from './strategy/parallel-bfs.js';
 import type { Progress, SearchOutcome } from './strategy/search.js';
 import { BitstateStore, ExactStore, type VisitedStore } from './store/visited.js';
+import { symmetricModel, symmetryResult, type SymmetryRun } from './symmetry-run.js';
 import type { Scenario, Subsystem } from './types.js';
 
 export { evalInvariants };
@@ -50,6 +51,8 @@ export interface CheckOptions {
    * (step-memo.ts); 'always': use it whatever the impl state's size. Same results.
    */
   stepMemo?: boolean | 'always';
+  /** Symmetry reduction over identical threads (symmetry.ts); the result's `symmetry` says whether it applied. */
+  symmetry?: boolean;
 }
 
 export interface ParallelCheckOptions extends Omit<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate'> {
@@ -105,6 +108,8 @@ export function checkScenario<G extends object, C, P>(
   const product = new Product<G>(sub, scenario, opts.variant ?? null);
   product.watch = opts.watch;
   if (opts.stepMemo !== undefined) product.setStepMemo(opts.stepMemo);
+  const sym = opts.symmetry ? symmetricModel(sub, scenario, product) : undefined;
+  const model: Model = sym?.model ?? product;
   const start = performance.now();
   const visited: VisitedStore =
     opts.bitstate !== undefined ? new BitstateStore(opts.bitstate) : new ExactStore(1 << 16);
@@ -112,9 +117,9 @@ export function checkScenario<G extends object, C, P>(
   const strategy = opts.strategy ?? 'bfs';
   const out: SearchOutcome =
     strategy === 'dfs'
-      ? dfs(product, visited, { ...limits, ...(opts.maxDepth !== undefined ? { maxDepth: opts.maxDepth } : {}) })
-      : bfs(product, visited, limits);
-  return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, strategy, 1);
+      ? dfs(model, visited, { ...limits, ...(opts.maxDepth !== undefined ? { maxDepth: opts.maxDepth } : {}) })
+      : bfs(model, visited, limits);
+  return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, strategy, 1, sym);
 }
 
 /** The result of a search over the scenario's Product. */
@@ -126,14 +131,16 @@ function resultOf<G extends object, C, P>(
   seconds: number,
   strategy: 'bfs' | 'dfs',
   workers: number,
+  sym?: SymmetryRun,
 ): CheckResult {
+  sym?.model?.mergeClauseRuns(sym.classes);
   // taken before the counterexample is rebuilt: re-expanding its path would count pruned paths again
   const preconditions = [...product.pruned].map(([text, count]) => ({ text, count }));
   const invariants = product.invariantStats.map((s) => ({ ...s }));
   let violation: Violation | undefined;
   if (out.found) {
-    const { states, transitions } = followEdges(product, out.found.path);
-    const f = out.found.failure;
+    const { states, transitions, last } = followEdges(sym?.model ?? product, out.found.path);
+    const f = sym?.model ? sym.model.realFailure(out.found.failure, last) : out.found.failure;
     violation = { kind: f.kind, property: f.property, message: f.message, trace: { states, transitions } };
   }
   const search: SearchInfo = {
@@ -177,6 +184,7 @@ function resultOf<G extends object, C, P>(
     invariants,
     preconditions,
     search,
+    ...(sym ? { symmetry: symmetryResult(sym, states) } : {}),
     ...(violation ? { violation } : {}),
   };
 }
@@ -185,16 +193,18 @@ function resultOf<G extends object, C, P>(
 export function followEdges(
   product: Model,
   path: readonly number[],
-): { states: TraceState[]; transitions: StepLabel[] } {
+): { states: TraceState[]; transitions: StepLabel[]; last: { vec: Int32Array; failure?: Failure } } {
   let vec = product.initial().vec;
   const states: TraceState[] = [product.traceState(vec)];
   const transitions: StepLabel[] = [];
+  let failure: Failure | undefined;
   for (const want of path) {
     const hit = product.pick(vec, (_l, i) => i === want);
     if (!hit) throw new Error('internal: counterexample path is not reproducible (nondeterministic step?)');
     vec = hit.vec;
+    failure = hit.failure;
     transitions.push(hit.label);
     states.push(product.traceState(vec));
   }
-  return { states, transitions };
+  return { states, transitions, last: { vec, ...(failure ? { failure } : {}) } };
 }

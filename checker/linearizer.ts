@@ -209,6 +209,29 @@ export class Linearizer {
     return out.length === 0 ? NO_SET : this.closeAndIntern(out);
   }
 
+  /**
+   * The set with its threads renumbered, thread t's status moved to thread `to[t]` (symmetry
+   * reduction, symmetry.ts); memoized per (set, `key`), a caller's fixed number for `to`. The spec
+   * never sees a thread id, so a permuted closed set is closed: interned as is.
+   */
+  permuteSet(setId: number, to: ArrayLike<number>, key: number): number {
+    const known = this.permMemo.get(setId, key, -1);
+    if (known >= 0) return known;
+    const set = this.sets.get(setId);
+    const out = new Int32Array(set.length);
+    const n = this.scratch;
+    for (let i = 0; i < set.length; i++) {
+      const c = this.configs.get(set[i]!);
+      n[0] = c[0]!;
+      for (let t = 0; t < this.threads; t++) n[to[t]! + 1] = c[t + 1]!;
+      out[i] = this.configs.intern(n);
+    }
+    const r = this.sets.intern(out.sort());
+    this.permMemo.set(setId, key, r);
+    return r;
+  }
+  private readonly permMemo = new PairMap();
+
   /** Distinct spec states in a set (for traces). */
   specStates(setId: number): number[] {
     const s = new Set<number>();

@@ -110,6 +110,24 @@ export interface SearchInfo {
   };
 }
 
+/**
+ * Symmetry reduction (`check --symmetry`, checker/symmetry.ts): present when it was asked for, applied
+ * or not. Applied, `states` counts canonical states, one per orbit of interchangeable threads.
+ */
+export interface SymmetryInfo {
+  readonly applied: boolean;
+  /** Why it was not applied (no identical threads, no permutation declared, ...). */
+  readonly reason?: string;
+  /** The classes of interchangeable threads (two or more threads each). */
+  readonly classes: readonly (readonly number[])[];
+  /** Permutations in the group (the product of the classes' factorials). */
+  readonly group: number;
+  /** Canonical states explored (the result's `states`). */
+  readonly canonicalStates: number;
+  /** States of the unreduced system: the sum of the canonical states' orbit sizes. */
+  readonly unreducedStates: number;
+}
+
 export interface CheckResult {
   readonly subsystem: string;
   /** The alternative implementation checked (Subsystem.impls, `--impl`); absent for the main one. */
@@ -152,6 +170,8 @@ export interface CheckResult {
   readonly preconditions: readonly { readonly text: string; readonly count: number }[];
   /** Strategy and store (absent in results from before they were selectable: BFS, exact). */
   readonly search?: SearchInfo;
+  /** Present when symmetry reduction was asked for (see SymmetryInfo). */
+  readonly symmetry?: SymmetryInfo;
   readonly violation?: Violation;
 }
 

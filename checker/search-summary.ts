@@ -3,7 +3,7 @@
  * result line: a bitstate or depth-bounded run must never read like an
  * exhaustive one.
  */
-import type { CheckResult } from './result.js';
+import type { CheckResult, SymmetryInfo } from './result.js';
 
 const sci = (x: number): string => (x === 0 ? '0' : x < 1e-3 || x >= 1e4 ? x.toExponential(1) : x.toPrecision(2));
 
@@ -20,5 +20,17 @@ export function searchSummary(r: Pick<CheckResult, 'search' | 'collisionProbabil
     `${strat}, BITSTATE (hash-compacted, may omit states): hash factor ${o ? sci(o.hashFactor) : '?'}, ` +
     `${o?.bitsPerState ?? '?'} bits/state, expected omitted states ${o ? sci(o.expectedOmitted) : '?'} ` +
     `(omission probability <= ${o ? sci(o.probability) : '?'})`
+  );
+}
+
+/** The symmetry reduction of a run, for every result line: what ran and by how much it shrank the space. */
+export function symmetrySummary(s: SymmetryInfo): string {
+  if (!s.applied) return `symmetry not applied: ${s.reason ?? 'unknown reason'}`;
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const classes = s.classes.map((c) => `{${c.map((t) => `T${t}`).join(',')}}`).join(' ');
+  const f = s.canonicalStates > 0 ? s.unreducedStates / s.canonicalStates : 1;
+  return (
+    `symmetry over interchangeable threads ${classes} (${s.group} permutations): ` +
+    `${n(s.canonicalStates)} canonical states stand for ${n(s.unreducedStates)} states (orbit sizes summed; ${f.toFixed(2)}x fewer)`
   );
 }

@@ -94,6 +94,23 @@ export interface ImplDef<G, P = unknown> {
   readonly state: Schema<G> | ((params: P) => Schema<G>);
   init(params: P): G;
   readonly ops: Readonly<Record<string, OpDef<G, P>>>;
+  /**
+   * Symmetry reduction (checker/symmetry.ts, `check --symmetry`): rewrite in place every field of `g`
+   * that holds a thread id (lock owners `tid + 1`, on-stack lists `2 + tid`, ...) as `p` renumbers the
+   * threads. Absent: the implementation declares nothing and its runs get no symmetry reduction (the
+   * result says so). test/checker/symmetry-commute.test.ts checks a declaration against the steps.
+   */
+  permuteThreads?(g: G, p: ThreadPermutation): void;
+}
+
+/**
+ * A renumbering of threads (checker/symmetry.ts): thread t becomes thread `tid(t)`. A declaration
+ * reads thread ids only through these two (the canonicaliser skips states in which it met none).
+ */
+export interface ThreadPermutation {
+  tid(t: number): number;
+  /** A lock-owner field (`tid + 1` of the owner, 0 when free, negative for readers) renumbered. */
+  owner(v: number): number;
 }
 
 // ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 import { alternativeImpl } from '../checker/impls.js';
 import type { Progress } from '../checker/check.js';
 import type { CheckResult } from '../checker/result.js';
-import { searchSummary } from '../checker/search-summary.js';
+import { searchSummary, symmetrySummary } from '../checker/search-summary.js';
 import {
   exitCodeOf,
   vacuousItems,
@@ -109,6 +109,7 @@ export function outcomeOf(job: JobSpec, end: JobEnd, allowVacuous: boolean, trac
   // a result line names the strategy and store whenever they are not BFS over exact fingerprints
   if (r.search && (r.search.strategy !== 'bfs' || r.search.visited !== 'exact' || (r.search.workers ?? 1) > 1))
     reason += ` [${searchSummary(r)}]`;
+  if (r.symmetry) reason += ` [${symmetrySummary(r.symmetry)}]`;
   return { ...base, verdict, reason, vacuous, result: r, ...(tracePath ? { tracePath } : {}) };
 }
 

@@ -11,6 +11,7 @@ export const SEARCH_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'max-depth': { kind: 'int', min: 1 },
   bitstate: { kind: 'int', min: 10 },
   workers: { kind: 'int', min: 1 },
+  symmetry: { kind: 'bool' },
 };
 
 export const SEARCH_HELP = `  --strategy bfs|dfs     bfs (default): shortest counterexamples; dfs: memory bounded by depth, not shortest
@@ -18,9 +19,12 @@ export const SEARCH_HELP = `  --strategy bfs|dfs     bfs (default): shortest cou
   --bitstate W           bitstate hashing in 2^W bits (SPIN -w W, 10..32): fixed memory, may omit states;
                          the run is reported with its omission probability and never as exhaustive
   --workers N            explore each scenario with a BFS in N threads (default 1): the same states, verdict
-                         and shortest counterexample for every N; --jobs runs scenarios side by side`;
+                         and shortest counterexample for every N; --jobs runs scenarios side by side
+  --symmetry             symmetry reduction over threads with identical programs (off by default): explores
+                         one canonical state per orbit, states the unreduced count (the orbits' sizes summed);
+                         applies only where the implementation declares its thread-id fields (the result says)`;
 
-export type SearchOptions = Pick<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate'> & {
+export type SearchOptions = Pick<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate' | 'symmetry'> & {
   /** Threads per scenario (checker/strategy/parallel-bfs.ts); absent or 1: the sequential search. */
   readonly workers?: number;
 };
@@ -39,7 +43,10 @@ export function searchOptions(flags: Readonly<Record<string, string | number | b
   if (workers !== undefined && workers > 1 && w !== undefined)
     throw new UsageError('--workers applies to the exact store only, not --bitstate');
   if (workers !== undefined && workers > 64) throw new UsageError(`--workers: expected 1..64, got ${workers}`);
+  if (workers !== undefined && workers > 1 && flags.symmetry === true)
+    throw new UsageError('--symmetry applies to the sequential search only, not --workers');
   return {
+    ...(flags.symmetry === true ? { symmetry: true } : {}),
     ...(workers !== undefined ? { workers } : {}),
     ...(s !== undefined ? { strategy: s } : {}),
     ...(flags['max-depth'] !== undefined ? { maxDepth: flags['max-depth'] as number } : {}),

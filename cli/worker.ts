@@ -25,6 +25,7 @@ export interface Job {
   readonly strategy?: 'bfs' | 'dfs';
   readonly maxDepth?: number;
   readonly bitstate?: number;
+  readonly symmetry?: boolean;
   /** Threads for this scenario's search (more than 1: the parallel BFS). */
   readonly workers?: number;
 }
@@ -68,6 +69,7 @@ parentPort?.on('message', (job: Job) => {
               ...(job.strategy !== undefined ? { strategy: job.strategy } : {}),
               ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
               ...(job.bitstate !== undefined ? { bitstate: job.bitstate } : {}),
+              ...(job.symmetry === true ? { symmetry: true } : {}),
             });
       parentPort!.postMessage({ id: job.id, kind: 'result', result } satisfies WorkerMessage);
     } catch (e) {

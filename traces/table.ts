@@ -6,7 +6,7 @@
  * Soundness first: a run that stopped (limit or violation) is never presented as
  * exhaustive, and an exhaustive run is still only a result for its bounds.
  */
-import { searchSummary } from '../checker/search-summary.js';
+import { searchSummary, symmetrySummary } from '../checker/search-summary.js';
 import type { CheckResult, StepLabel, TraceState, Violation } from '../checker/result.js';
 import { diffPlain, show, type Change } from './diff.js';
 import { renderFinalState } from './table-final.js';
@@ -303,6 +303,7 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
   kv('exhaustive', ex.exhaustive ? `yes (${ex.why})` : p.yellow(`NO (${ex.why})`));
   kv('search', searchSummary(r));
   kv('states', `${fmtInt(r.states)} distinct, ${fmtInt(r.transitions)} transitions, max depth ${fmtInt(r.maxDepth)}`);
+  if (r.symmetry) kv('symmetry', symmetrySummary(r.symmetry));
   kv('time', `${r.seconds.toFixed(2)} s, ${fmtInt(r.statesPerSecond)} states/s`);
   kv(
     'fingerprints',
@@ -361,6 +362,9 @@ function verdictOf(
   } else if (ex.exhaustive) {
     verdict =
       `PASS within bounds: no violation in all ${fmtInt(r.states)} reachable states of this scenario ` +
+      (r.symmetry?.applied
+        ? `(canonical states; ${fmtInt(r.symmetry.unreducedStates)} without symmetry reduction) `
+        : '') +
       `(a bounded result, not a proof for other bounds)`;
     if (vacuous.length) verdict += `; but VACUOUS: ${vacuous.join(', ')} never exercised`;
     paint = vacuous.length ? (s) => p.yellow(p.bold(s)) : (s) => p.green(p.bold(s));

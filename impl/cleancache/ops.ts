@@ -19,7 +19,7 @@ import { gupWrite } from './gup.js';
 import { cleancacheInitFs } from './frontend.js';
 import type { G, P } from './fs-common.js';
 import { register } from './register.js';
-import { initState, stateSchema } from './state.js';
+import { initState, permuteThreads, stateSchema } from './state.js';
 import { create, fsMount, fsUmount } from './super.js';
 import { dioWrite, punch, truncate, unlink } from './truncate.js';
 
@@ -28,6 +28,7 @@ export { DIO_PRECONDITION } from './filemap.js';
 
 export const cleancacheImpl: ImplDef<G, P> = {
   state: stateSchema,
+  permuteThreads,
   init(params) {
     const g = initState(params);
     if (params.mode === 'fs' && params.mounted) {

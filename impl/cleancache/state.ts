@@ -20,6 +20,7 @@
  *     filesystem").
  */
 import { S, type Infer } from '../../checker/schema.js';
+import type { ThreadPermutation } from '../../checker/types.js';
 
 export interface CleancacheParams {
   /** Which layer the scenario drives. */
@@ -236,4 +237,18 @@ export function initState(p: CleancacheParams): CleancacheState {
     g.sb_mounted[fsSb] = true;
   }
   return g;
+}
+
+/**
+ * Symmetry reduction (ImplDef.permuteThreads): the fields holding a thread id, all `tid + 1`: the page
+ * locks (pc[].lock, and pageLock of the API layer), i_rwsem (inodes[].rwsem) and the O_DIRECT ghost
+ * (inodes[].dio). invalidate_lock (inodes[].invl) is -1 or a reader count, users and sbIo counts.
+ */
+export function permuteThreads(g: CleancacheState, p: ThreadPermutation): void {
+  for (const pg of g.pc) pg.lock = p.owner(pg.lock);
+  for (let i = 0; i < g.pageLock.length; i++) g.pageLock[i] = p.owner(g.pageLock[i]!);
+  for (const ino of g.inodes) {
+    ino.rwsem = p.owner(ino.rwsem);
+    ino.dio = p.owner(ino.dio);
+  }
 }

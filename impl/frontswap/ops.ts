@@ -17,12 +17,13 @@ import { swapin } from './do-swap-page.js';
 import { swapout } from './page-io.js';
 import { register } from './register.js';
 import { swapoutThp } from './thp-swapout.js';
-import { frontswapState, initFrontswap } from './state.js';
+import { frontswapState, initFrontswap, permuteThreads } from './state.js';
 import { swapFree, swapoff, swapon } from './swapfile.js';
 import { writeback } from './zswap-writeback.js';
 
 export const frontswapImpl: ImplDef<G, P> = {
   state: frontswapState,
   init: initFrontswap,
+  permuteThreads,
   ops: { register, swapon, swapoff, swapout, swapout_thp: swapoutThp, swapin, swap_free: swapFree, writeback },
 };

@@ -8,6 +8,7 @@
  * bounded capacity, stores they may reject, writeback to the swap device.
  */
 import { S, type Infer } from '../../checker/schema.js';
+import type { ThreadPermutation } from '../../checker/types.js';
 
 export interface FrontswapParams {
   /** Swap devices (swap "types"). */
@@ -130,4 +131,15 @@ export function initFrontswap(p: FrontswapParams): FrontswapState {
     oops: 0,
     last: Array.from({ length: n }, () => 0),
   };
+}
+
+/**
+ * Symmetry reduction (ImplDef.permuteThreads): the fields holding a thread id, all `tid + 1`:
+ * swapon_mutex, the swap-cache page locks (slotLock) and zswap_writeback_entry's reference (tree[].wbref).
+ * si[].users counts get_swap_device() references: no thread id.
+ */
+export function permuteThreads(g: FrontswapState, p: ThreadPermutation): void {
+  g.swapon_mutex = p.owner(g.swapon_mutex);
+  for (let i = 0; i < g.slotLock.length; i++) g.slotLock[i] = p.owner(g.slotLock[i]!);
+  for (const e of g.tree) e.wbref = p.owner(e.wbref);
 }

@@ -5,6 +5,7 @@
  * compact because every transition decodes a fresh copy.
  */
 import { S, type Infer } from '../../checker/schema.js';
+import type { ThreadPermutation } from '../../checker/types.js';
 
 /** Parameters the implementation reads (structurally the scenario params). */
 export interface ImplParams {
@@ -257,4 +258,14 @@ export function freshFile(p: Pick<ImplParams, 'fileSize'>): File {
 /** A file that does not exist: its mount is not mounted (never was, or kill_sb evicted it at umount). */
 export function goneFile(p: Pick<ImplParams, 'fileSize'>): File {
   return { ...freshFile(p), cache: 0, fd: 0, nlink: 0, evicted: 1 };
+}
+
+/**
+ * Symmetry reduction (ImplDef.permuteThreads): the fields holding a thread id are the sleeping locks'
+ * owners, inode_lock (file.ilock) and h->resize_lock (resize), `tid + 1`. The fault mutex table (fmx)
+ * holds hash slots, vma.pmd sharer VMA slots, vma.users and file.ir counts: no thread ids.
+ */
+export function permuteThreads(g: G, p: ThreadPermutation): void {
+  g.resize = p.owner(g.resize);
+  for (const f of g.file) f.ilock = p.owner(f.ilock);
 }

@@ -12,6 +12,8 @@ import { fault, fault_pte, populate_read } from './fault.js';
 import { force_read, force_write } from './gup-force.js';
 import { evict } from './filemap.js';
 import { folioSchema, init, type FolioParams, type FolioState } from './folio.js';
+import { permuteThpThreads } from '../thp-common/thread-ids.js';
+import { onStackList } from '../thread-ids.js';
 import { fork } from './fork.js';
 import { pin, unpin } from './gup.js';
 import { pin_fast } from './gup-fast.js';
@@ -26,6 +28,11 @@ import { madvise_dontneed, mlock, mprotect, mprotect_ro, munmap, numa_hint, spli
 export const folioImpl: ImplDef<FolioState, FolioParams> = {
   state: folioSchema,
   init,
+  /** The shared fields (thp-common/thread-ids.ts) and the deferred list (deferred: 2 + tid). */
+  permuteThreads(g, p) {
+    permuteThpThreads(g, p);
+    g.deferred = onStackList(g.deferred, p);
+  },
   ops: {
     fault,
     fault_pte,

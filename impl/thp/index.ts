@@ -12,6 +12,8 @@ import { evict } from './filemap.js';
 import { collapse } from './khugepaged.js';
 import { collapse_file } from './collapse-file.js';
 import { init, thpSchema, type ThpParams, type ThpState } from './page.js';
+import { permuteThpThreads } from '../thp-common/thread-ids.js';
+import { onStackList } from '../thread-ids.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, put_prior, split } from './split.js';
@@ -23,6 +25,12 @@ import { migrate } from './migrate.js';
 export const thpImpl: ImplDef<ThpState, ThpParams> = {
   state: thpSchema,
   init,
+  /** The shared fields (thp-common/thread-ids.ts), the deferred list (dsq: 2 + tid) and split_unmapped (tid + 1). */
+  permuteThreads(g, p) {
+    permuteThpThreads(g, p);
+    g.dsq = onStackList(g.dsq, p);
+    g.split_unmapped = p.owner(g.split_unmapped);
+  },
   ops: {
     fault,
     fault_pte,

@@ -5,7 +5,7 @@
  */
 import type { ImplDef, Subsystem } from '../../checker/types.js';
 import { OPS } from '../../impl/hugetlb/ops.js';
-import { type G, initState, stateSchema } from '../../impl/hugetlb/state.js';
+import { type G, initState, permuteThreads, stateSchema } from '../../impl/hugetlb/state.js';
 import { hugetlbSpec } from '../../spec/hugetlb/machine.js';
 import type { HugetlbView } from '../../spec/hugetlb/model.js';
 import { knobsCustomize } from '../../checker/reshape.js';
@@ -44,6 +44,7 @@ const impl: ImplDef<G, HugetlbParams> = {
   state: stateSchema,
   init: (p) => initState(p),
   ops: OPS,
+  permuteThreads,
 };
 
 /** The knobs (knobs.ts) in the `customize(base, {threads: 3})` form. */
