@@ -3,9 +3,11 @@
  * fault when the PMD/PTE is write-protected (wp.ts) followed by the store
  * itself; a load of a present page needs no lock (the MMU walks the tables).
  * A load of a migration entry waits (migration_entry_wait, mm/migrate.c @
- * v5.10) until remove_migration_ptes() restores it.
+ * v5.10) until remove_migration_ptes() restores it. A load of a swap PTE
+ * faults it in (do_swap_page, impl/thp/swap.ts).
  */
-import { loadData, targetOf } from './cow.js';
+import { loadData, targetOfSwap } from './cow.js';
+import { do_swap_page, swapPageUnlocked } from './swap.js';
 import { isAnon } from './page.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf } from './steps.js';
 import { WP, faultResult, wpFaultSteps } from './wp.js';
@@ -43,17 +45,20 @@ export const read = kernelOp(
         const i = arg(t, 'sub');
         if (badMm(t, m) || badSub(t, i)) return true;
         const mm = g.mms[m]!;
-        const kind = targetOf(mm, i).kind;
+        const kind = targetOfSwap(mm, i).kind;
         /* nothing mapped: the load faults (mmap_lock for read, then the ptl) before it could report nomap */
         if (kind === 'none') return mm.mmap_lock >= 0 && mm.ptl === 0;
+        /* a swap PTE: do_swap_page() under mmap_lock (read), the swap cache page's lock and the ptl */
+        if (kind === 'swap') return mm.mmap_lock >= 0 && mm.ptl === 0 && swapPageUnlocked(g, t, i);
         return kind !== 'migration' && mm.pmd !== 'splitting';
       },
       run: (g, t) => {
         if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');
-        const kind = targetOf(mm, i).kind;
+        const kind = targetOfSwap(mm, i).kind;
         if (kind === 'none') return done('nomap');
+        if (kind === 'swap') do_swap_page(g, t, mm, i, false); /* a read fault maps it again */
         if (kind === 'thp' && (g.pages[i]!.freed || (!isAnon(t.params) && !g.pages[i]!.in_cache))) return done('nomap');
         return done(loadData(g, mm, i));
       },

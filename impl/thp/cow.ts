@@ -16,6 +16,7 @@ import {
   PTE_PRESENT,
   PTE_ZERO,
   compound_head,
+  isSwapPte,
   type MmT,
   type T,
   type ThpState,
@@ -30,13 +31,26 @@ export type Target =
   | { readonly kind: 'foreign' } /* a subpage of a huge page khugepaged collapsed the range into */
   | { readonly kind: 'zero' } /* the huge zero page (by PMD) or the small zero page (by PTE) */
   | { readonly kind: 'migration' }
+  | { readonly kind: 'swap' } /* a swap PTE of slot i (impl/thp/swap.ts): only targetOfSwap() returns it */
   | { readonly kind: 'none' };
 
 const THP: Target = { kind: 'thp' };
 const NONE: Target = { kind: 'none' };
 const ZERO: Target = { kind: 'zero' };
 
+/**
+ * What virtual page i maps. A swap PTE is an error here (an impl-error naming the path), so a
+ * path that does not model swap-in never silently treats one as something else; paths that
+ * handle swap PTEs call targetOfSwap().
+ */
 export function targetOf(mm: Readonly<MmT>, i: number): Target {
+  const tg = targetOfSwap(mm, i);
+  if (tg.kind === 'swap')
+    throw new Error(`not modelled: this path meets a swap PTE (subpage ${i}); see subsystems/thp/NOTES.md, swap-out`);
+  return tg;
+}
+
+export function targetOfSwap(mm: Readonly<MmT>, i: number): Target {
   if (mm.pmd === 'huge' || mm.pmd === 'splitting') return THP;
   if (mm.pmd === 'foreign') return { kind: 'foreign' };
   if (mm.pmd === 'zero') return ZERO;
@@ -48,6 +62,7 @@ export function targetOf(mm: Readonly<MmT>, i: number): Target {
   if (e === PTE_FOREIGN) return { kind: 'foreign' };
   if (e === PTE_ZERO) return ZERO;
   if (e >= PTE_COPY) return { kind: 'copy', k: e - PTE_COPY };
+  if (isSwapPte(e)) return { kind: 'swap' };
   BUG_ON(e !== PTE_NONE, `bad pte value ${e}`);
   return NONE;
 }
@@ -81,6 +96,7 @@ export function alloc_copy(g: G, data: number): number {
   c.mapcount = 0; /* page_add_new_anon_rmap(): also SetPageAnonExclusive (v5.19+) */
   c.data = data;
   c.anon_exclusive = true;
+  c.swap = 0;
   return k;
 }
 

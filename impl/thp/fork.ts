@@ -20,7 +20,18 @@
  * Shared file VMAs are not copied: the child faults them in later.
  */
 import { alloc_copy, clearAnonExclusive, maybeDmaPinned, pageAnonExclusive, preExclusive } from './cow.js';
-import { PTE_COPY, PTE_MIGRATION, PTE_PRESENT, get_page, isAnon, type MmT, type T, type ThpState } from './page.js';
+import {
+  PTE_COPY,
+  PTE_MIGRATION,
+  PTE_PRESENT,
+  PTE_SWAP,
+  get_page,
+  isAnon,
+  isSwapPte,
+  type MmT,
+  type T,
+  type ThpState,
+} from './page.js';
 import { page_add_anon_rmap } from './rmap.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
 import { arg, assertMmapWriteLocked, badMm, done, kernelOp, mmap_write_unlock } from './steps.js';
@@ -33,9 +44,20 @@ const F = {
   copy: 'copy_page_range: copy_present_page / ptep_set_wrprotect + page_dup_rmap + raw_write_seqcount_end',
 } as const;
 
+/**
+ * copy_nonpresent_pte() of a swap PTE (mm/memory.c @ v6.1): swap_duplicate() takes a swap count
+ * for the child, and "Mark the swap entry as shared": pte_swp_clear_exclusive() in the parent.
+ */
+function copy_swap_pte(g: G, src: MmT, dst: MmT, i: number): void {
+  g.swap[i]!.count++;
+  src.pte[i] = PTE_SWAP;
+  dst.pte[i] = PTE_SWAP;
+}
+
 /** copy_present_pte() for one PTE of the parent's table; `early` is its page_try_dup_anon_rmap() / page_maybe_dma_pinned() verdict. */
 function copy_present_pte(g: G, src: MmT, dst: MmT, i: number, early: boolean): void {
   const e = src.pte[i]!;
+  if (isSwapPte(e)) return copy_swap_pte(g, src, dst, i);
   /* page_try_dup_anon_rmap(): ClearPageAnonExclusive ("now shared"); a migration entry: make_readable_migration_entry */
   if (!early) clearAnonExclusive(g, src, i);
   dst.pte[i] = e;
@@ -67,7 +89,8 @@ function earlyCowMask(g: Readonly<G>, t: T, src: Readonly<MmT>): number {
   if (src.pmd !== 'table' || t.bug('70e806e4e645')) return 0; /* 70e806e4e645: the pinned page is shared */
   /* page_try_dup_anon_rmap() @ v6.1: "No need to check+clear for already shared pages" */
   const excl = (i: number): boolean => preExclusive(t) || pageAnonExclusive(g, src, i);
-  for (let i = 0; i < t.params.nr; i++) if (excl(i) && maybeDmaPinned(g, src, i)) mask |= 1 << i;
+  for (let i = 0; i < t.params.nr; i++)
+    if (!isSwapPte(src.pte[i]!) && excl(i) && maybeDmaPinned(g, src, i)) mask |= 1 << i;
   return mask;
 }
 

@@ -38,12 +38,14 @@ import {
   compound_head,
   get_page,
   isAnon,
+  isSwapPte,
   put_page,
   type MmT,
   type T,
   type ThpState,
 } from './page.js';
 import { pteOf } from './pgtable.js';
+import { do_swap_page, swapPageUnlocked } from './swap.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf, type Done } from './steps.js';
 import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
 
@@ -118,8 +120,13 @@ function faultNeeded(g: Readonly<G>, t: T, mm: Readonly<MmT>, i: number): number
  * the pin faults again instead of pinning a page now shared with the child
  * (mm/gup.c __get_user_pages() @ v5.10, @ v6.1).
  */
-function follow_page_mask(g: G, t: T, mm: MmT): Done | typeof WP.entry {
+function follow_page_mask(g: G, t: T, mm: MmT): Done | typeof WP.entry | typeof GUP.follow {
   const i = arg(t, 'sub');
+  if (isSwapPte(pteOf(mm, i))) {
+    /* follow_page_pte(): not present → faultin_page() → do_swap_page(), then follow again */
+    do_swap_page(g, t, mm, i, arg(t, 'write') === 1);
+    return GUP.follow;
+  }
   const kind = targetOf(mm, i).kind;
   if (kind !== 'thp' && kind !== 'copy' && kind !== 'zero') return done('EFAULT');
   const f = isAnon(t.params) ? faultNeeded(g, t, mm, i) : FAULT_NONE;
@@ -138,6 +145,8 @@ const followLockedEnabled = (g: Readonly<G>, t: T): boolean => {
   const mm = g.mms[m]!;
   /* a migration entry: wait for the split (migration_entry_wait) */
   if (mm.mmap_lock < 0 || mm.ptl !== 0 || pteOf(mm, i) === PTE_MIGRATION || mm.pmd === 'splitting') return false;
+  /* a swap PTE: faultin_page → do_swap_page sleeps in lock_page of the swap cache page */
+  if (isSwapPte(pteOf(mm, i))) return swapPageUnlocked(g, t, i);
   /* file, nothing mapped: faultin_page → filemap_fault sleeps in lock_page (e.g. behind a split) */
   const kind = targetOf(mm, i).kind;
   return kind === 'thp' || kind === 'copy' || isAnon(t.params) || g.pages[compound_head(g, i)]!.locked === 0;

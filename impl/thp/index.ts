@@ -21,6 +21,7 @@ import { madvise_dontneed, mlock, mprotect, mprotect_ro, munmap, numa_hint, spli
 import { read, wp_fault } from './access.js';
 import { mremap } from './mremap.js';
 import { migrate } from './migrate.js';
+import { swap_out } from './vmscan.js';
 
 export const thpImpl: ImplDef<ThpState, ThpParams> = {
   state: thpSchema,
@@ -57,6 +58,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     collapse,
     collapse_file,
     migrate,
+    swap_out,
     wp_fault,
     read,
     evict,

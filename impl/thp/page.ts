@@ -48,6 +48,13 @@ export const PTE_ZERO = 4;
 /** PTE_COPY + k: a present PTE mapping small anon page k of the copy pool (a COW copy made by wp_page_copy()). */
 export const PTE_COPY = 5;
 export const isCopyPte = (e: number): boolean => e >= PTE_COPY;
+/**
+ * A swap PTE of slot i of the THP's swap cluster (impl/thp/swap.ts), without and with the
+ * exclusive bit (pte_swp_mkexclusive, 1493a1913e34): the slot is the virtual page's index.
+ */
+export const PTE_SWAP = -1;
+export const PTE_SWAP_EXCLUSIVE = -2;
+export const isSwapPte = (e: number): boolean => e === PTE_SWAP || e === PTE_SWAP_EXCLUSIVE;
 
 const PageS = S.struct({
   /** page->_refcount: on the head for a compound page; 0 on tails until split. */
@@ -71,6 +78,8 @@ const PageS = S.struct({
    * cleared in every version; tested only where the kernel has it (impl/thp/cow.ts preExclusive).
    */
   anon_exclusive: S.bool(),
+  /** PG_swapcache: in the swap cache (set on every subpage of a compound page together; slot i = subpage i). */
+  swapcache: S.bool(),
 });
 
 /** A small anon page allocated by wp_page_copy(): free when _refcount is 0. */
@@ -81,6 +90,16 @@ const CopyS = S.struct({
   data: S.int(),
   /** PG_anon_exclusive (page_add_new_anon_rmap sets it; fork clears it). */
   anon_exclusive: S.bool(),
+  /** slot + 1 while this page is in the swap cache for that slot (read in by do_swap_page), else 0. */
+  swap: S.int(),
+});
+
+/** A swap slot of the THP's cluster: swap_map count (swap PTEs), the page in the swap cache for it, the data written. */
+const SlotS = S.struct({
+  count: S.int(),
+  /** -1: none; i: THP subpage i; nr + k: copy k (as PinS.page). */
+  page: S.int(),
+  data: S.int(),
 });
 
 /** A FOLL_PIN pin held by userspace (the DMA user): who pinned which address, and the page it holds (i < nr: THP subpage i; nr + k: copy k). */
@@ -150,6 +169,8 @@ export const thpSchema = S.struct({
   pins: S.list(PinS),
   /** Another THP queued for deferred split before this one (impl/thp-common/prior.ts). */
   prior: PriorS,
+  /** The swap cluster of the THP (anon: nr slots, slot i for subpage i; impl/thp/swap.ts). */
+  swap: S.list(SlotS),
 });
 
 export type ThpState = Infer<typeof thpSchema>;
@@ -257,6 +278,7 @@ function free_page(g: ThpState, t: T, h: number): void {
       BUG_ON(p.mapcount !== -1, 'free_transhuge_page: subpage still mapped (bad_page)');
       p.freed = true;
       p.anon_exclusive = false; /* free_pages_prepare(): page flags are cleared on free */
+      BUG_ON(p.swapcache, 'free_transhuge_page: still in the swap cache');
     }
     BUG_ON(g.compound_mapcount !== -1, 'free_transhuge_page: compound_mapcount != 0 (bad_page)');
   } else {
@@ -280,6 +302,7 @@ export function init(p: ThpParams): ThpState {
       in_cache: false,
       data: 0,
       anon_exclusive: false,
+      swapcache: false,
     })),
     head: false,
     compound_mapcount: -1,
@@ -309,11 +332,13 @@ export function init(p: ThpParams): ThpState {
       mapcount: -1,
       data: 0,
       anon_exclusive: false,
+      swap: 0,
     })),
     user_pins: new Array(n).fill(0),
     user_refs: new Array(n).fill(0),
     pins: [],
     prior: initPrior(p),
+    swap: anon ? Array.from({ length: n }, () => ({ count: 0, page: -1, data: 0 })) : [],
   };
   if (anon && p.initial === 'none') return g;
   prep_compound_page(g);
@@ -358,6 +383,7 @@ export function prep_compound_page(g: ThpState): void {
     pg.in_cache = false;
     pg.data = 0;
     pg.anon_exclusive = false;
+    pg.swapcache = false;
   });
 }
 

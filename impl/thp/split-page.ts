@@ -140,10 +140,13 @@ export function remove_migration_ptes(g: G, t: T, mm: MmT): void {
   }
 }
 
+/** can_split_huge_page() @ v6.1: an anon THP in the swap cache has a reference per subpage there. */
+const swapCachePins = (g: Readonly<G>, t: T): number => (g.pages[0]!.swapcache ? t.params.nr : 0);
+
 /** can_split_huge_page(): "Racy check whether the huge page can be split". */
 function can_split_huge_page(g: Readonly<G>, t: T): boolean {
   const anon = isAnon(t.params);
-  const extra_pins = anon ? 0 : t.params.nr;
+  const extra_pins = anon ? swapCachePins(g, t) : t.params.nr;
   return total_mapcount(g, anon) === page_count(g, 0) - extra_pins - 1;
 }
 
@@ -200,7 +203,7 @@ function freezeAndSplitSteps(): KStep<SplitPageStep>[] {
       run: (g, t) => {
         const anon = isAnon(t.params);
         g.split_unmapped = 0;
-        const extra_pins = anon ? 0 : t.params.nr;
+        const extra_pins = anon ? swapCachePins(g, t) : t.params.nr;
         const head = g.pages[0]!;
         // TH-1: the freeze takes whatever count there is, so GUP pins are not honoured
         const expected = t.bug('TH-1') ? head.refcount : 1 + extra_pins;
@@ -222,7 +225,7 @@ function freezeAndSplitSteps(): KStep<SplitPageStep>[] {
         const i = t.l.i!;
         const p = g.pages[i]!;
         /* "All tail pages have zero ->_refcount until atomic_add()" */
-        p.refcount += isAnon(t.params) ? 1 : 2; /* + page cache pin for file */
+        p.refcount += isAnon(t.params) && !p.swapcache ? 1 : 2; /* + page cache / swap cache pin */
         p.tail = false; /* clear_compound_head(page_tail) */
         p.locked = g.pages[0]!.locked; /* PG_locked copied from the head */
         t.l.i = i - 1;
@@ -236,7 +239,8 @@ function freezeAndSplitSteps(): KStep<SplitPageStep>[] {
         g.double_map = false;
         g.compound_mapcount = -1;
         g.compound_pincount = 0;
-        g.pages[0]!.refcount += isAnon(t.params) ? 1 : 2; /* page_ref_inc(head) / page_ref_add(head, 2) */
+        /* page_ref_inc(head) / page_ref_add(head, 2) (PageSwapCache: each page keeps its swap cache reference) */
+        g.pages[0]!.refcount += isAnon(t.params) && !g.pages[0]!.swapcache ? 1 : 2;
         g.frozen = false;
         t.l.ret = OK;
         t.l.walk = 0;

@@ -6,7 +6,18 @@
  * mm/memory.c zap_pmd_range: zap_huge_pmd for the whole THP, otherwise
  * __split_huge_pmd then zap_pte_range), all under mmap_lock for write.
  */
-import { PTE_COPY, PTE_NONE, PTE_PRESENT, isAnon, isCopyPte, put_page, type ThpParams, type ThpState } from './page.js';
+import {
+  PTE_COPY,
+  PTE_NONE,
+  PTE_PRESENT,
+  isAnon,
+  isCopyPte,
+  isSwapPte,
+  put_page,
+  type ThpParams,
+  type ThpState,
+} from './page.js';
+import { free_swap_and_cache } from './swap.js';
 import { put_copy } from './cow.js';
 import { free_pgtables } from './pgtable.js';
 import { page_remove_rmap } from './rmap.js';
@@ -166,7 +177,8 @@ function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[
         for (let i = arg(t, 'from'); i < arg(t, 'to'); i++) {
           const e = mm.pte[i]!;
           if (e === PTE_PRESENT) zapped |= 1 << i;
-          mm.pte[i] = PTE_NONE; /* present, zero, foreign and migration entries alike */
+          if (isSwapPte(e)) free_swap_and_cache(g, t, i); /* zap_pte_range(): a swap entry */
+          mm.pte[i] = PTE_NONE; /* present, zero, foreign, migration and swap entries alike */
           mm.pte_write[i] = false;
           mm.pte_dirty[i] = false;
           if (isCopyPte(e)) {

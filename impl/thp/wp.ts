@@ -37,6 +37,7 @@ import {
   compound_head,
   compound_mapcount,
   isAnon,
+  isSwapPte,
   page_count,
   page_mapcount,
   put_page,
@@ -44,6 +45,7 @@ import {
 } from './page.js';
 import type { MmT, T, ThpState } from './page.js';
 import { pteOf } from './pgtable.js';
+import { do_swap_page, swapPageUnlocked } from './swap.js';
 import { page_remove_rmap } from './rmap.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
 import {
@@ -134,8 +136,16 @@ export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
   return wp_page_reuse(mm, t, i);
 }
 
-/** The PTE-level write fault: no fault on a writable PTE, do_wp_page() on a write-protected one. */
+/**
+ * The PTE-level write fault: no fault on a writable PTE, do_wp_page() on a write-protected one. A swap PTE
+ * (a store by wp_fault: GUP paths stop at follow_page first) is do_swap_page(FAULT_FLAG_WRITE), which calls
+ * do_wp_page() when it could not map the page writable (mm/memory.c do_swap_page() @ v6.1).
+ */
 function handle_pte_fault(g: G, t: T, mm: MmT, i: number): number {
+  if (isSwapPte(pteOf(mm, i))) {
+    if (do_swap_page(g, t, mm, i, true)) return FAULT_REUSE;
+    return do_wp_page(g, t, mm, i);
+  }
   const tg = targetOf(mm, i);
   if (tg.kind !== 'thp' && tg.kind !== 'copy' && tg.kind !== 'zero') return FAULT_NOMAP;
   if (mm.pte_write[i]) return FAULT_REUSE;
@@ -173,6 +183,7 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         if (badMm(t, m) || badSub(t, i) || !isAnon(t.params)) return true;
         const mm = g.mms[m]!;
         if (mm.mmap_lock < 0 || mm.ptl !== 0) return false;
+        if (isSwapPte(pteOf(mm, i)) && !swapPageUnlocked(g, t, i)) return false; /* do_swap_page: lock_page */
         if (pteOf(mm, i) === PTE_MIGRATION || mm.pmd === 'migration') return false; /* migration_entry_wait */
         /* do_huge_pmd_wp_page(): the lock is needed only when the head is not PageAnonExclusive (v5.19+) */
         if (mm.pmd !== 'huge' || mm.pmd_write || g.pages[0]!.locked === 0) return true;

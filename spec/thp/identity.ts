@@ -41,7 +41,7 @@ export const ZERO_PAGE = -3;
 /** The page mm maps at subpage i: i (THP subpage), n + id (private copy), -2 (collapsed huge page), -3 (the zero page), -1 (nothing). */
 export function pageAt(c: ThpView, mm: number, i: number): number {
   const n = c.data.length;
-  if (c.pmd.includes(mm) || c.pte[i]!.includes(mm)) return i;
+  if (c.pmd.includes(mm) || c.pte[i]!.includes(mm) || c.swapped[i]!.includes(mm)) return i;
   const id = c.cow[mm]![i]!;
   if (id >= 0) return n + id;
   if (c.foreign[i]!.includes(mm)) return -2;
@@ -92,6 +92,7 @@ export function copyForWrite(c: ThpView, mm: number, i: number, data: number): n
   splitZeroPmd(c, mm);
   const page = pageAt(c, mm, i);
   if (page === i) unmapPte(c, mm, i);
+  del(c.swapped[i]!, mm);
   if (page === ZERO_PAGE) del(c.zero[i]!, mm);
   mapNewCopy(c, mm, i, data);
   return n + c.cow[mm]![i]!;

@@ -51,6 +51,8 @@ import { referenceHandlers } from './ref-ops.js';
 import { migrateHandlers } from './migrate-ops.js';
 import { collapseFileHandlers } from './collapse-file-ops.js';
 import { priorHandlers } from './prior-ops.js';
+import { swapHandlers, swapInternal, swapPending } from './swap-ops.js';
+import { queryHandlers } from './query-ops.js';
 import {
   clone,
   initialThp,
@@ -70,6 +72,8 @@ const handlers: Readonly<Record<string, Handler>> = {
   ...migrateHandlers,
   ...collapseFileHandlers,
   ...priorHandlers,
+  ...swapHandlers,
+  ...queryHandlers,
 };
 
 /** Apply one event; returns the next context with `ret` set, or `ret` undefined when the event is not enabled. */
@@ -100,11 +104,13 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
 
 /**
  * Internal steps: the kernel may split an anon PMD at any time ("pmd can be
- * split at any point and never fails").
+ * split at any point and never fails"), and drop a page no swap entry refers
+ * to from the swap cache (swap-ops.ts).
  */
-export function thpInternal(view: ThpView): { type: string; mm: number; sub?: number }[] {
-  if (view.kind !== 'anon' || !view.compound) return [];
-  return view.pmd.map((mm) => ({ type: 'split_huge_pmd', mm }));
+export function thpInternal(view: ThpView): { type: string; mm?: number; sub?: number }[] {
+  if (view.kind !== 'anon') return [];
+  const splits = view.compound ? view.pmd.map((mm) => ({ type: 'split_huge_pmd', mm })) : [];
+  return [...splits, ...swapInternal(view)];
 }
 
 /**
@@ -113,13 +119,15 @@ export function thpInternal(view: ThpView): { type: string; mm: number; sub?: nu
  * (force_fault: __get_user_pages → faultin_page, then copy_to_user_page), so a
  * concurrent reader may see the fresh zero-filled page of that one address.
  * Only while that write is in flight: nothing else maps memory into a range
- * behind the user's back.
+ * behind the user's back. A swap_out in flight may add its page to the swap
+ * cache and turn mappings into swap entries of it (swap-ops.ts).
  */
 export function thpPendingInternal(
   view: ThpView,
   op: string,
   args: Readonly<Record<string, unknown>>,
-): { type: string; mm: number; sub: number }[] {
+): { type: string; mm?: number; sub: number }[] {
+  if (op === 'swap_out') return swapPending(view, args);
   if (view.kind !== 'anon' || op !== 'force_write') return [];
   const mm = int(args.mm);
   const sub = int(args.sub);

@@ -87,6 +87,8 @@ const on_fork: Handler = (c, e) => {
     else if (page >= n) {
       if (pinnedPage(page)) mapNewCopy(c, dst, i, c.copyData[page - n]!);
       else c.cow[dst]![i] = page - n;
+    } else if (page === i && c.swapped[i]!.includes(src) && !pinnedPage(i)) {
+      add(c.swapped[i]!, dst); /* copy_nonpresent_pte(): swap_duplicate() */
     } else if (page === i && (pinnedPage(i) || copyAll)) {
       mapNewCopy(c, dst, i, c.data[i]!);
       copiedThp = true;
@@ -149,6 +151,7 @@ function zapRange(c: ThpView, mm: number, from: number, to: number): void {
   }
   for (let i = from; i < to; i++) {
     unmapPte(c, mm, i);
+    del(c.swapped[i]!, mm); /* zap_pte_range(): free_swap_and_cache() */
     del(c.foreign[i]!, mm);
     del(c.zero[i]!, mm);
     c.fdata[mm]![i] = 0;

@@ -8,6 +8,7 @@ export const mapsSub = (c: ThpView, mm: number, i: number): boolean => c.pmd.inc
 export const mapsAny = (c: ThpView, mm: number): boolean =>
   c.pmd.includes(mm) ||
   c.pte.some((s) => s.includes(mm)) ||
+  c.swapped.some((s) => s.includes(mm)) ||
   c.foreign.some((s) => s.includes(mm)) ||
   c.zero.some((s) => s.includes(mm)) ||
   c.cow[mm]!.some((id) => id >= 0);
@@ -111,7 +112,11 @@ export function mapFreshThp(c: ThpView, mm: number): void {
 export function mapZero(c: ThpView, mm: number, subs: readonly number[]): void {
   const n = c.pte.length;
   const unmapped = (i: number): boolean =>
-    !mapsSub(c, mm, i) && !c.foreign[i]!.includes(mm) && c.cow[mm]![i]! < 0 && !c.zero[i]!.includes(mm);
+    !mapsSub(c, mm, i) &&
+    !c.swapped[i]!.includes(mm) &&
+    !c.foreign[i]!.includes(mm) &&
+    c.cow[mm]![i]! < 0 &&
+    !c.zero[i]!.includes(mm);
   if (!c.ptable.includes(mm)) {
     for (let i = 0; i < n; i++) if (!unmapped(i)) return; /* a PMD maps the range */
     for (let i = 0; i < n; i++) add(c.zero[i]!, mm);

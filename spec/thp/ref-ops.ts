@@ -16,7 +16,8 @@ import {
   sharedWithOthers,
 } from './identity.js';
 import { failedSplitAfterUnmap, mapFreshThp, mapZero, splitPage, unmapPte } from './mappings.js';
-import { GUP_PIN_COUNTING_BIAS, add, del, specTotalMapcount, thpChoices, type ThpView } from './view.js';
+import { swapIn } from './swap-ops.js';
+import { add, del, specTotalMapcount, thpChoices, type ThpView } from './view.js';
 
 /**
  * pin_user_pages(): the pin holds the page mm maps at sub, and that page is
@@ -54,6 +55,7 @@ const on_pin: Handler = (c, e) => {
   if (int(e.ev.write) === 1 && c.ro.includes(mm)) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
   let page = pageAt(c, mm, sub);
   if (page < 0 && page !== ZERO_PAGE) return first(thpChoices.pin) ? 'EFAULT' : REJECT;
+  swapIn(c, mm, sub); /* faultin_page(): do_swap_page maps a swap entry first */
   if (choice === 'copy') {
     if (!anon || pinnedBy(c, mm, page)) return REJECT;
     page = copyForWrite(c, mm, sub, dataOf(c, mm, sub));
@@ -77,6 +79,7 @@ const on_pin_fast: Handler = (c, e) => {
   const { mm, sub, badMm, badSub, anon, choice, first } = e;
   if (badMm(mm) || badSub(sub)) return first(thpChoices.pin_fast) ? 'EINVAL' : REJECT;
   if (choice === 'fallback') return 'fallback';
+  if (c.swapped[sub]!.includes(mm)) return REJECT; /* a swap entry is not present: GUP-fast falls back */
   const page = pageAt(c, mm, sub);
   if (page === ZERO_PAGE) {
     if (!hugeZero(c, mm)) return REJECT;
@@ -226,6 +229,7 @@ const on_wp_fault: Handler = (c, e) => {
   const page = pageAt(c, mm, sub);
   /* nothing mapped, or a collapsed huge page (the model does not write those) */
   if (page === -1 || page === -2) return first(thpChoices.wp_fault) ? 'nomap' : REJECT;
+  swapIn(c, mm, sub); /* do_swap_page, then the write */
   return writePage(c, e, page);
 };
 
@@ -274,6 +278,7 @@ const on_force_write: Handler = (c, e) => {
   }
   if (page === -2)
     return first(thpChoices.force_write) ? 'nomap' : REJECT; /* a collapsed huge page: not written by the model */
+  swapIn(c, mm, sub);
   return writePage(c, e, page) === REJECT ? REJECT : 'ok';
 };
 
@@ -300,6 +305,7 @@ const on_force_read: Handler = (c, e) => {
   const { mm, sub, badMm, badSub, anon } = e;
   if (badMm(mm) || badSub(sub) || !anon) return 'EINVAL';
   if (pageAt(c, mm, sub) === -1) mapZero(c, mm, [sub]);
+  swapIn(c, mm, sub);
   return dataOf(c, mm, sub);
 };
 
@@ -307,7 +313,9 @@ const on_force_read: Handler = (c, e) => {
 const on_read: Handler = (c, e) => {
   const { mm, sub, badMm, badSub } = e;
   if (badMm(mm) || badSub(sub)) return 'EINVAL';
-  return pageAt(c, mm, sub) === -1 ? 'nomap' : dataOf(c, mm, sub);
+  if (pageAt(c, mm, sub) === -1) return 'nomap';
+  swapIn(c, mm, sub); /* a load of a swap entry faults it in (do_swap_page) */
+  return dataOf(c, mm, sub);
 };
 
 const on_evict: Handler = (c, e) => {
@@ -328,55 +336,6 @@ const on_evict: Handler = (c, e) => {
   return ret;
 };
 
-/**
- * A PMD split may be counted twice by a reader: the folio-era
- * __split_huge_pmd() takes only the PMD lock (no page lock), and between
- * folio_add_anon_rmap_ptes() and folio_remove_rmap_pmd() /proc/kpagecount and
- * folio_mapcount() count the PMD and its new PTEs at once. The kernel never
- * promised readers a count stable against a concurrent split, so a reader may
- * see up to one extra mapping per process that now maps the page by PTE (the
- * split is linearized before the reader). Anon only: a file PMD split zaps.
- */
-function transientSplits(c: ThpView, e: Env, mappers: number): number | typeof REJECT {
-  const extra = int(e.ev.choice) > 0 ? int(e.ev.choice) : 0;
-  if (extra === 0) return 0;
-  if (!e.anon || !c.compound || extra > mappers) return REJECT;
-  return extra;
-}
-
-const on_page_mapcount: Handler = (c, e) => {
-  const { sub, badSub } = e;
-  if (badSub(sub) || c.freed[sub]) return int(e.ev.choice) > 0 ? REJECT : badSub(sub) ? 'EINVAL' : c.mapcount[sub]!;
-  const extra = transientSplits(c, e, c.pte[sub]!.filter((m) => c.ptable.includes(m)).length);
-  return extra === REJECT ? REJECT : c.mapcount[sub]! + extra;
-};
-
-const on_total_mapcount: Handler = (c, e) => {
-  if (c.freed[0]) return int(e.ev.choice) > 0 ? REJECT : 0;
-  const splitters = c.ptable.filter((m) => c.pte.some((s) => s.includes(m))).length;
-  const extra = transientSplits(c, e, splitters);
-  return extra === REJECT ? REJECT : specTotalMapcount(c) + extra;
-};
-
-const on_page_mapped: Handler = (c, e) => {
-  const { sub, badSub } = e;
-  let ret: RetValue | undefined;
-  ret = badSub(sub) ? 'EINVAL' : c.freed[sub] ? false : c.compound ? specTotalMapcount(c) > 0 : c.pte[sub]!.length > 0;
-  return ret;
-};
-
-/**
- * page_count(): the exact count, or that plus transient references a racing
- * lockless path holds (a GUP-fast grab before its recheck, a speculative
- * get_page_unless_zero): the kernel never promised readers a stable count.
- */
-const on_page_count: Handler = (c, e) => {
-  const { sub, badSub, ev } = e;
-  const transient = int(ev.choice) > 0 ? int(ev.choice) : 0;
-  if (badSub(sub) || c.freed[sub]) return transient === 0 ? (badSub(sub) ? 'EINVAL' : 0) : REJECT;
-  return c.refcount[sub]! + transient * (c.compound ? 1 : GUP_PIN_COUNTING_BIAS);
-};
-
 export const referenceHandlers: Readonly<Record<string, Handler>> = {
   pin: on_pin,
   unpin: on_unpin,
@@ -392,8 +351,4 @@ export const referenceHandlers: Readonly<Record<string, Handler>> = {
   force_fault: on_force_fault,
   read: on_read,
   evict: on_evict,
-  page_mapcount: on_page_mapcount,
-  total_mapcount: on_total_mapcount,
-  page_mapped: on_page_mapped,
-  page_count: on_page_count,
 };

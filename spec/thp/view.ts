@@ -63,6 +63,14 @@ export interface ThpView {
   refs: number[];
   /** File: subpage i is in the page cache. */
   cached: boolean[];
+  /**
+   * swapped[i]: mms whose PTE for subpage i is a swap entry of page i while page i is
+   * still in memory, in the swap cache (reclaim unmapped it and kept it): the
+   * mm still maps page i for identity and data (pageAt), but no mapcount.
+   */
+  swapped: number[][];
+  /** Anon: subpage i is in the swap cache (one reference per subpage, as the page cache's). */
+  swapcache: boolean[];
   /** On the deferred split queue. */
   queued: boolean;
   freed: boolean[];
@@ -111,6 +119,8 @@ export const thpChoices = {
   fault: ['ok', 'enomem'],
   /** A FOLL_FORCE write: in place when the page is exclusive, or into a private copy (as wp_fault). */
   force_write: ['reuse', 'copy'],
+  /** Reclaim of the anon THP (or of one small page of a split one): it left memory, or it was kept (always allowed). */
+  swap_out: ['ok', 'kept'],
   /** Migration: moved, or not moved (a transient reference, a racing split); an anon THP may be split first. */
   migrate: ['ok', 'EAGAIN', 'split', 'split-EAGAIN', 'remapped', 'remapped-EAGAIN'],
 } as const;
@@ -151,6 +161,8 @@ export function clone(c: ThpView): ThpView {
     pins: [...c.pins],
     refs: [...c.refs],
     cached: [...c.cached],
+    swapped: c.swapped.map((s) => [...s]),
+    swapcache: [...c.swapcache],
     queued: c.queued,
     freed: [...c.freed],
     mapcount: [...c.mapcount],
@@ -166,11 +178,12 @@ export function specTotalMapcount(c: ThpView): number {
 
 function compoundRefs(c: ThpView): number {
   const n = c.pte.length;
-  return specTotalMapcount(c) + sum(c.pins) + sum(c.refs) + (c.cached[0] ? n : 0);
+  return specTotalMapcount(c) + sum(c.pins) + sum(c.refs) + (c.cached[0] ? n : 0) + (c.swapcache[0] ? n : 0);
 }
 
 function smallRefs(c: ThpView, i: number): number {
-  return c.pte[i]!.length + GUP_PIN_COUNTING_BIAS * c.pins[i]! + c.refs[i]! + (c.cached[i] ? 1 : 0);
+  const cache = (c.cached[i] ? 1 : 0) + (c.swapcache[i] ? 1 : 0);
+  return c.pte[i]!.length + GUP_PIN_COUNTING_BIAS * c.pins[i]! + c.refs[i]! + cache;
 }
 
 /**
@@ -241,6 +254,8 @@ export function initialThp(p: ThpParams): ThpContext {
     pins: new Array(n).fill(0),
     refs: new Array(n).fill(0),
     cached: new Array(n).fill(p.kind === 'file'),
+    swapped: Array.from({ length: n }, () => []),
+    swapcache: new Array(n).fill(false),
     queued: false,
     freed: new Array(n).fill(p.kind === 'anon' && p.initial === 'none'),
     mapcount: new Array(n).fill(0),

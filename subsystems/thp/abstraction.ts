@@ -10,6 +10,7 @@ import {
   PTE_MIGRATION,
   PTE_PRESENT,
   PTE_ZERO,
+  isSwapPte,
   page_count,
   page_mapcount,
   type ThpParams,
@@ -32,6 +33,10 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
   const cow: number[][] = g.mms.map(() => new Array(n).fill(-1));
   const zero: number[][] = Array.from({ length: n }, () => []);
   const ro: number[] = [];
+  const swapped: number[][] = Array.from({ length: n }, () => []);
+  const copyData = g.copies.map((k) => k.data);
+  /* a swap PTE of a page that left memory: a private copy holding the slot's data, one per slot (shared by its PTEs) */
+  const slotCopy = g.swap.map((sl) => (sl.page < 0 ? copyData.push(sl.data) - 1 : -1));
   g.mms.forEach((mm, m) => {
     if (!mm.vm_write) ro.push(m);
     if (mm.pmd === 'huge' || mm.pmd === 'migration') pmd.push(m);
@@ -50,6 +55,11 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
           fdata[m]![i] = mm.foreign_data[i]!;
         } else if (e === PTE_ZERO) zero[i]!.push(m);
         else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
+        else if (isSwapPte(e)) {
+          const page = g.swap[i]!.page;
+          if (page === i) swapped[i]!.push(m); /* the THP's page i, still in the swap cache */
+          else cow[m]![i] = page >= n ? page - n : slotCopy[i]!;
+        }
       });
     }
   });
@@ -68,11 +78,13 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
     ro: anon ? ro : [],
     data: g.pages.map((pg) => pg.data),
     cow,
-    copyData: g.copies.map((k) => k.data),
+    copyData,
     pinned: g.pins.map((q) => [q.mm, q.sub, q.page]),
     pins: [...g.user_pins],
     refs: [...g.user_refs],
     cached: g.pages.map((pg) => pg.in_cache),
+    swapped,
+    swapcache: g.pages.map((pg) => pg.swapcache && !pg.freed),
     queued: g.dsq !== 0,
     freed,
     mapcount: g.pages.map((_, i) => (freed[i] ? 0 : page_mapcount(g, anon, i))),

@@ -53,6 +53,10 @@ export const thpOps = defineOps({
     doc: 'move_pages(2) of the range in mm (private anon, or a file THP in the page cache): the huge page mm maps there moves to a new physical page (not when pinned or referenced)',
     args: { mm },
   },
+  swap_out: {
+    doc: 'reclaim to swap (shrink_page_list) of the anon THP holding subpage sub, or of small page sub of a split one: ok (it left memory) or kept',
+    args: { sub },
+  },
   pin: {
     doc: 'pin_user_pages(FOLL_PIN [| FOLL_LONGTERM]) of one subpage through mm (slow path; breaks COW first when write-protected; a long-term pin unshares the zero page)',
     args: {

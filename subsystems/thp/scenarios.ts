@@ -6,6 +6,7 @@ import type { OpChoice, Scenario } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
 import { thpParams } from './params.js';
 import { exclusiveScenarios } from './scenarios-exclusive.js';
+import { swapScenarios } from './scenarios-swap.js';
 import { fileThpScenarios } from './scenarios-file-thp.js';
 
 type P = ThpParams;
@@ -386,5 +387,6 @@ export const scenarios: Scenario<P>[] = [
     ],
   },
   ...exclusiveScenarios,
+  ...swapScenarios,
   ...fileThpScenarios,
 ];

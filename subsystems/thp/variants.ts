@@ -107,10 +107,10 @@ export const variants: Variant[] = [
   {
     name: '6c287605fd56',
     description:
-      "No PG_anon_exclusive (v5.9 - v5.18 COW and GUP): do_wp_page() reuses only a page whose refcount is this PTE's alone, so the FOLL_FORCE write to a PTE-mapped subpage of an exclusive THP copies it (every other PTE holds a reference on the head) and leaves the R/O pin the process took on it behind.",
+      "No PG_anon_exclusive (v5.9 - v5.18 COW and GUP): do_wp_page() reuses only a page whose refcount is this PTE's alone, so the FOLL_FORCE write to a PTE-mapped subpage of an exclusive THP copies it (every other PTE holds a reference on the head) and leaves the R/O pin the process took on it behind. Reclaim: try_to_unmap_one() does not refuse a maybe-pinned exclusive page (and swap PTEs carry no exclusive bit), so a THP pinned after add_to_swap() is unmapped to swap; __remove_mapping() fails on the pin, the read fault maps the swap-cache page back read-only and the write copies it, leaving the pin behind.",
     source:
-      '6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive" (v5.19); mm/memory.c do_wp_page() @ v6.1 ("If the page is exclusive to this process we must reuse the page without further checks")',
-    scenarios: ['ro-pin-exclusive-force-write'],
+      '6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive" (v5.19); mm/memory.c do_wp_page() @ v6.1 ("If the page is exclusive to this process we must reuse the page without further checks"); mm/rmap.c try_to_unmap_one() @ v6.1 (page_try_share_anon_rmap() after swap_duplicate())',
+    scenarios: ['ro-pin-exclusive-force-write', 'swap-out-vs-pin'],
   },
   {
     name: '57efa1fe5957',

@@ -73,6 +73,8 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
     pins: [...g.user_pins],
     refs: [...g.user_refs],
     cached: g.pages.map((pg) => pg.in_cache),
+    swapped: g.pages.map(() => []) /* impl/thp-folio models no swap device (vmscan.ts) */,
+    swapcache: g.pages.map(() => false),
     /* queued for a partial unmap (PG_partially_mapped; an unflagged entry is the underused-THP shrinker's) */
     queued: g.deferred !== 0 && g.partially_mapped,
     freed,

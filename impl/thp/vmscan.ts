@@ -1,0 +1,145 @@
+/**
+ * Reclaim of the tracked anon THP (or of one small page of a split one) to
+ * swap: mm/vmscan.c shrink_page_list() @ v6.1 for one isolated page, with
+ * mm/rmap.c try_to_unmap_one() @ v6.1 and __remove_mapping().
+ *
+ *   1. isolate_lru_page() (a reference) and trylock_page(): a locked page is kept.
+ *   2. add_to_swap() for a page not yet in the swap cache: refused while
+ *      page_maybe_dma_pinned() (feb889fb40fa "mm: don't put pinned pages into
+ *      the swap cache", v5.11, in 5.10.y); a THP takes a whole swap cluster
+ *      (the model's device has one; when its slots are busy the page is kept:
+ *      the split_huge_page_to_list() fallback to small pages is not modelled).
+ *      add_to_swap_cache(): one reference per subpage.
+ *   3. try_to_unmap(TTU_BATCH_FLUSH | TTU_SPLIT_HUGE_PMD): the rmap walk under
+ *      the anon_vma lock; per VMA split_huge_pmd_address() under the PMD lock,
+ *      then try_to_unmap_one() under the PTL: swap_duplicate(), and for a
+ *      PageAnonExclusive page page_try_share_anon_rmap(), which fails on a
+ *      maybe-pinned page: swap_free(), the PTE is restored and the walk stops
+ *      (6c287605fd56; before it, v5.10 - v5.18, a pinned page is unmapped).
+ *      The swap PTE keeps the exclusive bit (1493a1913e34). Still mapped after
+ *      the walk: activate_locked, kept.
+ *   4. pageout() (the model's device writes synchronously) and
+ *      __remove_mapping(): page_ref_freeze(1 + nr) fails on any other
+ *      reference (a pin, a scanner): kept in the swap cache, unmapped.
+ *      Success: __delete_from_swap_cache() and the page is freed ('ok').
+ *
+ * Not modelled: VM_LOCKED (the model's mlock only splits), MADV_FREE lazyfree
+ * pages, the dirty/writeback states (the device is synchronous).
+ */
+import { maybeDmaPinnedPage, splitPmdForReclaim, swapUnmapPtes } from './swap-unmap.js';
+import { swapSet } from './swap.js';
+import { compound_head, get_page, isAnon, page_count, page_mapped, put_page, type T, type ThpState } from './page.js';
+import { rmapWalkMm, rmapWalkNext } from './split-page.js';
+import { arg, assertPageLocked, badSub, done, kernelOp, lock_page, me, unlock_page } from './steps.js';
+
+type G = ThpState;
+
+const V = {
+  lock: 'shrink_page_list: isolate_lru_page + trylock_page',
+  add: 'add_to_swap: page_maybe_dma_pinned, get_swap_page (a cluster) + add_to_swap_cache',
+  split: 'try_to_unmap_one: split_huge_pmd_address (TTU_SPLIT_HUGE_PMD, pmd_lock)',
+  unmap: 'try_to_unmap_one: anon_vma_lock_read, one vma under its ptl (swap_duplicate, page_try_share_anon_rmap)',
+  free: 'pageout (synchronous) + __remove_mapping: page_ref_freeze(1 + nr), __delete_from_swap_cache',
+  keep: 'activate_locked / keep_locked: unlock_page + putback_lru_page',
+} as const;
+
+/** The walk may visit its current VMA: the anon_vma lock free (or ours) and that mm's PTL free. */
+function walkEnabled(g: Readonly<G>, t: T): boolean {
+  if (g.rmap_lock !== 0 && g.rmap_lock !== me(t)) return false;
+  const m = rmapWalkMm(g, t, t.l.walk!);
+  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
+}
+
+/** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
+function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'] {
+  t.l.walk = 0;
+  return page_mapped(g, t.l.page!) ? V.unmap : V.free;
+}
+
+export const swap_out = kernelOp(
+  'Reclaim of the anon THP holding subpage `sub` (or of small page `sub` of a split one) to swap: shrink_page_list → add_to_swap → try_to_unmap (TTU_SPLIT_HUGE_PMD) → __remove_mapping (mm/vmscan.c @ v6.1).',
+  ['page', 'walk'],
+  [
+    {
+      name: V.lock,
+      run: (g, t) => {
+        const sub = arg(t, 'sub');
+        if (badSub(t, sub) || !isAnon(t.params)) return done('EINVAL');
+        const h = compound_head(g, sub);
+        const p = g.pages[h]!;
+        /* not on the LRU (freed, or frozen by a split), or trylock_page() fails: nothing to reclaim */
+        if (p.freed || p.refcount <= 0 || p.locked !== 0) return done('kept');
+        get_page(g, h); /* isolate_lru_page() */
+        lock_page(g, t, h);
+        t.l.page = h;
+        return V.add;
+      },
+    },
+    {
+      name: V.add,
+      run: (g, t) => {
+        const h = t.l.page!;
+        assertPageLocked(g, t, h);
+        if (g.pages[h]!.swapcache) return afterAdd(g, t);
+        if (maybeDmaPinnedPage(g, h)) return V.keep; /* feb889fb40fa: keep_locked */
+        const set = swapSet(g, h);
+        if (set.some((j) => g.swap[j]!.count > 0 || g.swap[j]!.page >= 0)) return V.keep; /* no free cluster */
+        for (const j of set) {
+          g.pages[j]!.swapcache = true;
+          g.swap[j]!.page = j;
+        }
+        get_page(g, h, set.length); /* add_to_swap_cache(): folio_ref_add(folio, nr) */
+        return afterAdd(g, t);
+      },
+    },
+    {
+      name: V.split,
+      enabled: (g, t) => g.mms[rmapWalkMm(g, t, t.l.walk!)!]!.ptl === 0,
+      run: (g, t) => {
+        splitPmdForReclaim(g, t, g.mms[rmapWalkMm(g, t, t.l.walk!)!]!);
+        return V.unmap;
+      },
+    },
+    {
+      name: V.unmap,
+      enabled: walkEnabled,
+      run: (g, t) => {
+        assertPageLocked(g, t, t.l.page!);
+        if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read (the model's rmap lock is exclusive) */
+        const m = rmapWalkMm(g, t, t.l.walk!);
+        const mm = m !== undefined && m >= 0 ? g.mms[m]! : undefined;
+        if (mm?.pmd === 'huge') return V.split;
+        const ok = mm === undefined || swapUnmapPtes(g, t, mm, swapSet(g, t.l.page!));
+        if (!rmapWalkNext(g, t, !ok)) return V.unmap;
+        return page_mapped(g, t.l.page!) ? V.keep : V.free; /* still mapped: activate_locked */
+      },
+    },
+    {
+      name: V.free,
+      run: (g, t) => {
+        const h = t.l.page!;
+        assertPageLocked(g, t, h);
+        const set = swapSet(g, h);
+        for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
+        if (page_count(g, h) !== 1 + set.length) return V.keep; /* page_ref_freeze() failed: cannot_free */
+        for (const j of set) {
+          g.pages[j]!.swapcache = false; /* __delete_from_swap_cache() */
+          g.swap[j]!.page = -1;
+          if (g.swap[j]!.count === 0) g.swap[j]!.data = 0; /* put_swap_page(): an unused slot is free */
+        }
+        g.pages[h]!.locked = 0; /* __folio_clear_locked() before the free */
+        put_page(g, t, h, 1 + set.length);
+        return done('ok');
+      },
+    },
+    {
+      name: V.keep,
+      run: (g, t) => {
+        const h = t.l.page!;
+        unlock_page(g, t, h);
+        put_page(g, t, h); /* putback_lru_page() */
+        return done('kept');
+      },
+    },
+  ],
+);

@@ -1,0 +1,126 @@
+/**
+ * Swap-out of the anon THP (or of one small page of a split one) in the THP
+ * spec, in user terms:
+ *
+ *   - swap changes neither the data a process reads nor which page it maps as
+ *     far as a pin can tell: a page that leaves memory ('ok') becomes a private
+ *     copy holding the same data, shared by exactly the processes that mapped
+ *     it (fork sharing is kept: the swap entry is shared);
+ *   - 'ok' never happens while anyone pins (or holds a speculative reference
+ *     on) a page it takes out of memory, so a pin never loses its page;
+ *   - reclaim may always give up ('kept'). While it is in flight it may put
+ *     the page in the swap cache (swap_add) and replace mappings by swap
+ *     entries of the page still in memory (swap_unmap): the process still
+ *     maps that page (pageAt), only the derived counts change (a swap entry
+ *     holds no mapcount; the swap cache holds a reference per subpage);
+ *   - an access through such a swap entry maps the same page again (swapIn).
+ *
+ * What the kernel does to get there (shrink_page_list(), try_to_unmap_one(),
+ * __remove_mapping(), do_swap_page()) is the implementation's business
+ * (impl/thp/swap.ts).
+ */
+import { REJECT, int, type Handler } from './handler.js';
+import { mapNewCopy } from './identity.js';
+import { splitPmd } from './mappings.js';
+import { add, del, type ThpView } from './view.js';
+
+/** The subpages that make up the page holding subpage sub: the whole THP while compound. */
+export const swapPageSet = (c: ThpView, sub: number): number[] => (c.compound ? c.pte.map((_, i) => i) : [sub]);
+
+/** An access by mm of a swap entry of page i still in memory maps page i again (do_swap_page). */
+export function swapIn(c: ThpView, mm: number, i: number): void {
+  if (!c.swapped[i]!.includes(mm)) return;
+  del(c.swapped[i]!, mm);
+  add(c.pte[i]!, mm);
+}
+
+const on_swap_out: Handler = (c, e) => {
+  const { sub, badSub, anon, choice, first } = e;
+  if (badSub(sub) || !anon) return first(['ok', 'kept']) ? 'EINVAL' : REJECT;
+  if (choice === 'kept') return 'kept';
+  const set = swapPageSet(c, sub);
+  if (c.freed[sub]) return REJECT;
+  // 'ok': the page leaves memory, which nobody's pin or reference may see
+  if (set.some((j) => c.pins[j]! > 0 || c.refs[j]! > 0)) return REJECT;
+  const pmd = [...c.pmd];
+  for (const j of set) {
+    const mappers = [...new Set([...pmd, ...c.pte[j]!, ...c.swapped[j]!])].sort((a, b) => a - b);
+    if (mappers.length > 0) {
+      mapNewCopy(c, mappers[0]!, j, c.data[j]!);
+      for (const m of mappers) {
+        c.cow[m]![j] = c.cow[mappers[0]!]![j]!;
+        add(c.ptable, m); // a PMD mapping was split into swap PTEs (TTU_SPLIT_HUGE_PMD)
+      }
+    }
+    c.pte[j] = [];
+    c.swapped[j] = [];
+    c.swapcache[j] = false;
+  }
+  if (c.compound) c.pmd = [];
+  return 'ok';
+};
+
+/** Internal, only while swap_out(sub) is in flight: the page joins the swap cache (add_to_swap). */
+const on_swap_add: Handler = (c, e) => {
+  if (e.badSub(e.sub) || !e.anon || c.freed[e.sub]) return REJECT;
+  const set = swapPageSet(c, e.sub);
+  if (set.every((j) => c.swapcache[j])) return REJECT;
+  for (const j of set) c.swapcache[j] = true;
+  return 'ok';
+};
+
+/**
+ * Internal, only while swap_out is in flight: mm's mapping of subpage sub, a
+ * page in the swap cache, becomes a swap entry of it; a PMD mapping is split
+ * into PTEs first. The page stays what mm maps.
+ */
+const on_swap_unmap: Handler = (c, e) => {
+  const { mm, sub, badMm, badSub } = e;
+  if (badMm(mm) || badSub(sub) || !c.swapcache[sub]) return REJECT;
+  if (c.pmd.includes(mm)) splitPmd(c, mm);
+  if (!c.pte[sub]!.includes(mm)) return REJECT;
+  del(c.pte[sub]!, mm);
+  add(c.swapped[sub]!, mm);
+  return 'ok';
+};
+
+/** Internal, at any time: a page in the swap cache that no swap entry refers to may leave it (folio_free_swap). */
+const on_swap_cache_free: Handler = (c, e) => {
+  if (e.badSub(e.sub) || !c.swapcache[e.sub]) return REJECT;
+  const set = swapPageSet(c, e.sub);
+  if (set.some((j) => c.swapped[j]!.length > 0)) return REJECT;
+  for (const j of set) c.swapcache[j] = false;
+  return 'ok';
+};
+
+export const swapHandlers: Readonly<Record<string, Handler>> = {
+  swap_out: on_swap_out,
+  swap_add: on_swap_add,
+  swap_unmap: on_swap_unmap,
+  swap_cache_free: on_swap_cache_free,
+};
+
+/** The internal steps of a swap_out(sub) in flight (thpPendingInternal). */
+export function swapPending(
+  view: ThpView,
+  args: Readonly<Record<string, unknown>>,
+): { type: string; mm?: number; sub: number }[] {
+  const sub = int(args.sub);
+  if (view.kind !== 'anon' || sub < 0 || sub >= view.pte.length || view.freed[sub]) return [];
+  const out: { type: string; mm?: number; sub: number }[] = [{ type: 'swap_add', sub }];
+  for (const j of swapPageSet(view, sub))
+    for (let mm = 0; mm < view.mms; mm++)
+      if (view.swapcache[j] && (view.pte[j]!.includes(mm) || view.pmd.includes(mm)))
+        out.push({ type: 'swap_unmap', mm, sub: j });
+  return out;
+}
+
+/** Free internal steps: the swap cache of a page no swap entry refers to may be dropped. */
+export function swapInternal(view: ThpView): { type: string; sub: number }[] {
+  const out: { type: string; sub: number }[] = [];
+  for (let i = 0; i < view.pte.length; i++) {
+    if (!view.swapcache[i] || (view.compound && i > 0)) continue;
+    if (swapPageSet(view, i).every((j) => view.swapped[j]!.length === 0)) out.push({ type: 'swap_cache_free', sub: i });
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/**
+ * Default scenarios of THP swap-out (issue 12 item 6; impl/thp/vmscan.ts): reclaim of an exclusive THP racing a
+ * R/O pin, and of a THP shared after fork whose swap entries are duplicated and faulted back in by both processes.
+ */
+import type { OpChoice, Scenario } from '../../checker/types.js';
+import type { ThpParams } from '../../impl/thp/page.js';
+import { thpParams } from './params.js';
+
+const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
+
+export const swapScenarios: Scenario<ThpParams>[] = [
+  {
+    name: 'swap-out-vs-pin',
+    description:
+      "Reclaim of mm 0's exclusive PMD-mapped THP (add_to_swap, try_to_unmap with TTU_SPLIT_HUGE_PMD, __remove_mapping) racing a R/O pin of subpage 1 that mm 0 then reads and writes: try_to_unmap_one() refuses a maybe-pinned PageAnonExclusive page (v5.19+), so the pinned page stays mapped; without the refusal (6c287605fd56) the freeze fails on the pin, the read maps the swap-cache page read-only and the write copies it, leaving the pin behind. A second swap_out reclaims what is left; a scanner reference makes __remove_mapping keep the page in the swap cache.",
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('swap_out', { sub: 0 }), op('swap_out', { sub: 0 })],
+      [
+        op('pin', { mm: 0, sub: 1, write: 0 }),
+        op('read', { mm: 0, sub: 1 }),
+        op('wp_fault', { mm: 0, sub: 1, val: 7 }),
+        op('unpin', { mm: 0, sub: 1 }),
+      ],
+      [op('scan_get', { sub: 0 }), op('scan_put', { sub: 0 })],
+    ],
+  },
+  {
+    name: 'swap-out-forked',
+    description:
+      'The THP shared by PMD after fork is reclaimed while both processes read and write it and one unmaps part of it: the rmap walk splits both PMDs, every PTE becomes a (shared) swap entry; a fault reads the page back from the swap cache, or once it left memory a fresh small page that both processes share (the swap cache of a shared entry) until one writes.',
+    params: thpParams('anon', 'forked', 3),
+    threads: [
+      [op('swap_out', { sub: 0 }), op('read', { mm: 1, sub: 2 })],
+      [op('read', { mm: 0, sub: 2 }), op('wp_fault', { mm: 0, sub: 2, val: 3 }), op('read', { mm: 1, sub: 2 })],
+      [op('madvise_dontneed', { mm: 1, from: 0, to: 1 }), op('fork', { src: 1, dst: 2 })],
+    ],
+  },
+];
