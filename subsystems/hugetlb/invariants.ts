@@ -4,6 +4,7 @@
  * whenever no operation is in flight ('quiescent').
  */
 import { invariant, type Invariant } from '../../checker/types.js';
+import { datGet } from '../../impl/hugetlb/context.js';
 import { coveredSet, regionCount, regionsWellFormed } from '../../impl/hugetlb/regions.js';
 import {
   type G,
@@ -61,6 +62,18 @@ function nodesAddUp(g: Readonly<G>): true | string {
     : `nodes sum to total=${sum.nr} free=${sum.free} surp=${sum.surp}, global ${g.nr}/${g.free}/${g.surp}`;
 }
 
+/** Pages in use recorded on node nid (page_to_nid in file.pn / vma.an; a COW-shared page once). */
+function inUseOnNode(g: Readonly<G>, nid: number): number {
+  let n = 0;
+  let shared = 0;
+  for (const f of g.file) for (const i of f.pc) if (datGet(f.pn, i) === nid) n++;
+  for (const v of g.vma) {
+    for (const i of v.anon) if (datGet(v.an, i) === nid) n++;
+    for (const i of v.cow) if (datGet(v.an, i) === nid) shared++;
+  }
+  return n - shared / 2;
+}
+
 export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'counters-ordered',
@@ -80,6 +93,22 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
       'Documentation/admin-guide/mm/hugetlbpage.rst @ v6.1 (HugePages_Surp, nr_overcommit_hugepages; /sys/devices/system/node/node[0-9]*/hugepages/)',
     when: 'always',
     check: (g) => (g.surp >= 0 && g.surp <= g.nr ? nodesAddUp(g) : `surp=${g.surp} total=${g.nr}`),
+  }),
+  invariant<G, HugetlbParams>({
+    name: 'node-pages-conserved',
+    why: "A page leaves its node only to buddy: dequeue takes it off its node's free list and free_huge_page enqueues it on page_to_nid (or frees it to buddy with that node's counters), all under hugetlb_lock.",
+    doc: "With per-node pools, each node's pages not free (nr - free of the node) are the pages in use that sit on it plus some of the pages threads hold: none leaks from a node to another, none is counted twice; vacuous with one node.",
+    source: 'mm/hugetlb.c enqueue_huge_page(), dequeue_huge_page_node_exact(), free_huge_page() @ v6.1',
+    when: 'always',
+    check: (g) => {
+      if (g.nd.length === 0) return null;
+      for (const [k, n] of g.nd.entries()) {
+        const slack = n.nr - n.free - inUseOnNode(g, k);
+        if (slack < 0 || slack > g.held)
+          return `node ${k}: nr=${n.nr} free=${n.free} but ${inUseOnNode(g, k)} pages in use there, ${g.held} held`;
+      }
+      return true;
+    },
   }),
   invariant<G, HugetlbParams>({
     name: 'resv-conservation',

@@ -7,7 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import type { Script } from '../../checker/scenario-file.js';
 import { runScript } from '../../checker/sequential.js';
-import { hugetlb, parseParams } from '../../subsystems/hugetlb/index.js';
+import { hugetlb, invariants, parseParams } from '../../subsystems/hugetlb/index.js';
+import { initState } from '../../impl/hugetlb/state.js';
 
 const s = (op: string, args: Record<string, number | string | boolean>) => ({ op, args });
 const bound = { pool: 1, fileSize: 2, vmas: 2, fileMount: [0, 0], nodePool: 2, membind: 0 };
@@ -62,6 +63,30 @@ describe('hugetlb node-restricted allocation', () => {
       [1, 1],
       [0, 0],
     ]);
+  });
+
+  test('node-pages-conserved: a page in use recorded on node 1 while node 1 has no page in use is reported', () => {
+    const inv = invariants.find((i) => i.name === 'node-pages-conserved');
+    if (!inv) throw new Error('invariant node-pages-conserved missing');
+    const p = parseParams({ pool: 1, fileSize: 1, vmas: 1, nodePool: 2 });
+    const g = initState(p);
+    const q = { quiescent: true, inFlight: [], variant: null };
+    expect(inv.check(g, p, q)).toBe(true);
+    // node 0's page taken and cached, but recorded on node 1 (as a dequeue that forgot page_nid would)
+    g.nd[0]!.free = 0;
+    g.free = 0;
+    g.file[0]!.pc = [0];
+    g.file[0]!.pn = [1];
+    expect(inv.check(g, p, q)).toMatch(/node 0: nr=1 free=0 but 0 pages in use there/);
+    g.file[0]!.pn = [];
+    expect(inv.check(g, p, q)).toBe(true);
+    expect(inv.check(initState(parseParams({ pool: 1 })), p, q)).toBe(null);
+    const r = checkScenario(
+      hugetlb,
+      hugetlb.scenarios.find((x) => x.name === 'node-default-fault')!,
+      {},
+    );
+    expect(r.invariants.find((i) => i.name === 'node-pages-conserved')?.nonTrivial).toBeGreaterThan(0);
   });
 
   test('membind needs several nodes and no min_size mount', () => {
