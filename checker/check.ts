@@ -83,6 +83,7 @@ export async function checkScenarioParallel<G extends object, C, P>(
   const sharing = createProductSharing();
   const product = new Product<G>(sub, scenario, opts.variant ?? null, sharing);
   product.watch = opts.watch;
+  const sym = opts.symmetry ? symmetricModel(sub, scenario, product) : undefined;
   const start = performance.now();
   const impl = alternativeImpl(sub as Subsystem);
   const args: ProductSourceArgs = {
@@ -93,11 +94,12 @@ export async function checkScenarioParallel<G extends object, C, P>(
     variant: product.variant,
     sharing,
     ...(opts.watch ? { watch: opts.watch } : {}),
+    ...(sym?.model ? { symmetry: true } : {}),
   };
   const here = import.meta.url;
   const source = { module: new URL(`./product/source.${here.endsWith('.ts') ? 'ts' : 'js'}`, here).href, args };
-  const out = await parallelBfs(product, source, opts.workers, limitsOf(opts));
-  return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, 'bfs', opts.workers);
+  const out = await parallelBfs(sym?.model ?? product, source, opts.workers, limitsOf(opts));
+  return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, 'bfs', opts.workers, sym);
 }
 
 export function checkScenario<G extends object, C, P>(

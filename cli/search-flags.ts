@@ -43,8 +43,6 @@ export function searchOptions(flags: Readonly<Record<string, string | number | b
   if (workers !== undefined && workers > 1 && w !== undefined)
     throw new UsageError('--workers applies to the exact store only, not --bitstate');
   if (workers !== undefined && workers > 64) throw new UsageError(`--workers: expected 1..64, got ${workers}`);
-  if (workers !== undefined && workers > 1 && flags.symmetry === true)
-    throw new UsageError('--symmetry applies to the sequential search only, not --workers');
   return {
     ...(flags.symmetry === true ? { symmetry: true } : {}),
     ...(workers !== undefined ? { workers } : {}),

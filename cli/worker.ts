@@ -63,6 +63,7 @@ parentPort?.on('message', (job: Job) => {
               ...common,
               workers: job.workers,
               registryModule: registryModule!,
+              ...(job.symmetry === true ? { symmetry: true } : {}),
             })
           : checkScenario(sub, job.scenario, {
               ...common,

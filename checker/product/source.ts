@@ -8,6 +8,7 @@
 import { selectImpl } from '../impls.js';
 import type { Model } from '../model.js';
 import { Product, type ProductSharing } from '../product.js';
+import { symmetricModel } from '../symmetry-run.js';
 import type { Scenario, Subsystem } from '../types.js';
 
 export interface ProductSourceArgs {
@@ -20,6 +21,8 @@ export interface ProductSourceArgs {
   readonly sharing: ProductSharing;
   /** See Product.watch. */
   readonly watch?: Int32Array;
+  /** Explore up to symmetry (../symmetric-model.ts): the coordinator found it applies. */
+  readonly symmetry?: boolean;
 }
 
 export async function createModel(args: ProductSourceArgs): Promise<Model> {
@@ -28,5 +31,8 @@ export async function createModel(args: ProductSourceArgs): Promise<Model> {
   if (!found) throw new Error(`unknown subsystem '${args.subsystem}' in ${args.registryModule}`);
   const product = new Product(selectImpl(found, args.impl), args.scenario, args.variant, args.sharing);
   product.watch = args.watch;
-  return product;
+  if (!args.symmetry) return product;
+  const sym = symmetricModel(product.sub, args.scenario, product);
+  if (!sym.model) throw new Error(`symmetry does not apply in a worker: ${sym.reason}`);
+  return sym.model;
 }

@@ -7,9 +7,10 @@
  * variants caught without it are caught with it.
  */
 import { describe, expect, test } from 'vitest';
-import { checkScenario } from '../../checker/check.js';
+import { checkScenario, checkScenarioParallel } from '../../checker/check.js';
 import type { CheckResult } from '../../checker/result.js';
 import { classPermutations, planSymmetry, threadClasses } from '../../checker/symmetry.js';
+import { Product } from '../../checker/product.js';
 import type { Scenario, Subsystem } from '../../checker/types.js';
 import { selectImpl } from '../../checker/impls.js';
 import { registry } from '../../subsystems/index.js';
@@ -29,7 +30,21 @@ function compare(sub: Subsystem, s: Scenario, variant: string | null = null): { 
     expect(sym.symmetry!.unreducedStates).toBe(plain.states);
     expect(sym.states).toBeLessThan(plain.states);
   }
+  if (sym.violation) expectRealTrace(sub, s, variant, sym);
   return { plain, sym };
+}
+
+/** The reduced run's counterexample is a trace of the unreduced product: each label is a successor of the last state. */
+function expectRealTrace(sub: Subsystem, s: Scenario, variant: string | null, r: CheckResult): void {
+  const p = new Product(sub, s, variant);
+  let vec = p.initial().vec;
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  r.violation!.trace.transitions.forEach((want, i) => {
+    const hit = p.pick(vec, (l) => same(l, want));
+    expect(hit, `step ${i} of the counterexample is no transition of the unreduced system`).toBeDefined();
+    vec = hit!.vec;
+    expect(same(p.traceState(vec), r.violation!.trace.states[i + 1])).toBe(true);
+  });
 }
 
 describe('symmetry: groups', () => {
@@ -108,4 +123,35 @@ describe('symmetry: variants are caught with it as without it', () => {
   });
   test('most of them are caught (the comparison is not vacuous)', () =>
     expect(caught).toBeGreaterThanOrEqual(Math.floor(runs.length * 0.8)));
+});
+
+describe('symmetry: with --workers 2', () => {
+  test('the parallel BFS explores the same canonical states and states the same unreduced count', async () => {
+    const sub = registry.find((x) => x.name === 'hugetlb')!;
+    const s = copyThread(
+      sub.scenarios.find((x) => x.name === 'reserve-fault-3')!,
+      0,
+      1,
+    );
+    const one = checkScenario(sub, s, { symmetry: true });
+    const registryModule = new URL('../../subsystems/index.ts', import.meta.url).href;
+    const two = await checkScenarioParallel(sub, s, { workers: 2, registryModule, symmetry: true });
+    expect(two.symmetry).toEqual(one.symmetry);
+    expect([two.states, two.transitions, verdict(two)]).toEqual([one.states, one.transitions, verdict(one)]);
+    expect(one.symmetry!.unreducedStates).toBeGreaterThan(one.states);
+  });
+
+  test('a variant: the same shortest counterexample as the sequential search', async () => {
+    const sub = registry.find((x) => x.name === 'hugetlb')!;
+    const s = addThread(
+      sub.scenarios.find((x) => x.name === 'truncate-vs-fault')!,
+      0,
+    );
+    const one = checkScenario(sub, s, { symmetry: true, variant: 'H1' });
+    const registryModule = new URL('../../subsystems/index.ts', import.meta.url).href;
+    const two = await checkScenarioParallel(sub, s, { workers: 2, registryModule, symmetry: true, variant: 'H1' });
+    expect(one.violation).toBeDefined();
+    expect(two.violation?.trace.transitions).toEqual(one.violation!.trace.transitions);
+    expect(two.violation?.message).toBe(one.violation!.message);
+  });
 });
