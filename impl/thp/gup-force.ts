@@ -22,7 +22,8 @@
  *    an exclusive page or maps an exclusive dirty copy);
  *  - an empty entry is faulted in: a write by do_huge_pmd_anonymous_page()
  *    (or, when the model's THP is taken, do_anonymous_page()), a read maps the
- *    huge or small zero page.
+ *    huge or small zero page; a swap entry is swapped in (do_swap_page,
+ *    impl/thp/swap.ts) and followed again.
  */
 import { alloc_copy, loadData, put_copy, targetOf } from './cow.js';
 import { do_huge_pmd_anonymous_page, read_fault_zero } from './fault.js';
@@ -32,12 +33,14 @@ import {
   PTE_NONE,
   get_page,
   isAnon,
+  isSwapPte,
   put_page,
   type MmT,
   type T,
   type ThpState,
 } from './page.js';
 import { pteOf } from './pgtable.js';
+import { do_swap_page, swapPageUnlocked } from './swap.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf, mmap_read_unlock, type KStep } from './steps.js';
 import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
 import type { OpDef } from '../../checker/types.js';
@@ -49,6 +52,7 @@ const FORCE = {
   lock: 'access_remote_vm: mmap_read_lock',
   follow: 'follow_page_mask (FOLL_FORCE | FOLL_TOUCH): ptl, can_follow_write_*, try_grab_page, touch_pmd',
   faultin: 'faultin_page: handle_mm_fault on an empty entry (ptl)',
+  swapin: 'faultin_page: handle_mm_fault → do_swap_page on a swap entry (page lock, ptl)',
   cow: 'faultin_page: VM_FAULT_WRITE on a !VM_WRITE vma → FOLL_COW',
   copy: 'access_remote_vm: copy_to_user_page / copy_from_user_page + put_page',
   unlock: 'access_remote_vm: mmap_read_unlock',
@@ -105,6 +109,7 @@ function followEnabled(g: Readonly<G>, t: T): boolean {
 function follow(g: G, t: T, write: boolean): string {
   const mm = mmOf(g, t);
   const i = arg(t, 'sub');
+  if (isSwapPte(pteOf(mm, i))) return FORCE.swapin; /* follow_page_pte(): not present → faultin_page() */
   const kind = targetOf(mm, i).kind;
   if (kind === 'none') return FORCE.faultin;
   if (kind === 'foreign') {
@@ -173,6 +178,18 @@ function forceOp(doc: string, write: boolean): OpDef<G, ThpParams> {
       enabled: followEnabled,
       run: (g, t) => {
         faultinEmpty(g, t, write);
+        return FORCE.follow;
+      },
+    },
+    {
+      name: FORCE.swapin,
+      enabled: (g, t) => followEnabled(g, t) && swapPageUnlocked(g, t, arg(t, 'sub')),
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        const i = arg(t, 'sub');
+        do_swap_page(g, t, mm, i, write);
+        /* do_swap_page() dirtied the entry for FAULT_FLAG_WRITE (VM_FAULT_WRITE) on a !VM_WRITE vma: FOLL_COW */
+        if (write && mm.pte_dirty[i] && !mm.vm_write) t.l.foll_cow = 1;
         return FORCE.follow;
       },
     },

@@ -92,3 +92,53 @@ describe('thp compound: swap-out of a THP', () => {
     expect(bug.find((o) => o.problem !== undefined)?.op).toBe('wp_fault');
   });
 });
+
+describe('thp compound: other paths meeting a THP in the swap cache', () => {
+  const kept = [step('scan_get', { sub: 0 }), step('swap_out', { sub: 0 }), step('scan_put', { sub: 0 })];
+
+  test('split_huge_page counts the swap cache (can_split_huge_page extra_pins) and each page keeps its reference', () => {
+    const steps = [...kept, step('read', { mm: 0, sub: 1 }), step('split', { sub: 0 })];
+    const g = run(steps);
+    expect(g.head).toBe(false);
+    expect(g.pages.map((p) => p.swapcache)).toEqual([true, true, true, true]);
+    expect(g.pages.map((p) => p.refcount)).toEqual([1, 2, 1, 1]);
+    noProblem([
+      ...steps,
+      step('swap_out', { sub: 1 }),
+      step('read', { mm: 0, sub: 1 }),
+      step('munmap', { mm: 0, from: 0, to: 4 }),
+    ]);
+  });
+
+  test('migration, collapse, mremap, fork and MADV_DONTNEED with swap PTEs stay within the spec', () => {
+    noProblem([...kept, step('read', { mm: 0, sub: 1 }), step('migrate', { mm: 0 }), step('collapse', { mm: 0 })]);
+    noProblem([
+      ...kept,
+      step('mremap', { mm: 0, aligned: 0 }),
+      step('fork', { src: 0, dst: 1 }),
+      step('read', { mm: 1, sub: 2 }),
+    ]);
+    noProblem([
+      ...kept,
+      step('madvise_dontneed', { mm: 0, from: 0, to: 2 }),
+      step('populate_read', { mm: 0 }),
+      step('pin_fast', { mm: 0, sub: 3 }),
+    ]);
+  });
+});
+
+describe('thp compound: /proc/pid/mem through a swap entry', () => {
+  test('force_read and force_write (also on a read-only VMA) swap the page in first', () => {
+    const out = [step('swap_out', { sub: 0 })];
+    noProblem([...out, step('force_read', { mm: 0, sub: 1 }), step('force_write', { mm: 0, sub: 2, val: 4 })]);
+    noProblem([
+      step('mprotect_ro', { mm: 0 }),
+      ...out,
+      step('force_write', { mm: 0, sub: 2, val: 4 }),
+      step('read', { mm: 0, sub: 2 }),
+    ]);
+    const g = run([...out, step('fork', { src: 0, dst: 1 }), step('force_write', { mm: 1, sub: 3, val: 6 })]);
+    expect(isCopyPte(g.mms[1]!.pte[3]!)).toBe(true);
+    expect(g.mms[0]!.pte[3]).toBe(PTE_SWAP);
+  });
+});
