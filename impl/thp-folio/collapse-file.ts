@@ -34,10 +34,10 @@ import {
   folio_mapcount,
   folio_put,
   isAnon,
-  prep_large_folio,
   type FolioState,
   type T,
 } from './folio.js';
+import { prep_large_folio } from './folio-init.js';
 import { folio_remove_rmap_ptes } from './rmap.js';
 import { arg, badMm, done, folio_lock, folio_unlock, kernelOp, me, type Done } from './steps.js';
 

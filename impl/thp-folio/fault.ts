@@ -17,11 +17,11 @@ import {
   folioOf,
   folio_get,
   isAnon,
-  prep_large_folio,
   type FolioState,
   type MmT,
   type T,
 } from './folio.js';
+import { prep_large_folio } from './folio-init.js';
 import { tableEmpty } from './pgtable.js';
 import { deferred_split_folio, folio_add_rmap_pmd, folio_add_rmap_ptes } from './rmap.js';
 import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';
