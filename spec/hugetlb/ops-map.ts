@@ -226,6 +226,7 @@ export function fork(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined 
     cow: [...m.anon],
     pagecache: [...m.pagecache],
     data: m.data.map(([i, tok]) => [i, tok] as [number, number]),
+    nodes: m.nodes.map(([i, nid]) => [i, nid] as [number, number]), // the same pages, on the same nodes
     peer: s,
     ro: m.ro,
   };

@@ -8,7 +8,7 @@
 import type { Scenario } from '../../checker/types.js';
 import type { HugetlbParams } from './params.js';
 import { nrNode } from './scenarios-migrate.js';
-import { P, munmap, one, op, sh, wr } from './scenario-helpers.js';
+import { P, munmap, one, op, pv, sh, wr } from './scenario-helpers.js';
 
 export const numaScenarios: Scenario<HugetlbParams>[] = [
   {
@@ -29,6 +29,23 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
     threads: [
       [one(sh(0, 0, 0, 2)), one(wr(0, 0)), one(wr(0, 1)), one(munmap(0)), one(op('truncate', { f: 0, size: 0 }))],
       [one(nrNode(1, 1)), one(nrNode(1, 0))],
+    ],
+  },
+  {
+    name: 'node-private-cow',
+    description:
+      "two nodes, the default policy, a private mapping forked: the parent's page and the child's COW copy may sit on different nodes, the owner's COW when the pool is dry takes the page from the child; each unmap frees a page to its own node (node 1 grown to 1 meanwhile)",
+    params: P({ pool: 1, overcommit: 0, fileSize: 1, vmas: 2, nodePool: 2 }),
+    threads: [
+      [
+        one(pv(0, 0, 0, 1)),
+        one(wr(0, 0)),
+        one(op('fork', { v: 0, c: 1 })),
+        one(wr(1, 0)),
+        one(wr(0, 0)),
+        one(munmap(0)),
+      ],
+      [one(nrNode(1, 1)), one(munmap(1))],
     ],
   },
 ];

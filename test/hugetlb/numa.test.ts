@@ -89,6 +89,25 @@ describe('hugetlb node-restricted allocation', () => {
     expect(r.invariants.find((i) => i.name === 'node-pages-conserved')?.nonTrivial).toBeGreaterThan(0);
   });
 
+  test("fork: the child maps the parent's pages on their nodes; its COW copy comes from the bound node", () => {
+    const params = { pool: 0, fileSize: 1, vmas: 2, nodePool: 2, membind: 1 };
+    const obs = run(
+      params,
+      [
+        s('set_nr_node', { nid: 1, n: 2 }),
+        s('mmap', { v: 0, kind: 'private', f: 0, from: 0, to: 1 }),
+        s('fault', { v: 0, i: 0, write: true }),
+        s('fork', { v: 0, c: 1 }),
+        s('fault', { v: 1, i: 0, write: true }),
+        s('munmap', { v: 0 }),
+        s('munmap', { v: 1 }),
+      ],
+      null,
+    );
+    for (const o of obs) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+  });
+
   test('membind needs several nodes and no min_size mount', () => {
     expect(() => parseParams({ pool: 1, membind: 0 })).toThrow(/membind needs nodePool > 1/);
     expect(() => parseParams({ ...bound, membind: 2 })).toThrow(/membind must be an integer in \[0, 1\]/);
