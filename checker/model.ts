@@ -58,8 +58,11 @@ export interface Model {
   expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels?: boolean, hint?: number): void;
   /** Whether successors carry a `hint` worth keeping (read when a search starts). */
   readonly hints?: boolean;
-  /** State properties of a newly discovered state; `decoded` is the successor's `impl`. */
-  checkState(vec: Int32Array, off: number, decoded: unknown): Failure | undefined;
+  /**
+   * State properties of a newly discovered state; `decoded` is the
+   * successor's `impl`, `hint` its `hint` (valid only while the successor is).
+   */
+  checkState(vec: Int32Array, off: number, decoded: unknown, hint?: number): Failure | undefined;
   /**
    * The terminal property (deadlock) of the state at vec[off, off+len).
    * `successors` is how many successors the last expand() of this state

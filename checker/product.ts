@@ -330,8 +330,14 @@ export class Product<G extends object = any> implements Model {
     return this.props.deadlocked(vec, off, g);
   }
 
-  /** Model: invariants of a newly discovered state (decoded is its impl state). */
-  checkState(vec: Int32Array, off: number, decoded: unknown): Failure | undefined {
+  /**
+   * Model: invariants of a newly discovered state (decoded is its impl state;
+   * hint its Successor.hint: with the step memo on, the outcome is cached by
+   * its impl state's memo id and invariant context).
+   */
+  checkState(vec: Int32Array, off: number, decoded: unknown, hint = -1): Failure | undefined {
+    const memo = this.expander.stepMemo;
+    if (hint >= 0 && memo) return this.props.checkCached(vec, off, decoded as G | undefined, memo, hint);
     return this.props.check(vec, off, decoded as G | undefined);
   }
 

@@ -61,7 +61,7 @@ export class StepMemo {
 
   /** Call between expansions: drop everything when past the cap. */
   bound(): void {
-    const words = this.impls.words + 4 * this.impls.size + this.keys.words + this.used;
+    const words = this.impls.words + 4 * this.impls.size + this.keys.words + this.invs.words + this.used;
     if (words < StepMemo.CAP_WORDS) return;
     this.clear();
     this.drops++;
@@ -70,6 +70,7 @@ export class StepMemo {
   clear(): void {
     this.impls = new IntTable();
     this.keys = new KeyTable();
+    this.invs = new KeyTable();
     this.zs = new Int32Array(3 << 10);
     this.abs = new Int32Array(1 << 10);
     this.used = 0;
@@ -145,6 +146,28 @@ export class StepMemo {
       this.abs = a;
     }
     this.abs[id] = abs + 1;
+  }
+
+  /**
+   * Per (impl id, invariant context id): the invariants' outcome in a state
+   * with that impl state and context, when none failed, as 1 + the mask of
+   * the invariants that held non-vacuously (0: not known). Invariants are
+   * functions of the impl state, the params and the context (InvariantCtx),
+   * so a new product state that repeats both needs no decoding nor evaluation.
+   */
+  private invs = new KeyTable();
+
+  /** The slot of (impl id, context id) in the invariant cache: valid for invGet/invSet until the next invSlot. */
+  invSlot(id: number, ctx: number): number {
+    return this.invs.slot(id, ctx, 0);
+  }
+
+  invGet(slot: number): number {
+    return this.invs.get(slot);
+  }
+
+  invSet(slot: number, v: number): void {
+    this.invs.set(slot, v);
   }
 
   /**

@@ -9,6 +9,8 @@ import type { CompiledScenario } from './scenario.js';
 import { evalInvariants } from '../properties.js';
 import type { InvariantStats } from '../result.js';
 import type { Ctx } from '../step-ctx.js';
+import type { StepMemo } from '../step-memo.js';
+import { IntTable } from '../store/int-table.js';
 import type { Invariant, InvariantCtx } from '../types.js';
 
 export class ProductProperties<G extends object> {
@@ -18,6 +20,14 @@ export class ProductProperties<G extends object> {
     variant: null,
   };
 
+  /** Per alternative (alts[t][slot][alt]): its op's number + 1, the word of an in-flight thread in a context key. */
+  private readonly opNo: Int32Array[][];
+  /** The invariant context of the last invariantCtx() as T words (0: idle, else op number + 1), and its ids. */
+  private readonly ctxKey: Int32Array;
+  private readonly ctxIds = new IntTable();
+  /** Non-vacuous counts before an evaluation whose outcome is cached. */
+  private readonly before: Float64Array;
+
   constructor(
     private readonly sc: CompiledScenario<G>,
     private readonly layout: VectorLayout<G>,
@@ -26,7 +36,12 @@ export class ProductProperties<G extends object> {
     readonly invariants: readonly Invariant<G, any>[],
     readonly invariantStats: InvariantStats[],
     private readonly params: unknown,
-  ) {}
+  ) {
+    const opNos = new Map([...sc.ops.values()].map((op, i) => [op, i + 1]));
+    this.opNo = sc.alts.map((slots) => slots.map((alts) => Int32Array.from(alts, (a) => opNos.get(a.op)!)));
+    this.ctxKey = new Int32Array(sc.T);
+    this.before = new Float64Array(invariants.length);
+  }
 
   /** Invariants of the state at vec[off...], whose impl state is `g` (undefined: decoded here). */
   check(vec: Int32Array, off: number, g: G | undefined): Failure | undefined {
@@ -36,7 +51,43 @@ export class ProductProperties<G extends object> {
   }
 
   /**
-   * The invariant context of a state. The returned object is reused by the
+   * check() with the outcome cached in `memo` by (impl id, invariant
+   * context), where `implId` is the state's impl step-memo id: a state whose
+   * impl state and context were judged before, with no failure, counts the
+   * same evaluations and non-vacuous ones again without decoding or running
+   * an invariant. Up to 30 invariants (the outcome is a mask).
+   */
+  checkCached(vec: Int32Array, off: number, g: G | undefined, memo: StepMemo, implId: number): Failure | undefined {
+    const invs = this.invariants;
+    const n = invs.length;
+    if (n === 0) return undefined;
+    if (n > 30) return this.check(vec, off, g);
+    const q = this.invariantCtx(vec, off);
+    const slot = memo.invSlot(implId, this.ctxIds.intern(this.ctxKey, 0, this.sc.T));
+    const known = memo.invGet(slot);
+    const stats = this.invariantStats;
+    if (known > 0) {
+      const mask = known - 1;
+      for (let i = 0; i < n; i++) {
+        if (invs[i]!.when === 'quiescent' && !q.quiescent) continue;
+        const st = stats[i]!;
+        st.checked++;
+        if ((mask >>> i) & 1) st.nonTrivial++;
+      }
+      return undefined;
+    }
+    const before = this.before;
+    for (let i = 0; i < n; i++) before[i] = stats[i]!.nonTrivial;
+    const f = evalInvariants(invs, stats, g ?? this.layout.decodeImpl(vec, off), this.params, q);
+    if (f) return f;
+    let mask = 0;
+    for (let i = 0; i < n; i++) if (stats[i]!.nonTrivial !== before[i]) mask |= 1 << i;
+    memo.invSet(slot, mask + 1);
+    return undefined;
+  }
+
+  /**
+   * The invariant context of a state (its key in `ctxKey`). The returned object is reused by the
    * next call: invariants must not keep it.
    */
   invariantCtx(vec: Int32Array, off: number): InvariantCtx {
@@ -44,6 +95,7 @@ export class ProductProperties<G extends object> {
     const { layout, sc } = this;
     q.variant = sc.variant;
     q.inFlight.length = sc.T;
+    const key = this.ctxKey;
     let quiescent = true;
     for (let t = 0; t < sc.T; t++) {
       const tb = layout.blockAt(vec, off, t);
@@ -51,7 +103,11 @@ export class ProductProperties<G extends object> {
       if (bw[tb + 2]! >= 0) {
         quiescent = false;
         q.inFlight[t] = sc.alts[t]![bw[tb]!]![bw[tb + 1]!]!.opName;
-      } else q.inFlight[t] = undefined;
+        key[t] = this.opNo[t]![bw[tb]!]![bw[tb + 1]!]!;
+      } else {
+        q.inFlight[t] = undefined;
+        key[t] = 0;
+      }
     }
     q.quiescent = quiescent;
     return q;

@@ -54,7 +54,7 @@ export function bfs(model: Model, visited: VisitedStore, limits: SearchLimits = 
     links.set(id, idx, e);
     queue.push(s.buf, s.len, fp[0]!, fp[1]!, s.hint);
     if (depth + 1 > maxDepth) maxDepth = depth + 1;
-    const f = model.checkState(s.buf, 0, s.impl);
+    const f = model.checkState(s.buf, 0, s.impl, s.hint);
     if (f) found = { failure: f, parent: id, edge: -1 };
   };
 

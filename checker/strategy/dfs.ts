@@ -146,7 +146,7 @@ class DfsRun {
       if (!visited.add(fp[0]!, fp[1]!)) return;
       this.states++;
       if (depth > this.maxDepth) this.maxDepth = depth;
-      const f = model.checkState(s.buf, 0, s.impl);
+      const f = model.checkState(s.buf, 0, s.impl, s.hint);
       if (f) {
         this.found = { failure: f, path: [...path, e] };
         return;

@@ -142,7 +142,7 @@ export function rerunLevel(
     const id = count++;
     co.links.set(id, idx, e);
     maxDepth = depth + 1;
-    const bad = model.checkState(s.buf, 0, s.impl);
+    const bad = model.checkState(s.buf, 0, s.impl, s.hint);
     if (bad) found = { failure: bad, parent: id, edge: -1 };
   };
   const load = (i: number): number => {

@@ -109,7 +109,7 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
     }
     if (Atomics.add(ctl, C.CLAIMS, 1) + 1 >= limit) abort(limitBit);
     fill = frontier.push(outBuf, fill, s.buf, s.len, fp[0]! | 0, fp[1]! | 0, r, parent, e);
-    if (model.checkState(s.buf, 0, s.impl)) {
+    if (model.checkState(s.buf, 0, s.impl, s.hint)) {
       failed = true;
       abort(ABORT.FAILURE);
     }

@@ -103,4 +103,38 @@ describe('step memo', () => {
     expect(on.violation?.kind).toBe('impl-error');
     expect(same(on)).toEqual(same(checkScenario(sub, s, { stepMemo: false })));
   });
+
+  test('invariant outcomes are cached by impl state and invariant context: a state repeating the impl state in another context is judged again', () => {
+    // x = 1 is first met with T0 idle (the invariant is vacuous there), then with T0's op n in flight, where it fails
+    const sub = tiny(
+      {
+        n: {
+          doc: 'n',
+          steps: [
+            { name: 'n1', run: () => 'n2' },
+            { name: 'n2', run: () => done(null) },
+          ],
+        },
+        w: { doc: 'w', steps: [{ name: 'w', run: (g) => ((g.x = 1), done(null)) }] },
+      },
+      [
+        invariant<G, null>({
+          name: 'n-sees-zero',
+          doc: 'x is 0 while n is in flight',
+          source: 'test',
+          when: 'always',
+          check: (g, _p, q) => (q.inFlight[0] === 'n' ? g.x === 0 || 'x set while n in flight' : null),
+        }),
+      ],
+    );
+    const s = {
+      name: 's',
+      description: 's',
+      params: null,
+      threads: [[[{ op: 'n', args: {} }]], [[{ op: 'w', args: {} }]]],
+    };
+    const on = checkScenario(sub, s, { stepMemo: 'always' });
+    expect(on.violation?.property).toBe('n-sees-zero');
+    expect(same(on)).toEqual(same(checkScenario(sub, s, { stepMemo: false })));
+  });
 });
