@@ -71,4 +71,22 @@ describe('stores', () => {
     expect(o.probability).toBeLessThan(1e-3);
     expect(() => new BitstateStore(40)).toThrow('out of range');
   });
+
+  test('ExactStore (its recent-fingerprint cache in front of the table) answers as a set: re-adds, (0, 0), and fingerprints sharing a cache slot', () => {
+    const e = new ExactStore(16);
+    const ref = new Set<string>();
+    let seed = 12345;
+    const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    // 200k adds over 150k distinct fingerprints, half of them with h1 equal (so they share cache slots with others)
+    for (let i = 0; i < 200_000; i++) {
+      const k = rnd() % 150_000;
+      const h1 = k % 2 === 0 ? 7 : Math.imul(k, 0x9e3779b1) >>> 0;
+      const h2 = k === 0 ? 0 : Math.imul(k ^ 0x5bd1e995, 0x85ebca6b) >>> 0;
+      const pair = k === 1 ? [0, 0] : [h1, h2];
+      const key = pair.join(',');
+      expect(e.add(pair[0]!, pair[1]!)).toBe(!ref.has(key));
+      ref.add(key);
+    }
+    expect(e.size).toBe(ref.size);
+  });
 });
