@@ -172,7 +172,10 @@ export interface SpecDef<Ctx, P = unknown> {
 export interface InvariantCtx {
   /** True when no operation is in flight. */
   readonly quiescent: boolean;
-  /** Ops in flight, by thread: undefined when the thread is idle. */
+  /**
+   * Ops in flight, by thread: undefined when the thread is idle. An invariant must not depend on which
+   * thread runs what: `check --symmetry` evaluates it in one state per orbit of interchangeable threads.
+   */
   readonly inFlight: readonly (string | undefined)[];
   readonly variant: string | null;
 }
