@@ -70,17 +70,23 @@ const on_swap_add: Handler = (c, e) => {
 };
 
 /**
- * Internal, only while swap_out is in flight: mm's mapping of subpage sub, a
- * page in the swap cache, becomes a swap entry of it; a PMD mapping is split
- * into PTEs first. The page stays what mm maps.
+ * Internal, only while swap_out is in flight: mm's mappings of the page's subpages below `upto` (the page
+ * in the swap cache) become swap entries of it; a PMD mapping is split into PTEs first. The pages stay what
+ * mm maps. Per process the unmapped part is a prefix of what it maps: the granularity at which reclaim's
+ * unmapping can be seen (an rmap walk that may not unmap a page stops there; a full walk is upto = nr).
  */
 const on_swap_unmap: Handler = (c, e) => {
-  const { mm, sub, badMm, badSub } = e;
-  if (badMm(mm) || badSub(sub) || !c.swapcache[sub]) return REJECT;
+  const { mm, badMm } = e;
+  const upto = int(e.ev.upto);
+  const set = swapPageSet(c, e.sub);
+  if (badMm(mm) || e.badSub(e.sub) || upto < 1 || upto > c.pte.length) return REJECT;
+  const todo = set.filter((j) => j < upto && c.swapcache[j] && (c.pte[j]!.includes(mm) || c.pmd.includes(mm)));
+  if (todo.length === 0) return REJECT;
   if (c.pmd.includes(mm)) splitPmd(c, mm);
-  if (!c.pte[sub]!.includes(mm)) return REJECT;
-  del(c.pte[sub]!, mm);
-  add(c.swapped[sub]!, mm);
+  for (const j of todo) {
+    del(c.pte[j]!, mm);
+    add(c.swapped[j]!, mm);
+  }
   return 'ok';
 };
 
@@ -104,14 +110,15 @@ export const swapHandlers: Readonly<Record<string, Handler>> = {
 export function swapPending(
   view: ThpView,
   args: Readonly<Record<string, unknown>>,
-): { type: string; mm?: number; sub: number }[] {
+): { type: string; mm?: number; sub: number; upto?: number }[] {
   const sub = int(args.sub);
   if (view.kind !== 'anon' || sub < 0 || sub >= view.pte.length || view.freed[sub]) return [];
-  const out: { type: string; mm?: number; sub: number }[] = [{ type: 'swap_add', sub }];
-  for (const j of swapPageSet(view, sub))
-    for (let mm = 0; mm < view.mms; mm++)
-      if (view.swapcache[j] && (view.pte[j]!.includes(mm) || view.pmd.includes(mm)))
-        out.push({ type: 'swap_unmap', mm, sub: j });
+  const out: { type: string; mm?: number; sub: number; upto?: number }[] = [{ type: 'swap_add', sub }];
+  const set = swapPageSet(view, sub);
+  if (!set.some((j) => view.swapcache[j])) return out;
+  for (let mm = 0; mm < view.mms; mm++)
+    for (const j of set)
+      if (view.pte[j]!.includes(mm) || view.pmd.includes(mm)) out.push({ type: 'swap_unmap', mm, sub, upto: j + 1 });
   return out;
 }
 
