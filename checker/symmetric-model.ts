@@ -79,8 +79,8 @@ export class SymmetricModel<G extends object = any> implements Model {
         c.canon(s.buf, 0, s.len);
         out.buf = c.buf;
         out.len = c.len;
-        out.impl = c.perm === 0 ? s.impl : undefined;
-        out.hint = c.perm === 0 ? (s.hint ?? -1) : -1;
+        out.impl = c.implKept ? s.impl : undefined;
+        out.hint = c.implKept ? (s.hint ?? -1) : -1;
         this.lastBuf = c.buf;
         this.lastOrbit = c.orbit;
         emit(out, label);
@@ -90,10 +90,11 @@ export class SymmetricModel<G extends object = any> implements Model {
     );
   }
 
-  checkState(vec: Int32Array, off: number, decoded: unknown): Failure | undefined {
+  /** `hint`: the one this model emitted, the product's only where the impl state was kept (implKept). */
+  checkState(vec: Int32Array, off: number, decoded: unknown, hint?: number): Failure | undefined {
     this.unreduced +=
       vec === this.lastBuf && off === 0 ? this.lastOrbit : this.canon.orbitOf(vec, off, this.canon.lengthAt(vec, off));
-    return this.inner.checkState(vec, off, decoded);
+    return this.inner.checkState(vec, off, decoded, hint);
   }
 
   stuck(vec: Int32Array, off: number, len: number, successors?: number): Failure | undefined {

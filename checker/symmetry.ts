@@ -121,6 +121,8 @@ export class Canonicalizer<G = unknown> {
   /** ... the permutation (index into `perms`) that maps the input onto it, and its orbit size. */
   perm = 0;
   orbit = 1;
+  /** Whether the canonical vector's impl state is the input's, word for word (its decoded form and memo id hold). */
+  implKept = true;
 
   constructor(
     private readonly p: ProductShape<G>,
@@ -176,6 +178,7 @@ export class Canonicalizer<G = unknown> {
     this.buf = best;
     this.len = bl;
     this.perm = bestK;
+    this.implKept = bestK === 0 || (this.probed && this.fixed);
     this.orbit = this.perms.length / ties;
   }
 
