@@ -48,6 +48,8 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   page_mapped: 'a kernel query; the probe reads /proc/kpagecount after every step instead',
   page_count: 'a kernel query: page_count is not visible to userspace',
   numa_hint: 'NUMA balancing scans on its own schedule (task_numa_work), not on cue',
+  swap_out:
+    'reclaim of an anonymous THP needs a swap device and the probe VM has none (no swap file on its initramfs root, no zram module): MADV_PAGEOUT there keeps every anonymous page, where the implementation models a machine with swap',
 };
 
 const INITIAL: Record<ThpParams['initial'], number> = { none: 0, pmd: 1, forked: 2 };
