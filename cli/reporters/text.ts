@@ -46,7 +46,9 @@ export function summaryLine(run: RunReport): string {
     : '';
   const what =
     run.verdict === 'pass'
-      ? 'PASS: every run exhaustive within its bounds, nothing vacuous'
+      ? run.allowVacuous
+        ? 'PASS: every run exhaustive within its bounds (--allow-vacuous: vacuity reported, not failed)'
+        : 'PASS: every run exhaustive within its bounds, nothing vacuous'
       : run.verdict === 'fail'
         ? 'FAIL'
         : run.verdict === 'error'

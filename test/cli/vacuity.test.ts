@@ -44,6 +44,11 @@ describe('vacuity fails the run', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/VACUOUS faulty\/typo-site: fault site kmaloc never reached \(allowed by --allow-vacuous\)/);
     expect(r.out).toMatch(/invariant never-checked .*\(allowed by --allow-vacuous\)/);
+    // the summary must not claim the run had nothing vacuous
+    expect(r.out).not.toMatch(/nothing vacuous/);
+    expect(r.out).toMatch(
+      /PASS: every run exhaustive within its bounds \(--allow-vacuous: vacuity reported, not failed\)/,
+    );
   });
   test('a non-vacuous run passes', async () => {
     expect((await run(['check', 'counter'], [counter as never])).code).toBe(0);
