@@ -74,6 +74,11 @@ const handlers: Readonly<Record<string, Handler>> = {
   ...priorHandlers,
   ...swapHandlers,
   ...queryHandlers,
+  /** A split in flight unmapped the huge page for its freeze (thpPendingInternal): nothing else changes. */
+  split_freeze: (c) => {
+    c.splitting = true;
+    return 'ok';
+  },
 };
 
 /** Apply one event; returns the next context with `ret` set, or `ret` undefined when the event is not enabled. */
@@ -98,6 +103,8 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
   };
   const ret = handler(c, e);
   if (ret === REJECT) return { ...ctx, ret: undefined };
+  // a split linearizes after its remap: its migration entries are gone (split_freeze below)
+  if (ev.type === 'split' || ev.type === 'deferred_split_scan') c.splitting = false;
   settle(c);
   return { ...c, ret };
 }
@@ -120,14 +127,20 @@ export function thpInternal(view: ThpView): { type: string; mm?: number; sub?: n
  * concurrent reader may see the fresh zero-filled page of that one address.
  * Only while that write is in flight: nothing else maps memory into a range
  * behind the user's back. A swap_out in flight may add its page to the swap
- * cache and turn mappings into swap entries of it (swap-ops.ts).
+ * cache and turn mappings into swap entries of it (swap-ops.ts). A split in
+ * flight (split_huge_page, also from the deferred split shrinker) unmaps the
+ * huge page for its freeze (unmap_page(): try_to_migrate() installs migration
+ * entries for anon, try_to_unmap() clears file PTEs; mm/huge_memory.c
+ * split_huge_page_to_list() @ v6.1) until remap_page(): split_freeze.
  */
 export function thpPendingInternal(
   view: ThpView,
   op: string,
   args: Readonly<Record<string, unknown>>,
-): { type: string; mm?: number; sub: number }[] {
+): { type: string; mm?: number; sub?: number }[] {
   if (op === 'swap_out') return swapPending(view, args);
+  if ((op === 'split' || op === 'deferred_split_scan') && view.compound && !view.freed[0] && !view.splitting)
+    return [{ type: 'split_freeze' }];
   if (view.kind !== 'anon' || op !== 'force_write') return [];
   const mm = int(args.mm);
   const sub = int(args.sub);

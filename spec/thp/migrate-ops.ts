@@ -27,6 +27,12 @@ const on_migrate: Handler = (c, e) => {
   const { mm, badMm, choice, pins, refs, anon } = e;
   const first = choice === undefined || choice === 'ok';
   if (badMm(mm)) return first ? 'EINVAL' : REJECT;
+  /*
+   * move_pages() looks the page up with follow_page(FOLL_GET | FOLL_DUMP), without FOLL_MIGRATION
+   * (mm/migrate.c add_page_for_migration() @ v6.1), so a PTE that a split in flight turned into a
+   * migration entry is no page (mm/gup.c follow_page_pte() @ v6.1: goto no_page): -ENOENT.
+   */
+  if (choice === 'lookup-miss') return c.splitting ? 'none' : REJECT;
   const maps = c.pmd.includes(mm) || c.pte.some((s) => s.includes(mm));
   const thp = c.compound && !c.freed[0] && maps;
   const small = !c.compound && anon && maps;

@@ -73,6 +73,14 @@ export interface ThpView {
   swapcache: boolean[];
   /** On the deferred split queue. */
   queued: boolean;
+  /**
+   * A split of the huge page is in flight and may have replaced its mappings by
+   * migration entries (anon) or cleared them (file) until it remaps them: a
+   * lookup that does not wait for a migration entry (move_pages()) may find no
+   * page there. Set only by the split's own pending step and cleared by its
+   * linearization, so always false at quiescence (the abstraction says false).
+   */
+  splitting: boolean;
   freed: boolean[];
   /** page_mapcount(i) (derived). */
   mapcount: number[];
@@ -121,8 +129,11 @@ export const thpChoices = {
   force_write: ['reuse', 'copy'],
   /** Reclaim of the anon THP (or of one small page of a split one): it left memory, or it was kept (always allowed). */
   swap_out: ['ok', 'kept'],
-  /** Migration: moved, or not moved (a transient reference, a racing split); an anon THP may be split first. */
-  migrate: ['ok', 'EAGAIN', 'split', 'split-EAGAIN', 'remapped', 'remapped-EAGAIN'],
+  /**
+   * Migration: moved, or not moved (a transient reference, a racing split); an anon THP may be split first;
+   * 'lookup-miss' (answers 'none'): the page lookup met a split's migration entries (view.splitting).
+   */
+  migrate: ['ok', 'EAGAIN', 'split', 'split-EAGAIN', 'remapped', 'remapped-EAGAIN', 'lookup-miss'],
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -164,6 +175,7 @@ export function clone(c: ThpView): ThpView {
     swapped: c.swapped.map((s) => [...s]),
     swapcache: [...c.swapcache],
     queued: c.queued,
+    splitting: c.splitting,
     freed: [...c.freed],
     mapcount: [...c.mapcount],
     refcount: [...c.refcount],
@@ -257,6 +269,7 @@ export function initialThp(p: ThpParams): ThpContext {
     swapped: Array.from({ length: n }, () => []),
     swapcache: new Array(n).fill(false),
     queued: false,
+    splitting: false,
     freed: new Array(n).fill(p.kind === 'anon' && p.initial === 'none'),
     mapcount: new Array(n).fill(0),
     refcount: new Array(n).fill(0),

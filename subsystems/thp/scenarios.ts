@@ -376,6 +376,13 @@ export const scenarios: Scenario<P>[] = [
     ],
   },
   {
+    name: 'migrate-vs-split',
+    description:
+      "move_pages of a forked anon THP while split_huge_page runs: the split's freeze turns every mapping into a migration entry, and move_pages' follow_page (no FOLL_MIGRATION) then finds no page (-ENOENT, 'none'); the load after waits for the remap and reads the same data.",
+    params: thpParams('anon', 'forked'),
+    threads: [[op('split', { sub: 0 })], [op('migrate', { mm: 0 }), op('read', { mm: 0, sub: 1 })]],
+  },
+  {
     name: 'deferred-split-two-thps',
     description:
       "Two THPs on the deferred split queue: another process's partially unmapped, pinned THP (params.prior) queued before this one, which a fault maps and queues (v6.12: unflagged, dafff3f4c850); the shrinker isolates both, fails to split the pinned one and unlinks this one without split_queue_lock while the other's owner drops its last reference (e66f3185fa04); a second shrinker and readers run alongside.",
