@@ -103,7 +103,13 @@ export class Product<G extends object = any> implements Model {
     this.implOff = layout.implOff;
     this.blocks = layout.blocks;
     this.invariants = sub.invariants;
-    this.invariantStats = sub.invariants.map((inv) => ({ name: inv.name, when: inv.when, checked: 0, nonTrivial: 0 }));
+    this.invariantStats = sub.invariants.map((inv) => ({
+      name: inv.name,
+      when: inv.when,
+      checked: 0,
+      nonTrivial: 0,
+      ...(inv.appliesTo && !inv.appliesTo(scenario.params) ? { applicable: false as const } : {}),
+    }));
     this.ctx = new Ctx(scenario.params, variant, new Set(this.faultSites));
     this.ctx.lacks = sc.lacks;
     this.abs =

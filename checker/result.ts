@@ -85,6 +85,8 @@ export interface InvariantStats {
   checked: number;
   /** States in which it was evaluated and non-vacuous. */
   nonTrivial: number;
+  /** false: the scenario's params leave it nothing to check (Invariant.appliesTo); not counted for vacuity. */
+  readonly applicable?: false;
 }
 
 /** 'depth-limit': a DFS depth bound cut the search (states below it were not expanded). */

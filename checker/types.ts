@@ -191,6 +191,13 @@ export interface Invariant<G, P = unknown> {
   /** 'always': every reachable state; 'quiescent': states with no op in flight. */
   readonly when: 'always' | 'quiescent';
   /**
+   * Optional: false when a scenario with these params can give it nothing to
+   * check (e.g. per-node counters with one node). Such a scenario does not count
+   * for its vacuity: a run of only such scenarios says it did not apply, instead
+   * of failing it as never exercised. Omitted: it applies everywhere.
+   */
+  appliesTo?(params: P): boolean;
+  /**
    * true: holds and was exercised; null: holds vacuously here (nothing to
    * check); false or a string: violated (the string explains why).
    */

@@ -28,7 +28,9 @@ export interface VacuousItem {
 export function vacuousItems(r: CheckResult, o: { readonly invariants?: boolean } = {}): VacuousItem[] {
   const out: VacuousItem[] = [];
   for (const s of r.bounds.faultSitesNeverReached ?? []) out.push({ kind: 'fault-site', name: s });
-  if (o.invariants) for (const i of r.invariants) if (i.nonTrivial === 0) out.push({ kind: 'invariant', name: i.name });
+  if (o.invariants)
+    for (const i of r.invariants)
+      if (i.nonTrivial === 0 && i.applicable !== false) out.push({ kind: 'invariant', name: i.name });
   for (const c of r.bounds.clausesNeverRun ?? []) out.push({ kind: 'clause', name: c });
   return out;
 }
@@ -65,9 +67,12 @@ export function runVacuousInvariants(
     }
   const out: { subsystem: string; invariant: string; scenarios: number }[] = [];
   for (const [subsystem, rs] of bySub)
-    for (const inv of rs[0]!.invariants)
-      if (rs.every((r) => (r.invariants.find((i) => i.name === inv.name)?.nonTrivial ?? 0) === 0))
-        out.push({ subsystem, invariant: inv.name, scenarios: rs.length });
+    for (const inv of rs[0]!.invariants) {
+      // only the scenarios it applies to (Invariant.appliesTo) can exercise it
+      const stats = rs.map((r) => r.invariants.find((i) => i.name === inv.name)).filter((i) => i?.applicable !== false);
+      if (stats.length > 0 && stats.every((i) => (i?.nonTrivial ?? 0) === 0))
+        out.push({ subsystem, invariant: inv.name, scenarios: stats.length });
+    }
   return out;
 }
 

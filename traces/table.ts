@@ -321,7 +321,12 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
       p.dim(`    ${pad('name', nameW)}  ${pad('when', 9)}  ${padLeft('checked', 12)}  ${padLeft('non-trivial', 12)}`),
     );
     for (const i of r.invariants) {
-      const vac = i.nonTrivial === 0 ? '  ' + p.yellow('VACUOUS') : '';
+      const vac =
+        i.applicable === false
+          ? '  ' + p.dim('not applicable (scenario params)')
+          : i.nonTrivial === 0
+            ? '  ' + p.yellow('VACUOUS')
+            : '';
       out.push(
         `    ${pad(truncate(i.name, nameW), nameW)}  ${pad(i.when, 9)}  ${padLeft(fmtInt(i.checked), 12)}  ${padLeft(fmtInt(i.nonTrivial), 12)}${vac}`,
       );
@@ -351,7 +356,7 @@ function verdictOf(
   ex: { exhaustive: boolean; why: string },
   p: ReturnType<typeof palette>,
 ): { verdict: string; paint: Paint } {
-  const vacuous = r.invariants.filter((i) => i.nonTrivial === 0).map((i) => i.name);
+  const vacuous = r.invariants.filter((i) => i.nonTrivial === 0 && i.applicable !== false).map((i) => i.name);
   let verdict: string;
   let paint: Paint;
   if (r.violation) {

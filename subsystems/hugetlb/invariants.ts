@@ -97,9 +97,10 @@ export const invariants: Invariant<G, HugetlbParams>[] = [
   invariant<G, HugetlbParams>({
     name: 'node-pages-conserved',
     why: "A page leaves its node only to buddy: dequeue takes it off its node's free list and free_huge_page enqueues it on page_to_nid (or frees it to buddy with that node's counters), all under hugetlb_lock.",
-    doc: "With per-node pools, each node's pages not free (nr - free of the node) are the pages in use that sit on it plus some of the pages threads hold: none leaks from a node to another, none is counted twice; vacuous with one node.",
+    doc: "With per-node pools, each node's pages not free (nr - free of the node) are the pages in use that sit on it plus some of the pages threads hold: none leaks from a node to another, none is counted twice; it does not apply with one node (appliesTo).",
     source: 'mm/hugetlb.c enqueue_huge_page(), dequeue_huge_page_node_exact(), free_huge_page() @ v6.1',
     when: 'always',
+    appliesTo: (p) => (p.nodePool ?? 1) > 1,
     check: (g) => {
       if (g.nd.length === 0) return null;
       for (const [k, n] of g.nd.entries()) {

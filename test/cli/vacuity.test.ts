@@ -9,6 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { main, type Out } from '../../cli/mmcheck.js';
 import { registrationProblems } from '../../checker/registration.js';
 import { ignoredSpecActions } from '../../checker/spec-adapter.js';
+import type { CheckResult } from '../../checker/result.js';
+import { runVacuousInvariants } from '../../checker/verdict.js';
 import { counter } from '../fixtures/counter.js';
 import { faulty } from '../fixtures/limits.js';
 
@@ -53,6 +55,34 @@ describe('vacuity fails the run', () => {
   test('a non-vacuous run passes', async () => {
     expect((await run(['check', 'counter'], [counter as never])).code).toBe(0);
   });
+});
+
+describe('an invariant that does not apply to a scenario (Invariant.appliesTo)', () => {
+  const result = (nonTrivial: number, applicable?: false) =>
+    ({
+      subsystem: 's',
+      impl: undefined,
+      variant: null,
+      exhaustive: true,
+      violation: undefined,
+      invariants: [
+        { name: 'i', when: 'always', checked: 5, nonTrivial, ...(applicable === false ? { applicable } : {}) },
+      ],
+    }) as unknown as CheckResult;
+  test('scenarios it does not apply to neither exercise nor fail it', () => {
+    expect(runVacuousInvariants([result(0, false)])).toEqual([]);
+    expect(runVacuousInvariants([result(0, false), result(0)])).toEqual([
+      { subsystem: 's', invariant: 'i', scenarios: 1 },
+    ]);
+    expect(runVacuousInvariants([result(0, false), result(3)])).toEqual([]);
+  });
+  test('hugetlb: a one-node scenario passes; node-pages-conserved is shown as not applicable', async () => {
+    const { hugetlb } = await import('../../subsystems/hugetlb/index.js');
+    const r = await run(['check', 'hugetlb', '--scenario', 'error-paths', '--verbose'], [hugetlb as never]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/node-pages-conserved .* not applicable \(scenario params\)/);
+    expect(r.out).not.toMatch(/VACUOUS/);
+  }, 60000);
 });
 
 describe('a spec whose actions would be ignored is rejected', () => {
