@@ -83,10 +83,10 @@ export interface AllocHooks {
  * owner's COW avoids its own reservation (58db7c5fbe7d "mm/hugetlb: fix avoid_reserve to allow
  * taking folio from subpool": gbl_chg == 0 there means the subpool's min_size reserve paid for it,
  * dequeue_huge_page_vma() @ Debian 6.1.192 and 6.12.118, both carry it); a surplus page from the
- * buddy allocator only without avoid_reserve (alloc_huge_page() @ 6.1.192).
+ * buddy allocator only without avoid_reserve (alloc_huge_page() @ 6.1.192). avoid: the page
+ * does not take the VMA's reservation (the callers decide, per the above).
  */
-function takeReserve(g: G, t: T, v: Vma, fromPool: boolean): void {
-  const avoid = t.l.avoid_reserve && (!fromPool || t.bug('58db7c5fbe7d'));
+function takeReserve(g: G, t: T, v: Vma, avoid: boolean): void {
   if (!avoid && vmaHasReserves(v, t.l.gbl_chg)) {
     t.l.restore_reserve = 1; // SetHPageRestoreReserve(page)
     g.resv--;
@@ -109,6 +109,8 @@ function dequeueStep(h: AllocHooks): Step {
     run(g, t) {
       const v = vmaOf(g, t);
       let gblChg = 0;
+      // before 58db7c5fbe7d: avoid_reserve avoids even the subpool's reserve
+      const avoidOwn = t.l.avoid_reserve !== 0 && t.bug('58db7c5fbe7d');
       if (t.l.map_chg || t.l.avoid_reserve) {
         gblChg = hugepageSubpoolGetPages(at(g.spool, spoolIdx(t, v)), 1);
         if (gblChg < 0) {
@@ -116,15 +118,14 @@ function dequeueStep(h: AllocHooks): Step {
           t.l.map_chg = 0;
           return h.fail(g, t, 'SIGBUS'); // -ENOSPC
         }
-        // before 58db7c5fbe7d: avoid even the subpool's reserve
-        if (t.l.avoid_reserve && t.bug('58db7c5fbe7d')) gblChg = 1;
+        if (avoidOwn) gblChg = 1;
       }
       t.l.gbl_chg = gblChg;
       const hasReserves = vmaHasReserves(v, gblChg);
       // HR-13: with cpusets/mempolicy the free pages may all be on disallowed nodes
       const offNode = t.params.numa && g.free > 0 && t.choose(2) === 1;
       const available = g.free - g.resv;
-      const avoidOld = t.l.avoid_reserve && t.bug('58db7c5fbe7d') && available <= 0;
+      const avoidOld = avoidOwn && available <= 0;
       const refuse = (!hasReserves && available <= 0) || avoidOld || offNode;
       // dequeue_huge_page_nodemask(h, gfp_mask, huge_node(vma, ...), nodemask): node-pages.ts
       const nid = refuse ? -1 : dequeueNid(g, t);
@@ -132,7 +133,7 @@ function dequeueStep(h: AllocHooks): Step {
         account(g, nid, 0, -1, 0);
         t.l.page_nid = nid;
         g.held++;
-        takeReserve(g, t, v, true);
+        takeReserve(g, t, v, avoidOwn);
         return 'vma_commit_reservation';
       }
       // alloc_buddy_huge_page_with_mpol: surplus page, hugetlb_lock dropped
@@ -193,7 +194,7 @@ export function allocSteps(h: AllocHooks): Step[] {
         g.nr++;
         g.surp++;
         g.held++;
-        takeReserve(g, t, vmaOf(g, t), false);
+        takeReserve(g, t, vmaOf(g, t), t.l.avoid_reserve !== 0);
         return 'vma_commit_reservation';
       },
     },

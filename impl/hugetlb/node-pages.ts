@@ -16,7 +16,7 @@
  * the whole scenario (as numactl gives every thread the same one).
  */
 import { type T, at, datGet, datSet } from './context.js';
-import { account } from './nodes.js';
+import { account, nodeCounts } from './nodes.js';
 import type { G } from './state.js';
 
 /** page_to_nid of page idx in a node record (file.pn, vma.an). */
@@ -31,8 +31,7 @@ export const withPageNid = (rec: readonly number[], idx: number, nid: number): n
  * (remove_hugetlb_page + update_and_free_page), any other is enqueue_huge_page'd on its node.
  */
 export function freeToNode(g: G, nid: number): void {
-  const surplus = g.nd.length > 0 ? at(g.nd, nid).surp > 0 : g.surp > 0;
-  if (surplus) account(g, nid, -1, 0, -1);
+  if (nodeCounts(g, nid).surp > 0) account(g, nid, -1, 0, -1);
   else account(g, nid, 0, 1, 0);
 }
 

@@ -54,7 +54,7 @@ function nodeInUse(v: HugetlbView, n: number): number {
  * surplus pages on it, minus its pages in use. Surplus pages, pages removed
  * by a truncate in flight and pages only a pin keeps may sit on any node.
  */
-export function nodeFreeBounds(v: HugetlbView, n: number): [number, number] {
+function nodeFreeBounds(v: HugetlbView, n: number): [number, number] {
   const base = (v.nodes[n] ?? 0) - nodeInUse(v, n);
   const unplaced = (v.removing[2] ?? 0) + orphans(v, () => true);
   return [Math.max(0, base - unplaced), Math.max(0, base + v.surp)];
