@@ -17,6 +17,7 @@ import {
   PTE_ZERO,
   compound_head,
   isSwapPte,
+  maybeDmaPinnedPage,
   type MmT,
   type T,
   type ThpState,
@@ -137,6 +138,5 @@ export function maybeDmaPinned(g: Readonly<G>, mm: Readonly<MmT>, i: number): bo
   const tg = targetOf(mm, i);
   if (tg.kind === 'copy') return g.copies[tg.k]!.refcount >= GUP_PIN_COUNTING_BIAS;
   if (tg.kind !== 'thp') return false;
-  if (compound_head(g, i) === 0 && g.head) return g.compound_pincount > 0;
-  return g.pages[i]!.refcount >= GUP_PIN_COUNTING_BIAS;
+  return maybeDmaPinnedPage(g, compound_head(g, i) === 0 && g.head ? 0 : i);
 }

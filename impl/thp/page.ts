@@ -190,6 +190,12 @@ export function compound_head(g: Readonly<ThpState>, i: number): number {
   return i > 0 && g.pages[i]!.tail ? 0 : i;
 }
 
+/** page_maybe_dma_pinned() (include/linux/mm.h @ v6.1) of page h: the THP's pincount, or a small page's bias. */
+export function maybeDmaPinnedPage(g: Readonly<ThpState>, h: number): boolean {
+  if (h === 0 && g.head) return g.compound_pincount > 0;
+  return g.pages[h]!.refcount >= GUP_PIN_COUNTING_BIAS;
+}
+
 /** PageCompound() / PageTransCompound(). */
 export function PageCompound(g: Readonly<ThpState>, i: number): boolean {
   return i === 0 ? g.head : g.pages[i]!.tail;

@@ -4,11 +4,11 @@
  */
 import { preExclusive } from './cow.js';
 import {
-  GUP_PIN_COUNTING_BIAS,
   PTE_PRESENT,
   PTE_SWAP,
   PTE_SWAP_EXCLUSIVE,
   get_page,
+  maybeDmaPinnedPage,
   put_page,
   type MmT,
   type T,
@@ -17,12 +17,6 @@ import {
 import { page_remove_rmap } from './rmap.js';
 
 type G = ThpState;
-
-/** page_maybe_dma_pinned() (include/linux/mm.h @ v6.1) of page h: the THP's pincount, or a small page's bias. */
-export function maybeDmaPinnedPage(g: Readonly<G>, h: number): boolean {
-  if (h === 0 && g.head) return g.compound_pincount > 0;
-  return g.pages[h]!.refcount >= GUP_PIN_COUNTING_BIAS;
-}
 
 /**
  * split_huge_pmd_address(vma, address, false, folio) → __split_huge_pmd_locked(freeze = false) (mm/huge_memory.c
@@ -63,7 +57,7 @@ export function splitPmdForReclaim(g: G, t: T, mm: MmT): void {
  */
 export function swapUnmapPtes(g: G, t: T, mm: MmT, set: readonly number[]): boolean {
   if (mm.pmd !== 'table') return true;
-  const pinned = maybeDmaPinnedPage(g, set[0]! === 0 && g.head ? 0 : set[0]!);
+  const pinned = maybeDmaPinnedPage(g, set[0]!);
   for (const i of set) {
     if (mm.pte[i] !== PTE_PRESENT) continue;
     const anon_exclusive = !preExclusive(t) && g.pages[i]!.anon_exclusive;

@@ -35,6 +35,14 @@ export const swapSet = (g: Readonly<G>, i: number): number[] =>
 /** folio_swapped(): a swap PTE still names a slot of the page. */
 const swapped = (g: Readonly<G>, i: number): boolean => swapSet(g, i).some((j) => g.swap[j]!.count > 0);
 
+/** __delete_from_swap_cache() of the THP subpages in set: out of the swap cache, their slots empty. */
+export function delete_from_swap_cache_set(g: G, set: readonly number[]): void {
+  for (const j of set) {
+    g.pages[j]!.swapcache = false;
+    g.swap[j]!.page = -1;
+  }
+}
+
 /**
  * folio_free_swap() → delete_from_swap_cache() (mm/swapfile.c, mm/swap_state.c @ v6.1) of the page in
  * the swap cache for slot i, when no swap PTE names it any more (caller holds the page lock or its trylock
@@ -54,10 +62,7 @@ export function folio_free_swap(g: G, t: T, i: number): boolean {
     return true;
   }
   const set = swapSet(g, i);
-  for (const j of set) {
-    g.pages[j]!.swapcache = false;
-    g.swap[j]!.page = -1;
-  }
+  delete_from_swap_cache_set(g, set);
   put_page(g, t, i, set.length);
   return true;
 }
@@ -78,11 +83,6 @@ export function free_swap_and_cache(g: G, t: T, i: number): void {
     return;
   }
   if (g.pages[slot.page]!.locked === 0 && !page_mapped(g, slot.page)) folio_free_swap(g, t, i);
-}
-
-/** The page do_swap_page() would lock for virtual page i: its swap cache page, or none (-1). */
-export function swapCachePage(g: Readonly<G>, i: number): number {
-  return g.swap[i]!.page;
 }
 
 /** lock_page() of the swap cache page is free (do_swap_page waits for it, e.g. while reclaim holds it). */

@@ -26,9 +26,19 @@
  * Not modelled: VM_LOCKED (the model's mlock only splits), MADV_FREE lazyfree
  * pages, the dirty/writeback states (the device is synchronous).
  */
-import { maybeDmaPinnedPage, splitPmdForReclaim, swapUnmapPtes } from './swap-unmap.js';
-import { swapSet } from './swap.js';
-import { compound_head, get_page, isAnon, page_count, page_mapped, put_page, type T, type ThpState } from './page.js';
+import { splitPmdForReclaim, swapUnmapPtes } from './swap-unmap.js';
+import { delete_from_swap_cache_set, swapSet } from './swap.js';
+import {
+  compound_head,
+  get_page,
+  isAnon,
+  maybeDmaPinnedPage,
+  page_count,
+  page_mapped,
+  put_page,
+  type T,
+  type ThpState,
+} from './page.js';
 import { rmapWalkMm, rmapWalkNext } from './split-page.js';
 import { arg, assertPageLocked, badSub, done, kernelOp, lock_page, me, unlock_page } from './steps.js';
 
@@ -122,11 +132,9 @@ export const swap_out = kernelOp(
         const set = swapSet(g, h);
         for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
         if (page_count(g, h) !== 1 + set.length) return V.keep; /* page_ref_freeze() failed: cannot_free */
-        for (const j of set) {
-          g.pages[j]!.swapcache = false; /* __delete_from_swap_cache() */
-          g.swap[j]!.page = -1;
+        delete_from_swap_cache_set(g, set); /* __delete_from_swap_cache() */
+        for (const j of set)
           if (g.swap[j]!.count === 0) g.swap[j]!.data = 0; /* put_swap_page(): an unused slot is free */
-        }
         g.pages[h]!.locked = 0; /* __folio_clear_locked() before the free */
         put_page(g, t, h, 1 + set.length);
         return done('ok');

@@ -92,7 +92,6 @@ export function copyForWrite(c: ThpView, mm: number, i: number, data: number): n
   splitZeroPmd(c, mm);
   const page = pageAt(c, mm, i);
   if (page === i) unmapPte(c, mm, i);
-  del(c.swapped[i]!, mm);
   if (page === ZERO_PAGE) del(c.zero[i]!, mm);
   mapNewCopy(c, mm, i, data);
   return n + c.cow[mm]![i]!;

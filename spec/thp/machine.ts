@@ -103,8 +103,6 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
   };
   const ret = handler(c, e);
   if (ret === REJECT) return { ...ctx, ret: undefined };
-  // a split linearizes after its remap: its migration entries are gone (split_freeze below)
-  if (ev.type === 'split' || ev.type === 'deferred_split_scan') c.splitting = false;
   settle(c);
   return { ...c, ret };
 }

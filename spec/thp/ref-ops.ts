@@ -137,6 +137,8 @@ const on_scan_put: Handler = (c, e) => {
 };
 
 const on_split: Handler = (c, e) => {
+  // a split linearizes after its remap: its migration entries are gone (split_freeze in machine.ts)
+  c.splitting = false;
   const { choice, first, sub, badSub, anon, pins, refs } = e;
   let ret: RetValue | undefined;
   const ch = thpChoices.split;
@@ -166,6 +168,7 @@ const on_split: Handler = (c, e) => {
 };
 
 const on_deferred_split_scan: Handler = (c, e) => {
+  c.splitting = false; // as on_split
   const { choice, pins, refs } = e;
   let ret: RetValue | undefined;
   // The shrinker's count is not part of the contract (its reference may
