@@ -135,7 +135,7 @@ function resultOf<G extends object, C, P>(
   workers: number,
   sym?: SymmetryRun,
 ): CheckResult {
-  sym?.model?.mergeClauseRuns(sym.classes);
+  sym?.model?.mergeClauseRuns();
   // taken before the counterexample is rebuilt: re-expanding its path would count pruned paths again
   const preconditions = [...product.pruned].map(([text, count]) => ({ text, count }));
   const invariants = product.invariantStats.map((s) => ({ ...s }));

@@ -46,7 +46,8 @@ export { fmtArgs, implSchema, ScenarioError } from './product/scenario.js';
 export class Product<G extends object = any> implements Model {
   readonly T: number;
   readonly L: number;
-  readonly HDR = 2;
+  /** Header words: the linearization set id and the faults used (VectorLayout.HDR). */
+  readonly HDR: number;
   /** Words of a thread control block (slot, alt, pc, locals[L]), interned in `blocks`. */
   readonly TW: number;
   /** The thread control blocks by id (a vector holds the id, at HDR + t). */
@@ -99,6 +100,7 @@ export class Product<G extends object = any> implements Model {
     this.faultSites = sc.faultSites;
     const layout = new VectorLayout<G>(sc.T, sc.L, sc.schema, sharing?.blocks);
     this.layout = layout;
+    this.HDR = layout.HDR;
     this.TW = layout.TW;
     this.implOff = layout.implOff;
     this.blocks = layout.blocks;
@@ -157,11 +159,6 @@ export class Product<G extends object = any> implements Model {
     this.expander.watch = w;
   }
 
-  /** Successors the last expand() emitted from threads that have work left (see `mustRun`). */
-  get mandatoryMoves(): number {
-    return this.expander.mandatoryMoves;
-  }
-
   // ---- tallies (Model.counters; product/counters.ts) ------------------------
 
   /** Invariant evaluations, pruned paths, clauses started and fault sites reached so far. */
@@ -181,16 +178,6 @@ export class Product<G extends object = any> implements Model {
   }
 
   // ---- the vector (product/layout.ts) ---------------------------------------
-
-  /** Where thread t's control block (slot, alt, pc, locals) of the state at vec[off...] starts in blocks.words. */
-  blockAt(vec: Int32Array, off: number, t: number): number {
-    return this.layout.blockAt(vec, off, t);
-  }
-
-  /** Thread t's slot in the state at vec[off...]. */
-  slotOf(vec: Int32Array, off: number, t: number): number {
-    return this.layout.slotOf(vec, off, t);
-  }
 
   /** Thread t's pc in the state at vec[off...] (-1: no op in flight). */
   pcOf(vec: Int32Array, off: number, t: number): number {
@@ -321,16 +308,6 @@ export class Product<G extends object = any> implements Model {
     return this.props.invariantCtx(vec, off);
   }
 
-  /** Whether thread `t` can move in state `vec` (whose impl state is `g`). */
-  threadEnabled(vec: Int32Array, off: number, g: G, t: number): boolean {
-    return this.props.threadEnabled(vec, off, g, t);
-  }
-
-  /** Whether thread t has work left: an op in flight, or a slot it must still run. */
-  hasWork(vec: Int32Array, off: number, t: number): boolean {
-    return this.props.hasWork(vec, off, t);
-  }
-
   /** Deadlock: some thread has work left and no such thread can move. */
   deadlocked(vec: Int32Array, off: number, g: G): Failure | undefined {
     return this.props.deadlocked(vec, off, g);
@@ -352,7 +329,8 @@ export class Product<G extends object = any> implements Model {
    * with menu threads that may stop, none from a thread with work left) can be one.
    */
   stuck(vec: Int32Array, off: number, _len: number, successors?: number): Failure | undefined {
-    if (successors !== undefined && successors > 0 && !(this.hasMenus && this.mandatoryMoves === 0)) return undefined;
+    if (successors !== undefined && successors > 0 && !(this.hasMenus && this.expander.mandatoryMoves === 0))
+      return undefined;
     return this.props.deadlocked(vec, off, this.decodeImpl(vec, off));
   }
 

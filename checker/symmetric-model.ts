@@ -39,7 +39,7 @@ export class SymmetricModel<G extends object = any> implements Model {
 
   constructor(
     readonly inner: Product<G>,
-    classes: readonly (readonly number[])[],
+    private readonly classes: readonly (readonly number[])[],
   ) {
     const permute = inner.sub.impl.permuteThreads;
     if (!permute) throw new Error(`internal: ${inner.sub.name} declares no thread permutation`);
@@ -77,6 +77,13 @@ export class SymmetricModel<G extends object = any> implements Model {
           return;
         }
         c.canon(s.buf, 0, s.len);
+        if (c.perm === 0) {
+          // already canonical: emit the product's successor itself, with its fingerprint delta and hint
+          this.lastBuf = s.buf;
+          this.lastOrbit = c.orbit;
+          emit(s, label);
+          return;
+        }
         out.buf = c.buf;
         out.len = c.len;
         out.impl = c.implKept ? s.impl : undefined;
@@ -175,8 +182,8 @@ export class SymmetricModel<G extends object = any> implements Model {
    * Clauses are run by whichever thread of a class the canonical states
    * move: a clause ran when it ran in any thread of its class.
    */
-  mergeClauseRuns(classes: readonly (readonly number[])[]): void {
-    for (const cl of classes) {
+  mergeClauseRuns(): void {
+    for (const cl of this.classes) {
       const slots = this.inner.alts[cl[0]!]!;
       slots.forEach((alts, s) =>
         alts.forEach((_a, a) => {

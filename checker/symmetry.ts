@@ -166,7 +166,8 @@ export class Canonicalizer<G = unknown> {
       ties = 1;
       spare ^= 1;
     }
-    if (bestK === 0) {
+    // an input at offset 0 that is already canonical is handed back as it is (no copy)
+    if (bestK === 0 && off !== 0) {
       const out = this.bufs[spare]!;
       out.reset();
       out.reserve(len);

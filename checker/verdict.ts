@@ -9,7 +9,7 @@
  * but exercised by another is reported, not failed.
  */
 import { subsystemLabel } from './impls.js';
-import type { CheckResult } from './result.js';
+import type { CheckResult, InvariantStats } from './result.js';
 
 export type Verdict =
   | 'pass' // exhaustive, no violation, nothing vacuous
@@ -24,13 +24,16 @@ export interface VacuousItem {
   readonly name: string;
 }
 
+/** An invariant that had nothing to check in a scenario it applies to (Invariant.appliesTo). */
+export function isVacuous(i: InvariantStats): boolean {
+  return i.nonTrivial === 0 && i.applicable !== false;
+}
+
 /** What the scenario declares but never exercised (its fault sites and clauses), plus, with `invariants`, its idle invariants. */
 export function vacuousItems(r: CheckResult, o: { readonly invariants?: boolean } = {}): VacuousItem[] {
   const out: VacuousItem[] = [];
   for (const s of r.bounds.faultSitesNeverReached ?? []) out.push({ kind: 'fault-site', name: s });
-  if (o.invariants)
-    for (const i of r.invariants)
-      if (i.nonTrivial === 0 && i.applicable !== false) out.push({ kind: 'invariant', name: i.name });
+  if (o.invariants) for (const i of r.invariants) if (isVacuous(i)) out.push({ kind: 'invariant', name: i.name });
   for (const c of r.bounds.clausesNeverRun ?? []) out.push({ kind: 'clause', name: c });
   return out;
 }

@@ -54,6 +54,7 @@ parentPort?.on('message', (job: Job) => {
         ...(job.timeLimitSeconds !== undefined ? { timeLimitSeconds: job.timeLimitSeconds } : {}),
         watch: job.watch,
         stop: job.stop,
+        ...(job.symmetry === true ? { symmetry: true } : {}),
         progress: (p: Progress) =>
           parentPort!.postMessage({ id: job.id, kind: 'progress', progress: p } satisfies WorkerMessage),
       };
@@ -63,14 +64,12 @@ parentPort?.on('message', (job: Job) => {
               ...common,
               workers: job.workers,
               registryModule: registryModule!,
-              ...(job.symmetry === true ? { symmetry: true } : {}),
             })
           : checkScenario(sub, job.scenario, {
               ...common,
               ...(job.strategy !== undefined ? { strategy: job.strategy } : {}),
               ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
               ...(job.bitstate !== undefined ? { bitstate: job.bitstate } : {}),
-              ...(job.symmetry === true ? { symmetry: true } : {}),
             });
       parentPort!.postMessage({ id: job.id, kind: 'result', result } satisfies WorkerMessage);
     } catch (e) {

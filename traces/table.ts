@@ -10,6 +10,7 @@ import { searchSummary, symmetrySummary } from '../checker/search-summary.js';
 import type { CheckResult, StepLabel, TraceState, Violation } from '../checker/result.js';
 import { diffPlain, show, type Change } from './diff.js';
 import { renderFinalState } from './table-final.js';
+import { isVacuous } from '../checker/verdict.js';
 
 export interface RenderOptions {
   /** ANSI colours (default false). */
@@ -324,7 +325,7 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
       const vac =
         i.applicable === false
           ? '  ' + p.dim('not applicable (scenario params)')
-          : i.nonTrivial === 0
+          : isVacuous(i)
             ? '  ' + p.yellow('VACUOUS')
             : '';
       out.push(
@@ -356,7 +357,7 @@ function verdictOf(
   ex: { exhaustive: boolean; why: string },
   p: ReturnType<typeof palette>,
 ): { verdict: string; paint: Paint } {
-  const vacuous = r.invariants.filter((i) => i.nonTrivial === 0 && i.applicable !== false).map((i) => i.name);
+  const vacuous = r.invariants.filter(isVacuous).map((i) => i.name);
   let verdict: string;
   let paint: Paint;
   if (r.violation) {

@@ -12,6 +12,7 @@
  *             chance that a state arriving then would have been dropped.
  */
 import { FingerprintSet } from '../fingerprint.js';
+import { RecentFingerprints } from './recent-fingerprints.js';
 
 export interface VisitedStore {
   readonly kind: 'exact' | 'bitstate';
@@ -34,31 +35,18 @@ export interface Omission {
   readonly probability: number;
 }
 
-/**
- * Exact fingerprints, with the fingerprints met last in a small direct-mapped
- * cache in front of the table (RECENT slots, 256 KiB: it stays in the CPU's
- * cache, where a probe of the table costs a miss). A BFS meets most known
- * states shortly after discovering them (the other orders of steps of
- * siblings expanded one after the other), so a successor found in the cache
- * needs no probe of the table. The cache holds only fingerprints the table
- * holds: a hit means present, a miss asks the table, so the set is the same.
- */
+/** Exact fingerprints, with the fingerprints met last (RecentFingerprints) in front of the table: the same set. */
 export class ExactStore implements VisitedStore {
   readonly kind = 'exact' as const;
-  private static readonly RECENT_BITS = 15;
   private readonly set: FingerprintSet;
-  private readonly recent = new Uint32Array(2 << ExactStore.RECENT_BITS);
+  private readonly recent = new RecentFingerprints();
   constructor(initialCapacity = 1 << 16) {
     this.set = new FingerprintSet(initialCapacity);
   }
   add(h1: number, h2: number): boolean {
-    const r = this.recent;
-    const i = 2 * (Math.imul(h1 ^ Math.imul(h2, 0x2c1b3c6d), 0x85ebca6b) >>> (32 - ExactStore.RECENT_BITS));
-    // (0, 0) is also an empty slot: it always asks the table
-    if (r[i] === h1 && r[i + 1] === h2 && (h1 | h2) !== 0) return false;
+    if (this.recent.has(h1, h2)) return false;
     const added = this.set.add(h1, h2);
-    r[i] = h1;
-    r[i + 1] = h2;
+    this.recent.note(h1, h2);
     return added;
   }
   get size(): number {

@@ -11,6 +11,7 @@ import { successorFingerprint } from '../fingerprint.js';
 import type { Model, Successor } from '../model.js';
 import { Frontier } from '../store/frontier.js';
 import { norm, SharedFingerprintTable } from '../store/shared-visited.js';
+import { RecentFingerprints } from '../store/recent-fingerprints.js';
 import { ABORT, C, CMD, WORKER_BASE, W, type WorkerInit } from './parallel-protocol.js';
 import { threadCpuSeconds } from './thread-cpu.js';
 
@@ -60,12 +61,12 @@ async function main(): Promise<void> {
     }
     if (cmd === CMD.REDO) {
       if (snap !== undefined) model.restoreCounters?.(snap);
-      recent.fill(0); // the redone level's entries left the table
+      recent.clear(); // the redone level's entries left the table
     } else snap = model.counters?.();
     // the coordinator rebuilds the table between levels when it would overfill
     for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port)) {
       table = new SharedFingerprintTable((m.message as { table: SharedArrayBuffer }).table);
-      recent.fill(0);
+      recent.clear();
     }
     frontier.refresh(); // the coordinator and the other workers may have grown the buffers
     expanded += expandLevel(model, table, frontier, stop);
@@ -75,15 +76,13 @@ async function main(): Promise<void> {
 }
 
 /**
- * The fingerprints this worker met last, direct-mapped (as store/visited.ts's
- * ExactStore): each is in the table with a tag (smallest discovering parent
+ * The fingerprints this worker met last (store/recent-fingerprints.ts): each is in the table with a tag (smallest discovering parent
  * + 1) at most the parent this worker expanded when it met it, and a worker
  * expands its parents in increasing order, so meeting it again could neither
  * claim it nor lower its tag: the table need not be probed. Cleared whenever
  * the table may have lost entries (a redone level).
  */
-const RECENT_BITS = 15;
-const recent = new Uint32Array(2 << RECENT_BITS);
+const recent = new RecentFingerprints();
 
 // the hot loop of a worker: one closure per level, as in strategy/bfs.ts; returns the states it expanded
 function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Frontier, stop?: Int32Array): number {
@@ -118,11 +117,9 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
     successorFingerprint(cur.vec, 0, len, pfp0, pfp1, s, fp);
     const h1 = fp[0]!;
     const h2 = fp[1]!;
-    const ri = 2 * (Math.imul(h1 ^ Math.imul(h2, 0x2c1b3c6d), 0x85ebca6b) >>> (32 - RECENT_BITS));
-    if (recent[ri] === h1 && recent[ri + 1] === h2 && (h1 | h2) !== 0) return;
+    if (recent.has(h1, h2)) return;
     const r = table.insert(norm(h1), norm(h2), parent + 1);
-    recent[ri] = h1;
-    recent[ri + 1] = h2;
+    recent.note(h1, h2);
     if (r < 0) {
       if (table.lowerTag(~r, parent + 1)) logFill = frontier.log(me, logFill, ~r, parent, e);
       return;
