@@ -82,7 +82,8 @@ export function free_swap_and_cache(g: G, t: T, i: number): void {
     if (g.copies[slot.page - nr]!.mapcount < 0) folio_free_swap(g, t, i);
     return;
   }
-  if (g.pages[slot.page]!.locked === 0 && !page_mapped(g, slot.page)) folio_free_swap(g, t, i);
+  // folio_trylock(): the lock of the folio (a THP's head page), not of the subpage
+  if (swapPageUnlocked(g, t, i) && !page_mapped(g, slot.page)) folio_free_swap(g, t, i);
 }
 
 /** lock_page() of the swap cache page is free (do_swap_page waits for it, e.g. while reclaim holds it). */
