@@ -5,8 +5,17 @@
  * dissolved, and only while the pool has a free unreserved page
  * (available_huge_pages: "Reserved pages cannot be dissolved"); a page in use
  * is -EBUSY here (offline would migrate it first: not modelled). The page
- * leaves the pool: HugePages_Total drops, a surplus page first
- * (adjust_surplus), and max_huge_pages with it.
+ * leaves the pool: HugePages_Total drops, and max_huge_pages with it; it leaves
+ * as a surplus page when its node has surplus pages (adjust_surplus =
+ * surplus_huge_pages_node[folio_nid(folio)], added by cb402bbdabca "mm/hugetlb:
+ * fix surplus pages in dissolve_free_huge_page()", v6.14; before it
+ * remove_hugetlb_folio(h, folio, false) kept the node's surplus count, so a
+ * node could count more surplus pages than it has).
+ *
+ * With several nodes (params.nodePool > 1) the block may hold a free page of
+ * any node: the check is global (available_huge_pages), so a free page of a
+ * node whose free pages are all reserved is dissolved while another node's
+ * free page backs the reservation (the reproducer of cb402bbdabca).
  *
  * Which page the block holds is the kernel's freedom: a page on the free list,
  * or a page whose last reference was just dropped by a batch release
@@ -21,14 +30,26 @@ import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
 import { type Op, type T, LOCALS } from './context.js';
 import type { G } from './state.js';
+import { account, nodeCounts } from './nodes.js';
+
+/** The node of the free page the offlined block holds: any node with a free page (the block is the user's choice). */
+function offlineNid(g: Readonly<G>, t: T): number {
+  if (g.nd.length === 0) return 0;
+  const cands: number[] = [];
+  g.nd.forEach((n, k) => {
+    if (n.free > 0) cands.push(k);
+  });
+  return cands.length === 1 ? cands[0]! : cands[t.choose(cands.length)]!;
+}
 
 /** Under hugetlb_lock: dissolve a page on the free list (folio_ref_count 0, HPageFreed). */
-export function dissolveFree(g: G): StepResult {
+export function dissolveFree(g: G, t: T): StepResult {
   if (g.free - g.resv <= 0) return done('EBUSY'); // !available_huge_pages(h)
+  const nid = offlineNid(g, t);
+  // adjust_surplus = h->surplus_huge_pages_node[folio_nid(folio)] != 0 (cb402bbdabca; before it: false)
+  const adjust = nodeCounts(g, nid).surp > 0 && !t.bug('cb402bbdabca');
   // remove_hugetlb_folio(h, folio, adjust_surplus); h->max_huge_pages--; update_and_free_hugetlb_folio
-  g.free--;
-  g.nr--;
-  if (g.surp > 0) g.surp--; // h->surplus_huge_pages_node[nid]: one node
+  account(g, nid, -1, -1, adjust ? -1 : 0);
   return done('ok');
 }
 
@@ -41,9 +62,10 @@ export const dissolveOp: Op = {
       run(g: G, t: T) {
         // the block's page: on the free list, or one a batch release has put to refcount 0
         const freeing = g.freeing > 0 && (g.free === 0 || t.choose(2) === 1);
-        if (!freeing) return g.free > 0 ? dissolveFree(g) : done('EBUSY'); // in use: not dissolved
+        if (!freeing) return g.free > 0 ? dissolveFree(g, t) : done('EBUSY'); // in use: not dissolved
         if (g.free - g.resv + 1 <= 0) return done('EBUSY'); // available_huge_pages (the freed page not counted yet)
         if (!t.bug('7ffddd499ba6')) return 'dissolve_free_hugetlb_folio:retry'; // !folio_test_hugetlb_freed
+        if (g.nd.length > 0) throw new Error('hugetlb: variant 7ffddd499ba6 is modelled with one node only');
         // before 7ffddd499ba6: PageHuge && !page_count is enough: list_del of a page not on the list,
         // free_huge_pages-- for it, and the page goes to buddy while its freer's free_huge_folio still
         // enqueues it: the hugetlb free list then holds memory the page allocator owns (g.ghost)
@@ -58,7 +80,7 @@ export const dissolveOp: Op = {
       // spin_unlock; cond_resched; goto retry: the page is on the free list by now
       name: 'dissolve_free_hugetlb_folio:retry',
       enabled: (g) => g.freeing === 0,
-      run: (g) => (g.free > 0 ? dissolveFree(g) : done('EBUSY')),
+      run: (g, t) => (g.free > 0 ? dissolveFree(g, t) : done('EBUSY')),
     },
   ],
 };

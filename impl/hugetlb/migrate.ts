@@ -213,7 +213,7 @@ const steps: Step[] = [
     run(g, t) {
       dropReaders(g, vmaOf(g, t));
       if (!t.l.src_free) return done('ok');
-      return dissolveFree(g); // reallocated or needed by a reservation meanwhile: -EBUSY, page left in the pool
+      return dissolveFree(g, t); // reallocated or needed by a reservation meanwhile: -EBUSY, page left in the pool
     },
   },
 ];

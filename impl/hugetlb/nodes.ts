@@ -11,7 +11,7 @@
  * use, the free lists per node) and faults allocate by the task's memory
  * policy. The ops that allocate a page other than through a fault, take one
  * from buddy or move one (UFFDIO_COPY, fallocate, pins, udmabuf, migration,
- * offline, nr_overcommit_hugepages, the global nr_hugepages write) refuse to
+ * nr_overcommit_hugepages, the global nr_hugepages write) refuse to
  * run with several nodes (NODE_OPS, nodeGuard), and
  * params.nodePool > 1 requires overcommit 0 (subsystems/hugetlb/params.ts).
  * Coarsening: the round-robin cursors next_nid_to_alloc / next_nid_to_free are
@@ -42,6 +42,7 @@ export const NODE_OPS: ReadonlySet<string> = new Set([
   'memfd_create',
   'uffd_register',
   'uffd_continue',
+  'dissolve',
 ]);
 
 /** An op outside NODE_OPS, made to refuse a state with per-node counters (one line, names the op). */

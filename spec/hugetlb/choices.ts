@@ -71,7 +71,7 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   madvise_dontneed: [0],
   mprotect: [0],
   mremap: [0],
-  dissolve: [0],
+  dissolve: [0, 4], // 4: with several nodes, the page left as its node's surplus page (ops-numa.ts)
   // the fault GUP may take, then EBUSY (INJ.busy) when the old page cannot be removed
   soft_offline: [...FAULT_CHOICES, 8 * INJ.busy],
   // the fault GUP may take

@@ -148,7 +148,8 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     if (!all) return undefined;
     const offsets = RELEASING_OPS.has(op) ? maxReserveOffsets(view) : 1;
     // with several nodes and the default policy, a fault's page may come from any node (ops-numa.ts)
-    const nodes = op === 'fault' && p.membind === undefined ? (p.nodePool ?? 1) : 1;
+    // and a memory offline may hit a free page of any node
+    const nodes = (op === 'fault' && p.membind === undefined) || op === 'dissolve' ? (p.nodePool ?? 1) : 1;
     const bound = p.membind !== undefined && (op === 'fault' || op === 'mmap');
     const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}${bound ? 1 : 0}:${offsets}:${nodes}`;
     let out = choiceCache.get(key);
@@ -156,6 +157,7 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
       out = all.filter((c) => {
         const plan = decodeChoice(c);
         const miss = op === 'mmap' ? bound : p.numa || bound;
+        if (op === 'dissolve' && nodes === 1 && plan.surplusFirst) return false;
         return (p.inject || plan.inj === INJ.none || plan.inj === INJ.busy) && (miss || !plan.numaMiss);
       });
       if (offsets > 1) out = withReserveOffsets(out, offsets);

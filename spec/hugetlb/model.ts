@@ -104,8 +104,8 @@ function applyPlanned(
   const plan = decodeChoice(choice);
   // a node miss: HR-13 (params.numa) for any allocation; a bound task's empty node (ops-numa.ts)
   if (plan.numaMiss && !p.numa && !(p.membind !== undefined && (op === 'fault' || op === 'mmap'))) return undefined;
-  if (plan.node !== 0 && op !== 'fault') return undefined;
-  if (plan.surplusFirst && op !== 'fault' && op !== 'uffd_copy' && op !== 'fallocate' && op !== 'soft_offline')
+  if (plan.node !== 0 && op !== 'fault' && op !== 'dissolve') return undefined;
+  if (!['fault', 'uffd_copy', 'fallocate', 'soft_offline', 'dissolve'].includes(op) && plan.surplusFirst)
     return undefined;
   if (plan.inj !== INJ.none && plan.inj !== INJ.busy && !p.inject) return undefined;
   if (plan.inj === INJ.busy && op !== 'soft_offline') return undefined;

@@ -30,7 +30,7 @@
  * such pages, as in the default scenarios.
  */
 import type { Plan } from './choices.js';
-import { orphans, tokenAt } from './promises.js';
+import { clone, finish, orphans, tokenAt } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import type { HugetlbView } from './view.js';
 
@@ -89,4 +89,28 @@ export function bindCheckFails(v: HugetlbView, n: number, plan: Plan, pol: NodeP
   // the node it has taken and not yet mapped: the check may fail with one page less
   if (plan.numaMiss) return n > lo - 1 ? true : undefined;
   return n <= hi ? false : undefined;
+}
+
+/**
+ * Memory offline of a block holding a free page of node plan.node (which block
+ * is offlined is the user's choice), with several nodes: the page leaves the
+ * pool as one of its node's surplus pages when that node has any
+ * (plan.surplusFirst), else as one of its persistent pages. The view does not
+ * say on which node surplus pages sit, so while there are any both are
+ * possible; a node without persistent pages can only lose a surplus one.
+ * undefined: not a possible outcome.
+ */
+export function offlineNodePage(v0: HugetlbView, plan: Plan): HugetlbView | undefined {
+  const nid = plan.node;
+  if (nid >= v0.nodes.length || nodeFreeBounds(v0, nid)[1] <= 0) return undefined;
+  const v = clone(v0);
+  v.total--;
+  if (plan.surplusFirst) {
+    if (v.surp === 0) return undefined;
+    v.surp--;
+  } else {
+    if ((v.nodes[nid] ?? 0) <= 0) return undefined;
+    v.nodes = v.nodes.map((k, i) => (i === nid ? k - 1 : k));
+  }
+  return finish(v);
 }

@@ -6,6 +6,7 @@
 import type { Plan } from './choices.js';
 import { fileStep, freshFile, lifeOf, mountStep } from './lifecycle.js';
 import type { HugetlbParams } from './params.js';
+import { offlineNodePage } from './ops-numa.js';
 import { clone, finish, inUse, outstanding, promiseGlobal } from './promises.js';
 import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
@@ -98,11 +99,19 @@ export function shrinkSurplus(v0: HugetlbView): HugetlbView | undefined {
  * Memory offline of a block holding a huge page (issue 10 item 6): a free page
  * that no promise needs leaves the pool, a surplus one first (HugePages_Total
  * drops by one). Offlining never takes a page in use or one a reservation
- * counts on: then EBUSY, nothing changed.
+ * counts on: then EBUSY, nothing changed. With several nodes the free page
+ * may sit on any node (the global count decides, not the node's): it leaves
+ * as a surplus page of its node if the node has any (ops-numa.ts).
  */
 export function dissolve(v0: HugetlbView, plan: Plan): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
-  if (v0.free - v0.rsvd <= 0) return { view: v0, ret: 'EBUSY' };
+  const placed = plan.node !== 0 || plan.surplusFirst; // several nodes: which node's page, left as surplus
+  if (v0.nodes.length === 0 && placed) return undefined;
+  if (v0.free - v0.rsvd <= 0) return placed ? undefined : { view: v0, ret: 'EBUSY' };
+  if (v0.nodes.length > 0) {
+    const v = offlineNodePage(v0, plan);
+    return v && { view: v, ret: 'ok' };
+  }
   const v = clone(v0);
   v.total--;
   if (v.surp > 0) v.surp--;

@@ -32,6 +32,16 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'node-offline-surplus',
+    description:
+      "two nodes: node 1's only page is reserved by a shared mapping and node 1 is written 0 (the page stays, free, reserved and surplus on node 1), node 0 is grown to 1; memory offline of a block holding either free page passes the global available_huge_pages check, and node 1's page leaves as a surplus page (cb402bbdabca: before it node 1 kept counting a surplus page it no longer had)",
+    params: P({ pool: 0, overcommit: 0, fileSize: 1, vmas: 1, nodePool: 2 }),
+    threads: [
+      [one(nrNode(1, 1)), one(sh(0, 0, 0, 1)), one(nrNode(1, 0)), one(nrNode(0, 1)), one(wr(0, 0)), one(munmap(0))],
+      [one(op('dissolve'))],
+    ],
+  },
+  {
     name: 'node-private-cow',
     description:
       "two nodes, the default policy, a private mapping forked: the parent's page and the child's COW copy may sit on different nodes, the owner's COW when the pool is dry takes the page from the child; each unmap frees a page to its own node (node 1 grown to 1 meanwhile)",

@@ -292,4 +292,12 @@ export const variants: Variant[] = [
       'commit 8ca39e6874f8 "mm/hugetlb: add mempolicy check in the reservation routine" (v5.9; Reported-by Jianchao Guo, Suggested-by Michal Hocko); mm/hugetlb.c allowed_mems_nr() and hugetlb_acct_memory() @ v6.1',
     scenarios: ['node-bind-reserve'],
   },
+  {
+    name: 'cb402bbdabca',
+    description:
+      "dissolve_free_hugetlb_folio removes a free page without adjusting surplus (remove_hugetlb_folio(h, folio, false)) although its node counts surplus pages: memory offline of a free, reserved surplus page of node 1 (the global check passes on node 0's free page) leaves node 1 with a surplus page and no page, and HugePages_Surp one too high",
+    source:
+      'commit cb402bbdabca "mm/hugetlb: fix surplus pages in dissolve_free_huge_page()" (v6.14, Jinjiang Tu); mm/hugetlb.c dissolve_free_hugetlb_folio() @ v6.14',
+    scenarios: ['node-offline-surplus'],
+  },
 ];
