@@ -6,6 +6,7 @@
  * or an interrupt stopped a run before it was exhaustive, or a replayed
  * schedule no longer applies).
  */
+import { KernelSetupError } from '../kernel/tools.js';
 import { registrationProblems } from '../checker/registration.js';
 import { ScenarioError } from '../checker/product.js';
 import { SpecError } from '../checker/spec-adapter.js';
@@ -144,7 +145,13 @@ export async function main(
         );
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ItfError || e instanceof SpecError) {
+    if (
+      e instanceof UsageError ||
+      e instanceof ScenarioError ||
+      e instanceof ItfError ||
+      e instanceof SpecError ||
+      e instanceof KernelSetupError /* a kernel that lacks what a batch needs (a module): kernel/modules.ts */
+    ) {
       io.err(`mmcheck: ${e.message.split('\n')[0]}`);
       return EXIT.usage;
     }

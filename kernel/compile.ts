@@ -65,11 +65,13 @@ function scriptFunctions(m: KernelMapping<any>, s: KernelScript, i: number): str
     ].join('\n');
   });
   const tasks = s.steps.map((st, k) => `\tcase ${k}: return ${m.task(st.op, st.args)};`);
+  const swap = m.needsSwap?.(s) ?? false;
   return [
     `static void s${i}_step(int k)\n{\n\tswitch (k) {\n${cases.join('\n')}\n\t}\n}`,
     `static int s${i}_task(int k)\n{\n\tswitch (k) {\n${tasks.join('\n')}\n\t}\n\treturn 0;\n}`,
-    `static void s${i}_run(void)\n{\n\tcur_step = s${i}_step;\n${indent(m.setup(s.params, i))}\n${runBody(m, s, i)}\n}`,
-    `static int s${i}_restore(void)\n{\n${indent(m.restore(s.params, i))}\n}`,
+    `static void s${i}_run(void)\n{\n\tcur_step = s${i}_step;\n${swap ? `\tswap_on(${i});\n` : ''}${indent(m.setup(s.params, i))}\n${runBody(m, s, i)}\n}`,
+    // swap goes off once the script's processes are gone; a swapoff that fails damages the batch (reboot)
+    `static int s${i}_restore(void)\n{\n${swap ? `\tif (!swap_off(${i}))\n\t\treturn 0;\n` : ''}${indent(m.restore(s.params, i))}\n}`,
   ].join('\n\n');
 }
 

@@ -1,7 +1,8 @@
 /**
  * A minimal initramfs: the newc cpio format the kernel unpacks
  * (Documentation/driver-api/early-userspace/buffer-format.rst), holding the
- * static probe as /init plus the directories it mounts on. Written here so
+ * static probe as /init plus the directories it mounts on (and the kernel
+ * modules a batch needs, kernel/modules.ts). Written here so
  * the runner needs no cpio binary and the archive is byte-for-byte
  * deterministic (mtime 0).
  */
@@ -36,12 +37,22 @@ function header(e: Entry, ino: number): Buffer {
   return Buffer.concat([h, pad4(h.length)]);
 }
 
-/** newc archive of `/init` (the probe) and the mount points it uses. */
-export function packInitramfs(init: Buffer): Buffer {
+/** A file placed at the initramfs root beside /init (a kernel module the probe loads: kernel/modules.ts). */
+export interface ExtraFile {
+  readonly name: string;
+  readonly data: Buffer;
+}
+
+/** newc archive of `/init` (the probe), the mount points it uses and any extra files (mode 0644, at the root). */
+export function packInitramfs(init: Buffer, extra: readonly ExtraFile[] = []): Buffer {
   const dirs = ['dev', 'proc', 'sys', 'mnt', 'tmp'];
+  for (const f of extra)
+    if (!/^[A-Za-z0-9._-]+$/.test(f.name) || f.name === 'init' || dirs.includes(f.name))
+      throw new Error(`packInitramfs: bad extra file name '${f.name}'`);
   const entries: Entry[] = [
     ...dirs.map((d) => ({ name: d, mode: 0o040755, data: Buffer.alloc(0) })),
     { name: 'init', mode: 0o100755, data: init },
+    ...extra.map((f) => ({ name: f.name, mode: 0o100644, data: f.data })),
     { name: 'TRAILER!!!', mode: 0, data: Buffer.alloc(0) },
   ];
   const parts: Buffer[] = [];

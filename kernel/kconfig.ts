@@ -4,7 +4,7 @@
  * it beside the cached vmlinuz), and a user's build tree has it as .config
  * three levels above arch/x86/boot/bzImage. Conform asks it whether a device
  * an op needs exists at all (CONFIG_UDMABUF=y gives /dev/udmabuf; a module
- * cannot load, the initramfs has none), so it never generates an op the kernel
+ * loads only where the probe carries it: kernel/modules.ts, brd for swap), so it never generates an op the kernel
  * cannot run. An unknown configuration answers nothing: the op is generated
  * and the probe's own answer (ENOENT of the device) shows what is missing.
  */
@@ -40,11 +40,17 @@ export function configOfImage(image: string): KernelConfig | undefined {
   return readKernelConfig(join(dir, 'config')) ?? readKernelConfig(join(dir, '..', '..', '..', '.config'));
 }
 
-/** Why a built-in option is missing from `c` (undefined: it is built in, or the configuration is unknown). */
-export function lacksBuiltin(c: KernelConfig | undefined, option: string): string | undefined {
+/**
+ * Why a built-in option is missing from `c` (undefined: it is built in, or the configuration is unknown).
+ * `module`: the probe could load it as that module (kernel/modules.ts), which this kernel's files lack.
+ */
+export function lacksBuiltin(c: KernelConfig | undefined, option: string, module?: string): string | undefined {
   if (!c) return undefined;
   const v = c.options[option];
   if (v === 'y') return undefined;
-  const said = v === undefined || v === 'n' ? 'is not set' : `=${v} (a module: the initramfs loads none)`;
-  return `${option} ${said} in ${c.source}`;
+  const mod = module
+    ? `a module, and no ${module}.ko was extracted with the kernel`
+    : 'a module: the initramfs loads none';
+  const said = v === undefined || v === 'n' ? ' is not set' : `=${v} (${mod})`;
+  return `${option}${said} in ${c.source}`;
 }

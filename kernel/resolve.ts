@@ -11,10 +11,12 @@
  * not use) and it does not pull in the signing template. The cloud and rt
  * flavours are skipped: the generic flavour is what users run. The package
  * is fetched with `apt-get download` (no root, no install), only
- * boot/vmlinuz-* is extracted (the modules are never written: the probe needs
- * none), and the image is cached under DIR/<package>_<version>/vmlinuz, with
- * the package's boot/config-* beside it as `config` (kernel/kconfig.ts: which
- * devices the kernel has; an image cached before is fetched once more for it).
+ * boot/vmlinuz-* is extracted, with the few modules the probe loads itself
+ * (kernel/modules.ts: brd for a swap device), and the image is cached under
+ * DIR/<package>_<version>/vmlinuz, with the package's boot/config-* beside it
+ * as `config` (kernel/kconfig.ts: which devices the kernel has) and the
+ * modules with their index `modules.json` (an image cached without either is
+ * fetched once more).
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -32,6 +34,7 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { configOfImage, type KernelConfig, readKernelConfig } from './kconfig.js';
+import { cachedModules, installModules, KERNEL_MODULES, MODULES_INDEX, treeModules } from './modules.js';
 import { KernelSetupError, requireTool } from './tools.js';
 import type { ModelChoice } from './model-choice.js';
 import type { ResolvedKernel } from './types.js';
@@ -98,7 +101,7 @@ function fetchDebianKernel(pkg: string, version: string, cacheDir: string, log: 
   const dir = join(cacheDir, `${pkg}_${version}`);
   const image = join(dir, 'vmlinuz');
   const config = join(dir, 'config');
-  if (existsSync(image) && existsSync(config)) return image;
+  if (existsSync(image) && existsSync(config) && existsSync(join(dir, MODULES_INDEX))) return image;
   requireTool('apt-get');
   requireTool('dpkg-deb');
   mkdirSync(cacheDir, { recursive: true });
@@ -119,9 +122,19 @@ function fetchDebianKernel(pkg: string, version: string, cacheDir: string, log: 
     if (!vm) throw new KernelSetupError(`${pkg} has no boot/vmlinuz-*`);
     const cfg = readdirSync(join(tmp, 'boot')).find((f) => f.startsWith('config-'));
     if (!cfg) throw new KernelSetupError(`${pkg} has no boot/config-*`);
+    // the modules the probe loads; one the package lacks is left out (swapModule() says why it is missing)
+    const mods = KERNEL_MODULES.map((m) => `'./lib/modules/*/kernel/${m.path}.ko*'`).join(' ');
+    execFileSync('sh', [
+      '-c',
+      `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards ${mods} 2>/dev/null || true`,
+      'sh',
+      join(tmp, deb),
+      tmp,
+    ]);
     mkdirSync(dir, { recursive: true });
     renameSync(join(tmp, 'boot', vm), image);
     renameSync(join(tmp, 'boot', cfg), config);
+    installModules(tmp, dir);
     return image;
   } catch (e) {
     if (e instanceof KernelSetupError) throw e;
@@ -160,8 +173,11 @@ export function checkKernelRequest(request: string): string | undefined {
   return undefined;
 }
 
-const withConfig = (k: ResolvedKernel, config: KernelConfig | undefined): ResolvedKernel =>
-  config ? { ...k, config } : k;
+const withConfig = (
+  k: ResolvedKernel,
+  config: KernelConfig | undefined,
+  modules: Readonly<Record<string, string>> | undefined,
+): ResolvedKernel => ({ ...k, ...(config ? { config } : {}), ...(modules ? { modules } : {}) });
 
 export function resolveKernel(request: string, opts: ResolveOptions): ResolvedKernel {
   const log = opts.log ?? (() => {});
@@ -174,11 +190,13 @@ export function resolveKernel(request: string, opts: ResolveOptions): ResolvedKe
     return withConfig(
       { request, release: imageRelease, ...pick(imageRelease), image: resolve(request) },
       configOfImage(resolve(request)),
+      treeModules(resolve(request)),
     );
   const pkg = newestDebianKernel(request);
   const version = packageVersion(pkg);
   const image = fetchDebianKernel(pkg, version, opts.cacheDir ?? DEFAULT_KERNEL_CACHE, log);
   const release = version.replace(/-[^-]*$/, ''); // Debian revision off: upstream release, until uname says better
   const config = readKernelConfig(join(dirname(image), 'config'));
-  return withConfig({ request, release, ...pick(release), image, debianPackage: `${pkg} ${version}` }, config);
+  const k = { request, release, ...pick(release), image, debianPackage: `${pkg} ${version}` };
+  return withConfig(k, config, cachedModules(dirname(image)));
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileScripts, gccStatic } from './compile.js';
 import { packInitramfs } from './initramfs.js';
+import { swapModule } from './modules.js';
 import { boot } from './qemu.js';
 import { consoleTrouble, parseProbeLog, type ParsedScript } from './serial.js';
 import { requireStaticLibc, requireTool } from './tools.js';
@@ -75,7 +76,10 @@ export class QemuBatchRunner implements KernelBatchRunner {
     writeFileSync(cFile, src);
     gccStatic(src, cFile, join(dir, 'probe'));
     const initrd = join(dir, 'initramfs.cpio');
-    writeFileSync(initrd, packInitramfs(readFileSync(join(dir, 'probe'))));
+    // a swap device only for a batch with a script that needs one (its module, when brd is one: kernel/modules.ts)
+    const brd = runnable.some((x) => m.needsSwap?.(x.s)) ? swapModule(this.kernel) : undefined;
+    const extra = brd ? [{ name: 'brd.ko', data: readFileSync(brd) }] : [];
+    writeFileSync(initrd, packInitramfs(readFileSync(join(dir, 'probe')), extra));
     let first = 0;
     while (first < runnable.length) {
       const left = runnable.length - first;

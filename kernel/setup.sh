@@ -1,7 +1,9 @@
 #!/bin/sh
 # npm run kernel:setup — install what `mmcheck reproduce` / `mmcheck conform` need
 # to boot real kernels: qemu (TCG, no KVM needed), gcc + a static libc for the
-# probe, cpio and busybox-static (for inspecting/extending initramfs by hand).
+# probe, xz (Debian's 6.12 modules are .ko.xz: the probe's swap device loads
+# brd.ko, kernel/modules.ts), cpio and busybox-static (for inspecting/extending
+# initramfs by hand).
 # Idempotent: installs only what is missing; apt-get update only then.
 set -eu
 need=""
@@ -9,6 +11,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have qemu-system-x86_64 || need="$need qemu-system-x86"
 have gcc || need="$need gcc"
 have cpio || need="$need cpio"
+have xz || need="$need xz-utils"
 [ -x /bin/busybox ] || have busybox || need="$need busybox-static"
 have apt-get || { echo "kernel:setup: apt-get not found: mmcheck fetches Debian kernel packages with apt (Debian/Ubuntu host needed)" >&2; exit 2; }
 # a static libc: libc6-dev ships libc.a

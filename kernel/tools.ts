@@ -13,6 +13,8 @@ export const TOOLS: readonly { readonly cmd: string; readonly pkg: string; reado
   { cmd: 'apt-get', pkg: 'apt', why: 'downloads Debian kernel packages' },
   { cmd: 'apt-cache', pkg: 'apt', why: 'finds the newest Debian kernel package' },
   { cmd: 'dpkg-deb', pkg: 'dpkg', why: 'extracts vmlinuz from a kernel package' },
+  { cmd: 'xz', pkg: 'xz-utils', why: 'decompresses a kernel module (.ko.xz) the probe loads' },
+  { cmd: 'zstd', pkg: 'zstd', why: 'decompresses a kernel module (.ko.zst) the probe loads' },
 ];
 
 const found = new Map<string, boolean>();

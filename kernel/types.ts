@@ -40,6 +40,8 @@ export interface ResolvedKernel {
   readonly debianPackage?: string;
   /** Its kernel configuration, when known (the package's, or the build tree's): kernel/kconfig.ts. */
   readonly config?: KernelConfig;
+  /** Module files the probe may load (kernel/modules.ts), by module name: extracted from the package or the build tree. */
+  readonly modules?: Readonly<Record<string, string>>;
 }
 
 /** What the kernel did at one step of a script. */
@@ -106,6 +108,11 @@ export interface KernelMapping<P = unknown> {
   ): Explanation | undefined;
   /** NUMA nodes the VM needs for these scripts (default 1; THP migrate needs a second node to move to). */
   numaNodes?(scripts: readonly Script[]): number;
+  /**
+   * The script needs a swap device (a RAM disk, kernel/modules.ts): the probe turns swap on before its setup
+   * and off after its restore; a boot without such a script has no swap at all.
+   */
+  needsSwap?(script: Script): boolean;
   /** Why this script cannot be run on a kernel (e.g. it needs an injected fault), or undefined. */
   unsupported?(script: Script): string | undefined;
   /** C statements run first in a script's process: pool, mounts, files. `i` is the script index. */

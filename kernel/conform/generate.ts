@@ -51,13 +51,15 @@ class KeepOp extends fc.Arbitrary<boolean> {
  */
 export function profileForKernel(
   profile: ConformProfile,
-  kernel: Pick<ResolvedKernel, 'config' | 'release'>,
+  kernel: Pick<ResolvedKernel, 'config' | 'release' | 'modules'>,
 ): ConformProfile {
   const left: Record<string, string> = {};
   const assumed: string[] = [];
   for (const g of profile.ops) {
     if (!g.needs) continue;
-    const why = lacksBuiltin(kernel.config, g.needs.config);
+    const m = g.needs.module;
+    const loadable = m !== undefined && kernel.config?.options[g.needs.config] === 'm' && !!kernel.modules?.[m];
+    const why = loadable ? undefined : lacksBuiltin(kernel.config, g.needs.config, m);
     if (why) left[g.op] = `${kernel.release} has no ${g.needs.device}: ${why}`;
     else if (!kernel.config)
       assumed.push(

@@ -23,10 +23,11 @@ export interface OpGen<P, M> {
   /** Relative frequency among the subsystem's ops (default 1). */
   readonly weight?: number;
   /**
-   * A device the op opens, which a kernel has only when `config` is built in (kernel/kconfig.ts):
-   * conform does not generate the op for a kernel whose configuration lacks it, and says so.
+   * A device the op opens, which a kernel has only when `config` is built in (kernel/kconfig.ts), or
+   * built as `module` when the probe can load that module (kernel/modules.ts, ResolvedKernel.modules):
+   * conform does not generate the op for a kernel that lacks it, and says so.
    */
-  readonly needs?: { readonly config: string; readonly device: string };
+  readonly needs?: { readonly config: string; readonly device: string; readonly module?: string };
   /** Raw, unresolved arguments (independent of the parameters, so the two shrink independently). */
   draw(): fc.Arbitrary<Record<string, number | boolean | string>>;
   /** Concrete arguments in the current generation model, or undefined to drop the step. */

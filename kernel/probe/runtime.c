@@ -30,6 +30,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -409,6 +410,73 @@ static void step_line(int k, const char *ret, int sigbus)
 static void final_line(void)
 {
 	emit("MMCHECK S %d FINAL%s", cur_script, obs);
+}
+
+/* ---- swap device (scripts that need one: KernelMapping.needsSwap) ------ */
+
+#define SWAP_DEV "/dev/ram0"
+#define SWAP_KIB 16384	/* rd_size: 16 MiB, 8 swap clusters of 2 MiB (a THP takes a whole one) */
+
+/*
+ * The RAM disk brd (drivers/block/brd.c) as swap: its module from the
+ * initramfs when the kernel builds it as one (kernel/modules.ts), then a swap
+ * header as mkswap writes it (include/linux/swap.h union swap_header: version 1,
+ * last_page, "SWAPSPACE2" in the last 10 bytes of page 0). Returns NULL or why not.
+ */
+static const char *swap_prepare(void)
+{
+	static char why[160];
+	static unsigned char hdr[4096];
+	struct stat st;
+	int fd;
+
+	if (stat(SWAP_DEV, &st) != 0) {
+		fd = open("/brd.ko", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return SWAP_DEV " missing and no /brd.ko in the initramfs";
+		if (syscall(SYS_finit_module, fd, "rd_nr=1 rd_size=16384", 0) != 0 && errno != EEXIST) {
+			snprintf(why, sizeof(why), "finit_module(brd.ko): %s", strerror(errno));
+			close(fd);
+			return why;
+		}
+		close(fd);
+		if (stat(SWAP_DEV, &st) != 0 && mknod(SWAP_DEV, S_IFBLK | 0600, makedev(1, 0)) != 0) {
+			snprintf(why, sizeof(why), "mknod " SWAP_DEV ": %s", strerror(errno));
+			return why;
+		}
+	}
+	memset(hdr, 0, sizeof(hdr));
+	((uint32_t *)(hdr + 1024))[0] = 1;				/* version */
+	((uint32_t *)(hdr + 1024))[1] = SWAP_KIB / 4 - 1;		/* last_page */
+	memcpy(hdr + sizeof(hdr) - 10, "SWAPSPACE2", 10);
+	fd = open(SWAP_DEV, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || pwrite(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) || fsync(fd) != 0) {
+		snprintf(why, sizeof(why), "mkswap " SWAP_DEV ": %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return why;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Swap on for script i (in its process, before its setup); an ERROR line when it cannot be. */
+static void swap_on(int i)
+{
+	const char *why = swap_prepare();
+	if (!why && syscall(SYS_swapon, SWAP_DEV, 0) != 0)
+		why = strerror(errno);
+	if (why)
+		emit("MMCHECK S %d ERROR swapon " SWAP_DEV ": %s", i, why);
+}
+
+/* Swap off after script i (in the probe's process, its processes gone): 0 when it stays on. */
+static int swap_off(int i)
+{
+	if (syscall(SYS_swapoff, SWAP_DEV) == 0 || errno == EINVAL)	/* EINVAL: it was never on */
+		return 1;
+	emit("MMCHECK S %d ERROR swapoff " SWAP_DEV ": %s", i, strerror(errno));
+	return 0;
 }
 
 /* Run every script, each in its own process, with a time limit. */
