@@ -8,6 +8,12 @@
  * hugetlb_add_to_page_cache (restore_reserve_on_error if that fails). The
  * first failure ends the call (-ENOSPC / -ENOMEM; pages already added stay,
  * i_size is not extended); on success i_size grows to cover the range.
+ *
+ * Several nodes: hugetlb_set_vma_policy(&pseudo_vma, inode, index) finds no
+ * shared policy (nothing here mbind()s a mapping), so get_vma_policy falls back
+ * to the task's: each page comes from the node dequeue_huge_page_vma picks
+ * (node-pages.ts dequeueNid), and a bound task whose node is empty ends the call
+ * with -ENOSPC (alloc_hugetlb_folio's ERR_PTR).
  */
 import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
@@ -29,6 +35,7 @@ import {
   setAdd,
 } from './context.js';
 import { faultRelease } from './fault-release.js';
+import { withPageNid } from './node-pages.js';
 import { FAIL_OOM, restoreReserveOnError, restoreSteps } from './restore.js';
 import type { G } from './state.js';
 
@@ -39,6 +46,7 @@ function addToPageCache(g: G, t: T): StepResult {
   if (t.inject('add_to_page_cache')) return restoreReserveOnError(g, t, FAIL_OOM);
   const f = fileOf(g, t);
   f.pc = setAdd(f.pc, t.l.idx);
+  f.pn = withPageNid(f.pn, t.l.idx, t.l.page_nid); // page_to_nid: the node dequeue_huge_page_vma took it from
   t.l.restore_reserve = 0;
   g.held--;
   faultMutexUnlock(g, t.l.hash);

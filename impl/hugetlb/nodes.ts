@@ -43,6 +43,7 @@ export const NODE_OPS: ReadonlySet<string> = new Set([
   'uffd_register',
   'uffd_continue',
   'dissolve',
+  'fallocate',
 ]);
 
 /** An op outside NODE_OPS, made to refuse a state with per-node counters (one line, names the op). */

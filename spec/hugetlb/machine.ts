@@ -149,8 +149,12 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     const offsets = RELEASING_OPS.has(op) ? maxReserveOffsets(view) : 1;
     // with several nodes and the default policy, a fault's page may come from any node (ops-numa.ts)
     // and a memory offline may hit a free page of any node
-    const nodes = (op === 'fault' && p.membind === undefined) || op === 'dissolve' ? (p.nodePool ?? 1) : 1;
-    const bound = p.membind !== undefined && (op === 'fault' || op === 'mmap');
+    // (fallocate: a node per page it allocates, ops-numa.ts fallocatePagePlan)
+    const np = p.nodePool ?? 1;
+    const unbound = p.membind === undefined;
+    const nodes =
+      op === 'dissolve' || (op === 'fault' && unbound) ? np : op === 'fallocate' && unbound ? np ** p.fileSize : 1;
+    const bound = !unbound && (op === 'fault' || op === 'mmap' || op === 'fallocate');
     const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}${bound ? 1 : 0}:${offsets}:${nodes}`;
     let out = choiceCache.get(key);
     if (!out) {

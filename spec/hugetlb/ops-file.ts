@@ -5,6 +5,7 @@
  */
 import { INJ, type Plan } from './choices.js';
 import { allocPage } from './ops-fault.js';
+import { fallocatePagePlan } from './ops-numa.js';
 import { zapPrivate } from './ops-map.js';
 import {
   add,
@@ -22,6 +23,7 @@ import {
   promiseGlobal,
   releaseGlobal,
   settle,
+  withToken,
 } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, EMPTY_VMA, type HugetlbView, type Outcome } from './view.js';
@@ -156,25 +158,23 @@ export function fallocate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams
   // one allocation of the call: the first unreserved one
   const missing = Array.from({ length: to - from }, (_, k) => from + k).filter((i) => !has(f.cache, i));
   const windowAt = missing.find((i) => !has(f.resv, i));
+  let k = 0; // pages allocated so far: the node digits of the plan (ops-numa.ts)
   for (const i of missing) {
-    const r = allocPage(
-      v,
-      ledger,
-      pseudo,
-      i,
-      false,
-      i === windowAt ? plan : { ...plan, surplusFirst: false },
-      outstanding(v),
-      p,
-    );
+    const pk = fallocatePagePlan(v, i === windowAt ? plan : { ...plan, surplusFirst: false }, p, k);
+    const r = allocPage(v, ledger, pseudo, i, false, pk, outstanding(v), p);
     if (!r) return undefined;
+    k++;
     if (!r.ok) {
       ret = 'ENOSPC';
       break;
     }
     f.resv = add(f.resv, i);
     f.cache = add(f.cache, i);
+    f.nodes = withToken(f.nodes, i, r.nid);
   }
+  // node digits beyond the pages allocated, and a bound task's miss that never came, are no outcome
+  const nodes = Math.max(1, v.nodes.length);
+  if (plan.node >= nodes ** k || (v.nodes.length > 0 && plan.numaMiss && ret === 'ok')) return undefined;
   if (ret === 'ok') f.size = Math.max(f.size, to);
   const s = settle(v0, v, ledger, plan.reserveOffset);
   return s ? { view: s, ret } : undefined;

@@ -114,3 +114,20 @@ export function offlineNodePage(v0: HugetlbView, plan: Plan): HugetlbView | unde
   }
   return finish(v);
 }
+
+/**
+ * fallocate under a memory policy (hugetlbfs_fallocate: hugetlb_set_vma_policy
+ * of the pseudo VMA falls back to the task policy): the node of the k-th page
+ * the call allocates is digit k of plan.node in base `nodes` (under the default
+ * policy each page may come from any node: the task may move between CPUs);
+ * a bound task's allocation misses (the call ends with ENOSPC) at the first page
+ * whose node may have no free page (plan.numaMiss). The plan for page k.
+ */
+export function fallocatePagePlan(v: HugetlbView, plan: Plan, pol: NodePolicy, k: number): Plan {
+  if (v.nodes.length === 0) return plan; // one node (params.numa's HR-13 miss is the plan's own)
+  const nodes = Math.max(1, v.nodes.length);
+  const node = pol.membind === undefined ? Math.floor(plan.node / nodes ** k) % nodes : 0;
+  const bind = pol.membind;
+  const miss = plan.numaMiss && bind !== undefined && nodeFreeBounds(v, bind)[0] === 0;
+  return { ...plan, node, numaMiss: miss };
+}

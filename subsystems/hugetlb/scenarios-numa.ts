@@ -42,6 +42,16 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'node-fallocate',
+    description:
+      "two nodes, the default policy: fallocate of two pages takes each from any node with a free page (the pseudo VMA falls back to the task policy, and the task may move between CPUs) while a fault of another file races it for the pool's two pages; the punch and the truncate free each page to its own node",
+    params: P({ pool: 1, overcommit: 0, fileSize: 2, vmas: 1, nodePool: 2, fileMount: [0, 0] }),
+    threads: [
+      [one(nrNode(1, 1)), one(op('fallocate', { f: 0, from: 0, to: 2 })), one(op('punch', { f: 0, from: 0, to: 1 }))],
+      [one(sh(0, 1, 0, 1)), one(wr(0, 0)), one(munmap(0)), one(op('truncate', { f: 1, size: 0 }))],
+    ],
+  },
+  {
     name: 'node-private-cow',
     description:
       "two nodes, the default policy, a private mapping forked: the parent's page and the child's COW copy may sit on different nodes, the owner's COW when the pool is dry takes the page from the child; each unmap frees a page to its own node (node 1 grown to 1 meanwhile)",

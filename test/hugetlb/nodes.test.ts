@@ -48,10 +48,22 @@ describe('hugetlb per-node pools', () => {
     expect(checkScenario(hugetlb, sc, { variant: 'b72b3c9c34c8' }).violation?.kind).toBe('refinement');
   });
 
-  test('an op that does not track a page node refuses several nodes; nodePool > 1 needs overcommit 0', () => {
-    const script = { params: parseParams(params), steps: [steps[0], s('fallocate', { f: 0, from: 0, to: 1 })] };
+  test('fallocate of a task bound to node 0 takes node 0 page, then ends with ENOSPC although node 1 has a free page', () => {
+    const bound = parseParams({ pool: 1, fileSize: 2, vmas: 1, nodePool: 2, membind: 0 });
+    const script = {
+      params: bound,
+      steps: [s('set_nr_node', { nid: 1, n: 1 }), s('fallocate', { f: 0, from: 0, to: 2 })],
+    };
     const obs = runScript(hugetlb, script as unknown as Script, null);
-    expect(obs[1]?.problem).toMatch(/threw: hugetlb: fallocate does not track the node of a huge page/);
+    for (const o of obs) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+    expect(obs[1]?.impl['ret']).toBe('ENOSPC');
+    expect(obs[1]?.impl['HugePages_Free']).toBe(1); // node 0's page is in the page cache, node 1's still free
+  });
+
+  test('an op that does not track a page node refuses several nodes; nodePool > 1 needs overcommit 0', () => {
+    const script = { params: parseParams(params), steps: [steps[0], s('soft_offline', { v: 0, i: 0 })] };
+    const obs = runScript(hugetlb, script as unknown as Script, null);
+    expect(obs[1]?.problem).toMatch(/threw: hugetlb: soft_offline does not track the node of a huge page/);
     expect(() => parseParams({ ...params, overcommit: 1 })).toThrow(/nodePool > 1 needs overcommit 0/);
   });
 });
