@@ -4,11 +4,13 @@
  * itself; a load of a present page needs no lock (the MMU walks the tables).
  * A load of a migration entry waits (migration_entry_wait, mm/migrate.c @
  * v6.12) until remove_migration_ptes() restores it; a load of a range whose
- * PMD khugepaged cleared faults and waits for mmap_lock.
+ * PMD khugepaged cleared faults and waits for mmap_lock. A load of a swap PTE
+ * faults it in (do_swap_page, impl/thp-folio/swap.ts).
  */
 // Deliberate copy of impl/thp's access.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
-import { loadData, targetOf } from './cow.js';
+import { loadData, targetOfSwap } from './cow.js';
 import { isAnon } from './folio.js';
+import { do_swap_page, swapFolioUnlocked } from './swap.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf } from './steps.js';
 import { WP, faultResult, wpFaultSteps } from './wp.js';
 
@@ -46,17 +48,20 @@ export const read = kernelOp(
         if (badMm(t, m) || badSub(t, i)) return true;
         const mm = g.mms[m]!;
         if (mm.pmd === 'collapsing') return false; /* the fault waits for khugepaged's mmap_lock */
-        const kind = targetOf(mm, i).kind;
+        const kind = targetOfSwap(mm, i).kind;
         /* nothing mapped: the load faults (mmap_lock for read, then the ptl) before it could report nomap */
         if (kind === 'none') return mm.mmap_lock >= 0 && mm.ptl === 0;
+        /* a swap PTE: do_swap_page() under mmap_lock (read), the swap cache folio's lock and the ptl */
+        if (kind === 'swap') return mm.mmap_lock >= 0 && mm.ptl === 0 && swapFolioUnlocked(g, t, i);
         return kind !== 'migration' && mm.pmd !== 'splitting';
       },
       run: (g, t) => {
         if (badMm(t, arg(t, 'mm')) || badSub(t, arg(t, 'sub'))) return done('EINVAL');
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');
-        const kind = targetOf(mm, i).kind;
+        const kind = targetOfSwap(mm, i).kind;
         if (kind === 'none') return done('nomap');
+        if (kind === 'swap') do_swap_page(g, t, mm, i, false); /* a read fault maps it again */
         if (kind === 'thp' && (g.pages[i]!.freed || (!isAnon(t.params) && !g.pages[i]!.in_cache))) return done('nomap');
         return done(loadData(g, mm, i));
       },

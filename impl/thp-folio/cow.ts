@@ -17,6 +17,7 @@ import {
   PTE_PRESENT,
   PTE_ZERO,
   folio_maybe_dma_pinned,
+  isSwapPte,
   type FolioState,
   type MmT,
 } from './folio.js';
@@ -30,12 +31,25 @@ export type Target =
   | { readonly kind: 'foreign' } /* a subpage of the THP khugepaged collapsed the range into */
   | { readonly kind: 'zero' } /* the huge zero folio (by PMD) or the small zero page (by PTE) */
   | { readonly kind: 'migration' }
+  | { readonly kind: 'swap' } /* a swap PTE of slot i (impl/thp-folio/swap.ts): only targetOfSwap() returns it */
   | { readonly kind: 'none' };
 
 const THP: Target = { kind: 'thp' };
 const NONE: Target = { kind: 'none' };
 
+/**
+ * What virtual page i maps. A swap PTE is an error here (an impl-error naming the path), so a path that
+ * does not model swap-in never silently treats one as something else; paths that handle swap PTEs call
+ * targetOfSwap().
+ */
 export function targetOf(mm: Readonly<MmT>, i: number): Target {
+  const tg = targetOfSwap(mm, i);
+  if (tg.kind === 'swap')
+    throw new Error(`not modelled: this path meets a swap PTE (subpage ${i}); see subsystems/thp/NOTES.md, swap-out`);
+  return tg;
+}
+
+export function targetOfSwap(mm: Readonly<MmT>, i: number): Target {
   if (mm.pmd === 'huge' || mm.pmd === 'splitting') return THP;
   if (mm.pmd === 'foreign') return { kind: 'foreign' };
   if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration')
@@ -48,6 +62,7 @@ export function targetOf(mm: Readonly<MmT>, i: number): Target {
   if (e === PTE_FOREIGN) return { kind: 'foreign' };
   if (e === PTE_ZERO) return { kind: 'zero' };
   if (e >= PTE_COPY) return { kind: 'copy', k: e - PTE_COPY };
+  if (isSwapPte(e)) return { kind: 'swap' };
   BUG_ON(e !== PTE_NONE, `bad pte value ${e}`);
   return NONE;
 }
@@ -81,6 +96,7 @@ export function alloc_copy(g: G, data: number): number {
   c.mapcount = 0;
   c.anon_exclusive = true;
   c.data = data;
+  c.swap = 0;
   return k;
 }
 

@@ -30,6 +30,7 @@ export function prep_large_folio(g: FolioState): void {
     pg.freed = false;
     pg.in_cache = false;
     pg.data = 0;
+    pg.swapcache = false;
   });
 }
 
@@ -47,6 +48,7 @@ export function init(p: FolioParams): FolioState {
       freed: true,
       in_cache: false,
       data: 0,
+      swapcache: false,
     })),
     large: false,
     entire_mapcount: -1,
@@ -77,11 +79,14 @@ export function init(p: FolioParams): FolioState {
       mapcount: -1,
       anon_exclusive: false,
       data: 0,
+      swap: 0,
     })),
     user_pins: new Array(n).fill(0),
     user_refs: new Array(n).fill(0),
     pins: [],
     prior: initPrior(p),
+    /* the model's swap device: one cluster of nr slots for an anon folio (impl/thp-folio/swap.ts) */
+    swap: Array.from({ length: anon ? n : 0 }, () => ({ count: 0, page: -1, data: 0 })),
   };
   if (anon && p.initial === 'none') return g;
   prep_large_folio(g);

@@ -58,6 +58,14 @@ export const PTE_ZERO = 4;
 /** PTE_COPY + k: a present PTE mapping small anon folio k of the copy pool (made by wp_page_copy / copy_present_page). */
 export const PTE_COPY = 5;
 export const isCopyPte = (e: number): boolean => e >= PTE_COPY;
+/**
+ * A swap PTE of slot i of the folio's swap cluster (impl/thp-folio/swap.ts), without and with the exclusive
+ * bit (pte_swp_mkexclusive, 1493a1913e34 "mm/swap: remember PG_anon_exclusive via a swp pte bit"): the slot is
+ * the virtual page's index.
+ */
+export const PTE_SWAP = -1;
+export const PTE_SWAP_EXCLUSIVE = -2;
+export const isSwapPte = (e: number): boolean => e === PTE_SWAP || e === PTE_SWAP_EXCLUSIVE;
 
 const PageS = S.struct({
   /** page->_refcount: the folio's count on page 0 while the folio is large; 0 on tails. */
@@ -76,6 +84,8 @@ const PageS = S.struct({
   in_cache: S.bool(),
   /** The bytes userspace reads from this page (one value per page). */
   data: S.int(),
+  /** PG_swapcache (on the head for the whole large folio; each page's own once split; slot i = page i). */
+  swapcache: S.bool(),
 });
 
 /** A small anon folio made by COW: free when _refcount is 0. */
@@ -84,6 +94,16 @@ const CopyS = S.struct({
   /** _mapcount, -1 based. */
   mapcount: S.int(),
   anon_exclusive: S.bool(),
+  data: S.int(),
+  /** slot + 1 while this folio is in the swap cache for that slot (read in by do_swap_page), else 0. */
+  swap: S.int(),
+});
+
+/** A swap slot of the folio's cluster: swap_map count (swap PTEs), the folio in the swap cache for it, the data written. */
+const SlotS = S.struct({
+  count: S.int(),
+  /** -1: none; i: page i of the tracked folio; nr + k: copy k (as PinS.page). */
+  page: S.int(),
   data: S.int(),
 });
 
@@ -158,6 +178,8 @@ export const folioSchema = S.struct({
   /** User side: every FOLL_PIN pin with the page it holds. */
   pins: S.list(PinS),
   prior: PriorS /* another THP queued for deferred split before this one (impl/thp-common/prior.ts) */,
+  /** The swap cluster of the folio (anon: nr slots, slot i for page i; impl/thp-folio/swap.ts). */
+  swap: S.list(SlotS),
 });
 
 export type FolioState = Infer<typeof folioSchema>;
@@ -284,6 +306,7 @@ function free_folio(g: FolioState, t: T, h: number): void {
     for (const p of g.pages) {
       BUG_ON(p.mapcount !== -1, 'free_large_folio: page still mapped (bad_page)');
       p.freed = true;
+      BUG_ON(p.swapcache, 'free_large_folio: still in the swap cache');
       p.anon_exclusive = false; /* page flags are reset on free */
     }
     g.pincount = 0;
@@ -291,6 +314,7 @@ function free_folio(g: FolioState, t: T, h: number): void {
     const p = g.pages[h]!;
     BUG_ON(p.mapcount !== -1, `free_folio: page ${h} still mapped (bad_page)`);
     p.freed = true;
+    BUG_ON(p.swapcache, `free_folio: page ${h} still in the swap cache`);
     p.anon_exclusive = false;
   }
 }

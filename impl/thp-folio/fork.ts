@@ -18,9 +18,11 @@ import {
   PTE_COPY,
   PTE_MIGRATION,
   PTE_PRESENT,
+  PTE_SWAP,
   folioOf,
   folio_get,
   isAnon,
+  isSwapPte,
   type FolioState,
   type MmT,
   type T,
@@ -37,9 +39,22 @@ const F = {
   copy: 'copy_page_range: copy_huge_pmd: pmdp_set_wrprotect + set_pmd_at / copy_present_ptes (folio_try_dup_anon_rmap_ptes or copy_present_page) + raw_write_seqcount_end',
 } as const;
 
+/**
+ * copy_nonpresent_pte() of a swap PTE (mm/memory.c @ v6.12): swap_duplicate() takes a swap count for the
+ * child, and "Mark the swap entry as shared": pte_swp_clear_exclusive() in the parent.
+ */
+function copy_swap_pte(g: G, src: MmT, dst: MmT, i: number): void {
+  g.swap[i]!.count++;
+  src.pte[i] = PTE_SWAP;
+  dst.pte[i] = PTE_SWAP;
+  dst.pte_write[i] = false;
+  dst.pte_excl[i] = false;
+}
+
 /** copy_present_ptes() for one PTE of the parent's table. */
 function copy_present_pte(g: G, t: T, src: MmT, dst: MmT, i: number): void {
   const e = src.pte[i]!;
+  if (isSwapPte(e)) return copy_swap_pte(g, src, dst, i);
   dst.pte[i] = e;
   dst.pte_write[i] = false;
   dst.pte_excl[i] = false;

@@ -13,7 +13,9 @@
  * dirty bit is no longer trusted, so touch_pmd() (a8f97366452e) does not
  * matter here. An empty entry is faulted in: a write by
  * __do_huge_pmd_anonymous_page() (or, when the model's folio is taken, a small
- * page), a read maps the huge or small zero page.
+ * page), a read maps the huge or small zero page; a swap entry is swapped in
+ * (do_swap_page, impl/thp-folio/swap.ts, ending in do_wp_page() for a write it
+ * could not map writable) and followed again.
  */
 // Deliberate copy of impl/thp's gup-force.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import type { OpDef } from '../../checker/types.js';
@@ -26,14 +28,16 @@ import {
   folio_get,
   folio_put,
   isAnon,
+  isSwapPte,
   type FolioParams,
   type FolioState,
   type MmT,
   type T,
 } from './folio.js';
 import { pteOf } from './pgtable.js';
+import { do_swap_page, swapFolioUnlocked } from './swap.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf, mmap_read_unlock, type KStep } from './steps.js';
-import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
+import { FAULT_NOMAP, WP, do_wp_page, wpFaultSteps } from './wp.js';
 
 type G = FolioState;
 
@@ -41,6 +45,7 @@ const FORCE = {
   lock: 'access_remote_vm: mmap_read_lock',
   follow: 'follow_page_mask (FOLL_FORCE | FOLL_TOUCH): ptl, can_follow_write_pte/pmd, try_grab_folio',
   faultin: 'faultin_page: handle_mm_fault on an empty entry (ptl)',
+  swapin: 'faultin_page: handle_mm_fault → do_swap_page on a swap entry (folio lock, ptl)',
   again: 'faultin_page returned: follow_page_mask again',
   copy: 'access_remote_vm: copy_to_user_page / copy_from_user_page + folio_put',
   unlock: 'access_remote_vm: mmap_read_unlock',
@@ -104,6 +109,7 @@ function canFollowWrite(g: Readonly<G>, mm: Readonly<MmT>, i: number): boolean {
 function follow(g: G, t: T, write: boolean): string {
   const mm = mmOf(g, t);
   const i = arg(t, 'sub');
+  if (isSwapPte(pteOf(mm, i))) return FORCE.swapin; /* follow_page_pte(): not present → faultin_page() */
   const kind = targetOf(mm, i).kind;
   if (kind === 'none') return FORCE.faultin;
   if (kind === 'foreign') {
@@ -165,6 +171,19 @@ function forceOp(doc: string, write: boolean): OpDef<G, FolioParams> {
       enabled: followEnabled,
       run: (g, t) => {
         faultinEmpty(g, t, write);
+        return FORCE.follow;
+      },
+    },
+    {
+      name: FORCE.swapin,
+      enabled: (g, t) => followEnabled(g, t) && swapFolioUnlocked(g, t, arg(t, 'sub')),
+      run: (g, t) => {
+        const mm = mmOf(g, t);
+        const i = arg(t, 'sub');
+        if (!isSwapPte(pteOf(mm, i))) return FORCE.follow; /* handle_pte_fault(): !pte_same, the fault is retried */
+        t.l.unshare = 0;
+        /* FAULT_FLAG_WRITE: do_swap_page() → do_wp_page() when it could not map the page writable */
+        if (!do_swap_page(g, t, mm, i, write) && write) do_wp_page(g, t, mm, i);
         return FORCE.follow;
       },
     },

@@ -28,13 +28,15 @@ import {
   folio_put,
   inLarge,
   isAnon,
+  isSwapPte,
   type FolioState,
   type MmT,
   type T,
 } from './folio.js';
 import { pteOf } from './pgtable.js';
+import { do_swap_page, swapFolioUnlocked } from './swap.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf, type Done } from './steps.js';
-import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
+import { FAULT_NOMAP, WP, do_wp_page, wpFaultSteps } from './wp.js';
 
 type G = FolioState;
 
@@ -106,18 +108,31 @@ const followEnabled = (g: Readonly<G>, t: T): boolean => {
   if (mm.pmd === 'splitting' || mm.pmd === 'collapsing') return false;
   /* a PMD migration entry: pmd_migration_entry_wait() until remove_migration_pmd() */
   if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return false;
+  /* a swap PTE: faultin_page → do_swap_page sleeps in folio_lock of the swap cache folio */
+  if (isSwapPte(pteOf(mm, i))) return swapFolioUnlocked(g, t, i);
   /* file, nothing mapped: faultin_page → filemap_fault sleeps in folio_lock (e.g. behind a split) */
   const kind = targetOf(mm, i).kind;
   return kind === 'thp' || kind === 'copy' || isAnon(t.params) || g.pages[folioOf(g, i)]!.locked === 0;
 };
 
-/** follow_page_mask() under the PTL: grab, or fault first (write / unshare) and come back. */
-function follow(g: G, t: T): Done | typeof WP.entry {
+/**
+ * follow_page_mask() under the PTL: grab, or fault first (write / unshare) and come back. A swap PTE is not
+ * present: faultin_page() → do_swap_page() (FAULT_FLAG_WRITE for a write pin), then follow again.
+ */
+function follow(g: G, t: T): Done | typeof WP.entry | typeof GUP.grab {
   const mm = mmOf(g, t);
   const i = arg(t, 'sub');
-  const kind = targetOf(mm, i).kind;
   /* check_vma_flags(): FOLL_WRITE without FOLL_FORCE needs VM_WRITE */
   if (arg(t, 'write') === 1 && isAnon(t.params) && !mm.vm_write) return done('EFAULT');
+  if (isSwapPte(pteOf(mm, i))) {
+    const write = arg(t, 'write') === 1;
+    t.l.unshare = 0;
+    /* do_swap_page() ends in do_wp_page() for FAULT_FLAG_WRITE when it could not map the page writable */
+    if (!do_swap_page(g, t, mm, i, write) && write) do_wp_page(g, t, mm, i);
+    t.l.fault = 0;
+    return GUP.grab;
+  }
+  const kind = targetOf(mm, i).kind;
   if (kind !== 'thp' && kind !== 'copy' && kind !== 'zero') return done('EFAULT');
   const f = faultNeeded(g, t, mm, i);
   if (f === 0) return try_grab_folio(g, t, mm, i);

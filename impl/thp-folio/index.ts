@@ -21,7 +21,7 @@ import { pin_fast } from './gup-fast.js';
 import { collapse } from './khugepaged.js';
 import { collapse_file } from './collapse-file.js';
 import { migrate } from './migrate.js';
-import { swap_out } from './no-swap.js';
+import { swap_out } from './vmscan.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, put_prior, split } from './split.js';

@@ -167,9 +167,12 @@ export function remove_migration_ptes(g: G, mm: MmT): void {
   }
 }
 
+/** The swap cache's or page cache's references: anon in the swap cache nr, anon otherwise 0, file nr. */
+const extraPins = (g: Readonly<G>, t: T): number => (isAnon(t.params) && !g.pages[0]!.swapcache ? 0 : t.params.nr);
+
 /** can_split_folio(folio, 1, &extra_pins): "Racy check whether the huge page can be split". */
 function can_split_folio(g: Readonly<G>, t: T): boolean {
-  const extra_pins = isAnon(t.params) ? 0 : t.params.nr;
+  const extra_pins = extraPins(g, t);
   return folio_mapcount(g, t, 0) === folio_ref_count(g, 0) - extra_pins - 1;
 }
 
@@ -220,7 +223,7 @@ function freezeAndSplitSteps(): KStep<SplitPageStep>[] {
       name: S.freeze,
       run: (g, t) => {
         const anon = isAnon(t.params);
-        const extra_pins = anon ? 0 : t.params.nr;
+        const extra_pins = extraPins(g, t);
         const head = g.pages[0]!;
         // TH-1: the freeze takes whatever count there is, so GUP pins are not honoured
         const expected = t.bug('TH-1') ? head.refcount : 1 + extra_pins;
@@ -244,7 +247,8 @@ function freezeAndSplitSteps(): KStep<SplitPageStep>[] {
       run: (g, t) => {
         const i = t.l.i!;
         const p = g.pages[i]!;
-        p.refcount += isAnon(t.params) ? 1 : 2; /* + the page cache's reference for file */
+        /* page_ref_unfreeze(page_tail, 1 + (!anon || swapcache)): + the page cache's / swap cache's reference */
+        p.refcount += isAnon(t.params) && !p.swapcache ? 1 : 2;
         p.tail = false;
         p.locked = g.pages[0]!.locked; /* new folios start locked like the head */
         t.l.i = i - 1;
@@ -260,7 +264,8 @@ function freezeAndSplitSteps(): KStep<SplitPageStep>[] {
         g.large_mapcount = -1;
         g.pincount = 0;
         g.partially_mapped = false;
-        g.pages[0]!.refcount += isAnon(t.params) ? 1 : 2;
+        /* folio_ref_inc(head) / folio_ref_add(head, 2): "Additional pin to swap cache" (or page cache) */
+        g.pages[0]!.refcount += isAnon(t.params) && !g.pages[0]!.swapcache ? 1 : 2;
         g.frozen = false;
         t.l.ret = OK;
         t.l.walk = 0;

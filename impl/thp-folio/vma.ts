@@ -18,11 +18,13 @@ import {
   inLarge,
   isAnon,
   isCopyPte,
+  isSwapPte,
   type FolioParams,
   type FolioState,
   type T,
 } from './folio.js';
 import { put_copy } from './cow.js';
+import { free_swap_and_cache } from './swap.js';
 import { free_pgtables } from './pgtable.js';
 import { folio_remove_rmap_pmd, folio_remove_rmap_ptes } from './rmap.js';
 import { SPLIT_PMD, splitHugePmdSteps, type SplitPmdStep } from './split-pmd.js';
@@ -184,7 +186,8 @@ function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[
         for (let i = arg(t, 'from'); i < arg(t, 'to'); i++) {
           const e = mm.pte[i]!;
           if (e === PTE_PRESENT) zapped |= 1 << i;
-          mm.pte[i] = PTE_NONE; /* present, zero, foreign and migration entries alike */
+          if (isSwapPte(e)) free_swap_and_cache(g, t, i); /* zap_nonpresent_ptes(): free_swap_and_cache_nr() */
+          mm.pte[i] = PTE_NONE; /* present, zero, foreign, migration and swap entries alike */
           mm.pte_write[i] = false;
           mm.pte_excl[i] = false;
           if (isCopyPte(e)) {

@@ -19,7 +19,7 @@
  * selects the unshare fault.
  */
 // Deliberate copy of impl/thp's wp.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
-import { alloc_copy, pageAnonExclusive, put_copy, storeData, targetOf } from './cow.js';
+import { alloc_copy, pageAnonExclusive, put_copy, storeData, targetOf, targetOfSwap } from './cow.js';
 import {
   PTE_COPY,
   PTE_MIGRATION,
@@ -29,6 +29,7 @@ import {
   folio_ref_count,
   inLarge,
   isAnon,
+  isSwapPte,
   v66,
   type FolioState,
   type MmT,
@@ -36,6 +37,7 @@ import {
 } from './folio.js';
 import { pteOf } from './pgtable.js';
 import { folio_remove_rmap_ptes } from './rmap.js';
+import { do_swap_page, folio_free_swap, swapFolioUnlocked } from './swap.js';
 import { SPLIT_PMD, splitHugePmdSteps, type SplitPmdStep } from './split-pmd.js';
 import {
   arg,
@@ -90,8 +92,13 @@ export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
   if (tg.kind === 'zero') return wp_page_copy(g, t, mm, i); /* vm_normal_page() is NULL for the zero page */
   if (pageAnonExclusive(g, mm, i)) return wp_page_reuse(mm, t, i);
   if (tg.kind === 'copy') {
-    /* wp_can_reuse_anon_folio() of a small folio: only our mapping's reference (the folio lock is uncontended) */
+    /*
+     * wp_can_reuse_anon_folio() of a small folio: only our mapping's reference and the swap cache's; under
+     * the folio lock (uncontended for a copy) folio_free_swap() drops the latter when no swap PTE names it
+     */
     const c = g.copies[tg.k]!;
+    if (c.refcount > 1 + (c.swap ? 1 : 0)) return wp_page_copy(g, t, mm, i);
+    if (c.swap) folio_free_swap(g, t, c.swap - 1);
     if (c.refcount !== 1) return wp_page_copy(g, t, mm, i);
     c.anon_exclusive = true;
     return wp_page_reuse(mm, t, i);
@@ -99,14 +106,27 @@ export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
   const h = folioOf(g, i);
   /* v6.12 wp_can_reuse_anon_folio(): "let's just consistently not reuse subpages" of a large folio */
   if (inLarge(g, i) && !v66(t)) return wp_page_copy(g, t, mm, i);
-  /* folio_ref_count() > 1, or folio_trylock() fails: copy */
-  if (folio_ref_count(g, i) !== 1 || g.pages[h]!.locked !== 0) return wp_page_copy(g, t, mm, i);
+  /* folio_ref_count() > 3, or > 1 + folio_test_swapcache(), or folio_trylock() fails: copy */
+  const swapcache = g.pages[h]!.swapcache ? 1 : 0;
+  const refs = folio_ref_count(g, i);
+  if (refs > 3 || refs > 1 + swapcache || g.pages[h]!.locked !== 0) return wp_page_copy(g, t, mm, i);
+  if (swapcache) folio_free_swap(g, t, i);
+  if (folio_ref_count(g, i) !== 1) return wp_page_copy(g, t, mm, i);
   g.pages[i]!.anon_exclusive = true; /* folio_move_anon_rmap / page_move_anon_rmap + SetPageAnonExclusive */
   return wp_page_reuse(mm, t, i);
 }
 
-/** The PTE-level fault: none on a writable PTE (unless unsharing a R/O pin), else do_wp_page(). */
+/**
+ * The PTE-level fault: none on a writable PTE (unless unsharing a R/O pin), else do_wp_page(). A swap PTE (a
+ * store by wp_fault or an unshare: GUP paths swap in at follow_page first) is do_swap_page(), which calls
+ * do_wp_page() when it could not map the page writable for FAULT_FLAG_WRITE (mm/memory.c do_swap_page() @ v6.12).
+ */
 function handle_pte_fault(g: G, t: T, mm: MmT, i: number): number {
+  if (isSwapPte(pteOf(mm, i))) {
+    /* FAULT_FLAG_UNSHARE: do_swap_page() only maps it; GUP follows again and unshares if it must */
+    if (do_swap_page(g, t, mm, i, !t.l.unshare) || t.l.unshare) return FAULT_REUSE;
+    return do_wp_page(g, t, mm, i);
+  }
   const tg = targetOf(mm, i);
   if (tg.kind !== 'thp' && tg.kind !== 'copy' && tg.kind !== 'zero') return FAULT_NOMAP;
   if (mm.pte_write[i]) return FAULT_REUSE;
@@ -151,7 +171,8 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         if (badMm(t, m) || badSub(t, i) || !isAnon(t.params)) return true;
         const mm = g.mms[m]!;
         if (mm.mmap_lock < 0 || mm.ptl !== 0) return false;
-        return pteOf(mm, i) !== PTE_MIGRATION && targetOf(mm, i).kind !== 'migration'; /* migration_entry_wait */
+        if (isSwapPte(pteOf(mm, i)) && !swapFolioUnlocked(g, t, i)) return false; /* do_swap_page: folio_lock */
+        return pteOf(mm, i) !== PTE_MIGRATION && targetOfSwap(mm, i).kind !== 'migration'; /* migration_entry_wait */
       },
       run: (g, t) => {
         const mm = mmOf(g, t);
@@ -227,7 +248,9 @@ export function wpFaultSteps<C extends string>(cont: C, store: boolean): KStep<W
       name: WP.fallback,
       enabled: (g, t) => {
         const mm = mmOf(g, t);
-        return mm.ptl === 0 && targetOf(mm, arg(t, 'sub')).kind !== 'migration';
+        const i = arg(t, 'sub');
+        if (isSwapPte(pteOf(mm, i)) && !swapFolioUnlocked(g, t, i)) return false; /* do_swap_page: folio_lock */
+        return mm.ptl === 0 && targetOfSwap(mm, i).kind !== 'migration';
       },
       run: (g, t) => {
         const mm = mmOf(g, t);

@@ -51,7 +51,7 @@ import { referenceHandlers } from './ref-ops.js';
 import { migrateHandlers } from './migrate-ops.js';
 import { collapseFileHandlers } from './collapse-file-ops.js';
 import { priorHandlers } from './prior-ops.js';
-import { swapHandlers, swapInternal, swapPending } from './swap-ops.js';
+import { swapHandlers, swapInPending, swapInternal, swapPending } from './swap-ops.js';
 import { queryHandlers } from './query-ops.js';
 import {
   clone,
@@ -129,7 +129,9 @@ export function thpInternal(view: ThpView): { type: string; mm?: number; sub?: n
  * flight (split_huge_page, also from the deferred split shrinker) unmaps the
  * huge page for its freeze (unmap_page(): try_to_migrate() installs migration
  * entries for anon, try_to_unmap() clears file PTEs; mm/huge_memory.c
- * split_huge_page_to_list() @ v6.1) until remap_page(): split_freeze.
+ * split_huge_page_to_list() @ v6.1) until remap_page(): split_freeze. An
+ * access through swap entries may map a whole THP back from the swap cache
+ * (swap_in_folio, swap-ops.ts).
  */
 export function thpPendingInternal(
   view: ThpView,
@@ -137,6 +139,8 @@ export function thpPendingInternal(
   args: Readonly<Record<string, unknown>>,
 ): { type: string; mm?: number; sub?: number }[] {
   if (op === 'swap_out') return swapPending(view, args);
+  const swapIn = swapInPending(view, op, args);
+  if (swapIn.length > 0) return swapIn;
   if ((op === 'split' || op === 'deferred_split_scan') && view.compound && !view.freed[0] && !view.splitting)
     return [{ type: 'split_freeze' }];
   if (view.kind !== 'anon' || op !== 'force_write') return [];

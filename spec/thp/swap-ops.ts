@@ -13,7 +13,11 @@
  *     entries of the page still in memory (swap_unmap): the process still
  *     maps that page (pageAt), only the derived counts change (a swap entry
  *     holds no mapcount; the swap cache holds a reference per subpage);
- *   - an access through such a swap entry maps the same page again (swapIn).
+ *   - an access through such a swap entry maps the same page again (swapIn);
+ *     while an access by mm is in flight, every swap entry of mm for the THP
+ *     still in the swap cache may map it again at once (swap_in_folio: v6.11+
+ *     do_swap_page() maps a large folio found in the swap cache entirely,
+ *     508758960b8d "mm: swap: entirely map large folios found in swapcache").
  *
  * What the kernel does to get there (shrink_page_list(), try_to_unmap_one(),
  * __remove_mapping(), do_swap_page()) is the implementation's business
@@ -90,6 +94,20 @@ const on_swap_unmap: Handler = (c, e) => {
   return 'ok';
 };
 
+/** mm's swap entries cover the whole THP, which is still one page in the swap cache. */
+const wholeSwapped = (c: ThpView, mm: number): boolean =>
+  c.compound && c.swapped.every((s, j) => s.includes(mm) && c.swapcache[j]);
+
+/**
+ * Internal, only while an access (read, wp_fault, pin, force_*) by mm is in flight: when every virtual page of
+ * mm is a swap entry of the THP still in the swap cache, the fault may map them all again at once.
+ */
+const on_swap_in_folio: Handler = (c, e) => {
+  if (e.badMm(e.mm) || !e.anon || !wholeSwapped(c, e.mm)) return REJECT;
+  for (let j = 0; j < c.pte.length; j++) swapIn(c, e.mm, j);
+  return 'ok';
+};
+
 /** Internal, at any time: a page in the swap cache that no swap entry refers to may leave it (folio_free_swap). */
 const on_swap_cache_free: Handler = (c, e) => {
   if (e.badSub(e.sub) || !c.swapcache[e.sub]) return REJECT;
@@ -104,7 +122,23 @@ export const swapHandlers: Readonly<Record<string, Handler>> = {
   swap_add: on_swap_add,
   swap_unmap: on_swap_unmap,
   swap_cache_free: on_swap_cache_free,
+  swap_in_folio: on_swap_in_folio,
 };
+
+/** The ops whose fault may swap in through mm's swap entries (do_swap_page). */
+const SWAPIN_OPS = new Set(['read', 'wp_fault', 'pin', 'force_read', 'force_write']);
+
+/** The internal step of an access in flight that maps the whole THP again from the swap cache (thpPendingInternal). */
+export function swapInPending(
+  view: ThpView,
+  op: string,
+  args: Readonly<Record<string, unknown>>,
+): { type: string; mm: number }[] {
+  if (view.kind !== 'anon' || !SWAPIN_OPS.has(op)) return [];
+  const mm = int(args.mm);
+  if (mm < 0 || mm >= view.mms || !wholeSwapped(view, mm)) return [];
+  return [{ type: 'swap_in_folio', mm }];
+}
 
 /** The internal steps of a swap_out(sub) in flight (thpPendingInternal). */
 export function swapPending(

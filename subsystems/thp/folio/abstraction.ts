@@ -13,6 +13,7 @@ import {
   folio_precise_page_mapcount,
   folio_ref_count,
   isCopyPte,
+  isSwapPte,
   PTE_COPY,
   type FolioParams,
   type FolioState,
@@ -34,6 +35,10 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
   const cow: number[][] = g.mms.map(() => new Array(n).fill(-1));
   const zero: number[][] = Array.from({ length: n }, () => []);
   const ro: number[] = [];
+  const swapped: number[][] = Array.from({ length: n }, () => []);
+  const copyData = g.copies.map((k) => k.data);
+  /* a swap PTE of a page that left memory: a private copy holding the slot's data, one per slot (shared by its PTEs) */
+  const slotCopy = g.swap.map((sl) => (sl.page < 0 ? copyData.push(sl.data) - 1 : -1));
   g.mms.forEach((mm, m) => {
     if (!mm.vm_write) ro.push(m);
     if (mm.pmd === 'huge' || mm.pmd === 'migration') pmd.push(m);
@@ -52,6 +57,11 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
           fdata[m]![i] = mm.foreign_data[i]!;
         } else if (e === PTE_ZERO) zero[i]!.push(m);
         else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
+        else if (isSwapPte(e)) {
+          const page = g.swap[i]!.page;
+          if (page === i) swapped[i]!.push(m); /* page i of the tracked folio, still in the swap cache */
+          else cow[m]![i] = page >= n ? page - n : slotCopy[i]!;
+        }
       });
     }
   });
@@ -68,13 +78,13 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
     fdata,
     data: g.pages.map((pg) => pg.data),
     cow,
-    copyData: g.copies.map((k) => k.data),
+    copyData,
     pinned: g.pins.map((q) => [q.mm, q.sub, q.page === PIN_ZERO_PAGE ? ZERO_PAGE : q.page]),
     pins: [...g.user_pins],
     refs: [...g.user_refs],
     cached: g.pages.map((pg) => pg.in_cache),
-    swapped: g.pages.map(() => []) /* impl/thp-folio models no swap device (vmscan.ts) */,
-    swapcache: g.pages.map(() => false),
+    swapped,
+    swapcache: g.pages.map((pg) => pg.swapcache && !pg.freed),
     /* queued for a partial unmap (PG_partially_mapped; an unflagged entry is the underused-THP shrinker's) */
     queued: g.deferred !== 0 && g.partially_mapped,
     splitting: false, // only ever true between a split's pending step and its linearization (spec/thp/view.ts)

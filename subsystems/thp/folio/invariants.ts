@@ -11,6 +11,7 @@ import {
   PTE_MIGRATION,
   PTE_PRESENT,
   folio_precise_page_mapcount,
+  isSwapPte,
   folioOf,
   inLarge,
   summedMapcount,
@@ -90,7 +91,7 @@ export const folioInvariants = [
         if (g.pages[0]!.freed) return null;
         const pins = g.user_pins.reduce((a, b) => a + b, 0);
         const refs = g.user_refs.reduce((a, b) => a + b, 0);
-        const cache = g.pages[0]!.in_cache ? n : 0;
+        const cache = (g.pages[0]!.in_cache ? n : 0) + (g.pages[0]!.swapcache ? n : 0);
         const need = summedMapcount(g) + pins + refs + cache;
         const have = g.pages[0]!.refcount;
         /* GUP-fast may hold a grabbed pin it has not yet kept (or is about to drop) */
@@ -102,8 +103,8 @@ export const folioInvariants = [
         const pg = g.pages[i]!;
         if (pg.freed) continue;
         any = true;
-        const need =
-          pg.mapcount + 1 + GUP_PIN_COUNTING_BIAS * g.user_pins[i]! + g.user_refs[i]! + (pg.in_cache ? 1 : 0);
+        const cache = (pg.in_cache ? 1 : 0) + (pg.swapcache ? 1 : 0);
+        const need = pg.mapcount + 1 + GUP_PIN_COUNTING_BIAS * g.user_pins[i]! + g.user_refs[i]! + cache;
         if (pg.refcount < need) return `page ${i}: _refcount ${pg.refcount} < mapcount + pins + refs + cache = ${need}`;
       }
       return any ? true : null;
@@ -266,6 +267,29 @@ export const folioInvariants = [
           if (g.pages[folioOf(g, i)]!.locked === 0)
             return `mm ${m}: a migration entry of page ${i} while it is unlocked`;
         }
+      }
+      return any ? true : null;
+    },
+  }),
+  invariant<G, P>({
+    name: 'swap-count-matches-entries',
+    why: 'try_to_unmap_one() takes swap_duplicate() before it installs a swap PTE and copy_nonpresent_pte() before it copies one; zap (free_swap_and_cache_nr) and do_swap_page (swap_free_nr) drop it with the PTE; add_to_swap_cache and __delete_from_swap_cache set and clear PG_swapcache with the slot.',
+    doc: "Every swap slot's swap_map count equals the swap PTEs naming it, and a slot's swap-cache folio is in the swap cache (PG_swapcache, a page of the tracked folio or a small folio read back in).",
+    source:
+      'mm/swapfile.c swap_duplicate(), free_swap_and_cache_nr() @ v6.12; mm/swap_state.c add_to_swap_cache() @ v6.12',
+    when: 'always',
+    check: (g, p) => {
+      let any = false;
+      for (let i = 0; i < g.swap.length; i++) {
+        const slot = g.swap[i]!;
+        const ptes = g.mms.filter((mm) => mm.pmd === 'table' && isSwapPte(mm.pte[i]!)).length;
+        if (ptes !== slot.count) return `slot ${i}: swap count ${slot.count} but ${ptes} swap PTE(s)`;
+        if (slot.page < 0 && ptes === 0) continue;
+        any = true;
+        if (slot.page >= p.nr && g.copies[slot.page - p.nr]!.swap !== i + 1)
+          return `slot ${i}: copy ${slot.page - p.nr} is not in the swap cache for it`;
+        if (slot.page >= 0 && slot.page < p.nr && (slot.page !== i || !g.pages[i]!.swapcache || g.pages[i]!.freed))
+          return `slot ${i}: page ${slot.page} is not in the swap cache for it`;
       }
       return any ? true : null;
     },

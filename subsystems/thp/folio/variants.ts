@@ -129,4 +129,12 @@ export const folioVariants: Variant[] = [
       'e66f3185fa04 "mm/thp: fix deferred split queue not partially_mapped" (fixes dafff3f4c850 "mm: split underused THPs"): swap(folio, prev) keeps one raised-refcount folio before each unlocked list_del_init()',
     scenarios: ['deferred-split-two-thps'],
   },
+  {
+    name: '6c287605fd56',
+    description:
+      'Reclaim as before the PG_anon_exclusive series, in folio form: try_to_unmap_one() unmaps a maybe-pinned exclusive page (no folio_try_share_anon_rmap_pte() refusal) and its swap PTE carries no exclusive bit (no pte_swp_mkexclusive(), 1493a1913e34 "mm/swap: remember PG_anon_exclusive via a swp pte bit"). The pinned folio\'s freeze fails and it stays in the swap cache; the owner\'s read maps it back read-only and not exclusive, and the write copies, leaving the R/O pin on a page the process no longer maps. Dropping either half alone is not caught: the refusal keeps a pinned page mapped, and the bit makes the swapped-in page exclusive again.',
+    source:
+      '6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive" (v5.19); mm/rmap.c try_to_unmap_one() @ v6.12 (folio_try_share_anon_rmap_pte() after swap_duplicate(), swp_pte = pte_swp_mkexclusive() when anon_exclusive); mm/memory.c do_swap_page() @ v6.12 (exclusive = pte_swp_exclusive(vmf->orig_pte))',
+    scenarios: ['swap-out-vs-pin'],
+  },
 ];

@@ -1,0 +1,190 @@
+/**
+ * Reclaim of the tracked anon folio (the large folio, or one small folio of a
+ * split one) to swap: mm/vmscan.c shrink_folio_list() @ v6.12 for one isolated
+ * folio, with mm/rmap.c try_to_unmap_one() @ v6.12 and __remove_mapping().
+ *
+ *   1. folio_isolate_lru() (a reference) and folio_trylock(): a locked folio is kept.
+ *   2. Not yet in the swap cache: folio_maybe_dma_pinned() → keep_locked
+ *      (feb889fb40fa "mm: don't put pinned pages into the swap cache"); a
+ *      large folio that can_split_folio(folio, 1) refuses (an extra reference)
+ *      → activate_locked; add_to_swap(): a large folio takes a whole swap
+ *      cluster, add_to_swap_cache() one reference per page.
+ *   3. try_to_unmap(TTU_BATCH_FLUSH | TTU_SPLIT_HUGE_PMD | TTU_SYNC for a
+ *      large folio): the rmap walk under the anon_vma lock; per VMA a huge PMD
+ *      is split under the PMD lock (split_huge_pmd_locked(), one step), then
+ *      try_to_unmap_one() on its PTEs under the PTL (swap-unmap.ts:
+ *      swap_duplicate, folio_try_share_anon_rmap_pte refusal, the exclusive
+ *      swap PTE bit). TTU_SYNC makes page_vma_mapped_walk() take the PTL even
+ *      where it sees no present PTE; the model's walk always takes it. Still
+ *      mapped after the walk: activate_locked, kept.
+ *   4. pageout() (the model's device writes synchronously) and
+ *      __remove_mapping(): folio_ref_freeze(folio, 1 + nr) fails on any other
+ *      reference (a pin, a scanner, a fault's lookup): kept in the swap cache,
+ *      unmapped. Success: __delete_from_swap_cache() and the folio is freed ('ok').
+ *
+ * Not modelled, each a path the kernel may take that the model keeps instead
+ * ('kept', which the spec always allows, so nothing is claimed about it):
+ * v6.12 splits a partially mapped folio on the deferred split list right away
+ * (split_folio_to_list(), 8422acdc97ed) and v6.6 every folio not mapped by a
+ * PMD (!folio_entire_mapcount()); add_to_swap() failing for a large folio
+ * (no free cluster) falls back to split_folio_to_list() and small folios.
+ * Also not modelled: VM_LOCKED (the model's mlock only splits), MADV_FREE
+ * lazyfree folios, folio_check_references() aging, dirty/writeback states.
+ */
+// Deliberate parallel of impl/thp's vmscan.ts: shrink_folio_list() of the folio era (can_split_folio before add_to_swap, TTU_SYNC, the split inside try_to_unmap_one's walk) over its own state, kept apart so spec/thp judges each implementation on its own.
+import { try_to_unmap_ptes, split_huge_pmd_locked } from './swap-unmap.js';
+import { delete_from_swap_cache_set, swapSet } from './swap.js';
+import {
+  folioOf,
+  folio_get,
+  folio_mapcount,
+  folio_mapped,
+  folio_maybe_dma_pinned,
+  folio_put,
+  folio_ref_count,
+  inLarge,
+  isAnon,
+  type FolioState,
+  type T,
+} from './folio.js';
+import { rmapWalkMm, rmapWalkNext } from './split-page.js';
+import {
+  arg,
+  assertFolioLocked,
+  badSub,
+  done,
+  folio_lock,
+  folio_unlock,
+  kernelOp,
+  me,
+  pmd_lock,
+  spin_unlock_ptl,
+} from './steps.js';
+
+type G = FolioState;
+
+const V = {
+  lock: 'shrink_folio_list: folio_isolate_lru + folio_trylock',
+  add: 'shrink_folio_list: folio_maybe_dma_pinned, can_split_folio, add_to_swap (a cluster) + add_to_swap_cache',
+  split: 'try_to_unmap_one: pmd_lock + split_huge_pmd_locked (TTU_SPLIT_HUGE_PMD) + page_vma_mapped_walk_restart',
+  unmap: 'try_to_unmap_one: anon_vma_lock_read, one vma under its ptl (swap_duplicate, folio_try_share_anon_rmap_pte)',
+  free: 'pageout (synchronous) + __remove_mapping: folio_ref_freeze(1 + nr), __delete_from_swap_cache',
+  keep: 'activate_locked / keep_locked: folio_unlock + folio_putback_lru',
+} as const;
+
+/** The walk may visit its current VMA: the anon_vma lock free (or ours) and that mm's PTL free. */
+function walkEnabled(g: Readonly<G>, t: T): boolean {
+  if (g.rmap_lock !== 0 && g.rmap_lock !== me(t)) return false;
+  const m = rmapWalkMm(g, t, t.l.walk!);
+  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
+}
+
+/** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
+function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'] {
+  t.l.walk = 0;
+  return folio_mapped(g, t, t.l.page!) ? V.unmap : V.free;
+}
+
+/** can_split_folio(folio, 1, NULL) @ v6.12: no reference besides the mappings, the swap cache's and reclaim's own. */
+function can_split_folio(g: Readonly<G>, t: T, h: number): boolean {
+  const extra_pins = g.pages[h]!.swapcache ? t.params.nr : 0;
+  return folio_mapcount(g, t, h) === folio_ref_count(g, h) - extra_pins - 1;
+}
+
+export const swap_out = kernelOp(
+  'Reclaim of the anon folio holding subpage `sub` (the large folio, or small folio `sub` of a split one) to swap: shrink_folio_list → add_to_swap → try_to_unmap (TTU_SPLIT_HUGE_PMD | TTU_SYNC) → __remove_mapping (mm/vmscan.c @ v6.12).',
+  ['page', 'walk'],
+  [
+    {
+      name: V.lock,
+      run: (g, t) => {
+        const sub = arg(t, 'sub');
+        if (badSub(t, sub) || !isAnon(t.params)) return done('EINVAL');
+        const h = folioOf(g, sub);
+        const p = g.pages[h]!;
+        /* not on the LRU (freed, or frozen by a split), or folio_trylock() fails: nothing to reclaim */
+        if (p.freed || p.refcount <= 0 || p.locked !== 0) return done('kept');
+        folio_get(g, h); /* folio_isolate_lru() */
+        folio_lock(g, t, h);
+        t.l.page = h;
+        return V.add;
+      },
+    },
+    {
+      name: V.add,
+      run: (g, t) => {
+        const h = t.l.page!;
+        assertFolioLocked(g, t, h);
+        if (g.pages[h]!.swapcache) return afterAdd(g, t);
+        if (folio_maybe_dma_pinned(g, h)) return V.keep; /* feb889fb40fa: keep_locked */
+        if (inLarge(g, h)) {
+          if (!can_split_folio(g, t, h)) return V.keep; /* "cannot split folio, skip it": activate_locked */
+          /* partially mapped (v6.12) / not PMD-mapped (v6.6): split_folio_to_list() right away, not modelled */
+          const v66 = t.bug('8422acdc97ed');
+          if (v66 ? g.entire_mapcount < 0 : g.deferred !== 0 && g.partially_mapped) return V.keep;
+        }
+        const set = swapSet(g, h);
+        /* add_to_swap() fails (no free cluster): the split fallback to small folios is not modelled */
+        if (set.some((j) => g.swap[j]!.count > 0 || g.swap[j]!.page >= 0)) return V.keep;
+        for (const j of set) {
+          g.pages[j]!.swapcache = true;
+          g.swap[j]!.page = j;
+        }
+        folio_get(g, h, set.length); /* add_to_swap_cache(): folio_ref_add(folio, nr) */
+        return afterAdd(g, t);
+      },
+    },
+    {
+      name: V.split,
+      enabled: (g, t) => g.mms[rmapWalkMm(g, t, t.l.walk!)!]!.ptl === 0,
+      run: (g, t) => {
+        const mm = g.mms[rmapWalkMm(g, t, t.l.walk!)!]!;
+        /* page_vma_mapped_walk(): under the PMD lock, pmd_trans_huge() again (a fault may have split it) */
+        pmd_lock(mm, t);
+        if (mm.pmd === 'huge') split_huge_pmd_locked(g, t, mm);
+        spin_unlock_ptl(mm, t); /* page_vma_mapped_walk_restart(): drop the PTL, walk the PTEs again */
+        return V.unmap;
+      },
+    },
+    {
+      name: V.unmap,
+      enabled: walkEnabled,
+      run: (g, t) => {
+        const h = t.l.page!;
+        assertFolioLocked(g, t, h);
+        if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read (the model's rmap lock is exclusive) */
+        const m = rmapWalkMm(g, t, t.l.walk!);
+        const mm = m !== undefined && m >= 0 ? g.mms[m]! : undefined;
+        if (mm?.pmd === 'huge' && inLarge(g, h)) return V.split;
+        const ok = mm === undefined || try_to_unmap_ptes(g, t, mm, swapSet(g, h));
+        if (!rmapWalkNext(g, t, !ok)) return V.unmap;
+        return folio_mapped(g, t, h) ? V.keep : V.free; /* still mapped: activate_locked */
+      },
+    },
+    {
+      name: V.free,
+      run: (g, t) => {
+        const h = t.l.page!;
+        assertFolioLocked(g, t, h);
+        const set = swapSet(g, h);
+        for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
+        if (folio_ref_count(g, h) !== 1 + set.length) return V.keep; /* folio_ref_freeze() failed: cannot_free */
+        delete_from_swap_cache_set(g, set); /* __delete_from_swap_cache() */
+        for (const j of set)
+          if (g.swap[j]!.count === 0) g.swap[j]!.data = 0; /* put_swap_folio(): an unused slot is free */
+        g.pages[h]!.locked = 0; /* __folio_clear_locked() before the free */
+        folio_put(g, t, h, 1 + set.length);
+        return done('ok');
+      },
+    },
+    {
+      name: V.keep,
+      run: (g, t) => {
+        const h = t.l.page!;
+        folio_unlock(g, t, h);
+        folio_put(g, t, h); /* folio_putback_lru() */
+        return done('kept');
+      },
+    },
+  ],
+);
