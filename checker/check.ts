@@ -22,6 +22,7 @@ import { dfs } from './strategy/dfs.js';
 import { parallelBfs } from './strategy/parallel-bfs.js';
 import type { Progress, SearchOutcome } from './strategy/search.js';
 import { BitstateStore, ExactStore, type VisitedStore } from './store/visited.js';
+import { planPor, porResult } from './por.js';
 import { symmetricModel, symmetryResult, type SymmetryRun } from './symmetry-run.js';
 import type { Scenario, Subsystem } from './types.js';
 
@@ -53,6 +54,8 @@ export interface CheckOptions {
   stepMemo?: boolean | 'always';
   /** Symmetry reduction over identical threads (symmetry.ts); the result's `symmetry` says whether it applied. */
   symmetry?: boolean;
+  /** Partial-order reduction (por.ts); the result's `por` says whether it applied and what it reduced. */
+  por?: boolean;
 }
 
 export interface ParallelCheckOptions extends Omit<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate'> {
@@ -80,6 +83,7 @@ export async function checkScenarioParallel<G extends object, C, P>(
   scenario: Scenario<P>,
   opts: ParallelCheckOptions,
 ): Promise<CheckResult> {
+  if (opts.por) throw new Error('partial-order reduction (por) runs with one worker only');
   const sharing = createProductSharing();
   const product = new Product<G>(sub, scenario, opts.variant ?? null, sharing);
   product.watch = opts.watch;
@@ -110,6 +114,9 @@ export function checkScenario<G extends object, C, P>(
   const product = new Product<G>(sub, scenario, opts.variant ?? null);
   product.watch = opts.watch;
   if (opts.stepMemo !== undefined) product.setStepMemo(opts.stepMemo);
+  if (opts.por && opts.symmetry) throw new Error('partial-order reduction (por) and symmetry cannot be combined yet');
+  const por = opts.por ? planPor(new Set(product.alts.flat(2).map((a) => a.op))) : undefined;
+  if (por && por.reason === undefined) product.setPor(true);
   const sym = opts.symmetry ? symmetricModel(sub, scenario, product) : undefined;
   const model: Model = sym?.model ?? product;
   const start = performance.now();
@@ -121,7 +128,7 @@ export function checkScenario<G extends object, C, P>(
     strategy === 'dfs'
       ? dfs(model, visited, { ...limits, ...(opts.maxDepth !== undefined ? { maxDepth: opts.maxDepth } : {}) })
       : bfs(model, visited, limits);
-  return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, strategy, 1, sym);
+  return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, strategy, 1, sym, por);
 }
 
 /** The result of a search over the scenario's Product. */
@@ -134,8 +141,10 @@ function resultOf<G extends object, C, P>(
   strategy: 'bfs' | 'dfs',
   workers: number,
   sym?: SymmetryRun,
+  por?: ReturnType<typeof planPor>,
 ): CheckResult {
   sym?.model?.mergeClauseRuns();
+  const porInfo = por && porResult(por, out.states, product.porReduced); // before the trace re-expands
   // taken before the counterexample is rebuilt: re-expanding its path would count pruned paths again
   const preconditions = [...product.pruned].map(([text, count]) => ({ text, count }));
   const invariants = product.invariantStats.map((s) => ({ ...s }));
@@ -149,7 +158,8 @@ function resultOf<G extends object, C, P>(
     strategy,
     workers,
     visited: out.visitedKind,
-    shortestCounterexample: out.shortest,
+    // a reduced graph's shortest counterexample need not be the full graph's
+    shortestCounterexample: out.shortest && !(porInfo && porInfo.reducedExpansions > 0),
     ...(out.omission ? { omission: out.omission } : {}),
     ...(out.threadCpu ? { threadCpu: out.threadCpu } : {}),
   };
@@ -187,6 +197,7 @@ function resultOf<G extends object, C, P>(
     preconditions,
     search,
     ...(sym ? { symmetry: symmetryResult(sym, states) } : {}),
+    ...(porInfo ? { por: porInfo } : {}),
     ...(violation ? { violation } : {}),
   };
 }

@@ -230,6 +230,16 @@ export class Product<G extends object = any> implements Model {
     this.expander.expand(vec, off, len, emit, wantLabels, hint);
   }
 
+  /** Partial-order reduction (por.ts): expand one thread's thread-local step alone where one is in flight. */
+  setPor(on: boolean): void {
+    this.expander.por = on ? { reduced: 0 } : undefined;
+  }
+
+  /** Expansions the partial-order reduction reduced so far (0 when off). */
+  get porReduced(): number {
+    return this.expander.por?.reduced ?? 0;
+  }
+
   /** Model.hints: with the memo on, a successor's hint is its impl state's memo id. */
   get hints(): boolean {
     return this.expander.stepMemo !== undefined;

@@ -130,6 +130,23 @@ export interface SymmetryInfo {
   readonly unreducedStates: number;
 }
 
+/**
+ * Partial-order reduction (`check --por`, checker/por.ts): present when it was asked for, applied or
+ * not. Applied, `states` counts the reduced graph's states (the unreduced count is not computed) and a
+ * BFS counterexample is shortest in the reduced graph only (search.shortestCounterexample says so).
+ */
+export interface PorInfo {
+  readonly applied: boolean;
+  /** Why it was not applied. */
+  readonly reason?: string;
+  /** The steps of the scenario's ops declared thread-local (`op.step`). */
+  readonly localSteps: readonly string[];
+  /** States explored (the result's `states`): the reduced graph's. */
+  readonly reducedStates: number;
+  /** Expanded states whose successors were one thread's thread-local step alone. */
+  readonly reducedExpansions: number;
+}
+
 export interface CheckResult {
   readonly subsystem: string;
   /** The alternative implementation checked (Subsystem.impls, `--impl`); absent for the main one. */
@@ -174,6 +191,8 @@ export interface CheckResult {
   readonly search?: SearchInfo;
   /** Present when symmetry reduction was asked for (see SymmetryInfo). */
   readonly symmetry?: SymmetryInfo;
+  /** Present when partial-order reduction was asked for (see PorInfo). */
+  readonly por?: PorInfo;
   readonly violation?: Violation;
 }
 

@@ -3,7 +3,7 @@
  * result line: a bitstate or depth-bounded run must never read like an
  * exhaustive one.
  */
-import type { CheckResult, SymmetryInfo } from './result.js';
+import type { CheckResult, PorInfo, SymmetryInfo } from './result.js';
 
 const sci = (x: number): string => (x === 0 ? '0' : x < 1e-3 || x >= 1e4 ? x.toExponential(1) : x.toPrecision(2));
 
@@ -32,5 +32,16 @@ export function symmetrySummary(s: SymmetryInfo): string {
   return (
     `symmetry over interchangeable threads ${classes} (${s.group} permutations): ` +
     `${n(s.canonicalStates)} canonical states stand for ${n(s.unreducedStates)} states (orbit sizes summed; ${f.toFixed(2)}x fewer)`
+  );
+}
+
+/** The partial-order reduction of a run, for every result line: what ran and how much it reduced. */
+export function porSummary(s: PorInfo): string {
+  if (!s.applied) return `partial-order reduction not applied: ${s.reason ?? 'unknown reason'}`;
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return (
+    `partial-order reduction over ${s.localSteps.length} thread-local step${s.localSteps.length === 1 ? '' : 's'}: ` +
+    `${n(s.reducedExpansions)} of the ${n(s.reducedStates)} states (reduced count; unreduced not computed) ` +
+    `expanded one thread's thread-local step alone`
   );
 }

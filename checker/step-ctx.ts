@@ -60,7 +60,10 @@ export class Ctx implements ThreadCtx<unknown> {
   }
   /** Listed fault sites some step asked about (with or without budget left). */
   readonly reached = new Set<string>();
+  /** inject() calls so far (a step declared thread-local must make none: ../por.ts). */
+  injectCalls = 0;
   inject(site: string): boolean {
+    this.injectCalls++;
     if (!this.sites.has(site)) return false;
     this.reached.add(site);
     if (this.faultsLeft <= 0) return false;

@@ -74,6 +74,13 @@ export interface StepDef<G, P = unknown> {
   enabled?(g: Readonly<G>, t: ThreadCtx<P>): boolean;
   /** Execute the step atomically: mutate `g` and `t.l` in place. */
   run(g: G, t: ThreadCtx<P>): StepResult;
+  /**
+   * Partial-order reduction (checker/por.ts, `check --por`): true when neither `enabled` nor `run`
+   * reads or writes `g` and the step never calls `inject()`: it works on its thread's locals, args,
+   * params and choices only, so it commutes with every other thread's step. Checked on every use under
+   * --por (a step touching `g` fails the run) and by test/checker/por-footprint.test.ts.
+   */
+  readonly threadLocal?: boolean;
 }
 
 export interface OpDef<G, P = unknown> {

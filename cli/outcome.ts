@@ -6,7 +6,7 @@
 import { alternativeImpl } from '../checker/impls.js';
 import type { Progress } from '../checker/check.js';
 import type { CheckResult } from '../checker/result.js';
-import { searchSummary, symmetrySummary } from '../checker/search-summary.js';
+import { porSummary, searchSummary, symmetrySummary } from '../checker/search-summary.js';
 import {
   exitCodeOf,
   vacuousItems,
@@ -110,6 +110,7 @@ export function outcomeOf(job: JobSpec, end: JobEnd, allowVacuous: boolean, trac
   if (r.search && (r.search.strategy !== 'bfs' || r.search.visited !== 'exact' || (r.search.workers ?? 1) > 1))
     reason += ` [${searchSummary(r)}]`;
   if (r.symmetry) reason += ` [${symmetrySummary(r.symmetry)}]`;
+  if (r.por) reason += ` [${porSummary(r.por)}]`;
   return { ...base, verdict, reason, vacuous, result: r, ...(tracePath ? { tracePath } : {}) };
 }
 

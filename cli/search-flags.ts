@@ -12,6 +12,7 @@ export const SEARCH_FLAGS: Readonly<Record<string, FlagSpec>> = {
   bitstate: { kind: 'int', min: 10 },
   workers: { kind: 'int', min: 1 },
   symmetry: { kind: 'bool' },
+  por: { kind: 'bool' },
 };
 
 export const SEARCH_HELP = `  --strategy bfs|dfs     bfs (default): shortest counterexamples; dfs: memory bounded by depth, not shortest
@@ -22,9 +23,12 @@ export const SEARCH_HELP = `  --strategy bfs|dfs     bfs (default): shortest cou
                          and shortest counterexample for every N; --jobs runs scenarios side by side
   --symmetry             symmetry reduction over threads with identical programs (off by default): explores
                          one canonical state per orbit, states the unreduced count (the orbits' sizes summed);
-                         applies only where the implementation declares its thread-id fields (the result says)`;
+                         applies only where the implementation declares its thread-id fields (the result says)
+  --por                  partial-order reduction (off by default): where a thread is at a step declared
+                         thread-local, explores that step alone; states counts the reduced graph and a
+                         counterexample is shortest in it only (the result says); not with --symmetry or --workers`;
 
-export type SearchOptions = Pick<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate' | 'symmetry'> & {
+export type SearchOptions = Pick<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate' | 'symmetry' | 'por'> & {
   /** Threads per scenario (checker/strategy/parallel-bfs.ts); absent or 1: the sequential search. */
   readonly workers?: number;
 };
@@ -42,9 +46,14 @@ export function searchOptions(flags: Readonly<Record<string, string | number | b
     throw new UsageError('--workers applies to BFS only (the parallel search is level by level)');
   if (workers !== undefined && workers > 1 && w !== undefined)
     throw new UsageError('--workers applies to the exact store only, not --bitstate');
+  if (flags.por === true && flags.symmetry === true)
+    throw new UsageError('--por and --symmetry cannot be combined yet: choose one reduction');
+  if (flags.por === true && workers !== undefined && workers > 1)
+    throw new UsageError('--por runs with one worker only: drop --workers');
   if (workers !== undefined && workers > 64) throw new UsageError(`--workers: expected 1..64, got ${workers}`);
   return {
     ...(flags.symmetry === true ? { symmetry: true } : {}),
+    ...(flags.por === true ? { por: true } : {}),
     ...(workers !== undefined ? { workers } : {}),
     ...(s !== undefined ? { strategy: s } : {}),
     ...(flags['max-depth'] !== undefined ? { maxDepth: flags['max-depth'] as number } : {}),

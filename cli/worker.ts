@@ -26,6 +26,7 @@ export interface Job {
   readonly maxDepth?: number;
   readonly bitstate?: number;
   readonly symmetry?: boolean;
+  readonly por?: boolean;
   /** Threads for this scenario's search (more than 1: the parallel BFS). */
   readonly workers?: number;
 }
@@ -55,6 +56,7 @@ parentPort?.on('message', (job: Job) => {
         watch: job.watch,
         stop: job.stop,
         ...(job.symmetry === true ? { symmetry: true } : {}),
+        ...(job.por === true ? { por: true } : {}),
         progress: (p: Progress) =>
           parentPort!.postMessage({ id: job.id, kind: 'progress', progress: p } satisfies WorkerMessage),
       };

@@ -6,7 +6,7 @@
  * Soundness first: a run that stopped (limit or violation) is never presented as
  * exhaustive, and an exhaustive run is still only a result for its bounds.
  */
-import { searchSummary, symmetrySummary } from '../checker/search-summary.js';
+import { porSummary, searchSummary, symmetrySummary } from '../checker/search-summary.js';
 import type { CheckResult, StepLabel, TraceState, Violation } from '../checker/result.js';
 import { diffPlain, show, type Change } from './diff.js';
 import { renderFinalState } from './table-final.js';
@@ -305,6 +305,7 @@ export function renderResult(result: CheckResult, opts: RenderOptions = {}): str
   kv('search', searchSummary(r));
   kv('states', `${fmtInt(r.states)} distinct, ${fmtInt(r.transitions)} transitions, max depth ${fmtInt(r.maxDepth)}`);
   if (r.symmetry) kv('symmetry', symmetrySummary(r.symmetry));
+  if (r.por) kv('por', porSummary(r.por));
   kv('time', `${r.seconds.toFixed(2)} s, ${fmtInt(r.statesPerSecond)} states/s`);
   kv(
     'fingerprints',
@@ -363,7 +364,11 @@ function verdictOf(
   if (r.violation) {
     const v = r.violation;
     const k = v.trace.transitions.length;
-    verdict = `VIOLATION: ${v.property} (${v.kind}); shortest counterexample has ${k} step${k === 1 ? '' : 's'}`;
+    const which =
+      r.search?.shortestCounterexample === false
+        ? 'counterexample (not necessarily shortest)'
+        : 'shortest counterexample';
+    verdict = `VIOLATION: ${v.property} (${v.kind}); ${which} has ${k} step${k === 1 ? '' : 's'}`;
     paint = (s) => p.red(p.bold(s));
   } else if (ex.exhaustive) {
     verdict =
@@ -371,6 +376,7 @@ function verdictOf(
       (r.symmetry?.applied
         ? `(canonical states; ${fmtInt(r.symmetry.unreducedStates)} without symmetry reduction) `
         : '') +
+      (r.por?.applied ? '(reduced by partial-order reduction) ' : '') +
       `(a bounded result, not a proof for other bounds)`;
     if (vacuous.length) verdict += `; but VACUOUS: ${vacuous.join(', ')} never exercised`;
     paint = vacuous.length ? (s) => p.yellow(p.bold(s)) : (s) => p.green(p.bold(s));

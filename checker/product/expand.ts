@@ -11,6 +11,7 @@ import type { VectorLayout } from './layout.js';
 import type { CompiledAlt, CompiledScenario } from './scenario.js';
 import type { RunEffect, Transitions } from './transition.js';
 import { IntBuffer } from '../schema.js';
+import { checkLocalStep } from '../por.js';
 import { NO_SITES, Pruned, type Ctx } from '../step-ctx.js';
 import { RUN_PRUNED, type StepMemo } from '../step-memo.js';
 import type { StepDef } from '../types.js';
@@ -20,6 +21,8 @@ export class Expander<G extends object> {
   watch: Int32Array | undefined;
   /** Successors the last expand() emitted from threads that have work left (see CompiledScenario.mustRun). */
   mandatoryMoves = 0;
+  /** Partial-order reduction (../por.ts): on when set; counts the expansions it reduced. */
+  por: { reduced: number } | undefined;
   /** The step memo (undefined: off). */
   private memo: StepMemo | undefined;
   /** The impl state of the state being expanded, decoded on first use (read-only). */
@@ -60,6 +63,7 @@ export class Expander<G extends object> {
     tr.begin(vec, off, len, emit, wantLabels);
     this.memo?.bound();
     this.mandatoryMoves = 0;
+    if (this.por && this.expandLocal(vec, off, len, wantLabels)) return;
     const { layout, sc } = this;
     for (let t = 0; t < sc.T; t++) {
       const tb = layout.blockAt(vec, off, t);
@@ -77,6 +81,37 @@ export class Expander<G extends object> {
       }
       if (pc >= 0 || slot < sc.mustRun[t]!) this.mandatoryMoves += tr.emitted - before;
     }
+  }
+
+  /**
+   * Partial-order reduction (../por.ts): the runs of the first thread whose
+   * step in flight is thread-local here, alone; false when no thread's is.
+   */
+  private expandLocal(vec: Int32Array, off: number, len: number, wantLabels: boolean): boolean {
+    const { layout, sc, ctx } = this;
+    const bw = layout.blocks.words;
+    for (let t = 0; t < sc.T; t++) {
+      const tb = layout.blockAt(vec, off, t);
+      const pc = bw[tb + 2]!;
+      if (pc < 0) continue;
+      const slot = bw[tb]!;
+      const altIdx = bw[tb + 1]!;
+      const alt = sc.alts[t]![slot]![altIdx]!;
+      const step = alt.op.steps[pc]!;
+      if (!step.threadLocal) continue;
+      const v = checkLocalStep(alt.op.steps, alt.op.stepIndex, pc, ctx, () =>
+        layout.setupCtx(ctx, vec, off, t, alt.op, alt.args, false),
+      );
+      if (v === 'full') continue;
+      if (v !== 'local') {
+        this.tr.move(t, slot, altIdx, pc, false);
+        this.tr.emitFailure(new Error(v.breach));
+      } else this.expandStep(vec, off, len, t, slot, altIdx, pc, wantLabels);
+      this.mandatoryMoves = this.tr.emitted;
+      this.por!.reduced++;
+      return true;
+    }
+    return false;
   }
 
   private expandStep(

@@ -32,7 +32,8 @@ function testcase(o: Outcome): string {
     case 'pass':
     case 'caught':
       // a reduced run's result line says what the reduction did (states are canonical states)
-      if (o.result?.symmetry) return `${head}>\n      <system-out>${esc(verdictLine(o))}</system-out>\n    </testcase>`;
+      if (o.result?.symmetry || o.result?.por)
+        return `${head}>\n      <system-out>${esc(verdictLine(o))}</system-out>\n    </testcase>`;
       return `${head}/>`;
     case 'violation':
       return body('failure', o.result!.violation!.kind);

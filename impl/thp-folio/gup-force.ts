@@ -191,6 +191,7 @@ function forceOp(doc: string, write: boolean): OpDef<G, FolioParams> {
   if (write)
     steps.push(...(wpFaultSteps(FORCE.again, false) as KStep<string>[]), {
       name: FORCE.again,
+      threadLocal: true, // decides on t.l.fault alone
       run: (_g, t) => (t.l.fault === FAULT_NOMAP ? FORCE.faultin : FORCE.follow),
     });
   steps.push(

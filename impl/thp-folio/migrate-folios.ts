@@ -121,6 +121,7 @@ export function migrateFoliosSteps<C extends string>(cont: C): KStep<MigFoliosSt
   return [
     {
       name: S.next,
+      threadLocal: true, // advance() reads and writes the folio lists in t.l only
       run: (_g, t) => advance(t),
     },
     {

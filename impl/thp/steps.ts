@@ -44,6 +44,8 @@ export interface KStep<L extends string> {
   readonly name: L;
   enabled?(g: Readonly<G>, t: T): boolean;
   run(g: G, t: T): NoInfer<L> | Done;
+  /** Reads and writes only the thread's locals (StepDef.threadLocal: `check --por`). */
+  readonly threadLocal?: boolean;
 }
 
 /** The integer locals THP operations use, named after the kernel's locals where one exists. */
