@@ -19,6 +19,8 @@ export interface RenderOptions {
   readonly width?: number;
   /** At most this many spec candidates are diffed against the abstraction (default 3). */
   readonly maxCandidates?: number;
+  /** Whether the search guarantees a shortest counterexample (default true; false: said so). */
+  readonly shortest?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -216,7 +218,7 @@ export function renderTrace(violation: Violation, opts: RenderOptions = {}): str
   for (const l of wrap(violation.message, W - 2)) out.push(`  ${l}`);
   out.push(
     p.dim(
-      `  shortest counterexample: ${transitions.length} step${transitions.length === 1 ? '' : 's'}` +
+      `  ${opts.shortest === false ? 'counterexample (not necessarily shortest)' : 'shortest counterexample'}: ${transitions.length} step${transitions.length === 1 ? '' : 's'}` +
         (transitions.length ? `, failing at step ${transitions.length}` : ', in the initial state'),
     ),
   );

@@ -21,7 +21,12 @@ export function renderOutcomeText(o: Outcome, t: TextOptions): string[] {
   const full = !t.quiet && o.result !== undefined && (t.detailAll || FAILED.has(o.verdict));
   if (full) out.push(renderResult(o.result!, { color: t.color }).trimEnd());
   if (o.result?.violation && (full || t.quiet || o.verdict === 'violation')) {
-    out.push(renderTrace(o.result.violation, { color: t.color }).trimEnd());
+    out.push(
+      renderTrace(o.result.violation, {
+        color: t.color,
+        shortest: o.result.search?.shortestCounterexample !== false,
+      }).trimEnd(),
+    );
     if (o.tracePath)
       out.push(`counterexample saved: ${o.tracePath} (and .html); replay with: mmcheck replay ${o.tracePath}`);
   }
