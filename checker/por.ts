@@ -25,6 +25,9 @@
  *    since a run of α jumps back only to a step that is not thread-local
  *    (checked per run), those moves only raise pcs and cannot close a cycle:
  *    every cycle has a fully expanded state;
+ *    (the product graph itself need not be acyclic: steps loop back, e.g. page
+ *    by page, so a proviso is needed; this one needs no visited set and holds
+ *    for every search order);
  *  - non-empty: when every run of α is pruned (assume()), s is fully expanded.
  * Then every violation reachable in the full graph (a failing state or
  * transition) has one of the same property reachable in the reduced graph,
