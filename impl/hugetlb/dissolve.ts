@@ -31,21 +31,12 @@ import type { StepResult } from './labels.js';
 import { type Op, type T, LOCALS } from './context.js';
 import type { G } from './state.js';
 import { account, nodeCounts } from './nodes.js';
-
-/** The node of the free page the offlined block holds: any node with a free page (the block is the user's choice). */
-function offlineNid(g: Readonly<G>, t: T): number {
-  if (g.nd.length === 0) return 0;
-  const cands: number[] = [];
-  g.nd.forEach((n, k) => {
-    if (n.free > 0) cands.push(k);
-  });
-  return cands.length === 1 ? cands[0]! : cands[t.choose(cands.length)]!;
-}
+import { freeNid } from './node-pages.js';
 
 /** Under hugetlb_lock: dissolve a page on the free list (folio_ref_count 0, HPageFreed). */
 export function dissolveFree(g: G, t: T): StepResult {
   if (g.free - g.resv <= 0) return done('EBUSY'); // !available_huge_pages(h)
-  const nid = offlineNid(g, t);
+  const nid = freeNid(g, t); // the offlined block holds a free page of any node (the user's choice)
   // adjust_surplus = h->surplus_huge_pages_node[folio_nid(folio)] != 0 (cb402bbdabca; before it: false)
   const adjust = nodeCounts(g, nid).surp > 0 && !t.bug('cb402bbdabca');
   // remove_hugetlb_folio(h, folio, adjust_surplus); h->max_huge_pages--; update_and_free_hugetlb_folio

@@ -50,7 +50,8 @@ export function evictInode(g: G, t: T, fileIndex: number): void {
   for (const idx of f.pc) {
     const spool = f.nosp.includes(idx) ? NO_SUBPOOL : spoolIndex;
     // a long-term pin keeps the folio (pin.ts): it leaves the page cache and is freed at unpin
-    if (!keepPinned(g, fileIndex, idx, spool)) freeHugePage(g, t, spool, false, false, pageNid(f.pn, idx));
+    const nid = pageNid(f.pn, idx);
+    if (!keepPinned(g, fileIndex, idx, spool, nid)) freeHugePage(g, t, spool, false, false, nid);
   }
   f.pc = [];
   f.nosp = [];

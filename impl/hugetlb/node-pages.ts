@@ -58,6 +58,22 @@ export function dequeueNid(g: G, t: T): number {
 }
 
 /**
+ * The node of a free page taken with no nodemask from the local node's zonelist
+ * (dequeue_hugetlb_folio_nodemask(h, gfp, numa_node_id(), NULL): the local node
+ * first, then the others by distance) or hit by a memory offline: the task may
+ * run on any node's CPU, so every node with a free page is a choice; -1 when none.
+ */
+export function freeNid(g: Readonly<G>, t: T): number {
+  if (g.nd.length === 0) return g.free > 0 ? 0 : -1;
+  const cands: number[] = [];
+  g.nd.forEach((n, k) => {
+    if (n.free > 0) cands.push(k);
+  });
+  if (cands.length === 0) return -1;
+  return cands.length === 1 ? at(cands, 0) : at(cands, t.choose(cands.length));
+}
+
+/**
  * allowed_mems_nr(h) (mm/hugetlb.c @ v6.1): the free pages on the nodes of
  * cpuset_current_mems_allowed (every node here) that policy_mbind_nodemask()
  * (the task's MPOL_BIND nodemask) allows. hugetlb_acct_memory() fails a

@@ -62,13 +62,20 @@ export const pinCached = (file: number, idx: number): number => key(file, idx);
  * g.pin entry of a folio only pins hold, freed to subpool `spool` (NO_SUBPOOL: none) by the last of
  * them to unpin; `tag` (the lowest slot pinning it when it left the page cache) tells folios apart.
  */
-export const pinOrphan = (spool: number, tag: number): number => -(1 + (spool + 1) + 8 * tag);
+export const pinOrphan = (spool: number, tag: number, nid = 0): number =>
+  -(1 + (spool + 1) + 8 * tag + ORPHAN_NID * nid);
+
+/** An orphan entry's node (page_to_nid, free_huge_folio enqueues it there): -x - 1 in units of ORPHAN_NID. */
+const ORPHAN_NID = 512;
+
+/** The node of an orphan entry (x < 0). */
+export const orphanNid = (x: number): number => Math.floor((-x - 1) / ORPHAN_NID);
 
 /** The subpool of an orphan entry (x < 0). */
 export const orphanSpool = (x: number): number => ((-x - 1) % 8) - 1;
 
 /** The folio tag of an orphan entry (x < 0). */
-export const orphanTag = (x: number): number => Math.floor((-x - 1) / 8);
+export const orphanTag = (x: number): number => Math.floor(((-x - 1) % ORPHAN_NID) / 8);
 
 /** (file, idx) of a cached entry (x > 0). */
 export const cachedPage = (x: number): [number, number] => [Math.floor((x - 1) / 64), (x - 1) % 64];
@@ -88,7 +95,7 @@ export const isPinned = (g: Readonly<G>, file: number, idx: number): boolean =>
  * the page cache's reference only; the pin keeps the folio, with its subpool, until unpin_user_page.
  * Returns whether the folio was pinned.
  */
-export function keepPinned(g: G, file: number, idx: number, spool: number): boolean {
+export function keepPinned(g: G, file: number, idx: number, spool: number, nid: number): boolean {
   const first = g.pin.indexOf(key(file, idx));
   // the folio's tag: one no other orphan folio holds (not the first slot's index: the slot may have moved on)
   let tag = first < 0 ? -1 : 0;
@@ -104,7 +111,7 @@ export function keepPinned(g: G, file: number, idx: number, spool: number): bool
     g.xref = [...g.xref, XREF_ORPHAN + tag].sort((a, b) => a - b);
   }
   if (tag < 0) return false;
-  for (let k = first; k < g.pin.length; k++) if (g.pin[k] === key(file, idx)) g.pin[k] = pinOrphan(spool, tag);
+  for (let k = first; k < g.pin.length; k++) if (g.pin[k] === key(file, idx)) g.pin[k] = pinOrphan(spool, tag, nid);
   return true;
 }
 
@@ -112,7 +119,7 @@ export function keepPinned(g: G, file: number, idx: number, spool: number): bool
 export function detachOrphans(g: G, m: number): void {
   for (let k = 0; k < g.pin.length; k++) {
     const x = at(g.pin, k);
-    if (x < 0 && orphanSpool(x) === m) g.pin[k] = pinOrphan(NO_SUBPOOL, orphanTag(x));
+    if (x < 0 && orphanSpool(x) === m) g.pin[k] = pinOrphan(NO_SUBPOOL, orphanTag(x), orphanNid(x));
   }
 }
 
@@ -192,7 +199,7 @@ export const unpinOp: Op = {
           if (g.xref.includes(XREF_ORPHAN + orphanTag(x))) {
             g.xref = g.xref.filter((y) => y !== XREF_ORPHAN + orphanTag(x));
             g.leaked++; // a reference nobody drops (c56b6f3d801d absent): never freed
-          } else freeHugePage(g, t, orphanSpool(x), false);
+          } else freeHugePage(g, t, orphanSpool(x), false, false, orphanNid(x));
         }
         return done('ok');
       },

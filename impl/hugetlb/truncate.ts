@@ -122,7 +122,7 @@ function removeNextFolio(g: G, t: T, end: number): number {
   const nosp = f.nosp.includes(idx);
   if (nosp) f.nosp = setDel(f.nosp, idx);
   // a long-term pin keeps the folio: counted as removed (hugetlb_unreserve_pages' freed), not in the batch
-  const pinned = keepPinned(g, argInt(t, 'f'), idx, nosp ? NO_SUBPOOL : fileSpool(t));
+  const pinned = keepPinned(g, argInt(t, 'f'), idx, nosp ? NO_SUBPOOL : fileSpool(t), nid);
   if (pinned) t.l.pinned++;
   else if (nosp) t.l.nosp_freed++; // a folio without a subpool (cb6acd01e2e4 absent): freed first in the batch
   // remove_inode_single_folio: a folio mapped again since hugetlb_vmdelete_list (a fault in between)

@@ -32,6 +32,8 @@ import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
 import { type Op, type Step, type T, LOCALS, argInt, at, fileMutexHash, setAdd } from './context.js';
 import { pinCached } from './pin.js';
+import { account } from './nodes.js';
+import { freeNid, withPageNid } from './node-pages.js';
 import { NO_SUBPOOL, freeHugePage } from './subpool.js';
 import { type G, PIN_NONE } from './state.js';
 
@@ -72,12 +74,12 @@ const steps: Step[] = [
         // before 26a8ea80929c "mm/hugetlb: fix memfd_pin_folios resv_huge_pages leak":
         // alloc_hugetlb_folio_nodemask takes only an unreserved free page and consumes no reservation
         if (g.free - g.resv <= 0) return done('ENOMEM');
-        g.free--;
-      } else {
-        if (g.free === 0) return done('ENOMEM'); // dequeue_hugetlb_folio_nodemask: none
-        g.free--;
-        g.resv--; // the index's reservation (VM_BUG_ON(!h->resv_huge_pages) not built)
-      }
+      } else if (g.free === 0) return done('ENOMEM'); // dequeue_hugetlb_folio_nodemask: none
+      // alloc_hugetlb_folio_reserve(h, numa_node_id(), NULL, gfp): no nodemask, the task's policy unused
+      const nid = freeNid(g, t);
+      account(g, nid, 0, -1, 0);
+      t.l.page_nid = nid;
+      if (!t.bug('26a8ea80929c')) g.resv--; // the index's reservation (VM_BUG_ON(!h->resv_huge_pages) not built)
       g.held++;
       return 'hugetlb_add_to_page_cache';
     },
@@ -94,10 +96,11 @@ const steps: Step[] = [
       g.held--;
       if (f.pc.includes(i)) {
         // -EEXIST: a fault added a folio meanwhile; folio_put (no subpool, no restore flag), retry the lookup
-        freeHugePage(g, t, NO_SUBPOOL, false);
+        freeHugePage(g, t, NO_SUBPOOL, false, false, t.l.page_nid);
         return pinFound(g, t);
       }
       f.pc = setAdd(f.pc, i);
+      f.pn = withPageNid(f.pn, i, t.l.page_nid);
       // before c56b6f3d801d "mm/hugetlb: fix memfd_pin_folios free_huge_pages leak" one of the
       // allocation's references was never dropped: the folio is never freed
       if (t.bug('c56b6f3d801d')) g.xref = setAdd(g.xref, pinCached(argInt(t, 'f'), i));

@@ -152,9 +152,15 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     // (fallocate: a node per page it allocates, ops-numa.ts fallocatePagePlan)
     const np = p.nodePool ?? 1;
     const unbound = p.membind === undefined;
+    // (pin: the page its GUP fault allocates)
+    const faulting = op === 'fault' || op === 'pin';
     const nodes =
-      op === 'dissolve' || (op === 'fault' && unbound) ? np : op === 'fallocate' && unbound ? np ** p.fileSize : 1;
-    const bound = !unbound && (op === 'fault' || op === 'mmap' || op === 'fallocate');
+      op === 'dissolve' || op === 'udmabuf' || (faulting && unbound)
+        ? np
+        : op === 'fallocate' && unbound
+          ? np ** p.fileSize
+          : 1;
+    const bound = !unbound && (faulting || op === 'mmap' || op === 'fallocate');
     const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}${bound ? 1 : 0}:${offsets}:${nodes}`;
     let out = choiceCache.get(key);
     if (!out) {

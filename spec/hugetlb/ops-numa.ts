@@ -76,6 +76,10 @@ export function poolNode(v: HugetlbView, plan: Plan, pol: NodePolicy): number | 
   return hi > 0 ? nid : undefined;
 }
 
+/** May node nid have a free page (a page taken with no nodemask: udmabuf's memfd_alloc_folio)? */
+export const mayHaveFree = (v: HugetlbView, nid: number): boolean =>
+  nid < v.nodes.length && nodeFreeBounds(v, nid)[1] > 0;
+
 /**
  * mmap's check for a bound task reserving n pages from the global pool
  * (hugetlb_acct_memory(): delta > allowed_mems_nr(h) -> -ENOMEM): true = it

@@ -25,12 +25,13 @@
  */
 import { INJ, type Plan } from './choices.js';
 import { fault } from './ops-fault.js';
-import { add, at, clone, finish, has, isSharedKind, pageFreed } from './promises.js';
+import { mayHaveFree } from './ops-numa.js';
+import { add, at, clone, finish, has, isSharedKind, pageFreed, withToken } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, type HugetlbView, NO_PIN, type Outcome, type Ret, num } from './view.js';
 
 const isPlain = (plan: Plan): boolean =>
-  !plan.buddyFail && !plan.numaMiss && !plan.surplusFirst && !plan.inj && !plan.reserveOffset;
+  !plan.buddyFail && !plan.numaMiss && !plan.surplusFirst && !plan.inj && !plan.reserveOffset && plan.node === 0;
 
 /** pin {k, v, i} */
 export function pin(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
@@ -68,7 +69,8 @@ export function pin(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Out
  * reservation it does not have: NOTES.md); the spec allows no outcome there.
  */
 export function udmabuf(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
-  if (!isPlain(plan)) return undefined;
+  if (!isPlain({ ...plan, node: 0 }) || (plan.node !== 0 && v0.nodes.length === 0)) return undefined;
+  if (plan.node !== 0) return udmabufNew(v0, a, plan, p); // only a new page has a node to choose
   const k = num(a, 'k');
   const fi = num(a, 'f');
   const i = num(a, 'i');
@@ -79,10 +81,33 @@ export function udmabuf(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams):
   if (!f0.open) return { view: v0, ret: 'EBADF' };
   if (i >= f0.size) return { view: v0, ret: 'EINVAL' };
   if (!has(f0.cache, i) && !has(f0.resv, i)) return undefined;
+  if (!has(f0.cache, i)) return udmabufNew(v0, a, plan, p);
+  const v = clone(v0);
+  at(v.files, fi).sealed = true;
+  v.pins[k] = { state: 'cached', file: fi, idx: i, mount: -1 };
+  return { view: finish(v), ret: 'ok' };
+}
+
+/**
+ * udmabuf of an index with a reservation and no page: a new page takes the
+ * reservation. With several nodes it comes from any node that may have a free
+ * page, whatever the task's policy (memfd_alloc_folio passes numa_node_id() and
+ * no nodemask to alloc_hugetlb_folio_reserve @ v6.12): plan.node.
+ */
+function udmabufNew(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
+  const k = num(a, 'k');
+  const fi = num(a, 'f');
+  const i = num(a, 'i');
+  const f0 = v0.files[fi];
+  if (!f0 || !p.mounts[f0.mount]?.internal || !f0.open || i >= f0.size || v0.pins[k]?.state !== 'none')
+    return undefined;
+  if (has(f0.cache, i) || !has(f0.resv, i)) return undefined;
+  if (v0.nodes.length > 0 && !mayHaveFree(v0, plan.node)) return undefined;
   const v = clone(v0);
   const f = at(v.files, fi);
   f.sealed = true;
   f.cache = add(f.cache, i); // a new page takes i's reservation
+  if (v0.nodes.length > 0) f.nodes = withToken(f.nodes, i, plan.node);
   v.pins[k] = { state: 'cached', file: fi, idx: i, mount: -1 };
   return { view: finish(v), ret: 'ok' };
 }

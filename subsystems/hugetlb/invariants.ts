@@ -5,6 +5,7 @@
  */
 import { invariant, type Invariant } from '../../checker/types.js';
 import { datGet } from '../../impl/hugetlb/context.js';
+import { orphanNid, orphanTag } from '../../impl/hugetlb/pin.js';
 import { coveredSet, regionCount, regionsWellFormed } from '../../impl/hugetlb/regions.js';
 import {
   type G,
@@ -71,6 +72,8 @@ function inUseOnNode(g: Readonly<G>, nid: number): number {
     for (const i of v.anon) if (datGet(v.an, i) === nid) n++;
     for (const i of v.cow) if (datGet(v.an, i) === nid) shared++;
   }
+  // folios only long-term pins hold (several slots may pin one: one tag)
+  n += new Set(g.pin.filter((x) => x < 0 && orphanNid(x) === nid).map(orphanTag)).size;
   return n - shared / 2;
 }
 

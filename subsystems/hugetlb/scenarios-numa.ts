@@ -52,6 +52,47 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'node-pin',
+    description:
+      "two nodes, the default policy: a long-term pin's GUP fault takes a page from either node, a punch removes the pinned page from the page cache (it stays in use, on its node, until the unpin frees it to that node's free list) while a second mapping faults the other index; node 1 is grown to 1 meanwhile",
+    params: P({ pool: 1, overcommit: 0, fileSize: 2, vmas: 2, nodePool: 2 }),
+    threads: [
+      [
+        one(sh(0, 0, 0, 2)),
+        one(op('pin', { k: 0, v: 0, i: 0 })),
+        one(op('punch', { f: 0, from: 0, to: 1 })),
+        one(op('unpin', { k: 0 })),
+      ],
+      [one(nrNode(1, 1)), one(sh(1, 0, 0, 2)), one(wr(1, 1)), one(munmap(1))],
+    ],
+  },
+  {
+    name: 'node-udmabuf',
+    description:
+      "two nodes, every task bound to node 0: a udmabuf of a reserved, unfaulted memfd page takes a free page of either node (memfd_alloc_folio passes numa_node_id() and no nodemask, the task's policy is not asked), while a read of the other index faults a page of node 0; the punch keeps the pinned page in use on its node until the unpin frees it there",
+    params: P({
+      pool: 2,
+      overcommit: 0,
+      fileSize: 2,
+      vmas: 1,
+      nodePool: 2,
+      membind: 0,
+      mounts: [{ size: -1, min: -1, mounted: true, internal: true }],
+      fileMount: [0],
+    }),
+    threads: [
+      [
+        one(nrNode(1, 1)),
+        one(op('memfd_create', { f: 0 })),
+        one(sh(0, 0, 0, 2)),
+        one(op('udmabuf', { k: 0, f: 0, i: 1 })),
+        one(op('punch', { f: 0, from: 0, to: 2 })),
+        one(op('unpin', { k: 0 })),
+      ],
+      [one(op('fault', { v: 0, i: 0, write: false }))],
+    ],
+  },
+  {
     name: 'node-private-cow',
     description:
       "two nodes, the default policy, a private mapping forked: the parent's page and the child's COW copy may sit on different nodes, the owner's COW when the pool is dry takes the page from the child; each unmap frees a page to its own node (node 1 grown to 1 meanwhile)",
