@@ -57,6 +57,7 @@ import {
   clone,
   initialThp,
   settle,
+  splitKey,
   sum,
   type ThpContext,
   type ThpEvent,
@@ -75,8 +76,10 @@ const handlers: Readonly<Record<string, Handler>> = {
   ...swapHandlers,
   ...queryHandlers,
   /** A split in flight unmapped the huge page for its freeze (thpPendingInternal): nothing else changes. */
-  split_freeze: (c) => {
-    c.splitting = true;
+  split_freeze: (c, e) => {
+    const key = String(e.ev.key);
+    if (c.splitting.includes(key)) return REJECT;
+    c.splitting = [...c.splitting, key].sort();
     return 'ok';
   },
 };
@@ -137,14 +140,20 @@ export function thpPendingInternal(
   view: ThpView,
   op: string,
   args: Readonly<Record<string, unknown>>,
-): { type: string; mm?: number; sub?: number }[] {
+): { type: string; mm?: number; sub?: number; key?: string }[] {
   if (op === 'swap_out') return swapPending(view, args);
   const swapIn = swapInPending(view, op, args);
   if (swapIn.length > 0) return swapIn;
-  if ((op === 'split' || op === 'deferred_split_scan') && view.compound && !view.freed[0] && !view.splitting)
-    return [{ type: 'split_freeze' }];
-  if (view.kind !== 'anon' || op !== 'force_write') return [];
+  /*
+   * A migrate in flight replaces mappings by migration entries too: of the huge page, of the small pages of a
+   * split one, or of the split it does first (v6.10+ migrate_pages_batch(): try_split_folio of a queued THP).
+   */
   const mm = int(args.mm);
+  const migrates = op === 'migrate' && mm >= 0 && mm < view.mms && view.freed.some((f) => !f);
+  const splits = (op === 'split' || op === 'deferred_split_scan') && view.compound && !view.freed[0];
+  const key = splitKey(op, args);
+  if ((splits || migrates) && !view.splitting.includes(key)) return [{ type: 'split_freeze', key }];
+  if (view.kind !== 'anon' || op !== 'force_write') return [];
   const sub = int(args.sub);
   if (mm < 0 || mm >= view.mms || sub < 0 || sub >= view.pte.length || pageAt(view, mm, sub) !== -1) return [];
   return [{ type: 'force_fault', mm, sub }];

@@ -8,6 +8,7 @@
  */
 import { REJECT, type Handler } from './handler.js';
 import { failedSplitAfterUnmap, splitPage } from './mappings.js';
+import { endSplit, splitKey } from './view.js';
 
 /**
  * migrate of mm's range (private anon, or a file THP in the page cache):
@@ -30,9 +31,13 @@ const on_migrate: Handler = (c, e) => {
   /*
    * move_pages() looks the page up with follow_page(FOLL_GET | FOLL_DUMP), without FOLL_MIGRATION
    * (mm/migrate.c add_page_for_migration() @ v6.1), so a PTE that a split in flight turned into a
-   * migration entry is no page (mm/gup.c follow_page_pte() @ v6.1: goto no_page): -ENOENT.
+   * migration entry is no page (mm/gup.c follow_page_pte() @ v6.1: goto no_page): -ENOENT. The split may be
+   * another migrate's (v6.10+ splits a queued THP first), never this call's own: its split follows its lookup.
    */
-  if (choice === 'lookup-miss') return c.splitting ? 'none' : REJECT;
+  const own = splitKey('migrate', { mm });
+  const lookupMiss = c.splitting.some((k) => k !== own); /* another operation's split, not this call's own */
+  endSplit(c, own);
+  if (choice === 'lookup-miss') return lookupMiss ? 'none' : REJECT;
   const maps = c.pmd.includes(mm) || c.pte.some((s) => s.includes(mm));
   const thp = c.compound && !c.freed[0] && maps;
   const small = !c.compound && anon && maps;

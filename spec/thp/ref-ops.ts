@@ -17,7 +17,7 @@ import {
 } from './identity.js';
 import { failedSplitAfterUnmap, mapFreshThp, mapZero, splitPage, unmapPte } from './mappings.js';
 import { swapIn } from './swap-ops.js';
-import { add, del, specTotalMapcount, thpChoices, type ThpView } from './view.js';
+import { add, del, endSplit, specTotalMapcount, splitKey, thpChoices, type ThpView } from './view.js';
 
 /**
  * pin_user_pages(): the pin holds the page mm maps at sub, and that page is
@@ -137,9 +137,9 @@ const on_scan_put: Handler = (c, e) => {
 };
 
 const on_split: Handler = (c, e) => {
-  // a split linearizes after its remap: its migration entries are gone (split_freeze in machine.ts)
-  c.splitting = false;
   const { choice, first, sub, badSub, anon, pins, refs } = e;
+  // a split linearizes after its remap: its migration entries are gone (split_freeze in machine.ts)
+  endSplit(c, splitKey('split', { sub }));
   let ret: RetValue | undefined;
   const ch = thpChoices.split;
   if (!badSub(sub) && c.freed[sub] && anon) {
@@ -168,7 +168,7 @@ const on_split: Handler = (c, e) => {
 };
 
 const on_deferred_split_scan: Handler = (c, e) => {
-  c.splitting = false; // as on_split
+  endSplit(c, splitKey('deferred_split_scan', {})); // as on_split
   const { choice, pins, refs } = e;
   let ret: RetValue | undefined;
   // The shrinker's count is not part of the contract (its reference may

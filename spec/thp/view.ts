@@ -74,13 +74,16 @@ export interface ThpView {
   /** On the deferred split queue. */
   queued: boolean;
   /**
-   * A split of the huge page is in flight and may have replaced its mappings by
-   * migration entries (anon) or cleared them (file) until it remaps them: a
-   * lookup that does not wait for a migration entry (move_pages()) may find no
-   * page there. Set only by the split's own pending step and cleared by its
-   * linearization, so always false at quiescence (the abstraction says false).
+   * The splits and migrations in flight that may have replaced mappings by
+   * migration entries (anon) or cleared them (file) until they remap them,
+   * one key per operation (splitKey: split, deferred_split_scan, or a migrate,
+   * whose own migration entries or split of a queued THP count): a lookup that does not wait for a
+   * migration entry (move_pages()) may find no page there while another
+   * operation's key is present. Added only by that operation's own pending
+   * step and removed by its linearization, so empty at quiescence (the
+   * abstraction says so).
    */
-  splitting: boolean;
+  splitting: string[];
   freed: boolean[];
   /** page_mapcount(i) (derived). */
   mapcount: number[];
@@ -175,7 +178,7 @@ export function clone(c: ThpView): ThpView {
     swapped: c.swapped.map((s) => [...s]),
     swapcache: [...c.swapcache],
     queued: c.queued,
-    splitting: c.splitting,
+    splitting: [...c.splitting],
     freed: [...c.freed],
     mapcount: [...c.mapcount],
     refcount: [...c.refcount],
@@ -269,11 +272,24 @@ export function initialThp(p: ThpParams): ThpContext {
     swapped: Array.from({ length: n }, () => []),
     swapcache: new Array(n).fill(false),
     queued: false,
-    splitting: false,
+    splitting: [],
     freed: new Array(n).fill(p.kind === 'anon' && p.initial === 'none'),
     mapcount: new Array(n).fill(0),
     refcount: new Array(n).fill(0),
   };
   settle(c);
   return { ...c, ret: undefined };
+}
+
+/** The key of a split in flight (view.splitting): the operation and the argument that names its target. */
+export function splitKey(op: string, args: Readonly<Record<string, unknown>>): string {
+  if (op === 'split') return `split:${String(args.sub)}`;
+  if (op === 'migrate') return `migrate:${String(args.mm)}`;
+  return op;
+}
+
+/** The linearization of an operation removes its own key (one instance) from view.splitting. */
+export function endSplit(c: ThpView, key: string): void {
+  const k = c.splitting.indexOf(key);
+  if (k >= 0) c.splitting.splice(k, 1);
 }

@@ -86,7 +86,7 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
     swapped,
     swapcache: g.pages.map((pg) => pg.swapcache && !pg.freed),
     queued: g.dsq !== 0,
-    splitting: false, // only ever true between a split's pending step and its linearization (spec/thp/view.ts)
+    splitting: [], // only ever non-empty between a split's pending step and its linearization (spec/thp/view.ts)
     freed,
     mapcount: g.pages.map((_, i) => (freed[i] ? 0 : page_mapcount(g, anon, i))),
     refcount: g.pages.map((_, i) => (freed[i] ? 0 : page_count(g, i))),

@@ -87,7 +87,7 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
     swapcache: g.pages.map((pg) => pg.swapcache && !pg.freed),
     /* queued for a partial unmap (PG_partially_mapped; an unflagged entry is the underused-THP shrinker's) */
     queued: g.deferred !== 0 && g.partially_mapped,
-    splitting: false, // only ever true between a split's pending step and its linearization (spec/thp/view.ts)
+    splitting: [], // only ever non-empty between a split's pending step and its linearization (spec/thp/view.ts)
     freed,
     zero,
     zeroData: g.zero_data,
