@@ -22,6 +22,7 @@ import { collapse } from './khugepaged.js';
 import { collapse_file } from './collapse-file.js';
 import { migrate } from './migrate.js';
 import { swap_out } from './vmscan.js';
+import { madvise_pageout } from './pageout.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, put_prior, split } from './split.js';
@@ -62,6 +63,7 @@ export const folioImpl: ImplDef<FolioState, FolioParams> = {
     collapse_file,
     migrate,
     swap_out,
+    madvise_pageout,
     wp_fault,
     read,
     evict,

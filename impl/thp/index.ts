@@ -22,6 +22,7 @@ import { read, wp_fault } from './access.js';
 import { mremap } from './mremap.js';
 import { migrate } from './migrate.js';
 import { swap_out } from './vmscan.js';
+import { madvise_pageout } from './pageout.js';
 
 export const thpImpl: ImplDef<ThpState, ThpParams> = {
   state: thpSchema,
@@ -59,6 +60,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     collapse_file,
     migrate,
     swap_out,
+    madvise_pageout,
     wp_fault,
     read,
     evict,

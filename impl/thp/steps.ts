@@ -64,7 +64,9 @@ export type Local =
   | 'grabbed'
   | 'foll_cow'
   | 'unshare'
-  | 'pmdval';
+  | 'pmdval'
+  | 'list'
+  | 'addr';
 
 /** An operation: its one-line doc, its locals and its steps (steps[0] is the entry). */
 export function kernelOp<L extends string>(

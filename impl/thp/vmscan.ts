@@ -40,11 +40,22 @@ import {
   type ThpState,
 } from './page.js';
 import { rmapWalkMm, rmapWalkNext } from './split-page.js';
-import { arg, assertPageLocked, badSub, done, kernelOp, lock_page, me, unlock_page } from './steps.js';
+import {
+  arg,
+  assertPageLocked,
+  badSub,
+  done,
+  kernelOp,
+  lock_page,
+  me,
+  unlock_page,
+  type Done,
+  type KStep,
+} from './steps.js';
 
 type G = ThpState;
 
-const V = {
+export const V = {
   lock: 'shrink_page_list: isolate_lru_page + trylock_page',
   add: 'add_to_swap: page_maybe_dma_pinned, get_swap_page (a cluster) + add_to_swap_cache',
   split: 'try_to_unmap_one: split_huge_pmd_address (TTU_SPLIT_HUGE_PMD, pmd_lock)',
@@ -66,25 +77,18 @@ function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'
   return page_mapped(g, t.l.page!) ? V.unmap : V.free;
 }
 
-export const swap_out = kernelOp(
-  'Reclaim of the anon THP holding subpage `sub` (or of small page `sub` of a split one) to swap: shrink_page_list → add_to_swap → try_to_unmap (TTU_SPLIT_HUGE_PMD) → __remove_mapping (mm/vmscan.c @ v6.1).',
-  ['page', 'walk'],
-  [
-    {
-      name: V.lock,
-      run: (g, t) => {
-        const sub = arg(t, 'sub');
-        if (badSub(t, sub) || !isAnon(t.params)) return done('EINVAL');
-        const h = compound_head(g, sub);
-        const p = g.pages[h]!;
-        /* not on the LRU (freed, or frozen by a split), or trylock_page() fails: nothing to reclaim */
-        if (p.freed || p.refcount <= 0 || p.locked !== 0) return done('kept');
-        get_page(g, h); /* isolate_lru_page() */
-        lock_page(g, t, h);
-        t.l.page = h;
-        return V.add;
-      },
-    },
+/** What shrink_page_list() did with the page: freed ('ok'), or kept (putback_lru_page). */
+export type ShrinkResult = 'ok' | 'kept';
+export type ShrinkStep = (typeof V)[Exclude<keyof typeof V, 'lock'>];
+
+/**
+ * shrink_page_list() of the isolated page t.l.page, locked by the caller (steps 2 - 4 above); then `next`
+ * with the result, which ends the op or goes on (madvise_pageout's next isolated page: impl/thp/pageout.ts).
+ */
+export function shrinkPageSteps<C extends string>(
+  next: (g: G, t: T, r: ShrinkResult) => C | Done,
+): KStep<ShrinkStep | C>[] {
+  return [
     {
       name: V.add,
       run: (g, t) => {
@@ -137,7 +141,7 @@ export const swap_out = kernelOp(
           if (g.swap[j]!.count === 0) g.swap[j]!.data = 0; /* put_swap_page(): an unused slot is free */
         g.pages[h]!.locked = 0; /* __folio_clear_locked() before the free */
         put_page(g, t, h, 1 + set.length);
-        return done('ok');
+        return next(g, t, 'ok');
       },
     },
     {
@@ -146,8 +150,31 @@ export const swap_out = kernelOp(
         const h = t.l.page!;
         unlock_page(g, t, h);
         put_page(g, t, h); /* putback_lru_page() */
-        return done('kept');
+        return next(g, t, 'kept');
       },
     },
+  ];
+}
+
+export const swap_out = kernelOp(
+  'Reclaim of the anon THP holding subpage `sub` (or of small page `sub` of a split one) to swap: shrink_page_list → add_to_swap → try_to_unmap (TTU_SPLIT_HUGE_PMD) → __remove_mapping (mm/vmscan.c @ v6.1).',
+  ['page', 'walk'],
+  [
+    {
+      name: V.lock,
+      run: (g, t) => {
+        const sub = arg(t, 'sub');
+        if (badSub(t, sub) || !isAnon(t.params)) return done('EINVAL');
+        const h = compound_head(g, sub);
+        const p = g.pages[h]!;
+        /* not on the LRU (freed, or frozen by a split), or trylock_page() fails: nothing to reclaim */
+        if (p.freed || p.refcount <= 0 || p.locked !== 0) return done('kept');
+        get_page(g, h); /* isolate_lru_page() */
+        lock_page(g, t, h);
+        t.l.page = h;
+        return V.add;
+      },
+    },
+    ...shrinkPageSteps((_g, _t, r) => done(r)),
   ],
 );

@@ -51,12 +51,16 @@ class KeepOp extends fc.Arbitrary<boolean> {
  */
 export function profileForKernel(
   profile: ConformProfile,
-  kernel: Pick<ResolvedKernel, 'config' | 'release' | 'modules'>,
+  kernel: Pick<ResolvedKernel, 'config' | 'release' | 'modules' | 'modelImpl'>,
 ): ConformProfile {
   const left: Record<string, string> = {};
   const assumed: string[] = [];
   for (const g of profile.ops) {
-    if (!g.needs) continue;
+    const impl = kernel.modelImpl;
+    if (g.models && impl !== undefined && !g.models.includes(impl))
+      left[g.op] =
+        `the ${impl} implementation ${kernel.release} is compared with does not model it (only ${g.models.join(', ')})`;
+    if (!g.needs || g.op in left) continue;
     const m = g.needs.module;
     const loadable = m !== undefined && kernel.config?.options[g.needs.config] === 'm' && !!kernel.modules?.[m];
     const why = loadable ? undefined : lacksBuiltin(kernel.config, g.needs.config, m);

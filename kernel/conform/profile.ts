@@ -28,6 +28,11 @@ export interface OpGen<P, M> {
    * conform does not generate the op for a kernel that lacks it, and says so.
    */
   readonly needs?: { readonly config: string; readonly device: string; readonly module?: string };
+  /**
+   * The implementations that model the op (Subsystem.implName / ImplChoice.name), when not all do:
+   * conform does not generate it for a kernel compared with another one, and says so.
+   */
+  readonly models?: readonly string[];
   /** Raw, unresolved arguments (independent of the parameters, so the two shrink independently). */
   draw(): fc.Arbitrary<Record<string, number | boolean | string>>;
   /** Concrete arguments in the current generation model, or undefined to drop the step. */

@@ -52,6 +52,7 @@ import { migrateHandlers } from './migrate-ops.js';
 import { collapseFileHandlers } from './collapse-file-ops.js';
 import { priorHandlers } from './prior-ops.js';
 import { swapHandlers, swapInPending, swapInternal, swapPending } from './swap-ops.js';
+import { pageoutHandlers, pageoutPending } from './pageout-ops.js';
 import { queryHandlers } from './query-ops.js';
 import {
   clone,
@@ -74,6 +75,7 @@ const handlers: Readonly<Record<string, Handler>> = {
   ...collapseFileHandlers,
   ...priorHandlers,
   ...swapHandlers,
+  ...pageoutHandlers,
   ...queryHandlers,
   /** A split in flight unmapped the huge page for its freeze (thpPendingInternal): nothing else changes. */
   split_freeze: (c, e) => {
@@ -128,7 +130,9 @@ export function thpInternal(view: ThpView): { type: string; mm?: number; sub?: n
  * concurrent reader may see the fresh zero-filled page of that one address.
  * Only while that write is in flight: nothing else maps memory into a range
  * behind the user's back. A swap_out in flight may add its page to the swap
- * cache and turn mappings into swap entries of it (swap-ops.ts). A split in
+ * cache and turn mappings into swap entries of it (swap-ops.ts); a
+ * madvise_pageout in flight may split the THP and do the same to the pages
+ * wholly in its range, up to freeing them (pageout-ops.ts). A split in
  * flight (split_huge_page, also from the deferred split shrinker) unmaps the
  * huge page for its freeze (unmap_page(): try_to_migrate() installs migration
  * entries for anon, try_to_unmap() clears file PTEs; mm/huge_memory.c
@@ -142,6 +146,7 @@ export function thpPendingInternal(
   args: Readonly<Record<string, unknown>>,
 ): { type: string; mm?: number; sub?: number; key?: string }[] {
   if (op === 'swap_out') return swapPending(view, args);
+  if (op === 'madvise_pageout') return pageoutPending(view, args);
   const swapIn = swapInPending(view, op, args);
   if (swapIn.length > 0) return swapIn;
   /*

@@ -57,6 +57,10 @@ export const thpOps = defineOps({
     doc: 'reclaim to swap (shrink_page_list) of the anon THP holding subpage sub, or of small page sub of a split one: ok (it left memory) or kept',
     args: { sub },
   },
+  madvise_pageout: {
+    doc: 'madvise(MADV_PAGEOUT) of subpages [from, to) of the private anon range in mm: may split the THP and reclaim pages wholly in the range to swap (returns ok; data and pins unchanged)',
+    args: range,
+  },
   pin: {
     doc: 'pin_user_pages(FOLL_PIN [| FOLL_LONGTERM]) of one subpage through mm (slow path; breaks COW first when write-protected; a long-term pin unshares the zero page)',
     args: {

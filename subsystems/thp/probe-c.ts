@@ -17,9 +17,11 @@
  *              whole VMA (no VMA split) so khugepaged never collapses the
  *              range behind the script's back; the model has one huge page
  *   wp_fault   a store of val to byte 0 of every page of the group
- *   read       a load of byte 0 of every page of the group
+ *   read       a load of byte 0 of every page of the group (a swap entry is swapped in)
  *   fork       fork(2) in src's process; the child is mm dst
  *   munmap     munmap(2) of the groups [from, to)
+ *   madvise_pageout  madvise(MADV_PAGEOUT) of the groups [from, to): the script runs with
+ *              swap on (a RAM disk, kernel/modules.ts); reclaimed pages show as swap entries
  *   mprotect   mprotect(2) of [from, to) to PROT_READ|PROT_WRITE|PROT_EXEC: new VMA
  *              flags (a VMA border inside the THP), and writes keep working as
  *              in the model
@@ -55,8 +57,10 @@
  *                           -1 nothing, i the THP's own pages of group i, nr + k the
  *                           k-th other page set in (m, i) order (a private copy;
  *                           equal numbers = the same physical pages), -3 the (huge
- *                           or small) zero page (kpageflags KPF_ZERO_PAGE), -9 a
- *                           group mapped only in part
+ *                           or small) zero page (kpageflags KPF_ZERO_PAGE), -4 a
+ *                           group of swap entries (pagemap bit 62: whose page, in the swap
+ *                           cache or on the device, userspace cannot see), -9 a group
+ *                           mapped only in part (or partly swapped)
  */
 import { THP_OBSERVE_C } from './probe-observe-c.js';
 import { THP_VMA_C } from './probe-vma-c.js';
@@ -75,7 +79,11 @@ export const THP_C = String.raw`
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
 #endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
 #define PM_PRESENT (1ULL << 63)
+#define PM_SWAP (1ULL << 62)
 #define PM_PFN ((1ULL << 55) - 1)
 
 struct tbook {
@@ -229,7 +237,7 @@ static const char *t_read(int m, int i)
 {
 	unsigned long long pm[512];
 	int v = -1;
-	if (t_present(m, i, pm) != 1)
+	if (!t_mapped(m, i, pm))
 		return "nomap";
 	for (int j = 0; j < TB->g; j++) {
 		int b = (unsigned char)t_addr(i)[j * T_PAGE];
@@ -254,8 +262,10 @@ static const char *t_range(int m, int op, int from, int to)
 		r = mprotect(a, len, PROT_READ | (TB->ro[m] ? 0 : PROT_WRITE) | PROT_EXEC);
 	else if (op == 2)
 		r = syscall(SYS_mlock2, a, len, MLOCK_ONFAULT);
-	else
+	else if (op == 3)
 		r = madvise(a, len, MADV_DONTNEED);
+	else
+		r = madvise(a, len, MADV_PAGEOUT);
 	return r ? errname(errno) : "ok";
 }
 

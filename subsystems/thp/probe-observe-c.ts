@@ -6,6 +6,17 @@
  * /proc/kpagecount of the THP's pages while they are still ours.
  */
 export const THP_OBSERVE_C = String.raw`
+/* 1 when every page of group i is mapped in mm m or a swap entry there (an access maps it), else 0. */
+static int t_mapped(int m, int i, unsigned long long *pm)
+{
+	if (!t_pagemap(m, i, pm))
+		return 0;
+	for (int j = 0; j < TB->g; j++)
+		if (!(pm[j] & (PM_PRESENT | PM_SWAP)))
+			return 0;
+	return 1;
+}
+
 /* pfn of page j of group i of the THP (0: not ours any more) */
 static unsigned long t_pfn(int i, int j)
 {
@@ -35,10 +46,14 @@ static void t_observe(void)
 		for (int i = 0; i < TB->nr; i++) {
 			char name[32];
 			int id = -1;
-			int pr = TB->live[m] ? t_present(m, i, pm) : 0;
-			for (int j = 0; j < TB->g; j++)
+			int pr = TB->live[m] ? t_present(m, i, pm) : 0, sw = 0;
+			for (int j = 0; j < TB->g; j++) {
 				pfns[m][i][j] = pm[j] & PM_PFN;
-			if (pr < 0)
+				sw += pr <= 0 && TB->live[m] && (pm[j] & PM_SWAP) != 0;
+			}
+			if (sw == TB->g)
+				id = -4; /* swap entries: the page is in the swap cache or on the device */
+			else if (pr < 0 || sw > 0)
 				id = -9;
 			else if (pr > 0) {
 				int thp = h != 0, zero = 1;

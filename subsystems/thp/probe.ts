@@ -13,7 +13,9 @@
  *   page[m][i]      the page identity mm m sees at subpage i: -1 nothing mapped,
  *                   i the THP's own subpage, nr + k the k-th private copy in
  *                   (mm, subpage) order (same number = same physical page), -3
- *                   the zero page
+ *                   the zero page, -4 a swap entry (the implementation's PTE is
+ *                   one: its page is in the swap cache or left memory; which one
+ *                   shows at the access that maps it again)
  *
  * Return values are the model's where the kernel shows them: fault 'pmd'
  * (a THP was mapped), wp_fault 'reuse'/'copy' (the page under the address
@@ -49,8 +51,21 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   page_count: 'a kernel query: page_count is not visible to userspace',
   numa_hint: 'NUMA balancing scans on its own schedule (task_numa_work), not on cue',
   swap_out:
-    'reclaim of an anonymous THP needs a swap device and the probe VM has none (no swap file on its initramfs root, no zram module): MADV_PAGEOUT there keeps every anonymous page, where the implementation models a machine with swap',
+    'reclaim by memory pressure, on its own schedule and of every mapping of the THP: the user-level trigger is MADV_PAGEOUT, the madvise_pageout op (the same shrink_page_list steps for the pages it isolates)',
 };
+
+/** What the probe prints for a group of swap entries (probe-c.ts). */
+const SWAP_ENTRY = -4;
+
+/**
+ * The implementation's PTE of mm m at subpage i is a swap entry. Both implementations keep a PTE table per
+ * mm (`mms[m].pmd` 'table', `mms[m].pte[i]`) and encode swap PTEs as negative values (impl/thp/page.ts
+ * PTE_SWAP, PTE_SWAP_EXCLUSIVE; the folio one the same), so this reads either state.
+ */
+function swapEntryAt(state: unknown, m: number, i: number): boolean {
+  const mm = (state as { mms?: readonly { pmd: string; pte: readonly number[] }[] }).mms?.[m];
+  return mm !== undefined && mm.pmd === 'table' && (mm.pte[i] ?? 0) < 0;
+}
 
 const INITIAL: Record<ThpParams['initial'], number> = { none: 0, pmd: 1, forked: 2 };
 
@@ -79,6 +94,8 @@ function step(op: string, args: Args): string {
       return r(`t_range(${int(args, 'mm')}, 2, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'madvise_dontneed':
       return r(`t_range(${int(args, 'mm')}, 3, ${int(args, 'from')}, ${int(args, 'to')})`);
+    case 'madvise_pageout':
+      return r(`t_range(${int(args, 'mm')}, 4, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'mremap':
       return r(`t_mremap(${int(args, 'mm')}, ${int(args, 'aligned')})`);
     case 'populate_read':
@@ -142,6 +159,8 @@ export const thpProbe: KernelMapping<ThpParams> = {
   // move_pages needs a second node to move the THP to
   numaNodes: (scripts) => (scripts.some((s) => s.steps.some((st) => st.op === 'migrate')) ? 2 : 1),
   unsupported: thpUnsupported,
+  // MADV_PAGEOUT reclaims anon pages only with swap space (a machine without it keeps them all)
+  needsSwap: (script) => script.steps.some((st) => st.op === 'madvise_pageout'),
   setup: (p, i) => `t_setup(${i}, ${p.nr}, ${p.mms}, ${INITIAL[p.initial]});`,
   step,
   task: (op, args) => `t_task_of(${mmOfOp(op, args)})`,
@@ -156,9 +175,15 @@ export const thpProbe: KernelMapping<ThpParams> = {
       compound: alive ? 1 : 0,
     };
     v.mapcount.forEach((c, i) => (out[`mapcount[${i}]`] = c));
+    // a swap entry shows as -4 in pagemap, whatever page it names; the probe numbers the other pages it sees
+    const renumber = new Map<number, number>();
     for (let m = 0; m < p.mms; m++)
       for (let i = 0; i < p.nr; i++) {
-        const pg = pageAt(v, m, i);
+        let pg = swapEntryAt(state, m, i) ? SWAP_ENTRY : pageAt(v, m, i);
+        if (pg >= p.nr) {
+          if (!renumber.has(pg)) renumber.set(pg, p.nr + renumber.size);
+          pg = renumber.get(pg)!;
+        }
         out[`page[${m}][${i}]`] = pg;
       }
     return out;

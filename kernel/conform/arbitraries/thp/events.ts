@@ -27,6 +27,10 @@ export function thpEvents(
   if ((st.op === 'mprotect' || st.op === 'mlock') && ret === 'ok') out.push('PMD split at a VMA border');
   if (st.op === 'pin' && ret === 'ok') out.push('pinned');
   if (st.op === 'mremap' && ret === 'ok') out.push(st.args.aligned === 1 ? 'mremap PMD moved' : 'mremap PMD split');
+  const swapEntries = (o: KernelStepObservation | undefined): number =>
+    Object.entries(o?.counters ?? {}).filter(([k, v]) => k.startsWith('page[') && v === -4).length;
+  if (st.op === 'madvise_pageout') out.push(swapEntries(obs) > swapEntries(prev) ? 'swapped out' : 'pageout kept all');
+  if (swapEntries(obs) < swapEntries(prev)) out.push('swapped in');
   const shared = Object.entries(obs.counters).some(([k, v]) => k.startsWith('kpagecount[') && v > 1);
   if (shared) out.push('subpage mapped twice');
   return out;

@@ -27,7 +27,10 @@ export const forceWrite: OpGen<P, ThpGenModel> = {
     const at = mappedSub(m, raw, p);
     return at && { ...at, val: Number(raw.val) };
   },
-  apply() {},
+  apply(m, args) {
+    m.written[Number(args.mm)]![Number(args.sub)] = true;
+    m.swapped[Number(args.mm)]![Number(args.sub)] = false;
+  },
 };
 
 export const forceRead: OpGen<P, ThpGenModel> = {
@@ -35,5 +38,7 @@ export const forceRead: OpGen<P, ThpGenModel> = {
   weight: 1,
   draw: () => fc.record({ mm: fc.nat(), sub: fc.nat() }),
   resolve: (m, raw, p) => mappedSub(m, raw, p),
-  apply() {},
+  apply(m, args) {
+    m.swapped[Number(args.mm)]![Number(args.sub)] = false;
+  },
 };

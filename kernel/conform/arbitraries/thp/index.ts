@@ -11,6 +11,7 @@ import { fault } from './fault.js';
 import { forceRead, forceWrite } from './force.js';
 import { fork } from './fork.js';
 import { madviseDontneed } from './madvise_dontneed.js';
+import { madvisePageout } from './madvise_pageout.js';
 import { migrate } from './migrate.js';
 import { mlock } from './mlock.js';
 import { initModel, type P, type ThpGenModel } from './model.js';
@@ -38,6 +39,7 @@ export const thpProfile: ConformProfile<P, ThpGenModel> = {
     mprotect,
     mlock,
     madviseDontneed,
+    madvisePageout,
     mprotectRo,
     mremap,
     populateRead,
@@ -55,6 +57,7 @@ export const thpProfile: ConformProfile<P, ThpGenModel> = {
     'force_write/force_read only where the process surely maps something (after a fault, fork or populate_read, not since munmapped or MADV_DONTNEEDed): on an unmapped address the kernel faults in what the VMA flags say (small pages in a MADV_NOHUGEPAGE VMA), and the model has no VMA flags',
     'pin write=0: io_uring buffer registration, the user-level pin, always pins with FOLL_WRITE',
     'mprotect/mlock only over a range with no munmap hole whose flag (PROT_EXEC, VM_LOCKED) is new on all of it: the model has no VMAs; the kernel answers ENOMEM for a hole, and a range whose flags do not change splits no VMA and so no PMD',
+    'madvise_pageout only with params.nr 4 (judging a pageout of 8 subpages against the spec takes minutes: each small page may stop anywhere on its way out), only over a range with no munmap hole and no mlocked subpage (ENOMEM / EINVAL: the model has no VMAs), and where the process surely maps no private copy (the implementation reclaims only the THP subpages: a copy has no swap slot there); a wp_fault or pin of a subpage a pageout may have swapped out gets a read first (the probe decides reuse/copy by the page under the address)',
     'fault only while the script has no THP yet, in a process whose VMA still covers the whole 2 MiB and has not been populated with the zero page: the model has one huge page, a later fault on a kernel allocates another (a write to the huge zero PMD splits it and COWs small pages)',
   ],
   events: thpEvents,

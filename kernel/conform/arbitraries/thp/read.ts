@@ -8,5 +8,7 @@ export const read: OpGen<P, ThpGenModel> = {
   weight: 2,
   draw: () => fc.record({ mm: fc.nat(), sub: fc.nat() }),
   resolve: (m, raw, p) => ({ mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub) }),
-  apply() {},
+  apply(m, args) {
+    m.swapped[Number(args.mm)]![Number(args.sub)] = false; /* an access maps a swap entry again */
+  },
 };

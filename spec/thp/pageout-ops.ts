@@ -1,0 +1,81 @@
+/**
+ * madvise(MADV_PAGEOUT) of subpages [from, to) of mm's private anon range, in
+ * user terms. What a user may rely on (madvise(2): "Reclaim a given range of
+ * pages ... The advice might be ignored for some pages in the range"):
+ *
+ *   - it returns 0 ('ok') and changes no data: every process reads what it
+ *     read before, and a pin keeps its page (a pinned page never leaves memory);
+ *   - while it runs, the kernel may split the THP the range touches (split
+ *     refuses while pinned or referenced, as split_huge_page does) and may
+ *     reclaim any page wholly inside the range that mm maps: each such page
+ *     goes through what a swap_out does (swap-ops.ts: into the swap cache, its
+ *     mappings into swap entries, then out of memory as a private copy with
+ *     the same data, shared by exactly the processes that mapped it), or
+ *     stops anywhere on the way; pages outside the range are not reclaimed;
+ *   - which pages it reclaims is the kernel's choice: v6.1 skips a page that
+ *     more than one mapping maps and splits a THP only partly in the range
+ *     (mm/madvise.c madvise_cold_or_pageout_pte_range() @ v6.1), v6.12 also
+ *     reclaims a PTE-mapped THP whole when the range covers it (@ v6.12);
+ *     reclaim itself may keep any page (shrink_page_list()). The spec states
+ *     the freedom, not one kernel's heuristic.
+ *
+ * The effects are pending internal steps of the op in flight (pageoutPending),
+ * so a concurrent observer may see any prefix of them; the op linearizes with
+ * 'ok' after them. A file THP's pageout (writeback of the page cache) is not
+ * in the spec: the op answers 'ok' and changes nothing there, which the
+ * implementations refuse to run (not modelled).
+ */
+import { REJECT, int, type Handler } from './handler.js';
+import { splitPage } from './mappings.js';
+import { swapHandlers, swapPageSet, swapPending } from './swap-ops.js';
+import type { ThpView } from './view.js';
+
+const badRange = (c: ThpView, mm: number, from: number, to: number): boolean =>
+  mm < 0 || mm >= c.mms || from < 0 || to > c.pte.length || from >= to;
+
+const on_madvise_pageout: Handler = (c, e) => (badRange(c, e.mm, int(e.ev.from), int(e.ev.to)) ? 'EINVAL' : 'ok');
+
+/** mm maps (by PMD or PTE) one of the subpages in `set`. */
+const mapsSome = (c: ThpView, mm: number, set: readonly number[]): boolean =>
+  c.pmd.includes(mm) || set.some((j) => c.pte[j]!.includes(mm));
+
+/** Internal, only while madvise_pageout is in flight: split_huge_page of the THP the range touches. */
+const on_pageout_split: Handler = (c, e) => {
+  if (!e.anon || !c.compound || c.freed[0] || e.pins + e.refs > 0) return REJECT;
+  splitPage(c);
+  return 'ok';
+};
+
+/** Internal, only while madvise_pageout is in flight: the page holding `sub` leaves memory (swap_out's 'ok'). */
+const on_pageout_reclaim: Handler = (c, e) => {
+  if (e.badSub(e.sub) || !e.anon || c.freed[e.sub]) return REJECT;
+  return swapHandlers.swap_out!(c, { ...e, choice: 'ok', first: () => false }) === 'ok' ? 'ok' : REJECT;
+};
+
+export const pageoutHandlers: Readonly<Record<string, Handler>> = {
+  madvise_pageout: on_madvise_pageout,
+  pageout_split: on_pageout_split,
+  pageout_reclaim: on_pageout_reclaim,
+};
+
+/** The internal steps of a madvise_pageout(mm, from, to) in flight (thpPendingInternal). */
+export function pageoutPending(
+  view: ThpView,
+  args: Readonly<Record<string, unknown>>,
+): { type: string; mm?: number; sub: number; upto?: number }[] {
+  const mm = int(args.mm);
+  const from = int(args.from);
+  const to = int(args.to);
+  if (view.kind !== 'anon' || badRange(view, mm, from, to)) return [];
+  const range = Array.from({ length: to - from }, (_, k) => from + k);
+  const out: { type: string; mm?: number; sub: number; upto?: number }[] = [];
+  if (view.compound && !view.freed[0] && mapsSome(view, mm, range)) out.push({ type: 'pageout_split', sub: from });
+  for (const sub of range) {
+    const set = swapPageSet(view, sub); /* the whole THP while compound: one entry for it, at its head */
+    if (view.freed[sub] || set[0] !== sub || set.some((j) => j < from || j >= to)) continue;
+    /* reached through mm's mapping: present, or (once this call unmapped it) mm's swap entry */
+    if (!mapsSome(view, mm, set) && !set.some((j) => view.swapped[j]!.includes(mm))) continue;
+    out.push(...swapPending(view, { sub }), { type: 'pageout_reclaim', sub });
+  }
+  return out;
+}

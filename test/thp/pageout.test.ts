@@ -1,0 +1,122 @@
+/**
+ * madvise(MADV_PAGEOUT) in the compound implementation (impl/thp/pageout.ts, mm/madvise.c @ v6.1) against the
+ * spec (spec/thp/pageout-ops.ts): a whole PMD-mapped THP mapped once is reclaimed whole, a partial range splits
+ * it and reclaims the small pages in the range, a THP another process maps is left alone, and the folio
+ * implementation refuses the op.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import { selectImpl } from '../../checker/impls.js';
+import { runScript } from '../../checker/sequential.js';
+import { runImplSteps } from '../../checker/sequential-impl.js';
+import type { OpChoice } from '../../checker/types.js';
+import { PTE_PRESENT, PTE_SWAP_EXCLUSIVE, type ThpState } from '../../impl/thp/page.js';
+import { parseParams, thp } from '../../subsystems/thp/index.js';
+import { thpProbe } from '../../subsystems/thp/probe.js';
+
+const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
+const pmd = parseParams({ kind: 'anon', initial: 'pmd' });
+const forked = parseParams({ kind: 'anon', initial: 'forked' });
+const run = (params: typeof pmd, steps: OpChoice[]): ThpState[] => {
+  const r = runImplSteps(thp, { params, steps }, null, false, '6.1');
+  expect(r.stopped).toBeUndefined();
+  return r.steps.map((s) => s.impl as ThpState);
+};
+const agrees = (params: typeof pmd, steps: OpChoice[]): void => {
+  for (const o of runScript(thp, { params, steps }, null)) expect(o.problem, `step ${o.step}`).toBeUndefined();
+};
+const pageout = (from: number, to: number, mm = 0): OpChoice => step('madvise_pageout', { mm, from, to });
+
+describe('thp compound: MADV_PAGEOUT', () => {
+  test('the whole PMD of a THP mapped once: the THP leaves memory, every PTE a swap entry; a read brings the data back', () => {
+    const steps = [step('wp_fault', { mm: 0, sub: 1, val: 7 }), pageout(0, 4), step('read', { mm: 0, sub: 1 })];
+    const [, out, back] = run(pmd, steps);
+    expect(out!.pages.every((p) => p.freed)).toBe(true);
+    expect(out!.mms[0]!.pte).toEqual(new Array(4).fill(PTE_SWAP_EXCLUSIVE));
+    expect(back!.mms[0]!.pte[1]).not.toBe(PTE_SWAP_EXCLUSIVE);
+    agrees(pmd, steps);
+    const ret = runImplSteps(thp, { params: pmd, steps }, null, false, '6.1').steps.map((s) => s.ret);
+    expect(ret).toEqual(['reuse', 'ok', 7]);
+  });
+
+  test('a partial range splits the THP and reclaims only the small pages in it', () => {
+    const [g] = run(pmd, [pageout(1, 3)]);
+    expect(g!.head).toBe(false);
+    expect(g!.mms[0]!.pte).toEqual([PTE_PRESENT, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_PRESENT]);
+    expect(g!.pages.map((p) => p.freed)).toEqual([false, true, true, false]);
+    agrees(pmd, [pageout(1, 3), step('read', { mm: 0, sub: 2 }), step('read', { mm: 0, sub: 0 })]);
+  });
+
+  test('a THP that two processes map is left alone (page_mapcount != 1); a private copy is refused (not modelled)', () => {
+    const [g] = run(forked, [pageout(0, 4)]);
+    expect(g!.mms[0]!.pmd).toBe('huge');
+    expect(g!.pages.some((p) => p.freed)).toBe(false);
+    agrees(forked, [pageout(0, 4, 1)]);
+    const r = runImplSteps(
+      thp,
+      { params: forked, steps: [step('wp_fault', { mm: 1, sub: 0 }), pageout(0, 1, 1)] },
+      null,
+    );
+    expect(r.stopped?.problem).toMatch(/not modelled: MADV_PAGEOUT of a private copy/);
+    /* a page read back from swap is a fresh small page, a copy in the model: a second pageout is refused too */
+    const again = runImplSteps(
+      thp,
+      { params: pmd, steps: [pageout(0, 4), step('read', { mm: 0, sub: 0 }), pageout(0, 4)] },
+      null,
+    );
+    expect(again.stopped?.problem).toMatch(/not modelled: MADV_PAGEOUT of a private copy/);
+  });
+
+  test('a pinned THP stays in memory: pins keep their page', () => {
+    agrees(pmd, [step('pin', { mm: 0, sub: 0, write: 1 }), pageout(0, 4), step('wp_fault', { mm: 0, sub: 0 })]);
+  });
+
+  test('the probe predicts -4 for a swap entry and renumbers the copies it can see', () => {
+    const steps = [pageout(0, 4), step('read', { mm: 0, sub: 2 })];
+    const [out, back] = run(pmd, steps);
+    const c = thpProbe.predict(out, pmd, thp);
+    expect([0, 1, 2, 3].map((i) => c[`page[0][${i}]`])).toEqual([-4, -4, -4, -4]);
+    const d = thpProbe.predict(back, pmd, thp);
+    expect([0, 1, 2, 3].map((i) => d[`page[0][${i}]`])).toEqual([-4, -4, 4, -4]);
+    expect(thpProbe.needsSwap!({ params: pmd, steps })).toBe(true);
+    expect(thpProbe.needsSwap!({ params: pmd, steps: [step('read', { mm: 0, sub: 0 })] })).toBe(false);
+  });
+
+  test('--impl folio refuses it (its v6.12 walk is not built)', () => {
+    const folio = selectImpl(thp, 'folio');
+    const r = runImplSteps(folio, { params: pmd, steps: [pageout(0, 4)] }, null);
+    expect(r.stopped?.problem).toMatch(/not modelled: MADV_PAGEOUT in --impl folio/);
+  });
+});
+
+describe('thp compound: MADV_PAGEOUT racing other threads (every interleaving)', () => {
+  const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
+  const check = (name: string, params: typeof pmd, threads: OpChoice[][][]) => {
+    const r = checkScenario(
+      thp,
+      { name, description: name, params, threads },
+      { variant: null, timeLimitSeconds: 300 },
+    );
+    expect(r.violation?.message).toBeUndefined();
+    expect(r.exhaustive).toBe(true);
+    return r;
+  };
+  test('a partial pageout (split, reclaim of small pages) against a R/O pin, a write and a scanner reference', () => {
+    const r = check('pageout-vs-pin', pmd, [
+      [op('madvise_pageout', { mm: 0, from: 1, to: 3 })],
+      [
+        op('pin', { mm: 0, sub: 1, write: 0 }),
+        op('wp_fault', { mm: 0, sub: 1, val: 7 }),
+        op('unpin', { mm: 0, sub: 1 }),
+      ],
+      [op('scan_get', { sub: 2 }), op('scan_put', { sub: 2 })],
+    ]);
+    expect(r.states).toBeGreaterThan(100);
+  });
+  test('a whole pageout racing a fork (swap entries duplicated, or the THP skipped as shared) and reads', () => {
+    check('pageout-forked', pmd, [
+      [op('fork', { src: 0, dst: 1 }), op('read', { mm: 1, sub: 3 })],
+      [op('madvise_pageout', { mm: 0, from: 0, to: 4 }), op('read', { mm: 0, sub: 0 })],
+    ]);
+  });
+});
