@@ -29,68 +29,100 @@ export interface LevelStores {
   readonly n: number;
 }
 
-/** Level d+1 in sequential order from the workers' buffers; fills links; returns its size. */
+/** Scratch of orderNextLevel, kept between levels (grown by doubling). */
+class OrderScratch {
+  /** Per entry: its buffer, offset, parent and edge. */
+  buf = new Int32Array(1 << 12);
+  off = new Int32Array(1 << 12);
+  par = new Int32Array(1 << 12);
+  edg = new Int32Array(1 << 12);
+  idx = new Int32Array(1 << 12);
+  bucket = new Int32Array(1 << 12);
+
+  room(m: number, parents: number): void {
+    if (m > this.buf.length) {
+      const n = Math.max(m, 2 * this.buf.length);
+      this.buf = new Int32Array(n);
+      this.off = new Int32Array(n);
+      this.par = new Int32Array(n);
+      this.edg = new Int32Array(n);
+      this.idx = new Int32Array(n);
+    }
+    if (parents + 1 > this.bucket.length) this.bucket = new Int32Array(Math.max(parents + 1, 2 * this.bucket.length));
+  }
+}
+const scratch = new WeakMap<LevelStores, OrderScratch>();
+
+/**
+ * Level d+1 in sequential order from the workers' buffers; fills links; returns its size.
+ * Serial work between levels: typed arrays only, and plain reads of the
+ * table (the workers are parked: their writes happened before their DONE).
+ */
+// oxlint-disable-next-line max-lines-per-function -- one pass each: collect, count by parent, sort runs by edge, write
 export function orderNextLevel(co: LevelStores, start: number, size: number, count: number, parity: number): number {
   const f = co.frontier;
   f.refresh(); // the workers may have grown their buffers
-  const t = co.table;
+  const slots = co.table.slots;
   const n = co.n;
-  // the lowered keys that won: slot -> edge
-  const lowered = new Map<number, number>();
+  // the lowered keys that won: slot -> edge (few: a state met first from a later parent)
+  let lowered: Map<number, number> | undefined;
   for (let w = 0; w < n; w++) {
     const l = f.logs[w]!;
     const end = co.ctl[WORKER_BASE + W.SIZE * w + W.LOG]!;
-    for (let k = 0; k < end; k += 3) if (t.tag(l[k]!) === l[k + 1]! + 1) lowered.set(l[k]!, l[k + 2]!);
+    for (let k = 0; k < end; k += 3)
+      if (slots[3 * l[k]! + 2] === l[k + 1]! + 1) (lowered ??= new Map()).set(l[k]!, l[k + 2]!);
   }
-  // entries: buffer, offset, parent, edge
-  const buf: number[] = [];
-  const off: number[] = [];
-  const par: number[] = [];
-  const edg: number[] = [];
+  let m = 0;
+  for (let w = 0; w < n; w++) m += co.ctl[WORKER_BASE + W.SIZE * w + W.COUNT]!;
+  let sc = scratch.get(co);
+  if (!sc) scratch.set(co, (sc = new OrderScratch()));
+  sc.room(m, size);
+  const { buf, off, par, edg, idx, bucket } = sc;
+  bucket.fill(0, 0, size + 1);
+  let k = 0;
   for (let w = 0; w < n; w++) {
     const b = 1 + 2 * w + parity;
     const fill = co.ctl[WORKER_BASE + W.SIZE * w + W.FILL]!;
     const c = f.states[b]!;
     for (let at = 0; at < fill; at = f.next(b, at)) {
       const slot = c[at + 3]!;
-      const p = t.tag(slot) - 1;
-      buf.push(b);
-      off.push(at);
-      par.push(p);
-      const e = p === c[at + 4]! ? c[at + 5]! : lowered.get(slot);
+      const p = slots[3 * slot + 2]! - 1;
+      buf[k] = b;
+      off[k] = at;
+      par[k] = p;
+      const e = p === c[at + 4]! ? c[at + 5]! : lowered?.get(slot);
       if (e === undefined) throw new Error(`parallel BFS: no discovering edge for slot ${slot} (parent ${p})`);
-      edg.push(e);
+      edg[k] = e;
+      bucket[p - start + 1]!++;
+      k++;
     }
   }
-  const m = buf.length;
+  if (k !== m) throw new Error(`parallel BFS: ${k} entries in the buffers, ${m} claimed`);
   // counting sort by parent (ids start .. start+size), then by edge within a parent
-  const bucket = new Int32Array(size + 1);
-  for (let k = 0; k < m; k++) bucket[par[k]! - start + 1]!++;
   for (let i = 0; i < size; i++) bucket[i + 1]! += bucket[i]!;
-  const idx = new Int32Array(m);
-  for (let k = 0; k < m; k++) idx[bucket[par[k]! - start]!++] = k;
+  for (let j = 0; j < m; j++) idx[bucket[par[j]! - start]!++] = j;
   // bucket[i] is now the end of parent i's run; runs are short: insertion sort by edge
   let runStart = 0;
   for (let i = 0; i < size; i++) {
     const runEnd = bucket[i]!;
     for (let a = runStart + 1; a < runEnd; a++) {
-      const k = idx[a]!;
-      let j = a - 1;
-      while (j >= runStart && edg[idx[j]!]! > edg[k]!) {
-        idx[j + 1] = idx[j]!;
-        j--;
+      const j = idx[a]!;
+      let q = a - 1;
+      while (q >= runStart && edg[idx[q]!]! > edg[j]!) {
+        idx[q + 1] = idx[q]!;
+        q--;
       }
-      idx[j + 1] = k;
+      idx[q + 1] = j;
     }
     runStart = runEnd;
   }
   f.reserveOrder(m);
   const o = f.order;
   for (let r = 0; r < m; r++) {
-    const k = idx[r]!;
-    o[2 * r] = buf[k]!;
-    o[2 * r + 1] = off[k]!;
-    co.links.set(count + r, par[k]!, edg[k]!);
+    const j = idx[r]!;
+    o[2 * r] = buf[j]!;
+    o[2 * r + 1] = off[j]!;
+    co.links.set(count + r, par[j]!, edg[j]!);
   }
   return m;
 }

@@ -54,7 +54,8 @@ export const ABORT = {
 
 /** Per-worker words from WORKER_BASE + W.SIZE * index (a cache line each). */
 export const WORKER_BASE = 48;
-export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, SIZE: 16 } as const;
+/** FILL: words of its frontier buffer; LOG: words of its log; COUNT: entries in its buffer. */
+export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, COUNT: 3, SIZE: 16 } as const;
 
 export function controlWords(workers: number): number {
   return WORKER_BASE + W.SIZE * workers;

@@ -96,6 +96,7 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
   const cur = { vec: new Int32Array(256) };
   const fp = new Uint32Array(2);
   let fill = 0;
+  let pushed = 0;
   let logFill = 0;
   let transitions = 0;
   let parent = 0;
@@ -126,6 +127,7 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
     }
     if (Atomics.add(ctl, C.CLAIMS, 1) + 1 >= limit) abort(limitBit);
     fill = frontier.push(outBuf, fill, s.buf, s.len, fp[0]! | 0, fp[1]! | 0, r, parent, e);
+    pushed++;
     if (model.checkState(s.buf, 0, s.impl, s.hint)) {
       failed = true;
       abort(ABORT.FAILURE);
@@ -159,6 +161,7 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
   }
   ctl[base + W.FILL] = fill;
   ctl[base + W.LOG] = logFill;
+  ctl[base + W.COUNT] = pushed;
   ctl[base + W.TRANSITIONS] = transitions;
   return expanded;
 }
