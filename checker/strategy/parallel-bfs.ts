@@ -30,12 +30,19 @@ import { Links } from '../store/queue.js';
 import { norm, SharedFingerprintTable } from '../store/shared-visited.js';
 import type { VisitedStore } from '../store/visited.js';
 import { outcome } from './bfs.js';
-import { orderNextLevel, pathTo, rerunLevel, type Found } from './parallel-level.js';
+import { expandLevelHere, orderNextLevel, pathTo, rerunLevel, type Found } from './parallel-level.js';
 import { ABORT, C, CMD, controlWords, W, WORKER_BASE, type ModelSource, type WorkerInit } from './parallel-protocol.js';
 import { Ticker, type SearchLimits, type SearchOutcome } from './search.js';
 import { threadCpuSeconds, type ThreadCpu } from './thread-cpu.js';
 
 export type { ModelSource };
+
+/**
+ * Which levels the coordinator expands itself: 'auto', the first ones while
+ * the workers start (up to HERE_MAX states each); N, exactly the first N
+ * (tests: 0 runs every level in the workers). The answer is the same.
+ */
+export type Lead = 'auto' | number;
 
 /** Atomics.waitAsync (Node 16+; in TypeScript's lib from es2024). */
 interface AtomicsWaitAsync {
@@ -57,6 +64,12 @@ const GROWTH_MARGIN = 1.5;
 const GROW_AT = 0.7;
 const RESIZE_LOAD = 0.5;
 const MIN_LOG2 = 17;
+/**
+ * Largest level the coordinator expands alone while the workers start (some
+ * 0.1 s of work): a level cannot be handed over half done, so a larger one
+ * waits for them.
+ */
+const HERE_MAX = 1 << 14;
 
 function workerScript(): { file: string | URL; evalSrc?: string } {
   const here = import.meta.url;
@@ -79,6 +92,7 @@ class Coordinator {
   readonly workers: Worker[] = [];
   readonly ports: MessageChannel[] = [];
   private error: string | undefined;
+  private terminating = false;
   private readonly counters: unknown[] = [];
   private readonly cpu: (number | undefined)[] = [];
   private readonly expanded: number[] = [];
@@ -124,7 +138,8 @@ class Coordinator {
       });
       w.on('error', (e: Error) => this.fail(`parallel BFS worker ${i}: ${e?.stack ?? String(e)}`));
       w.on('exit', (code) => {
-        if (this.counters[i] === undefined) this.fail(`parallel BFS worker ${i} exited (code ${code})`);
+        if (this.counters[i] === undefined && !this.terminating)
+          this.fail(`parallel BFS worker ${i} exited (code ${code})`);
       });
       this.workers.push(w);
       this.ports.push(ch);
@@ -185,7 +200,14 @@ class Coordinator {
     return r;
   }
 
+  /** Let the event loop deliver the workers' messages; throws when one failed. */
+  async yieldToEvents(): Promise<void> {
+    await new Promise((res) => setImmediate(res));
+    if (this.error) throw new Error(this.error);
+  }
+
   async terminate(): Promise<void> {
+    this.terminating = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
     for (const ch of this.ports) ch.port1.close();
   }
@@ -212,6 +234,7 @@ export async function parallelBfs(
   source: ModelSource,
   workers: number,
   limits: SearchLimits = {},
+  lead: Lead = 'auto',
 ): Promise<SearchOutcome> {
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`parallel BFS: ${workers} workers`);
   const ticker = new Ticker(limits);
@@ -240,8 +263,9 @@ export async function parallelBfs(
   let stop: StopReason = 'complete';
   let found: Found | undefined;
   let discardLast = false;
+  /** Whether the workers have run a level (until then the coordinator expands the levels itself). */
+  let parallel = false;
   try {
-    await co.until(C.READY, workers);
     let start = 0;
     let size = 1;
     let depth = 0;
@@ -253,42 +277,65 @@ export async function parallelBfs(
       if (expect > co.table.capacity * GROW_AT) co.serially(() => co.resize(expect, () => true));
       const tableRoom = Math.floor(co.table.capacity * MAX_LOAD) - count;
       const stateRoom = maxStates - count;
+      const limit = Math.max(1, Math.min(tableRoom, stateRoom));
+      const limitBit = stateRoom <= tableRoom ? ABORT.STATE_LIMIT : ABORT.TABLE_FULL;
       const ctl = co.ctl;
-      ctl[C.SIZE] = size;
-      ctl[C.START] = start;
-      ctl[C.CURSOR] = 0;
-      ctl[C.CHUNK] = Math.max(1, Math.min(64, Math.floor(size / (8 * workers))));
-      ctl[C.CLAIMS] = 0;
-      ctl[C.LIMIT] = Math.max(1, Math.min(tableRoom, stateRoom));
-      ctl[C.LIMIT_BIT] = stateRoom <= tableRoom ? ABORT.STATE_LIMIT : ABORT.TABLE_FULL;
-      ctl[C.ABORT] = 0;
-      ctl[C.PARITY] = depth & 1;
-      co.command(redo ? CMD.REDO : CMD.LEVEL);
-      redo = false;
-      await co.until(C.DONE, workers);
-      const why = ctl[C.ABORT]!;
+      // while the workers start (loading modules, building their models), the coordinator expands the
+      // first levels itself; a level past HERE_MAX waits for them
+      if (!parallel && lead === 'auto' && size > HERE_MAX) await co.until(C.READY, workers);
+      const here = !parallel && (lead === 'auto' ? Atomics.load(ctl, C.READY) < workers : depth < lead);
+      const snap = here ? model.counters?.() : undefined;
+      let why: number;
       let levelTransitions = 0;
-      for (let w = 0; w < workers; w++) levelTransitions += ctl[WORKER_BASE + W.SIZE * w + W.TRANSITIONS]!;
+      let claims: number;
+      if (here) {
+        const progress = () => ({ states: count, transitions, depth, queue: size });
+        const r = co.serially(() =>
+          expandLevelHere(co, model, start, size, depth & 1, limit, limitBit, ticker, progress),
+        );
+        ({ why, claims } = r);
+        levelTransitions = r.transitions;
+        await co.yieldToEvents(); // worker messages (an error at start-up)
+      } else {
+        parallel = true;
+        ctl[C.SIZE] = size;
+        ctl[C.START] = start;
+        ctl[C.CURSOR] = 0;
+        ctl[C.CHUNK] = Math.max(1, Math.min(64, Math.floor(size / (8 * workers))));
+        ctl[C.CLAIMS] = 0;
+        ctl[C.LIMIT] = limit;
+        ctl[C.LIMIT_BIT] = limitBit;
+        ctl[C.ABORT] = 0;
+        ctl[C.PARITY] = depth & 1;
+        co.command(redo ? CMD.REDO : CMD.LEVEL);
+        redo = false;
+        await co.until(C.DONE, workers);
+        why = ctl[C.ABORT]!;
+        claims = ctl[C.CLAIMS]!;
+        for (let w = 0; w < workers; w++) levelTransitions += ctl[WORKER_BASE + W.SIZE * w + W.TRANSITIONS]!;
+      }
       if (why & (ABORT.FAILURE | ABORT.STATE_LIMIT)) {
+        if (snap !== undefined) model.restoreCounters?.(snap);
         const r = rerunLevel(co, model, start, size, depth, transitions, maxStates, ticker);
         if (r.stop === 'complete')
           throw new Error('parallel BFS: the sequential pass over a stopping level did not stop');
         ({ stop, count, transitions } = r);
         maxDepth = r.maxDepth;
         found = r.found;
-        discardLast = true;
+        discardLast = !here;
         break;
       }
       if (why & ABORT.TABLE_FULL) {
+        if (snap !== undefined) model.restoreCounters?.(snap);
         // drop this level's entries (tags above `start`), grow, and do the level again
         co.resize(2 * co.table.capacity, (tag) => tag <= start);
         growth *= 2;
-        redo = true;
+        redo = !here;
         continue;
       }
       if (why & (ABORT.STOP | ABORT.TIME)) {
         // not exhaustive: count what was done
-        count += ctl[C.CLAIMS]!;
+        count += claims;
         transitions += levelTransitions;
         stop = why & ABORT.STOP ? 'interrupted' : 'time-limit';
         break;
@@ -310,7 +357,9 @@ export async function parallelBfs(
         break;
       }
     }
-    await co.finish(discardLast);
+    // workers that never ran a level have nothing to report: stop them without waiting for their start-up
+    if (parallel) await co.finish(discardLast);
+    else await co.terminate();
   } catch (e) {
     await co.terminate();
     throw e;

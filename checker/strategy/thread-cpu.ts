@@ -24,6 +24,10 @@ export interface ThreadCpu {
   readonly workers: readonly number[];
   /** States each worker expanded. */
   readonly expanded: readonly number[];
-  /** The coordinator's CPU seconds between levels (ordering, resizing), when no worker runs. */
+  /**
+   * The coordinator's CPU seconds between levels (ordering, resizing), when no
+   * worker runs, and in the first levels, which it expands itself while the
+   * workers start (overlapping their start-up: counted as serial, a bound).
+   */
   readonly serial: number;
 }

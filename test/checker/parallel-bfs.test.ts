@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { checkScenario, checkScenarioParallel } from '../../checker/check.js';
 import type { CheckResult } from '../../checker/result.js';
 import { searchSummary } from '../../checker/search-summary.js';
+import type { Lead } from '../../checker/strategy/parallel-bfs.js';
 import type { Scenario, Subsystem } from '../../checker/types.js';
 import { registry } from '../../subsystems/index.js';
 
@@ -73,8 +74,13 @@ const failing = registry.flatMap((s) =>
     .slice(0, 1),
 );
 
-const par = (s: Subsystem, scenario: Scenario, workers: number, extra: { variant?: string; maxStates?: number } = {}) =>
-  checkScenarioParallel(s, scenario, { workers, registryModule, ...extra });
+/** Every level in the workers (lead 0) unless `extra.lead` says otherwise. */
+const par = (
+  s: Subsystem,
+  scenario: Scenario,
+  workers: number,
+  extra: { variant?: string; maxStates?: number; lead?: Lead } = {},
+) => checkScenarioParallel(s, scenario, { workers, registryModule, lead: 0, ...extra });
 
 describe('parallel BFS', () => {
   test('there are real scenarios and failing variants to compare on', () => {
@@ -114,6 +120,21 @@ describe('parallel BFS', () => {
     },
     300_000,
   );
+
+  test('levels the coordinator expands itself (while the workers start) give the same answer', async () => {
+    const x = passing[0]!;
+    const y = failing[0]!;
+    for (const lead of [3, 'auto', 1000] as const) {
+      const r = await par(x.s, x.scenario, 2, { lead });
+      expect(answer(r), `lead ${lead}`).toEqual(answer(x.seq));
+      const v = await par(y.s, y.scenario, 2, { variant: y.variant, maxStates: 20_000, lead });
+      expect(answer(v, false), `lead ${lead}, --variant ${y.variant}`).toEqual(answer(y.seq, false));
+    }
+    // a level stopped by the state limit while the coordinator expands it
+    const limit = Math.floor(x.seq.states / 2);
+    const seq = checkScenario(x.s, x.scenario, { maxStates: limit });
+    expect(answer(await par(x.s, x.scenario, 2, { maxStates: limit, lead: 1000 }), false)).toEqual(answer(seq, false));
+  }, 300_000);
 
   test('a state limit stops at the same count, not exhaustive', async () => {
     const x = passing[0]!;
