@@ -58,7 +58,6 @@ const scratch = new WeakMap<LevelStores, OrderScratch>();
  * Serial work between levels: typed arrays only, and plain reads of the
  * table (the workers are parked: their writes happened before their DONE).
  */
-// oxlint-disable-next-line max-lines-per-function -- one pass each: collect, count by parent, sort runs by edge, write
 export function orderNextLevel(co: LevelStores, start: number, size: number, count: number, parity: number): number {
   const f = co.frontier;
   f.refresh(); // the workers may have grown their buffers
