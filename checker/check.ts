@@ -19,7 +19,7 @@ import type { ProductSourceArgs } from './product/source.js';
 import type { CheckResult, SearchInfo, StepLabel, TraceState, Violation } from './result.js';
 import { bfs } from './strategy/bfs.js';
 import { dfs } from './strategy/dfs.js';
-import { parallelBfs, type Lead } from './strategy/parallel-bfs.js';
+import { parallelBfs, type ParallelOptions } from './strategy/parallel-bfs.js';
 import type { Progress, SearchOutcome } from './strategy/search.js';
 import { BitstateStore, ExactStore, type VisitedStore } from './store/visited.js';
 import { planPor, porResult } from './por.js';
@@ -63,8 +63,8 @@ export interface ParallelCheckOptions extends Omit<CheckOptions, 'strategy' | 'm
   workers: number;
   /** A module exporting `registry: Subsystem[]` holding `sub` (by name), for the workers to load. */
   registryModule: string;
-  /** Levels the coordinator expands itself (default 'auto': while the workers start); see parallel-bfs.ts. */
-  lead?: Lead;
+  /** Levels the coordinator expands itself (default 'auto': while the workers start) and more: see parallel-bfs.ts. */
+  parallel?: ParallelOptions;
 }
 
 function limitsOf(opts: CheckOptions) {
@@ -104,7 +104,7 @@ export async function checkScenarioParallel<G extends object, C, P>(
   };
   const here = import.meta.url;
   const source = { module: new URL(`./product/source.${here.endsWith('.ts') ? 'ts' : 'js'}`, here).href, args };
-  const out = await parallelBfs(sym?.model ?? product, source, opts.workers, limitsOf(opts), opts.lead);
+  const out = await parallelBfs(sym?.model ?? product, source, opts.workers, limitsOf(opts), opts.parallel);
   return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, 'bfs', opts.workers, sym);
 }
 

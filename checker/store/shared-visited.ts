@@ -137,6 +137,20 @@ export class SharedFingerprintTable {
     return out;
   }
 
+  /**
+   * Insert this table's entries of slots [from, end) whose tag is at most
+   * `maxTag` into `to` (atomically: threads may copy disjoint ranges at once).
+   * This table must not change meanwhile.
+   */
+  copyRange(to: SharedFingerprintTable, from: number, end: number, maxTag: number): void {
+    const t = this.slots;
+    for (let j = 3 * from; j < 3 * end; j += 3) {
+      const a = t[j]!;
+      if (a === 0 || t[j + 2]! > maxTag) continue;
+      to.insert(a, t[j + 1]!, t[j + 2]!);
+    }
+  }
+
   /** Occupied slots (a scan: for tests and checks, not the hot path). */
   count(): number {
     let n = 0;

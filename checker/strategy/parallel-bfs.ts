@@ -31,18 +31,12 @@ import { norm, SharedFingerprintTable } from '../store/shared-visited.js';
 import type { VisitedStore } from '../store/visited.js';
 import { outcome } from './bfs.js';
 import { expandLevelHere, orderNextLevel, pathTo, rerunLevel, type Found } from './parallel-level.js';
-import { ABORT, C, CMD, controlWords, W, WORKER_BASE, type ModelSource, type WorkerInit } from './parallel-protocol.js';
+import * as P from './parallel-protocol.js';
 import { Ticker, type SearchLimits, type SearchOutcome } from './search.js';
 import { threadCpuSeconds, type ThreadCpu } from './thread-cpu.js';
 
-export type { ModelSource };
-
-/**
- * Which levels the coordinator expands itself: 'auto', the first ones while
- * the workers start (up to HERE_MAX states each); N, exactly the first N
- * (tests: 0 runs every level in the workers). The answer is the same.
- */
-export type Lead = 'auto' | number;
+export type { Lead, ModelSource, ParallelOptions } from './parallel-protocol.js';
+const { ABORT, C, CMD, controlWords, W, WORKER_BASE } = P;
 
 /** Atomics.waitAsync (Node 16+; in TypeScript's lib from es2024). */
 interface AtomicsWaitAsync {
@@ -64,11 +58,9 @@ const GROWTH_MARGIN = 1.5;
 const GROW_AT = 0.7;
 const RESIZE_LOAD = 0.5;
 const MIN_LOG2 = 17;
-/**
- * Largest level the coordinator expands alone while the workers start (some
- * 0.1 s of work): a level cannot be handed over half done, so a larger one
- * waits for them.
- */
+/** A tag no entry exceeds (keep every entry). */
+const MAX_TAG = 0x7fffffff;
+/** Largest level the coordinator expands alone while the workers start: a level is not handed over half done. */
 const HERE_MAX = 1 << 14;
 
 function workerScript(): { file: string | URL; evalSrc?: string } {
@@ -102,18 +94,19 @@ class Coordinator {
   constructor(
     readonly model: Model,
     readonly n: number,
+    private readonly minLog2: number,
   ) {
     this.ctl = new Int32Array(new SharedArrayBuffer(4 * controlWords(n)));
     this.frontier = new Frontier(createFrontier(n));
-    this.table = SharedFingerprintTable.create(MIN_LOG2);
+    this.table = SharedFingerprintTable.create(minLog2);
   }
 
-  start(source: ModelSource, limits: SearchLimits): void {
+  start(source: P.ModelSource, limits: SearchLimits): void {
     const { file, evalSrc } = workerScript();
     const deadline = limits.timeLimitSeconds !== undefined ? Date.now() + limits.timeLimitSeconds * 1000 : undefined;
     for (let i = 0; i < this.n; i++) {
       const ch = new MessageChannel();
-      const init: WorkerInit = {
+      const init: P.WorkerInit = {
         index: i,
         ctl: this.ctl.buffer as SharedArrayBuffer,
         frontier: this.frontier.buffers,
@@ -212,13 +205,27 @@ class Coordinator {
     for (const ch of this.ports) ch.port1.close();
   }
 
-  /** Rebuild the table with room for `need` entries at RESIZE_LOAD, keeping entries whose tag passes `keep`. */
-  resize(need: number, keep: (tag: number) => boolean): void {
-    let log2 = Math.max(MIN_LOG2, Math.log2(this.table.capacity));
+  /**
+   * Rebuild the table with room for `need` entries, keeping entries whose tag
+   * is at most `maxTag`: by the workers, each copying a share of the slots,
+   * once they serve commands (`parallel`), else here.
+   */
+  async resize(need: number, maxTag: number, parallel: boolean): Promise<void> {
+    let log2 = Math.max(this.minLog2, Math.log2(this.table.capacity));
     while (2 ** log2 * RESIZE_LOAD < need) log2++;
     if (log2 > 29) throw new Error(`parallel BFS: the fingerprint table would need more than 2^29 slots`);
-    this.table = this.table.rebuilt(log2, keep);
+    const old = this.table;
+    if (!parallel) this.table = this.serially(() => old.rebuilt(log2, (tag) => tag <= maxTag));
+    else this.table = SharedFingerprintTable.create(log2);
     for (const ch of this.ports) ch.port1.postMessage({ table: this.table.buffer });
+    if (!parallel) return;
+    const ctl = this.ctl;
+    ctl[C.SIZE] = old.capacity;
+    ctl[C.CURSOR] = 0;
+    ctl[C.CHUNK] = 1 << 14;
+    ctl[C.LIMIT] = maxTag;
+    this.command(CMD.REHASH);
+    await this.until(C.DONE, this.n);
   }
 }
 
@@ -231,14 +238,15 @@ class Coordinator {
 // oxlint-disable-next-line max-lines-per-function -- one level loop: expand, judge the abort, order the next level
 export async function parallelBfs(
   model: Model,
-  source: ModelSource,
+  source: P.ModelSource,
   workers: number,
   limits: SearchLimits = {},
-  lead: Lead = 'auto',
+  opts: P.ParallelOptions = {},
 ): Promise<SearchOutcome> {
+  const lead = opts.lead ?? 'auto';
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`parallel BFS: ${workers} workers`);
   const ticker = new Ticker(limits);
-  const co = new Coordinator(model, workers);
+  const co = new Coordinator(model, workers, opts.tableLog2 ?? MIN_LOG2);
   const store = (): VisitedStore => ({ kind: 'exact', add: () => false, size: count, bytes: co.table.bytes });
   const maxStates = limits.maxStates ?? Infinity;
 
@@ -274,7 +282,7 @@ export async function parallelBfs(
     while (size > 0) {
       // room for this level's new states (a level that overfills past MAX_LOAD is redone in a bigger table)
       const expect = count + Math.ceil(size * growth * GROWTH_MARGIN);
-      if (expect > co.table.capacity * GROW_AT) co.serially(() => co.resize(expect, () => true));
+      if (expect > co.table.capacity * GROW_AT) await co.resize(expect, MAX_TAG, parallel);
       const tableRoom = Math.floor(co.table.capacity * MAX_LOAD) - count;
       const stateRoom = maxStates - count;
       const limit = Math.max(1, Math.min(tableRoom, stateRoom));
@@ -328,7 +336,7 @@ export async function parallelBfs(
       if (why & ABORT.TABLE_FULL) {
         if (snap !== undefined) model.restoreCounters?.(snap);
         // drop this level's entries (tags above `start`), grow, and do the level again
-        co.resize(2 * co.table.capacity, (tag) => tag <= start);
+        await co.resize(2 * co.table.capacity, start, parallel);
         growth *= 2;
         redo = !here;
         continue;

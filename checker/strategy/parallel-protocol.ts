@@ -41,6 +41,11 @@ export const CMD = {
   /** Report tallies and exit; FINISH_DISCARD: without the last level's. */
   FINISH: 3,
   FINISH_DISCARD: 4,
+  /**
+   * Copy the entries of the table before the last one sent (slots [0, SIZE),
+   * claimed CHUNK at a time from CURSOR) with a tag at most LIMIT into it.
+   */
+  REHASH: 5,
 } as const;
 
 export const ABORT = {
@@ -59,6 +64,20 @@ export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, COUNT: 3, SIZE: 16 } as cons
 
 export function controlWords(workers: number): number {
   return WORKER_BASE + W.SIZE * workers;
+}
+
+/* the search's options (parallel-bfs.ts) */
+/**
+ * Which levels the coordinator expands itself: 'auto', the first ones while
+ * the workers start (up to parallel-bfs.ts HERE_MAX states each); N, exactly the first N
+ * (tests: 0 runs every level in the workers). The answer is the same.
+ */
+export type Lead = 'auto' | number;
+
+export interface ParallelOptions {
+  readonly lead?: Lead;
+  /** The fingerprint table's first size, 2^tableLog2 slots (default 2^17; tests: small, to make it grow). */
+  readonly tableLog2?: number;
 }
 
 /** A module exporting `createModel(args)`, and the structured-clonable args for it. */

@@ -62,16 +62,32 @@ async function main(): Promise<void> {
     if (cmd === CMD.REDO) {
       if (snap !== undefined) model.restoreCounters?.(snap);
       recent.clear(); // the redone level's entries left the table
-    } else snap = model.counters?.();
+    } else if (cmd === CMD.LEVEL) snap = model.counters?.();
     // the coordinator rebuilds the table between levels when it would overfill
+    const old = table;
     for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port)) {
       table = new SharedFingerprintTable((m.message as { table: SharedArrayBuffer }).table);
       recent.clear();
     }
-    frontier.refresh(); // the coordinator and the other workers may have grown the buffers
-    expanded += expandLevel(model, table, frontier, stop);
+    if (cmd === CMD.REHASH) rehash(old, table);
+    else {
+      frontier.refresh(); // the coordinator and the other workers may have grown the buffers
+      expanded += expandLevel(model, table, frontier, stop);
+    }
     Atomics.add(ctl, C.DONE, 1);
     Atomics.notify(ctl, C.DONE);
+  }
+}
+
+/** This worker's share of a table rebuild (CMD.REHASH). */
+function rehash(from: SharedFingerprintTable, to: SharedFingerprintTable): void {
+  const cap = ctl[C.SIZE]!;
+  const chunk = ctl[C.CHUNK]!;
+  const maxTag = ctl[C.LIMIT]!;
+  for (;;) {
+    const k = Atomics.add(ctl, C.CURSOR, chunk);
+    if (k >= cap) break;
+    from.copyRange(to, k, Math.min(cap, k + chunk), maxTag);
   }
 }
 

@@ -79,8 +79,12 @@ const par = (
   s: Subsystem,
   scenario: Scenario,
   workers: number,
-  extra: { variant?: string; maxStates?: number; lead?: Lead } = {},
-) => checkScenarioParallel(s, scenario, { workers, registryModule, lead: 0, ...extra });
+  extra: { variant?: string; maxStates?: number; lead?: Lead; tableLog2?: number } = {},
+) => {
+  const { lead, tableLog2, ...rest } = extra;
+  const parallel = { lead: lead ?? 0, ...(tableLog2 !== undefined ? { tableLog2 } : {}) };
+  return checkScenarioParallel(s, scenario, { workers, registryModule, parallel, ...rest });
+};
 
 describe('parallel BFS', () => {
   test('there are real scenarios and failing variants to compare on', () => {
@@ -134,6 +138,17 @@ describe('parallel BFS', () => {
     const limit = Math.floor(x.seq.states / 2);
     const seq = checkScenario(x.s, x.scenario, { maxStates: limit });
     expect(answer(await par(x.s, x.scenario, 2, { maxStates: limit, lead: 1000 }), false)).toEqual(answer(seq, false));
+  }, 300_000);
+
+  test('a table that starts at 4 slots and grows (rebuilt by the workers, CMD.REHASH) gives the same answer', async () => {
+    const x = passing[0]!;
+    const y = failing[0]!;
+    for (const lead of [0, 2]) {
+      const r = await par(x.s, x.scenario, 2, { lead, tableLog2: 2 });
+      expect(answer(r), `lead ${lead}`).toEqual(answer(x.seq));
+      const v = await par(y.s, y.scenario, 2, { variant: y.variant, maxStates: 20_000, lead, tableLog2: 2 });
+      expect(answer(v, false), `lead ${lead}, --variant ${y.variant}`).toEqual(answer(y.seq, false));
+    }
   }, 300_000);
 
   test('a state limit stops at the same count, not exhaustive', async () => {
