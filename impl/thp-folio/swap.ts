@@ -15,7 +15,7 @@
  * entirely when all of its PTEs in the VMA are its swap entries with the same
  * bits (508758960b8d "mm: swap: entirely map large folios found in swapcache",
  * v6.11: swap_pte_batch() compares whole PTEs, the exclusive bit included);
- * otherwise it maps one page. A folio read in from swap is small: v6.12's
+ * otherwise it maps one page (6.6, lacking it, always one page). A folio read in from swap is small: v6.12's
  * large swap-in (alloc_swap_folio(), SWP_SYNCHRONOUS_IO) allocates only orders
  * below PMD_ORDER, and the model's folio is PMD-sized.
  */
@@ -142,7 +142,9 @@ export function do_swap_page(g: G, t: T, mm: MmT, i: number, write: boolean): bo
   /* exclusive = pte_swp_exclusive(vmf->orig_pte); a fresh folio is certainly exclusive (1493a1913e34) */
   let exclusive = fresh || orig === PTE_SWAP_EXCLUSIVE;
   /* 508758960b8d: a large folio in the swap cache, all its PTEs the same swap PTE run: map it entirely */
-  const batch = page < nr && inLarge(g, page) && mm.pte.every((e) => e === orig);
+  // 508758960b8d (6.6 lacks it, v6.11): one page at a time
+  const large = !t.bug('508758960b8d');
+  const batch = large && page < nr && inLarge(g, page) && mm.pte.every((e) => e === orig);
   const pages = batch ? g.pages.map((_, j) => j) : [i];
   /* "A swap pte must never point at an anonymous page in the swapcache that is PG_anon_exclusive" */
   for (const j of pages)
@@ -153,7 +155,7 @@ export function do_swap_page(g: G, t: T, mm: MmT, i: number, write: boolean): bo
    * should_try_to_free_swap(): a write fault when only the swap cache and this fault hold the folio,
    * folio_ref_count() == 1 + folio_nr_pages() ("mm: swap: make should_try_to_free_swap() support large-folio", v6.11)
    */
-  const nrPages = page < nr && inLarge(g, page) ? nr : 1;
+  const nrPages = large && page < nr && inLarge(g, page) ? nr : 1; /* 6.6: folio_ref_count() == 2 */
   if (write && g.swap[i]!.page >= 0 && refs() === 1 + nrPages) folio_free_swap(g, t, i);
   if (page < nr) folio_get(g, page, pages.length - 1); /* folio_ref_add(folio, nr_pages - 1) */
   /* "Same logic as in do_wp_page()": exclusive || folio_ref_count() == 1 → RMAP_EXCLUSIVE, pte_mkwrite on VM_WRITE */
