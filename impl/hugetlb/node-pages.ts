@@ -58,6 +58,17 @@ export function dequeueNid(g: G, t: T): number {
 }
 
 /**
+ * The preferred node huge_node() gives a buddy allocation (alloc_migrate_hugetlb_folio with
+ * __GFP_THISNODE): a bound task's node; under the default policy the local node, any node.
+ */
+export function preferredNid(g: Readonly<G>, t: T): number {
+  if (g.nd.length === 0) return 0;
+  const bind = t.params.membind;
+  if (bind !== undefined) return bind;
+  return g.nd.length === 1 ? 0 : t.choose(g.nd.length);
+}
+
+/**
  * The node of a free page taken with no nodemask from the local node's zonelist
  * (dequeue_hugetlb_folio_nodemask(h, gfp, numa_node_id(), NULL): the local node
  * first, then the others by distance) or hit by a memory offline: the task may

@@ -8,10 +8,10 @@
  * {nid}) -> set_max_huge_pages(h, count, nid, nodes_allowed), mm/hugetlb.c @ v6.1.
  *
  * Scope: every page records its node (node-pages.ts: page_to_nid of pages in
- * use, the free lists per node) and faults, fallocate and a pin's GUP fault
- * allocate by the task's memory policy; memory offline and udmabuf take a free
- * page of any node. The ops that allocate a page otherwise, take one from buddy
- * or move one (UFFDIO_COPY, migration, nr_overcommit_hugepages, the global
+ * use, the free lists per node) and faults, fallocate, UFFDIO_COPY and a pin's
+ * GUP fault allocate by the task's memory policy; memory offline and udmabuf
+ * take a free page of any node. The ops that allocate a page otherwise, take one
+ * from buddy or move one (migration, nr_overcommit_hugepages, the global
  * nr_hugepages write) refuse to run with several nodes (NODE_OPS, nodeGuard), and
  * params.nodePool > 1 requires overcommit 0 (subsystems/hugetlb/params.ts).
  * Coarsening: the round-robin cursors next_nid_to_alloc / next_nid_to_free are
@@ -47,6 +47,7 @@ export const NODE_OPS: ReadonlySet<string> = new Set([
   'pin',
   'unpin',
   'udmabuf',
+  'uffd_copy',
 ]);
 
 /** An op outside NODE_OPS, made to refuse a state with per-node counters (one line, names the op). */

@@ -55,6 +55,8 @@ import {
 import { faultRelease, faultUnlock, putPage } from './fault-release.js';
 import { FAIL_EFAULT, FAIL_UFFD_RETRY, UFFD_TEMP_ALLOC, restoreReserveOnError, restoreSteps } from './restore.js';
 import { freeHugePage } from './subpool.js';
+import { account } from './nodes.js';
+import { dequeueNid, freeToNode, preferredNid, withPageNid } from './node-pages.js';
 import { regionDel } from './regions.js';
 import { hugePteAlloc, mapPte } from './pmd-share.js';
 import type { G } from './state.js';
@@ -70,6 +72,8 @@ const TEMP_BUDDY = 2;
  * TEMP_CARRIED + 2 * subpool + (shared ? 1 : 0) (the VMA may be gone when it is put).
  */
 const TEMP_CARRIED = 8;
+/** l.temp = kind + TEMP_NID * nid: the node of a TEMP_POOL / TEMP_BUDDY folio (page_to_nid). */
+const TEMP_NID = 256;
 
 const RETRY = 'mfill_atomic_hugetlb:retry';
 
@@ -85,23 +89,21 @@ function srcMode(t: T): number {
  * back to buddy while there are surplus pages, else to the free list.
  */
 function putTemp(g: G, t: T): void {
-  const temp = t.l.temp;
+  const temp = t.l.temp % TEMP_NID;
+  const nid = Math.floor(t.l.temp / TEMP_NID);
   t.l.temp = TEMP_NONE;
   if (temp === TEMP_NONE) return;
   if (temp >= TEMP_CARRIED) {
     // __mcopy_atomic_hugetlb's out: path before 8cc5fcbb5be8 (the 21205bf8f77b fix-up): a shared
     // page keeps PagePrivate (its entry stays a reservation), a private one clears it
     const shared = (temp - TEMP_CARRIED) % 2 === 1;
-    freeHugePage(g, t, (temp - TEMP_CARRIED) >> 1, shared);
+    freeHugePage(g, t, (temp - TEMP_CARRIED) >> 1, shared, false, t.l.page_nid);
     g.held--;
     return;
   }
   g.held--;
-  if (temp === TEMP_BUDDY) g.nr--;
-  else if (g.surp > 0) {
-    g.nr--;
-    g.surp--;
-  } else g.free++;
+  if (temp === TEMP_BUDDY) account(g, nid, -1, 0, 0);
+  else freeToNode(g, nid); // a surplus page of its node back to buddy, else its node's free list
 }
 
 /** -EEXIST (or another early error) with the locks held: put the carried folio, unlock. */
@@ -120,7 +122,7 @@ function mfillPte(g: G, t: T): StepResult {
     // not tracked)
     if (at(g.file, v.src).pc.includes(idx)) return fail(g, t, 'EEXIST');
   } else if (v.anon.includes(idx) || v.pcm.includes(idx)) return fail(g, t, 'EEXIST'); // !huge_pte_none_mostly
-  if (t.l.temp >= TEMP_CARRIED) {
+  if (t.l.temp >= TEMP_CARRIED && t.l.temp < TEMP_NID) {
     // 8cc5fcbb5be8^: no new allocation; the carried folio is installed (PagePrivate as the
     // out: path would leave it, should it still fail)
     t.l.restore_reserve = (t.l.temp - TEMP_CARRIED) % 2;
@@ -141,10 +143,12 @@ function install(g: G, t: T): StepResult {
       return restoreReserveOnError(g, t, FAIL_EFAULT);
     }
     f.pc = setAdd(f.pc, t.l.idx); // hugetlb_add_to_page_cache
+    f.pn = withPageNid(f.pn, t.l.idx, t.l.page_nid);
     mapPte(g, t, v, t.l.idx);
     f.dat = datSet(f.dat, t.l.idx, TOK_FILE); // the copied data
   } else {
     v.anon = setAdd(v.anon, t.l.idx); // hugetlb_add_new_anon_rmap
+    v.an = withPageNid(v.an, t.l.idx, t.l.page_nid);
     v.dat = datSet(v.dat, t.l.idx, tokPrivate(argInt(t, 'v'))); // the copied data, this mapping's own
   }
   t.l.restore_reserve = 0;
@@ -199,13 +203,17 @@ const tempAllocStep: Step = {
   // Coarsening: the unlocks and the unlocked copy (thread-local) share the step.
   name: UFFD_TEMP_ALLOC,
   run(g, t) {
-    if (g.free - g.resv > 0) {
-      g.free--;
-      t.l.temp = TEMP_POOL;
+    // huge_node(vma): the task policy's node and nodemask (node-pages.ts); a free page of a node
+    // it allows, else a buddy page on the preferred node (a bound task's node, or the local one)
+    const nid = g.free - g.resv > 0 ? dequeueNid(g, t) : -1;
+    if (nid >= 0) {
+      account(g, nid, 0, -1, 0);
+      t.l.temp = TEMP_POOL + TEMP_NID * nid;
     } else if (t.inject('alloc_buddy')) return faultRelease(g, t, 'ENOMEM');
     else {
-      g.nr++;
-      t.l.temp = TEMP_BUDDY;
+      const bnid = preferredNid(g, t);
+      account(g, bnid, 1, 0, 0);
+      t.l.temp = TEMP_BUDDY + TEMP_NID * bnid;
     }
     g.held++;
     faultUnlock(g, t);

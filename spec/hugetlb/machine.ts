@@ -152,8 +152,8 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     // (fallocate: a node per page it allocates, ops-numa.ts fallocatePagePlan)
     const np = p.nodePool ?? 1;
     const unbound = p.membind === undefined;
-    // (pin: the page its GUP fault allocates)
-    const faulting = op === 'fault' || op === 'pin';
+    // (pin: the page its GUP fault allocates; uffd_copy: the page it installs)
+    const faulting = op === 'fault' || op === 'pin' || op === 'uffd_copy';
     const nodes =
       op === 'dissolve' || op === 'udmabuf' || (faulting && unbound)
         ? np

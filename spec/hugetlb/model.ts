@@ -103,9 +103,10 @@ function applyPlanned(
   if (op === 'uffd_register') return waitsForStaged(v0, op, a) ? undefined : uffdRegister(v0, a, choice ?? 0, p);
   const plan = decodeChoice(choice);
   // a node miss: HR-13 (params.numa) for any allocation; a bound task's empty node (ops-numa.ts)
-  const bindable = op === 'fault' || op === 'mmap' || op === 'fallocate' || op === 'pin';
+  const bindable = ['fault', 'mmap', 'fallocate', 'pin', 'uffd_copy'].includes(op);
   if (plan.numaMiss && !p.numa && !(p.membind !== undefined && bindable)) return undefined;
-  if (plan.node !== 0 && !['fault', 'dissolve', 'fallocate', 'pin', 'udmabuf'].includes(op)) return undefined;
+  if (plan.node !== 0 && !['fault', 'dissolve', 'fallocate', 'pin', 'udmabuf', 'uffd_copy'].includes(op))
+    return undefined;
   if (!['fault', 'uffd_copy', 'fallocate', 'soft_offline', 'dissolve'].includes(op) && plan.surplusFirst)
     return undefined;
   if (plan.inj !== INJ.none && plan.inj !== INJ.busy && !p.inject) return undefined;

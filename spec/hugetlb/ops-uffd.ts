@@ -75,11 +75,13 @@ export function uffdCopy(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
     const f = at(v.files, m.src);
     f.resv = add(f.resv, i);
     f.cache = add(f.cache, i);
+    f.nodes = withToken(f.nodes, i, r.nid);
     m.pagecache = add(m.pagecache, i);
     f.data = withToken(f.data, i, TOKEN.file); // the copied data
   } else {
     if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i); // the promise is kept
     m.anon = add(m.anon, i);
+    m.nodes = withToken(m.nodes, i, r.nid);
     m.data = withToken(m.data, i, TOKEN.privateBase + slot); // the copied data, this mapping's own
   }
   return done(c, 'ok');

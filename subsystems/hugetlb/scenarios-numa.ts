@@ -93,6 +93,22 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'node-uffd-copy',
+    description:
+      'two nodes, the default policy: UFFDIO_COPY from an unpopulated source into a reserved shared page (the reserved folio from either node goes back, a temporary folio is taken from a free unreserved page of either node, or from buddy when a concurrent mapping reserved it, and the copy retries) while a fault of the other index takes a page; the copied page keeps its node until the truncate frees it there',
+    params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 2, nodePool: 2 }),
+    threads: [
+      [
+        one(nrNode(1, 1)),
+        one(sh(0, 0, 0, 2)),
+        one(op('uffd_copy', { v: 0, i: 0, src: 'unpopulated' })),
+        one(munmap(0)),
+        one(op('truncate', { f: 0, size: 0 })),
+      ],
+      [one(sh(1, 0, 0, 2)), one(wr(1, 1)), one(munmap(1))],
+    ],
+  },
+  {
     name: 'node-private-cow',
     description:
       "two nodes, the default policy, a private mapping forked: the parent's page and the child's COW copy may sit on different nodes, the owner's COW when the pool is dry takes the page from the child; each unmap frees a page to its own node (node 1 grown to 1 meanwhile)",
