@@ -12,6 +12,7 @@
 import {
   ENTIRELY_MAPPED,
   PTE_NONE,
+  isSwapPte,
   PTE_PRESENT,
   PTE_ZERO,
   folioOf,
@@ -23,6 +24,7 @@ import {
 } from './folio.js';
 import { prep_large_folio } from './folio-init.js';
 import { tableEmpty } from './pgtable.js';
+import { do_swap_page, swapFolioUnlocked } from './swap.js';
 import { deferred_split_folio, folio_add_rmap_pmd, folio_add_rmap_ptes } from './rmap.js';
 import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';
 
@@ -138,7 +140,7 @@ export function read_fault_zero(mm: MmT, i: number): boolean {
 }
 
 export const populate_read = kernelOp(
-  'A read of every page of a private anon range (MADV_POPULATE_READ-like): read faults map the huge zero folio on pmd_none, the small zero page in empty PTEs; present pages are left alone.',
+  'A read of every page of a private anon range (MADV_POPULATE_READ-like): read faults map the huge zero folio on pmd_none, the small zero page in empty PTEs, and swap a swap PTE back in (do_swap_page); present pages are left alone.',
   [],
   [
     {
@@ -148,13 +150,19 @@ export const populate_read = kernelOp(
         if (badMm(t, m) || !isAnon(t.params)) return true;
         const mm = g.mms[m]!;
         if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return false; /* pmd_migration_entry_wait */
-        return mm.mmap_lock >= 0 && mm.ptl === 0;
+        if (mm.mmap_lock < 0 || mm.ptl !== 0) return false;
+        /* do_swap_page() of a swap PTE takes the lock of its swap cache folio */
+        return mm.pmd !== 'table' || mm.pte.every((e, i) => !isSwapPte(e) || swapFolioUnlocked(g, t, i));
       },
       run: (g, t) => {
         const m = arg(t, 'mm');
         if (badMm(t, m) || !isAnon(t.params)) return done('EINVAL');
         const mm = g.mms[m]!;
-        for (let i = 0; i < t.params.nr; i++) read_fault_zero(mm, i);
+        for (let i = 0; i < t.params.nr; i++) {
+          /* GUP's read fault of a swap PTE swaps it in (faultin_page → handle_mm_fault → do_swap_page), as 6.1.192 showed */
+          if (mm.pmd === 'table' && isSwapPte(mm.pte[i]!)) do_swap_page(g, t, mm, i, false);
+          else read_fault_zero(mm, i);
+        }
         return done('ok');
       },
     },

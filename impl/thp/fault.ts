@@ -11,6 +11,7 @@ import {
   PTE_PRESENT,
   PTE_ZERO,
   compound_head,
+  isSwapPte,
   get_page,
   isAnon,
   prep_compound_page,
@@ -19,6 +20,7 @@ import {
   type ThpState,
 } from './page.js';
 import { tableEmpty } from './pgtable.js';
+import { do_swap_page, swapPageUnlocked } from './swap.js';
 import { page_add_file_rmap } from './rmap.js';
 import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';
 
@@ -132,7 +134,7 @@ export function read_fault_zero(mm: MmT, i: number): boolean {
 }
 
 export const populate_read = kernelOp(
-  'A read of every subpage of a private anon range (MADV_POPULATE_READ-like): read faults map the huge zero page on pmd_none, the small zero page in empty PTEs; present pages are left alone.',
+  'A read of every subpage of a private anon range (MADV_POPULATE_READ-like): read faults map the huge zero page on pmd_none, the small zero page in empty PTEs, and swap a swap PTE back in (do_swap_page); present pages are left alone.',
   [],
   [
     {
@@ -141,13 +143,22 @@ export const populate_read = kernelOp(
         const m = arg(t, 'mm');
         if (badMm(t, m) || !isAnon(t.params)) return true;
         const mm = g.mms[m]!;
-        return mm.mmap_lock >= 0 && mm.ptl === 0 && mm.pmd !== 'migration'; /* pmd_migration_entry_wait */
+        if (mm.mmap_lock < 0 || mm.ptl !== 0 || mm.pmd === 'migration') return false; /* pmd_migration_entry_wait */
+        /* do_swap_page() of a swap PTE takes the lock of its swap cache page */
+        return mm.pmd !== 'table' || mm.pte.every((e, i) => !isSwapPte(e) || swapPageUnlocked(g, t, i));
       },
       run: (g, t) => {
         const m = arg(t, 'mm');
         if (badMm(t, m) || !isAnon(t.params)) return done('EINVAL');
         const mm = g.mms[m]!;
-        for (let i = 0; i < t.params.nr; i++) read_fault_zero(mm, i);
+        for (let i = 0; i < t.params.nr; i++) {
+          /*
+           * GUP's read fault of a swap PTE swaps it in (faultin_page → handle_mm_fault → do_swap_page): seen on
+           * 6.1.192 by conform (MADV_PAGEOUT of subpage 0, then MADV_POPULATE_READ maps a fresh page there)
+           */
+          if (mm.pmd === 'table' && isSwapPte(mm.pte[i]!)) do_swap_page(g, t, mm, i, false);
+          else read_fault_zero(mm, i);
+        }
         return done('ok');
       },
     },

@@ -17,6 +17,7 @@ import {
   unmapPte,
 } from './mappings.js';
 import { ZERO_PAGE, mapNewCopy, pageAt } from './identity.js';
+import { swapIn } from './swap-ops.js';
 import type { ThpView } from './view.js';
 import { add, del } from './view.js';
 
@@ -185,6 +186,8 @@ const on_madvise_dontneed: Handler = (c, e) => {
 /** MADV_POPULATE_READ-like read fault of the whole range: unmapped virtual pages map the zero page. */
 const on_populate_read: Handler = (c, e) => {
   if (e.badMm(e.mm) || !e.anon) return 'EINVAL';
+  /* its read faults map a swap entry's page again (do_swap_page), as every access does */
+  for (let i = 0; i < c.pte.length; i++) swapIn(c, e.mm, i);
   mapZero(
     c,
     e.mm,

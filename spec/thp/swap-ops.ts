@@ -126,7 +126,7 @@ export const swapHandlers: Readonly<Record<string, Handler>> = {
 };
 
 /** The ops whose fault may swap in through mm's swap entries (do_swap_page). */
-const SWAPIN_OPS = new Set(['read', 'wp_fault', 'pin', 'force_read', 'force_write']);
+const SWAPIN_OPS = new Set(['read', 'wp_fault', 'pin', 'force_read', 'force_write', 'populate_read']);
 
 /** The internal step of an access in flight that maps the whole THP again from the swap cache (thpPendingInternal). */
 export function swapInPending(

@@ -82,6 +82,21 @@ describe('thp compound: MADV_PAGEOUT', () => {
     expect(thpProbe.needsSwap!({ params: pmd, steps: [step('read', { mm: 0, sub: 0 })] })).toBe(false);
   });
 
+  test('MADV_POPULATE_READ swaps a swap entry back in (6.1.192, conform seed 20261208 shrunk)', () => {
+    const steps = [pageout(0, 1), step('populate_read', { mm: 0 })];
+    const [, back] = run(pmd, steps);
+    const c = thpProbe.predict(back, pmd, thp);
+    expect([0, 1, 2, 3].map((i) => c[`page[0][${i}]`])).toEqual([4, 1, 2, 3]); /* kernel: page[0][0]=4 */
+    agrees(pmd, steps);
+    /* the folio implementation's populate_read swaps in too (a swap_out there: its pageout is refused) */
+    const folio = selectImpl(thp, 'folio');
+    const out = [step('swap_out', { sub: 0 }), step('populate_read', { mm: 0 }), step('read', { mm: 0, sub: 1 })];
+    for (const o of runScript(folio, { params: pmd, steps: out }, null))
+      expect(o.problem, `step ${o.step}`).toBeUndefined();
+    const g = runImplSteps(folio, { params: pmd, steps: out.slice(0, 2) }, null).steps.at(-1)!.impl as ThpState;
+    expect(g.mms[0]!.pte.some((e) => e < 0)).toBe(false);
+  });
+
   test('--impl folio refuses it (its v6.12 walk is not built)', () => {
     const folio = selectImpl(thp, 'folio');
     const r = runImplSteps(folio, { params: pmd, steps: [pageout(0, 4)] }, null);
