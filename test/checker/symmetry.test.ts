@@ -141,7 +141,13 @@ describe('symmetry: with --workers 2', () => {
     );
     const one = checkScenario(sub, s, { symmetry: true });
     const registryModule = new URL('../../subsystems/index.ts', import.meta.url).href;
-    const two = await checkScenarioParallel(sub, s, { workers: 2, registryModule, symmetry: true });
+    // lead 0: every level in the workers (each running the symmetric model), none in the coordinator
+    const two = await checkScenarioParallel(sub, s, {
+      workers: 2,
+      registryModule,
+      symmetry: true,
+      parallel: { lead: 0 },
+    });
     expect(two.symmetry).toEqual(one.symmetry);
     expect([two.states, two.transitions, verdict(two)]).toEqual([one.states, one.transitions, verdict(one)]);
     expect(one.symmetry!.unreducedStates).toBeGreaterThan(one.states);
@@ -155,7 +161,13 @@ describe('symmetry: with --workers 2', () => {
     );
     const one = checkScenario(sub, s, { symmetry: true, variant: 'H1' });
     const registryModule = new URL('../../subsystems/index.ts', import.meta.url).href;
-    const two = await checkScenarioParallel(sub, s, { workers: 2, registryModule, symmetry: true, variant: 'H1' });
+    const two = await checkScenarioParallel(sub, s, {
+      workers: 2,
+      registryModule,
+      symmetry: true,
+      variant: 'H1',
+      parallel: { lead: 0 },
+    });
     expect(one.violation).toBeDefined();
     expect(two.violation?.trace.transitions).toEqual(one.violation!.trace.transitions);
     expect(two.violation?.message).toBe(one.violation!.message);
