@@ -56,6 +56,7 @@ import { pageoutHandlers, pageoutPending } from './pageout-ops.js';
 import { queryHandlers } from './query-ops.js';
 import {
   clone,
+  endSplit,
   initialThp,
   settle,
   splitKey,
@@ -78,6 +79,13 @@ const handlers: Readonly<Record<string, Handler>> = {
   ...pageoutHandlers,
   ...queryHandlers,
   /** A split in flight unmapped the huge page for its freeze (thpPendingInternal): nothing else changes. */
+  /** The migration entries of a migrate's split pieces are gone (thpInternal). */
+  migrate_done: (c, e) => {
+    const key = String(e.ev.key);
+    if (!c.splitting.includes(key)) return REJECT;
+    endSplit(c, key);
+    return 'ok';
+  },
   split_freeze: (c, e) => {
     const key = String(e.ev.key);
     if (c.splitting.includes(key)) return REJECT;
@@ -117,10 +125,12 @@ export function applyThp(ctx: ThpContext, ev: ThpEvent): ThpContext {
  * split at any point and never fails"), and drop a page no swap entry refers
  * to from the swap cache (swap-ops.ts).
  */
-export function thpInternal(view: ThpView): { type: string; mm?: number; sub?: number }[] {
+export function thpInternal(view: ThpView): { type: string; mm?: number; sub?: number; key?: string }[] {
   if (view.kind !== 'anon') return [];
   const splits = view.compound ? view.pmd.map((mm) => ({ type: 'split_huge_pmd', mm })) : [];
-  return [...splits, ...swapInternal(view)];
+  /* a migrate that split the THP may keep migration entries of its pieces after it linearized (migrate-ops.ts) */
+  const done = view.splitting.filter((k) => k.startsWith('migrate:')).map((key) => ({ type: 'migrate_done', key }));
+  return [...splits, ...swapInternal(view), ...done];
 }
 
 /**

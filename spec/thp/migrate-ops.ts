@@ -36,7 +36,11 @@ const on_migrate: Handler = (c, e) => {
    */
   const own = splitKey('migrate', { mm });
   const lookupMiss = c.splitting.some((k) => k !== own); /* another operation's split, not this call's own */
-  endSplit(c, own);
+  /*
+   * A migrate that split the THP first ('split', 'split-EAGAIN') migrates the small pages after the split is
+   * visible, so its key may outlive its linearization until the free internal step migrate_done drops it.
+   */
+  if (choice !== 'split' && choice !== 'split-EAGAIN') endSplit(c, own);
   if (choice === 'lookup-miss') return lookupMiss ? 'none' : REJECT;
   const maps = c.pmd.includes(mm) || c.pte.some((s) => s.includes(mm));
   const thp = c.compound && !c.freed[0] && maps;

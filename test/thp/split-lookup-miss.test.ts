@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import { selectImpl } from '../../checker/impls.js';
 import type { OpChoice, Scenario } from '../../checker/types.js';
-import { applyThp, initialThp, thpPendingInternal, thpView } from '../../spec/thp/machine.js';
+import { applyThp, initialThp, thpInternal, thpPendingInternal, thpView } from '../../spec/thp/machine.js';
 import { parseParams, thp } from '../../subsystems/thp/index.js';
 
 const forked = () => initialThp({ nr: 4, mms: 2, kind: 'anon', initial: 'forked' });
@@ -68,9 +68,15 @@ describe('thp spec: several splits in flight (view.splitting holds one key per o
     const other = applyThp(own, { type: 'migrate', mm: 1, choice: 'lookup-miss' });
     expect(other.ret).toBe('none');
     expect(other.splitting).toEqual(['migrate:0']);
+    /* a migrate that split the THP keeps its key past its linearization until migrate_done drops it */
+    const split = applyThp(own, { type: 'migrate', mm: 0, choice: 'split' });
+    expect(split.splitting).toEqual(['migrate:0']);
+    expect(thpInternal(thpView(split))).toContainEqual({ type: 'migrate_done', key: 'migrate:0' });
+    expect(applyThp(split, { type: 'migrate_done', key: 'migrate:0' }).splitting).toEqual([]);
+    expect(applyThp(own, { type: 'migrate', mm: 0, choice: 'EAGAIN' }).splitting).toEqual([]);
   });
 
-  /* both implementations, against the same spec: two splits of the queued THP and a migrate lookup */
+  /* both implementations, against the same spec: two splits of the queued THP and a migrate lookup; a migrate splitting it */
   const scenarios: Scenario[] = [
     {
       name: 'two-splits-vs-migrate',
@@ -80,6 +86,17 @@ describe('thp spec: several splits in flight (view.splitting holds one key per o
         [op('madvise_dontneed', { mm: 0, from: 0, to: 1 }), op('split', { sub: 1 })],
         [op('madvise_dontneed', { mm: 1, from: 0, to: 1 }), op('deferred_split_scan', {})],
         [op('migrate', { mm: 0 }), op('read', { mm: 1, sub: 2 })],
+      ],
+    },
+    {
+      name: 'migrate-split-vs-migrate',
+      description:
+        'a migrate splits the queued THP (v6.10+), which the split below sees (EINVAL), and migrates its pieces while another migrate looks them up',
+      params: parseParams({ kind: 'anon', initial: 'forked' }),
+      threads: [
+        [op('madvise_dontneed', { mm: 0, from: 0, to: 1 }), op('migrate', { mm: 0 })],
+        [op('madvise_dontneed', { mm: 1, from: 0, to: 1 }), op('migrate', { mm: 1 })],
+        [op('split', { sub: 1 })],
       ],
     },
   ];
