@@ -12,7 +12,7 @@
  * Only modules that depend on nothing are handled (modinfo depends= empty):
  * the probe loads exactly one file per module.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -54,6 +54,25 @@ export function decompressModule(file: string): Buffer {
   if (!tool) throw new KernelSetupError(`${file}: not a kernel module (.ko, .ko.xz, .ko.zst or .ko.gz)`);
   requireTool(tool);
   return execFileSync(tool, ['-dc', file], { maxBuffer: 64 << 20 });
+}
+
+/**
+ * Extract every module of KERNEL_MODULES the package data `tar` holds under `root`. A module the package
+ * lacks is left out (tar's "Not found in archive": swapModule() later says why it is missing); any other
+ * tar failure throws, since the index installModules() writes after this is cached for good.
+ */
+export function extractPackageModules(tar: string, root: string): void {
+  const globs = KERNEL_MODULES.map((m) => `./lib/modules/*/kernel/${m.path}.ko*`);
+  const r = spawnSync('tar', ['-x', '-C', root, '-f', tar, '--wildcards', ...globs], { encoding: 'utf8' });
+  if (r.error) throw new KernelSetupError(`tar: ${r.error.message}`);
+  if (r.status === 0) return;
+  const other = r.stderr
+    .split('\n')
+    .filter(
+      (l) => l.trim() !== '' && !/Not found in archive|Exiting with failure status due to previous errors/.test(l),
+    );
+  if (other.length > 0 || r.status === null)
+    throw new KernelSetupError(`extracting kernel modules from ${tar}: ${other[0] ?? `tar killed by ${r.signal}`}`);
 }
 
 /**

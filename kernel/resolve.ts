@@ -34,7 +34,7 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { configOfImage, type KernelConfig, readKernelConfig } from './kconfig.js';
-import { cachedModules, installModules, KERNEL_MODULES, MODULES_INDEX, treeModules } from './modules.js';
+import { cachedModules, extractPackageModules, installModules, MODULES_INDEX, treeModules } from './modules.js';
 import { KernelSetupError, requireTool } from './tools.js';
 import type { ModelChoice } from './model-choice.js';
 import type { ResolvedKernel } from './types.js';
@@ -111,26 +111,15 @@ function fetchDebianKernel(pkg: string, version: string, cacheDir: string, log: 
     execFileSync('apt-get', ['download', `${pkg}=${version}`], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
     const deb = readdirSync(tmp).find((f) => f.endsWith('.deb'));
     if (!deb) throw new KernelSetupError(`apt-get download ${pkg} produced no .deb`);
-    execFileSync('sh', [
-      '-c',
-      `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards './boot/vmlinuz-*' './boot/config-*'`,
-      'sh',
-      join(tmp, deb),
-      tmp,
-    ]);
+    // the package's data once, then read twice (the boot files, then the modules)
+    const data = join(tmp, 'data.tar');
+    execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" > "$2"', 'sh', join(tmp, deb), data]);
+    execFileSync('tar', ['-x', '-C', tmp, '-f', data, '--wildcards', './boot/vmlinuz-*', './boot/config-*']);
     const vm = readdirSync(join(tmp, 'boot')).find((f) => f.startsWith('vmlinuz-'));
     if (!vm) throw new KernelSetupError(`${pkg} has no boot/vmlinuz-*`);
     const cfg = readdirSync(join(tmp, 'boot')).find((f) => f.startsWith('config-'));
     if (!cfg) throw new KernelSetupError(`${pkg} has no boot/config-*`);
-    // the modules the probe loads; one the package lacks is left out (swapModule() says why it is missing)
-    const mods = KERNEL_MODULES.map((m) => `'./lib/modules/*/kernel/${m.path}.ko*'`).join(' ');
-    execFileSync('sh', [
-      '-c',
-      `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards ${mods} 2>/dev/null || true`,
-      'sh',
-      join(tmp, deb),
-      tmp,
-    ]);
+    extractPackageModules(data, tmp);
     mkdirSync(dir, { recursive: true });
     renameSync(join(tmp, 'boot', vm), image);
     renameSync(join(tmp, 'boot', cfg), config);

@@ -63,7 +63,9 @@ export function profileForKernel(
     if (!g.needs || g.op in left) continue;
     const m = g.needs.module;
     const loadable = m !== undefined && kernel.config?.options[g.needs.config] === 'm' && !!kernel.modules?.[m];
-    const why = loadable ? undefined : lacksBuiltin(kernel.config, g.needs.config, m);
+    const why =
+      (g.needs.alsoBuiltin ?? []).map((o) => lacksBuiltin(kernel.config, o)).find((w) => w !== undefined) ??
+      (loadable ? undefined : lacksBuiltin(kernel.config, g.needs.config, m));
     if (why) left[g.op] = `${kernel.release} has no ${g.needs.device}: ${why}`;
     else if (!kernel.config)
       assumed.push(

@@ -25,9 +25,15 @@ export interface OpGen<P, M> {
   /**
    * A device the op opens, which a kernel has only when `config` is built in (kernel/kconfig.ts), or
    * built as `module` when the probe can load that module (kernel/modules.ts, ResolvedKernel.modules):
-   * conform does not generate the op for a kernel that lacks it, and says so.
+   * conform does not generate the op for a kernel that lacks it, and says so. `alsoBuiltin`: options the
+   * op needs built in besides (CONFIG_SWAP for a swap device).
    */
-  readonly needs?: { readonly config: string; readonly device: string; readonly module?: string };
+  readonly needs?: {
+    readonly config: string;
+    readonly device: string;
+    readonly module?: string;
+    readonly alsoBuiltin?: readonly string[];
+  };
   /**
    * The implementations that model the op (Subsystem.implName / ImplChoice.name), when not all do:
    * conform does not generate it for a kernel compared with another one, and says so.

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -416,6 +417,8 @@ static void final_line(void)
 
 #define SWAP_DEV "/dev/ram0"
 #define SWAP_KIB 16384	/* rd_size: 16 MiB, 8 swap clusters of 2 MiB (a THP takes a whole one) */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /*
  * The RAM disk brd (drivers/block/brd.c) as swap: its module from the
@@ -428,13 +431,15 @@ static const char *swap_prepare(void)
 	static char why[160];
 	static unsigned char hdr[4096];
 	struct stat st;
+	uint64_t bytes = 0;
+	uint32_t word;
 	int fd;
 
 	if (stat(SWAP_DEV, &st) != 0) {
 		fd = open("/brd.ko", O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return SWAP_DEV " missing and no /brd.ko in the initramfs";
-		if (syscall(SYS_finit_module, fd, "rd_nr=1 rd_size=16384", 0) != 0 && errno != EEXIST) {
+		if (syscall(SYS_finit_module, fd, "rd_nr=1 rd_size=" STR(SWAP_KIB), 0) != 0 && errno != EEXIST) {
 			snprintf(why, sizeof(why), "finit_module(brd.ko): %s", strerror(errno));
 			close(fd);
 			return why;
@@ -445,11 +450,30 @@ static const char *swap_prepare(void)
 			return why;
 		}
 	}
-	memset(hdr, 0, sizeof(hdr));
-	((uint32_t *)(hdr + 1024))[0] = 1;				/* version */
-	((uint32_t *)(hdr + 1024))[1] = SWAP_KIB / 4 - 1;		/* last_page */
-	memcpy(hdr + sizeof(hdr) - 10, "SWAPSPACE2", 10);
 	fd = open(SWAP_DEV, O_WRONLY | O_CLOEXEC);
+	/*
+	 * swapon trusts last_page (setup_swap_extents() of a block device adds
+	 * one extent of sis->max pages unchecked): size it to the disk, which
+	 * may be smaller than rd_size when brd was already there (built in).
+	 */
+	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, &bytes) != 0) {
+		snprintf(why, sizeof(why), "BLKGETSIZE64 " SWAP_DEV ": %s", strerror(errno));
+		close(fd);
+		return why;
+	}
+	if (bytes > (uint64_t)SWAP_KIB * 1024)
+		bytes = (uint64_t)SWAP_KIB * 1024;
+	if (fd >= 0 && bytes < 2 * sizeof(hdr)) {
+		snprintf(why, sizeof(why), SWAP_DEV " holds %llu bytes: too small for swap", (unsigned long long)bytes);
+		close(fd);
+		return why;
+	}
+	memset(hdr, 0, sizeof(hdr));
+	word = 1;						/* version */
+	memcpy(hdr + 1024, &word, sizeof(word));
+	word = (uint32_t)(bytes / sizeof(hdr) - 1);		/* last_page */
+	memcpy(hdr + 1024 + sizeof(word), &word, sizeof(word));
+	memcpy(hdr + sizeof(hdr) - 10, "SWAPSPACE2", 10);
 	if (fd < 0 || pwrite(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) || fsync(fd) != 0) {
 		snprintf(why, sizeof(why), "mkswap " SWAP_DEV ": %s", strerror(errno));
 		if (fd >= 0)
@@ -460,20 +484,27 @@ static const char *swap_prepare(void)
 	return NULL;
 }
 
-/* Swap on for script i (in its process, before its setup); an ERROR line when it cannot be. */
+/*
+ * Swap on for script i (in its process, before its setup): when it cannot be,
+ * an ERROR line and the script ends there (nothing was set up yet), so no
+ * step runs without the swap device it was generated for.
+ */
 static void swap_on(int i)
 {
 	const char *why = swap_prepare();
 	if (!why && syscall(SYS_swapon, SWAP_DEV, 0) != 0)
 		why = strerror(errno);
-	if (why)
+	if (why) {
 		emit("MMCHECK S %d ERROR swapon " SWAP_DEV ": %s", i, why);
+		_exit(1);
+	}
 }
 
 /* Swap off after script i (in the probe's process, its processes gone): 0 when it stays on. */
 static int swap_off(int i)
 {
-	if (syscall(SYS_swapoff, SWAP_DEV) == 0 || errno == EINVAL)	/* EINVAL: it was never on */
+	/* EINVAL: it was never on; ENOENT: there never was a device (swap_on said so) */
+	if (syscall(SYS_swapoff, SWAP_DEV) == 0 || errno == EINVAL || errno == ENOENT)
 		return 1;
 	emit("MMCHECK S %d ERROR swapoff " SWAP_DEV ": %s", i, strerror(errno));
 	return 0;

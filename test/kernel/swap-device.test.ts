@@ -13,11 +13,13 @@ import { describe, expect, test } from 'vitest';
 import type { Script } from '../../checker/scenario-file.js';
 import { compileScripts } from '../../kernel/compile.js';
 import { profileForKernel } from '../../kernel/conform/generate.js';
+import { madvisePageout } from '../../kernel/conform/arbitraries/thp/madvise_pageout.js';
 import type { ConformProfile } from '../../kernel/conform/profile.js';
 import { packInitramfs } from '../../kernel/initramfs.js';
 import { parseKernelConfig } from '../../kernel/kconfig.js';
 import {
   cachedModules,
+  extractPackageModules,
   installModules,
   lacksSwapDevice,
   moduleDepends,
@@ -70,6 +72,27 @@ describe('brd from a kernel package', () => {
     const out = mkdtempSync(join(tmpdir(), 'mmcheck-cache-'));
     installModules(fakePackage(fakeKo(''), '.ko.xz'), out);
     expect(readFileSync(join(out, 'brd.ko')).equals(fakeKo(''))).toBe(true);
+  });
+
+  test('extractPackageModules: a package without brd is fine, a broken archive is a one-line error', () => {
+    const tarOf = (root: string) => {
+      const t = join(mkdtempSync(join(tmpdir(), 'mmcheck-tar-')), 'data.tar');
+      execFileSync('tar', ['-c', '-f', t, '-C', root, '.']);
+      return t;
+    };
+    const got = mkdtempSync(join(tmpdir(), 'mmcheck-pkg-'));
+    extractPackageModules(tarOf(fakePackage(fakeKo(''))), got);
+    const out = mkdtempSync(join(tmpdir(), 'mmcheck-cache-'));
+    installModules(got, out);
+    expect(cachedModules(out)).toEqual({ brd: join(out, 'brd.ko') });
+    const empty = mkdtempSync(join(tmpdir(), 'mmcheck-pkg-'));
+    writeFileSync(join(empty, 'README'), 'no modules here');
+    expect(() => extractPackageModules(tarOf(empty), mkdtempSync(join(tmpdir(), 'mmcheck-pkg-')))).not.toThrow();
+    const broken = join(mkdtempSync(join(tmpdir(), 'mmcheck-tar-')), 'data.tar');
+    writeFileSync(broken, 'x'.repeat(1000));
+    expect(() => extractPackageModules(broken, mkdtempSync(join(tmpdir(), 'mmcheck-pkg-')))).toThrow(
+      /^extracting kernel modules from .*data\.tar: /,
+    );
   });
 
   test('a module with dependencies is refused in one line', () => {
@@ -182,5 +205,18 @@ describe('conform generates a swap op only where the module can be loaded', () =
       /CONFIG_BLK_DEV_RAM=m \(a module, and no brd\.ko was extracted/,
     );
     expect(profileForKernel(profile, { ...k, config: config('y') }).ops).toHaveLength(1);
+  });
+  test('brd there but CONFIG_SWAP off: not generated (alsoBuiltin), instead of a batch that cannot start', () => {
+    const g = profile.ops[0]!;
+    const swapProfile = { ...profile, ops: [{ ...g, needs: { ...g.needs!, alsoBuiltin: ['CONFIG_SWAP'] } }] };
+    const k = { release: '6.99.0', config: config('y', 'n') };
+    expect(profileForKernel(profile, k).ops).toHaveLength(1); // without the declaration it would be generated
+    const left = profileForKernel(swapProfile, k);
+    expect(left.ops).toHaveLength(0);
+    expect(left.internalOps.madvise_pageout).toMatch(/CONFIG_SWAP is not set/);
+    expect(profileForKernel(swapProfile, { ...k, config: config('y') }).ops).toHaveLength(1);
+  });
+  test('the THP madvise_pageout generator declares CONFIG_SWAP', () => {
+    expect(madvisePageout.needs?.alsoBuiltin).toContain('CONFIG_SWAP');
   });
 });

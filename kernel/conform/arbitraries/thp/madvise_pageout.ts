@@ -10,7 +10,12 @@ import { pageoutRange, type P, type ThpGenModel } from './model.js';
 export const madvisePageout: OpGen<P, ThpGenModel> = {
   op: 'madvise_pageout',
   weight: 2,
-  needs: { config: 'CONFIG_BLK_DEV_RAM', device: 'swap device (the brd RAM disk, /dev/ram0)', module: 'brd' },
+  needs: {
+    config: 'CONFIG_BLK_DEV_RAM',
+    device: 'swap device (the brd RAM disk, /dev/ram0)',
+    module: 'brd',
+    alsoBuiltin: ['CONFIG_SWAP'],
+  },
   // impl/thp-folio refuses it (its v6.12 walk is not built): conform compares 6.12 with the folio implementation
   models: ['compound'],
   draw: () => fc.record({ mm: fc.nat(), from: fc.nat(), len: fc.nat() }),
