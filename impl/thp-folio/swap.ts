@@ -158,8 +158,13 @@ export function do_swap_page(g: G, t: T, mm: MmT, i: number, write: boolean): bo
   const nrPages = large && page < nr && inLarge(g, page) ? nr : 1; /* 6.6: folio_ref_count() == 2 */
   if (write && g.swap[i]!.page >= 0 && refs() === 1 + nrPages) folio_free_swap(g, t, i);
   if (page < nr) folio_get(g, page, pages.length - 1); /* folio_ref_add(folio, nr_pages - 1) */
-  /* "Same logic as in do_wp_page()": exclusive || folio_ref_count() == 1 → RMAP_EXCLUSIVE, pte_mkwrite on VM_WRITE */
-  exclusive = exclusive || refs() === 1;
+  /*
+   * "Same logic as in do_wp_page()": after the folio_ref_add() above, 508758960b8d (v6.11) reuses when
+   * exclusive || (folio_ref_count(folio) == nr_pages && folio_nr_pages(folio) == nr_pages), so a batch of
+   * a whole large folio held by nothing else is exclusive; before it (6.6), folio_ref_count() == 1.
+   * Then RMAP_EXCLUSIVE, pte_mkwrite on VM_WRITE.
+   */
+  exclusive = exclusive || (refs() === pages.length && (!large || nrPages === pages.length));
   const writable = exclusive && mm.vm_write;
   for (const j of pages) {
     mm.pte[j] = page < nr ? PTE_PRESENT : PTE_COPY + (page - nr);

@@ -152,6 +152,23 @@ describe('thp folio: swap-out of a large folio', () => {
     expect(g.pages[1]!.data).toBe(2); /* written in place */
   });
 
+  test('a whole non-exclusive large folio that only this fault holds is reused (ref count == nr_pages, 508758960b8d)', () => {
+    const g = init(params);
+    at(g, 'fork', { src: 0, dst: 1 });
+    const t0 = thread(0, 'swap_out', { sub: 0 });
+    expect(drive(g, 'swap_out', t0, 'pageout')).toBeUndefined();
+    expect(drive(g, 'scan_get', thread(1, 'scan_get', { sub: 0 }))).toBe('ok');
+    expect(drive(g, 'swap_out', t0)).toBe('kept');
+    expect(drive(g, 'scan_put', thread(1, 'scan_put', { sub: 0 }))).toBe('ok');
+    expect(g.mms[0]!.pte).toEqual([PTE_SWAP, PTE_SWAP, PTE_SWAP, PTE_SWAP]); /* fork cleared the exclusive bit */
+    at(g, 'madvise_dontneed', { mm: 1, from: 0, to: params.nr });
+    /* the swap cache is freed first (should_try_to_free_swap), then only this fault's nr references remain */
+    expect(at(g, 'wp_fault', { mm: 0, sub: 1, val: 2 })).toBe('reuse');
+    expect(g.mms[0]!.pte_write).toEqual([true, true, true, true]);
+    expect(g.pages.every((p) => p.anon_exclusive && !p.swapcache)).toBe(true);
+    expect(g.pages[1]!.data).toBe(2);
+  });
+
   test('fork shares the swap entries (exclusive bit cleared); both read the one small folio read into the swap cache', () => {
     const steps = [step('swap_out', { sub: 0 }), step('fork', { src: 0, dst: 1 }), step('read', { mm: 1, sub: 1 })];
     const g = run(steps);
