@@ -38,9 +38,13 @@
  * linearization set and ops in flight, and reduced states cannot follow one
  * another forever without a cycle.
  *
- * The declaration is checked on every use: α runs first against a state that
- * throws on any access (IMPL_SENTINEL), and a step that touches it or calls
- * inject() fails the run as an impl-error naming the broken declaration.
+ * The declaration is checked on each use, as far as the check runs: α runs
+ * first against a state that throws on any access (IMPL_SENTINEL), and a run
+ * that touches it or calls inject() fails the search as an impl-error naming
+ * the broken declaration. The check stops at the first run that returns,
+ * jumps back to a thread-local step or throws otherwise (the state is then
+ * fully expanded, which is sound whatever the declaration): a breach on a
+ * later run goes unreported there.
  * test/checker/por-footprint.test.ts also compares each declaration with the
  * step's actual effect on random reachable states of every implementation.
  *

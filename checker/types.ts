@@ -77,8 +77,8 @@ export interface StepDef<G, P = unknown> {
   /**
    * Partial-order reduction (checker/por.ts, `check --por`): true when neither `enabled` nor `run`
    * reads or writes `g` and the step never calls `inject()`: it works on its thread's locals, args,
-   * params and choices only, so it commutes with every other thread's step. Checked on every use under
-   * --por (a step touching `g` fails the run) and by test/checker/por-footprint.test.ts.
+   * params and choices only, so it commutes with every other thread's step. Checked on the runs it
+   * reduces under --por (a run touching `g` fails the search) and by test/checker/por-footprint.test.ts.
    */
   readonly threadLocal?: boolean;
 }

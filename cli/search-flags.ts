@@ -26,7 +26,7 @@ export const SEARCH_HELP = `  --strategy bfs|dfs     bfs (default): shortest cou
                          applies only where the implementation declares its thread-id fields (the result says)
   --por                  partial-order reduction (off by default): where a thread is at a step declared
                          thread-local, explores that step alone; states counts the reduced graph and a
-                         counterexample is shortest in it only (the result says); not with --symmetry or --workers`;
+                         counterexample is shortest in it only (the result says); not with --symmetry or --workers N>1`;
 
 export type SearchOptions = Pick<CheckOptions, 'strategy' | 'maxDepth' | 'bitstate' | 'symmetry' | 'por'> & {
   /** Threads per scenario (checker/strategy/parallel-bfs.ts); absent or 1: the sequential search. */

@@ -15,8 +15,8 @@
  * the 64-bit space that the collision estimate leaves out.
  *
  * The table does not grow while threads insert: the strategy sizes it between
- * levels and rebuilds it (`rebuilt`, single-threaded) when a level would
- * overfill it.
+ * levels and rebuilds it when a level would overfill it (the workers copy
+ * disjoint ranges of the old table into the new one: copyRange, CMD.REHASH).
  */
 
 /** A fingerprint half as stored: never 0 (0 marks an empty or unpublished word). */

@@ -63,14 +63,17 @@ async function main(): Promise<void> {
       if (snap !== undefined) model.restoreCounters?.(snap);
       recent.clear(); // the redone level's entries left the table
     } else if (cmd === CMD.LEVEL) snap = model.counters?.();
-    // the coordinator rebuilds the table between levels when it would overfill
+    // a new table between levels when a level would overfill the old one: the workers copy it (REHASH)
     const old = table;
     for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port)) {
       table = new SharedFingerprintTable((m.message as { table: SharedArrayBuffer }).table);
       recent.clear();
     }
-    if (cmd === CMD.REHASH) rehash(old, table);
-    else {
+    if (cmd === CMD.REHASH) {
+      // the coordinator posts the new table before REHASH: without it the copy would leave the table empty
+      if (old === table) throw new Error('parallel worker: REHASH without a new table');
+      rehash(old, table);
+    } else {
       frontier.refresh(); // the coordinator and the other workers may have grown the buffers
       expanded += expandLevel(model, table, frontier, stop);
     }
