@@ -165,7 +165,11 @@ export function do_swap_page(g: G, t: T, mm: MmT, i: number, write: boolean): bo
    * Then RMAP_EXCLUSIVE, pte_mkwrite on VM_WRITE.
    */
   exclusive = exclusive || (refs() === pages.length && (!large || nrPages === pages.length));
-  const writable = exclusive && mm.vm_write;
+  /*
+   * c18160dba5ff "mm: swap: reuse exclusive folio directly instead of wp page faults" (v6.11): an exclusive
+   * folio is mapped writable on a read fault too; before it (6.6) maybe_mkwrite() on FAULT_FLAG_WRITE only.
+   */
+  const writable = exclusive && mm.vm_write && (write || !t.bug('c18160dba5ff'));
   for (const j of pages) {
     mm.pte[j] = page < nr ? PTE_PRESENT : PTE_COPY + (page - nr);
     mm.pte_write[j] = writable;
