@@ -261,20 +261,38 @@ export const invariants = [
     doc: "Every swap slot's swap_map count equals the swap PTEs naming it, and a slot's swap-cache page is in the swap cache (PG_swapcache, a THP subpage or a small page read back in); a swap PTE of a slot with no page in the swap cache has its data written out.",
     source: 'mm/swapfile.c swap_duplicate(), free_swap_and_cache() @ v6.1; mm/swap_state.c add_to_swap_cache() @ v6.1',
     when: 'always',
-    check: (g, p) => {
-      let any = false;
-      for (let i = 0; i < g.swap.length; i++) {
-        const slot = g.swap[i]!;
-        const ptes = g.mms.filter((mm) => mm.pmd === 'table' && isSwapPte(mm.pte[i]!)).length;
-        if (ptes !== slot.count) return `slot ${i}: swap count ${slot.count} but ${ptes} swap PTE(s)`;
-        if (slot.page < 0 && ptes === 0) continue;
-        any = true;
-        if (slot.page >= p.nr && g.copies[slot.page - p.nr]!.swap !== i + 1)
-          return `slot ${i}: copy ${slot.page - p.nr} is not in the swap cache for it`;
-        if (slot.page >= 0 && slot.page < p.nr && (slot.page !== i || !g.pages[i]!.swapcache || g.pages[i]!.freed))
-          return `slot ${i}: page ${slot.page} is not in the swap cache for it`;
-      }
-      return any ? true : null;
-    },
+    check: (g, p) => swapCountMatchesEntries(g, p.nr, isSwapPte),
   }),
 ];
+
+/** The state both THP implementations keep for swap (impl/thp/page.ts, impl/thp-folio/folio.ts). */
+export interface SwapState {
+  readonly swap: readonly { readonly count: number; readonly page: number }[];
+  readonly mms: readonly { readonly pmd: string; readonly pte: readonly number[] }[];
+  readonly copies: readonly { readonly swap: number }[];
+  readonly pages: readonly { readonly swapcache: boolean; readonly freed: boolean }[];
+}
+
+/**
+ * swap-count-matches-entries of either implementation: each slot's count is its swap PTEs, and its
+ * swap-cache page (a THP subpage below nr, else a copy) is in the swap cache for it. null: no slot in use.
+ */
+export function swapCountMatchesEntries(
+  g: SwapState,
+  nr: number,
+  isSwapPte: (e: number) => boolean,
+): true | null | string {
+  let any = false;
+  for (let i = 0; i < g.swap.length; i++) {
+    const slot = g.swap[i]!;
+    const ptes = g.mms.filter((mm) => mm.pmd === 'table' && isSwapPte(mm.pte[i]!)).length;
+    if (ptes !== slot.count) return `slot ${i}: swap count ${slot.count} but ${ptes} swap PTE(s)`;
+    if (slot.page < 0 && ptes === 0) continue;
+    any = true;
+    if (slot.page >= nr && g.copies[slot.page - nr]!.swap !== i + 1)
+      return `slot ${i}: copy ${slot.page - nr} is not in the swap cache for it`;
+    if (slot.page >= 0 && slot.page < nr && (slot.page !== i || !g.pages[i]!.swapcache || g.pages[i]!.freed))
+      return `slot ${i}: page ${slot.page} is not in the swap cache for it`;
+  }
+  return any ? true : null;
+}

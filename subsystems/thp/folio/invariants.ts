@@ -20,6 +20,7 @@ import {
 } from '../../../impl/thp-folio/folio.js';
 import { PIN_ZERO_PAGE } from '../../../impl/thp-folio/gup.js';
 import { presentMappings } from '../../../impl/thp-folio/pgtable.js';
+import { swapCountMatchesEntries } from '../invariants.js';
 
 type G = FolioState;
 type P = FolioParams;
@@ -278,20 +279,6 @@ export const folioInvariants = [
     source:
       'mm/swapfile.c swap_duplicate(), free_swap_and_cache_nr() @ v6.12; mm/swap_state.c add_to_swap_cache() @ v6.12',
     when: 'always',
-    check: (g, p) => {
-      let any = false;
-      for (let i = 0; i < g.swap.length; i++) {
-        const slot = g.swap[i]!;
-        const ptes = g.mms.filter((mm) => mm.pmd === 'table' && isSwapPte(mm.pte[i]!)).length;
-        if (ptes !== slot.count) return `slot ${i}: swap count ${slot.count} but ${ptes} swap PTE(s)`;
-        if (slot.page < 0 && ptes === 0) continue;
-        any = true;
-        if (slot.page >= p.nr && g.copies[slot.page - p.nr]!.swap !== i + 1)
-          return `slot ${i}: copy ${slot.page - p.nr} is not in the swap cache for it`;
-        if (slot.page >= 0 && slot.page < p.nr && (slot.page !== i || !g.pages[i]!.swapcache || g.pages[i]!.freed))
-          return `slot ${i}: page ${slot.page} is not in the swap cache for it`;
-      }
-      return any ? true : null;
-    },
+    check: (g, p) => swapCountMatchesEntries(g, p.nr, isSwapPte),
   }),
 ];
