@@ -29,9 +29,10 @@ export const withPageNid = (rec: readonly number[], idx: number, nid: number): n
  * The end of free_huge_page under hugetlb_lock (mm/hugetlb.c free_huge_page() @ v6.1): a page
  * of a node with surplus pages (surplus_huge_pages_node[nid]) goes back to buddy
  * (remove_hugetlb_page + update_and_free_page), any other is enqueue_huge_page'd on its node.
+ * anyNode (variant free-surplus-any-node): the test reads h->surplus_huge_pages instead.
  */
-export function freeToNode(g: G, nid: number): void {
-  if (nodeCounts(g, nid).surp > 0) account(g, nid, -1, 0, -1);
+export function freeToNode(g: G, nid: number, anyNode = false): void {
+  if ((anyNode ? g.surp : nodeCounts(g, nid).surp) > 0) account(g, nid, -1, 0, -1);
   else account(g, nid, 0, 1, 0);
 }
 

@@ -76,5 +76,6 @@ export function freeHugePage(
   if (restore) g.resv++;
   if (temporary)
     g.nr--; // HPageTemporary (a migration's old folio): remove_hugetlb_folio, back to buddy
-  else freeToNode(g, nid ?? 0); // surplus page of its node: back to buddy; else enqueue_huge_page
+  // surplus page of its node: back to buddy; else enqueue_huge_page
+  else freeToNode(g, nid ?? 0, t.bug('free-surplus-any-node'));
 }

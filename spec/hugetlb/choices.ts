@@ -96,6 +96,12 @@ export const RELEASING_OPS: ReadonlySet<string> = new Set([
   'pin', // its GUP fault
 ]);
 
+/**
+ * Operations that may give surplus pages back to buddy through return_unused_surplus_pages: with
+ * several nodes their node choice says which node gives each (promises.ts releaseGlobal).
+ */
+export const NODE_RELEASING_OPS: ReadonlySet<string> = new Set(['munmap', 'truncate', 'close', 'unlink', 'umount']);
+
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */
 export const SETNR_CHOICES: readonly number[] = Array.from({ length: 49 }, (_, i) => i);
 

@@ -6,7 +6,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { SpecDef } from '../../checker/types.js';
-import { RELEASING_OPS, withNodes, withReserveOffsets } from './choices.js';
+import { NODE_RELEASING_OPS, RELEASING_OPS, withNodes, withReserveOffsets } from './choices.js';
 import {
   applyOp,
   CHOICES_BY_OP,
@@ -15,6 +15,7 @@ import {
   initView,
   SETNR_CHOICES,
   shrinkSurplus,
+  surplusToBuddy,
   type HugetlbView,
   type Ret,
 } from './model.js';
@@ -74,6 +75,7 @@ const PLACEHOLDER = Object.freeze({
   removing: [],
   pins: [],
   nodes: [],
+  nodeSurp: [],
   p: undefined,
   ret: undefined,
 });
@@ -85,9 +87,9 @@ export const hugetlbMachine = setup({
     input: {} as HugetlbParams,
   },
   actions: {
-    shrink: assign(({ context }) => {
+    shrink: assign(({ context, event }) => {
       const { p: _p, ret: _r, ...view } = context;
-      const v = shrinkSurplus(view as HugetlbView);
+      const v = shrinkSurplus(view as HugetlbView, Number((event as Ev)['nid'] ?? 0));
       return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
     }),
     stageBegin: assign(({ context, event }) => {
@@ -128,8 +130,8 @@ export const hugetlbMachine = setup({
 });
 
 export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
-  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes } = ctx;
-  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes };
+  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes, nodeSurp } = ctx;
+  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes, nodeSurp };
 }
 
 const choiceCache = new Map<string, readonly number[]>();
@@ -154,10 +156,11 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     const unbound = p.membind === undefined;
     // (pin: the page its GUP fault allocates; uffd_copy: the page it installs)
     const faulting = op === 'fault' || op === 'pin' || op === 'uffd_copy';
+    // (munmap, truncate, close, unlink, umount: which node gives back each surplus page, a digit each)
     const nodes =
       op === 'dissolve' || op === 'udmabuf' || (faulting && unbound)
         ? np
-        : op === 'fallocate' && unbound
+        : (op === 'fallocate' && unbound) || (np > 1 && NODE_RELEASING_OPS.has(op))
           ? np ** p.fileSize
           : 1;
     const bound = !unbound && (faulting || op === 'mmap' || op === 'fallocate');
@@ -177,7 +180,7 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     return out;
   },
   view: (snap) => specView(snap.context),
-  internal: (v) => (v.surp > 0 && v.free - v.rsvd > 0 ? [{ type: SHRINK_SURPLUS }] : []),
+  internal: (v) => surplusToBuddy(v).map((nid) => ({ type: SHRINK_SURPLUS, nid })),
   // truncate and hole punch remove their pages one at a time while in flight (ops-staged.ts)
   pendingInternal: (v, op, args, p) => stagedSteps(v, op, args, p),
 };

@@ -4,7 +4,7 @@
  * (promises.ts), not how the kernel counts. Nondeterminism is a `choice`
  * (choices.ts) only where the kernel has real freedom.
  */
-import { decodeChoice, INJ } from './choices.js';
+import { decodeChoice, INJ, NODE_RELEASING_OPS } from './choices.js';
 import { fault } from './ops-fault.js';
 import { uffdContinue, uffdCopy } from './ops-uffd.js';
 import { forgetShared, uffdRegister } from './ops-pmd-share.js';
@@ -39,7 +39,7 @@ export type {
 } from './view.js';
 export { TOKEN } from './view.js';
 export { CHOICES_BY_OP, decodeChoice, INJ, SETNR_CHOICES } from './choices.js';
-export { shrinkSurplus } from './ops-pool.js';
+export { shrinkSurplus, surplusToBuddy } from './ops-pool.js';
 export { inUse, outstanding, sees, usage } from './promises.js';
 
 const initMemo = new WeakMap<HugetlbParams, HugetlbView>();
@@ -70,6 +70,7 @@ export function initView(p: HugetlbParams): HugetlbView {
     pins: Array.from({ length: PIN_SLOTS }, () => NO_PIN),
     // the boot-time pool sits on node 0
     nodes: (p.nodePool ?? 1) > 1 ? Array.from({ length: p.nodePool! }, (_, k) => (k === 0 ? p.pool : 0)) : [],
+    nodeSurp: (p.nodePool ?? 1) > 1 ? Array.from({ length: p.nodePool! }, () => 0) : [],
   });
   initMemo.set(p, v0);
   return v0;
@@ -105,8 +106,10 @@ function applyPlanned(
   // a node miss: HR-13 (params.numa) for any allocation; a bound task's empty node (ops-numa.ts)
   const bindable = ['fault', 'mmap', 'fallocate', 'pin', 'uffd_copy'].includes(op);
   if (plan.numaMiss && !p.numa && !(p.membind !== undefined && bindable)) return undefined;
-  if (plan.node !== 0 && !['fault', 'dissolve', 'fallocate', 'pin', 'udmabuf', 'uffd_copy'].includes(op))
-    return undefined;
+  if (plan.node !== 0 && !['fault', 'dissolve', 'fallocate', 'pin', 'udmabuf', 'uffd_copy'].includes(op)) {
+    // the releasing ops' node digits: which node gives back each surplus page (promises.ts releaseGlobal)
+    if (v0.nodes.length === 0 || !NODE_RELEASING_OPS.has(op)) return undefined;
+  }
   if (!['fault', 'uffd_copy', 'fallocate', 'soft_offline', 'dissolve'].includes(op) && plan.surplusFirst)
     return undefined;
   if (plan.inj !== INJ.none && plan.inj !== INJ.busy && !p.inject) return undefined;

@@ -91,6 +91,9 @@ export function allocPage(
     else nid = pick;
   }
   if (!got && v.surp < v.overcommit && !plan.buddyFail) {
+    // params.nodePool > 1 requires overcommit 0, and set_overcommit refuses several nodes
+    if (v.nodes.length > 0)
+      throw new Error('hugetlb spec: a surplus page from buddy with several nodes is not modelled');
     v.total++;
     v.surp++;
     got = true;
@@ -135,7 +138,7 @@ function sharedFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
       if (hadEntry) return undefined;
       f.resv = add(f.resv, i);
     } else if (!hadEntry && r.restore) return undefined;
-    pageFreed(v);
+    pageFreed(v, r.nid);
     return done(c, 'OOM');
   }
   if (plan.inj) return undefined;
@@ -184,7 +187,7 @@ function privateBackout(c: Ctx, m: VmaView, i: number, r: AllocResult, wasReserv
     // the promise stays
   } else if (plan.inj === INJ.gain && !wasReserved) m.resv = add(m.resv, i);
   else return undefined;
-  pageFreed(v);
+  pageFreed(v, r.nid);
   return done(c, 'OOM');
 }
 

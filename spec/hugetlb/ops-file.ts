@@ -23,6 +23,10 @@ import {
   promiseGlobal,
   releaseGlobal,
   settle,
+  freeHeld,
+  heldCount,
+  nodePick,
+  tokenAt,
   withToken,
 } from './promises.js';
 import type { HugetlbParams } from './params.js';
@@ -46,33 +50,39 @@ export function zapFileMappings(v: HugetlbView, fi: number, start: number, end: 
 function settleAndRelease(v0: HugetlbView, v: HugetlbView, released: number, plan: Plan): Outcome | undefined {
   const s = settle(v0, v, newLedger(v), plan.reserveOffset);
   if (!s) return undefined;
-  releaseGlobal(s, released);
+  const pick = nodePick(s, plan.node);
+  if (!releaseGlobal(s, released, pick) || pick.code !== 0) return undefined;
   s.free = s.total - inUse(s);
   s.rsvd = outstanding(s);
   return { view: s, ret: 'ok' };
 }
 
-/** held: pages a staged truncate (ops-staged.ts) already removed, their reservations consumed, not yet freed. */
+/**
+ * held: pages a staged truncate (ops-staged.ts) already removed, their reservations consumed, not yet
+ * freed (view.removing[2]'s code: the sum of 8^node over them).
+ */
 export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams, held = 0): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
   const fi = num(a, 'f');
   const size = num(a, 'size');
   const f0 = v0.files[fi];
+  const plain = !plan.reserveOffset && !plan.node;
   if (!f0 || size < 0 || size > p.fileSize || !v0.spools[f0.mount]?.mounted)
-    return plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
-  if (!f0.open) return plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
-  if (f0.sealed && size < f0.size) return plan.reserveOffset ? undefined : { view: v0, ret: 'EPERM' };
+    return plain ? { view: v0, ret: 'EINVAL' } : undefined;
+  if (!f0.open) return plain ? { view: v0, ret: 'EBADF' } : undefined;
+  if (f0.sealed && size < f0.size) return plain ? { view: v0, ret: 'EPERM' } : undefined;
   const v = clone(v0);
   zapFileMappings(v, fi, size, p.fileSize, v0.surp === 0);
   const f = at(v.files, fi);
   f.size = size;
   const gone = f.cache.filter((x) => x >= size);
-  const released = f.resv.filter((x) => x >= size && !has(f.cache, x)).length - held;
+  const released = f.resv.filter((x) => x >= size && !has(f.cache, x)).length - heldCount(held);
   f.cache = f.cache.filter((x) => x < size);
   f.resv = f.resv.filter((x) => x < size);
   unmapFile(v, fi, (x) => x >= size);
-  const freed = gone.filter((x) => !keepPinned(v, fi, x)).length; // a pinned page stays in use until unpinned
-  for (let k = 0; k < freed + held; k++) pageFreed(v);
+  const freed = gone.filter((x) => !keepPinned(v, fi, x)); // a pinned page stays in use until unpinned
+  for (const x of freed) pageFreed(v, tokenAt(f.nodes, x));
+  freeHeld(v, held);
   return settleAndRelease(v0, v, released, plan);
 }
 
@@ -126,8 +136,8 @@ export function punchRange(
   }
   for (const i of victims) f.cache = del(f.cache, i);
   unmapFile(v, fi, (x) => x >= from && x < to);
-  const freed = victims.filter((i) => !keepPinned(v, fi, i)).length; // a pinned page stays in use until unpinned
-  if (!hold) for (let k = 0; k < freed; k++) pageFreed(v);
+  const freed = victims.filter((i) => !keepPinned(v, fi, i)); // a pinned page stays in use until unpinned
+  if (!hold) for (const i of freed) pageFreed(v, tokenAt(f.nodes, i));
   const s = settle(v0, v, ledger, plan.reserveOffset);
   return s ? { view: s, ret: 'ok' } : undefined;
 }

@@ -17,9 +17,12 @@ import {
   isSharedKind,
   keepPinned,
   newLedger,
+  type NodePick,
+  nodePick,
   pageFreed,
   releaseGlobal,
   settle,
+  tokenAt,
 } from './promises.js';
 import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
@@ -30,8 +33,8 @@ const mapped = (v: HugetlbView, fileIndex: number): boolean =>
 function evict(v: HugetlbView, fileIndex: number): number {
   const f = at(v.files, fileIndex);
   const released = f.resv.filter((i) => !has(f.cache, i)).length;
-  const freed = f.cache.filter((i) => !keepPinned(v, fileIndex, i)).length; // a pinned page stays in use until unpinned
-  for (let k = 0; k < freed; k++) pageFreed(v);
+  const freed = f.cache.filter((i) => !keepPinned(v, fileIndex, i)); // a pinned page stays in use until unpinned
+  for (const i of freed) pageFreed(v, tokenAt(f.nodes, i));
   f.cache = [];
   f.resv = [];
   Object.assign(f, flagsOf('gone'));
@@ -44,13 +47,13 @@ export function lastReference(
   v: HugetlbView,
   fileIndex: number,
   offset: number,
+  pick: NodePick,
 ): HugetlbView | undefined {
   const f = at(v.files, fileIndex);
   const last = fileStep(lifeOf(f), 'release') !== undefined && !mapped(v, fileIndex);
   const released = last ? evict(v, fileIndex) : 0;
   const s = settle(v0, v, newLedger(v), offset);
-  if (!s) return undefined;
-  releaseGlobal(s, released);
+  if (!s || !releaseGlobal(s, released, pick)) return undefined;
   return finish(s);
 }
 
@@ -66,11 +69,12 @@ function dropReference(
   const fileIndex = num(a, 'f');
   const f0 = v0.files[fileIndex];
   const next = f0 && fileStep(lifeOf(f0), ev);
-  if (!next) return plan.reserveOffset ? undefined : { view: v0, ret: err };
+  if (!next) return plan.reserveOffset || plan.node ? undefined : { view: v0, ret: err };
   const v = clone(v0);
   Object.assign(at(v.files, fileIndex), flagsOf(next));
-  const out = lastReference(v0, v, fileIndex, plan.reserveOffset);
-  return out ? { view: out, ret: 'ok' } : undefined;
+  const pick = nodePick(v0, plan.node);
+  const out = lastReference(v0, v, fileIndex, plan.reserveOffset, pick);
+  return out && pick.code === 0 ? { view: out, ret: 'ok' } : undefined;
 }
 
 /** close(2): EBADF unless the descriptor is open. */
@@ -89,14 +93,16 @@ export const unlink = (v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
  */
 export function umount(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
+  if (plan.node && v0.nodes.length === 0) return undefined;
   const m = num(a, 'm');
   const s0 = v0.spools[m];
-  if (!s0 || !mountStep(s0.mounted ? 'mounted' : 'unmounted', 'umount')) return { view: v0, ret: 'EINVAL' };
+  if (!s0 || !mountStep(s0.mounted ? 'mounted' : 'unmounted', 'umount'))
+    return plan.node ? undefined : { view: v0, ret: 'EINVAL' };
   const onMount = (k: number): boolean => at(v0.files, k).mount === m;
   const busy =
     v0.files.some((f, k) => onMount(k) && (!fileStep(lifeOf(f), 'umount') || mapped(v0, k))) ||
     v0.vmas.some((vm) => vm.kind !== 'none' && !isSharedKind(vm.kind) && vm.src === m);
-  if (busy) return { view: v0, ret: 'EBUSY' };
+  if (busy) return plan.node ? undefined : { view: v0, ret: 'EBUSY' };
   const v = clone(v0);
   let released = 0;
   for (let k = 0; k < v.files.length; k++) if (onMount(k) && !at(v.files, k).evicted) released += evict(v, k);
@@ -105,6 +111,7 @@ export function umount(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
   // pinned pages of the mount's files no longer count against any mount (a new mount starts empty)
   v.pins = v.pins.map((q) => (q.state === 'orphan' && q.mount === m ? { ...q, mount: -1 } : q));
   finish(v);
-  releaseGlobal(v, released);
+  const pick = nodePick(v, plan.node);
+  if (!releaseGlobal(v, released, pick) || pick.code !== 0) return undefined;
   return { view: finish(v), ret: 'ok' };
 }

@@ -13,6 +13,7 @@ import {
   inUse,
   isSharedKind,
   newLedger,
+  nodePick,
   outstanding,
   pageFreed,
   promiseGlobal,
@@ -20,6 +21,7 @@ import {
   range,
   releaseGlobal,
   settle,
+  tokenAt,
   usage,
 } from './promises.js';
 import { lastReference } from './ops-lifetime.js';
@@ -136,7 +138,9 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
  */
 export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
-  const unchanged = (ret: Ret): Outcome | undefined => (plan.reserveOffset ? undefined : { view: v0, ret });
+  const unchanged = (ret: Ret): Outcome | undefined =>
+    plan.reserveOffset || plan.node ? undefined : { view: v0, ret };
+  const pick = nodePick(v0, plan.node); // the node of each surplus page given back
   const slot = num(a, 'v');
   const m0 = v0.vmas[slot];
   if (!m0 || m0.kind === 'none') return unchanged('EINVAL');
@@ -155,10 +159,10 @@ export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
   let given = 0;
   if (!isSharedKind(m.kind)) {
     const peer = m.peer >= 0 ? at(v.vmas, m.peer) : undefined;
-    let freed = 0;
+    const freed: number[] = []; // the nodes of the pages freed
     for (const i of m.anon.filter(inRange)) {
       if (has(m.cow, i) && peer) peer.cow = del(peer.cow, i);
-      else freed++;
+      else freed.push(tokenAt(m.nodes, i));
     }
     given = m.resv.filter(inRange).length;
     m.anon = m.anon.filter((i) => !inRange(i));
@@ -166,7 +170,7 @@ export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
     m.resv = m.resv.filter((i) => !inRange(i));
     m.pagecache = m.pagecache.filter((i) => !inRange(i));
     if (whole && peer) peer.peer = -1;
-    for (let k = 0; k < freed; k++) pageFreed(v);
+    for (const nid of freed) pageFreed(v, nid);
   } else m.pagecache = m.pagecache.filter((i) => !inRange(i));
   if (whole) v.vmas[slot] = { ...EMPTY_VMA };
   else if (middle) {
@@ -191,10 +195,9 @@ export function munmap(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefine
   const fileHeld = isSharedKind(m0.kind) ? m0.src : m0.file;
   const settled =
     whole && fileHeld >= 0
-      ? lastReference(v0, v, fileHeld, plan.reserveOffset)
+      ? lastReference(v0, v, fileHeld, plan.reserveOffset, pick)
       : settle(v0, v, newLedger(v), plan.reserveOffset);
-  if (!settled) return undefined;
-  releaseGlobal(settled, given);
+  if (!settled || !releaseGlobal(settled, given, pick) || pick.code !== 0) return undefined;
   return { view: settledFinish(settled), ret: 'ok' };
 }
 
@@ -252,12 +255,12 @@ export function zapPrivate(v: HugetlbView, slot: number, start: number, end: num
   if (m.kind === 'none' || isSharedKind(m.kind)) return;
   const inRange = (i: number): boolean => i >= start && i < end;
   const peer = m.peer >= 0 ? at(v.vmas, m.peer) : undefined;
-  let freed = 0;
+  const freed: number[] = []; // the nodes of the pages freed
   for (const i of m.anon.filter(inRange)) {
     if (has(m.cow, i) && peer)
       peer.cow = del(peer.cow, i); // the partner keeps the page (and no promise comes back)
     else {
-      freed++;
+      freed.push(tokenAt(m.nodes, i));
       if (restore && m.kind === 'private' && m.owner) m.resv = [...m.resv, i].sort((x, y) => x - y);
     }
   }
@@ -265,7 +268,7 @@ export function zapPrivate(v: HugetlbView, slot: number, start: number, end: num
   m.cow = m.cow.filter((i) => !inRange(i));
   m.pagecache = m.pagecache.filter((i) => !inRange(i));
   m.data = m.data.filter(([i]) => !inRange(i));
-  for (let k = 0; k < freed; k++) pageFreed(v);
+  for (const nid of freed) pageFreed(v, nid);
 }
 
 /**

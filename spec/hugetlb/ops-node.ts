@@ -8,11 +8,10 @@
  *
  * The view keeps each node's persistent count (view.ts `nodes`): it changes
  * only through a pool write, never through faults, reservations or surplus
- * pages coming and going (those change a node's total and surplus together).
- * Which of the global surplus pages and free pages sit on node nid is not in
- * the view: how many of them a write converts or removes is left free.
+ * pages coming and going (those change a node's total and surplus together),
+ * and each node's surplus pages (`nodeSurp`: nodes/node<nid>/.../surplus_hugepages).
  */
-import { clone, finish, inUse, outstanding } from './promises.js';
+import { clone, finish, inUse, nodeFree, outstanding } from './promises.js';
 import type { HugetlbView, Outcome } from './view.js';
 
 /** Persistent pages by node as the user reads them (one node: the global pool). */
@@ -21,13 +20,15 @@ export function persistentByNode(v: HugetlbView): number[] {
 }
 
 /**
- * echo n > nodes/node<nid>/.../nr_hugepages. Grow: node nid's persistent pages
- * become n, from its own surplus pages (x of them: the view does not say how
- * many sit on nid) and then y fresh pages on nid; fewer fresh pages than
- * needed = buddy failed. Shrink: node nid keeps n persistent pages; y free
- * pages leave the pool (never below what is in use or reserved), the rest of
- * its excess becomes surplus. Other nodes' persistent pages never change.
- * c = 7*x + y (choices.ts SETNR_CHOICES).
+ * echo n > nodes/node<nid>/.../nr_hugepages (set_max_huge_pages(h, count, nid, {nid}),
+ * mm/hugetlb.c @ v6.1). Grow: node nid's own surplus pages become persistent first
+ * (adjust_pool_surplus under hugetlb_lock), then fresh pages on nid (y of them; fewer than
+ * needed = buddy failed). Shrink: free pages of nid leave the pool, never below what is in use
+ * or reserved (min_count), and the rest of its excess becomes surplus on nid. Other nodes'
+ * pages never change. c = 7*x + y (choices.ts SETNR_CHOICES): x surplus pages of nid left
+ * unconverted on a completed grow (as set_nr: a surplus page allocated on nid while the lock
+ * is dropped between fresh pages, so only with nr_overcommit_hugepages > 0); y the fresh pages
+ * (grow) or the pages removed (shrink: at most as many as min_count allows and nid has free).
  */
 export function setNrNode(v0: HugetlbView, nid: number, n: number, c: number): Outcome | undefined {
   const x = Math.floor(c / 7);
@@ -35,23 +36,35 @@ export function setNrNode(v0: HugetlbView, nid: number, n: number, c: number): O
   const nodes = persistentByNode(v0);
   const cur = nodes[nid];
   if (cur === undefined) return undefined;
+  const several = v0.nodes.length > 0;
+  const surpHere = several ? (v0.nodeSurp[nid] ?? 0) : v0.surp;
   const v = clone(v0);
   let now = n;
+  let surpNow = surpHere;
   if (n > cur) {
-    if (x > Math.min(v.surp, n - cur)) return undefined;
-    v.surp -= x;
-    const need = n - cur - x;
-    if (y > need) return undefined;
+    const conv = Math.min(surpHere, n - cur);
+    if (x > conv || (x > 0 && v0.overcommit === 0)) return undefined;
+    const need = n - cur - (conv - x);
+    if (y > need || (x > 0 && y < need)) return undefined; // the relaxation only covers completed grows
+    v.surp -= conv - x;
+    surpNow -= conv - x;
     v.total += y;
-    now = cur + x + y;
+    now = cur + conv - x + y;
   } else {
     if (x !== 0) return undefined;
     const persistent = v.total - v.surp;
     const minCount = Math.max(persistent - cur + n, outstanding(v0) + inUse(v0));
-    if (y > Math.max(0, persistent - minCount)) return undefined;
+    const free = several ? nodeFree(v0, nid) : v0.total - inUse(v0);
+    // fewer: pages of nid freed to its free list while the lock is dropped between the removal and
+    // adjust_pool_surplus (they become surplus instead; node-default-fault reaches it)
+    if (y > Math.min(free, Math.max(0, persistent - minCount))) return undefined;
     v.total -= y;
     v.surp += cur - n - y;
+    surpNow += cur - n - y;
   }
-  if (v0.nodes.length > 0) v.nodes = v0.nodes.map((k, i) => (i === nid ? now : k));
+  if (several) {
+    v.nodes = v0.nodes.map((k, i) => (i === nid ? now : k));
+    v.nodeSurp = v0.nodeSurp.map((k, i) => (i === nid ? surpNow : k));
+  }
   return { view: finish(v), ret: 'ok' };
 }

@@ -23,42 +23,17 @@
  *    still holds the reserved page elsewhere: that fault SIGBUSes. That is
  *    the only SIGBUS a reservation does not rule out under a policy.
  *
- * Freedom beyond the kernel's: the view does not say on which node a surplus
- * page sits, nor where a page a truncate removed (not yet freed) or a pin
- * keeps sits, so a node's free count is known only within bounds
- * (nodeFreeBounds); both bounds meet when there are no surplus pages and no
- * such pages, as in the default scenarios.
+ * A node's free pages are exact (promises.ts nodeFree): the view keeps each
+ * node's persistent and surplus pages and the node of every page in use (in
+ * the page cache, mapped, held by a truncate in flight or by pins only).
  */
 import type { Plan } from './choices.js';
-import { clone, finish, orphans, tokenAt } from './promises.js';
+import { clone, finish, nodeFree } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import type { HugetlbView } from './view.js';
 
 /** The scenario parameters that decide where a page may come from. */
 export type NodePolicy = Pick<HugetlbParams, 'numa' | 'membind'>;
-
-/** Pages in use on node n (a page shared after fork counted once). */
-function nodeInUse(v: HugetlbView, n: number): number {
-  let used = 0;
-  let shared = 0;
-  for (const f of v.files) for (const i of f.cache) if (tokenAt(f.nodes, i) === n) used++;
-  for (const m of v.vmas) {
-    for (const i of m.anon) if (tokenAt(m.nodes, i) === n) used++;
-    for (const i of m.cow) if (tokenAt(m.nodes, i) === n) shared++;
-  }
-  return used - shared / 2;
-}
-
-/**
- * Node n's free pages, as [at least, at most]: its persistent pages plus the
- * surplus pages on it, minus its pages in use. Surplus pages, pages removed
- * by a truncate in flight and pages only a pin keeps may sit on any node.
- */
-function nodeFreeBounds(v: HugetlbView, n: number): [number, number] {
-  const base = (v.nodes[n] ?? 0) - nodeInUse(v, n);
-  const unplaced = (v.removing[2] ?? 0) + orphans(v, () => true);
-  return [Math.max(0, base - unplaced), Math.max(0, base + v.surp)];
-}
 
 /**
  * The node of a page the pool gives this allocation (the global conditions
@@ -71,14 +46,13 @@ export function poolNode(v: HugetlbView, plan: Plan, pol: NodePolicy): number | 
   const bind = pol.membind;
   if (bind !== undefined && plan.node !== 0) return undefined;
   const nid = bind ?? plan.node;
-  const [lo, hi] = nodeFreeBounds(v, nid);
-  if (plan.numaMiss) return bind !== undefined && lo === 0 ? 'miss' : undefined;
-  return hi > 0 ? nid : undefined;
+  const free = nodeFree(v, nid);
+  if (plan.numaMiss) return bind !== undefined && free === 0 ? 'miss' : undefined;
+  return free > 0 ? nid : undefined;
 }
 
-/** May node nid have a free page (a page taken with no nodemask: udmabuf's memfd_alloc_folio)? */
-export const mayHaveFree = (v: HugetlbView, nid: number): boolean =>
-  nid < v.nodes.length && nodeFreeBounds(v, nid)[1] > 0;
+/** Has node nid a free page (a page taken with no nodemask: udmabuf's memfd_alloc_folio)? */
+export const hasFree = (v: HugetlbView, nid: number): boolean => nid < v.nodes.length && nodeFree(v, nid) > 0;
 
 /**
  * mmap's check for a bound task reserving n pages from the global pool
@@ -88,34 +62,32 @@ export const mayHaveFree = (v: HugetlbView, nid: number): boolean =>
 export function bindCheckFails(v: HugetlbView, n: number, plan: Plan, pol: NodePolicy): boolean | undefined {
   const bind = pol.membind;
   if (bind === undefined || v.nodes.length === 0 || n <= 0) return plan.numaMiss ? undefined : false;
-  const [lo, hi] = nodeFreeBounds(v, bind);
+  const free = nodeFree(v, bind);
   // as for the global check (ops-map.ts transientEnomem), a concurrent fault may hold a page of
   // the node it has taken and not yet mapped: the check may fail with one page less
-  if (plan.numaMiss) return n > lo - 1 ? true : undefined;
-  return n <= hi ? false : undefined;
+  if (plan.numaMiss) return n > free - 1 ? true : undefined;
+  return n <= free ? false : undefined;
 }
 
 /**
  * Memory offline of a block holding a free page of node plan.node (which block
  * is offlined is the user's choice), with several nodes: the page leaves the
  * pool as one of its node's surplus pages when that node has any
- * (plan.surplusFirst), else as one of its persistent pages. The view does not
- * say on which node surplus pages sit, so while there are any both are
- * possible; a node without persistent pages can only lose a surplus one.
+ * (plan.surplusFirst; cb402bbdabca "mm/hugetlb: fix surplus pages in
+ * dissolve_free_huge_page()"), else as one of its persistent pages.
  * undefined: not a possible outcome.
  */
 export function offlineNodePage(v0: HugetlbView, plan: Plan): HugetlbView | undefined {
   const nid = plan.node;
-  if (nid >= v0.nodes.length || nodeFreeBounds(v0, nid)[1] <= 0) return undefined;
+  if (nid >= v0.nodes.length || nodeFree(v0, nid) <= 0) return undefined;
+  const surplus = (v0.nodeSurp[nid] ?? 0) > 0;
+  if (plan.surplusFirst !== surplus) return undefined;
   const v = clone(v0);
   v.total--;
-  if (plan.surplusFirst) {
-    if (v.surp === 0) return undefined;
+  if (surplus) {
     v.surp--;
-  } else {
-    if ((v.nodes[nid] ?? 0) <= 0) return undefined;
-    v.nodes = v.nodes.map((k, i) => (i === nid ? k - 1 : k));
-  }
+    v.nodeSurp = v.nodeSurp.map((k, i) => (i === nid ? k - 1 : k));
+  } else v.nodes = v.nodes.map((k, i) => (i === nid ? k - 1 : k));
   return finish(v);
 }
 
@@ -125,13 +97,13 @@ export function offlineNodePage(v0: HugetlbView, plan: Plan): HugetlbView | unde
  * the call allocates is digit k of plan.node in base `nodes` (under the default
  * policy each page may come from any node: the task may move between CPUs);
  * a bound task's allocation misses (the call ends with ENOSPC) at the first page
- * whose node may have no free page (plan.numaMiss). The plan for page k.
+ * whose node has no free page (plan.numaMiss). The plan for page k.
  */
 export function fallocatePagePlan(v: HugetlbView, plan: Plan, pol: NodePolicy, k: number): Plan {
   if (v.nodes.length === 0) return plan; // one node (params.numa's HR-13 miss is the plan's own)
   const nodes = Math.max(1, v.nodes.length);
   const node = pol.membind === undefined ? Math.floor(plan.node / nodes ** k) % nodes : 0;
   const bind = pol.membind;
-  const miss = plan.numaMiss && bind !== undefined && nodeFreeBounds(v, bind)[0] === 0;
+  const miss = plan.numaMiss && bind !== undefined && nodeFree(v, bind) === 0;
   return { ...plan, node, numaMiss: miss };
 }

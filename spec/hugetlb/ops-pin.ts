@@ -25,7 +25,7 @@
  */
 import { INJ, type Plan } from './choices.js';
 import { fault } from './ops-fault.js';
-import { mayHaveFree } from './ops-numa.js';
+import { hasFree } from './ops-numa.js';
 import { add, at, clone, finish, has, isSharedKind, pageFreed, withToken } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, type HugetlbView, NO_PIN, type Outcome, type Ret, num } from './view.js';
@@ -55,7 +55,7 @@ export function pin(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Out
   } else if (plan.inj === INJ.early && isPlain({ ...plan, inj: 0 })) return { view: v0, ret: 'ENOMEM' };
   else if (!plain) return undefined;
   const w = clone(v);
-  w.pins[k] = { state: 'cached', file: m.src, idx: i, mount: -1 };
+  w.pins[k] = { state: 'cached', file: m.src, idx: i, mount: -1, nid: 0 };
   return { view: finish(w), ret: 'ok' };
 }
 
@@ -84,13 +84,13 @@ export function udmabuf(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams):
   if (!has(f0.cache, i)) return udmabufNew(v0, a, plan, p);
   const v = clone(v0);
   at(v.files, fi).sealed = true;
-  v.pins[k] = { state: 'cached', file: fi, idx: i, mount: -1 };
+  v.pins[k] = { state: 'cached', file: fi, idx: i, mount: -1, nid: 0 };
   return { view: finish(v), ret: 'ok' };
 }
 
 /**
  * udmabuf of an index with a reservation and no page: a new page takes the
- * reservation. With several nodes it comes from any node that may have a free
+ * reservation. With several nodes it comes from any node that has a free
  * page, whatever the task's policy (memfd_alloc_folio passes numa_node_id() and
  * no nodemask to alloc_hugetlb_folio_reserve @ v6.12): plan.node.
  */
@@ -102,13 +102,13 @@ function udmabufNew(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Out
   if (!f0 || !p.mounts[f0.mount]?.internal || !f0.open || i >= f0.size || v0.pins[k]?.state !== 'none')
     return undefined;
   if (has(f0.cache, i) || !has(f0.resv, i)) return undefined;
-  if (v0.nodes.length > 0 && !mayHaveFree(v0, plan.node)) return undefined;
+  if (v0.nodes.length > 0 && !hasFree(v0, plan.node)) return undefined;
   const v = clone(v0);
   const f = at(v.files, fi);
   f.sealed = true;
   f.cache = add(f.cache, i); // a new page takes i's reservation
   if (v0.nodes.length > 0) f.nodes = withToken(f.nodes, i, plan.node);
-  v.pins[k] = { state: 'cached', file: fi, idx: i, mount: -1 };
+  v.pins[k] = { state: 'cached', file: fi, idx: i, mount: -1, nid: 0 };
   return { view: finish(v), ret: 'ok' };
 }
 
@@ -121,6 +121,6 @@ export function unpin(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined
   const v = clone(v0);
   v.pins[k] = NO_PIN;
   // the page goes back to the pool with its last pin
-  if (q.state === 'orphan' && !v.pins.some((x) => x.state === 'orphan' && x.idx === q.idx)) pageFreed(v);
+  if (q.state === 'orphan' && !v.pins.some((x) => x.state === 'orphan' && x.idx === q.idx)) pageFreed(v, q.nid);
   return { view: finish(v), ret: 'ok' };
 }

@@ -7,7 +7,7 @@ import type { Plan } from './choices.js';
 import { fileStep, freshFile, lifeOf, mountStep } from './lifecycle.js';
 import type { HugetlbParams } from './params.js';
 import { offlineNodePage } from './ops-numa.js';
-import { clone, finish, inUse, outstanding, promiseGlobal } from './promises.js';
+import { clone, finish, inUse, nodeFree, outstanding, promiseGlobal, surplusGone } from './promises.js';
 import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
 export function setOvercommit(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
@@ -85,13 +85,21 @@ export function setNr(v0: HugetlbView, n: number, c: number): Outcome | undefine
  * kernel does this in return_unused_surplus_pages / free_huge_page; which of
  * them runs first when several tasks race (a needs/commit refund, a gather
  * whose pages became unnecessary) is not something a user can observe or rely
- * on, so the spec lets it happen at any time while free - rsvd > 0.
+ * on, so the spec lets it happen at any time while free - rsvd > 0. With
+ * several nodes the page is a free page of a node with surplus pages: the
+ * nodes it may come from (one node: [0] when it may happen at all).
  */
-export function shrinkSurplus(v0: HugetlbView): HugetlbView | undefined {
-  if (!(v0.surp > 0 && v0.free - v0.rsvd > 0)) return undefined;
+export function surplusToBuddy(v: HugetlbView): number[] {
+  if (!(v.surp > 0 && v.free - v.rsvd > 0)) return [];
+  if (v.nodes.length === 0) return [0];
+  return v.nodes.map((_, nid) => nid).filter((nid) => (v.nodeSurp[nid] ?? 0) > 0 && nodeFree(v, nid) > 0);
+}
+
+/** The internal step from node nid (surplusToBuddy). */
+export function shrinkSurplus(v0: HugetlbView, nid: number): HugetlbView | undefined {
+  if (!surplusToBuddy(v0).includes(nid)) return undefined;
   const v = clone(v0);
-  v.total--;
-  v.surp--;
+  surplusGone(v, nid);
   return finish(v);
 }
 

@@ -29,7 +29,7 @@
  * progress; another truncate/punch/fallocate/close/unlink of the file and any
  * umount wait for it (inode_lock), so applyOp rejects them meanwhile.
  */
-import { clone, finish, has, isPinned, keepPinned, maxReserveOffsets, pageFreed } from './promises.js';
+import { clone, finish, freeHeld, has, isPinned, keepPinned, maxReserveOffsets, tokenAt } from './promises.js';
 import { punchRange, truncate, unmapFile, zapFileMappings } from './ops-file.js';
 import type { Plan } from './choices.js';
 import type { HugetlbParams } from './params.js';
@@ -155,7 +155,8 @@ export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView |
     // the pinned page consumed its reservation and is in use as the pin's: no promise is left at i
     if (keepPinned(v, fi, i)) v.files[fi] = { ...v.files[fi]!, resv: v.files[fi]!.resv.filter((x) => x !== i) };
   }
-  v.removing = [kind, fi, held + (cached && !pinned ? 1 : 0), lo!, hi!, ...rest];
+  const nid = tokenAt(v0.files[fi]?.nodes ?? [], i); // the removed page's node (the held code: 8^node per page)
+  v.removing = [kind, fi, held + (cached && !pinned ? 8 ** nid : 0), lo!, hi!, ...rest];
   return finish(v);
 }
 
@@ -189,6 +190,6 @@ export function finishStaged(
   if (op === 'truncate') return truncate(v, a, plan, p, held);
   // the punch does not go back: a page faulted in behind it stays
   if (plan.buddyFail || plan.inj || plan.reserveOffset || plan.numaMiss) return undefined;
-  for (let k = 0; k < held; k++) pageFreed(v);
+  freeHeld(v, held);
   return { view: finish(v), ret: 'ok' };
 }

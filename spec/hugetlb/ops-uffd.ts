@@ -64,11 +64,11 @@ export function uffdCopy(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams)
     if (!beyondEof || src === 'bad') return undefined;
     if (plan.inj === INJ.gain && !hadEntry) at(v.files, m.src).resv = add(at(v.files, m.src).resv, i);
     else if (plan.inj !== INJ.keep || (!hadEntry && r.restore)) return undefined;
-    pageFreed(v);
+    pageFreed(v, r.nid);
     return done(c, 'EFAULT');
   }
   if (src === 'bad' || beyondEof) {
-    pageFreed(v); // the page is given back with its reservation
+    pageFreed(v, r.nid); // the page is given back with its reservation
     return done(c, 'EFAULT');
   }
   if (isSharedKind(m.kind)) {

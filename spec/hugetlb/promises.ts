@@ -40,7 +40,7 @@ export function mountOf(v: HugetlbView, m: VmaView): number {
 
 /** Pages in use: page cache + private pages (a page COW-shared by two mappings counted once). */
 export function inUse(v: HugetlbView): number {
-  let n = v.removing[2] ?? 0; // removed by a truncate/punch in progress, not freed yet
+  let n = heldOn(v); // removed by a truncate/punch in progress, not freed yet
   for (const f of v.files) n += f.cache.length;
   n += orphans(v, () => true); // left the page cache, kept by pins
   let shared = 0;
@@ -72,6 +72,24 @@ export function outstanding(v: HugetlbView): number {
   for (const m of v.vmas) r += m.resv.length;
   for (const s of v.spools) r += s.reserve;
   return r;
+}
+
+/**
+ * Pages a truncate/punch in progress removed and has not freed yet (view.removing[2], the sum of
+ * 8^node over them): on node nid, or on every node when nid is undefined.
+ */
+export const heldOn = (v: HugetlbView, nid?: number): number => heldCount(v.removing[2] ?? 0, nid);
+
+/** How many pages a held code (the sum of 8^node over them) counts: on node nid, or on every node. */
+export function heldCount(code: number, nid?: number): number {
+  let n = 0;
+  for (let k = 0; code > 0; k++, code = Math.floor(code / 8)) if (nid === undefined || nid === k) n += code % 8;
+  return n;
+}
+
+/** The pages a truncate/punch in flight held (code: the sum of 8^node over them) are freed, each on its node. */
+export function freeHeld(v: HugetlbView, code: number): void {
+  for (let k = 0; code > 0; k++, code = Math.floor(code / 8)) for (let j = 0; j < code % 8; j++) pageFreed(v, k);
 }
 
 export function finish(v: HugetlbView): HugetlbView {
@@ -219,21 +237,83 @@ export function promiseGlobal(
   const needed = resv0 + n - free;
   if (needed <= 0) return true;
   if (buddyFails || v.surp + needed > v.overcommit) return false;
+  // params.nodePool > 1 requires overcommit 0, and set_overcommit refuses several nodes
+  if (v.nodes.length > 0) throw new Error('hugetlb spec: a surplus page from buddy with several nodes is not modelled');
   v.total += needed;
   v.surp += needed;
   return true;
 }
 
 /**
+ * Which node each surplus page given back comes from, where several nodes could give it
+ * (return_unused_surplus_pages' cursor, next_nid_to_free, is not in the view): the digits of
+ * `code` in base `base`, least significant first, each an index into the candidate nodes,
+ * consumed only where there are several. A caller's outcome is possible only if `code` ends 0.
+ */
+export interface NodePick {
+  code: number;
+  base: number;
+}
+
+export const nodePick = (v: HugetlbView, code: number): NodePick => ({ code, base: Math.max(2, v.nodes.length) });
+
+/** One of cands by the pick's next digit (undefined: the digit names no candidate). */
+export function pickOf(pick: NodePick, cands: readonly number[]): number | undefined {
+  if (cands.length === 1) return cands[0];
+  const d = pick.code % pick.base;
+  pick.code = Math.floor(pick.code / pick.base);
+  return cands[d];
+}
+
+/**
  * n promises given back: free surplus pages that no longer back a promise go
  * back to buddy (up to n). Call after settle(), so that what a mount kept
- * for min_size still counts as a promise.
+ * for min_size still counts as a promise. With several nodes, each such page
+ * is a free page of a node with surplus pages (remove_pool_huge_page(h,
+ * N_MEMORY, 1) in return_unused_surplus_pages, mm/hugetlb.c @ v6.1): none
+ * goes when no node has both; which node gives it is `pick`'s. False: the
+ * pick named no candidate.
  */
-export function releaseGlobal(v: HugetlbView, n: number): void {
-  if (n <= 0) return;
+export function releaseGlobal(v: HugetlbView, n: number, pick?: NodePick): boolean {
+  if (n <= 0) return true;
   const k = Math.min(n, v.surp, Math.max(0, v.total - inUse(v) - outstanding(v)));
-  v.total -= k;
-  v.surp -= k;
+  if (v.nodes.length === 0) {
+    v.total -= k;
+    v.surp -= k;
+    return true;
+  }
+  for (let j = 0; j < k; j++) {
+    const cands = v.nodes.map((_, nid) => nid).filter((nid) => at(v.nodeSurp, nid) > 0 && nodeFree(v, nid) > 0);
+    if (cands.length === 0) break;
+    const nid = pick ? pickOf(pick, cands) : undefined;
+    if (nid === undefined) return false;
+    surplusGone(v, nid);
+  }
+  return true;
+}
+
+/** A surplus page of node nid (one node: of the pool) goes back to buddy. */
+export function surplusGone(v: HugetlbView, nid: number): void {
+  v.total--;
+  v.surp--;
+  if (v.nodeSurp.length > 0) v.nodeSurp = v.nodeSurp.map((s, k) => (k === nid ? s - 1 : s));
+}
+
+/** Pages in use on node n (a page shared after fork counted once), held by a removal in flight or by pins only. */
+export function nodeInUse(v: HugetlbView, n: number): number {
+  let used = heldOn(v, n) + orphans(v, (q) => q.nid === n);
+  let shared = 0;
+  for (const f of v.files) for (const i of f.cache) if (tokenAt(f.nodes, i) === n) used++;
+  for (const m of v.vmas) {
+    for (const i of m.anon) if (tokenAt(m.nodes, i) === n) used++;
+    for (const i of m.cow) if (tokenAt(m.nodes, i) === n) shared++;
+  }
+  return used - shared / 2;
+}
+
+/** Node n's free pages (free_hugepages of the node): its persistent and surplus pages not in use. */
+export function nodeFree(v: HugetlbView, n: number): number {
+  return (v.nodes[n] ?? 0) + (v.nodeSurp[n] ?? 0) - nodeInUse(v, n);
 }
 
 /**
@@ -247,7 +327,8 @@ export function keepPinned(v: HugetlbView, fi: number, i: number): boolean {
   // a tag no other page that left its file holds (a slot's index is not one: the slot may have moved on)
   let tag = 0;
   while (v.pins.some((q) => q.state === 'orphan' && q.idx === tag)) tag++;
-  const orphan: PinView = { state: 'orphan', file: -1, idx: tag, mount: at(v.files, fi).mount };
+  const f = at(v.files, fi);
+  const orphan: PinView = { state: 'orphan', file: -1, idx: tag, mount: f.mount, nid: tokenAt(f.nodes, i) };
   v.pins = v.pins.map((q) => (it(q) ? orphan : q));
   return true;
 }
@@ -261,10 +342,11 @@ export function orphans(v: HugetlbView, which: (q: PinView) => boolean): number 
 export const isPinned = (v: HugetlbView, fi: number, i: number): boolean =>
   v.pins.some((q) => q.state === 'cached' && q.file === fi && q.idx === i);
 
-/** A page left use (the caller removed it from the view): a surplus page goes back to buddy. */
-export function pageFreed(v: HugetlbView): void {
-  if (v.surp > 0) {
-    v.total--;
-    v.surp--;
-  }
+/**
+ * A page of node nid left use (the caller removed it from the view): it goes back to buddy when
+ * its node has surplus pages (free_huge_folio: surplus_huge_pages_node[nid], mm/hugetlb.c @ v6.1
+ * and v6.12), else to its node's free list. One node: when the pool has surplus pages.
+ */
+export function pageFreed(v: HugetlbView, nid: number): void {
+  if (v.nodes.length === 0 ? v.surp > 0 : at(v.nodeSurp, nid) > 0) surplusGone(v, nid);
 }

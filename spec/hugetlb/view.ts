@@ -108,9 +108,11 @@ export interface PinView {
   file: number;
   idx: number;
   mount: number;
+  /** An orphan's NUMA node (the node of the page when it left the page cache); 0 otherwise. */
+  nid: number;
 }
 
-export const NO_PIN: PinView = Object.freeze({ state: 'none', file: -1, idx: -1, mount: -1 }) as PinView;
+export const NO_PIN: PinView = Object.freeze({ state: 'none', file: -1, idx: -1, mount: -1, nid: 0 }) as PinView;
 
 export interface HugetlbView {
   /** HugePages_Total. */
@@ -128,8 +130,8 @@ export interface HugetlbView {
   vmas: VmaView[];
   /**
    * A truncate or hole punch in progress (ops-staged.ts): [kind, file, pages it
-   * removed and has not freed yet, its range's first index, its end, ...indices
-   * it has still to go through];
+   * removed and has not freed yet (the sum of 8^node over them: promises.ts heldOn),
+   * its range's first index, its end, ...indices it has still to go through];
    * empty when none is. The user sees it only through its effects on
    * concurrent faults and mmaps.
    */
@@ -141,6 +143,12 @@ export interface HugetlbView {
    * node's surplus; ops-node.ts) when params.nodePool > 1; empty with one node (the global pool).
    */
   nodes: number[];
+  /**
+   * Surplus huge pages by NUMA node (nodes/node<nid>/hugepages/.../surplus_hugepages) when
+   * params.nodePool > 1; empty with one node. Their sum is `surp`; a page freed on a node with
+   * surplus pages goes back to buddy, on any other node to that node's free list.
+   */
+  nodeSurp: number[];
 }
 
 export type Ret =

@@ -20,7 +20,7 @@ import {
 import { isShared } from '../../impl/hugetlb/context.js';
 import { EMPTY_VMA, type HugetlbView, type PinView, type UffdMode, type VmaKind } from '../../spec/hugetlb/model.js';
 import { NO_PIN } from '../../spec/hugetlb/view.js';
-import { cachedPage, orphanSpool, orphanTag } from '../../impl/hugetlb/pin.js';
+import { cachedPage, orphanNid, orphanSpool, orphanTag } from '../../impl/hugetlb/pin.js';
 import { F_SEAL_SHRINK } from '../../impl/hugetlb/udmabuf.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 
@@ -34,10 +34,11 @@ function pinView(g: Readonly<G>, x: number): PinView {
   if (x === PIN_NONE) return NO_PIN;
   if (x > 0) {
     const [file, idx] = cachedPage(x);
-    return { state: 'cached', file, idx, mount: -1 };
+    return { state: 'cached', file, idx, mount: -1, nid: 0 };
   }
   const s = orphanSpool(x);
-  return { state: 'orphan', file: -1, idx: orphanTag(x), mount: s >= 0 && g.spool[s]?.st === SP_MOUNTED ? s : -1 };
+  const mount = s >= 0 && g.spool[s]?.st === SP_MOUNTED ? s : -1;
+  return { state: 'orphan', file: -1, idx: orphanTag(x), mount, nid: orphanNid(x) };
 }
 
 export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
@@ -96,5 +97,6 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
     removing: [], // a truncate/punch in progress is visible only inside the call
     pins: g.pin.map((x) => pinView(g, x)),
     nodes: g.nd.map((n) => n.nr - n.surp), // nodes/node<nid>/.../nr_hugepages - surplus_hugepages
+    nodeSurp: g.nd.map((n) => n.surp), // nodes/node<nid>/.../surplus_hugepages
   };
 }

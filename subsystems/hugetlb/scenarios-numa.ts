@@ -109,6 +109,23 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'node-surplus-free',
+    description:
+      "two nodes, the default policy: a shared mapping's two pages on either node, node 1 written back to 0 (node 1's page, in use, becomes its surplus page), then a hole punch frees page 0: back to buddy if it sits on node 1, to node 0's free list if it sits on node 0, although node 1 holds a surplus page (free_huge_folio tests the page's own node)",
+    params: P({ pool: 1, overcommit: 0, fileSize: 2, vmas: 1, nodePool: 2 }),
+    threads: [
+      [
+        one(nrNode(1, 1)),
+        one(sh(0, 0, 0, 2)),
+        one(wr(0, 0)),
+        one(wr(0, 1)),
+        one(op('punch', { f: 0, from: 0, to: 1 })),
+        one(munmap(0)),
+      ],
+      [one(nrNode(1, 0))],
+    ],
+  },
+  {
     name: 'node-private-cow',
     description:
       "two nodes, the default policy, a private mapping forked: the parent's page and the child's COW copy may sit on different nodes, the owner's COW when the pool is dry takes the page from the child; each unmap frees a page to its own node (node 1 grown to 1 meanwhile)",

@@ -300,4 +300,12 @@ export const variants: Variant[] = [
       'commit cb402bbdabca "mm/hugetlb: fix surplus pages in dissolve_free_huge_page()" (v6.14, Jinjiang Tu); mm/hugetlb.c dissolve_free_hugetlb_folio() @ v6.14',
     scenarios: ['node-offline-surplus'],
   },
+  {
+    name: 'free-surplus-any-node',
+    description:
+      "free_huge_folio gives a freed page back to buddy whenever the pool has surplus pages (h->surplus_huge_pages) instead of when the page's own node has (surplus_huge_pages_node[nid]): a page of node 0 freed while only node 1 holds a surplus page leaves the pool, and node 0 counts a surplus page below zero (the spec stated it this way until session 12)",
+    source:
+      'mm/hugetlb.c free_huge_folio() @ v6.12 and free_huge_page() @ v6.1 (surplus_huge_pages_node[nid]); no kernel had the global test: a hazard of per-node accounting',
+    scenarios: ['node-surplus-free'],
+  },
 ];

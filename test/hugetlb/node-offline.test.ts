@@ -23,17 +23,22 @@ describe('hugetlb memory offline with several nodes', () => {
     expect(bad?.property).toBe('surplus-bounded');
   });
 
-  test("the spec: a node without persistent pages loses only a surplus page, and only a node's free page", () => {
+  test("the spec: a node loses a surplus page exactly when it has one, and only a node's free page", () => {
     const v = initView(parseParams({ pool: 0, fileSize: 1, vmas: 1, nodePool: 2 }));
     // node 0 one persistent free page, node 1 one free surplus page
-    const two = { ...v, total: 2, free: 2, surp: 1, nodes: [1, 0] };
+    const two = { ...v, total: 2, free: 2, surp: 1, nodes: [1, 0], nodeSurp: [0, 1] };
     const persistent1 = offlineNodePage(two, decodeChoice(4096));
     expect(persistent1).toBeUndefined();
     const surplus1 = offlineNodePage(two, decodeChoice(4096 + 4));
-    expect([surplus1?.total, surplus1?.surp, surplus1?.nodes]).toEqual([1, 0, [1, 0]]);
-    const node0 = offlineNodePage({ ...two, surp: 0, total: 1, free: 1 }, decodeChoice(0));
+    expect([surplus1?.total, surplus1?.surp, surplus1?.nodes, surplus1?.nodeSurp]).toEqual([1, 0, [1, 0], [0, 0]]);
+    // node 0 has no surplus page (node 1 has): its page leaves as a persistent one
+    expect(offlineNodePage(two, decodeChoice(4))).toBeUndefined();
+    expect(offlineNodePage(two, decodeChoice(0))?.nodes).toEqual([0, 0]);
+    const one = { ...two, surp: 0, total: 1, free: 1, nodeSurp: [0, 0] };
+    const node0 = offlineNodePage(one, decodeChoice(0));
     expect([node0?.total, node0?.nodes]).toEqual([0, [0, 0]]);
     // node 1 has neither a persistent nor a surplus page: nothing of it can be offlined
-    expect(offlineNodePage({ ...two, surp: 0, total: 1, free: 1 }, decodeChoice(4096 + 4))).toBeUndefined();
+    expect(offlineNodePage(one, decodeChoice(4096 + 4))).toBeUndefined();
+    expect(offlineNodePage(one, decodeChoice(4096))).toBeUndefined();
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * Surplus pages per node (spec/hugetlb view `nodeSurp`): free_huge_folio
+ * (mm/hugetlb.c @ v6.1/v6.12) gives a freed page back to buddy only when
+ * the page's own node has surplus pages (surplus_huge_pages_node[nid]); any
+ * other freed page goes to its node's free list, whatever other nodes hold.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import type { Script } from '../../checker/scenario-file.js';
+import { runScript } from '../../checker/sequential.js';
+import { hugetlb, parseParams } from '../../subsystems/hugetlb/index.js';
+
+const s = (op: string, args: Record<string, number | string | boolean>) => ({ op, args });
+
+describe('hugetlb surplus pages per node', () => {
+  test("a page freed on a node without surplus pages goes to that node's free list while node 1 holds a surplus page", () => {
+    // subsystems/hugetlb/NOTES.md "Node-restricted allocation": the script that failed refinement
+    const script = {
+      params: parseParams({ pool: 1, fileSize: 2, vmas: 1, nodePool: 2 }),
+      steps: [
+        s('set_nr_node', { nid: 1, n: 1 }),
+        s('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 2 }),
+        s('fault', { v: 0, i: 0, write: true }), // node 0's page (the first candidate)
+        s('fault', { v: 0, i: 1, write: true }), // node 1's page: the only free one left
+        s('set_nr_node', { nid: 1, n: 0 }), // node 1's page is in use: it becomes surplus
+        s('punch', { f: 0, from: 0, to: 1 }), // node 0's page is freed
+      ],
+    };
+    const obs = runScript(hugetlb, script as unknown as Script, null);
+    for (const o of obs) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+    const last = obs[5]!;
+    expect([last.impl['HugePages_Total'], last.impl['HugePages_Free'], last.impl['HugePages_Surp']]).toEqual([2, 1, 1]);
+  });
+
+  test('node-surplus-free refines the spec; free_huge_folio testing the global surplus count is caught', () => {
+    const sc = hugetlb.scenarios.find((x) => x.name === 'node-surplus-free')!;
+    const ok = checkScenario(hugetlb, sc, { variant: null });
+    expect(ok.violation).toBeUndefined();
+    expect(ok.exhaustive).toBe(true);
+    expect(checkScenario(hugetlb, sc, { variant: 'free-surplus-any-node' }).violation).toBeDefined();
+  });
+});
