@@ -71,7 +71,10 @@ export type Local =
   | 'unmap_folios'
   | 'nr_failed'
   | 'moving'
-  | 'mode_sync';
+  | 'mode_sync'
+  | 'addr'
+  | 'nr'
+  | 'list';
 
 /** An operation: its one-line doc, its locals and its steps (steps[0] is the entry). */
 export function kernelOp<L extends string>(

@@ -59,11 +59,13 @@ import {
   me,
   pmd_lock,
   spin_unlock_ptl,
+  type Done,
+  type KStep,
 } from './steps.js';
 
 type G = FolioState;
 
-const V = {
+export const V = {
   lock: 'shrink_folio_list: folio_isolate_lru + folio_trylock',
   add: 'shrink_folio_list: folio_maybe_dma_pinned, can_split_folio, add_to_swap (a cluster) + add_to_swap_cache',
   split: 'try_to_unmap_one: pmd_lock + split_huge_pmd_locked (TTU_SPLIT_HUGE_PMD) + page_vma_mapped_walk_restart',
@@ -91,25 +93,18 @@ function can_split_folio(g: Readonly<G>, t: T, h: number): boolean {
   return folio_mapcount(g, t, h) === folio_ref_count(g, h) - extra_pins - 1;
 }
 
-export const swap_out = kernelOp(
-  'Reclaim of the anon folio holding subpage `sub` (the large folio, or small folio `sub` of a split one) to swap: shrink_folio_list → add_to_swap → try_to_unmap (TTU_SPLIT_HUGE_PMD | TTU_SYNC) → __remove_mapping (mm/vmscan.c @ v6.12).',
-  ['page', 'walk'],
-  [
-    {
-      name: V.lock,
-      run: (g, t) => {
-        const sub = arg(t, 'sub');
-        if (badSub(t, sub) || !isAnon(t.params)) return done('EINVAL');
-        const h = folioOf(g, sub);
-        const p = g.pages[h]!;
-        /* not on the LRU (freed, or frozen by a split), or folio_trylock() fails: nothing to reclaim */
-        if (p.freed || p.refcount <= 0 || p.locked !== 0) return done('kept');
-        folio_get(g, h); /* folio_isolate_lru() */
-        folio_lock(g, t, h);
-        t.l.page = h;
-        return V.add;
-      },
-    },
+/** What shrink_folio_list() did with the folio: freed ('ok'), or kept (folio_putback_lru). */
+export type ShrinkResult = 'ok' | 'kept';
+export type ShrinkStep = (typeof V)[Exclude<keyof typeof V, 'lock'>];
+
+/**
+ * shrink_folio_list() of the isolated folio t.l.page, locked by the caller (steps 2 - 4 above); then `next` with
+ * the result, which ends the op (swap_out) or goes on (madvise_pageout's next isolated folio: pageout.ts).
+ */
+export function shrinkFolioSteps<C extends string>(
+  next: (g: G, t: T, r: ShrinkResult) => C | Done,
+): KStep<ShrinkStep | C>[] {
+  return [
     {
       name: V.add,
       run: (g, t) => {
@@ -174,7 +169,7 @@ export const swap_out = kernelOp(
           if (g.swap[j]!.count === 0) g.swap[j]!.data = 0; /* put_swap_folio(): an unused slot is free */
         g.pages[h]!.locked = 0; /* __folio_clear_locked() before the free */
         folio_put(g, t, h, 1 + set.length);
-        return done('ok');
+        return next(g, t, 'ok');
       },
     },
     {
@@ -183,8 +178,31 @@ export const swap_out = kernelOp(
         const h = t.l.page!;
         folio_unlock(g, t, h);
         folio_put(g, t, h); /* folio_putback_lru() */
-        return done('kept');
+        return next(g, t, 'kept');
       },
     },
+  ];
+}
+
+export const swap_out = kernelOp(
+  'Reclaim of the anon folio holding subpage `sub` (the large folio, or small folio `sub` of a split one) to swap: shrink_folio_list → add_to_swap → try_to_unmap (TTU_SPLIT_HUGE_PMD | TTU_SYNC) → __remove_mapping (mm/vmscan.c @ v6.12).',
+  ['page', 'walk'],
+  [
+    {
+      name: V.lock,
+      run: (g, t) => {
+        const sub = arg(t, 'sub');
+        if (badSub(t, sub) || !isAnon(t.params)) return done('EINVAL');
+        const h = folioOf(g, sub);
+        const p = g.pages[h]!;
+        /* not on the LRU (freed, or frozen by a split), or folio_trylock() fails: nothing to reclaim */
+        if (p.freed || p.refcount <= 0 || p.locked !== 0) return done('kept');
+        folio_get(g, h); /* folio_isolate_lru() */
+        folio_lock(g, t, h);
+        t.l.page = h;
+        return V.add;
+      },
+    },
+    ...shrinkFolioSteps((_g, _t, r) => done(r)),
   ],
 );

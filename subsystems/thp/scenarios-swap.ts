@@ -1,6 +1,7 @@
 /**
  * Default scenarios of THP swap-out (issue 12 item 6; impl/thp/vmscan.ts): reclaim of an exclusive THP racing a
- * R/O pin, and of a THP shared after fork whose swap entries are duplicated and faulted back in by both processes.
+ * R/O pin, and of a THP shared after fork whose swap entries are duplicated and faulted back in by both processes;
+ * MADV_PAGEOUT of a PTE-mapped THP (impl/thp/pageout.ts, impl/thp-folio/pageout.ts) racing a pin and a write.
  */
 import type { OpChoice, Scenario } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
@@ -34,6 +35,20 @@ export const swapScenarios: Scenario<ThpParams>[] = [
       [op('swap_out', { sub: 0 }), op('read', { mm: 1, sub: 2 })],
       [op('read', { mm: 0, sub: 2 }), op('wp_fault', { mm: 0, sub: 2, val: 3 }), op('read', { mm: 1, sub: 2 })],
       [op('madvise_dontneed', { mm: 1, from: 0, to: 1 }), op('fork', { src: 1, dst: 2 })],
+    ],
+  },
+  {
+    name: 'pageout-vs-pin',
+    description:
+      "MADV_PAGEOUT of the whole range of mm 0's THP after split_huge_pmd, racing a R/O pin of subpage 1 that mm 0 then writes. 6.1 (madvise_cold_or_pageout_pte_range @ v6.1) splits the THP mapped once at its first PTE and reclaims the small pages one by one; 6.12 (@ v6.12) takes the PTE-mapped folio wholly in the range as one batch (folio_pte_batch, folio_mapcount == folio_nr_pages) and reclaims it whole, 6.6 splits it. The pinned page never leaves memory (folio_maybe_dma_pinned before add_to_swap, the try_to_unmap_one refusal after it, the failed freeze), and the write after the pin copies or reuses as the spec says. (A scanner reference as a third thread triples the time: swap-out-vs-pin covers the failed freeze.)",
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('split_huge_pmd', { mm: 0 }), op('madvise_pageout', { mm: 0, from: 0, to: 4 })],
+      [
+        op('pin', { mm: 0, sub: 1, write: 0 }),
+        op('wp_fault', { mm: 0, sub: 1, val: 7 }),
+        op('unpin', { mm: 0, sub: 1 }),
+      ],
     ],
   },
 ];

@@ -1,8 +1,8 @@
 /**
  * madvise(MADV_PAGEOUT) in the compound implementation (impl/thp/pageout.ts, mm/madvise.c @ v6.1) against the
  * spec (spec/thp/pageout-ops.ts): a whole PMD-mapped THP mapped once is reclaimed whole, a partial range splits
- * it and reclaims the small pages in the range, a THP another process maps is left alone, and the folio
- * implementation refuses the op.
+ * it and reclaims the small pages in the range, a THP another process maps is left alone. The folio
+ * implementation's walk (v6.6 / v6.12) is tested in folio-pageout.test.ts.
  */
 import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
@@ -88,19 +88,13 @@ describe('thp compound: MADV_PAGEOUT', () => {
     const c = thpProbe.predict(back, pmd, thp);
     expect([0, 1, 2, 3].map((i) => c[`page[0][${i}]`])).toEqual([4, 1, 2, 3]); /* kernel: page[0][0]=4 */
     agrees(pmd, steps);
-    /* the folio implementation's populate_read swaps in too (a swap_out there: its pageout is refused) */
+    /* the folio implementation's populate_read swaps in too (after a swap_out there) */
     const folio = selectImpl(thp, 'folio');
     const out = [step('swap_out', { sub: 0 }), step('populate_read', { mm: 0 }), step('read', { mm: 0, sub: 1 })];
     for (const o of runScript(folio, { params: pmd, steps: out }, null))
       expect(o.problem, `step ${o.step}`).toBeUndefined();
     const g = runImplSteps(folio, { params: pmd, steps: out.slice(0, 2) }, null).steps.at(-1)!.impl as ThpState;
     expect(g.mms[0]!.pte.some((e) => e < 0)).toBe(false);
-  });
-
-  test('--impl folio refuses it (its v6.12 walk is not built)', () => {
-    const folio = selectImpl(thp, 'folio');
-    const r = runImplSteps(folio, { params: pmd, steps: [pageout(0, 4)] }, null);
-    expect(r.stopped?.problem).toMatch(/not modelled: MADV_PAGEOUT in --impl folio/);
   });
 });
 

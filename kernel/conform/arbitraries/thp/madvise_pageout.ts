@@ -1,7 +1,8 @@
 /**
  * madvise(MADV_PAGEOUT) of a subpage range in a process (the script runs with swap on): a THP mapped
  * once is reclaimed whole, or split when the range is partial, and the pages go to swap; a page
- * another process maps stays. Every process's later reads still see the same data.
+ * another process maps stays (6.1: page_mapcount != 1; 6.12: folio_likely_mapped_shared, and a
+ * PTE-mapped THP wholly in the range goes whole). Every process's later reads still see the same data.
  */
 import fc from 'fast-check';
 import type { OpGen } from '../../profile.js';
@@ -16,8 +17,7 @@ export const madvisePageout: OpGen<P, ThpGenModel> = {
     module: 'brd',
     alsoBuiltin: ['CONFIG_SWAP'],
   },
-  // impl/thp-folio refuses it (its v6.12 walk is not built): conform compares 6.12 with the folio implementation
-  models: ['compound'],
+  // both implementations model it: impl/thp/pageout.ts (6.1) and impl/thp-folio/pageout.ts (6.6 / 6.12)
   draw: () => fc.record({ mm: fc.nat(), from: fc.nat(), len: fc.nat() }),
   resolve: (m, raw, p) => pageoutRange(m, p, raw),
   apply(m, args) {
