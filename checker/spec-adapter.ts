@@ -3,7 +3,14 @@
  * interned spec states and memoized transitions: xstate runs once per
  * (spec state, operation, choice), never once per explored state.
  */
-import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import {
+  createActor,
+  initialTransition,
+  type AnyActorScope,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type EventObject,
+} from 'xstate';
 import { Interner } from './intern.js';
 import type { SharedInternTable } from './store/shared-intern.js';
 import type { ArgValue, Args, RetValue, SpecDef } from './types.js';
@@ -199,7 +206,7 @@ export class SpecAdapter {
     try {
       const from = this.snapshots[specId] ?? this.sharedSnapshot(specId);
       if (!from) throw new SpecError(`internal: spec state ${specId} has no snapshot`);
-      [next] = transition(this.spec.machine, from, ev);
+      next = this.spec.machine.transition(from, ev, (this.scope ??= this.inertScope()));
     } catch (e) {
       throw new SpecError(`spec threw on ${ev.type}: ${(e as Error).message}`);
     }
@@ -207,6 +214,32 @@ export class SpecAdapter {
       throw new SpecError(`spec entered an error state on ${ev.type}: ${String((next as any).error)}`);
     if (next.context?.ret === undefined) return undefined;
     return next;
+  }
+
+  /**
+   * The actor scope every transition runs in, built once. xstate's `transition(machine, snapshot,
+   * event)` is `machine.transition(snapshot, event, scope)` with a new inert scope per call, whose
+   * actor computes the machine's initial snapshot without input (thp's context factory then threw,
+   * and building that Error was 11% of bench thp-menu). The scope carries nothing from one
+   * transition to the next for the machines accepted here (ignoredSpecActions: assign, raise,
+   * enqueueActions, log, cancel, whose deferred effects `defer` drops, as the inert scope's did);
+   * the actions a transition returns for an actor to execute were discarded before as now.
+   */
+  private scope: AnyActorScope | undefined;
+
+  private inertScope(): AnyActorScope {
+    const self = createActor(this.spec.machine, { input: this.spec.input(this.params) });
+    return {
+      self,
+      id: '',
+      sessionId: '',
+      logger: () => {},
+      defer: () => {},
+      emit: () => {},
+      system: self.system,
+      stopChild: () => {},
+      actionExecutor: () => {},
+    };
   }
 
   /** A spec state another thread reached first: its snapshot, rebuilt from the shared full context. */
