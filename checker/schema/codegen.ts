@@ -5,7 +5,7 @@
  * interpreted methods of scalars.ts and containers.ts;
  * test/checker/schema.test.ts compares them byte for byte.
  */
-import { ArrayReader, SchemaError, type Reader, type Schema, type Writer } from './core.js';
+import { ArrayReader, IntBuffer, SchemaError, type Reader, type Schema, type Writer } from './core.js';
 import { BoolSchema, EnumSchema, IntSchema } from './scalars.js';
 import { ArraySchema, ListSchema, StructSchema, type Fields, type StructOf } from './containers.js';
 
@@ -102,6 +102,61 @@ function genEncode(s: Schema<any>, v: string, path: string, g: Gen): string {
   return `${helper(g, s)}.encode(${v}, w);`;
 }
 
+/** Words a schema always encodes to (-1: it varies). */
+function fixedWords(s: Schema<any>): number {
+  if (s instanceof IntSchema || s instanceof BoolSchema || s instanceof EnumSchema) return 1;
+  if (s instanceof ArraySchema && s.length <= 32) {
+    const e = fixedWords(s.elem);
+    return e < 0 ? -1 : e * s.length;
+  }
+  if (s instanceof StructSchema) {
+    let n = 0;
+    for (const f of (s as any).schemas as Schema<any>[]) {
+      const e = fixedWords(f);
+      if (e < 0) return -1;
+      n += e;
+    }
+    return n;
+  }
+  return -1;
+}
+
+/**
+ * genEncode writing an IntBuffer's array directly: `b` is w.buf and `n` the
+ * words written (w.len is set back at the end and around helper calls), with
+ * one room check per fixed-size part instead of a push() call per word. The
+ * same words and the same errors as genEncode.
+ */
+function genFast(s: Schema<any>, v: string, path: string, g: Gen, room: boolean): string {
+  const k = room ? 0 : fixedWords(s);
+  if (k > 0)
+    return `if (n + ${k} > b.length) { w.len = n; w.reserve(n + ${k}); b = w.buf; } ${genFast(s, v, path, g, true)}`;
+  const x = `x${g.n++}`;
+  if (s instanceof IntSchema) return `{ const ${x} = ${v}; ${INT_CHECK(path, x)} b[n++] = ${x}; }`;
+  if (s instanceof BoolSchema)
+    return `{ const ${x} = ${v}; if (${x} !== true && ${x} !== false) bad(${JSON.stringify(path)}, ${x}); b[n++] = ${x} ? 1 : 0; }`;
+  if (s instanceof EnumSchema) {
+    const index = helper(g, new Map(s.values.map((e, i) => [e, i])));
+    // a value outside the enum: the interpreted encoder throws its error
+    return `{ const ${x} = ${v}; const i${x} = ${index}.get(${x}); if (i${x} === undefined) ${helper(g, s)}.encode(${x}, w); b[n++] = i${x}; }`;
+  }
+  if ((s instanceof ArraySchema && s.length <= 32) || s instanceof StructSchema) {
+    const parts = [`const ${x} = ${v};`];
+    if (s instanceof ArraySchema) {
+      parts.push(`if (!${x} || ${x}.length !== ${s.length}) bad(${JSON.stringify(path)}, ${x});`);
+      for (let i = 0; i < s.length; i++) parts.push(genFast(s.elem, `${x}[${i}]`, `${path}[${i}]`, g, room));
+    } else {
+      parts.push(`if (${x} === null || typeof ${x} !== 'object') bad(${JSON.stringify(path)}, ${x});`);
+      s.keys.forEach((key, i) =>
+        parts.push(genFast((s as any).schemas[i], `${x}[${JSON.stringify(key)}]`, `${path}.${key}`, g, room)),
+      );
+    }
+    return `{ ${parts.join(' ')} }`;
+  }
+  // lists, long arrays, sets: genEncode's code through the Writer, with w.len in step
+  return `w.len = n; ${genEncode(s, v, path, g)} b = w.buf; n = w.len;`;
+}
+
 function badValue(path: string, v: unknown): never {
   throw new SchemaError(
     `${path || 'state'}: ${v === undefined ? 'undefined' : JSON.stringify(v)} does not fit the schema`,
@@ -114,8 +169,14 @@ export function compileCodec<T>(s: Schema<T>, root = ''): { encode(v: T, w: Writ
   const g: Gen = { helpers: [], n: 0 };
   const dec = genDecode(s, g);
   const enc = genEncode(s, 'v', root, g);
+  const fast = genFast(s, 'v', root, g, false);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const decode = new Function('h', `return function decode(r) { const b = r.buf; return ${dec}; };`)(g.helpers);
-  const encode = new Function('h', 'bad', `return function encode(v, w) { ${enc} };`)(g.helpers, badValue);
+  const encode = new Function(
+    'h',
+    'bad',
+    'IntBuffer',
+    `return function encode(v, w) { if (!(w instanceof IntBuffer)) { ${enc} return; } let b = w.buf; let n = w.len; ${fast} w.len = n; };`,
+  )(g.helpers, badValue, IntBuffer);
   return { encode, decode };
 }
