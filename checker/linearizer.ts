@@ -69,23 +69,38 @@ export class Linearizer {
     return this.configs.intern(n);
   }
 
+  /** closure()'s visited marks: configuration ids marked with the current `cgen`. */
+  private cmark = new Int32Array(1024);
+  private cgen = 0;
+  private readonly corder: number[] = [];
+
+  /** Add configuration `x` to the closure being built (closure()), unless it is in already. */
+  private visit(x: number): void {
+    if (x >= this.cmark.length) {
+      const m = new Int32Array(Math.max(this.cmark.length * 2, x + 1));
+      m.set(this.cmark);
+      this.cmark = m;
+    }
+    if (this.cmark[x] === this.cgen) return;
+    this.cmark[x] = this.cgen;
+    this.corder.push(x);
+  }
+
   /** All configurations reachable from `cid` by linearizing pending ops and internal spec steps. */
   private closure(cid: number): Int32Array {
     const known = this.closures[cid];
     if (known) return known;
-    const seen = new Set<number>([cid]);
-    const order = [cid];
+    this.cgen++;
+    const order = this.corder;
+    order.length = 0;
+    this.visit(cid);
     const T = this.threads;
     const spec = this.spec;
     for (let k = 0; k < order.length; k++) {
       const id = order[k]!;
       const done = this.closures[id];
       if (done && id !== cid) {
-        for (const x of done)
-          if (!seen.has(x)) {
-            seen.add(x);
-            order.push(x);
-          }
+        for (let i = 0; i < done.length; i++) this.visit(done[i]!);
         continue;
       }
       const c = this.configs.get(id);
@@ -94,33 +109,15 @@ export class Linearizer {
         const st = c[t + 1]!;
         if ((st & 1) === 0) continue;
         const outs = spec.outcomes(specId, (st - 1) >> 1);
-        for (let i = 0; i < outs.length; i += 2) {
-          const nid = this.withStatus(id, t, 2 * outs[i + 1]! + 2, outs[i]!);
-          if (!seen.has(nid)) {
-            seen.add(nid);
-            order.push(nid);
-          }
-        }
+        for (let i = 0; i < outs.length; i += 2) this.visit(this.withStatus(id, t, 2 * outs[i + 1]! + 2, outs[i]!));
         if (!spec.hasPendingInternal) continue;
         // steps the in-flight op may take before it linearizes (it stays pending)
         const pend = spec.pendingSuccessors(specId, (st - 1) >> 1);
-        for (let i = 0; i < pend.length; i++) {
-          const nid = this.withStatus(id, t, st, pend[i]!);
-          if (!seen.has(nid)) {
-            seen.add(nid);
-            order.push(nid);
-          }
-        }
+        for (let i = 0; i < pend.length; i++) this.visit(this.withStatus(id, t, st, pend[i]!));
       }
       if (spec.hasInternal) {
         const succ = spec.internalSuccessors(specId);
-        for (let i = 0; i < succ.length; i++) {
-          const nid = this.withStatus(id, 0, c[1]!, succ[i]!);
-          if (!seen.has(nid)) {
-            seen.add(nid);
-            order.push(nid);
-          }
-        }
+        for (let i = 0; i < succ.length; i++) this.visit(this.withStatus(id, 0, c[1]!, succ[i]!));
       }
     }
     const out = Int32Array.from(order).sort();
@@ -131,7 +128,8 @@ export class Linearizer {
   /** Union of the closures of `start`, interned as a set. */
   private closeAndIntern(start: ArrayLike<number>): number {
     const gen = ++this.gen;
-    const out: number[] = [];
+    let out = this.union;
+    let n = 0;
     for (let i = 0; i < start.length; i++) {
       const cl = this.closure(start[i]!);
       for (let j = 0; j < cl.length; j++) {
@@ -143,13 +141,21 @@ export class Linearizer {
         }
         if (this.mark[x] !== gen) {
           this.mark[x] = gen;
-          out.push(x);
+          if (n === out.length) {
+            out = new Int32Array(2 * n);
+            out.set(this.union);
+            this.union = out;
+          }
+          out[n++] = x;
         }
       }
     }
-    const arr = Int32Array.from(out).sort();
-    return this.sets.intern(arr);
+    // sorted in place in the scratch array; interning copies it only when new
+    return this.sets.intern(out.subarray(0, n).sort());
   }
+
+  /** closeAndIntern()'s union, built in place. */
+  private union = new Int32Array(256);
 
   /** `withStatus(cid, t, status)`, memoized per (configuration, event code). */
   private configEvent(cid: number, code: number, t: number, status: number): number {
@@ -183,7 +189,9 @@ export class Linearizer {
     if (known !== -2) return known;
     const want = 2 * retId + 2;
     const out: number[] = [];
-    for (const cid of this.sets.get(setId)) {
+    const set = this.sets.get(setId);
+    for (let i = 0; i < set.length; i++) {
+      const cid = set[i]!;
       if (this.configs.get(cid)[tid + 1] !== want) continue;
       out.push(this.configEvent(cid, code, tid, 0));
     }
