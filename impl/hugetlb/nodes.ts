@@ -85,7 +85,7 @@ export function account(g: G, nid: number, nr: number, free: number, surp: numbe
   n.surp += surp;
 }
 
-const persistent = (g: G): number => g.nr - g.surp;
+const persistent = (g: Readonly<G>): number => g.nr - g.surp;
 
 /**
  * free_pool_huge_page(h, &node_states[N_MEMORY], acct_surplus = 1) for
@@ -116,11 +116,25 @@ function adjustPoolSurplus(g: G, nid: number, delta: 1 | -1): boolean {
   return true;
 }
 
+/**
+ * set_max_huge_pages' min_count under hugetlb_lock: what the shrink keeps besides count, the reserved
+ * pages and the persistent pages in use. aabf58bfaace "mm/hugetlb: fix set_max_huge_pages() when
+ * there are surplus pages" (v6.15-rc3, Jinjiang Tu) counts the free persistent pages (all free
+ * pages while they do not exceed the persistent ones, else those beyond the surplus count: a free
+ * surplus page left by a failed vmemmap restore) instead of resv + nr - free, which counted surplus
+ * pages in use as persistent pages in use: a node's free persistent pages were then marked surplus
+ * instead of freed. (The fix's diff was not available here; this follows its log's description.)
+ */
+export function shrinkMinCount(g: Readonly<G>, t: T, count: number): number {
+  if (t.bug('aabf58bfaace')) return Math.max(count, g.resv + g.nr - g.free);
+  const persistentFree = g.free <= persistent(g) ? g.free : Math.max(0, g.free - g.surp);
+  return Math.max(count, g.resv + persistent(g) - persistentFree);
+}
+
 /** decrease_pool: remove free pages of node nid down to min_count, then (lock dropped) the adjust step. */
 function decreasePool(g: G, t: T): StepResult {
   const nid = argInt(t, 'nid');
-  // min_count = resv_huge_pages + nr_huge_pages - free_huge_pages; max(count, min_count)
-  const minCount = Math.max(t.l.count, g.resv + g.nr - g.free);
+  const minCount = shrinkMinCount(g, t, t.l.count);
   // remove_pool_huge_page(h, nodes_allowed, 0): a free page of node nid, no surplus accounting
   while (minCount < persistent(g) && nodeCounts(g, nid).free > 0) account(g, nid, -1, -1, 0);
   return 'adjust_pool_surplus'; // spin_unlock_irq: update_and_free_pages_bulk of the removed pages

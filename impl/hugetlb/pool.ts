@@ -11,13 +11,14 @@ import type { StepResult } from './labels.js';
 import { gatherSteps, gatherSurplusPages } from './accounting.js';
 import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
 import { detachOrphans } from './pin.js';
+import { shrinkMinCount } from './nodes.js';
 import { freshFile, type G, SP_DETACHED, SP_MOUNTED, SP_MOUNTING, SP_UNMOUNTED } from './state.js';
 
 const persistent = (g: G): number => g.nr - g.surp;
 
 /** Shrink: never free below in-use + reserved; remove_pool_huge_page collects, frees with the lock dropped. */
 function setNrShrink(g: G, t: T): StepResult {
-  const minCount = Math.max(argInt(t, 'n'), g.resv + g.nr - g.free);
+  const minCount = shrinkMinCount(g, t, argInt(t, 'n'));
   while (minCount < persistent(g) && g.free > 0) {
     g.nr--;
     g.free--;

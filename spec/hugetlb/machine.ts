@@ -22,6 +22,7 @@ import {
 import { maxReserveOffsets } from './promises.js';
 import { registerChoices } from './ops-pmd-share.js';
 import { STAGE_BEGIN, STAGE_STEP, stageBegin, stageStep, stagedSteps } from './ops-staged.js';
+import { NODE_SHRINK_REMOVE, nodeShrinkRemove, nodeShrinkSteps } from './ops-node.js';
 import type { HugetlbParams } from './params.js';
 
 export interface HugetlbSpecContext extends HugetlbView {
@@ -76,6 +77,7 @@ const PLACEHOLDER = Object.freeze({
   pins: [],
   nodes: [],
   nodeSurp: [],
+  resizing: [],
   p: undefined,
   ret: undefined,
 });
@@ -96,6 +98,12 @@ export const hugetlbMachine = setup({
       const { p, ret: _r, ...view } = context;
       const { type: _t, ...args } = event;
       const v = stageBegin(view as HugetlbView, args as any, p);
+      return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
+    }),
+    nodeShrinkRemove: assign(({ context, event }) => {
+      const { p: _p, ret: _r, ...view } = context;
+      const ev = event as Ev;
+      const v = nodeShrinkRemove(view as HugetlbView, Number(ev['nid'] ?? 0), Number(ev['n'] ?? 0));
       return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
     }),
     stageStep: assign(({ context, event }) => {
@@ -124,14 +132,15 @@ export const hugetlbMachine = setup({
         [SHRINK_SURPLUS]: { actions: 'shrink' as const },
         [STAGE_BEGIN]: { actions: 'stageBegin' as const },
         [STAGE_STEP]: { actions: 'stageStep' as const },
+        [NODE_SHRINK_REMOVE]: { actions: 'nodeShrinkRemove' as const },
       },
     },
   },
 });
 
 export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
-  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes, nodeSurp } = ctx;
-  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes, nodeSurp };
+  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes, nodeSurp, resizing } = ctx;
+  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes, nodeSurp, resizing };
 }
 
 const choiceCache = new Map<string, readonly number[]>();
@@ -182,5 +191,9 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   view: (snap) => specView(snap.context),
   internal: (v) => surplusToBuddy(v).map((nid) => ({ type: SHRINK_SURPLUS, nid })),
   // truncate and hole punch remove their pages one at a time while in flight (ops-staged.ts)
-  pendingInternal: (v, op, args, p) => stagedSteps(v, op, args, p),
+  // and a node's nr_hugepages write drops hugetlb_lock between its removals and its surplus marking (ops-node.ts)
+  pendingInternal: (v, op, args, p) =>
+    op === 'set_nr_node'
+      ? nodeShrinkSteps(v, Number(args['nid'] ?? 0), Number(args['n'] ?? 0))
+      : stagedSteps(v, op, args, p),
 };

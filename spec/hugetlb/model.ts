@@ -71,6 +71,7 @@ export function initView(p: HugetlbParams): HugetlbView {
     // the boot-time pool sits on node 0
     nodes: (p.nodePool ?? 1) > 1 ? Array.from({ length: p.nodePool! }, (_, k) => (k === 0 ? p.pool : 0)) : [],
     nodeSurp: (p.nodePool ?? 1) > 1 ? Array.from({ length: p.nodePool! }, () => 0) : [],
+    resizing: [],
   });
   initMemo.set(p, v0);
   return v0;
@@ -84,6 +85,12 @@ export function applyOp(
   choice: number | undefined,
   p: HugetlbParams,
 ): Outcome | undefined {
+  // another nr_hugepages write waits for one in flight (h->resize_lock)
+  if (
+    v0.resizing.length > 0 &&
+    !(op === 'set_nr_node' && v0.resizing[0] === num(a, 'nid') && v0.resizing[2] === num(a, 'n'))
+  )
+    if (op === 'set_nr' || op === 'set_nr_node') return undefined;
   if (op === 'set_nr') return setNr(v0, num(a, 'n'), choice ?? 0);
   if (op === 'set_nr_node') return setNrNode(v0, num(a, 'nid'), num(a, 'n'), choice ?? 0);
   const o = applyPlanned(v0, op, a, choice, p);

@@ -11,7 +11,8 @@
  * pages coming and going (those change a node's total and surplus together),
  * and each node's surplus pages (`nodeSurp`: nodes/node<nid>/.../surplus_hugepages).
  */
-import { clone, finish, inUse, nodeFree, outstanding } from './promises.js';
+import { clone, finish, inUse, nodeFree } from './promises.js';
+import { keptByShrink } from './ops-pool.js';
 import type { HugetlbView, Outcome } from './view.js';
 
 /** Persistent pages by node as the user reads them (one node: the global pool). */
@@ -19,52 +20,94 @@ export function persistentByNode(v: HugetlbView): number[] {
   return v.nodes.length > 0 ? v.nodes : [v.total - v.surp];
 }
 
+/** Internal spec event: a node's nr_hugepages shrink in flight removes free pages of its node. */
+export const NODE_SHRINK_REMOVE = 'node_shrink_remove';
+
 /**
  * echo n > nodes/node<nid>/.../nr_hugepages (set_max_huge_pages(h, count, nid, {nid}),
  * mm/hugetlb.c @ v6.1). Grow: node nid's own surplus pages become persistent first
  * (adjust_pool_surplus under hugetlb_lock), then fresh pages on nid (y of them; fewer than
  * needed = buddy failed). Shrink: free pages of nid leave the pool, never below what is in use
- * or reserved (min_count), and the rest of its excess becomes surplus on nid. Other nodes'
+ * or reserved (keptByShrink), then the rest of its excess becomes surplus on nid. Other nodes'
  * pages never change. c = 7*x + y (choices.ts SETNR_CHOICES): x surplus pages of nid left
  * unconverted on a completed grow (as set_nr: a surplus page allocated on nid while the lock
  * is dropped between fresh pages, so only with nr_overcommit_hugepages > 0); y the fresh pages
- * (grow) or the pages removed (shrink: at most as many as min_count allows and nid has free).
+ * of a grow. A shrink has no choice: the write drops hugetlb_lock between its removals and its
+ * surplus marking, which the spec states as a step the call takes in flight
+ * (NODE_SHRINK_REMOVE): a page freed to the node meanwhile is not removed, it becomes surplus.
  */
 export function setNrNode(v0: HugetlbView, nid: number, n: number, c: number): Outcome | undefined {
   const x = Math.floor(c / 7);
   const y = c % 7;
-  const nodes = persistentByNode(v0);
-  const cur = nodes[nid];
+  const cur = persistentByNode(v0)[nid];
   if (cur === undefined) return undefined;
-  const several = v0.nodes.length > 0;
-  const surpHere = several ? (v0.nodeSurp[nid] ?? 0) : v0.surp;
-  const v = clone(v0);
-  let now = n;
-  let surpNow = surpHere;
-  if (n > cur) {
-    const conv = Math.min(surpHere, n - cur);
-    if (x > conv || (x > 0 && v0.overcommit === 0)) return undefined;
-    const need = n - cur - (conv - x);
-    if (y > need || (x > 0 && y < need)) return undefined; // the relaxation only covers completed grows
-    v.surp -= conv - x;
-    surpNow -= conv - x;
-    v.total += y;
-    now = cur + conv - x + y;
-  } else {
-    if (x !== 0) return undefined;
-    const persistent = v.total - v.surp;
-    const minCount = Math.max(persistent - cur + n, outstanding(v0) + inUse(v0));
-    const free = several ? nodeFree(v0, nid) : v0.total - inUse(v0);
-    // fewer: pages of nid freed to its free list while the lock is dropped between the removal and
-    // adjust_pool_surplus (they become surplus instead; node-default-fault reaches it)
-    if (y > Math.min(free, Math.max(0, persistent - minCount))) return undefined;
-    v.total -= y;
-    v.surp += cur - n - y;
-    surpNow += cur - n - y;
+  if (v0.resizing.length > 0) {
+    // the write in flight finishes: adjust_pool_surplus(h, {nid}, 1) while count < persistent
+    if (c !== 0 || v0.resizing[0] !== nid || v0.resizing[2] !== n) return undefined;
+    const v = clone(v0);
+    markSurplus(v, nid, v0.resizing[1] ?? 0);
+    v.resizing = [];
+    return { view: finish(v), ret: 'ok' };
   }
+  const several = v0.nodes.length > 0;
+  const v = clone(v0);
+  if (n <= cur) {
+    if (c !== 0) return undefined;
+    const count = removeFree(v, nid, n);
+    markSurplus(v, nid, count);
+    return { view: finish(v), ret: 'ok' };
+  }
+  const surpHere = several ? (v0.nodeSurp[nid] ?? 0) : v0.surp;
+  const conv = Math.min(surpHere, n - cur);
+  if (x > conv || (x > 0 && v0.overcommit === 0)) return undefined;
+  const need = n - cur - (conv - x);
+  if (y > need || (x > 0 && y < need)) return undefined; // the relaxation only covers completed grows
+  v.surp -= conv - x;
+  v.total += y;
   if (several) {
-    v.nodes = v0.nodes.map((k, i) => (i === nid ? now : k));
-    v.nodeSurp = v0.nodeSurp.map((k, i) => (i === nid ? surpNow : k));
+    v.nodes = v0.nodes.map((k, i) => (i === nid ? cur + conv - x + y : k));
+    v.nodeSurp = v0.nodeSurp.map((k, i) => (i === nid ? surpHere - (conv - x) : k));
   }
   return { view: finish(v), ret: 'ok' };
+}
+
+/** The shrink's first part, under hugetlb_lock: free pages of nid leave the pool down to min_count. Returns count. */
+function removeFree(v: HugetlbView, nid: number, n: number): number {
+  const several = v.nodes.length > 0;
+  const cur = persistentByNode(v)[nid] ?? 0;
+  const persistent = v.total - v.surp;
+  const count = persistent - cur + n; // the node's count made global
+  const minCount = Math.max(count, keptByShrink(v));
+  const free = several ? nodeFree(v, nid) : v.total - inUse(v);
+  const y = Math.min(free, Math.max(0, persistent - minCount));
+  v.total -= y;
+  if (several) v.nodes = v.nodes.map((k, i) => (i === nid ? k - y : k));
+  return count;
+}
+
+/** adjust_pool_surplus(h, {nid}, 1) while count < persistent: pages of nid become surplus (while it has persistent ones). */
+function markSurplus(v: HugetlbView, nid: number, count: number): void {
+  const several = v.nodes.length > 0;
+  while (count < v.total - v.surp && (several ? (v.nodes[nid] ?? 0) > 0 : v.surp < v.total)) {
+    v.surp++;
+    if (several) {
+      v.nodes = v.nodes.map((k, i) => (i === nid ? k - 1 : k));
+      v.nodeSurp = v.nodeSurp.map((k, i) => (i === nid ? k + 1 : k));
+    }
+  }
+}
+
+/** The steps a node's nr_hugepages write in flight may take: a shrink's removal (NODE_SHRINK_REMOVE). */
+export function nodeShrinkSteps(v: HugetlbView, nid: number, n: number): { type: string; nid: number; n: number }[] {
+  const cur = persistentByNode(v)[nid];
+  if (v.resizing.length > 0 || cur === undefined || n > cur) return [];
+  return [{ type: NODE_SHRINK_REMOVE, nid, n }];
+}
+
+/** NODE_SHRINK_REMOVE: the removal happens; the write's own event marks the rest surplus. */
+export function nodeShrinkRemove(v0: HugetlbView, nid: number, n: number): HugetlbView | undefined {
+  if (nodeShrinkSteps(v0, nid, n).length === 0) return undefined;
+  const v = clone(v0);
+  v.resizing = [nid, removeFree(v, nid, n), n];
+  return finish(v);
 }

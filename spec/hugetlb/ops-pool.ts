@@ -46,6 +46,20 @@ export function mount(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
 }
 
 /**
+ * What a pool shrink keeps besides the count it is asked for: the reserved pages and the
+ * persistent pages in use. Surplus pages count as the pages in use first, so a free page is a
+ * persistent one unless there are more free pages than persistent ones (aabf58bfaace "mm/hugetlb:
+ * fix set_max_huge_pages() when there are surplus pages": before it a surplus page in use kept a
+ * free persistent page from being freed, which became surplus instead).
+ */
+export function keptByShrink(v: HugetlbView): number {
+  const persistent = v.total - v.surp;
+  const free = v.total - inUse(v);
+  const persistentFree = free <= persistent ? free : Math.max(0, free - v.surp);
+  return outstanding(v) + persistent - persistentFree;
+}
+
+/**
  * set_max_huge_pages (nr_hugepages write). Grow: surplus -> persistent, then
  * fresh pages from buddy (y of them; fewer than needed = buddy failed).
  * Shrink: never below in-use + reserved; the rest becomes surplus.
@@ -59,7 +73,6 @@ export function setNr(v0: HugetlbView, n: number, c: number): Outcome | undefine
   const y = c % 7;
   const v = clone(v0);
   if (n < 0) return x === 0 && y === 0 ? { view: v0, ret: 'EINVAL' } : undefined;
-  const resv0 = outstanding(v0);
   const persistent = (): number => v.total - v.surp;
   if (n > persistent()) {
     const conv = Math.min(v.surp, n - persistent());
@@ -71,7 +84,7 @@ export function setNr(v0: HugetlbView, n: number, c: number): Outcome | undefine
     if (x > 0 && y < need) return undefined; // the relaxation only covers completed grows
   } else {
     if (x !== 0) return undefined;
-    const minCount = Math.max(n, resv0 + inUse(v));
+    const minCount = Math.max(n, keptByShrink(v));
     const removable = Math.max(0, persistent() - minCount);
     if (y > removable) return undefined;
     v.total -= removable - y;

@@ -149,6 +149,12 @@ export interface HugetlbView {
    * surplus pages goes back to buddy, on any other node to that node's free list.
    */
   nodeSurp: number[];
+  /**
+   * A node's nr_hugepages write in flight between removing free pages and marking the rest of the
+   * node's excess surplus (ops-node.ts): [nid, count, n]; empty otherwise. The user sees it only
+   * through its effects on pages freed meanwhile; the abstraction always shows none.
+   */
+  resizing: number[];
 }
 
 export type Ret =

@@ -98,5 +98,6 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
     pins: g.pin.map((x) => pinView(g, x)),
     nodes: g.nd.map((n) => n.nr - n.surp), // nodes/node<nid>/.../nr_hugepages - surplus_hugepages
     nodeSurp: g.nd.map((n) => n.surp), // nodes/node<nid>/.../surplus_hugepages
+    resizing: [], // a node's nr_hugepages write in flight is visible only inside the call
   };
 }

@@ -126,6 +126,16 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'node-shrink-in-use',
+    description:
+      "two nodes (aabf58bfaace's reproducer, scaled down): node 0's only page is faulted in and node 0 is written 0 (the page stays, in use, as node 0's surplus page) while node 1 is grown to 1 and written back to 0: node 1's free page leaves the pool, it does not become a surplus page because a surplus page elsewhere is in use",
+    params: P({ pool: 1, overcommit: 0, fileSize: 1, vmas: 1, nodePool: 2 }),
+    threads: [
+      [one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(nrNode(0, 0)), one(munmap(0))],
+      [one(nrNode(1, 1)), one(nrNode(1, 0))],
+    ],
+  },
+  {
     name: 'node-private-cow',
     description:
       "two nodes, the default policy, a private mapping forked: the parent's page and the child's COW copy may sit on different nodes, the owner's COW when the pool is dry takes the page from the child; each unmap frees a page to its own node (node 1 grown to 1 meanwhile)",

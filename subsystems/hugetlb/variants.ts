@@ -301,6 +301,14 @@ export const variants: Variant[] = [
     scenarios: ['node-offline-surplus'],
   },
   {
+    name: 'aabf58bfaace',
+    description:
+      "set_max_huge_pages' min_count is resv + nr_huge_pages - free_huge_pages, which counts surplus pages in use as persistent pages in use: with node 0's page in use as a surplus page, writing 0 to node 1's nr_hugepages keeps node 1's free page as a surplus page instead of freeing it (the commit's log: HugePages_Total 10, Surp 10 where 5 were expected)",
+    source:
+      'commit aabf58bfaace "mm/hugetlb: fix set_max_huge_pages() when there are surplus pages" (v6.15-rc3, Jinjiang Tu; Fixes: 9a30523066cd "hugetlb: add per node hstate attributes"); mm/hugetlb.c set_max_huge_pages() @ v6.12 (the old min_count)',
+    scenarios: ['node-shrink-in-use'],
+  },
+  {
     name: 'free-surplus-any-node',
     description:
       "free_huge_folio gives a freed page back to buddy whenever the pool has surplus pages (h->surplus_huge_pages) instead of when the page's own node has (surplus_huge_pages_node[nid]): a page of node 0 freed while only node 1 holds a surplus page leaves the pool, and node 0 counts a surplus page below zero (the spec stated it this way until session 12)",

@@ -39,4 +39,25 @@ describe('hugetlb surplus pages per node', () => {
     expect(ok.exhaustive).toBe(true);
     expect(checkScenario(hugetlb, sc, { variant: 'free-surplus-any-node' }).violation).toBeDefined();
   });
+
+  test("aabf58bfaace: node 1's free page leaves the pool although node 0's surplus page is in use; before it, it became surplus", () => {
+    const script = {
+      params: parseParams({ pool: 1, fileSize: 1, vmas: 1, nodePool: 2 }),
+      steps: [
+        s('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 1 }),
+        s('fault', { v: 0, i: 0, write: true }),
+        s('set_nr_node', { nid: 0, n: 0 }), // node 0's page, in use, becomes surplus
+        s('set_nr_node', { nid: 1, n: 1 }),
+        s('set_nr_node', { nid: 1, n: 0 }),
+      ],
+    };
+    const fixed = runScript(hugetlb, script as unknown as Script, null);
+    for (const o of fixed) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+    const counters = (o: (typeof fixed)[number]) => [o.impl['HugePages_Total'], o.impl['HugePages_Surp']];
+    expect(counters(fixed[4]!)).toEqual([1, 1]);
+    const old = runScript(hugetlb, script as unknown as Script, 'aabf58bfaace');
+    const bad = old.find((o) => !o.agree);
+    expect(bad?.step).toBe(4);
+    expect(counters(bad!)).toEqual([2, 2]);
+  });
 });
