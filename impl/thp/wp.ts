@@ -45,7 +45,7 @@ import {
 } from './page.js';
 import type { MmT, T, ThpState } from './page.js';
 import { pteOf } from './pgtable.js';
-import { do_swap_page, swapPageUnlocked } from './swap.js';
+import { do_swap_page, folio_free_swap, swapPageUnlocked } from './swap.js';
 import { page_remove_rmap } from './rmap.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
 import {
@@ -124,14 +124,25 @@ export function do_wp_page(g: G, t: T, mm: MmT, i: number): number {
   }
   /* mm/memory.c do_wp_page() @ v6.1: "If the page is exclusive to this process we must reuse the page without further checks." */
   if (pageAnonExclusive(g, mm, i)) return wp_page_reuse(mm, t, i);
+  /*
+   * folio_ref_count(folio) > 1 + folio_test_swapcache(folio): copy; folio_trylock() (failed: copy); in the swap cache
+   * folio_free_swap() drops the swap cache's reference when no swap PTE names it; then folio_ref_count() != 1: copy.
+   * (conform seed 20261212 on 6.1.192: a page swapped back in by its last swap PTE is reused on the write, not copied)
+   */
   if (tg.kind === 'copy') {
-    /* folio_ref_count(folio) != 1 (or folio_trylock fails: a copy's lock is never held here): copy */
-    if (g.copies[tg.k]!.refcount !== 1) return wp_page_copy(g, t, mm, i);
-    g.copies[tg.k]!.anon_exclusive = true; /* page_move_anon_rmap(): SetPageAnonExclusive */
+    const c = g.copies[tg.k]!; /* a copy's lock is never held here */
+    if (c.refcount > 1 + (c.swap ? 1 : 0)) return wp_page_copy(g, t, mm, i);
+    if (c.swap) folio_free_swap(g, t, c.swap - 1);
+    if (c.refcount !== 1) return wp_page_copy(g, t, mm, i);
+    c.anon_exclusive = true; /* page_move_anon_rmap(): SetPageAnonExclusive */
     return wp_page_reuse(mm, t, i);
   }
   /* a subpage of the THP: folio_ref_count() is the head's, one per PTE mapping, so only a lone PTE is reused */
-  if (page_count(g, i) !== 1 || g.pages[compound_head(g, i)]!.locked !== 0) return wp_page_copy(g, t, mm, i);
+  const h = compound_head(g, i);
+  if (page_count(g, i) > 1 + (g.pages[h]!.swapcache ? 1 : 0) || g.pages[h]!.locked !== 0)
+    return wp_page_copy(g, t, mm, i);
+  if (g.pages[h]!.swapcache) folio_free_swap(g, t, h);
+  if (page_count(g, i) !== 1) return wp_page_copy(g, t, mm, i);
   g.pages[i]!.anon_exclusive = true; /* page_move_anon_rmap(vmf->page, vma): SetPageAnonExclusive(page) */
   return wp_page_reuse(mm, t, i);
 }

@@ -14,6 +14,7 @@ import type { Script } from '../../checker/scenario-file.js';
 import { compileScripts } from '../../kernel/compile.js';
 import { profileForKernel } from '../../kernel/conform/generate.js';
 import { madvisePageout } from '../../kernel/conform/arbitraries/thp/madvise_pageout.js';
+import { initModel, pageoutRange } from '../../kernel/conform/arbitraries/thp/model.js';
 import type { ConformProfile } from '../../kernel/conform/profile.js';
 import { packInitramfs } from '../../kernel/initramfs.js';
 import { parseKernelConfig } from '../../kernel/kconfig.js';
@@ -218,5 +219,16 @@ describe('conform generates a swap op only where the module can be loaded', () =
   });
   test('the THP madvise_pageout generator declares CONFIG_SWAP', () => {
     expect(madvisePageout.needs?.alsoBuiltin).toContain('CONFIG_SWAP');
+  });
+  test('the THP madvise_pageout generator keeps a range within one VMA (no mprotect border inside it)', () => {
+    /* conform seed 20261212 on 6.1.192: mprotect(mm 1, 0..3) then a pageout of 1..4 walked the VMA [3, 4) on its own */
+    const p = { nr: 4, mms: 2, kind: 'anon' as const, initial: 'forked' as const };
+    const m = initModel(p);
+    m.flagged.mprotect[1]!.fill(true, 0, 3);
+    const range = (from: number, len: number) => pageoutRange(m, p, { mm: 1, from, len });
+    expect(range(1, 2)).toBeUndefined(); /* [1, 4) crosses the border at 3 */
+    expect(range(0, 2)).toEqual({ mm: 1, from: 0, to: 3 });
+    expect(range(3, 0)).toEqual({ mm: 1, from: 3, to: 4 });
+    expect(pageoutRange(m, p, { mm: 0, from: 0, len: 3 })).toEqual({ mm: 0, from: 0, to: 4 });
   });
 });

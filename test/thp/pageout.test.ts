@@ -98,6 +98,22 @@ describe('thp compound: MADV_PAGEOUT', () => {
   });
 });
 
+describe('thp compound: do_wp_page of a page in the swap cache (6.1.192, conform seed 20261212 shrunk)', () => {
+  test('the last swap PTE swapped back in: the write frees the swap cache and reuses the page, not copies it', () => {
+    const steps = [
+      pageout(0, 3),
+      step('fork', { src: 0, dst: 1 }),
+      step('read', { mm: 1, sub: 2 }),
+      step('pin', { mm: 1, sub: 2, write: 1 }) /* mm 1 copies: mm 0's swap PTE still names the swap cache page */,
+      step('read', { mm: 0, sub: 2 }) /* the last swap PTE: mapped read-only, still in the swap cache */,
+      step('wp_fault', { mm: 0, sub: 2, val: 75 }),
+    ];
+    const r = runImplSteps(thp, { params: pmd, steps }, null, false, '6.1');
+    expect(r.steps.map((s) => s.ret)).toEqual(['ok', 'ok', 0, 'ok', 0, 'reuse']); /* kernel: reuse; was copy */
+    agrees(pmd, steps);
+  });
+});
+
 describe('thp compound: MADV_PAGEOUT racing other threads (every interleaving)', () => {
   const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
   const check = (name: string, params: typeof pmd, threads: OpChoice[][][]) => {

@@ -122,7 +122,8 @@ export function vmaRange(
 
 /**
  * MADV_PAGEOUT as MADV_DONTNEED (no munmap hole: ENOMEM; no mlocked subpage: EINVAL), only where the
- * process surely maps no private copy (ThpGenModel.written), and only with params.nr 4.
+ * process surely maps no private copy (ThpGenModel.written), within one VMA (no mprotect border inside the
+ * range), and only with params.nr 4.
  */
 export function pageoutRange(
   m: Readonly<ThpGenModel>,
@@ -134,6 +135,11 @@ export function pageoutRange(
   const r = p.kind === 'anon' && p.nr === 4 ? dontneedRange(m, p, raw) : undefined;
   if (!r) return undefined;
   for (let i = r.from; i < r.to; i++) if (m.written[r.mm]![i]) return undefined;
+  // within one VMA: madvise walks each VMA on its own, so a `break` (6.1, 6.6) ends only that VMA's walk and a
+  // folio_pte_batch (6.12) stops at its end; the model has no VMAs (conform seed 20261212 on 6.1.192: a range across
+  // an mprotect border reclaimed a page past the border where the model's walk had stopped)
+  const prot = m.flagged.mprotect[r.mm]!;
+  for (let i = r.from + 1; i < r.to; i++) if (prot[i] !== prot[r.from]) return undefined;
   return r;
 }
 
