@@ -10,9 +10,10 @@
  * Scope: every page records its node (node-pages.ts: page_to_nid of pages in
  * use, the free lists per node) and faults, fallocate, UFFDIO_COPY and a pin's
  * GUP fault allocate by the task's memory policy; memory offline and udmabuf
- * take a free page of any node. The ops that allocate a page otherwise, take one
- * from buddy or move one (migration, nr_overcommit_hugepages, the global
- * nr_hugepages write) refuse to run with several nodes (NODE_OPS, nodeGuard), and
+ * take a free page of any node; the global nr_hugepages write spreads its
+ * conversions, fresh pages and removals over the nodes by the round-robin
+ * cursors. The ops that take a page from buddy otherwise or move one (migration,
+ * nr_overcommit_hugepages) refuse to run with several nodes (NODE_OPS, nodeGuard), and
  * params.nodePool > 1 requires overcommit 0 (subsystems/hugetlb/params.ts).
  * Coarsening: the round-robin cursors next_nid_to_alloc / next_nid_to_free are
  * not kept; where the kernel's cursor picks among several nodes the model
@@ -25,6 +26,7 @@ import type { G, Node } from './state.js';
 
 /** Ops that keep g.nd and every page's node exact with several nodes (none allocates from buddy). */
 export const NODE_OPS: ReadonlySet<string> = new Set([
+  'set_nr',
   'set_nr_node',
   'fault',
   'mount',
@@ -105,6 +107,53 @@ export function freePoolSurplusPage(g: G, t: T): boolean {
   });
   if (cands.length === 0) return false;
   account(g, cands.length === 1 ? cands[0]! : at(cands, t.choose(cands.length)), -1, -1, -1);
+  return true;
+}
+
+/**
+ * The node next_nid_to_alloc / next_nid_to_free's round robin reaches first among cands (the
+ * cursor is not kept: every candidate is a choice); -1 when there is none.
+ */
+function cursorPick(t: T, cands: readonly number[]): number {
+  if (cands.length === 0) return -1;
+  return cands.length === 1 ? at(cands, 0) : at(cands, t.choose(cands.length));
+}
+
+/** The nodes of the pool (one node: [0]). */
+const poolNodes = (g: Readonly<G>): number[] => (g.nd.length > 0 ? g.nd.map((_, k) => k) : [0]);
+
+/**
+ * adjust_pool_surplus(h, &node_states[N_MEMORY], delta) for the global write: delta -1 takes a
+ * surplus page of a node that has one (for_each_node_mask_to_alloc), +1 marks a page of a node
+ * with pages not yet surplus (for_each_node_mask_to_free). False when no node qualifies.
+ */
+export function adjustPoolSurplusAny(g: G, t: T, delta: 1 | -1): boolean {
+  const ok = (k: number): boolean => {
+    const n = nodeCounts(g, k);
+    return delta < 0 ? n.surp > 0 : n.surp < n.nr;
+  };
+  const nid = cursorPick(t, poolNodes(g).filter(ok));
+  if (nid < 0) return false;
+  account(g, nid, 0, 0, delta);
+  return true;
+}
+
+/** alloc_pool_huge_page(h, N_MEMORY, ...): the node a fresh page is allocated on (for_each_node_mask_to_alloc). */
+export const allocPoolNid = (g: Readonly<G>, t: T): number => cursorPick(t, poolNodes(g));
+
+/**
+ * remove_pool_huge_page(h, N_MEMORY, 0) for the global write's shrink: a free page of a node with
+ * free pages (for_each_node_mask_to_free) leaves the pool with no surplus accounting, whatever
+ * that node's surplus count (a node whose free pages are all surplus then counts more surplus
+ * pages than pages: surplus-bounded reports it). False when no node has a free page.
+ */
+export function removePoolHugePage(g: G, t: T): boolean {
+  const nid = cursorPick(
+    t,
+    poolNodes(g).filter((k) => nodeCounts(g, k).free > 0),
+  );
+  if (nid < 0) return false;
+  account(g, nid, -1, -1, 0);
   return true;
 }
 

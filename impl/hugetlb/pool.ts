@@ -11,7 +11,7 @@ import type { StepResult } from './labels.js';
 import { gatherSteps, gatherSurplusPages } from './accounting.js';
 import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
 import { detachOrphans } from './pin.js';
-import { shrinkMinCount } from './nodes.js';
+import { account, adjustPoolSurplusAny, allocPoolNid, removePoolHugePage, shrinkMinCount } from './nodes.js';
 import { freshFile, type G, SP_DETACHED, SP_MOUNTED, SP_MOUNTING, SP_UNMOUNTED } from './state.js';
 
 const persistent = (g: G): number => g.nr - g.surp;
@@ -19,10 +19,7 @@ const persistent = (g: G): number => g.nr - g.surp;
 /** Shrink: never free below in-use + reserved; remove_pool_huge_page collects, frees with the lock dropped. */
 function setNrShrink(g: G, t: T): StepResult {
   const minCount = shrinkMinCount(g, t, argInt(t, 'n'));
-  while (minCount < persistent(g) && g.free > 0) {
-    g.nr--;
-    g.free--;
-  }
+  while (minCount < persistent(g)) if (!removePoolHugePage(g, t)) break;
   return 'adjust_pool_surplus';
 }
 
@@ -37,7 +34,7 @@ export const setNrOp: Op = {
         const count = argInt(t, 'n');
         if (count < 0) return done('EINVAL');
         g.resize = t.tid + 1;
-        while (g.surp > 0 && count > persistent(g)) g.surp--; // adjust_pool_surplus(h, nodes, -1)
+        while (g.surp > 0 && count > persistent(g)) if (!adjustPoolSurplusAny(g, t, -1)) break;
         if (count > persistent(g)) return 'alloc_pool_huge_page';
         return setNrShrink(g, t);
       },
@@ -50,8 +47,8 @@ export const setNrOp: Op = {
           resizeUnlock(g, t); // goto out
           return done('ok');
         }
-        g.nr++;
-        g.free++;
+        // alloc_fresh_huge_page on the cursor's node, then free_huge_page into the pool there
+        account(g, allocPoolNid(g, t), 1, 1, 0);
         if (argInt(t, 'n') > persistent(g)) return 'alloc_pool_huge_page';
         return setNrShrink(g, t);
       },
@@ -60,7 +57,7 @@ export const setNrOp: Op = {
       name: 'adjust_pool_surplus',
       run(g, t) {
         const count = argInt(t, 'n');
-        while (count < persistent(g) && g.surp < g.nr) g.surp++;
+        while (count < persistent(g)) if (!adjustPoolSurplusAny(g, t, 1)) break;
         resizeUnlock(g, t);
         return done('ok');
       },

@@ -105,6 +105,11 @@ export const NODE_RELEASING_OPS: ReadonlySet<string> = new Set(['munmap', 'trunc
 /** Choices of set_nr: c = 7*x + y, x = surplus left unconverted (grow), y = fresh pages (grow) / pages kept (shrink). */
 export const SETNR_CHOICES: readonly number[] = Array.from({ length: 49 }, (_, i) => i);
 
+/** set_nr with several nodes: c = y + 7 * code, code the node digits of up to 4 pages (ops-node.ts setNrNodes). */
+export function setNrNodeChoices(nodes: number): number[] {
+  return Array.from({ length: 7 * nodes ** 4 }, (_, i) => i);
+}
+
 /** The choices times the nodes a page of the default policy may come from (0 .. nodes-1). */
 export function withNodes(base: readonly number[], nodes: number): number[] {
   const out: number[] = [];

@@ -6,7 +6,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { SpecDef } from '../../checker/types.js';
-import { NODE_RELEASING_OPS, RELEASING_OPS, withNodes, withReserveOffsets } from './choices.js';
+import { NODE_RELEASING_OPS, RELEASING_OPS, setNrNodeChoices, withNodes, withReserveOffsets } from './choices.js';
 import {
   applyOp,
   CHOICES_BY_OP,
@@ -153,6 +153,8 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   // A min_size mount may refill its reserve from charges given back: those ops get one more
   // dimension (the refill above its lower bound), sized by the largest min_size mounted.
   choices: (op, _args, view, p) => {
+    // several nodes: set_nr's y and the node digits of its conversions, fresh pages and removals (ops-node.ts)
+    if (op === 'set_nr' && (p.nodePool ?? 1) > 1) return setNrNodeChoices(p.nodePool ?? 1);
     if (op === 'set_nr' || op === 'set_nr_node') return SETNR_CHOICES;
     if (op === 'uffd_register') return registerChoices(p);
     const all = CHOICES_BY_OP[op];

@@ -16,7 +16,7 @@ import { fork, madviseDontneed, mmap, munmap } from './ops-map.js';
 import { mprotect, mremap } from './ops-surgery.js';
 import { softOffline } from './ops-migrate.js';
 import { dissolve, mount, setNr, setOvercommit } from './ops-pool.js';
-import { setNrNode } from './ops-node.js';
+import { setNrNode, setNrNodes } from './ops-node.js';
 import { freshFile } from './lifecycle.js';
 import { clone, finish } from './promises.js';
 import type { HugetlbParams } from './params.js';
@@ -91,7 +91,8 @@ export function applyOp(
     !(op === 'set_nr_node' && v0.resizing[0] === num(a, 'nid') && v0.resizing[2] === num(a, 'n'))
   )
     if (op === 'set_nr' || op === 'set_nr_node') return undefined;
-  if (op === 'set_nr') return setNr(v0, num(a, 'n'), choice ?? 0);
+  if (op === 'set_nr')
+    return v0.nodes.length > 0 ? setNrNodes(v0, num(a, 'n'), choice ?? 0) : setNr(v0, num(a, 'n'), choice ?? 0);
   if (op === 'set_nr_node') return setNrNode(v0, num(a, 'nid'), num(a, 'n'), choice ?? 0);
   const o = applyPlanned(v0, op, a, choice, p);
   // under PMD sharing a shareable mapping's present pages are not the user's to see (ops-pmd-share.ts)

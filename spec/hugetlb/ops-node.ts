@@ -11,7 +11,7 @@
  * pages coming and going (those change a node's total and surplus together),
  * and each node's surplus pages (`nodeSurp`: nodes/node<nid>/.../surplus_hugepages).
  */
-import { clone, finish, inUse, nodeFree } from './promises.js';
+import { clone, finish, inUse, nodeFree, nodePick, pickOf } from './promises.js';
 import { keptByShrink } from './ops-pool.js';
 import type { HugetlbView, Outcome } from './view.js';
 
@@ -110,4 +110,75 @@ export function nodeShrinkRemove(v0: HugetlbView, nid: number, n: number): Huget
   const v = clone(v0);
   v.resizing = [nid, removeFree(v, nid, n), n];
   return finish(v);
+}
+
+/**
+ * echo n > /proc/sys/vm/nr_hugepages with several nodes (set_max_huge_pages(h, count,
+ * NUMA_NO_NODE, N_MEMORY), mm/hugetlb.c @ v6.1): as set_nr (ops-pool.ts) for the totals, and per
+ * node: a grow converts surplus pages of nodes that have them, then adds fresh pages on any nodes;
+ * a shrink removes free pages of nodes that have them, then marks pages of nodes with persistent
+ * pages surplus. Which node each time is the round-robin cursors' (next_nid_to_alloc,
+ * next_nid_to_free: not in the view): c = y + 7 * code, y as set_nr's (fresh pages of a grow, free
+ * pages kept on a shrink), code the node digits (promises.ts NodePick). No surplus page is left
+ * unconverted (set_nr's x): with several nodes nr_overcommit_hugepages is 0, so no surplus page
+ * comes while the lock is dropped. A removal that leaves a node with more surplus pages than
+ * pages (remove_pool_huge_page(h, nodes, 0) of a node whose free pages are all surplus) is not an
+ * outcome the spec allows: a node's surplus pages are among its pages.
+ */
+export function setNrNodes(v0: HugetlbView, n: number, c: number): Outcome | undefined {
+  const y = c % 7;
+  if (n < 0) return c === 0 ? { view: v0, ret: 'EINVAL' } : undefined;
+  const pick = nodePick(v0, Math.floor(c / 7));
+  const v = clone(v0);
+  const persistent = (): number => v.total - v.surp;
+  const nodesWhere = (f: (k: number) => boolean): number[] => v.nodes.map((_, k) => k).filter(f);
+  const move = (nid: number, dn: number, ds: number): void => {
+    v.nodes = v.nodes.map((k, i) => (i === nid ? k + dn : k));
+    v.nodeSurp = v.nodeSurp.map((k, i) => (i === nid ? k + ds : k));
+  };
+  if (n > persistent()) {
+    // adjust_pool_surplus(h, N_MEMORY, -1) under hugetlb_lock
+    while (v.surp > 0 && n > persistent()) {
+      const nid = pickOf(
+        pick,
+        nodesWhere((k) => (v.nodeSurp[k] ?? 0) > 0),
+      );
+      if (nid === undefined) return undefined;
+      v.surp--;
+      move(nid, 1, -1);
+    }
+    if (y > n - persistent()) return undefined;
+    for (let j = 0; j < y; j++) {
+      const nid = pickOf(
+        pick,
+        nodesWhere(() => true),
+      ); // alloc_pool_huge_page's node
+      if (nid === undefined) return undefined;
+      v.total++;
+      move(nid, 1, 0);
+    }
+  } else {
+    const removable = Math.max(0, persistent() - Math.max(n, keptByShrink(v)));
+    if (y > removable) return undefined;
+    for (let j = 0; j < removable - y; j++) {
+      const nid = pickOf(
+        pick,
+        nodesWhere((k) => nodeFree(v, k) > 0),
+      ); // remove_pool_huge_page(h, N_MEMORY, 0)
+      if (nid === undefined || (v.nodes[nid] ?? 0) <= 0) return undefined;
+      v.total--;
+      move(nid, -1, 0);
+    }
+    // adjust_pool_surplus(h, N_MEMORY, 1): a node with pages not yet surplus
+    while (n < persistent()) {
+      const nid = pickOf(
+        pick,
+        nodesWhere((k) => (v.nodes[k] ?? 0) > 0),
+      );
+      if (nid === undefined) break;
+      v.surp++;
+      move(nid, -1, 1);
+    }
+  }
+  return pick.code === 0 ? { view: finish(v), ret: 'ok' } : undefined;
 }

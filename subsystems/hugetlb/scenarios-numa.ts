@@ -136,6 +136,16 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
     ],
   },
   {
+    name: 'node-set-nr',
+    description:
+      'two nodes: the global nr_hugepages write grows the pool to 3 (fresh pages on either node, as the next_nid_to_alloc cursor goes) and shrinks it to 1 (free pages of either node leave, a page in use or reserved stays, the rest becomes surplus on a node with persistent pages) while a shared mapping reserves, faults and releases a page; the truncate frees the page to its node, or to buddy when that node has surplus pages',
+    params: P({ pool: 1, overcommit: 0, fileSize: 1, vmas: 1, nodePool: 2 }),
+    threads: [
+      [one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(munmap(0)), one(op('truncate', { f: 0, size: 0 }))],
+      [one(op('set_nr', { n: 3 })), one(op('set_nr', { n: 1 }))],
+    ],
+  },
+  {
     name: 'node-private-cow',
     description:
       "two nodes, the default policy, a private mapping forked: the parent's page and the child's COW copy may sit on different nodes, the owner's COW when the pool is dry takes the page from the child; each unmap frees a page to its own node (node 1 grown to 1 meanwhile)",

@@ -8,6 +8,9 @@ import { describe, expect, test } from 'vitest';
 import { checkScenario } from '../../checker/check.js';
 import type { Script } from '../../checker/scenario-file.js';
 import { runScript } from '../../checker/sequential.js';
+import { setNrNodes } from '../../spec/hugetlb/ops-node.js';
+import { setNrNodeChoices } from '../../spec/hugetlb/choices.js';
+import { initView } from '../../spec/hugetlb/model.js';
 import { hugetlb, parseParams } from '../../subsystems/hugetlb/index.js';
 
 const s = (op: string, args: Record<string, number | string | boolean>) => ({ op, args });
@@ -59,5 +62,56 @@ describe('hugetlb surplus pages per node', () => {
     const bad = old.find((o) => !o.agree);
     expect(bad?.step).toBe(4);
     expect(counters(bad!)).toEqual([2, 2]);
+  });
+
+  test('the global nr_hugepages write with several nodes removes free pages only from nodes that have them', () => {
+    const params = parseParams({ pool: 1, fileSize: 1, vmas: 1, nodePool: 2 });
+    // node 0's page in the page cache, node 1 one free page: writing 1 can only free node 1's page
+    const v0 = initView(params);
+    const v = {
+      ...v0,
+      total: 2,
+      free: 1,
+      nodes: [1, 1],
+      files: v0.files.map((f) => ({ ...f, cache: [0], resv: [0] })),
+    };
+    const outcomes = new Set(
+      setNrNodeChoices(2)
+        .map((c) => setNrNodes(v, 1, c))
+        .filter((o) => o !== undefined)
+        .map((o) => JSON.stringify([o.view.total, o.view.nodes, o.view.nodeSurp])),
+    );
+    expect([...outcomes]).toContain(JSON.stringify([1, [1, 0], [0, 0]]));
+    // never node 0's page (in use); y = 1 keeps the free page, as surplus of either node (the lock-drop window)
+    expect([...outcomes].sort()).toEqual(
+      [
+        [1, [1, 0], [0, 0]],
+        [2, [0, 1], [1, 0]],
+        [2, [1, 0], [0, 1]],
+      ]
+        .map((o) => JSON.stringify(o))
+        .sort(),
+    );
+    const script = {
+      params,
+      steps: [
+        s('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 1 }),
+        s('fault', { v: 0, i: 0, write: true }),
+        s('set_nr', { n: 3 }),
+        s('set_nr', { n: 1 }),
+        s('set_nr', { n: 0 }), // the page in use becomes node 0's surplus page
+        s('truncate', { f: 0, size: 0 }), // and goes back to buddy
+      ],
+    };
+    const obs = runScript(hugetlb, script as unknown as Script, null);
+    for (const o of obs) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+    expect(obs.map((o) => [o.impl['HugePages_Total'], o.impl['HugePages_Surp']])).toEqual([
+      [1, 0],
+      [1, 0],
+      [3, 0],
+      [1, 0],
+      [1, 1],
+      [0, 0],
+    ]);
   });
 });
