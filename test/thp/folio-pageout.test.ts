@@ -13,6 +13,7 @@ import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { OpChoice } from '../../checker/types.js';
 import { PTE_PRESENT, PTE_SWAP_EXCLUSIVE, isCopyPte, type FolioState } from '../../impl/thp-folio/folio.js';
 import { parseParams, thp } from '../../subsystems/thp/index.js';
+import { thpProbe } from '../../subsystems/thp/probe.js';
 
 const folio = selectImpl(thp, 'folio');
 const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
@@ -96,6 +97,22 @@ describe('thp folio: MADV_PAGEOUT', () => {
     const now = run(forked, steps);
     expect(freed(now)).toEqual([false, false, false, false]);
     agrees(forked, [...steps, step('read', { mm: 1, sub: 3 })]);
+  });
+
+  test('the probe predicts what 6.12.118 showed (mmcheck reproduce of hand-written scripts: AGREED)', () => {
+    const obs = (params: typeof pmd, steps: OpChoice[], version = '6.12') =>
+      runImplSteps(folio, { params, steps }, null, false, version).steps.map((s) =>
+        thpProbe.predict(s.impl, params, folio),
+      );
+    /* mremap to an unaligned address leaves the folio PTE-mapped; the whole range goes out (all -4), a read maps a fresh page */
+    const batch = obs(pmd, [step('mremap', { mm: 0, aligned: 0 }), pageout(0, 4), step('read', { mm: 0, sub: 1 })]);
+    expect(batch[0]!.compound).toBe(1);
+    expect([0, 1, 2, 3].map((i) => batch[1]![`page[0][${i}]`])).toEqual([-4, -4, -4, -4]);
+    expect([0, 1, 2, 3].map((i) => batch[2]![`page[0][${i}]`])).toEqual([-4, 4, -4, -4]);
+    /* the shared PMD stays at 6.12 (kernel: AnonHugePages 2048, compound 1); the 6.6 model pages it out (DIVERGED) */
+    const shared = [step('madvise_dontneed', { mm: 1, from: 0, to: 2 }), pageout(0, 4)];
+    expect(obs(forked, shared)[1]).toMatchObject({ AnonHugePages: 2048, compound: 1 });
+    expect(obs(forked, shared, '6.6')[1]).toMatchObject({ AnonHugePages: 0, compound: 0 });
   });
 
   test('a pinned folio stays in memory and a private copy is refused (not modelled)', () => {
