@@ -43,6 +43,14 @@ export interface Successor {
    * to `expand`; the model checks it before use, so any value is sound.
    */
   readonly hint?: number;
+  /**
+   * The model's key for the caches that serve this state's expansion (the
+   * product: its impl state's part of the fingerprint, 31 bits), the same for
+   * equal keys in every thread: a parallel strategy hands states with the
+   * same affinity to one thread, whose caches then serve them all. Only
+   * where work goes depends on it, never an answer. -1 or absent: none.
+   */
+  readonly affinity?: number;
 }
 
 export type Emit = (s: Successor, label: StepLabel | undefined) => void;

@@ -26,11 +26,12 @@ export class SymmetricModel<G extends object = any> implements Model {
   readonly canon: Canonicalizer<G>;
   /** Sum of the orbit sizes of the states checked so far (checkState runs once per new state). */
   unreduced = 0;
-  private readonly succ = { buf: new Int32Array(0), len: 0, impl: undefined as unknown, hint: -1 } as {
+  private readonly succ = { buf: new Int32Array(0), len: 0, impl: undefined as unknown, hint: -1, affinity: -1 } as {
     buf: Int32Array;
     len: number;
     impl: unknown;
     hint: number;
+    affinity: number;
     failure?: Failure;
   };
   /** The vector last handed out and its orbit (checkState of that vector need not canonicalise again). */
@@ -78,7 +79,7 @@ export class SymmetricModel<G extends object = any> implements Model {
         }
         c.canon(s.buf, 0, s.len);
         if (c.perm === 0) {
-          // already canonical: emit the product's successor itself, with its fingerprint delta and hint
+          // already canonical: emit the product's successor itself, with its fingerprint delta, hint and affinity
           this.lastBuf = s.buf;
           this.lastOrbit = c.orbit;
           emit(s, label);
@@ -88,6 +89,7 @@ export class SymmetricModel<G extends object = any> implements Model {
         out.len = c.len;
         out.impl = c.implKept ? s.impl : undefined;
         out.hint = c.implKept ? (s.hint ?? -1) : -1;
+        out.affinity = c.implKept ? (s.affinity ?? -1) : -1;
         this.lastBuf = c.buf;
         this.lastOrbit = c.orbit;
         emit(out, label);

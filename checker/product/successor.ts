@@ -27,6 +27,8 @@ export class LazySuccessor implements Successor {
   d1 = 0;
   /** The successor's impl state's step-memo id (-1: none), handed back to Product.expand. */
   hint = -1;
+  /** Model Successor.affinity: its impl state's part of the fingerprint (lane 1, 31 bits) when known, else -1. */
+  affinity = -1;
   // the parent vector
   private par: Int32Array = EMPTY;
   private poff = 0;

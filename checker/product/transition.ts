@@ -172,6 +172,7 @@ export class Transitions<G> {
     ls.impl = g;
     ls.failure = this.failure;
     ls.hint = succImpl;
+    ls.affinity = known ? sa >>> 1 : -1;
     this.emitted++;
     this.emit(ls, this.label(s.ret));
   }

@@ -6,18 +6,32 @@
  * the lowered discovery keys of states another worker had claimed to a log.
  * Between levels, the coordinator writes the order of level d+1 (pairs
  * [buffer, offset]) into `order`, sorted by discovery key, which every worker
- * then reads. Buffer 0 holds the initial state.
+ * then reads, and each worker's share of it into `owned` (see `owner`).
+ * Buffer 0 holds the initial state.
  *
- * Entry: [head, fp0, fp1, slot, parent, edge, payload...], the vector packed
- * as in the sequential queue (pack.ts). fp is the state's true fingerprint
- * (successors are fingerprinted incrementally from it); slot is its slot in
- * the shared fingerprint table; (parent, edge) the transition that claimed it.
+ * Entry: [head, fp0, fp1, slot, parent, edge, affinity, hint, payload...], the
+ * vector packed as in the sequential queue (pack.ts). fp is the state's true
+ * fingerprint (successors are fingerprinted incrementally from it); slot is
+ * its slot in the shared fingerprint table; (parent, edge) the transition that
+ * claimed it; affinity the model's (Successor.affinity, -1: none) and hint
+ * the model's for its owner (Successor.hint, kept only when the thread that
+ * found the state owns it: a hint is an id in that thread's model; -1: none).
  */
 
 import { headLen, headWords, maxPackedWords, packHead, packInto, unpackFrom } from './pack.js';
 
 const MAX_BYTES = 2 ** 31;
-export const ENTRY_HEAD = 6;
+export const ENTRY_HEAD = 8;
+
+/**
+ * The worker that expands a state of affinity `affinity` (Successor.affinity)
+ * and fingerprint lane `fp0` among `n`: by affinity, so that the states whose
+ * expansion the same model caches serve (the product: one impl state) go to
+ * one worker; by fingerprint when there is none.
+ */
+export function owner(affinity: number, fp0: number, n: number): number {
+  return (Math.imul(affinity >= 0 ? affinity : fp0, 0x9e3779b1) >>> 0) % n;
+}
 
 /** A growable SharedArrayBuffer of `bytes` (up to 2 GiB). */
 export function growableBuffer(bytes: number): SharedArrayBuffer {
@@ -58,6 +72,8 @@ export interface FrontierBuffers {
   readonly logs: SharedArrayBuffer[];
   /** The current level's order: [buffer, offset] per state. */
   readonly order: SharedArrayBuffer;
+  /** Indices into the order, each worker's share in a run of increasing indices (the runs in ctl). */
+  readonly owned: SharedArrayBuffer;
 }
 
 export function createFrontier(workers: number): FrontierBuffers {
@@ -65,6 +81,7 @@ export function createFrontier(workers: number): FrontierBuffers {
     states: Array.from({ length: 1 + 2 * workers }, () => growableBuffer(1 << 16)),
     logs: Array.from({ length: workers }, () => growableBuffer(1 << 12)),
     order: growableBuffer(1 << 12),
+    owned: growableBuffer(1 << 12),
   };
 }
 
@@ -78,12 +95,14 @@ export class Frontier {
   private readonly bytes: Uint8Array[];
   readonly logs: Int32Array[];
   order: Int32Array;
+  owned: Int32Array;
 
   constructor(readonly buffers: FrontierBuffers) {
     this.states = buffers.states.map(viewOf);
     this.bytes = this.states.map(bytesOf);
     this.logs = buffers.logs.map(viewOf);
     this.order = viewOf(buffers.order);
+    this.owned = viewOf(buffers.owned);
   }
 
   private setStates(b: number, view: Int32Array): void {
@@ -100,6 +119,7 @@ export class Frontier {
     for (let i = 0; i < b.logs.length; i++)
       if (this.logs[i]!.length !== b.logs[i]!.byteLength >> 2) this.logs[i] = viewOf(b.logs[i]!);
     if (this.order.length !== b.order.byteLength >> 2) this.order = viewOf(b.order);
+    if (this.owned.length !== b.owned.byteLength >> 2) this.owned = viewOf(b.owned);
   }
 
   /** Append an entry to states buffer `b` at word `at`; returns the next free word. */
@@ -113,6 +133,8 @@ export class Frontier {
     slot: number,
     parent: number,
     edge: number,
+    affinity: number,
+    hint: number,
   ): number {
     const most = ENTRY_HEAD + maxPackedWords(len);
     this.setStates(b, ensureWords(this.buffers.states[b]!, this.states[b]!, at + most));
@@ -124,6 +146,8 @@ export class Frontier {
     c[at + 3] = slot;
     c[at + 4] = parent;
     c[at + 5] = edge;
+    c[at + 6] = affinity;
+    c[at + 7] = hint;
     return at + ENTRY_HEAD + words;
   }
 
@@ -150,8 +174,9 @@ export class Frontier {
     return at + 3;
   }
 
-  /** Room for a level of `n` states in the order array. */
+  /** Room for a level of `n` states in the order array and in `owned`. */
   reserveOrder(n: number): void {
     this.order = ensureWords(this.buffers.order, this.order, 2 * n);
+    this.owned = ensureWords(this.buffers.owned, this.owned, n);
   }
 }

@@ -21,7 +21,7 @@
  * interruption stops where the workers are: such a run is not exhaustive and
  * its counts are what was done.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { zobrist } from '../fingerprint.js';
 import type { Model } from '../model.js';
 import type { StopReason } from '../result.js';
@@ -30,7 +30,8 @@ import { Links } from '../store/queue.js';
 import { norm, SharedFingerprintTable } from '../store/shared-visited.js';
 import type { VisitedStore } from '../store/visited.js';
 import { outcome } from './bfs.js';
-import { expandLevelHere, orderNextLevel, pathTo, rerunLevel, type Found } from './parallel-level.js';
+import { expandLevelHere, orderNextLevel, pathTo, rerunLevel, shareFirstLevel, type Found } from './parallel-level.js';
+import { WorkerPool } from './parallel-pool.js';
 import * as P from './parallel-protocol.js';
 import { Ticker, type SearchLimits, type SearchOutcome } from './search.js';
 import { threadCpuSeconds, type ThreadCpu } from './thread-cpu.js';
@@ -63,28 +64,17 @@ const MAX_TAG = 0x7fffffff;
 /** Largest level the coordinator expands alone while the workers start: a level is not handed over half done. */
 const HERE_MAX = 1 << 14;
 
-function workerScript(): { file: string | URL; evalSrc?: string } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // running from source (tests, tsx): register tsx in the worker first
-    const file = new URL('./parallel-worker.ts', here).href;
-    return {
-      file,
-      evalSrc: `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file)}); })`,
-    };
-  }
-  return { file: new URL('./parallel-worker.js', here) };
-}
-
 class Coordinator {
   readonly ctl: Int32Array;
   readonly frontier: Frontier;
   table: SharedFingerprintTable;
   readonly links = new Links();
-  readonly workers: Worker[] = [];
+  private pool: WorkerPool | undefined;
   readonly ports: MessageChannel[] = [];
   private error: string | undefined;
-  private terminating = false;
+  /** Workers that reported their tallies. */
+  private reported = 0;
+  private allReported: (() => void) | undefined;
   private readonly counters: unknown[] = [];
   private readonly cpu: (number | undefined)[] = [];
   private readonly expanded: number[] = [];
@@ -101,13 +91,15 @@ class Coordinator {
     this.table = SharedFingerprintTable.create(minLog2);
   }
 
-  start(source: P.ModelSource, limits: SearchLimits): void {
-    const { file, evalSrc } = workerScript();
+  /** Hand the search to the workers of a pool (kept from an earlier search, or new). */
+  async start(source: P.ModelSource, limits: SearchLimits): Promise<void> {
+    const pool = (this.pool = await WorkerPool.acquire(this.n));
+    this.reusedPool = pool.jobs > 0;
     const deadline = limits.timeLimitSeconds !== undefined ? Date.now() + limits.timeLimitSeconds * 1000 : undefined;
+    const jobs: P.WorkerJob[] = [];
     for (let i = 0; i < this.n; i++) {
       const ch = new MessageChannel();
-      const init: P.WorkerInit = {
-        index: i,
+      jobs.push({
         ctl: this.ctl.buffer as SharedArrayBuffer,
         frontier: this.frontier.buffers,
         table: this.table.buffer,
@@ -115,32 +107,26 @@ class Coordinator {
         source,
         ...(limits.stop ? { stop: limits.stop.buffer as SharedArrayBuffer } : {}),
         ...(deadline !== undefined ? { deadline } : {}),
-      };
-      const w = new Worker(evalSrc ?? file, {
-        eval: evalSrc !== undefined,
-        workerData: init,
-        transferList: [ch.port2],
       });
-      w.on('message', (m: { kind: string; message?: string; counters?: unknown; cpu?: number; expanded?: number }) => {
-        if (m.kind === 'error') this.fail(`parallel BFS worker ${i}: ${m.message}`);
-        else if (m.kind === 'counters') {
-          this.counters[i] = m.counters;
-          this.cpu[i] = m.cpu;
-          this.expanded[i] = m.expanded ?? 0;
-        }
-      });
-      w.on('error', (e: Error) => this.fail(`parallel BFS worker ${i}: ${e?.stack ?? String(e)}`));
-      w.on('exit', (code) => {
-        if (this.counters[i] === undefined && !this.terminating)
-          this.fail(`parallel BFS worker ${i} exited (code ${code})`);
-      });
-      this.workers.push(w);
       this.ports.push(ch);
     }
+    pool.start(jobs, {
+      report: (i, m) => {
+        this.counters[i] = m.counters;
+        this.cpu[i] = m.cpu;
+        this.expanded[i] = m.expanded ?? 0;
+        if (++this.reported === this.n) this.allReported?.();
+      },
+      failed: (message) => this.fail(message),
+    });
   }
+
+  /** Whether the workers came from an earlier search's pool. */
+  reusedPool = false;
 
   private fail(message: string): void {
     this.error ??= message;
+    this.allReported?.();
     Atomics.or(this.ctl, C.ABORT, ABORT.ERROR);
     // wake the coordinator's waits
     Atomics.add(this.ctl, C.DONE, 1 << 20);
@@ -167,21 +153,34 @@ class Coordinator {
     Atomics.notify(this.ctl, C.GEN);
   }
 
-  /** Tell the workers to report and exit; their tallies go into the coordinator's model. */
+  /** Tell the workers to report; their tallies go into the coordinator's model; the pool waits for the next search. */
   async finish(discardLast: boolean): Promise<void> {
-    const got = this.workers.map((w) => new Promise<void>((res) => w.once('exit', () => res())));
+    const got = new Promise<void>((res) => (this.allReported = res));
     this.command(discardLast ? CMD.FINISH_DISCARD : CMD.FINISH);
-    await Promise.all(got);
+    if (this.reported < this.n && !this.error) await got;
     for (const ch of this.ports) ch.port1.close();
     if (this.error) throw new Error(this.error);
+    this.pool?.release();
     for (const c of this.counters) if (c !== undefined && c !== null) this.model.addCounters?.(c);
+  }
+
+  /**
+   * The search ended before the workers ran a level: they have nothing to
+   * report. Tell them to finish (once started) without waiting for them; the
+   * pool's next search waits for them instead.
+   */
+  abandon(): void {
+    this.command(CMD.FINISH_DISCARD);
+    for (const ch of this.ports) ch.port1.close();
+    if (this.error) throw new Error(this.error);
+    this.pool?.release();
   }
 
   /** Per-thread CPU after `finish` (undefined without a thread clock). */
   threadCpu(): ThreadCpu | undefined {
     const workers = this.cpu.filter((c): c is number => c !== undefined);
     if (workers.length !== this.n || this.serial === undefined) return undefined;
-    return { workers, expanded: [...this.expanded], serial: this.serial };
+    return { workers, expanded: [...this.expanded], serial: this.serial, reused: this.reusedPool };
   }
 
   /** Time `fn` on the coordinator's thread clock, as serial work. */
@@ -199,9 +198,9 @@ class Coordinator {
     if (this.error) throw new Error(this.error);
   }
 
+  /** A search that failed: its workers end (the next search starts new ones). */
   async terminate(): Promise<void> {
-    this.terminating = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.pool?.destroy();
     for (const ch of this.ports) ch.port1.close();
   }
 
@@ -256,10 +255,11 @@ export async function parallelBfs(
   zobrist(init.vec, 0, init.vec.length, fp);
   co.table.insert(norm(fp[0]!), norm(fp[1]!), 0);
   co.links.set(0, 0, 0);
-  co.frontier.push(0, 0, init.vec, init.vec.length, fp[0]! | 0, fp[1]! | 0, 0, 0, 0);
+  co.frontier.push(0, 0, init.vec, init.vec.length, fp[0]! | 0, fp[1]! | 0, 0, 0, 0, -1, -1);
   co.frontier.reserveOrder(1);
   co.frontier.order[0] = 0;
   co.frontier.order[1] = 0;
+  shareFirstLevel(co);
   let count = 1;
   let transitions = 0;
   let maxDepth = 0;
@@ -267,7 +267,7 @@ export async function parallelBfs(
   const f0 = init.failure ?? model.checkState(init.vec, 0, init.impl);
   if (f0) return outcome('violation', 1, 0, 0, { failure: f0, path: [] }, store(), co.links.bytes, 0);
 
-  co.start(source, limits);
+  await co.start(source, limits);
   let stop: StopReason = 'complete';
   let found: Found | undefined;
   let discardLast = false;
@@ -308,7 +308,7 @@ export async function parallelBfs(
         parallel = true;
         ctl[C.SIZE] = size;
         ctl[C.START] = start;
-        ctl[C.CURSOR] = 0;
+        P.resetShares(ctl, workers);
         ctl[C.CHUNK] = Math.max(1, Math.min(64, Math.floor(size / (8 * workers))));
         ctl[C.CLAIMS] = 0;
         ctl[C.LIMIT] = limit;
@@ -365,9 +365,9 @@ export async function parallelBfs(
         break;
       }
     }
-    // workers that never ran a level have nothing to report: stop them without waiting for their start-up
+    // workers that never ran a level have nothing to report: no waiting for their start-up
     if (parallel) await co.finish(discardLast);
-    else await co.terminate();
+    else co.abandon();
   } catch (e) {
     await co.terminate();
     throw e;

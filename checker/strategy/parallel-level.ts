@@ -6,9 +6,9 @@
 import { FingerprintSet, successorFingerprint } from '../fingerprint.js';
 import type { Failure, Model, Successor } from '../model.js';
 import type { StopReason } from '../result.js';
-import type { Frontier } from '../store/frontier.js';
 import type { Links } from '../store/queue.js';
 import { norm, type SharedFingerprintTable } from '../store/shared-visited.js';
+import { owner, type Frontier } from '../store/frontier.js';
 import { ABORT, W, WORKER_BASE } from './parallel-protocol.js';
 import type { Ticker } from './search.js';
 
@@ -37,6 +37,8 @@ class OrderScratch {
   par = new Int32Array(1 << 12);
   edg = new Int32Array(1 << 12);
   idx = new Int32Array(1 << 12);
+  /** Per entry: the worker that expands it. */
+  own = new Int32Array(1 << 12);
   bucket = new Int32Array(1 << 12);
 
   room(m: number, parents: number): void {
@@ -47,51 +49,74 @@ class OrderScratch {
       this.par = new Int32Array(n);
       this.edg = new Int32Array(n);
       this.idx = new Int32Array(n);
+      this.own = new Int32Array(n);
     }
     if (parents + 1 > this.bucket.length) this.bucket = new Int32Array(Math.max(parents + 1, 2 * this.bucket.length));
   }
 }
 const scratch = new WeakMap<LevelStores, OrderScratch>();
 
+/** The smallest lowered key per slot in the workers' logs: slot -> parent, edge (few: a state met first from a later parent). */
+function loweredKeys(co: LevelStores): { lowered?: Map<number, number>; loweredEdge?: Map<number, number> } {
+  let lowered: Map<number, number> | undefined;
+  let loweredEdge: Map<number, number> | undefined;
+  for (let w = 0; w < co.n; w++) {
+    const l = co.frontier.logs[w]!;
+    const end = co.ctl[WORKER_BASE + W.SIZE * w + W.LOG]!;
+    for (let k = 0; k < end; k += 3) {
+      const slot = l[k]!;
+      const p = (lowered ??= new Map()).get(slot);
+      if (p !== undefined && p <= l[k + 1]!) continue;
+      lowered.set(slot, l[k + 1]!);
+      (loweredEdge ??= new Map()).set(slot, l[k + 2]!);
+    }
+  }
+  return { ...(lowered ? { lowered } : {}), ...(loweredEdge ? { loweredEdge } : {}) };
+}
+
 /**
- * Level d+1 in sequential order from the workers' buffers; fills links; returns its size.
- * Serial work between levels: typed arrays only, and plain reads of the
- * table (the workers are parked: their writes happened before their DONE).
+ * Level d+1 in sequential order from the workers' buffers; fills links and
+ * each worker's share (frontier.owned, by `owner`); returns its size.
+ * Serial work between levels: typed arrays only (the workers are parked:
+ * their writes happened before their DONE). A state's discovering parent is
+ * the smallest of its entry's (the claim) and of the logged lowerings of its
+ * tag: a lowering is logged whenever it succeeds, so the smallest logged one
+ * is the tag the table ended with, and the table need not be read.
  */
 export function orderNextLevel(co: LevelStores, start: number, size: number, count: number, parity: number): number {
   const f = co.frontier;
   f.refresh(); // the workers may have grown their buffers
-  const slots = co.table.slots;
   const n = co.n;
-  // the lowered keys that won: slot -> edge (few: a state met first from a later parent)
-  let lowered: Map<number, number> | undefined;
-  for (let w = 0; w < n; w++) {
-    const l = f.logs[w]!;
-    const end = co.ctl[WORKER_BASE + W.SIZE * w + W.LOG]!;
-    for (let k = 0; k < end; k += 3)
-      if (slots[3 * l[k]! + 2] === l[k + 1]! + 1) (lowered ??= new Map()).set(l[k]!, l[k + 2]!);
-  }
+  const { lowered, loweredEdge } = loweredKeys(co);
   let m = 0;
   for (let w = 0; w < n; w++) m += co.ctl[WORKER_BASE + W.SIZE * w + W.COUNT]!;
   let sc = scratch.get(co);
   if (!sc) scratch.set(co, (sc = new OrderScratch()));
   sc.room(m, size);
-  const { buf, off, par, edg, idx, bucket } = sc;
+  const { buf, off, par, edg, idx, own, bucket } = sc;
   bucket.fill(0, 0, size + 1);
+  const shares = new Int32Array(n + 1);
   let k = 0;
   for (let w = 0; w < n; w++) {
     const b = 1 + 2 * w + parity;
     const fill = co.ctl[WORKER_BASE + W.SIZE * w + W.FILL]!;
     const c = f.states[b]!;
     for (let at = 0; at < fill; at = f.next(b, at)) {
-      const slot = c[at + 3]!;
-      const p = slots[3 * slot + 2]! - 1;
+      let p = c[at + 4]!;
+      let e = c[at + 5]!;
+      const lp = lowered?.get(c[at + 3]!);
+      if (lp !== undefined) {
+        p = lp;
+        e = loweredEdge!.get(c[at + 3]!)!;
+      }
+      if (!(p >= start && p < start + size)) throw new Error(`parallel BFS: parent ${p} outside the level`);
       buf[k] = b;
       off[k] = at;
       par[k] = p;
-      const e = p === c[at + 4]! ? c[at + 5]! : lowered?.get(slot);
-      if (e === undefined) throw new Error(`parallel BFS: no discovering edge for slot ${slot} (parent ${p})`);
       edg[k] = e;
+      const w = owner(c[at + 6]!, c[at + 1]!, n);
+      own[k] = w;
+      shares[w + 1]!++;
       bucket[p - start + 1]!++;
       k++;
     }
@@ -117,13 +142,29 @@ export function orderNextLevel(co: LevelStores, start: number, size: number, cou
   }
   f.reserveOrder(m);
   const o = f.order;
+  const owned = f.owned;
+  for (let w = 0; w < n; w++) {
+    shares[w + 1]! += shares[w]!;
+    co.ctl[WORKER_BASE + W.SIZE * w + W.BEGIN] = shares[w]!;
+    co.ctl[WORKER_BASE + W.SIZE * w + W.END] = shares[w + 1]!;
+  }
   for (let r = 0; r < m; r++) {
     const j = idx[r]!;
     o[2 * r] = buf[j]!;
     o[2 * r + 1] = off[j]!;
+    owned[shares[own[j]!]!++] = r;
     co.links.set(count + r, par[j]!, edg[j]!);
   }
   return m;
+}
+
+/** The first level (the initial state, order index 0): worker 0's share. */
+export function shareFirstLevel(co: LevelStores): void {
+  co.frontier.owned[0] = 0;
+  for (let w = 0; w < co.n; w++) {
+    co.ctl[WORKER_BASE + W.SIZE * w + W.BEGIN] = 0;
+    co.ctl[WORKER_BASE + W.SIZE * w + W.END] = w === 0 ? 1 : 0;
+  }
 }
 
 /**
@@ -268,7 +309,8 @@ export function expandLevelHere(
     const r = t.insert(norm(fp[0]!), norm(fp[1]!), parent + 1);
     if (r < 0) return;
     if (++claims >= limit) why = limitBit;
-    fill = f.push(out, fill, s.buf, s.len, fp[0]! | 0, fp[1]! | 0, r, parent, e);
+    // no hint: an id in the coordinator's model means nothing to the workers' (and its own levels are few and small)
+    fill = f.push(out, fill, s.buf, s.len, fp[0]! | 0, fp[1]! | 0, r, parent, e, s.affinity ?? -1, -1);
     if (model.checkState(s.buf, 0, s.impl, s.hint)) why = ABORT.FAILURE;
   };
   for (let i = 0; i < size && why === 0; i++) {

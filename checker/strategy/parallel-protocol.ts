@@ -13,7 +13,7 @@ export const C = {
   /** States in the current level, and the global id of its first. */
   SIZE: 2,
   START: 3,
-  /** Next level index to hand out (workers take CHUNK at a time). */
+  /** REHASH: the next slot to hand out (workers take CHUNK at a time; a level's are per worker, W.CURSOR). */
   CURSOR: 4,
   CHUNK: 5,
   /**
@@ -59,8 +59,21 @@ export const ABORT = {
 
 /** Per-worker words from WORKER_BASE + W.SIZE * index (a cache line each). */
 export const WORKER_BASE = 48;
-/** FILL: words of its frontier buffer; LOG: words of its log; COUNT: entries in its buffer. */
-export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, COUNT: 3, SIZE: 16 } as const;
+/**
+ * FILL: words of its frontier buffer; LOG: words of its log; COUNT: entries in
+ * its buffer. BEGIN, END: its share of the level, frontier.owned[BEGIN, END);
+ * CURSOR: the next of them to hand out (CHUNK at a time, to it and, once
+ * their own shares are done, to the other workers).
+ */
+export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, COUNT: 3, BEGIN: 4, END: 5, CURSOR: 6, SIZE: 16 } as const;
+
+/** Hand out each worker's share afresh (before a level is expanded, or expanded again). */
+export function resetShares(ctl: Int32Array, workers: number): void {
+  for (let w = 0; w < workers; w++) {
+    const b = WORKER_BASE + W.SIZE * w;
+    ctl[b + W.CURSOR] = ctl[b + W.BEGIN]!;
+  }
+}
 
 export function controlWords(workers: number): number {
   return WORKER_BASE + W.SIZE * workers;
@@ -86,8 +99,15 @@ export interface ModelSource {
   readonly args: unknown;
 }
 
+/** A worker's workerData (parallel-pool.ts). */
 export interface WorkerInit {
   readonly index: number;
+  /** Workers in all. */
+  readonly workers: number;
+}
+
+/** One search for a worker (parallel-pool.ts): its shared memory, its model, its limits. */
+export interface WorkerJob {
   readonly ctl: SharedArrayBuffer;
   readonly frontier: FrontierBuffers;
   /** The fingerprint table's buffer (a rebuilt table arrives on `port`). */

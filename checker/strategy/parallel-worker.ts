@@ -1,24 +1,35 @@
 /**
- * A worker thread of the parallel BFS (parallel-bfs.ts). It builds its own
- * Model from the module named in workerData (`createModel(args)`), then serves
- * commands from the coordinator through shared memory only: expand a share of
- * the current level, claiming new states in the shared fingerprint table and
- * appending them to its frontier buffer; then report its tallies and exit.
+ * A worker thread of the parallel BFS (parallel-bfs.ts), one of a pool
+ * (parallel-pool.ts) that serves one search (a job) after another. For each
+ * job it builds its own Model from the module the job names
+ * (`createModel(args)`), then serves
+ * commands from the coordinator through shared memory only: expand the
+ * current level, its own share first (the states of its affinity,
+ * store/frontier.ts owner: its model's caches know them), then what is left
+ * of the others' shares, claiming new states in the shared fingerprint table
+ * and appending them to its frontier buffer; then it reports its tallies and
+ * waits for the next job.
  * It knows the model only through the Model interface.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { successorFingerprint } from '../fingerprint.js';
 import type { Model, Successor } from '../model.js';
-import { Frontier } from '../store/frontier.js';
+import { Frontier, owner } from '../store/frontier.js';
 import { norm, SharedFingerprintTable } from '../store/shared-visited.js';
 import { RecentFingerprints } from '../store/recent-fingerprints.js';
-import { ABORT, C, CMD, WORKER_BASE, W, type WorkerInit } from './parallel-protocol.js';
+import type { WorkerReport } from './parallel-pool.js';
+import { ABORT, C, CMD, WORKER_BASE, W, type WorkerInit, type WorkerJob } from './parallel-protocol.js';
 import { threadCpuSeconds } from './thread-cpu.js';
 
 const init = workerData as WorkerInit;
-const ctl = new Int32Array(init.ctl);
 const me = init.index;
+const workers = init.workers;
 const base = WORKER_BASE + W.SIZE * me;
+/** The current job and its control words. */
+let job: WorkerJob;
+let ctl: Int32Array;
+/** Thread CPU seconds when the last job ended. */
+let cpuMark = 0;
 
 function abort(bit: number): void {
   Atomics.or(ctl, C.ABORT, bit);
@@ -31,16 +42,18 @@ function fail(e: unknown): void {
   Atomics.notify(ctl, C.DONE);
 }
 
-async function main(): Promise<void> {
-  const mod = (await import(init.source.module)) as { createModel(args: unknown): Model | Promise<Model> };
-  const model = await mod.createModel(init.source.args);
-  const frontier = new Frontier(init.frontier);
-  const stop = init.stop ? new Int32Array(init.stop) : undefined;
+/** Serve one job (a search) until FINISH. */
+async function serve(): Promise<void> {
+  const mod = (await import(job.source.module)) as { createModel(args: unknown): Model | Promise<Model> };
+  const model = await mod.createModel(job.source.args);
+  const frontier = new Frontier(job.frontier);
+  const stop = job.stop ? new Int32Array(job.stop) : undefined;
   let snap = model.counters?.();
+  recent.clear(); // a new table
   Atomics.add(ctl, C.READY, 1);
   Atomics.notify(ctl, C.READY);
 
-  let table = new SharedFingerprintTable(init.table);
+  let table = new SharedFingerprintTable(job.table);
   let gen = 0;
   /** States expanded, redone levels included (work, not the search's count). */
   let expanded = 0;
@@ -50,13 +63,16 @@ async function main(): Promise<void> {
     const cmd = Atomics.load(ctl, C.CMD);
     if (cmd === CMD.FINISH || cmd === CMD.FINISH_DISCARD) {
       if (cmd === CMD.FINISH_DISCARD && snap !== undefined) model.restoreCounters?.(snap);
-      parentPort!.postMessage({
+      const now = threadCpuSeconds();
+      const report: WorkerReport = {
         kind: 'counters',
         counters: model.counters?.() ?? null,
-        cpu: threadCpuSeconds(),
+        ...(now !== undefined ? { cpu: now - cpuMark } : {}),
         expanded,
-      });
-      init.port.close();
+      };
+      if (now !== undefined) cpuMark = now;
+      job.port.close();
+      parentPort!.postMessage(report);
       return;
     }
     if (cmd === CMD.REDO) {
@@ -65,7 +81,7 @@ async function main(): Promise<void> {
     } else if (cmd === CMD.LEVEL) snap = model.counters?.();
     // a new table between levels when a level would overfill the old one: the workers copy it (REHASH)
     const old = table;
-    for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port)) {
+    for (let m = receiveMessageOnPort(job.port); m; m = receiveMessageOnPort(job.port)) {
       table = new SharedFingerprintTable((m.message as { table: SharedArrayBuffer }).table);
       recent.clear();
     }
@@ -96,22 +112,48 @@ function rehash(from: SharedFingerprintTable, to: SharedFingerprintTable): void 
 
 /**
  * The fingerprints this worker met last (store/recent-fingerprints.ts): each is in the table with a tag (smallest discovering parent
- * + 1) at most the parent this worker expanded when it met it, and a worker
- * expands its parents in increasing order, so meeting it again could neither
- * claim it nor lower its tag: the table need not be probed. Cleared whenever
- * the table may have lost entries (a redone level).
+ * + 1) at most the parent this worker expanded when it met it, and while a
+ * worker expands its parents in increasing order, meeting it again could
+ * neither claim it nor lower its tag: the table need not be probed. Cleared
+ * whenever the table may have lost entries (a redone level) and when the
+ * next parent is smaller than the last (a share of another worker's taken
+ * after its own).
  */
 const recent = new RecentFingerprints();
 
+/** The share `claim` takes from: this worker's own (0), then the next workers' (me + 1, ...). */
+let shareAt = 0;
+/** The end of the positions the last `claim` handed out. */
+let claimEnd = 0;
+
+/**
+ * Positions [k, claimEnd) of frontier.owned to expand, `chunk` at most, from
+ * this worker's share while it lasts, then from what is left of the others'
+ * (their models' caches do not know those states, but this worker would be
+ * idle); -1 when the level is all handed out.
+ */
+function claim(chunk: number): number {
+  for (; shareAt < workers; shareAt++) {
+    const wb = WORKER_BASE + W.SIZE * ((me + shareAt) % workers);
+    const end = ctl[wb + W.END]!;
+    const k = Atomics.add(ctl, wb + W.CURSOR, chunk);
+    if (k < end) {
+      claimEnd = Math.min(end, k + chunk);
+      return k;
+    }
+  }
+  return -1;
+}
+
 // the hot loop of a worker: one closure per level, as in strategy/bfs.ts; returns the states it expanded
 function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Frontier, stop?: Int32Array): number {
-  const size = ctl[C.SIZE]!;
   const start = ctl[C.START]!;
   const chunk = ctl[C.CHUNK]!;
   const limit = ctl[C.LIMIT]!;
   const limitBit = ctl[C.LIMIT_BIT]!;
   const outBuf = 1 + 2 * me + ctl[C.PARITY]!;
   const order = frontier.order;
+  const owned = frontier.owned;
   const cur = { vec: new Int32Array(256) };
   const fp = new Uint32Array(2);
   let fill = 0;
@@ -124,7 +166,6 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
   let pfp1 = 0;
   let edge = 0;
   let failed = false;
-
   const onSuccessor = (s: Successor): void => {
     if (failed) return;
     transitions++;
@@ -145,7 +186,10 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
       return;
     }
     if (Atomics.add(ctl, C.CLAIMS, 1) + 1 >= limit) abort(limitBit);
-    fill = frontier.push(outBuf, fill, s.buf, s.len, fp[0]! | 0, fp[1]! | 0, r, parent, e);
+    const aff = s.affinity ?? -1;
+    // the hint is an id in this worker's model: kept for the state's owner only when that is this worker
+    const hint = owner(aff, h1 | 0, workers) === me ? (s.hint ?? -1) : -1;
+    fill = frontier.push(outBuf, fill, s.buf, s.len, h1 | 0, h2 | 0, r, parent, e, aff, hint);
     pushed++;
     if (model.checkState(s.buf, 0, s.impl, s.hint)) {
       failed = true;
@@ -153,22 +197,24 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
     }
   };
 
-  const deadline = init.deadline;
   let expanded = 0;
-  outer: for (;;) {
-    const k = Atomics.add(ctl, C.CURSOR, chunk);
-    if (k >= size) break;
-    const end = Math.min(size, k + chunk);
-    for (let i = k; i < end; i++) {
+  let last = -1;
+  shareAt = 0;
+  outer: for (let k = claim(chunk); k >= 0; k = claim(chunk)) {
+    for (let j = k; j < claimEnd; j++) {
       if (Atomics.load(ctl, C.ABORT) !== 0) break outer;
+      const i = owned[j]!;
+      if (i < last) recent.clear();
+      last = i;
       const b = order[2 * i]!;
       const at = order[2 * i + 1]!;
+      const c = frontier.states[b]!;
       len = frontier.read(b, at, cur);
-      pfp0 = frontier.states[b]![at + 1]! >>> 0;
-      pfp1 = frontier.states[b]![at + 2]! >>> 0;
+      pfp0 = c[at + 1]! >>> 0;
+      pfp1 = c[at + 2]! >>> 0;
       parent = start + i;
       edge = 0;
-      model.expand(cur.vec, 0, len, onSuccessor);
+      model.expand(cur.vec, 0, len, onSuccessor, false, c[at + 7]!);
       expanded++;
       if (!failed && model.stuck(cur.vec, 0, len, edge)) {
         failed = true;
@@ -176,13 +222,22 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
       }
     }
     if (stop && Atomics.load(stop, 0) !== 0) abort(ABORT.STOP);
-    if (deadline !== undefined && Date.now() > deadline) abort(ABORT.TIME);
+    if (job.deadline !== undefined && Date.now() > job.deadline) abort(ABORT.TIME);
   }
+  levelDone(fill, logFill, pushed, transitions);
+  return expanded;
+}
+
+/** This worker's words at the end of a level (W). */
+function levelDone(fill: number, logFill: number, pushed: number, transitions: number): void {
   ctl[base + W.FILL] = fill;
   ctl[base + W.LOG] = logFill;
   ctl[base + W.COUNT] = pushed;
   ctl[base + W.TRANSITIONS] = transitions;
-  return expanded;
 }
 
-main().catch(fail);
+parentPort!.on('message', (m: { job: WorkerJob }) => {
+  job = m.job;
+  ctl = new Int32Array(job.ctl);
+  serve().catch(fail);
+});

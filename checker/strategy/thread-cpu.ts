@@ -20,8 +20,13 @@ export function threadCpuSeconds(): number | undefined {
 
 /** Per-thread CPU of a parallel search (timing, not part of its answer). */
 export interface ThreadCpu {
-  /** Each worker's thread CPU seconds, start-up (loading, building its model) included. */
+  /**
+   * Each worker's thread CPU seconds in this search, building its model
+   * included, and its start-up (loading the modules) when it started for it.
+   */
   readonly workers: readonly number[];
+  /** The workers were started by an earlier search (parallel-pool.ts): their start-up is in its figures. */
+  readonly reused: boolean;
   /** States each worker expanded. */
   readonly expanded: readonly number[];
   /**

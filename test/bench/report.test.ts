@@ -37,7 +37,7 @@ describe('bench report', () => {
     mmcheck: measure({
       workers: 2,
       seconds: 8,
-      threadCpu: { workers: [10.5, 9.5], expanded: [520, 480], serial: 0.5 },
+      threadCpu: { workers: [10.5, 9.5], expanded: [520, 480], serial: 0.5, reused: false },
     }),
   };
 

@@ -1,0 +1,142 @@
+/**
+ * The worker threads of the parallel BFS (parallel-worker.ts), kept between
+ * searches: one pool per thread that runs searches, reused by the next search
+ * with the same worker count (another count replaces it), so the scenarios of
+ * one `check` run pay the workers' start-up (loading the modules) once. Each
+ * search is a job: the workers build the job's model afresh (nothing of a
+ * model outlives its job) and serve its commands until FINISH, then report
+ * and wait for the next job. Idle workers do not keep the process alive
+ * (unref). A job that failed (a worker's error or exit, a search that threw)
+ * ends the pool: the next search starts new workers.
+ */
+import { Worker } from 'node:worker_threads';
+import type { WorkerJob } from './parallel-protocol.js';
+
+/** What a worker posts: an error, or its tallies at the end of a job. */
+export interface WorkerReport {
+  readonly kind: 'error' | 'counters';
+  readonly message?: string;
+  readonly counters?: unknown;
+  /** Thread CPU seconds since its previous job ended (the first job: since the thread started). */
+  readonly cpu?: number;
+  readonly expanded?: number;
+}
+
+/** The current job's handlers. */
+interface JobHandlers {
+  report(i: number, m: WorkerReport): void;
+  /** A worker failed or exited outside a report. */
+  failed(message: string): void;
+}
+
+function workerScript(): { file: string | URL; evalSrc?: string } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // running from source (tests, tsx): register tsx in the worker first
+    const file = new URL('./parallel-worker.ts', here).href;
+    return {
+      file,
+      evalSrc: `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file)}); })`,
+    };
+  }
+  return { file: new URL('./parallel-worker.js', here) };
+}
+
+let idlePool: WorkerPool | undefined;
+
+/** Keep `p` for the next search (ending another idle pool). */
+function keepIdle(p: WorkerPool): void {
+  if (idlePool && idlePool !== p) void idlePool.destroy();
+  idlePool = p;
+}
+
+export class WorkerPool {
+  readonly workers: Worker[] = [];
+  private job: JobHandlers | undefined;
+  /** Workers still to report for the last job (a released job they were told to finish). */
+  private pending = 0;
+  private drained: (() => void) | undefined;
+  private dead = false;
+  /** Jobs run so far (tests: whether a pool was reused). */
+  jobs = 0;
+
+  private constructor(readonly n: number) {
+    const { file, evalSrc } = workerScript();
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(evalSrc ?? file, { eval: evalSrc !== undefined, workerData: { index: i, workers: n } });
+      w.on('message', (m: WorkerReport) => {
+        if (m.kind === 'error') this.fail(`parallel BFS worker ${i}: ${m.message}`);
+        else {
+          this.job?.report(i, m);
+          if (this.pending > 0 && --this.pending === 0) this.drained?.();
+        }
+      });
+      w.on('error', (e: Error) => this.fail(`parallel BFS worker ${i}: ${e?.stack ?? String(e)}`));
+      w.on('exit', (code) => {
+        if (!this.dead) this.fail(`parallel BFS worker ${i} exited (code ${code})`);
+      });
+      this.workers.push(w);
+    }
+  }
+
+  /** The pool for a search in `n` workers: the idle one when it has `n`, else a new one. */
+  static async acquire(n: number): Promise<WorkerPool> {
+    const p = idlePool;
+    idlePool = undefined;
+    if (p && p.n === n && !p.dead) {
+      await p.drain();
+      if (!p.dead) {
+        for (const w of p.workers) w.ref();
+        return p;
+      }
+    }
+    if (p) await p.destroy();
+    return new WorkerPool(n);
+  }
+
+  /** Wait until every worker has reported for the last job. */
+  private drain(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((res) => (this.drained = res));
+  }
+
+  /** Start a job: `jobs[i]` to worker i (each with its MessagePort, transferred). */
+  start(jobs: readonly WorkerJob[], handlers: JobHandlers): void {
+    this.job = handlers;
+    this.jobs++;
+    this.pending = this.n;
+    jobs.forEach((job, i) => this.workers[i]!.postMessage({ job }, [job.port]));
+  }
+
+  private fail(message: string): void {
+    if (this.dead) return;
+    const job = this.job;
+    void this.destroy();
+    job?.failed(message);
+  }
+
+  /**
+   * The job is over (the workers were told to FINISH): keep the pool for the
+   * next search. Workers still to report finish in the background.
+   */
+  release(): void {
+    this.job = undefined;
+    if (this.dead) return;
+    for (const w of this.workers) w.unref();
+    keepIdle(this);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.dead) return;
+    this.dead = true;
+    this.job = undefined;
+    if (idlePool === this) idlePool = undefined;
+    this.drained?.();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** End the idle pool, if any (tests; a process that wants its threads gone at once). */
+export async function endIdlePool(): Promise<void> {
+  await idlePool?.destroy();
+}
