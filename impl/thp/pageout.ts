@@ -22,7 +22,9 @@
  * model's swap device has slots for the THP's subpages only, impl/thp/swap.ts). Also not
  * modelled: VM_LOCKED (the model's mlock only splits: the kernel answers EINVAL, can_madv_lru_vma),
  * the young bits folio_check_references() reads (madvise clears mm's own; another process's young
- * PTE of the page would keep it active), isolate_lru_page() failing on a page another path isolated.
+ * PTE of the page would keep it active), isolate_lru_page() failing on a page another path isolated,
+ * and shrink_page_list()'s split of an isolated THP no PMD maps any more (another thread split the PMD
+ * after the isolation): the model keeps it (activate_locked; vmscan.ts shrinkPageSteps without `split`).
  */
 import {
   PTE_COPY,

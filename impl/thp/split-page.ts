@@ -44,9 +44,12 @@ export function rmapWalkMm(g: Readonly<G>, t: T, pos: number): number | undefine
   return pos < g.mms.length ? pos : undefined;
 }
 
-/** An rmap walk's step may run: its first visit needs the anon_vma lock free, every visit the PTL of its mm. */
+/**
+ * An rmap walk's step may run: the anon_vma lock free (its first visit takes it) or already ours (a later visit,
+ * or the same visit again after a step inside it, as reclaim's PMD split), and the PTL of its mm free.
+ */
 export function rmapWalkEnabled(g: Readonly<G>, t: T): boolean {
-  if (t.l.walk === 0 && g.rmap_lock !== 0) return false;
+  if (g.rmap_lock !== 0 && g.rmap_lock !== me(t)) return false;
   const m = rmapWalkMm(g, t, t.l.walk!);
   return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
 }
@@ -64,19 +67,26 @@ export function rmapWalkNext(g: G, t: T, stop = false): boolean {
 }
 
 /**
- * __split_huge_pmd_locked(freeze = true) inside try_to_unmap_one: migration PTEs, then page_remove_rmap on each.
- * Each entry keeps the head's exclusivity (make_readable_exclusive_migration_entry @ v6.1; the model keeps it on
- * the subpage). Not modelled: v6.1 keeps present PTEs (freeze = false) when page_try_share_anon_rmap() fails on
- * a maybe-pinned exclusive head; the split then fails at the refcount freeze either way.
+ * __split_huge_pmd_locked(vma, pmd, address, freeze) of an anon huge PMD (mm/huge_memory.c @ v6.1) inside an rmap
+ * walk, under the PMD lock, as one step: a PTE per subpage, each subpage inheriting the head's PG_anon_exclusive,
+ * its own mapcount and a reference (page_ref_add(page, HPAGE_PMD_NR - 1)); PG_double_map while another PMD still
+ * maps the page (the v5.8 - v6.1 counters); then page_remove_rmap(page, vma, true) of the PMD mapping.
+ *   - freeze = false (reclaim: split_huge_pmd_address() for TTU_SPLIT_HUGE_PMD): present PTEs with the PMD's
+ *     write and dirty bits;
+ *   - freeze = true (split_huge_page's unmap_page()): migration entries, writable when the PMD was (the model keeps
+ *     the exclusivity on the subpage, make_readable_exclusive_migration_entry @ v6.1), mapped clean by
+ *     remove_migration_pte() (v5.10), and each subpage's rmap and reference dropped right away. Not modelled:
+ *     v6.1 keeps present PTEs (freeze = false) when page_try_share_anon_rmap() fails on a maybe-pinned exclusive
+ *     head; the split then fails at the refcount freeze either way.
  */
-function splitHugePmdFreeze(g: G, t: T, mm: MmT): void {
+export function __split_huge_pmd_locked(g: G, t: T, mm: MmT, freeze: boolean): void {
   const n = t.params.nr;
   get_page(g, 0, n - 1);
   for (let i = 0; i < n; i++) {
     if (g.pages[0]!.anon_exclusive) g.pages[i]!.anon_exclusive = true;
-    mm.pte[i] = PTE_MIGRATION;
-    mm.pte_write[i] = mm.pmd_write; /* a writable migration entry when the PMD was writable */
-    mm.pte_dirty[i] = false; /* remove_migration_pte() maps it clean (v5.10) */
+    mm.pte[i] = freeze ? PTE_MIGRATION : PTE_PRESENT;
+    mm.pte_write[i] = mm.pmd_write;
+    mm.pte_dirty[i] = freeze ? false : mm.pmd_dirty;
     g.pages[i]!.mapcount++;
   }
   mm.pmd_write = false;
@@ -85,12 +95,13 @@ function splitHugePmdFreeze(g: G, t: T, mm: MmT): void {
     g.double_map = true;
     for (const p of g.pages) p.mapcount++;
   }
-  g.compound_mapcount--;
+  g.compound_mapcount--; /* page_remove_rmap(page, vma, true) of the PMD mapping */
   if (g.compound_mapcount < 0 && g.double_map) {
     g.double_map = false;
     for (const p of g.pages) p.mapcount--;
   }
   mm.pmd = 'table';
+  if (!freeze) return;
   for (let i = 0; i < n; i++) {
     page_remove_rmap(g, t, i, false);
     put_page(g, t, i);
@@ -106,7 +117,7 @@ function try_to_unmap_one(g: G, t: T, mm: MmT): void {
   const anon = isAnon(t.params);
   if (mm.pmd === 'huge') {
     if (anon) {
-      splitHugePmdFreeze(g, t, mm);
+      __split_huge_pmd_locked(g, t, mm, true);
       return;
     }
     mm.pmd = 'none';
@@ -143,8 +154,11 @@ export function remove_migration_ptes(g: G, t: T, mm: MmT): void {
 /** can_split_huge_page() @ v6.1: an anon THP in the swap cache has a reference per subpage there. */
 const swapCachePins = (g: Readonly<G>, t: T): number => (g.pages[0]!.swapcache ? t.params.nr : 0);
 
-/** can_split_huge_page(): "Racy check whether the huge page can be split". */
-function can_split_huge_page(g: Readonly<G>, t: T): boolean {
+/**
+ * can_split_huge_page() (can_split_folio(folio, NULL) @ v6.1): "Racy check whether the huge page can be split":
+ * no reference besides the mappings, the swap or page cache's and the caller's own.
+ */
+export function can_split_huge_page(g: Readonly<G>, t: T): boolean {
   const anon = isAnon(t.params);
   const extra_pins = anon ? swapCachePins(g, t) : t.params.nr;
   return total_mapcount(g, anon) === page_count(g, 0) - extra_pins - 1;
@@ -194,8 +208,12 @@ function lockAndUnmapSteps(): KStep<SplitPageStep>[] {
   ];
 }
 
-/** page_ref_freeze() and the split of the compound page into small pages. */
-function freezeAndSplitSteps(): KStep<SplitPageStep>[] {
+/**
+ * page_ref_freeze() and the split of the compound page into small pages. `toList`: split_huge_page_to_list() with
+ * a list (reclaim's split_folio_to_list()): lru_add_page_tail() puts each tail on it with a reference of its own
+ * (get_page(tail)) instead of on the LRU, while the head is frozen.
+ */
+function freezeAndSplitSteps(toList: boolean): KStep<SplitPageStep>[] {
   const S = SPLIT_PAGE;
   return [
     {
@@ -226,6 +244,7 @@ function freezeAndSplitSteps(): KStep<SplitPageStep>[] {
         const p = g.pages[i]!;
         /* "All tail pages have zero ->_refcount until atomic_add()" */
         p.refcount += isAnon(t.params) && !p.swapcache ? 1 : 2; /* + page cache / swap cache pin */
+        if (toList) p.refcount++; /* lru_add_page_tail(head, tail, lruvec, list): get_page(tail) */
         p.tail = false; /* clear_compound_head(page_tail) */
         p.locked = g.pages[0]!.locked; /* PG_locked copied from the head */
         t.l.i = i - 1;
@@ -292,7 +311,10 @@ function remapAndUnlockSteps<C extends string>(cont: C): KStep<SplitPageStep | C
   ];
 }
 
-/** The body of split_huge_page_to_list(); continues at `cont` with t.l.ret = OK or BUSY. Locals: page, ret, walk, i. */
-export function splitHugePageSteps<C extends string>(cont: C): KStep<SplitPageStep | C>[] {
-  return [...lockAndUnmapSteps(), ...freezeAndSplitSteps(), ...remapAndUnlockSteps(cont)];
+/**
+ * The body of split_huge_page_to_list(); continues at `cont` with t.l.ret = OK or BUSY. Locals: page, ret, walk, i.
+ * `toList`: the caller passes a list (reclaim), which holds the tails afterwards, a reference each (freezeAndSplitSteps).
+ */
+export function splitHugePageSteps<C extends string>(cont: C, toList = false): KStep<SplitPageStep | C>[] {
+  return [...lockAndUnmapSteps(), ...freezeAndSplitSteps(toList), ...remapAndUnlockSteps(cont)];
 }

@@ -4,12 +4,24 @@
  * mm/rmap.c try_to_unmap_one() @ v6.1 and __remove_mapping().
  *
  *   1. isolate_lru_page() (a reference) and trylock_page(): a locked page is kept.
- *   2. add_to_swap() for a page not yet in the swap cache: refused while
+ *   2. For a page not yet in the swap cache: refused while
  *      page_maybe_dma_pinned() (feb889fb40fa "mm: don't put pinned pages into
- *      the swap cache", v5.11, in 5.10.y); a THP takes a whole swap cluster
- *      (the model's device has one; when its slots are busy the page is kept:
- *      the split_huge_page_to_list() fallback to small pages is not modelled).
- *      add_to_swap_cache(): one reference per subpage.
+ *      the swap cache", v5.11, in 5.10.y: keep_locked). A THP that
+ *      can_split_folio() refuses (a reference besides the mappings and ours:
+ *      "cannot split folio, skip it") goes to activate_locked; a THP no PMD
+ *      maps (!folio_entire_mapcount()) is split right away,
+ *      split_folio_to_list(folio, page_list) (the split_huge_page_to_list()
+ *      steps of split-page.ts, the tails onto page_list with a reference each;
+ *      a failed split: activate_locked), and the head goes on alone. Then
+ *      add_to_swap(): a THP takes a whole swap cluster (the model's device has
+ *      one; when its slots are busy the page is kept: the split fallback to
+ *      small pages is not modelled), add_to_swap_cache() one reference per
+ *      subpage. The tails' own passes through shrink_page_list() later in the
+ *      same call are not modelled: at the end of the op they are put back on
+ *      the LRU as a pass ends that folio_check_references() finds referenced
+ *      (the young bits are not modelled), and a later swap_out of a tail is a
+ *      pass of it. madvise_pageout (pageout.ts) keeps a THP no PMD maps
+ *      (see its notes) instead of splitting it.
  *   3. try_to_unmap(TTU_BATCH_FLUSH | TTU_SPLIT_HUGE_PMD): the rmap walk under
  *      the anon_vma lock; per VMA split_huge_pmd_address() under the PMD lock,
  *      then try_to_unmap_one() under the PTL: swap_duplicate(), and for a
@@ -26,9 +38,10 @@
  * Not modelled: VM_LOCKED (the model's mlock only splits), MADV_FREE lazyfree
  * pages, the dirty/writeback states (the device is synchronous).
  */
-import { splitPmdForReclaim, swapUnmapPtes } from './swap-unmap.js';
+import { swapUnmapPtes } from './swap-unmap.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
+  PageCompound,
   compound_head,
   get_page,
   isAnon,
@@ -39,8 +52,17 @@ import {
   type T,
   type ThpState,
 } from './page.js';
-import { rmapWalkMm, rmapWalkNext } from './split-page.js';
 import {
+  SPLIT_PAGE,
+  __split_huge_pmd_locked,
+  can_split_huge_page,
+  rmapWalkEnabled,
+  rmapWalkMm,
+  rmapWalkNext,
+  splitHugePageSteps,
+} from './split-page.js';
+import {
+  OK,
   arg,
   assertPageLocked,
   badSub,
@@ -64,11 +86,23 @@ export const V = {
   keep: 'activate_locked / keep_locked: unlock_page + putback_lru_page',
 } as const;
 
-/** The walk may visit its current VMA: the anon_vma lock free (or ours) and that mm's PTL free. */
-function walkEnabled(g: Readonly<G>, t: T): boolean {
-  if (g.rmap_lock !== 0 && g.rmap_lock !== me(t)) return false;
-  const m = rmapWalkMm(g, t, t.l.walk!);
-  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
+/** After split_folio_to_list() in shrink_page_list(): the head goes on to add_to_swap(), a failed split activates. */
+const SPLIT_DONE = 'shrink_page_list: split_folio_to_list returned (the tails on page_list), add_to_swap (the head)';
+
+/**
+ * add_to_swap() of the locked page h (mm/swap_state.c @ v6.1): get_swap_page() (a whole cluster for a THP: the
+ * model's device has one, slot i for subpage i; busy slots fail it) and add_to_swap_cache(), a reference per
+ * subpage. False when no slot is free.
+ */
+function add_to_swap(g: G, h: number): boolean {
+  const set = swapSet(g, h);
+  if (set.some((j) => g.swap[j]!.count > 0 || g.swap[j]!.page >= 0)) return false; /* no free cluster */
+  for (const j of set) {
+    g.pages[j]!.swapcache = true;
+    g.swap[j]!.page = j;
+  }
+  get_page(g, h, set.length); /* add_to_swap_cache(): folio_ref_add(folio, nr) */
+  return true;
 }
 
 /** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
@@ -84,10 +118,13 @@ export type ShrinkStep = (typeof V)[Exclude<keyof typeof V, 'lock'>];
 /**
  * shrink_page_list() of the isolated page t.l.page, locked by the caller (steps 2 - 4 above); then `next`
  * with the result, which ends the op or goes on (madvise_pageout's next isolated page: impl/thp/pageout.ts).
+ * `split`: where a THP no PMD maps goes (the split_huge_page_to_list() steps, swap_out); without it such a THP
+ * is kept (madvise_pageout, see pageout.ts).
  */
-export function shrinkPageSteps<C extends string>(
+export function shrinkPageSteps<C extends string, S extends string = never>(
   next: (g: G, t: T, r: ShrinkResult) => C | Done,
-): KStep<ShrinkStep | C>[] {
+  split?: S,
+): KStep<ShrinkStep | C | S>[] {
   return [
     {
       name: V.add,
@@ -96,27 +133,25 @@ export function shrinkPageSteps<C extends string>(
         assertPageLocked(g, t, h);
         if (g.pages[h]!.swapcache) return afterAdd(g, t);
         if (maybeDmaPinnedPage(g, h)) return V.keep; /* feb889fb40fa: keep_locked */
-        const set = swapSet(g, h);
-        if (set.some((j) => g.swap[j]!.count > 0 || g.swap[j]!.page >= 0)) return V.keep; /* no free cluster */
-        for (const j of set) {
-          g.pages[j]!.swapcache = true;
-          g.swap[j]!.page = j;
+        if (PageCompound(g, h)) {
+          if (!can_split_huge_page(g, t)) return V.keep; /* "cannot split folio, skip it": activate_locked */
+          /* "Split folios without a PMD map right away": !folio_entire_mapcount(folio) */
+          if (g.compound_mapcount < 0) return split ?? V.keep;
         }
-        get_page(g, h, set.length); /* add_to_swap_cache(): folio_ref_add(folio, nr) */
-        return afterAdd(g, t);
+        return add_to_swap(g, h) ? afterAdd(g, t) : V.keep; /* activate_locked(_split) */
       },
     },
     {
       name: V.split,
       enabled: (g, t) => g.mms[rmapWalkMm(g, t, t.l.walk!)!]!.ptl === 0,
       run: (g, t) => {
-        splitPmdForReclaim(g, t, g.mms[rmapWalkMm(g, t, t.l.walk!)!]!);
+        __split_huge_pmd_locked(g, t, g.mms[rmapWalkMm(g, t, t.l.walk!)!]!, false);
         return V.unmap;
       },
     },
     {
       name: V.unmap,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         assertPageLocked(g, t, t.l.page!);
         if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read (the model's rmap lock is exclusive) */
@@ -156,9 +191,16 @@ export function shrinkPageSteps<C extends string>(
   ];
 }
 
+/** The end of shrink_page_list(): the pages left on page_list (the tails of a split) go back to the LRU. */
+function putbackList(g: G, t: T, r: ShrinkResult): Done {
+  for (let j = 0; j < t.params.nr; j++) if ((t.l.list! & (1 << j)) !== 0) put_page(g, t, j); /* putback_lru_page() */
+  t.l.list = 0;
+  return done(r);
+}
+
 export const swap_out = kernelOp(
-  'Reclaim of the anon THP holding subpage `sub` (or of small page `sub` of a split one) to swap: shrink_page_list → add_to_swap → try_to_unmap (TTU_SPLIT_HUGE_PMD) → __remove_mapping (mm/vmscan.c @ v6.1).',
-  ['page', 'walk'],
+  'Reclaim of the anon THP holding subpage `sub` (or of small page `sub` of a split one) to swap: shrink_page_list → can_split_folio, split_folio_to_list of a THP no PMD maps (the head goes on) → add_to_swap → try_to_unmap (TTU_SPLIT_HUGE_PMD) → __remove_mapping (mm/vmscan.c @ v6.1).',
+  ['page', 'walk', 'ret', 'i', 'list'],
   [
     {
       name: V.lock,
@@ -175,6 +217,15 @@ export const swap_out = kernelOp(
         return V.add;
       },
     },
-    ...shrinkPageSteps((_g, _t, r) => done(r)),
+    ...shrinkPageSteps(putbackList, SPLIT_PAGE.lock),
+    ...splitHugePageSteps(SPLIT_DONE, true),
+    {
+      name: SPLIT_DONE,
+      run: (g, t) => {
+        if (t.l.ret !== OK) return V.keep; /* split_folio_to_list() failed: activate_locked */
+        for (let j = 0; j < t.params.nr; j++) if (j !== t.l.page) t.l.list = t.l.list! | (1 << j);
+        return add_to_swap(g, t.l.page!) ? afterAdd(g, t) : V.keep; /* a small page: activate_locked_split */
+      },
+    },
   ],
 );

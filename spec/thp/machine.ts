@@ -51,7 +51,7 @@ import { referenceHandlers } from './ref-ops.js';
 import { migrateHandlers } from './migrate-ops.js';
 import { collapseFileHandlers } from './collapse-file-ops.js';
 import { priorHandlers } from './prior-ops.js';
-import { swapHandlers, swapInPending, swapInternal, swapPending } from './swap-ops.js';
+import { swapHandlers, swapInPending, swapInternal, swapOutPending } from './swap-ops.js';
 import { pageoutHandlers, pageoutPending } from './pageout-ops.js';
 import { queryHandlers } from './query-ops.js';
 import {
@@ -139,7 +139,8 @@ export function thpInternal(view: ThpView): { type: string; mm?: number; sub?: n
  * (force_fault: __get_user_pages → faultin_page, then copy_to_user_page), so a
  * concurrent reader may see the fresh zero-filled page of that one address.
  * Only while that write is in flight: nothing else maps memory into a range
- * behind the user's back. A swap_out in flight may add its page to the swap
+ * behind the user's back. A swap_out in flight may split the THP (split_freeze,
+ * swap_split), add its page to the swap
  * cache and turn mappings into swap entries of it (swap-ops.ts); a
  * madvise_pageout in flight may split the THP and do the same to the pages
  * wholly in its range, up to freeing them (pageout-ops.ts). A split in
@@ -155,7 +156,7 @@ export function thpPendingInternal(
   op: string,
   args: Readonly<Record<string, unknown>>,
 ): { type: string; mm?: number; sub?: number; key?: string }[] {
-  if (op === 'swap_out') return swapPending(view, args);
+  if (op === 'swap_out') return swapOutPending(view, args);
   if (op === 'madvise_pageout') return pageoutPending(view, args);
   const swapIn = swapInPending(view, op, args);
   if (swapIn.length > 0) return swapIn;

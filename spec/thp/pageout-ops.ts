@@ -27,7 +27,7 @@
  */
 import { REJECT, int, type Handler } from './handler.js';
 import { splitPage } from './mappings.js';
-import { swapHandlers, swapPageSet, swapPending } from './swap-ops.js';
+import { swapOutPage, swapPageSet, swapPending } from './swap-ops.js';
 import type { ThpView } from './view.js';
 
 const badRange = (c: ThpView, mm: number, from: number, to: number): boolean =>
@@ -49,7 +49,7 @@ const on_pageout_split: Handler = (c, e) => {
 /** Internal, only while madvise_pageout is in flight: the page holding `sub` leaves memory (swap_out's 'ok'). */
 const on_pageout_reclaim: Handler = (c, e) => {
   if (e.badSub(e.sub) || !e.anon || c.freed[e.sub]) return REJECT;
-  return swapHandlers.swap_out!(c, { ...e, choice: 'ok', first: () => false }) === 'ok' ? 'ok' : REJECT;
+  return swapOutPage(c, e.sub);
 };
 
 export const pageoutHandlers: Readonly<Record<string, Handler>> = {

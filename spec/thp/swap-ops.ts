@@ -8,6 +8,12 @@
  *     it (fork sharing is kept: the swap entry is shared);
  *   - 'ok' never happens while anyone pins (or holds a speculative reference
  *     on) a page it takes out of memory, so a pin never loses its page;
+ *   - reclaim may split the THP first (not while pinned or referenced, as
+ *     split_huge_page refuses; v6.1 splits a THP no PMD maps, split_folio_to_list()
+ *     in shrink_page_list()) and then goes on with its first small page only:
+ *     after such a split, 'ok' means that page 0 left memory (the head; the
+ *     kernel's tails wait on its list for passes of their own, which the
+ *     implementations leave to a later swap_out);
  *   - reclaim may always give up ('kept'). While it is in flight it may put
  *     the page in the swap cache (swap_add) and replace mappings by swap
  *     entries of the page still in memory (swap_unmap): the process still
@@ -25,8 +31,8 @@
  */
 import { REJECT, int, type Handler } from './handler.js';
 import { mapNewCopy } from './identity.js';
-import { splitPmd } from './mappings.js';
-import { add, del, type ThpView } from './view.js';
+import { splitPage, splitPmd } from './mappings.js';
+import { add, del, endSplit, splitKey, type ThpView } from './view.js';
 
 /** The subpages that make up the page holding subpage sub: the whole THP while compound. */
 export const swapPageSet = (c: ThpView, sub: number): number[] => (c.compound ? c.pte.map((_, i) => i) : [sub]);
@@ -38,10 +44,25 @@ export function swapIn(c: ThpView, mm: number, i: number): void {
   add(c.pte[i]!, mm);
 }
 
+/**
+ * The page a swap_out(sub) in flight reclaims: the one holding sub, or the head (page 0) once the THP was split by
+ * this swap_out (its key in view.splitting, the THP no longer compound).
+ */
+export function swapTarget(c: ThpView, sub: number): number {
+  return !c.compound && c.splitting.includes(splitKey('swap_out', { sub })) ? 0 : sub;
+}
+
 const on_swap_out: Handler = (c, e) => {
-  const { sub, badSub, anon, choice, first } = e;
-  if (badSub(sub) || !anon) return first(['ok', 'kept']) ? 'EINVAL' : REJECT;
+  const { badSub, anon, choice, first } = e;
+  if (badSub(e.sub) || !anon) return first(['ok', 'kept']) ? 'EINVAL' : REJECT;
+  const sub = swapTarget(c, e.sub);
+  endSplit(c, splitKey('swap_out', { sub: e.sub }));
   if (choice === 'kept') return 'kept';
+  return swapOutPage(c, sub);
+};
+
+/** The page holding sub leaves memory ('ok'), or REJECT when it may not. */
+export const swapOutPage = (c: ThpView, sub: number): 'ok' | typeof REJECT => {
   const set = swapPageSet(c, sub);
   if (c.freed[sub]) return REJECT;
   // 'ok': the page leaves memory, which nobody's pin or reference may see
@@ -117,8 +138,20 @@ const on_swap_cache_free: Handler = (c, e) => {
   return 'ok';
 };
 
+/**
+ * Internal, only while swap_out(sub) is in flight, after its split_freeze: the THP is split into small pages
+ * (split_folio_to_list() of reclaim), not while anyone pins or references it.
+ */
+const on_swap_split: Handler = (c, e) => {
+  if (!e.anon || !c.compound || c.freed[0] || e.pins + e.refs > 0) return REJECT;
+  if (!c.splitting.includes(String(e.ev.key))) return REJECT;
+  splitPage(c);
+  return 'ok';
+};
+
 export const swapHandlers: Readonly<Record<string, Handler>> = {
   swap_out: on_swap_out,
+  swap_split: on_swap_split,
   swap_add: on_swap_add,
   swap_unmap: on_swap_unmap,
   swap_cache_free: on_swap_cache_free,
@@ -140,7 +173,25 @@ export function swapInPending(
   return [{ type: 'swap_in_folio', mm }];
 }
 
-/** The internal steps of a swap_out(sub) in flight (thpPendingInternal). */
+/**
+ * The internal steps of a swap_out(sub) in flight (thpPendingInternal): while the THP is compound, the freeze of a
+ * split (split_freeze, its key) and then the split (swap_split); the steps of swapPending for the page it reclaims.
+ */
+export function swapOutPending(
+  view: ThpView,
+  args: Readonly<Record<string, unknown>>,
+): { type: string; mm?: number; sub: number; upto?: number; key?: string }[] {
+  const sub = int(args.sub);
+  if (view.kind !== 'anon' || sub < 0 || sub >= view.pte.length) return [];
+  const key = splitKey('swap_out', { sub });
+  const split =
+    view.compound && !view.freed[0]
+      ? [view.splitting.includes(key) ? { type: 'swap_split', sub, key } : { type: 'split_freeze', sub, key }]
+      : [];
+  return [...split, ...swapPending(view, { sub: swapTarget(view, sub) })];
+}
+
+/** The internal steps of a swap_out(sub) in flight for the page holding sub: swap_add, swap_unmap. */
 export function swapPending(
   view: ThpView,
   args: Readonly<Record<string, unknown>>,

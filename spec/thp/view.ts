@@ -76,7 +76,8 @@ export interface ThpView {
   /**
    * The splits and migrations in flight that may have replaced mappings by
    * migration entries (anon) or cleared them (file) until they remap them,
-   * one key per operation (splitKey: split, deferred_split_scan, or a migrate,
+   * one key per operation (splitKey: split, deferred_split_scan, a swap_out
+   * that splits a THP no PMD maps, or a migrate,
    * whose own migration entries or split of a queued THP count): a lookup that does not wait for a
    * migration entry (move_pages()) may find no page there while another
    * operation's key is present. Added only by that operation's own pending
@@ -285,6 +286,7 @@ export function initialThp(p: ThpParams): ThpContext {
 export function splitKey(op: string, args: Readonly<Record<string, unknown>>): string {
   if (op === 'split') return `split:${String(args.sub)}`;
   if (op === 'migrate') return `migrate:${String(args.mm)}`;
+  if (op === 'swap_out') return `swap_out:${String(args.sub)}`;
   return op;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Default scenarios of THP swap-out (issue 12 item 6; impl/thp/vmscan.ts): reclaim of an exclusive THP racing a
- * R/O pin, and of a THP shared after fork whose swap entries are duplicated and faulted back in by both processes;
- * MADV_PAGEOUT of a PTE-mapped THP (impl/thp/pageout.ts, impl/thp-folio/pageout.ts) racing a pin and a write.
+ * R/O pin, of a THP shared after fork whose swap entries are duplicated and faulted back in by both processes, and
+ * of a THP mapped by PTEs only, which v6.1 reclaim splits first; MADV_PAGEOUT of a PTE-mapped THP
+ * (impl/thp/pageout.ts, impl/thp-folio/pageout.ts) racing a pin and a write.
  */
 import type { OpChoice, Scenario } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
@@ -49,6 +50,17 @@ export const swapScenarios: Scenario<ThpParams>[] = [
         op('wp_fault', { mm: 0, sub: 1, val: 7 }),
         op('unpin', { mm: 0, sub: 1 }),
       ],
+    ],
+  },
+  {
+    name: 'swap-out-pte-mapped',
+    description:
+      "Reclaim of mm 0's THP after its PMD was split (mapped by PTEs only): v6.1 shrink_page_list() checks can_split_folio() (a pin or reference keeps the THP: activate_locked) and splits a THP no PMD maps before add_to_swap (split_folio_to_list: the head goes on to swap, the tails back to the LRU), racing a R/O pin of subpage 2 and a migrate whose move_pages() lookup may meet the split's migration entries.",
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('split_huge_pmd', { mm: 0 }), op('swap_out', { sub: 1 })],
+      [op('pin', { mm: 0, sub: 2, write: 0 }), op('unpin', { mm: 0, sub: 2 })],
+      [op('migrate', { mm: 0 }), op('read', { mm: 0, sub: 0 })],
     ],
   },
 ];

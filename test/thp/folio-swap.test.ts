@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { selectImpl } from '../../checker/impls.js';
 import { runScript } from '../../checker/sequential.js';
 import { runImplSteps } from '../../checker/sequential-impl.js';
-import type { OpChoice, RetValue, ThreadCtx } from '../../checker/types.js';
+import type { OpChoice, RetValue } from '../../checker/types.js';
 import {
   PTE_PRESENT,
   PTE_SWAP,
@@ -22,6 +22,7 @@ import { folioImpl } from '../../impl/thp-folio/index.js';
 import { folioAbstraction } from '../../subsystems/thp/folio/abstraction.js';
 import { folioInvariants } from '../../subsystems/thp/folio/invariants.js';
 import { parseParams, thp } from '../../subsystems/thp/index.js';
+import { stepDriver } from './step-driver.js';
 
 const folio = selectImpl(thp, 'folio');
 const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
@@ -35,38 +36,7 @@ const noProblem = (steps: OpChoice[], variant: string | null = null): void => {
   for (const o of runScript(folio, { params, steps }, variant)) expect(o.problem).toBeUndefined();
 };
 
-/** One thread running op `op` by hand, so that another op can run between two of its steps. */
-function thread(
-  tid: number,
-  op: string,
-  args: Record<string, number>,
-  lacks: readonly string[] = [],
-): ThreadCtx<FolioParams> & { label: string } {
-  const l: Record<string, number> = {};
-  for (const k of folioImpl.ops[op]!.locals ?? []) l[k] = 0;
-  return {
-    tid,
-    args,
-    l,
-    params,
-    variant: null,
-    bug: (name) => lacks.includes(name),
-    choose: () => 0,
-    inject: () => false,
-    assume: () => undefined,
-    label: folioImpl.ops[op]!.steps[0]!.name,
-  };
-}
-/** Run t's op from its current step until it returns, or until the next step's name starts with `stop`. */
-function drive(g: FolioState, op: string, t: ReturnType<typeof thread>, stop?: string): RetValue | undefined {
-  const steps = folioImpl.ops[op]!.steps;
-  for (;;) {
-    if (stop !== undefined && t.label.startsWith(stop)) return undefined;
-    const r = steps.find((x) => x.name === t.label)!.run(g, t);
-    if (typeof r !== 'string') return r.ret;
-    t.label = r;
-  }
-}
+const { thread, drive } = stepDriver(folioImpl, params as FolioParams);
 /** Every invariant of the folio implementation holds (checked between whole ops: quiescent). */
 const sane = (g: FolioState): void => {
   const q = { quiescent: true, inFlight: [], variant: null };
