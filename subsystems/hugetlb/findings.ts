@@ -150,4 +150,20 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
       ],
     ],
   },
+  {
+    name: 'finding-node-remove-surplus-page',
+    description:
+      "two nodes: node 1's only page is free, reserved by a shared mapping and surplus (node 1 written 0 while the reservation keeps it), node 0 holds two free persistent pages; the global nr_hugepages write 0 removes one free page (min_count keeps the reserved one) with remove_pool_huge_page(h, N_MEMORY, 0), whose round robin may take node 1's page with no surplus accounting (mm/hugetlb.c set_max_huge_pages() @ v6.1, remove_pool_hugetlb_folio() @ v6.12 the same): node 1 then counts a surplus page and has no page, and node 0's remaining pages are all persistent on node 0 while the pool counts one as surplus. A model prediction for v6.1/v6.12: the probe VM has one NUMA node, so no kernel run has checked it; aabf58bfaace (v6.15-rc3) reworked this shrink and may remove free surplus pages first, and its diff was not available here, so whether mainline still does this is open",
+    expect: 'surplus-bounded',
+    params: P({ pool: 0, overcommit: 0, fileSize: 1, vmas: 1, nodePool: 2 }),
+    threads: [
+      [
+        one(op('set_nr_node', { nid: 1, n: 1 })),
+        one(sh(0, 0, 0, 1)),
+        one(op('set_nr_node', { nid: 1, n: 0 })),
+        one(op('set_nr_node', { nid: 0, n: 2 })),
+        one(op('set_nr', { n: 0 })),
+      ],
+    ],
+  },
 ];
