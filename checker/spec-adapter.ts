@@ -66,6 +66,9 @@ export function ignoredSpecActions(machine: AnyStateMachine): string[] {
     for (const [ev, ts] of node.transitions ?? new Map())
       for (const t of ts) for (const a of t.actions ?? []) judge(a, `${at} on '${ev}'`);
     for (const t of node.always ?? []) for (const a of t.actions ?? []) judge(a, `${at} always`);
+    // An invoked actor would never run (the checker has no actor), and registering it would make
+    // the shared actor scope (SpecAdapter.inertScope) carry state from one transition to the next.
+    if ((node.invoke ?? []).length > 0) out.push(`${at}: invoke would never run (the checker runs no actors)`);
     for (const child of Object.values(node.states ?? {})) visit(child);
   };
   visit(machine.root);
@@ -208,10 +211,18 @@ export class SpecAdapter {
       if (!from) throw new SpecError(`internal: spec state ${specId} has no snapshot`);
       next = this.spec.machine.transition(from, ev, (this.scope ??= this.inertScope()));
     } catch (e) {
+      this.scope = undefined; // a transition that threw part-way may have left an actor registered
       throw new SpecError(`spec threw on ${ev.type}: ${(e as Error).message}`);
     }
     if (next.status === 'error')
       throw new SpecError(`spec entered an error state on ${ev.type}: ${String((next as any).error)}`);
+    // A child spawned inside assign/enqueueActions would never run, and it would stay registered in
+    // the shared scope's actor system (so the scope is dropped): reject it rather than let results
+    // depend on call order.
+    if (Object.keys(next.children ?? {}).length > 0) {
+      this.scope = undefined;
+      throw new SpecError(`spec spawned an actor on ${ev.type}: the checker runs no actors`);
+    }
     if (next.context?.ret === undefined) return undefined;
     return next;
   }
@@ -220,10 +231,13 @@ export class SpecAdapter {
    * The actor scope every transition runs in, built once. xstate's `transition(machine, snapshot,
    * event)` is `machine.transition(snapshot, event, scope)` with a new inert scope per call, whose
    * actor computes the machine's initial snapshot without input (thp's context factory then threw,
-   * and building that Error was 11% of bench thp-menu). The scope carries nothing from one
-   * transition to the next for the machines accepted here (ignoredSpecActions: assign, raise,
-   * enqueueActions, log, cancel, whose deferred effects `defer` drops, as the inert scope's did);
-   * the actions a transition returns for an actor to execute were discarded before as now.
+   * and building that Error was 8.4% of bench thp-menu's self time). The scope carries nothing
+   * from one transition to the next for the machines accepted here: ignoredSpecActions allows only
+   * assign, raise, enqueueActions, log and cancel, whose deferred effects `defer` drops as the inert
+   * scope's did, and no invoke; step() rejects a transition that spawns a child and drops the scope
+   * (as after any throw), so no registered actor outlives its transition in the scope's actor system
+   * (a second child with the same systemId would collide).
+   * The actions a transition returns for an actor to execute were discarded before as now.
    */
   private scope: AnyActorScope | undefined;
 
