@@ -64,6 +64,12 @@ export interface Model {
    * state's Successor.hint when the strategy kept it.
    */
   expand(vec: Int32Array, off: number, len: number, emit: Emit, wantLabels?: boolean, hint?: number): void;
+  /**
+   * Steps the model ran so far because its caches did not know them (the
+   * product: step-memo misses): work, never part of an answer (the parallel
+   * BFS reports it per worker: how much of the work its threads duplicate).
+   */
+  readonly cacheMisses?: number;
   /** Whether successors carry a `hint` worth keeping (read when a search starts). */
   readonly hints?: boolean;
   /**

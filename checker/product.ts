@@ -245,6 +245,11 @@ export class Product<G extends object = any> implements Model {
     return this.expander.stepMemo !== undefined;
   }
 
+  /** Model.cacheMisses: the step memo's misses so far (0 with the memo off). */
+  get cacheMisses(): number {
+    return this.expander.stepMemo?.misses ?? 0;
+  }
+
   /** Step-memo drops so far (see StepMemo.CAP). */
   get stepMemoDrops(): number {
     return this.expander.stepMemo?.drops ?? 0;

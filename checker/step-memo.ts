@@ -58,6 +58,8 @@ export class StepMemo {
   private recRuns = 0;
   /** Drops so far. */
   drops = 0;
+  /** Steps run because the memo did not know them (entries recorded, memoizable or not), so far. */
+  misses = 0;
 
   /** Call between expansions: drop everything when past the cap. */
   bound(): void {
@@ -249,6 +251,7 @@ export class StepMemo {
 
   /** Keep the recorded entry for `key` (or mark it not memoizable). */
   commit(key: number, memoizable: boolean): void {
+    this.misses++;
     if (!memoizable) {
       this.keys.set(key, NOT_MEMOIZABLE);
       return;

@@ -55,6 +55,10 @@ export class SymmetricModel<G extends object = any> implements Model {
     return this.inner.hints;
   }
 
+  get cacheMisses(): number {
+    return this.inner.cacheMisses;
+  }
+
   initial(): { vec: Int32Array; impl: unknown; failure?: Failure } {
     const init = this.inner.initial();
     const c = this.canon;

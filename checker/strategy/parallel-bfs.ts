@@ -78,6 +78,7 @@ class Coordinator {
   private readonly counters: unknown[] = [];
   private readonly cpu: (number | undefined)[] = [];
   private readonly expanded: number[] = [];
+  private readonly misses: number[] = [];
   /** Coordinator CPU seconds between levels (undefined: no thread clock). */
   serial: number | undefined = 0;
 
@@ -115,6 +116,7 @@ class Coordinator {
         this.counters[i] = m.counters;
         this.cpu[i] = m.cpu;
         this.expanded[i] = m.expanded ?? 0;
+        this.misses[i] = m.cacheMisses ?? 0;
         if (++this.reported === this.n) this.allReported?.();
       },
       failed: (message) => this.fail(message),
@@ -180,7 +182,14 @@ class Coordinator {
   threadCpu(): ThreadCpu | undefined {
     const workers = this.cpu.filter((c): c is number => c !== undefined);
     if (workers.length !== this.n || this.serial === undefined) return undefined;
-    return { workers, expanded: [...this.expanded], serial: this.serial, reused: this.reusedPool };
+    return {
+      workers,
+      expanded: [...this.expanded],
+      cacheMisses: [...this.misses],
+      coordinatorCacheMisses: this.model.cacheMisses ?? 0,
+      serial: this.serial,
+      reused: this.reusedPool,
+    };
   }
 
   /** Time `fn` on the coordinator's thread clock, as serial work. */

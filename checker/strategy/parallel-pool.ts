@@ -20,6 +20,8 @@ export interface WorkerReport {
   /** Thread CPU seconds since its previous job ended (the first job: since the thread started). */
   readonly cpu?: number;
   readonly expanded?: number;
+  /** Its model's Model.cacheMisses in the job. */
+  readonly cacheMisses?: number;
 }
 
 /** The current job's handlers. */

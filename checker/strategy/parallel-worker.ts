@@ -69,6 +69,7 @@ async function serve(): Promise<void> {
         counters: model.counters?.() ?? null,
         ...(now !== undefined ? { cpu: now - cpuMark } : {}),
         expanded,
+        ...(model.cacheMisses !== undefined ? { cacheMisses: model.cacheMisses } : {}),
       };
       if (now !== undefined) cpuMark = now;
       job.port.close();

@@ -30,6 +30,13 @@ export interface ThreadCpu {
   /** States each worker expanded. */
   readonly expanded: readonly number[];
   /**
+   * Each worker's model's cache misses (Model.cacheMisses: the product's
+   * step-memo misses), and the coordinator's (the levels it expanded itself
+   * while the workers started): the work the threads duplicate.
+   */
+  readonly cacheMisses?: readonly number[];
+  readonly coordinatorCacheMisses?: number;
+  /**
    * The coordinator's CPU seconds between levels (ordering, resizing), when no
    * worker runs, and in the first levels, which it expands itself while the
    * workers start (overlapping their start-up: counted as serial, a bound).

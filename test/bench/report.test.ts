@@ -52,6 +52,14 @@ describe('bench report', () => {
     expect(text).toContain('1.82x with a core per thread');
   });
 
+  test("the workers' step-memo misses are printed when measured", () => {
+    const t = { ...par.mmcheck!.threadCpu!, cacheMisses: [38_322, 40_326], coordinatorCacheMisses: 6_208 };
+    const m = { ...par, mmcheck: { ...par.mmcheck!, threadCpu: t } };
+    expect(printText([base, m], 'h')).toContain(
+      'workers 10.50/9.50 (states expanded 520/480, step-memo misses 38,322/40,326 + coordinator 6,208)',
+    );
+  });
+
   test('differing counts are called out', () => {
     const bad = { ...par, mmcheck: { ...par.mmcheck!, states: 999 } };
     expect(targets([base, bad]).find((x) => x.target.startsWith('b-w2'))!.measured).toContain('COUNTS DIFFER');

@@ -61,6 +61,10 @@ describe('parallel BFS worker pool', () => {
       if (linux) {
         expect(r.search?.threadCpu?.reused, `${x.scenario.name}, ${n} workers`).toBe(reused);
         expect(r.search!.threadCpu!.expanded.reduce((s, e) => s + e, 0)).toBe(r.states);
+        // a worker's model is new for each search: one that expanded a state missed in its step memo
+        const t = r.search!.threadCpu!;
+        expect(t.cacheMisses).toHaveLength(n);
+        t.expanded.forEach((e, w) => e > 0 && expect(t.cacheMisses![w]).toBeGreaterThan(0));
       }
     }
   }, 300_000);
