@@ -11,8 +11,14 @@
  * a maybe-pinned folio and stops the walk; the entry is writable, readable-
  * exclusive or readable, and remove_migration_pmd maps with RMAP_EXCLUSIVE
  * unless it was a plain readable entry. __folio_migrate_mapping moves an anon
- * folio only when folio_ref_count == 1; the new folio is not on the deferred
- * split queue. The model names the folio by identity (see impl/thp/migrate.ts).
+ * folio only when folio_ref_count == 1 and takes the source off the deferred
+ * split queue; migrate_folio_move() then requeues the new folio if the source
+ * was queued, partially mapped if it was (a2e0c0668a34 "mm: migrate: requeue
+ * destination folio on deferred split queue", in 6.12.y as a stable backport,
+ * so in the Debian 6.12.118 conform boots; not in the 6.6 model). A PTE-mapped
+ * folio's own unmap by try_to_migrate() queues it partially mapped, so the next
+ * migration of the new folio splits it first (below). The model names the folio
+ * by identity (see impl/thp/migrate.ts).
  *
  * A file folio migrates the same way: try_to_migrate() makes PMD and PTE
  * migration entries of its mappings too, __folio_migrate_mapping() expects
@@ -50,7 +56,7 @@ import {
   type MmT,
   type T,
 } from './folio.js';
-import { folio_add_rmap_pmd, folio_remove_rmap_pmd } from './rmap.js';
+import { deferred_split_folio, folio_add_rmap_pmd, folio_remove_rmap_pmd } from './rmap.js';
 import { migrateFoliosSteps, startMigrateFolios } from './migrate-folios.js';
 import {
   SPLIT_PAGE,
@@ -134,7 +140,19 @@ function folio_walk(g: Readonly<G>, mm: Readonly<MmT>): 'thp' | 'foreign' | 'bus
 
 export const migrate = kernelOp(
   'move_pages(2) of the range in mm (private anon, or a file THP in the page cache): isolate the folio it maps, lock it, replace every mapping by a migration entry, move it only if nothing else references it, and map the new (or, on failure, the old) folio where the entries were.',
-  ['walk', 'ret', 'page', 'i', 'split_folios', 'unmap_folios', 'nr_failed', 'moving', 'mode_sync'],
+  [
+    'walk',
+    'ret',
+    'page',
+    'i',
+    'split_folios',
+    'unmap_folios',
+    'nr_failed',
+    'moving',
+    'mode_sync',
+    'src_deferred_split',
+    'src_partially_mapped',
+  ],
   [
     {
       name: MIG.isolate,
@@ -246,9 +264,12 @@ export const migrate = kernelOp(
          * xas_store of dst into each slot under the i_pages lock)
          */
         const expected = 1 + (isAnon(t.params) ? 0 : t.params.nr);
+        /* a2e0c0668a34: record the source's queue state before move_to_new_folio() unqueues it */
+        t.l.src_deferred_split = g.deferred !== 0 ? 1 : 0;
+        t.l.src_partially_mapped = g.partially_mapped ? 1 : 0;
         if (folio_mapped(g, t, 0) || g.pages[0]!.refcount !== expected) t.l.ret = BUSY;
         else {
-          g.deferred = 0; /* the new folio is not queued; the source leaves the queue when freed */
+          g.deferred = 0; /* folio_unqueue_deferred_split(src) under the frozen refcount; dst starts unqueued */
           g.partially_mapped = false;
         }
         return MIG.remap;
@@ -271,6 +292,9 @@ export const migrate = kernelOp(
     {
       name: MIG.unlock,
       run: (g, t) => {
+        /* migrate_folio_move() after remove_migration_ptes(), dst still locked: requeue it (a2e0c0668a34) */
+        if (t.l.ret === OK && t.l.src_deferred_split === 1 && !t.bug('a2e0c0668a34'))
+          deferred_split_folio(g, t, t.l.src_partially_mapped === 1);
         folio_unlock(g, t, 0);
         folio_put(g, t, 0); /* success: folio_putback_lru(dst); failure: putback of src */
         return done(t.l.ret === OK ? 'ok' : 'EAGAIN');

@@ -72,6 +72,8 @@ export type Local =
   | 'nr_failed'
   | 'moving'
   | 'mode_sync'
+  | 'src_deferred_split'
+  | 'src_partially_mapped'
   | 'addr'
   | 'nr'
   | 'list';

@@ -74,6 +74,30 @@ describe('migrate of a partially mapped THP (munmap(mm=0, from=0, to=1); migrate
   });
 });
 
+describe('two migrates of a PTE-mapped THP (conform thp --kernel 6.12 --seed 20261212, 6.12.118)', () => {
+  // a2e0c0668a34 (6.12.y): try_to_migrate() of a PTE-mapped folio queues it partially mapped, migrate_folio_move()
+  // requeues the new folio so, and the next migrate_pages_batch() splits it first: 6.12.118 left small folios
+  const run = (initial: string, first: Script['steps'][number]) =>
+    runScript(
+      selectImpl(thp, 'folio'),
+      {
+        params: parseParams({ kind: 'anon', initial }),
+        steps: [first, { op: 'migrate', args: { mm: 0 } }, { op: 'migrate', args: { mm: 0 } }],
+      },
+      null,
+    );
+
+  test('mremap(mm=0, aligned=0): the first migrate keeps the folio large and queued, the second splits it', () => {
+    const obs = run('pmd', { op: 'mremap', args: { mm: 0, aligned: 0 } });
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'ok']);
+    expect(obs[1]!.impl._entire_mapcount).not.toBeNull();
+    expect(obs[1]!.impl.deferred).toBe('queued (partially mapped)');
+    expect(obs[2]!.impl._entire_mapcount).toBeNull(); // small folios, as the kernel showed
+    expect(obs[2]!.impl.deferred).toBe('no');
+  });
+});
+
 describe('implementations: migrate', () => {
   for (const impl of ['compound', 'folio'])
     for (const name of ['migrate-vs-gup', 'migrate-vs-partial-unmap'])

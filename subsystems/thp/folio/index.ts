@@ -30,12 +30,13 @@ export const thpFolio: ImplChoice<FolioState, ThpView, FolioParams> = {
       {
         name: '6.6',
         description:
-          'linux-6.6.y: folio_total_mapcount() sums the pages (no _large_mapcount, 05c5323b2a34), page_remove_rmap() per PTE queues every partial unmap (no PG_partially_mapped, 8422acdc97ed), no underused-THP queueing at fault (dafff3f4c850), migration does not split a queued folio (7262f208ca68, v6.10); do_wp_page() may reuse a lone large-folio page; do_swap_page() maps one page of a large folio in the swap cache at a time (508758960b8d, v6.11) and maps an exclusive page writable on a write fault only (c18160dba5ff, v6.11); MADV_PAGEOUT splits every large folio its PTE walk meets and stops at a shared one (3931b871c493, v6.10)',
+          'linux-6.6.y: folio_total_mapcount() sums the pages (no _large_mapcount, 05c5323b2a34), page_remove_rmap() per PTE queues every partial unmap (no PG_partially_mapped, 8422acdc97ed), no underused-THP queueing at fault (dafff3f4c850), migration does not split a queued folio (7262f208ca68, v6.10) nor requeue the new folio (a2e0c0668a34, 6.12.y); do_wp_page() may reuse a lone large-folio page; do_swap_page() maps one page of a large folio in the swap cache at a time (508758960b8d, v6.11) and maps an exclusive page writable on a write fault only (c18160dba5ff, v6.11); MADV_PAGEOUT splits every large folio its PTE walk meets and stops at a shared one (3931b871c493, v6.10)',
         lacks: [
           '05c5323b2a34',
           '8422acdc97ed',
           'dafff3f4c850',
           '7262f208ca68',
+          'a2e0c0668a34',
           '508758960b8d',
           'c18160dba5ff',
           '3931b871c493',
