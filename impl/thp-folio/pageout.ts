@@ -28,7 +28,10 @@
  * subpages only, swap.ts). Also not modelled: VM_LOCKED (the model's mlock only splits: the kernel answers EINVAL,
  * can_madv_lru_vma), the young bits (reclaim_folio_list() ignores references at v6.12), folio_isolate_lru() failing
  * on a folio another path isolated (the model takes the reference either way; that path's own trylock or
- * refcount checks then keep the folio, which the spec always allows).
+ * refcount checks then keep the folio, which the spec always allows), VMA borders inside the range (madvise walks
+ * each VMA afresh, so a `break` or a batch ends at the VMA end; the model has no VMAs and stops the whole range:
+ * fewer paths, never a false answer), and a PMD split by another thread between the lockless pmd_trans_huge() test
+ * and pmd_trans_huge_lock() (the kernel then returns 0 for that PMD; the model tests both in one step).
  */
 // Deliberate parallel of impl/thp's pageout.ts: the same op over the folio-era walk (folio_likely_mapped_shared, the batch of a large folio wholly in the range), kept apart so spec/thp judges each implementation on its own.
 import {

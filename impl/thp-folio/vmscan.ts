@@ -25,7 +25,8 @@
  * Not modelled, each a path the kernel may take that the model keeps instead
  * ('kept', which the spec always allows, so nothing is claimed about it):
  * v6.12 splits a partially mapped folio on the deferred split list right away
- * (split_folio_to_list(), 8422acdc97ed) and v6.6 every folio not mapped by a
+ * (split_folio_to_list(); 5ed890ce5147 and 8422acdc97ed, both lacking in v6.6,
+ * whose marker here is 8422acdc97ed) and v6.6 every folio not mapped by a
  * PMD (!folio_entire_mapcount()); add_to_swap() failing for a large folio
  * (no free cluster) falls back to split_folio_to_list() and small folios.
  * Also not modelled: VM_LOCKED (the model's mlock only splits), MADV_FREE

@@ -23,7 +23,9 @@
  * modelled: VM_LOCKED (the model's mlock only splits: the kernel answers EINVAL, can_madv_lru_vma),
  * the young bits folio_check_references() reads (madvise clears mm's own; another process's young
  * PTE of the page would keep it active), isolate_lru_page() failing on a page another path isolated,
- * and shrink_page_list()'s split of an isolated THP no PMD maps any more (another thread split the PMD
+ * VMA borders inside the range (madvise walks each VMA afresh, so its `break` ends only that VMA's
+ * part; the model has no VMAs and stops the whole range: fewer paths, never a false answer), and
+ * shrink_page_list()'s split of an isolated THP no PMD maps any more (another thread split the PMD
  * after the isolation): the model keeps it (activate_locked; vmscan.ts shrinkPageSteps without `split`).
  */
 import {

@@ -13,7 +13,11 @@
  *     in shrink_page_list()) and then goes on with its first small page only:
  *     after such a split, 'ok' means that page 0 left memory (the head; the
  *     kernel's tails wait on its list for passes of their own, which the
- *     implementations leave to a later swap_out);
+ *     implementations leave to a later swap_out). Tighter than the kernel: a
+ *     tail reclaimed by the same shrink_page_list() call (its own pass, before
+ *     swap_out returns) is not an outcome listed here, so an implementation
+ *     that models those passes would fail refinement (NOTES, "Reclaim before
+ *     add_to_swap");
  *   - reclaim may always give up ('kept'). While it is in flight it may put
  *     the page in the swap cache (swap_add) and replace mappings by swap
  *     entries of the page still in memory (swap_unmap): the process still
@@ -144,6 +148,7 @@ const on_swap_cache_free: Handler = (c, e) => {
  */
 const on_swap_split: Handler = (c, e) => {
   if (!e.anon || !c.compound || c.freed[0] || e.pins + e.refs > 0) return REJECT;
+  if (c.swapcache.some(Boolean)) return REJECT; // only a folio not in the swap cache (see swapOutPending)
   if (!c.splitting.includes(String(e.ev.key))) return REJECT;
   splitPage(c);
   return 'ok';
@@ -174,8 +179,12 @@ export function swapInPending(
 }
 
 /**
- * The internal steps of a swap_out(sub) in flight (thpPendingInternal): while the THP is compound, the freeze of a
- * split (split_freeze, its key) and then the split (swap_split); the steps of swapPending for the page it reclaims.
+ * The internal steps of a swap_out(sub) in flight (thpPendingInternal): while the THP is compound and not in the
+ * swap cache, the freeze of a split (split_freeze, its key) and then the split (swap_split); the steps of
+ * swapPending for the page it reclaims. Reclaim splits only a folio not yet in the swap cache: both of
+ * shrink_page_list()'s splits (no PMD maps it; add_to_swap() failing) sit under `if (!folio_test_swapcache(folio))`
+ * (mm/vmscan.c @ v6.1, shrink_folio_list() @ v6.12), so once swap_add ran, or a kept THP sits in the swap cache,
+ * no swap_out splits it.
  */
 export function swapOutPending(
   view: ThpView,
@@ -185,7 +194,7 @@ export function swapOutPending(
   if (view.kind !== 'anon' || sub < 0 || sub >= view.pte.length) return [];
   const key = splitKey('swap_out', { sub });
   const split =
-    view.compound && !view.freed[0]
+    view.compound && !view.freed[0] && !view.swapcache.some(Boolean)
       ? [view.splitting.includes(key) ? { type: 'swap_split', sub, key } : { type: 'split_freeze', sub, key }]
       : [];
   return [...split, ...swapPending(view, { sub: swapTarget(view, sub) })];
