@@ -46,17 +46,18 @@ export function mount(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
 }
 
 /**
- * What a pool shrink keeps besides the count it is asked for: the reserved pages and the
- * persistent pages in use. Surplus pages count as the pages in use first, so a free page is a
- * persistent one unless there are more free pages than persistent ones (aabf58bfaace "mm/hugetlb:
- * fix set_max_huge_pages() when there are surplus pages": before it a surplus page in use kept a
- * free persistent page from being freed, which became surplus instead).
+ * What a pool shrink keeps besides the count it is asked for: the reserved pages, and as many
+ * persistent pages as the pages in use need. Surplus pages count as the pages in use first, so
+ * with at least as many pages in use as surplus pages the rest of those in use are persistent.
+ * With fewer pages in use than surplus pages the counts cannot tell which free pages are surplus,
+ * and the shrink keeps as many persistent pages as there are pages in use (at most all of them)
+ * (aabf58bfaace "mm/hugetlb: fix set_max_huge_pages() when there are surplus pages": before it a
+ * surplus page in use kept a free persistent page from being freed, which became surplus instead).
  */
 export function keptByShrink(v: HugetlbView): number {
-  const persistent = v.total - v.surp;
-  const free = v.total - inUse(v);
-  const persistentFree = free <= persistent ? free : Math.max(0, free - v.surp);
-  return outstanding(v) + persistent - persistentFree;
+  const used = inUse(v);
+  const persistentUsed = used >= v.surp ? used - v.surp : Math.min(used, v.total - v.surp);
+  return outstanding(v) + persistentUsed;
 }
 
 /**
