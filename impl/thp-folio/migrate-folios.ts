@@ -41,7 +41,7 @@ import {
   type T,
 } from './folio.js';
 import { folio_add_rmap_ptes, folio_remove_rmap_ptes } from './rmap.js';
-import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from './split-page.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
 import { assertFolioLocked, folio_lock, folio_unlock, me, type KStep } from './steps.js';
 
 type G = FolioState;

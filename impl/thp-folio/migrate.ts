@@ -58,15 +58,8 @@ import {
 } from './folio.js';
 import { deferred_split_folio, folio_add_rmap_pmd, folio_remove_rmap_pmd } from './rmap.js';
 import { migrateFoliosSteps, startMigrateFolios } from './migrate-folios.js';
-import {
-  SPLIT_PAGE,
-  remove_migration_ptes,
-  rmapWalkEnabled,
-  rmapWalkMm,
-  rmapWalkNext,
-  splitHugePageSteps,
-  try_to_migrate_ptes,
-} from './split-page.js';
+import { SPLIT_PAGE, remove_migration_ptes, splitHugePageSteps, try_to_migrate_ptes } from './split-page.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
 import {
   BUSY,
   OK,

@@ -32,6 +32,7 @@ import {
 } from './folio.js';
 import { folio_add_rmap_ptes, folio_remove_rmap_pmd, folio_remove_rmap_ptes } from './rmap.js';
 import { BUSY, OK, assertFolioLocked, assertRmapLocked, me, type KStep } from './steps.js';
+import { rmapWalkMm } from '../thp-common/rmap-walk.js';
 
 type G = FolioState;
 
@@ -46,31 +47,6 @@ export const SPLIT_PAGE = {
   unlock: 'split_huge_page_to_list_to_order: anon_vma_unlock_write / i_mmap_unlock_read',
 } as const;
 export type SplitPageStep = (typeof SPLIT_PAGE)[keyof typeof SPLIT_PAGE];
-
-/** The rmap walk visits mms in anon_vma order (anon: parents before children) or mm order (file i_mmap). */
-export function rmapWalkMm(g: Readonly<G>, t: T, pos: number): number | undefined {
-  if (isAnon(t.params)) return g.avc[pos]; /* -1: an unlinked VMA, nothing to do */
-  return pos < g.mms.length ? pos : undefined;
-}
-
-/** An rmap walk's step may run: its first visit needs the anon_vma lock free, every visit the PTL of its mm. */
-export function rmapWalkEnabled(g: Readonly<G>, t: T): boolean {
-  if (t.l.walk === 0 && g.rmap_lock !== 0) return false;
-  const m = rmapWalkMm(g, t, t.l.walk!);
-  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
-}
-
-/**
- * Advance an rmap walk whose first visit took the anon_vma lock (anon_vma_lock_read); at its end, or when
- * `stop` (the visit's callback answered false), drop the lock and return true.
- */
-export function rmapWalkNext(g: G, t: T, stop = false): boolean {
-  t.l.walk = t.l.walk! + 1;
-  if (!stop && rmapWalkMm(g, t, t.l.walk) !== undefined) return false;
-  g.rmap_lock = 0;
-  t.l.walk = 0;
-  return true;
-}
 
 /**
  * __split_huge_pmd_locked(freeze = true) from try_to_migrate_one: an

@@ -48,7 +48,7 @@ import {
   type FolioState,
   type T,
 } from './folio.js';
-import { rmapWalkMm, rmapWalkNext } from './split-page.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
 import {
   arg,
   assertFolioLocked,
@@ -74,13 +74,6 @@ export const V = {
   free: 'pageout (synchronous) + __remove_mapping: folio_ref_freeze(1 + nr), __delete_from_swap_cache',
   keep: 'activate_locked / keep_locked: folio_unlock + folio_putback_lru',
 } as const;
-
-/** The walk may visit its current VMA: the anon_vma lock free (or ours) and that mm's PTL free. */
-function walkEnabled(g: Readonly<G>, t: T): boolean {
-  if (g.rmap_lock !== 0 && g.rmap_lock !== me(t)) return false;
-  const m = rmapWalkMm(g, t, t.l.walk!);
-  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
-}
 
 /** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
 function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'] {
@@ -144,7 +137,7 @@ export function shrinkFolioSteps<C extends string>(
     },
     {
       name: V.unmap,
-      enabled: walkEnabled,
+      enabled: rmapWalkEnabled,
       run: (g, t) => {
         const h = t.l.page!;
         assertFolioLocked(g, t, h);

@@ -10,7 +10,7 @@
 // Deliberate parallel of impl/thp-folio's migrate-folios.ts for the compound era: a small page of a split THP moves the same way, kept apart so spec/thp judges each implementation on its own.
 import { PTE_MIGRATION, PTE_PRESENT, get_page, page_count, page_mapped, put_page } from './page.js';
 import { page_add_anon_rmap, page_remove_rmap } from './rmap.js';
-import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from './split-page.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
 import { BUSY, OK, assertPageLocked, done, lock_page, me, unlock_page, type KStep } from './steps.js';
 
 export const MIG_SMALL = {

@@ -54,7 +54,8 @@ import {
 } from './page.js';
 import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap } from './rmap.js';
 import { MIG_SMALL, migrateSmallSteps } from './migrate-small.js';
-import { remove_migration_ptes, rmapWalkEnabled, rmapWalkMm, rmapWalkNext, unmapPtes } from './split-page.js';
+import { remove_migration_ptes, unmapPtes } from './split-page.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
 import { BUSY, OK, arg, assertPageLocked, badMm, done, kernelOp, lock_page, me, mmOf, unlock_page } from './steps.js';
 
 type G = ThpState;

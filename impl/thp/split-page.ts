@@ -23,6 +23,7 @@ import {
 import { mmMapsPage } from './pgtable.js';
 import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap } from './rmap.js';
 import { BUSY, OK, assertPageLocked, assertRmapLocked, me, type KStep } from './steps.js';
+import { rmapWalkMm } from '../thp-common/rmap-walk.js';
 
 type G = ThpState;
 
@@ -37,34 +38,6 @@ export const SPLIT_PAGE = {
   unlock: 'split_huge_page_to_list: anon_vma_unlock_write',
 } as const;
 export type SplitPageStep = (typeof SPLIT_PAGE)[keyof typeof SPLIT_PAGE];
-
-/** The rmap walk visits mms in anon_vma order (anon: parents before children) or mm order (file i_mmap). */
-export function rmapWalkMm(g: Readonly<G>, t: T, pos: number): number | undefined {
-  if (isAnon(t.params)) return g.avc[pos]; /* -1: an unlinked VMA, nothing to do */
-  return pos < g.mms.length ? pos : undefined;
-}
-
-/**
- * An rmap walk's step may run: the anon_vma lock free (its first visit takes it) or already ours (a later visit,
- * or the same visit again after a step inside it, as reclaim's PMD split), and the PTL of its mm free.
- */
-export function rmapWalkEnabled(g: Readonly<G>, t: T): boolean {
-  if (g.rmap_lock !== 0 && g.rmap_lock !== me(t)) return false;
-  const m = rmapWalkMm(g, t, t.l.walk!);
-  return m === undefined || m < 0 || g.mms[m]!.ptl === 0;
-}
-
-/**
- * Advance an rmap walk whose first visit took the anon_vma lock (anon_vma_lock_read); at its end, or when
- * `stop` (the visit's callback answered false), drop the lock and return true.
- */
-export function rmapWalkNext(g: G, t: T, stop = false): boolean {
-  t.l.walk = t.l.walk! + 1;
-  if (!stop && rmapWalkMm(g, t, t.l.walk) !== undefined) return false;
-  g.rmap_lock = 0;
-  t.l.walk = 0;
-  return true;
-}
 
 /**
  * __split_huge_pmd_locked(vma, pmd, address, freeze) of an anon huge PMD (mm/huge_memory.c @ v6.1) inside an rmap

@@ -52,15 +52,8 @@ import {
   type T,
   type ThpState,
 } from './page.js';
-import {
-  SPLIT_PAGE,
-  __split_huge_pmd_locked,
-  can_split_huge_page,
-  rmapWalkEnabled,
-  rmapWalkMm,
-  rmapWalkNext,
-  splitHugePageSteps,
-} from './split-page.js';
+import { SPLIT_PAGE, __split_huge_pmd_locked, can_split_huge_page, splitHugePageSteps } from './split-page.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
 import {
   OK,
   arg,
