@@ -58,6 +58,8 @@ describe('hugetlb model checking', () => {
     test(`finding still reproduced: ${f.name}`, () => {
       const r = checkScenario(hugetlb, f, { variant: null, timeLimitSeconds: 60 });
       expect(r.violation, f.name).toBeDefined();
+      // the finding's declared result: one of the properties named in `expect` ("a / b")
+      expect(f.expect.split(' / '), f.name).toContain(r.violation!.property);
     });
   }
 });
