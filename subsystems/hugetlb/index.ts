@@ -79,12 +79,14 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
         // b72b3c9c34c8 (a node's nr_hugepages write with surplus pages elsewhere) is v6.7-rc1: v6.1 has the old
         // line and no stable backport was found (deepin carried it into its 6.6.y tree from mainline); the probe
         // VM has one NUMA node, so no kernel run can tell (subsystems/hugetlb/NOTES.md "Per-node pools")
-        lacks: ['a833a693a490', 'df7a6d1f6405', 'b72b3c9c34c8'],
+        // aabf58bfaace (set_max_huge_pages() min_count with surplus pages, v6.15-rc3): Debian's 6.1.192 and
+        // 6.12.118 still have min_count = resv + nr - free (no stable backport); no one-node kernel run can tell
+        lacks: ['a833a693a490', 'df7a6d1f6405', 'b72b3c9c34c8', 'aabf58bfaace'],
       },
       {
         name: '6.12',
         description: 'linux-6.12.y as Debian bookworm-backports ships it (linux-image-6.12.*+deb12-amd64)',
-        lacks: ['a833a693a490'],
+        lacks: ['a833a693a490', 'aabf58bfaace'], // aabf58bfaace: as for 6.1
       },
       {
         name: 'mainline',
