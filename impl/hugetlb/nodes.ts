@@ -172,7 +172,8 @@ function adjustPoolSurplus(g: G, nid: number, delta: 1 | -1): boolean {
  * pages while they do not exceed the persistent ones, else those beyond the surplus count: a free
  * surplus page left by a failed vmemmap restore) instead of resv + nr - free, which counted surplus
  * pages in use as persistent pages in use: a node's free persistent pages were then marked surplus
- * instead of freed. (The fix's diff was not available here; this follows its log's description.)
+ * instead of freed. Matches mm/hugetlb.c set_max_huge_pages() at mainline (persistent_free_count,
+ * "we should calculate persistent free count first"; free > persistent ? free - surplus, or 0 : free).
  */
 export function shrinkMinCount(g: Readonly<G>, t: T, count: number): number {
   if (t.bug('aabf58bfaace')) return Math.max(count, g.resv + g.nr - g.free);
