@@ -46,9 +46,11 @@ export interface Successor {
   /**
    * The model's key for the caches that serve this state's expansion (the
    * product: its impl state's part of the fingerprint, 31 bits), the same for
-   * equal keys in every thread: a parallel strategy hands states with the
-   * same affinity to one thread, whose caches then serve them all. Only
-   * where work goes depends on it, never an answer. -1 or absent: none.
+   * equal keys in every thread when given: a parallel strategy hands states
+   * with the same affinity to one thread, whose caches then serve them all.
+   * A thread whose memo does not know the impl state gives none, so one impl
+   * state may still reach several threads. Only where work goes depends on
+   * it, never an answer. -1 or absent: none.
    */
   readonly affinity?: number;
 }

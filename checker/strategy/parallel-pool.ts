@@ -86,11 +86,12 @@ export class WorkerPool {
     const p = idlePool;
     idlePool = undefined;
     if (p && p.n === n && !p.dead) {
+      // ref first: an idle pool's workers are unref'd, and while the last job's reports are still coming
+      // (a search that ended before its workers started) nothing else may keep the process alive; Node
+      // would exit (code 13, an unsettled top-level await) before this search ran.
+      for (const w of p.workers) w.ref();
       await p.drain();
-      if (!p.dead) {
-        for (const w of p.workers) w.ref();
-        return p;
-      }
+      if (!p.dead) return p;
     }
     if (p) await p.destroy();
     return new WorkerPool(n);

@@ -7,6 +7,8 @@
  * impl state alone (not of the thread's step-memo ids), so the same impl
  * state goes to the same worker whichever worker found it.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { checkScenario, checkScenarioParallel } from '../../checker/check.js';
 import { createProductSharing, Product } from '../../checker/product.js';
@@ -78,6 +80,21 @@ describe('parallel BFS worker pool', () => {
       expect(answer(await par(hugetlb, tiny!.scenario, 2, 'auto'))).toEqual(answer(tiny!.seq));
     expect(answer(await par(hugetlb, big.scenario, 2))).toEqual(answer(big.seq));
   }, 300_000);
+
+  test('in a plain process, a search after one that ended before its workers started still runs', () => {
+    // vitest keeps the event loop alive; a program using the library has only the pool's workers, which an
+    // idle pool unrefs: they must be ref'd again before the next search waits for their last reports.
+    const script = fileURLToPath(new URL('../fixtures/pool-two-searches.ts', import.meta.url));
+    const seq = ['out-put-pages-min-only', 'pin-imu-fail'].map(
+      (name) =>
+        checkScenario(
+          hugetlb,
+          hugetlb.scenarios.find((s) => s.name === name)!,
+        ).states,
+    );
+    const p = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000 });
+    expect({ status: p.status, stdout: p.stdout.trim() }).toEqual({ status: 0, stdout: seq.join(' ') });
+  }, 180_000);
 });
 
 describe('the partition of a level', () => {
