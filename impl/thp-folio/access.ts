@@ -52,7 +52,7 @@ export const read = kernelOp(
         /* nothing mapped: the load faults (mmap_lock for read, then the ptl) before it could report nomap */
         if (kind === 'none') return mm.mmap_lock >= 0 && mm.ptl === 0;
         /* a swap PTE: do_swap_page() under mmap_lock (read), the swap cache folio's lock and the ptl */
-        if (kind === 'swap') return mm.mmap_lock >= 0 && mm.ptl === 0 && swapFolioUnlocked(g, t, i);
+        if (kind === 'swap') return mm.mmap_lock >= 0 && mm.ptl === 0 && swapFolioUnlocked(g, t, mm.pte[i]!);
         return kind !== 'migration' && mm.pmd !== 'splitting';
       },
       run: (g, t) => {

@@ -85,7 +85,7 @@ const pinBias = (g: Readonly<G>, i: number): number =>
 function leaveBehind(g: G, t: T, i: number, extra: number): void {
   const k = g.copies.findIndex((c) => c.refcount === 0);
   BUG_ON(k < 0, 'collapse_file: copy pool exhausted (model bound)');
-  g.copies[k] = { refcount: extra, mapcount: -1, anon_exclusive: false, data: g.pages[i]!.data, swap: 0 };
+  g.copies[k] = { refcount: extra, mapcount: -1, anon_exclusive: false, data: g.pages[i]!.data, swap: 0, locked: 0 };
   for (const p of g.pins)
     if (p.page === i) {
       p.page = t.params.nr + k;

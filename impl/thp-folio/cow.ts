@@ -97,6 +97,7 @@ export function alloc_copy(g: G, data: number): number {
   c.anon_exclusive = true;
   c.data = data;
   c.swap = 0;
+  c.locked = 0;
   return k;
 }
 

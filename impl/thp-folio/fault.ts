@@ -152,7 +152,7 @@ export const populate_read = kernelOp(
         if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return false; /* pmd_migration_entry_wait */
         if (mm.mmap_lock < 0 || mm.ptl !== 0) return false;
         /* do_swap_page() of a swap PTE takes the lock of its swap cache folio */
-        return mm.pmd !== 'table' || mm.pte.every((e, i) => !isSwapPte(e) || swapFolioUnlocked(g, t, i));
+        return mm.pmd !== 'table' || mm.pte.every((e) => swapFolioUnlocked(g, t, e));
       },
       run: (g, t) => {
         const m = arg(t, 'mm');

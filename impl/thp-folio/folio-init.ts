@@ -4,6 +4,7 @@
  * parameters (moved out of folio.ts, which holds the state and accessors).
  */
 import { initPrior } from '../thp-common/prior.js';
+import { swapSlots } from '../thp-common/swap-entry.js';
 import { ENTIRELY_MAPPED, PTE_NONE, isAnon, type FolioParams, type FolioState } from './folio.js';
 
 /** Copy-pool slots: enough for every mm to hold a private copy of every subpage, plus one set for pins left behind. */
@@ -80,13 +81,14 @@ export function init(p: FolioParams): FolioState {
       anon_exclusive: false,
       data: 0,
       swap: 0,
+      locked: 0,
     })),
     user_pins: new Array(n).fill(0),
     user_refs: new Array(n).fill(0),
     pins: [],
     prior: initPrior(p),
     /* the model's swap device: one cluster of nr slots for an anon folio (impl/thp-folio/swap.ts) */
-    swap: Array.from({ length: anon ? n : 0 }, () => ({ count: 0, page: -1, data: 0 })),
+    swap: Array.from({ length: swapSlots(p) }, () => ({ count: 0, page: -1, data: 0 })),
   };
   if (anon && p.initial === 'none') return g;
   prep_large_folio(g);

@@ -58,14 +58,8 @@ export const PTE_ZERO = 4;
 /** PTE_COPY + k: a present PTE mapping small anon folio k of the copy pool (made by wp_page_copy / copy_present_page). */
 export const PTE_COPY = 5;
 export const isCopyPte = (e: number): boolean => e >= PTE_COPY;
-/**
- * A swap PTE of slot i of the folio's swap cluster (impl/thp-folio/swap.ts), without and with the exclusive
- * bit (pte_swp_mkexclusive, 1493a1913e34 "mm/swap: remember PG_anon_exclusive via a swp pte bit"): the slot is
- * the virtual page's index.
- */
-export const PTE_SWAP = -1;
-export const PTE_SWAP_EXCLUSIVE = -2;
-export const isSwapPte = (e: number): boolean => e === PTE_SWAP || e === PTE_SWAP_EXCLUSIVE;
+/** Swap PTEs name their slot and carry the exclusive bit (impl/thp-common/swap-entry.ts): every negative value. */
+export { isSwapPte, pte_swp_exclusive, swp_entry, swp_offset } from '../thp-common/swap-entry.js';
 
 const PageS = S.struct({
   /** page->_refcount: the folio's count on page 0 while the folio is large; 0 on tails. */
@@ -95,11 +89,13 @@ const CopyS = S.struct({
   mapcount: S.int(),
   anon_exclusive: S.bool(),
   data: S.int(),
-  /** slot + 1 while this folio is in the swap cache for that slot (read in by do_swap_page), else 0. */
+  /** slot + 1 while this folio is in the swap cache for that slot (read in by do_swap_page, or add_to_swap), else 0. */
   swap: S.int(),
+  /** PG_locked: tid + 1 of the owner (reclaim between folio_trylock and folio_unlock), 0 when unlocked. */
+  locked: S.int(),
 });
 
-/** A swap slot of the folio's cluster: swap_map count (swap PTEs), the folio in the swap cache for it, the data written. */
+/** A swap slot (the folio's cluster, then the pool for small folios: thp-common/swap-entry.ts): swap_map count (swap PTEs), the folio in the swap cache for it, the data written. */
 const SlotS = S.struct({
   count: S.int(),
   /** -1: none; i: page i of the tracked folio; nr + k: copy k (as PinS.page). */

@@ -18,11 +18,12 @@ import {
   PTE_COPY,
   PTE_MIGRATION,
   PTE_PRESENT,
-  PTE_SWAP,
   folioOf,
   folio_get,
   isAnon,
   isSwapPte,
+  swp_entry,
+  swp_offset,
   type FolioState,
   type MmT,
   type T,
@@ -44,9 +45,10 @@ const F = {
  * child, and "Mark the swap entry as shared": pte_swp_clear_exclusive() in the parent.
  */
 function copy_swap_pte(g: G, src: MmT, dst: MmT, i: number): void {
-  g.swap[i]!.count++;
-  src.pte[i] = PTE_SWAP;
-  dst.pte[i] = PTE_SWAP;
+  const s = swp_offset(src.pte[i]!);
+  g.swap[s]!.count++;
+  src.pte[i] = swp_entry(s, false);
+  dst.pte[i] = swp_entry(s, false);
   dst.pte_write[i] = false;
   dst.pte_excl[i] = false;
 }

@@ -176,7 +176,7 @@ function forceOp(doc: string, write: boolean): OpDef<G, FolioParams> {
     },
     {
       name: FORCE.swapin,
-      enabled: (g, t) => followEnabled(g, t) && swapFolioUnlocked(g, t, arg(t, 'sub')),
+      enabled: (g, t) => followEnabled(g, t) && swapFolioUnlocked(g, t, pteOf(mmOf(g, t), arg(t, 'sub'))),
       run: (g, t) => {
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');

@@ -109,7 +109,7 @@ const followEnabled = (g: Readonly<G>, t: T): boolean => {
   /* a PMD migration entry: pmd_migration_entry_wait() until remove_migration_pmd() */
   if (mm.pmd === 'migration' || mm.pmd === 'foreign_migration') return false;
   /* a swap PTE: faultin_page → do_swap_page sleeps in folio_lock of the swap cache folio */
-  if (isSwapPte(pteOf(mm, i))) return swapFolioUnlocked(g, t, i);
+  if (isSwapPte(pteOf(mm, i))) return swapFolioUnlocked(g, t, pteOf(mm, i));
   /* file, nothing mapped: faultin_page → filemap_fault sleeps in folio_lock (e.g. behind a split) */
   const kind = targetOf(mm, i).kind;
   return kind === 'thp' || kind === 'copy' || isAnon(t.params) || g.pages[folioOf(g, i)]!.locked === 0;

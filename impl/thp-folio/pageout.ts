@@ -23,9 +23,12 @@
  * folio for sharing check"), and a shared one, a failed trylock or a failed split ends the loop (`break`); the PMD
  * path skips by folio_estimated_sharers() != 1 too, and a small folio needs folio_mapcount() == 1.
  *
- * Not modelled, refused as an impl-error (never a silent answer): a file THP (page-cache writeback), pages of a huge
- * page khugepaged collapsed the range into, and private copies (the model's swap device has slots for the THP's
- * subpages only, swap.ts). Also not modelled: VM_LOCKED (the model's mlock only splits: the kernel answers EINVAL,
+ * A private copy (a small anon folio that is not the tracked one: a COW copy, an unshared page, a folio read back
+ * from swap) is a small folio like any other: isolated when mapped once; its reclaim takes a slot of the swap pool
+ * (vmscan.ts).
+ *
+ * Not modelled, refused as an impl-error (never a silent answer): a file THP (page-cache writeback) and pages of a
+ * huge page khugepaged collapsed the range into (the model keeps only their data, no struct page). Also not modelled: VM_LOCKED (the model's mlock only splits: the kernel answers EINVAL,
  * can_madv_lru_vma), the young bits (reclaim_folio_list() ignores references at v6.12), folio_isolate_lru() failing
  * on a folio another path isolated (the model takes the reference either way; that path's own trylock or
  * refcount checks then keep the folio, which the spec always allows), VMA borders inside the range (madvise walks
@@ -35,6 +38,8 @@
  */
 // Deliberate parallel of impl/thp's pageout.ts: the same op over the folio-era walk (folio_likely_mapped_shared, the batch of a large folio wholly in the range), kept apart so spec/thp judges each implementation on its own.
 import {
+  BUG_ON,
+  PTE_COPY,
   PTE_FOREIGN,
   PTE_PRESENT,
   folioOf,
@@ -63,7 +68,8 @@ import {
   mmOf,
   type Done,
 } from './steps.js';
-import { V, shrinkFolioSteps } from './vmscan.js';
+import { V, lockCopy, shrinkFolioSteps } from './vmscan.js';
+import { put_copy } from './cow.js';
 
 type G = FolioState;
 
@@ -128,7 +134,15 @@ function pteLoop(g: G, t: T): typeof SPLIT_PAGE.lock | typeof P.reclaim {
     nr = 1;
     const e = mm.pte[i]!;
     if (e === PTE_FOREIGN) notModelled('a huge page khugepaged collapsed the range into');
-    if (isCopyPte(e)) notModelled('a private copy (swap slots exist for the THP subpages only)');
+    if (isCopyPte(e)) {
+      /* a small folio: "Do not interfere with other mappings of this folio", isolated when mapped once */
+      const k = e - PTE_COPY;
+      if (g.copies[k]!.mapcount !== 0) continue;
+      BUG_ON(t.params.nr + k > 30, 'madvise_pageout: copy beyond the isolation list (model bound)');
+      g.copies[k]!.refcount++; /* folio_isolate_lru() */
+      t.l.list = t.l.list! | (1 << (t.params.nr + k));
+      continue;
+    }
     if (e !== PTE_PRESENT) continue; /* pte_none, !pte_present (swap, migration), the zero page */
     if (inLarge(g, i)) {
       if (splitsEveryLarge(t)) {
@@ -157,7 +171,7 @@ function pteLoop(g: G, t: T): typeof SPLIT_PAGE.lock | typeof P.reclaim {
   return P.reclaim;
 }
 
-/** reclaim_pages(): the next isolated folio (lowest page first), or the end of the op. */
+/** reclaim_pages(): the next isolated folio (lowest page first, then the copies), or the end of the op. */
 const nextIsolated = (t: T): typeof P.reclaim | typeof P.unlock => (t.l.list === 0 ? P.unlock : P.reclaim);
 
 export const madvise_pageout = kernelOp(
@@ -229,6 +243,16 @@ export const madvise_pageout = kernelOp(
         const h = 31 - Math.clz32(list & -list);
         t.l.list = list & ~(1 << h);
         t.l.page = h;
+        if (h >= t.params.nr) {
+          /* a private copy: folio_trylock(), else folio_putback_lru() */
+          const k = h - t.params.nr;
+          if (g.copies[k]!.locked !== 0) {
+            put_copy(g, k);
+            return nextIsolated(t);
+          }
+          lockCopy(g, t, k);
+          return V.add;
+        }
         if (g.pages[h]!.locked !== 0) {
           folio_put(g, t, h); /* folio_trylock() failed: keep, folio_putback_lru() */
           return nextIsolated(t);

@@ -4,10 +4,12 @@
  * PTEs of one VMA under its PTL.
  */
 // Deliberate parallel of impl/thp's swap-unmap.ts: the same role over the folio-era rmap (folio_add_rmap_ptes, folio_remove_rmap_pmd/ptes, folio_try_share_anon_rmap_pte), kept apart so spec/thp judges each implementation on its own.
+import { put_copy } from './cow.js';
 import {
+  GUP_PIN_COUNTING_BIAS,
+  PTE_COPY,
   PTE_PRESENT,
-  PTE_SWAP,
-  PTE_SWAP_EXCLUSIVE,
+  swp_entry,
   folio_get,
   folio_maybe_dma_pinned,
   folio_put,
@@ -62,11 +64,40 @@ export function try_to_unmap_ptes(g: G, t: T, mm: MmT, set: readonly number[]): 
       return false;
     }
     g.pages[i]!.anon_exclusive = false; /* folio_try_share_anon_rmap_pte(): ClearPageAnonExclusive */
-    mm.pte[i] = anon_exclusive && !v ? PTE_SWAP_EXCLUSIVE : PTE_SWAP;
+    mm.pte[i] = swp_entry(i, anon_exclusive && !v);
     mm.pte_write[i] = false;
     mm.pte_excl[i] = false;
     folio_remove_rmap_ptes(g, t, i, 1); /* folio_remove_rmap_pte() */
     folio_put(g, t, i);
+  }
+  return true;
+}
+
+/**
+ * try_to_unmap_one() of mm's PTEs mapping copy k (a small anon folio that is not the tracked one: a COW copy, an
+ * unshared page, a folio read back from swap) under the PTL, with the swap slot s add_to_swap() gave it: the same
+ * steps as above (swap_duplicate(), folio_try_share_anon_rmap_pte()'s refusal of a maybe-pinned exclusive folio,
+ * the exclusive bit), folio_remove_rmap_pte() + folio_put() per PTE (mm/rmap.c try_to_unmap_one() @ v6.12).
+ */
+export function try_to_unmap_copy(g: G, t: T, mm: MmT, k: number, s: number): boolean {
+  if (mm.pmd !== 'table') return true;
+  // 6c287605fd56: neither the refusal of a maybe-pinned exclusive page nor the swap PTE's exclusive bit
+  const v = t.bug('6c287605fd56');
+  const c = g.copies[k]!;
+  for (let i = 0; i < mm.pte.length; i++) {
+    if (mm.pte[i] !== PTE_COPY + k) continue;
+    const anon_exclusive = c.anon_exclusive;
+    g.swap[s]!.count++; /* swap_duplicate() */
+    if (anon_exclusive && c.refcount >= GUP_PIN_COUNTING_BIAS && !v) {
+      g.swap[s]!.count--; /* swap_free(entry); set_pte_at(mm, address, pvmw.pte, pteval) */
+      return false;
+    }
+    c.anon_exclusive = false;
+    mm.pte[i] = swp_entry(s, anon_exclusive && !v);
+    mm.pte_write[i] = false;
+    mm.pte_excl[i] = false;
+    c.mapcount--; /* folio_remove_rmap_pte() */
+    put_copy(g, k);
   }
   return true;
 }

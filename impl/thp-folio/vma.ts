@@ -19,6 +19,7 @@ import {
   isAnon,
   isCopyPte,
   isSwapPte,
+  swp_offset,
   type FolioParams,
   type FolioState,
   type T,
@@ -186,7 +187,8 @@ function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[
         for (let i = arg(t, 'from'); i < arg(t, 'to'); i++) {
           const e = mm.pte[i]!;
           if (e === PTE_PRESENT) zapped |= 1 << i;
-          if (isSwapPte(e)) free_swap_and_cache(g, t, i); /* zap_nonpresent_ptes(): free_swap_and_cache_nr() */
+          if (isSwapPte(e))
+            free_swap_and_cache(g, t, swp_offset(e)); /* zap_nonpresent_ptes(): free_swap_and_cache_nr() */
           mm.pte[i] = PTE_NONE; /* present, zero, foreign, migration and swap entries alike */
           mm.pte_write[i] = false;
           mm.pte_excl[i] = false;

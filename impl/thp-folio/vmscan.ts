@@ -22,6 +22,13 @@
  *      reference (a pin, a scanner, a fault's lookup): kept in the swap cache,
  *      unmapped. Success: __delete_from_swap_cache() and the folio is freed ('ok').
  *
+ * A private copy (a small anon folio that is not the tracked one: page handle
+ * nr + k, as a pin names it) goes through the same steps as a small folio:
+ * folio_trylock, folio_maybe_dma_pinned, add_to_swap() → folio_alloc_swap()
+ * of one slot of the pool (thp-common/swap-entry.ts get_swap_slot), the rmap
+ * walk over every process that maps it (swap-unmap.ts try_to_unmap_copy),
+ * the freeze at 1 + 1 and the free.
+ *
  * Not modelled, each a path the kernel may take that the model keeps instead
  * ('kept', which the spec always allows, so nothing is claimed about it):
  * v6.12 splits a partially mapped folio on the deferred split list right away
@@ -33,9 +40,13 @@
  * lazyfree folios, folio_check_references() aging, dirty/writeback states.
  */
 // Deliberate parallel of impl/thp's vmscan.ts: shrink_folio_list() of the folio era (can_split_folio before add_to_swap, TTU_SYNC, the split inside try_to_unmap_one's walk) over its own state, kept apart so spec/thp judges each implementation on its own.
-import { try_to_unmap_ptes, split_huge_pmd_locked } from './swap-unmap.js';
+import { put_copy } from './cow.js';
+import { try_to_unmap_copy, try_to_unmap_ptes, split_huge_pmd_locked } from './swap-unmap.js';
+import { get_swap_slot } from '../thp-common/swap-entry.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
+  BUG_ON,
+  GUP_PIN_COUNTING_BIAS,
   folioOf,
   folio_get,
   folio_mapcount,
@@ -75,10 +86,92 @@ export const V = {
   keep: 'activate_locked / keep_locked: folio_unlock + folio_putback_lru',
 } as const;
 
+/** A folio handle of reclaim (t.l.page): h < nr a page of the tracked folio, else copy h - nr. */
+const copyOf = (t: T, h: number): number => h - t.params.nr;
+const isCopy = (t: T, h: number): boolean => h >= t.params.nr;
+
+/** folio_mapped() of the folio reclaim holds. */
+const mapped = (g: Readonly<G>, t: T, h: number): boolean =>
+  isCopy(t, h) ? g.copies[copyOf(t, h)]!.mapcount >= 0 : folio_mapped(g, t, h);
+
+/** The folio lock of the folio reclaim holds is ours (VM_BUG_ON_FOLIO(!folio_test_locked)). */
+function assertLocked(g: Readonly<G>, t: T, h: number): void {
+  if (!isCopy(t, h)) return assertFolioLocked(g, t, h);
+  BUG_ON(g.copies[copyOf(t, h)]!.locked !== me(t), `copy ${copyOf(t, h)} is not locked by this thread`);
+}
+
+/** folio_trylock() of copy k for reclaim (the caller saw it unlocked). */
+export function lockCopy(g: G, t: T, k: number): void {
+  const c = g.copies[k]!;
+  BUG_ON(c.locked !== 0, `folio_trylock: copy ${k} already locked`);
+  c.locked = me(t);
+}
+
 /** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
 function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'] {
   t.l.walk = 0;
-  return folio_mapped(g, t, t.l.page!) ? V.unmap : V.free;
+  return mapped(g, t, t.l.page!) ? V.unmap : V.free;
+}
+
+/**
+ * shrink_folio_list() up to add_to_swap() for copy k (mm/vmscan.c, mm/swap_state.c @ v6.12): in the swap cache
+ * already, kept while folio_maybe_dma_pinned() (keep_locked), or folio_alloc_swap() of one slot of the pool and
+ * add_to_swap_cache() (a reference). The pool running out is the model's bound, an error, never a silent 'kept'.
+ */
+function addCopy(g: G, t: T, k: number): (typeof V)['unmap'] | (typeof V)['free'] | (typeof V)['keep'] {
+  const c = g.copies[k]!;
+  if (c.swap !== 0) return afterAdd(g, t);
+  if (c.refcount >= GUP_PIN_COUNTING_BIAS) return V.keep;
+  const s = get_swap_slot(g, t.params.nr);
+  if (s < 0) throw new Error('not modelled: the swap slot pool is exhausted (model bound: raise swapSlots)');
+  c.swap = s + 1;
+  g.swap[s]!.page = t.params.nr + k;
+  c.refcount++;
+  return afterAdd(g, t);
+}
+
+/**
+ * add_to_swap() of the locked folio h (mm/swap_state.c @ v6.12): folio_alloc_swap() (a whole cluster for a large
+ * folio: the model's device has one, slot i for page i) and add_to_swap_cache(), a reference per page. False when
+ * the cluster is busy (the split fallback to small folios is not modelled).
+ */
+function add_to_swap(g: G, h: number): boolean {
+  const set = swapSet(g, h);
+  if (set.some((j) => g.swap[j]!.count > 0 || g.swap[j]!.page >= 0)) return false;
+  for (const j of set) {
+    g.pages[j]!.swapcache = true;
+    g.swap[j]!.page = j;
+  }
+  folio_get(g, h, set.length); /* add_to_swap_cache(): folio_ref_add(folio, nr) */
+  return true;
+}
+
+/** try_to_unmap_one() of one VMA (mm) for the folio reclaim holds: false when the walk must stop. */
+function unmapOne(g: G, t: T, mm: G['mms'][number], h: number): boolean {
+  if (!isCopy(t, h)) return try_to_unmap_ptes(g, t, mm, swapSet(g, h));
+  const k = copyOf(t, h);
+  return try_to_unmap_copy(g, t, mm, k, g.copies[k]!.swap - 1);
+}
+
+/** folio_unlock() + folio_putback_lru() of copy k (activate_locked / keep_locked). */
+function putbackCopy(g: G, t: T, k: number): void {
+  BUG_ON(g.copies[k]!.locked !== me(t), `folio_unlock: copy ${k} is not locked by this thread`);
+  g.copies[k]!.locked = 0;
+  put_copy(g, k);
+}
+
+/** pageout() + __remove_mapping() of copy k: folio_ref_freeze(1 + 1), __delete_from_swap_cache(), free. */
+function freeCopy(g: G, t: T, k: number): boolean {
+  const c = g.copies[k]!;
+  const slot = g.swap[c.swap - 1]!;
+  slot.data = c.data; /* pageout(): swap_writepage */
+  if (c.refcount !== 2) return false; /* folio_ref_freeze() failed: cannot_free */
+  c.swap = 0;
+  slot.page = -1;
+  if (slot.count === 0) slot.data = 0; /* put_swap_folio(): an unused slot is free */
+  c.locked = 0; /* __folio_clear_locked() before the free */
+  put_copy(g, k, 2);
+  return true;
 }
 
 /** can_split_folio(folio, 1, NULL) @ v6.12: no reference besides the mappings, the swap cache's and reclaim's own. */
@@ -103,7 +196,8 @@ export function shrinkFolioSteps<C extends string>(
       name: V.add,
       run: (g, t) => {
         const h = t.l.page!;
-        assertFolioLocked(g, t, h);
+        assertLocked(g, t, h);
+        if (isCopy(t, h)) return addCopy(g, t, copyOf(t, h));
         if (g.pages[h]!.swapcache) return afterAdd(g, t);
         if (folio_maybe_dma_pinned(g, h)) return V.keep; /* feb889fb40fa: keep_locked */
         if (inLarge(g, h)) {
@@ -112,15 +206,7 @@ export function shrinkFolioSteps<C extends string>(
           const v66 = t.bug('8422acdc97ed');
           if (v66 ? g.entire_mapcount < 0 : g.deferred !== 0 && g.partially_mapped) return V.keep;
         }
-        const set = swapSet(g, h);
-        /* add_to_swap() fails (no free cluster): the split fallback to small folios is not modelled */
-        if (set.some((j) => g.swap[j]!.count > 0 || g.swap[j]!.page >= 0)) return V.keep;
-        for (const j of set) {
-          g.pages[j]!.swapcache = true;
-          g.swap[j]!.page = j;
-        }
-        folio_get(g, h, set.length); /* add_to_swap_cache(): folio_ref_add(folio, nr) */
-        return afterAdd(g, t);
+        return add_to_swap(g, h) ? afterAdd(g, t) : V.keep;
       },
     },
     {
@@ -140,21 +226,22 @@ export function shrinkFolioSteps<C extends string>(
       enabled: rmapWalkEnabled,
       run: (g, t) => {
         const h = t.l.page!;
-        assertFolioLocked(g, t, h);
+        assertLocked(g, t, h);
         if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read (the model's rmap lock is exclusive) */
         const m = rmapWalkMm(g, t, t.l.walk!);
         const mm = m !== undefined && m >= 0 ? g.mms[m]! : undefined;
-        if (mm?.pmd === 'huge' && inLarge(g, h)) return V.split;
-        const ok = mm === undefined || try_to_unmap_ptes(g, t, mm, swapSet(g, h));
+        if (mm?.pmd === 'huge' && !isCopy(t, h) && inLarge(g, h)) return V.split;
+        const ok = mm === undefined || unmapOne(g, t, mm, h);
         if (!rmapWalkNext(g, t, !ok)) return V.unmap;
-        return folio_mapped(g, t, h) ? V.keep : V.free; /* still mapped: activate_locked */
+        return mapped(g, t, h) ? V.keep : V.free; /* still mapped: activate_locked */
       },
     },
     {
       name: V.free,
       run: (g, t) => {
         const h = t.l.page!;
-        assertFolioLocked(g, t, h);
+        assertLocked(g, t, h);
+        if (isCopy(t, h)) return freeCopy(g, t, copyOf(t, h)) ? next(g, t, 'ok') : V.keep;
         const set = swapSet(g, h);
         for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
         if (folio_ref_count(g, h) !== 1 + set.length) return V.keep; /* folio_ref_freeze() failed: cannot_free */
@@ -170,8 +257,11 @@ export function shrinkFolioSteps<C extends string>(
       name: V.keep,
       run: (g, t) => {
         const h = t.l.page!;
-        folio_unlock(g, t, h);
-        folio_put(g, t, h); /* folio_putback_lru() */
+        if (isCopy(t, h)) putbackCopy(g, t, copyOf(t, h));
+        else {
+          folio_unlock(g, t, h);
+          folio_put(g, t, h); /* folio_putback_lru() */
+        }
         return next(g, t, 'kept');
       },
     },

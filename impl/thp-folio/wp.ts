@@ -171,7 +171,7 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         if (badMm(t, m) || badSub(t, i) || !isAnon(t.params)) return true;
         const mm = g.mms[m]!;
         if (mm.mmap_lock < 0 || mm.ptl !== 0) return false;
-        if (isSwapPte(pteOf(mm, i)) && !swapFolioUnlocked(g, t, i)) return false; /* do_swap_page: folio_lock */
+        if (!swapFolioUnlocked(g, t, pteOf(mm, i))) return false; /* do_swap_page: folio_lock */
         return pteOf(mm, i) !== PTE_MIGRATION && targetOfSwap(mm, i).kind !== 'migration'; /* migration_entry_wait */
       },
       run: (g, t) => {
@@ -249,7 +249,7 @@ export function wpFaultSteps<C extends string>(cont: C, store: boolean): KStep<W
       enabled: (g, t) => {
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');
-        if (isSwapPte(pteOf(mm, i)) && !swapFolioUnlocked(g, t, i)) return false; /* do_swap_page: folio_lock */
+        if (!swapFolioUnlocked(g, t, pteOf(mm, i))) return false; /* do_swap_page: folio_lock */
         return mm.ptl === 0 && targetOfSwap(mm, i).kind !== 'migration';
       },
       run: (g, t) => {

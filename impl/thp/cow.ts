@@ -98,6 +98,7 @@ export function alloc_copy(g: G, data: number): number {
   c.data = data;
   c.anon_exclusive = true;
   c.swap = 0;
+  c.locked = 0;
   return k;
 }
 

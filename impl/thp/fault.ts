@@ -145,7 +145,7 @@ export const populate_read = kernelOp(
         const mm = g.mms[m]!;
         if (mm.mmap_lock < 0 || mm.ptl !== 0 || mm.pmd === 'migration') return false; /* pmd_migration_entry_wait */
         /* do_swap_page() of a swap PTE takes the lock of its swap cache page */
-        return mm.pmd !== 'table' || mm.pte.every((e, i) => !isSwapPte(e) || swapPageUnlocked(g, t, i));
+        return mm.pmd !== 'table' || mm.pte.every((e) => swapPageUnlocked(g, t, e));
       },
       run: (g, t) => {
         const m = arg(t, 'mm');

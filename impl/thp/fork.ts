@@ -24,10 +24,11 @@ import {
   PTE_COPY,
   PTE_MIGRATION,
   PTE_PRESENT,
-  PTE_SWAP,
   get_page,
   isAnon,
   isSwapPte,
+  swp_entry,
+  swp_offset,
   type MmT,
   type T,
   type ThpState,
@@ -49,9 +50,10 @@ const F = {
  * for the child, and "Mark the swap entry as shared": pte_swp_clear_exclusive() in the parent.
  */
 function copy_swap_pte(g: G, src: MmT, dst: MmT, i: number): void {
-  g.swap[i]!.count++;
-  src.pte[i] = PTE_SWAP;
-  dst.pte[i] = PTE_SWAP;
+  const s = swp_offset(src.pte[i]!);
+  g.swap[s]!.count++;
+  src.pte[i] = swp_entry(s, false);
+  dst.pte[i] = swp_entry(s, false);
 }
 
 /** copy_present_pte() for one PTE of the parent's table; `early` is its page_try_dup_anon_rmap() / page_maybe_dma_pinned() verdict. */

@@ -183,7 +183,7 @@ function forceOp(doc: string, write: boolean): OpDef<G, ThpParams> {
     },
     {
       name: FORCE.swapin,
-      enabled: (g, t) => followEnabled(g, t) && swapPageUnlocked(g, t, arg(t, 'sub')),
+      enabled: (g, t) => followEnabled(g, t) && swapPageUnlocked(g, t, pteOf(mmOf(g, t), arg(t, 'sub'))),
       run: (g, t) => {
         const mm = mmOf(g, t);
         const i = arg(t, 'sub');

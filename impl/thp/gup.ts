@@ -146,7 +146,7 @@ const followLockedEnabled = (g: Readonly<G>, t: T): boolean => {
   /* a migration entry: wait for the split (migration_entry_wait) */
   if (mm.mmap_lock < 0 || mm.ptl !== 0 || pteOf(mm, i) === PTE_MIGRATION || mm.pmd === 'splitting') return false;
   /* a swap PTE: faultin_page → do_swap_page sleeps in lock_page of the swap cache page */
-  if (isSwapPte(pteOf(mm, i))) return swapPageUnlocked(g, t, i);
+  if (isSwapPte(pteOf(mm, i))) return swapPageUnlocked(g, t, pteOf(mm, i));
   /* file, nothing mapped: faultin_page → filemap_fault sleeps in lock_page (e.g. behind a split) */
   const kind = targetOf(mm, i).kind;
   return kind === 'thp' || kind === 'copy' || isAnon(t.params) || g.pages[compound_head(g, i)]!.locked === 0;

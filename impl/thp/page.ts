@@ -21,6 +21,7 @@
 import { S, type Infer } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
 import { PriorS, initPrior } from '../thp-common/prior.js';
+import { swapSlots } from '../thp-common/swap-entry.js';
 import { BUG_ON } from '../thp-common/steps.js';
 
 export interface ThpParams {
@@ -48,13 +49,8 @@ export const PTE_ZERO = 4;
 /** PTE_COPY + k: a present PTE mapping small anon page k of the copy pool (a COW copy made by wp_page_copy()). */
 export const PTE_COPY = 5;
 export const isCopyPte = (e: number): boolean => e >= PTE_COPY;
-/**
- * A swap PTE of slot i of the THP's swap cluster (impl/thp/swap.ts), without and with the
- * exclusive bit (pte_swp_mkexclusive, 1493a1913e34): the slot is the virtual page's index.
- */
-export const PTE_SWAP = -1;
-export const PTE_SWAP_EXCLUSIVE = -2;
-export const isSwapPte = (e: number): boolean => e === PTE_SWAP || e === PTE_SWAP_EXCLUSIVE;
+/** Swap PTEs name their slot and carry the exclusive bit (impl/thp-common/swap-entry.ts): every negative value. */
+export { isSwapPte, pte_swp_exclusive, swp_entry, swp_offset } from '../thp-common/swap-entry.js';
 
 const PageS = S.struct({
   /** page->_refcount: on the head for a compound page; 0 on tails until split. */
@@ -90,11 +86,13 @@ const CopyS = S.struct({
   data: S.int(),
   /** PG_anon_exclusive (page_add_new_anon_rmap sets it; fork clears it). */
   anon_exclusive: S.bool(),
-  /** slot + 1 while this page is in the swap cache for that slot (read in by do_swap_page), else 0. */
+  /** slot + 1 while this page is in the swap cache for that slot (read in by do_swap_page, or add_to_swap), else 0. */
   swap: S.int(),
+  /** PG_locked: tid + 1 of the owner (reclaim between trylock_page and unlock), 0 when unlocked. */
+  locked: S.int(),
 });
 
-/** A swap slot of the THP's cluster: swap_map count (swap PTEs), the page in the swap cache for it, the data written. */
+/** A swap slot (the THP's cluster, then the pool for small pages: thp-common/swap-entry.ts): swap_map count (swap PTEs), the page in the swap cache for it, the data written. */
 const SlotS = S.struct({
   count: S.int(),
   /** -1: none; i: THP subpage i; nr + k: copy k (as PinS.page). */
@@ -169,7 +167,7 @@ export const thpSchema = S.struct({
   pins: S.list(PinS),
   /** Another THP queued for deferred split before this one (impl/thp-common/prior.ts). */
   prior: PriorS,
-  /** The swap cluster of the THP (anon: nr slots, slot i for subpage i; impl/thp/swap.ts). */
+  /** The swap device (anon): the THP's cluster (slot i for subpage i), then a slot pool for small pages (thp-common/swap-entry.ts). */
   swap: S.list(SlotS),
 });
 
@@ -339,12 +337,13 @@ export function init(p: ThpParams): ThpState {
       data: 0,
       anon_exclusive: false,
       swap: 0,
+      locked: 0,
     })),
     user_pins: new Array(n).fill(0),
     user_refs: new Array(n).fill(0),
     pins: [],
     prior: initPrior(p),
-    swap: anon ? Array.from({ length: n }, () => ({ count: 0, page: -1, data: 0 })) : [],
+    swap: Array.from({ length: swapSlots(p) }, () => ({ count: 0, page: -1, data: 0 })),
   };
   if (anon && p.initial === 'none') return g;
   prep_compound_page(g);

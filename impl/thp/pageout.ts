@@ -13,13 +13,16 @@
  *     (vm_normal_page() is NULL) are skipped; a present subpage of a THP with page_mapcount 1
  *     splits the THP (get_page + trylock_page, unlock the PTL, split_huge_page; a failed trylock or
  *     split ends the loop) and is looked at again; with another mapcount the loop ends; a small
- *     page with page_mapcount 1 is isolated, one with more is skipped.
+ *     page with page_mapcount 1 is isolated, one with more is skipped ("Do not interfere with
+ *     other mappings of this page and non-LRU page"): a split THP's subpage and a private copy
+ *     alike (a COW copy, an unshared page, a page read back from swap; its reclaim takes a slot
+ *     of the swap pool, vmscan.ts).
  *   - reclaim_pages(): each isolated page in turn, trylock_page (a locked page is put back),
  *     then shrink_page_list().
  *
  * Not modelled, refused as an impl-error (never a silent answer): a file THP (page-cache
- * writeback), pages of a huge page khugepaged collapsed the range into, and private copies (the
- * model's swap device has slots for the THP's subpages only, impl/thp/swap.ts). Also not
+ * writeback) and pages of a huge page khugepaged collapsed the range into (the model keeps only
+ * their data, no struct page). Also not
  * modelled: VM_LOCKED (the model's mlock only splits: the kernel answers EINVAL, can_madv_lru_vma),
  * the young bits folio_check_references() reads (madvise clears mm's own; another process's young
  * PTE of the page would keep it active), isolate_lru_page() failing on a page another path isolated,
@@ -29,6 +32,7 @@
  * after the isolation): the model keeps it (activate_locked; vmscan.ts shrinkPageSteps without `split`).
  */
 import {
+  BUG_ON,
   PTE_COPY,
   PTE_FOREIGN,
   PTE_PRESENT,
@@ -43,7 +47,8 @@ import {
 } from './page.js';
 import { SPLIT_PAGE, splitHugePageSteps } from './split-page.js';
 import { OK, arg, badMm, done, kernelOp, lock_page, mmap_read_unlock, mmOf, unlock_page, type Done } from './steps.js';
-import { V, shrinkPageSteps } from './vmscan.js';
+import { V, lockCopy, shrinkPageSteps } from './vmscan.js';
+import { put_copy } from './cow.js';
 
 type G = ThpState;
 
@@ -72,7 +77,14 @@ function pteLoop(g: G, t: T): typeof SPLIT_PAGE.lock | typeof P.reclaim {
   for (let i = t.l.addr!; i < to(t); i++) {
     const e = mm.pte[i]!;
     if (e === PTE_FOREIGN) notModelled('a huge page khugepaged collapsed the range into');
-    if (e >= PTE_COPY) notModelled('a private copy (swap slots exist for the THP subpages only)');
+    if (e >= PTE_COPY) {
+      const k = e - PTE_COPY;
+      if (g.copies[k]!.mapcount !== 0) continue; /* page_mapcount(page) != 1 */
+      BUG_ON(t.params.nr + k > 30, 'madvise_pageout: copy beyond the isolation list (model bound)');
+      g.copies[k]!.refcount++; /* isolate_lru_page() */
+      t.l.list = t.l.list! | (1 << (t.params.nr + k));
+      continue;
+    }
     if (e !== PTE_PRESENT) continue; /* pte_none, !pte_present (swap, migration), the zero page */
     if (PageCompound(g, i)) {
       if (page_mapcount(g, true, i) !== 1) break;
@@ -92,7 +104,7 @@ function pteLoop(g: G, t: T): typeof SPLIT_PAGE.lock | typeof P.reclaim {
   return P.reclaim;
 }
 
-/** reclaim_pages(): the next isolated page (lowest subpage first), or the end of the op. */
+/** reclaim_pages(): the next isolated page (lowest subpage first, then the copies), or the end of the op. */
 function nextIsolated(g: G, t: T): typeof P.reclaim | typeof P.unlock {
   return t.l.list === 0 ? P.unlock : P.reclaim;
 }
@@ -158,6 +170,17 @@ export const madvise_pageout = kernelOp(
         if (list === 0) return P.unlock;
         const j = 31 - Math.clz32(list & -list);
         t.l.list = list & ~(1 << j);
+        if (j >= t.params.nr) {
+          /* a private copy: trylock_page(), else putback_lru_page() */
+          t.l.page = j;
+          const k = j - t.params.nr;
+          if (g.copies[k]!.locked !== 0) {
+            put_copy(g, k);
+            return nextIsolated(g, t);
+          }
+          lockCopy(g, t, k);
+          return V.add;
+        }
         t.l.page = compound_head(g, j);
         if (g.pages[t.l.page]!.locked !== 0) {
           put_page(g, t, t.l.page); /* trylock_page() failed: keep, putback_lru_page() */

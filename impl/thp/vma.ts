@@ -13,6 +13,7 @@ import {
   isAnon,
   isCopyPte,
   isSwapPte,
+  swp_offset,
   put_page,
   type ThpParams,
   type ThpState,
@@ -177,7 +178,7 @@ function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[
         for (let i = arg(t, 'from'); i < arg(t, 'to'); i++) {
           const e = mm.pte[i]!;
           if (e === PTE_PRESENT) zapped |= 1 << i;
-          if (isSwapPte(e)) free_swap_and_cache(g, t, i); /* zap_pte_range(): a swap entry */
+          if (isSwapPte(e)) free_swap_and_cache(g, t, swp_offset(e)); /* zap_pte_range(): a swap entry */
           mm.pte[i] = PTE_NONE; /* present, zero, foreign, migration and swap entries alike */
           mm.pte_write[i] = false;
           mm.pte_dirty[i] = false;

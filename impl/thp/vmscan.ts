@@ -35,12 +35,24 @@
  *      reference (a pin, a scanner): kept in the swap cache, unmapped.
  *      Success: __delete_from_swap_cache() and the page is freed ('ok').
  *
+ * A private copy (a small anon page that is not the THP's: page handle nr + k,
+ * as a pin names it) goes through the same steps as a small page: trylock,
+ * the maybe-pinned check, add_to_swap() of one slot of the pool
+ * (thp-common/swap-entry.ts get_swap_slot, folio_alloc_swap at v6.12), the rmap
+ * walk over every process that maps it (swap-unmap.ts swapUnmapCopy: each
+ * PTE a swap entry of its slot, a maybe-pinned exclusive page refused), the
+ * freeze at 1 + 1 and the free.
+ *
  * Not modelled: VM_LOCKED (the model's mlock only splits), MADV_FREE lazyfree
  * pages, the dirty/writeback states (the device is synchronous).
  */
-import { swapUnmapPtes } from './swap-unmap.js';
+import { put_copy } from './cow.js';
+import { swapUnmapCopy, swapUnmapPtes } from './swap-unmap.js';
+import { get_swap_slot } from '../thp-common/swap-entry.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
+  BUG_ON,
+  GUP_PIN_COUNTING_BIAS,
   PageCompound,
   compound_head,
   get_page,
@@ -98,10 +110,82 @@ function add_to_swap(g: G, h: number): boolean {
   return true;
 }
 
+/** A page handle of reclaim (t.l.page): h < nr a THP (sub)page, else copy h - nr. */
+const copyOf = (t: T, h: number): number => h - t.params.nr;
+const isCopy = (t: T, h: number): boolean => h >= t.params.nr;
+
+/** page_mapped() of the page reclaim holds. */
+const mapped = (g: Readonly<G>, t: T, h: number): boolean =>
+  isCopy(t, h) ? g.copies[copyOf(t, h)]!.mapcount >= 0 : page_mapped(g, h);
+
+/** The page lock of the page reclaim holds is ours (VM_BUG_ON_PAGE(!PageLocked)). */
+function assertLocked(g: Readonly<G>, t: T, h: number): void {
+  if (!isCopy(t, h)) return assertPageLocked(g, t, h);
+  BUG_ON(g.copies[copyOf(t, h)]!.locked !== me(t), `copy ${copyOf(t, h)} is not locked by this thread`);
+}
+
+/** trylock_page() + isolate_lru_page() of copy k for reclaim (the caller saw it unlocked). */
+export function lockCopy(g: G, t: T, k: number): void {
+  const c = g.copies[k]!;
+  BUG_ON(c.locked !== 0, `trylock_page: copy ${k} already locked`);
+  c.locked = me(t);
+}
+
+/**
+ * add_to_swap() of the locked copy k (mm/swap_state.c @ v6.1): get_swap_page() of one slot of the pool and
+ * add_to_swap_cache() (a reference). Keeps (activate_locked) a maybe-pinned page (feb889fb40fa); the pool running
+ * out is the model's bound, an error, never a silent 'kept'.
+ */
+function add_to_swap_copy(g: G, t: T, k: number): void {
+  const c = g.copies[k]!;
+  const s = get_swap_slot(g, t.params.nr);
+  if (s < 0) throw new Error('not modelled: the swap slot pool is exhausted (model bound: raise swapSlots)');
+  c.swap = s + 1;
+  g.swap[s]!.page = t.params.nr + k;
+  c.refcount++; /* add_to_swap_cache(): folio_ref_add(folio, 1) */
+}
+
 /** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
 function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'] {
   t.l.walk = 0;
-  return page_mapped(g, t.l.page!) ? V.unmap : V.free;
+  return mapped(g, t, t.l.page!) ? V.unmap : V.free;
+}
+
+/** shrink_page_list() up to add_to_swap() for copy k: in the swap cache already, kept while maybe pinned, or added. */
+function addCopy(g: G, t: T, k: number): (typeof V)['unmap'] | (typeof V)['free'] | (typeof V)['keep'] {
+  const c = g.copies[k]!;
+  if (c.swap !== 0) return afterAdd(g, t);
+  if (c.refcount >= GUP_PIN_COUNTING_BIAS) return V.keep; /* page_maybe_dma_pinned(): keep_locked */
+  add_to_swap_copy(g, t, k);
+  return afterAdd(g, t);
+}
+
+/** try_to_unmap_one() of one VMA (mm) for the page reclaim holds: false when the walk must stop. */
+function unmapOne(g: G, t: T, mm: G['mms'][number], h: number): boolean {
+  if (!isCopy(t, h)) return swapUnmapPtes(g, t, mm, swapSet(g, h));
+  const k = copyOf(t, h);
+  return swapUnmapCopy(g, t, mm, k, g.copies[k]!.swap - 1);
+}
+
+/** unlock_page() + putback_lru_page() of copy k (activate_locked / keep_locked). */
+function putbackCopy(g: G, t: T, k: number): void {
+  BUG_ON(g.copies[k]!.locked !== me(t), `unlock_page: copy ${k} is not locked by this thread`);
+  g.copies[k]!.locked = 0;
+  put_copy(g, k);
+}
+
+/** pageout() + __remove_mapping() of copy k: page_ref_freeze(1 + 1), __delete_from_swap_cache(), free. */
+function freeCopy(g: G, t: T, k: number): boolean {
+  const c = g.copies[k]!;
+  const slot = g.swap[c.swap - 1]!;
+  slot.data = c.data; /* pageout(): swap_writepage */
+  if (c.refcount !== 2) return false; /* page_ref_freeze() failed: cannot_free */
+  c.swap = 0;
+  slot.page = -1;
+  if (slot.count === 0) slot.data = 0; /* put_swap_page(): an unused slot is free */
+  c.locked = 0; /* __folio_clear_locked() before the free */
+  put_copy(g, k, 2);
+  return true;
 }
 
 /** What shrink_page_list() did with the page: freed ('ok'), or kept (putback_lru_page). */
@@ -123,7 +207,8 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
       name: V.add,
       run: (g, t) => {
         const h = t.l.page!;
-        assertPageLocked(g, t, h);
+        assertLocked(g, t, h);
+        if (isCopy(t, h)) return addCopy(g, t, copyOf(t, h));
         if (g.pages[h]!.swapcache) return afterAdd(g, t);
         if (maybeDmaPinnedPage(g, h)) return V.keep; /* feb889fb40fa: keep_locked */
         if (PageCompound(g, h)) {
@@ -146,21 +231,23 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
       name: V.unmap,
       enabled: rmapWalkEnabled,
       run: (g, t) => {
-        assertPageLocked(g, t, t.l.page!);
+        const h = t.l.page!;
+        assertLocked(g, t, h);
         if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read (the model's rmap lock is exclusive) */
         const m = rmapWalkMm(g, t, t.l.walk!);
         const mm = m !== undefined && m >= 0 ? g.mms[m]! : undefined;
-        if (mm?.pmd === 'huge') return V.split;
-        const ok = mm === undefined || swapUnmapPtes(g, t, mm, swapSet(g, t.l.page!));
+        if (mm?.pmd === 'huge' && !isCopy(t, h)) return V.split;
+        const ok = mm === undefined || unmapOne(g, t, mm, h);
         if (!rmapWalkNext(g, t, !ok)) return V.unmap;
-        return page_mapped(g, t.l.page!) ? V.keep : V.free; /* still mapped: activate_locked */
+        return mapped(g, t, h) ? V.keep : V.free; /* still mapped: activate_locked */
       },
     },
     {
       name: V.free,
       run: (g, t) => {
         const h = t.l.page!;
-        assertPageLocked(g, t, h);
+        assertLocked(g, t, h);
+        if (isCopy(t, h)) return freeCopy(g, t, copyOf(t, h)) ? next(g, t, 'ok') : V.keep;
         const set = swapSet(g, h);
         for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
         if (page_count(g, h) !== 1 + set.length) return V.keep; /* page_ref_freeze() failed: cannot_free */
@@ -176,8 +263,11 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
       name: V.keep,
       run: (g, t) => {
         const h = t.l.page!;
-        unlock_page(g, t, h);
-        put_page(g, t, h); /* putback_lru_page() */
+        if (isCopy(t, h)) putbackCopy(g, t, copyOf(t, h));
+        else {
+          unlock_page(g, t, h);
+          put_page(g, t, h); /* putback_lru_page() */
+        }
         return next(g, t, 'kept');
       },
     },

@@ -194,7 +194,7 @@ function wpEntrySteps<C extends string>(cont: C, store: boolean): KStep<WpStep |
         if (badMm(t, m) || badSub(t, i) || !isAnon(t.params)) return true;
         const mm = g.mms[m]!;
         if (mm.mmap_lock < 0 || mm.ptl !== 0) return false;
-        if (isSwapPte(pteOf(mm, i)) && !swapPageUnlocked(g, t, i)) return false; /* do_swap_page: lock_page */
+        if (!swapPageUnlocked(g, t, pteOf(mm, i))) return false; /* do_swap_page: lock_page */
         if (pteOf(mm, i) === PTE_MIGRATION || mm.pmd === 'migration') return false; /* migration_entry_wait */
         /* do_huge_pmd_wp_page(): the lock is needed only when the head is not PageAnonExclusive (v5.19+) */
         if (mm.pmd !== 'huge' || mm.pmd_write || g.pages[0]!.locked === 0) return true;

@@ -11,6 +11,7 @@ import {
   PTE_PRESENT,
   PTE_ZERO,
   isSwapPte,
+  swp_offset,
   page_count,
   page_mapcount,
   type ThpParams,
@@ -56,9 +57,10 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
         } else if (e === PTE_ZERO) zero[i]!.push(m);
         else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
         else if (isSwapPte(e)) {
-          const page = g.swap[i]!.page;
+          const s = swp_offset(e);
+          const page = g.swap[s]!.page;
           if (page === i) swapped[i]!.push(m); /* the THP's page i, still in the swap cache */
-          else cow[m]![i] = page >= n ? page - n : slotCopy[i]!;
+          else cow[m]![i] = page >= n ? page - n : slotCopy[s]!;
         }
       });
     }

@@ -18,6 +18,7 @@ import {
   type ThpState,
 } from '../../impl/thp/page.js';
 import { presentMappings } from '../../impl/thp/pgtable.js';
+import { swp_offset } from '../../impl/thp-common/swap-entry.js';
 
 type G = ThpState;
 type P = ThpParams;
@@ -283,9 +284,18 @@ export function swapCountMatchesEntries(
   isSwapPte: (e: number) => boolean,
 ): true | null | string {
   let any = false;
+  for (const mm of g.mms)
+    if (mm.pmd === 'table')
+      for (let j = 0; j < mm.pte.length; j++) {
+        const e = mm.pte[j]!;
+        if (isSwapPte(e) && swp_offset(e) < nr && swp_offset(e) !== j)
+          return `virtual page ${j}: a swap PTE of the THP's slot ${swp_offset(e)}`; /* the cluster moves whole */
+      }
   for (let i = 0; i < g.swap.length; i++) {
     const slot = g.swap[i]!;
-    const ptes = g.mms.filter((mm) => mm.pmd === 'table' && isSwapPte(mm.pte[i]!)).length;
+    const ptes = g.mms
+      .filter((mm) => mm.pmd === 'table')
+      .reduce((n, mm) => n + mm.pte.filter((e) => isSwapPte(e) && swp_offset(e) === i).length, 0);
     if (ptes !== slot.count) return `slot ${i}: swap count ${slot.count} but ${ptes} swap PTE(s)`;
     if (slot.page < 0 && ptes === 0) continue;
     any = true;
@@ -293,6 +303,13 @@ export function swapCountMatchesEntries(
       return `slot ${i}: copy ${slot.page - nr} is not in the swap cache for it`;
     if (slot.page >= 0 && slot.page < nr && (slot.page !== i || !g.pages[i]!.swapcache || g.pages[i]!.freed))
       return `slot ${i}: page ${slot.page} is not in the swap cache for it`;
+    if (i >= nr && slot.page >= 0 && slot.page < nr)
+      return `slot ${i} (the small-page pool) holds THP page ${slot.page}`;
+  }
+  for (let k = 0; k < g.copies.length; k++) {
+    const s = g.copies[k]!.swap - 1;
+    if (s >= 0 && g.swap[s]?.page !== nr + k)
+      return `copy ${k} is in the swap cache for slot ${s}, which names another page`;
   }
   return any ? true : null;
 }

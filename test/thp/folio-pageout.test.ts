@@ -11,7 +11,7 @@ import { selectImpl } from '../../checker/impls.js';
 import { runScript } from '../../checker/sequential.js';
 import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { OpChoice } from '../../checker/types.js';
-import { PTE_PRESENT, PTE_SWAP_EXCLUSIVE, isCopyPte, type FolioState } from '../../impl/thp-folio/folio.js';
+import { PTE_COPY, PTE_PRESENT, isCopyPte, swp_entry, type FolioState } from '../../impl/thp-folio/folio.js';
 import { parseParams, thp } from '../../subsystems/thp/index.js';
 import { thpProbe } from '../../subsystems/thp/probe.js';
 
@@ -36,7 +36,7 @@ describe('thp folio: MADV_PAGEOUT', () => {
     const r = runImplSteps(folio, { params: pmd, steps }, null);
     const out = r.steps[1]!.impl as FolioState;
     expect(freed(out)).toEqual([true, true, true, true]);
-    expect(out.mms[0]!.pte).toEqual(new Array(4).fill(PTE_SWAP_EXCLUSIVE));
+    expect(out.mms[0]!.pte).toEqual([0, 1, 2, 3].map((i) => swp_entry(i, true)));
     expect(r.steps.map((s) => s.ret)).toEqual(['reuse', 'ok', 7]);
     agrees(pmd, steps);
   });
@@ -44,7 +44,7 @@ describe('thp folio: MADV_PAGEOUT', () => {
   test('a partial range of the PMD splits the folio and reclaims only the small folios in it', () => {
     const g = run(pmd, [pageout(1, 3)]);
     expect(g.large).toBe(false);
-    expect(g.mms[0]!.pte).toEqual([PTE_PRESENT, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_PRESENT]);
+    expect(g.mms[0]!.pte).toEqual([PTE_PRESENT, swp_entry(1, true), swp_entry(2, true), PTE_PRESENT]);
     expect(freed(g)).toEqual([false, true, true, false]);
     agrees(pmd, [pageout(1, 3), step('read', { mm: 0, sub: 2 }), step('read', { mm: 0, sub: 0 })]);
   });
@@ -54,7 +54,7 @@ describe('thp folio: MADV_PAGEOUT', () => {
     const g = run(pmd, steps);
     expect(g.large).toBe(true); /* never split: one swap cluster for the whole folio */
     expect(freed(g)).toEqual([true, true, true, true]);
-    expect(g.mms[0]!.pte).toEqual(new Array(4).fill(PTE_SWAP_EXCLUSIVE));
+    expect(g.mms[0]!.pte).toEqual([0, 1, 2, 3].map((i) => swp_entry(i, true)));
     const old = run(pmd, steps, '6.6');
     expect(old.large).toBe(false); /* 6.6 splits every large folio its PTE loop meets */
     expect(freed(old)).toEqual([true, true, true, true]);
@@ -115,17 +115,37 @@ describe('thp folio: MADV_PAGEOUT', () => {
     expect(obs(forked, shared, '6.6')[1]).toMatchObject({ AnonHugePages: 0, compound: 0 });
   });
 
-  test('a pinned folio stays in memory and a private copy is refused (not modelled)', () => {
+  test('a pinned folio stays in memory; a private copy leaves memory through a slot of the pool', () => {
     agrees(pmd, [step('pin', { mm: 0, sub: 0, write: 1 }), pageout(0, 4), step('wp_fault', { mm: 0, sub: 0 })]);
-    const r = runImplSteps(folio, { params: pmd, steps: [pageout(0, 4), step('read', { mm: 0, sub: 0 })] }, null);
-    const back = r.steps.at(-1)!.impl as FolioState;
+    const back = run(pmd, [pageout(0, 4), step('read', { mm: 0, sub: 0 })]);
     expect(isCopyPte(back.mms[0]!.pte[0]!)).toBe(true);
-    const again = runImplSteps(
-      folio,
-      { params: pmd, steps: [pageout(0, 4), step('read', { mm: 0, sub: 0 }), pageout(0, 4)] },
-      null,
-    );
-    expect(again.stopped?.problem).toMatch(/not modelled: MADV_PAGEOUT of a private copy/);
+    const again = run(pmd, [pageout(0, 4), step('read', { mm: 0, sub: 0 }), pageout(0, 4)]);
+    expect(again.mms[0]!.pte[0]).toBe(swp_entry(pmd.nr, true)); /* the first pool slot, exclusive */
+    expect(again.copies.every((c) => c.refcount === 0)).toBe(true);
+    agrees(pmd, [pageout(0, 4), step('read', { mm: 0, sub: 0 }), pageout(0, 4), step('read', { mm: 0, sub: 0 })]);
+  });
+
+  test('a COW copy goes out; fork shares its swap entry and both read the same data; a pinned copy stays', () => {
+    const steps = [
+      step('wp_fault', { mm: 1, sub: 2, val: 6 }),
+      step('madvise_dontneed', { mm: 0, from: 0, to: 4 }),
+      pageout(2, 3, 1),
+      step('fork', { src: 1, dst: 0 }),
+    ];
+    const g = run(forked, steps);
+    expect(g.mms[1]!.pte[2]).toBe(swp_entry(forked.nr, false));
+    expect(g.mms[0]!.pte[2]).toBe(swp_entry(forked.nr, false));
+    expect(g.swap[forked.nr]).toMatchObject({ count: 2, page: -1, data: 6 });
+    agrees(forked, [...steps, step('read', { mm: 0, sub: 2 }), step('read', { mm: 1, sub: 2 })]);
+    const pinned = [
+      step('wp_fault', { mm: 1, sub: 2, val: 6 }),
+      step('pin', { mm: 1, sub: 2, write: 1 }),
+      pageout(2, 3, 1),
+    ];
+    const p = run(forked, pinned);
+    expect(isCopyPte(p.mms[1]!.pte[2]!)).toBe(true);
+    expect(p.pins[0]!.page).toBe(forked.nr + p.mms[1]!.pte[2]! - PTE_COPY);
+    agrees(forked, [...pinned, step('wp_fault', { mm: 1, sub: 2, val: 8 })]);
   });
 });
 

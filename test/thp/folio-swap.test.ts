@@ -9,14 +9,7 @@ import { selectImpl } from '../../checker/impls.js';
 import { runScript } from '../../checker/sequential.js';
 import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { OpChoice, RetValue } from '../../checker/types.js';
-import {
-  PTE_PRESENT,
-  PTE_SWAP,
-  PTE_SWAP_EXCLUSIVE,
-  isCopyPte,
-  type FolioParams,
-  type FolioState,
-} from '../../impl/thp-folio/folio.js';
+import { PTE_PRESENT, isCopyPte, type FolioParams, type FolioState, swp_entry } from '../../impl/thp-folio/folio.js';
 import { init } from '../../impl/thp-folio/folio-init.js';
 import { folioImpl } from '../../impl/thp-folio/index.js';
 import { folioAbstraction } from '../../subsystems/thp/folio/abstraction.js';
@@ -68,8 +61,8 @@ describe('thp folio: swap-out of a large folio', () => {
     const write = step('wp_fault', { mm: 0, sub: 2, val: 9 });
     const g = run([write, step('swap_out', { sub: 0 })]);
     expect(g.pages.every((p) => p.freed)).toBe(true);
-    expect(g.mms[0]!.pte).toEqual([PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE]);
-    expect(g.swap.map((s) => [s.count, s.page, s.data])).toEqual([
+    expect(g.mms[0]!.pte).toEqual([0, 1, 2, 3].map((i) => swp_entry(i, true)));
+    expect(g.swap.slice(0, 4).map((s) => [s.count, s.page, s.data])).toEqual([
       [1, -1, 0],
       [1, -1, 0],
       [1, -1, 9],
@@ -89,7 +82,7 @@ describe('thp folio: swap-out of a large folio', () => {
 
   test('a scanner reference at the freeze keeps the unmapped folio in the swap cache, mapped by exclusive swap PTEs', () => {
     const g = keptInSwapCache();
-    expect(g.mms[0]!.pte).toEqual([PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE]);
+    expect(g.mms[0]!.pte).toEqual([0, 1, 2, 3].map((i) => swp_entry(i, true)));
     expect(g.pages.every((p) => p.swapcache && !p.anon_exclusive)).toBe(true);
     expect(g.pages[0]!.refcount).toBe(params.nr); /* the swap cache's */
     expect(folioAbstraction(g, params).swapped).toEqual([[0], [0], [0], [0]]);
@@ -106,13 +99,13 @@ describe('thp folio: swap-out of a large folio', () => {
     /* 6.6 lacks 508758960b8d: one page at a time, still exclusive by the swap PTE bit */
     const v66 = keptInSwapCache();
     at(v66, 'read', { mm: 0, sub: 3 }, ['508758960b8d', 'c18160dba5ff']);
-    expect(v66.mms[0]!.pte).toEqual([PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_PRESENT]);
+    expect(v66.mms[0]!.pte).toEqual([swp_entry(0, true), swp_entry(1, true), swp_entry(2, true), PTE_PRESENT]);
     /* 6.6 lacks c18160dba5ff too: a read fault maps it read-only (a write fault then reuses it in do_wp_page) */
     expect(v66.mms[0]!.pte_write[3]).toBe(false);
     const h = keptInSwapCache();
     at(h, 'madvise_dontneed', { mm: 0, from: 0, to: 1 });
     at(h, 'read', { mm: 0, sub: 2 });
-    expect(h.mms[0]!.pte.slice(1)).toEqual([PTE_SWAP_EXCLUSIVE, PTE_PRESENT, PTE_SWAP_EXCLUSIVE]);
+    expect(h.mms[0]!.pte.slice(1)).toEqual([swp_entry(1, true), PTE_PRESENT, swp_entry(3, true)]);
   });
 
   test('a write fault frees the swap cache of the large folio (should_try_to_free_swap: 1 + nr references)', () => {
@@ -131,7 +124,7 @@ describe('thp folio: swap-out of a large folio', () => {
     expect(drive(g, 'scan_get', thread(1, 'scan_get', { sub: 0 }))).toBe('ok');
     expect(drive(g, 'swap_out', t0)).toBe('kept');
     expect(drive(g, 'scan_put', thread(1, 'scan_put', { sub: 0 }))).toBe('ok');
-    expect(g.mms[0]!.pte).toEqual([PTE_SWAP, PTE_SWAP, PTE_SWAP, PTE_SWAP]); /* fork cleared the exclusive bit */
+    expect(g.mms[0]!.pte).toEqual([0, 1, 2, 3].map((i) => swp_entry(i, false))); /* fork cleared the exclusive bit */
     at(g, 'madvise_dontneed', { mm: 1, from: 0, to: params.nr });
     /* the swap cache is freed first (should_try_to_free_swap), then only this fault's nr references remain */
     expect(at(g, 'wp_fault', { mm: 0, sub: 1, val: 2 })).toBe('reuse');
@@ -143,7 +136,7 @@ describe('thp folio: swap-out of a large folio', () => {
   test('fork shares the swap entries (exclusive bit cleared); both read the one small folio read into the swap cache', () => {
     const steps = [step('swap_out', { sub: 0 }), step('fork', { src: 0, dst: 1 }), step('read', { mm: 1, sub: 1 })];
     const g = run(steps);
-    expect(g.mms[0]!.pte[0]).toBe(PTE_SWAP);
+    expect(g.mms[0]!.pte[0]).toBe(swp_entry(0, false));
     expect(g.swap[0]!.count).toBe(2);
     expect(g.swap[1]!.count).toBe(1);
     expect(g.swap[1]!.page).toBeGreaterThanOrEqual(params.nr);
@@ -179,7 +172,7 @@ describe('thp folio: other paths meeting a folio in the swap cache', () => {
     expect(g.pages.map((p) => p.swapcache)).toEqual([true, true, true, true]);
     expect(g.pages.map((p) => p.refcount)).toEqual([2, 2, 2, 2]); /* its PTE and the swap cache */
     expect(at(g, 'swap_out', { sub: 1 })).toBe('ok'); /* a small folio already in the swap cache */
-    expect(g.mms[0]!.pte[1]).toBe(PTE_SWAP_EXCLUSIVE);
+    expect(g.mms[0]!.pte[1]).toBe(swp_entry(1, true));
     at(g, 'munmap', { mm: 0, from: 0, to: 4 });
     expect(g.swap.every((s) => s.count === 0)).toBe(true);
     /* the zapped present pages stay in the swap cache (refcount 1) until reclaim or a zap of a swap PTE frees it */
@@ -192,7 +185,7 @@ describe('thp folio: other paths meeting a folio in the swap cache', () => {
     expect(at(g, 'collapse', { mm: 0 })).toBe('fail');
     expect(at(g, 'pin_fast', { mm: 0, sub: 3 })).toBe('fallback');
     expect(at(g, 'mremap', { mm: 0, aligned: 0 })).toBe('ok');
-    expect(g.mms[0]!.pte).toEqual([PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE]);
+    expect(g.mms[0]!.pte).toEqual([0, 1, 2, 3].map((i) => swp_entry(i, true)));
     expect(at(g, 'force_read', { mm: 0, sub: 1 })).toBe(0);
     expect(g.mms[0]!.pte[1]).toBe(PTE_PRESENT);
   });

@@ -10,7 +10,7 @@ import { selectImpl } from '../../checker/impls.js';
 import { runScript } from '../../checker/sequential.js';
 import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { OpChoice } from '../../checker/types.js';
-import { PTE_PRESENT, PTE_SWAP_EXCLUSIVE, type ThpState } from '../../impl/thp/page.js';
+import { PTE_COPY, PTE_PRESENT, isCopyPte, swp_entry, type ThpState } from '../../impl/thp/page.js';
 import { parseParams, thp } from '../../subsystems/thp/index.js';
 import { thpProbe } from '../../subsystems/thp/probe.js';
 
@@ -32,8 +32,8 @@ describe('thp compound: MADV_PAGEOUT', () => {
     const steps = [step('wp_fault', { mm: 0, sub: 1, val: 7 }), pageout(0, 4), step('read', { mm: 0, sub: 1 })];
     const [, out, back] = run(pmd, steps);
     expect(out!.pages.every((p) => p.freed)).toBe(true);
-    expect(out!.mms[0]!.pte).toEqual(new Array(4).fill(PTE_SWAP_EXCLUSIVE));
-    expect(back!.mms[0]!.pte[1]).not.toBe(PTE_SWAP_EXCLUSIVE);
+    expect(out!.mms[0]!.pte).toEqual([0, 1, 2, 3].map((i) => swp_entry(i, true)));
+    expect(back!.mms[0]!.pte[1]).not.toBe(swp_entry(1, true));
     agrees(pmd, steps);
     const ret = runImplSteps(thp, { params: pmd, steps }, null, false, '6.1').steps.map((s) => s.ret);
     expect(ret).toEqual(['reuse', 'ok', 7]);
@@ -42,29 +42,60 @@ describe('thp compound: MADV_PAGEOUT', () => {
   test('a partial range splits the THP and reclaims only the small pages in it', () => {
     const [g] = run(pmd, [pageout(1, 3)]);
     expect(g!.head).toBe(false);
-    expect(g!.mms[0]!.pte).toEqual([PTE_PRESENT, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_PRESENT]);
+    expect(g!.mms[0]!.pte).toEqual([PTE_PRESENT, swp_entry(1, true), swp_entry(2, true), PTE_PRESENT]);
     expect(g!.pages.map((p) => p.freed)).toEqual([false, true, true, false]);
     agrees(pmd, [pageout(1, 3), step('read', { mm: 0, sub: 2 }), step('read', { mm: 0, sub: 0 })]);
   });
 
-  test('a THP that two processes map is left alone (page_mapcount != 1); a private copy is refused (not modelled)', () => {
+  test('a THP that two processes map is left alone (page_mapcount != 1)', () => {
     const [g] = run(forked, [pageout(0, 4)]);
     expect(g!.mms[0]!.pmd).toBe('huge');
     expect(g!.pages.some((p) => p.freed)).toBe(false);
     agrees(forked, [pageout(0, 4, 1)]);
-    const r = runImplSteps(
-      thp,
-      { params: forked, steps: [step('wp_fault', { mm: 1, sub: 0 }), pageout(0, 1, 1)] },
-      null,
-    );
-    expect(r.stopped?.problem).toMatch(/not modelled: MADV_PAGEOUT of a private copy/);
-    /* a page read back from swap is a fresh small page, a copy in the model: a second pageout is refused too */
-    const again = runImplSteps(
-      thp,
-      { params: pmd, steps: [pageout(0, 4), step('read', { mm: 0, sub: 0 }), pageout(0, 4)] },
-      null,
-    );
-    expect(again.stopped?.problem).toMatch(/not modelled: MADV_PAGEOUT of a private copy/);
+  });
+
+  test('a private copy (COW) leaves memory through a slot of the pool; a read brings its data back', () => {
+    const cow = [step('wp_fault', { mm: 1, sub: 0, val: 7 }), pageout(0, 1, 1)];
+    const out = run(forked, cow).at(-1)!;
+    const nr = forked.nr;
+    expect(out.mms[1]!.pte[0]).toBe(swp_entry(nr, true)); /* the first pool slot, exclusive */
+    expect(out.swap[nr]).toMatchObject({ count: 1, page: -1, data: 7 });
+    expect(out.copies.every((c) => c.refcount === 0)).toBe(true);
+    const back = run(forked, [...cow, step('read', { mm: 1, sub: 0 })]).at(-1)!;
+    expect(isCopyPte(back.mms[1]!.pte[0]!)).toBe(true);
+    expect(back.swap[nr]).toMatchObject({ count: 0, page: -1, data: 0 }); /* SWP_SYNCHRONOUS_IO, count 1: freed */
+    agrees(forked, [...cow, step('read', { mm: 1, sub: 0 }), step('read', { mm: 0, sub: 0 })]);
+  });
+
+  test('a page read back from swap goes out again; fork shares its swap entry and the child reads the same data', () => {
+    const steps = [
+      step('wp_fault', { mm: 0, sub: 1, val: 5 }),
+      pageout(0, 4),
+      step('read', { mm: 0, sub: 1 }),
+      pageout(0, 2),
+      step('fork', { src: 0, dst: 1 }),
+    ];
+    const g = run(pmd, steps).at(-1)!;
+    const nr = pmd.nr;
+    expect(g.mms[0]!.pte[1]).toBe(swp_entry(nr, false)); /* fork cleared the exclusive bit */
+    expect(g.mms[1]!.pte[1]).toBe(swp_entry(nr, false));
+    expect(g.swap[nr]).toMatchObject({ count: 2, page: -1, data: 5 });
+    agrees(pmd, [...steps, step('read', { mm: 1, sub: 1 }), step('read', { mm: 0, sub: 1 })]);
+    const both = run(pmd, [...steps, step('read', { mm: 1, sub: 1 }), step('read', { mm: 0, sub: 1 })]).at(-1)!;
+    expect(both.mms[0]!.pte[1]).toBe(both.mms[1]!.pte[1]); /* one page, read into the swap cache */
+  });
+
+  test('a pinned private copy stays in memory: the pin keeps its page, the write reuses it', () => {
+    const steps = [
+      pageout(0, 4),
+      step('read', { mm: 0, sub: 2 }),
+      step('pin', { mm: 0, sub: 2, write: 1 }),
+      pageout(0, 4),
+    ];
+    const g = run(pmd, steps).at(-1)!;
+    expect(isCopyPte(g.mms[0]!.pte[2]!)).toBe(true);
+    expect(g.pins[0]!.page).toBe(pmd.nr + g.mms[0]!.pte[2]! - PTE_COPY);
+    agrees(pmd, [...steps, step('wp_fault', { mm: 0, sub: 2, val: 9 })]);
   });
 
   test('a pinned THP stays in memory: pins keep their page', () => {

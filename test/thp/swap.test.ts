@@ -12,7 +12,7 @@ import { runScript } from '../../checker/sequential.js';
 import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { OpChoice, RetValue, Scenario } from '../../checker/types.js';
 import { thpImpl } from '../../impl/thp/index.js';
-import { PTE_PRESENT, PTE_SWAP, PTE_SWAP_EXCLUSIVE, init, isCopyPte, type ThpState } from '../../impl/thp/page.js';
+import { PTE_PRESENT, init, isCopyPte, type ThpState, swp_entry } from '../../impl/thp/page.js';
 import { SPLIT_PAGE } from '../../impl/thp/split-page.js';
 import { invariants } from '../../subsystems/thp/invariants.js';
 import { abstraction, parseParams, thp } from '../../subsystems/thp/index.js';
@@ -78,8 +78,8 @@ describe('thp compound: swap-out of a THP', () => {
     const write = step('wp_fault', { mm: 0, sub: 2, val: 9 });
     const g = run([write, step('swap_out', { sub: 0 })]);
     expect(g.pages.every((p) => p.freed)).toBe(true);
-    expect(g.mms[0]!.pte).toEqual([PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE]);
-    expect(g.swap.map((s) => [s.count, s.page, s.data])).toEqual([
+    expect(g.mms[0]!.pte).toEqual([0, 1, 2, 3].map((i) => swp_entry(i, true)));
+    expect(g.swap.slice(0, 4).map((s) => [s.count, s.page, s.data])).toEqual([
       [1, -1, 0],
       [1, -1, 0],
       [1, -1, 9],
@@ -100,7 +100,7 @@ describe('thp compound: swap-out of a THP', () => {
   test('fork shares the swap entries (exclusive bit cleared); both read the one page read back into the swap cache', () => {
     const steps = [step('swap_out', { sub: 0 }), step('fork', { src: 0, dst: 1 }), step('read', { mm: 1, sub: 1 })];
     const g = run(steps);
-    expect(g.mms[0]!.pte[0]).toBe(PTE_SWAP);
+    expect(g.mms[0]!.pte[0]).toBe(swp_entry(0, false));
     expect(g.swap[0]!.count).toBe(2);
     expect(g.swap[1]!.count).toBe(1);
     expect(g.swap[1]!.page).toBeGreaterThanOrEqual(params.nr); /* a copy in the swap cache */
@@ -120,7 +120,7 @@ describe('thp compound: swap-out of a THP', () => {
   test('a scanner reference taken after add_to_swap keeps the unmapped THP in the swap cache; a read maps it again', () => {
     const g = keptInSwapCache();
     expect(g.pages[0]!.swapcache && !g.pages[0]!.freed).toBe(true);
-    expect(g.mms[0]!.pte).toEqual([PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE, PTE_SWAP_EXCLUSIVE]);
+    expect(g.mms[0]!.pte).toEqual([0, 1, 2, 3].map((i) => swp_entry(i, true)));
     expect(abstraction(g, params).swapped).toEqual([[0], [0], [0], [0]]);
     expect(at(g, 'read', { mm: 0, sub: 3 })).toBe(0);
     expect(g.mms[0]!.pte[3]).toBe(PTE_PRESENT);
@@ -165,7 +165,7 @@ describe('thp compound: shrink_page_list() before add_to_swap (v6.1)', () => {
     const g = r.steps.at(-1)!.impl as ThpState;
     expect(g.head).toBe(false);
     expect(g.pages.map((p) => p.freed)).toEqual([true, false, false, false]);
-    expect(g.mms[0]!.pte).toEqual([PTE_SWAP_EXCLUSIVE, PTE_PRESENT, PTE_PRESENT, PTE_PRESENT]);
+    expect(g.mms[0]!.pte).toEqual([swp_entry(0, true), PTE_PRESENT, PTE_PRESENT, PTE_PRESENT]);
     expect(g.pages.slice(1).map((p) => [p.refcount, p.locked, p.swapcache])).toEqual([
       [1, 0, false],
       [1, 0, false],
@@ -237,6 +237,6 @@ describe('thp compound: /proc/pid/mem through a swap entry', () => {
     ]);
     const g = run([...out, step('fork', { src: 0, dst: 1 }), step('force_write', { mm: 1, sub: 3, val: 6 })]);
     expect(isCopyPte(g.mms[1]!.pte[3]!)).toBe(true);
-    expect(g.mms[0]!.pte[3]).toBe(PTE_SWAP);
+    expect(g.mms[0]!.pte[3]).toBe(swp_entry(3, false));
   });
 });

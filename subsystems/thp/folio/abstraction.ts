@@ -14,6 +14,7 @@ import {
   folio_ref_count,
   isCopyPte,
   isSwapPte,
+  swp_offset,
   PTE_COPY,
   type FolioParams,
   type FolioState,
@@ -58,9 +59,10 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
         } else if (e === PTE_ZERO) zero[i]!.push(m);
         else if (isCopyPte(e)) cow[m]![i] = e - PTE_COPY;
         else if (isSwapPte(e)) {
-          const page = g.swap[i]!.page;
+          const s = swp_offset(e);
+          const page = g.swap[s]!.page;
           if (page === i) swapped[i]!.push(m); /* page i of the tracked folio, still in the swap cache */
-          else cow[m]![i] = page >= n ? page - n : slotCopy[i]!;
+          else cow[m]![i] = page >= n ? page - n : slotCopy[s]!;
         }
       });
     }
