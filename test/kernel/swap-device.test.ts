@@ -231,4 +231,11 @@ describe('conform generates a swap op only where the module can be loaded', () =
     expect(range(3, 0)).toEqual({ mm: 1, from: 3, to: 4 });
     expect(pageoutRange(m, p, { mm: 0, from: 0, len: 3 })).toEqual({ mm: 0, from: 0, to: 4 });
   });
+  test('the THP madvise_pageout generator covers private copies (both implementations reclaim them)', () => {
+    const p = { nr: 4, mms: 2, kind: 'anon' as const, initial: 'forked' as const };
+    const m = initModel(p);
+    m.written[0]!.fill(true, 1, 3); /* written (COW copies), or read back from swap */
+    expect(pageoutRange(m, p, { mm: 0, from: 1, len: 1 })).toEqual({ mm: 0, from: 1, to: 3 });
+    expect(pageoutRange(m, p, { mm: 0, from: 0, len: 3 })).toEqual({ mm: 0, from: 0, to: 4 });
+  });
 });

@@ -29,9 +29,32 @@ export function thpEvents(
   if (st.op === 'mremap' && ret === 'ok') out.push(st.args.aligned === 1 ? 'mremap PMD moved' : 'mremap PMD split');
   const swapEntries = (o: KernelStepObservation | undefined): number =>
     Object.entries(o?.counters ?? {}).filter(([k, v]) => k.startsWith('page[') && v === -4).length;
-  if (st.op === 'madvise_pageout') out.push(swapEntries(obs) > swapEntries(prev) ? 'swapped out' : 'pageout kept all');
+  if (st.op === 'madvise_pageout') {
+    out.push(swapEntries(obs) > swapEntries(prev) ? 'swapped out' : 'pageout kept all');
+    out.push(...pageoutOfCopies(script, step, obs, prev));
+  }
   if (swapEntries(obs) < swapEntries(prev)) out.push('swapped in');
   const shared = Object.entries(obs.counters).some(([k, v]) => k.startsWith('kpagecount[') && v > 1);
   if (shared) out.push('subpage mapped twice');
   return out;
+}
+
+/**
+ * A MADV_PAGEOUT over a range where the process mapped a private copy just before (the probe's page[m][i] >= nr:
+ * a page that is not the THP's own subpage), and whether one of them went to swap (-4 after).
+ */
+function pageoutOfCopies(
+  script: Script,
+  step: number,
+  obs: KernelStepObservation,
+  prev: KernelStepObservation | undefined,
+): string[] {
+  const st = script.steps[step]!;
+  const nr = Number((script.params as { nr: number }).nr);
+  const mm = Number(st.args.mm);
+  const subs = Array.from({ length: Number(st.args.to) - Number(st.args.from) }, (_, k) => Number(st.args.from) + k);
+  const copies = subs.filter((i) => (prev?.counters[`page[${mm}][${i}]`] ?? -1) >= nr);
+  if (copies.length === 0) return [];
+  const out = copies.some((i) => obs.counters[`page[${mm}][${i}]`] === -4);
+  return ['pageout over a private copy', ...(out ? ['private copy swapped out'] : [])];
 }

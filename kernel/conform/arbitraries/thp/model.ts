@@ -33,9 +33,10 @@ export interface ThpGenModel {
    */
   swapped: boolean[][];
   /**
-   * Per mm slot and subpage: the process may map a private copy there (it wrote or pinned it, or a fork
-   * copied it). MADV_PAGEOUT is generated only over ranges without one: the implementation's swap device
-   * has slots for the THP's subpages only (impl/thp/pageout.ts refuses to reclaim a copy).
+   * Per mm slot and subpage: the process may map a private copy there (it wrote or pinned it, a fork copied
+   * it, or a pageout left a swap entry a fault reads back into a fresh small page). Since both implementations
+   * reclaim private copies (a slot of the swap pool, impl/thp-common/swap-entry.ts) pageouts are generated over
+   * them too; kept for the record of what a script may reach.
    */
   written: boolean[][];
 }
@@ -121,9 +122,8 @@ export function vmaRange(
 }
 
 /**
- * MADV_PAGEOUT as MADV_DONTNEED (no munmap hole: ENOMEM; no mlocked subpage: EINVAL), only where the
- * process surely maps no private copy (ThpGenModel.written), within one VMA (no mprotect border inside the
- * range), and only with params.nr 4.
+ * MADV_PAGEOUT as MADV_DONTNEED (no munmap hole: ENOMEM; no mlocked subpage: EINVAL), within one VMA (no
+ * mprotect border inside the range), and only with params.nr 4; over THP subpages and private copies alike.
  */
 export function pageoutRange(
   m: Readonly<ThpGenModel>,
@@ -134,7 +134,6 @@ export function pageoutRange(
   // judging one pageout of 8 subpages walked 4^8 spec states (263 s for one step, measured); 4 subpages: 1.3 s
   const r = p.kind === 'anon' && p.nr === 4 ? dontneedRange(m, p, raw) : undefined;
   if (!r) return undefined;
-  for (let i = r.from; i < r.to; i++) if (m.written[r.mm]![i]) return undefined;
   // within one VMA: madvise walks each VMA on its own, so a `break` (6.1, 6.6) ends only that VMA's walk and a
   // folio_pte_batch (6.12) stops at its end; the model has no VMAs (conform seed 20261212 on 6.1.192: a range across
   // an mprotect border reclaimed a page past the border where the model's walk had stopped)
