@@ -264,6 +264,15 @@ export const invariants = [
     when: 'always',
     check: (g, p) => swapCountMatchesEntries(g, p.nr, isSwapPte),
   }),
+  invariant<G, P>({
+    name: 'swap-pool-holds-private-copies',
+    why: 'reclaim of a small anon page that is not the THP (a COW copy, an unshared page, a page read back from swap) takes one slot of its own (add_to_swap → get_swap_page), and do_swap_page() reads such a slot back into a fresh small page; only the THP takes its cluster.',
+    doc: 'A swap slot of the small-page pool is named by swap PTEs or holds a private copy in the swap cache for it, never a page of the THP. Non-trivial where a private copy went to swap (MADV_PAGEOUT of a copy).',
+    source:
+      'mm/swap_state.c add_to_swap() @ v6.1; mm/swapfile.c get_swap_pages() @ v6.1; mm/memory.c do_swap_page() @ v6.1',
+    when: 'always',
+    check: (g, p) => swapPoolHoldsCopies(g, p.nr),
+  }),
 ];
 
 /** The state both THP implementations keep for swap (impl/thp/page.ts, impl/thp-folio/folio.ts). */
@@ -303,13 +312,28 @@ export function swapCountMatchesEntries(
       return `slot ${i}: copy ${slot.page - nr} is not in the swap cache for it`;
     if (slot.page >= 0 && slot.page < nr && (slot.page !== i || !g.pages[i]!.swapcache || g.pages[i]!.freed))
       return `slot ${i}: page ${slot.page} is not in the swap cache for it`;
-    if (i >= nr && slot.page >= 0 && slot.page < nr)
-      return `slot ${i} (the small-page pool) holds THP page ${slot.page}`;
   }
   for (let k = 0; k < g.copies.length; k++) {
     const s = g.copies[k]!.swap - 1;
     if (s >= 0 && g.swap[s]?.page !== nr + k)
       return `copy ${k} is in the swap cache for slot ${s}, which names another page`;
+  }
+  return any ? true : null;
+}
+
+/**
+ * swap-pool-holds-private-copies of either implementation: a slot of the pool (from nr on) in use is named by swap
+ * PTEs or holds a private copy in the swap cache for it, never a page of the THP. null: no pool slot in use.
+ */
+export function swapPoolHoldsCopies(g: SwapState, nr: number): true | null | string {
+  let any = false;
+  for (let s = nr; s < g.swap.length; s++) {
+    const slot = g.swap[s]!;
+    if (slot.count === 0 && slot.page < 0) continue;
+    any = true;
+    if (slot.page >= 0 && slot.page < nr) return `pool slot ${s} holds page ${slot.page} of the THP`;
+    if (slot.page >= nr && g.copies[slot.page - nr]!.swap !== s + 1)
+      return `pool slot ${s}: copy ${slot.page - nr} is not in the swap cache for it`;
   }
   return any ? true : null;
 }

@@ -2,7 +2,8 @@
  * Default scenarios of THP swap-out (issue 12 item 6; impl/thp/vmscan.ts): reclaim of an exclusive THP racing a
  * R/O pin, of a THP shared after fork whose swap entries are duplicated and faulted back in by both processes, and
  * of a THP mapped by PTEs only, which v6.1 reclaim splits first; MADV_PAGEOUT of a PTE-mapped THP
- * (impl/thp/pageout.ts, impl/thp-folio/pageout.ts) racing a pin and a write.
+ * (impl/thp/pageout.ts, impl/thp-folio/pageout.ts) racing a pin and a write, and of a private copy (a slot of the
+ * small-page pool) racing a pin, or a fork whose child reads the copy back through the shared swap entry.
  */
 import type { OpChoice, Scenario } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
@@ -61,6 +62,30 @@ export const swapScenarios: Scenario<ThpParams>[] = [
       [op('split_huge_pmd', { mm: 0 }), op('swap_out', { sub: 1 })],
       [op('pin', { mm: 0, sub: 2, write: 0 }), op('unpin', { mm: 0, sub: 2 })],
       [op('migrate', { mm: 0 }), op('read', { mm: 0, sub: 0 })],
+    ],
+  },
+  {
+    name: 'pageout-copy-vs-pin',
+    description:
+      'MADV_PAGEOUT by mm 1 of the private copy its write made of subpage 1 of the THP shared after fork (page_mapcount 1: isolated; add_to_swap takes a slot of the small-page pool, try_to_unmap_one turns the PTE into an exclusive swap entry of it, the freeze frees it), racing a R/O pin of that subpage by mm 1 and its read and write: a pin taken first keeps the copy (page_maybe_dma_pinned before add_to_swap, the anon-exclusive refusal after it, the failed freeze), one taken after the copy left memory reads it back first; the data stays 7 until the write.',
+    params: thpParams('anon', 'forked'),
+    threads: [
+      [op('wp_fault', { mm: 1, sub: 1, val: 7 }), op('madvise_pageout', { mm: 1, from: 1, to: 2 })],
+      [
+        op('pin', { mm: 1, sub: 1, write: 0 }),
+        op('read', { mm: 1, sub: 1 }),
+        op('wp_fault', { mm: 1, sub: 1, val: 9 }),
+      ],
+    ],
+  },
+  {
+    name: 'pageout-copy-vs-fork',
+    description:
+      'MADV_PAGEOUT by mm 1 of the private copy its write made of subpage 2 of the THP shared after fork, racing a fork of mm 1 into mm 2 and reads by the child: the child gets the copy write-protected (both then map it twice: page_mapcount 2, skipped) or the swap entry of its pool slot (swap_duplicate, the exclusive bit cleared), and reading it back gives both the same data (one page through the swap cache).',
+    params: thpParams('anon', 'forked', 3),
+    threads: [
+      [op('wp_fault', { mm: 1, sub: 2, val: 5 }), op('madvise_pageout', { mm: 1, from: 2, to: 3 })],
+      [op('fork', { src: 1, dst: 2 }), op('read', { mm: 2, sub: 2 }), op('read', { mm: 1, sub: 2 })],
     ],
   },
 ];

@@ -20,7 +20,7 @@ import {
 } from '../../../impl/thp-folio/folio.js';
 import { PIN_ZERO_PAGE } from '../../../impl/thp-folio/gup.js';
 import { presentMappings } from '../../../impl/thp-folio/pgtable.js';
-import { swapCountMatchesEntries } from '../invariants.js';
+import { swapCountMatchesEntries, swapPoolHoldsCopies } from '../invariants.js';
 
 type G = FolioState;
 type P = FolioParams;
@@ -280,5 +280,14 @@ export const folioInvariants = [
       'mm/swapfile.c swap_duplicate(), free_swap_and_cache_nr() @ v6.12; mm/swap_state.c add_to_swap_cache() @ v6.12',
     when: 'always',
     check: (g, p) => swapCountMatchesEntries(g, p.nr, isSwapPte),
+  }),
+  invariant<G, P>({
+    name: 'swap-pool-holds-private-copies',
+    why: 'reclaim of a small anon folio that is not the tracked one (a COW copy, an unshared page, a folio read back from swap) takes one slot of its own (add_to_swap → folio_alloc_swap), and do_swap_page() reads such a slot back into a fresh small folio; only the PMD-sized folio takes its cluster.',
+    doc: 'A swap slot of the small-folio pool is named by swap PTEs or holds a private copy in the swap cache for it, never a page of the tracked folio. Non-trivial where a private copy went to swap (MADV_PAGEOUT of a copy).',
+    source:
+      'mm/swap_state.c add_to_swap() @ v6.12; mm/swapfile.c folio_alloc_swap() @ v6.12; mm/memory.c do_swap_page() @ v6.12',
+    when: 'always',
+    check: (g, p) => swapPoolHoldsCopies(g, p.nr),
   }),
 ];
