@@ -115,9 +115,10 @@ export function put_copy(g: G, k: number, n = 1): void {
 
 /**
  * The kernel decides COW reuse and GUP unsharing without PG_anon_exclusive: before 6c287605fd56 "mm: remember
- * exclusively mapped anonymous pages with PG_anon_exclusive" (v5.19), so also before 17839856fd58 (v5.8).
+ * exclusively mapped anonymous pages with PG_anon_exclusive" (v5.19), so also before 17839856fd58 (v5.8) and before
+ * feb889fb40fa (v5.11; 5.10.y has it since 72c5ce89427f), whose variant is 5.10 as released.
  */
-export const preExclusive = (t: T): boolean => t.bug('6c287605fd56') || t.bug('17839856fd58');
+export const preExclusive = (t: T): boolean => t.bug('6c287605fd56') || t.bug('17839856fd58') || t.bug('feb889fb40fa');
 
 /** PageAnonExclusive() of the page virtual page i maps (a PMD mapping or PMD migration entry: the head's flag). */
 export function pageAnonExclusive(g: Readonly<G>, mm: Readonly<MmT>, i: number): boolean {

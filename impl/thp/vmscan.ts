@@ -155,7 +155,8 @@ function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'
 function addCopy(g: G, t: T, k: number): (typeof V)['unmap'] | (typeof V)['free'] | (typeof V)['keep'] {
   const c = g.copies[k]!;
   if (c.swap !== 0) return afterAdd(g, t);
-  if (c.refcount >= GUP_PIN_COUNTING_BIAS) return V.keep; /* page_maybe_dma_pinned(): keep_locked */
+  // feb889fb40fa: before it (5.10 as released) a pinned page goes into the swap cache
+  if (c.refcount >= GUP_PIN_COUNTING_BIAS && !t.bug('feb889fb40fa')) return V.keep; /* keep_locked */
   add_to_swap_copy(g, t, k);
   return afterAdd(g, t);
 }
@@ -210,7 +211,8 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
         assertLocked(g, t, h);
         if (isCopy(t, h)) return addCopy(g, t, copyOf(t, h));
         if (g.pages[h]!.swapcache) return afterAdd(g, t);
-        if (maybeDmaPinnedPage(g, h)) return V.keep; /* feb889fb40fa: keep_locked */
+        // feb889fb40fa: before it (5.10 as released) a pinned page goes into the swap cache
+        if (maybeDmaPinnedPage(g, h) && !t.bug('feb889fb40fa')) return V.keep; /* keep_locked */
         if (PageCompound(g, h)) {
           if (!can_split_huge_page(g, t)) return V.keep; /* "cannot split folio, skip it": activate_locked */
           /* "Split folios without a PMD map right away": !folio_entire_mapcount(folio) */

@@ -74,6 +74,7 @@ export const THP_C = String.raw`
 #define T_PINS 4
 #define T_PAGE 4096UL
 #define T_BASE ((char *)0x300000000000UL)
+#define KPF_SWAPCACHE_BIT 13
 #define KPF_THP_BIT 22
 #define KPF_ZERO_PAGE_BIT 24
 #ifndef MADV_POPULATE_READ

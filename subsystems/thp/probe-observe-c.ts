@@ -84,6 +84,28 @@ static void t_observe(void)
 			obs_add(name, id);
 		}
 	/*
+	 * A page of the split THP that no process maps any more while one shows swap entries there, and that is
+	 * not in the swap cache (KPF_SWAPCACHE, include/uapi/linux/kernel-page-flags.h), left memory: its pfn is
+	 * not ours any more. A page a later swap-in or fault gets at that pfn (the page allocator hands the page
+	 * it freed last out first: conform seed 20261311 on 6.1.192) is another page, numbered as such. A page
+	 * kept in the swap cache stays ours: a swap-in maps it again (do_swap_page() finds it there). The swap
+	 * entries may be a private copy's while another process still maps the THP's page: then it stays ours.
+	 */
+	for (int i = 0; i < TB->nr && h && !compound; i++) {
+		int swapped = 0, mapped = 0, cached = 1;
+		for (int m = 0; m < TB->mms; m++) {
+			swapped |= TB->live[m] && ids[m][i] == -4;
+			mapped |= TB->live[m] && ids[m][i] == i;
+		}
+		if (!swapped || mapped || !t_pfn(i, 0))
+			continue;
+		for (int j = 0; j < TB->g; j++)
+			cached &= (int)((t_u64("/proc/kpageflags", t_pfn(i, j)) >> KPF_SWAPCACHE_BIT) & 1);
+		if (!cached)
+			for (int j = 0; j < TB->g; j++)
+				TB->pfn[i * TB->g + j] = 0;
+	}
+	/*
 	 * kpagecount of the THP's pages of each group: while the THP is compound,
 	 * or while a process of the script maps them. Otherwise they are unmapped
 	 * (mapcount 0) or freed, and a freed pfn may already be someone else's

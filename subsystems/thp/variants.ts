@@ -155,4 +155,12 @@ export const variants: Variant[] = [
     source: '99fa8a48203d "mm/thp: fix __split_huge_pmd_locked() on shmem migration entry"',
     scenarios: ['file-migrate-vs-split-pmd'],
   },
+  {
+    name: 'feb889fb40fa',
+    description:
+      "v5.10 as released (COW by page_count since 09854ba94c6a, no PG_anon_exclusive): shrink_page_list() puts a pinned page into the swap cache, try_to_unmap_one() unmaps it (no refusal before v5.19), __remove_mapping() fails on the pin, and the process's next fault maps the swap-cache page back read-only; its write sees page_count() > 1 and copies, leaving the pin on a page the process no longer maps. Reached by MADV_PAGEOUT of a pinned private copy (pin taken before the pageout) as well as by reclaim of the pinned THP.",
+    source:
+      'feb889fb40fa "mm: don\'t put pinned pages into the swap cache" (v5.11; 5.10.y: 72c5ce89427f); mm/vmscan.c shrink_page_list() @ v6.1 (page_maybe_dma_pinned() → keep_locked before add_to_swap())',
+    scenarios: ['pageout-copy-vs-pin', 'swap-out-vs-pin'],
+  },
 ];

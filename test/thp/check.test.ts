@@ -86,6 +86,7 @@ describe('thp: every variant is caught where it says', () => {
         '688272809fcc',
         'collapse-file-refcount',
         '99fa8a48203d',
+        'feb889fb40fa',
       ].sort(),
     );
   });

@@ -98,6 +98,19 @@ describe('thp compound: MADV_PAGEOUT', () => {
     agrees(pmd, [...steps, step('wp_fault', { mm: 0, sub: 2, val: 9 })]);
   });
 
+  test('feb889fb40fa: 5.10 as released puts a pinned copy into the swap cache, and the write leaves the pin behind', () => {
+    const steps = [
+      step('wp_fault', { mm: 1, sub: 1, val: 7 }),
+      step('pin', { mm: 1, sub: 1, write: 0 }),
+      pageout(1, 2, 1),
+      step('read', { mm: 1, sub: 1 }),
+      step('wp_fault', { mm: 1, sub: 1, val: 9 }),
+    ];
+    agrees(forked, steps);
+    const bad = runScript(thp, { params: forked, steps }, 'feb889fb40fa');
+    expect(bad.some((o) => o.problem !== undefined)).toBe(true);
+  });
+
   test('a pinned THP stays in memory: pins keep their page', () => {
     agrees(pmd, [step('pin', { mm: 0, sub: 0, write: 1 }), pageout(0, 4), step('wp_fault', { mm: 0, sub: 0 })]);
   });
