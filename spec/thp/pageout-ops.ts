@@ -12,6 +12,12 @@
  *     mappings into swap entries, then out of memory as a private copy with
  *     the same data, shared by exactly the processes that mapped it), or
  *     stops anywhere on the way; pages outside the range are not reclaimed;
+ *   - a private copy in the range (a page a write, a pin's unshare or a
+ *     swap-in made) may go to swap as well: it stays, in user terms, the page
+ *     every process that maps it reads (the same data, shared by the same
+ *     processes, a swap entry a fork shares included), so no internal step
+ *     shows it; a pinned copy keeps its pin's page like any other, which the
+ *     pin/write rules check (a write that copies away from a pinned page);
  *   - which pages it reclaims is the kernel's choice: v6.1 skips a page that
  *     more than one mapping maps and splits a THP only partly in the range
  *     (mm/madvise.c madvise_cold_or_pageout_pte_range() @ v6.1), v6.12 also
