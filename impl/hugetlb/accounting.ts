@@ -7,7 +7,8 @@
  */
 import { type Cont, type Step, type T } from './context.js';
 import { hugepageSubpoolGetPages } from './subpool.js';
-import { freePoolSurplusPage } from './nodes.js';
+import { account, freePoolSurplusPage } from './nodes.js';
+import { freeToNode, gatherAdd, gatherNid, gatherTake } from './node-pages.js';
 import type { G } from './state.js';
 import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
@@ -101,22 +102,19 @@ export function gatherSurplusPages(g: G, t: T, delta: number, ok: Cont, fail: Co
 }
 
 /**
- * free_huge_page of pages on the gather list: back to buddy while the node has
- * surplus pages, else onto the free list (a concurrent nr_hugepages grow may
- * have turned their surplus count into persistent pages meanwhile).
+ * free_huge_folio of the last n of the `left` pages on the gather list, each on its node: back
+ * to buddy while that node has surplus pages, else onto its free list (a concurrent
+ * nr_hugepages grow may have turned their surplus count into persistent pages meanwhile).
  */
-function freeGathered(g: G, n: number): void {
+function freeGathered(g: G, t: T, n: number, left: number): void {
   for (let k = 0; k < n; k++) {
     g.held--;
-    if (g.surp > 0) {
-      g.nr--;
-      g.surp--;
-    } else g.free++;
+    freeToNode(g, gatherTake(t, left - k));
   }
 }
 
 function clearGather(t: T): void {
-  t.l.delta = t.l.needed = t.l.allocated = t.l.alloc_ok = 0;
+  t.l.delta = t.l.needed = t.l.allocated = t.l.alloc_ok = t.l.gather_nid = 0;
 }
 
 /** spin_lock(&hugetlb_lock); needed = (resv + delta) - (free + allocated); retry or finish. */
@@ -128,16 +126,17 @@ function gatherRecheck(g: G, t: T, ok: Cont, fail: Cont): StepResult {
       return ALLOC_SURPLUS; // retry
     }
     // could not allocate enough: free what we allocated (put_page -> free_huge_page)
-    freeGathered(g, t.l.allocated);
+    freeGathered(g, t, t.l.allocated, t.l.allocated);
     clearGather(t);
     return fail(g, t);
   }
   needed += t.l.allocated;
   g.resv += t.l.delta;
-  const enqueue = Math.max(0, needed);
-  g.free += enqueue; // enqueue_huge_page of the needed pages
+  const enqueue = Math.min(t.l.allocated, Math.max(0, needed));
+  // enqueue_hugetlb_folio of the needed pages, each on its node's free list
+  for (let k = 0; k < enqueue; k++) account(g, gatherTake(t, t.l.allocated - k), 0, 1, 0);
   g.held -= enqueue;
-  freeGathered(g, t.l.allocated - enqueue); // free_huge_page of the rest
+  freeGathered(g, t, t.l.allocated - enqueue, t.l.allocated - enqueue); // free_huge_folio of the rest
   clearGather(t);
   return ok(g, t);
 }
@@ -156,8 +155,10 @@ export function gatherSteps(ok: Cont, fail: Cont): Step[] {
           t.l.needed = 0;
           return gatherRecheck(g, t, ok, fail);
         }
-        g.nr++;
-        g.surp++;
+        // alloc_surplus_hugetlb_folio(h, gfp, node, NULL): surplus_huge_pages_node[folio_nid(folio)]++
+        const nid = gatherNid(g, t);
+        account(g, nid, 1, 0, 1);
+        gatherAdd(t, nid);
         g.held++;
         t.l.allocated++;
         t.l.needed--;
@@ -181,6 +182,7 @@ export function hugetlbFixReserveCounts(g: G, spoolIndex: number): void {
     const needed = g.resv + 1 - g.free;
     if (needed <= 0) g.resv++;
     else if (g.surp + needed <= g.over) {
+      if (g.nd.length > 0) throw new Error('hugetlb: hugetlb_fix_reserve_counts with several nodes is not modelled');
       g.nr += needed;
       g.surp += needed;
       g.free += needed;

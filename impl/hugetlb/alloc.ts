@@ -13,7 +13,7 @@ import { allocateFileRegionEntriesStep, regionChg } from './region-steps.js';
 import { regionAbort, regionAdd } from './regions.js';
 import { hugepageSubpoolGetPages, hugepageSubpoolPutPages } from './subpool.js';
 import { account } from './nodes.js';
-import { dequeueNid } from './node-pages.js';
+import { dequeueNid, preferredNid } from './node-pages.js';
 import { type G, type Vma, HPAGE_RESV_OWNER, NORESERVE, PRIVATE_NORESERVE, SHARED } from './state.js';
 
 export const DEQUEUE = 'dequeue_huge_page_vma';
@@ -189,10 +189,12 @@ export function allocSteps(h: AllocHooks): Step[] {
       name: 'alloc_buddy_huge_page',
       run(g, t) {
         if (t.inject('alloc_buddy') || g.surp >= g.over) return outSubpoolPut(g, t, h);
-        // alloc_buddy_huge_page_with_mpol's node is not modelled: params.nodePool > 1 needs overcommit 0
-        if (g.nd.length > 0) throw new Error('hugetlb: a surplus page from buddy with several nodes is not modelled');
-        g.nr++;
-        g.surp++;
+        // alloc_buddy_hugetlb_folio_with_mpol (mm/hugetlb.c @ v6.12; alloc_buddy_huge_page_with_mpol @ v6.1):
+        // huge_node() gives a bound task's node (MPOL_BIND's nodemask) or the local node, then
+        // alloc_surplus_hugetlb_folio(h, gfp, nid, nodemask) counts the page on folio_nid(folio)
+        const nid = preferredNid(g, t);
+        account(g, nid, 1, 0, 1);
+        t.l.page_nid = nid;
         g.held++;
         takeReserve(g, t, vmaOf(g, t), t.l.avoid_reserve !== 0);
         return 'vma_commit_reservation';

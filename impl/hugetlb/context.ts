@@ -73,7 +73,8 @@ export const LONG_MAX = 1 << 20;
  *   pinned: of `freed`, folios a long-term pin keeps (pin.ts): not in the batch release;
  *   count: set_max_huge_pages' global target of a per-node write (nodes.ts);
  *   page_nid: page_to_nid of the page alloc_huge_page gave the op; batch_nid: the nodes of a
- *     truncate's batch of removed folios, a count per node nid != 0 in base 8 (nodes.ts).
+ *     truncate's batch of removed folios, a count per node nid != 0 in base 8 (nodes.ts);
+ *   gather_nid: the nodes of the surplus pages gather_surplus_pages allocated, the same encoding.
  */
 export const LOCALS = [
   'idx',
@@ -112,6 +113,7 @@ export const LOCALS = [
   'count',
   'page_nid',
   'batch_nid',
+  'gather_nid',
 ] as const;
 
 // ---------------------------------------------------------------------------

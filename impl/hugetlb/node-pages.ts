@@ -101,6 +101,43 @@ export function allowedMemsNr(g: Readonly<G>, t: T): number {
 }
 
 /**
+ * The node of a surplus page gather_surplus_pages() allocates (mm/hugetlb.c @ v6.12):
+ * for_each_node_mask(node, cpuset_current_mems_allowed), the first node that
+ * policy_mbind_nodemask() allows, alloc_surplus_hugetlb_folio(h, gfp, node, NULL): the bound
+ * node, or (default policy) the first node of the cpuset, node 0. Coarsening: buddy memory is not
+ * modelled, so that node never runs out (the zonelist fallback to another node is not reached).
+ * Before 003af997c8a9 "hugetlb: force allocating surplus hugepages on mempolicy allowed nodes"
+ * (v6.11-rc1; alloc_surplus_huge_page(h, htlb_alloc_mask(h), NUMA_NO_NODE, NULL) @ v6.1 as
+ * released) the page came from numa_mem_id(), the node of whatever CPU the task runs on: any node.
+ */
+export function gatherNid(g: Readonly<G>, t: T): number {
+  if (g.nd.length === 0) return 0;
+  if (t.bug('003af997c8a9')) return t.choose(g.nd.length);
+  return t.params.membind ?? 0;
+}
+
+/** The gathered pages' record (l.gather_nid, as batch_nid): one more page of node nid. */
+export function gatherAdd(t: T, nid: number): void {
+  if (nid > 0) t.l.gather_nid += 8 ** (nid - 1);
+}
+
+/**
+ * Take one of the `left` gathered pages out of the record, lowest node first (the list order is
+ * not kept: with 003af997c8a9 every page of one call is on the same node): its node.
+ */
+export function gatherTake(t: T, left: number): number {
+  let others = 0;
+  for (let r = t.l.gather_nid; r > 0; r = Math.floor(r / 8)) others += r % 8;
+  if (left > others) return 0;
+  for (let k = 1; ; k++) {
+    if (Math.floor(t.l.gather_nid / 8 ** (k - 1)) % 8 > 0) {
+      t.l.gather_nid -= 8 ** (k - 1);
+      return k;
+    }
+  }
+}
+
+/**
  * A truncate's batch of removed folios by node (l.batch_nid: a count per node nid != 0 in base
  * 8; a folio of node 0 is the rest of the batch). Adds one folio of node nid.
  */

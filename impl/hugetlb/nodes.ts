@@ -12,9 +12,9 @@
  * GUP fault allocate by the task's memory policy; memory offline and udmabuf
  * take a free page of any node; the global nr_hugepages write spreads its
  * conversions, fresh pages and removals over the nodes by the round-robin
- * cursors. The ops that take a page from buddy otherwise or move one (migration,
- * nr_overcommit_hugepages) refuse to run with several nodes (NODE_OPS, nodeGuard), and
- * params.nodePool > 1 requires overcommit 0 (subsystems/hugetlb/params.ts).
+ * cursors; surplus pages from buddy (gather_surplus_pages, a fault's
+ * alloc_buddy_hugetlb_folio_with_mpol) record their node (node-pages.ts). Migration
+ * refuses to run with several nodes (NODE_OPS, nodeGuard).
  * Coarsening: the round-robin cursors next_nid_to_alloc / next_nid_to_free are
  * not kept; where the kernel's cursor picks among several nodes the model
  * takes every candidate (t.choose).
@@ -24,7 +24,7 @@ import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js'
 import type { StepResult } from './labels.js';
 import type { G, Node } from './state.js';
 
-/** Ops that keep g.nd and every page's node exact with several nodes (none allocates from buddy). */
+/** Ops that keep g.nd and every page's node exact with several nodes (surplus pages: node-pages.ts gatherNid, preferredNid). */
 export const NODE_OPS: ReadonlySet<string> = new Set([
   'set_nr',
   'set_nr_node',
@@ -50,6 +50,7 @@ export const NODE_OPS: ReadonlySet<string> = new Set([
   'unpin',
   'udmabuf',
   'uffd_copy',
+  'set_overcommit',
 ]);
 
 /** An op outside NODE_OPS, made to refuse a state with per-node counters (one line, names the op). */

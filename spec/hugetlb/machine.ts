@@ -152,7 +152,7 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   // the HR-13 node miss needs params.numa (applyOp rejects the others; listing them only costs xstate calls).
   // A min_size mount may refill its reserve from charges given back: those ops get one more
   // dimension (the refill above its lower bound), sized by the largest min_size mounted.
-  choices: (op, _args, view, p) => {
+  choices: (op, args, view, p) => {
     // several nodes: set_nr's y and the node digits of its conversions, fresh pages and removals (ops-node.ts)
     if (op === 'set_nr' && (p.nodePool ?? 1) > 1) return setNrNodeChoices(p.nodePool ?? 1);
     if (op === 'set_nr' || op === 'set_nr_node') return SETNR_CHOICES;
@@ -168,12 +168,16 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     // (pin: the page its GUP fault allocates; uffd_copy: the page it installs)
     const faulting = op === 'fault' || op === 'pin' || op === 'uffd_copy';
     // (munmap, truncate, close, unlink, umount: which node gives back each surplus page, a digit each)
+    // (mmap, mount with nr_overcommit_hugepages set: the node of each surplus page gathered, ops-numa.ts gatherPlace)
+    const gathering = np > 1 && unbound && view.overcommit > 0 && (op === 'mmap' || op === 'mount');
     const nodes =
       op === 'dissolve' || op === 'udmabuf' || (faulting && unbound)
         ? np
         : (op === 'fallocate' && unbound) || (np > 1 && NODE_RELEASING_OPS.has(op))
           ? np ** p.fileSize
-          : 1;
+          : gathering
+            ? np ** (op === 'mount' ? Math.max(1, Number(args['min'] ?? 0)) : p.fileSize)
+            : 1;
     const bound = !unbound && (faulting || op === 'mmap' || op === 'fallocate');
     const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}${bound ? 1 : 0}:${offsets}:${nodes}`;
     let out = choiceCache.get(key);

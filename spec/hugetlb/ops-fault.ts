@@ -83,21 +83,27 @@ export function allocPage(
     got = free > 0 && !((!hasReservation || avoid) && unreserved <= 0);
   }
   let nid = 0;
+  const fromPool = got;
   if (v.nodes.length > 0) {
-    // the node choices mean something only when the pool gives a page
-    const pick = got ? poolNode(v, plan, pol) : plan.numaMiss || plan.node ? undefined : 0;
+    // the node choices mean something only when the pool gives a page, or buddy a surplus one
+    const pick = got ? poolNode(v, plan, pol) : plan.numaMiss ? undefined : 0;
     if (pick === undefined) return undefined;
     if (pick === 'miss') got = false;
     else nid = pick;
   }
   if (!got && v.surp < v.overcommit && !plan.buddyFail) {
-    // params.nodePool > 1 requires overcommit 0, and set_overcommit refuses several nodes
-    if (v.nodes.length > 0)
-      throw new Error('hugetlb spec: a surplus page from buddy with several nodes is not modelled');
+    if (v.nodes.length > 0) {
+      // alloc_buddy_hugetlb_folio_with_mpol (mm/hugetlb.c @ v6.12): a bound task's page comes from
+      // its node (MPOL_BIND's nodemask), under the default policy from the local node, any node
+      if (!fromPool && pol.membind !== undefined && plan.node !== 0) return undefined;
+      nid = pol.membind ?? plan.node;
+      if (nid >= v.nodes.length) return undefined;
+      v.nodeSurp = v.nodeSurp.map((s, k) => (k === nid ? s + 1 : s));
+    }
     v.total++;
     v.surp++;
     got = true;
-  }
+  } else if (!fromPool && plan.node !== 0) return undefined;
   if (!got) return { ok: false, ret: 'SIGBUS', restore: false, nid: 0 };
   return { ok: true, restore: !avoid && hasReservation, nid };
 }

@@ -25,7 +25,7 @@ import {
   usage,
 } from './promises.js';
 import { lastReference } from './ops-lifetime.js';
-import { bindCheckFails } from './ops-numa.js';
+import { bindCheckFails, gatherPlace } from './ops-numa.js';
 import type { HugetlbParams } from './params.js';
 import {
   type Args,
@@ -92,7 +92,7 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
   const reserving = kind === 'shared' || kind === 'private';
   if (plan.buddyFail && reserving && plan.inj === INJ.none && transientEnomem(v0, mount, to - from)) return unchanged();
   if (plan.inj === INJ.early) return kind === 'shared' && !plan.buddyFail ? unchanged() : undefined; // region_chg kmalloc
-  if (plan.inj || (!reserving && (plan.buddyFail || plan.numaMiss))) return undefined;
+  if (plan.inj || (!reserving && (plan.buddyFail || plan.numaMiss || plan.node))) return undefined;
   const v = clone(v0);
   const ledger = newLedger(v);
   const nv: VmaView = {
@@ -111,7 +111,10 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
     const promised = shared ? range(from, to).filter((i) => !has(at(v.files, src).resv, i)) : range(from, to);
     const global = charge(v, ledger, mount, promised.length);
     if (global < 0) return plan.buddyFail || plan.numaMiss ? undefined : unchanged(); // size= exceeded
-    if (!promiseGlobal(v, outstanding(v0), global, plan.buddyFail)) return plan.numaMiss ? undefined : unchanged();
+    const place = gatherPlace(v, plan, p);
+    const gathered = promiseGlobal(v, outstanding(v0), global, plan.buddyFail, undefined, place.next);
+    if (gathered === undefined || (v.nodes.length > 0 && !place.done())) return undefined;
+    if (!gathered) return plan.numaMiss ? undefined : unchanged();
     // a bound task: the pool's free pages on its node must cover the new promises (ops-numa.ts)
     const bindFails = bindCheckFails(v, global, plan, p);
     if (bindFails === undefined) return undefined;

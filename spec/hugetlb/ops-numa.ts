@@ -28,7 +28,7 @@
  * the page cache, mapped, held by a truncate in flight or by pins only).
  */
 import type { Plan } from './choices.js';
-import { clone, finish, nodeFree } from './promises.js';
+import { clone, finish, nodeFree, nodePick, pickOf } from './promises.js';
 import type { HugetlbParams } from './params.js';
 import type { HugetlbView } from './view.js';
 
@@ -106,4 +106,26 @@ export function fallocatePagePlan(v: HugetlbView, plan: Plan, pol: NodePolicy, k
   const bind = pol.membind;
   const miss = plan.numaMiss && bind !== undefined && nodeFree(v, bind) === 0;
   return { ...plan, node, numaMiss: miss };
+}
+
+/**
+ * Where the surplus pages a reservation needs come from (hugetlb_acct_memory ->
+ * gather_surplus_pages, mm/hugetlb.c @ v6.12): a bound task's from its bound node
+ * (003af997c8a9 "hugetlb: force allocating surplus hugepages on mempolicy allowed nodes": before
+ * it they came from whatever node the task ran on, and the mempolicy check that follows then
+ * failed the mmap, or passed on other free pages and left the new page off the task's node);
+ * under the default policy from any node (the kernel starts at the cpuset's first node and the
+ * buddy allocator may fall back to another): digit k of plan.node names page k's. `next` gives
+ * one page's node; `done` is false when plan.node has digits no page used (not an outcome).
+ */
+export function gatherPlace(
+  v: HugetlbView,
+  plan: Plan,
+  pol: NodePolicy,
+): { next: () => number | undefined; done: () => boolean } {
+  const bind = pol.membind;
+  if (bind !== undefined) return { next: () => bind, done: () => plan.node === 0 };
+  const pick = nodePick(v, plan.node);
+  const all = v.nodes.map((_, k) => k);
+  return { next: () => pickOf(pick, all), done: () => pick.code === 0 };
 }

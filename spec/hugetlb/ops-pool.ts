@@ -6,7 +6,7 @@
 import type { Plan } from './choices.js';
 import { fileStep, freshFile, lifeOf, mountStep } from './lifecycle.js';
 import type { HugetlbParams } from './params.js';
-import { offlineNodePage } from './ops-numa.js';
+import { gatherPlace, offlineNodePage } from './ops-numa.js';
 import { clone, finish, inUse, nodeFree, outstanding, promiseGlobal, surplusGone } from './promises.js';
 import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
@@ -34,7 +34,11 @@ export function mount(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
     return plan.buddyFail ? undefined : { view: v0, ret: 'EBUSY' };
   if (size !== -1 && min > size) return plan.buddyFail ? undefined : { view: v0, ret: 'EINVAL' };
   const v = clone(v0);
-  if (min > 0 && !promiseGlobal(v, outstanding(v0), min, plan.buddyFail)) return { view: v0, ret: 'ENOMEM' };
+  // hugepage_new_subpool -> hugetlb_acct_memory(h, min_hpages): gathered pages placed as an mmap's (ops-numa.ts)
+  const place = gatherPlace(v, plan, p);
+  const gathered = min > 0 ? promiseGlobal(v, outstanding(v0), min, plan.buddyFail, undefined, place.next) : true;
+  if (gathered === undefined || (plan.node && (!gathered || !place.done()))) return undefined;
+  if (!gathered) return { view: v0, ret: 'ENOMEM' };
   if (min <= 0 && plan.buddyFail) return undefined;
   v.spools[mi] = { mounted: true, max: size, min, reserve: min > 0 ? min : 0 };
   // the mount's files are created afresh (nothing of an earlier mount's files survives)

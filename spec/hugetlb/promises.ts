@@ -223,7 +223,8 @@ export function settle(v0: HugetlbView, v: HugetlbView, ledger: Ledger, offset: 
 /**
  * Promise n more pages from the global pool (resv0 = Rsvd before the op):
  * backed by free unreserved pages, the shortfall by new surplus pages up to
- * nr_overcommit_hugepages; false when that cannot be done or buddy fails.
+ * nr_overcommit_hugepages; false when that cannot be done or buddy fails;
+ * undefined when `place` names no node (not a possible outcome).
  */
 export function promiseGlobal(
   v: HugetlbView,
@@ -231,14 +232,22 @@ export function promiseGlobal(
   n: number,
   buddyFails: boolean,
   freeNow?: number,
-): boolean {
+  place?: () => number | undefined,
+): boolean | undefined {
   if (n <= 0) return true;
   const free = freeNow ?? v.total - inUse(v);
   const needed = resv0 + n - free;
   if (needed <= 0) return true;
   if (buddyFails || v.surp + needed > v.overcommit) return false;
-  // params.nodePool > 1 requires overcommit 0, and set_overcommit refuses several nodes
-  if (v.nodes.length > 0) throw new Error('hugetlb spec: a surplus page from buddy with several nodes is not modelled');
+  if (v.nodes.length > 0) {
+    // with several nodes each new surplus page sits on the node `place` names (ops-numa.ts gatherPlace)
+    if (!place) throw new Error('hugetlb spec: a surplus page from buddy with several nodes needs its node');
+    for (let k = 0; k < needed; k++) {
+      const nid = place();
+      if (nid === undefined || nid >= v.nodes.length) return undefined;
+      v.nodeSurp = v.nodeSurp.map((s, j) => (j === nid ? s + 1 : s));
+    }
+  }
   v.total += needed;
   v.surp += needed;
   return true;

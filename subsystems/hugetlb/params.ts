@@ -67,11 +67,8 @@ export function parseParams(raw: unknown): HugetlbParams {
   if (typeof inject !== 'boolean') throw new Error('hugetlb params: inject must be a boolean');
   const pud = int(r.pud ?? 0, 'pud', 0, LIMITS.maxFileSize);
   const nodePool = int(r.nodePool ?? 1, 'nodePool', 1, LIMITS.maxNodes);
-  // surplus pages from buddy (gather) and in-use pages do not track their node yet (impl/hugetlb/nodes.ts)
-  if (nodePool > 1 && (overcommit !== 0 || numa))
-    throw new Error(
-      'hugetlb params: nodePool > 1 needs overcommit 0 and numa false (see NODE_OPS in impl/hugetlb/nodes.ts)',
-    );
+  // params.numa (HR-13's disallowed-node coarsening) is the one-node stand-in for per-node pools
+  if (nodePool > 1 && numa) throw new Error('hugetlb params: nodePool > 1 needs numa false');
   const membind = r.membind === undefined ? undefined : int(r.membind, 'membind', 0, nodePool - 1);
   // a min_size mount reserves at mount time, through the same mempolicy check (not modelled)
   if (membind !== undefined && (nodePool < 2 || mounts.some((m) => m.min > 0)))

@@ -8,7 +8,7 @@
 import type { Scenario } from '../../checker/types.js';
 import type { HugetlbParams } from './params.js';
 import { nrNode } from './scenarios-migrate.js';
-import { P, munmap, one, op, pv, sh, wr } from './scenario-helpers.js';
+import { P, munmap, nr, one, op, pv, sh, wr } from './scenario-helpers.js';
 
 export const numaScenarios: Scenario<HugetlbParams>[] = [
   {
@@ -160,6 +160,36 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
         one(munmap(0)),
       ],
       [one(nrNode(1, 1)), one(munmap(1))],
+    ],
+  },
+  {
+    name: 'node-overcommit-bind',
+    description:
+      "every task bound to node 0, nr_overcommit_hugepages 1: the first mapping reserves node 0's only page, the second's reservation gathers a surplus page, which comes from node 0 (003af997c8a9: before it from the node the task ran on, so node 1 could hold it while the mempolicy check passed on node 0's reserved page); faults, unmap, and the second file's release gives the surplus page back to buddy",
+    params: P({ pool: 1, overcommit: 1, fileSize: 1, vmas: 2, fileMount: [0, 0], nodePool: 2, membind: 0 }),
+    threads: [
+      [one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(munmap(0))],
+      [one(sh(1, 1, 0, 1)), one(wr(1, 0)), one(munmap(1)), one(op('close', { f: 1 })), one(op('unlink', { f: 1 }))],
+    ],
+  },
+  {
+    name: 'node-overcommit-fault',
+    description:
+      "two nodes, the default policy, nr_overcommit_hugepages 1: a MAP_NORESERVE fault finds no free page and takes a surplus page from buddy on the local node (any node: alloc_buddy_hugetlb_folio_with_mpol), a private mapping's reservation races it for the pool (gathering a surplus page when the page is taken), and the truncate gives the noreserve page back to buddy from its own node; nr_overcommit_hugepages is lowered meanwhile",
+    params: P({ pool: 1, overcommit: 1, fileSize: 1, vmas: 2, nodePool: 2 }),
+    threads: [
+      [one(nr(0, 0, 0, 1)), one(wr(0, 0)), one(munmap(0)), one(op('truncate', { f: 0, size: 0 }))],
+      [one(pv(1, 0, 0, 1)), one(wr(1, 0)), one(op('set_overcommit', { n: 0 })), one(munmap(1))],
+    ],
+  },
+  {
+    name: 'shrink-surplus-in-use',
+    description:
+      "nr_hugepages lowered while fewer pages are in use than there are surplus pages: a three-page shared reservation gathers two surplus pages beside the persistent one, one page is faulted in, and nr_hugepages is written 0 (set_max_huge_pages keeps the reserved pages and one persistent page for the page in use: aabf58bfaace's persistent_free_count with free > persistent); then the mapping and the file go",
+    params: P({ pool: 1, overcommit: 2, fileSize: 3, vmas: 1 }),
+    threads: [
+      [one(sh(0, 0, 0, 3)), one(wr(0, 0)), one(munmap(0)), one(op('truncate', { f: 0, size: 0 }))],
+      [one(op('set_nr', { n: 0 }))],
     ],
   },
 ];

@@ -293,6 +293,14 @@ export const variants: Variant[] = [
     scenarios: ['node-bind-reserve'],
   },
   {
+    name: '003af997c8a9',
+    description:
+      "gather_surplus_pages allocates with NUMA_NO_NODE: a reservation's surplus page comes from the node the task runs on, not its MPOL_BIND node, so a task bound to node 0 leaves its reserved surplus page on node 1 (the mempolicy check passed on node 0's other free page)",
+    source:
+      'commit 003af997c8a9 "hugetlb: force allocating surplus hugepages on mempolicy allowed nodes" (v6.11-rc1, Aristeu Rozanski; Cc stable, in 6.6.44); mm/hugetlb.c gather_surplus_pages() @ v6.12 with it, alloc_surplus_huge_page(h, htlb_alloc_mask(h), NUMA_NO_NODE, NULL) @ v6.1',
+    scenarios: ['node-overcommit-bind'],
+  },
+  {
     name: 'cb402bbdabca',
     description:
       "dissolve_free_hugetlb_folio removes a free page without adjusting surplus (remove_hugetlb_folio(h, folio, false)) although its node counts surplus pages: memory offline of a free, reserved surplus page of node 1 (the global check passes on node 0's free page) leaves node 1 with a surplus page and no page, and HugePages_Surp one too high",

@@ -60,10 +60,45 @@ describe('hugetlb per-node pools', () => {
     expect(obs[1]?.impl['HugePages_Free']).toBe(1); // node 0's page is in the page cache, node 1's still free
   });
 
-  test('an op that does not track a page node refuses several nodes; nodePool > 1 needs overcommit 0', () => {
+  test('an op that does not track a page node refuses several nodes; nodePool > 1 needs numa false', () => {
     const script = { params: parseParams(params), steps: [steps[0], s('soft_offline', { v: 0, i: 0 })] };
     const obs = runScript(hugetlb, script as unknown as Script, null);
     expect(obs[1]?.problem).toMatch(/threw: hugetlb: soft_offline does not track the node of a huge page/);
-    expect(() => parseParams({ ...params, overcommit: 1 })).toThrow(/nodePool > 1 needs overcommit 0/);
+    expect(() => parseParams({ ...params, numa: true })).toThrow(/nodePool > 1 needs numa false/);
+  });
+
+  test('surplus pages with several nodes: a bound reservation gathers on the bound node (003af997c8a9 caught), faults take any node', () => {
+    const sc = (name: string) => hugetlb.scenarios.find((x) => x.name === name)!;
+    for (const name of ['node-overcommit-bind', 'node-overcommit-fault', 'shrink-surplus-in-use']) {
+      const ok = checkScenario(hugetlb, sc(name), { variant: null });
+      expect(ok.violation, name).toBeUndefined();
+      expect(ok.exhaustive, name).toBe(true);
+    }
+    const bad = checkScenario(hugetlb, sc('node-overcommit-bind'), { variant: '003af997c8a9' });
+    expect(bad.violation?.kind).toBe('refinement');
+  });
+
+  test('a gathered surplus page sits on node 0, so a page freed there goes to buddy (spec and impl agree)', () => {
+    const script = {
+      params: parseParams({ pool: 1, overcommit: 2, fileSize: 1, vmas: 2, nodePool: 2 }),
+      steps: [
+        s('mmap', { v: 0, kind: 'noreserve', f: 0, from: 0, to: 1 }),
+        s('fault', { v: 0, i: 0, write: true }), // node 0's free page
+        s('mmap', { v: 1, kind: 'private', f: 0, from: 0, to: 1 }), // gathers a surplus page (node 0)
+        s('truncate', { f: 0, size: 0 }), // node 0 has a surplus page: the freed page goes to buddy
+        s('munmap', { v: 1 }), // the gathered page stays, persistent now
+        s('munmap', { v: 0 }),
+      ],
+    };
+    const obs = runScript(hugetlb, script as unknown as Script, null);
+    for (const o of obs) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+    expect(obs.map((o) => [o.impl['HugePages_Total'], o.impl['HugePages_Surp']])).toEqual([
+      [1, 0],
+      [1, 0],
+      [2, 1],
+      [1, 0],
+      [1, 0],
+      [1, 0],
+    ]);
   });
 });
