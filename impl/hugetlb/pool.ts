@@ -8,7 +8,8 @@
  */
 import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
-import { gatherSteps, gatherSurplusPages } from './accounting.js';
+import { gatherSteps, gatherSurplusPages, returnUnused, returnUnusedStep } from './accounting.js';
+import { allowedMemsNr } from './node-pages.js';
 import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
 import { detachOrphans } from './pin.js';
 import { account, adjustPoolSurplusAny, allocPoolNid, removePoolHugePage, shrinkMinCount } from './nodes.js';
@@ -102,6 +103,18 @@ function mountFail(g: G, t: T): StepResult {
   return done('ENOMEM');
 }
 
+/**
+ * hugetlb_acct_memory(h, min_hpages) after gather_surplus_pages, as for an mmap (mmap.ts
+ * afterGather; mm/hugetlb.c hugetlb_acct_memory() and allowed_mems_nr() @ v6.12): "if (delta >
+ * allowed_mems_nr(h)) { return_unused_surplus_pages(h, delta); goto out; }" -> -ENOMEM, and
+ * hugepage_new_subpool fails the mount. With one node it never fires.
+ */
+function mountAfterGather(g: G, t: T): StepResult {
+  const min = argInt(t, 'min');
+  if (g.nd.length === 0 || min <= allowedMemsNr(g, t)) return mountFinish(g, t);
+  return returnUnused(g, t, min, mountFail);
+}
+
 export const mountOp: Op = {
   doc: 'mount hugetlbfs with size=/min_size=: hugetlbfs_fill_super -> hugepage_new_subpool (hugetlb_acct_memory(min_hpages))',
   locals: LOCALS,
@@ -120,10 +133,11 @@ export const mountOp: Op = {
         spool.used = spool.rsv = 0;
         detachOrphans(g, argInt(t, 'm')); // pinned folios charged to the old subpool stay with it
         spool.st = SP_MOUNTING;
-        if (min > 0) return gatherSurplusPages(g, t, min, mountFinish, mountFail);
+        if (min > 0) return gatherSurplusPages(g, t, min, mountAfterGather, mountFail);
         return mountFinish(g, t);
       },
     },
-    ...gatherSteps(mountFinish, mountFail),
+    ...gatherSteps(mountAfterGather, mountFail),
+    returnUnusedStep(mountFail),
   ],
 };

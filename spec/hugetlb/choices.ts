@@ -58,7 +58,7 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   uffd_register: [0],
   memfd_create: [0],
   mmap: [0, 1, 8, 2], // 2: the mempolicy check failed (params.membind, ops-numa.ts)
-  mount: [0, 1],
+  mount: [0, 1, 2], // 2: the mempolicy check failed (params.membind)
   punch: [0, 1, 8, 9, 16, 17, 24, 25, 32, 33],
   munmap: [0],
   truncate: [0],

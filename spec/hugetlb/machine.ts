@@ -178,13 +178,13 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
           : gathering
             ? np ** (op === 'mount' ? Math.max(1, Number(args['min'] ?? 0)) : p.fileSize)
             : 1;
-    const bound = !unbound && (faulting || op === 'mmap' || op === 'fallocate');
+    const bound = !unbound && (faulting || op === 'mmap' || op === 'mount' || op === 'fallocate');
     const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}${bound ? 1 : 0}:${offsets}:${nodes}`;
     let out = choiceCache.get(key);
     if (!out) {
       out = all.filter((c) => {
         const plan = decodeChoice(c);
-        const miss = op === 'mmap' ? bound : p.numa || bound;
+        const miss = op === 'mmap' || op === 'mount' ? bound : p.numa || bound;
         if (op === 'dissolve' && nodes === 1 && plan.surplusFirst) return false;
         return (p.inject || plan.inj === INJ.none || plan.inj === INJ.busy) && (miss || !plan.numaMiss);
       });

@@ -6,7 +6,7 @@
 import type { Plan } from './choices.js';
 import { fileStep, freshFile, lifeOf, mountStep } from './lifecycle.js';
 import type { HugetlbParams } from './params.js';
-import { gatherPlace, offlineNodePage } from './ops-numa.js';
+import { bindCheckFails, gatherPlace, offlineNodePage } from './ops-numa.js';
 import { clone, finish, inUse, nodeFree, outstanding, promiseGlobal, surplusGone } from './promises.js';
 import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
@@ -24,21 +24,26 @@ export function setOvercommit(v0: HugetlbView, a: Args, plan: Plan): Outcome | u
  * Its files are created fresh, open and linked, with nothing reserved.
  */
 export function mount(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Outcome | undefined {
-  if (plan.numaMiss || plan.inj) return undefined;
+  if (plan.inj) return undefined;
   const mi = num(a, 'm');
   const size = num(a, 'size');
   const min = num(a, 'min');
   const s = v0.spools[mi];
-  if (!s) return plan.buddyFail ? undefined : { view: v0, ret: 'EINVAL' };
+  if (!s) return plan.buddyFail || plan.numaMiss ? undefined : { view: v0, ret: 'EINVAL' };
   if (!mountStep(s.mounted ? 'mounted' : 'unmounted', 'mount'))
-    return plan.buddyFail ? undefined : { view: v0, ret: 'EBUSY' };
-  if (size !== -1 && min > size) return plan.buddyFail ? undefined : { view: v0, ret: 'EINVAL' };
+    return plan.buddyFail || plan.numaMiss ? undefined : { view: v0, ret: 'EBUSY' };
+  if (size !== -1 && min > size) return plan.buddyFail || plan.numaMiss ? undefined : { view: v0, ret: 'EINVAL' };
   const v = clone(v0);
   // hugepage_new_subpool -> hugetlb_acct_memory(h, min_hpages): gathered pages placed as an mmap's (ops-numa.ts)
   const place = gatherPlace(v, plan, p);
   const gathered = min > 0 ? promiseGlobal(v, outstanding(v0), min, plan.buddyFail, undefined, place.next) : true;
   if (gathered === undefined || (plan.node && (!gathered || !place.done()))) return undefined;
-  if (!gathered) return { view: v0, ret: 'ENOMEM' };
+  if (!gathered) return plan.numaMiss ? undefined : { view: v0, ret: 'ENOMEM' };
+  // a bound task: min_size is checked against its node's free pages as an mmap's reservation is
+  // (hugepage_new_subpool -> hugetlb_acct_memory -> allowed_mems_nr, ops-numa.ts bindCheckFails)
+  const bindFails = min > 0 ? bindCheckFails(v, min, plan, p) : plan.numaMiss ? undefined : false;
+  if (bindFails === undefined) return undefined;
+  if (bindFails) return plan.buddyFail ? undefined : { view: v0, ret: 'ENOMEM' };
   if (min <= 0 && plan.buddyFail) return undefined;
   v.spools[mi] = { mounted: true, max: size, min, reserve: min > 0 ? min : 0 };
   // the mount's files are created afresh (nothing of an earlier mount's files survives)

@@ -70,9 +70,7 @@ export function parseParams(raw: unknown): HugetlbParams {
   // params.numa (HR-13's disallowed-node coarsening) is the one-node stand-in for per-node pools
   if (nodePool > 1 && numa) throw new Error('hugetlb params: nodePool > 1 needs numa false');
   const membind = r.membind === undefined ? undefined : int(r.membind, 'membind', 0, nodePool - 1);
-  // a min_size mount reserves at mount time, through the same mempolicy check (not modelled)
-  if (membind !== undefined && (nodePool < 2 || mounts.some((m) => m.min > 0)))
-    throw new Error('hugetlb params: membind needs nodePool > 1 and no min_size mount');
+  if (membind !== undefined && nodePool < 2) throw new Error('hugetlb params: membind needs nodePool > 1');
   const base = { pool, overcommit, fileSize, mounts, fileMount, vmas, numa, inject, pud };
   // one node: the fields stay absent, so one-node scenarios print and hash as before
   if (nodePool === 1) return base;

@@ -192,4 +192,30 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
       [one(op('set_nr', { n: 0 }))],
     ],
   },
+  {
+    name: 'node-bind-min-size',
+    description:
+      "every task bound to node 0, node 1 given a page: mounting with min_size=2 fails with ENOMEM although the pool holds two free pages, since node 0 has one (hugepage_new_subpool's hugetlb_acct_memory runs the same mempolicy check as mmap, 8ca39e6874f8); min_size=1 mounts and reserves, while a mapping of the other mount faults node 0's page",
+    params: P({
+      pool: 1,
+      overcommit: 0,
+      fileSize: 1,
+      vmas: 1,
+      nodePool: 2,
+      membind: 0,
+      mounts: [
+        { size: 4, min: -1, mounted: true },
+        { size: -1, min: -1, mounted: false },
+      ],
+    }),
+    threads: [
+      [
+        one(nrNode(1, 1)),
+        one(op('mount', { m: 1, size: -1, min: 2 })),
+        one(op('mount', { m: 1, size: -1, min: 1 })),
+        one(op('umount', { m: 1 })),
+      ],
+      [one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(munmap(0))],
+    ],
+  },
 ];

@@ -290,7 +290,7 @@ export const variants: Variant[] = [
       "hugetlb_acct_memory checks a reservation only against the free pages of the task's cpuset nodes (cpuset_mems_nr), not its MPOL_BIND nodemask: a task bound to node 0 maps two pages while node 0 has one free (node 1 the other), and its second fault SIGBUSes",
     source:
       'commit 8ca39e6874f8 "mm/hugetlb: add mempolicy check in the reservation routine" (v5.9; Reported-by Jianchao Guo, Suggested-by Michal Hocko); mm/hugetlb.c allowed_mems_nr() and hugetlb_acct_memory() @ v6.1',
-    scenarios: ['node-bind-reserve'],
+    scenarios: ['node-bind-reserve', 'node-bind-min-size'],
   },
   {
     name: '003af997c8a9',

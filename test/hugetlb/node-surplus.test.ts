@@ -114,4 +114,34 @@ describe('hugetlb surplus pages per node', () => {
       [0, 0],
     ]);
   });
+
+  test('a shrink while fewer pages are in use than surplus pages keeps the reserved pages and one persistent page (shrink-surplus-in-use)', () => {
+    // one node, pool 1, overcommit 2: a three-page reservation gathers two surplus pages, one is faulted
+    const script = {
+      params: parseParams({ pool: 1, overcommit: 2, fileSize: 3, vmas: 1 }),
+      steps: [
+        s('mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 3 }),
+        s('fault', { v: 0, i: 0, write: true }), // in use 1 < surplus 2
+        s('set_nr', { n: 0 }), // min_count = resv 2 + persistent 1 - (free 2 - surplus 2) = 3: nothing removed
+        s('munmap', { v: 0 }),
+        s('truncate', { f: 0, size: 0 }),
+      ],
+    };
+    const obs = runScript(hugetlb, script as unknown as Script, null);
+    for (const o of obs) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+    const c = (o: (typeof obs)[number]) => [
+      o.impl['HugePages_Total'],
+      o.impl['HugePages_Free'],
+      o.impl['HugePages_Surp'],
+    ];
+    expect(obs.map(c)).toEqual([
+      [3, 3, 2],
+      [3, 2, 2],
+      [3, 2, 3],
+      [3, 2, 3],
+      [0, 0, 0],
+    ]);
+    const sc = hugetlb.scenarios.find((x) => x.name === 'shrink-surplus-in-use')!;
+    expect(checkScenario(hugetlb, sc, { variant: null }).violation).toBeUndefined();
+  });
 });

@@ -101,4 +101,37 @@ describe('hugetlb per-node pools', () => {
       [1, 0],
     ]);
   });
+
+  test('a bound task mounting with min_size= passes the mempolicy check of its node only (8ca39e6874f8 caught)', () => {
+    const script = {
+      params: parseParams({
+        pool: 1,
+        fileSize: 1,
+        vmas: 1,
+        nodePool: 2,
+        membind: 0,
+        mounts: [
+          { size: 4, min: -1, mounted: true },
+          { size: -1, min: -1, mounted: false },
+        ],
+      }),
+      steps: [
+        s('set_nr_node', { nid: 1, n: 1 }),
+        s('mount', { m: 1, size: -1, min: 2 }), // two free pages, one on node 0
+        s('mount', { m: 1, size: -1, min: 1 }),
+        s('umount', { m: 1 }),
+      ],
+    };
+    const obs = runScript(hugetlb, script as unknown as Script, null);
+    for (const o of obs) if (!o.agree) throw new Error(`step ${o.step} ${o.op}: ${o.problem}`);
+    expect(obs.map((o) => [o.impl['ret'], o.impl['HugePages_Rsvd']])).toEqual([
+      ['ok', 0],
+      ['ENOMEM', 0],
+      ['ok', 1],
+      ['ok', 0],
+    ]);
+    const before = runScript(hugetlb, script as unknown as Script, '8ca39e6874f8');
+    expect(before[1]?.impl['ret']).toBe('ok');
+    expect(before[1]?.agree).toBe(false);
+  });
 });
