@@ -47,6 +47,7 @@ import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
   BUG_ON,
   GUP_PIN_COUNTING_BIAS,
+  PTE_COPY,
   folioOf,
   folio_get,
   folio_mapcount,
@@ -63,12 +64,14 @@ import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-wa
 import {
   arg,
   assertFolioLocked,
+  badMm,
   badSub,
   done,
   folio_lock,
   folio_unlock,
   kernelOp,
   me,
+  mmOf,
   pmd_lock,
   spin_unlock_ptl,
   type Done,
@@ -105,6 +108,15 @@ export function lockCopy(g: G, t: T, k: number): void {
   const c = g.copies[k]!;
   BUG_ON(c.locked !== 0, `folio_trylock: copy ${k} already locked`);
   c.locked = me(t);
+}
+
+/** folio_isolate_lru() + folio_trylock() of copy k for swap_out: a locked copy is not reclaimed ('kept'). */
+function isolateCopy(g: G, t: T, k: number): (typeof V)['add'] | Done {
+  if (g.copies[k]!.locked !== 0) return done('kept');
+  g.copies[k]!.refcount++;
+  lockCopy(g, t, k);
+  t.l.page = t.params.nr + k;
+  return V.add;
 }
 
 /** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
@@ -277,6 +289,12 @@ export const swap_out = kernelOp(
       run: (g, t) => {
         const sub = arg(t, 'sub');
         if (badSub(t, sub) || !isAnon(t.params)) return done('EINVAL');
+        if (arg(t, 'mm') >= 0) {
+          /* the folio mm maps at sub: a private copy there is reclaimed as a small folio (on the LRU while mapped) */
+          if (badMm(t, arg(t, 'mm'))) return done('EINVAL'); /* the schema keeps it a natural number */
+          const e = mmOf(g, t).pte[sub]!;
+          if (mmOf(g, t).pmd === 'table' && e >= PTE_COPY) return isolateCopy(g, t, e - PTE_COPY);
+        }
         const h = folioOf(g, sub);
         const p = g.pages[h]!;
         /* not on the LRU (freed, or frozen by a split), or folio_trylock() fails: nothing to reclaim */

@@ -53,6 +53,7 @@ import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
   BUG_ON,
   GUP_PIN_COUNTING_BIAS,
+  PTE_COPY,
   PageCompound,
   compound_head,
   get_page,
@@ -70,11 +71,13 @@ import {
   OK,
   arg,
   assertPageLocked,
+  badMm,
   badSub,
   done,
   kernelOp,
   lock_page,
   me,
+  mmOf,
   unlock_page,
   type Done,
   type KStep,
@@ -143,6 +146,15 @@ function add_to_swap_copy(g: G, t: T, k: number): void {
   c.swap = s + 1;
   g.swap[s]!.page = t.params.nr + k;
   c.refcount++; /* add_to_swap_cache(): folio_ref_add(folio, 1) */
+}
+
+/** isolate_lru_page() + trylock_page() of copy k for swap_out: a locked copy is not reclaimed ('kept'). */
+function isolateCopy(g: G, t: T, k: number): (typeof V)['add'] | Done {
+  if (g.copies[k]!.locked !== 0) return done('kept');
+  g.copies[k]!.refcount++;
+  lockCopy(g, t, k);
+  t.l.page = t.params.nr + k;
+  return V.add;
 }
 
 /** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
@@ -292,6 +304,12 @@ export const swap_out = kernelOp(
       run: (g, t) => {
         const sub = arg(t, 'sub');
         if (badSub(t, sub) || !isAnon(t.params)) return done('EINVAL');
+        if (arg(t, 'mm') >= 0) {
+          /* the page mm maps at sub: a private copy there is reclaimed as a small page (on the LRU while mapped) */
+          if (badMm(t, arg(t, 'mm'))) return done('EINVAL'); /* the schema keeps it a natural number */
+          const e = mmOf(g, t).pte[sub]!;
+          if (mmOf(g, t).pmd === 'table' && e >= PTE_COPY) return isolateCopy(g, t, e - PTE_COPY);
+        }
         const h = compound_head(g, sub);
         const p = g.pages[h]!;
         /* not on the LRU (freed, or frozen by a split), or trylock_page() fails: nothing to reclaim */

@@ -34,7 +34,7 @@
  * (impl/thp/swap.ts).
  */
 import { REJECT, int, type Handler } from './handler.js';
-import { mapNewCopy } from './identity.js';
+import { mapNewCopy, pageAt } from './identity.js';
 import { splitPage, splitPmd } from './mappings.js';
 import { add, del, endSplit, splitKey, type ThpView } from './view.js';
 
@@ -59,11 +59,27 @@ export function swapTarget(c: ThpView, sub: number): number {
 const on_swap_out: Handler = (c, e) => {
   const { badSub, anon, choice, first } = e;
   if (badSub(e.sub) || !anon) return first(['ok', 'kept']) ? 'EINVAL' : REJECT;
+  if (e.ev.mm !== undefined) {
+    const mm = int(e.ev.mm);
+    if (e.badMm(mm)) return first(['ok', 'kept']) ? 'EINVAL' : REJECT;
+    const id = c.cow[mm]![e.sub]!;
+    if (id >= 0) return swapOutCopy(c, id, choice);
+  }
   const sub = swapTarget(c, e.sub);
   endSplit(c, splitKey('swap_out', { sub: e.sub }));
   if (choice === 'kept') return 'kept';
   return swapOutPage(c, sub);
 };
+
+/**
+ * swap_out of private copy id (the page a process maps at sub, `mm` given): 'kept', or 'ok' when it left memory,
+ * which changes nothing a process sees (the same data reads back, for every process that shares it); never while
+ * a pin holds it.
+ */
+function swapOutCopy(c: ThpView, id: number, choice: string | undefined): 'ok' | 'kept' | typeof REJECT {
+  if (choice === 'kept') return 'kept';
+  return c.pinned.some((p) => p[2] === c.data.length + id) ? REJECT : 'ok';
+}
 
 /** The page holding sub leaves memory ('ok'), or REJECT when it may not. */
 export const swapOutPage = (c: ThpView, sub: number): 'ok' | typeof REJECT => {
@@ -192,6 +208,9 @@ export function swapOutPending(
 ): { type: string; mm?: number; sub: number; upto?: number; key?: string }[] {
   const sub = int(args.sub);
   if (view.kind !== 'anon' || sub < 0 || sub >= view.pte.length) return [];
+  /* with mm: the page mm maps at sub; a private copy's reclaim shows nothing in the view */
+  const mm = int(args.mm);
+  if (args.mm !== undefined && (mm < 0 || mm >= view.mms || pageAt(view, mm, sub) !== sub)) return [];
   const key = splitKey('swap_out', { sub });
   const split =
     view.compound && !view.freed[0] && !view.swapcache.some(Boolean)

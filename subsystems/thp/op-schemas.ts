@@ -54,8 +54,8 @@ export const thpOps = defineOps({
     args: { mm },
   },
   swap_out: {
-    doc: 'reclaim to swap (shrink_page_list) of the anon THP holding subpage sub, or of small page sub of a split one: ok (it left memory) or kept',
-    args: { sub },
+    doc: 'reclaim to swap (shrink_page_list) of the anon THP holding subpage sub, or of small page sub of a split one; with mm, of the page mm maps at sub (a private copy there, also one shared after fork): ok (it left memory) or kept',
+    args: { sub, mm: A.optional(mm) },
   },
   madvise_pageout: {
     doc: 'madvise(MADV_PAGEOUT) of subpages [from, to) of the private anon range in mm: may split the THP and reclaim pages wholly in the range to swap (returns ok; data and pins unchanged)',

@@ -88,4 +88,14 @@ export const swapScenarios: Scenario<ThpParams>[] = [
       [op('fork', { src: 1, dst: 2 }), op('read', { mm: 2, sub: 2 }), op('read', { mm: 1, sub: 2 })],
     ],
   },
+  {
+    name: 'swap-out-copy-forked',
+    description:
+      "Reclaim (swap_out with mm: the page mm 1 maps at subpage 1) of the private copy mm 1's write made and a fork then shared with mm 2 (page_mapcount 2: MADV_PAGEOUT skips it, reclaim does not), racing mm 2's read and write of it: the rmap walk turns both PTEs into swap entries of one pool slot (swap_duplicate twice, not exclusive), a read maps the copy back from the swap cache or, once it left memory, reads it into one page both share through the swap cache, and the write copies away from the shared page; every process keeps reading 7 until its own write.",
+    params: thpParams('anon', 'forked', 3),
+    threads: [
+      [op('wp_fault', { mm: 1, sub: 1, val: 7 }), op('fork', { src: 1, dst: 2 }), op('swap_out', { sub: 1, mm: 1 })],
+      [op('read', { mm: 2, sub: 1 }), op('wp_fault', { mm: 2, sub: 1, val: 9 })],
+    ],
+  },
 ];

@@ -147,6 +147,25 @@ describe('thp folio: MADV_PAGEOUT', () => {
     expect(p.pins[0]!.page).toBe(forked.nr + p.mms[1]!.pte[2]! - PTE_COPY);
     agrees(forked, [...pinned, step('wp_fault', { mm: 1, sub: 2, val: 8 })]);
   });
+
+  test('swap_out with mm reclaims a private copy a fork shared: one pool slot, both read it back', () => {
+    const p3 = parseParams({ kind: 'anon', initial: 'forked', mms: 3 });
+    const shared = [
+      step('wp_fault', { mm: 1, sub: 1, val: 7 }),
+      step('fork', { src: 1, dst: 2 }),
+      step('swap_out', { sub: 1, mm: 1 }),
+    ];
+    const g = run(p3, shared);
+    expect(g.mms[1]!.pte[1]).toBe(swp_entry(p3.nr, false));
+    expect(g.mms[2]!.pte[1]).toBe(swp_entry(p3.nr, false));
+    expect(g.swap[p3.nr]).toMatchObject({ count: 2, page: -1, data: 7 });
+    agrees(p3, [
+      ...shared,
+      step('read', { mm: 2, sub: 1 }),
+      step('read', { mm: 1, sub: 1 }),
+      step('wp_fault', { mm: 2, sub: 1, val: 9 }),
+    ]);
+  });
 });
 
 describe('thp folio: MADV_PAGEOUT racing other threads (every interleaving)', () => {

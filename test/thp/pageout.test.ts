@@ -111,6 +111,34 @@ describe('thp compound: MADV_PAGEOUT', () => {
     expect(bad.some((o) => o.problem !== undefined)).toBe(true);
   });
 
+  test('swap_out with mm reclaims a private copy a fork shared: one pool slot, both read it back; a pinned copy stays', () => {
+    const shared = [
+      step('wp_fault', { mm: 1, sub: 1, val: 7 }),
+      step('fork', { src: 1, dst: 2 }),
+      step('swap_out', { sub: 1, mm: 1 }),
+    ];
+    const p3 = parseParams({ kind: 'anon', initial: 'forked', mms: 3 });
+    const g = run(p3, shared).at(-1)!;
+    expect(g.mms[1]!.pte[1]).toBe(swp_entry(p3.nr, false)); /* fork cleared PG_anon_exclusive: no exclusive bit */
+    expect(g.mms[2]!.pte[1]).toBe(swp_entry(p3.nr, false));
+    expect(g.swap[p3.nr]).toMatchObject({ count: 2, page: -1, data: 7 });
+    expect(g.mms[0]!.pmd).toBe('huge'); /* the THP is not touched */
+    agrees(p3, [
+      ...shared,
+      step('read', { mm: 2, sub: 1 }),
+      step('read', { mm: 1, sub: 1 }),
+      step('wp_fault', { mm: 2, sub: 1, val: 9 }),
+    ]);
+    const pinned = [
+      step('wp_fault', { mm: 1, sub: 1, val: 7 }),
+      step('pin', { mm: 1, sub: 1, write: 1 }),
+      step('swap_out', { sub: 1, mm: 1 }),
+    ];
+    const k = run(forked, pinned).at(-1)!;
+    expect(isCopyPte(k.mms[1]!.pte[1]!)).toBe(true);
+    agrees(forked, [...pinned, step('wp_fault', { mm: 1, sub: 1, val: 8 })]);
+  });
+
   test('a pinned THP stays in memory: pins keep their page', () => {
     agrees(pmd, [step('pin', { mm: 0, sub: 0, write: 1 }), pageout(0, 4), step('wp_fault', { mm: 0, sub: 0 })]);
   });
