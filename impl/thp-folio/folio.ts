@@ -134,6 +134,8 @@ const MmS = S.struct({
   vm_write: S.bool(),
   /** Data of the THP khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
+  /** Subpages of the range its VMAs cover (bit i): the lowest is its rmap walk key (thp-common/rmap-walk.ts). */
+  vma: S.int(),
 });
 
 export const folioSchema = S.struct({
@@ -161,7 +163,7 @@ export const folioSchema = S.struct({
   frozen: S.bool(),
   /** anon_vma rwsem (anon) / i_mmap rwsem (file), held for write by split and collapse: tid + 1. */
   rmap_lock: S.int(),
-  /** Order in which mms' VMAs are linked into the anon_vma (rmap walks visit parents before children). */
+  /** The rmap walk: an mm per anon_vma interval tree entry, by VMA start then insertion (rmap-walk.ts); -1 unlinked. */
   avc: S.list(S.int()),
   mms: S.list(MmS),
   /** The bytes the huge and the small zero page read: 0 unless someone wrote into them. */

@@ -13,6 +13,7 @@
  * faults them in later.
  */
 // Deliberate copy of impl/thp's fork.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
+import { vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
 import { alloc_copy, maybeDmaPinned } from './cow.js';
 import {
   PTE_COPY,
@@ -113,7 +114,7 @@ function copy_page_range(g: G, t: T, src: MmT, dst: MmT): void {
  * (57efa1fe5957).
  */
 export const fork = kernelOp(
-  'fork(): dup_mmap → anon_vma_fork (child linked after the parent) → copy_page_range (copy_huge_pmd / copy_present_ptes via folio_try_dup_anon_rmap_*, which clears PageAnonExclusive and refuses maybe-pinned exclusive pages: split and retry, or copy_present_page); shared file VMAs are not copied.',
+  'fork(): dup_mmap → anon_vma_fork (the child avc inserted after every VMA with the same start) → copy_page_range (copy_huge_pmd / copy_present_ptes via folio_try_dup_anon_rmap_*, which clears PageAnonExclusive and refuses maybe-pinned exclusive pages: split and retry, or copy_present_page); shared file VMAs are not copied.',
   ['i'],
   [
     {
@@ -126,6 +127,9 @@ export const fork = kernelOp(
         const dst = g.mms[d]!;
         /* the model does not copy a collapsed THP's migration entry: fork waits for remove_migration_pmd */
         if (src.pmd === 'foreign_migration') return false;
+        /* anon_vma_fork() → anon_vma_clone() inserts under the anon_vma lock: a walk under way ends first, unless the child lands at its end */
+        const inserts = src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s);
+        if (inserts && g.rmap_lock !== 0 && !vmaTreeForkAppends(g, s)) return false;
         return src.mmap_lock === 0 && dst.mmap_lock === 0 && src.ptl === 0 && dst.ptl === 0;
       },
       run: (g, t) => {
@@ -138,7 +142,7 @@ export const fork = kernelOp(
         if (dst.pmd !== 'none') return done('EEXIST');
         src.mmap_lock = -1;
         dst.mmap_lock = -1;
-        if (src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s)) g.avc.push(d);
+        vmaTreeFork(g, s, d, src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s));
         return F.check;
       },
     },

@@ -17,6 +17,7 @@
  * no other op sees the range at the temporary address.
  */
 // Deliberate copy of impl/thp's mremap.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
+import { vmaTreeChange, vmaTreeWriteOk } from '../thp-common/rmap-walk.js';
 import { isHugePmd, MREMAP, mremapDoc, type MremapStep } from '../thp-common/mremap.js';
 import { BUG_ON } from './folio.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
@@ -25,10 +26,14 @@ import { arg, badMm, done, kernelOp, mmOf, mmap_write_unlock, pmd_lock, spin_unl
 const steps: KStep<MremapStep | (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD]>[] = [
   {
     name: MREMAP.lock,
-    enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+    enabled: (g, t) =>
+      badMm(t, arg(t, 'mm')) ||
+      (mmOf(g, t).mmap_lock === 0 && vmaTreeWriteOk(g, t, arg(t, 'mm'), 0, t.params.nr, 'move')),
     run: (g, t) => {
       if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
       mmOf(g, t).mmap_lock = -1;
+      /* move_vma() → copy_vma(): the new VMA (same vm_pgoff) is inserted after its equals, the old one unlinked */
+      vmaTreeChange(g, t, arg(t, 'mm'), 0, t.params.nr, 'move');
       const pmd = mmOf(g, t).pmd;
       if (isHugePmd(pmd)) return arg(t, 'aligned') === 1 ? MREMAP.huge : SPLIT_PMD.entry;
       if (pmd !== 'table') return MREMAP.unlock;

@@ -43,6 +43,7 @@ import {
   type KStep,
 } from './steps.js';
 import type { OpDef } from '../../checker/types.js';
+import { vmaTreeChange, vmaTreeWriteOk, type VmaChange } from '../thp-common/rmap-walk.js';
 
 type Op = OpDef<FolioState, FolioParams>;
 
@@ -76,6 +77,10 @@ const badRange = (t: Parameters<typeof arg>[0]): boolean => {
   return badMm(t, arg(t, 'mm')) || from < 0 || to > t.params.nr || from >= to;
 };
 
+/** The anon_vma lock for write that re-inserting mm's VMAs over [from, to) takes (impl/thp-common/rmap-walk.ts). */
+const vmaChangeOk = (g: Readonly<FolioState>, t: T, c: VmaChange): boolean =>
+  badRange(t) || vmaTreeWriteOk(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), c);
+
 /** mprotect/mlock of [from, to): split_vma → vma_adjust_trans_huge() splits a PMD straddling the new border. */
 function borderSplitOp(doc: string): Op {
   return kernelOp(
@@ -84,11 +89,14 @@ function borderSplitOp(doc: string): Op {
     [
       {
         name: 'mmap_write_lock',
-        enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+        enabled: (g, t) => (badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0) && vmaChangeOk(g, t, 'split'),
         run: (g, t) => {
           if (badRange(t)) return done('EINVAL');
           mmOf(g, t).mmap_lock = -1;
-          if (arg(t, 'from') > 0 || arg(t, 'to') < t.params.nr) return SPLIT_PMD.entry;
+          if (arg(t, 'from') > 0 || arg(t, 'to') < t.params.nr) {
+            vmaTreeChange(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), 'split'); /* __split_vma() */
+            return SPLIT_PMD.entry;
+          }
           return 'mmap_write_unlock';
         },
       },
@@ -235,10 +243,12 @@ export const munmap = kernelOp(
   [
     {
       name: 'mmap_write_lock',
-      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+      enabled: (g, t) => (badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0) && vmaChangeOk(g, t, 'munmap'),
       run: (g, t) => {
         if (badRange(t)) return done('EINVAL');
         mmOf(g, t).mmap_lock = -1;
+        /* the munmap's splits (__split_vma() at each border inside a VMA) re-insert what stays */
+        vmaTreeChange(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), 'munmap');
         return zapPmdRange(g, t) ?? MUNMAP_UNLOCK;
       },
     },

@@ -19,6 +19,7 @@
  * the page. Lacking 6c287605fd56 the test is page_maybe_dma_pinned() alone.
  * Shared file VMAs are not copied: the child faults them in later.
  */
+import { vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
 import { alloc_copy, clearAnonExclusive, maybeDmaPinned, pageAnonExclusive, preExclusive } from './cow.js';
 import {
   PTE_COPY,
@@ -129,7 +130,7 @@ function copy_page_range(g: G, t: T, src: MmT, dst: MmT, early_cow: number): voi
  * write_protect_seq it samples is what makes it back off (57efa1fe5957).
  */
 export const fork = kernelOp(
-  'fork(): dup_mmap → anon_vma_fork (child linked after the parent) → copy_page_range (copy_huge_pmd / copy_pte_range, page_dup_rmap, early COW of maybe-pinned pages); shared file VMAs are not copied.',
+  'fork(): dup_mmap → anon_vma_fork (the child avc inserted after every VMA with the same start) → copy_page_range (copy_huge_pmd / copy_pte_range, page_dup_rmap, early COW of maybe-pinned pages); shared file VMAs are not copied.',
   ['i', 'page_locked', 'early_cow'],
   [
     {
@@ -140,6 +141,9 @@ export const fork = kernelOp(
         if (badMm(t, s) || badMm(t, d) || s === d) return true;
         const src = g.mms[s]!;
         const dst = g.mms[d]!;
+        /* anon_vma_fork() → anon_vma_clone() inserts under the anon_vma lock: a walk under way ends first, unless the child lands at its end */
+        const inserts = src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s);
+        if (inserts && g.rmap_lock !== 0 && !vmaTreeForkAppends(g, s)) return false;
         return src.mmap_lock === 0 && dst.mmap_lock === 0 && src.ptl === 0 && dst.ptl === 0;
       },
       run: (g, t) => {
@@ -152,7 +156,7 @@ export const fork = kernelOp(
         if (dst.pmd !== 'none') return done('EEXIST');
         src.mmap_lock = -1;
         dst.mmap_lock = -1;
-        if (src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s)) g.avc.push(d);
+        vmaTreeFork(g, s, d, src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s));
         return F.check;
       },
     },

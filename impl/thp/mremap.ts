@@ -16,6 +16,7 @@
  * mapped moves. Simplification: both moves run under one mmap_lock hold, so
  * no other op sees the range at the temporary address.
  */
+import { vmaTreeChange, vmaTreeWriteOk } from '../thp-common/rmap-walk.js';
 import { isHugePmd, MREMAP, mremapDoc, type MremapStep } from '../thp-common/mremap.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
 import { arg, badMm, done, kernelOp, mmOf, mmap_write_unlock, pmd_lock, spin_unlock_ptl, type KStep } from './steps.js';
@@ -23,10 +24,14 @@ import { arg, badMm, done, kernelOp, mmOf, mmap_write_unlock, pmd_lock, spin_unl
 const steps: KStep<MremapStep | (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD]>[] = [
   {
     name: MREMAP.lock,
-    enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+    enabled: (g, t) =>
+      badMm(t, arg(t, 'mm')) ||
+      (mmOf(g, t).mmap_lock === 0 && vmaTreeWriteOk(g, t, arg(t, 'mm'), 0, t.params.nr, 'move')),
     run: (g, t) => {
       if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
       mmOf(g, t).mmap_lock = -1;
+      /* move_vma() → copy_vma(): the new VMA (same vm_pgoff) is inserted after its equals, the old one unlinked */
+      vmaTreeChange(g, t, arg(t, 'mm'), 0, t.params.nr, 'move');
       const pmd = mmOf(g, t).pmd;
       if (isHugePmd(pmd)) return arg(t, 'aligned') === 1 ? MREMAP.huge : SPLIT_PMD.entry;
       return pmd === 'table' ? MREMAP.ptes : MREMAP.unlock;

@@ -131,8 +131,9 @@ const MmS = S.struct({
   vm_write: S.bool(),
   /** Data of the huge page khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
+  /** Subpages of the range its VMAs cover (bit i): the lowest is its rmap walk key (thp-common/rmap-walk.ts). */
+  vma: S.int(),
 });
-
 export const thpSchema = S.struct({
   /** PageAnon(head) (page->mapping & PAGE_MAPPING_ANON): fixed by the scenario. */
   anon: S.bool(),
@@ -153,7 +154,7 @@ export const thpSchema = S.struct({
   split_unmapped: S.int(),
   /** anon_vma rwsem (anon) / i_mmap_rwsem (file), held for write by split and collapse: tid + 1. */
   rmap_lock: S.int(),
-  /** Order in which mms' VMAs are linked into the anon_vma (rmap walks visit parents before children). */
+  /** The rmap walk: an mm per anon_vma interval tree entry, by VMA start then insertion (rmap-walk.ts); -1 unlinked. */
   avc: S.list(S.int()),
   mms: S.list(MmS),
   /** The bytes the huge zero page (and the small zero page) reads: 0 unless someone wrote into it. */
@@ -329,6 +330,7 @@ export function init(p: ThpParams): ThpState {
       pte_dirty: new Array(n).fill(false),
       vm_write: true,
       foreign_data: new Array(n).fill(0),
+      vma: (1 << n) - 1,
     })),
     zero_data: 0,
     copies: Array.from({ length: copyPoolSize(p) }, () => ({

@@ -98,6 +98,39 @@ describe('two migrates of a PTE-mapped THP (conform thp --kernel 6.12 --seed 202
   });
 });
 
+describe('the rmap walk follows the anon_vma interval tree (conform thp --kernel 6.12 --seed 20261213, 6.12.118)', () => {
+  // munmap(mm 0, 0..1) re-inserts mm 0's VMA with vm_pgoff + 1: rmap_walk_anon() now visits mm 1's PMD first, so
+  // try_to_migrate() leaves the folio partially mapped (queued), the new folio is requeued (a2e0c0668a34) and the
+  // second migrate splits it: 6.12.118 showed compound=0 AnonHugePages=0 after it
+  const steps: Script['steps'] = [
+    { op: 'munmap', args: { mm: 0, from: 0, to: 1 } },
+    { op: 'migrate', args: { mm: 0 } },
+    { op: 'migrate', args: { mm: 0 } },
+  ];
+  const run = (impl: string, first = steps) =>
+    runScript(selectImpl(thp, impl), { params: parseParams({ kind: 'anon', initial: 'forked' }), steps: first }, null);
+
+  test('folio: forked, munmap of mm 0 page 0, two migrates: the second leaves small folios', () => {
+    const obs = run('folio');
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'ok']);
+    expect(obs[1]!.impl.deferred).toBe('queued (partially mapped)');
+    expect(obs[2]!.impl._entire_mapcount).toBeNull();
+  });
+
+  test('folio: munmap of the tail (a split re-inserts what stays) reorders the walk the same way', () => {
+    const obs = run('folio', [{ op: 'munmap', args: { mm: 0, from: 3, to: 4 } }, ...steps.slice(1)]);
+    expect(obs[1]!.impl.deferred).toBe('queued (partially mapped)');
+    expect(obs[2]!.impl._entire_mapcount).toBeNull();
+  });
+
+  test('folio: split_huge_pmd(mm 0) moves no VMA: mm 0 (linked first) goes first, nothing is queued', () => {
+    const obs = run('folio', [{ op: 'split_huge_pmd', args: { mm: 0 } }, ...steps.slice(1)]);
+    expect(obs[1]!.impl.deferred).toBe('no');
+    expect(obs[2]!.impl._entire_mapcount).not.toBeNull();
+  });
+});
+
 describe('implementations: migrate', () => {
   for (const impl of ['compound', 'folio'])
     for (const name of ['migrate-vs-gup', 'migrate-vs-partial-unmap'])
