@@ -118,11 +118,18 @@ describe('the rmap walk follows the anon_vma interval tree (conform thp --kernel
     expect(obs[2]!.impl._entire_mapcount).toBeNull();
   });
 
-  test('folio: munmap of the tail (a split re-inserts what stays) reorders the walk the same way', () => {
-    const obs = run('folio', [{ op: 'munmap', args: { mm: 0, from: 3, to: 4 } }, ...steps.slice(1)]);
-    expect(obs[1]!.impl.deferred).toBe('queued (partially mapped)');
-    expect(obs[2]!.impl._entire_mapcount).toBeNull();
-  });
+  // each AGREED with 6.12.118 under `reproduce` (session 13); main's parent-first walk predicted a large folio
+  const reorders: [string, Script['steps'][number]][] = [
+    ['munmap of the tail (__split_vma re-inserts what stays)', { op: 'munmap', args: { mm: 0, from: 3, to: 4 } }],
+    ['mprotect of page 1 (two splits)', { op: 'mprotect', args: { mm: 0, from: 1, to: 2 } }],
+    ['mremap there and back, not PMD-aligned (copy_vma)', { op: 'mremap', args: { mm: 0, aligned: 0 } }],
+  ];
+  for (const [name, first] of reorders)
+    test(`folio: ${name} puts mm 0 after mm 1 the same way`, () => {
+      const obs = run('folio', [first, ...steps.slice(1)]);
+      expect(obs[1]!.impl.deferred).toBe('queued (partially mapped)');
+      expect(obs[2]!.impl._entire_mapcount).toBeNull();
+    });
 
   test('folio: split_huge_pmd(mm 0) moves no VMA: mm 0 (linked first) goes first, nothing is queued', () => {
     const obs = run('folio', [{ op: 'split_huge_pmd', args: { mm: 0 } }, ...steps.slice(1)]);
