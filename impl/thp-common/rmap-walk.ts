@@ -70,6 +70,11 @@ const startPgoff = (vma: number): number => (vma === 0 ? 0 : 31 - Math.clz32(vma
 
 /** anon_vma_interval_tree_insert() of mm m's entry: after every entry whose start is <= its own. */
 function anonVmaTreeInsert(g: TreeState, m: number): void {
+  /* a fork landing at the end while a walk is under way (vmaTreeForkAppends): the walk's positions must hold */
+  if (g.rmap_lock !== 0) {
+    g.avc = [...g.avc.filter((x) => x !== m), m];
+    return;
+  }
   const avc = g.avc.filter((x) => x >= 0 && x !== m); /* no walk is under way: drop the tombstones */
   const key = startPgoff(g.mms[m]!.vma);
   let k = 0;
