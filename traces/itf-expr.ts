@@ -31,7 +31,7 @@ function unserializable(repr: string): ItfExpr {
  * Convert arbitrary plain data to an ITF expression:
  *   safe integers -> JSON numbers; other integers and bigints -> {"#bigint"};
  *   strings, booleans as is; arrays -> lists; `Set` -> {"#set"}; `Map` -> {"#map"};
- *   plain objects -> records (fields whose value is `undefined` are dropped, as in JSON;
+ *   plain objects -> records, keys sorted (fields whose value is `undefined` are dropped, as in JSON;
  *   an object with a key starting with '#' becomes a {"#map"} with string keys, since
  *   ITF record fields must not start with '#');
  *   null, undefined, non-integer or non-finite numbers, functions, symbols and cycles
@@ -70,7 +70,12 @@ function toItfRec(v: unknown, seen: Set<object>): ItfExpr {
       return Array.from(o as unknown as ArrayLike<number | bigint>, (x) => toItfRec(x, seen));
     if (o instanceof Set) return { '#set': [...o].map((x) => toItfRec(x, seen)) };
     if (o instanceof Map) return { '#map': [...o].map(([k, x]) => [toItfRec(k, seen), toItfRec(x, seen)]) };
-    const entries = Object.entries(o).filter(([, x]) => x !== undefined);
+    // keys in code-unit order: a value decoded from a shared intern table (a spec view a worker of
+    // --workers N interned, intern.ts canonicalDecode) has its keys sorted, the spec's own object
+    // has them in creation order; the trace must be the same bytes for every N
+    const entries = Object.entries(o)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (entries.some(([k]) => k.startsWith('#'))) return { '#map': entries.map(([k, x]) => [k, toItfRec(x, seen)]) };
     const out: Record<string, ItfExpr> = {};
     for (const [k, x] of entries) setOwn(out, k, toItfRec(x, seen));

@@ -12,6 +12,10 @@ import { searchSummary } from '../../checker/search-summary.js';
 import type { Lead } from '../../checker/strategy/parallel-bfs.js';
 import type { Scenario, Subsystem } from '../../checker/types.js';
 import { registry } from '../../subsystems/index.js';
+import { implSchema } from '../../checker/product.js';
+import { formatItf, toItf } from '../../traces/itf.js';
+import { outcomeOf } from '../../cli/outcome.js';
+import { renderOutcomeText } from '../../cli/reporters/text.js';
 
 const registryModule = new URL('../../subsystems/index.ts', import.meta.url).href;
 
@@ -149,6 +153,30 @@ describe('parallel BFS', () => {
       const v = await par(y.s, y.scenario, 2, { variant: y.variant, maxStates: 20_000, lead, tableLog2: 2 });
       expect(answer(v, false), `lead ${lead}, --variant ${y.variant}`).toEqual(answer(y.seq, false));
     }
+  }, 300_000);
+
+  // what `check --out` saves and prints: every level in the workers (lead 0), so the spec views of the
+  // trace's last states are ones a worker interned, which the coordinator decodes with sorted keys
+  test('the saved counterexample (ITF text) and the result lines are the same bytes with 1 and 2 workers', async () => {
+    const s = sub('hugetlb');
+    const scenario = s.scenarios.find((x) => x.name === 'private-cow-fork')!;
+    const job = { sub: s, scenario, variant: 'HR-8', expectViolation: false };
+    const file = (r: CheckResult) =>
+      formatItf(toItf(r, { implSchema: implSchema(s, scenario.params) as never, scenario }));
+    const lines = (r: CheckResult) =>
+      renderOutcomeText(outcomeOf(job, { result: r }, false, 'T.itf.json'), {
+        color: false,
+        detailAll: false,
+        quiet: true,
+      })
+        .join('\n')
+        .replace(/ \[BFS, 2 workers[^\n]*\]$/, '');
+    const one = checkScenario(s, scenario, { variant: 'HR-8' });
+    const two = await par(s, scenario, 2, { variant: 'HR-8' });
+    expect(one.violation?.trace.transitions.length).toBeGreaterThan(10);
+    expect(file(two)).toBe(file(one));
+    expect(lines(two)).toBe(lines(one));
+    expect(lines(one)).toMatch(/^FAIL hugetlb\/private-cow-fork \[variant HR-8\]: refinement .* after \d+ steps$/m);
   }, 300_000);
 
   test('a state limit stops at the same count, not exhaustive', async () => {

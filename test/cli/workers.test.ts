@@ -67,4 +67,35 @@ describe('check --workers', () => {
     expect(states(d2)).toEqual(states(d1));
     expect(states(d1).length).toBeGreaterThan(2);
   }, 120_000);
+
+  // A spec view a worker interned comes back from the shared table with its keys sorted
+  // (canonicalDecode): the trace writer must not let that order reach the file. Here the whole CLI
+  // path (files, lines); whether the workers or the coordinator expand the last levels depends on how
+  // fast the workers start, so test/checker/parallel-bfs.test.ts forces the workers (lead 0).
+  test('a hugetlb counterexample saved with 1 and 2 workers: byte-identical files and result lines', async () => {
+    const d1 = mkdtempSync(join(tmpdir(), 'mmcheck-w1-'));
+    const d2 = mkdtempSync(join(tmpdir(), 'mmcheck-w2-'));
+    const argv = ['check', 'hugetlb', '--variant', 'HR-8', '--scenario', 'private-cow-fork', '--quiet'];
+    const real = async (extra: string[]) => {
+      let out = '';
+      const io: Out = { out: (s) => (out += s + '\n'), err: () => {}, isTTY: false };
+      const code = await main([...argv, ...extra], io);
+      return { code, out };
+    };
+    const one = await real(['--out', d1]);
+    const two = await real(['--workers', '2', '--out', d2]);
+    expect([one.code, two.code]).toEqual([1, 1]);
+    for (const f of ['hugetlb-private-cow-fork-HR-8.itf.json', 'hugetlb-private-cow-fork-HR-8.html'])
+      expect(readFileSync(join(d2, f)).equals(readFileSync(join(d1, f))), f).toBe(true);
+    // the lines apart from the directory, the search note of 2 workers and the wall time
+    const lines = (r: { out: string }, d: string) =>
+      r.out
+        .split(d)
+        .join('DIR')
+        .replace(/ \[BFS, 2 workers[^\n]*\]$/m, '')
+        .replace(/ in [\d.]+ s wall/, '')
+        .split('\n');
+    expect(lines(two, d2)).toEqual(lines(one, d1));
+    expect(one.out).toMatch(/^FAIL hugetlb\/private-cow-fork \[variant HR-8\]: refinement .* after \d+ steps$/m);
+  }, 180_000);
 });
