@@ -9,6 +9,7 @@ import type { StopReason } from '../result.js';
 import type { Links } from '../store/queue.js';
 import { norm, type SharedFingerprintTable } from '../store/shared-visited.js';
 import { owner, type Frontier } from '../store/frontier.js';
+import { LoweredKeys } from '../store/lowered-keys.js';
 import { ABORT, W, WORKER_BASE } from './parallel-protocol.js';
 import type { Ticker } from './search.js';
 
@@ -40,6 +41,7 @@ class OrderScratch {
   /** Per entry: the worker that expands it. */
   own = new Int32Array(1 << 12);
   bucket = new Int32Array(1 << 12);
+  readonly lowered = new LoweredKeys();
 
   room(m: number, parents: number): void {
     if (m > this.buf.length) {
@@ -56,22 +58,16 @@ class OrderScratch {
 }
 const scratch = new WeakMap<LevelStores, OrderScratch>();
 
-/** The smallest lowered key per slot in the workers' logs: slot -> parent, edge (few: a state met first from a later parent). */
-function loweredKeys(co: LevelStores): { lowered?: Map<number, number>; loweredEdge?: Map<number, number> } {
-  let lowered: Map<number, number> | undefined;
-  let loweredEdge: Map<number, number> | undefined;
+/** The smallest lowered key per slot in the workers' logs (store/lowered-keys.ts). */
+function loweredKeys(co: LevelStores, lowered: LoweredKeys): void {
+  let records = 0;
+  for (let w = 0; w < co.n; w++) records += co.ctl[WORKER_BASE + W.SIZE * w + W.LOG]! / 3;
+  lowered.room(co.table.capacity, records);
   for (let w = 0; w < co.n; w++) {
     const l = co.frontier.logs[w]!;
     const end = co.ctl[WORKER_BASE + W.SIZE * w + W.LOG]!;
-    for (let k = 0; k < end; k += 3) {
-      const slot = l[k]!;
-      const p = (lowered ??= new Map()).get(slot);
-      if (p !== undefined && p <= l[k + 1]!) continue;
-      lowered.set(slot, l[k + 1]!);
-      (loweredEdge ??= new Map()).set(slot, l[k + 2]!);
-    }
+    for (let k = 0; k < end; k += 3) lowered.add(l[k]!, l[k + 1]!, l[k + 2]!);
   }
-  return { ...(lowered ? { lowered } : {}), ...(loweredEdge ? { loweredEdge } : {}) };
 }
 
 /**
@@ -87,13 +83,14 @@ export function orderNextLevel(co: LevelStores, start: number, size: number, cou
   const f = co.frontier;
   f.refresh(); // the workers may have grown their buffers
   const n = co.n;
-  const { lowered, loweredEdge } = loweredKeys(co);
   let m = 0;
   for (let w = 0; w < n; w++) m += co.ctl[WORKER_BASE + W.SIZE * w + W.COUNT]!;
   let sc = scratch.get(co);
   if (!sc) scratch.set(co, (sc = new OrderScratch()));
   sc.room(m, size);
-  const { buf, off, par, edg, idx, own, bucket } = sc;
+  const { buf, off, par, edg, idx, own, bucket, lowered } = sc;
+  loweredKeys(co, lowered);
+  const keys = lowered.keys;
   bucket.fill(0, 0, size + 1);
   const shares = new Int32Array(n + 1);
   let k = 0;
@@ -104,10 +101,10 @@ export function orderNextLevel(co: LevelStores, start: number, size: number, cou
     for (let at = 0; at < fill; at = f.next(b, at)) {
       let p = c[at + 4]!;
       let e = c[at + 5]!;
-      const lp = lowered?.get(c[at + 3]!);
-      if (lp !== undefined) {
-        p = lp;
-        e = loweredEdge!.get(c[at + 3]!)!;
+      const q = lowered.find(c[at + 3]!);
+      if (q >= 0) {
+        p = keys[q + 1]!;
+        e = keys[q + 2]!;
       }
       if (!(p >= start && p < start + size)) throw new Error(`parallel BFS: parent ${p} outside the level`);
       buf[k] = b;
@@ -121,6 +118,7 @@ export function orderNextLevel(co: LevelStores, start: number, size: number, cou
       k++;
     }
   }
+  lowered.clear();
   if (k !== m) throw new Error(`parallel BFS: ${k} entries in the buffers, ${m} claimed`);
   // counting sort by parent (ids start .. start+size), then by edge within a parent
   for (let i = 0; i < size; i++) bucket[i + 1]! += bucket[i]!;
