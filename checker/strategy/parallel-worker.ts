@@ -147,15 +147,14 @@ function claim(chunk: number): number {
 }
 
 // the hot loop of a worker: one closure per level, as in strategy/bfs.ts; returns the states it expanded
+// oxlint-disable-next-line max-lines-per-function -- the hot loop and its successor closure: one scope, no calls per state
 function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Frontier, stop?: Int32Array): number {
   const start = ctl[C.START]!;
   const chunk = ctl[C.CHUNK]!;
   const limit = ctl[C.LIMIT]!;
   const limitBit = ctl[C.LIMIT_BIT]!;
   const outBuf = 1 + 2 * me + ctl[C.PARITY]!;
-  // claims are added to C.CLAIMS `batch` at a time (one contended cache line less per new state), so
-  // the LIMIT abort comes at most workers x (batch - 1) claims late: an eighth of the room at most
-  const batch = Math.max(1, Math.min(32, Math.floor(limit / (8 * workers))));
+  const batch = claimBatch(limit);
   let unpublished = 0;
   const order = frontier.order;
   const owned = frontier.owned;
@@ -190,10 +189,7 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
       if (table.lowerTag(~r, parent + 1)) logFill = frontier.log(me, logFill, ~r, parent, e);
       return;
     }
-    if (++unpublished === batch) {
-      if (Atomics.add(ctl, C.CLAIMS, batch) + batch >= limit) abort(limitBit);
-      unpublished = 0;
-    }
+    if (++unpublished === batch) unpublished = publishClaims(batch, limit, limitBit);
     const aff = s.affinity ?? -1;
     // the hint is an id in this worker's model: kept for the state's owner only when that is this worker
     const hint = owner(aff, h1 | 0, workers) === me ? (s.hint ?? -1) : -1;
@@ -232,9 +228,24 @@ function expandLevel(model: Model, table: SharedFingerprintTable, frontier: Fron
     if (stop && Atomics.load(stop, 0) !== 0) abort(ABORT.STOP);
     if (job.deadline !== undefined && Date.now() > job.deadline) abort(ABORT.TIME);
   }
-  if (unpublished > 0 && Atomics.add(ctl, C.CLAIMS, unpublished) + unpublished >= limit) abort(limitBit);
+  publishClaims(unpublished, limit, limitBit);
   levelDone(fill, logFill, pushed, transitions);
   return expanded;
+}
+
+/**
+ * Claims go into C.CLAIMS this many at a time (one contended cache line less
+ * per new state), so the LIMIT abort comes at most workers x (batch - 1)
+ * claims late: an eighth of the level's room at most.
+ */
+function claimBatch(limit: number): number {
+  return Math.max(1, Math.min(32, Math.floor(limit / (8 * workers))));
+}
+
+/** Add `n` claims to C.CLAIMS, aborting at LIMIT; returns 0 (none left unpublished). */
+function publishClaims(n: number, limit: number, limitBit: number): number {
+  if (n > 0 && Atomics.add(ctl, C.CLAIMS, n) + n >= limit) abort(limitBit);
+  return 0;
 }
 
 /** This worker's words at the end of a level (W). */
