@@ -59,6 +59,11 @@ export class QemuBatchRunner implements KernelBatchRunner {
   async runBatch(subsystem: string, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome> {
     const m = this.opts.mappings[subsystem];
     if (!m) throw new Error(`no kernel mapping for subsystem '${subsystem}'`);
+    if (m.exactNodes && m.numaNodes) {
+      const nodes = scripts.map((s) => m.numaNodes!([s]));
+      const counts = [...new Set(nodes)].sort((a, b) => a - b);
+      if (counts.length > 1) return this.runByNodes(subsystem, scripts, nodes, counts);
+    }
     const t0 = Date.now();
     const results: (KernelScriptResult | undefined)[] = scripts.map((s) => {
       const why = m.unsupported?.(s);
@@ -139,5 +144,27 @@ export class QemuBatchRunner implements KernelBatchRunner {
     // a boot directory of our own is removed once everything ran; failures keep it (its logs explain them)
     if (!this.opts.workDir && !process.env.MMCHECK_KEEP_BOOT) rmSync(dir, { recursive: true, force: true });
     return { kind: 'ran', results: out, seconds: (Date.now() - t0) / 1000 };
+  }
+
+  /** One batch per node count (KernelMapping.exactNodes), the results back in the scripts' order. */
+  private async runByNodes(
+    subsystem: string,
+    scripts: readonly KernelScript[],
+    nodes: readonly number[],
+    counts: readonly number[],
+  ): Promise<KernelBatchOutcome> {
+    const results: KernelScriptResult[] = [];
+    let seconds = 0;
+    for (const n of counts) {
+      const idx = scripts.flatMap((_, i) => (nodes[i] === n ? [i] : []));
+      const r = await this.runBatch(
+        subsystem,
+        idx.map((i) => scripts[i]!),
+      );
+      if (r.kind !== 'ran') return r;
+      r.results.forEach((x, k) => (results[idx[k]!] = x));
+      seconds += r.seconds;
+    }
+    return { kind: 'ran', results, seconds };
   }
 }

@@ -109,6 +109,11 @@ export interface KernelMapping<P = unknown> {
   /** NUMA nodes the VM needs for these scripts (default 1; THP migrate needs a second node to move to). */
   numaNodes?(scripts: readonly Script[]): number;
   /**
+   * A script runs only on a VM with exactly numaNodes([script]) nodes: the runner boots once per node count
+   * (hugetlb: a one-node script's pool must not spread over a second node). Default: the batch's count for all.
+   */
+  readonly exactNodes?: boolean;
+  /**
    * The script needs a swap device (a RAM disk, kernel/modules.ts): the probe turns swap on before its setup
    * and off after its restore; a boot without such a script has no swap at all.
    */

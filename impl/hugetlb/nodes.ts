@@ -15,9 +15,12 @@
  * cursors; surplus pages from buddy (gather_surplus_pages, a fault's
  * alloc_buddy_hugetlb_folio_with_mpol) record their node (node-pages.ts). Migration
  * refuses to run with several nodes (NODE_OPS, nodeGuard).
- * Coarsening: the round-robin cursors next_nid_to_alloc / next_nid_to_free are
- * not kept; where the kernel's cursor picks among several nodes the model
- * takes every candidate (t.choose).
+ * The round-robin cursors h->next_nid_to_alloc / next_nid_to_free are kept
+ * (g.nta, g.ntf; cursorWalk): unknown (-1) at the start, where the kernel's
+ * cursor may stand anywhere, so the first walk takes every candidate
+ * (t.choose); exact from then on. A real kernel judged it: the global write
+ * interleaves its fresh pages over the nodes (subsystems/hugetlb/NOTES.md
+ * "Per-node pools on a real kernel").
  */
 import { done } from '../../checker/types.js';
 import { type T, LOCALS, argInt, at, resizeUnlock, type Op } from './context.js';
@@ -102,26 +105,39 @@ export function freePoolSurplusPage(g: G, t: T): boolean {
     account(g, 0, -1, -1, -1);
     return true;
   }
-  const cands: number[] = [];
-  g.nd.forEach((n, k) => {
-    if (n.surp > 0 && n.free > 0) cands.push(k);
-  });
-  if (cands.length === 0) return false;
-  account(g, cands.length === 1 ? cands[0]! : at(cands, t.choose(cands.length)), -1, -1, -1);
+  const nid = cursorWalk(g, t, 'ntf', (k) => at(g.nd, k).surp > 0 && at(g.nd, k).free > 0);
+  if (nid < 0) return false;
+  account(g, nid, -1, -1, -1);
   return true;
 }
 
 /**
- * The node next_nid_to_alloc / next_nid_to_free's round robin reaches first among cands (the
- * cursor is not kept: every candidate is a choice); -1 when there is none.
+ * for_each_node_mask_to_alloc / for_each_node_mask_to_free over N_MEMORY (every node), stopping at
+ * the first node ok accepts: hstate_next_node_to_alloc / _to_free hand out the cursor's node and
+ * advance it to next_node_allowed (mm/hugetlb.c @ v6.1), so after a hit on nid the cursor stands
+ * on the node after nid; a walk without a hit visits every node and leaves the cursor where it
+ * was. An unknown cursor (-1) may stand anywhere: every node ok accepts is a choice. -1: no node.
+ * With one node (g.nd empty) the cursor is not kept.
  */
-function cursorPick(t: T, cands: readonly number[]): number {
-  if (cands.length === 0) return -1;
-  return cands.length === 1 ? at(cands, 0) : at(cands, t.choose(cands.length));
+function cursorWalk(g: G, t: T, key: 'nta' | 'ntf', ok: (nid: number) => boolean): number {
+  const n = g.nd.length;
+  if (n === 0) return ok(0) ? 0 : -1;
+  let nid = -1;
+  if (g[key] < 0) {
+    const cands = g.nd.map((_, k) => k).filter(ok);
+    if (cands.length > 0) nid = cands.length === 1 ? at(cands, 0) : at(cands, t.choose(cands.length));
+  } else for (let i = 0; i < n && nid < 0; i++) if (ok((g[key] + i) % n)) nid = (g[key] + i) % n;
+  if (nid >= 0) g[key] = (nid + 1) % n;
+  return nid;
 }
 
-/** The nodes of the pool (one node: [0]). */
-const poolNodes = (g: Readonly<G>): number[] => (g.nd.length > 0 ? g.nd.map((_, k) => k) : [0]);
+/**
+ * The same walk over nodes_allowed = {nid} (a node's own write): get_valid_node_allowed gives nid
+ * and next_node_allowed(nid, {nid}) is nid again, so the cursor stands on nid after it.
+ */
+function cursorOn(g: G, key: 'nta' | 'ntf', nid: number): void {
+  if (g.nd.length > 0) g[key] = nid;
+}
 
 /**
  * adjust_pool_surplus(h, &node_states[N_MEMORY], delta) for the global write: delta -1 takes a
@@ -133,14 +149,17 @@ export function adjustPoolSurplusAny(g: G, t: T, delta: 1 | -1): boolean {
     const n = nodeCounts(g, k);
     return delta < 0 ? n.surp > 0 : n.surp < n.nr;
   };
-  const nid = cursorPick(t, poolNodes(g).filter(ok));
+  const nid = cursorWalk(g, t, delta < 0 ? 'nta' : 'ntf', ok);
   if (nid < 0) return false;
   account(g, nid, 0, 0, delta);
   return true;
 }
 
-/** alloc_pool_huge_page(h, N_MEMORY, ...): the node a fresh page is allocated on (for_each_node_mask_to_alloc). */
-export const allocPoolNid = (g: Readonly<G>, t: T): number => cursorPick(t, poolNodes(g));
+/**
+ * alloc_pool_huge_page(h, N_MEMORY, ...): the node a fresh page is allocated on (for_each_node_mask_to_alloc:
+ * the cursor's node, buddy not failing there).
+ */
+export const allocPoolNid = (g: G, t: T): number => cursorWalk(g, t, 'nta', () => true);
 
 /**
  * remove_pool_huge_page(h, N_MEMORY, 0) for the global write's shrink: a free page of a node with
@@ -149,10 +168,7 @@ export const allocPoolNid = (g: Readonly<G>, t: T): number => cursorPick(t, pool
  * pages than pages: surplus-bounded reports it). False when no node has a free page.
  */
 export function removePoolHugePage(g: G, t: T): boolean {
-  const nid = cursorPick(
-    t,
-    poolNodes(g).filter((k) => nodeCounts(g, k).free > 0),
-  );
+  const nid = cursorWalk(g, t, 'ntf', (k) => nodeCounts(g, k).free > 0);
   if (nid < 0) return false;
   account(g, nid, -1, -1, 0);
   return true;
@@ -160,6 +176,7 @@ export function removePoolHugePage(g: G, t: T): boolean {
 
 /** adjust_pool_surplus(h, {nid}, delta): one page of node nid changes between surplus and persistent. */
 function adjustPoolSurplus(g: G, nid: number, delta: 1 | -1): boolean {
+  cursorOn(g, delta < 0 ? 'nta' : 'ntf', nid);
   const n = nodeCounts(g, nid);
   if (delta < 0 ? n.surp === 0 : n.surp >= n.nr) return false;
   account(g, nid, 0, 0, delta);
@@ -187,6 +204,7 @@ function decreasePool(g: G, t: T): StepResult {
   const nid = argInt(t, 'nid');
   const minCount = shrinkMinCount(g, t, t.l.count);
   // remove_pool_huge_page(h, nodes_allowed, 0): a free page of node nid, no surplus accounting
+  if (minCount < persistent(g)) cursorOn(g, 'ntf', nid); // the loop's first remove_pool_huge_page(h, {nid}, 0)
   while (minCount < persistent(g) && nodeCounts(g, nid).free > 0) account(g, nid, -1, -1, 0);
   return 'adjust_pool_surplus'; // spin_unlock_irq: update_and_free_pages_bulk of the removed pages
 }
@@ -222,6 +240,7 @@ export const setNrNodeOp: Op = {
       // hugetlb_lock dropped per fresh page; alloc_pool_huge_page(h, {nid}, ...) allocates on node nid
       name: 'alloc_pool_huge_page',
       run(g, t) {
+        cursorOn(g, 'nta', argInt(t, 'nid')); // for_each_node_mask_to_alloc(h, .., {nid})
         if (t.inject('alloc_buddy')) {
           resizeUnlock(g, t); // goto out
           return done('ok');

@@ -146,6 +146,9 @@ export const stateSchema = S.struct({
   ghost: S.int(), // free-list entries that are no pool page any more (dissolved while being freed: 7ffddd499ba6)
   mig: S.int(), // the page under migration (hugetlb migration entries installed), migration-entry.ts migKey; 0 none
   resize: S.int(), // h->resize_lock owner tid+1
+  // h->next_nid_to_alloc / h->next_nid_to_free with several nodes (nodes.ts cursorWalk); -1: not known yet
+  nta: S.int(),
+  ntf: S.int(),
   // long-term pins (io_uring registered buffers, pin.ts), one entry per pin slot: PIN_NONE, a page-cache
   // page (1 + file * 64 + idx) or a folio that left the page cache and only the pin holds (-(2 + subpool))
   pin: S.list(S.int()),
@@ -215,6 +218,8 @@ export function initState(p: ImplParams): G {
     ghost: 0,
     mig: 0,
     resize: 0,
+    nta: -1,
+    ntf: -1,
     pin: Array.from({ length: PIN_SLOTS }, () => PIN_NONE),
     xref: [],
     leaked: 0,

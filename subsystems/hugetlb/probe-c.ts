@@ -14,6 +14,7 @@
  *   fork          fork(2): the child keeps only the forked mapping, runs the steps of slot c
  *   set_nr        write /proc/sys/vm/nr_hugepages
  *   set_overcommit write /proc/sys/vm/nr_overcommit_hugepages
+ *   set_nr_node   a node's nr_hugepages (probe-c-nodes.ts)
  *   mount         mount -t hugetlbfs -o size=,min_size= and create its files
  *   munmap range  munmap of [from, to) (a middle hole books the upper piece in slot c)
  *   close/unlink/umount/fallocate  close(2), unlink(2), umount(2), fallocate(fd, 0, ..)
@@ -53,6 +54,7 @@ struct hbook {
 };
 static struct hbook *B;
 static void h_uffd_drop(int v);
+static void h_observe_nodes(void); /* probe-c-nodes.ts */
 
 static void h_observe(void)
 {
@@ -70,6 +72,7 @@ static void h_observe(void)
 		snprintf(name, sizeof(name), "spool%d_used", m);
 		obs_add(name, (long long)st.f_blocks - (long long)st.f_bfree);
 	}
+	h_observe_nodes();
 }
 
 static void h_open_files(int m)

@@ -20,6 +20,7 @@ import { HUGETLB_C_MADVISE } from './probe-c-madvise.js';
 import { HUGETLB_C_SURGERY } from './probe-c-surgery.js';
 import { HUGETLB_C_MEMFD } from './probe-c-memfd.js';
 import { HUGETLB_C_PIN } from './probe-c-pin.js';
+import { HUGETLB_C_NODES } from './probe-c-nodes.js';
 
 const KIND_C: Record<string, string> = {
   shared: 'K_SHARED',
@@ -48,9 +49,29 @@ function cArray(xs: readonly (number | boolean)[], type: string, name: string): 
 export const HUGETLB_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   dissolve:
     'memory offline of a block holding a huge page (dissolve_free_hugetlb_folio): the probe VM has no hotpluggable memory',
-  set_nr_node:
-    "a node's nr_hugepages (per-node pools, impl/hugetlb/nodes.ts): the probe VM boots with one NUMA node, where it is the global write",
 };
+
+/** The most NUMA nodes a probe VM boots with (kernel/qemu.ts numaArgs splits its memory between them). */
+export const PROBE_MAX_NODES = 2;
+
+/** NUMA nodes the VM needs for scripts (params.nodePool; the probe VM's default is one). */
+export const probeNodes = (scripts: readonly Script[]): number =>
+  Math.max(1, ...scripts.map((s) => (s.params as HugetlbParams).nodePool ?? 1));
+
+/**
+ * Per-node counters the probe reads under /sys/devices/system/node/node<nid>/hugepages/hugepages-2048kB/
+ * (N<nid>_nr_hugepages, _free_hugepages, _surplus_hugepages: nr_huge_pages_node, free_huge_pages_node,
+ * surplus_huge_pages_node) as the implementation predicts them; none with one node.
+ */
+export function predictNodes(g: Readonly<G>): Record<string, number> {
+  const out: Record<string, number> = {};
+  g.nd.forEach((n, k) => {
+    out[`N${k}_nr_hugepages`] = n.nr;
+    out[`N${k}_free_hugepages`] = n.free;
+    out[`N${k}_surplus_hugepages`] = n.surp;
+  });
+  return out;
+}
 
 function step(op: string, args: Args): string {
   const r = (expr: string): string => `ret = ${expr};`;
@@ -102,6 +123,8 @@ function step(op: string, args: Args): string {
       );
     case 'set_nr':
       return r(`h_sysctl("/proc/sys/vm/nr_hugepages", ${int(args, 'n')})`);
+    case 'set_nr_node':
+      return r(`h_set_nr_node(${int(args, 'nid')}, ${int(args, 'n')})`);
     case 'set_overcommit':
       return r(`h_sysctl("/proc/sys/vm/nr_overcommit_hugepages", ${int(args, 'n')})`);
     case 'pin':
@@ -123,17 +146,28 @@ function step(op: string, args: Args): string {
 
 export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   subsystem: 'hugetlb',
-  cHelpers: HUGETLB_C + HUGETLB_UFFD_C + HUGETLB_C_MADVISE + HUGETLB_C_SURGERY + HUGETLB_C_MEMFD + HUGETLB_C_PIN,
+  cHelpers:
+    HUGETLB_C +
+    HUGETLB_UFFD_C +
+    HUGETLB_C_MADVISE +
+    HUGETLB_C_SURGERY +
+    HUGETLB_C_MEMFD +
+    HUGETLB_C_PIN +
+    HUGETLB_C_NODES,
   describe:
     'hugetlbfs mounts under /mnt/mmcheck, files f<N> on them, mapping slot v at a fixed address; ' +
     'after each step /proc/meminfo HugePages_* and statfs(mount) used pages are printed',
   cmdline: () => ['transparent_hugepage=never', 'hugepages=0'],
+  numaNodes: probeNodes,
+  exactNodes: true,
   explain: explainHugetlb,
   unsupported(script: Script) {
     const p = script.params as HugetlbParams;
     if (p.inject)
       return 'the script injects kernel allocation failures (params.inject), which a stock kernel cannot be made to do on demand';
     if (p.numa) return 'params.numa models free pages on disallowed nodes; the probe VM has one node';
+    if ((p.nodePool ?? 1) > PROBE_MAX_NODES)
+      return `params.nodePool ${p.nodePool}: the probe VM boots with at most ${PROBE_MAX_NODES} NUMA nodes`;
     for (const s of script.steps)
       if (HUGETLB_KERNEL_UNSUPPORTED[s.op]) return `op ${s.op}: ${HUGETLB_KERNEL_UNSUPPORTED[s.op]}`;
     return undefined;
@@ -156,6 +190,9 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
         'int',
         'mon',
       ),
+      // several nodes: the pool goes on node 0 first (the model's boot pool, impl/hugetlb/state.ts); h_setup's
+      // global write of the same count then changes nothing (set_max_huge_pages: count == persistent)
+      ...((p.nodePool ?? 1) > 1 ? [`h_nodes_setup(${i}, ${p.nodePool}, ${p.pool}, ${p.membind ?? -1});`] : []),
       `h_setup(${i}, ${p.pool}, ${p.overcommit}, ${p.fileSize}, ${p.fileMount.length}, fm, ${p.mounts.length}, msize, mmin, mon);`,
       ...p.mounts.flatMap((m, k) => (m.internal ? [`h_internal(${k});`] : [])),
     ].join('\n');
@@ -191,7 +228,7 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
       if (s.st === SP_MOUNTED && s.max !== -1) out[`spool${m}_used`] = s.used;
     });
     void p;
-    return out;
+    return { ...out, ...predictNodes(g) };
   },
   retOf: (ret: RetValue) => (ret === null ? 'null' : String(ret)),
 };

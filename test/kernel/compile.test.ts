@@ -58,14 +58,30 @@ describe('op -> C compiler', () => {
     expect(c).toContain('run_concurrent(&c);');
   });
 
+  test('a per-node script: the pool on node 0 before the mounts, the node write, two NUMA nodes; three refused', () => {
+    const s = finding('finding-node-remove-surplus-page');
+    const c = compileScripts(hugetlbProbe, [s]);
+    expect(c).toContain('ret = h_set_nr_node(1, 1);');
+    expect(c.indexOf('h_nodes_setup(0, 2, 0, -1);')).toBeGreaterThan(0);
+    expect(c.indexOf('h_nodes_setup(0, 2, 0, -1);')).toBeLessThan(c.indexOf('h_setup(0, 0, 0,'));
+    const bound = { ...s, params: { ...s.params, membind: 1 } };
+    expect(compileScripts(hugetlbProbe, [bound])).toContain('h_nodes_setup(0, 2, 0, 1);');
+    expect(hugetlbProbe.numaNodes!([s])).toBe(2);
+    expect(hugetlbProbe.numaNodes!([finding('finding-child-subpool-reserve')])).toBe(1);
+    expect(hugetlbProbe.unsupported!({ ...s, params: { ...s.params, nodePool: 3 } })).toBe(
+      'params.nodePool 3: the probe VM boots with at most 2 NUMA nodes',
+    );
+  });
+
   test.skipIf(!hasTool('gcc'))('the generated probe compiles with gcc (warnings are errors)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmcheck-cc-'));
-    // the findings a stock kernel can run (reproduce refuses the others with the probe's reason, e.g. a
-    // per-node write on the one-node probe VM)
+    // the findings a stock kernel can run (reproduce refuses the others with the probe's reason, e.g. an
+    // injected allocation failure); the per-node finding runs on a two-node VM since session 13
     const scripts = (hugetlb.findings ?? [])
       .map(scriptOfScenario)
       .filter((s): s is Script => s !== undefined && hugetlbProbe.unsupported?.(s) === undefined);
     expect(scripts.length).toBeGreaterThan(3);
+    expect(scripts).toContainEqual(finding('finding-node-remove-surplus-page'));
     const all: Script = {
       params: hugetlb.scenarios[0]!.params,
       steps: Object.keys(hugetlb.impl.ops)

@@ -140,4 +140,47 @@ describe('races', () => {
     expect(t.race!.script.concurrency).toEqual({ threadOf: [0, 0, 1], after: [[], [0], [0]] });
     expect(t.race!.expected).toEqual(['ok', 'y', 'x']);
   });
+
+  // the per-node counters the probe reads under /sys/devices/system/node/node<nid>/hugepages/hugepages-2048kB/,
+  // worked out by hand from mm/hugetlb.c set_max_huge_pages() and the round-robin cursors @ v6.1 (the probe
+  // starts every script with both cursors on node 0: probe-c-nodes.ts h_nodes_setup)
+  const nodes = (n0: number[], n1: number[]) => ({
+    N0_nr_hugepages: n0[0],
+    N0_free_hugepages: n0[1],
+    N0_surplus_hugepages: n0[2],
+    N1_nr_hugepages: n1[0],
+    N1_free_hugepages: n1[1],
+    N1_surplus_hugepages: n1[2],
+  });
+  const perNode = (c: Record<string, number>) => Object.fromEntries(Object.entries(c).filter(([k]) => /^N\d_/.test(k)));
+
+  test('per-node counters: the global write interleaves its fresh pages and its removals over the nodes', () => {
+    const s = finding('finding-node-remove-surplus-page');
+    const p = predictScript(hugetlb, hugetlbProbe, {
+      params: s.params,
+      steps: [
+        { op: 'set_nr', args: { n: 3 } },
+        { op: 'set_nr', args: { n: 1 } },
+        { op: 'set_nr_node', args: { nid: 1, n: 2 } },
+        { op: 'set_nr', args: { n: 0 } },
+      ],
+    });
+    // next_nid_to_alloc 0: nodes 0, 1, 0; next_nid_to_free 0: node 0, then node 1
+    expect(perNode(p[0]!.counters)).toEqual(nodes([2, 2, 0], [1, 1, 0]));
+    expect(perNode(p[1]!.counters)).toEqual(nodes([1, 1, 0], [0, 0, 0]));
+    expect(perNode(p[2]!.counters)).toEqual(nodes([1, 1, 0], [2, 2, 0]));
+    // node 1's write left next_nid_to_free on node 1 (nothing removed there, the cursor untouched): the walk
+    // starts where the previous global removal left it, node 0 after node 1
+    expect(perNode(p[3]!.counters)).toEqual(nodes([0, 0, 0], [0, 0, 0]));
+  });
+
+  test('per-node counters of finding-node-remove-surplus-page: node 1 keeps a surplus page and has none', () => {
+    const p = predictScript(hugetlb, hugetlbProbe, finding('finding-node-remove-surplus-page'), {
+      kernelVersion: '6.12',
+    });
+    expect(perNode(p[2]!.counters)).toEqual(nodes([0, 0, 0], [1, 1, 1]));
+    expect(perNode(p[3]!.counters)).toEqual(nodes([2, 2, 0], [1, 1, 1]));
+    expect(perNode(p[4]!.counters)).toEqual(nodes([2, 2, 1], [0, 0, 1]));
+    expect(p[4]!.specProblem).toMatch(/surplus-bounded: node 1: nr=0 free=0 surplus=1/);
+  });
 });
