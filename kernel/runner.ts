@@ -59,11 +59,26 @@ export class QemuBatchRunner implements KernelBatchRunner {
   async runBatch(subsystem: string, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome> {
     const m = this.opts.mappings[subsystem];
     if (!m) throw new Error(`no kernel mapping for subsystem '${subsystem}'`);
-    if (m.exactNodes && m.numaNodes) {
-      const nodes = scripts.map((s) => m.numaNodes!([s]));
-      const counts = [...new Set(nodes)].sort((a, b) => a - b);
-      if (counts.length > 1) return this.runByNodes(subsystem, scripts, nodes, counts);
+    if (!m.exactNodes || !m.numaNodes) return this.runBoots(m, scripts);
+    // one batch per node count (KernelMapping.exactNodes), the results back in the scripts' order
+    const nodes = scripts.map((s) => m.numaNodes!([s]));
+    const results: KernelScriptResult[] = [];
+    let seconds = 0;
+    for (const n of [...new Set(nodes)].sort((a, b) => a - b)) {
+      const idx = scripts.flatMap((_, i) => (nodes[i] === n ? [i] : []));
+      const r = await this.runBoots(
+        m,
+        idx.map((i) => scripts[i]!),
+      );
+      if (r.kind !== 'ran') return r;
+      r.results.forEach((x, k) => (results[idx[k]!] = x));
+      seconds += r.seconds;
     }
+    return { kind: 'ran', results, seconds };
+  }
+
+  /** Boot (and reboot after a damaged pool) until every script of a batch ran. */
+  private async runBoots(m: KernelMapping<any>, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome> {
     const t0 = Date.now();
     const results: (KernelScriptResult | undefined)[] = scripts.map((s) => {
       const why = m.unsupported?.(s);
@@ -144,27 +159,5 @@ export class QemuBatchRunner implements KernelBatchRunner {
     // a boot directory of our own is removed once everything ran; failures keep it (its logs explain them)
     if (!this.opts.workDir && !process.env.MMCHECK_KEEP_BOOT) rmSync(dir, { recursive: true, force: true });
     return { kind: 'ran', results: out, seconds: (Date.now() - t0) / 1000 };
-  }
-
-  /** One batch per node count (KernelMapping.exactNodes), the results back in the scripts' order. */
-  private async runByNodes(
-    subsystem: string,
-    scripts: readonly KernelScript[],
-    nodes: readonly number[],
-    counts: readonly number[],
-  ): Promise<KernelBatchOutcome> {
-    const results: KernelScriptResult[] = [];
-    let seconds = 0;
-    for (const n of counts) {
-      const idx = scripts.flatMap((_, i) => (nodes[i] === n ? [i] : []));
-      const r = await this.runBatch(
-        subsystem,
-        idx.map((i) => scripts[i]!),
-      );
-      if (r.kind !== 'ran') return r;
-      r.results.forEach((x, k) => (results[idx[k]!] = x));
-      seconds += r.seconds;
-    }
-    return { kind: 'ran', results, seconds };
   }
 }

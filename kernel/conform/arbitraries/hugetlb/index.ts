@@ -1,6 +1,7 @@
 /** The hugetlb conformance profile: one arbitrary per user-level op, plus the parameters. */
+import { NODE_OPS } from '../../../../impl/hugetlb/nodes.js';
 import { HUGETLB_KERNEL_UNSUPPORTED } from '../../../../subsystems/hugetlb/probe.js';
-import type { ConformProfile } from '../../profile.js';
+import type { ConformProfile, OpGen } from '../../profile.js';
 import { close } from './close.js';
 import { hugetlbEvents } from './events.js';
 import { fallocate } from './fallocate.js';
@@ -18,6 +19,7 @@ import { paramsArbitrary } from './params.js';
 import { pin, udmabuf, unpin } from './pin.js';
 import { punch } from './punch.js';
 import { setNr } from './set_nr.js';
+import { setNrNode } from './set_nr_node.js';
 import { setOvercommit } from './set_overcommit.js';
 import { softOffline } from './soft_offline.js';
 import { truncate } from './truncate.js';
@@ -26,6 +28,10 @@ import { uffdCopy } from './uffd_copy.js';
 import { uffdRegister } from './uffd_register.js';
 import { umount } from './umount.js';
 import { unlink } from './unlink.js';
+
+/** With per-node pools only the ops the implementation keeps exact with several nodes (impl/hugetlb/nodes.ts NODE_OPS). */
+const nodeSafe = (g: OpGen<P, HugetlbGenModel>): OpGen<P, HugetlbGenModel> =>
+  NODE_OPS.has(g.op) ? g : { ...g, resolve: (m, raw, p) => ((p.nodePool ?? 1) > 1 ? undefined : g.resolve(m, raw, p)) };
 
 export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
   subsystem: 'hugetlb',
@@ -49,13 +55,14 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     mprotect,
     mremap,
     setNr,
+    setNrNode,
     setOvercommit,
     mount,
     umount,
     close,
     memfdCreate,
     unlink,
-  ],
+  ].map(nodeSafe),
   model: initModel,
   internalOps: HUGETLB_KERNEL_UNSUPPORTED,
   restrictions: [
@@ -63,6 +70,7 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     'udmabuf only of memfd indices a MAP_SHARED mapping reserved (the spec promises nothing for an index without a reservation or page: NOTES.md)',
     "madvise_dontneed past its mapping only into unmapped addresses, and mmap/mremap only into slots no split-off piece occupies (the op language's ops act on one VMA per slot; the kernel's madvise also advises a neighbouring piece of a split mapping: madvise_dontneed.ts)",
     'mprotect only where the pieces of its split fit in free slots (the op language has params.vmas slots; the kernel splits freely)',
+    'per-node pools (one script in six): two nodes, overcommit 0, no soft_offline or set_overcommit (ops outside impl/hugetlb/nodes.ts NODE_OPS); with membind no mount with min_size= (its mempolicy check is not modelled)',
   ],
   events: hugetlbEvents,
   expectedEvents: ['ENOMEM', 'SIGBUS', 'surplus', 'COW', 'reservation consumed', 'reservation taken', 'min_size mount'],
