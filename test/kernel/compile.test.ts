@@ -8,6 +8,7 @@ import type { Script } from '../../checker/scenario-file.js';
 import { compileScripts } from '../../kernel/compile.js';
 import { scriptOfScenario } from '../../kernel/target.js';
 import { hasTool } from '../../kernel/tools.js';
+import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 import { hugetlb } from '../../subsystems/hugetlb/index.js';
 import { HUGETLB_KERNEL_UNSUPPORTED, hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
 
@@ -58,17 +59,18 @@ describe('op -> C compiler', () => {
     expect(c).toContain('run_concurrent(&c);');
   });
 
-  test('a per-node script: the pool on node 0 before the mounts, the node write, two NUMA nodes; three refused', () => {
+  test('a per-node script: the pool on node 0 before the mounts, the node write, two NUMA nodes; three nodes refused', () => {
     const s = finding('finding-node-remove-surplus-page');
     const c = compileScripts(hugetlbProbe, [s]);
     expect(c).toContain('ret = h_set_nr_node(1, 1);');
     expect(c.indexOf('h_nodes_setup(0, 2, 0, -1);')).toBeGreaterThan(0);
     expect(c.indexOf('h_nodes_setup(0, 2, 0, -1);')).toBeLessThan(c.indexOf('h_setup(0, 0, 0,'));
-    const bound = { ...s, params: { ...s.params, membind: 1 } };
+    const params = s.params as HugetlbParams;
+    const bound = { ...s, params: { ...params, membind: 1 } };
     expect(compileScripts(hugetlbProbe, [bound])).toContain('h_nodes_setup(0, 2, 0, 1);');
     expect(hugetlbProbe.numaNodes!([s])).toBe(2);
     expect(hugetlbProbe.numaNodes!([finding('finding-child-subpool-reserve')])).toBe(1);
-    expect(hugetlbProbe.unsupported!({ ...s, params: { ...s.params, nodePool: 3 } })).toBe(
+    expect(hugetlbProbe.unsupported!({ ...s, params: { ...params, nodePool: 3 } })).toBe(
       'params.nodePool 3: the probe VM boots with at most 2 NUMA nodes',
     );
   });
