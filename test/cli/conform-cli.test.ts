@@ -94,7 +94,7 @@ describe('mmcheck conform', () => {
     ];
     let argv: string[] = [];
     let any = { code: 0, out: '' };
-    for (let seed = 1; seed <= 40 && !/kernel-vs-spec on fault/.test(any.out); seed++) {
+    for (let seed = 1; seed <= 120 && !/kernel-vs-spec on fault/.test(any.out); seed++) {
       argv = argvOf(seed);
       any = await conform(argv, () => false);
     }
