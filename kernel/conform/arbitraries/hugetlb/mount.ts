@@ -12,18 +12,14 @@ export const mount: OpGen<P, HugetlbGenModel> = {
       size: fc.integer({ min: -1, max: LIMITS.maxPages }),
       min: fc.integer({ min: -1, max: 4 }),
     }),
-  resolve(m, raw, p) {
+  resolve(m, raw) {
     const idx = pick(
       m.mounted.flatMap((on, i) => (on ? [] : [i])),
       raw.m,
     );
     if (idx === undefined) return undefined;
     const size = Number(raw.size) === 0 ? -1 : Number(raw.size);
-    let min = size !== -1 && Number(raw.min) > size ? size : Number(raw.min);
-    // under membind hugepage_new_subpool's hugetlb_acct_memory(min) checks allowed_mems_nr (the bound
-    // node's free pages: ENOMEM on 6.12.118 with node 1 empty, conform seed 20261301), which the model's
-    // mount does not state (params refuse a min_size mount with membind for the same reason)
-    if (p.membind !== undefined && min > 0) min = -1;
+    const min = size !== -1 && Number(raw.min) > size ? size : Number(raw.min);
     return { m: idx, size, min };
   },
   apply(m, a) {
