@@ -12,6 +12,7 @@ import { onStackList } from '../thread-ids.js';
 
 interface ThreadFields {
   readonly pages: { locked: number }[];
+  readonly copies: { locked: number }[];
   readonly mms: { ptl: number }[];
   rmap_lock: number;
   readonly prior: { deferred: number };
@@ -19,6 +20,7 @@ interface ThreadFields {
 
 export function permuteThpThreads(g: ThreadFields, p: ThreadPermutation): void {
   for (const pg of g.pages) pg.locked = p.owner(pg.locked);
+  for (const c of g.copies) c.locked = p.owner(c.locked);
   for (const mm of g.mms) mm.ptl = p.owner(mm.ptl);
   g.rmap_lock = p.owner(g.rmap_lock);
   g.prior.deferred = onStackList(g.prior.deferred, p);
