@@ -60,3 +60,27 @@ interface Slot {
 export function slotFreeIfUnused(slot: Slot): void {
   if (slot.count === 0 && slot.page < 0) slot.data = 0;
 }
+
+interface CopyInSwapCache {
+  readonly refcount: number;
+  readonly data: number;
+  swap: number;
+  locked: number;
+}
+
+/**
+ * pageout() + __remove_mapping() of a locked private copy in the swap cache, as shrink_page_list() @ v6.1 and
+ * shrink_folio_list() @ v6.12 both do it: the data is written to its slot (swap_writepage), then the reference
+ * freeze at 2 (the swap cache's and reclaim's own) fails while anything else holds it (cannot_free: false), or
+ * the copy leaves the swap cache (__delete_from_swap_cache; put_swap_page/put_swap_folio frees an unused slot)
+ * and is unlocked before the free. The caller drops the two references (its own put_page / folio_put).
+ */
+export function removeCopyFromSwapCache(c: CopyInSwapCache, slot: Slot): boolean {
+  slot.data = c.data;
+  if (c.refcount !== 2) return false;
+  c.swap = 0;
+  slot.page = -1;
+  slotFreeIfUnused(slot);
+  c.locked = 0;
+  return true;
+}

@@ -42,7 +42,7 @@
 // Deliberate parallel of impl/thp's vmscan.ts: shrink_folio_list() of the folio era (can_split_folio before add_to_swap, TTU_SYNC, the split inside try_to_unmap_one's walk) over its own state, kept apart so spec/thp judges each implementation on its own.
 import { put_copy } from './cow.js';
 import { try_to_unmap_copy, try_to_unmap_ptes, split_huge_pmd_locked } from './swap-unmap.js';
-import { get_swap_slot } from '../thp-common/swap-entry.js';
+import { get_swap_slot, removeCopyFromSwapCache } from '../thp-common/swap-entry.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
   BUG_ON,
@@ -172,16 +172,10 @@ function putbackCopy(g: G, t: T, k: number): void {
   put_copy(g, k);
 }
 
-/** pageout() + __remove_mapping() of copy k: folio_ref_freeze(1 + 1), __delete_from_swap_cache(), free. */
-function freeCopy(g: G, t: T, k: number): boolean {
+/** pageout() + __remove_mapping() of copy k (thp-common/swap-entry.ts), then the two references dropped. */
+function freeCopy(g: G, k: number): boolean {
   const c = g.copies[k]!;
-  const slot = g.swap[c.swap - 1]!;
-  slot.data = c.data; /* pageout(): swap_writepage */
-  if (c.refcount !== 2) return false; /* folio_ref_freeze() failed: cannot_free */
-  c.swap = 0;
-  slot.page = -1;
-  if (slot.count === 0) slot.data = 0; /* put_swap_folio(): an unused slot is free */
-  c.locked = 0; /* __folio_clear_locked() before the free */
+  if (!removeCopyFromSwapCache(c, g.swap[c.swap - 1]!)) return false;
   put_copy(g, k, 2);
   return true;
 }
@@ -253,7 +247,7 @@ export function shrinkFolioSteps<C extends string>(
       run: (g, t) => {
         const h = t.l.page!;
         assertLocked(g, t, h);
-        if (isCopy(t, h)) return freeCopy(g, t, copyOf(t, h)) ? next(g, t, 'ok') : V.keep;
+        if (isCopy(t, h)) return freeCopy(g, copyOf(t, h)) ? next(g, t, 'ok') : V.keep;
         const set = swapSet(g, h);
         for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
         if (folio_ref_count(g, h) !== 1 + set.length) return V.keep; /* folio_ref_freeze() failed: cannot_free */

@@ -48,7 +48,7 @@
  */
 import { put_copy } from './cow.js';
 import { swapUnmapCopy, swapUnmapPtes } from './swap-unmap.js';
-import { get_swap_slot } from '../thp-common/swap-entry.js';
+import { get_swap_slot, removeCopyFromSwapCache } from '../thp-common/swap-entry.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
   BUG_ON,
@@ -187,16 +187,10 @@ function putbackCopy(g: G, t: T, k: number): void {
   put_copy(g, k);
 }
 
-/** pageout() + __remove_mapping() of copy k: page_ref_freeze(1 + 1), __delete_from_swap_cache(), free. */
-function freeCopy(g: G, t: T, k: number): boolean {
+/** pageout() + __remove_mapping() of copy k (thp-common/swap-entry.ts), then the two references dropped. */
+function freeCopy(g: G, k: number): boolean {
   const c = g.copies[k]!;
-  const slot = g.swap[c.swap - 1]!;
-  slot.data = c.data; /* pageout(): swap_writepage */
-  if (c.refcount !== 2) return false; /* page_ref_freeze() failed: cannot_free */
-  c.swap = 0;
-  slot.page = -1;
-  if (slot.count === 0) slot.data = 0; /* put_swap_page(): an unused slot is free */
-  c.locked = 0; /* __folio_clear_locked() before the free */
+  if (!removeCopyFromSwapCache(c, g.swap[c.swap - 1]!)) return false;
   put_copy(g, k, 2);
   return true;
 }
@@ -261,7 +255,7 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
       run: (g, t) => {
         const h = t.l.page!;
         assertLocked(g, t, h);
-        if (isCopy(t, h)) return freeCopy(g, t, copyOf(t, h)) ? next(g, t, 'ok') : V.keep;
+        if (isCopy(t, h)) return freeCopy(g, copyOf(t, h)) ? next(g, t, 'ok') : V.keep;
         const set = swapSet(g, h);
         for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
         if (page_count(g, h) !== 1 + set.length) return V.keep; /* page_ref_freeze() failed: cannot_free */
