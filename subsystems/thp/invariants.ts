@@ -134,19 +134,15 @@ export const invariants = [
   invariant<G, P>({
     name: 'deferred-queue-live',
     why: 'deferred_split_huge_page queues a page on a partial unmap, and free_transhuge_page or split_huge_page removes it under split_queue_lock before the page goes away.',
-    doc: 'The deferred split queue holds only live anon compound pages; one mapped by a PMD only after a migration (a PTE unmap while the PMD was a migration entry, or without PageDoubleMap).',
+    doc: 'The deferred split queue holds only live anon compound pages. It may hold one that a PMD maps, also with PageDoubleMap: v6.1 queues on any PTE unmap that drops a subpage to no mapping, and nothing takes the page off the queue when a later PMD split sets PageDoubleMap (conform on 6.1.192 showed it: forked, mprotect, fork, migrate, munmap of the PTE-mapped mm, then a partial munmap in a PMD-mapped one).',
     source:
-      '9a982250f773 "thp: introduce deferred_split_huge_page()"; Documentation/vm/transhuge.rst @ v5.10, "Partial unmap and deferred_split_huge_page()"',
+      '9a982250f773 "thp: introduce deferred_split_huge_page()"; Documentation/vm/transhuge.rst @ v5.10, "Partial unmap and deferred_split_huge_page()"; mm/rmap.c page_remove_rmap() and mm/huge_memory.c __split_huge_pmd_locked() @ v6.1',
     when: 'always',
     check: (g, p) => {
       if (g.dsq === 0) return null;
       if (g.pages[0]!.freed) return 'a freed page is on the deferred split list';
       if (!g.head) return 'a non-compound page is on the deferred split list';
       if (!anonOf(p)) return 'a file THP is on the deferred split list';
-      /* a PMD migration entry holds no mapcount: a PTE unmap meanwhile queues a THP that remove_migration_pmd maps
-         by PMD again; and without PageDoubleMap (remove_migration_pte) a PTE unmap queues a PMD-mapped THP */
-      if (g.mms.some((mm) => mm.pmd === 'huge') && g.double_map)
-        return 'a PMD-mapped THP is on the deferred split list';
       return true;
     },
   }),

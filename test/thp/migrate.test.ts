@@ -189,3 +189,27 @@ describe('implementations: migrate', () => {
     });
   }
 });
+
+describe('deferred split queue after migrate + munmap (compound, 6.1)', () => {
+  // conform thp --kernel 6.1 --seed 20261312 (6.1.192): the kernel agreed with every observable of these steps, while
+  // the invariant deferred-queue-live forbade a queued PMD-mapped THP with PageDoubleMap after the last one
+  const script: Script = {
+    params: parseParams({ kind: 'anon', initial: 'forked', mms: 3 }),
+    steps: [
+      { op: 'mprotect', args: { mm: 0, from: 0, to: 1 } },
+      { op: 'fork', args: { src: 1, dst: 2 } },
+      { op: 'migrate', args: { mm: 0 } },
+      { op: 'munmap', args: { mm: 0, from: 0, to: 4 } },
+      { op: 'munmap', args: { mm: 2, from: 3, to: 4 } },
+    ],
+  };
+
+  test('the PTE unmap queues the still PMD-mapped THP; a later PMD split (PageDoubleMap) leaves it queued', () => {
+    const obs = runScript(thp, script, null);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs.map((o) => o.impl.ret)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(obs[3]!.impl.deferred).toBe('queued');
+    expect(obs[4]!.impl.PageDoubleMap).toBe(true);
+    expect(obs[4]!.impl.deferred).toBe('queued');
+  });
+});
