@@ -84,3 +84,22 @@ export function removeCopyFromSwapCache(c: CopyInSwapCache, slot: Slot): boolean
   c.locked = 0;
   return true;
 }
+
+interface CopySwapState {
+  readonly copies: { refcount: number; swap: number }[];
+  readonly swap: { readonly count: number; page: number }[];
+}
+
+/**
+ * add_to_swap() of a locked private copy k (mm/swap_state.c @ v6.1 get_swap_page(), @ v6.12 folio_alloc_swap()):
+ * one slot of the pool, then add_to_swap_cache() (a reference). The pool running out is the model's bound, an
+ * error, never a silent 'kept'.
+ */
+export function add_to_swap_copy(g: CopySwapState, nr: number, k: number): void {
+  const c = g.copies[k]!;
+  const s = get_swap_slot(g, nr);
+  if (s < 0) throw new Error('not modelled: the swap slot pool is exhausted (model bound: raise swapSlots)');
+  c.swap = s + 1;
+  g.swap[s]!.page = nr + k;
+  c.refcount++; /* add_to_swap_cache(): folio_ref_add(folio, 1) */
+}

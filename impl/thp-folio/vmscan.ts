@@ -25,7 +25,7 @@
  * A private copy (a small anon folio that is not the tracked one: page handle
  * nr + k, as a pin names it) goes through the same steps as a small folio:
  * folio_trylock, folio_maybe_dma_pinned, add_to_swap() → folio_alloc_swap()
- * of one slot of the pool (thp-common/swap-entry.ts get_swap_slot), the rmap
+ * of one slot of the pool (thp-common/swap-entry.ts add_to_swap_copy), the rmap
  * walk over every process that maps it (swap-unmap.ts try_to_unmap_copy),
  * the freeze at 1 + 1 and the free.
  *
@@ -42,7 +42,7 @@
 // Deliberate parallel of impl/thp's vmscan.ts: shrink_folio_list() of the folio era (can_split_folio before add_to_swap, TTU_SYNC, the split inside try_to_unmap_one's walk) over its own state, kept apart so spec/thp judges each implementation on its own.
 import { put_copy } from './cow.js';
 import { try_to_unmap_copy, try_to_unmap_ptes, split_huge_pmd_locked } from './swap-unmap.js';
-import { get_swap_slot, removeCopyFromSwapCache } from '../thp-common/swap-entry.js';
+import { add_to_swap_copy, removeCopyFromSwapCache } from '../thp-common/swap-entry.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
   BUG_ON,
@@ -134,11 +134,7 @@ function addCopy(g: G, t: T, k: number): (typeof V)['unmap'] | (typeof V)['free'
   const c = g.copies[k]!;
   if (c.swap !== 0) return afterAdd(g, t);
   if (c.refcount >= GUP_PIN_COUNTING_BIAS) return V.keep;
-  const s = get_swap_slot(g, t.params.nr);
-  if (s < 0) throw new Error('not modelled: the swap slot pool is exhausted (model bound: raise swapSlots)');
-  c.swap = s + 1;
-  g.swap[s]!.page = t.params.nr + k;
-  c.refcount++;
+  add_to_swap_copy(g, t.params.nr, k);
   return afterAdd(g, t);
 }
 

@@ -38,7 +38,7 @@
  * A private copy (a small anon page that is not the THP's: page handle nr + k,
  * as a pin names it) goes through the same steps as a small page: trylock,
  * the maybe-pinned check, add_to_swap() of one slot of the pool
- * (thp-common/swap-entry.ts get_swap_slot, folio_alloc_swap at v6.12), the rmap
+ * (thp-common/swap-entry.ts add_to_swap_copy, folio_alloc_swap at v6.12), the rmap
  * walk over every process that maps it (swap-unmap.ts swapUnmapCopy: each
  * PTE a swap entry of its slot, a maybe-pinned exclusive page refused), the
  * freeze at 1 + 1 and the free.
@@ -48,7 +48,7 @@
  */
 import { put_copy } from './cow.js';
 import { swapUnmapCopy, swapUnmapPtes } from './swap-unmap.js';
-import { get_swap_slot, removeCopyFromSwapCache } from '../thp-common/swap-entry.js';
+import { add_to_swap_copy, removeCopyFromSwapCache } from '../thp-common/swap-entry.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
   BUG_ON,
@@ -134,20 +134,6 @@ export function lockCopy(g: G, t: T, k: number): void {
   c.locked = me(t);
 }
 
-/**
- * add_to_swap() of the locked copy k (mm/swap_state.c @ v6.1): get_swap_page() of one slot of the pool and
- * add_to_swap_cache() (a reference). Keeps (activate_locked) a maybe-pinned page (feb889fb40fa); the pool running
- * out is the model's bound, an error, never a silent 'kept'.
- */
-function add_to_swap_copy(g: G, t: T, k: number): void {
-  const c = g.copies[k]!;
-  const s = get_swap_slot(g, t.params.nr);
-  if (s < 0) throw new Error('not modelled: the swap slot pool is exhausted (model bound: raise swapSlots)');
-  c.swap = s + 1;
-  g.swap[s]!.page = t.params.nr + k;
-  c.refcount++; /* add_to_swap_cache(): folio_ref_add(folio, 1) */
-}
-
 /** isolate_lru_page() + trylock_page() of copy k for swap_out: a locked copy is not reclaimed ('kept'). */
 function isolateCopy(g: G, t: T, k: number): (typeof V)['add'] | Done {
   if (g.copies[k]!.locked !== 0) return done('kept');
@@ -169,7 +155,7 @@ function addCopy(g: G, t: T, k: number): (typeof V)['unmap'] | (typeof V)['free'
   if (c.swap !== 0) return afterAdd(g, t);
   // feb889fb40fa: before it (5.10 as released) a pinned page goes into the swap cache
   if (c.refcount >= GUP_PIN_COUNTING_BIAS && !t.bug('feb889fb40fa')) return V.keep; /* keep_locked */
-  add_to_swap_copy(g, t, k);
+  add_to_swap_copy(g, t.params.nr, k);
   return afterAdd(g, t);
 }
 
