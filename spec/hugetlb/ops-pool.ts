@@ -8,7 +8,7 @@ import { fileStep, freshFile, lifeOf, mountStep } from './lifecycle.js';
 import type { HugetlbParams } from './params.js';
 import { bindCheckFails, gatherPlace, offlineNodePage } from './ops-numa.js';
 import { clone, finish, inUse, nodeFree, outstanding, promiseGlobal, surplusGone } from './promises.js';
-import { type Args, type HugetlbView, type Outcome, num } from './view.js';
+import { type Args, type HugetlbView, type Outcome, type Ret, num } from './view.js';
 
 export function setOvercommit(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
@@ -29,10 +29,11 @@ export function mount(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   const size = num(a, 'size');
   const min = num(a, 'min');
   const s = v0.spools[mi];
-  if (!s) return plan.buddyFail || plan.numaMiss ? undefined : { view: v0, ret: 'EINVAL' };
-  if (!mountStep(s.mounted ? 'mounted' : 'unmounted', 'mount'))
-    return plan.buddyFail || plan.numaMiss ? undefined : { view: v0, ret: 'EBUSY' };
-  if (size !== -1 && min > size) return plan.buddyFail || plan.numaMiss ? undefined : { view: v0, ret: 'EINVAL' };
+  // an argument or state error returns before any allocation: no buddy failure or node miss can happen
+  const refused = (ret: Ret): Outcome | undefined => (plan.buddyFail || plan.numaMiss ? undefined : { view: v0, ret });
+  if (!s) return refused('EINVAL');
+  if (!mountStep(s.mounted ? 'mounted' : 'unmounted', 'mount')) return refused('EBUSY');
+  if (size !== -1 && min > size) return refused('EINVAL');
   const v = clone(v0);
   // hugepage_new_subpool -> hugetlb_acct_memory(h, min_hpages): gathered pages placed as an mmap's (ops-numa.ts)
   const place = gatherPlace(v, plan, p);
