@@ -9,6 +9,7 @@
  * boundary inside the modelled part, so each is one step.
  */
 // Deliberate copy of impl/thp's fault.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
+import { vmaTreeNew } from '../thp-common/rmap-walk.js';
 import {
   ENTIRELY_MAPPED,
   PTE_NONE,
@@ -40,7 +41,7 @@ export function do_huge_pmd_anonymous_page(g: G, t: T, m: number): Done {
   g.nr_pages_mapped = ENTIRELY_MAPPED;
   g.large_mapcount = 0;
   g.pages[0]!.anon_exclusive = true;
-  g.avc = [m]; /* a new anon_vma */
+  vmaTreeNew(g, g.pages.length, m); /* a new anon_vma */
   g.mms[m]!.pmd = 'huge';
   g.mms[m]!.pmd_write = g.mms[m]!.vm_write; /* maybe_pmd_mkwrite(pmd_mkdirty(entry), vma) */
   // dafff3f4c850 (v6.12): queued for the underused-THP shrinker, not flagged partially mapped

@@ -74,6 +74,7 @@ export function init(p: FolioParams): FolioState {
       vm_write: true,
       foreign_data: new Array(n).fill(0),
       vma: (1 << n) - 1,
+      vma_start: 1,
     })),
     zero_data: 0,
     copies: Array.from({ length: copyPoolSize(p) }, () => ({

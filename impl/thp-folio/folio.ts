@@ -134,8 +134,9 @@ const MmS = S.struct({
   vm_write: S.bool(),
   /** Data of the THP khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
-  /** Subpages of the range its VMAs cover (bit i): the lowest is its rmap walk key (thp-common/rmap-walk.ts). */
+  /** Subpages of the range its VMAs cover, and where a VMA piece starts (bit i), while in the anon walk (thp-common/rmap-walk.ts). */
   vma: S.int(),
+  vma_start: S.int(),
 });
 
 export const folioSchema = S.struct({
@@ -163,7 +164,7 @@ export const folioSchema = S.struct({
   frozen: S.bool(),
   /** anon_vma rwsem (anon) / i_mmap rwsem (file), held for write by split and collapse: tid + 1. */
   rmap_lock: S.int(),
-  /** The rmap walk: an mm per anon_vma interval tree entry, by VMA start then insertion (rmap-walk.ts); -1 unlinked. */
+  /** The rmap walk: a VMA piece (mm + mms * start) per anon_vma interval tree entry, by start then insertion (rmap-walk.ts); -1 unlinked. */
   avc: S.list(S.int()),
   mms: S.list(MmS),
   /** The bytes the huge and the small zero page read: 0 unless someone wrote into them. */

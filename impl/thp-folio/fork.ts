@@ -13,7 +13,7 @@
  * faults them in later.
  */
 // Deliberate copy of impl/thp's fork.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
-import { vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
+import { inAnonWalk, vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
 import { alloc_copy, maybeDmaPinned } from './cow.js';
 import {
   PTE_COPY,
@@ -128,7 +128,7 @@ export const fork = kernelOp(
         /* the model does not copy a collapsed THP's migration entry: fork waits for remove_migration_pmd */
         if (src.pmd === 'foreign_migration') return false;
         /* anon_vma_fork() → anon_vma_clone() inserts under the anon_vma lock: a walk under way ends first, unless the child lands at its end */
-        const inserts = src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s);
+        const inserts = src.pmd !== 'none' && !inAnonWalk(g, d) && inAnonWalk(g, s);
         if (inserts && g.rmap_lock !== 0 && !vmaTreeForkAppends(g, s)) return false;
         return src.mmap_lock === 0 && dst.mmap_lock === 0 && src.ptl === 0 && dst.ptl === 0;
       },
@@ -142,7 +142,7 @@ export const fork = kernelOp(
         if (dst.pmd !== 'none') return done('EEXIST');
         src.mmap_lock = -1;
         dst.mmap_lock = -1;
-        vmaTreeFork(g, s, d, src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s));
+        vmaTreeFork(g, t, s, d, src.pmd !== 'none' && !inAnonWalk(g, d) && inAnonWalk(g, s));
         return F.check;
       },
     },

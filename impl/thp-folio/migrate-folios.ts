@@ -41,7 +41,7 @@ import {
   type T,
 } from './folio.js';
 import { folio_add_rmap_ptes, folio_remove_rmap_ptes } from './rmap.js';
-import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext, rmapWalkPiece } from '../thp-common/rmap-walk.js';
 import { assertFolioLocked, folio_lock, folio_unlock, me, type KStep } from './steps.js';
 
 type G = FolioState;
@@ -92,8 +92,8 @@ export function startMigrateFolios(t: T, sync: boolean): MigFoliosStep {
 }
 
 /** try_to_migrate_one() of small folio k in mm: false when the walk must stop (a maybe-pinned exclusive page). */
-function try_to_migrate_one(g: G, t: T, mm: MmT, k: number): boolean {
-  if (mm.pmd !== 'table' || mm.pte[k] !== PTE_PRESENT) return true;
+function try_to_migrate_one(g: G, t: T, mm: MmT, k: number, piece: number): boolean {
+  if (mm.pmd !== 'table' || mm.pte[k] !== PTE_PRESENT || !(piece & (1 << k))) return true;
   const anon_exclusive = g.pages[k]!.anon_exclusive;
   /* folio_try_share_anon_rmap_pte(): -EBUSY on a maybe-pinned folio: restore the PTE, stop the walk */
   if (anon_exclusive && folio_maybe_dma_pinned(g, k)) return false;
@@ -106,8 +106,8 @@ function try_to_migrate_one(g: G, t: T, mm: MmT, k: number): boolean {
 }
 
 /** remove_migration_pte() of small folio k in mm: RMAP_EXCLUSIVE unless a plain readable entry. */
-function remove_migration_pte(g: G, mm: MmT, k: number): void {
-  if (mm.pte[k] !== PTE_MIGRATION) return;
+function remove_migration_pte(g: G, mm: MmT, k: number, piece: number): void {
+  if (mm.pte[k] !== PTE_MIGRATION || !(piece & (1 << k))) return;
   mm.pte[k] = PTE_PRESENT;
   folio_get(g, k);
   folio_add_rmap_ptes(g, k, 1, g.anon && (mm.pte_write[k]! || mm.pte_excl[k]!));
@@ -152,7 +152,7 @@ export function migrateFoliosSteps<C extends string>(cont: C): KStep<MigFoliosSt
         assertFolioLocked(g, t, k);
         if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read */
         const m = rmapWalkMm(g, t, t.l.walk!);
-        const goOn = m === undefined || m < 0 || try_to_migrate_one(g, t, g.mms[m]!, k);
+        const goOn = m === undefined || m < 0 || try_to_migrate_one(g, t, g.mms[m]!, k, rmapWalkPiece(g, t, t.l.walk!));
         if (!rmapWalkNext(g, t, !goOn)) return S.walk;
         if (!folio_mapped(g, t, k)) {
           t.l.unmap_folios = t.l.unmap_folios! | bit(k); /* MIGRATEPAGE_UNMAP: on unmap_folios */
@@ -181,7 +181,7 @@ export function migrateFoliosSteps<C extends string>(cont: C): KStep<MigFoliosSt
         const k = t.l.i!;
         if (t.l.walk === 0) g.rmap_lock = me(t);
         const m = rmapWalkMm(g, t, t.l.walk!);
-        if (m !== undefined && m >= 0) remove_migration_pte(g, g.mms[m]!, k);
+        if (m !== undefined && m >= 0) remove_migration_pte(g, g.mms[m]!, k, rmapWalkPiece(g, t, t.l.walk!));
         return rmapWalkNext(g, t) ? S.unlock : S.remap;
       },
     },

@@ -59,7 +59,7 @@ import {
 import { deferred_split_folio, folio_add_rmap_pmd, folio_remove_rmap_pmd } from './rmap.js';
 import { migrateFoliosSteps, startMigrateFolios } from './migrate-folios.js';
 import { SPLIT_PAGE, remove_migration_ptes, splitHugePageSteps, try_to_migrate_ptes } from './split-page.js';
-import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext, rmapWalkPiece } from '../thp-common/rmap-walk.js';
 import {
   BUSY,
   OK,
@@ -243,7 +243,10 @@ export const migrate = kernelOp(
         let goOn = true;
         if (m !== undefined && m >= 0) {
           const mm = g.mms[m]!;
-          goOn = mm.pmd === 'huge' ? set_pmd_migration_entry(g, t, mm) : try_to_migrate_ptes(g, t, mm, true);
+          goOn =
+            mm.pmd === 'huge'
+              ? set_pmd_migration_entry(g, t, mm)
+              : try_to_migrate_ptes(g, t, mm, rmapWalkPiece(g, t, t.l.walk!), true);
         }
         return rmapWalkNext(g, t, !goOn) ? MIG.move : MIG.unmap;
       },
@@ -277,7 +280,7 @@ export const migrate = kernelOp(
         if (m !== undefined && m >= 0) {
           const mm = g.mms[m]!;
           if (mm.pmd === 'migration') remove_migration_pmd(g, mm);
-          else remove_migration_ptes(g, mm);
+          else remove_migration_ptes(g, mm, rmapWalkPiece(g, t, t.l.walk!));
         }
         return rmapWalkNext(g, t) ? MIG.unlock : MIG.remap;
       },

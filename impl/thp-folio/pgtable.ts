@@ -45,8 +45,5 @@ export function free_pgtables(g: FolioState, m: number): void {
     mm.foreign_data.fill(0);
     mm.pte_write.fill(false);
     mm.pte_excl.fill(false);
-    const k = g.avc.indexOf(m);
-    if (k >= 0) g.avc[k] = -1;
-    mm.vma = (1 << mm.pte.length) - 1; /* out of the walk: its VMAs no longer matter (canonical all ones) */
   }
 }

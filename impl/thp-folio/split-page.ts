@@ -32,7 +32,7 @@ import {
 } from './folio.js';
 import { folio_add_rmap_ptes, folio_remove_rmap_pmd, folio_remove_rmap_ptes } from './rmap.js';
 import { BUSY, OK, assertFolioLocked, assertRmapLocked, me, type KStep } from './steps.js';
-import { rmapWalkMm } from '../thp-common/rmap-walk.js';
+import { rmapWalkMm, rmapWalkPiece } from '../thp-common/rmap-walk.js';
 
 type G = FolioState;
 
@@ -83,7 +83,7 @@ function splitHugePmdFreeze(g: G, t: T, mm: MmT): void {
  * taken and dropped within the step. Returns false when the walk must stop
  * (an exclusive page of a maybe-pinned folio cannot be shared).
  */
-function try_to_unmap_one(g: G, t: T, mm: MmT): boolean {
+function try_to_unmap_one(g: G, t: T, mm: MmT, piece: number): boolean {
   const anon = isAnon(t.params);
   if (mm.pmd === 'foreign_migration') {
     // be6e843fc51a: split_huge_pmd_address(vma, address, freeze, folio) → __split_huge_pmd() compares
@@ -101,18 +101,20 @@ function try_to_unmap_one(g: G, t: T, mm: MmT): boolean {
     }
     splitHugePmdFreeze(g, t, mm);
   }
-  return try_to_migrate_ptes(g, t, mm);
+  return try_to_migrate_ptes(g, t, mm, piece);
 }
 
 /**
  * try_to_migrate_one() (anon) / try_to_unmap_one() (file) on the present PTEs
- * of mm: false when the walk must stop (a maybe-pinned exclusive page).
+ * of mm inside the VMA piece `piece` (subpage mask; page_vma_mapped_walk()
+ * stays within the VMA): false when the walk must stop (a maybe-pinned
+ * exclusive page).
  */
-export function try_to_migrate_ptes(g: G, t: T, mm: MmT, fileEntries = false): boolean {
+export function try_to_migrate_ptes(g: G, t: T, mm: MmT, piece: number, fileEntries = false): boolean {
   const anon = isAnon(t.params);
   if (mm.pmd !== 'table') return true;
   for (let i = 0; i < t.params.nr; i++) {
-    if (mm.pte[i] !== PTE_PRESENT) continue;
+    if (mm.pte[i] !== PTE_PRESENT || !(piece & (1 << i))) continue;
     if (anon) {
       const anon_exclusive = g.pages[i]!.anon_exclusive;
       /* folio_try_share_anon_rmap_pte(): -EBUSY on a maybe-pinned folio: restore the PTE, stop the walk */
@@ -127,10 +129,10 @@ export function try_to_migrate_ptes(g: G, t: T, mm: MmT, fileEntries = false): b
   return true;
 }
 
-/** remove_migration_pte() for every migration entry of one mm: RMAP_EXCLUSIVE unless a plain readable entry. */
-export function remove_migration_ptes(g: G, mm: MmT): void {
+/** remove_migration_pte() for every migration entry of one mm inside the VMA piece `piece`: RMAP_EXCLUSIVE unless a plain readable entry. */
+export function remove_migration_ptes(g: G, mm: MmT, piece: number): void {
   for (let i = 0; i < mm.pte.length; i++) {
-    if (mm.pte[i] !== PTE_MIGRATION) continue;
+    if (mm.pte[i] !== PTE_MIGRATION || !(piece & (1 << i))) continue;
     mm.pte[i] = PTE_PRESENT;
     folio_get(g, i);
     folio_add_rmap_ptes(
@@ -181,7 +183,7 @@ function lockAndUnmapSteps(): KStep<SplitPageStep>[] {
         assertRmapLocked(g, t);
         const m = rmapWalkMm(g, t, t.l.walk!);
         if (m !== undefined) {
-          const goOn = m < 0 || try_to_unmap_one(g, t, g.mms[m]!);
+          const goOn = m < 0 || try_to_unmap_one(g, t, g.mms[m]!, rmapWalkPiece(g, t, t.l.walk!));
           t.l.walk = t.l.walk! + 1;
           if (goOn && rmapWalkMm(g, t, t.l.walk) !== undefined) return S.unmap;
         }
@@ -269,7 +271,7 @@ function remapAndUnlockSteps<C extends string>(cont: C, list: boolean): KStep<Sp
       run: (g, t) => {
         const m = rmapWalkMm(g, t, t.l.walk!);
         if (m !== undefined) {
-          if (m >= 0) remove_migration_ptes(g, g.mms[m]!);
+          if (m >= 0) remove_migration_ptes(g, g.mms[m]!, rmapWalkPiece(g, t, t.l.walk!));
           t.l.walk = t.l.walk! + 1;
           if (rmapWalkMm(g, t, t.l.walk) !== undefined) return S.remap;
         }

@@ -50,12 +50,12 @@ export function split_huge_pmd_locked(g: G, t: T, mm: MmT): void {
  * fails on a maybe-pinned folio: swap_free(), the PTE is restored and the walk aborts (walk_abort: returns
  * false). The model's reclaim has no VM_LOCKED, MADV_FREE or hwpoison pages.
  */
-export function try_to_unmap_ptes(g: G, t: T, mm: MmT, set: readonly number[]): boolean {
+export function try_to_unmap_ptes(g: G, t: T, mm: MmT, set: readonly number[], piece: number): boolean {
   if (mm.pmd !== 'table') return true;
   // 6c287605fd56: neither the refusal of a maybe-pinned exclusive page nor the swap PTE's exclusive bit
   const v = t.bug('6c287605fd56');
   for (const i of set) {
-    if (mm.pte[i] !== PTE_PRESENT) continue;
+    if (mm.pte[i] !== PTE_PRESENT || !(piece & (1 << i))) continue;
     const anon_exclusive = g.pages[i]!.anon_exclusive;
     g.swap[i]!.count++; /* swap_duplicate() */
     /* "See folio_try_share_anon_rmap(): clear PTE first": -EBUSY when the folio may be pinned */
@@ -79,13 +79,13 @@ export function try_to_unmap_ptes(g: G, t: T, mm: MmT, set: readonly number[]): 
  * steps as above (swap_duplicate(), folio_try_share_anon_rmap_pte()'s refusal of a maybe-pinned exclusive folio,
  * the exclusive bit), folio_remove_rmap_pte() + folio_put() per PTE (mm/rmap.c try_to_unmap_one() @ v6.12).
  */
-export function try_to_unmap_copy(g: G, t: T, mm: MmT, k: number, s: number): boolean {
+export function try_to_unmap_copy(g: G, t: T, mm: MmT, k: number, s: number, piece: number): boolean {
   if (mm.pmd !== 'table') return true;
   // 6c287605fd56: neither the refusal of a maybe-pinned exclusive page nor the swap PTE's exclusive bit
   const v = t.bug('6c287605fd56');
   const c = g.copies[k]!;
   for (let i = 0; i < mm.pte.length; i++) {
-    if (mm.pte[i] !== PTE_COPY + k) continue;
+    if (mm.pte[i] !== PTE_COPY + k || !(piece & (1 << i))) continue;
     const anon_exclusive = c.anon_exclusive;
     g.swap[s]!.count++; /* swap_duplicate() */
     if (anon_exclusive && c.refcount >= GUP_PIN_COUNTING_BIAS && !v) {

@@ -60,7 +60,7 @@ import {
   type FolioState,
   type T,
 } from './folio.js';
-import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext, rmapWalkPiece } from '../thp-common/rmap-walk.js';
 import {
   arg,
   assertFolioLocked,
@@ -154,11 +154,11 @@ function add_to_swap(g: G, h: number): boolean {
   return true;
 }
 
-/** try_to_unmap_one() of one VMA (mm) for the folio reclaim holds: false when the walk must stop. */
-function unmapOne(g: G, t: T, mm: G['mms'][number], h: number): boolean {
-  if (!isCopy(t, h)) return try_to_unmap_ptes(g, t, mm, swapSet(g, h));
+/** try_to_unmap_one() of one VMA (a piece of mm) for the folio reclaim holds: false when the walk must stop. */
+function unmapOne(g: G, t: T, mm: G['mms'][number], h: number, piece: number): boolean {
+  if (!isCopy(t, h)) return try_to_unmap_ptes(g, t, mm, swapSet(g, h), piece);
   const k = copyOf(t, h);
-  return try_to_unmap_copy(g, t, mm, k, g.copies[k]!.swap - 1);
+  return try_to_unmap_copy(g, t, mm, k, g.copies[k]!.swap - 1, piece);
 }
 
 /** folio_unlock() + folio_putback_lru() of copy k (activate_locked / keep_locked). */
@@ -233,7 +233,7 @@ export function shrinkFolioSteps<C extends string>(
         const m = rmapWalkMm(g, t, t.l.walk!);
         const mm = m !== undefined && m >= 0 ? g.mms[m]! : undefined;
         if (mm?.pmd === 'huge' && !isCopy(t, h) && inLarge(g, h)) return V.split;
-        const ok = mm === undefined || unmapOne(g, t, mm, h);
+        const ok = mm === undefined || unmapOne(g, t, mm, h, rmapWalkPiece(g, t, t.l.walk!));
         if (!rmapWalkNext(g, t, !ok)) return V.unmap;
         return mapped(g, t, h) ? V.keep : V.free; /* still mapped: activate_locked */
       },

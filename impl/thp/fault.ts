@@ -6,6 +6,7 @@
  * mmap_lock for read and the PMD/PTE lock, with no lock boundary inside the
  * modelled part, so each is one step.
  */
+import { vmaTreeNew } from '../thp-common/rmap-walk.js';
 import {
   PTE_NONE,
   PTE_PRESENT,
@@ -33,7 +34,7 @@ export function do_huge_pmd_anonymous_page(g: G, m: number): Done {
   g.pages[0]!.refcount = 1;
   g.compound_mapcount = 0; /* page_add_new_anon_rmap(page, vma, haddr, true) */
   g.pages[0]!.anon_exclusive = true; /* ... SetPageAnonExclusive(page) on the head (v5.19+) */
-  g.avc = [m]; /* a new anon_vma */
+  vmaTreeNew(g, g.pages.length, m); /* a new anon_vma */
   g.mms[m]!.pmd = 'huge';
   g.mms[m]!.pmd_write = g.mms[m]!.vm_write; /* maybe_pmd_mkwrite(pmd_mkdirty(entry), vma) */
   g.mms[m]!.pmd_dirty = true;

@@ -19,7 +19,7 @@
  * the page. Lacking 6c287605fd56 the test is page_maybe_dma_pinned() alone.
  * Shared file VMAs are not copied: the child faults them in later.
  */
-import { vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
+import { inAnonWalk, vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
 import { alloc_copy, clearAnonExclusive, maybeDmaPinned, pageAnonExclusive, preExclusive } from './cow.js';
 import {
   PTE_COPY,
@@ -142,7 +142,7 @@ export const fork = kernelOp(
         const src = g.mms[s]!;
         const dst = g.mms[d]!;
         /* anon_vma_fork() → anon_vma_clone() inserts under the anon_vma lock: a walk under way ends first, unless the child lands at its end */
-        const inserts = src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s);
+        const inserts = src.pmd !== 'none' && !inAnonWalk(g, d) && inAnonWalk(g, s);
         if (inserts && g.rmap_lock !== 0 && !vmaTreeForkAppends(g, s)) return false;
         return src.mmap_lock === 0 && dst.mmap_lock === 0 && src.ptl === 0 && dst.ptl === 0;
       },
@@ -156,7 +156,7 @@ export const fork = kernelOp(
         if (dst.pmd !== 'none') return done('EEXIST');
         src.mmap_lock = -1;
         dst.mmap_lock = -1;
-        vmaTreeFork(g, s, d, src.pmd !== 'none' && !g.avc.includes(d) && g.avc.includes(s));
+        vmaTreeFork(g, t, s, d, src.pmd !== 'none' && !inAnonWalk(g, d) && inAnonWalk(g, s));
         return F.check;
       },
     },

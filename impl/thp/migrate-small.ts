@@ -10,7 +10,7 @@
 // Deliberate parallel of impl/thp-folio's migrate-folios.ts for the compound era: a small page of a split THP moves the same way, kept apart so spec/thp judges each implementation on its own.
 import { PTE_MIGRATION, PTE_PRESENT, get_page, page_count, page_mapped, put_page } from './page.js';
 import { page_add_anon_rmap, page_remove_rmap } from './rmap.js';
-import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext, rmapWalkPiece } from '../thp-common/rmap-walk.js';
 import { BUSY, OK, assertPageLocked, done, lock_page, me, unlock_page, type KStep } from './steps.js';
 
 export const MIG_SMALL = {
@@ -44,7 +44,7 @@ export function migrateSmallSteps(): KStep<MigSmallStep>[] {
         if (t.l.walk === 0) g.rmap_lock = me(t); /* anon_vma_lock_read */
         const m = rmapWalkMm(g, t, t.l.walk!);
         const mm = m !== undefined && m >= 0 ? g.mms[m]! : undefined;
-        if (mm?.pmd === 'table' && mm.pte[k] === PTE_PRESENT) {
+        if (mm?.pmd === 'table' && mm.pte[k] === PTE_PRESENT && rmapWalkPiece(g, t, t.l.walk!) & (1 << k)) {
           mm.pte[k] = PTE_MIGRATION;
           mm.pte_dirty[k] = false;
           page_remove_rmap(g, t, k, false);
@@ -70,7 +70,7 @@ export function migrateSmallSteps(): KStep<MigSmallStep>[] {
         if (t.l.walk === 0) g.rmap_lock = me(t);
         const m = rmapWalkMm(g, t, t.l.walk!);
         const mm = m !== undefined && m >= 0 ? g.mms[m]! : undefined;
-        if (mm?.pmd === 'table' && mm.pte[k] === PTE_MIGRATION) {
+        if (mm?.pmd === 'table' && mm.pte[k] === PTE_MIGRATION && rmapWalkPiece(g, t, t.l.walk!) & (1 << k)) {
           mm.pte[k] = PTE_PRESENT;
           get_page(g, k);
           page_add_anon_rmap(g, k, false);

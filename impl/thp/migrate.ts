@@ -55,7 +55,7 @@ import {
 import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap } from './rmap.js';
 import { MIG_SMALL, migrateSmallSteps } from './migrate-small.js';
 import { remove_migration_ptes, unmapPtes } from './split-page.js';
-import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext, rmapWalkPiece } from '../thp-common/rmap-walk.js';
 import { BUSY, OK, arg, assertPageLocked, badMm, done, kernelOp, lock_page, me, mmOf, unlock_page } from './steps.js';
 
 type G = ThpState;
@@ -148,7 +148,7 @@ export const migrate = kernelOp(
         if (m !== undefined && m >= 0) {
           const mm = g.mms[m]!;
           if (mm.pmd === 'huge') set_pmd_migration_entry(g, t, mm);
-          else unmapPtes(g, t, mm, true);
+          else unmapPtes(g, t, mm, true, rmapWalkPiece(g, t, t.l.walk!));
         }
         return rmapWalkNext(g, t) ? MIG.move : MIG.unmap;
       },
@@ -182,7 +182,7 @@ export const migrate = kernelOp(
         if (m !== undefined && m >= 0) {
           const mm = g.mms[m]!;
           if (mm.pmd === 'migration') remove_migration_pmd(g, t, mm);
-          else remove_migration_ptes(g, t, mm);
+          else remove_migration_ptes(g, t, mm, rmapWalkPiece(g, t, t.l.walk!));
         }
         return rmapWalkNext(g, t) ? MIG.unlock : MIG.remap;
       },

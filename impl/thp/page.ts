@@ -131,8 +131,9 @@ const MmS = S.struct({
   vm_write: S.bool(),
   /** Data of the huge page khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
-  /** Subpages of the range its VMAs cover (bit i): the lowest is its rmap walk key (thp-common/rmap-walk.ts). */
+  /** Subpages of the range its VMAs cover, and where a VMA piece starts (bit i), while in the anon walk (thp-common/rmap-walk.ts). */
   vma: S.int(),
+  vma_start: S.int(),
 });
 export const thpSchema = S.struct({
   /** PageAnon(head) (page->mapping & PAGE_MAPPING_ANON): fixed by the scenario. */
@@ -154,7 +155,7 @@ export const thpSchema = S.struct({
   split_unmapped: S.int(),
   /** anon_vma rwsem (anon) / i_mmap_rwsem (file), held for write by split and collapse: tid + 1. */
   rmap_lock: S.int(),
-  /** The rmap walk: an mm per anon_vma interval tree entry, by VMA start then insertion (rmap-walk.ts); -1 unlinked. */
+  /** The rmap walk: a VMA piece (mm + mms * start) per anon_vma interval tree entry, by start then insertion (rmap-walk.ts); -1 unlinked. */
   avc: S.list(S.int()),
   mms: S.list(MmS),
   /** The bytes the huge zero page (and the small zero page) reads: 0 unless someone wrote into it. */
@@ -251,10 +252,7 @@ export function get_page(g: ThpState, i: number, n = 1): void {
   g.pages[h]!.refcount += n;
 }
 
-/**
- * get_page_unless_zero(): the only legitimate way for a physical scanner to
- * take a reference. It works on the page given — a tail's _refcount is 0.
- */
+/** get_page_unless_zero(): the only legitimate way for a physical scanner to take a reference; on the page given (a tail's _refcount is 0). */
 export function get_page_unless_zero(g: ThpState, t: T, i: number): boolean {
   // TH-8: the scanner takes the reference through compound_head(), succeeding on a tail page
   const idx = t.bug('TH-8') ? compound_head(g, i) : i;
@@ -331,6 +329,7 @@ export function init(p: ThpParams): ThpState {
       vm_write: true,
       foreign_data: new Array(n).fill(0),
       vma: (1 << n) - 1,
+      vma_start: 1,
     })),
     zero_data: 0,
     copies: Array.from({ length: copyPoolSize(p) }, () => ({

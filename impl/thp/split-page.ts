@@ -23,7 +23,7 @@ import {
 import { mmMapsPage } from './pgtable.js';
 import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap } from './rmap.js';
 import { BUSY, OK, assertPageLocked, assertRmapLocked, me, type KStep } from './steps.js';
-import { rmapWalkMm } from '../thp-common/rmap-walk.js';
+import { rmapWalkMm, rmapWalkPiece } from '../thp-common/rmap-walk.js';
 
 type G = ThpState;
 
@@ -86,7 +86,7 @@ export function __split_huge_pmd_locked(g: G, t: T, mm: MmT, freeze: boolean): v
  * (its PTL taken and dropped within the step): anon mappings become migration
  * entries ("freeze"), file mappings are removed.
  */
-function try_to_unmap_one(g: G, t: T, mm: MmT): void {
+function try_to_unmap_one(g: G, t: T, mm: MmT, piece: number): void {
   const anon = isAnon(t.params);
   if (mm.pmd === 'huge') {
     if (anon) {
@@ -98,14 +98,17 @@ function try_to_unmap_one(g: G, t: T, mm: MmT): void {
     put_page(g, t, 0);
     return;
   }
-  unmapPtes(g, t, mm, anon);
+  unmapPtes(g, t, mm, anon, piece);
 }
 
-/** try_to_unmap_one() on the present PTEs of mm: migration entries (anon) or none (file), each dropping its mapcount and reference. */
-export function unmapPtes(g: G, t: T, mm: MmT, migrate: boolean): void {
+/**
+ * try_to_unmap_one() on the present PTEs of mm inside the VMA piece `piece` (subpage mask; page_vma_mapped_walk()
+ * stays within the VMA): migration entries (anon) or none (file), each dropping its mapcount and reference.
+ */
+export function unmapPtes(g: G, t: T, mm: MmT, migrate: boolean, piece: number): void {
   if (mm.pmd !== 'table') return;
   for (let i = 0; i < t.params.nr; i++) {
-    if (mm.pte[i] !== PTE_PRESENT) continue;
+    if (mm.pte[i] !== PTE_PRESENT || !(piece & (1 << i))) continue;
     mm.pte[i] = migrate ? PTE_MIGRATION : PTE_NONE;
     mm.pte_dirty[i] = false;
     page_remove_rmap(g, t, i, false);
@@ -113,10 +116,10 @@ export function unmapPtes(g: G, t: T, mm: MmT, migrate: boolean): void {
   }
 }
 
-/** remove_migration_pte() for every migration entry of one mm. */
-export function remove_migration_ptes(g: G, t: T, mm: MmT): void {
+/** remove_migration_pte() for every migration entry of one mm inside the VMA piece `piece` (subpage mask). */
+export function remove_migration_ptes(g: G, t: T, mm: MmT, piece: number): void {
   for (let i = 0; i < t.params.nr; i++) {
-    if (mm.pte[i] !== PTE_MIGRATION) continue;
+    if (mm.pte[i] !== PTE_MIGRATION || !(piece & (1 << i))) continue;
     mm.pte[i] = PTE_PRESENT;
     get_page(g, i);
     if (isAnon(t.params)) page_add_anon_rmap(g, i, false);
@@ -170,7 +173,7 @@ function lockAndUnmapSteps(): KStep<SplitPageStep>[] {
         assertRmapLocked(g, t);
         const m = rmapWalkMm(g, t, t.l.walk!);
         if (m !== undefined) {
-          if (m >= 0 && g.mms[m]!.ptl === 0) try_to_unmap_one(g, t, g.mms[m]!);
+          if (m >= 0 && g.mms[m]!.ptl === 0) try_to_unmap_one(g, t, g.mms[m]!, rmapWalkPiece(g, t, t.l.walk!));
           t.l.walk = t.l.walk! + 1;
           if (rmapWalkMm(g, t, t.l.walk) !== undefined) return S.unmap;
         }
@@ -255,7 +258,7 @@ function remapAndUnlockSteps<C extends string>(cont: C): KStep<SplitPageStep | C
       run: (g, t) => {
         const m = rmapWalkMm(g, t, t.l.walk!);
         if (m !== undefined) {
-          if (m >= 0) remove_migration_ptes(g, t, g.mms[m]!);
+          if (m >= 0) remove_migration_ptes(g, t, g.mms[m]!, rmapWalkPiece(g, t, t.l.walk!));
           t.l.walk = t.l.walk! + 1;
           if (rmapWalkMm(g, t, t.l.walk) !== undefined) return S.remap;
         }

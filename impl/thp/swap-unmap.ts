@@ -20,17 +20,17 @@ import { page_remove_rmap } from './rmap.js';
 type G = ThpState;
 
 /**
- * try_to_unmap_one() on mm's present PTEs of the pages in `set`, under the PTL (mm/rmap.c @ v6.1): each becomes
+ * try_to_unmap_one() on mm's present PTEs of the pages in `set` inside the VMA piece `piece` (subpage mask), under the PTL (mm/rmap.c @ v6.1): each becomes
  * a swap PTE (swap_duplicate(); the exclusive bit when the page was PageAnonExclusive, 1493a1913e34), dropping its
  * mapcount and reference. An exclusive page that may be pinned is refused (page_try_share_anon_rmap() → -EBUSY:
  * swap_free(), the PTE is restored, the walk stops): returns false. Lacking 6c287605fd56 (v5.10 - v5.18) there
  * is no such refusal and no exclusive bit.
  */
-export function swapUnmapPtes(g: G, t: T, mm: MmT, set: readonly number[]): boolean {
+export function swapUnmapPtes(g: G, t: T, mm: MmT, set: readonly number[], piece: number): boolean {
   if (mm.pmd !== 'table') return true;
   const pinned = maybeDmaPinnedPage(g, set[0]!);
   for (const i of set) {
-    if (mm.pte[i] !== PTE_PRESENT) continue;
+    if (mm.pte[i] !== PTE_PRESENT || !(piece & (1 << i))) continue;
     const anon_exclusive = !preExclusive(t) && g.pages[i]!.anon_exclusive;
     g.swap[i]!.count++; /* swap_duplicate() */
     if (anon_exclusive && pinned) {
@@ -53,11 +53,11 @@ export function swapUnmapPtes(g: G, t: T, mm: MmT, set: readonly number[]): bool
  * steps as above (swap_duplicate(), the refusal of a maybe-pinned exclusive page, the exclusive bit), the page's
  * mapcount and reference dropped per PTE (mm/rmap.c try_to_unmap_one() @ v6.1).
  */
-export function swapUnmapCopy(g: G, t: T, mm: MmT, k: number, s: number): boolean {
+export function swapUnmapCopy(g: G, t: T, mm: MmT, k: number, s: number, piece: number): boolean {
   if (mm.pmd !== 'table') return true;
   const c = g.copies[k]!;
   for (let i = 0; i < mm.pte.length; i++) {
-    if (mm.pte[i] !== PTE_COPY + k) continue;
+    if (mm.pte[i] !== PTE_COPY + k || !(piece & (1 << i))) continue;
     const anon_exclusive = !preExclusive(t) && c.anon_exclusive;
     g.swap[s]!.count++; /* swap_duplicate() */
     if (anon_exclusive && c.refcount >= GUP_PIN_COUNTING_BIAS) {

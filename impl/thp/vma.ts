@@ -38,7 +38,7 @@ import {
   type KStep,
 } from './steps.js';
 import type { OpDef } from '../../checker/types.js';
-import { vmaTreeChange, vmaTreeWriteOk, type VmaChange } from '../thp-common/rmap-walk.js';
+import { vmaTreeChange, vmaTreeUnlink, vmaTreeWriteOk, type VmaChange } from '../thp-common/rmap-walk.js';
 
 type Op = OpDef<ThpState, ThpParams>;
 
@@ -76,6 +76,8 @@ const badRange = (t: Parameters<typeof arg>[0]): boolean => {
 const vmaChangeOk = (g: Readonly<ThpState>, t: T, c: VmaChange): boolean =>
   badRange(t) || vmaTreeWriteOk(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), c);
 
+const SPLIT_VMA = '__split_vma: anon_vma_lock_write + re-insert the pieces + mmap_write_unlock';
+
 /** mprotect/mlock of [from, to): split_vma → vma_adjust_trans_huge() splits a PMD straddling the new border. */
 function borderSplitOp(doc: string): Op {
   return kernelOp(
@@ -84,21 +86,20 @@ function borderSplitOp(doc: string): Op {
     [
       {
         name: 'mmap_write_lock',
-        enabled: (g, t) => (badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0) && vmaChangeOk(g, t, 'split'),
+        enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
         run: (g, t) => {
           if (badRange(t)) return done('EINVAL');
           mmOf(g, t).mmap_lock = -1;
-          if (arg(t, 'from') > 0 || arg(t, 'to') < t.params.nr) {
-            vmaTreeChange(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), 'split'); /* __split_vma() */
-            return SPLIT_PMD.entry;
-          }
-          return 'mmap_write_unlock';
+          return arg(t, 'from') > 0 || arg(t, 'to') < t.params.nr ? SPLIT_PMD.entry : SPLIT_VMA;
         },
       },
-      ...splitHugePmdSteps('mmap_write_unlock'),
+      ...splitHugePmdSteps(SPLIT_VMA),
       {
-        name: 'mmap_write_unlock',
+        name: SPLIT_VMA,
+        enabled: (g, t) => vmaChangeOk(g, t, 'split'),
         run: (g, t) => {
+          /* __split_vma() at each border: the PMD was split above (vma_adjust_trans_huge), then anon_vma_lock_write re-inserts the pieces */
+          vmaTreeChange(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), 'split');
           mmap_write_unlock(mmOf(g, t));
           return done('ok');
         },
@@ -239,6 +240,8 @@ export const munmap = kernelOp(
       name: MUNMAP_UNLOCK,
       run: (g, t) => {
         free_pgtables(g, arg(t, 'mm'));
+        /* unlink_anon_vmas() of the VMAs it removed (all of the mm's when nothing of the range is left) */
+        vmaTreeUnlink(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), mmOf(g, t).pmd === 'none');
         mmap_write_unlock(mmOf(g, t));
         return done('ok');
       },

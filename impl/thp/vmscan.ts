@@ -66,7 +66,7 @@ import {
   type ThpState,
 } from './page.js';
 import { SPLIT_PAGE, __split_huge_pmd_locked, can_split_huge_page, splitHugePageSteps } from './split-page.js';
-import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext } from '../thp-common/rmap-walk.js';
+import { rmapWalkEnabled, rmapWalkMm, rmapWalkNext, rmapWalkPiece } from '../thp-common/rmap-walk.js';
 import {
   OK,
   arg,
@@ -159,11 +159,11 @@ function addCopy(g: G, t: T, k: number): (typeof V)['unmap'] | (typeof V)['free'
   return afterAdd(g, t);
 }
 
-/** try_to_unmap_one() of one VMA (mm) for the page reclaim holds: false when the walk must stop. */
-function unmapOne(g: G, t: T, mm: G['mms'][number], h: number): boolean {
-  if (!isCopy(t, h)) return swapUnmapPtes(g, t, mm, swapSet(g, h));
+/** try_to_unmap_one() of one VMA (a piece of mm) for the page reclaim holds: false when the walk must stop. */
+function unmapOne(g: G, t: T, mm: G['mms'][number], h: number, piece: number): boolean {
+  if (!isCopy(t, h)) return swapUnmapPtes(g, t, mm, swapSet(g, h), piece);
   const k = copyOf(t, h);
-  return swapUnmapCopy(g, t, mm, k, g.copies[k]!.swap - 1);
+  return swapUnmapCopy(g, t, mm, k, g.copies[k]!.swap - 1, piece);
 }
 
 /** unlock_page() + putback_lru_page() of copy k (activate_locked / keep_locked). */
@@ -231,7 +231,7 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
         const m = rmapWalkMm(g, t, t.l.walk!);
         const mm = m !== undefined && m >= 0 ? g.mms[m]! : undefined;
         if (mm?.pmd === 'huge' && !isCopy(t, h)) return V.split;
-        const ok = mm === undefined || unmapOne(g, t, mm, h);
+        const ok = mm === undefined || unmapOne(g, t, mm, h, rmapWalkPiece(g, t, t.l.walk!));
         if (!rmapWalkNext(g, t, !ok)) return V.unmap;
         return mapped(g, t, h) ? V.keep : V.free; /* still mapped: activate_locked */
       },

@@ -131,6 +131,22 @@ describe('the rmap walk follows the anon_vma interval tree (conform thp --kernel
       expect(obs[2]!.impl._entire_mapcount).toBeNull();
     });
 
+  // one tree entry per VMA piece: mprotect(mm 0, 1..2) leaves mm 0 three VMAs ([0,1) key 0, [1,2) key 1, [2,4) key 2)
+  // and the PMD-aligned mremap re-inserts mm 1 (still PMD-mapped) after mm 0's [0,1): try_to_migrate() removes mm 0's
+  // PTE 0, then mm 1's PMD while mm 0 still maps pages 1..3 (partially mapped: queued), then the rest. 6.12.118 AGREED
+  // under `reproduce` (compound=0 after the second migrate); main's walk (mm 0 visited once, at its lowest piece)
+  // predicted a large folio there and DIVERGED at step 3
+  test('folio: each VMA piece is visited at its own place in the tree', () => {
+    const obs = run('folio', [
+      { op: 'mprotect', args: { mm: 0, from: 1, to: 2 } },
+      { op: 'mremap', args: { mm: 1, aligned: 1 } },
+      ...steps.slice(1),
+    ]);
+    for (const o of obs) expect(o.problem).toBeUndefined();
+    expect(obs[2]!.impl.deferred).toBe('queued (partially mapped)');
+    expect(obs[3]!.impl._entire_mapcount).toBeNull();
+  });
+
   test('folio: split_huge_pmd(mm 0) moves no VMA: mm 0 (linked first) goes first, nothing is queued', () => {
     const obs = run('folio', [{ op: 'split_huge_pmd', args: { mm: 0 } }, ...steps.slice(1)]);
     expect(obs[1]!.impl.deferred).toBe('no');
