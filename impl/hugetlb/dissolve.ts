@@ -33,10 +33,16 @@ import type { G } from './state.js';
 import { account, nodeCounts } from './nodes.js';
 import { freeNid } from './node-pages.js';
 
-/** Under hugetlb_lock: dissolve a page on the free list (folio_ref_count 0, HPageFreed). */
-export function dissolveFree(g: G, t: T): StepResult {
+/**
+ * Under hugetlb_lock: dissolve a page on the free list (folio_ref_count 0, HPageFreed). `only`: the
+ * page is on that node (a soft offline's old folio); when the node has no free page left, the folio
+ * was allocated again (folio_ref_count != 0): -EBUSY. Coarsening: any free page of that node stands
+ * for the old folio.
+ */
+export function dissolveFree(g: G, t: T, only?: number): StepResult {
   if (g.free - g.resv <= 0) return done('EBUSY'); // !available_huge_pages(h)
-  const nid = freeNid(g, t); // the offlined block holds a free page of any node (the user's choice)
+  if (only !== undefined && nodeCounts(g, only).free === 0) return done('EBUSY');
+  const nid = only ?? freeNid(g, t); // the offlined block holds a free page of any node (the user's choice)
   // adjust_surplus = h->surplus_huge_pages_node[folio_nid(folio)] != 0 (cb402bbdabca; before it: false)
   const adjust = nodeCounts(g, nid).surp > 0 && !t.bug('cb402bbdabca');
   // remove_hugetlb_folio(h, folio, adjust_surplus); h->max_huge_pages--; update_and_free_hugetlb_folio

@@ -53,6 +53,8 @@ import {
   vmaOf,
 } from './context.js';
 import { dissolveFree } from './dissolve.js';
+import { migrateTargetNid, pageNid, withPageNid } from './node-pages.js';
+import { account, nodeCounts } from './nodes.js';
 import { faultMayEnter, migKey } from './migration-entry.js';
 import { isPinned } from './pin.js';
 import { SOFT_OFFLINE_PAGE } from './fault-release.js';
@@ -79,6 +81,32 @@ function dropReaders(g: G, v: Vma): void {
   if (file >= 0) at(g.file, file).ir--;
 }
 
+/** folio_nid of the folio under migration (the page-cache page's file.pn, the anonymous page's vma.an). */
+function srcNid(g: Readonly<G>, t: T): number {
+  if (g.nd.length === 0) return 0;
+  return t.l.src_file > 0 ? pageNid(at(g.file, t.l.src_file - 1).pn, t.l.idx) : pageNid(vmaOf(g, t).an, t.l.idx);
+}
+
+/**
+ * The mapping now maps the new folio: page_to_nid of the page at idx is the target's node, for the
+ * page-cache page, or for the anonymous page in this VMA and in its fork partner while they share it.
+ */
+function recordNid(g: G, t: T, nid: number): void {
+  if (g.nd.length === 0) return;
+  const idx = t.l.idx;
+  if (t.l.src_file > 0) {
+    const f = at(g.file, t.l.src_file - 1);
+    f.pn = withPageNid(f.pn, idx, nid);
+    return;
+  }
+  const v = vmaOf(g, t);
+  v.an = withPageNid(v.an, idx, nid);
+  if (v.peer >= 0 && v.cow.includes(idx)) {
+    const w = at(g.vma, v.peer);
+    w.an = withPageNid(w.an, idx, nid);
+  }
+}
+
 /** sbinfo->spool: hugetlbfs_fill_super makes a subpool only for a mount with size= or min_size=. */
 function hasSubpool(g: G, t: T): boolean {
   const s = at(g.spool, spoolIdx(t, vmaOf(g, t)));
@@ -94,7 +122,7 @@ function hasSubpool(g: G, t: T): boolean {
  */
 function tryToMigrate(g: G, t: T): StepResult {
   if (t.l.src_file === 0 && hasSubpool(g, t)) {
-    freeHugePage(g, t, NO_SUBPOOL, false, t.l.dst_temp === 1);
+    freeHugePage(g, t, NO_SUBPOOL, false, t.l.dst_temp === 1, t.l.page_nid);
     g.held--;
     dropReaders(g, vmaOf(g, t));
     return done('EBUSY');
@@ -105,8 +133,11 @@ function tryToMigrate(g: G, t: T): StepResult {
 
 /**
  * soft_offline_in_use_page with the page GUP returned: isolate_hugetlb (an
- * instantiated folio is migratable), then alloc_hugetlb_folio_nodemask under
- * hugetlb_lock: a free page while available_huge_pages.
+ * instantiated folio is migratable), then alloc_migration_target ->
+ * alloc_hugetlb_folio_nodemask(h, folio_nid(src), NULL, gfp, true) under
+ * hugetlb_lock (mm/hugetlb.c @ v6.12; allow_alloc_fallback for MR_MEMORY_FAILURE):
+ * a free page while available_huge_pages, from the source's node first, else
+ * from another node (node-pages.ts migrateTargetNid).
  */
 function softOfflinePage(g: G, t: T): StepResult {
   const v = vmaOf(g, t);
@@ -119,7 +150,9 @@ function softOfflinePage(g: G, t: T): StepResult {
   }
   t.l.src_file = v.anon.includes(t.l.idx) ? 0 : faultFile(v) + 1;
   if (g.free - g.resv > 0) {
-    g.free--; // dequeue_hugetlb_folio_nodemask
+    const dst = migrateTargetNid(g, t, srcNid(g, t));
+    account(g, dst, 0, -1, 0); // dequeue_hugetlb_folio_nodemask
+    t.l.page_nid = dst;
     g.held++;
     return tryToMigrate(g, t);
   }
@@ -150,7 +183,7 @@ function moveMapping(g: G, t: T): number {
  */
 function pinnedMigrationFails(g: G, t: T): StepResult {
   g.mig = 0;
-  freeHugePage(g, t, NO_SUBPOOL, false, t.l.dst_temp === 1);
+  freeHugePage(g, t, NO_SUBPOOL, false, t.l.dst_temp === 1, t.l.page_nid);
   g.held--;
   dropReaders(g, vmaOf(g, t));
   return done('EBUSY');
@@ -177,7 +210,10 @@ const steps: Step[] = [
   // after GUP's fault (fault-release.ts gupFaultDone), the fault mutex dropped
   { name: SOFT_OFFLINE_PAGE, run: softOfflinePage },
   {
-    // alloc_migrate_hugetlb_folio: alloc_fresh_hugetlb_folio from buddy, HPageTemporary
+    // alloc_migrate_hugetlb_folio(h, gfp, folio_nid(src), NULL): alloc_fresh_hugetlb_folio from buddy on the
+    // source's node, HPageTemporary (counted in nr_huge_pages_node, not surplus). Coarsening: buddy memory
+    // is not modelled, so the source's node never runs out and the zonelist fallback to another node
+    // (allowed: no __GFP_THISNODE for MR_MEMORY_FAILURE) is not reached
     name: ALLOC_MIGRATE,
     run(g, t) {
       if (t.inject('alloc_buddy')) {
@@ -185,7 +221,9 @@ const steps: Step[] = [
         dropReaders(g, vmaOf(g, t));
         return done('ENOMEM');
       }
-      g.nr++;
+      const src = srcNid(g, t);
+      account(g, src, 1, 0, 0);
+      t.l.page_nid = src;
       g.held++;
       t.l.dst_temp = 1;
       return tryToMigrate(g, t);
@@ -198,11 +236,22 @@ const steps: Step[] = [
     run(g, t) {
       if (t.l.src_file > 0 && isPinned(g, t.l.src_file - 1, t.l.idx)) return pinnedMigrationFails(g, t);
       const spool = moveMapping(g, t);
+      const src = srcNid(g, t);
+      const dst = t.l.page_nid;
+      const temp = t.l.dst_temp === 1;
+      // move_hugetlb_state (mm/hugetlb.c @ v6.12): the old folio takes over HPageTemporary; crossing nodes,
+      // one of the source node's surplus pages (if it has any) becomes the target node's
+      if (temp && dst !== src && nodeCounts(g, src).surp > 0) {
+        account(g, src, 0, 0, -1);
+        account(g, dst, 0, 0, 1);
+      }
+      recordNid(g, t, dst);
       g.mig = 0;
       g.held--; // the new folio is the mapped one now
-      const toFreeList = !t.l.dst_temp && g.surp === 0;
-      freeHugePage(g, t, spool, false, t.l.dst_temp === 1);
-      t.l.src_free = toFreeList ? 1 : 0;
+      // free_huge_folio(src): temporary -> buddy; a page of a node with surplus pages -> buddy; else its free list
+      const toFreeList = !temp && nodeCounts(g, src).surp === 0;
+      freeHugePage(g, t, spool, false, temp, src);
+      t.l.src_free = toFreeList ? 1 + src : 0;
       return POISON;
     },
   },
@@ -213,7 +262,20 @@ const steps: Step[] = [
     run(g, t) {
       dropReaders(g, vmaOf(g, t));
       if (!t.l.src_free) return done('ok');
-      return dissolveFree(g, t); // reallocated or needed by a reservation meanwhile: -EBUSY, page left in the pool
+      if (t.bug('c3114a84f7f9')) {
+        // before c3114a84f7f9 "mm: hugetlb: soft-offline: dissolve source hugepage after successful migration"
+        // (v4.13): soft_offline_huge_page -> dequeue_hwpoisoned_huge_page took the free old page off the
+        // free list (free_huge_pages--, no available_huge_pages check) and left it counted in nr_huge_pages:
+        // a page nobody uses, never freed; a reallocated one (-EBUSY) was ignored
+        if (nodeCounts(g, t.l.src_free - 1).free > 0) {
+          account(g, t.l.src_free - 1, 0, -1, 0);
+          g.leaked++;
+        }
+        return done('ok');
+      }
+      // the old folio on its node's free list; reallocated or needed by a reservation meanwhile: -EBUSY,
+      // the page left in the pool
+      return dissolveFree(g, t, t.l.src_free - 1);
     },
   },
 ];

@@ -156,3 +156,24 @@ export function batchTake(t: T): number {
   }
   return 0;
 }
+
+/**
+ * The node a migration target comes from when the pool has a free unreserved page
+ * (mm/hugetlb.c alloc_hugetlb_folio_nodemask() @ v6.12 -> dequeue_hugetlb_folio_nodemask(h,
+ * gfp_mask, preferred_nid, nmask); alloc_huge_page_nodemask -> dequeue_huge_page_nodemask @ v6.1):
+ * alloc_migration_target (mm/migrate.c @ v6.12) prefers folio_nid(src) when mtc->nid is
+ * NUMA_NO_NODE (soft_offline_in_use_page's), and the walk over that node's zonelist with no
+ * nodemask takes the source's node first, then the other nodes by distance; the task's MPOL_BIND
+ * is not asked. With two nodes the order is fixed; with more, the distance table (not modelled)
+ * orders the others: each is a choice. -1: no node has a free page.
+ */
+export function migrateTargetNid(g: Readonly<G>, t: T, src: number): number {
+  if (g.nd.length === 0) return g.free > 0 ? 0 : -1;
+  if (at(g.nd, src).free > 0) return src;
+  const cands: number[] = [];
+  g.nd.forEach((n, k) => {
+    if (k !== src && n.free > 0) cands.push(k);
+  });
+  if (cands.length === 0) return -1;
+  return cands.length === 1 ? at(cands, 0) : at(cands, t.choose(cands.length));
+}

@@ -13,8 +13,8 @@
  * take a free page of any node; the global nr_hugepages write spreads its
  * conversions, fresh pages and removals over the nodes by the round-robin
  * cursors; surplus pages from buddy (gather_surplus_pages, a fault's
- * alloc_buddy_hugetlb_folio_with_mpol) record their node (node-pages.ts). Migration
- * refuses to run with several nodes (NODE_OPS, nodeGuard).
+ * alloc_buddy_hugetlb_folio_with_mpol) record their node (node-pages.ts); a soft offline's
+ * migration target comes from the source's node first (migrate.ts, node-pages.ts migrateTargetNid).
  * The round-robin cursors h->next_nid_to_alloc / next_nid_to_free are kept
  * (g.nta, g.ntf; cursorWalk): unknown (-1) at the start, where the kernel's
  * cursor may stand anywhere, so the first walk takes every candidate
@@ -54,6 +54,7 @@ export const NODE_OPS: ReadonlySet<string> = new Set([
   'udmabuf',
   'uffd_copy',
   'set_overcommit',
+  'soft_offline',
 ]);
 
 /** An op outside NODE_OPS, made to refuse a state with per-node counters (one line, names the op). */

@@ -7,6 +7,7 @@
 import type { T } from './context.js';
 import type { G, Spool } from './state.js';
 import { freeToNode } from './node-pages.js';
+import { account } from './nodes.js';
 
 /** hugepage_subpool_get_pages: returns the global reservations to take, or -1 (-ENOMEM). */
 export function hugepageSubpoolGetPages(spool: Spool, delta: number): number {
@@ -75,7 +76,7 @@ export function freeHugePage(
   // spin_lock(&hugetlb_lock)
   if (restore) g.resv++;
   if (temporary)
-    g.nr--; // HPageTemporary (a migration's old folio): remove_hugetlb_folio, back to buddy
+    account(g, nid ?? 0, -1, 0, 0); // HPageTemporary (a migration's old folio): remove_hugetlb_folio, back to buddy
   // surplus page of its node: back to buddy; else enqueue_huge_page
   else freeToNode(g, nid ?? 0, t.bug('free-surplus-any-node'));
 }

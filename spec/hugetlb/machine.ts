@@ -166,18 +166,22 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
     const np = p.nodePool ?? 1;
     const unbound = p.membind === undefined;
     // (pin: the page its GUP fault allocates; uffd_copy: the page it installs)
-    const faulting = op === 'fault' || op === 'pin' || op === 'uffd_copy';
+    // (soft_offline: the page its GUP fault allocates)
+    const faulting = op === 'fault' || op === 'pin' || op === 'uffd_copy' || op === 'soft_offline';
     // (munmap, truncate, close, unlink, umount: which node gives back each surplus page, a digit each)
     // (mmap, mount with nr_overcommit_hugepages set: the node of each surplus page gathered, ops-numa.ts gatherPlace)
     const gathering = np > 1 && unbound && view.overcommit > 0 && (op === 'mmap' || op === 'mount');
+    // (soft_offline: digit 0 the GUP fault's node, digit 1 the node the copy lands on, ops-migrate.ts)
     const nodes =
-      op === 'dissolve' || op === 'udmabuf' || (faulting && unbound)
-        ? np
-        : (op === 'fallocate' && unbound) || (np > 1 && NODE_RELEASING_OPS.has(op))
-          ? np ** p.fileSize
-          : gathering
-            ? np ** (op === 'mount' ? Math.max(1, Number(args['min'] ?? 0)) : p.fileSize)
-            : 1;
+      op === 'soft_offline' && np > 1
+        ? np * np
+        : op === 'dissolve' || op === 'udmabuf' || (faulting && unbound)
+          ? np
+          : (op === 'fallocate' && unbound) || (np > 1 && NODE_RELEASING_OPS.has(op))
+            ? np ** p.fileSize
+            : gathering
+              ? np ** (op === 'mount' ? Math.max(1, Number(args['min'] ?? 0)) : p.fileSize)
+              : 1;
     const bound = !unbound && (faulting || op === 'mmap' || op === 'mount' || op === 'fallocate');
     const key = `${op}:${p.inject ? 1 : 0}${p.numa ? 1 : 0}${bound ? 1 : 0}:${offsets}:${nodes}`;
     let out = choiceCache.get(key);

@@ -112,9 +112,12 @@ function applyPlanned(
   if (op === 'uffd_register') return waitsForStaged(v0, op, a) ? undefined : uffdRegister(v0, a, choice ?? 0, p);
   const plan = decodeChoice(choice);
   // a node miss: HR-13 (params.numa) for any allocation; a bound task's empty node (ops-numa.ts)
-  const bindable = ['fault', 'mmap', 'mount', 'fallocate', 'pin', 'uffd_copy'].includes(op);
+  const bindable = ['fault', 'mmap', 'mount', 'fallocate', 'pin', 'uffd_copy', 'soft_offline'].includes(op);
   if (plan.numaMiss && !p.numa && !(p.membind !== undefined && bindable)) return undefined;
-  if (plan.node !== 0 && !['fault', 'dissolve', 'fallocate', 'pin', 'udmabuf', 'uffd_copy'].includes(op)) {
+  if (
+    plan.node !== 0 &&
+    !['fault', 'dissolve', 'fallocate', 'pin', 'udmabuf', 'uffd_copy', 'soft_offline'].includes(op)
+  ) {
     // the releasing ops' node digits: which node gives back each surplus page (promises.ts releaseGlobal)
     if (v0.nodes.length === 0 || !NODE_RELEASING_OPS.has(op)) return undefined;
   }

@@ -167,4 +167,15 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
       ],
     ],
   },
+  {
+    name: 'finding-temp-page-counted-persistent',
+    description:
+      'a soft offline with no free unreserved page migrates to a temporary page from buddy (alloc_migrate_hugetlb_folio: prep_new_hugetlb_folio counts it in nr_huge_pages, HPageTemporary, not surplus); while it exists, a concurrent nr_hugepages write 0 counts it as a persistent page in use (persistent_huge_pages(h) = nr - surplus, mm/hugetlb.c set_max_huge_pages() @ v6.12), so adjust_pool_surplus marks it surplus too; move_hugetlb_state then hands the temporary flag to the old folio, whose free (free_huge_folio -> remove_hugetlb_folio(h, folio, false)) lowers nr_huge_pages but not surplus_huge_pages: HugePages_Surp 2 > HugePages_Total 1, and after the page is freed Total 0 with Surp 1 for good. v6.1 reads the same (alloc_migrate_huge_page, free_huge_page)',
+    expect: 'surplus-bounded',
+    params: P({ pool: 1, overcommit: 0, fileSize: 1, vmas: 1, mounts: [{ size: -1, min: -1, mounted: true }] }),
+    threads: [
+      [one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(op('soft_offline', { v: 0, i: 0 }))],
+      [one(op('set_nr', { n: 0 }))],
+    ],
+  },
 ];

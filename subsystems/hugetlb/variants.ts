@@ -221,6 +221,14 @@ export const variants: Variant[] = [
     scenarios: ['offline-vs-free'],
   },
   {
+    name: 'c3114a84f7f9',
+    description:
+      'after a successful soft offline the old page is not dissolved: dequeue_hwpoisoned_huge_page takes it off the free list (HugePages_Free drops, also below the reserved count) but it stays in HugePages_Total, a page nobody uses and nobody frees',
+    source:
+      'commit c3114a84f7f9 "mm: hugetlb: soft-offline: dissolve source hugepage after successful migration" (v4.13); mm/memory-failure.c soft_offline_in_use_page() -> page_handle_poison() and mm/hugetlb.c dissolve_free_hugetlb_folio() @ v6.12',
+    scenarios: ['soft-offline-shared', 'node-soft-offline'],
+  },
+  {
     name: 'cb6acd01e2e4',
     description:
       "migrating a page-cache huge page loses its subpool: hugetlbfs_migrate_page does not transfer page_private and migrate_page_copy clears the old page's, so neither page puts the mount's page back when freed and the mount stays charged for a page it no longer has (statfs Used never drops; later faults fail against size=)",

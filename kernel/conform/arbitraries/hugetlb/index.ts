@@ -70,7 +70,7 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     'udmabuf only of memfd indices a MAP_SHARED mapping reserved (the spec promises nothing for an index without a reservation or page: NOTES.md)',
     "madvise_dontneed past its mapping only into unmapped addresses, and mmap/mremap only into slots no split-off piece occupies (the op language's ops act on one VMA per slot; the kernel's madvise also advises a neighbouring piece of a split mapping: madvise_dontneed.ts)",
     'mprotect only where the pieces of its split fit in free slots (the op language has params.vmas slots; the kernel splits freely)',
-    'per-node pools (one script in six): two nodes, overcommit 0 at the start, no op outside impl/hugetlb/nodes.ts NODE_OPS (soft_offline)',
+    'per-node pools (one script in six): two nodes, overcommit 0 at the start, only ops in impl/hugetlb/nodes.ts NODE_OPS (every op since soft_offline joined)',
   ],
   events: hugetlbEvents,
   expectedEvents: ['ENOMEM', 'SIGBUS', 'surplus', 'COW', 'reservation consumed', 'reservation taken', 'min_size mount'],
