@@ -22,12 +22,17 @@
  *     be shared (the a7f226604170 variant);
  *   - v5.8 (17839856fd58 "gup: document and work around 'COW can break either
  *     way' issue"): every pin of a COW mapping breaks COW with a write fault.
- * The zero page is no anon page: the model unshares it into a private copy for
- * every R/O pin (84209e87c696 "mm/gup: reliable R/O long-term pinning in COW
- * mappings", v6.2, does so for long-term pins). It does not model pinning the
- * zero page itself (v5.9 - v6.1 for every R/O pin, later for short-term ones):
- * `longterm` changes nothing here; under the v5.9 – v5.18 rule the pin
- * answers EFAULT.
+ * The zero page is no anon page: a short-term R/O pin pins the (huge or small)
+ * zero page itself, as 6.1 does (gup_must_unshare() is false for !PageAnon,
+ * include/linux/mm.h @ v6.1; follow_page_pte() returns the small zero page,
+ * follow_trans_huge_pmd() the huge one, and try_grab_page() takes no pin on
+ * the small one: "Don't take a pin on the zero page", mm/gup.c @ 6.1.192).
+ * conform on 6.1.192 saw it: the pinned group stays the zero page. A
+ * long-term R/O pin unshares it into a private copy (84209e87c696 "mm/gup:
+ * reliable R/O long-term pinning in COW mappings", v6.2; 6.1 itself pins the
+ * zero page there too, which the spec forbids: the model keeps the v6.2 rule
+ * for `longterm`, and userspace on this probe takes no R/O long-term pin);
+ * under the v5.9 – v5.18 rule the pin answers EFAULT.
  */
 import { pageAnonExclusive, preExclusive, put_copy, targetOf } from './cow.js';
 import {
@@ -51,6 +56,9 @@ import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
 
 type G = ThpState;
 
+/** The page a pin record holds when it pinned the zero page (the model tracks no zero-page counts). */
+export const PIN_ZERO_PAGE = -1;
+
 const GUP = {
   pmd: 'follow_pmd_mask: pmdval = READ_ONCE(*pmd); pmd_none / pmd_present (lockless)',
   follow: 'follow_page_mask: follow_trans_huge_pmd / follow_page_pte (pmd_lock, recheck)',
@@ -69,6 +77,10 @@ function try_grab_page(g: G, t: T, mm: MmT, i: number): Done {
   if (tg.kind === 'copy') {
     g.copies[tg.k]!.refcount += GUP_PIN_COUNTING_BIAS;
     g.pins.push({ mm: arg(t, 'mm'), sub: i, page: t.params.nr + tg.k });
+    return done('ok');
+  }
+  if (tg.kind === 'zero' && !preExclusive(t)) {
+    g.pins.push({ mm: arg(t, 'mm'), sub: i, page: PIN_ZERO_PAGE }); /* no counts on the zero page */
     return done('ok');
   }
   if (tg.kind !== 'thp') return done('EFAULT');
@@ -107,7 +119,8 @@ function faultNeeded(g: Readonly<G>, t: T, mm: Readonly<MmT>, i: number): number
   if (arg(t, 'write') === 1) return FAULT_WRITE;
   // a7f226604170: gup_must_unshare() does not exist, the page is pinned as it is (the zero page: EFAULT, as above)
   if (t.bug('a7f226604170')) return FAULT_NONE;
-  if (zero) return FAULT_UNSHARE; /* 84209e87c696 (v6.2): see the header */
+  /* gup_must_unshare(): !PageAnon → no unshare, the zero page is pinned; FOLL_LONGTERM: 84209e87c696 (header) */
+  if (zero) return arg(t, 'longterm') === 1 ? FAULT_UNSHARE : FAULT_NONE;
   /* gup_must_unshare(flags, page): R/O FOLL_PIN of PageAnon && !PageAnonExclusive → -EMLINK → FAULT_FLAG_UNSHARE */
   return pageAnonExclusive(g, mm, i) ? FAULT_NONE : FAULT_UNSHARE;
 }
@@ -212,6 +225,7 @@ export const unpin = kernelOp(
         if (at < 0) return done('EINVAL');
         const page = g.pins[at]!.page;
         g.pins.splice(at, 1);
+        if (page === PIN_ZERO_PAGE) return done('ok'); /* unpin_user_page(): nothing to drop on the zero page */
         if (page >= t.params.nr) {
           put_copy(g, page - t.params.nr, GUP_PIN_COUNTING_BIAS);
           return done('ok');

@@ -17,7 +17,8 @@ import {
   type ThpParams,
   type ThpState,
 } from '../../impl/thp/page.js';
-import { canonicalCopies } from '../../spec/thp/identity.js';
+import { PIN_ZERO_PAGE } from '../../impl/thp/gup.js';
+import { ZERO_PAGE, canonicalCopies } from '../../spec/thp/identity.js';
 import { normaliseQueued, type ThpView } from '../../spec/thp/machine.js';
 
 type G = ThpState;
@@ -81,7 +82,7 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
     data: g.pages.map((pg) => pg.data),
     cow,
     copyData,
-    pinned: g.pins.map((q) => [q.mm, q.sub, q.page]),
+    pinned: g.pins.map((q) => [q.mm, q.sub, q.page === PIN_ZERO_PAGE ? ZERO_PAGE : q.page]),
     pins: [...g.user_pins],
     refs: [...g.user_refs],
     cached: g.pages.map((pg) => pg.in_cache),

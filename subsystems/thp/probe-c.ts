@@ -31,9 +31,12 @@
  *   force_*, migrate  /proc/self/mem pwrite/pread (FOLL_FORCE); move_pages(2) (probe-vma-c.ts)
  *   mlock      mlock2(MLOCK_ONFAULT) of [from, to): VM_LOCKED without populating
  *              (plain mlock's populate would write-fault and break COW)
- *   pin        io_uring_register(IORING_REGISTER_BUFFERS) of the group: a
- *              FOLL_WRITE | FOLL_LONGTERM pin held until unpin
- *   unpin      IORING_UNREGISTER_BUFFERS (synchronous unpin) + close of that ring
+ *   pin        write=1: io_uring_register(IORING_REGISTER_BUFFERS) of the group: a
+ *              FOLL_WRITE | FOLL_LONGTERM pin held until unpin; write=0: a read-only
+ *              FOLL_PIN held by a process_vm_readv(2) blocked on a userfaultfd
+ *              buffer (probe-pin-c.ts)
+ *   unpin      the group's oldest pin: IORING_UNREGISTER_BUFFERS (synchronous unpin) +
+ *              close of that ring, or the blocked read let go and joined
  *   split      debugfs split_huge_pages "<pid>,0x<start>,0x<end>" on a process
  *              mapping the THP at the group (or "1", every THP, when none maps it)
  *
@@ -63,6 +66,7 @@
  *                           mapped only in part (or partly swapped)
  */
 import { THP_OBSERVE_C } from './probe-observe-c.js';
+import { THP_PIN_C } from './probe-pin-c.js';
 import { THP_VMA_C } from './probe-vma-c.js';
 
 export const THP_C = String.raw`
@@ -97,7 +101,6 @@ struct tbook {
 	unsigned long pfn[512];	/* pfn of the THP's page k (group k / g): head + k until its pages move one by one; 0 once not ours */
 };
 static struct tbook *TB;
-static int rings[T_NR][T_PINS], nrings[T_NR];	/* this process's pins, per group */
 
 static char *t_addr(int i)
 {
@@ -141,6 +144,7 @@ static int t_present(int m, int i, unsigned long long *pm)
 	return n == TB->g ? 1 : n == 0 ? 0 : -1;
 }
 
+${THP_PIN_C}
 ${THP_OBSERVE_C}
 static void t_child_loop(int dst)
 {
@@ -148,12 +152,7 @@ static void t_child_loop(int dst)
 	my_task = dst;
 	tasks[dst].cmd = TB->cfd[dst][0];
 	tasks[dst].ack = TB->cfd[dst][1];
-	/* pins are the parent's: this process holds none (its ring fds are only copies) */
-	for (int i = 0; i < T_NR; i++) {
-		for (int r = 0; r < nrings[i]; r++)
-			close(rings[i][r]);
-		nrings[i] = 0;
-	}
+	t_pins_forget();
 	task_loop();
 }
 
@@ -278,29 +277,6 @@ static const char *t_mprotect_ro(int m)
 		return errname(errno);
 	TB->ro[m] = 1;
 	return "ok";
-}
-
-static const char *t_pin(int m, int i)
-{
-	unsigned long long pm[512];
-	const char *err;
-	int fd;
-	if (t_present(m, i, pm) != 1)
-		return "EFAULT";
-	if (nrings[i] >= T_PINS)
-		return "E2BIG";
-	fd = uring_pin(t_addr(i), TB->g * T_PAGE, &err);
-	if (fd < 0)
-		return err;
-	rings[i][nrings[i]++] = fd;
-	return "ok";
-}
-
-static const char *t_unpin(int i)
-{
-	if (i < 0 || i >= TB->nr || nrings[i] == 0)
-		return "EINVAL";
-	return uring_unpin(rings[i][--nrings[i]]);
 }
 
 static const char *t_split(int i)

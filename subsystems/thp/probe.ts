@@ -36,7 +36,7 @@ export const THP_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   fault_pte: 'file THPs are not mapped to the probe yet (a page-cache THP needs a filesystem with large folios)',
   evict: 'file THPs are not mapped to the probe yet (eviction of a page-cache THP on cue)',
   pin_fast:
-    'GUP-fast alone: every user-level pin (io_uring buffer registration) falls back to the slow path, which is the pin op',
+    'GUP-fast alone: the user-level pins the probe takes (io_uring buffer registration, process_vm_readv) go through the slow path, which is the pin op',
   split_huge_pmd: 'a kernel page-table walker; userspace reaches it through mprotect/mlock/munmap',
   scan_get: 'a physical-memory scanner taking a speculative reference: no user-level trigger on cue',
   scan_put: 'the scanner dropping that reference',
@@ -109,7 +109,7 @@ function step(op: string, args: Args): string {
     case 'migrate':
       return r(`t_migrate(${int(args, 'mm')})`);
     case 'pin':
-      return r(`t_pin(${int(args, 'mm')}, ${int(args, 'sub')})`);
+      return r(`t_pin(${int(args, 'mm')}, ${int(args, 'sub')}, ${int(args, 'write', 0)})`);
     case 'unpin':
       return r(`t_unpin(${int(args, 'sub')})`);
     case 'split':
@@ -128,6 +128,15 @@ function mmOfOp(op: string, args: Args): string {
   return int(args, 'mm');
 }
 
+/**
+ * The probe's read-only pin is process_vm_readv's pin_user_pages_remote() without FOLL_LONGTERM
+ * (mm/process_vm_access.c @ v6.1, v6.12); the user-level long-term pins it has pin with FOLL_WRITE (io_uring), and
+ * those that can pin read-only need a device (RDMA, vfio, vdpa) or pin with FOLL_WRITE on 6.1 (videobuf2's
+ * get_vaddr_frames() @ v6.1).
+ */
+export const RO_LONGTERM =
+  'a read-only FOLL_LONGTERM pin: the probe pins read-only with process_vm_readv (short-term FOLL_PIN) and long-term only with FOLL_WRITE (io_uring)';
+
 /** Why a script cannot run on a kernel, or undefined. */
 export function thpUnsupported(script: Script): string | undefined {
   const p = script.params as ThpParams;
@@ -137,8 +146,7 @@ export function thpUnsupported(script: Script): string | undefined {
   for (const s of script.steps) {
     const why = THP_KERNEL_UNSUPPORTED[s.op];
     if (why) return `op ${s.op}: ${why}`;
-    if (s.op === 'pin' && s.args.write !== 1)
-      return 'a read-only pin: the user-level pin (io_uring buffer registration) always pins with FOLL_WRITE';
+    if (s.op === 'pin' && s.args.write !== 1 && s.args.longterm === 1) return RO_LONGTERM;
   }
   return undefined;
 }

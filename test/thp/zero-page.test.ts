@@ -13,6 +13,8 @@ import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { FolioState } from '../../impl/thp-folio/folio.js';
 import { ZERO_PAGE } from '../../spec/thp/identity.js';
 import { folioAbstraction } from '../../subsystems/thp/folio/abstraction.js';
+import { abstraction } from '../../subsystems/thp/abstraction.js';
+import type { ThpState } from '../../impl/thp/page.js';
 
 const folio = selectImpl(thp, 'folio');
 
@@ -71,12 +73,23 @@ describe('thp: the huge zero page', () => {
         ...prefix,
         step('pin', { mm: 0, sub: 1 }),
         step('read', { mm: 0, sub: 1 }),
-        step('wp_fault', { mm: 0, sub: 1, val: 6 }), // the models pin a private copy, which the write reuses
+        step('wp_fault', { mm: 0, sub: 1, val: 6 }), // the pin holds the zero page: the write COWs away from it
         step('read', { mm: 0, sub: 1 }),
         step('unpin', { mm: 0, sub: 1 }),
       ]);
       for (const o of obs) expect(o.problem).toBeUndefined();
-      expect(obs.map((o) => o.impl.ret).slice(prefix.length)).toEqual(['ok', 'ok', 0, 'reuse', 6, 'ok']);
+      expect(obs.map((o) => o.impl.ret).slice(prefix.length)).toEqual(['ok', 'ok', 0, 'copy', 6, 'ok']);
+    }
+  });
+
+  test('--impl compound (6.1): a short-term R/O pin holds the zero page itself, a long-term one pins a private copy', () => {
+    // gup_must_unshare() @ v6.1 is false for !PageAnon; 6.1.192 keeps a R/O-pinned zero-page group the zero page
+    for (const longterm of [0, 1]) {
+      const steps = [step('populate_read', { mm: 0 }), step('pin', { mm: 0, sub: 1, longterm })];
+      const params = parseParams({ kind: 'anon', initial: 'none' });
+      const r = runImplSteps(thp, { params, steps }, null);
+      const view = abstraction(r.steps.at(-1)!.impl as ThpState, params);
+      expect(view.pinned[0]![2] === ZERO_PAGE).toBe(longterm === 0);
     }
   });
 

@@ -25,7 +25,7 @@ export function thpEvents(
   if (st.op === 'munmap' && Number(st.args.to) - Number(st.args.from) < Number((script.params as { nr: number }).nr))
     out.push('partial munmap');
   if ((st.op === 'mprotect' || st.op === 'mlock') && ret === 'ok') out.push('PMD split at a VMA border');
-  if (st.op === 'pin' && ret === 'ok') out.push('pinned');
+  if (st.op === 'pin' && ret === 'ok') out.push('pinned', ...readOnlyPin(st.args, obs, prev));
   if (st.op === 'mremap' && ret === 'ok') out.push(st.args.aligned === 1 ? 'mremap PMD moved' : 'mremap PMD split');
   const swapEntries = (o: KernelStepObservation | undefined): number =>
     Object.entries(o?.counters ?? {}).filter(([k, v]) => k.startsWith('page[') && v === -4).length;
@@ -57,4 +57,21 @@ function pageoutOfCopies(
   if (copies.length === 0) return [];
   const out = copies.some((i) => obs.counters[`page[${mm}][${i}]`] === -4);
   return ['pageout over a private copy', ...(out ? ['private copy swapped out'] : [])];
+}
+
+/**
+ * A read-only pin (process_vm_readv's FOLL_PIN): whether it unshared (the page under the address changed: a
+ * page another process mapped, gup_must_unshare()) or held the zero page (-3 before and after).
+ */
+function readOnlyPin(
+  args: Readonly<Record<string, unknown>>,
+  obs: KernelStepObservation,
+  prev: KernelStepObservation | undefined,
+): string[] {
+  if (args.write === 1) return [];
+  const at = `page[${Number(args.mm)}][${Number(args.sub)}]`;
+  const before = prev?.counters[at];
+  const after = obs.counters[at];
+  if (before === -3 && after === -3) return ['read-only pin', 'read-only pin of the zero page'];
+  return ['read-only pin', ...(before !== undefined && before !== after ? ['read-only pin unshared'] : [])];
 }
