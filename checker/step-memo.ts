@@ -12,7 +12,10 @@
  * the choice arity). An entry keeps every run of the step's choice odometer
  * in order: a pruned run (its precondition text, counted again on replay) or
  * the successor's impl state, next pc, control block (the product's block
- * id: slot, alt, pc, locals), return value and faults injected. A step whose runs failed (threw, bad result, state outside its
+ * id: slot, alt, pc, locals), return value and faults injected. A key
+ * not met yet may find the same step run in another slot (`stepKeyId`: the
+ * step does not see its slot): that entry is copied with its control blocks
+ * moved to this slot instead of running the step. A step whose runs failed (threw, bad result, state outside its
  * schema) is not memoized: it runs every time, so its failure is reported as
  * before. Labels (traces, pick, random walks) always run the step.
  *
@@ -61,9 +64,70 @@ export class StepMemo {
   /** Steps run because the memo did not know them (entries recorded, memoizable or not), so far. */
   misses = 0;
 
+  /**
+   * The same entries by a key without the slot: (impl id, step id, thread and
+   * faults used), where a step id (`stepId`) names the clause (the op and its
+   * args: CompiledAlt.clause), the pc and the locals. A step sees the impl
+   * state, its thread id, args, locals and the faults left, never its slot,
+   * so a step another slot ran in the same impl state did what this one
+   * would: its entry, with the control blocks moved to this slot, is this
+   * key's (menu threads take the same ops in every slot). -2 + 1 = -1: none.
+   */
+  private bySteps = new KeyTable();
+  private stepIds = new IntTable();
+
+  /** The id of the step [clause, pc, locals...] in a[0, len). */
+  stepId(a: Int32Array, len: number): number {
+    return this.stepIds.intern(a, 0, len);
+  }
+
+  /**
+   * The slot-free key of thread t's step `step` (a stepId) in impl state
+   * `impl` with `faultsUsed` faults used: valid for `stepEntry` and
+   * `setStepEntry` until the next stepKeyId().
+   */
+  stepKeyId(impl: number, t: number, step: number, faultsUsed: number): number {
+    return this.bySteps.slot(impl, step, t | (faultsUsed << 3)); // see fits()
+  }
+
+  /** The offset in `runs` of an entry for the slot-free key (recorded at another slot), or -1. */
+  stepEntry(key: number): number {
+    return this.bySteps.get(key) - 1;
+  }
+
+  /** Point the slot-free key at the entry of `key` (a keyId, just committed memoizable). */
+  setStepEntry(stepKey: number, key: number): void {
+    this.bySteps.set(stepKey, this.keys.get(key));
+  }
+
+  /** Record a run as it is, but for its control block (an entry of another slot, moved to this one). */
+  recordMoved(runs: Int32Array, p: number, block: number): void {
+    const r = this.room(6);
+    let q = this.recLen;
+    for (let i = 0; i < 5; i++) r[q++] = runs[p + i]!;
+    r[q++] = block;
+    this.recLen = q;
+    this.recRuns++;
+  }
+
+  /** Record a pruned run by its text id. */
+  recordPrunedId(text: number): void {
+    const r = this.room(2);
+    r[this.recLen++] = RUN_PRUNED;
+    r[this.recLen++] = text;
+    this.recRuns++;
+  }
+
   /** Call between expansions: drop everything when past the cap. */
   bound(): void {
-    const words = this.impls.words + 4 * this.impls.size + this.keys.words + this.invs.words + this.used;
+    const words =
+      this.impls.words +
+      4 * this.impls.size +
+      this.keys.words +
+      this.invs.words +
+      this.used +
+      this.bySteps.words +
+      this.stepIds.words;
     if (words < StepMemo.CAP_WORDS) return;
     this.clear();
     this.drops++;
@@ -72,6 +136,8 @@ export class StepMemo {
   clear(): void {
     this.impls = new IntTable();
     this.keys = new KeyTable();
+    this.bySteps = new KeyTable();
+    this.stepIds = new IntTable();
     this.invs = new KeyTable();
     this.zs = new Int32Array(3 << 10);
     this.abs = new Int32Array(1 << 10);
@@ -249,9 +315,9 @@ export class StepMemo {
     return implId;
   }
 
-  /** Keep the recorded entry for `key` (or mark it not memoizable). */
-  commit(key: number, memoizable: boolean): void {
-    this.misses++;
+  /** Keep the recorded entry for `key` (or mark it not memoizable); `ran`: the step ran (a miss), else it was moved. */
+  commit(key: number, memoizable: boolean, ran = true): void {
+    if (ran) this.misses++;
     if (!memoizable) {
       this.keys.set(key, NOT_MEMOIZABLE);
       return;

@@ -42,7 +42,9 @@ export class Expander<G extends object> {
     private readonly tr: Transitions<G>,
     /** Preconditions broken on pruned paths, with counts (the Product's). */
     private readonly pruned: Map<string, number>,
-  ) {}
+  ) {
+    this.stepWords = new Int32Array(layout.TW - 1);
+  }
 
   get stepMemo(): StepMemo | undefined {
     return this.memo;
@@ -131,12 +133,25 @@ export class Expander<G extends object> {
     tr.move(t, slot, altIdx, stepIdx, invoked);
     const memo = wantLabels ? undefined : this.memo;
     let key = -1;
+    let stepKey = -1;
     this.rec = false;
     if (memo) {
       const implOff = this.layout.implOff;
       if (tr.curImpl < 0) tr.curImpl = memo.implIdHinted(this.curHint, vec, off + implOff, len - implOff);
-      key = memo.keyId(tr.curImpl, t, altIdx, vec[off + 1]!, vec[off + this.layout.HDR + t]!);
-      const at = memo.entry(key);
+      const faults = vec[off + 1]!;
+      const block = vec[off + this.layout.HDR + t]!;
+      key = memo.keyId(tr.curImpl, t, altIdx, faults, block);
+      let at = memo.entry(key);
+      if (at === -2) {
+        // not met in this slot: maybe in another one
+        stepKey = memo.stepKeyId(tr.curImpl, t, this.stepId(memo, alt, block), faults);
+        const from = memo.stepEntry(stepKey);
+        if (from >= 0) {
+          this.moveEntry(memo, from, slot, altIdx);
+          memo.commit(key, true, false);
+          at = memo.entry(key);
+        }
+      }
       if (at >= 0) {
         this.replay(memo, at, alt, invoked);
         return;
@@ -147,8 +162,46 @@ export class Expander<G extends object> {
       }
     }
     this.runStep(vec, off, t, slot, altIdx, alt, stepIdx, invoked, wantLabels);
-    if (key >= 0 && memo!.entry(key) === -2) memo!.commit(key, this.rec && !tr.failed);
+    if (key >= 0 && memo!.entry(key) === -2) {
+      const memoizable = this.rec && !tr.failed;
+      memo!.commit(key, memoizable);
+      if (memoizable) memo!.setStepEntry(stepKey, key);
+    }
     this.rec = false;
+  }
+
+  /** [clause, pc, locals...] of a thread at control block `block` about to run alternative `alt`. */
+  private readonly stepWords: Int32Array;
+
+  /** The step memo's id of the step a thread at control block `block` runs next in alternative `alt`. */
+  private stepId(memo: StepMemo, alt: CompiledAlt, block: number): number {
+    const blocks = this.layout.blocks;
+    const b = blocks.base(block);
+    const w = blocks.words;
+    const s = this.stepWords;
+    s[0] = alt.clause;
+    for (let k = 2; k < this.layout.TW; k++) s[k - 1] = w[b + k]!; // pc, then the locals
+    return memo.stepId(s, s.length);
+  }
+
+  /** Record the entry at `from` (another slot's) with its control blocks moved to `slot`'s alternative `altIdx`. */
+  private moveEntry(memo: StepMemo, from: number, slot: number, altIdx: number): void {
+    const runs = memo.runs;
+    const layout = this.layout;
+    const n = runs[from]!;
+    let p = from + 1;
+    memo.begin();
+    for (let i = 0; i < n; i++) {
+      if (runs[p] === RUN_PRUNED) {
+        memo.recordPrunedId(runs[p + 1]!);
+        p += 2;
+        continue;
+      }
+      const nextPc = runs[p + 1]!;
+      const block = nextPc < 0 ? layout.idleBlock(slot + 1) : layout.movedBlock(runs[p + 5]!, slot, altIdx);
+      memo.recordMoved(runs, p, block);
+      p += 6;
+    }
   }
 
   /** Emit the memoized runs of a step. */

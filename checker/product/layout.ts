@@ -65,6 +65,17 @@ export class VectorLayout<G> {
     return this.blocks.intern(b, 0);
   }
 
+  /** Control block `id` moved to `slot`'s alternative `alt` (the same pc and locals). */
+  movedBlock(id: number, slot: number, alt: number): number {
+    const b = this.scratch;
+    const base = this.blocks.base(id);
+    const w = this.blocks.words;
+    for (let k = 0; k < this.TW; k++) b[k] = w[base + k]!;
+    b[0] = slot;
+    b[1] = alt;
+    return this.blocks.intern(b, 0);
+  }
+
   /** Where thread t's control block (slot, alt, pc, locals) of the state at vec[off...] starts in blocks.words. */
   blockAt(vec: Int32Array, off: number, t: number): number {
     return this.blocks.base(vec[off + this.HDR + t]!);

@@ -41,6 +41,12 @@ export interface CompiledAlt {
   readonly args: Args;
   /** Operation id in the spec adapter (-1 without spec). */
   readonly specOp: number;
+  /**
+   * The same number for alternatives with the same op and equal args, in any
+   * thread and slot (a step sees only those, never its slot): the step memo
+   * shares what a step did between slots by it (../step-memo.ts).
+   */
+  readonly clause: number;
   /** Set once some explored path started this alternative (a clause never started is vacuous). */
   ran: boolean;
 }
@@ -166,6 +172,21 @@ function compileAlts(
   ops: Map<string, CompiledOp>,
   spec: SpecAdapter | undefined,
 ): CompiledAlt[][][] {
+  const clauses = new Map<string, number>();
+  const clauseOf = (op: string, args: Args): number => {
+    const key = JSON.stringify([
+      op,
+      Object.entries(args)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, argKey(v)]),
+    ]);
+    let id = clauses.get(key);
+    if (id === undefined) {
+      id = clauses.size;
+      clauses.set(key, id);
+    }
+    return id;
+  };
   return scenario.threads.map((script, t) =>
     script.map((slot, s) => {
       if (slot.length === 0)
@@ -181,11 +202,17 @@ function compileAlts(
           opName: choice.op,
           args: Object.freeze({ ...choice.args }),
           specOp: spec ? spec.opId(choice.op, choice.args) : -1,
+          clause: clauseOf(choice.op, choice.args),
           ran: false,
         };
       });
     }),
   );
+}
+
+/** An arg value as a string that tells apart every two values a step could tell apart (0 and -0, 1 and '1'). */
+function argKey(v: unknown): string {
+  return Object.is(v, -0) ? '-0' : `${typeof v}:${String(v)}`;
 }
 
 /** Per thread, the slots it must run: scenario.minOps, else its whole script. */

@@ -79,6 +79,70 @@ describe('step memo', () => {
     expect(same(on)).toEqual(same(off));
   });
 
+  test('a step met in another slot in the same impl state is moved from that slot, not run again', () => {
+    // T0 runs op a in both of its slots; nothing changes x, so slot 1 meets every impl state slot 0 met
+    let runs = 0;
+    const sub = tiny({
+      a: {
+        doc: 'a',
+        locals: ['c'],
+        steps: [
+          { name: 'a1', run: (_g, t) => (runs++, (t.l.c = 7), 'a2') },
+          { name: 'a2', run: (_g, t) => done(t.l.c!) },
+        ],
+      },
+      n: {
+        doc: 'n',
+        steps: [
+          { name: 'n1', run: () => 'n2' },
+          { name: 'n2', run: () => done(null) },
+        ],
+      },
+    });
+    const s = {
+      name: 's',
+      description: 's',
+      params: null,
+      threads: [[[{ op: 'a', args: {} }], [{ op: 'a', args: {} }]], [[{ op: 'n', args: {} }]]],
+    };
+    const off = checkScenario(sub, s, { stepMemo: false });
+    const offRuns = runs;
+    runs = 0;
+    const on = checkScenario(sub, s, { stepMemo: 'always' });
+    expect(same(on)).toEqual(same(off));
+    expect(offRuns).toBeGreaterThan(2);
+    expect(runs).toBe(1); // one impl state, one thread: a1 ran once for both slots
+  });
+
+  test('alternatives with different args in two slots do not share memo entries', () => {
+    // slot 0 writes 1, slot 1 writes 2: moving slot 0's entry to slot 1 would leave x = 1
+    const sub = tiny(
+      {
+        w: { doc: 'w', steps: [{ name: 'w', run: (g, t) => ((g.x = t.args.v as number), done(null)) }] },
+        r: { doc: 'r', steps: [{ name: 'r', run: () => done(null) }] },
+      },
+      [invariant<G, null>({ name: 'not-two', doc: 'x != 2', source: 'test', when: 'always', check: (g) => g.x !== 2 })],
+    );
+    const s = {
+      name: 's',
+      description: 's',
+      params: null,
+      threads: [
+        [
+          [{ op: 'w', args: { v: 1 } }],
+          [
+            { op: 'w', args: { v: 1 } },
+            { op: 'w', args: { v: 2 } },
+          ],
+        ],
+        [[{ op: 'r', args: {} }]],
+      ],
+    };
+    const on = checkScenario(sub, s, { stepMemo: 'always' });
+    expect(on.violation?.property).toBe('not-two');
+    expect(same(on)).toEqual(same(checkScenario(sub, s, { stepMemo: false })));
+  });
+
   test('a failing step is not memoized: the failure is found with the memo on', () => {
     const sub = tiny(
       {
