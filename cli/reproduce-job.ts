@@ -7,6 +7,7 @@ import { selectImpl } from '../checker/impls.js';
 import type { StepLabel } from '../checker/result.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
 import { predictRaceOutcome } from '../kernel/race.js';
+import { raceStressOf, type RaceStress } from '../kernel/race-stress.js';
 import { scriptOfScenario, targetOfSchedule, type Target } from '../kernel/target.js';
 import type { KernelMapping } from '../kernel/types.js';
 import { kernelMappings } from '../subsystems/probes.js';
@@ -46,6 +47,8 @@ export interface Job {
   /** The target for an implementation and kernel version (a scenario's counterexample depends on both). */
   target(model: Subsystem, modelVersion: string): Target;
   readonly reproducerPath: string;
+  /** A finding marked as a race: its C stress loop is what runs on a kernel (kernel/race-stress.ts). */
+  readonly race?: RaceStress;
 }
 
 function mappingOf(sub: Subsystem): KernelMapping<any> {
@@ -138,12 +141,19 @@ export function jobOfScenario(sub: Subsystem, name: string, variant: string | nu
     return withOutcome(t, model, scenario, variant, schedule);
   };
   const base = `${sub.name}-${name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  let race: RaceStress | undefined;
+  try {
+    race = variant === null ? raceStressOf(sc) : undefined;
+  } catch (e) {
+    throw new UsageError(`${sub.name}/${name}: ${(e as Error).message}`);
+  }
   return {
     sub,
     mapping: mappingOf(sub),
     label: `${sub.name}/${name}${variant ? ` [variant ${variant}]` : ''}`,
     variant,
     target,
-    reproducerPath: join(outDir, `${base}.c`),
+    reproducerPath: race ? race.c : join(outDir, `${base}.c`),
+    ...(race ? { race } : {}),
   };
 }

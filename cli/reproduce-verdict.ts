@@ -45,7 +45,7 @@ export function sideBySide(
 
 export interface KernelVerdict {
   readonly code: number;
-  readonly word: 'REPRODUCED' | 'DIVERGED' | 'INCONCLUSIVE' | 'AGREED';
+  readonly word: 'REPRODUCED' | 'DIVERGED' | 'INCONCLUSIVE' | 'AGREED' | 'NOT REPRODUCED';
   readonly observed?: readonly KernelStepObservation[];
   /** Counters after the probe's restore (mounts gone, pool emptied), when it was not clean. */
   readonly after?: Readonly<Record<string, number>>;

@@ -10,7 +10,9 @@
  * so the spec violation the implementation shows is real kernel behaviour;
  * DIVERGED (1) the kernel differs at step k (a fidelity bug in the model);
  * INCONCLUSIVE (3) boot failure, timeout, or a counterexample that cannot be
- * forced on a kernel; 2 bad input (or a missing tool).
+ * forced on a kernel; 2 bad input (or a missing tool). A finding marked as a
+ * race runs its C stress loop instead (cli/reproduce-stress.ts): REPRODUCED
+ * (0), or NOT REPRODUCED / INCONCLUSIVE (3).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,11 +26,13 @@ import { recordVerdict } from '../kernel/record.js';
 import { DEFAULT_KERNEL_CACHE, resolveKernel } from '../kernel/resolve.js';
 import type { Target } from '../kernel/target.js';
 import { KernelSetupError } from '../kernel/tools.js';
+import type { RaceStress } from '../kernel/race-stress.js';
 import type { ResolvedKernel } from '../kernel/types.js';
 import { parseArgs, UsageError } from './args.js';
 import { EXIT } from './io.js';
 import { forcedModel, jobOfFile, jobOfScenario, takeKernels, type Job } from './reproduce-job.js';
 import { raceOnKernel } from './reproduce-race.js';
+import { stressOnKernel } from './reproduce-stress.js';
 import { fmtArgs, fmtCounters, runOnKernel, type Io, type KernelVerdict } from './reproduce-verdict.js';
 
 export const REPRODUCE_HELP = `reproduce options:
@@ -41,6 +45,8 @@ export const REPRODUCE_HELP = `reproduce options:
   --out DIR              where the C reproducer goes for --scenario (default traces/out)
   --boot-timeout S       seconds a boot may take before its first script (default 240; + 10 per script)
   --runs N               a concurrent counterexample is run N times with real threads (default 50)
+  --iterations N         a finding marked as a race: most iterations of its C stress loop (default: the finding's)
+  --race-seconds S       a finding marked as a race: most seconds of its loop (default: the finding's)
   --record FILE          add the verdicts to FILE (JSON; docs/findings.json feeds docs/findings.md via npm run docs)`;
 
 function reproducerHeader(
@@ -87,6 +93,8 @@ const FLAGS = {
   out: { kind: 'string' },
   record: { kind: 'string' },
   runs: { kind: 'int', min: 1 },
+  iterations: { kind: 'int', min: 1 },
+  'race-seconds': { kind: 'int', min: 1 },
   'boot-timeout': { kind: 'int', min: 10 },
 } as const;
 
@@ -123,6 +131,8 @@ async function asUsage<T>(f: () => T | Promise<T>): Promise<T> {
 interface RunOpts {
   readonly runs: number;
   readonly bootSeconds: number | undefined;
+  readonly iterations: number | undefined;
+  readonly raceSeconds: number | undefined;
 }
 
 /** One kernel's verdict for the job's target at that kernel's modelled version. */
@@ -141,12 +151,25 @@ async function verdictOn(job: Job, k: ResolvedKernel, target: Target, o: RunOpts
   return asUsage(() => runOnKernel(job, k, io, target.script, o.bootSeconds));
 }
 
+/** A finding marked as a race: its C stress loop, then its control (kernel/race-stress.ts). */
+function raceLoopOn(race: RaceStress, k: ResolvedKernel, o: RunOpts, io: Io): Promise<KernelVerdict> {
+  return asUsage(() =>
+    stressOnKernel(k, io, race, {
+      iterations: o.iterations ?? race.iterations,
+      seconds: o.raceSeconds ?? race.timeoutSec,
+      bootSeconds: o.bootSeconds,
+    }),
+  );
+}
+
 export async function cmdReproduce(argv: string[], io: Io, registry: readonly Subsystem[]): Promise<number> {
   const { kernels, rest } = takeKernels(argv);
   const { positionals, flags } = parseArgs(rest, FLAGS);
   const opts: RunOpts = {
     runs: (flags.runs as number | undefined) ?? 50,
     bootSeconds: flags['boot-timeout'] as number | undefined,
+    iterations: flags.iterations as number | undefined,
+    raceSeconds: flags['race-seconds'] as number | undefined,
   };
   if (positionals.length !== 1)
     throw new UsageError(
@@ -155,6 +178,8 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
   if (kernels.length === 0)
     throw new UsageError('mmcheck reproduce needs --kernel (6.1, 6.12 or a bzImage path; repeatable)');
   const job = jobOfArg(positionals[0]!, flags, registry);
+  if (!job.race && (opts.iterations !== undefined || opts.raceSeconds !== undefined))
+    throw new UsageError('--iterations and --race-seconds go with a finding marked as a race (a C stress loop)');
   const force = forcedModel(flags);
   // a bad --impl / --kernel-version is a usage error before any download
   await asUsage(() => chooseModel(job.sub, '', force));
@@ -175,12 +200,21 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
     io.out(
       `  kernel        ${k.debianPackage ?? k.image} (release ${k.release}); implementation modelled: ${modelLabel({ impl: k.modelImpl, version: k.modelVersion })}${job.variant ? `, variant ${job.variant}` : ''}${k.modelHow ? ` (${k.modelHow})` : ''}`,
     );
-    const target = job.target(kjob.sub, k.modelVersion);
-    const v = await verdictOn(kjob, k, target, opts, io);
-    if (target.kind === 'script' && !job.mapping.unsupported?.(target.script)) {
-      // the reproducer is written for a script the kernels ran (whatever they answered)
-      const options = { variant: job.variant, ...(k.modelVersion ? { kernelVersion: k.modelVersion } : {}) };
-      lastScript = { script: target.script, pred: predictScript(kjob.sub, job.mapping, target.script, options) };
+    let v: KernelVerdict;
+    let reproducer = '';
+    if (job.race) {
+      v = await raceLoopOn(job.race, k, opts, io);
+      reproducer = job.race.c;
+    } else {
+      const target = job.target(kjob.sub, k.modelVersion);
+      v = await verdictOn(kjob, k, target, opts, io);
+      if (target.kind === 'script' && !job.mapping.unsupported?.(target.script)) {
+        // the reproducer is written for a script the kernels ran (whatever they answered)
+        const options = { variant: job.variant, ...(k.modelVersion ? { kernelVersion: k.modelVersion } : {}) };
+        lastScript = { script: target.script, pred: predictScript(kjob.sub, job.mapping, target.script, options) };
+      }
+      // '' when no reproducer is written (the target never ran as a script)
+      if (target.kind === 'script') reproducer = job.reproducerPath;
     }
     seen.push({ k, v });
     if (flags.record !== undefined)
@@ -189,12 +223,12 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
         target: job.label,
         kernel: k,
         verdict: v.word,
-        // '' when no reproducer is written (the target never ran as a script)
-        reproducer: target.kind === 'script' ? job.reproducerPath : '',
+        reproducer,
       });
     if (v.code === EXIT.violation || (v.code === EXIT.inconclusive && worst === EXIT.pass)) worst = v.code;
     io.out('');
   }
+  if (job.race) io.out(`C race reproducer: ${job.race.c}`);
   if (lastScript) {
     mkdirSync(dirname(job.reproducerPath), { recursive: true });
     const header = reproducerHeader(job, lastScript.pred, seen);

@@ -1,4 +1,5 @@
 import type { Scenario } from '../../checker/types.js';
+import type { RaceStress } from '../../kernel/race-stress.js';
 import type { HugetlbParams } from './params.js';
 import { P, munmap, nr, one, op, pv, rd, sh, wr } from './scenario-helpers.js';
 
@@ -9,7 +10,7 @@ import { P, munmap, nr, one, op, pv, rd, sh, wr } from './scenario-helpers.js';
  * mutant; they need confirmation against current kernel source before being
  * called kernel bugs. test/hugetlb/check.test.ts asserts they are still found.
  */
-export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[] = [
+export const findings: (Scenario<HugetlbParams> & { readonly expect: string; readonly race?: RaceStress })[] = [
   {
     name: 'finding-restore-deletes-new-reservation',
     description:
@@ -170,12 +171,24 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string })[]
   {
     name: 'finding-temp-page-counted-persistent',
     description:
-      'a soft offline with no free unreserved page migrates to a temporary page from buddy (alloc_migrate_hugetlb_folio: prep_new_hugetlb_folio counts it in nr_huge_pages, HPageTemporary, not surplus); while it exists, a concurrent nr_hugepages write 0 counts it as a persistent page in use (persistent_huge_pages(h) = nr - surplus, mm/hugetlb.c set_max_huge_pages() @ v6.12), so adjust_pool_surplus marks it surplus too; move_hugetlb_state then hands the temporary flag to the old folio, whose free (free_huge_folio -> remove_hugetlb_folio(h, folio, false)) lowers nr_huge_pages but not surplus_huge_pages: HugePages_Surp 2 > HugePages_Total 1, and after the page is freed Total 0 with Surp 1 for good. v6.1 reads the same (alloc_migrate_huge_page, free_huge_page)',
+      'a soft offline with no free unreserved page migrates to a temporary page from buddy (alloc_migrate_hugetlb_folio: prep_new_hugetlb_folio counts it in nr_huge_pages, HPageTemporary, not surplus); while it exists, a concurrent nr_hugepages write 0 counts it as a persistent page in use (persistent_huge_pages(h) = nr - surplus, mm/hugetlb.c set_max_huge_pages() @ v6.12), so adjust_pool_surplus marks it surplus too; move_hugetlb_state then hands the temporary flag to the old folio, whose free (free_huge_folio -> remove_hugetlb_folio(h, folio, false)) lowers nr_huge_pages but not surplus_huge_pages: HugePages_Surp 2 > HugePages_Total 1, and after the page is freed Total 0 with Surp 1 for good. v6.1 reads the same (alloc_migrate_huge_page, free_huge_page). REPRODUCED on Debian 6.1.192 and 6.12.118 (session 14) by the race loop docs/reproducers/hugetlb-finding-temp-page-counted-persistent.race.c on 2 vCPUs (a surplus page in use soft-offlined while another thread writes 0 to nr_hugepages): at the first iteration Total=1 Surp=2 after the soft offline, Total=0 Surp=1 after munmap and for good, /proc/sys/vm/nr_hugepages then reads 18446744073709551615 (h->max_huge_pages = persistent_huge_pages(h) = 0 - 1); the same loop without the writer: 300 iterations, counters right. The temporary page dates from ab5ac90aecf5 ("mm, hugetlb: do not rely on overcommit limit during migration", v4.16)',
     expect: 'surplus-bounded',
     params: P({ pool: 1, overcommit: 0, fileSize: 1, vmas: 1, mounts: [{ size: -1, min: -1, mounted: true }] }),
     threads: [
       [one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(op('soft_offline', { v: 0, i: 0 }))],
       [one(op('set_nr', { n: 0 }))],
     ],
+    // the window (temporary page allocated .. move_hugetlb_state) cannot be forced step by step: reproduce runs this
+    // loop on two vCPUs (soft offline of a surplus page in use vs nr_hugepages writes of 0), then without the writer
+    race: {
+      c: 'docs/reproducers/hugetlb-finding-temp-page-counted-persistent.race.c',
+      iterations: 2000,
+      timeoutSec: 170,
+      controlIterations: 300,
+      shows: (c) =>
+        c.Surp !== undefined && c.Total !== undefined && c.Surp > c.Total
+          ? 'HugePages_Surp > HugePages_Total'
+          : undefined,
+    },
   },
 ];

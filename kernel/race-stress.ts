@@ -1,0 +1,303 @@
+/**
+ * A race that per-step scripts cannot open: a finding marked with `race`
+ * (RaceStress) names a C stress program that runs its operations in a loop on
+ * two virtual CPUs until the damage shows, as a kernel developer would run it.
+ * `mmcheck reproduce SUB --scenario NAME --kernel K` boots it as /init of a
+ * 2-vCPU qemu guest and reads its lines (on ttyS1, or stdout when run by hand):
+ *
+ *   MMCHECK UNAME <release>
+ *   MMCHECK RACE BEGIN iters=<n> secs=<s> cpus=<c> control=<0|1> <name>=<int> ...   (counters before)
+ *   MMCHECK RACE PROGRESS ...                                                       (ignored)
+ *   MMCHECK RACE HIT iter=<k> at=<where> <name>=<int> ...                          (counters showing the damage)
+ *   MMCHECK RACE AFTER <name>=<value> ...                                            (what outlived the loop)
+ *   MMCHECK RACE END iters=<k> ms=<t> <name>=<int> ...
+ *   MMCHECK RACE ERROR <text>
+ *
+ * Environment the program reads (the kernel command line's a=b words): MMCHECK_ITERS, MMCHECK_SECS and
+ * MMCHECK_CONTROL=1, the control run: the same loop without its concurrent part.
+ *
+ * The verdict never claims more than the lines show: REPRODUCED only when a HIT
+ * line's counters show the damage (RaceStress.shows, checked here, not taken
+ * from the program's word) and a control run of the loop without the
+ * concurrent part finished without it; NOT REPRODUCED when the loop ended
+ * (END) without a hit, with its iteration count and time; otherwise
+ * INCONCLUSIVE.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gccStatic } from './compile.js';
+import { packInitramfs } from './initramfs.js';
+import { boot } from './qemu.js';
+import { consoleTrouble } from './serial.js';
+import { KernelSetupError, requireStaticLibc, requireTool } from './tools.js';
+import type { ResolvedKernel } from './types.js';
+
+export interface RaceStress {
+  /** The C stress program, a repository path (docs/reproducers/...). */
+  readonly c: string;
+  /** Most iterations of the loop (MMCHECK_ITERS). */
+  readonly iterations: number;
+  /** Most seconds the loop runs (MMCHECK_SECS). */
+  readonly timeoutSec: number;
+  /** Iterations of the control run (MMCHECK_CONTROL=1: the loop without its concurrent part). */
+  readonly controlIterations: number;
+  /** The damage a HIT line's counters show, in one line, or undefined when they do not show it. */
+  readonly shows: (counters: Readonly<Record<string, number>>) => string | undefined;
+}
+
+/** A finding's race stress program, if it is marked as one; a malformed mark is an error. */
+export function raceStressOf(finding: object): RaceStress | undefined {
+  const r = (finding as { race?: unknown }).race;
+  if (r === undefined) return undefined;
+  const x = r as Partial<RaceStress>;
+  const posInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v > 0;
+  if (
+    typeof x.c !== 'string' ||
+    !x.c.endsWith('.c') ||
+    !posInt(x.iterations) ||
+    !posInt(x.timeoutSec) ||
+    !posInt(x.controlIterations) ||
+    typeof x.shows !== 'function'
+  )
+    throw new Error(
+      'race: expected { c: PATH.c, iterations, timeoutSec, controlIterations (positive integers), shows }',
+    );
+  return x as RaceStress;
+}
+
+export interface StressHit {
+  readonly iter: number;
+  readonly at: string;
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+export interface StressLog {
+  readonly release?: string;
+  readonly begin?: { readonly control: boolean; readonly fields: Readonly<Record<string, string>> };
+  readonly hits: readonly StressHit[];
+  /** AFTER's fields as printed (a sysctl may read back as a number beyond 2^53). */
+  readonly after?: Readonly<Record<string, string>>;
+  readonly end?: { readonly iters: number; readonly ms: number; readonly fields: Readonly<Record<string, string>> };
+  readonly errors: readonly string[];
+  /** RACE lines that did not parse. */
+  readonly garbled: readonly string[];
+}
+
+const INT = /^-?[0-9]+$/;
+
+/** `a=1 b=x` -> { a: '1', b: 'x' }; undefined when a word is not name=value. */
+function fieldsOf(s: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const w of s.trim().split(/\s+/).filter(Boolean)) {
+    const eq = w.indexOf('=');
+    if (eq <= 0 || eq === w.length - 1) return undefined;
+    out[w.slice(0, eq)] = w.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The integer fields (safe integers only), without the named ones. */
+function counters(f: Readonly<Record<string, string>>, skip: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(f))
+    if (!skip.includes(k) && INT.test(v) && Number.isSafeInteger(Number(v))) out[k] = Number(v);
+  return out;
+}
+
+export function parseStressLog(log: string, consoleLog = ''): StressLog {
+  let release = consoleLog.match(/Linux version (\S+)/)?.[1];
+  let begin: StressLog['begin'];
+  let after: StressLog['after'];
+  let end: StressLog['end'];
+  const hits: StressHit[] = [];
+  const errors: string[] = [];
+  const garbled: string[] = [];
+  for (const raw of log.split(/\r?\n/)) {
+    const at = raw.indexOf('MMCHECK ');
+    if (at < 0) continue;
+    const line = raw.slice(at + 8).trim();
+    let m: RegExpMatchArray | null;
+    if ((m = line.match(/^UNAME (\S+)$/))) {
+      release = m[1];
+      continue;
+    }
+    if (!(m = line.match(/^RACE (BEGIN|PROGRESS|HIT|AFTER|END|ERROR)(?: (.*))?$/))) {
+      garbled.push(raw);
+      continue;
+    }
+    const [, kind, rest = ''] = m;
+    if (kind === 'ERROR') {
+      errors.push(rest || '(no text)');
+      continue;
+    }
+    if (kind === 'PROGRESS') continue;
+    const f = fieldsOf(rest);
+    if (!f) {
+      garbled.push(raw);
+      continue;
+    }
+    if (kind === 'BEGIN') begin = { control: f.control === '1', fields: f };
+    else if (kind === 'AFTER') after = f;
+    else if (kind === 'HIT') {
+      if (!INT.test(f.iter ?? '') || !f.at) garbled.push(raw);
+      else hits.push({ iter: Number(f.iter), at: f.at, counters: counters(f, ['iter', 'at']) });
+    } else if (!INT.test(f.iters ?? '') || !INT.test(f.ms ?? '')) garbled.push(raw);
+    else end = { iters: Number(f.iters), ms: Number(f.ms), fields: f };
+  }
+  return {
+    ...(release ? { release } : {}),
+    ...(begin ? { begin } : {}),
+    hits,
+    ...(after ? { after } : {}),
+    ...(end ? { end } : {}),
+    errors,
+    garbled,
+  };
+}
+
+export type StressWord = 'REPRODUCED' | 'NOT REPRODUCED' | 'INCONCLUSIVE';
+
+export interface StressVerdict {
+  readonly verdict: StressWord;
+  /** One line. */
+  readonly why: string;
+  /** The first HIT whose counters show the damage. */
+  readonly hit?: StressHit & { readonly shows: string };
+}
+
+const fmtFields = (f: Readonly<Record<string, string | number>>): string =>
+  Object.entries(f)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+
+/** The first HIT line whose counters show the damage (the program's word alone counts for nothing). */
+export function shownHit(spec: Pick<RaceStress, 'shows'>, log: StressLog): (StressHit & { shows: string }) | undefined {
+  for (const h of log.hits) {
+    const s = spec.shows(h.counters);
+    if (s) return { ...h, shows: s };
+  }
+  return undefined;
+}
+
+/** Why a run's log cannot be judged (it did not run its loop to a judgeable point), or undefined. */
+function unusable(log: StressLog, control: boolean, what: string): string | undefined {
+  if (log.errors.length) return `the ${what} stopped: ${log.errors[0]}`;
+  if (!log.begin) return `the ${what} never started`;
+  if (log.begin.control !== control)
+    return `the ${what} ran ${log.begin.control ? 'as the control (control=1)' : 'with its concurrent part (control=0)'}`;
+  return undefined;
+}
+
+/**
+ * The race run's verdict, given its log and (when it hit) the control run's: a HIT counts even when the run
+ * did not end cleanly, a NOT REPRODUCED needs the END line.
+ */
+export function judgeStress(spec: Pick<RaceStress, 'shows'>, race: StressLog, control?: StressLog): StressVerdict {
+  const bad = unusable(race, false, 'race run');
+  const hit = shownHit(spec, race);
+  if (bad && !hit) return { verdict: 'INCONCLUSIVE', why: bad };
+  if (!hit) {
+    if (race.hits.length)
+      return {
+        verdict: 'INCONCLUSIVE',
+        why: `a HIT line at iteration ${race.hits[0]!.iter} whose counters (${fmtFields(race.hits[0]!.counters)}) do not show the damage`,
+      };
+    if (!race.end)
+      return { verdict: 'INCONCLUSIVE', why: 'the race run stopped before its END line (timeout or crash)' };
+    if (race.garbled.length)
+      return {
+        verdict: 'INCONCLUSIVE',
+        why: `the race run printed ${race.garbled.length} line(s) that did not parse: ${race.garbled[0]!.trim()}`,
+      };
+    const lim = race.begin!.fields;
+    return {
+      verdict: 'NOT REPRODUCED',
+      why: `not seen within ${race.end.iters} iterations in ${(race.end.ms / 1000).toFixed(1)} s (limits: ${lim.iters ?? '?'} iterations, ${lim.secs ?? '?'} s)`,
+    };
+  }
+  const seen = `seen at iteration ${hit.iter} (${hit.at}): ${hit.shows} (${fmtFields(hit.counters)})${race.after ? `; after the loop: ${fmtFields(race.after)}` : ''}`;
+  if (bad) return { verdict: 'INCONCLUSIVE', why: `${seen}, but ${bad}`, hit };
+  if (!control) return { verdict: 'INCONCLUSIVE', why: `${seen}, but no control run without the concurrent part`, hit };
+  const cbad = unusable(control, true, 'control run');
+  const chit = shownHit(spec, control);
+  if (chit)
+    return {
+      verdict: 'INCONCLUSIVE',
+      why: `${seen}, but the control run without the concurrent part shows it too (iteration ${chit.iter}): no race needed`,
+      hit,
+    };
+  if (cbad || !control.end)
+    return { verdict: 'INCONCLUSIVE', why: `${seen}, but ${cbad ?? 'the control run did not finish'}`, hit };
+  return {
+    verdict: 'REPRODUCED',
+    why: `${seen}; the control run without the concurrent part: ${control.end.iters} iterations, not seen`,
+    hit,
+  };
+}
+
+/** The repository root (from kernel/ or dist/kernel/), for a finding's repository path. */
+function repoFile(path: string): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const root of [join(here, '..'), join(here, '..', '..')]) {
+    const p = join(root, path);
+    if (existsSync(p) && existsSync(join(root, 'package.json'))) return p;
+  }
+  return undefined;
+}
+
+export interface StressRun {
+  readonly log: StressLog;
+  readonly seconds: number;
+  readonly timedOut: boolean;
+  /** A panic or oops on the console, if any. */
+  readonly trouble?: string;
+  readonly dir: string;
+}
+
+export interface StressRunOptions {
+  readonly control: boolean;
+  readonly iterations: number;
+  readonly seconds: number;
+  /** Seconds a boot may take before the loop starts (default 240). */
+  readonly bootSeconds?: number;
+}
+
+/** Compile the stress program, boot it as /init of a 2-vCPU guest (1 GiB: each loop may take memory out of service), read its lines. */
+export async function runStress(k: ResolvedKernel, spec: RaceStress, o: StressRunOptions): Promise<StressRun> {
+  requireTool('qemu-system-x86_64');
+  requireTool('gcc');
+  requireStaticLibc();
+  const src = repoFile(spec.c);
+  if (!src) throw new KernelSetupError(`race reproducer '${spec.c}' not found in the repository`);
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-race-'));
+  mkdirSync(dir, { recursive: true });
+  const cFile = join(dir, 'race.c');
+  const source = readFileSync(src, 'utf8');
+  writeFileSync(cFile, source);
+  gccStatic(source, cFile, join(dir, 'race'));
+  const initrd = join(dir, 'initramfs.cpio');
+  writeFileSync(initrd, packInitramfs(readFileSync(join(dir, 'race'))));
+  const b = await boot({
+    image: k.image,
+    initramfs: initrd,
+    workDir: dir,
+    cmdline: [
+      `MMCHECK_ITERS=${o.iterations}`,
+      `MMCHECK_SECS=${o.seconds}`,
+      ...(o.control ? ['MMCHECK_CONTROL=1'] : []),
+    ],
+    timeoutSeconds: (o.bootSeconds ?? 240) + o.seconds + 60,
+    cpus: 2,
+    memoryMiB: 1024,
+  });
+  const trouble = consoleTrouble(b.console);
+  return {
+    log: parseStressLog(b.probe, b.console),
+    seconds: b.seconds,
+    timedOut: b.timedOut,
+    ...(trouble ? { trouble } : {}),
+    dir,
+  };
+}
