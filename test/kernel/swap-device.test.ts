@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { Script } from '../../checker/scenario-file.js';
 import { compileScripts } from '../../kernel/compile.js';
-import { profileForKernel } from '../../kernel/conform/generate.js';
+import { profileForKernel, resolveSteps } from '../../kernel/conform/generate.js';
+import { thpProfile } from '../../kernel/conform/arbitraries/thp/index.js';
 import { madvisePageout } from '../../kernel/conform/arbitraries/thp/madvise_pageout.js';
 import { initModel, pageoutRange } from '../../kernel/conform/arbitraries/thp/model.js';
 import type { ConformProfile } from '../../kernel/conform/profile.js';
@@ -237,5 +238,26 @@ describe('conform generates a swap op only where the module can be loaded', () =
     m.written[0]!.fill(true, 1, 3); /* written (COW copies), or read back from swap */
     expect(pageoutRange(m, p, { mm: 0, from: 1, len: 1 })).toEqual({ mm: 0, from: 1, to: 3 });
     expect(pageoutRange(m, p, { mm: 0, from: 0, len: 3 })).toEqual({ mm: 0, from: 0, to: 4 });
+  });
+  test('the THP madvise_pageout generator aims three draws in four at a subpage that may map a private copy', () => {
+    const p = { nr: 4, mms: 3, kind: 'anon' as const, initial: 'forked' as const };
+    const m = initModel(p);
+    m.copies[1]![2] = true; /* mm 1 wrote subpage 2 after the fork: a COW copy */
+    const raw = { mm: 0, from: 0, len: 3 };
+    expect(madvisePageout.resolve(m, { ...raw, copy: 0 }, p)).toEqual({ mm: 0, from: 0, to: 4 });
+    expect(madvisePageout.resolve(m, { ...raw, copy: 1 }, p)).toEqual({ mm: 1, from: 2, to: 3 });
+    expect(madvisePageout.resolve(m, { ...raw, copy: 2 }, p)).toEqual({ mm: 1, from: 2, to: 3 });
+    m.swapped[1]![2] = true; /* paged out already: no copy mapped there until a read */
+    expect(madvisePageout.resolve(m, { ...raw, copy: 1 }, p)).toEqual({ mm: 0, from: 0, to: 4 });
+  });
+  test('with no copy yet, copy 2 makes one first: a fork if the script has one process, then a write', () => {
+    const p = { nr: 4, mms: 2, kind: 'anon' as const, initial: 'pmd' as const };
+    const draws = [{ op: 'madvise_pageout', raw: { mm: 0, from: 1, len: 5, copy: 2 } }];
+    const steps = resolveSteps(thpProfile, p, draws);
+    expect(steps.map((s) => s.op)).toEqual(['fork', 'wp_fault', 'madvise_pageout']);
+    expect(steps[2]!.args).toEqual({ mm: 0, from: 1, to: 2 });
+    /* copy 1 without a candidate: the plain range, nothing set up */
+    const plain = resolveSteps(thpProfile, p, [{ op: 'madvise_pageout', raw: { mm: 0, from: 1, len: 5, copy: 1 } }]);
+    expect(plain.map((s) => s.op)).toEqual(['madvise_pageout']);
   });
 });

@@ -10,5 +10,6 @@ export const madviseDontneed: OpGen<P, ThpGenModel> = {
   resolve: (m, raw, p) => dontneedRange(m, p, raw),
   apply(m, args) {
     m.mapped[Number(args.mm)]!.fill(false, Number(args.from), Number(args.to));
+    m.copies[Number(args.mm)]!.fill(false, Number(args.from), Number(args.to));
   },
 };

@@ -39,6 +39,13 @@ export interface ThpGenModel {
    * them too; kept for the record of what a script may reach.
    */
   written: boolean[][];
+  /**
+   * Per mm slot and subpage: the process likely maps a private copy there that no other process maps (a
+   * write or pin while another process shared the page, or a fresh page a read brought back from swap);
+   * cleared where the mapping goes (munmap, MADV_DONTNEED, a pageout) and by a fork, which shares it. A
+   * guess for aiming MADV_PAGEOUT at copies (madvise_pageout.ts); the probe's coverage events say what hit.
+   */
+  copies: boolean[][];
 }
 
 export type P = ThpParams;
@@ -56,6 +63,7 @@ export function initModel(p: P): ThpGenModel {
     pins: [],
     swapped: grid(p),
     written: grid(p),
+    copies: grid(p),
   };
 }
 
@@ -85,7 +93,10 @@ export function vmaChanged(
   if (op === 'munmap' || from > 0 || to < p.nr) m.whole[mm] = false;
   const set = op === 'munmap' ? m.holes[mm]! : m.flagged[op][mm]!;
   for (let i = from; i < to; i++) set[i] = true;
-  if (op === 'munmap') m.mapped[mm]!.fill(false, from, to);
+  if (op === 'munmap') {
+    m.mapped[mm]!.fill(false, from, to);
+    m.copies[mm]!.fill(false, from, to);
+  }
 }
 
 /** fork: the child's VMAs are copies of the parent's. */
@@ -98,6 +109,9 @@ export function forkVmas(m: ThpGenModel, src: number, dst: number): void {
   m.swapped[dst] = [...m.swapped[src]!];
   // fork copies a maybe-pinned exclusive page for the child (copy_present_page)
   m.written[dst] = m.pins.length > 0 ? m.written[dst]!.map(() => true) : [...m.written[src]!];
+  // the parent's copies are now shared with the child (or, pinned, copied for it: either way not the guess)
+  m.copies[src]!.fill(false);
+  m.copies[dst]!.fill(false);
 }
 
 /**

@@ -23,5 +23,6 @@ export const pin: OpGen<P, ThpGenModel> = {
     m.pins.push([Number(args.mm), Number(args.sub)]);
     /* a write pin breaks COW, a read-only one unshares a page another process maps */
     m.written[Number(args.mm)]![Number(args.sub)] = true;
+    if (m.live > 1) m.copies[Number(args.mm)]![Number(args.sub)] = true;
   },
 };

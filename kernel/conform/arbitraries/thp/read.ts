@@ -9,6 +9,9 @@ export const read: OpGen<P, ThpGenModel> = {
   draw: () => fc.record({ mm: fc.nat(), sub: fc.nat() }),
   resolve: (m, raw, p) => ({ mm: mmOf(m, raw.mm), sub: subOf(p, raw.sub) }),
   apply(m, args) {
-    m.swapped[Number(args.mm)]![Number(args.sub)] = false; /* an access maps a swap entry again */
+    const [mm, sub] = [Number(args.mm), Number(args.sub)];
+    /* a page read back from swap is a fresh small page (or the swap-cache page, then not a copy) */
+    if (m.swapped[mm]![sub]) m.copies[mm]![sub] = true;
+    m.swapped[mm]![sub] = false; /* an access maps a swap entry again */
   },
 };

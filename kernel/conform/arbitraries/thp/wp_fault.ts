@@ -16,5 +16,6 @@ export const wpFault: OpGen<P, ThpGenModel> = {
   setup: readFirst,
   apply(m, args) {
     m.written[Number(args.mm)]![Number(args.sub)] = true;
+    if (m.live > 1) m.copies[Number(args.mm)]![Number(args.sub)] = true; /* COW of a page the fork shared */
   },
 };
