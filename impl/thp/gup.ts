@@ -31,7 +31,8 @@
  * long-term R/O pin unshares it into a private copy (84209e87c696 "mm/gup:
  * reliable R/O long-term pinning in COW mappings", v6.2; 6.1 itself pins the
  * zero page there too, which the spec forbids: the model keeps the v6.2 rule
- * for `longterm`, and userspace on this probe takes no R/O long-term pin);
+ * for `longterm`, the variant 84209e87c696 is the 6.1 code, and userspace on
+ * this probe takes no R/O long-term pin);
  * under the v5.9 – v5.18 rule the pin answers EFAULT.
  */
 import { pageAnonExclusive, preExclusive, put_copy, targetOf } from './cow.js';
@@ -120,7 +121,8 @@ function faultNeeded(g: Readonly<G>, t: T, mm: Readonly<MmT>, i: number): number
   // a7f226604170: gup_must_unshare() does not exist, the page is pinned as it is (the zero page: EFAULT, as above)
   if (t.bug('a7f226604170')) return FAULT_NONE;
   /* gup_must_unshare(): !PageAnon → no unshare, the zero page is pinned; FOLL_LONGTERM: 84209e87c696 (header) */
-  if (zero) return arg(t, 'longterm') === 1 ? FAULT_UNSHARE : FAULT_NONE;
+  // 84209e87c696: a R/O long-term pin pins the zero page as it is (!PageAnon → false, v5.19 - v6.1)
+  if (zero) return arg(t, 'longterm') === 1 && !t.bug('84209e87c696') ? FAULT_UNSHARE : FAULT_NONE;
   /* gup_must_unshare(flags, page): R/O FOLL_PIN of PageAnon && !PageAnonExclusive → -EMLINK → FAULT_FLAG_UNSHARE */
   return pageAnonExclusive(g, mm, i) ? FAULT_NONE : FAULT_UNSHARE;
 }

@@ -105,6 +105,14 @@ export const variants: Variant[] = [
     scenarios: ['ro-pin-shared'],
   },
   {
+    name: '84209e87c696',
+    description:
+      "6.1 as released: gup_must_unshare() returns false for every non-anon page, FOLL_LONGTERM or not, so a R/O long-term pin of the huge zero page pins the zero page itself, and the pinner's next write COWs away from it, leaving the long-term pin on a page the process no longer maps.",
+    source:
+      '84209e87c696 "mm/gup: reliable R/O long-term pinning in COW mappings" (v6.2); include/linux/mm.h gup_must_unshare() @ v6.1 (6.1.192: only PageAnon pages unshare)',
+    scenarios: ['zero-page-longterm-pin'],
+  },
+  {
     name: '6c287605fd56',
     description:
       "No PG_anon_exclusive (v5.9 - v5.18 COW and GUP): do_wp_page() reuses only a page whose refcount is this PTE's alone, so the FOLL_FORCE write to a PTE-mapped subpage of an exclusive THP copies it (every other PTE holds a reference on the head) and leaves the R/O pin the process took on it behind. Reclaim: try_to_unmap_one() does not refuse a maybe-pinned exclusive page (and swap PTEs carry no exclusive bit), so a THP pinned after add_to_swap() is unmapped to swap; __remove_mapping() fails on the pin, the read fault maps the swap-cache page back read-only and the write copies it, leaving the pin behind.",

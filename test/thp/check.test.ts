@@ -87,6 +87,7 @@ describe('thp: every variant is caught where it says', () => {
         'collapse-file-refcount',
         '99fa8a48203d',
         'feb889fb40fa',
+        '84209e87c696',
       ].sort(),
     );
   });
