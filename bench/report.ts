@@ -233,7 +233,7 @@ export function printText(reports: readonly ConfigReport[], header: string): str
         const t = m.threadCpu;
         if (t)
           parts.push(
-            `thread CPU s: workers ${t.workers.map((w) => fix(w, 2)).join('/')} (states expanded ${t.expanded.map(int).join('/')}${t.cacheMisses ? `, step-memo misses ${t.cacheMisses.map(int).join('/')} + coordinator ${int(t.coordinatorCacheMisses ?? 0)}` : ''}), coordinator between levels ${fix(t.serial, 2)}` +
+            `thread CPU s: threads ${t.workers.map((w) => fix(w, 2)).join('/')} (${t.startup ? `start-up ${t.startup.map((w) => fix(w, 2)).join('/')}, ` : ''}states expanded ${t.expanded.map(int).join('/')}${t.cacheMisses ? `, step-memo misses ${t.cacheMisses.map(int).join('/')}` : ''}), coordinator between levels ${fix(t.serial, 2)}` +
               (c !== undefined
                 ? `; ${r.baseline}'s search thread ${fix(reports.find((b) => b.name === r.baseline)!.mmcheck!.threadCpuSeconds!, 2)}: ${fix(c, 2)}x with a core per thread`
                 : ''),

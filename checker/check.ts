@@ -164,6 +164,7 @@ function resultOf<G extends object, C, P>(
     shortestCounterexample: out.shortest && !(porInfo && porInfo.reducedExpansions > 0),
     ...(out.omission ? { omission: out.omission } : {}),
     ...(out.threadCpu ? { threadCpu: out.threadCpu } : {}),
+    ...(out.solo ? { solo: out.solo } : {}),
   };
   const states = out.states;
   return {

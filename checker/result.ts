@@ -103,6 +103,8 @@ export interface SearchInfo {
   readonly shortestCounterexample: boolean;
   /** Parallel BFS: CPU seconds per thread and states each worker expanded (timing, not part of the answer). */
   readonly threadCpu?: ThreadCpu;
+  /** `workers` > 1 asked, but the search ran in one thread: why (parallel-bfs.ts SPAWN_AT). Same answer. */
+  readonly solo?: string;
   /** Bitstate: SPIN-style hash factor and the estimated omission. */
   readonly omission?: {
     readonly hashFactor: number;

@@ -12,7 +12,11 @@ export function searchSummary(r: Pick<CheckResult, 'search' | 'collisionProbabil
   const n = s?.workers ?? 1;
   const strat =
     (s?.strategy ?? 'bfs').toUpperCase() +
-    (n === 1 ? ', 1 worker' : `, ${n} workers (parallel, level by level; same states and verdict as 1)`);
+    (n === 1
+      ? ', 1 worker'
+      : s?.solo
+        ? `, 1 worker (--workers ${n} not used: ${s.solo})`
+        : `, ${n} workers (parallel, level by level; same states and verdict as 1)`);
   if (!s || s.visited === 'exact')
     return `${strat}, exact 64-bit fingerprints (collision probability ${sci(r.collisionProbability)})`;
   const o = s.omission;

@@ -10,7 +10,7 @@ import type { Links } from '../store/queue.js';
 import { norm, type SharedFingerprintTable } from '../store/shared-visited.js';
 import { owner, type Frontier } from '../store/frontier.js';
 import { LoweredKeys } from '../store/lowered-keys.js';
-import { ABORT, W, WORKER_BASE } from './parallel-protocol.js';
+import { W, WORKER_BASE } from './parallel-protocol.js';
 import type { Ticker } from './search.js';
 
 export interface Found {
@@ -250,91 +250,6 @@ export function rerunLevel(
     }
   }
   return { stop, count, transitions, maxDepth, ...(found ? { found } : {}) };
-}
-
-/** What expandLevelHere did: ABORT bits (0: the level is complete), new states and transitions. */
-export interface HereOutcome {
-  readonly why: number;
-  readonly claims: number;
-  readonly transitions: number;
-}
-
-/**
- * Expand a level in the coordinator's own thread, as worker 0 would
- * (parallel-worker.ts expandLevel) but alone: used while the workers are
- * still starting, so their start-up does not hold up the first levels. It
- * claims new states in the table (a lone thread meets its parents in order:
- * no tag is ever lowered) and writes worker 0's buffer and words, so the
- * level is ordered as any other. Stops as the workers do: at a failure (the
- * level is then run again by rerunLevel), at `limit` claims (with
- * `limitBit`), or when the ticker says so (ABORT.STOP or ABORT.TIME).
- */
-export function expandLevelHere(
-  co: LevelStores,
-  model: Model,
-  start: number,
-  size: number,
-  parity: number,
-  limit: number,
-  limitBit: number,
-  ticker: Ticker,
-  progress: () => { states: number; transitions: number; depth: number; queue: number },
-): HereOutcome {
-  const f = co.frontier;
-  f.refresh();
-  const t = co.table;
-  const out = 1 + parity;
-  const cur = { vec: new Int32Array(256) };
-  const fp = new Uint32Array(2);
-  let fill = 0;
-  let claims = 0;
-  let transitions = 0;
-  let why = 0;
-  let parent = 0;
-  let len = 0;
-  let pfp0 = 0;
-  let pfp1 = 0;
-  let edge = 0;
-  const onSuccessor = (s: Successor): void => {
-    if (why !== 0) return;
-    transitions++;
-    const e = edge++;
-    if (s.failure) {
-      why = ABORT.FAILURE;
-      return;
-    }
-    successorFingerprint(cur.vec, 0, len, pfp0, pfp1, s, fp);
-    const r = t.insert(norm(fp[0]!), norm(fp[1]!), parent + 1);
-    if (r < 0) return;
-    if (++claims >= limit) why = limitBit;
-    // no hint: an id in the coordinator's model means nothing to the workers' (and its own levels are few and small)
-    fill = f.push(out, fill, s.buf, s.len, fp[0]! | 0, fp[1]! | 0, r, parent, e, s.affinity ?? -1, -1);
-    if (model.checkState(s.buf, 0, s.impl, s.hint)) why = ABORT.FAILURE;
-  };
-  for (let i = 0; i < size && why === 0; i++) {
-    const b = f.order[2 * i]!;
-    const at = f.order[2 * i + 1]!;
-    len = f.read(b, at, cur);
-    pfp0 = f.states[b]![at + 1]! >>> 0;
-    pfp1 = f.states[b]![at + 2]! >>> 0;
-    parent = start + i;
-    edge = 0;
-    model.expand(cur.vec, 0, len, onSuccessor);
-    if (why === 0 && model.stuck(cur.vec, 0, len, edge)) why = ABORT.FAILURE;
-    if (why === 0 && ((i + 1) & 255) === 0) {
-      const stop = ticker.tick(progress);
-      if (stop) why = stop === 'interrupted' ? ABORT.STOP : ABORT.TIME;
-    }
-  }
-  const ctl = co.ctl;
-  for (let w = 0; w < co.n; w++) {
-    const base = WORKER_BASE + W.SIZE * w;
-    ctl[base + W.FILL] = w === 0 ? fill : 0;
-    ctl[base + W.COUNT] = w === 0 ? claims : 0;
-    ctl[base + W.LOG] = 0;
-    ctl[base + W.TRANSITIONS] = w === 0 ? transitions : 0;
-  }
-  return { why, claims, transitions };
 }
 
 export function pathTo(links: Links, found: Found): number[] {

@@ -10,7 +10,7 @@
  * ends the pool: the next search starts new workers.
  */
 import { Worker } from 'node:worker_threads';
-import type { WorkerJob } from './parallel-protocol.js';
+import type { WorkerInit, WorkerJob } from './parallel-protocol.js';
 
 /** What a worker posts: an error, or its tallies at the end of a job. */
 export interface WorkerReport {
@@ -19,6 +19,8 @@ export interface WorkerReport {
   readonly counters?: unknown;
   /** Thread CPU seconds since its previous job ended (the first job: since the thread started). */
   readonly cpu?: number;
+  /** The part of `cpu` before it served the job's first command: start-up (loading the modules) and building its model. */
+  readonly startup?: number;
   readonly expanded?: number;
   /** Its model's Model.cacheMisses in the job. */
   readonly cacheMisses?: number;
@@ -62,10 +64,15 @@ export class WorkerPool {
   /** Jobs run so far (tests: whether a pool was reused). */
   jobs = 0;
 
-  private constructor(readonly n: number) {
+  /** Spawned workers: threads 1..threads-1 of a search in `threads` threads (the coordinator is thread 0). */
+  readonly n: number;
+
+  private constructor(readonly threads: number) {
+    this.n = threads - 1;
     const { file, evalSrc } = workerScript();
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(evalSrc ?? file, { eval: evalSrc !== undefined, workerData: { index: i, workers: n } });
+    for (let i = 1; i < threads; i++) {
+      const init: WorkerInit = { index: i, threads };
+      const w = new Worker(evalSrc ?? file, { eval: evalSrc !== undefined, workerData: init });
       w.on('message', (m: WorkerReport) => {
         if (m.kind === 'error') this.fail(`parallel BFS worker ${i}: ${m.message}`);
         else {
@@ -81,11 +88,11 @@ export class WorkerPool {
     }
   }
 
-  /** The pool for a search in `n` workers: the idle one when it has `n`, else a new one. */
-  static async acquire(n: number): Promise<WorkerPool> {
+  /** The pool for a search in `threads` threads: the idle one when it is for as many, else a new one. */
+  static async acquire(threads: number): Promise<WorkerPool> {
     const p = idlePool;
     idlePool = undefined;
-    if (p && p.n === n && !p.dead) {
+    if (p && p.threads === threads && !p.dead) {
       // ref first: an idle pool's workers are unref'd, and while the last job's reports are still coming
       // (a search that ended before its workers started) nothing else may keep the process alive; Node
       // would exit (code 13, an unsettled top-level await) before this search ran.
@@ -94,7 +101,7 @@ export class WorkerPool {
       if (!p.dead) return p;
     }
     if (p) await p.destroy();
-    return new WorkerPool(n);
+    return new WorkerPool(threads);
   }
 
   /** Wait until every worker has reported for the last job. */
@@ -103,7 +110,7 @@ export class WorkerPool {
     return new Promise((res) => (this.drained = res));
   }
 
-  /** Start a job: `jobs[i]` to worker i (each with its MessagePort, transferred). */
+  /** Start a job: `jobs[i]` to thread i + 1 (each with its MessagePort, transferred). */
   start(jobs: readonly WorkerJob[], handlers: JobHandlers): void {
     this.job = handlers;
     this.jobs++;

@@ -75,15 +75,28 @@ export function resetShares(ctl: Int32Array, workers: number): void {
   }
 }
 
+/** Zero every thread's words of a level's outcome (W): before the coordinator expands a level alone. */
+export function clearLevelWords(ctl: Int32Array, threads: number): void {
+  for (let w = 0; w < threads; w++) {
+    const b = WORKER_BASE + W.SIZE * w;
+    ctl[b + W.FILL] = 0;
+    ctl[b + W.LOG] = 0;
+    ctl[b + W.COUNT] = 0;
+    ctl[b + W.TRANSITIONS] = 0;
+  }
+}
+
 export function controlWords(workers: number): number {
   return WORKER_BASE + W.SIZE * workers;
 }
 
 /* the search's options (parallel-bfs.ts) */
 /**
- * Which levels the coordinator expands itself: 'auto', the first ones while
- * the workers start (up to parallel-bfs.ts HERE_MAX states each); N, exactly the first N
- * (tests: 0 runs every level in the workers). The answer is the same.
+ * Which levels the coordinator expands alone: 'auto', those before a level
+ * of parallel-bfs.ts SPAWN_AT states spawns the workers, and then those while
+ * they start (up to HERE_MAX states each); N, exactly the first N, the
+ * workers spawned at once (tests: 0 runs every level in all threads). The
+ * answer is the same.
  */
 export type Lead = 'auto' | number;
 
@@ -91,6 +104,8 @@ export interface ParallelOptions {
   readonly lead?: Lead;
   /** The fingerprint table's first size, 2^tableLog2 slots (default 2^17; tests: small, to make it grow). */
   readonly tableLog2?: number;
+  /** 'auto' lead: the level size that spawns the workers (default parallel-bfs.ts SPAWN_AT). */
+  readonly spawnAt?: number;
 }
 
 /** A module exporting `createModel(args)`, and the structured-clonable args for it. */
@@ -99,11 +114,12 @@ export interface ModelSource {
   readonly args: unknown;
 }
 
-/** A worker's workerData (parallel-pool.ts). */
+/** A spawned worker's workerData (parallel-pool.ts). */
 export interface WorkerInit {
+  /** Its thread index, 1..threads-1 (the coordinator is thread 0). */
   readonly index: number;
-  /** Workers in all. */
-  readonly workers: number;
+  /** Threads of the search in all, the coordinator included. */
+  readonly threads: number;
 }
 
 /** One search for a worker (parallel-pool.ts): its shared memory, its model, its limits. */

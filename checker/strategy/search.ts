@@ -44,6 +44,8 @@ export interface SearchOutcome {
   readonly shortest: boolean;
   /** Parallel BFS: CPU seconds per thread (timing, not part of the answer). */
   readonly threadCpu?: ThreadCpu;
+  /** Parallel BFS asked for more than one thread that ran in one: why (too small a search). */
+  readonly solo?: string;
 }
 
 /** A once-a-second clock for limits and progress. */

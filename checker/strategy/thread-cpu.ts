@@ -21,25 +21,24 @@ export function threadCpuSeconds(): number | undefined {
 /** Per-thread CPU of a parallel search (timing, not part of its answer). */
 export interface ThreadCpu {
   /**
-   * Each worker's thread CPU seconds in this search, building its model
-   * included, and its start-up (loading the modules) when it started for it.
+   * Each thread's CPU seconds in this search: thread 0 is the coordinator's
+   * own part of the levels (`serial` is the rest of its work); a spawned
+   * worker's includes building its model, and its start-up (loading the
+   * modules) when it started for this search.
    */
   readonly workers: readonly number[];
+  /** The part of each thread's figure before it served the search's first command (0 for the coordinator). */
+  readonly startup?: readonly number[];
   /** The workers were started by an earlier search (parallel-pool.ts): their start-up is in its figures. */
   readonly reused: boolean;
-  /** States each worker expanded. */
+  /** States each thread expanded (the coordinator's alone levels included). */
   readonly expanded: readonly number[];
   /**
-   * Each worker's model's cache misses (Model.cacheMisses: the product's
-   * step-memo misses), and the coordinator's (the levels it expanded itself
-   * while the workers started): the work the threads duplicate.
+   * Each thread's model's cache misses (Model.cacheMisses: the product's
+   * step-memo misses; the coordinator's includes a stopping level's
+   * sequential pass): the work the threads duplicate.
    */
   readonly cacheMisses?: readonly number[];
-  readonly coordinatorCacheMisses?: number;
-  /**
-   * The coordinator's CPU seconds between levels (ordering, resizing), when no
-   * worker runs, and in the first levels, which it expands itself while the
-   * workers start (overlapping their start-up: counted as serial, a bound).
-   */
+  /** The coordinator's CPU seconds between levels (ordering, resizing), when no other thread runs. */
   readonly serial: number;
 }

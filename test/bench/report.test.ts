@@ -47,16 +47,16 @@ describe('bench report', () => {
     expect(t.met).toBe(false); // the target is judged on wall time only
     const text = printText([base, par], 'h');
     expect(text).toContain(
-      'thread CPU s: workers 10.50/9.50 (states expanded 520/480), coordinator between levels 0.50',
+      'thread CPU s: threads 10.50/9.50 (states expanded 520/480), coordinator between levels 0.50',
     );
     expect(text).toContain('1.82x with a core per thread');
   });
 
-  test("the workers' step-memo misses are printed when measured", () => {
-    const t = { ...par.mmcheck!.threadCpu!, cacheMisses: [38_322, 40_326], coordinatorCacheMisses: 6_208 };
+  test("the threads' start-up and step-memo misses are printed when measured", () => {
+    const t = { ...par.mmcheck!.threadCpu!, startup: [0, 0.31], cacheMisses: [38_322, 40_326] };
     const m = { ...par, mmcheck: { ...par.mmcheck!, threadCpu: t } };
     expect(printText([base, m], 'h')).toContain(
-      'workers 10.50/9.50 (states expanded 520/480, step-memo misses 38,322/40,326 + coordinator 6,208)',
+      'threads 10.50/9.50 (start-up 0.00/0.31, states expanded 520/480, step-memo misses 38,322/40,326)',
     );
   });
 

@@ -83,10 +83,14 @@ const par = (
   s: Subsystem,
   scenario: Scenario,
   workers: number,
-  extra: { variant?: string; maxStates?: number; lead?: Lead; tableLog2?: number } = {},
+  extra: { variant?: string; maxStates?: number; lead?: Lead; tableLog2?: number; spawnAt?: number } = {},
 ) => {
-  const { lead, tableLog2, ...rest } = extra;
-  const parallel = { lead: lead ?? 0, ...(tableLog2 !== undefined ? { tableLog2 } : {}) };
+  const { lead, tableLog2, spawnAt, ...rest } = extra;
+  const parallel = {
+    lead: lead ?? 0,
+    ...(tableLog2 !== undefined ? { tableLog2 } : {}),
+    ...(spawnAt !== undefined ? { spawnAt } : {}),
+  };
   return checkScenarioParallel(s, scenario, { workers, registryModule, parallel, ...rest });
 };
 
@@ -142,6 +146,26 @@ describe('parallel BFS', () => {
     const limit = Math.floor(x.seq.states / 2);
     const seq = checkScenario(x.s, x.scenario, { maxStates: limit });
     expect(answer(await par(x.s, x.scenario, 2, { maxStates: limit, lead: 1000 }), false)).toEqual(answer(seq, false));
+  }, 300_000);
+
+  test('a search whose levels stay under spawnAt runs in one thread, says why, and gives the same answer', async () => {
+    const x = passing[0]!;
+    const y = failing[0]!;
+    const solo = await par(x.s, x.scenario, 2, { lead: 'auto', spawnAt: 1e9 });
+    expect(answer(solo)).toEqual(answer(x.seq));
+    expect(solo.search?.solo).toMatch(/^no level reached 1,000,000,000 states \(the largest had [0-9,]+\)$/);
+    expect(searchSummary(solo)).toContain('1 worker (--workers 2 not used: no level reached');
+    expect(solo.search?.threadCpu).toBeUndefined();
+    const v = await par(y.s, y.scenario, 2, { variant: y.variant, maxStates: 20_000, lead: 'auto', spawnAt: 1e9 });
+    expect(answer(v, false)).toEqual(answer(y.seq, false));
+    expect(v.search?.solo).toBeDefined();
+    // spawned at the first level: the threads share the levels once the worker is ready (the search may be over by then)
+    const early = await par(x.s, x.scenario, 2, { lead: 'auto', spawnAt: 1 });
+    expect(answer(early)).toEqual(answer(x.seq));
+    expect([undefined, 'the search ended before the workers were ready']).toContain(early.search?.solo);
+    const both = await par(x.s, x.scenario, 2, { lead: 0 });
+    expect(both.search?.solo).toBeUndefined();
+    expect(searchSummary(both)).toContain('2 workers (parallel');
   }, 300_000);
 
   test('a table that starts at 4 slots and grows (rebuilt by the workers, CMD.REHASH) gives the same answer', async () => {
