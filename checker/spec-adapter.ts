@@ -12,6 +12,7 @@ import {
   type EventObject,
 } from 'xstate';
 import { Interner } from './intern.js';
+import { PairMap } from './store/pair-map.js';
 import type { SharedInternTable } from './store/shared-intern.js';
 import type { ArgValue, Args, RetValue, SpecDef } from './types.js';
 
@@ -116,11 +117,13 @@ export class SpecAdapter {
   readonly rets: Interner<RetValue>;
   readonly ops: OpKey[] = [];
   private readonly opIndex = new Map<string, number>();
-  /** (specId, opId) -> flat [nextSpecId, retId, ...] */
-  private readonly outcomeMemo = new Map<number, Int32Array>();
+  /** (specId, opId) -> index in `outcomeList` of the flat [nextSpecId, retId, ...] (a PairMap: a specId * 2^20 key is a heap number past 2047 spec states) */
+  private readonly outcomeMemo = new PairMap();
+  private readonly outcomeList: Int32Array[] = [];
   private readonly internalMemo = new Map<number, Int32Array>();
-  /** (specId, opId) -> spec states the pending op's own internal steps reach */
-  private readonly pendingMemo = new Map<number, Int32Array>();
+  /** (specId, opId) -> index in `pendingList` of the spec states the pending op's own internal steps reach */
+  private readonly pendingMemo = new PairMap();
+  private readonly pendingList: Int32Array[] = [];
   readonly initialId: number;
   transitionsRun = 0;
 
@@ -186,14 +189,17 @@ export class SpecAdapter {
   }
 
   private readonly retFast = new Map<unknown, number>();
+  /** Strings apart from the rest (1 and '1' differ), by themselves: no key string built per call. */
+  private readonly retStrings = new Map<string, number>();
 
   /** Id of a return value; primitives take a Map fast path (no encoding). */
   retId(v: RetValue): number {
-    const key = typeof v === 'string' ? 's' + v : v;
-    let id = this.retFast.get(key);
+    const str = typeof v === 'string';
+    let id = str ? this.retStrings.get(v) : this.retFast.get(v);
     if (id === undefined) {
       id = this.rets.intern(v);
-      this.retFast.set(key, id);
+      if (str) this.retStrings.set(v, id);
+      else this.retFast.set(v, id);
     }
     return id;
   }
@@ -274,9 +280,8 @@ export class SpecAdapter {
 
   /** All (nextSpecId, retId) outcomes of op `opId` from spec state `specId`, as a flat array. */
   outcomes(specId: number, opId: number): Int32Array {
-    const key = specId * 1048576 + opId;
-    let out = this.outcomeMemo.get(key);
-    if (out !== undefined) return out;
+    const at = this.outcomeMemo.get(specId, opId, -1);
+    if (at >= 0) return this.outcomeList[at]!;
     const { op, args } = this.ops[opId]!;
     const c = this.spec.choices;
     const choices = typeof c === 'function' ? c(op, args, this.views.get(specId), this.params) : c?.[op];
@@ -292,8 +297,9 @@ export class SpecAdapter {
     };
     if (choices && choices.length > 0) for (const c of choices) tryEvent(c);
     else tryEvent(undefined);
-    out = Int32Array.from(found);
-    this.outcomeMemo.set(key, out);
+    const out = Int32Array.from(found);
+    this.outcomeMemo.set(specId, opId, this.outcomeList.length);
+    this.outcomeList.push(out);
     return out;
   }
 
@@ -320,9 +326,8 @@ export class SpecAdapter {
 
   /** Spec states reachable by one step that operation `opId`, in flight, may take before it linearizes. */
   pendingSuccessors(specId: number, opId: number): Int32Array {
-    const key = specId * 1048576 + opId;
-    let out = this.pendingMemo.get(key);
-    if (out !== undefined) return out;
+    const at = this.pendingMemo.get(specId, opId, -1);
+    if (at >= 0) return this.pendingList[at]!;
     const found = new Set<number>();
     if (this.spec.pendingInternal) {
       const { op, args } = this.ops[opId]!;
@@ -332,8 +337,9 @@ export class SpecAdapter {
       }
     }
     found.delete(specId);
-    out = Int32Array.from(found);
-    this.pendingMemo.set(key, out);
+    const out = Int32Array.from(found);
+    this.pendingMemo.set(specId, opId, this.pendingList.length);
+    this.pendingList.push(out);
     return out;
   }
 

@@ -47,7 +47,7 @@ export class StepMemo {
   static readonly MAX_FAULTS = 1 << 13;
   impls = new IntTable();
   /** By key: offset + 1 of its entry in `runs`, UNKNOWN or NOT_MEMOIZABLE. */
-  private keys = new KeyTable();
+  private keys = new KeyTable(3, 16);
   runs = new Int32Array(1 << 14);
   private used = 0;
   /** Return values by index (a run's `ret` word); -1 in the run: none. */
@@ -135,7 +135,7 @@ export class StepMemo {
 
   clear(): void {
     this.impls = new IntTable();
-    this.keys = new KeyTable();
+    this.keys = new KeyTable(3, 16);
     this.bySteps = new KeyTable();
     this.stepIds = new IntTable();
     this.invs = new KeyTable();

@@ -13,6 +13,27 @@ export class KeyTable {
   private slots = new Int32Array(4 << 12);
   private mask = (1 << 12) - 1;
   size = 0;
+  /** The bits of c that pick a neighbour slot instead of entering the hash (see the constructor). */
+  private readonly nearMask: number;
+
+  /**
+   * `nearShift`, `nearBits`: keys that differ only in those bits of c start
+   * their probes in neighbouring slots (the hash of the rest plus those bits),
+   * so that a run of such keys looked up one after the other (the step memo:
+   * every alternative a thread may start in one state) reads one or two
+   * cache lines instead of one each. 0 bits: c is hashed whole.
+   */
+  constructor(
+    private readonly nearShift = 0,
+    nearBits = 0,
+  ) {
+    this.nearMask = nearBits === 0 ? 0 : ((1 << nearBits) - 1) << nearShift;
+  }
+
+  private start(a: number, b: number, c: number): number {
+    const near = c & this.nearMask;
+    return hash(a, b, c ^ near) + (near >>> this.nearShift);
+  }
 
   /** Words held. */
   get words(): number {
@@ -27,7 +48,7 @@ export class KeyTable {
     if (2 * (this.size + 1) > this.mask + 1) this.grow();
     const s = this.slots;
     const a1 = a + 1;
-    let i = hash(a, b, c) & this.mask;
+    let i = this.start(a, b, c) & this.mask;
     for (;;) {
       const k = s[4 * i]!;
       if (k === 0) break;
@@ -58,7 +79,7 @@ export class KeyTable {
     for (let j = 0; j < old.length; j += 4) {
       const a1 = old[j]!;
       if (a1 === 0) continue;
-      let i = hash(a1 - 1, old[j + 1]!, old[j + 2]!) & mask;
+      let i = this.start(a1 - 1, old[j + 1]!, old[j + 2]!) & mask;
       while (s[4 * i] !== 0) i = (i + 1) & mask;
       s[4 * i] = a1;
       s[4 * i + 1] = old[j + 1]!;

@@ -7,8 +7,11 @@ import { describe, expect, test } from 'vitest';
 import { KeyTable } from '../../checker/store/key-table.js';
 
 describe('KeyTable', () => {
-  test('agrees with a Map over 20,000 keys (many growths), negative words included', () => {
-    const t = new KeyTable();
+  test.each([
+    ['c hashed whole', () => new KeyTable()],
+    ['near bits 3..18 of c (the step memo)', () => new KeyTable(3, 16)],
+  ])('%s: agrees with a Map over 20,000 keys (many growths), negative words included', (_n, make) => {
+    const t = make();
     const ref = new Map<string, number>();
     let seed = 12345;
     const rnd = (n: number): number => {
@@ -46,5 +49,21 @@ describe('KeyTable', () => {
     expect(t.get(t.slot(0, 0, -1))).toBe(0);
     expect(t.get(t.slot(0, 0, 0))).toBe(7);
     expect(t.size).toBe(5);
+  });
+
+  test('keys that differ only in the near bits of c start in neighbouring slots, and stay distinct', () => {
+    const t = new KeyTable(3, 16);
+    const words = 4 * 4096; // the table's first size: no growth below
+    const c = (alt: number) => 2 | (alt << 3) | (1 << 19);
+    const s0 = t.slot(70, 11, c(0));
+    t.set(s0, 100);
+    for (let alt = 1; alt < 6; alt++) {
+      const s = t.slot(70, 11, c(alt));
+      expect((s - s0 + words) % words).toBe(4 * alt);
+      t.set(s, 100 + alt);
+    }
+    for (let alt = 0; alt < 6; alt++) expect(t.get(t.slot(70, 11, c(alt)))).toBe(100 + alt);
+    expect(t.get(t.slot(70, 11, c(6)))).toBe(0);
+    expect(t.size).toBe(7);
   });
 });
