@@ -27,6 +27,23 @@ export interface BootOptions {
   readonly cpus?: number;
   /** NUMA nodes, the memory split evenly between them (default 1: no -numa options). */
   readonly numaNodes?: number;
+  /**
+   * MiB of hotpluggable memory per NUMA node (default 0: none): one pc-dimm per node, present at boot,
+   * which the kernel adds through ACPI memory hotplug (not boot memory: no memblock allocation sits in it).
+   */
+  readonly hotplugMiB?: number;
+}
+
+/** -m with hotplug slots and one pc-dimm of mib MiB per node (BootOptions.hotplugMiB). */
+export function hotplugArgs(nodes: number, memoryMiB: number, mib: number): { m: string; devices: string[] } {
+  if (mib <= 0) return { m: String(memoryMiB), devices: [] };
+  const devices = Array.from({ length: nodes }, (_, i) => [
+    '-object',
+    `memory-backend-ram,id=hp${i},size=${mib}M`,
+    '-device',
+    `pc-dimm,id=dimm${i},memdev=hp${i}${nodes > 1 ? `,node=${i}` : ''}`,
+  ]).flat();
+  return { m: `${memoryMiB},slots=${nodes},maxmem=${memoryMiB + nodes * mib}M`, devices };
 }
 
 /** -numa options for n nodes of memoryMiB / n each; every CPU on node 0. */
@@ -42,14 +59,16 @@ export function numaArgs(n: number, memoryMiB: number, cpus: number): string[] {
 }
 
 export function qemuArgs(o: BootOptions): string[] {
+  const hp = hotplugArgs(o.numaNodes ?? 1, o.memoryMiB ?? 512, o.hotplugMiB ?? 0);
   return [
     '-accel',
     'tcg',
     '-m',
-    String(o.memoryMiB ?? 512),
+    hp.m,
     '-smp',
     String(o.cpus ?? 1),
     ...numaArgs(o.numaNodes ?? 1, o.memoryMiB ?? 512, o.cpus ?? 1),
+    ...hp.devices,
     '-nodefaults',
     '-display',
     'none',

@@ -114,6 +114,7 @@ export class QemuBatchRunner implements KernelBatchRunner {
         // concurrent scripts race on two virtual CPUs (multi-threaded TCG)
         cpus: runnable.some((x) => x.s.concurrency) ? 2 : 1,
         numaNodes: m.numaNodes?.(runnable.map((x) => x.s)) ?? 1,
+        hotplugMiB: m.hotplugMiB?.(runnable.map((x) => x.s)) ?? 0,
       });
       this.boots.push({ seconds: b.seconds, scripts: left });
       const log = parseProbeLog(b.probe, b.console);

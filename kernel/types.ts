@@ -114,6 +114,11 @@ export interface KernelMapping<P = unknown> {
    */
   readonly exactNodes?: boolean;
   /**
+   * MiB of hotpluggable memory per NUMA node these scripts need (default 0: none; kernel/qemu.ts hotplugArgs):
+   * memory offline (hugetlb dissolve) needs blocks with nothing unmovable in them.
+   */
+  hotplugMiB?(scripts: readonly Script[]): number;
+  /**
    * The script needs a swap device (a RAM disk, kernel/modules.ts): the probe turns swap on before its setup
    * and off after its restore; a boot without such a script has no swap at all.
    */

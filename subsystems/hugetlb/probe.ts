@@ -46,10 +46,10 @@ function cArray(xs: readonly (number | boolean)[], type: string, name: string): 
 }
 
 /** Ops the probe VM cannot drive, with the reason (conform never generates them; a script with one is unsupported). */
-export const HUGETLB_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {
-  dissolve:
-    'memory offline of a block holding a huge page (dissolve_free_hugetlb_folio): the probe VM has no hotpluggable memory',
-};
+export const HUGETLB_KERNEL_UNSUPPORTED: Readonly<Record<string, string>> = {};
+
+/** Does the script offline memory (dissolve)? */
+const hasDissolve = (s: Script): boolean => s.steps.some((x) => x.op === 'dissolve');
 
 /** The most NUMA nodes a probe VM boots with (kernel/qemu.ts numaArgs splits its memory between them). */
 export const PROBE_MAX_NODES = 2;
@@ -125,6 +125,8 @@ function step(op: string, args: Args): string {
       return r(`h_sysctl("/proc/sys/vm/nr_hugepages", ${int(args, 'n')})`);
     case 'set_nr_node':
       return r(`h_set_nr_node(${int(args, 'nid')}, ${int(args, 'n')})`);
+    case 'dissolve':
+      return r('h_dissolve()');
     case 'set_overcommit':
       return r(`h_sysctl("/proc/sys/vm/nr_overcommit_hugepages", ${int(args, 'n')})`);
     case 'pin':
@@ -157,7 +159,13 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   describe:
     'hugetlbfs mounts under /mnt/mmcheck, files f<N> on them, mapping slot v at a fixed address; ' +
     'after each step /proc/meminfo HugePages_* and statfs(mount) used pages are printed',
-  cmdline: () => ['transparent_hugepage=never', 'hugepages=0'],
+  // memory offline (dissolve) needs hotplugged memory onlined movable (probe-c-nodes.ts h_dissolve)
+  cmdline: (scripts) => [
+    'transparent_hugepage=never',
+    'hugepages=0',
+    ...(scripts.some(hasDissolve) ? ['memhp_default_state=online_movable'] : []),
+  ],
+  hotplugMiB: (scripts) => (scripts.some(hasDissolve) ? 128 : 0),
   numaNodes: probeNodes,
   exactNodes: true,
   explain: explainHugetlb,

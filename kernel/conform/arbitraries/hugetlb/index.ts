@@ -64,7 +64,12 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     unlink,
   ].map(nodeSafe),
   model: initModel,
-  internalOps: HUGETLB_KERNEL_UNSUPPORTED,
+  internalOps: {
+    ...HUGETLB_KERNEL_UNSUPPORTED,
+    // reproduce runs it (probe-c-nodes.ts h_dissolve on a VM with a hotplugged pc-dimm per node)
+    dissolve:
+      'memory offline: reproduce runs it on hotplugged memory, but a block may hold several free huge pages and offline dissolves them all or fails part way, where the op dissolves one',
+  },
   restrictions: [
     'pin only of MAP_SHARED mappings of mounts without min_size= (others are EINVAL bounds of the op language), unpin only of a held pin',
     'udmabuf only of memfd indices a MAP_SHARED mapping reserved (the spec promises nothing for an index without a reservation or page: NOTES.md)',
