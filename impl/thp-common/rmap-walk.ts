@@ -15,6 +15,7 @@
  * Typed structurally (state with `avc`, `rmap_lock` and `mms[].ptl`), like
  * steps.ts, so neither implementation's state type leaks into the other.
  */
+import { S } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
 import { me } from './steps.js';
 
@@ -72,7 +73,7 @@ interface WalkState {
 interface TreeState {
   avc: number[];
   rmap_lock: number;
-  readonly mms: readonly { vma: number; vma_start: number }[];
+  readonly mms: readonly { vma: number; vma_start: number; vm_exec: number; vm_locked: number; vma_nomerge: number }[];
 }
 type TreeT = ThreadCtx<{ readonly kind: string; readonly nr: number }>;
 
@@ -101,6 +102,31 @@ function piecesOf(vma: number, vma_start: number, nr: number): number[] {
   return out;
 }
 
+/**
+ * The per-mm VMA fields of both implementations' states (kept only while the mm is in the anon walk): `vma` the
+ * subpages its VMAs cover, `vma_start` where a VMA piece starts, `vm_exec` / `vm_locked` the subpages whose VMA has
+ * PROT_EXEC from mprotect / VM_LOCKED from mlock, `vma_nomerge` the piece starts whose two sides have different
+ * anon_vmas (fork), which vma_merge() never joins.
+ */
+export const VMA_FIELDS = {
+  vma: S.int(),
+  vma_start: S.int(),
+  vm_exec: S.int(),
+  vm_locked: S.int(),
+  vma_nomerge: S.int(),
+};
+
+/** The VMA fields of an mm with one VMA over the range and no flags (also the canonical value out of the walk). */
+export const vmaInit = (
+  nr: number,
+): { vma: number; vma_start: number; vm_exec: number; vm_locked: number; vma_nomerge: number } => ({
+  vma: bit(nr) - 1,
+  vma_start: 1,
+  vm_exec: 0,
+  vm_locked: 0,
+  vma_nomerge: 0,
+});
+
 /** The lowest subpage of a piece mask. */
 const lowest = (mask: number): number => 31 - Math.clz32(mask & -mask);
 
@@ -122,16 +148,50 @@ function anonVmaTreeInsert(g: TreeState, e: number): void {
   g.avc = avc;
 }
 
-/** How an op changes mm's VMAs over [from, to): munmap removes them, split cuts them at the borders, move (mremap) re-creates them. */
-export type VmaChange = 'munmap' | 'split' | 'move';
+/**
+ * How an op changes mm's VMAs over [from, to): munmap removes them (cut at its borders, unlinked later by
+ * vmaTreeUnlink), move (mremap) re-creates them, and the flag changes of mprotect (PROT_EXEC added, or back to
+ * PROT_READ|PROT_WRITE: 'noexec') and mlock/munlock (VM_LOCKED) split and merge them.
+ */
+export type VmaChange = 'munmap' | 'move' | 'exec' | 'noexec' | 'lock' | 'unlock';
 
-/** mm m's piece starts after the change (munmap: the removed part becomes its own pieces, unlinked by vmaTreeUnlink). */
-function startsAfter(g: Readonly<TreeState>, t: TreeT, m: number, from: number, to: number): number {
-  const { vma, vma_start } = g.mms[m]!;
-  let starts = vma_start;
-  if (from > 0 && vma & bit(from)) starts |= bit(from); /* __split_vma(vma, start) */
-  if (to < t.params.nr && vma & bit(to)) starts |= bit(to); /* __split_vma(vma, end) */
+interface Layout {
+  starts: number;
+  exec: number;
+  locked: number;
+}
+
+/**
+ * The piece starts a flag layout gives: mprotect_fixup() / mlock_fixup() @ v6.1 (mm/mprotect.c, mm/mlock.c: split_vma()
+ * at the range's borders, or vma_merge() with prev and next when the flags become theirs) and @ v6.12 (vma_modify_flags():
+ * vma_merge_existing_range(), else split_vma()) leave one VMA per run of equal flags, except that two VMAs with
+ * different anon_vmas never merge (is_mergeable_anon_vma(): a child's VMAs copied by fork from separate parent VMAs
+ * each got their own anon_vma in anon_vma_fork(): `vma_nomerge`).
+ */
+function startsOf(vma: number, exec: number, locked: number, nomerge: number, nr: number): number {
+  let starts = 0;
+  for (let b = 0; b < nr; b++) {
+    if (!(vma & bit(b))) continue;
+    const differs = ((exec ^ (exec << 1)) | (locked ^ (locked << 1)) | nomerge) & bit(b);
+    if (b === 0 || !(vma & bit(b - 1)) || differs) starts |= bit(b);
+  }
   return starts;
+}
+
+/** mm m's piece layout after the change. */
+function layoutAfter(g: Readonly<TreeState>, t: TreeT, m: number, from: number, to: number, c: VmaChange): Layout {
+  const mm = g.mms[m]!;
+  const nr = t.params.nr;
+  if (c === 'munmap' || c === 'move') {
+    let starts = mm.vma_start;
+    if (c === 'munmap' && from > 0 && mm.vma & bit(from)) starts |= bit(from); /* __split_vma(vma, start) */
+    if (c === 'munmap' && to < nr && mm.vma & bit(to)) starts |= bit(to); /* __split_vma(vma, end) */
+    return { starts, exec: mm.vm_exec, locked: mm.vm_locked };
+  }
+  const range = rangeMask(from, to) & mm.vma;
+  const exec = c === 'exec' ? mm.vm_exec | range : c === 'noexec' ? mm.vm_exec & ~range : mm.vm_exec;
+  const locked = c === 'lock' ? mm.vm_locked | range : c === 'unlock' ? mm.vm_locked & ~range : mm.vm_locked;
+  return { starts: startsOf(mm.vma, exec, locked, mm.vma_nomerge, nr), exec, locked };
 }
 
 /** The pieces of mm m the change (re-)inserts, in address order ([] when it moves nothing). */
@@ -140,7 +200,7 @@ function reinserted(g: Readonly<TreeState>, t: TreeT, m: number, from: number, t
   const { vma, vma_start } = g.mms[m]!;
   const before = piecesOf(vma, vma_start, t.params.nr);
   if (c === 'move') return before; /* copy_vma() of each */
-  const after = piecesOf(vma, startsAfter(g, t, m, from, to), t.params.nr);
+  const after = piecesOf(vma, layoutAfter(g, t, m, from, to, c).starts, t.params.nr);
   return after.filter((p) => !before.includes(p));
 }
 
@@ -164,12 +224,22 @@ export const vmaTreeWriteOk = (
   c: VmaChange,
 ): boolean => g.rmap_lock === 0 || !vmaTreeMoves(g, t, m, from, to, c);
 
-/** Apply the change to mm m's pieces and (re-)insert the ones it creates where the kernel's inserts put them. */
+/**
+ * Apply the change to mm m's pieces and (re-)insert the ones it creates where the kernel's inserts put them; a merge
+ * re-inserts the VMA that grew (__vma_adjust() @ v6.1 / commit_merge() @ v6.12 pre/post-update it) and unlinks the
+ * ones it swallowed. Coarsened: the kernel unlinks those (vma_complete() → anon_vma_merge() → unlink_anon_vmas()) after
+ * dropping the anon_vma lock it re-inserted under, so a walk in between may visit their range twice (once more
+ * through the stale VMA), which finds nothing left to do the second time.
+ */
 export function vmaTreeChange(g: TreeState, t: TreeT, m: number, from: number, to: number, c: VmaChange): void {
-  const pieces = reinserted(g, t, m, from, to, c);
-  if (pieces.length === 0) return;
+  if (t.params.kind !== 'anon' || !inAnonWalk(g, m)) return;
   const mm = g.mms[m]!;
-  if (c !== 'move') mm.vma_start = startsAfter(g, t, m, from, to);
+  const pieces = reinserted(g, t, m, from, to, c);
+  const after = layoutAfter(g, t, m, from, to, c);
+  mm.vm_exec = after.exec;
+  mm.vm_locked = after.locked;
+  if (pieces.length === 0 && after.starts === mm.vma_start) return;
+  mm.vma_start = after.starts;
   const mms = g.mms.length;
   /* the pieces that changed leave the tree (pre_update / unlink) and come back in address order */
   const gone = new Set(pieces.map((p) => m + mms * lowest(p)));
@@ -197,19 +267,30 @@ export function vmaTreeUnlink(g: TreeState, t: TreeT, m: number, from: number, t
     g.avc = g.avc.map((e) => (entryMm(g, e) === m && range & bit(entryKey(g, e)) ? -1 : e));
     mm.vma &= ~range;
     mm.vma_start &= ~range;
+    mm.vm_exec &= ~range;
+    mm.vm_locked &= ~range;
+    mm.vma_nomerge &= ~range;
     if (inAnonWalk(g, m)) return;
   }
   g.avc = g.avc.map((e) => (entryMm(g, e) === m ? -1 : e));
-  mm.vma = bit(nr) - 1; /* out of the walk: its VMAs no longer matter (canonical) */
-  mm.vma_start = 1;
+  vmaCanonical(mm, nr);
+}
+
+/** An mm out of the walk: its VMAs no longer matter (canonical: one VMA over the range, no flags). */
+function vmaCanonical(mm: TreeState['mms'][number], nr: number): void {
+  Object.assign(mm, vmaInit(nr));
 }
 
 /** fork: the child's VMAs copy the parent's (dup_mmap; kept only when linked); when `link`, each piece's avc goes in after every entry with the same start. */
 export function vmaTreeFork(g: TreeState, t: TreeT, s: number, d: number, link: boolean): void {
   if (!link) return;
   const src = g.mms[s]!;
-  g.mms[d]!.vma = src.vma;
-  g.mms[d]!.vma_start = src.vma_start;
+  const dst = g.mms[d]!;
+  dst.vma = src.vma;
+  dst.vma_start = src.vma_start;
+  dst.vm_exec = src.vm_exec;
+  dst.vm_locked = src.vm_locked;
+  dst.vma_nomerge = src.vma_start & ~1; /* anon_vma_fork(): each child VMA gets its own anon_vma */
   for (const p of piecesOf(src.vma, src.vma_start, t.params.nr)) anonVmaTreeInsert(g, d + g.mms.length * lowest(p));
 }
 
@@ -261,8 +342,26 @@ export function rmapWalkNext(g: WalkState, t: T, stop = false): boolean {
 /** A fresh anon THP in mm m (do_huge_pmd_anonymous_page: a new anon_vma, its one VMA linked; nobody else is in its walk). */
 export function vmaTreeNew(g: TreeState, nr: number, m: number): void {
   g.avc = [m];
-  for (const mm of g.mms) {
-    mm.vma = bit(nr) - 1;
-    mm.vma_start = 1;
+  for (const mm of g.mms) vmaCanonical(mm, nr);
+}
+
+/**
+ * The model's tree against its VMAs (the invariant anon-vma-tree-per-vma): every mm in the anon walk has exactly one
+ * live entry per VMA piece, and live entries are in key order (anon_vma_interval_tree_foreach's in-order walk).
+ * null when no anon THP has a walk to check.
+ */
+export function vmaTreeProblem(g: Readonly<TreeState>, nr: number): string | null | true {
+  const live = g.avc.filter((e) => e >= 0);
+  if (live.length === 0) return null;
+  for (let k = 1; k < live.length; k++)
+    if (entryKey(g, live[k - 1]!) > entryKey(g, live[k]!)) return `avc entries out of key order: ${live.join(',')}`;
+  for (let m = 0; m < g.mms.length; m++) {
+    const mine = live.filter((e) => entryMm(g, e) === m).map((e) => entryKey(g, e));
+    if (mine.length === 0) continue;
+    const { vma, vma_start } = g.mms[m]!;
+    const starts = piecesOf(vma, vma_start, nr).map(lowest);
+    if (mine.length !== starts.length || starts.some((s, i) => mine[i] !== s))
+      return `mm ${m}: avc entries at ${mine.join(',')} but VMA pieces start at ${starts.join(',')}`;
   }
+  return true;
 }

@@ -41,7 +41,7 @@ export type Done = { readonly ret: RetValue };
 export { done };
 
 /** The user-visible arguments of THP operations (subsystems/thp/op-schemas.ts lists them per op). */
-export const ARGS = ['mm', 'sub', 'from', 'to', 'src', 'dst', 'val', 'write', 'aligned', 'longterm'] as const;
+export const ARGS = ['mm', 'sub', 'from', 'to', 'src', 'dst', 'val', 'write', 'aligned', 'longterm', 'exec'] as const;
 export type ThpArg = (typeof ARGS)[number];
 
 /** An integer argument, or -1 when absent or not an integer (rejected by the op as EINVAL). */

@@ -3,6 +3,7 @@
  * large folio (folio_prep_large_rmappable) and init() for a scenario's
  * parameters (moved out of folio.ts, which holds the state and accessors).
  */
+import { vmaInit } from '../thp-common/rmap-walk.js';
 import { initPrior } from '../thp-common/prior.js';
 import { swapSlots } from '../thp-common/swap-entry.js';
 import { ENTIRELY_MAPPED, PTE_NONE, isAnon, type FolioParams, type FolioState } from './folio.js';
@@ -73,8 +74,7 @@ export function init(p: FolioParams): FolioState {
       pmd_excl: false,
       vm_write: true,
       foreign_data: new Array(n).fill(0),
-      vma: (1 << n) - 1,
-      vma_start: 1,
+      ...vmaInit(n),
     })),
     zero_data: 0,
     copies: Array.from({ length: copyPoolSize(p) }, () => ({

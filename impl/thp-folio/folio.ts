@@ -30,6 +30,7 @@ import { S, type Infer } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
 import { PriorS } from '../thp-common/prior.js';
 import { BUG_ON } from '../thp-common/steps.js';
+import { VMA_FIELDS } from '../thp-common/rmap-walk.js';
 
 export interface FolioParams {
   readonly nr: number;
@@ -134,9 +135,8 @@ const MmS = S.struct({
   vm_write: S.bool(),
   /** Data of the THP khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
-  /** Subpages of the range its VMAs cover, and where a VMA piece starts (bit i), while in the anon walk (thp-common/rmap-walk.ts). */
-  vma: S.int(),
-  vma_start: S.int(),
+  /** Its VMAs over the range: pieces and flags, while in the anon walk (thp-common/rmap-walk.ts VMA_FIELDS). */
+  ...VMA_FIELDS,
 });
 
 export const folioSchema = S.struct({

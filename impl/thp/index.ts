@@ -17,7 +17,7 @@ import { onStackList } from '../thread-ids.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, put_prior, split } from './split.js';
-import { madvise_dontneed, mlock, mprotect, mprotect_ro, munmap, numa_hint, split_huge_pmd } from './vma.js';
+import { madvise_dontneed, mlock, mprotect, mprotect_ro, munlock, munmap, numa_hint, split_huge_pmd } from './vma.js';
 import { read, wp_fault } from './access.js';
 import { mremap } from './mremap.js';
 import { migrate } from './migrate.js';
@@ -40,6 +40,7 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     split_huge_pmd,
     mprotect,
     mlock,
+    munlock,
     munmap,
     madvise_dontneed,
     mremap,

@@ -18,11 +18,13 @@
  * The state never depends on a particular nr/mms: per-subpage and per-mm data
  * are lists sized from the scenario parameters.
  */
+import { vmaInit } from '../thp-common/rmap-walk.js';
 import { S, type Infer } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
 import { PriorS, initPrior } from '../thp-common/prior.js';
 import { swapSlots } from '../thp-common/swap-entry.js';
 import { BUG_ON } from '../thp-common/steps.js';
+import { VMA_FIELDS } from '../thp-common/rmap-walk.js';
 
 export interface ThpParams {
   readonly nr: number;
@@ -131,9 +133,8 @@ const MmS = S.struct({
   vm_write: S.bool(),
   /** Data of the huge page khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
-  /** Subpages of the range its VMAs cover, and where a VMA piece starts (bit i), while in the anon walk (thp-common/rmap-walk.ts). */
-  vma: S.int(),
-  vma_start: S.int(),
+  /** Its VMAs over the range: pieces and flags, while in the anon walk (thp-common/rmap-walk.ts VMA_FIELDS). */
+  ...VMA_FIELDS,
 });
 export const thpSchema = S.struct({
   /** PageAnon(head) (page->mapping & PAGE_MAPPING_ANON): fixed by the scenario. */
@@ -328,8 +329,7 @@ export function init(p: ThpParams): ThpState {
       pte_dirty: new Array(n).fill(false),
       vm_write: true,
       foreign_data: new Array(n).fill(0),
-      vma: (1 << n) - 1,
-      vma_start: 1,
+      ...vmaInit(n),
     })),
     zero_data: 0,
     copies: Array.from({ length: copyPoolSize(p) }, () => ({

@@ -76,10 +76,14 @@ const badRange = (t: Parameters<typeof arg>[0]): boolean => {
 const vmaChangeOk = (g: Readonly<ThpState>, t: T, c: VmaChange): boolean =>
   badRange(t) || vmaTreeWriteOk(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), c);
 
-const SPLIT_VMA = '__split_vma: anon_vma_lock_write + re-insert the pieces + mmap_write_unlock';
+const SPLIT_VMA = '__split_vma / vma_merge: anon_vma_lock_write + re-insert the pieces + mmap_write_unlock';
 
-/** mprotect/mlock of [from, to): split_vma → vma_adjust_trans_huge() splits a PMD straddling the new border. */
-function borderSplitOp(doc: string): Op {
+/**
+ * mprotect/mlock/munlock of [from, to): split_vma → vma_adjust_trans_huge() splits a PMD straddling the new border
+ * (the model splits it for every range that is not the whole THP); then the VMAs split or merge with their flags
+ * (`change`: mprotect_fixup() / mlock_fixup(), impl/thp-common/rmap-walk.ts).
+ */
+function borderSplitOp(doc: string, change: (t: T) => VmaChange): Op {
   return kernelOp(
     doc,
     ['i', 'page_locked'],
@@ -96,10 +100,10 @@ function borderSplitOp(doc: string): Op {
       ...splitHugePmdSteps(SPLIT_VMA),
       {
         name: SPLIT_VMA,
-        enabled: (g, t) => vmaChangeOk(g, t, 'split'),
+        enabled: (g, t) => vmaChangeOk(g, t, change(t)),
         run: (g, t) => {
-          /* __split_vma() at each border: the PMD was split above (vma_adjust_trans_huge), then anon_vma_lock_write re-inserts the pieces */
-          vmaTreeChange(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), 'split');
+          /* __split_vma() at each border / vma_merge(): the PMD was split above (vma_adjust_trans_huge), then anon_vma_lock_write re-inserts the pieces */
+          vmaTreeChange(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), change(t));
           mmap_write_unlock(mmOf(g, t));
           return done('ok');
         },
@@ -109,10 +113,16 @@ function borderSplitOp(doc: string): Op {
 }
 
 export const mprotect = borderSplitOp(
-  'mprotect(addr range) of part of the THP: split_vma → vma_adjust_trans_huge → split_huge_pmd at the border; the page is not split.',
+  'mprotect(addr range) of part of the THP, adding PROT_EXEC (exec 1, default) or back to the flags of the rest (exec 0): split_vma → vma_adjust_trans_huge → split_huge_pmd at the border, or vma_merge with the neighbours whose flags it takes; the page is not split.',
+  (t) => (arg(t, 'exec') === 0 ? 'noexec' : 'exec'),
 );
 export const mlock = borderSplitOp(
   'mlock(addr range) of part of the THP: "the PMD on border of VM_LOCKED VMA will be split into PTE table" (transhuge.rst); never split_huge_page.',
+  () => 'lock',
+);
+export const munlock = borderSplitOp(
+  'munlock(addr range) of part of the THP: mlock_fixup clears VM_LOCKED, split_vma at a new border (the PMD split there) or vma_merge with unlocked neighbours.',
+  () => 'unlock',
 );
 
 const ZAP = {
@@ -295,12 +305,16 @@ export const mprotect_ro = kernelOp(
   [
     {
       name: 'mmap_write_lock + mprotect_fixup',
-      enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0,
+      enabled: (g, t) =>
+        badMm(t, arg(t, 'mm')) ||
+        (mmOf(g, t).mmap_lock === 0 && vmaTreeWriteOk(g, t, arg(t, 'mm'), 0, t.params.nr, 'noexec')),
       run: (g, t) => {
         if (badMm(t, arg(t, 'mm')) || !isAnon(t.params)) return done('EINVAL');
         const mm = mmOf(g, t);
         mm.mmap_lock = -1;
         mm.vm_write = false;
+        /* PROT_READ: VM_EXEC goes too, so VMAs that differed only by it merge (vma_merge per mprotect_fixup) */
+        vmaTreeChange(g, t, arg(t, 'mm'), 0, t.params.nr, 'noexec');
         return 'change_protection (ptl) + mmap_write_unlock';
       },
     },

@@ -229,6 +229,7 @@ export const mappingHandlers: Readonly<Record<string, Handler>> = {
   split_huge_pmd: on_split_huge_pmd,
   mprotect: on_mlock,
   mlock: on_mlock,
+  munlock: on_mlock,
   munmap: on_munmap,
   madvise_dontneed: on_madvise_dontneed,
   mremap: on_mremap,

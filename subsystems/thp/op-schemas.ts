@@ -21,8 +21,20 @@ export const thpOps = defineOps({
   fault_pte: { doc: 'file fault of one subpage by PTE', args: { mm, sub } },
   fork: { doc: 'fork: process dst becomes a copy of process src', args: { src: mm, dst: mm } },
   split_huge_pmd: { doc: 'split_huge_pmd from a page-table walker (mmap_lock for read)', args: { mm } },
-  mprotect: { doc: 'mprotect of part of the THP: splits the PMD at the border', args: range },
+  mprotect: {
+    doc: 'mprotect of part of the THP, adding PROT_EXEC or back to the original protection: splits the PMD at the border',
+    args: {
+      ...range,
+      exec: A.optional(
+        A.int(0, 1, 'PROT_EXEC added (1, default) or back to PROT_READ|PROT_WRITE, the VMA merging again (0)'),
+      ),
+    },
+  },
   mlock: { doc: 'mlock of part of the THP: splits the PMD at the border', args: range },
+  munlock: {
+    doc: 'munlock of part of the THP: splits the PMD at a new border; unlocked neighbours merge again',
+    args: range,
+  },
   munmap: { doc: 'munmap of subpages [from, to) in mm', args: range },
   madvise_dontneed: {
     doc: 'MADV_DONTNEED of subpages [from, to) of a private anon range in mm (mmap_lock for read; the page table stays)',

@@ -24,13 +24,15 @@
  *              swap on (a RAM disk, kernel/modules.ts); reclaimed pages show as swap entries
  *   mprotect   mprotect(2) of [from, to) to PROT_READ|PROT_WRITE|PROT_EXEC: new VMA
  *              flags (a VMA border inside the THP), and writes keep working as
- *              in the model
+ *              in the model; exec 0: back to PROT_READ|PROT_WRITE, the original
+ *              flags (the VMAs merge again)
  *   mremap     mremap(2) of the whole 2 MiB to 4 MiB further on (PMD-aligned or one page
  *              off) and back to the fixed address
  *   populate_read  madvise(MADV_POPULATE_READ) of the whole range (zero pages where unmapped)
  *   force_*, migrate  /proc/self/mem pwrite/pread (FOLL_FORCE); move_pages(2) (probe-vma-c.ts)
  *   mlock      mlock2(MLOCK_ONFAULT) of [from, to): VM_LOCKED without populating
  *              (plain mlock's populate would write-fault and break COW)
+ *   munlock    munlock(2) of [from, to)
  *   pin        write=1: io_uring_register(IORING_REGISTER_BUFFERS) of the group: a
  *              FOLL_WRITE | FOLL_LONGTERM pin held until unpin; write=0: a read-only
  *              FOLL_PIN held by a process_vm_readv(2) blocked on a userfaultfd
@@ -264,6 +266,10 @@ static const char *t_range(int m, int op, int from, int to)
 		r = syscall(SYS_mlock2, a, len, MLOCK_ONFAULT);
 	else if (op == 3)
 		r = madvise(a, len, MADV_DONTNEED);
+	else if (op == 5)
+		r = munlock(a, len);
+	else if (op == 6)
+		r = mprotect(a, len, PROT_READ | (TB->ro[m] ? 0 : PROT_WRITE));
 	else
 		r = madvise(a, len, MADV_PAGEOUT);
 	return r ? errname(errno) : "ok";

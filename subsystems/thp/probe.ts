@@ -89,7 +89,11 @@ function step(op: string, args: Args): string {
     case 'munmap':
       return r(`t_range(${int(args, 'mm')}, 0, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'mprotect':
-      return r(`t_range(${int(args, 'mm')}, 1, ${int(args, 'from')}, ${int(args, 'to')})`);
+      return r(
+        `t_range(${int(args, 'mm')}, ${int(args, 'exec', 1) === '0' ? 6 : 1}, ${int(args, 'from')}, ${int(args, 'to')})`,
+      );
+    case 'munlock':
+      return r(`t_range(${int(args, 'mm')}, 5, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'mlock':
       return r(`t_range(${int(args, 'mm')}, 2, ${int(args, 'from')}, ${int(args, 'to')})`);
     case 'madvise_dontneed':

@@ -8,9 +8,8 @@ import { thpParams } from './params.js';
 import { exclusiveScenarios } from './scenarios-exclusive.js';
 import { swapScenarios } from './scenarios-swap.js';
 import { fileThpScenarios } from './scenarios-file-thp.js';
-
+import { vmaScenarios } from './scenarios-vma.js';
 type P = ThpParams;
-
 const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
 /** A slot whose operation is chosen nondeterministically among the alternatives. */
 const alt = (...slots: OpChoice[][]): OpChoice[] => slots.flat();
@@ -396,4 +395,5 @@ export const scenarios: Scenario<P>[] = [
   ...exclusiveScenarios,
   ...swapScenarios,
   ...fileThpScenarios,
+  ...vmaScenarios,
 ];

@@ -147,6 +147,26 @@ describe('the rmap walk follows the anon_vma interval tree (conform thp --kernel
     expect(obs[3]!.impl._entire_mapcount).toBeNull();
   });
 
+  // VMA merges: mprotect of page 1 and back (exec 0), or mlock and munlock, leave mm 0 one VMA again; vma_merge
+  // re-inserts it after mm 1, so the PMD-aligned mremap puts mm 1 last and try_to_migrate removes mm 0's PTEs while
+  // mm 1's PMD still maps the folio: nothing queued, the second migrate keeps it large. 6.12.118 AGREED under
+  // `reproduce` (compound=1 at the end); with the three pieces kept, mm 0's [0,1) would precede mm 1 and the folio
+  // be queued and split, as in the test above
+  for (const [name, split, back] of [
+    [
+      'mprotect back',
+      { op: 'mprotect', args: { mm: 0, from: 1, to: 2 } },
+      { op: 'mprotect', args: { mm: 0, from: 1, to: 2, exec: 0 } },
+    ],
+    ['munlock', { op: 'mlock', args: { mm: 0, from: 1, to: 2 } }, { op: 'munlock', args: { mm: 0, from: 1, to: 2 } }],
+  ] as const)
+    test(`folio: ${name} merges mm 0's VMAs again (vma_merge re-inserts the merged VMA)`, () => {
+      const obs = run('folio', [split, back, { op: 'mremap', args: { mm: 1, aligned: 1 } }, ...steps.slice(1)]);
+      for (const o of obs) expect(o.problem).toBeUndefined();
+      expect(obs[3]!.impl.deferred).toBe('no');
+      expect(obs[4]!.impl._entire_mapcount).not.toBeNull();
+    });
+
   test('folio: split_huge_pmd(mm 0) moves no VMA: mm 0 (linked first) goes first, nothing is queued', () => {
     const obs = run('folio', [{ op: 'split_huge_pmd', args: { mm: 0 } }, ...steps.slice(1)]);
     expect(obs[1]!.impl.deferred).toBe('no');

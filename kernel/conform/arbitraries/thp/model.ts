@@ -19,6 +19,11 @@ export interface ThpGenModel {
   /** Per op (mprotect, mlock), mm slot and subpage: the VMA flag that op sets is already set there. */
   flagged: Record<'mprotect' | 'mlock', boolean[][]>;
   /**
+   * Per mm slot and subpage i: a VMA border at i that no merge removes (fork gave the VMAs on its two sides
+   * anon_vmas of their own: is_mergeable_anon_vma()), so flags made equal again leave two VMAs there.
+   */
+  nomerge: boolean[][];
+  /**
    * Per mm slot and subpage: something is surely mapped there (the THP after a fault or fork, a zero
    * page after populate_read) and no munmap/MADV_DONTNEED has taken it away since. /proc/self/mem
    * access is generated only there.
@@ -60,6 +65,7 @@ export function initModel(p: P): ThpGenModel {
       new Array(p.nr).fill(mm < (p.initial === 'forked' ? 2 : p.initial === 'pmd' ? 1 : 0)),
     ),
     flagged: { mprotect: grid(p), mlock: grid(p) },
+    nomerge: grid(p),
     pins: [],
     swapped: grid(p),
     written: grid(p),
@@ -106,12 +112,55 @@ export function forkVmas(m: ThpGenModel, src: number, dst: number): void {
   m.mapped[dst] = [...m.mapped[src]!];
   m.flagged.mprotect[dst] = [...m.flagged.mprotect[src]!];
   m.flagged.mlock[dst] = [...m.flagged.mlock[src]!];
+  // anon_vma_fork(): each of the child's VMAs gets its own anon_vma, so every border the parent has stays
+  m.nomerge[dst] = m.holes[src]!.map((_, i) => i > 0 && vmaBorderAt(m, src, i));
   m.swapped[dst] = [...m.swapped[src]!];
   // fork copies a maybe-pinned exclusive page for the child (copy_present_page)
   m.written[dst] = m.pins.length > 0 ? m.written[dst]!.map(() => true) : [...m.written[src]!];
   // the parent's copies are now shared with the child (or, pinned, copied for it: either way not the guess)
   m.copies[src]!.fill(false);
   m.copies[dst]!.fill(false);
+}
+
+/** Is there a VMA border between subpages i - 1 and i of mm (a flag change, a munmap hole edge, or one fork left)? */
+export function vmaBorderAt(m: Readonly<ThpGenModel>, mm: number, i: number): boolean {
+  const differ = (f: readonly boolean[]): boolean => f[i - 1] !== f[i];
+  return (
+    m.nomerge[mm]![i]! ||
+    m.holes[mm]![i - 1] !== m.holes[mm]![i] ||
+    differ(m.flagged.mprotect[mm]!) ||
+    differ(m.flagged.mlock[mm]!)
+  );
+}
+
+/**
+ * mprotect back (exec 0) / munlock only over a range the VMA still covers and whose flag is set on all of it: the
+ * kernel clears it and merges VMAs whose flags become equal (vma_merge); the model does the same.
+ */
+export function vmaBackRange(
+  m: Readonly<ThpGenModel>,
+  p: P,
+  op: 'mprotect' | 'mlock',
+  raw: Readonly<Record<string, unknown>>,
+): { mm: number; from: number; to: number } | undefined {
+  const mm = mmOf(m, raw.mm);
+  // a part of one run of flagged subpages (a range drawn over all of them would rarely find one)
+  const runs: [number, number][] = [];
+  for (let i = 0; i < p.nr; i++) {
+    if (m.holes[mm]![i] || !m.flagged[op][mm]![i]) continue;
+    if (runs.length > 0 && runs[runs.length - 1]![1] === i) runs[runs.length - 1]![1] = i + 1;
+    else runs.push([i, i + 1]);
+  }
+  if (runs.length === 0) return undefined;
+  const [start, end] = runs[Number(raw.from) % runs.length]!;
+  const from = start + (Number(raw.len) % (end - start));
+  return { mm, from, to: from + 1 + (Number(raw.len) % (end - from)) };
+}
+
+/** mprotect back / munlock of [from, to): the flag goes (the VMA stays split where `whole` says so: conservative). */
+export function vmaFlagCleared(m: ThpGenModel, op: 'mprotect' | 'mlock', mm: number, from: number, to: number): void {
+  m.flagged[op][mm]!.fill(false, from, to);
+  m.whole[mm] = false;
 }
 
 /**
@@ -151,8 +200,7 @@ export function pageoutRange(
   // within one VMA: madvise walks each VMA on its own, so a `break` (6.1, 6.6) ends only that VMA's walk and a
   // folio_pte_batch (6.12) stops at its end; the model has no VMAs (conform seed 20261212 on 6.1.192: a range across
   // an mprotect border reclaimed a page past the border where the model's walk had stopped)
-  const prot = m.flagged.mprotect[r.mm]!;
-  for (let i = r.from + 1; i < r.to; i++) if (prot[i] !== prot[r.from]) return undefined;
+  for (let i = r.from + 1; i < r.to; i++) if (vmaBorderAt(m, r.mm, i)) return undefined;
   return r;
 }
 

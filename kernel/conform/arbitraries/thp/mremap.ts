@@ -1,8 +1,9 @@
 /**
  * mremap of the whole range in a process to another address and back,
  * PMD-aligned or not. Only while one VMA covers the whole range: no munmap
- * hole and no mprotect/mlock flag on part of it (mremap of a range spanning
- * several VMAs fails with EFAULT; the model has no VMAs).
+ * hole, no mprotect/mlock flag on part of it and no border a fork left (mremap
+ * of a range spanning several VMAs fails with EFAULT, which the model does not
+ * predict).
  */
 import fc from 'fast-check';
 import type { OpGen } from '../../profile.js';
@@ -16,7 +17,12 @@ export const mremap: OpGen<P, ThpGenModel> = {
   draw: () => fc.record({ mm: fc.nat(), aligned: fc.boolean() }),
   resolve: (m, raw) => {
     const mm = mmOf(m, raw.mm);
-    if (m.holes[mm]!.some((h) => h) || !uniform(m.flagged.mprotect[mm]!) || !uniform(m.flagged.mlock[mm]!))
+    if (
+      m.holes[mm]!.some((h) => h) ||
+      m.nomerge[mm]!.some((b) => b) ||
+      !uniform(m.flagged.mprotect[mm]!) ||
+      !uniform(m.flagged.mlock[mm]!)
+    )
       return undefined;
     return { mm, aligned: raw.aligned ? 1 : 0 };
   },
