@@ -24,7 +24,15 @@ export function thpEvents(
   if (st.op === 'split') out.push(ret === 'ok' || ret === '0' ? 'split' : 'split refused');
   if (st.op === 'munmap' && Number(st.args.to) - Number(st.args.from) < Number((script.params as { nr: number }).nr))
     out.push('partial munmap');
-  if ((st.op === 'mprotect' || st.op === 'mlock') && ret === 'ok') out.push('PMD split at a VMA border');
+  const back = st.op === 'munlock' || (st.op === 'mprotect' && st.args.exec === 0);
+  if ((st.op === 'mprotect' || st.op === 'mlock') && !back && ret === 'ok') out.push('PMD split at a VMA border');
+  if (back && ret === 'ok') out.push('VMA flags back (vma_merge)');
+  if (
+    back &&
+    ret === 'ok' &&
+    script.steps.slice(step + 1).some((s) => s.op === 'migrate' || s.op === 'madvise_pageout')
+  )
+    out.push('rmap walk after a VMA merge');
   if (st.op === 'pin' && ret === 'ok') out.push('pinned', ...readOnlyPin(st.args, obs, prev));
   if (st.op === 'mremap' && ret === 'ok') out.push(st.args.aligned === 1 ? 'mremap PMD moved' : 'mremap PMD split');
   const swapEntries = (o: KernelStepObservation | undefined): number =>
