@@ -228,7 +228,18 @@ export class Supervisor {
       watch,
       stop: this.stop,
     };
-    w.postMessage(msg);
+    try {
+      w.postMessage(msg);
+    } catch (e) {
+      // a scenario that cannot be cloned to a worker (a function in it): this job fails, the others go on,
+      // and the worker that never got a job must not keep the process alive
+      this.live.delete(w);
+      void w.terminate();
+      this.end(id, {
+        error: `the scenario cannot be sent to a worker thread: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`,
+      });
+      this.feed(spawn);
+    }
   }
 
   private startWorker(spawn: () => Worker): Worker {

@@ -43,8 +43,25 @@ export interface RaceStress {
   readonly timeoutSec: number;
   /** Iterations of the control run (MMCHECK_CONTROL=1: the loop without its concurrent part). */
   readonly controlIterations: number;
-  /** The damage a HIT line's counters show, in one line, or undefined when they do not show it. */
-  readonly shows: (counters: Readonly<Record<string, number>>) => string | undefined;
+  /**
+   * The damage a HIT line's counters must show: counter `greater` above counter `than`. Plain data, not a
+   * function, because a finding is a scenario and scenarios go to worker threads by structured clone.
+   */
+  readonly shows: RaceDamage;
+}
+
+/** A HIT line shows the damage when its counter `greater` exceeds its counter `than`; `says` names it in one line. */
+export interface RaceDamage {
+  readonly greater: string;
+  readonly than: string;
+  readonly says: string;
+}
+
+/** The damage the counters show, in one line, or undefined when they do not show it (a counter missing included). */
+export function damageShown(d: RaceDamage, counters: Readonly<Record<string, number>>): string | undefined {
+  const a = counters[d.greater];
+  const b = counters[d.than];
+  return a !== undefined && b !== undefined && a > b ? d.says : undefined;
 }
 
 /** A finding's race stress program, if it is marked as one; a malformed mark is an error. */
@@ -59,10 +76,14 @@ export function raceStressOf(finding: object): RaceStress | undefined {
     !posInt(x.iterations) ||
     !posInt(x.timeoutSec) ||
     !posInt(x.controlIterations) ||
-    typeof x.shows !== 'function'
+    typeof x.shows !== 'object' ||
+    x.shows === null ||
+    typeof x.shows.greater !== 'string' ||
+    typeof x.shows.than !== 'string' ||
+    typeof x.shows.says !== 'string'
   )
     throw new Error(
-      'race: expected { c: PATH.c, iterations, timeoutSec, controlIterations (positive integers), shows }',
+      'race: expected { c: PATH.c, iterations, timeoutSec, controlIterations (positive integers), shows: { greater, than, says } }',
     );
   return x as RaceStress;
 }
@@ -175,7 +196,7 @@ const fmtFields = (f: Readonly<Record<string, string | number>>): string =>
 /** The first HIT line whose counters show the damage (the program's word alone counts for nothing). */
 export function shownHit(spec: Pick<RaceStress, 'shows'>, log: StressLog): (StressHit & { shows: string }) | undefined {
   for (const h of log.hits) {
-    const s = spec.shows(h.counters);
+    const s = damageShown(spec.shows, h.counters);
     if (s) return { ...h, shows: s };
   }
   return undefined;

@@ -185,10 +185,7 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
       iterations: 2000,
       timeoutSec: 170,
       controlIterations: 300,
-      shows: (c) =>
-        c.Surp !== undefined && c.Total !== undefined && c.Surp > c.Total
-          ? 'HugePages_Surp > HugePages_Total'
-          : undefined,
+      shows: { greater: 'Surp', than: 'Total', says: 'HugePages_Surp > HugePages_Total' },
     },
   },
 ];
