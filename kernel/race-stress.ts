@@ -233,6 +233,21 @@ export function judgeStress(spec: Pick<RaceStress, 'shows'>, race: StressLog, co
         why: `the race run printed ${race.garbled.length} line(s) that did not parse: ${race.garbled[0]!.trim()}`,
       };
     const lim = race.begin!.fields;
+    // no HIT line is not "not seen" when the counters after the loop show the damage, or the loop stopped early
+    const afterShows = race.after
+      ? damageShown(spec.shows, Object.fromEntries(Object.entries(race.after).map(([k, v]) => [k, Number(v)])))
+      : undefined;
+    if (afterShows)
+      return {
+        verdict: 'INCONCLUSIVE',
+        why: `no HIT line, but after ${race.end.iters} iterations the counters show ${afterShows} (${fmtFields(race.after!)})`,
+      };
+    const iterLimit = Number(lim.iters);
+    if (Number.isFinite(iterLimit) && race.end.iters < iterLimit && race.end.ms < Number(lim.secs ?? 0) * 1000)
+      return {
+        verdict: 'INCONCLUSIVE',
+        why: `the loop stopped after ${race.end.iters} of ${iterLimit} iterations in ${(race.end.ms / 1000).toFixed(1)} s without a HIT`,
+      };
     return {
       verdict: 'NOT REPRODUCED',
       why: `not seen within ${race.end.iters} iterations in ${(race.end.ms / 1000).toFixed(1)} s (limits: ${lim.iters ?? '?'} iterations, ${lim.secs ?? '?'} s)`,

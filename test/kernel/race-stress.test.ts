@@ -154,3 +154,17 @@ describe('mmcheck reproduce: race flags are bad input elsewhere', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('race stress verdict without a HIT line', () => {
+  test('counters after the loop that show the damage, or a loop that stopped early, are INCONCLUSIVE', () => {
+    const early = `MMCHECK RACE BEGIN iters=2000 secs=170 cpus=2 control=0 Total=0 Free=0 Rsvd=0 Surp=0
+MMCHECK RACE AFTER Total=0 Free=0 Rsvd=0 Surp=1 nr_hugepages=18446744073709551615
+MMCHECK RACE END iters=51 offlined=51 offline_failed=0 mmap_failed=0 writes=9 hit=0 ms=0
+`;
+    const v = judgeStress(spec, parseStressLog(early));
+    expect(v.verdict).toBe('INCONCLUSIVE');
+    expect(v.why).toMatch(/counters show HugePages_Surp > HugePages_Total/);
+    const stopped = early.replace('Surp=1 nr_hugepages=18446744073709551615', 'Surp=0 nr_hugepages=0');
+    expect(judgeStress(spec, parseStressLog(stopped)).why).toMatch(/stopped after 51 of 2000 iterations/);
+  });
+});
