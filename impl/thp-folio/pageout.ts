@@ -68,7 +68,8 @@ import {
   mmOf,
   type Done,
 } from './steps.js';
-import { V, lockCopy, shrinkFolioSteps } from './vmscan.js';
+import { V, shrinkFolioSteps } from './vmscan.js';
+import { lockCopy } from '../thp-common/reclaim-copy.js';
 import { put_copy } from './cow.js';
 
 type G = FolioState;

@@ -42,11 +42,10 @@
 // Deliberate parallel of impl/thp's vmscan.ts: shrink_folio_list() of the folio era (can_split_folio before add_to_swap, TTU_SYNC, the split inside try_to_unmap_one's walk) over its own state, kept apart so spec/thp judges each implementation on its own.
 import { put_copy } from './cow.js';
 import { try_to_unmap_copy, try_to_unmap_ptes, split_huge_pmd_locked } from './swap-unmap.js';
-import { add_to_swap_copy, removeCopyFromSwapCache } from '../thp-common/swap-entry.js';
+import { addCopy, freeCopy, isolateCopy, putbackCopy } from '../thp-common/reclaim-copy.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
   BUG_ON,
-  GUP_PIN_COUNTING_BIAS,
   PTE_COPY,
   folioOf,
   folio_get,
@@ -103,39 +102,10 @@ function assertLocked(g: Readonly<G>, t: T, h: number): void {
   BUG_ON(g.copies[copyOf(t, h)]!.locked !== me(t), `copy ${copyOf(t, h)} is not locked by this thread`);
 }
 
-/** folio_trylock() of copy k for reclaim (the caller saw it unlocked). */
-export function lockCopy(g: G, t: T, k: number): void {
-  const c = g.copies[k]!;
-  BUG_ON(c.locked !== 0, `folio_trylock: copy ${k} already locked`);
-  c.locked = me(t);
-}
-
-/** folio_isolate_lru() + folio_trylock() of copy k for swap_out: a locked copy is not reclaimed ('kept'). */
-function isolateCopy(g: G, t: T, k: number): (typeof V)['add'] | Done {
-  if (g.copies[k]!.locked !== 0) return done('kept');
-  g.copies[k]!.refcount++;
-  lockCopy(g, t, k);
-  t.l.page = t.params.nr + k;
-  return V.add;
-}
-
 /** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
 function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'] {
   t.l.walk = 0;
   return mapped(g, t, t.l.page!) ? V.unmap : V.free;
-}
-
-/**
- * shrink_folio_list() up to add_to_swap() for copy k (mm/vmscan.c, mm/swap_state.c @ v6.12): in the swap cache
- * already, kept while folio_maybe_dma_pinned() (keep_locked), or folio_alloc_swap() of one slot of the pool and
- * add_to_swap_cache() (a reference). The pool running out is the model's bound, an error, never a silent 'kept'.
- */
-function addCopy(g: G, t: T, k: number): (typeof V)['unmap'] | (typeof V)['free'] | (typeof V)['keep'] {
-  const c = g.copies[k]!;
-  if (c.swap !== 0) return afterAdd(g, t);
-  if (c.refcount >= GUP_PIN_COUNTING_BIAS) return V.keep;
-  add_to_swap_copy(g, t.params.nr, k);
-  return afterAdd(g, t);
 }
 
 /**
@@ -161,21 +131,6 @@ function unmapOne(g: G, t: T, mm: G['mms'][number], h: number, piece: number): b
   return try_to_unmap_copy(g, t, mm, k, g.copies[k]!.swap - 1, piece);
 }
 
-/** folio_unlock() + folio_putback_lru() of copy k (activate_locked / keep_locked). */
-function putbackCopy(g: G, t: T, k: number): void {
-  BUG_ON(g.copies[k]!.locked !== me(t), `folio_unlock: copy ${k} is not locked by this thread`);
-  g.copies[k]!.locked = 0;
-  put_copy(g, k);
-}
-
-/** pageout() + __remove_mapping() of copy k (thp-common/swap-entry.ts), then the two references dropped. */
-function freeCopy(g: G, k: number): boolean {
-  const c = g.copies[k]!;
-  if (!removeCopyFromSwapCache(c, g.swap[c.swap - 1]!)) return false;
-  put_copy(g, k, 2);
-  return true;
-}
-
 /** can_split_folio(folio, 1, NULL) @ v6.12: no reference besides the mappings, the swap cache's and reclaim's own. */
 function can_split_folio(g: Readonly<G>, t: T, h: number): boolean {
   const extra_pins = g.pages[h]!.swapcache ? t.params.nr : 0;
@@ -199,7 +154,7 @@ export function shrinkFolioSteps<C extends string>(
       run: (g, t) => {
         const h = t.l.page!;
         assertLocked(g, t, h);
-        if (isCopy(t, h)) return addCopy(g, t, copyOf(t, h));
+        if (isCopy(t, h)) return addCopy(g, t, copyOf(t, h), V, true);
         if (g.pages[h]!.swapcache) return afterAdd(g, t);
         if (folio_maybe_dma_pinned(g, h)) return V.keep; /* feb889fb40fa: keep_locked */
         if (inLarge(g, h)) {
@@ -243,7 +198,7 @@ export function shrinkFolioSteps<C extends string>(
       run: (g, t) => {
         const h = t.l.page!;
         assertLocked(g, t, h);
-        if (isCopy(t, h)) return freeCopy(g, copyOf(t, h)) ? next(g, t, 'ok') : V.keep;
+        if (isCopy(t, h)) return freeCopy(g, copyOf(t, h), (k, n) => put_copy(g, k, n)) ? next(g, t, 'ok') : V.keep;
         const set = swapSet(g, h);
         for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
         if (folio_ref_count(g, h) !== 1 + set.length) return V.keep; /* folio_ref_freeze() failed: cannot_free */
@@ -259,7 +214,7 @@ export function shrinkFolioSteps<C extends string>(
       name: V.keep,
       run: (g, t) => {
         const h = t.l.page!;
-        if (isCopy(t, h)) putbackCopy(g, t, copyOf(t, h));
+        if (isCopy(t, h)) putbackCopy(g, t, copyOf(t, h), (k) => put_copy(g, k));
         else {
           folio_unlock(g, t, h);
           folio_put(g, t, h); /* folio_putback_lru() */
@@ -283,7 +238,7 @@ export const swap_out = kernelOp(
           /* the folio mm maps at sub: a private copy there is reclaimed as a small folio (on the LRU while mapped) */
           if (badMm(t, arg(t, 'mm'))) return done('EINVAL'); /* the schema keeps it a natural number */
           const e = mmOf(g, t).pte[sub]!;
-          if (mmOf(g, t).pmd === 'table' && e >= PTE_COPY) return isolateCopy(g, t, e - PTE_COPY);
+          if (mmOf(g, t).pmd === 'table' && e >= PTE_COPY) return isolateCopy(g, t, e - PTE_COPY, V.add);
         }
         const h = folioOf(g, sub);
         const p = g.pages[h]!;

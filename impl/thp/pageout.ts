@@ -47,7 +47,8 @@ import {
 } from './page.js';
 import { SPLIT_PAGE, splitHugePageSteps } from './split-page.js';
 import { OK, arg, badMm, done, kernelOp, lock_page, mmap_read_unlock, mmOf, unlock_page, type Done } from './steps.js';
-import { V, lockCopy, shrinkPageSteps } from './vmscan.js';
+import { V, shrinkPageSteps } from './vmscan.js';
+import { lockCopy } from '../thp-common/reclaim-copy.js';
 import { put_copy } from './cow.js';
 
 type G = ThpState;

@@ -48,11 +48,10 @@
  */
 import { put_copy } from './cow.js';
 import { swapUnmapCopy, swapUnmapPtes } from './swap-unmap.js';
-import { add_to_swap_copy, removeCopyFromSwapCache } from '../thp-common/swap-entry.js';
+import { addCopy, freeCopy, isolateCopy, putbackCopy } from '../thp-common/reclaim-copy.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import {
   BUG_ON,
-  GUP_PIN_COUNTING_BIAS,
   PTE_COPY,
   PageCompound,
   compound_head,
@@ -127,36 +126,10 @@ function assertLocked(g: Readonly<G>, t: T, h: number): void {
   BUG_ON(g.copies[copyOf(t, h)]!.locked !== me(t), `copy ${copyOf(t, h)} is not locked by this thread`);
 }
 
-/** trylock_page() + isolate_lru_page() of copy k for reclaim (the caller saw it unlocked). */
-export function lockCopy(g: G, t: T, k: number): void {
-  const c = g.copies[k]!;
-  BUG_ON(c.locked !== 0, `trylock_page: copy ${k} already locked`);
-  c.locked = me(t);
-}
-
-/** isolate_lru_page() + trylock_page() of copy k for swap_out: a locked copy is not reclaimed ('kept'). */
-function isolateCopy(g: G, t: T, k: number): (typeof V)['add'] | Done {
-  if (g.copies[k]!.locked !== 0) return done('kept');
-  g.copies[k]!.refcount++;
-  lockCopy(g, t, k);
-  t.l.page = t.params.nr + k;
-  return V.add;
-}
-
 /** After add_to_swap (or when already in the swap cache): unmap while mapped, else free. */
 function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'] {
   t.l.walk = 0;
   return mapped(g, t, t.l.page!) ? V.unmap : V.free;
-}
-
-/** shrink_page_list() up to add_to_swap() for copy k: in the swap cache already, kept while maybe pinned, or added. */
-function addCopy(g: G, t: T, k: number): (typeof V)['unmap'] | (typeof V)['free'] | (typeof V)['keep'] {
-  const c = g.copies[k]!;
-  if (c.swap !== 0) return afterAdd(g, t);
-  // feb889fb40fa: before it (5.10 as released) a pinned page goes into the swap cache
-  if (c.refcount >= GUP_PIN_COUNTING_BIAS && !t.bug('feb889fb40fa')) return V.keep; /* keep_locked */
-  add_to_swap_copy(g, t.params.nr, k);
-  return afterAdd(g, t);
 }
 
 /** try_to_unmap_one() of one VMA (a piece of mm) for the page reclaim holds: false when the walk must stop. */
@@ -164,21 +137,6 @@ function unmapOne(g: G, t: T, mm: G['mms'][number], h: number, piece: number): b
   if (!isCopy(t, h)) return swapUnmapPtes(g, t, mm, swapSet(g, h), piece);
   const k = copyOf(t, h);
   return swapUnmapCopy(g, t, mm, k, g.copies[k]!.swap - 1, piece);
-}
-
-/** unlock_page() + putback_lru_page() of copy k (activate_locked / keep_locked). */
-function putbackCopy(g: G, t: T, k: number): void {
-  BUG_ON(g.copies[k]!.locked !== me(t), `unlock_page: copy ${k} is not locked by this thread`);
-  g.copies[k]!.locked = 0;
-  put_copy(g, k);
-}
-
-/** pageout() + __remove_mapping() of copy k (thp-common/swap-entry.ts), then the two references dropped. */
-function freeCopy(g: G, k: number): boolean {
-  const c = g.copies[k]!;
-  if (!removeCopyFromSwapCache(c, g.swap[c.swap - 1]!)) return false;
-  put_copy(g, k, 2);
-  return true;
 }
 
 /** What shrink_page_list() did with the page: freed ('ok'), or kept (putback_lru_page). */
@@ -201,7 +159,7 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
       run: (g, t) => {
         const h = t.l.page!;
         assertLocked(g, t, h);
-        if (isCopy(t, h)) return addCopy(g, t, copyOf(t, h));
+        if (isCopy(t, h)) return addCopy(g, t, copyOf(t, h), V, !t.bug('feb889fb40fa'));
         if (g.pages[h]!.swapcache) return afterAdd(g, t);
         // feb889fb40fa: before it (5.10 as released) a pinned page goes into the swap cache
         if (maybeDmaPinnedPage(g, h) && !t.bug('feb889fb40fa')) return V.keep; /* keep_locked */
@@ -241,7 +199,7 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
       run: (g, t) => {
         const h = t.l.page!;
         assertLocked(g, t, h);
-        if (isCopy(t, h)) return freeCopy(g, copyOf(t, h)) ? next(g, t, 'ok') : V.keep;
+        if (isCopy(t, h)) return freeCopy(g, copyOf(t, h), (k, n) => put_copy(g, k, n)) ? next(g, t, 'ok') : V.keep;
         const set = swapSet(g, h);
         for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
         if (page_count(g, h) !== 1 + set.length) return V.keep; /* page_ref_freeze() failed: cannot_free */
@@ -257,7 +215,7 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
       name: V.keep,
       run: (g, t) => {
         const h = t.l.page!;
-        if (isCopy(t, h)) putbackCopy(g, t, copyOf(t, h));
+        if (isCopy(t, h)) putbackCopy(g, t, copyOf(t, h), (k) => put_copy(g, k));
         else {
           unlock_page(g, t, h);
           put_page(g, t, h); /* putback_lru_page() */
@@ -288,7 +246,7 @@ export const swap_out = kernelOp(
           /* the page mm maps at sub: a private copy there is reclaimed as a small page (on the LRU while mapped) */
           if (badMm(t, arg(t, 'mm'))) return done('EINVAL'); /* the schema keeps it a natural number */
           const e = mmOf(g, t).pte[sub]!;
-          if (mmOf(g, t).pmd === 'table' && e >= PTE_COPY) return isolateCopy(g, t, e - PTE_COPY);
+          if (mmOf(g, t).pmd === 'table' && e >= PTE_COPY) return isolateCopy(g, t, e - PTE_COPY, V.add);
         }
         const h = compound_head(g, sub);
         const p = g.pages[h]!;
