@@ -1,5 +1,5 @@
 /**
- * madvise(MADV_PAGEOUT) of [from, to) of mm's private anon range in the folio era: madvise_pageout() →
+ * madvise(MADV_PAGEOUT) of [from, to) of mm's private anon range or file range in the folio era: madvise_pageout() →
  * madvise_cold_or_pageout_pte_range() (mm/madvise.c @ v6.12) under mmap_lock for read, then reclaim_pages() →
  * reclaim_folio_list() → shrink_folio_list() of the folios it isolated (mm/vmscan.c @ v6.12; the steps of
  * vmscan.ts, shared with swap_out).
@@ -27,8 +27,12 @@
  * from swap) is a small folio like any other: isolated when mapped once; its reclaim takes a slot of the swap pool
  * (vmscan.ts).
  *
- * Not modelled, refused as an impl-error (never a silent answer): a file THP (page-cache writeback) and pages of a
- * huge page khugepaged collapsed the range into (the model keeps only their data, no struct page). Also not modelled: VM_LOCKED (the model's mlock only splits: the kernel answers EINVAL,
+ * A file folio (the page cache of the model's regular file; can_do_file_pageout() passes: the processes own the
+ * file) takes the same walk (folio_likely_mapped_shared() and folio_mapcount() count a file PMD mapping once) and
+ * shrink_folio_list()'s file legs (reclaim-file.ts: no swap slot, the i_mmap walk zaps a file PMD, maybe-pinned
+ * activated after the unmap, __remove_mapping() out of the page cache). Not modelled, refused as an impl-error
+ * (never a silent answer): pages of a huge page khugepaged collapsed the range into (the model keeps only their
+ * data, no struct page). Also not modelled: VM_LOCKED (the model's mlock only splits: the kernel answers EINVAL,
  * can_madv_lru_vma), the young bits (reclaim_folio_list() ignores references at v6.12), folio_isolate_lru() failing
  * on a folio another path isolated (the model takes the reference either way; that path's own trylock or
  * refcount checks then keep the folio, which the spec always allows), VMA borders inside the range (madvise walks
@@ -49,7 +53,6 @@ import {
   folio_precise_page_mapcount,
   folio_put,
   inLarge,
-  isAnon,
   isCopyPte,
   v66,
   type FolioState,
@@ -176,7 +179,7 @@ function pteLoop(g: G, t: T): typeof SPLIT_PAGE.lock | typeof P.reclaim {
 const nextIsolated = (t: T): typeof P.reclaim | typeof P.unlock => (t.l.list === 0 ? P.unlock : P.reclaim);
 
 export const madvise_pageout = kernelOp(
-  'madvise(MADV_PAGEOUT) of [from, to) of a private anon range: madvise_cold_or_pageout_pte_range (a whole PMD-mapped folio mapped once is isolated, a partial one split; a PTE-mapped large folio wholly in the range and mapped only there is isolated whole, a partial one split; small folios mapped once are isolated) under mmap_lock for read, then reclaim_pages → shrink_folio_list of each (mm/madvise.c, mm/vmscan.c @ v6.12).',
+  'madvise(MADV_PAGEOUT) of [from, to) of a private anon range or of the file range (page cache, no swap): madvise_cold_or_pageout_pte_range (a whole PMD-mapped folio mapped once is isolated, a partial one split; a PTE-mapped large folio wholly in the range and mapped only there is isolated whole, a partial one split; small folios mapped once are isolated) under mmap_lock for read, then reclaim_pages → shrink_folio_list of each (mm/madvise.c, mm/vmscan.c @ v6.12).',
   ['addr', 'nr', 'i', 'page', 'walk', 'ret', 'list'],
   [
     {
@@ -184,7 +187,12 @@ export const madvise_pageout = kernelOp(
       enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock >= 0,
       run: (g, t) => {
         if (badRange(t)) return done('EINVAL');
-        if (!isAnon(t.params)) notModelled('a file THP (page-cache writeback)');
+        /*
+         * madvise_pageout() @ v6.12: `!vma_is_anonymous(vma) && !can_do_file_pageout(vma) && (vma->vm_flags &
+         * VM_MAYSHARE)` returns 0 (a private file mapping without the right pages out anon folios only,
+         * pageout_anon_only_filter). can_do_file_pageout(): the caller owns the file or may open it for writing;
+         * the model's processes made the file (the probe runs as root), so every file range passes.
+         */
         mmOf(g, t).mmap_lock++;
         t.l.addr = from(t);
         t.l.list = 0;

@@ -44,6 +44,7 @@ import { put_copy } from './cow.js';
 import { try_to_unmap_copy, try_to_unmap_ptes, split_huge_pmd_locked } from './swap-unmap.js';
 import { addCopy, freeCopy, isolateCopy, putbackCopy } from '../thp-common/reclaim-copy.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
+import { file_remove_mapping, file_split_huge_pmd_locked, file_unmap_ptes } from './reclaim-file.js';
 import {
   BUG_ON,
   PTE_COPY,
@@ -126,6 +127,10 @@ function add_to_swap(g: G, h: number): boolean {
 
 /** try_to_unmap_one() of one VMA (a piece of mm) for the folio reclaim holds: false when the walk must stop. */
 function unmapOne(g: G, t: T, mm: G['mms'][number], h: number, piece: number): boolean {
+  if (!isAnon(t.params)) {
+    file_unmap_ptes(g, t, mm, swapSet(g, h), piece); /* a file folio: the PTEs cleared, the walk goes on */
+    return true;
+  }
   if (!isCopy(t, h)) return try_to_unmap_ptes(g, t, mm, swapSet(g, h), piece);
   const k = copyOf(t, h);
   return try_to_unmap_copy(g, t, mm, k, g.copies[k]!.swap - 1, piece);
@@ -155,7 +160,8 @@ export function shrinkFolioSteps<C extends string>(
         const h = t.l.page!;
         assertLocked(g, t, h);
         if (isCopy(t, h)) return addCopy(g, t, copyOf(t, h), V, true);
-        if (g.pages[h]!.swapcache) return afterAdd(g, t);
+        /* a file folio (not anon, not swap-backed): no add_to_swap; try_to_unmap (reclaim-file.ts) */
+        if (!isAnon(t.params) || g.pages[h]!.swapcache) return afterAdd(g, t);
         if (folio_maybe_dma_pinned(g, h)) return V.keep; /* feb889fb40fa: keep_locked */
         if (inLarge(g, h)) {
           if (!can_split_folio(g, t, h)) return V.keep; /* "cannot split folio, skip it": activate_locked */
@@ -173,7 +179,8 @@ export function shrinkFolioSteps<C extends string>(
         const mm = g.mms[rmapWalkMm(g, t, t.l.walk!)!]!;
         /* page_vma_mapped_walk(): under the PMD lock, pmd_trans_huge() again (a fault may have split it) */
         pmd_lock(mm, t);
-        if (mm.pmd === 'huge') split_huge_pmd_locked(g, t, mm);
+        if (mm.pmd === 'huge' && !isAnon(t.params)) file_split_huge_pmd_locked(g, t, mm);
+        else if (mm.pmd === 'huge') split_huge_pmd_locked(g, t, mm);
         spin_unlock_ptl(mm, t); /* page_vma_mapped_walk_restart(): drop the PTL, walk the PTEs again */
         return V.unmap;
       },
@@ -200,6 +207,7 @@ export function shrinkFolioSteps<C extends string>(
         assertLocked(g, t, h);
         if (isCopy(t, h)) return freeCopy(g, copyOf(t, h), (k, n) => put_copy(g, k, n)) ? next(g, t, 'ok') : V.keep;
         const set = swapSet(g, h);
+        if (!isAnon(t.params)) return file_remove_mapping(g, t, h, set) === 'ok' ? next(g, t, 'ok') : V.keep;
         for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
         if (folio_ref_count(g, h) !== 1 + set.length) return V.keep; /* folio_ref_freeze() failed: cannot_free */
         delete_from_swap_cache_set(g, set); /* __delete_from_swap_cache() */

@@ -1,5 +1,5 @@
 /**
- * madvise(MADV_PAGEOUT) of [from, to) of mm's private anon range: madvise_pageout() →
+ * madvise(MADV_PAGEOUT) of [from, to) of mm's private anon range or file range: madvise_pageout() →
  * madvise_cold_or_pageout_pte_range() (mm/madvise.c @ v6.1) under mmap_lock for read, then
  * reclaim_pages() → shrink_page_list() of the pages it isolated (mm/vmscan.c @ v6.1; the steps of
  * impl/thp/vmscan.ts).
@@ -20,9 +20,12 @@
  *   - reclaim_pages(): each isolated page in turn, trylock_page (a locked page is put back),
  *     then shrink_page_list().
  *
- * Not modelled, refused as an impl-error (never a silent answer): a file THP (page-cache
- * writeback) and pages of a huge page khugepaged collapsed the range into (the model keeps only
- * their data, no struct page). Also not
+ * A file THP (the page cache of the model's regular file; can_do_pageout() @ v6.1 passes: the
+ * processes own the file) takes the same walk (page_mapcount of a file page counts its PMD
+ * mappings too) and shrink_page_list()'s file legs (reclaim-file.ts: no swap slot, the i_mmap walk
+ * zaps a file PMD, maybe-pinned activated after the unmap, __remove_mapping() out of the page
+ * cache). Not modelled, refused as an impl-error (never a silent answer): pages of a huge page
+ * khugepaged collapsed the range into (the model keeps only their data, no struct page). Also not
  * modelled: VM_LOCKED (the model's mlock only splits: the kernel answers EINVAL, can_madv_lru_vma),
  * the young bits folio_check_references() reads (madvise clears mm's own; another process's young
  * PTE of the page would keep it active), isolate_lru_page() failing on a page another path isolated,
@@ -88,7 +91,7 @@ function pteLoop(g: G, t: T): typeof SPLIT_PAGE.lock | typeof P.reclaim {
     }
     if (e !== PTE_PRESENT) continue; /* pte_none, !pte_present (swap, migration), the zero page */
     if (PageCompound(g, i)) {
-      if (page_mapcount(g, true, i) !== 1) break;
+      if (page_mapcount(g, isAnon(t.params), i) !== 1) break;
       const h = compound_head(g, i);
       if (g.pages[h]!.locked !== 0) break; /* get_page + trylock_page failed: put_page, break */
       get_page(g, i);
@@ -97,7 +100,7 @@ function pteLoop(g: G, t: T): typeof SPLIT_PAGE.lock | typeof P.reclaim {
       t.l.addr = i; /* split, then look at this PTE again */
       return SPLIT_PAGE.lock;
     }
-    if (page_mapcount(g, true, i) !== 1) continue;
+    if (page_mapcount(g, isAnon(t.params), i) !== 1) continue;
     get_page(g, i); /* isolate_lru_page() */
     t.l.list = t.l.list! | (1 << i);
   }
@@ -111,7 +114,7 @@ function nextIsolated(g: G, t: T): typeof P.reclaim | typeof P.unlock {
 }
 
 export const madvise_pageout = kernelOp(
-  'madvise(MADV_PAGEOUT) of [from, to) of a private anon range: madvise_cold_or_pageout_pte_range (a whole PMD-mapped THP mapped once is isolated, a partial one split; small pages mapped once are isolated) under mmap_lock for read, then reclaim_pages → shrink_page_list of each (mm/madvise.c, mm/vmscan.c @ v6.1).',
+  'madvise(MADV_PAGEOUT) of [from, to) of a private anon range or of the file range (page cache, no swap): madvise_cold_or_pageout_pte_range (a whole PMD-mapped THP mapped once is isolated, a partial one split; small pages mapped once are isolated) under mmap_lock for read, then reclaim_pages → shrink_page_list of each (mm/madvise.c, mm/vmscan.c @ v6.1).',
   ['addr', 'i', 'page', 'walk', 'ret', 'list'],
   [
     {
@@ -119,7 +122,11 @@ export const madvise_pageout = kernelOp(
       enabled: (g, t) => badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock >= 0,
       run: (g, t) => {
         if (badRange(t)) return done('EINVAL');
-        if (!isAnon(t.params)) notModelled('a file THP (page-cache writeback)');
+        /*
+         * can_do_pageout() @ v6.1: a file VMA only when the caller owns the file or may open it for writing
+         * (file_owner_or_capable() || file_permission(MAY_WRITE) == 0); else madvise_pageout() returns 0. The
+         * model's processes made the file (the probe runs as root), so every file range passes.
+         */
         mmOf(g, t).mmap_lock++;
         t.l.addr = from(t);
         t.l.list = 0;
@@ -134,7 +141,7 @@ export const madvise_pageout = kernelOp(
         if (mm.pmd === 'foreign') notModelled('a huge page khugepaged collapsed the range into');
         if (mm.pmd === 'table') return P.pte;
         if (mm.pmd !== 'huge') return P.unlock; /* pmd_none, the huge zero page, a PMD migration entry */
-        if (page_mapcount(g, true, 0) !== 1) return P.unlock; /* goto huge_unlock */
+        if (page_mapcount(g, isAnon(t.params), 0) !== 1) return P.unlock; /* goto huge_unlock */
         get_page(g, 0);
         t.l.page = 0;
         if (from(t) > 0 || to(t) < t.params.nr) return P.lockPage; /* next - addr != HPAGE_PMD_SIZE */

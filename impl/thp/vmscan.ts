@@ -50,6 +50,7 @@ import { put_copy } from './cow.js';
 import { swapUnmapCopy, swapUnmapPtes } from './swap-unmap.js';
 import { addCopy, freeCopy, isolateCopy, putbackCopy } from '../thp-common/reclaim-copy.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
+import { file_remove_mapping, file_split_huge_pmd_locked, file_unmap_ptes } from './reclaim-file.js';
 import {
   BUG_ON,
   PTE_COPY,
@@ -134,6 +135,10 @@ function afterAdd(g: Readonly<G>, t: T): (typeof V)['unmap'] | (typeof V)['free'
 
 /** try_to_unmap_one() of one VMA (a piece of mm) for the page reclaim holds: false when the walk must stop. */
 function unmapOne(g: G, t: T, mm: G['mms'][number], h: number, piece: number): boolean {
+  if (!isAnon(t.params)) {
+    file_unmap_ptes(g, t, mm, swapSet(g, h), piece); /* a file folio: the PTEs cleared, the walk goes on */
+    return true;
+  }
   if (!isCopy(t, h)) return swapUnmapPtes(g, t, mm, swapSet(g, h), piece);
   const k = copyOf(t, h);
   return swapUnmapCopy(g, t, mm, k, g.copies[k]!.swap - 1, piece);
@@ -159,8 +164,10 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
       run: (g, t) => {
         const h = t.l.page!;
         assertLocked(g, t, h);
+        // feb889fb40fa: before it (5.10 as released) a pinned page goes into the swap cache
         if (isCopy(t, h)) return addCopy(g, t, copyOf(t, h), V, !t.bug('feb889fb40fa'));
-        if (g.pages[h]!.swapcache) return afterAdd(g, t);
+        /* a file folio (not anon, not swap-backed): no add_to_swap, no split; try_to_unmap (reclaim-file.ts) */
+        if (!isAnon(t.params) || g.pages[h]!.swapcache) return afterAdd(g, t);
         // feb889fb40fa: before it (5.10 as released) a pinned page goes into the swap cache
         if (maybeDmaPinnedPage(g, h) && !t.bug('feb889fb40fa')) return V.keep; /* keep_locked */
         if (PageCompound(g, h)) {
@@ -175,7 +182,9 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
       name: V.split,
       enabled: (g, t) => g.mms[rmapWalkMm(g, t, t.l.walk!)!]!.ptl === 0,
       run: (g, t) => {
-        __split_huge_pmd_locked(g, t, g.mms[rmapWalkMm(g, t, t.l.walk!)!]!, false);
+        const mm = g.mms[rmapWalkMm(g, t, t.l.walk!)!]!;
+        if (isAnon(t.params)) __split_huge_pmd_locked(g, t, mm, false);
+        else if (mm.pmd === 'huge') file_split_huge_pmd_locked(g, t, mm); /* __split_huge_pmd: pmd_trans_huge again */
         return V.unmap;
       },
     },
@@ -201,6 +210,7 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
         assertLocked(g, t, h);
         if (isCopy(t, h)) return freeCopy(g, copyOf(t, h), (k, n) => put_copy(g, k, n)) ? next(g, t, 'ok') : V.keep;
         const set = swapSet(g, h);
+        if (!isAnon(t.params)) return file_remove_mapping(g, t, h, set) === 'ok' ? next(g, t, 'ok') : V.keep;
         for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
         if (page_count(g, h) !== 1 + set.length) return V.keep; /* page_ref_freeze() failed: cannot_free */
         delete_from_swap_cache_set(g, set); /* __delete_from_swap_cache() */

@@ -25,14 +25,30 @@
  *     reclaim itself may keep any page (shrink_page_list()). The spec states
  *     the freedom, not one kernel's heuristic.
  *
+ * A file THP (page cache; the pages are the file's, never a process's own):
+ *
+ *   - it returns 0 ('ok') and changes no data: the file's pages keep what they
+ *     hold, and a pin keeps its page (a pinned page never leaves the page cache);
+ *   - while it runs, the kernel may split the THP the range touches (not while
+ *     pinned or referenced; a file split unmaps every mapping of the THP, and
+ *     one that fails after its unmap leaves them unmapped too), may unmap any
+ *     process's mappings of a page wholly in the range (a mapping of the file
+ *     is not the process's own data: a later fault maps the page cache again),
+ *     and may take such a page out of the page cache once nobody maps, pins or
+ *     references it. Looser than the kernel, which only reclaims what mm maps
+ *     when its walk gets there: the spec does not remember which pages the
+ *     call found mapped (as for migrate's lookup), so any page of the range may
+ *     go that no one uses;
+ *   - a page that left the page cache is the file's data on disk: a later fault
+ *     reads it back in (the model has no readahead: a fault of a page that is
+ *     not in the page cache answers ENOENT, as after `evict`, see NOTES).
+ *
  * The effects are pending internal steps of the op in flight (pageoutPending),
  * so a concurrent observer may see any prefix of them; the op linearizes with
- * 'ok' after them. A file THP's pageout (writeback of the page cache) is not
- * in the spec: the op answers 'ok' and changes nothing there, which the
- * implementations refuse to run (not modelled).
+ * 'ok' after them.
  */
 import { REJECT, int, type Handler } from './handler.js';
-import { splitPage } from './mappings.js';
+import { failedSplitAfterUnmap, splitPage, unmapPmd, unmapPte } from './mappings.js';
 import { swapOutPage, swapPageSet, swapPending } from './swap-ops.js';
 import type { ThpView } from './view.js';
 
@@ -47,8 +63,38 @@ const mapsSome = (c: ThpView, mm: number, set: readonly number[]): boolean =>
 
 /** Internal, only while madvise_pageout is in flight: split_huge_page of the THP the range touches. */
 const on_pageout_split: Handler = (c, e) => {
-  if (!e.anon || !c.compound || c.freed[0] || e.pins + e.refs > 0) return REJECT;
+  if (!c.compound || c.freed[0] || e.pins + e.refs > 0) return REJECT;
   splitPage(c);
+  return 'ok';
+};
+
+/** Internal (file): a split of the file THP that unmapped it and then failed (a transient reference): mappings gone. */
+const on_pageout_split_unmapped: Handler = (c, e) => {
+  if (e.anon || !c.compound || c.freed[0]) return REJECT;
+  failedSplitAfterUnmap(c);
+  return 'ok';
+};
+
+/** The pages of the file page holding sub that lie in the page cache: the whole THP while compound. */
+const filePageSet = (c: ThpView, sub: number): number[] => (c.compound ? c.pte.map((_, i) => i) : [sub]);
+
+/** Internal (file): mm's mappings of the page holding `sub` go (try_to_unmap: a file PMD is zapped, not split). */
+const on_pageout_unmap: Handler = (c, e) => {
+  if (e.anon || e.badSub(e.sub) || e.badMm(e.mm) || !c.cached[e.sub] || c.freed[e.sub]) return REJECT;
+  const set = filePageSet(c, e.sub);
+  if (!mapsSome(c, e.mm, set)) return REJECT;
+  if (c.compound) unmapPmd(c, e.mm);
+  for (const i of set) unmapPte(c, e.mm, i);
+  return 'ok';
+};
+
+/** Internal (file): the page holding `sub` leaves the page cache: nobody maps, pins or references it. */
+const on_pageout_evict: Handler = (c, e) => {
+  if (e.anon || e.badSub(e.sub) || !c.cached[e.sub] || c.freed[e.sub]) return REJECT;
+  const set = filePageSet(c, e.sub);
+  const used = (i: number): boolean => c.pte[i]!.length > 0 || c.pins[i]! > 0 || c.refs[i]! > 0;
+  if (set.some(used) || (c.compound && c.pmd.length > 0)) return REJECT;
+  for (const i of set) c.cached[i] = false;
   return 'ok';
 };
 
@@ -61,8 +107,30 @@ const on_pageout_reclaim: Handler = (c, e) => {
 export const pageoutHandlers: Readonly<Record<string, Handler>> = {
   madvise_pageout: on_madvise_pageout,
   pageout_split: on_pageout_split,
+  pageout_split_unmapped: on_pageout_split_unmapped,
   pageout_reclaim: on_pageout_reclaim,
+  pageout_unmap: on_pageout_unmap,
+  pageout_evict: on_pageout_evict,
 };
+
+/** The internal steps of a madvise_pageout of a file range in flight: split, unmap and evict the range's pages. */
+function filePageoutPending(
+  view: ThpView,
+  mm: number,
+  range: readonly number[],
+): { type: string; mm?: number; sub: number }[] {
+  const out: { type: string; mm?: number; sub: number }[] = [];
+  const from = range[0]!;
+  if (view.compound && !view.freed[0] && mapsSome(view, mm, range))
+    out.push({ type: 'pageout_split', sub: from }, { type: 'pageout_split_unmapped', sub: from });
+  for (const sub of range) {
+    const set = filePageSet(view, sub);
+    if (view.freed[sub] || !view.cached[sub] || set[0] !== sub || set.some((j) => !range.includes(j))) continue;
+    for (let m = 0; m < view.mms; m++) if (mapsSome(view, m, set)) out.push({ type: 'pageout_unmap', mm: m, sub });
+    out.push({ type: 'pageout_evict', sub });
+  }
+  return out;
+}
 
 /** The internal steps of a madvise_pageout(mm, from, to) in flight (thpPendingInternal). */
 export function pageoutPending(
@@ -72,8 +140,9 @@ export function pageoutPending(
   const mm = int(args.mm);
   const from = int(args.from);
   const to = int(args.to);
-  if (view.kind !== 'anon' || badRange(view, mm, from, to)) return [];
+  if (badRange(view, mm, from, to)) return [];
   const range = Array.from({ length: to - from }, (_, k) => from + k);
+  if (view.kind !== 'anon') return filePageoutPending(view, mm, range);
   const out: { type: string; mm?: number; sub: number; upto?: number }[] = [];
   if (view.compound && !view.freed[0] && mapsSome(view, mm, range)) out.push({ type: 'pageout_split', sub: from });
   for (const sub of range) {

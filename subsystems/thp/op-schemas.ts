@@ -70,7 +70,7 @@ export const thpOps = defineOps({
     args: { sub, mm: A.optional(mm) },
   },
   madvise_pageout: {
-    doc: 'madvise(MADV_PAGEOUT) of subpages [from, to) of the private anon range in mm: may split the THP and reclaim pages wholly in the range to swap (returns ok; data and pins unchanged)',
+    doc: 'madvise(MADV_PAGEOUT) of subpages [from, to) of the range in mm: may split the THP and reclaim pages wholly in the range (anon: to swap; file: unmapped everywhere and out of the page cache) (returns ok; data and pins unchanged)',
     args: range,
   },
   pin: {

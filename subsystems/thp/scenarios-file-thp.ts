@@ -2,7 +2,9 @@
  * Default scenarios of file THPs: khugepaged's file collapse (collapse_file +
  * retract_page_tables: a file THP is split into small page-cache pages, then
  * collapsed again while faults, GUP-fast, munmap, mremap, eviction and
- * collapse_pte_mapped_thp race it) and file THP migration.
+ * collapse_pte_mapped_thp race it), file THP migration, and MADV_PAGEOUT of a
+ * file THP (the page cache's reclaim: no swap, the file PMD zapped, the
+ * page evicted when its refcount freezes).
  */
 import type { OpChoice, Scenario } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
@@ -50,6 +52,32 @@ export const fileThpScenarios: Scenario<ThpParams>[] = [
     threads: [
       [op('migrate', { mm: 0 }), op('page_mapcount', { sub: 1 })],
       [op('mprotect', { mm: 1, from: 0, to: 1 }), op('fault_pte', { mm: 1, sub: 2 })],
+    ],
+  },
+  {
+    name: 'file-pageout-vs-pin',
+    description:
+      "MADV_PAGEOUT of the whole file THP mm 0 maps by PMD while mm 1 PTE-maps one subpage and reads it, and a GUP pin comes and goes: shrink_folio_list() gives a file folio no swap slot; try_to_unmap(TTU_SPLIT_HUGE_PMD) over the i_mmap walk zaps mm 0's PMD (__split_huge_pmd_locked() of a file PMD makes no PTEs) and mm 1's PTE; a maybe-pinned folio is activated after the unmap, a refault behind the walk keeps it mapped (activate_locked), else __remove_mapping() freezes it at 1 + nr and it leaves the page cache. 6.1 isolates it (page_mapcount of the head is 1 while mm 1 maps subpage 2), 6.12 skips it once mm 1 maps it too (folio_likely_mapped_shared).",
+    params: thpParams('file', 'pmd'),
+    threads: [
+      [op('madvise_pageout', { mm: 0, from: 0, to: 4 }), op('fault', { mm: 0 })],
+      [op('pin', { mm: 0, sub: 1 }), op('unpin', { mm: 0, sub: 1 })],
+      [op('fault_pte', { mm: 1, sub: 2 }), op('read', { mm: 1, sub: 2 })],
+    ],
+  },
+  {
+    name: 'file-pageout-split',
+    description:
+      'MADV_PAGEOUT of part of a PMD-mapped file THP splits it (split_huge_page of a file THP unmaps every mapping; the walk then finds no page table), then a PTE refault of subpage 1 and a second MADV_PAGEOUT evict that small page alone, while a pfn scanner holds a reference on the head (the split fails, before or after its unmap, or the freeze of the small page) and mm 1 PTE-maps subpage 1 and reads it.',
+    params: thpParams('file', 'pmd'),
+    threads: [
+      [
+        op('madvise_pageout', { mm: 0, from: 0, to: 2 }),
+        op('fault_pte', { mm: 0, sub: 1 }),
+        op('madvise_pageout', { mm: 0, from: 1, to: 2 }),
+      ],
+      [op('scan_get', { sub: 0 }), op('scan_put', { sub: 0 })],
+      [op('fault_pte', { mm: 1, sub: 1 }), op('read', { mm: 1, sub: 1 })],
     ],
   },
 ];

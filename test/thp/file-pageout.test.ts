@@ -1,0 +1,124 @@
+/**
+ * madvise(MADV_PAGEOUT) of a file THP in both implementations against the spec (spec/thp/pageout-ops.ts): the
+ * madvise walk of mm/madvise.c @ v6.1 / v6.12 isolates the page-cache THP, shrink_folio_list() gives it no swap
+ * slot, try_to_unmap(TTU_SPLIT_HUGE_PMD) zaps every PMD and PTE of it over the i_mmap walk
+ * (__split_huge_pmd_locked() of a file PMD makes no PTEs), a maybe-pinned page is activated, and
+ * __remove_mapping() takes it out of the page cache when its refcount freezes at 1 + nr (impl/thp/reclaim-file.ts,
+ * impl/thp-folio/reclaim-file.ts). Before this, both implementations refused the op as an impl-error.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkScenario } from '../../checker/check.js';
+import { selectImpl } from '../../checker/impls.js';
+import { runScript } from '../../checker/sequential.js';
+import { runImplSteps } from '../../checker/sequential-impl.js';
+import type { OpChoice, Subsystem } from '../../checker/types.js';
+import { parseParams, thp } from '../../subsystems/thp/index.js';
+
+const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
+const pageout = (from: number, to: number, mm = 0): OpChoice => step('madvise_pageout', { mm, from, to });
+const pmd = parseParams({ kind: 'file', initial: 'pmd' });
+const impls: [string, Subsystem, string][] = [
+  ['compound', selectImpl(thp, 'compound'), '6.1'],
+  ['folio', selectImpl(thp, 'folio'), '6.12'],
+];
+
+interface PageLike {
+  readonly freed: boolean;
+  readonly in_cache: boolean;
+}
+interface StateLike {
+  readonly pages: readonly PageLike[];
+  readonly mms: readonly { readonly pmd: string }[];
+}
+
+describe.each(impls)('thp %s: MADV_PAGEOUT of a file THP', (_name, impl, version) => {
+  const run = (steps: OpChoice[]): { ret: unknown[]; g: StateLike[] } => {
+    const r = runImplSteps(impl, { params: pmd, steps }, null, false, version);
+    expect(r.stopped).toBeUndefined();
+    return { ret: r.steps.map((s) => s.ret), g: r.steps.map((s) => s.impl as StateLike) };
+  };
+  const agrees = (steps: OpChoice[]): void => {
+    for (const o of runScript(impl, { params: pmd, steps }, null)) expect(o.problem, `step ${o.step}`).toBeUndefined();
+  };
+
+  test('a file THP one process maps by PMD: the PMD is zapped and the THP leaves the page cache', () => {
+    const steps = [pageout(0, 4), step('fault', { mm: 0 }), step('fault_pte', { mm: 1, sub: 2 })];
+    const { ret, g } = run(steps);
+    expect(g[0]!.mms[0]!.pmd).toBe('none');
+    expect(g[0]!.pages.every((p) => p.freed && !p.in_cache)).toBe(true);
+    expect(ret).toEqual(['ok', 'ENOENT', 'ENOENT']); /* the model has no readahead (NOTES) */
+    agrees(steps);
+  });
+
+  test('a pinned page is unmapped but stays in the page cache (folio_maybe_dma_pinned after the unmap: activate_locked)', () => {
+    const steps = [
+      step('pin', { mm: 0, sub: 1 }),
+      pageout(0, 4),
+      step('unpin', { mm: 0, sub: 1 }),
+      step('fault', { mm: 0 }),
+    ];
+    const { ret, g } = run(steps);
+    expect(g[1]!.mms[0]!.pmd).toBe('none');
+    expect(g[1]!.pages.every((p) => !p.freed && p.in_cache)).toBe(true);
+    expect(ret).toEqual(['ok', 'ok', 'ok', 'pmd']);
+    agrees(steps);
+  });
+
+  test('a scanner reference makes the freeze at 1 + nr fail: kept, unmapped', () => {
+    const steps = [step('scan_get', { sub: 0 }), pageout(0, 4), step('scan_put', { sub: 0 }), step('fault', { mm: 0 })];
+    const { ret, g } = run(steps);
+    expect(g[1]!.pages.every((p) => !p.freed && p.in_cache)).toBe(true);
+    expect(ret).toEqual(['ok', 'ok', 'ok', 'pmd']);
+    agrees(steps);
+  });
+
+  test('a partial range splits the file THP (its PMD zapped, nothing reclaimed); a later pageout of a PTE-mapped small page evicts it alone', () => {
+    const steps = [
+      pageout(0, 2),
+      step('fault_pte', { mm: 0, sub: 1 }),
+      step('fault_pte', { mm: 0, sub: 2 }),
+      pageout(1, 2),
+      step('fault_pte', { mm: 0, sub: 1 }),
+      step('read', { mm: 0, sub: 2 }),
+    ];
+    const { ret, g } = run(steps);
+    expect(g[0]!.mms[0]!.pmd).toBe('none');
+    expect(g[0]!.pages.every((p) => !p.freed && p.in_cache)).toBe(true);
+    expect(g[3]!.pages.map((p) => p.in_cache)).toEqual([true, false, true, true]);
+    expect(ret).toEqual(['ok', 'pte', 'pte', 'ok', 'ENOENT', 0]);
+    agrees(steps);
+  });
+
+  test('every interleaving: pageout against a pin, a second process PTE-mapping a subpage, and refaults', () => {
+    const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
+    const r = checkScenario(
+      impl,
+      {
+        name: 'file-pageout-race',
+        description: 'file pageout race',
+        params: pmd,
+        kernelVersion: version,
+        threads: [
+          [op('madvise_pageout', { mm: 0, from: 0, to: 4 }), op('fault', { mm: 0 })],
+          [op('pin', { mm: 0, sub: 1 }), op('unpin', { mm: 0, sub: 1 })],
+          [op('fault_pte', { mm: 1, sub: 2 }), op('read', { mm: 1, sub: 2 })],
+        ],
+      },
+      { variant: null, timeLimitSeconds: 300 },
+    );
+    expect(r.violation?.message).toBeUndefined();
+    expect(r.exhaustive).toBe(true);
+    expect(r.states).toBeGreaterThan(100);
+  });
+});
+
+describe('thp: the two kernels differ on a file THP another process PTE-maps', () => {
+  const steps = [step('fault_pte', { mm: 1, sub: 2 }), pageout(0, 4)];
+  test('6.1 (page_mapcount of the head is 1) unmaps both processes and evicts it; 6.12 (folio_likely_mapped_shared) skips it', () => {
+    const c = runImplSteps(selectImpl(thp, 'compound'), { params: pmd, steps }, null, false, '6.1');
+    const f = runImplSteps(selectImpl(thp, 'folio'), { params: pmd, steps }, null, false, '6.12');
+    expect((c.steps[1]!.impl as StateLike).pages.every((p) => p.freed)).toBe(true);
+    expect((f.steps[1]!.impl as StateLike).pages.every((p) => !p.freed && p.in_cache)).toBe(true);
+    expect((f.steps[1]!.impl as StateLike).mms[0]!.pmd).toBe('huge');
+  });
+});
