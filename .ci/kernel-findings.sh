@@ -1,11 +1,13 @@
 #!/bin/sh
 # Reproduce every hugetlb finding on both Debian kernels. DIVERGED (exit 1) or bad input (2) fails CI;
 # INCONCLUSIVE (3) is allowed only for findings that cannot be forced on a stock kernel (injected
-# allocation failures, concurrent interleavings; a race loop such as finding-temp-page-counted-persistent may
-# miss its window under a loaded CI machine: NOT REPRODUCED is exit 3) — the ones below must be REPRODUCED (exit 0).
+# allocation failures, concurrent interleavings) — the ones below must be REPRODUCED (exit 0).
+# finding-temp-page-counted-persistent is a race loop (up to 2000 iterations / 170 s) that hit at iteration 1 or 2
+# in every run of session 15 (3/3 on 6.1.192 and 6.12.118, controls clean): a miss is a regression to look at, not
+# noise. CI's session-14 NOT REPRODUCED was the loop's own fault (its writer raced mmap, the loop stopped silently).
 set -u
 cd "$(dirname "$0")/.."
-must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill finding-uffd-efault-min-size-entry finding-mremap-partial-private finding-node-remove-surplus-page"
+must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill finding-uffd-efault-min-size-entry finding-mremap-partial-private finding-node-remove-surplus-page finding-temp-page-counted-persistent"
 out="$(mktemp -d)"
 fail=0
 t0=$(date +%s)

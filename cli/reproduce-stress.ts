@@ -1,5 +1,5 @@
 /** A finding marked as a race (kernel/race-stress.ts): its C stress loop on a 2-vCPU guest, then the control. */
-import { judgeStress, runStress, type RaceStress, type StressRun } from '../kernel/race-stress.js';
+import { judgeStress, runStress, type RaceForm, type RaceStress, type StressRun } from '../kernel/race-stress.js';
 import type { ResolvedKernel } from '../kernel/types.js';
 import { EXIT } from './io.js';
 import type { Io, KernelVerdict } from './reproduce-verdict.js';
@@ -8,6 +8,8 @@ export interface StressOpts {
   readonly iterations: number;
   readonly seconds: number;
   readonly bootSeconds: number | undefined;
+  /** The loop's form (RaceStress.forms), if it has forms. */
+  readonly form?: RaceForm;
 }
 
 function report(io: Io, what: string, r: StressRun): void {
@@ -41,7 +43,15 @@ export async function stressOnKernel(
   o: StressOpts,
 ): Promise<KernelVerdict> {
   io.out(`  race loop     ${spec.c}: up to ${o.iterations} iterations / ${o.seconds} s on 2 vCPUs`);
+  if (o.form)
+    io.out(
+      `  form          ${o.form.name}: ${o.form.says} (${Object.entries(o.form.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')})`,
+    );
+  const env = o.form ? { env: o.form.env } : {};
   const race = await runStress(k, spec, {
+    ...env,
     control: false,
     iterations: o.iterations,
     seconds: o.seconds,
@@ -52,6 +62,7 @@ export async function stressOnKernel(
   let control: StressRun | undefined;
   if (judgeStress(spec, race.log).hit) {
     control = await runStress(k, spec, {
+      ...env,
       control: true,
       iterations: Math.min(spec.controlIterations, o.iterations),
       seconds: o.seconds,

@@ -26,7 +26,7 @@ import { recordVerdict } from '../kernel/record.js';
 import { DEFAULT_KERNEL_CACHE, resolveKernel } from '../kernel/resolve.js';
 import type { Target } from '../kernel/target.js';
 import { KernelSetupError } from '../kernel/tools.js';
-import type { RaceStress } from '../kernel/race-stress.js';
+import type { RaceForm, RaceStress } from '../kernel/race-stress.js';
 import type { ResolvedKernel } from '../kernel/types.js';
 import { parseArgs, UsageError } from './args.js';
 import { EXIT } from './io.js';
@@ -47,6 +47,7 @@ export const REPRODUCE_HELP = `reproduce options:
   --runs N               a concurrent counterexample is run N times with real threads (default 50)
   --iterations N         a finding marked as a race: most iterations of its C stress loop (default: the finding's)
   --race-seconds S       a finding marked as a race: most seconds of its loop (default: the finding's)
+  --race-form NAME       a finding marked as a race: which of its loop's forms to run (default: its first; mmcheck list)
   --record FILE          add the verdicts to FILE (JSON; docs/findings.json feeds docs/findings.md via npm run docs)`;
 
 function reproducerHeader(
@@ -95,6 +96,7 @@ const FLAGS = {
   runs: { kind: 'int', min: 1 },
   iterations: { kind: 'int', min: 1 },
   'race-seconds': { kind: 'int', min: 1 },
+  'race-form': { kind: 'string' },
   'boot-timeout': { kind: 'int', min: 10 },
 } as const;
 
@@ -133,6 +135,7 @@ interface RunOpts {
   readonly bootSeconds: number | undefined;
   readonly iterations: number | undefined;
   readonly raceSeconds: number | undefined;
+  readonly raceForm: string | undefined;
 }
 
 /** One kernel's verdict for the job's target at that kernel's modelled version. */
@@ -153,13 +156,28 @@ async function verdictOn(job: Job, k: ResolvedKernel, target: Target, o: RunOpts
 
 /** A finding marked as a race: its C stress loop, then its control (kernel/race-stress.ts). */
 function raceLoopOn(race: RaceStress, k: ResolvedKernel, o: RunOpts, io: Io): Promise<KernelVerdict> {
+  const form = raceFormOf(race, o.raceForm);
   return asUsage(() =>
     stressOnKernel(k, io, race, {
       iterations: o.iterations ?? race.iterations,
       seconds: o.raceSeconds ?? race.timeoutSec,
       bootSeconds: o.bootSeconds,
+      ...(form ? { form } : {}),
     }),
   );
+}
+
+/** The race loop's form named by --race-form (default: its first); an unknown name is bad input. */
+export function raceFormOf(race: RaceStress, name: string | undefined): RaceForm | undefined {
+  if (name === undefined) return race.forms?.[0];
+  const f = race.forms?.find((x) => x.name === name);
+  if (!f)
+    throw new UsageError(
+      race.forms
+        ? `unknown --race-form '${name}' (this finding's loop has: ${race.forms.map((x) => x.name).join(', ')})`
+        : `--race-form: this finding's loop has a single form`,
+    );
+  return f;
 }
 
 export async function cmdReproduce(argv: string[], io: Io, registry: readonly Subsystem[]): Promise<number> {
@@ -170,6 +188,7 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
     bootSeconds: flags['boot-timeout'] as number | undefined,
     iterations: flags.iterations as number | undefined,
     raceSeconds: flags['race-seconds'] as number | undefined,
+    raceForm: flags['race-form'] as string | undefined,
   };
   if (positionals.length !== 1)
     throw new UsageError(
@@ -178,8 +197,11 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
   if (kernels.length === 0)
     throw new UsageError('mmcheck reproduce needs --kernel (6.1, 6.12 or a bzImage path; repeatable)');
   const job = jobOfArg(positionals[0]!, flags, registry);
-  if (!job.race && (opts.iterations !== undefined || opts.raceSeconds !== undefined))
-    throw new UsageError('--iterations and --race-seconds go with a finding marked as a race (a C stress loop)');
+  if (!job.race && (opts.iterations !== undefined || opts.raceSeconds !== undefined || opts.raceForm !== undefined))
+    throw new UsageError(
+      '--iterations, --race-seconds and --race-form go with a finding marked as a race (a C stress loop)',
+    );
+  if (job.race) raceFormOf(job.race, opts.raceForm);
   const force = forcedModel(flags);
   // a bad --impl / --kernel-version is a usage error before any download
   await asUsage(() => chooseModel(job.sub, '', force));

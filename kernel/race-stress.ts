@@ -10,18 +10,22 @@
  *   MMCHECK RACE PROGRESS ...                                                       (ignored)
  *   MMCHECK RACE HIT iter=<k> at=<where> <name>=<int> ...                          (counters showing the damage)
  *   MMCHECK RACE AFTER <name>=<value> ...                                            (what outlived the loop)
- *   MMCHECK RACE END iters=<k> ms=<t> <name>=<int> ...
+ *   MMCHECK RACE END iters=<k> [stop=<why>] ms=<t> <name>=<int> ...
  *   MMCHECK RACE ERROR <text>
  *
- * Environment the program reads (the kernel command line's a=b words): MMCHECK_ITERS, MMCHECK_SECS and
- * MMCHECK_CONTROL=1, the control run: the same loop without its concurrent part.
+ * END's stop= says why the loop ended: hit, iterations or seconds (its limits), or anything else (it could not
+ * go on, e.g. mmap_failed; an ERROR line says more). Environment the program reads (the kernel command line's
+ * a=b words): MMCHECK_ITERS, MMCHECK_SECS, MMCHECK_CONTROL=1, the control run: the same loop without its
+ * concurrent part, and the chosen form's words (RaceStress.forms).
  *
  * The verdict never claims more than the lines show: REPRODUCED only when a HIT
  * line's counters show the damage (RaceStress.shows, checked here, not taken
  * from the program's word) and a control run of the loop without the
- * concurrent part finished without it; NOT REPRODUCED when the loop ended
- * (END) without a hit, with its iteration count and time; otherwise
- * INCONCLUSIVE.
+ * concurrent part finished without it; NOT REPRODUCED when the loop ran to
+ * its limits (END stop=iterations|seconds) without a hit, having opened its
+ * window (RaceStress.opens), with the counters after it clean; otherwise
+ * INCONCLUSIVE. A HIT counts only at the steps the finding names
+ * (RaceDamage.at): damage shown elsewhere came from another window.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,59 +38,8 @@ import { consoleTrouble } from './serial.js';
 import { KernelSetupError, requireStaticLibc, requireTool } from './tools.js';
 import type { ResolvedKernel } from './types.js';
 
-export interface RaceStress {
-  /** The C stress program, a repository path (docs/reproducers/...). */
-  readonly c: string;
-  /** Most iterations of the loop (MMCHECK_ITERS). */
-  readonly iterations: number;
-  /** Most seconds the loop runs (MMCHECK_SECS). */
-  readonly timeoutSec: number;
-  /** Iterations of the control run (MMCHECK_CONTROL=1: the loop without its concurrent part). */
-  readonly controlIterations: number;
-  /**
-   * The damage a HIT line's counters must show: counter `greater` above counter `than`. Plain data, not a
-   * function, because a finding is a scenario and scenarios go to worker threads by structured clone.
-   */
-  readonly shows: RaceDamage;
-}
-
-/** A HIT line shows the damage when its counter `greater` exceeds its counter `than`; `says` names it in one line. */
-export interface RaceDamage {
-  readonly greater: string;
-  readonly than: string;
-  readonly says: string;
-}
-
-/** The damage the counters show, in one line, or undefined when they do not show it (a counter missing included). */
-export function damageShown(d: RaceDamage, counters: Readonly<Record<string, number>>): string | undefined {
-  const a = counters[d.greater];
-  const b = counters[d.than];
-  return a !== undefined && b !== undefined && a > b ? d.says : undefined;
-}
-
-/** A finding's race stress program, if it is marked as one; a malformed mark is an error. */
-export function raceStressOf(finding: object): RaceStress | undefined {
-  const r = (finding as { race?: unknown }).race;
-  if (r === undefined) return undefined;
-  const x = r as Partial<RaceStress>;
-  const posInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v > 0;
-  if (
-    typeof x.c !== 'string' ||
-    !x.c.endsWith('.c') ||
-    !posInt(x.iterations) ||
-    !posInt(x.timeoutSec) ||
-    !posInt(x.controlIterations) ||
-    typeof x.shows !== 'object' ||
-    x.shows === null ||
-    typeof x.shows.greater !== 'string' ||
-    typeof x.shows.than !== 'string' ||
-    typeof x.shows.says !== 'string'
-  )
-    throw new Error(
-      'race: expected { c: PATH.c, iterations, timeoutSec, controlIterations (positive integers), shows: { greater, than, says } }',
-    );
-  return x as RaceStress;
-}
+export { damageShown, raceStressOf, type RaceDamage, type RaceForm, type RaceStress } from './race-stress-spec.js';
+import { damageShown, type RaceStress } from './race-stress-spec.js';
 
 export interface StressHit {
   readonly iter: number;
@@ -193,14 +146,25 @@ const fmtFields = (f: Readonly<Record<string, string | number>>): string =>
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 
-/** The first HIT line whose counters show the damage (the program's word alone counts for nothing). */
-export function shownHit(spec: Pick<RaceStress, 'shows'>, log: StressLog): (StressHit & { shows: string }) | undefined {
+/**
+ * The first HIT line whose counters show the damage at a step the finding names (the program's word alone counts
+ * for nothing); `elsewhere` takes the ones at other steps instead.
+ */
+export function shownHit(
+  spec: Pick<RaceStress, 'shows'>,
+  log: StressLog,
+  elsewhere = false,
+): (StressHit & { shows: string }) | undefined {
   for (const h of log.hits) {
     const s = damageShown(spec.shows, h.counters);
-    if (s) return { ...h, shows: s };
+    const inWindow = !spec.shows.at || spec.shows.at.includes(h.at);
+    if (s && inWindow !== elsewhere) return { ...h, shows: s };
   }
   return undefined;
 }
+
+/** The stop= reasons of a loop that ran to its limits or hit. */
+const STOPS = ['hit', 'iterations', 'seconds'];
 
 /** Why a run's log cannot be judged (it did not run its loop to a judgeable point), or undefined. */
 function unusable(log: StressLog, control: boolean, what: string): string | undefined {
@@ -215,9 +179,19 @@ function unusable(log: StressLog, control: boolean, what: string): string | unde
  * The race run's verdict, given its log and (when it hit) the control run's: a HIT counts even when the run
  * did not end cleanly, a NOT REPRODUCED needs the END line.
  */
-export function judgeStress(spec: Pick<RaceStress, 'shows'>, race: StressLog, control?: StressLog): StressVerdict {
+export function judgeStress(
+  spec: Pick<RaceStress, 'shows' | 'opens'>,
+  race: StressLog,
+  control?: StressLog,
+): StressVerdict {
   const bad = unusable(race, false, 'race run');
   const hit = shownHit(spec, race);
+  const other = hit ? undefined : shownHit(spec, race, true);
+  if (other)
+    return {
+      verdict: 'INCONCLUSIVE',
+      why: `the damage showed at iteration ${other.iter} at ${other.at} (${fmtFields(other.counters)}), not at a step of this window (${spec.shows.at!.join(', ')}): another window did it`,
+    };
   if (bad && !hit) return { verdict: 'INCONCLUSIVE', why: bad };
   if (!hit) {
     if (race.hits.length)
@@ -233,6 +207,19 @@ export function judgeStress(spec: Pick<RaceStress, 'shows'>, race: StressLog, co
         why: `the race run printed ${race.garbled.length} line(s) that did not parse: ${race.garbled[0]!.trim()}`,
       };
     const lim = race.begin!.fields;
+    const stop = race.end.fields.stop;
+    if (stop !== undefined && !STOPS.includes(stop))
+      return {
+        verdict: 'INCONCLUSIVE',
+        why: `the loop could not go on (stop=${stop}) after ${race.end.iters} iterations without a HIT (${fmtFields(race.end.fields)})`,
+      };
+    // a loop that never opened its window (a soft offline that never succeeded) proves nothing either way
+    const opened = spec.opens === undefined ? undefined : race.end.fields[spec.opens];
+    if (spec.opens !== undefined && (opened === undefined || !INT.test(opened) || Number(opened) <= 0))
+      return {
+        verdict: 'INCONCLUSIVE',
+        why: `no HIT line, and the loop never opened its window (${spec.opens}=${opened ?? 'missing'} in ${race.end.iters} iterations: ${fmtFields(race.end.fields)})${race.after ? `; after it: ${fmtFields(race.after)}` : ''}`,
+      };
     // no HIT line is not "not seen" when the counters after the loop show the damage, or the loop stopped early
     const afterShows = race.after
       ? damageShown(spec.shows, Object.fromEntries(Object.entries(race.after).map(([k, v]) => [k, Number(v)])))
@@ -257,7 +244,7 @@ export function judgeStress(spec: Pick<RaceStress, 'shows'>, race: StressLog, co
   if (bad) return { verdict: 'INCONCLUSIVE', why: `${seen}, but ${bad}`, hit };
   if (!control) return { verdict: 'INCONCLUSIVE', why: `${seen}, but no control run without the concurrent part`, hit };
   const cbad = unusable(control, true, 'control run');
-  const chit = shownHit(spec, control);
+  const chit = shownHit(spec, control) ?? shownHit(spec, control, true);
   if (chit)
     return {
       verdict: 'INCONCLUSIVE',
@@ -294,6 +281,8 @@ export interface StressRun {
 
 export interface StressRunOptions {
   readonly control: boolean;
+  /** The form's words (RaceForm.env); none for a loop without forms. */
+  readonly env?: Readonly<Record<string, string>>;
   readonly iterations: number;
   readonly seconds: number;
   /** Seconds a boot may take before the loop starts (default 240). */
@@ -323,6 +312,7 @@ export async function runStress(k: ResolvedKernel, spec: RaceStress, o: StressRu
       `MMCHECK_ITERS=${o.iterations}`,
       `MMCHECK_SECS=${o.seconds}`,
       ...(o.control ? ['MMCHECK_CONTROL=1'] : []),
+      ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ],
     timeoutSeconds: (o.bootSeconds ?? 240) + o.seconds + 60,
     cpus: 2,

@@ -14,33 +14,58 @@
  * HugePages_Surp > HugePages_Total, and once the mapping is gone
  * HugePages_Total 0 with HugePages_Surp 1, for good.
  *
- * Thread 1 (main), per iteration: mmap one MAP_PRIVATE|MAP_HUGETLB page (with
- * nr_hugepages 0 and nr_overcommit_hugepages 1 it is a surplus page, so the
- * pool has no free page), write it (fault), soft-offline it (the migration
- * needs the temporary page), check /proc/meminfo, munmap, check again.
- * Thread 2 writes 0 to /proc/sys/vm/nr_hugepages in a loop: outside the window
- * that changes nothing (the pool holds only surplus pages).
+ * Thread 1 (main), per iteration: set up the pool (MMCHECK_POOL, below), mmap one
+ * MAP_PRIVATE|MAP_HUGETLB page, write it (fault), soft-offline it (the pool has
+ * no free page, so the migration needs the temporary page), munmap. The
+ * counters are read after every step, so the damage is reported (HIT) at the
+ * step of the iteration where it shows.
+ * Thread 2 writes 0 to /proc/sys/vm/nr_hugepages in a loop, by default only
+ * while thread 1 is inside madvise(MADV_SOFT_OFFLINE) (MMCHECK_WRITER=window):
+ * thread 1 opens the window before the call, closes it after, and waits until
+ * no write is in progress before its next step. A writer that runs all the time
+ * (MMCHECK_WRITER=free) also races the surplus page allocation of mmap
+ * (alloc_surplus_hugetlb_folio(): prep_new_hugetlb_folio counts the fresh page
+ * in nr_huge_pages, then the lock is dropped before surplus_huge_pages++), a
+ * different window with the same effect: HIT at=mmap, and the following mmaps
+ * fail (surplus_huge_pages >= nr_overcommit_huge_pages). That is what CI saw
+ * (session 14's free writer: END iters=51 offlined=0 mmap_failed=51, the damage
+ * in the AFTER line and no HIT).
  *
- * Stops at the first iteration that shows HugePages_Surp > HugePages_Total
- * (printed with the counters), or after MMCHECK_ITERS iterations (default 2000)
- * or MMCHECK_SECS seconds (default 170). MMCHECK_CONTROL=1 runs the same loop
- * without thread 2 (the control: soft offline alone keeps the counters right). Each soft offline takes one 4 KiB page
- * out of service for good, so run it on a disposable machine or VM:
+ * MMCHECK_POOL:
+ *   persistent (default)  nr_hugepages 1, nr_overcommit_hugepages 0: the
+ *                         finding's counterexample (one persistent page, in use)
+ *   surplus               nr_hugepages 0, nr_overcommit_hugepages 1: the page
+ *                         mmap reserves is a surplus page
+ * Each iteration starts from its form's pool (nr_hugepages written again when
+ * it is not there, never while the writer may run).
+ *
+ * Stops at the first iteration whose counters show HugePages_Surp >
+ * HugePages_Total, after MMCHECK_ITERS iterations (default 2000) or MMCHECK_SECS
+ * seconds (default 170), or when it cannot go on (50 failures in a row of
+ * mmap, soft offline or the pool's set-up: an ERROR line with the errno and
+ * the counters). END's stop= says which. MMCHECK_CONTROL=1 runs the same loop
+ * without thread 2 (the control: soft offline alone keeps the counters right).
+ * Each soft offline takes one 4 KiB page out of service for good, so run it on a
+ * disposable machine or VM:
  *   gcc -static -O1 -pthread -o race race.c && ./race     (as root)
  * Under mmcheck (mmcheck reproduce hugetlb --scenario finding-temp-page-counted-persistent
- * --kernel K) it is /init of a 2-vCPU qemu guest and reports on /dev/ttyS1.
+ * --kernel K [--race-form surplus]) it is /init of a 2-vCPU qemu guest and reports on /dev/ttyS1.
  *
  * Output lines (MMCHECK RACE ...):
- *   BEGIN iters=N secs=S cpus=C control=0|1 Total= Free= Rsvd= Surp=   the pool before
- *   HIT iter=K at=offline|munmap Total= Free= Rsvd= Surp=
+ *   BEGIN iters=N secs=S cpus=C control=0|1 pool=P writer=W Total= Free= Rsvd= Surp=   the pool before
+ *   HIT iter=K at=pool|mmap|fault|offline|munmap Total= Free= Rsvd= Surp=             the step whose counters show it
+ *   ERROR iter=K <what failed 50 times in a row> errno=E Total= Free= Rsvd= Surp=
  *   AFTER Total= Free= Rsvd= Surp= nr_hugepages=V     writer stopped, mapping gone, 0 written
- *   END iters=K offlined=M offline_failed=F mmap_failed=E writes=W hit=0|1 ms=T
+ *   END iters=K stop=hit|iterations|seconds|mmap_failed|offline_failed|pool_failed offlined=M
+ *       offline_failed=F mmap_failed=E writes=W window_writes=X hit=0|1 ms=T
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,10 +85,15 @@
 #define MAP_HUGETLB 0x40000
 #endif
 #define HPAGE (2UL << 20)
+#define IN_A_ROW 50
 
 static int out_fd = 1;
-static volatile int stop_writer;
-static volatile unsigned long writes;
+static atomic_int stop_writer;
+/* 1 while thread 1 is inside madvise(MADV_SOFT_OFFLINE) (or always, MMCHECK_WRITER=free) */
+static atomic_int window;
+/* 1 while thread 2 may be inside a write */
+static atomic_int writing;
+static atomic_ulong writes;
 
 static void emit(const char *fmt, ...)
 {
@@ -89,9 +119,9 @@ static int read_pool(struct pool *p)
 {
 	char line[256];
 	FILE *f = fopen("/proc/meminfo", "r");
+	p->total = p->free = p->rsvd = p->surp = -1;
 	if (!f)
 		return -1;
-	p->total = p->free = p->rsvd = p->surp = -1;
 	while (fgets(line, sizeof(line), f)) {
 		sscanf(line, "HugePages_Total: %ld", &p->total);
 		sscanf(line, "HugePages_Free: %ld", &p->free);
@@ -111,7 +141,9 @@ static int write_file(const char *path, const char *s)
 	if (fd < 0)
 		return -1;
 	int r = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+	int e = errno;
 	close(fd);
+	errno = e;
 	return r;
 }
 
@@ -134,9 +166,19 @@ static void read_file(const char *path, char *out, size_t n)
 static void *writer(void *arg)
 {
 	(void)arg;
-	while (!stop_writer) {
-		write_file("/proc/sys/vm/nr_hugepages", "0");
-		writes++;
+	while (!atomic_load(&stop_writer)) {
+		if (!atomic_load(&window)) {
+			sched_yield();
+			continue;
+		}
+		/* announce the write, then look at the window again: thread 1 closes the window and then waits for
+		 * writing == 0, so (sequentially consistent atomics) no write starts after it has looked */
+		atomic_store(&writing, 1);
+		if (atomic_load(&window)) {
+			write_file("/proc/sys/vm/nr_hugepages", "0");
+			atomic_fetch_add(&writes, 1);
+		}
+		atomic_store(&writing, 0);
 	}
 	return NULL;
 }
@@ -152,6 +194,35 @@ static long env_long(const char *name, long dflt)
 {
 	const char *s = getenv(name);
 	return s && *s ? atol(s) : dflt;
+}
+
+static const char *env_str(const char *name, const char *dflt)
+{
+	const char *s = getenv(name);
+	return s && *s ? s : dflt;
+}
+
+static int hit;
+static long k;
+
+/* the counters after step `at`: a HIT line when they show the damage; 1 when they do */
+static int check(const char *at, struct pool *p)
+{
+	if (read_pool(p) == 0 && p->surp > p->total) {
+		emit("MMCHECK RACE HIT iter=%ld at=%s " POOL_FMT, k, at, POOL_ARGS(*p));
+		hit = 1;
+	}
+	return hit;
+}
+
+/* wait until thread 2 is outside its write (the window closed first) */
+static void close_window(int free_writer)
+{
+	if (free_writer)
+		return;
+	atomic_store(&window, 0);
+	while (atomic_load(&writing))
+		sched_yield();
 }
 
 int main(void)
@@ -174,57 +245,129 @@ int main(void)
 	long iters = env_long("MMCHECK_ITERS", 2000), secs = env_long("MMCHECK_SECS", 170);
 	/* MMCHECK_CONTROL=1: the control run, the same loop without the concurrent writer */
 	int with_writer = env_long("MMCHECK_CONTROL", 0) == 0;
+	const char *pool_form = env_str("MMCHECK_POOL", "persistent");
+	const char *writer_form = env_str("MMCHECK_WRITER", "window");
+	int persistent = strcmp(pool_form, "persistent") == 0;
+	int free_writer = strcmp(writer_form, "free") == 0;
 	struct pool p;
-	int hit = 0;
-	long k = 0, offlined = 0, off_failed = 0, mmap_failed = 0;
+	long offlined = 0, off_failed = 0, mmap_failed = 0, pool_failed = 0;
+	long off_row = 0, mmap_row = 0, pool_row = 0;
+	const char *stop = "iterations";
+	unsigned long window_writes = 0;
 	long t0 = now_ms();
-	if (write_file("/proc/sys/vm/nr_hugepages", "0") || write_file("/proc/sys/vm/nr_overcommit_hugepages", "1") ||
-	    read_pool(&p)) {
+	if ((!persistent && strcmp(pool_form, "surplus") != 0) || (!free_writer && strcmp(writer_form, "window") != 0)) {
+		emit("MMCHECK RACE ERROR MMCHECK_POOL=%s MMCHECK_WRITER=%s: expected persistent|surplus and window|free",
+		     pool_form, writer_form);
+		goto out;
+	}
+	if (write_file("/proc/sys/vm/nr_hugepages", "0") ||
+	    write_file("/proc/sys/vm/nr_overcommit_hugepages", persistent ? "0" : "1") || read_pool(&p)) {
 		emit("MMCHECK RACE ERROR cannot set up the pool (root? hugetlb? /proc mounted?): %s", strerror(errno));
 		goto out;
 	}
-	emit("MMCHECK RACE BEGIN iters=%ld secs=%ld cpus=%ld control=%d " POOL_FMT, iters, secs,
-	     sysconf(_SC_NPROCESSORS_ONLN), !with_writer, POOL_ARGS(p));
+	emit("MMCHECK RACE BEGIN iters=%ld secs=%ld cpus=%ld control=%d pool=%s writer=%s " POOL_FMT, iters, secs,
+	     sysconf(_SC_NPROCESSORS_ONLN), !with_writer, pool_form, with_writer ? writer_form : "none",
+	     POOL_ARGS(p));
 	if (p.total != 0 || p.surp != 0) {
 		emit("MMCHECK RACE ERROR the pool is not empty before the race");
 		goto out;
 	}
+	atomic_store(&window, free_writer);
 	pthread_t w;
 	if (with_writer && pthread_create(&w, NULL, writer, NULL)) {
 		emit("MMCHECK RACE ERROR pthread_create failed");
 		goto out;
 	}
-	for (k = 1; k <= iters && now_ms() - t0 < secs * 1000L; k++) {
+	for (k = 1;; k++) {
+		if (k > iters) {
+			k = iters;
+			break;
+		}
+		if (now_ms() - t0 >= secs * 1000L) {
+			k--;
+			stop = "seconds";
+			break;
+		}
+		if (persistent) {
+			/* one persistent page, free; 1 is written again when a race-free iteration's page left as surplus
+			 * (a write in the window before the temporary page made the page in use surplus) */
+			read_pool(&p);
+			if (p.total != 1 || p.surp != 0) {
+				int e = write_file("/proc/sys/vm/nr_hugepages", "1") ? errno : 0;
+				if (check("pool", &p))
+					break;
+				if (e || p.total != 1 || p.free != 1) {
+					pool_failed++;
+					if (++pool_row >= IN_A_ROW) {
+						emit("MMCHECK RACE ERROR iter=%ld nr_hugepages 1 did not give one free page %d "
+						     "times in a row: errno=%d " POOL_FMT,
+						     k, IN_A_ROW, e, POOL_ARGS(p));
+						stop = "pool_failed";
+						break;
+					}
+					continue;
+				}
+			}
+			pool_row = 0;
+		}
 		char *a = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		int e = errno;
 		if (a == MAP_FAILED) {
-			/* the pool's overcommit page could not come from buddy (memory taken by earlier offlines) */
-			if (++mmap_failed > 50)
+			mmap_failed++;
+			if (check("mmap", &p))
 				break;
+			/* surplus form: the overcommit page could not come from buddy (memory taken by earlier offlines) */
+			if (++mmap_row >= IN_A_ROW) {
+				emit("MMCHECK RACE ERROR iter=%ld mmap failed %d times in a row: errno=%d " POOL_FMT, k,
+				     IN_A_ROW, e, POOL_ARGS(p));
+				stop = "mmap_failed";
+				break;
+			}
 			continue;
 		}
+		mmap_row = 0;
+		if (check("mmap", &p)) {
+			munmap(a, HPAGE);
+			break;
+		}
 		memset(a, 1, 64);
-		if (madvise(a, HPAGE, MADV_SOFT_OFFLINE) == 0)
+		if (check("fault", &p)) {
+			munmap(a, HPAGE);
+			break;
+		}
+		unsigned long w0 = atomic_load(&writes);
+		if (with_writer && !free_writer)
+			atomic_store(&window, 1);
+		int r = madvise(a, HPAGE, MADV_SOFT_OFFLINE);
+		e = errno;
+		if (with_writer)
+			close_window(free_writer);
+		window_writes += atomic_load(&writes) - w0;
+		if (r == 0) {
 			offlined++;
-		else
+			off_row = 0;
+		} else {
 			off_failed++;
-		if (read_pool(&p) == 0 && p.surp > p.total) {
-			emit("MMCHECK RACE HIT iter=%ld at=offline " POOL_FMT, k, POOL_ARGS(p));
-			hit = 1;
+			off_row++;
 		}
+		check("offline", &p);
 		munmap(a, HPAGE);
-		if (read_pool(&p) == 0 && p.surp > p.total) {
-			emit("MMCHECK RACE HIT iter=%ld at=munmap " POOL_FMT, k, POOL_ARGS(p));
-			hit = 1;
-		}
+		check("munmap", &p);
 		if (hit)
 			break;
+		if (off_row >= IN_A_ROW) {
+			emit("MMCHECK RACE ERROR iter=%ld soft offline failed %d times in a row: errno=%d " POOL_FMT, k,
+			     IN_A_ROW, e, POOL_ARGS(p));
+			stop = "offline_failed";
+			break;
+		}
 		if (k % 100 == 0)
-			emit("MMCHECK RACE PROGRESS iter=%ld offlined=%ld writes=%lu ms=%ld", k, offlined, writes,
-			     now_ms() - t0);
+			emit("MMCHECK RACE PROGRESS iter=%ld offlined=%ld writes=%lu ms=%ld", k, offlined,
+			     atomic_load(&writes), now_ms() - t0);
 	}
-	if (k > iters)
-		k = iters;
-	stop_writer = 1;
+	if (hit)
+		stop = "hit";
+	atomic_store(&stop_writer, 1);
 	if (with_writer)
 		pthread_join(w, NULL);
 	/* what outlives the race: no mapping, no writer, overcommit 0 and 0 written once more */
@@ -235,8 +378,10 @@ int main(void)
 		read_file("/proc/sys/vm/nr_hugepages", nr, sizeof(nr));
 		emit("MMCHECK RACE AFTER " POOL_FMT " nr_hugepages=%s", POOL_ARGS(p), nr);
 	}
-	emit("MMCHECK RACE END iters=%ld offlined=%ld offline_failed=%ld mmap_failed=%ld writes=%lu hit=%d ms=%ld", k,
-	     offlined, off_failed, mmap_failed, writes, hit, now_ms() - t0);
+	emit("MMCHECK RACE END iters=%ld stop=%s offlined=%ld offline_failed=%ld mmap_failed=%ld pool_failed=%ld "
+	     "writes=%lu window_writes=%lu hit=%d ms=%ld",
+	     k, stop, offlined, off_failed, mmap_failed, pool_failed, atomic_load(&writes), window_writes, hit,
+	     now_ms() - t0);
 out:
 	if (as_init) {
 		sync();
