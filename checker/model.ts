@@ -23,7 +23,7 @@ export interface Successor {
   /** Encoded successor vector in `buf[0, len)` (valid until the next callback). */
   readonly buf: Int32Array;
   readonly len: number;
-  /** The model's decoded form of the successor (read-only; handed back to `checkState`). */
+  /** The model's decoded form of the successor (read-only; handed back to `checkState`; valid until the next callback, like `buf`). */
   readonly impl: unknown;
   /** A property broken by the transition itself (linearizability, refinement, step threw). */
   readonly failure?: Failure;

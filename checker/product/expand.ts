@@ -256,7 +256,7 @@ export class Expander<G extends object> {
       layout.setupCtx(ctx, vec, off, t, alt.op, alt.args, invoked);
       let ok: boolean;
       try {
-        ok = step.enabled((this.g0 ??= layout.decodeImpl(vec, off)), ctx);
+        ok = step.enabled((this.g0 ??= layout.decodeImplReused(vec, off, 0)), ctx);
       } catch (e) {
         tr.emitFailure(e);
         return;
@@ -270,7 +270,8 @@ export class Expander<G extends object> {
       ctx.injected = NO_SITES as string[];
       ctx.faultsLeft = this.sc.faultBudget - faultsUsed;
       layout.setupCtx(ctx, vec, off, t, alt.op, alt.args, invoked);
-      const g = layout.decodeImpl(vec, off);
+      // a successor's decoded impl state is handed on only until the next one (Model: valid until the next callback)
+      const g = wantLabels ? layout.decodeImpl(vec, off) : layout.decodeImplReused(vec, off, 1);
       let res: ReturnType<StepDef<G>['run']>;
       try {
         res = step.run(g, ctx);

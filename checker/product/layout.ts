@@ -98,6 +98,39 @@ export class VectorLayout<G> {
     return this.decodeImplAt(vec, off + this.implOff);
   }
 
+  /**
+   * The impl state of the state vector at vec[off...], in one of two values of
+   * the layout's own, reused (`which` 0: the state being expanded, read by
+   * enabled(); 1: the value a step runs on): valid until the next call for the
+   * same `which`, and never to be kept (a fresh decodeImpl() for anything kept).
+   * Falls back to decodeImpl() for a schema without a reusing decoder.
+   */
+  decodeImplReused(vec: Int32Array, off: number, which: 0 | 1): G {
+    const d = (this.reusing ??= this.makeReusing())[which];
+    if (!d) return this.decodeImpl(vec, off);
+    const r = this.reader;
+    r.buf = vec;
+    r.pos = off + this.implOff;
+    const g = d(r);
+    this.roots[which] = g;
+    return g;
+  }
+
+  /** Whether `g` is one of decodeImplReused()'s values (to be copied, not kept). */
+  isReused(g: unknown): boolean {
+    return g !== undefined && (g === this.roots[0] || g === this.roots[1]);
+  }
+
+  private reusing: ((r: ArrayReader) => G)[] | undefined;
+  /** The values decodeImplReused() returned last (each call returns the same one). */
+  private readonly roots: (G | undefined)[] = [undefined, undefined];
+
+  private makeReusing(): ((r: ArrayReader) => G)[] {
+    const sch = this.schema as Schema<G> & { reusingDecoder?: () => (r: ArrayReader) => G };
+    if (typeof sch.reusingDecoder !== 'function') return [];
+    return [sch.reusingDecoder(), sch.reusingDecoder()];
+  }
+
   /** The impl state encoded at a[at...]. */
   decodeImplAt(a: Int32Array, at: number): G {
     const r = this.reader;

@@ -213,7 +213,9 @@ export class Transitions<G> {
     implAt: number,
     implLen: number,
   ): number {
-    const abs = this.abs!.idCached(g, this.memo, succImpl, impl, implAt, implLen);
+    // the abstraction's value is kept (interned): from a fresh decode, never from the layout's reused one
+    const own = g !== undefined && !this.layout.isReused(g) ? g : undefined;
+    const abs = this.abs!.idCached(own, this.memo, succImpl, impl, implAt, implLen);
     const q = lin.quiesce(set, abs);
     if (q !== NO_SET) return q;
     this.failure = {

@@ -16,6 +16,13 @@ import { ArraySchema, ListSchema, StructSchema, type Fields, type StructOf } fro
  */
 export class CompiledStruct<F extends Fields> extends StructSchema<F> {
   private codec?: { encode(v: StructOf<F>, w: Writer): void; decode(r: ArrayReader): StructOf<F> };
+  /**
+   * A decoder into one value of its own, reused by every call (see
+   * compileDecodeInto): each call returns the same object, overwritten.
+   */
+  reusingDecoder(): (r: ArrayReader) => StructOf<F> {
+    return compileDecodeInto(new StructSchema(this.fields));
+  }
   override encode(v: StructOf<F>, w: Writer): void {
     (this.codec ??= compileCodec(new StructSchema(this.fields))).encode(v, w);
   }
@@ -64,6 +71,73 @@ function genDecode(s: Schema<any>, g: Gen): string {
   }
   // sets and anything else: the interpreted decoder (it reads through r)
   return `${helper(g, s)}.decode(r)`;
+}
+
+interface IntoGen extends Gen {
+  /** The reused containers, in the order the generated code reads them (own[k]). */
+  own: unknown[];
+}
+
+/**
+ * genDecode into reused containers: `code` fills them (reading b[p++]), `expr`
+ * is the value to store (evaluated after `code`, in reading order), `init` the
+ * value the container holds before the first fill.
+ */
+function genInto(s: Schema<any>, g: IntoGen): { code: string; expr: string; init: unknown } {
+  if (s instanceof IntSchema) return { code: '', expr: 'b[p++]', init: 0 };
+  if (s instanceof BoolSchema) return { code: '', expr: '(b[p++] !== 0)', init: false };
+  if (s instanceof EnumSchema) return { code: '', expr: `${helper(g, s.values)}[b[p++]]`, init: s.values[0] };
+  if ((s instanceof ArraySchema && s.length <= 32) || s instanceof StructSchema) {
+    const x = `o${g.n++}`;
+    const keys: (string | number)[] =
+      s instanceof ArraySchema ? Array.from({ length: s.length }, (_, i) => i) : (s as StructSchema<any>).keys;
+    const elems: Schema<any>[] =
+      s instanceof ArraySchema ? keys.map(() => s.elem) : ((s as any).schemas as Schema<any>[]);
+    const parts: string[] = [];
+    const inits: unknown[] = [];
+    elems.forEach((e, i) => {
+      const c = genInto(e, g);
+      inits.push(c.init);
+      parts.push(`${c.code} ${x}[${JSON.stringify(keys[i])}] = ${c.expr};`);
+    });
+    let obj: any;
+    if (s instanceof ArraySchema) obj = inits;
+    else {
+      obj = {};
+      keys.forEach((k, i) => (obj[k] = inits[i]));
+    }
+    // a struct is not extensible: a step cannot add a property that the next fill would not reset (an
+    // array that grew no longer fits the schema: encode throws). Sealing the arrays too would make
+    // every element store slow (V8).
+    if (!Array.isArray(obj)) Object.preventExtensions(obj);
+    g.own.push(obj);
+    return { code: `const ${x} = own[${g.own.length - 1}]; ${parts.join(' ')}`, expr: x, init: obj };
+  }
+  // lists, long arrays, sets: a fresh value from the compiled decoder
+  const x = `v${g.n++}`;
+  return { code: `r.pos = p; const ${x} = ${genDecode(s, g)}; p = r.pos;`, expr: x, init: undefined };
+}
+
+/**
+ * A decoder that fills one value of its own instead of building a fresh one:
+ * every call returns the same root object, with the same nested fixed arrays
+ * and structs, overwritten (lists, long arrays and sets are still fresh).
+ * The value is valid until the next call. Whatever a caller did to it (a
+ * field replaced, an element changed) the next call undoes: every container
+ * is assigned back to its own and refilled, and the containers are sealed,
+ * so a property added to them throws instead of surviving into the next call.
+ * The same values as decode() (test/checker/schema.test.ts).
+ */
+export function compileDecodeInto<T>(s: Schema<T>): (r: ArrayReader) => T {
+  if (s instanceof CompiledStruct) s = new StructSchema((s as CompiledStruct<any>).fields) as unknown as Schema<T>;
+  const g: IntoGen = { helpers: [], n: 0, own: [] };
+  const c = genInto(s, g);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function(
+    'h',
+    'own',
+    `return function decodeInto(r) { const b = r.buf; let p = r.pos; ${c.code} r.pos = p; return ${c.expr}; };`,
+  )(g.helpers, g.own) as (r: ArrayReader) => T;
 }
 
 function genEncode(s: Schema<any>, v: string, path: string, g: Gen): string {
