@@ -2,6 +2,7 @@
  * The bench's report: one table row per tool per configuration, the
  * ratio lines, and the targets of the engine's brief, met or MISSED.
  */
+import { availableParallelism } from 'node:os';
 import type { ThreadCpu } from '../checker/strategy/thread-cpu.js';
 import type { ToolMeasure } from './models.js';
 
@@ -24,6 +25,12 @@ export interface MmcheckMeasure {
   readonly cpuSeconds: number;
   /** 1 worker: CPU seconds of the searching thread alone (Linux). */
   readonly threadCpuSeconds?: number;
+  /**
+   * cpuSeconds less the search threads' (Linux): the process's other threads,
+   * V8's optimizing compiler and garbage collector (one set per isolate: per
+   * worker thread), and the main thread's event loop.
+   */
+  readonly otherCpuSeconds?: number;
   /** Parallel: CPU seconds of each worker thread and of the coordinator between levels (Linux). */
   readonly threadCpu?: ThreadCpu;
   readonly wallSeconds: number;
@@ -95,6 +102,7 @@ function cpuSpeedup(r: ConfigReport, reports: readonly ConfigReport[]): number |
   return base.threadCpuSeconds / (Math.max(...t.workers) + t.serial);
 }
 
+const CORES = availableParallelism();
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fix = (n: number, d: number) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const MiB = 1024 * 1024;
@@ -237,6 +245,15 @@ export function printText(reports: readonly ConfigReport[], header: string): str
               (c !== undefined
                 ? `; ${r.baseline}'s search thread ${fix(reports.find((b) => b.name === r.baseline)!.mmcheck!.threadCpuSeconds!, 2)}: ${fix(c, 2)}x with a core per thread`
                 : ''),
+          );
+        if (t?.levels && t.waited)
+          parts.push(
+            `levels ${t.levels.together} with the workers, ${t.levels.alone} alone; coordinator waited ${fix(t.waited.level, 2)} s wall at level ends, ${fix(t.waited.startup, 2)} s for the workers' start-up`,
+          );
+        const baseOther = reports.find((b) => b.name === r.baseline)?.mmcheck?.otherCpuSeconds;
+        if (m.otherCpuSeconds !== undefined)
+          parts.push(
+            `process CPU ${fix(m.cpuSeconds, 2)} s, of which ${fix(m.otherCpuSeconds, 2)} s outside the search threads (V8 compiler and GC, per isolate)${baseOther !== undefined ? `, ${r.baseline}: ${fix(baseOther, 2)} s` : ''}; all of it shares the cores: wall time on ${CORES} cores is at least ${fix(m.cpuSeconds / CORES, 2)} s`,
           );
       }
       if (r.expectedStates !== undefined)

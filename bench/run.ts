@@ -156,6 +156,17 @@ async function child(name: string, o: Options): Promise<void> {
   const thread1 = threadCpuSeconds();
   sample();
   const MiB = 1024 * 1024;
+  // the process's CPU outside the search threads: this (main) thread's, and each spawned worker's
+  const tc = r.search?.threadCpu;
+  const searchCpu =
+    thread0 === undefined || thread1 === undefined
+      ? undefined
+      : workers === 1
+        ? thread1 - thread0
+        : tc && tc.workers.length === workers
+          ? thread1 - thread0 + tc.workers.slice(1).reduce((a, b) => a + b, 0)
+          : undefined;
+  const otherCpu = searchCpu === undefined ? undefined : (cpu.user + cpu.system) / 1e6 - searchCpu;
   const out: MmcheckMeasure = {
     workers,
     scenario: r.scenario,
@@ -171,6 +182,7 @@ async function child(name: string, o: Options): Promise<void> {
     seconds: r.seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     ...(workers === 1 && thread0 !== undefined && thread1 !== undefined ? { threadCpuSeconds: thread1 - thread0 } : {}),
+    ...(otherCpu !== undefined ? { otherCpuSeconds: otherCpu } : {}),
     ...(r.search?.threadCpu ? { threadCpu: r.search.threadCpu } : {}),
     wallSeconds: process.uptime(),
     statesPerSec: r.states / r.seconds,

@@ -64,7 +64,9 @@ export class SharedFingerprintTable {
     let i = this.home(a, b);
     for (let probes = 0; probes <= this.mask; probes++) {
       const at = 3 * i;
-      let w = Atomics.load(t, at);
+      // plain reads while probing: fp0 and fp1 are written once (0 -> their value), so a non-zero word
+      // read is final; a 0 may be stale, and is settled by the compare-and-swap or an atomic read
+      let w = t[at]!;
       if (w === 0) {
         w = Atomics.compareExchange(t, at, 0, a);
         if (w === 0) {
@@ -74,8 +76,14 @@ export class SharedFingerprintTable {
         }
       }
       if (w === a) {
-        let v = Atomics.load(t, at + 1);
-        while (v === 0) v = Atomics.load(t, at + 1); // the claimer is between its two stores
+        let v = t[at + 1]!;
+        // a match is read again atomically: it synchronizes with the claimer's store of fp1, after
+        // its store of the tag, so this thread then sees the tag (lowerTag); 0: the claimer is
+        // between its two stores
+        if (v === 0 || v === b) {
+          v = Atomics.load(t, at + 1);
+          while (v === 0) v = Atomics.load(t, at + 1);
+        }
         if (v === b) return ~i;
       }
       i = (i + 1) & this.mask;
@@ -105,10 +113,16 @@ export class SharedFingerprintTable {
     return Atomics.load(this.slots, 3 * slot + 2);
   }
 
-  /** Lower the slot's tag to `tag` when that is smaller; true when this call lowered it. */
+  /**
+   * Lower the slot's tag to `tag` when that is smaller; true when this call
+   * lowered it. The slot must come from this thread's `insert` (which makes
+   * its tag visible): a plain read then sees that tag or a lower one, and
+   * only a tag to lower takes the atomic path.
+   */
   lowerTag(slot: number, tag: number): boolean {
     const t = this.slots;
     const at = 3 * slot + 2;
+    if (t[at]! <= tag) return false;
     for (;;) {
       const cur = Atomics.load(t, at);
       if (cur <= tag) return false;

@@ -132,7 +132,7 @@ export async function parallelBfs(
       // while the workers start (loading modules, building their models), the coordinator expands the
       // levels alone; a level past HERE_MAX (or, with a fixed lead, past it) waits for them
       if (co.started && !parallel && spawned > 0 && (lead === 'auto' ? size > HERE_MAX : depth >= lead))
-        await co.until(C.READY, spawned);
+        await co.until(C.READY, spawned, 'startup');
       const together = co.started && spawned > 0 && (parallel || Atomics.load(ctl, C.READY) >= spawned);
       const alone = !together || (lead !== 'auto' && depth < lead);
       const snap = model.counters?.();
@@ -146,11 +146,13 @@ export async function parallelBfs(
       ctl[C.ABORT] = 0;
       ctl[C.PARITY] = depth & 1;
       if (alone) {
+        co.levels.alone++;
         P.clearLevelWords(ctl, workers);
         co.expandHere();
         await co.yieldToEvents(); // worker messages (an error at start-up)
       } else {
         parallel = true;
+        co.levels.together++;
         co.command(redo ? CMD.REDO : CMD.LEVEL);
         redo = false;
         co.expandHere();

@@ -118,8 +118,22 @@ export class Coordinator {
     Atomics.notify(this.ctl, C.READY);
   }
 
-  /** Resolve when ctl[i] reaches `want` (or a worker failed). */
-  async until(i: number, want: number): Promise<void> {
+  /** Wall seconds the coordinator waited for the workers: at the end of levels and rebuilds, and for their start-up. */
+  private waited = { level: 0, startup: 0 };
+  /** Levels expanded with the workers, and by the coordinator alone (before the workers were ready). */
+  levels = { together: 0, alone: 0 };
+
+  /** Resolve when ctl[i] reaches `want` (or a worker failed); the wait counts as `what`'s. */
+  async until(i: number, want: number, what: 'level' | 'startup' = 'level'): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await this.untilReached(i, want);
+    } finally {
+      this.waited[what] += (performance.now() - t0) / 1000;
+    }
+  }
+
+  private async untilReached(i: number, want: number): Promise<void> {
     for (;;) {
       const v = Atomics.load(this.ctl, i);
       if (v >= want || this.error) break;
@@ -172,6 +186,8 @@ export class Coordinator {
       ...(this.model.cacheMisses !== undefined ? { cacheMisses: [...this.misses] } : {}),
       serial: this.serial,
       reused: this.reusedPool,
+      levels: { ...this.levels },
+      waited: { ...this.waited },
     };
   }
 

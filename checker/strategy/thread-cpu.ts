@@ -41,4 +41,13 @@ export interface ThreadCpu {
   readonly cacheMisses?: readonly number[];
   /** The coordinator's CPU seconds between levels (ordering, resizing), when no other thread runs. */
   readonly serial: number;
+  /** Levels (redone ones included) expanded by all threads, and by the coordinator alone while the workers started. */
+  readonly levels?: { readonly together: number; readonly alone: number };
+  /**
+   * Wall seconds the coordinator waited for the workers: `level`, at the end
+   * of levels and table rebuilds (the others' part of a level outlasting its
+   * own, or a thread the machine did not run); `startup`, for their start-up
+   * before a level too large to expand alone.
+   */
+  readonly waited?: { readonly level: number; readonly startup: number };
 }
