@@ -76,6 +76,12 @@ function limitsOf(opts: CheckOptions) {
   };
 }
 
+/** The module defining subsystem `name`, when the registry module names one (its `subsystemModules`). */
+async function subsystemModuleOf(registryModule: string, name: string): Promise<string | undefined> {
+  const m = (await import(registryModule)) as { subsystemModules?: Readonly<Record<string, string>> };
+  return m.subsystemModules?.[name];
+}
+
 /**
  * The scenario explored by a BFS in `opts.workers` threads: the same states,
  * transitions, verdict, tallies and counterexample as checkScenario's BFS.
@@ -92,8 +98,10 @@ export async function checkScenarioParallel<G extends object, C, P>(
   const sym = opts.symmetry ? symmetricModel(sub, scenario, product) : undefined;
   const start = performance.now();
   const impl = alternativeImpl(sub as Subsystem);
+  const subsystemModule = await subsystemModuleOf(opts.registryModule, sub.name);
   const args: ProductSourceArgs = {
     registryModule: opts.registryModule,
+    ...(subsystemModule !== undefined ? { subsystemModule } : {}),
     subsystem: sub.name,
     ...(impl !== undefined ? { impl } : {}),
     scenario: scenario as Scenario,

@@ -14,6 +14,12 @@ import type { Scenario, Subsystem } from '../types.js';
 export interface ProductSourceArgs {
   /** A module exporting `registry: Subsystem[]`. */
   readonly registryModule: string;
+  /**
+   * The module that defines the subsystem, exporting it under its name (the
+   * registry's `subsystemModules`): loaded instead of the registry, which
+   * loads every subsystem.
+   */
+  readonly subsystemModule?: string;
   readonly subsystem: string;
   readonly impl?: string;
   readonly scenario: Scenario;
@@ -25,10 +31,23 @@ export interface ProductSourceArgs {
   readonly symmetry?: boolean;
 }
 
-export async function createModel(args: ProductSourceArgs): Promise<Model> {
+/** The subsystem named `args.subsystem`, from its own module when the args name one, else from the registry. */
+async function loadSubsystem(args: ProductSourceArgs): Promise<Subsystem> {
+  if (args.subsystemModule !== undefined) {
+    const m = (await import(args.subsystemModule)) as Record<string, unknown>;
+    const found = m[args.subsystem] as Subsystem | undefined;
+    if (found?.name !== args.subsystem)
+      throw new Error(`${args.subsystemModule} does not export subsystem '${args.subsystem}' under its name`);
+    return found;
+  }
   const { registry } = (await import(args.registryModule)) as { registry: readonly Subsystem[] };
   const found = registry.find((s) => s.name === args.subsystem);
   if (!found) throw new Error(`unknown subsystem '${args.subsystem}' in ${args.registryModule}`);
+  return found;
+}
+
+export async function createModel(args: ProductSourceArgs): Promise<Model> {
+  const found = await loadSubsystem(args);
   const product = new Product(selectImpl(found, args.impl), args.scenario, args.variant, args.sharing);
   product.watch = args.watch;
   if (!args.symmetry) return product;
