@@ -5,9 +5,10 @@
  * vmscan.ts, shared with swap_out).
  *
  *   - A PMD-mapped folio (pmd_trans_huge_lock): skipped when folio_likely_mapped_shared() ("Do not interfere
- *     with other mappings of this folio"); a range that is not the whole PMD splits it (folio_get, unlock,
- *     folio_lock, split_folio, folio_unlock, folio_put) and walks the PTEs (`goto regular_folio`), a failed split
- *     returns; the whole PMD isolates the folio (folio_isolate_lru) for reclaim_pages().
+ *     with other mappings of this folio"); a range that is not the whole PMD splits it (folio_trylock under the
+ *     PMD lock, else `goto huge_unlock`; folio_get, unlock, split_folio, folio_unlock, folio_put; 6.6 as modelled
+ *     before: folio_lock after the unlock) and walks the PTEs (`goto regular_folio`), a failed split returns; the
+ *     whole PMD isolates the folio (folio_isolate_lru) for reclaim_pages().
  *   - The PTE loop under pte_offset_map_lock: none, swap and migration entries and the zero page are skipped. A
  *     large folio: folio_pte_batch() counts the PTEs from this one that map its next pages, up to the end of the
  *     range. Fewer than folio_nr_pages (the range covers part of it): folio_likely_mapped_shared() or a failed
@@ -209,10 +210,21 @@ export const madvise_pageout = kernelOp(
         if (mm.pmd !== 'huge') return P.unlock; /* pmd_none, the huge zero page, a PMD migration entry */
         if (folio_likely_mapped_shared(g, t)) return P.unlock; /* goto huge_unlock */
         if (from(t) > 0 || to(t) < t.params.nr) {
-          folio_get(g, 0); /* next - addr != HPAGE_PMD_SIZE: folio_get, spin_unlock, folio_lock */
+          /*
+           * next - addr != HPAGE_PMD_SIZE. @ v6.12: `if (!folio_trylock(folio)) goto huge_unlock; folio_get();
+           * spin_unlock(ptl)`, all under the PMD lock. The 6.6 form is kept as it was modelled (folio_get,
+           * spin_unlock, then folio_lock, waiting): its source was not read here.
+           */
           t.l.page = 0;
           t.l.nr = 0;
-          return P.lockFolio;
+          if (v66(t)) {
+            folio_get(g, 0);
+            return P.lockFolio;
+          }
+          if (g.pages[0]!.locked !== 0) return P.unlock; /* folio_trylock() failed: goto huge_unlock */
+          folio_lock(g, t, 0);
+          folio_get(g, 0);
+          return SPLIT_PAGE.lock;
         }
         isolate(g, t, 0);
         return P.reclaim;

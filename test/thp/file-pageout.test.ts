@@ -13,6 +13,10 @@ import { runScript } from '../../checker/sequential.js';
 import { runImplSteps } from '../../checker/sequential-impl.js';
 import type { OpChoice, Subsystem } from '../../checker/types.js';
 import { parseParams, thp } from '../../subsystems/thp/index.js';
+import type { FolioParams } from '../../impl/thp-folio/folio.js';
+import { init } from '../../impl/thp-folio/folio-init.js';
+import { folioImpl } from '../../impl/thp-folio/index.js';
+import { stepDriver } from './step-driver.js';
 
 const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
 const pageout = (from: number, to: number, mm = 0): OpChoice => step('madvise_pageout', { mm, from, to });
@@ -120,5 +124,21 @@ describe('thp: the two kernels differ on a file THP another process PTE-maps', (
     expect((c.steps[1]!.impl as StateLike).pages.every((p) => p.freed)).toBe(true);
     expect((f.steps[1]!.impl as StateLike).pages.every((p) => !p.freed && p.in_cache)).toBe(true);
     expect((f.steps[1]!.impl as StateLike).mms[0]!.pmd).toBe('huge');
+  });
+});
+
+describe('thp folio: the PMD path of a partial range takes the folio lock with folio_trylock (mm/madvise.c @ v6.12)', () => {
+  const anon = parseParams({ kind: 'anon', initial: 'pmd' }) as FolioParams;
+  const { thread, drive } = stepDriver(folioImpl, anon);
+  test('a folio another thread holds locked is left alone (goto huge_unlock), where a waiting folio_lock would block', () => {
+    const g = init(anon);
+    const t0 = thread(0, 'swap_out', { sub: 0 }); /* reclaim holds the folio lock from its first step */
+    expect(drive(g, 'swap_out', t0, 'shrink_folio_list: folio_maybe_dma_pinned')).toBeUndefined();
+    expect(g.pages[0]!.locked).toBe(1);
+    const t1 = thread(1, 'madvise_pageout', { mm: 0, from: 0, to: 2 });
+    expect(drive(g, 'madvise_pageout', t1)).toBe('ok');
+    expect(g.large).toBe(true);
+    expect(g.mms[0]!.pmd).toBe('huge');
+    expect(g.pages[0]!.refcount).toBe(2); /* the mapping's and reclaim's isolation: the pageout took none */
   });
 });
