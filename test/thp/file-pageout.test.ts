@@ -17,6 +17,7 @@ import type { FolioParams } from '../../impl/thp-folio/folio.js';
 import { init } from '../../impl/thp-folio/folio-init.js';
 import { folioImpl } from '../../impl/thp-folio/index.js';
 import { stepDriver } from './step-driver.js';
+import { applyThp, initialThp, thpPendingInternal, thpView, type ThpContext } from '../../spec/thp/machine.js';
 
 const step = (op: string, args: Record<string, number> = {}): OpChoice => ({ op, args });
 const pageout = (from: number, to: number, mm = 0): OpChoice => step('madvise_pageout', { mm, from, to });
@@ -140,5 +141,55 @@ describe('thp folio: the PMD path of a partial range takes the folio lock with f
     expect(g.large).toBe(true);
     expect(g.mms[0]!.pmd).toBe('huge');
     expect(g.pages[0]!.refcount).toBe(2); /* the mapping's and reclaim's isolation: the pageout took none */
+  });
+});
+
+describe('spec: what a MADV_PAGEOUT of a file range may do while it runs (spec/thp/pageout-ops.ts)', () => {
+  const send = (c: ThpContext, type: string, args: Record<string, unknown> = {}): ThpContext =>
+    applyThp(c, { type, ...args });
+  const specPmd = { nr: 4, mms: 2, kind: 'file' as const, initial: 'pmd' as const };
+  const pending = (c: ThpContext, from = 0, to = 4) =>
+    thpPendingInternal(thpView(c), 'madvise_pageout', { mm: 0, from, to }).map(
+      (e) => `${e.type}:${e.mm ?? ''}:${e.sub}`,
+    );
+
+  test('the whole range: unmap the PMD, then evict; a partial range also offers the split', () => {
+    const c = initialThp(specPmd);
+    expect(pending(c)).toEqual([
+      'pageout_split::0',
+      'pageout_split_unmapped::0',
+      'pageout_unmap:0:0',
+      'pageout_evict::0',
+    ]);
+    expect(pending(c, 1, 3)).toEqual([
+      'pageout_split::1',
+      'pageout_split_unmapped::1',
+    ]); /* the THP is not wholly in it */
+    expect(send(c, 'pageout_evict', { sub: 0 }).ret).toBeUndefined(); /* still mapped */
+    const out = send(send(c, 'pageout_unmap', { mm: 0, sub: 0 }), 'pageout_evict', { sub: 0 });
+    expect(out.ret).toBe('ok');
+    expect(out.cached).toEqual([false, false, false, false]);
+    expect(out.freed).toEqual([true, true, true, true]);
+    expect(out.data).toEqual(c.data); /* the file's data is what it was */
+  });
+
+  test('a pinned or referenced page never leaves the page cache; the split is refused while pinned', () => {
+    const pinned = send(initialThp(specPmd), 'pin', { mm: 0, sub: 1 });
+    expect(pinned.ret).toBe('ok');
+    const unmapped = send(pinned, 'pageout_unmap', { mm: 0, sub: 0 });
+    expect(unmapped.ret).toBe('ok');
+    expect(send(unmapped, 'pageout_evict', { sub: 0 }).ret).toBeUndefined();
+    expect(send(pinned, 'pageout_split', { sub: 0 }).ret).toBeUndefined();
+    const ref = send(send(initialThp(specPmd), 'scan_get', { sub: 0, choice: 'ok' }), 'pageout_unmap', {
+      mm: 0,
+      sub: 0,
+    });
+    expect(send(ref, 'pageout_evict', { sub: 0 }).ret).toBeUndefined();
+  });
+
+  test('an anon range has none of the file steps', () => {
+    const anon = initialThp({ ...specPmd, kind: 'anon' });
+    expect(pending(anon).some((p) => p.startsWith('pageout_unmap') || p.startsWith('pageout_evict'))).toBe(false);
+    expect(send(anon, 'pageout_evict', { sub: 0 }).ret).toBeUndefined();
   });
 });
