@@ -15,9 +15,23 @@
  * Typed structurally (state with `avc`, `rmap_lock` and `mms[].ptl`), like
  * steps.ts, so neither implementation's state type leaks into the other.
  */
-import { S } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
 import { me } from './steps.js';
+import {
+  anonVmaPrepare,
+  bit,
+  lowest,
+  mergeAnonVmas,
+  pieceAt,
+  piecesOf,
+  rangeMask,
+  startsOf,
+  vmaHugeSuitable,
+  vmaInit,
+  type VmaLayout,
+} from './vma-layout.js';
+
+export { VMA_FIELDS, anonVmaPrepare, hasAnonVma, vmaHugeSuitable, vmaInit } from './vma-layout.js';
 
 interface WalkParams {
   readonly kind: string;
@@ -66,69 +80,23 @@ interface WalkState {
  * The model keeps per mm `vma`, the subpages of the range its VMAs still
  * cover (bit i), and `vma_start`, the subpages where a VMA piece starts; the
  * pieces are the runs of covered subpages cut at those starts. `avc` holds one
- * entry per piece, m + mms * start, in tree order. Both are kept only while
- * the mm is in the walk (all ones and bit 0 otherwise, so equal states stay
- * equal).
+ * entry per piece, m + mms * start, in tree order, for the mms in the walk.
+ * The layout is kept for every mm of an anon scenario (session 15: fork copies
+ * page tables only for a VMA with an anon_vma, and a read fault maps the huge
+ * zero page only where one VMA covers the range, so it matters outside the walk
+ * too); a file scenario keeps the initial one VMA.
  */
 interface TreeState {
   avc: number[];
   rmap_lock: number;
-  readonly mms: readonly { vma: number; vma_start: number; vm_exec: number; vm_locked: number; vma_nomerge: number }[];
+  readonly mms: readonly VmaLayout[];
 }
 type TreeT = ThreadCtx<{ readonly kind: string; readonly nr: number }>;
-
-const bit = (i: number): number => 1 << i;
-/** The subpages [from, to) as a mask. */
-const rangeMask = (from: number, to: number): number => (bit(to) - 1) & ~(bit(from) - 1);
 
 /** The mm of a walk entry (-1: unlinked). */
 const entryMm = (g: Readonly<TreeState>, e: number): number => (e < 0 ? -1 : e % g.mms.length);
 /** vma_start_pgoff() of a walk entry's VMA, in subpages from the range's first page: the tree's key. */
 const entryKey = (g: Readonly<TreeState>, e: number): number => Math.floor(e / g.mms.length);
-
-/** The VMA piece of mm that starts at subpage s: its covered subpages up to the next start. */
-function pieceAt(vma: number, vma_start: number, s: number): number {
-  let mask = 0;
-  for (let i = s; vma & bit(i) && (i === s || !(vma_start & bit(i))); i++) mask |= bit(i);
-  return mask;
-}
-
-/** mm's VMA pieces over the range, in address order, as subpage masks. */
-function piecesOf(vma: number, vma_start: number, nr: number): number[] {
-  const out: number[] = [];
-  for (let s = 0; s < nr; s++)
-    if (vma & bit(s) && (s === 0 || vma_start & bit(s) || !(vma & bit(s - 1))))
-      out.push(pieceAt(vma, vma_start | bit(s), s));
-  return out;
-}
-
-/**
- * The per-mm VMA fields of both implementations' states (kept only while the mm is in the anon walk): `vma` the
- * subpages its VMAs cover, `vma_start` where a VMA piece starts, `vm_exec` / `vm_locked` the subpages whose VMA has
- * PROT_EXEC from mprotect / VM_LOCKED from mlock, `vma_nomerge` the piece starts whose two sides have different
- * anon_vmas (fork), which vma_merge() never joins.
- */
-export const VMA_FIELDS = {
-  vma: S.int(),
-  vma_start: S.int(),
-  vm_exec: S.int(),
-  vm_locked: S.int(),
-  vma_nomerge: S.int(),
-};
-
-/** The VMA fields of an mm with one VMA over the range and no flags (also the canonical value out of the walk). */
-export const vmaInit = (
-  nr: number,
-): { vma: number; vma_start: number; vm_exec: number; vm_locked: number; vma_nomerge: number } => ({
-  vma: bit(nr) - 1,
-  vma_start: 1,
-  vm_exec: 0,
-  vm_locked: 0,
-  vma_nomerge: 0,
-});
-
-/** The lowest subpage of a piece mask. */
-const lowest = (mask: number): number => 31 - Math.clz32(mask & -mask);
 
 /** Is mm m in the anon walk (has a linked VMA piece)? */
 export const inAnonWalk = (g: Readonly<TreeState>, m: number): boolean => g.avc.some((e) => entryMm(g, e) === m);
@@ -159,23 +127,7 @@ interface Layout {
   starts: number;
   exec: number;
   locked: number;
-}
-
-/**
- * The piece starts a flag layout gives: mprotect_fixup() / mlock_fixup() @ v6.1 (mm/mprotect.c, mm/mlock.c: split_vma()
- * at the range's borders, or vma_merge() with prev and next when the flags become theirs) and @ v6.12 (vma_modify_flags():
- * vma_merge_existing_range(), else split_vma()) leave one VMA per run of equal flags, except that two VMAs with
- * different anon_vmas never merge (is_mergeable_anon_vma(): a child's VMAs copied by fork from separate parent VMAs
- * each got their own anon_vma in anon_vma_fork(): `vma_nomerge`).
- */
-function startsOf(vma: number, exec: number, locked: number, nomerge: number, nr: number): number {
-  let starts = 0;
-  for (let b = 0; b < nr; b++) {
-    if (!(vma & bit(b))) continue;
-    const differs = ((exec ^ (exec << 1)) | (locked ^ (locked << 1)) | nomerge) & bit(b);
-    if (b === 0 || !(vma & bit(b - 1)) || differs) starts |= bit(b);
-  }
-  return starts;
+  anon: number;
 }
 
 /** mm m's piece layout after the change. */
@@ -186,12 +138,14 @@ function layoutAfter(g: Readonly<TreeState>, t: TreeT, m: number, from: number, 
     let starts = mm.vma_start;
     if (c === 'munmap' && from > 0 && mm.vma & bit(from)) starts |= bit(from); /* __split_vma(vma, start) */
     if (c === 'munmap' && to < nr && mm.vma & bit(to)) starts |= bit(to); /* __split_vma(vma, end) */
-    return { starts, exec: mm.vm_exec, locked: mm.vm_locked };
+    return { starts, exec: mm.vm_exec, locked: mm.vm_locked, anon: mm.anon_vma };
   }
   const range = rangeMask(from, to) & mm.vma;
   const exec = c === 'exec' ? mm.vm_exec | range : c === 'noexec' ? mm.vm_exec & ~range : mm.vm_exec;
   const locked = c === 'lock' ? mm.vm_locked | range : c === 'unlock' ? mm.vm_locked & ~range : mm.vm_locked;
-  return { starts: startsOf(mm.vma, exec, locked, mm.vma_nomerge, nr), exec, locked };
+  const changed = range & ((exec ^ mm.vm_exec) | (locked ^ mm.vm_locked));
+  const anon = mergeAnonVmas(mm.vma, exec, locked, mm.anon_vma, mm.vma_nomerge, changed, nr);
+  return { starts: startsOf(mm.vma, exec, locked, anon, mm.vma_nomerge, nr), exec, locked, anon };
 }
 
 /** The pieces of mm m the change (re-)inserts, in address order ([] when it moves nothing). */
@@ -225,21 +179,24 @@ export const vmaTreeWriteOk = (
 ): boolean => g.rmap_lock === 0 || !vmaTreeMoves(g, t, m, from, to, c);
 
 /**
- * Apply the change to mm m's pieces and (re-)insert the ones it creates where the kernel's inserts put them; a merge
- * re-inserts the VMA that grew (__vma_adjust() @ v6.1 / commit_merge() @ v6.12 pre/post-update it) and unlinks the
- * ones it swallowed. Coarsened: the kernel unlinks those (vma_complete() → anon_vma_merge() → unlink_anon_vmas()) after
- * dropping the anon_vma lock it re-inserted under, so a walk in between may visit their range twice (once more
- * through the stale VMA), which finds nothing left to do the second time.
+ * Apply the change to mm m's pieces (every mm of an anon scenario) and, for an mm in the walk, (re-)insert the ones
+ * it creates where the kernel's inserts put them; a merge re-inserts the VMA that grew (__vma_adjust() @ v6.1 /
+ * commit_merge() @ v6.12 pre/post-update it) and unlinks the ones it swallowed. Coarsened: the kernel unlinks those
+ * (vma_complete() → anon_vma_merge() → unlink_anon_vmas()) after dropping the anon_vma lock it re-inserted under, so a
+ * walk in between may visit their range twice (once more through the stale VMA), which finds nothing left to do the
+ * second time.
  */
 export function vmaTreeChange(g: TreeState, t: TreeT, m: number, from: number, to: number, c: VmaChange): void {
-  if (t.params.kind !== 'anon' || !inAnonWalk(g, m)) return;
+  if (t.params.kind !== 'anon') return;
   const mm = g.mms[m]!;
   const pieces = reinserted(g, t, m, from, to, c);
   const after = layoutAfter(g, t, m, from, to, c);
   mm.vm_exec = after.exec;
   mm.vm_locked = after.locked;
+  mm.anon_vma = after.anon;
   if (pieces.length === 0 && after.starts === mm.vma_start) return;
   mm.vma_start = after.starts;
+  if (!inAnonWalk(g, m)) return;
   const mms = g.mms.length;
   /* the pieces that changed leave the tree (pre_update / unlink) and come back in address order */
   const gone = new Set(pieces.map((p) => m + mms * lowest(p)));
@@ -256,41 +213,42 @@ function liveEntry(g: Readonly<TreeState>, e: number): boolean {
 
 /**
  * munmap's unmap_region() → free_pgtables() → unlink_anon_vmas() of the pieces of mm m inside [from, to) (their
- * PTEs are zapped by now), and of every piece when `all` (the mm holds nothing of the range any more: the model
- * drops it from the walk, which would find nothing there). A tombstone keeps a concurrent walk's positions.
+ * PTEs are zapped by now; the VMAs go), and every walk entry of m when `all` (the mm holds nothing of the range any
+ * more: the model drops it from the walk, which would find nothing there; the VMAs outside [from, to) stay). A
+ * tombstone keeps a concurrent walk's positions.
  */
 export function vmaTreeUnlink(g: TreeState, t: TreeT, m: number, from: number, to: number, all: boolean): void {
   const mm = g.mms[m]!;
-  const nr = t.params.nr;
-  if (t.params.kind === 'anon' && inAnonWalk(g, m) && !all) {
-    const range = rangeMask(from, to);
-    g.avc = g.avc.map((e) => (entryMm(g, e) === m && range & bit(entryKey(g, e)) ? -1 : e));
-    mm.vma &= ~range;
-    mm.vma_start &= ~range;
-    mm.vm_exec &= ~range;
-    mm.vm_locked &= ~range;
-    mm.vma_nomerge &= ~range;
-    if (inAnonWalk(g, m)) return;
-  }
-  g.avc = g.avc.map((e) => (entryMm(g, e) === m ? -1 : e));
-  vmaCanonical(mm, nr);
+  const range = rangeMask(from, to);
+  g.avc = g.avc.map((e) => (entryMm(g, e) === m && (all || range & bit(entryKey(g, e))) ? -1 : e));
+  if (t.params.kind !== 'anon') return;
+  mm.vma &= ~range;
+  mm.vma_start &= ~range;
+  mm.vm_exec &= ~range;
+  mm.vm_locked &= ~range;
+  mm.vma_nomerge &= ~range;
+  mm.anon_vma &= ~range;
 }
 
-/** An mm out of the walk: its VMAs no longer matter (canonical: one VMA over the range, no flags). */
-function vmaCanonical(mm: TreeState['mms'][number], nr: number): void {
-  Object.assign(mm, vmaInit(nr));
-}
-
-/** fork: the child's VMAs copy the parent's (dup_mmap; kept only when linked); when `link`, each piece's avc goes in after every entry with the same start. */
+/**
+ * fork: the child's VMAs copy the parent's (dup_mmap() → vm_area_dup()), each with an anon_vma of its own where the
+ * parent's VMA has one (anon_vma_fork(): "Don't bother if the parent process has no anon_vma here", else "Then add
+ * our own anon_vma"). Two child VMAs with anon_vmas have different ones, and one with an anon_vma has a chain that
+ * is not singular, so it never merges with one without (is_mergeable_anon_vma()): only a border between two VMAs
+ * without one may merge later. When `link`, each piece's avc goes in after every entry with the same start.
+ */
 export function vmaTreeFork(g: TreeState, t: TreeT, s: number, d: number, link: boolean): void {
-  if (!link) return;
+  if (t.params.kind !== 'anon' || inAnonWalk(g, d)) return;
   const src = g.mms[s]!;
   const dst = g.mms[d]!;
   dst.vma = src.vma;
   dst.vma_start = src.vma_start;
   dst.vm_exec = src.vm_exec;
   dst.vm_locked = src.vm_locked;
-  dst.vma_nomerge = src.vma_start & ~1; /* anon_vma_fork(): each child VMA gets its own anon_vma */
+  dst.anon_vma = src.anon_vma;
+  const neither = ~src.anon_vma & ~(src.anon_vma << 1); /* bit b: neither b - 1 nor b has an anon_vma */
+  dst.vma_nomerge = src.vma_start & ~1 & ~neither;
+  if (!link) return;
   for (const p of piecesOf(src.vma, src.vma_start, t.params.nr)) anonVmaTreeInsert(g, d + g.mms.length * lowest(p));
 }
 
@@ -339,10 +297,17 @@ export function rmapWalkNext(g: WalkState, t: T, stop = false): boolean {
   return true;
 }
 
-/** A fresh anon THP in mm m (do_huge_pmd_anonymous_page: a new anon_vma, its one VMA linked; nobody else is in its walk). */
+/**
+ * A fresh anon THP in mm m (do_huge_pmd_anonymous_page(): anon_vma_prepare() of its VMA; that VMA linked, nobody else
+ * is in the new THP's walk). The kernel maps it only where one VMA covers the range (vmaHugeSuitable); the model's
+ * `fault` op keeps no small anon pages to fall back to, so where the mm's VMAs were cut or unmapped (conform never
+ * generates that fault) it gives the mm one VMA over the range again, as the model did for every mm before session 15.
+ */
 export function vmaTreeNew(g: TreeState, nr: number, m: number): void {
+  const mm = g.mms[m]!;
+  if (!vmaHugeSuitable(mm, nr)) Object.assign(mm, vmaInit(nr));
   g.avc = [m];
-  for (const mm of g.mms) vmaCanonical(mm, nr);
+  anonVmaPrepare(mm, nr, 0);
 }
 
 /**

@@ -9,7 +9,7 @@
  * boundary inside the modelled part, so each is one step.
  */
 // Deliberate copy of impl/thp's fault.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
-import { vmaTreeNew } from '../thp-common/rmap-walk.js';
+import { anonVmaPrepare, vmaHugeSuitable, vmaTreeNew } from '../thp-common/rmap-walk.js';
 import {
   ENTIRELY_MAPPED,
   PTE_NONE,
@@ -24,7 +24,7 @@ import {
   type T,
 } from './folio.js';
 import { prep_large_folio } from './folio-init.js';
-import { tableEmpty } from './pgtable.js';
+import { pte_alloc, tableEmpty } from './pgtable.js';
 import { do_swap_page, swapFolioUnlocked } from './swap.js';
 import { deferred_split_folio, folio_add_rmap_pmd, folio_add_rmap_ptes } from './rmap.js';
 import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';
@@ -124,16 +124,22 @@ export const fault_pte = kernelOp(
 
 /**
  * A read fault (FAULT_FLAG_WRITE clear) of virtual page i of mm, under the
- * ptl: pmd_none → do_huge_pmd_anonymous_page() → set_huge_zero_folio() (the
- * huge zero folio, use_zero_page on); an empty PTE → do_anonymous_page() maps
- * my_zero_pfn(). Anything present is left alone. Returns whether it mapped.
+ * ptl: pmd_none → do_huge_pmd_anonymous_page() → vmf_anon_prepare() +
+ * set_huge_zero_folio() (the huge zero folio, use_zero_page on) where one VMA
+ * covers the range; else (VM_FAULT_FALLBACK: thp_vma_suitable_order() fails
+ * first) and in an empty PTE, do_anonymous_page() maps my_zero_pfn() without
+ * vmf_anon_prepare() (mm/huge_memory.c, mm/memory.c @ v6.12). Anything
+ * present is left alone. Returns whether it mapped.
  */
 export function read_fault_zero(mm: MmT, i: number): boolean {
-  if (mm.pmd === 'none') {
+  const nr = mm.pte.length;
+  if (mm.pmd === 'none' && vmaHugeSuitable(mm, nr)) {
+    anonVmaPrepare(mm, nr, i);
     mm.pmd = 'zero';
     mm.pmd_write = false;
     return true;
   }
+  if (mm.pmd === 'none') pte_alloc(mm); /* __handle_mm_fault → handle_pte_fault → do_anonymous_page: pte_alloc() */
   if (mm.pmd !== 'table' || mm.pte[i] !== PTE_NONE) return false;
   mm.pte[i] = PTE_ZERO;
   mm.pte_write[i] = false;

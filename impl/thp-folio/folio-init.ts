@@ -107,7 +107,11 @@ export function init(p: FolioParams): FolioState {
     g.entire_mapcount++;
     g.nr_pages_mapped = ENTIRELY_MAPPED;
     g.large_mapcount++;
-    if (anon) g.avc.push(m);
+    if (anon) {
+      g.avc.push(m);
+      g.mms[m]!.anon_vma =
+        (1 << n) - 1; /* do_huge_pmd_anonymous_page(): anon_vma_prepare(); anon_vma_fork() for the child */
+    }
   }
   /* a THP mapped by one process only is exclusive to it (folio_add_new_anon_rmap(RMAP_EXCLUSIVE)); fork shares it */
   if (anon) g.pages[0]!.anon_exclusive = mappers.length === 1;

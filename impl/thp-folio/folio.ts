@@ -135,7 +135,7 @@ const MmS = S.struct({
   vm_write: S.bool(),
   /** Data of the THP khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
-  /** Its VMAs over the range: pieces and flags, while in the anon walk (thp-common/rmap-walk.ts VMA_FIELDS). */
+  /** Its VMAs over the range: pieces, flags and anon_vma (anon; thp-common/rmap-walk.ts VMA_FIELDS). */
   ...VMA_FIELDS,
 });
 

@@ -13,12 +13,15 @@
  * faults them in later.
  */
 // Deliberate copy of impl/thp's fork.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
-import { inAnonWalk, vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
+import { hasAnonVma, inAnonWalk, vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
 import { alloc_copy, maybeDmaPinned } from './cow.js';
 import {
+  BUG_ON,
   PTE_COPY,
   PTE_MIGRATION,
+  PTE_NONE,
   PTE_PRESENT,
+  PTE_ZERO,
   folioOf,
   folio_get,
   isAnon,
@@ -93,16 +96,39 @@ function copy_present_pte(g: G, t: T, src: MmT, dst: MmT, i: number): void {
   src.pte_write[i] = false; /* ptep_set_wrprotect(src_mm, addr, src_pte) */
 }
 
+/** A PTE vma_needs_copy() skips: only none or the small zero page can be there (anything anon needs an anon_vma). */
+function notCopied(src: Readonly<MmT>, i: number): void {
+  const e = src.pte[i]!;
+  BUG_ON(e !== PTE_NONE && e !== PTE_ZERO, `fork: PTE ${i} holds ${e} in a VMA without an anon_vma`);
+}
+
 function copy_page_range(g: G, t: T, src: MmT, dst: MmT): void {
+  /* a PMD maps the range only from a fault that called vmf_anon_prepare() first (do_huge_pmd_anonymous_page()) */
+  BUG_ON(
+    src.pmd !== 'table' && src.pmd !== 'none' && !hasAnonVma(src, 0),
+    `fork: a ${src.pmd} PMD in a VMA without an anon_vma`,
+  );
   if (src.pmd === 'zero') {
     dst.pmd = 'zero'; /* copy_huge_pmd(): is_huge_zero_pmd → mm_get_huge_zero_folio + set_pmd_at */
   } else if (src.pmd === 'foreign') {
     dst.pmd = 'foreign';
     dst.foreign_data = [...src.foreign_data];
   } else if (src.pmd === 'table') {
+    /*
+     * dup_mmap() copies VMA by VMA, and copy_page_range() → vma_needs_copy() @ v6.12 (mm/memory.c) copies page
+     * tables only for a VMA with an anon_vma (no uffd-wp, PFNMAP or MIXEDMAP here): "Don't copy ptes where a page
+     * fault will fill them correctly". A VMA without one maps at most small zero pages (do_anonymous_page() maps
+     * my_zero_pfn() without vmf_anon_prepare()); the child faults them in again. No such VMA: no page table at all.
+     */
+    if (src.anon_vma === 0) {
+      for (let i = 0; i < t.params.nr; i++) notCopied(src, i);
+      return;
+    }
     dst.pmd = 'table';
     dst.foreign_data = [...src.foreign_data];
-    for (let i = 0; i < t.params.nr; i++) copy_present_pte(g, t, src, dst, i);
+    for (let i = 0; i < t.params.nr; i++)
+      if (hasAnonVma(src, i)) copy_present_pte(g, t, src, dst, i);
+      else notCopied(src, i);
   }
 }
 

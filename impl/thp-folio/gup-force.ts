@@ -34,7 +34,8 @@ import {
   type MmT,
   type T,
 } from './folio.js';
-import { pteOf } from './pgtable.js';
+import { pte_alloc, pteOf } from './pgtable.js';
+import { anonVmaPrepare, vmaHugeSuitable } from '../thp-common/rmap-walk.js';
 import { do_swap_page, swapFolioUnlocked } from './swap.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf, mmap_read_unlock, type KStep } from './steps.js';
 import { FAULT_NOMAP, WP, do_wp_page, wpFaultSteps } from './wp.js';
@@ -135,18 +136,18 @@ function faultinEmpty(g: G, t: T, write: boolean): void {
     read_fault_zero(mm, i);
     return;
   }
-  if (mm.pmd === 'none' && g.pages.every((p) => p.freed)) {
+  if (mm.pmd === 'none' && vmaHugeSuitable(mm, t.params.nr) && g.pages.every((p) => p.freed)) {
     do_huge_pmd_anonymous_page(g, t, m);
     return;
   }
-  /* VM_FAULT_FALLBACK (the model's one folio is in use): __pte_alloc + do_anonymous_page */
-  if (mm.pmd === 'none') {
-    mm.pmd = 'table';
-    mm.pte.fill(PTE_NONE);
-    mm.pte_write.fill(false);
-    mm.pte_excl.fill(false);
-  }
+  /* VM_FAULT_FALLBACK (no one VMA over the range, or the model's one folio is in use): __pte_alloc + do_anonymous_page */
+  if (mm.pmd === 'none') pte_alloc(mm);
   if (mm.pmd !== 'table' || mm.pte[i] !== PTE_NONE) return;
+  anonVmaPrepare(
+    mm,
+    t.params.nr,
+    i,
+  ); /* do_anonymous_page(): vmf_anon_prepare() before "Allocate our own private page." */
   mm.pte[i] = PTE_COPY + alloc_copy(g, 0); /* folio_add_new_anon_rmap(RMAP_EXCLUSIVE) */
   mm.pte_write[i] = mm.vm_write; /* if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(...) */
 }

@@ -25,6 +25,14 @@ export function tableEmpty(mm: Readonly<MmT>): boolean {
   return mm.pte.every((x) => x === PTE_NONE);
 }
 
+/** __pte_alloc() under pmd_none: an empty PTE table (a fault that maps no PMD). */
+export function pte_alloc(mm: MmT): void {
+  mm.pmd = 'table';
+  mm.pte.fill(PTE_NONE);
+  mm.pte_write.fill(false);
+  mm.pte_excl.fill(false);
+}
+
 /** The PTE entry for subpage i in mm, PTE_NONE when mm does not PTE-map the range. */
 export const pteOf = (mm: Readonly<MmT>, i: number): number => (mm.pmd === 'table' ? mm.pte[i]! : PTE_NONE);
 

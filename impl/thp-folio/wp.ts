@@ -36,6 +36,7 @@ import {
   type T,
 } from './folio.js';
 import { pteOf } from './pgtable.js';
+import { anonVmaPrepare } from '../thp-common/rmap-walk.js';
 import { folio_remove_rmap_ptes } from './rmap.js';
 import { do_swap_page, folio_free_swap, swapFolioUnlocked } from './swap.js';
 import { SPLIT_PMD, splitHugePmdSteps, type SplitPmdStep } from './split-pmd.js';
@@ -65,6 +66,7 @@ export const faultResult = (f: number): string => (f === FAULT_REUSE ? 'reuse' :
  * release); writable only for a write fault on a VM_WRITE VMA (maybe_mkwrite).
  */
 function wp_page_copy(g: G, t: T, mm: MmT, i: number): number {
+  anonVmaPrepare(mm, t.params.nr, i); /* vmf_anon_prepare(vmf) @ v6.12 */
   const tg = targetOf(mm, i);
   const data = tg.kind === 'copy' ? g.copies[tg.k]!.data : tg.kind === 'zero' ? 0 : g.pages[i]!.data;
   const k = alloc_copy(g, data);

@@ -6,7 +6,7 @@
  * mmap_lock for read and the PMD/PTE lock, with no lock boundary inside the
  * modelled part, so each is one step.
  */
-import { vmaTreeNew } from '../thp-common/rmap-walk.js';
+import { anonVmaPrepare, vmaHugeSuitable, vmaTreeNew } from '../thp-common/rmap-walk.js';
 import {
   PTE_NONE,
   PTE_PRESENT,
@@ -20,7 +20,7 @@ import {
   type T,
   type ThpState,
 } from './page.js';
-import { tableEmpty } from './pgtable.js';
+import { pte_alloc, tableEmpty } from './pgtable.js';
 import { do_swap_page, swapPageUnlocked } from './swap.js';
 import { page_add_file_rmap } from './rmap.js';
 import { arg, badMm, badSub, done, kernelOp, type Done } from './steps.js';
@@ -116,17 +116,23 @@ export const fault_pte = kernelOp(
 
 /**
  * A read fault (FAULT_FLAG_WRITE clear) of virtual page i of mm, under the
- * ptl: pmd_none → do_huge_pmd_anonymous_page() → set_huge_zero_page() (the
- * huge zero page, use_zero_page on); an empty PTE → do_anonymous_page() maps
- * my_zero_pfn(). Anything present is left alone. Returns whether it mapped.
+ * ptl: pmd_none → do_huge_pmd_anonymous_page() → anon_vma_prepare() +
+ * set_huge_zero_page() (the huge zero page, use_zero_page on) where one VMA
+ * covers the range; else (VM_FAULT_FALLBACK: transhuge_vma_suitable() fails
+ * first) and in an empty PTE, do_anonymous_page() maps my_zero_pfn() without
+ * anon_vma_prepare() (mm/huge_memory.c, mm/memory.c @ v6.1). Anything present
+ * is left alone. Returns whether it mapped.
  */
 export function read_fault_zero(mm: MmT, i: number): boolean {
-  if (mm.pmd === 'none') {
+  const nr = mm.pte.length;
+  if (mm.pmd === 'none' && vmaHugeSuitable(mm, nr)) {
+    anonVmaPrepare(mm, nr, i);
     mm.pmd = 'zero';
     mm.pmd_write = false;
     mm.pmd_dirty = false; /* mk_pmd(zero_page, vma->vm_page_prot): clean */
     return true;
   }
+  if (mm.pmd === 'none') pte_alloc(mm); /* __handle_mm_fault → handle_pte_fault → do_anonymous_page: pte_alloc() */
   if (mm.pmd !== 'table' || mm.pte[i] !== PTE_NONE) return false;
   mm.pte[i] = PTE_ZERO;
   mm.pte_write[i] = false;

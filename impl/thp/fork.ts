@@ -19,12 +19,15 @@
  * the page. Lacking 6c287605fd56 the test is page_maybe_dma_pinned() alone.
  * Shared file VMAs are not copied: the child faults them in later.
  */
-import { inAnonWalk, vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
+import { hasAnonVma, inAnonWalk, vmaTreeFork, vmaTreeForkAppends } from '../thp-common/rmap-walk.js';
 import { alloc_copy, clearAnonExclusive, maybeDmaPinned, pageAnonExclusive, preExclusive } from './cow.js';
 import {
+  BUG_ON,
   PTE_COPY,
   PTE_MIGRATION,
+  PTE_NONE,
   PTE_PRESENT,
+  PTE_ZERO,
   get_page,
   isAnon,
   isSwapPte,
@@ -97,7 +100,18 @@ function earlyCowMask(g: Readonly<G>, t: T, src: Readonly<MmT>): number {
   return mask;
 }
 
+/** A PTE vma_needs_copy() skips: only none or the small zero page can be there (anything anon needs an anon_vma). */
+function notCopied(src: Readonly<MmT>, i: number): void {
+  const e = src.pte[i]!;
+  BUG_ON(e !== PTE_NONE && e !== PTE_ZERO, `fork: PTE ${i} holds ${e} in a VMA without an anon_vma`);
+}
+
 function copy_page_range(g: G, t: T, src: MmT, dst: MmT, early_cow: number): void {
+  /* a PMD maps the range only from a fault that called anon_vma_prepare() first (do_huge_pmd_anonymous_page()) */
+  BUG_ON(
+    src.pmd !== 'none' && src.pmd !== 'table' && !hasAnonVma(src, 0),
+    `fork: a ${src.pmd} PMD in a VMA without an anon_vma`,
+  );
   if (src.pmd === 'huge') {
     g.pages[0]!.anon_exclusive = false; /* page_try_dup_anon_rmap(src_page, true, src_vma): ClearPageAnonExclusive */
     get_page(g, 0);
@@ -118,9 +132,21 @@ function copy_page_range(g: G, t: T, src: MmT, dst: MmT, early_cow: number): voi
     dst.pmd = 'foreign';
     dst.foreign_data = [...src.foreign_data];
   } else if (src.pmd === 'table') {
+    /*
+     * dup_mmap() copies VMA by VMA, and copy_page_range() → vma_needs_copy() @ v6.1 (mm/memory.c) copies page
+     * tables only for a VMA with an anon_vma (no uffd-wp, PFNMAP or MIXEDMAP here): "Don't copy ptes where a page
+     * fault will fill them correctly". A VMA without one maps at most small zero pages (do_anonymous_page() maps
+     * my_zero_pfn() without anon_vma_prepare()); the child faults them in again. No such VMA: no page table at all.
+     */
+    if (src.anon_vma === 0) {
+      for (let i = 0; i < t.params.nr; i++) notCopied(src, i);
+      return;
+    }
     dst.pmd = 'table';
     dst.foreign_data = [...src.foreign_data];
-    for (let i = 0; i < t.params.nr; i++) copy_present_pte(g, src, dst, i, (early_cow & (1 << i)) !== 0);
+    for (let i = 0; i < t.params.nr; i++)
+      if (hasAnonVma(src, i)) copy_present_pte(g, src, dst, i, (early_cow & (1 << i)) !== 0);
+      else notCopied(src, i);
   }
 }
 

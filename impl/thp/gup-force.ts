@@ -39,7 +39,8 @@ import {
   type T,
   type ThpState,
 } from './page.js';
-import { pteOf } from './pgtable.js';
+import { pte_alloc, pteOf } from './pgtable.js';
+import { anonVmaPrepare, vmaHugeSuitable } from '../thp-common/rmap-walk.js';
 import { do_swap_page, swapPageUnlocked } from './swap.js';
 import { arg, badMm, badSub, done, kernelOp, mmOf, mmap_read_unlock, type KStep } from './steps.js';
 import { FAULT_NOMAP, WP, wpFaultSteps } from './wp.js';
@@ -139,18 +140,14 @@ function faultinEmpty(g: G, t: T, write: boolean): void {
     read_fault_zero(mm, i);
     return;
   }
-  if (mm.pmd === 'none' && g.pages.every((p) => p.freed)) {
+  if (mm.pmd === 'none' && vmaHugeSuitable(mm, t.params.nr) && g.pages.every((p) => p.freed)) {
     do_huge_pmd_anonymous_page(g, m);
     return;
   }
-  /* VM_FAULT_FALLBACK (the model's one THP is in use): __pte_alloc + do_anonymous_page */
-  if (mm.pmd === 'none') {
-    mm.pmd = 'table';
-    mm.pte.fill(PTE_NONE);
-    mm.pte_write.fill(false);
-    mm.pte_dirty.fill(false);
-  }
+  /* VM_FAULT_FALLBACK (no one VMA over the range, or the model's one THP is in use): __pte_alloc + do_anonymous_page */
+  if (mm.pmd === 'none') pte_alloc(mm);
   if (mm.pmd !== 'table' || mm.pte[i] !== PTE_NONE) return;
+  anonVmaPrepare(mm, t.params.nr, i); /* do_anonymous_page(): "Allocate our own private page." */
   mm.pte[i] = PTE_COPY + alloc_copy(g, 0);
   /* if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry)) */
   mm.pte_write[i] = mm.vm_write;

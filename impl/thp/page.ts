@@ -18,13 +18,12 @@
  * The state never depends on a particular nr/mms: per-subpage and per-mm data
  * are lists sized from the scenario parameters.
  */
-import { vmaInit } from '../thp-common/rmap-walk.js';
 import { S, type Infer } from '../../checker/schema.js';
 import type { ThreadCtx } from '../../checker/types.js';
 import { PriorS, initPrior } from '../thp-common/prior.js';
 import { swapSlots } from '../thp-common/swap-entry.js';
 import { BUG_ON } from '../thp-common/steps.js';
-import { VMA_FIELDS } from '../thp-common/rmap-walk.js';
+import { VMA_FIELDS, vmaInit } from '../thp-common/rmap-walk.js';
 
 export interface ThpParams {
   readonly nr: number;
@@ -133,7 +132,7 @@ const MmS = S.struct({
   vm_write: S.bool(),
   /** Data of the huge page khugepaged collapsed this mm's range into (pmd 'foreign' / PTE_FOREIGN), per subpage. */
   foreign_data: S.list(S.int()),
-  /** Its VMAs over the range: pieces and flags, while in the anon walk (thp-common/rmap-walk.ts VMA_FIELDS). */
+  /** Its VMAs over the range: pieces, flags and anon_vma (anon; thp-common/rmap-walk.ts VMA_FIELDS). */
   ...VMA_FIELDS,
 });
 export const thpSchema = S.struct({
@@ -362,6 +361,8 @@ export function init(p: ThpParams): ThpState {
     if (anon) {
       g.compound_mapcount++;
       g.avc.push(m);
+      g.mms[m]!.anon_vma =
+        (1 << n) - 1; /* do_huge_pmd_anonymous_page(): anon_vma_prepare(); anon_vma_fork() for the child */
       /* page_add_new_anon_rmap() set PG_anon_exclusive on the head; fork cleared it (page_try_dup_anon_rmap) */
       g.pages[0]!.anon_exclusive = mappers.length === 1;
     } else {

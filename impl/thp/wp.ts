@@ -45,6 +45,7 @@ import {
 } from './page.js';
 import type { MmT, T, ThpState } from './page.js';
 import { pteOf } from './pgtable.js';
+import { anonVmaPrepare } from '../thp-common/rmap-walk.js';
 import { do_swap_page, folio_free_swap, swapPageUnlocked } from './swap.js';
 import { page_remove_rmap } from './rmap.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
@@ -74,6 +75,7 @@ export const faultResult = (f: number): string => (f === FAULT_REUSE ? 'reuse' :
  * and read-only for an unshare fault (mm/memory.c wp_page_copy() @ v6.1).
  */
 function wp_page_copy(g: G, t: T, mm: MmT, i: number): number {
+  anonVmaPrepare(mm, t.params.nr, i); /* if (unlikely(anon_vma_prepare(vma))) goto oom; @ v6.1 */
   const tg = targetOf(mm, i);
   /* is_zero_pfn(): alloc_zeroed_user_highpage_movable(), nothing to copy and no page to release */
   const data = tg.kind === 'copy' ? g.copies[tg.k]!.data : tg.kind === 'zero' ? 0 : g.pages[i]!.data;

@@ -155,7 +155,7 @@ export function thpPendingInternal(
   view: ThpView,
   op: string,
   args: Readonly<Record<string, unknown>>,
-): { type: string; mm?: number; sub?: number; key?: string }[] {
+): { type: string; mm?: number; sub?: number; key?: string; pte?: number }[] {
   if (op === 'swap_out') return swapOutPending(view, args);
   if (op === 'madvise_pageout') return pageoutPending(view, args);
   const swapIn = swapInPending(view, op, args);
@@ -172,7 +172,10 @@ export function thpPendingInternal(
   if (view.kind !== 'anon' || op !== 'force_write') return [];
   const sub = int(args.sub);
   if (mm < 0 || mm >= view.mms || sub < 0 || sub >= view.pte.length || pageAt(view, mm, sub) !== -1) return [];
-  return [{ type: 'force_fault', mm, sub }];
+  return [
+    { type: 'force_fault', mm, sub },
+    { type: 'force_fault', mm, sub, pte: 1 },
+  ];
 }
 
 export const thpMachine = setup({

@@ -65,14 +65,22 @@ const on_fault_pte: Handler = (c, e) => {
  * page. The child may also get copies of every THP subpage instead of sharing
  * them ('copy'): page_maybe_dma_pinned() is a heuristic that also sees other
  * subpages' pins and transient GUP-fast references, and copying is invisible
- * to the data guarantees.
+ * to the data guarantees. The child may also leave out small zero pages the
+ * parent maps (`:z<set>`), and then have no page table at all when it maps
+ * nothing by PTE (`:n<set>`): fork copies page tables only for a VMA with an
+ * anon_vma, and one where only read faults happened has none; a later read
+ * faults the zero page in again (thpChoicesOf).
  */
 const on_fork: Handler = (c, e) => {
   const { n, badMm, anon, ev, choice } = e;
   const src = int(ev.src);
   const dst = int(ev.dst);
-  const copyAll = choice === 'copy';
+  const [kind, skip] = typeof choice === 'string' ? choice.split(':') : [choice, undefined];
+  const copyAll = kind === 'copy';
+  const leave = skip === undefined ? 0 : int(Number(skip.slice(1)));
+  const noTable = skip?.startsWith('n') ?? false;
   const bad = badMm(src) || badMm(dst) || src === dst;
+  if (skip !== undefined && (bad || !anon || mapsAny(c, dst) || c.ptable.includes(dst))) return REJECT;
   if (copyAll && (bad || !anon || mapsAny(c, dst) || c.ptable.includes(dst) || !c.compound)) return REJECT;
   if (bad) return 'EINVAL';
   if (!anon) return 'ok'; // copy_page_range() skips shared file VMAs: the child faults them in later
@@ -84,8 +92,9 @@ const on_fork: Handler = (c, e) => {
     if (page === -2) {
       add(c.foreign[i]!, dst);
       c.fdata[dst]![i] = c.fdata[src]![i]!;
-    } else if (page === ZERO_PAGE) add(c.zero[i]!, dst);
-    else if (page >= n) {
+    } else if (page === ZERO_PAGE) {
+      if (!(leave & (1 << i))) add(c.zero[i]!, dst);
+    } else if (page >= n) {
       if (pinnedPage(page)) mapNewCopy(c, dst, i, c.copyData[page - n]!);
       else c.cow[dst]![i] = page - n;
     } else if (page === i && c.swapped[i]!.includes(src) && !pinnedPage(i)) {
@@ -99,7 +108,8 @@ const on_fork: Handler = (c, e) => {
     if (!copiedThp) add(c.pmd, dst);
     else for (let i = 0; i < n; i++) if (c.cow[dst]![i]! < 0) add(c.pte[i]!, dst);
   }
-  if (c.ptable.includes(src) || copiedThp) add(c.ptable, dst);
+  if (noTable && c.pte.some((_, i) => pageAt(c, dst, i) !== -1)) return REJECT;
+  if ((c.ptable.includes(src) || copiedThp) && !noTable) add(c.ptable, dst);
   if (c.ro.includes(src)) add(c.ro, dst);
   return 'ok';
 };
@@ -185,13 +195,16 @@ const on_madvise_dontneed: Handler = (c, e) => {
 
 /** MADV_POPULATE_READ-like read fault of the whole range: unmapped virtual pages map the zero page. */
 const on_populate_read: Handler = (c, e) => {
-  if (e.badMm(e.mm) || !e.anon) return 'EINVAL';
+  if (e.badMm(e.mm) || !e.anon) return e.choice === 'pte' ? REJECT : 'EINVAL';
+  /* small zero pages in a new page table ('pte'): only where no page table and no PMD is */
+  if (e.choice === 'pte' && (c.ptable.includes(e.mm) || mapsAny(c, e.mm))) return REJECT;
   /* its read faults map a swap entry's page again (do_swap_page), as every access does */
   for (let i = 0; i < c.pte.length; i++) swapIn(c, e.mm, i);
   mapZero(
     c,
     e.mm,
     c.pte.map((_, i) => i),
+    e.choice === 'pte',
   );
   return 'ok';
 };

@@ -106,10 +106,11 @@ export function mapFreshThp(c: ThpView, mm: number): void {
 
 /**
  * A read fault of mm's unmapped virtual pages: with no page table, the huge
- * zero page by PMD (do_huge_pmd_anonymous_page → set_huge_zero_page); else the
+ * zero page by PMD (do_huge_pmd_anonymous_page → set_huge_zero_page), or when
+ * `pte` (no single VMA over the range: VM_FAULT_FALLBACK) a page table; then the
  * small zero page in each empty PTE of `subs` (do_anonymous_page).
  */
-export function mapZero(c: ThpView, mm: number, subs: readonly number[]): void {
+export function mapZero(c: ThpView, mm: number, subs: readonly number[], pte = false): void {
   const n = c.pte.length;
   const unmapped = (i: number): boolean =>
     !mapsSub(c, mm, i) &&
@@ -119,8 +120,11 @@ export function mapZero(c: ThpView, mm: number, subs: readonly number[]): void {
     !c.zero[i]!.includes(mm);
   if (!c.ptable.includes(mm)) {
     for (let i = 0; i < n; i++) if (!unmapped(i)) return; /* a PMD maps the range */
-    for (let i = 0; i < n; i++) add(c.zero[i]!, mm);
-    return;
+    if (!pte) {
+      for (let i = 0; i < n; i++) add(c.zero[i]!, mm);
+      return;
+    }
+    add(c.ptable, mm);
   }
   for (const i of subs) if (unmapped(i)) add(c.zero[i]!, mm);
 }

@@ -15,7 +15,7 @@ import {
   pinnedBy,
   sharedWithOthers,
 } from './identity.js';
-import { failedSplitAfterUnmap, mapFreshThp, mapZero, splitPage, unmapPte } from './mappings.js';
+import { failedSplitAfterUnmap, mapFreshThp, mapZero, mapsAny, splitPage, unmapPte } from './mappings.js';
 import { swapIn } from './swap-ops.js';
 import { add, del, endSplit, specTotalMapcount, splitKey, thpChoices, type ThpView } from './view.js';
 
@@ -268,9 +268,11 @@ const on_force_write: Handler = (c, e) => {
   if (badMm(mm) || badSub(sub) || !anon) return first(thpChoices.force_write) ? 'EINVAL' : REJECT;
   const page = pageAt(c, mm, sub);
   if (page === -1) {
-    if (choice === 'copy') return REJECT;
+    /* 'copy': a small page where a THP could be faulted in, as when no single VMA covers the range (the spec keeps no VMAs) */
+    const huge = !c.ptable.includes(mm) && c.freed.every((f) => f);
+    if (choice === 'copy' && !huge) return REJECT;
     const val = int(ev.val) >= 0 ? int(ev.val) : 1;
-    if (!c.ptable.includes(mm) && c.freed.every((f) => f)) {
+    if (huge && choice !== 'copy') {
       mapFreshThp(c, mm);
       c.data[sub] = val;
     } else {
@@ -289,13 +291,16 @@ const on_force_write: Handler = (c, e) => {
  * Internal, only while a FOLL_FORCE write to (mm, sub) is in flight: its
  * fault-in before its data lands, on a read-only or a writable private range:
  * a fresh zeroed THP by PMD where no page table is and the model's huge page
- * is free, else a fresh zero-filled small page.
+ * is free, else (and with `pte`: no single VMA over the range, which the spec
+ * does not keep) a fresh zero-filled small page.
  */
 const on_force_fault: Handler = (c, e) => {
-  const { mm, sub, badMm, badSub, anon } = e;
+  const { mm, sub, badMm, badSub, anon, ev } = e;
   if (badMm(mm) || badSub(sub) || !anon || pageAt(c, mm, sub) !== -1) return REJECT;
   const nothing = c.pte.every((_, i) => pageAt(c, mm, i) === -1);
-  if (!c.ptable.includes(mm) && nothing && c.freed.every((f) => f)) mapFreshThp(c, mm);
+  const huge = !c.ptable.includes(mm) && nothing && c.freed.every((f) => f);
+  if (int(ev.pte) === 1 && !huge) return REJECT; /* the same as without `pte` */
+  if (huge && int(ev.pte) !== 1) mapFreshThp(c, mm);
   else {
     add(c.ptable, mm);
     mapNewCopy(c, mm, sub, 0);
@@ -305,9 +310,11 @@ const on_force_fault: Handler = (c, e) => {
 
 /** A /proc/pid/mem read (FOLL_FORCE, no FOLL_WRITE): the data mm maps at sub; an unmapped address reads the zero page. */
 const on_force_read: Handler = (c, e) => {
-  const { mm, sub, badMm, badSub, anon } = e;
-  if (badMm(mm) || badSub(sub) || !anon) return 'EINVAL';
-  if (pageAt(c, mm, sub) === -1) mapZero(c, mm, [sub]);
+  const { mm, sub, badMm, badSub, anon, choice } = e;
+  if (badMm(mm) || badSub(sub) || !anon) return choice === 'pte' ? REJECT : 'EINVAL';
+  /* a new page table of small zero pages ('pte'): only where nothing is mapped and no page table is */
+  if (choice === 'pte' && (c.ptable.includes(mm) || pageAt(c, mm, sub) !== -1 || mapsAny(c, mm))) return REJECT;
+  if (pageAt(c, mm, sub) === -1) mapZero(c, mm, [sub], choice === 'pte');
   swapIn(c, mm, sub);
   return dataOf(c, mm, sub);
 };

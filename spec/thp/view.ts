@@ -138,7 +138,39 @@ export const thpChoices = {
    * 'lookup-miss' (answers 'none'): the page lookup met a split's migration entries (view.splitting).
    */
   migrate: ['ok', 'EAGAIN', 'split', 'split-EAGAIN', 'remapped', 'remapped-EAGAIN', 'lookup-miss'],
+  /**
+   * A read fault where no page table is: the huge zero page by PMD, or ('pte') a page table of small zero pages: the
+   * huge one needs a single VMA over the whole range, which mprotect / mlock / munmap of part of it cut (the spec
+   * keeps no VMAs).
+   */
+  populate_read: ['huge', 'pte'],
+  force_read: ['huge', 'pte'],
 } as const;
+
+/**
+ * The outcomes of op in spec state c: thpChoices, and for fork also the sets of the parent's small zero pages the
+ * child leaves out (`share:z5`: subpages 0 and 2), with or without a page table of its own (`share:n5`: none, only
+ * when the child maps nothing by PTE then): fork copies page tables only for a VMA with an anon_vma, and a VMA where
+ * only read faults happened has none (the zero page is mapped without one); the spec keeps no VMAs. Listed from the
+ * state, so a parent without small zero pages keeps fork's two outcomes (and `:n0` where it has a page table).
+ */
+export function thpChoicesOf(
+  op: string,
+  args: Readonly<Record<string, unknown>>,
+  c: ThpView,
+): readonly (string | number)[] | undefined {
+  if (op !== 'fork') return (thpChoices as Readonly<Record<string, readonly (string | number)[]>>)[op];
+  const src = Number(args.src);
+  if (!Number.isInteger(src) || src < 0 || src >= c.mms || !c.ptable.includes(src)) return thpChoices.fork;
+  let zero = 0;
+  c.zero.forEach((s, i) => {
+    if (s.includes(src)) zero |= 1 << i;
+  });
+  const out: string[] = [...thpChoices.fork];
+  for (const k of thpChoices.fork) out.push(`${k}:n0`);
+  for (let z = zero; z > 0; z = (z - 1) & zero) for (const k of thpChoices.fork) out.push(`${k}:z${z}`, `${k}:n${z}`);
+  return out;
+}
 
 // ---------------------------------------------------------------------------
 // Helpers over a draft (mutable copy)

@@ -7,7 +7,7 @@ import type { Subsystem } from '../../checker/types.js';
 import { thpImpl } from '../../impl/thp/index.js';
 import type { ThpParams, ThpState } from '../../impl/thp/page.js';
 import {
-  thpChoices,
+  thpChoicesOf,
   thpInternal,
   thpMachine,
   thpPendingInternal,
@@ -45,7 +45,7 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
     input: (p: ThpParams) => p,
     event: (opName, args, choice) =>
       choice === undefined ? { type: opName, ...args } : { type: opName, ...args, choice },
-    choices: thpChoices,
+    choices: (op, args, view) => thpChoicesOf(op, args, view as ThpView),
     internal: (view: ThpView) => thpInternal(view),
     pendingInternal: (view: ThpView, op, args) => thpPendingInternal(view, op, args),
     view: (snap: { context: ThpContext }) => thpView(snap.context),

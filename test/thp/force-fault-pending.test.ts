@@ -29,8 +29,10 @@ describe('thp spec: force_fault only while a force_write is in flight', () => {
       expect(c.ret).toBe('ok');
     }
     expect(thpInternal(thpView(c))).toEqual([]);
+    // the fault-in: a THP or a small page where the THP is free and no page table is (`pte`: no single VMA over the range)
     expect(thpPendingInternal(thpView(c), 'force_write', { mm: 2, sub: 5 })).toEqual([
       { type: 'force_fault', mm: 2, sub: 5 },
+      { type: 'force_fault', mm: 2, sub: 5, pte: 1 },
     ]);
     expect(thpPendingInternal(thpView(c), 'read', { mm: 2, sub: 5 })).toEqual([]);
   });
