@@ -71,6 +71,7 @@ export const STEP_LABELS = [
   'mremap',
   'move_vma',
   // dissolve.ts: memory offline
+  'offline_pages',
   'dissolve_free_hugetlb_folio',
   'dissolve_free_hugetlb_folio:retry',
   // memfd.ts: memfd_create(MFD_HUGETLB)

@@ -82,6 +82,48 @@ export function nodeCounts(g: Readonly<G>, nid: number): Node {
 
 /** Add to the global counters and, with several nodes, to node nid's. */
 export function account(g: G, nid: number, nr: number, free: number, surp: number): void {
+  if (g.off.length > 0 && g.off[0] === nid) offlineSees(g, nid, nr, free);
+  accountRaw(g, nid, nr, free, surp);
+}
+
+/**
+ * A memory offline in flight on node nid (g.off = [nid, bf, bu, bz], dissolve.ts) and a page of
+ * that node coming or going elsewhere. Its block holds pages of the node that were free or on
+ * their way to the free list when it started. Which page a dequeue or a removal takes from the free
+ * list, and which page comes back to it, is not kept (free pages are not told apart), so:
+ * a page taken from the free list is one of the block's only when the node has no other free page
+ * (enqueue_huge_page adds at the head and dequeue takes the head: the pages freed since the offline
+ * started come first); a page given back is one of the block's when the block has one away (being
+ * freed first, then in use). Coarsening: the orders in which a page freed back is not the block's
+ * while a block page is still away, or the block's page is taken while another one is free, are
+ * not explored. A new pool page never comes from the isolated block (nr > 0: not the block's).
+ */
+function offlineSees(g: G, nid: number, nr: number, free: number): void {
+  let [, bf = 0, bu = 0, bz = 0] = g.off;
+  const nodeFree = g.nd.length > 0 ? at(g.nd, nid).free : g.free;
+  if (free < 0) {
+    for (let k = 0; k < -free; k++)
+      if (nodeFree - k <= bf) {
+        bf--; // the block's free page: into use (dequeue) or out of the pool (removal)
+        if (nr === 0) bu++;
+      }
+  } else if (free > 0 && nr === 0) {
+    for (let k = 0; k < free; k++)
+      if (bz > 0 || bu > 0) {
+        if (bz > 0) bz--;
+        else bu--;
+        bf++;
+      }
+  } else if (free === 0 && nr < 0) {
+    // a page in use or being freed goes straight back to buddy (its node has surplus pages)
+    if (bz > 0) bz--;
+    else if (bu > 0) bu--;
+  }
+  g.off = [nid, bf, bu, bz];
+}
+
+/** account() without the memory offline's bookkeeping: the offline's own dissolves. */
+export function accountRaw(g: G, nid: number, nr: number, free: number, surp: number): void {
   g.nr += nr;
   g.free += free;
   g.surp += surp;

@@ -146,6 +146,9 @@ export const stateSchema = S.struct({
   ghost: S.int(), // free-list entries that are no pool page any more (dissolved while being freed: 7ffddd499ba6)
   mig: S.int(), // the page under migration (hugetlb migration entries installed), migration-entry.ts migKey; 0 none
   resize: S.int(), // h->resize_lock owner tid+1
+  // a memory offline in flight (mem_hotplug_lock held), dissolve.ts: [nid, its block's free pages not yet
+  // visited, its pages taken into use meanwhile, its pages being freed]; [] when none
+  off: S.list(S.int()),
   // h->next_nid_to_alloc / h->next_nid_to_free with several nodes (nodes.ts cursorWalk); -1: not known yet
   nta: S.int(),
   ntf: S.int(),
@@ -218,6 +221,7 @@ export function initState(p: ImplParams): G {
     ghost: 0,
     mig: 0,
     resize: 0,
+    off: [],
     nta: -1,
     ntf: -1,
     pin: Array.from({ length: PIN_SLOTS }, () => PIN_NONE),

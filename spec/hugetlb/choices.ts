@@ -71,7 +71,9 @@ export const CHOICES_BY_OP: Readonly<Record<string, readonly number[]>> = {
   madvise_dontneed: [0],
   mprotect: [0],
   mremap: [0],
-  dissolve: [0, 4], // 4: with several nodes, the page left as its node's surplus page (ops-numa.ts)
+  // 4: with several nodes, the last page left as its node's surplus page (ops-numa.ts); 1: ok with no
+  // page taken at the return (the block's last pages left otherwise); INJ.busy: EBUSY (ops-pool.ts dissolve)
+  dissolve: [0, 4, 1, 8 * INJ.busy],
   // the fault GUP may take, then EBUSY (INJ.busy) when the old page cannot be removed
   soft_offline: [...FAULT_CHOICES, 8 * INJ.busy],
   // the fault GUP may take

@@ -23,6 +23,7 @@ import { maxReserveOffsets } from './promises.js';
 import { registerChoices } from './ops-pmd-share.js';
 import { STAGE_BEGIN, STAGE_STEP, stageBegin, stageStep, stagedSteps } from './ops-staged.js';
 import { NODE_SHRINK_REMOVE, nodeShrinkRemove, nodeShrinkSteps } from './ops-node.js';
+import { OFFLINE_TAKE, offlineSteps, offlineTake } from './ops-pool.js';
 import type { HugetlbParams } from './params.js';
 
 export interface HugetlbSpecContext extends HugetlbView {
@@ -78,6 +79,7 @@ const PLACEHOLDER = Object.freeze({
   nodes: [],
   nodeSurp: [],
   resizing: [],
+  offlining: [],
   p: undefined,
   ret: undefined,
 });
@@ -104,6 +106,11 @@ export const hugetlbMachine = setup({
       const { p: _p, ret: _r, ...view } = context;
       const ev = event as Ev;
       const v = nodeShrinkRemove(view as HugetlbView, Number(ev['nid'] ?? 0), Number(ev['n'] ?? 0));
+      return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
+    }),
+    offlineTake: assign(({ context, event }) => {
+      const { p: _p, ret: _r, ...view } = context;
+      const v = offlineTake(view as HugetlbView, Number((event as Ev)['nid'] ?? 0));
       return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
     }),
     stageStep: assign(({ context, event }) => {
@@ -133,14 +140,45 @@ export const hugetlbMachine = setup({
         [STAGE_BEGIN]: { actions: 'stageBegin' as const },
         [STAGE_STEP]: { actions: 'stageStep' as const },
         [NODE_SHRINK_REMOVE]: { actions: 'nodeShrinkRemove' as const },
+        [OFFLINE_TAKE]: { actions: 'offlineTake' as const },
       },
     },
   },
 });
 
 export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
-  const { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes, nodeSurp, resizing } = ctx;
-  return { total, free, rsvd, surp, overcommit, spools, files, vmas, removing, pins, nodes, nodeSurp, resizing };
+  const {
+    total,
+    free,
+    rsvd,
+    surp,
+    overcommit,
+    spools,
+    files,
+    vmas,
+    removing,
+    pins,
+    nodes,
+    nodeSurp,
+    resizing,
+    offlining,
+  } = ctx;
+  return {
+    total,
+    free,
+    rsvd,
+    surp,
+    overcommit,
+    spools,
+    files,
+    vmas,
+    removing,
+    pins,
+    nodes,
+    nodeSurp,
+    resizing,
+    offlining,
+  };
 }
 
 const choiceCache = new Map<string, readonly number[]>();
@@ -202,8 +240,11 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   internal: (v) => surplusToBuddy(v).map((nid) => ({ type: SHRINK_SURPLUS, nid })),
   // truncate and hole punch remove their pages one at a time while in flight (ops-staged.ts)
   // and a node's nr_hugepages write drops hugetlb_lock between its removals and its surplus marking (ops-node.ts)
+  // and a memory offline drops hugetlb_lock between the pages of its block (ops-pool.ts)
   pendingInternal: (v, op, args, p) =>
     op === 'set_nr_node'
       ? nodeShrinkSteps(v, Number(args['nid'] ?? 0), Number(args['n'] ?? 0))
-      : stagedSteps(v, op, args, p),
+      : op === 'dissolve'
+        ? offlineSteps(v)
+        : stagedSteps(v, op, args, p),
 };

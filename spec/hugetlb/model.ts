@@ -72,6 +72,7 @@ export function initView(p: HugetlbParams): HugetlbView {
     nodes: (p.nodePool ?? 1) > 1 ? Array.from({ length: p.nodePool! }, (_, k) => (k === 0 ? p.pool : 0)) : [],
     nodeSurp: (p.nodePool ?? 1) > 1 ? Array.from({ length: p.nodePool! }, () => 0) : [],
     resizing: [],
+    offlining: [],
   });
   initMemo.set(p, v0);
   return v0;
@@ -124,7 +125,7 @@ function applyPlanned(
   if (!['fault', 'uffd_copy', 'fallocate', 'soft_offline', 'dissolve'].includes(op) && plan.surplusFirst)
     return undefined;
   if (plan.inj !== INJ.none && plan.inj !== INJ.busy && !p.inject) return undefined;
-  if (plan.inj === INJ.busy && op !== 'soft_offline') return undefined;
+  if (plan.inj === INJ.busy && op !== 'soft_offline' && op !== 'dissolve') return undefined;
   if (waitsForStaged(v0, op, a)) return undefined;
   switch (op) {
     case 'set_overcommit':

@@ -59,9 +59,16 @@ function settleAndRelease(v0: HugetlbView, v: HugetlbView, released: number, pla
 
 /**
  * held: pages a staged truncate (ops-staged.ts) already removed, their reservations consumed, not yet
- * freed (view.removing[2]'s code: the sum of 8^node over them).
+ * freed (view.removing[2]'s code: the sum of 8^node over them), or freed already (heldFreed).
  */
-export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams, held = 0): Outcome | undefined {
+export function truncate(
+  v0: HugetlbView,
+  a: Args,
+  plan: Plan,
+  p: HugetlbParams,
+  held = 0,
+  heldFreed = false,
+): Outcome | undefined {
   if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
   const fi = num(a, 'f');
   const size = num(a, 'size');
@@ -82,7 +89,7 @@ export function truncate(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams,
   unmapFile(v, fi, (x) => x >= size);
   const freed = gone.filter((x) => !keepPinned(v, fi, x)); // a pinned page stays in use until unpinned
   for (const x of freed) pageFreed(v, tokenAt(f.nodes, x));
-  freeHeld(v, held);
+  if (!heldFreed) freeHeld(v, held); // (a staged truncate may have freed them already: ops-staged.ts)
   return settleAndRelease(v0, v, released, plan);
 }
 

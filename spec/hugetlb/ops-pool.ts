@@ -3,11 +3,13 @@
  * hugetlbfs with size=/min_size=, and the internal step by which an
  * unreserved free surplus page may go back to buddy at any time.
  */
-import type { Plan } from './choices.js';
+import { INJ, type Plan, decodeChoice } from './choices.js';
+
+const NO_PLAN: Plan = decodeChoice(0);
 import { fileStep, freshFile, lifeOf, mountStep } from './lifecycle.js';
 import type { HugetlbParams } from './params.js';
 import { bindCheckFails, gatherPlace, offlineNodePage } from './ops-numa.js';
-import { clone, finish, inUse, nodeFree, outstanding, promiseGlobal, surplusGone } from './promises.js';
+import { clone, finish, inUse, nodeFree, nodeInUse, outstanding, promiseGlobal, surplusGone } from './promises.js';
 import { type Args, type HugetlbView, type Outcome, type Ret, num } from './view.js';
 
 export function setOvercommit(v0: HugetlbView, a: Args, plan: Plan): Outcome | undefined {
@@ -127,25 +129,76 @@ export function shrinkSurplus(v0: HugetlbView, nid: number): HugetlbView | undef
   return finish(v);
 }
 
+/** Internal spec event: a memory offline in flight takes one more free page of its node out of the pool. */
+export const OFFLINE_TAKE = 'offline_take';
+
 /**
- * Memory offline of a block holding a huge page (issue 10 item 6): a free page
- * that no promise needs leaves the pool, a surplus one first (HugePages_Total
- * drops by one). Offlining never takes a page in use or one a reservation
- * counts on: then EBUSY, nothing changed. With several nodes the free page
- * may sit on any node (the global count decides, not the node's): it leaves
- * as a surplus page of its node if the node has any (ops-numa.ts).
+ * One free page of node nid that no reservation needs leaves the pool: a surplus page of its
+ * node when it has any (one node: when the pool has any), else a persistent one. undefined: none.
  */
-export function dissolve(v0: HugetlbView, plan: Plan): Outcome | undefined {
-  if (plan.buddyFail || plan.numaMiss || plan.inj) return undefined;
-  const placed = plan.node !== 0 || plan.surplusFirst; // several nodes: which node's page, left as surplus
-  if (v0.nodes.length === 0 && placed) return undefined;
-  if (v0.free - v0.rsvd <= 0) return placed ? undefined : { view: v0, ret: 'EBUSY' };
-  if (v0.nodes.length > 0) {
-    const v = offlineNodePage(v0, plan);
-    return v && { view: v, ret: 'ok' };
-  }
+function takeFree(v0: HugetlbView, nid: number): HugetlbView | undefined {
+  if (v0.free - v0.rsvd <= 0) return undefined; // a reservation counts on every free page
+  if (v0.nodes.length > 0)
+    return offlineNodePage(v0, { ...NO_PLAN, node: nid, surplusFirst: (v0.nodeSurp[nid] ?? 0) > 0 });
+  if (nid !== 0) return undefined;
   const v = clone(v0);
   v.total--;
   if (v.surp > 0) v.surp--;
-  return { view: finish(v), ret: 'ok' };
+  return finish(v);
+}
+
+/**
+ * Memory offline of a memory block holding huge pages of one node (issue 10
+ * item 6), as the user sees it: the block's free pages leave the pool one at a
+ * time while the call runs (OFFLINE_TAKE, a step the call takes in flight:
+ * other users may see any number of them gone before it returns), each only
+ * while the pool has a free page no reservation needs; a page in use or one a
+ * reservation counts on is never taken. The call fails with EBUSY when it meets
+ * a page it cannot take (one in use, or the pool has no free unreserved page),
+ * and the pages it took before stay out of the pool ("all free hugetlb folios
+ * that were dissolved before that error are lost", dissolve_free_hugetlb_folios
+ * @ v6.12). It returns ok once no huge page is left in the block, with the last
+ * page it takes, or with none when the block's pages left the pool otherwise
+ * (a concurrent shrink). Which pages the block holds is not the user's to see,
+ * so any node with a free page may be it (view `offlining`: the node, once the
+ * first page has gone), and EBUSY needs a page of that node in use or no free
+ * unreserved page. Choices: plan.node the node, plan.surplusFirst the last
+ * page left as its node's surplus page (several nodes), INJ.busy the EBUSY
+ * outcome, plan.buddyFail ok with no page taken at the return.
+ */
+export function dissolve(v0: HugetlbView, plan: Plan): Outcome | undefined {
+  const busy = plan.inj === INJ.busy;
+  if (plan.numaMiss || (plan.inj && !busy) || (busy && (plan.buddyFail || plan.surplusFirst))) return undefined;
+  const nid = plan.node;
+  if (v0.nodes.length === 0 && (nid !== 0 || plan.surplusFirst)) return undefined;
+  if (nid >= Math.max(1, v0.nodes.length)) return undefined;
+  if (v0.offlining.length > 0 && v0.offlining[0] !== nid) return undefined;
+  if (busy || plan.buddyFail) {
+    if (plan.surplusFirst) return undefined;
+    const inUseHere = v0.nodes.length > 0 ? nodeInUse(v0, nid) : inUse(v0);
+    if (busy && !(v0.free - v0.rsvd <= 0 || inUseHere > 0)) return undefined;
+    const v = clone(v0);
+    v.offlining = [];
+    return { view: v, ret: busy ? 'EBUSY' : 'ok' };
+  }
+  if (v0.nodes.length > 0 && plan.surplusFirst !== (v0.nodeSurp[nid] ?? 0) > 0) return undefined;
+  const v = takeFree(v0, nid);
+  if (!v) return undefined;
+  v.offlining = [];
+  return { view: v, ret: 'ok' };
+}
+
+/** The steps a memory offline in flight may take: one more free page of its node (OFFLINE_TAKE). */
+export function offlineSteps(v: HugetlbView): { type: string; nid: number }[] {
+  const nodes = v.offlining.length > 0 ? [v.offlining[0] ?? 0] : v.nodes.length > 0 ? v.nodes.map((_, k) => k) : [0];
+  return nodes.filter((nid) => takeFree(v, nid) !== undefined).map((nid) => ({ type: OFFLINE_TAKE, nid }));
+}
+
+/** OFFLINE_TAKE: a free page of node nid leaves the pool; the offline is now on that node. */
+export function offlineTake(v0: HugetlbView, nid: number): HugetlbView | undefined {
+  if (v0.offlining.length > 0 && v0.offlining[0] !== nid) return undefined;
+  const v = takeFree(v0, nid);
+  if (!v) return undefined;
+  v.offlining = [nid];
+  return v;
 }

@@ -29,17 +29,26 @@
  * progress; another truncate/punch/fallocate/close/unlink of the file and any
  * umount wait for it (inode_lock), so applyOp rejects them meanwhile.
  */
-import { clone, finish, freeHeld, has, isPinned, keepPinned, maxReserveOffsets, tokenAt } from './promises.js';
+import {
+  STAGED_PUNCH,
+  STAGED_TRUNCATE,
+  STAGED_TRUNCATE_FREED,
+  STAGED_TRUNCATE_PUBLISHED,
+  clone,
+  finish,
+  freeHeld,
+  has,
+  isPinned,
+  keepPinned,
+  maxReserveOffsets,
+  tokenAt,
+} from './promises.js';
 import { punchRange, truncate, unmapFile, zapFileMappings } from './ops-file.js';
 import type { Plan } from './choices.js';
 import type { HugetlbParams } from './params.js';
 import { type Args, type HugetlbView, type Outcome, num } from './view.js';
 
-/** view.removing[0]: which call is in progress. */
-export const STAGED_PUNCH = 0;
-export const STAGED_TRUNCATE = 1;
-/** A truncate that has published i_size and not unmapped yet (its first stage_step unmaps). */
-export const STAGED_TRUNCATE_PUBLISHED = 2;
+export { STAGED_PUNCH, STAGED_TRUNCATE, STAGED_TRUNCATE_FREED, STAGED_TRUNCATE_PUBLISHED };
 export const STAGE_BEGIN = 'stage_begin';
 export const STAGE_STEP = 'stage_step';
 
@@ -86,11 +95,14 @@ function isStaged(v: HugetlbView, op: string, a: Args): boolean {
   const [kind, fi, , lo, hi] = v.removing;
   if (v.removing.length === 0 || fi !== num(a, 'f')) return false;
   if (op === 'punch') return kind === STAGED_PUNCH && lo === num(a, 'from') && hi === num(a, 'to');
-  return op === 'truncate' && (kind === STAGED_TRUNCATE || kind === STAGED_TRUNCATE_PUBLISHED) && lo === num(a, 'size');
+  const truncating = kind === STAGED_TRUNCATE || kind === STAGED_TRUNCATE_PUBLISHED || kind === STAGED_TRUNCATE_FREED;
+  return op === 'truncate' && truncating && lo === num(a, 'size');
 }
 
 /** The steps `op(a)`, in flight, may take before it linearizes (SpecDef.pendingInternal). */
 export function stagedSteps(v: HugetlbView, op: string, a: Args, p: HugetlbParams): StageEvent[] {
+  // every index gone through: a truncate frees the removed pages before it gives back the reservations
+  if (freesNext(v)) return isStaged(v, op, a) ? [{ type: STAGE_STEP }] : [];
   const st = stageOf(v, op, a, p);
   if (!st) return [];
   if (v.removing.length === 0) return [{ type: STAGE_BEGIN, op, ...a }];
@@ -130,6 +142,15 @@ function unmapRange(v: HugetlbView, fi: number, from: number, to: number): void 
  */
 export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView | undefined {
   const [kind, fi, held, lo, hi, i, ...rest] = v0.removing;
+  if (freesNext(v0)) {
+    // folio_batch_release: the removed pages go back to the pool (each to its node); the entries of
+    // the range stay until hugetlb_unreserve_pages
+    if (reserveOffset) return undefined;
+    const v = clone(v0);
+    freeHeld(v, held!);
+    v.removing = [STAGED_TRUNCATE_FREED, ...v0.removing.slice(1, HEAD)];
+    return finish(v);
+  }
   if (kind === undefined || fi === undefined || held === undefined || i === undefined) return undefined;
   if (kind === STAGED_TRUNCATE_PUBLISHED) {
     if (reserveOffset) return undefined;
@@ -160,6 +181,16 @@ export function stageStep(v0: HugetlbView, reserveOffset: number): HugetlbView |
   return finish(v);
 }
 
+/**
+ * A truncate that holds removed pages and has no cached page left to remove (the indices left hold
+ * none): its next step frees them.
+ */
+function freesNext(v: HugetlbView): boolean {
+  if (v.removing[0] !== STAGED_TRUNCATE || (v.removing[2] ?? 0) === 0) return false;
+  const cache = v.files[v.removing[1] ?? -1]?.cache ?? [];
+  return v.removing.slice(HEAD).every((i) => !has(cache, i));
+}
+
 /** The ops that wait for a call in progress (inode_lock of its file; umount for any). */
 export function waitsForStaged(v: HugetlbView, op: string, a: Args): boolean {
   if (v.removing.length === 0 || isStaged(v, op, a)) return false;
@@ -185,9 +216,10 @@ export function finishStaged(
   while (v && v.removing.length > HEAD) v = stageStep(v, 0);
   if (!v) return undefined;
   const held = v.removing[2] ?? 0;
+  const freed = v.removing[0] === STAGED_TRUNCATE_FREED;
   v = clone(v);
   v.removing = [];
-  if (op === 'truncate') return truncate(v, a, plan, p, held);
+  if (op === 'truncate') return truncate(v, a, plan, p, held, freed);
   // the punch does not go back: a page faulted in behind it stays
   if (plan.buddyFail || plan.inj || plan.reserveOffset || plan.numaMiss) return undefined;
   freeHeld(v, held);

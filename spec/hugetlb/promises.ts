@@ -69,6 +69,10 @@ export function usage(v: HugetlbView, mount: number): number {
 export function outstanding(v: HugetlbView): number {
   let r = 0;
   for (const f of v.files) for (const i of f.resv) if (!has(f.cache, i)) r++;
+  // a truncate in progress keeps the entries of the pages it removed until it returns (region_del in
+  // hugetlb_unreserve_pages), but those reservations were consumed by the pages: not outstanding
+  const k = v.removing[0];
+  if (k === STAGED_TRUNCATE || k === STAGED_TRUNCATE_FREED) r -= heldCount(v.removing[2] ?? 0);
   for (const m of v.vmas) r += m.resv.length;
   for (const s of v.spools) r += s.reserve;
   return r;
@@ -78,7 +82,20 @@ export function outstanding(v: HugetlbView): number {
  * Pages a truncate/punch in progress removed and has not freed yet (view.removing[2], the sum of
  * 8^node over them): on node nid, or on every node when nid is undefined.
  */
-export const heldOn = (v: HugetlbView, nid?: number): number => heldCount(v.removing[2] ?? 0, nid);
+export const heldOn = (v: HugetlbView, nid?: number): number =>
+  v.removing[0] === STAGED_TRUNCATE_FREED ? 0 : heldCount(v.removing[2] ?? 0, nid);
+
+/** view.removing[0]: which call is in progress (ops-staged.ts). */
+export const STAGED_PUNCH = 0;
+export const STAGED_TRUNCATE = 1;
+/** A truncate that has published i_size and not unmapped yet (its first stage_step unmaps). */
+export const STAGED_TRUNCATE_PUBLISHED = 2;
+/**
+ * A truncate that has freed the pages it removed and not yet given back the reservations of the
+ * range (remove_inode_hugepages @ v6.12: the folio batch is released before
+ * hugetlb_unreserve_pages(inode, start, LONG_MAX, freed)).
+ */
+export const STAGED_TRUNCATE_FREED = 3;
 
 /** How many pages a held code (the sum of 8^node over them) counts: on node nid, or on every node. */
 export function heldCount(code: number, nid?: number): number {

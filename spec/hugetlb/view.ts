@@ -130,7 +130,8 @@ export interface HugetlbView {
   vmas: VmaView[];
   /**
    * A truncate or hole punch in progress (ops-staged.ts): [kind, file, pages it
-   * removed and has not freed yet (the sum of 8^node over them: promises.ts heldOn),
+   * removed and has not freed yet (the sum of 8^node over them: promises.ts heldOn; kind
+   * STAGED_TRUNCATE_FREED: freed already, the reservations of the range not yet given back),
    * its range's first index, its end, ...indices it has still to go through];
    * empty when none is. The user sees it only through its effects on
    * concurrent faults and mmaps.
@@ -155,6 +156,11 @@ export interface HugetlbView {
    * through its effects on pages freed meanwhile; the abstraction always shows none.
    */
   resizing: number[];
+  /**
+   * A memory offline in flight that has taken pages (ops-pool.ts dissolve): [nid], the node whose
+   * block it offlines; empty otherwise. The abstraction always shows none.
+   */
+  offlining: number[];
 }
 
 export type Ret =

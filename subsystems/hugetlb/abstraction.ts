@@ -99,5 +99,6 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
     nodes: g.nd.map((n) => n.nr - n.surp), // nodes/node<nid>/.../nr_hugepages - surplus_hugepages
     nodeSurp: g.nd.map((n) => n.surp), // nodes/node<nid>/.../surplus_hugepages
     resizing: [], // a node's nr_hugepages write in flight is visible only inside the call
+    offlining: [], // a memory offline in flight is visible only inside the call
   };
 }

@@ -81,7 +81,11 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
         // VM has one NUMA node, so no kernel run can tell (subsystems/hugetlb/NOTES.md "Per-node pools")
         // aabf58bfaace (set_max_huge_pages() min_count with surplus pages, v6.15-rc3): Debian's 6.1.192 and
         // 6.12.118 still have min_count = resv + nr - free (no stable backport); no one-node kernel run can tell
-        lacks: ['a833a693a490', 'df7a6d1f6405', 'b72b3c9c34c8', 'aabf58bfaace'],
+        // cb402bbdabca (memory offline adjusts the node's surplus count, v6.14): Debian's linux-source-6.1
+        // 6.1.192-3 has remove_hugetlb_page(h, head, false) in dissolve_free_huge_page() (mm/hugetlb.c);
+        // 6.12.118-1~deb12u1's dissolve_free_hugetlb_folio() has the backport (adjust_surplus from
+        // surplus_huge_pages_node[folio_nid(folio)])
+        lacks: ['a833a693a490', 'df7a6d1f6405', 'b72b3c9c34c8', 'aabf58bfaace', 'cb402bbdabca'],
       },
       {
         name: '6.12',

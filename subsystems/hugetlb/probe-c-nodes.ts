@@ -14,14 +14,15 @@
  *   h_set_nr_node  write /sys/devices/system/node/node<nid>/hugepages/hugepages-2048kB/nr_hugepages
  *                  (node_hstate_attrs -> nr_hugepages_store -> nr_hugepages_store_common)
  *   h_observe_nodes  N<nid>_{nr,free,surplus}_hugepages of that directory after each step
- *   h_dissolve     memory offline of a block holding a free huge page (offline_pages ->
- *                  dissolve_free_hugetlb_folios, mm/memory_hotplug.c @ v6.12): the lowest node
- *                  with a free huge page (the model's first choice, node-pages.ts freeNid), its
- *                  memory blocks (/sys/devices/system/node/node<nid>/memory<N>) from the highest
- *                  down: echo offline > /sys/devices/system/memory/memory<N>/state until one
- *                  succeeds with the node's nr_hugepages one lower; every block offlined is put
- *                  back online, movable, at once (its memory returns to buddy; an error there is the
- *                  op's return value). EBUSY when no block could be offlined that way. The VM
+ *   h_dissolve     memory offline of the block holding a node's huge pages (offline_pages ->
+ *                  dissolve_free_huge_pages @ v6.1 / dissolve_free_hugetlb_folios @ v6.12, a loop
+ *                  over the block's huge pages): the lowest node with a free huge page (the model's
+ *                  first choice, node-pages.ts freeNid), its highest memory block (the hotplugged
+ *                  pc-dimm, /sys/devices/system/node/node<nid>/memory<N>): echo offline >
+ *                  /sys/devices/system/memory/memory<N>/state; ok when it went offline (every huge
+ *                  page in it dissolved; it is put back online, movable, at once: its memory returns
+ *                  to buddy, an error there is the op's return value), else the write's error (EBUSY:
+ *                  a page it could not dissolve; those dissolved before stay out of the pool). The VM
  *                  has a hotplugged 128 MiB pc-dimm per node for it, onlined movable
  *                  (memhp_default_state=online_movable), where huge pages are allocated first
  *                  (ZONE_MOVABLE): boot memory blocks hold memblock allocations (the memmap) and
@@ -90,14 +91,9 @@ static void h_nodes_setup(int script, int nnodes, long pool, int membind)
 
 #include <dirent.h>
 
-static long long h_node_total(int nid)
-{
-	return h_nnodes > 1 ? h_node_read(nid, "nr_hugepages") : meminfo("HugePages_Total");
-}
-
 static const char *h_dissolve(void)
 {
-	int nid = -1, blocks[64], nb = 0, e = -EBUSY;
+	int nid = -1, top = -1;
 	for (int k = 0; k < h_nnodes && nid < 0; k++)
 		if ((h_nnodes > 1 ? h_node_read(k, "free_hugepages") : meminfo("HugePages_Free")) > 0)
 			nid = k;
@@ -109,37 +105,23 @@ static const char *h_dissolve(void)
 	if (!d)
 		return "ENOENT";
 	struct dirent *ent;
-	while ((ent = readdir(d)) && nb < 64) {
+	while ((ent = readdir(d))) {
 		int n;
-		if (sscanf(ent->d_name, "memory%d", &n) == 1)
-			blocks[nb++] = n;
+		if (sscanf(ent->d_name, "memory%d", &n) == 1 && n > top)
+			top = n; /* the hotplugged pc-dimm: above boot memory */
 	}
 	closedir(d);
-	for (int i = 0; i < nb; i++) /* highest block first: the kernel's own allocations sit low */
-		for (int j = i + 1; j < nb; j++)
-			if (blocks[j] > blocks[i]) {
-				int x = blocks[i];
-				blocks[i] = blocks[j];
-				blocks[j] = x;
-			}
-	for (int i = 0; i < nb; i++) {
-		char st[96];
-		long long before = h_node_total(nid);
-		snprintf(st, sizeof(st), "/sys/devices/system/memory/memory%d/state", blocks[i]);
-		int r = write_file(st, "offline");
-		if (r) {
-			e = r;
-			continue;
-		}
-		long long after = h_node_total(nid);
-		int back = write_file(st, "online_movable");
-		if (back) /* the block stays offline: say so rather than go on with less memory */
-			return errname(-back);
-		if (after == before - 1)
-			return "ok";
-	}
-	(void)e; /* EBUSY, EINVAL (a block with a hole): no block gave up a huge page */
-	return "EBUSY";
+	if (top < 0)
+		return "ENOENT";
+	char st[96];
+	snprintf(st, sizeof(st), "/sys/devices/system/memory/memory%d/state", top);
+	int r = write_file(st, "offline");
+	if (r) /* offline_pages failed: the free huge pages dissolved before the failure stay dissolved */
+		return errname(-r);
+	int back = write_file(st, "online_movable");
+	if (back) /* the block stays offline: say so rather than go on with less memory */
+		return errname(-back);
+	return "ok";
 }
 
 static const char *h_set_nr_node(int nid, long n)

@@ -37,4 +37,11 @@ export const windowScenarios: Scenario<HugetlbParams>[] = [
       [one(op('dissolve')), one(pv(1, 0, 0, 1)), [op('dissolve'), wr(1, 0)]],
     ],
   },
+  {
+    name: 'offline-vs-fault',
+    description:
+      "memory offline of a block holding the pool's two free pages (dissolve_free_hugetlb_folios: one page at a time under hugetlb_lock, the lock dropped between pages) while a shared mapping reserves a page and faults it: the reservation between the two dissolves leaves no free unreserved page (EBUSY, the first page stays dissolved), or the fault takes the block's second page (in use: EBUSY), or the offline takes both first (the mmap is ENOMEM)",
+    params: P({ pool: 2, overcommit: 0, fileSize: 1, vmas: 1 }),
+    threads: [[one(op('dissolve'))], [one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(munmap(0))]],
+  },
 ];

@@ -313,7 +313,7 @@ export const variants: Variant[] = [
     description:
       "dissolve_free_hugetlb_folio removes a free page without adjusting surplus (remove_hugetlb_folio(h, folio, false)) although its node counts surplus pages: memory offline of a free, reserved surplus page of node 1 (the global check passes on node 0's free page) leaves node 1 with a surplus page and no page, and HugePages_Surp one too high",
     source:
-      'commit cb402bbdabca "mm/hugetlb: fix surplus pages in dissolve_free_huge_page()" (v6.14, Jinjiang Tu); mm/hugetlb.c dissolve_free_hugetlb_folio() @ v6.14',
+      'commit cb402bbdabca "mm/hugetlb: fix surplus pages in dissolve_free_huge_page()" (v6.14, Jinjiang Tu); mm/hugetlb.c dissolve_free_hugetlb_folio() @ v6.14 (Debian 6.12.118 has the backport; 6.1.192 dissolve_free_huge_page() does not)',
     scenarios: ['node-offline-surplus'],
   },
   {

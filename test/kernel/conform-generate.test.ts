@@ -5,6 +5,7 @@ import { hugetlbProfile } from '../../kernel/conform/arbitraries/hugetlb/index.j
 import { generateScripts, resolveSteps, scriptArbitrary } from '../../kernel/conform/generate.js';
 import { hugetlb } from '../../subsystems/hugetlb/index.js';
 import { hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
+import { predictScript } from '../../kernel/predict.js';
 
 const arb = scriptArbitrary(hugetlbProfile, hugetlb, 10);
 const scripts = (seed: number, n: number) => generateScripts(arb, seed, n).map((v) => v.value_.script);
@@ -33,6 +34,21 @@ describe('conform script generation', () => {
     expect([...seen].sort()).toEqual(hugetlbProfile.ops.map((g) => g.op).sort());
     const missing = Object.keys(hugetlb.impl.ops).filter((op) => !seen.has(op) && !(op in hugetlbProfile.internalOps));
     expect(missing).toEqual([]);
+  });
+
+  it('memory offline (dissolve) only where the implementation has no huge page in use: the block holds free pages only', () => {
+    let dissolves = 0;
+    for (const s of scripts(20261501, 150)) {
+      const pred = predictScript(hugetlb, hugetlbProbe, s);
+      s.steps.forEach((st, i) => {
+        if (st.op !== 'dissolve' || i >= pred.length) return;
+        dissolves++;
+        const pool = (s.params as { pool: number }).pool;
+        const before = i > 0 ? pred[i - 1]!.counters : { HugePages_Total: pool, HugePages_Free: pool };
+        expect(before['HugePages_Total']! - before['HugePages_Free']!).toBe(0);
+      });
+    }
+    expect(dissolves).toBeGreaterThan(10);
   });
 
   it('resolves steps against the generation model: faults only on a mapping, fork only of a private one', () => {

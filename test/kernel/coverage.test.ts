@@ -3,7 +3,7 @@
  * conform does not generate, with the reason the profile gives; an op with no
  * C counterpart says so. hugetlb dissolve has one since session 14 (memory
  * offline of a block of a hotplugged pc-dimm, subsystems/hugetlb/probe-c-nodes.ts
- * h_dissolve), but conform does not generate it (a block may hold several free pages).
+ * h_dissolve); conform generates it since session 15 (the op offlines the whole block).
  */
 import { describe, expect, test } from 'vitest';
 import { hugetlbProfile } from '../../kernel/conform/arbitraries/hugetlb/index.js';
@@ -15,7 +15,7 @@ import { hotplugArgs } from '../../kernel/qemu.js';
 import { thp } from '../../subsystems/thp/index.js';
 
 describe('conform coverage summary', () => {
-  test('hugetlb dissolve runs on a VM with hotplugged memory onlined movable; conform does not generate it', () => {
+  test('hugetlb dissolve runs on a VM with hotplugged memory onlined movable; conform generates it', () => {
     const p = hugetlb.scenarios[0]!.params as never;
     expect(hugetlbProbe.step('dissolve', {}, p)).toMatch(/h_dissolve\(\)/);
     const script = (op: string) => ({ params: p, steps: [{ op, args: {} }] }) as never;
@@ -38,8 +38,9 @@ describe('conform coverage summary', () => {
     });
     expect(hotplugArgs(1, 512, 0)).toEqual({ m: '512', devices: [] });
     const lines = new Coverage(hugetlbProfile).render(hugetlb);
+    expect(lines.join('\n')).not.toMatch(/not generated: dissolve/);
     expect(lines.join('\n')).toMatch(
-      /not generated: dissolve \(memory offline: reproduce runs it on hotplugged memory/,
+      /dissolve \(memory offline of a node block\) only where no huge page can be in use/,
     );
   });
 

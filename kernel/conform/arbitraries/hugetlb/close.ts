@@ -8,5 +8,7 @@ export const close: OpGen<P, HugetlbGenModel> = {
   weight: 1,
   draw: () => fc.record({ f: fc.nat() }),
   resolve: (_m, raw, p) => anyFile(raw.f, p),
-  apply() {},
+  apply(m, a) {
+    m.closed[Number(a.f)] = true;
+  },
 };

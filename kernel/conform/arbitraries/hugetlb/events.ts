@@ -39,6 +39,13 @@ export function hugetlbEvents(
   if (st.op === 'mount' && ret === 'ok' && Number(st.args.min) > 0) out.push('min_size mount');
   if (st.op === 'set_nr' && ret === 'ok' && prev && (c.HugePages_Total ?? 0) < (prev.counters.HugePages_Total ?? 0))
     out.push('pool shrink');
+  if (st.op === 'dissolve' && prev) {
+    // how many huge pages the offline took out of the pool: the whole block, or part of it before EBUSY
+    const gone = (prev.counters.HugePages_Total ?? 0) - (c.HugePages_Total ?? 0);
+    if (ret === 'ok' && gone > 1) out.push('offline of several pages');
+    if (ret === 'ok' && gone === 1) out.push('offline of one page');
+    if (ret === 'EBUSY' && gone > 0) out.push('offline failed part way');
+  }
   if (
     (st.op === 'punch' || st.op === 'truncate') &&
     prev &&

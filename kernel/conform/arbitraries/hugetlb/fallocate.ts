@@ -7,5 +7,7 @@ export const fallocate: OpGen<P, HugetlbGenModel> = {
   op: 'fallocate',
   draw: () => fc.record({ f: fc.nat(), from: fc.nat(), len: fc.nat() }),
   resolve: (_m, raw, p) => ({ f: Number(raw.f) % p.fileMount.length, ...range(p.fileSize, raw.from, raw.len) }),
-  apply() {},
+  apply(m, a) {
+    m.touched[Number(a.f)] = true;
+  },
 };

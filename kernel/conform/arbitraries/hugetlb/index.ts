@@ -3,6 +3,7 @@ import { NODE_OPS } from '../../../../impl/hugetlb/nodes.js';
 import { HUGETLB_KERNEL_UNSUPPORTED } from '../../../../subsystems/hugetlb/probe.js';
 import type { ConformProfile, OpGen } from '../../profile.js';
 import { close } from './close.js';
+import { dissolve } from './dissolve.js';
 import { hugetlbEvents } from './events.js';
 import { fallocate } from './fallocate.js';
 import { fault } from './fault.js';
@@ -49,6 +50,7 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     fork,
     madviseDontneed,
     softOffline,
+    dissolve,
     pin,
     udmabuf,
     unpin,
@@ -64,17 +66,13 @@ export const hugetlbProfile: ConformProfile<P, HugetlbGenModel> = {
     unlink,
   ].map(nodeSafe),
   model: initModel,
-  internalOps: {
-    ...HUGETLB_KERNEL_UNSUPPORTED,
-    // reproduce runs it (probe-c-nodes.ts h_dissolve on a VM with a hotplugged pc-dimm per node)
-    dissolve:
-      'memory offline: reproduce runs it on hotplugged memory, but a block may hold several free huge pages and offline dissolves them all or fails part way, where the op dissolves one',
-  },
+  internalOps: { ...HUGETLB_KERNEL_UNSUPPORTED },
   restrictions: [
     'pin only of MAP_SHARED mappings of mounts without min_size= (others are EINVAL bounds of the op language), unpin only of a held pin',
     'udmabuf only of memfd indices a MAP_SHARED mapping reserved (the spec promises nothing for an index without a reservation or page: NOTES.md)',
     "madvise_dontneed past its mapping only into unmapped addresses, and mmap/mremap only into slots no split-off piece occupies (the op language's ops act on one VMA per slot; the kernel's madvise also advises a neighbouring piece of a split mapping: madvise_dontneed.ts)",
     'mprotect only where the pieces of its split fit in free slots (the op language has params.vmas slots; the kernel splits freely)',
+    'dissolve (memory offline of a node block) only where no huge page can be in use: the setup unmaps every mapping, unpins every pin and truncates to 0 every file that may hold pages first (offline_pages would migrate a page in use: not modelled; dissolve.ts)',
     'per-node pools (one script in six): two nodes, overcommit 0 at the start, only ops in impl/hugetlb/nodes.ts NODE_OPS (every op since soft_offline joined)',
   ],
   events: hugetlbEvents,

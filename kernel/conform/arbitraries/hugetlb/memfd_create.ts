@@ -15,5 +15,7 @@ export const memfdCreate: OpGen<P, HugetlbGenModel> = {
   apply(m, a) {
     unreserve(m, Number(a.f), 0); // a new, empty file
     m.memfd[Number(a.f)] = true;
+    m.touched[Number(a.f)] = false;
+    m.closed[Number(a.f)] = false;
   },
 };

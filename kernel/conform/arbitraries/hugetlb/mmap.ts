@@ -25,6 +25,7 @@ export const mmap: OpGen<P, HugetlbGenModel> = {
     return { v, kind, f, ...range(p.fileSize, raw.from, raw.len) };
   },
   apply(m, a) {
+    if (a.kind === 'shared' || a.kind === 'noreserve' || a.kind === 'private_file') m.touched[Number(a.f)] = true;
     if (a.kind === 'shared') {
       const r = m.reserved[Number(a.f)] ?? [];
       for (let i = Number(a.from); i < Number(a.to); i++) if (!r.includes(i)) r.push(i);

@@ -40,6 +40,14 @@ export interface HugetlbGenModel {
   readonly reserved: number[][];
   /** File slots a memfd_create was generated for. */
   readonly memfd: boolean[];
+  /**
+   * Per file slot: it may hold page-cache pages (a file mapping or a fallocate was generated since
+   * it was last truncated to 0, recreated or its mount unmounted): dissolve.ts keeps memory offline
+   * to states where no huge page can be in use.
+   */
+  readonly touched: boolean[];
+  /** Per file slot: a close was generated since it was last created (a truncate is then EBADF). */
+  readonly closed: boolean[];
 }
 
 export type P = HugetlbParams;
@@ -53,6 +61,8 @@ export function initModel(p: P): HugetlbGenModel {
     pinned: Array.from({ length: PIN_SLOTS }, () => false),
     reserved: p.fileMount.map(() => []),
     memfd: p.fileMount.map(() => false),
+    touched: p.fileMount.map(() => false),
+    closed: p.fileMount.map(() => false),
   };
 }
 
