@@ -59,13 +59,18 @@ export class QemuBatchRunner implements KernelBatchRunner {
   async runBatch(subsystem: string, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome> {
     const m = this.opts.mappings[subsystem];
     if (!m) throw new Error(`no kernel mapping for subsystem '${subsystem}'`);
-    if (!m.exactNodes || !m.numaNodes) return this.runBoots(m, scripts);
-    // one batch per node count (KernelMapping.exactNodes), the results back in the scripts' order
-    const nodes = scripts.map((s) => m.numaNodes!([s]));
+    // one batch per node count (KernelMapping.exactNodes) and per hotplugged memory (a script that
+    // offlines memory boots with a DIMM onlined movable, where huge pages are then allocated: a
+    // long-term pin of a page there migrates it, so other scripts boot without it), the results back in
+    // the scripts' order
+    const key = (s: KernelScript): number =>
+      (m.exactNodes && m.numaNodes ? m.numaNodes([s]) : 0) * 1e6 + (m.hotplugMiB?.([s]) ?? 0);
+    const keys = scripts.map(key);
+    if (new Set(keys).size <= 1) return this.runBoots(m, scripts);
     const results: KernelScriptResult[] = [];
     let seconds = 0;
-    for (const n of [...new Set(nodes)].sort((a, b) => a - b)) {
-      const idx = scripts.flatMap((_, i) => (nodes[i] === n ? [i] : []));
+    for (const n of [...new Set(keys)].sort((a, b) => a - b)) {
+      const idx = scripts.flatMap((_, i) => (keys[i] === n ? [i] : []));
       const r = await this.runBoots(
         m,
         idx.map((i) => scripts[i]!),

@@ -8,7 +8,7 @@
 import { type Cont, type Step, type T } from './context.js';
 import { hugepageSubpoolGetPages } from './subpool.js';
 import { account, freePoolSurplusPage } from './nodes.js';
-import { freeToNode, gatherAdd, gatherNid, gatherTake } from './node-pages.js';
+import { allowedMemsNr, freeToNode, gatherAdd, gatherNid, gatherTake } from './node-pages.js';
 import type { G } from './state.js';
 import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
@@ -170,23 +170,31 @@ export function gatherSteps(ok: Cont, fail: Cont): Step[] {
 }
 
 /**
- * hugetlb_fix_reserve_counts (region_del could not split an entry): make the
- * undeletable entry a live reservation. Coarsening: its hugetlb_acct_memory(1)
- * gathers atomically.
+ * hugetlb_fix_reserve_counts (mm/hugetlb.c @ v6.12; remove_inode_single_folio's caller when
+ * hugetlb_unreserve_pages fails to split an entry): make the undeletable entry a live reservation
+ * again, hugepage_subpool_get_pages(spool, 1) and, when the subpool does not cover it,
+ * hugetlb_acct_memory(h, 1): gather_surplus_pages allocates the missing surplus pages, each on
+ * the node alloc_surplus_hugetlb_folio gives (gatherNid: the bound node, else the cpuset's first
+ * node), counts them in surplus_huge_pages_node and enqueues them on that node; then
+ * `delta > allowed_mems_nr(h)` gives them back (return_unused_surplus_pages(h, delta): resv
+ * uncommitted, a free surplus page of some node freed) and the reservation is not made ("Huge
+ * Page Reserved count may go negative."). Coarsening: the gather runs atomically (no lock drop
+ * between its buddy allocations, no injected buddy failure).
  */
-export function hugetlbFixReserveCounts(g: G, spoolIndex: number): void {
+export function hugetlbFixReserveCounts(g: G, t: T, spoolIndex: number): void {
   const spool = g.spool[spoolIndex];
   if (!spool) throw new Error(`hugetlb: subpool ${spoolIndex} does not exist`);
   const rsvAdjust = hugepageSubpoolGetPages(spool, 1);
-  if (rsvAdjust > 0) {
-    const needed = g.resv + 1 - g.free;
-    if (needed <= 0) g.resv++;
-    else if (g.surp + needed <= g.over) {
-      if (g.nd.length > 0) throw new Error('hugetlb: hugetlb_fix_reserve_counts with several nodes is not modelled');
-      g.nr += needed;
-      g.surp += needed;
-      g.free += needed;
-      g.resv++;
-    } // else: "hugetlb: Huge Page Reserved count may go negative."
+  if (rsvAdjust <= 0) return;
+  const needed = g.resv + 1 - g.free;
+  if (needed > 0) {
+    if (g.surp + needed > g.over) return; // gather fails: -ENOMEM, "may go negative"
+    for (let k = 0; k < needed; k++) account(g, gatherNid(g, t), 1, 1, 1); // alloc_surplus + enqueue on its node
+  }
+  g.resv++;
+  if (1 > allowedMemsNr(g, t)) {
+    // return_unused_surplus_pages(h, 1): uncommit, free min(1, surplus) free surplus pages
+    g.resv--;
+    if (g.surp > 0) freePoolSurplusPage(g, t);
   }
 }

@@ -318,7 +318,7 @@ export const punchOp: Op = {
       run(g, t) {
         if (t.inject('region_del_split')) {
           // region_del -ENOMEM; HR-7: counters not fixed
-          if (!t.bug('HR-7')) hugetlbFixReserveCounts(g, fileSpool(t));
+          if (!t.bug('HR-7')) hugetlbFixReserveCounts(g, t, fileSpool(t));
         } else punchUnreserve(g, t, regionDel(fileOf(g, t), t.l.idx, t.l.idx + 1, true));
         faultMutexUnlock(g, t.l.hash);
         t.l.idx = t.l.hash = 0;

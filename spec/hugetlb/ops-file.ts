@@ -5,7 +5,7 @@
  */
 import { INJ, type Plan } from './choices.js';
 import { allocPage } from './ops-fault.js';
-import { fallocatePagePlan } from './ops-numa.js';
+import { bindCheckFails, fallocatePagePlan, gatherPlace } from './ops-numa.js';
 import { zapPrivate } from './ops-map.js';
 import {
   add,
@@ -107,7 +107,7 @@ export function punch(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): O
   if (!f0 || !(from >= 0 && from < to && to <= p.fileSize) || !v0.spools[f0.mount]?.mounted)
     return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EINVAL' };
   if (!f0.open) return plan.buddyFail || plan.inj || plan.reserveOffset ? undefined : { view: v0, ret: 'EBADF' };
-  return punchRange(v0, fi, from, to, plan, false);
+  return punchRange(v0, fi, from, to, plan, false, p);
 }
 
 /** Punch [from, to) of file fi at once; hold: the removed pages stay in use until the caller frees them (ops-staged.ts). */
@@ -118,6 +118,7 @@ export function punchRange(
   to: number,
   plan: Plan,
   hold: boolean,
+  p?: HugetlbParams,
 ): Outcome | undefined {
   const v = clone(v0);
   zapFileMappings(v, fi, from, to, v0.surp === 0);
@@ -137,7 +138,14 @@ export function punchRange(
       f.resv = del(f.resv, i);
       const global = charge(v, ledger, f.mount, 1);
       if (global < 0) return undefined;
-      if (global > 0 && !promiseGlobal(v, outstanding(v0), 1, plan.buddyFail, free0)) return undefined;
+      if (global > 0) {
+        // with several nodes a surplus page gathered for it sits where a mmap's would (ops-numa.ts),
+        // and a bound task's node must cover it (else the reservation is not made either)
+        const place = p && v.nodes.length > 0 ? gatherPlace(v, plan, p) : undefined;
+        if (!promiseGlobal(v, outstanding(v0), 1, plan.buddyFail, free0, place?.next)) return undefined;
+        if (place && !place.done()) return undefined;
+        if (p && bindCheckFails(v, 1, plan, p) !== false) return undefined;
+      }
       f.resv = [...f.resv, i].sort((x, y) => x - y);
     } else f.resv = del(f.resv, i);
   }

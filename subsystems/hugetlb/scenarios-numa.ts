@@ -8,7 +8,7 @@
 import type { Scenario } from '../../checker/types.js';
 import type { HugetlbParams } from './params.js';
 import { nrNode } from './scenarios-migrate.js';
-import { P, munmap, nr, one, op, pv, sh, wr } from './scenario-helpers.js';
+import { P, munmap, nr, one, op, pv, rd, sh, wr } from './scenario-helpers.js';
 
 export const numaScenarios: Scenario<HugetlbParams>[] = [
   {
@@ -217,5 +217,16 @@ export const numaScenarios: Scenario<HugetlbParams>[] = [
       ],
       [one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(munmap(0))],
     ],
+  },
+  {
+    name: 'node-punch-split',
+    description:
+      "two nodes, the default policy: a hole punch in the middle of a three-page reservation while faults hold region_chg descriptors, so region_del must split without a cached descriptor and kmalloc fails; hugetlb_fix_reserve_counts makes the entry a reservation again, and when the pool's free pages are all reserved its hugetlb_acct_memory(1) gathers a surplus page on the node alloc_surplus_hugetlb_folio gives (the cpuset's first node) and counts it in that node's surplus",
+    params: P({ pool: 1, overcommit: 2, fileSize: 3, vmas: 1, inject: true, nodePool: 2 }),
+    threads: [
+      [one(nrNode(1, 1)), one(sh(0, 0, 0, 3)), one(wr(0, 1)), one(op('punch', { f: 0, from: 1, to: 2 }))],
+      [one(wr(0, 0)), one(rd(0, 2))],
+    ],
+    faults: { budget: 1, sites: ['region_del_split'] },
   },
 ];

@@ -7,7 +7,9 @@
  * that may hold page-cache pages truncated to 0. When the state is not such, the setup steps make
  * it so (munmap of every mapping, unpin of every pin, truncate to 0 of every such file); when a
  * file that may hold pages is closed or its mount may be gone (the truncate could not free its
- * pages, as for a memfd, sealed against shrinking), the step is dropped.
+ * pages, as for a memfd, sealed against shrinking), the step is dropped. Not in a script with a
+ * long-term pin (pin, udmabuf), nor a pin after it: the script boots with the DIMM, and a
+ * long-term pin migrates a page out of ZONE_MOVABLE first (model.ts offlined).
  */
 import fc from 'fast-check';
 import type { OpGen } from '../../profile.js';
@@ -21,8 +23,9 @@ export const dissolve: OpGen<P, HugetlbGenModel> = {
   op: 'dissolve',
   weight: 2,
   draw: () => fc.record({}),
-  resolve: (m) => (quiet(m) ? {} : undefined),
+  resolve: (m) => (quiet(m) && !m.longterm ? {} : undefined),
   setup(m, _raw, p) {
+    if (m.longterm) return undefined; // model.ts offlined
     const files = m.touched.flatMap((t, f) => (t ? [f] : []));
     // a memfd is sealed against shrinking (EPERM): its pages stay
     if (files.some((f) => m.closed[f] || m.memfd[f] || !m.mounted[p.fileMount[f] ?? -1])) return undefined;
@@ -32,5 +35,7 @@ export const dissolve: OpGen<P, HugetlbGenModel> = {
       ...files.map((f) => ({ op: 'truncate', args: { f, size: 0 } })),
     ];
   },
-  apply() {},
+  apply(m) {
+    m.offlined = true;
+  },
 };

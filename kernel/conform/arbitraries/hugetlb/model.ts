@@ -48,6 +48,14 @@ export interface HugetlbGenModel {
   readonly touched: boolean[];
   /** Per file slot: a close was generated since it was last created (a truncate is then EBADF). */
   readonly closed: boolean[];
+  /**
+   * A memory offline (dissolve) was generated: the script boots with a DIMM onlined movable, where
+   * its huge pages sit, and a long-term pin (pin, udmabuf) of such a page migrates it out of
+   * ZONE_MOVABLE first (FOLL_LONGTERM; not modelled): no long-term pin is generated then.
+   */
+  offlined: boolean;
+  /** A long-term pin was generated: no memory offline is generated then (see offlined). */
+  longterm: boolean;
 }
 
 export type P = HugetlbParams;
@@ -63,6 +71,8 @@ export function initModel(p: P): HugetlbGenModel {
     memfd: p.fileMount.map(() => false),
     touched: p.fileMount.map(() => false),
     closed: p.fileMount.map(() => false),
+    offlined: false,
+    longterm: false,
   };
 }
 

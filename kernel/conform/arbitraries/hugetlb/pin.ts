@@ -47,6 +47,7 @@ export const pin: OpGen<P, HugetlbGenModel> = {
   weight: 3,
   draw: () => fc.record({ k: fc.nat(), v: fc.nat(), i: fc.nat() }),
   resolve(m, raw, p) {
+    if (m.offlined) return undefined; // a script with memory offline runs on movable memory (model.ts offlined)
     // MAP_SHARED mappings of a mount without min_size= (a private one or a min_size mount's is
     // EINVAL on both sides, a bound of the op language)
     const v = pick(
@@ -62,6 +63,7 @@ export const pin: OpGen<P, HugetlbGenModel> = {
   },
   // no such mapping yet: map one first (a memfd's only after its memfd_create)
   setup(m, raw, p) {
+    if (m.offlined) return undefined;
     const s = sharedMmap(
       m,
       p,
@@ -73,6 +75,7 @@ export const pin: OpGen<P, HugetlbGenModel> = {
   },
   apply(m, a) {
     m.pinned[Number(a.k)] = true;
+    m.longterm = true;
   },
 };
 
@@ -82,6 +85,7 @@ export const udmabuf: OpGen<P, HugetlbGenModel> = {
   needs: { config: 'CONFIG_UDMABUF', device: '/dev/udmabuf' },
   draw: () => fc.record({ k: fc.nat(), at: fc.nat() }),
   resolve(m, raw, p) {
+    if (m.offlined) return undefined;
     // a reserved index of a memfd (the spec promises nothing for one without a reservation or page)
     const at = m.reserved.flatMap((r, f) => (p.mounts[p.fileMount[f] ?? -1]?.internal ? r.map((i) => ({ f, i })) : []));
     const x = pick(at, raw.at);
@@ -89,6 +93,7 @@ export const udmabuf: OpGen<P, HugetlbGenModel> = {
   },
   // no reserved memfd index yet: create the memfd (unless generated before) and map it MAP_SHARED
   setup(m, raw, p) {
+    if (m.offlined) return undefined;
     const s = sharedMmap(m, p, memfds(p), raw.at, raw.k);
     if (!s) return undefined;
     const f = Number(s.args.f);
@@ -96,6 +101,7 @@ export const udmabuf: OpGen<P, HugetlbGenModel> = {
   },
   apply(m, a) {
     m.pinned[Number(a.k)] = true;
+    m.longterm = true;
   },
 };
 
