@@ -39,6 +39,19 @@ const extras = (ps: ParsedScript): { after?: Record<string, number>; final?: Rec
   ...(ps.final ? { final: ps.final } : {}),
 });
 
+/**
+ * The scripts of a batch that boot together (indices, in order): one group per node count
+ * (KernelMapping.exactNodes) and per hotplugged memory. A script that offlines memory boots with a
+ * DIMM onlined movable, where huge pages are then allocated, and a long-term pin of a page there
+ * migrates it first (FOLL_LONGTERM), so the other scripts boot without it.
+ */
+export function bootGroups(m: KernelMapping<any>, scripts: readonly KernelScript[]): number[][] {
+  const key = (s: KernelScript): number =>
+    (m.exactNodes && m.numaNodes ? m.numaNodes([s]) : 0) * 1e6 + (m.hotplugMiB?.([s]) ?? 0);
+  const keys = scripts.map(key);
+  return [...new Set(keys)].sort((a, b) => a - b).map((n) => scripts.flatMap((_, i) => (keys[i] === n ? [i] : [])));
+}
+
 export class QemuBatchRunner implements KernelBatchRunner {
   /** Boots done and their wall time, for reports. */
   readonly boots: { seconds: number; scripts: number }[] = [];
@@ -59,18 +72,11 @@ export class QemuBatchRunner implements KernelBatchRunner {
   async runBatch(subsystem: string, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome> {
     const m = this.opts.mappings[subsystem];
     if (!m) throw new Error(`no kernel mapping for subsystem '${subsystem}'`);
-    // one batch per node count (KernelMapping.exactNodes) and per hotplugged memory (a script that
-    // offlines memory boots with a DIMM onlined movable, where huge pages are then allocated: a
-    // long-term pin of a page there migrates it, so other scripts boot without it), the results back in
-    // the scripts' order
-    const key = (s: KernelScript): number =>
-      (m.exactNodes && m.numaNodes ? m.numaNodes([s]) : 0) * 1e6 + (m.hotplugMiB?.([s]) ?? 0);
-    const keys = scripts.map(key);
-    if (new Set(keys).size <= 1) return this.runBoots(m, scripts);
+    const groups = bootGroups(m, scripts);
+    if (groups.length <= 1) return this.runBoots(m, scripts);
     const results: KernelScriptResult[] = [];
     let seconds = 0;
-    for (const n of [...new Set(keys)].sort((a, b) => a - b)) {
-      const idx = scripts.flatMap((_, i) => (keys[i] === n ? [i] : []));
+    for (const idx of groups) {
       const r = await this.runBoots(
         m,
         idx.map((i) => scripts[i]!),

@@ -12,6 +12,7 @@ import { Coverage } from '../../kernel/conform/coverage.js';
 import { hugetlb } from '../../subsystems/hugetlb/index.js';
 import { hugetlbProbe } from '../../subsystems/hugetlb/probe.js';
 import { hotplugArgs } from '../../kernel/qemu.js';
+import { bootGroups } from '../../kernel/runner.js';
 import { thp } from '../../subsystems/thp/index.js';
 
 describe('conform coverage summary', () => {
@@ -37,6 +38,14 @@ describe('conform coverage summary', () => {
       ],
     });
     expect(hotplugArgs(1, 512, 0)).toEqual({ m: '512', devices: [] });
+    // a batch's dissolve scripts boot apart from the others (a long-term pin on the DIMM would migrate
+    // its page first), and one- and two-node scripts apart as before
+    const p2 = { ...(p as object), nodePool: 2 };
+    const two = { params: p2, steps: [{ op: 'set_nr_node', args: { nid: 1, n: 1 } }] } as never;
+    const twoOff = { params: p2, steps: [{ op: 'dissolve', args: {} }] } as never;
+    const batch = [script('pin'), script('dissolve'), two, script('set_nr'), twoOff, script('dissolve')];
+    expect(bootGroups(hugetlbProbe, batch)).toEqual([[0, 3], [1, 5], [2], [4]]);
+    expect(bootGroups(hugetlbProbe, [script('pin'), script('set_nr')])).toEqual([[0, 1]]);
     const lines = new Coverage(hugetlbProfile).render(hugetlb);
     expect(lines.join('\n')).not.toMatch(/not generated: dissolve/);
     expect(lines.join('\n')).toMatch(
