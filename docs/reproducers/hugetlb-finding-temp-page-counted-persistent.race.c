@@ -31,6 +31,10 @@
  * (session 14's free writer: END iters=51 offlined=0 mmap_failed=51, the damage
  * in the AFTER line and no HIT).
  *
+ * MMCHECK_WRITER=mmap (finding-surplus-alloc-counted-persistent, with MMCHECK_POOL=surplus): the
+ * writer only while thread 1 is inside mmap, whose reservation allocates the surplus page
+ * (gather_surplus_pages -> alloc_surplus_hugetlb_folio), and no soft offline: mmap, fault,
+ * munmap per iteration; END's mmaps= counts the windows opened.
  * MMCHECK_POOL:
  *   persistent (default)  nr_hugepages 1, nr_overcommit_hugepages 0: the
  *                         finding's counterexample (one persistent page, in use)
@@ -249,14 +253,18 @@ int main(void)
 	const char *writer_form = env_str("MMCHECK_WRITER", "window");
 	int persistent = strcmp(pool_form, "persistent") == 0;
 	int free_writer = strcmp(writer_form, "free") == 0;
+	/* MMCHECK_WRITER=mmap: the writer only inside mmap (its surplus page allocation,
+	 * alloc_surplus_hugetlb_folio: nr_huge_pages counted a lock cycle before surplus_huge_pages), and
+	 * no soft offline: finding-surplus-alloc-counted-persistent */
+	int mmap_writer = strcmp(writer_form, "mmap") == 0;
 	struct pool p;
-	long offlined = 0, off_failed = 0, mmap_failed = 0, pool_failed = 0;
+	long offlined = 0, off_failed = 0, mmap_failed = 0, pool_failed = 0, mmaps = 0;
 	long off_row = 0, mmap_row = 0, pool_row = 0;
 	const char *stop = "iterations";
 	unsigned long window_writes = 0;
 	long t0 = now_ms();
-	if ((!persistent && strcmp(pool_form, "surplus") != 0) || (!free_writer && strcmp(writer_form, "window") != 0)) {
-		emit("MMCHECK RACE ERROR MMCHECK_POOL=%s MMCHECK_WRITER=%s: expected persistent|surplus and window|free",
+	if ((!persistent && strcmp(pool_form, "surplus") != 0) || (!free_writer && !mmap_writer && strcmp(writer_form, "window") != 0)) {
+		emit("MMCHECK RACE ERROR MMCHECK_POOL=%s MMCHECK_WRITER=%s: expected persistent|surplus and window|free|mmap",
 		     pool_form, writer_form);
 		goto out;
 	}
@@ -310,8 +318,17 @@ int main(void)
 			}
 			pool_row = 0;
 		}
+		unsigned long mw0 = atomic_load(&writes);
+		if (with_writer && mmap_writer)
+			atomic_store(&window, 1);
 		char *a = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		int e = errno;
+		if (with_writer && mmap_writer)
+			close_window(0);
+		if (mmap_writer) {
+			mmaps++;
+			window_writes += atomic_load(&writes) - mw0;
+		}
 		if (a == MAP_FAILED) {
 			mmap_failed++;
 			if (check("mmap", &p))
@@ -334,6 +351,15 @@ int main(void)
 		if (check("fault", &p)) {
 			munmap(a, HPAGE);
 			break;
+		}
+		if (mmap_writer) {
+			munmap(a, HPAGE);
+			if (check("munmap", &p))
+				break;
+			if (k % 100 == 0)
+				emit("MMCHECK RACE PROGRESS iter=%ld mmaps=%ld writes=%lu ms=%ld", k, mmaps,
+				     atomic_load(&writes), now_ms() - t0);
+			continue;
 		}
 		unsigned long w0 = atomic_load(&writes);
 		if (with_writer && !free_writer)
@@ -379,8 +405,8 @@ int main(void)
 		emit("MMCHECK RACE AFTER " POOL_FMT " nr_hugepages=%s", POOL_ARGS(p), nr);
 	}
 	emit("MMCHECK RACE END iters=%ld stop=%s offlined=%ld offline_failed=%ld mmap_failed=%ld pool_failed=%ld "
-	     "writes=%lu window_writes=%lu hit=%d ms=%ld",
-	     k, stop, offlined, off_failed, mmap_failed, pool_failed, atomic_load(&writes), window_writes, hit,
+	     "mmaps=%ld writes=%lu window_writes=%lu hit=%d ms=%ld",
+	     k, stop, offlined, off_failed, mmap_failed, pool_failed, mmaps, atomic_load(&writes), window_writes, hit,
 	     now_ms() - t0);
 out:
 	if (as_init) {

@@ -141,9 +141,88 @@ function gatherRecheck(g: G, t: T, ok: Cont, fail: Cont): StepResult {
   return ok(g, t);
 }
 
+// ---------------------------------------------------------------------------
+// alloc_surplus_hugetlb_folio (mm/hugetlb.c @ v6.12; alloc_surplus_huge_page @ v6.1)
+// ---------------------------------------------------------------------------
+
+/** The fix that put nr_huge_pages and surplus_huge_pages into one lock cycle (see surplusSteps). */
+export const SURPLUS_TOGETHER = '2273dea6b1e1';
+
+type SurplusLabel = 'gather_surplus_pages' | 'alloc_buddy_huge_page';
+const PREP = {
+  gather_surplus_pages: 'gather_surplus_pages:prep_new_hugetlb_folio',
+  alloc_buddy_huge_page: 'alloc_buddy_huge_page:prep_new_hugetlb_folio',
+} as const;
+const RECHECK = {
+  gather_surplus_pages: 'gather_surplus_pages:alloc_surplus_hugetlb_folio',
+  alloc_buddy_huge_page: 'alloc_buddy_huge_page:alloc_surplus_hugetlb_folio',
+} as const;
+
 /**
- * alloc_surplus_huge_page with hugetlb_lock dropped around the buddy
- * allocation. Coarsening: the last allocation and the recheck share a step.
+ * alloc_surplus_hugetlb_folio() after its first check (surplus < overcommit under hugetlb_lock,
+ * made by the caller's step, which then drops the lock): the buddy allocation of node nid's
+ * folio is done, with hugetlb_lock not held. The next step depends on the modelled kernel:
+ * before 2273dea6b1e1 alloc_fresh_hugetlb_folio() -> prep_new_hugetlb_folio() counts the page
+ * in nr_huge_pages in a lock cycle of its own, so a set_max_huge_pages() in between sees it as
+ * persistent (persistent_huge_pages = nr - surplus).
+ */
+export function surplusAllocated(t: T, caller: SurplusLabel, nid: number): StepResult {
+  t.l.surplus_nid = nid;
+  return t.bug(SURPLUS_TOGETHER) ? PREP[caller] : RECHECK[caller];
+}
+
+/**
+ * The lock cycles of alloc_surplus_hugetlb_folio() after the allocation (v6.12; v6.1 is the
+ * same with pages): `got` runs with the folio counted (nr and surplus, g.held), `none` when it
+ * returned NULL; both with hugetlb_lock held.
+ *  - before 2273dea6b1e1 ("mm/hugetlb: update nr_huge_pages and surplus_huge_pages together",
+ *    Liu Shixin; Fixes: 0c397daea1d4 "mm, hugetlb: further simplify hugetlb allocation API"):
+ *    prep_new_hugetlb_folio(): spin_lock_irq; __prep_account_new_huge_page (nr_huge_pages++,
+ *    nr_huge_pages_node[nid]++); spin_unlock_irq. Then spin_lock_irq again for the recheck.
+ *  - with it: only_alloc_fresh_hugetlb_folio(), and __prep_account_new_huge_page(h,
+ *    folio_nid(folio)) moved under the recheck's lock (the follow-up's folio_nid).
+ * Recheck: surplus_huge_pages >= nr_overcommit_huge_pages ("We could have raced with the pool
+ * size change"): folio_set_hugetlb_temporary, unlock, free_huge_folio() -> remove_hugetlb_folio(h,
+ * folio, false): nr_huge_pages-- only. Coarsening: that free shares the recheck's step (the
+ * lock is dropped between them; NOTES.md "The surplus-allocation window").
+ */
+export function surplusSteps(caller: SurplusLabel, got: Cont, none: Cont): Step[] {
+  return [
+    {
+      name: PREP[caller],
+      run(g, t) {
+        account(g, t.l.surplus_nid, 1, 0, 0); // __prep_account_new_huge_page
+        g.held++;
+        return RECHECK[caller];
+      },
+    },
+    {
+      name: RECHECK[caller],
+      run(g, t) {
+        const nid = t.l.surplus_nid;
+        t.l.surplus_nid = 0;
+        if (!t.bug(SURPLUS_TOGETHER)) {
+          account(g, nid, 1, 0, 0); // __prep_account_new_huge_page under the same lock
+          g.held++;
+        }
+        if (g.surp >= g.over) {
+          // folio_set_hugetlb_temporary; free_huge_folio: remove_hugetlb_folio(h, folio, false)
+          account(g, nid, -1, 0, 0);
+          g.held--;
+          return none(g, t);
+        }
+        account(g, nid, 0, 0, 1); // surplus_huge_pages++, surplus_huge_pages_node[folio_nid]++
+        t.l.surplus_nid = nid;
+        return got(g, t);
+      },
+    },
+  ];
+}
+
+/**
+ * gather_surplus_pages' allocation loop: alloc_surplus_hugetlb_folio per page with hugetlb_lock
+ * dropped (surplusSteps), then the recheck of the reservation under the lock. Coarsening: the
+ * last allocation's accounting and gather's recheck share a step.
  */
 export function gatherSteps(ok: Cont, fail: Cont): Step[] {
   return [
@@ -155,17 +234,26 @@ export function gatherSteps(ok: Cont, fail: Cont): Step[] {
           t.l.needed = 0;
           return gatherRecheck(g, t, ok, fail);
         }
-        // alloc_surplus_hugetlb_folio(h, gfp, node, NULL): surplus_huge_pages_node[folio_nid(folio)]++
-        const nid = gatherNid(g, t);
-        account(g, nid, 1, 0, 1);
-        gatherAdd(t, nid);
-        g.held++;
+        return surplusAllocated(t, 'gather_surplus_pages', gatherNid(g, t));
+      },
+    },
+    ...surplusSteps(
+      'gather_surplus_pages',
+      (g, t) => {
+        gatherAdd(t, t.l.surplus_nid);
+        t.l.surplus_nid = 0;
         t.l.allocated++;
         t.l.needed--;
         if (t.l.needed > 0) return ALLOC_SURPLUS;
         return gatherRecheck(g, t, ok, fail);
       },
-    },
+      (g, t) => {
+        // if (!folio) { alloc_ok = false; break; }
+        t.l.alloc_ok = 0;
+        t.l.needed = 0;
+        return gatherRecheck(g, t, ok, fail);
+      },
+    ),
   ];
 }
 

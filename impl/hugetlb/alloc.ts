@@ -7,7 +7,7 @@
  * (spool->lock) shares the dequeue step.
  */
 import type { StepResult } from './labels.js';
-import { returnUnused } from './accounting.js';
+import { returnUnused, surplusAllocated, surplusSteps } from './accounting.js';
 import { type Cont, type Step, type T, at, isShared, mapOf, spoolIdx, vmaOf } from './context.js';
 import { allocateFileRegionEntriesStep, regionChg } from './region-steps.js';
 import { regionAbort, regionAdd } from './regions.js';
@@ -185,21 +185,26 @@ export function allocSteps(h: AllocHooks): Step[] {
     }),
     dequeueStep(h),
     {
-      // alloc_surplus_huge_page: buddy allocation, then recheck surplus < overcommit under the lock
+      // alloc_buddy_hugetlb_folio_with_mpol (mm/hugetlb.c @ v6.12; alloc_buddy_huge_page_with_mpol @ v6.1):
+      // alloc_surplus_hugetlb_folio's first check under hugetlb_lock, then the buddy allocation
       name: 'alloc_buddy_huge_page',
       run(g, t) {
         if (t.inject('alloc_buddy') || g.surp >= g.over) return outSubpoolPut(g, t, h);
-        // alloc_buddy_hugetlb_folio_with_mpol (mm/hugetlb.c @ v6.12; alloc_buddy_huge_page_with_mpol @ v6.1):
-        // huge_node() gives a bound task's node (MPOL_BIND's nodemask) or the local node, then
-        // alloc_surplus_hugetlb_folio(h, gfp, nid, nodemask) counts the page on folio_nid(folio)
-        const nid = preferredNid(g, t);
-        account(g, nid, 1, 0, 1);
-        t.l.page_nid = nid;
-        g.held++;
+        // huge_node() gives a bound task's node (MPOL_BIND's nodemask) or the local node; the page is
+        // counted on folio_nid(folio) (surplusSteps)
+        return surplusAllocated(t, 'alloc_buddy_huge_page', preferredNid(g, t));
+      },
+    },
+    ...surplusSteps(
+      'alloc_buddy_huge_page',
+      (g, t) => {
+        t.l.page_nid = t.l.surplus_nid;
+        t.l.surplus_nid = 0;
         takeReserve(g, t, vmaOf(g, t), t.l.avoid_reserve !== 0);
         return 'vma_commit_reservation';
       },
-    },
+      (g, t) => outSubpoolPut(g, t, h),
+    ),
     commitStep(h),
   ];
 }

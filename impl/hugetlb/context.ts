@@ -74,7 +74,9 @@ export const LONG_MAX = 1 << 20;
  *   count: set_max_huge_pages' global target of a per-node write (nodes.ts);
  *   page_nid: page_to_nid of the page alloc_huge_page gave the op; batch_nid: the nodes of a
  *     truncate's batch of removed folios, a count per node nid != 0 in base 8 (nodes.ts);
- *   gather_nid: the nodes of the surplus pages gather_surplus_pages allocated, the same encoding.
+ *   gather_nid: the nodes of the surplus pages gather_surplus_pages allocated, the same encoding;
+ *   surplus_nid: folio_nid of the fresh folio alloc_surplus_hugetlb_folio holds between its lock
+ *     cycles (impl/hugetlb/accounting.ts surplusSteps).
  */
 export const LOCALS = [
   'idx',
@@ -114,6 +116,7 @@ export const LOCALS = [
   'page_nid',
   'batch_nid',
   'gather_nid',
+  'surplus_nid',
 ] as const;
 
 // ---------------------------------------------------------------------------

@@ -19,6 +19,10 @@ export const STEP_LABELS = [
   'hugepage_new_subpool',
   // accounting.ts: gather_surplus_pages / return_unused_surplus_pages
   'alloc_surplus_huge_page',
+  'gather_surplus_pages:prep_new_hugetlb_folio',
+  'gather_surplus_pages:alloc_surplus_hugetlb_folio',
+  'alloc_buddy_huge_page:prep_new_hugetlb_folio',
+  'alloc_buddy_huge_page:alloc_surplus_hugetlb_folio',
   'return_unused_surplus_pages',
   // mmap.ts: hugetlbfs_file_mmap -> hugetlb_reserve_pages
   'hugetlbfs_file_mmap',

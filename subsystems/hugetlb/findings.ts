@@ -171,7 +171,7 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
   {
     name: 'finding-temp-page-counted-persistent',
     description:
-      'a soft offline with no free unreserved page migrates to a temporary page from buddy (alloc_migrate_hugetlb_folio: prep_new_hugetlb_folio counts it in nr_huge_pages, HPageTemporary, not surplus); while it exists, a concurrent nr_hugepages write 0 counts it as a persistent page in use (persistent_huge_pages(h) = nr - surplus, mm/hugetlb.c set_max_huge_pages() @ v6.12), so adjust_pool_surplus marks it surplus too; move_hugetlb_state then hands the temporary flag to the old folio, whose free (free_huge_folio -> remove_hugetlb_folio(h, folio, false)) lowers nr_huge_pages but not surplus_huge_pages: HugePages_Surp 2 > HugePages_Total 1, and after the page is freed Total 0 with Surp 1 for good. v6.1 reads the same (alloc_migrate_huge_page, free_huge_page). REPRODUCED on Debian 6.1.192 and 6.12.118 (session 14) by the race loop docs/reproducers/hugetlb-finding-temp-page-counted-persistent.race.c on 2 vCPUs (a surplus page in use soft-offlined while another thread writes 0 to nr_hugepages): at the first iteration Total=1 Surp=2 after the soft offline, Total=0 Surp=1 after munmap and for good, /proc/sys/vm/nr_hugepages then reads 18446744073709551615 (h->max_huge_pages = persistent_huge_pages(h) = 0 - 1); the same loop without the writer: 300 iterations, counters right. The temporary page dates from ab5ac90aecf5 ("mm, hugetlb: do not rely on overcommit limit during migration", v4.16). Before the race loop, the counterexample run 50 times with real threads (kernel/race.ts) ended Total=1 Surp=2 in 19 of 50 runs on 6.12.118 (14 of 50 in a first run) and 4 of 50 on 6.1.192 (5 of 50). Session 15: the loop runs the pool of this counterexample by default (nr_hugepages 1, no overcommit; --race-form surplus for the session 14 pool), its writer only inside madvise(MADV_SOFT_OFFLINE), the counters read after every step: REPRODUCED 3/3 on 6.12.118 and 3/3 on 6.1.192 (HIT at iteration 1 or 2). A free-running writer can also hit the surplus allocation of mmap (alloc_surplus_hugetlb_folio counts the fresh page in nr_huge_pages before surplus_huge_pages++): the same damage from a window the model does not split, which CI saw as offlined=0 mmap_failed=51. No upstream fix found in the newest mm/hugetlb.c texts read (subsystems/hugetlb/NOTES.md)',
+      'a soft offline with no free unreserved page migrates to a temporary page from buddy (alloc_migrate_hugetlb_folio: prep_new_hugetlb_folio counts it in nr_huge_pages, HPageTemporary, not surplus); while it exists, a concurrent nr_hugepages write 0 counts it as a persistent page in use (persistent_huge_pages(h) = nr - surplus, mm/hugetlb.c set_max_huge_pages() @ v6.12), so adjust_pool_surplus marks it surplus too; move_hugetlb_state then hands the temporary flag to the old folio, whose free (free_huge_folio -> remove_hugetlb_folio(h, folio, false)) lowers nr_huge_pages but not surplus_huge_pages: HugePages_Surp 2 > HugePages_Total 1, and after the page is freed Total 0 with Surp 1 for good. v6.1 reads the same (alloc_migrate_huge_page, free_huge_page). REPRODUCED on Debian 6.1.192 and 6.12.118 (session 14) by the race loop docs/reproducers/hugetlb-finding-temp-page-counted-persistent.race.c on 2 vCPUs (a surplus page in use soft-offlined while another thread writes 0 to nr_hugepages): at the first iteration Total=1 Surp=2 after the soft offline, Total=0 Surp=1 after munmap and for good, /proc/sys/vm/nr_hugepages then reads 18446744073709551615 (h->max_huge_pages = persistent_huge_pages(h) = 0 - 1); the same loop without the writer: 300 iterations, counters right. The temporary page dates from ab5ac90aecf5 ("mm, hugetlb: do not rely on overcommit limit during migration", v4.16). Before the race loop, the counterexample run 50 times with real threads (kernel/race.ts) ended Total=1 Surp=2 in 19 of 50 runs on 6.12.118 (14 of 50 in a first run) and 4 of 50 on 6.1.192 (5 of 50). Session 15: the loop runs the pool of this counterexample by default (nr_hugepages 1, no overcommit; --race-form surplus for the session 14 pool), its writer only inside madvise(MADV_SOFT_OFFLINE), the counters read after every step: REPRODUCED 3/3 on 6.12.118 and 3/3 on 6.1.192 (HIT at iteration 1 or 2). A free-running writer can also hit the surplus allocation of mmap (alloc_surplus_hugetlb_folio counts the fresh page in nr_huge_pages before surplus_huge_pages++): the same damage from another window, which CI saw as offlined=0 mmap_failed=51: finding-surplus-alloc-counted-persistent. No upstream fix found in the newest mm/hugetlb.c texts read (subsystems/hugetlb/NOTES.md)',
     expect: 'surplus-bounded',
     params: P({ pool: 1, overcommit: 0, fileSize: 1, vmas: 1, mounts: [{ size: -1, min: -1, mounted: true }] }),
     threads: [
@@ -203,6 +203,36 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
           name: 'surplus',
           env: { MMCHECK_POOL: 'surplus' },
           says: 'nr_hugepages 0, nr_overcommit_hugepages 1: the page in use is a surplus page (session 14)',
+        },
+      ],
+    },
+  },
+  {
+    name: 'finding-surplus-alloc-counted-persistent',
+    description:
+      '--kernel-version 6.12 (and 6.1): mmap of a MAP_PRIVATE page with an empty pool and nr_overcommit_hugepages 1 gathers a surplus page (hugetlb_reserve_pages -> gather_surplus_pages -> alloc_surplus_hugetlb_folio). alloc_fresh_hugetlb_folio\'s prep_new_hugetlb_folio() counts it in nr_huge_pages under hugetlb_lock and drops the lock; a concurrent nr_hugepages write of 0 then counts it as a persistent page (persistent_huge_pages = nr - surplus) and adjust_pool_surplus() marks it surplus; the recheck under the lock finds surplus >= overcommit and frees the page as temporary (remove_hugetlb_folio(h, folio, false): nr drops, surplus does not): mmap fails with ENOMEM, HugePages_Total 0 with Surp 1 for good, nr_hugepages reads ULONG_MAX, every later surplus allocation fails. mm/hugetlb.c alloc_surplus_hugetlb_folio() @ v6.12, alloc_surplus_huge_page() @ v6.1. Fixed upstream by 2273dea6b1e1 ("mm/hugetlb: update nr_huge_pages and surplus_huge_pages together", Liu Shixin, 2025; variant 2273dea6b1e1): mainline passes this scenario. Same root as finding-temp-page-counted-persistent, another window; the race loop of CI with a free writer hit it (offlined=0 mmap_failed=51, subsystems/hugetlb/NOTES.md). REPRODUCED on Debian 6.12.118 (HIT at iteration 174, at=mmap, Total=0 Surp=1) and 6.1.192 (iteration 136), nr_hugepages then 18446744073709551615; controls without the writer 2000 iterations clean (session 15, race form mmap)',
+    expect: 'refinement / surplus-bounded',
+    kernelVersion: '6.12',
+    params: P({ pool: 0, overcommit: 1, fileSize: 1, vmas: 1, mounts: [{ size: -1, min: -1, mounted: true }] }),
+    threads: [[one(pv(0, 0, 0, 1)), one(wr(0, 0)), one(munmap(0))], [one(op('set_nr', { n: 0 }))]],
+    // the window (prep_new_hugetlb_folio .. the recheck) is a few instructions: the race loop, its writer only inside mmap
+    race: {
+      c: 'docs/reproducers/hugetlb-finding-temp-page-counted-persistent.race.c',
+      iterations: 20000,
+      timeoutSec: 170,
+      controlIterations: 2000,
+      shows: {
+        greater: 'Surp',
+        than: 'Total',
+        says: 'HugePages_Surp > HugePages_Total',
+        at: ['mmap', 'fault', 'munmap'],
+      },
+      opens: 'mmaps',
+      forms: [
+        {
+          name: 'mmap',
+          env: { MMCHECK_POOL: 'surplus', MMCHECK_WRITER: 'mmap' },
+          says: 'nr_hugepages 0, nr_overcommit_hugepages 1, the writer only inside mmap (its surplus page allocation), no soft offline',
         },
       ],
     },

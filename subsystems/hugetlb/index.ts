@@ -85,12 +85,14 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
         // 6.1.192-3 has remove_hugetlb_page(h, head, false) in dissolve_free_huge_page() (mm/hugetlb.c);
         // 6.12.118-1~deb12u1's dissolve_free_hugetlb_folio() has the backport (adjust_surplus from
         // surplus_huge_pages_node[folio_nid(folio)])
-        lacks: ['a833a693a490', 'df7a6d1f6405', 'b72b3c9c34c8', 'aabf58bfaace', 'cb402bbdabca'],
+        // 2273dea6b1e1 (nr_huge_pages and surplus_huge_pages in one lock cycle, 2025): not in Debian's 6.1.192
+        // nor 6.12.118 (alloc_surplus_huge_page / alloc_surplus_hugetlb_folio still call alloc_fresh_*)
+        lacks: ['a833a693a490', 'df7a6d1f6405', 'b72b3c9c34c8', 'aabf58bfaace', 'cb402bbdabca', '2273dea6b1e1'],
       },
       {
         name: '6.12',
         description: 'linux-6.12.y as Debian bookworm-backports ships it (linux-image-6.12.*+deb12-amd64)',
-        lacks: ['a833a693a490', 'aabf58bfaace'], // aabf58bfaace: as for 6.1
+        lacks: ['a833a693a490', 'aabf58bfaace', '2273dea6b1e1'], // aabf58bfaace, 2273dea6b1e1: as for 6.1
       },
       {
         name: 'mainline',

@@ -332,4 +332,13 @@ export const variants: Variant[] = [
       'mm/hugetlb.c free_huge_folio() @ v6.12 and free_huge_page() @ v6.1 (surplus_huge_pages_node[nid]); no kernel had the global test: a hazard of per-node accounting',
     scenarios: ['node-surplus-free'],
   },
+  {
+    name: '2273dea6b1e1',
+    description:
+      'alloc_surplus_hugetlb_folio() counts the fresh page in nr_huge_pages in a lock cycle of its own (prep_new_hugetlb_folio) and only then, with the lock taken again, surplus_huge_pages: a concurrent nr_hugepages write counts the page as persistent and marks it surplus, and the recheck keeps it as a second surplus page (Surp > Total) or frees it as temporary (nr drops, surplus does not)',
+    source:
+      'commit 2273dea6b1e1 "mm/hugetlb: update nr_huge_pages and surplus_huge_pages together" (Liu Shixin, March 2025; Fixes: 0c397daea1d4 "mm, hugetlb: further simplify hugetlb allocation API"; the id of Andrew Morton\'s "Fixes:" for the folio_nid() follow-up, mm tree); mm/hugetlb.c alloc_surplus_hugetlb_folio() @ v6.12, alloc_surplus_huge_page() @ v6.1',
+    // each fails at --kernel-version 6.12 and 6.1 too (NOTES.md "The surplus-allocation window")
+    scenarios: ['surplus-pool', 'shrink-surplus-in-use', 'private-file-zap', 'mixed-3'],
+  },
 ];
