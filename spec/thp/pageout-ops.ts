@@ -35,10 +35,17 @@
  *     process's mappings of a page wholly in the range (a mapping of the file
  *     is not the process's own data: a later fault maps the page cache again),
  *     and may take such a page out of the page cache once nobody maps, pins or
- *     references it. Looser than the kernel, which only reclaims what mm maps
- *     when its walk gets there: the spec does not remember which pages the
- *     call found mapped (as for migrate's lookup), so any page of the range may
- *     go that no one uses;
+ *     references it. Only a page the call itself found: the walk
+ *     (madvise_cold_or_pageout_pte_range()) isolates a page only where mm maps
+ *     it when the walk gets there, and reclaim acts only on what was isolated.
+ *     So the call first finds the page (pending step pageout_find, enabled
+ *     while mm maps a page of it; view.pageoutFound keeps one entry per call
+ *     and page until the call linearizes), and only a found page is unmapped
+ *     from the other processes or evicted. A page of the range that mm never
+ *     mapped while the call ran stays in the page cache, even when no one uses
+ *     it (MADV_PAGEOUT is not POSIX_FADV_DONTNEED). Two calls in flight with
+ *     the same mm and range share their entries (the first to linearize drops
+ *     them: no default scenario has two such calls at once);
  *   - a page that left the page cache is the file's data on disk: a later fault
  *     reads it back in (the model has no readahead: a fault of a page that is
  *     not in the page cache answers ENOENT, as after `evict`, see NOTES).
@@ -47,7 +54,7 @@
  * so a concurrent observer may see any prefix of them; the op linearizes with
  * 'ok' after them.
  */
-import { REJECT, int, type Handler } from './handler.js';
+import { REJECT, int, type Env, type Handler } from './handler.js';
 import { failedSplitAfterUnmap, splitPage, unmapPmd, unmapPte } from './mappings.js';
 import { swapOutPage, swapPageSet, swapPending } from './swap-ops.js';
 import type { ThpView } from './view.js';
@@ -55,7 +62,15 @@ import type { ThpView } from './view.js';
 const badRange = (c: ThpView, mm: number, from: number, to: number): boolean =>
   mm < 0 || mm >= c.mms || from < 0 || to > c.pte.length || from >= to;
 
-const on_madvise_pageout: Handler = (c, e) => (badRange(c, e.mm, int(e.ev.from), int(e.ev.to)) ? 'EINVAL' : 'ok');
+/** The call linearizes: 'ok' (EINVAL for a bad range), and the pages it found are no longer its to act on. */
+const on_madvise_pageout: Handler = (c, e) => {
+  const from = int(e.ev.from);
+  const to = int(e.ev.to);
+  if (badRange(c, e.mm, from, to)) return 'EINVAL';
+  const mine = `${pageoutKey(e.mm, from, to)}@`;
+  c.pageoutFound = c.pageoutFound.filter((f) => !f.startsWith(mine));
+  return 'ok';
+};
 
 /** mm maps (by PMD or PTE) one of the subpages in `set`. */
 const mapsSome = (c: ThpView, mm: number, set: readonly number[]): boolean =>
@@ -78,9 +93,31 @@ const on_pageout_split_unmapped: Handler = (c, e) => {
 /** The pages of the file page holding sub that lie in the page cache: the whole THP while compound. */
 const filePageSet = (c: ThpView, sub: number): number[] => (c.compound ? c.pte.map((_, i) => i) : [sub]);
 
-/** Internal (file): mm's mappings of the page holding `sub` go (try_to_unmap: a file PMD is zapped, not split). */
-const on_pageout_unmap: Handler = (c, e) => {
+/** The key of a madvise_pageout call (view.pageoutFound): its process and range. */
+export const pageoutKey = (mm: number, from: number, to: number): string => `pageout:${mm}:${from}:${to}`;
+
+/** The view.pageoutFound entry of call `key` for the file page holding sub: the compound THP, or small page sub. */
+const foundEntry = (c: ThpView, key: string, sub: number): string => `${key}@${c.compound ? 'thp' : sub}`;
+
+/** The call `key` in flight found the page holding sub (and it is still the page it found: not split since). */
+const found = (c: ThpView, e: Env): boolean => c.pageoutFound.includes(foundEntry(c, String(e.ev.key), e.sub));
+
+/**
+ * Internal (file), only while madvise_pageout(mm, ...) is in flight: its walk finds the page holding `sub` mapped
+ * by mm and isolates it for reclaim (madvise_cold_or_pageout_pte_range(): isolate_lru_page / folio_isolate_lru of a
+ * page mm maps by PMD or PTE). Nothing a user sees changes; the page becomes one the call may unmap and evict.
+ */
+const on_pageout_find: Handler = (c, e) => {
   if (e.anon || e.badSub(e.sub) || e.badMm(e.mm) || !c.cached[e.sub] || c.freed[e.sub]) return REJECT;
+  const entry = foundEntry(c, String(e.ev.key), e.sub);
+  if (c.pageoutFound.includes(entry) || !mapsSome(c, e.mm, filePageSet(c, e.sub))) return REJECT;
+  c.pageoutFound = [...c.pageoutFound, entry].sort();
+  return 'ok';
+};
+
+/** Internal (file): mm's mappings of a page the call found go (try_to_unmap: a file PMD is zapped, not split). */
+const on_pageout_unmap: Handler = (c, e) => {
+  if (e.anon || e.badSub(e.sub) || e.badMm(e.mm) || !c.cached[e.sub] || c.freed[e.sub] || !found(c, e)) return REJECT;
   const set = filePageSet(c, e.sub);
   if (!mapsSome(c, e.mm, set)) return REJECT;
   if (c.compound) unmapPmd(c, e.mm);
@@ -88,9 +125,9 @@ const on_pageout_unmap: Handler = (c, e) => {
   return 'ok';
 };
 
-/** Internal (file): the page holding `sub` leaves the page cache: nobody maps, pins or references it. */
+/** Internal (file): a page the call found leaves the page cache: nobody maps, pins or references it. */
 const on_pageout_evict: Handler = (c, e) => {
-  if (e.anon || e.badSub(e.sub) || !c.cached[e.sub] || c.freed[e.sub]) return REJECT;
+  if (e.anon || e.badSub(e.sub) || !c.cached[e.sub] || c.freed[e.sub] || !found(c, e)) return REJECT;
   const set = filePageSet(c, e.sub);
   const used = (i: number): boolean => c.pte[i]!.length > 0 || c.pins[i]! > 0 || c.refs[i]! > 0;
   if (set.some(used) || (c.compound && c.pmd.length > 0)) return REJECT;
@@ -109,25 +146,34 @@ export const pageoutHandlers: Readonly<Record<string, Handler>> = {
   pageout_split: on_pageout_split,
   pageout_split_unmapped: on_pageout_split_unmapped,
   pageout_reclaim: on_pageout_reclaim,
+  pageout_find: on_pageout_find,
   pageout_unmap: on_pageout_unmap,
   pageout_evict: on_pageout_evict,
 };
 
-/** The internal steps of a madvise_pageout of a file range in flight: split, unmap and evict the range's pages. */
+/**
+ * The internal steps of a madvise_pageout of a file range in flight: split the THP, find the range's pages mm maps,
+ * unmap and evict the pages found.
+ */
 function filePageoutPending(
   view: ThpView,
   mm: number,
   range: readonly number[],
-): { type: string; mm?: number; sub: number }[] {
-  const out: { type: string; mm?: number; sub: number }[] = [];
+): { type: string; mm?: number; sub: number; key?: string }[] {
+  const out: { type: string; mm?: number; sub: number; key?: string }[] = [];
   const from = range[0]!;
+  const key = pageoutKey(mm, from, range[range.length - 1]! + 1);
   if (view.compound && !view.freed[0] && mapsSome(view, mm, range))
     out.push({ type: 'pageout_split', sub: from }, { type: 'pageout_split_unmapped', sub: from });
   for (const sub of range) {
     const set = filePageSet(view, sub);
     if (view.freed[sub] || !view.cached[sub] || set[0] !== sub || set.some((j) => !range.includes(j))) continue;
-    for (let m = 0; m < view.mms; m++) if (mapsSome(view, m, set)) out.push({ type: 'pageout_unmap', mm: m, sub });
-    out.push({ type: 'pageout_evict', sub });
+    if (!view.pageoutFound.includes(foundEntry(view, key, sub))) {
+      if (mapsSome(view, mm, set)) out.push({ type: 'pageout_find', mm, sub, key });
+      continue;
+    }
+    for (let m = 0; m < view.mms; m++) if (mapsSome(view, m, set)) out.push({ type: 'pageout_unmap', mm: m, sub, key });
+    out.push({ type: 'pageout_evict', sub, key });
   }
   return out;
 }

@@ -85,6 +85,14 @@ export interface ThpView {
    * abstraction says so).
    */
   splitting: string[];
+  /**
+   * The file pages each madvise_pageout in flight found mapped by its own process in its range (the pages
+   * madvise_cold_or_pageout_pte_range() isolated for reclaim): one entry `pageout:<mm>:<from>:<to>@<page>` per
+   * page, `<page>` `thp` for the whole compound THP, else the small page's index (pageoutFound). Added only by
+   * that call's pending step pageout_find, removed by its linearization, so empty at quiescence (the
+   * abstraction says so); the call unmaps and evicts only pages it has an entry for.
+   */
+  pageoutFound: string[];
   freed: boolean[];
   /** page_mapcount(i) (derived). */
   mapcount: number[];
@@ -212,6 +220,7 @@ export function clone(c: ThpView): ThpView {
     swapcache: [...c.swapcache],
     queued: c.queued,
     splitting: [...c.splitting],
+    pageoutFound: [...c.pageoutFound],
     freed: [...c.freed],
     mapcount: [...c.mapcount],
     refcount: [...c.refcount],
@@ -306,6 +315,7 @@ export function initialThp(p: ThpParams): ThpContext {
     swapcache: new Array(n).fill(false),
     queued: false,
     splitting: [],
+    pageoutFound: [],
     freed: new Array(n).fill(p.kind === 'anon' && p.initial === 'none'),
     mapcount: new Array(n).fill(0),
     refcount: new Array(n).fill(0),

@@ -90,6 +90,7 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
     swapcache: g.pages.map((pg) => pg.swapcache && !pg.freed),
     queued: g.dsq !== 0,
     splitting: [], // only ever non-empty between a split's pending step and its linearization (spec/thp/view.ts)
+    pageoutFound: [], // only ever non-empty while a madvise_pageout is in flight (spec/thp/view.ts)
     freed,
     mapcount: g.pages.map((_, i) => (freed[i] ? 0 : page_mapcount(g, anon, i))),
     refcount: g.pages.map((_, i) => (freed[i] ? 0 : page_count(g, i))),

@@ -153,38 +153,66 @@ describe('spec: what a MADV_PAGEOUT of a file range may do while it runs (spec/t
       (e) => `${e.type}:${e.mm ?? ''}:${e.sub}`,
     );
 
-  test('the whole range: unmap the PMD, then evict; a partial range also offers the split', () => {
+  const key = 'pageout:0:0:4';
+  const find = (c: ThpContext, mm = 0, k = key): ThpContext => send(c, 'pageout_find', { mm, sub: 0, key: k });
+
+  test('the whole range: find the THP mm maps, unmap the PMD, then evict; a partial range also offers the split', () => {
     const c = initialThp(specPmd);
-    expect(pending(c)).toEqual([
+    expect(pending(c)).toEqual(['pageout_split::0', 'pageout_split_unmapped::0', 'pageout_find:0:0']);
+    expect(pending(c, 1, 3)).toEqual([
+      'pageout_split::1',
+      'pageout_split_unmapped::1',
+    ]); /* the THP is not wholly in it */
+    const f = find(c);
+    expect(f.ret).toBe('ok');
+    expect(f.pageoutFound).toEqual([`${key}@thp`]);
+    expect(pending(f)).toEqual([
       'pageout_split::0',
       'pageout_split_unmapped::0',
       'pageout_unmap:0:0',
       'pageout_evict::0',
     ]);
-    expect(pending(c, 1, 3)).toEqual([
-      'pageout_split::1',
-      'pageout_split_unmapped::1',
-    ]); /* the THP is not wholly in it */
-    expect(send(c, 'pageout_evict', { sub: 0 }).ret).toBeUndefined(); /* still mapped */
-    const out = send(send(c, 'pageout_unmap', { mm: 0, sub: 0 }), 'pageout_evict', { sub: 0 });
+    expect(send(f, 'pageout_evict', { sub: 0, key }).ret).toBeUndefined(); /* still mapped */
+    const out = send(send(f, 'pageout_unmap', { mm: 0, sub: 0, key }), 'pageout_evict', { sub: 0, key });
     expect(out.ret).toBe('ok');
     expect(out.cached).toEqual([false, false, false, false]);
     expect(out.freed).toEqual([true, true, true, true]);
     expect(out.data).toEqual(c.data); /* the file's data is what it was */
+    const done = send(out, 'madvise_pageout', { mm: 0, from: 0, to: 4 });
+    expect(done.ret).toBe('ok');
+    expect(done.pageoutFound).toEqual([]); /* the linearization drops the call's entries */
   });
 
   test('a pinned or referenced page never leaves the page cache; the split is refused while pinned', () => {
-    const pinned = send(initialThp(specPmd), 'pin', { mm: 0, sub: 1 });
+    const pinned = find(send(initialThp(specPmd), 'pin', { mm: 0, sub: 1 }));
     expect(pinned.ret).toBe('ok');
-    const unmapped = send(pinned, 'pageout_unmap', { mm: 0, sub: 0 });
+    const unmapped = send(pinned, 'pageout_unmap', { mm: 0, sub: 0, key });
     expect(unmapped.ret).toBe('ok');
-    expect(send(unmapped, 'pageout_evict', { sub: 0 }).ret).toBeUndefined();
+    expect(send(unmapped, 'pageout_evict', { sub: 0, key }).ret).toBeUndefined();
     expect(send(pinned, 'pageout_split', { sub: 0 }).ret).toBeUndefined();
-    const ref = send(send(initialThp(specPmd), 'scan_get', { sub: 0, choice: 'ok' }), 'pageout_unmap', {
+    const ref = send(find(send(initialThp(specPmd), 'scan_get', { sub: 0, choice: 'ok' })), 'pageout_unmap', {
       mm: 0,
       sub: 0,
+      key,
     });
-    expect(send(ref, 'pageout_evict', { sub: 0 }).ret).toBeUndefined();
+    expect(send(ref, 'pageout_evict', { sub: 0, key }).ret).toBeUndefined();
+  });
+
+  test('a page the call never found mapped by its process is neither unmapped nor evicted by it', () => {
+    const c = initialThp(specPmd); /* mm 0 maps the THP by PMD, mm 1 maps nothing */
+    const other = (from = 0, to = 4): string[] =>
+      thpPendingInternal(thpView(c), 'madvise_pageout', { mm: 1, from, to }).map((e) => e.type);
+    expect(other()).toEqual([]); /* before: pageout_unmap of mm 0 and pageout_evict were offered */
+    const k1 = 'pageout:1:0:4';
+    expect(find(c, 1, k1).ret).toBeUndefined(); /* mm 1 maps no page of it */
+    expect(send(c, 'pageout_unmap', { mm: 0, sub: 0, key: k1 }).ret).toBeUndefined();
+    const unmappedBy0 = send(find(c), 'pageout_unmap', { mm: 0, sub: 0, key });
+    expect(send(unmappedBy0, 'pageout_evict', { sub: 0, key: k1 }).ret).toBeUndefined(); /* mm 0's call found it */
+    expect(send(unmappedBy0, 'pageout_evict', { sub: 0, key }).ret).toBe('ok');
+    /* a THP found whole and split since is not a small page the call found */
+    const split = send(find(c), 'pageout_split', { sub: 0 });
+    expect(split.ret).toBe('ok');
+    expect(send(split, 'pageout_evict', { sub: 0, key }).ret).toBeUndefined();
   });
 
   test('an anon range has none of the file steps', () => {
@@ -193,3 +221,51 @@ describe('spec: what a MADV_PAGEOUT of a file range may do while it runs (spec/t
     expect(send(anon, 'pageout_evict', { sub: 0 }).ret).toBeUndefined();
   });
 });
+
+/*
+ * A hand mutation the spec must catch (no kernel commit behind it, so not a registered variant): MADV_PAGEOUT that
+ * reclaims the page-cache THP of its range even where its own process maps nothing there, as if it were
+ * POSIX_FADV_DONTNEED: the PMD path, finding pmd_none, isolates the THP anyway, and reclaim unmaps every other
+ * process and evicts it. Before view.pageoutFound the spec let a file pageout evict any unused page of its range, so
+ * the mutation passed; the call must now have found the page mapped by its own process first.
+ */
+describe.each(impls)(
+  'thp %s: a file pageout that evicts a page its process never mapped is caught',
+  (_name, impl, version) => {
+    const mutated = (): Subsystem => {
+      const op = impl.impl.ops.madvise_pageout!;
+      const reclaim = op.steps.find((s) => s.name.startsWith('reclaim_pages:'))!.name;
+      const steps = op.steps.map((s) =>
+        !s.name.startsWith('madvise_cold_or_pageout_pte_range: pmd_trans_huge_lock')
+          ? s
+          : {
+              ...s,
+              run: (g: any, t: any) => {
+                if (g.mms[t.args.mm].pmd !== 'none' || !g.pages[0].in_cache) return s.run(g, t);
+                g.pages[0].refcount++; /* "isolate" a THP the walk never found mapped */
+                t.l.page = 0;
+                t.l.list = 1;
+                return reclaim;
+              },
+            },
+      );
+      return { ...impl, impl: { ...impl.impl, ops: { ...impl.impl.ops, madvise_pageout: { ...op, steps } } } };
+    };
+    const scenario = {
+      name: 'file-pageout-unmapped',
+      description: 'mm 1, mapping nothing, pages out the file range mm 0 maps by PMD; mm 0 reads',
+      params: pmd,
+      kernelVersion: version,
+      threads: [[[step('madvise_pageout', { mm: 1, from: 0, to: 4 })]], [[step('read', { mm: 0, sub: 1 })]]],
+    };
+
+    test('the kernel-faithful implementation passes; the mutation fails refinement', () => {
+      const ok = checkScenario(impl, scenario, { variant: null, timeLimitSeconds: 120 });
+      expect(ok.violation?.message).toBeUndefined();
+      expect(ok.exhaustive).toBe(true);
+      const bad = checkScenario(mutated(), scenario, { variant: null, timeLimitSeconds: 120 });
+      expect(bad.violation).toBeDefined();
+      expect(bad.violation!.message).toMatch(/no linearization|refinement/);
+    });
+  },
+);

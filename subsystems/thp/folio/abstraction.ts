@@ -90,6 +90,7 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
     /* queued for a partial unmap (PG_partially_mapped; an unflagged entry is the underused-THP shrinker's) */
     queued: g.deferred !== 0 && g.partially_mapped,
     splitting: [], // only ever non-empty between a split's pending step and its linearization (spec/thp/view.ts)
+    pageoutFound: [], // only ever non-empty while a madvise_pageout is in flight (spec/thp/view.ts)
     freed,
     zero,
     zeroData: g.zero_data,
