@@ -18,7 +18,7 @@
  */
 // Deliberate copy of impl/thp's mremap.ts where the kernel code is unchanged: the two implementations stay independently built (own state types, own kernel-version citations) so spec/thp judges each on its own.
 import { vmaTreeChange, vmaTreeWriteOk } from '../thp-common/rmap-walk.js';
-import { isHugePmd, MREMAP, mremapDoc, type MremapStep } from '../thp-common/mremap.js';
+import { isHugePmd, MREMAP, mremapDoc, vmaToResizeFails, type MremapStep } from '../thp-common/mremap.js';
 import { BUG_ON } from './folio.js';
 import { SPLIT_PMD, splitHugePmdSteps } from './split-pmd.js';
 import { arg, badMm, done, kernelOp, mmOf, mmap_write_unlock, pmd_lock, spin_unlock_ptl, type KStep } from './steps.js';
@@ -28,9 +28,12 @@ const steps: KStep<MremapStep | (typeof SPLIT_PMD)[keyof typeof SPLIT_PMD]>[] = 
     name: MREMAP.lock,
     enabled: (g, t) =>
       badMm(t, arg(t, 'mm')) ||
-      (mmOf(g, t).mmap_lock === 0 && vmaTreeWriteOk(g, t, arg(t, 'mm'), 0, t.params.nr, 'move')),
+      (mmOf(g, t).mmap_lock === 0 &&
+        (vmaToResizeFails(mmOf(g, t), t.params.nr) || vmaTreeWriteOk(g, t, arg(t, 'mm'), 0, t.params.nr, 'move'))),
     run: (g, t) => {
       if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
+      /* vma_to_resize() under mmap_lock for write: not one VMA over the range, -EFAULT, nothing moved */
+      if (vmaToResizeFails(mmOf(g, t), t.params.nr)) return done('EFAULT');
       mmOf(g, t).mmap_lock = -1;
       /* move_vma() → copy_vma(): the new VMA (same vm_pgoff) is inserted after its equals, the old one unlinked */
       vmaTreeChange(g, t, arg(t, 'mm'), 0, t.params.nr, 'move');

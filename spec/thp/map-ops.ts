@@ -20,6 +20,7 @@ import { ZERO_PAGE, mapNewCopy, pageAt } from './identity.js';
 import { swapIn } from './swap-ops.js';
 import type { ThpView } from './view.js';
 import { add, del } from './view.js';
+import { vmaFlagChange, vmaFork, vmaFresh, vmaMremapFails, vmaUnmap } from './vmas.js';
 
 const on_fault: Handler = (c, e) => {
   const { choice, mm, badMm, anon } = e;
@@ -35,6 +36,7 @@ const on_fault: Handler = (c, e) => {
     if (choice === 'enomem') ret = 'ENOMEM';
     else if (c.freed.every((f) => f)) {
       mapFreshThp(c, mm); // do_huge_pmd_anonymous_page(): a fresh, zeroed THP mapped by PMD
+      vmaFresh(c, mm); // the model's fault maps a new range: one VMA (vmas.ts)
       ret = 'pmd';
     } else ret = 'ENOMEM'; // the model has a single huge page
   } else if (c.compound && !c.freed[0] && c.cached[0]) {
@@ -111,6 +113,7 @@ const on_fork: Handler = (c, e) => {
   if (noTable && c.pte.some((_, i) => pageAt(c, dst, i) !== -1)) return REJECT;
   if ((c.ptable.includes(src) || copiedThp) && !noTable) add(c.ptable, dst);
   if (c.ro.includes(src)) add(c.ro, dst);
+  vmaFork(c, src, dst);
   return 'ok';
 };
 
@@ -127,22 +130,22 @@ const on_split_huge_pmd: Handler = (c, e) => {
   return ret;
 };
 
+/**
+ * mprotect / mlock / munlock of [from, to): the flags change (a VMA split or merge, spec/thp/vmas.ts), and "the PMD
+ * on border of VM_LOCKED VMA will be split into PTE table" (transhuge.rst).
+ */
 const on_mlock: Handler = (c, e) => {
   const { n, mm, badMm, ev } = e;
-  let ret: RetValue | undefined;
   const from = int(ev.from);
   const to = int(ev.to);
-  if (badMm(mm) || from < 0 || to > n || from >= to) ret = 'EINVAL';
-  else {
-    // "the PMD on border of VM_LOCKED VMA will be split into PTE table" (transhuge.rst)
-    if (from > 0 || to < n) {
-      splitPmd(c, mm);
-      splitForeignPmd(c, mm);
-      splitZeroPmd(c, mm);
-    }
-    ret = 'ok';
+  if (badMm(mm) || from < 0 || to > n || from >= to) return e.choice === 'cut' ? REJECT : 'EINVAL';
+  if (!vmaFlagChange(c, e, String(ev.type), from, to)) return REJECT;
+  if (from > 0 || to < n) {
+    splitPmd(c, mm);
+    splitForeignPmd(c, mm);
+    splitZeroPmd(c, mm);
   }
-  return ret;
+  return 'ok';
 };
 
 /**
@@ -180,6 +183,7 @@ const on_munmap: Handler = (c, e) => {
   if (badRange(e)) return 'EINVAL';
   zapRange(c, e.mm, int(e.ev.from), int(e.ev.to));
   dropTableIfEmpty(c, e.mm); /* free_pgtables(): the VMA is gone */
+  vmaUnmap(c, e.mm, int(e.ev.from), int(e.ev.to));
   return 'ok';
 };
 
@@ -217,6 +221,7 @@ const on_populate_read: Handler = (c, e) => {
  */
 const on_mremap: Handler = (c, e) => {
   if (e.badMm(e.mm) || ![0, 1].includes(int(e.ev.aligned))) return 'EINVAL';
+  if (vmaMremapFails(c, e.mm)) return 'EFAULT'; /* not one VMA: nothing moves (vmas.ts) */
   if (int(e.ev.aligned) === 0) {
     splitPmd(c, e.mm);
     splitForeignPmd(c, e.mm);
@@ -227,7 +232,8 @@ const on_mremap: Handler = (c, e) => {
 
 /** mprotect(PROT_READ) of the whole range: the VMA is read-only from now on; nothing is remapped. */
 const on_mprotect_ro: Handler = (c, e) => {
-  if (e.badMm(e.mm) || !e.anon) return 'EINVAL';
+  if (e.badMm(e.mm) || !e.anon) return e.choice === 'cut' ? REJECT : 'EINVAL';
+  if (!vmaFlagChange(c, e, 'mprotect_ro', 0, e.n)) return REJECT;
   add(c.ro, e.mm);
   return 'ok';
 };

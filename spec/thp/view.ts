@@ -46,6 +46,12 @@ export interface ThpView {
   zeroData: number;
   /** mms whose VMA is read-only (mprotect(PROT_READ)): a store faults (SIGSEGV), FOLL_FORCE still writes privately. */
   ro: number[];
+  /** Anon, vmaHole[i]: mms with no VMA at subpage i (munmap); vmaExec / vmaLocked: PROT_EXEC from mprotect, VM_LOCKED (vmas.ts). */
+  vmaHole: number[][];
+  vmaExec: number[][];
+  vmaLocked: number[][];
+  /** Anon: mms whose range is not one VMA (a hole, a flag change, or VMAs not merged again): mremap fails EFAULT. */
+  vmaCut: number[];
   /** data[i]: the data of THP subpage i (identity: page i). */
   data: number[];
   /** cow[mm][i]: the private copy (id, canonical) mm maps at subpage i, or -1. */
@@ -153,6 +159,11 @@ export const thpChoices = {
    */
   populate_read: ['huge', 'pte'],
   force_read: ['huge', 'pte'],
+  /** VMAs whose flags became equal again may merge or not (vma_merge() needs mergeable anon_vmas; spec/thp/vmas.ts). */
+  mprotect: ['one', 'cut'],
+  mlock: ['one', 'cut'],
+  munlock: ['one', 'cut'],
+  mprotect_ro: ['one', 'cut'],
 } as const;
 
 /**
@@ -209,6 +220,10 @@ export function clone(c: ThpView): ThpView {
     zero: c.zero.map((s) => [...s]),
     zeroData: c.zeroData,
     ro: [...c.ro],
+    vmaHole: c.vmaHole.map((s) => [...s]),
+    vmaExec: c.vmaExec.map((s) => [...s]),
+    vmaLocked: c.vmaLocked.map((s) => [...s]),
+    vmaCut: [...c.vmaCut],
     data: [...c.data],
     cow: c.cow.map((s) => [...s]),
     copyData: [...c.copyData],
@@ -304,6 +319,10 @@ export function initialThp(p: ThpParams): ThpContext {
     zero: Array.from({ length: n }, () => []),
     zeroData: 0,
     ro: [],
+    vmaHole: Array.from({ length: n }, () => []),
+    vmaExec: Array.from({ length: n }, () => []),
+    vmaLocked: Array.from({ length: n }, () => []),
+    vmaCut: [],
     data: new Array(n).fill(0),
     cow: Array.from({ length: p.mms }, () => new Array(n).fill(-1)),
     copyData: [],

@@ -20,6 +20,7 @@ import {
 import { PIN_ZERO_PAGE } from '../../impl/thp/gup.js';
 import { ZERO_PAGE, canonicalCopies } from '../../spec/thp/identity.js';
 import { normaliseQueued, type ThpView } from '../../spec/thp/machine.js';
+import { vmaView } from './vma-view.js';
 
 type G = ThpState;
 type P = ThpParams;
@@ -79,6 +80,7 @@ export function abstraction(g: Readonly<G>, p: P): ThpView {
     zero,
     zeroData: g.zero_data,
     ro: anon ? ro : [],
+    ...vmaView(g.mms, n, anon),
     data: g.pages.map((pg) => pg.data),
     cow,
     copyData,

@@ -22,6 +22,7 @@ import {
 import { PIN_ZERO_PAGE } from '../../../impl/thp-folio/gup.js';
 import { ZERO_PAGE, canonicalCopies } from '../../../spec/thp/identity.js';
 import { normaliseQueued, type ThpView } from '../../../spec/thp/machine.js';
+import { vmaView } from '../vma-view.js';
 
 type G = FolioState;
 type P = FolioParams;
@@ -95,6 +96,7 @@ export function folioAbstraction(g: Readonly<G>, p: P): ThpView {
     zero,
     zeroData: g.zero_data,
     ro: p.kind === 'anon' ? ro : [],
+    ...vmaView(g.mms, n, p.kind === 'anon'),
     mapcount: g.pages.map((_, i) => (freed[i] ? 0 : folio_precise_page_mapcount(g, i))),
     refcount: g.pages.map((_, i) => (freed[i] ? 0 : folio_ref_count(g, i))),
   };
