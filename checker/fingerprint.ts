@@ -61,13 +61,23 @@ function fmix2(h: number): number {
   h ^= h >>> 15;
   return h;
 }
-/** Lane 1 of z(i, v). */
+/** Positions whose keys are precomputed (POS1/POS2; position -1, the length term, included). */
+const POS = 1 << 12;
+/** Per position i (at i + 1): the position's key of lane 1, fmix(i + 0x6a09e667). */
+const POS1 = new Int32Array(POS + 1);
+/** Per position i (at i + 1): the position's key of lane 2. */
+const POS2 = new Int32Array(POS + 1);
+for (let i = -1; i < POS; i++) {
+  POS1[i + 1] = fmix(i + 0x6a09e667);
+  POS2[i + 1] = fmix2(Math.imul(i, 0x9e3779b1) + 0xbb67ae85);
+}
+/** Lane 1 of z(i, v): fmix(v ^ fmix(i + 0x6a09e667)), the position's part from POS1 when precomputed. */
 export function z1(i: number, v: number): number {
-  return fmix(v ^ fmix(i + 0x6a09e667));
+  return fmix(v ^ (i >= -1 && i < POS ? POS1[i + 1]! : fmix(i + 0x6a09e667)));
 }
 /** Lane 2 of z(i, v), independent of lane 1. */
 export function z2(i: number, v: number): number {
-  return fmix2((v + 0x3c6ef372) ^ fmix2(Math.imul(i, 0x9e3779b1) + 0xbb67ae85));
+  return fmix2((v + 0x3c6ef372) ^ (i >= -1 && i < POS ? POS2[i + 1]! : fmix2(Math.imul(i, 0x9e3779b1) + 0xbb67ae85)));
 }
 
 /** Full Zobrist fingerprint of buf[off, off+len). */

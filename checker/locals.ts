@@ -40,7 +40,7 @@ export function compileLocals(names: readonly string[]): LocalSlots {
     l,
     s,
     load(v, base, fresh) {
-      if (fresh) s.fill(0);
+      if (fresh) for (let i = 0; i < n; i++) s[i] = 0;
       else for (let i = 0; i < n; i++) s[i] = v[base + i]!;
     },
     store(v, at) {

@@ -134,7 +134,7 @@ export class StepMemo {
   }
 
   clear(): void {
-    this.impls = new IntTable();
+    this.impls.clear(); // keeps its arrays (store/int-table.ts clear)
     this.keys = new KeyTable(3, 16);
     this.bySteps = new KeyTable();
     this.stepIds = new IntTable();

@@ -285,7 +285,7 @@ export class Expander<G extends object> {
         continue;
       }
       if (invoked) alt.ran = true;
-      this.emitResult(g, slot, altIdx, alt, res, wantLabels);
+      this.emitResult(g, slot, altIdx, alt, stepIdx, res, wantLabels);
     } while (ctx.nextScript());
     if (watch) watch[4] = 0;
   }
@@ -296,13 +296,16 @@ export class Expander<G extends object> {
     slot: number,
     altIdx: number,
     alt: CompiledAlt,
+    stepIdx: number,
     res: ReturnType<StepDef<G>['run']>,
     wantLabels: boolean,
   ): void {
     const tr = this.tr;
     const s = this.run;
     if (typeof res === 'string') {
-      const n = alt.op.stepIndex.get(res);
+      // most steps name the next one in the list: one string comparison instead of a Map lookup
+      const nx = alt.op.steps[stepIdx + 1];
+      const n = nx !== undefined && nx.name === res ? stepIdx + 1 : alt.op.stepIndex.get(res);
       if (n === undefined) return tr.emitFailure(new Error(`returned unknown next step '${res}'`));
       s.nextPc = n;
       s.ret = undefined;

@@ -45,7 +45,7 @@ export class VectorLayout<G> {
     let id = this.idleIds[slot];
     if (id === undefined) {
       const b = this.scratch;
-      b.fill(0);
+      for (let k = 0; k < this.TW; k++) b[k] = 0;
       b[0] = slot;
       b[2] = -1;
       id = this.blocks.intern(b, 0);
@@ -56,12 +56,14 @@ export class VectorLayout<G> {
 
   /** The id of the control block of a thread in `slot`'s alternative `alt` at step `pc` with these locals. */
   runningBlock(slot: number, alt: number, pc: number, locals: Int32Array): number {
+    // loops, not fill()/set(): builtin calls cost more than a few words (once per step run)
     const b = this.scratch;
-    b.fill(0);
+    const n = locals.length;
     b[0] = slot;
     b[1] = alt;
     b[2] = pc;
-    b.set(locals, 3);
+    for (let k = 0; k < n; k++) b[3 + k] = locals[k]!;
+    for (let k = 3 + n; k < this.TW; k++) b[k] = 0;
     return this.blocks.intern(b, 0);
   }
 

@@ -14,11 +14,8 @@ import { IntTable } from '../store/int-table.js';
 import type { Invariant, InvariantCtx } from '../types.js';
 
 export class ProductProperties<G extends object> {
-  private readonly qctx: { quiescent: boolean; inFlight: (string | undefined)[]; variant: string | null } = {
-    quiescent: true,
-    inFlight: [],
-    variant: null,
-  };
+  /** The context invariantCtx() hands out, reused (inFlight: one entry per thread, sized once). */
+  private readonly qctx: { quiescent: boolean; inFlight: (string | undefined)[]; variant: string | null };
 
   /** Per alternative (alts[t][slot][alt]): its op's number + 1, the word of an in-flight thread in a context key. */
   private readonly opNo: Int32Array[][];
@@ -41,6 +38,7 @@ export class ProductProperties<G extends object> {
     this.opNo = sc.alts.map((slots) => slots.map((alts) => Int32Array.from(alts, (a) => opNos.get(a.op)!)));
     this.ctxKey = new Int32Array(sc.T);
     this.before = new Float64Array(invariants.length);
+    this.qctx = { quiescent: true, inFlight: new Array<string | undefined>(sc.T).fill(undefined), variant: sc.variant };
   }
 
   /** Invariants of the state at vec[off...], whose impl state is `g` (undefined: decoded here). */
@@ -94,7 +92,6 @@ export class ProductProperties<G extends object> {
     const q = this.qctx;
     const { layout, sc } = this;
     q.variant = sc.variant;
-    q.inFlight.length = sc.T;
     const key = this.ctxKey;
     let quiescent = true;
     for (let t = 0; t < sc.T; t++) {

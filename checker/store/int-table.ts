@@ -55,7 +55,9 @@ export class IntTable {
       na.set(this.arena.subarray(0, this.used));
       this.arena = na;
     }
-    this.arena.set(a.subarray(off, off + len), this.used);
+    const ar = this.arena;
+    const at = this.used;
+    for (let k = 0; k < len; k++) ar[at + k] = a[off + k]!; // no subarray(): an object per new value
     this.start[id] = this.used;
     this.lens[id] = len;
     this.hashes[id] = h;
@@ -76,6 +78,18 @@ export class IntTable {
     const s = this.start[id]!;
     for (let k = 0; k < len; k++) if (ar[s + k] !== a[off + k]) return false;
     return true;
+  }
+
+  /**
+   * Forget every value, keeping the allocated arrays: a table filled and
+   * cleared again and again (the step memo past its cap) then neither
+   * regrows from scratch, copying its arena at every doubling, nor leaves
+   * tens of MiB of dropped arrays to the garbage collector.
+   */
+  clear(): void {
+    this.index.fill(0);
+    this.used = 0;
+    this.size = 0;
   }
 
   private growIds(): void {
