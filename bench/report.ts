@@ -33,6 +33,8 @@ export interface MmcheckMeasure {
   readonly otherCpuSeconds?: number;
   /** Parallel: CPU seconds of each worker thread and of the coordinator between levels (Linux). */
   readonly threadCpu?: ThreadCpu;
+  /** The step memo's misses, evictions and peak size (SearchInfo.stepMemo; all threads), when it was on. */
+  readonly stepMemo?: { readonly misses: number; readonly drops: number; readonly peakMiB: number };
   readonly wallSeconds: number;
   readonly statesPerSec: number;
   readonly transitionsPerSec: number;
@@ -208,6 +210,13 @@ export function targets(reports: readonly ConfigReport[]): { target: string; mea
   return out;
 }
 
+/** The step memo's figures of a run (SearchInfo.stepMemo). */
+function memoText(m: MmcheckMeasure): string {
+  const s = m.stepMemo!;
+  const whose = (m.workers ?? 1) > 1 ? " (the largest thread's)" : '';
+  return `step memo: ${int(s.misses)} steps run, ${int(s.drops)} evictions, peak ${fix(s.peakMiB, 1)} MiB${whose}`;
+}
+
 export function printText(reports: readonly ConfigReport[], header: string): string {
   const out: string[] = [header, '', table(rows(reports)), ''];
   out.push(
@@ -226,6 +235,7 @@ export function printText(reports: readonly ConfigReport[], header: string): str
       const parts = [`${r.name} (${m.scenario}): ${m.stopReason}${m.exhaustive ? ', exhaustive' : ', NOT exhaustive'}`];
       parts.push(m.specStates > 0 ? `refinement ${m.refinement}, ${m.specStates} spec states` : m.refinement);
       if (m.violation) parts.push(`violation: ${m.violation}`);
+      if (m.stepMemo) parts.push(memoText(m));
       if ((m.workers ?? 1) > 1) parts.push(`${m.workers} workers`);
       if (r.baseline) {
         const bad = baselineMismatch(r, reports);
@@ -242,6 +252,9 @@ export function printText(reports: readonly ConfigReport[], header: string): str
         if (t)
           parts.push(
             `thread CPU s: threads ${t.workers.map((w) => fix(w, 2)).join('/')} (${t.startup ? `start-up ${t.startup.map((w) => fix(w, 2)).join('/')}, ` : ''}states expanded ${t.expanded.map(int).join('/')}${t.cacheMisses ? `, step-memo misses ${t.cacheMisses.map(int).join('/')}` : ''}), coordinator between levels ${fix(t.serial, 2)}` +
+              (t.cacheDrops && t.cacheDrops.some((d) => d > 0)
+                ? `; step-memo evictions ${t.cacheDrops.map(int).join('/')}`
+                : '') +
               (c !== undefined
                 ? `; ${r.baseline}'s search thread ${fix(reports.find((b) => b.name === r.baseline)!.mmcheck!.threadCpuSeconds!, 2)}: ${fix(c, 2)}x with a core per thread`
                 : ''),

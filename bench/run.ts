@@ -11,7 +11,8 @@
  * load on a shared machine hits them alike; the fastest run of each is
  * reported, and all run times are listed. The load average is printed.
  * `--child NAME` prints one JSON line: states, seconds, statesPerSec,
- * bytesPerState, peakRssMiB, and more.
+ * bytesPerState, peakRssMiB, and more (the step memo's misses, evictions and
+ * peak size in `stepMemo`).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -184,6 +185,7 @@ async function child(name: string, o: Options): Promise<void> {
     ...(workers === 1 && thread0 !== undefined && thread1 !== undefined ? { threadCpuSeconds: thread1 - thread0 } : {}),
     ...(otherCpu !== undefined ? { otherCpuSeconds: otherCpu } : {}),
     ...(r.search?.threadCpu ? { threadCpu: r.search.threadCpu } : {}),
+    ...(r.search?.stepMemo ? { stepMemo: r.search.stepMemo } : {}),
     wallSeconds: process.uptime(),
     statesPerSec: r.states / r.seconds,
     transitionsPerSec: r.transitions / r.seconds,

@@ -21,6 +21,7 @@ import { bfs } from './strategy/bfs.js';
 import { dfs } from './strategy/dfs.js';
 import { parallelBfs, type ParallelOptions } from './strategy/parallel-bfs.js';
 import type { Progress, SearchOutcome } from './strategy/search.js';
+import type { ThreadCpu } from './strategy/thread-cpu.js';
 import { BitstateStore, ExactStore, type VisitedStore } from './store/visited.js';
 import { planPor, porResult } from './por.js';
 import { symmetricModel, symmetryResult, type SymmetryRun } from './symmetry-run.js';
@@ -141,6 +142,15 @@ export function checkScenario<G extends object, C, P>(
   return resultOf(sub, scenario, product, out, (performance.now() - start) / 1000, strategy, 1, sym, por);
 }
 
+/** SearchInfo.stepMemo: the product's own figures, or with a parallel search's per-thread ones, theirs. */
+function stepMemoStats(product: Product, t: ThreadCpu | undefined): NonNullable<SearchInfo['stepMemo']> {
+  const sum = (a: readonly number[]) => a.reduce((x, y) => x + y, 0);
+  const misses = t?.cacheMisses ? sum(t.cacheMisses) : product.cacheMisses;
+  const drops = t?.cacheDrops ? sum(t.cacheDrops) : product.cacheDrops;
+  const peak = t?.cachePeakBytes ? Math.max(...t.cachePeakBytes) : product.cachePeakBytes;
+  return { misses, drops, peakMiB: Math.round((10 * peak) / (1 << 20)) / 10 };
+}
+
 /** The result of a search over the scenario's Product. */
 function resultOf<G extends object, C, P>(
   sub: Subsystem<G, C, P>,
@@ -173,6 +183,7 @@ function resultOf<G extends object, C, P>(
     ...(out.omission ? { omission: out.omission } : {}),
     ...(out.threadCpu ? { threadCpu: out.threadCpu } : {}),
     ...(out.solo ? { solo: out.solo } : {}),
+    ...(product.stepMemoOn ? { stepMemo: stepMemoStats(product, out.threadCpu) } : {}),
   };
   const states = out.states;
   return {

@@ -72,6 +72,10 @@ export interface Model {
    * BFS reports it per worker: how much of the work its threads duplicate).
    */
   readonly cacheMisses?: number;
+  /** Times the model's caches were dropped or cut back for room so far (the product: step-memo evictions). */
+  readonly cacheDrops?: number;
+  /** Bytes the model's caches held at most so far (the product: the step memo). */
+  readonly cachePeakBytes?: number;
   /** Whether successors carry a `hint` worth keeping (read when a search starts). */
   readonly hints?: boolean;
   /**

@@ -250,9 +250,19 @@ export class Product<G extends object = any> implements Model {
     return this.expander.stepMemo?.misses ?? 0;
   }
 
-  /** Step-memo drops so far (see StepMemo.CAP). */
-  get stepMemoDrops(): number {
+  /** Model.cacheDrops: the step memo's evictions so far (StepMemo.bound). */
+  get cacheDrops(): number {
     return this.expander.stepMemo?.drops ?? 0;
+  }
+
+  /** Model.cachePeakBytes: the most the step memo held (0 with the memo off). */
+  get cachePeakBytes(): number {
+    return 4 * (this.expander.stepMemo?.peakWords ?? 0);
+  }
+
+  /** Whether the step memo is on (Product.setStepMemo). */
+  get stepMemoOn(): boolean {
+    return this.expander.stepMemo !== undefined;
   }
 
   /**

@@ -105,6 +105,13 @@ export interface SearchInfo {
   readonly threadCpu?: ThreadCpu;
   /** `workers` > 1 asked, but the search ran in one thread: why (parallel-bfs.ts SPAWN_AT). Same answer. */
   readonly solo?: string;
+  /**
+   * The step memo (step-memo.ts), when on: steps run because it did not know
+   * them, its evictions for room, and the most it held (the largest of any
+   * thread's); summed over the threads of a parallel search. Work, not part
+   * of the answer: the counts are the same with it off.
+   */
+  readonly stepMemo?: { readonly misses: number; readonly drops: number; readonly peakMiB: number };
   /** Bitstate: SPIN-style hash factor and the estimated omission. */
   readonly omission?: {
     readonly hashFactor: number;

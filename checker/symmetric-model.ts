@@ -59,6 +59,14 @@ export class SymmetricModel<G extends object = any> implements Model {
     return this.inner.cacheMisses;
   }
 
+  get cacheDrops(): number {
+    return this.inner.cacheDrops;
+  }
+
+  get cachePeakBytes(): number {
+    return this.inner.cachePeakBytes;
+  }
+
   initial(): { vec: Int32Array; impl: unknown; failure?: Failure } {
     const init = this.inner.initial();
     const c = this.canon;

@@ -67,6 +67,12 @@ export class KeyTable {
     return this.slots[slot + 3]!;
   }
 
+  /** fn(a, b, c, value) for every key, in slot order (the step memo's eviction copies what it keeps). */
+  forEach(fn: (a: number, b: number, c: number, v: number) => void): void {
+    const s = this.slots;
+    for (let j = 0; j < s.length; j += 4) if (s[j] !== 0) fn(s[j]! - 1, s[j + 1]!, s[j + 2]!, s[j + 3]!);
+  }
+
   set(slot: number, v: number): void {
     this.slots[slot + 3] = v;
   }

@@ -48,6 +48,8 @@ export class Coordinator {
   private readonly startup: (number | undefined)[] = [];
   private readonly expanded: number[] = [];
   private readonly misses: number[] = [];
+  private readonly drops: number[] = [];
+  private readonly peakBytes: number[] = [];
   /** Coordinator CPU seconds between levels (undefined: no thread clock). */
   serial: number | undefined = 0;
   /** Whether the workers were spawned (or taken from the idle pool). */
@@ -98,6 +100,8 @@ export class Coordinator {
         this.startup[i] = m.startup;
         this.expanded[i] = m.expanded ?? 0;
         this.misses[i] = m.cacheMisses ?? 0;
+        this.drops[i] = m.cacheDrops ?? 0;
+        this.peakBytes[i] = m.cachePeakBytes ?? 0;
         if (++this.reported === this.spawned) this.allReported?.();
       },
       failed: (message) => this.fail(message),
@@ -179,11 +183,15 @@ export class Coordinator {
     const startup = this.startup.filter((c): c is number => c !== undefined);
     if (!this.started || workers.length !== this.n || this.serial === undefined) return undefined;
     this.misses[0] = this.model.cacheMisses ?? 0;
+    this.drops[0] = this.model.cacheDrops ?? 0;
+    this.peakBytes[0] = this.model.cachePeakBytes ?? 0;
     return {
       workers,
       ...(startup.length === this.n ? { startup } : {}),
       expanded: [...this.expanded],
       ...(this.model.cacheMisses !== undefined ? { cacheMisses: [...this.misses] } : {}),
+      ...(this.model.cacheDrops !== undefined ? { cacheDrops: [...this.drops] } : {}),
+      ...(this.model.cachePeakBytes !== undefined ? { cachePeakBytes: [...this.peakBytes] } : {}),
       serial: this.serial,
       reused: this.reusedPool,
       levels: { ...this.levels },

@@ -24,6 +24,9 @@ export interface WorkerReport {
   readonly expanded?: number;
   /** Its model's Model.cacheMisses in the job. */
   readonly cacheMisses?: number;
+  /** Its model's Model.cacheDrops and Model.cachePeakBytes in the job. */
+  readonly cacheDrops?: number;
+  readonly cachePeakBytes?: number;
 }
 
 /** The current job's handlers. */

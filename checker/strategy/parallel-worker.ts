@@ -61,6 +61,8 @@ async function serve(): Promise<void> {
         ...(ready !== undefined ? { startup: ready - cpuMark } : {}),
         expanded,
         ...(model.cacheMisses !== undefined ? { cacheMisses: model.cacheMisses } : {}),
+        ...(model.cacheDrops !== undefined ? { cacheDrops: model.cacheDrops } : {}),
+        ...(model.cachePeakBytes !== undefined ? { cachePeakBytes: model.cachePeakBytes } : {}),
       };
       if (now !== undefined) cpuMark = now;
       job.port.close();

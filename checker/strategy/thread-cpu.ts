@@ -39,6 +39,9 @@ export interface ThreadCpu {
    * sequential pass): the work the threads duplicate.
    */
   readonly cacheMisses?: readonly number[];
+  /** Each thread's model's cache evictions (Model.cacheDrops: the step memo's) and the bytes its caches held at most. */
+  readonly cacheDrops?: readonly number[];
+  readonly cachePeakBytes?: readonly number[];
   /** The coordinator's CPU seconds between levels (ordering, resizing), when no other thread runs. */
   readonly serial: number;
   /** Levels (redone ones included) expanded by all threads, and by the coordinator alone while the workers started. */

@@ -60,6 +60,16 @@ describe('bench report', () => {
     );
   });
 
+  test("the step memo's figures are printed: steps run, evictions, peak size", () => {
+    const m = { ...base, mmcheck: { ...base.mmcheck!, stepMemo: { misses: 916_854, drops: 3, peakMiB: 64.2 } } };
+    expect(printText([m], 'h')).toContain('step memo: 916,854 steps run, 3 evictions, peak 64.2 MiB');
+    const t = { ...par.mmcheck!.threadCpu!, cacheDrops: [2, 1] };
+    const p = { ...par, mmcheck: { ...par.mmcheck!, threadCpu: t, stepMemo: { misses: 10, drops: 3, peakMiB: 5 } } };
+    const text = printText([base, p], 'h');
+    expect(text).toContain("step memo: 10 steps run, 3 evictions, peak 5.0 MiB (the largest thread's)");
+    expect(text).toContain('step-memo evictions 2/1');
+  });
+
   test('differing counts are called out', () => {
     const bad = { ...par, mmcheck: { ...par.mmcheck!, states: 999 } };
     expect(targets([base, bad]).find((x) => x.target.startsWith('b-w2'))!.measured).toContain('COUNTS DIFFER');

@@ -12,6 +12,7 @@ import { searchSummary } from '../../checker/search-summary.js';
 import type { Lead } from '../../checker/strategy/parallel-bfs.js';
 import type { Scenario, Subsystem } from '../../checker/types.js';
 import { registry } from '../../subsystems/index.js';
+import { StepMemo } from '../../checker/step-memo.js';
 import { implSchema } from '../../checker/product.js';
 import { formatItf, toItf } from '../../traces/itf.js';
 import { outcomeOf } from '../../cli/outcome.js';
@@ -176,6 +177,25 @@ describe('parallel BFS', () => {
       expect(answer(r), `lead ${lead}`).toEqual(answer(x.seq));
       const v = await par(y.s, y.scenario, 2, { variant: y.variant, maxStates: 20_000, lead, tableLog2: 2 });
       expect(answer(v, false), `lead ${lead}, --variant ${y.variant}`).toEqual(answer(y.seq, false));
+    }
+  }, 300_000);
+
+  test('a coordinator whose step memo evicts entries (StepMemo.CAP_WORDS small in this thread) gives the same answer', async () => {
+    const cap = StepMemo.CAP_WORDS;
+    StepMemo.CAP_WORDS = 1 << 15;
+    try {
+      let evicted = 0;
+      for (const x of passing) {
+        const r = await par(x.s, x.scenario, 2);
+        expect(answer(r), x.scenario.name).toEqual(answer(x.seq));
+        evicted += r.search?.threadCpu?.cacheDrops?.[0] ?? 0;
+      }
+      const y = failing[0]!;
+      const v = await par(y.s, y.scenario, 2, { variant: y.variant, maxStates: 20_000 });
+      expect(answer(v, false), `--variant ${y.variant}`).toEqual(answer(y.seq, false));
+      if (process.platform === 'linux') expect(evicted).toBeGreaterThan(0);
+    } finally {
+      StepMemo.CAP_WORDS = cap;
     }
   }, 300_000);
 

@@ -12,12 +12,14 @@ import { registry } from '../../subsystems/index.js';
 import { G, tiny } from '../fixtures/tiny.js';
 
 /**
- * A result without its timings and its queue's size: with the memo on, each
- * queued state also keeps its impl state's memo id (Successor.hint, a word).
+ * A result without its timings, its queue's size (with the memo on, each
+ * queued state also keeps its impl state's memo id: Successor.hint, a word)
+ * and the memo's own figures (work, not the answer).
  */
 function same(r: CheckResult): unknown {
-  const { seconds: _s, statesPerSecond: _p, peakFrontierBytes: _q, ...rest } = r;
-  return rest;
+  const { seconds: _s, statesPerSecond: _p, peakFrontierBytes: _q, search, ...rest } = r;
+  const { stepMemo: _m, ...s } = search ?? {};
+  return { ...rest, search: s };
 }
 
 const LIMIT = { maxStates: 15_000 };
@@ -32,8 +34,31 @@ const cases = registry.flatMap((sub) => [
 
 describe('step memo', () => {
   const cap = StepMemo.CAP_WORDS;
+  const keep = StepMemo.KEEP;
   afterEach(() => {
     StepMemo.CAP_WORDS = cap;
+    StepMemo.KEEP = keep;
+  });
+
+  test('an eviction keeps the entries of the impl states expanded last: fewer steps run again than dropping everything, same result', () => {
+    const thp = registry.find((s) => s.name === 'thp')!;
+    const scenario = thp.scenarios.find((s) => s.name === 'anon-mix')!;
+    const opts = { maxStates: 40_000, stepMemo: 'always' as const };
+    const off = checkScenario(thp, scenario, { ...opts, stepMemo: false });
+    const whole = checkScenario(thp, scenario, opts);
+    expect(whole.search?.stepMemo?.drops).toBe(0);
+    StepMemo.CAP_WORDS = 1 << 18;
+    const evicting = checkScenario(thp, scenario, opts);
+    StepMemo.KEEP = 0; // keep nothing: every eviction drops the whole memo (the old bound)
+    const dropping = checkScenario(thp, scenario, opts);
+    for (const r of [whole, evicting, dropping]) expect(same(r)).toEqual(same(off));
+    const e = evicting.search!.stepMemo!;
+    const d = dropping.search!.stepMemo!;
+    expect(e.drops).toBeGreaterThan(2);
+    expect(d.drops).toBeGreaterThan(2);
+    expect(e.misses).toBeLessThan(d.misses);
+    expect(e.misses).toBeGreaterThan(whole.search!.stepMemo!.misses);
+    expect(e.peakMiB).toBeLessThanOrEqual(1.1); // 2^18 words = 1 MiB, passed by one expansion's entries at most
   });
 
   test('there are scenarios and variants of several subsystems to compare', () => {
