@@ -19,7 +19,7 @@ function report(io: Io, what: string, r: StressRun): void {
   );
   for (const h of r.log.hits.slice(0, 2))
     io.out(
-      `  ${''.padEnd(13)} HIT iteration ${h.iter} (${h.at}): ${Object.entries(h.counters)
+      `  ${''.padEnd(13)} HIT iteration ${h.iter} (${h.at}): ${Object.entries(h.printed)
         .map(([k, v]) => `${k}=${v}`)
         .join(' ')}`,
     );
@@ -45,11 +45,12 @@ export async function stressOnKernel(
   io.out(`  race loop     ${spec.c}: up to ${o.iterations} iterations / ${o.seconds} s on 2 vCPUs`);
   if (o.form)
     io.out(
-      `  form          ${o.form.name}: ${o.form.says} (${Object.entries(o.form.env)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')})`,
+      `  form          ${o.form.name}: ${o.form.says} (${[
+        ...Object.entries(o.form.env).map(([k, v]) => `${k}=${v}`),
+        ...(o.form.kernelArgs ?? []),
+      ].join(' ')})`,
     );
-  const env = o.form ? { env: o.form.env } : {};
+  const env = o.form ? { env: o.form.env, ...(o.form.kernelArgs ? { kernelArgs: o.form.kernelArgs } : {}) } : {};
   const race = await runStress(k, spec, {
     ...env,
     control: false,

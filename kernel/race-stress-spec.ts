@@ -30,6 +30,8 @@ export interface RaceStress {
 export interface RaceForm {
   readonly name: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Kernel parameters the guest boots with in this form (e.g. `preempt=full`), each `name=value`. */
+  readonly kernelArgs?: readonly string[];
   /** What it sets up, one line. */
   readonly says: string;
 }
@@ -86,12 +88,19 @@ export function raceStressOf(finding: object): RaceStress | undefined {
           typeof f.says === 'string' &&
           typeof f.env === 'object' &&
           f.env !== null &&
-          Object.entries(f.env).every(([k, v]) => word.test(k) && typeof v === 'string' && /^[A-Za-z0-9_.-]+$/.test(v)),
+          Object.entries(f.env).every(
+            ([k, v]) => word.test(k) && typeof v === 'string' && /^[A-Za-z0-9_.-]+$/.test(v),
+          ) &&
+          (f.kernelArgs === undefined ||
+            (Array.isArray(f.kernelArgs) &&
+              f.kernelArgs.every(
+                (a: unknown) => typeof a === 'string' && /^[a-z][a-z0-9_.]*=[A-Za-z0-9_.,-]+$/.test(a),
+              ))),
       ) &&
       new Set(x.forms.map((f) => f.name)).size === x.forms.length;
     if (!ok)
       throw new Error(
-        'race: forms must be [{ name: lower-case-word, env: { NAME: VALUE }, says }, ...] with distinct names',
+        'race: forms must be [{ name: lower-case-word, env: { NAME: VALUE }, kernelArgs?: [param=value, ...], says }, ...] with distinct names',
       );
   }
   return x as RaceStress;

@@ -44,7 +44,13 @@ import { damageShown, type RaceStress } from './race-stress-spec.js';
 export interface StressHit {
   readonly iter: number;
   readonly at: string;
+  /**
+   * The integer fields as numbers; one beyond 2^53 (an underflowed unsigned counter reads 2^64 - 1) is kept as the
+   * nearest number: compared, never computed with.
+   */
   readonly counters: Readonly<Record<string, number>>;
+  /** The same fields as printed (for messages: 18446744073709551615, not its rounded number). */
+  readonly printed: Readonly<Record<string, string>>;
 }
 
 export interface StressLog {
@@ -72,12 +78,16 @@ function fieldsOf(s: string): Record<string, string> | undefined {
   return out;
 }
 
-/** The integer fields (safe integers only), without the named ones. */
+/** The integer fields, without the named ones (beyond 2^53 as the nearest number: see StressHit.counters). */
 function counters(f: Readonly<Record<string, string>>, skip: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(f))
-    if (!skip.includes(k) && INT.test(v) && Number.isSafeInteger(Number(v))) out[k] = Number(v);
+  for (const [k, v] of Object.entries(f)) if (!skip.includes(k) && INT.test(v)) out[k] = Number(v);
   return out;
+}
+
+/** The integer fields as printed, without the named ones. */
+function printedInts(f: Readonly<Record<string, string>>, skip: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(f).filter(([k, v]) => !skip.includes(k) && INT.test(v)));
 }
 
 export function parseStressLog(log: string, consoleLog = ''): StressLog {
@@ -116,7 +126,13 @@ export function parseStressLog(log: string, consoleLog = ''): StressLog {
     else if (kind === 'AFTER') after = f;
     else if (kind === 'HIT') {
       if (!INT.test(f.iter ?? '') || !f.at) garbled.push(raw);
-      else hits.push({ iter: Number(f.iter), at: f.at, counters: counters(f, ['iter', 'at']) });
+      else
+        hits.push({
+          iter: Number(f.iter),
+          at: f.at,
+          counters: counters(f, ['iter', 'at']),
+          printed: printedInts(f, ['iter', 'at']),
+        });
     } else if (!INT.test(f.iters ?? '') || !INT.test(f.ms ?? '')) garbled.push(raw);
     else end = { iters: Number(f.iters), ms: Number(f.ms), fields: f };
   }
@@ -190,14 +206,14 @@ export function judgeStress(
   if (other)
     return {
       verdict: 'INCONCLUSIVE',
-      why: `the damage showed at iteration ${other.iter} at ${other.at} (${fmtFields(other.counters)}), not at a step of this window (${spec.shows.at!.join(', ')}): another window did it`,
+      why: `the damage showed at iteration ${other.iter} at ${other.at} (${fmtFields(other.printed)}), not at a step of this window (${spec.shows.at!.join(', ')}): another window did it`,
     };
   if (bad && !hit) return { verdict: 'INCONCLUSIVE', why: bad };
   if (!hit) {
     if (race.hits.length)
       return {
         verdict: 'INCONCLUSIVE',
-        why: `a HIT line at iteration ${race.hits[0]!.iter} whose counters (${fmtFields(race.hits[0]!.counters)}) do not show the damage`,
+        why: `a HIT line at iteration ${race.hits[0]!.iter} whose counters (${fmtFields(race.hits[0]!.printed)}) do not show the damage`,
       };
     if (!race.end)
       return { verdict: 'INCONCLUSIVE', why: 'the race run stopped before its END line (timeout or crash)' };
@@ -240,7 +256,7 @@ export function judgeStress(
       why: `not seen within ${race.end.iters} iterations in ${(race.end.ms / 1000).toFixed(1)} s (limits: ${lim.iters ?? '?'} iterations, ${lim.secs ?? '?'} s)`,
     };
   }
-  const seen = `seen at iteration ${hit.iter} (${hit.at}): ${hit.shows} (${fmtFields(hit.counters)})${race.after ? `; after the loop: ${fmtFields(race.after)}` : ''}`;
+  const seen = `seen at iteration ${hit.iter} (${hit.at}): ${hit.shows} (${fmtFields(hit.printed)})${race.after ? `; after the loop: ${fmtFields(race.after)}` : ''}`;
   if (bad) return { verdict: 'INCONCLUSIVE', why: `${seen}, but ${bad}`, hit };
   if (!control) return { verdict: 'INCONCLUSIVE', why: `${seen}, but no control run without the concurrent part`, hit };
   const cbad = unusable(control, true, 'control run');
@@ -283,6 +299,8 @@ export interface StressRunOptions {
   readonly control: boolean;
   /** The form's words (RaceForm.env); none for a loop without forms. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The form's kernel parameters (RaceForm.kernelArgs). */
+  readonly kernelArgs?: readonly string[];
   readonly iterations: number;
   readonly seconds: number;
   /** Seconds a boot may take before the loop starts (default 240). */
@@ -312,6 +330,7 @@ export async function runStress(k: ResolvedKernel, spec: RaceStress, o: StressRu
       `MMCHECK_ITERS=${o.iterations}`,
       `MMCHECK_SECS=${o.seconds}`,
       ...(o.control ? ['MMCHECK_CONTROL=1'] : []),
+      ...(o.kernelArgs ?? []),
       ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ],
     timeoutSeconds: (o.bootSeconds ?? 240) + o.seconds + 60,

@@ -18,7 +18,7 @@ export interface KernelRecordEntry {
 export interface FindingRecord {
   readonly subsystem: string;
   readonly target: string;
-  readonly reproducer: string;
+  reproducer: string;
   kernels: KernelRecordEntry[];
 }
 
@@ -36,6 +36,8 @@ export function recordVerdict(
   const all = readRecord(file);
   let e = all.find((x) => x.subsystem === v.subsystem && x.target === v.target);
   if (!e) all.push((e = { subsystem: v.subsystem, target: v.target, reproducer: v.reproducer, kernels: [] }));
+  // a target that gained a reproducer (e.g. a finding now marked as a race) names it; '' never hides an older one
+  else if (v.reproducer) e.reproducer = v.reproducer;
   const entry: KernelRecordEntry = {
     request: v.kernel.request,
     release: v.kernel.release,

@@ -176,7 +176,7 @@ export function surplusAllocated(t: T, caller: SurplusLabel, nid: number): StepR
  * same with pages): `got` runs with the folio counted (nr and surplus, g.held), `none` when it
  * returned NULL; both with hugetlb_lock held.
  *  - before 2273dea6b1e1 ("mm/hugetlb: update nr_huge_pages and surplus_huge_pages together",
- *    Liu Shixin; Fixes: 0c397daea1d4 "mm, hugetlb: further simplify hugetlb allocation API"):
+ *    Liu Shixin, v6.15-rc1; Fixes: 0c397daea1d4 "mm, hugetlb: further simplify hugetlb allocation API"):
  *    prep_new_hugetlb_folio(): spin_lock_irq; __prep_account_new_huge_page (nr_huge_pages++,
  *    nr_huge_pages_node[nid]++); spin_unlock_irq. Then spin_lock_irq again for the recheck.
  *  - with it: only_alloc_fresh_hugetlb_folio(), and __prep_account_new_huge_page(h,

@@ -40,13 +40,43 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
   {
     name: 'finding-unmapped-child-survives',
     description:
-      "the child's fault passes the HPAGE_RESV_UNMAPPED check in hugetlb_no_page, then the owner's unmap_ref_private (another index, no common fault mutex) marks it; the child still gets a page the spec says it cannot have",
+      "the child's fault passes the HPAGE_RESV_UNMAPPED check in hugetlb_no_page, then the owner's unmap_ref_private (another index, no common fault mutex) marks it; the child still gets a page the spec says it cannot have (it allocates after the owner's munmap freed one). REPRODUCED on Debian 6.12.118 and 6.1.192 (session 16) by the race loop docs/reproducers/hugetlb-finding-unmapped-child-survives.race.c: no page available to the child before the owner's COW, the child reads index 1 without SIGBUS and then SIGBUSes at index 0 (marked), its pagemap shows the index 1 page; booted preempt=full with a SCHED_FIFO thread holding the child inside the window; controls (the child's read wholly before or after the COW) always SIGBUS",
     expect: 'linearizability',
     params: P({ pool: 2, fileSize: 2, vmas: 2 }),
     threads: [
       [one(pv(0, 0, 0, 2)), one(wr(0, 0)), one(op('fork', { v: 0, c: 1 })), one(wr(0, 0)), one(munmap(0))],
       [one(rd(1, 1))],
     ],
+    // the window (the HPAGE_RESV_UNMAPPED test .. the allocation) must outlast the owner's COW and munmap: the C loop
+    // forks per iteration and preempts the child with a SCHED_FIFO thread on a preempt=full kernel
+    race: {
+      c: 'docs/reproducers/hugetlb-finding-unmapped-child-survives.race.c',
+      iterations: 20000,
+      timeoutSec: 170,
+      controlIterations: 200,
+      // kept: the child read index 1 and then got SIGBUS at index 0 (marked); avail: pages it could get before the
+      // COW (0: a read before the COW SIGBUSes, one after it too)
+      shows: {
+        greater: 'kept',
+        than: 'avail',
+        says: "the child marked by the owner's COW kept a page no interleaving lets it have",
+        at: ['child'],
+      },
+      opens: 'overlaps',
+      forms: [
+        {
+          name: 'preempt',
+          env: { MMCHECK_HOG: 'rt' },
+          kernelArgs: ['preempt=full'],
+          says: "a fully preemptible kernel; the parent wakes a SCHED_FIFO thread on the child's CPU during the child's fault (a delay swept over 0..60 us), which holds the child off until the parent's COW and munmap are done",
+        },
+        {
+          name: 'plain',
+          env: { MMCHECK_HOG: 'none' },
+          says: "the kernel's own preemption model (voluntary) and no preempting thread",
+        },
+      ],
+    },
   },
   {
     name: 'finding-shared-restore-double-failure',
@@ -69,10 +99,26 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
   {
     name: 'finding-uffd-copy-vs-truncate',
     description:
-      'UFFDIO_COPY into a reserved index of a shared mapping while ftruncate shrinks the file below it: mfill_atomic_hugetlb / hugetlb_mfill_atomic_pte @ v6.12 check i_size only after alloc_hugetlb_folio, and truncate waits for no fault mutex of an index without a page, so the copy counts the reservation (region_chg 0), hugetlb_unreserve_pages deletes it and gives it back, and the copy then consumes it: resv_huge_pages underflows; the copy fails EFAULT but leaves a reserve-map entry beyond EOF that no count backs',
+      'UFFDIO_COPY into a reserved index of a shared mapping while ftruncate shrinks the file below it: mfill_atomic_hugetlb / hugetlb_mfill_atomic_pte @ v6.12 check i_size only after alloc_hugetlb_folio, and truncate waits for no fault mutex of an index without a page, so the copy counts the reservation (region_chg 0), hugetlb_unreserve_pages deletes it and gives it back, and the copy then consumes it: resv_huge_pages underflows; the copy fails EFAULT but leaves a reserve-map entry beyond EOF that no count backs (restore_reserve_on_error finds no entry and adds one back). The window on a kernel is the whole 2 MiB copy_folio_from_user between the allocation and the i_size check. REPRODUCED on Debian 6.12.118 and 6.1.192 (session 16) by the race loop docs/reproducers/hugetlb-finding-uffd-copy-vs-truncate.race.c (ftruncate during UFFDIO_COPY, /proc/meminfo read meanwhile): HugePages_Rsvd 18446744073709551615 during the copy; the file extended and mapped again reserves nothing, its fault and eviction leave Rsvd 18446744073709551615 for good; controls (truncate before or after the copy) clean',
     expect: 'counters-ordered',
     params: P({ pool: 2, fileSize: 2, vmas: 1 }),
     threads: [[one(sh(0, 0, 0, 1)), one(op('uffd_copy', { v: 0, i: 0 }))], [one(op('truncate', { f: 0, size: 0 }))]],
+    // a race run of the counterexample ends like truncate-then-copy (the underflow is transient): the C loop truncates
+    // during the copy's 2 MiB copy_folio_from_user, reads /proc/meminfo meanwhile, then shows the entry left beyond
+    // EOF (the file extended and mapped again reserves nothing; its fault and eviction leave Rsvd 2^64-1)
+    race: {
+      c: 'docs/reproducers/hugetlb-finding-uffd-copy-vs-truncate.race.c',
+      iterations: 2000,
+      timeoutSec: 170,
+      controlIterations: 300,
+      shows: {
+        greater: 'Rsvd',
+        than: 'Free',
+        says: 'HugePages_Rsvd > HugePages_Free (resv_huge_pages underflowed)',
+        at: ['truncate', 'copy', 'remap', 'fault', 'close'],
+      },
+      opens: 'inside',
+    },
   },
   {
     name: 'finding-uffd-efault-min-size-entry',
@@ -210,7 +256,7 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
   {
     name: 'finding-surplus-alloc-counted-persistent',
     description:
-      '--kernel-version 6.12 (and 6.1): mmap of a MAP_PRIVATE page with an empty pool and nr_overcommit_hugepages 1 gathers a surplus page (hugetlb_reserve_pages -> gather_surplus_pages -> alloc_surplus_hugetlb_folio). alloc_fresh_hugetlb_folio\'s prep_new_hugetlb_folio() counts it in nr_huge_pages under hugetlb_lock and drops the lock; a concurrent nr_hugepages write of 0 then counts it as a persistent page (persistent_huge_pages = nr - surplus) and adjust_pool_surplus() marks it surplus; the recheck under the lock finds surplus >= overcommit and frees the page as temporary (remove_hugetlb_folio(h, folio, false): nr drops, surplus does not): mmap fails with ENOMEM, HugePages_Total 0 with Surp 1 for good, nr_hugepages reads ULONG_MAX, every later surplus allocation fails. mm/hugetlb.c alloc_surplus_hugetlb_folio() @ v6.12, alloc_surplus_huge_page() @ v6.1. Fixed upstream by 2273dea6b1e1 ("mm/hugetlb: update nr_huge_pages and surplus_huge_pages together", Liu Shixin, 2025; variant 2273dea6b1e1): mainline passes this scenario. Same root as finding-temp-page-counted-persistent, another window; the race loop of CI with a free writer hit it (offlined=0 mmap_failed=51, subsystems/hugetlb/NOTES.md). REPRODUCED on Debian 6.12.118 (HIT at iteration 174, at=mmap, Total=0 Surp=1) and 6.1.192 (iteration 136), nr_hugepages then 18446744073709551615; controls without the writer 2000 iterations clean (session 15, race form mmap)',
+      '--kernel-version 6.12 (and 6.1): mmap of a MAP_PRIVATE page with an empty pool and nr_overcommit_hugepages 1 gathers a surplus page (hugetlb_reserve_pages -> gather_surplus_pages -> alloc_surplus_hugetlb_folio). alloc_fresh_hugetlb_folio\'s prep_new_hugetlb_folio() counts it in nr_huge_pages under hugetlb_lock and drops the lock; a concurrent nr_hugepages write of 0 then counts it as a persistent page (persistent_huge_pages = nr - surplus) and adjust_pool_surplus() marks it surplus; the recheck under the lock finds surplus >= overcommit and frees the page as temporary (remove_hugetlb_folio(h, folio, false): nr drops, surplus does not): mmap fails with ENOMEM, HugePages_Total 0 with Surp 1 for good, nr_hugepages reads ULONG_MAX, every later surplus allocation fails. mm/hugetlb.c alloc_surplus_hugetlb_folio() @ v6.12, alloc_surplus_huge_page() @ v6.1. Fixed upstream by 2273dea6b1e1 ("mm/hugetlb: update nr_huge_pages and surplus_huge_pages together", Liu Shixin, in mainline since v6.15-rc1; variant 2273dea6b1e1): mainline passes this scenario. Same root as finding-temp-page-counted-persistent, another window; the race loop of CI with a free writer hit it (offlined=0 mmap_failed=51, subsystems/hugetlb/NOTES.md). REPRODUCED on Debian 6.12.118 (HIT at iteration 174, at=mmap, Total=0 Surp=1) and 6.1.192 (iteration 136), nr_hugepages then 18446744073709551615; controls without the writer 2000 iterations clean (session 15, race form mmap)',
     expect: 'refinement / surplus-bounded',
     kernelVersion: '6.12',
     params: P({ pool: 0, overcommit: 1, fileSize: 1, vmas: 1, mounts: [{ size: -1, min: -1, mounted: true }] }),

@@ -50,3 +50,19 @@ test('recordVerdict replaces a kernel verdict and keeps entries sorted', () => {
   ]);
   expect(readFileSync(f, 'utf8').endsWith(']\n')).toBe(true);
 });
+
+test('a target recorded without a reproducer takes the one a later run names, and keeps it', () => {
+  const f = join(mkdtempSync(join(tmpdir(), 'mmcheck-rec-')), 'findings.json');
+  const kernel = { request: '6.12', release: '6.12.1', modelVersion: '6.12', image: '/x' };
+  const rec = (verdict: string, reproducer: string) =>
+    recordVerdict(f, { subsystem: 'hugetlb', target: 'hugetlb/race', kernel, verdict, reproducer });
+  rec('INCONCLUSIVE', '');
+  expect(readRecord(f)[0]!.reproducer).toBe('');
+  rec('REPRODUCED', 'docs/reproducers/x.race.c');
+  expect(readRecord(f)[0]!.reproducer).toBe('docs/reproducers/x.race.c');
+  rec('INCONCLUSIVE', '');
+  expect(readRecord(f)[0]).toMatchObject({
+    reproducer: 'docs/reproducers/x.race.c',
+    kernels: [{ verdict: 'INCONCLUSIVE' }],
+  });
+});
