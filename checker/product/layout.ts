@@ -145,8 +145,9 @@ export class VectorLayout<G> {
   setupCtx(ctx: Ctx, vec: Int32Array, off: number, t: number, op: CompiledOp, args: Args, fresh: boolean): void {
     ctx.tid = t;
     ctx.args = args;
-    const b = this.blockAt(vec, off, t);
-    op.slots.load(this.blocks.words, b + 3, fresh);
+    // fresh: the locals are zeros, the thread's block is not read
+    if (fresh) op.slots.load(this.blocks.words, 0, true);
+    else op.slots.load(this.blocks.words, this.blockAt(vec, off, t) + 3, false);
     ctx.l = op.l;
   }
 }
