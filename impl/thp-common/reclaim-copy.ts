@@ -62,6 +62,9 @@ export function copyAfterAdd<U extends string, F extends string>(
   return g.copies[k]!.mapcount >= 0 ? s.unmap : s.free;
 }
 
+/** page_maybe_dma_pinned() / folio_maybe_dma_pinned() of copy k, a small page: the GUP_PIN_COUNTING_BIAS heuristic. */
+export const copyMaybeDmaPinned = (g: CopyState, k: number): boolean => g.copies[k]!.refcount >= GUP_PIN_COUNTING_BIAS;
+
 /**
  * shrink_page_list() / shrink_folio_list() up to add_to_swap() for copy k: in the swap cache already, kept while
  * page_maybe_dma_pinned() / folio_maybe_dma_pinned() (keep_locked; `pinnedKept` false: a kernel before
@@ -77,7 +80,7 @@ export function addCopy<U extends string, F extends string, K extends string>(
 ): U | F | K {
   const c = g.copies[k]!;
   if (c.swap !== 0) return copyAfterAdd(g, t, k, s);
-  if (c.refcount >= GUP_PIN_COUNTING_BIAS && pinnedKept) return s.keep; /* keep_locked */
+  if (copyMaybeDmaPinned(g, k) && pinnedKept) return s.keep; /* keep_locked */
   add_to_swap_copy(g, t.params.nr, k);
   return copyAfterAdd(g, t, k, s);
 }

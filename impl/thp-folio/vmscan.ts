@@ -17,7 +17,14 @@
  *      swap PTE bit). TTU_SYNC makes page_vma_mapped_walk() take the PTL even
  *      where it sees no present PTE; the model's walk always takes it. Still
  *      mapped after the walk: activate_locked, kept.
- *   4. pageout() (the model's device writes synchronously) and
+ *   4. "Folio is unmapped now so it cannot be newly pinned anymore":
+ *      folio_maybe_dma_pinned() → activate_locked before pageout()
+ *      (d824ec2a1546 "mm: do not reclaim private data from pinned page",
+ *      v6.4), unlocked like pageout(), so in the same step. For an anon folio
+ *      it meets a GUP-fast pin grabbed from a PMD value read before the unmap
+ *      (gup_fast_pmd_leaf() drops it at its recheck): try_to_unmap_one()
+ *      never unmaps a pinned exclusive page. Then pageout() (the model's
+ *      device writes synchronously) and
  *      __remove_mapping(): folio_ref_freeze(folio, 1 + nr) fails on any other
  *      reference (a pin, a scanner, a fault's lookup): kept in the swap cache,
  *      unmapped. Success: __delete_from_swap_cache() and the folio is freed ('ok').
@@ -42,7 +49,7 @@
 // Deliberate parallel of impl/thp's vmscan.ts: shrink_folio_list() of the folio era (can_split_folio before add_to_swap, TTU_SYNC, the split inside try_to_unmap_one's walk) over its own state, kept apart so spec/thp judges each implementation on its own.
 import { put_copy } from './cow.js';
 import { try_to_unmap_copy, try_to_unmap_ptes, split_huge_pmd_locked } from './swap-unmap.js';
-import { addCopy, freeCopy, isolateCopy, putbackCopy } from '../thp-common/reclaim-copy.js';
+import { addCopy, copyMaybeDmaPinned, freeCopy, isolateCopy, putbackCopy } from '../thp-common/reclaim-copy.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import { file_remove_mapping, file_split_huge_pmd_locked, file_unmap_ptes } from './reclaim-file.js';
 import {
@@ -85,7 +92,7 @@ export const V = {
   add: 'shrink_folio_list: folio_maybe_dma_pinned, can_split_folio, add_to_swap (a cluster) + add_to_swap_cache',
   split: 'try_to_unmap_one: pmd_lock + split_huge_pmd_locked (TTU_SPLIT_HUGE_PMD) + page_vma_mapped_walk_restart',
   unmap: 'try_to_unmap_one: anon_vma_lock_read, one vma under its ptl (swap_duplicate, folio_try_share_anon_rmap_pte)',
-  free: 'pageout (synchronous) + __remove_mapping: folio_ref_freeze(1 + nr), __delete_from_swap_cache',
+  free: 'shrink_folio_list: folio_maybe_dma_pinned after try_to_unmap (d824ec2a1546), pageout (synchronous) + __remove_mapping: folio_ref_freeze(1 + nr), __delete_from_swap_cache',
   keep: 'activate_locked / keep_locked: folio_unlock + folio_putback_lru',
 } as const;
 
@@ -140,6 +147,31 @@ function unmapOne(g: G, t: T, mm: G['mms'][number], h: number, piece: number): b
 function can_split_folio(g: Readonly<G>, t: T, h: number): boolean {
   const extra_pins = g.pages[h]!.swapcache ? t.params.nr : 0;
   return folio_mapcount(g, t, h) === folio_ref_count(g, h) - extra_pins - 1;
+}
+
+/**
+ * shrink_folio_list() after try_to_unmap() for the unmapped, locked page t.l.page: the folio_maybe_dma_pinned()
+ * check (d824ec2a1546), pageout() and __remove_mapping(); 'ok' when it was freed, 'keep' for activate_locked /
+ * keep_locked.
+ */
+function pageoutAndFree(g: G, t: T): 'ok' | 'keep' {
+  const h = t.l.page!;
+  assertLocked(g, t, h);
+  /* d824ec2a1546: folio_maybe_dma_pinned() after the unmap → activate_locked (a file folio: reclaim-file.ts) */
+  if (isCopy(t, h)) {
+    if (copyMaybeDmaPinned(g, copyOf(t, h))) return 'keep';
+    return freeCopy(g, copyOf(t, h), (k, n) => put_copy(g, k, n)) ? 'ok' : 'keep';
+  }
+  const set = swapSet(g, h);
+  if (!isAnon(t.params)) return file_remove_mapping(g, t, h, set) === 'ok' ? 'ok' : 'keep';
+  if (folio_maybe_dma_pinned(g, h)) return 'keep'; /* activate_locked: the slot is not written */
+  for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
+  if (folio_ref_count(g, h) !== 1 + set.length) return 'keep'; /* folio_ref_freeze() failed: cannot_free */
+  delete_from_swap_cache_set(g, set); /* __delete_from_swap_cache() */
+  for (const j of set) if (g.swap[j]!.count === 0) g.swap[j]!.data = 0; /* put_swap_folio(): an unused slot is free */
+  g.pages[h]!.locked = 0; /* __folio_clear_locked() before the free */
+  folio_put(g, t, h, 1 + set.length);
+  return 'ok';
 }
 
 /** What shrink_folio_list() did with the folio: freed ('ok'), or kept (folio_putback_lru). */
@@ -202,21 +234,7 @@ export function shrinkFolioSteps<C extends string>(
     },
     {
       name: V.free,
-      run: (g, t) => {
-        const h = t.l.page!;
-        assertLocked(g, t, h);
-        if (isCopy(t, h)) return freeCopy(g, copyOf(t, h), (k, n) => put_copy(g, k, n)) ? next(g, t, 'ok') : V.keep;
-        const set = swapSet(g, h);
-        if (!isAnon(t.params)) return file_remove_mapping(g, t, h, set) === 'ok' ? next(g, t, 'ok') : V.keep;
-        for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
-        if (folio_ref_count(g, h) !== 1 + set.length) return V.keep; /* folio_ref_freeze() failed: cannot_free */
-        delete_from_swap_cache_set(g, set); /* __delete_from_swap_cache() */
-        for (const j of set)
-          if (g.swap[j]!.count === 0) g.swap[j]!.data = 0; /* put_swap_folio(): an unused slot is free */
-        g.pages[h]!.locked = 0; /* __folio_clear_locked() before the free */
-        folio_put(g, t, h, 1 + set.length);
-        return next(g, t, 'ok');
-      },
+      run: (g, t) => (pageoutAndFree(g, t) === 'ok' ? next(g, t, 'ok') : V.keep),
     },
     {
       name: V.keep,

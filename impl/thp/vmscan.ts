@@ -30,10 +30,18 @@
  *      (6c287605fd56; before it, v5.10 - v5.18, a pinned page is unmapped).
  *      The swap PTE keeps the exclusive bit (1493a1913e34). Still mapped after
  *      the walk: activate_locked, kept.
- *   4. pageout() (the model's device writes synchronously) and
- *      __remove_mapping(): page_ref_freeze(1 + nr) fails on any other
- *      reference (a pin, a scanner): kept in the swap cache, unmapped.
- *      Success: __delete_from_swap_cache() and the page is freed ('ok').
+ *   4. "Folio is unmapped now so it cannot be newly pinned anymore":
+ *      folio_maybe_dma_pinned() → activate_locked, before pageout()
+ *      (d824ec2a1546 "mm: do not reclaim private data from pinned page",
+ *      v6.4, in 6.1.y; --kernel-version 5.10 / 5.13 lack it). Unlocked, as
+ *      pageout() is, so it is part of the next step. What it meets for an
+ *      anon page is a GUP-fast pin grabbed from a PMD value read before the
+ *      unmap (gup_huge_pmd() drops it at its recheck): a pinned exclusive
+ *      page is never unmapped (step 3). Then pageout() (the model's device
+ *      writes synchronously) and __remove_mapping(): page_ref_freeze(1 + nr)
+ *      fails on any other reference (a pin, a scanner): kept in the swap
+ *      cache, unmapped. Success: __delete_from_swap_cache() and the page is
+ *      freed ('ok').
  *
  * A private copy (a small anon page that is not the THP's: page handle nr + k,
  * as a pin names it) goes through the same steps as a small page: trylock,
@@ -48,7 +56,7 @@
  */
 import { put_copy } from './cow.js';
 import { swapUnmapCopy, swapUnmapPtes } from './swap-unmap.js';
-import { addCopy, freeCopy, isolateCopy, putbackCopy } from '../thp-common/reclaim-copy.js';
+import { addCopy, copyMaybeDmaPinned, freeCopy, isolateCopy, putbackCopy } from '../thp-common/reclaim-copy.js';
 import { delete_from_swap_cache_set, swapSet } from './swap.js';
 import { file_remove_mapping, file_split_huge_pmd_locked, file_unmap_ptes } from './reclaim-file.js';
 import {
@@ -90,7 +98,7 @@ export const V = {
   add: 'add_to_swap: page_maybe_dma_pinned, get_swap_page (a cluster) + add_to_swap_cache',
   split: 'try_to_unmap_one: split_huge_pmd_address (TTU_SPLIT_HUGE_PMD, pmd_lock)',
   unmap: 'try_to_unmap_one: anon_vma_lock_read, one vma under its ptl (swap_duplicate, page_try_share_anon_rmap)',
-  free: 'pageout (synchronous) + __remove_mapping: page_ref_freeze(1 + nr), __delete_from_swap_cache',
+  free: 'shrink_page_list: folio_maybe_dma_pinned after try_to_unmap (d824ec2a1546), pageout (synchronous) + __remove_mapping: page_ref_freeze(1 + nr), __delete_from_swap_cache',
   keep: 'activate_locked / keep_locked: unlock_page + putback_lru_page',
 } as const;
 
@@ -142,6 +150,32 @@ function unmapOne(g: G, t: T, mm: G['mms'][number], h: number, piece: number): b
   if (!isCopy(t, h)) return swapUnmapPtes(g, t, mm, swapSet(g, h), piece);
   const k = copyOf(t, h);
   return swapUnmapCopy(g, t, mm, k, g.copies[k]!.swap - 1, piece);
+}
+
+/**
+ * shrink_folio_list() after try_to_unmap() for the unmapped, locked page t.l.page: the folio_maybe_dma_pinned()
+ * check (d824ec2a1546), pageout() and __remove_mapping(); 'ok' when it was freed, 'keep' for activate_locked /
+ * keep_locked.
+ */
+function pageoutAndFree(g: G, t: T): 'ok' | 'keep' {
+  const h = t.l.page!;
+  assertLocked(g, t, h);
+  /* d824ec2a1546: folio_maybe_dma_pinned() after the unmap → activate_locked (a file folio: reclaim-file.ts) */
+  const pinnedKeep = !t.bug('d824ec2a1546');
+  if (isCopy(t, h)) {
+    if (pinnedKeep && copyMaybeDmaPinned(g, copyOf(t, h))) return 'keep';
+    return freeCopy(g, copyOf(t, h), (k, n) => put_copy(g, k, n)) ? 'ok' : 'keep';
+  }
+  const set = swapSet(g, h);
+  if (!isAnon(t.params)) return file_remove_mapping(g, t, h, set) === 'ok' ? 'ok' : 'keep';
+  if (pinnedKeep && maybeDmaPinnedPage(g, h)) return 'keep'; /* activate_locked: the slot is not written */
+  for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
+  if (page_count(g, h) !== 1 + set.length) return 'keep'; /* page_ref_freeze() failed: cannot_free */
+  delete_from_swap_cache_set(g, set); /* __delete_from_swap_cache() */
+  for (const j of set) if (g.swap[j]!.count === 0) g.swap[j]!.data = 0; /* put_swap_page(): an unused slot is free */
+  g.pages[h]!.locked = 0; /* __folio_clear_locked() before the free */
+  put_page(g, t, h, 1 + set.length);
+  return 'ok';
 }
 
 /** What shrink_page_list() did with the page: freed ('ok'), or kept (putback_lru_page). */
@@ -205,21 +239,7 @@ export function shrinkPageSteps<C extends string, S extends string = never>(
     },
     {
       name: V.free,
-      run: (g, t) => {
-        const h = t.l.page!;
-        assertLocked(g, t, h);
-        if (isCopy(t, h)) return freeCopy(g, copyOf(t, h), (k, n) => put_copy(g, k, n)) ? next(g, t, 'ok') : V.keep;
-        const set = swapSet(g, h);
-        if (!isAnon(t.params)) return file_remove_mapping(g, t, h, set) === 'ok' ? next(g, t, 'ok') : V.keep;
-        for (const j of set) g.swap[j]!.data = g.pages[j]!.data; /* pageout(): swap_writepage */
-        if (page_count(g, h) !== 1 + set.length) return V.keep; /* page_ref_freeze() failed: cannot_free */
-        delete_from_swap_cache_set(g, set); /* __delete_from_swap_cache() */
-        for (const j of set)
-          if (g.swap[j]!.count === 0) g.swap[j]!.data = 0; /* put_swap_page(): an unused slot is free */
-        g.pages[h]!.locked = 0; /* __folio_clear_locked() before the free */
-        put_page(g, t, h, 1 + set.length);
-        return next(g, t, 'ok');
-      },
+      run: (g, t) => (pageoutAndFree(g, t) === 'ok' ? next(g, t, 'ok') : V.keep),
     },
     {
       name: V.keep,

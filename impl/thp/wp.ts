@@ -292,7 +292,9 @@ export function wpFaultSteps<C extends string>(cont: C, store: boolean): KStep<W
       name: WP.fallback,
       enabled: (g, t) => {
         const mm = mmOf(g, t);
-        return mm.ptl === 0 && pteOf(mm, arg(t, 'sub')) !== PTE_MIGRATION && mm.pmd !== 'migration';
+        const e = pteOf(mm, arg(t, 'sub'));
+        /* a swap PTE after the split: do_swap_page() takes the lock of the page in the swap cache (lock_page) */
+        return mm.ptl === 0 && e !== PTE_MIGRATION && mm.pmd !== 'migration' && swapPageUnlocked(g, t, e);
       },
       run: (g, t) => {
         const mm = mmOf(g, t);

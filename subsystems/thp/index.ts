@@ -65,14 +65,14 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
       {
         name: '5.10',
         description:
-          'linux-5.10.y: before 732ed55823fc (TTU_SYNC) and 57efa1fe5957 (GUP-fast vs fork), both v5.13; after a308c71bf1e6 (v5.9) removed the forced COW break, so R/O pins do not unshare (a7f226604170, v5.19); no PG_anon_exclusive (6c287605fd56, v5.19): COW reuse by page_count and reuse_swap_page',
-        lacks: ['T10', '57efa1fe5957', 'a7f226604170', '6c287605fd56'],
+          'linux-5.10.y: before 732ed55823fc (TTU_SYNC) and 57efa1fe5957 (GUP-fast vs fork), both v5.13; after a308c71bf1e6 (v5.9) removed the forced COW break, so R/O pins do not unshare (a7f226604170, v5.19); no PG_anon_exclusive (6c287605fd56, v5.19): COW reuse by page_count and reuse_swap_page; no folio_maybe_dma_pinned check after the unmap in reclaim (d824ec2a1546, v6.4)',
+        lacks: ['T10', '57efa1fe5957', 'a7f226604170', '6c287605fd56', 'd824ec2a1546'],
       },
       {
         name: '5.13',
         description:
-          'linux-5.13 - 5.18: a308c71bf1e6 removed the forced COW break, R/O pins do not unshare until a7f226604170 (v5.19); no PG_anon_exclusive until 6c287605fd56 (v5.19)',
-        lacks: ['a7f226604170', '6c287605fd56'],
+          'linux-5.13 - 5.18: a308c71bf1e6 removed the forced COW break, R/O pins do not unshare until a7f226604170 (v5.19); no PG_anon_exclusive until 6c287605fd56 (v5.19); no folio_maybe_dma_pinned check after the unmap in reclaim (d824ec2a1546, v6.4)',
+        lacks: ['a7f226604170', '6c287605fd56', 'd824ec2a1546'],
       },
       {
         name: 'model',

@@ -1,6 +1,6 @@
 /**
  * Default scenarios of THP swap-out (issue 12 item 6; impl/thp/vmscan.ts): reclaim of an exclusive THP racing a
- * R/O pin, of a THP shared after fork whose swap entries are duplicated and faulted back in by both processes, and
+ * GUP-fast pin grabbed after the unmap, or a R/O pin, of a THP shared after fork whose swap entries are duplicated and faulted back in by both processes, and
  * of a THP mapped by PTEs only, which v6.1 reclaim splits first; MADV_PAGEOUT of a PTE-mapped THP
  * (impl/thp/pageout.ts, impl/thp-folio/pageout.ts) racing a pin and a write, and of a private copy (a slot of the
  * small-page pool) racing a pin, or a fork whose child reads the copy back through the shared swap entry.
@@ -12,6 +12,16 @@ import { thpParams } from './params.js';
 const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
 
 export const swapScenarios: Scenario<ThpParams>[] = [
+  {
+    name: 'swap-out-vs-pin-fast',
+    description:
+      "Reclaim of mm 0's exclusive PMD-mapped THP, just written, racing pin_user_pages_fast() of subpage 1 and its unpin: GUP-fast reads the writable huge PMD locklessly and grabs the folio from that value (gup_huge_pmd() @ v6.1, gup_fast_pmd_leaf() @ v6.12), possibly after reclaim split the PMD and unmapped every page to swap entries; its recheck then drops the pin and falls back. shrink_folio_list() checks folio_maybe_dma_pinned() after try_to_unmap() and activates the folio before pageout() (d824ec2a1546), else the freeze fails on the grab; the page stays in the swap cache either way and the read maps it back.",
+    params: thpParams('anon', 'pmd'),
+    threads: [
+      [op('wp_fault', { mm: 0, sub: 1, val: 7 }), op('swap_out', { sub: 0 }), op('read', { mm: 0, sub: 1 })],
+      [op('pin_fast', { mm: 0, sub: 1 }), op('unpin', { mm: 0, sub: 1 })],
+    ],
+  },
   {
     name: 'swap-out-vs-pin',
     description:

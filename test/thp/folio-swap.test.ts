@@ -42,7 +42,7 @@ const sane = (g: FolioState): void => {
 function keptInSwapCache(): FolioState {
   const g = init(params);
   const t0 = thread(0, 'swap_out', { sub: 0 });
-  expect(drive(g, 'swap_out', t0, 'pageout')).toBeUndefined();
+  expect(drive(g, 'swap_out', t0, 'shrink_folio_list: folio_maybe_dma_pinned after')).toBeUndefined();
   const t1 = thread(1, 'scan_get', { sub: 0 });
   expect(drive(g, 'scan_get', t1)).toBe('ok');
   expect(drive(g, 'swap_out', t0)).toBe('kept');
@@ -120,7 +120,7 @@ describe('thp folio: swap-out of a large folio', () => {
     const g = init(params);
     at(g, 'fork', { src: 0, dst: 1 });
     const t0 = thread(0, 'swap_out', { sub: 0 });
-    expect(drive(g, 'swap_out', t0, 'pageout')).toBeUndefined();
+    expect(drive(g, 'swap_out', t0, 'shrink_folio_list: folio_maybe_dma_pinned after')).toBeUndefined();
     expect(drive(g, 'scan_get', thread(1, 'scan_get', { sub: 0 }))).toBe('ok');
     expect(drive(g, 'swap_out', t0)).toBe('kept');
     expect(drive(g, 'scan_put', thread(1, 'scan_put', { sub: 0 }))).toBe('ok');

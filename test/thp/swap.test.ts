@@ -45,7 +45,7 @@ const sane = (g: ThpState): void => {
 function keptInSwapCache(): ThpState {
   const g = init(params);
   const t0 = thread(0, 'swap_out', { sub: 0 });
-  expect(drive(g, 'swap_out', t0, 'pageout')).toBeUndefined();
+  expect(drive(g, 'swap_out', t0, 'shrink_page_list: folio_maybe_dma_pinned')).toBeUndefined();
   expect(drive(g, 'scan_get', thread(1, 'scan_get', { sub: 0 }))).toBe('ok');
   expect(drive(g, 'swap_out', t0)).toBe('kept');
   expect(drive(g, 'scan_put', thread(1, 'scan_put', { sub: 0 }))).toBe('ok');
