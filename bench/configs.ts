@@ -7,6 +7,8 @@
  *                mmap/fault/munmap on one file (a SHARED mapping reserving
  *                [0,2) and a NORESERVE one): the reservation/fault race the
  *                toy abstracts. 3x6 is the historical 'hugetlb' row.
+ *                hugetlb-4x6x4: 4 ops each (heavy: long enough for the
+ *                parallel search's speedup to show past its workers' start-up).
  *   thp-menu     3 threads x 2 ops, thread t picking from the ops of thread t
  *                of thp's 'anon-mix' scenario (per-thread menus keep each
  *                thread to its own mappings).
@@ -44,7 +46,7 @@ const HUGETLB_MENU: readonly OpChoice[] = [
   { op: 'fault', args: { v: 1, i: 1, write: false } },
 ];
 
-function hugetlbMenu(threads: number, ops: number) {
+function hugetlbMenu(threads: number, ops: number, perThread = 3) {
   return (sub: Subsystem): Scenario | string => {
     let params: unknown = HUGETLB_PARAMS;
     try {
@@ -56,10 +58,10 @@ function hugetlbMenu(threads: number, ops: number) {
     const unknown = alts.map((a) => a.op).filter((op) => !(op in sub.impl.ops));
     if (unknown.length > 0) return `the bench's hugetlb menu uses ops the subsystem lacks: ${unknown.join(', ')}`;
     return {
-      name: `bench-hugetlb-menu-${threads}x${ops}`,
-      description: `${threads} threads x 3 ops, each any of ${ops}: ${alts.map((a) => `${a.op}(${Object.values(a.args).join(',')})`).join(' ')}; pool 3, file of 2 pages, 2 vmas`,
+      name: `bench-hugetlb-menu-${threads}x${ops}${perThread === 3 ? '' : `x${perThread}`}`,
+      description: `${threads} threads x ${perThread} ops, each any of ${ops}: ${alts.map((a) => `${a.op}(${Object.values(a.args).join(',')})`).join(' ')}; pool 3, file of 2 pages, 2 vmas`,
       params,
-      threads: Array.from({ length: threads }, () => menu(alts, 3)),
+      threads: Array.from({ length: threads }, () => menu(alts, perThread)),
     };
   };
 }
@@ -119,6 +121,20 @@ export const CONFIGS: readonly Config[] = [
     real: { subsystem: 'hugetlb', build: hugetlbMenu(4, 6) },
     workers: 2,
     baseline: 'hugetlb-4x6',
+  },
+  {
+    name: 'hugetlb-4x6x4',
+    description: 'hugetlb 4 threads x 4 ops of a 6-op menu (minutes)',
+    heavy: true,
+    real: { subsystem: 'hugetlb', build: hugetlbMenu(4, 6, 4) },
+  },
+  {
+    name: 'hugetlb-4x6x4-w2',
+    description: 'hugetlb 4 threads x 4 ops of a 6-op menu, --workers 2 (minutes)',
+    heavy: true,
+    real: { subsystem: 'hugetlb', build: hugetlbMenu(4, 6, 4) },
+    workers: 2,
+    baseline: 'hugetlb-4x6x4',
   },
   {
     name: 'thp-menu',
