@@ -1,25 +1,22 @@
 /**
- * Documentation generator (`npm run docs`; see docs/gen/build.ts for every page
- * it writes, --check and --record). This module collects invariants and variants.
- *
- * Scans spec/, impl/ and subsystems/ with ts-morph for
+ * Documentation generator (`npm run docs`; see docs/gen/build.ts for every page it writes, --check and --record).
+ * This module collects invariants and variants. Scans spec/, impl/ and subsystems/ with ts-morph for
  *   - calls `invariant({name, when, doc, source, ...})` (checker/types.ts), and object
  *     literals with name and check written directly in an `invariants` list,
  *   - variant definitions: object literals with name/description/source inside a
  *     `variants` array (a `variants: [...]` property, a `const variants = [...]`,
  *     or an array typed `Variant[]`),
- * and writes docs/invariants.md grouped by subsystem (the folder below spec/,
- * impl/ or subsystems/). String fields may be literals, templates, `+`
- * concatenations or references to `const` strings (also imported ones); anything
- * else is shown as its source text. Missing folders are skipped, so the
- * generator runs while subsystems are still being written. The output has no
- * timestamp, so `--check` is stable.
+ * and writes docs/invariants.md grouped by subsystem (the folder below spec/, impl/ or subsystems/; an invariant
+ * defined in a factory several subsystems call counts for each of them: gen/shared-invariants.ts). String fields may
+ * be literals, templates, `+` concatenations or references to `const` strings (also imported ones); anything else is
+ * shown as its source text. Missing folders are skipped. The output has no timestamp, so `--check` is stable.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Node, Project, SyntaxKind, type ObjectLiteralExpression, type SourceFile } from 'ts-morph';
 import { anchor, cell, code } from './gen/md.js';
+import { usingSubsystems } from './gen/shared-invariants.js';
 
 export const DEFAULT_DIRS = ['spec', 'impl', 'subsystems'] as const;
 
@@ -221,10 +218,12 @@ export function collectFromFiles(
   const invariants: InvariantDoc[] = [];
   const variants: VariantDoc[] = [];
   const seenVariant = new Set<Node>();
-  const seenInvariant = new Set<Node>();
+  const seenInvariant =
+    new Set<string>(); /* definition × subsystem: a shared one (gen/shared-invariants.ts) is in several */
   const addInvariant = (obj: ObjectLiteralExpression, at: Node, subsystem: string): void => {
-    if (seenInvariant.has(obj)) return;
-    seenInvariant.add(obj);
+    const key = `${rel(root, obj.getSourceFile())}:${obj.getStart()}:${subsystem}`;
+    if (seenInvariant.has(key)) return;
+    seenInvariant.add(key);
     invariants.push({
       kind: 'invariant',
       subsystem,
@@ -243,7 +242,8 @@ export function collectFromFiles(
     for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
       if (!isInvariantCallee(call.getExpression())) continue;
       const obj = objectOf(call.getArguments()[0]);
-      if (obj) addInvariant(obj, call, subsystem);
+      const owners = obj && (usingSubsystems(call, root, (r) => subsystemOfPath(r, dirs)) ?? [subsystem]);
+      for (const s of owners ?? []) addInvariant(obj!, call, s);
     }
     // Invariants written as plain objects in an `invariants` list (without the invariant() helper).
     for (const arr of sf.getDescendantsOfKind(SyntaxKind.ArrayLiteralExpression)) {

@@ -26,7 +26,8 @@ import { madvise_pageout } from './pageout.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
 import { deferred_split_scan, put_prior, split } from './split.js';
-import { madvise_dontneed, mlock, mprotect, mprotect_ro, munlock, munmap, numa_hint, split_huge_pmd } from './vma.js';
+import { madvise_dontneed, mlock, mprotect, mprotect_ro, munlock, numa_hint, split_huge_pmd } from './vma.js';
+import { munmap } from './munmap.js';
 
 export const folioImpl: ImplDef<FolioState, FolioParams> = {
   state: folioSchema,

@@ -27,6 +27,7 @@ import { allPresent } from './pgtable.js';
 import { folio_add_rmap_pmd, folio_remove_rmap_ptes } from './rmap.js';
 import { arg, assertMmapWriteLocked, badMm, done, kernelOp, me, mmOf, mmap_write_unlock, type Done } from './steps.js';
 import type { T, FolioState } from './folio.js';
+import { vmaHugeSuitable } from '../thp-common/vma-layout.js';
 
 type G = FolioState;
 
@@ -85,7 +86,8 @@ export const collapse = kernelOp(
       run: (g, t) => {
         if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
         if (!isAnon(t.params)) return K.fileWlock;
-        return allPresent(mmOf(g, t)) ? K.wlock : done('fail');
+        /* khugepaged_scan_mm_slot(): only a PMD-aligned range one VMA covers (hstart/hend) is scanned */
+        return allPresent(mmOf(g, t)) && vmaHugeSuitable(mmOf(g, t), t.params.nr) ? K.wlock : done('fail');
       },
     },
     {
@@ -93,7 +95,8 @@ export const collapse = kernelOp(
       enabled: (g, t) => mmOf(g, t).mmap_lock === 0,
       run: (g, t) => {
         const mm = mmOf(g, t);
-        if (!allPresent(mm)) return done('fail'); /* hugepage_vma_revalidate / re-scan failed */
+        /* hugepage_vma_revalidate(): transhuge_vma_suitable() (SCAN_ADDRESS_RANGE), or the re-scan failed */
+        if (!allPresent(mm) || !vmaHugeSuitable(mm, t.params.nr)) return done('fail');
         mm.mmap_lock = -1;
         return K.flush;
       },

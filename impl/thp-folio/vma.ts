@@ -2,9 +2,10 @@
  * VMA-level entry points that split or zap the THP's PMD: split_huge_pmd()
  * from a page-table walker under mmap_lock for read, mprotect()/mlock() of
  * part of the range (split_vma → vma_adjust_trans_huge → split_huge_pmd at the
- * border, mm/huge_memory.c @ v6.12) and munmap() (mm/mmap.c unmap_region →
- * mm/memory.c zap_pmd_range: zap_huge_pmd for the whole THP, otherwise
- * __split_huge_pmd then zap_pte_range), all under mmap_lock for write.
+ * border, mm/huge_memory.c @ v6.12) and munmap() (__split_vma at a border
+ * inside the VMA, whose vma_adjust_trans_huge splits the PMD first; then
+ * unmap_region → mm/memory.c zap_pmd_range: zap_huge_pmd for the whole THP,
+ * zap_pte_range otherwise), all under mmap_lock for write.
  * zap_pte_range() @ v6.12 removes a run of PTEs of one folio with one
  * folio_remove_rmap_ptes() call (zap_present_ptes → folio_pte_batch); v6.6's
  * page_remove_rmap() goes one PTE at a time (rmap.ts keys that on the version).
@@ -26,7 +27,6 @@ import {
 } from './folio.js';
 import { put_copy } from './cow.js';
 import { free_swap_and_cache } from './swap.js';
-import { free_pgtables } from './pgtable.js';
 import { folio_remove_rmap_pmd, folio_remove_rmap_ptes } from './rmap.js';
 import { SPLIT_PMD, splitHugePmdSteps, type SplitPmdStep } from './split-pmd.js';
 import {
@@ -43,7 +43,7 @@ import {
   type KStep,
 } from './steps.js';
 import type { OpDef } from '../../checker/types.js';
-import { vmaTreeChange, vmaTreeUnlink, vmaTreeWriteOk, type VmaChange } from '../thp-common/rmap-walk.js';
+import { vmaTreeChange, vmaTreeWriteOk, type VmaChange } from '../thp-common/rmap-walk.js';
 
 type Op = OpDef<FolioState, FolioParams>;
 
@@ -71,14 +71,14 @@ export const split_huge_pmd = kernelOp(
   ],
 );
 
-const badRange = (t: Parameters<typeof arg>[0]): boolean => {
+export const badRange = (t: Parameters<typeof arg>[0]): boolean => {
   const from = arg(t, 'from');
   const to = arg(t, 'to');
   return badMm(t, arg(t, 'mm')) || from < 0 || to > t.params.nr || from >= to;
 };
 
 /** The anon_vma lock for write that re-inserting mm's VMAs over [from, to) takes (impl/thp-common/rmap-walk.ts). */
-const vmaChangeOk = (g: Readonly<FolioState>, t: T, c: VmaChange): boolean =>
+export const vmaChangeOk = (g: Readonly<FolioState>, t: T, c: VmaChange): boolean =>
   badRange(t) || vmaTreeWriteOk(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), c);
 
 const SPLIT_VMA = '__split_vma / vma_merge: anon_vma_lock_write + re-insert the pieces + mmap_write_unlock';
@@ -145,7 +145,7 @@ type ZapStep = (typeof ZAP)[keyof typeof ZAP];
  * table goes to zap_pte_range; pmd_none is skipped. Returns the next step, or
  * undefined when there is nothing to zap.
  */
-function zapPmdRange(g: FolioState, t: T): ZapStep | typeof SPLIT_PMD.entry | undefined {
+export function zapPmdRange(g: FolioState, t: T): ZapStep | typeof SPLIT_PMD.entry | undefined {
   const mm = mmOf(g, t);
   const whole = arg(t, 'from') === 0 && arg(t, 'to') === t.params.nr;
   /* is_swap_pmd(): a PMD migration entry is zapped or split like a huge PMD */
@@ -162,9 +162,9 @@ function zapPmdRange(g: FolioState, t: T): ZapStep | typeof SPLIT_PMD.entry | un
 }
 
 /** zap_huge_pmd / __split_huge_pmd + zap_pte_range on [from, to) of mm, continuing at `cont`. */
-function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[] {
+export function zapSteps<C extends string>(cont: C, split = true): KStep<ZapStep | SplitPmdStep | C>[] {
   return [
-    ...splitHugePmdSteps(ZAP.pteClear),
+    ...(split ? splitHugePmdSteps(ZAP.pteClear) : []),
     {
       name: ZAP.pmdClear,
       enabled: (g, t) => mmOf(g, t).ptl === 0,
@@ -245,37 +245,6 @@ function zapSteps<C extends string>(cont: C): KStep<ZapStep | SplitPmdStep | C>[
     },
   ];
 }
-
-const MUNMAP_UNLOCK = 'free_pgtables + mmap_write_unlock';
-
-export const munmap = kernelOp(
-  'munmap(addr range): unmap_region → zap_pmd_range (whole THP: zap_huge_pmd; part: __split_huge_pmd then zap_pte_range); a partial unmap queues the folio for deferred split in __folio_remove_rmap.',
-  ['zapped'],
-  [
-    {
-      name: 'mmap_write_lock',
-      enabled: (g, t) => (badMm(t, arg(t, 'mm')) || mmOf(g, t).mmap_lock === 0) && vmaChangeOk(g, t, 'munmap'),
-      run: (g, t) => {
-        if (badRange(t)) return done('EINVAL');
-        mmOf(g, t).mmap_lock = -1;
-        /* the munmap's splits (__split_vma() at each border inside a VMA) re-insert what stays */
-        vmaTreeChange(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), 'munmap');
-        return zapPmdRange(g, t) ?? MUNMAP_UNLOCK;
-      },
-    },
-    ...zapSteps(MUNMAP_UNLOCK),
-    {
-      name: MUNMAP_UNLOCK,
-      run: (g, t) => {
-        free_pgtables(g, arg(t, 'mm'));
-        /* unlink_anon_vmas() of the VMAs it removed (all of the mm's when nothing of the range is left) */
-        vmaTreeUnlink(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), mmOf(g, t).pmd === 'none');
-        mmap_write_unlock(mmOf(g, t));
-        return done('ok');
-      },
-    },
-  ],
-);
 
 const DONTNEED = {
   lock: 'madvise: mmap_read_lock',

@@ -35,6 +35,7 @@ import {
   type Done,
 } from './steps.js';
 import type { T, ThpState } from './page.js';
+import { vmaHugeSuitable } from '../thp-common/vma-layout.js';
 
 type G = ThpState;
 
@@ -155,7 +156,8 @@ export const collapse = kernelOp(
       run: (g, t) => {
         if (badMm(t, arg(t, 'mm'))) return done('EINVAL');
         if (!isAnon(t.params)) return K.fileWlock;
-        return allPresent(mmOf(g, t)) ? K.wlock : done('fail');
+        /* khugepaged_scan_mm_slot(): only a PMD-aligned range one VMA covers (hstart/hend) is scanned */
+        return allPresent(mmOf(g, t)) && vmaHugeSuitable(mmOf(g, t), t.params.nr) ? K.wlock : done('fail');
       },
     },
     {
@@ -163,7 +165,8 @@ export const collapse = kernelOp(
       enabled: (g, t) => mmOf(g, t).mmap_lock === 0,
       run: (g, t) => {
         const mm = mmOf(g, t);
-        if (!allPresent(mm)) return done('fail'); /* hugepage_vma_revalidate / re-scan failed */
+        /* hugepage_vma_revalidate(): transhuge_vma_suitable() (SCAN_ADDRESS_RANGE), or the re-scan failed */
+        if (!allPresent(mm) || !vmaHugeSuitable(mm, t.params.nr)) return done('fail');
         mm.mmap_lock = -1;
         return K.flush;
       },

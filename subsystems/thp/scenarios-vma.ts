@@ -21,4 +21,15 @@ export const vmaScenarios: Scenario<ThpParams>[] = [
       [op('migrate', { mm: 0 }), op('read', { mm: 1, sub: 2 })],
     ],
   },
+  {
+    name: 'munmap-vs-migrate',
+    description:
+      'Parent and child share an anon THP by PMD. The parent munmaps page 0: __split_vma() → vma_adjust_trans_huge() splits the PMD before the VMA is cut and its pieces re-inserted (anon_vma_lock_write), then the zap and unlink_anon_vmas(); meanwhile move_pages of the child walks the anon_vma tree (try_to_migrate, remove_migration_ptes, each VMA piece at its own place) and GUP-fast pins a subpage of the parent locklessly; a read after. No walk, zap or split meets a huge PMD across a VMA border (huge-pmd-in-one-vma).',
+    params: thpParams('anon', 'forked'),
+    threads: [
+      [op('munmap', { mm: 0, from: 0, to: 1 }), op('read', { mm: 0, sub: 2 })],
+      [op('migrate', { mm: 1 })],
+      [op('pin_fast', { mm: 0, sub: 2 }), op('unpin', { mm: 0, sub: 2 })],
+    ],
+  },
 ];

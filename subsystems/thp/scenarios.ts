@@ -179,10 +179,10 @@ export const scenarios: Scenario<P>[] = [
   {
     name: 'collapse-vs-pin',
     description:
-      'An anon THP is PTE-mapped by mprotect, then khugepaged collapses it while GUP pins and unpins a subpage and split_huge_page runs.',
+      'An anon THP is PTE-mapped by split_huge_pmd (a page-table walker; the VMA stays whole, so khugepaged may collapse it: an mprotect of part of it would cut the VMA, and hugepage_vma_revalidate() refuses such a range), then khugepaged collapses it while GUP pins and unpins a subpage and split_huge_page runs.',
     params: thpParams('anon', 'pmd'),
     threads: [
-      [op('mprotect', { mm: 0, from: 0, to: 1 }), op('collapse', { mm: 0 })],
+      [op('split_huge_pmd', { mm: 0 }), op('collapse', { mm: 0 })],
       [op('pin', { mm: 0, sub: 3 }), op('unpin', { mm: 0, sub: 3 })],
       [op('split', { sub: 1 }), op('page_count', { sub: 3 })],
     ],
@@ -328,7 +328,7 @@ export const scenarios: Scenario<P>[] = [
       'GUP-fast walks the PTE table of a PTE-mapped anon THP while khugepaged collapses the range (pmdp_collapse_flush, isolate, copy): a pin taken from the detached table must be dropped, or the process pins a page it no longer maps (70cbc3cc78a9).',
     params: thpParams('anon', 'pmd'),
     threads: [
-      [op('mprotect', { mm: 0, from: 0, to: 1 }), op('collapse', { mm: 0 })],
+      [op('split_huge_pmd', { mm: 0 }), op('collapse', { mm: 0 })],
       [op('pin_fast', { mm: 0, sub: 2 }), op('unpin', { mm: 0, sub: 2 })],
     ],
   },

@@ -171,4 +171,12 @@ export const variants: Variant[] = [
       'feb889fb40fa "mm: don\'t put pinned pages into the swap cache" (v5.11; 5.10.y: 72c5ce89427f); mm/vmscan.c shrink_page_list() @ v6.1 (page_maybe_dma_pinned() → keep_locked before add_to_swap())',
     scenarios: ['pageout-copy-vs-pin', 'swap-out-vs-pin'],
   },
+  {
+    name: 'vma-cut-before-pmd-split',
+    description:
+      'munmap cuts its VMA pieces (and re-inserts them in the anon_vma tree) in its first step and splits the PMD only in the zap after it, as the model did before session 16: until then a huge PMD straddles a VMA border, which an rmap walk visits piece by piece and a split through the shrunk VMA would hit VM_BUG_ON_VMA for. The kernel splits first: __split_vma() calls vma_adjust_trans_huge() before the VMA bounds change.',
+    source:
+      'mm/mmap.c __vma_adjust() @ v6.1 ("Get rid of huge pages and shared page tables straddling the split boundary": vma_adjust_trans_huge() before vma->vm_start/vm_end change) and mm/huge_memory.c __split_huge_pmd_locked() @ v6.1 (VM_BUG_ON_VMA(vma->vm_end < haddr + HPAGE_PMD_SIZE)); mm/vma.c __split_vma() @ v6.12. The rule came with the THP series: "thp: avoid breaking huge pmd invariants in case of vma_adjust failures" (Andrea Arcangeli, linux-mm, 2010-11-03, merged for v2.6.38: "An huge pmd can only be mapped if the corresponding 2M virtual range is fully contained in the vma")',
+    scenarios: ['munmap-vs-migrate', 'partial-unmap-shrinker'],
+  },
 ];

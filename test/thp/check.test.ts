@@ -88,6 +88,7 @@ describe('thp: every variant is caught where it says', () => {
         '99fa8a48203d',
         'feb889fb40fa',
         '84209e87c696',
+        'vma-cut-before-pmd-split',
       ].sort(),
     );
   });

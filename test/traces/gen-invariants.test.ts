@@ -105,6 +105,29 @@ describe('docs generator (ts-morph)', () => {
     ]);
   });
 
+  it('attributes an invariant defined once in a factory to every subsystem whose list calls it', () => {
+    // subsystems/thp/vma-invariants.ts: both THP implementations list vmaInvariants(); attributed by the defining
+    // file alone, the thp-folio pages lost the invariant (session 15)
+    const project = memoryProject({
+      '/p/checker/types.ts': TYPES,
+      '/p/subsystems/thp/factory.ts': `import { invariant, type Invariant } from '../../checker/types.js';
+export function shared<G>(): Invariant<G>[] {
+  return [invariant<G>({ name: 'one-vma', when: 'always', doc: 'd', source: 'mm/vma.c', check: () => true })];
+}`,
+      '/p/subsystems/thp/invariants.ts': `import { shared } from './factory.js';
+export const invariants = [...shared<number>()];`,
+      '/p/subsystems/thp/folio/invariants.ts': `import { shared } from '../factory.js';
+import { invariant } from '../../../checker/types.js';
+export const invariants = [...shared<string>(), invariant({ name: 'own', when: 'always', doc: 'd', source: 's', check: () => true })];`,
+    });
+    const c = collectFromFiles(project.getSourceFiles(), '/p');
+    expect(c.invariants.map((i) => [i.subsystem, i.name, i.file, i.line])).toEqual([
+      ['thp', 'one-vma', 'subsystems/thp/factory.ts', 3],
+      ['thp-folio', 'one-vma', 'subsystems/thp/factory.ts', 3],
+      ['thp-folio', 'own', 'subsystems/thp/folio/invariants.ts', 3],
+    ]);
+  });
+
   it('shows a non-static field as source text instead of guessing', () => {
     const project = memoryProject({
       '/p/impl/cc/x.ts': `declare function invariant(x: any): any; declare const names: string[];

@@ -2,7 +2,7 @@
  * Invariants of the folio-era THP implementation (impl/thp-folio), each
  * citing the kernel function or header @ v6.12 it comes from.
  */
-import { vmaTreeProblem } from '../../../impl/thp-common/rmap-walk.js';
+import { vmaInvariants } from '../vma-invariants.js';
 import { invariant } from '../../../checker/types.js';
 import {
   ENTIRELY_MAPPED,
@@ -180,15 +180,7 @@ export const folioInvariants = [
       return true;
     },
   }),
-  invariant<G, P>({
-    name: 'anon-vma-tree-per-vma',
-    why: 'anon_vma_clone() links every new VMA (fork, __split_vma, copy_vma), __split_vma / vma_merge re-insert the VMAs whose range changed under anon_vma_lock_write, and unlink_anon_vmas() removes a VMA that goes, so the tree holds each VMA once, keyed on its vm_pgoff.',
-    doc: 'The anon_vma tree the rmap walk follows has one entry per VMA piece of every process in it, in start order (impl/thp-common/rmap-walk.ts); a VMA cut by mprotect, mlock or munmap is visited piece by piece.',
-    source:
-      'mm/rmap.c rmap_walk_anon() and anon_vma_clone(), mm/interval_tree.c, mm/mmap.c __split_vma() / __vma_adjust() / vma_merge() @ v6.1; mm/vma.c __split_vma(), vma_prepare(), vma_complete() @ v6.12',
-    when: 'always',
-    check: (g, p) => vmaTreeProblem(g, p.nr),
-  }),
+  ...vmaInvariants<G, P>(),
   invariant<G, P>({
     name: 'freeze-only-unpinned',
     why: 'split_huge_page_to_list_to_order freezes with folio_ref_freeze(folio, 1 + extra_pins) only when can_split_folio found no unexpected references.',

@@ -137,4 +137,12 @@ export const folioVariants: Variant[] = [
       '6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive" (v5.19); mm/rmap.c try_to_unmap_one() @ v6.12 (folio_try_share_anon_rmap_pte() after swap_duplicate(), swp_pte = pte_swp_mkexclusive() when anon_exclusive); mm/memory.c do_swap_page() @ v6.12 (exclusive = pte_swp_exclusive(vmf->orig_pte))',
     scenarios: ['swap-out-vs-pin'],
   },
+  {
+    name: 'vma-cut-before-pmd-split',
+    description:
+      'munmap cuts its VMA pieces (and re-inserts them in the anon_vma tree) in its first step and splits the PMD only in the zap after it, as the model did before session 16: until then a huge PMD straddles a VMA border, which an rmap walk visits piece by piece and a split through the shrunk VMA would hit VM_BUG_ON_VMA for. The kernel splits first: __split_vma() calls vma_adjust_trans_huge() before the VMA bounds change.',
+    source:
+      'mm/mmap.c __vma_adjust() @ v6.1 ("Get rid of huge pages and shared page tables straddling the split boundary": vma_adjust_trans_huge() before vma->vm_start/vm_end change) and mm/huge_memory.c __split_huge_pmd_locked() @ v6.1 (VM_BUG_ON_VMA(vma->vm_end < haddr + HPAGE_PMD_SIZE)); mm/vma.c __split_vma() @ v6.12. The rule came with the THP series: "thp: avoid breaking huge pmd invariants in case of vma_adjust failures" (Andrea Arcangeli, linux-mm, 2010-11-03, merged for v2.6.38: "An huge pmd can only be mapped if the corresponding 2M virtual range is fully contained in the vma")',
+    scenarios: ['munmap-vs-migrate', 'partial-unmap-shrinker'],
+  },
 ];
