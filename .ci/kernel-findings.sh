@@ -1,7 +1,7 @@
 #!/bin/sh
 # Reproduce every hugetlb finding on both Debian kernels. DIVERGED (exit 1) or bad input (2) fails CI;
 # INCONCLUSIVE (3) is allowed only for findings that cannot be forced on a stock kernel (injected
-# allocation failures, concurrent interleavings) — the ones below must be REPRODUCED (exit 0).
+# allocation failures in a race, concurrent interleavings) — the ones below must be REPRODUCED (exit 0).
 # finding-temp-page-counted-persistent is a race loop (up to 2000 iterations / 170 s) that hit at iteration 1 or 2
 # in every run of session 15 (3/3 on 6.1.192 and 6.12.118, controls clean): a miss is a regression to look at, not
 # noise. CI's session-14 NOT REPRODUCED was the loop's own fault (its writer raced mmap, the loop stopped silently).
@@ -12,9 +12,13 @@
 # per iteration, preempt=full, a SCHED_FIFO thread holding the child inside its window) hit in 7 of 7 runs of session
 # 16, at iterations 22 to 615 (at most 74 s of loop under load; limit 170 s), controls clean (subsystems/hugetlb/
 # NOTES.md "Two racy findings on real kernels").
+# finding-restore-on-surplus-page (REPRODUCED on 6.1.192, AGREED on 6.12.118: fixed there by 37641efaa3fa) and
+# finding-shared-restore-double-failure (REPRODUCED on both) inject allocation failures with
+# kernel/inject/mmcheck_inject.c (built by npm run kernel:setup): sequential, deterministic, 4 or more runs of each per kernel
+# in session 16 gave the same verdict; a run whose injection did not fire is INCONCLUSIVE and fails them here.
 set -u
 cd "$(dirname "$0")/.."
-must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill finding-uffd-efault-min-size-entry finding-mremap-partial-private finding-node-remove-surplus-page finding-temp-page-counted-persistent finding-surplus-alloc-counted-persistent finding-uffd-copy-vs-truncate finding-unmapped-child-survives"
+must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill finding-uffd-efault-min-size-entry finding-mremap-partial-private finding-node-remove-surplus-page finding-temp-page-counted-persistent finding-surplus-alloc-counted-persistent finding-uffd-copy-vs-truncate finding-unmapped-child-survives finding-restore-on-surplus-page finding-shared-restore-double-failure"
 out="$(mktemp -d)"
 fail=0
 t0=$(date +%s)

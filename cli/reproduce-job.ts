@@ -6,6 +6,8 @@ import { parseScript, readJsonFile } from '../checker/scenario-file.js';
 import { selectImpl } from '../checker/impls.js';
 import type { StepLabel } from '../checker/result.js';
 import type { Scenario, Subsystem } from '../checker/types.js';
+import { Product } from '../checker/product.js';
+import { nthOfSchedule } from '../kernel/inject.js';
 import { predictRaceOutcome } from '../kernel/race.js';
 import { raceStressOf, type RaceStress } from '../kernel/race-stress.js';
 import { scriptOfScenario, targetOfSchedule, type Target } from '../kernel/target.js';
@@ -70,7 +72,12 @@ export function jobOfFile(file: string, registry: readonly Subsystem[], variantF
     const faulted = Boolean(scenario.faults?.budget);
     // a race's outcome comes from the implementation that wrote the trace (its schedule names that one's steps)
     const own = selectImpl(sub, implOf(itf));
-    const target = withOutcome(targetOfSchedule(schedule, scenario.params, faulted), own, scenario, variant, schedule);
+    const target = withInjections(
+      withOutcome(targetOfSchedule(schedule, scenario.params, faulted), own, scenario, variant, schedule),
+      own,
+      scenario,
+      variant,
+    );
     return {
       sub,
       mapping: mappingOf(sub),
@@ -100,6 +107,21 @@ export function jobOfFile(file: string, registry: readonly Subsystem[], variantF
   throw new UsageError(`${file} is not a script of any kernel-runnable subsystem (${errors.join('; ')})`);
 }
 
+/**
+ * A sequential counterexample that injects failures: its script with the injections (step, site, nth) the
+ * kernel must make (kernel/inject.ts), counted on the implementation that found it.
+ */
+export function withInjections(t: Target, sub: Subsystem, scenario: Scenario, variant: string | null): Target {
+  if (t.kind !== 'script' || !t.injected) return t;
+  let injections;
+  try {
+    injections = nthOfSchedule(new Product(sub, scenario, variant), t.injected.schedule, t.injected.opOf);
+  } catch (e) {
+    return { kind: 'concurrent', why: (e as Error).message, threads: [], params: scenario.params };
+  }
+  return { kind: 'script', script: { ...t.script, injections } };
+}
+
 /** A race target with the implementation's predicted outcome of the counterexample (kernel/race.ts). */
 function withOutcome(
   t: Target,
@@ -127,8 +149,14 @@ export function jobOfScenario(sub: Subsystem, name: string, variant: string | nu
   const target = (model: Subsystem, modelVersion: string): Target => {
     if (direct) return { kind: 'script', script: direct };
     // the checker's counterexample for this implementation and kernel version decides the order of operations
-    const scenario = { ...sc, ...(modelVersion ? { kernelVersion: modelVersion } : {}) };
-    const r = checkScenario(model, scenario, { variant });
+    let scenario = { ...sc, ...(modelVersion ? { kernelVersion: modelVersion } : {}) };
+    let r = checkScenario(model, scenario, { variant });
+    // a finding of one kernel version (sc.kernelVersion) on a kernel the model says is fixed: its counterexample
+    // still runs there, compared with this version's implementation (AGREED when the kernel is fixed too)
+    if (!r.violation && sc.kernelVersion && modelVersion && sc.kernelVersion !== modelVersion) {
+      scenario = { ...sc };
+      r = checkScenario(model, scenario, { variant });
+    }
     if (!r.violation)
       return {
         kind: 'concurrent',
@@ -138,7 +166,7 @@ export function jobOfScenario(sub: Subsystem, name: string, variant: string | nu
       };
     const schedule = r.violation.trace.transitions;
     const t = targetOfSchedule(schedule, sc.params, Boolean(sc.faults?.budget));
-    return withOutcome(t, model, scenario, variant, schedule);
+    return withInjections(withOutcome(t, model, scenario, variant, schedule), model, scenario, variant);
   };
   const base = `${sub.name}-${name}${variant ? `-${variant}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
   let race: RaceStress | undefined;

@@ -2,8 +2,8 @@
 import { firstDivergence } from '../kernel/compare.js';
 import { predictScript, type PredictedStep } from '../kernel/predict.js';
 import { QemuBatchRunner } from '../kernel/runner.js';
-import type { Script } from '../checker/scenario-file.js';
-import type { KernelScriptResult, KernelStepObservation, ResolvedKernel } from '../kernel/types.js';
+import { injectCounter, isInjectCounter } from '../kernel/inject.js';
+import type { KernelScript, KernelScriptResult, KernelStepObservation, ResolvedKernel } from '../kernel/types.js';
 import { kernelMappings } from '../subsystems/probes.js';
 import { EXIT, type Out } from './io.js';
 import type { Job } from './reproduce-job.js';
@@ -55,7 +55,7 @@ export async function runOnKernel(
   job: Job,
   k: ResolvedKernel,
   io: Io,
-  script: Script,
+  script: KernelScript,
   bootSeconds?: number,
 ): Promise<KernelVerdict> {
   const version = k.modelVersion ? { kernelVersion: k.modelVersion } : {};
@@ -75,8 +75,20 @@ export async function runOnKernel(
     io.out(`  verdict       INCONCLUSIVE: ${r.detail}`);
     return { code: EXIT.inconclusive, word: 'INCONCLUSIVE' };
   }
-  const diff = firstDivergence(job.mapping, pred, r.steps);
-  for (const line of sideBySide(pred, r.steps, job.mapping.retOf, diff?.[0]?.step)) io.out(line);
+  const inj = injectionCheck(job, k, script, r.steps, r.notes ?? []);
+  for (const line of inj.lines) io.out(line);
+  // the module's counts are not the implementation's: compared apart (injectionCheck), not step by step
+  const steps = r.steps.map((o) => ({
+    ...o,
+    counters: Object.fromEntries(Object.entries(o.counters).filter(([n]) => !isInjectCounter(n))),
+  }));
+  if (inj.notFired) {
+    for (const line of sideBySide(pred, steps, job.mapping.retOf)) io.out(line);
+    io.out(`  verdict       INCONCLUSIVE: ${inj.notFired}`);
+    return { code: EXIT.inconclusive, word: 'INCONCLUSIVE', observed: steps };
+  }
+  const diff = firstDivergence(job.mapping, pred, steps);
+  for (const line of sideBySide(pred, steps, job.mapping.retOf, diff?.[0]?.step)) io.out(line);
   const spec = pred.find((p) => p.specProblem);
   if (!r.poolRestored)
     io.out(
@@ -87,7 +99,7 @@ export async function runOnKernel(
       `  verdict       DIVERGED at step ${diff[0]!.step}: ${diff.map((d) => `${d.what} kernel ${d.kernel} vs implementation ${d.impl}`).join('; ')}`,
     );
     io.out('                a fidelity bug in the model (or a kernel difference --kernel-version should select)');
-    return { code: EXIT.violation, word: 'DIVERGED', observed: r.steps };
+    return { code: EXIT.violation, word: 'DIVERGED', observed: steps };
   }
   const stuck = pred.find((p) => p.implProblem);
   if (stuck || pred.length !== script.steps.length) {
@@ -95,7 +107,7 @@ export async function runOnKernel(
     io.out(
       `  verdict       INCONCLUSIVE: the implementation did not run the script to its end (${stuck ? `step ${stuck.step}: ${stuck.implProblem}` : `${pred.length} of ${script.steps.length} steps`})`,
     );
-    return { code: EXIT.inconclusive, word: 'INCONCLUSIVE', observed: r.steps };
+    return { code: EXIT.inconclusive, word: 'INCONCLUSIVE', observed: steps };
   }
   const counters = Object.keys(pred[0]?.counters ?? {}).length;
   if (spec) {
@@ -106,12 +118,44 @@ export async function runOnKernel(
     return {
       code: EXIT.pass,
       word: 'REPRODUCED',
-      observed: r.steps,
+      observed: steps,
       ...(r.poolRestored ? {} : r.after ? { after: r.after } : {}),
     };
   }
   io.out(
     `  verdict       AGREED: the kernel matched the implementation at all ${pred.length} steps, and the implementation (${k.modelImpl ? `${k.modelImpl} ` : ''}${k.modelVersion}) satisfies the spec here: no violation to reproduce`,
   );
-  return { code: EXIT.pass, word: 'AGREED', observed: r.steps };
+  return { code: EXIT.pass, word: 'AGREED', observed: steps };
+}
+
+/**
+ * Did every injected failure of the script fire on the kernel (kernel/inject.ts)? The probe adds the
+ * module's counts to the step's observation (inject<j>_hits: calls of the function by the step's task that
+ * passed the caller check; inject<j>_fired: 1 when the nth was failed). A failure that never fired makes the
+ * run say nothing about the counterexample: INCONCLUSIVE, never REPRODUCED.
+ */
+export function injectionCheck(
+  job: Pick<Job, 'mapping'>,
+  k: Pick<ResolvedKernel, 'release'>,
+  script: KernelScript,
+  observed: readonly KernelStepObservation[],
+  notes: readonly string[],
+): { lines: string[]; notFired?: string } {
+  const lines: string[] = [];
+  let notFired: string | undefined;
+  const byStep = new Map<number, number>();
+  for (const x of script.injections ?? []) {
+    const j = byStep.get(x.step) ?? 0;
+    byStep.set(x.step, j + 1);
+    const site = job.mapping.injectSite?.(x.site, k.release);
+    const fn = typeof site === 'object' ? `${site.sym}${site.caller ? ` from ${site.caller}` : ''}` : '?';
+    const o = observed.find((s) => s.step === x.step);
+    const hits = o?.counters[injectCounter(j, 'hits')];
+    const fired = o?.counters[injectCounter(j, 'fired')] === 1;
+    const what = `step ${x.step}: ${x.site} #${x.nth} -> ${fn}: ${fired ? 'failed' : 'NOT failed'} (calls counted: ${hits === undefined || hits < 0 ? 'none read' : hits})`;
+    lines.push(`  injected      ${what}`);
+    if (!fired)
+      notFired ??= `the injected failure at ${x.site} (step ${x.step}, call #${x.nth} of ${fn}) never fired${hits !== undefined && hits >= 0 && hits < x.nth ? `: the kernel made ${hits} such call${hits === 1 ? '' : 's'} in that step` : ''}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+  }
+  return { lines, ...(notFired ? { notFired } : {}) };
 }

@@ -16,7 +16,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Script } from '../checker/scenario-file.js';
 import { selectImpl } from '../checker/impls.js';
 import type { Subsystem } from '../checker/types.js';
 import { compileScripts } from '../kernel/compile.js';
@@ -27,7 +26,7 @@ import { DEFAULT_KERNEL_CACHE, resolveKernel } from '../kernel/resolve.js';
 import type { Target } from '../kernel/target.js';
 import { KernelSetupError } from '../kernel/tools.js';
 import type { RaceForm, RaceStress } from '../kernel/race-stress.js';
-import type { ResolvedKernel } from '../kernel/types.js';
+import type { KernelScript, ResolvedKernel } from '../kernel/types.js';
 import { parseArgs, UsageError } from './args.js';
 import { EXIT } from './io.js';
 import { forcedModel, jobOfFile, jobOfScenario, takeKernels, type Job } from './reproduce-job.js';
@@ -207,7 +206,7 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
   await asUsage(() => chooseModel(job.sub, '', force));
   let worst: number = EXIT.pass;
   const seen: { k: ResolvedKernel; v: KernelVerdict }[] = [];
-  let lastScript: { script: Script; pred: PredictedStep[] } | undefined;
+  let lastScript: { script: KernelScript; pred: PredictedStep[]; release: string } | undefined;
   for (const req of kernels) {
     const k = await asUsage(() =>
       resolveKernel(req, {
@@ -233,7 +232,11 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
       if (target.kind === 'script' && !job.mapping.unsupported?.(target.script)) {
         // the reproducer is written for a script the kernels ran (whatever they answered)
         const options = { variant: job.variant, ...(k.modelVersion ? { kernelVersion: k.modelVersion } : {}) };
-        lastScript = { script: target.script, pred: predictScript(kjob.sub, job.mapping, target.script, options) };
+        lastScript = {
+          script: target.script,
+          pred: predictScript(kjob.sub, job.mapping, target.script, options),
+          release: k.release,
+        };
       }
       // '' when no reproducer is written (the target never ran as a script)
       if (target.kind === 'script') reproducer = job.reproducerPath;
@@ -251,11 +254,25 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
     io.out('');
   }
   if (job.race) io.out(`C race reproducer: ${job.race.c}`);
-  if (lastScript) {
-    mkdirSync(dirname(job.reproducerPath), { recursive: true });
-    const header = reproducerHeader(job, lastScript.pred, seen);
-    writeFileSync(job.reproducerPath, compileScripts(job.mapping, [lastScript.script], { header }));
-    io.out(`C reproducer written: ${job.reproducerPath}`);
-  }
+  if (lastScript) writeReproducer(job, lastScript, seen, io);
   return worst;
+}
+
+/** The standalone C reproducer of the script the kernels ran. */
+function writeReproducer(
+  job: Job,
+  last: { script: KernelScript; pred: PredictedStep[]; release: string },
+  seen: readonly { k: ResolvedKernel; v: KernelVerdict }[],
+  io: Io,
+): void {
+  mkdirSync(dirname(job.reproducerPath), { recursive: true });
+  const header = reproducerHeader(job, last.pred, seen);
+  const inject = last.script.injections?.length
+    ? `\nIt injects allocation failures with kernel/inject/mmcheck_inject.c (mmcheck's repository), built for ${last.release}: build it against that kernel's headers and run with MMCHECK_INJECT_KO=/path/mmcheck_inject.ko`
+    : '';
+  writeFileSync(
+    job.reproducerPath,
+    compileScripts(job.mapping, [last.script], { header: header + inject, release: last.release }),
+  );
+  io.out(`C reproducer written: ${job.reproducerPath}`);
 }

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { injectionsAt, moduleParams } from './inject.js';
 import type { KernelMapping, KernelScript } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,14 +52,31 @@ function runBody(m: KernelMapping<any>, s: KernelScript, i: number): string {
   ].join('\n');
 }
 
-function scriptFunctions(m: KernelMapping<any>, s: KernelScript, i: number): string {
+/** The C that loads kernel/inject/mmcheck_inject.ko for step k's injections (kernel/inject.ts), or ''. */
+function injectArm(m: KernelMapping<any>, s: KernelScript, k: number, release: string | undefined): string {
+  const at = injectionsAt(s, k);
+  if (at.length === 0) return '';
+  const sites = at.map((x) => {
+    const ks = release === undefined ? 'no kernel release' : (m.injectSite?.(x.site, release) ?? 'no injectSite');
+    if (typeof ks === 'string') throw new Error(`step ${k}: cannot inject at ${x.site}: ${ks}`);
+    return { k: ks, nth: x.nth };
+  });
+  const what = at.map((x, j) => `${x.site} #${x.nth} -> ${sites[j]!.k.sym}`).join(', ');
+  return `/* injected: ${cComment(what)} */ inject_arm(${at.length}, "${moduleParams(sites)}");`;
+}
+
+function scriptFunctions(m: KernelMapping<any>, s: KernelScript, i: number, release: string | undefined): string {
   const cases = s.steps.map((st, k) => {
     const args = JSON.stringify(st.args);
+    const arm = injectArm(m, s, k, release);
     return [
       `\tcase ${k}: { /* ${cComment(`${st.op} ${args}`)} */`,
       `\t\tconst char *ret = "ok"; int bus = 0;`,
+      ...(arm ? [`\t\t${arm}`] : []),
       `\t\t${m.step(st.op, st.args, s.params)}`,
+      ...(arm ? [`\t\tinject_disarm();`] : []),
       `\t\t${m.observe}`,
+      ...(arm ? [`\t\tinject_obs();`] : []),
       `\t\tstep_line(${k}, ret, bus);`,
       `\t\tbreak;`,
       `\t}`,
@@ -84,6 +102,8 @@ const indent = (s: string): string =>
 export interface CompileOptions {
   /** A comment placed at the top (the reproducer's expected/observed counters). */
   readonly header?: string;
+  /** The kernel release the probe is for: which function an injected failure's site is (KernelMapping.injectSite). */
+  readonly release?: string;
 }
 
 /** C source of a probe running `scripts` in order. */
@@ -102,7 +122,7 @@ export function compileScripts(
         .join('\n')}\n */`,
     );
   parts.push(runtimeSource(), `/* ---- ${m.subsystem} ---- */`, m.cHelpers);
-  scripts.forEach((s, i) => parts.push(scriptFunctions(m, s, i)));
+  scripts.forEach((s, i) => parts.push(scriptFunctions(m, s, i, opts.release)));
   const table = scripts.map((_, i) => `\t{ s${i}_run, s${i}_restore },`).join('\n');
   parts.push(
     `static const struct script scripts[] = {\n${table}\n};`,

@@ -8,9 +8,9 @@
 import { evalInvariants } from '../checker/check.js';
 import { Product } from '../checker/product.js';
 import type { InvariantStats } from '../checker/result.js';
-import type { Script } from '../checker/scenario-file.js';
 import type { RetValue, Scenario, Subsystem } from '../checker/types.js';
-import type { KernelMapping } from './types.js';
+import { pickInjected } from './inject.js';
+import type { KernelMapping, KernelScript } from './types.js';
 
 export interface PredictedStep {
   readonly step: number;
@@ -33,15 +33,18 @@ export interface PredictedStep {
 export function predictScript(
   sub: Subsystem,
   m: KernelMapping<any>,
-  script: Script,
+  script: KernelScript,
   opts: { variant?: string | null; kernelVersion?: string } = {},
 ): PredictedStep[] {
+  const inj = script.injections ?? [];
   const scenario: Scenario = {
     name: 'kernel-script',
     description: 'sequential script for a kernel run',
     params: script.params,
     threads: [script.steps.map((s) => [s])],
     ...(opts.kernelVersion ? { kernelVersion: opts.kernelVersion } : {}),
+    // planned injected failures (kernel/inject.ts): the budget and sites they need, taken where planned only
+    ...(inj.length ? { faults: { budget: inj.length, sites: [...new Set(inj.map((x) => x.site))] } } : {}),
   };
   const product = new Product(sub, scenario, opts.variant ?? null);
   const stats: InvariantStats[] = product.invariants.map((i) => ({
@@ -63,13 +66,22 @@ export function predictScript(
     let specProblem: string | undefined;
     let implProblem: string | undefined;
     let branched = false;
+    const planned = inj.filter((x) => x.step === i);
+    const count = new Map<string, number>();
     for (let guard = 0; ; guard++) {
-      const hit = guard > 10000 ? undefined : product.pick(vec, () => true);
+      const hit =
+        guard > 10000
+          ? undefined
+          : inj.length
+            ? pickInjected(product, vec, planned, count)
+            : product.pick(vec, () => true);
       if (!hit) {
         implProblem =
           guard > 10000
             ? `${op} did not finish within 10000 steps`
-            : `${op} blocked (it would wait forever in a sequential script)`;
+            : inj.length
+              ? `${op} cannot go on with the planned injected failures (${planned.map((x) => `${x.site} #${x.nth}`).join(', ') || 'none'})`
+              : `${op} blocked (it would wait forever in a sequential script)`;
         break;
       }
       vec = hit.vec;
@@ -81,6 +93,9 @@ export function predictScript(
         break;
       }
     }
+    const missed = planned.filter((x) => (count.get(x.site) ?? 0) < x.nth);
+    if (!implProblem && missed.length)
+      implProblem = `${op} never reached ${missed.map((x) => `${x.site} #${x.nth}`).join(', ')}`;
     const g = product.traceState(vec).impl;
     out.push({
       step: i,

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { compileScripts, gccStatic } from './compile.js';
 import { packInitramfs } from './initramfs.js';
 import { swapModule } from './modules.js';
+import { INJECT_MODULE } from './inject.js';
+import { injectModule } from './inject-module.js';
 import { boot } from './qemu.js';
 import { consoleTrouble, parseProbeLog, type ParsedScript } from './serial.js';
 import { requireStaticLibc, requireTool } from './tools.js';
@@ -34,9 +36,12 @@ export interface QemuRunnerOptions {
 }
 
 /** What a script's result carries besides its steps: the counters after restore, a race's final counters. */
-const extras = (ps: ParsedScript): { after?: Record<string, number>; final?: Record<string, number> } => ({
+const extras = (
+  ps: ParsedScript,
+): { after?: Record<string, number>; final?: Record<string, number>; notes?: string[] } => ({
   ...(ps.after ? { after: ps.after } : {}),
   ...(ps.final ? { final: ps.final } : {}),
+  ...(ps.notes.length ? { notes: ps.notes } : {}),
 });
 
 /**
@@ -88,29 +93,55 @@ export class QemuBatchRunner implements KernelBatchRunner {
     return { kind: 'ran', results, seconds };
   }
 
+  /** Why a script's injected failures cannot be made on this kernel (no kernel function for a site), or undefined. */
+  private cannotInject(m: KernelMapping<any>, s: KernelScript): string | undefined {
+    for (const x of s.injections ?? []) {
+      const k = m.injectSite
+        ? m.injectSite(x.site, this.kernel.release)
+        : `${m.subsystem} names no kernel injection sites`;
+      if (typeof k === 'string') return `injected failure at ${x.site} on ${this.kernel.release}: ${k}`;
+    }
+    return undefined;
+  }
+
+  /** The probe of a batch compiled for this kernel, packed with the modules it loads; returns the initramfs path. */
+  private initramfs(m: KernelMapping<any>, scripts: readonly KernelScript[], dir: string): string {
+    const src = compileScripts(m, scripts, { release: this.kernel.release });
+    const cFile = join(dir, 'probe.c');
+    writeFileSync(cFile, src);
+    gccStatic(src, cFile, join(dir, 'probe'));
+    const initrd = join(dir, 'initramfs.cpio');
+    writeFileSync(initrd, packInitramfs(readFileSync(join(dir, 'probe')), this.moduleFiles(m, scripts)));
+    return initrd;
+  }
+
+  /** The kernel modules a batch's initramfs carries beside the probe. */
+  private moduleFiles(m: KernelMapping<any>, scripts: readonly KernelScript[]): { name: string; data: Buffer }[] {
+    // a swap device only for a batch with a script that needs one (its module, when brd is one: kernel/modules.ts)
+    const brd = scripts.some((s) => m.needsSwap?.(s)) ? swapModule(this.kernel) : undefined;
+    const extra = brd ? [{ name: 'brd.ko', data: readFileSync(brd) }] : [];
+    // an injected failure: the module built for this kernel (kernel/inject-module.ts; missing headers: one line, exit 2)
+    if (scripts.some((s) => s.injections?.length))
+      extra.push({ name: INJECT_MODULE, data: readFileSync(injectModule(this.kernel)) });
+    return extra;
+  }
+
   /** Boot (and reboot after a damaged pool) until every script of a batch ran. */
   private async runBoots(m: KernelMapping<any>, scripts: readonly KernelScript[]): Promise<KernelBatchOutcome> {
     const t0 = Date.now();
     const results: (KernelScriptResult | undefined)[] = scripts.map((s) => {
-      const why = m.unsupported?.(s);
+      const why = m.unsupported?.(s) ?? this.cannotInject(m, s);
       return why ? { kind: 'error', detail: `not runnable on a kernel: ${why}` } : undefined;
     });
     const runnable = scripts.map((s, i) => ({ s, i })).filter((x) => results[x.i] === undefined);
     if (runnable.length === 0) return { kind: 'ran', results: results as KernelScriptResult[], seconds: 0 };
     const dir = this.opts.workDir ?? mkdtempSync(join(tmpdir(), 'mmcheck-boot-'));
     mkdirSync(dir, { recursive: true });
-    const src = compileScripts(
+    const initrd = this.initramfs(
       m,
       runnable.map((x) => x.s),
+      dir,
     );
-    const cFile = join(dir, 'probe.c');
-    writeFileSync(cFile, src);
-    gccStatic(src, cFile, join(dir, 'probe'));
-    const initrd = join(dir, 'initramfs.cpio');
-    // a swap device only for a batch with a script that needs one (its module, when brd is one: kernel/modules.ts)
-    const brd = runnable.some((x) => m.needsSwap?.(x.s)) ? swapModule(this.kernel) : undefined;
-    const extra = brd ? [{ name: 'brd.ko', data: readFileSync(brd) }] : [];
-    writeFileSync(initrd, packInitramfs(readFileSync(join(dir, 'probe')), extra));
     let first = 0;
     while (first < runnable.length) {
       const left = runnable.length - first;

@@ -9,6 +9,7 @@
  *   MMCHECK S <i> BEGIN
  *   MMCHECK S <i> STEP <k> ret=<r> sigbus=<0|1> <name>=<int> ...
  *   MMCHECK S <i> ERROR <text>
+ *   MMCHECK S <i> NOTE <text>                (the script goes on: e.g. an injection module that did not load)
  *   MMCHECK S <i> FINAL <name>=<int> ...     (a concurrent script: counters once every thread finished)
  *   MMCHECK S <i> AFTER <name>=<int> ...     (counters after the restore)
  *   MMCHECK S <i> END restored=<0|1>
@@ -20,6 +21,8 @@ export interface ParsedScript {
   readonly index: number;
   readonly steps: KernelStepObservation[];
   readonly errors: string[];
+  /** NOTE lines: what went wrong without stopping the script (kernel/inject.ts: the module did not load). */
+  readonly notes: string[];
   /** undefined when the script's END line never came. */
   restored?: boolean;
   /** Counters after the probe's restore (unmount, pool emptied): what outlived the script. */
@@ -75,7 +78,7 @@ export function parseProbeLog(probeLog: string, consoleLog = ''): ParsedLog {
   let release = consoleLog.match(/Linux version (\S+)/)?.[1];
   const get = (i: number): ParsedScript => {
     let s = scripts.get(i);
-    if (!s) scripts.set(i, (s = { index: i, steps: [], errors: [] }));
+    if (!s) scripts.set(i, (s = { index: i, steps: [], errors: [], notes: [] }));
     return s;
   };
   for (const raw of probeLog.split(/\r?\n/)) {
@@ -97,6 +100,7 @@ export function parseProbeLog(probeLog: string, consoleLog = ''): ParsedLog {
         if (st) get(i).steps.push(st);
         else garbled.push(raw);
       } else if (rest.startsWith('ERROR ')) get(i).errors.push(rest.slice(6));
+      else if (rest.startsWith('NOTE ')) get(i).notes.push(rest.slice(5));
       else if ((m = rest.match(/^END restored=([01])$/))) get(i).restored = m[1] === '1';
       else if ((m = rest.match(/^(AFTER|FINAL)((?: \S+=-?[0-9]+)*)$/)) && (m[1] === 'FINAL' || m[2])) {
         const kvs: Record<string, number> = {};

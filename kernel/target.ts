@@ -6,9 +6,9 @@
  * is returned as `concurrent` with the reason.
  */
 import type { StepLabel } from '../checker/result.js';
-import type { Script } from '../checker/scenario-file.js';
 import type { OpChoice, RetValue, Scenario } from '../checker/types.js';
 import type { RacePrediction } from './race.js';
+import type { Script } from '../checker/scenario-file.js';
 import type { KernelScript } from './types.js';
 
 /** A counterexample whose operations overlap: run for real with the trace's happens-before order. */
@@ -21,7 +21,15 @@ export interface Race {
 }
 
 export type Target =
-  | { readonly kind: 'script'; readonly script: Script }
+  | {
+      readonly kind: 'script';
+      readonly script: KernelScript;
+      /**
+       * The counterexample injects failures (kernel/inject.ts): opOf[i] is the script step of schedule label i;
+       * the caller turns them into script.injections with nthOfSchedule (it needs the implementation).
+       */
+      readonly injected?: { readonly schedule: readonly StepLabel[]; readonly opOf: readonly number[] };
+    }
   | {
       readonly kind: 'concurrent';
       readonly why: string;
@@ -51,6 +59,8 @@ export function targetOfSchedule(schedule: readonly StepLabel[], params: unknown
   const inFlight = new Set<number>();
   let overlap = false;
   let forced: string | undefined;
+  let injected: string | undefined;
+  const opOf: number[] = [];
   for (const l of schedule) {
     if (l.invoked) {
       if (inFlight.size > 0 && !inFlight.has(l.tid)) overlap = true;
@@ -62,6 +72,7 @@ export function targetOfSchedule(schedule: readonly StepLabel[], params: unknown
       steps.push({ op: l.op, args: l.args });
       (threads[l.tid] ??= []).push({ op: l.op, args: l.args });
     }
+    opOf.push(current.get(l.tid) ?? -1);
     if (l.ret !== undefined) {
       const k = current.get(l.tid);
       if (k !== undefined) {
@@ -69,7 +80,8 @@ export function targetOfSchedule(schedule: readonly StepLabel[], params: unknown
         finished.push(k);
       }
     }
-    if (l.injected.length > 0) forced ??= `it injects a failure at ${l.injected.join(', ')} (${l.op}, step ${l.step})`;
+    if (l.injected.length > 0)
+      injected ??= `it injects a failure at ${l.injected.join(', ')} (${l.op}, step ${l.step})`;
     else if (l.choices.some((c) => c !== 0))
       forced ??= `it takes a nondeterministic branch in ${l.op} (step ${l.step})`;
     if (l.ret !== undefined) inFlight.delete(l.tid);
@@ -82,15 +94,19 @@ export function targetOfSchedule(schedule: readonly StepLabel[], params: unknown
       threads: dense,
       params,
     };
-  if (overlap || faulted) {
+  if (overlap) {
     const script: KernelScript = { params, steps, concurrency: { threadOf, after } };
     return {
       kind: 'concurrent',
-      why: 'its operations overlap in time: the interleaving cannot be forced on a real kernel',
+      why: injected
+        ? `${injected} and its operations overlap in time: an injected failure is run only in a sequential script, and the interleaving cannot be forced on a real kernel`
+        : 'its operations overlap in time: the interleaving cannot be forced on a real kernel',
       threads: dense,
       params,
-      ...(faulted ? {} : { race: { script, expected } }),
+      // a race is run for real only without injected failures (a scenario with a budget may inject in other runs)
+      ...(faulted || injected ? {} : { race: { script, expected } }),
     };
   }
-  return { kind: 'script', script: { params, steps } };
+  // sequential: an injected failure is made on the kernel at the same call (kernel/inject.ts)
+  return { kind: 'script', script: { params, steps }, ...(injected ? { injected: { schedule, opOf } } : {}) };
 }

@@ -15,6 +15,7 @@ export const TOOLS: readonly { readonly cmd: string; readonly pkg: string; reado
   { cmd: 'dpkg-deb', pkg: 'dpkg', why: 'extracts vmlinuz from a kernel package' },
   { cmd: 'xz', pkg: 'xz-utils', why: 'decompresses a kernel module (.ko.xz) the probe loads' },
   { cmd: 'zstd', pkg: 'zstd', why: 'decompresses a kernel module (.ko.zst) the probe loads' },
+  { cmd: 'make', pkg: 'make', why: 'builds the injection module (kernel/inject) against the kernel headers' },
 ];
 
 const found = new Map<string, boolean>();

@@ -11,6 +11,7 @@
 import type { Script } from '../checker/scenario-file.js';
 import type { Args, RetValue, Subsystem } from '../checker/types.js';
 import type { KernelConfig } from './kconfig.js';
+import type { Injection, KernelInjectSite } from './inject.js';
 
 /**
  * A script as the kernel runs it. With `concurrency`, its steps are not run
@@ -20,6 +21,8 @@ import type { KernelConfig } from './kconfig.js';
  */
 export interface KernelScript extends Script {
   readonly concurrency?: { readonly threadOf: readonly number[]; readonly after: readonly (readonly number[])[] };
+  /** Failures to inject (kernel/inject.ts): the probe loads kernel/inject/mmcheck_inject.ko around those steps. */
+  readonly injections?: readonly Injection[];
 }
 
 /** A kernel as the user names it: `6.1`, `6.12` (newest Debian package) or a bzImage path. */
@@ -64,6 +67,8 @@ export type KernelScriptResult =
       readonly after?: Readonly<Record<string, number>>;
       /** A concurrent script's counters once every thread finished (the race's outcome). */
       readonly final?: Readonly<Record<string, number>>;
+      /** What the probe noted without stopping the script (kernel/serial.ts NOTE lines). */
+      readonly notes?: readonly string[];
     }
   | { readonly kind: 'error'; readonly detail: string };
 
@@ -123,8 +128,13 @@ export interface KernelMapping<P = unknown> {
    * and off after its restore; a boot without such a script has no swap at all.
    */
   needsSwap?(script: Script): boolean;
-  /** Why this script cannot be run on a kernel (e.g. it needs an injected fault), or undefined. */
-  unsupported?(script: Script): string | undefined;
+  /** Why this script cannot be run on a kernel, or undefined. */
+  unsupported?(script: KernelScript): string | undefined;
+  /**
+   * The kernel function that fails for the implementation's fault site `site` on a kernel of `release`
+   * (kernel/inject.ts), or why that site cannot be failed there.
+   */
+  injectSite?(site: string, release: string): KernelInjectSite | string;
   /** C statements run first in a script's process: pool, mounts, files. `i` is the script index. */
   setup(params: P, i: number): string;
   /**

@@ -50,12 +50,16 @@ function noPageBackout(g: G, t: T): StepResult | null {
   const v = vmaOf(g, t);
   if (isShared(v.kind)) {
     if (t.inject('add_to_page_cache')) {
-      if (t.bug('HR-1')) return putPageAndRelease(g, t, 'OOM'); // HR-1: no restore_reserve_on_error
-      return restoreReserveOnError(g, t, FAIL_OOM);
+      // hugetlb_no_page() @ v6.1 and v6.12: restore_reserve_on_error, put the folio, `goto out` with ret still
+      // VM_FAULT_SIGBUS (confirmed on Debian 6.1.192 and 6.12.118 with the failure injected, kernel/inject.ts)
+      if (t.bug('HR-1')) return putPageAndRelease(g, t, 'SIGBUS'); // HR-1: no restore_reserve_on_error
+      return restoreReserveOnError(g, t, FAIL_SIGBUS);
     }
     // H1 (ebed4bfc8da8^): i_size checked only after alloc_huge_page, no back-out
     if (t.bug('H1') && t.l.idx >= at(g.file, v.src).size) return putPageAndRelease(g, t, 'SIGBUS');
-  } else if (t.inject('anon_vma_prepare')) {
+  } else if ((t.bug(ANON_PREPARE_FIRST) || t.bug('H13')) && t.inject('anon_vma_prepare')) {
+    // v6.1 (before 37641efaa3fa): anon_vma_prepare() after alloc_huge_page(), backout_unlocked restores;
+    // H13 is a bug of that code shape (the v6.1 path without its restore), so it implies the shape
     if (t.bug('H13')) return putPageAndRelease(g, t, 'OOM'); // H13: no restore_reserve_on_error
     return restoreReserveOnError(g, t, FAIL_OOM);
   }
@@ -241,9 +245,22 @@ function privateFault(g: G, t: T): StepResult {
     }
   }
   if (v.uffd === UFFD_MISSING) return faultRelease(g, t, 'SIGBUS'); // VM_UFFD_MISSING
+  // mm/hugetlb.c hugetlb_no_page() @ v6.12: `if (!(vma->vm_flags & VM_MAYSHARE)) { ret = __vmf_anon_prepare(vmf);
+  // if (unlikely(ret)) goto out; }` before alloc_hugetlb_folio(): a failure (VM_FAULT_OOM) allocates nothing.
+  // Since 37641efaa3fa ("hugetlb: check for anon_vma prior to folio allocation", v6.9); v6.1 fails after the
+  // allocation (noPageBackout). Coarsening: the model has no vma->anon_vma, so it may fail any private
+  // no-page fault here, where the kernel calls __anon_vma_prepare() only on the VMA's first anonymous page.
+  if (!t.bug(ANON_PREPARE_FIRST) && !t.bug('H13') && t.inject('anon_vma_prepare')) return faultRelease(g, t, 'OOM');
   t.l.path = PATH_NO_PAGE;
   return vmaNeedsReservation(g, t);
 }
+
+/**
+ * The fix that moved hugetlb_no_page()'s anon_vma preparation before the allocation: commit 37641efaa3fa
+ * "hugetlb: check for anon_vma prior to folio allocation" (Vishal Moola, Fixes: 9acad7ba3e25); a kernel
+ * version that lacks it (v6.1) prepares after alloc_huge_page() and backs out through restore_reserve_on_error().
+ */
+export const ANON_PREPARE_FIRST = '37641efaa3fa';
 
 /** Entry of hugetlb_fault: takes the fault mutex (waits while another holds it). */
 export const faultEntry: Step = {

@@ -413,6 +413,96 @@ static void final_line(void)
 	emit("MMCHECK S %d FINAL%s", cur_script, obs);
 }
 
+/* ---- injected failures (kernel/inject.ts, kernel/inject/mmcheck_inject.c) ---- */
+
+#include <sys/prctl.h>
+
+static int injecting;		/* set while a step with an injected failure runs (a fault then populates) */
+static char inject_saved[17];	/* the task's name before the step */
+static long long inject_hits[4], inject_fired[4];
+static int inject_n;
+
+/* "a,b,c" from a module parameter file into out[] (missing entries: -1) */
+static void inject_read(const char *param, long long *out, int n)
+{
+	char path[96], buf[128];
+	int fd, len = 0;
+
+	for (int j = 0; j < n; j++)
+		out[j] = -1;
+	snprintf(path, sizeof(path), "/sys/module/mmcheck_inject/parameters/%s", param);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	buf[len > 0 ? len : 0] = 0;
+	char *p = buf;
+	for (int j = 0; j < n && *p && *p != '\n'; j++) {
+		out[j] = strtoll(p, &p, 10);
+		if (*p == ',')
+			p++;
+	}
+}
+
+/*
+ * Load the module with the step's sites (finit_module(2): its kprobes are armed for tasks named
+ * "mmcheck-inj") and name this task so. Returns 0 when it could not be loaded: the step still runs,
+ * the injection is reported as not fired and the verdict is INCONCLUSIVE.
+ */
+static int inject_arm(int n, const char *params)
+{
+	/* the initramfs has it at /; a standalone reproducer names it with MMCHECK_INJECT_KO */
+	const char *ko = getenv("MMCHECK_INJECT_KO") ? getenv("MMCHECK_INJECT_KO") : "/mmcheck_inject.ko";
+	int fd = open(ko, O_RDONLY | O_CLOEXEC);
+
+	inject_n = n;
+	for (int j = 0; j < n; j++)
+		inject_hits[j] = inject_fired[j] = -1;
+	if (fd < 0) {
+		emit("MMCHECK S %d NOTE inject: cannot open %s: %s", cur_script, ko, strerror(errno));
+		return 0;
+	}
+	if (syscall(SYS_finit_module, fd, params, 0) != 0) {
+		emit("MMCHECK S %d NOTE inject: finit_module(%s, %s): %s", cur_script, ko, params,
+		     strerror(errno));
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	prctl(PR_GET_NAME, inject_saved, 0, 0, 0);
+	prctl(PR_SET_NAME, "mmcheck-inj", 0, 0, 0);
+	injecting = 1;
+	return 1;
+}
+
+/* After the step: the task's own name back, the module's counts read, the module removed. */
+static void inject_disarm(void)
+{
+	if (!injecting)
+		return;
+	injecting = 0;
+	prctl(PR_SET_NAME, inject_saved, 0, 0, 0);
+	inject_read("hits", inject_hits, inject_n);
+	inject_read("fired", inject_fired, inject_n);
+	if (syscall(SYS_delete_module, "mmcheck_inject", O_NONBLOCK) != 0)
+		emit("MMCHECK S %d NOTE inject: delete_module: %s", cur_script, strerror(errno));
+}
+
+/* The counts into the step's observation (after the subsystem's observe, which resets it). */
+static void inject_obs(void)
+{
+	char name[32];
+
+	for (int j = 0; j < inject_n; j++) {
+		snprintf(name, sizeof(name), "inject%d_hits", j);
+		obs_add(name, inject_hits[j]);
+		snprintf(name, sizeof(name), "inject%d_fired", j);
+		obs_add(name, inject_fired[j]);
+	}
+	inject_n = 0;
+}
+
 /* ---- swap device (scripts that need one: KernelMapping.needsSwap) ------ */
 
 #define SWAP_DEV "/dev/ram0"

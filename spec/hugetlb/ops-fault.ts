@@ -139,13 +139,15 @@ function sharedFault(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   if (plan.inj === INJ.keep || plan.inj === INJ.gain) {
     // page cache insertion failed after allocation: the page is freed; the file's reservations
     // end as before ("keep") or keep a new entry that is now a reservation ("gain": its
-    // deletion could not allocate)
+    // deletion could not allocate). The fault is VM_FAULT_SIGBUS (mm/hugetlb.c hugetlb_no_page()
+    // @ v6.1 and v6.12: ret stays VM_FAULT_SIGBUS on that path; seen on Debian 6.1.192 and 6.12.118
+    // with the failure injected, kernel/inject.ts)
     if (plan.inj === INJ.gain) {
       if (hadEntry) return undefined;
       f.resv = add(f.resv, i);
     } else if (!hadEntry && r.restore) return undefined;
     pageFreed(v, r.nid);
-    return done(c, 'OOM');
+    return done(c, 'SIGBUS');
   }
   if (plan.inj) return undefined;
   f.resv = add(f.resv, i);
@@ -252,8 +254,9 @@ function privateFault(c: Ctx, m: VmaView, i: number, write: boolean): Outcome | 
   // a missing page is the handler's; a page-cache page of the file is not missing (hugetlb_no_page)
   if (m.uffd === 'missing') return plain ? { view: c.v0, ret: 'SIGBUS' } : undefined;
   if (plan.inj === INJ.early) {
-    // the owner's reserve map could not allocate a descriptor
-    if (!(m.kind === 'private' && m.owner) || plan.buddyFail || plan.numaMiss || plan.reserveOffset) return undefined;
+    // the owner's reserve map could not allocate a descriptor, or (any private mapping, v6.9+) the anon_vma
+    // could not be prepared before the allocation (mm/hugetlb.c hugetlb_no_page() @ v6.12: __vmf_anon_prepare)
+    if (plan.buddyFail || plan.numaMiss || plan.reserveOffset) return undefined;
     return { view: c.v0, ret: 'OOM' };
   }
   const wasReserved = reserved(v, m, i);

@@ -31,8 +31,9 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
   {
     name: 'finding-restore-on-surplus-page',
     description:
-      'a page that consumed a reservation is freed on an error path (PagePrivate set) while surplus pages exist: free_huge_page increments resv_huge_pages and hands the page back to buddy, so HugePages_Rsvd > HugePages_Free',
+      '--kernel-version 6.1: a page that consumed a reservation is freed on an error path (PagePrivate set) while surplus pages exist: free_huge_page increments resv_huge_pages and hands the page back to buddy, so HugePages_Rsvd > HugePages_Free. The error path: hugetlb_no_page() @ v6.1 calls anon_vma_prepare() after alloc_huge_page() and backs out through restore_reserve_on_error(); REPRODUCED on Debian 6.1.192 with __anon_vma_prepare failed once by kernel/inject/mmcheck_inject.c (Total=1 Free=1 Rsvd=2 Surp=1). Since 37641efaa3fa ("hugetlb: check for anon_vma prior to folio allocation", v6.9) the anon_vma is prepared before the allocation: on 6.12.118 the same injected failure leaves every counter as it was (the model\'s 6.12 and mainline agree and pass this scenario). The free path itself stays reachable without injection: finding-surplus-free-subpool-refill',
     expect: 'counters-ordered',
+    kernelVersion: '6.1',
     params: P({ pool: 0, overcommit: 2, fileSize: 2, vmas: 1, inject: true }),
     threads: [[one(pv(0, 0, 0, 2)), one(wr(0, 1))]],
     faults: { budget: 1, sites: ['anon_vma_prepare'] },
@@ -81,7 +82,7 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
   {
     name: 'finding-shared-restore-double-failure',
     description:
-      "shared fault without a reservation: add_to_page_cache fails and restore_reserve_on_error's own region_chg cannot kmalloc (the commit used the cached descriptor); its comment assumes that only happens for private maps, so the new entry stays as a reservation nobody counted (UFFDIO_COPY beyond EOF reaches the same restore_reserve_on_error without a first failure: one injected kmalloc failure suffices there)",
+      "shared fault without a reservation: add_to_page_cache fails and restore_reserve_on_error's own region_chg cannot kmalloc (the commit used the cached descriptor); its comment assumes that only happens for private maps, so the new entry stays as a reservation nobody counted (UFFDIO_COPY beyond EOF reaches the same restore_reserve_on_error without a first failure: one injected kmalloc failure suffices there). REPRODUCED on Debian 6.1.192 and 6.12.118 with both failures injected by kernel/inject/mmcheck_inject.c (hugetlb_add_to_page_cache, then the kmalloc of allocate_file_region_entries): the fault SIGBUSes with every counter unchanged, and after munmap, close, umount and nr_hugepages 0 the kernel shows HugePages_Rsvd -1 (the entry given back at eviction)",
     expect: 'resv-conservation / refinement',
     params: P({ pool: 2, fileSize: 2, vmas: 1, inject: true }),
     threads: [[one(nr(0, 0, 0, 2)), one(wr(0, 0))]],

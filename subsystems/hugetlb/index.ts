@@ -87,7 +87,18 @@ export const hugetlb: Subsystem<G, HugetlbView, HugetlbParams> = {
         // surplus_huge_pages_node[folio_nid(folio)])
         // 2273dea6b1e1 (nr_huge_pages and surplus_huge_pages in one lock cycle, 2025): not in Debian's 6.1.192
         // nor 6.12.118 (alloc_surplus_huge_page / alloc_surplus_hugetlb_folio still call alloc_fresh_*)
-        lacks: ['a833a693a490', 'df7a6d1f6405', 'b72b3c9c34c8', 'aabf58bfaace', 'cb402bbdabca', '2273dea6b1e1'],
+        // 37641efaa3fa (hugetlb_no_page() prepares the anon_vma before the allocation, v6.9): Debian's 6.1.192
+        // calls anon_vma_prepare() after alloc_huge_page() (linux-source-6.1 mm/hugetlb.c); confirmed with an
+        // injected failure: finding-restore-on-surplus-page REPRODUCED on 6.1.192, DIVERGED on 6.12.118 before the fix
+        lacks: [
+          'a833a693a490',
+          'df7a6d1f6405',
+          'b72b3c9c34c8',
+          'aabf58bfaace',
+          'cb402bbdabca',
+          '2273dea6b1e1',
+          '37641efaa3fa',
+        ],
       },
       {
         name: '6.12',

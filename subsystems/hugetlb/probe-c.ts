@@ -210,6 +210,19 @@ static const char *h_fault(int v, int i, int write, int *bus)
 	*bus = 0;
 	if (v < 0 || v >= H_NV || !B->live[v] || i < B->from[v] || i >= B->to[v])
 		return "SIGSEGV";
+	if (injecting) {
+		/* injected failure (kernel/inject.ts): MADV_POPULATE_(READ|WRITE) runs hugetlb_fault as the access does but
+		 * returns VM_FAULT_OOM as ENOMEM (an access retries the fault, arch/x86/mm/fault.c), VM_FAULT_SIGBUS as EFAULT */
+		if (!madvise(B->base[v] + (unsigned long)i * HPAGE, HPAGE, write ? 23 /* MADV_POPULATE_WRITE */ : 22))
+			return "ok";
+		if (errno == ENOMEM)
+			return "OOM";
+		if (errno == EFAULT) {
+			*bus = 1;
+			return "SIGBUS";
+		}
+		return errname(errno);
+	}
 	int sig = touch(B->base[v] + (unsigned long)i * HPAGE, write);
 	if (sig == SIGBUS) {
 		*bus = 1;

@@ -11,9 +11,10 @@
 import type { Script } from '../../checker/scenario-file.js';
 import type { Args, RetValue } from '../../checker/types.js';
 import { SP_MOUNTED, type G } from '../../impl/hugetlb/state.js';
-import type { KernelMapping } from '../../kernel/types.js';
+import type { KernelMapping, KernelScript } from '../../kernel/types.js';
 import type { HugetlbParams } from '../../spec/hugetlb/params.js';
 import { explainHugetlb } from './explain.js';
+import { hugetlbInjectSite } from './inject-sites.js';
 import { HUGETLB_C } from './probe-c.js';
 import { HUGETLB_UFFD_C } from './probe-c-uffd.js';
 import { HUGETLB_C_MADVISE } from './probe-c-madvise.js';
@@ -169,10 +170,13 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
   numaNodes: probeNodes,
   exactNodes: true,
   explain: explainHugetlb,
-  unsupported(script: Script) {
+  unsupported(script: KernelScript) {
     const p = script.params as HugetlbParams;
-    if (p.inject)
-      return 'the script injects kernel allocation failures (params.inject), which a stock kernel cannot be made to do on demand';
+    // an injected failure needs a kernel function for its site (inject-sites.ts; the release is checked at compile)
+    for (const x of script.injections ?? []) {
+      const k = hugetlbInjectSite(x.site, '6.12');
+      if (typeof k === 'string') return k;
+    }
     if (p.numa) return 'params.numa models free pages on disallowed nodes; the probe VM has one node';
     if ((p.nodePool ?? 1) > PROBE_MAX_NODES)
       return `params.nodePool ${p.nodePool}: the probe VM boots with at most ${PROBE_MAX_NODES} NUMA nodes`;
@@ -239,4 +243,5 @@ export const hugetlbProbe: KernelMapping<HugetlbParams> = {
     return { ...out, ...predictNodes(g) };
   },
   retOf: (ret: RetValue) => (ret === null ? 'null' : String(ret)),
+  injectSite: hugetlbInjectSite,
 };

@@ -1,7 +1,4 @@
-/**
- * The default hugetlb scenarios: what `npm run check` explores exhaustively.
- * Each names the kernel paths and variants it is there to reach.
- */
+/** The default hugetlb scenarios: what `npm run check` explores exhaustively; each names the paths and variants it reaches. */
 import type { Scenario } from '../../checker/types.js';
 import type { HugetlbParams } from './params.js';
 import { windowScenarios } from './scenarios-windows.js';
@@ -193,7 +190,8 @@ export const scenarios: Scenario<HugetlbParams>[] = [
   {
     name: 'restore-fails',
     description:
-      'fault budget 2 on a private owner: anon_vma_prepare fails after the reservation was consumed, and restore_reserve_on_error cannot kmalloc for its own region_chg, so it must clear PagePrivate (HR-2); a second task faults the same mapping',
+      'fault budget 2 on a private owner: anon_vma_prepare fails after the reservation was consumed, and restore_reserve_on_error cannot kmalloc for its own region_chg, so it must clear PagePrivate (HR-2); a second task faults the same mapping. At --kernel-version 6.1: since 37641efaa3fa (v6.9) the anon_vma is prepared before the allocation',
+    kernelVersion: '6.1',
     params: P({ pool: 2, overcommit: 0, fileSize: 2, vmas: 1, inject: true }),
     threads: [
       [one(pv(0, 0, 0, 2)), one(wr(0, 0)), one(wr(0, 0)), one(munmap(0))],

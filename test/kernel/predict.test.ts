@@ -104,12 +104,19 @@ describe('targets and versions', () => {
     });
   });
 
-  test('overlapping operations, injected failures and nondeterministic branches cannot be forced', () => {
+  test('overlapping operations and nondeterministic branches cannot be forced; a sequential injection can', () => {
     expect(
       targetOfSchedule([lab(0, 'a', true), lab(1, 'b', true, 'ok'), lab(0, 'a', false, 'ok')], {}, false).kind,
     ).toBe('concurrent');
+    // sequential: a script, its injections located for kernel/inject.ts (test/kernel/inject.test.ts)
     const inj = targetOfSchedule([lab(0, 'a', true, 'ok', { injected: ['add_to_page_cache'] })], {}, true);
-    expect(inj.kind === 'concurrent' && inj.why).toMatch(/injects a failure at add_to_page_cache/);
+    expect(inj.kind === 'script' && inj.injected?.opOf).toEqual([0]);
+    const racy = targetOfSchedule(
+      [lab(0, 'a', true), lab(1, 'b', true, 'ok', { injected: ['add_to_page_cache'] }), lab(0, 'a', false, 'ok')],
+      {},
+      true,
+    );
+    expect(racy.kind === 'concurrent' && racy.why).toMatch(/injects a failure at add_to_page_cache.*overlap/);
     const ch = targetOfSchedule([lab(0, 'a', true, 'ok', { choices: [1] })], {}, false);
     expect(ch.kind === 'concurrent' && ch.why).toMatch(/nondeterministic branch/);
   });
