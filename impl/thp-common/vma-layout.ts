@@ -22,6 +22,24 @@ export const bit = (i: number): number => 1 << i;
 /** The subpages [from, to) as a mask. */
 export const rangeMask = (from: number, to: number): number => (bit(to) - 1) & ~(bit(from) - 1);
 
+/**
+ * Would mprotect()/mlock()/munlock() of [from, to) change the flags of any VMA there? mprotect_fixup() and
+ * mlock_fixup() return at once when `newflags == oldflags` (mm/mprotect.c mprotect_fixup() @ v6.1 / v6.12, mm/mlock.c
+ * mlock_fixup() @ v6.1 / v6.12), before any __split_vma(): no new border, so vma_adjust_trans_huge() splits no PMD.
+ */
+export function vmaFlagsChange(
+  mm: Readonly<VmaLayout>,
+  from: number,
+  to: number,
+  c: 'exec' | 'noexec' | 'lock' | 'unlock',
+): boolean {
+  const r = rangeMask(from, to) & mm.vma;
+  if (c === 'exec') return (mm.vm_exec & r) !== r;
+  if (c === 'noexec') return (mm.vm_exec & r) !== 0;
+  if (c === 'lock') return (mm.vm_locked & r) !== r;
+  return (mm.vm_locked & r) !== 0;
+}
+
 /** The VMA piece of mm that starts at subpage s: its covered subpages up to the next start. */
 export function pieceAt(vma: number, vma_start: number, s: number): number {
   let mask = 0;

@@ -39,6 +39,7 @@ import {
 } from './steps.js';
 import type { OpDef } from '../../checker/types.js';
 import { vmaTreeChange, vmaTreeWriteOk, type VmaChange } from '../thp-common/rmap-walk.js';
+import { vmaFlagsChange } from '../thp-common/vma-layout.js';
 
 type Op = OpDef<ThpState, ThpParams>;
 
@@ -80,7 +81,7 @@ const SPLIT_VMA = '__split_vma / vma_merge: anon_vma_lock_write + re-insert the 
 
 /**
  * mprotect/mlock/munlock of [from, to): split_vma → vma_adjust_trans_huge() splits a PMD straddling the new border
- * (the model splits it for every range that is not the whole THP); then the VMAs split or merge with their flags
+ * (for a range that is not the whole THP and whose flags the op changes); then the VMAs split or merge with their flags
  * (`change`: mprotect_fixup() / mlock_fixup(), impl/thp-common/rmap-walk.ts).
  */
 function borderSplitOp(doc: string, change: (t: T) => VmaChange): Op {
@@ -94,7 +95,15 @@ function borderSplitOp(doc: string, change: (t: T) => VmaChange): Op {
         run: (g, t) => {
           if (badRange(t)) return done('EINVAL');
           mmOf(g, t).mmap_lock = -1;
-          return arg(t, 'from') > 0 || arg(t, 'to') < t.params.nr ? SPLIT_PMD.entry : SPLIT_VMA;
+          const partial = arg(t, 'from') > 0 || arg(t, 'to') < t.params.nr;
+          /* newflags == oldflags: mprotect_fixup()/mlock_fixup() return before __split_vma() (an anon scenario keeps the flags) */
+          const c = change(t);
+          const changes =
+            t.params.kind !== 'anon' ||
+            c === 'munmap' ||
+            c === 'move' ||
+            vmaFlagsChange(mmOf(g, t), arg(t, 'from'), arg(t, 'to'), c);
+          return partial && changes ? SPLIT_PMD.entry : SPLIT_VMA;
         },
       },
       ...splitHugePmdSteps(SPLIT_VMA),

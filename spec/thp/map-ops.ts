@@ -20,7 +20,7 @@ import { ZERO_PAGE, mapNewCopy, pageAt } from './identity.js';
 import { swapIn } from './swap-ops.js';
 import type { ThpView } from './view.js';
 import { add, del } from './view.js';
-import { vmaFlagChange, vmaFork, vmaFresh, vmaMremapFails, vmaUnmap } from './vmas.js';
+import { vmaFlagChange, vmaFlagsDiffer, vmaFork, vmaFresh, vmaMremapFails, vmaUnmap } from './vmas.js';
 
 const on_fault: Handler = (c, e) => {
   const { choice, mm, badMm, anon } = e;
@@ -132,15 +132,17 @@ const on_split_huge_pmd: Handler = (c, e) => {
 
 /**
  * mprotect / mlock / munlock of [from, to): the flags change (a VMA split or merge, spec/thp/vmas.ts), and "the PMD
- * on border of VM_LOCKED VMA will be split into PTE table" (transhuge.rst).
+ * on border of VM_LOCKED VMA will be split into PTE table" (transhuge.rst); a call that changes no flag makes no
+ * border and splits nothing.
  */
 const on_mlock: Handler = (c, e) => {
   const { n, mm, badMm, ev } = e;
   const from = int(ev.from);
   const to = int(ev.to);
   if (badMm(mm) || from < 0 || to > n || from >= to) return e.choice === 'cut' ? REJECT : 'EINVAL';
+  const changes = vmaFlagsDiffer(c, e, String(ev.type), from, to);
   if (!vmaFlagChange(c, e, String(ev.type), from, to)) return REJECT;
-  if (from > 0 || to < n) {
+  if (changes && (from > 0 || to < n)) {
     splitPmd(c, mm);
     splitForeignPmd(c, mm);
     splitZeroPmd(c, mm);

@@ -30,6 +30,25 @@ function uniform(c: ThpView, mm: number): boolean {
 }
 
 /**
+ * Would mprotect / mlock / munlock of [from, to) change the flags of any VMA there? When nothing changes the call
+ * splits no VMA and so no PMD ("newflags == oldflags": mprotect_fixup() / mlock_fixup() return at once, mm/mprotect.c
+ * and mm/mlock.c @ v6.1 / v6.12). A range without the flags kept (file) is taken as changed.
+ */
+export function vmaFlagsDiffer(c: ThpView, e: Env, op: string, from: number, to: number): boolean {
+  if (!e.anon) return true;
+  for (let i = from; i < to; i++) {
+    if (has(c.vmaHole, i, e.mm)) continue;
+    if (
+      op === 'mprotect'
+        ? has(c.vmaExec, i, e.mm) !== (int(e.ev.exec) !== 0)
+        : has(c.vmaLocked, i, e.mm) !== (op === 'mlock')
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
  * mprotect (exec 1: PROT_EXEC added, 0: back), mlock, munlock of [from, to), or mprotect_ro of the whole range
  * (PROT_EXEC goes too): the flags change; the range is cut where they now differ, stays one VMA when it was one and
  * nothing differs, and otherwise may or may not have merged (`e.choice` 'one' / 'cut'). REJECT for a choice the
