@@ -15,6 +15,7 @@
  */
 import { IntTable } from './store/int-table.js';
 import { KeyTable } from './store/key-table.js';
+import { grown } from './store/grown.js';
 import type { RetValue } from './types.js';
 
 /** A run in an entry: [RUN_PRUNED, text] or [RUN_DONE, nextPc, ret, injected, impl, block]. */
@@ -130,11 +131,4 @@ export function evicted(old: MemoParts, clock: number, budget: number): MemoPart
     if (v !== 0 && idMap[a]! >= 0) out.invs.set(out.invs.slot(idMap[a]!, b, c), v);
   });
   return out;
-}
-
-/** A copy of `a` with room for `min` words at least (doubling). */
-export function grown(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(2 * a.length, min));
-  b.set(a);
-  return b;
 }

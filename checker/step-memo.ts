@@ -31,7 +31,8 @@ import { totalmem } from 'node:os';
 import { z1, z2 } from './fingerprint.js';
 import { IntTable } from './store/int-table.js';
 import { KeyTable } from './store/key-table.js';
-import { evicted, grown, NOT_MEMOIZABLE, RUN_DONE, RUN_PRUNED, UNKNOWN } from './step-memo-evict.js';
+import { grown } from './store/grown.js';
+import { evicted, NOT_MEMOIZABLE, RUN_DONE, RUN_PRUNED, UNKNOWN } from './step-memo-evict.js';
 import type { RetValue } from './types.js';
 
 export { RUN_DONE, RUN_PRUNED };
@@ -231,11 +232,7 @@ export class StepMemo {
 
   /** Lane 1 of impl `id`'s part (lane 2 in `zb` after the call). */
   implZ(id: number, implOff: number): number {
-    if (3 * id + 3 > this.zs.length) {
-      const z = new Int32Array(Math.max(2 * this.zs.length, 3 * id + 3));
-      z.set(this.zs);
-      this.zs = z;
-    }
+    if (3 * id + 3 > this.zs.length) this.zs = grown(this.zs, 3 * id + 3);
     const zs = this.zs;
     if (zs[3 * id + 2] === 0) {
       const ar = this.impls.arena;
@@ -267,11 +264,7 @@ export class StepMemo {
   }
 
   setAbsId(id: number, abs: number): void {
-    if (id >= this.abs.length) {
-      const a = new Int32Array(Math.max(2 * this.abs.length, id + 1));
-      a.set(this.abs);
-      this.abs = a;
-    }
+    if (id >= this.abs.length) this.abs = grown(this.abs, id + 1);
     this.abs[id] = abs + 1;
   }
 

@@ -10,6 +10,7 @@
  * that consults the shared one only for a block it has not met yet.
  */
 import { IntTable } from './int-table.js';
+import { grown } from './grown.js';
 import type { SharedInternTable } from './shared-intern.js';
 
 export class BlockTable {
@@ -39,7 +40,7 @@ export class BlockTable {
       let h = w;
       for (let i = off; i < off + w; i++) h = Math.imul(h ^ a[i]!, 0x9e3779b1);
       id = this.shared.intern(a, off, w, h);
-      if (li >= this.toId.length) this.toId = grow(this.toId, li + 1);
+      if (li >= this.toId.length) this.toId = grown(this.toId, li + 1);
       this.toId[li] = id;
     }
     this.put(id, a, off);
@@ -54,7 +55,7 @@ export class BlockTable {
 
   private put(id: number, a: Int32Array, off: number): void {
     const w = this.width;
-    if ((id + 1) * w > this.words.length) this.words = grow(this.words, (id + 1) * w);
+    if ((id + 1) * w > this.words.length) this.words = grown(this.words, (id + 1) * w);
     for (let k = 0; k < w; k++) this.words[id * w + k] = a[off + k]!;
     if (this.shared) {
       if (id >= this.have.length) {
@@ -72,15 +73,9 @@ export class BlockTable {
     const n = this.local.size;
     const li = this.local.intern(v, 0, this.width);
     if (li >= n) {
-      if (li >= this.toId.length) this.toId = grow(this.toId, li + 1);
+      if (li >= this.toId.length) this.toId = grown(this.toId, li + 1);
       this.toId[li] = id;
     }
     this.put(id, v, 0);
   }
-}
-
-function grow(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(2 * a.length, min));
-  b.set(a);
-  return b;
 }
