@@ -16,9 +16,15 @@
 # finding-shared-restore-double-failure (REPRODUCED on both) inject allocation failures with
 # kernel/inject/mmcheck_inject.c (built by npm run kernel:setup): sequential, deterministic, 4 or more runs of each per kernel
 # in session 16 gave the same verdict; a run whose injection did not fire is INCONCLUSIVE and fails them here.
+# finding-restore-deletes-new-reservation and finding-fix-reserve-counts-full-pool inject a failure inside a race:
+# their C loops load the same module with holds (a thread waits, sleeping, inside a kprobe'd function until the
+# loop releases it; hold_ms 3000 at most), so the window is opened on purpose and the loop is deterministic up to a
+# shared fault mutex (late= in END). Session 17: REPRODUCED at iteration 1 or 2 in every run on 6.1.192 and 6.12.118,
+# controls clean (2 runs per kernel of the first, 3 of the second); each takes 35-110 s wall per kernel here under load (two boots, race and
+# control; the loops under 4 s).
 set -u
 cd "$(dirname "$0")/.."
-must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill finding-uffd-efault-min-size-entry finding-mremap-partial-private finding-node-remove-surplus-page finding-temp-page-counted-persistent finding-surplus-alloc-counted-persistent finding-uffd-copy-vs-truncate finding-unmapped-child-survives finding-restore-on-surplus-page finding-shared-restore-double-failure"
+must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill finding-uffd-efault-min-size-entry finding-mremap-partial-private finding-node-remove-surplus-page finding-temp-page-counted-persistent finding-surplus-alloc-counted-persistent finding-uffd-copy-vs-truncate finding-unmapped-child-survives finding-restore-on-surplus-page finding-shared-restore-double-failure finding-restore-deletes-new-reservation finding-fix-reserve-counts-full-pool"
 out="$(mktemp -d)"
 fail=0
 t0=$(date +%s)

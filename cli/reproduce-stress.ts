@@ -1,5 +1,7 @@
 /** A finding marked as a race (kernel/race-stress.ts): its C stress loop on a 2-vCPU guest, then the control. */
 import { judgeStress, runStress, type RaceForm, type RaceStress, type StressRun } from '../kernel/race-stress.js';
+import type { KernelInjectSite } from '../kernel/inject.js';
+import { KernelSetupError } from '../kernel/tools.js';
 import type { ResolvedKernel } from '../kernel/types.js';
 import { EXIT } from './io.js';
 import type { Io, KernelVerdict } from './reproduce-verdict.js';
@@ -10,6 +12,21 @@ export interface StressOpts {
   readonly bootSeconds: number | undefined;
   /** The loop's form (RaceStress.forms), if it has forms. */
   readonly form?: RaceForm;
+  /** The subsystem's KernelMapping.injectSite (a loop with RaceStress.inject needs it). */
+  readonly injectSite?: (site: string, release: string) => KernelInjectSite | string;
+}
+
+/** The kernel functions of a loop's injected sites on kernel `k`; a site without one is a setup error. */
+export function stressInjections(
+  spec: Pick<RaceStress, 'inject'>,
+  release: string,
+  injectSite: StressOpts['injectSite'],
+): { site: string; k: KernelInjectSite }[] {
+  return (spec.inject ?? []).map((site) => {
+    const k = injectSite ? injectSite(site, release) : 'the subsystem maps no fault site to a kernel function';
+    if (typeof k === 'string') throw new KernelSetupError(`injected failure at ${site} on ${release}: ${k}`);
+    return { site, k };
+  });
 }
 
 function report(io: Io, what: string, r: StressRun): void {
@@ -50,7 +67,15 @@ export async function stressOnKernel(
         ...(o.form.kernelArgs ?? []),
       ].join(' ')})`,
     );
-  const env = o.form ? { env: o.form.env, ...(o.form.kernelArgs ? { kernelArgs: o.form.kernelArgs } : {}) } : {};
+  const inject = stressInjections(spec, k.release, o.injectSite);
+  for (const x of inject)
+    io.out(
+      `  inject        ${x.site} -> ${x.k.sym}${x.k.caller ? ` (called from ${x.k.caller})` : ''} returning ${x.k.ret}, by kernel/inject/mmcheck_inject.ko loaded by the loop`,
+    );
+  const env = {
+    ...(o.form ? { env: o.form.env, ...(o.form.kernelArgs ? { kernelArgs: o.form.kernelArgs } : {}) } : {}),
+    ...(inject.length ? { inject } : {}),
+  };
   const race = await runStress(k, spec, {
     ...env,
     control: false,

@@ -154,14 +154,16 @@ async function verdictOn(job: Job, k: ResolvedKernel, target: Target, o: RunOpts
 }
 
 /** A finding marked as a race: its C stress loop, then its control (kernel/race-stress.ts). */
-function raceLoopOn(race: RaceStress, k: ResolvedKernel, o: RunOpts, io: Io): Promise<KernelVerdict> {
+function raceLoopOn(job: Job, race: RaceStress, k: ResolvedKernel, o: RunOpts, io: Io): Promise<KernelVerdict> {
   const form = raceFormOf(race, o.raceForm);
+  const injectSite = job.mapping.injectSite?.bind(job.mapping);
   return asUsage(() =>
     stressOnKernel(k, io, race, {
       iterations: o.iterations ?? race.iterations,
       seconds: o.raceSeconds ?? race.timeoutSec,
       bootSeconds: o.bootSeconds,
       ...(form ? { form } : {}),
+      ...(injectSite ? { injectSite } : {}),
     }),
   );
 }
@@ -224,7 +226,7 @@ export async function cmdReproduce(argv: string[], io: Io, registry: readonly Su
     let v: KernelVerdict;
     let reproducer = '';
     if (job.race) {
-      v = await raceLoopOn(job.race, k, opts, io);
+      v = await raceLoopOn(job, job.race, k, opts, io);
       reproducer = job.race.c;
     } else {
       const target = job.target(kjob.sub, k.modelVersion);

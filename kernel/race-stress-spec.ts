@@ -24,6 +24,22 @@ export interface RaceStress {
   readonly opens?: string;
   /** The forms the loop can run in (the first is the default); each adds its words to the guest's environment. */
   readonly forms?: readonly RaceForm[];
+  /**
+   * The implementation's fault sites (ThreadCtx.inject) the loop fails with kernel/inject/mmcheck_inject.ko: the
+   * guest gets the module built for its kernel (/mmcheck_inject.ko) and, per site, the kernel function the
+   * subsystem maps it to on that kernel (KernelMapping.injectSite) as `MMCHECK_INJ_<SITE>=sym:caller:ret`
+   * (caller `-` for any). The loop loads the module itself, with its own holds and per-thread names.
+   */
+  readonly inject?: readonly string[];
+}
+
+/** The guest's environment word for an injected site (RaceStress.inject): MMCHECK_INJ_<SITE>=sym:caller:ret. */
+export function injectEnv(
+  site: string,
+  k: { readonly sym: string; readonly caller?: string; readonly ret: number },
+): [string, string] {
+  if (!/^[a-z][a-z0-9_]*$/.test(site)) throw new Error(`race: bad inject site '${site}'`);
+  return [`MMCHECK_INJ_${site.toUpperCase()}`, `${k.sym}:${k.caller ?? '-'}:${k.ret}`];
 }
 
 /** One form of a race loop: `--race-form NAME` runs it with `env` (NAME=VALUE words of the kernel command line). */
@@ -71,10 +87,14 @@ export function raceStressOf(finding: object): RaceStress | undefined {
     typeof x.shows.says !== 'string' ||
     (x.shows.at !== undefined &&
       (!Array.isArray(x.shows.at) || x.shows.at.length === 0 || !x.shows.at.every((a) => typeof a === 'string'))) ||
-    (x.opens !== undefined && typeof x.opens !== 'string')
+    (x.opens !== undefined && typeof x.opens !== 'string') ||
+    (x.inject !== undefined &&
+      (!Array.isArray(x.inject) ||
+        x.inject.length === 0 ||
+        !x.inject.every((s) => typeof s === 'string' && /^[a-z][a-z0-9_]*$/.test(s))))
   )
     throw new Error(
-      'race: expected { c: PATH.c, iterations, timeoutSec, controlIterations (positive integers), shows: { greater, than, says, at?: [STEP, ...] }, opens?: COUNTER, forms? }',
+      'race: expected { c: PATH.c, iterations, timeoutSec, controlIterations (positive integers), shows: { greater, than, says, at?: [STEP, ...] }, opens?: COUNTER, forms?, inject?: [SITE, ...] }',
     );
   if (x.forms !== undefined) {
     const word = /^[A-Z][A-Z0-9_]*$/;

@@ -38,8 +38,17 @@ import { consoleTrouble } from './serial.js';
 import { KernelSetupError, requireStaticLibc, requireTool } from './tools.js';
 import type { ResolvedKernel } from './types.js';
 
-export { damageShown, raceStressOf, type RaceDamage, type RaceForm, type RaceStress } from './race-stress-spec.js';
-import { damageShown, type RaceStress } from './race-stress-spec.js';
+export {
+  damageShown,
+  injectEnv,
+  raceStressOf,
+  type RaceDamage,
+  type RaceForm,
+  type RaceStress,
+} from './race-stress-spec.js';
+import { damageShown, injectEnv, type RaceStress } from './race-stress-spec.js';
+import { INJECT_MODULE, type KernelInjectSite } from './inject.js';
+import { injectModule } from './inject-module.js';
 
 export interface StressHit {
   readonly iter: number;
@@ -305,6 +314,23 @@ export interface StressRunOptions {
   readonly seconds: number;
   /** Seconds a boot may take before the loop starts (default 240). */
   readonly bootSeconds?: number;
+  /**
+   * The kernel functions of the loop's injected sites (RaceStress.inject) on this kernel: the guest gets
+   * mmcheck_inject.ko built for it and one MMCHECK_INJ_<SITE> word per site.
+   */
+  readonly inject?: readonly { readonly site: string; readonly k: KernelInjectSite }[];
+}
+
+/** The guest's kernel command line words for a run: the loop's limits, control, form and injected sites. */
+export function stressCmdline(o: StressRunOptions): string[] {
+  return [
+    `MMCHECK_ITERS=${o.iterations}`,
+    `MMCHECK_SECS=${o.seconds}`,
+    ...(o.control ? ['MMCHECK_CONTROL=1'] : []),
+    ...(o.kernelArgs ?? []),
+    ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(o.inject ?? []).map((x) => injectEnv(x.site, x.k).join('=')),
+  ];
 }
 
 /** Compile the stress program, boot it as /init of a 2-vCPU guest (1 GiB: each loop may take memory out of service), read its lines. */
@@ -321,18 +347,13 @@ export async function runStress(k: ResolvedKernel, spec: RaceStress, o: StressRu
   writeFileSync(cFile, source);
   gccStatic(source, cFile, join(dir, 'race'));
   const initrd = join(dir, 'initramfs.cpio');
-  writeFileSync(initrd, packInitramfs(readFileSync(join(dir, 'race'))));
+  const extra = o.inject?.length ? [{ name: INJECT_MODULE, data: readFileSync(injectModule(k)) }] : [];
+  writeFileSync(initrd, packInitramfs(readFileSync(join(dir, 'race')), extra));
   const b = await boot({
     image: k.image,
     initramfs: initrd,
     workDir: dir,
-    cmdline: [
-      `MMCHECK_ITERS=${o.iterations}`,
-      `MMCHECK_SECS=${o.seconds}`,
-      ...(o.control ? ['MMCHECK_CONTROL=1'] : []),
-      ...(o.kernelArgs ?? []),
-      ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    ],
+    cmdline: stressCmdline(o),
     timeoutSeconds: (o.bootSeconds ?? 240) + o.seconds + 60,
     cpus: 2,
     memoryMiB: 1024,

@@ -14,11 +14,29 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
   {
     name: 'finding-restore-deletes-new-reservation',
     description:
-      "a NORESERVE fault commits a reserve-map entry, then add_to_page_cache fails; before restore_reserve_on_error deletes that entry, a concurrent mmap(SHARED) counts it as an existing reservation (region_chg chg 0) and succeeds; the deletion then removes the mmap's reservation",
+      "a NORESERVE fault commits a reserve-map entry, then add_to_page_cache fails; before restore_reserve_on_error deletes that entry, a concurrent mmap(SHARED) counts it as an existing reservation (region_chg chg 0) and succeeds; the deletion then removes the mmap's reservation. mm/hugetlb.c hugetlb_no_page() and restore_reserve_on_error() @ v6.1 and v6.12. REPRODUCED on Debian 6.12.118 and 6.1.192 (session 17) by the race loop docs/reproducers/hugetlb-finding-restore-deletes-new-reservation.race.c with kernel/inject/mmcheck_inject.ko holding the faulting thread inside hugetlb_add_to_page_cache() and then failing it (-ENOMEM) while another process mmaps the file MAP_SHARED (from the same process the mmap would wait for the fault's mmap_lock): HugePages_Rsvd 1 for a 2-page mapping with no page yet, and once another task takes the unreserved page, that mapping's write to index 1 gets SIGBUS although its mmap succeeded without MAP_NORESERVE; controls (the mmap wholly before or after the failed fault) keep Rsvd 2 and never SIGBUS",
     expect: 'refinement',
     params: P({ pool: 2, fileSize: 2, vmas: 3, inject: true }),
     threads: [[one(nr(1, 0, 0, 2)), one(sh(2, 0, 0, 2))], [one(wr(1, 1))]],
     faults: { budget: 1, sites: ['add_to_page_cache'] },
+    // the window (vma_commit_reservation .. restore_reserve_on_error's deletion) is held open by the inject module:
+    // the faulting thread waits inside the failing hugetlb_add_to_page_cache() while another process mmaps
+    race: {
+      c: 'docs/reproducers/hugetlb-finding-restore-deletes-new-reservation.race.c',
+      iterations: 5,
+      timeoutSec: 120,
+      controlIterations: 4,
+      // promised: the pages of the mapping made without MAP_NORESERVE that have no page yet (2); backed: at=race
+      // HugePages_Rsvd, at=bite the pages its writes got after another task took the one unreserved page
+      shows: {
+        greater: 'promised',
+        than: 'backed',
+        says: 'a mapping made without MAP_NORESERVE lost a reservation (fewer reserved or delivered pages than it maps)',
+        at: ['race', 'bite'],
+      },
+      opens: 'opened',
+      inject: ['add_to_page_cache'],
+    },
   },
   {
     name: 'finding-child-subpool-reserve',
@@ -91,11 +109,27 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
   {
     name: 'finding-fix-reserve-counts-full-pool',
     description:
-      'hole punch: region_del cannot split (a concurrent fault holds the cached descriptor, kmalloc fails) while every page is reserved; hugetlb_fix_reserve_counts calls hugetlb_acct_memory(1) before the punched page is freed, which fails ("Huge Page Reserved count may go negative")',
+      'hole punch: region_del cannot split (a concurrent fault holds the cached descriptor, kmalloc fails) while every page is reserved; hugetlb_fix_reserve_counts calls hugetlb_acct_memory(1) before the punched page is freed, which fails ("Huge Page Reserved count may go negative"): the file keeps a reserve-map entry for the punched index that no HugePages_Rsvd count backs. mm/hugetlb.c region_del(), hugetlb_fix_reserve_counts() and fs/hugetlbfs/inode.c remove_inode_single_folio() @ v6.1 and v6.12. REPRODUCED on Debian 6.12.118 and 6.1.192 (session 17) by the race loop docs/reproducers/hugetlb-finding-fix-reserve-counts-full-pool.race.c with kernel/inject/mmcheck_inject.ko: the punch held at filemap_get_folios (after the unmap), the fault held at hugetlb_cgroup_charge_cgroup (between vma_needs_reservation and vma_commit_reservation), the kmalloc of region_del failed; writing the punched index and the last reserved one then underflows HugePages_Rsvd (18446744073709551615), for good after the file is gone; controls (the fault wholly before or after the punch: region_del takes the cached descriptor and never calls kmalloc) clean',
     expect: 'resv-conservation / refinement',
     params: P({ pool: 3, fileSize: 3, vmas: 1, inject: true }),
     threads: [[one(sh(0, 0, 0, 3)), one(wr(0, 1)), one(op('punch', { f: 0, from: 1, to: 2 }))], [one(wr(0, 0))]],
     faults: { budget: 1, sites: ['region_del_split'] },
+    // the window (the fault's region_chg .. its commit, while the punch's region_del runs) is held open by the
+    // inject module: the punch waits at filemap_get_folios, the fault at hugetlb_cgroup_charge_cgroup
+    race: {
+      c: 'docs/reproducers/hugetlb-finding-fix-reserve-counts-full-pool.race.c',
+      iterations: 5,
+      timeoutSec: 120,
+      controlIterations: 4,
+      shows: {
+        greater: 'Rsvd',
+        than: 'Free',
+        says: 'HugePages_Rsvd > HugePages_Free (resv_huge_pages underflowed)',
+        at: ['race', 'fault1', 'fault2', 'close'],
+      },
+      opens: 'opened',
+      inject: ['region_del_split'],
+    },
   },
   {
     name: 'finding-uffd-copy-vs-truncate',
