@@ -45,6 +45,18 @@ import { freeHugePage } from './subpool.js';
 import { pageNid, withPageNid } from './node-pages.js';
 import { type G, type Vma, HPAGE_RESV_OWNER, HPAGE_RESV_UNMAPPED, UFFD_MINOR, UFFD_MISSING, V_LIVE } from './state.js';
 
+/**
+ * anon_vma_prepare(vma) (include/linux/rmap.h @ v6.1) / __vmf_anon_prepare(vmf) (mm/memory.c @ v6.12): both
+ * return at once while vma->anon_vma is set, else call __anon_vma_prepare() (mm/rmap.c), which may fail
+ * (-ENOMEM: its anon_vma_chain or anon_vma allocation). True when it failed (the fault is VM_FAULT_OOM).
+ */
+function anonVmaPrepareFails(t: T, v: Vma): boolean {
+  if (v.av) return false;
+  if (t.inject('anon_vma_prepare')) return true;
+  v.av = 1;
+  return false;
+}
+
 /** hugetlb_no_page after alloc_huge_page: page cache insertion or anon_vma_prepare may fail. */
 function noPageBackout(g: G, t: T): StepResult | null {
   const v = vmaOf(g, t);
@@ -57,7 +69,7 @@ function noPageBackout(g: G, t: T): StepResult | null {
     }
     // H1 (ebed4bfc8da8^): i_size checked only after alloc_huge_page, no back-out
     if (t.bug('H1') && t.l.idx >= at(g.file, v.src).size) return putPageAndRelease(g, t, 'SIGBUS');
-  } else if ((t.bug(ANON_PREPARE_FIRST) || t.bug('H13')) && t.inject('anon_vma_prepare')) {
+  } else if ((t.bug(ANON_PREPARE_FIRST) || t.bug('H13')) && anonVmaPrepareFails(t, v)) {
     // v6.1 (before 37641efaa3fa): anon_vma_prepare() after alloc_huge_page(), backout_unlocked restores;
     // H13 is a bug of that code shape (the v6.1 path without its restore), so it implies the shape
     if (t.bug('H13')) return putPageAndRelease(g, t, 'OOM'); // H13: no restore_reserve_on_error
@@ -72,6 +84,30 @@ function writeToken(t: T, shared: boolean): number {
   return argInt(t, 'write') ? tokPrivate(argInt(t, 'v')) : TOK_ZERO;
 }
 
+/**
+ * hugetlb_wp after alloc_hugetlb_folio, on a VMA without an anon_vma (its first anonymous page: the COW of a
+ * page-cache page through a MAP_PRIVATE mapping of the file, or a fork child of such a mapping): "When the
+ * original hugepage is shared one, it does not have anon_vma prepared." (mm/hugetlb.c hugetlb_wp() @ v6.1:
+ * anon_vma_prepare(); @ v6.12: __vmf_anon_prepare()). Its own step: the allocation has returned (resv_map lock
+ * and hugetlb_lock dropped) and __anon_vma_prepare() takes mm->page_table_lock and the anon_vma lock. On failure
+ * `ret = VM_FAULT_OOM; goto out_release_all`: restore_reserve_on_error(h, vma, address, new_folio) and
+ * folio_put(new_folio), the old folio (the page-cache page, still mapped read-only) only unreferenced. Both
+ * kernels do this after the allocation (37641efaa3fa moved only hugetlb_no_page()'s call before it), so a
+ * folio that consumed a reservation is freed with its restore flag. Coarsening: the copy
+ * (copy_user_large_folio, no lock) and the page table lock's pte_same check share the step on success.
+ */
+const wpAnonVmaPrepare: Step = {
+  name: 'hugetlb_wp:__vmf_anon_prepare',
+  run(g, t) {
+    if (anonVmaPrepareFails(t, vmaOf(g, t))) {
+      // H13 (96b96a96ddee^): hugetlb_cow's out_release_all put the new page without restore_reserve_on_error
+      if (t.bug('H13')) return putPageAndRelease(g, t, 'OOM');
+      return restoreReserveOnError(g, t, FAIL_OOM);
+    }
+    return wpInstall(g, t);
+  },
+};
+
 /** hugetlb_wp after alloc_huge_page: retake the page table lock; pte_same? */
 function wpInstall(g: G, t: T): StepResult {
   const v = vmaOf(g, t);
@@ -82,7 +118,9 @@ function wpInstall(g: G, t: T): StepResult {
     v.pcm = setDel(v.pcm, idx);
   } else {
     // unmap_ref_private took our page away meanwhile: back out, the retried fault SIGBUSes
-    if (!v.anon.includes(idx)) return restoreReserveOnError(g, t, FAIL_SIGBUS);
+    // (H13, 96b96a96ddee^: out_release_all put the new page without restore_reserve_on_error)
+    if (!v.anon.includes(idx))
+      return t.bug('H13') ? putPageAndRelease(g, t, 'SIGBUS') : restoreReserveOnError(g, t, FAIL_SIGBUS);
     if (v.cow.includes(idx)) {
       const peer = at(g.vma, v.peer);
       v.cow = setDel(v.cow, idx);
@@ -103,7 +141,8 @@ function wpInstall(g: G, t: T): StepResult {
 
 /** After alloc_huge_page succeeded (commit done): instantiate, per path. */
 function afterAlloc(g: G, t: T): StepResult {
-  if (t.l.path === PATH_WP) return wpInstall(g, t);
+  // hugetlb_wp: __vmf_anon_prepare returns at once when vma->anon_vma is set (every VMA with an anonymous page)
+  if (t.l.path === PATH_WP) return vmaOf(g, t).av ? wpInstall(g, t) : wpAnonVmaPrepare.name;
   const backout = noPageBackout(g, t);
   if (backout !== null) return backout;
   // instantiate: hugetlb_add_to_page_cache / hugepage_add_new_anon_rmap clear HPageRestoreReserve;
@@ -248,9 +287,8 @@ function privateFault(g: G, t: T): StepResult {
   // mm/hugetlb.c hugetlb_no_page() @ v6.12: `if (!(vma->vm_flags & VM_MAYSHARE)) { ret = __vmf_anon_prepare(vmf);
   // if (unlikely(ret)) goto out; }` before alloc_hugetlb_folio(): a failure (VM_FAULT_OOM) allocates nothing.
   // Since 37641efaa3fa ("hugetlb: check for anon_vma prior to folio allocation", v6.9); v6.1 fails after the
-  // allocation (noPageBackout). Coarsening: the model has no vma->anon_vma, so it may fail any private
-  // no-page fault here, where the kernel calls __anon_vma_prepare() only on the VMA's first anonymous page.
-  if (!t.bug(ANON_PREPARE_FIRST) && !t.bug('H13') && t.inject('anon_vma_prepare')) return faultRelease(g, t, 'OOM');
+  // allocation (noPageBackout). Only while vma->anon_vma is NULL (vma.av) does it call __anon_vma_prepare().
+  if (!t.bug(ANON_PREPARE_FIRST) && !t.bug('H13') && anonVmaPrepareFails(t, v)) return faultRelease(g, t, 'OOM');
   t.l.path = PATH_NO_PAGE;
   return vmaNeedsReservation(g, t);
 }
@@ -277,6 +315,7 @@ export const faultEntry: Step = {
 };
 
 const cowSteps: Step[] = [
+  wpAnonVmaPrepare,
   {
     // unmap_ref_private: under i_mmap_rwsem (write), unmap the page from every other private
     // non-owner VMA still mapping it and mark it HPAGE_RESV_UNMAPPED

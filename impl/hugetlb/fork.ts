@@ -46,6 +46,7 @@ export const forkOp: Op = {
         child.dat = v.dat.slice(); // the pages are shared: each side reads the same data until one writes
         child.an = v.an.slice(); // ... and sit on the same nodes
         child.pcm = v.pcm.slice(); // copy_hugetlb_page_range copies the read-only file ptes too
+        child.av = v.av; // anon_vma_fork() (mm/rmap.c @ v6.1, v6.12): "Don't bother if the parent process has no anon_vma"
         child.peer = parentSlot;
         g.vma[childSlot] = child;
         v.cow = v.anon.slice();

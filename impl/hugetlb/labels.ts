@@ -39,6 +39,7 @@ export const STEP_LABELS = [
   'vma_commit_reservation',
   'unmap_ref_private',
   'hugetlb_wp:retry',
+  'hugetlb_wp:__vmf_anon_prepare',
   // restore.ts: restore_reserve_on_error
   'restore:allocate_file_region_entries',
   'restore:region_del_kmalloc',

@@ -126,6 +126,10 @@ const vmaS = S.struct({
   lk: S.int(), // shared VMAs' hugetlb_vma_lock: VLK_OWN, VLK_SHARED, VLK_FREED (context.ts vmaLockUse)
   an: S.list(S.int()), // page_to_nid of anon pages, sparse as dat: idx * 16 + nid for nid != 0 (nodes.ts)
   pmd: S.list(S.int()), // PMD pages by PUD block, sparse: block * 16 + PMD_OWN or PMD_SHARED + lowest sharer slot (pmd-share.ts)
+  // 1: vma->anon_vma is set. __anon_vma_prepare() (mm/rmap.c) sets it on a private VMA's first anonymous page
+  // (fault.ts anonVmaPrepare, uffd.ts) and nothing clears it while the VMA lives; __split_vma and copy_vma
+  // (anon_vma_clone) give it to the new piece, dup_mmap (anon_vma_fork) to the child only if the parent has one
+  av: S.int(),
 });
 
 /** One node's share of the pool (struct hstate's per-node arrays); impl/hugetlb/nodes.ts. */
@@ -198,6 +202,7 @@ export function emptyVma(): Vma {
     lk: 0,
     an: [],
     pmd: [],
+    av: 0,
   };
 }
 

@@ -24,8 +24,8 @@
  * locks fails, the one outside succeeds) or 'bad' (no mapping: both fail,
  * -EFAULT).
  *
- * Not modelled: anon_vma_prepare in uffd_lock_vma, the
- * map_changing_lock (no non-cooperative events), UFFDIO_COPY_MODE_WP.
+ * anon_vma_prepare in uffd_lock_vma sets a private VMA's anon_vma (vma.av), but is
+ * not a fault site. Not modelled: the map_changing_lock (no non-cooperative events), UFFDIO_COPY_MODE_WP.
  */
 import { done } from '../../checker/types.js';
 import type { StepResult } from './labels.js';
@@ -232,6 +232,9 @@ function entry(first: boolean): Step {
         putTemp(g, t); // out: folio_put(folio)
         return done('ENOENT');
       }
+      // uffd_mfill_lock -> find_vma_and_prepare_anon (mm/userfaultfd.c @ v6.12; @ v6.1 __mcopy_atomic_hugetlb's
+      // `if (!vm_shared) anon_vma_prepare(dst_vma)`): a COW mapping gets its anon_vma first (not a fault site)
+      if (!isShared(v.kind)) v.av = 1;
       faultMutexEnter(g, t, v);
       v.users++; // uffd_mfill_lock
       if (faultFile(v) >= 0) at(g.file, faultFile(v)).ir++; // hugetlb_vma_lock_read
@@ -275,6 +278,7 @@ const continueStep: Step = {
   run(g, t) {
     const v = faultVma(g, t);
     if (!v) return done('ENOENT');
+    if (!isShared(v.kind)) v.av = 1; // uffd_mfill_lock -> find_vma_and_prepare_anon, as for UFFDIO_COPY
     const idx = argInt(t, 'i');
     // the fault mutex and the VMA lock are taken and dropped inside this step: nothing else
     // happens under them (the folio is looked up, checked and mapped)

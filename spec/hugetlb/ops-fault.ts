@@ -204,15 +204,21 @@ function privateBackout(c: Ctx, m: VmaView, i: number, r: AllocResult, wasReserv
  * in the page cache: the write goes to a private copy (never to the file's
  * page), which takes the owner's promise for the index like any private page
  * (the kernel copies outside_reserve = 0 here). No page: SIGBUS, the mapping
- * still reading the file's page.
+ * still reading the file's page. With params.inject the copy may fail after
+ * its page was taken (the mapping's anon_vma could not be prepared: mm/hugetlb.c
+ * hugetlb_wp() @ v6.1 and v6.12): the write fails with OOM, the mapping still
+ * reads the file's page, the copy's page goes back, and the promise for the
+ * index ends as an allocation failure's back-out leaves it (privateBackout).
  */
 function pagecacheCow(c: Ctx, m: VmaView, i: number): Outcome | undefined {
   const { v, plan } = c;
-  if (plan.inj) return undefined;
+  if (plan.inj === INJ.early) return undefined;
   m.pagecache = add(m.pagecache, i); // mapped read-only first, whatever the copy's fate
+  const wasReserved = reserved(v, m, i);
   const r = allocPage(v, c.ledger, m, i, false, plan, c.resv0, c.pol);
   if (!r) return undefined;
-  if (!r.ok) return done(c, r.ret ?? 'SIGBUS');
+  if (!r.ok) return plan.inj ? undefined : done(c, r.ret ?? 'SIGBUS');
+  if (plan.inj) return privateBackout(c, m, i, r, wasReserved);
   if (m.kind === 'private' && m.owner) m.resv = del(m.resv, i);
   m.pagecache = del(m.pagecache, i);
   m.anon = add(m.anon, i);

@@ -1,7 +1,7 @@
 import type { Scenario } from '../../checker/types.js';
 import type { RaceStress } from '../../kernel/race-stress.js';
 import type { HugetlbParams } from './params.js';
-import { P, munmap, nr, one, op, pv, rd, sh, wr } from './scenario-helpers.js';
+import { P, munmap, nr, one, op, pf, pv, rd, sh, wr } from './scenario-helpers.js';
 
 /**
  * Not default scenarios: behaviours of the kernel-faithful (correct)
@@ -54,6 +54,15 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
     kernelVersion: '6.1',
     params: P({ pool: 0, overcommit: 2, fileSize: 2, vmas: 1, inject: true }),
     threads: [[one(pv(0, 0, 0, 2)), one(wr(0, 1))]],
+    faults: { budget: 1, sites: ['anon_vma_prepare'] },
+  },
+  {
+    name: 'finding-cow-anon-vma-surplus-page',
+    description:
+      "the first write through a MAP_PRIVATE mapping of a file to a page-cache page (the mapping's first anonymous page: vma->anon_vma is NULL): hugetlb_wp() @ v6.1 and v6.12 allocates the copy with alloc_hugetlb_folio(), which consumes the owner's reservation (restore flag set), and only then calls anon_vma_prepare() / __vmf_anon_prepare(); when __anon_vma_prepare() fails (-ENOMEM) the copy goes back through restore_reserve_on_error() and folio_put(): free_huge_folio() increments resv_huge_pages and, surplus pages existing on the node, hands the page to buddy, so HugePages_Rsvd > HugePages_Free (Total=1 Free=0 Rsvd=1 Surp=1 after the write). 37641efaa3fa (\"hugetlb: check for anon_vma prior to folio allocation\", v6.9) moved only hugetlb_no_page()'s call before the allocation, so 6.12 keeps this path of finding-restore-on-surplus-page",
+    expect: 'counters-ordered',
+    params: P({ pool: 0, overcommit: 2, fileSize: 1, vmas: 2, inject: true }),
+    threads: [[one(sh(0, 0, 0, 1)), one(wr(0, 0)), one(pf(1, 0, 0, 1)), one(wr(1, 0))]],
     faults: { budget: 1, sites: ['anon_vma_prepare'] },
   },
   {

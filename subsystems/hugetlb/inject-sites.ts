@@ -34,13 +34,18 @@ function kmallocFn(release: string): string | undefined {
 
 const SITES: Readonly<Record<string, (release: string) => KernelInjectSite | string>> = {
   /*
-   * impl/hugetlb/fault.ts noPageBackout: a private mapping's fault cannot attach an anon_vma.
+   * impl/hugetlb/fault.ts anonVmaPrepareFails: a private mapping's fault cannot attach an anon_vma.
    * mm/hugetlb.c hugetlb_no_page() @ v6.1: after alloc_huge_page(), `if (unlikely(anon_vma_prepare(vma)))
    * { ret = VM_FAULT_OOM; goto backout_unlocked; }` (backout_unlocked: restore_reserve_on_error, put_page);
    * anon_vma_prepare() (include/linux/rmap.h) calls __anon_vma_prepare() (mm/rmap.c) only while
    * vma->anon_vma is NULL, i.e. on the VMA's first anonymous page. @ v6.12 the call is
    * __vmf_anon_prepare() (mm/memory.c) -> __anon_vma_prepare(), made in hugetlb_no_page() BEFORE
-   * alloc_hugetlb_folio() (VM_FAULT_OOM with nothing allocated) and in hugetlb_wp() after it. Failing
+   * alloc_hugetlb_folio() (VM_FAULT_OOM with nothing allocated). hugetlb_wp() @ v6.1 and v6.12 calls it
+   * after the copy's allocation (`goto out_release_all`: restore_reserve_on_error, folio_put), which only
+   * happens on a VMA without an anon_vma: the first COW of a page-cache page through a MAP_PRIVATE mapping
+   * of a file (or its fork child's). The model offers the site only where vma->anon_vma is NULL (vma.av:
+   * set by a successful preparation and by UFFDIO_COPY's uffd_mfill_lock, copied by split, mremap and
+   * anon_vma_fork), so a model failure is the kernel's first call in that step. Failing
    * __anon_vma_prepare() with -ENOMEM is its own kmalloc/anon_vma_alloc failing.
    */
   anon_vma_prepare: () => ({ sym: '__anon_vma_prepare', ret: ENOMEM }),

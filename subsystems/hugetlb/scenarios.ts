@@ -1,8 +1,9 @@
 /** The default hugetlb scenarios: what `npm run check` explores exhaustively; each names the paths and variants it reaches. */
 import type { Scenario } from '../../checker/types.js';
 import type { HugetlbParams } from './params.js';
+import { privateFileScenarios } from './scenarios-private-file.js';
 import { windowScenarios } from './scenarios-windows.js';
-import { P, SITES_ALL, dontneed, munmap, nr, one, op, pf, pv, rd, sh, wr } from './scenario-helpers.js';
+import { P, SITES_ALL, munmap, nr, one, op, pv, rd, sh, wr } from './scenario-helpers.js';
 
 export const scenarios: Scenario<HugetlbParams>[] = [
   {
@@ -366,33 +367,6 @@ export const scenarios: Scenario<HugetlbParams>[] = [
       ],
     ],
   },
-  {
-    name: 'private-file-cow',
-    description:
-      'MAP_PRIVATE of a file from offset 1 beside a MAP_SHARED writer of the same pages: a private read maps the page-cache page (and sees the shared writes), a private write copies it (hugetlb_no_page -> hugetlb_wp, outside_reserve = 0: the owner consumes its reservation); after fork the child (no reserve map) copies with an unreserved page or SIGBUSes; each side keeps its own copy, and a private read of an index the shared mapping writes sees that write (HR-14, private-writes-stay-private)',
-    params: P({ pool: 4, overcommit: 0, fileSize: 3, vmas: 3 }),
-    threads: [
-      [one(sh(0, 0, 1, 3)), one(wr(0, 1)), [wr(0, 2), rd(0, 2)], one(munmap(0))],
-      [one(pf(1, 0, 1, 3)), [rd(1, 1), wr(1, 1)], one(op('fork', { v: 1, c: 2 })), [wr(1, 1), rd(1, 2)]],
-      [[rd(2, 1), wr(2, 1)], one(munmap(2))],
-    ],
-  },
-  {
-    name: 'private-file-zap',
-    description:
-      'a private owner of a file whose reservations include a surplus page writes a page, then discards it with MADV_DONTNEED or a hole punch and writes it again, while another task grows nr_hugepages (surplus -> persistent): with no surplus page the zap restores the reservation (df7a6d1f6405), with one it does not and the refault must not use a reservation it no longer has (67961f9db8c4)',
-    params: P({ pool: 1, overcommit: 1, fileSize: 2, vmas: 1 }),
-    threads: [
-      [
-        one(pf(0, 0, 0, 2)),
-        one(wr(0, 0)),
-        [dontneed(0, 0, 1), op('punch', { f: 0, from: 0, to: 1 })],
-        one(wr(0, 0)),
-        one(wr(0, 1)),
-        one(munmap(0)),
-      ],
-      [one(op('set_nr', { n: 2 }))],
-    ],
-  },
+  ...privateFileScenarios,
   ...windowScenarios,
 ];

@@ -21,10 +21,11 @@ export const variants: Variant[] = [
   },
   {
     name: 'H13',
-    description: 'private no_page error path frees the page without restore_reserve_on_error',
+    description:
+      'the private no_page and COW (hugetlb_wp out_release_all) error paths free the new page without restore_reserve_on_error',
     source:
-      'commit 96b96a96ddee "mm/hugetlb: fix huge page reservation leak in private mapping error paths"; mm/hugetlb.c hugetlb_no_page() @ v6.1',
-    scenarios: ['error-paths'],
+      'commit 96b96a96ddee "mm/hugetlb: fix huge page reservation leak in private mapping error paths"; mm/hugetlb.c hugetlb_no_page() and hugetlb_wp() @ v6.1',
+    scenarios: ['error-paths', 'private-file-cow-fails'],
   },
   {
     name: 'H14',
