@@ -41,7 +41,20 @@ export type Done = { readonly ret: RetValue };
 export { done };
 
 /** The user-visible arguments of THP operations (subsystems/thp/op-schemas.ts lists them per op). */
-export const ARGS = ['mm', 'sub', 'from', 'to', 'src', 'dst', 'val', 'write', 'aligned', 'longterm', 'exec'] as const;
+export const ARGS = [
+  'mm',
+  'sub',
+  'from',
+  'to',
+  'src',
+  'dst',
+  'val',
+  'write',
+  'aligned',
+  'longterm',
+  'exec',
+  'thp',
+] as const;
 export type ThpArg = (typeof ARGS)[number];
 
 /** An integer argument, or -1 when absent or not an integer (rejected by the op as EINVAL). */
@@ -49,6 +62,8 @@ export function arg(t: T, k: ThpArg): number {
   const v = t.args[k];
   return typeof v === 'number' && Number.isInteger(v) ? v : -1;
 }
+/** The tracked THP an op names (params.thps, impl/thp-common/kthps.ts): `thp`, 0 when absent, -1 when not an integer. */
+export const thpOf = (t: T): number => (t.args.thp === undefined ? 0 : arg(t, 'thp'));
 export const badMm = (t: T, m: number): boolean => m < 0 || m >= t.params.mms;
 export const badSub = (t: T, i: number): boolean => i < 0 || i >= t.params.nr;
 /** The VMA's mm named by the `mm` argument (callers validated it in the entry step). */

@@ -38,6 +38,7 @@ export interface FolioParams {
   readonly kind: 'anon' | 'file';
   readonly initial: 'none' | 'pmd' | 'forked';
   readonly prior?: number; /* impl/thp-common/prior.ts */
+  readonly thps?: number; /* tracked THPs (impl/thp-common/kthps.ts); default 1 */
 }
 
 /** pin_user_pages() on a small folio adds this to _refcount (include/linux/mm.h). */

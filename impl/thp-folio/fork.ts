@@ -38,11 +38,13 @@ import { arg, assertMmapWriteLocked, badMm, done, kernelOp, me, mmap_write_unloc
 
 type G = FolioState;
 
-const F = {
+/** The step names of fork (impl/thp-common/kthps.ts runs them THP by THP). */
+export const FORK_STEPS = {
   lock: 'dup_mmap: mmap_write_lock + anon_vma_fork',
   check: 'copy_page_range: raw_write_seqcount_begin + copy_huge_pmd: folio_try_dup_anon_rmap_pmd',
   copy: 'copy_page_range: copy_huge_pmd: pmdp_set_wrprotect + set_pmd_at / copy_present_ptes (folio_try_dup_anon_rmap_ptes or copy_present_page) + raw_write_seqcount_end',
 } as const;
+const F = FORK_STEPS;
 
 /**
  * copy_nonpresent_pte() of a swap PTE (mm/memory.c @ v6.12): swap_duplicate() takes a swap count for the

@@ -14,8 +14,9 @@ import { evict } from './filemap.js';
 import { folioSchema, type FolioParams, type FolioState } from './folio.js';
 import { init } from './folio-init.js';
 import { permuteThpThreads } from '../thp-common/thread-ids.js';
+import { kThps } from '../thp-common/kthps.js';
 import { onStackList } from '../thread-ids.js';
-import { fork } from './fork.js';
+import { FORK_STEPS, fork } from './fork.js';
 import { pin, unpin } from './gup.js';
 import { pin_fast } from './gup-fast.js';
 import { collapse } from './khugepaged.js';
@@ -29,7 +30,8 @@ import { deferred_split_scan, put_prior, split } from './split.js';
 import { madvise_dontneed, mlock, mprotect, mprotect_ro, munlock, numa_hint, split_huge_pmd } from './vma.js';
 import { munmap } from './munmap.js';
 
-export const folioImpl: ImplDef<FolioState, FolioParams> = {
+/** One tracked THP: the state and steps every params.thps builds on. */
+export const folioImplOne: ImplDef<FolioState, FolioParams> = {
   state: folioSchema,
   init,
   /** The shared fields (thp-common/thread-ids.ts) and the deferred list (deferred: 2 + tid). */
@@ -75,3 +77,9 @@ export const folioImpl: ImplDef<FolioState, FolioParams> = {
     page_count: page_count_op,
   },
 };
+
+/**
+ * The registered implementation: params.thps tracked THPs (impl/thp-common/kthps.ts). At thps 1 (the default) its
+ * state and steps are folioImplOne's; at thps K > 1 the state is KState<FolioState> (one record per THP).
+ */
+export const folioImpl: ImplDef<FolioState, FolioParams> = kThps(folioImplOne, FORK_STEPS);

@@ -43,11 +43,13 @@ import { arg, assertMmapWriteLocked, badMm, done, kernelOp, mmap_write_unlock } 
 
 type G = ThpState;
 
-const F = {
+/** The step names of fork (impl/thp-common/kthps.ts runs them THP by THP). */
+export const FORK_STEPS = {
   lock: 'dup_mmap: mmap_write_lock + anon_vma_fork',
   check: 'copy_page_range: raw_write_seqcount_begin + page_maybe_dma_pinned (copy_huge_pmd / copy_present_pte)',
   copy: 'copy_page_range: copy_present_page / ptep_set_wrprotect + page_dup_rmap + raw_write_seqcount_end',
 } as const;
+const F = FORK_STEPS;
 
 /**
  * copy_nonpresent_pte() of a swap PTE (mm/memory.c @ v6.1): swap_duplicate() takes a swap count

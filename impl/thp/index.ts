@@ -5,7 +5,7 @@
 import type { ImplDef } from '../../checker/types.js';
 import { fault, fault_pte, populate_read } from './fault.js';
 import { force_read, force_write } from './gup-force.js';
-import { fork } from './fork.js';
+import { FORK_STEPS, fork } from './fork.js';
 import { pin, unpin } from './gup.js';
 import { pin_fast } from './gup-fast.js';
 import { evict } from './filemap.js';
@@ -13,6 +13,7 @@ import { collapse } from './khugepaged.js';
 import { collapse_file } from './collapse-file.js';
 import { init, thpSchema, type ThpParams, type ThpState } from './page.js';
 import { permuteThpThreads } from '../thp-common/thread-ids.js';
+import { kThps } from '../thp-common/kthps.js';
 import { onStackList } from '../thread-ids.js';
 import { page_count_op, page_mapcount_op, page_mapped_op, total_mapcount_op } from './query.js';
 import { scan_get, scan_put } from './scanner.js';
@@ -25,7 +26,8 @@ import { migrate } from './migrate.js';
 import { swap_out } from './vmscan.js';
 import { madvise_pageout } from './pageout.js';
 
-export const thpImpl: ImplDef<ThpState, ThpParams> = {
+/** One tracked THP: the state and steps every params.thps builds on. */
+export const thpImplOne: ImplDef<ThpState, ThpParams> = {
   state: thpSchema,
   init,
   /** The shared fields (thp-common/thread-ids.ts), the deferred list (dsq: 2 + tid) and split_unmapped (tid + 1). */
@@ -72,3 +74,9 @@ export const thpImpl: ImplDef<ThpState, ThpParams> = {
     page_count: page_count_op,
   },
 };
+
+/**
+ * The registered implementation: params.thps tracked THPs (impl/thp-common/kthps.ts). At thps 1 (the default) its
+ * state and steps are thpImplOne's; at thps K > 1 the state is KState<ThpState> (one record per THP).
+ */
+export const thpImpl: ImplDef<ThpState, ThpParams> = kThps(thpImplOne, FORK_STEPS);

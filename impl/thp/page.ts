@@ -30,8 +30,8 @@ export interface ThpParams {
   readonly mms: number;
   readonly kind: 'anon' | 'file';
   readonly initial: 'none' | 'pmd' | 'forked';
-  /** 1: another THP is queued for deferred split before this one (impl/thp-common/prior.ts); default 0. */
-  readonly prior?: number;
+  readonly prior?: number; /* 1: another THP queued for deferred split before this one (thp-common/prior.ts) */
+  readonly thps?: number; /* tracked THPs (impl/thp-common/kthps.ts); default 1 */
 }
 
 /** pin_user_pages() on a non-compound page (include/linux/mm.h). */

@@ -55,12 +55,24 @@ import { swapHandlers, swapInPending, swapInternal, swapOutPending } from './swa
 import { pageoutHandlers, pageoutPending } from './pageout-ops.js';
 import { queryHandlers } from './query-ops.js';
 import {
+  applyK,
+  choicesK,
+  initialK,
+  internalK,
+  isKView,
+  pendingK,
+  specThpCount,
+  type KThpContext,
+  type KThpView,
+} from './kthps.js';
+import {
   clone,
   endSplit,
   initialThp,
   settle,
   splitKey,
   sum,
+  thpChoicesOf,
   type ThpContext,
   type ThpEvent,
   type ThpParams,
@@ -68,6 +80,7 @@ import {
 } from './view.js';
 
 export * from './view.js';
+export { isKView, type KThpView } from './kthps.js';
 
 const handlers: Readonly<Record<string, Handler>> = {
   ...mappingHandlers,
@@ -178,23 +191,40 @@ export function thpPendingInternal(
   ];
 }
 
+/** The spec state of params.thps THPs: the single-THP context (thps 1), or one view per THP (spec/thp/kthps.ts). */
+export type ThpAnyContext = ThpContext | KThpContext;
+export type ThpAnyView = ThpView | KThpView;
+
 export const thpMachine = setup({
-  types: {} as { context: ThpContext; input: ThpParams; events: ThpEvent },
+  types: {} as { context: ThpAnyContext; input: ThpParams; events: ThpEvent },
 }).createMachine({
   id: 'thp',
-  context: ({ input }) => initialThp(input),
+  context: ({ input }) => (specThpCount(input) > 1 ? initialK(input, initialThp) : initialThp(input)),
   initial: 'live',
   states: {
     live: {
       on: {
-        '*': { actions: assign(({ context, event }) => applyThp(context, event as ThpEvent)) },
+        '*': {
+          actions: assign(({ context, event }) =>
+            isKView(context) ? applyK(context, event as ThpEvent, applyThp) : applyThp(context, event as ThpEvent),
+          ),
+        },
       },
     },
   },
 });
 
 /** The spec view: the context without `ret`. */
-export function thpView(c: ThpContext): ThpView {
+export function thpView(c: ThpContext): ThpView;
+export function thpView(c: ThpAnyContext): ThpAnyView;
+export function thpView(c: ThpAnyContext): ThpAnyView {
   const { ret: _ret, ...rest } = c;
   return rest;
 }
+
+/** SpecDef.choices / internal / pendingInternal for params.thps THPs (spec/thp/kthps.ts at thps > 1). */
+export const thpAnyChoices = (op: string, args: Readonly<Record<string, unknown>>, v: ThpAnyView) =>
+  isKView(v) ? choicesK(op, args, v, thpChoicesOf) : thpChoicesOf(op, args, v);
+export const thpAnyInternal = (v: ThpAnyView) => (isKView(v) ? internalK(v, thpInternal) : thpInternal(v));
+export const thpAnyPending = (v: ThpAnyView, op: string, args: Readonly<Record<string, unknown>>) =>
+  isKView(v) ? pendingK(v, op, args, thpPendingInternal) : thpPendingInternal(v, op, args);

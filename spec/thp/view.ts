@@ -17,6 +17,8 @@ export interface ThpParams {
   readonly mms: number;
   readonly kind: ThpKind;
   readonly initial: ThpInitial;
+  /** Tracked THPs K (spec/thp/kthps.ts): K > 1 makes the view one ThpView per THP; default 1. */
+  readonly thps?: number;
 }
 
 /** pin_user_pages() on a small (non-compound) page adds this to _refcount (include/linux/mm.h). */

@@ -7,25 +7,32 @@ import type { Subsystem } from '../../checker/types.js';
 import { thpImpl } from '../../impl/thp/index.js';
 import type { ThpParams, ThpState } from '../../impl/thp/page.js';
 import {
-  thpChoicesOf,
-  thpInternal,
+  thpAnyChoices,
+  thpAnyInternal,
+  thpAnyPending,
   thpMachine,
-  thpPendingInternal,
   thpView,
-  type ThpContext,
+  type ThpAnyContext,
+  type ThpAnyView,
   type ThpView,
 } from '../../spec/thp/machine.js';
 import { knobsCustomize } from '../../checker/reshape.js';
 import type { Scenario, ScenarioOptions } from '../../checker/types.js';
 import { knobs } from './knobs.js';
 import { thpOps } from './op-schemas.js';
-import { abstraction } from './abstraction.js';
-import { invariants } from './invariants.js';
-import { observer } from './observer.js';
+import { abstraction as abstraction1 } from './abstraction.js';
+import { invariants as invariants1 } from './invariants.js';
+import { observer as observer1 } from './observer.js';
+import { kAbstraction, kInvariant, kObserver } from './kthps.js';
 import { parseParams } from './params.js';
 import { scenarios } from './scenarios.js';
 import { variants } from './variants.js';
 import { thpFolio } from './folio/index.js';
+
+/* params.thps > 1: every THP's record (kthps.ts); thps 1: the single-THP functions */
+const abstraction = kAbstraction(abstraction1);
+const invariants = invariants1.map(kInvariant);
+const observer = kObserver(observer1);
 
 export { abstraction, parseParams };
 
@@ -45,10 +52,11 @@ export const thp: Subsystem<ThpState, ThpView, ThpParams> = {
     input: (p: ThpParams) => p,
     event: (opName, args, choice) =>
       choice === undefined ? { type: opName, ...args } : { type: opName, ...args, choice },
-    choices: (op, args, view) => thpChoicesOf(op, args, view as ThpView),
-    internal: (view: ThpView) => thpInternal(view),
-    pendingInternal: (view: ThpView, op, args) => thpPendingInternal(view, op, args),
-    view: (snap: { context: ThpContext }) => thpView(snap.context),
+    /* params.thps > 1: one view per THP (spec/thp/kthps.ts); the K = 1 view is ThpView itself */
+    choices: (op, args, view) => thpAnyChoices(op, args, view as ThpAnyView),
+    internal: (view: ThpView) => thpAnyInternal(view as ThpAnyView),
+    pendingInternal: (view: ThpView, op, args) => thpAnyPending(view as ThpAnyView, op, args),
+    view: (snap: { context: ThpAnyContext }) => thpView(snap.context) as ThpView,
   },
   abstraction,
   invariants,

@@ -18,16 +18,20 @@ export const thpParams = (kind: P['kind'], initial: P['initial'], mms = 2): P =>
   initial,
 });
 
+/** Tracked THPs at most (params.thps): each adds a copy of the per-THP state (impl/thp-common/kthps.ts). */
+export const MAX_THPS = 4;
+
 const KINDS = ['anon', 'file'] as const;
 const INITIALS = ['none', 'pmd', 'forked'] as const;
 
 export function parseParams(raw: unknown): P {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new Error('thp params must be an object {nr, mms, kind, initial, prior}');
+    throw new Error('thp params must be an object {nr, mms, kind, initial, prior, thps}');
   const r = raw as Record<string, unknown>;
-  const known = new Set(['nr', 'mms', 'kind', 'initial', 'prior']);
+  const known = new Set(['nr', 'mms', 'kind', 'initial', 'prior', 'thps']);
   for (const k of Object.keys(r))
-    if (!known.has(k)) throw new Error(`thp params: unknown field '${k}' (expected nr, mms, kind, initial, prior)`);
+    if (!known.has(k))
+      throw new Error(`thp params: unknown field '${k}' (expected nr, mms, kind, initial, prior, thps)`);
   const nr = r.nr ?? DEFAULT_NR;
   const mms = r.mms ?? 2;
   const kind = r.kind ?? 'anon';
@@ -44,5 +48,17 @@ export function parseParams(raw: unknown): P {
   const prior = r.prior ?? 0;
   if (prior !== 0 && prior !== 1)
     throw new Error('thp params: prior must be 0 or 1 (another THP queued for deferred split before this one)');
-  return { nr, mms, kind: kind as P['kind'], initial: initial as P['initial'], ...(prior === 1 ? { prior } : {}) };
+  const thps = r.thps ?? 1;
+  if (typeof thps !== 'number' || !Number.isInteger(thps) || thps < 1 || thps > MAX_THPS)
+    throw new Error(`thp params: thps must be an integer in [1, ${MAX_THPS}] (tracked THPs)`);
+  if (thps > 1 && prior === 1)
+    throw new Error('thp params: prior needs thps 1 (the prior THP is queued before the one tracked THP)');
+  return {
+    nr,
+    mms,
+    kind: kind as P['kind'],
+    initial: initial as P['initial'],
+    ...(prior === 1 ? { prior } : {}),
+    ...(thps > 1 ? { thps } : {}),
+  };
 }

@@ -147,6 +147,7 @@ export function thpUnsupported(script: Script): string | undefined {
   if (p.kind !== 'anon') return `kind '${p.kind}': ${THP_KERNEL_UNSUPPORTED.fault_pte}`;
   if (512 % p.nr !== 0) return `nr ${p.nr} does not divide the 512 subpages of a 2 MiB THP`;
   if (p.prior === 1) return `prior: ${THP_KERNEL_UNSUPPORTED.put_prior}`;
+  if ((p.thps ?? 1) > 1) return `thps ${p.thps}: the probe sets up one THP per process`;
   for (const s of script.steps) {
     const why = THP_KERNEL_UNSUPPORTED[s.op];
     if (why) return `op ${s.op}: ${why}`;

@@ -13,16 +13,17 @@ import { folioAbstraction } from './abstraction.js';
 import { folioInvariants } from './invariants.js';
 import { folioObserver } from './observer.js';
 import { folioVariants } from './variants.js';
+import { kAbstraction, kInvariant, kObserver } from '../kthps.js';
 
 export const thpFolio: ImplChoice<FolioState, ThpView, FolioParams> = {
   name: 'folio',
   description:
     'Large folios, v6.6 / v6.12: _entire_mapcount, _nr_pages_mapped, _large_mapcount (6.12), _pincount, PageAnonExclusive COW reuse and GUP unsharing, folio_try_get in GUP-fast, split_folio refusing extra references, deferred_split_folio with PG_partially_mapped (6.12).',
   impl: folioImpl,
-  abstraction: folioAbstraction,
-  invariants: folioInvariants,
+  abstraction: kAbstraction(folioAbstraction),
+  invariants: folioInvariants.map(kInvariant),
   variants: folioVariants,
-  observer: folioObserver,
+  observer: kObserver(folioObserver),
   /* --kernel-version: 6.12 is every modelled change applied; 6.6 lacks the three that moved the design on */
   kernelVersions: {
     default: '6.12',
