@@ -9,12 +9,12 @@ import { exclusiveScenarios } from './scenarios-exclusive.js';
 import { swapScenarios } from './scenarios-swap.js';
 import { fileThpScenarios } from './scenarios-file-thp.js';
 import { vmaScenarios } from './scenarios-vma.js';
-type P = ThpParams;
+import { kthpScenarios } from './scenarios-kthps.js';
 const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
 /** A slot whose operation is chosen nondeterministically among the alternatives. */
 const alt = (...slots: OpChoice[][]): OpChoice[] => slots.flat();
 
-export const scenarios: Scenario<P>[] = [
+export const scenarios: Scenario<ThpParams>[] = [
   {
     name: 'cow-vs-pmd-split',
     description:
@@ -396,4 +396,5 @@ export const scenarios: Scenario<P>[] = [
   ...swapScenarios,
   ...fileThpScenarios,
   ...vmaScenarios,
+  ...kthpScenarios,
 ];

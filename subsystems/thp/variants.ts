@@ -13,7 +13,15 @@ export const variants: Variant[] = [
       'PMD split sets PG_double_map (and adds the bias) before the PTE _mapcount increments: page_mapcount undercounts mid-split.',
     source:
       'eef1b3ba053a "thp: implement split_huge_pmd()" (v4.5; the ordering was fixed in review before merge): mm/huge_memory.c __split_huge_pmd_locked() @ v5.10',
-    scenarios: ['cow-vs-pmd-split', 'shared-split-unmap', 'anon-mix', 'fork-vs-split', 'fork-tree-double-map'],
+    scenarios: [
+      'cow-vs-pmd-split',
+      'shared-split-unmap',
+      'anon-mix',
+      'fork-vs-split',
+      'fork-tree-double-map',
+      'two-thps-fork-vs-split-pin',
+      'two-thps-migrate-vs-cow',
+    ],
   },
   {
     name: 'T8',
@@ -88,21 +96,21 @@ export const variants: Variant[] = [
     description:
       "fork() shares a maybe-pinned page with the child (no early COW in copy_present_pte): the parent's next write copies and leaves its own pin behind.",
     source: '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes"',
-    scenarios: ['pin-fork-cow'],
+    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: 'd042035eaf5f',
     description:
       "copy_huge_pmd() shares a pinned THP with the child by PMD instead of splitting and copying: the parent's next write copies and leaves its pin behind.",
     source: 'd042035eaf5f "mm/thp: Split huge pmds/puds if they\'re pinned when fork()"',
-    scenarios: ['pin-fork-cow'],
+    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: 'a7f226604170',
     description:
       'A R/O FOLL_PIN of a page shared after fork does not unshare it (v5.9 - v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism"): the pinner\'s next write copies and leaves the pin behind.',
     source: 'a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"',
-    scenarios: ['ro-pin-shared'],
+    scenarios: ['ro-pin-shared', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: '84209e87c696',
@@ -125,7 +133,7 @@ export const variants: Variant[] = [
     description:
       'GUP-fast does not sample mm->write_protect_seq: it pins a page after fork() checked page_maybe_dma_pinned() and before it write-protected, so the pinned page is shared with the child.',
     source: '57efa1fe5957 "mm/gup: prevent gup_fast from racing with COW during fork"',
-    scenarios: ['gup-fast-vs-fork'],
+    scenarios: ['gup-fast-vs-fork', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: 'a8f97366452e',

@@ -43,7 +43,7 @@ export const folioVariants: Variant[] = [
       "copy_present_ptes() shares a maybe-pinned exclusive page with the child (folio_try_dup_anon_rmap_ptes ignores folio_maybe_dma_pinned): the parent's next write copies and leaves its own pin behind.",
     source:
       '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes"; include/linux/rmap.h __folio_try_dup_anon_rmap() @ v6.12',
-    scenarios: ['pin-fork-cow'],
+    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: 'd042035eaf5f',
@@ -51,21 +51,21 @@ export const folioVariants: Variant[] = [
       "copy_huge_pmd() shares a maybe-pinned exclusive THP with the child by PMD (folio_try_dup_anon_rmap_pmd ignores the pin): the parent's next write copies and leaves its pin behind.",
     source:
       'd042035eaf5f "mm/thp: Split huge pmds/puds if they\'re pinned when fork()"; mm/huge_memory.c copy_huge_pmd() @ v6.12',
-    scenarios: ['pin-fork-cow'],
+    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: 'a7f226604170',
     description:
       "gup_must_unshare() never asks to unshare: a R/O FOLL_PIN (slow path or GUP-fast) pins a page shared after fork, and the pinner's next write copies and leaves the pin behind.",
     source: 'a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"',
-    scenarios: ['ro-pin-shared'],
+    scenarios: ['ro-pin-shared', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: '57efa1fe5957',
     description:
       'GUP-fast does not sample mm->write_protect_seq: it pins a page after fork() shared it (folio_try_dup_anon_rmap found no pin) and before it write-protected, so the pinned page is shared with the child.',
     source: '57efa1fe5957 "mm/gup: prevent gup_fast from racing with COW during fork"',
-    scenarios: ['gup-fast-vs-fork'],
+    scenarios: ['gup-fast-vs-fork', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: '70cbc3cc78a9',
@@ -80,7 +80,7 @@ export const folioVariants: Variant[] = [
       "__split_huge_pmd_locked() maps the PTEs without RMAP_EXCLUSIVE: a pinned exclusive THP's subpages become shared-looking, fork shares them and the next write copies, leaving the pin behind.",
     source:
       'mm/huge_memory.c __split_huge_pmd_locked() @ v6.12 (anon_exclusive → folio_add_anon_rmap_ptes(..., RMAP_EXCLUSIVE)); 6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive"',
-    scenarios: ['pin-fork-cow'],
+    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: 'TF-2',
@@ -88,7 +88,7 @@ export const folioVariants: Variant[] = [
       'fork shares an anon page without ClearPageAnonExclusive: both processes take it for exclusive and a write is reused in place, so the other process sees it.',
     source:
       'include/linux/rmap.h __folio_try_dup_anon_rmap() @ v6.12 (ClearPageAnonExclusive when sharing); 6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive"',
-    scenarios: ['gup-fast-vs-fork', 'fork-vs-split', 'fork-tree-double-map'],
+    scenarios: ['gup-fast-vs-fork', 'fork-vs-split', 'fork-tree-double-map', 'two-thps-fork-vs-split-pin'],
   },
   {
     name: 'collapse-file-refcount',
