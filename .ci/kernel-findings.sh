@@ -24,9 +24,11 @@
 # control; the loops under 4 s).
 # finding-cow-anon-vma-surplus-page (hugetlb_wp's __anon_vma_prepare failed once, session 17): REPRODUCED on 6.1.192
 # and 6.12.118 in 2 runs each (Total=1 Free=0 Rsvd=1 Surp=1 after the failed COW, as predicted).
+# finding-fix-reserve-counts-membind (two nodes, MPOL_BIND, region_del's kmalloc failed once, sequential, session 17):
+# REPRODUCED on 6.1.192 and 6.12.118 in 2 runs each (Rsvd=-1 after the pool is emptied).
 set -u
 cd "$(dirname "$0")/.."
-must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill finding-uffd-efault-min-size-entry finding-mremap-partial-private finding-node-remove-surplus-page finding-temp-page-counted-persistent finding-surplus-alloc-counted-persistent finding-uffd-copy-vs-truncate finding-unmapped-child-survives finding-restore-on-surplus-page finding-shared-restore-double-failure finding-restore-deletes-new-reservation finding-fix-reserve-counts-full-pool finding-cow-anon-vma-surplus-page"
+must="finding-child-subpool-reserve finding-out-put-pages-min finding-noreserve-subpool-reserve finding-alloc-fail-subpool-refill finding-surplus-free-subpool-refill finding-uffd-efault-min-size-entry finding-mremap-partial-private finding-node-remove-surplus-page finding-temp-page-counted-persistent finding-surplus-alloc-counted-persistent finding-uffd-copy-vs-truncate finding-unmapped-child-survives finding-restore-on-surplus-page finding-shared-restore-double-failure finding-restore-deletes-new-reservation finding-fix-reserve-counts-full-pool finding-cow-anon-vma-surplus-page finding-fix-reserve-counts-membind"
 out="$(mktemp -d)"
 fail=0
 t0=$(date +%s)

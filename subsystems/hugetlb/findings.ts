@@ -2,6 +2,7 @@ import type { Scenario } from '../../checker/types.js';
 import type { RaceStress } from '../../kernel/race-stress.js';
 import type { HugetlbParams } from './params.js';
 import { P, munmap, nr, one, op, pf, pv, rd, sh, wr } from './scenario-helpers.js';
+import { nrNode } from './scenarios-migrate.js';
 
 /**
  * Not default scenarios: behaviours of the kernel-faithful (correct)
@@ -114,6 +115,25 @@ export const findings: (Scenario<HugetlbParams> & { readonly expect: string; rea
     params: P({ pool: 2, fileSize: 2, vmas: 1, inject: true }),
     threads: [[one(nr(0, 0, 0, 2)), one(wr(0, 0))]],
     faults: { budget: 2, sites: ['add_to_page_cache', 'region_chg_kmalloc'] },
+  },
+  {
+    name: 'finding-fix-reserve-counts-membind',
+    description:
+      "every task bound to node 0 (MPOL_BIND), node 1 given a page; a three-page shared reservation passes the mempolicy check (node 0 has four free pages) and is faulted in, fallocate adds index 3 (its region_add coalesces with the reservation's region, so no file_region descriptor is left in the resv_map's cache), then a hole punch of index 1 must split the region and region_del's kmalloc fails: hugetlb_fix_reserve_counts() gets the subpool page and calls hugetlb_acct_memory(h, 1), whose gather finds a free page (node 1's) but whose mempolicy check `delta > allowed_mems_nr(h)` fails (node 0 has none): the reservation is given back and not made (\"Huge Page Reserved count may go negative\"), so the file keeps a reserve-map entry at index 1 that no HugePages_Rsvd count backs (a later fault there consumes a reservation nobody counted). Sequential, one injected failure; the allowed_mems_nr side of finding-fix-reserve-counts-full-pool. mm/hugetlb.c hugetlb_fix_reserve_counts(), hugetlb_acct_memory() and allowed_mems_nr() @ v6.1 and v6.12. REPRODUCED on Debian 6.12.118 and 6.1.192 (session 17, two NUMA nodes, region_del's kmalloc failed once by kernel/inject/mmcheck_inject.c): every step's counters as predicted, and after the processes exited, the mount was unmounted and the pool emptied the kernel shows Total=5 Free=5 Rsvd=-1 Surp=5",
+    expect: 'refinement',
+    params: P({ pool: 4, overcommit: 0, fileSize: 4, vmas: 1, inject: true, nodePool: 2, membind: 0 }),
+    threads: [
+      [
+        one(nrNode(1, 1)),
+        one(sh(0, 0, 0, 3)),
+        one(wr(0, 0)),
+        one(wr(0, 1)),
+        one(wr(0, 2)),
+        one(op('fallocate', { f: 0, from: 3, to: 4 })),
+        one(op('punch', { f: 0, from: 1, to: 2 })),
+      ],
+    ],
+    faults: { budget: 1, sites: ['region_del_split'] },
   },
   {
     name: 'finding-fix-reserve-counts-full-pool',
