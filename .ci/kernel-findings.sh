@@ -18,8 +18,8 @@
 # in session 16 gave the same verdict; a run whose injection did not fire is INCONCLUSIVE and fails them here.
 # finding-restore-deletes-new-reservation and finding-fix-reserve-counts-full-pool inject a failure inside a race:
 # their C loops load the same module with holds (a thread waits, sleeping, inside a kprobe'd function until the
-# loop releases it; hold_ms 3000 at most), so the window is opened on purpose and the loop is deterministic up to a
-# shared fault mutex (late= in END). Session 17: REPRODUCED at iteration 1 or 2 in every run on 6.1.192 and 6.12.118,
+# loop releases it; hold_ms 3000 at most), so the window is opened on purpose; an iteration whose punch cannot finish
+# while the fault is held (late= in END; seen twice at iteration 1, cause not confirmed) just does not open. Session 17: REPRODUCED at iteration 1 or 2 in every run on 6.1.192 and 6.12.118,
 # controls clean (2 runs per kernel of the first, 3 of the second); each takes 35-110 s wall per kernel here under load (two boots, race and
 # control; the loops under 4 s).
 # finding-cow-anon-vma-surplus-page (hugetlb_wp's __anon_vma_prepare failed once, session 17): REPRODUCED on 6.1.192

@@ -57,8 +57,9 @@
  *       ms=T
  * opened: iterations in which P was held, F was held inside its window, P ran to its end meanwhile and region_del's
  * kmalloc failed (the window opened); fired: iterations whose kmalloc failure fired; timeouts: holds that ended
- * after hold_ms without a release; late: iterations in which P did not finish while F was held (e.g. the two
- * indexes' fault mutexes are one: hugetlb_fault_mutex_hash).
+ * after hold_ms without a release; late: iterations in which P did not finish while F was held (one possible
+ * cause: the two indexes' fault mutexes are one, hugetlb_fault_mutex_hash); PROGRESS punch_stack= then shows
+ * where P waits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
