@@ -214,6 +214,10 @@ export class Interner<T = unknown> {
  * a 32-bit hash, with exact comparison on a hash match. No Map, no string or
  * heap-number keys (the Map on a 53-bit fingerprint it replaces was 6% of
  * bench thp-menu, under the linearizer's configuration and set interning).
+ * The arrays are kept back to back in one arena, not as an Int32Array each:
+ * bench thp-menu interns hundreds of thousands of configurations, and an
+ * object per array (about 200 bytes with its buffer) made them most of the
+ * JavaScript heap and of the garbage collector's work.
  */
 export class IntArrayInterner {
   /** Pairs [hash, id + 1] (id + 1 = 0: empty). */
@@ -221,29 +225,74 @@ export class IntArrayInterner {
   private mask = (1 << 10) - 1;
   /** Ids in the index. */
   private indexed = 0;
-  /** By id; with a shared table, only the ids this thread has seen (use `get`). */
-  readonly items: Int32Array[] = [];
+  /** Per id: its offset in `arena` + 1 (0: not here, another thread's: fetched from the shared table on first use). */
+  private starts = new Int32Array(1 << 10);
+  private lens = new Int32Array(1 << 10);
+  /** The arrays back to back, read at at(id) for lenOf(id) words; reallocated when it grows (read it after at()/intern()). */
+  arena = new Int32Array(1 << 12);
+  private used = 0;
+  /** Arrays interned here (the next id when not shared). */
+  private count = 0;
   private readonly fp = new Uint32Array(2);
 
   /** `shared`: take ids from a table shared by threads (see Interner). */
   constructor(private readonly shared?: SharedInternTable) {}
 
   get size(): number {
-    return this.shared ? this.shared.size : this.items.length;
+    return this.shared ? this.shared.size : this.count;
   }
 
-  /** The array with this id. */
+  /** Where the array with this id starts in `arena` (lenOf(id) words). */
+  at(id: number): number {
+    const s = id >= 0 && id < this.starts.length ? this.starts[id]! : 0;
+    return s > 0 ? s - 1 : this.fetch(id);
+  }
+
+  /** Words of the array with this id (after at(id)). */
+  lenOf(id: number): number {
+    return this.lens[id]!;
+  }
+
+  /** A copy of the array with this id. */
   get(id: number): Int32Array {
-    return this.items[id] ?? this.fetch(id);
+    const s = this.at(id);
+    return this.arena.slice(s, s + this.lens[id]!);
   }
 
-  private fetch(id: number): Int32Array {
+  private fetch(id: number): number {
     if (!this.shared) throw new Error(`no interned array ${id}`);
     const a = this.shared.get(id);
-    this.items[id] = a;
     const h = hashInts(a, 0, a.length);
-    this.remember(this.probe(h, a, 0, a.length), h, id);
-    return a;
+    const slot = this.probe(h, a, 0, a.length);
+    const at = this.store(id, a, 0, a.length);
+    this.remember(slot, h, id);
+    return at;
+  }
+
+  /** Copy a[off, off+len) into the arena as id `id`; its offset. */
+  private store(id: number, a: Int32Array, off: number, len: number): number {
+    if (id >= this.starts.length) {
+      const n = Math.max(2 * this.starts.length, id + 1);
+      const s = new Int32Array(n);
+      s.set(this.starts);
+      this.starts = s;
+      const l = new Int32Array(n);
+      l.set(this.lens);
+      this.lens = l;
+    }
+    if (this.used + len > this.arena.length) {
+      const ar = new Int32Array(Math.max(2 * this.arena.length, this.used + len));
+      ar.set(this.arena.subarray(0, this.used));
+      this.arena = ar;
+    }
+    const ar = this.arena;
+    const at = this.used;
+    for (let k = 0; k < len; k++) ar[at + k] = a[off + k]!;
+    this.used += len;
+    this.starts[id] = at + 1;
+    this.lens[id] = len;
+    this.count++;
+    return at;
   }
 
   /** The index slot holding a[off, off+len) (its id + 1 at 2 * slot + 1), or the empty slot where it goes. */
@@ -253,9 +302,17 @@ export class IntArrayInterner {
     let i = h & mask;
     for (;;) {
       const e = idx[2 * i + 1]!;
-      if (e === 0 || (idx[2 * i] === h && sameInts(this.items[e - 1]!, a, off, len))) return i;
+      if (e === 0 || (idx[2 * i] === h && this.same(e - 1, a, off, len))) return i;
       i = (i + 1) & mask;
     }
+  }
+
+  private same(id: number, a: Int32Array, off: number, len: number): boolean {
+    if (this.lens[id] !== len) return false;
+    const ar = this.arena;
+    const s = this.starts[id]! - 1;
+    for (let k = 0; k < len; k++) if (ar[s + k] !== a[off + k]) return false;
+    return true;
   }
 
   private remember(slot: number, h: number, id: number): void {
@@ -291,12 +348,12 @@ export class IntArrayInterner {
     const slot = this.probe(h, a, off, len);
     const e = this.index[2 * slot + 1]!;
     if (e !== 0) return e - 1;
-    let id = this.items.length;
+    let id = this.count;
     if (this.shared) {
       fingerprint(a, off, len, this.fp);
       id = this.shared.intern(a, off, len, this.fp[0]!);
     }
-    this.items[id] = a.slice(off, off + len);
+    this.store(id, a, off, len);
     this.remember(slot, h, id);
     return id;
   }
@@ -311,10 +368,4 @@ function hashInts(a: Int32Array, off: number, len: number): number {
   }
   h = Math.imul(h ^ (h >>> 13), 0x85ebca6b);
   return h ^ (h >>> 16);
-}
-
-function sameInts(x: Int32Array, a: Int32Array, off: number, len: number): boolean {
-  if (x.length !== len) return false;
-  for (let i = 0; i < len; i++) if (x[i] !== a[off + i]) return false;
-  return true;
 }

@@ -25,8 +25,19 @@ export class Linearizer {
   private readonly configs: IntArrayInterner;
   /** Sets of configuration ids (sorted) by id. */
   private readonly sets: IntArrayInterner;
-  /** Per configuration: the ids of all configurations reachable by linearizing/internal steps (itself included). */
-  private readonly closures: (Int32Array | undefined)[] = [];
+  /**
+   * Per configuration: the ids of all configurations reachable by linearizing/internal steps (itself
+   * included), sorted, at closArena[closAt[cid] - 1, + closLen[cid]) (closAt 0: not computed yet). One
+   * arena, not an array each: bench thp-menu computes hundreds of thousands.
+   */
+  private closAt = new Int32Array(1024);
+  private closLen = new Int32Array(1024);
+  private closArena = new Int32Array(1 << 12);
+  private closUsed = 0;
+  /** A configuration being read (closure(), withStatus()): T + 1 words. */
+  private readonly cur: Int32Array;
+  /** A set's members being read (invoke, respond). */
+  private members = new Int32Array(64);
   /** (set, event code) -> set (or NO_SET). */
   private readonly memo = new PairMap();
   /** Per-configuration memo for invoke/respond: (config, event) -> config. */
@@ -47,6 +58,7 @@ export class Linearizer {
     // memo codes pack the thread id in 3 bits (see invoke/respond)
     if (!(threads >= 1 && threads <= 8)) throw new Error(`the linearizer supports 1 to 8 threads, not ${threads}`);
     this.scratch = new Int32Array(threads + 1);
+    this.cur = new Int32Array(threads + 1);
     this.scratch[0] = spec.initialId;
     this.initialSet = this.closeAndIntern([this.configs.intern(this.scratch)]);
   }
@@ -61,9 +73,10 @@ export class Linearizer {
 
   /** Configuration `cid` with thread t's status replaced (and optionally its spec state). */
   private withStatus(cid: number, t: number, status: number, specId = -1): number {
-    const c = this.configs.get(cid);
     const n = this.scratch;
-    n.set(c);
+    const at = this.configs.at(cid);
+    const ar = this.configs.arena;
+    for (let k = 0; k <= this.threads; k++) n[k] = ar[at + k]!;
     n[t + 1] = status;
     if (specId >= 0) n[0] = specId;
     return this.configs.intern(n);
@@ -86,10 +99,9 @@ export class Linearizer {
     this.corder.push(x);
   }
 
-  /** All configurations reachable from `cid` by linearizing pending ops and internal spec steps. */
-  private closure(cid: number): Int32Array {
-    const known = this.closures[cid];
-    if (known) return known;
+  /** Where the closure of `cid` (see closAt) starts in closArena, computed on first use (closLen[cid] words). */
+  private closure(cid: number): number {
+    if (cid < this.closAt.length && this.closAt[cid]! > 0) return this.closAt[cid]! - 1;
     this.cgen++;
     const order = this.corder;
     order.length = 0;
@@ -98,12 +110,17 @@ export class Linearizer {
     const spec = this.spec;
     for (let k = 0; k < order.length; k++) {
       const id = order[k]!;
-      const done = this.closures[id];
-      if (done && id !== cid) {
-        for (let i = 0; i < done.length; i++) this.visit(done[i]!);
+      if (id !== cid && id < this.closAt.length && this.closAt[id]! > 0) {
+        const at = this.closAt[id]! - 1;
+        const n = this.closLen[id]!;
+        for (let i = 0; i < n; i++) this.visit(this.closArena[at + i]!);
         continue;
       }
-      const c = this.configs.get(id);
+      // read the configuration out: interning below may move the arena
+      const c = this.cur;
+      const cat = this.configs.at(id);
+      const car = this.configs.arena;
+      for (let j = 0; j <= T; j++) c[j] = car[cat + j]!;
       const specId = c[0]!;
       for (let t = 0; t < T; t++) {
         const st = c[t + 1]!;
@@ -120,9 +137,33 @@ export class Linearizer {
         for (let i = 0; i < succ.length; i++) this.visit(this.withStatus(id, 0, c[1]!, succ[i]!));
       }
     }
-    const out = Int32Array.from(order).sort();
-    this.closures[cid] = out;
-    return out;
+    const sorted = Int32Array.from(order).sort();
+    return this.keepClosure(cid, sorted);
+  }
+
+  /** Store `cl` as the closure of `cid`; where it starts in closArena. */
+  private keepClosure(cid: number, cl: Int32Array): number {
+    if (cid >= this.closAt.length) {
+      const n = Math.max(2 * this.closAt.length, cid + 1);
+      const a = new Int32Array(n);
+      a.set(this.closAt);
+      this.closAt = a;
+      const l = new Int32Array(n);
+      l.set(this.closLen);
+      this.closLen = l;
+    }
+    const len = cl.length;
+    if (this.closUsed + len > this.closArena.length) {
+      const ar = new Int32Array(Math.max(2 * this.closArena.length, this.closUsed + len));
+      ar.set(this.closArena.subarray(0, this.closUsed));
+      this.closArena = ar;
+    }
+    const at = this.closUsed;
+    this.closArena.set(cl, at);
+    this.closUsed += len;
+    this.closAt[cid] = at + 1;
+    this.closLen[cid] = len;
+    return at;
   }
 
   /** Union of the closures of `start`, interned as a set. */
@@ -131,8 +172,10 @@ export class Linearizer {
     let out = this.union;
     let n = 0;
     for (let i = 0; i < start.length; i++) {
-      const cl = this.closure(start[i]!);
-      for (let j = 0; j < cl.length; j++) {
+      const at = this.closure(start[i]!);
+      const len = this.closLen[start[i]!]!;
+      const cl = this.closArena;
+      for (let j = at; j < at + len; j++) {
         const x = cl[j]!;
         if (x >= this.mark.length) {
           const m = new Int32Array(Math.max(this.mark.length * 2, x + 1));
@@ -173,9 +216,10 @@ export class Linearizer {
     const code = (tid << 19) | opId; // kind 0 (invoke) in the bits above the tid
     const known = this.memo.get(setId, code, -2);
     if (known !== -2) return known;
-    const set = this.sets.get(setId);
-    const out = new Int32Array(set.length);
-    for (let i = 0; i < set.length; i++) out[i] = this.configEvent(set[i]!, code, tid, 2 * opId + 1);
+    const n = this.readSet(setId);
+    const set = this.members;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.configEvent(set[i]!, code, tid, 2 * opId + 1);
     const r = this.closeAndIntern(out);
     this.memo.set(setId, code, r);
     return r;
@@ -189,10 +233,12 @@ export class Linearizer {
     if (known !== -2) return known;
     const want = 2 * retId + 2;
     const out: number[] = [];
-    const set = this.sets.get(setId);
-    for (let i = 0; i < set.length; i++) {
+    const n = this.readSet(setId);
+    const set = this.members;
+    for (let i = 0; i < n; i++) {
       const cid = set[i]!;
-      if (this.configs.get(cid)[tid + 1] !== want) continue;
+      const at = this.configs.at(cid); // first: a shared table's fetch may move the arena
+      if (this.configs.arena[at + tid + 1] !== want) continue;
       out.push(this.configEvent(cid, code, tid, 0));
     }
     const r = out.length === 0 ? NO_SET : this.closeAndIntern(out);
@@ -211,9 +257,25 @@ export class Linearizer {
     return r;
   }
 
+  /** Copy the members of set `setId` into `members`; how many. */
+  private readSet(setId: number): number {
+    const at = this.sets.at(setId);
+    const n = this.sets.lenOf(setId);
+    if (n > this.members.length) this.members = new Int32Array(Math.max(2 * this.members.length, n));
+    const ar = this.sets.arena;
+    const m = this.members;
+    for (let i = 0; i < n; i++) m[i] = ar[at + i]!;
+    return n;
+  }
+
   private filterSpec(setId: number, specId: number): number {
     const out: number[] = [];
-    for (const cid of this.sets.get(setId)) if (this.configs.get(cid)[0] === specId) out.push(cid);
+    const n = this.readSet(setId);
+    const set = this.members;
+    for (let i = 0; i < n; i++) {
+      const at = this.configs.at(set[i]!); // first: a shared table's fetch may move the arena
+      if (this.configs.arena[at] === specId) out.push(set[i]!);
+    }
     return out.length === 0 ? NO_SET : this.closeAndIntern(out);
   }
 
