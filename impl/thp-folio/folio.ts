@@ -297,10 +297,9 @@ export function folio_put(g: FolioState, t: T, i: number, n = 1): void {
 function free_folio(g: FolioState, t: T, h: number): void {
   if (h === 0 && g.large) {
     // TH-6: the folio is freed while still on the deferred split queue
-    if (g.deferred !== 0 && !t.bug('TH-6')) {
-      g.deferred = 0;
-      g.partially_mapped = false;
-    }
+    if (g.deferred !== 0 && !t.bug('TH-6')) g.deferred = 0;
+    /* free_pages_prepare() drops PAGE_FLAGS_SECOND (PG_partially_mapped among them) queued or not (mm/page_alloc.c @ v6.12) */
+    g.partially_mapped = false;
     BUG_ON(g.entire_mapcount !== -1, 'free_large_folio: _entire_mapcount != 0 (bad_page)');
     BUG_ON((g.nr_pages_mapped & FOLIO_PAGES_MAPPED) !== 0, 'free_large_folio: _nr_pages_mapped != 0 (bad_page)');
     for (const p of g.pages) {

@@ -10,6 +10,7 @@ import { swapScenarios } from './scenarios-swap.js';
 import { fileThpScenarios } from './scenarios-file-thp.js';
 import { vmaScenarios } from './scenarios-vma.js';
 import { kthpScenarios } from './scenarios-kthps.js';
+import { deferredScenarios } from './scenarios-deferred.js';
 const op = (name: string, args: Record<string, number> = {}): OpChoice[] => [{ op: name, args }];
 /** A slot whose operation is chosen nondeterministically among the alternatives. */
 const alt = (...slots: OpChoice[][]): OpChoice[] => slots.flat();
@@ -381,17 +382,7 @@ export const scenarios: Scenario<ThpParams>[] = [
     params: thpParams('anon', 'forked'),
     threads: [[op('split', { sub: 0 })], [op('migrate', { mm: 0 }), op('read', { mm: 0, sub: 1 })]],
   },
-  {
-    name: 'deferred-split-two-thps',
-    description:
-      "Two THPs on the deferred split queue: another process's partially unmapped, pinned THP (params.prior) queued before this one, which a fault maps and queues (v6.12: unflagged, dafff3f4c850); the shrinker isolates both, fails to split the pinned one and unlinks this one without split_queue_lock while the other's owner drops its last reference (e66f3185fa04); a second shrinker and readers run alongside.",
-    params: { ...thpParams('anon', 'none', 1), prior: 1 },
-    threads: [
-      [op('fault', { mm: 0 }), op('deferred_split_scan'), op('read', { mm: 0, sub: 1 })],
-      [op('put_prior'), op('deferred_split_scan')],
-      [op('total_mapcount')],
-    ],
-  },
+  ...deferredScenarios,
   ...exclusiveScenarios,
   ...swapScenarios,
   ...fileThpScenarios,

@@ -166,14 +166,18 @@ export const folioInvariants = [
   }),
   invariant<G, P>({
     name: 'deferred-queue-live',
-    why: 'deferred_split_folio queues only anon large folios, and __folio_unqueue_deferred_split or split_folio takes a folio off the queue under split_queue_lock before it is freed or split; PG_partially_mapped is set and cleared with the list membership.',
-    doc: "The deferred split queue holds only live anon large folios, and a folio flagged partially mapped is on it (or on a shrinker's on-stack list).",
+    why: 'deferred_split_folio queues only anon large folios, and __folio_unqueue_deferred_split or split_folio takes a folio off the queue under split_queue_lock before it is freed or split; PG_partially_mapped lives in the second page, cleared by a split (__split_huge_page_tail) and by free_pages_prepare (PAGE_FLAGS_SECOND).',
+    doc: "The deferred split queue holds only live anon large folios, and only a live anon large folio is flagged partially mapped. (v6.12 does not keep the flag with the list membership: a partial unmap between the shrinker's unlocked folio_test_partially_mapped() and its unlocked list_del_init() leaves a flagged folio on no list, see NOTES.md; so that is not stated.)",
     source:
-      'mm/huge_memory.c deferred_split_folio(), __folio_unqueue_deferred_split() @ v6.12; 8422acdc97ed "mm: introduce a pageflag for partially mapped folios"',
+      'mm/huge_memory.c deferred_split_folio(), __folio_unqueue_deferred_split(), deferred_split_scan() @ v6.12, mm/page_alloc.c free_pages_prepare() @ v6.12; 8422acdc97ed "mm: introduce a pageflag for partially mapped folios"',
     when: 'always',
     check: (g, p) => {
-      if (g.partially_mapped && g.deferred === 0) return 'PG_partially_mapped set on a folio that is not queued';
-      if (g.deferred === 0) return null;
+      if (g.partially_mapped) {
+        if (g.pages[0]!.freed) return 'PG_partially_mapped set on a freed folio';
+        if (!g.large) return 'PG_partially_mapped set on a small folio';
+        if (p.kind !== 'anon') return 'PG_partially_mapped set on a file folio';
+      }
+      if (g.deferred === 0) return g.partially_mapped ? true : null;
       if (g.pages[0]!.freed) return 'a freed folio is on the deferred split list';
       if (!g.large) return 'a small folio is on the deferred split list';
       if (p.kind !== 'anon') return 'a file folio is on the deferred split list';
