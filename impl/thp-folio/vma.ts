@@ -44,7 +44,7 @@ import {
 } from './steps.js';
 import type { OpDef } from '../../checker/types.js';
 import { vmaTreeChange, vmaTreeWriteOk, type VmaChange } from '../thp-common/rmap-walk.js';
-import { vmaFlagsChange } from '../thp-common/vma-layout.js';
+import { vmaFlagsChange, vmaHugeSuitable } from '../thp-common/vma-layout.js';
 
 type Op = OpDef<FolioState, FolioParams>;
 
@@ -86,8 +86,10 @@ const SPLIT_VMA = '__split_vma / vma_merge: anon_vma_lock_write + re-insert the 
 
 /**
  * mprotect/mlock/munlock of [from, to): split_vma → vma_adjust_trans_huge() splits a PMD straddling the new border
- * (for a range that is not the whole THP and whose flags the op changes); then the VMAs split or merge with their flags
- * (`change`: mprotect_fixup() / mlock_fixup(), impl/thp-common/rmap-walk.ts).
+ * (for a range that is not the whole THP and whose flags the op changes, and only while one VMA covers the THP's range:
+ * split_huge_pmd_if_needed() @ v6.1 / pmd_split_required() @ v6.12 (mm/huge_memory.c) want the PMD range inside the
+ * VMA that is cut, and a VMA already cut inside the range has no huge PMD to split); then the VMAs split or merge with
+ * their flags (`change`: mprotect_fixup() / mlock_fixup(), impl/thp-common/rmap-walk.ts).
  */
 function borderSplitOp(doc: string, change: (t: T) => VmaChange): Op {
   return kernelOp(
@@ -108,7 +110,9 @@ function borderSplitOp(doc: string, change: (t: T) => VmaChange): Op {
             c === 'munmap' ||
             c === 'move' ||
             vmaFlagsChange(mmOf(g, t), arg(t, 'from'), arg(t, 'to'), c);
-          return partial && changes ? SPLIT_PMD.entry : SPLIT_VMA;
+          /* vma_adjust_trans_huge() → split_huge_pmd_if_needed() / split_huge_leaf() at the new border: only where the
+             PMD range lies in the VMA being cut (range_in_vma), i.e. one VMA covers the THP's range; else no PTL is taken */
+          return partial && changes && vmaHugeSuitable(mmOf(g, t), t.params.nr) ? SPLIT_PMD.entry : SPLIT_VMA;
         },
       },
       ...splitHugePmdSteps(SPLIT_VMA),

@@ -7,6 +7,7 @@ import { arg, badMm, done, kernelOp, mmOf, mmap_write_unlock } from './steps.js'
 import type { T } from './page.js';
 import { badRange, vmaChangeOk, zapPmdRange, zapSteps } from './vma.js';
 import { vmaTreeChange, vmaTreeUnlink } from '../thp-common/rmap-walk.js';
+import { vmaHugeSuitable } from '../thp-common/vma-layout.js';
 
 /** The variant that cuts munmap's VMA pieces before the PMD split (subsystems/thp/variants.ts). */
 const CUT_FIRST = 'vma-cut-before-pmd-split';
@@ -24,8 +25,9 @@ const cutsVma = (t: T): boolean => arg(t, 'from') > 0 || arg(t, 'to') < t.params
  * the new border (split_huge_pmd_if_needed() → split_huge_pmd_address() → __split_huge_pmd() under the PMD lock)
  * before the VMA bounds change and the pieces are re-inserted under anon_vma_lock_write (vma_adjust @ v6.1;
  * vma_prepare()/vma_complete() @ v6.12, which take that lock before the PMD split: coarsened to v6.1's order). Then
- * unmap_region() zaps the PTEs, and free_pgtables() unlinks the removed VMAs. The model splits the PMD for every
- * range that is not the whole THP (a huge PMD lies in one VMA: invariant huge-pmd-in-one-vma).
+ * unmap_region() zaps the PTEs, and free_pgtables() unlinks the removed VMAs. The model splits the PMD (takes its
+ * lock) for a range that is not the whole THP while one VMA covers the THP's range (range_in_vma() of the PMD range in
+ * the VMA being cut), and not once that VMA is cut: a huge PMD lies in one VMA (invariant huge-pmd-in-one-vma).
  */
 export const munmap = kernelOp(
   'munmap(addr range): part of the THP: __split_vma → vma_adjust_trans_huge splits the PMD at the border, then the VMA pieces (anon_vma_lock_write); unmap_region → zap_pmd_range (whole THP: zap_huge_pmd; part: zap_pte_range); partial unmap queues the THP for deferred split in page_remove_rmap.',
@@ -43,7 +45,9 @@ export const munmap = kernelOp(
           vmaTreeChange(g, t, arg(t, 'mm'), arg(t, 'from'), arg(t, 'to'), 'munmap');
           return zapPmdRange(g, t) ?? MUNMAP_UNLOCK;
         }
-        return cutsVma(t) ? SPLIT_PMD.entry : (zapPmdRange(g, t) ?? MUNMAP_UNLOCK);
+        if (!cutsVma(t)) return zapPmdRange(g, t) ?? MUNMAP_UNLOCK;
+        /* vma_adjust_trans_huge() only where the PMD range lies in the VMA being cut (as in vma.ts) */
+        return vmaHugeSuitable(mmOf(g, t), t.params.nr) ? SPLIT_PMD.entry : MUNMAP_SPLIT_VMA;
       },
     },
     ...splitHugePmdSteps(MUNMAP_SPLIT_VMA),
