@@ -3,10 +3,14 @@
  *
  * Each worker appends the states it newly discovers in level d to its own
  * growable SharedArrayBuffer (two per worker, alternating between levels), and
- * the lowered discovery keys of states another worker had claimed to a log.
- * Between levels, the coordinator writes the order of level d+1 (pairs
- * [buffer, offset]) into `order`, sorted by discovery key, which every worker
- * then reads, and each worker's share of it into `owned` (see `owner`).
+ * the lowered discovery keys of states another worker had claimed to a log,
+ * which it folds into its map of lowered keys (`lows`, by table slot) at the
+ * end of its part of the level. Between levels, the threads order level d+1
+ * together (strategy/parallel-level.ts): each resolves the keys of its own
+ * entries and sorts references to them into `bins` by parent range (counts in
+ * `counts`), then each sorts one parent range, writing the order of level d+1
+ * (pairs [buffer, offset]) into `order`, each rank's key into `ranked` and
+ * each worker's share of the order into `owned` (see `owner`).
  * Buffer 0 holds the initial state.
  *
  * Entry: [head, fp0, fp1, slot, parent, edge, affinity, hint, payload...], the
@@ -74,6 +78,19 @@ export interface FrontierBuffers {
   readonly order: SharedArrayBuffer;
   /** Indices into the order, each worker's share in a run of increasing indices (the runs in ctl). */
   readonly owned: SharedArrayBuffer;
+  /** Per worker: its lowered keys by table slot, open addressing [slot + 1, parent, edge] (capacity in ctl W.LOWS). */
+  readonly lows: SharedArrayBuffer[];
+  /** Per (worker t, parent range k), at t * workers + k: offsets of t's entries whose parent is in range k. */
+  readonly bins: SharedArrayBuffer[];
+  /** Per (t, k): [entries in bin (t, k), then per worker w: how many of them w expands] (orderCountsAt). */
+  readonly counts: SharedArrayBuffer;
+  /** The current level's keys by rank: [parent, edge] per state. */
+  readonly ranked: SharedArrayBuffer;
+}
+
+/** Where the counts of bin (t, k) start in FrontierBuffers.counts. */
+export function orderCountsAt(t: number, k: number, workers: number): number {
+  return (t * workers + k) * (workers + 1);
 }
 
 export function createFrontier(workers: number): FrontierBuffers {
@@ -82,6 +99,10 @@ export function createFrontier(workers: number): FrontierBuffers {
     logs: Array.from({ length: workers }, () => growableBuffer(1 << 12)),
     order: growableBuffer(1 << 12),
     owned: growableBuffer(1 << 12),
+    lows: Array.from({ length: workers }, () => growableBuffer(1 << 12)),
+    bins: Array.from({ length: workers * workers }, () => growableBuffer(1 << 12)),
+    counts: new SharedArrayBuffer(4 * workers * workers * (workers + 1)),
+    ranked: growableBuffer(1 << 12),
   };
 }
 
@@ -96,6 +117,10 @@ export class Frontier {
   readonly logs: Int32Array[];
   order: Int32Array;
   owned: Int32Array;
+  readonly lows: Int32Array[];
+  readonly bins: Int32Array[];
+  readonly counts: Int32Array;
+  ranked: Int32Array;
 
   constructor(readonly buffers: FrontierBuffers) {
     this.states = buffers.states.map(viewOf);
@@ -103,6 +128,10 @@ export class Frontier {
     this.logs = buffers.logs.map(viewOf);
     this.order = viewOf(buffers.order);
     this.owned = viewOf(buffers.owned);
+    this.lows = buffers.lows.map(viewOf);
+    this.bins = buffers.bins.map(viewOf);
+    this.counts = new Int32Array(buffers.counts);
+    this.ranked = viewOf(buffers.ranked);
   }
 
   private setStates(b: number, view: Int32Array): void {
@@ -120,6 +149,24 @@ export class Frontier {
       if (this.logs[i]!.length !== b.logs[i]!.byteLength >> 2) this.logs[i] = viewOf(b.logs[i]!);
     if (this.order.length !== b.order.byteLength >> 2) this.order = viewOf(b.order);
     if (this.owned.length !== b.owned.byteLength >> 2) this.owned = viewOf(b.owned);
+    for (let i = 0; i < b.lows.length; i++)
+      if (this.lows[i]!.length !== b.lows[i]!.byteLength >> 2) this.lows[i] = viewOf(b.lows[i]!);
+    for (let i = 0; i < b.bins.length; i++)
+      if (this.bins[i]!.length !== b.bins[i]!.byteLength >> 2) this.bins[i] = viewOf(b.bins[i]!);
+    if (this.ranked.length !== b.ranked.byteLength >> 2) this.ranked = viewOf(b.ranked);
+  }
+
+  /** Room for `words` words in worker w's map of lowered keys (its view remade). */
+  roomLows(w: number, words: number): Int32Array {
+    return (this.lows[w] = ensureWords(this.buffers.lows[w]!, this.lows[w]!, words));
+  }
+
+  /** Append `at` to bin i at word `fill`; returns the next free word. */
+  bin(i: number, fill: number, at: number): number {
+    let v = this.bins[i]!;
+    if (fill >= v.length) v = this.bins[i] = ensureWords(this.buffers.bins[i]!, v, fill + 1);
+    v[fill] = at;
+    return fill + 1;
   }
 
   /** Append an entry to states buffer `b` at word `at`; returns the next free word. */
@@ -178,5 +225,6 @@ export class Frontier {
   reserveOrder(n: number): void {
     this.order = ensureWords(this.buffers.order, this.order, 2 * n);
     this.owned = ensureWords(this.buffers.owned, this.owned, n);
+    this.ranked = ensureWords(this.buffers.ranked, this.ranked, 2 * n);
   }
 }

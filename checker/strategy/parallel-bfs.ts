@@ -13,9 +13,11 @@
  * Same answer for every N. Each new state of level d+1 is tagged in the table
  * with its smallest discovering parent (lowered atomically by whichever worker
  * finds a smaller one), and the edge of that transition. Between levels the
- * coordinator orders level d+1 by (parent id, edge): exactly the order in
- * which the sequential BFS (bfs.ts) numbers states, so state ids, parent links
- * and traces are the sequential ones. Distinct states, transitions and tallies
+ * threads order level d+1 by (parent id, edge) together (parallel-level.ts:
+ * each resolves the keys of the states it claimed, then each sorts a range
+ * of parents; the coordinator alone only sets the shares and copies the trace
+ * links): exactly the order in which the sequential BFS (bfs.ts) numbers
+ * states, so state ids, parent links and traces are the sequential ones. Distinct states, transitions and tallies
  * of a completed level are sums over workers, independent of who claimed what.
  *
  * A level in which a worker meets a failure or reaches --max-states is not
@@ -35,7 +37,8 @@ import { norm } from '../store/shared-visited.js';
 import type { VisitedStore } from '../store/visited.js';
 import { outcome } from './bfs.js';
 import { Coordinator } from './parallel-coordinator.js';
-import { orderNextLevel, pathTo, rerunLevel, shareFirstLevel, type Found } from './parallel-level.js';
+import { pathTo, rerunLevel, shareFirstLevel, type Found } from './parallel-level.js';
+import { orderNextLevel } from './parallel-order.js';
 import * as P from './parallel-protocol.js';
 import { Ticker, type SearchLimits, type SearchOutcome } from './search.js';
 
@@ -193,7 +196,10 @@ export async function parallelBfs(
       let frontierWords = 0;
       for (let w = 0; w < workers; w++) frontierWords += ctl[WORKER_BASE + W.SIZE * w + W.FILL]!;
       peakFrontier = Math.max(peakFrontier, 4 * frontierWords);
-      const next = co.serially(() => orderNextLevel(co, start, size, count, depth & 1));
+      // ordered by every thread once they serve commands, else here
+      const next = alone
+        ? co.serially(() => orderNextLevel(co, start, size, count, depth & 1))
+        : await co.orderTogether(count);
       if (next > 0) maxDepth = depth + 1;
       if (next > 0) growth = next / size;
       start = count;
@@ -206,6 +212,7 @@ export async function parallelBfs(
         break;
       }
     }
+    co.copyDueLinks();
     // workers that never ran a level have nothing to report: no waiting for their start-up; a stopping
     // level's tallies are the sequential pass's (rerunLevel): the workers drop theirs
     if (parallel) await co.finish(discardLast);

@@ -11,6 +11,7 @@ import { createFrontier, Frontier } from '../store/frontier.js';
 import { Links } from '../store/queue.js';
 import { SharedFingerprintTable } from '../store/shared-visited.js';
 import { LevelExpander } from './parallel-expand.js';
+import { copyLinks, finishOrder, levelStates, orderKeys, orderRange, RangeScratch } from './parallel-order.js';
 import { WorkerPool } from './parallel-pool.js';
 import * as P from './parallel-protocol.js';
 import type { SearchLimits } from './search.js';
@@ -201,9 +202,64 @@ export class Coordinator {
 
   /** The coordinator's part of the current level (thread 0), timed on its thread clock as thread 0's. */
   expandHere(): void {
+    this.asThread0(() => {
+      this.copyDueLinks();
+      this.frontier.refresh();
+      this.expanded[0]! += this.expander.expandLevel(this.model, this.table, this.frontier);
+    });
+  }
+
+  /** orderRange's scratch for the coordinator's range. */
+  private readonly rangeScratch = new RangeScratch();
+
+  /**
+   * Order the level just expanded by every thread (parallel-level.ts): the
+   * coordinator's part of each step is timed as thread 0's work, what only it
+   * does (room for the order, the shares and trace links) as serial work.
+   * Returns the next level's size.
+   */
+  async orderTogether(count: number): Promise<number> {
+    const f = this.frontier;
+    const m = levelStates(this.ctl, this.n);
+    this.command(CMD.ORDER_KEYS);
+    this.asThread0(() => {
+      f.refresh();
+      orderKeys(this.ctl, f, this.n, 0);
+    });
+    await this.until(C.DONE, this.spawned);
+    if (Atomics.load(this.ctl, C.ABORT) & ABORT.ERROR) await this.workerFailed();
+    this.serially(() => f.reserveOrder(m));
+    this.command(CMD.ORDER_RANGE);
+    this.asThread0(() => {
+      f.refresh();
+      orderRange(this.ctl, f, this.n, 0, this.rangeScratch);
+    });
+    await this.until(C.DONE, this.spawned);
+    if (Atomics.load(this.ctl, C.ABORT) & ABORT.ERROR) await this.workerFailed();
+    this.serially(() => finishOrder(this, m));
+    this.linksDue = { count, m };
+    return m;
+  }
+
+  /** Trace links of a level ordered together, still in frontier.ranked (copyLinks). */
+  private linksDue: { count: number; m: number } | undefined;
+
+  /**
+   * Copy the links of the last level ordered together: at the start of the
+   * coordinator's part of the next level (as thread 0's work, while the
+   * workers expand), or before the links are read.
+   */
+  copyDueLinks(): void {
+    const d = this.linksDue;
+    if (!d) return;
+    this.linksDue = undefined;
+    copyLinks(this, d.count, d.m);
+  }
+
+  /** Time `fn` on the coordinator's thread clock as thread 0's part of a level. */
+  private asThread0(fn: () => void): void {
     const c0 = threadCpuSeconds();
-    this.frontier.refresh();
-    this.expanded[0]! += this.expander.expandLevel(this.model, this.table, this.frontier);
+    fn();
     const c1 = threadCpuSeconds();
     this.cpu[0] = c0 === undefined || c1 === undefined || this.cpu[0] === undefined ? undefined : this.cpu[0] + c1 - c0;
   }
@@ -256,7 +312,7 @@ export class Coordinator {
     ctl[C.CHUNK] = 1 << 14;
     ctl[C.LIMIT] = maxTag;
     this.command(CMD.REHASH);
-    this.serially(() => this.expander.rehash(old, this.table));
+    this.asThread0(() => this.expander.rehash(old, this.table));
     await this.until(C.DONE, this.spawned);
   }
 }

@@ -13,6 +13,7 @@ import type { Model, Successor } from '../model.js';
 import { Frontier, owner } from '../store/frontier.js';
 import { RecentFingerprints } from '../store/recent-fingerprints.js';
 import { norm, type SharedFingerprintTable } from '../store/shared-visited.js';
+import { foldLowered } from './parallel-order.js';
 import { ABORT, C, W, WORKER_BASE } from './parallel-protocol.js';
 
 export class LevelExpander {
@@ -202,6 +203,7 @@ export class LevelExpander {
     }
     this.publishClaims(unpublished, limit, limitBit);
     this.levelDone(fill, logFill, pushed, transitions);
+    foldLowered(ctl, frontier, me);
     return expanded;
   }
 }

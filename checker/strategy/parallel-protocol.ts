@@ -46,6 +46,14 @@ export const CMD = {
    * claimed CHUNK at a time from CURSOR) with a tag at most LIMIT into it.
    */
   REHASH: 5,
+  /**
+   * Order the level just expanded (strategy/parallel-level.ts), in two steps
+   * with a barrier between: ORDER_KEYS, each thread resolves the keys of the
+   * entries it claimed and bins them by parent range; ORDER_RANGE, each
+   * thread sorts the parent range of its index.
+   */
+  ORDER_KEYS: 6,
+  ORDER_RANGE: 7,
 } as const;
 
 export const ABORT = {
@@ -63,9 +71,10 @@ export const WORKER_BASE = 48;
  * FILL: words of its frontier buffer; LOG: words of its log; COUNT: entries in
  * its buffer. BEGIN, END: its share of the level, frontier.owned[BEGIN, END);
  * CURSOR: the next of them to hand out (CHUNK at a time, to it and, once
- * their own shares are done, to the other workers).
+ * their own shares are done, to the other workers). LOWS: the capacity of its
+ * map of lowered keys (frontier.lows; 0: empty).
  */
-export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, COUNT: 3, BEGIN: 4, END: 5, CURSOR: 6, SIZE: 16 } as const;
+export const W = { FILL: 0, LOG: 1, TRANSITIONS: 2, COUNT: 3, BEGIN: 4, END: 5, CURSOR: 6, LOWS: 7, SIZE: 16 } as const;
 
 /** Hand out each worker's share afresh (before a level is expanded, or expanded again). */
 export function resetShares(ctl: Int32Array, workers: number): void {
@@ -82,6 +91,7 @@ export function clearLevelWords(ctl: Int32Array, threads: number): void {
     ctl[b + W.FILL] = 0;
     ctl[b + W.LOG] = 0;
     ctl[b + W.COUNT] = 0;
+    ctl[b + W.LOWS] = 0;
     ctl[b + W.TRANSITIONS] = 0;
   }
 }

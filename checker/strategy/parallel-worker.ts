@@ -14,6 +14,7 @@ import { Frontier } from '../store/frontier.js';
 import { SharedFingerprintTable } from '../store/shared-visited.js';
 import type { WorkerReport } from './parallel-pool.js';
 import { LevelExpander } from './parallel-expand.js';
+import { orderKeys, orderRange, RangeScratch } from './parallel-order.js';
 import { ABORT, C, CMD, type WorkerInit, type WorkerJob } from './parallel-protocol.js';
 import { threadCpuSeconds } from './thread-cpu.js';
 
@@ -23,6 +24,8 @@ let job: WorkerJob;
 let ctl: Int32Array;
 /** Thread CPU seconds when the last job ended. */
 let cpuMark = 0;
+/** orderRange's scratch, kept from level to level and job to job. */
+const rangeScratch = new RangeScratch();
 
 function fail(e: unknown): void {
   Atomics.or(ctl, C.ABORT, ABORT.ERROR);
@@ -83,6 +86,12 @@ async function serve(): Promise<void> {
       // the coordinator posts the new table before REHASH: without it the copy would leave the table empty
       if (old === table) throw new Error('parallel worker: REHASH without a new table');
       expander.rehash(old, table);
+    } else if (cmd === CMD.ORDER_KEYS) {
+      frontier.refresh();
+      orderKeys(ctl, frontier, init.threads, init.index);
+    } else if (cmd === CMD.ORDER_RANGE) {
+      frontier.refresh(); // the coordinator reserved room for the level's order
+      orderRange(ctl, frontier, init.threads, init.index, rangeScratch);
     } else {
       frontier.refresh(); // the coordinator and the other threads may have grown the buffers
       expanded += expander.expandLevel(model, table, frontier);

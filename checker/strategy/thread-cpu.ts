@@ -22,7 +22,8 @@ export function threadCpuSeconds(): number | undefined {
 export interface ThreadCpu {
   /**
    * Each thread's CPU seconds in this search: thread 0 is the coordinator's
-   * own part of the levels (`serial` is the rest of its work); a spawned
+   * own part of the levels, of their ordering and of table rebuilds (`serial`
+   * is the rest of its work); a spawned
    * worker's includes building its model, and its start-up (loading the
    * modules) when it started for this search.
    */
@@ -42,7 +43,11 @@ export interface ThreadCpu {
   /** Each thread's model's cache evictions (Model.cacheDrops: the step memo's) and the bytes its caches held at most. */
   readonly cacheDrops?: readonly number[];
   readonly cachePeakBytes?: readonly number[];
-  /** The coordinator's CPU seconds between levels (ordering, resizing), when no other thread runs. */
+  /**
+   * The coordinator's CPU seconds between levels when no other thread runs:
+   * ordering and rebuilding the table in the levels it expands alone, and,
+   * in levels ordered together, setting the shares.
+   */
   readonly serial: number;
   /** Levels (redone ones included) expanded by all threads, and by the coordinator alone while the workers started. */
   readonly levels?: { readonly together: number; readonly alone: number };
