@@ -104,6 +104,11 @@ function cpuSpeedup(r: ConfigReport, reports: readonly ConfigReport[]): number |
   return base.threadCpuSeconds / (Math.max(...t.workers) + t.serial);
 }
 
+/** All the search threads' CPU (the coordinator's serial work included) over the 1-worker search thread's: the work parallelism adds. */
+function workInflation(t: ThreadCpu, baseThreadCpu: number): number {
+  return (t.workers.reduce((a, b) => a + b, 0) + t.serial) / baseThreadCpu;
+}
+
 const CORES = availableParallelism();
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fix = (n: number, d: number) => (Number.isFinite(n) ? n.toFixed(d) : '-');
@@ -256,7 +261,7 @@ export function printText(reports: readonly ConfigReport[], header: string): str
                 ? `; step-memo evictions ${t.cacheDrops.map(int).join('/')}`
                 : '') +
               (c !== undefined
-                ? `; ${r.baseline}'s search thread ${fix(reports.find((b) => b.name === r.baseline)!.mmcheck!.threadCpuSeconds!, 2)}: ${fix(c, 2)}x with a core per thread`
+                ? `; ${r.baseline}'s search thread ${fix(reports.find((b) => b.name === r.baseline)!.mmcheck!.threadCpuSeconds!, 2)}: ${fix(c, 2)}x with a core per thread (critical path: busiest thread + serial), all threads' CPU ${fix(workInflation(t, reports.find((b) => b.name === r.baseline)!.mmcheck!.threadCpuSeconds!), 2)}x its`
                 : ''),
           );
         if (t?.levels && t.waited)

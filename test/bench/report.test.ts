@@ -50,6 +50,8 @@ describe('bench report', () => {
       'thread CPU s: threads 10.50/9.50 (states expanded 520/480), coordinator between levels 0.50',
     );
     expect(text).toContain('1.82x with a core per thread');
+    // the work the threads add: (10.5 + 9.5 + 0.5) / 20
+    expect(text).toContain(`all threads' CPU ${(20.5 / 20).toFixed(2)}x its`);
   });
 
   test("the threads' start-up and step-memo misses are printed when measured", () => {
