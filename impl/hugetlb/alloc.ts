@@ -126,7 +126,8 @@ function dequeueStep(h: AllocHooks): Step {
       const offNode = t.params.numa && g.free > 0 && t.choose(2) === 1;
       const available = g.free - g.resv;
       const avoidOld = avoidOwn && available <= 0;
-      const refuse = (!hasReserves && available <= 0) || avoidOld || offNode;
+      // HR-16: an unreserved allocation refused while one free unreserved page is left
+      const refuse = (!hasReserves && available <= (t.bug('HR-16') ? 1 : 0)) || avoidOld || offNode;
       // dequeue_huge_page_nodemask(h, gfp_mask, huge_node(vma, ...), nodemask): node-pages.ts
       const nid = refuse ? -1 : dequeueNid(g, t);
       if (nid >= 0) {

@@ -22,6 +22,19 @@ export interface Plan {
   reserveOffset: number;
   /** The node a page of the default policy comes from (ops-numa.ts; several nodes only). */
   node: number;
+  /**
+   * Windows a call in flight opens (ops-window.ts; set by applyOp from view.windows, never by the
+   * choice). `windowed`: the op's freedoms below are scoped to them (mmap and the fault path).
+   */
+  windowed?: boolean;
+  /** Another call holds a page it allocated, not yet committed (a concurrent fault). */
+  pageHeld?: boolean;
+  /** Pages an mmap's transient charge may exceed the pool by (pages held by other calls, its stale count). */
+  slack?: number;
+  /** A reserving mmap is between hugetlb_acct_memory and region_add. */
+  mmapInFlight?: boolean;
+  /** This call's own dequeue found no free unreserved page; the pool lock was dropped since. */
+  dequeueFailed?: boolean;
 }
 
 /** c = buddyFail + 2*numaMiss + 4*surplusFirst + 8*inj + 64*reserveOffset + 4096*node. */

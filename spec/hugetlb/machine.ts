@@ -25,6 +25,7 @@ import { STAGE_BEGIN, STAGE_STEP, stageBegin, stageStep, stagedSteps } from './o
 import { NODE_SHRINK_REMOVE, nodeShrinkRemove, nodeShrinkSteps } from './ops-node.js';
 import { OFFLINE_TAKE, offlineSteps, offlineTake } from './ops-pool.js';
 import type { HugetlbParams } from './params.js';
+import { FAULTING, GROW_STEP, WINDOW_OPEN, growStep, growSteps, windowOpen, windowSteps } from './ops-window.js';
 
 export interface HugetlbSpecContext extends HugetlbView {
   /** Scenario parameters (not part of the view). */
@@ -80,6 +81,7 @@ const PLACEHOLDER = Object.freeze({
   nodeSurp: [],
   resizing: [],
   offlining: [],
+  windows: [],
   p: undefined,
   ret: undefined,
 });
@@ -113,6 +115,16 @@ export const hugetlbMachine = setup({
       const v = offlineTake(view as HugetlbView, Number((event as Ev)['nid'] ?? 0));
       return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
     }),
+    windowOpen: assign(({ context, event }) => {
+      const { p: _p, ret: _r, ...view } = context;
+      const v = windowOpen(view as HugetlbView, Number((event as Ev)['code'] ?? -1));
+      return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
+    }),
+    growStep: assign(({ context }) => {
+      const { p: _p, ret: _r, ...view } = context;
+      const v = growStep(view as HugetlbView);
+      return v ? { ...v, ret: 'ok' as Ret } : { ret: undefined };
+    }),
     stageStep: assign(({ context, event }) => {
       const { p: _p, ret: _r, ...view } = context;
       const v = stageStep(view as HugetlbView, Number((event as Ev)['off'] ?? 0));
@@ -141,6 +153,8 @@ export const hugetlbMachine = setup({
         [STAGE_STEP]: { actions: 'stageStep' as const },
         [NODE_SHRINK_REMOVE]: { actions: 'nodeShrinkRemove' as const },
         [OFFLINE_TAKE]: { actions: 'offlineTake' as const },
+        [WINDOW_OPEN]: { actions: 'windowOpen' as const },
+        [GROW_STEP]: { actions: 'growStep' as const },
       },
     },
   },
@@ -162,6 +176,7 @@ export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
     nodeSurp,
     resizing,
     offlining,
+    windows,
   } = ctx;
   return {
     total,
@@ -178,6 +193,7 @@ export function specView(ctx: HugetlbSpecContext | HugetlbView): HugetlbView {
     nodeSurp,
     resizing,
     offlining,
+    windows,
   };
 }
 
@@ -241,10 +257,17 @@ export const hugetlbSpec: SpecDef<HugetlbView, HugetlbParams> = {
   // truncate and hole punch remove their pages one at a time while in flight (ops-staged.ts)
   // and a node's nr_hugepages write drops hugetlb_lock between its removals and its surplus marking (ops-node.ts)
   // and a memory offline drops hugetlb_lock between the pages of its block (ops-pool.ts)
+  // and a reserving mmap or a fault opens a kernel window for the calls concurrent with it (ops-window.ts)
   pendingInternal: (v, op, args, p) =>
     op === 'set_nr_node'
       ? nodeShrinkSteps(v, Number(args['nid'] ?? 0), Number(args['n'] ?? 0))
       : op === 'dissolve'
         ? offlineSteps(v)
-        : stagedSteps(v, op, args, p),
+        : op === 'set_nr'
+          ? growSteps(v, Number(args['n'] ?? 0))
+          : op === 'mmap' || FAULTING.includes(op)
+            ? windowSteps(v, op, args)
+            : op === 'punch'
+              ? [...stagedSteps(v, op, args, p), ...windowSteps(v, op, args)]
+              : stagedSteps(v, op, args, p),
 };

@@ -4,7 +4,8 @@
  * (promises.ts), not how the kernel counts. Nondeterminism is a `choice`
  * (choices.ts) only where the kernel has real freedom.
  */
-import { decodeChoice, INJ, NODE_RELEASING_OPS } from './choices.js';
+import { decodeChoice, INJ, NODE_RELEASING_OPS, type Plan } from './choices.js';
+import { FAULTING, takeWindows } from './ops-window.js';
 import { fault } from './ops-fault.js';
 import { uffdContinue, uffdCopy } from './ops-uffd.js';
 import { forgetShared, uffdRegister } from './ops-pmd-share.js';
@@ -73,6 +74,7 @@ export function initView(p: HugetlbParams): HugetlbView {
     nodeSurp: (p.nodePool ?? 1) > 1 ? Array.from({ length: p.nodePool! }, () => 0) : [],
     resizing: [],
     offlining: [],
+    windows: [],
   });
   initMemo.set(p, v0);
   return v0;
@@ -101,17 +103,20 @@ export function applyOp(
 }
 
 function applyPlanned(
-  v0: HugetlbView,
+  vIn: HugetlbView,
   op: string,
   a: Args,
   choice: number | undefined,
   p: HugetlbParams,
 ): Outcome | undefined {
+  // the call's own window steps end with its event; the windows of calls still in flight stay (ops-window.ts)
+  const w = takeWindows(vIn, op, a, decodeChoice(choice));
+  const v0 = w.v;
   if (op === 'memfd_create' || ((op === 'mount' || op === 'umount') && p.mounts[num(a, 'm')]?.internal))
     return choice ? undefined : memfdOp(v0, op, a, p);
   // uffd_register's choice is the set of pages present at a MINOR registration, not a Plan
   if (op === 'uffd_register') return waitsForStaged(v0, op, a) ? undefined : uffdRegister(v0, a, choice ?? 0, p);
-  const plan = decodeChoice(choice);
+  const plan: Plan = { ...w.plan, windowed: op === 'mmap' || FAULTING.includes(op) };
   // a node miss: HR-13 (params.numa) for any allocation; a bound task's empty node (ops-numa.ts)
   const bindable = ['fault', 'mmap', 'mount', 'fallocate', 'pin', 'uffd_copy', 'soft_offline'].includes(op);
   if (plan.numaMiss && !p.numa && !(p.membind !== undefined && bindable)) return undefined;

@@ -71,12 +71,19 @@ export function allocPage(
   }
   const hasReservation = (isSharedKind(m.kind) || (m.kind === 'private' && m.owner)) && global === 0;
   const free = v.total - inUse(v);
-  // Without a reservation nothing is promised: a concurrent mmap between its hugetlb_acct_memory
-  // and region_add already counts the pages reserved, so an unreserved allocation may be refused.
-  const refused = plan.buddyFail && !hasReservation;
-  // The pool lock is dropped between a failed dequeue and the buddy allocation: pages freed
-  // meanwhile leave the fault with a surplus page while free pages exist.
+  // A concurrent mmap between its hugetlb_acct_memory and region_add already counts the pages
+  // reserved, so an unreserved allocation may be refused meanwhile (plan.mmapInFlight, ops-window.ts);
+  // on an idle pool a fault without a reservation gets a free unreserved page.
+  // A concurrent fault holding a page it will give back (a COW whose partner unmapped) leaves none meanwhile.
+  const refused =
+    plan.buddyFail && !hasReservation && (!plan.windowed || plan.mmapInFlight === true || plan.pageHeld === true);
+  // The pool lock is dropped between a failed dequeue and the buddy allocation: pages freed (or
+  // reservations given back) meanwhile leave the fault with a surplus page while free pages exist.
+  // Left with none (SIGBUS) only inside a window (ops-window.ts): its own dequeue failed, a
+  // concurrent mmap's accounting or a page another call holds made it fail.
   const surplusFirst = plan.surplusFirst && !hasReservation && !plan.buddyFail;
+  const sigbusWindow =
+    !plan.windowed || plan.dequeueFailed === true || plan.mmapInFlight === true || plan.pageHeld === true;
   let got = false;
   if (!(pol.numa && plan.numaMiss) && !refused && !surplusFirst) {
     const unreserved = free - resv0;
@@ -104,7 +111,7 @@ export function allocPage(
     v.surp++;
     got = true;
   } else if (!fromPool && plan.node !== 0) return undefined;
-  if (!got) return { ok: false, ret: 'SIGBUS', restore: false, nid: 0 };
+  if (!got) return surplusFirst && !sigbusWindow ? undefined : { ok: false, ret: 'SIGBUS', restore: false, nid: 0 };
   return { ok: true, restore: !avoid && hasReservation, nid };
 }
 

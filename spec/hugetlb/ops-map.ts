@@ -55,18 +55,21 @@ function badMmap(v: HugetlbView, a: Args, p: HugetlbParams): boolean {
 }
 
 /**
- * A transient ENOMEM no atomic order explains, allowed only near the limits:
+ * A transient ENOMEM no atomic order explains, allowed only near the limits and
+ * only while another call holds a page it allocated (plan.pageHeld):
  * region_chg counts before the lock is dropped, so a fault instantiating an
  * index of the range before region_add makes hugetlb_reserve_pages charge the
  * stale, larger count; and a concurrent fault holds an allocated page and its
  * subpool charge until it commits or rolls back (mm/hugetlb.c
  * hugetlb_reserve_pages() @ v6.1, "region_add ... may have been fewer"). So
- * an mmap may fail when the range would not fit with one page less.
+ * an mmap may fail when the range would not fit with `slack` pages less
+ * (the pages other calls hold, and the indices its own stale count still
+ * counts: ops-window.ts).
  */
-function transientEnomem(v: HugetlbView, mount: number, n: number): boolean {
+function transientEnomem(v: HugetlbView, mount: number, n: number, slack: number): boolean {
   const s = at(v.spools, mount);
   const room = v.total - inUse(v) - outstanding(v) + Math.max(0, v.overcommit - v.surp);
-  return n > room - 1 || (s.max !== -1 && usage(v, mount) + n + 1 > s.max);
+  return n > room - slack || (s.max !== -1 && usage(v, mount) + n + slack > s.max);
 }
 
 /**
@@ -90,7 +93,10 @@ export function mmap(v0: HugetlbView, a: Args, plan: Plan, p: HugetlbParams): Ou
     return plan.buddyFail || plan.inj || plan.numaMiss ? undefined : { view: v0, ret: 'EBADF' };
   const unchanged = (): Outcome => ({ view: v0, ret: 'ENOMEM' });
   const reserving = kind === 'shared' || kind === 'private';
-  if (plan.buddyFail && reserving && plan.inj === INJ.none && transientEnomem(v0, mount, to - from)) return unchanged();
+  // only while a concurrent fault holds a page it allocated (ops-window.ts WIN_HELD)
+  const slack = plan.slack ?? 0;
+  if (plan.buddyFail && reserving && plan.inj === INJ.none && slack > 0 && transientEnomem(v0, mount, to - from, slack))
+    return unchanged();
   if (plan.inj === INJ.early) return kind === 'shared' && !plan.buddyFail ? unchanged() : undefined; // region_chg kmalloc
   if (plan.inj || (!reserving && (plan.buddyFail || plan.numaMiss || plan.node))) return undefined;
   const v = clone(v0);

@@ -71,7 +71,7 @@ function stageOf(
   if (op === 'punch') {
     const from = num(a, 'from');
     const to = num(a, 'to');
-    if (!(from >= 0 && from + 1 < to && to <= p.fileSize)) return undefined;
+    if (!(from >= 0 && from < to && to <= p.fileSize)) return undefined;
     return { kind: STAGED_PUNCH, fi, lo: from, hi: to };
   }
   if (op === 'truncate') {

@@ -161,6 +161,11 @@ export interface HugetlbView {
    * block it offlines; empty otherwise. The abstraction always shows none.
    */
   offlining: number[];
+  /**
+   * Kernel windows opened by calls in flight (ops-window.ts): codes key * 4 + kind, sorted; empty
+   * when none is. The abstraction always shows none.
+   */
+  windows: number[];
 }
 
 export type Ret =

@@ -100,5 +100,6 @@ export function abstraction(g: Readonly<G>, p: HugetlbParams): HugetlbView {
     nodeSurp: g.nd.map((n) => n.surp), // nodes/node<nid>/.../surplus_hugepages
     resizing: [], // a node's nr_hugepages write in flight is visible only inside the call
     offlining: [], // a memory offline in flight is visible only inside the call
+    windows: [], // a call's kernel window is visible only while it is in flight
   };
 }

@@ -198,6 +198,14 @@ export const variants: Variant[] = [
     scenarios: ['private-file-cow'],
   },
   {
+    name: 'HR-16',
+    description:
+      'dequeue_hugetlb_folio_vma refuses an allocation without a reservation while one free unreserved page is left: a MAP_NORESERVE fault SIGBUSes with a free page (the spec allowed any unreserved refusal before it was scoped to a concurrent mmap or a page held by a concurrent call, spec/hugetlb/ops-window.ts)',
+    source:
+      'mm/hugetlb.c dequeue_hugetlb_folio_vma() @ v6.1 and v6.12 (if (!vma_has_reserves(vma, chg) && !available_huge_pages(h)) goto err); a hazard, no fixing commit',
+    scenarios: ['buddy-failure'],
+  },
+  {
     name: '4aae8d1c051e',
     description:
       'remove_inode_hugepages skips a folio that a fault mapped again after hugetlb_vmdelete_list ("Do nothing in this race case"): the page a refault raced in stays in the punched hole, mapped',
