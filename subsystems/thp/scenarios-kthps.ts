@@ -3,7 +3,7 @@
  * process's two THPs that a single THP cannot give. fork copies both ranges under one mmap_write_lock and one
  * write_protect_seq window while split_huge_page of one and GUP-fast of the other run; a migration of one THP
  * races the COW of the other, PMD-mapped in one process and PTE-mapped in the other, and a split of it (both
- * rmap walks take the one anon_vma lock).
+ * rmap walks take the one anon_vma lock); reclaim of one THP races fork copying it and the other, pinned.
  */
 import type { OpChoice, Scenario } from '../../checker/types.js';
 import type { ThpParams } from '../../impl/thp/page.js';
@@ -32,6 +32,17 @@ export const kthpScenarios: Scenario<ThpParams>[] = [
       [op('migrate', { mm: 0, thp: 0 }), op('read', { mm: 1, sub: 1, thp: 0 })],
       [op('mprotect', { mm: 1, from: 0, to: 1, thp: 1 }), op('wp_fault', { mm: 1, sub: 2, thp: 1, val: 3 })],
       [op('split', { sub: 0, thp: 1 }), op('page_count', { sub: 0, thp: 0 })],
+    ],
+  },
+  {
+    name: 'two-thps-swap-vs-fork',
+    description:
+      'A process maps two anon THPs by PMD: reclaim of THP 0 (add_to_swap, try_to_unmap splitting the PMD into swap entries) races fork, which copies THP 0 as whatever reclaim left (a huge PMD, PTEs or swap entries: swap_duplicate) and THP 1 under the same mmap_write_lock, while THP 1 is pinned (the pinned exclusive THP is split and copied for the child, d042035eaf5f / 70e806e4e645); the child writes THP 0 back from swap and reads THP 1, the parent reads THP 0.',
+    params: { ...thpParams('anon', 'pmd'), thps: 2 },
+    threads: [
+      [op('swap_out', { sub: 1, thp: 0 }), op('read', { mm: 0, sub: 1, thp: 0 })],
+      [op('fork', { src: 0, dst: 1 }), op('wp_fault', { mm: 1, sub: 1, thp: 0, val: 4 })],
+      [op('pin', { mm: 0, sub: 2, thp: 1 }), op('read', { mm: 1, sub: 2, thp: 1 })],
     ],
   },
 ];

@@ -96,21 +96,21 @@ export const variants: Variant[] = [
     description:
       "fork() shares a maybe-pinned page with the child (no early COW in copy_present_pte): the parent's next write copies and leaves its own pin behind.",
     source: '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes"',
-    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin'],
+    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin', 'two-thps-swap-vs-fork'],
   },
   {
     name: 'd042035eaf5f',
     description:
       "copy_huge_pmd() shares a pinned THP with the child by PMD instead of splitting and copying: the parent's next write copies and leaves its pin behind.",
     source: 'd042035eaf5f "mm/thp: Split huge pmds/puds if they\'re pinned when fork()"',
-    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin'],
+    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin', 'two-thps-swap-vs-fork'],
   },
   {
     name: 'a7f226604170',
     description:
       'A R/O FOLL_PIN of a page shared after fork does not unshare it (v5.9 - v5.18, after a308c71bf1e6 "mm/gup: Remove enfornced COW mechanism"): the pinner\'s next write copies and leaves the pin behind.',
     source: 'a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"',
-    scenarios: ['ro-pin-shared', 'two-thps-fork-vs-split-pin'],
+    scenarios: ['ro-pin-shared', 'two-thps-fork-vs-split-pin', 'two-thps-swap-vs-fork'],
   },
   {
     name: '84209e87c696',
@@ -126,7 +126,7 @@ export const variants: Variant[] = [
       "No PG_anon_exclusive (v5.9 - v5.18 COW and GUP): do_wp_page() reuses only a page whose refcount is this PTE's alone, so the FOLL_FORCE write to a PTE-mapped subpage of an exclusive THP copies it (every other PTE holds a reference on the head) and leaves the R/O pin the process took on it behind. Reclaim: try_to_unmap_one() does not refuse a maybe-pinned exclusive page (and swap PTEs carry no exclusive bit), so a THP pinned after add_to_swap() is unmapped to swap; __remove_mapping() fails on the pin, the read fault maps the swap-cache page back read-only and the write copies it, leaving the pin behind.",
     source:
       '6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive" (v5.19); mm/memory.c do_wp_page() @ v6.1 ("If the page is exclusive to this process we must reuse the page without further checks"); mm/rmap.c try_to_unmap_one() @ v6.1 (page_try_share_anon_rmap() after swap_duplicate())',
-    scenarios: ['ro-pin-exclusive-force-write', 'swap-out-vs-pin'],
+    scenarios: ['ro-pin-exclusive-force-write', 'swap-out-vs-pin', 'two-thps-swap-vs-fork'],
   },
   {
     name: '57efa1fe5957',
@@ -177,7 +177,7 @@ export const variants: Variant[] = [
       "v5.10 as released (COW by page_count since 09854ba94c6a, no PG_anon_exclusive): shrink_page_list() puts a pinned page into the swap cache, try_to_unmap_one() unmaps it (no refusal before v5.19), __remove_mapping() fails on the pin, and the process's next fault maps the swap-cache page back read-only; its write sees page_count() > 1 and copies, leaving the pin on a page the process no longer maps. Reached by MADV_PAGEOUT of a pinned private copy (pin taken before the pageout) as well as by reclaim of the pinned THP.",
     source:
       'feb889fb40fa "mm: don\'t put pinned pages into the swap cache" (v5.11; 5.10.y: 72c5ce89427f); mm/vmscan.c shrink_page_list() @ v6.1 (page_maybe_dma_pinned() → keep_locked before add_to_swap())',
-    scenarios: ['pageout-copy-vs-pin', 'swap-out-vs-pin'],
+    scenarios: ['pageout-copy-vs-pin', 'swap-out-vs-pin', 'two-thps-swap-vs-fork'],
   },
   {
     name: 'vma-cut-before-pmd-split',

@@ -43,7 +43,7 @@ export const folioVariants: Variant[] = [
       "copy_present_ptes() shares a maybe-pinned exclusive page with the child (folio_try_dup_anon_rmap_ptes ignores folio_maybe_dma_pinned): the parent's next write copies and leaves its own pin behind.",
     source:
       '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes"; include/linux/rmap.h __folio_try_dup_anon_rmap() @ v6.12',
-    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin'],
+    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin', 'two-thps-swap-vs-fork'],
   },
   {
     name: 'd042035eaf5f',
@@ -51,14 +51,14 @@ export const folioVariants: Variant[] = [
       "copy_huge_pmd() shares a maybe-pinned exclusive THP with the child by PMD (folio_try_dup_anon_rmap_pmd ignores the pin): the parent's next write copies and leaves its pin behind.",
     source:
       'd042035eaf5f "mm/thp: Split huge pmds/puds if they\'re pinned when fork()"; mm/huge_memory.c copy_huge_pmd() @ v6.12',
-    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin'],
+    scenarios: ['pin-fork-cow', 'two-thps-fork-vs-split-pin', 'two-thps-swap-vs-fork'],
   },
   {
     name: 'a7f226604170',
     description:
       "gup_must_unshare() never asks to unshare: a R/O FOLL_PIN (slow path or GUP-fast) pins a page shared after fork, and the pinner's next write copies and leaves the pin behind.",
     source: 'a7f226604170 "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page"',
-    scenarios: ['ro-pin-shared', 'two-thps-fork-vs-split-pin'],
+    scenarios: ['ro-pin-shared', 'two-thps-fork-vs-split-pin', 'two-thps-swap-vs-fork'],
   },
   {
     name: '57efa1fe5957',
@@ -88,7 +88,13 @@ export const folioVariants: Variant[] = [
       'fork shares an anon page without ClearPageAnonExclusive: both processes take it for exclusive and a write is reused in place, so the other process sees it.',
     source:
       'include/linux/rmap.h __folio_try_dup_anon_rmap() @ v6.12 (ClearPageAnonExclusive when sharing); 6c287605fd56 "mm: remember exclusively mapped anonymous pages with PG_anon_exclusive"',
-    scenarios: ['gup-fast-vs-fork', 'fork-vs-split', 'fork-tree-double-map', 'two-thps-fork-vs-split-pin'],
+    scenarios: [
+      'gup-fast-vs-fork',
+      'fork-vs-split',
+      'fork-tree-double-map',
+      'two-thps-fork-vs-split-pin',
+      'two-thps-swap-vs-fork',
+    ],
   },
   {
     name: 'collapse-file-refcount',
