@@ -8,8 +8,10 @@ import { nrNode } from './scenarios-migrate.js';
  * Not default scenarios: behaviours of the kernel-faithful (correct)
  * implementation that the checker reports, found while building this model.
  * Each is a window or error path of mm/hugetlb.c as modelled here, not a
- * mutant; they need confirmation against current kernel source before being
- * called kernel bugs. test/hugetlb/check.test.ts asserts they are still found.
+ * mutant. Each is run on real kernels by `mmcheck reproduce` (the verdicts are
+ * in docs/findings.json; .ci/kernel-findings.sh requires them); a description
+ * says which kernels it was REPRODUCED on. test/hugetlb/check.test.ts asserts
+ * they are still found.
  */
 export const findings: (Scenario<HugetlbParams> & { readonly expect: string; readonly race?: RaceStress })[] = [
   {
