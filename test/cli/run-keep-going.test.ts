@@ -77,9 +77,10 @@ describe('mmcheck run --spec-only', () => {
     const r = await run(['run', 'hugetlb', '--script', finding, '--spec-only']);
     expect(r.code).toBe(0);
     expect(r.lines).toHaveLength(6);
-    // a 1-page private mmap with a 2-page pool and min_size 1: ok (reserving) or ENOMEM
+    // a 1-page private mmap with a 2-page pool and min_size 1, nothing else in flight: ok (reserving) only, since
+    // spec/hugetlb/ops-window.ts allows a transient ENOMEM only while a concurrent call holds pages or charges
     const rets0 = r.lines[0].allowed.map((a: { ret: unknown }) => a.ret).sort();
-    expect(rets0).toEqual(['ENOMEM', 'ok']);
+    expect(rets0).toEqual(['ok']);
     expect(r.lines[0].allowed.find((a: { ret: unknown }) => a.ret === 'ok').HugePages_Rsvd).toBe(1);
     expect(
       r.lines[3].allowed.some(

@@ -63,13 +63,26 @@ describe('conform judge', () => {
   });
 
   it('a different return value the spec allows is still a model disagreement, marked as allowed by the spec', () => {
-    // mmap may fail with ENOMEM in the spec (the pool can be short); the model says ok here
-    const k = asKernel(shared, (o) =>
-      o.step === 0 ? { ...o, ret: 'ENOMEM', counters: { ...o.counters, HugePages_Rsvd: 0, spool0_used: 0 } } : o,
+    // an mmap that needs surplus pages may fail with ENOMEM in the spec (buddy may fail: a real kernel freedom); the
+    // model's buddy allocation succeeds here (on an idle pool with enough free pages the spec allows only ok since
+    // spec/hugetlb/ops-window.ts scoped the transient ENOMEM to concurrent calls)
+    const short = script({ pool: 0, overcommit: 2, fileSize: 2, vmas: 1 }, [
+      ['mmap', { v: 0, kind: 'shared', f: 0, from: 0, to: 2 }],
+    ]);
+    const model = asKernel(short);
+    expect(model.kind === 'ran' && model.steps[0]!.ret).toBe('ok');
+    const k = asKernel(short, (o) =>
+      o.step === 0
+        ? {
+            ...o,
+            ret: 'ENOMEM',
+            counters: { ...o.counters, HugePages_Rsvd: 0, HugePages_Total: 0, HugePages_Free: 0, HugePages_Surp: 0 },
+          }
+        : o,
     );
-    const v = run(shared, k);
+    const v = run(short, k);
     expect(v.kind === 'disagree' && v.d.cls === 'kernel-vs-model' && v.d.specAllowsKernel).toBe(true);
-    expect(v.kind === 'disagree' && v.d.fields).toEqual(['ret', 'HugePages_Rsvd', 'spool0_used']);
+    expect(v.kind === 'disagree' && v.d.fields).toContain('ret');
   });
 
   it('a caught SIGBUS is the outcome SIGBUS', () => {
